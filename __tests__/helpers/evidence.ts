@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ALL_CHECKS } from '../../src/checks/index.js';
+import { createLocator } from '../../src/checks/locate.js';
+import { runChecks, type AnyCheck } from '../../src/checks/registry.js';
+import { valueOf } from '../../src/evidence/collected.js';
+import type { EvidenceSet } from '../../src/evidence/types.js';
+import type { RawInputs } from '../../src/inputs/config-file.js';
+import { parseSettings } from '../../src/inputs/resolve.js';
+import type { CheckResult, Target } from '../../src/model.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Recorded {
+  target: Target;
+  evidence: EvidenceSet;
+}
+
+/** Evidence recorded from a real run on the example (npm run record-evidence). */
+export function recorded(example: 'hardened' | 'legacy'): Recorded {
+  const text = readFileSync(join(root, '__tests__/fixtures/evidence', `${example}.json`), 'utf8');
+  return JSON.parse(text) as Recorded;
+}
+
+/** Runs checks on evidence, with settings from raw input text (defaults for the rest). */
+export function judge(evidence: EvidenceSet, inputs: RawInputs = {}, checks: readonly AnyCheck[] = ALL_CHECKS): CheckResult[] {
+  const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem));
+  return runChecks(checks, evidence, { settings: parseSettings(inputs), locate });
+}
+
+export function result(results: CheckResult[], id: string): CheckResult {
+  const found = results.find((candidate) => candidate.id === id);
+  if (!found) throw new Error(`no result for ${id} in ${results.map((r) => r.id).join(', ')}`);
+  return found;
+}
+
+/** A deep copy to vary one fact of recorded evidence. */
+export function copy<T>(value: T): T {
+  return structuredClone(value);
+}

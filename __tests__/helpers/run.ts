@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { RawInputs } from '../../src/inputs/config-file.js';
+import { resolveOptions } from '../../src/inputs/resolve.js';
+import type { CheckResult, Report } from '../../src/model.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { silentProgress } from '../../src/progress.js';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Repository-relative context of a fixture image under __tests__/fixtures/images. */
+export function fixture(name: string): string {
+  return `__tests__/fixtures/images/${name}`;
+}
+
+/** The whole pipeline, in process, as the CLI runs it (workspace = the repository). */
+export async function check(inputs: RawInputs): Promise<Report> {
+  const options = await resolveOptions(inputs, REPO);
+  return runPipeline(options, silentProgress());
+}
+
+export function byId(report: Report, id: string): CheckResult {
+  const found = report.checks.find((result) => result.id === id);
+  if (!found) throw new Error(`no ${id} in the report`);
+  return found;
+}
+
+export interface Exec {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command and returns its exit code and output, without throwing on non-zero. */
+export async function exec(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Exec> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(command, args, {
+      cwd: options.cwd ?? REPO, env: options.env ?? process.env, timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failure.code === 'number' ? failure.code : -1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
+  }
+}
+
+/** Names of this run's leftovers: containers, networks and volumes carrying our label. */
+export async function leftovers(): Promise<string[]> {
+  const found: string[] = [];
+  for (const kind of ['container', 'network', 'volume']) {
+    const listed = await exec('docker', [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '--filter', 'label=org.cs-hardening.run', '--format', '{{.Names}}{{.Name}}']);
+    found.push(...listed.stdout.split('\n').filter(Boolean).map((name) => `${kind} ${name}`));
+  }
+  return found;
+}

@@ -1,0 +1,98 @@
+import { buildReport, exitCodeOf, verdict } from '../../src/report/build-report.js';
+import { renderJobSummary, SUMMARY_LIMIT_BYTES } from '../../src/report/job-summary.js';
+import { renderJson } from '../../src/report/json.js';
+import { renderTerminal } from '../../src/report/terminal.js';
+import type { CheckResult } from '../../src/model.js';
+import { judge, recorded } from '../helpers/evidence.js';
+import { escapeMarkdown, neutraliseCommands, stripControl } from '../../src/util/escape.js';
+
+const legacy = recorded('legacy');
+const hardened = recorded('hardened');
+
+function report(which = legacy, failOn: 'error' | 'warning' | 'never' = 'error') {
+  const results = judge(which.evidence, { 'expected-user': 'csops', 'expected-uid': '1000' });
+  return buildReport({ target: which.target, evidence: which.evidence, results, failOn, timings: { build: 1 } });
+}
+
+const fake = (status: CheckResult['status'], severity: CheckResult['severity']): CheckResult =>
+  ({ id: 'HARD-X-001', category: 'size', severity, status, title: 't', message: 'm' });
+
+describe('verdict and exit code', () => {
+  it('follow fail-on', () => {
+    const warning = [fake('pass', 'error'), fake('fail', 'warning')];
+    expect([verdict(warning, 'error'), exitCodeOf(warning, 'error')]).toEqual(['passed', 0]);
+    expect([verdict(warning, 'warning'), exitCodeOf(warning, 'warning')]).toEqual(['failed', 1]);
+    expect(exitCodeOf([fake('fail', 'error')], 'never')).toBe(0);
+  });
+
+  it('never pass a gate whose check could not run', () => {
+    expect([verdict([fake('error', 'error')], 'error'), exitCodeOf([fake('error', 'error')], 'error')]).toEqual(['errored', 2]);
+    expect(exitCodeOf([fake('error', 'error'), fake('fail', 'error')], 'error')).toBe(1);
+    expect(exitCodeOf([fake('skip', 'error')], 'error')).toBe(0);
+  });
+});
+
+describe('JSON report', () => {
+  it('follows the contract of design.md', () => {
+    const parsed = JSON.parse(renderJson(report())) as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual(['schemaVersion', 'tool', 'target', 'passed', 'failOn', 'metrics', 'checks', 'baseline', 'timings']);
+    expect(parsed).toMatchObject({ schemaVersion: 1, tool: { name: 'cs-docker-hardening' }, passed: false, baseline: null });
+    expect(Object.keys(parsed.target as object)).toEqual(['context', 'dockerfile', 'image', 'imageId']);
+    const metrics = parsed.metrics as Record<string, unknown>;
+    for (const key of ['buildSeconds', 'cachedBuildSeconds', 'imageSizeBytes', 'layers', 'startupSeconds', 'idleMemoryBytes', 'idleCpu', 'stopSeconds', 'stopExitCode']) {
+      expect(metrics).toHaveProperty(key);
+    }
+    expect(metrics.startupSeconds).toBeNull(); // not measured by these checks: null, not 0
+    expect(metrics.runUid).toBe(0);
+    for (const check of parsed.checks as Record<string, unknown>[]) {
+      expect(['pass', 'fail', 'skip', 'error']).toContain(check.status);
+      expect(['error', 'warning', 'notice']).toContain(check.severity);
+      expect(typeof check.message).toBe('string');
+    }
+  });
+});
+
+describe('job summary', () => {
+  it('has the verdict, the metrics table with measured values, and the checks', () => {
+    const summary = renderJobSummary(report());
+    expect(summary).toContain('## ❌ Container hardening: failed');
+    expect(summary).toContain('| Metric | Target | Actual | Status |');
+    expect(summary).toMatch(/\| Image size \| ≤ 500\.0 MB \| 5\d\d\.\d MB \| ❌ fail \|/);
+    expect(summary).toMatch(/\| Runs as \| non&#45;zero UID \| UID 0 \| ❌ fail \|/);
+    expect(summary).toContain('<code>HARD-USER-001</code>');
+    expect(renderJobSummary(report(hardened))).toContain('## ✅ Container hardening: passed');
+  });
+
+  it('escapes text from the image and stays under the size limit', () => {
+    const hostile = report();
+    hostile.target.image = 'evil</code><img src=x onerror=alert(1)>';
+    hostile.checks = Array.from({ length: 5000 }, (_, i) => ({
+      ...fake('fail', 'error'), id: `HARD-SIZE-${String(i).padStart(3, '0')}`,
+      message: `![track](https://evil.example/${i}) <script>alert(1)</script> | col ${'x'.repeat(400)}`,
+    }));
+    const summary = renderJobSummary(hostile);
+    expect(summary).not.toContain('<script>');
+    expect(summary).not.toContain('<img');
+    expect(summary).not.toContain('![track]');
+    expect(Buffer.byteLength(summary)).toBeLessThan(SUMMARY_LIMIT_BYTES);
+    expect(summary).toContain("reached GitHub's size limit");
+  });
+});
+
+describe('terminal report', () => {
+  it('lists failures first with the fix, and the metrics', () => {
+    const text = renderTerminal(report());
+    expect(text.startsWith('FAILED')).toBe(true);
+    expect(text.indexOf('✖ fail')).toBeLessThan(text.indexOf('✔ pass'));
+    expect(text).toContain('fix: ');
+    expect(text).toMatch(/Image size\s+≤ 500\.0 MB\s+5\d\d\.\d MB\s+❌ fail/);
+  });
+});
+
+describe('escaping', () => {
+  it('keeps markup, terminal controls and workflow commands inert', () => {
+    expect(escapeMarkdown('[x](http://a) *b* `c` <i>|')).toBe('&#91;x&#93;&#40;http&#58;//a&#41; &#42;b&#42; &#96;c&#96; &lt;i&gt;&#124;');
+    expect(stripControl('a\u001b[31mred\u001b[0m\u0007b')).toBe('ared?b');
+    expect(neutraliseCommands('ok\n::set-output name=x::1\n  ::add-mask::y')).toBe('ok\n:\u200d:set-output name=x::1\n  :\u200d:add-mask::y');
+  });
+});

@@ -1,0 +1,1 @@
+"""Customer Success MCP: the example service of cs-docker-hardening."""

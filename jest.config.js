@@ -1,0 +1,24 @@
+// Two projects: `unit` needs nothing but Node; `integration` talks to a real Docker engine and
+// builds its own images (global setup checks that an engine answers, and fails under CI=true
+// when none does).
+const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true }] };
+const common = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform,
+};
+export default {
+  // Integration tests build and run images; jest 30 honours the timeout only at the top level.
+  testTimeout: 300000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/__tests__/integration/global-setup.ts',
+      slowTestThreshold: 60,
+    },
+  ],
+};

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Builds the committed bundles: dist/index.js (the action) and dist/cli.js (the CLI), with
+// @vercel/ncc. ncc takes one entry per run; both bundles need the same assets (protobuf files
+// of dockerode's gRPC client), so each is built into a scratch directory and merged into dist/.
+// The output is byte-identical across rebuilds, which the check-dist workflow relies on.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const entries = [
+  ['src/index.ts', 'index.js'],
+  ['src/cli.ts', 'cli.js'],
+];
+const scratch = mkdtempSync(join(tmpdir(), 'cs-hardening-bundle-'));
+try {
+  rmSync('dist', { recursive: true, force: true });
+  for (const [source, name] of entries) {
+    const out = join(scratch, name);
+    execFileSync('npx', ['ncc', 'build', source, '-o', out, '--quiet', '--license', 'licenses.txt'], { stdio: 'inherit' });
+    renameSync(join(out, 'index.js'), join(out, name));
+    renameSync(join(out, 'licenses.txt'), join(out, name.replace(/\.js$/, '.licenses.txt')));
+    cpSync(out, 'dist', { recursive: true });
+  }
+  console.log(`dist/: ${readdirSync('dist').sort().join(' ')}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

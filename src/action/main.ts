@@ -1,0 +1,69 @@
+import * as core from '@actions/core';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveOptions } from '../inputs/resolve.js';
+import type { Report } from '../model.js';
+import { runPipeline } from '../pipeline.js';
+import { exitCodeOf, verdict } from '../report/build-report.js';
+import { renderJobSummary } from '../report/job-summary.js';
+import { writeJsonReport } from '../report/json.js';
+import { renderTerminal } from '../report/terminal.js';
+import { neutraliseCommands } from '../util/escape.js';
+import { errorMessage } from '../util/errors.js';
+import { actionProgress } from './progress.js';
+import { readActionInputs } from './inputs.js';
+
+
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const cancel = new AbortController();
+  const onSignal = (): void => cancel.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const options = await resolveOptions(readActionInputs(env), workspace);
+    const report = await runPipeline(options, actionProgress(), cancel.signal);
+    const reportFile = options.settings.reportFile
+      ? join(workspace, options.settings.reportFile)
+      : join(env.RUNNER_TEMP || tmpdir(), 'cs-docker-hardening-report.json');
+    // Outputs, report and summary are written before the step is failed, so a release workflow
+    // can still read why.
+    await writeJsonReport(reportFile, report);
+    setOutputs(report, reportFile);
+    core.info(neutraliseCommands(renderTerminal(report)));
+    if (options.settings.summary) await writeSummary(report);
+    const outcome = verdict(report.checks, report.failOn);
+    if (outcome !== 'passed') {
+      core.setFailed(outcome === 'failed'
+        ? `container hardening failed: ${failedIds(report).join(', ')}`
+        : 'container hardening could not judge the image: some checks could not run (see the report)');
+      process.exitCode = exitCodeOf(report.checks, report.failOn);
+    }
+  } catch (error) {
+    core.setFailed(errorMessage(error));
+    process.exitCode = 2;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function setOutputs(report: Report, reportFile: string): void {
+  core.setOutput('passed', String(report.passed));
+  core.setOutput('image-id', report.target.imageId ?? '');
+  core.setOutput('image-size-bytes', report.metrics.imageSizeBytes === null ? '' : String(report.metrics.imageSizeBytes));
+  core.setOutput('failed-checks', failedIds(report).join(','));
+  core.setOutput('report-file', reportFile);
+}
+
+function failedIds(report: Report): string[] {
+  return [...new Set(report.checks.filter((result) => result.status === 'fail').map((result) => result.id))];
+}
+
+async function writeSummary(report: Report): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    core.warning('GITHUB_STEP_SUMMARY is not set, so no job summary was written');
+    return;
+  }
+  await core.summary.addRaw(renderJobSummary(report)).write();
+}

@@ -1,0 +1,94 @@
+import type { EvidenceKey, EvidenceSet, Needed, Settings } from '../evidence/types.js';
+import type { Category, CheckResult, Location, Severity } from '../model.js';
+import { errorMessage } from '../util/errors.js';
+import type { Locator } from './locate.js';
+
+// A check is a pure function from evidence to verdicts; it never calls Docker. The registry also
+// generates docs/checks.md, so the documentation of a check lives beside its code.
+
+export interface Verdict {
+  status: 'pass' | 'fail' | 'skip';
+  /** What was seen, with the numbers. */
+  message: string;
+  measured?: unknown;
+  target?: unknown;
+  location?: Location;
+  /** Override the check's severity for this verdict (rare: e.g. a recommendation). */
+  severity?: Severity;
+}
+
+export interface CheckContext {
+  settings: Settings;
+  locate: Locator;
+  /** Evidence that is optional to this check, present where collected. */
+  evidence: EvidenceSet;
+}
+
+export interface CheckDefinition<K extends EvidenceKey = EvidenceKey> {
+  id: string;
+  category: Category;
+  severity: Severity;
+  title: string;
+  /** What a pass proves. */
+  proves: string;
+  /** Why it matters in production. */
+  why: string;
+  /** The default threshold or expectation, for the docs. */
+  threshold?: string;
+  remediation: string;
+  /** Evidence without which the check cannot judge. */
+  needs: readonly K[];
+  run(evidence: Needed<K>, context: CheckContext): Verdict | Verdict[];
+}
+
+export function defineCheck<const K extends EvidenceKey>(definition: CheckDefinition<K>): CheckDefinition<K> {
+  return definition;
+}
+
+export type AnyCheck = CheckDefinition<EvidenceKey>;
+
+export function runChecks(checks: readonly AnyCheck[], evidence: EvidenceSet, context: Omit<CheckContext, 'evidence'>): CheckResult[] {
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    for (const verdict of runOne(check, evidence, { ...context, evidence })) {
+      results.push(toResult(check, verdict));
+    }
+  }
+  return results;
+}
+
+type Outcome = Verdict | { status: 'error'; message: string };
+
+function runOne(check: AnyCheck, evidence: EvidenceSet, context: CheckContext): Outcome[] {
+  const needed: Partial<Record<EvidenceKey, unknown>> = {};
+  for (const key of check.needs) {
+    const piece = evidence[key];
+    if (piece.state === 'skipped') return [{ status: 'skip', message: piece.reason }];
+    if (piece.state === 'failed') return [{ status: 'error', message: `could not collect ${key} evidence: ${piece.error}` }];
+    needed[key] = piece.value;
+  }
+  try {
+    const verdicts = check.run(needed as Needed<EvidenceKey>, context);
+    return Array.isArray(verdicts) ? verdicts : [verdicts];
+  } catch (error) {
+    // A check that throws has a bug; say so rather than pretend a verdict.
+    return [{ status: 'error', message: `the check itself failed: ${errorMessage(error)}` }];
+  }
+}
+
+function toResult(check: AnyCheck, outcome: Outcome): CheckResult {
+  const verdict = outcome as Verdict;
+  const result: CheckResult = {
+    id: check.id,
+    category: check.category,
+    severity: verdict.severity ?? check.severity,
+    status: outcome.status,
+    title: check.title,
+    message: outcome.message,
+  };
+  if (verdict.measured !== undefined) result.measured = verdict.measured;
+  if (verdict.target !== undefined) result.target = verdict.target;
+  if (verdict.location) result.location = verdict.location;
+  if (outcome.status === 'fail') result.remediation = check.remediation;
+  return result;
+}

@@ -1,0 +1,36 @@
+import Docker from 'dockerode';
+import { InfrastructureError, errorMessage } from '../util/errors.js';
+
+// The one place that opens a connection to the engine. docker-modem reads DOCKER_HOST,
+// DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself, so the user's engine choice is honoured.
+
+export type Engine = Docker;
+
+export function engineAddress(): string {
+  return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
+/** Connects and pings; an engine that does not answer within `timeoutMs` is an infrastructure fault. */
+export async function connectEngine(timeoutMs = 10_000): Promise<Engine> {
+  const docker = new Docker();
+  try {
+    await withTimeout(docker.ping(), timeoutMs, `no answer within ${timeoutMs / 1000} s`);
+  } catch (error) {
+    throw new InfrastructureError(
+      `cannot reach the Docker engine at ${engineAddress()} (${errorMessage(error).replace(/^Error: /, '')}): start Docker, or set DOCKER_HOST to an engine that answers`,
+    );
+  }
+  return docker;
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,99 @@
+import type { Engine } from '../docker/engine.js';
+import { readImageArchive, type ArchiveLayer, type ImageArchive, type LayerEntry } from '../docker/image-archive.js';
+
+// The image's final filesystem, as the union of its layers with deletions applied, and for
+// every path the layer that last wrote it: checks name the instruction that shipped a file.
+
+export interface FileRecord extends LayerEntry {
+  /** Index of the layer that last wrote this path (0 = bottom). */
+  layer: number;
+}
+
+export interface LayerRecord {
+  index: number;
+  /** The instruction that made it (`RUN /bin/sh -c apt-get install …`), from the image config. */
+  createdBy: string | null;
+  /** Bytes of regular files this layer adds. */
+  sizeBytes: number;
+  entries: number;
+}
+
+export interface FilesystemEvidence {
+  /** Every path in the final image. */
+  files: Record<string, FileRecord>;
+  layers: LayerRecord[];
+  /** Content of the final /etc/passwd and /etc/group, or null where the image has none. */
+  passwd: string | null;
+  group: string | null;
+  bytesRead: number;
+}
+
+/** Files whose content the checks read. */
+export const CAPTURED_FILES = new Set(['/etc/passwd', '/etc/group']);
+
+/** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
+export async function collectFilesystemEvidence(engine: Engine, image: string, signal?: AbortSignal): Promise<FilesystemEvidence> {
+  const archive = await readImageArchive(engine, image, { capture: (path) => CAPTURED_FILES.has(path), ...(signal ? { signal } : {}) });
+  return mergeLayers(archive);
+}
+
+export function mergeLayers(archive: ImageArchive): FilesystemEvidence {
+  const files = new Map<string, FileRecord>();
+  const captured = new Map<string, Buffer>();
+  archive.layers.forEach((layer, index) => {
+    applyDeletions(files, layer);
+    for (const path of captured.keys()) if (!files.has(path)) captured.delete(path);
+    for (const entry of layer.entries) files.set(entry.path, { ...entry, layer: index });
+    for (const [path, content] of layer.captured) captured.set(path, content);
+  });
+  const history = layerHistory(archive);
+  const layers = archive.layers.map((layer, index) => ({
+    index,
+    createdBy: history[index] ?? null,
+    sizeBytes: layer.entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0),
+    entries: layer.entries.length,
+  }));
+  const text = (path: string): string | null => {
+    const record = files.get(path);
+    return record?.type === 'file' ? (captured.get(path)?.toString('utf8') ?? null) : null;
+  };
+  return {
+    files: Object.fromEntries(files),
+    layers,
+    passwd: text('/etc/passwd'),
+    group: text('/etc/group'),
+    bytesRead: archive.bytesRead,
+  };
+}
+
+/**
+ * A layer's whiteouts delete a path and all below it; an opaque directory hides everything the
+ * lower layers had below it. One pass over the map per layer that deletes anything.
+ */
+function applyDeletions(files: Map<string, FileRecord>, layer: ArchiveLayer): void {
+  if (layer.whiteouts.length === 0 && layer.opaqueDirs.length === 0) return;
+  const removed = new Set(layer.whiteouts);
+  const opaque = new Set(layer.opaqueDirs);
+  for (const path of files.keys()) {
+    if (removed.has(path)) {
+      files.delete(path);
+      continue;
+    }
+    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+      const ancestor = path.slice(0, cut);
+      if (removed.has(ancestor) || opaque.has(ancestor)) {
+        files.delete(path);
+        break;
+      }
+    }
+    if (opaque.has('/') && files.has(path)) files.delete(path);
+  }
+}
+
+/** created_by of the history entries that made a layer, bottom first (empty_layer is exact here). */
+function layerHistory(archive: ImageArchive): (string | null)[] {
+  const made = (archive.config.history ?? []).filter((entry) => !entry.empty_layer);
+  // Imported or squashed images can have fewer entries than layers: align at the top.
+  const offset = archive.layers.length - made.length;
+  return archive.layers.map((_, index) => made[index - offset]?.created_by ?? null);
+}

@@ -1,0 +1,23 @@
+import type { Settings } from '../inputs/definitions.js';
+import type { BuildEvidence } from './build.js';
+import type { Collected } from './collected.js';
+import type { DockerfileEvidence } from './dockerfile.js';
+import type { FilesystemEvidence } from './filesystem.js';
+import type { ImageEvidence } from './image.js';
+
+/** All evidence of one run; each piece collected, skipped (with reason) or failed (with error). */
+export interface EvidenceSet {
+  build: Collected<BuildEvidence>;
+  image: Collected<ImageEvidence>;
+  filesystem: Collected<FilesystemEvidence>;
+  dockerfile: Collected<DockerfileEvidence>;
+}
+
+export type EvidenceKey = keyof EvidenceSet;
+
+export type EvidenceValue<K extends EvidenceKey> = EvidenceSet[K] extends Collected<infer T> ? T : never;
+
+/** What a check's `run` receives: the evidence it needs, guaranteed collected. */
+export type Needed<K extends EvidenceKey> = { [P in K]: EvidenceValue<P> };
+
+export type { Settings };

@@ -1,0 +1,4 @@
+import './util/dirname-shim.js';
+import { run } from './action/main.js';
+
+await run();

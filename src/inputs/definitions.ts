@@ -1,0 +1,113 @@
+import { boolean, keyValues, number, oneOf, text, type InputKind } from './kinds.js';
+
+// The one vocabulary: every action input is a CLI flag of the same name and a key of the config
+// file, with the same default. action.yml, the README's input table and the CLI help are
+// generated from this table (npm run docs), so they cannot drift from what the code does.
+
+export interface InputDefinition<T> {
+  kind: InputKind<T>;
+  /** The default as the user would write it; '' means "none". Parsed by `kind`. */
+  default: string;
+  description: string;
+  group: 'what to check' | 'thresholds' | 'expectations' | 'report';
+  /** Extra CLI spellings from design.md (`--json FILE` for report-file). */
+  aliases?: string[];
+  /** CLI: may be given several times; the values are joined as lines. */
+  repeatable?: boolean;
+  /** Not settable from a config file (where it would be circular or unsafe). */
+  notInConfig?: boolean;
+}
+
+function input<T>(definition: InputDefinition<T>): InputDefinition<T> {
+  return definition;
+}
+
+export const INPUTS = {
+  context: input({
+    kind: text, default: '.', group: 'what to check',
+    description: 'Build context directory.',
+  }),
+  file: input({
+    kind: text, default: '', group: 'what to check',
+    description: 'Path to the Dockerfile (default: `<context>/Dockerfile`).',
+  }),
+  target: input({
+    kind: text, default: '', group: 'what to check',
+    description: 'Build stage to build and check (default: the last stage).',
+  }),
+  'build-args': input({
+    kind: keyValues, default: '', group: 'what to check', aliases: ['build-arg'], repeatable: true,
+    description: 'Build arguments, one `KEY=VALUE` per line (CLI: `--build-arg KEY=VALUE`, repeatable).',
+  }),
+  platform: input({
+    kind: text, default: '', group: 'what to check',
+    description: 'Target platform of the build (e.g. `linux/amd64`); default: the engine\'s own.',
+  }),
+  builder: input({
+    kind: text, default: '', group: 'what to check',
+    description: 'buildx builder instance to use (default: the current builder).',
+  }),
+  'no-cache': input({
+    kind: boolean, default: 'false', group: 'what to check',
+    description: 'Build without the layer cache, so the build time is a clean build\'s.',
+  }),
+  image: input({
+    kind: text, default: '', group: 'what to check',
+    description: 'Check this already built image instead of building one (a local reference or id). The Dockerfile is still read when present.',
+  }),
+  mode: input({
+    kind: oneOf(['full', 'static'] as const), default: 'full', group: 'what to check',
+    description: '`full` builds, inspects and runs the image; `static` only reads the Dockerfile, .dockerignore and compose files (CLI: `--static-only`).',
+  }),
+  config: input({
+    kind: text, default: '.github/container-hardening.yml', group: 'what to check', notInConfig: true,
+    description: 'Configuration file with thresholds, expectations and ignores. Read when present; a `.container-hardening.yml` in the context directory is read after it. Inputs override both.',
+  }),
+  'max-image-size-mb': input({
+    kind: number({ unit: 'megabytes' }), default: '500', group: 'thresholds',
+    description: 'Largest acceptable image size, in MB (10^6 bytes).',
+  }),
+  'max-layers': input({
+    kind: number({ integer: true, unit: 'layers' }), default: '20', group: 'thresholds',
+    description: 'Most filesystem layers the image may have.',
+  }),
+  'max-build-seconds': input({
+    kind: number({ unit: 'seconds' }), default: '300', group: 'thresholds',
+    description: 'Longest acceptable clean build, in seconds.',
+  }),
+  'expected-user': input({
+    kind: text, default: '', group: 'expectations',
+    description: 'User name the image must run as (the seed: `csops`). Empty: any non-root user.',
+  }),
+  'expected-uid': input({
+    kind: number({ integer: true, unit: 'a UID' }), default: '', group: 'expectations',
+    description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
+  }),
+  'fail-on': input({
+    kind: oneOf(['error', 'warning', 'never'] as const), default: 'error', group: 'report',
+    description: 'Lowest severity of a failed check that fails the step (exit 1): `error`, `warning`, or `never`.',
+  }),
+  'report-file': input({
+    kind: text, default: '', group: 'report', aliases: ['json'], notInConfig: true,
+    description: 'Write the JSON report here (action default: `cs-docker-hardening-report.json` in the runner\'s temp directory).',
+  }),
+  summary: input({
+    kind: boolean, default: 'true', group: 'report',
+    description: 'Write the job summary (action only).',
+  }),
+} as const;
+
+export type InputName = keyof typeof INPUTS;
+
+type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
+type ValueOf<D> = D extends InputDefinition<infer T> ? T : never;
+type NumberOrUnset<N extends InputName, T> = (typeof INPUTS)[N]['default'] extends '' ? (T extends number ? number | null : T) : T;
+
+/** The validated settings of one run, camelCased; a number input without default is null when unset. */
+export type Settings = { -readonly [N in InputName as Camel<N>]: NumberOrUnset<N, ValueOf<(typeof INPUTS)[N]>> };
+
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+export const INPUT_NAMES = Object.keys(INPUTS) as InputName[];

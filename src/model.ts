@@ -1,0 +1,89 @@
+// The report contract of design.md: categories, check results, metrics. Users' scripts parse the
+// JSON report, so names here are stable; extend, never rename.
+
+export const CATEGORIES = [
+  'build', 'cache', 'size', 'layers', 'user', 'tools', 'health', 'startup', 'memory', 'cpu',
+  'shutdown', 'init', 'labels', 'secrets', 'filesystem', 'dockerfile', 'dockerignore', 'compose',
+  'vulnerabilities',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const SEVERITIES = ['error', 'warning', 'notice'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** `skip`: deliberately not run, with the reason. `error`: could not run (infrastructure). */
+export type Status = 'pass' | 'fail' | 'skip' | 'error';
+
+export interface Location {
+  /** Repository-relative path, forward slashes. */
+  file: string;
+  line?: number;
+  endLine?: number;
+}
+
+export interface CheckResult {
+  id: string;
+  category: Category;
+  severity: Severity;
+  status: Status;
+  title: string;
+  /** What was seen, with the numbers. */
+  message: string;
+  measured?: unknown;
+  target?: unknown;
+  location?: Location;
+  remediation?: string;
+}
+
+/** Every figure the checks measured; null where not measured. */
+export interface Metrics {
+  buildSeconds: number | null;
+  /** Steps of the measured build, and how many of them came from the cache. */
+  buildSteps: number | null;
+  buildCachedSteps: number | null;
+  cachedBuildSeconds: number | null;
+  imageSizeBytes: number | null;
+  layers: number | null;
+  startupSeconds: number | null;
+  idleMemoryBytes: number | null;
+  idleCpu: number | null;
+  stopSeconds: number | null;
+  stopExitCode: number | null;
+  runUid: number | null;
+  runGid: number | null;
+  healthInterval: number | null;
+  healthTimeout: number | null;
+  healthStartPeriod: number | null;
+  healthRetries: number | null;
+}
+
+export function emptyMetrics(): Metrics {
+  return {
+    buildSeconds: null, buildSteps: null, buildCachedSteps: null, cachedBuildSeconds: null,
+    imageSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
+    idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null,
+    healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthRetries: null,
+  };
+}
+
+export interface Target {
+  context: string | null;
+  dockerfile: string | null;
+  image: string | null;
+  imageId: string | null;
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  target: Target;
+  passed: boolean;
+  failOn: FailOn;
+  metrics: Metrics;
+  checks: CheckResult[];
+  baseline: Metrics | null;
+  /** Seconds spent per phase of the run (inputs, build, inspect, …): where the time went. */
+  timings: Record<string, number>;
+}
+
+export type FailOn = 'error' | 'warning' | 'never';
