@@ -11,6 +11,9 @@ const common = {
 export default {
   // Integration tests build and run images; jest 30 honours the timeout only at the top level.
   testTimeout: 300000,
+  // One test file at a time: integration tests assert that no container of any run is left on
+  // the engine, which a concurrent file would falsify.
+  maxWorkers: 1,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
     {

@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7094);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(910);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({ argv: process.argv.slice(2), cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env });
@@ -77216,7 +77216,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7094:
+/***/ 910:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77381,6 +77381,26 @@ const INPUTS = {
         kind: number({ unit: 'seconds' }), default: '300', group: 'thresholds',
         description: 'Longest acceptable clean build, in seconds.',
     }),
+    'max-cached-build-seconds': input({
+        kind: number({ unit: 'seconds' }), default: '30', group: 'thresholds',
+        description: 'Longest acceptable rebuild with nothing changed (all steps from the cache), in seconds.',
+    }),
+    'max-startup-seconds': input({
+        kind: number({ unit: 'seconds' }), default: '5', group: 'thresholds',
+        description: 'Longest acceptable time from container start until the health probe first passes (or, without HEALTHCHECK, the exposed port accepts connections).',
+    }),
+    'max-idle-memory-mb': input({
+        kind: number({ unit: 'megabytes' }), default: '512', group: 'thresholds',
+        description: 'Largest acceptable memory use of the idle container, in MB (as `docker stats` counts it).',
+    }),
+    'max-idle-cpu': input({
+        kind: number({ unit: 'CPUs' }), default: '0.5', group: 'thresholds',
+        description: 'Largest acceptable CPU use of the idle container, in CPUs (1.0 = one core busy).',
+    }),
+    'max-stop-seconds': input({
+        kind: number({ unit: 'seconds' }), default: '5', group: 'thresholds',
+        description: 'Longest acceptable `docker stop`; a container still running then is killed (exit 137) and fails.',
+    }),
     'expected-user': input({
         kind: kinds_text, default: '', group: 'expectations',
         description: 'User name the image must run as (the seed: `csops`). Empty: any non-root user.',
@@ -77388,6 +77408,50 @@ const INPUTS = {
     'expected-uid': input({
         kind: number({ integer: true, unit: 'a UID' }), default: '', group: 'expectations',
         description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
+    }),
+    'forbidden-tools': input({
+        kind: list, default: 'gcc,g++,cc,c++,cpp,clang,clang++,make,cmake,ninja,ld,as,gfortran,rustc,cargo,go,javac,gdb,strace', group: 'expectations',
+        description: 'Build and debug tools that must not be on the runtime image\'s PATH (versioned and target-prefixed names like `gcc-12`, `x86_64-linux-gnu-gcc` count).',
+    }),
+    'required-labels': input({
+        kind: list, default: 'maintainer,version,security.non-root', group: 'expectations',
+        description: 'Labels the image must carry.',
+    }),
+    'writable-dirs': input({
+        kind: list, default: 'logs,data,credentials,config', group: 'expectations',
+        description: 'Directories the runtime user may write (relative ones are under the WORKDIR); /tmp and /var/tmp always may. Also the tmpfs mounts of the hardened run.',
+    }),
+    'runtime-network': input({
+        kind: kinds_text, default: 'none', group: 'runtime',
+        description: 'Network of the throwaway containers: `none` (default; a port probe gets an internal network with no route out), `bridge`, or a network name.',
+    }),
+    'runtime-env': input({
+        kind: keyValues, default: '', group: 'runtime',
+        description: 'Environment variables for the app under test, one `KEY=VALUE` per line. Values of secret-looking names are masked in the log.',
+    }),
+    'runtime-memory-mb': input({
+        kind: number({ unit: 'megabytes' }), default: '2048', group: 'runtime',
+        description: 'Memory limit of each throwaway container, in MB.',
+    }),
+    'runtime-cpus': input({
+        kind: number({ unit: 'CPUs' }), default: '2', group: 'runtime',
+        description: 'CPU limit of each throwaway container.',
+    }),
+    'ready-timeout-seconds': input({
+        kind: number({ unit: 'seconds' }), default: '30', group: 'runtime',
+        description: 'How long to wait for the service to become ready before reporting that it never did.',
+    }),
+    'idle-seconds': input({
+        kind: number({ unit: 'seconds' }), default: '2', group: 'runtime',
+        description: 'Length of the window in which idle memory and CPU are sampled, after the service is ready.',
+    }),
+    'hardened-run': input({
+        kind: kinds_boolean, default: 'true', group: 'runtime',
+        description: 'Also start the image read-only, with all capabilities dropped and no-new-privileges, and check it still becomes ready (costs one more container, run concurrently).',
+    }),
+    'cache-probe': input({
+        kind: kinds_boolean, default: 'true', group: 'runtime',
+        description: 'Rebuild after changing one application source file (in a copy of the context, never your files) and report which steps re-ran; costs one more build.',
     }),
     'fail-on': input({
         kind: oneOf(['error', 'warning', 'never']), default: 'error', group: 'report',
@@ -77545,6 +77609,131 @@ function show(workspace, path) {
     return shown === '' ? '.' : shown.startsWith('..') ? path : shown;
 }
 
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/docker/throwaway.ts
+
+
+// Throwaway containers and networks of one run: labelled with the run's id, isolated (no network
+// unless asked, limits on memory, CPU and processes, capped logs, no mounts), and always removed —
+// by the `finally` of the run, by a signal handler, or by the action's post step sweeping the label.
+const RUN_LABEL = 'org.cs-hardening.run';
+const ROLE_LABEL = 'org.cs-hardening.role';
+function newRunId() {
+    return (0,external_node_crypto_namespaceObject.randomUUID)().replace(/-/g, '').slice(0, 16);
+}
+class Throwaways {
+    engine;
+    runId;
+    containers = new Map();
+    networks = new Map();
+    constructor(engine, runId) {
+        this.engine = engine;
+        this.runId = runId;
+    }
+    async create(spec) {
+        const container = await this.engine.createContainer({
+            Image: spec.image,
+            name: `cs-hardening-${this.runId}-${spec.role}`,
+            Labels: { [RUN_LABEL]: this.runId, [ROLE_LABEL]: spec.role },
+            ...(spec.entrypoint ? { Entrypoint: spec.entrypoint, Cmd: spec.cmd ?? [] } : {}),
+            ...(spec.env ? { Env: spec.env } : {}),
+            // Docker's own health check would run during idle sampling; readiness is probed by us.
+            Healthcheck: { Test: ['NONE'] },
+            AttachStdout: false,
+            AttachStderr: false,
+            HostConfig: {
+                NetworkMode: spec.network,
+                Memory: spec.limits.memoryBytes,
+                MemorySwap: spec.limits.memoryBytes,
+                NanoCpus: spec.limits.nanoCpus,
+                PidsLimit: spec.limits.pids,
+                // An app that prints megabytes of logs must not fill the disk; we read only the tail.
+                LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+                ReadonlyRootfs: spec.readOnlyRoot ?? false,
+                ...(spec.tmpfs ? { Tmpfs: spec.tmpfs } : {}),
+                ...(spec.dropAllCapabilities ? { CapDrop: ['ALL'] } : {}),
+                ...(spec.noNewPrivileges ? { SecurityOpt: ['no-new-privileges'] } : {}),
+            },
+        });
+        this.containers.set(container.id, container);
+        return container;
+    }
+    /** A bridge network with no route out (internal): for probing a port from the host. */
+    async createInternalNetwork() {
+        const name = `cs-hardening-${this.runId}`;
+        const network = await this.engine.createNetwork({ Name: name, Internal: true, Labels: { [RUN_LABEL]: this.runId } });
+        this.networks.set(name, network);
+        return name;
+    }
+    /** Removes one container now (force, with its anonymous volumes). */
+    async remove(container) {
+        this.containers.delete(container.id);
+        await removeQuietly(container);
+    }
+    removal = Promise.resolve([]);
+    /**
+     * Removes everything this run created; safe to call more than once, and from an abort handler
+     * while the run unwinds: calls queue behind each other, so a later caller waits for an earlier
+     * removal to finish instead of returning while containers still exist.
+     */
+    removeAll() {
+        this.removal = this.removal.then(() => this.removeNow());
+        return this.removal;
+    }
+    async removeNow() {
+        const problems = [];
+        const containers = [...this.containers.values()];
+        this.containers.clear();
+        await Promise.all(containers.map(async (container) => {
+            const problem = await removeQuietly(container);
+            if (problem)
+                problems.push(problem);
+        }));
+        for (const [name, network] of this.networks) {
+            this.networks.delete(name);
+            try {
+                await network.remove();
+            }
+            catch (error) {
+                if (error.statusCode !== 404)
+                    problems.push(`network ${name}: ${errorMessage(error)}`);
+            }
+        }
+        return problems;
+    }
+}
+async function removeQuietly(container) {
+    try {
+        await container.remove({ force: true, v: true });
+        return null;
+    }
+    catch (error) {
+        const status = error.statusCode;
+        // 404: already gone; 409: removal already in progress.
+        return status === 404 || status === 409 ? null : `container ${container.id.slice(0, 12)}: ${errorMessage(error)}`;
+    }
+}
+/** Removes every container, network and volume labelled with this run id (the post step's sweep). */
+async function sweepRun(engine, runId) {
+    const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
+    let removed = 0;
+    for (const info of await engine.listContainers({ all: true, filters })) {
+        await removeQuietly(engine.getContainer(info.Id));
+        removed++;
+    }
+    for (const info of await engine.listNetworks({ filters })) {
+        await engine.getNetwork(info.Id).remove().catch(() => undefined);
+        removed++;
+    }
+    const volumes = await engine.listVolumes({ filters });
+    for (const volume of volumes.Volumes ?? []) {
+        await engine.getVolume(volume.Name).remove().catch(() => undefined);
+        removed++;
+    }
+    return removed;
+}
+
 ;// CONCATENATED MODULE: ./src/util/format.ts
 // Numbers as the user's document writes them: sizes in MB (10^6 bytes, as `docker images`
 // prints them), times in seconds.
@@ -77575,6 +77764,11 @@ function formatSeconds(seconds) {
 }
 function plural(count, word, many = `${word}s`) {
     return `${count} ${count === 1 ? word : many}`;
+}
+/** Rounds for reports: 3 decimals by default (milliseconds, for seconds). */
+function round(value, digits = 3) {
+    const scale = 10 ** digits;
+    return Math.round(value * scale) / scale;
 }
 
 ;// CONCATENATED MODULE: ./src/checks/registry.ts
@@ -77684,223 +77878,866 @@ const checkCleanBuildTime = defineCheck({
     },
 });
 
-;// CONCATENATED MODULE: ./src/checks/size.ts
+;// CONCATENATED MODULE: ./src/checks/build-steps.ts
+// BuildKit names each step `[<stage> <n>/<m>] <instruction>`: the stage by name, or `stage-<i>`,
+// or nothing when the build has one stage; n counts FROM as 1 and then the instructions that do
+// filesystem work (RUN, COPY, ADD, WORKDIR) — ENV, LABEL, USER… make no step.
+const STEP_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
+function instructionOfStep(dockerfile, stepName) {
+    const match = /^\[(?:(.+?) )?(\d+)\/(\d+)\] (\S+)/.exec(stepName);
+    if (!match)
+        return null;
+    const [, label, n, , keyword] = match;
+    let stage = label === undefined ? dockerfile.stages[dockerfile.finalStage] : undefined;
+    if (label !== undefined) {
+        const indexed = /^stage-(\d+)$/.exec(label);
+        stage = indexed ? dockerfile.stages[Number(indexed[1])] : dockerfile.stages.find((candidate) => candidate.name?.toLowerCase() === label.toLowerCase());
+    }
+    if (!stage || Number(n) < 2)
+        return null;
+    const instruction = stage.instructions.filter((candidate) => STEP_KEYWORDS.has(candidate.keyword))[Number(n) - 2];
+    return instruction && instruction.keyword === keyword?.toUpperCase() ? instruction : null;
+}
+/** A step that installs dependencies: what should come from the cache when only the app changed. */
+const INSTALLS = [
+    /\bpip3?\s+install\b/, /\bpython3?\s+-m\s+pip\s+install\b/, /\b(poetry|pipenv|uv)\s+(install|sync)\b/, /\buv\s+pip\s+install\b/,
+    /\bnpm\s+(ci|install|i)\b/, /\byarn(\s+install)?\s*($|&&|;|--)/, /\bpnpm\s+(install|i)\b/,
+    /\bbundle\s+install\b/, /\bgo\s+mod\s+download\b/, /\bcomposer\s+install\b/, /\bcargo\s+(fetch|build)\b/,
+    /\bmvn\b.*\b(dependency:|go-offline|package|install|verify)/, /\bgradle\w*\b.*\b(dependencies|build|assemble)\b/, /\bdotnet\s+restore\b/,
+    /\bapt-get\s+install\b/, /\bapk\s+add\b/, /\b(yum|dnf|microdnf)\s+install\b/,
+];
+function isDependencyInstall(text) {
+    return INSTALLS.some((pattern) => pattern.test(text));
+}
+
+;// CONCATENATED MODULE: ./src/checks/where.ts
+/** Spreads a location into a verdict only when there is one. */
+function where(location) {
+    return location ? { location } : {};
+}
+
+;// CONCATENATED MODULE: ./src/checks/cache.ts
 
 
-const checkImageSize = defineCheck({
-    id: 'HARD-SIZE-001',
-    category: 'size',
-    severity: 'error',
-    title: 'Image size',
-    proves: 'The image, base layers included, is no larger than max-image-size-mb.',
-    why: 'Every megabyte is pulled on every deploy and scale-out, and is attack surface; the seed targets under 500 MB.',
-    threshold: 'max-image-size-mb: 500',
-    remediation: 'Use a multi-stage build so compilers and caches stay in the builder; install with --no-install-recommends and remove package lists in the same RUN; use a slim base.',
-    needs: ['image'],
-    run({ image }, { settings, locate, evidence }) {
-        const limitBytes = settings.maxImageSizeMb * 1e6;
-        const within = image.sizeBytes <= limitBytes;
-        const verdict = {
-            status: within ? 'pass' : 'fail',
-            message: `the image is ${formatBytes(image.sizeBytes)} (limit ${settings.maxImageSizeMb} MB)`,
-            measured: image.sizeBytes,
-            target: limitBytes,
-        };
-        // The annotation belongs on the instruction that added the most bytes.
-        const filesystem = evidence.filesystem.state === 'collected' ? evidence.filesystem.value : undefined;
-        const own = filesystem?.layers.filter((layer) => !locate.isBaseLayer(layer.index)) ?? [];
-        const largest = own.sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
-        const location = largest ? locate.layer(largest.index) : undefined;
-        if (!within && largest) {
-            const base = megabytes(image.sizeBytes - own.reduce((sum, layer) => sum + layer.sizeBytes, 0));
-            return {
-                ...verdict,
-                message: `${verdict.message}; the largest own layer adds ${formatBytes(largest.sizeBytes)}, the base image about ${base.toFixed(1)} MB`,
-                ...(location ? { location } : {}),
-            };
-        }
-        return { ...verdict, ...(location ? { location } : {}) };
-    },
-});
-const checkLayerCount = defineCheck({
-    id: 'HARD-LAYERS-001',
-    category: 'layers',
+
+
+const checkCachedRebuild = defineCheck({
+    id: 'HARD-CACHE-001',
+    category: 'cache',
     severity: 'warning',
-    title: 'Layer count',
-    proves: 'The image has no more filesystem layers than max-layers, base layers included.',
-    why: 'Many layers slow pulls and hide deleted files in lower layers; the seed targets under 20.',
-    threshold: 'max-layers: 20',
-    remediation: 'Combine related RUN steps (install and clean up in one RUN), and copy from the builder stage in few COPY steps.',
-    needs: ['image'],
-    run({ image }, { settings, locate }) {
-        const within = image.layers <= settings.maxLayers;
-        const location = locate.finalFrom();
+    title: 'Cached rebuild',
+    proves: 'Rebuilt with nothing changed, every step comes from the cache and the build finishes within max-cached-build-seconds.',
+    why: 'A rebuild that redoes work on every CI run (ADD of a URL, cache-busting arguments) wastes minutes per change; the seed targets under 30 s.',
+    threshold: 'max-cached-build-seconds: 30',
+    remediation: 'Avoid steps whose inputs change on every build (ADD from URLs, build args with timestamps); order the Dockerfile from least to most often changed.',
+    needs: ['rebuild'],
+    run({ rebuild }, { settings, evidence, locate }) {
+        if (!rebuild.ok)
+            return { status: 'skip', message: 'the rebuild failed; the first build did not' };
+        const reran = rebuild.steps.filter((step) => !step.cached);
+        const dockerfile = evidence.dockerfile.state === 'collected' ? evidence.dockerfile.value : undefined;
+        const measured = { seconds: rebuild.seconds, reran: reran.length, steps: rebuild.steps.length };
+        if (reran.length > 0) {
+            const first = dockerfile ? instructionOfStep(dockerfile, reran[0].name) : null;
+            return { status: 'fail', message: `with nothing changed, ${plural(reran.length, 'step')} of ${rebuild.steps.length} re-ran: ${reran.map((step) => step.name).join('; ')}`, measured, ...where(first ? locate.at(first) : undefined) };
+        }
+        const within = rebuild.seconds <= settings.maxCachedBuildSeconds;
+        return { status: within ? 'pass' : 'fail', message: `all ${rebuild.steps.length} steps from the cache in ${formatSeconds(rebuild.seconds)} (limit ${formatSeconds(settings.maxCachedBuildSeconds)})`, measured, target: settings.maxCachedBuildSeconds };
+    },
+});
+const checkCacheOrdering = defineCheck({
+    id: 'HARD-CACHE-002',
+    category: 'cache',
+    severity: 'warning',
+    title: 'Dependencies stay cached when the application changes',
+    proves: 'After one application source file changes (in a copy of the context), no dependency-install step (pip/npm/yarn/go mod/bundle/composer/apt-get install…) re-runs — as BuildKit\'s own step data shows.',
+    why: 'Copying the application before installing dependencies reinstalls them on every code change: minutes per build instead of seconds.',
+    remediation: 'Copy the dependency manifest first and install, then copy the application: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .`.',
+    needs: ['cacheProbe', 'dockerfile'],
+    run({ cacheProbe, dockerfile }, { locate }) {
+        if (!cacheProbe.ok)
+            return { status: 'skip', message: `the probe build failed after changing ${cacheProbe.changedFile}: ${cacheProbe.logTail.split('\n').slice(-2).join(' | ')}` };
+        const reran = cacheProbe.steps.filter((step) => !step.cached);
+        const installs = reran.filter((step) => isDependencyInstall(step.name));
+        const measured = { changedFile: cacheProbe.changedFile, reran: reran.map((step) => step.name) };
+        if (installs.length === 0) {
+            return { status: 'pass', message: `changing ${cacheProbe.changedFile} re-ran ${plural(reran.length, 'step')} of ${cacheProbe.steps.length}, no dependency install${reran.length ? `: ${reran.map((step) => step.name.replace(/^\[[^\]]*\] /, '')).join('; ')}` : ''}`, measured };
+        }
+        const verdicts = [];
+        for (const install of installs) {
+            const instruction = instructionOfStep(dockerfile, install.name);
+            // The culprit: the first COPY/ADD that re-ran in the same stage before the install.
+            const stage = /^\[(?:(.+?) )?\d+\/\d+\]/.exec(install.name)?.[1];
+            const copy = reran.find((step) => /\] (COPY|ADD) /.test(step.name) && /^\[(?:(.+?) )?\d+\/\d+\]/.exec(step.name)?.[1] === stage);
+            const copyInstruction = copy ? instructionOfStep(dockerfile, copy.name) : null;
+            const because = copyInstruction ? `: \`${copyInstruction.keyword} ${copyInstruction.args}\` (line ${copyInstruction.line}) copies application code before it` : '';
+            verdicts.push({
+                status: 'fail',
+                message: `changing ${cacheProbe.changedFile} re-ran \`${install.name.replace(/^\[[^\]]*\] /, '')}\`${instruction ? ` (line ${instruction.line})` : ''}${because}`,
+                measured,
+                ...where(copyInstruction ? locate.at(copyInstruction) : instruction ? locate.at(instruction) : undefined),
+            });
+        }
+        return verdicts;
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/startup.ts
+
+
+
+/** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
+function describeExit(exited) {
+    const oom = exited.oomKilled ? ' (killed: out of memory)' : '';
+    const logs = exited.logTail.trim() ? `; last log lines: ${exited.logTail.trim().split('\n').slice(-5).join(' | ')}` : '; it wrote no logs';
+    return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${logs}`;
+}
+const checkBecomesReady = defineCheck({
+    id: 'HARD-STARTUP-001',
+    category: 'startup',
+    severity: 'error',
+    title: 'The container starts and becomes ready',
+    proves: 'Started as configured, the container keeps running and its health probe (or, without HEALTHCHECK, its exposed port) answers within ready-timeout-seconds.',
+    why: 'An image that crashes or never becomes ready will fail its deployment; better to see it here, with its exit code and logs.',
+    remediation: 'Read the exit code and log lines in the message; run the image with `docker run` to reproduce. Give required configuration through runtime-env.',
+    needs: ['runtime'],
+    run({ runtime }, { locate, settings }) {
+        const { readiness, exited } = runtime.service;
+        const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
+        if (exited)
+            return { status: 'fail', message: `the container ${describeExit(exited)}`, measured: exited.exitCode, ...location };
+        if (readiness.outcome === 'ready')
+            return { status: 'pass', message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`, measured: readiness.readySeconds };
+        if (readiness.method === 'none')
+            return { status: 'skip', message: 'no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running for 1 s' };
+        const how = readiness.method === 'port' ? `port ${readiness.port} never accepted a connection` : 'the health probe never passed';
+        return { status: 'fail', message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`, ...location };
+    },
+});
+const checkStartupTime = defineCheck({
+    id: 'HARD-STARTUP-002',
+    category: 'startup',
+    severity: 'warning',
+    title: 'Startup time',
+    proves: 'The time from the start request until the probe first passed (probed every 250 ms) is within max-startup-seconds.',
+    why: 'Slow starts slow every deploy, scale-out and recovery; the seed targets under 5 s.',
+    threshold: 'max-startup-seconds: 5',
+    remediation: 'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
+    needs: ['runtime'],
+    run({ runtime }, { settings }) {
+        const { readiness } = runtime.service;
+        if (readiness.readySeconds === null)
+            return { status: 'skip', message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)' };
+        const within = readiness.readySeconds <= settings.maxStartupSeconds;
+        return { status: within ? 'pass' : 'fail', message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`, measured: readiness.readySeconds, target: settings.maxStartupSeconds };
+    },
+});
+const checkIdleMemory = defineCheck({
+    id: 'HARD-MEMORY-001',
+    category: 'memory',
+    severity: 'warning',
+    title: 'Idle memory',
+    proves: 'The most memory the ready, idle container used over the sampling window (as `docker stats` counts it) is within max-idle-memory-mb.',
+    why: 'Idle memory is paid by every replica all the time; the seed targets under 512 MB.',
+    threshold: 'max-idle-memory-mb: 512',
+    remediation: 'Load less at startup (lazy imports, smaller caches), and run fewer worker processes when idle.',
+    needs: ['runtime'],
+    run({ runtime }, { settings }) {
+        const { idle } = runtime.service;
+        if (!idle)
+            return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
+        const limit = settings.maxIdleMemoryMb * 1e6;
         return {
-            status: within ? 'pass' : 'fail',
-            message: `the image has ${image.layers} layers (limit ${settings.maxLayers})`,
-            measured: image.layers,
-            target: settings.maxLayers,
-            ...(location ? { location } : {}),
+            status: idle.memoryBytesMax <= limit ? 'pass' : 'fail',
+            message: `${formatBytes(idle.memoryBytesMax)} at most over ${formatSeconds(idle.windowSeconds)} (${idle.samples} samples; limit ${settings.maxIdleMemoryMb} MB)`,
+            measured: idle.memoryBytesMax,
+            target: limit,
+        };
+    },
+});
+const checkIdleCpu = defineCheck({
+    id: 'HARD-CPU-001',
+    category: 'cpu',
+    severity: 'warning',
+    title: 'Idle CPU',
+    proves: 'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs).',
+    why: 'A service that spins when idle wastes a share of every node it runs on; the seed targets under 0.5 CPU.',
+    threshold: 'max-idle-cpu: 0.5',
+    remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
+    needs: ['runtime'],
+    run({ runtime }, { settings }) {
+        const { idle } = runtime.service;
+        if (!idle)
+            return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
+        return {
+            status: idle.cpu <= settings.maxIdleCpu ? 'pass' : 'fail',
+            message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})`,
+            measured: idle.cpu,
+            target: settings.maxIdleCpu,
         };
     },
 });
 
-;// CONCATENATED MODULE: ./src/evidence/accounts.ts
-// /etc/passwd and /etc/group as the image ships them: how a USER name or number becomes the
-// UID/GID the kernel will use. Docker resolves USER the same way, from the image's own files.
-function parsePasswd(text) {
-    const accounts = [];
-    for (const line of text.split('\n')) {
-        if (line.trim() === '' || line.startsWith('#'))
-            continue;
-        const [name, , uid, gid, , home, shell] = line.split(':');
-        if (!name || uid === undefined || gid === undefined || !/^\d+$/.test(uid) || !/^\d+$/.test(gid))
-            continue;
-        accounts.push({ name, uid: Number(uid), gid: Number(gid), home: home ?? '', shell: shell ?? '' });
-    }
-    return accounts;
+;// CONCATENATED MODULE: ./src/checks/filesystem.ts
+
+
+
+
+
+// What the image's files allow: privilege escalation (setuid), writes outside the declared
+// directories, and files that should never ship. Each finding names the layer that added it.
+const SETUID = 0o4000;
+const SETGID = 0o2000;
+const ALWAYS_WRITABLE = ['/tmp', '/var/tmp', '/dev/shm', '/run/lock', '/var/lock'];
+/** Groups findings by the layer that added them: one verdict (one annotation) per instruction. */
+function perLayer(files, filesystem, locate, describe) {
+    const byLayer = new Map();
+    for (const file of files)
+        byLayer.set(file.layer, [...(byLayer.get(file.layer) ?? []), file]);
+    return [...byLayer].map(([layer, found]) => {
+        const from = locate.isBaseLayer(layer) ? 'the base image' : (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
+        return { status: 'fail', message: describe(found, from), measured: found.map((file) => file.path), ...where(locate.layer(layer) ?? locate.finalFrom()) };
+    });
 }
-function parseGroup(text) {
-    const groups = [];
-    for (const line of text.split('\n')) {
-        const [name, , gid] = line.split(':');
-        if (!name || gid === undefined || !/^\d+$/.test(gid))
-            continue;
-        groups.push({ name, gid: Number(gid) });
-    }
-    return groups;
+function listed(files, limit = 8) {
+    const shown = files.slice(0, limit).map((file) => file.path).join(', ');
+    return files.length > limit ? `${shown} and ${files.length - limit} more` : shown;
 }
-/**
- * Resolves a USER value the way the engine does: '' is root; `name` or `uid`, optionally with
- * `:group` or `:gid`; names looked up in the image's own files. A number needs no entry (Docker
- * runs an unknown UID with GID 0 where no entry gives one).
- */
-function resolveUser(configured, accounts, groups) {
-    const value = configured.trim();
-    const result = { configured, uid: null, gid: null, name: null, problem: null };
-    if (value === '') {
-        result.uid = 0;
-        result.gid = 0;
-        result.name = accounts.find((account) => account.uid === 0)?.name ?? 'root';
-        return result;
-    }
-    const [userPart = '', groupPart] = value.split(':');
-    if (/^\d+$/.test(userPart)) {
-        result.uid = Number(userPart);
-        const account = accounts.find((candidate) => candidate.uid === result.uid);
-        result.name = account?.name ?? null;
-        result.gid = account?.gid ?? 0;
-    }
-    else {
-        const account = accounts.find((candidate) => candidate.name === userPart);
-        if (!account) {
-            result.problem = `user '${userPart}' is not in the image's /etc/passwd: the container will not start`;
-            return result;
+const checkNoSetuidFiles = defineCheck({
+    id: 'HARD-FILESYSTEM-001',
+    category: 'filesystem',
+    severity: 'warning',
+    title: 'No setuid or setgid files',
+    proves: 'No regular file in the image has the setuid or setgid bit.',
+    why: 'A setuid binary is a ready-made way back to root for anyone who gets a shell as the app user.',
+    remediation: 'Strip the bits in the runtime stage: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +` (and run with no-new-privileges).',
+    needs: ['filesystem'],
+    run({ filesystem }, { locate }) {
+        const found = Object.values(filesystem.files).filter((file) => file.type === 'file' && (file.mode & (SETUID | SETGID)) !== 0);
+        if (found.length === 0)
+            return { status: 'pass', message: 'no setuid or setgid file', measured: [] };
+        return perLayer(found, filesystem, locate, (files, from) => `${files.length} setuid/setgid file(s) from ${from}: ${listed(files)}`);
+    },
+});
+const checkWritablePaths = defineCheck({
+    id: 'HARD-FILESYSTEM-002',
+    category: 'filesystem',
+    severity: 'warning',
+    title: 'The runtime user writes only where allowed',
+    proves: 'Outside /tmp, /var/tmp and writable-dirs (relative ones under the WORKDIR), no file or directory is owned by, group-writable for, or world-writable to the user the container runs as.',
+    why: 'Application code the app user can overwrite turns any file-write bug into code execution; the seed limits writes to logs/, data/, credentials/ and config/.',
+    threshold: 'writable-dirs: logs, data, credentials, config',
+    remediation: 'Copy application files owned by root (`COPY --chown=root:<group>` or no --chown) and give the user only its data directories (`RUN mkdir logs data && chown csops logs data`).',
+    needs: ['image', 'filesystem', 'runtime'],
+    run({ image, filesystem, runtime }, { settings }) {
+        const { uid, gid } = runtime.identity;
+        if (uid === null)
+            return { status: 'skip', message: 'the runtime user could not be determined' };
+        if (uid === 0)
+            return { status: 'skip', message: 'the container runs as root, which can write everywhere (see HARD-USER-003)' };
+        const allowed = [...ALWAYS_WRITABLE, ...settings.writableDirs.map((dir) => external_node_path_.posix.resolve(image.workingDir || '/', dir))];
+        const inAllowed = (path) => allowed.some((dir) => path === dir || path.startsWith(`${dir}/`));
+        const writable = Object.values(filesystem.files).filter((file) => {
+            // Device nodes and the kernel's trees: the runtime mounts its own /dev, /proc and /sys.
+            if ((file.type !== 'file' && file.type !== 'directory') || inAllowed(file.path) || /^\/(dev|proc|sys)(\/|$)/.test(file.path))
+                return false;
+            // The owner can always chmod: owning a file is being able to write it.
+            return file.uid === uid || (file.gid === gid && (file.mode & 0o020) !== 0) || ((file.mode & 0o002) !== 0 && (file.mode & 0o1000) === 0);
+        });
+        if (writable.length === 0)
+            return { status: 'pass', message: `UID ${uid} can write only in ${allowed.join(', ')}`, measured: [] };
+        const byTop = new Map();
+        for (const file of writable) {
+            const top = file.path.split('/').slice(0, 3).join('/');
+            byTop.set(top, (byTop.get(top) ?? 0) + 1);
         }
-        result.uid = account.uid;
-        result.gid = account.gid;
-        result.name = account.name;
-    }
-    if (groupPart !== undefined && groupPart !== '') {
-        if (/^\d+$/.test(groupPart))
-            result.gid = Number(groupPart);
-        else {
-            const group = groups.find((candidate) => candidate.name === groupPart);
-            if (!group) {
-                result.problem = `group '${groupPart}' is not in the image's /etc/group: the container will not start`;
-                return result;
-            }
-            result.gid = group.gid;
+        const summary = [...byTop].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([top, count]) => `${top} (${count})`).join(', ');
+        return { status: 'fail', message: `UID ${uid} can write ${writable.length} path(s) outside ${allowed.join(', ')}: ${summary}`, measured: writable.slice(0, 50).map((file) => file.path) };
+    },
+});
+/** Files that must never ship, by name; keys and token files only when their content says so. */
+function neverShip(filesystem) {
+    const found = [];
+    for (const file of Object.values(filesystem.files)) {
+        if (file.type !== 'file' && file.type !== 'directory')
+            continue;
+        if (/^\/(usr\/(share|lib)|etc\/ssl|etc\/pki|etc\/ca-certificates|proc|sys)\//.test(file.path))
+            continue;
+        const name = external_node_path_.posix.basename(file.path);
+        if (file.type === 'directory') {
+            if (name === '.git' || name === '.ssh' || name === '.aws')
+                found.push(file);
+            continue;
         }
+        if (file.path.includes('/.git/') || file.path.includes('/.ssh/') || file.path.includes('/.aws/'))
+            continue; // the directory is reported
+        const content = filesystem.keyFiles[file.path] ?? '';
+        if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)) {
+            found.push(file);
+            continue;
+        }
+        // Name-based rules stop at third-party package trees, whose fixtures are not the app's secrets.
+        if (/\/(site-packages|dist-packages|node_modules|vendor)\//.test(file.path))
+            continue;
+        if (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name))
+            found.push(file);
+        else if (/^(\.htpasswd|credentials\.json|.*\.(p12|pfx|jks|keystore))$/.test(name))
+            found.push(file);
+        else if (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password|:_password)/i.test(content))
+            found.push(file);
+        else if (/(^|\/)credentials\/[^/]+$/.test(file.path.slice(1)))
+            found.push(file);
     }
-    return result;
+    return found;
 }
-
-;// CONCATENATED MODULE: ./src/checks/user.ts
-
-
-/**
- * The configured USER resolved through the image's own /etc/passwd: root is '', 'root', '0',
- * '0:0', 'root:root', and any name whose UID is 0 — not only the spelling "root".
- */
-function configuredUser(image, filesystem) {
-    return resolveUser(image.user, parsePasswd(filesystem.passwd ?? ''), parseGroup(filesystem.group ?? ''));
-}
-function describeUser(user) {
-    const name = user.name ? `${user.name} ` : '';
-    return `${name}(UID ${user.uid}, GID ${user.gid})`;
-}
-const checkConfiguredUserIsNotRoot = defineCheck({
-    id: 'HARD-USER-001',
-    category: 'user',
+const checkNoShippedSecrets = defineCheck({
+    id: 'HARD-FILESYSTEM-003',
+    category: 'filesystem',
     severity: 'error',
-    title: 'Runs as a non-root user',
-    proves: "The image's configured user, resolved through the image's own /etc/passwd, is not UID 0.",
-    why: 'A process running as root in a container is root on the host as soon as anything breaks out; the seed calls this CRITICAL.',
-    threshold: 'UID ≠ 0 (root under any name: "", root, 0, 0:0, root:root, or a name mapped to UID 0)',
-    remediation: 'Create a user with a fixed UID (e.g. `RUN groupadd -g 1000 csops && useradd -u 1000 -g csops csops`) and end the final stage with `USER csops`.',
+    title: 'No files that should never ship',
+    proves: 'The image contains no .env files, private keys, .git/.ssh/.aws directories, credential files (.npmrc/.pypirc/.netrc with tokens, keystores) or files in a credentials/ directory.',
+    why: 'Anyone who can pull the image can read them, forever: layers keep a file even after a later layer deletes it.',
+    remediation: 'Exclude them in .dockerignore, copy only what the image needs, and pass secrets at run time (or with `RUN --mount=type=secret` at build time).',
+    needs: ['filesystem'],
+    run({ filesystem }, { locate }) {
+        const found = neverShip(filesystem);
+        if (found.length === 0)
+            return { status: 'pass', message: 'no .env, key, credential or VCS file in the image', measured: [] };
+        return perLayer(found, filesystem, locate, (files, from) => `${listed(files)} — shipped by ${from}`);
+    },
+});
+const checkHardenedRun = defineCheck({
+    id: 'HARD-FILESYSTEM-004',
+    category: 'filesystem',
+    severity: 'warning',
+    title: 'Runs read-only, without capabilities, with no-new-privileges',
+    proves: 'Started with a read-only root filesystem (tmpfs only for /tmp, /var/tmp and writable-dirs), all capabilities dropped and no-new-privileges, the container still becomes ready.',
+    why: 'That is how production should run it (the seed: read-only runtime, limited writable directories); an image that needs more has a hidden dependency on writing or privileges.',
+    remediation: 'Write only to the declared directories (or /tmp), do not bind ports below 1024 or change ownership at startup, and declare what must stay writable.',
+    needs: ['runtime'],
+    run({ runtime }) {
+        const hardened = runtime.hardened;
+        if (!hardened)
+            return { status: 'skip', message: 'hardened-run is off' };
+        const { service } = runtime;
+        if (service.readiness.outcome !== 'ready' && service.readiness.method !== 'none')
+            return { status: 'skip', message: 'the service does not become ready even without hardening (see HARD-STARTUP-001)' };
+        const settings = `read-only root, tmpfs ${hardened.tmpfs.join(', ')}, cap-drop ALL, no-new-privileges`;
+        if (hardened.exited)
+            return { status: 'fail', message: `with ${settings}, the container ${describeExit(hardened.exited)}`, measured: false };
+        if (hardened.readiness.outcome === 'ready')
+            return { status: 'pass', message: `ready after ${formatSeconds(hardened.readiness.readySeconds)} with ${settings}`, measured: true };
+        if (hardened.readiness.method === 'none')
+            return { status: 'pass', message: `kept running with ${settings} (no probe to tell readiness)`, measured: true };
+        return { status: 'fail', message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`, measured: false };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/evidence/paths.ts
+
+const MAX_LINKS = 40; // as Linux's ELOOP limit
+/** The record a path finally refers to, following symlinks; null when missing or dangling. */
+function resolveFile(files, path) {
+    let current = external_node_path_.posix.normalize(path);
+    for (let hops = 0; hops <= MAX_LINKS; hops++) {
+        const resolved = resolveParents(files, current);
+        if (resolved === null)
+            return null;
+        const record = files[resolved];
+        if (!record)
+            return null;
+        if (record.type !== 'symlink' || !record.linkname)
+            return record;
+        current = external_node_path_.posix.resolve(external_node_path_.posix.dirname(resolved), record.linkname);
+    }
+    return null;
+}
+/** Rewrites a path whose parent directories are symlinks (/bin → usr/bin on merged-/usr images). */
+function resolveParents(files, path) {
+    const parts = path.split('/').filter(Boolean);
+    let prefix = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+        let next = `${prefix}/${parts[i]}`;
+        for (let hops = 0; files[next]?.type === 'symlink' && hops <= MAX_LINKS; hops++) {
+            next = external_node_path_.posix.resolve(external_node_path_.posix.dirname(next), files[next].linkname ?? '');
+        }
+        prefix = next === '/' ? '' : next;
+    }
+    return `${prefix}/${parts[parts.length - 1] ?? ''}`.replace(/\/+$/, '') || '/';
+}
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** PATH from the image's environment, else Docker's default. */
+function pathDirectories(env) {
+    const value = env.find((entry) => entry.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
+    return value.split(':').filter((dir) => dir.startsWith('/'));
+}
+function isExecutable(record) {
+    return record.type === 'file' && (record.mode & 0o111) !== 0;
+}
+/** Where `command` resolves: an absolute or relative path as is, a bare name searched on PATH. */
+function findCommand(files, command, dirs, workdir = '/') {
+    if (command.includes('/')) {
+        const path = external_node_path_.posix.resolve(workdir || '/', command);
+        const record = resolveFile(files, path);
+        return record && isExecutable(record) ? { path, record } : null;
+    }
+    for (const dir of dirs) {
+        const path = external_node_path_.posix.join(dir, command);
+        const record = resolveFile(files, path);
+        if (record && isExecutable(record))
+            return { path, record };
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: ./src/docker/exec.ts
+
+
+const OUTPUT_LIMIT = 4096;
+async function execIn(container, argv, timeoutMs) {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    let exec;
+    try {
+        exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+    }
+    catch (error) {
+        const notRunning = error.statusCode === 409;
+        return { exitCode: null, output: '', seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
+    }
+    let output = '';
+    const sink = new external_node_stream_namespaceObject.PassThrough();
+    sink.on('data', (chunk) => {
+        output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
+    });
+    let stream;
+    try {
+        stream = (await exec.start({ hijack: true, stdin: false }));
+    }
+    catch (error) {
+        const notRunning = error.statusCode === 409;
+        return { exitCode: null, output, seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
+    }
+    container.modem.demuxStream(stream, sink, sink);
+    const finished = new Promise((resolve) => {
+        stream.on('end', () => resolve(true));
+        stream.on('close', () => resolve(true));
+        stream.on('error', () => resolve(true));
+    });
+    let timer;
+    const timeout = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const completed = await Promise.race([finished, timeout]);
+    clearTimeout(timer);
+    if (!completed) {
+        stream.destroy?.();
+        return { exitCode: null, output, seconds: seconds(), timedOut: true, notRunning: false, error: null };
+    }
+    const inspected = await exec.inspect().catch(() => null);
+    // An exec whose binary does not exist ends with exit code 126/127 and the runtime's message.
+    return { exitCode: inspected?.ExitCode ?? null, output, seconds: seconds(), timedOut: false, notRunning: false, error: null };
+}
+
+;// CONCATENATED MODULE: ./src/docker/logs.ts
+/** The last lines a container wrote (stdout and stderr), bounded. */
+async function logTail(container, lines = 20) {
+    try {
+        const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false }));
+        return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).slice(-8192).trimEnd();
+    }
+    catch {
+        return '';
+    }
+}
+/**
+ * The engine multiplexes the streams of a container without a TTY: 8-byte frame headers
+ * (stream type, 3 zero bytes, big-endian length) before each chunk.
+ */
+function demux(buffer) {
+    const parts = [];
+    let offset = 0;
+    while (offset + 8 <= buffer.length) {
+        const type = buffer[offset];
+        const length = buffer.readUInt32BE(offset + 4);
+        if ((type !== 1 && type !== 2 && type !== 0) || offset + 8 + length > buffer.length) {
+            // Not framed (a TTY container): the bytes are the text.
+            return buffer.toString('utf8');
+        }
+        parts.push(buffer.subarray(offset + 8, offset + 8 + length));
+        offset += 8 + length;
+    }
+    return Buffer.concat(parts).toString('utf8');
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/probe.ts
+
+
+
+
+
+// Readiness, measured by running the probe ourselves every 250 ms — never by waiting out
+// Docker's own health interval (30 s in the seed), which would make every check take that long.
+const PROBE_INTERVAL_MS = 250;
+/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
+function healthArgv(health) {
+    if (!health || health.test.length === 0)
+        return null;
+    const [kind, ...rest] = health.test;
+    if (kind === 'CMD')
+        return rest.length > 0 ? rest : null;
+    if (kind === 'CMD-SHELL')
+        return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
+    return null; // NONE
+}
+function fallbackPort(exposedPorts) {
+    const tcp = exposedPorts.map((port) => /^(\d+)(\/tcp)?$/.exec(port)).find(Boolean);
+    return tcp ? Number(tcp[1]) : null;
+}
+function chooseProbe(health, exposedPorts, healthUsable) {
+    const argv = healthArgv(health);
+    // Docker's default timeout is 30 s; one attempt of ours is bounded at 10 s.
+    const timeoutMs = Math.min((health?.timeoutSeconds ?? 30) * 1000, 10_000);
+    if (argv && healthUsable)
+        return { method: 'healthcheck', argv, port: null, timeoutMs };
+    const port = fallbackPort(exposedPorts);
+    if (port !== null)
+        return { method: 'port', argv: null, port, timeoutMs: 1000 };
+    return { method: 'none', argv: null, port: null, timeoutMs: 0 };
+}
+async function attemptOnce(container, probe, address) {
+    if (probe.method === 'healthcheck') {
+        const result = await execIn(container, probe.argv, probe.timeoutMs);
+        const missing = (result.exitCode === 126 || result.exitCode === 127) && /not found|no such file|executable file/i.test(result.output);
+        return {
+            ok: result.exitCode === 0,
+            exitCode: result.exitCode,
+            output: result.error ?? (result.timedOut ? `no answer within ${probe.timeoutMs / 1000} s` : result.output),
+            seconds: result.seconds,
+            notRunning: result.notRunning,
+            broken: missing || result.error !== null,
+        };
+    }
+    const started = performance.now();
+    const ok = address !== null && (await connects(address, probe.port, probe.timeoutMs));
+    return { ok, exitCode: null, output: ok ? '' : `port ${probe.port} refused or did not answer`, seconds: (performance.now() - started) / 1000, notRunning: false, broken: false };
+}
+function connects(host, port, timeoutMs) {
+    return new Promise((resolve) => {
+        const socket = new external_node_net_namespaceObject.Socket();
+        const done = (ok) => {
+            socket.destroy();
+            resolve(ok);
+        };
+        socket.setTimeout(timeoutMs, () => done(false));
+        socket.once('connect', () => done(true));
+        socket.once('error', () => done(false));
+        socket.connect(port, host);
+    });
+}
+/**
+ * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
+ * is the moment the start request was sent (performance.now()).
+ */
+async function awaitReadiness(container, probe, startedAt, timeoutMs, signal) {
+    const readiness = {
+        method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0,
+        attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'not-probed', waitedSeconds: 0,
+    };
+    const elapsed = () => (performance.now() - startedAt) / 1000;
+    const address = probe.method === 'port' ? await containerAddress(container) : null;
+    let brokenInARow = 0;
+    let lastStateCheck = 0;
+    for (;;) {
+        signal?.throwIfAborted();
+        const tick = performance.now();
+        if (probe.method !== 'none') {
+            const attempt = await attemptOnce(container, probe, address);
+            readiness.attempts++;
+            readiness.attemptSeconds.push(round(attempt.seconds));
+            readiness.lastExitCode = attempt.exitCode;
+            readiness.lastOutput = attempt.output.slice(-1000);
+            if (attempt.ok) {
+                readiness.readySeconds = round(elapsed());
+                readiness.outcome = 'ready';
+                break;
+            }
+            brokenInARow = attempt.broken ? brokenInARow + 1 : 0;
+            if (brokenInARow >= 2) {
+                readiness.outcome = 'probe-broken';
+                break;
+            }
+            if (attempt.notRunning)
+                lastStateCheck = 0;
+        }
+        // Whether the container is still running: after a refused exec at once, else about each second.
+        if (performance.now() - lastStateCheck > 1000) {
+            lastStateCheck = performance.now();
+            const exited = await exitOf(container, startedAt);
+            if (exited) {
+                readiness.outcome = 'exited';
+                readiness.waitedSeconds = round(elapsed());
+                return { readiness, exited };
+            }
+        }
+        if (elapsed() * 1000 >= timeoutMs) {
+            readiness.outcome = probe.method === 'none' ? 'not-probed' : 'timeout';
+            break;
+        }
+        const wait = PROBE_INTERVAL_MS - (performance.now() - tick);
+        if (wait > 0)
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, signal ? { signal } : undefined);
+    }
+    readiness.waitedSeconds = round(elapsed());
+    return { readiness, exited: null };
+}
+/** The exit of a container that is no longer running, with its log tail; null while it runs. */
+async function exitOf(container, startedAt) {
+    const state = (await container.inspect()).State;
+    if (state.Running)
+        return null;
+    return { exitCode: state.ExitCode, oomKilled: state.OOMKilled, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: await logTail(container) };
+}
+async function containerAddress(container) {
+    const networks = (await container.inspect()).NetworkSettings.Networks ?? {};
+    return Object.values(networks).map((network) => network.IPAddress).find(Boolean) ?? null;
+}
+
+;// CONCATENATED MODULE: ./src/checks/health.ts
+
+
+
+
+
+// A HEALTHCHECK that exists is not a health check: it must run in the image, pass while the
+// service runs, and fail when it does not.
+const SHELL_WORDS = new Set(['exit', 'true', 'false', 'test', '[', 'echo', 'cd', 'set', 'exec', 'command', 'if', '!', ':', 'printf', 'read']);
+const checkHealthcheckDefined = defineCheck({
+    id: 'HARD-HEALTH-001',
+    category: 'health',
+    severity: 'error',
+    title: 'A HEALTHCHECK is defined',
+    proves: 'The image declares a HEALTHCHECK (not NONE).',
+    why: 'Without one, orchestrators and compose health gates cannot tell a hung service from a healthy one.',
+    remediation: 'Add `HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 CMD [...]` with a probe that tests the service itself (e.g. an HTTP request to its health endpoint).',
+    needs: ['image'],
+    run({ image }, { locate }) {
+        const argv = healthArgv(image.healthcheck);
+        if (!argv)
+            return { status: 'fail', message: image.healthcheck?.test[0] === 'NONE' ? 'HEALTHCHECK NONE disables the health check' : 'the image has no HEALTHCHECK', ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()) };
+        return { status: 'pass', message: `HEALTHCHECK runs ${JSON.stringify(argv)}`, ...where(locate.lastInstruction('HEALTHCHECK')) };
+    },
+});
+const checkProbeProgramExists = defineCheck({
+    id: 'HARD-HEALTH-002',
+    category: 'health',
+    severity: 'error',
+    title: "The health probe's program exists in the image",
+    proves: "The HEALTHCHECK's executable (and, for the shell form, /bin/sh and the command it calls) resolves to an executable file in the image.",
+    why: 'A probe calling curl in an image without curl never passes: the container is marked unhealthy, or the check is silently useless.',
+    remediation: 'Call a program the runtime image has (the app\'s own interpreter, e.g. `CMD ["python", "-m", "app.healthcheck"]`), or install the probe tool in the runtime stage.',
     needs: ['image', 'filesystem'],
     run({ image, filesystem }, { locate }) {
-        const user = configuredUser(image, filesystem);
-        const location = locate.lastInstruction('USER') ?? locate.finalFrom();
-        const where = location ? { location } : {};
-        const shown = image.user === '' ? 'USER is not set' : `USER '${image.user}'`;
-        if (user.problem)
-            return { status: 'fail', message: user.problem, measured: image.user, ...where };
-        if (user.uid === 0) {
-            // 'admin' with UID 0 is root too: say why, since the spelling does not show it.
-            const spelledAsRoot = ['', 'root', '0'].includes(image.user.split(':')[0].trim());
-            const alias = spelledAsRoot ? '' : ` (UID 0 in the image's /etc/passwd)`;
-            return { status: 'fail', message: `runs as root: ${shown}${alias}, so the container runs as UID 0`, measured: 0, target: 'non-zero UID', ...where };
+        const argv = healthArgv(image.healthcheck);
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (!argv)
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        const dirs = pathDirectories(image.env);
+        const missing = [];
+        const found = [];
+        const look = (command) => {
+            const hit = findCommand(filesystem.files, command, dirs, image.workingDir);
+            if (hit)
+                found.push(`${command} → ${hit.path}`);
+            else
+                missing.push(command);
+        };
+        if (image.healthcheck.test[0] === 'CMD-SHELL') {
+            if (!resolveFile(filesystem.files, '/bin/sh'))
+                missing.push('/bin/sh (the shell form needs it)');
+            const first = argv[2].trim().split(/[\s;|&()]+/)[0] ?? '';
+            if (first && !SHELL_WORDS.has(first) && !first.includes('=') && !first.startsWith('$'))
+                look(first);
         }
-        return { status: 'pass', message: `${shown}: runs as ${describeUser(user)}`, measured: user.uid, target: 'non-zero UID', ...where };
+        else {
+            look(argv[0]);
+        }
+        if (missing.length > 0)
+            return { status: 'fail', message: `not in the image: ${missing.join(', ')}`, measured: missing, ...location };
+        return { status: 'pass', message: found.length > 0 ? `found ${found.join(', ')}` : 'the probe uses shell built-ins only', measured: found, ...location };
     },
 });
-const checkExpectedUser = defineCheck({
-    id: 'HARD-USER-002',
+const checkProbePassesWhileRunning = defineCheck({
+    id: 'HARD-HEALTH-003',
+    category: 'health',
+    severity: 'error',
+    title: 'The health probe passes while the service runs',
+    proves: 'Run every 250 ms in the running container, the HEALTHCHECK passes (exit 0) within ready-timeout-seconds.',
+    why: 'A probe that never passes marks a working service unhealthy: compose health gates and orchestrators then restart or never route to it.',
+    remediation: 'Run the probe by hand in the container (`docker exec <c> <probe>`) and fix what it reports: wrong port, wrong path, missing dependency.',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const { readiness, exited } = runtime.service;
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (!healthArgv(image.healthcheck))
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        if (readiness.method !== 'healthcheck')
+            return { status: 'fail', message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)", ...location };
+        if (readiness.outcome === 'ready') {
+            return { status: 'pass', message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`, measured: readiness.readySeconds, ...location };
+        }
+        if (exited)
+            return { status: 'fail', message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`, ...location };
+        const last = readiness.lastOutput.trim() ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}` : '';
+        const why = readiness.outcome === 'probe-broken' ? 'the probe cannot run' : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
+        return { status: 'fail', message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`, measured: readiness.lastExitCode, ...location };
+    },
+});
+const checkProbeFailsWhenDown = defineCheck({
+    id: 'HARD-HEALTH-004',
+    category: 'health',
+    severity: 'error',
+    title: 'The health probe fails when the service is down',
+    proves: "The HEALTHCHECK, run with the image's user, environment and working directory in a fresh container where the service never started, does not pass.",
+    why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The seed rates it HIGH.',
+    remediation: 'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
+    needs: ['runtime'],
+    run({ runtime }, { locate }) {
+        const down = runtime.downProbe;
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (!down)
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        if (down.error)
+            return { status: 'skip', message: `the probe could not start (${down.error}; see HARD-HEALTH-002)` };
+        if (down.exitCode === 0) {
+            return { status: 'fail', message: `fake: it passed (exit 0 in ${formatSeconds(down.seconds)}) in a container where the service never started`, measured: 0, target: 'non-zero exit', ...location };
+        }
+        const how = down.timedOut ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)` : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
+        return { status: 'pass', message: `real: with the service down it ${how}`, measured: down.exitCode, target: 'non-zero exit', ...location };
+    },
+});
+const checkHealthTiming = defineCheck({
+    id: 'HARD-HEALTH-005',
+    category: 'health',
+    severity: 'warning',
+    title: 'Health check timing fits the service',
+    proves: 'The HEALTHCHECK interval and timeout are within the seed\'s (30 s, 10 s), the timeout is at least twice the slowest measured probe, and start-period + interval × retries covers the measured startup.',
+    why: 'A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe\'s own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.',
+    threshold: 'interval ≤ 30 s, timeout ≤ 10 s (the seed: 30 s, 10 s, start period 5 s, retries 3; Docker\'s defaults apply where unset: 30 s, 30 s, 0 s, 3)',
+    remediation: 'Set --timeout above the probe\'s duration with margin and --start-period above the measured startup (the seed: --interval=30s --timeout=10s --start-period=5s --retries=3).',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const health = image.healthcheck;
+        if (!healthArgv(health))
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        // Docker's defaults where the HEALTHCHECK leaves a setting out.
+        const interval = health.intervalSeconds ?? 30;
+        const timeout = health.timeoutSeconds ?? 30;
+        const startPeriod = health.startPeriodSeconds ?? 0;
+        const retries = health.retries ?? 3;
+        const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}, retries ${retries} (seed: 30 s, 10 s, 5 s, 3)`;
+        const { readiness } = runtime.service;
+        if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0)
+            return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
+        const slowest = Math.max(...readiness.attemptSeconds);
+        const problems = [];
+        if (interval > 30)
+            problems.push(`the interval ${formatSeconds(interval)} is above the seed's 30 s`);
+        if (timeout > 10)
+            problems.push(`the timeout ${formatSeconds(timeout)} is above the seed's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
+        if (slowest * 2 > timeout)
+            problems.push(`the slowest probe took ${formatSeconds(slowest)}, more than half the ${formatSeconds(timeout)} timeout`);
+        const grace = startPeriod + interval * retries;
+        if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
+            problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
+        }
+        const measured = { interval, timeout, startPeriod, retries, slowestProbeSeconds: slowest, readySeconds: readiness.readySeconds };
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (problems.length > 0)
+            return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
+        return { status: 'pass', message: `${settings}; slowest probe ${formatSeconds(slowest)}`, measured, ...location };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/labels.ts
+
+
+const checkRequiredLabels = defineCheck({
+    id: 'HARD-LABELS-001',
+    category: 'labels',
+    severity: 'warning',
+    title: 'Required labels are present',
+    proves: 'Every label in required-labels is set on the image, with a non-empty value.',
+    why: 'Owners, versions and security claims in labels are how registries, scanners and on-call people find out what an image is.',
+    threshold: 'required-labels: maintainer, version, security.non-root',
+    remediation: 'Add them in the final stage: `LABEL maintainer="…" version="1.0.0" security.non-root="true"`.',
+    needs: ['image'],
+    run({ image }, { settings, locate }) {
+        const missing = settings.requiredLabels.filter((name) => !image.labels[name]?.trim());
+        const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
+        if (missing.length === 0)
+            return { status: 'pass', message: `all present: ${settings.requiredLabels.map((name) => `${name}=${image.labels[name]}`).join(', ')}`, measured: settings.requiredLabels, ...location };
+        return { status: 'fail', message: `missing: ${missing.join(', ')}`, measured: missing, target: settings.requiredLabels, ...location };
+    },
+});
+const checkNonRootLabelIsTrue = defineCheck({
+    id: 'HARD-LABELS-002',
+    category: 'labels',
+    severity: 'error',
+    title: 'The security.non-root label tells the truth',
+    proves: 'Where the image claims `security.non-root=true`, the running container\'s measured UID is not 0 (and where it claims false, it is).',
+    why: 'Policies and reviewers trust the label; a false claim is worse than none.',
+    remediation: 'Make the claim true (a non-root USER) or correct the label.',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const claim = image.labels['security.non-root'];
+        if (claim === undefined)
+            return { status: 'skip', message: 'no security.non-root label' };
+        const uid = runtime.identity.uid;
+        if (uid === null)
+            return { status: 'skip', message: 'the runtime UID could not be determined' };
+        const claimsNonRoot = claim.trim().toLowerCase() === 'true';
+        const isNonRoot = uid !== 0;
+        const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
+        if (claimsNonRoot === isNonRoot)
+            return { status: 'pass', message: `security.non-root=${claim} and the container runs as UID ${uid}`, measured: uid, ...location };
+        return { status: 'fail', message: `security.non-root=${claim}, but the container runs as UID ${uid}`, measured: uid, target: claimsNonRoot ? 'non-zero UID' : 'UID 0', ...location };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/runtime-user.ts
+
+
+const checkRunningUser = defineCheck({
+    id: 'HARD-USER-003',
     category: 'user',
     severity: 'error',
-    title: 'Runs as the expected user',
-    proves: 'The configured user is expected-user and/or has UID expected-uid.',
-    why: 'File ownership (COPY --chown, volumes) and platform policies rely on one agreed UID; the seed fixes csops, UID 1000.',
-    threshold: 'expected-user / expected-uid (seed: csops / 1000); skipped when neither is given',
-    remediation: 'Create the expected user with the expected UID and set `USER` to it in the final stage.',
-    needs: ['image', 'filesystem'],
-    run({ image, filesystem }, { settings, locate }) {
-        const { expectedUser, expectedUid } = settings;
-        if (!expectedUser && expectedUid === null)
-            return { status: 'skip', message: 'no expected-user or expected-uid given' };
-        const user = configuredUser(image, filesystem);
-        const location = locate.lastInstruction('USER') ?? locate.finalFrom();
-        const where = location ? { location } : {};
-        const wanted = [expectedUser || null, expectedUid === null ? null : `UID ${expectedUid}`].filter(Boolean).join(' / ');
-        if (user.problem)
-            return { status: 'fail', message: `${user.problem}; expected ${wanted}`, ...where };
-        const nameOk = !expectedUser || user.name === expectedUser;
-        const uidOk = expectedUid === null || user.uid === expectedUid;
-        return {
-            status: nameOk && uidOk ? 'pass' : 'fail',
-            message: `runs as ${describeUser(user)}; expected ${wanted}`,
-            measured: { name: user.name, uid: user.uid },
-            target: { name: expectedUser || null, uid: expectedUid },
-            ...where,
-        };
+    title: 'The running service is not root',
+    proves: 'Every process of the running container has a non-zero UID (and the expected UID, when expected-uid is given), as the engine host sees them — or, where the service does not stay up, as `id` or the image\'s own /etc/passwd says.',
+    why: 'USER can be undone by an entrypoint running as root, and a name can map to UID 0: only the running processes tell.',
+    threshold: 'UID ≠ 0; = expected-uid when given',
+    remediation: 'Set a non-root USER in the final stage and make sure the entrypoint does not run as root (no privilege-dropping wrapper left as root, no `USER root` after it).',
+    needs: ['runtime'],
+    run({ runtime }, { settings, locate }) {
+        const { identity } = runtime;
+        const location = where(locate.lastInstruction('USER') ?? locate.finalFrom());
+        if (identity.uid === null)
+            return { status: 'fail', message: `the user could not be determined: ${identity.detail}`, ...location };
+        const measured = { uid: identity.uid, gid: identity.gid, method: identity.method };
+        if (identity.uid === 0)
+            return { status: 'fail', message: `runs as root (UID 0) — ${identity.detail}`, measured, target: 'non-zero UID', ...location };
+        if (settings.expectedUid !== null && identity.uid !== settings.expectedUid) {
+            return { status: 'fail', message: `runs as UID ${identity.uid}, expected ${settings.expectedUid} — ${identity.detail}`, measured, target: settings.expectedUid, ...location };
+        }
+        return { status: 'pass', message: `runs as UID ${identity.uid}, GID ${identity.gid} — ${identity.detail}`, measured, target: settings.expectedUid ?? 'non-zero UID', ...location };
     },
 });
-
-;// CONCATENATED MODULE: ./src/checks/index.ts
-
-
-
-/** Every check, in report order. docs/checks.md is generated from this list. */
-const ALL_CHECKS = [
-    checkImageBuilds,
-    checkCleanBuildTime,
-    checkImageSize,
-    checkLayerCount,
-    checkConfiguredUserIsNotRoot,
-    checkExpectedUser,
-];
 
 // EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
 var main = __nccwpck_require__(8390);
@@ -78078,6 +78915,549 @@ function stageChain(dockerfile, stageIndex = dockerfile.finalStage) {
     }
     return chain;
 }
+
+;// CONCATENATED MODULE: ./src/util/secrets.ts
+// Recognising credentials by name and by the shape of the value, and saying so without ever
+// repeating the value: reports name the variable and the kind of secret, not its content.
+/** Names that announce a secret (…_PASSWORD, API_KEY, GITHUB_TOKEN, aws_secret_access_key…). */
+const SECRET_NAME = /(^|[_.-])(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?token|client[_-]?secret)($|[_.-])/i;
+/** Names that point at a secret rather than hold one. */
+const REFERENCE_NAME = /(_FILE|_PATH|_DIR|_LOCATION|_REF|_NAME|_ID)$/i;
+const SHAPES = [
+    [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
+    [/\bAKIA[0-9A-Z]{16}\b/, 'an AWS access key id'],
+    [/\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{22,}\b/, 'a GitHub token'],
+    [/\bxox[abprs]-[A-Za-z0-9-]{10,}\b/, 'a Slack token'],
+    [/\b[sr]k_live_[A-Za-z0-9]{16,}\b/, 'a Stripe secret key'],
+    [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
+    [/\bnpm_[A-Za-z0-9]{36}\b/, 'an npm token'],
+    [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'a JSON Web Token'],
+    [/\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i, 'a password inside a URL'],
+];
+function secretShape(value) {
+    for (const [pattern, kind] of SHAPES)
+        if (pattern.test(value))
+            return kind;
+    return null;
+}
+function isSecretName(name) {
+    return SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
+}
+/** What kind of secret `name=value` carries, or null. Empty values, paths and ${references} are not secrets. */
+function secretIn(name, value) {
+    const trimmed = value.trim();
+    if (trimmed === '' || trimmed.startsWith('${') || /^\$[A-Za-z_]/.test(trimmed))
+        return null;
+    const shape = secretShape(trimmed);
+    if (shape)
+        return shape;
+    if (!isSecretName(name))
+        return null;
+    if (trimmed.startsWith('/') && !trimmed.includes(' '))
+        return null; // a path to a secret file
+    return 'a literal value for a secret-looking name';
+}
+/** Shown instead of a secret value. */
+function redacted(value) {
+    return `[redacted, ${value.length} characters]`;
+}
+/** Every `NAME=value` assignment in a text (ENV lines, `|2 A=b C=d /bin/sh -c …` history entries). */
+function assignments(text) {
+    const found = [];
+    const pattern = /(?:^|\s|\|\d+\s)([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
+    for (const match of text.matchAll(pattern)) {
+        found.push({ name: match[1], value: match[2].replace(/^(["'])(.*)\1$/, '$2') });
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./src/checks/secrets.ts
+
+
+
+
+// Credentials baked into the image's config or history. Messages name the variable and the kind
+// of secret, never the value.
+function declaredAt(context, keyword, name) {
+    const dockerfile = context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value : undefined;
+    if (!dockerfile)
+        return undefined;
+    for (const stage of [...stageChain(dockerfile)].reverse()) {
+        const found = [...stage.instructions].reverse().find((instruction) => instruction.keyword === keyword && new RegExp(`(^|\\s)${name}(=|\\s|$)`).test(instruction.args));
+        if (found)
+            return context.locate.at(found);
+    }
+    return undefined;
+}
+const checkNoSecretsInEnv = defineCheck({
+    id: 'HARD-SECRETS-001',
+    category: 'secrets',
+    severity: 'error',
+    title: 'No credentials in ENV',
+    proves: 'No environment variable of the image has a secret-looking name (…PASSWORD, …TOKEN, …API_KEY…) with a literal value, or a value shaped like a credential (private key, cloud or VCS token, password in a URL).',
+    why: 'ENV values are readable by anyone who can pull or inspect the image, and are inherited by every container.',
+    remediation: 'Pass secrets at run time (environment of the deployment, or a mounted secret file with a *_FILE variable), never in the Dockerfile.',
+    needs: ['image'],
+    run({ image }, context) {
+        const findings = image.env.flatMap((entry) => {
+            const eq = entry.indexOf('=');
+            const name = entry.slice(0, eq);
+            const value = entry.slice(eq + 1);
+            const kind = secretIn(name, value);
+            return kind ? [{ name, kind, value }] : [];
+        });
+        if (findings.length === 0)
+            return { status: 'pass', message: `none of ${image.env.length} environment variables holds a credential`, measured: [] };
+        return findings.map((finding) => ({
+            status: 'fail',
+            message: `ENV ${finding.name} holds ${finding.kind} ${redacted(finding.value)}`,
+            measured: finding.name,
+            ...where(declaredAt(context, 'ENV', finding.name) ?? context.locate.finalFrom()),
+        }));
+    },
+});
+const checkNoSecretsInHistory = defineCheck({
+    id: 'HARD-SECRETS-002',
+    category: 'secrets',
+    severity: 'error',
+    title: 'No credentials in build arguments or history',
+    proves: "No entry of the image's build history (RUN lines with their build arguments, ENV and LABEL instructions, also ones later overridden) carries a credential.",
+    why: 'Build arguments used by RUN are recorded in the history (`|1 NPM_TOKEN=… /bin/sh -c …`): `docker history` shows them to anyone with the image.',
+    remediation: 'Use BuildKit secrets (`RUN --mount=type=secret,id=npm_token …` with `--secret`) instead of ARG for credentials.',
+    needs: ['filesystem', 'image'],
+    run({ filesystem, image }, context) {
+        // What the final ENV still holds is HARD-SECRETS-001's finding; this one is about what only
+        // the history shows: build arguments, and values overridden later.
+        const inEnv = new Set(image.env);
+        const seen = new Map();
+        for (const entry of filesystem.history) {
+            for (const { name, value } of assignments(entry.createdBy)) {
+                const kind = secretIn(name, value);
+                if (kind && !seen.has(name) && !inEnv.has(`${name}=${value}`))
+                    seen.set(name, { kind, value });
+            }
+        }
+        if (seen.size === 0)
+            return { status: 'pass', message: `no credential in ${filesystem.history.length} history entries`, measured: [] };
+        return [...seen].map(([name, { kind, value }]) => ({
+            status: 'fail',
+            message: `${name} with ${kind} ${redacted(value)} is recorded in the image history`,
+            measured: name,
+            ...where(declaredAt(context, 'ARG', name) ?? declaredAt(context, 'ENV', name) ?? context.locate.finalFrom()),
+        }));
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/shutdown.ts
+
+
+
+
+// PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
+// in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
+// does not deliver a signal to PID 1 that has no handler for it.
+const INITS = new Set(['tini', 'tini-static', 'dumb-init', 'docker-init', 'catatonit', 's6-svscan', 'runsvdir', 'supervisord', 'pid1']);
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
+function classifyPid1(command) {
+    const words = command.trim().split(/\s+/);
+    let program = external_node_path_.posix.basename(words[0] ?? '');
+    // A multi-call binary runs the applet named by its first argument: `/busybox httpd` is httpd.
+    if (program === 'busybox' && words[1])
+        program = external_node_path_.posix.basename(words[1]);
+    if (program === '')
+        return { kind: 'unknown', program };
+    if (INITS.has(program))
+        return { kind: 'init', program };
+    if (SHELLS.has(program))
+        return { kind: 'shell', program };
+    return { kind: 'app', program };
+}
+/** PID 1's command: measured (`docker top`) when the service ran, else what the image config says. */
+function pid1Command(image, processes) {
+    const init = processes?.find((process) => process.init);
+    if (init)
+        return { command: init.command, measured: true };
+    return { command: [...(image.entrypoint ?? []), ...(image.cmd ?? [])].join(' '), measured: false };
+}
+const checkStopsOnSigterm = defineCheck({
+    id: 'HARD-SHUTDOWN-001',
+    category: 'shutdown',
+    severity: 'warning',
+    title: 'Stops promptly on docker stop',
+    proves: '`docker stop` (the image\'s STOPSIGNAL, SIGTERM by default) ends the container within max-stop-seconds, without the SIGKILL that exit code 137 shows.',
+    why: 'A container killed after the timeout drops in-flight work and makes every deploy wait; the seed asks for proper signal handling.',
+    threshold: 'max-stop-seconds: 5; exit code not 137',
+    remediation: 'Run an init as PID 1 (`ENTRYPOINT ["tini", "--"]`) with CMD in exec form, and handle SIGTERM in the app (finish requests, then exit).',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { settings, locate }) {
+        const { stop, exited } = runtime.service;
+        const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD'));
+        if (!stop)
+            return { status: 'skip', message: exited ? 'the container had already exited, so there was nothing to stop' : 'the container was not stopped' };
+        const pid1 = pid1Command(image, runtime.service.processes);
+        const measured = { seconds: stop.seconds, exitCode: stop.exitCode };
+        if (stop.exitCode === 137) {
+            return { status: 'fail', message: `docker stop took ${formatSeconds(stop.seconds)}: ${stop.signal} was ignored and the container was killed (exit 137); PID 1 is \`${pid1.command}\``, measured, target: settings.maxStopSeconds, ...location };
+        }
+        const how = stop.exitCode === 0 ? 'exited cleanly (0)' : stop.exitCode === 143 ? 'ended by SIGTERM (143)' : `exited ${stop.exitCode}`;
+        const within = stop.seconds <= settings.maxStopSeconds;
+        return { status: within ? 'pass' : 'fail', message: `docker stop took ${formatSeconds(stop.seconds)} (limit ${formatSeconds(settings.maxStopSeconds)}); the container ${how}`, measured, target: settings.maxStopSeconds, ...location };
+    },
+});
+const checkInitProcess = defineCheck({
+    id: 'HARD-INIT-001',
+    category: 'init',
+    severity: 'warning',
+    title: 'An init runs as PID 1',
+    proves: 'PID 1 of the running container is an init (tini, dumb-init, docker-init, catatonit, s6…), which forwards signals and reaps zombie processes.',
+    why: 'A shell as PID 1 does not forward SIGTERM; an app as PID 1 gets no default signal handling and leaves zombies. The seed uses tini.',
+    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]` with CMD in exec form (or run with `init: true` in compose / `--init`).',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const pid1 = pid1Command(image, runtime.service.processes);
+        const { kind, program } = classifyPid1(pid1.command);
+        const seen = pid1.measured ? 'PID 1 is' : 'PID 1 would be (from the image config; the service did not stay up)';
+        const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD') ?? locate.finalFrom());
+        const measured = { pid1: pid1.command, kind };
+        if (kind === 'init')
+            return { status: 'pass', message: `${seen} ${program} (\`${pid1.command}\`)`, measured, ...location };
+        if (kind === 'shell')
+            return { status: 'fail', message: `${seen} a shell (\`${pid1.command}\`): it does not forward SIGTERM to the app`, measured, ...location };
+        return { status: 'fail', message: `${seen} the app itself (\`${pid1.command}\`): no init forwards signals or reaps zombies`, measured, ...location };
+    },
+});
+const checkExecForm = defineCheck({
+    id: 'HARD-INIT-002',
+    category: 'init',
+    severity: 'warning',
+    title: 'ENTRYPOINT and CMD in exec form',
+    proves: 'The image\'s ENTRYPOINT and CMD are JSON arrays, not shell form (stored as `/bin/sh -c …`).',
+    why: 'Shell form puts a shell between the runtime and the app: signals stop at the shell, and arguments are re-parsed.',
+    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app` (and the same for ENTRYPOINT).',
+    needs: ['image'],
+    run({ image }, { locate }) {
+        const shellForm = (argv) => argv !== null && argv.length >= 3 && /^\/bin\/(ba|da)?sh$/.test(argv[0]) && argv[1] === '-c';
+        const offenders = [shellForm(image.entrypoint) ? 'ENTRYPOINT' : null, shellForm(image.cmd) ? 'CMD' : null].filter((keyword) => keyword !== null);
+        if (offenders.length === 0)
+            return { status: 'pass', message: `exec form: ENTRYPOINT ${JSON.stringify(image.entrypoint)}, CMD ${JSON.stringify(image.cmd)}` };
+        const keyword = offenders[0];
+        const argv = keyword === 'CMD' ? image.cmd : image.entrypoint;
+        return { status: 'fail', message: `${offenders.join(' and ')} in shell form: \`${argv.slice(2).join(' ')}\` runs under /bin/sh -c`, ...where(locate.lastInstruction(keyword)) };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/size.ts
+
+
+const checkImageSize = defineCheck({
+    id: 'HARD-SIZE-001',
+    category: 'size',
+    severity: 'error',
+    title: 'Image size',
+    proves: 'The image, base layers included, is no larger than max-image-size-mb.',
+    why: 'Every megabyte is pulled on every deploy and scale-out, and is attack surface; the seed targets under 500 MB.',
+    threshold: 'max-image-size-mb: 500',
+    remediation: 'Use a multi-stage build so compilers and caches stay in the builder; install with --no-install-recommends and remove package lists in the same RUN; use a slim base.',
+    needs: ['image'],
+    run({ image }, { settings, locate, evidence }) {
+        const limitBytes = settings.maxImageSizeMb * 1e6;
+        const within = image.sizeBytes <= limitBytes;
+        const verdict = {
+            status: within ? 'pass' : 'fail',
+            message: `the image is ${formatBytes(image.sizeBytes)} (limit ${settings.maxImageSizeMb} MB)`,
+            measured: image.sizeBytes,
+            target: limitBytes,
+        };
+        // The annotation belongs on the instruction that added the most bytes.
+        const filesystem = evidence.filesystem.state === 'collected' ? evidence.filesystem.value : undefined;
+        const own = filesystem?.layers.filter((layer) => !locate.isBaseLayer(layer.index)) ?? [];
+        const largest = own.sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
+        const location = largest ? locate.layer(largest.index) : undefined;
+        if (!within && largest) {
+            const base = megabytes(image.sizeBytes - own.reduce((sum, layer) => sum + layer.sizeBytes, 0));
+            return {
+                ...verdict,
+                message: `${verdict.message}; the largest own layer adds ${formatBytes(largest.sizeBytes)}, the base image about ${base.toFixed(1)} MB`,
+                ...(location ? { location } : {}),
+            };
+        }
+        return { ...verdict, ...(location ? { location } : {}) };
+    },
+});
+const checkLayerCount = defineCheck({
+    id: 'HARD-LAYERS-001',
+    category: 'layers',
+    severity: 'warning',
+    title: 'Layer count',
+    proves: 'The image has no more filesystem layers than max-layers, base layers included.',
+    why: 'Many layers slow pulls and hide deleted files in lower layers; the seed targets under 20.',
+    threshold: 'max-layers: 20',
+    remediation: 'Combine related RUN steps (install and clean up in one RUN), and copy from the builder stage in few COPY steps.',
+    needs: ['image'],
+    run({ image }, { settings, locate }) {
+        const within = image.layers <= settings.maxLayers;
+        const location = locate.finalFrom();
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `the image has ${image.layers} layers (limit ${settings.maxLayers})`,
+            measured: image.layers,
+            target: settings.maxLayers,
+            ...(location ? { location } : {}),
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/tools.ts
+
+
+
+
+function findForbiddenTools(files, env, tools) {
+    const dirs = new Set(pathDirectories(env));
+    const patterns = tools.map((tool) => ({
+        tool,
+        pattern: new RegExp(`^(?:[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+(?:-[a-z0-9_]+)?-)?${tool.replace(/[.+^${}()|[\]\\*?]/g, '\\$&')}(?:-\\d+(?:\\.\\d+)*)?$`),
+    }));
+    const found = new Map();
+    for (const path of Object.keys(files)) {
+        if (!dirs.has(external_node_path_.posix.dirname(path)))
+            continue;
+        const name = external_node_path_.posix.basename(path);
+        const match = patterns.find((candidate) => candidate.pattern.test(name));
+        if (!match)
+            continue;
+        const target = resolveFile(files, path);
+        if (!target || target.type !== 'file' || (target.mode & 0o111) === 0)
+            continue; // dangling or not executable
+        // One entry per tool: the plain name wins over its versioned and prefixed forms.
+        const previous = found.get(match.tool);
+        if (!previous || (name === match.tool && external_node_path_.posix.basename(previous.path) !== match.tool)) {
+            found.set(match.tool, { tool: match.tool, path, layer: target.layer });
+        }
+    }
+    return [...found.values()].sort((a, b) => a.tool.localeCompare(b.tool));
+}
+const checkNoBuildTools = defineCheck({
+    id: 'HARD-TOOLS-001',
+    category: 'tools',
+    severity: 'error',
+    title: 'No build tools in the runtime image',
+    proves: 'No forbidden tool (compilers, linkers, make, debuggers…) is an executable on the image\'s PATH, found from the image\'s files (works without a shell).',
+    why: 'A compiler in production lets an intruder build exploits on the spot, and adds size; the seed rates it HIGH.',
+    threshold: 'forbidden-tools: gcc, g++, cc, c++, cpp, clang, clang++, make, cmake, ninja, ld, as, gfortran, rustc, cargo, go, javac, gdb, strace',
+    remediation: 'Install build tools only in a builder stage and copy the built artefacts (a virtualenv, a binary) into a clean runtime stage.',
+    needs: ['image', 'filesystem'],
+    run({ image, filesystem }, { settings, locate }) {
+        const found = findForbiddenTools(filesystem.files, image.env, settings.forbiddenTools);
+        if (found.length === 0)
+            return { status: 'pass', message: `none of ${settings.forbiddenTools.length} forbidden tools is on the PATH (${pathDirectories(image.env).join(':')})`, measured: [] };
+        // One verdict per layer that brought tools in: one annotation on the line to change.
+        const byLayer = new Map();
+        for (const tool of found)
+            byLayer.set(tool.layer, [...(byLayer.get(tool.layer) ?? []), tool]);
+        const verdicts = [];
+        for (const [layer, tools] of byLayer) {
+            const from = locate.isBaseLayer(layer) ? 'the base image' : (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
+            verdicts.push({
+                status: 'fail',
+                message: `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`,
+                measured: tools,
+                ...where(locate.layer(layer) ?? locate.finalFrom()),
+            });
+        }
+        return verdicts;
+    },
+});
+
+;// CONCATENATED MODULE: ./src/evidence/accounts.ts
+// /etc/passwd and /etc/group as the image ships them: how a USER name or number becomes the
+// UID/GID the kernel will use. Docker resolves USER the same way, from the image's own files.
+function parsePasswd(text) {
+    const accounts = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '' || line.startsWith('#'))
+            continue;
+        const [name, , uid, gid, , home, shell] = line.split(':');
+        if (!name || uid === undefined || gid === undefined || !/^\d+$/.test(uid) || !/^\d+$/.test(gid))
+            continue;
+        accounts.push({ name, uid: Number(uid), gid: Number(gid), home: home ?? '', shell: shell ?? '' });
+    }
+    return accounts;
+}
+function parseGroup(text) {
+    const groups = [];
+    for (const line of text.split('\n')) {
+        const [name, , gid] = line.split(':');
+        if (!name || gid === undefined || !/^\d+$/.test(gid))
+            continue;
+        groups.push({ name, gid: Number(gid) });
+    }
+    return groups;
+}
+/**
+ * Resolves a USER value the way the engine does: '' is root; `name` or `uid`, optionally with
+ * `:group` or `:gid`; names looked up in the image's own files. A number needs no entry (Docker
+ * runs an unknown UID with GID 0 where no entry gives one).
+ */
+function resolveUser(configured, accounts, groups) {
+    const value = configured.trim();
+    const result = { configured, uid: null, gid: null, name: null, problem: null };
+    if (value === '') {
+        result.uid = 0;
+        result.gid = 0;
+        result.name = accounts.find((account) => account.uid === 0)?.name ?? 'root';
+        return result;
+    }
+    const [userPart = '', groupPart] = value.split(':');
+    if (/^\d+$/.test(userPart)) {
+        result.uid = Number(userPart);
+        const account = accounts.find((candidate) => candidate.uid === result.uid);
+        result.name = account?.name ?? null;
+        result.gid = account?.gid ?? 0;
+    }
+    else {
+        const account = accounts.find((candidate) => candidate.name === userPart);
+        if (!account) {
+            result.problem = `user '${userPart}' is not in the image's /etc/passwd: the container will not start`;
+            return result;
+        }
+        result.uid = account.uid;
+        result.gid = account.gid;
+        result.name = account.name;
+    }
+    if (groupPart !== undefined && groupPart !== '') {
+        if (/^\d+$/.test(groupPart))
+            result.gid = Number(groupPart);
+        else {
+            const group = groups.find((candidate) => candidate.name === groupPart);
+            if (!group) {
+                result.problem = `group '${groupPart}' is not in the image's /etc/group: the container will not start`;
+                return result;
+            }
+            result.gid = group.gid;
+        }
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/checks/user.ts
+
+
+/**
+ * The configured USER resolved through the image's own /etc/passwd: root is '', 'root', '0',
+ * '0:0', 'root:root', and any name whose UID is 0 — not only the spelling "root".
+ */
+function configuredUser(image, filesystem) {
+    return resolveUser(image.user, parsePasswd(filesystem.passwd ?? ''), parseGroup(filesystem.group ?? ''));
+}
+function describeUser(user) {
+    const name = user.name ? `${user.name} ` : '';
+    return `${name}(UID ${user.uid}, GID ${user.gid})`;
+}
+const checkConfiguredUserIsNotRoot = defineCheck({
+    id: 'HARD-USER-001',
+    category: 'user',
+    severity: 'error',
+    title: 'Runs as a non-root user',
+    proves: "The image's configured user, resolved through the image's own /etc/passwd, is not UID 0.",
+    why: 'A process running as root in a container is root on the host as soon as anything breaks out; the seed calls this CRITICAL.',
+    threshold: 'UID ≠ 0 (root under any name: "", root, 0, 0:0, root:root, or a name mapped to UID 0)',
+    remediation: 'Create a user with a fixed UID (e.g. `RUN groupadd -g 1000 csops && useradd -u 1000 -g csops csops`) and end the final stage with `USER csops`.',
+    needs: ['image', 'filesystem'],
+    run({ image, filesystem }, { locate }) {
+        const user = configuredUser(image, filesystem);
+        const location = locate.lastInstruction('USER') ?? locate.finalFrom();
+        const where = location ? { location } : {};
+        const shown = image.user === '' ? 'USER is not set' : `USER '${image.user}'`;
+        if (user.problem)
+            return { status: 'fail', message: user.problem, measured: image.user, ...where };
+        if (user.uid === 0) {
+            // 'admin' with UID 0 is root too: say why, since the spelling does not show it.
+            const spelledAsRoot = ['', 'root', '0'].includes(image.user.split(':')[0].trim());
+            const alias = spelledAsRoot ? '' : ` (UID 0 in the image's /etc/passwd)`;
+            return { status: 'fail', message: `runs as root: ${shown}${alias}, so the container runs as UID 0`, measured: 0, target: 'non-zero UID', ...where };
+        }
+        return { status: 'pass', message: `${shown}: runs as ${describeUser(user)}`, measured: user.uid, target: 'non-zero UID', ...where };
+    },
+});
+const checkExpectedUser = defineCheck({
+    id: 'HARD-USER-002',
+    category: 'user',
+    severity: 'error',
+    title: 'Runs as the expected user',
+    proves: 'The configured user is expected-user and/or has UID expected-uid.',
+    why: 'File ownership (COPY --chown, volumes) and platform policies rely on one agreed UID; the seed fixes csops, UID 1000.',
+    threshold: 'expected-user / expected-uid (seed: csops / 1000); skipped when neither is given',
+    remediation: 'Create the expected user with the expected UID and set `USER` to it in the final stage.',
+    needs: ['image', 'filesystem'],
+    run({ image, filesystem }, { settings, locate }) {
+        const { expectedUser, expectedUid } = settings;
+        if (!expectedUser && expectedUid === null)
+            return { status: 'skip', message: 'no expected-user or expected-uid given' };
+        const user = configuredUser(image, filesystem);
+        const location = locate.lastInstruction('USER') ?? locate.finalFrom();
+        const where = location ? { location } : {};
+        const wanted = [expectedUser || null, expectedUid === null ? null : `UID ${expectedUid}`].filter(Boolean).join(' / ');
+        if (user.problem)
+            return { status: 'fail', message: `${user.problem}; expected ${wanted}`, ...where };
+        const nameOk = !expectedUser || user.name === expectedUser;
+        const uidOk = expectedUid === null || user.uid === expectedUid;
+        return {
+            status: nameOk && uidOk ? 'pass' : 'fail',
+            message: `runs as ${describeUser(user)}; expected ${wanted}`,
+            measured: { name: user.name, uid: user.uid },
+            target: { name: expectedUser || null, uid: expectedUid },
+            ...where,
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/index.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/** Every check, in report order. docs/checks.md is generated from this list. */
+const ALL_CHECKS = [
+    checkImageBuilds,
+    checkCleanBuildTime,
+    checkCachedRebuild,
+    checkCacheOrdering,
+    checkImageSize,
+    checkLayerCount,
+    checkConfiguredUserIsNotRoot,
+    checkExpectedUser,
+    checkRunningUser,
+    checkNoBuildTools,
+    checkHealthcheckDefined,
+    checkProbeProgramExists,
+    checkProbePassesWhileRunning,
+    checkProbeFailsWhenDown,
+    checkHealthTiming,
+    checkBecomesReady,
+    checkStartupTime,
+    checkIdleMemory,
+    checkIdleCpu,
+    checkStopsOnSigterm,
+    checkInitProcess,
+    checkExecForm,
+    checkRequiredLabels,
+    checkNonRootLabelIsTrue,
+    checkNoSecretsInEnv,
+    checkNoSecretsInHistory,
+    checkNoSetuidFiles,
+    checkWritablePaths,
+    checkNoShippedSecrets,
+    checkHardenedRun,
+];
 
 ;// CONCATENATED MODULE: ./src/checks/locate.ts
 
@@ -78442,6 +79822,144 @@ async function withTimeout(promise, ms, message) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/evidence/app-file.ts
+
+// Which file stands for "the application" in a cache-ordering probe: one the Dockerfile copies
+// from the context, preferably by the last such COPY of the shipped stage (the application code),
+// a source file, and never a dependency manifest (changing one of those should re-run installs).
+const MANIFESTS = new RegExp('(^|/)(' + [
+    'requirements[^/]*\\.txt', 'constraints[^/]*\\.txt', 'Pipfile(\\.lock)?', 'pyproject\\.toml', 'setup\\.(py|cfg)', 'poetry\\.lock', 'uv\\.lock',
+    'package(-lock)?\\.json', 'npm-shrinkwrap\\.json', 'yarn\\.lock', 'pnpm-lock\\.yaml', '\\.npmrc', '\\.yarnrc(\\.yml)?',
+    'go\\.(mod|sum)', 'Gemfile(\\.lock)?', 'composer\\.(json|lock)', 'pom\\.xml', '(build|settings)\\.gradle(\\.kts)?', 'gradle\\.properties',
+    'Cargo\\.(toml|lock)', '[^/]*\\.(csproj|fsproj|sln)', 'packages\\.config', 'mix\\.(exs|lock)', 'Dockerfile[^/]*', '\\.dockerignore',
+].join('|') + ')$');
+const SOURCE = /\.(py|js|mjs|cjs|ts|tsx|jsx|go|java|kt|scala|rb|php|cs|fs|rs|c|cc|cpp|h|hpp|ex|exs|swift|html|css|sh)$/;
+function isDependencyManifest(path) {
+    return MANIFESTS.test(path);
+}
+/** The COPY/ADD instructions that read from the build context (no --from), in build order. */
+function contextCopies(dockerfile) {
+    const copies = [];
+    dockerfile.stages.forEach((stage) => {
+        for (const instruction of stage.instructions) {
+            if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined)
+                copies.push({ stage: stage.index, instruction });
+        }
+    });
+    return copies;
+}
+/** Sources of a COPY/ADD (everything but the destination), exec or shell form. */
+function copySources(instruction) {
+    const words = instruction.exec ?? instruction.args.split(/\s+/).filter(Boolean);
+    return words.slice(0, -1).filter((word) => !/^[a-z]+:\/\//i.test(word) && !word.startsWith('<<'));
+}
+/** Context files a COPY source selects: `.`, a directory, a file, or a glob (`*` and `?` within a segment). */
+function matchSource(source, files) {
+    const clean = source.replace(/^\.\//, '').replace(/^\/+/, '').replace(/\/+$/, '');
+    if (clean === '' || clean === '.')
+        return files;
+    if (/[*?[]/.test(clean)) {
+        const pattern = new RegExp(`^${clean.split('/').map(globSegment).join('/')}(/.*)?$`);
+        return files.filter((file) => pattern.test(file.path));
+    }
+    return files.filter((file) => file.path === clean || file.path.startsWith(`${clean}/`));
+}
+function globSegment(segment) {
+    return segment.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+}
+function chooseApplicationFile(dockerfile, files) {
+    const shipped = new Set(stageChain(dockerfile).map((stage) => stage.index));
+    const copies = contextCopies(dockerfile);
+    // The shipped stage's last context COPY first, then the others from the last back.
+    const ordered = [...copies.filter((copy) => shipped.has(copy.stage)).reverse(), ...copies.filter((copy) => !shipped.has(copy.stage)).reverse()];
+    for (const copy of ordered) {
+        const selected = copySources(copy.instruction).flatMap((source) => matchSource(source, files));
+        const candidates = selected.filter((file) => !isDependencyManifest(file.path)).map((file) => file.path).sort();
+        const chosen = candidates.find((path) => SOURCE.test(path)) ?? candidates[0];
+        if (chosen)
+            return chosen;
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/build.ts
+function toStepRecords(steps) {
+    return steps.map((step) => ({
+        name: step.name,
+        cached: step.cached,
+        seconds: step.started !== null && step.completed !== null ? (step.completed - step.started) / 1000 : null,
+        error: step.error,
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/evidence/cache.ts
+
+
+
+
+
+
+async function rebuildUnchanged(request) {
+    const outcome = await buildImage({ ...request, noCache: false, tags: [] });
+    return { ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps) };
+}
+async function probeCacheOrdering(engine, request, context, changedFile, keepImageId) {
+    const copy = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-context-'));
+    try {
+        await copyContext(request.context, copy, context);
+        const target = (0,external_node_path_.join)(copy, changedFile);
+        const original = await (0,promises_namespaceObject.readFile)(target);
+        // A new file, not a write through the hard link: the user's file must stay as it is.
+        await (0,promises_namespaceObject.rm)(target);
+        await (0,promises_namespaceObject.writeFile)(target, Buffer.concat([original, Buffer.from(probeEdit(changedFile))]));
+        const outcome = await buildImage({ ...request, context: copy, noCache: false, tags: [] });
+        if (outcome.imageId && outcome.imageId !== keepImageId) {
+            await engine.getImage(outcome.imageId).remove({ noprune: false }).catch(() => undefined);
+        }
+        return { changedFile, ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps), logTail: outcome.logTail };
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(copy, { recursive: true, force: true });
+    }
+}
+const LINE_COMMENT = [
+    [/\.(py|sh|bash|rb|ya?ml|toml|r|pl|ex|exs|conf|cfg|ini)$/i, (text) => `# ${text}`],
+    [/\.(js|mjs|cjs|jsx|ts|tsx|go|java|kt|scala|c|cc|cpp|h|hpp|cs|fs|rs|swift|dart)$/i, (text) => `// ${text}`],
+    [/\.(css|scss|less)$/i, (text) => `/* ${text} */`],
+    [/\.(html?|xml|svg|vue|svelte)$/i, (text) => `<!-- ${text} -->`],
+    [/\.sql$/i, (text) => `-- ${text}`],
+];
+/**
+ * What is appended to the changed file: unique per run, or the previous probe's edit would
+ * already be in the cache and nothing would re-run. A comment where the language has one,
+ * else a random run of trailing newlines (harmless in nearly any text format).
+ */
+function probeEdit(path) {
+    const nonce = (0,external_node_crypto_namespaceObject.randomUUID)();
+    const comment = LINE_COMMENT.find(([pattern]) => pattern.test(path));
+    if (comment)
+        return `\n${comment[1](`cs-docker-hardening cache probe ${nonce}`)}\n`;
+    return '\n'.repeat(1 + (0,external_node_crypto_namespaceObject.randomInt)(4096));
+}
+/** The files BuildKit would send, hard-linked where the file system allows (no data copied). */
+async function copyContext(from, to, context) {
+    const paths = context.files.map((file) => file.path);
+    if (context.ignoreFile?.endsWith('/.dockerignore') || context.ignoreFile === '.dockerignore')
+        paths.push('.dockerignore');
+    for (const path of paths) {
+        const source = (0,external_node_path_.join)(from, path);
+        const destination = (0,external_node_path_.join)(to, path);
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(destination), { recursive: true });
+        const stat = await (0,promises_namespaceObject.lstat)(source).catch(() => null);
+        if (!stat)
+            continue;
+        if (stat.isSymbolicLink())
+            await (0,promises_namespaceObject.symlink)(await (0,promises_namespaceObject.readlink)(source), destination);
+        else
+            await (0,promises_namespaceObject.link)(source, destination).catch(() => (0,promises_namespaceObject.copyFile)(source, destination));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/collected.ts
 // Every piece of evidence is either collected, deliberately not collected (with the reason a
 // check will repeat as its `skip`), or failed to collect (the reason becomes the check's `error`:
@@ -78459,9 +79977,90 @@ function collected_valueOf(evidence) {
     return evidence.state === 'collected' ? evidence.value : undefined;
 }
 
+// EXTERNAL MODULE: ./node_modules/@balena/dockerignore/ignore.js
+var ignore = __nccwpck_require__(4158);
+var ignore_default = /*#__PURE__*/__nccwpck_require__.n(ignore);
+;// CONCATENATED MODULE: ./src/evidence/context.ts
+
+
+
+
+const dockerignore = ((ignore_default()) ?? ignore);
+async function collectContextEvidence(options) {
+    const ignorePath = findIgnoreFile(options.contextDir, options.dockerfilePath);
+    const patterns = ignorePath ? parseIgnoreFile(await (0,promises_namespaceObject.readFile)(ignorePath, 'utf8')) : [];
+    const matcher = dockerignore({ ignorecase: false }).add(patterns.map((entry) => entry.pattern));
+    const exceptions = patterns.map((entry) => entry.pattern).filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1).replace(/^\/+/, ''));
+    const files = [];
+    let excludedFiles = 0;
+    const walk = async (dir) => {
+        for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
+            const absolute = (0,external_node_path_.join)(dir, entry.name);
+            const path = (0,external_node_path_.relative)(options.contextDir, absolute).split(external_node_path_.sep).join('/');
+            const ignored = matcher.ignores(path);
+            if (entry.isDirectory()) {
+                // An excluded directory is walked only when an exception might re-include something in it.
+                if (ignored && !exceptions.some((exception) => mayMatchBelow(exception, path))) {
+                    excludedFiles += await countFiles(absolute);
+                    continue;
+                }
+                await walk(absolute);
+                continue;
+            }
+            if (ignored) {
+                excludedFiles++;
+                continue;
+            }
+            files.push({ path, size: (await (0,promises_namespaceObject.lstat)(absolute)).size });
+        }
+    };
+    await walk(options.contextDir);
+    files.sort((a, b) => a.path.localeCompare(b.path));
+    return {
+        ignoreFile: ignorePath ? options.show(ignorePath) : null,
+        patterns,
+        files,
+        totalBytes: files.reduce((sum, file) => sum + file.size, 0),
+        excludedFiles,
+    };
+}
+function findIgnoreFile(contextDir, dockerfilePath) {
+    if (dockerfilePath) {
+        const specific = (0,external_node_path_.join)((0,external_node_path_.dirname)(dockerfilePath), `${(0,external_node_path_.basename)(dockerfilePath)}.dockerignore`);
+        if ((0,external_node_fs_namespaceObject.existsSync)(specific))
+            return specific;
+    }
+    const shared = (0,external_node_path_.join)(contextDir, '.dockerignore');
+    return (0,external_node_fs_namespaceObject.existsSync)(shared) ? shared : null;
+}
+/** Patterns with their line numbers; comments and blank lines dropped, as Docker reads them. */
+function parseIgnoreFile(text) {
+    const patterns = [];
+    text.split(/\r?\n/).forEach((raw, index) => {
+        const pattern = raw.trim();
+        if (pattern === '' || pattern.startsWith('#'))
+            return;
+        patterns.push({ line: index + 1, pattern });
+    });
+    return patterns;
+}
+/** Whether an exception pattern could match a path below `dir` (its literal prefix agrees). */
+function mayMatchBelow(exception, dir) {
+    const literal = exception.split(/[*?[]/)[0] ?? '';
+    return literal === '' || literal.startsWith(`${dir}/`) || `${dir}/`.startsWith(literal) || literal.startsWith('**');
+}
+async function countFiles(dir) {
+    let count = 0;
+    for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
+        count += entry.isDirectory() ? await countFiles((0,external_node_path_.join)(dir, entry.name)) : 1;
+    }
+    return count;
+}
+
 // EXTERNAL MODULE: ./node_modules/tar-stream/index.js
 var tar_stream = __nccwpck_require__(6118);
 ;// CONCATENATED MODULE: ./src/docker/image-archive.ts
+
 
 const CAPTURE_LIMIT = 1024 * 1024;
 const JSON_LIMIT = 16 * 1024 * 1024;
@@ -78481,7 +80080,11 @@ async function parseImageArchive(stream, options = {}) {
         stream.destroy(new Error('cancelled'));
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Engine ≤ 24 writes a layer that occurs twice once, and the second as a symlink to the first.
+    const aliases = new Map();
     outer.on('entry', (header, entry, next) => {
+        if (header.type === 'symlink' && header.linkname)
+            aliases.set(header.name, external_node_path_.posix.normalize(external_node_path_.posix.join(external_node_path_.posix.dirname(header.name), header.linkname)));
         if (header.type !== 'file' || header.size === 0) {
             entry.resume();
             entry.on('end', next);
@@ -78509,7 +80112,7 @@ async function parseImageArchive(stream, options = {}) {
     }).finally(() => options.signal?.removeEventListener('abort', onAbort));
     const { layers: order, config } = readManifest(jsonByName);
     const layers = order.map((name) => {
-        const layer = layersByName.get(name);
+        const layer = layersByName.get(name) ?? layersByName.get(aliases.get(name) ?? '');
         if (!layer)
             throw new Error(`the image archive lists layer ${name} but does not contain it`);
         return layer;
@@ -78535,7 +80138,10 @@ function classify(entry, size) {
             entry.off('data', onData);
             entry.pause();
             const start = Buffer.concat(head);
-            if (start.subarray(257, 262).toString('latin1') === 'ustar') {
+            // A layer that changes nothing (WORKDIR of an existing directory) is an empty tar: only the
+            // zero blocks that end an archive, with no ustar header to recognise.
+            const emptyTar = start.length >= 512 && size % 512 === 0 && start.subarray(0, 512).every((byte) => byte === 0);
+            if (emptyTar || start.subarray(257, 262).toString('latin1') === 'ustar') {
                 entry.unshift(start);
                 resolve({ type: 'tar', stream: entry });
             }
@@ -78648,9 +80254,14 @@ function blobPath(digest) {
 
 /** Files whose content the checks read. */
 const CAPTURED_FILES = new Set(['/etc/passwd', '/etc/group']);
+/** Names whose content tells whether they hold a credential (checked for PRIVATE KEY, tokens). */
+const KEY_LIKE = /(^|\/)(id_(rsa|dsa|ecdsa|ed25519)|[^/]+\.(pem|key|p8)|\.npmrc|\.pypirc|\.netrc)$/;
+function isCaptured(path) {
+    return CAPTURED_FILES.has(path) || KEY_LIKE.test(path);
+}
 /** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
 async function collectFilesystemEvidence(engine, image, signal) {
-    const archive = await readImageArchive(engine, image, { capture: (path) => CAPTURED_FILES.has(path), ...(signal ? { signal } : {}) });
+    const archive = await readImageArchive(engine, image, { capture: isCaptured, ...(signal ? { signal } : {}) });
     return mergeLayers(archive);
 }
 function mergeLayers(archive) {
@@ -78677,9 +80288,17 @@ function mergeLayers(archive) {
         const record = files.get(path);
         return record?.type === 'file' ? (captured.get(path)?.toString('utf8') ?? null) : null;
     };
+    const keyFiles = {};
+    for (const [path, content] of captured) {
+        // Only the start matters ("-----BEGIN … PRIVATE KEY-----", "_authToken="): keep evidence small.
+        if (KEY_LIKE.test(path) && files.get(path)?.type === 'file')
+            keyFiles[path] = content.subarray(0, 4096).toString('latin1');
+    }
     return {
         files: Object.fromEntries(files),
         layers,
+        history: (archive.config.history ?? []).map((entry) => ({ createdBy: entry.created_by ?? '', emptyLayer: entry.empty_layer === true })),
+        keyFiles,
         passwd: text('/etc/passwd'),
         group: text('/etc/group'),
         bytesRead: archive.bytesRead,
@@ -78773,6 +80392,302 @@ function asArray(value) {
     return null;
 }
 
+;// CONCATENATED MODULE: ./src/evidence/runtime/one-shot.ts
+
+
+
+async function runOneShot(throwaways, spec, timeoutMs, signal) {
+    const started = performance.now();
+    const seconds = () => round((performance.now() - started) / 1000);
+    let container;
+    try {
+        container = await throwaways.create(spec);
+        try {
+            await container.start();
+        }
+        catch (error) {
+            return { exitCode: null, timedOut: false, seconds: seconds(), output: '', error: startError(error) };
+        }
+        const exit = await waitFor(container, timeoutMs, signal);
+        if (exit === null)
+            await container.kill().catch(() => undefined);
+        return { exitCode: exit, timedOut: exit === null, seconds: seconds(), output: await logTail(container, 30), error: null };
+    }
+    finally {
+        if (container)
+            await throwaways.remove(container);
+    }
+}
+async function waitFor(container, timeoutMs, signal) {
+    let timer;
+    const timeout = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(null), timeoutMs);
+    });
+    const aborted = new Promise((_, reject) => {
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    try {
+        const result = await Promise.race([container.wait(), timeout, aborted]);
+        return result === null ? null : result.StatusCode;
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** The runtime's reason, without the engine's boilerplate around it. */
+function startError(error) {
+    const message = errorMessage(error);
+    const reason = /exec: "[^"]*": [^:"]+|no such file or directory|executable file not found in \$PATH|permission denied/i.exec(message);
+    return reason ? reason[0] : message.split('\n')[0].slice(0, 300);
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/identity.ts
+
+
+// The UID/GID the container really runs as, by the best means available: the running service's
+// processes (`docker top`); else `id` in a throwaway container; else, in an image without `id`
+// (distroless, scratch), the image's own /etc/passwd and /etc/group — still a measurement of the
+// image, not a skip.
+function identityFromProcesses(processes) {
+    const root = processes.find((process) => process.uid === 0);
+    const init = processes.find((process) => process.init) ?? processes[0];
+    const chosen = root ?? init;
+    const listing = processes.map((process) => `${process.command.split(' ')[0]} (UID ${process.uid})`).join(', ');
+    return { uid: chosen?.uid ?? null, gid: chosen?.gid ?? null, method: 'processes', detail: `processes of the running service: ${listing}` };
+}
+async function identityFromProbe(throwaways, spec, image, filesystem, signal) {
+    const result = await runOneShot(throwaways, { ...spec, role: 'identity', entrypoint: ['id'], cmd: [] }, 10_000, signal);
+    const match = /uid=(\d+)(?:\([^)]*\))? gid=(\d+)/.exec(result.output);
+    if (result.exitCode === 0 && match) {
+        return { uid: Number(match[1]), gid: Number(match[2]), method: 'id', detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}` };
+    }
+    const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
+    const why = result.error ? `no id in the image (${result.error})` : `id did not answer (exit ${result.exitCode ?? 'none'})`;
+    return { uid: user.uid, gid: user.gid, method: 'passwd', detail: `${why}: resolved USER '${image.user}' from the image's /etc/passwd and /etc/group` };
+}
+
+;// CONCATENATED MODULE: ./src/docker/stats.ts
+async function sampleStats(container) {
+    // one-shot: no second sample 1 s later inside the engine (API ≥ 1.41).
+    const raw = (await container.stats({ stream: false, 'one-shot': true }));
+    // The engine's timestamp of the sample (ns precision in the text; ms is enough over seconds).
+    const at = raw.read ? Date.parse(raw.read) : Date.now();
+    const usage = raw.memory_stats?.usage ?? 0;
+    const stats = raw.memory_stats?.stats ?? {};
+    // cgroup v1 reports total_inactive_file, v2 inactive_file (what the docker CLI subtracts).
+    const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
+    return { at, memoryBytes: inactive < usage ? usage - inactive : usage, cpuNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0 };
+}
+/** Samples back to back (one per engine tick) until `windowMs` have passed; CPU from the first and last. */
+async function sampleIdle(container, windowMs, signal) {
+    const samples = [await sampleStats(container)];
+    const end = performance.now() + windowMs;
+    while (performance.now() < end) {
+        signal?.throwIfAborted();
+        samples.push(await sampleStats(container));
+    }
+    const first = samples[0];
+    const last = samples[samples.length - 1];
+    const wallNanos = (last.at - first.at) * 1e6;
+    return { samples, cpu: wallNanos > 0 ? (last.cpuNanos - first.cpuNanos) / wallNanos : 0, windowSeconds: (last.at - first.at) / 1000 };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/service.ts
+
+
+
+
+
+async function startService(throwaways, spec, probe, readyTimeoutMs, signal) {
+    const container = await throwaways.create(spec);
+    const startedAt = performance.now();
+    try {
+        await container.start();
+    }
+    catch (error) {
+        // The image cannot start (entrypoint missing, not executable…): a verdict, not a fault.
+        const readiness = { method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0, attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'exited', waitedSeconds: 0 };
+        const state = (await container.inspect().catch(() => null))?.State;
+        const exited = { exitCode: state?.ExitCode || 127, oomKilled: false, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: `could not start: ${startError(error)}` };
+        return { container, startedAt, outcome: { readiness, exited }, processes: null };
+    }
+    // Without a probe there is no readiness to wait for: only that it stays up for a moment.
+    const timeout = probe.method === 'none' ? Math.min(readyTimeoutMs, 1000) : readyTimeoutMs;
+    const outcome = await awaitReadiness(container, probe, startedAt, timeout, signal);
+    const processes = outcome.exited ? null : await listProcesses(container);
+    return { container, startedAt, outcome, processes };
+}
+/**
+ * The container's processes as the engine host sees them (`docker top`): real UIDs whatever the
+ * image contains, no shell or `id` needed, and privilege drops by the entrypoint show.
+ */
+async function listProcesses(container) {
+    try {
+        const [top, inspect] = await Promise.all([
+            // No user names: `ps` would resolve UIDs through the engine host's passwd, not the image's.
+            container.top({ ps_args: '-o pid,uid,gid,args' }),
+            container.inspect(),
+        ]);
+        const titles = top.Titles.map((title) => title.toUpperCase());
+        const column = (name) => titles.indexOf(name);
+        const [pid, uid, gid, args] = ['PID', 'UID', 'GID', 'COMMAND'].map(column);
+        return top.Processes.map((row) => ({
+            pid: Number(row[pid]),
+            uid: Number(row[uid]),
+            gid: Number(row[gid]),
+            command: row[args] ?? '',
+            init: Number(row[pid]) === inspect.State.Pid,
+        }));
+    }
+    catch {
+        return null; // the engine host has no `ps`, or the container just exited
+    }
+}
+async function finishService(service, options) {
+    const { container, outcome } = service;
+    let idle = null;
+    let stop = null;
+    if (!outcome.exited) {
+        idle = await measureIdle(container, options.idleMs, options.signal);
+        stop = await measureStop(container, options.stopTimeoutSeconds);
+    }
+    return { readiness: outcome.readiness, exited: outcome.exited, processes: service.processes, idle, stop, logTail: outcome.exited?.logTail ?? (await logTail(container)) };
+}
+async function measureIdle(container, windowMs, signal) {
+    try {
+        const idle = await sampleIdle(container, windowMs, signal);
+        const memory = idle.samples.map((sample) => sample.memoryBytes).sort((a, b) => a - b);
+        return {
+            windowSeconds: round(idle.windowSeconds),
+            samples: idle.samples.length,
+            memoryBytesMax: memory[memory.length - 1] ?? 0,
+            memoryBytesMedian: memory[Math.floor(memory.length / 2)] ?? 0,
+            cpu: round(idle.cpu, 4),
+        };
+    }
+    catch (error) {
+        signal?.throwIfAborted();
+        return null;
+    }
+}
+/** `docker stop`: the image's STOPSIGNAL, then SIGKILL after the timeout. Exit 137 = killed. */
+async function measureStop(container, timeoutSeconds) {
+    const started = performance.now();
+    try {
+        await container.stop({ t: timeoutSeconds });
+    }
+    catch (error) {
+        if (error.statusCode === 304)
+            return null; // already stopped
+        throw error;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const inspect = await container.inspect();
+    return { seconds: round(seconds), exitCode: inspect.State.ExitCode, timeoutSeconds, signal: inspect.Config.StopSignal || 'SIGTERM' };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/collect.ts
+
+
+
+
+
+
+
+
+
+async function collectRuntimeEvidence(context) {
+    const { image, settings, signal } = context;
+    const throwaways = new Throwaways(context.engine, context.runId);
+    // Cancelled: remove the containers now; the probes in flight then fail fast and unwind.
+    const onAbort = () => void throwaways.removeAll();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+        const probe = chooseProbe(image.healthcheck, image.exposedPorts, healthProbeUsable(image, context.filesystem));
+        const limits = { memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6), nanoCpus: Math.round(settings.runtimeCpus * 1e9), pids: 512 };
+        // A port probe needs an address; with network none, give it an internal network (no route out).
+        const network = settings.runtimeNetwork === 'none' && probe.method === 'port' ? await throwaways.createInternalNetwork() : settings.runtimeNetwork;
+        const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
+        const base = { role: 'service', image: image.id, network, limits, env };
+        const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
+        context.progress.info(`probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
+        const argv = healthArgv(image.healthcheck);
+        const [service, downProbe, hardened] = await Promise.all([
+            startService(throwaways, base, probe, readyTimeoutMs, signal),
+            argv ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal) : Promise.resolve(null),
+            settings.hardenedRun ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs) : Promise.resolve(null),
+        ]);
+        const record = await finishService(service, {
+            idleMs: settings.idleSeconds * 1000,
+            // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
+            stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
+            ...(signal ? { signal } : {}),
+        });
+        const identity = service.processes
+            ? identityFromProcesses(service.processes)
+            : await identityFromProbe(throwaways, base, image, context.filesystem, signal);
+        return { network, limits, service: record, identity, downProbe, hardened };
+    }
+    finally {
+        signal?.removeEventListener('abort', onAbort);
+        const problems = await throwaways.removeAll();
+        for (const problem of problems)
+            context.progress.info(`could not remove ${problem}`);
+    }
+}
+function describeProbe(probe) {
+    if (probe.method === 'healthcheck')
+        return `running the HEALTHCHECK (${probe.argv.join(' ')})`;
+    if (probe.method === 'port')
+        return `connecting to port ${probe.port}`;
+    return 'nothing (no HEALTHCHECK, no exposed port): only checking the service stays up';
+}
+/** False when the probe's program is provably absent from the image: then only a port can tell readiness. */
+function healthProbeUsable(image, filesystem) {
+    const argv = healthArgv(image.healthcheck);
+    if (!argv || !filesystem)
+        return argv !== null;
+    return findCommand(filesystem.files, argv[0], pathDirectories(image.env), image.workingDir) !== null;
+}
+/**
+ * The health probe as the only process of a fresh container of the same image (same user,
+ * environment and working directory; the service never started; no network). A real probe fails
+ * here; one that passes is fake. Works without a shell or `sleep` in the image.
+ */
+async function probeWithServiceDown(throwaways, spec, argv, timeoutMs, signal) {
+    const result = await runOneShot(throwaways, { ...spec, role: 'probe-down', entrypoint: argv, cmd: [] }, timeoutMs, signal);
+    return { probe: argv, exitCode: result.exitCode, timedOut: result.timedOut, seconds: result.seconds, output: result.output.slice(-2000), error: result.error };
+}
+/**
+ * The image started as production should run it: read-only root filesystem, tmpfs only for /tmp,
+ * /var/tmp and the declared writable directories, all capabilities dropped, no-new-privileges.
+ */
+async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs) {
+    const { image, settings, filesystem } = context;
+    const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
+    const owner = user.uid !== null ? `,uid=${user.uid},gid=${user.gid ?? 0}` : '';
+    const tmpfs = { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777', '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' };
+    for (const dir of settings.writableDirs) {
+        tmpfs[external_node_path_.posix.resolve(image.workingDir || '/', dir)] = `rw,nosuid,nodev,size=64m,mode=0750${owner}`;
+    }
+    const container = await throwaways.create({ ...base, role: 'hardened', readOnlyRoot: true, tmpfs, dropAllCapabilities: true, noNewPrivileges: true });
+    const startedAt = performance.now();
+    try {
+        await container.start();
+    }
+    catch (error) {
+        const message = `could not start: ${startError(error)}`;
+        const readiness = { method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0, attemptSeconds: [], lastExitCode: null, lastOutput: message, outcome: 'exited', waitedSeconds: 0 };
+        return { readiness, exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message }, tmpfs: Object.keys(tmpfs), logTail: message };
+    }
+    const timeout = probe.method === 'none' ? Math.min(readyTimeoutMs, 1000) : readyTimeoutMs;
+    const outcome = await awaitReadiness(container, probe, startedAt, timeout, context.signal);
+    const tail = outcome.exited?.logTail ?? (await logTail(container));
+    // Removed now, so that it costs nothing during the service's idle sampling.
+    await throwaways.remove(container);
+    return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/collect.ts
 
 
@@ -78785,9 +80700,16 @@ function asArray(value) {
 
 
 
-async function collectEvidence(options, progress, signal) {
+
+
+
+
+
+async function collectEvidence(options, progress, control) {
     const { settings } = options;
+    const { signal } = control;
     const dockerfile = await progress.phase('dockerfile', () => readDockerfile(options));
+    const context = await progress.phase('context', () => readContext(options));
     const target = {
         context: repoPath(options, options.contextDir),
         dockerfile: options.dockerfilePath ? repoPath(options, options.dockerfilePath) : null,
@@ -78795,34 +80717,58 @@ async function collectEvidence(options, progress, signal) {
         imageId: null,
     };
     const evidence = {
+        dockerfile, context,
         build: skipped('static mode: nothing is built'),
+        rebuild: skipped('static mode: nothing is built'),
+        cacheProbe: skipped('static mode: nothing is built'),
         image: skipped('static mode: no image is inspected'),
         filesystem: skipped('static mode: no image is inspected'),
-        dockerfile,
+        runtime: skipped('static mode: nothing is run'),
     };
     if (settings.mode === 'static')
         return { evidence, target };
     const engine = await progress.phase('engine', () => connectEngine());
     let imageRef = settings.image;
     if (!imageRef) {
-        const build = await progress.phase('build', () => runBuild(options, progress, signal));
+        const request = buildRequest(options, progress, signal);
+        const build = await progress.phase('build', () => runBuild(request, settings.noCache));
         evidence.build = collected(build);
         if (!build.ok || !build.imageId) {
-            evidence.image = skipped('the build failed, so there is no image');
-            evidence.filesystem = skipped('the build failed, so there is no image');
+            for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'])
+                evidence[key] = skipped('the build failed, so there is no image');
             return { evidence, target };
         }
         imageRef = build.imageId;
+        evidence.rebuild = await progress.phase('rebuild', () => attempt(() => rebuildUnchanged({ ...request, onStep: undefined })));
+        evidence.cacheProbe = await progress.phase('cache probe', () => cacheProbe(engine, request, options, dockerfile, context, build.imageId));
     }
     else {
-        evidence.build = skipped(`checking the given image ${settings.image}: nothing was built`);
+        const reason = `checking the given image ${settings.image}: nothing was built`;
+        evidence.build = skipped(reason);
+        evidence.rebuild = skipped(reason);
+        evidence.cacheProbe = skipped(reason);
     }
     const image = await progress.phase('inspect', () => collectImageEvidence(engine, imageRef));
     evidence.image = collected(image);
     target.imageId = image.id;
     target.image ??= image.repoTags[0] ?? image.id;
-    evidence.filesystem = await progress.phase('filesystem', () => collectFilesystem(engine, image.id, signal));
+    evidence.filesystem = await progress.phase('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, signal)));
+    evidence.runtime = await progress.phase('runtime', () => attempt(() => collectRuntimeEvidence({
+        engine, image, filesystem: collected_valueOf(evidence.filesystem), settings, runId: control.runId, progress, ...(signal ? { signal } : {}),
+    }), signal));
     return { evidence, target };
+}
+/** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
+async function attempt(collect, signal) {
+    try {
+        return collected(await collect());
+    }
+    catch (error) {
+        signal?.throwIfAborted();
+        if (error instanceof UsageError)
+            throw error;
+        return failed(errorMessage(error));
+    }
 }
 async function readDockerfile(options) {
     if (!options.dockerfilePath)
@@ -78843,9 +80789,14 @@ async function readDockerfile(options) {
     }
     return collected(parsed);
 }
-async function runBuild(options, progress, signal) {
+async function readContext(options) {
+    if (!options.dockerfilePath && options.settings.image)
+        return skipped('checking a built image: no build context');
+    return attempt(() => collectContextEvidence({ contextDir: options.contextDir, dockerfilePath: options.dockerfilePath, show: (path) => repoPath(options, path) }));
+}
+function buildRequest(options, progress, signal) {
     const { settings } = options;
-    const outcome = await buildImage({
+    return {
         context: options.contextDir,
         dockerfile: options.dockerfilePath,
         buildArgs: settings.buildArgs,
@@ -78861,28 +80812,23 @@ async function runBuild(options, progress, signal) {
             const how = step.error ? 'failed' : step.cached ? 'cached' : formatSeconds(((step.completed ?? 0) - (step.started ?? 0)) / 1000);
             progress.info(`${step.name} (${how})`);
         },
-    });
-    return {
-        ok: outcome.ok,
-        imageId: outcome.imageId,
-        seconds: outcome.seconds,
-        noCache: settings.noCache,
-        steps: outcome.steps.map((step) => ({
-            name: step.name,
-            cached: step.cached,
-            seconds: step.started !== null && step.completed !== null ? (step.completed - step.started) / 1000 : null,
-            error: step.error,
-        })),
-        logTail: outcome.logTail,
     };
 }
-async function collectFilesystem(engine, imageId, signal) {
-    try {
-        return collected(await collectFilesystemEvidence(engine, imageId, signal));
-    }
-    catch (error) {
-        return failed(errorMessage(error));
-    }
+async function runBuild(request, noCache) {
+    const outcome = await buildImage(request);
+    return { ok: outcome.ok, imageId: outcome.imageId, seconds: outcome.seconds, noCache, steps: toStepRecords(outcome.steps), logTail: outcome.logTail };
+}
+async function cacheProbe(engine, request, options, dockerfile, context, imageId) {
+    if (!options.settings.cacheProbe)
+        return skipped('cache-probe is off');
+    const parsed = collected_valueOf(dockerfile);
+    const files = collected_valueOf(context);
+    if (!parsed || !files)
+        return skipped('the Dockerfile or the build context could not be read');
+    const changed = chooseApplicationFile(parsed, files.files);
+    if (!changed)
+        return skipped('the Dockerfile copies no application file from the build context');
+    return attempt(() => probeCacheOrdering(engine, { ...request, onStep: undefined }, files, changed, imageId));
 }
 function repoPath(options, path) {
     const shown = (0,external_node_path_.relative)(options.workspace, path).split(external_node_path_.sep).join('/');
@@ -78902,7 +80848,7 @@ function emptyMetrics() {
     return {
         buildSeconds: null, buildSteps: null, buildCachedSteps: null, cachedBuildSeconds: null,
         imageSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
-        idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null,
+        idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null, pid1: null,
         healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthRetries: null,
     };
 }
@@ -78913,6 +80859,7 @@ const TOOL_NAME = 'cs-docker-hardening';
 const TOOL_VERSION = '0.1.0';
 
 ;// CONCATENATED MODULE: ./src/report/metrics.ts
+
 
 
 
@@ -78931,10 +80878,11 @@ function metricsOf(evidence) {
         metrics.layers = image.layers;
         const health = image.healthcheck;
         if (health && health.test[0] !== 'NONE') {
-            metrics.healthInterval = health.intervalSeconds;
-            metrics.healthTimeout = health.timeoutSeconds;
-            metrics.healthStartPeriod = health.startPeriodSeconds;
-            metrics.healthRetries = health.retries;
+            // Effective settings: Docker's defaults where the HEALTHCHECK leaves one out.
+            metrics.healthInterval = health.intervalSeconds ?? 30;
+            metrics.healthTimeout = health.timeoutSeconds ?? 30;
+            metrics.healthStartPeriod = health.startPeriodSeconds ?? 0;
+            metrics.healthRetries = health.retries ?? 3;
         }
     }
     const filesystem = collected_valueOf(evidence.filesystem);
@@ -78943,10 +80891,24 @@ function metricsOf(evidence) {
         metrics.runUid = user.uid;
         metrics.runGid = user.gid;
     }
+    const rebuild = collected_valueOf(evidence.rebuild);
+    if (rebuild?.ok)
+        metrics.cachedBuildSeconds = round(rebuild.seconds);
+    const runtime = collected_valueOf(evidence.runtime);
+    if (runtime) {
+        const { service, identity } = runtime;
+        if (identity.uid !== null) {
+            metrics.runUid = identity.uid;
+            metrics.runGid = identity.gid;
+        }
+        metrics.startupSeconds = service.readiness.readySeconds;
+        metrics.idleMemoryBytes = service.idle?.memoryBytesMax ?? null;
+        metrics.idleCpu = service.idle?.cpu ?? null;
+        metrics.stopSeconds = service.stop?.seconds ?? null;
+        metrics.stopExitCode = service.stop?.exitCode ?? null;
+        metrics.pid1 = service.processes?.find((process) => process.init)?.command ?? null;
+    }
     return metrics;
-}
-function round(value) {
-    return Math.round(value * 1000) / 1000;
 }
 
 ;// CONCATENATED MODULE: ./src/report/build-report.ts
@@ -78998,25 +80960,20 @@ function exitCodeOf(results, failOn) {
 
 
 // The whole run, in one direction: inputs → evidence → checks → report.
-async function runPipeline(options, progress, signal) {
-    const { evidence, target } = await collectEvidence(options, progress, signal);
+async function runPipeline(options, progress, control) {
+    const { evidence, target } = await collectEvidence(options, progress, control);
     const locate = createLocator(collected_valueOf(evidence.dockerfile), collected_valueOf(evidence.filesystem));
     const results = runChecks(ALL_CHECKS, evidence, { settings: options.settings, locate });
     return buildReport({ target, evidence, results, failOn: options.settings.failOn, timings: progress.timings });
 }
 
 ;// CONCATENATED MODULE: ./src/progress.ts
-// How a run tells its user where it is. The action groups each phase in the log (core.group);
-// the CLI prints a line per phase on stderr. Both record the seconds each phase took.
+
 function timedPhase(timings, name, work) {
     const started = performance.now();
     return work().finally(() => {
-        timings[name] = progress_round((performance.now() - started) / 1000);
+        timings[name] = round((performance.now() - started) / 1000);
     });
-}
-function progress_round(value, digits = 3) {
-    const scale = 10 ** digits;
-    return Math.round(value * scale) / scale;
 }
 /** For tests and library use: records timings, prints nothing. */
 function silentProgress() {
@@ -79090,11 +81047,18 @@ function neutraliseCommands(text) {
 
 ;// CONCATENATED MODULE: ./src/report/metric-rows.ts
 
+const seconds = (result) => (typeof result.target === 'number' ? `≤ ${formatSeconds(result.target)}` : '–');
 const ROWS = [
-    { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r) },
-    { label: 'Image size', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes) },
-    { label: 'Layers', checkId: 'HARD-LAYERS-001', actual: (r) => nullable(r.metrics.layers, String) },
-    { label: 'Runs as', checkId: 'HARD-USER-001', actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`) },
+    { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r), target: seconds },
+    { label: 'Build time (cached)', checkId: 'HARD-CACHE-001', actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds), target: seconds },
+    { label: 'Image size', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes), target: (c) => `≤ ${formatBytes(Number(c.target))}` },
+    { label: 'Layers', checkId: 'HARD-LAYERS-001', actual: (r) => nullable(r.metrics.layers, String), target: (c) => `≤ ${String(c.target)}` },
+    { label: 'Container startup', checkId: 'HARD-STARTUP-002', actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds), target: seconds },
+    { label: 'Health check interval / timeout', checkId: 'HARD-HEALTH-005', actual: (r) => healthTiming(r), target: () => '30 s / 10 s' },
+    { label: 'Memory usage (idle)', checkId: 'HARD-MEMORY-001', actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes), target: (c) => `≤ ${formatBytes(Number(c.target))}` },
+    { label: 'CPU usage (idle)', checkId: 'HARD-CPU-001', actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`), target: (c) => `≤ ${String(c.target)} CPU` },
+    { label: 'Stop time', checkId: 'HARD-SHUTDOWN-001', actual: (r) => stopTime(r), target: seconds },
+    { label: 'Runs as', checkId: 'HARD-USER-003', actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`), target: (c) => (typeof c.target === 'number' ? `UID ${c.target}` : 'non-zero UID') },
 ];
 const STATUS_LABEL = { pass: '✅ pass', fail: '❌ fail', skip: '➖ skip', error: '⚠️ error' };
 function metricRows(report) {
@@ -79106,7 +81070,7 @@ function metricRows(report) {
         const failedWarning = result.status === 'fail' && result.severity !== 'error';
         rows.push({
             label: spec.label,
-            target: describeTarget(result),
+            target: spec.target(result),
             actual: spec.actual(report) ?? '–',
             status: failedWarning ? '⚠️ warn' : STATUS_LABEL[result.status],
             checkId: spec.checkId,
@@ -79114,22 +81078,21 @@ function metricRows(report) {
     }
     return rows;
 }
-function describeTarget(result) {
-    const target = result.target;
-    if (target === undefined || target === null)
-        return '–';
-    switch (result.category) {
-        case 'size': return `≤ ${formatBytes(Number(target))}`;
-        case 'build': return `≤ ${formatSeconds(Number(target))}`;
-        case 'layers': return `≤ ${String(target)}`;
-        default: return typeof target === 'string' ? target : JSON.stringify(target);
-    }
-}
 function buildTime(report) {
     const { buildSeconds, buildCachedSteps, buildSteps } = report.metrics;
     if (buildSeconds === null)
         return null;
     return buildCachedSteps ? `${formatSeconds(buildSeconds)} (${buildCachedSteps}/${buildSteps} steps cached)` : formatSeconds(buildSeconds);
+}
+function healthTiming(report) {
+    const { healthInterval, healthTimeout } = report.metrics;
+    if (healthInterval === null || healthTimeout === null)
+        return null;
+    return `${formatSeconds(healthInterval)} / ${formatSeconds(healthTimeout)}`;
+}
+function stopTime(report) {
+    const { stopSeconds, stopExitCode } = report.metrics;
+    return stopSeconds === null ? null : `${formatSeconds(stopSeconds)} (exit ${stopExitCode})`;
 }
 function nullable(value, format) {
     return value === null ? null : format(value);
@@ -79298,6 +81261,7 @@ function helpText() {
 
 
 
+
 /** Runs one CLI invocation and returns its exit code (0 passed, 1 failed checks, 2 usage/infra). */
 async function runCli(io) {
     const cancel = new AbortController();
@@ -79315,7 +81279,7 @@ async function runCli(io) {
             return 0;
         }
         const options = await resolveOptions(command.inputs, io.cwd);
-        const report = await runPipeline(options, stderrProgress(io.stderr), cancel.signal);
+        const report = await runPipeline(options, stderrProgress(io.stderr), { runId: newRunId(), signal: cancel.signal });
         if (options.settings.reportFile)
             await writeJsonReport((0,external_node_path_.resolve)(io.cwd, options.settings.reportFile), report);
         const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
@@ -79323,6 +81287,10 @@ async function runCli(io) {
         return exitCodeOf(report.checks, report.failOn);
     }
     catch (error) {
+        if (cancel.signal.aborted) {
+            io.stderr.write(`${TOOL_NAME}: cancelled; the run's containers were removed\n`);
+            return 130;
+        }
         const known = error instanceof UsageError || error instanceof InfrastructureError;
         io.stderr.write(`${TOOL_NAME}: ${errorMessage(error)}\n`);
         if (!known && error instanceof Error && error.stack)

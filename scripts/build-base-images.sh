@@ -69,6 +69,7 @@ build_busybox_tini() {
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
   rm -rf "$root/usr/share"
+  chmod 755 "$root" # mktemp made it 0700; the image's / must be traversable by every user
   tar -C "$root" -c . | docker import \
     --change "LABEL $RECIPE_LABEL=$hash" \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -104,6 +105,7 @@ path-exclude /usr/share/locale/*
 CONF
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
     "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/*
+  chmod 755 "$root"
   tar -C "$root" -c . | docker import \
     --change "LABEL $RECIPE_LABEL=$hash" \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

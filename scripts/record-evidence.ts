@@ -4,6 +4,7 @@
 import '../src/util/dirname-shim.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { newRunId } from '../src/docker/throwaway.js';
 import { collectEvidence } from '../src/evidence/collect.js';
 import type { FileRecord } from '../src/evidence/filesystem.js';
 import { resolveOptions } from '../src/inputs/resolve.js';
@@ -19,7 +20,7 @@ export function trimFiles(files: Record<string, FileRecord>): Record<string, Fil
 const root = process.cwd();
 for (const example of ['hardened', 'legacy']) {
   const options = await resolveOptions({ context: `examples/${example}`, 'no-cache': 'true' }, root);
-  const { evidence, target } = await collectEvidence(options, silentProgress());
+  const { evidence, target } = await collectEvidence(options, silentProgress(), { runId: newRunId() });
   if (evidence.filesystem.state === 'collected') evidence.filesystem.value.files = trimFiles(evidence.filesystem.value.files);
   const out = join(root, '__tests__/fixtures/evidence', `${example}.json`);
   writeFileSync(out, `${JSON.stringify({ recorded: new Date().toISOString().slice(0, 10), target, evidence }, null, 1)}\n`);

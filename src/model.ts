@@ -49,8 +49,11 @@ export interface Metrics {
   idleCpu: number | null;
   stopSeconds: number | null;
   stopExitCode: number | null;
+  /** The measured UID/GID of the running service (else of the configured USER). */
   runUid: number | null;
   runGid: number | null;
+  /** The command of the running container's PID 1. */
+  pid1: string | null;
   healthInterval: number | null;
   healthTimeout: number | null;
   healthStartPeriod: number | null;
@@ -61,7 +64,7 @@ export function emptyMetrics(): Metrics {
   return {
     buildSeconds: null, buildSteps: null, buildCachedSteps: null, cachedBuildSeconds: null,
     imageSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
-    idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null,
+    idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null, pid1: null,
     healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthRetries: null,
   };
 }

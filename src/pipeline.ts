@@ -1,7 +1,7 @@
 import { ALL_CHECKS } from './checks/index.js';
 import { createLocator } from './checks/locate.js';
 import { runChecks } from './checks/registry.js';
-import { collectEvidence } from './evidence/collect.js';
+import { collectEvidence, type RunControl } from './evidence/collect.js';
 import { valueOf } from './evidence/collected.js';
 import type { Options } from './inputs/resolve.js';
 import type { Report } from './model.js';
@@ -10,8 +10,8 @@ import { buildReport } from './report/build-report.js';
 
 // The whole run, in one direction: inputs → evidence → checks → report.
 
-export async function runPipeline(options: Options, progress: Progress, signal?: AbortSignal): Promise<Report> {
-  const { evidence, target } = await collectEvidence(options, progress, signal);
+export async function runPipeline(options: Options, progress: Progress, control: RunControl): Promise<Report> {
+  const { evidence, target } = await collectEvidence(options, progress, control);
   const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem));
   const results = runChecks(ALL_CHECKS, evidence, { settings: options.settings, locate });
   return buildReport({ target, evidence, results, failOn: options.settings.failOn, timings: progress.timings });

@@ -1,3 +1,5 @@
+import { round } from './util/format.js';
+
 // How a run tells its user where it is. The action groups each phase in the log (core.group);
 // the CLI prints a line per phase on stderr. Both record the seconds each phase took.
 
@@ -12,11 +14,6 @@ export function timedPhase<T>(timings: Record<string, number>, name: string, wor
   return work().finally(() => {
     timings[name] = round((performance.now() - started) / 1000);
   });
-}
-
-export function round(value: number, digits = 3): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }
 
 /** For tests and library use: records timings, prints nothing. */

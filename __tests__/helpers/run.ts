@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { resolveOptions } from '../../src/inputs/resolve.js';
 import type { CheckResult, Report } from '../../src/model.js';
+import { newRunId } from '../../src/docker/throwaway.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { silentProgress } from '../../src/progress.js';
 
@@ -18,7 +19,7 @@ export function fixture(name: string): string {
 /** The whole pipeline, in process, as the CLI runs it (workspace = the repository). */
 export async function check(inputs: RawInputs): Promise<Report> {
   const options = await resolveOptions(inputs, REPO);
-  return runPipeline(options, silentProgress());
+  return runPipeline(options, silentProgress(), { runId: newRunId() });
 }
 
 export function byId(report: Report, id: string): CheckResult {
@@ -46,11 +47,20 @@ export async function exec(command: string, args: string[], options: { env?: Nod
   }
 }
 
-/** Names of this run's leftovers: containers, networks and volumes carrying our label. */
+/**
+ * Containers, networks and volumes carrying our run label, on the whole engine. Throws when the
+ * engine cannot be asked: an empty answer must mean "nothing left", never "could not tell".
+ */
 export async function leftovers(): Promise<string[]> {
   const found: string[] = [];
-  for (const kind of ['container', 'network', 'volume']) {
-    const listed = await exec('docker', [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '--filter', 'label=org.cs-hardening.run', '--format', '{{.Names}}{{.Name}}']);
+  const listings: [string, string[]][] = [
+    ['container', ['container', 'ls', '-a', '--format', '{{.Names}}']],
+    ['network', ['network', 'ls', '--format', '{{.Name}}']],
+    ['volume', ['volume', 'ls', '--format', '{{.Name}}']],
+  ];
+  for (const [kind, args] of listings) {
+    const listed = await exec('docker', [...args, '--filter', 'label=org.cs-hardening.run']);
+    if (listed.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${listed.stderr}`);
     found.push(...listed.stdout.split('\n').filter(Boolean).map((name) => `${kind} ${name}`));
   }
   return found;

@@ -23,8 +23,9 @@ export interface RunnerOptions {
 
 export async function runAction(inputs: Record<string, string>, options: RunnerOptions = {}): Promise<RunnerRun> {
   const dir = mkdtempSync(join(tmpdir(), 'cs-runner-'));
-  const files = { summary: join(dir, 'summary.md'), output: join(dir, 'output'), event: join(dir, 'event.json') };
+  const files = { summary: join(dir, 'summary.md'), output: join(dir, 'output'), event: join(dir, 'event.json'), state: join(dir, 'state') };
   writeFileSync(files.summary, '');
+  writeFileSync(files.state, '');
   writeFileSync(files.output, '');
   writeFileSync(files.event, JSON.stringify(options.event?.payload ?? {}));
   const env: NodeJS.ProcessEnv = {
@@ -37,6 +38,7 @@ export async function runAction(inputs: Record<string, string>, options: RunnerO
     RUNNER_TEMP: dir,
     GITHUB_STEP_SUMMARY: files.summary,
     GITHUB_OUTPUT: files.output,
+    GITHUB_STATE: files.state,
     GITHUB_EVENT_PATH: files.event,
     GITHUB_EVENT_NAME: options.event?.name ?? 'push',
     GITHUB_REPOSITORY: 'org/service',

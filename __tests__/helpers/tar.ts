@@ -40,17 +40,25 @@ export interface FakeImage {
 /** Engine ≤ 24: `<id>/layer.tar`, `<config>.json`, manifest.json at the end. */
 export async function legacyArchive(image: FakeImage): Promise<Readable> {
   const layerTars = await Promise.all(image.layers.map(tarOf));
-  const ids = layerTars.map((layer) => sha(layer));
+  // v1 ids depend on the position (a chain), so a layer that occurs twice gets two ids.
+  const ids = layerTars.map((layer, index) => sha(Buffer.concat([layer, Buffer.from(String(index))])));
   const config = JSON.stringify({ history: image.history });
   const configName = `${sha(config)}.json`;
   const outer = tar.pack();
   const chunks: Buffer[] = [];
   outer.on('data', (chunk) => chunks.push(chunk as Buffer));
   const done = new Promise<void>((resolve) => outer.on('end', () => resolve()));
+  const firstOf = new Map<string, string>();
   layerTars.forEach((layer, index) => {
     outer.entry({ name: `${ids[index]}/`, type: 'directory' });
     outer.entry({ name: `${ids[index]}/VERSION` }, '1.0');
-    outer.entry({ name: `${ids[index]}/layer.tar` }, layer);
+    const earlier = firstOf.get(sha(layer));
+    // As the engine does: the second copy of a layer is a symlink to the first.
+    if (earlier) outer.entry({ name: `${ids[index]}/layer.tar`, type: 'symlink', linkname: `../${earlier}/layer.tar` });
+    else {
+      outer.entry({ name: `${ids[index]}/layer.tar` }, layer);
+      firstOf.set(sha(layer), ids[index]!);
+    }
   });
   outer.entry({ name: configName }, config);
   outer.entry({ name: 'manifest.json' }, JSON.stringify([{ Config: configName, RepoTags: ['fake:1'], Layers: ids.map((id) => `${id}/layer.tar`) }]));

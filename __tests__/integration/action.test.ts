@@ -11,7 +11,7 @@ describe('the action on the bundled examples', () => {
     expect(run.code).toBe(0);
     expect(run.summary).toContain('## ✅ Container hardening: passed');
     expect(run.summary).toMatch(/\| Image size \| ≤ 500\.0 MB \| \d+\.\d MB \| ✅ pass \|/);
-    expect(run.summary).toMatch(/\| Runs as \| non&#45;zero UID \| UID 1000 \| ✅ pass \|/);
+    expect(run.summary).toMatch(/\| Runs as \| UID 1000 \| UID 1000 \| ✅ pass \|/);
     expect(run.outputs).toMatchObject({ passed: 'true', 'failed-checks': '' });
     expect(run.outputs['image-id']).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(Number(run.outputs['image-size-bytes'])).toBeGreaterThan(1e6);

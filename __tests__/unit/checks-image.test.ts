@@ -20,7 +20,7 @@ describe('HARD-USER-001 runs as a non-root user', () => {
   it('passes the hardened example, on its USER line', () => {
     const user = result(judge(hardened.evidence), 'HARD-USER-001');
     expect(user).toMatchObject({ status: 'pass', measured: 1000, message: "USER 'csops': runs as csops (UID 1000, GID 1000)" });
-    expect(user.location).toEqual({ file: 'examples/hardened/Dockerfile', line: 36 });
+    expect(user.location).toEqual({ file: 'examples/hardened/Dockerfile', line: 38 });
   });
 
   it('fails the legacy example, on its FROM line (there is no USER)', () => {

@@ -55,6 +55,23 @@ describe('entry names', () => {
   });
 });
 
+describe('layers that change nothing', () => {
+  it('reads an empty layer (only end-of-archive blocks) as a layer, in both layouts', async () => {
+    const image: FakeImage = { layers: [[{ name: 'a', content: 'x' }], []], history: [{ created_by: 'a' }, { created_by: 'WORKDIR /' }] };
+    for (const archive of [legacyArchive, ociArchive]) {
+      const filesystem = mergeLayers(await parseImageArchive(await archive(image)));
+      expect(filesystem.layers.map((layer) => layer.entries)).toEqual([1, 0]);
+    }
+  });
+
+  it('reads a layer that occurs twice (the engine writes the second as a symlink)', async () => {
+    const twice: FakeImage = { layers: [[{ name: 'a', content: 'x' }], [], [{ name: 'b', content: 'y' }], []], history: [{ created_by: '1' }, { created_by: '2' }, { created_by: '3' }, { created_by: '4' }] };
+    const filesystem = mergeLayers(await parseImageArchive(await legacyArchive(twice)));
+    expect(filesystem.layers.map((layer) => layer.entries)).toEqual([1, 0, 1, 0]);
+    expect(Object.keys(filesystem.files).sort()).toEqual(['/a', '/b']);
+  });
+});
+
 describe('image archive errors', () => {
   it('says when the archive is not an image archive', async () => {
     const { Readable } = await import('node:stream');

@@ -1,6 +1,8 @@
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectEngine } from '../docker/engine.js';
+import { newRunId, sweepRun } from '../docker/throwaway.js';
 import { resolveOptions } from '../inputs/resolve.js';
 import type { Report } from '../model.js';
 import { runPipeline } from '../pipeline.js';
@@ -15,6 +17,11 @@ import { readActionInputs } from './inputs.js';
 
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // The same bundle is the post step (action.yml `post:`); the main step leaves a state flag.
+  if (core.getState('isPost') === 'true') return sweepLeftovers();
+  core.saveState('isPost', 'true');
+  const runId = newRunId();
+  core.saveState('run-id', runId);
   const cancel = new AbortController();
   const onSignal = (): void => cancel.abort();
   process.once('SIGINT', onSignal);
@@ -22,7 +29,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const options = await resolveOptions(readActionInputs(env), workspace);
-    const report = await runPipeline(options, actionProgress(), cancel.signal);
+    const report = await runPipeline(options, actionProgress(), { runId, signal: cancel.signal });
     const reportFile = options.settings.reportFile
       ? join(workspace, options.settings.reportFile)
       : join(env.RUNNER_TEMP || tmpdir(), 'cs-docker-hardening-report.json');
@@ -40,11 +47,26 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       process.exitCode = exitCodeOf(report.checks, report.failOn);
     }
   } catch (error) {
-    core.setFailed(errorMessage(error));
-    process.exitCode = 2;
+    core.setFailed(cancel.signal.aborted ? "cancelled; the run's containers were removed" : errorMessage(error));
+    process.exitCode = cancel.signal.aborted ? 130 : 2;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * The post step: whatever the main step left — it was cancelled, or the runner killed it — every
+ * container, network and volume labelled with its run id is removed.
+ */
+async function sweepLeftovers(): Promise<void> {
+  const runId = core.getState('run-id');
+  if (!runId) return;
+  try {
+    const removed = await sweepRun(await connectEngine(5000), runId);
+    core.info(removed > 0 ? `removed ${removed} leftover container(s)/network(s)/volume(s) of run ${runId}` : `nothing left behind by run ${runId}`);
+  } catch (error) {
+    core.warning(`could not sweep the leftovers of run ${runId}: ${errorMessage(error)}`);
   }
 }
 

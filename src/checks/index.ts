@@ -1,14 +1,47 @@
 import { checkCleanBuildTime, checkImageBuilds } from './build.js';
+import { checkCacheOrdering, checkCachedRebuild } from './cache.js';
+import { checkHardenedRun, checkNoSetuidFiles, checkNoShippedSecrets, checkWritablePaths } from './filesystem.js';
+import { checkHealthTiming, checkHealthcheckDefined, checkProbeFailsWhenDown, checkProbePassesWhileRunning, checkProbeProgramExists } from './health.js';
+import { checkNonRootLabelIsTrue, checkRequiredLabels } from './labels.js';
 import type { AnyCheck } from './registry.js';
+import { checkRunningUser } from './runtime-user.js';
+import { checkNoSecretsInEnv, checkNoSecretsInHistory } from './secrets.js';
+import { checkExecForm, checkInitProcess, checkStopsOnSigterm } from './shutdown.js';
 import { checkImageSize, checkLayerCount } from './size.js';
+import { checkBecomesReady, checkIdleCpu, checkIdleMemory, checkStartupTime } from './startup.js';
+import { checkNoBuildTools } from './tools.js';
 import { checkConfiguredUserIsNotRoot, checkExpectedUser } from './user.js';
 
 /** Every check, in report order. docs/checks.md is generated from this list. */
 export const ALL_CHECKS: readonly AnyCheck[] = [
   checkImageBuilds,
   checkCleanBuildTime,
+  checkCachedRebuild,
+  checkCacheOrdering,
   checkImageSize,
   checkLayerCount,
   checkConfiguredUserIsNotRoot,
   checkExpectedUser,
+  checkRunningUser,
+  checkNoBuildTools,
+  checkHealthcheckDefined,
+  checkProbeProgramExists,
+  checkProbePassesWhileRunning,
+  checkProbeFailsWhenDown,
+  checkHealthTiming,
+  checkBecomesReady,
+  checkStartupTime,
+  checkIdleMemory,
+  checkIdleCpu,
+  checkStopsOnSigterm,
+  checkInitProcess,
+  checkExecForm,
+  checkRequiredLabels,
+  checkNonRootLabelIsTrue,
+  checkNoSecretsInEnv,
+  checkNoSecretsInHistory,
+  checkNoSetuidFiles,
+  checkWritablePaths,
+  checkNoShippedSecrets,
+  checkHardenedRun,
 ] as AnyCheck[];

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { resolveOptions } from '../inputs/resolve.js';
+import { newRunId } from '../docker/throwaway.js';
 import { runPipeline } from '../pipeline.js';
 import { timedPhase, type Progress } from '../progress.js';
 import { exitCodeOf } from '../report/build-report.js';
@@ -35,12 +36,16 @@ export async function runCli(io: CliIo): Promise<number> {
       return 0;
     }
     const options = await resolveOptions(command.inputs, io.cwd);
-    const report = await runPipeline(options, stderrProgress(io.stderr), cancel.signal);
+    const report = await runPipeline(options, stderrProgress(io.stderr), { runId: newRunId(), signal: cancel.signal });
     if (options.settings.reportFile) await writeJsonReport(resolve(io.cwd, options.settings.reportFile), report);
     const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
     io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }));
     return exitCodeOf(report.checks, report.failOn);
   } catch (error) {
+    if (cancel.signal.aborted) {
+      io.stderr.write(`${TOOL_NAME}: cancelled; the run's containers were removed\n`);
+      return 130;
+    }
     const known = error instanceof UsageError || error instanceof InfrastructureError;
     io.stderr.write(`${TOOL_NAME}: ${errorMessage(error)}\n`);
     if (!known && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);

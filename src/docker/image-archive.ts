@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar, { type Header } from 'tar-stream';
 import type { Engine } from './engine.js';
@@ -71,7 +72,10 @@ export async function parseImageArchive(stream: Readable, options: ArchiveOption
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
+  // Engine ≤ 24 writes a layer that occurs twice once, and the second as a symlink to the first.
+  const aliases = new Map<string, string>();
   outer.on('entry', (header, entry, next) => {
+    if (header.type === 'symlink' && header.linkname) aliases.set(header.name, posix.normalize(posix.join(posix.dirname(header.name), header.linkname)));
     if (header.type !== 'file' || header.size === 0) {
       entry.resume();
       entry.on('end', next);
@@ -99,7 +103,7 @@ export async function parseImageArchive(stream: Readable, options: ArchiveOption
 
   const { layers: order, config } = readManifest(jsonByName);
   const layers = order.map((name) => {
-    const layer = layersByName.get(name);
+    const layer = layersByName.get(name) ?? layersByName.get(aliases.get(name) ?? '');
     if (!layer) throw new Error(`the image archive lists layer ${name} but does not contain it`);
     return layer;
   });
@@ -125,7 +129,10 @@ function classify(entry: Readable, size: number): Promise<Classified> {
       entry.off('data', onData);
       entry.pause();
       const start = Buffer.concat(head);
-      if (start.subarray(257, 262).toString('latin1') === 'ustar') {
+      // A layer that changes nothing (WORKDIR of an existing directory) is an empty tar: only the
+      // zero blocks that end an archive, with no ustar header to recognise.
+      const emptyTar = start.length >= 512 && size % 512 === 0 && start.subarray(0, 512).every((byte) => byte === 0);
+      if (emptyTar || start.subarray(257, 262).toString('latin1') === 'ustar') {
         entry.unshift(start);
         resolve({ type: 'tar', stream: entry });
       } else if (size <= JSON_LIMIT) {

@@ -27,6 +27,6 @@ export function renderActionYml(): string {
   for (const [name, description] of Object.entries(OUTPUTS)) {
     lines.push(`  ${name}:`, `    description: ${quote(description)}`);
   }
-  lines.push('runs:', '  using: node24', '  main: dist/index.js');
+  lines.push('runs:', '  using: node24', '  main: dist/index.js', '  post: dist/index.js', "  post-if: always()");
   return `${lines.join('\n')}\n`;
 }

@@ -1,3 +1,5 @@
+import type { BuildStep } from '../docker/rawjson.js';
+
 // The record of one build, as the checks see it (no engine types).
 
 export interface BuildStepRecord {
@@ -14,4 +16,13 @@ export interface BuildEvidence {
   noCache: boolean;
   steps: BuildStepRecord[];
   logTail: string;
+}
+
+export function toStepRecords(steps: BuildStep[]): BuildStepRecord[] {
+  return steps.map((step) => ({
+    name: step.name,
+    cached: step.cached,
+    seconds: step.started !== null && step.completed !== null ? (step.completed - step.started) / 1000 : null,
+    error: step.error,
+  }));
 }

@@ -1,31 +1,43 @@
 import { readFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
-import { buildImage } from '../docker/buildx.js';
-import { isInstructionStep } from '../docker/rawjson.js';
+import { buildImage, type BuildRequest } from '../docker/buildx.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
+import { isInstructionStep } from '../docker/rawjson.js';
 import type { Options } from '../inputs/resolve.js';
 import type { Target } from '../model.js';
 import type { Progress } from '../progress.js';
 import { UsageError, errorMessage } from '../util/errors.js';
 import { formatSeconds } from '../util/format.js';
-import type { BuildEvidence } from './build.js';
-import { collected, failed, skipped, type Collected } from './collected.js';
+import { chooseApplicationFile } from './app-file.js';
+import { toStepRecords, type BuildEvidence } from './build.js';
+import { probeCacheOrdering, rebuildUnchanged } from './cache.js';
+import { collected, failed, skipped, valueOf, type Collected } from './collected.js';
+import { collectContextEvidence, type ContextEvidence } from './context.js';
 import { parseDockerfile, type DockerfileEvidence } from './dockerfile.js';
 import { collectFilesystemEvidence } from './filesystem.js';
 import { collectImageEvidence } from './image.js';
+import { collectRuntimeEvidence } from './runtime/collect.js';
 import type { EvidenceSet } from './types.js';
 
-// Runs the collectors in order: read the files, build (or take the given image), inspect, then
-// the collectors that need the image. A collector records facts; it never decides pass or fail.
+// Runs the collectors in order: read the files; build (or take the given image); the cache
+// rebuilds (before anything is timed at runtime, so builds never compete with measurements);
+// inspect; stream the filesystem; run the image. A collector records facts, never verdicts.
 
 export interface Collection {
   evidence: EvidenceSet;
   target: Target;
 }
 
-export async function collectEvidence(options: Options, progress: Progress, signal?: AbortSignal): Promise<Collection> {
+export interface RunControl {
+  runId: string;
+  signal?: AbortSignal;
+}
+
+export async function collectEvidence(options: Options, progress: Progress, control: RunControl): Promise<Collection> {
   const { settings } = options;
+  const { signal } = control;
   const dockerfile = await progress.phase('dockerfile', () => readDockerfile(options));
+  const context = await progress.phase('context', () => readContext(options));
   const target: Target = {
     context: repoPath(options, options.contextDir),
     dockerfile: options.dockerfilePath ? repoPath(options, options.dockerfilePath) : null,
@@ -33,34 +45,56 @@ export async function collectEvidence(options: Options, progress: Progress, sign
     imageId: null,
   };
   const evidence: EvidenceSet = {
+    dockerfile, context,
     build: skipped('static mode: nothing is built'),
+    rebuild: skipped('static mode: nothing is built'),
+    cacheProbe: skipped('static mode: nothing is built'),
     image: skipped('static mode: no image is inspected'),
     filesystem: skipped('static mode: no image is inspected'),
-    dockerfile,
+    runtime: skipped('static mode: nothing is run'),
   };
   if (settings.mode === 'static') return { evidence, target };
 
   const engine = await progress.phase('engine', () => connectEngine());
   let imageRef = settings.image;
   if (!imageRef) {
-    const build = await progress.phase('build', () => runBuild(options, progress, signal));
+    const request = buildRequest(options, progress, signal);
+    const build = await progress.phase('build', () => runBuild(request, settings.noCache));
     evidence.build = collected(build);
     if (!build.ok || !build.imageId) {
-      evidence.image = skipped('the build failed, so there is no image');
-      evidence.filesystem = skipped('the build failed, so there is no image');
+      for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const) evidence[key] = skipped('the build failed, so there is no image');
       return { evidence, target };
     }
     imageRef = build.imageId;
+    evidence.rebuild = await progress.phase('rebuild', () => attempt(() => rebuildUnchanged({ ...request, onStep: undefined })));
+    evidence.cacheProbe = await progress.phase('cache probe', () => cacheProbe(engine, request, options, dockerfile, context, build.imageId!));
   } else {
-    evidence.build = skipped(`checking the given image ${settings.image}: nothing was built`);
+    const reason = `checking the given image ${settings.image}: nothing was built`;
+    evidence.build = skipped(reason);
+    evidence.rebuild = skipped(reason);
+    evidence.cacheProbe = skipped(reason);
   }
 
   const image = await progress.phase('inspect', () => collectImageEvidence(engine, imageRef));
   evidence.image = collected(image);
   target.imageId = image.id;
   target.image ??= image.repoTags[0] ?? image.id;
-  evidence.filesystem = await progress.phase('filesystem', () => collectFilesystem(engine, image.id, signal));
+  evidence.filesystem = await progress.phase('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, signal)));
+  evidence.runtime = await progress.phase('runtime', () => attempt(() => collectRuntimeEvidence({
+    engine, image, filesystem: valueOf(evidence.filesystem), settings, runId: control.runId, progress, ...(signal ? { signal } : {}),
+  }), signal));
   return { evidence, target };
+}
+
+/** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
+async function attempt<T>(collect: () => Promise<T>, signal?: AbortSignal): Promise<Collected<T>> {
+  try {
+    return collected(await collect());
+  } catch (error) {
+    signal?.throwIfAborted();
+    if (error instanceof UsageError) throw error;
+    return failed(errorMessage(error));
+  }
 }
 
 async function readDockerfile(options: Options): Promise<Collected<DockerfileEvidence>> {
@@ -81,9 +115,14 @@ async function readDockerfile(options: Options): Promise<Collected<DockerfileEvi
   return collected(parsed);
 }
 
-async function runBuild(options: Options, progress: Progress, signal?: AbortSignal): Promise<BuildEvidence> {
+async function readContext(options: Options): Promise<Collected<ContextEvidence>> {
+  if (!options.dockerfilePath && options.settings.image) return skipped('checking a built image: no build context');
+  return attempt(() => collectContextEvidence({ contextDir: options.contextDir, dockerfilePath: options.dockerfilePath, show: (path) => repoPath(options, path) }));
+}
+
+function buildRequest(options: Options, progress: Progress, signal?: AbortSignal): BuildRequest {
   const { settings } = options;
-  const outcome = await buildImage({
+  return {
     context: options.contextDir,
     dockerfile: options.dockerfilePath!,
     buildArgs: settings.buildArgs,
@@ -98,28 +137,22 @@ async function runBuild(options: Options, progress: Progress, signal?: AbortSign
       const how = step.error ? 'failed' : step.cached ? 'cached' : formatSeconds(((step.completed ?? 0) - (step.started ?? 0)) / 1000);
       progress.info(`${step.name} (${how})`);
     },
-  });
-  return {
-    ok: outcome.ok,
-    imageId: outcome.imageId,
-    seconds: outcome.seconds,
-    noCache: settings.noCache,
-    steps: outcome.steps.map((step) => ({
-      name: step.name,
-      cached: step.cached,
-      seconds: step.started !== null && step.completed !== null ? (step.completed - step.started) / 1000 : null,
-      error: step.error,
-    })),
-    logTail: outcome.logTail,
   };
 }
 
-async function collectFilesystem(engine: Engine, imageId: string, signal?: AbortSignal): Promise<EvidenceSet['filesystem']> {
-  try {
-    return collected(await collectFilesystemEvidence(engine, imageId, signal));
-  } catch (error) {
-    return failed(errorMessage(error));
-  }
+async function runBuild(request: BuildRequest, noCache: boolean): Promise<BuildEvidence> {
+  const outcome = await buildImage(request);
+  return { ok: outcome.ok, imageId: outcome.imageId, seconds: outcome.seconds, noCache, steps: toStepRecords(outcome.steps), logTail: outcome.logTail };
+}
+
+async function cacheProbe(engine: Engine, request: BuildRequest, options: Options, dockerfile: Collected<DockerfileEvidence>, context: Collected<ContextEvidence>, imageId: string): Promise<EvidenceSet['cacheProbe']> {
+  if (!options.settings.cacheProbe) return skipped('cache-probe is off');
+  const parsed = valueOf(dockerfile);
+  const files = valueOf(context);
+  if (!parsed || !files) return skipped('the Dockerfile or the build context could not be read');
+  const changed = chooseApplicationFile(parsed, files.files);
+  if (!changed) return skipped('the Dockerfile copies no application file from the build context');
+  return attempt(() => probeCacheOrdering(engine, { ...request, onStep: undefined }, files, changed, imageId));
 }
 
 export function repoPath(options: Options, path: string): string {

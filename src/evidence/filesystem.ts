@@ -18,10 +18,20 @@ export interface LayerRecord {
   entries: number;
 }
 
+export interface HistoryRecord {
+  createdBy: string;
+  /** Config-only instructions (ENV, ARG values in RUN, LABEL…) make no layer but are kept here. */
+  emptyLayer: boolean;
+}
+
 export interface FilesystemEvidence {
   /** Every path in the final image. */
   files: Record<string, FileRecord>;
   layers: LayerRecord[];
+  /** The image's whole build history, oldest first, from its config. */
+  history: HistoryRecord[];
+  /** Content of small key-like files (for telling a private key from a certificate), by path. */
+  keyFiles: Record<string, string>;
   /** Content of the final /etc/passwd and /etc/group, or null where the image has none. */
   passwd: string | null;
   group: string | null;
@@ -31,9 +41,16 @@ export interface FilesystemEvidence {
 /** Files whose content the checks read. */
 export const CAPTURED_FILES = new Set(['/etc/passwd', '/etc/group']);
 
+/** Names whose content tells whether they hold a credential (checked for PRIVATE KEY, tokens). */
+export const KEY_LIKE = /(^|\/)(id_(rsa|dsa|ecdsa|ed25519)|[^/]+\.(pem|key|p8)|\.npmrc|\.pypirc|\.netrc)$/;
+
+export function isCaptured(path: string): boolean {
+  return CAPTURED_FILES.has(path) || KEY_LIKE.test(path);
+}
+
 /** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
 export async function collectFilesystemEvidence(engine: Engine, image: string, signal?: AbortSignal): Promise<FilesystemEvidence> {
-  const archive = await readImageArchive(engine, image, { capture: (path) => CAPTURED_FILES.has(path), ...(signal ? { signal } : {}) });
+  const archive = await readImageArchive(engine, image, { capture: isCaptured, ...(signal ? { signal } : {}) });
   return mergeLayers(archive);
 }
 
@@ -57,9 +74,16 @@ export function mergeLayers(archive: ImageArchive): FilesystemEvidence {
     const record = files.get(path);
     return record?.type === 'file' ? (captured.get(path)?.toString('utf8') ?? null) : null;
   };
+  const keyFiles: Record<string, string> = {};
+  for (const [path, content] of captured) {
+    // Only the start matters ("-----BEGIN … PRIVATE KEY-----", "_authToken="): keep evidence small.
+    if (KEY_LIKE.test(path) && files.get(path)?.type === 'file') keyFiles[path] = content.subarray(0, 4096).toString('latin1');
+  }
   return {
     files: Object.fromEntries(files),
     layers,
+    history: (archive.config.history ?? []).map((entry) => ({ createdBy: entry.created_by ?? '', emptyLayer: entry.empty_layer === true })),
+    keyFiles,
     passwd: text('/etc/passwd'),
     group: text('/etc/group'),
     bytesRead: archive.bytesRead,

@@ -1,16 +1,23 @@
 import type { Settings } from '../inputs/definitions.js';
 import type { BuildEvidence } from './build.js';
+import type { CacheProbeRecord, RebuildRecord } from './cache.js';
 import type { Collected } from './collected.js';
+import type { ContextEvidence } from './context.js';
 import type { DockerfileEvidence } from './dockerfile.js';
 import type { FilesystemEvidence } from './filesystem.js';
 import type { ImageEvidence } from './image.js';
+import type { RuntimeEvidence } from './runtime/records.js';
 
 /** All evidence of one run; each piece collected, skipped (with reason) or failed (with error). */
 export interface EvidenceSet {
+  dockerfile: Collected<DockerfileEvidence>;
+  context: Collected<ContextEvidence>;
   build: Collected<BuildEvidence>;
+  rebuild: Collected<RebuildRecord>;
+  cacheProbe: Collected<CacheProbeRecord>;
   image: Collected<ImageEvidence>;
   filesystem: Collected<FilesystemEvidence>;
-  dockerfile: Collected<DockerfileEvidence>;
+  runtime: Collected<RuntimeEvidence>;
 }
 
 export type EvidenceKey = keyof EvidenceSet;

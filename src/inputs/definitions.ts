@@ -1,4 +1,4 @@
-import { boolean, keyValues, number, oneOf, text, type InputKind } from './kinds.js';
+import { boolean, keyValues, list, number, oneOf, text, type InputKind } from './kinds.js';
 
 // The one vocabulary: every action input is a CLI flag of the same name and a key of the config
 // file, with the same default. action.yml, the README's input table and the CLI help are
@@ -9,7 +9,7 @@ export interface InputDefinition<T> {
   /** The default as the user would write it; '' means "none". Parsed by `kind`. */
   default: string;
   description: string;
-  group: 'what to check' | 'thresholds' | 'expectations' | 'report';
+  group: 'what to check' | 'thresholds' | 'expectations' | 'runtime' | 'report';
   /** Extra CLI spellings from design.md (`--json FILE` for report-file). */
   aliases?: string[];
   /** CLI: may be given several times; the values are joined as lines. */
@@ -75,6 +75,26 @@ export const INPUTS = {
     kind: number({ unit: 'seconds' }), default: '300', group: 'thresholds',
     description: 'Longest acceptable clean build, in seconds.',
   }),
+  'max-cached-build-seconds': input({
+    kind: number({ unit: 'seconds' }), default: '30', group: 'thresholds',
+    description: 'Longest acceptable rebuild with nothing changed (all steps from the cache), in seconds.',
+  }),
+  'max-startup-seconds': input({
+    kind: number({ unit: 'seconds' }), default: '5', group: 'thresholds',
+    description: 'Longest acceptable time from container start until the health probe first passes (or, without HEALTHCHECK, the exposed port accepts connections).',
+  }),
+  'max-idle-memory-mb': input({
+    kind: number({ unit: 'megabytes' }), default: '512', group: 'thresholds',
+    description: 'Largest acceptable memory use of the idle container, in MB (as `docker stats` counts it).',
+  }),
+  'max-idle-cpu': input({
+    kind: number({ unit: 'CPUs' }), default: '0.5', group: 'thresholds',
+    description: 'Largest acceptable CPU use of the idle container, in CPUs (1.0 = one core busy).',
+  }),
+  'max-stop-seconds': input({
+    kind: number({ unit: 'seconds' }), default: '5', group: 'thresholds',
+    description: 'Longest acceptable `docker stop`; a container still running then is killed (exit 137) and fails.',
+  }),
   'expected-user': input({
     kind: text, default: '', group: 'expectations',
     description: 'User name the image must run as (the seed: `csops`). Empty: any non-root user.',
@@ -82,6 +102,50 @@ export const INPUTS = {
   'expected-uid': input({
     kind: number({ integer: true, unit: 'a UID' }), default: '', group: 'expectations',
     description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
+  }),
+  'forbidden-tools': input({
+    kind: list, default: 'gcc,g++,cc,c++,cpp,clang,clang++,make,cmake,ninja,ld,as,gfortran,rustc,cargo,go,javac,gdb,strace', group: 'expectations',
+    description: 'Build and debug tools that must not be on the runtime image\'s PATH (versioned and target-prefixed names like `gcc-12`, `x86_64-linux-gnu-gcc` count).',
+  }),
+  'required-labels': input({
+    kind: list, default: 'maintainer,version,security.non-root', group: 'expectations',
+    description: 'Labels the image must carry.',
+  }),
+  'writable-dirs': input({
+    kind: list, default: 'logs,data,credentials,config', group: 'expectations',
+    description: 'Directories the runtime user may write (relative ones are under the WORKDIR); /tmp and /var/tmp always may. Also the tmpfs mounts of the hardened run.',
+  }),
+  'runtime-network': input({
+    kind: text, default: 'none', group: 'runtime',
+    description: 'Network of the throwaway containers: `none` (default; a port probe gets an internal network with no route out), `bridge`, or a network name.',
+  }),
+  'runtime-env': input({
+    kind: keyValues, default: '', group: 'runtime',
+    description: 'Environment variables for the app under test, one `KEY=VALUE` per line. Values of secret-looking names are masked in the log.',
+  }),
+  'runtime-memory-mb': input({
+    kind: number({ unit: 'megabytes' }), default: '2048', group: 'runtime',
+    description: 'Memory limit of each throwaway container, in MB.',
+  }),
+  'runtime-cpus': input({
+    kind: number({ unit: 'CPUs' }), default: '2', group: 'runtime',
+    description: 'CPU limit of each throwaway container.',
+  }),
+  'ready-timeout-seconds': input({
+    kind: number({ unit: 'seconds' }), default: '30', group: 'runtime',
+    description: 'How long to wait for the service to become ready before reporting that it never did.',
+  }),
+  'idle-seconds': input({
+    kind: number({ unit: 'seconds' }), default: '2', group: 'runtime',
+    description: 'Length of the window in which idle memory and CPU are sampled, after the service is ready.',
+  }),
+  'hardened-run': input({
+    kind: boolean, default: 'true', group: 'runtime',
+    description: 'Also start the image read-only, with all capabilities dropped and no-new-privileges, and check it still becomes ready (costs one more container, run concurrently).',
+  }),
+  'cache-probe': input({
+    kind: boolean, default: 'true', group: 'runtime',
+    description: 'Rebuild after changing one application source file (in a copy of the context, never your files) and report which steps re-ran; costs one more build.',
   }),
   'fail-on': input({
     kind: oneOf(['error', 'warning', 'never'] as const), default: 'error', group: 'report',

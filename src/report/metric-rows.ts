@@ -16,13 +16,22 @@ interface RowSpec {
   label: string;
   checkId: string;
   actual(report: Report): string | null;
+  target(result: CheckResult): string;
 }
 
+const seconds = (result: CheckResult): string => (typeof result.target === 'number' ? `≤ ${formatSeconds(result.target)}` : '–');
+
 const ROWS: RowSpec[] = [
-  { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r) },
-  { label: 'Image size', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes) },
-  { label: 'Layers', checkId: 'HARD-LAYERS-001', actual: (r) => nullable(r.metrics.layers, String) },
-  { label: 'Runs as', checkId: 'HARD-USER-001', actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`) },
+  { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r), target: seconds },
+  { label: 'Build time (cached)', checkId: 'HARD-CACHE-001', actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds), target: seconds },
+  { label: 'Image size', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes), target: (c) => `≤ ${formatBytes(Number(c.target))}` },
+  { label: 'Layers', checkId: 'HARD-LAYERS-001', actual: (r) => nullable(r.metrics.layers, String), target: (c) => `≤ ${String(c.target)}` },
+  { label: 'Container startup', checkId: 'HARD-STARTUP-002', actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds), target: seconds },
+  { label: 'Health check interval / timeout', checkId: 'HARD-HEALTH-005', actual: (r) => healthTiming(r), target: () => '30 s / 10 s' },
+  { label: 'Memory usage (idle)', checkId: 'HARD-MEMORY-001', actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes), target: (c) => `≤ ${formatBytes(Number(c.target))}` },
+  { label: 'CPU usage (idle)', checkId: 'HARD-CPU-001', actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`), target: (c) => `≤ ${String(c.target)} CPU` },
+  { label: 'Stop time', checkId: 'HARD-SHUTDOWN-001', actual: (r) => stopTime(r), target: seconds },
+  { label: 'Runs as', checkId: 'HARD-USER-003', actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`), target: (c) => (typeof c.target === 'number' ? `UID ${c.target}` : 'non-zero UID') },
 ];
 
 export const STATUS_LABEL: Record<CheckResult['status'], string> = { pass: '✅ pass', fail: '❌ fail', skip: '➖ skip', error: '⚠️ error' };
@@ -35,7 +44,7 @@ export function metricRows(report: Report): MetricRow[] {
     const failedWarning = result.status === 'fail' && result.severity !== 'error';
     rows.push({
       label: spec.label,
-      target: describeTarget(result),
+      target: spec.target(result),
       actual: spec.actual(report) ?? '–',
       status: failedWarning ? '⚠️ warn' : STATUS_LABEL[result.status],
       checkId: spec.checkId,
@@ -44,21 +53,21 @@ export function metricRows(report: Report): MetricRow[] {
   return rows;
 }
 
-function describeTarget(result: CheckResult): string {
-  const target = result.target;
-  if (target === undefined || target === null) return '–';
-  switch (result.category) {
-    case 'size': return `≤ ${formatBytes(Number(target))}`;
-    case 'build': return `≤ ${formatSeconds(Number(target))}`;
-    case 'layers': return `≤ ${String(target)}`;
-    default: return typeof target === 'string' ? target : JSON.stringify(target);
-  }
-}
-
 function buildTime(report: Report): string | null {
   const { buildSeconds, buildCachedSteps, buildSteps } = report.metrics;
   if (buildSeconds === null) return null;
   return buildCachedSteps ? `${formatSeconds(buildSeconds)} (${buildCachedSteps}/${buildSteps} steps cached)` : formatSeconds(buildSeconds);
+}
+
+function healthTiming(report: Report): string | null {
+  const { healthInterval, healthTimeout } = report.metrics;
+  if (healthInterval === null || healthTimeout === null) return null;
+  return `${formatSeconds(healthInterval)} / ${formatSeconds(healthTimeout)}`;
+}
+
+function stopTime(report: Report): string | null {
+  const { stopSeconds, stopExitCode } = report.metrics;
+  return stopSeconds === null ? null : `${formatSeconds(stopSeconds)} (exit ${stopExitCode})`;
 }
 
 function nullable<T>(value: T | null, format: (value: T) => string): string | null {

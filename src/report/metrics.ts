@@ -2,6 +2,7 @@ import { parseGroup, parsePasswd, resolveUser } from '../evidence/accounts.js';
 import { valueOf } from '../evidence/collected.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import { emptyMetrics, type Metrics } from '../model.js';
+import { round } from '../util/format.js';
 
 /** The figures of a run, straight from the evidence; null where not measured. */
 export function metricsOf(evidence: EvidenceSet): Metrics {
@@ -18,10 +19,11 @@ export function metricsOf(evidence: EvidenceSet): Metrics {
     metrics.layers = image.layers;
     const health = image.healthcheck;
     if (health && health.test[0] !== 'NONE') {
-      metrics.healthInterval = health.intervalSeconds;
-      metrics.healthTimeout = health.timeoutSeconds;
-      metrics.healthStartPeriod = health.startPeriodSeconds;
-      metrics.healthRetries = health.retries;
+      // Effective settings: Docker's defaults where the HEALTHCHECK leaves one out.
+      metrics.healthInterval = health.intervalSeconds ?? 30;
+      metrics.healthTimeout = health.timeoutSeconds ?? 30;
+      metrics.healthStartPeriod = health.startPeriodSeconds ?? 0;
+      metrics.healthRetries = health.retries ?? 3;
     }
   }
   const filesystem = valueOf(evidence.filesystem);
@@ -30,9 +32,21 @@ export function metricsOf(evidence: EvidenceSet): Metrics {
     metrics.runUid = user.uid;
     metrics.runGid = user.gid;
   }
+  const rebuild = valueOf(evidence.rebuild);
+  if (rebuild?.ok) metrics.cachedBuildSeconds = round(rebuild.seconds);
+  const runtime = valueOf(evidence.runtime);
+  if (runtime) {
+    const { service, identity } = runtime;
+    if (identity.uid !== null) {
+      metrics.runUid = identity.uid;
+      metrics.runGid = identity.gid;
+    }
+    metrics.startupSeconds = service.readiness.readySeconds;
+    metrics.idleMemoryBytes = service.idle?.memoryBytesMax ?? null;
+    metrics.idleCpu = service.idle?.cpu ?? null;
+    metrics.stopSeconds = service.stop?.seconds ?? null;
+    metrics.stopExitCode = service.stop?.exitCode ?? null;
+    metrics.pid1 = service.processes?.find((process) => process.init)?.command ?? null;
+  }
   return metrics;
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

@@ -24,3 +24,9 @@ export function formatSeconds(seconds: number | null | undefined): string {
 export function plural(count: number, word: string, many = `${word}s`): string {
   return `${count} ${count === 1 ? word : many}`;
 }
+
+/** Rounds for reports: 3 decimals by default (milliseconds, for seconds). */
+export function round(value: number, digits = 3): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

@@ -1,0 +1,79 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { exec, fixture, leftovers, REPO } from '../helpers/run.js';
+import { parseOutputs } from '../helpers/runner.js';
+import { watch } from '../helpers/spawn.js';
+
+// Nothing of a run is left behind, however it ends. (Success, failed checks, an image that exits
+// or cannot start, and a probe that times out are covered by runtime.test.ts, which asserts no
+// leftovers after every test.) Here: cancellation, and a kill that no code can survive.
+
+const cli = join(REPO, 'dist/cli.js');
+
+afterEach(async () => {
+  // Whatever a failed assertion left, the next test starts clean.
+  for (const line of await leftovers()) {
+    const [kind, name] = line.split(' ');
+    await exec('docker', [kind!, 'rm', '-f', name!]);
+  }
+});
+
+describe.each(['SIGINT', 'SIGTERM'] as const)('cancelling the CLI with %s while containers run', (signal) => {
+  it('removes them within 5 s and exits 130', async () => {
+    // slow-start keeps the service in its readiness wait for 2.5 s; hardened and down-probe run too.
+    const run = watch(process.execPath, [cli, 'check', '--context', fixture('slow-start'), '--cache-probe', 'false']);
+    await run.waitFor(/probing readiness/);
+    await sleep(500);
+    expect((await leftovers()).length).toBeGreaterThan(0); // the run's containers exist now
+    const sent = performance.now();
+    run.child.kill(signal);
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    expect((exit.at - sent) / 1000).toBeLessThan(5);
+    expect(run.output()).toContain("cancelled; the run's containers were removed");
+    expect(await leftovers()).toEqual([]);
+  });
+});
+
+describe('cancelling during the build', () => {
+  it('stops the build and exits 130', async () => {
+    const run = watch(process.execPath, [cli, 'check', '--context', fixture('cache-good-order'), '--no-cache']);
+    await run.waitFor(/▸ build…/);
+    await sleep(300);
+    run.child.kill('SIGINT');
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    expect(await leftovers()).toEqual([]);
+    const buildx = await exec('pgrep', ['-f', 'docker-buildx buildx build']);
+    expect(buildx.stdout.trim()).toBe('');
+  });
+});
+
+describe("the action's post step", () => {
+  it('sweeps what a killed main step left behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-post-'));
+    const state = join(dir, 'state');
+    writeFileSync(state, '');
+    const env = {
+      ...process.env, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: REPO, RUNNER_TEMP: dir, GITHUB_STATE: state,
+      GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary'), INPUT_CONTEXT: fixture('slow-start'), 'INPUT_CACHE-PROBE': 'false',
+    };
+    const main = watch(process.execPath, [join(REPO, 'dist/index.js')], { env });
+    await main.waitFor(/probing readiness/);
+    await sleep(500);
+    main.child.kill('SIGKILL'); // no handler runs: the containers stay
+    await main.exited;
+    const left = await leftovers();
+    expect(left.length).toBeGreaterThan(0);
+
+    // The runner gives the post step the main step's state as STATE_<name>.
+    const saved = parseOutputs(readFileSync(state, 'utf8'));
+    expect(saved.isPost).toBe('true');
+    const post = await exec(process.execPath, [join(REPO, 'dist/index.js')], { env: { ...env, STATE_isPost: 'true', 'STATE_run-id': saved['run-id']! } });
+    expect(post.code).toBe(0);
+    expect(post.stdout).toMatch(new RegExp(`removed ${left.length} leftover container\\(s\\)/network\\(s\\)/volume\\(s\\) of run ${saved['run-id']}`));
+    expect(await leftovers()).toEqual([]);
+  });
+});

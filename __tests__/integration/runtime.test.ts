@@ -1,0 +1,204 @@
+import type { RawInputs } from '../../src/inputs/config-file.js';
+import type { Report } from '../../src/model.js';
+import { byId, check, fixture, leftovers } from '../helpers/run.js';
+
+// The runtime checks on fixture images built here: for every failure mode a fixture that fails
+// it, and the clean fixture that passes everything. Short idle and stop windows keep them quick
+// where timing is not the subject.
+
+const quick: RawInputs = { 'idle-seconds': '1', 'max-stop-seconds': '1', 'cache-probe': 'false', 'ready-timeout-seconds': '10' };
+const run = (name: string, inputs: RawInputs = {}): Promise<Report> => check({ context: fixture(name), ...quick, ...inputs });
+const status = (report: Report, id: string): string => byId(report, id).status;
+
+afterEach(async () => {
+  expect(await leftovers()).toEqual([]);
+});
+
+describe('the clean fixture', () => {
+  it('passes every check, each with a measured value', async () => {
+    const report = await run('service-good', { 'cache-probe': 'true', 'expected-user': 'app', 'expected-uid': '10001' });
+    const notPassed = report.checks.filter((result) => result.status !== 'pass').map((result) => `${result.id} ${result.status}: ${result.message}`);
+    // The honest skips: a cached build has no clean build time, and there is no COPY to probe.
+    expect(notPassed).toEqual([
+      expect.stringMatching(/^HARD-BUILD-002 skip: .*not a clean build time/),
+      'HARD-CACHE-002 skip: the Dockerfile copies no application file from the build context',
+    ]);
+    expect(report.metrics).toMatchObject({ runUid: 10001, stopExitCode: 143, pid1: '/sbin/tini -- httpd -f -p 8080 -h /srv/www' });
+    expect(report.metrics.startupSeconds).toBeLessThan(5);
+    expect(report.metrics.idleMemoryBytes).toBeGreaterThan(0);
+    expect(report.metrics.stopSeconds).toBeLessThan(1);
+  });
+});
+
+describe('user', () => {
+  it('measures the running processes, and sees a privilege drop by the entrypoint', async () => {
+    const report = await run('root-entrypoint-drops');
+    expect(status(report, 'HARD-USER-001')).toBe('fail'); // configured: root
+    expect(byId(report, 'HARD-USER-003')).toMatchObject({ status: 'pass', measured: { uid: 10001, method: 'processes' } });
+    expect(byId(report, 'HARD-USER-003').message).toContain('sleep (UID 10001)');
+  });
+
+  it('checks an image without a shell or id, and judges its root-ness from what runs', async () => {
+    const report = await run('no-shell');
+    expect(byId(report, 'HARD-USER-003')).toMatchObject({ status: 'pass', measured: { uid: 65532 } });
+    expect(status(report, 'HARD-HEALTH-004')).toBe('pass'); // the probe ran alone, without a shell
+    expect(status(report, 'HARD-TOOLS-001')).toBe('pass');
+    expect(byId(report, 'HARD-INIT-001').message).toContain('the app itself');
+  });
+
+  it('falls back to id, then to the image files, when the service does not stay up', async () => {
+    const report = await run('exits-early');
+    expect(byId(report, 'HARD-USER-003')).toMatchObject({ status: 'pass', measured: { uid: 10001, method: 'id' } });
+  });
+});
+
+describe('tools', () => {
+  it('finds forbidden tools on the PATH by their files, with the RUN that added them', async () => {
+    const report = await run('tools-shipped');
+    const tools = report.checks.filter((result) => result.id === 'HARD-TOOLS-001');
+    expect(tools.map((result) => [result.status, result.location?.line, result.message.split(' — ')[0]])).toEqual([
+      ['fail', 6, 'gcc (/usr/bin/gcc)'],
+      ['fail', 8, 'make (/usr/local/bin/make)'],
+    ]);
+    // A dangling link (gdb) and a non-executable file (cmake) are not tools.
+    expect(tools.flatMap((result) => (result.measured as { tool: string }[]).map((tool) => tool.tool))).toEqual(['gcc', 'make']);
+  });
+});
+
+describe('health', () => {
+  it('fails a missing HEALTHCHECK, and measures readiness by the exposed port instead', async () => {
+    const report = await run('health-missing');
+    expect(status(report, 'HARD-HEALTH-001')).toBe('fail');
+    expect(byId(report, 'HARD-STARTUP-001').message).toMatch(/^ready after [\d.]+ s \(port 8080 accepted a connection\)$/);
+  });
+
+  it.each(['health-true', 'health-or-exit0'])('fails a fake probe (%s): it passes with the service down', async (name) => {
+    const report = await run(name);
+    expect(byId(report, 'HARD-HEALTH-004')).toMatchObject({ status: 'fail', measured: 0 });
+    expect(byId(report, 'HARD-HEALTH-004').message).toMatch(/^fake: it passed \(exit 0 in [\d.]+ s\) in a container where the service never started$/);
+    expect(status(report, 'HARD-HEALTH-003')).toBe('pass');
+  });
+
+  it('fails a probe whose program the image lacks', async () => {
+    const report = await run('health-binary-missing');
+    expect(byId(report, 'HARD-HEALTH-002')).toMatchObject({ status: 'fail', message: 'not in the image: curl' });
+    expect(status(report, 'HARD-HEALTH-003')).toBe('fail');
+    // Startup is still measured, by the exposed port.
+    expect(status(report, 'HARD-STARTUP-001')).toBe('pass');
+  });
+
+  it('fails a probe that never passes, after the ready timeout, probing every 250 ms', async () => {
+    const report = await run('health-wrong-port', { 'ready-timeout-seconds': '3' });
+    const probe = byId(report, 'HARD-HEALTH-003');
+    expect(probe.status).toBe('fail');
+    const attempts = Number(/\((\d+) attempts/.exec(probe.message)?.[1]);
+    expect(attempts).toBeGreaterThanOrEqual(4); // ≤ 250 ms apart over 3 s, even with slow attempts
+    expect(status(report, 'HARD-STARTUP-001')).toBe('fail');
+    expect(status(report, 'HARD-HEALTH-004')).toBe('pass');
+  });
+
+  it('reports health settings against the seed and the measured timing', async () => {
+    const good = byId(await run('service-good'), 'HARD-HEALTH-005');
+    expect(good.status).toBe('pass');
+    expect(good.message).toMatch(/^interval 30 s, timeout 10 s, start period 5 s, retries 3 \(seed: 30 s, 10 s, 5 s, 3\); slowest probe [\d.]+ s$/);
+    const defaults = byId(await run('health-or-exit0'), 'HARD-HEALTH-005');
+    expect(defaults.status).toBe('pass'); // --timeout=10s, interval defaults to 30 s
+  });
+});
+
+describe('startup, idle cost', () => {
+  it('reports an early exit with its code and last log lines', async () => {
+    const report = await run('exits-early');
+    expect(byId(report, 'HARD-STARTUP-001')).toMatchObject({ status: 'fail', measured: 3 });
+    expect(byId(report, 'HARD-STARTUP-001').message).toMatch(/^the container exited with code 3 after [\d.]+ s; last log lines: config error: DATABASE_URL is not set$/);
+  });
+
+  it('reports an image that cannot start at all as a failed start, not an infrastructure fault', async () => {
+    const report = await run('start-fails');
+    expect(byId(report, 'HARD-STARTUP-001')).toMatchObject({ status: 'fail', measured: 127 });
+    expect(byId(report, 'HARD-STARTUP-001').message).toContain('could not start');
+    expect(report.checks.filter((result) => result.status === 'error')).toEqual([]);
+  });
+
+  it('measures startup time against max-startup-seconds', async () => {
+    const report = await run('slow-start', { 'max-startup-seconds': '1' });
+    const startup = byId(report, 'HARD-STARTUP-002');
+    expect(startup.status).toBe('fail');
+    expect(startup.measured as number).toBeGreaterThan(2.5);
+    expect(startup.measured as number).toBeLessThan(4);
+  });
+
+  it('measures idle CPU and memory against their limits', async () => {
+    const busy = await run('idle-busy');
+    expect(byId(busy, 'HARD-CPU-001').status).toBe('fail');
+    expect(busy.metrics.idleCpu!).toBeGreaterThan(0.8);
+    const memory = await run('idle-memory', { 'max-idle-memory-mb': '50' });
+    expect(byId(memory, 'HARD-MEMORY-001').status).toBe('fail');
+    expect(memory.metrics.idleMemoryBytes!).toBeGreaterThan(80e6);
+    const good = await run('service-good');
+    expect([status(good, 'HARD-CPU-001'), status(good, 'HARD-MEMORY-001')]).toEqual(['pass', 'pass']);
+    expect(good.metrics.idleCpu!).toBeLessThan(0.05);
+  });
+});
+
+describe('shutdown and init', () => {
+  it('fails a PID 1 that ignores SIGTERM: killed after the limit (137)', async () => {
+    const report = await run('ignores-sigterm');
+    expect(byId(report, 'HARD-SHUTDOWN-001')).toMatchObject({ status: 'fail', measured: { exitCode: 137 } });
+    expect(byId(report, 'HARD-INIT-001').message).toMatch(/^PID 1 is a shell/);
+    expect(status(report, 'HARD-INIT-002')).toBe('fail');
+  });
+
+  it('fails the app as PID 1 without an init', async () => {
+    const report = await run('app-as-pid1');
+    expect(byId(report, 'HARD-INIT-001').message).toBe('PID 1 is the app itself (`httpd -f -p 8080 -h /srv/www`): no init forwards signals or reaps zombies');
+    expect(byId(report, 'HARD-SHUTDOWN-001').measured).toMatchObject({ exitCode: 137 });
+    expect(status(report, 'HARD-INIT-002')).toBe('pass'); // exec form, but still no init
+  });
+
+  it('fails shell-form CMD', async () => {
+    const report = await run('shell-form');
+    expect(byId(report, 'HARD-INIT-002').message).toBe('CMD in shell form: `httpd -f -p 8080 -h /srv/www` runs under /bin/sh -c');
+  });
+});
+
+describe('filesystem, secrets, labels', () => {
+  it('fails setuid files, with the instruction that added them', async () => {
+    const report = await run('setuid-file');
+    expect(byId(report, 'HARD-FILESYSTEM-001')).toMatchObject({ status: 'fail', measured: ['/usr/bin/escalate'], location: { line: 5 } });
+  });
+
+  it('fails application files the runtime user can write', async () => {
+    const report = await run('writable-app');
+    expect(byId(report, 'HARD-FILESYSTEM-002')).toMatchObject({ status: 'fail', measured: ['/srv', '/srv/app.sh'] });
+  });
+
+  it('fails shipped secrets, by name and by content, and not a CA certificate', async () => {
+    const report = await run('ships-secrets');
+    const found = byId(report, 'HARD-FILESYSTEM-003');
+    expect(found).toMatchObject({ status: 'fail', measured: ['/root/.ssh', '/srv/.env', '/srv/.git', '/srv/deploy_key.pem'] });
+  });
+
+  it('fails credentials in ENV and in the build history without printing them', async () => {
+    const report = await run('env-secrets');
+    const env = report.checks.filter((result) => result.id === 'HARD-SECRETS-001');
+    expect(env.map((result) => result.measured)).toEqual(['DB_PASSWORD', 'SERVICE_KEY']);
+    const history = report.checks.filter((result) => result.id === 'HARD-SECRETS-002');
+    expect(history.map((result) => [result.measured, result.location?.line])).toEqual([['NPM_TOKEN', 6]]);
+    const text = JSON.stringify(report);
+    for (const secret of ['fixture-password-123', 'AKIAIOSFODNN7EXAMPLE', 'npm_abcdefghijklmnopqrstuvwxyz0123456789']) expect(text).not.toContain(secret);
+  });
+
+  it('fails a security.non-root label that lies, and missing labels', async () => {
+    const report = await run('label-lies');
+    expect(byId(report, 'HARD-LABELS-002')).toMatchObject({ status: 'fail', message: 'security.non-root=true, but the container runs as UID 0' });
+    expect(byId(report, 'HARD-LABELS-001')).toMatchObject({ status: 'fail', message: 'missing: maintainer' });
+  });
+
+  it('fails an image that cannot run read-only without capabilities, and passes one that can', async () => {
+    const report = await run('needs-writes');
+    expect(status(report, 'HARD-FILESYSTEM-004')).toBe('fail');
+    expect(byId(report, 'HARD-FILESYSTEM-004').message).toContain('Read-only file system');
+    expect(status(await run('service-good'), 'HARD-FILESYSTEM-004')).toBe('pass');
+  });
+});

@@ -1,0 +1,142 @@
+import { findCommand, pathDirectories, resolveFile } from '../evidence/paths.js';
+import { healthArgv } from '../evidence/runtime/probe.js';
+import { formatSeconds } from '../util/format.js';
+import { defineCheck } from './registry.js';
+import { where } from './where.js';
+
+// A HEALTHCHECK that exists is not a health check: it must run in the image, pass while the
+// service runs, and fail when it does not.
+
+const SHELL_WORDS = new Set(['exit', 'true', 'false', 'test', '[', 'echo', 'cd', 'set', 'exec', 'command', 'if', '!', ':', 'printf', 'read']);
+
+export const checkHealthcheckDefined = defineCheck({
+  id: 'HARD-HEALTH-001',
+  category: 'health',
+  severity: 'error',
+  title: 'A HEALTHCHECK is defined',
+  proves: 'The image declares a HEALTHCHECK (not NONE).',
+  why: 'Without one, orchestrators and compose health gates cannot tell a hung service from a healthy one.',
+  remediation: 'Add `HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 CMD [...]` with a probe that tests the service itself (e.g. an HTTP request to its health endpoint).',
+  needs: ['image'],
+  run({ image }, { locate }) {
+    const argv = healthArgv(image.healthcheck);
+    if (!argv) return { status: 'fail', message: image.healthcheck?.test[0] === 'NONE' ? 'HEALTHCHECK NONE disables the health check' : 'the image has no HEALTHCHECK', ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()) };
+    return { status: 'pass', message: `HEALTHCHECK runs ${JSON.stringify(argv)}`, ...where(locate.lastInstruction('HEALTHCHECK')) };
+  },
+});
+
+export const checkProbeProgramExists = defineCheck({
+  id: 'HARD-HEALTH-002',
+  category: 'health',
+  severity: 'error',
+  title: "The health probe's program exists in the image",
+  proves: "The HEALTHCHECK's executable (and, for the shell form, /bin/sh and the command it calls) resolves to an executable file in the image.",
+  why: 'A probe calling curl in an image without curl never passes: the container is marked unhealthy, or the check is silently useless.',
+  remediation: 'Call a program the runtime image has (the app\'s own interpreter, e.g. `CMD ["python", "-m", "app.healthcheck"]`), or install the probe tool in the runtime stage.',
+  needs: ['image', 'filesystem'],
+  run({ image, filesystem }, { locate }) {
+    const argv = healthArgv(image.healthcheck);
+    const location = where(locate.lastInstruction('HEALTHCHECK'));
+    if (!argv) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+    const dirs = pathDirectories(image.env);
+    const missing: string[] = [];
+    const found: string[] = [];
+    const look = (command: string): void => {
+      const hit = findCommand(filesystem.files, command, dirs, image.workingDir);
+      if (hit) found.push(`${command} → ${hit.path}`);
+      else missing.push(command);
+    };
+    if (image.healthcheck!.test[0] === 'CMD-SHELL') {
+      if (!resolveFile(filesystem.files, '/bin/sh')) missing.push('/bin/sh (the shell form needs it)');
+      const first = argv[2]!.trim().split(/[\s;|&()]+/)[0] ?? '';
+      if (first && !SHELL_WORDS.has(first) && !first.includes('=') && !first.startsWith('$')) look(first);
+    } else {
+      look(argv[0]!);
+    }
+    if (missing.length > 0) return { status: 'fail', message: `not in the image: ${missing.join(', ')}`, measured: missing, ...location };
+    return { status: 'pass', message: found.length > 0 ? `found ${found.join(', ')}` : 'the probe uses shell built-ins only', measured: found, ...location };
+  },
+});
+
+export const checkProbePassesWhileRunning = defineCheck({
+  id: 'HARD-HEALTH-003',
+  category: 'health',
+  severity: 'error',
+  title: 'The health probe passes while the service runs',
+  proves: 'Run every 250 ms in the running container, the HEALTHCHECK passes (exit 0) within ready-timeout-seconds.',
+  why: 'A probe that never passes marks a working service unhealthy: compose health gates and orchestrators then restart or never route to it.',
+  remediation: 'Run the probe by hand in the container (`docker exec <c> <probe>`) and fix what it reports: wrong port, wrong path, missing dependency.',
+  needs: ['image', 'runtime'],
+  run({ image, runtime }, { locate }) {
+    const { readiness, exited } = runtime.service;
+    const location = where(locate.lastInstruction('HEALTHCHECK'));
+    if (!healthArgv(image.healthcheck)) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+    if (readiness.method !== 'healthcheck') return { status: 'fail', message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)", ...location };
+    if (readiness.outcome === 'ready') {
+      return { status: 'pass', message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`, measured: readiness.readySeconds, ...location };
+    }
+    if (exited) return { status: 'fail', message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`, ...location };
+    const last = readiness.lastOutput.trim() ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}` : '';
+    const why = readiness.outcome === 'probe-broken' ? 'the probe cannot run' : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
+    return { status: 'fail', message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`, measured: readiness.lastExitCode, ...location };
+  },
+});
+
+export const checkProbeFailsWhenDown = defineCheck({
+  id: 'HARD-HEALTH-004',
+  category: 'health',
+  severity: 'error',
+  title: 'The health probe fails when the service is down',
+  proves: "The HEALTHCHECK, run with the image's user, environment and working directory in a fresh container where the service never started, does not pass.",
+  why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The seed rates it HIGH.',
+  remediation: 'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
+  needs: ['runtime'],
+  run({ runtime }, { locate }) {
+    const down = runtime.downProbe;
+    const location = where(locate.lastInstruction('HEALTHCHECK'));
+    if (!down) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+    if (down.error) return { status: 'skip', message: `the probe could not start (${down.error}; see HARD-HEALTH-002)` };
+    if (down.exitCode === 0) {
+      return { status: 'fail', message: `fake: it passed (exit 0 in ${formatSeconds(down.seconds)}) in a container where the service never started`, measured: 0, target: 'non-zero exit', ...location };
+    }
+    const how = down.timedOut ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)` : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
+    return { status: 'pass', message: `real: with the service down it ${how}`, measured: down.exitCode, target: 'non-zero exit', ...location };
+  },
+});
+
+export const checkHealthTiming = defineCheck({
+  id: 'HARD-HEALTH-005',
+  category: 'health',
+  severity: 'warning',
+  title: 'Health check timing fits the service',
+  proves: 'The HEALTHCHECK interval and timeout are within the seed\'s (30 s, 10 s), the timeout is at least twice the slowest measured probe, and start-period + interval × retries covers the measured startup.',
+  why: 'A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe\'s own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.',
+  threshold: 'interval ≤ 30 s, timeout ≤ 10 s (the seed: 30 s, 10 s, start period 5 s, retries 3; Docker\'s defaults apply where unset: 30 s, 30 s, 0 s, 3)',
+  remediation: 'Set --timeout above the probe\'s duration with margin and --start-period above the measured startup (the seed: --interval=30s --timeout=10s --start-period=5s --retries=3).',
+  needs: ['image', 'runtime'],
+  run({ image, runtime }, { locate }) {
+    const health = image.healthcheck;
+    if (!healthArgv(health)) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+    // Docker's defaults where the HEALTHCHECK leaves a setting out.
+    const interval = health!.intervalSeconds ?? 30;
+    const timeout = health!.timeoutSeconds ?? 30;
+    const startPeriod = health!.startPeriodSeconds ?? 0;
+    const retries = health!.retries ?? 3;
+    const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}, retries ${retries} (seed: 30 s, 10 s, 5 s, 3)`;
+    const { readiness } = runtime.service;
+    if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0) return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
+    const slowest = Math.max(...readiness.attemptSeconds);
+    const problems: string[] = [];
+    if (interval > 30) problems.push(`the interval ${formatSeconds(interval)} is above the seed's 30 s`);
+    if (timeout > 10) problems.push(`the timeout ${formatSeconds(timeout)} is above the seed's 10 s${health!.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
+    if (slowest * 2 > timeout) problems.push(`the slowest probe took ${formatSeconds(slowest)}, more than half the ${formatSeconds(timeout)} timeout`);
+    const grace = startPeriod + interval * retries;
+    if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
+      problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
+    }
+    const measured = { interval, timeout, startPeriod, retries, slowestProbeSeconds: slowest, readySeconds: readiness.readySeconds };
+    const location = where(locate.lastInstruction('HEALTHCHECK'));
+    if (problems.length > 0) return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
+    return { status: 'pass', message: `${settings}; slowest probe ${formatSeconds(slowest)}`, measured, ...location };
+  },
+});

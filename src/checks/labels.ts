@@ -1,0 +1,42 @@
+import { defineCheck } from './registry.js';
+import { where } from './where.js';
+
+export const checkRequiredLabels = defineCheck({
+  id: 'HARD-LABELS-001',
+  category: 'labels',
+  severity: 'warning',
+  title: 'Required labels are present',
+  proves: 'Every label in required-labels is set on the image, with a non-empty value.',
+  why: 'Owners, versions and security claims in labels are how registries, scanners and on-call people find out what an image is.',
+  threshold: 'required-labels: maintainer, version, security.non-root',
+  remediation: 'Add them in the final stage: `LABEL maintainer="…" version="1.0.0" security.non-root="true"`.',
+  needs: ['image'],
+  run({ image }, { settings, locate }) {
+    const missing = settings.requiredLabels.filter((name) => !image.labels[name]?.trim());
+    const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
+    if (missing.length === 0) return { status: 'pass', message: `all present: ${settings.requiredLabels.map((name) => `${name}=${image.labels[name]}`).join(', ')}`, measured: settings.requiredLabels, ...location };
+    return { status: 'fail', message: `missing: ${missing.join(', ')}`, measured: missing, target: settings.requiredLabels, ...location };
+  },
+});
+
+export const checkNonRootLabelIsTrue = defineCheck({
+  id: 'HARD-LABELS-002',
+  category: 'labels',
+  severity: 'error',
+  title: 'The security.non-root label tells the truth',
+  proves: 'Where the image claims `security.non-root=true`, the running container\'s measured UID is not 0 (and where it claims false, it is).',
+  why: 'Policies and reviewers trust the label; a false claim is worse than none.',
+  remediation: 'Make the claim true (a non-root USER) or correct the label.',
+  needs: ['image', 'runtime'],
+  run({ image, runtime }, { locate }) {
+    const claim = image.labels['security.non-root'];
+    if (claim === undefined) return { status: 'skip', message: 'no security.non-root label' };
+    const uid = runtime.identity.uid;
+    if (uid === null) return { status: 'skip', message: 'the runtime UID could not be determined' };
+    const claimsNonRoot = claim.trim().toLowerCase() === 'true';
+    const isNonRoot = uid !== 0;
+    const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
+    if (claimsNonRoot === isNonRoot) return { status: 'pass', message: `security.non-root=${claim} and the container runs as UID ${uid}`, measured: uid, ...location };
+    return { status: 'fail', message: `security.non-root=${claim}, but the container runs as UID ${uid}`, measured: uid, target: claimsNonRoot ? 'non-zero UID' : 'UID 0', ...location };
+  },
+});

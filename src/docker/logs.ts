@@ -1,0 +1,31 @@
+import type Docker from 'dockerode';
+
+/** The last lines a container wrote (stdout and stderr), bounded. */
+export async function logTail(container: Docker.Container, lines = 20): Promise<string> {
+  try {
+    const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).slice(-8192).trimEnd();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The engine multiplexes the streams of a container without a TTY: 8-byte frame headers
+ * (stream type, 3 zero bytes, big-endian length) before each chunk.
+ */
+export function demux(buffer: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const type = buffer[offset];
+    const length = buffer.readUInt32BE(offset + 4);
+    if ((type !== 1 && type !== 2 && type !== 0) || offset + 8 + length > buffer.length) {
+      // Not framed (a TTY container): the bytes are the text.
+      return buffer.toString('utf8');
+    }
+    parts.push(buffer.subarray(offset + 8, offset + 8 + length));
+    offset += 8 + length;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

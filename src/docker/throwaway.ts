@@ -1,0 +1,151 @@
+import type Docker from 'dockerode';
+import { randomUUID } from 'node:crypto';
+import { errorMessage } from '../util/errors.js';
+import type { Engine } from './engine.js';
+
+// Throwaway containers and networks of one run: labelled with the run's id, isolated (no network
+// unless asked, limits on memory, CPU and processes, capped logs, no mounts), and always removed —
+// by the `finally` of the run, by a signal handler, or by the action's post step sweeping the label.
+
+export const RUN_LABEL = 'org.cs-hardening.run';
+export const ROLE_LABEL = 'org.cs-hardening.role';
+
+export function newRunId(): string {
+  return randomUUID().replace(/-/g, '').slice(0, 16);
+}
+
+export interface Limits {
+  memoryBytes: number;
+  nanoCpus: number;
+  pids: number;
+}
+
+export interface ThrowawaySpec {
+  role: string;
+  image: string;
+  /** Replaces the image's ENTRYPOINT (and CMD) when given. */
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: string[];
+  network: string;
+  limits: Limits;
+  readOnlyRoot?: boolean;
+  tmpfs?: Record<string, string>;
+  dropAllCapabilities?: boolean;
+  noNewPrivileges?: boolean;
+}
+
+export class Throwaways {
+  private readonly containers = new Map<string, Docker.Container>();
+  private readonly networks = new Map<string, Docker.Network>();
+
+  constructor(
+    readonly engine: Engine,
+    readonly runId: string,
+  ) {}
+
+  async create(spec: ThrowawaySpec): Promise<Docker.Container> {
+    const container = await this.engine.createContainer({
+      Image: spec.image,
+      name: `cs-hardening-${this.runId}-${spec.role}`,
+      Labels: { [RUN_LABEL]: this.runId, [ROLE_LABEL]: spec.role },
+      ...(spec.entrypoint ? { Entrypoint: spec.entrypoint, Cmd: spec.cmd ?? [] } : {}),
+      ...(spec.env ? { Env: spec.env } : {}),
+      // Docker's own health check would run during idle sampling; readiness is probed by us.
+      Healthcheck: { Test: ['NONE'] },
+      AttachStdout: false,
+      AttachStderr: false,
+      HostConfig: {
+        NetworkMode: spec.network,
+        Memory: spec.limits.memoryBytes,
+        MemorySwap: spec.limits.memoryBytes,
+        NanoCpus: spec.limits.nanoCpus,
+        PidsLimit: spec.limits.pids,
+        // An app that prints megabytes of logs must not fill the disk; we read only the tail.
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+        ReadonlyRootfs: spec.readOnlyRoot ?? false,
+        ...(spec.tmpfs ? { Tmpfs: spec.tmpfs } : {}),
+        ...(spec.dropAllCapabilities ? { CapDrop: ['ALL'] } : {}),
+        ...(spec.noNewPrivileges ? { SecurityOpt: ['no-new-privileges'] } : {}),
+      },
+    });
+    this.containers.set(container.id, container);
+    return container;
+  }
+
+  /** A bridge network with no route out (internal): for probing a port from the host. */
+  async createInternalNetwork(): Promise<string> {
+    const name = `cs-hardening-${this.runId}`;
+    const network = await this.engine.createNetwork({ Name: name, Internal: true, Labels: { [RUN_LABEL]: this.runId } });
+    this.networks.set(name, network);
+    return name;
+  }
+
+  /** Removes one container now (force, with its anonymous volumes). */
+  async remove(container: Docker.Container): Promise<void> {
+    this.containers.delete(container.id);
+    await removeQuietly(container);
+  }
+
+  private removal: Promise<string[]> = Promise.resolve([]);
+
+  /**
+   * Removes everything this run created; safe to call more than once, and from an abort handler
+   * while the run unwinds: calls queue behind each other, so a later caller waits for an earlier
+   * removal to finish instead of returning while containers still exist.
+   */
+  removeAll(): Promise<string[]> {
+    this.removal = this.removal.then(() => this.removeNow());
+    return this.removal;
+  }
+
+  private async removeNow(): Promise<string[]> {
+    const problems: string[] = [];
+    const containers = [...this.containers.values()];
+    this.containers.clear();
+    await Promise.all(containers.map(async (container) => {
+      const problem = await removeQuietly(container);
+      if (problem) problems.push(problem);
+    }));
+    for (const [name, network] of this.networks) {
+      this.networks.delete(name);
+      try {
+        await network.remove();
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode !== 404) problems.push(`network ${name}: ${errorMessage(error)}`);
+      }
+    }
+    return problems;
+  }
+}
+
+async function removeQuietly(container: Docker.Container): Promise<string | null> {
+  try {
+    await container.remove({ force: true, v: true });
+    return null;
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    // 404: already gone; 409: removal already in progress.
+    return status === 404 || status === 409 ? null : `container ${container.id.slice(0, 12)}: ${errorMessage(error)}`;
+  }
+}
+
+/** Removes every container, network and volume labelled with this run id (the post step's sweep). */
+export async function sweepRun(engine: Engine, runId: string): Promise<number> {
+  const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
+  let removed = 0;
+  for (const info of await engine.listContainers({ all: true, filters })) {
+    await removeQuietly(engine.getContainer(info.Id));
+    removed++;
+  }
+  for (const info of await engine.listNetworks({ filters })) {
+    await engine.getNetwork(info.Id).remove().catch(() => undefined);
+    removed++;
+  }
+  const volumes = await engine.listVolumes({ filters });
+  for (const volume of volumes.Volumes ?? []) {
+    await engine.getVolume(volume.Name).remove().catch(() => undefined);
+    removed++;
+  }
+  return removed;
+}

@@ -1,0 +1,115 @@
+import * as dockerignoreModule from '@balena/dockerignore';
+import { existsSync } from 'node:fs';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+
+// The build context as BuildKit will send it: every file under the context directory that the
+// .dockerignore does not exclude, by Docker's own matching rules (`*` stays in one directory,
+// `**` crosses them, `!` re-includes even below an excluded directory).
+
+// The package is CommonJS (`module.exports = factory`) but its types declare an ES default export:
+// the factory is the namespace's `default` under Node's ESM loader, ncc and jest alike.
+type IgnoreFactory = (options?: { ignorecase?: boolean }) => { add(patterns: string[]): { ignores(path: string): boolean } };
+const dockerignore = ((dockerignoreModule as unknown as { default?: IgnoreFactory }).default ?? dockerignoreModule) as IgnoreFactory;
+
+export interface ContextFile {
+  /** Relative to the context, forward slashes. */
+  path: string;
+  size: number;
+}
+
+export interface IgnorePattern {
+  line: number;
+  pattern: string;
+}
+
+export interface ContextEvidence {
+  /** The ignore file BuildKit uses: `<Dockerfile>.dockerignore` beside the Dockerfile, else `<context>/.dockerignore`; null when none. */
+  ignoreFile: string | null;
+  patterns: IgnorePattern[];
+  files: ContextFile[];
+  totalBytes: number;
+  /** Files the ignore file keeps out of the context. */
+  excludedFiles: number;
+}
+
+export interface ContextOptions {
+  contextDir: string;
+  dockerfilePath: string | null;
+  /** Turns an absolute path into the repository-relative one reports use. */
+  show: (path: string) => string;
+}
+
+export async function collectContextEvidence(options: ContextOptions): Promise<ContextEvidence> {
+  const ignorePath = findIgnoreFile(options.contextDir, options.dockerfilePath);
+  const patterns = ignorePath ? parseIgnoreFile(await readFile(ignorePath, 'utf8')) : [];
+  const matcher = dockerignore({ ignorecase: false }).add(patterns.map((entry) => entry.pattern));
+  const exceptions = patterns.map((entry) => entry.pattern).filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1).replace(/^\/+/, ''));
+  const files: ContextFile[] = [];
+  let excludedFiles = 0;
+
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const absolute = join(dir, entry.name);
+      const path = relative(options.contextDir, absolute).split(sep).join('/');
+      const ignored = matcher.ignores(path);
+      if (entry.isDirectory()) {
+        // An excluded directory is walked only when an exception might re-include something in it.
+        if (ignored && !exceptions.some((exception) => mayMatchBelow(exception, path))) {
+          excludedFiles += await countFiles(absolute);
+          continue;
+        }
+        await walk(absolute);
+        continue;
+      }
+      if (ignored) {
+        excludedFiles++;
+        continue;
+      }
+      files.push({ path, size: (await lstat(absolute)).size });
+    }
+  };
+  await walk(options.contextDir);
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  return {
+    ignoreFile: ignorePath ? options.show(ignorePath) : null,
+    patterns,
+    files,
+    totalBytes: files.reduce((sum, file) => sum + file.size, 0),
+    excludedFiles,
+  };
+}
+
+function findIgnoreFile(contextDir: string, dockerfilePath: string | null): string | null {
+  if (dockerfilePath) {
+    const specific = join(dirname(dockerfilePath), `${basename(dockerfilePath)}.dockerignore`);
+    if (existsSync(specific)) return specific;
+  }
+  const shared = join(contextDir, '.dockerignore');
+  return existsSync(shared) ? shared : null;
+}
+
+/** Patterns with their line numbers; comments and blank lines dropped, as Docker reads them. */
+export function parseIgnoreFile(text: string): IgnorePattern[] {
+  const patterns: IgnorePattern[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const pattern = raw.trim();
+    if (pattern === '' || pattern.startsWith('#')) return;
+    patterns.push({ line: index + 1, pattern });
+  });
+  return patterns;
+}
+
+/** Whether an exception pattern could match a path below `dir` (its literal prefix agrees). */
+function mayMatchBelow(exception: string, dir: string): boolean {
+  const literal = exception.split(/[*?[]/)[0] ?? '';
+  return literal === '' || literal.startsWith(`${dir}/`) || `${dir}/`.startsWith(literal) || literal.startsWith('**');
+}
+
+async function countFiles(dir: string): Promise<number> {
+  let count = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    count += entry.isDirectory() ? await countFiles(join(dir, entry.name)) : 1;
+  }
+  return count;
+}

@@ -1,0 +1,120 @@
+import { posix } from 'node:path';
+import type { Engine } from '../../docker/engine.js';
+import { Throwaways, type Limits, type ThrowawaySpec } from '../../docker/throwaway.js';
+import type { Settings } from '../../inputs/definitions.js';
+import type { Progress } from '../../progress.js';
+import { parseGroup, parsePasswd, resolveUser } from '../accounts.js';
+import type { FilesystemEvidence } from '../filesystem.js';
+import type { ImageEvidence } from '../image.js';
+import { findCommand, pathDirectories } from '../paths.js';
+import { identityFromProbe, identityFromProcesses } from './identity.js';
+import { runOneShot, startError } from './one-shot.js';
+import { awaitReadiness, chooseProbe, healthArgv, type Probe } from './probe.js';
+import type { DownProbeRecord, HardenedRunRecord, IdentityRecord, RuntimeEvidence } from './records.js';
+import { finishService, startService } from './service.js';
+import { logTail } from '../../docker/logs.js';
+
+// The image, run. Three throwaway containers at once — the service as configured, the health
+// probe alone (service never started), and the hardened run — then the service's idle cost and
+// its `docker stop`. Whatever happens, every container and network of the run is removed.
+
+export interface RuntimeContext {
+  engine: Engine;
+  image: ImageEvidence;
+  filesystem: FilesystemEvidence | undefined;
+  settings: Settings;
+  runId: string;
+  progress: Progress;
+  signal?: AbortSignal;
+}
+
+export async function collectRuntimeEvidence(context: RuntimeContext): Promise<RuntimeEvidence> {
+  const { image, settings, signal } = context;
+  const throwaways = new Throwaways(context.engine, context.runId);
+  // Cancelled: remove the containers now; the probes in flight then fail fast and unwind.
+  const onAbort = (): void => void throwaways.removeAll();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const probe = chooseProbe(image.healthcheck, image.exposedPorts, healthProbeUsable(image, context.filesystem));
+    const limits: Limits = { memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6), nanoCpus: Math.round(settings.runtimeCpus * 1e9), pids: 512 };
+    // A port probe needs an address; with network none, give it an internal network (no route out).
+    const network = settings.runtimeNetwork === 'none' && probe.method === 'port' ? await throwaways.createInternalNetwork() : settings.runtimeNetwork;
+    const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
+    const base: ThrowawaySpec = { role: 'service', image: image.id, network, limits, env };
+    const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
+    context.progress.info(`probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
+
+    const argv = healthArgv(image.healthcheck);
+    const [service, downProbe, hardened] = await Promise.all([
+      startService(throwaways, base, probe, readyTimeoutMs, signal),
+      argv ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal) : Promise.resolve(null),
+      settings.hardenedRun ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs) : Promise.resolve(null),
+    ]);
+    const record = await finishService(service, {
+      idleMs: settings.idleSeconds * 1000,
+      // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
+      stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
+      ...(signal ? { signal } : {}),
+    });
+    const identity: IdentityRecord = service.processes
+      ? identityFromProcesses(service.processes)
+      : await identityFromProbe(throwaways, base, image, context.filesystem, signal);
+    return { network, limits, service: record, identity, downProbe, hardened };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    const problems = await throwaways.removeAll();
+    for (const problem of problems) context.progress.info(`could not remove ${problem}`);
+  }
+}
+
+function describeProbe(probe: Probe): string {
+  if (probe.method === 'healthcheck') return `running the HEALTHCHECK (${probe.argv!.join(' ')})`;
+  if (probe.method === 'port') return `connecting to port ${probe.port}`;
+  return 'nothing (no HEALTHCHECK, no exposed port): only checking the service stays up';
+}
+
+/** False when the probe's program is provably absent from the image: then only a port can tell readiness. */
+function healthProbeUsable(image: ImageEvidence, filesystem: FilesystemEvidence | undefined): boolean {
+  const argv = healthArgv(image.healthcheck);
+  if (!argv || !filesystem) return argv !== null;
+  return findCommand(filesystem.files, argv[0]!, pathDirectories(image.env), image.workingDir) !== null;
+}
+
+/**
+ * The health probe as the only process of a fresh container of the same image (same user,
+ * environment and working directory; the service never started; no network). A real probe fails
+ * here; one that passes is fake. Works without a shell or `sleep` in the image.
+ */
+async function probeWithServiceDown(throwaways: Throwaways, spec: ThrowawaySpec, argv: string[], timeoutMs: number, signal?: AbortSignal): Promise<DownProbeRecord> {
+  const result = await runOneShot(throwaways, { ...spec, role: 'probe-down', entrypoint: argv, cmd: [] }, timeoutMs, signal);
+  return { probe: argv, exitCode: result.exitCode, timedOut: result.timedOut, seconds: result.seconds, output: result.output.slice(-2000), error: result.error };
+}
+
+/**
+ * The image started as production should run it: read-only root filesystem, tmpfs only for /tmp,
+ * /var/tmp and the declared writable directories, all capabilities dropped, no-new-privileges.
+ */
+async function hardenedRun(throwaways: Throwaways, base: ThrowawaySpec, probe: Probe, context: RuntimeContext, readyTimeoutMs: number): Promise<HardenedRunRecord> {
+  const { image, settings, filesystem } = context;
+  const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
+  const owner = user.uid !== null ? `,uid=${user.uid},gid=${user.gid ?? 0}` : '';
+  const tmpfs: Record<string, string> = { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777', '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' };
+  for (const dir of settings.writableDirs) {
+    tmpfs[posix.resolve(image.workingDir || '/', dir)] = `rw,nosuid,nodev,size=64m,mode=0750${owner}`;
+  }
+  const container = await throwaways.create({ ...base, role: 'hardened', readOnlyRoot: true, tmpfs, dropAllCapabilities: true, noNewPrivileges: true });
+  const startedAt = performance.now();
+  try {
+    await container.start();
+  } catch (error) {
+    const message = `could not start: ${startError(error)}`;
+    const readiness = { method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0, attemptSeconds: [], lastExitCode: null, lastOutput: message, outcome: 'exited' as const, waitedSeconds: 0 };
+    return { readiness, exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message }, tmpfs: Object.keys(tmpfs), logTail: message };
+  }
+  const timeout = probe.method === 'none' ? Math.min(readyTimeoutMs, 1000) : readyTimeoutMs;
+  const outcome = await awaitReadiness(container, probe, startedAt, timeout, context.signal);
+  const tail = outcome.exited?.logTail ?? (await logTail(container));
+  // Removed now, so that it costs nothing during the service's idle sampling.
+  await throwaways.remove(container);
+  return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
+}

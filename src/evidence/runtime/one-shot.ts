@@ -1,0 +1,59 @@
+import type Docker from 'dockerode';
+import { logTail } from '../../docker/logs.js';
+import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
+import { errorMessage } from '../../util/errors.js';
+import { round } from '../../util/format.js';
+
+// A container that runs one command to its end (the health probe with the service down, `id`):
+// its exit code and output, bounded in time — a command that hangs is killed and says so.
+
+export interface OneShotResult {
+  exitCode: number | null;
+  timedOut: boolean;
+  seconds: number;
+  output: string;
+  /** The container could not start (command not found…). */
+  error: string | null;
+}
+
+export async function runOneShot(throwaways: Throwaways, spec: ThrowawaySpec, timeoutMs: number, signal?: AbortSignal): Promise<OneShotResult> {
+  const started = performance.now();
+  const seconds = (): number => round((performance.now() - started) / 1000);
+  let container: Docker.Container | undefined;
+  try {
+    container = await throwaways.create(spec);
+    try {
+      await container.start();
+    } catch (error) {
+      return { exitCode: null, timedOut: false, seconds: seconds(), output: '', error: startError(error) };
+    }
+    const exit = await waitFor(container, timeoutMs, signal);
+    if (exit === null) await container.kill().catch(() => undefined);
+    return { exitCode: exit, timedOut: exit === null, seconds: seconds(), output: await logTail(container, 30), error: null };
+  } finally {
+    if (container) await throwaways.remove(container);
+  }
+}
+
+async function waitFor(container: Docker.Container, timeoutMs: number, signal?: AbortSignal): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), timeoutMs);
+  });
+  const aborted = new Promise<never>((_, reject) => {
+    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  try {
+    const result = await Promise.race([container.wait() as Promise<{ StatusCode: number }>, timeout, aborted]);
+    return result === null ? null : result.StatusCode;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The runtime's reason, without the engine's boilerplate around it. */
+export function startError(error: unknown): string {
+  const message = errorMessage(error);
+  const reason = /exec: "[^"]*": [^:"]+|no such file or directory|executable file not found in \$PATH|permission denied/i.exec(message);
+  return reason ? reason[0] : message.split('\n')[0]!.slice(0, 300);
+}

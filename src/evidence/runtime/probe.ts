@@ -1,0 +1,159 @@
+import type Docker from 'dockerode';
+import { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execIn } from '../../docker/exec.js';
+import { logTail } from '../../docker/logs.js';
+import { round } from '../../util/format.js';
+import type { HealthcheckConfig } from '../image.js';
+import type { ExitRecord, ProbeMethod, ReadinessRecord } from './records.js';
+
+// Readiness, measured by running the probe ourselves every 250 ms — never by waiting out
+// Docker's own health interval (30 s in the seed), which would make every check take that long.
+
+export const PROBE_INTERVAL_MS = 250;
+
+export interface Probe {
+  method: ProbeMethod;
+  argv: string[] | null;
+  port: number | null;
+  /** Longest one attempt may take. */
+  timeoutMs: number;
+}
+
+/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
+export function healthArgv(health: HealthcheckConfig | null): string[] | null {
+  if (!health || health.test.length === 0) return null;
+  const [kind, ...rest] = health.test;
+  if (kind === 'CMD') return rest.length > 0 ? rest : null;
+  if (kind === 'CMD-SHELL') return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
+  return null; // NONE
+}
+
+export function fallbackPort(exposedPorts: string[]): number | null {
+  const tcp = exposedPorts.map((port) => /^(\d+)(\/tcp)?$/.exec(port)).find(Boolean);
+  return tcp ? Number(tcp[1]) : null;
+}
+
+export function chooseProbe(health: HealthcheckConfig | null, exposedPorts: string[], healthUsable: boolean): Probe {
+  const argv = healthArgv(health);
+  // Docker's default timeout is 30 s; one attempt of ours is bounded at 10 s.
+  const timeoutMs = Math.min((health?.timeoutSeconds ?? 30) * 1000, 10_000);
+  if (argv && healthUsable) return { method: 'healthcheck', argv, port: null, timeoutMs };
+  const port = fallbackPort(exposedPorts);
+  if (port !== null) return { method: 'port', argv: null, port, timeoutMs: 1000 };
+  return { method: 'none', argv: null, port: null, timeoutMs: 0 };
+}
+
+interface Attempt {
+  ok: boolean;
+  exitCode: number | null;
+  output: string;
+  seconds: number;
+  notRunning: boolean;
+  /** The probe cannot work (its command is not found): more attempts are pointless. */
+  broken: boolean;
+}
+
+async function attemptOnce(container: Docker.Container, probe: Probe, address: string | null): Promise<Attempt> {
+  if (probe.method === 'healthcheck') {
+    const result = await execIn(container, probe.argv!, probe.timeoutMs);
+    const missing = (result.exitCode === 126 || result.exitCode === 127) && /not found|no such file|executable file/i.test(result.output);
+    return {
+      ok: result.exitCode === 0,
+      exitCode: result.exitCode,
+      output: result.error ?? (result.timedOut ? `no answer within ${probe.timeoutMs / 1000} s` : result.output),
+      seconds: result.seconds,
+      notRunning: result.notRunning,
+      broken: missing || result.error !== null,
+    };
+  }
+  const started = performance.now();
+  const ok = address !== null && (await connects(address, probe.port!, probe.timeoutMs));
+  return { ok, exitCode: null, output: ok ? '' : `port ${probe.port} refused or did not answer`, seconds: (performance.now() - started) / 1000, notRunning: false, broken: false };
+}
+
+function connects(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.connect(port, host);
+  });
+}
+
+export interface ReadinessOutcome {
+  readiness: ReadinessRecord;
+  exited: ExitRecord | null;
+}
+
+/**
+ * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
+ * is the moment the start request was sent (performance.now()).
+ */
+export async function awaitReadiness(container: Docker.Container, probe: Probe, startedAt: number, timeoutMs: number, signal?: AbortSignal): Promise<ReadinessOutcome> {
+  const readiness: ReadinessRecord = {
+    method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0,
+    attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'not-probed', waitedSeconds: 0,
+  };
+  const elapsed = (): number => (performance.now() - startedAt) / 1000;
+  const address = probe.method === 'port' ? await containerAddress(container) : null;
+  let brokenInARow = 0;
+  let lastStateCheck = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const tick = performance.now();
+    if (probe.method !== 'none') {
+      const attempt = await attemptOnce(container, probe, address);
+      readiness.attempts++;
+      readiness.attemptSeconds.push(round(attempt.seconds));
+      readiness.lastExitCode = attempt.exitCode;
+      readiness.lastOutput = attempt.output.slice(-1000);
+      if (attempt.ok) {
+        readiness.readySeconds = round(elapsed());
+        readiness.outcome = 'ready';
+        break;
+      }
+      brokenInARow = attempt.broken ? brokenInARow + 1 : 0;
+      if (brokenInARow >= 2) {
+        readiness.outcome = 'probe-broken';
+        break;
+      }
+      if (attempt.notRunning) lastStateCheck = 0;
+    }
+    // Whether the container is still running: after a refused exec at once, else about each second.
+    if (performance.now() - lastStateCheck > 1000) {
+      lastStateCheck = performance.now();
+      const exited = await exitOf(container, startedAt);
+      if (exited) {
+        readiness.outcome = 'exited';
+        readiness.waitedSeconds = round(elapsed());
+        return { readiness, exited };
+      }
+    }
+    if (elapsed() * 1000 >= timeoutMs) {
+      readiness.outcome = probe.method === 'none' ? 'not-probed' : 'timeout';
+      break;
+    }
+    const wait = PROBE_INTERVAL_MS - (performance.now() - tick);
+    if (wait > 0) await sleep(wait, undefined, signal ? { signal } : undefined);
+  }
+  readiness.waitedSeconds = round(elapsed());
+  return { readiness, exited: null };
+}
+
+/** The exit of a container that is no longer running, with its log tail; null while it runs. */
+export async function exitOf(container: Docker.Container, startedAt: number): Promise<ExitRecord | null> {
+  const state = (await container.inspect()).State;
+  if (state.Running) return null;
+  return { exitCode: state.ExitCode, oomKilled: state.OOMKilled, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: await logTail(container) };
+}
+
+async function containerAddress(container: Docker.Container): Promise<string | null> {
+  const networks = (await container.inspect()).NetworkSettings.Networks ?? {};
+  return Object.values(networks).map((network) => network.IPAddress).find(Boolean) ?? null;
+}

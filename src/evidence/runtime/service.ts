@@ -1,0 +1,112 @@
+import type Docker from 'dockerode';
+import { logTail } from '../../docker/logs.js';
+import { sampleIdle } from '../../docker/stats.js';
+import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
+import { round } from '../../util/format.js';
+import { startError } from './one-shot.js';
+import { awaitReadiness, type Probe, type ReadinessOutcome } from './probe.js';
+import type { IdleRecord, ProcessRecord, ServiceRecord, StopRecord } from './records.js';
+
+// The service as it will run: the image's own entrypoint, user, environment and stop signal, in
+// a throwaway container. Started, probed until ready, its processes listed; later sampled idle
+// and stopped with `docker stop`, timed.
+
+export interface RunningService {
+  container: Docker.Container;
+  startedAt: number;
+  outcome: ReadinessOutcome;
+  processes: ProcessRecord[] | null;
+}
+
+export async function startService(throwaways: Throwaways, spec: ThrowawaySpec, probe: Probe, readyTimeoutMs: number, signal?: AbortSignal): Promise<RunningService> {
+  const container = await throwaways.create(spec);
+  const startedAt = performance.now();
+  try {
+    await container.start();
+  } catch (error) {
+    // The image cannot start (entrypoint missing, not executable…): a verdict, not a fault.
+    const readiness = { method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0, attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'exited' as const, waitedSeconds: 0 };
+    const state = (await container.inspect().catch(() => null))?.State;
+    const exited = { exitCode: state?.ExitCode || 127, oomKilled: false, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: `could not start: ${startError(error)}` };
+    return { container, startedAt, outcome: { readiness, exited }, processes: null };
+  }
+  // Without a probe there is no readiness to wait for: only that it stays up for a moment.
+  const timeout = probe.method === 'none' ? Math.min(readyTimeoutMs, 1000) : readyTimeoutMs;
+  const outcome = await awaitReadiness(container, probe, startedAt, timeout, signal);
+  const processes = outcome.exited ? null : await listProcesses(container);
+  return { container, startedAt, outcome, processes };
+}
+
+/**
+ * The container's processes as the engine host sees them (`docker top`): real UIDs whatever the
+ * image contains, no shell or `id` needed, and privilege drops by the entrypoint show.
+ */
+export async function listProcesses(container: Docker.Container): Promise<ProcessRecord[] | null> {
+  try {
+    const [top, inspect] = await Promise.all([
+      // No user names: `ps` would resolve UIDs through the engine host's passwd, not the image's.
+      container.top({ ps_args: '-o pid,uid,gid,args' }) as Promise<{ Titles: string[]; Processes: string[][] }>,
+      container.inspect(),
+    ]);
+    const titles = top.Titles.map((title) => title.toUpperCase());
+    const column = (name: string): number => titles.indexOf(name);
+    const [pid, uid, gid, args] = ['PID', 'UID', 'GID', 'COMMAND'].map(column);
+    return top.Processes.map((row) => ({
+      pid: Number(row[pid!]),
+      uid: Number(row[uid!]),
+      gid: Number(row[gid!]),
+      command: row[args!] ?? '',
+      init: Number(row[pid!]) === inspect.State.Pid,
+    }));
+  } catch {
+    return null; // the engine host has no `ps`, or the container just exited
+  }
+}
+
+export interface FinishOptions {
+  idleMs: number;
+  stopTimeoutSeconds: number;
+  signal?: AbortSignal;
+}
+
+export async function finishService(service: RunningService, options: FinishOptions): Promise<ServiceRecord> {
+  const { container, outcome } = service;
+  let idle: IdleRecord | null = null;
+  let stop: StopRecord | null = null;
+  if (!outcome.exited) {
+    idle = await measureIdle(container, options.idleMs, options.signal);
+    stop = await measureStop(container, options.stopTimeoutSeconds);
+  }
+  return { readiness: outcome.readiness, exited: outcome.exited, processes: service.processes, idle, stop, logTail: outcome.exited?.logTail ?? (await logTail(container)) };
+}
+
+async function measureIdle(container: Docker.Container, windowMs: number, signal?: AbortSignal): Promise<IdleRecord | null> {
+  try {
+    const idle = await sampleIdle(container, windowMs, signal);
+    const memory = idle.samples.map((sample) => sample.memoryBytes).sort((a, b) => a - b);
+    return {
+      windowSeconds: round(idle.windowSeconds),
+      samples: idle.samples.length,
+      memoryBytesMax: memory[memory.length - 1] ?? 0,
+      memoryBytesMedian: memory[Math.floor(memory.length / 2)] ?? 0,
+      cpu: round(idle.cpu, 4),
+    };
+  } catch (error) {
+    signal?.throwIfAborted();
+    return null;
+  }
+}
+
+/** `docker stop`: the image's STOPSIGNAL, then SIGKILL after the timeout. Exit 137 = killed. */
+async function measureStop(container: Docker.Container, timeoutSeconds: number): Promise<StopRecord | null> {
+  const started = performance.now();
+  try {
+    await container.stop({ t: timeoutSeconds });
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 304) return null; // already stopped
+    throw error;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const inspect = await container.inspect();
+  return { seconds: round(seconds), exitCode: inspect.State.ExitCode, timeoutSeconds, signal: (inspect.Config as { StopSignal?: string }).StopSignal || 'SIGTERM' };
+}
