@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(910);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4735);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({ argv: process.argv.slice(2), cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env });
@@ -77216,7 +77216,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 910:
+/***/ 4735:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77982,6 +77982,28 @@ const checkCacheOrdering = defineCheck({
     },
 });
 
+;// CONCATENATED MODULE: ./src/checks/per-layer.ts
+
+// Findings about files, grouped by the layer that added them: one verdict — one annotation — on
+// the instruction to change, rather than one per file.
+/** "the base image", or the instruction that made the layer. */
+function layerOrigin(layer, filesystem, locate) {
+    if (locate.isBaseLayer(layer))
+        return 'the base image';
+    return (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
+}
+function failPerLayer(items, filesystem, locate, describe, measure) {
+    const byLayer = new Map();
+    for (const item of items)
+        byLayer.set(item.layer, [...(byLayer.get(item.layer) ?? []), item]);
+    return [...byLayer].map(([layer, found]) => ({
+        status: 'fail',
+        message: describe(found, layerOrigin(layer, filesystem, locate)),
+        measured: measure(found),
+        ...where(locate.layer(layer) ?? locate.finalFrom()),
+    }));
+}
+
 ;// CONCATENATED MODULE: ./src/checks/startup.ts
 
 
@@ -78089,16 +78111,7 @@ const checkIdleCpu = defineCheck({
 const SETUID = 0o4000;
 const SETGID = 0o2000;
 const ALWAYS_WRITABLE = ['/tmp', '/var/tmp', '/dev/shm', '/run/lock', '/var/lock'];
-/** Groups findings by the layer that added them: one verdict (one annotation) per instruction. */
-function perLayer(files, filesystem, locate, describe) {
-    const byLayer = new Map();
-    for (const file of files)
-        byLayer.set(file.layer, [...(byLayer.get(file.layer) ?? []), file]);
-    return [...byLayer].map(([layer, found]) => {
-        const from = locate.isBaseLayer(layer) ? 'the base image' : (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
-        return { status: 'fail', message: describe(found, from), measured: found.map((file) => file.path), ...where(locate.layer(layer) ?? locate.finalFrom()) };
-    });
-}
+const paths = (files) => files.map((file) => file.path);
 function listed(files, limit = 8) {
     const shown = files.slice(0, limit).map((file) => file.path).join(', ');
     return files.length > limit ? `${shown} and ${files.length - limit} more` : shown;
@@ -78116,7 +78129,7 @@ const checkNoSetuidFiles = defineCheck({
         const found = Object.values(filesystem.files).filter((file) => file.type === 'file' && (file.mode & (SETUID | SETGID)) !== 0);
         if (found.length === 0)
             return { status: 'pass', message: 'no setuid or setgid file', measured: [] };
-        return perLayer(found, filesystem, locate, (files, from) => `${files.length} setuid/setgid file(s) from ${from}: ${listed(files)}`);
+        return failPerLayer(found, filesystem, locate, (files, from) => `${files.length} setuid/setgid file(s) from ${from}: ${listed(files)}`, paths);
     },
 });
 const checkWritablePaths = defineCheck({
@@ -78203,7 +78216,7 @@ const checkNoShippedSecrets = defineCheck({
         const found = neverShip(filesystem);
         if (found.length === 0)
             return { status: 'pass', message: 'no .env, key, credential or VCS file in the image', measured: [] };
-        return perLayer(found, filesystem, locate, (files, from) => `${listed(files)} — shipped by ${from}`);
+        return failPerLayer(found, filesystem, locate, (files, from) => `${listed(files)} — shipped by ${from}`, paths);
     },
 });
 const checkHardenedRun = defineCheck({
@@ -79251,21 +79264,7 @@ const checkNoBuildTools = defineCheck({
         const found = findForbiddenTools(filesystem.files, image.env, settings.forbiddenTools);
         if (found.length === 0)
             return { status: 'pass', message: `none of ${settings.forbiddenTools.length} forbidden tools is on the PATH (${pathDirectories(image.env).join(':')})`, measured: [] };
-        // One verdict per layer that brought tools in: one annotation on the line to change.
-        const byLayer = new Map();
-        for (const tool of found)
-            byLayer.set(tool.layer, [...(byLayer.get(tool.layer) ?? []), tool]);
-        const verdicts = [];
-        for (const [layer, tools] of byLayer) {
-            const from = locate.isBaseLayer(layer) ? 'the base image' : (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
-            verdicts.push({
-                status: 'fail',
-                message: `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`,
-                measured: tools,
-                ...where(locate.layer(layer) ?? locate.finalFrom()),
-            });
-        }
-        return verdicts;
+        return failPerLayer(found, filesystem, locate, (tools, from) => `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`, (tools) => tools);
     },
 });
 

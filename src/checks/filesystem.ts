@@ -1,10 +1,9 @@
 import { posix } from 'node:path';
 import type { FileRecord, FilesystemEvidence } from '../evidence/filesystem.js';
+import { failPerLayer } from './per-layer.js';
 import { formatSeconds } from '../util/format.js';
-import type { Locator } from './locate.js';
-import { defineCheck, type Verdict } from './registry.js';
+import { defineCheck } from './registry.js';
 import { describeExit } from './startup.js';
-import { where } from './where.js';
 
 // What the image's files allow: privilege escalation (setuid), writes outside the declared
 // directories, and files that should never ship. Each finding names the layer that added it.
@@ -13,15 +12,7 @@ const SETUID = 0o4000;
 const SETGID = 0o2000;
 const ALWAYS_WRITABLE = ['/tmp', '/var/tmp', '/dev/shm', '/run/lock', '/var/lock'];
 
-/** Groups findings by the layer that added them: one verdict (one annotation) per instruction. */
-function perLayer(files: FileRecord[], filesystem: FilesystemEvidence, locate: Locator, describe: (files: FileRecord[], from: string) => string): Verdict[] {
-  const byLayer = new Map<number, FileRecord[]>();
-  for (const file of files) byLayer.set(file.layer, [...(byLayer.get(file.layer) ?? []), file]);
-  return [...byLayer].map(([layer, found]) => {
-    const from = locate.isBaseLayer(layer) ? 'the base image' : (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
-    return { status: 'fail', message: describe(found, from), measured: found.map((file) => file.path), ...where(locate.layer(layer) ?? locate.finalFrom()) };
-  });
-}
+const paths = (files: FileRecord[]): string[] => files.map((file) => file.path);
 
 function listed(files: FileRecord[], limit = 8): string {
   const shown = files.slice(0, limit).map((file) => file.path).join(', ');
@@ -40,7 +31,7 @@ export const checkNoSetuidFiles = defineCheck({
   run({ filesystem }, { locate }) {
     const found = Object.values(filesystem.files).filter((file) => file.type === 'file' && (file.mode & (SETUID | SETGID)) !== 0);
     if (found.length === 0) return { status: 'pass', message: 'no setuid or setgid file', measured: [] };
-    return perLayer(found, filesystem, locate, (files, from) => `${files.length} setuid/setgid file(s) from ${from}: ${listed(files)}`);
+    return failPerLayer(found, filesystem, locate, (files, from) => `${files.length} setuid/setgid file(s) from ${from}: ${listed(files)}`, paths);
   },
 });
 
@@ -116,7 +107,7 @@ export const checkNoShippedSecrets = defineCheck({
   run({ filesystem }, { locate }) {
     const found = neverShip(filesystem);
     if (found.length === 0) return { status: 'pass', message: 'no .env, key, credential or VCS file in the image', measured: [] };
-    return perLayer(found, filesystem, locate, (files, from) => `${listed(files)} — shipped by ${from}`);
+    return failPerLayer(found, filesystem, locate, (files, from) => `${listed(files)} — shipped by ${from}`, paths);
   },
 });
 

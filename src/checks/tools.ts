@@ -1,9 +1,8 @@
 import { posix } from 'node:path';
 import type { FileRecord } from '../evidence/filesystem.js';
 import { pathDirectories, resolveFile } from '../evidence/paths.js';
-import type { Verdict } from './registry.js';
+import { failPerLayer } from './per-layer.js';
 import { defineCheck } from './registry.js';
-import { where } from './where.js';
 
 // Build tools found by the image's files, not by running `which` (which needs a shell): every
 // executable on the image's PATH whose name is a forbidden tool, a versioned one (gcc-12) or a
@@ -51,19 +50,6 @@ export const checkNoBuildTools = defineCheck({
   run({ image, filesystem }, { settings, locate }) {
     const found = findForbiddenTools(filesystem.files, image.env, settings.forbiddenTools);
     if (found.length === 0) return { status: 'pass', message: `none of ${settings.forbiddenTools.length} forbidden tools is on the PATH (${pathDirectories(image.env).join(':')})`, measured: [] };
-    // One verdict per layer that brought tools in: one annotation on the line to change.
-    const byLayer = new Map<number, ToolFound[]>();
-    for (const tool of found) byLayer.set(tool.layer, [...(byLayer.get(tool.layer) ?? []), tool]);
-    const verdicts: Verdict[] = [];
-    for (const [layer, tools] of byLayer) {
-      const from = locate.isBaseLayer(layer) ? 'the base image' : (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
-      verdicts.push({
-        status: 'fail',
-        message: `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`,
-        measured: tools,
-        ...where(locate.layer(layer) ?? locate.finalFrom()),
-      });
-    }
-    return verdicts;
+    return failPerLayer(found, filesystem, locate, (tools, from) => `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`, (tools) => tools);
   },
 });

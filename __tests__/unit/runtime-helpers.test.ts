@@ -1,0 +1,138 @@
+import { chooseApplicationFile, isDependencyManifest, matchSource } from '../../src/evidence/app-file.js';
+import { probeEdit } from '../../src/evidence/cache.js';
+import { parseDockerfile } from '../../src/evidence/dockerfile.js';
+import { fallbackPort, healthArgv } from '../../src/evidence/runtime/probe.js';
+import { instructionOfStep, isDependencyInstall } from '../../src/checks/build-steps.js';
+import { classifyPid1 } from '../../src/checks/shutdown.js';
+import { findForbiddenTools } from '../../src/checks/tools.js';
+import { neverShip } from '../../src/checks/filesystem.js';
+import type { FileRecord, FilesystemEvidence } from '../../src/evidence/filesystem.js';
+import { assignments, redacted, secretIn } from '../../src/util/secrets.js';
+
+const file = (path: string, extra: Partial<FileRecord> = {}): FileRecord => ({ path, type: 'file', mode: 0o755, uid: 0, gid: 0, size: 1, layer: 0, ...extra });
+
+describe('classifyPid1', () => {
+  it.each([
+    ['/sbin/tini -- python app.py', 'init', 'tini'],
+    ['/usr/bin/dumb-init -- node server.js', 'init', 'dumb-init'],
+    ['/sbin/docker-init -- nginx', 'init', 'docker-init'],
+    ['/bin/sh -c python -m app', 'shell', 'sh'],
+    ['bash run.sh', 'shell', 'bash'],
+    ['/busybox httpd -f', 'app', 'httpd'],
+    ['/bin/busybox sh -c x', 'shell', 'sh'],
+    ['python -m app', 'app', 'python'],
+  ])('%s → %s', (command, kind, program) => {
+    expect(classifyPid1(command)).toEqual({ kind, program });
+  });
+});
+
+describe('findForbiddenTools', () => {
+  const files: Record<string, FileRecord> = {
+    '/usr/bin/gcc-12': file('/usr/bin/gcc-12', { layer: 2 }),
+    '/usr/bin/x86_64-linux-gnu-gcc-12': file('/usr/bin/x86_64-linux-gnu-gcc-12', { type: 'symlink', linkname: 'gcc-12' }),
+    '/usr/bin/ocaml-make': file('/usr/bin/ocaml-make'),
+    '/usr/bin/pkg-config': file('/usr/bin/pkg-config'),
+    '/usr/bin/gdb': file('/usr/bin/gdb', { type: 'symlink', linkname: '/missing/gdb' }),
+    '/usr/bin/make': file('/usr/bin/make', { mode: 0o644 }),
+    '/opt/tools/gcc': file('/opt/tools/gcc'),
+    '/usr/local/bin/ld': file('/usr/local/bin/ld', { layer: 3 }),
+  };
+  it('matches versioned and target-prefixed names on the PATH only, executables only', () => {
+    expect(findForbiddenTools(files, ['PATH=/usr/local/bin:/usr/bin'], ['gcc', 'make', 'gdb', 'ld'])).toEqual([
+      { tool: 'gcc', path: '/usr/bin/gcc-12', layer: 2 },
+      { tool: 'ld', path: '/usr/local/bin/ld', layer: 3 },
+    ]);
+  });
+});
+
+describe('secrets', () => {
+  it.each([
+    ['DB_PASSWORD', 'hunter2', 'a literal value for a secret-looking name'],
+    ['GITHUB_TOKEN', 'ghp_' + 'a'.repeat(36), 'a GitHub token'],
+    ['ANYTHING', 'AKIAIOSFODNN7EXAMPLE', 'an AWS access key id'],
+    ['DATABASE_URL', 'postgres://app:s3cret@db:5432/app', 'a password inside a URL'],
+    ['DB_PASSWORD_FILE', '/run/secrets/db', null],
+    ['DB_PASSWORD', '', null],
+    ['DB_PASSWORD', '${DB_PASSWORD}', null],
+    ['PASSWORD_MIN_LENGTH', '12', 'a literal value for a secret-looking name'],
+    ['LOG_LEVEL', 'info', null],
+    ['TOKEN_PATH', '/var/run/token', null],
+  ])('%s=%s → %s', (name, value, kind) => {
+    expect(secretIn(name, value)).toBe(kind);
+  });
+
+  it('redacts and parses assignments of history entries', () => {
+    expect(redacted('hunter2')).toBe('[redacted, 7 characters]');
+    expect(assignments('|2 NPM_TOKEN=abc SOME="a b" /bin/sh -c npm ci')).toEqual([{ name: 'NPM_TOKEN', value: 'abc' }, { name: 'SOME', value: 'a b' }]);
+  });
+});
+
+describe('neverShip', () => {
+  const filesystem = (files: FileRecord[], keyFiles: Record<string, string> = {}): FilesystemEvidence =>
+    ({ files: Object.fromEntries(files.map((entry) => [entry.path, entry])), keyFiles, layers: [], history: [], passwd: null, group: null, bytesRead: 0 });
+  it('finds secrets by name and by content, and leaves certificates and package fixtures alone', () => {
+    const found = neverShip(filesystem([
+      file('/app/.env'), file('/app/.env.example'), file('/app/.git', { type: 'directory' }), file('/app/.git/HEAD'),
+      file('/app/key.pem'), file('/app/ca.pem'), file('/etc/ssl/private/ssl-cert-snakeoil.key'),
+      file('/usr/local/lib/python3.11/site-packages/pkg/tests/.env'), file('/app/credentials/service.json'), file('/root/.npmrc'),
+    ], { '/app/key.pem': '-----BEGIN RSA PRIVATE KEY-----\n', '/app/ca.pem': '-----BEGIN CERTIFICATE-----\n', '/root/.npmrc': '//registry.npmjs.org/:_authToken=abc' }));
+    expect(found.map((entry) => entry.path).sort()).toEqual(['/app/.env', '/app/.git', '/app/credentials/service.json', '/app/key.pem', '/root/.npmrc']);
+  });
+});
+
+describe('the cache probe', () => {
+  const dockerfile = parseDockerfile([
+    'FROM python:3.11-slim AS build', 'WORKDIR /src', 'COPY requirements.txt setup.py ./', 'RUN pip install -r requirements.txt', 'COPY src ./src',
+    'FROM python:3.11-slim', 'COPY --from=build /src /app', 'COPY ["static/*.css", "app/main.py", "/app/"]', 'CMD ["python", "/app/main.py"]',
+  ].join('\n'), { path: 'Dockerfile' });
+  const files = ['requirements.txt', 'setup.py', 'src/lib.py', 'static/site.css', 'static/logo.png', 'app/main.py', 'README.md'].map((path) => ({ path, size: 1 }));
+
+  it("chooses a source file of the shipped stage's last context COPY, never a manifest", () => {
+    expect(chooseApplicationFile(dockerfile, files)).toBe('app/main.py');
+    expect(isDependencyManifest('requirements-dev.txt')).toBe(true);
+    expect(isDependencyManifest('web/package-lock.json')).toBe(true);
+    expect(isDependencyManifest('src/main.py')).toBe(false);
+  });
+
+  it('matches COPY sources as Docker does: ., directories, files, globs within a segment', () => {
+    expect(matchSource('.', files)).toHaveLength(7);
+    expect(matchSource('src/', files).map((entry) => entry.path)).toEqual(['src/lib.py']);
+    expect(matchSource('static/*.css', files).map((entry) => entry.path)).toEqual(['static/site.css']);
+    expect(matchSource('*.txt', files).map((entry) => entry.path)).toEqual(['requirements.txt']);
+  });
+
+  it('maps BuildKit step names to Dockerfile lines', () => {
+    // WORKDIR is a step too: FROM 1, WORKDIR 2, COPY 3, RUN 4, COPY 5.
+    expect(instructionOfStep(dockerfile, '[build 5/5] COPY src ./src')?.line).toBe(5);
+    expect(instructionOfStep(dockerfile, '[build 4/5] RUN pip install -r requirements.txt')?.line).toBe(4);
+    expect(instructionOfStep(dockerfile, '[stage-1 3/3] COPY ["static/*.css", "app/main.py", "/app/"]')?.line).toBe(8);
+    expect(instructionOfStep(dockerfile, '[build 1/5] FROM docker.io/library/python:3.11-slim')).toBeNull();
+    expect(instructionOfStep(dockerfile, '[build 3/5] RUN mismatch')).toBeNull(); // step 3 is a COPY
+  });
+
+  it('recognises dependency installs', () => {
+    for (const text of ['RUN pip install -r requirements.txt', 'RUN npm ci', 'RUN yarn install --frozen-lockfile', 'RUN go mod download', 'RUN apt-get install -y curl', 'RUN bundle install'])
+      expect(isDependencyInstall(text)).toBe(true);
+    for (const text of ['RUN yarn build', 'RUN npm run build', 'RUN python -m compileall .', 'RUN mkdir -p logs'])
+      expect(isDependencyInstall(text)).toBe(false);
+  });
+
+  it('edits the copy uniquely, as a comment where the language has one', () => {
+    expect(probeEdit('app/main.py')).toMatch(/^\n# cs-docker-hardening cache probe [0-9a-f-]{36}\n$/);
+    expect(probeEdit('web/index.ts')).toMatch(/^\n\/\/ cs-docker-hardening cache probe /);
+    expect(probeEdit('web/index.html')).toMatch(/^\n<!-- cs-docker-hardening cache probe .* -->\n$/);
+    expect(probeEdit('data.bin')).toMatch(/^\n+$/);
+    expect(probeEdit('app/main.py')).not.toBe(probeEdit('app/main.py'));
+  });
+});
+
+describe('probes', () => {
+  it('run the HEALTHCHECK as Docker would, and fall back to the first TCP port', () => {
+    const health = { intervalSeconds: null, timeoutSeconds: null, startPeriodSeconds: null, retries: null };
+    expect(healthArgv({ ...health, test: ['CMD', 'curl', '-f', 'http://localhost/'] })).toEqual(['curl', '-f', 'http://localhost/']);
+    expect(healthArgv({ ...health, test: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'] })).toEqual(['/bin/sh', '-c', 'curl -f http://localhost/ || exit 1']);
+    expect(healthArgv({ ...health, test: ['NONE'] })).toBeNull();
+    expect(fallbackPort(['53/udp', '8080/tcp', '9090'])).toBe(8080);
+    expect(fallbackPort(['53/udp'])).toBeNull();
+  });
+});
