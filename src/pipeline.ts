@@ -1,4 +1,5 @@
 import { ALL_CHECKS } from './checks/index.js';
+import { applyInlineIgnores } from './checks/ignores.js';
 import { createLocator } from './checks/locate.js';
 import { runChecks } from './checks/registry.js';
 import { collectEvidence, type RunControl } from './evidence/collect.js';
@@ -13,6 +14,6 @@ import { buildReport } from './report/build-report.js';
 export async function runPipeline(options: Options, progress: Progress, control: RunControl): Promise<Report> {
   const { evidence, target } = await collectEvidence(options, progress, control);
   const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem));
-  const results = runChecks(ALL_CHECKS, evidence, { settings: options.settings, locate });
+  const results = applyInlineIgnores(runChecks(ALL_CHECKS, evidence, { settings: options.settings, locate }), valueOf(evidence.dockerfile), ALL_CHECKS);
   return buildReport({ target, evidence, results, failOn: options.settings.failOn, timings: progress.timings });
 }

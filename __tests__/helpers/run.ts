@@ -58,10 +58,14 @@ export async function leftovers(): Promise<string[]> {
     ['network', ['network', 'ls', '--format', '{{.Name}}']],
     ['volume', ['volume', 'ls', '--format', '{{.Name}}']],
   ];
+  // Our throwaways carry the run label; a compose bring-up's resources its project's (cs-hardening-…).
   for (const [kind, args] of listings) {
-    const listed = await exec('docker', [...args, '--filter', 'label=org.cs-hardening.run']);
-    if (listed.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${listed.stderr}`);
-    found.push(...listed.stdout.split('\n').filter(Boolean).map((name) => `${kind} ${name}`));
+    for (const filter of ['label=org.cs-hardening.run', 'label=com.docker.compose.project']) {
+      const listed = await exec('docker', [...args, '--filter', filter]);
+      if (listed.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${listed.stderr}`);
+      const names = listed.stdout.split('\n').filter(Boolean).filter((name) => filter.includes('org.cs-hardening') || name.startsWith('cs-hardening-'));
+      found.push(...names.map((name) => `${kind} ${name}`));
+    }
   }
-  return found;
+  return [...new Set(found)];
 }

@@ -12,6 +12,7 @@ import { writeJsonReport } from '../report/json.js';
 import { renderTerminal } from '../report/terminal.js';
 import { neutraliseCommands } from '../util/escape.js';
 import { errorMessage } from '../util/errors.js';
+import { secretIn } from '../util/secrets.js';
 import { actionProgress } from './progress.js';
 import { readActionInputs } from './inputs.js';
 
@@ -29,6 +30,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const options = await resolveOptions(readActionInputs(env), workspace);
+    maskSecrets(options.settings.buildArgs, options.settings.runtimeEnv);
     const report = await runPipeline(options, actionProgress(), { runId, signal: cancel.signal });
     const reportFile = options.settings.reportFile
       ? join(workspace, options.settings.reportFile)
@@ -67,6 +69,13 @@ async function sweepLeftovers(): Promise<void> {
     core.info(removed > 0 ? `removed ${removed} leftover container(s)/network(s)/volume(s) of run ${runId}` : `nothing left behind by run ${runId}`);
   } catch (error) {
     core.warning(`could not sweep the leftovers of run ${runId}: ${errorMessage(error)}`);
+  }
+}
+
+/** Values given under secret-looking names are masked by the runner wherever they would appear. */
+function maskSecrets(...maps: Record<string, string>[]): void {
+  for (const map of maps) {
+    for (const [name, value] of Object.entries(map)) if (secretIn(name, value)) core.setSecret(value);
   }
 }
 

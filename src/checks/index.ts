@@ -3,6 +3,18 @@ import { checkCacheOrdering, checkCachedRebuild } from './cache.js';
 import { checkHardenedRun, checkNoSetuidFiles, checkNoShippedSecrets, checkWritablePaths } from './filesystem.js';
 import { checkHealthTiming, checkHealthcheckDefined, checkProbeFailsWhenDown, checkProbePassesWhileRunning, checkProbeProgramExists } from './health.js';
 import { checkNonRootLabelIsTrue, checkRequiredLabels } from './labels.js';
+import {
+  checkComposeDatabasePorts, checkComposeHardening, checkComposeHealthGates, checkComposeHealthchecks, checkComposeImageTags, checkComposeLogging,
+  checkComposeNetworks, checkComposePrivileges, checkComposeResources, checkComposeRestart, checkComposeSecrets,
+} from './compose.js';
+import { checkStackHealthy, checkStartOrder } from './compose-up.js';
+import { checkContextSize, checkDockerignoreExists, checkNoSecretsSent, checkSeedExcludes } from './dockerignore.js';
+import { checkAbsoluteWorkdir, checkBaseImagePinned, checkCopyOverAdd, checkNoSsh, checkNoSudo, checkPipefail } from './dockerfile/instructions.js';
+import { checkApkNoCache, checkAptListsRemoved, checkAptRecommends, checkAptUpdateAlone, checkAptUpgrade, checkAptYes, checkPipNoCache } from './dockerfile/packages.js';
+import {
+  checkCopyChown, checkDockerfileBuildTools, checkDockerfileCacheOrder, checkDockerfileExecForm, checkDockerfileHealthcheck, checkDockerfileInit,
+  checkDockerfileLabels, checkDockerfileSecrets, checkDockerfileUser, checkMultiStage,
+} from './dockerfile/stages.js';
 import type { AnyCheck } from './registry.js';
 import { checkRunningUser } from './runtime-user.js';
 import { checkNoSecretsInEnv, checkNoSecretsInHistory } from './secrets.js';
@@ -44,4 +56,45 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkWritablePaths,
   checkNoShippedSecrets,
   checkHardenedRun,
+  // The files, read: what reviewers see on the lines of the PR.
+  checkMultiStage,
+  checkBaseImagePinned,
+  checkDockerfileUser,
+  checkDockerfileHealthcheck,
+  checkDockerfileExecForm,
+  checkDockerfileInit,
+  checkDockerfileLabels,
+  checkDockerfileBuildTools,
+  checkDockerfileCacheOrder,
+  checkDockerfileSecrets,
+  checkAptRecommends,
+  checkAptListsRemoved,
+  checkAptUpdateAlone,
+  checkAptYes,
+  checkAptUpgrade,
+  checkPipNoCache,
+  checkApkNoCache,
+  checkCopyOverAdd,
+  checkNoSudo,
+  checkAbsoluteWorkdir,
+  checkCopyChown,
+  checkPipefail,
+  checkNoSsh,
+  checkDockerignoreExists,
+  checkSeedExcludes,
+  checkContextSize,
+  checkNoSecretsSent,
+  checkComposeHealthchecks,
+  checkComposeHealthGates,
+  checkComposeRestart,
+  checkComposeResources,
+  checkComposeLogging,
+  checkComposeNetworks,
+  checkComposePrivileges,
+  checkComposeSecrets,
+  checkComposeDatabasePorts,
+  checkComposeHardening,
+  checkComposeImageTags,
+  checkStackHealthy,
+  checkStartOrder,
 ] as AnyCheck[];

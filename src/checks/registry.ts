@@ -36,6 +36,8 @@ export interface CheckDefinition<K extends EvidenceKey = EvidenceKey> {
   /** The default threshold or expectation, for the docs. */
   threshold?: string;
   remediation: string;
+  /** hadolint rules that mean the same: a `# hadolint ignore=DLxxxx` above the line is honoured. */
+  hadolint?: readonly string[];
   /** Evidence without which the check cannot judge. */
   needs: readonly K[];
   run(evidence: Needed<K>, context: CheckContext): Verdict | Verdict[];

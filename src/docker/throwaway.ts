@@ -132,7 +132,14 @@ async function removeQuietly(container: Docker.Container): Promise<string | null
 
 /** Removes every container, network and volume labelled with this run id (the post step's sweep). */
 export async function sweepRun(engine: Engine, runId: string): Promise<number> {
-  const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
+  let removed = 0;
+  // Our own throwaways carry the run label; a compose bring-up's resources carry its project's.
+  for (const label of [`${RUN_LABEL}=${runId}`, `com.docker.compose.project=cs-hardening-${runId}`]) removed += await sweepLabel(engine, label);
+  return removed;
+}
+
+async function sweepLabel(engine: Engine, label: string): Promise<number> {
+  const filters = JSON.stringify({ label: [label] });
   let removed = 0;
   for (const info of await engine.listContainers({ all: true, filters })) {
     await removeQuietly(engine.getContainer(info.Id));

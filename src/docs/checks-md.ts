@@ -30,6 +30,7 @@ export function renderChecksDoc(): string {
       `- **Proves:** ${check.proves}`,
       `- **Why it matters:** ${check.why}`,
       ...(check.threshold ? [`- **Default:** ${check.threshold}`] : []),
+      ...(check.hadolint ? [`- **hadolint equivalent:** ${check.hadolint.join(', ')} (a \`# hadolint ignore=\` for it is honoured)`] : []),
       `- **How to fix:** ${check.remediation}`,
     );
   }

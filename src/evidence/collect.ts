@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { buildImage, type BuildRequest } from '../docker/buildx.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
 import { isInstructionStep } from '../docker/rawjson.js';
@@ -12,6 +12,8 @@ import { chooseApplicationFile } from './app-file.js';
 import { toStepRecords, type BuildEvidence } from './build.js';
 import { probeCacheOrdering, rebuildUnchanged } from './cache.js';
 import { collected, failed, skipped, valueOf, type Collected } from './collected.js';
+import { collectComposeEvidence, DEFAULT_COMPOSE_NAMES, type ComposeEvidence } from './compose.js';
+import { bringComposeUp } from './compose-up.js';
 import { collectContextEvidence, type ContextEvidence } from './context.js';
 import { parseDockerfile, type DockerfileEvidence } from './dockerfile.js';
 import { collectFilesystemEvidence } from './filesystem.js';
@@ -38,6 +40,7 @@ export async function collectEvidence(options: Options, progress: Progress, cont
   const { signal } = control;
   const dockerfile = await progress.phase('dockerfile', () => readDockerfile(options));
   const context = await progress.phase('context', () => readContext(options));
+  const compose = await progress.phase('compose', () => readCompose(options));
   const target: Target = {
     context: repoPath(options, options.contextDir),
     dockerfile: options.dockerfilePath ? repoPath(options, options.dockerfilePath) : null,
@@ -45,13 +48,14 @@ export async function collectEvidence(options: Options, progress: Progress, cont
     imageId: null,
   };
   const evidence: EvidenceSet = {
-    dockerfile, context,
+    dockerfile, context, compose,
     build: skipped('static mode: nothing is built'),
     rebuild: skipped('static mode: nothing is built'),
     cacheProbe: skipped('static mode: nothing is built'),
     image: skipped('static mode: no image is inspected'),
     filesystem: skipped('static mode: no image is inspected'),
     runtime: skipped('static mode: nothing is run'),
+    composeUp: skipped(settings.composeUp ? 'static mode: nothing is run' : 'compose-up not requested'),
   };
   if (settings.mode === 'static') return { evidence, target };
 
@@ -63,6 +67,7 @@ export async function collectEvidence(options: Options, progress: Progress, cont
     evidence.build = collected(build);
     if (!build.ok || !build.imageId) {
       for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const) evidence[key] = skipped('the build failed, so there is no image');
+      if (settings.composeUp) evidence.composeUp = skipped('the build failed, so the stack was not brought up');
       return { evidence, target };
     }
     imageRef = build.imageId;
@@ -83,7 +88,18 @@ export async function collectEvidence(options: Options, progress: Progress, cont
   evidence.runtime = await progress.phase('runtime', () => attempt(() => collectRuntimeEvidence({
     engine, image, filesystem: valueOf(evidence.filesystem), settings, runId: control.runId, progress, ...(signal ? { signal } : {}),
   }), signal));
+  if (settings.composeUp) evidence.composeUp = await progress.phase('compose up', () => composeUp(engine, options, compose, control));
   return { evidence, target };
+}
+
+async function composeUp(engine: Engine, options: Options, compose: Collected<ComposeEvidence>, control: RunControl): Promise<EvidenceSet['composeUp']> {
+  const stack = valueOf(compose);
+  if (!stack) return skipped('compose-up was requested, but there is no compose file');
+  const absoluteFiles = stack.files.map((file) => resolve(options.workspace, file.path));
+  return attempt(() => bringComposeUp({
+    engine, compose: stack, absoluteFiles, runId: control.runId, env: options.settings.runtimeEnv,
+    timeoutSeconds: options.settings.composeUpTimeoutSeconds, ...(control.signal ? { signal: control.signal } : {}),
+  }), control.signal);
 }
 
 /** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
@@ -113,6 +129,13 @@ async function readDockerfile(options: Options): Promise<Collected<DockerfileEvi
     throw new UsageError(`target: no stage named '${options.settings.target}' in ${path} (named stages: ${names})`);
   }
   return collected(parsed);
+}
+
+async function readCompose(options: Options): Promise<Collected<ComposeEvidence>> {
+  const evidence = await collectComposeEvidence({
+    workspace: options.workspace, contextDir: options.contextDir, given: options.settings.composeFiles, show: (path) => repoPath(options, path),
+  });
+  return evidence.files.length > 0 ? collected(evidence) : skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
 }
 
 async function readContext(options: Options): Promise<Collected<ContextEvidence>> {

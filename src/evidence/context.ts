@@ -1,7 +1,8 @@
 import * as dockerignoreModule from '@balena/dockerignore';
 import { existsSync } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { KEY_LIKE } from './filesystem.js';
 
 // The build context as BuildKit will send it: every file under the context directory that the
 // .dockerignore does not exclude, by Docker's own matching rules (`*` stays in one directory,
@@ -31,6 +32,8 @@ export interface ContextEvidence {
   totalBytes: number;
   /** Files the ignore file keeps out of the context. */
   excludedFiles: number;
+  /** The start of key-like files that would be sent (to tell a private key from a certificate). */
+  keyFiles: Record<string, string>;
 }
 
 export interface ContextOptions {
@@ -46,6 +49,7 @@ export async function collectContextEvidence(options: ContextOptions): Promise<C
   const matcher = dockerignore({ ignorecase: false }).add(patterns.map((entry) => entry.pattern));
   const exceptions = patterns.map((entry) => entry.pattern).filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1).replace(/^\/+/, ''));
   const files: ContextFile[] = [];
+  const keyFiles: Record<string, string> = {};
   let excludedFiles = 0;
 
   const walk = async (dir: string): Promise<void> => {
@@ -66,18 +70,33 @@ export async function collectContextEvidence(options: ContextOptions): Promise<C
         excludedFiles++;
         continue;
       }
-      files.push({ path, size: (await lstat(absolute)).size });
+      const stat = await lstat(absolute);
+      files.push({ path, size: stat.size });
+      if (stat.isFile() && KEY_LIKE.test(`/${path}`)) keyFiles[path] = await readStart(absolute);
     }
   };
   await walk(options.contextDir);
-  files.sort((a, b) => a.path.localeCompare(b.path));
+  // Byte order, not the locale's: the same list on every machine.
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     ignoreFile: ignorePath ? options.show(ignorePath) : null,
     patterns,
     files,
     totalBytes: files.reduce((sum, file) => sum + file.size, 0),
     excludedFiles,
+    keyFiles,
   };
+}
+
+async function readStart(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString('latin1');
+  } finally {
+    await handle.close();
+  }
 }
 
 function findIgnoreFile(contextDir: string, dockerfilePath: string | null): string | null {

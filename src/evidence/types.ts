@@ -2,6 +2,8 @@ import type { Settings } from '../inputs/definitions.js';
 import type { BuildEvidence } from './build.js';
 import type { CacheProbeRecord, RebuildRecord } from './cache.js';
 import type { Collected } from './collected.js';
+import type { ComposeEvidence } from './compose.js';
+import type { ComposeUpRecord } from './compose-up.js';
 import type { ContextEvidence } from './context.js';
 import type { DockerfileEvidence } from './dockerfile.js';
 import type { FilesystemEvidence } from './filesystem.js';
@@ -12,12 +14,14 @@ import type { RuntimeEvidence } from './runtime/records.js';
 export interface EvidenceSet {
   dockerfile: Collected<DockerfileEvidence>;
   context: Collected<ContextEvidence>;
+  compose: Collected<ComposeEvidence>;
   build: Collected<BuildEvidence>;
   rebuild: Collected<RebuildRecord>;
   cacheProbe: Collected<CacheProbeRecord>;
   image: Collected<ImageEvidence>;
   filesystem: Collected<FilesystemEvidence>;
   runtime: Collected<RuntimeEvidence>;
+  composeUp: Collected<ComposeUpRecord>;
 }
 
 export type EvidenceKey = keyof EvidenceSet;

@@ -59,6 +59,18 @@ export const INPUTS = {
     kind: oneOf(['full', 'static'] as const), default: 'full', group: 'what to check',
     description: '`full` builds, inspects and runs the image; `static` only reads the Dockerfile, .dockerignore and compose files (CLI: `--static-only`).',
   }),
+  'compose-files': input({
+    kind: list, default: '', group: 'what to check', aliases: ['compose'], repeatable: true,
+    description: 'Compose files to check (CLI: `--compose FILE`, repeatable). Default: compose.yaml, compose.yml, docker-compose.yaml and docker-compose.yml found in the context directory.',
+  }),
+  'compose-up': input({
+    kind: boolean, default: 'false', group: 'what to check',
+    description: 'Also bring the compose stack up (`docker compose up --wait`), require every service to become healthy, report each one\'s time to healthy and the real start order, then take it down with its volumes. `runtime-env` fills the compose file\'s variables.',
+  }),
+  'compose-up-timeout-seconds': input({
+    kind: number({ unit: 'seconds' }), default: '300', group: 'runtime',
+    description: 'How long the compose stack may take to become healthy.',
+  }),
   config: input({
     kind: text, default: '.github/container-hardening.yml', group: 'what to check', notInConfig: true,
     description: 'Configuration file with thresholds, expectations and ignores. Read when present; a `.container-hardening.yml` in the context directory is read after it. Inputs override both.',
@@ -74,6 +86,10 @@ export const INPUTS = {
   'max-build-seconds': input({
     kind: number({ unit: 'seconds' }), default: '300', group: 'thresholds',
     description: 'Longest acceptable clean build, in seconds.',
+  }),
+  'max-context-mb': input({
+    kind: number({ unit: 'megabytes' }), default: '100', group: 'thresholds',
+    description: 'Largest acceptable build context (after .dockerignore), in MB.',
   }),
   'max-cached-build-seconds': input({
     kind: number({ unit: 'seconds' }), default: '30', group: 'thresholds',
@@ -120,8 +136,8 @@ export const INPUTS = {
     description: 'Network of the throwaway containers: `none` (default; a port probe gets an internal network with no route out), `bridge`, or a network name.',
   }),
   'runtime-env': input({
-    kind: keyValues, default: '', group: 'runtime',
-    description: 'Environment variables for the app under test, one `KEY=VALUE` per line. Values of secret-looking names are masked in the log.',
+    kind: keyValues, default: '', group: 'runtime', repeatable: true,
+    description: 'Environment variables for the app under test (and for the compose file\'s variables with compose-up), one `KEY=VALUE` per line (CLI: `--runtime-env KEY=VALUE`, repeatable). Values of secret-looking names are masked in the log.',
   }),
   'runtime-memory-mb': input({
     kind: number({ unit: 'megabytes' }), default: '2048', group: 'runtime',

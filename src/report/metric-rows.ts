@@ -19,17 +19,19 @@ interface RowSpec {
   target(result: CheckResult): string;
 }
 
+const bytesTarget = (result: CheckResult): string => (typeof result.target === 'number' ? `≤ ${formatBytes(result.target)}` : '–');
+const numberTarget = (result: CheckResult, unit: string): string => (typeof result.target === 'number' ? `≤ ${result.target}${unit}` : '–');
 const seconds = (result: CheckResult): string => (typeof result.target === 'number' ? `≤ ${formatSeconds(result.target)}` : '–');
 
 const ROWS: RowSpec[] = [
   { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r), target: seconds },
   { label: 'Build time (cached)', checkId: 'HARD-CACHE-001', actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds), target: seconds },
-  { label: 'Image size', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes), target: (c) => `≤ ${formatBytes(Number(c.target))}` },
-  { label: 'Layers', checkId: 'HARD-LAYERS-001', actual: (r) => nullable(r.metrics.layers, String), target: (c) => `≤ ${String(c.target)}` },
+  { label: 'Image size', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes), target: (c) => bytesTarget(c) },
+  { label: 'Layers', checkId: 'HARD-LAYERS-001', actual: (r) => nullable(r.metrics.layers, String), target: (c) => numberTarget(c, '') },
   { label: 'Container startup', checkId: 'HARD-STARTUP-002', actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds), target: seconds },
   { label: 'Health check interval / timeout', checkId: 'HARD-HEALTH-005', actual: (r) => healthTiming(r), target: () => '30 s / 10 s' },
-  { label: 'Memory usage (idle)', checkId: 'HARD-MEMORY-001', actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes), target: (c) => `≤ ${formatBytes(Number(c.target))}` },
-  { label: 'CPU usage (idle)', checkId: 'HARD-CPU-001', actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`), target: (c) => `≤ ${String(c.target)} CPU` },
+  { label: 'Memory usage (idle)', checkId: 'HARD-MEMORY-001', actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes), target: (c) => bytesTarget(c) },
+  { label: 'CPU usage (idle)', checkId: 'HARD-CPU-001', actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`), target: (c) => numberTarget(c, ' CPU') },
   { label: 'Stop time', checkId: 'HARD-SHUTDOWN-001', actual: (r) => stopTime(r), target: seconds },
   { label: 'Runs as', checkId: 'HARD-USER-003', actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`), target: (c) => (typeof c.target === 'number' ? `UID ${c.target}` : 'non-zero UID') },
 ];
@@ -40,12 +42,14 @@ export function metricRows(report: Report): MetricRow[] {
   const rows: MetricRow[] = [];
   for (const spec of ROWS) {
     const result = report.checks.find((check) => check.id === spec.checkId);
-    if (!result) continue;
+    const actual = result ? spec.actual(report) : null;
+    // A row says something only with a value or a verdict: not for what was never measured.
+    if (!result || (actual === null && result.status === 'skip')) continue;
     const failedWarning = result.status === 'fail' && result.severity !== 'error';
     rows.push({
       label: spec.label,
       target: spec.target(result),
-      actual: spec.actual(report) ?? '–',
+      actual: actual ?? '–',
       status: failedWarning ? '⚠️ warn' : STATUS_LABEL[result.status],
       checkId: spec.checkId,
     });

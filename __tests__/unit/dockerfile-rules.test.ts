@@ -1,0 +1,228 @@
+import { failedLines, analyse } from '../helpers/static.js';
+
+// Every Dockerfile rule with a failing and a passing snippet; the line a finding reports is the
+// line a reviewer must change.
+
+const lines = (...text: string[]): string => text.join('\n');
+const fails = (dockerfile: string, id: string) => failedLines(analyse({ dockerfile }), id);
+
+describe.each([
+  {
+    id: 'HARD-DOCKERFILE-001',
+    bad: lines('FROM python:3.11-slim', 'RUN pip install app'),
+    badLines: [1],
+    good: lines('FROM python:3.11-slim AS build', 'RUN pip wheel .', 'FROM python:3.11-slim', 'COPY --from=build /w /w'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-002',
+    bad: lines('FROM python', 'FROM node:latest AS web', 'FROM web', 'FROM scratch'),
+    badLines: [1, 2],
+    good: lines('FROM python:3.11-slim@sha256:' + 'a'.repeat(64), 'FROM scratch'),
+  },
+  {
+    id: 'HARD-USER-004',
+    bad: lines('FROM debian:12 AS base', 'USER app', 'FROM base', 'RUN id', 'USER 0:0'),
+    badLines: [5],
+    good: lines('FROM debian:12 AS base', 'USER root', 'FROM base', 'RUN useradd -u 10001 app', 'USER app'),
+  },
+  {
+    id: 'HARD-USER-004',
+    bad: lines('FROM debian:12', 'ARG RUN_AS=root', 'USER ${RUN_AS}'),
+    badLines: [3],
+    good: lines('FROM debian:12 AS base', 'USER 10001', 'FROM base', 'RUN true'), // inherited from the stage it is FROM
+  },
+  {
+    id: 'HARD-HEALTH-006',
+    bad: lines('FROM python:3.11-slim', 'HEALTHCHECK CMD python -c "import sys; sys.exit(0)"'),
+    badLines: [2],
+    good: lines('FROM python:3.11-slim', 'HEALTHCHECK --interval=30s CMD ["python", "-m", "app.healthcheck"]'),
+  },
+  {
+    id: 'HARD-HEALTH-006',
+    bad: lines('FROM nginx:1.27', 'HEALTHCHECK CMD curl -f http://localhost/ || exit 0'),
+    badLines: [2],
+    good: lines('FROM nginx:1.27', 'HEALTHCHECK CMD curl -f http://localhost/ || exit 1'),
+  },
+  {
+    id: 'HARD-INIT-003',
+    bad: lines('FROM python:3.11-slim', 'ENTRYPOINT ["tini", "--"]', 'CMD python -m app'),
+    badLines: [3],
+    good: lines('FROM python:3.11-slim', 'ENTRYPOINT ["tini", "--"]', 'CMD ["python", "-m", "app"]'),
+  },
+  {
+    id: 'HARD-INIT-004',
+    bad: lines('FROM python:3.11-slim', 'CMD ["python", "-m", "app"]'),
+    badLines: [2],
+    good: lines('FROM python:3.11-slim', 'ENTRYPOINT ["/usr/bin/dumb-init", "--"]', 'CMD ["python", "-m", "app"]'),
+  },
+  {
+    id: 'HARD-LABELS-003',
+    bad: lines('FROM python:3.11-slim', 'LABEL maintainer="team" version="1"'),
+    badLines: [2],
+    good: lines('FROM python:3.11-slim', 'LABEL maintainer="team" \\', '      version="1" security.non-root="true"'),
+  },
+  {
+    id: 'HARD-TOOLS-002',
+    bad: lines('FROM debian:12 AS build', 'RUN apt-get install -y gcc', 'FROM debian:12', 'RUN apt-get update && apt-get install -y --no-install-recommends build-essential curl'),
+    badLines: [4],
+    good: lines('FROM debian:12', 'RUN apt-get update && apt-get install -y gcc && make && apt-get purge -y gcc'),
+  },
+  {
+    id: 'HARD-CACHE-003',
+    bad: lines('FROM node:22', 'WORKDIR /app', 'COPY . .', 'RUN npm ci'),
+    badLines: [3],
+    good: lines('FROM node:22', 'WORKDIR /app', 'COPY package.json package-lock.json ./', 'RUN npm ci', 'COPY . .'),
+  },
+  {
+    id: 'HARD-SECRETS-003',
+    bad: lines('FROM node:22', 'ARG NPM_TOKEN', 'ENV DB_PASSWORD=hunter2hunter2 LOG_LEVEL=info'),
+    badLines: [2, 3],
+    good: lines('FROM node:22', 'ARG NODE_VERSION=22', 'ENV DB_PASSWORD_FILE=/run/secrets/db LOG_LEVEL=info'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-003',
+    bad: lines('FROM debian:12', 'RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*'),
+    badLines: [2],
+    good: lines('FROM debian:12', 'RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-004',
+    bad: lines('FROM debian:12', 'RUN apt-get update \\', '    && apt-get install -y --no-install-recommends curl', 'RUN rm -rf /var/lib/apt/lists/*'),
+    badLines: [2],
+    good: lines('FROM debian:12', 'RUN apt-get update \\', '    # comment inside the continuation', '    && apt-get install -y --no-install-recommends curl \\', '    && rm -rf /var/lib/apt/lists/*'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-005',
+    bad: lines('FROM debian:12', 'RUN apt-get update', 'RUN apt-get install -y --no-install-recommends curl'),
+    badLines: [2],
+    good: lines('FROM debian:12', 'RUN apt-get update && apt-get install -y --no-install-recommends curl'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-006',
+    bad: lines('FROM debian:12', 'RUN apt-get update && apt-get install --no-install-recommends curl'),
+    badLines: [2],
+    good: lines('FROM debian:12', 'RUN apt-get update && apt-get -qq install --no-install-recommends curl'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-007',
+    bad: lines('FROM debian:12', 'RUN apt-get update && apt-get dist-upgrade -y'),
+    badLines: [2],
+    good: lines('FROM debian:12', 'RUN apt-get update && apt-get install -y --no-install-recommends curl'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-008',
+    bad: lines('FROM python:3.11-slim', 'RUN python -m pip install -r requirements.txt'),
+    badLines: [2],
+    good: lines('FROM python:3.11-slim', 'RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-009',
+    bad: lines('FROM alpine:3.20', 'RUN apk add curl'),
+    badLines: [2],
+    good: lines('FROM alpine:3.20', 'RUN apk add --no-cache curl'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-010',
+    bad: lines('FROM alpine:3.20', 'ADD app/ /app/'),
+    badLines: [2],
+    good: lines('FROM alpine:3.20', 'ADD rootfs.tar.gz /', 'ADD https://example.com/app.tgz /tmp/', 'COPY app/ /app/'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-011',
+    bad: lines('FROM debian:12', 'USER app', 'RUN sudo apt-get install -y curl'),
+    badLines: [3],
+    good: lines('FROM debian:12', 'RUN apt-get install -y curl'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-012',
+    bad: lines('FROM debian:12', 'WORKDIR app'),
+    badLines: [2],
+    good: lines('FROM debian:12', 'WORKDIR /app', 'WORKDIR $HOME/data'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-013',
+    bad: lines('FROM debian:12', 'WORKDIR /app', 'COPY . .', 'RUN chown -R app:app /app'),
+    badLines: [4],
+    good: lines('FROM debian:12', 'WORKDIR /app', 'COPY --chown=app:app . .', 'RUN mkdir logs && chown app logs'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-014',
+    bad: lines('FROM debian:12', 'RUN curl -fsSL https://example.com/x.tgz | tar -xz'),
+    badLines: [2],
+    good: lines('FROM debian:12', 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]', 'RUN curl -fsSL https://example.com/x.tgz | tar -xz', 'RUN test -f a || exit 1'),
+  },
+  {
+    id: 'HARD-DOCKERFILE-015',
+    bad: lines('FROM debian:12', 'EXPOSE 8080 22/tcp'),
+    badLines: [2],
+    good: lines('FROM debian:12', 'EXPOSE 8080 2222'),
+  },
+])('$id', ({ id, bad, badLines, good }) => {
+  it(`fails on lines ${badLines.join(', ')}`, () => {
+    expect(fails(bad, id)).toEqual(badLines);
+  });
+  it('passes the fixed file', () => {
+    expect(fails(good, id)).toEqual([]);
+  });
+});
+
+describe('pinned base images', () => {
+  it('recommends a digest for a tag, at notice level', () => {
+    const results = analyse({ dockerfile: 'FROM python:3.11-slim' }).filter((result) => result.id === 'HARD-DOCKERFILE-002');
+    expect(results).toEqual([expect.objectContaining({ status: 'fail', severity: 'notice', location: { file: 'Dockerfile', line: 1 } })]);
+  });
+
+  it('resolves ARG defaults in FROM, and leaves an unresolvable base unjudged', () => {
+    expect(fails(lines('ARG BASE=python:latest', 'FROM ${BASE}'), 'HARD-DOCKERFILE-002')).toEqual([2]);
+    expect(analyse({ dockerfile: lines('ARG BASE', 'FROM ${BASE}') }).find((result) => result.id === 'HARD-DOCKERFILE-002')?.status).toBe('skip');
+  });
+});
+
+describe('heredocs', () => {
+  it('read the commands inside a RUN heredoc', () => {
+    const dockerfile = lines('FROM debian:12', 'RUN <<EOT', 'set -e', 'apt-get update', 'apt-get install -y curl', 'EOT');
+    expect(fails(dockerfile, 'HARD-DOCKERFILE-003')).toEqual([2]);
+    expect(fails(dockerfile, 'HARD-DOCKERFILE-004')).toEqual([2]);
+  });
+});
+
+describe('inline ignores', () => {
+  const base = (comment: string): string => lines('FROM debian:12', comment, 'RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*');
+
+  it('skip a finding with a reason given on the line above', () => {
+    const result = analyse({ dockerfile: base('# hardening-ignore=HARD-DOCKERFILE-003 the recommends are needed for TLS') }).find((entry) => entry.id === 'HARD-DOCKERFILE-003');
+    expect(result).toMatchObject({ status: 'skip', message: 'ignored on line 2 (the recommends are needed for TLS): `apt-get install -y curl` installs recommended packages too' });
+  });
+
+  it('do not apply without a reason, and say so', () => {
+    const result = analyse({ dockerfile: base('# hardening-ignore=HARD-DOCKERFILE-003') }).find((entry) => entry.id === 'HARD-DOCKERFILE-003');
+    expect(result).toMatchObject({ status: 'fail' });
+    expect(result?.message).toContain('(the ignore on line 2 gives no reason, so it does not apply)');
+  });
+
+  it("honour hadolint's codes for the rules that mean the same", () => {
+    const results = analyse({ dockerfile: base('# hadolint ignore=DL3015,DL3008') });
+    expect(results.find((entry) => entry.id === 'HARD-DOCKERFILE-003')?.status).toBe('skip');
+  });
+
+  it('apply to the instruction right below only', () => {
+    const dockerfile = lines('FROM debian:12', '# hardening-ignore=HARD-DOCKERFILE-003 reason', '', 'RUN apt-get install -y curl');
+    expect(fails(dockerfile, 'HARD-DOCKERFILE-003')).toEqual([4]);
+  });
+});
+
+describe('the bundled examples, static', () => {
+  it('legacy: findings on the lines to change', async () => {
+    const { readFileSync } = await import('node:fs');
+    const results = analyse({ dockerfile: readFileSync('examples/legacy/Dockerfile', 'utf8') });
+    const failed = (id: string) => failedLines(results, id);
+    expect([failed('HARD-USER-004'), failed('HARD-HEALTH-006'), failed('HARD-INIT-003'), failed('HARD-TOOLS-002'), failed('HARD-CACHE-003'), failed('HARD-DOCKERFILE-005'), failed('HARD-DOCKERFILE-008')])
+      .toEqual([[4], [11], [12], [6], [8], [5], [9]]);
+  });
+
+  it('hardened: nothing at error or warning level', async () => {
+    const { readFileSync } = await import('node:fs');
+    const results = analyse({ dockerfile: readFileSync('examples/hardened/Dockerfile', 'utf8'), compose: readFileSync('examples/hardened/docker-compose.yml', 'utf8') });
+    expect(results.filter((result) => result.status === 'fail' && result.severity !== 'notice').map((result) => `${result.id}: ${result.message}`)).toEqual([]);
+  });
+});

@@ -1,0 +1,59 @@
+import { stageChain, type DockerfileEvidence, type Instruction, type Stage } from '../../evidence/dockerfile.js';
+import { programOf, splitCommands, type ShellCommand } from '../../evidence/shell.js';
+import type { EvidenceKey } from '../../evidence/types.js';
+import type { CheckContext, Verdict } from '../registry.js';
+
+// What the Dockerfile rules share: the stages that ship, the commands inside RUN, and the rule
+// that a static guess gives way to a measurement of the same thing when one was made.
+
+export interface RunCommand {
+  instruction: Instruction;
+  stage: Stage;
+  command: ShellCommand;
+  program: string;
+  args: string[];
+}
+
+/** Every simple command of every RUN (heredoc bodies included) in the given stages. */
+export function runCommands(stages: Stage[]): RunCommand[] {
+  const found: RunCommand[] = [];
+  for (const stage of stages) {
+    for (const instruction of stage.instructions) {
+      if (instruction.keyword !== 'RUN') continue;
+      const scripts = instruction.heredocs.length > 0 ? instruction.heredocs : [instruction.exec ? instruction.exec.join(' ') : instruction.args];
+      for (const script of scripts) {
+        for (const command of splitCommands(script)) found.push({ instruction, stage, command, ...programOf(command.words) });
+      }
+    }
+  }
+  return found;
+}
+
+/** The stages whose files ship: the final one and those it is FROM. */
+export function shipped(dockerfile: DockerfileEvidence): Stage[] {
+  return stageChain(dockerfile);
+}
+
+/** All instructions of the given stages with this keyword. */
+export function instructions(stages: Stage[], keyword: string): { stage: Stage; instruction: Instruction }[] {
+  return stages.flatMap((stage) => stage.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => ({ stage, instruction })));
+}
+
+/**
+ * In a full run the image was measured: the measured check speaks for the same fact, with numbers.
+ * The static rule then steps aside, so one cause is reported once.
+ */
+export function measuredBy(context: CheckContext, evidence: EvidenceKey, id: string): Verdict | null {
+  return context.evidence[evidence].state === 'collected' ? { status: 'skip', message: `measured on the image instead: see ${id}` } : null;
+}
+
+/** One verdict per offending instruction, or one pass. */
+export function verdicts(offenders: { instruction: Instruction; message: string }[], context: CheckContext, passMessage: string): Verdict[] {
+  if (offenders.length === 0) return [{ status: 'pass', message: passMessage }];
+  const seen = new Set<number>();
+  return offenders.filter((offender) => !seen.has(offender.instruction.line) && seen.add(offender.instruction.line)).map((offender) => ({
+    status: 'fail',
+    message: offender.message,
+    location: context.locate.at(offender.instruction),
+  }));
+}

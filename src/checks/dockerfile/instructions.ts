@@ -1,0 +1,144 @@
+import type { Instruction } from '../../evidence/dockerfile.js';
+import { copySources } from '../../evidence/app-file.js';
+import { defineCheck, type Verdict } from '../registry.js';
+import { instructions, runCommands, shipped, verdicts } from './helpers.js';
+
+// Instruction hygiene: bases pinned, COPY over ADD, no sudo, absolute WORKDIR, pipefail, no SSH.
+
+/** `python:3.11-slim@sha256:…` → { name, tag, digest }; registry ports are not tags. */
+export function parseImageReference(reference: string): { name: string; tag: string | null; digest: string | null } {
+  const [withoutDigest = '', digest = null] = reference.split('@');
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  const hasTag = colon > slash;
+  return { name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest, tag: hasTag ? withoutDigest.slice(colon + 1) : null, digest };
+}
+
+export const checkBaseImagePinned = defineCheck({
+  id: 'HARD-DOCKERFILE-002',
+  category: 'dockerfile',
+  severity: 'warning',
+  title: 'Base images are pinned',
+  proves: 'Every FROM of an external image (ARG defaults and build args applied) names a tag other than latest; a digest (@sha256:…) is recommended.',
+  why: '`latest` or no tag means a different base each build: unreproducible images and surprise breakage. A digest pins the exact bytes.',
+  remediation: 'Name a version tag (`python:3.11-slim`), and for release builds the digest too (`python:3.11-slim@sha256:…`).',
+  hadolint: ['DL3006', 'DL3007'],
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const results: Verdict[] = [];
+    for (const stage of dockerfile.stages) {
+      if (stage.baseStage !== null || stage.base === 'scratch') continue;
+      const location = { file: dockerfile.path, line: stage.line };
+      if (stage.base.includes('$') || stage.base === '') {
+        results.push({ status: 'skip', message: `FROM ${stage.baseRaw}: the base is set by a build argument without a default`, location });
+        continue;
+      }
+      const { tag, digest } = parseImageReference(stage.base);
+      if (digest) results.push({ status: 'pass', message: `FROM ${stage.base} is pinned by digest`, location });
+      else if (tag === null) results.push({ status: 'fail', message: `FROM ${stage.base} has no tag, so it means latest`, location });
+      else if (tag === 'latest') results.push({ status: 'fail', message: `FROM ${stage.base} uses latest`, location });
+      else results.push({ status: 'fail', severity: 'notice', message: `FROM ${stage.base} is pinned by tag; a digest would pin the exact image`, location });
+    }
+    return results.length > 0 ? results : { status: 'pass', message: 'no external base image', ...(context.locate.finalFrom() ? { location: context.locate.finalFrom()! } : {}) };
+  },
+});
+
+const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
+
+export const checkCopyOverAdd = defineCheck({
+  id: 'HARD-DOCKERFILE-010',
+  category: 'dockerfile',
+  severity: 'warning',
+  title: 'COPY where ADD is not needed',
+  proves: 'ADD is used only for what COPY cannot do: extracting a local tar archive or fetching a URL.',
+  why: 'ADD silently extracts archives and fetches URLs; for plain files that surprise is a risk, and COPY says what happens.',
+  remediation: 'Use COPY for local files and directories.',
+  hadolint: ['DL3020'],
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const offenders = instructions(dockerfile.stages, 'ADD')
+      .filter(({ instruction }) => instruction.heredocs.length === 0)
+      .filter(({ instruction }) => copySources(instruction).some((source) => !/^[a-z]+:\/\//i.test(source) && !/^git@/.test(source) && !ARCHIVE.test(source)))
+      .map(({ instruction }) => ({ instruction, message: `ADD ${instruction.args} copies local files: COPY does that without ADD's extraction` }));
+    return verdicts(offenders, context, 'no ADD where COPY fits');
+  },
+});
+
+export const checkNoSudo = defineCheck({
+  id: 'HARD-DOCKERFILE-011',
+  category: 'dockerfile',
+  severity: 'warning',
+  title: 'No sudo',
+  proves: 'No RUN calls sudo.',
+  why: 'RUN already runs as the current USER; sudo in an image means a setuid binary and a sudoers policy that ship with it.',
+  remediation: 'Switch user with USER around the steps that need root instead.',
+  hadolint: ['DL3004'],
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const offenders = runCommands(dockerfile.stages).filter((command) => command.command.words.includes('sudo'))
+      .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` uses sudo` }));
+    return verdicts(offenders, context, 'no sudo');
+  },
+});
+
+export const checkAbsoluteWorkdir = defineCheck({
+  id: 'HARD-DOCKERFILE-012',
+  category: 'dockerfile',
+  severity: 'warning',
+  title: 'WORKDIR is absolute',
+  proves: 'Every WORKDIR is an absolute path (or starts with a variable).',
+  why: 'A relative WORKDIR depends on every WORKDIR before it, including those of the base image.',
+  remediation: 'Write `WORKDIR /app`.',
+  hadolint: ['DL3000'],
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const offenders = instructions(dockerfile.stages, 'WORKDIR')
+      .filter(({ instruction }) => !/^["']?(\/|\$)/.test(instruction.args))
+      .map(({ instruction }) => ({ instruction, message: `WORKDIR ${instruction.args} is relative` }));
+    return verdicts(offenders, context, 'every WORKDIR is absolute');
+  },
+});
+
+export const checkPipefail = defineCheck({
+  id: 'HARD-DOCKERFILE-014',
+  category: 'dockerfile',
+  severity: 'warning',
+  title: 'RUN pipes fail when a command in them fails',
+  proves: 'Every shell-form RUN with a pipe sets `set -o pipefail` first, or runs under a SHELL with -o pipefail.',
+  why: 'Without pipefail only the last command of a pipe decides: `curl … | tar x` succeeds with a failed download.',
+  remediation: 'Add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the RUN, or start the RUN with `set -o pipefail &&`.',
+  hadolint: ['DL4006'],
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const offenders: { instruction: Instruction; message: string }[] = [];
+    for (const stage of dockerfile.stages) {
+      let shellPipefail = false;
+      for (const instruction of stage.instructions) {
+        if (instruction.keyword === 'SHELL') shellPipefail = (instruction.exec ?? []).includes('pipefail');
+        if (instruction.keyword !== 'RUN' || instruction.exec || shellPipefail) continue;
+        const commands = runCommands([{ ...stage, instructions: [instruction] }]);
+        const piped = commands.some((command) => command.command.next === '|');
+        const setsPipefail = commands.some((command) => command.program === 'set' && command.args.includes('pipefail'));
+        if (piped && !setsPipefail) offenders.push({ instruction, message: 'a pipe without pipefail: only its last command decides whether the RUN succeeds' });
+      }
+    }
+    return verdicts(offenders, context, 'every piped RUN fails on any failing command');
+  },
+});
+
+export const checkNoSsh = defineCheck({
+  id: 'HARD-DOCKERFILE-015',
+  category: 'dockerfile',
+  severity: 'warning',
+  title: 'No SSH port exposed',
+  proves: 'The shipped stages do not EXPOSE port 22.',
+  why: 'An SSH server in a container is a second way in, with its own keys to leak; use `docker exec` for access.',
+  remediation: 'Remove the SSH server and `EXPOSE 22`.',
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const offenders = instructions(shipped(dockerfile), 'EXPOSE')
+      .filter(({ instruction }) => instruction.args.split(/\s+/).some((port) => /^22(\/tcp)?$/.test(port)))
+      .map(({ instruction }) => ({ instruction, message: 'EXPOSE 22 publishes SSH' }));
+    return verdicts(offenders, context, 'port 22 is not exposed');
+  },
+});

@@ -1,0 +1,112 @@
+import type { ContextEvidence, ContextFile } from '../evidence/context.js';
+import { formatBytes } from '../util/format.js';
+import { defineCheck, type CheckContext } from './registry.js';
+import { where } from './where.js';
+
+// The build context as BuildKit will send it, computed with Docker's own matching rules: what the
+// seed says to keep out, what it weighs, and whether a secret would leave the machine.
+
+/** What the seed's .dockerignore excludes, by kind, as tests on context-relative paths. */
+export const SEED_EXCLUDES: { kind: string; pattern: RegExp }[] = [
+  { kind: 'version control (.git/)', pattern: /(^|\/)\.(git|hg|svn)(\/|$)/ },
+  // .env and other credentials: HARD-DOCKERIGNORE-004, an error, reports them.
+  { kind: 'tests', pattern: /(^|\/)(tests?|__tests__|spec)\/|(^|\/)([^/]*_test\.py|test_[^/]*\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/ },
+  { kind: 'documentation (docs/, *.md but README.md)', pattern: /(^|\/)docs?\/|(^|\/)(?!README\.md$)[^/]*\.md$/ },
+  { kind: 'Python caches (__pycache__/, *.pyc)', pattern: /(^|\/)__pycache__\/|\.py[co]$/ },
+  { kind: 'node_modules/', pattern: /(^|\/)node_modules\// },
+  { kind: 'runtime directories (logs/, data/, credentials/)', pattern: /^(logs|data|credentials)\// },
+  { kind: 'build artefacts (dist/, *.egg-info/)', pattern: /^(dist|build)\/|\.egg-info\// },
+  { kind: 'editor settings (.vscode/, .idea/)', pattern: /(^|\/)\.(vscode|idea)\// },
+];
+
+function dockerfileLocation(context: CheckContext) {
+  const dockerfile = context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value.path : undefined;
+  return dockerfile ? { file: dockerfile, line: 1 } : undefined;
+}
+
+export const checkDockerignoreExists = defineCheck({
+  id: 'HARD-DOCKERIGNORE-001',
+  category: 'dockerignore',
+  severity: 'warning',
+  title: 'A .dockerignore exists',
+  proves: 'The build has an ignore file: `<Dockerfile>.dockerignore` beside the Dockerfile, or `.dockerignore` in the context.',
+  why: 'Without one, everything in the directory is sent to the builder and can end up in the image: .git, .env, tests, caches.',
+  remediation: 'Add a .dockerignore that excludes .git, .env*, tests, docs, caches, node_modules and build output.',
+  needs: ['context'],
+  run({ context }, checkContext) {
+    if (context.ignoreFile) return { status: 'pass', message: `${context.ignoreFile} has ${context.patterns.length} patterns`, measured: context.patterns.length };
+    return { status: 'fail', message: 'no .dockerignore: the whole directory is the build context', ...where(dockerfileLocation(checkContext)) };
+  },
+});
+
+function describeSent(files: ContextFile[]): string {
+  return `${files.length} file(s), ${formatBytes(files.reduce((sum, file) => sum + file.size, 0))} (${files.slice(0, 3).map((file) => file.path).join(', ')}${files.length > 3 ? ', …' : ''})`;
+}
+
+export const checkSeedExcludes = defineCheck({
+  id: 'HARD-DOCKERIGNORE-002',
+  category: 'dockerignore',
+  severity: 'warning',
+  title: 'The context leaves out what it should',
+  proves: 'No file of the kinds the seed excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
+  why: 'What is sent can be copied into the image by a broad COPY, slows every build, and busts the cache when it changes.',
+  remediation: 'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
+  needs: ['context'],
+  run({ context }, checkContext) {
+    const sent = SEED_EXCLUDES.map(({ kind, pattern }) => ({ kind, files: context.files.filter((file) => pattern.test(file.path)) })).filter((entry) => entry.files.length > 0);
+    const location = where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext));
+    if (sent.length === 0) return { status: 'pass', message: `none of the seed's exclusions is sent (${context.excludedFiles} file(s) kept out)`, measured: [] };
+    return { status: 'fail', message: `sent to the builder: ${sent.map((entry) => `${entry.kind}: ${describeSent(entry.files)}`).join('; ')}`, measured: sent.map((entry) => entry.kind), ...location };
+  },
+});
+
+export const checkContextSize = defineCheck({
+  id: 'HARD-DOCKERIGNORE-003',
+  category: 'dockerignore',
+  severity: 'warning',
+  title: 'Build context size',
+  proves: 'The build context, as Docker computes it after .dockerignore, is no larger than max-context-mb.',
+  why: 'Every build uploads the context to the builder first: a large one slows every build and usually carries things the image should not.',
+  threshold: 'max-context-mb: 100',
+  remediation: 'Exclude what the image does not need in .dockerignore (data sets, build output, dependencies installed on the host).',
+  needs: ['context'],
+  run({ context }, { settings }) {
+    const limit = settings.maxContextMb * 1e6;
+    return {
+      status: context.totalBytes <= limit ? 'pass' : 'fail',
+      message: `${context.files.length} file(s), ${formatBytes(context.totalBytes)} sent (${context.excludedFiles} kept out; limit ${settings.maxContextMb} MB)`,
+      measured: { files: context.files.length, bytes: context.totalBytes },
+      target: limit,
+    };
+  },
+});
+
+/** Files of the context that carry credentials: by name, or by content for keys and token files. */
+export function secretsInContext(context: ContextEvidence): string[] {
+  return context.files.map((file) => file.path).filter((path) => {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const content = context.keyFiles[path] ?? '';
+    if (/(^|\/)(node_modules|vendor|site-packages)\//.test(path)) return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content);
+    return (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name))
+      || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)
+      || /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name)
+      || (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content))
+      || /(^|\/)(credentials|\.aws|\.ssh)\//.test(path);
+  });
+}
+
+export const checkNoSecretsSent = defineCheck({
+  id: 'HARD-DOCKERIGNORE-004',
+  category: 'dockerignore',
+  severity: 'error',
+  title: 'No secrets in the build context',
+  proves: 'No file that looks like a credential (.env, private keys, token files, credentials/, .ssh/, .aws/) would be sent to the builder.',
+  why: 'A secret in the context is one careless COPY away from shipping in the image, and it leaves the machine with every build.',
+  remediation: 'Exclude them in .dockerignore (`.env`, `.env.*`, `credentials/`, `*.pem`, `*.key`), and pass secrets at build time with `--secret`.',
+  needs: ['context'],
+  run({ context }, checkContext) {
+    const found = secretsInContext(context);
+    if (found.length === 0) return { status: 'pass', message: `no credential among the ${context.files.length} file(s) sent`, measured: [] };
+    return { status: 'fail', message: `would be sent to the builder: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ` and ${found.length - 10} more` : ''}`, measured: found, ...where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext)) };
+  },
+});
