@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7098);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3426);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({ argv: process.argv.slice(2), cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env });
@@ -77216,7 +77216,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7098:
+/***/ 3426:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77225,10 +77225,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   a: () => (/* binding */ runCli)
 });
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/util/errors.ts
 // Two kinds of failure end a run with exit code 2 (design.md): the user asked for something that
 // cannot be done (UsageError), or the machinery failed (InfrastructureError). A failed check is
@@ -77469,6 +77469,14 @@ const INPUTS = {
         kind: kinds_boolean, default: 'true', group: 'runtime',
         description: 'Rebuild after changing one application source file (in a copy of the context, never your files) and report which steps re-ran; costs one more build.',
     }),
+    'baseline-image': input({
+        kind: kinds_text, default: '', group: 'report',
+        description: 'An image (local or pullable) to compare with: fills the Before column of the summary and the deltas ("−362.5 MB", "fixed", "new: runs as root").',
+    }),
+    'baseline-ref': input({
+        kind: kinds_text, default: '', group: 'report',
+        description: 'A git ref whose Dockerfile is built (from a worktree, your checkout untouched) to compare with, e.g. the PR\'s base `origin/main`. Needs that history: `actions/checkout` with `fetch-depth: 0`.',
+    }),
     'fail-on': input({
         kind: oneOf(['error', 'warning', 'never']), default: 'error', group: 'report',
         description: 'Lowest severity of a failed check that fails the step (exit 1): `error`, `warning`, or `never`.',
@@ -77476,6 +77484,26 @@ const INPUTS = {
     'report-file': input({
         kind: kinds_text, default: '', group: 'report', aliases: ['json'], notInConfig: true,
         description: 'Write the JSON report here (action default: `cs-docker-hardening-report.json` in the runner\'s temp directory).',
+    }),
+    'sarif-file': input({
+        kind: kinds_text, default: '', group: 'report', aliases: ['sarif'], notInConfig: true,
+        description: 'Also write SARIF 2.1.0 here, for code scanning (`github/codeql-action/upload-sarif`).',
+    }),
+    'markdown-file': input({
+        kind: kinds_text, default: '', group: 'report', aliases: ['markdown'], notInConfig: true,
+        description: 'Also write the job summary\'s Markdown here (CLI and action).',
+    }),
+    comment: input({
+        kind: kinds_boolean, default: 'false', group: 'report',
+        description: 'Keep one comment on the pull request (updated in place on each run) with the verdict, the security summary, the performance tables and a link to the run. Needs `pull-requests: write`; on a fork\'s PR it falls back to the summary with a notice.',
+    }),
+    'github-token': input({
+        kind: kinds_text, default: '', group: 'report', notInConfig: true, actionDefault: '${{ github.token }}',
+        description: 'Token for the PR comment (default: the workflow\'s token).',
+    }),
+    annotations: input({
+        kind: kinds_boolean, default: 'true', group: 'report',
+        description: 'Annotate failed checks on their lines (action only): most severe first, at most 10 errors and 10 warnings, and a notice for the rest.',
     }),
     summary: input({
         kind: kinds_boolean, default: 'true', group: 'report',
@@ -77508,15 +77536,20 @@ async function readConfigFile(path, shownAs, forbidden = []) {
         throw new UsageError(`config ${shownAs}${line ? `:${line}` : ''}: not valid YAML (${first.message.split('\n')[0]})`);
     }
     const values = {};
+    const ignores = [];
     const contents = document.contents;
     if (contents === null || ((0,dist/* isScalar */.jn)(contents) && contents.value === null))
-        return { path, values };
+        return { path, values, ignores };
     if (!(0,dist/* isMap */.jh)(contents))
         throw new UsageError(`config ${shownAs}: expected a mapping of input names to values, like "max-image-size-mb: 400"`);
     for (const pair of contents.items) {
         const key = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : '';
         const line = lineOf(pair.key, lineCounter);
         const where = `config ${shownAs}:${line}`;
+        if (key === 'ignores') {
+            ignores.push(...readIgnores(pair.value, shownAs, lineCounter));
+            continue;
+        }
         if (!(key in INPUTS)) {
             throw new UsageError(`${where}: unknown key '${key}'; known keys are the action's inputs (see the README), e.g. max-image-size-mb`);
         }
@@ -77526,7 +77559,36 @@ async function readConfigFile(path, shownAs, forbidden = []) {
         }
         values[name] = toText(pair.value, `${where}: ${name}`);
     }
-    return { path, values };
+    return { path, values, ignores };
+}
+const IGNORE_KEYS = new Set(['id', 'path', 'reason', 'until']);
+/** `ignores:` — a list of { id, path?, reason, until? }; every error names the line and the form. */
+function readIgnores(node, shownAs, counter) {
+    if (!(0,dist/* isSeq */.oP)(node))
+        throw new UsageError(`config ${shownAs}:${lineOf(node, counter)}: ignores must be a list of { id, reason, path?, until? }`);
+    return node.items.map((item) => {
+        const line = lineOf(item, counter);
+        const where = `config ${shownAs}:${line}: ignores`;
+        if (!(0,dist/* isMap */.jh)(item))
+            throw new UsageError(`${where}: each entry must be a mapping like { id: HARD-DOCKERFILE-002, reason: "…" }`);
+        const entry = {};
+        for (const pair of item.items) {
+            const key = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : '';
+            if (!IGNORE_KEYS.has(key))
+                throw new UsageError(`${where}: unknown key '${key}'; an ignore has id, reason, and optionally path and until`);
+            if (!(0,dist/* isScalar */.jn)(pair.value))
+                throw new UsageError(`${where}: ${key} must be a plain value`);
+            entry[key] = pair.value.value instanceof Date ? pair.value.value.toISOString().slice(0, 10) : String(pair.value.value ?? '');
+        }
+        if (!/^HARD-[A-Z]+-\d{3}$/.test(entry.id ?? ''))
+            throw new UsageError(`${where}: id '${entry.id ?? ''}' is not a check id like HARD-DOCKERFILE-002 (see docs/checks.md)`);
+        if (!entry.reason?.trim())
+            throw new UsageError(`${where}: ${entry.id} needs a reason: why is it acceptable here?`);
+        if (entry.until !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(entry.until) && !Number.isNaN(Date.parse(entry.until)))) {
+            throw new UsageError(`${where}: until '${entry.until}' is not a date like 2027-01-31`);
+        }
+        return { id: entry.id, reason: entry.reason.trim(), source: `${shownAs}:${line}`, ...(entry.path ? { path: entry.path } : {}), ...(entry.until ? { until: entry.until } : {}) };
+    });
 }
 /** A YAML value as the text an action input would carry. */
 function toText(node, where) {
@@ -77565,6 +77627,7 @@ function lineOf(node, counter) {
 const CONTEXT_CONFIG = '.container-hardening.yml';
 async function resolveOptions(explicit, workspace) {
     const configFiles = [];
+    const ignores = [];
     const merged = {};
     // The repository's config: the `config` input, else the default path when it exists.
     const configInput = explicit.config?.trim();
@@ -77572,6 +77635,7 @@ async function resolveOptions(explicit, workspace) {
     if (configInput || (0,external_node_fs_namespaceObject.existsSync)(repoConfig)) {
         const file = await readConfigFile(repoConfig, show(workspace, repoConfig));
         Object.assign(merged, file.values);
+        ignores.push(...file.ignores);
         configFiles.push(show(workspace, repoConfig));
     }
     // The context's own config; it cannot move the context it lives in.
@@ -77587,6 +77651,7 @@ async function resolveOptions(explicit, workspace) {
         if (file.values.file && !(0,external_node_path_.isAbsolute)(file.values.file))
             file.values.file = (0,external_node_path_.relative)(workspace, (0,external_node_path_.join)(contextDir, file.values.file));
         Object.assign(merged, file.values);
+        ignores.push(...file.ignores);
         configFiles.push(show(workspace, contextConfig));
     }
     for (const name of INPUT_NAMES) {
@@ -77596,7 +77661,7 @@ async function resolveOptions(explicit, workspace) {
     }
     const settings = parseSettings(merged);
     const dockerfilePath = locateDockerfile(settings, contextDir, workspace);
-    return { settings, workspace, contextDir, dockerfilePath, configFiles };
+    return { settings, workspace, contextDir, dockerfilePath, configFiles, ignores };
 }
 /** Settings from raw input text; unset inputs take their defaults. */
 function parseSettings(raw) {
@@ -77733,9 +77798,12 @@ async function removeQuietly(container) {
 /** Removes every container, network and volume labelled with this run id (the post step's sweep). */
 async function sweepRun(engine, runId) {
     let removed = 0;
-    // Our own throwaways carry the run label; a compose bring-up's resources carry its project's.
-    for (const label of [`${RUN_LABEL}=${runId}`, `com.docker.compose.project=cs-hardening-${runId}`])
-        removed += await sweepLabel(engine, label);
+    // Our own throwaways carry the run label; a compose bring-up's resources carry its project's;
+    // the baseline run uses the run id with a `b`.
+    for (const id of [runId, `${runId}b`]) {
+        for (const label of [`${RUN_LABEL}=${id}`, `com.docker.compose.project=cs-hardening-${id}`])
+            removed += await sweepLabel(engine, label);
+    }
     return removed;
 }
 async function sweepLabel(engine, label) {
@@ -77757,6 +77825,8 @@ async function sweepLabel(engine, label) {
     return removed;
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/util/format.ts
 // Numbers as the user's document writes them: sizes in MB (10^6 bytes, as `docker images`
 // prints them), times in seconds.
@@ -80811,6 +80881,32 @@ const ALL_CHECKS = [
     checkStartOrder,
 ];
 
+;// CONCATENATED MODULE: ./src/checks/config-ignores.ts
+// Ignores from the config file: a check id, optionally a path (exact, or with * for any run of
+// characters but /), a reason (required), and an expiry date after which the ignore stops
+// applying — and the finding says it expired, so nothing is silenced forever by accident.
+function matchesPath(pattern, file) {
+    if (!file)
+        return false;
+    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+    return regex.test(file);
+}
+function applyConfigIgnores(results, ignores, today) {
+    if (ignores.length === 0)
+        return results;
+    return results.map((result) => {
+        if (result.status !== 'fail')
+            return result;
+        const ignore = ignores.find((candidate) => candidate.id === result.id && (candidate.path === undefined || matchesPath(candidate.path, result.location?.file)));
+        if (!ignore)
+            return result;
+        if (ignore.until !== undefined && ignore.until < today) {
+            return { ...result, message: `${result.message} (the ignore in ${ignore.source} expired on ${ignore.until})` };
+        }
+        return { ...result, status: 'skip', message: `ignored by ${ignore.source}${ignore.until ? ` until ${ignore.until}` : ''} (${ignore.reason}): ${result.message}` };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/checks/ignores.ts
 function parseIgnores(dockerfile) {
     const ignores = [];
@@ -80858,7 +80954,11 @@ function applyInlineIgnores(results, dockerfile, checks) {
 ;// CONCATENATED MODULE: ./src/checks/locate.ts
 
 const LAYER_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
-function createLocator(dockerfile, filesystem) {
+/**
+ * `knownBase`: content digests of a base image's layers, when the Dockerfile cannot tell (an image
+ * checked without it): the leading layers with those digests are that base, exactly.
+ */
+function createLocator(dockerfile, filesystem, image, knownBase = []) {
     const chain = dockerfile && dockerfile.finalStage >= 0 ? stageChain(dockerfile) : [];
     const at = (instruction) => ({
         file: dockerfile.path,
@@ -80867,7 +80967,11 @@ function createLocator(dockerfile, filesystem) {
     });
     const layerMap = filesystem && dockerfile ? mapLayers(chain.flatMap((stage) => stage.instructions), filesystem) : new Map();
     const ownLayers = new Set(layerMap.keys());
-    const firstOwn = ownLayers.size > 0 ? Math.min(...ownLayers) : Infinity;
+    let firstOwn = ownLayers.size > 0 ? Math.min(...ownLayers) : Infinity;
+    if (ownLayers.size === 0 && image && knownBase.length > 0) {
+        const shared = image.layerDigests.findIndex((digest, index) => digest !== knownBase[index]);
+        firstOwn = shared === -1 ? Math.min(image.layerDigests.length, knownBase.length) : shared;
+    }
     return {
         finalFrom() {
             const stage = dockerfile?.stages[dockerfile.finalStage];
@@ -80887,6 +80991,15 @@ function createLocator(dockerfile, filesystem) {
         },
         isBaseLayer(index) {
             return index < firstOwn;
+        },
+        knowsBase() {
+            return firstOwn !== Infinity && firstOwn > 0;
+        },
+        baseLayerDigests() {
+            return image && firstOwn !== Infinity ? image.layerDigests.slice(0, firstOwn) : [];
+        },
+        instructionOfLayer(index) {
+            return layerMap.get(index);
         },
         at,
     };
@@ -80923,8 +81036,6 @@ function createdByKeyword(createdBy) {
     return word ?? null;
 }
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/util/process.ts
@@ -81490,6 +81601,24 @@ function healthGates(compose, runs) {
 // EXTERNAL MODULE: ./node_modules/@balena/dockerignore/ignore.js
 var ignore = __nccwpck_require__(4158);
 var ignore_default = /*#__PURE__*/__nccwpck_require__.n(ignore);
+;// CONCATENATED MODULE: ./src/evidence/file-classes.ts
+// Where a file's bytes belong in the seed's size table, by its path alone.
+const BUILD_TOOLS = new RegExp([
+    '^/usr/(lib|libexec)/gcc(-cross)?/', '^/usr/include/', '^/usr/share/(gcc|gdb|cmake[^/]*)/',
+    '^/usr/lib/[^/]+-linux-gnu/(libbfd|libopcodes|libctf|libsframe|libgprofng|libasan|libtsan|liblsan|libubsan|libhwasan|libitm|libquadmath|libgomp|libcc1|libisl|libmpc|libmpfr|libgccjit|libstdc\\+\\+\\.a)',
+    '^/usr/bin/([a-z0-9_]+-linux-gnu-)?(gcc|g\\+\\+|cc|c\\+\\+|cpp|ld|ld\\.bfd|ld\\.gold|as|ar|ranlib|objdump|objcopy|strip|nm|readelf|gprof|gdb|make|cmake|lto-dump|gcov[^/]*)(-[\\d.]+)?$',
+].join('|'));
+const LANGUAGE_PACKAGES = /\/(site|dist)-packages\/|\/node_modules\/|^\/opt\/venv\/|^\/usr\/local\/lib\/python[^/]*\/|\/gems\/|^\/root\/\.(m2|gradle|cargo)\/|^\/go\/pkg\/|^\/usr\/local\/cargo\//;
+function classifyFile(path, workdir) {
+    if (BUILD_TOOLS.test(path))
+        return 'buildTools';
+    if (LANGUAGE_PACKAGES.test(path))
+        return 'languagePackages';
+    if (workdir && (path === workdir || path.startsWith(`${workdir}/`)))
+        return 'workdir';
+    return 'other';
+}
+
 // EXTERNAL MODULE: ./node_modules/tar-stream/index.js
 var tar_stream = __nccwpck_require__(6118);
 ;// CONCATENATED MODULE: ./src/docker/image-archive.ts
@@ -81685,6 +81814,8 @@ function blobPath(digest) {
 
 ;// CONCATENATED MODULE: ./src/evidence/filesystem.ts
 
+
+
 /** Files whose content the checks read. */
 const CAPTURED_FILES = new Set(['/etc/passwd', '/etc/group']);
 /** Names whose content tells whether they hold a credential (checked for PRIVATE KEY, tokens). */
@@ -81693,11 +81824,11 @@ function isCaptured(path) {
     return CAPTURED_FILES.has(path) || KEY_LIKE.test(path);
 }
 /** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
-async function collectFilesystemEvidence(engine, image, signal) {
+async function collectFilesystemEvidence(engine, image, workingDir, signal) {
     const archive = await readImageArchive(engine, image, { capture: isCaptured, ...(signal ? { signal } : {}) });
-    return mergeLayers(archive);
+    return mergeLayers(archive, workingDir);
 }
-function mergeLayers(archive) {
+function mergeLayers(archive, workingDir = '') {
     const files = new Map();
     const captured = new Map();
     archive.layers.forEach((layer, index) => {
@@ -81711,12 +81842,18 @@ function mergeLayers(archive) {
             captured.set(path, content);
     });
     const history = layerHistory(archive);
+    const workdir = workingDir && workingDir !== '/' ? external_node_path_.posix.normalize(workingDir) : null;
     const layers = archive.layers.map((layer, index) => ({
         index,
         createdBy: history[index] ?? null,
         sizeBytes: layer.entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0),
         entries: layer.entries.length,
+        visible: { buildTools: 0, languagePackages: 0, workdir: 0, other: 0 },
     }));
+    for (const file of files.values()) {
+        if (file.type === 'file')
+            layers[file.layer].visible[classifyFile(file.path, workdir)] += file.size;
+    }
     const text = (path) => {
         const record = files.get(path);
         return record?.type === 'file' ? (captured.get(path)?.toString('utf8') ?? null) : null;
@@ -81887,6 +82024,7 @@ async function collectImageEvidence(engine, reference) {
         repoTags: inspect.RepoTags ?? [],
         sizeBytes: inspect.Size,
         layers: layerCount,
+        layerDigests: inspect.RootFS?.Layers ?? [],
         os: inspect.Os,
         architecture: inspect.Architecture,
         user: config.User ?? '',
@@ -82238,9 +82376,11 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs) {
 async function collectEvidence(options, progress, control) {
     const { settings } = options;
     const { signal } = control;
-    const dockerfile = await progress.phase('dockerfile', () => readDockerfile(options));
-    const context = await progress.phase('context', () => readContext(options));
-    const compose = await progress.phase('compose', () => readCompose(options));
+    const unknownFiles = skipped('a baseline image: the files it was built from are not known');
+    const reads = options.readFiles !== false;
+    const dockerfile = reads ? await progress.phase('dockerfile', () => readDockerfile(options)) : unknownFiles;
+    const context = reads ? await progress.phase('context', () => readContext(options)) : unknownFiles;
+    const compose = reads ? await progress.phase('compose', () => readCompose(options)) : unknownFiles;
     const target = {
         context: repoPath(options, options.contextDir),
         dockerfile: options.dockerfilePath ? repoPath(options, options.dockerfilePath) : null,
@@ -82286,7 +82426,7 @@ async function collectEvidence(options, progress, control) {
     evidence.image = collected(image);
     target.imageId = image.id;
     target.image ??= image.repoTags[0] ?? image.id;
-    evidence.filesystem = await progress.phase('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, signal)));
+    evidence.filesystem = await progress.phase('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal)));
     evidence.runtime = await progress.phase('runtime', () => attempt(() => collectRuntimeEvidence({
         engine, image, filesystem: collected_valueOf(evidence.filesystem), settings, runId: control.runId, progress, ...(signal ? { signal } : {}),
     }), signal));
@@ -82390,17 +82530,17 @@ function repoPath(options, path) {
 ;// CONCATENATED MODULE: ./src/model.ts
 // The report contract of design.md: categories, check results, metrics. Users' scripts parse the
 // JSON report, so names here are stable; extend, never rename.
-const CATEGORIES = (/* unused pure expression or super */ null && ([
+const CATEGORIES = [
     'build', 'cache', 'size', 'layers', 'user', 'tools', 'health', 'startup', 'memory', 'cpu',
     'shutdown', 'init', 'labels', 'secrets', 'filesystem', 'dockerfile', 'dockerignore', 'compose',
     'vulnerabilities',
-]));
+];
 const SEVERITIES = ['error', 'warning', 'notice'];
 function emptyMetrics() {
     return {
         buildSeconds: null, buildSteps: null, buildCachedSteps: null, cachedBuildSeconds: null,
         imageSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
-        idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null, pid1: null,
+        idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null, pid1: null, sizeBreakdown: null,
         healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthRetries: null,
     };
 }
@@ -82410,13 +82550,47 @@ function emptyMetrics() {
 const TOOL_NAME = 'cs-docker-hardening';
 const TOOL_VERSION = '0.1.0';
 
+;// CONCATENATED MODULE: ./src/report/size-breakdown.ts
+function measureSizeBreakdown(filesystem, locate) {
+    const breakdown = { baseImageBytes: 0, systemPackagesBytes: 0, buildToolsBytes: 0, languagePackagesBytes: 0, applicationCodeBytes: 0, shadowedBytes: 0 };
+    // Without the Dockerfile no layer is known to be the base's: every layer is classified by where
+    // its files live, and the base image's share is reported as unknown rather than guessed.
+    const knowsBase = locate.knowsBase();
+    if (!knowsBase)
+        breakdown.baseImageBytes = null;
+    for (const layer of filesystem.layers) {
+        if (knowsBase && locate.isBaseLayer(layer.index)) {
+            breakdown.baseImageBytes += layer.sizeBytes;
+            continue;
+        }
+        const { buildTools, languagePackages, workdir, other } = layer.visible;
+        breakdown.buildToolsBytes += buildTools;
+        breakdown.languagePackagesBytes += languagePackages;
+        // Files under the WORKDIR are the application; so is whatever a COPY from the context brought.
+        if (copiedFromContext(layer.index, locate))
+            breakdown.applicationCodeBytes += workdir + other;
+        else {
+            breakdown.applicationCodeBytes += workdir;
+            breakdown.systemPackagesBytes += other;
+        }
+        breakdown.shadowedBytes += Math.max(0, layer.sizeBytes - (buildTools + languagePackages + workdir + other));
+    }
+    return breakdown;
+}
+/** A layer made by a COPY/ADD from the build context (not --from another stage). */
+function copiedFromContext(layer, locate) {
+    const instruction = locate.instructionOfLayer(layer);
+    return instruction !== undefined && (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/report/metrics.ts
 
 
 
 
+
 /** The figures of a run, straight from the evidence; null where not measured. */
-function metricsOf(evidence) {
+function metricsOf(evidence, locate) {
     const metrics = emptyMetrics();
     const build = collected_valueOf(evidence.build);
     if (build?.ok) {
@@ -82442,6 +82616,7 @@ function metricsOf(evidence) {
         const user = resolveUser(image.user, parsePasswd(filesystem.passwd ?? ''), parseGroup(filesystem.group ?? ''));
         metrics.runUid = user.uid;
         metrics.runGid = user.gid;
+        metrics.sizeBreakdown = measureSizeBreakdown(filesystem, locate);
     }
     const rebuild = collected_valueOf(evidence.rebuild);
     if (rebuild?.ok)
@@ -82474,9 +82649,10 @@ function buildReport(parts) {
         target: parts.target,
         passed: verdict(parts.results, parts.failOn) === 'passed',
         failOn: parts.failOn,
-        metrics: metricsOf(parts.evidence),
+        metrics: metricsOf(parts.evidence, parts.locate),
         checks: parts.results,
         baseline: null,
+        baselineLabel: null,
         timings: { ...parts.timings },
     };
 }
@@ -82512,12 +82688,82 @@ function exitCodeOf(results, failOn) {
 
 
 
-// The whole run, in one direction: inputs → evidence → checks → report.
+
+
 async function runPipeline(options, progress, control) {
+    validateIgnores(options);
     const { evidence, target } = await collectEvidence(options, progress, control);
-    const locate = createLocator(collected_valueOf(evidence.dockerfile), collected_valueOf(evidence.filesystem));
-    const results = applyInlineIgnores(runChecks(ALL_CHECKS, evidence, { settings: options.settings, locate }), collected_valueOf(evidence.dockerfile), ALL_CHECKS);
-    return buildReport({ target, evidence, results, failOn: options.settings.failOn, timings: progress.timings });
+    const locate = createLocator(collected_valueOf(evidence.dockerfile), collected_valueOf(evidence.filesystem), collected_valueOf(evidence.image), options.knownBaseLayers);
+    const judged = runChecks(ALL_CHECKS, evidence, { settings: options.settings, locate });
+    const results = applyConfigIgnores(applyInlineIgnores(judged, collected_valueOf(evidence.dockerfile), ALL_CHECKS), options.ignores, new Date().toISOString().slice(0, 10));
+    return { report: buildReport({ target, evidence, locate, results, failOn: options.settings.failOn, timings: progress.timings }), baseLayers: locate.baseLayerDigests() };
+}
+/** An ignore for a check that does not exist is a typo that would silence nothing: say so first. */
+function validateIgnores(options) {
+    const known = new Set(ALL_CHECKS.map((check) => check.id));
+    const unknown = options.ignores.find((ignore) => !known.has(ignore.id));
+    if (unknown)
+        throw new UsageError(`config ${unknown.source}: ignores: no check has the id ${unknown.id} (see docs/checks.md)`);
+}
+
+;// CONCATENATED MODULE: ./src/baseline.ts
+
+
+
+
+
+
+
+function baselineRunId(runId) {
+    return `${runId}b`;
+}
+async function runBaseline(options, progress, control, knownBaseLayers) {
+    const { baselineImage, baselineRef } = options.settings;
+    if (!baselineImage && !baselineRef)
+        return null;
+    const lighter = { ...options.settings, cacheProbe: false, hardenedRun: false, composeUp: false, reportFile: '', sarifFile: '', markdownFile: '' };
+    const prefixed = prefixPhases(progress);
+    const baselineControl = { ...control, runId: baselineRunId(control.runId) };
+    if (baselineImage) {
+        const baseline = { ...options, settings: { ...lighter, image: baselineImage }, dockerfilePath: null, readFiles: false, knownBaseLayers };
+        return { report: (await runPipeline(baseline, prefixed, baselineControl)).report, label: baselineImage };
+    }
+    const worktree = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-baseline-'));
+    try {
+        const added = await runProcess('git', ['-C', options.workspace, 'worktree', 'add', '--detach', worktree, baselineRef]);
+        if (added.code !== 0) {
+            throw new UsageError(`baseline-ref: cannot check out '${baselineRef}' (${added.stderr.trim().split('\n').pop()}); in a workflow, fetch it first (actions/checkout with fetch-depth: 0)`);
+        }
+        const moved = (path) => (0,external_node_path_.join)(worktree, (0,external_node_path_.relative)(options.workspace, path));
+        const dockerfilePath = options.dockerfilePath ? moved(options.dockerfilePath) : null;
+        if (!dockerfilePath || !(0,external_node_fs_namespaceObject.existsSync)(dockerfilePath)) {
+            throw new UsageError(`baseline-ref: '${baselineRef}' has no ${options.dockerfilePath ? (0,external_node_path_.relative)(options.workspace, options.dockerfilePath) : 'Dockerfile'} to build`);
+        }
+        const baseline = { ...options, workspace: worktree, contextDir: moved(options.contextDir), dockerfilePath, settings: { ...lighter, image: '' } };
+        return { report: (await runPipeline(baseline, prefixed, baselineControl)).report, label: baselineRef };
+    }
+    finally {
+        await runProcess('git', ['-C', options.workspace, 'worktree', 'remove', '--force', worktree]);
+        await (0,promises_namespaceObject.rm)(worktree, { recursive: true, force: true });
+    }
+}
+function prefixPhases(progress) {
+    return {
+        timings: progress.timings,
+        phase: (name, work) => progress.phase(`baseline ${name}`, work),
+        info: (message) => progress.info(message),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run.ts
+
+
+async function runAll(options, progress, control) {
+    const { report, baseLayers } = await runPipeline(options, progress, control);
+    const baseline = await runBaseline(options, progress, control, baseLayers);
+    if (!baseline)
+        return { report, baseline: null };
+    return { report: { ...report, baseline: baseline.report.metrics, baselineLabel: baseline.label }, baseline: baseline.report };
 }
 
 ;// CONCATENATED MODULE: ./src/progress.ts
@@ -82553,15 +82799,6 @@ async function writeFileAtomic(path, content) {
         await (0,promises_namespaceObject.rm)(temporary, { force: true });
         throw error;
     }
-}
-
-;// CONCATENATED MODULE: ./src/report/json.ts
-
-function renderJson(report) {
-    return `${JSON.stringify(report, null, 2)}\n`;
-}
-async function writeJsonReport(path, report) {
-    await writeFileAtomic(path, renderJson(report));
 }
 
 ;// CONCATENATED MODULE: ./src/util/escape.ts
@@ -82655,7 +82892,186 @@ function nullable(value, format) {
     return value === null ? null : format(value);
 }
 
+;// CONCATENATED MODULE: ./src/report/security-rows.ts
+
+const byId = (report, id) => report.checks.filter((result) => result.id === id);
+const first = (report, id) => byId(report, id)[0];
+const unknown = (why = 'not measured') => ({ state: 'unknown', text: `– ${why}` });
+function runsAsRoot(report) {
+    const uid = report.metrics.runUid;
+    if (uid === null)
+        return unknown();
+    return uid === 0 ? { state: 'bad', text: 'Yes (UID 0)' } : { state: 'good', text: `No (UID ${uid})` };
+}
+function buildTools(report) {
+    const results = byId(report, 'HARD-TOOLS-001');
+    if (results.length === 0 || results.every((result) => result.status === 'skip' || result.status === 'error'))
+        return unknown();
+    const tools = results.filter((result) => result.status === 'fail').flatMap((result) => result.measured?.map((tool) => tool.tool) ?? []);
+    if (tools.length === 0)
+        return { state: 'good', text: 'No' };
+    return { state: 'bad', text: `Yes (${tools.slice(0, 5).join(', ')}${tools.length > 5 ? ', …' : ''})` };
+}
+function imageSize(report) {
+    const size = report.metrics.imageSizeBytes;
+    if (size === null)
+        return unknown();
+    return { state: first(report, 'HARD-SIZE-001')?.status === 'fail' ? 'bad' : 'good', text: formatBytes(size) };
+}
+function healthCheck(report) {
+    const defined = first(report, 'HARD-HEALTH-001');
+    const passes = first(report, 'HARD-HEALTH-003');
+    const real = first(report, 'HARD-HEALTH-004');
+    if (defined?.status === 'fail')
+        return { state: 'bad', text: 'Missing' };
+    if (real?.status === 'fail')
+        return { state: 'bad', text: 'Fake (passes with the service down)' };
+    if (passes?.status === 'fail')
+        return { state: 'bad', text: 'Never passes' };
+    if (real?.status === 'pass' && passes?.status === 'pass')
+        return { state: 'good', text: 'Real (fails when the service is down)' };
+    const declared = first(report, 'HARD-HEALTH-006');
+    if (declared?.status === 'fail')
+        return { state: 'bad', text: declared.message.includes('no HEALTHCHECK') ? 'Missing' : 'Fake (by its command)' };
+    return unknown();
+}
+function signalHandling(report) {
+    const init = first(report, 'HARD-INIT-001');
+    const stop = first(report, 'HARD-SHUTDOWN-001');
+    const kind = init?.measured?.kind;
+    const stopText = report.metrics.stopSeconds !== null ? `; docker stop ${formatSeconds(report.metrics.stopSeconds)}${report.metrics.stopExitCode === 137 ? ', killed (137)' : ''}` : '';
+    if (!init || init.status === 'skip' || init.status === 'error')
+        return unknown();
+    const pid1 = (report.metrics.pid1 ?? '').split(' ')[0]?.replace(/^.*\//, '') || 'PID 1';
+    if (kind === 'init' && stop?.status !== 'fail')
+        return { state: 'good', text: `${pid1} as PID 1${stopText}` };
+    const what = kind === 'shell' ? 'a shell' : kind === 'init' ? pid1 : `the app (${pid1})`;
+    return { state: 'bad', text: `${what} as PID 1${stopText}` };
+}
+/** A compose property across services: all pass, some, none; unknown without compose. */
+function composeCoverage(report, id, good, bad) {
+    const results = byId(report, id).filter((result) => result.severity !== 'notice' && (result.status === 'pass' || result.status === 'fail'));
+    if (results.length === 0)
+        return unknown('no compose file');
+    const passing = results.filter((result) => result.status === 'pass').length;
+    if (passing === results.length)
+        return { state: 'good', text: `${good} (${passing} of ${results.length} services)` };
+    return { state: 'bad', text: `${bad} on ${results.length - passing} of ${results.length} services` };
+}
+function networkIsolation(report) {
+    const cell = composeCoverage(report, 'HARD-COMPOSE-006', 'Custom network', 'Default network');
+    if (cell.state !== 'good')
+        return cell;
+    const notInternal = byId(report, 'HARD-COMPOSE-006').some((result) => result.status === 'fail' && result.severity === 'notice');
+    return { state: 'good', text: `${cell.text.replace(/ \(/, notInternal ? ', not internal (' : ', internal (')}` };
+}
+const security_rows_ROWS = [
+    { issue: 'Runs as root', impact: 'CRITICAL', cell: runsAsRoot },
+    { issue: 'Build tools in runtime', impact: 'HIGH', cell: buildTools },
+    { issue: 'Image size', impact: 'MEDIUM', cell: imageSize },
+    { issue: 'Health check', impact: 'HIGH', cell: healthCheck },
+    { issue: 'Signal handling', impact: 'MEDIUM', cell: signalHandling },
+    { issue: 'Resource limits', impact: 'MEDIUM', cell: (report) => composeCoverage(report, 'HARD-COMPOSE-004', 'CPU/memory limits', 'No limits') },
+    { issue: 'Logging', impact: 'LOW', cell: (report) => composeCoverage(report, 'HARD-COMPOSE-005', 'Rotated', 'Unbounded') },
+    { issue: 'Network isolation', impact: 'LOW', cell: networkIsolation },
+];
+function securityRows(report, baseline) {
+    return security_rows_ROWS.map((row) => {
+        const after = row.cell(report);
+        const before = baseline ? row.cell(baseline) : null;
+        return { issue: row.issue, impact: row.impact, before, after, change: baseline ? change(row.issue, before, after, report, baseline) : null };
+    });
+}
+function change(issue, before, after, report, baseline) {
+    if (issue === 'Image size' && report.metrics.imageSizeBytes !== null && baseline.metrics.imageSizeBytes !== null) {
+        return sizeDelta(report.metrics.imageSizeBytes, baseline.metrics.imageSizeBytes);
+    }
+    if (before.state === 'bad' && after.state === 'good')
+        return 'fixed';
+    if (before.state === 'good' && after.state === 'bad')
+        return `new: ${issue.toLowerCase()}`;
+    return null;
+}
+/** "+34.0 MB", "−362.5 MB (−64%)". */
+function sizeDelta(after, before) {
+    const delta = after - before;
+    if (delta === 0)
+        return 'unchanged';
+    const sign = delta > 0 ? '+' : '−';
+    const percent = before > 0 ? ` (${sign}${Math.round(Math.abs(delta / before) * 100)}%)` : '';
+    return `${sign}${formatBytes(Math.abs(delta))}${percent}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary-tables.ts
+
+
+const COMPONENTS = [
+    { component: 'Base image', key: 'baseImageBytes' },
+    { component: 'System packages', key: 'systemPackagesBytes' },
+    { component: 'Build tools', key: 'buildToolsBytes' },
+    { component: 'Language packages', key: 'languagePackagesBytes' },
+    { component: 'Application code', key: 'applicationCodeBytes' },
+    { component: 'Deleted by later layers, still shipped', key: 'shadowedBytes' },
+];
+function sizeRows(report, baseline) {
+    const after = report.metrics.sizeBreakdown;
+    const before = baseline?.metrics.sizeBreakdown ?? null;
+    if (!after)
+        return [];
+    const rows = COMPONENTS
+        .filter(({ key }) => key !== 'shadowedBytes' || (after[key] ?? 0) > 0 || (before?.[key] ?? 0) > 0)
+        .map(({ component, key }) => {
+        const now = after[key];
+        const then = before ? before[key] : null;
+        return { component, before: then, after: now, savings: now !== null && then !== null ? savings(now, then) : null };
+    });
+    const total = report.metrics.imageSizeBytes;
+    const totalBefore = baseline?.metrics.imageSizeBytes ?? null;
+    rows.push({ component: 'Total (image size)', before: totalBefore, after: total, savings: totalBefore !== null && total !== null ? savings(total, totalBefore) : null });
+    return rows;
+}
+/** Savings as the seed writes them: what the change removed (a growth shows as +). */
+function savings(after, before) {
+    return sizeDelta(after, before);
+}
+const BUILD = new Set(['HARD-BUILD-002', 'HARD-CACHE-001', 'HARD-SIZE-001', 'HARD-LAYERS-001']);
+function performanceRows(report) {
+    const rows = metricRows(report).filter((row) => row.checkId !== 'HARD-USER-003');
+    return { build: rows.filter((row) => BUILD.has(row.checkId)), runtime: rows.filter((row) => !BUILD.has(row.checkId)) };
+}
+const CRITERIA = [
+    { text: () => 'Multi-stage build (builder + runtime stages)', checks: ['HARD-DOCKERFILE-001'] },
+    { text: expectedUser, checks: ['HARD-USER-003', 'HARD-USER-002'] },
+    { text: () => 'Security hardening (COPY --chown, proper permissions, no setuid files)', checks: ['HARD-FILESYSTEM-002', 'HARD-FILESYSTEM-001', 'HARD-DOCKERFILE-013'] },
+    { text: (report) => `Image size optimized (target ≤ ${limitMb(report)})`, checks: ['HARD-SIZE-001'] },
+    { text: () => 'Real health check (passes while the service runs, fails when it is down)', checks: ['HARD-HEALTH-003', 'HARD-HEALTH-004'] },
+    { text: () => '.dockerignore file created', checks: ['HARD-DOCKERIGNORE-001'] },
+    { text: () => 'docker-compose.yml enhanced (health checks, resource limits, logging)', checks: ['HARD-COMPOSE-001', 'HARD-COMPOSE-004', 'HARD-COMPOSE-005'] },
+];
+function expectedUser(report) {
+    const target = report.checks.find((result) => result.id === 'HARD-USER-002' && result.status !== 'skip')?.target;
+    const who = [target?.name ? `\`${target.name}\`` : null, target?.uid !== undefined && target.uid !== null ? `(UID ${target.uid})` : null].filter(Boolean).join(' ');
+    return `Non-root user${who ? ` ${who}` : ''}`;
+}
+function limitMb(report) {
+    const target = report.checks.find((result) => result.id === 'HARD-SIZE-001')?.target;
+    return typeof target === 'number' ? `${Math.round(target / 1e6)} MB` : 'the limit';
+}
+/** Each criterion is ticked only when every check behind it passed (HARD-USER-002 only when an expectation was given). */
+function successCriteria(report) {
+    return CRITERIA.map((criterion) => {
+        const results = criterion.checks.flatMap((id) => report.checks.filter((result) => result.id === id))
+            .filter((result) => !(result.id === 'HARD-USER-002' && result.status === 'skip'));
+        const open = results.filter((result) => result.status !== 'pass');
+        const missing = criterion.checks.filter((id) => id !== 'HARD-USER-002' && !results.some((result) => result.id === id));
+        const met = results.length > 0 && open.length === 0 && missing.length === 0;
+        const why = met ? null : [...new Set([...open.map((result) => `${result.id} ${result.status === 'skip' ? 'not measured' : result.status === 'error' ? 'could not run' : 'failed'}`), ...missing.map((id) => `${id} not run`)])].join(', ');
+        return { text: criterion.text(report), met, why };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/report/terminal.ts
+
 
 
 
@@ -82663,7 +83079,7 @@ function nullable(value, format) {
 // first. Plain text; colour only on a terminal that wants it.
 const SYMBOL = { pass: '✔', fail: '✖', skip: '–', error: '!' };
 const ORDER = { fail: 0, error: 1, pass: 2, skip: 3 };
-function renderTerminal(report, style = { colour: false, width: 120 }) {
+function renderTerminal(report, style = { colour: false, width: 120 }, baseline = null) {
     const paint = (code, text) => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
     const statusColour = (result) => result.status === 'pass' ? 32 : result.status === 'skip' ? 90 : result.status === 'error' ? 35 : result.severity === 'error' ? 31 : 33;
     const lines = [];
@@ -82672,6 +83088,11 @@ function renderTerminal(report, style = { colour: false, width: 120 }) {
     const image = report.target.image ?? report.target.dockerfile ?? '';
     const size = report.metrics.imageSizeBytes === null ? '' : ` · ${formatBytes(report.metrics.imageSizeBytes)}`;
     lines.push(`${headline}  ${stripControl(image)}${size} · ${counts} · fail-on: ${report.failOn}`, '');
+    if (baseline) {
+        lines.push(`Compared with ${stripControl(report.baselineLabel ?? 'the baseline')}:`);
+        const security = securityRows(report, baseline);
+        lines.push(...table(['Issue', 'Before', 'After', 'Change'], security.map((row) => [row.issue, row.before?.text ?? '–', row.after.text, row.change ?? ''])), '');
+    }
     const rows = metricRows(report);
     if (rows.length > 0) {
         lines.push(...table(['Metric', 'Target', 'Actual', 'Status'], rows.map((row) => [row.label, row.target, row.actual, row.status])), '');
@@ -82719,6 +83140,201 @@ function wrap(text, width) {
         out.push(line);
     }
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/job-summary.ts
+
+
+
+
+
+
+
+// The job summary, laid out like the user's document with measured values: verdict, security
+// summary, size breakdown, build and runtime performance, success criteria, then every check.
+// Pure: returns Markdown; the action writes it. Everything from the image is escaped.
+/** GitHub rejects a step summary over 1 MiB; leave room for other steps' summaries. */
+const SUMMARY_LIMIT_BYTES = 900 * 1024;
+function renderJobSummary(report, options = {}) {
+    const head = [verdictLine(report, options), ...headlineTables(report, options), sizeTable(report, options), performanceTables(report), criteriaList(report)].filter(Boolean).join('\n\n');
+    const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - 200;
+    return `${head}\n\n${fitTo(checksSection(report.checks), room, report)}\n`;
+}
+/** The PR comment: verdict, the security summary and the performance tables, and a link to the run. */
+function renderComment(report, marker, options = {}) {
+    const link = options.runUrl ? `\n\n[Full report in the job summary](${options.runUrl})` : '';
+    return `${marker}\n${[verdictLine(report, options), ...headlineTables(report, options), performanceTables(report)].join('\n\n')}${link}\n`;
+}
+function verdictLine(report, options) {
+    const icon = report.passed ? '✅' : '❌';
+    const image = report.target.image ?? report.target.dockerfile ?? 'image';
+    const size = report.metrics.imageSizeBytes === null ? '' : ` · ${formatBytes(report.metrics.imageSizeBytes)}`;
+    const against = options.baseline ? ` · compared with <code>${escapeMarkdown(options.baselineLabel ?? 'the baseline', 200)}</code>` : '';
+    return [
+        `## ${icon} Container hardening: ${report.passed ? 'passed' : 'failed'}`,
+        '',
+        `<code>${escapeMarkdown(image, 200)}</code>${size} · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>${against}`,
+    ].join('\n');
+}
+const cell = (value) => (value === null ? '–' : `${value.state === 'good' ? '✅' : value.state === 'bad' ? '❌' : ''} ${escapeMarkdown(value.text)}`.trim());
+function headlineTables(report, options) {
+    const rows = securityRows(report, options.baseline ?? null);
+    if (rows.every((row) => row.after.state === 'unknown'))
+        return [];
+    const withBefore = Boolean(options.baseline);
+    const header = withBefore ? ['| Issue | Before | After | Impact |', '| --- | --- | --- | --- |'] : ['| Issue | Now | Impact |', '| --- | --- | --- |'];
+    const lines = rows.map((row) => {
+        const after = `${cell(row.after)}${row.change ? ` — ${escapeMarkdown(row.change)}` : ''}`;
+        return withBefore ? `| **${row.issue}** | ${cell(row.before)} | ${after} | ${row.impact} |` : `| **${row.issue}** | ${after} | ${row.impact} |`;
+    });
+    return [['### Security summary', '', ...header, ...lines].join('\n')];
+}
+function sizeTable(report, options) {
+    const rows = sizeRows(report, options.baseline ?? null);
+    if (rows.length === 0)
+        return '';
+    const bytes = (value) => escapeMarkdown(value === null ? '– (unknown without the Dockerfile)' : formatBytes(value));
+    const withBefore = Boolean(options.baseline);
+    const lines = rows.map((row) => {
+        const label = row.component.startsWith('Total') ? `**${row.component}**` : row.component;
+        const after = row.component.startsWith('Total') ? `**${bytes(row.after)}**` : bytes(row.after);
+        return withBefore ? `| ${label} | ${bytes(row.before)} | ${after} | ${escapeMarkdown(row.savings ?? '–')} |` : `| ${label} | ${after} |`;
+    });
+    const header = withBefore ? ['| Component | Before | After | Savings |', '| --- | --- | --- | --- |'] : ['| Component | Size |', '| --- | --- |'];
+    return ['### Size breakdown', '', ...header, ...lines, '', '_Measured from the image\'s files and the layer that added each._'].join('\n');
+}
+function metricTable(title, rows) {
+    if (rows.length === 0)
+        return '';
+    return [
+        `### ${title}`,
+        '',
+        '| Metric | Target | Actual | Status |',
+        '| --- | --- | --- | --- |',
+        ...rows.map((row) => `| ${row.label} | ${escapeMarkdown(row.target)} | ${escapeMarkdown(row.actual)} | ${row.status} |`),
+    ].join('\n');
+}
+function performanceTables(report) {
+    const { build, runtime } = performanceRows(report);
+    return [metricTable('Build performance', build), metricTable('Runtime performance', runtime)].filter(Boolean).join('\n\n');
+}
+function criteriaList(report) {
+    const items = successCriteria(report).map((criterion) => `- [${criterion.met ? 'x' : ' '}] ${escapeMarkdown(criterion.text).replace(/&#96;/g, '`')}${criterion.why ? ` — ${criterion.why}` : ''}`);
+    return ['### Success criteria', '', '_Ticked only by passing checks._', '', ...items].join('\n');
+}
+function checksSection(checks) {
+    const blocks = ['### Checks'];
+    for (const category of CATEGORIES) {
+        const inCategory = checks.filter((result) => result.category === category);
+        if (inCategory.length === 0)
+            continue;
+        const failing = inCategory.filter((result) => result.status === 'fail' || result.status === 'error').length;
+        const rows = inCategory.map((result) => {
+            const where = result.location ? ` <code>${escapeMarkdown(`${result.location.file}${result.location.line ? `:${result.location.line}` : ''}`, 300)}</code>` : '';
+            const fix = result.status === 'fail' && result.remediation ? `<br>Fix: ${escapeMarkdown(result.remediation)}` : '';
+            return `| ${STATUS_LABEL[result.status]} | <code>${result.id}</code> ${result.severity} | ${escapeMarkdown(result.title)}${where} | ${escapeMarkdown(result.message)}${fix} |`;
+        });
+        blocks.push([
+            `<details${failing ? ' open' : ''}><summary><b>${category}</b>: ${inCategory.length - failing} of ${inCategory.length} without findings</summary>`,
+            '',
+            '| Status | Check | What | Seen |',
+            '| --- | --- | --- | --- |',
+            ...rows,
+            '',
+            '</details>',
+        ].join('\n'));
+    }
+    return blocks;
+}
+/** Keeps whole category blocks while they fit, then says what was left out (the JSON has all). */
+function fitTo(blocks, room, report) {
+    const kept = [];
+    let used = 0;
+    for (const block of blocks) {
+        const size = Buffer.byteLength(block) + 2;
+        if (used + size > room) {
+            kept.push(`_The summary reached GitHub's size limit; the remaining categories are in the JSON report (${report.checks.length} checks in all)._`);
+            break;
+        }
+        kept.push(block);
+        used += size;
+    }
+    return kept.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/json.ts
+
+function renderJson(report) {
+    return `${JSON.stringify(report, null, 2)}\n`;
+}
+async function writeJsonReport(path, report) {
+    await writeFileAtomic(path, renderJson(report));
+}
+
+;// CONCATENATED MODULE: ./src/report/sarif.ts
+
+
+// SARIF 2.1.0 for code scanning: one rule per check id (help text = remediation), one result per
+// failed check, every result with a location (code scanning rejects results without one: a
+// finding about the image as a whole is placed on the Dockerfile's first line), and a `results`
+// array even when nothing failed.
+const LEVEL = { error: 'error', warning: 'warning', notice: 'note' };
+function renderSarif(report, checks) {
+    const failed = report.checks.filter((result) => result.status === 'fail');
+    const fallbackFile = report.target.dockerfile ?? report.target.context ?? 'Dockerfile';
+    const rules = checks.map((check) => ({
+        id: check.id,
+        name: check.title.replace(/[^A-Za-z0-9]+(.)?/g, (_, next) => (next ? next.toUpperCase() : '')),
+        shortDescription: { text: check.title },
+        fullDescription: { text: `${check.proves} ${check.why}` },
+        help: { text: check.remediation, markdown: `**How to fix:** ${check.remediation}` },
+        helpUri: `https://github.com/org/cs-docker-hardening/blob/main/docs/checks.md#${check.id.toLowerCase()}`,
+        defaultConfiguration: { level: LEVEL[check.severity] },
+        properties: { category: check.category, tags: ['container', 'security', check.category] },
+    }));
+    const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
+    const results = failed.map((result) => ({
+        ruleId: result.id,
+        ruleIndex: ruleIndex.get(result.id) ?? 0,
+        level: LEVEL[result.severity],
+        message: { text: result.message },
+        locations: [{
+                physicalLocation: {
+                    artifactLocation: { uri: result.location?.file ?? fallbackFile },
+                    region: { startLine: result.location?.line ?? 1, ...(result.location?.endLine ? { endLine: result.location.endLine } : {}) },
+                },
+            }],
+        // Same finding, same fingerprint across runs: code scanning tracks it instead of reopening it.
+        partialFingerprints: { 'csDockerHardening/v1': `${result.id}:${result.location?.file ?? fallbackFile}:${result.location?.line ?? 1}` },
+    }));
+    return {
+        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+        version: '2.1.0',
+        runs: [{
+                tool: { driver: { name: TOOL_NAME, version: TOOL_VERSION, informationUri: 'https://github.com/org/cs-docker-hardening', rules } },
+                results,
+            }],
+    };
+}
+async function writeSarif(path, report, checks) {
+    await writeFileAtomic(path, `${JSON.stringify(renderSarif(report, checks), null, 2)}\n`);
+}
+
+;// CONCATENATED MODULE: ./src/report/write-reports.ts
+
+
+
+
+
+
+async function writeReports(workspace, files, report, summary = {}) {
+    const at = (path) => (0,external_node_path_.resolve)(workspace, path);
+    if (files.json)
+        await writeJsonReport(at(files.json), report);
+    if (files.sarif)
+        await writeSarif(at(files.sarif), report, ALL_CHECKS);
+    if (files.markdown)
+        await writeFileAtomic(at(files.markdown), renderJobSummary(report, summary));
 }
 
 ;// CONCATENATED MODULE: ./src/cli/args.ts
@@ -82818,7 +83434,6 @@ function helpText() {
 
 
 
-
 /** Runs one CLI invocation and returns its exit code (0 passed, 1 failed checks, 2 usage/infra). */
 async function runCli(io) {
     const cancel = new AbortController();
@@ -82836,11 +83451,12 @@ async function runCli(io) {
             return 0;
         }
         const options = await resolveOptions(command.inputs, io.cwd);
-        const report = await runPipeline(options, stderrProgress(io.stderr), { runId: newRunId(), signal: cancel.signal });
-        if (options.settings.reportFile)
-            await writeJsonReport((0,external_node_path_.resolve)(io.cwd, options.settings.reportFile), report);
+        const { report, baseline } = await runAll(options, stderrProgress(io.stderr), { runId: newRunId(), signal: cancel.signal });
+        const { reportFile, sarifFile, markdownFile } = options.settings;
+        const summary = { baseline, ...(report.baselineLabel ? { baselineLabel: report.baselineLabel } : {}) };
+        await writeReports(io.cwd, { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null }, report, summary);
         const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
-        io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }));
+        io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }, baseline));
         return exitCodeOf(report.checks, report.failOn);
     }
     catch (error) {

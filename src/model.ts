@@ -54,6 +54,16 @@ export interface Metrics {
   runGid: number | null;
   /** The command of the running container's PID 1. */
   pid1: string | null;
+  /** The image's bytes by component (the seed's size table); null without filesystem evidence. */
+  sizeBreakdown: {
+    /** Null when base and own layers cannot be told apart (an image checked without its Dockerfile). */
+    baseImageBytes: number | null;
+    systemPackagesBytes: number;
+    buildToolsBytes: number;
+    languagePackagesBytes: number;
+    applicationCodeBytes: number;
+    shadowedBytes: number;
+  } | null;
   healthInterval: number | null;
   healthTimeout: number | null;
   healthStartPeriod: number | null;
@@ -64,7 +74,7 @@ export function emptyMetrics(): Metrics {
   return {
     buildSeconds: null, buildSteps: null, buildCachedSteps: null, cachedBuildSeconds: null,
     imageSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
-    idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null, pid1: null,
+    idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null, pid1: null, sizeBreakdown: null,
     healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthRetries: null,
   };
 }
@@ -85,6 +95,8 @@ export interface Report {
   metrics: Metrics;
   checks: CheckResult[];
   baseline: Metrics | null;
+  /** What the baseline was (a ref or an image), when there is one. */
+  baselineLabel: string | null;
   /** Seconds spent per phase of the run (inputs, build, inspect, …): where the time went. */
   timings: Record<string, number>;
 }

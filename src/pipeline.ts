@@ -1,5 +1,7 @@
 import { ALL_CHECKS } from './checks/index.js';
+import { applyConfigIgnores } from './checks/config-ignores.js';
 import { applyInlineIgnores } from './checks/ignores.js';
+import { UsageError } from './util/errors.js';
 import { createLocator } from './checks/locate.js';
 import { runChecks } from './checks/registry.js';
 import { collectEvidence, type RunControl } from './evidence/collect.js';
@@ -11,9 +13,24 @@ import { buildReport } from './report/build-report.js';
 
 // The whole run, in one direction: inputs → evidence → checks → report.
 
-export async function runPipeline(options: Options, progress: Progress, control: RunControl): Promise<Report> {
+export interface PipelineResult {
+  report: Report;
+  /** Content digests of the base image's layers, when they could be told apart (for a baseline). */
+  baseLayers: string[];
+}
+
+export async function runPipeline(options: Options, progress: Progress, control: RunControl): Promise<PipelineResult> {
+  validateIgnores(options);
   const { evidence, target } = await collectEvidence(options, progress, control);
-  const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem));
-  const results = applyInlineIgnores(runChecks(ALL_CHECKS, evidence, { settings: options.settings, locate }), valueOf(evidence.dockerfile), ALL_CHECKS);
-  return buildReport({ target, evidence, results, failOn: options.settings.failOn, timings: progress.timings });
+  const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem), valueOf(evidence.image), options.knownBaseLayers);
+  const judged = runChecks(ALL_CHECKS, evidence, { settings: options.settings, locate });
+  const results = applyConfigIgnores(applyInlineIgnores(judged, valueOf(evidence.dockerfile), ALL_CHECKS), options.ignores, new Date().toISOString().slice(0, 10));
+  return { report: buildReport({ target, evidence, locate, results, failOn: options.settings.failOn, timings: progress.timings }), baseLayers: locate.baseLayerDigests() };
+}
+
+/** An ignore for a check that does not exist is a typo that would silence nothing: say so first. */
+function validateIgnores(options: Options): void {
+  const known = new Set(ALL_CHECKS.map((check) => check.id));
+  const unknown = options.ignores.find((ignore) => !known.has(ignore.id));
+  if (unknown) throw new UsageError(`config ${unknown.source}: ignores: no check has the id ${unknown.id} (see docs/checks.md)`);
 }

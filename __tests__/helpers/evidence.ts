@@ -8,7 +8,8 @@ import { valueOf } from '../../src/evidence/collected.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
-import type { CheckResult, Target } from '../../src/model.js';
+import type { CheckResult, FailOn, Report, Target } from '../../src/model.js';
+import { buildReport } from '../../src/report/build-report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -23,9 +24,15 @@ export function recorded(example: 'hardened' | 'legacy'): Recorded {
   return JSON.parse(text) as Recorded;
 }
 
+/** A whole report from recorded evidence, as the pipeline builds one. */
+export function reportOf(which: Recorded, inputs: RawInputs = {}, failOn: FailOn = 'error', evidence: EvidenceSet = which.evidence): Report {
+  const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem), valueOf(evidence.image));
+  return buildReport({ target: which.target, evidence, locate, results: judge(evidence, inputs), failOn, timings: { build: 1 } });
+}
+
 /** Runs checks on evidence, with settings from raw input text (defaults for the rest). */
 export function judge(evidence: EvidenceSet, inputs: RawInputs = {}, checks: readonly AnyCheck[] = ALL_CHECKS): CheckResult[] {
-  const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem));
+  const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem), valueOf(evidence.image));
   return runChecks(checks, evidence, { settings: parseSettings(inputs), locate });
 }
 

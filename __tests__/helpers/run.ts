@@ -19,7 +19,7 @@ export function fixture(name: string): string {
 /** The whole pipeline, in process, as the CLI runs it (workspace = the repository). */
 export async function check(inputs: RawInputs): Promise<Report> {
   const options = await resolveOptions(inputs, REPO);
-  return runPipeline(options, silentProgress(), { runId: newRunId() });
+  return (await runPipeline(options, silentProgress(), { runId: newRunId() })).report;
 }
 
 export function byId(report: Report, id: string): CheckResult {

@@ -75,7 +75,7 @@ describe('collectFilesystemEvidence on a real engine', () => {
   it("streams the image's layers, applying deletions and naming each file's layer", async () => {
     const report = await check({ context: fixture('big-layer'), 'max-image-size-mb': '50' });
     const engine = await connectEngine();
-    const filesystem = await collectFilesystemEvidence(engine, report.target.imageId!);
+    const filesystem = await collectFilesystemEvidence(engine, report.target.imageId!, '/');
     expect(filesystem.files['/small']).toBeUndefined(); // deleted by a later RUN rm (a whiteout)
     expect(filesystem.files['/blob']).toMatchObject({ type: 'file', size: 30_000_000, layer: 2 });
     expect(filesystem.files['/bin/busybox']).toMatchObject({ type: 'file', layer: 0 });

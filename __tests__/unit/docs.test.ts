@@ -31,8 +31,10 @@ describe('action.yml', () => {
   it('runs on node24 from the committed bundle, with every input and no settings defaults', () => {
     expect(action.runs).toMatchObject({ using: 'node24', main: 'dist/index.js' });
     expect(Object.keys(action.inputs)).toEqual(INPUT_NAMES);
-    // A `default:` would be passed as if set by the workflow and override the config file.
-    for (const name of INPUT_NAMES) expect(action.inputs[name]!.default).toBeUndefined();
+    // A `default:` would be passed as if set by the workflow and override the config file; only
+    // the token has the runner's default.
+    for (const name of INPUT_NAMES.filter((input) => input !== 'github-token')) expect(action.inputs[name]!.default).toBeUndefined();
+    expect(action.inputs['github-token']!.default).toBe('${{ github.token }}');
   });
 });
 

@@ -1,17 +1,16 @@
-import { buildReport, exitCodeOf, verdict } from '../../src/report/build-report.js';
+import { exitCodeOf, verdict } from '../../src/report/build-report.js';
 import { renderJobSummary, SUMMARY_LIMIT_BYTES } from '../../src/report/job-summary.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import type { CheckResult } from '../../src/model.js';
-import { judge, recorded } from '../helpers/evidence.js';
+import { recorded, reportOf } from '../helpers/evidence.js';
 import { escapeMarkdown, neutraliseCommands, stripControl } from '../../src/util/escape.js';
 
 const legacy = recorded('legacy');
 const hardened = recorded('hardened');
 
 function report(which = legacy, failOn: 'error' | 'warning' | 'never' = 'error') {
-  const results = judge(which.evidence, { 'expected-user': 'csops', 'expected-uid': '1000' });
-  return buildReport({ target: which.target, evidence: which.evidence, results, failOn, timings: { build: 1 } });
+  return reportOf(which, { 'expected-user': 'csops', 'expected-uid': '1000' }, failOn);
 }
 
 const fake = (status: CheckResult['status'], severity: CheckResult['severity']): CheckResult =>
@@ -35,7 +34,7 @@ describe('verdict and exit code', () => {
 describe('JSON report', () => {
   it('follows the contract of design.md', () => {
     const parsed = JSON.parse(renderJson(report())) as Record<string, unknown>;
-    expect(Object.keys(parsed)).toEqual(['schemaVersion', 'tool', 'target', 'passed', 'failOn', 'metrics', 'checks', 'baseline', 'timings']);
+    expect(Object.keys(parsed)).toEqual(['schemaVersion', 'tool', 'target', 'passed', 'failOn', 'metrics', 'checks', 'baseline', 'baselineLabel', 'timings']);
     expect(parsed).toMatchObject({ schemaVersion: 1, tool: { name: 'cs-docker-hardening' }, passed: false, baseline: null });
     expect(Object.keys(parsed.target as object)).toEqual(['context', 'dockerfile', 'image', 'imageId']);
     const metrics = parsed.metrics as Record<string, unknown>;
@@ -57,7 +56,7 @@ describe('metrics', () => {
     const evidence = structuredClone(legacy.evidence);
     evidence.runtime = { state: 'skipped', reason: 'static mode: nothing is run' };
     evidence.rebuild = { state: 'failed', error: 'engine went away' };
-    const metrics = buildReport({ target: legacy.target, evidence, results: [], failOn: 'error', timings: {} }).metrics;
+    const metrics = reportOf(legacy, {}, 'error', evidence).metrics;
     expect([metrics.startupSeconds, metrics.idleMemoryBytes, metrics.idleCpu, metrics.stopSeconds, metrics.cachedBuildSeconds, metrics.pid1]).toEqual([null, null, null, null, null, null]);
     expect(metrics.imageSizeBytes).toBeGreaterThan(0);
   });
@@ -69,7 +68,7 @@ describe('job summary', () => {
     expect(summary).toContain('## ❌ Container hardening: failed');
     expect(summary).toContain('| Metric | Target | Actual | Status |');
     expect(summary).toMatch(/\| Image size \| ≤ 500\.0 MB \| 5\d\d\.\d MB \| ❌ fail \|/);
-    expect(summary).toMatch(/\| Runs as \| non&#45;zero UID \| UID 0 \| ❌ fail \|/);
+    expect(summary).toContain('| **Runs as root** | ❌ Yes &#40;UID 0&#41; | CRITICAL |');
     expect(summary).toContain('<code>HARD-USER-001</code>');
     expect(renderJobSummary(report(hardened))).toContain('## ✅ Container hardening: passed');
   });

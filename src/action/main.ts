@@ -5,17 +5,18 @@ import { connectEngine } from '../docker/engine.js';
 import { newRunId, sweepRun } from '../docker/throwaway.js';
 import { resolveOptions } from '../inputs/resolve.js';
 import type { Report } from '../model.js';
-import { runPipeline } from '../pipeline.js';
+import { planAnnotations } from '../report/annotations.js';
 import { exitCodeOf, verdict } from '../report/build-report.js';
-import { renderJobSummary } from '../report/job-summary.js';
-import { writeJsonReport } from '../report/json.js';
+import { renderComment, renderJobSummary, type SummaryOptions } from '../report/job-summary.js';
 import { renderTerminal } from '../report/terminal.js';
+import { writeReports } from '../report/write-reports.js';
+import { runAll } from '../run.js';
 import { neutraliseCommands } from '../util/escape.js';
 import { errorMessage } from '../util/errors.js';
 import { secretIn } from '../util/secrets.js';
-import { actionProgress } from './progress.js';
+import { commentMarker, upsertComment } from './comment.js';
 import { readActionInputs } from './inputs.js';
-
+import { actionProgress } from './progress.js';
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // The same bundle is the post step (action.yml `post:`); the main step leaves a state flag.
@@ -30,17 +31,20 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const options = await resolveOptions(readActionInputs(env), workspace);
-    maskSecrets(options.settings.buildArgs, options.settings.runtimeEnv);
-    const report = await runPipeline(options, actionProgress(), { runId, signal: cancel.signal });
-    const reportFile = options.settings.reportFile
-      ? join(workspace, options.settings.reportFile)
-      : join(env.RUNNER_TEMP || tmpdir(), 'cs-docker-hardening-report.json');
-    // Outputs, report and summary are written before the step is failed, so a release workflow
-    // can still read why.
-    await writeJsonReport(reportFile, report);
+    const { settings } = options;
+    maskSecrets(settings.buildArgs, settings.runtimeEnv);
+    const { report, baseline } = await runAll(options, actionProgress(), { runId, signal: cancel.signal });
+    const summary: SummaryOptions = { baseline, ...(report.baselineLabel ? { baselineLabel: report.baselineLabel } : {}), runUrl: runUrl(env) };
+
+    // Outputs, files, summary and comment come before the verdict, so a release workflow can read why.
+    const reportFile = settings.reportFile ? join(workspace, settings.reportFile) : join(env.RUNNER_TEMP || tmpdir(), 'cs-docker-hardening-report.json');
+    await writeReports(workspace, { json: reportFile, sarif: settings.sarifFile || null, markdown: settings.markdownFile || null }, report, summary);
     setOutputs(report, reportFile);
     core.info(neutraliseCommands(renderTerminal(report)));
-    if (options.settings.summary) await writeSummary(report);
+    if (settings.annotations) emitAnnotations(report);
+    if (settings.summary) await writeSummary(report, summary);
+    if (settings.comment) await comment(settings.githubToken, report, summary);
+
     const outcome = verdict(report.checks, report.failOn);
     if (outcome !== 'passed') {
       core.setFailed(outcome === 'failed'
@@ -79,6 +83,21 @@ function maskSecrets(...maps: Record<string, string>[]): void {
   }
 }
 
+/** core.error/warning/notice escape their text and properties, so image text cannot inject commands. */
+function emitAnnotations(report: Report): void {
+  for (const annotation of planAnnotations(report.checks)) {
+    const properties: core.AnnotationProperties = {
+      title: annotation.title,
+      ...(annotation.file ? { file: annotation.file } : {}),
+      ...(annotation.startLine ? { startLine: annotation.startLine } : {}),
+      ...(annotation.endLine ? { endLine: annotation.endLine } : {}),
+    };
+    if (annotation.level === 'error') core.error(annotation.message, properties);
+    else if (annotation.level === 'warning') core.warning(annotation.message, properties);
+    else core.notice(annotation.message, properties);
+  }
+}
+
 function setOutputs(report: Report, reportFile: string): void {
   core.setOutput('passed', String(report.passed));
   core.setOutput('image-id', report.target.imageId ?? '');
@@ -91,10 +110,21 @@ function failedIds(report: Report): string[] {
   return [...new Set(report.checks.filter((result) => result.status === 'fail').map((result) => result.id))];
 }
 
-async function writeSummary(report: Report): Promise<void> {
+async function writeSummary(report: Report, options: SummaryOptions): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) {
     core.warning('GITHUB_STEP_SUMMARY is not set, so no job summary was written');
     return;
   }
-  await core.summary.addRaw(renderJobSummary(report)).write();
+  await core.summary.addRaw(renderJobSummary(report, options)).write();
+}
+
+async function comment(token: string, report: Report, options: SummaryOptions): Promise<void> {
+  const marker = commentMarker(report.target.context ?? report.target.image ?? 'image');
+  const outcome = await upsertComment(token, marker, renderComment(report, marker, options));
+  if (outcome.done === 'skipped') core.notice(`No pull request comment: ${outcome.why}. The job summary has the full report.`);
+  else core.info(`pull request comment ${outcome.done}: ${outcome.url}`);
+}
+
+function runUrl(env: NodeJS.ProcessEnv): string {
+  return `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY ?? ''}/actions/runs/${env.GITHUB_RUN_ID ?? ''}`;
 }

@@ -1,5 +1,6 @@
 import { stageChain, type DockerfileEvidence, type Instruction } from '../evidence/dockerfile.js';
 import type { FilesystemEvidence } from '../evidence/filesystem.js';
+import type { ImageEvidence } from '../evidence/image.js';
 import type { Location } from '../model.js';
 
 // Where in the Dockerfile a finding belongs, so the annotation lands on the line to change.
@@ -14,12 +15,22 @@ export interface Locator {
   layer(index: number): Location | undefined;
   /** True when layer `index` comes from the base image, not from this Dockerfile. */
   isBaseLayer(index: number): boolean;
+  /** Whether base and own layers can be told apart (they cannot without the Dockerfile). */
+  knowsBase(): boolean;
+  /** Content digests of the base image's layers, when known. */
+  baseLayerDigests(): string[];
+  /** The instruction that made layer `index`, when known. */
+  instructionOfLayer(index: number): Instruction | undefined;
   at(instruction: Instruction): Location;
 }
 
 const LAYER_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
 
-export function createLocator(dockerfile?: DockerfileEvidence, filesystem?: FilesystemEvidence): Locator {
+/**
+ * `knownBase`: content digests of a base image's layers, when the Dockerfile cannot tell (an image
+ * checked without it): the leading layers with those digests are that base, exactly.
+ */
+export function createLocator(dockerfile?: DockerfileEvidence, filesystem?: FilesystemEvidence, image?: ImageEvidence, knownBase: readonly string[] = []): Locator {
   const chain = dockerfile && dockerfile.finalStage >= 0 ? stageChain(dockerfile) : [];
   const at = (instruction: Instruction): Location => ({
     file: dockerfile!.path,
@@ -28,7 +39,11 @@ export function createLocator(dockerfile?: DockerfileEvidence, filesystem?: File
   });
   const layerMap = filesystem && dockerfile ? mapLayers(chain.flatMap((stage) => stage.instructions), filesystem) : new Map<number, Instruction>();
   const ownLayers = new Set(layerMap.keys());
-  const firstOwn = ownLayers.size > 0 ? Math.min(...ownLayers) : Infinity;
+  let firstOwn = ownLayers.size > 0 ? Math.min(...ownLayers) : Infinity;
+  if (ownLayers.size === 0 && image && knownBase.length > 0) {
+    const shared = image.layerDigests.findIndex((digest, index) => digest !== knownBase[index]);
+    firstOwn = shared === -1 ? Math.min(image.layerDigests.length, knownBase.length) : shared;
+  }
   return {
     finalFrom() {
       const stage = dockerfile?.stages[dockerfile.finalStage];
@@ -47,6 +62,15 @@ export function createLocator(dockerfile?: DockerfileEvidence, filesystem?: File
     },
     isBaseLayer(index) {
       return index < firstOwn;
+    },
+    knowsBase() {
+      return firstOwn !== Infinity && firstOwn > 0;
+    },
+    baseLayerDigests() {
+      return image && firstOwn !== Infinity ? image.layerDigests.slice(0, firstOwn) : [];
+    },
+    instructionOfLayer(index) {
+      return layerMap.get(index);
     },
     at,
   };

@@ -1,10 +1,9 @@
-import { resolve } from 'node:path';
 import { resolveOptions } from '../inputs/resolve.js';
 import { newRunId } from '../docker/throwaway.js';
-import { runPipeline } from '../pipeline.js';
+import { runAll } from '../run.js';
 import { timedPhase, type Progress } from '../progress.js';
 import { exitCodeOf } from '../report/build-report.js';
-import { writeJsonReport } from '../report/json.js';
+import { writeReports } from '../report/write-reports.js';
 import { renderTerminal } from '../report/terminal.js';
 import { InfrastructureError, UsageError, errorMessage } from '../util/errors.js';
 import { formatSeconds } from '../util/format.js';
@@ -36,10 +35,12 @@ export async function runCli(io: CliIo): Promise<number> {
       return 0;
     }
     const options = await resolveOptions(command.inputs, io.cwd);
-    const report = await runPipeline(options, stderrProgress(io.stderr), { runId: newRunId(), signal: cancel.signal });
-    if (options.settings.reportFile) await writeJsonReport(resolve(io.cwd, options.settings.reportFile), report);
+    const { report, baseline } = await runAll(options, stderrProgress(io.stderr), { runId: newRunId(), signal: cancel.signal });
+    const { reportFile, sarifFile, markdownFile } = options.settings;
+    const summary = { baseline, ...(report.baselineLabel ? { baselineLabel: report.baselineLabel } : {}) };
+    await writeReports(io.cwd, { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null }, report, summary);
     const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
-    io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }));
+    io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }, baseline));
     return exitCodeOf(report.checks, report.failOn);
   } catch (error) {
     if (cancel.signal.aborted) {

@@ -133,8 +133,11 @@ async function removeQuietly(container: Docker.Container): Promise<string | null
 /** Removes every container, network and volume labelled with this run id (the post step's sweep). */
 export async function sweepRun(engine: Engine, runId: string): Promise<number> {
   let removed = 0;
-  // Our own throwaways carry the run label; a compose bring-up's resources carry its project's.
-  for (const label of [`${RUN_LABEL}=${runId}`, `com.docker.compose.project=cs-hardening-${runId}`]) removed += await sweepLabel(engine, label);
+  // Our own throwaways carry the run label; a compose bring-up's resources carry its project's;
+  // the baseline run uses the run id with a `b`.
+  for (const id of [runId, `${runId}b`]) {
+    for (const label of [`${RUN_LABEL}=${id}`, `com.docker.compose.project=cs-hardening-${id}`]) removed += await sweepLabel(engine, label);
+  }
   return removed;
 }
 

@@ -22,6 +22,7 @@ export function renderActionYml(): string {
     const definition = INPUTS[name];
     const fallback = definition.default === '' ? '' : ` Default: \`${definition.default}\`.`;
     lines.push(`  ${name}:`, `    description: ${quote(`${definition.description}${fallback}`)}`, '    required: false');
+    if ('actionDefault' in definition && definition.actionDefault) lines.push(`    default: ${quote(definition.actionDefault)}`);
   }
   lines.push('outputs:');
   for (const [name, description] of Object.entries(OUTPUTS)) {

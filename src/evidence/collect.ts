@@ -38,9 +38,11 @@ export interface RunControl {
 export async function collectEvidence(options: Options, progress: Progress, control: RunControl): Promise<Collection> {
   const { settings } = options;
   const { signal } = control;
-  const dockerfile = await progress.phase('dockerfile', () => readDockerfile(options));
-  const context = await progress.phase('context', () => readContext(options));
-  const compose = await progress.phase('compose', () => readCompose(options));
+  const unknownFiles = skipped<never>('a baseline image: the files it was built from are not known');
+  const reads = options.readFiles !== false;
+  const dockerfile = reads ? await progress.phase('dockerfile', () => readDockerfile(options)) : unknownFiles;
+  const context = reads ? await progress.phase('context', () => readContext(options)) : unknownFiles;
+  const compose = reads ? await progress.phase('compose', () => readCompose(options)) : unknownFiles;
   const target: Target = {
     context: repoPath(options, options.contextDir),
     dockerfile: options.dockerfilePath ? repoPath(options, options.dockerfilePath) : null,
@@ -84,7 +86,7 @@ export async function collectEvidence(options: Options, progress: Progress, cont
   evidence.image = collected(image);
   target.imageId = image.id;
   target.image ??= image.repoTags[0] ?? image.id;
-  evidence.filesystem = await progress.phase('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, signal)));
+  evidence.filesystem = await progress.phase('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal)));
   evidence.runtime = await progress.phase('runtime', () => attempt(() => collectRuntimeEvidence({
     engine, image, filesystem: valueOf(evidence.filesystem), settings, runId: control.runId, progress, ...(signal ? { signal } : {}),
   }), signal));

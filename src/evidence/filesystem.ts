@@ -1,4 +1,6 @@
+import { posix } from 'node:path';
 import type { Engine } from '../docker/engine.js';
+import { classifyFile, type FileClass } from './file-classes.js';
 import { readImageArchive, type ArchiveLayer, type ImageArchive, type LayerEntry } from '../docker/image-archive.js';
 
 // The image's final filesystem, as the union of its layers with deletions applied, and for
@@ -16,6 +18,8 @@ export interface LayerRecord {
   /** Bytes of regular files this layer adds. */
   sizeBytes: number;
   entries: number;
+  /** Bytes of this layer's files still visible in the final image, by where they live. */
+  visible: Record<FileClass, number>;
 }
 
 export interface HistoryRecord {
@@ -49,12 +53,12 @@ export function isCaptured(path: string): boolean {
 }
 
 /** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
-export async function collectFilesystemEvidence(engine: Engine, image: string, signal?: AbortSignal): Promise<FilesystemEvidence> {
+export async function collectFilesystemEvidence(engine: Engine, image: string, workingDir: string, signal?: AbortSignal): Promise<FilesystemEvidence> {
   const archive = await readImageArchive(engine, image, { capture: isCaptured, ...(signal ? { signal } : {}) });
-  return mergeLayers(archive);
+  return mergeLayers(archive, workingDir);
 }
 
-export function mergeLayers(archive: ImageArchive): FilesystemEvidence {
+export function mergeLayers(archive: ImageArchive, workingDir = ''): FilesystemEvidence {
   const files = new Map<string, FileRecord>();
   const captured = new Map<string, Buffer>();
   archive.layers.forEach((layer, index) => {
@@ -64,12 +68,17 @@ export function mergeLayers(archive: ImageArchive): FilesystemEvidence {
     for (const [path, content] of layer.captured) captured.set(path, content);
   });
   const history = layerHistory(archive);
-  const layers = archive.layers.map((layer, index) => ({
+  const workdir = workingDir && workingDir !== '/' ? posix.normalize(workingDir) : null;
+  const layers: LayerRecord[] = archive.layers.map((layer, index) => ({
     index,
     createdBy: history[index] ?? null,
     sizeBytes: layer.entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0),
     entries: layer.entries.length,
+    visible: { buildTools: 0, languagePackages: 0, workdir: 0, other: 0 },
   }));
+  for (const file of files.values()) {
+    if (file.type === 'file') layers[file.layer]!.visible[classifyFile(file.path, workdir)] += file.size;
+  }
   const text = (path: string): string | null => {
     const record = files.get(path);
     return record?.type === 'file' ? (captured.get(path)?.toString('utf8') ?? null) : null;

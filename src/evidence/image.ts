@@ -19,6 +19,8 @@ export interface ImageEvidence {
   repoTags: string[];
   sizeBytes: number;
   layers: number;
+  /** The layers' content digests (RootFS diff ids), bottom first: equal digests, equal layers. */
+  layerDigests: string[];
   os: string;
   architecture: string;
   user: string;
@@ -52,6 +54,7 @@ export async function collectImageEvidence(engine: Engine, reference: string): P
     repoTags: inspect.RepoTags ?? [],
     sizeBytes: inspect.Size,
     layers: layerCount,
+    layerDigests: inspect.RootFS?.Layers ?? [],
     os: inspect.Os,
     architecture: inspect.Architecture,
     user: config.User ?? '',

@@ -9,9 +9,20 @@ import { INPUTS, type InputName } from './definitions.js';
 
 export type RawInputs = Partial<Record<InputName, string>>;
 
+export interface ConfigIgnore {
+  id: string;
+  path?: string;
+  reason: string;
+  /** YYYY-MM-DD: the last day the ignore applies. */
+  until?: string;
+  /** `file:line`, for messages. */
+  source: string;
+}
+
 export interface ConfigFile {
   path: string;
   values: RawInputs;
+  ignores: ConfigIgnore[];
 }
 
 export async function readConfigFile(path: string, shownAs: string, forbidden: readonly InputName[] = []): Promise<ConfigFile> {
@@ -29,13 +40,18 @@ export async function readConfigFile(path: string, shownAs: string, forbidden: r
     throw new UsageError(`config ${shownAs}${line ? `:${line}` : ''}: not valid YAML (${first.message.split('\n')[0]})`);
   }
   const values: RawInputs = {};
+  const ignores: ConfigIgnore[] = [];
   const contents = document.contents;
-  if (contents === null || (isScalar(contents) && contents.value === null)) return { path, values };
+  if (contents === null || (isScalar(contents) && contents.value === null)) return { path, values, ignores };
   if (!isMap(contents)) throw new UsageError(`config ${shownAs}: expected a mapping of input names to values, like "max-image-size-mb: 400"`);
   for (const pair of contents.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     const line = lineOf(pair.key as Node, lineCounter);
     const where = `config ${shownAs}:${line}`;
+    if (key === 'ignores') {
+      ignores.push(...readIgnores(pair.value as Node | null, shownAs, lineCounter));
+      continue;
+    }
     if (!(key in INPUTS)) {
       throw new UsageError(`${where}: unknown key '${key}'; known keys are the action's inputs (see the README), e.g. max-image-size-mb`);
     }
@@ -45,7 +61,32 @@ export async function readConfigFile(path: string, shownAs: string, forbidden: r
     }
     values[name] = toText(pair.value as Node | null, `${where}: ${name}`);
   }
-  return { path, values };
+  return { path, values, ignores };
+}
+
+const IGNORE_KEYS = new Set(['id', 'path', 'reason', 'until']);
+
+/** `ignores:` — a list of { id, path?, reason, until? }; every error names the line and the form. */
+function readIgnores(node: Node | null, shownAs: string, counter: LineCounter): ConfigIgnore[] {
+  if (!isSeq(node)) throw new UsageError(`config ${shownAs}:${lineOf(node, counter)}: ignores must be a list of { id, reason, path?, until? }`);
+  return node.items.map((item) => {
+    const line = lineOf(item as Node, counter);
+    const where = `config ${shownAs}:${line}: ignores`;
+    if (!isMap(item)) throw new UsageError(`${where}: each entry must be a mapping like { id: HARD-DOCKERFILE-002, reason: "…" }`);
+    const entry: Record<string, string> = {};
+    for (const pair of item.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!IGNORE_KEYS.has(key)) throw new UsageError(`${where}: unknown key '${key}'; an ignore has id, reason, and optionally path and until`);
+      if (!isScalar(pair.value)) throw new UsageError(`${where}: ${key} must be a plain value`);
+      entry[key] = pair.value.value instanceof Date ? pair.value.value.toISOString().slice(0, 10) : String(pair.value.value ?? '');
+    }
+    if (!/^HARD-[A-Z]+-\d{3}$/.test(entry.id ?? '')) throw new UsageError(`${where}: id '${entry.id ?? ''}' is not a check id like HARD-DOCKERFILE-002 (see docs/checks.md)`);
+    if (!entry.reason?.trim()) throw new UsageError(`${where}: ${entry.id} needs a reason: why is it acceptable here?`);
+    if (entry.until !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(entry.until) && !Number.isNaN(Date.parse(entry.until)))) {
+      throw new UsageError(`${where}: until '${entry.until}' is not a date like 2027-01-31`);
+    }
+    return { id: entry.id!, reason: entry.reason.trim(), source: `${shownAs}:${line}`, ...(entry.path ? { path: entry.path } : {}), ...(entry.until ? { until: entry.until } : {}) };
+  });
 }
 
 /** A YAML value as the text an action input would carry. */

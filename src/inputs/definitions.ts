@@ -16,6 +16,8 @@ export interface InputDefinition<T> {
   repeatable?: boolean;
   /** Not settable from a config file (where it would be circular or unsafe). */
   notInConfig?: boolean;
+  /** A runner expression action.yml gives as `default:` (only for the token: nothing else may override the config file). */
+  actionDefault?: string;
 }
 
 function input<T>(definition: InputDefinition<T>): InputDefinition<T> {
@@ -163,6 +165,14 @@ export const INPUTS = {
     kind: boolean, default: 'true', group: 'runtime',
     description: 'Rebuild after changing one application source file (in a copy of the context, never your files) and report which steps re-ran; costs one more build.',
   }),
+  'baseline-image': input({
+    kind: text, default: '', group: 'report',
+    description: 'An image (local or pullable) to compare with: fills the Before column of the summary and the deltas ("−362.5 MB", "fixed", "new: runs as root").',
+  }),
+  'baseline-ref': input({
+    kind: text, default: '', group: 'report',
+    description: 'A git ref whose Dockerfile is built (from a worktree, your checkout untouched) to compare with, e.g. the PR\'s base `origin/main`. Needs that history: `actions/checkout` with `fetch-depth: 0`.',
+  }),
   'fail-on': input({
     kind: oneOf(['error', 'warning', 'never'] as const), default: 'error', group: 'report',
     description: 'Lowest severity of a failed check that fails the step (exit 1): `error`, `warning`, or `never`.',
@@ -170,6 +180,26 @@ export const INPUTS = {
   'report-file': input({
     kind: text, default: '', group: 'report', aliases: ['json'], notInConfig: true,
     description: 'Write the JSON report here (action default: `cs-docker-hardening-report.json` in the runner\'s temp directory).',
+  }),
+  'sarif-file': input({
+    kind: text, default: '', group: 'report', aliases: ['sarif'], notInConfig: true,
+    description: 'Also write SARIF 2.1.0 here, for code scanning (`github/codeql-action/upload-sarif`).',
+  }),
+  'markdown-file': input({
+    kind: text, default: '', group: 'report', aliases: ['markdown'], notInConfig: true,
+    description: 'Also write the job summary\'s Markdown here (CLI and action).',
+  }),
+  comment: input({
+    kind: boolean, default: 'false', group: 'report',
+    description: 'Keep one comment on the pull request (updated in place on each run) with the verdict, the security summary, the performance tables and a link to the run. Needs `pull-requests: write`; on a fork\'s PR it falls back to the summary with a notice.',
+  }),
+  'github-token': input({
+    kind: text, default: '', group: 'report', notInConfig: true, actionDefault: '${{ github.token }}',
+    description: 'Token for the PR comment (default: the workflow\'s token).',
+  }),
+  annotations: input({
+    kind: boolean, default: 'true', group: 'report',
+    description: 'Annotate failed checks on their lines (action only): most severe first, at most 10 errors and 10 warnings, and a notice for the rest.',
   }),
   summary: input({
     kind: boolean, default: 'true', group: 'report',

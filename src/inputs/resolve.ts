@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
-import { readConfigFile, type RawInputs } from './config-file.js';
+import { readConfigFile, type ConfigIgnore, type RawInputs } from './config-file.js';
 import { INPUTS, INPUT_NAMES, camelCase, type InputName, type Settings } from './definitions.js';
 
 // One validated Options object from defaults, config files and explicit inputs, in that order
@@ -17,12 +17,19 @@ export interface Options {
   dockerfilePath: string | null;
   /** Config files that were read, workspace-relative. */
   configFiles: string[];
+  /** Ignores from the config files. */
+  ignores: ConfigIgnore[];
+  /** Whether the Dockerfile, context and compose files are read (false for a baseline image). */
+  readFiles?: boolean;
+  /** Layer digests of a known base image (the tested image's), to split a baseline image without its Dockerfile. */
+  knownBaseLayers?: string[];
 }
 
 export const CONTEXT_CONFIG = '.container-hardening.yml';
 
 export async function resolveOptions(explicit: RawInputs, workspace: string): Promise<Options> {
   const configFiles: string[] = [];
+  const ignores: ConfigIgnore[] = [];
   const merged: RawInputs = {};
 
   // The repository's config: the `config` input, else the default path when it exists.
@@ -31,6 +38,7 @@ export async function resolveOptions(explicit: RawInputs, workspace: string): Pr
   if (configInput || existsSync(repoConfig)) {
     const file = await readConfigFile(repoConfig, show(workspace, repoConfig));
     Object.assign(merged, file.values);
+    ignores.push(...file.ignores);
     configFiles.push(show(workspace, repoConfig));
   }
 
@@ -46,6 +54,7 @@ export async function resolveOptions(explicit: RawInputs, workspace: string): Pr
     // `file` in a context's config is relative to that context.
     if (file.values.file && !isAbsolute(file.values.file)) file.values.file = relative(workspace, join(contextDir, file.values.file));
     Object.assign(merged, file.values);
+    ignores.push(...file.ignores);
     configFiles.push(show(workspace, contextConfig));
   }
   for (const name of INPUT_NAMES) {
@@ -55,7 +64,7 @@ export async function resolveOptions(explicit: RawInputs, workspace: string): Pr
 
   const settings = parseSettings(merged);
   const dockerfilePath = locateDockerfile(settings, contextDir, workspace);
-  return { settings, workspace, contextDir, dockerfilePath, configFiles };
+  return { settings, workspace, contextDir, dockerfilePath, configFiles, ignores };
 }
 
 /** Settings from raw input text; unset inputs take their defaults. */

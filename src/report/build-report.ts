@@ -1,3 +1,4 @@
+import type { Locator } from '../checks/locate.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import { SEVERITIES, type CheckResult, type FailOn, type Report, type Severity, type Target } from '../model.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -6,6 +7,7 @@ import { metricsOf } from './metrics.js';
 export interface ReportParts {
   target: Target;
   evidence: EvidenceSet;
+  locate: Locator;
   results: CheckResult[];
   failOn: FailOn;
   timings: Record<string, number>;
@@ -18,9 +20,10 @@ export function buildReport(parts: ReportParts): Report {
     target: parts.target,
     passed: verdict(parts.results, parts.failOn) === 'passed',
     failOn: parts.failOn,
-    metrics: metricsOf(parts.evidence),
+    metrics: metricsOf(parts.evidence, parts.locate),
     checks: parts.results,
     baseline: null,
+    baselineLabel: null,
     timings: { ...parts.timings },
   };
 }

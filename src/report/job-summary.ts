@@ -1,44 +1,98 @@
 import { CATEGORIES, type CheckResult, type Report } from '../model.js';
 import { escapeMarkdown } from '../util/escape.js';
 import { formatBytes } from '../util/format.js';
-import { STATUS_LABEL, metricRows } from './metric-rows.js';
+import type { MetricRow } from './metric-rows.js';
+import { STATUS_LABEL } from './metric-rows.js';
+import { securityRows, type Cell } from './security-rows.js';
+import { performanceRows, sizeRows, successCriteria } from './summary-tables.js';
 import { countFailures } from './terminal.js';
 
-// The job summary: a verdict line, the seed's metrics table with measured values, and every
-// check. Pure: returns Markdown; the action writes it. Everything from the image is escaped.
+// The job summary, laid out like the user's document with measured values: verdict, security
+// summary, size breakdown, build and runtime performance, success criteria, then every check.
+// Pure: returns Markdown; the action writes it. Everything from the image is escaped.
 
 /** GitHub rejects a step summary over 1 MiB; leave room for other steps' summaries. */
 export const SUMMARY_LIMIT_BYTES = 900 * 1024;
 
-export function renderJobSummary(report: Report): string {
-  const parts = [verdictLine(report), metricsTable(report)];
-  const checks = checksSection(report.checks);
-  const head = parts.join('\n\n');
-  const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - 200;
-  return `${head}\n\n${fitTo(checks, room, report)}\n`;
+export interface SummaryOptions {
+  baseline?: Report | null;
+  /** How the baseline is named in the deltas: "main", "cs-mcp:1.0"… */
+  baselineLabel?: string;
+  /** Link to the workflow run, for the PR comment. */
+  runUrl?: string;
 }
 
-function verdictLine(report: Report): string {
+export function renderJobSummary(report: Report, options: SummaryOptions = {}): string {
+  const head = [verdictLine(report, options), ...headlineTables(report, options), sizeTable(report, options), performanceTables(report), criteriaList(report)].filter(Boolean).join('\n\n');
+  const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - 200;
+  return `${head}\n\n${fitTo(checksSection(report.checks), room, report)}\n`;
+}
+
+/** The PR comment: verdict, the security summary and the performance tables, and a link to the run. */
+export function renderComment(report: Report, marker: string, options: SummaryOptions = {}): string {
+  const link = options.runUrl ? `\n\n[Full report in the job summary](${options.runUrl})` : '';
+  return `${marker}\n${[verdictLine(report, options), ...headlineTables(report, options), performanceTables(report)].join('\n\n')}${link}\n`;
+}
+
+function verdictLine(report: Report, options: SummaryOptions): string {
   const icon = report.passed ? '✅' : '❌';
   const image = report.target.image ?? report.target.dockerfile ?? 'image';
   const size = report.metrics.imageSizeBytes === null ? '' : ` · ${formatBytes(report.metrics.imageSizeBytes)}`;
+  const against = options.baseline ? ` · compared with <code>${escapeMarkdown(options.baselineLabel ?? 'the baseline', 200)}</code>` : '';
   return [
     `## ${icon} Container hardening: ${report.passed ? 'passed' : 'failed'}`,
     '',
-    `<code>${escapeMarkdown(image, 200)}</code>${size} · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>`,
+    `<code>${escapeMarkdown(image, 200)}</code>${size} · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>${against}`,
   ].join('\n');
 }
 
-function metricsTable(report: Report): string {
-  const rows = metricRows(report);
+const cell = (value: Cell | null): string => (value === null ? '–' : `${value.state === 'good' ? '✅' : value.state === 'bad' ? '❌' : ''} ${escapeMarkdown(value.text)}`.trim());
+
+function headlineTables(report: Report, options: SummaryOptions): string[] {
+  const rows = securityRows(report, options.baseline ?? null);
+  if (rows.every((row) => row.after.state === 'unknown')) return [];
+  const withBefore = Boolean(options.baseline);
+  const header = withBefore ? ['| Issue | Before | After | Impact |', '| --- | --- | --- | --- |'] : ['| Issue | Now | Impact |', '| --- | --- | --- |'];
+  const lines = rows.map((row) => {
+    const after = `${cell(row.after)}${row.change ? ` — ${escapeMarkdown(row.change)}` : ''}`;
+    return withBefore ? `| **${row.issue}** | ${cell(row.before)} | ${after} | ${row.impact} |` : `| **${row.issue}** | ${after} | ${row.impact} |`;
+  });
+  return [['### Security summary', '', ...header, ...lines].join('\n')];
+}
+
+function sizeTable(report: Report, options: SummaryOptions): string {
+  const rows = sizeRows(report, options.baseline ?? null);
+  if (rows.length === 0) return '';
+  const bytes = (value: number | null): string => escapeMarkdown(value === null ? '– (unknown without the Dockerfile)' : formatBytes(value));
+  const withBefore = Boolean(options.baseline);
+  const lines = rows.map((row) => {
+    const label = row.component.startsWith('Total') ? `**${row.component}**` : row.component;
+    const after = row.component.startsWith('Total') ? `**${bytes(row.after)}**` : bytes(row.after);
+    return withBefore ? `| ${label} | ${bytes(row.before)} | ${after} | ${escapeMarkdown(row.savings ?? '–')} |` : `| ${label} | ${after} |`;
+  });
+  const header = withBefore ? ['| Component | Before | After | Savings |', '| --- | --- | --- | --- |'] : ['| Component | Size |', '| --- | --- |'];
+  return ['### Size breakdown', '', ...header, ...lines, '', '_Measured from the image\'s files and the layer that added each._'].join('\n');
+}
+
+function metricTable(title: string, rows: MetricRow[]): string {
   if (rows.length === 0) return '';
   return [
-    '### Metrics',
+    `### ${title}`,
     '',
     '| Metric | Target | Actual | Status |',
     '| --- | --- | --- | --- |',
     ...rows.map((row) => `| ${row.label} | ${escapeMarkdown(row.target)} | ${escapeMarkdown(row.actual)} | ${row.status} |`),
   ].join('\n');
+}
+
+function performanceTables(report: Report): string {
+  const { build, runtime } = performanceRows(report);
+  return [metricTable('Build performance', build), metricTable('Runtime performance', runtime)].filter(Boolean).join('\n\n');
+}
+
+function criteriaList(report: Report): string {
+  const items = successCriteria(report).map((criterion) => `- [${criterion.met ? 'x' : ' '}] ${escapeMarkdown(criterion.text).replace(/&#96;/g, '`')}${criterion.why ? ` — ${criterion.why}` : ''}`);
+  return ['### Success criteria', '', '_Ticked only by passing checks._', '', ...items].join('\n');
 }
 
 function checksSection(checks: CheckResult[]): string[] {
@@ -72,8 +126,7 @@ function fitTo(blocks: string[], room: number, report: Report): string {
   for (const block of blocks) {
     const size = Buffer.byteLength(block) + 2;
     if (used + size > room) {
-      const left = report.checks.length;
-      kept.push(`_The summary reached GitHub's size limit; the remaining categories are in the JSON report (${left} checks in all)._`);
+      kept.push(`_The summary reached GitHub's size limit; the remaining categories are in the JSON report (${report.checks.length} checks in all)._`);
       break;
     }
     kept.push(block);

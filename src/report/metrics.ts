@@ -3,9 +3,11 @@ import { valueOf } from '../evidence/collected.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import { emptyMetrics, type Metrics } from '../model.js';
 import { round } from '../util/format.js';
+import type { Locator } from '../checks/locate.js';
+import { measureSizeBreakdown } from './size-breakdown.js';
 
 /** The figures of a run, straight from the evidence; null where not measured. */
-export function metricsOf(evidence: EvidenceSet): Metrics {
+export function metricsOf(evidence: EvidenceSet, locate: Locator): Metrics {
   const metrics = emptyMetrics();
   const build = valueOf(evidence.build);
   if (build?.ok) {
@@ -31,6 +33,7 @@ export function metricsOf(evidence: EvidenceSet): Metrics {
     const user = resolveUser(image.user, parsePasswd(filesystem.passwd ?? ''), parseGroup(filesystem.group ?? ''));
     metrics.runUid = user.uid;
     metrics.runGid = user.gid;
+    metrics.sizeBreakdown = measureSizeBreakdown(filesystem, locate);
   }
   const rebuild = valueOf(evidence.rebuild);
   if (rebuild?.ok) metrics.cachedBuildSeconds = round(rebuild.seconds);

@@ -2,6 +2,7 @@ import type { CheckResult, Report } from '../model.js';
 import { stripControl } from '../util/escape.js';
 import { formatBytes } from '../util/format.js';
 import { metricRows } from './metric-rows.js';
+import { securityRows } from './security-rows.js';
 
 // The report as a developer reads it in a terminal: the metrics, then every check, failures
 // first. Plain text; colour only on a terminal that wants it.
@@ -14,7 +15,7 @@ export interface TerminalStyle {
   width: number;
 }
 
-export function renderTerminal(report: Report, style: TerminalStyle = { colour: false, width: 120 }): string {
+export function renderTerminal(report: Report, style: TerminalStyle = { colour: false, width: 120 }, baseline: Report | null = null): string {
   const paint = (code: number, text: string): string => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
   const statusColour = (result: CheckResult): number =>
     result.status === 'pass' ? 32 : result.status === 'skip' ? 90 : result.status === 'error' ? 35 : result.severity === 'error' ? 31 : 33;
@@ -25,6 +26,11 @@ export function renderTerminal(report: Report, style: TerminalStyle = { colour: 
   const size = report.metrics.imageSizeBytes === null ? '' : ` · ${formatBytes(report.metrics.imageSizeBytes)}`;
   lines.push(`${headline}  ${stripControl(image)}${size} · ${counts} · fail-on: ${report.failOn}`, '');
 
+  if (baseline) {
+    lines.push(`Compared with ${stripControl(report.baselineLabel ?? 'the baseline')}:`);
+    const security = securityRows(report, baseline);
+    lines.push(...table(['Issue', 'Before', 'After', 'Change'], security.map((row) => [row.issue, row.before?.text ?? '–', row.after.text, row.change ?? ''])), '');
+  }
   const rows = metricRows(report);
   if (rows.length > 0) {
     lines.push(...table(['Metric', 'Target', 'Actual', 'Status'], rows.map((row) => [row.label, row.target, row.actual, row.status])), '');

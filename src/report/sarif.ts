@@ -1,0 +1,53 @@
+import type { AnyCheck } from '../checks/registry.js';
+import type { Report, Severity } from '../model.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+
+// SARIF 2.1.0 for code scanning: one rule per check id (help text = remediation), one result per
+// failed check, every result with a location (code scanning rejects results without one: a
+// finding about the image as a whole is placed on the Dockerfile's first line), and a `results`
+// array even when nothing failed.
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', notice: 'note' };
+
+export function renderSarif(report: Report, checks: readonly AnyCheck[]): object {
+  const failed = report.checks.filter((result) => result.status === 'fail');
+  const fallbackFile = report.target.dockerfile ?? report.target.context ?? 'Dockerfile';
+  const rules = checks.map((check) => ({
+    id: check.id,
+    name: check.title.replace(/[^A-Za-z0-9]+(.)?/g, (_, next: string | undefined) => (next ? next.toUpperCase() : '')),
+    shortDescription: { text: check.title },
+    fullDescription: { text: `${check.proves} ${check.why}` },
+    help: { text: check.remediation, markdown: `**How to fix:** ${check.remediation}` },
+    helpUri: `https://github.com/org/cs-docker-hardening/blob/main/docs/checks.md#${check.id.toLowerCase()}`,
+    defaultConfiguration: { level: LEVEL[check.severity] },
+    properties: { category: check.category, tags: ['container', 'security', check.category] },
+  }));
+  const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
+  const results = failed.map((result) => ({
+    ruleId: result.id,
+    ruleIndex: ruleIndex.get(result.id) ?? 0,
+    level: LEVEL[result.severity],
+    message: { text: result.message },
+    locations: [{
+      physicalLocation: {
+        artifactLocation: { uri: result.location?.file ?? fallbackFile },
+        region: { startLine: result.location?.line ?? 1, ...(result.location?.endLine ? { endLine: result.location.endLine } : {}) },
+      },
+    }],
+    // Same finding, same fingerprint across runs: code scanning tracks it instead of reopening it.
+    partialFingerprints: { 'csDockerHardening/v1': `${result.id}:${result.location?.file ?? fallbackFile}:${result.location?.line ?? 1}` },
+  }));
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: TOOL_NAME, version: TOOL_VERSION, informationUri: 'https://github.com/org/cs-docker-hardening', rules } },
+      results,
+    }],
+  };
+}
+
+export async function writeSarif(path: string, report: Report, checks: readonly AnyCheck[]): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(renderSarif(report, checks), null, 2)}\n`);
+}
