@@ -77641,9 +77641,10 @@ async function resolveOptions(explicit, workspace) {
     // The context's own config; it cannot move the context it lives in.
     const contextRaw = explicit.context ?? merged.context ?? INPUTS.context.default;
     const contextDir = (0,external_node_path_.resolve)(workspace, contextRaw.trim() || '.');
-    if (!(0,external_node_fs_namespaceObject.existsSync)(contextDir) || !(0,external_node_fs_namespaceObject.statSync)(contextDir).isDirectory()) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)(contextDir))
         throw new UsageError(`context: directory '${contextRaw}' does not exist (looked in ${contextDir})`);
-    }
+    if (!(0,external_node_fs_namespaceObject.statSync)(contextDir).isDirectory())
+        throw new UsageError(`context: '${contextRaw}' is a file; give the directory that holds the Dockerfile and what it copies`);
     const contextConfig = (0,external_node_path_.join)(contextDir, CONTEXT_CONFIG);
     if ((0,external_node_fs_namespaceObject.existsSync)(contextConfig)) {
         const file = await readConfigFile(contextConfig, show(workspace, contextConfig), ['context']);
@@ -77682,8 +77683,9 @@ function locateDockerfile(settings, contextDir, workspace) {
     // Checking a built image needs no Dockerfile; one is read when present.
     if (settings.image && !given)
         return null;
-    const shown = given ? `file: '${given}'` : `no Dockerfile in context '${show(workspace, contextDir)}'`;
-    throw new UsageError(`${shown} does not exist${given ? '' : '; give file: <path>, or image: <ref> to check a built image'}`);
+    if (given)
+        throw new UsageError(`file: '${given}' does not exist`);
+    throw new UsageError(`no Dockerfile in context '${show(workspace, contextDir)}'; give file: <path>, or image: <ref> to check a built image`);
 }
 function show(workspace, path) {
     const shown = (0,external_node_path_.relative)(workspace, path);
@@ -81295,6 +81297,14 @@ async function readJson(path) {
         return null;
     }
 }
+/** The platforms the builder can build for (`docker buildx inspect`), e.g. linux/amd64, linux/386. */
+async function builderPlatforms(builder) {
+    const result = await runProcess('docker', ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
+    if (result.code !== 0)
+        throw new InfrastructureError(`docker buildx inspect${builder ? ` --builder ${builder}` : ''} failed: ${lastLines(result.stderr, 1)}`);
+    const line = result.stdout.split('\n').find((text) => /^\s*Platforms:/.test(text));
+    return line ? line.replace(/^\s*Platforms:\s*/, '').split(',').map((platform) => platform.trim().replace(/\*$/, '')).filter(Boolean) : [];
+}
 
 // EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
 var lib_docker = __nccwpck_require__(9040);
@@ -81302,12 +81312,15 @@ var docker_default = /*#__PURE__*/__nccwpck_require__.n(lib_docker);
 ;// CONCATENATED MODULE: ./src/docker/engine.ts
 
 
+const ENGINE_IDLE_TIMEOUT_MS = 120_000;
 function engineAddress() {
     return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
 }
 /** Connects and pings; an engine that does not answer within `timeoutMs` is an infrastructure fault. */
 async function connectEngine(timeoutMs = 10_000) {
-    const docker = new (docker_default())();
+    // An engine that stops answering must not stall a run forever: a request idle this long fails
+    // (streams that flow, like an image export, are not idle; waits of ours are shorter).
+    const docker = new (docker_default())({ timeout: ENGINE_IDLE_TIMEOUT_MS });
     try {
         await withTimeout(docker.ping(), timeoutMs, `no answer within ${timeoutMs / 1000} s`);
     }
@@ -82122,7 +82135,9 @@ function identityFromProcesses(processes) {
     return { uid: chosen?.uid ?? null, gid: chosen?.gid ?? null, method: 'processes', detail: `processes of the running service: ${listing}` };
 }
 async function identityFromProbe(throwaways, spec, image, filesystem, signal) {
-    const result = await runOneShot(throwaways, { ...spec, role: 'identity', entrypoint: ['id'], cmd: [] }, 10_000, signal);
+    // The image's ENTRYPOINT is replaced, not prepended: an entrypoint that ignores its arguments
+    // cannot swallow `id`. No capability is needed to print one's own UID.
+    const result = await runOneShot(throwaways, { ...spec, role: 'identity', entrypoint: ['id'], cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, 10_000, signal);
     const match = /uid=(\d+)(?:\([^)]*\))? gid=(\d+)/.exec(result.output);
     if (result.exitCode === 0 && match) {
         return { uid: Number(match[1]), gid: Number(match[2]), method: 'id', detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}` };
@@ -82321,7 +82336,8 @@ function healthProbeUsable(image, filesystem) {
  * here; one that passes is fake. Works without a shell or `sleep` in the image.
  */
 async function probeWithServiceDown(throwaways, spec, argv, timeoutMs, signal) {
-    const result = await runOneShot(throwaways, { ...spec, role: 'probe-down', entrypoint: argv, cmd: [] }, timeoutMs, signal);
+    // A probe needs no privilege: whatever the image's HEALTHCHECK does, it does it without any.
+    const result = await runOneShot(throwaways, { ...spec, role: 'probe-down', entrypoint: argv, cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, timeoutMs, signal);
     return { probe: argv, exitCode: result.exitCode, timedOut: result.timedOut, seconds: result.seconds, output: result.output.slice(-2000), error: result.error };
 }
 /**
@@ -82400,6 +82416,8 @@ async function collectEvidence(options, progress, control) {
     if (settings.mode === 'static')
         return { evidence, target };
     const engine = await progress.phase('engine', () => connectEngine());
+    if (settings.platform && !settings.image)
+        await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
     let imageRef = settings.image;
     if (!imageRef) {
         const request = buildRequest(options, progress, signal);
@@ -82443,6 +82461,15 @@ async function composeUp(engine, options, compose, control) {
         engine, compose: stack, absoluteFiles, runId: control.runId, env: options.settings.runtimeEnv,
         timeoutSeconds: options.settings.composeUpTimeoutSeconds, ...(control.signal ? { signal: control.signal } : {}),
     }), control.signal);
+}
+/** A platform the builder cannot build (no emulation for it) is a usage error, said before any work. */
+async function checkPlatform(platform, builder) {
+    const available = await builderPlatforms(builder || undefined);
+    const wanted = platform.split(',').map((item) => item.trim());
+    const missing = wanted.filter((item) => !available.some((candidate) => candidate === item || candidate.startsWith(`${item}/`)));
+    if (missing.length > 0) {
+        throw new UsageError(`platform: the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); install QEMU emulation (docker run --privileged tonistiigi/binfmt --install all) or choose one of those`);
+    }
 }
 /** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
 async function attempt(collect, signal) {
@@ -82522,8 +82549,11 @@ async function cacheProbe(engine, request, options, dockerfile, context, imageId
         return skipped('the Dockerfile copies no application file from the build context');
     return attempt(() => probeCacheOrdering(engine, { ...request, onStep: undefined }, files, changed, imageId));
 }
+/** A path as reports show it: relative to the workspace, or absolute when outside it. */
 function repoPath(options, path) {
     const shown = (0,external_node_path_.relative)(options.workspace, path).split(external_node_path_.sep).join('/');
+    if (shown.startsWith('..'))
+        return path;
     return shown === '' ? '.' : shown;
 }
 
@@ -82787,9 +82817,10 @@ function silentProgress() {
 ;// CONCATENATED MODULE: ./src/util/atomic-write.ts
 
 
+
 /** Writes via a temporary file and a rename, so a crash never leaves half a report. */
 async function writeFileAtomic(path, content) {
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    await makeParents(path);
     const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
     try {
         await (0,promises_namespaceObject.writeFile)(temporary, content);
@@ -82799,6 +82830,17 @@ async function writeFileAtomic(path, content) {
         await (0,promises_namespaceObject.rm)(temporary, { force: true });
         throw error;
     }
+}
+/**
+ * The missing parent directories, one level at a time. Not mkdir({ recursive: true }): under a
+ * special file system (a path below /proc, seen with Node 20) it never returns.
+ */
+async function makeParents(path) {
+    const missing = [];
+    for (let dir = (0,external_node_path_.dirname)(path); !(0,external_node_fs_namespaceObject.existsSync)(dir) && dir !== (0,external_node_path_.dirname)(dir); dir = (0,external_node_path_.dirname)(dir))
+        missing.unshift(dir);
+    for (const dir of missing)
+        await (0,promises_namespaceObject.mkdir)(dir);
 }
 
 ;// CONCATENATED MODULE: ./src/util/escape.ts
@@ -83327,14 +83369,22 @@ async function writeSarif(path, report, checks) {
 
 
 
+
 async function writeReports(workspace, files, report, summary = {}) {
     const at = (path) => (0,external_node_path_.resolve)(workspace, path);
-    if (files.json)
-        await writeJsonReport(at(files.json), report);
-    if (files.sarif)
-        await writeSarif(at(files.sarif), report, ALL_CHECKS);
-    if (files.markdown)
-        await writeFileAtomic(at(files.markdown), renderJobSummary(report, summary));
+    const write = async (input, path, work) => {
+        if (!path)
+            return;
+        try {
+            await work(at(path));
+        }
+        catch (error) {
+            throw new UsageError(`${input}: cannot write ${path} (${error.code ?? errorMessage(error)}); give a writable path`);
+        }
+    };
+    await write('report-file', files.json, (path) => writeJsonReport(path, report));
+    await write('sarif-file', files.sarif, (path) => writeSarif(path, report, ALL_CHECKS));
+    await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report, summary)));
 }
 
 ;// CONCATENATED MODULE: ./src/cli/args.ts

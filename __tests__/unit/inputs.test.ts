@@ -80,7 +80,7 @@ describe('resolveOptions', () => {
   it('reports a missing context or Dockerfile in one line, and allows an image without one', async () => {
     const root = workspace({ 'empty/.keep': '' });
     await expect(resolveOptions({ context: 'nowhere' }, root)).rejects.toThrow("context: directory 'nowhere' does not exist");
-    await expect(resolveOptions({ context: 'empty' }, root)).rejects.toThrow("no Dockerfile in context 'empty' does not exist; give file: <path>, or image: <ref>");
+    await expect(resolveOptions({ context: 'empty' }, root)).rejects.toThrow("no Dockerfile in context 'empty'; give file: <path>, or image: <ref>");
     await expect(resolveOptions({ context: 'empty', file: 'Dockerfile.prod' }, root)).rejects.toThrow("file: 'Dockerfile.prod' does not exist");
     const options = await resolveOptions({ context: 'empty', image: 'app:1' }, root);
     expect(options.dockerfilePath).toBeNull();

@@ -115,3 +115,11 @@ async function readJson(path: string): Promise<Record<string, unknown> | null> {
     return null;
   }
 }
+
+/** The platforms the builder can build for (`docker buildx inspect`), e.g. linux/amd64, linux/386. */
+export async function builderPlatforms(builder?: string): Promise<string[]> {
+  const result = await runProcess('docker', ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
+  if (result.code !== 0) throw new InfrastructureError(`docker buildx inspect${builder ? ` --builder ${builder}` : ''} failed: ${lastLines(result.stderr, 1)}`);
+  const line = result.stdout.split('\n').find((text) => /^\s*Platforms:/.test(text));
+  return line ? line.replace(/^\s*Platforms:\s*/, '').split(',').map((platform) => platform.trim().replace(/\*$/, '')).filter(Boolean) : [];
+}

@@ -6,13 +6,17 @@ import { InfrastructureError, errorMessage } from '../util/errors.js';
 
 export type Engine = Docker;
 
+export const ENGINE_IDLE_TIMEOUT_MS = 120_000;
+
 export function engineAddress(): string {
   return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
 }
 
 /** Connects and pings; an engine that does not answer within `timeoutMs` is an infrastructure fault. */
 export async function connectEngine(timeoutMs = 10_000): Promise<Engine> {
-  const docker = new Docker();
+  // An engine that stops answering must not stall a run forever: a request idle this long fails
+  // (streams that flow, like an image export, are not idle; waits of ours are shorter).
+  const docker = new Docker({ timeout: ENGINE_IDLE_TIMEOUT_MS } as Docker.DockerOptions);
   try {
     await withTimeout(docker.ping(), timeoutMs, `no answer within ${timeoutMs / 1000} s`);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import { buildImage, type BuildRequest } from '../docker/buildx.js';
+import { buildImage, builderPlatforms, type BuildRequest } from '../docker/buildx.js';
 import { connectEngine, type Engine } from '../docker/engine.js';
 import { isInstructionStep } from '../docker/rawjson.js';
 import type { Options } from '../inputs/resolve.js';
@@ -62,6 +62,7 @@ export async function collectEvidence(options: Options, progress: Progress, cont
   if (settings.mode === 'static') return { evidence, target };
 
   const engine = await progress.phase('engine', () => connectEngine());
+  if (settings.platform && !settings.image) await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
   let imageRef = settings.image;
   if (!imageRef) {
     const request = buildRequest(options, progress, signal);
@@ -102,6 +103,16 @@ async function composeUp(engine: Engine, options: Options, compose: Collected<Co
     engine, compose: stack, absoluteFiles, runId: control.runId, env: options.settings.runtimeEnv,
     timeoutSeconds: options.settings.composeUpTimeoutSeconds, ...(control.signal ? { signal: control.signal } : {}),
   }), control.signal);
+}
+
+/** A platform the builder cannot build (no emulation for it) is a usage error, said before any work. */
+async function checkPlatform(platform: string, builder: string): Promise<void> {
+  const available = await builderPlatforms(builder || undefined);
+  const wanted = platform.split(',').map((item) => item.trim());
+  const missing = wanted.filter((item) => !available.some((candidate) => candidate === item || candidate.startsWith(`${item}/`)));
+  if (missing.length > 0) {
+    throw new UsageError(`platform: the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); install QEMU emulation (docker run --privileged tonistiigi/binfmt --install all) or choose one of those`);
+  }
 }
 
 /** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
@@ -180,7 +191,9 @@ async function cacheProbe(engine: Engine, request: BuildRequest, options: Option
   return attempt(() => probeCacheOrdering(engine, { ...request, onStep: undefined }, files, changed, imageId));
 }
 
+/** A path as reports show it: relative to the workspace, or absolute when outside it. */
 export function repoPath(options: Options, path: string): string {
   const shown = relative(options.workspace, path).split(sep).join('/');
+  if (shown.startsWith('..')) return path;
   return shown === '' ? '.' : shown;
 }

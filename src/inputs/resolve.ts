@@ -45,9 +45,8 @@ export async function resolveOptions(explicit: RawInputs, workspace: string): Pr
   // The context's own config; it cannot move the context it lives in.
   const contextRaw = explicit.context ?? merged.context ?? INPUTS.context.default;
   const contextDir = resolve(workspace, contextRaw.trim() || '.');
-  if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
-    throw new UsageError(`context: directory '${contextRaw}' does not exist (looked in ${contextDir})`);
-  }
+  if (!existsSync(contextDir)) throw new UsageError(`context: directory '${contextRaw}' does not exist (looked in ${contextDir})`);
+  if (!statSync(contextDir).isDirectory()) throw new UsageError(`context: '${contextRaw}' is a file; give the directory that holds the Dockerfile and what it copies`);
   const contextConfig = join(contextDir, CONTEXT_CONFIG);
   if (existsSync(contextConfig)) {
     const file = await readConfigFile(contextConfig, show(workspace, contextConfig), ['context']);
@@ -85,8 +84,8 @@ function locateDockerfile(settings: Settings, contextDir: string, workspace: str
   if (existsSync(path) && statSync(path).isFile()) return path;
   // Checking a built image needs no Dockerfile; one is read when present.
   if (settings.image && !given) return null;
-  const shown = given ? `file: '${given}'` : `no Dockerfile in context '${show(workspace, contextDir)}'`;
-  throw new UsageError(`${shown} does not exist${given ? '' : '; give file: <path>, or image: <ref> to check a built image'}`);
+  if (given) throw new UsageError(`file: '${given}' does not exist`);
+  throw new UsageError(`no Dockerfile in context '${show(workspace, contextDir)}'; give file: <path>, or image: <ref> to check a built image`);
 }
 
 function show(workspace: string, path: string): string {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ALL_CHECKS } from '../checks/index.js';
 import type { Report } from '../model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { UsageError, errorMessage } from '../util/errors.js';
 import { renderJobSummary, type SummaryOptions } from './job-summary.js';
 import { writeJsonReport } from './json.js';
 import { writeSarif } from './sarif.js';
@@ -17,7 +18,15 @@ export interface ReportFiles {
 
 export async function writeReports(workspace: string, files: ReportFiles, report: Report, summary: SummaryOptions = {}): Promise<void> {
   const at = (path: string): string => resolve(workspace, path);
-  if (files.json) await writeJsonReport(at(files.json), report);
-  if (files.sarif) await writeSarif(at(files.sarif), report, ALL_CHECKS);
-  if (files.markdown) await writeFileAtomic(at(files.markdown), renderJobSummary(report, summary));
+  const write = async (input: string, path: string | null, work: (path: string) => Promise<void>): Promise<void> => {
+    if (!path) return;
+    try {
+      await work(at(path));
+    } catch (error) {
+      throw new UsageError(`${input}: cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}); give a writable path`);
+    }
+  };
+  await write('report-file', files.json, (path) => writeJsonReport(path, report));
+  await write('sarif-file', files.sarif, (path) => writeSarif(path, report, ALL_CHECKS));
+  await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report, summary)));
 }

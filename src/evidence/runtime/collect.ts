@@ -86,7 +86,8 @@ function healthProbeUsable(image: ImageEvidence, filesystem: FilesystemEvidence 
  * here; one that passes is fake. Works without a shell or `sleep` in the image.
  */
 async function probeWithServiceDown(throwaways: Throwaways, spec: ThrowawaySpec, argv: string[], timeoutMs: number, signal?: AbortSignal): Promise<DownProbeRecord> {
-  const result = await runOneShot(throwaways, { ...spec, role: 'probe-down', entrypoint: argv, cmd: [] }, timeoutMs, signal);
+  // A probe needs no privilege: whatever the image's HEALTHCHECK does, it does it without any.
+  const result = await runOneShot(throwaways, { ...spec, role: 'probe-down', entrypoint: argv, cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, timeoutMs, signal);
   return { probe: argv, exitCode: result.exitCode, timedOut: result.timedOut, seconds: result.seconds, output: result.output.slice(-2000), error: result.error };
 }
 

@@ -19,7 +19,9 @@ export function identityFromProcesses(processes: ProcessRecord[]): IdentityRecor
 }
 
 export async function identityFromProbe(throwaways: Throwaways, spec: ThrowawaySpec, image: ImageEvidence, filesystem: FilesystemEvidence | undefined, signal?: AbortSignal): Promise<IdentityRecord> {
-  const result = await runOneShot(throwaways, { ...spec, role: 'identity', entrypoint: ['id'], cmd: [] }, 10_000, signal);
+  // The image's ENTRYPOINT is replaced, not prepended: an entrypoint that ignores its arguments
+  // cannot swallow `id`. No capability is needed to print one's own UID.
+  const result = await runOneShot(throwaways, { ...spec, role: 'identity', entrypoint: ['id'], cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, 10_000, signal);
   const match = /uid=(\d+)(?:\([^)]*\))? gid=(\d+)/.exec(result.output);
   if (result.exitCode === 0 && match) {
     return { uid: Number(match[1]), gid: Number(match[2]), method: 'id', detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}` };

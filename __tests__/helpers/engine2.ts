@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { exec } from './run.js';
+
+// A second, disposable Docker engine on its own socket, data root, exec root and bridge, with no
+// iptables rules: a test may kill it mid-run without touching the engine the other tests use.
+// Destroying it removes everything it ran, even after a SIGKILL. (Not `--bridge none`: a dockerd
+// started with it deletes the host's docker0, which the main engine needs.)
+
+export interface DisposableEngine {
+  host: string;
+  docker(...args: string[]): ReturnType<typeof exec>;
+  kill(): void;
+  destroy(): Promise<void>;
+}
+
+const ROOT = '/tmp/cs-hardening-engine2';
+const BRIDGE = 'cs-hard-e2';
+
+function start(): void {
+  const out = `${ROOT}/dockerd.log`;
+  // A killed daemon leaves its pid file; a new one refuses to start while it is there.
+  rmSync(`${ROOT}/docker.pid`, { force: true });
+  spawn('sh', ['-c', `exec dockerd --host unix://${ROOT}/docker.sock --data-root ${ROOT}/data --exec-root ${ROOT}/exec --pidfile ${ROOT}/docker.pid --bridge ${BRIDGE} --iptables=false --ip-masq=false >>${out} 2>&1`], { detached: true, stdio: 'ignore' }).unref();
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function answers(host: string): Promise<boolean> {
+  return (await exec('docker', ['-H', host, 'info', '--format', '{{.ServerVersion}}'], { timeoutMs: 5000 })).code === 0;
+}
+
+async function waitFor(host: string, up: boolean): Promise<void> {
+  for (let i = 0; i < 80; i++) {
+    if ((await answers(host)) === up) return;
+    await sleep(250);
+  }
+  throw new Error(`the disposable engine did not ${up ? 'start' : 'stop'}: ${readFileSync(`${ROOT}/dockerd.log`, 'utf8').slice(-1500)}`);
+}
+
+export async function startDisposableEngine(): Promise<DisposableEngine> {
+  mkdirSync(ROOT, { recursive: true });
+  await exec('sh', ['-c', `ip link show ${BRIDGE} >/dev/null 2>&1 || { ip link add ${BRIDGE} type bridge && ip addr add 172.31.254.1/24 dev ${BRIDGE} && ip link set ${BRIDGE} up; }`]);
+  const host = `unix://${ROOT}/docker.sock`;
+  start();
+  await waitFor(host, true);
+  return {
+    host,
+    docker: (...args) => exec('docker', ['-H', host, ...args]),
+    kill() {
+      process.kill(Number(readFileSync(`${ROOT}/docker.pid`, 'utf8')), 'SIGKILL');
+    },
+    async destroy() {
+      // Start it again so it can remove what it ran, then stop it properly.
+      if (!(await answers(host))) {
+        start();
+        await waitFor(host, true).catch(() => undefined);
+      }
+      const ids = (await exec('docker', ['-H', host, 'ps', '-aq'])).stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) await exec('docker', ['-H', host, 'rm', '-f', ...ids]);
+      // Stopped means the process is gone, not just the socket: dockerd unmounts on its way out.
+      const pid = existsSync(`${ROOT}/docker.pid`) ? Number(readFileSync(`${ROOT}/docker.pid`, 'utf8')) : 0;
+      if (pid > 0) {
+        process.kill(pid, 'SIGTERM');
+        for (let i = 0; i < 60 && alive(pid); i++) await sleep(250);
+        if (alive(pid)) process.kill(pid, 'SIGKILL');
+      }
+      // Whatever still runs from its directories (shims and their processes) goes, then its mounts.
+      // Only dockerd/containerd(-shim) processes: a plain `pgrep -f <root>` also matches this shell.
+      await exec('sh', ['-c', `for p in $(pgrep -f '(dockerd|containerd)[^ ]* .*${ROOT}'); do pkill -9 -P $p; kill -9 $p; done`]);
+      for (let i = 0; i < 5; i++) {
+        const mounted = (await exec('sh', ['-c', `mount | awk '{print $3}' | grep '^${ROOT}' | sort -r`])).stdout.split('\n').filter(Boolean);
+        if (mounted.length === 0) break;
+        for (const path of mounted) await exec('umount', ['-l', path]);
+      }
+      rmSync(ROOT, { recursive: true, force: true });
+      await exec('ip', ['link', 'delete', BRIDGE]);
+    },
+  };
+}
