@@ -7,6 +7,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform,
+  setupFilesAfterEnv: ['<rootDir>/__tests__/setup/remove-scratch.ts'],
 };
 export default {
   // Integration tests build and run images; jest 30 honours the timeout only at the top level.

@@ -77710,6 +77710,7 @@ class Throwaways {
     runId;
     containers = new Map();
     networks = new Map();
+    internalNetwork;
     constructor(engine, runId) {
         this.engine = engine;
         this.runId = runId;
@@ -77742,12 +77743,24 @@ class Throwaways {
         this.containers.set(container.id, container);
         return container;
     }
-    /** A bridge network with no route out (internal): for probing a port from the host. */
-    async createInternalNetwork() {
-        const name = `cs-hardening-${this.runId}`;
-        const network = await this.engine.createNetwork({ Name: name, Internal: true, Labels: { [RUN_LABEL]: this.runId } });
-        this.networks.set(name, network);
-        return name;
+    /**
+     * A bridge network with no route out (internal), for probing a port from the host: created once,
+     * on first need, and connected to the container (which may already run, on network none).
+     */
+    async connectInternalNetwork(container) {
+        // One creation shared by concurrent callers: the engine allows two networks of the same name,
+        // and a second one made by a racing caller would leak.
+        this.internalNetwork ??= this.engine.createNetwork({ Name: `cs-hardening-${this.runId}`, Internal: true, Labels: { [RUN_LABEL]: this.runId } })
+            .then((network) => {
+            this.networks.set(network.id, network);
+            return network;
+        });
+        const network = await this.internalNetwork;
+        const attached = Object.keys((await container.inspect()).NetworkSettings.Networks ?? {});
+        // A container on network none must leave it first: none cannot be combined with another network.
+        if (attached.includes('none'))
+            await this.engine.getNetwork('none').disconnect({ Container: container.id, Force: true });
+        await network.connect({ Container: container.id });
     }
     /** Removes one container now (force, with its anonymous volumes). */
     async remove(container) {
@@ -78126,7 +78139,7 @@ const checkBecomesReady = defineCheck({
         if (readiness.outcome === 'ready')
             return { status: 'pass', message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`, measured: readiness.readySeconds };
         if (readiness.method === 'none')
-            return { status: 'skip', message: 'no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running for 1 s' };
+            return { status: 'skip', message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window` };
         const how = readiness.method === 'port' ? `port ${readiness.port} never accepted a connection` : 'the health probe never passed';
         return { status: 'fail', message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`, ...location };
     },
@@ -78508,16 +78521,16 @@ function fallbackPort(exposedPorts) {
     const tcp = exposedPorts.map((port) => /^(\d+)(\/tcp)?$/.exec(port)).find(Boolean);
     return tcp ? Number(tcp[1]) : null;
 }
-function chooseProbe(health, exposedPorts, healthUsable) {
+function chooseProbe(health, exposedPorts) {
     const argv = healthArgv(health);
     // Docker's default timeout is 30 s; one attempt of ours is bounded at 10 s.
     const timeoutMs = Math.min((health?.timeoutSeconds ?? 30) * 1000, 10_000);
-    if (argv && healthUsable)
-        return { method: 'healthcheck', argv, port: null, timeoutMs };
     const port = fallbackPort(exposedPorts);
+    if (argv)
+        return { method: 'healthcheck', argv, port: null, timeoutMs, fallbackPort: port };
     if (port !== null)
-        return { method: 'port', argv: null, port, timeoutMs: 1000 };
-    return { method: 'none', argv: null, port: null, timeoutMs: 0 };
+        return { method: 'port', argv: null, port, timeoutMs: 1000, fallbackPort: null };
+    return { method: 'none', argv: null, port: null, timeoutMs: 0, fallbackPort: null };
 }
 async function attemptOnce(container, probe, address) {
     if (probe.method === 'healthcheck') {
@@ -78553,13 +78566,14 @@ function connects(host, port, timeoutMs) {
  * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
  * is the moment the start request was sent (performance.now()).
  */
-async function awaitReadiness(container, probe, startedAt, timeoutMs, signal) {
+async function awaitReadiness(container, initial, startedAt, timeoutMs, addressing, signal) {
+    let probe = initial;
     const readiness = {
         method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0,
         attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'not-probed', waitedSeconds: 0,
     };
     const elapsed = () => (performance.now() - startedAt) / 1000;
-    const address = probe.method === 'port' ? await containerAddress(container) : null;
+    let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
     let brokenInARow = 0;
     let lastStateCheck = 0;
     for (;;) {
@@ -78578,8 +78592,16 @@ async function awaitReadiness(container, probe, startedAt, timeoutMs, signal) {
             }
             brokenInARow = attempt.broken ? brokenInARow + 1 : 0;
             if (brokenInARow >= 2) {
-                readiness.outcome = 'probe-broken';
-                break;
+                // The health probe cannot run (its program is missing): readiness can still be told by
+                // the exposed port. HARD-HEALTH-002/-003 report the broken probe itself.
+                if (probe.fallbackPort === null) {
+                    readiness.outcome = 'probe-broken';
+                    break;
+                }
+                probe = { method: 'port', argv: null, port: probe.fallbackPort, timeoutMs: 1000, fallbackPort: null };
+                Object.assign(readiness, { method: 'port', port: probe.port });
+                address = await addressOf(container, addressing);
+                brokenInARow = 0;
             }
             if (attempt.notRunning)
                 lastStateCheck = 0;
@@ -78612,9 +78634,16 @@ async function exitOf(container, startedAt) {
         return null;
     return { exitCode: state.ExitCode, oomKilled: state.OOMKilled, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: await logTail(container) };
 }
-async function containerAddress(container) {
-    const networks = (await container.inspect()).NetworkSettings.Networks ?? {};
-    return Object.values(networks).map((network) => network.IPAddress).find(Boolean) ?? null;
+async function addressOf(container, addressing) {
+    const find = async () => {
+        const networks = (await container.inspect()).NetworkSettings.Networks ?? {};
+        return Object.values(networks).map((network) => network.IPAddress).find(Boolean) ?? null;
+    };
+    const address = await find();
+    if (address)
+        return address;
+    await addressing(container);
+    return find();
 }
 
 ;// CONCATENATED MODULE: ./src/checks/health.ts
@@ -81342,6 +81371,24 @@ async function withTimeout(promise, ms, message) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/progress.ts
+
+function timedPhase(timings, name, work) {
+    const started = performance.now();
+    return work().finally(() => {
+        timings[name] = round((performance.now() - started) / 1000);
+    });
+}
+/** For tests and library use: records timings, prints nothing. */
+function silentProgress() {
+    const timings = {};
+    return {
+        timings,
+        phase: (name, work) => timedPhase(timings, name, work),
+        info: () => undefined,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/build.ts
 function toStepRecords(steps) {
     return steps.map((step) => ({
@@ -82179,7 +82226,7 @@ async function sampleIdle(container, windowMs, signal) {
 
 
 
-async function startService(throwaways, spec, probe, readyTimeoutMs, signal) {
+async function startService(throwaways, spec, probe, readyTimeoutMs, addressing, signal) {
     const container = await throwaways.create(spec);
     const startedAt = performance.now();
     try {
@@ -82192,9 +82239,9 @@ async function startService(throwaways, spec, probe, readyTimeoutMs, signal) {
         const exited = { exitCode: state?.ExitCode || 127, oomKilled: false, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: `could not start: ${startError(error)}` };
         return { container, startedAt, outcome: { readiness, exited }, processes: null };
     }
-    // Without a probe there is no readiness to wait for: only that it stays up for a moment.
-    const timeout = probe.method === 'none' ? Math.min(readyTimeoutMs, 1000) : readyTimeoutMs;
-    const outcome = await awaitReadiness(container, probe, startedAt, timeout, signal);
+    // Without a probe there is no readiness to wait for; the idle window shows whether it stays up.
+    const timeout = probe.method === 'none' ? 0 : readyTimeoutMs;
+    const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, signal);
     const processes = outcome.exited ? null : await listProcesses(container);
     return { container, startedAt, outcome, processes };
 }
@@ -82228,11 +82275,17 @@ async function finishService(service, options) {
     const { container, outcome } = service;
     let idle = null;
     let stop = null;
-    if (!outcome.exited) {
+    let exited = outcome.exited;
+    if (!exited) {
         idle = await measureIdle(container, options.idleMs, options.signal);
-        stop = await measureStop(container, options.stopTimeoutSeconds);
+        // A service that ended during the idle window exited: that is its verdict, not an idle figure.
+        exited = await exitOf(container, service.startedAt);
+        if (exited)
+            idle = null;
+        else
+            stop = await measureStop(container, options.stopTimeoutSeconds);
     }
-    return { readiness: outcome.readiness, exited: outcome.exited, processes: service.processes, idle, stop, logTail: outcome.exited?.logTail ?? (await logTail(container)) };
+    return { readiness: outcome.readiness, exited, processes: service.processes, idle, stop, logTail: exited?.logTail ?? (await logTail(container)) };
 }
 async function measureIdle(container, windowMs, signal) {
     try {
@@ -82275,8 +82328,6 @@ async function measureStop(container, timeoutSeconds) {
 
 
 
-
-
 async function collectRuntimeEvidence(context) {
     const { image, settings, signal } = context;
     const throwaways = new Throwaways(context.engine, context.runId);
@@ -82284,19 +82335,21 @@ async function collectRuntimeEvidence(context) {
     const onAbort = () => void throwaways.removeAll();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-        const probe = chooseProbe(image.healthcheck, image.exposedPorts, healthProbeUsable(image, context.filesystem));
+        const probe = chooseProbe(image.healthcheck, image.exposedPorts);
         const limits = { memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6), nanoCpus: Math.round(settings.runtimeCpus * 1e9), pids: 512 };
-        // A port probe needs an address; with network none, give it an internal network (no route out).
-        const network = settings.runtimeNetwork === 'none' && probe.method === 'port' ? await throwaways.createInternalNetwork() : settings.runtimeNetwork;
+        const network = settings.runtimeNetwork;
+        // A port probe needs an address: on network none the container is moved, when it comes to
+        // that, to an internal network of this run (no route out).
+        const addressing = (container) => throwaways.connectInternalNetwork(container);
         const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
         const base = { role: 'service', image: image.id, network, limits, env };
         const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
         context.progress.info(`probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
         const argv = healthArgv(image.healthcheck);
         const [service, downProbe, hardened] = await Promise.all([
-            startService(throwaways, base, probe, readyTimeoutMs, signal),
+            startService(throwaways, base, probe, readyTimeoutMs, addressing, signal).finally(() => context.onReadinessMeasured?.()),
             argv ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal) : Promise.resolve(null),
-            settings.hardenedRun ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs) : Promise.resolve(null),
+            settings.hardenedRun ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing) : Promise.resolve(null),
         ]);
         const record = await finishService(service, {
             idleMs: settings.idleSeconds * 1000,
@@ -82306,7 +82359,7 @@ async function collectRuntimeEvidence(context) {
         });
         const identity = service.processes
             ? identityFromProcesses(service.processes)
-            : await identityFromProbe(throwaways, base, image, context.filesystem, signal);
+            : await identityFromProbe(throwaways, base, image, await context.filesystem, signal);
         return { network, limits, service: record, identity, downProbe, hardened };
     }
     finally {
@@ -82323,13 +82376,6 @@ function describeProbe(probe) {
         return `connecting to port ${probe.port}`;
     return 'nothing (no HEALTHCHECK, no exposed port): only checking the service stays up';
 }
-/** False when the probe's program is provably absent from the image: then only a port can tell readiness. */
-function healthProbeUsable(image, filesystem) {
-    const argv = healthArgv(image.healthcheck);
-    if (!argv || !filesystem)
-        return argv !== null;
-    return findCommand(filesystem.files, argv[0], pathDirectories(image.env), image.workingDir) !== null;
-}
 /**
  * The health probe as the only process of a fresh container of the same image (same user,
  * environment and working directory; the service never started; no network). A real probe fails
@@ -82344,14 +82390,13 @@ async function probeWithServiceDown(throwaways, spec, argv, timeoutMs, signal) {
  * The image started as production should run it: read-only root filesystem, tmpfs only for /tmp,
  * /var/tmp and the declared writable directories, all capabilities dropped, no-new-privileges.
  */
-async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs) {
-    const { image, settings, filesystem } = context;
-    const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
-    const owner = user.uid !== null ? `,uid=${user.uid},gid=${user.gid ?? 0}` : '';
+async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing) {
+    const { image, settings } = context;
+    // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
+    // from the image's files first (they are still being read).
     const tmpfs = { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777', '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' };
-    for (const dir of settings.writableDirs) {
-        tmpfs[external_node_path_.posix.resolve(image.workingDir || '/', dir)] = `rw,nosuid,nodev,size=64m,mode=0750${owner}`;
-    }
+    for (const dir of settings.writableDirs)
+        tmpfs[external_node_path_.posix.resolve(image.workingDir || '/', dir)] = 'rw,nosuid,nodev,size=64m,mode=1777';
     const container = await throwaways.create({ ...base, role: 'hardened', readOnlyRoot: true, tmpfs, dropAllCapabilities: true, noNewPrivileges: true });
     const startedAt = performance.now();
     try {
@@ -82363,7 +82408,7 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs) {
         return { readiness, exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message }, tmpfs: Object.keys(tmpfs), logTail: message };
     }
     const timeout = probe.method === 'none' ? Math.min(readyTimeoutMs, 1000) : readyTimeoutMs;
-    const outcome = await awaitReadiness(container, probe, startedAt, timeout, context.signal);
+    const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, context.signal);
     const tail = outcome.exited?.logTail ?? (await logTail(container));
     // Removed now, so that it costs nothing during the service's idle sampling.
     await throwaways.remove(container);
@@ -82371,6 +82416,7 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs) {
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/collect.ts
+
 
 
 
@@ -82444,10 +82490,22 @@ async function collectEvidence(options, progress, control) {
     evidence.image = collected(image);
     target.imageId = image.id;
     target.image ??= image.repoTags[0] ?? image.id;
-    evidence.filesystem = await progress.phase('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal)));
-    evidence.runtime = await progress.phase('runtime', () => attempt(() => collectRuntimeEvidence({
-        engine, image, filesystem: collected_valueOf(evidence.filesystem), settings, runId: control.runId, progress, ...(signal ? { signal } : {}),
-    }), signal));
+    // The image's files are streamed while its containers run — from the moment the service's
+    // startup is measured, so the export does not compete with what is being timed. Each phase is
+    // timed on its own; one log group holds both (GitHub's groups cannot interleave).
+    const [filesystem, runtime] = await progress.phase('filesystem and runtime', () => {
+        let startFiles = () => undefined;
+        const gate = new Promise((resolve) => {
+            startFiles = resolve;
+        });
+        const files = gate.then(() => timedPhase(progress.timings, 'filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal))));
+        const run = timedPhase(progress.timings, 'runtime', () => attempt(() => collectRuntimeEvidence({
+            engine, image, filesystem: files.then(collected_valueOf), settings, runId: control.runId, progress, onReadinessMeasured: startFiles, ...(signal ? { signal } : {}),
+        }), signal)).finally(startFiles);
+        return Promise.all([files, run]);
+    });
+    evidence.filesystem = filesystem;
+    evidence.runtime = runtime;
     if (settings.composeUp)
         evidence.composeUp = await progress.phase('compose up', () => composeUp(engine, options, compose, control));
     return { evidence, target };
@@ -82794,24 +82852,6 @@ async function runAll(options, progress, control) {
     if (!baseline)
         return { report, baseline: null };
     return { report: { ...report, baseline: baseline.report.metrics, baselineLabel: baseline.label }, baseline: baseline.report };
-}
-
-;// CONCATENATED MODULE: ./src/progress.ts
-
-function timedPhase(timings, name, work) {
-    const started = performance.now();
-    return work().finally(() => {
-        timings[name] = round((performance.now() - started) / 1000);
-    });
-}
-/** For tests and library use: records timings, prints nothing. */
-function silentProgress() {
-    const timings = {};
-    return {
-        timings,
-        phase: (name, work) => timedPhase(timings, name, work),
-        info: () => undefined,
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/util/atomic-write.ts

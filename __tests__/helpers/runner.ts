@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec, REPO, type Exec } from './run.js';
+import { scratchDir } from './scratch.js';
 
 // Runs the committed action bundle the way GitHub's runner does: INPUT_* variables, and the
 // files behind GITHUB_STEP_SUMMARY, GITHUB_OUTPUT and GITHUB_EVENT_PATH.
@@ -22,7 +22,7 @@ export interface RunnerOptions {
 }
 
 export async function runAction(inputs: Record<string, string>, options: RunnerOptions = {}): Promise<RunnerRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'cs-runner-'));
+  const dir = scratchDir('runner');
   const files = { summary: join(dir, 'summary.md'), output: join(dir, 'output'), event: join(dir, 'event.json'), state: join(dir, 'state') };
   writeFileSync(files.summary, '');
   writeFileSync(files.state, '');

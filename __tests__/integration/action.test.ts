@@ -19,7 +19,7 @@ describe('the action on the bundled examples', () => {
     const report = JSON.parse(readFileSync(run.outputs['report-file']!, 'utf8')) as Report;
     expect(report).toMatchObject({ schemaVersion: 1, passed: true, target: { context: 'examples/hardened', dockerfile: 'examples/hardened/Dockerfile', imageId: run.outputs['image-id'] } });
     // One log group per phase, so users see where the time goes.
-    for (const phase of ['dockerfile', 'engine', 'build', 'inspect', 'filesystem']) expect(run.stdout).toContain(`::group::${phase}`);
+    for (const phase of ['dockerfile', 'context', 'compose', 'engine', 'build', 'rebuild', 'inspect', 'filesystem and runtime']) expect(run.stdout).toContain(`::group::${phase}`);
   });
 
   it('fails examples/legacy with the failed checks in the outputs, after writing everything', async () => {

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exec, fixture, leftovers, REPO } from '../helpers/run.js';
 import { parseOutputs } from '../helpers/runner.js';
 import { watch } from '../helpers/spawn.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 // Nothing of a run is left behind, however it ends. (Success, failed checks, an image that exits
 // or cannot start, and a probe that times out are covered by runtime.test.ts, which asserts no
@@ -53,7 +53,7 @@ describe('cancelling during the build', () => {
 
 describe("the action's post step", () => {
   it('sweeps what a killed main step left behind', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cs-post-'));
+    const dir = scratchDir('post');
     const state = join(dir, 'state');
     writeFileSync(state, '');
     const env = {

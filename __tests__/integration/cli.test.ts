@@ -1,14 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Report } from '../../src/model.js';
 import { exec, fixture, REPO } from '../helpers/run.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = process.env) => exec(process.execPath, [join(REPO, 'dist/cli.js'), ...args], { env });
 
 describe('the CLI (committed bundle)', () => {
   it('exits 0 on the hardened example and 1 on the legacy one, with the table on stdout and the JSON report', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cs-cli-'));
+    const dir = scratchDir('cli');
     const good = await cli(['check', '--context', 'examples/hardened', '--json', join(dir, 'good.json')]);
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/^PASSED/);
@@ -52,7 +52,7 @@ describe('the CLI (committed bundle)', () => {
   });
 
   it('exits 2 on a Dockerfile BuildKit would refuse, naming the line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cs-cli-syntax-'));
+    const dir = scratchDir('cli-syntax');
     writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\nCOPPY . /app\n');
     const run = await cli(['check', '--context', dir]);
     expect(run.code).toBe(2);

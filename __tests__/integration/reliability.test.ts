@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Report } from '../../src/model.js';
@@ -7,6 +6,7 @@ import { startDisposableEngine } from '../helpers/engine2.js';
 import { check, exec, fixture, leftovers, REPO } from '../helpers/run.js';
 import { parseOutputs, runAction } from '../helpers/runner.js';
 import { watch } from '../helpers/spawn.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 // Never wrong, never stuck, never leaves a mess. Every bad input ends in one clear line and exit 2
 // with nothing left behind (no container, network, volume, or report file); every fault ends in
@@ -42,7 +42,7 @@ const cli = join(REPO, 'dist/cli.js');
 const runCli = (args: string[], env: NodeJS.ProcessEnv = process.env) => exec(process.execPath, [cli, ...args], { env, cwd: REPO });
 
 function workspace(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'cs-bad-'));
+  const root = scratchDir('bad');
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), content);
@@ -69,7 +69,7 @@ describe('bad input: one clear line, exit 2, nothing left behind', () => {
     { name: 'runtime env without a name', args: () => ['check', '--context', 'examples/hardened', '--runtime-env', '=x'], message: /runtime-env: '=x' is not KEY=VALUE/ },
     { name: 'missing context', args: () => ['check', '--context', 'examples/nowhere'], message: /context: directory 'examples\/nowhere' does not exist/ },
     { name: 'context that is a file', args: () => ['check', '--context', 'README.md'], message: /context: 'README.md' is a file/ },
-    { name: 'no Dockerfile in the context', args: () => ['check', '--context', workspace({ 'app.py': '' })], message: /no Dockerfile in context '\/tmp\/cs-bad-[^']+'; give file: <path>, or image: <ref>/ },
+    { name: 'no Dockerfile in the context', args: () => ['check', '--context', workspace({ 'app.py': '' })], message: /no Dockerfile in context '\/tmp\/cs-test-bad-[^']+'; give file: <path>, or image: <ref>/ },
     { name: 'missing Dockerfile given', args: () => ['check', '--context', 'examples/hardened', '--file', 'examples/hardened/Dockerfile.prod'], message: /file: 'examples\/hardened\/Dockerfile.prod' does not exist/ },
     { name: 'Dockerfile: unknown instruction', args: () => ['check', '--context', workspace({ Dockerfile: `${ok}COPPY . /app\n` })], message: /Dockerfile:3: unknown instruction 'COPPY'; fix the Dockerfile/ },
     { name: 'Dockerfile: no FROM', args: () => ['check', '--context', workspace({ Dockerfile: '# nothing to build\n' })], message: /Dockerfile:1: no FROM instruction/ },
@@ -95,7 +95,7 @@ describe('bad input: one clear line, exit 2, nothing left behind', () => {
   ];
 
   it.each(cases.map((entry) => [entry.name, entry] as const))('%s', async (name, entry) => {
-    const out = join(mkdtempSync(join(tmpdir(), 'cs-bad-out-')), 'report.json');
+    const out = join(scratchDir('bad-out'), 'report.json');
     const args = entry.args();
     const started = performance.now();
     const run = await runCli(args.includes('--json') || args[0] !== 'check' ? args : [...args, '--json', out], entry.env);
@@ -105,7 +105,7 @@ describe('bad input: one clear line, exit 2, nothing left behind', () => {
     table.push({ kind: 'bad input', name, exit: String(run.code), verdict: last.replace(/^cs-docker-hardening: /, ''), seconds, left });
     expect(run.code).toBe(2);
     // The message may start with the file it is about (absolute when outside the workspace).
-    expect(last).toMatch(new RegExp(`^cs-docker-hardening: (config )?(\\S+:\\d+: |/tmp/cs-bad-[^/]+/)?${entry.message.source}`));
+    expect(last).toMatch(new RegExp(`^cs-docker-hardening: (config )?(\\S+:\\d+: |/tmp/cs-test-bad-[^/]+/)?${entry.message.source}`));
     expect(run.stdout).toBe('');
     expect(left).toBe('nothing');
   });
@@ -114,7 +114,7 @@ describe('bad input: one clear line, exit 2, nothing left behind', () => {
 describe('faults: the right verdict, in bounded time, nothing left behind', () => {
   const quick = ['--idle-seconds', '1', '--max-stop-seconds', '1', '--cache-probe', 'false'];
   async function fault(name: string, args: string[], bound: number, expectations: (report: Report, exit: number, stdout: string) => string): Promise<void> {
-    const out = join(mkdtempSync(join(tmpdir(), 'cs-fault-')), 'report.json');
+    const out = join(scratchDir('fault'), 'report.json');
     const started = performance.now();
     const run = await runCli(['check', ...args, '--json', out]);
     const seconds = (performance.now() - started) / 1000;
@@ -209,7 +209,7 @@ describe('faults: the right verdict, in bounded time, nothing left behind', () =
     try {
       const load = await exec('sh', ['-c', `docker save ${built.target.imageId} | docker -H ${engine.host} load -q`]);
       expect(load.code).toBe(0);
-      const out = join(mkdtempSync(join(tmpdir(), 'cs-dies-')), 'report.json');
+      const out = join(scratchDir('dies'), 'report.json');
       const run = watch(process.execPath, [cli, 'check', '--context', fixture('slow-start'), '--image', built.target.imageId!, '--cache-probe', 'false', '--json', out], { env: { ...process.env, DOCKER_HOST: engine.host }, cwd: REPO });
       await run.waitFor(/probing readiness/);
       const killed = performance.now();
@@ -242,7 +242,7 @@ describe('faults: the right verdict, in bounded time, nothing left behind', () =
   });
 
   it('killed outright (SIGKILL), then the post step', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cs-kill-'));
+    const dir = scratchDir('kill');
     const state = join(dir, 'state');
     writeFileSync(state, '');
     const env = { ...process.env, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: REPO, RUNNER_TEMP: dir, GITHUB_STATE: state, GITHUB_OUTPUT: join(dir, 'out'), GITHUB_STEP_SUMMARY: join(dir, 'summary'), INPUT_CONTEXT: fixture('slow-start'), 'INPUT_CACHE-PROBE': 'false' };
@@ -261,7 +261,7 @@ describe('faults: the right verdict, in bounded time, nothing left behind', () =
   });
 
   it('a crash while the report is written leaves no half file', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'cs-atomic-')), 'report.json');
+    const out = join(scratchDir('atomic'), 'report.json');
     const outcomes: string[] = [];
     for (let delay = 150; delay <= 450; delay += 30) {
       const run = watch(process.execPath, [cli, 'check', '--context', 'examples/hardened', '--static-only', '--json', out], { cwd: REPO });

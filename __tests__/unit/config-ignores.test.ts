@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyConfigIgnores } from '../../src/checks/config-ignores.js';
 import { readConfigFile } from '../../src/inputs/config-file.js';
 import type { CheckResult } from '../../src/model.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 async function config(text: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'cs-ignores-'));
+  const dir = scratchDir('ignores');
   writeFileSync(join(dir, 'c.yml'), text);
   return readConfigFile(join(dir, 'c.yml'), 'c.yml');
 }

@@ -1,12 +1,12 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { boolean, keyValues, list, number, oneOf } from '../../src/inputs/kinds.js';
 import { resolveOptions } from '../../src/inputs/resolve.js';
 import { readActionInputs } from '../../src/action/inputs.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 function workspace(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'cs-inputs-'));
+  const root = scratchDir('inputs');
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), content);

@@ -24,7 +24,7 @@ export const checkBecomesReady = defineCheck({
     const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
     if (exited) return { status: 'fail', message: `the container ${describeExit(exited)}`, measured: exited.exitCode, ...location };
     if (readiness.outcome === 'ready') return { status: 'pass', message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`, measured: readiness.readySeconds };
-    if (readiness.method === 'none') return { status: 'skip', message: 'no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running for 1 s' };
+    if (readiness.method === 'none') return { status: 'skip', message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window` };
     const how = readiness.method === 'port' ? `port ${readiness.port} never accepted a connection` : 'the health probe never passed';
     return { status: 'fail', message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`, ...location };
   },

@@ -38,6 +38,7 @@ export interface ThrowawaySpec {
 export class Throwaways {
   private readonly containers = new Map<string, Docker.Container>();
   private readonly networks = new Map<string, Docker.Network>();
+  private internalNetwork: Promise<Docker.Network> | undefined;
 
   constructor(
     readonly engine: Engine,
@@ -73,12 +74,23 @@ export class Throwaways {
     return container;
   }
 
-  /** A bridge network with no route out (internal): for probing a port from the host. */
-  async createInternalNetwork(): Promise<string> {
-    const name = `cs-hardening-${this.runId}`;
-    const network = await this.engine.createNetwork({ Name: name, Internal: true, Labels: { [RUN_LABEL]: this.runId } });
-    this.networks.set(name, network);
-    return name;
+  /**
+   * A bridge network with no route out (internal), for probing a port from the host: created once,
+   * on first need, and connected to the container (which may already run, on network none).
+   */
+  async connectInternalNetwork(container: Docker.Container): Promise<void> {
+    // One creation shared by concurrent callers: the engine allows two networks of the same name,
+    // and a second one made by a racing caller would leak.
+    this.internalNetwork ??= this.engine.createNetwork({ Name: `cs-hardening-${this.runId}`, Internal: true, Labels: { [RUN_LABEL]: this.runId } })
+      .then((network) => {
+        this.networks.set(network.id, network);
+        return network;
+      });
+    const network = await this.internalNetwork;
+    const attached = Object.keys((await container.inspect()).NetworkSettings.Networks ?? {});
+    // A container on network none must leave it first: none cannot be combined with another network.
+    if (attached.includes('none')) await this.engine.getNetwork('none').disconnect({ Container: container.id, Force: true });
+    await network.connect({ Container: container.id });
   }
 
   /** Removes one container now (force, with its anonymous volumes). */

@@ -5,7 +5,7 @@ import { connectEngine, type Engine } from '../docker/engine.js';
 import { isInstructionStep } from '../docker/rawjson.js';
 import type { Options } from '../inputs/resolve.js';
 import type { Target } from '../model.js';
-import type { Progress } from '../progress.js';
+import { timedPhase, type Progress } from '../progress.js';
 import { UsageError, errorMessage } from '../util/errors.js';
 import { formatSeconds } from '../util/format.js';
 import { chooseApplicationFile } from './app-file.js';
@@ -87,10 +87,22 @@ export async function collectEvidence(options: Options, progress: Progress, cont
   evidence.image = collected(image);
   target.imageId = image.id;
   target.image ??= image.repoTags[0] ?? image.id;
-  evidence.filesystem = await progress.phase('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal)));
-  evidence.runtime = await progress.phase('runtime', () => attempt(() => collectRuntimeEvidence({
-    engine, image, filesystem: valueOf(evidence.filesystem), settings, runId: control.runId, progress, ...(signal ? { signal } : {}),
-  }), signal));
+  // The image's files are streamed while its containers run — from the moment the service's
+  // startup is measured, so the export does not compete with what is being timed. Each phase is
+  // timed on its own; one log group holds both (GitHub's groups cannot interleave).
+  const [filesystem, runtime] = await progress.phase('filesystem and runtime', () => {
+    let startFiles = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      startFiles = resolve;
+    });
+    const files = gate.then(() => timedPhase(progress.timings, 'filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal))));
+    const run = timedPhase(progress.timings, 'runtime', () => attempt(() => collectRuntimeEvidence({
+      engine, image, filesystem: files.then(valueOf), settings, runId: control.runId, progress, onReadinessMeasured: startFiles, ...(signal ? { signal } : {}),
+    }), signal)).finally(startFiles);
+    return Promise.all([files, run]);
+  });
+  evidence.filesystem = filesystem;
+  evidence.runtime = runtime;
   if (settings.composeUp) evidence.composeUp = await progress.phase('compose up', () => composeUp(engine, options, compose, control));
   return { evidence, target };
 }

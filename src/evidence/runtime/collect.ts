@@ -3,13 +3,11 @@ import type { Engine } from '../../docker/engine.js';
 import { Throwaways, type Limits, type ThrowawaySpec } from '../../docker/throwaway.js';
 import type { Settings } from '../../inputs/definitions.js';
 import type { Progress } from '../../progress.js';
-import { parseGroup, parsePasswd, resolveUser } from '../accounts.js';
 import type { FilesystemEvidence } from '../filesystem.js';
 import type { ImageEvidence } from '../image.js';
-import { findCommand, pathDirectories } from '../paths.js';
 import { identityFromProbe, identityFromProcesses } from './identity.js';
 import { runOneShot, startError } from './one-shot.js';
-import { awaitReadiness, chooseProbe, healthArgv, type Probe } from './probe.js';
+import { awaitReadiness, chooseProbe, healthArgv, type Addressing, type Probe } from './probe.js';
 import type { DownProbeRecord, HardenedRunRecord, IdentityRecord, RuntimeEvidence } from './records.js';
 import { finishService, startService } from './service.js';
 import { logTail } from '../../docker/logs.js';
@@ -21,7 +19,10 @@ import { logTail } from '../../docker/logs.js';
 export interface RuntimeContext {
   engine: Engine;
   image: ImageEvidence;
-  filesystem: FilesystemEvidence | undefined;
+  /** Streamed while the containers run; awaited only where a fallback needs the image's files. */
+  filesystem: Promise<FilesystemEvidence | undefined>;
+  /** Called once the service's readiness is measured: work that would compete for CPU may start. */
+  onReadinessMeasured?: () => void;
   settings: Settings;
   runId: string;
   progress: Progress;
@@ -35,10 +36,12 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
   const onAbort = (): void => void throwaways.removeAll();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const probe = chooseProbe(image.healthcheck, image.exposedPorts, healthProbeUsable(image, context.filesystem));
+    const probe = chooseProbe(image.healthcheck, image.exposedPorts);
     const limits: Limits = { memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6), nanoCpus: Math.round(settings.runtimeCpus * 1e9), pids: 512 };
-    // A port probe needs an address; with network none, give it an internal network (no route out).
-    const network = settings.runtimeNetwork === 'none' && probe.method === 'port' ? await throwaways.createInternalNetwork() : settings.runtimeNetwork;
+    const network = settings.runtimeNetwork;
+    // A port probe needs an address: on network none the container is moved, when it comes to
+    // that, to an internal network of this run (no route out).
+    const addressing: Addressing = (container) => throwaways.connectInternalNetwork(container);
     const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
     const base: ThrowawaySpec = { role: 'service', image: image.id, network, limits, env };
     const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
@@ -46,9 +49,9 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
 
     const argv = healthArgv(image.healthcheck);
     const [service, downProbe, hardened] = await Promise.all([
-      startService(throwaways, base, probe, readyTimeoutMs, signal),
+      startService(throwaways, base, probe, readyTimeoutMs, addressing, signal).finally(() => context.onReadinessMeasured?.()),
       argv ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal) : Promise.resolve(null),
-      settings.hardenedRun ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs) : Promise.resolve(null),
+      settings.hardenedRun ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing) : Promise.resolve(null),
     ]);
     const record = await finishService(service, {
       idleMs: settings.idleSeconds * 1000,
@@ -58,7 +61,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     });
     const identity: IdentityRecord = service.processes
       ? identityFromProcesses(service.processes)
-      : await identityFromProbe(throwaways, base, image, context.filesystem, signal);
+      : await identityFromProbe(throwaways, base, image, await context.filesystem, signal);
     return { network, limits, service: record, identity, downProbe, hardened };
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -71,13 +74,6 @@ function describeProbe(probe: Probe): string {
   if (probe.method === 'healthcheck') return `running the HEALTHCHECK (${probe.argv!.join(' ')})`;
   if (probe.method === 'port') return `connecting to port ${probe.port}`;
   return 'nothing (no HEALTHCHECK, no exposed port): only checking the service stays up';
-}
-
-/** False when the probe's program is provably absent from the image: then only a port can tell readiness. */
-function healthProbeUsable(image: ImageEvidence, filesystem: FilesystemEvidence | undefined): boolean {
-  const argv = healthArgv(image.healthcheck);
-  if (!argv || !filesystem) return argv !== null;
-  return findCommand(filesystem.files, argv[0]!, pathDirectories(image.env), image.workingDir) !== null;
 }
 
 /**
@@ -95,14 +91,12 @@ async function probeWithServiceDown(throwaways: Throwaways, spec: ThrowawaySpec,
  * The image started as production should run it: read-only root filesystem, tmpfs only for /tmp,
  * /var/tmp and the declared writable directories, all capabilities dropped, no-new-privileges.
  */
-async function hardenedRun(throwaways: Throwaways, base: ThrowawaySpec, probe: Probe, context: RuntimeContext, readyTimeoutMs: number): Promise<HardenedRunRecord> {
-  const { image, settings, filesystem } = context;
-  const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
-  const owner = user.uid !== null ? `,uid=${user.uid},gid=${user.gid ?? 0}` : '';
+async function hardenedRun(throwaways: Throwaways, base: ThrowawaySpec, probe: Probe, context: RuntimeContext, readyTimeoutMs: number, addressing: Addressing): Promise<HardenedRunRecord> {
+  const { image, settings } = context;
+  // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
+  // from the image's files first (they are still being read).
   const tmpfs: Record<string, string> = { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777', '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' };
-  for (const dir of settings.writableDirs) {
-    tmpfs[posix.resolve(image.workingDir || '/', dir)] = `rw,nosuid,nodev,size=64m,mode=0750${owner}`;
-  }
+  for (const dir of settings.writableDirs) tmpfs[posix.resolve(image.workingDir || '/', dir)] = 'rw,nosuid,nodev,size=64m,mode=1777';
   const container = await throwaways.create({ ...base, role: 'hardened', readOnlyRoot: true, tmpfs, dropAllCapabilities: true, noNewPrivileges: true });
   const startedAt = performance.now();
   try {
@@ -113,7 +107,7 @@ async function hardenedRun(throwaways: Throwaways, base: ThrowawaySpec, probe: P
     return { readiness, exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message }, tmpfs: Object.keys(tmpfs), logTail: message };
   }
   const timeout = probe.method === 'none' ? Math.min(readyTimeoutMs, 1000) : readyTimeoutMs;
-  const outcome = await awaitReadiness(container, probe, startedAt, timeout, context.signal);
+  const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, context.signal);
   const tail = outcome.exited?.logTail ?? (await logTail(container));
   // Removed now, so that it costs nothing during the service's idle sampling.
   await throwaways.remove(container);

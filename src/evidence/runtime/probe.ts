@@ -18,7 +18,12 @@ export interface Probe {
   port: number | null;
   /** Longest one attempt may take. */
   timeoutMs: number;
+  /** An exposed port to probe instead when the health probe cannot run at all. */
+  fallbackPort: number | null;
 }
+
+/** Gives a running container an address (an internal network) so its port can be probed. */
+export type Addressing = (container: Docker.Container) => Promise<void>;
 
 /** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
 export function healthArgv(health: HealthcheckConfig | null): string[] | null {
@@ -34,14 +39,14 @@ export function fallbackPort(exposedPorts: string[]): number | null {
   return tcp ? Number(tcp[1]) : null;
 }
 
-export function chooseProbe(health: HealthcheckConfig | null, exposedPorts: string[], healthUsable: boolean): Probe {
+export function chooseProbe(health: HealthcheckConfig | null, exposedPorts: string[]): Probe {
   const argv = healthArgv(health);
   // Docker's default timeout is 30 s; one attempt of ours is bounded at 10 s.
   const timeoutMs = Math.min((health?.timeoutSeconds ?? 30) * 1000, 10_000);
-  if (argv && healthUsable) return { method: 'healthcheck', argv, port: null, timeoutMs };
   const port = fallbackPort(exposedPorts);
-  if (port !== null) return { method: 'port', argv: null, port, timeoutMs: 1000 };
-  return { method: 'none', argv: null, port: null, timeoutMs: 0 };
+  if (argv) return { method: 'healthcheck', argv, port: null, timeoutMs, fallbackPort: port };
+  if (port !== null) return { method: 'port', argv: null, port, timeoutMs: 1000, fallbackPort: null };
+  return { method: 'none', argv: null, port: null, timeoutMs: 0, fallbackPort: null };
 }
 
 interface Attempt {
@@ -95,13 +100,14 @@ export interface ReadinessOutcome {
  * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
  * is the moment the start request was sent (performance.now()).
  */
-export async function awaitReadiness(container: Docker.Container, probe: Probe, startedAt: number, timeoutMs: number, signal?: AbortSignal): Promise<ReadinessOutcome> {
+export async function awaitReadiness(container: Docker.Container, initial: Probe, startedAt: number, timeoutMs: number, addressing: Addressing, signal?: AbortSignal): Promise<ReadinessOutcome> {
+  let probe = initial;
   const readiness: ReadinessRecord = {
     method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0,
     attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'not-probed', waitedSeconds: 0,
   };
   const elapsed = (): number => (performance.now() - startedAt) / 1000;
-  const address = probe.method === 'port' ? await containerAddress(container) : null;
+  let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
   let brokenInARow = 0;
   let lastStateCheck = 0;
   for (;;) {
@@ -120,8 +126,16 @@ export async function awaitReadiness(container: Docker.Container, probe: Probe, 
       }
       brokenInARow = attempt.broken ? brokenInARow + 1 : 0;
       if (brokenInARow >= 2) {
-        readiness.outcome = 'probe-broken';
-        break;
+        // The health probe cannot run (its program is missing): readiness can still be told by
+        // the exposed port. HARD-HEALTH-002/-003 report the broken probe itself.
+        if (probe.fallbackPort === null) {
+          readiness.outcome = 'probe-broken';
+          break;
+        }
+        probe = { method: 'port', argv: null, port: probe.fallbackPort, timeoutMs: 1000, fallbackPort: null };
+        Object.assign(readiness, { method: 'port', port: probe.port });
+        address = await addressOf(container, addressing);
+        brokenInARow = 0;
       }
       if (attempt.notRunning) lastStateCheck = 0;
     }
@@ -153,7 +167,13 @@ export async function exitOf(container: Docker.Container, startedAt: number): Pr
   return { exitCode: state.ExitCode, oomKilled: state.OOMKilled, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: await logTail(container) };
 }
 
-async function containerAddress(container: Docker.Container): Promise<string | null> {
-  const networks = (await container.inspect()).NetworkSettings.Networks ?? {};
-  return Object.values(networks).map((network) => network.IPAddress).find(Boolean) ?? null;
+async function addressOf(container: Docker.Container, addressing: Addressing): Promise<string | null> {
+  const find = async (): Promise<string | null> => {
+    const networks = (await container.inspect()).NetworkSettings.Networks ?? {};
+    return Object.values(networks).map((network) => network.IPAddress).find(Boolean) ?? null;
+  };
+  const address = await find();
+  if (address) return address;
+  await addressing(container);
+  return find();
 }

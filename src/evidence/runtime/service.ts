@@ -4,7 +4,7 @@ import { sampleIdle } from '../../docker/stats.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
 import { round } from '../../util/format.js';
 import { startError } from './one-shot.js';
-import { awaitReadiness, type Probe, type ReadinessOutcome } from './probe.js';
+import { awaitReadiness, exitOf, type Addressing, type Probe, type ReadinessOutcome } from './probe.js';
 import type { IdleRecord, ProcessRecord, ServiceRecord, StopRecord } from './records.js';
 
 // The service as it will run: the image's own entrypoint, user, environment and stop signal, in
@@ -18,7 +18,7 @@ export interface RunningService {
   processes: ProcessRecord[] | null;
 }
 
-export async function startService(throwaways: Throwaways, spec: ThrowawaySpec, probe: Probe, readyTimeoutMs: number, signal?: AbortSignal): Promise<RunningService> {
+export async function startService(throwaways: Throwaways, spec: ThrowawaySpec, probe: Probe, readyTimeoutMs: number, addressing: Addressing, signal?: AbortSignal): Promise<RunningService> {
   const container = await throwaways.create(spec);
   const startedAt = performance.now();
   try {
@@ -30,9 +30,9 @@ export async function startService(throwaways: Throwaways, spec: ThrowawaySpec, 
     const exited = { exitCode: state?.ExitCode || 127, oomKilled: false, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: `could not start: ${startError(error)}` };
     return { container, startedAt, outcome: { readiness, exited }, processes: null };
   }
-  // Without a probe there is no readiness to wait for: only that it stays up for a moment.
-  const timeout = probe.method === 'none' ? Math.min(readyTimeoutMs, 1000) : readyTimeoutMs;
-  const outcome = await awaitReadiness(container, probe, startedAt, timeout, signal);
+  // Without a probe there is no readiness to wait for; the idle window shows whether it stays up.
+  const timeout = probe.method === 'none' ? 0 : readyTimeoutMs;
+  const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, signal);
   const processes = outcome.exited ? null : await listProcesses(container);
   return { container, startedAt, outcome, processes };
 }
@@ -73,11 +73,15 @@ export async function finishService(service: RunningService, options: FinishOpti
   const { container, outcome } = service;
   let idle: IdleRecord | null = null;
   let stop: StopRecord | null = null;
-  if (!outcome.exited) {
+  let exited = outcome.exited;
+  if (!exited) {
     idle = await measureIdle(container, options.idleMs, options.signal);
-    stop = await measureStop(container, options.stopTimeoutSeconds);
+    // A service that ended during the idle window exited: that is its verdict, not an idle figure.
+    exited = await exitOf(container, service.startedAt);
+    if (exited) idle = null;
+    else stop = await measureStop(container, options.stopTimeoutSeconds);
   }
-  return { readiness: outcome.readiness, exited: outcome.exited, processes: service.processes, idle, stop, logTail: outcome.exited?.logTail ?? (await logTail(container)) };
+  return { readiness: outcome.readiness, exited, processes: service.processes, idle, stop, logTail: exited?.logTail ?? (await logTail(container)) };
 }
 
 async function measureIdle(container: Docker.Container, windowMs: number, signal?: AbortSignal): Promise<IdleRecord | null> {
