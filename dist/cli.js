@@ -78349,7 +78349,7 @@ const checkHardenedRun = defineCheck({
         if (hardened.readiness.outcome === 'ready')
             return { status: 'pass', message: `ready after ${formatSeconds(hardened.readiness.readySeconds)} with ${settings}`, measured: true };
         if (hardened.readiness.method === 'none')
-            return { status: 'pass', message: `kept running with ${settings} (no probe to tell readiness)`, measured: true };
+            return { status: 'pass', message: `kept running for ${formatSeconds(hardened.readiness.waitedSeconds)} with ${settings} (no probe to tell readiness)`, measured: true };
         return { status: 'fail', message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`, measured: false };
     },
 });
@@ -78617,6 +78617,13 @@ async function awaitReadiness(container, initial, startedAt, timeoutMs, addressi
             }
         }
         if (elapsed() * 1000 >= timeoutMs) {
+            // A container that ended since its last state check exited: that, not a timeout, is its story.
+            const exited = await exitOf(container, startedAt);
+            readiness.waitedSeconds = round(elapsed());
+            if (exited) {
+                readiness.outcome = 'exited';
+                return { readiness, exited };
+            }
             readiness.outcome = probe.method === 'none' ? 'not-probed' : 'timeout';
             break;
         }
@@ -82344,19 +82351,28 @@ async function collectRuntimeEvidence(context) {
         const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
         const base = { role: 'service', image: image.id, network, limits, env };
         const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
-        context.progress.info(`probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
+        context.progress.info(probe.method === 'none'
+            ? 'no HEALTHCHECK and no exposed port: readiness cannot be probed; watching that the service stays up through the idle window'
+            : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
+        // The service is started, sampled idle and stopped while the other two containers do their
+        // own work: nothing it measures waits for them, and the slowest of the three sets the time.
         const argv = healthArgv(image.healthcheck);
-        const [service, downProbe, hardened] = await Promise.all([
-            startService(throwaways, base, probe, readyTimeoutMs, addressing, signal).finally(() => context.onReadinessMeasured?.()),
+        const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, addressing, signal)
+            .finally(() => context.onReadinessMeasured?.())
+            .then(async (service) => ({
+            service,
+            record: await finishService(service, {
+                idleMs: settings.idleSeconds * 1000,
+                // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
+                stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
+                ...(signal ? { signal } : {}),
+            }),
+        }));
+        const [{ service, record }, downProbe, hardened] = await Promise.all([
+            serviceRun,
             argv ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal) : Promise.resolve(null),
             settings.hardenedRun ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing) : Promise.resolve(null),
         ]);
-        const record = await finishService(service, {
-            idleMs: settings.idleSeconds * 1000,
-            // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
-            stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
-            ...(signal ? { signal } : {}),
-        });
         const identity = service.processes
             ? identityFromProcesses(service.processes)
             : await identityFromProbe(throwaways, base, image, await context.filesystem, signal);
@@ -82407,10 +82423,11 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, add
         const readiness = { method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0, attemptSeconds: [], lastExitCode: null, lastOutput: message, outcome: 'exited', waitedSeconds: 0 };
         return { readiness, exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message }, tmpfs: Object.keys(tmpfs), logTail: message };
     }
-    const timeout = probe.method === 'none' ? Math.min(readyTimeoutMs, 1000) : readyTimeoutMs;
+    // Without a probe, staying up as long as the service's idle window is all it can show.
+    const timeout = probe.method === 'none' ? settings.idleSeconds * 1000 : readyTimeoutMs;
     const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, context.signal);
     const tail = outcome.exited?.logTail ?? (await logTail(container));
-    // Removed now, so that it costs nothing during the service's idle sampling.
+    // Removed as soon as it has answered: it costs nothing while the service is sampled idle.
     await throwaways.remove(container);
     return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
 }
@@ -82498,8 +82515,11 @@ async function collectEvidence(options, progress, control) {
         const gate = new Promise((resolve) => {
             startFiles = resolve;
         });
-        const files = gate.then(() => timedPhase(progress.timings, 'filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal))));
-        const run = timedPhase(progress.timings, 'runtime', () => attempt(() => collectRuntimeEvidence({
+        // Each half says its own time in the log as it ends, like a phase of its own.
+        const half = (name, work) => timedPhase(progress.timings, name, work)
+            .finally(() => progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`));
+        const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal))));
+        const run = half('runtime', () => attempt(() => collectRuntimeEvidence({
             engine, image, filesystem: files.then(collected_valueOf), settings, runId: control.runId, progress, onReadinessMeasured: startFiles, ...(signal ? { signal } : {}),
         }), signal)).finally(startFiles);
         return Promise.all([files, run]);
@@ -82639,6 +82659,8 @@ const TOOL_NAME = 'cs-docker-hardening';
 const TOOL_VERSION = '0.1.0';
 
 ;// CONCATENATED MODULE: ./src/report/size-breakdown.ts
+// The seed's "Size Optimization Results", measured: every byte of the image's files assigned to
+// one component by where it lives and which layer put it there.
 function measureSizeBreakdown(filesystem, locate) {
     const breakdown = { baseImageBytes: 0, systemPackagesBytes: 0, buildToolsBytes: 0, languagePackagesBytes: 0, applicationCodeBytes: 0, shadowedBytes: 0 };
     // Without the Dockerfile no layer is known to be the base's: every layer is classified by where

@@ -55,15 +55,7 @@ export interface Metrics {
   /** The command of the running container's PID 1. */
   pid1: string | null;
   /** The image's bytes by component (the seed's size table); null without filesystem evidence. */
-  sizeBreakdown: {
-    /** Null when base and own layers cannot be told apart (an image checked without its Dockerfile). */
-    baseImageBytes: number | null;
-    systemPackagesBytes: number;
-    buildToolsBytes: number;
-    languagePackagesBytes: number;
-    applicationCodeBytes: number;
-    shadowedBytes: number;
-  } | null;
+  sizeBreakdown: SizeBreakdown | null;
   healthInterval: number | null;
   healthTimeout: number | null;
   healthStartPeriod: number | null;
@@ -102,3 +94,15 @@ export interface Report {
 }
 
 export type FailOn = 'error' | 'warning' | 'never';
+
+/** The image's bytes by component: where each file lives and which layer put it there. */
+export interface SizeBreakdown {
+  /** Null when the base cannot be told from the image's own layers (an image checked without its Dockerfile). */
+  baseImageBytes: number | null;
+  systemPackagesBytes: number;
+  buildToolsBytes: number;
+  languagePackagesBytes: number;
+  applicationCodeBytes: number;
+  /** Bytes of own layers that a later layer deleted or replaced: invisible, but still shipped. */
+  shadowedBytes: number;
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +10,16 @@ export function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `cs-test-${prefix}-`));
   made.push(dir);
   return dir;
+}
+
+/** A scratch directory holding these files (paths relative to it; parents are created). */
+export function scratchTree(prefix: string, files: Record<string, string>): string {
+  const root = scratchDir(prefix);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
 }
 
 export function removeScratch(): void {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Report } from '../../src/model.js';
@@ -6,7 +6,7 @@ import { startDisposableEngine } from '../helpers/engine2.js';
 import { check, exec, fixture, leftovers, REPO } from '../helpers/run.js';
 import { parseOutputs, runAction } from '../helpers/runner.js';
 import { watch } from '../helpers/spawn.js';
-import { scratchDir } from '../helpers/scratch.js';
+import { scratchDir, scratchTree } from '../helpers/scratch.js';
 
 // Never wrong, never stuck, never leaves a mess. Every bad input ends in one clear line and exit 2
 // with nothing left behind (no container, network, volume, or report file); every fault ends in
@@ -41,14 +41,7 @@ async function nothingLeft(extraFile?: string): Promise<string> {
 const cli = join(REPO, 'dist/cli.js');
 const runCli = (args: string[], env: NodeJS.ProcessEnv = process.env) => exec(process.execPath, [cli, ...args], { env, cwd: REPO });
 
-function workspace(files: Record<string, string>): string {
-  const root = scratchDir('bad');
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const workspace = (files: Record<string, string>): string => scratchTree('bad', files);
 
 const ok = 'FROM cs-hardening/busybox-tini:local\nUSER 10001\n';
 

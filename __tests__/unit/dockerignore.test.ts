@@ -1,17 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectContextEvidence } from '../../src/evidence/context.js';
 import { analyse, failedLines } from '../helpers/static.js';
-import { scratchDir } from '../helpers/scratch.js';
+import { scratchTree } from '../helpers/scratch.js';
 
-function tree(files: Record<string, string>): string {
-  const root = scratchDir('context');
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const tree = (files: Record<string, string>): string => scratchTree('context', files);
 
 const collect = (root: string, dockerfile: string | null = join(root, 'Dockerfile')) => collectContextEvidence({ contextDir: root, dockerfilePath: dockerfile, show: (path) => path.slice(root.length + 1) });
 

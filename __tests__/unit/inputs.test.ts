@@ -1,18 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { boolean, keyValues, list, number, oneOf } from '../../src/inputs/kinds.js';
 import { resolveOptions } from '../../src/inputs/resolve.js';
 import { readActionInputs } from '../../src/action/inputs.js';
-import { scratchDir } from '../helpers/scratch.js';
+import { scratchTree } from '../helpers/scratch.js';
 
-function workspace(files: Record<string, string>): string {
-  const root = scratchDir('inputs');
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
+const workspace = (files: Record<string, string>): string => scratchTree('inputs', files);
 
 describe('input kinds', () => {
   it('parses numbers strictly and names the input in errors', () => {

@@ -128,7 +128,7 @@ export const checkHardenedRun = defineCheck({
     const settings = `read-only root, tmpfs ${hardened.tmpfs.join(', ')}, cap-drop ALL, no-new-privileges`;
     if (hardened.exited) return { status: 'fail', message: `with ${settings}, the container ${describeExit(hardened.exited)}`, measured: false };
     if (hardened.readiness.outcome === 'ready') return { status: 'pass', message: `ready after ${formatSeconds(hardened.readiness.readySeconds)} with ${settings}`, measured: true };
-    if (hardened.readiness.method === 'none') return { status: 'pass', message: `kept running with ${settings} (no probe to tell readiness)`, measured: true };
+    if (hardened.readiness.method === 'none') return { status: 'pass', message: `kept running for ${formatSeconds(hardened.readiness.waitedSeconds)} with ${settings} (no probe to tell readiness)`, measured: true };
     return { status: 'fail', message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`, measured: false };
   },
 });

@@ -95,8 +95,11 @@ export async function collectEvidence(options: Options, progress: Progress, cont
     const gate = new Promise<void>((resolve) => {
       startFiles = resolve;
     });
-    const files = gate.then(() => timedPhase(progress.timings, 'filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal))));
-    const run = timedPhase(progress.timings, 'runtime', () => attempt(() => collectRuntimeEvidence({
+    // Each half says its own time in the log as it ends, like a phase of its own.
+    const half = <T>(name: string, work: () => Promise<T>): Promise<T> => timedPhase(progress.timings, name, work)
+      .finally(() => progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`));
+    const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal))));
+    const run = half('runtime', () => attempt(() => collectRuntimeEvidence({
       engine, image, filesystem: files.then(valueOf), settings, runId: control.runId, progress, onReadinessMeasured: startFiles, ...(signal ? { signal } : {}),
     }), signal)).finally(startFiles);
     return Promise.all([files, run]);

@@ -1,19 +1,9 @@
 import type { Locator } from '../checks/locate.js';
 import type { FilesystemEvidence } from '../evidence/filesystem.js';
+import type { SizeBreakdown } from '../model.js';
 
 // The seed's "Size Optimization Results", measured: every byte of the image's files assigned to
 // one component by where it lives and which layer put it there.
-
-export interface SizeBreakdown {
-  /** Null when the base cannot be told from the image's own layers (no Dockerfile). */
-  baseImageBytes: number | null;
-  systemPackagesBytes: number;
-  buildToolsBytes: number;
-  languagePackagesBytes: number;
-  applicationCodeBytes: number;
-  /** Bytes of own layers that a later layer deleted or replaced: invisible, but still shipped. */
-  shadowedBytes: number;
-}
 
 export function measureSizeBreakdown(filesystem: FilesystemEvidence, locate: Locator): SizeBreakdown {
   const breakdown: SizeBreakdown = { baseImageBytes: 0, systemPackagesBytes: 0, buildToolsBytes: 0, languagePackagesBytes: 0, applicationCodeBytes: 0, shadowedBytes: 0 };

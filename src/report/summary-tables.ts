@@ -1,4 +1,4 @@
-import type { Report } from '../model.js';
+import type { Report, SizeBreakdown } from '../model.js';
 import { metricRows, type MetricRow } from './metric-rows.js';
 import { sizeDelta } from './security-rows.js';
 
@@ -12,7 +12,7 @@ export interface SizeRow {
   savings: string | null;
 }
 
-const COMPONENTS: { component: string; key: keyof NonNullable<Report['metrics']['sizeBreakdown']> }[] = [
+const COMPONENTS: { component: string; key: keyof SizeBreakdown }[] = [
   { component: 'Base image', key: 'baseImageBytes' },
   { component: 'System packages', key: 'systemPackagesBytes' },
   { component: 'Build tools', key: 'buildToolsBytes' },

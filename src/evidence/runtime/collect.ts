@@ -45,20 +45,29 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
     const base: ThrowawaySpec = { role: 'service', image: image.id, network, limits, env };
     const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
-    context.progress.info(`probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
+    context.progress.info(probe.method === 'none'
+      ? 'no HEALTHCHECK and no exposed port: readiness cannot be probed; watching that the service stays up through the idle window'
+      : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
 
+    // The service is started, sampled idle and stopped while the other two containers do their
+    // own work: nothing it measures waits for them, and the slowest of the three sets the time.
     const argv = healthArgv(image.healthcheck);
-    const [service, downProbe, hardened] = await Promise.all([
-      startService(throwaways, base, probe, readyTimeoutMs, addressing, signal).finally(() => context.onReadinessMeasured?.()),
+    const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, addressing, signal)
+      .finally(() => context.onReadinessMeasured?.())
+      .then(async (service) => ({
+        service,
+        record: await finishService(service, {
+          idleMs: settings.idleSeconds * 1000,
+          // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
+          stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
+          ...(signal ? { signal } : {}),
+        }),
+      }));
+    const [{ service, record }, downProbe, hardened] = await Promise.all([
+      serviceRun,
       argv ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal) : Promise.resolve(null),
       settings.hardenedRun ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing) : Promise.resolve(null),
     ]);
-    const record = await finishService(service, {
-      idleMs: settings.idleSeconds * 1000,
-      // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
-      stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
-      ...(signal ? { signal } : {}),
-    });
     const identity: IdentityRecord = service.processes
       ? identityFromProcesses(service.processes)
       : await identityFromProbe(throwaways, base, image, await context.filesystem, signal);
@@ -106,10 +115,11 @@ async function hardenedRun(throwaways: Throwaways, base: ThrowawaySpec, probe: P
     const readiness = { method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0, attemptSeconds: [], lastExitCode: null, lastOutput: message, outcome: 'exited' as const, waitedSeconds: 0 };
     return { readiness, exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message }, tmpfs: Object.keys(tmpfs), logTail: message };
   }
-  const timeout = probe.method === 'none' ? Math.min(readyTimeoutMs, 1000) : readyTimeoutMs;
+  // Without a probe, staying up as long as the service's idle window is all it can show.
+  const timeout = probe.method === 'none' ? settings.idleSeconds * 1000 : readyTimeoutMs;
   const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, context.signal);
   const tail = outcome.exited?.logTail ?? (await logTail(container));
-  // Removed now, so that it costs nothing during the service's idle sampling.
+  // Removed as soon as it has answered: it costs nothing while the service is sampled idle.
   await throwaways.remove(container);
   return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
 }

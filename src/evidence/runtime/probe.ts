@@ -150,6 +150,13 @@ export async function awaitReadiness(container: Docker.Container, initial: Probe
       }
     }
     if (elapsed() * 1000 >= timeoutMs) {
+      // A container that ended since its last state check exited: that, not a timeout, is its story.
+      const exited = await exitOf(container, startedAt);
+      readiness.waitedSeconds = round(elapsed());
+      if (exited) {
+        readiness.outcome = 'exited';
+        return { readiness, exited };
+      }
       readiness.outcome = probe.method === 'none' ? 'not-probed' : 'timeout';
       break;
     }
