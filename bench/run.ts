@@ -7,7 +7,7 @@ import '../src/util/dirname-shim.js';
 import { execFile, spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, Socket } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +17,7 @@ import { buildImage } from '../src/docker/buildx.js';
 import { connectEngine, type Engine } from '../src/docker/engine.js';
 import { execIn } from '../src/docker/exec.js';
 import { sweepRun } from '../src/docker/throwaway.js';
-import { fallbackPort, healthArgv } from '../src/evidence/runtime/probe.js';
+import { connects, fallbackPort, healthArgv } from '../src/evidence/runtime/probe.js';
 import type { HealthcheckConfig } from '../src/evidence/image.js';
 import type { Report } from '../src/model.js';
 import { INPUTS } from '../src/inputs/definitions.js';
@@ -64,7 +64,7 @@ async function floor(engine: Engine, image: string): Promise<number> {
     const deadline = performance.now() + 30_000;
     while (performance.now() < deadline && (argv || port !== null)) {
       if (!(await container.inspect()).State.Running) break;
-      if (argv ? (await execIn(container, argv, 10_000)).exitCode === 0 : await connects(await address(container), port!)) break;
+      if (argv ? (await execIn(container, argv, 10_000)).exitCode === 0 : await connects(await address(container), port!, 500)) break;
       await sleep(50);
     }
     await sleep(IDLE_SECONDS * 1000);
@@ -82,15 +82,6 @@ async function address(container: Docker.Container): Promise<string> {
   return Object.values(networks).map((network) => network.IPAddress).find(Boolean) ?? '';
 }
 
-function connects(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.setTimeout(500, () => { socket.destroy(); resolve(false); });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => { socket.destroy(); resolve(false); });
-    socket.connect(port, host);
-  });
-}
 
 interface Ours { seconds: number; peakMb: number; report: Report }
 

@@ -3,15 +3,12 @@
 // and the examples, cycled to reach the counts. Several rounds; median and spread.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALL_CHECKS } from '../src/checks/index.js';
-import { applyInlineIgnores } from '../src/checks/ignores.js';
-import { createLocator } from '../src/checks/locate.js';
-import { runChecks } from '../src/checks/registry.js';
 import { collected, skipped } from '../src/evidence/collected.js';
 import { parseComposeFile, type ComposeFile } from '../src/evidence/compose.js';
 import { parseDockerfile } from '../src/evidence/dockerfile.js';
 import type { EvidenceSet } from '../src/evidence/types.js';
 import { parseSettings } from '../src/inputs/resolve.js';
+import { judge } from '../src/pipeline.js';
 
 export interface StaticBench {
   dockerfiles: number;
@@ -52,7 +49,7 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
         dockerfile: collected(dockerfile), context: skip, compose, build: skip, rebuild: skip, cacheProbe: skip,
         image: skip, filesystem: skip, runtime: skip, composeUp: skip,
       };
-      findings += applyInlineIgnores(runChecks(ALL_CHECKS, evidence, { settings, locate: createLocator(dockerfile) }), dockerfile, ALL_CHECKS).length;
+      findings += judge(evidence, settings).results.length;
     });
     return findings;
   };

@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3426);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2796);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({ argv: process.argv.slice(2), cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env });
@@ -77216,7 +77216,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3426:
+/***/ 2796:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77747,7 +77747,7 @@ class Throwaways {
      * A bridge network with no route out (internal), for probing a port from the host: created once,
      * on first need, and connected to the container (which may already run, on network none).
      */
-    async connectInternalNetwork(container) {
+    async connectInternalNetwork(container, attached) {
         // One creation shared by concurrent callers: the engine allows two networks of the same name,
         // and a second one made by a racing caller would leak.
         this.internalNetwork ??= this.engine.createNetwork({ Name: `cs-hardening-${this.runId}`, Internal: true, Labels: { [RUN_LABEL]: this.runId } })
@@ -77756,7 +77756,6 @@ class Throwaways {
             return network;
         });
         const network = await this.internalNetwork;
-        const attached = Object.keys((await container.inspect()).NetworkSettings.Networks ?? {});
         // A container on network none must leave it first: none cannot be combined with another network.
         if (attached.includes('none'))
             await this.engine.getNetwork('none').disconnect({ Container: container.id, Force: true });
@@ -78417,7 +78416,35 @@ const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: external "node:stream"
 const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: ./src/util/deadline.ts
+// Waiting for something with a deadline (and, where given, a cancellation signal). One place, so
+// that no wait forgets to clear its timer or to remove its abort listener.
+/** The promise's value, or `timedOut` once `ms` have passed first; rejects at once when `signal` aborts. */
+async function within(promise, ms, signal) {
+    signal?.throwIfAborted();
+    let timer;
+    let onAbort;
+    const timeout = new Promise((resolve) => {
+        timer = setTimeout(() => resolve({ timedOut: true }), ms);
+    });
+    const aborted = new Promise((_, reject) => {
+        if (!signal)
+            return;
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        return await Promise.race([promise.then((value) => ({ timedOut: false, value })), timeout, aborted]);
+    }
+    finally {
+        clearTimeout(timer);
+        if (onAbort)
+            signal?.removeEventListener('abort', onAbort);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/docker/exec.ts
+
 
 
 const OUTPUT_LIMIT = 4096;
@@ -78447,17 +78474,11 @@ async function execIn(container, argv, timeoutMs) {
     }
     container.modem.demuxStream(stream, sink, sink);
     const finished = new Promise((resolve) => {
-        stream.on('end', () => resolve(true));
-        stream.on('close', () => resolve(true));
-        stream.on('error', () => resolve(true));
+        stream.on('end', () => resolve());
+        stream.on('close', () => resolve());
+        stream.on('error', () => resolve());
     });
-    let timer;
-    const timeout = new Promise((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const completed = await Promise.race([finished, timeout]);
-    clearTimeout(timer);
-    if (!completed) {
+    if ((await within(finished, timeoutMs)).timedOut) {
         stream.destroy?.();
         return { exitCode: null, output, seconds: seconds(), timedOut: true, notRunning: false, error: null };
     }
@@ -78549,6 +78570,7 @@ async function attemptOnce(container, probe, address) {
     const ok = address !== null && (await connects(address, probe.port, probe.timeoutMs));
     return { ok, exitCode: null, output: ok ? '' : `port ${probe.port} refused or did not answer`, seconds: (performance.now() - started) / 1000, notRunning: false, broken: false };
 }
+/** Whether a TCP connection to host:port opens within `timeoutMs`. */
 function connects(host, port, timeoutMs) {
     return new Promise((resolve) => {
         const socket = new external_node_net_namespaceObject.Socket();
@@ -78642,15 +78664,14 @@ async function exitOf(container, startedAt) {
     return { exitCode: state.ExitCode, oomKilled: state.OOMKilled, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: await logTail(container) };
 }
 async function addressOf(container, addressing) {
-    const find = async () => {
-        const networks = (await container.inspect()).NetworkSettings.Networks ?? {};
-        return Object.values(networks).map((network) => network.IPAddress).find(Boolean) ?? null;
-    };
-    const address = await find();
+    const networks = async () => (await container.inspect()).NetworkSettings.Networks ?? {};
+    const addressIn = (attached) => Object.values(attached).map((network) => network.IPAddress).find(Boolean) ?? null;
+    const attached = await networks();
+    const address = addressIn(attached);
     if (address)
         return address;
-    await addressing(container);
-    return find();
+    await addressing(container, Object.keys(attached));
+    return addressIn(await networks());
 }
 
 ;// CONCATENATED MODULE: ./src/checks/health.ts
@@ -81348,6 +81369,7 @@ var docker_default = /*#__PURE__*/__nccwpck_require__.n(lib_docker);
 ;// CONCATENATED MODULE: ./src/docker/engine.ts
 
 
+
 const ENGINE_IDLE_TIMEOUT_MS = 120_000;
 function engineAddress() {
     return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
@@ -81366,16 +81388,10 @@ async function connectEngine(timeoutMs = 10_000) {
     return docker;
 }
 async function withTimeout(promise, ms, message) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(message)), ms);
-    });
-    try {
-        return await Promise.race([promise, timeout]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
+    const outcome = await within(promise, ms);
+    if (outcome.timedOut)
+        throw new Error(message);
+    return outcome.value;
 }
 
 ;// CONCATENATED MODULE: ./src/progress.ts
@@ -82129,6 +82145,7 @@ function asArray(value) {
 
 
 
+
 async function runOneShot(throwaways, spec, timeoutMs, signal) {
     const started = performance.now();
     const seconds = () => round((performance.now() - started) / 1000);
@@ -82152,20 +82169,8 @@ async function runOneShot(throwaways, spec, timeoutMs, signal) {
     }
 }
 async function waitFor(container, timeoutMs, signal) {
-    let timer;
-    const timeout = new Promise((resolve) => {
-        timer = setTimeout(() => resolve(null), timeoutMs);
-    });
-    const aborted = new Promise((_, reject) => {
-        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-    try {
-        const result = await Promise.race([container.wait(), timeout, aborted]);
-        return result === null ? null : result.StatusCode;
-    }
-    finally {
-        clearTimeout(timer);
-    }
+    const outcome = await within(container.wait(), timeoutMs, signal);
+    return outcome.timedOut ? null : outcome.value.StatusCode;
 }
 /** The runtime's reason, without the engine's boilerplate around it. */
 function startError(error) {
@@ -82347,7 +82352,7 @@ async function collectRuntimeEvidence(context) {
         const network = settings.runtimeNetwork;
         // A port probe needs an address: on network none the container is moved, when it comes to
         // that, to an internal network of this run (no route out).
-        const addressing = (container) => throwaways.connectInternalNetwork(container);
+        const addressing = (container, attached) => throwaways.connectInternalNetwork(container, attached);
         const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
         const base = { role: 'service', image: image.id, network, limits, env };
         const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
@@ -82803,10 +82808,15 @@ function exitCodeOf(results, failOn) {
 async function runPipeline(options, progress, control) {
     validateIgnores(options);
     const { evidence, target } = await collectEvidence(options, progress, control);
-    const locate = createLocator(collected_valueOf(evidence.dockerfile), collected_valueOf(evidence.filesystem), collected_valueOf(evidence.image), options.knownBaseLayers);
-    const judged = runChecks(ALL_CHECKS, evidence, { settings: options.settings, locate });
-    const results = applyConfigIgnores(applyInlineIgnores(judged, collected_valueOf(evidence.dockerfile), ALL_CHECKS), options.ignores, new Date().toISOString().slice(0, 10));
+    const { results, locate } = judge(evidence, options.settings, options.ignores, options.knownBaseLayers);
     return { report: buildReport({ target, evidence, locate, results, failOn: options.settings.failOn, timings: progress.timings }), baseLayers: locate.baseLayerDigests() };
+}
+/** Evidence → verdicts: every check, then the Dockerfile's inline ignores and the configured ones. */
+function judge(evidence, settings, ignores = [], knownBaseLayers) {
+    const locate = createLocator(collected_valueOf(evidence.dockerfile), collected_valueOf(evidence.filesystem), collected_valueOf(evidence.image), knownBaseLayers);
+    const judged = runChecks(ALL_CHECKS, evidence, { settings, locate });
+    const results = applyConfigIgnores(applyInlineIgnores(judged, collected_valueOf(evidence.dockerfile), ALL_CHECKS), ignores, new Date().toISOString().slice(0, 10));
+    return { results, locate };
 }
 /** An ignore for a check that does not exist is a typo that would silence nothing: say so first. */
 function validateIgnores(options) {

@@ -2,7 +2,7 @@
 // npm run summary-picture: the job summary as a reviewer sees it. Runs the committed CLI on the
 // hardened example against the legacy one as the baseline (real numbers), renders the Markdown
 // with GitHub's stylesheet, and screenshots it in headless Chromium (Debian's package: apt-get
-// install chromium). Writes docs/summary.html and docs/summary.png.
+// install chromium). Writes docs/summary.png (the HTML it renders stays in .tmp/).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,10 +25,10 @@ const css = readFileSync(join('node_modules', 'github-markdown-css', 'github-mar
 const html = `<!doctype html><html><head><meta charset="utf-8"><title>Job summary</title><style>${css}
 body { background: #fff; margin: 0; } .markdown-body { box-sizing: border-box; max-width: 1012px; margin: 0 auto; padding: 32px; }</style></head>
 <body><article class="markdown-body">${marked.parse(markdown)}</article></body></html>`;
-writeFileSync('docs/summary.html', html);
+writeFileSync('.tmp/summary.html', html);
 execFileSync('chromium', [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--hide-scrollbars', `--user-data-dir=${join(process.cwd(), '.tmp', 'chromium')}`,
-  '--window-size=1080,1880', '--screenshot=docs/summary.png', `file://${join(process.cwd(), 'docs', 'summary.html')}`,
+  '--window-size=1080,1880', '--screenshot=docs/summary.png', `file://${join(process.cwd(), '.tmp', 'summary.html')}`,
 ], { stdio: 'inherit' });
-console.log('wrote docs/summary.html and docs/summary.png');
+console.log('wrote docs/summary.png');

@@ -1,7 +1,3 @@
-import { ALL_CHECKS } from '../../src/checks/index.js';
-import { applyInlineIgnores } from '../../src/checks/ignores.js';
-import { createLocator } from '../../src/checks/locate.js';
-import { runChecks } from '../../src/checks/registry.js';
 import { collected, skipped } from '../../src/evidence/collected.js';
 import { parseComposeFile } from '../../src/evidence/compose.js';
 import type { ContextEvidence } from '../../src/evidence/context.js';
@@ -9,6 +5,7 @@ import { parseDockerfile } from '../../src/evidence/dockerfile.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
+import { judge } from '../../src/pipeline.js';
 import type { CheckResult } from '../../src/model.js';
 
 // Static analysis on text: a Dockerfile and/or a compose file and/or a context listing, through the
@@ -34,8 +31,7 @@ export function analyse(input: StaticInput): CheckResult[] {
     build: skipped(reason), rebuild: skipped(reason), cacheProbe: skipped(reason), image: skipped(reason),
     filesystem: skipped(reason), runtime: skipped(reason), composeUp: skipped(reason),
   };
-  const results = runChecks(ALL_CHECKS, evidence, { settings: parseSettings(input.inputs ?? {}), locate: createLocator(dockerfile) });
-  return applyInlineIgnores(results, dockerfile, ALL_CHECKS);
+  return judge(evidence, parseSettings(input.inputs ?? {})).results;
 }
 
 /** `[status, line]` of each result of one check: what a reviewer sees on the PR. */

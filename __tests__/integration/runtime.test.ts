@@ -113,6 +113,17 @@ describe('startup, idle cost', () => {
     expect(byId(report, 'HARD-STARTUP-001').message).toMatch(/^the container exited with code 3 after [\d.]+ s; last log lines: config error: DATABASE_URL is not set$/);
   });
 
+  it('watches a service it cannot probe through the idle window: a later exit fails it', async () => {
+    const dies = await run('exits-unprobed', { 'idle-seconds': '3' });
+    expect(byId(dies, 'HARD-STARTUP-001')).toMatchObject({ status: 'fail', measured: 4 });
+    expect(byId(dies, 'HARD-STARTUP-001').message).toMatch(/^the container exited with code 4 after [\d.]+ s; last log lines: worker: lost its queue$/);
+    expect(byId(dies, 'HARD-FILESYSTEM-004').message).toContain('exited with code 4');
+    expect(dies.metrics.idleMemoryBytes).toBeNull(); // a dead container has no idle figure
+    const stays = await run('user-nonroot', { 'idle-seconds': '3' });
+    expect(byId(stays, 'HARD-STARTUP-001').message).toBe('no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the 3 s idle window');
+    expect(byId(stays, 'HARD-FILESYSTEM-004').message).toMatch(/^kept running for 3\.\d+ s with read-only root/);
+  });
+
   it('reports an image that cannot start at all as a failed start, not an infrastructure fault', async () => {
     const report = await run('start-fails');
     expect(byId(report, 'HARD-STARTUP-001')).toMatchObject({ status: 'fail', measured: 127 });

@@ -17,6 +17,7 @@ import { secretIn } from '../util/secrets.js';
 import { commentMarker, upsertComment } from './comment.js';
 import { readActionInputs } from './inputs.js';
 import { actionProgress } from './progress.js';
+import type { OutputName } from './outputs.js';
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // The same bundle is the post step (action.yml `post:`); the main step leaves a state flag.
@@ -99,11 +100,15 @@ function emitAnnotations(report: Report): void {
 }
 
 function setOutputs(report: Report, reportFile: string): void {
-  core.setOutput('passed', String(report.passed));
-  core.setOutput('image-id', report.target.imageId ?? '');
-  core.setOutput('image-size-bytes', report.metrics.imageSizeBytes === null ? '' : String(report.metrics.imageSizeBytes));
-  core.setOutput('failed-checks', failedIds(report).join(','));
-  core.setOutput('report-file', reportFile);
+  // Typed by the documented table: an output action.yml does not declare cannot be set.
+  const values: Record<OutputName, string> = {
+    passed: String(report.passed),
+    'image-id': report.target.imageId ?? '',
+    'image-size-bytes': report.metrics.imageSizeBytes === null ? '' : String(report.metrics.imageSizeBytes),
+    'failed-checks': failedIds(report).join(','),
+    'report-file': reportFile,
+  };
+  for (const [name, value] of Object.entries(values)) core.setOutput(name, value);
 }
 
 function failedIds(report: Report): string[] {

@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { InfrastructureError, errorMessage } from '../util/errors.js';
+import { within } from '../util/deadline.js';
 
 // The one place that opens a connection to the engine. docker-modem reads DOCKER_HOST,
 // DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself, so the user's engine choice is honoured.
@@ -28,13 +29,7 @@ export async function connectEngine(timeoutMs = 10_000): Promise<Engine> {
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const outcome = await within(promise, ms);
+  if (outcome.timedOut) throw new Error(message);
+  return outcome.value;
 }

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
+import { within } from '../util/deadline.js';
 import { errorMessage } from '../util/errors.js';
 
 // Running a command inside a running container and reading its exit code, bounded in time. The
@@ -43,18 +44,12 @@ export async function execIn(container: Docker.Container, argv: string[], timeou
     return { exitCode: null, output, seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
   }
   container.modem.demuxStream(stream, sink, sink);
-  const finished = new Promise<boolean>((resolve) => {
-    stream.on('end', () => resolve(true));
-    stream.on('close', () => resolve(true));
-    stream.on('error', () => resolve(true));
+  const finished = new Promise<void>((resolve) => {
+    stream.on('end', () => resolve());
+    stream.on('close', () => resolve());
+    stream.on('error', () => resolve());
   });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  const completed = await Promise.race([finished, timeout]);
-  clearTimeout(timer);
-  if (!completed) {
+  if ((await within(finished, timeoutMs)).timedOut) {
     stream.destroy?.();
     return { exitCode: null, output, seconds: seconds(), timedOut: true, notRunning: false, error: null };
   }

@@ -78,7 +78,7 @@ export class Throwaways {
    * A bridge network with no route out (internal), for probing a port from the host: created once,
    * on first need, and connected to the container (which may already run, on network none).
    */
-  async connectInternalNetwork(container: Docker.Container): Promise<void> {
+  async connectInternalNetwork(container: Docker.Container, attached: string[]): Promise<void> {
     // One creation shared by concurrent callers: the engine allows two networks of the same name,
     // and a second one made by a racing caller would leak.
     this.internalNetwork ??= this.engine.createNetwork({ Name: `cs-hardening-${this.runId}`, Internal: true, Labels: { [RUN_LABEL]: this.runId } })
@@ -87,7 +87,6 @@ export class Throwaways {
         return network;
       });
     const network = await this.internalNetwork;
-    const attached = Object.keys((await container.inspect()).NetworkSettings.Networks ?? {});
     // A container on network none must leave it first: none cannot be combined with another network.
     if (attached.includes('none')) await this.engine.getNetwork('none').disconnect({ Container: container.id, Force: true });
     await network.connect({ Container: container.id });

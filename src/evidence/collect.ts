@@ -23,7 +23,8 @@ import type { EvidenceSet } from './types.js';
 
 // Runs the collectors in order: read the files; build (or take the given image); the cache
 // rebuilds (before anything is timed at runtime, so builds never compete with measurements);
-// inspect; stream the filesystem; run the image. A collector records facts, never verdicts.
+// inspect; then run the image and stream its files side by side. A collector records facts,
+// never verdicts.
 
 export interface Collection {
   evidence: EvidenceSet;

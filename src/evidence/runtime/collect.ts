@@ -41,7 +41,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     const network = settings.runtimeNetwork;
     // A port probe needs an address: on network none the container is moved, when it comes to
     // that, to an internal network of this run (no route out).
-    const addressing: Addressing = (container) => throwaways.connectInternalNetwork(container);
+    const addressing: Addressing = (container, attached) => throwaways.connectInternalNetwork(container, attached);
     const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
     const base: ThrowawaySpec = { role: 'service', image: image.id, network, limits, env };
     const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;

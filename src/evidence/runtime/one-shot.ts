@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { logTail } from '../../docker/logs.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
+import { within } from '../../util/deadline.js';
 import { errorMessage } from '../../util/errors.js';
 import { round } from '../../util/format.js';
 
@@ -36,19 +37,8 @@ export async function runOneShot(throwaways: Throwaways, spec: ThrowawaySpec, ti
 }
 
 async function waitFor(container: Docker.Container, timeoutMs: number, signal?: AbortSignal): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), timeoutMs);
-  });
-  const aborted = new Promise<never>((_, reject) => {
-    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-  try {
-    const result = await Promise.race([container.wait() as Promise<{ StatusCode: number }>, timeout, aborted]);
-    return result === null ? null : result.StatusCode;
-  } finally {
-    clearTimeout(timer);
-  }
+  const outcome = await within(container.wait() as Promise<{ StatusCode: number }>, timeoutMs, signal);
+  return outcome.timedOut ? null : outcome.value.StatusCode;
 }
 
 /** The runtime's reason, without the engine's boilerplate around it. */

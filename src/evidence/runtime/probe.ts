@@ -22,8 +22,8 @@ export interface Probe {
   fallbackPort: number | null;
 }
 
-/** Gives a running container an address (an internal network) so its port can be probed. */
-export type Addressing = (container: Docker.Container) => Promise<void>;
+/** Gives a running container (on the networks named) an address, so its port can be probed. */
+export type Addressing = (container: Docker.Container, attached: string[]) => Promise<void>;
 
 /** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
 export function healthArgv(health: HealthcheckConfig | null): string[] | null {
@@ -77,7 +77,8 @@ async function attemptOnce(container: Docker.Container, probe: Probe, address: s
   return { ok, exitCode: null, output: ok ? '' : `port ${probe.port} refused or did not answer`, seconds: (performance.now() - started) / 1000, notRunning: false, broken: false };
 }
 
-function connects(host: string, port: number, timeoutMs: number): Promise<boolean> {
+/** Whether a TCP connection to host:port opens within `timeoutMs`. */
+export function connects(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     const done = (ok: boolean): void => {
@@ -175,12 +176,11 @@ export async function exitOf(container: Docker.Container, startedAt: number): Pr
 }
 
 async function addressOf(container: Docker.Container, addressing: Addressing): Promise<string | null> {
-  const find = async (): Promise<string | null> => {
-    const networks = (await container.inspect()).NetworkSettings.Networks ?? {};
-    return Object.values(networks).map((network) => network.IPAddress).find(Boolean) ?? null;
-  };
-  const address = await find();
+  const networks = async (): Promise<Record<string, { IPAddress: string }>> => (await container.inspect()).NetworkSettings.Networks ?? {};
+  const addressIn = (attached: Record<string, { IPAddress: string }>): string | null => Object.values(attached).map((network) => network.IPAddress).find(Boolean) ?? null;
+  const attached = await networks();
+  const address = addressIn(attached);
   if (address) return address;
-  await addressing(container);
-  return find();
+  await addressing(container, Object.keys(attached));
+  return addressIn(await networks());
 }
