@@ -19,7 +19,14 @@ describe('the action on the bundled examples', () => {
     const report = JSON.parse(readFileSync(run.outputs['report-file']!, 'utf8')) as Report;
     expect(report).toMatchObject({ schemaVersion: 1, passed: true, target: { context: 'examples/hardened', dockerfile: 'examples/hardened/Dockerfile', imageId: run.outputs['image-id'] } });
     // One log group per phase, so users see where the time goes.
-    for (const phase of ['dockerfile', 'context', 'compose', 'engine', 'build', 'rebuild', 'inspect', 'filesystem and runtime']) expect(run.stdout).toContain(`::group::${phase}`);
+    for (const phase of ['dockerfile', 'context', 'compose', 'engine', 'build', 'rebuild', 'inspect', 'filesystem and runtime']) {
+      expect(run.stdout).toContain(`::group::${phase}`);
+      expect(run.stdout).toMatch(new RegExp(`^${phase}: [\\d.]+ s$`, 'm')); // closed with its time
+    }
+    // The two phases that overlap each say their own time inside the shared group, as in the report.
+    expect(run.stdout).toMatch(/^filesystem: [\d.]+ s$/m);
+    expect(run.stdout).toMatch(/^runtime: [\d.]+ s$/m);
+    expect(Object.keys(report.timings)).toEqual(expect.arrayContaining(['filesystem', 'runtime', 'filesystem and runtime']));
   });
 
   it('fails examples/legacy with the failed checks in the outputs, after writing everything', async () => {
