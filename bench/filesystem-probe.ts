@@ -7,7 +7,7 @@ import { collectFilesystemEvidence } from '../src/evidence/filesystem.js';
 const image = process.argv[2]!;
 const engine = await connectEngine();
 const started = performance.now();
-const filesystem = await collectFilesystemEvidence(engine, image, '/');
+const filesystem = await collectFilesystemEvidence(engine, { image, workingDir: '/', platform: { os: 'linux', architecture: 'amd64' }, measureCompressed: false });
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(JSON.stringify({
   seconds, peakMb: process.resourceUsage().maxRSS / 1024, files: Object.keys(filesystem.files).length,

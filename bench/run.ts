@@ -17,8 +17,8 @@ import { buildImage } from '../src/docker/buildx.js';
 import { connectEngine, type Engine } from '../src/docker/engine.js';
 import { execIn } from '../src/docker/exec.js';
 import { sweepRun } from '../src/docker/throwaway.js';
-import { connects, fallbackPort, healthArgv } from '../src/evidence/runtime/probe.js';
-import type { HealthcheckConfig } from '../src/evidence/image.js';
+import { connects, fallbackPort } from '../src/evidence/runtime/probe.js';
+import { healthArgv } from '../src/evidence/image.js';
 import type { Report } from '../src/model.js';
 import { INPUTS } from '../src/inputs/definitions.js';
 import { replaceBetween } from '../src/docs/readme-tables.js';
@@ -54,8 +54,7 @@ async function build(context: string): Promise<string> {
  */
 async function floor(engine: Engine, image: string): Promise<number> {
   const config = (await engine.getImage(image).inspect()).Config;
-  const health = config.Healthcheck?.Test ? { test: config.Healthcheck.Test, intervalSeconds: null, timeoutSeconds: null, startPeriodSeconds: null, retries: null } as HealthcheckConfig : null;
-  const argv = healthArgv(health);
+  const argv = config.Healthcheck?.Test ? healthArgv(config.Healthcheck.Test) : null;
   const port = fallbackPort(Object.keys(config.ExposedPorts ?? {}));
   const started = performance.now();
   const container = await engine.createContainer({ Image: image, Healthcheck: { Test: ['NONE'] }, Labels: { 'org.cs-hardening.run': 'bench-floor' }, HostConfig: { NetworkMode: argv || port === null ? 'none' : 'bridge' } });

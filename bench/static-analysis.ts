@@ -46,7 +46,7 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
       const dockerfile = parseDockerfile(text, { path: `Dockerfile.${index}` });
       const compose = index < composeFiles.length ? collected({ files: [composeFiles[index]!], services: composeFiles[index]!.services }) : skip;
       const evidence: EvidenceSet = {
-        dockerfile: collected(dockerfile), context: skip, compose, build: skip, rebuild: skip, cacheProbe: skip,
+        dockerfile: collected(dockerfile), context: skip, compose, engine: skip, build: skip, rebuild: skip, cacheProbe: skip,
         image: skip, filesystem: skip, runtime: skip, composeUp: skip,
       };
       findings += judge(evidence, settings).results.length;

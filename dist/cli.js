@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2796);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1654);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({ argv: process.argv.slice(2), cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env });
@@ -77216,7 +77216,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2796:
+/***/ 1654:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77383,7 +77383,11 @@ const INPUTS = {
     }),
     'max-image-size-mb': input({
         kind: number({ unit: 'megabytes' }), default: '500', group: 'thresholds',
-        description: 'Largest acceptable image size, in MB (10^6 bytes).',
+        description: 'Largest acceptable image size unpacked — the bytes of its layers\' files, what it occupies when run — in MB (10^6 bytes). Measured the same way on the overlay2 and the containerd image store.',
+    }),
+    'max-compressed-size-mb': input({
+        kind: number({ unit: 'megabytes' }), default: '', group: 'thresholds',
+        description: 'Largest acceptable compressed size (what a pull transfers), in MB. Empty: reported where the image store keeps layers compressed (containerd), not judged. Set, it is judged on every store (on overlay2 the layers are gzip-compressed to measure it, ~2 s per 100 MB).',
     }),
     'max-layers': input({
         kind: number({ integer: true, unit: 'layers' }), default: '20', group: 'thresholds',
@@ -78410,272 +78414,7 @@ function findCommand(files, command, dirs, workdir = '/') {
     return null;
 }
 
-;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: external "node:stream"
-const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-;// CONCATENATED MODULE: ./src/util/deadline.ts
-// Waiting for something with a deadline (and, where given, a cancellation signal). One place, so
-// that no wait forgets to clear its timer or to remove its abort listener.
-/** The promise's value, or `timedOut` once `ms` have passed first; rejects at once when `signal` aborts. */
-async function within(promise, ms, signal) {
-    signal?.throwIfAborted();
-    let timer;
-    let onAbort;
-    const timeout = new Promise((resolve) => {
-        timer = setTimeout(() => resolve({ timedOut: true }), ms);
-    });
-    const aborted = new Promise((_, reject) => {
-        if (!signal)
-            return;
-        onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-        return await Promise.race([promise.then((value) => ({ timedOut: false, value })), timeout, aborted]);
-    }
-    finally {
-        clearTimeout(timer);
-        if (onAbort)
-            signal?.removeEventListener('abort', onAbort);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/docker/exec.ts
-
-
-
-const OUTPUT_LIMIT = 4096;
-async function execIn(container, argv, timeoutMs) {
-    const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
-    let exec;
-    try {
-        exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
-    }
-    catch (error) {
-        const notRunning = error.statusCode === 409;
-        return { exitCode: null, output: '', seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
-    }
-    let output = '';
-    const sink = new external_node_stream_namespaceObject.PassThrough();
-    sink.on('data', (chunk) => {
-        output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
-    });
-    let stream;
-    try {
-        stream = (await exec.start({ hijack: true, stdin: false }));
-    }
-    catch (error) {
-        const notRunning = error.statusCode === 409;
-        return { exitCode: null, output, seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
-    }
-    container.modem.demuxStream(stream, sink, sink);
-    const finished = new Promise((resolve) => {
-        stream.on('end', () => resolve());
-        stream.on('close', () => resolve());
-        stream.on('error', () => resolve());
-    });
-    if ((await within(finished, timeoutMs)).timedOut) {
-        stream.destroy?.();
-        return { exitCode: null, output, seconds: seconds(), timedOut: true, notRunning: false, error: null };
-    }
-    const inspected = await exec.inspect().catch(() => null);
-    // An exec whose binary does not exist ends with exit code 126/127 and the runtime's message.
-    return { exitCode: inspected?.ExitCode ?? null, output, seconds: seconds(), timedOut: false, notRunning: false, error: null };
-}
-
-;// CONCATENATED MODULE: ./src/docker/logs.ts
-/** The last lines a container wrote (stdout and stderr), bounded. */
-async function logTail(container, lines = 20) {
-    try {
-        const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false }));
-        return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).slice(-8192).trimEnd();
-    }
-    catch {
-        return '';
-    }
-}
-/**
- * The engine multiplexes the streams of a container without a TTY: 8-byte frame headers
- * (stream type, 3 zero bytes, big-endian length) before each chunk.
- */
-function demux(buffer) {
-    const parts = [];
-    let offset = 0;
-    while (offset + 8 <= buffer.length) {
-        const type = buffer[offset];
-        const length = buffer.readUInt32BE(offset + 4);
-        if ((type !== 1 && type !== 2 && type !== 0) || offset + 8 + length > buffer.length) {
-            // Not framed (a TTY container): the bytes are the text.
-            return buffer.toString('utf8');
-        }
-        parts.push(buffer.subarray(offset + 8, offset + 8 + length));
-        offset += 8 + length;
-    }
-    return Buffer.concat(parts).toString('utf8');
-}
-
-;// CONCATENATED MODULE: ./src/evidence/runtime/probe.ts
-
-
-
-
-
-// Readiness, measured by running the probe ourselves every 250 ms — never by waiting out
-// Docker's own health interval (30 s in the seed), which would make every check take that long.
-const PROBE_INTERVAL_MS = 250;
-/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
-function healthArgv(health) {
-    if (!health || health.test.length === 0)
-        return null;
-    const [kind, ...rest] = health.test;
-    if (kind === 'CMD')
-        return rest.length > 0 ? rest : null;
-    if (kind === 'CMD-SHELL')
-        return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
-    return null; // NONE
-}
-function fallbackPort(exposedPorts) {
-    const tcp = exposedPorts.map((port) => /^(\d+)(\/tcp)?$/.exec(port)).find(Boolean);
-    return tcp ? Number(tcp[1]) : null;
-}
-function chooseProbe(health, exposedPorts) {
-    const argv = healthArgv(health);
-    // Docker's default timeout is 30 s; one attempt of ours is bounded at 10 s.
-    const timeoutMs = Math.min((health?.timeoutSeconds ?? 30) * 1000, 10_000);
-    const port = fallbackPort(exposedPorts);
-    if (argv)
-        return { method: 'healthcheck', argv, port: null, timeoutMs, fallbackPort: port };
-    if (port !== null)
-        return { method: 'port', argv: null, port, timeoutMs: 1000, fallbackPort: null };
-    return { method: 'none', argv: null, port: null, timeoutMs: 0, fallbackPort: null };
-}
-async function attemptOnce(container, probe, address) {
-    if (probe.method === 'healthcheck') {
-        const result = await execIn(container, probe.argv, probe.timeoutMs);
-        const missing = (result.exitCode === 126 || result.exitCode === 127) && /not found|no such file|executable file/i.test(result.output);
-        return {
-            ok: result.exitCode === 0,
-            exitCode: result.exitCode,
-            output: result.error ?? (result.timedOut ? `no answer within ${probe.timeoutMs / 1000} s` : result.output),
-            seconds: result.seconds,
-            notRunning: result.notRunning,
-            broken: missing || result.error !== null,
-        };
-    }
-    const started = performance.now();
-    const ok = address !== null && (await connects(address, probe.port, probe.timeoutMs));
-    return { ok, exitCode: null, output: ok ? '' : `port ${probe.port} refused or did not answer`, seconds: (performance.now() - started) / 1000, notRunning: false, broken: false };
-}
-/** Whether a TCP connection to host:port opens within `timeoutMs`. */
-function connects(host, port, timeoutMs) {
-    return new Promise((resolve) => {
-        const socket = new external_node_net_namespaceObject.Socket();
-        const done = (ok) => {
-            socket.destroy();
-            resolve(ok);
-        };
-        socket.setTimeout(timeoutMs, () => done(false));
-        socket.once('connect', () => done(true));
-        socket.once('error', () => done(false));
-        socket.connect(port, host);
-    });
-}
-/**
- * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
- * is the moment the start request was sent (performance.now()).
- */
-async function awaitReadiness(container, initial, startedAt, timeoutMs, addressing, signal) {
-    let probe = initial;
-    const readiness = {
-        method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0,
-        attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'not-probed', waitedSeconds: 0,
-    };
-    const elapsed = () => (performance.now() - startedAt) / 1000;
-    let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
-    let brokenInARow = 0;
-    let lastStateCheck = 0;
-    for (;;) {
-        signal?.throwIfAborted();
-        const tick = performance.now();
-        if (probe.method !== 'none') {
-            const attempt = await attemptOnce(container, probe, address);
-            readiness.attempts++;
-            readiness.attemptSeconds.push(round(attempt.seconds));
-            readiness.lastExitCode = attempt.exitCode;
-            readiness.lastOutput = attempt.output.slice(-1000);
-            if (attempt.ok) {
-                readiness.readySeconds = round(elapsed());
-                readiness.outcome = 'ready';
-                break;
-            }
-            brokenInARow = attempt.broken ? brokenInARow + 1 : 0;
-            if (brokenInARow >= 2) {
-                // The health probe cannot run (its program is missing): readiness can still be told by
-                // the exposed port. HARD-HEALTH-002/-003 report the broken probe itself.
-                if (probe.fallbackPort === null) {
-                    readiness.outcome = 'probe-broken';
-                    break;
-                }
-                probe = { method: 'port', argv: null, port: probe.fallbackPort, timeoutMs: 1000, fallbackPort: null };
-                Object.assign(readiness, { method: 'port', port: probe.port });
-                address = await addressOf(container, addressing);
-                brokenInARow = 0;
-            }
-            if (attempt.notRunning)
-                lastStateCheck = 0;
-        }
-        // Whether the container is still running: after a refused exec at once, else about each second.
-        if (performance.now() - lastStateCheck > 1000) {
-            lastStateCheck = performance.now();
-            const exited = await exitOf(container, startedAt);
-            if (exited) {
-                readiness.outcome = 'exited';
-                readiness.waitedSeconds = round(elapsed());
-                return { readiness, exited };
-            }
-        }
-        if (elapsed() * 1000 >= timeoutMs) {
-            // A container that ended since its last state check exited: that, not a timeout, is its story.
-            const exited = await exitOf(container, startedAt);
-            readiness.waitedSeconds = round(elapsed());
-            if (exited) {
-                readiness.outcome = 'exited';
-                return { readiness, exited };
-            }
-            readiness.outcome = probe.method === 'none' ? 'not-probed' : 'timeout';
-            break;
-        }
-        const wait = PROBE_INTERVAL_MS - (performance.now() - tick);
-        if (wait > 0)
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, signal ? { signal } : undefined);
-    }
-    readiness.waitedSeconds = round(elapsed());
-    return { readiness, exited: null };
-}
-/** The exit of a container that is no longer running, with its log tail; null while it runs. */
-async function exitOf(container, startedAt) {
-    const state = (await container.inspect()).State;
-    if (state.Running)
-        return null;
-    return { exitCode: state.ExitCode, oomKilled: state.OOMKilled, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: await logTail(container) };
-}
-async function addressOf(container, addressing) {
-    const networks = async () => (await container.inspect()).NetworkSettings.Networks ?? {};
-    const addressIn = (attached) => Object.values(attached).map((network) => network.IPAddress).find(Boolean) ?? null;
-    const attached = await networks();
-    const address = addressIn(attached);
-    if (address)
-        return address;
-    await addressing(container, Object.keys(attached));
-    return addressIn(await networks());
-}
-
 ;// CONCATENATED MODULE: ./src/checks/health.ts
-
 
 
 
@@ -78693,7 +78432,7 @@ const checkHealthcheckDefined = defineCheck({
     remediation: 'Add `HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 CMD [...]` with a probe that tests the service itself (e.g. an HTTP request to its health endpoint).',
     needs: ['image'],
     run({ image }, { locate }) {
-        const argv = healthArgv(image.healthcheck);
+        const argv = image.healthcheck?.argv ?? null;
         if (!argv)
             return { status: 'fail', message: image.healthcheck?.test[0] === 'NONE' ? 'HEALTHCHECK NONE disables the health check' : 'the image has no HEALTHCHECK', ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()) };
         return { status: 'pass', message: `HEALTHCHECK runs ${JSON.stringify(argv)}`, ...where(locate.lastInstruction('HEALTHCHECK')) };
@@ -78709,7 +78448,7 @@ const checkProbeProgramExists = defineCheck({
     remediation: 'Call a program the runtime image has (the app\'s own interpreter, e.g. `CMD ["python", "-m", "app.healthcheck"]`), or install the probe tool in the runtime stage.',
     needs: ['image', 'filesystem'],
     run({ image, filesystem }, { locate }) {
-        const argv = healthArgv(image.healthcheck);
+        const argv = image.healthcheck?.argv ?? null;
         const location = where(locate.lastInstruction('HEALTHCHECK'));
         if (!argv)
             return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
@@ -78750,7 +78489,7 @@ const checkProbePassesWhileRunning = defineCheck({
     run({ image, runtime }, { locate }) {
         const { readiness, exited } = runtime.service;
         const location = where(locate.lastInstruction('HEALTHCHECK'));
-        if (!healthArgv(image.healthcheck))
+        if (!image.healthcheck?.argv)
             return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
         if (readiness.method !== 'healthcheck')
             return { status: 'fail', message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)", ...location };
@@ -78792,43 +78531,54 @@ const checkHealthTiming = defineCheck({
     category: 'health',
     severity: 'warning',
     title: 'Health check timing fits the service',
-    proves: 'The HEALTHCHECK interval and timeout are within the seed\'s (30 s, 10 s), the timeout is at least twice the slowest measured probe, and start-period + interval × retries covers the measured startup.',
+    proves: 'The HEALTHCHECK interval and timeout are within the production profile (≤ 30 s, ≤ 10 s), the timeout is at least twice the slowest measured probe, and the start period plus interval × retries covers the measured startup.',
     why: 'A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe\'s own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.',
-    threshold: 'interval ≤ 30 s, timeout ≤ 10 s (the seed: 30 s, 10 s, start period 5 s, retries 3; Docker\'s defaults apply where unset: 30 s, 30 s, 0 s, 3)',
-    remediation: 'Set --timeout above the probe\'s duration with margin and --start-period above the measured startup (the seed: --interval=30s --timeout=10s --start-period=5s --retries=3).',
+    threshold: "interval ≤ 30 s, timeout ≤ 10 s (the production profile: 30 s, 10 s, start period 5 s, retries 3, and on Docker ≥ 25 a start interval; Docker's defaults apply where unset: 30 s, 30 s, 0 s, 3, start interval 5 s)",
+    remediation: 'Set --timeout above the probe\'s duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).',
     needs: ['image', 'runtime'],
     run({ image, runtime }, { locate }) {
         const health = image.healthcheck;
-        if (!healthArgv(health))
+        if (!health?.argv)
             return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-        // Docker's defaults where the HEALTHCHECK leaves a setting out.
-        const interval = health.intervalSeconds ?? 30;
-        const timeout = health.timeoutSeconds ?? 30;
-        const startPeriod = health.startPeriodSeconds ?? 0;
-        const retries = health.retries ?? 3;
-        const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}, retries ${retries} (seed: 30 s, 10 s, 5 s, 3)`;
+        const { interval, timeout, startPeriod, startInterval, retries } = health.effective;
+        const startEvery = startInterval === null ? '' : `, start interval ${formatSeconds(startInterval)}`;
+        const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}${startEvery}, retries ${retries} (production profile: 30 s, 10 s, 5 s, 3)`;
         const { readiness } = runtime.service;
         if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0)
             return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
         const slowest = Math.max(...readiness.attemptSeconds);
         const problems = [];
         if (interval > 30)
-            problems.push(`the interval ${formatSeconds(interval)} is above the seed's 30 s`);
+            problems.push(`the interval ${formatSeconds(interval)} is above the production profile's 30 s`);
         if (timeout > 10)
-            problems.push(`the timeout ${formatSeconds(timeout)} is above the seed's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
+            problems.push(`the timeout ${formatSeconds(timeout)} is above the production profile's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
         if (slowest * 2 > timeout)
             problems.push(`the slowest probe took ${formatSeconds(slowest)}, more than half the ${formatSeconds(timeout)} timeout`);
         const grace = startPeriod + interval * retries;
         if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
             problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
         }
-        const measured = { interval, timeout, startPeriod, retries, slowestProbeSeconds: slowest, readySeconds: readiness.readySeconds };
+        const measured = { interval, timeout, startPeriod, startInterval, retries, slowestProbeSeconds: slowest, readySeconds: readiness.readySeconds };
         const location = where(locate.lastInstruction('HEALTHCHECK'));
         if (problems.length > 0)
             return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
-        return { status: 'pass', message: `${settings}; slowest probe ${formatSeconds(slowest)}`, measured, ...location };
+        return { status: 'pass', message: `${settings}; slowest probe ${formatSeconds(slowest)}; ${firstHealthy(health.effective, readiness.readySeconds)}`, measured, ...location };
     },
 });
+/**
+ * When Docker itself first reports the container healthy, which depends on the engine: during the
+ * start period Docker ≥ 25 probes every start interval; Engine 20.10 waits one whole interval.
+ */
+function firstHealthy(effective, readySeconds) {
+    const ready = readySeconds ?? 0;
+    if (effective.startInterval !== null && ready <= effective.startPeriod) {
+        const at = Math.max(effective.startInterval, Math.ceil(ready / effective.startInterval) * effective.startInterval);
+        return `Docker reports it healthy about ${formatSeconds(at)} after start (its first probe after the ${formatSeconds(effective.startInterval)} start interval)`;
+    }
+    const at = Math.max(effective.interval, Math.ceil(ready / effective.interval) * effective.interval);
+    const why = effective.startInterval === null ? 'this engine (before Docker 25) has no start interval: its first probe runs one whole interval after start' : 'after the start period Docker probes once per interval';
+    return `Docker reports it healthy about ${formatSeconds(at)} after start (${why})`;
+}
 
 ;// CONCATENATED MODULE: ./src/checks/labels.ts
 
@@ -80597,39 +80347,71 @@ const checkNoSecretsInHistory = defineCheck({
 ;// CONCATENATED MODULE: ./src/checks/size.ts
 
 
+
+// The image's size, measured from its layers the same way on every image store (the engine's own
+// `Size` is unpacked bytes on overlay2 and compressed content on the containerd store).
 const checkImageSize = defineCheck({
     id: 'HARD-SIZE-001',
     category: 'size',
     severity: 'error',
-    title: 'Image size',
-    proves: 'The image, base layers included, is no larger than max-image-size-mb.',
-    why: 'Every megabyte is pulled on every deploy and scale-out, and is attack surface; the seed targets under 500 MB.',
+    title: 'Image size (unpacked)',
+    proves: "The image unpacked — the bytes of its layers' files, base layers and files deleted by later layers included — is no larger than max-image-size-mb.",
+    why: 'What the image occupies on every node that runs it, and attack surface; every megabyte is also pulled on every deploy. The production profile targets under 500 MB.',
     threshold: 'max-image-size-mb: 500',
     remediation: 'Use a multi-stage build so compilers and caches stay in the builder; install with --no-install-recommends and remove package lists in the same RUN; use a slim base.',
-    needs: ['image'],
-    run({ image }, { settings, locate, evidence }) {
+    needs: ['filesystem'],
+    run({ filesystem }, { settings, locate }) {
+        const { size } = filesystem;
         const limitBytes = settings.maxImageSizeMb * 1e6;
-        const within = image.sizeBytes <= limitBytes;
+        const within = size.unpackedBytes <= limitBytes;
         const verdict = {
             status: within ? 'pass' : 'fail',
-            message: `the image is ${formatBytes(image.sizeBytes)} (limit ${settings.maxImageSizeMb} MB)`,
-            measured: image.sizeBytes,
+            message: `the image unpacks to ${formatBytes(size.unpackedBytes)} (limit ${settings.maxImageSizeMb} MB)${compressedNote(size)}`,
+            measured: size.unpackedBytes,
             target: limitBytes,
         };
         // The annotation belongs on the instruction that added the most bytes.
-        const filesystem = evidence.filesystem.state === 'collected' ? evidence.filesystem.value : undefined;
-        const own = filesystem?.layers.filter((layer) => !locate.isBaseLayer(layer.index)) ?? [];
-        const largest = own.sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
+        const largest = largestOwnLayer(filesystem, locate);
         const location = largest ? locate.layer(largest.index) : undefined;
         if (!within && largest) {
-            const base = megabytes(image.sizeBytes - own.reduce((sum, layer) => sum + layer.sizeBytes, 0));
-            return {
-                ...verdict,
-                message: `${verdict.message}; the largest own layer adds ${formatBytes(largest.sizeBytes)}, the base image about ${base.toFixed(1)} MB`,
-                ...(location ? { location } : {}),
-            };
+            const own = filesystem.layers.filter((layer) => !locate.isBaseLayer(layer.index)).reduce((sum, layer) => sum + layer.sizeBytes, 0);
+            const base = megabytes(size.unpackedBytes - own);
+            return { ...verdict, message: `${verdict.message}; the largest own layer adds ${formatBytes(largest.sizeBytes)}, the base image about ${base.toFixed(1)} MB`, ...where(location) };
         }
-        return { ...verdict, ...(location ? { location } : {}) };
+        return { ...verdict, ...where(location) };
+    },
+});
+const checkCompressedSize = defineCheck({
+    id: 'HARD-SIZE-002',
+    category: 'size',
+    severity: 'warning',
+    title: 'Image size (compressed, what a pull transfers)',
+    proves: 'The image compressed — its layers as a registry stores and a pull transfers them — is no larger than max-compressed-size-mb, when that limit is set.',
+    why: 'Pull time on every deploy, scale-out and cold node is set by the compressed size; registries and air-gapped transfers often have their own limits.',
+    threshold: 'max-compressed-size-mb: none (reported where the store keeps compressed layers)',
+    remediation: 'The same as for the unpacked size; also avoid adding already-compressed archives that a later step unpacks (the archive stays in its layer).',
+    needs: ['filesystem'],
+    run({ filesystem }, { settings, locate }) {
+        const { size } = filesystem;
+        const limit = settings.maxCompressedSizeMb;
+        if (limit === null) {
+            const seen = size.compressedBytes === null
+                ? 'the image store keeps the layers uncompressed (overlay2), so the compressed size is known only by compressing them: set max-compressed-size-mb to measure and judge it'
+                : `compressed ${formatBytes(size.compressedBytes)} (as the image store keeps the layers)`;
+            return { status: 'skip', message: `no max-compressed-size-mb set; ${seen}`, ...(size.compressedBytes === null ? {} : { measured: size.compressedBytes }) };
+        }
+        if (size.compressedBytes === null)
+            return { status: 'skip', message: 'the compressed size was not measured' };
+        const limitBytes = limit * 1e6;
+        const how = size.compressedFrom === 'gzip' ? 'gzip-compressed here as a push would send it (the store keeps layers uncompressed)' : 'as the image store keeps the layers';
+        const largest = [...filesystem.layers].filter((layer) => !locate.isBaseLayer(layer.index)).sort((a, b) => (b.compressedBytes ?? 0) - (a.compressedBytes ?? 0))[0];
+        return {
+            status: size.compressedBytes <= limitBytes ? 'pass' : 'fail',
+            message: `the image is ${formatBytes(size.compressedBytes)} compressed, ${how} (limit ${limit} MB)`,
+            measured: size.compressedBytes,
+            target: limitBytes,
+            ...where(largest ? locate.layer(largest.index) : undefined),
+        };
     },
 });
 const checkLayerCount = defineCheck({
@@ -80638,22 +80420,27 @@ const checkLayerCount = defineCheck({
     severity: 'warning',
     title: 'Layer count',
     proves: 'The image has no more filesystem layers than max-layers, base layers included.',
-    why: 'Many layers slow pulls and hide deleted files in lower layers; the seed targets under 20.',
+    why: 'Many layers slow pulls and hide deleted files in lower layers; the production profile targets under 20.',
     threshold: 'max-layers: 20',
     remediation: 'Combine related RUN steps (install and clean up in one RUN), and copy from the builder stage in few COPY steps.',
     needs: ['image'],
     run({ image }, { settings, locate }) {
         const within = image.layers <= settings.maxLayers;
-        const location = locate.finalFrom();
         return {
             status: within ? 'pass' : 'fail',
             message: `the image has ${image.layers} layers (limit ${settings.maxLayers})`,
             measured: image.layers,
             target: settings.maxLayers,
-            ...(location ? { location } : {}),
+            ...where(locate.finalFrom()),
         };
     },
 });
+function compressedNote(size) {
+    return size.compressedBytes === null ? '' : `; ${formatBytes(size.compressedBytes)} compressed`;
+}
+function largestOwnLayer(filesystem, locate) {
+    return filesystem.layers.filter((layer) => !locate.isBaseLayer(layer.index)).sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
+}
 
 ;// CONCATENATED MODULE: ./src/checks/tools.ts
 
@@ -80872,6 +80659,7 @@ const ALL_CHECKS = [
     checkCachedRebuild,
     checkCacheOrdering,
     checkImageSize,
+    checkCompressedSize,
     checkLayerCount,
     checkConfiguredUserIsNotRoot,
     checkExpectedUser,
@@ -81223,6 +81011,8 @@ class BuildSteps {
             const step = this.step(vertex.digest);
             if (vertex.name)
                 step.name = vertex.name;
+            if (vertex.inputs)
+                step.inputs = vertex.inputs;
             if (vertex.cached)
                 step.cached = true;
             if (vertex.started)
@@ -81243,20 +81033,58 @@ class BuildSteps {
         return [...this.steps.values()];
     }
     /**
-     * The work steps of the Dockerfile (`[stage-1 2/6] RUN …`): not BuildKit's internal ones, and
-     * not FROM, which resolves a base rather than doing work (and is never "cached").
+     * The work steps of the Dockerfile (`[stage-1 2/6] RUN …`), one per instruction: not BuildKit's
+     * internal ones, and not FROM, which resolves a base rather than doing work (and is never
+     * "cached").
      */
     instructionSteps() {
-        return this.all().filter((step) => isInstructionStep(step.name));
+        const byName = new Map();
+        for (const step of this.all()) {
+            if (!isInstructionStep(step.name))
+                continue;
+            const group = byName.get(step.name);
+            if (group)
+                group.push(step);
+            else
+                byName.set(step.name, [step]);
+        }
+        return [...byName.values()].map(foldInstruction);
     }
     step(digest) {
         let step = this.steps.get(digest);
         if (!step) {
-            step = { digest, name: '', cached: false, started: null, completed: null, error: null, log: '' };
+            step = { digest, name: '', cached: false, started: null, completed: null, error: null, log: '', inputs: [] };
             this.steps.set(digest, step);
         }
         return step;
     }
+}
+/**
+ * BuildKit 0.2x runs some instructions as several vertices of the same name: `ADD <url>` is a
+ * source vertex that fetches (it always runs, to learn the content's checksum) feeding a copy
+ * vertex (cached when the content is unchanged). BuildKit 0.8–0.12 names the source vertex by its
+ * URL instead. Either way the instruction's result is the vertex none of the others consumes:
+ * its cache state is the step's, so a rebuild reads the same on every engine. The step is timed
+ * from the first start to the last completion.
+ */
+function foldInstruction(vertices) {
+    if (vertices.length === 1)
+        return vertices[0];
+    const consumed = new Set(vertices.flatMap((vertex) => vertex.inputs));
+    const results = vertices.filter((vertex) => !consumed.has(vertex.digest));
+    const result = results.length > 0 ? results : vertices;
+    const starts = vertices.map((vertex) => vertex.started).filter((time) => time !== null);
+    const completions = vertices.map((vertex) => vertex.completed);
+    return {
+        digest: result[0].digest,
+        name: result[0].name,
+        cached: result.every((vertex) => vertex.cached),
+        started: starts.length > 0 ? Math.min(...starts) : null,
+        completed: completions.every((time) => time !== null) ? Math.max(...completions) : null,
+        error: vertices.find((vertex) => vertex.error)?.error ?? null,
+        log: vertices.map((vertex) => vertex.log).join(''),
+        inputs: [...new Set(vertices.flatMap((vertex) => vertex.inputs))].filter((digest) => !vertices.some((vertex) => vertex.digest === digest)),
+    };
 }
 function isInstructionStep(name) {
     return /^\[[^\]]*\d+\/\d+\] (?!FROM\b)/.test(name);
@@ -81366,6 +81194,33 @@ async function builderPlatforms(builder) {
 // EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
 var lib_docker = __nccwpck_require__(9040);
 var docker_default = /*#__PURE__*/__nccwpck_require__.n(lib_docker);
+;// CONCATENATED MODULE: ./src/util/deadline.ts
+// Waiting for something with a deadline (and, where given, a cancellation signal). One place, so
+// that no wait forgets to clear its timer or to remove its abort listener.
+/** The promise's value, or `timedOut` once `ms` have passed first; rejects at once when `signal` aborts. */
+async function within(promise, ms, signal) {
+    signal?.throwIfAborted();
+    let timer;
+    let onAbort;
+    const timeout = new Promise((resolve) => {
+        timer = setTimeout(() => resolve({ timedOut: true }), ms);
+    });
+    const aborted = new Promise((_, reject) => {
+        if (!signal)
+            return;
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        return await Promise.race([promise.then((value) => ({ timedOut: false, value })), timeout, aborted]);
+    }
+    finally {
+        clearTimeout(timer);
+        if (onAbort)
+            signal?.removeEventListener('abort', onAbort);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/docker/engine.ts
 
 
@@ -81429,9 +81284,19 @@ function toStepRecords(steps) {
 
 
 
-async function rebuildUnchanged(request) {
+async function rebuildUnchanged(engine, request, keepImageId) {
     const outcome = await buildImage({ ...request, noCache: false, tags: [] });
+    await removeUnlessKept(engine, outcome.imageId, keepImageId);
     return { ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps) };
+}
+/**
+ * A rebuild's image is not the user's: removed unless it is the image under test. On overlay2 an
+ * unchanged rebuild gives the same id; on the containerd store a new one each time (the id is the
+ * digest of an index holding the build's provenance), which would pile up.
+ */
+async function removeUnlessKept(engine, imageId, keepImageId) {
+    if (imageId && imageId !== keepImageId)
+        await engine.getImage(imageId).remove({ noprune: false }).catch(() => undefined);
 }
 async function probeCacheOrdering(engine, request, context, changedFile, keepImageId) {
     const copy = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-context-'));
@@ -81443,9 +81308,7 @@ async function probeCacheOrdering(engine, request, context, changedFile, keepIma
         await (0,promises_namespaceObject.rm)(target);
         await (0,promises_namespaceObject.writeFile)(target, Buffer.concat([original, Buffer.from(probeEdit(changedFile))]));
         const outcome = await buildImage({ ...request, context: copy, noCache: false, tags: [] });
-        if (outcome.imageId && outcome.imageId !== keepImageId) {
-            await engine.getImage(outcome.imageId).remove({ noprune: false }).catch(() => undefined);
-        }
+        await removeUnlessKept(engine, outcome.imageId, keepImageId);
         return { changedFile, ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps), logTail: outcome.logTail };
     }
     finally {
@@ -81702,9 +81565,81 @@ function classifyFile(path, workdir) {
     return 'other';
 }
 
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 // EXTERNAL MODULE: ./node_modules/tar-stream/index.js
 var tar_stream = __nccwpck_require__(6118);
+;// CONCATENATED MODULE: ./src/docker/archive-manifest.ts
+// Which members of an image archive are the image's layers (bottom first) and its config. Two
+// formats reach us from `GET /images/{name}/get`:
+//   - the Docker archive (overlay2 store, every engine version): manifest.json names the members,
+//     `<id>/layer.tar` (Engine ≤ 24) or `blobs/sha256/<digest>` (Engine ≥ 25), uncompressed;
+//   - the OCI layout (containerd image store): index.json → an index → image manifests, blobs as
+//     the store keeps them (gzip or zstd compressed), in no particular order; an index built by
+//     BuildKit also lists attestation manifests (provenance), which are not the image.
+// The containerd store writes manifest.json as well; either way the manifest's own layer
+// descriptors are read when present, because they carry the stored (compressed) sizes.
+function blobMember(digest) {
+    return `blobs/${digest.replace(':', '/')}`;
+}
+/** `platform`: the image's own os/architecture, to pick its manifest out of a multi-platform index. */
+function readArchiveManifest(json, platform) {
+    const oci = json.has('index.json') ? ociManifest(json, platform) : null;
+    const docker = json.get('manifest.json');
+    if (docker) {
+        const parsed = JSON.parse(docker.toString('utf8'));
+        const first = parsed[0];
+        if (!first || !Array.isArray(first.Layers) || !first.Config)
+            throw new Error('the image archive manifest lists no layers');
+        // The same layers as the OCI manifest, when both are there: keep the OCI descriptors' sizes.
+        if (oci && oci.config === first.Config && oci.layers.map((layer) => layer.member).join() === first.Layers.join())
+            return oci;
+        return { format: 'docker-archive', config: first.Config, layers: first.Layers.map((member) => ({ member, storedBytes: null, mediaType: null })) };
+    }
+    if (!oci)
+        throw new Error('the image archive has neither manifest.json nor index.json');
+    return oci;
+}
+function ociManifest(json, platform) {
+    const read = (digest) => {
+        const blob = json.get(blobMember(digest));
+        return blob ? JSON.parse(blob.toString('utf8')) : null;
+    };
+    let candidates = JSON.parse(json.get('index.json').toString('utf8')).manifests ?? [];
+    // An index may point at further indexes (multi-platform): follow them to an image manifest.
+    for (let depth = 0; depth < 4; depth++) {
+        const chosen = chooseManifest(candidates, platform);
+        if (!chosen)
+            break;
+        const document = read(chosen.digest);
+        if (!document)
+            break;
+        if (document.layers && document.config) {
+            return {
+                format: 'oci-layout',
+                config: blobMember(document.config.digest),
+                layers: document.layers.map((layer) => ({ member: blobMember(layer.digest), storedBytes: layer.size ?? null, mediaType: layer.mediaType ?? null })),
+            };
+        }
+        candidates = document.manifests ?? [];
+    }
+    throw new Error("the image archive's OCI index does not lead to an image manifest");
+}
+/** The image's manifest among an index's entries: never an attestation; the platform's when known. */
+function chooseManifest(manifests, platform) {
+    const images = manifests.filter((descriptor) => descriptor.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest'
+        && descriptor.platform?.os !== 'unknown');
+    const matching = platform ? images.find((descriptor) => descriptor.platform?.os === platform.os && descriptor.platform.architecture === platform.architecture) : undefined;
+    return matching ?? images[0];
+}
+
 ;// CONCATENATED MODULE: ./src/docker/image-archive.ts
+
+
+
+
 
 
 const CAPTURE_LIMIT = 1024 * 1024;
@@ -81736,15 +81671,12 @@ async function parseImageArchive(stream, options = {}) {
             return;
         }
         // tar-stream's entries are streamx streams; they offer the Readable methods used here.
-        classify(entry, header.size ?? 0)
-            .then(async (kind) => {
-            if (kind.type === 'tar') {
-                layersByName.set(header.name, await parseLayer(kind.stream, options.capture));
-            }
-            else {
-                if (kind.body)
-                    jsonByName.set(header.name, kind.body);
-            }
+        readMember(entry, header.size ?? 0, options)
+            .then((member) => {
+            if (member.type === 'layer')
+                layersByName.set(header.name, member.layer);
+            else if (member.body)
+                jsonByName.set(header.name, member.body);
             next();
         })
             .catch((error) => next(error));
@@ -81755,58 +81687,110 @@ async function parseImageArchive(stream, options = {}) {
         stream.on('error', reject);
         stream.pipe(outer);
     }).finally(() => options.signal?.removeEventListener('abort', onAbort));
-    const { layers: order, config } = readManifest(jsonByName);
-    const layers = order.map((name) => {
-        const layer = layersByName.get(name) ?? layersByName.get(aliases.get(name) ?? '');
+    const manifest = readArchiveManifest(jsonByName, options.platform);
+    const layers = manifest.layers.map(({ member }) => {
+        const layer = layersByName.get(member) ?? layersByName.get(aliases.get(member) ?? '');
         if (!layer)
-            throw new Error(`the image archive lists layer ${name} but does not contain it`);
+            throw new Error(`the image archive lists layer ${member} but does not contain it`);
         return layer;
     });
-    const configBody = jsonByName.get(config);
+    const configBody = jsonByName.get(manifest.config);
     if (!configBody)
-        throw new Error(`the image archive lists config ${config} but does not contain it`);
-    return { layers, config: JSON.parse(configBody.toString('utf8')), bytesRead };
+        throw new Error(`the image archive lists config ${manifest.config} but does not contain it`);
+    return { layers, config: JSON.parse(configBody.toString('utf8')), bytesRead, format: manifest.format };
+}
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+/**
+ * One archive member: a layer (a tar, or a gzip/zstd stream of one) is parsed as it streams;
+ * anything else small is kept as a JSON candidate (manifest, index, config), anything else large
+ * is dropped unread.
+ */
+async function readMember(entry, size, options) {
+    const { head, rest } = await peek(entry, 263);
+    const compression = head.subarray(0, 2).equals(GZIP_MAGIC) ? 'gzip' : head.subarray(0, 4).equals(ZSTD_MAGIC) ? 'zstd' : 'none';
+    if (compression === 'none') {
+        if (!isTar(head, size))
+            return size > JSON_LIMIT ? drain(rest, null) : drain(rest, []);
+        const compressed = options.measureCompressed ? compressedSize(rest) : Promise.resolve(null);
+        const [layer, compressedBytes] = await Promise.all([parseLayer(rest, options.capture), compressed]);
+        return { type: 'layer', layer: { ...layer, storedBytes: size, compression, compressedBytes } };
+    }
+    const inflated = rest.pipe(decompressor(compression));
+    rest.on('error', (error) => inflated.destroy(error));
+    const inner = await peek(inflated, 263);
+    // A compressed member that is not a tar is not a layer (no store writes such a thing): skip it.
+    if (!isTar(inner.head, Infinity))
+        return drain(inner.rest, null);
+    return { type: 'layer', layer: { ...(await parseLayer(inner.rest, options.capture)), storedBytes: size, compression, compressedBytes: size } };
+}
+/** Bytes gzip makes of a stream, read alongside its other reader (the slower one sets the pace). */
+function compressedSize(stream) {
+    return new Promise((resolve, reject) => {
+        const gzip = (0,external_node_zlib_namespaceObject.createGzip)({ level: 6 });
+        let bytes = 0;
+        gzip.on('data', (chunk) => {
+            bytes += chunk.length;
+        });
+        gzip.on('end', () => resolve(bytes));
+        gzip.on('error', reject);
+        stream.pipe(gzip);
+    });
 }
 /**
- * Peeks at an archive member: a tar (ustar magic at offset 257) is a layer and is streamed on;
- * anything else small is kept as JSON candidate (manifest, config), anything else large dropped.
+ * A tar has the ustar magic at offset 257. A layer that changes nothing (WORKDIR of an existing
+ * directory) is an empty tar: only the zero blocks that end an archive, with no header at all.
  */
-function classify(entry, size) {
+function isTar(head, size) {
+    const emptyTar = head.length >= 263 && (size === Infinity || size % 512 === 0) && head.every((byte) => byte === 0);
+    return emptyTar || head.subarray(257, 262).toString('latin1') === 'ustar';
+}
+function decompressor(compression) {
+    if (compression === 'gzip')
+        return (0,external_node_zlib_namespaceObject.createGunzip)();
+    // zstd layers (`compression=zstd` builds) need Node's zstd, which came in Node 22.15 / 23.8.
+    const zstd = external_node_zlib_namespaceObject.createZstdDecompress;
+    if (!zstd)
+        throw new Error(`the image has zstd-compressed layers; reading them needs Node.js 22.15 or later (this is ${process.version})`);
+    return zstd();
+}
+/** The first `length` bytes of a stream (fewer if it is shorter), and the whole stream to read on. */
+function peek(stream, length) {
     return new Promise((resolve, reject) => {
-        const head = [];
-        let headLength = 0;
-        const onData = (chunk) => {
-            head.push(chunk);
-            headLength += chunk.length;
-            if (headLength < 263 && headLength < size)
-                return;
-            entry.off('data', onData);
-            entry.pause();
-            const start = Buffer.concat(head);
-            // A layer that changes nothing (WORKDIR of an existing directory) is an empty tar: only the
-            // zero blocks that end an archive, with no ustar header to recognise.
-            const emptyTar = start.length >= 512 && size % 512 === 0 && start.subarray(0, 512).every((byte) => byte === 0);
-            if (emptyTar || start.subarray(257, 262).toString('latin1') === 'ustar') {
-                entry.unshift(start);
-                resolve({ type: 'tar', stream: entry });
-            }
-            else if (size <= JSON_LIMIT) {
-                const rest = [start];
-                entry.on('data', (more) => rest.push(more));
-                entry.on('end', () => resolve({ type: 'data', body: Buffer.concat(rest) }));
-                entry.resume();
-            }
-            else {
-                entry.on('end', () => resolve({ type: 'data', body: null }));
-                entry.resume();
-            }
+        const chunks = [];
+        let have = 0;
+        const settle = (ended) => {
+            stream.off('data', onData);
+            stream.off('end', onEnd);
+            stream.off('error', reject);
+            const all = Buffer.concat(chunks);
+            // A stream that already ended cannot take its bytes back: hand on a new one holding them.
+            if (ended)
+                return resolve({ head: all.subarray(0, length), rest: external_node_stream_namespaceObject.Readable.from([all]) });
+            stream.pause();
+            stream.unshift(all);
+            resolve({ head: all.subarray(0, length), rest: stream });
         };
-        entry.on('data', onData);
-        entry.on('end', () => {
-            if (headLength < 263 && headLength >= size)
-                resolve({ type: 'data', body: Buffer.concat(head) });
-        });
-        entry.on('error', reject);
+        const onData = (chunk) => {
+            chunks.push(chunk);
+            have += chunk.length;
+            if (have >= length)
+                settle(false);
+        };
+        const onEnd = () => settle(true);
+        stream.on('data', onData);
+        stream.on('end', onEnd);
+        stream.on('error', reject);
+    });
+}
+/** Reads a member to its end: keeping its bytes (`keep` collects them), or discarding them. */
+function drain(stream, keep) {
+    return new Promise((resolve, reject) => {
+        if (keep)
+            stream.on('data', (chunk) => keep.push(chunk));
+        stream.on('end', () => resolve({ type: 'data', body: keep ? Buffer.concat(keep) : null }));
+        stream.on('error', reject);
+        stream.resume();
     });
 }
 function parseLayer(stream, capture) {
@@ -81861,39 +81845,6 @@ function normalise(name) {
     const trimmed = name.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
     return trimmed === '.' || trimmed === '' ? '/' : `/${trimmed}`;
 }
-/**
- * Layer member names bottom-first and the config's member name. Docker's own manifest.json when
- * present (both of its layouts carry it); otherwise the OCI path: index.json → image manifest.
- */
-function readManifest(json) {
-    const manifest = json.get('manifest.json');
-    if (manifest) {
-        const parsed = JSON.parse(manifest.toString('utf8'));
-        const first = parsed[0];
-        if (!first || !Array.isArray(first.Layers) || !first.Config)
-            throw new Error('the image archive manifest lists no layers');
-        return { layers: first.Layers, config: first.Config };
-    }
-    const index = json.get('index.json');
-    if (!index)
-        throw new Error('the image archive has neither manifest.json nor index.json');
-    let descriptor = JSON.parse(index.toString('utf8')).manifests?.[0];
-    // An index may point at a further index (multi-platform): follow it to the first manifest.
-    for (let depth = 0; descriptor && depth < 4; depth++) {
-        const blob = json.get(blobPath(descriptor.digest));
-        if (!blob)
-            break;
-        const parsed = JSON.parse(blob.toString('utf8'));
-        if (parsed.layers && parsed.config) {
-            return { layers: parsed.layers.map((layer) => blobPath(layer.digest)), config: blobPath(parsed.config.digest) };
-        }
-        descriptor = parsed.manifests?.[0];
-    }
-    throw new Error("the image archive's OCI index does not lead to an image manifest");
-}
-function blobPath(digest) {
-    return `blobs/${digest.replace(':', '/')}`;
-}
 
 ;// CONCATENATED MODULE: ./src/evidence/filesystem.ts
 
@@ -81907,8 +81858,9 @@ function isCaptured(path) {
     return CAPTURED_FILES.has(path) || KEY_LIKE.test(path);
 }
 /** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
-async function collectFilesystemEvidence(engine, image, workingDir, signal) {
-    const archive = await readImageArchive(engine, image, { capture: isCaptured, ...(signal ? { signal } : {}) });
+async function collectFilesystemEvidence(engine, request) {
+    const { image, workingDir, platform, measureCompressed, signal } = request;
+    const archive = await readImageArchive(engine, image, { capture: isCaptured, platform, measureCompressed, ...(signal ? { signal } : {}) });
     return mergeLayers(archive, workingDir);
 }
 function mergeLayers(archive, workingDir = '') {
@@ -81930,6 +81882,7 @@ function mergeLayers(archive, workingDir = '') {
         index,
         createdBy: history[index] ?? null,
         sizeBytes: layer.entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0),
+        compressedBytes: layer.compressedBytes,
         entries: layer.entries.length,
         visible: { buildTools: 0, languagePackages: 0, workdir: 0, other: 0 },
     }));
@@ -81948,6 +81901,7 @@ function mergeLayers(archive, workingDir = '') {
             keyFiles[path] = content.subarray(0, 4096).toString('latin1');
     }
     return {
+        size: measureSize(archive, layers),
         files: Object.fromEntries(files),
         layers,
         history: (archive.config.history ?? []).map((entry) => ({ createdBy: entry.created_by ?? '', emptyLayer: entry.empty_layer === true })),
@@ -81955,6 +81909,18 @@ function mergeLayers(archive, workingDir = '') {
         passwd: text('/etc/passwd'),
         group: text('/etc/group'),
         bytesRead: archive.bytesRead,
+    };
+}
+function measureSize(archive, layers) {
+    const kinds = new Set(archive.layers.map((layer) => layer.compression));
+    const layerCompression = kinds.size === 1 ? [...kinds][0] : kinds.size === 0 ? 'none' : 'mixed';
+    const compressed = layers.map((layer) => layer.compressedBytes);
+    const known = compressed.every((bytes) => bytes !== null);
+    return {
+        unpackedBytes: layers.reduce((sum, layer) => sum + layer.sizeBytes, 0),
+        compressedBytes: known ? compressed.reduce((sum, bytes) => sum + bytes, 0) : null,
+        compressedFrom: !known ? 'not-measured' : archive.layers.every((layer) => layer.compression !== 'none') ? 'store' : 'gzip',
+        layerCompression,
     };
 }
 /**
@@ -82085,10 +82051,50 @@ async function countFiles(dir) {
     return count;
 }
 
+;// CONCATENATED MODULE: ./src/evidence/engine.ts
+
+async function describeEngine(engine) {
+    const [info, version, buildx] = await Promise.all([
+        engine.info(),
+        engine.version(),
+        buildxVersion(),
+    ]);
+    const driver = info.Driver ?? 'unknown';
+    return {
+        version: info.ServerVersion ?? version.Version,
+        apiVersion: version.ApiVersion,
+        os: version.Os,
+        architecture: version.Arch,
+        storageDriver: driver,
+        imageStore: imageStoreOf(driver, info.DriverStatus ?? []),
+        cgroupVersion: info.CgroupVersion ?? null,
+        buildx,
+        healthStartInterval: apiAtLeast(version.ApiVersion, 1, 44),
+    };
+}
+/** `docker info` shows `driver-type: io.containerd.snapshotter.v1` when the containerd image store is on. */
+function imageStoreOf(driver, status) {
+    const type = status.find(([key]) => key === 'driver-type')?.[1] ?? '';
+    return type.includes('snapshotter') ? 'containerd' : driver;
+}
+/** `github.com/docker/buildx 0.29.1+ds1 …` → `0.29.1+ds1`. */
+async function buildxVersion() {
+    const result = await runProcess('docker', ['buildx', 'version']).catch(() => null);
+    if (!result || result.code !== 0)
+        return null;
+    return result.stdout.trim().split(/\s+/)[1]?.replace(/^v/, '') ?? null;
+}
+function apiAtLeast(apiVersion, major, minor) {
+    const [have = 0, haveMinor = 0] = apiVersion.split('.').map(Number);
+    return have > major || (have === major && haveMinor >= minor);
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/image.ts
 
+/** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
+const DOCKER_HEALTH_DEFAULTS = { interval: 30, timeout: 30, startPeriod: 0, startInterval: 5, retries: 3 };
 const NANOS = 1e9;
-async function collectImageEvidence(engine, reference) {
+async function collectImageEvidence(engine, { reference, healthStartInterval }) {
     const image = engine.getImage(reference);
     let inspect;
     try {
@@ -82105,7 +82111,7 @@ async function collectImageEvidence(engine, reference) {
     return {
         id: inspect.Id,
         repoTags: inspect.RepoTags ?? [],
-        sizeBytes: inspect.Size,
+        engineSizeBytes: inspect.Size,
         layers: layerCount,
         layerDigests: inspect.RootFS?.Layers ?? [],
         os: inspect.Os,
@@ -82116,22 +82122,44 @@ async function collectImageEvidence(engine, reference) {
         entrypoint: asArray(config.Entrypoint),
         workingDir: config.WorkingDir ?? '',
         labels: config.Labels ?? {},
-        healthcheck: toHealthcheck(config.Healthcheck),
+        healthcheck: toHealthcheck(config.Healthcheck, healthStartInterval),
         exposedPorts: Object.keys(config.ExposedPorts ?? {}),
         stopSignal: config.StopSignal ?? null,
     };
 }
-function toHealthcheck(raw) {
+function toHealthcheck(raw, startIntervals) {
     if (!raw?.Test || raw.Test.length === 0)
         return null;
     const seconds = (value) => (value ? value / NANOS : null);
-    return {
-        test: raw.Test,
+    const written = {
         intervalSeconds: seconds(raw.Interval),
         timeoutSeconds: seconds(raw.Timeout),
         startPeriodSeconds: seconds(raw.StartPeriod),
-        retries: raw.Retries ?? null,
+        startIntervalSeconds: seconds(raw.StartInterval),
+        retries: raw.Retries || null,
     };
+    const defaults = DOCKER_HEALTH_DEFAULTS;
+    return {
+        test: raw.Test,
+        argv: healthArgv(raw.Test),
+        ...written,
+        effective: {
+            interval: written.intervalSeconds ?? defaults.interval,
+            timeout: written.timeoutSeconds ?? defaults.timeout,
+            startPeriod: written.startPeriodSeconds ?? defaults.startPeriod,
+            startInterval: startIntervals ? (written.startIntervalSeconds ?? defaults.startInterval) : null,
+            retries: written.retries ?? defaults.retries,
+        },
+    };
+}
+/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
+function healthArgv(test) {
+    const [kind, ...rest] = test;
+    if (kind === 'CMD')
+        return rest.length > 0 ? rest : null;
+    if (kind === 'CMD-SHELL')
+        return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
+    return null; // NONE
 }
 function asArray(value) {
     if (Array.isArray(value))
@@ -82139,6 +82167,37 @@ function asArray(value) {
     if (typeof value === 'string')
         return [value];
     return null;
+}
+
+;// CONCATENATED MODULE: ./src/docker/logs.ts
+/** The last lines a container wrote (stdout and stderr), bounded. */
+async function logTail(container, lines = 20) {
+    try {
+        const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false }));
+        return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).slice(-8192).trimEnd();
+    }
+    catch {
+        return '';
+    }
+}
+/**
+ * The engine multiplexes the streams of a container without a TTY: 8-byte frame headers
+ * (stream type, 3 zero bytes, big-endian length) before each chunk.
+ */
+function demux(buffer) {
+    const parts = [];
+    let offset = 0;
+    while (offset + 8 <= buffer.length) {
+        const type = buffer[offset];
+        const length = buffer.readUInt32BE(offset + 4);
+        if ((type !== 1 && type !== 2 && type !== 0) || offset + 8 + length > buffer.length) {
+            // Not framed (a TTY container): the bytes are the text.
+            return buffer.toString('utf8');
+        }
+        parts.push(buffer.subarray(offset + 8, offset + 8 + length));
+        offset += 8 + length;
+    }
+    return Buffer.concat(parts).toString('utf8');
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/runtime/one-shot.ts
@@ -82206,7 +82265,201 @@ async function identityFromProbe(throwaways, spec, image, filesystem, signal) {
     return { uid: user.uid, gid: user.gid, method: 'passwd', detail: `${why}: resolved USER '${image.user}' from the image's /etc/passwd and /etc/group` };
 }
 
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/docker/exec.ts
+
+
+
+const OUTPUT_LIMIT = 4096;
+async function execIn(container, argv, timeoutMs) {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    let exec;
+    try {
+        exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+    }
+    catch (error) {
+        const notRunning = error.statusCode === 409;
+        return { exitCode: null, output: '', seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
+    }
+    let output = '';
+    const sink = new external_node_stream_namespaceObject.PassThrough();
+    sink.on('data', (chunk) => {
+        output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
+    });
+    let stream;
+    try {
+        stream = (await exec.start({ hijack: true, stdin: false }));
+    }
+    catch (error) {
+        const notRunning = error.statusCode === 409;
+        return { exitCode: null, output, seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
+    }
+    container.modem.demuxStream(stream, sink, sink);
+    const finished = new Promise((resolve) => {
+        stream.on('end', () => resolve());
+        stream.on('close', () => resolve());
+        stream.on('error', () => resolve());
+    });
+    if ((await within(finished, timeoutMs)).timedOut) {
+        stream.destroy?.();
+        return { exitCode: null, output, seconds: seconds(), timedOut: true, notRunning: false, error: null };
+    }
+    const inspected = await exec.inspect().catch(() => null);
+    // An exec whose binary does not exist ends with exit code 126/127 and the runtime's message.
+    return { exitCode: inspected?.ExitCode ?? null, output, seconds: seconds(), timedOut: false, notRunning: false, error: null };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/probe.ts
+
+
+
+
+
+// Readiness, measured by running the probe ourselves every 250 ms — never by waiting out
+// Docker's own health interval (30 s in the seed), which would make every check take that long.
+const PROBE_INTERVAL_MS = 250;
+function fallbackPort(exposedPorts) {
+    const tcp = exposedPorts.map((port) => /^(\d+)(\/tcp)?$/.exec(port)).find(Boolean);
+    return tcp ? Number(tcp[1]) : null;
+}
+function chooseProbe(health, exposedPorts) {
+    const argv = health?.argv ?? null;
+    // Docker's default timeout is 30 s; one attempt of ours is bounded at 10 s.
+    const timeoutMs = Math.min((health?.timeoutSeconds ?? 30) * 1000, 10_000);
+    const port = fallbackPort(exposedPorts);
+    if (argv)
+        return { method: 'healthcheck', argv, port: null, timeoutMs, fallbackPort: port };
+    if (port !== null)
+        return { method: 'port', argv: null, port, timeoutMs: 1000, fallbackPort: null };
+    return { method: 'none', argv: null, port: null, timeoutMs: 0, fallbackPort: null };
+}
+async function attemptOnce(container, probe, address) {
+    if (probe.method === 'healthcheck') {
+        const result = await execIn(container, probe.argv, probe.timeoutMs);
+        const missing = (result.exitCode === 126 || result.exitCode === 127) && /not found|no such file|executable file/i.test(result.output);
+        return {
+            ok: result.exitCode === 0,
+            exitCode: result.exitCode,
+            output: result.error ?? (result.timedOut ? `no answer within ${probe.timeoutMs / 1000} s` : result.output),
+            seconds: result.seconds,
+            notRunning: result.notRunning,
+            broken: missing || result.error !== null,
+        };
+    }
+    const started = performance.now();
+    const ok = address !== null && (await connects(address, probe.port, probe.timeoutMs));
+    return { ok, exitCode: null, output: ok ? '' : `port ${probe.port} refused or did not answer`, seconds: (performance.now() - started) / 1000, notRunning: false, broken: false };
+}
+/** Whether a TCP connection to host:port opens within `timeoutMs`. */
+function connects(host, port, timeoutMs) {
+    return new Promise((resolve) => {
+        const socket = new external_node_net_namespaceObject.Socket();
+        const done = (ok) => {
+            socket.destroy();
+            resolve(ok);
+        };
+        socket.setTimeout(timeoutMs, () => done(false));
+        socket.once('connect', () => done(true));
+        socket.once('error', () => done(false));
+        socket.connect(port, host);
+    });
+}
+/**
+ * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
+ * is the moment the start request was sent (performance.now()).
+ */
+async function awaitReadiness(container, initial, startedAt, timeoutMs, addressing, signal) {
+    let probe = initial;
+    const readiness = {
+        method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0,
+        attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'not-probed', waitedSeconds: 0,
+    };
+    const elapsed = () => (performance.now() - startedAt) / 1000;
+    let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
+    let brokenInARow = 0;
+    let lastStateCheck = 0;
+    for (;;) {
+        signal?.throwIfAborted();
+        const tick = performance.now();
+        if (probe.method !== 'none') {
+            const attempt = await attemptOnce(container, probe, address);
+            readiness.attempts++;
+            readiness.attemptSeconds.push(round(attempt.seconds));
+            readiness.lastExitCode = attempt.exitCode;
+            readiness.lastOutput = attempt.output.slice(-1000);
+            if (attempt.ok) {
+                readiness.readySeconds = round(elapsed());
+                readiness.outcome = 'ready';
+                break;
+            }
+            brokenInARow = attempt.broken ? brokenInARow + 1 : 0;
+            if (brokenInARow >= 2) {
+                // The health probe cannot run (its program is missing): readiness can still be told by
+                // the exposed port. HARD-HEALTH-002/-003 report the broken probe itself.
+                if (probe.fallbackPort === null) {
+                    readiness.outcome = 'probe-broken';
+                    break;
+                }
+                probe = { method: 'port', argv: null, port: probe.fallbackPort, timeoutMs: 1000, fallbackPort: null };
+                Object.assign(readiness, { method: 'port', port: probe.port });
+                address = await addressOf(container, addressing);
+                brokenInARow = 0;
+            }
+            if (attempt.notRunning)
+                lastStateCheck = 0;
+        }
+        // Whether the container is still running: after a refused exec at once, else about each second.
+        if (performance.now() - lastStateCheck > 1000) {
+            lastStateCheck = performance.now();
+            const exited = await exitOf(container, startedAt);
+            if (exited) {
+                readiness.outcome = 'exited';
+                readiness.waitedSeconds = round(elapsed());
+                return { readiness, exited };
+            }
+        }
+        if (elapsed() * 1000 >= timeoutMs) {
+            // A container that ended since its last state check exited: that, not a timeout, is its story.
+            const exited = await exitOf(container, startedAt);
+            readiness.waitedSeconds = round(elapsed());
+            if (exited) {
+                readiness.outcome = 'exited';
+                return { readiness, exited };
+            }
+            readiness.outcome = probe.method === 'none' ? 'not-probed' : 'timeout';
+            break;
+        }
+        const wait = PROBE_INTERVAL_MS - (performance.now() - tick);
+        if (wait > 0)
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, signal ? { signal } : undefined);
+    }
+    readiness.waitedSeconds = round(elapsed());
+    return { readiness, exited: null };
+}
+/** The exit of a container that is no longer running, with its log tail; null while it runs. */
+async function exitOf(container, startedAt) {
+    const state = (await container.inspect()).State;
+    if (state.Running)
+        return null;
+    return { exitCode: state.ExitCode, oomKilled: state.OOMKilled, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: await logTail(container) };
+}
+async function addressOf(container, addressing) {
+    const networks = async () => (await container.inspect()).NetworkSettings.Networks ?? {};
+    const addressIn = (attached) => Object.values(attached).map((network) => network.IPAddress).find(Boolean) ?? null;
+    const attached = await networks();
+    const address = addressIn(attached);
+    if (address)
+        return address;
+    await addressing(container, Object.keys(attached));
+    return addressIn(await networks());
+}
+
 ;// CONCATENATED MODULE: ./src/docker/stats.ts
+
 async function sampleStats(container) {
     // one-shot: no second sample 1 s later inside the engine (API ≥ 1.41).
     const raw = (await container.stats({ stream: false, 'one-shot': true }));
@@ -82218,12 +82471,16 @@ async function sampleStats(container) {
     const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
     return { at, memoryBytes: inactive < usage ? usage - inactive : usage, cpuNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0 };
 }
-/** Samples back to back (one per engine tick) until `windowMs` have passed; CPU from the first and last. */
+const STATS_PACE_MS = 250;
+/** Samples every STATS_PACE_MS (or each engine tick, where slower) until `windowMs` have passed; CPU from the first and last. */
 async function sampleIdle(container, windowMs, signal) {
     const samples = [await sampleStats(container)];
     const end = performance.now() + windowMs;
     while (performance.now() < end) {
         signal?.throwIfAborted();
+        const pause = Math.min(STATS_PACE_MS, end - performance.now());
+        if (pause > 0)
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(pause, undefined, signal ? { signal } : undefined);
         samples.push(await sampleStats(container));
     }
     const first = samples[0];
@@ -82361,7 +82618,7 @@ async function collectRuntimeEvidence(context) {
             : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
         // The service is started, sampled idle and stopped while the other two containers do their
         // own work: nothing it measures waits for them, and the slowest of the three sets the time.
-        const argv = healthArgv(image.healthcheck);
+        const argv = image.healthcheck?.argv ?? null;
         const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, addressing, signal)
             .finally(() => context.onReadinessMeasured?.())
             .then(async (service) => ({
@@ -82457,6 +82714,7 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, add
 
 
 
+
 async function collectEvidence(options, progress, control) {
     const { settings } = options;
     const { signal } = control;
@@ -82473,6 +82731,7 @@ async function collectEvidence(options, progress, control) {
     };
     const evidence = {
         dockerfile, context, compose,
+        engine: skipped('static mode: no engine is used'),
         build: skipped('static mode: nothing is built'),
         rebuild: skipped('static mode: nothing is built'),
         cacheProbe: skipped('static mode: nothing is built'),
@@ -82484,6 +82743,8 @@ async function collectEvidence(options, progress, control) {
     if (settings.mode === 'static')
         return { evidence, target };
     const engine = await progress.phase('engine', () => connectEngine());
+    // Asked while the build runs: `docker buildx version` is a process of its own.
+    const engineRecord = attempt(() => describeEngine(engine), signal);
     if (settings.platform && !settings.image)
         await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
     let imageRef = settings.image;
@@ -82496,10 +82757,11 @@ async function collectEvidence(options, progress, control) {
                 evidence[key] = skipped('the build failed, so there is no image');
             if (settings.composeUp)
                 evidence.composeUp = skipped('the build failed, so the stack was not brought up');
+            evidence.engine = await engineRecord;
             return { evidence, target };
         }
         imageRef = build.imageId;
-        evidence.rebuild = await progress.phase('rebuild', () => attempt(() => rebuildUnchanged({ ...request, onStep: undefined })));
+        evidence.rebuild = await progress.phase('rebuild', () => attempt(() => rebuildUnchanged(engine, { ...request, onStep: undefined }, build.imageId)));
         evidence.cacheProbe = await progress.phase('cache probe', () => cacheProbe(engine, request, options, dockerfile, context, build.imageId));
     }
     else {
@@ -82508,7 +82770,8 @@ async function collectEvidence(options, progress, control) {
         evidence.rebuild = skipped(reason);
         evidence.cacheProbe = skipped(reason);
     }
-    const image = await progress.phase('inspect', () => collectImageEvidence(engine, imageRef));
+    evidence.engine = await engineRecord;
+    const image = await progress.phase('inspect', () => collectImageEvidence(engine, { reference: imageRef, healthStartInterval: collected_valueOf(evidence.engine)?.healthStartInterval ?? false }));
     evidence.image = collected(image);
     target.imageId = image.id;
     target.image ??= image.repoTags[0] ?? image.id;
@@ -82523,7 +82786,10 @@ async function collectEvidence(options, progress, control) {
         // Each half says its own time in the log as it ends, like a phase of its own.
         const half = (name, work) => timedPhase(progress.timings, name, work)
             .finally(() => progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`));
-        const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal))));
+        const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, {
+            image: image.id, workingDir: image.workingDir, platform: { os: image.os, architecture: image.architecture },
+            measureCompressed: settings.maxCompressedSizeMb !== null, ...(signal ? { signal } : {}),
+        }))));
         const run = half('runtime', () => attempt(() => collectRuntimeEvidence({
             engine, image, filesystem: files.then(collected_valueOf), settings, runId: control.runId, progress, onReadinessMeasured: startFiles, ...(signal ? { signal } : {}),
         }), signal)).finally(startFiles);
@@ -82652,9 +82918,9 @@ const SEVERITIES = ['error', 'warning', 'notice'];
 function emptyMetrics() {
     return {
         buildSeconds: null, buildSteps: null, buildCachedSteps: null, cachedBuildSeconds: null,
-        imageSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
+        imageSizeBytes: null, compressedSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
         idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null, pid1: null, sizeBreakdown: null,
-        healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthRetries: null,
+        healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthStartInterval: null, healthRetries: null,
     };
 }
 
@@ -82715,18 +82981,21 @@ function metricsOf(evidence, locate) {
     }
     const image = collected_valueOf(evidence.image);
     if (image) {
-        metrics.imageSizeBytes = image.sizeBytes;
         metrics.layers = image.layers;
         const health = image.healthcheck;
-        if (health && health.test[0] !== 'NONE') {
-            // Effective settings: Docker's defaults where the HEALTHCHECK leaves one out.
-            metrics.healthInterval = health.intervalSeconds ?? 30;
-            metrics.healthTimeout = health.timeoutSeconds ?? 30;
-            metrics.healthStartPeriod = health.startPeriodSeconds ?? 0;
-            metrics.healthRetries = health.retries ?? 3;
+        if (health?.argv) {
+            metrics.healthInterval = health.effective.interval;
+            metrics.healthTimeout = health.effective.timeout;
+            metrics.healthStartPeriod = health.effective.startPeriod;
+            metrics.healthStartInterval = health.effective.startInterval;
+            metrics.healthRetries = health.effective.retries;
         }
     }
     const filesystem = collected_valueOf(evidence.filesystem);
+    if (filesystem) {
+        metrics.imageSizeBytes = filesystem.size.unpackedBytes;
+        metrics.compressedSizeBytes = filesystem.size.compressedBytes;
+    }
     if (image && filesystem) {
         const user = resolveUser(image.user, parsePasswd(filesystem.passwd ?? ''), parseGroup(filesystem.group ?? ''));
         metrics.runUid = user.uid;
@@ -82757,10 +83026,12 @@ function metricsOf(evidence, locate) {
 
 
 
+
 function buildReport(parts) {
     return {
         schemaVersion: 1,
         tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        engine: collected_valueOf(parts.evidence.engine) ?? null,
         target: parts.target,
         passed: verdict(parts.results, parts.failOn) === 'passed',
         failOn: parts.failOn,
@@ -82949,6 +83220,23 @@ function neutraliseCommands(text) {
     return stripControl(text).replace(/^(\s*):(?=:)/gm, '$1:\u200d');
 }
 
+;// CONCATENATED MODULE: ./src/report/engine-line.ts
+/** One line for headers and footers: `Docker Engine 28.5.2 (API 1.51), containerd image store (overlayfs snapshotter), buildx 0.29.1`. */
+function engineLine(engine) {
+    const store = engine.imageStore === 'containerd' ? `containerd image store (${engine.storageDriver} snapshotter)` : `${engine.storageDriver} storage driver`;
+    return `Docker Engine ${engine.version} (API ${engine.apiVersion}), ${store}${engine.buildx ? `, buildx ${engine.buildx}` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/size-text.ts
+
+/** ` · 204.7 MB unpacked (76.6 MB compressed)` for headlines; empty when nothing was measured. */
+function sizeText(report) {
+    const { imageSizeBytes, compressedSizeBytes } = report.metrics;
+    if (imageSizeBytes === null)
+        return '';
+    return ` · ${formatBytes(imageSizeBytes)} unpacked${compressedSizeBytes === null ? '' : ` (${formatBytes(compressedSizeBytes)} compressed)`}`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/metric-rows.ts
 
 const bytesTarget = (result) => (typeof result.target === 'number' ? `≤ ${formatBytes(result.target)}` : '–');
@@ -82957,7 +83245,8 @@ const seconds = (result) => (typeof result.target === 'number' ? `≤ ${formatSe
 const ROWS = [
     { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r), target: seconds },
     { label: 'Build time (cached)', checkId: 'HARD-CACHE-001', actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds), target: seconds },
-    { label: 'Image size', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes), target: (c) => bytesTarget(c) },
+    { label: 'Image size (unpacked)', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes), target: (c) => bytesTarget(c) },
+    { label: 'Image size (compressed, pulled)', checkId: 'HARD-SIZE-002', actual: (r) => nullable(r.metrics.compressedSizeBytes, formatBytes), target: (c) => (typeof c.target === 'number' ? bytesTarget(c) : 'no limit') },
     { label: 'Layers', checkId: 'HARD-LAYERS-001', actual: (r) => nullable(r.metrics.layers, String), target: (c) => numberTarget(c, '') },
     { label: 'Container startup', checkId: 'HARD-STARTUP-002', actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds), target: seconds },
     { label: 'Health check interval / timeout', checkId: 'HARD-HEALTH-005', actual: (r) => healthTiming(r), target: () => '30 s / 10 s' },
@@ -82975,12 +83264,14 @@ function metricRows(report) {
         // A row says something only with a value or a verdict: not for what was never measured.
         if (!result || (actual === null && result.status === 'skip'))
             continue;
+        // A measurement without a limit is shown as what it is: information, not a verdict.
+        const informational = result.status === 'skip' && actual !== null && result.target === undefined;
         const failedWarning = result.status === 'fail' && result.severity !== 'error';
         rows.push({
             label: spec.label,
             target: spec.target(result),
             actual: actual ?? '–',
-            status: failedWarning ? '⚠️ warn' : STATUS_LABEL[result.status],
+            status: failedWarning ? '⚠️ warn' : informational ? 'ℹ️ info' : STATUS_LABEL[result.status],
             checkId: spec.checkId,
         });
     }
@@ -83030,7 +83321,7 @@ function imageSize(report) {
     const size = report.metrics.imageSizeBytes;
     if (size === null)
         return unknown();
-    return { state: first(report, 'HARD-SIZE-001')?.status === 'fail' ? 'bad' : 'good', text: formatBytes(size) };
+    return { state: first(report, 'HARD-SIZE-001')?.status === 'fail' ? 'bad' : 'good', text: `${formatBytes(size)} unpacked` };
 }
 function healthCheck(report) {
     const defined = first(report, 'HARD-HEALTH-001');
@@ -83141,14 +83432,14 @@ function sizeRows(report, baseline) {
     });
     const total = report.metrics.imageSizeBytes;
     const totalBefore = baseline?.metrics.imageSizeBytes ?? null;
-    rows.push({ component: 'Total (image size)', before: totalBefore, after: total, savings: totalBefore !== null && total !== null ? savings(total, totalBefore) : null });
+    rows.push({ component: 'Total (unpacked image size)', before: totalBefore, after: total, savings: totalBefore !== null && total !== null ? savings(total, totalBefore) : null });
     return rows;
 }
 /** Savings as the seed writes them: what the change removed (a growth shows as +). */
 function savings(after, before) {
     return sizeDelta(after, before);
 }
-const BUILD = new Set(['HARD-BUILD-002', 'HARD-CACHE-001', 'HARD-SIZE-001', 'HARD-LAYERS-001']);
+const BUILD = new Set(['HARD-BUILD-002', 'HARD-CACHE-001', 'HARD-SIZE-001', 'HARD-SIZE-002', 'HARD-LAYERS-001']);
 function performanceRows(report) {
     const rows = metricRows(report).filter((row) => row.checkId !== 'HARD-USER-003');
     return { build: rows.filter((row) => BUILD.has(row.checkId)), runtime: rows.filter((row) => !BUILD.has(row.checkId)) };
@@ -83189,6 +83480,7 @@ function successCriteria(report) {
 
 
 
+
 // The report as a developer reads it in a terminal: the metrics, then every check, failures
 // first. Plain text; colour only on a terminal that wants it.
 const SYMBOL = { pass: '✔', fail: '✖', skip: '–', error: '!' };
@@ -83200,8 +83492,9 @@ function renderTerminal(report, style = { colour: false, width: 120 }, baseline 
     const counts = countFailures(report.checks);
     const headline = report.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
     const image = report.target.image ?? report.target.dockerfile ?? '';
-    const size = report.metrics.imageSizeBytes === null ? '' : ` · ${formatBytes(report.metrics.imageSizeBytes)}`;
-    lines.push(`${headline}  ${stripControl(image)}${size} · ${counts} · fail-on: ${report.failOn}`, '');
+    const size = sizeText(report);
+    lines.push(`${headline}  ${stripControl(image)}${size} · ${counts} · fail-on: ${report.failOn}`);
+    lines.push(report.engine ? `on ${engineLine(report.engine)}` : 'static analysis: no engine used', '');
     if (baseline) {
         lines.push(`Compared with ${stripControl(report.baselineLabel ?? 'the baseline')}:`);
         const security = securityRows(report, baseline);
@@ -83264,6 +83557,8 @@ function wrap(text, width) {
 
 
 
+
+
 // The job summary, laid out like the user's document with measured values: verdict, security
 // summary, size breakdown, build and runtime performance, success criteria, then every check.
 // Pure: returns Markdown; the action writes it. Everything from the image is escaped.
@@ -83271,18 +83566,24 @@ function wrap(text, width) {
 const SUMMARY_LIMIT_BYTES = 900 * 1024;
 function renderJobSummary(report, options = {}) {
     const head = [verdictLine(report, options), ...headlineTables(report, options), sizeTable(report, options), performanceTables(report), criteriaList(report)].filter(Boolean).join('\n\n');
-    const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - 200;
-    return `${head}\n\n${fitTo(checksSection(report.checks), room, report)}\n`;
+    const foot = footer(report);
+    const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - Buffer.byteLength(foot) - 200;
+    return `${head}\n\n${fitTo(checksSection(report.checks), room, report)}\n\n${foot}\n`;
 }
 /** The PR comment: verdict, the security summary and the performance tables, and a link to the run. */
 function renderComment(report, marker, options = {}) {
     const link = options.runUrl ? `\n\n[Full report in the job summary](${options.runUrl})` : '';
     return `${marker}\n${[verdictLine(report, options), ...headlineTables(report, options), performanceTables(report)].join('\n\n')}${link}\n`;
 }
+/** Where the figures were measured: the engine, its image store and buildx, and the tool's version. */
+function footer(report) {
+    const where = report.engine ? `Measured on ${escapeMarkdown(engineLine(report.engine))}` : 'Static analysis: no engine used';
+    return `<sub>${where} · ${escapeMarkdown(`${report.tool.name} ${report.tool.version}`)}</sub>`;
+}
 function verdictLine(report, options) {
     const icon = report.passed ? '✅' : '❌';
     const image = report.target.image ?? report.target.dockerfile ?? 'image';
-    const size = report.metrics.imageSizeBytes === null ? '' : ` · ${formatBytes(report.metrics.imageSizeBytes)}`;
+    const size = sizeText(report);
     const against = options.baseline ? ` · compared with <code>${escapeMarkdown(options.baselineLabel ?? 'the baseline', 200)}</code>` : '';
     return [
         `## ${icon} Container hardening: ${report.passed ? 'passed' : 'failed'}`,
@@ -83315,7 +83616,9 @@ function sizeTable(report, options) {
         return withBefore ? `| ${label} | ${bytes(row.before)} | ${after} | ${escapeMarkdown(row.savings ?? '–')} |` : `| ${label} | ${after} |`;
     });
     const header = withBefore ? ['| Component | Before | After | Savings |', '| --- | --- | --- | --- |'] : ['| Component | Size |', '| --- | --- |'];
-    return ['### Size breakdown', '', ...header, ...lines, '', '_Measured from the image\'s files and the layer that added each._'].join('\n');
+    const compressed = report.metrics.compressedSizeBytes;
+    const pulled = compressed === null ? '' : ` Compressed, as a pull transfers it: ${escapeMarkdown(formatBytes(compressed))}.`;
+    return ['### Size breakdown', '', ...header, ...lines, '', `_Unpacked bytes of the image's files (what it occupies when run), measured from its layers and the layer that added each.${pulled}_`].join('\n');
 }
 function metricTable(title, rows) {
     if (rows.length === 0)

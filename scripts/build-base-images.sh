@@ -12,6 +12,7 @@ recipes=$here/base-images
 log() { printf '[base-images] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 RECIPE_LABEL=org.cs-hardening.recipe
+CACHE=/var/cache/cs-hardening
 
 mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 mirror=${mirror:-http://deb.debian.org/debian}
@@ -79,9 +80,17 @@ build_busybox_tini() {
 
 ensure_debian() {
   local image=debian:bookworm-slim hash
-  hash=$(declare -f ensure_debian | recipe_hash)
+  hash=$(declare -f ensure_debian import_debian | recipe_hash)
   up_to_date "$image" "$hash" && return
   try_pull "$image" && { log "pulled $image"; return; }
+  # The root file system is kept between engines (each engine has its own image store): the
+  # second and third engine import it in seconds instead of running debootstrap again.
+  local cached=$CACHE/debian-bookworm-$hash.tar
+  if [ -f "$cached" ]; then
+    log "importing $image from $cached"
+    import_debian "$cached" "$image" "$hash"
+    return
+  fi
   command -v debootstrap >/dev/null || {
     log "installing debootstrap"; apt_ready; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
   log "building $image with debootstrap (minbase, $mirror)"
@@ -106,18 +115,25 @@ CONF
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
     "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/*
   chmod 755 "$root"
-  tar -C "$root" -c . | docker import \
-    --change "LABEL $RECIPE_LABEL=$hash" \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'CMD ["bash"]' - "$image" >/dev/null
+  mkdir -p "$CACHE"
+  tar -C "$root" -cf "$cached.partial" . && mv "$cached.partial" "$cached"
   rm -rf "$root"
+  import_debian "$cached" "$image" "$hash"
+}
+
+import_debian() {
+  docker import \
+    --change "LABEL $RECIPE_LABEL=$3" \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["bash"]' "$1" "$2" >/dev/null
 }
 
 # A stand-in described by a Dockerfile in scripts/base-images/<dir>.
 ensure_from_recipe() {
   local image=$1 dir=$recipes/$2 hash
-  # The base's id is part of the recipe: a rebuilt debian:bookworm-slim rebuilds its dependents.
-  hash=$( (cat "$dir"/*; docker image inspect --format '{{.Id}}' debian:bookworm-slim) | recipe_hash)
+  # The base's recipe is part of the recipe: a rebuilt debian:bookworm-slim rebuilds its
+  # dependents. (Its recipe label, not its id: ids differ between image stores.)
+  hash=$( (cat "$dir"/*; current_hash debian:bookworm-slim) | recipe_hash)
   up_to_date "$image" "$hash" && return
   try_pull "$image" && { log "pulled $image"; return; }
   log "building $image from $dir"

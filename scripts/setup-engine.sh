@@ -3,8 +3,20 @@
 # root, and builds the local stand-ins for the public base images the examples and tests use.
 # Idempotent: each step first checks whether it is already done, so a second run takes ~1 s.
 #
-#   scripts/setup-engine.sh            engine + plugins + base images
-#   scripts/setup-engine.sh --engine   engine + plugins only
+#   scripts/setup-engine.sh [--engine] [ENGINE]
+#
+#   ENGINE (or CS_ENGINE=…), one of the engines users run:
+#     modern-containerd  Docker 28.5 + containerd 2.1 with the containerd image store — what a
+#                        fresh install of Docker 29 uses (the default)
+#     modern             the same engine on the overlay2 image store (Docker 28 as most have it)
+#     bookworm           Debian bookworm's Docker Engine 20.10 (API 1.41), buildx 0.13, compose 2.26
+#   --engine             engine and plugins only, no base images
+#
+# Without ENGINE, an engine that already answers (a runner's own, DOCKER_HOST, one started
+# earlier) is used as it is; only where none answers is the default one installed and started.
+# With ENGINE, that engine is made the one answering on /var/run/docker.sock: another engine of
+# this script's is stopped first (each keeps its own data root, so switching back is quick); an
+# engine this script did not start is never stopped.
 #
 # Why stand-ins: these machines reach no container registry, so `FROM python:3.11-slim` cannot
 # pull. We build images with the same public names from Debian's packages instead; the examples
@@ -15,59 +27,179 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 log() { printf '[setup-engine] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+ENGINES="modern-containerd modern bookworm"
+DEFAULT_ENGINE=modern-containerd
+OPT=/opt/cs-engines            # unpacked engines and plugins
+STATE=/var/lib/cs-engines      # one data root per engine
+RUN=/var/run/cs-engines        # exec roots, pid files, the active engine's description
+SOCKET=/var/run/docker.sock
+
+only_engine=false
+wanted=${CS_ENGINE:-}
+for arg in "$@"; do
+  case "$arg" in
+    --engine) only_engine=true ;;
+    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) wanted=$arg ;;
+  esac
+done
+if [ -n "$wanted" ] && ! [[ " $ENGINES " == *" $wanted "* ]]; then
+  die "unknown engine '$wanted'; choose one of: $ENGINES"
+fi
+
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
+answering_root() { timeout 10 docker info --format '{{.DockerRootDir}}' 2>/dev/null || true; }
+describe() { timeout 10 docker info --format '{{.ServerVersion}}, {{.Driver}}{{range .DriverStatus}}{{if eq (index . 0) "driver-type"}} ({{index . 1}}){{end}}{{end}}' 2>/dev/null || true; }
 
-# Where the engine is already reachable (a runner's own engine, DOCKER_HOST, or a daemon
-# started earlier), use it as it is: installing or starting anything would be wrong there.
-ensure_engine() {
-  if engine_answers; then log "engine answers ($(docker version --format '{{.Server.Version}}' 2>/dev/null))"; return; fi
-  [ -n "${DOCKER_HOST:-}" ] && die "DOCKER_HOST=$DOCKER_HOST is set but does not answer; start that engine or unset DOCKER_HOST"
-  [ "$(id -u)" = 0 ] || die "no engine answers and installing one needs root"
-  if ! command -v dockerd >/dev/null 2>&1; then
-    log "installing the Docker engine (docker.io) from Debian's packages"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates >/dev/null
-  fi
-  # A daemon killed without cleanup leaves its pid file behind; a new one then refuses to start.
-  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-    rm -f /var/run/docker.pid
-  fi
-  if ! pgrep -x dockerd >/dev/null; then
-    log "starting dockerd (log: /var/log/cs-dockerd.log)"
-    nohup dockerd --host unix:///var/run/docker.sock >/var/log/cs-dockerd.log 2>&1 &
-  fi
-  for _ in $(seq 1 60); do engine_answers && { log "engine is up"; return; }; sleep 0.5; done
-  tail -20 /var/log/cs-dockerd.log >&2 || true
-  die "dockerd did not answer within 30 s"
-}
+mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+mirror=${mirror:-http://deb.debian.org/debian}
 
-# buildx and compose are not packaged for bookworm; trixie's packages are static binaries that
-# work against the bookworm engine. Fetch them with a throwaway apt configuration so the
-# machine's own sources are left untouched.
-ensure_plugin() {
-  local subcommand=$1 package=$2
-  if docker "$subcommand" version >/dev/null 2>&1; then return; fi
-  [ "$(id -u)" = 0 ] || die "the docker $subcommand plugin is missing and installing it needs root"
-  log "installing the $subcommand plugin ($package from Debian trixie)"
-  local mirror tmp
-  mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  mirror=${mirror:-http://deb.debian.org/debian}
-  tmp=$(mktemp -d)
-  mkdir -p "$tmp/lists/partial" "$tmp/archives/partial"
-  echo "deb $mirror trixie main" >"$tmp/sources.list"
+# Packages of another Debian release, downloaded with a throwaway apt configuration (the
+# machine's own sources stay untouched) and unpacked — not installed — into a directory: forky's
+# packages would pull a newer libc if installed; unpacked, their binaries run on bookworm's.
+unpack_release() {
+  local release=$1 into=$2; shift 2
+  local tmp; tmp=$(mktemp -d)
+  mkdir -p "$tmp/lists/partial" "$tmp/archives/partial" "$tmp/debs" "$into"
+  echo "deb $mirror $release main" >"$tmp/sources.list"
   local opts=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o "Dir::Etc::SourceParts=-"
               -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache::Archives=$tmp/archives"
               -o "APT::Get::List-Cleanup=0" -o "APT::Sandbox::User=root")
   apt-get "${opts[@]}" update -qq
-  (cd "$tmp" && apt-get "${opts[@]}" download -qq "$package")
-  dpkg -i "$tmp"/"$package"_*.deb >/dev/null
+  (cd "$tmp/debs" && apt-get "${opts[@]}" download -qq "$@")
+  for deb in "$tmp"/debs/*.deb; do dpkg-deb -x "$deb" "$into"; done
   rm -rf "$tmp"
-  docker "$subcommand" version >/dev/null 2>&1 || die "docker $subcommand still not available after installing $package"
+}
+
+# Debian bookworm packages the engines need from the machine's own release.
+apt_install() {
+  local missing=()
+  for package in "$@"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
+  [ ${#missing[@]} -eq 0 ] && return
+  [ "$(id -u)" = 0 ] || die "installing ${missing[*]} needs root"
+  log "installing ${missing[*]} (Debian bookworm)"
+  export DEBIAN_FRONTEND=noninteractive
+  # Package scripts must not start a daemon of their own on the default socket: this script
+  # decides which engine runs (exit 101 = "action forbidden" for invoke-rc.d).
+  local policy=/usr/sbin/policy-rc.d added=false
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; added=true; fi
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $added && rm -f "$policy"
+  return 0
+}
+
+# The binaries of each engine: dockerd, the directory to put first on PATH (its containerd,
+# shim and docker-init), and its buildx/compose plugins.
+install_engine() {
+  local engine=$1
+  case "$engine" in
+    bookworm)
+      apt_install docker.io iptables ca-certificates
+      if [ ! -x "$OPT/bookworm-plugins/usr/libexec/docker/cli-plugins/docker-buildx" ]; then
+        log "fetching buildx 0.13 and compose 2.26 (Debian trixie's packages) for Engine 20.10"
+        unpack_release trixie "$OPT/bookworm-plugins" docker-buildx docker-compose
+      fi
+      ;;
+    modern|modern-containerd)
+      # runc stays bookworm's (forky's needs glibc 2.38); tini backs `docker run --init`.
+      apt_install runc iptables tini ca-certificates
+      if [ ! -x "$OPT/modern/usr/sbin/dockerd" ]; then
+        log "fetching Docker 28.5, containerd 2.1, buildx 0.29 and compose 2.40 (Debian forky's packages)"
+        unpack_release forky "$OPT/modern" docker.io docker-cli containerd docker-buildx docker-compose
+        ln -sf /usr/bin/tini-static "$OPT/modern/usr/bin/tini-static"
+      fi
+      ;;
+  esac
+}
+
+dockerd_of() { [ "$1" = bookworm ] && echo /usr/sbin/dockerd || echo "$OPT/modern/usr/sbin/dockerd"; }
+path_of() { [ "$1" = bookworm ] && echo "$PATH" || echo "$OPT/modern/usr/bin:$OPT/modern/usr/sbin:$PATH"; }
+plugins_of() { [ "$1" = bookworm ] && echo "$OPT/bookworm-plugins/usr/libexec/docker/cli-plugins" || echo "$OPT/modern/usr/libexec/docker/cli-plugins"; }
+
+# The CLI looks in ~/.docker/cli-plugins first: the active engine's plugins are linked there.
+# A plugin the user put there themselves is left alone.
+link_plugins() {
+  local dir; dir=$(plugins_of "$1")
+  mkdir -p "$HOME/.docker/cli-plugins"
+  for plugin in docker-buildx docker-compose; do
+    local link="$HOME/.docker/cli-plugins/$plugin"
+    if [ -e "$link" ] && [ ! -L "$link" ]; then log "keeping your own $link"; continue; fi
+    ln -sfn "$dir/$plugin" "$link"
+  done
+}
+
+stop_engine() {
+  local pidfile=$RUN/$1.pid pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping the $1 engine (pid $pid)"
+    kill -TERM "$pid"
+    for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && { log "the $1 engine did not stop; killing it"; kill -KILL "$pid"; sleep 1; }
+  fi
+  rm -f "$pidfile"
+}
+
+start_engine() {
+  local engine=$1
+  mkdir -p "$STATE/$engine" "$RUN/$engine"
+  local config=$RUN/$engine.json
+  if [ "$engine" = modern-containerd ]; then
+    echo '{"features": {"containerd-snapshotter": true}}' >"$config"
+  else
+    echo '{}' >"$config" # never /etc/docker/daemon.json: each engine is exactly as described
+  fi
+  # A daemon that was killed leaves its pid file behind; a new one then refuses to start.
+  [ -f "$RUN/$engine.pid" ] && ! kill -0 "$(cat "$RUN/$engine.pid")" 2>/dev/null && rm -f "$RUN/$engine.pid"
+  local logfile=/var/log/cs-dockerd-$engine.log
+  log "starting the $engine engine (log: $logfile)"
+  PATH=$(path_of "$engine") nohup "$(dockerd_of "$engine")" \
+    --data-root "$STATE/$engine" --exec-root "$RUN/$engine" --pidfile "$RUN/$engine.pid" \
+    --config-file "$config" --host "unix://$SOCKET" >"$logfile" 2>&1 &
+  for _ in $(seq 1 120); do engine_answers && return; sleep 0.25; done
+  tail -20 "$logfile" >&2 || true
+  die "the $engine engine did not answer within 30 s"
+}
+
+# What the tests and tools need to know about the engine this script runs: its name, dockerd
+# and PATH (a disposable second engine of the same kind is started from them).
+record_active() {
+  local engine=$1
+  mkdir -p "$RUN"
+  { echo "CS_ENGINE=$engine"; echo "CS_DOCKERD=$(dockerd_of "$engine")"; echo "CS_ENGINE_PATH=$(path_of "$engine")"
+    echo "CS_DAEMON_CONFIG=$RUN/$engine.json"; } >"$RUN/active.env"
+}
+
+ensure_engine() {
+  if engine_answers; then
+    local root; root=$(answering_root)
+    if [ -z "$wanted" ]; then log "engine answers: $(describe)"; return; fi
+    if [ "$root" = "$STATE/$wanted" ]; then log "engine answers: $wanted, $(describe)"; link_plugins "$wanted"; record_active "$wanted"; return; fi
+    case "$root" in
+      "$STATE"/*) stop_engine "$(basename "$root")" ;;
+      *) die "an engine this script did not start answers ($(describe), data root $root); stop it to switch to '$wanted', or unset CS_ENGINE to test on it" ;;
+    esac
+  fi
+  [ -n "${DOCKER_HOST:-}" ] && die "DOCKER_HOST=$DOCKER_HOST is set but does not answer; start that engine or unset DOCKER_HOST"
+  [ "$(id -u)" = 0 ] || die "no engine answers and installing one needs root"
+  local engine=${wanted:-$DEFAULT_ENGINE}
+  install_engine "$engine"
+  link_plugins "$engine"
+  start_engine "$engine"
+  record_active "$engine"
+  log "engine is up: $engine, $(describe)"
+}
+
+ensure_plugins() {
+  for subcommand in buildx compose; do
+    docker "$subcommand" version >/dev/null 2>&1 || die "the docker $subcommand plugin is missing: install it (Docker's docker-$subcommand-plugin package) or run this script as root with CS_ENGINE set"
+  done
 }
 
 ensure_engine
-ensure_plugin buildx docker-buildx
-ensure_plugin compose docker-compose
-[ "${1:-}" = "--engine" ] && exit 0
+ensure_plugins
+log "buildx $(docker buildx version 2>/dev/null | awk '{print $2}'), compose $(docker compose version --short 2>/dev/null)"
+$only_engine && exit 0
 "$here/build-base-images.sh"

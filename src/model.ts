@@ -1,3 +1,5 @@
+import type { EngineRecord } from './evidence/engine.js';
+
 // The report contract of design.md: categories, check results, metrics. Users' scripts parse the
 // JSON report, so names here are stable; extend, never rename.
 
@@ -42,7 +44,10 @@ export interface Metrics {
   buildSteps: number | null;
   buildCachedSteps: number | null;
   cachedBuildSeconds: number | null;
+  /** Unpacked: the bytes of the image's layers' files, measured the same way on every image store. */
   imageSizeBytes: number | null;
+  /** Compressed, what a pull transfers; null where not measured (see ImageSizeRecord). */
+  compressedSizeBytes: number | null;
   layers: number | null;
   startupSeconds: number | null;
   idleMemoryBytes: number | null;
@@ -59,15 +64,17 @@ export interface Metrics {
   healthInterval: number | null;
   healthTimeout: number | null;
   healthStartPeriod: number | null;
+  /** Docker ≥ 25 only: how often the check runs during the start period. */
+  healthStartInterval: number | null;
   healthRetries: number | null;
 }
 
 export function emptyMetrics(): Metrics {
   return {
     buildSeconds: null, buildSteps: null, buildCachedSteps: null, cachedBuildSeconds: null,
-    imageSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
+    imageSizeBytes: null, compressedSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
     idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null, pid1: null, sizeBreakdown: null,
-    healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthRetries: null,
+    healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthStartInterval: null, healthRetries: null,
   };
 }
 
@@ -81,6 +88,8 @@ export interface Target {
 export interface Report {
   schemaVersion: 1;
   tool: { name: string; version: string };
+  /** The engine the image was built and run on; null in static mode. */
+  engine: EngineRecord | null;
   target: Target;
   passed: boolean;
   failOn: FailOn;

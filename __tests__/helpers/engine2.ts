@@ -18,11 +18,24 @@ export interface DisposableEngine {
 const ROOT = '/tmp/cs-hardening-engine2';
 const BRIDGE = 'cs-hard-e2';
 
+/**
+ * The same kind of engine as the one under test (scripts/setup-engine.sh records which: its
+ * dockerd, PATH and daemon config, e.g. the containerd image store); `dockerd` from PATH where
+ * the engine is the developer's own.
+ */
+function activeEngine(): { dockerd: string; path: string; config: string | null } {
+  const file = '/var/run/cs-engines/active.env';
+  const values = existsSync(file) ? Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])) : {};
+  return { dockerd: values.CS_DOCKERD ?? 'dockerd', path: values.CS_ENGINE_PATH ?? process.env.PATH ?? '', config: values.CS_DAEMON_CONFIG ?? null };
+}
+
 function start(): void {
   const out = `${ROOT}/dockerd.log`;
+  const engine = activeEngine();
   // A killed daemon leaves its pid file; a new one refuses to start while it is there.
   rmSync(`${ROOT}/docker.pid`, { force: true });
-  spawn('sh', ['-c', `exec dockerd --host unix://${ROOT}/docker.sock --data-root ${ROOT}/data --exec-root ${ROOT}/exec --pidfile ${ROOT}/docker.pid --bridge ${BRIDGE} --iptables=false --ip-masq=false >>${out} 2>&1`], { detached: true, stdio: 'ignore' }).unref();
+  const config = engine.config ? ` --config-file ${engine.config}` : '';
+  spawn('sh', ['-c', `exec ${engine.dockerd}${config} --host unix://${ROOT}/docker.sock --data-root ${ROOT}/data --exec-root ${ROOT}/exec --pidfile ${ROOT}/docker.pid --bridge ${BRIDGE} --iptables=false --ip-masq=false >>${out} 2>&1`], { detached: true, stdio: 'ignore', env: { ...process.env, PATH: engine.path } }).unref();
 }
 
 function alive(pid: number): boolean {

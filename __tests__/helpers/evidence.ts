@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_CHECKS } from '../../src/checks/index.js';
@@ -18,9 +18,20 @@ export interface Recorded {
   evidence: EvidenceSet;
 }
 
-/** Evidence recorded from a real run on the example (npm run record-evidence). */
-export function recorded(example: 'hardened' | 'legacy'): Recorded {
-  const text = readFileSync(join(root, '__tests__/fixtures/evidence', `${example}.json`), 'utf8');
+const RECORDINGS = join(root, '__tests__/fixtures/evidence');
+
+/**
+ * The engines evidence was recorded on (npm run record-evidence on each): Engine 20.10 (overlay2),
+ * Docker 28 on overlay2, and Docker 28 with the containerd image store.
+ */
+export const RECORDED_ENGINES = readdirSync(RECORDINGS).filter((name) => /^\d+\.\d+-/.test(name)).sort();
+
+/** The image store new installs get (Docker 29's default): what tests use unless they ask for all. */
+export const DEFAULT_RECORDED_ENGINE = '28.5-containerd';
+
+/** Evidence recorded from a real run on the example (npm run record-evidence), on one engine. */
+export function recorded(example: 'hardened' | 'legacy', engine = DEFAULT_RECORDED_ENGINE): Recorded {
+  const text = readFileSync(join(RECORDINGS, engine, `${example}.json`), 'utf8');
   return JSON.parse(text) as Recorded;
 }
 

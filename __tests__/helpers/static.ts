@@ -28,7 +28,7 @@ export function analyse(input: StaticInput): CheckResult[] {
       const file = parseComposeFile(input.compose, '/repo/compose.yaml', { workspace: '/repo', show: () => 'compose.yaml' });
       return { files: [file], services: file.services };
     })()) : skipped('no compose'),
-    build: skipped(reason), rebuild: skipped(reason), cacheProbe: skipped(reason), image: skipped(reason),
+    engine: skipped(reason), build: skipped(reason), rebuild: skipped(reason), cacheProbe: skipped(reason), image: skipped(reason),
     filesystem: skipped(reason), runtime: skipped(reason), composeUp: skipped(reason),
   };
   return judge(evidence, parseSettings(input.inputs ?? {})).results;

@@ -10,7 +10,7 @@ describe('the action on the bundled examples', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.summary).toContain('## ✅ Container hardening: passed');
-    expect(run.summary).toMatch(/\| Image size \| ≤ 500\.0 MB \| \d+\.\d MB \| ✅ pass \|/);
+    expect(run.summary).toMatch(/\| Image size \(unpacked\) \| ≤ 500\.0 MB \| \d+\.\d MB \| ✅ pass \|/);
     expect(run.summary).toContain('| **Runs as root** | ✅ No &#40;UID 1000&#41; | CRITICAL |');
     // Failed checks of any severity are listed: here only notice-level recommendations.
     expect(run.outputs).toMatchObject({ passed: 'true', 'failed-checks': 'HARD-DOCKERFILE-002,HARD-COMPOSE-006,HARD-COMPOSE-010' });

@@ -21,7 +21,7 @@ describe('the clean fixture', () => {
     // Only recommendations remain: a single stage (nothing to build) and a base pinned by tag, not digest.
     expect(findings).toEqual(['HARD-DOCKERFILE-001 notice', 'HARD-DOCKERFILE-002 notice']);
     const skips = report.checks.filter((result) => result.status === 'skip').map((result) => result.message);
-    const honest = /^(measured on the image instead|no compose file|compose-up not requested|no service_healthy gate)|not a clean build time|copies no application file/;
+    const honest = /^(measured on the image instead|no compose file|compose-up not requested|no service_healthy gate|no max-compressed-size-mb set)|not a clean build time|copies no application file/;
     expect(skips.filter((message) => !honest.test(message))).toEqual([]);
     expect(report.metrics).toMatchObject({ runUid: 10001, stopExitCode: 143, pid1: '/sbin/tini -- httpd -f -p 8080 -h /srv/www' });
     expect(report.metrics.startupSeconds).toBeLessThan(5);
@@ -97,10 +97,17 @@ describe('health', () => {
     expect(status(report, 'HARD-HEALTH-004')).toBe('pass');
   });
 
-  it('reports health settings against the seed and the measured timing', async () => {
-    const good = byId(await run('service-good'), 'HARD-HEALTH-005');
+  it('reports health settings against the production profile and the measured timing, as this engine runs them', async () => {
+    const report = await run('service-good');
+    const good = byId(report, 'HARD-HEALTH-005');
     expect(good.status).toBe('pass');
-    expect(good.message).toMatch(/^interval 30 s, timeout 10 s, start period 5 s, retries 3 \(seed: 30 s, 10 s, 5 s, 3\); slowest probe [\d.]+ s$/);
+    // Docker ≥ 25 probes every start interval (5 s by default) during the start period; Engine
+    // 20.10 has no start interval and first probes one whole interval (30 s) after start.
+    if (report.engine!.healthStartInterval) {
+      expect(good.message).toMatch(/^interval 30 s, timeout 10 s, start period 5 s, start interval 5 s, retries 3 \(production profile: 30 s, 10 s, 5 s, 3\); slowest probe [\d.]+ s; Docker reports it healthy about 5 s after start \(its first probe after the 5 s start interval\)$/);
+    } else {
+      expect(good.message).toMatch(/^interval 30 s, timeout 10 s, start period 5 s, retries 3 \(production profile: 30 s, 10 s, 5 s, 3\); slowest probe [\d.]+ s; Docker reports it healthy about 30 s after start \(this engine \(before Docker 25\) has no start interval: its first probe runs one whole interval after start\)$/);
+    }
     const defaults = byId(await run('health-or-exit0'), 'HARD-HEALTH-005');
     expect(defaults.status).toBe('pass'); // --timeout=10s, interval defaults to 30 s
   });
@@ -142,7 +149,9 @@ describe('startup, idle cost', () => {
   it('measures idle CPU and memory against their limits', async () => {
     const busy = await run('idle-busy');
     expect(byId(busy, 'HARD-CPU-001').status).toBe('fail');
-    expect(busy.metrics.idleCpu!).toBeGreaterThan(0.8);
+    // One core busy is 1.0 CPU (0.9 to 1.0 read, as the image's files stream beside it on two
+    // cores); 0.81 was read on Docker 28 while stats were polled back to back, 600 times in 2 s.
+    expect(busy.metrics.idleCpu!).toBeGreaterThan(0.85);
     const memory = await run('idle-memory', { 'max-idle-memory-mb': '50' });
     expect(byId(memory, 'HARD-MEMORY-001').status).toBe('fail');
     expect(memory.metrics.idleMemoryBytes!).toBeGreaterThan(80e6);

@@ -3,7 +3,7 @@ import { defineCheck, runChecks } from '../../src/checks/registry.js';
 import { createLocator } from '../../src/checks/locate.js';
 import { collected, failed, skipped } from '../../src/evidence/collected.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
-import { copy, judge, recorded, result } from '../helpers/evidence.js';
+import { copy, judge, RECORDED_ENGINES, recorded, result } from '../helpers/evidence.js';
 
 const hardened = recorded('hardened');
 const legacy = recorded('legacy');
@@ -65,17 +65,44 @@ describe('HARD-USER-002 runs as the expected user', () => {
   });
 });
 
-describe('HARD-SIZE-001 image size', () => {
-  it('passes under the limit and fails over it, on the instruction of the largest own layer', () => {
-    const pass = result(judge(hardened.evidence), 'HARD-SIZE-001');
+describe.each(RECORDED_ENGINES)('HARD-SIZE-001 / -002 image size, recorded on %s', (engine) => {
+  const tested = recorded('hardened', engine).evidence;
+  const old = recorded('legacy', engine).evidence;
+  const containerd = engine.endsWith('-containerd');
+
+  it('judges the unpacked size: under the limit, and over it on the instruction of the largest own layer', () => {
+    const pass = result(judge(tested), 'HARD-SIZE-001');
     expect(pass.status).toBe('pass');
-    expect(pass.message).toMatch(/^the image is \d+\.\d MB \(limit 500 MB\)$/);
-    const fail = result(judge(legacy.evidence), 'HARD-SIZE-001');
+    // The compressed size is known where the store keeps compressed layers (containerd).
+    expect(pass.message).toMatch(containerd ? /^the image unpacks to 20\d\.\d MB \(limit 500 MB\); \d+\.\d MB compressed$/ : /^the image unpacks to 20\d\.\d MB \(limit 500 MB\)$/);
+    const fail = result(judge(old), 'HARD-SIZE-001');
     expect(fail.status).toBe('fail');
-    expect(fail.message).toMatch(/^the image is 5\d\d\.\d MB \(limit 500 MB\); the largest own layer adds \d+\.\d MB, the base image about \d+\.\d MB$/);
+    expect(fail.message).toMatch(/^the image unpacks to 5\d\d\.\d MB \(limit 500 MB\)(; \d+\.\d MB compressed)?; the largest own layer adds \d+\.\d MB, the base image about \d+\.\d MB$/);
     // Line 6 is `RUN apt-get install -y gcc g++ make libpq-dev`.
     expect(fail.location).toEqual({ file: 'examples/legacy/Dockerfile', line: 6 });
-    expect(result(judge(hardened.evidence, { 'max-image-size-mb': '100' }), 'HARD-SIZE-001').status).toBe('fail');
+    expect(result(judge(tested, { 'max-image-size-mb': '100' }), 'HARD-SIZE-001').status).toBe('fail');
+  });
+
+  it('reports the compressed size without a limit, and judges it with one', () => {
+    const unlimited = result(judge(tested), 'HARD-SIZE-002');
+    expect(unlimited.status).toBe('skip');
+    expect(unlimited.message).toMatch(containerd ? /^no max-compressed-size-mb set; compressed \d+\.\d MB \(as the image store keeps the layers\)$/ : /the image store keeps the layers uncompressed \(overlay2\)/);
+    const limited = result(judge(tested, { 'max-compressed-size-mb': '50' }), 'HARD-SIZE-002');
+    // Recorded without the limit: on overlay2 the layers were not compressed to measure it.
+    if (containerd) expect(limited).toMatchObject({ status: 'fail', target: 50e6 });
+    else expect(limited).toMatchObject({ status: 'skip', message: 'the compressed size was not measured' });
+    if (containerd) expect(result(judge(tested, { 'max-compressed-size-mb': '100' }), 'HARD-SIZE-002').status).toBe('pass');
+  });
+});
+
+describe('HARD-SIZE-002 on an uncompressed store with a limit', () => {
+  it('judges the size the layers were compressed to here, and says how it was measured', () => {
+    const evidence = copy(recorded('hardened', '28.5-overlay2').evidence);
+    if (evidence.filesystem.state !== 'collected') throw new Error('no filesystem');
+    evidence.filesystem.value.size = { ...evidence.filesystem.value.size, compressedBytes: 80_000_000, compressedFrom: 'gzip' };
+    expect(result(judge(evidence, { 'max-compressed-size-mb': '70' }), 'HARD-SIZE-002')).toMatchObject({
+      status: 'fail', message: 'the image is 80.0 MB compressed, gzip-compressed here as a push would send it (the store keeps layers uncompressed) (limit 70 MB)',
+    });
   });
 });
 
@@ -118,7 +145,7 @@ describe('the check runner', () => {
   const probe = defineCheck({
     id: 'TEST-001', category: 'size', severity: 'error', title: 'probe', proves: '', why: '', remediation: 'r', needs: ['image'],
     run: ({ image }) => {
-      if (image.sizeBytes < 0) throw new Error('impossible size');
+      if (image.engineSizeBytes < 0) throw new Error('impossible size');
       return { status: 'pass', message: 'ok' };
     },
   });
@@ -135,7 +162,7 @@ describe('the check runner', () => {
 
   it('reports a check that throws as an error, never as a pass', () => {
     const evidence = copy(hardened.evidence);
-    if (evidence.image.state === 'collected') evidence.image.value.sizeBytes = -1;
+    if (evidence.image.state === 'collected') evidence.image.value.engineSizeBytes = -1;
     expect(runChecks([probe], evidence, { settings, locate })[0]).toMatchObject({ status: 'error', message: 'the check itself failed: impossible size' });
   });
 });

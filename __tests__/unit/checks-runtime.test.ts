@@ -1,12 +1,11 @@
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import type { RuntimeEvidence } from '../../src/evidence/runtime/records.js';
-import { copy, judge, recorded, result } from '../helpers/evidence.js';
+import { copy, judge, RECORDED_ENGINES, recorded, result } from '../helpers/evidence.js';
 
 // The runtime checks on evidence recorded from real runs of the two examples, and on that
 // evidence with one fact changed: each check has a failing and a passing case.
 
 const hardened = recorded('hardened');
-const legacy = recorded('legacy');
 
 function withRuntime(base: EvidenceSet, change: (runtime: RuntimeEvidence) => void): EvidenceSet {
   const evidence = copy(base);
@@ -20,14 +19,18 @@ const RUNTIME_CHECKS = ['HARD-USER-003', 'HARD-TOOLS-001', 'HARD-HEALTH-001', 'H
   'HARD-LABELS-002', 'HARD-SECRETS-001', 'HARD-SECRETS-002', 'HARD-FILESYSTEM-001', 'HARD-FILESYSTEM-002', 'HARD-FILESYSTEM-003', 'HARD-FILESYSTEM-004',
   'HARD-CACHE-001', 'HARD-CACHE-002'];
 
-describe('the recorded examples', () => {
+describe.each(RECORDED_ENGINES)('the examples recorded on %s', (engine) => {
+  it('are recorded on every engine users run', () => {
+    expect(RECORDED_ENGINES).toEqual(['20.10-overlay2', '28.5-containerd', '28.5-overlay2']);
+  });
+
   it('hardened passes every runtime check', () => {
-    const results = judge(hardened.evidence, { 'expected-uid': '1000' });
+    const results = judge(recorded('hardened', engine).evidence, { 'expected-uid': '1000' });
     expect(RUNTIME_CHECKS.map((id) => `${id} ${result(results, id).status}`)).toEqual(RUNTIME_CHECKS.map((id) => `${id} pass`));
   });
 
   it('legacy fails user, tools and health (fake probe), each with the measured value and its line', () => {
-    const results = judge(legacy.evidence);
+    const results = judge(recorded('legacy', engine).evidence);
     expect(result(results, 'HARD-USER-003')).toMatchObject({ status: 'fail', measured: { uid: 0, method: 'processes' } });
     expect(result(results, 'HARD-TOOLS-001')).toMatchObject({ status: 'fail', location: { line: 6 } });
     expect(result(results, 'HARD-TOOLS-001').message).toMatch(/^as \(\/usr\/bin\/as\), c\+\+ \(\/usr\/bin\/c\+\+\), cc .*gcc \(\/usr\/bin\/gcc\), ld \(\/usr\/bin\/ld\), make \(\/usr\/bin\/make\) — added by RUN/);
@@ -37,6 +40,24 @@ describe('the recorded examples', () => {
     expect(result(results, 'HARD-FILESYSTEM-003')).toMatchObject({ status: 'fail', measured: ['/app/.env'], location: { line: 8 } });
     expect(result(results, 'HARD-CACHE-002')).toMatchObject({ status: 'fail', location: { line: 8 } });
     expect(result(results, 'HARD-LABELS-001')).toMatchObject({ status: 'fail', message: 'missing: maintainer, version, security.non-root' });
+  });
+
+  it('gives the same verdict as every other engine, check by check', () => {
+    const verdicts = (name: string, example: 'hardened' | 'legacy'): string[] => judge(recorded(example, name).evidence, { 'expected-uid': '1000' }).map((entry) => `${entry.id} ${entry.status}`);
+    for (const other of RECORDED_ENGINES) {
+      for (const example of ['hardened', 'legacy'] as const) expect(verdicts(engine, example)).toEqual(verdicts(other, example));
+    }
+  });
+
+  it('measures the same unpacked size (±1 %) as every other engine', () => {
+    const size = (name: string, example: 'hardened' | 'legacy'): number => {
+      const filesystem = recorded(example, name).evidence.filesystem;
+      if (filesystem.state !== 'collected') throw new Error('no filesystem evidence');
+      return filesystem.value.size.unpackedBytes;
+    };
+    for (const other of RECORDED_ENGINES) {
+      for (const example of ['hardened', 'legacy'] as const) expect(Math.abs(size(engine, example) / size(other, example) - 1)).toBeLessThan(0.01);
+    }
   });
 });
 

@@ -1,4 +1,9 @@
-import { BuildSteps, RawJsonSplitter, isInstructionStep, type RawStatus } from '../../src/docker/rawjson.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BuildSteps, RawJsonSplitter, isInstructionStep, type BuildStep, type RawStatus } from '../../src/docker/rawjson.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'build-progress');
 
 // The shape BuildKit's --progress=rawjson writes (recorded from buildx 0.13.1): pretty-printed
 // objects, one after another, then buildx's own error line.
@@ -68,5 +73,35 @@ describe('BuildSteps', () => {
     expect(isInstructionStep('[builder 1/7] FROM docker.io/library/python:3.11-slim')).toBe(false);
     expect(isInstructionStep('[internal] load build definition from Dockerfile')).toBe(false);
     expect(isInstructionStep('exporting to image')).toBe(false);
+  });
+});
+
+describe('recorded BuildKit progress of each buildx version', () => {
+  // `ADD <url>` with the remote content changed between builds, then unchanged, recorded from the
+  // engines users run (one compact object per line on 0.29, pretty-printed on 0.13).
+  const steps = (version: string, name: string): BuildStep[] => {
+    const folded = new BuildSteps();
+    const text = readFileSync(join(FIXTURES, `buildx-${version}`, `add-url-${name}.rawjson`), 'utf8');
+    for (const status of split([text]).objects) folded.apply(status);
+    return folded.instructionSteps();
+  };
+  const versions = readdirSync(FIXTURES).map((dir) => dir.replace(/^buildx-/, ''));
+
+  it('has recordings of buildx 0.13 (Engine 20.10) and 0.29 (Docker 28)', () => {
+    expect(versions.sort()).toEqual(['0.13', '0.29']);
+  });
+
+  it.each(versions)('buildx %s: one step per instruction, re-run when the remote content changed, cached when it did not', (version) => {
+    const first = steps(version, 'first');
+    expect(first.map((step) => step.name)).toEqual(['[2/2] ADD http://build-info.example/info /srv/build-info.txt']);
+    expect(first[0]!.cached).toBe(false);
+    const changed = steps(version, 'rebuild');
+    expect(changed).toHaveLength(1);
+    expect(changed[0]!.cached).toBe(false);
+    expect(changed[0]!.completed).not.toBeNull();
+    const same = steps(version, 'same');
+    expect(same).toHaveLength(1);
+    // The layer came from the cache on both (0.29 re-runs the fetch, named like the instruction).
+    expect(same[0]!.cached).toBe(true);
   });
 });

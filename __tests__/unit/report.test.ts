@@ -34,9 +34,10 @@ describe('verdict and exit code', () => {
 describe('JSON report', () => {
   it('follows the contract of design.md', () => {
     const parsed = JSON.parse(renderJson(report())) as Record<string, unknown>;
-    expect(Object.keys(parsed)).toEqual(['schemaVersion', 'tool', 'target', 'passed', 'failOn', 'metrics', 'checks', 'baseline', 'baselineLabel', 'timings']);
+    expect(Object.keys(parsed)).toEqual(['schemaVersion', 'tool', 'engine', 'target', 'passed', 'failOn', 'metrics', 'checks', 'baseline', 'baselineLabel', 'timings']);
     expect(parsed).toMatchObject({ schemaVersion: 1, tool: { name: 'cs-docker-hardening' }, passed: false, baseline: null });
     expect(Object.keys(parsed.target as object)).toEqual(['context', 'dockerfile', 'image', 'imageId']);
+    expect(parsed.engine).toMatchObject({ imageStore: 'containerd', apiVersion: '1.51', healthStartInterval: true });
     const metrics = parsed.metrics as Record<string, unknown>;
     for (const key of ['buildSeconds', 'cachedBuildSeconds', 'imageSizeBytes', 'layers', 'startupSeconds', 'idleMemoryBytes', 'idleCpu', 'stopSeconds', 'stopExitCode']) {
       expect(metrics).toHaveProperty(key);
@@ -67,7 +68,7 @@ describe('job summary', () => {
     const summary = renderJobSummary(report());
     expect(summary).toContain('## ❌ Container hardening: failed');
     expect(summary).toContain('| Metric | Target | Actual | Status |');
-    expect(summary).toMatch(/\| Image size \| ≤ 500\.0 MB \| 5\d\d\.\d MB \| ❌ fail \|/);
+    expect(summary).toMatch(/\| Image size \(unpacked\) \| ≤ 500\.0 MB \| 5\d\d\.\d MB \| ❌ fail \|/);
     expect(summary).toContain('| **Runs as root** | ❌ Yes &#40;UID 0&#41; | CRITICAL |');
     expect(summary).toContain('<code>HARD-USER-001</code>');
     expect(renderJobSummary(report(hardened))).toContain('## ✅ Container hardening: passed');
@@ -95,7 +96,7 @@ describe('terminal report', () => {
     expect(text.startsWith('FAILED')).toBe(true);
     expect(text.indexOf('✖ fail')).toBeLessThan(text.indexOf('✔ pass'));
     expect(text).toContain('fix: ');
-    expect(text).toMatch(/Image size\s+≤ 500\.0 MB\s+5\d\d\.\d MB\s+❌ fail/);
+    expect(text).toMatch(/Image size \(unpacked\)\s+≤ 500\.0 MB\s+5\d\d\.\d MB\s+❌ fail/);
   });
 });
 

@@ -1,7 +1,8 @@
 import { chooseApplicationFile, isDependencyManifest, matchSource } from '../../src/evidence/app-file.js';
 import { probeEdit } from '../../src/evidence/cache.js';
 import { parseDockerfile } from '../../src/evidence/dockerfile.js';
-import { fallbackPort, healthArgv } from '../../src/evidence/runtime/probe.js';
+import { fallbackPort } from '../../src/evidence/runtime/probe.js';
+import { healthArgv, toHealthcheck } from '../../src/evidence/image.js';
 import { instructionOfStep, isDependencyInstall } from '../../src/checks/build-steps.js';
 import { classifyPid1 } from '../../src/checks/shutdown.js';
 import { findForbiddenTools } from '../../src/checks/tools.js';
@@ -69,7 +70,7 @@ describe('secrets', () => {
 
 describe('neverShip', () => {
   const filesystem = (files: FileRecord[], keyFiles: Record<string, string> = {}): FilesystemEvidence =>
-    ({ files: Object.fromEntries(files.map((entry) => [entry.path, entry])), keyFiles, layers: [], history: [], passwd: null, group: null, bytesRead: 0 });
+    ({ size: { unpackedBytes: 0, compressedBytes: null, compressedFrom: 'not-measured', layerCompression: 'none' }, files: Object.fromEntries(files.map((entry) => [entry.path, entry])), keyFiles, layers: [], history: [], passwd: null, group: null, bytesRead: 0 });
   it('finds secrets by name and by content, and leaves certificates and package fixtures alone', () => {
     const found = neverShip(filesystem([
       file('/app/.env'), file('/app/.env.example'), file('/app/.git', { type: 'directory' }), file('/app/.git/HEAD'),
@@ -126,12 +127,24 @@ describe('the cache probe', () => {
   });
 });
 
+describe('health check settings in force', () => {
+  const seconds = 1e9;
+  it("are the ones written, else Docker's defaults; the start interval only where the engine has one", () => {
+    const written = { Test: ['CMD', 'true'], Interval: 10 * seconds, StartPeriod: 2 * seconds, StartInterval: 1 * seconds };
+    expect(toHealthcheck(written, true)!.effective).toEqual({ interval: 10, timeout: 30, startPeriod: 2, startInterval: 1, retries: 3 });
+    // Engine 20.10 (API 1.41) knows no start interval: the first check waits a whole interval.
+    expect(toHealthcheck(written, false)!.effective.startInterval).toBeNull();
+    expect(toHealthcheck({ Test: ['CMD', 'true'] }, true)!.effective).toEqual({ interval: 30, timeout: 30, startPeriod: 0, startInterval: 5, retries: 3 });
+    expect(toHealthcheck({ Test: ['NONE'] }, true)!.argv).toBeNull();
+    expect(toHealthcheck(undefined, true)).toBeNull();
+  });
+});
+
 describe('probes', () => {
   it('run the HEALTHCHECK as Docker would, and fall back to the first TCP port', () => {
-    const health = { intervalSeconds: null, timeoutSeconds: null, startPeriodSeconds: null, retries: null };
-    expect(healthArgv({ ...health, test: ['CMD', 'curl', '-f', 'http://localhost/'] })).toEqual(['curl', '-f', 'http://localhost/']);
-    expect(healthArgv({ ...health, test: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'] })).toEqual(['/bin/sh', '-c', 'curl -f http://localhost/ || exit 1']);
-    expect(healthArgv({ ...health, test: ['NONE'] })).toBeNull();
+    expect(healthArgv(['CMD', 'curl', '-f', 'http://localhost/'])).toEqual(['curl', '-f', 'http://localhost/']);
+    expect(healthArgv(['CMD-SHELL', 'curl -f http://localhost/ || exit 1'])).toEqual(['/bin/sh', '-c', 'curl -f http://localhost/ || exit 1']);
+    expect(healthArgv(['NONE'])).toBeNull();
     expect(fallbackPort(['53/udp', '8080/tcp', '9090'])).toBe(8080);
     expect(fallbackPort(['53/udp'])).toBeNull();
   });

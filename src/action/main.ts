@@ -105,6 +105,7 @@ function setOutputs(report: Report, reportFile: string): void {
     passed: String(report.passed),
     'image-id': report.target.imageId ?? '',
     'image-size-bytes': report.metrics.imageSizeBytes === null ? '' : String(report.metrics.imageSizeBytes),
+    'compressed-size-bytes': report.metrics.compressedSizeBytes === null ? '' : String(report.metrics.compressedSizeBytes),
     'failed-checks': failedIds(report).join(','),
     'report-file': reportFile,
   };

@@ -1,5 +1,5 @@
+import type { EffectiveHealth } from '../evidence/image.js';
 import { findCommand, pathDirectories, resolveFile } from '../evidence/paths.js';
-import { healthArgv } from '../evidence/runtime/probe.js';
 import { formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
@@ -19,7 +19,7 @@ export const checkHealthcheckDefined = defineCheck({
   remediation: 'Add `HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 CMD [...]` with a probe that tests the service itself (e.g. an HTTP request to its health endpoint).',
   needs: ['image'],
   run({ image }, { locate }) {
-    const argv = healthArgv(image.healthcheck);
+    const argv = image.healthcheck?.argv ?? null;
     if (!argv) return { status: 'fail', message: image.healthcheck?.test[0] === 'NONE' ? 'HEALTHCHECK NONE disables the health check' : 'the image has no HEALTHCHECK', ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()) };
     return { status: 'pass', message: `HEALTHCHECK runs ${JSON.stringify(argv)}`, ...where(locate.lastInstruction('HEALTHCHECK')) };
   },
@@ -35,7 +35,7 @@ export const checkProbeProgramExists = defineCheck({
   remediation: 'Call a program the runtime image has (the app\'s own interpreter, e.g. `CMD ["python", "-m", "app.healthcheck"]`), or install the probe tool in the runtime stage.',
   needs: ['image', 'filesystem'],
   run({ image, filesystem }, { locate }) {
-    const argv = healthArgv(image.healthcheck);
+    const argv = image.healthcheck?.argv ?? null;
     const location = where(locate.lastInstruction('HEALTHCHECK'));
     if (!argv) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
     const dirs = pathDirectories(image.env);
@@ -70,7 +70,7 @@ export const checkProbePassesWhileRunning = defineCheck({
   run({ image, runtime }, { locate }) {
     const { readiness, exited } = runtime.service;
     const location = where(locate.lastInstruction('HEALTHCHECK'));
-    if (!healthArgv(image.healthcheck)) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+    if (!image.healthcheck?.argv) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
     if (readiness.method !== 'healthcheck') return { status: 'fail', message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)", ...location };
     if (readiness.outcome === 'ready') {
       return { status: 'pass', message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`, measured: readiness.readySeconds, ...location };
@@ -109,34 +109,46 @@ export const checkHealthTiming = defineCheck({
   category: 'health',
   severity: 'warning',
   title: 'Health check timing fits the service',
-  proves: 'The HEALTHCHECK interval and timeout are within the seed\'s (30 s, 10 s), the timeout is at least twice the slowest measured probe, and start-period + interval × retries covers the measured startup.',
+  proves: 'The HEALTHCHECK interval and timeout are within the production profile (≤ 30 s, ≤ 10 s), the timeout is at least twice the slowest measured probe, and the start period plus interval × retries covers the measured startup.',
   why: 'A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe\'s own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.',
-  threshold: 'interval ≤ 30 s, timeout ≤ 10 s (the seed: 30 s, 10 s, start period 5 s, retries 3; Docker\'s defaults apply where unset: 30 s, 30 s, 0 s, 3)',
-  remediation: 'Set --timeout above the probe\'s duration with margin and --start-period above the measured startup (the seed: --interval=30s --timeout=10s --start-period=5s --retries=3).',
+  threshold: "interval ≤ 30 s, timeout ≤ 10 s (the production profile: 30 s, 10 s, start period 5 s, retries 3, and on Docker ≥ 25 a start interval; Docker's defaults apply where unset: 30 s, 30 s, 0 s, 3, start interval 5 s)",
+  remediation: 'Set --timeout above the probe\'s duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).',
   needs: ['image', 'runtime'],
   run({ image, runtime }, { locate }) {
     const health = image.healthcheck;
-    if (!healthArgv(health)) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-    // Docker's defaults where the HEALTHCHECK leaves a setting out.
-    const interval = health!.intervalSeconds ?? 30;
-    const timeout = health!.timeoutSeconds ?? 30;
-    const startPeriod = health!.startPeriodSeconds ?? 0;
-    const retries = health!.retries ?? 3;
-    const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}, retries ${retries} (seed: 30 s, 10 s, 5 s, 3)`;
+    if (!health?.argv) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+    const { interval, timeout, startPeriod, startInterval, retries } = health.effective;
+    const startEvery = startInterval === null ? '' : `, start interval ${formatSeconds(startInterval)}`;
+    const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}${startEvery}, retries ${retries} (production profile: 30 s, 10 s, 5 s, 3)`;
     const { readiness } = runtime.service;
     if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0) return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
     const slowest = Math.max(...readiness.attemptSeconds);
     const problems: string[] = [];
-    if (interval > 30) problems.push(`the interval ${formatSeconds(interval)} is above the seed's 30 s`);
-    if (timeout > 10) problems.push(`the timeout ${formatSeconds(timeout)} is above the seed's 10 s${health!.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
+    if (interval > 30) problems.push(`the interval ${formatSeconds(interval)} is above the production profile's 30 s`);
+    if (timeout > 10) problems.push(`the timeout ${formatSeconds(timeout)} is above the production profile's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
     if (slowest * 2 > timeout) problems.push(`the slowest probe took ${formatSeconds(slowest)}, more than half the ${formatSeconds(timeout)} timeout`);
     const grace = startPeriod + interval * retries;
     if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
       problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
     }
-    const measured = { interval, timeout, startPeriod, retries, slowestProbeSeconds: slowest, readySeconds: readiness.readySeconds };
+    const measured = { interval, timeout, startPeriod, startInterval, retries, slowestProbeSeconds: slowest, readySeconds: readiness.readySeconds };
     const location = where(locate.lastInstruction('HEALTHCHECK'));
     if (problems.length > 0) return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
-    return { status: 'pass', message: `${settings}; slowest probe ${formatSeconds(slowest)}`, measured, ...location };
+    return { status: 'pass', message: `${settings}; slowest probe ${formatSeconds(slowest)}; ${firstHealthy(health.effective, readiness.readySeconds)}`, measured, ...location };
   },
 });
+
+/**
+ * When Docker itself first reports the container healthy, which depends on the engine: during the
+ * start period Docker ≥ 25 probes every start interval; Engine 20.10 waits one whole interval.
+ */
+function firstHealthy(effective: EffectiveHealth, readySeconds: number | null): string {
+  const ready = readySeconds ?? 0;
+  if (effective.startInterval !== null && ready <= effective.startPeriod) {
+    const at = Math.max(effective.startInterval, Math.ceil(ready / effective.startInterval) * effective.startInterval);
+    return `Docker reports it healthy about ${formatSeconds(at)} after start (its first probe after the ${formatSeconds(effective.startInterval)} start interval)`;
+  }
+  const at = Math.max(effective.interval, Math.ceil(ready / effective.interval) * effective.interval);
+  const why = effective.startInterval === null ? 'this engine (before Docker 25) has no start interval: its first probe runs one whole interval after start' : 'after the start period Docker probes once per interval';
+  return `Docker reports it healthy about ${formatSeconds(at)} after start (${why})`;
+}

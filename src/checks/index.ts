@@ -19,7 +19,7 @@ import type { AnyCheck } from './registry.js';
 import { checkRunningUser } from './runtime-user.js';
 import { checkNoSecretsInEnv, checkNoSecretsInHistory } from './secrets.js';
 import { checkExecForm, checkInitProcess, checkStopsOnSigterm } from './shutdown.js';
-import { checkImageSize, checkLayerCount } from './size.js';
+import { checkCompressedSize, checkImageSize, checkLayerCount } from './size.js';
 import { checkBecomesReady, checkIdleCpu, checkIdleMemory, checkStartupTime } from './startup.js';
 import { checkNoBuildTools } from './tools.js';
 import { checkConfiguredUserIsNotRoot, checkExpectedUser } from './user.js';
@@ -31,6 +31,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkCachedRebuild,
   checkCacheOrdering,
   checkImageSize,
+  checkCompressedSize,
   checkLayerCount,
   checkConfiguredUserIsNotRoot,
   checkExpectedUser,

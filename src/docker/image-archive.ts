@@ -1,13 +1,18 @@
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
+import { readArchiveManifest, type ArchiveManifest } from './archive-manifest.js';
 import type { Engine } from './engine.js';
 
 // Reads an image's layers from the engine's export stream (`docker save`) without holding or
 // storing it: only tar headers are kept, plus the content of the few small files asked for
 // (/etc/passwd, …). Exporting to disk first is what makes dive and dockle slow on big images.
-// Both layouts are understood: the legacy one (`<id>/layer.tar`, Engine ≤ 24) and the OCI one
-// (`blobs/sha256/<digest>`, Engine ≥ 25), told apart by the tar magic, not by names.
+// Both formats the engine writes are read (archive-manifest.ts): the Docker archive of the
+// overlay2 store (uncompressed layers) and the OCI layout of the containerd store (layers as the
+// store keeps them: gzip or zstd). A member is told apart by its first bytes, not its name, so
+// members may come in any order; compressed ones are inflated as they stream.
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
 
@@ -30,7 +35,17 @@ export interface ArchiveLayer {
   opaqueDirs: string[];
   /** Content of captured files, by path. */
   captured: Map<string, Buffer>;
+  /** Bytes of the layer as the archive holds it: compressed on the containerd store. */
+  storedBytes: number;
+  compression: LayerCompression;
+  /**
+   * Bytes of the layer compressed, as a push sends it: the stored bytes of a compressed layer;
+   * for an uncompressed one, gzip's output when `measureCompressed` asked for it, else null.
+   */
+  compressedBytes: number | null;
 }
+
+export type LayerCompression = 'none' | 'gzip' | 'zstd';
 
 export interface ImageArchive {
   /** In order, bottom layer first, as the image's manifest lists them. */
@@ -38,6 +53,7 @@ export interface ImageArchive {
   /** The image config (OCI / Docker image JSON): holds `history` with exact `empty_layer` flags. */
   config: ImageConfigJson;
   bytesRead: number;
+  format: ArchiveManifest['format'];
 }
 
 export interface ImageConfigJson {
@@ -49,6 +65,13 @@ export interface ArchiveOptions {
   /** Which files' content to keep (small text files only: capped at 1 MiB each). */
   capture?: (path: string) => boolean;
   signal?: AbortSignal;
+  /** The image's os/architecture, to choose its manifest in a multi-platform archive. */
+  platform?: { os: string; architecture: string };
+  /**
+   * Compress uncompressed layers as they stream (gzip level 6, what `docker push` uses) to learn
+   * their compressed size. Costs ~2 s of CPU per 100 MB, so only when a limit needs the figure.
+   */
+  measureCompressed?: boolean;
 }
 
 const CAPTURE_LIMIT = 1024 * 1024;
@@ -82,13 +105,10 @@ export async function parseImageArchive(stream: Readable, options: ArchiveOption
       return;
     }
     // tar-stream's entries are streamx streams; they offer the Readable methods used here.
-    classify(entry as unknown as Readable, header.size ?? 0)
-      .then(async (kind) => {
-        if (kind.type === 'tar') {
-          layersByName.set(header.name, await parseLayer(kind.stream, options.capture));
-        } else {
-          if (kind.body) jsonByName.set(header.name, kind.body);
-        }
+    readMember(entry as unknown as Readable, header.size ?? 0, options)
+      .then((member) => {
+        if (member.type === 'layer') layersByName.set(header.name, member.layer);
+        else if (member.body) jsonByName.set(header.name, member.body);
         next();
       })
       .catch((error: Error) => next(error));
@@ -101,60 +121,117 @@ export async function parseImageArchive(stream: Readable, options: ArchiveOption
     stream.pipe(outer);
   }).finally(() => options.signal?.removeEventListener('abort', onAbort));
 
-  const { layers: order, config } = readManifest(jsonByName);
-  const layers = order.map((name) => {
-    const layer = layersByName.get(name) ?? layersByName.get(aliases.get(name) ?? '');
-    if (!layer) throw new Error(`the image archive lists layer ${name} but does not contain it`);
+  const manifest = readArchiveManifest(jsonByName, options.platform);
+  const layers = manifest.layers.map(({ member }) => {
+    const layer = layersByName.get(member) ?? layersByName.get(aliases.get(member) ?? '');
+    if (!layer) throw new Error(`the image archive lists layer ${member} but does not contain it`);
     return layer;
   });
-  const configBody = jsonByName.get(config);
-  if (!configBody) throw new Error(`the image archive lists config ${config} but does not contain it`);
-  return { layers, config: JSON.parse(configBody.toString('utf8')) as ImageConfigJson, bytesRead };
+  const configBody = jsonByName.get(manifest.config);
+  if (!configBody) throw new Error(`the image archive lists config ${manifest.config} but does not contain it`);
+  return { layers, config: JSON.parse(configBody.toString('utf8')) as ImageConfigJson, bytesRead, format: manifest.format };
 }
 
-type Classified = { type: 'tar'; stream: Readable } | { type: 'data'; body: Buffer | null };
+type Member = { type: 'layer'; layer: ArchiveLayer } | { type: 'data'; body: Buffer | null };
+
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
 /**
- * Peeks at an archive member: a tar (ustar magic at offset 257) is a layer and is streamed on;
- * anything else small is kept as JSON candidate (manifest, config), anything else large dropped.
+ * One archive member: a layer (a tar, or a gzip/zstd stream of one) is parsed as it streams;
+ * anything else small is kept as a JSON candidate (manifest, index, config), anything else large
+ * is dropped unread.
  */
-function classify(entry: Readable, size: number): Promise<Classified> {
+async function readMember(entry: Readable, size: number, options: ArchiveOptions): Promise<Member> {
+  const { head, rest } = await peek(entry, 263);
+  const compression: LayerCompression = head.subarray(0, 2).equals(GZIP_MAGIC) ? 'gzip' : head.subarray(0, 4).equals(ZSTD_MAGIC) ? 'zstd' : 'none';
+  if (compression === 'none') {
+    if (!isTar(head, size)) return size > JSON_LIMIT ? drain(rest, null) : drain(rest, []);
+    const compressed = options.measureCompressed ? compressedSize(rest) : Promise.resolve(null);
+    const [layer, compressedBytes] = await Promise.all([parseLayer(rest, options.capture), compressed]);
+    return { type: 'layer', layer: { ...layer, storedBytes: size, compression, compressedBytes } };
+  }
+  const inflated = rest.pipe(decompressor(compression));
+  rest.on('error', (error) => inflated.destroy(error));
+  const inner = await peek(inflated, 263);
+  // A compressed member that is not a tar is not a layer (no store writes such a thing): skip it.
+  if (!isTar(inner.head, Infinity)) return drain(inner.rest, null);
+  return { type: 'layer', layer: { ...(await parseLayer(inner.rest, options.capture)), storedBytes: size, compression, compressedBytes: size } };
+}
+
+/** Bytes gzip makes of a stream, read alongside its other reader (the slower one sets the pace). */
+function compressedSize(stream: Readable): Promise<number> {
   return new Promise((resolve, reject) => {
-    const head: Buffer[] = [];
-    let headLength = 0;
-    const onData = (chunk: Buffer): void => {
-      head.push(chunk);
-      headLength += chunk.length;
-      if (headLength < 263 && headLength < size) return;
-      entry.off('data', onData);
-      entry.pause();
-      const start = Buffer.concat(head);
-      // A layer that changes nothing (WORKDIR of an existing directory) is an empty tar: only the
-      // zero blocks that end an archive, with no ustar header to recognise.
-      const emptyTar = start.length >= 512 && size % 512 === 0 && start.subarray(0, 512).every((byte) => byte === 0);
-      if (emptyTar || start.subarray(257, 262).toString('latin1') === 'ustar') {
-        entry.unshift(start);
-        resolve({ type: 'tar', stream: entry });
-      } else if (size <= JSON_LIMIT) {
-        const rest: Buffer[] = [start];
-        entry.on('data', (more: Buffer) => rest.push(more));
-        entry.on('end', () => resolve({ type: 'data', body: Buffer.concat(rest) }));
-        entry.resume();
-      } else {
-        entry.on('end', () => resolve({ type: 'data', body: null }));
-        entry.resume();
-      }
-    };
-    entry.on('data', onData);
-    entry.on('end', () => {
-      if (headLength < 263 && headLength >= size) resolve({ type: 'data', body: Buffer.concat(head) });
+    const gzip = createGzip({ level: 6 });
+    let bytes = 0;
+    gzip.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
     });
-    entry.on('error', reject);
+    gzip.on('end', () => resolve(bytes));
+    gzip.on('error', reject);
+    stream.pipe(gzip);
   });
 }
 
-function parseLayer(stream: Readable, capture?: (path: string) => boolean): Promise<ArchiveLayer> {
-  const layer: ArchiveLayer = { entries: [], whiteouts: [], opaqueDirs: [], captured: new Map() };
+/**
+ * A tar has the ustar magic at offset 257. A layer that changes nothing (WORKDIR of an existing
+ * directory) is an empty tar: only the zero blocks that end an archive, with no header at all.
+ */
+function isTar(head: Buffer, size: number): boolean {
+  const emptyTar = head.length >= 263 && (size === Infinity || size % 512 === 0) && head.every((byte) => byte === 0);
+  return emptyTar || head.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+function decompressor(compression: 'gzip' | 'zstd'): Transform {
+  if (compression === 'gzip') return createGunzip();
+  // zstd layers (`compression=zstd` builds) need Node's zstd, which came in Node 22.15 / 23.8.
+  const zstd = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
+  if (!zstd) throw new Error(`the image has zstd-compressed layers; reading them needs Node.js 22.15 or later (this is ${process.version})`);
+  return zstd();
+}
+
+/** The first `length` bytes of a stream (fewer if it is shorter), and the whole stream to read on. */
+function peek(stream: Readable, length: number): Promise<{ head: Buffer; rest: Readable }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let have = 0;
+    const settle = (ended: boolean): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', reject);
+      const all = Buffer.concat(chunks);
+      // A stream that already ended cannot take its bytes back: hand on a new one holding them.
+      if (ended) return resolve({ head: all.subarray(0, length), rest: Readable.from([all]) });
+      stream.pause();
+      stream.unshift(all);
+      resolve({ head: all.subarray(0, length), rest: stream });
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      have += chunk.length;
+      if (have >= length) settle(false);
+    };
+    const onEnd = (): void => settle(true);
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', reject);
+  });
+}
+
+/** Reads a member to its end: keeping its bytes (`keep` collects them), or discarding them. */
+function drain(stream: Readable, keep: Buffer[] | null): Promise<Member> {
+  return new Promise((resolve, reject) => {
+    if (keep) stream.on('data', (chunk: Buffer) => keep.push(chunk));
+    stream.on('end', () => resolve({ type: 'data', body: keep ? Buffer.concat(keep) : null }));
+    stream.on('error', reject);
+    stream.resume();
+  });
+}
+
+type ParsedLayer = Omit<ArchiveLayer, 'storedBytes' | 'compression' | 'compressedBytes'>;
+
+function parseLayer(stream: Readable, capture?: (path: string) => boolean): Promise<ParsedLayer> {
+  const layer: ParsedLayer = { entries: [], whiteouts: [], opaqueDirs: [], captured: new Map() };
   const extract = tar.extract();
   extract.on('entry', (header, entry, next) => {
     const path = normalise(header.name);
@@ -202,44 +279,4 @@ function toEntry(path: string, header: Header): LayerEntry {
 export function normalise(name: string): string {
   const trimmed = name.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
   return trimmed === '.' || trimmed === '' ? '/' : `/${trimmed}`;
-}
-
-/**
- * Layer member names bottom-first and the config's member name. Docker's own manifest.json when
- * present (both of its layouts carry it); otherwise the OCI path: index.json → image manifest.
- */
-function readManifest(json: Map<string, Buffer>): { layers: string[]; config: string } {
-  const manifest = json.get('manifest.json');
-  if (manifest) {
-    const parsed = JSON.parse(manifest.toString('utf8')) as { Layers?: string[]; Config?: string }[];
-    const first = parsed[0];
-    if (!first || !Array.isArray(first.Layers) || !first.Config) throw new Error('the image archive manifest lists no layers');
-    return { layers: first.Layers, config: first.Config };
-  }
-  const index = json.get('index.json');
-  if (!index) throw new Error('the image archive has neither manifest.json nor index.json');
-  let descriptor = (JSON.parse(index.toString('utf8')) as OciIndex).manifests?.[0];
-  // An index may point at a further index (multi-platform): follow it to the first manifest.
-  for (let depth = 0; descriptor && depth < 4; depth++) {
-    const blob = json.get(blobPath(descriptor.digest));
-    if (!blob) break;
-    const parsed = JSON.parse(blob.toString('utf8')) as OciManifest;
-    if (parsed.layers && parsed.config) {
-      return { layers: parsed.layers.map((layer) => blobPath(layer.digest)), config: blobPath(parsed.config.digest) };
-    }
-    descriptor = parsed.manifests?.[0];
-  }
-  throw new Error("the image archive's OCI index does not lead to an image manifest");
-}
-
-interface OciManifest {
-  manifests?: { digest: string }[];
-  layers?: { digest: string }[];
-  config?: { digest: string };
-}
-
-type OciIndex = Pick<OciManifest, 'manifests'>;
-
-function blobPath(digest: string): string {
-  return `blobs/${digest.replace(':', '/')}`;
 }

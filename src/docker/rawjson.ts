@@ -99,6 +99,8 @@ export interface BuildStep {
   error: string | null;
   /** Combined stdout/stderr of the step, as BuildKit reported it. */
   log: string;
+  /** Digests of the vertices this one consumes. */
+  inputs: string[];
 }
 
 /** Folds the status stream into one record per step (vertex), in the order steps first appeared. */
@@ -111,6 +113,7 @@ export class BuildSteps {
     for (const vertex of status.vertexes ?? []) {
       const step = this.step(vertex.digest);
       if (vertex.name) step.name = vertex.name;
+      if (vertex.inputs) step.inputs = vertex.inputs;
       if (vertex.cached) step.cached = true;
       if (vertex.started) step.started = Date.parse(vertex.started);
       if (vertex.completed) step.completed = Date.parse(vertex.completed);
@@ -128,21 +131,56 @@ export class BuildSteps {
   }
 
   /**
-   * The work steps of the Dockerfile (`[stage-1 2/6] RUN …`): not BuildKit's internal ones, and
-   * not FROM, which resolves a base rather than doing work (and is never "cached").
+   * The work steps of the Dockerfile (`[stage-1 2/6] RUN …`), one per instruction: not BuildKit's
+   * internal ones, and not FROM, which resolves a base rather than doing work (and is never
+   * "cached").
    */
   instructionSteps(): BuildStep[] {
-    return this.all().filter((step) => isInstructionStep(step.name));
+    const byName = new Map<string, BuildStep[]>();
+    for (const step of this.all()) {
+      if (!isInstructionStep(step.name)) continue;
+      const group = byName.get(step.name);
+      if (group) group.push(step);
+      else byName.set(step.name, [step]);
+    }
+    return [...byName.values()].map(foldInstruction);
   }
 
   private step(digest: string): BuildStep {
     let step = this.steps.get(digest);
     if (!step) {
-      step = { digest, name: '', cached: false, started: null, completed: null, error: null, log: '' };
+      step = { digest, name: '', cached: false, started: null, completed: null, error: null, log: '', inputs: [] };
       this.steps.set(digest, step);
     }
     return step;
   }
+}
+
+/**
+ * BuildKit 0.2x runs some instructions as several vertices of the same name: `ADD <url>` is a
+ * source vertex that fetches (it always runs, to learn the content's checksum) feeding a copy
+ * vertex (cached when the content is unchanged). BuildKit 0.8–0.12 names the source vertex by its
+ * URL instead. Either way the instruction's result is the vertex none of the others consumes:
+ * its cache state is the step's, so a rebuild reads the same on every engine. The step is timed
+ * from the first start to the last completion.
+ */
+function foldInstruction(vertices: BuildStep[]): BuildStep {
+  if (vertices.length === 1) return vertices[0]!;
+  const consumed = new Set(vertices.flatMap((vertex) => vertex.inputs));
+  const results = vertices.filter((vertex) => !consumed.has(vertex.digest));
+  const result = results.length > 0 ? results : vertices;
+  const starts = vertices.map((vertex) => vertex.started).filter((time): time is number => time !== null);
+  const completions = vertices.map((vertex) => vertex.completed);
+  return {
+    digest: result[0]!.digest,
+    name: result[0]!.name,
+    cached: result.every((vertex) => vertex.cached),
+    started: starts.length > 0 ? Math.min(...starts) : null,
+    completed: completions.every((time) => time !== null) ? Math.max(...(completions as number[])) : null,
+    error: vertices.find((vertex) => vertex.error)?.error ?? null,
+    log: vertices.map((vertex) => vertex.log).join(''),
+    inputs: [...new Set(vertices.flatMap((vertex) => vertex.inputs))].filter((digest) => !vertices.some((vertex) => vertex.digest === digest)),
+  };
 }
 
 export function isInstructionStep(name: string): boolean {

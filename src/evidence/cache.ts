@@ -27,9 +27,19 @@ export interface CacheProbeRecord {
   logTail: string;
 }
 
-export async function rebuildUnchanged(request: BuildRequest): Promise<RebuildRecord> {
+export async function rebuildUnchanged(engine: Engine, request: BuildRequest, keepImageId: string): Promise<RebuildRecord> {
   const outcome = await buildImage({ ...request, noCache: false, tags: [] });
+  await removeUnlessKept(engine, outcome.imageId, keepImageId);
   return { ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps) };
+}
+
+/**
+ * A rebuild's image is not the user's: removed unless it is the image under test. On overlay2 an
+ * unchanged rebuild gives the same id; on the containerd store a new one each time (the id is the
+ * digest of an index holding the build's provenance), which would pile up.
+ */
+async function removeUnlessKept(engine: Engine, imageId: string | null, keepImageId: string): Promise<void> {
+  if (imageId && imageId !== keepImageId) await engine.getImage(imageId).remove({ noprune: false }).catch(() => undefined);
 }
 
 export async function probeCacheOrdering(engine: Engine, request: BuildRequest, context: ContextEvidence, changedFile: string, keepImageId: string): Promise<CacheProbeRecord> {
@@ -42,9 +52,7 @@ export async function probeCacheOrdering(engine: Engine, request: BuildRequest, 
     await rm(target);
     await writeFile(target, Buffer.concat([original, Buffer.from(probeEdit(changedFile))]));
     const outcome = await buildImage({ ...request, context: copy, noCache: false, tags: [] });
-    if (outcome.imageId && outcome.imageId !== keepImageId) {
-      await engine.getImage(outcome.imageId).remove({ noprune: false }).catch(() => undefined);
-    }
+    await removeUnlessKept(engine, outcome.imageId, keepImageId);
     return { changedFile, ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps), logTail: outcome.logTail };
   } finally {
     await rm(copy, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import { bringComposeUp } from './compose-up.js';
 import { collectContextEvidence, type ContextEvidence } from './context.js';
 import { parseDockerfile, type DockerfileEvidence } from './dockerfile.js';
 import { collectFilesystemEvidence } from './filesystem.js';
+import { describeEngine } from './engine.js';
 import { collectImageEvidence } from './image.js';
 import { collectRuntimeEvidence } from './runtime/collect.js';
 import type { EvidenceSet } from './types.js';
@@ -52,6 +53,7 @@ export async function collectEvidence(options: Options, progress: Progress, cont
   };
   const evidence: EvidenceSet = {
     dockerfile, context, compose,
+    engine: skipped('static mode: no engine is used'),
     build: skipped('static mode: nothing is built'),
     rebuild: skipped('static mode: nothing is built'),
     cacheProbe: skipped('static mode: nothing is built'),
@@ -63,6 +65,8 @@ export async function collectEvidence(options: Options, progress: Progress, cont
   if (settings.mode === 'static') return { evidence, target };
 
   const engine = await progress.phase('engine', () => connectEngine());
+  // Asked while the build runs: `docker buildx version` is a process of its own.
+  const engineRecord = attempt(() => describeEngine(engine), signal);
   if (settings.platform && !settings.image) await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
   let imageRef = settings.image;
   if (!imageRef) {
@@ -72,10 +76,11 @@ export async function collectEvidence(options: Options, progress: Progress, cont
     if (!build.ok || !build.imageId) {
       for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const) evidence[key] = skipped('the build failed, so there is no image');
       if (settings.composeUp) evidence.composeUp = skipped('the build failed, so the stack was not brought up');
+      evidence.engine = await engineRecord;
       return { evidence, target };
     }
     imageRef = build.imageId;
-    evidence.rebuild = await progress.phase('rebuild', () => attempt(() => rebuildUnchanged({ ...request, onStep: undefined })));
+    evidence.rebuild = await progress.phase('rebuild', () => attempt(() => rebuildUnchanged(engine, { ...request, onStep: undefined }, build.imageId!)));
     evidence.cacheProbe = await progress.phase('cache probe', () => cacheProbe(engine, request, options, dockerfile, context, build.imageId!));
   } else {
     const reason = `checking the given image ${settings.image}: nothing was built`;
@@ -84,7 +89,8 @@ export async function collectEvidence(options: Options, progress: Progress, cont
     evidence.cacheProbe = skipped(reason);
   }
 
-  const image = await progress.phase('inspect', () => collectImageEvidence(engine, imageRef));
+  evidence.engine = await engineRecord;
+  const image = await progress.phase('inspect', () => collectImageEvidence(engine, { reference: imageRef, healthStartInterval: valueOf(evidence.engine)?.healthStartInterval ?? false }));
   evidence.image = collected(image);
   target.imageId = image.id;
   target.image ??= image.repoTags[0] ?? image.id;
@@ -99,7 +105,10 @@ export async function collectEvidence(options: Options, progress: Progress, cont
     // Each half says its own time in the log as it ends, like a phase of its own.
     const half = <T>(name: string, work: () => Promise<T>): Promise<T> => timedPhase(progress.timings, name, work)
       .finally(() => progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`));
-    const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, image.id, image.workingDir, signal))));
+    const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, {
+      image: image.id, workingDir: image.workingDir, platform: { os: image.os, architecture: image.architecture },
+      measureCompressed: settings.maxCompressedSizeMb !== null, ...(signal ? { signal } : {}),
+    }))));
     const run = half('runtime', () => attempt(() => collectRuntimeEvidence({
       engine, image, filesystem: files.then(valueOf), settings, runId: control.runId, progress, onReadinessMeasured: startFiles, ...(signal ? { signal } : {}),
     }), signal)).finally(startFiles);

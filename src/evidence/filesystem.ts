@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { Engine } from '../docker/engine.js';
 import { classifyFile, type FileClass } from './file-classes.js';
-import { readImageArchive, type ArchiveLayer, type ImageArchive, type LayerEntry } from '../docker/image-archive.js';
+import { readImageArchive, type ArchiveLayer, type ImageArchive, type LayerCompression, type LayerEntry } from '../docker/image-archive.js';
 
 // The image's final filesystem, as the union of its layers with deletions applied, and for
 // every path the layer that last wrote it: checks name the instruction that shipped a file.
@@ -15,8 +15,10 @@ export interface LayerRecord {
   index: number;
   /** The instruction that made it (`RUN /bin/sh -c apt-get install …`), from the image config. */
   createdBy: string | null;
-  /** Bytes of regular files this layer adds. */
+  /** Bytes of regular files this layer adds (unpacked). */
   sizeBytes: number;
+  /** Bytes of the layer compressed, as a pull transfers it; null where not measured. */
+  compressedBytes: number | null;
   entries: number;
   /** Bytes of this layer's files still visible in the final image, by where they live. */
   visible: Record<FileClass, number>;
@@ -28,7 +30,32 @@ export interface HistoryRecord {
   emptyLayer: boolean;
 }
 
+/**
+ * The image's size, measured the same way on every image store from its layers. The engine's own
+ * `Size` is not that: the overlay2 store reports unpacked bytes, the containerd store the
+ * compressed content (204.7 MB and 76.6 MB for the same image).
+ */
+export interface ImageSizeRecord {
+  /**
+   * Bytes of the regular files of every layer, deleted ones included: what the image occupies
+   * when run. A hard link counts once; directories, symlinks and tar headers not at all (the
+   * overlay2 store's own figure for BuildKit's layers, to the byte).
+   */
+  unpackedBytes: number;
+  /** What a pull transfers: every layer compressed. Null where not measured. */
+  compressedBytes: number | null;
+  /**
+   * `store`: the store keeps the layers compressed (containerd), their sizes read as they are;
+   * `gzip`: the store keeps them uncompressed (overlay2), compressed here as a push would
+   * (gzip level 6), because a limit asked for it; `not-measured`: neither.
+   */
+  compressedFrom: 'store' | 'gzip' | 'not-measured';
+  /** How the store keeps the layers. */
+  layerCompression: LayerCompression | 'mixed';
+}
+
 export interface FilesystemEvidence {
+  size: ImageSizeRecord;
   /** Every path in the final image. */
   files: Record<string, FileRecord>;
   layers: LayerRecord[];
@@ -52,9 +79,19 @@ export function isCaptured(path: string): boolean {
   return CAPTURED_FILES.has(path) || KEY_LIKE.test(path);
 }
 
+export interface FilesystemRequest {
+  image: string;
+  workingDir: string;
+  platform: { os: string; architecture: string };
+  /** Compress uncompressed layers to measure what a pull transfers (only a limit needs it). */
+  measureCompressed: boolean;
+  signal?: AbortSignal;
+}
+
 /** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
-export async function collectFilesystemEvidence(engine: Engine, image: string, workingDir: string, signal?: AbortSignal): Promise<FilesystemEvidence> {
-  const archive = await readImageArchive(engine, image, { capture: isCaptured, ...(signal ? { signal } : {}) });
+export async function collectFilesystemEvidence(engine: Engine, request: FilesystemRequest): Promise<FilesystemEvidence> {
+  const { image, workingDir, platform, measureCompressed, signal } = request;
+  const archive = await readImageArchive(engine, image, { capture: isCaptured, platform, measureCompressed, ...(signal ? { signal } : {}) });
   return mergeLayers(archive, workingDir);
 }
 
@@ -73,6 +110,7 @@ export function mergeLayers(archive: ImageArchive, workingDir = ''): FilesystemE
     index,
     createdBy: history[index] ?? null,
     sizeBytes: layer.entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0),
+    compressedBytes: layer.compressedBytes,
     entries: layer.entries.length,
     visible: { buildTools: 0, languagePackages: 0, workdir: 0, other: 0 },
   }));
@@ -89,6 +127,7 @@ export function mergeLayers(archive: ImageArchive, workingDir = ''): FilesystemE
     if (KEY_LIKE.test(path) && files.get(path)?.type === 'file') keyFiles[path] = content.subarray(0, 4096).toString('latin1');
   }
   return {
+    size: measureSize(archive, layers),
     files: Object.fromEntries(files),
     layers,
     history: (archive.config.history ?? []).map((entry) => ({ createdBy: entry.created_by ?? '', emptyLayer: entry.empty_layer === true })),
@@ -96,6 +135,19 @@ export function mergeLayers(archive: ImageArchive, workingDir = ''): FilesystemE
     passwd: text('/etc/passwd'),
     group: text('/etc/group'),
     bytesRead: archive.bytesRead,
+  };
+}
+
+function measureSize(archive: ImageArchive, layers: LayerRecord[]): ImageSizeRecord {
+  const kinds = new Set(archive.layers.map((layer) => layer.compression));
+  const layerCompression = kinds.size === 1 ? [...kinds][0]! : kinds.size === 0 ? 'none' : 'mixed';
+  const compressed = layers.map((layer) => layer.compressedBytes);
+  const known = compressed.every((bytes) => bytes !== null);
+  return {
+    unpackedBytes: layers.reduce((sum, layer) => sum + layer.sizeBytes, 0),
+    compressedBytes: known ? compressed.reduce((sum: number, bytes) => sum + bytes!, 0) : null,
+    compressedFrom: !known ? 'not-measured' : archive.layers.every((layer) => layer.compression !== 'none') ? 'store' : 'gzip',
+    layerCompression,
   };
 }
 

@@ -8,16 +8,38 @@ import { UsageError } from '../util/errors.js';
 export interface HealthcheckConfig {
   /** As Docker stores it: ["CMD", …], ["CMD-SHELL", "…"] or ["NONE"]. */
   test: string[];
+  /** The probe as Docker runs it (CMD-SHELL through /bin/sh -c); null when disabled (NONE). */
+  argv: string[] | null;
   intervalSeconds: number | null;
   timeoutSeconds: number | null;
   startPeriodSeconds: number | null;
+  /** `--start-interval` (Docker ≥ 25, API 1.44): how often it runs during the start period. */
+  startIntervalSeconds: number | null;
   retries: number | null;
+  /** The settings in force on this engine: the ones written, Docker's defaults for the rest. */
+  effective: EffectiveHealth;
 }
+
+export interface EffectiveHealth {
+  interval: number;
+  timeout: number;
+  startPeriod: number;
+  /** Null on engines without start intervals (API < 1.44): there the first check waits a whole interval. */
+  startInterval: number | null;
+  retries: number;
+}
+
+/** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
+export const DOCKER_HEALTH_DEFAULTS = { interval: 30, timeout: 30, startPeriod: 0, startInterval: 5, retries: 3 } as const;
 
 export interface ImageEvidence {
   id: string;
   repoTags: string[];
-  sizeBytes: number;
+  /**
+   * The engine's own `Size`, for information only: unpacked bytes on the overlay2 store, the
+   * compressed content on the containerd store. The measured size is FilesystemEvidence.size.
+   */
+  engineSizeBytes: number;
   layers: number;
   /** The layers' content digests (RootFS diff ids), bottom first: equal digests, equal layers. */
   layerDigests: string[];
@@ -36,7 +58,13 @@ export interface ImageEvidence {
 
 const NANOS = 1e9;
 
-export async function collectImageEvidence(engine: Engine, reference: string): Promise<ImageEvidence> {
+export interface ImageRequest {
+  reference: string;
+  /** Whether the engine runs health checks every start interval during the start period (API ≥ 1.44). */
+  healthStartInterval: boolean;
+}
+
+export async function collectImageEvidence(engine: Engine, { reference, healthStartInterval }: ImageRequest): Promise<ImageEvidence> {
   const image = engine.getImage(reference);
   let inspect;
   try {
@@ -52,7 +80,7 @@ export async function collectImageEvidence(engine: Engine, reference: string): P
   return {
     id: inspect.Id,
     repoTags: inspect.RepoTags ?? [],
-    sizeBytes: inspect.Size,
+    engineSizeBytes: inspect.Size,
     layers: layerCount,
     layerDigests: inspect.RootFS?.Layers ?? [],
     os: inspect.Os,
@@ -63,30 +91,52 @@ export async function collectImageEvidence(engine: Engine, reference: string): P
     entrypoint: asArray(config.Entrypoint),
     workingDir: config.WorkingDir ?? '',
     labels: config.Labels ?? {},
-    healthcheck: toHealthcheck(config.Healthcheck as RawHealthcheck | undefined),
+    healthcheck: toHealthcheck(config.Healthcheck as RawHealthcheck | undefined, healthStartInterval),
     exposedPorts: Object.keys(config.ExposedPorts ?? {}),
     stopSignal: (config as { StopSignal?: string }).StopSignal ?? null,
   };
 }
 
-interface RawHealthcheck {
+export interface RawHealthcheck {
   Test?: string[];
   Interval?: number;
   Timeout?: number;
   StartPeriod?: number;
+  StartInterval?: number;
   Retries?: number;
 }
 
-function toHealthcheck(raw: RawHealthcheck | undefined): HealthcheckConfig | null {
+export function toHealthcheck(raw: RawHealthcheck | undefined, startIntervals: boolean): HealthcheckConfig | null {
   if (!raw?.Test || raw.Test.length === 0) return null;
   const seconds = (value: number | undefined): number | null => (value ? value / NANOS : null);
-  return {
-    test: raw.Test,
+  const written = {
     intervalSeconds: seconds(raw.Interval),
     timeoutSeconds: seconds(raw.Timeout),
     startPeriodSeconds: seconds(raw.StartPeriod),
-    retries: raw.Retries ?? null,
+    startIntervalSeconds: seconds(raw.StartInterval),
+    retries: raw.Retries || null,
   };
+  const defaults = DOCKER_HEALTH_DEFAULTS;
+  return {
+    test: raw.Test,
+    argv: healthArgv(raw.Test),
+    ...written,
+    effective: {
+      interval: written.intervalSeconds ?? defaults.interval,
+      timeout: written.timeoutSeconds ?? defaults.timeout,
+      startPeriod: written.startPeriodSeconds ?? defaults.startPeriod,
+      startInterval: startIntervals ? (written.startIntervalSeconds ?? defaults.startInterval) : null,
+      retries: written.retries ?? defaults.retries,
+    },
+  };
+}
+
+/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
+export function healthArgv(test: string[]): string[] | null {
+  const [kind, ...rest] = test;
+  if (kind === 'CMD') return rest.length > 0 ? rest : null;
+  if (kind === 'CMD-SHELL') return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
+  return null; // NONE
 }
 
 function asArray(value: unknown): string[] | null {

@@ -6,6 +6,7 @@ import type { ComposeEvidence } from './compose.js';
 import type { ComposeUpRecord } from './compose-up.js';
 import type { ContextEvidence } from './context.js';
 import type { DockerfileEvidence } from './dockerfile.js';
+import type { EngineRecord } from './engine.js';
 import type { FilesystemEvidence } from './filesystem.js';
 import type { ImageEvidence } from './image.js';
 import type { RuntimeEvidence } from './runtime/records.js';
@@ -15,6 +16,8 @@ export interface EvidenceSet {
   dockerfile: Collected<DockerfileEvidence>;
   context: Collected<ContextEvidence>;
   compose: Collected<ComposeEvidence>;
+  /** The engine that built and ran the image: its version, API, image store, buildx. */
+  engine: Collected<EngineRecord>;
   build: Collected<BuildEvidence>;
   rebuild: Collected<RebuildRecord>;
   cacheProbe: Collected<CacheProbeRecord>;

@@ -79,7 +79,11 @@ export const INPUTS = {
   }),
   'max-image-size-mb': input({
     kind: number({ unit: 'megabytes' }), default: '500', group: 'thresholds',
-    description: 'Largest acceptable image size, in MB (10^6 bytes).',
+    description: 'Largest acceptable image size unpacked — the bytes of its layers\' files, what it occupies when run — in MB (10^6 bytes). Measured the same way on the overlay2 and the containerd image store.',
+  }),
+  'max-compressed-size-mb': input({
+    kind: number({ unit: 'megabytes' }), default: '', group: 'thresholds',
+    description: 'Largest acceptable compressed size (what a pull transfers), in MB. Empty: reported where the image store keeps layers compressed (containerd), not judged. Set, it is judged on every store (on overlay2 the layers are gzip-compressed to measure it, ~2 s per 100 MB).',
   }),
   'max-layers': input({
     kind: number({ integer: true, unit: 'layers' }), default: '20', group: 'thresholds',

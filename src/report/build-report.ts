@@ -1,4 +1,5 @@
 import type { Locator } from '../checks/locate.js';
+import { valueOf } from '../evidence/collected.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import { SEVERITIES, type CheckResult, type FailOn, type Report, type Severity, type Target } from '../model.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -17,6 +18,7 @@ export function buildReport(parts: ReportParts): Report {
   return {
     schemaVersion: 1,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    engine: valueOf(parts.evidence.engine) ?? null,
     target: parts.target,
     passed: verdict(parts.results, parts.failOn) === 'passed',
     failOn: parts.failOn,

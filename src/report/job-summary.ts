@@ -1,6 +1,8 @@
 import { CATEGORIES, type CheckResult, type Report } from '../model.js';
 import { escapeMarkdown } from '../util/escape.js';
 import { formatBytes } from '../util/format.js';
+import { engineLine } from './engine-line.js';
+import { sizeText } from './size-text.js';
 import type { MetricRow } from './metric-rows.js';
 import { STATUS_LABEL } from './metric-rows.js';
 import { securityRows, type Cell } from './security-rows.js';
@@ -24,8 +26,9 @@ export interface SummaryOptions {
 
 export function renderJobSummary(report: Report, options: SummaryOptions = {}): string {
   const head = [verdictLine(report, options), ...headlineTables(report, options), sizeTable(report, options), performanceTables(report), criteriaList(report)].filter(Boolean).join('\n\n');
-  const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - 200;
-  return `${head}\n\n${fitTo(checksSection(report.checks), room, report)}\n`;
+  const foot = footer(report);
+  const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - Buffer.byteLength(foot) - 200;
+  return `${head}\n\n${fitTo(checksSection(report.checks), room, report)}\n\n${foot}\n`;
 }
 
 /** The PR comment: verdict, the security summary and the performance tables, and a link to the run. */
@@ -34,10 +37,16 @@ export function renderComment(report: Report, marker: string, options: SummaryOp
   return `${marker}\n${[verdictLine(report, options), ...headlineTables(report, options), performanceTables(report)].join('\n\n')}${link}\n`;
 }
 
+/** Where the figures were measured: the engine, its image store and buildx, and the tool's version. */
+function footer(report: Report): string {
+  const where = report.engine ? `Measured on ${escapeMarkdown(engineLine(report.engine))}` : 'Static analysis: no engine used';
+  return `<sub>${where} · ${escapeMarkdown(`${report.tool.name} ${report.tool.version}`)}</sub>`;
+}
+
 function verdictLine(report: Report, options: SummaryOptions): string {
   const icon = report.passed ? '✅' : '❌';
   const image = report.target.image ?? report.target.dockerfile ?? 'image';
-  const size = report.metrics.imageSizeBytes === null ? '' : ` · ${formatBytes(report.metrics.imageSizeBytes)}`;
+  const size = sizeText(report);
   const against = options.baseline ? ` · compared with <code>${escapeMarkdown(options.baselineLabel ?? 'the baseline', 200)}</code>` : '';
   return [
     `## ${icon} Container hardening: ${report.passed ? 'passed' : 'failed'}`,
@@ -71,7 +80,9 @@ function sizeTable(report: Report, options: SummaryOptions): string {
     return withBefore ? `| ${label} | ${bytes(row.before)} | ${after} | ${escapeMarkdown(row.savings ?? '–')} |` : `| ${label} | ${after} |`;
   });
   const header = withBefore ? ['| Component | Before | After | Savings |', '| --- | --- | --- | --- |'] : ['| Component | Size |', '| --- | --- |'];
-  return ['### Size breakdown', '', ...header, ...lines, '', '_Measured from the image\'s files and the layer that added each._'].join('\n');
+  const compressed = report.metrics.compressedSizeBytes;
+  const pulled = compressed === null ? '' : ` Compressed, as a pull transfers it: ${escapeMarkdown(formatBytes(compressed))}.`;
+  return ['### Size breakdown', '', ...header, ...lines, '', `_Unpacked bytes of the image's files (what it occupies when run), measured from its layers and the layer that added each.${pulled}_`].join('\n');
 }
 
 function metricTable(title: string, rows: MetricRow[]): string {

@@ -26,7 +26,8 @@ const seconds = (result: CheckResult): string => (typeof result.target === 'numb
 const ROWS: RowSpec[] = [
   { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r), target: seconds },
   { label: 'Build time (cached)', checkId: 'HARD-CACHE-001', actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds), target: seconds },
-  { label: 'Image size', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes), target: (c) => bytesTarget(c) },
+  { label: 'Image size (unpacked)', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes), target: (c) => bytesTarget(c) },
+  { label: 'Image size (compressed, pulled)', checkId: 'HARD-SIZE-002', actual: (r) => nullable(r.metrics.compressedSizeBytes, formatBytes), target: (c) => (typeof c.target === 'number' ? bytesTarget(c) : 'no limit') },
   { label: 'Layers', checkId: 'HARD-LAYERS-001', actual: (r) => nullable(r.metrics.layers, String), target: (c) => numberTarget(c, '') },
   { label: 'Container startup', checkId: 'HARD-STARTUP-002', actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds), target: seconds },
   { label: 'Health check interval / timeout', checkId: 'HARD-HEALTH-005', actual: (r) => healthTiming(r), target: () => '30 s / 10 s' },
@@ -45,12 +46,14 @@ export function metricRows(report: Report): MetricRow[] {
     const actual = result ? spec.actual(report) : null;
     // A row says something only with a value or a verdict: not for what was never measured.
     if (!result || (actual === null && result.status === 'skip')) continue;
+    // A measurement without a limit is shown as what it is: information, not a verdict.
+    const informational = result.status === 'skip' && actual !== null && result.target === undefined;
     const failedWarning = result.status === 'fail' && result.severity !== 'error';
     rows.push({
       label: spec.label,
       target: spec.target(result),
       actual: actual ?? '–',
-      status: failedWarning ? '⚠️ warn' : STATUS_LABEL[result.status],
+      status: failedWarning ? '⚠️ warn' : informational ? 'ℹ️ info' : STATUS_LABEL[result.status],
       checkId: spec.checkId,
     });
   }

@@ -17,18 +17,21 @@ export function metricsOf(evidence: EvidenceSet, locate: Locator): Metrics {
   }
   const image = valueOf(evidence.image);
   if (image) {
-    metrics.imageSizeBytes = image.sizeBytes;
     metrics.layers = image.layers;
     const health = image.healthcheck;
-    if (health && health.test[0] !== 'NONE') {
-      // Effective settings: Docker's defaults where the HEALTHCHECK leaves one out.
-      metrics.healthInterval = health.intervalSeconds ?? 30;
-      metrics.healthTimeout = health.timeoutSeconds ?? 30;
-      metrics.healthStartPeriod = health.startPeriodSeconds ?? 0;
-      metrics.healthRetries = health.retries ?? 3;
+    if (health?.argv) {
+      metrics.healthInterval = health.effective.interval;
+      metrics.healthTimeout = health.effective.timeout;
+      metrics.healthStartPeriod = health.effective.startPeriod;
+      metrics.healthStartInterval = health.effective.startInterval;
+      metrics.healthRetries = health.effective.retries;
     }
   }
   const filesystem = valueOf(evidence.filesystem);
+  if (filesystem) {
+    metrics.imageSizeBytes = filesystem.size.unpackedBytes;
+    metrics.compressedSizeBytes = filesystem.size.compressedBytes;
+  }
   if (image && filesystem) {
     const user = resolveUser(image.user, parsePasswd(filesystem.passwd ?? ''), parseGroup(filesystem.group ?? ''));
     metrics.runUid = user.uid;

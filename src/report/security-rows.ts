@@ -42,7 +42,7 @@ function buildTools(report: Report): Cell {
 function imageSize(report: Report): Cell {
   const size = report.metrics.imageSizeBytes;
   if (size === null) return unknown();
-  return { state: first(report, 'HARD-SIZE-001')?.status === 'fail' ? 'bad' : 'good', text: formatBytes(size) };
+  return { state: first(report, 'HARD-SIZE-001')?.status === 'fail' ? 'bad' : 'good', text: `${formatBytes(size)} unpacked` };
 }
 
 function healthCheck(report: Report): Cell {

@@ -1,6 +1,7 @@
 import type { CheckResult, Report } from '../model.js';
 import { stripControl } from '../util/escape.js';
-import { formatBytes } from '../util/format.js';
+import { sizeText } from './size-text.js';
+import { engineLine } from './engine-line.js';
 import { metricRows } from './metric-rows.js';
 import { securityRows } from './security-rows.js';
 
@@ -23,8 +24,9 @@ export function renderTerminal(report: Report, style: TerminalStyle = { colour: 
   const counts = countFailures(report.checks);
   const headline = report.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
   const image = report.target.image ?? report.target.dockerfile ?? '';
-  const size = report.metrics.imageSizeBytes === null ? '' : ` · ${formatBytes(report.metrics.imageSizeBytes)}`;
-  lines.push(`${headline}  ${stripControl(image)}${size} · ${counts} · fail-on: ${report.failOn}`, '');
+  const size = sizeText(report);
+  lines.push(`${headline}  ${stripControl(image)}${size} · ${counts} · fail-on: ${report.failOn}`);
+  lines.push(report.engine ? `on ${engineLine(report.engine)}` : 'static analysis: no engine used', '');
 
   if (baseline) {
     lines.push(`Compared with ${stripControl(report.baselineLabel ?? 'the baseline')}:`);

@@ -7,7 +7,7 @@ import type { FilesystemEvidence } from '../filesystem.js';
 import type { ImageEvidence } from '../image.js';
 import { identityFromProbe, identityFromProcesses } from './identity.js';
 import { runOneShot, startError } from './one-shot.js';
-import { awaitReadiness, chooseProbe, healthArgv, type Addressing, type Probe } from './probe.js';
+import { awaitReadiness, chooseProbe, type Addressing, type Probe } from './probe.js';
 import type { DownProbeRecord, HardenedRunRecord, IdentityRecord, RuntimeEvidence } from './records.js';
 import { finishService, startService } from './service.js';
 import { logTail } from '../../docker/logs.js';
@@ -51,7 +51,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
 
     // The service is started, sampled idle and stopped while the other two containers do their
     // own work: nothing it measures waits for them, and the slowest of the three sets the time.
-    const argv = healthArgv(image.healthcheck);
+    const argv = image.healthcheck?.argv ?? null;
     const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, addressing, signal)
       .finally(() => context.onReadinessMeasured?.())
       .then(async (service) => ({

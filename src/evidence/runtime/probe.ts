@@ -25,22 +25,13 @@ export interface Probe {
 /** Gives a running container (on the networks named) an address, so its port can be probed. */
 export type Addressing = (container: Docker.Container, attached: string[]) => Promise<void>;
 
-/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
-export function healthArgv(health: HealthcheckConfig | null): string[] | null {
-  if (!health || health.test.length === 0) return null;
-  const [kind, ...rest] = health.test;
-  if (kind === 'CMD') return rest.length > 0 ? rest : null;
-  if (kind === 'CMD-SHELL') return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
-  return null; // NONE
-}
-
 export function fallbackPort(exposedPorts: string[]): number | null {
   const tcp = exposedPorts.map((port) => /^(\d+)(\/tcp)?$/.exec(port)).find(Boolean);
   return tcp ? Number(tcp[1]) : null;
 }
 
 export function chooseProbe(health: HealthcheckConfig | null, exposedPorts: string[]): Probe {
-  const argv = healthArgv(health);
+  const argv = health?.argv ?? null;
   // Docker's default timeout is 30 s; one attempt of ours is bounded at 10 s.
   const timeoutMs = Math.min((health?.timeoutSeconds ?? 30) * 1000, 10_000);
   const port = fallbackPort(exposedPorts);

@@ -1,0 +1,73 @@
+import { runProcess } from '../util/process.js';
+import type { Engine } from '../docker/engine.js';
+
+// Which engine gave the evidence. Verdicts can depend on it (the image store decides what the
+// engine's own size figure means; Engine 20.10 has no health check start interval), and a report
+// read later must say where it was measured.
+
+export interface EngineRecord {
+  /** The engine's version, as it reports it: `28.5.2`, `20.10.24+dfsg1`. */
+  version: string;
+  apiVersion: string;
+  os: string;
+  architecture: string;
+  /** `overlay2`, or the snapshotter's name on the containerd store (`overlayfs`). */
+  storageDriver: string;
+  /** Where images live: the engine's own graph driver store, or containerd's image store. */
+  imageStore: 'overlay2' | 'containerd' | string;
+  cgroupVersion: string | null;
+  /** Version of the buildx plugin that builds; null when it is not installed. */
+  buildx: string | null;
+  /**
+   * API ≥ 1.44 (Engine 25): health checks have a start interval (5 s by default) during the
+   * start period. Before, the first check runs one full interval after start (30 s by default).
+   */
+  healthStartInterval: boolean;
+}
+
+interface RawInfo {
+  ServerVersion?: string;
+  Driver?: string;
+  DriverStatus?: [string, string][];
+  CgroupVersion?: string;
+  OSType?: string;
+  Architecture?: string;
+}
+
+export async function describeEngine(engine: Engine): Promise<EngineRecord> {
+  const [info, version, buildx] = await Promise.all([
+    engine.info() as Promise<RawInfo>,
+    engine.version(),
+    buildxVersion(),
+  ]);
+  const driver = info.Driver ?? 'unknown';
+  return {
+    version: info.ServerVersion ?? version.Version,
+    apiVersion: version.ApiVersion,
+    os: version.Os,
+    architecture: version.Arch,
+    storageDriver: driver,
+    imageStore: imageStoreOf(driver, info.DriverStatus ?? []),
+    cgroupVersion: info.CgroupVersion ?? null,
+    buildx,
+    healthStartInterval: apiAtLeast(version.ApiVersion, 1, 44),
+  };
+}
+
+/** `docker info` shows `driver-type: io.containerd.snapshotter.v1` when the containerd image store is on. */
+export function imageStoreOf(driver: string, status: [string, string][]): string {
+  const type = status.find(([key]) => key === 'driver-type')?.[1] ?? '';
+  return type.includes('snapshotter') ? 'containerd' : driver;
+}
+
+/** `github.com/docker/buildx 0.29.1+ds1 …` → `0.29.1+ds1`. */
+async function buildxVersion(): Promise<string | null> {
+  const result = await runProcess('docker', ['buildx', 'version']).catch(() => null);
+  if (!result || result.code !== 0) return null;
+  return result.stdout.trim().split(/\s+/)[1]?.replace(/^v/, '') ?? null;
+}
+
+function apiAtLeast(apiVersion: string, major: number, minor: number): boolean {
+  const [have = 0, haveMinor = 0] = apiVersion.split('.').map(Number);
+  return have > major || (have === major && haveMinor >= minor);
+}
