@@ -80397,13 +80397,13 @@ const checkCompressedSize = defineCheck({
         if (limit === null) {
             const seen = size.compressedBytes === null
                 ? 'the image store keeps the layers uncompressed (overlay2), so the compressed size is known only by compressing them: set max-compressed-size-mb to measure and judge it'
-                : `compressed ${formatBytes(size.compressedBytes)} (as the image store keeps the layers)`;
+                : `compressed ${formatBytes(size.compressedBytes)} (${size.layerCompression}, as the image store keeps the layers)`;
             return { status: 'skip', message: `no max-compressed-size-mb set; ${seen}`, ...(size.compressedBytes === null ? {} : { measured: size.compressedBytes }) };
         }
         if (size.compressedBytes === null)
             return { status: 'skip', message: 'the compressed size was not measured' };
         const limitBytes = limit * 1e6;
-        const how = size.compressedFrom === 'gzip' ? 'gzip-compressed here as a push would send it (the store keeps layers uncompressed)' : 'as the image store keeps the layers';
+        const how = size.compressedFrom === 'gzip' ? 'gzip-compressed here as a push would send it (the store keeps layers uncompressed)' : `${size.layerCompression}, as the image store keeps the layers`;
         const largest = [...filesystem.layers].filter((layer) => !locate.isBaseLayer(layer.index)).sort((a, b) => (b.compressedBytes ?? 0) - (a.compressedBytes ?? 0))[0];
         return {
             status: size.compressedBytes <= limitBytes ? 'pass' : 'fail',
@@ -81712,8 +81712,10 @@ async function readMember(entry, size, options) {
     if (compression === 'none') {
         if (!isTar(head, size))
             return size > JSON_LIMIT ? drain(rest, null) : drain(rest, []);
-        const compressed = options.measureCompressed ? compressedSize(rest) : Promise.resolve(null);
-        const [layer, compressedBytes] = await Promise.all([parseLayer(rest, options.capture), compressed]);
+        // A tar entry's stream feeds one reader only: a Node stream in between feeds both.
+        const source = options.measureCompressed ? rest.pipe(new external_node_stream_namespaceObject.PassThrough()) : rest;
+        const compressed = options.measureCompressed ? compressedSize(source) : Promise.resolve(null);
+        const [layer, compressedBytes] = await Promise.all([parseLayer(source, options.capture), compressed]);
         return { type: 'layer', layer: { ...layer, storedBytes: size, compression, compressedBytes } };
     }
     const inflated = rest.pipe(decompressor(compression));

@@ -13,7 +13,7 @@ export function scratchDir(prefix: string): string {
 }
 
 /** A scratch directory holding these files (paths relative to it; parents are created). */
-export function scratchTree(prefix: string, files: Record<string, string>): string {
+export function scratchTree(prefix: string, files: Record<string, string | Buffer>): string {
   const root = scratchDir(prefix);
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(root, path, '..'), { recursive: true });

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 
 // Builds image archives in memory, in both layouts `docker save` writes, for the archive reader's
@@ -67,25 +69,55 @@ export async function legacyArchive(image: FakeImage): Promise<Readable> {
   return Readable.from([Buffer.concat(chunks)]);
 }
 
+export interface OciOptions {
+  /** How the layer blobs are stored: uncompressed (overlay2's export), gzip or zstd (the containerd store's). */
+  compression?: 'none' | 'gzip' | 'zstd';
+  /** An index of an index, whose first entry is a provenance attestation, as BuildKit writes it. */
+  attested?: boolean;
+  /** Layers first, index last: members come in no particular order. */
+  layersFirst?: boolean;
+}
+
 /** Engine ≥ 25 / OCI layout: everything under blobs/sha256, index.json → manifest → layers; no manifest.json. */
-export async function ociArchive(image: FakeImage): Promise<Readable> {
-  const layerTars = await Promise.all(image.layers.map(tarOf));
-  const config = JSON.stringify({ history: image.history });
+export async function ociArchive(image: FakeImage, options: OciOptions = {}): Promise<Readable> {
+  const compress = (layer: Buffer): Buffer => {
+    if (options.compression === 'gzip') return gzipSync(layer);
+    if (options.compression === 'zstd') return (zlib as unknown as { zstdCompressSync(data: Buffer): Buffer }).zstdCompressSync(layer);
+    return layer;
+  };
+  const layerBlobs = (await Promise.all(image.layers.map(tarOf))).map(compress);
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', history: image.history });
+  const mediaType = options.compression && options.compression !== 'none' ? `application/vnd.oci.image.layer.v1.tar+${options.compression}` : 'application/vnd.oci.image.layer.v1.tar';
   const manifest = JSON.stringify({
     config: { digest: `sha256:${sha(config)}` },
-    layers: layerTars.map((layer) => ({ digest: `sha256:${sha(layer)}` })),
+    layers: layerBlobs.map((layer) => ({ mediaType, digest: `sha256:${sha(layer)}`, size: layer.length })),
   });
-  const index = JSON.stringify({ manifests: [{ digest: `sha256:${sha(manifest)}` }] });
+  const blobs: [string, Buffer | string][] = [[config, config], [manifest, manifest]];
+  let top = JSON.stringify({ manifests: [{ digest: `sha256:${sha(manifest)}` }] });
+  if (options.attested) {
+    const statement = JSON.stringify({ _type: 'https://in-toto.io/Statement/v0.1' });
+    const attestationConfig = JSON.stringify({ architecture: 'unknown', os: 'unknown', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(statement)}`] } });
+    const attestation = JSON.stringify({ config: { digest: `sha256:${sha(attestationConfig)}` }, layers: [{ mediaType: 'application/vnd.in-toto+json', digest: `sha256:${sha(statement)}` }] });
+    const inner = JSON.stringify({ manifests: [
+      { digest: `sha256:${sha(attestation)}`, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
+      { digest: `sha256:${sha(manifest)}`, platform: { os: 'linux', architecture: 'amd64' } },
+    ] });
+    blobs.push([statement, statement], [attestationConfig, attestationConfig], [attestation, attestation], [inner, inner]);
+    top = JSON.stringify({ manifests: [{ digest: `sha256:${sha(inner)}` }] });
+  }
   const outer = tar.pack();
   const chunks: Buffer[] = [];
   outer.on('data', (chunk) => chunks.push(chunk as Buffer));
   const done = new Promise<void>((resolve) => outer.on('end', () => resolve()));
   outer.entry({ name: 'oci-layout' }, '{"imageLayoutVersion":"1.0.0"}');
+  const layers = (): void => {
+    for (const layer of layerBlobs) outer.entry({ name: `blobs/sha256/${sha(layer)}` }, layer);
+  };
+  if (options.layersFirst) layers();
   // Config and manifest before the layers, as newer engines write them.
-  outer.entry({ name: `blobs/sha256/${sha(config)}` }, config);
-  outer.entry({ name: `blobs/sha256/${sha(manifest)}` }, manifest);
-  for (const layer of layerTars) outer.entry({ name: `blobs/sha256/${sha(layer)}` }, layer);
-  outer.entry({ name: 'index.json' }, index);
+  for (const [, body] of blobs) outer.entry({ name: `blobs/sha256/${sha(body)}` }, body);
+  if (!options.layersFirst) layers();
+  outer.entry({ name: 'index.json' }, top);
   outer.finalize();
   await done;
   return Readable.from([Buffer.concat(chunks)]);

@@ -86,7 +86,7 @@ describe.each(RECORDED_ENGINES)('HARD-SIZE-001 / -002 image size, recorded on %s
   it('reports the compressed size without a limit, and judges it with one', () => {
     const unlimited = result(judge(tested), 'HARD-SIZE-002');
     expect(unlimited.status).toBe('skip');
-    expect(unlimited.message).toMatch(containerd ? /^no max-compressed-size-mb set; compressed \d+\.\d MB \(as the image store keeps the layers\)$/ : /the image store keeps the layers uncompressed \(overlay2\)/);
+    expect(unlimited.message).toMatch(containerd ? /^no max-compressed-size-mb set; compressed \d+\.\d MB \(gzip, as the image store keeps the layers\)$/ : /the image store keeps the layers uncompressed \(overlay2\)/);
     const limited = result(judge(tested, { 'max-compressed-size-mb': '50' }), 'HARD-SIZE-002');
     // Recorded without the limit: on overlay2 the layers were not compressed to measure it.
     if (containerd) expect(limited).toMatchObject({ status: 'fail', target: 50e6 });

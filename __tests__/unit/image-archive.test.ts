@@ -45,6 +45,35 @@ describe.each([
   });
 });
 
+describe.each([
+  ['gzip', { compression: 'gzip' as const }],
+  ['zstd', { compression: 'zstd' as const }],
+  ['gzip, layers before the index, attested', { compression: 'gzip' as const, layersFirst: true, attested: true }],
+])('the containerd store\'s OCI layout: %s layers', (_, options) => {
+  it('inflates the layers as they stream, skips the attestation, and keeps their stored size', async () => {
+    const parsed = await parseImageArchive(await ociArchive(image, options), { capture: (path) => CAPTURED_FILES.has(path), platform: { os: 'linux', architecture: 'amd64' } });
+    const filesystem = mergeLayers(parsed);
+    expect(Object.keys(filesystem.files).sort()).toEqual(['/app', '/app/new.py', '/etc', '/etc/passwd', '/usr/bin/gcc', '/usr/bin/passwd']);
+    expect(filesystem.passwd).toContain('csops:x:1000');
+    expect(parsed.layers.map((layer) => layer.compression)).toEqual([options.compression, options.compression]);
+    // What a pull transfers is what the store keeps: the compressed blobs, as stored.
+    expect(filesystem.size).toMatchObject({ unpackedBytes: 30 + 5 + 8 + 3 + 69 + 8 + 3, compressedFrom: 'store', layerCompression: options.compression });
+    expect(filesystem.size.compressedBytes).toBe(parsed.layers.reduce((sum, layer) => sum + layer.storedBytes, 0));
+  });
+});
+
+describe('the compressed size of uncompressed layers', () => {
+  it('is measured by compressing them as they stream, only when asked', async () => {
+    const measured = mergeLayers(await parseImageArchive(await legacyArchive(image), { measureCompressed: true }));
+    expect(measured.size.compressedFrom).toBe('gzip');
+    expect(measured.size.compressedBytes).toBeGreaterThan(0);
+    expect(measured.size.compressedBytes).toBe(measured.layers.reduce((sum, layer) => sum + layer.compressedBytes!, 0));
+    const unmeasured = mergeLayers(await parseImageArchive(await legacyArchive(image)));
+    expect(unmeasured.size).toMatchObject({ compressedBytes: null, compressedFrom: 'not-measured', layerCompression: 'none' });
+    expect(unmeasured.size.unpackedBytes).toBe(measured.size.unpackedBytes);
+  });
+});
+
 describe('entry names', () => {
   it('keeps the leading dot of root-level whiteouts, with or without ./ (BuildKit writes none)', async () => {
     const filesystem = mergeLayers(await parseImageArchive(await legacyArchive({

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { Readable, type Transform } from 'node:stream';
+import { PassThrough, Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { createGunzip, createGzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
@@ -147,8 +147,10 @@ async function readMember(entry: Readable, size: number, options: ArchiveOptions
   const compression: LayerCompression = head.subarray(0, 2).equals(GZIP_MAGIC) ? 'gzip' : head.subarray(0, 4).equals(ZSTD_MAGIC) ? 'zstd' : 'none';
   if (compression === 'none') {
     if (!isTar(head, size)) return size > JSON_LIMIT ? drain(rest, null) : drain(rest, []);
-    const compressed = options.measureCompressed ? compressedSize(rest) : Promise.resolve(null);
-    const [layer, compressedBytes] = await Promise.all([parseLayer(rest, options.capture), compressed]);
+    // A tar entry's stream feeds one reader only: a Node stream in between feeds both.
+    const source = options.measureCompressed ? rest.pipe(new PassThrough()) : rest;
+    const compressed = options.measureCompressed ? compressedSize(source) : Promise.resolve(null);
+    const [layer, compressedBytes] = await Promise.all([parseLayer(source, options.capture), compressed]);
     return { type: 'layer', layer: { ...layer, storedBytes: size, compression, compressedBytes } };
   }
   const inflated = rest.pipe(decompressor(compression));
