@@ -4,12 +4,22 @@ import '../src/util/dirname-shim.js';
 import { connectEngine } from '../src/docker/engine.js';
 import { collectFilesystemEvidence } from '../src/evidence/filesystem.js';
 
-const image = process.argv[2]!;
+const image = process.argv[2];
 const engine = await connectEngine();
 const started = performance.now();
-const filesystem = await collectFilesystemEvidence(engine, { image, workingDir: '/', platform: { os: 'linux', architecture: 'amd64' }, measureCompressed: false });
+const filesystem = await collectFilesystemEvidence(engine, {
+  image,
+  workingDir: '/',
+  platform: { os: 'linux', architecture: 'amd64' },
+  measureCompressed: false,
+});
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(JSON.stringify({
-  seconds, peakMb: process.resourceUsage().maxRSS / 1024, files: Object.keys(filesystem.files).length,
-  layers: filesystem.layers.length, gigabytes: filesystem.bytesRead / 1e9,
-}));
+process.stdout.write(
+  JSON.stringify({
+    seconds,
+    peakMb: process.resourceUsage().maxRSS / 1024,
+    files: Object.keys(filesystem.files).length,
+    layers: filesystem.layers.length,
+    gigabytes: filesystem.bytesRead / 1e9,
+  }),
+);

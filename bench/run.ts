@@ -2,11 +2,13 @@
 // by side in one run. For each image (the examples and test fixtures, built here): the floor, our
 // check phase (the CLI on the built image), and the baseline script (bench/baseline-check.sh),
 // alternately, several rounds; median and spread. Then the large images, cold start and static
-// analysis. Writes bench/results/latest.json and the README's table.
+// analysis. Results depend on the engine (Docker ≥ 25 probes health every start interval, so the
+// baseline script is much faster there; the containerd store exports compressed layers), so each
+// engine's results go to bench/results/<engine>.{json,md}, and the README shows every engine's.
 import '../src/util/dirname-shim.js';
 import { execFile, spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +21,8 @@ import { execIn } from '../src/docker/exec.js';
 import { sweepRun } from '../src/docker/throwaway.js';
 import { connects, fallbackPort } from '../src/evidence/runtime/probe.js';
 import { healthArgv } from '../src/evidence/image.js';
+import { describeEngine, engineKey } from '../src/evidence/engine.js';
+import { engineLine } from '../src/report/engine-line.js';
 import type { Report } from '../src/model.js';
 import { INPUTS } from '../src/inputs/definitions.js';
 import { replaceBetween } from '../src/docs/readme-tables.js';
@@ -38,12 +42,18 @@ const IMAGES = [
 ] as const;
 
 const run = promisify(execFile);
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const spread = (values: number[]): string => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
 const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
 async function build(context: string): Promise<string> {
-  const outcome = await buildImage({ context, dockerfile: join(context, 'Dockerfile'), buildArgs: {}, noCache: false, tags: [] });
+  const outcome = await buildImage({
+    context,
+    dockerfile: join(context, 'Dockerfile'),
+    buildArgs: {},
+    noCache: false,
+    tags: [],
+  });
   if (!outcome.ok || !outcome.imageId) throw new Error(`building ${context} failed:\n${outcome.logTail}`);
   return outcome.imageId;
 }
@@ -57,13 +67,23 @@ async function floor(engine: Engine, image: string): Promise<number> {
   const argv = config.Healthcheck?.Test ? healthArgv(config.Healthcheck.Test) : null;
   const port = fallbackPort(Object.keys(config.ExposedPorts ?? {}));
   const started = performance.now();
-  const container = await engine.createContainer({ Image: image, Healthcheck: { Test: ['NONE'] }, Labels: { 'org.cs-hardening.run': 'bench-floor' }, HostConfig: { NetworkMode: argv || port === null ? 'none' : 'bridge' } });
+  const container = await engine.createContainer({
+    Image: image,
+    Healthcheck: { Test: ['NONE'] },
+    Labels: { 'org.cs-hardening.run': 'bench-floor' },
+    HostConfig: { NetworkMode: argv || port === null ? 'none' : 'bridge' },
+  });
   try {
     await container.start();
     const deadline = performance.now() + 30_000;
     while (performance.now() < deadline && (argv || port !== null)) {
       if (!(await container.inspect()).State.Running) break;
-      if (argv ? (await execIn(container, argv, 10_000)).exitCode === 0 : await connects(await address(container), port!, 500)) break;
+      if (
+        argv
+          ? (await execIn(container, argv, 10_000)).exitCode === 0
+          : await connects(await address(container), port!, 500)
+      )
+        break;
       await sleep(50);
     }
     await sleep(IDLE_SECONDS * 1000);
@@ -78,19 +98,29 @@ async function floor(engine: Engine, image: string): Promise<number> {
 
 async function address(container: Docker.Container): Promise<string> {
   const networks = (await container.inspect()).NetworkSettings.Networks ?? {};
-  return Object.values(networks).map((network) => network.IPAddress).find(Boolean) ?? '';
+  return (
+    Object.values(networks)
+      .map((network) => network.IPAddress)
+      .find(Boolean) ?? ''
+  );
 }
 
-
-interface Ours { seconds: number; peakMb: number; report: Report }
+interface Ours {
+  seconds: number;
+  peakMb: number;
+  report: Report;
+}
 
 /** Our check phase: the committed CLI on the built image (nothing to build), timed from outside. */
 async function ours(context: string, image: string): Promise<Ours> {
   const dir = mkdtempSync(join(tmpdir(), 'cs-bench-'));
   const json = join(dir, 'report.json');
   const started = performance.now();
-  const { stderr } = await run('/usr/bin/time', ['-f', 'PEAK %M', process.execPath, 'dist/cli.js', 'check', '--context', context, '--image', image, '--json', json], { maxBuffer: 64 << 20 })
-    .catch((error: { stderr: string }) => ({ stderr: error.stderr })); // exit 1 on a failing image is expected
+  const { stderr } = await run(
+    '/usr/bin/time',
+    ['-f', 'PEAK %M', process.execPath, 'dist/cli.js', 'check', '--context', context, '--image', image, '--json', json],
+    { maxBuffer: 64 << 20 },
+  ).catch((error: { stderr: string }) => ({ stderr: error.stderr })); // exit 1 on a failing image is expected
   const seconds = (performance.now() - started) / 1000;
   const peakKb = Number(/PEAK (\d+)/.exec(stderr)?.[1] ?? 0);
   const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
@@ -133,12 +163,15 @@ async function sideBySide(engine: Engine): Promise<Row[]> {
           const measured = await ours(context, image);
           row.ours.push(measured.seconds);
           row.peakMb.push(measured.peakMb);
-          for (const [phase, seconds] of Object.entries(measured.report.timings)) (row.phases[phase] ??= []).push(seconds);
+          for (const [phase, seconds] of Object.entries(measured.report.timings))
+            (row.phases[phase] ??= []).push(seconds);
         }
         if (method === 2) row.baseline.push(await baseline(image));
       }
     }
-    process.stderr.write(`  ${name}: floor ${median(row.floor).toFixed(2)} s, ours ${median(row.ours).toFixed(2)} s, baseline ${median(row.baseline).toFixed(2)} s\n`);
+    process.stderr.write(
+      `  ${name}: floor ${median(row.floor).toFixed(2)} s, ours ${median(row.ours).toFixed(2)} s, baseline ${median(row.baseline).toFixed(2)} s\n`,
+    );
     rows.push(row);
   }
   return rows;
@@ -146,14 +179,31 @@ async function sideBySide(engine: Engine): Promise<Row[]> {
 
 async function largeImages(): Promise<Record<string, unknown>[]> {
   const results: Record<string, unknown>[] = [];
-  for (const [name, context] of [['1 GB, 4000 files', 'bench/images/big-1gb'], ['2 GB, 121 layers', 'bench/images/layers-120']] as const) {
+  for (const [name, context] of [
+    ['1 GB, 4000 files', 'bench/images/big-1gb'],
+    ['2 GB, 121 layers', 'bench/images/layers-120'],
+  ] as const) {
     const image = await build(context);
     const { stdout } = await run(process.execPath, ['build/bench/filesystem-probe.js', image], { maxBuffer: 16 << 20 });
-    const probe = JSON.parse(stdout) as { seconds: number; peakMb: number; files: number; layers: number; gigabytes: number };
+    const probe = JSON.parse(stdout) as {
+      seconds: number;
+      peakMb: number;
+      files: number;
+      layers: number;
+      gigabytes: number;
+    };
     const check = await ours(context, image);
     const errored = check.report.checks.filter((result) => result.status === 'error').map((result) => result.id);
-    results.push({ image: name, ...probe, checkSeconds: check.seconds, checkPeakMb: check.peakMb, checkErrors: errored });
-    process.stderr.write(`  ${name}: filesystem evidence ${probe.seconds.toFixed(2)} s, peak ${probe.peakMb.toFixed(0)} MB; full check ${check.seconds.toFixed(1)} s, ${errored.length} errors\n`);
+    results.push({
+      image: name,
+      ...probe,
+      checkSeconds: check.seconds,
+      checkPeakMb: check.peakMb,
+      checkErrors: errored,
+    });
+    process.stderr.write(
+      `  ${name}: filesystem evidence ${probe.seconds.toFixed(2)} s, peak ${probe.peakMb.toFixed(0)} MB; full check ${check.seconds.toFixed(1)} s, ${errored.length} errors\n`,
+    );
   }
   return results;
 }
@@ -177,7 +227,17 @@ async function coldStart(image: string): Promise<number[]> {
     const started = performance.now();
     const child = spawn(process.execPath, ['dist/index.js'], {
       stdio: 'ignore',
-      env: { ...process.env, DOCKER_HOST: `tcp://127.0.0.1:${port}`, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: process.cwd(), RUNNER_TEMP: dir, GITHUB_STATE: join(dir, 'state'), GITHUB_OUTPUT: join(dir, 'out'), INPUT_CONTEXT: 'examples/hardened', INPUT_IMAGE: image },
+      env: {
+        ...process.env,
+        DOCKER_HOST: `tcp://127.0.0.1:${port}`,
+        GITHUB_ACTIONS: 'true',
+        GITHUB_WORKSPACE: process.cwd(),
+        RUNNER_TEMP: dir,
+        GITHUB_STATE: join(dir, 'state'),
+        GITHUB_OUTPUT: join(dir, 'out'),
+        INPUT_CONTEXT: 'examples/hardened',
+        INPUT_IMAGE: image,
+      },
     });
     while (first === undefined && child.exitCode === null) await sleep(5);
     times.push(((first ?? performance.now()) - started) / 1000);
@@ -188,58 +248,108 @@ async function coldStart(image: string): Promise<number[]> {
   return times;
 }
 
-function machine(dockerVersion: string): string {
+function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  return `${cpus().length} × ${cpu.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Docker Engine ${dockerVersion}, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`;
+  return `${cpus().length} × ${cpu.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
 const engine = await connectEngine();
-const dockerVersion = (await engine.version()).Version;
-process.stderr.write(`benchmark: ${ROUNDS} rounds, idle window ${IDLE_SECONDS} s, stop timeout ${STOP_TIMEOUT} s\n`);
+const described = await describeEngine(engine);
+const key = engineKey(described);
+process.stderr.write(
+  `benchmark on ${engineLine(described)}: ${ROUNDS} rounds, idle window ${IDLE_SECONDS} s, stop timeout ${STOP_TIMEOUT} s\n`,
+);
 const rows = await sideBySide(engine);
 const large = process.env.BENCH_ONLY ? [] : await largeImages();
 const hardenedImage = await build('examples/hardened');
 const cold = await coldStart(hardenedImage);
 await sweepRun(engine, 'bench-floor');
-for (const info of await engine.listContainers({ all: true, filters: JSON.stringify({ label: ['org.cs-hardening.run'] }) })) await engine.getContainer(info.Id).remove({ force: true }).catch(() => undefined);
+for (const info of await engine.listContainers({
+  all: true,
+  filters: JSON.stringify({ label: ['org.cs-hardening.run'] }),
+}))
+  await engine
+    .getContainer(info.Id)
+    .remove({ force: true })
+    .catch(() => undefined);
 const staticBench = benchStaticAnalysis(process.env.CS_CORPUS_DIR ?? join(process.cwd(), '..', 'shared', 'corpus'));
 
 const summary = rows.map((row) => ({
   image: row.image,
-  floor: round(median(row.floor)), floorSpread: spread(row.floor),
-  ours: round(median(row.ours)), oursSpread: spread(row.ours),
-  baseline: round(median(row.baseline)), baselineSpread: spread(row.baseline),
+  floor: round(median(row.floor)),
+  floorSpread: spread(row.floor),
+  ours: round(median(row.ours)),
+  oursSpread: spread(row.ours),
+  baseline: round(median(row.baseline)),
+  baselineSpread: spread(row.baseline),
   oursOverFloor: round(median(row.ours) / median(row.floor)),
   overheadSeconds: round(median(row.ours) - median(row.floor)),
   baselineOverOurs: round(median(row.baseline) / median(row.ours)),
   peakMb: round(median(row.peakMb), 0),
   phases: Object.fromEntries(Object.entries(row.phases).map(([phase, values]) => [phase, round(median(values), 3)])),
 }));
-const result = { machine: machine(dockerVersion), rounds: ROUNDS, idleSeconds: IDLE_SECONDS, images: summary, large, coldStartSeconds: { median: round(median(cold), 3), spread: spread(cold) }, staticAnalysis: staticBench };
-if (!process.env.BENCH_ONLY) writeFileSync('bench/results/latest.json', `${JSON.stringify(result, null, 2)}\n`);
+const result = {
+  engine: described,
+  engineLine: engineLine(described),
+  machine: machine(),
+  rounds: ROUNDS,
+  idleSeconds: IDLE_SECONDS,
+  images: summary,
+  large,
+  coldStartSeconds: { median: round(median(cold), 3), spread: spread(cold) },
+  staticAnalysis: staticBench,
+};
+if (!process.env.BENCH_ONLY) writeFileSync(`bench/results/${key}.json`, `${JSON.stringify(result, null, 2)}\n`);
 
 const table = [
+  `#### ${result.engineLine}`,
+  '',
   `Measured on ${result.machine}; ${ROUNDS} rounds each, alternating; median (spread) in seconds.`,
   '',
   '| image | floor | ours | baseline | ours − floor | ours/floor | baseline/ours | peak memory |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...summary.map((row) => `| ${row.image} | ${row.floor} (${row.floorSpread}) | ${row.ours} (${row.oursSpread}) | ${row.baseline} (${row.baselineSpread}) | ${row.overheadSeconds} | ${row.oursOverFloor}× | ${row.baselineOverOurs}× | ${row.peakMb} MB |`),
+  ...summary.map(
+    (row) =>
+      `| ${row.image} | ${row.floor} (${row.floorSpread}) | ${row.ours} (${row.oursSpread}) | ${row.baseline} (${row.baselineSpread}) | ${row.overheadSeconds} | ${row.oursOverFloor}× | ${row.baselineOverOurs}× | ${row.peakMb} MB |`,
+  ),
   '',
   '| large image | filesystem evidence | peak memory | full check | checks that could not run |',
   '| --- | --- | --- | --- | --- |',
-  ...large.map((entry) => `| ${String(entry.image)} (${Number(entry.files)} files) | ${Number(entry.seconds).toFixed(2)} s | ${Number(entry.peakMb).toFixed(0)} MB | ${Number(entry.checkSeconds).toFixed(1)} s | ${(entry.checkErrors as string[]).length} |`),
+  ...large.map(
+    (entry) =>
+      `| ${String(entry.image)} (${Number(entry.files)} files) | ${Number(entry.seconds).toFixed(2)} s | ${Number(entry.peakMb).toFixed(0)} MB | ${Number(entry.checkSeconds).toFixed(1)} s | ${(entry.checkErrors as string[]).length} |`,
+  ),
   '',
   `Cold start of the action bundle to its first engine call: ${result.coldStartSeconds.median} s (${result.coldStartSeconds.spread}). Static analysis of ${staticBench.dockerfiles} Dockerfiles and ${staticBench.composeServices} compose services: ${staticBench.medianMs} ms (${staticBench.minMs}–${staticBench.maxMs}).`,
   '',
   'Per phase, median seconds of our check phase:',
   '',
-  `| image | ${Object.keys(summary[0]!.phases).join(' | ')} |`,
-  `| --- | ${Object.keys(summary[0]!.phases).map(() => '---').join(' | ')} |`,
-  ...summary.map((row) => `| ${row.image} | ${Object.keys(summary[0]!.phases).map((phase) => row.phases[phase] ?? '–').join(' | ')} |`),
+  `| image | ${Object.keys(summary[0].phases).join(' | ')} |`,
+  `| --- | ${Object.keys(summary[0].phases)
+    .map(() => '---')
+    .join(' | ')} |`,
+  ...summary.map(
+    (row) =>
+      `| ${row.image} | ${Object.keys(summary[0].phases)
+        .map((phase) => row.phases[phase] ?? '–')
+        .join(' | ')} |`,
+  ),
 ].join('\n');
 // A partial run (BENCH_ONLY) prints its table but does not replace the recorded full one.
 if (!process.env.BENCH_ONLY) {
-  writeFileSync('bench/results/latest.md', `${table}\n`);
-  writeFileSync('README.md', replaceBetween(readFileSync('README.md', 'utf8'), ['<!-- bench:start -->', '<!-- bench:end -->'], table));
+  writeFileSync(`bench/results/${key}.md`, `${table}\n`);
+  // Every engine's recorded results, the default engine (new installs' store) first.
+  const recorded = readdirSync('bench/results')
+    .filter((name) => name.endsWith('.md'))
+    .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  const all = recorded.map((name) => readFileSync(join('bench/results', name), 'utf8').trim()).join('\n\n');
+  writeFileSync(
+    'README.md',
+    replaceBetween(readFileSync('README.md', 'utf8'), ['<!-- bench:start -->', '<!-- bench:end -->'], all),
+  );
 }
 process.stdout.write(`${table}\n`);
+
+function order(file: string): number {
+  return file.includes('containerd') ? 0 : file.startsWith('20.') ? 2 : 1;
+}

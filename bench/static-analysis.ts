@@ -27,10 +27,19 @@ function walk(dir: string): string[] {
 }
 
 export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
-  const sources = [...(existsSync(corpus) ? walk(corpus) : []), 'examples/hardened/Dockerfile', 'examples/legacy/Dockerfile', 'examples/hardened/docker-compose.yml'];
-  const dockerfileTexts = sources.filter((path) => /(^|\/)Dockerfile$/.test(path)).map((path) => readFileSync(path, 'utf8'));
-  const composeTexts = sources.filter((path) => /(^|\/)(docker-)?compose\.ya?ml$/.test(path)).map((path) => readFileSync(path, 'utf8'));
-  const dockerfiles = Array.from({ length: 50 }, (_, index) => dockerfileTexts[index % dockerfileTexts.length]!);
+  const sources = [
+    ...(existsSync(corpus) ? walk(corpus) : []),
+    'examples/hardened/Dockerfile',
+    'examples/legacy/Dockerfile',
+    'examples/hardened/docker-compose.yml',
+  ];
+  const dockerfileTexts = sources
+    .filter((path) => /(^|\/)Dockerfile$/.test(path))
+    .map((path) => readFileSync(path, 'utf8'));
+  const composeTexts = sources
+    .filter((path) => /(^|\/)(docker-)?compose\.ya?ml$/.test(path))
+    .map((path) => readFileSync(path, 'utf8'));
+  const dockerfiles = Array.from({ length: 50 }, (_, index) => dockerfileTexts[index % dockerfileTexts.length]);
   const settings = parseSettings({});
   const skip = skipped<never>('static mode');
   const analyseAll = (): number => {
@@ -38,16 +47,31 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
     let findings = 0;
     const composeFiles: ComposeFile[] = [];
     for (let index = 0; services < 20; index++) {
-      const file = parseComposeFile(composeTexts[index % composeTexts.length]!, `/bench/compose-${index}.yaml`, { workspace: '/bench', show: () => `compose-${index}.yaml` });
+      const file = parseComposeFile(composeTexts[index % composeTexts.length], `/bench/compose-${index}.yaml`, {
+        workspace: '/bench',
+        show: () => `compose-${index}.yaml`,
+      });
       composeFiles.push(file);
       services += file.services.length;
     }
     dockerfiles.forEach((text, index) => {
       const dockerfile = parseDockerfile(text, { path: `Dockerfile.${index}` });
-      const compose = index < composeFiles.length ? collected({ files: [composeFiles[index]!], services: composeFiles[index]!.services }) : skip;
+      const compose =
+        index < composeFiles.length
+          ? collected({ files: [composeFiles[index]], services: composeFiles[index].services })
+          : skip;
       const evidence: EvidenceSet = {
-        dockerfile: collected(dockerfile), context: skip, compose, engine: skip, build: skip, rebuild: skip, cacheProbe: skip,
-        image: skip, filesystem: skip, runtime: skip, composeUp: skip,
+        dockerfile: collected(dockerfile),
+        context: skip,
+        compose,
+        engine: skip,
+        build: skip,
+        rebuild: skip,
+        cacheProbe: skip,
+        image: skip,
+        filesystem: skip,
+        runtime: skip,
+        composeUp: skip,
       };
       findings += judge(evidence, settings).results.length;
     });
@@ -62,9 +86,20 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
   }
   times.sort((a, b) => a - b);
   let services = 0;
-  for (let index = 0; services < 20; index++) services += parseComposeFile(composeTexts[index % composeTexts.length]!, '/b/c.yaml', { workspace: '/b', show: () => 'c.yaml' }).services.length;
+  for (let index = 0; services < 20; index++)
+    services += parseComposeFile(composeTexts[index % composeTexts.length], '/b/c.yaml', {
+      workspace: '/b',
+      show: () => 'c.yaml',
+    }).services.length;
   const round = (value: number): number => Math.round(value * 10) / 10;
-  return { dockerfiles: dockerfiles.length, composeServices: services, rounds, medianMs: round(times[Math.floor(times.length / 2)]!), minMs: round(times[0]!), maxMs: round(times[times.length - 1]!) };
+  return {
+    dockerfiles: dockerfiles.length,
+    composeServices: services,
+    rounds,
+    medianMs: round(times[Math.floor(times.length / 2)]),
+    minMs: round(times[0]),
+    maxMs: round(times[times.length - 1]),
+  };
 }
 
 if (process.argv[1]?.endsWith('static-analysis.js')) {

@@ -77206,17 +77206,23 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1654);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8953);
 
 
-process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({ argv: process.argv.slice(2), cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, env: process.env });
+process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({
+    argv: process.argv.slice(2),
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+});
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 1654:
+/***/ 8953:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77249,6 +77255,26 @@ function errorMessage(error) {
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/util/text.ts
+/**
+ * A value from YAML or JSON as text: strings as written, numbers and booleans as JavaScript
+ * prints them, null and undefined as empty, anything else as JSON (never "[object Object]").
+ */
+function textOf(value) {
+    switch (typeof value) {
+        case 'string':
+            return value;
+        case 'number':
+        case 'boolean':
+        case 'bigint':
+            return String(value);
+        case 'undefined':
+            return '';
+        default:
+            return value === null ? '' : (JSON.stringify(value) ?? '');
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/kinds.ts
 
 const kinds_text = {
@@ -77301,12 +77327,18 @@ function oneOf(choices) {
 /** Items separated by newlines or commas; blank items and surrounding space dropped. */
 const list = {
     form: 'list (comma- or newline-separated)',
-    parse: (raw) => raw.split(/[\n,]/).map((item) => item.trim()).filter((item) => item !== ''),
+    parse: (raw) => raw
+        .split(/[\n,]/)
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
 };
 /** One item per line (values may contain commas): build args, environment variables. */
 const lines = {
     form: 'lines',
-    parse: (raw) => raw.split('\n').map((item) => item.trim()).filter((item) => item !== ''),
+    parse: (raw) => raw
+        .split('\n')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
 };
 /** KEY=VALUE, one per line. The value may contain '=' and commas. */
 const keyValues = {
@@ -77330,187 +77362,293 @@ function input(definition) {
 }
 const INPUTS = {
     context: input({
-        kind: kinds_text, default: '.', group: 'what to check',
+        kind: kinds_text,
+        default: '.',
+        group: 'what to check',
         description: 'Build context directory.',
     }),
     file: input({
-        kind: kinds_text, default: '', group: 'what to check',
+        kind: kinds_text,
+        default: '',
+        group: 'what to check',
         description: 'Path to the Dockerfile (default: `<context>/Dockerfile`).',
     }),
     target: input({
-        kind: kinds_text, default: '', group: 'what to check',
+        kind: kinds_text,
+        default: '',
+        group: 'what to check',
         description: 'Build stage to build and check (default: the last stage).',
     }),
     'build-args': input({
-        kind: keyValues, default: '', group: 'what to check', aliases: ['build-arg'], repeatable: true,
+        kind: keyValues,
+        default: '',
+        group: 'what to check',
+        aliases: ['build-arg'],
+        repeatable: true,
         description: 'Build arguments, one `KEY=VALUE` per line (CLI: `--build-arg KEY=VALUE`, repeatable).',
     }),
     platform: input({
-        kind: kinds_text, default: '', group: 'what to check',
-        description: 'Target platform of the build (e.g. `linux/amd64`); default: the engine\'s own.',
+        kind: kinds_text,
+        default: '',
+        group: 'what to check',
+        description: "Target platform of the build (e.g. `linux/amd64`); default: the engine's own.",
     }),
     builder: input({
-        kind: kinds_text, default: '', group: 'what to check',
+        kind: kinds_text,
+        default: '',
+        group: 'what to check',
         description: 'buildx builder instance to use (default: the current builder).',
     }),
     'no-cache': input({
-        kind: kinds_boolean, default: 'false', group: 'what to check',
-        description: 'Build without the layer cache, so the build time is a clean build\'s.',
+        kind: kinds_boolean,
+        default: 'false',
+        group: 'what to check',
+        description: "Build without the layer cache, so the build time is a clean build's.",
     }),
     image: input({
-        kind: kinds_text, default: '', group: 'what to check',
+        kind: kinds_text,
+        default: '',
+        group: 'what to check',
         description: 'Check this already built image instead of building one (a local reference or id). The Dockerfile is still read when present.',
     }),
     mode: input({
-        kind: oneOf(['full', 'static']), default: 'full', group: 'what to check',
+        kind: oneOf(['full', 'static']),
+        default: 'full',
+        group: 'what to check',
         description: '`full` builds, inspects and runs the image; `static` only reads the Dockerfile, .dockerignore and compose files (CLI: `--static-only`).',
     }),
     'compose-files': input({
-        kind: list, default: '', group: 'what to check', aliases: ['compose'], repeatable: true,
+        kind: list,
+        default: '',
+        group: 'what to check',
+        aliases: ['compose'],
+        repeatable: true,
         description: 'Compose files to check (CLI: `--compose FILE`, repeatable). Default: compose.yaml, compose.yml, docker-compose.yaml and docker-compose.yml found in the context directory.',
     }),
     'compose-up': input({
-        kind: kinds_boolean, default: 'false', group: 'what to check',
-        description: 'Also bring the compose stack up (`docker compose up --wait`), require every service to become healthy, report each one\'s time to healthy and the real start order, then take it down with its volumes. `runtime-env` fills the compose file\'s variables.',
+        kind: kinds_boolean,
+        default: 'false',
+        group: 'what to check',
+        description: "Also bring the compose stack up (`docker compose up --wait`), require every service to become healthy, report each one's time to healthy and the real start order, then take it down with its volumes. `runtime-env` fills the compose file's variables.",
     }),
     'compose-up-timeout-seconds': input({
-        kind: number({ unit: 'seconds' }), default: '300', group: 'runtime',
+        kind: number({ unit: 'seconds' }),
+        default: '300',
+        group: 'runtime',
         description: 'How long the compose stack may take to become healthy.',
     }),
     config: input({
-        kind: kinds_text, default: '.github/container-hardening.yml', group: 'what to check', notInConfig: true,
+        kind: kinds_text,
+        default: '.github/container-hardening.yml',
+        group: 'what to check',
+        notInConfig: true,
         description: 'Configuration file with thresholds, expectations and ignores. Read when present; a `.container-hardening.yml` in the context directory is read after it. Inputs override both.',
     }),
     'max-image-size-mb': input({
-        kind: number({ unit: 'megabytes' }), default: '500', group: 'thresholds',
-        description: 'Largest acceptable image size unpacked — the bytes of its layers\' files, what it occupies when run — in MB (10^6 bytes). Measured the same way on the overlay2 and the containerd image store.',
+        kind: number({ unit: 'megabytes' }),
+        default: '500',
+        group: 'thresholds',
+        description: "Largest acceptable image size unpacked — the bytes of its layers' files, what it occupies when run — in MB (10^6 bytes). Measured the same way on the overlay2 and the containerd image store.",
     }),
     'max-compressed-size-mb': input({
-        kind: number({ unit: 'megabytes' }), default: '', group: 'thresholds',
+        kind: number({ unit: 'megabytes' }),
+        default: '',
+        group: 'thresholds',
         description: 'Largest acceptable compressed size (what a pull transfers), in MB. Empty: reported where the image store keeps layers compressed (containerd), not judged. Set, it is judged on every store (on overlay2 the layers are gzip-compressed to measure it, ~2 s per 100 MB).',
     }),
     'max-layers': input({
-        kind: number({ integer: true, unit: 'layers' }), default: '20', group: 'thresholds',
+        kind: number({ integer: true, unit: 'layers' }),
+        default: '20',
+        group: 'thresholds',
         description: 'Most filesystem layers the image may have.',
     }),
     'max-build-seconds': input({
-        kind: number({ unit: 'seconds' }), default: '300', group: 'thresholds',
+        kind: number({ unit: 'seconds' }),
+        default: '300',
+        group: 'thresholds',
         description: 'Longest acceptable clean build, in seconds.',
     }),
     'max-context-mb': input({
-        kind: number({ unit: 'megabytes' }), default: '100', group: 'thresholds',
+        kind: number({ unit: 'megabytes' }),
+        default: '100',
+        group: 'thresholds',
         description: 'Largest acceptable build context (after .dockerignore), in MB.',
     }),
     'max-cached-build-seconds': input({
-        kind: number({ unit: 'seconds' }), default: '30', group: 'thresholds',
+        kind: number({ unit: 'seconds' }),
+        default: '30',
+        group: 'thresholds',
         description: 'Longest acceptable rebuild with nothing changed (all steps from the cache), in seconds.',
     }),
     'max-startup-seconds': input({
-        kind: number({ unit: 'seconds' }), default: '5', group: 'thresholds',
+        kind: number({ unit: 'seconds' }),
+        default: '5',
+        group: 'thresholds',
         description: 'Longest acceptable time from container start until the health probe first passes (or, without HEALTHCHECK, the exposed port accepts connections).',
     }),
     'max-idle-memory-mb': input({
-        kind: number({ unit: 'megabytes' }), default: '512', group: 'thresholds',
+        kind: number({ unit: 'megabytes' }),
+        default: '512',
+        group: 'thresholds',
         description: 'Largest acceptable memory use of the idle container, in MB (as `docker stats` counts it).',
     }),
     'max-idle-cpu': input({
-        kind: number({ unit: 'CPUs' }), default: '0.5', group: 'thresholds',
+        kind: number({ unit: 'CPUs' }),
+        default: '0.5',
+        group: 'thresholds',
         description: 'Largest acceptable CPU use of the idle container, in CPUs (1.0 = one core busy).',
     }),
     'max-stop-seconds': input({
-        kind: number({ unit: 'seconds' }), default: '5', group: 'thresholds',
+        kind: number({ unit: 'seconds' }),
+        default: '5',
+        group: 'thresholds',
         description: 'Longest acceptable `docker stop`; a container still running then is killed (exit 137) and fails.',
     }),
     'expected-user': input({
-        kind: kinds_text, default: '', group: 'expectations',
+        kind: kinds_text,
+        default: '',
+        group: 'expectations',
         description: 'User name the image must run as (the seed: `csops`). Empty: any non-root user.',
     }),
     'expected-uid': input({
-        kind: number({ integer: true, unit: 'a UID' }), default: '', group: 'expectations',
+        kind: number({ integer: true, unit: 'a UID' }),
+        default: '',
+        group: 'expectations',
         description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
     }),
     'forbidden-tools': input({
-        kind: list, default: 'gcc,g++,cc,c++,cpp,clang,clang++,make,cmake,ninja,ld,as,gfortran,rustc,cargo,go,javac,gdb,strace', group: 'expectations',
-        description: 'Build and debug tools that must not be on the runtime image\'s PATH (versioned and target-prefixed names like `gcc-12`, `x86_64-linux-gnu-gcc` count).',
+        kind: list,
+        default: 'gcc,g++,cc,c++,cpp,clang,clang++,make,cmake,ninja,ld,as,gfortran,rustc,cargo,go,javac,gdb,strace',
+        group: 'expectations',
+        description: "Build and debug tools that must not be on the runtime image's PATH (versioned and target-prefixed names like `gcc-12`, `x86_64-linux-gnu-gcc` count).",
     }),
     'required-labels': input({
-        kind: list, default: 'maintainer,version,security.non-root', group: 'expectations',
+        kind: list,
+        default: 'maintainer,version,security.non-root',
+        group: 'expectations',
         description: 'Labels the image must carry.',
     }),
     'writable-dirs': input({
-        kind: list, default: 'logs,data,credentials,config', group: 'expectations',
+        kind: list,
+        default: 'logs,data,credentials,config',
+        group: 'expectations',
         description: 'Directories the runtime user may write (relative ones are under the WORKDIR); /tmp and /var/tmp always may. Also the tmpfs mounts of the hardened run.',
     }),
     'runtime-network': input({
-        kind: kinds_text, default: 'none', group: 'runtime',
+        kind: kinds_text,
+        default: 'none',
+        group: 'runtime',
         description: 'Network of the throwaway containers: `none` (default; a port probe gets an internal network with no route out), `bridge`, or a network name.',
     }),
     'runtime-env': input({
-        kind: keyValues, default: '', group: 'runtime', repeatable: true,
-        description: 'Environment variables for the app under test (and for the compose file\'s variables with compose-up), one `KEY=VALUE` per line (CLI: `--runtime-env KEY=VALUE`, repeatable). Values of secret-looking names are masked in the log.',
+        kind: keyValues,
+        default: '',
+        group: 'runtime',
+        repeatable: true,
+        description: "Environment variables for the app under test (and for the compose file's variables with compose-up), one `KEY=VALUE` per line (CLI: `--runtime-env KEY=VALUE`, repeatable). Values of secret-looking names are masked in the log.",
     }),
     'runtime-memory-mb': input({
-        kind: number({ unit: 'megabytes' }), default: '2048', group: 'runtime',
+        kind: number({ unit: 'megabytes' }),
+        default: '2048',
+        group: 'runtime',
         description: 'Memory limit of each throwaway container, in MB.',
     }),
     'runtime-cpus': input({
-        kind: number({ unit: 'CPUs' }), default: '2', group: 'runtime',
+        kind: number({ unit: 'CPUs' }),
+        default: '2',
+        group: 'runtime',
         description: 'CPU limit of each throwaway container.',
     }),
     'ready-timeout-seconds': input({
-        kind: number({ unit: 'seconds' }), default: '30', group: 'runtime',
+        kind: number({ unit: 'seconds' }),
+        default: '30',
+        group: 'runtime',
         description: 'How long to wait for the service to become ready before reporting that it never did.',
     }),
     'idle-seconds': input({
-        kind: number({ unit: 'seconds' }), default: '2', group: 'runtime',
+        kind: number({ unit: 'seconds' }),
+        default: '2',
+        group: 'runtime',
         description: 'Length of the window in which idle memory and CPU are sampled, after the service is ready.',
     }),
     'hardened-run': input({
-        kind: kinds_boolean, default: 'true', group: 'runtime',
+        kind: kinds_boolean,
+        default: 'true',
+        group: 'runtime',
         description: 'Also start the image read-only, with all capabilities dropped and no-new-privileges, and check it still becomes ready (costs one more container, run concurrently).',
     }),
     'cache-probe': input({
-        kind: kinds_boolean, default: 'true', group: 'runtime',
+        kind: kinds_boolean,
+        default: 'true',
+        group: 'runtime',
         description: 'Rebuild after changing one application source file (in a copy of the context, never your files) and report which steps re-ran; costs one more build.',
     }),
     'baseline-image': input({
-        kind: kinds_text, default: '', group: 'report',
+        kind: kinds_text,
+        default: '',
+        group: 'report',
         description: 'An image (local or pullable) to compare with: fills the Before column of the summary and the deltas ("−362.5 MB", "fixed", "new: runs as root").',
     }),
     'baseline-ref': input({
-        kind: kinds_text, default: '', group: 'report',
-        description: 'A git ref whose Dockerfile is built (from a worktree, your checkout untouched) to compare with, e.g. the PR\'s base `origin/main`. Needs that history: `actions/checkout` with `fetch-depth: 0`.',
+        kind: kinds_text,
+        default: '',
+        group: 'report',
+        description: "A git ref whose Dockerfile is built (from a worktree, your checkout untouched) to compare with, e.g. the PR's base `origin/main`. Needs that history: `actions/checkout` with `fetch-depth: 0`.",
     }),
     'fail-on': input({
-        kind: oneOf(['error', 'warning', 'never']), default: 'error', group: 'report',
+        kind: oneOf(['error', 'warning', 'never']),
+        default: 'error',
+        group: 'report',
         description: 'Lowest severity of a failed check that fails the step (exit 1): `error`, `warning`, or `never`.',
     }),
     'report-file': input({
-        kind: kinds_text, default: '', group: 'report', aliases: ['json'], notInConfig: true,
-        description: 'Write the JSON report here (action default: `cs-docker-hardening-report.json` in the runner\'s temp directory).',
+        kind: kinds_text,
+        default: '',
+        group: 'report',
+        aliases: ['json'],
+        notInConfig: true,
+        description: "Write the JSON report here (action default: `cs-docker-hardening-report.json` in the runner's temp directory).",
     }),
     'sarif-file': input({
-        kind: kinds_text, default: '', group: 'report', aliases: ['sarif'], notInConfig: true,
+        kind: kinds_text,
+        default: '',
+        group: 'report',
+        aliases: ['sarif'],
+        notInConfig: true,
         description: 'Also write SARIF 2.1.0 here, for code scanning (`github/codeql-action/upload-sarif`).',
     }),
     'markdown-file': input({
-        kind: kinds_text, default: '', group: 'report', aliases: ['markdown'], notInConfig: true,
-        description: 'Also write the job summary\'s Markdown here (CLI and action).',
+        kind: kinds_text,
+        default: '',
+        group: 'report',
+        aliases: ['markdown'],
+        notInConfig: true,
+        description: "Also write the job summary's Markdown here (CLI and action).",
     }),
     comment: input({
-        kind: kinds_boolean, default: 'false', group: 'report',
-        description: 'Keep one comment on the pull request (updated in place on each run) with the verdict, the security summary, the performance tables and a link to the run. Needs `pull-requests: write`; on a fork\'s PR it falls back to the summary with a notice.',
+        kind: kinds_boolean,
+        default: 'false',
+        group: 'report',
+        description: "Keep one comment on the pull request (updated in place on each run) with the verdict, the security summary, the performance tables and a link to the run. Needs `pull-requests: write`; on a fork's PR it falls back to the summary with a notice.",
     }),
     'github-token': input({
-        kind: kinds_text, default: '', group: 'report', notInConfig: true, actionDefault: '${{ github.token }}',
-        description: 'Token for the PR comment (default: the workflow\'s token).',
+        kind: kinds_text,
+        default: '',
+        group: 'report',
+        notInConfig: true,
+        actionDefault: '${{ github.token }}',
+        description: "Token for the PR comment (default: the workflow's token).",
     }),
     annotations: input({
-        kind: kinds_boolean, default: 'true', group: 'report',
+        kind: kinds_boolean,
+        default: 'true',
+        group: 'report',
         description: 'Annotate failed checks on their lines (action only): most severe first, at most 10 errors and 10 warnings, and a notice for the rest.',
     }),
     summary: input({
-        kind: kinds_boolean, default: 'true', group: 'report',
+        kind: kinds_boolean,
+        default: 'true',
+        group: 'report',
         description: 'Write the job summary (action only).',
     }),
 };
@@ -77520,6 +77658,7 @@ function camelCase(name) {
 const INPUT_NAMES = Object.keys(INPUTS);
 
 ;// CONCATENATED MODULE: ./src/inputs/config-file.ts
+
 
 
 
@@ -77582,16 +77721,24 @@ function readIgnores(node, shownAs, counter) {
                 throw new UsageError(`${where}: unknown key '${key}'; an ignore has id, reason, and optionally path and until`);
             if (!(0,dist/* isScalar */.jn)(pair.value))
                 throw new UsageError(`${where}: ${key} must be a plain value`);
-            entry[key] = pair.value.value instanceof Date ? pair.value.value.toISOString().slice(0, 10) : String(pair.value.value ?? '');
+            entry[key] =
+                pair.value.value instanceof Date ? pair.value.value.toISOString().slice(0, 10) : textOf(pair.value.value);
         }
         if (!/^HARD-[A-Z]+-\d{3}$/.test(entry.id ?? ''))
             throw new UsageError(`${where}: id '${entry.id ?? ''}' is not a check id like HARD-DOCKERFILE-002 (see docs/checks.md)`);
         if (!entry.reason?.trim())
             throw new UsageError(`${where}: ${entry.id} needs a reason: why is it acceptable here?`);
-        if (entry.until !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(entry.until) && !Number.isNaN(Date.parse(entry.until)))) {
+        if (entry.until !== undefined &&
+            !(/^\d{4}-\d{2}-\d{2}$/.test(entry.until) && !Number.isNaN(Date.parse(entry.until)))) {
             throw new UsageError(`${where}: until '${entry.until}' is not a date like 2027-01-31`);
         }
-        return { id: entry.id, reason: entry.reason.trim(), source: `${shownAs}:${line}`, ...(entry.path ? { path: entry.path } : {}), ...(entry.until ? { until: entry.until } : {}) };
+        return {
+            id: entry.id,
+            reason: entry.reason.trim(),
+            source: `${shownAs}:${line}`,
+            ...(entry.path ? { path: entry.path } : {}),
+            ...(entry.until ? { until: entry.until } : {}),
+        };
     });
 }
 /** A YAML value as the text an action input would carry. */
@@ -77601,19 +77748,23 @@ function toText(node, where) {
     if ((0,dist/* isScalar */.jn)(node))
         return String(node.value);
     if ((0,dist/* isSeq */.oP)(node)) {
-        return node.items.map((item) => {
+        return node.items
+            .map((item) => {
             if (!(0,dist/* isScalar */.jn)(item))
                 throw new UsageError(`${where}: list items must be plain values`);
             return String(item.value);
-        }).join('\n');
+        })
+            .join('\n');
     }
     if ((0,dist/* isMap */.jh)(node)) {
-        return node.items.map((pair) => {
+        return node.items
+            .map((pair) => {
             if (!(0,dist/* isScalar */.jn)(pair.key) || (pair.value !== null && !(0,dist/* isScalar */.jn)(pair.value))) {
                 throw new UsageError(`${where}: expected KEY: value pairs`);
             }
             return `${String(pair.key.value)}=${pair.value === null ? '' : String(pair.value.value)}`;
-        }).join('\n');
+        })
+            .join('\n');
     }
     throw new UsageError(`${where}: unsupported value`);
 }
@@ -77675,7 +77826,8 @@ function parseSettings(raw) {
         const definition = INPUTS[name];
         const text = raw[name] ?? definition.default;
         // A number input without default stays unset (null) until given.
-        settings[camelCase(name)] = text.trim() === '' && definition.kind.form.includes('number') ? null : definition.kind.parse(text, name);
+        settings[camelCase(name)] =
+            text.trim() === '' && definition.kind.form.includes('number') ? null : definition.kind.parse(text, name);
     }
     return settings;
 }
@@ -77754,7 +77906,8 @@ class Throwaways {
     async connectInternalNetwork(container, attached) {
         // One creation shared by concurrent callers: the engine allows two networks of the same name,
         // and a second one made by a racing caller would leak.
-        this.internalNetwork ??= this.engine.createNetwork({ Name: `cs-hardening-${this.runId}`, Internal: true, Labels: { [RUN_LABEL]: this.runId } })
+        this.internalNetwork ??= this.engine
+            .createNetwork({ Name: `cs-hardening-${this.runId}`, Internal: true, Labels: { [RUN_LABEL]: this.runId } })
             .then((network) => {
             this.networks.set(network.id, network);
             return network;
@@ -77832,12 +77985,18 @@ async function sweepLabel(engine, label) {
         removed++;
     }
     for (const info of await engine.listNetworks({ filters })) {
-        await engine.getNetwork(info.Id).remove().catch(() => undefined);
+        await engine
+            .getNetwork(info.Id)
+            .remove()
+            .catch(() => undefined);
         removed++;
     }
     const volumes = await engine.listVolumes({ filters });
     for (const volume of volumes.Volumes ?? []) {
-        await engine.getVolume(volume.Name).remove().catch(() => undefined);
+        await engine
+            .getVolume(volume.Name)
+            .remove()
+            .catch(() => undefined);
         removed++;
     }
     return removed;
@@ -77950,9 +78109,17 @@ const checkImageBuilds = defineCheck({
     needs: ['build'],
     run({ build }) {
         if (!build.ok) {
-            return { status: 'fail', message: `the build failed after ${formatSeconds(build.seconds)}:\n${build.logTail}`, measured: build.seconds };
+            return {
+                status: 'fail',
+                message: `the build failed after ${formatSeconds(build.seconds)}:\n${build.logTail}`,
+                measured: build.seconds,
+            };
         }
-        return { status: 'pass', message: `built in ${formatSeconds(build.seconds)} (${plural(build.steps.length, 'step')})`, measured: build.seconds };
+        return {
+            status: 'pass',
+            message: `built in ${formatSeconds(build.seconds)} (${plural(build.steps.length, 'step')})`,
+            measured: build.seconds,
+        };
     },
 });
 const checkCleanBuildTime = defineCheck({
@@ -78002,7 +78169,9 @@ function instructionOfStep(dockerfile, stepName) {
     let stage = label === undefined ? dockerfile.stages[dockerfile.finalStage] : undefined;
     if (label !== undefined) {
         const indexed = /^stage-(\d+)$/.exec(label);
-        stage = indexed ? dockerfile.stages[Number(indexed[1])] : dockerfile.stages.find((candidate) => candidate.name?.toLowerCase() === label.toLowerCase());
+        stage = indexed
+            ? dockerfile.stages[Number(indexed[1])]
+            : dockerfile.stages.find((candidate) => candidate.name?.toLowerCase() === label.toLowerCase());
     }
     if (!stage || Number(n) < 2)
         return null;
@@ -78011,11 +78180,23 @@ function instructionOfStep(dockerfile, stepName) {
 }
 /** A step that installs dependencies: what should come from the cache when only the app changed. */
 const INSTALLS = [
-    /\bpip3?\s+install\b/, /\bpython3?\s+-m\s+pip\s+install\b/, /\b(poetry|pipenv|uv)\s+(install|sync)\b/, /\buv\s+pip\s+install\b/,
-    /\bnpm\s+(ci|install|i)\b/, /\byarn(\s+install)?\s*($|&&|;|--)/, /\bpnpm\s+(install|i)\b/,
-    /\bbundle\s+install\b/, /\bgo\s+mod\s+download\b/, /\bcomposer\s+install\b/, /\bcargo\s+(fetch|build)\b/,
-    /\bmvn\b.*\b(dependency:|go-offline|package|install|verify)/, /\bgradle\w*\b.*\b(dependencies|build|assemble)\b/, /\bdotnet\s+restore\b/,
-    /\bapt-get\s+install\b/, /\bapk\s+add\b/, /\b(yum|dnf|microdnf)\s+install\b/,
+    /\bpip3?\s+install\b/,
+    /\bpython3?\s+-m\s+pip\s+install\b/,
+    /\b(poetry|pipenv|uv)\s+(install|sync)\b/,
+    /\buv\s+pip\s+install\b/,
+    /\bnpm\s+(ci|install|i)\b/,
+    /\byarn(\s+install)?\s*($|&&|;|--)/,
+    /\bpnpm\s+(install|i)\b/,
+    /\bbundle\s+install\b/,
+    /\bgo\s+mod\s+download\b/,
+    /\bcomposer\s+install\b/,
+    /\bcargo\s+(fetch|build)\b/,
+    /\bmvn\b.*\b(dependency:|go-offline|package|install|verify)/,
+    /\bgradle\w*\b.*\b(dependencies|build|assemble)\b/,
+    /\bdotnet\s+restore\b/,
+    /\bapt-get\s+install\b/,
+    /\bapk\s+add\b/,
+    /\b(yum|dnf|microdnf)\s+install\b/,
 ];
 function isDependencyInstall(text) {
     return INSTALLS.some((pattern) => pattern.test(text));
@@ -78050,10 +78231,20 @@ const checkCachedRebuild = defineCheck({
         const measured = { seconds: rebuild.seconds, reran: reran.length, steps: rebuild.steps.length };
         if (reran.length > 0) {
             const first = dockerfile ? instructionOfStep(dockerfile, reran[0].name) : null;
-            return { status: 'fail', message: `with nothing changed, ${plural(reran.length, 'step')} of ${rebuild.steps.length} re-ran: ${reran.map((step) => step.name).join('; ')}`, measured, ...where(first ? locate.at(first) : undefined) };
+            return {
+                status: 'fail',
+                message: `with nothing changed, ${plural(reran.length, 'step')} of ${rebuild.steps.length} re-ran: ${reran.map((step) => step.name).join('; ')}`,
+                measured,
+                ...where(first ? locate.at(first) : undefined),
+            };
         }
         const within = rebuild.seconds <= settings.maxCachedBuildSeconds;
-        return { status: within ? 'pass' : 'fail', message: `all ${rebuild.steps.length} steps from the cache in ${formatSeconds(rebuild.seconds)} (limit ${formatSeconds(settings.maxCachedBuildSeconds)})`, measured, target: settings.maxCachedBuildSeconds };
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `all ${rebuild.steps.length} steps from the cache in ${formatSeconds(rebuild.seconds)} (limit ${formatSeconds(settings.maxCachedBuildSeconds)})`,
+            measured,
+            target: settings.maxCachedBuildSeconds,
+        };
     },
 });
 const checkCacheOrdering = defineCheck({
@@ -78061,18 +78252,25 @@ const checkCacheOrdering = defineCheck({
     category: 'cache',
     severity: 'warning',
     title: 'Dependencies stay cached when the application changes',
-    proves: 'After one application source file changes (in a copy of the context), no dependency-install step (pip/npm/yarn/go mod/bundle/composer/apt-get install…) re-runs — as BuildKit\'s own step data shows.',
+    proves: "After one application source file changes (in a copy of the context), no dependency-install step (pip/npm/yarn/go mod/bundle/composer/apt-get install…) re-runs — as BuildKit's own step data shows.",
     why: 'Copying the application before installing dependencies reinstalls them on every code change: minutes per build instead of seconds.',
     remediation: 'Copy the dependency manifest first and install, then copy the application: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .`.',
     needs: ['cacheProbe', 'dockerfile'],
     run({ cacheProbe, dockerfile }, { locate }) {
         if (!cacheProbe.ok)
-            return { status: 'skip', message: `the probe build failed after changing ${cacheProbe.changedFile}: ${cacheProbe.logTail.split('\n').slice(-2).join(' | ')}` };
+            return {
+                status: 'skip',
+                message: `the probe build failed after changing ${cacheProbe.changedFile}: ${cacheProbe.logTail.split('\n').slice(-2).join(' | ')}`,
+            };
         const reran = cacheProbe.steps.filter((step) => !step.cached);
         const installs = reran.filter((step) => isDependencyInstall(step.name));
         const measured = { changedFile: cacheProbe.changedFile, reran: reran.map((step) => step.name) };
         if (installs.length === 0) {
-            return { status: 'pass', message: `changing ${cacheProbe.changedFile} re-ran ${plural(reran.length, 'step')} of ${cacheProbe.steps.length}, no dependency install${reran.length ? `: ${reran.map((step) => step.name.replace(/^\[[^\]]*\] /, '')).join('; ')}` : ''}`, measured };
+            return {
+                status: 'pass',
+                message: `changing ${cacheProbe.changedFile} re-ran ${plural(reran.length, 'step')} of ${cacheProbe.steps.length}, no dependency install${reran.length ? `: ${reran.map((step) => step.name.replace(/^\[[^\]]*\] /, '')).join('; ')}` : ''}`,
+                measured,
+            };
         }
         const verdicts = [];
         for (const install of installs) {
@@ -78081,7 +78279,9 @@ const checkCacheOrdering = defineCheck({
             const stage = /^\[(?:(.+?) )?\d+\/\d+\]/.exec(install.name)?.[1];
             const copy = reran.find((step) => /\] (COPY|ADD) /.test(step.name) && /^\[(?:(.+?) )?\d+\/\d+\]/.exec(step.name)?.[1] === stage);
             const copyInstruction = copy ? instructionOfStep(dockerfile, copy.name) : null;
-            const because = copyInstruction ? `: \`${copyInstruction.keyword} ${copyInstruction.args}\` (line ${copyInstruction.line}) copies application code before it` : '';
+            const because = copyInstruction
+                ? `: \`${copyInstruction.keyword} ${copyInstruction.args}\` (line ${copyInstruction.line}) copies application code before it`
+                : '';
             verdicts.push({
                 status: 'fail',
                 message: `changing ${cacheProbe.changedFile} re-ran \`${install.name.replace(/^\[[^\]]*\] /, '')}\`${instruction ? ` (line ${instruction.line})` : ''}${because}`,
@@ -78122,7 +78322,9 @@ function failPerLayer(items, filesystem, locate, describe, measure) {
 /** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
 function describeExit(exited) {
     const oom = exited.oomKilled ? ' (killed: out of memory)' : '';
-    const logs = exited.logTail.trim() ? `; last log lines: ${exited.logTail.trim().split('\n').slice(-5).join(' | ')}` : '; it wrote no logs';
+    const logs = exited.logTail.trim()
+        ? `; last log lines: ${exited.logTail.trim().split('\n').slice(-5).join(' | ')}`
+        : '; it wrote no logs';
     return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${logs}`;
 }
 const checkBecomesReady = defineCheck({
@@ -78138,13 +78340,31 @@ const checkBecomesReady = defineCheck({
         const { readiness, exited } = runtime.service;
         const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
         if (exited)
-            return { status: 'fail', message: `the container ${describeExit(exited)}`, measured: exited.exitCode, ...location };
+            return {
+                status: 'fail',
+                message: `the container ${describeExit(exited)}`,
+                measured: exited.exitCode,
+                ...location,
+            };
         if (readiness.outcome === 'ready')
-            return { status: 'pass', message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`, measured: readiness.readySeconds };
+            return {
+                status: 'pass',
+                message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`,
+                measured: readiness.readySeconds,
+            };
         if (readiness.method === 'none')
-            return { status: 'skip', message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window` };
-        const how = readiness.method === 'port' ? `port ${readiness.port} never accepted a connection` : 'the health probe never passed';
-        return { status: 'fail', message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`, ...location };
+            return {
+                status: 'skip',
+                message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window`,
+            };
+        const how = readiness.method === 'port'
+            ? `port ${readiness.port} never accepted a connection`
+            : 'the health probe never passed';
+        return {
+            status: 'fail',
+            message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`,
+            ...location,
+        };
     },
 });
 const checkStartupTime = defineCheck({
@@ -78160,9 +78380,17 @@ const checkStartupTime = defineCheck({
     run({ runtime }, { settings }) {
         const { readiness } = runtime.service;
         if (readiness.readySeconds === null)
-            return { status: 'skip', message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)' };
+            return {
+                status: 'skip',
+                message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)',
+            };
         const within = readiness.readySeconds <= settings.maxStartupSeconds;
-        return { status: within ? 'pass' : 'fail', message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`, measured: readiness.readySeconds, target: settings.maxStartupSeconds };
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`,
+            measured: readiness.readySeconds,
+            target: settings.maxStartupSeconds,
+        };
     },
 });
 const checkIdleMemory = defineCheck({
@@ -78224,7 +78452,10 @@ const SETGID = 0o2000;
 const ALWAYS_WRITABLE = ['/tmp', '/var/tmp', '/dev/shm', '/run/lock', '/var/lock'];
 const paths = (files) => files.map((file) => file.path);
 function listed(files, limit = 8) {
-    const shown = files.slice(0, limit).map((file) => file.path).join(', ');
+    const shown = files
+        .slice(0, limit)
+        .map((file) => file.path)
+        .join(', ');
     return files.length > limit ? `${shown} and ${files.length - limit} more` : shown;
 }
 const checkNoSetuidFiles = defineCheck({
@@ -78259,14 +78490,21 @@ const checkWritablePaths = defineCheck({
             return { status: 'skip', message: 'the runtime user could not be determined' };
         if (uid === 0)
             return { status: 'skip', message: 'the container runs as root, which can write everywhere (see HARD-USER-003)' };
-        const allowed = [...ALWAYS_WRITABLE, ...settings.writableDirs.map((dir) => external_node_path_.posix.resolve(image.workingDir || '/', dir))];
+        const allowed = [
+            ...ALWAYS_WRITABLE,
+            ...settings.writableDirs.map((dir) => external_node_path_.posix.resolve(image.workingDir || '/', dir)),
+        ];
         const inAllowed = (path) => allowed.some((dir) => path === dir || path.startsWith(`${dir}/`));
         const writable = Object.values(filesystem.files).filter((file) => {
             // Device nodes and the kernel's trees: the runtime mounts its own /dev, /proc and /sys.
-            if ((file.type !== 'file' && file.type !== 'directory') || inAllowed(file.path) || /^\/(dev|proc|sys)(\/|$)/.test(file.path))
+            if ((file.type !== 'file' && file.type !== 'directory') ||
+                inAllowed(file.path) ||
+                /^\/(dev|proc|sys)(\/|$)/.test(file.path))
                 return false;
             // The owner can always chmod: owning a file is being able to write it.
-            return file.uid === uid || (file.gid === gid && (file.mode & 0o020) !== 0) || ((file.mode & 0o002) !== 0 && (file.mode & 0o1000) === 0);
+            return (file.uid === uid ||
+                (file.gid === gid && (file.mode & 0o020) !== 0) ||
+                ((file.mode & 0o002) !== 0 && (file.mode & 0o1000) === 0));
         });
         if (writable.length === 0)
             return { status: 'pass', message: `UID ${uid} can write only in ${allowed.join(', ')}`, measured: [] };
@@ -78275,8 +78513,16 @@ const checkWritablePaths = defineCheck({
             const top = file.path.split('/').slice(0, 3).join('/');
             byTop.set(top, (byTop.get(top) ?? 0) + 1);
         }
-        const summary = [...byTop].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([top, count]) => `${top} (${count})`).join(', ');
-        return { status: 'fail', message: `UID ${uid} can write ${writable.length} path(s) outside ${allowed.join(', ')}: ${summary}`, measured: writable.slice(0, 50).map((file) => file.path) };
+        const summary = [...byTop]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 8)
+            .map(([top, count]) => `${top} (${count})`)
+            .join(', ');
+        return {
+            status: 'fail',
+            message: `UID ${uid} can write ${writable.length} path(s) outside ${allowed.join(', ')}: ${summary}`,
+            measured: writable.slice(0, 50).map((file) => file.path),
+        };
     },
 });
 /** Files that must never ship, by name; keys and token files only when their content says so. */
@@ -78345,15 +78591,34 @@ const checkHardenedRun = defineCheck({
             return { status: 'skip', message: 'hardened-run is off' };
         const { service } = runtime;
         if (service.readiness.outcome !== 'ready' && service.readiness.method !== 'none')
-            return { status: 'skip', message: 'the service does not become ready even without hardening (see HARD-STARTUP-001)' };
+            return {
+                status: 'skip',
+                message: 'the service does not become ready even without hardening (see HARD-STARTUP-001)',
+            };
         const settings = `read-only root, tmpfs ${hardened.tmpfs.join(', ')}, cap-drop ALL, no-new-privileges`;
         if (hardened.exited)
-            return { status: 'fail', message: `with ${settings}, the container ${describeExit(hardened.exited)}`, measured: false };
+            return {
+                status: 'fail',
+                message: `with ${settings}, the container ${describeExit(hardened.exited)}`,
+                measured: false,
+            };
         if (hardened.readiness.outcome === 'ready')
-            return { status: 'pass', message: `ready after ${formatSeconds(hardened.readiness.readySeconds)} with ${settings}`, measured: true };
+            return {
+                status: 'pass',
+                message: `ready after ${formatSeconds(hardened.readiness.readySeconds)} with ${settings}`,
+                measured: true,
+            };
         if (hardened.readiness.method === 'none')
-            return { status: 'pass', message: `kept running for ${formatSeconds(hardened.readiness.waitedSeconds)} with ${settings} (no probe to tell readiness)`, measured: true };
-        return { status: 'fail', message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`, measured: false };
+            return {
+                status: 'pass',
+                message: `kept running for ${formatSeconds(hardened.readiness.waitedSeconds)} with ${settings} (no probe to tell readiness)`,
+                measured: true,
+            };
+        return {
+            status: 'fail',
+            message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`,
+            measured: false,
+        };
     },
 });
 
@@ -78421,7 +78686,23 @@ function findCommand(files, command, dirs, workdir = '/') {
 
 // A HEALTHCHECK that exists is not a health check: it must run in the image, pass while the
 // service runs, and fail when it does not.
-const SHELL_WORDS = new Set(['exit', 'true', 'false', 'test', '[', 'echo', 'cd', 'set', 'exec', 'command', 'if', '!', ':', 'printf', 'read']);
+const SHELL_WORDS = new Set([
+    'exit',
+    'true',
+    'false',
+    'test',
+    '[',
+    'echo',
+    'cd',
+    'set',
+    'exec',
+    'command',
+    'if',
+    '!',
+    ':',
+    'printf',
+    'read',
+]);
 const checkHealthcheckDefined = defineCheck({
     id: 'HARD-HEALTH-001',
     category: 'health',
@@ -78434,8 +78715,18 @@ const checkHealthcheckDefined = defineCheck({
     run({ image }, { locate }) {
         const argv = image.healthcheck?.argv ?? null;
         if (!argv)
-            return { status: 'fail', message: image.healthcheck?.test[0] === 'NONE' ? 'HEALTHCHECK NONE disables the health check' : 'the image has no HEALTHCHECK', ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()) };
-        return { status: 'pass', message: `HEALTHCHECK runs ${JSON.stringify(argv)}`, ...where(locate.lastInstruction('HEALTHCHECK')) };
+            return {
+                status: 'fail',
+                message: image.healthcheck?.test[0] === 'NONE'
+                    ? 'HEALTHCHECK NONE disables the health check'
+                    : 'the image has no HEALTHCHECK',
+                ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()),
+            };
+        return {
+            status: 'pass',
+            message: `HEALTHCHECK runs ${JSON.stringify(argv)}`,
+            ...where(locate.lastInstruction('HEALTHCHECK')),
+        };
     },
 });
 const checkProbeProgramExists = defineCheck({
@@ -78474,7 +78765,12 @@ const checkProbeProgramExists = defineCheck({
         }
         if (missing.length > 0)
             return { status: 'fail', message: `not in the image: ${missing.join(', ')}`, measured: missing, ...location };
-        return { status: 'pass', message: found.length > 0 ? `found ${found.join(', ')}` : 'the probe uses shell built-ins only', measured: found, ...location };
+        return {
+            status: 'pass',
+            message: found.length > 0 ? `found ${found.join(', ')}` : 'the probe uses shell built-ins only',
+            measured: found,
+            ...location,
+        };
     },
 });
 const checkProbePassesWhileRunning = defineCheck({
@@ -78492,15 +78788,37 @@ const checkProbePassesWhileRunning = defineCheck({
         if (!image.healthcheck?.argv)
             return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
         if (readiness.method !== 'healthcheck')
-            return { status: 'fail', message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)", ...location };
+            return {
+                status: 'fail',
+                message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)",
+                ...location,
+            };
         if (readiness.outcome === 'ready') {
-            return { status: 'pass', message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`, measured: readiness.readySeconds, ...location };
+            return {
+                status: 'pass',
+                message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`,
+                measured: readiness.readySeconds,
+                ...location,
+            };
         }
         if (exited)
-            return { status: 'fail', message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`, ...location };
-        const last = readiness.lastOutput.trim() ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}` : '';
-        const why = readiness.outcome === 'probe-broken' ? 'the probe cannot run' : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
-        return { status: 'fail', message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`, measured: readiness.lastExitCode, ...location };
+            return {
+                status: 'fail',
+                message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`,
+                ...location,
+            };
+        const last = readiness.lastOutput.trim()
+            ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`
+            : '';
+        const why = readiness.outcome === 'probe-broken'
+            ? 'the probe cannot run'
+            : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
+        return {
+            status: 'fail',
+            message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`,
+            measured: readiness.lastExitCode,
+            ...location,
+        };
     },
 });
 const checkProbeFailsWhenDown = defineCheck({
@@ -78520,10 +78838,24 @@ const checkProbeFailsWhenDown = defineCheck({
         if (down.error)
             return { status: 'skip', message: `the probe could not start (${down.error}; see HARD-HEALTH-002)` };
         if (down.exitCode === 0) {
-            return { status: 'fail', message: `fake: it passed (exit 0 in ${formatSeconds(down.seconds)}) in a container where the service never started`, measured: 0, target: 'non-zero exit', ...location };
+            return {
+                status: 'fail',
+                message: `fake: it passed (exit 0 in ${formatSeconds(down.seconds)}) in a container where the service never started`,
+                measured: 0,
+                target: 'non-zero exit',
+                ...location,
+            };
         }
-        const how = down.timedOut ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)` : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
-        return { status: 'pass', message: `real: with the service down it ${how}`, measured: down.exitCode, target: 'non-zero exit', ...location };
+        const how = down.timedOut
+            ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)`
+            : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
+        return {
+            status: 'pass',
+            message: `real: with the service down it ${how}`,
+            measured: down.exitCode,
+            target: 'non-zero exit',
+            ...location,
+        };
     },
 });
 const checkHealthTiming = defineCheck({
@@ -78532,9 +78864,9 @@ const checkHealthTiming = defineCheck({
     severity: 'warning',
     title: 'Health check timing fits the service',
     proves: 'The HEALTHCHECK interval and timeout are within the production profile (≤ 30 s, ≤ 10 s), the timeout is at least twice the slowest measured probe, and the start period plus interval × retries covers the measured startup.',
-    why: 'A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe\'s own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.',
+    why: "A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe's own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.",
     threshold: "interval ≤ 30 s, timeout ≤ 10 s (the production profile: 30 s, 10 s, start period 5 s, retries 3, and on Docker ≥ 25 a start interval; Docker's defaults apply where unset: 30 s, 30 s, 0 s, 3, start interval 5 s)",
-    remediation: 'Set --timeout above the probe\'s duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).',
+    remediation: "Set --timeout above the probe's duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).",
     needs: ['image', 'runtime'],
     run({ image, runtime }, { locate }) {
         const health = image.healthcheck;
@@ -78558,11 +78890,24 @@ const checkHealthTiming = defineCheck({
         if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
             problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
         }
-        const measured = { interval, timeout, startPeriod, startInterval, retries, slowestProbeSeconds: slowest, readySeconds: readiness.readySeconds };
+        const measured = {
+            interval,
+            timeout,
+            startPeriod,
+            startInterval,
+            retries,
+            slowestProbeSeconds: slowest,
+            readySeconds: readiness.readySeconds,
+        };
         const location = where(locate.lastInstruction('HEALTHCHECK'));
         if (problems.length > 0)
             return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
-        return { status: 'pass', message: `${settings}; slowest probe ${formatSeconds(slowest)}; ${firstHealthy(health.effective, readiness.readySeconds)}`, measured, ...location };
+        return {
+            status: 'pass',
+            message: `${settings}; slowest probe ${formatSeconds(slowest)}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
+            measured,
+            ...location,
+        };
     },
 });
 /**
@@ -78576,7 +78921,9 @@ function firstHealthy(effective, readySeconds) {
         return `Docker reports it healthy about ${formatSeconds(at)} after start (its first probe after the ${formatSeconds(effective.startInterval)} start interval)`;
     }
     const at = Math.max(effective.interval, Math.ceil(ready / effective.interval) * effective.interval);
-    const why = effective.startInterval === null ? 'this engine (before Docker 25) has no start interval: its first probe runs one whole interval after start' : 'after the start period Docker probes once per interval';
+    const why = effective.startInterval === null
+        ? 'this engine (before Docker 25) has no start interval: its first probe runs one whole interval after start'
+        : 'after the start period Docker probes once per interval';
     return `Docker reports it healthy about ${formatSeconds(at)} after start (${why})`;
 }
 
@@ -78597,8 +78944,19 @@ const checkRequiredLabels = defineCheck({
         const missing = settings.requiredLabels.filter((name) => !image.labels[name]?.trim());
         const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
         if (missing.length === 0)
-            return { status: 'pass', message: `all present: ${settings.requiredLabels.map((name) => `${name}=${image.labels[name]}`).join(', ')}`, measured: settings.requiredLabels, ...location };
-        return { status: 'fail', message: `missing: ${missing.join(', ')}`, measured: missing, target: settings.requiredLabels, ...location };
+            return {
+                status: 'pass',
+                message: `all present: ${settings.requiredLabels.map((name) => `${name}=${image.labels[name]}`).join(', ')}`,
+                measured: settings.requiredLabels,
+                ...location,
+            };
+        return {
+            status: 'fail',
+            message: `missing: ${missing.join(', ')}`,
+            measured: missing,
+            target: settings.requiredLabels,
+            ...location,
+        };
     },
 });
 const checkNonRootLabelIsTrue = defineCheck({
@@ -78606,7 +78964,7 @@ const checkNonRootLabelIsTrue = defineCheck({
     category: 'labels',
     severity: 'error',
     title: 'The security.non-root label tells the truth',
-    proves: 'Where the image claims `security.non-root=true`, the running container\'s measured UID is not 0 (and where it claims false, it is).',
+    proves: "Where the image claims `security.non-root=true`, the running container's measured UID is not 0 (and where it claims false, it is).",
     why: 'Policies and reviewers trust the label; a false claim is worse than none.',
     remediation: 'Make the claim true (a non-root USER) or correct the label.',
     needs: ['image', 'runtime'],
@@ -78621,8 +78979,19 @@ const checkNonRootLabelIsTrue = defineCheck({
         const isNonRoot = uid !== 0;
         const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
         if (claimsNonRoot === isNonRoot)
-            return { status: 'pass', message: `security.non-root=${claim} and the container runs as UID ${uid}`, measured: uid, ...location };
-        return { status: 'fail', message: `security.non-root=${claim}, but the container runs as UID ${uid}`, measured: uid, target: claimsNonRoot ? 'non-zero UID' : 'UID 0', ...location };
+            return {
+                status: 'pass',
+                message: `security.non-root=${claim} and the container runs as UID ${uid}`,
+                measured: uid,
+                ...location,
+            };
+        return {
+            status: 'fail',
+            message: `security.non-root=${claim}, but the container runs as UID ${uid}`,
+            measured: uid,
+            target: claimsNonRoot ? 'non-zero UID' : 'UID 0',
+            ...location,
+        };
     },
 });
 
@@ -78701,8 +79070,24 @@ function expandVariables(text, lookup) {
 
 
 const KEYWORDS = new Set([
-    'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-    'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+    'ADD',
+    'ARG',
+    'CMD',
+    'COPY',
+    'ENTRYPOINT',
+    'ENV',
+    'EXPOSE',
+    'FROM',
+    'HEALTHCHECK',
+    'LABEL',
+    'MAINTAINER',
+    'ONBUILD',
+    'RUN',
+    'SHELL',
+    'STOPSIGNAL',
+    'USER',
+    'VOLUME',
+    'WORKDIR',
 ]);
 function parseDockerfile(content, options) {
     const document = main.DockerfileParser.parse(content);
@@ -78863,12 +79248,35 @@ function stageChain(dockerfile, stageIndex = dockerfile.finalStage) {
 // Which file stands for "the application" in a cache-ordering probe: one the Dockerfile copies
 // from the context, preferably by the last such COPY of the shipped stage (the application code),
 // a source file, and never a dependency manifest (changing one of those should re-run installs).
-const MANIFESTS = new RegExp('(^|/)(' + [
-    'requirements[^/]*\\.txt', 'constraints[^/]*\\.txt', 'Pipfile(\\.lock)?', 'pyproject\\.toml', 'setup\\.(py|cfg)', 'poetry\\.lock', 'uv\\.lock',
-    'package(-lock)?\\.json', 'npm-shrinkwrap\\.json', 'yarn\\.lock', 'pnpm-lock\\.yaml', '\\.npmrc', '\\.yarnrc(\\.yml)?',
-    'go\\.(mod|sum)', 'Gemfile(\\.lock)?', 'composer\\.(json|lock)', 'pom\\.xml', '(build|settings)\\.gradle(\\.kts)?', 'gradle\\.properties',
-    'Cargo\\.(toml|lock)', '[^/]*\\.(csproj|fsproj|sln)', 'packages\\.config', 'mix\\.(exs|lock)', 'Dockerfile[^/]*', '\\.dockerignore',
-].join('|') + ')$');
+const MANIFESTS = new RegExp('(^|/)(' +
+    [
+        'requirements[^/]*\\.txt',
+        'constraints[^/]*\\.txt',
+        'Pipfile(\\.lock)?',
+        'pyproject\\.toml',
+        'setup\\.(py|cfg)',
+        'poetry\\.lock',
+        'uv\\.lock',
+        'package(-lock)?\\.json',
+        'npm-shrinkwrap\\.json',
+        'yarn\\.lock',
+        'pnpm-lock\\.yaml',
+        '\\.npmrc',
+        '\\.yarnrc(\\.yml)?',
+        'go\\.(mod|sum)',
+        'Gemfile(\\.lock)?',
+        'composer\\.(json|lock)',
+        'pom\\.xml',
+        '(build|settings)\\.gradle(\\.kts)?',
+        'gradle\\.properties',
+        'Cargo\\.(toml|lock)',
+        '[^/]*\\.(csproj|fsproj|sln)',
+        'packages\\.config',
+        'mix\\.(exs|lock)',
+        'Dockerfile[^/]*',
+        '\\.dockerignore',
+    ].join('|') +
+    ')$');
 const SOURCE = /\.(py|js|mjs|cjs|ts|tsx|jsx|go|java|kt|scala|rb|php|cs|fs|rs|c|cc|cpp|h|hpp|ex|exs|swift|html|css|sh)$/;
 function isDependencyManifest(path) {
     return MANIFESTS.test(path);
@@ -78901,16 +79309,25 @@ function matchSource(source, files) {
     return files.filter((file) => file.path === clean || file.path.startsWith(`${clean}/`));
 }
 function globSegment(segment) {
-    return segment.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+    return segment
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]');
 }
 function chooseApplicationFile(dockerfile, files) {
     const shipped = new Set(stageChain(dockerfile).map((stage) => stage.index));
     const copies = contextCopies(dockerfile);
     // The shipped stage's last context COPY first, then the others from the last back.
-    const ordered = [...copies.filter((copy) => shipped.has(copy.stage)).reverse(), ...copies.filter((copy) => !shipped.has(copy.stage)).reverse()];
+    const ordered = [
+        ...copies.filter((copy) => shipped.has(copy.stage)).reverse(),
+        ...copies.filter((copy) => !shipped.has(copy.stage)).reverse(),
+    ];
     for (const copy of ordered) {
         const selected = copySources(copy.instruction).flatMap((source) => matchSource(source, files));
-        const candidates = selected.filter((file) => !isDependencyManifest(file.path)).map((file) => file.path).sort();
+        const candidates = selected
+            .filter((file) => !isDependencyManifest(file.path))
+            .map((file) => file.path)
+            .sort();
         const chosen = candidates.find((path) => SOURCE.test(path)) ?? candidates[0];
         if (chosen)
             return chosen;
@@ -78926,7 +79343,17 @@ function chooseApplicationFile(dockerfile, files) {
 // PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
 // in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
 // does not deliver a signal to PID 1 that has no handler for it.
-const INITS = new Set(['tini', 'tini-static', 'dumb-init', 'docker-init', 'catatonit', 's6-svscan', 'runsvdir', 'supervisord', 'pid1']);
+const INITS = new Set([
+    'tini',
+    'tini-static',
+    'dumb-init',
+    'docker-init',
+    'catatonit',
+    's6-svscan',
+    'runsvdir',
+    'supervisord',
+    'pid1',
+]);
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
 function classifyPid1(command) {
     const words = command.trim().split(/\s+/);
@@ -78954,7 +79381,7 @@ const checkStopsOnSigterm = defineCheck({
     category: 'shutdown',
     severity: 'warning',
     title: 'Stops promptly on docker stop',
-    proves: '`docker stop` (the image\'s STOPSIGNAL, SIGTERM by default) ends the container within max-stop-seconds, without the SIGKILL that exit code 137 shows.',
+    proves: "`docker stop` (the image's STOPSIGNAL, SIGTERM by default) ends the container within max-stop-seconds, without the SIGKILL that exit code 137 shows.",
     why: 'A container killed after the timeout drops in-flight work and makes every deploy wait; the seed asks for proper signal handling.',
     threshold: 'max-stop-seconds: 5; exit code not 137',
     remediation: 'Run an init as PID 1 (`ENTRYPOINT ["tini", "--"]`) with CMD in exec form, and handle SIGTERM in the app (finish requests, then exit).',
@@ -78963,15 +79390,36 @@ const checkStopsOnSigterm = defineCheck({
         const { stop, exited } = runtime.service;
         const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD'));
         if (!stop)
-            return { status: 'skip', message: exited ? 'the container had already exited, so there was nothing to stop' : 'the container was not stopped' };
+            return {
+                status: 'skip',
+                message: exited
+                    ? 'the container had already exited, so there was nothing to stop'
+                    : 'the container was not stopped',
+            };
         const pid1 = pid1Command(image, runtime.service.processes);
         const measured = { seconds: stop.seconds, exitCode: stop.exitCode };
         if (stop.exitCode === 137) {
-            return { status: 'fail', message: `docker stop took ${formatSeconds(stop.seconds)}: ${stop.signal} was ignored and the container was killed (exit 137); PID 1 is \`${pid1.command}\``, measured, target: settings.maxStopSeconds, ...location };
+            return {
+                status: 'fail',
+                message: `docker stop took ${formatSeconds(stop.seconds)}: ${stop.signal} was ignored and the container was killed (exit 137); PID 1 is \`${pid1.command}\``,
+                measured,
+                target: settings.maxStopSeconds,
+                ...location,
+            };
         }
-        const how = stop.exitCode === 0 ? 'exited cleanly (0)' : stop.exitCode === 143 ? 'ended by SIGTERM (143)' : `exited ${stop.exitCode}`;
+        const how = stop.exitCode === 0
+            ? 'exited cleanly (0)'
+            : stop.exitCode === 143
+                ? 'ended by SIGTERM (143)'
+                : `exited ${stop.exitCode}`;
         const within = stop.seconds <= settings.maxStopSeconds;
-        return { status: within ? 'pass' : 'fail', message: `docker stop took ${formatSeconds(stop.seconds)} (limit ${formatSeconds(settings.maxStopSeconds)}); the container ${how}`, measured, target: settings.maxStopSeconds, ...location };
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `docker stop took ${formatSeconds(stop.seconds)} (limit ${formatSeconds(settings.maxStopSeconds)}); the container ${how}`,
+            measured,
+            target: settings.maxStopSeconds,
+            ...location,
+        };
     },
 });
 const checkInitProcess = defineCheck({
@@ -78992,8 +79440,18 @@ const checkInitProcess = defineCheck({
         if (kind === 'init')
             return { status: 'pass', message: `${seen} ${program} (\`${pid1.command}\`)`, measured, ...location };
         if (kind === 'shell')
-            return { status: 'fail', message: `${seen} a shell (\`${pid1.command}\`): it does not forward SIGTERM to the app`, measured, ...location };
-        return { status: 'fail', message: `${seen} the app itself (\`${pid1.command}\`): no init forwards signals or reaps zombies`, measured, ...location };
+            return {
+                status: 'fail',
+                message: `${seen} a shell (\`${pid1.command}\`): it does not forward SIGTERM to the app`,
+                measured,
+                ...location,
+            };
+        return {
+            status: 'fail',
+            message: `${seen} the app itself (\`${pid1.command}\`): no init forwards signals or reaps zombies`,
+            measured,
+            ...location,
+        };
     },
 });
 const checkExecForm = defineCheck({
@@ -79001,7 +79459,7 @@ const checkExecForm = defineCheck({
     category: 'init',
     severity: 'warning',
     title: 'ENTRYPOINT and CMD in exec form',
-    proves: 'The image\'s ENTRYPOINT and CMD are JSON arrays, not shell form (stored as `/bin/sh -c …`).',
+    proves: "The image's ENTRYPOINT and CMD are JSON arrays, not shell form (stored as `/bin/sh -c …`).",
     why: 'Shell form puts a shell between the runtime and the app: signals stop at the shell, and arguments are re-parsed.',
     remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app` (and the same for ENTRYPOINT).',
     needs: ['image'],
@@ -79009,10 +79467,17 @@ const checkExecForm = defineCheck({
         const shellForm = (argv) => argv !== null && argv.length >= 3 && /^\/bin\/(ba|da)?sh$/.test(argv[0]) && argv[1] === '-c';
         const offenders = [shellForm(image.entrypoint) ? 'ENTRYPOINT' : null, shellForm(image.cmd) ? 'CMD' : null].filter((keyword) => keyword !== null);
         if (offenders.length === 0)
-            return { status: 'pass', message: `exec form: ENTRYPOINT ${JSON.stringify(image.entrypoint)}, CMD ${JSON.stringify(image.cmd)}` };
+            return {
+                status: 'pass',
+                message: `exec form: ENTRYPOINT ${JSON.stringify(image.entrypoint)}, CMD ${JSON.stringify(image.cmd)}`,
+            };
         const keyword = offenders[0];
         const argv = keyword === 'CMD' ? image.cmd : image.entrypoint;
-        return { status: 'fail', message: `${offenders.join(' and ')} in shell form: \`${argv.slice(2).join(' ')}\` runs under /bin/sh -c`, ...where(locate.lastInstruction(keyword)) };
+        return {
+            status: 'fail',
+            message: `${offenders.join(' and ')} in shell form: \`${argv.slice(2).join(' ')}\` runs under /bin/sh -c`,
+            ...where(locate.lastInstruction(keyword)),
+        };
     },
 });
 
@@ -79117,7 +79582,9 @@ function runCommands(stages) {
         for (const instruction of stage.instructions) {
             if (instruction.keyword !== 'RUN')
                 continue;
-            const scripts = instruction.heredocs.length > 0 ? instruction.heredocs : [instruction.exec ? instruction.exec.join(' ') : instruction.args];
+            const scripts = instruction.heredocs.length > 0
+                ? instruction.heredocs
+                : [instruction.exec ? instruction.exec.join(' ') : instruction.args];
             for (const script of scripts) {
                 for (const command of splitCommands(script))
                     found.push({ instruction, stage, command, ...programOf(command.words) });
@@ -79132,21 +79599,27 @@ function shipped(dockerfile) {
 }
 /** All instructions of the given stages with this keyword. */
 function instructions(stages, keyword) {
-    return stages.flatMap((stage) => stage.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => ({ stage, instruction })));
+    return stages.flatMap((stage) => stage.instructions
+        .filter((instruction) => instruction.keyword === keyword)
+        .map((instruction) => ({ stage, instruction })));
 }
 /**
  * In a full run the image was measured: the measured check speaks for the same fact, with numbers.
  * The static rule then steps aside, so one cause is reported once.
  */
 function measuredBy(context, evidence, id) {
-    return context.evidence[evidence].state === 'collected' ? { status: 'skip', message: `measured on the image instead: see ${id}` } : null;
+    return context.evidence[evidence].state === 'collected'
+        ? { status: 'skip', message: `measured on the image instead: see ${id}` }
+        : null;
 }
 /** One verdict per offending instruction, or one pass. */
 function verdicts(offenders, context, passMessage) {
     if (offenders.length === 0)
         return [{ status: 'pass', message: passMessage }];
     const seen = new Set();
-    return offenders.filter((offender) => !seen.has(offender.instruction.line) && seen.add(offender.instruction.line)).map((offender) => ({
+    return offenders
+        .filter((offender) => !seen.has(offender.instruction.line) && seen.add(offender.instruction.line))
+        .map((offender) => ({
         status: 'fail',
         message: offender.message,
         location: context.locate.at(offender.instruction),
@@ -79171,14 +79644,23 @@ const checkMultiStage = defineCheck({
     severity: 'notice',
     title: 'Multi-stage build',
     proves: 'The Dockerfile has more than one stage, so build-time tools can stay out of the runtime image.',
-    why: 'A single stage ships whatever building needed: compilers, headers, caches. The seed\'s hardening starts with a builder and a runtime stage.',
+    why: "A single stage ships whatever building needed: compilers, headers, caches. The seed's hardening starts with a builder and a runtime stage.",
     remediation: 'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a clean runtime stage.',
     needs: ['dockerfile'],
     run({ dockerfile }, { locate }) {
         const count = dockerfile.stages.length;
         if (count >= 2)
-            return { status: 'pass', message: `${count} stages (${dockerfile.stages.map((stage) => stage.name ?? `#${stage.index}`).join(', ')})`, measured: count };
-        return { status: 'fail', message: 'one stage: everything the build needs also ships', measured: count, ...where(locate.finalFrom()) };
+            return {
+                status: 'pass',
+                message: `${count} stages (${dockerfile.stages.map((stage) => stage.name ?? `#${stage.index}`).join(', ')})`,
+                measured: count,
+            };
+        return {
+            status: 'fail',
+            message: 'one stage: everything the build needs also ships',
+            measured: count,
+            ...where(locate.finalFrom()),
+        };
     },
 });
 /** The value of a variable as the stage chain defines it before `line` (ARG defaults, ENV, global ARGs). */
@@ -79222,22 +79704,41 @@ const checkDockerfileUser = defineCheck({
             // gosu / su-exec: the entrypoint probably drops root itself, which only a run can confirm.
             const dropper = runCommands(chain).some((command) => command.command.words.some((word) => /(^|\/)(gosu|su-exec)\b/.test(word)));
             if (dropper) {
-                return { status: 'fail', severity: 'warning', message: `no USER: it starts as root; it installs gosu/su-exec, so its entrypoint probably drops privileges — a full run measures the processes (HARD-USER-003)`, ...where(context.locate.finalFrom()) };
+                return {
+                    status: 'fail',
+                    severity: 'warning',
+                    message: `no USER: it starts as root; it installs gosu/su-exec, so its entrypoint probably drops privileges — a full run measures the processes (HARD-USER-003)`,
+                    ...where(context.locate.finalFrom()),
+                };
             }
-            return { status: 'fail', message: `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`, ...where(context.locate.finalFrom()) };
+            return {
+                status: 'fail',
+                message: `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`,
+                ...where(context.locate.finalFrom()),
+            };
         }
         const value = expandVariables(last.instruction.args.trim(), lookup(dockerfile, chain, last.instruction.line));
         const user = value.split(':')[0].trim();
         if (user === '' || user === 'root' || user === '0') {
-            return { status: 'fail', message: `USER ${last.instruction.args} is root`, measured: value, location: context.locate.at(last.instruction) };
+            return {
+                status: 'fail',
+                message: `USER ${last.instruction.args} is root`,
+                measured: value,
+                location: context.locate.at(last.instruction),
+            };
         }
         return { status: 'pass', message: `USER ${value}`, measured: value, location: context.locate.at(last.instruction) };
     },
 });
 /** Probes that pass whatever the state of the service. */
 function fakeProbe(command) {
-    const text = command.trim().replace(/^\[(.*)\]$/, (_, inner) => inner.split(',').map((word) => word.trim().replace(/^"(.*)"$/, '$1')).join(' '));
-    if (/^(\/bin\/|\/usr\/bin\/)?true$/.test(text) || /^exit\s+0$/.test(text) || /^(\/bin\/)?(echo|printf)\b[^|;&]*$/.test(text))
+    const text = command.trim().replace(/^\[(.*)\]$/, (_, inner) => inner
+        .split(',')
+        .map((word) => word.trim().replace(/^"(.*)"$/, '$1'))
+        .join(' '));
+    if (/^(\/bin\/|\/usr\/bin\/)?true$/.test(text) ||
+        /^exit\s+0$/.test(text) ||
+        /^(\/bin\/)?(echo|printf)\b[^|;&]*$/.test(text))
         return 'always succeeds';
     if (/\|\|\s*(exit\s+0|true|:)\s*$/.test(text))
         return 'turns every failure into success';
@@ -79279,7 +79780,7 @@ const checkDockerfileExecForm = defineCheck({
     category: 'init',
     severity: 'warning',
     title: 'The Dockerfile writes CMD and ENTRYPOINT in exec form',
-    proves: 'The shipped stage\'s last CMD and ENTRYPOINT are JSON arrays.',
+    proves: "The shipped stage's last CMD and ENTRYPOINT are JSON arrays.",
     why: 'Shell form runs the app under /bin/sh -c, which does not pass SIGTERM on.',
     remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app`.',
     hadolint: ['DL3025'],
@@ -79291,7 +79792,9 @@ const checkDockerfileExecForm = defineCheck({
         const chain = shipped(dockerfile);
         const offenders = ['ENTRYPOINT', 'CMD'].flatMap((keyword) => {
             const last = instructions(chain, keyword).pop();
-            return last && !last.instruction.exec ? [{ instruction: last.instruction, message: `${keyword} ${last.instruction.args} is in shell form` }] : [];
+            return last && !last.instruction.exec
+                ? [{ instruction: last.instruction, message: `${keyword} ${last.instruction.args} is in shell form` }]
+                : [];
         });
         return verdicts(offenders, context, 'CMD and ENTRYPOINT are in exec form (or not set)');
     },
@@ -79301,7 +79804,7 @@ const checkDockerfileInit = defineCheck({
     category: 'init',
     severity: 'warning',
     title: 'An init is set up as PID 1',
-    proves: 'The shipped stage\'s ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.',
+    proves: "The shipped stage's ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.",
     why: 'Without an init, signals are not forwarded and zombies are not reaped; the seed uses tini.',
     remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
     needs: ['dockerfile'],
@@ -79314,13 +79817,24 @@ const checkDockerfileInit = defineCheck({
         const words = entrypoint ? (entrypoint.instruction.exec ?? entrypoint.instruction.args.split(/\s+/)) : [];
         const { kind, program } = classifyPid1(words.join(' '));
         if (kind === 'init')
-            return { status: 'pass', message: `PID 1 will be ${program}`, ...where(entrypoint ? context.locate.at(entrypoint.instruction) : undefined) };
+            return {
+                status: 'pass',
+                message: `PID 1 will be ${program}`,
+                ...where(entrypoint ? context.locate.at(entrypoint.instruction) : undefined),
+            };
         const compose = context.evidence.compose.state === 'collected' ? context.evidence.compose.value : undefined;
         const viaCompose = compose?.services.find((service) => service.init === true && service.dockerfile === dockerfile.path);
         if (viaCompose)
-            return { status: 'pass', message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})` };
-        const what = words.length > 0 ? `\`${words.join(' ')}\`` : 'the base image\'s command';
-        return { status: 'fail', message: `PID 1 will be ${what}, not an init`, ...where(entrypoint ? context.locate.at(entrypoint.instruction) : context.locate.finalFrom()) };
+            return {
+                status: 'pass',
+                message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})`,
+            };
+        const what = words.length > 0 ? `\`${words.join(' ')}\`` : "the base image's command";
+        return {
+            status: 'fail',
+            message: `PID 1 will be ${what}, not an init`,
+            ...where(entrypoint ? context.locate.at(entrypoint.instruction) : context.locate.finalFrom()),
+        };
     },
 });
 const checkDockerfileLabels = defineCheck({
@@ -79347,7 +79861,14 @@ const checkDockerfileLabels = defineCheck({
     },
 });
 const BUILD_PACKAGES = /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
-const INSTALLERS = { 'apt-get': /^install$/, apt: /^install$/, apk: /^add$/, yum: /^install$/, dnf: /^install$/, microdnf: /^install$/ };
+const INSTALLERS = {
+    'apt-get': /^install$/,
+    apt: /^install$/,
+    apk: /^add$/,
+    yum: /^install$/,
+    dnf: /^install$/,
+    microdnf: /^install$/,
+};
 const REMOVERS = /^(purge|remove|autoremove|del|erase)$/;
 const checkDockerfileBuildTools = defineCheck({
     id: 'HARD-TOOLS-002',
@@ -79372,21 +79893,28 @@ const checkDockerfileBuildTools = defineCheck({
             const removedLater = new Set(sameRun.flatMap((other) => other.args));
             // The official images' pattern: build deps marked auto and purged with --auto-remove, or
             // installed as an apk virtual package and deleted by that name, all in the same RUN.
-            const autoRemoved = sameRun.some((other) => (other.program === 'apt-get' || other.program === 'apt') && (other.args.includes('--auto-remove') || other.args.includes('autoremove')));
-            const virtual = command.program === 'apk' ? command.args[command.args.findIndex((arg) => arg === '--virtual' || arg === '-t') + 1] : undefined;
+            const autoRemoved = sameRun.some((other) => (other.program === 'apt-get' || other.program === 'apt') &&
+                (other.args.includes('--auto-remove') || other.args.includes('autoremove')));
+            const virtual = command.program === 'apk'
+                ? command.args[command.args.findIndex((arg) => arg === '--virtual' || arg === '-t') + 1]
+                : undefined;
             if (autoRemoved || (virtual && removedLater.has(virtual)))
                 continue;
             const tools = command.args.filter((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, '')) && !removedLater.has(arg));
             if (tools.length > 0)
-                offenders.push({ instruction: command.instruction, message: `installs ${tools.join(', ')} in the shipped stage` });
+                offenders.push({
+                    instruction: command.instruction,
+                    message: `installs ${tools.join(', ')} in the shipped stage`,
+                });
         }
         return verdicts(offenders, context, 'no build tool package is installed in the shipped stages');
     },
 });
 /** A COPY that brings the whole context (`.`, `./`, `*`). */
 function copiesEverything(instruction) {
-    return (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined
-        && copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source));
+    return ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+        instruction.flags.from === undefined &&
+        copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source)));
 }
 const checkDockerfileCacheOrder = defineCheck({
     id: 'HARD-CACHE-003',
@@ -79408,7 +79936,10 @@ const checkDockerfileCacheOrder = defineCheck({
                 continue;
             const install = stage.instructions.find((instruction) => instruction.line > copy.line && instruction.keyword === 'RUN' && isDependencyInstall(instruction.args));
             if (install)
-                offenders.push({ instruction: copy, message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${install.args}\` (line ${install.line}): every code change reinstalls the dependencies` });
+                offenders.push({
+                    instruction: copy,
+                    message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${install.args}\` (line ${install.line}): every code change reinstalls the dependencies`,
+                });
         }
         return verdicts(offenders, context, 'no stage copies the whole context before installing dependencies');
     },
@@ -79434,15 +79965,33 @@ const checkDockerfileSecrets = defineCheck({
                     const value = raw?.replace(/^"(.*)"$/, '$1');
                     const kind = value !== undefined ? secretIn(name, value) : null;
                     if (kind) {
-                        found.push({ status: 'fail', message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`, measured: name, location: context.locate.at(instruction) });
+                        found.push({
+                            status: 'fail',
+                            message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`,
+                            measured: name,
+                            location: context.locate.at(instruction),
+                        });
                     }
                     else if (instruction.keyword === 'ARG' && isSecretName(name) && !value) {
-                        found.push({ status: 'fail', severity: 'warning', message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`, measured: name, location: context.locate.at(instruction) });
+                        found.push({
+                            status: 'fail',
+                            severity: 'warning',
+                            message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`,
+                            measured: name,
+                            location: context.locate.at(instruction),
+                        });
                     }
                 }
             }
         }
-        return found.length > 0 ? found : { status: 'pass', message: envMeasured ? 'no ARG meant for a credential (ENV is measured by HARD-SECRETS-001)' : 'no credential in ARG or ENV' };
+        return found.length > 0
+            ? found
+            : {
+                status: 'pass',
+                message: envMeasured
+                    ? 'no ARG meant for a credential (ENV is measured by HARD-SECRETS-001)'
+                    : 'no credential in ARG or ENV',
+            };
     },
 });
 const checkCopyChown = defineCheck({
@@ -79471,7 +80020,10 @@ const checkCopyChown = defineCheck({
                 for (const command of runCommands([{ ...stage, instructions: [instruction] }])) {
                     if (command.program !== 'chown' || !command.args.some((arg) => /^-[a-zA-Z]*R|^--recursive$/.test(arg)))
                         continue;
-                    const targets = command.args.filter((arg) => !arg.startsWith('-')).slice(1).map((arg) => external_node_path_.posix.resolve(workdir, arg));
+                    const targets = command.args
+                        .filter((arg) => !arg.startsWith('-'))
+                        .slice(1)
+                        .map((arg) => external_node_path_.posix.resolve(workdir, arg));
                     const hit = targets.find((target) => copied.some((dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`)));
                     if (hit)
                         offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
@@ -79493,7 +80045,11 @@ function parseImageReference(reference) {
     const slash = withoutDigest.lastIndexOf('/');
     const colon = withoutDigest.lastIndexOf(':');
     const hasTag = colon > slash;
-    return { name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest, tag: hasTag ? withoutDigest.slice(colon + 1) : null, digest };
+    return {
+        name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
+        tag: hasTag ? withoutDigest.slice(colon + 1) : null,
+        digest,
+    };
 }
 const checkBaseImagePinned = defineCheck({
     id: 'HARD-DOCKERFILE-002',
@@ -79512,7 +80068,11 @@ const checkBaseImagePinned = defineCheck({
                 continue;
             const location = { file: dockerfile.path, line: stage.line };
             if (stage.base.includes('$') || stage.base === '') {
-                results.push({ status: 'skip', message: `FROM ${stage.baseRaw}: the base is set by a build argument without a default`, location });
+                results.push({
+                    status: 'skip',
+                    message: `FROM ${stage.baseRaw}: the base is set by a build argument without a default`,
+                    location,
+                });
                 continue;
             }
             const { tag, digest } = parseImageReference(stage.base);
@@ -79523,9 +80083,20 @@ const checkBaseImagePinned = defineCheck({
             else if (tag === 'latest')
                 results.push({ status: 'fail', message: `FROM ${stage.base} uses latest`, location });
             else
-                results.push({ status: 'fail', severity: 'notice', message: `FROM ${stage.base} is pinned by tag; a digest would pin the exact image`, location });
+                results.push({
+                    status: 'fail',
+                    severity: 'notice',
+                    message: `FROM ${stage.base} is pinned by tag; a digest would pin the exact image`,
+                    location,
+                });
         }
-        return results.length > 0 ? results : { status: 'pass', message: 'no external base image', ...(context.locate.finalFrom() ? { location: context.locate.finalFrom() } : {}) };
+        return results.length > 0
+            ? results
+            : {
+                status: 'pass',
+                message: 'no external base image',
+                ...(context.locate.finalFrom() ? { location: context.locate.finalFrom() } : {}),
+            };
     },
 });
 const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
@@ -79543,7 +80114,10 @@ const checkCopyOverAdd = defineCheck({
         const offenders = instructions(dockerfile.stages, 'ADD')
             .filter(({ instruction }) => instruction.heredocs.length === 0)
             .filter(({ instruction }) => copySources(instruction).some((source) => !/^[a-z]+:\/\//i.test(source) && !/^git@/.test(source) && !ARCHIVE.test(source)))
-            .map(({ instruction }) => ({ instruction, message: `ADD ${instruction.args} copies local files: COPY does that without ADD's extraction` }));
+            .map(({ instruction }) => ({
+            instruction,
+            message: `ADD ${instruction.args} copies local files: COPY does that without ADD's extraction`,
+        }));
         return verdicts(offenders, context, 'no ADD where COPY fits');
     },
 });
@@ -79558,8 +80132,12 @@ const checkNoSudo = defineCheck({
     hadolint: ['DL3004'],
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
-        const offenders = runCommands(dockerfile.stages).filter((command) => command.command.words.includes('sudo'))
-            .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` uses sudo` }));
+        const offenders = runCommands(dockerfile.stages)
+            .filter((command) => command.command.words.includes('sudo'))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` uses sudo`,
+        }));
         return verdicts(offenders, context, 'no sudo');
     },
 });
@@ -79603,7 +80181,10 @@ const checkPipefail = defineCheck({
                 const piped = commands.some((command) => command.command.next === '|');
                 const setsPipefail = commands.some((command) => command.program === 'set' && command.args.includes('pipefail'));
                 if (piped && !setsPipefail)
-                    offenders.push({ instruction, message: 'a pipe without pipefail: only its last command decides whether the RUN succeeds' });
+                    offenders.push({
+                        instruction,
+                        message: 'a pipe without pipefail: only its last command decides whether the RUN succeeds',
+                    });
             }
         }
         return verdicts(offenders, context, 'every piped RUN fails on any failing command');
@@ -79631,14 +80212,20 @@ const checkNoSsh = defineCheck({
 
 
 
+
 const at = (service, key) => ({
     location: { file: service.file, line: (key ? service.lines[key] : undefined) ?? service.line },
 });
-const get = (service, path) => path.split('.').reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), service.data);
+const get = (service, path) => path
+    .split('.')
+    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), service.data);
 function each(services, judge) {
     return services.flatMap((service) => {
         const verdicts = judge(service);
-        return (Array.isArray(verdicts) ? verdicts : [verdicts]).map((verdict) => ({ ...verdict, message: `${service.name}: ${verdict.message}` }));
+        return (Array.isArray(verdicts) ? verdicts : [verdicts]).map((verdict) => ({
+            ...verdict,
+            message: `${service.name}: ${verdict.message}`,
+        }));
     });
 }
 /** The healthcheck's command as one line, whatever form it was written in. */
@@ -79669,10 +80256,16 @@ const checkComposeHealthchecks = defineCheck({
                 return { status: 'fail', message: 'the health check is disabled', ...at(service, 'healthcheck.disable') };
             const text = probeText(health?.test);
             if (!health || text === null) {
-                const fromDockerfile = dockerfile && service.dockerfile === dockerfile.path && dockerfile.stages[dockerfile.finalStage]?.instructions.some((instruction) => instruction.keyword === 'HEALTHCHECK');
+                const fromDockerfile = dockerfile &&
+                    service.dockerfile === dockerfile.path &&
+                    dockerfile.stages[dockerfile.finalStage]?.instructions.some((instruction) => instruction.keyword === 'HEALTHCHECK');
                 if (fromDockerfile)
                     return { status: 'pass', message: `uses the HEALTHCHECK of ${dockerfile.path}` };
-                return { status: 'fail', message: health ? 'healthcheck: NONE' : 'no healthcheck', ...at(service, health ? 'healthcheck' : undefined) };
+                return {
+                    status: 'fail',
+                    message: health ? 'healthcheck: NONE' : 'no healthcheck',
+                    ...at(service, health ? 'healthcheck' : undefined),
+                };
             }
             const fake = fakeProbe(text);
             if (fake)
@@ -79697,22 +80290,41 @@ const checkComposeHealthGates = defineCheck({
             if (!depends)
                 return { status: 'pass', message: 'depends on nothing' };
             const entries = Array.isArray(depends)
-                ? depends.map((name) => [String(name), undefined])
-                : Object.entries(depends).map(([name, spec]) => [name, spec?.condition]);
+                ? depends.map((name) => [textOf(name), undefined])
+                : Object.entries(depends).map(([name, spec]) => [
+                    name,
+                    spec?.condition,
+                ]);
             const problems = [];
             for (const [name, condition] of entries) {
-                const key = Array.isArray(depends) ? `depends_on.${depends.indexOf(name)}` : `depends_on.${name}`;
+                const key = Array.isArray(depends)
+                    ? `depends_on.${depends.indexOf(name)}`
+                    : `depends_on.${name}`;
                 if (condition === 'service_completed_successfully')
                     continue;
                 if (condition !== 'service_healthy') {
-                    problems.push({ status: 'fail', message: `depends on ${name} ${condition ? `with condition ${condition}` : 'without a condition'}: it starts before ${name} is ready`, ...at(service, key) });
+                    problems.push({
+                        status: 'fail',
+                        message: `depends on ${name} ${condition ? `with condition ${condition}` : 'without a condition'}: it starts before ${name} is ready`,
+                        ...at(service, key),
+                    });
                     continue;
                 }
                 const dependency = byName.get(`${service.file}#${name}`);
                 if (dependency && !dependency.data.healthcheck)
-                    problems.push({ status: 'fail', message: `waits for ${name} to be healthy, but ${name} has no compose healthcheck`, ...at(service, key) });
+                    problems.push({
+                        status: 'fail',
+                        message: `waits for ${name} to be healthy, but ${name} has no compose healthcheck`,
+                        ...at(service, key),
+                    });
             }
-            return problems.length > 0 ? problems : { status: 'pass', message: `waits for ${entries.map(([name]) => name).join(', ')} to be healthy`, ...at(service, 'depends_on') };
+            return problems.length > 0
+                ? problems
+                : {
+                    status: 'pass',
+                    message: `waits for ${entries.map(([name]) => name).join(', ')} to be healthy`,
+                    ...at(service, 'depends_on'),
+                };
         });
     },
 });
@@ -79729,8 +80341,16 @@ const checkComposeRestart = defineCheck({
         return each(compose.services, (service) => {
             const restart = service.data.restart ?? get(service, 'deploy.restart_policy.condition');
             if (restart && restart !== 'no' && restart !== 'none')
-                return { status: 'pass', message: `restart: ${String(restart)}`, ...at(service, service.data.restart ? 'restart' : 'deploy.restart_policy') };
-            return { status: 'fail', message: restart ? `restart: ${String(restart)}` : 'no restart policy', ...at(service, service.data.restart ? 'restart' : undefined) };
+                return {
+                    status: 'pass',
+                    message: `restart: ${textOf(restart)}`,
+                    ...at(service, service.data.restart ? 'restart' : 'deploy.restart_policy'),
+                };
+            return {
+                status: 'fail',
+                message: restart ? `restart: ${textOf(restart)}` : 'no restart policy',
+                ...at(service, service.data.restart ? 'restart' : undefined),
+            };
         });
     },
 });
@@ -79746,14 +80366,25 @@ const checkComposeResources = defineCheck({
     run({ compose }) {
         return each(compose.services, (service) => {
             const missing = [
-                get(service, 'deploy.resources.limits.cpus') ?? service.data.cpus ? null : 'CPU limit',
-                get(service, 'deploy.resources.limits.memory') ?? service.data.mem_limit ? null : 'memory limit',
+                (get(service, 'deploy.resources.limits.cpus') ?? service.data.cpus) ? null : 'CPU limit',
+                (get(service, 'deploy.resources.limits.memory') ?? service.data.mem_limit) ? null : 'memory limit',
                 get(service, 'deploy.resources.reservations.cpus') ? null : 'CPU reservation',
-                get(service, 'deploy.resources.reservations.memory') ?? service.data.mem_reservation ? null : 'memory reservation',
+                (get(service, 'deploy.resources.reservations.memory') ?? service.data.mem_reservation)
+                    ? null
+                    : 'memory reservation',
             ].filter((item) => item !== null);
             if (missing.length === 0)
-                return { status: 'pass', message: `limits ${String(get(service, 'deploy.resources.limits.cpus') ?? service.data.cpus)} CPU / ${String(get(service, 'deploy.resources.limits.memory') ?? service.data.mem_limit)}`, ...at(service, 'deploy.resources') };
-            return { status: 'fail', message: `no ${missing.join(', ')}`, measured: missing, ...at(service, service.lines['deploy.resources'] ? 'deploy.resources' : undefined) };
+                return {
+                    status: 'pass',
+                    message: `limits ${textOf(get(service, 'deploy.resources.limits.cpus') ?? service.data.cpus)} CPU / ${textOf(get(service, 'deploy.resources.limits.memory') ?? service.data.mem_limit)}`,
+                    ...at(service, 'deploy.resources'),
+                };
+            return {
+                status: 'fail',
+                message: `no ${missing.join(', ')}`,
+                measured: missing,
+                ...at(service, service.lines['deploy.resources'] ? 'deploy.resources' : undefined),
+            };
         });
     },
 });
@@ -79762,7 +80393,7 @@ const checkComposeLogging = defineCheck({
     category: 'compose',
     severity: 'warning',
     title: 'Logs are rotated',
-    proves: 'Each service\'s logging either goes to a driver that ships logs elsewhere, or is json-file/local with max-size and max-file.',
+    proves: "Each service's logging either goes to a driver that ships logs elsewhere, or is json-file/local with max-size and max-file.",
     why: 'The default json-file driver grows without bound until the disk is full; the seed keeps 3 × 10 MB per service.',
     remediation: 'Add `logging: { driver: json-file, options: { max-size: "10m", max-file: "3" } }` (a YAML anchor shares it).',
     needs: ['compose'],
@@ -79775,8 +80406,18 @@ const checkComposeLogging = defineCheck({
             const size = logging?.options?.['max-size'];
             const files = logging?.options?.['max-file'];
             if (driver === 'local' || (size && files))
-                return { status: 'pass', message: `${driver}, ${size ? `max-size ${String(size)}` : 'rotated'}${files ? `, max-file ${String(files)}` : ''}`, ...at(service, 'logging') };
-            return { status: 'fail', message: logging ? `${driver} without ${[size ? null : 'max-size', files ? null : 'max-file'].filter(Boolean).join(' and ')}` : 'default json-file logging grows without bound', ...at(service, logging ? 'logging' : undefined) };
+                return {
+                    status: 'pass',
+                    message: `${driver}, ${size ? `max-size ${textOf(size)}` : 'rotated'}${files ? `, max-file ${textOf(files)}` : ''}`,
+                    ...at(service, 'logging'),
+                };
+            return {
+                status: 'fail',
+                message: logging
+                    ? `${driver} without ${[size ? null : 'max-size', files ? null : 'max-file'].filter(Boolean).join(' and ')}`
+                    : 'default json-file logging grows without bound',
+                ...at(service, logging ? 'logging' : undefined),
+            };
         });
     },
 });
@@ -79791,10 +80432,15 @@ const checkComposeNetworks = defineCheck({
     needs: ['compose'],
     run({ compose }) {
         return compose.files.flatMap((file) => {
-            const attachedTo = (service) => (Array.isArray(service.data.networks) ? service.data.networks.map(String) : Object.keys((service.data.networks ?? {})));
+            const attachedTo = (service) => Array.isArray(service.data.networks)
+                ? service.data.networks.map(String)
+                : Object.keys(service.data.networks ?? {});
             const perService = each(file.services, (service) => {
                 if (service.data.network_mode)
-                    return { status: 'skip', message: `network_mode: ${String(service.data.network_mode)} (see HARD-COMPOSE-007)` };
+                    return {
+                        status: 'skip',
+                        message: `network_mode: ${textOf(service.data.network_mode)} (see HARD-COMPOSE-007)`,
+                    };
                 const attached = attachedTo(service);
                 if (attached.length === 0 || attached.every((name) => name === 'default'))
                     return { status: 'fail', message: 'on the default network only', ...at(service) };
@@ -79802,23 +80448,41 @@ const checkComposeNetworks = defineCheck({
             });
             // Whether a network is internal is a property of the network: one finding on its line.
             const used = [...new Set(file.services.flatMap(attachedTo))].filter((name) => name !== 'default');
-            const perNetwork = used.filter((name) => file.networks[name]?.internal !== true).map((name) => ({
-                status: 'fail', severity: 'notice',
-                message: `network ${name} (${file.services.filter((service) => attachedTo(service).includes(name)).map((service) => service.name).join(', ')}) is not internal: true (recommended for production)`,
+            const perNetwork = used
+                .filter((name) => file.networks[name]?.internal !== true)
+                .map((name) => ({
+                status: 'fail',
+                severity: 'notice',
+                message: `network ${name} (${file.services
+                    .filter((service) => attachedTo(service).includes(name))
+                    .map((service) => service.name)
+                    .join(', ')}) is not internal: true (recommended for production)`,
                 location: { file: file.path, line: file.networkLines[name] ?? 1 },
             }));
             return [...perService, ...perNetwork];
         });
     },
 });
-const DANGEROUS_CAPS = new Set(['ALL', 'SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'SYS_MODULE', 'DAC_READ_SEARCH', 'SYS_RAWIO', 'SYS_BOOT', 'MAC_ADMIN', 'BPF', 'PERFMON']);
+const DANGEROUS_CAPS = new Set([
+    'ALL',
+    'SYS_ADMIN',
+    'NET_ADMIN',
+    'SYS_PTRACE',
+    'SYS_MODULE',
+    'DAC_READ_SEARCH',
+    'SYS_RAWIO',
+    'SYS_BOOT',
+    'MAC_ADMIN',
+    'BPF',
+    'PERFMON',
+]);
 const HOST_PATHS = /^(\/|\/etc|\/proc|\/sys|\/dev|\/root|\/home|\/boot|\/var\/run\/docker\.sock|\/run\/docker\.sock|\/var\/lib\/docker)(\/.*)?$/;
 const checkComposePrivileges = defineCheck({
     id: 'HARD-COMPOSE-007',
     category: 'compose',
     severity: 'error',
     title: 'No service gets the host',
-    proves: 'No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, ALL…), mounts the Docker socket or host system paths, shares the host\'s network, PID or IPC namespace, or disables seccomp/AppArmor.',
+    proves: "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, ALL…), mounts the Docker socket or host system paths, shares the host's network, PID or IPC namespace, or disables seccomp/AppArmor.",
     why: 'Each of these turns a compromised container into a compromised host.',
     remediation: 'Remove it; grant the one capability really needed (e.g. NET_BIND_SERVICE) and mount only application data.',
     needs: ['compose'],
@@ -79843,7 +80507,7 @@ const checkComposePrivileges = defineCheck({
                     fail(`security_opt: ${option}`, `security_opt.${index}`);
             });
             (service.data.volumes ?? []).forEach((volume, index) => {
-                const source = typeof volume === 'string' ? volume.split(':')[0] : String(volume.source ?? '');
+                const source = typeof volume === 'string' ? volume.split(':')[0] : textOf(volume.source ?? '');
                 if (source.startsWith('/') && HOST_PATHS.test(source.replace(/\/+$/, '') || '/'))
                     fail(`mounts the host's ${source}`, `volumes.${index}`);
             });
@@ -79858,23 +80522,38 @@ const checkComposeSecrets = defineCheck({
     title: 'No literal secrets in environment',
     proves: 'No environment entry holds a credential literally; `${VARIABLE}` references, env files and secrets are fine.',
     why: 'A password in the compose file is in the repository and in every clone of it.',
-    remediation: 'Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env or the deployment\'s secrets.',
+    remediation: "Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env or the deployment's secrets.",
     needs: ['compose'],
     run({ compose }) {
         return each(compose.services, (service) => {
             const environment = service.data.environment;
             const entries = Array.isArray(environment)
                 ? environment.map((entry, index) => {
-                    const text = String(entry);
+                    const text = textOf(entry);
                     const eq = text.indexOf('=');
                     return [eq === -1 ? text : text.slice(0, eq), eq === -1 ? '' : text.slice(eq + 1), `environment.${index}`];
                 })
-                : Object.entries((environment ?? {})).map(([name, value]) => [name, value === null ? '' : String(value), `environment.${name}`]);
+                : Object.entries((environment ?? {})).map(([name, value]) => [
+                    name,
+                    value === null ? '' : textOf(value),
+                    `environment.${name}`,
+                ]);
             const found = entries.flatMap(([name, value, key]) => {
                 const kind = secretIn(name, value);
-                return kind ? [{ status: 'fail', message: `${name} holds ${kind} ${redacted(value)}`, measured: name, ...at(service, key) }] : [];
+                return kind
+                    ? [
+                        {
+                            status: 'fail',
+                            message: `${name} holds ${kind} ${redacted(value)}`,
+                            measured: name,
+                            ...at(service, key),
+                        },
+                    ]
+                    : [];
             });
-            return found.length > 0 ? found : { status: 'pass', message: `${entries.length} environment entries, none a literal secret` };
+            return found.length > 0
+                ? found
+                : { status: 'pass', message: `${entries.length} environment entries, none a literal secret` };
         });
     },
 });
@@ -79890,18 +80569,24 @@ const checkComposeDatabasePorts = defineCheck({
     needs: ['compose'],
     run({ compose }) {
         return each(compose.services, (service) => {
-            const image = String(service.data.image ?? '');
+            const image = textOf(service.data.image ?? '');
             if (!DATABASES.test(image) && !DATABASES.test(`${service.name}:`))
                 return { status: 'pass', message: 'not a database' };
-            const exposed = (service.data.ports ?? []).map((port, index) => ({ port, index })).filter(({ port }) => {
+            const exposed = (service.data.ports ?? [])
+                .map((port, index) => ({ port, index }))
+                .filter(({ port }) => {
                 if (typeof port === 'object' && port !== null)
                     return !port.host_ip || port.host_ip === '0.0.0.0';
-                const parts = String(port).split(':');
+                const parts = textOf(port).split(':');
                 return parts.length < 3 || parts[0] === '0.0.0.0' || parts[0] === '';
             });
             if (exposed.length === 0)
                 return { status: 'pass', message: 'not published on all interfaces' };
-            return exposed.map(({ port, index }) => ({ status: 'fail', message: `publishes ${typeof port === 'object' ? JSON.stringify(port) : String(port)} on all interfaces`, ...at(service, `ports.${index}`) }));
+            return exposed.map(({ port, index }) => ({
+                status: 'fail',
+                message: `publishes ${typeof port === 'object' ? JSON.stringify(port) : textOf(port)} on all interfaces`,
+                ...at(service, `ports.${index}`),
+            }));
         });
     },
 });
@@ -79911,7 +80596,7 @@ const checkComposeHardening = defineCheck({
     severity: 'notice',
     title: 'Services run read-only, without capabilities, with no-new-privileges',
     proves: 'Each service sets read_only: true, cap_drop: [ALL] and security_opt no-new-privileges.',
-    why: 'Recommended for production: a compromised process can then neither change the image\'s files nor gain privileges.',
+    why: "Recommended for production: a compromised process can then neither change the image's files nor gain privileges.",
     remediation: 'Add `read_only: true`, `tmpfs: [/tmp]`, `cap_drop: [ALL]`, `security_opt: ["no-new-privileges:true"]` (HARD-FILESYSTEM-004 tells whether the image copes).',
     needs: ['compose'],
     run({ compose }) {
@@ -79919,7 +80604,11 @@ const checkComposeHardening = defineCheck({
             const missing = [
                 service.data.read_only === true ? null : 'read_only: true',
                 (service.data.cap_drop ?? []).map(String).includes('ALL') ? null : 'cap_drop: [ALL]',
-                (service.data.security_opt ?? []).map(String).some((option) => /^no-new-privileges(:true|=true)?$/.test(option)) ? null : 'no-new-privileges',
+                (service.data.security_opt ?? [])
+                    .map(String)
+                    .some((option) => /^no-new-privileges(:true|=true)?$/.test(option))
+                    ? null
+                    : 'no-new-privileges',
             ].filter((item) => item !== null);
             if (missing.length === 0)
                 return { status: 'pass', message: 'read-only, all capabilities dropped, no-new-privileges' };
@@ -79948,7 +80637,11 @@ const checkComposeImageTags = defineCheck({
             const { tag, digest } = parseImageReference(image);
             if (digest || (tag && tag !== 'latest'))
                 return { status: 'pass', message: `image ${image}`, ...at(service, 'image') };
-            return { status: 'fail', message: `image ${image} ${tag ? 'uses latest' : 'has no tag (latest)'}`, ...at(service, 'image') };
+            return {
+                status: 'fail',
+                message: `image ${image} ${tag ? 'uses latest' : 'has no tag (latest)'}`,
+                ...at(service, 'image'),
+            };
         });
     },
 });
@@ -79961,19 +80654,37 @@ const checkStackHealthy = defineCheck({
     category: 'compose',
     severity: 'error',
     title: 'The compose stack comes up healthy',
-    proves: '`docker compose up --wait` brings every service to healthy (running, for a service without health check) within compose-up-timeout-seconds; each service\'s time to healthy is reported.',
+    proves: "`docker compose up --wait` brings every service to healthy (running, for a service without health check) within compose-up-timeout-seconds; each service's time to healthy is reported.",
     why: 'A stack whose parts each pass alone can still fail together: wrong hostnames, passwords, ports, start order.',
     threshold: 'compose-up-timeout-seconds: 300',
     remediation: 'Read which service did not become healthy and its state; bring the stack up by hand (`docker compose up`) to see its logs.',
     needs: ['composeUp'],
     run({ composeUp }) {
-        const timeline = composeUp.services.map((service) => `${service.service} ${service.healthyAt !== null ? `healthy at ${formatSeconds(service.healthyAt)}` : `${service.health ?? service.state}`}`).join(', ');
-        const bad = composeUp.services.filter((service) => (service.health !== null ? service.health !== 'healthy' : service.state !== 'running'));
-        const measured = composeUp.services.map((service) => ({ service: service.service, healthyAt: service.healthyAt, startedAt: service.startedAt }));
+        const timeline = composeUp.services
+            .map((service) => `${service.service} ${service.healthyAt !== null ? `healthy at ${formatSeconds(service.healthyAt)}` : `${service.health ?? service.state}`}`)
+            .join(', ');
+        const bad = composeUp.services.filter((service) => service.health !== null ? service.health !== 'healthy' : service.state !== 'running');
+        const measured = composeUp.services.map((service) => ({
+            service: service.service,
+            healthyAt: service.healthyAt,
+            startedAt: service.startedAt,
+        }));
         if (composeUp.ok && bad.length === 0)
-            return { status: 'pass', message: `${composeUp.services.length} services up in ${formatSeconds(composeUp.seconds)}: ${timeline}`, measured };
-        const why = bad.length > 0 ? bad.map((service) => `${service.service} is ${service.health ?? service.state}${service.state === 'exited' ? ` (exit ${service.exitCode})` : ''}`).join(', ') : composeUp.output.split('\n').slice(-3).join(' | ');
-        return { status: 'fail', message: `not up after ${formatSeconds(composeUp.seconds)}: ${why}; ${timeline}`, measured };
+            return {
+                status: 'pass',
+                message: `${composeUp.services.length} services up in ${formatSeconds(composeUp.seconds)}: ${timeline}`,
+                measured,
+            };
+        const why = bad.length > 0
+            ? bad
+                .map((service) => `${service.service} is ${service.health ?? service.state}${service.state === 'exited' ? ` (exit ${service.exitCode})` : ''}`)
+                .join(', ')
+            : composeUp.output.split('\n').slice(-3).join(' | ');
+        return {
+            status: 'fail',
+            message: `not up after ${formatSeconds(composeUp.seconds)}: ${why}; ${timeline}`,
+            measured,
+        };
     },
 });
 const checkStartOrder = defineCheck({
@@ -79989,11 +80700,17 @@ const checkStartOrder = defineCheck({
         if (composeUp.gates.length === 0)
             return { status: 'skip', message: 'no service_healthy gate is declared' };
         const broken = composeUp.gates.filter((gate) => gate.honoured === false);
-        const describe = composeUp.gates.map((gate) => `${gate.service} started ${gate.marginSeconds === null ? '?' : formatSeconds(Math.abs(gate.marginSeconds))} ${gate.marginSeconds !== null && gate.marginSeconds < 0 ? 'before' : 'after'} ${gate.dependsOn} was healthy`).join('; ');
+        const describe = composeUp.gates
+            .map((gate) => `${gate.service} started ${gate.marginSeconds === null ? '?' : formatSeconds(Math.abs(gate.marginSeconds))} ${gate.marginSeconds !== null && gate.marginSeconds < 0 ? 'before' : 'after'} ${gate.dependsOn} was healthy`)
+            .join('; ');
         if (broken.length > 0)
             return { status: 'fail', message: describe, measured: composeUp.gates };
         if (composeUp.gates.some((gate) => gate.honoured === null))
-            return { status: 'fail', message: `some gates could not be verified (a dependency never became healthy): ${describe}`, measured: composeUp.gates };
+            return {
+                status: 'fail',
+                message: `some gates could not be verified (a dependency never became healthy): ${describe}`,
+                measured: composeUp.gates,
+            };
         return { status: 'pass', message: describe, measured: composeUp.gates };
     },
 });
@@ -80008,7 +80725,10 @@ const checkStartOrder = defineCheck({
 const SEED_EXCLUDES = [
     { kind: 'version control (.git/)', pattern: /(^|\/)\.(git|hg|svn)(\/|$)/ },
     // .env and other credentials: HARD-DOCKERIGNORE-004, an error, reports them.
-    { kind: 'tests', pattern: /(^|\/)(tests?|__tests__|spec)\/|(^|\/)([^/]*_test\.py|test_[^/]*\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/ },
+    {
+        kind: 'tests',
+        pattern: /(^|\/)(tests?|__tests__|spec)\/|(^|\/)([^/]*_test\.py|test_[^/]*\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/,
+    },
     { kind: 'documentation (docs/, *.md but README.md)', pattern: /(^|\/)docs?\/|(^|\/)(?!README\.md$)[^/]*\.md$/ },
     { kind: 'Python caches (__pycache__/, *.pyc)', pattern: /(^|\/)__pycache__\/|\.py[co]$/ },
     { kind: 'node_modules/', pattern: /(^|\/)node_modules\// },
@@ -80031,12 +80751,23 @@ const checkDockerignoreExists = defineCheck({
     needs: ['context'],
     run({ context }, checkContext) {
         if (context.ignoreFile)
-            return { status: 'pass', message: `${context.ignoreFile} has ${context.patterns.length} patterns`, measured: context.patterns.length };
-        return { status: 'fail', message: 'no .dockerignore: the whole directory is the build context', ...where(dockerfileLocation(checkContext)) };
+            return {
+                status: 'pass',
+                message: `${context.ignoreFile} has ${context.patterns.length} patterns`,
+                measured: context.patterns.length,
+            };
+        return {
+            status: 'fail',
+            message: 'no .dockerignore: the whole directory is the build context',
+            ...where(dockerfileLocation(checkContext)),
+        };
     },
 });
 function describeSent(files) {
-    return `${files.length} file(s), ${formatBytes(files.reduce((sum, file) => sum + file.size, 0))} (${files.slice(0, 3).map((file) => file.path).join(', ')}${files.length > 3 ? ', …' : ''})`;
+    return `${files.length} file(s), ${formatBytes(files.reduce((sum, file) => sum + file.size, 0))} (${files
+        .slice(0, 3)
+        .map((file) => file.path)
+        .join(', ')}${files.length > 3 ? ', …' : ''})`;
 }
 const checkSeedExcludes = defineCheck({
     id: 'HARD-DOCKERIGNORE-002',
@@ -80048,11 +80779,23 @@ const checkSeedExcludes = defineCheck({
     remediation: 'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
     needs: ['context'],
     run({ context }, checkContext) {
-        const sent = SEED_EXCLUDES.map(({ kind, pattern }) => ({ kind, files: context.files.filter((file) => pattern.test(file.path)) })).filter((entry) => entry.files.length > 0);
+        const sent = SEED_EXCLUDES.map(({ kind, pattern }) => ({
+            kind,
+            files: context.files.filter((file) => pattern.test(file.path)),
+        })).filter((entry) => entry.files.length > 0);
         const location = where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext));
         if (sent.length === 0)
-            return { status: 'pass', message: `none of the seed's exclusions is sent (${context.excludedFiles} file(s) kept out)`, measured: [] };
-        return { status: 'fail', message: `sent to the builder: ${sent.map((entry) => `${entry.kind}: ${describeSent(entry.files)}`).join('; ')}`, measured: sent.map((entry) => entry.kind), ...location };
+            return {
+                status: 'pass',
+                message: `none of the seed's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
+                measured: [],
+            };
+        return {
+            status: 'fail',
+            message: `sent to the builder: ${sent.map((entry) => `${entry.kind}: ${describeSent(entry.files)}`).join('; ')}`,
+            measured: sent.map((entry) => entry.kind),
+            ...location,
+        };
     },
 });
 const checkContextSize = defineCheck({
@@ -80077,16 +80820,18 @@ const checkContextSize = defineCheck({
 });
 /** Files of the context that carry credentials: by name, or by content for keys and token files. */
 function secretsInContext(context) {
-    return context.files.map((file) => file.path).filter((path) => {
+    return context.files
+        .map((file) => file.path)
+        .filter((path) => {
         const name = path.slice(path.lastIndexOf('/') + 1);
         const content = context.keyFiles[path] ?? '';
         if (/(^|\/)(node_modules|vendor|site-packages)\//.test(path))
             return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content);
-        return (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name))
-            || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)
-            || /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name)
-            || (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content))
-            || /(^|\/)(credentials|\.aws|\.ssh)\//.test(path);
+        return ((/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) ||
+            /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content) ||
+            /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name) ||
+            (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content)) ||
+            /(^|\/)(credentials|\.aws|\.ssh)\//.test(path));
     });
 }
 const checkNoSecretsSent = defineCheck({
@@ -80102,7 +80847,12 @@ const checkNoSecretsSent = defineCheck({
         const found = secretsInContext(context);
         if (found.length === 0)
             return { status: 'pass', message: `no credential among the ${context.files.length} file(s) sent`, measured: [] };
-        return { status: 'fail', message: `would be sent to the builder: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ` and ${found.length - 10} more` : ''}`, measured: found, ...where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext)) };
+        return {
+            status: 'fail',
+            message: `would be sent to the builder: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ` and ${found.length - 10} more` : ''}`,
+            measured: found,
+            ...where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext)),
+        };
     },
 });
 
@@ -80126,8 +80876,13 @@ const checkAptRecommends = defineCheck({
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
         const offenders = runCommands(shipped(dockerfile))
-            .filter((command) => isApt(command) && aptVerb(command) === 'install' && !command.args.some((arg) => arg === '--no-install-recommends' || /Install-Recommends=(false|0)/i.test(arg)))
-            .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` installs recommended packages too` }));
+            .filter((command) => isApt(command) &&
+            aptVerb(command) === 'install' &&
+            !command.args.some((arg) => arg === '--no-install-recommends' || /Install-Recommends=(false|0)/i.test(arg)))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` installs recommended packages too`,
+        }));
         return verdicts(offenders, context, 'every apt-get install skips recommended packages');
     },
 });
@@ -80143,10 +80898,15 @@ const checkAptListsRemoved = defineCheck({
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
         const commands = runCommands(shipped(dockerfile));
-        const offenders = commands.filter((command) => isApt(command) && aptVerb(command) === 'update')
+        const offenders = commands
+            .filter((command) => isApt(command) && aptVerb(command) === 'update')
             // `apt-get dist-clean` (apt ≥ 2.7, Debian trixie) removes the lists too.
-            .filter((command) => !sameRun(commands, command.instruction).some((other) => (other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/lib/apt/lists'))) || (isApt(other) && aptVerb(other) === 'dist-clean')))
-            .map((command) => ({ instruction: command.instruction, message: 'apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN: the lists ship in this layer' }));
+            .filter((command) => !sameRun(commands, command.instruction).some((other) => (other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/lib/apt/lists'))) ||
+            (isApt(other) && aptVerb(other) === 'dist-clean')))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: 'apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN: the lists ship in this layer',
+        }));
         return verdicts(offenders, context, 'apt lists are removed where they are fetched');
     },
 });
@@ -80161,9 +80921,13 @@ const checkAptUpdateAlone = defineCheck({
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
         const commands = runCommands(dockerfile.stages);
-        const offenders = commands.filter((command) => isApt(command) && aptVerb(command) === 'update')
+        const offenders = commands
+            .filter((command) => isApt(command) && aptVerb(command) === 'update')
             .filter((command) => !sameRun(commands, command.instruction).some((other) => isApt(other) && aptVerb(other) === 'install'))
-            .map((command) => ({ instruction: command.instruction, message: 'apt-get update alone in its RUN: its layer is cached and its lists go stale' }));
+            .map((command) => ({
+            instruction: command.instruction,
+            message: 'apt-get update alone in its RUN: its layer is cached and its lists go stale',
+        }));
         return verdicts(offenders, context, 'apt-get update always runs with an install');
     },
 });
@@ -80179,8 +80943,13 @@ const checkAptYes = defineCheck({
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
         const offenders = runCommands(dockerfile.stages)
-            .filter((command) => isApt(command) && aptVerb(command) === 'install' && !command.args.some((arg) => /^(-[a-z]*y[a-z]*|--yes|--assume-yes|-qq|--quiet=2)$/.test(arg)))
-            .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` has no -y` }));
+            .filter((command) => isApt(command) &&
+            aptVerb(command) === 'install' &&
+            !command.args.some((arg) => /^(-[a-z]*y[a-z]*|--yes|--assume-yes|-qq|--quiet=2)$/.test(arg)))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` has no -y`,
+        }));
         return verdicts(offenders, context, 'every apt-get install runs non-interactively');
     },
 });
@@ -80196,7 +80965,10 @@ const checkAptUpgrade = defineCheck({
     run({ dockerfile }, context) {
         const offenders = runCommands(dockerfile.stages)
             .filter((command) => isApt(command) && ['upgrade', 'dist-upgrade', 'full-upgrade'].includes(aptVerb(command) ?? ''))
-            .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` upgrades the whole base image` }));
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` upgrades the whole base image`,
+        }));
         return verdicts(offenders, context, 'no blanket upgrade');
     },
 });
@@ -80213,10 +80985,16 @@ const checkPipNoCache = defineCheck({
     run({ dockerfile }, context) {
         const chain = shipped(dockerfile);
         const envOff = instructions(chain, 'ENV').some(({ instruction }) => /PIP_NO_CACHE_DIR[= ]\s*(1|true|yes|on|off|0)/i.test(instruction.args));
-        const offenders = envOff ? [] : runCommands(chain)
-            .filter((command) => (/^pip[\d.]*$/.test(command.program) && command.args[0] === 'install') || (/^python[\d.]*$/.test(command.program) && command.args.slice(0, 3).join(' ') === '-m pip install'))
-            .filter((command) => !command.args.includes('--no-cache-dir') && !/type=cache/.test(command.instruction.flags.mount ?? ''))
-            .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` keeps pip's download cache in the layer` }));
+        const offenders = envOff
+            ? []
+            : runCommands(chain)
+                .filter((command) => (/^pip[\d.]*$/.test(command.program) && command.args[0] === 'install') ||
+                (/^python[\d.]*$/.test(command.program) && command.args.slice(0, 3).join(' ') === '-m pip install'))
+                .filter((command) => !command.args.includes('--no-cache-dir') && !/type=cache/.test(command.instruction.flags.mount ?? ''))
+                .map((command) => ({
+                instruction: command.instruction,
+                message: `\`${command.command.words.join(' ')}\` keeps pip's download cache in the layer`,
+            }));
         return verdicts(offenders, context, envOff ? 'PIP_NO_CACHE_DIR is set' : 'every pip install skips its cache');
     },
 });
@@ -80232,9 +81010,13 @@ const checkApkNoCache = defineCheck({
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
         const commands = runCommands(shipped(dockerfile));
-        const offenders = commands.filter((command) => command.program === 'apk' && command.args.includes('add') && !command.args.includes('--no-cache'))
+        const offenders = commands
+            .filter((command) => command.program === 'apk' && command.args.includes('add') && !command.args.includes('--no-cache'))
             .filter((command) => !sameRun(commands, command.instruction).some((other) => other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/cache/apk'))))
-            .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` keeps the apk cache in the layer` }));
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` keeps the apk cache in the layer`,
+        }));
         return verdicts(offenders, context, 'every apk add skips its cache');
     },
 });
@@ -80247,7 +81029,7 @@ const checkRunningUser = defineCheck({
     category: 'user',
     severity: 'error',
     title: 'The running service is not root',
-    proves: 'Every process of the running container has a non-zero UID (and the expected UID, when expected-uid is given), as the engine host sees them — or, where the service does not stay up, as `id` or the image\'s own /etc/passwd says.',
+    proves: "Every process of the running container has a non-zero UID (and the expected UID, when expected-uid is given), as the engine host sees them — or, where the service does not stay up, as `id` or the image's own /etc/passwd says.",
     why: 'USER can be undone by an entrypoint running as root, and a name can map to UID 0: only the running processes tell.',
     threshold: 'UID ≠ 0; = expected-uid when given',
     remediation: 'Set a non-root USER in the final stage and make sure the entrypoint does not run as root (no privilege-dropping wrapper left as root, no `USER root` after it).',
@@ -80259,11 +81041,29 @@ const checkRunningUser = defineCheck({
             return { status: 'fail', message: `the user could not be determined: ${identity.detail}`, ...location };
         const measured = { uid: identity.uid, gid: identity.gid, method: identity.method };
         if (identity.uid === 0)
-            return { status: 'fail', message: `runs as root (UID 0) — ${identity.detail}`, measured, target: 'non-zero UID', ...location };
+            return {
+                status: 'fail',
+                message: `runs as root (UID 0) — ${identity.detail}`,
+                measured,
+                target: 'non-zero UID',
+                ...location,
+            };
         if (settings.expectedUid !== null && identity.uid !== settings.expectedUid) {
-            return { status: 'fail', message: `runs as UID ${identity.uid}, expected ${settings.expectedUid} — ${identity.detail}`, measured, target: settings.expectedUid, ...location };
+            return {
+                status: 'fail',
+                message: `runs as UID ${identity.uid}, expected ${settings.expectedUid} — ${identity.detail}`,
+                measured,
+                target: settings.expectedUid,
+                ...location,
+            };
         }
-        return { status: 'pass', message: `runs as UID ${identity.uid}, GID ${identity.gid} — ${identity.detail}`, measured, target: settings.expectedUid ?? 'non-zero UID', ...location };
+        return {
+            status: 'pass',
+            message: `runs as UID ${identity.uid}, GID ${identity.gid} — ${identity.detail}`,
+            measured,
+            target: settings.expectedUid ?? 'non-zero UID',
+            ...location,
+        };
     },
 });
 
@@ -80279,7 +81079,9 @@ function declaredAt(context, keyword, name) {
     if (!dockerfile)
         return undefined;
     for (const stage of [...stageChain(dockerfile)].reverse()) {
-        const found = [...stage.instructions].reverse().find((instruction) => instruction.keyword === keyword && new RegExp(`(^|\\s)${name}(=|\\s|$)`).test(instruction.args));
+        const found = [...stage.instructions]
+            .reverse()
+            .find((instruction) => instruction.keyword === keyword && new RegExp(`(^|\\s)${name}(=|\\s|$)`).test(instruction.args));
         if (found)
             return context.locate.at(found);
     }
@@ -80303,7 +81105,11 @@ const checkNoSecretsInEnv = defineCheck({
             return kind ? [{ name, kind, value }] : [];
         });
         if (findings.length === 0)
-            return { status: 'pass', message: `none of ${image.env.length} environment variables holds a credential`, measured: [] };
+            return {
+                status: 'pass',
+                message: `none of ${image.env.length} environment variables holds a credential`,
+                measured: [],
+            };
         return findings.map((finding) => ({
             status: 'fail',
             message: `ENV ${finding.name} holds ${finding.kind} ${redacted(finding.value)}`,
@@ -80374,9 +81180,15 @@ const checkImageSize = defineCheck({
         const largest = largestOwnLayer(filesystem, locate);
         const location = largest ? locate.layer(largest.index) : undefined;
         if (!within && largest) {
-            const own = filesystem.layers.filter((layer) => !locate.isBaseLayer(layer.index)).reduce((sum, layer) => sum + layer.sizeBytes, 0);
+            const own = filesystem.layers
+                .filter((layer) => !locate.isBaseLayer(layer.index))
+                .reduce((sum, layer) => sum + layer.sizeBytes, 0);
             const base = megabytes(size.unpackedBytes - own);
-            return { ...verdict, message: `${verdict.message}; the largest own layer adds ${formatBytes(largest.sizeBytes)}, the base image about ${base.toFixed(1)} MB`, ...where(location) };
+            return {
+                ...verdict,
+                message: `${verdict.message}; the largest own layer adds ${formatBytes(largest.sizeBytes)}, the base image about ${base.toFixed(1)} MB`,
+                ...where(location),
+            };
         }
         return { ...verdict, ...where(location) };
     },
@@ -80398,13 +81210,21 @@ const checkCompressedSize = defineCheck({
             const seen = size.compressedBytes === null
                 ? 'the image store keeps the layers uncompressed (overlay2), so the compressed size is known only by compressing them: set max-compressed-size-mb to measure and judge it'
                 : `compressed ${formatBytes(size.compressedBytes)} (${size.layerCompression}, as the image store keeps the layers)`;
-            return { status: 'skip', message: `no max-compressed-size-mb set; ${seen}`, ...(size.compressedBytes === null ? {} : { measured: size.compressedBytes }) };
+            return {
+                status: 'skip',
+                message: `no max-compressed-size-mb set; ${seen}`,
+                ...(size.compressedBytes === null ? {} : { measured: size.compressedBytes }),
+            };
         }
         if (size.compressedBytes === null)
             return { status: 'skip', message: 'the compressed size was not measured' };
         const limitBytes = limit * 1e6;
-        const how = size.compressedFrom === 'gzip' ? 'gzip-compressed here as a push would send it (the store keeps layers uncompressed)' : `${size.layerCompression}, as the image store keeps the layers`;
-        const largest = [...filesystem.layers].filter((layer) => !locate.isBaseLayer(layer.index)).sort((a, b) => (b.compressedBytes ?? 0) - (a.compressedBytes ?? 0))[0];
+        const how = size.compressedFrom === 'gzip'
+            ? 'gzip-compressed here as a push would send it (the store keeps layers uncompressed)'
+            : `${size.layerCompression}, as the image store keeps the layers`;
+        const largest = [...filesystem.layers]
+            .filter((layer) => !locate.isBaseLayer(layer.index))
+            .sort((a, b) => (b.compressedBytes ?? 0) - (a.compressedBytes ?? 0))[0];
         return {
             status: size.compressedBytes <= limitBytes ? 'pass' : 'fail',
             message: `the image is ${formatBytes(size.compressedBytes)} compressed, ${how} (limit ${limit} MB)`,
@@ -80439,7 +81259,9 @@ function compressedNote(size) {
     return size.compressedBytes === null ? '' : `; ${formatBytes(size.compressedBytes)} compressed`;
 }
 function largestOwnLayer(filesystem, locate) {
-    return filesystem.layers.filter((layer) => !locate.isBaseLayer(layer.index)).sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
+    return filesystem.layers
+        .filter((layer) => !locate.isBaseLayer(layer.index))
+        .sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
 }
 
 ;// CONCATENATED MODULE: ./src/checks/tools.ts
@@ -80477,7 +81299,7 @@ const checkNoBuildTools = defineCheck({
     category: 'tools',
     severity: 'error',
     title: 'No build tools in the runtime image',
-    proves: 'No forbidden tool (compilers, linkers, make, debuggers…) is an executable on the image\'s PATH, found from the image\'s files (works without a shell).',
+    proves: "No forbidden tool (compilers, linkers, make, debuggers…) is an executable on the image's PATH, found from the image's files (works without a shell).",
     why: 'A compiler in production lets an intruder build exploits on the spot, and adds size; the seed rates it HIGH.',
     threshold: 'forbidden-tools: gcc, g++, cc, c++, cpp, clang, clang++, make, cmake, ninja, ld, as, gfortran, rustc, cargo, go, javac, gdb, strace',
     remediation: 'Install build tools only in a builder stage and copy the built artefacts (a virtualenv, a binary) into a clean runtime stage.',
@@ -80485,7 +81307,11 @@ const checkNoBuildTools = defineCheck({
     run({ image, filesystem }, { settings, locate }) {
         const found = findForbiddenTools(filesystem.files, image.env, settings.forbiddenTools);
         if (found.length === 0)
-            return { status: 'pass', message: `none of ${settings.forbiddenTools.length} forbidden tools is on the PATH (${pathDirectories(image.env).join(':')})`, measured: [] };
+            return {
+                status: 'pass',
+                message: `none of ${settings.forbiddenTools.length} forbidden tools is on the PATH (${pathDirectories(image.env).join(':')})`,
+                measured: [],
+            };
         return failPerLayer(found, filesystem, locate, (tools, from) => `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`, (tools) => tools);
     },
 });
@@ -80596,9 +81422,21 @@ const checkConfiguredUserIsNotRoot = defineCheck({
             // 'admin' with UID 0 is root too: say why, since the spelling does not show it.
             const spelledAsRoot = ['', 'root', '0'].includes(image.user.split(':')[0].trim());
             const alias = spelledAsRoot ? '' : ` (UID 0 in the image's /etc/passwd)`;
-            return { status: 'fail', message: `runs as root: ${shown}${alias}, so the container runs as UID 0`, measured: 0, target: 'non-zero UID', ...where };
+            return {
+                status: 'fail',
+                message: `runs as root: ${shown}${alias}, so the container runs as UID 0`,
+                measured: 0,
+                target: 'non-zero UID',
+                ...where,
+            };
         }
-        return { status: 'pass', message: `${shown}: runs as ${describeUser(user)}`, measured: user.uid, target: 'non-zero UID', ...where };
+        return {
+            status: 'pass',
+            message: `${shown}: runs as ${describeUser(user)}`,
+            measured: user.uid,
+            target: 'non-zero UID',
+            ...where,
+        };
     },
 });
 const checkExpectedUser = defineCheck({
@@ -80618,7 +81456,9 @@ const checkExpectedUser = defineCheck({
         const user = configuredUser(image, filesystem);
         const location = locate.lastInstruction('USER') ?? locate.finalFrom();
         const where = location ? { location } : {};
-        const wanted = [expectedUser || null, expectedUid === null ? null : `UID ${expectedUid}`].filter(Boolean).join(' / ');
+        const wanted = [expectedUser || null, expectedUid === null ? null : `UID ${expectedUid}`]
+            .filter(Boolean)
+            .join(' / ');
         if (user.problem)
             return { status: 'fail', message: `${user.problem}; expected ${wanted}`, ...where };
         const nameOk = !expectedUser || user.name === expectedUser;
@@ -80735,7 +81575,13 @@ const ALL_CHECKS = [
 function matchesPath(pattern, file) {
     if (!file)
         return false;
-    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+    const regex = new RegExp(`^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        // A NUL stands in for `**` while single `*`s are rewritten: no path contains one.
+        .replace(/\*\*/g, '\u0000')
+        .replace(/\*/g, '[^/]*')
+        // eslint-disable-next-line no-control-regex -- the placeholder, put back as `.*`
+        .replace(/\u0000/g, '.*')}$`);
     return regex.test(file);
 }
 function applyConfigIgnores(results, ignores, today) {
@@ -80744,13 +81590,18 @@ function applyConfigIgnores(results, ignores, today) {
     return results.map((result) => {
         if (result.status !== 'fail')
             return result;
-        const ignore = ignores.find((candidate) => candidate.id === result.id && (candidate.path === undefined || matchesPath(candidate.path, result.location?.file)));
+        const ignore = ignores.find((candidate) => candidate.id === result.id &&
+            (candidate.path === undefined || matchesPath(candidate.path, result.location?.file)));
         if (!ignore)
             return result;
         if (ignore.until !== undefined && ignore.until < today) {
             return { ...result, message: `${result.message} (the ignore in ${ignore.source} expired on ${ignore.until})` };
         }
-        return { ...result, status: 'skip', message: `ignored by ${ignore.source}${ignore.until ? ` until ${ignore.until}` : ''} (${ignore.reason}): ${result.message}` };
+        return {
+            ...result,
+            status: 'skip',
+            message: `ignored by ${ignore.source}${ignore.until ? ` until ${ignore.until}` : ''} (${ignore.reason}): ${result.message}`,
+        };
     });
 }
 
@@ -80760,12 +81611,22 @@ function parseIgnores(dockerfile) {
     for (const comment of dockerfile.comments) {
         const ours = /^hardening-ignore\s*=\s*([A-Z0-9,\s-]+?)(?:\s+(.*))?$/.exec(comment.text.trim());
         if (ours) {
-            ignores.push({ line: comment.line, ids: ours[1].split(/[,\s]+/).filter(Boolean), reason: (ours[2] ?? '').trim(), hadolint: false });
+            ignores.push({
+                line: comment.line,
+                ids: ours[1].split(/[,\s]+/).filter(Boolean),
+                reason: (ours[2] ?? '').trim(),
+                hadolint: false,
+            });
             continue;
         }
         const theirs = /^hadolint\s+ignore\s*=\s*([A-Z0-9,\s]+)/.exec(comment.text.trim());
         if (theirs)
-            ignores.push({ line: comment.line, ids: theirs[1].split(/[,\s]+/).filter(Boolean), reason: 'hadolint ignore', hadolint: true });
+            ignores.push({
+                line: comment.line,
+                ids: theirs[1].split(/[,\s]+/).filter(Boolean),
+                reason: 'hadolint ignore',
+                hadolint: true,
+            });
     }
     return ignores;
 }
@@ -80788,13 +81649,20 @@ function applyInlineIgnores(results, dockerfile, checks) {
         if (result.status !== 'fail' || result.location?.file !== dockerfile.path || result.location.line === undefined)
             return result;
         const block = commentBlockAbove(result.location.line, dockerfile);
-        const ignore = ignores.find((candidate) => block.has(candidate.line)
-            && candidate.ids.some((id) => (candidate.hadolint ? hadolintOf.get(result.id)?.has(id) : id === result.id)));
+        const ignore = ignores.find((candidate) => block.has(candidate.line) &&
+            candidate.ids.some((id) => (candidate.hadolint ? hadolintOf.get(result.id)?.has(id) : id === result.id)));
         if (!ignore)
             return result;
         if (!ignore.reason)
-            return { ...result, message: `${result.message} (the ignore on line ${ignore.line} gives no reason, so it does not apply)` };
-        return { ...result, status: 'skip', message: `ignored on line ${ignore.line} (${ignore.reason}): ${result.message}` };
+            return {
+                ...result,
+                message: `${result.message} (the ignore on line ${ignore.line} gives no reason, so it does not apply)`,
+            };
+        return {
+            ...result,
+            status: 'skip',
+            message: `ignored on line ${ignore.line} (${ignore.reason}): ${result.message}`,
+        };
     });
 }
 
@@ -80812,7 +81680,9 @@ function createLocator(dockerfile, filesystem, image, knownBase = []) {
         line: instruction.line,
         ...(instruction.endLine !== instruction.line ? { endLine: instruction.endLine } : {}),
     });
-    const layerMap = filesystem && dockerfile ? mapLayers(chain.flatMap((stage) => stage.instructions), filesystem) : new Map();
+    const layerMap = filesystem && dockerfile
+        ? mapLayers(chain.flatMap((stage) => stage.instructions), filesystem)
+        : new Map();
     const ownLayers = new Set(layerMap.keys());
     let firstOwn = ownLayers.size > 0 ? Math.min(...ownLayers) : Infinity;
     if (ownLayers.size === 0 && image && knownBase.length > 0) {
@@ -81131,7 +82001,9 @@ async function buildImage(request) {
             onStderr: (chunk) => splitter.push(chunk),
             keep: 16 * 1024,
         }).catch((error) => {
-            throw new InfrastructureError(error.code === 'ENOENT' ? 'the docker CLI is not on PATH: install Docker (with the buildx plugin)' : `could not run docker buildx: ${error.message}`);
+            throw new InfrastructureError(error.code === 'ENOENT'
+                ? 'the docker CLI is not on PATH: install Docker (with the buildx plugin)'
+                : `could not run docker buildx: ${error.message}`);
         });
         splitter.end();
         if (request.signal?.aborted)
@@ -81188,7 +82060,13 @@ async function builderPlatforms(builder) {
     if (result.code !== 0)
         throw new InfrastructureError(`docker buildx inspect${builder ? ` --builder ${builder}` : ''} failed: ${lastLines(result.stderr, 1)}`);
     const line = result.stdout.split('\n').find((text) => /^\s*Platforms:/.test(text));
-    return line ? line.replace(/^\s*Platforms:\s*/, '').split(',').map((platform) => platform.trim().replace(/\*$/, '')).filter(Boolean) : [];
+    return line
+        ? line
+            .replace(/^\s*Platforms:\s*/, '')
+            .split(',')
+            .map((platform) => platform.trim().replace(/\*$/, ''))
+            .filter(Boolean)
+        : [];
 }
 
 // EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
@@ -81208,7 +82086,7 @@ async function within(promise, ms, signal) {
     const aborted = new Promise((_, reject) => {
         if (!signal)
             return;
-        onAbort = () => reject(signal.reason);
+        onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
         signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
@@ -81296,7 +82174,10 @@ async function rebuildUnchanged(engine, request, keepImageId) {
  */
 async function removeUnlessKept(engine, imageId, keepImageId) {
     if (imageId && imageId !== keepImageId)
-        await engine.getImage(imageId).remove({ noprune: false }).catch(() => undefined);
+        await engine
+            .getImage(imageId)
+            .remove({ noprune: false })
+            .catch(() => undefined);
 }
 async function probeCacheOrdering(engine, request, context, changedFile, keepImageId) {
     const copy = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-context-'));
@@ -81309,7 +82190,13 @@ async function probeCacheOrdering(engine, request, context, changedFile, keepIma
         await (0,promises_namespaceObject.writeFile)(target, Buffer.concat([original, Buffer.from(probeEdit(changedFile))]));
         const outcome = await buildImage({ ...request, context: copy, noCache: false, tags: [] });
         await removeUnlessKept(engine, outcome.imageId, keepImageId);
-        return { changedFile, ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps), logTail: outcome.logTail };
+        return {
+            changedFile,
+            ok: outcome.ok,
+            seconds: outcome.seconds,
+            steps: toStepRecords(outcome.steps),
+            logTail: outcome.logTail,
+        };
     }
     finally {
         await (0,promises_namespaceObject.rm)(copy, { recursive: true, force: true });
@@ -81486,8 +82373,19 @@ async function bringComposeUp(options) {
     const base = ['compose', '-p', project, ...options.absoluteFiles.flatMap((file) => ['-f', file])];
     const env = { ...process.env, ...options.env };
     try {
-        const up = await runProcess('docker', [...base, 'up', '-d', '--build', '--quiet-pull', '--wait', '--wait-timeout', String(Math.ceil(options.timeoutSeconds))], {
-            env, keep: 32 * 1024, ...(options.signal ? { signal: options.signal } : {}),
+        const up = await runProcess('docker', [
+            ...base,
+            'up',
+            '-d',
+            '--build',
+            '--quiet-pull',
+            '--wait',
+            '--wait-timeout',
+            String(Math.ceil(options.timeoutSeconds)),
+        ], {
+            env,
+            keep: 32 * 1024,
+            ...(options.signal ? { signal: options.signal } : {}),
         });
         options.signal?.throwIfAborted();
         const services = await serviceRuns(options.engine, project);
@@ -81506,15 +82404,21 @@ async function bringComposeUp(options) {
     }
 }
 async function serviceRuns(engine, project) {
-    const containers = await engine.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }) });
+    const containers = await engine.listContainers({
+        all: true,
+        filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
+    });
     const inspected = await Promise.all(containers.map(async (info) => ({
         service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
         state: (await engine.getContainer(info.Id).inspect()).State,
     })));
     const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
     const origin = started.length > 0 ? Math.min(...started) : 0;
-    return inspected.map(({ service, state }) => {
-        const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0).map((entry) => Date.parse(entry.End)).sort((a, b) => a - b)[0];
+    return inspected
+        .map(({ service, state }) => {
+        const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
+            .map((entry) => Date.parse(entry.End))
+            .sort((a, b) => a - b)[0];
         return {
             service,
             state: state.Status,
@@ -81523,7 +82427,8 @@ async function serviceRuns(engine, project) {
             startedAt: round((Date.parse(state.StartedAt) - origin) / 1000),
             healthyAt: firstPass === undefined ? null : round((firstPass - origin) / 1000),
         };
-    }).sort((a, b) => a.startedAt - b.startedAt);
+    })
+        .sort((a, b) => a.startedAt - b.startedAt);
 }
 function healthGates(compose, runs) {
     const byName = new Map(runs.map((run) => [run.service, run]));
@@ -81538,7 +82443,12 @@ function healthGates(compose, runs) {
             const dependent = byName.get(service.name);
             const dependency = byName.get(name);
             const margin = dependent && dependency?.healthyAt != null ? round(dependent.startedAt - dependency.healthyAt) : null;
-            gates.push({ service: service.name, dependsOn: name, honoured: margin === null ? null : margin >= 0, marginSeconds: margin });
+            gates.push({
+                service: service.name,
+                dependsOn: name,
+                honoured: margin === null ? null : margin >= 0,
+                marginSeconds: margin,
+            });
         }
     }
     return gates;
@@ -81550,7 +82460,9 @@ var ignore_default = /*#__PURE__*/__nccwpck_require__.n(ignore);
 ;// CONCATENATED MODULE: ./src/evidence/file-classes.ts
 // Where a file's bytes belong in the seed's size table, by its path alone.
 const BUILD_TOOLS = new RegExp([
-    '^/usr/(lib|libexec)/gcc(-cross)?/', '^/usr/include/', '^/usr/share/(gcc|gdb|cmake[^/]*)/',
+    '^/usr/(lib|libexec)/gcc(-cross)?/',
+    '^/usr/include/',
+    '^/usr/share/(gcc|gdb|cmake[^/]*)/',
     '^/usr/lib/[^/]+-linux-gnu/(libbfd|libopcodes|libctf|libsframe|libgprofng|libasan|libtsan|liblsan|libubsan|libhwasan|libitm|libquadmath|libgomp|libcc1|libisl|libmpc|libmpfr|libgccjit|libstdc\\+\\+\\.a)',
     '^/usr/bin/([a-z0-9_]+-linux-gnu-)?(gcc|g\\+\\+|cc|c\\+\\+|cpp|ld|ld\\.bfd|ld\\.gold|as|ar|ranlib|objdump|objcopy|strip|nm|readelf|gprof|gdb|make|cmake|lto-dump|gcov[^/]*)(-[\\d.]+)?$',
 ].join('|'));
@@ -81596,7 +82508,11 @@ function readArchiveManifest(json, platform) {
         // The same layers as the OCI manifest, when both are there: keep the OCI descriptors' sizes.
         if (oci && oci.config === first.Config && oci.layers.map((layer) => layer.member).join() === first.Layers.join())
             return oci;
-        return { format: 'docker-archive', config: first.Config, layers: first.Layers.map((member) => ({ member, storedBytes: null, mediaType: null })) };
+        return {
+            format: 'docker-archive',
+            config: first.Config,
+            layers: first.Layers.map((member) => ({ member, storedBytes: null, mediaType: null })),
+        };
     }
     if (!oci)
         throw new Error('the image archive has neither manifest.json nor index.json');
@@ -81620,7 +82536,11 @@ function ociManifest(json, platform) {
             return {
                 format: 'oci-layout',
                 config: blobMember(document.config.digest),
-                layers: document.layers.map((layer) => ({ member: blobMember(layer.digest), storedBytes: layer.size ?? null, mediaType: layer.mediaType ?? null })),
+                layers: document.layers.map((layer) => ({
+                    member: blobMember(layer.digest),
+                    storedBytes: layer.size ?? null,
+                    mediaType: layer.mediaType ?? null,
+                })),
             };
         }
         candidates = document.manifests ?? [];
@@ -81629,9 +82549,11 @@ function ociManifest(json, platform) {
 }
 /** The image's manifest among an index's entries: never an attestation; the platform's when known. */
 function chooseManifest(manifests, platform) {
-    const images = manifests.filter((descriptor) => descriptor.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest'
-        && descriptor.platform?.os !== 'unknown');
-    const matching = platform ? images.find((descriptor) => descriptor.platform?.os === platform.os && descriptor.platform.architecture === platform.architecture) : undefined;
+    const images = manifests.filter((descriptor) => descriptor.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest' &&
+        descriptor.platform?.os !== 'unknown');
+    const matching = platform
+        ? images.find((descriptor) => descriptor.platform?.os === platform.os && descriptor.platform.architecture === platform.architecture)
+        : undefined;
     return matching ?? images[0];
 }
 
@@ -81697,7 +82619,12 @@ async function parseImageArchive(stream, options = {}) {
     const configBody = jsonByName.get(manifest.config);
     if (!configBody)
         throw new Error(`the image archive lists config ${manifest.config} but does not contain it`);
-    return { layers, config: JSON.parse(configBody.toString('utf8')), bytesRead, format: manifest.format };
+    return {
+        layers,
+        config: JSON.parse(configBody.toString('utf8')),
+        bytesRead,
+        format: manifest.format,
+    };
 }
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
@@ -81708,7 +82635,11 @@ const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
  */
 async function readMember(entry, size, options) {
     const { head, rest } = await peek(entry, 263);
-    const compression = head.subarray(0, 2).equals(GZIP_MAGIC) ? 'gzip' : head.subarray(0, 4).equals(ZSTD_MAGIC) ? 'zstd' : 'none';
+    const compression = head.subarray(0, 2).equals(GZIP_MAGIC)
+        ? 'gzip'
+        : head.subarray(0, 4).equals(ZSTD_MAGIC)
+            ? 'zstd'
+            : 'none';
     if (compression === 'none') {
         if (!isTar(head, size))
             return size > JSON_LIMIT ? drain(rest, null) : drain(rest, []);
@@ -81724,7 +82655,15 @@ async function readMember(entry, size, options) {
     // A compressed member that is not a tar is not a layer (no store writes such a thing): skip it.
     if (!isTar(inner.head, Infinity))
         return drain(inner.rest, null);
-    return { type: 'layer', layer: { ...(await parseLayer(inner.rest, options.capture)), storedBytes: size, compression, compressedBytes: size } };
+    return {
+        type: 'layer',
+        layer: {
+            ...(await parseLayer(inner.rest, options.capture)),
+            storedBytes: size,
+            compression,
+            compressedBytes: size,
+        },
+    };
 }
 /** Bytes gzip makes of a stream, read alongside its other reader (the slower one sets the pace). */
 function compressedSize(stream) {
@@ -81829,12 +82768,23 @@ function parseLayer(stream, capture) {
     });
 }
 function toEntry(path, header) {
-    const type = header.type === 'file' || header.type === 'contiguous-file' ? 'file'
-        : header.type === 'directory' ? 'directory'
-            : header.type === 'symlink' ? 'symlink'
-                : header.type === 'link' ? 'hardlink'
+    const type = header.type === 'file' || header.type === 'contiguous-file'
+        ? 'file'
+        : header.type === 'directory'
+            ? 'directory'
+            : header.type === 'symlink'
+                ? 'symlink'
+                : header.type === 'link'
+                    ? 'hardlink'
                     : 'other';
-    const entry = { path, type, mode: header.mode ?? 0, uid: header.uid ?? 0, gid: header.gid ?? 0, size: header.size ?? 0 };
+    const entry = {
+        path,
+        type,
+        mode: header.mode ?? 0,
+        uid: header.uid ?? 0,
+        gid: header.gid ?? 0,
+        size: header.size ?? 0,
+    };
     if (header.linkname)
         entry.linkname = type === 'hardlink' ? normalise(header.linkname) : header.linkname;
     return entry;
@@ -81862,7 +82812,12 @@ function isCaptured(path) {
 /** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
 async function collectFilesystemEvidence(engine, request) {
     const { image, workingDir, platform, measureCompressed, signal } = request;
-    const archive = await readImageArchive(engine, image, { capture: isCaptured, platform, measureCompressed, ...(signal ? { signal } : {}) });
+    const archive = await readImageArchive(engine, image, {
+        capture: isCaptured,
+        platform,
+        measureCompressed,
+        ...(signal ? { signal } : {}),
+    });
     return mergeLayers(archive, workingDir);
 }
 function mergeLayers(archive, workingDir = '') {
@@ -81906,7 +82861,10 @@ function mergeLayers(archive, workingDir = '') {
         size: measureSize(archive, layers),
         files: Object.fromEntries(files),
         layers,
-        history: (archive.config.history ?? []).map((entry) => ({ createdBy: entry.created_by ?? '', emptyLayer: entry.empty_layer === true })),
+        history: (archive.config.history ?? []).map((entry) => ({
+            createdBy: entry.created_by ?? '',
+            emptyLayer: entry.empty_layer === true,
+        })),
         keyFiles,
         passwd: text('/etc/passwd'),
         group: text('/etc/group'),
@@ -81921,7 +82879,11 @@ function measureSize(archive, layers) {
     return {
         unpackedBytes: layers.reduce((sum, layer) => sum + layer.sizeBytes, 0),
         compressedBytes: known ? compressed.reduce((sum, bytes) => sum + bytes, 0) : null,
-        compressedFrom: !known ? 'not-measured' : archive.layers.every((layer) => layer.compression !== 'none') ? 'store' : 'gzip',
+        compressedFrom: !known
+            ? 'not-measured'
+            : archive.layers.every((layer) => layer.compression !== 'none')
+                ? 'store'
+                : 'gzip',
         layerCompression,
     };
 }
@@ -81964,12 +82926,16 @@ function layerHistory(archive) {
 
 
 
-const dockerignore = ((ignore_default()) ?? ignore);
+const dockerignore = ((ignore_default()) ??
+    ignore);
 async function collectContextEvidence(options) {
     const ignorePath = findIgnoreFile(options.contextDir, options.dockerfilePath);
     const patterns = ignorePath ? parseIgnoreFile(await (0,promises_namespaceObject.readFile)(ignorePath, 'utf8')) : [];
     const matcher = dockerignore({ ignorecase: false }).add(patterns.map((entry) => entry.pattern));
-    const exceptions = patterns.map((entry) => entry.pattern).filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1).replace(/^\/+/, ''));
+    const exceptions = patterns
+        .map((entry) => entry.pattern)
+        .filter((pattern) => pattern.startsWith('!'))
+        .map((pattern) => pattern.slice(1).replace(/^\/+/, ''));
     const files = [];
     const keyFiles = {};
     let excludedFiles = 0;
@@ -82090,11 +83056,22 @@ function apiAtLeast(apiVersion, major, minor) {
     const [have = 0, haveMinor = 0] = apiVersion.split('.').map(Number);
     return have > major || (have === major && haveMinor >= minor);
 }
+/** `20.10-overlay2`, `28.5-overlay2`, `28.5-containerd`: the engine's version and image store, as a name. */
+function engineKey(engine) {
+    const version = /^\d+\.\d+/.exec(engine.version)?.[0] ?? engine.version;
+    return `${version}-${engine.imageStore}`;
+}
 
 ;// CONCATENATED MODULE: ./src/evidence/image.ts
 
 /** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
-const DOCKER_HEALTH_DEFAULTS = { interval: 30, timeout: 30, startPeriod: 0, startInterval: 5, retries: 3 };
+const DOCKER_HEALTH_DEFAULTS = {
+    interval: 30,
+    timeout: 30,
+    startPeriod: 0,
+    startInterval: 5,
+    retries: 3,
+};
 const NANOS = 1e9;
 async function collectImageEvidence(engine, { reference, healthStartInterval }) {
     const image = engine.getImage(reference);
@@ -82175,8 +83152,10 @@ function asArray(value) {
 /** The last lines a container wrote (stdout and stderr), bounded. */
 async function logTail(container, lines = 20) {
     try {
-        const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false }));
-        return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).slice(-8192).trimEnd();
+        const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
+        return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
+            .slice(-8192)
+            .trimEnd();
     }
     catch {
         return '';
@@ -82222,7 +83201,13 @@ async function runOneShot(throwaways, spec, timeoutMs, signal) {
         const exit = await waitFor(container, timeoutMs, signal);
         if (exit === null)
             await container.kill().catch(() => undefined);
-        return { exitCode: exit, timedOut: exit === null, seconds: seconds(), output: await logTail(container, 30), error: null };
+        return {
+            exitCode: exit,
+            timedOut: exit === null,
+            seconds: seconds(),
+            output: await logTail(container, 30),
+            error: null,
+        };
     }
     finally {
         if (container)
@@ -82252,7 +83237,12 @@ function identityFromProcesses(processes) {
     const init = processes.find((process) => process.init) ?? processes[0];
     const chosen = root ?? init;
     const listing = processes.map((process) => `${process.command.split(' ')[0]} (UID ${process.uid})`).join(', ');
-    return { uid: chosen?.uid ?? null, gid: chosen?.gid ?? null, method: 'processes', detail: `processes of the running service: ${listing}` };
+    return {
+        uid: chosen?.uid ?? null,
+        gid: chosen?.gid ?? null,
+        method: 'processes',
+        detail: `processes of the running service: ${listing}`,
+    };
 }
 async function identityFromProbe(throwaways, spec, image, filesystem, signal) {
     // The image's ENTRYPOINT is replaced, not prepended: an entrypoint that ignores its arguments
@@ -82260,11 +83250,23 @@ async function identityFromProbe(throwaways, spec, image, filesystem, signal) {
     const result = await runOneShot(throwaways, { ...spec, role: 'identity', entrypoint: ['id'], cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, 10_000, signal);
     const match = /uid=(\d+)(?:\([^)]*\))? gid=(\d+)/.exec(result.output);
     if (result.exitCode === 0 && match) {
-        return { uid: Number(match[1]), gid: Number(match[2]), method: 'id', detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}` };
+        return {
+            uid: Number(match[1]),
+            gid: Number(match[2]),
+            method: 'id',
+            detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}`,
+        };
     }
     const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
-    const why = result.error ? `no id in the image (${result.error})` : `id did not answer (exit ${result.exitCode ?? 'none'})`;
-    return { uid: user.uid, gid: user.gid, method: 'passwd', detail: `${why}: resolved USER '${image.user}' from the image's /etc/passwd and /etc/group` };
+    const why = result.error
+        ? `no id in the image (${result.error})`
+        : `id did not answer (exit ${result.exitCode ?? 'none'})`;
+    return {
+        uid: user.uid,
+        gid: user.gid,
+        method: 'passwd',
+        detail: `${why}: resolved USER '${image.user}' from the image's /etc/passwd and /etc/group`,
+    };
 }
 
 ;// CONCATENATED MODULE: external "node:net"
@@ -82285,7 +83287,14 @@ async function execIn(container, argv, timeoutMs) {
     }
     catch (error) {
         const notRunning = error.statusCode === 409;
-        return { exitCode: null, output: '', seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
+        return {
+            exitCode: null,
+            output: '',
+            seconds: seconds(),
+            timedOut: false,
+            notRunning,
+            error: notRunning ? null : errorMessage(error),
+        };
     }
     let output = '';
     const sink = new external_node_stream_namespaceObject.PassThrough();
@@ -82298,8 +83307,16 @@ async function execIn(container, argv, timeoutMs) {
     }
     catch (error) {
         const notRunning = error.statusCode === 409;
-        return { exitCode: null, output, seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
+        return {
+            exitCode: null,
+            output,
+            seconds: seconds(),
+            timedOut: false,
+            notRunning,
+            error: notRunning ? null : errorMessage(error),
+        };
     }
+    // docker-modem is untyped: it splits the engine's multiplexed stdout/stderr frames.
     container.modem.demuxStream(stream, sink, sink);
     const finished = new Promise((resolve) => {
         stream.on('end', () => resolve());
@@ -82312,7 +83329,14 @@ async function execIn(container, argv, timeoutMs) {
     }
     const inspected = await exec.inspect().catch(() => null);
     // An exec whose binary does not exist ends with exit code 126/127 and the runtime's message.
-    return { exitCode: inspected?.ExitCode ?? null, output, seconds: seconds(), timedOut: false, notRunning: false, error: null };
+    return {
+        exitCode: inspected?.ExitCode ?? null,
+        output,
+        seconds: seconds(),
+        timedOut: false,
+        notRunning: false,
+        error: null,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/runtime/probe.ts
@@ -82342,7 +83366,8 @@ function chooseProbe(health, exposedPorts) {
 async function attemptOnce(container, probe, address) {
     if (probe.method === 'healthcheck') {
         const result = await execIn(container, probe.argv, probe.timeoutMs);
-        const missing = (result.exitCode === 126 || result.exitCode === 127) && /not found|no such file|executable file/i.test(result.output);
+        const missing = (result.exitCode === 126 || result.exitCode === 127) &&
+            /not found|no such file|executable file/i.test(result.output);
         return {
             ok: result.exitCode === 0,
             exitCode: result.exitCode,
@@ -82354,7 +83379,14 @@ async function attemptOnce(container, probe, address) {
     }
     const started = performance.now();
     const ok = address !== null && (await connects(address, probe.port, probe.timeoutMs));
-    return { ok, exitCode: null, output: ok ? '' : `port ${probe.port} refused or did not answer`, seconds: (performance.now() - started) / 1000, notRunning: false, broken: false };
+    return {
+        ok,
+        exitCode: null,
+        output: ok ? '' : `port ${probe.port} refused or did not answer`,
+        seconds: (performance.now() - started) / 1000,
+        notRunning: false,
+        broken: false,
+    };
 }
 /** Whether a TCP connection to host:port opens within `timeoutMs`. */
 function connects(host, port, timeoutMs) {
@@ -82377,8 +83409,16 @@ function connects(host, port, timeoutMs) {
 async function awaitReadiness(container, initial, startedAt, timeoutMs, addressing, signal) {
     let probe = initial;
     const readiness = {
-        method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0,
-        attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'not-probed', waitedSeconds: 0,
+        method: probe.method,
+        probe: probe.argv,
+        port: probe.port,
+        readySeconds: null,
+        attempts: 0,
+        attemptSeconds: [],
+        lastExitCode: null,
+        lastOutput: '',
+        outcome: 'not-probed',
+        waitedSeconds: 0,
     };
     const elapsed = () => (performance.now() - startedAt) / 1000;
     let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
@@ -82447,11 +83487,18 @@ async function exitOf(container, startedAt) {
     const state = (await container.inspect()).State;
     if (state.Running)
         return null;
-    return { exitCode: state.ExitCode, oomKilled: state.OOMKilled, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: await logTail(container) };
+    return {
+        exitCode: state.ExitCode,
+        oomKilled: state.OOMKilled,
+        afterSeconds: round((performance.now() - startedAt) / 1000),
+        logTail: await logTail(container),
+    };
 }
 async function addressOf(container, addressing) {
     const networks = async () => (await container.inspect()).NetworkSettings.Networks ?? {};
-    const addressIn = (attached) => Object.values(attached).map((network) => network.IPAddress).find(Boolean) ?? null;
+    const addressIn = (attached) => Object.values(attached)
+        .map((network) => network.IPAddress)
+        .find(Boolean) ?? null;
     const attached = await networks();
     const address = addressIn(attached);
     if (address)
@@ -82471,10 +83518,17 @@ async function sampleStats(container) {
     const stats = raw.memory_stats?.stats ?? {};
     // cgroup v1 reports total_inactive_file, v2 inactive_file (what the docker CLI subtracts).
     const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
-    return { at, memoryBytes: inactive < usage ? usage - inactive : usage, cpuNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0 };
+    return {
+        at,
+        memoryBytes: inactive < usage ? usage - inactive : usage,
+        cpuNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0,
+    };
 }
 const STATS_PACE_MS = 250;
-/** Samples every STATS_PACE_MS (or each engine tick, where slower) until `windowMs` have passed; CPU from the first and last. */
+/**
+ * Samples every STATS_PACE_MS (or each engine tick, where slower) until `windowMs` have passed;
+ * CPU from the first and last sample.
+ */
 async function sampleIdle(container, windowMs, signal) {
     const samples = [await sampleStats(container)];
     const end = performance.now() + windowMs;
@@ -82488,7 +83542,11 @@ async function sampleIdle(container, windowMs, signal) {
     const first = samples[0];
     const last = samples[samples.length - 1];
     const wallNanos = (last.at - first.at) * 1e6;
-    return { samples, cpu: wallNanos > 0 ? (last.cpuNanos - first.cpuNanos) / wallNanos : 0, windowSeconds: (last.at - first.at) / 1000 };
+    return {
+        samples,
+        cpu: wallNanos > 0 ? (last.cpuNanos - first.cpuNanos) / wallNanos : 0,
+        windowSeconds: (last.at - first.at) / 1000,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/runtime/service.ts
@@ -82505,9 +83563,25 @@ async function startService(throwaways, spec, probe, readyTimeoutMs, addressing,
     }
     catch (error) {
         // The image cannot start (entrypoint missing, not executable…): a verdict, not a fault.
-        const readiness = { method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0, attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'exited', waitedSeconds: 0 };
+        const readiness = {
+            method: probe.method,
+            probe: probe.argv,
+            port: probe.port,
+            readySeconds: null,
+            attempts: 0,
+            attemptSeconds: [],
+            lastExitCode: null,
+            lastOutput: '',
+            outcome: 'exited',
+            waitedSeconds: 0,
+        };
         const state = (await container.inspect().catch(() => null))?.State;
-        const exited = { exitCode: state?.ExitCode || 127, oomKilled: false, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: `could not start: ${startError(error)}` };
+        const exited = {
+            exitCode: state?.ExitCode || 127,
+            oomKilled: false,
+            afterSeconds: round((performance.now() - startedAt) / 1000),
+            logTail: `could not start: ${startError(error)}`,
+        };
         return { container, startedAt, outcome: { readiness, exited }, processes: null };
     }
     // Without a probe there is no readiness to wait for; the idle window shows whether it stays up.
@@ -82556,7 +83630,14 @@ async function finishService(service, options) {
         else
             stop = await measureStop(container, options.stopTimeoutSeconds);
     }
-    return { readiness: outcome.readiness, exited, processes: service.processes, idle, stop, logTail: exited?.logTail ?? (await logTail(container)) };
+    return {
+        readiness: outcome.readiness,
+        exited,
+        processes: service.processes,
+        idle,
+        stop,
+        logTail: exited?.logTail ?? (await logTail(container)),
+    };
 }
 async function measureIdle(container, windowMs, signal) {
     try {
@@ -82570,7 +83651,7 @@ async function measureIdle(container, windowMs, signal) {
             cpu: round(idle.cpu, 4),
         };
     }
-    catch (error) {
+    catch {
         signal?.throwIfAborted();
         return null;
     }
@@ -82588,7 +83669,12 @@ async function measureStop(container, timeoutSeconds) {
     }
     const seconds = (performance.now() - started) / 1000;
     const inspect = await container.inspect();
-    return { seconds: round(seconds), exitCode: inspect.State.ExitCode, timeoutSeconds, signal: inspect.Config.StopSignal || 'SIGTERM' };
+    return {
+        seconds: round(seconds),
+        exitCode: inspect.State.ExitCode,
+        timeoutSeconds,
+        signal: inspect.Config.StopSignal || 'SIGTERM',
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/runtime/collect.ts
@@ -82607,7 +83693,11 @@ async function collectRuntimeEvidence(context) {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
         const probe = chooseProbe(image.healthcheck, image.exposedPorts);
-        const limits = { memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6), nanoCpus: Math.round(settings.runtimeCpus * 1e9), pids: 512 };
+        const limits = {
+            memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6),
+            nanoCpus: Math.round(settings.runtimeCpus * 1e9),
+            pids: 512,
+        };
         const network = settings.runtimeNetwork;
         // A port probe needs an address: on network none the container is moved, when it comes to
         // that, to an internal network of this run (no route out).
@@ -82634,8 +83724,12 @@ async function collectRuntimeEvidence(context) {
         }));
         const [{ service, record }, downProbe, hardened] = await Promise.all([
             serviceRun,
-            argv ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal) : Promise.resolve(null),
-            settings.hardenedRun ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing) : Promise.resolve(null),
+            argv
+                ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
+                : Promise.resolve(null),
+            settings.hardenedRun
+                ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing)
+                : Promise.resolve(null),
         ]);
         const identity = service.processes
             ? identityFromProcesses(service.processes)
@@ -82664,7 +83758,14 @@ function describeProbe(probe) {
 async function probeWithServiceDown(throwaways, spec, argv, timeoutMs, signal) {
     // A probe needs no privilege: whatever the image's HEALTHCHECK does, it does it without any.
     const result = await runOneShot(throwaways, { ...spec, role: 'probe-down', entrypoint: argv, cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, timeoutMs, signal);
-    return { probe: argv, exitCode: result.exitCode, timedOut: result.timedOut, seconds: result.seconds, output: result.output.slice(-2000), error: result.error };
+    return {
+        probe: argv,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
+        seconds: result.seconds,
+        output: result.output.slice(-2000),
+        error: result.error,
+    };
 }
 /**
  * The image started as production should run it: read-only root filesystem, tmpfs only for /tmp,
@@ -82674,18 +83775,44 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, add
     const { image, settings } = context;
     // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
     // from the image's files first (they are still being read).
-    const tmpfs = { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777', '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' };
+    const tmpfs = {
+        '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
+        '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
+    };
     for (const dir of settings.writableDirs)
         tmpfs[external_node_path_.posix.resolve(image.workingDir || '/', dir)] = 'rw,nosuid,nodev,size=64m,mode=1777';
-    const container = await throwaways.create({ ...base, role: 'hardened', readOnlyRoot: true, tmpfs, dropAllCapabilities: true, noNewPrivileges: true });
+    const container = await throwaways.create({
+        ...base,
+        role: 'hardened',
+        readOnlyRoot: true,
+        tmpfs,
+        dropAllCapabilities: true,
+        noNewPrivileges: true,
+    });
     const startedAt = performance.now();
     try {
         await container.start();
     }
     catch (error) {
         const message = `could not start: ${startError(error)}`;
-        const readiness = { method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0, attemptSeconds: [], lastExitCode: null, lastOutput: message, outcome: 'exited', waitedSeconds: 0 };
-        return { readiness, exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message }, tmpfs: Object.keys(tmpfs), logTail: message };
+        const readiness = {
+            method: probe.method,
+            probe: probe.argv,
+            port: probe.port,
+            readySeconds: null,
+            attempts: 0,
+            attemptSeconds: [],
+            lastExitCode: null,
+            lastOutput: message,
+            outcome: 'exited',
+            waitedSeconds: 0,
+        };
+        return {
+            readiness,
+            exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message },
+            tmpfs: Object.keys(tmpfs),
+            logTail: message,
+        };
     }
     // Without a probe, staying up as long as the service's idle window is all it can show.
     const timeout = probe.method === 'none' ? settings.idleSeconds * 1000 : readyTimeoutMs;
@@ -82732,7 +83859,9 @@ async function collectEvidence(options, progress, control) {
         imageId: null,
     };
     const evidence = {
-        dockerfile, context, compose,
+        dockerfile,
+        context,
+        compose,
         engine: skipped('static mode: no engine is used'),
         build: skipped('static mode: nothing is built'),
         rebuild: skipped('static mode: nothing is built'),
@@ -82773,7 +83902,10 @@ async function collectEvidence(options, progress, control) {
         evidence.cacheProbe = skipped(reason);
     }
     evidence.engine = await engineRecord;
-    const image = await progress.phase('inspect', () => collectImageEvidence(engine, { reference: imageRef, healthStartInterval: collected_valueOf(evidence.engine)?.healthStartInterval ?? false }));
+    const image = await progress.phase('inspect', () => collectImageEvidence(engine, {
+        reference: imageRef,
+        healthStartInterval: collected_valueOf(evidence.engine)?.healthStartInterval ?? false,
+    }));
     evidence.image = collected(image);
     target.imageId = image.id;
     target.image ??= image.repoTags[0] ?? image.id;
@@ -82786,14 +83918,23 @@ async function collectEvidence(options, progress, control) {
             startFiles = resolve;
         });
         // Each half says its own time in the log as it ends, like a phase of its own.
-        const half = (name, work) => timedPhase(progress.timings, name, work)
-            .finally(() => progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`));
+        const half = (name, work) => timedPhase(progress.timings, name, work).finally(() => progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`));
         const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, {
-            image: image.id, workingDir: image.workingDir, platform: { os: image.os, architecture: image.architecture },
-            measureCompressed: settings.maxCompressedSizeMb !== null, ...(signal ? { signal } : {}),
+            image: image.id,
+            workingDir: image.workingDir,
+            platform: { os: image.os, architecture: image.architecture },
+            measureCompressed: settings.maxCompressedSizeMb !== null,
+            ...(signal ? { signal } : {}),
         }))));
         const run = half('runtime', () => attempt(() => collectRuntimeEvidence({
-            engine, image, filesystem: files.then(collected_valueOf), settings, runId: control.runId, progress, onReadinessMeasured: startFiles, ...(signal ? { signal } : {}),
+            engine,
+            image,
+            filesystem: files.then(collected_valueOf),
+            settings,
+            runId: control.runId,
+            progress,
+            onReadinessMeasured: startFiles,
+            ...(signal ? { signal } : {}),
         }), signal)).finally(startFiles);
         return Promise.all([files, run]);
     });
@@ -82809,8 +83950,13 @@ async function composeUp(engine, options, compose, control) {
         return skipped('compose-up was requested, but there is no compose file');
     const absoluteFiles = stack.files.map((file) => (0,external_node_path_.resolve)(options.workspace, file.path));
     return attempt(() => bringComposeUp({
-        engine, compose: stack, absoluteFiles, runId: control.runId, env: options.settings.runtimeEnv,
-        timeoutSeconds: options.settings.composeUpTimeoutSeconds, ...(control.signal ? { signal: control.signal } : {}),
+        engine,
+        compose: stack,
+        absoluteFiles,
+        runId: control.runId,
+        env: options.settings.runtimeEnv,
+        timeoutSeconds: options.settings.composeUpTimeoutSeconds,
+        ...(control.signal ? { signal: control.signal } : {}),
     }), control.signal);
 }
 /** A platform the builder cannot build (no emulation for it) is a usage error, said before any work. */
@@ -82848,21 +83994,33 @@ async function readDockerfile(options) {
     if (syntax)
         throw new UsageError(`${path}:${syntax.line}: ${syntax.message}; fix the Dockerfile (BuildKit would refuse it too)`);
     if (parsed.finalStage < 0) {
-        const names = parsed.stages.map((stage) => stage.name).filter(Boolean).join(', ') || 'none';
+        const names = parsed.stages
+            .map((stage) => stage.name)
+            .filter(Boolean)
+            .join(', ') || 'none';
         throw new UsageError(`target: no stage named '${options.settings.target}' in ${path} (named stages: ${names})`);
     }
     return collected(parsed);
 }
 async function readCompose(options) {
     const evidence = await collectComposeEvidence({
-        workspace: options.workspace, contextDir: options.contextDir, given: options.settings.composeFiles, show: (path) => repoPath(options, path),
+        workspace: options.workspace,
+        contextDir: options.contextDir,
+        given: options.settings.composeFiles,
+        show: (path) => repoPath(options, path),
     });
-    return evidence.files.length > 0 ? collected(evidence) : skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
+    return evidence.files.length > 0
+        ? collected(evidence)
+        : skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
 }
 async function readContext(options) {
     if (!options.dockerfilePath && options.settings.image)
         return skipped('checking a built image: no build context');
-    return attempt(() => collectContextEvidence({ contextDir: options.contextDir, dockerfilePath: options.dockerfilePath, show: (path) => repoPath(options, path) }));
+    return attempt(() => collectContextEvidence({
+        contextDir: options.contextDir,
+        dockerfilePath: options.dockerfilePath,
+        show: (path) => repoPath(options, path),
+    }));
 }
 function buildRequest(options, progress, signal) {
     const { settings } = options;
@@ -82879,14 +84037,25 @@ function buildRequest(options, progress, signal) {
         onStep(step) {
             if (step.completed === null || !isInstructionStep(step.name))
                 return;
-            const how = step.error ? 'failed' : step.cached ? 'cached' : formatSeconds(((step.completed ?? 0) - (step.started ?? 0)) / 1000);
+            const how = step.error
+                ? 'failed'
+                : step.cached
+                    ? 'cached'
+                    : formatSeconds(((step.completed ?? 0) - (step.started ?? 0)) / 1000);
             progress.info(`${step.name} (${how})`);
         },
     };
 }
 async function runBuild(request, noCache) {
     const outcome = await buildImage(request);
-    return { ok: outcome.ok, imageId: outcome.imageId, seconds: outcome.seconds, noCache, steps: toStepRecords(outcome.steps), logTail: outcome.logTail };
+    return {
+        ok: outcome.ok,
+        imageId: outcome.imageId,
+        seconds: outcome.seconds,
+        noCache,
+        steps: toStepRecords(outcome.steps),
+        logTail: outcome.logTail,
+    };
 }
 async function cacheProbe(engine, request, options, dockerfile, context, imageId) {
     if (!options.settings.cacheProbe)
@@ -82912,17 +84081,50 @@ function repoPath(options, path) {
 // The report contract of design.md: categories, check results, metrics. Users' scripts parse the
 // JSON report, so names here are stable; extend, never rename.
 const CATEGORIES = [
-    'build', 'cache', 'size', 'layers', 'user', 'tools', 'health', 'startup', 'memory', 'cpu',
-    'shutdown', 'init', 'labels', 'secrets', 'filesystem', 'dockerfile', 'dockerignore', 'compose',
+    'build',
+    'cache',
+    'size',
+    'layers',
+    'user',
+    'tools',
+    'health',
+    'startup',
+    'memory',
+    'cpu',
+    'shutdown',
+    'init',
+    'labels',
+    'secrets',
+    'filesystem',
+    'dockerfile',
+    'dockerignore',
+    'compose',
     'vulnerabilities',
 ];
 const SEVERITIES = ['error', 'warning', 'notice'];
 function emptyMetrics() {
     return {
-        buildSeconds: null, buildSteps: null, buildCachedSteps: null, cachedBuildSeconds: null,
-        imageSizeBytes: null, compressedSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
-        idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null, pid1: null, sizeBreakdown: null,
-        healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthStartInterval: null, healthRetries: null,
+        buildSeconds: null,
+        buildSteps: null,
+        buildCachedSteps: null,
+        cachedBuildSeconds: null,
+        imageSizeBytes: null,
+        compressedSizeBytes: null,
+        layers: null,
+        startupSeconds: null,
+        idleMemoryBytes: null,
+        idleCpu: null,
+        stopSeconds: null,
+        stopExitCode: null,
+        runUid: null,
+        runGid: null,
+        pid1: null,
+        sizeBreakdown: null,
+        healthInterval: null,
+        healthTimeout: null,
+        healthStartPeriod: null,
+        healthStartInterval: null,
+        healthRetries: null,
     };
 }
 
@@ -82935,7 +84137,14 @@ const TOOL_VERSION = '0.1.0';
 // The seed's "Size Optimization Results", measured: every byte of the image's files assigned to
 // one component by where it lives and which layer put it there.
 function measureSizeBreakdown(filesystem, locate) {
-    const breakdown = { baseImageBytes: 0, systemPackagesBytes: 0, buildToolsBytes: 0, languagePackagesBytes: 0, applicationCodeBytes: 0, shadowedBytes: 0 };
+    const breakdown = {
+        baseImageBytes: 0,
+        systemPackagesBytes: 0,
+        buildToolsBytes: 0,
+        languagePackagesBytes: 0,
+        applicationCodeBytes: 0,
+        shadowedBytes: 0,
+    };
     // Without the Dockerfile no layer is known to be the base's: every layer is classified by where
     // its files live, and the base image's share is reported as unknown rather than guessed.
     const knowsBase = locate.knowsBase();
@@ -82963,7 +84172,9 @@ function measureSizeBreakdown(filesystem, locate) {
 /** A layer made by a COPY/ADD from the build context (not --from another stage). */
 function copiedFromContext(layer, locate) {
     const instruction = locate.instructionOfLayer(layer);
-    return instruction !== undefined && (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined;
+    return (instruction !== undefined &&
+        (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+        instruction.flags.from === undefined);
 }
 
 ;// CONCATENATED MODULE: ./src/report/metrics.ts
@@ -83082,7 +84293,17 @@ async function runPipeline(options, progress, control) {
     validateIgnores(options);
     const { evidence, target } = await collectEvidence(options, progress, control);
     const { results, locate } = judge(evidence, options.settings, options.ignores, options.knownBaseLayers);
-    return { report: buildReport({ target, evidence, locate, results, failOn: options.settings.failOn, timings: progress.timings }), baseLayers: locate.baseLayerDigests() };
+    return {
+        report: buildReport({
+            target,
+            evidence,
+            locate,
+            results,
+            failOn: options.settings.failOn,
+            timings: progress.timings,
+        }),
+        baseLayers: locate.baseLayerDigests(),
+    };
 }
 /** Evidence → verdicts: every check, then the Dockerfile's inline ignores and the configured ones. */
 function judge(evidence, settings, ignores = [], knownBaseLayers) {
@@ -83114,16 +84335,38 @@ async function runBaseline(options, progress, control, knownBaseLayers) {
     const { baselineImage, baselineRef } = options.settings;
     if (!baselineImage && !baselineRef)
         return null;
-    const lighter = { ...options.settings, cacheProbe: false, hardenedRun: false, composeUp: false, reportFile: '', sarifFile: '', markdownFile: '' };
+    const lighter = {
+        ...options.settings,
+        cacheProbe: false,
+        hardenedRun: false,
+        composeUp: false,
+        reportFile: '',
+        sarifFile: '',
+        markdownFile: '',
+    };
     const prefixed = prefixPhases(progress);
     const baselineControl = { ...control, runId: baselineRunId(control.runId) };
     if (baselineImage) {
-        const baseline = { ...options, settings: { ...lighter, image: baselineImage }, dockerfilePath: null, readFiles: false, knownBaseLayers };
+        const baseline = {
+            ...options,
+            settings: { ...lighter, image: baselineImage },
+            dockerfilePath: null,
+            readFiles: false,
+            knownBaseLayers,
+        };
         return { report: (await runPipeline(baseline, prefixed, baselineControl)).report, label: baselineImage };
     }
     const worktree = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-baseline-'));
     try {
-        const added = await runProcess('git', ['-C', options.workspace, 'worktree', 'add', '--detach', worktree, baselineRef]);
+        const added = await runProcess('git', [
+            '-C',
+            options.workspace,
+            'worktree',
+            'add',
+            '--detach',
+            worktree,
+            baselineRef,
+        ]);
         if (added.code !== 0) {
             throw new UsageError(`baseline-ref: cannot check out '${baselineRef}' (${added.stderr.trim().split('\n').pop()}); in a workflow, fetch it first (actions/checkout with fetch-depth: 0)`);
         }
@@ -83132,7 +84375,13 @@ async function runBaseline(options, progress, control, knownBaseLayers) {
         if (!dockerfilePath || !(0,external_node_fs_namespaceObject.existsSync)(dockerfilePath)) {
             throw new UsageError(`baseline-ref: '${baselineRef}' has no ${options.dockerfilePath ? (0,external_node_path_.relative)(options.workspace, options.dockerfilePath) : 'Dockerfile'} to build`);
         }
-        const baseline = { ...options, workspace: worktree, contextDir: moved(options.contextDir), dockerfilePath, settings: { ...lighter, image: '' } };
+        const baseline = {
+            ...options,
+            workspace: worktree,
+            contextDir: moved(options.contextDir),
+            dockerfilePath,
+            settings: { ...lighter, image: '' },
+        };
         return { report: (await runPipeline(baseline, prefixed, baselineControl)).report, label: baselineRef };
     }
     finally {
@@ -83156,7 +84405,10 @@ async function runAll(options, progress, control) {
     const baseline = await runBaseline(options, progress, control, baseLayers);
     if (!baseline)
         return { report, baseline: null };
-    return { report: { ...report, baseline: baseline.report.metrics, baselineLabel: baseline.label }, baseline: baseline.report };
+    return {
+        report: { ...report, baseline: baseline.report.metrics, baselineLabel: baseline.label },
+        baseline: baseline.report,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/util/atomic-write.ts
@@ -83209,10 +84461,12 @@ function escapeMarkdown(text, maxLength = 2000) {
 }
 /** Removes terminal control sequences and other control characters (keeps \n and \t). */
 function stripControl(text) {
+    /* eslint-disable no-control-regex -- finding control characters is the point: they are removed */
     return text
         .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
         .replace(/\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)/g, '')
         .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+    /* eslint-enable no-control-regex */
 }
 /**
  * For the Actions log: a line that starts with `::` (after blanks) would be read by the runner as
@@ -83223,9 +84477,14 @@ function neutraliseCommands(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/engine-line.ts
-/** One line for headers and footers: `Docker Engine 28.5.2 (API 1.51), containerd image store (overlayfs snapshotter), buildx 0.29.1`. */
+/**
+ * One line for headers and footers:
+ * `Docker Engine 28.5.2 (API 1.51), containerd image store (overlayfs snapshotter), buildx 0.29.1`.
+ */
 function engineLine(engine) {
-    const store = engine.imageStore === 'containerd' ? `containerd image store (${engine.storageDriver} snapshotter)` : `${engine.storageDriver} storage driver`;
+    const store = engine.imageStore === 'containerd'
+        ? `containerd image store (${engine.storageDriver} snapshotter)`
+        : `${engine.storageDriver} storage driver`;
     return `Docker Engine ${engine.version} (API ${engine.apiVersion}), ${store}${engine.buildx ? `, buildx ${engine.buildx}` : ''}`;
 }
 
@@ -83241,23 +84500,73 @@ function sizeText(report) {
 
 ;// CONCATENATED MODULE: ./src/report/metric-rows.ts
 
-const bytesTarget = (result) => (typeof result.target === 'number' ? `≤ ${formatBytes(result.target)}` : '–');
-const numberTarget = (result, unit) => (typeof result.target === 'number' ? `≤ ${result.target}${unit}` : '–');
-const seconds = (result) => (typeof result.target === 'number' ? `≤ ${formatSeconds(result.target)}` : '–');
+const bytesTarget = (result) => typeof result.target === 'number' ? `≤ ${formatBytes(result.target)}` : '–';
+const numberTarget = (result, unit) => typeof result.target === 'number' ? `≤ ${result.target}${unit}` : '–';
+const seconds = (result) => typeof result.target === 'number' ? `≤ ${formatSeconds(result.target)}` : '–';
 const ROWS = [
     { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r), target: seconds },
-    { label: 'Build time (cached)', checkId: 'HARD-CACHE-001', actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds), target: seconds },
-    { label: 'Image size (unpacked)', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes), target: (c) => bytesTarget(c) },
-    { label: 'Image size (compressed, pulled)', checkId: 'HARD-SIZE-002', actual: (r) => nullable(r.metrics.compressedSizeBytes, formatBytes), target: (c) => (typeof c.target === 'number' ? bytesTarget(c) : 'no limit') },
-    { label: 'Layers', checkId: 'HARD-LAYERS-001', actual: (r) => nullable(r.metrics.layers, String), target: (c) => numberTarget(c, '') },
-    { label: 'Container startup', checkId: 'HARD-STARTUP-002', actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds), target: seconds },
-    { label: 'Health check interval / timeout', checkId: 'HARD-HEALTH-005', actual: (r) => healthTiming(r), target: () => '30 s / 10 s' },
-    { label: 'Memory usage (idle)', checkId: 'HARD-MEMORY-001', actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes), target: (c) => bytesTarget(c) },
-    { label: 'CPU usage (idle)', checkId: 'HARD-CPU-001', actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`), target: (c) => numberTarget(c, ' CPU') },
+    {
+        label: 'Build time (cached)',
+        checkId: 'HARD-CACHE-001',
+        actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds),
+        target: seconds,
+    },
+    {
+        label: 'Image size (unpacked)',
+        checkId: 'HARD-SIZE-001',
+        actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes),
+        target: (c) => bytesTarget(c),
+    },
+    {
+        label: 'Image size (compressed, pulled)',
+        checkId: 'HARD-SIZE-002',
+        actual: (r) => nullable(r.metrics.compressedSizeBytes, formatBytes),
+        target: (c) => (typeof c.target === 'number' ? bytesTarget(c) : 'no limit'),
+    },
+    {
+        label: 'Layers',
+        checkId: 'HARD-LAYERS-001',
+        actual: (r) => nullable(r.metrics.layers, String),
+        target: (c) => numberTarget(c, ''),
+    },
+    {
+        label: 'Container startup',
+        checkId: 'HARD-STARTUP-002',
+        actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds),
+        target: seconds,
+    },
+    {
+        label: 'Health check interval / timeout',
+        checkId: 'HARD-HEALTH-005',
+        actual: (r) => healthTiming(r),
+        target: () => '30 s / 10 s',
+    },
+    {
+        label: 'Memory usage (idle)',
+        checkId: 'HARD-MEMORY-001',
+        actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes),
+        target: (c) => bytesTarget(c),
+    },
+    {
+        label: 'CPU usage (idle)',
+        checkId: 'HARD-CPU-001',
+        actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`),
+        target: (c) => numberTarget(c, ' CPU'),
+    },
     { label: 'Stop time', checkId: 'HARD-SHUTDOWN-001', actual: (r) => stopTime(r), target: seconds },
-    { label: 'Runs as', checkId: 'HARD-USER-003', actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`), target: (c) => (typeof c.target === 'number' ? `UID ${c.target}` : 'non-zero UID') },
+    {
+        label: 'Runs as',
+        checkId: 'HARD-USER-003',
+        actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`),
+        target: (c) => (typeof c.target === 'number' ? `UID ${c.target}` : 'non-zero UID'),
+    },
 ];
-const STATUS_LABEL = { pass: '✅ pass', fail: '❌ fail', skip: '➖ skip', error: '⚠️ error' };
+const STATUS_LABEL = {
+    pass: '✅ pass',
+    fail: '❌ fail',
+    skip: '➖ skip',
+    error: '⚠️ error',
+};
 function metricRows(report) {
     const rows = [];
     for (const spec of ROWS) {
@@ -83283,7 +84592,9 @@ function buildTime(report) {
     const { buildSeconds, buildCachedSteps, buildSteps } = report.metrics;
     if (buildSeconds === null)
         return null;
-    return buildCachedSteps ? `${formatSeconds(buildSeconds)} (${buildCachedSteps}/${buildSteps} steps cached)` : formatSeconds(buildSeconds);
+    return buildCachedSteps
+        ? `${formatSeconds(buildSeconds)} (${buildCachedSteps}/${buildSteps} steps cached)`
+        : formatSeconds(buildSeconds);
 }
 function healthTiming(report) {
     const { healthInterval, healthTimeout } = report.metrics;
@@ -83314,7 +84625,9 @@ function buildTools(report) {
     const results = byId(report, 'HARD-TOOLS-001');
     if (results.length === 0 || results.every((result) => result.status === 'skip' || result.status === 'error'))
         return unknown();
-    const tools = results.filter((result) => result.status === 'fail').flatMap((result) => result.measured?.map((tool) => tool.tool) ?? []);
+    const tools = results
+        .filter((result) => result.status === 'fail')
+        .flatMap((result) => result.measured?.map((tool) => tool.tool) ?? []);
     if (tools.length === 0)
         return { state: 'good', text: 'No' };
     return { state: 'bad', text: `Yes (${tools.slice(0, 5).join(', ')}${tools.length > 5 ? ', …' : ''})` };
@@ -83323,7 +84636,10 @@ function imageSize(report) {
     const size = report.metrics.imageSizeBytes;
     if (size === null)
         return unknown();
-    return { state: first(report, 'HARD-SIZE-001')?.status === 'fail' ? 'bad' : 'good', text: `${formatBytes(size)} unpacked` };
+    return {
+        state: first(report, 'HARD-SIZE-001')?.status === 'fail' ? 'bad' : 'good',
+        text: `${formatBytes(size)} unpacked`,
+    };
 }
 function healthCheck(report) {
     const defined = first(report, 'HARD-HEALTH-001');
@@ -83346,7 +84662,9 @@ function signalHandling(report) {
     const init = first(report, 'HARD-INIT-001');
     const stop = first(report, 'HARD-SHUTDOWN-001');
     const kind = init?.measured?.kind;
-    const stopText = report.metrics.stopSeconds !== null ? `; docker stop ${formatSeconds(report.metrics.stopSeconds)}${report.metrics.stopExitCode === 137 ? ', killed (137)' : ''}` : '';
+    const stopText = report.metrics.stopSeconds !== null
+        ? `; docker stop ${formatSeconds(report.metrics.stopSeconds)}${report.metrics.stopExitCode === 137 ? ', killed (137)' : ''}`
+        : '';
     if (!init || init.status === 'skip' || init.status === 'error')
         return unknown();
     const pid1 = (report.metrics.pid1 ?? '').split(' ')[0]?.replace(/^.*\//, '') || 'PID 1';
@@ -83378,15 +84696,29 @@ const security_rows_ROWS = [
     { issue: 'Image size', impact: 'MEDIUM', cell: imageSize },
     { issue: 'Health check', impact: 'HIGH', cell: healthCheck },
     { issue: 'Signal handling', impact: 'MEDIUM', cell: signalHandling },
-    { issue: 'Resource limits', impact: 'MEDIUM', cell: (report) => composeCoverage(report, 'HARD-COMPOSE-004', 'CPU/memory limits', 'No limits') },
-    { issue: 'Logging', impact: 'LOW', cell: (report) => composeCoverage(report, 'HARD-COMPOSE-005', 'Rotated', 'Unbounded') },
+    {
+        issue: 'Resource limits',
+        impact: 'MEDIUM',
+        cell: (report) => composeCoverage(report, 'HARD-COMPOSE-004', 'CPU/memory limits', 'No limits'),
+    },
+    {
+        issue: 'Logging',
+        impact: 'LOW',
+        cell: (report) => composeCoverage(report, 'HARD-COMPOSE-005', 'Rotated', 'Unbounded'),
+    },
     { issue: 'Network isolation', impact: 'LOW', cell: networkIsolation },
 ];
 function securityRows(report, baseline) {
     return security_rows_ROWS.map((row) => {
         const after = row.cell(report);
         const before = baseline ? row.cell(baseline) : null;
-        return { issue: row.issue, impact: row.impact, before, after, change: baseline ? change(row.issue, before, after, report, baseline) : null };
+        return {
+            issue: row.issue,
+            impact: row.impact,
+            before,
+            after,
+            change: baseline ? change(row.issue, before, after, report, baseline) : null,
+        };
     });
 }
 function change(issue, before, after, report, baseline) {
@@ -83425,16 +84757,19 @@ function sizeRows(report, baseline) {
     const before = baseline?.metrics.sizeBreakdown ?? null;
     if (!after)
         return [];
-    const rows = COMPONENTS
-        .filter(({ key }) => key !== 'shadowedBytes' || (after[key] ?? 0) > 0 || (before?.[key] ?? 0) > 0)
-        .map(({ component, key }) => {
+    const rows = COMPONENTS.filter(({ key }) => key !== 'shadowedBytes' || (after[key] ?? 0) > 0 || (before?.[key] ?? 0) > 0).map(({ component, key }) => {
         const now = after[key];
         const then = before ? before[key] : null;
         return { component, before: then, after: now, savings: now !== null && then !== null ? savings(now, then) : null };
     });
     const total = report.metrics.imageSizeBytes;
     const totalBefore = baseline?.metrics.imageSizeBytes ?? null;
-    rows.push({ component: 'Total (unpacked image size)', before: totalBefore, after: total, savings: totalBefore !== null && total !== null ? savings(total, totalBefore) : null });
+    rows.push({
+        component: 'Total (unpacked image size)',
+        before: totalBefore,
+        after: total,
+        savings: totalBefore !== null && total !== null ? savings(total, totalBefore) : null,
+    });
     return rows;
 }
 /** Savings as the seed writes them: what the change removed (a growth shows as +). */
@@ -83444,35 +84779,63 @@ function savings(after, before) {
 const BUILD = new Set(['HARD-BUILD-002', 'HARD-CACHE-001', 'HARD-SIZE-001', 'HARD-SIZE-002', 'HARD-LAYERS-001']);
 function performanceRows(report) {
     const rows = metricRows(report).filter((row) => row.checkId !== 'HARD-USER-003');
-    return { build: rows.filter((row) => BUILD.has(row.checkId)), runtime: rows.filter((row) => !BUILD.has(row.checkId)) };
+    return {
+        build: rows.filter((row) => BUILD.has(row.checkId)),
+        runtime: rows.filter((row) => !BUILD.has(row.checkId)),
+    };
 }
 const CRITERIA = [
     { text: () => 'Multi-stage build (builder + runtime stages)', checks: ['HARD-DOCKERFILE-001'] },
     { text: expectedUser, checks: ['HARD-USER-003', 'HARD-USER-002'] },
-    { text: () => 'Security hardening (COPY --chown, proper permissions, no setuid files)', checks: ['HARD-FILESYSTEM-002', 'HARD-FILESYSTEM-001', 'HARD-DOCKERFILE-013'] },
+    {
+        text: () => 'Security hardening (COPY --chown, proper permissions, no setuid files)',
+        checks: ['HARD-FILESYSTEM-002', 'HARD-FILESYSTEM-001', 'HARD-DOCKERFILE-013'],
+    },
     { text: (report) => `Image size optimized (target ≤ ${limitMb(report)})`, checks: ['HARD-SIZE-001'] },
-    { text: () => 'Real health check (passes while the service runs, fails when it is down)', checks: ['HARD-HEALTH-003', 'HARD-HEALTH-004'] },
+    {
+        text: () => 'Real health check (passes while the service runs, fails when it is down)',
+        checks: ['HARD-HEALTH-003', 'HARD-HEALTH-004'],
+    },
     { text: () => '.dockerignore file created', checks: ['HARD-DOCKERIGNORE-001'] },
-    { text: () => 'docker-compose.yml enhanced (health checks, resource limits, logging)', checks: ['HARD-COMPOSE-001', 'HARD-COMPOSE-004', 'HARD-COMPOSE-005'] },
+    {
+        text: () => 'docker-compose.yml enhanced (health checks, resource limits, logging)',
+        checks: ['HARD-COMPOSE-001', 'HARD-COMPOSE-004', 'HARD-COMPOSE-005'],
+    },
 ];
 function expectedUser(report) {
     const target = report.checks.find((result) => result.id === 'HARD-USER-002' && result.status !== 'skip')?.target;
-    const who = [target?.name ? `\`${target.name}\`` : null, target?.uid !== undefined && target.uid !== null ? `(UID ${target.uid})` : null].filter(Boolean).join(' ');
+    const who = [
+        target?.name ? `\`${target.name}\`` : null,
+        target?.uid !== undefined && target.uid !== null ? `(UID ${target.uid})` : null,
+    ]
+        .filter(Boolean)
+        .join(' ');
     return `Non-root user${who ? ` ${who}` : ''}`;
 }
 function limitMb(report) {
     const target = report.checks.find((result) => result.id === 'HARD-SIZE-001')?.target;
     return typeof target === 'number' ? `${Math.round(target / 1e6)} MB` : 'the limit';
 }
-/** Each criterion is ticked only when every check behind it passed (HARD-USER-002 only when an expectation was given). */
+/**
+ * Each criterion is ticked only when every check behind it passed (HARD-USER-002 only when an
+ * expectation was given).
+ */
 function successCriteria(report) {
     return CRITERIA.map((criterion) => {
-        const results = criterion.checks.flatMap((id) => report.checks.filter((result) => result.id === id))
+        const results = criterion.checks
+            .flatMap((id) => report.checks.filter((result) => result.id === id))
             .filter((result) => !(result.id === 'HARD-USER-002' && result.status === 'skip'));
         const open = results.filter((result) => result.status !== 'pass');
         const missing = criterion.checks.filter((id) => id !== 'HARD-USER-002' && !results.some((result) => result.id === id));
         const met = results.length > 0 && open.length === 0 && missing.length === 0;
-        const why = met ? null : [...new Set([...open.map((result) => `${result.id} ${result.status === 'skip' ? 'not measured' : result.status === 'error' ? 'could not run' : 'failed'}`), ...missing.map((id) => `${id} not run`)])].join(', ');
+        const why = met
+            ? null
+            : [
+                ...new Set([
+                    ...open.map((result) => `${result.id} ${result.status === 'skip' ? 'not measured' : result.status === 'error' ? 'could not run' : 'failed'}`),
+                    ...missing.map((id) => `${id} not run`),
+                ]),
+            ].join(', ');
         return { text: criterion.text(report), met, why };
     });
 }
@@ -83489,7 +84852,15 @@ const SYMBOL = { pass: '✔', fail: '✖', skip: '–', error: '!' };
 const ORDER = { fail: 0, error: 1, pass: 2, skip: 3 };
 function renderTerminal(report, style = { colour: false, width: 120 }, baseline = null) {
     const paint = (code, text) => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
-    const statusColour = (result) => result.status === 'pass' ? 32 : result.status === 'skip' ? 90 : result.status === 'error' ? 35 : result.severity === 'error' ? 31 : 33;
+    const statusColour = (result) => result.status === 'pass'
+        ? 32
+        : result.status === 'skip'
+            ? 90
+            : result.status === 'error'
+                ? 35
+                : result.severity === 'error'
+                    ? 31
+                    : 33;
     const lines = [];
     const counts = countFailures(report.checks);
     const headline = report.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
@@ -83509,7 +84880,9 @@ function renderTerminal(report, style = { colour: false, width: 120 }, baseline 
     const sorted = [...report.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
     const idWidth = Math.max(...sorted.map((result) => result.id.length), 2);
     for (const result of sorted) {
-        const where = result.location ? `  (${result.location.file}${result.location.line ? `:${result.location.line}` : ''})` : '';
+        const where = result.location
+            ? `  (${result.location.file}${result.location.line ? `:${result.location.line}` : ''})`
+            : '';
         const head = `${paint(statusColour(result), `${SYMBOL[result.status]} ${result.status.padEnd(5)}`)} ${result.id.padEnd(idWidth)}  ${result.title}${where}`;
         lines.push(head);
         const indent = ' '.repeat(idWidth + 10);
@@ -83531,7 +84904,10 @@ function countFailures(checks) {
 }
 function table(header, rows) {
     const widths = header.map((cell, index) => Math.max(cell.length, ...rows.map((row) => (row[index] ?? '').length)));
-    const line = (cells) => cells.map((cell, index) => stripControl(cell).padEnd(widths[index])).join('  ').trimEnd();
+    const line = (cells) => cells
+        .map((cell, index) => stripControl(cell).padEnd(widths[index]))
+        .join('  ')
+        .trimEnd();
     return [line(header), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.map(line)];
 }
 function wrap(text, width) {
@@ -83567,7 +84943,15 @@ function wrap(text, width) {
 /** GitHub rejects a step summary over 1 MiB; leave room for other steps' summaries. */
 const SUMMARY_LIMIT_BYTES = 900 * 1024;
 function renderJobSummary(report, options = {}) {
-    const head = [verdictLine(report, options), ...headlineTables(report, options), sizeTable(report, options), performanceTables(report), criteriaList(report)].filter(Boolean).join('\n\n');
+    const head = [
+        verdictLine(report, options),
+        ...headlineTables(report, options),
+        sizeTable(report, options),
+        performanceTables(report),
+        criteriaList(report),
+    ]
+        .filter(Boolean)
+        .join('\n\n');
     const foot = footer(report);
     const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - Buffer.byteLength(foot) - 200;
     return `${head}\n\n${fitTo(checksSection(report.checks), room, report)}\n\n${foot}\n`;
@@ -83579,30 +84963,40 @@ function renderComment(report, marker, options = {}) {
 }
 /** Where the figures were measured: the engine, its image store and buildx, and the tool's version. */
 function footer(report) {
-    const where = report.engine ? `Measured on ${escapeMarkdown(engineLine(report.engine))}` : 'Static analysis: no engine used';
+    const where = report.engine
+        ? `Measured on ${escapeMarkdown(engineLine(report.engine))}`
+        : 'Static analysis: no engine used';
     return `<sub>${where} · ${escapeMarkdown(`${report.tool.name} ${report.tool.version}`)}</sub>`;
 }
 function verdictLine(report, options) {
     const icon = report.passed ? '✅' : '❌';
     const image = report.target.image ?? report.target.dockerfile ?? 'image';
     const size = sizeText(report);
-    const against = options.baseline ? ` · compared with <code>${escapeMarkdown(options.baselineLabel ?? 'the baseline', 200)}</code>` : '';
+    const against = options.baseline
+        ? ` · compared with <code>${escapeMarkdown(options.baselineLabel ?? 'the baseline', 200)}</code>`
+        : '';
     return [
         `## ${icon} Container hardening: ${report.passed ? 'passed' : 'failed'}`,
         '',
         `<code>${escapeMarkdown(image, 200)}</code>${size} · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>${against}`,
     ].join('\n');
 }
-const cell = (value) => (value === null ? '–' : `${value.state === 'good' ? '✅' : value.state === 'bad' ? '❌' : ''} ${escapeMarkdown(value.text)}`.trim());
+const cell = (value) => value === null
+    ? '–'
+    : `${value.state === 'good' ? '✅' : value.state === 'bad' ? '❌' : ''} ${escapeMarkdown(value.text)}`.trim();
 function headlineTables(report, options) {
     const rows = securityRows(report, options.baseline ?? null);
     if (rows.every((row) => row.after.state === 'unknown'))
         return [];
     const withBefore = Boolean(options.baseline);
-    const header = withBefore ? ['| Issue | Before | After | Impact |', '| --- | --- | --- | --- |'] : ['| Issue | Now | Impact |', '| --- | --- | --- |'];
+    const header = withBefore
+        ? ['| Issue | Before | After | Impact |', '| --- | --- | --- | --- |']
+        : ['| Issue | Now | Impact |', '| --- | --- | --- |'];
     const lines = rows.map((row) => {
         const after = `${cell(row.after)}${row.change ? ` — ${escapeMarkdown(row.change)}` : ''}`;
-        return withBefore ? `| **${row.issue}** | ${cell(row.before)} | ${after} | ${row.impact} |` : `| **${row.issue}** | ${after} | ${row.impact} |`;
+        return withBefore
+            ? `| **${row.issue}** | ${cell(row.before)} | ${after} | ${row.impact} |`
+            : `| **${row.issue}** | ${after} | ${row.impact} |`;
     });
     return [['### Security summary', '', ...header, ...lines].join('\n')];
 }
@@ -83615,12 +85009,23 @@ function sizeTable(report, options) {
     const lines = rows.map((row) => {
         const label = row.component.startsWith('Total') ? `**${row.component}**` : row.component;
         const after = row.component.startsWith('Total') ? `**${bytes(row.after)}**` : bytes(row.after);
-        return withBefore ? `| ${label} | ${bytes(row.before)} | ${after} | ${escapeMarkdown(row.savings ?? '–')} |` : `| ${label} | ${after} |`;
+        return withBefore
+            ? `| ${label} | ${bytes(row.before)} | ${after} | ${escapeMarkdown(row.savings ?? '–')} |`
+            : `| ${label} | ${after} |`;
     });
-    const header = withBefore ? ['| Component | Before | After | Savings |', '| --- | --- | --- | --- |'] : ['| Component | Size |', '| --- | --- |'];
+    const header = withBefore
+        ? ['| Component | Before | After | Savings |', '| --- | --- | --- | --- |']
+        : ['| Component | Size |', '| --- | --- |'];
     const compressed = report.metrics.compressedSizeBytes;
     const pulled = compressed === null ? '' : ` Compressed, as a pull transfers it: ${escapeMarkdown(formatBytes(compressed))}.`;
-    return ['### Size breakdown', '', ...header, ...lines, '', `_Unpacked bytes of the image's files (what it occupies when run), measured from its layers and the layer that added each.${pulled}_`].join('\n');
+    return [
+        '### Size breakdown',
+        '',
+        ...header,
+        ...lines,
+        '',
+        `_Unpacked bytes of the image's files (what it occupies when run), measured from its layers and the layer that added each.${pulled}_`,
+    ].join('\n');
 }
 function metricTable(title, rows) {
     if (rows.length === 0)
@@ -83635,7 +85040,9 @@ function metricTable(title, rows) {
 }
 function performanceTables(report) {
     const { build, runtime } = performanceRows(report);
-    return [metricTable('Build performance', build), metricTable('Runtime performance', runtime)].filter(Boolean).join('\n\n');
+    return [metricTable('Build performance', build), metricTable('Runtime performance', runtime)]
+        .filter(Boolean)
+        .join('\n\n');
 }
 function criteriaList(report) {
     const items = successCriteria(report).map((criterion) => `- [${criterion.met ? 'x' : ' '}] ${escapeMarkdown(criterion.text).replace(/&#96;/g, '`')}${criterion.why ? ` — ${criterion.why}` : ''}`);
@@ -83649,7 +85056,9 @@ function checksSection(checks) {
             continue;
         const failing = inCategory.filter((result) => result.status === 'fail' || result.status === 'error').length;
         const rows = inCategory.map((result) => {
-            const where = result.location ? ` <code>${escapeMarkdown(`${result.location.file}${result.location.line ? `:${result.location.line}` : ''}`, 300)}</code>` : '';
+            const where = result.location
+                ? ` <code>${escapeMarkdown(`${result.location.file}${result.location.line ? `:${result.location.line}` : ''}`, 300)}</code>`
+                : '';
             const fix = result.status === 'fail' && result.remediation ? `<br>Fix: ${escapeMarkdown(result.remediation)}` : '';
             return `| ${STATUS_LABEL[result.status]} | <code>${result.id}</code> ${result.severity} | ${escapeMarkdown(result.title)}${where} | ${escapeMarkdown(result.message)}${fix} |`;
         });
@@ -83717,22 +85126,38 @@ function renderSarif(report, checks) {
         ruleIndex: ruleIndex.get(result.id) ?? 0,
         level: LEVEL[result.severity],
         message: { text: result.message },
-        locations: [{
+        locations: [
+            {
                 physicalLocation: {
                     artifactLocation: { uri: result.location?.file ?? fallbackFile },
-                    region: { startLine: result.location?.line ?? 1, ...(result.location?.endLine ? { endLine: result.location.endLine } : {}) },
+                    region: {
+                        startLine: result.location?.line ?? 1,
+                        ...(result.location?.endLine ? { endLine: result.location.endLine } : {}),
+                    },
                 },
-            }],
+            },
+        ],
         // Same finding, same fingerprint across runs: code scanning tracks it instead of reopening it.
-        partialFingerprints: { 'csDockerHardening/v1': `${result.id}:${result.location?.file ?? fallbackFile}:${result.location?.line ?? 1}` },
+        partialFingerprints: {
+            'csDockerHardening/v1': `${result.id}:${result.location?.file ?? fallbackFile}:${result.location?.line ?? 1}`,
+        },
     }));
     return {
         $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
         version: '2.1.0',
-        runs: [{
-                tool: { driver: { name: TOOL_NAME, version: TOOL_VERSION, informationUri: 'https://github.com/org/cs-docker-hardening', rules } },
+        runs: [
+            {
+                tool: {
+                    driver: {
+                        name: TOOL_NAME,
+                        version: TOOL_VERSION,
+                        informationUri: 'https://github.com/org/cs-docker-hardening',
+                        rules,
+                    },
+                },
                 results,
-            }],
+            },
+        ],
     };
 }
 async function writeSarif(path, report, checks) {
@@ -83878,7 +85303,10 @@ async function runCli(io) {
             return 0;
         }
         const options = await resolveOptions(command.inputs, io.cwd);
-        const { report, baseline } = await runAll(options, stderrProgress(io.stderr), { runId: newRunId(), signal: cancel.signal });
+        const { report, baseline } = await runAll(options, stderrProgress(io.stderr), {
+            runId: newRunId(),
+            signal: cancel.signal,
+        });
         const { reportFile, sarifFile, markdownFile } = options.settings;
         const summary = { baseline, ...(report.baselineLabel ? { baselineLabel: report.baselineLabel } : {}) };
         await writeReports(io.cwd, { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null }, report, summary);

@@ -17,7 +17,9 @@ try {
   rmSync('dist', { recursive: true, force: true });
   for (const [source, name] of entries) {
     const out = join(scratch, name);
-    execFileSync('npx', ['ncc', 'build', source, '-o', out, '--quiet', '--license', 'licenses.txt'], { stdio: 'inherit' });
+    execFileSync('npx', ['ncc', 'build', source, '-o', out, '--quiet', '--license', 'licenses.txt'], {
+      stdio: 'inherit',
+    });
     renameSync(join(out, 'index.js'), join(out, name));
     renameSync(join(out, 'licenses.txt'), join(out, name.replace(/\.js$/, '.licenses.txt')));
     cpSync(out, 'dist', { recursive: true });

@@ -2,7 +2,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderActionYml } from '../src/docs/action-yml.js';
 import { renderChecksDoc } from '../src/docs/checks-md.js';
-import { INPUTS_MARKERS, OUTPUTS_MARKERS, renderInputsTable, renderOutputsTable, replaceBetween } from '../src/docs/readme-tables.js';
+import {
+  INPUTS_MARKERS,
+  OUTPUTS_MARKERS,
+  renderInputsTable,
+  renderOutputsTable,
+  replaceBetween,
+} from '../src/docs/readme-tables.js';
 
 writeFileSync('action.yml', renderActionYml());
 writeFileSync('docs/checks.md', renderChecksDoc());

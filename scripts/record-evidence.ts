@@ -9,33 +9,35 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newRunId } from '../src/docker/throwaway.js';
 import { collectEvidence } from '../src/evidence/collect.js';
-import type { EngineRecord } from '../src/evidence/engine.js';
+import { engineKey } from '../src/evidence/engine.js';
 import type { FileRecord } from '../src/evidence/filesystem.js';
 import { resolveOptions } from '../src/inputs/resolve.js';
 import { silentProgress } from '../src/progress.js';
 
-const KEPT = /^\/(etc|app|opt\/venv\/bin|tmp|root|home|usr\/local\/bin|usr\/local\/sbin|usr\/bin|usr\/sbin|bin|sbin)(\/|$)/;
+const KEPT =
+  /^\/(etc|app|opt\/venv\/bin|tmp|root|home|usr\/local\/bin|usr\/local\/sbin|usr\/bin|usr\/sbin|bin|sbin)(\/|$)/;
 const SETUID_OR_SETGID = 0o6000;
 
 export function trimFiles(files: Record<string, FileRecord>): Record<string, FileRecord> {
-  return Object.fromEntries(Object.entries(files).filter(([path, file]) => KEPT.test(path) || (file.mode & SETUID_OR_SETGID) !== 0));
-}
-
-/** `20.10-overlay2`, `28.5-overlay2`, `28.5-containerd`: the engine's version and image store. */
-export function engineKey(engine: EngineRecord): string {
-  const version = /^\d+\.\d+/.exec(engine.version)?.[0] ?? engine.version;
-  return `${version}-${engine.imageStore}`;
+  return Object.fromEntries(
+    Object.entries(files).filter(([path, file]) => KEPT.test(path) || (file.mode & SETUID_OR_SETGID) !== 0),
+  );
 }
 
 const root = process.cwd();
 for (const example of ['hardened', 'legacy']) {
   const options = await resolveOptions({ context: `examples/${example}`, 'no-cache': 'true' }, root);
   const { evidence, target } = await collectEvidence(options, silentProgress(), { runId: newRunId() });
-  if (evidence.engine.state !== 'collected') throw new Error(`the engine could not be described: ${JSON.stringify(evidence.engine)}`);
-  if (evidence.filesystem.state === 'collected') evidence.filesystem.value.files = trimFiles(evidence.filesystem.value.files);
+  if (evidence.engine.state !== 'collected')
+    throw new Error(`the engine could not be described: ${JSON.stringify(evidence.engine)}`);
+  if (evidence.filesystem.state === 'collected')
+    evidence.filesystem.value.files = trimFiles(evidence.filesystem.value.files);
   const dir = join(root, '__tests__/fixtures/evidence', engineKey(evidence.engine.value));
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `${example}.json`);
-  writeFileSync(out, `${JSON.stringify({ recorded: new Date().toISOString().slice(0, 10), target, evidence }, null, 1)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ recorded: new Date().toISOString().slice(0, 10), target, evidence }, null, 1)}\n`,
+  );
   console.log(`recorded ${out}`);
 }

@@ -25,28 +25,65 @@ export function baselineRunId(runId: string): string {
   return `${runId}b`;
 }
 
-export async function runBaseline(options: Options, progress: Progress, control: RunControl, knownBaseLayers: string[]): Promise<Baseline | null> {
+export async function runBaseline(
+  options: Options,
+  progress: Progress,
+  control: RunControl,
+  knownBaseLayers: string[],
+): Promise<Baseline | null> {
   const { baselineImage, baselineRef } = options.settings;
   if (!baselineImage && !baselineRef) return null;
-  const lighter = { ...options.settings, cacheProbe: false, hardenedRun: false, composeUp: false, reportFile: '', sarifFile: '', markdownFile: '' };
+  const lighter = {
+    ...options.settings,
+    cacheProbe: false,
+    hardenedRun: false,
+    composeUp: false,
+    reportFile: '',
+    sarifFile: '',
+    markdownFile: '',
+  };
   const prefixed = prefixPhases(progress);
   const baselineControl = { ...control, runId: baselineRunId(control.runId) };
   if (baselineImage) {
-    const baseline = { ...options, settings: { ...lighter, image: baselineImage }, dockerfilePath: null, readFiles: false, knownBaseLayers };
+    const baseline = {
+      ...options,
+      settings: { ...lighter, image: baselineImage },
+      dockerfilePath: null,
+      readFiles: false,
+      knownBaseLayers,
+    };
     return { report: (await runPipeline(baseline, prefixed, baselineControl)).report, label: baselineImage };
   }
   const worktree = await mkdtemp(join(tmpdir(), 'cs-hardening-baseline-'));
   try {
-    const added = await runProcess('git', ['-C', options.workspace, 'worktree', 'add', '--detach', worktree, baselineRef]);
+    const added = await runProcess('git', [
+      '-C',
+      options.workspace,
+      'worktree',
+      'add',
+      '--detach',
+      worktree,
+      baselineRef,
+    ]);
     if (added.code !== 0) {
-      throw new UsageError(`baseline-ref: cannot check out '${baselineRef}' (${added.stderr.trim().split('\n').pop()}); in a workflow, fetch it first (actions/checkout with fetch-depth: 0)`);
+      throw new UsageError(
+        `baseline-ref: cannot check out '${baselineRef}' (${added.stderr.trim().split('\n').pop()}); in a workflow, fetch it first (actions/checkout with fetch-depth: 0)`,
+      );
     }
     const moved = (path: string): string => join(worktree, relative(options.workspace, path));
     const dockerfilePath = options.dockerfilePath ? moved(options.dockerfilePath) : null;
     if (!dockerfilePath || !existsSync(dockerfilePath)) {
-      throw new UsageError(`baseline-ref: '${baselineRef}' has no ${options.dockerfilePath ? relative(options.workspace, options.dockerfilePath) : 'Dockerfile'} to build`);
+      throw new UsageError(
+        `baseline-ref: '${baselineRef}' has no ${options.dockerfilePath ? relative(options.workspace, options.dockerfilePath) : 'Dockerfile'} to build`,
+      );
     }
-    const baseline: Options = { ...options, workspace: worktree, contextDir: moved(options.contextDir), dockerfilePath, settings: { ...lighter, image: '' } };
+    const baseline: Options = {
+      ...options,
+      workspace: worktree,
+      contextDir: moved(options.contextDir),
+      dockerfilePath,
+      settings: { ...lighter, image: '' },
+    };
     return { report: (await runPipeline(baseline, prefixed, baselineControl)).report, label: baselineRef };
   } finally {
     await runProcess('git', ['-C', options.workspace, 'worktree', 'remove', '--force', worktree]);

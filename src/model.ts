@@ -4,8 +4,24 @@ import type { EngineRecord } from './evidence/engine.js';
 // JSON report, so names here are stable; extend, never rename.
 
 export const CATEGORIES = [
-  'build', 'cache', 'size', 'layers', 'user', 'tools', 'health', 'startup', 'memory', 'cpu',
-  'shutdown', 'init', 'labels', 'secrets', 'filesystem', 'dockerfile', 'dockerignore', 'compose',
+  'build',
+  'cache',
+  'size',
+  'layers',
+  'user',
+  'tools',
+  'health',
+  'startup',
+  'memory',
+  'cpu',
+  'shutdown',
+  'init',
+  'labels',
+  'secrets',
+  'filesystem',
+  'dockerfile',
+  'dockerignore',
+  'compose',
   'vulnerabilities',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -71,10 +87,27 @@ export interface Metrics {
 
 export function emptyMetrics(): Metrics {
   return {
-    buildSeconds: null, buildSteps: null, buildCachedSteps: null, cachedBuildSeconds: null,
-    imageSizeBytes: null, compressedSizeBytes: null, layers: null, startupSeconds: null, idleMemoryBytes: null,
-    idleCpu: null, stopSeconds: null, stopExitCode: null, runUid: null, runGid: null, pid1: null, sizeBreakdown: null,
-    healthInterval: null, healthTimeout: null, healthStartPeriod: null, healthStartInterval: null, healthRetries: null,
+    buildSeconds: null,
+    buildSteps: null,
+    buildCachedSteps: null,
+    cachedBuildSeconds: null,
+    imageSizeBytes: null,
+    compressedSizeBytes: null,
+    layers: null,
+    startupSeconds: null,
+    idleMemoryBytes: null,
+    idleCpu: null,
+    stopSeconds: null,
+    stopExitCode: null,
+    runUid: null,
+    runGid: null,
+    pid1: null,
+    sizeBreakdown: null,
+    healthInterval: null,
+    healthTimeout: null,
+    healthStartPeriod: null,
+    healthStartInterval: null,
+    healthRetries: null,
   };
 }
 

@@ -26,14 +26,38 @@ export async function runPipeline(options: Options, progress: Progress, control:
   validateIgnores(options);
   const { evidence, target } = await collectEvidence(options, progress, control);
   const { results, locate } = judge(evidence, options.settings, options.ignores, options.knownBaseLayers);
-  return { report: buildReport({ target, evidence, locate, results, failOn: options.settings.failOn, timings: progress.timings }), baseLayers: locate.baseLayerDigests() };
+  return {
+    report: buildReport({
+      target,
+      evidence,
+      locate,
+      results,
+      failOn: options.settings.failOn,
+      timings: progress.timings,
+    }),
+    baseLayers: locate.baseLayerDigests(),
+  };
 }
 
 /** Evidence → verdicts: every check, then the Dockerfile's inline ignores and the configured ones. */
-export function judge(evidence: EvidenceSet, settings: Settings, ignores: ConfigIgnore[] = [], knownBaseLayers?: string[]): { results: CheckResult[]; locate: Locator } {
-  const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem), valueOf(evidence.image), knownBaseLayers);
+export function judge(
+  evidence: EvidenceSet,
+  settings: Settings,
+  ignores: ConfigIgnore[] = [],
+  knownBaseLayers?: string[],
+): { results: CheckResult[]; locate: Locator } {
+  const locate = createLocator(
+    valueOf(evidence.dockerfile),
+    valueOf(evidence.filesystem),
+    valueOf(evidence.image),
+    knownBaseLayers,
+  );
   const judged = runChecks(ALL_CHECKS, evidence, { settings, locate });
-  const results = applyConfigIgnores(applyInlineIgnores(judged, valueOf(evidence.dockerfile), ALL_CHECKS), ignores, new Date().toISOString().slice(0, 10));
+  const results = applyConfigIgnores(
+    applyInlineIgnores(judged, valueOf(evidence.dockerfile), ALL_CHECKS),
+    ignores,
+    new Date().toISOString().slice(0, 10),
+  );
   return { results, locate };
 }
 
@@ -41,5 +65,6 @@ export function judge(evidence: EvidenceSet, settings: Settings, ignores: Config
 function validateIgnores(options: Options): void {
   const known = new Set(ALL_CHECKS.map((check) => check.id));
   const unknown = options.ignores.find((ignore) => !known.has(ignore.id));
-  if (unknown) throw new UsageError(`config ${unknown.source}: ignores: no check has the id ${unknown.id} (see docs/checks.md)`);
+  if (unknown)
+    throw new UsageError(`config ${unknown.source}: ignores: no check has the id ${unknown.id} (see docs/checks.md)`);
 }

@@ -17,5 +17,8 @@ export async function runAll(options: Options, progress: Progress, control: RunC
   const { report, baseLayers } = await runPipeline(options, progress, control);
   const baseline = await runBaseline(options, progress, control, baseLayers);
   if (!baseline) return { report, baseline: null };
-  return { report: { ...report, baseline: baseline.report.metrics, baselineLabel: baseline.label }, baseline: baseline.report };
+  return {
+    report: { ...report, baseline: baseline.report.metrics, baselineLabel: baseline.label },
+    baseline: baseline.report,
+  };
 }

@@ -25,8 +25,19 @@ const BRIDGE = 'cs-hard-e2';
  */
 function activeEngine(): { dockerd: string; path: string; config: string | null } {
   const file = '/var/run/cs-engines/active.env';
-  const values = existsSync(file) ? Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])) : {};
-  return { dockerd: values.CS_DOCKERD ?? 'dockerd', path: values.CS_ENGINE_PATH ?? process.env.PATH ?? '', config: values.CS_DAEMON_CONFIG ?? null };
+  const values = existsSync(file)
+    ? Object.fromEntries(
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      )
+    : {};
+  return {
+    dockerd: values.CS_DOCKERD ?? 'dockerd',
+    path: values.CS_ENGINE_PATH ?? process.env.PATH ?? '',
+    config: values.CS_DAEMON_CONFIG ?? null,
+  };
 }
 
 function start(): void {
@@ -35,7 +46,14 @@ function start(): void {
   // A killed daemon leaves its pid file; a new one refuses to start while it is there.
   rmSync(`${ROOT}/docker.pid`, { force: true });
   const config = engine.config ? ` --config-file ${engine.config}` : '';
-  spawn('sh', ['-c', `exec ${engine.dockerd}${config} --host unix://${ROOT}/docker.sock --data-root ${ROOT}/data --exec-root ${ROOT}/exec --pidfile ${ROOT}/docker.pid --bridge ${BRIDGE} --iptables=false --ip-masq=false >>${out} 2>&1`], { detached: true, stdio: 'ignore', env: { ...process.env, PATH: engine.path } }).unref();
+  spawn(
+    'sh',
+    [
+      '-c',
+      `exec ${engine.dockerd}${config} --host unix://${ROOT}/docker.sock --data-root ${ROOT}/data --exec-root ${ROOT}/exec --pidfile ${ROOT}/docker.pid --bridge ${BRIDGE} --iptables=false --ip-masq=false >>${out} 2>&1`,
+    ],
+    { detached: true, stdio: 'ignore', env: { ...process.env, PATH: engine.path } },
+  ).unref();
 }
 
 function alive(pid: number): boolean {
@@ -56,12 +74,17 @@ async function waitFor(host: string, up: boolean): Promise<void> {
     if ((await answers(host)) === up) return;
     await sleep(250);
   }
-  throw new Error(`the disposable engine did not ${up ? 'start' : 'stop'}: ${readFileSync(`${ROOT}/dockerd.log`, 'utf8').slice(-1500)}`);
+  throw new Error(
+    `the disposable engine did not ${up ? 'start' : 'stop'}: ${readFileSync(`${ROOT}/dockerd.log`, 'utf8').slice(-1500)}`,
+  );
 }
 
 export async function startDisposableEngine(): Promise<DisposableEngine> {
   mkdirSync(ROOT, { recursive: true });
-  await exec('sh', ['-c', `ip link show ${BRIDGE} >/dev/null 2>&1 || { ip link add ${BRIDGE} type bridge && ip addr add 172.31.254.1/24 dev ${BRIDGE} && ip link set ${BRIDGE} up; }`]);
+  await exec('sh', [
+    '-c',
+    `ip link show ${BRIDGE} >/dev/null 2>&1 || { ip link add ${BRIDGE} type bridge && ip addr add 172.31.254.1/24 dev ${BRIDGE} && ip link set ${BRIDGE} up; }`,
+  ]);
   const host = `unix://${ROOT}/docker.sock`;
   start();
   await waitFor(host, true);
@@ -88,9 +111,14 @@ export async function startDisposableEngine(): Promise<DisposableEngine> {
       }
       // Whatever still runs from its directories (shims and their processes) goes, then its mounts.
       // Only dockerd/containerd(-shim) processes: a plain `pgrep -f <root>` also matches this shell.
-      await exec('sh', ['-c', `for p in $(pgrep -f '(dockerd|containerd)[^ ]* .*${ROOT}'); do pkill -9 -P $p; kill -9 $p; done`]);
+      await exec('sh', [
+        '-c',
+        `for p in $(pgrep -f '(dockerd|containerd)[^ ]* .*${ROOT}'); do pkill -9 -P $p; kill -9 $p; done`,
+      ]);
       for (let i = 0; i < 5; i++) {
-        const mounted = (await exec('sh', ['-c', `mount | awk '{print $3}' | grep '^${ROOT}' | sort -r`])).stdout.split('\n').filter(Boolean);
+        const mounted = (await exec('sh', ['-c', `mount | awk '{print $3}' | grep '^${ROOT}' | sort -r`])).stdout
+          .split('\n')
+          .filter(Boolean);
         if (mounted.length === 0) break;
         for (const path of mounted) await exec('umount', ['-l', path]);
       }

@@ -24,7 +24,9 @@ const RECORDINGS = join(root, '__tests__/fixtures/evidence');
  * The engines evidence was recorded on (npm run record-evidence on each): Engine 20.10 (overlay2),
  * Docker 28 on overlay2, and Docker 28 with the containerd image store.
  */
-export const RECORDED_ENGINES = readdirSync(RECORDINGS).filter((name) => /^\d+\.\d+-/.test(name)).sort();
+export const RECORDED_ENGINES = readdirSync(RECORDINGS)
+  .filter((name) => /^\d+\.\d+-/.test(name))
+  .sort();
 
 /** The image store new installs get (Docker 29's default): what tests use unless they ask for all. */
 export const DEFAULT_RECORDED_ENGINE = '28.5-containerd';
@@ -36,13 +38,29 @@ export function recorded(example: 'hardened' | 'legacy', engine = DEFAULT_RECORD
 }
 
 /** A whole report from recorded evidence, as the pipeline builds one. */
-export function reportOf(which: Recorded, inputs: RawInputs = {}, failOn: FailOn = 'error', evidence: EvidenceSet = which.evidence): Report {
+export function reportOf(
+  which: Recorded,
+  inputs: RawInputs = {},
+  failOn: FailOn = 'error',
+  evidence: EvidenceSet = which.evidence,
+): Report {
   const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem), valueOf(evidence.image));
-  return buildReport({ target: which.target, evidence, locate, results: judge(evidence, inputs), failOn, timings: { build: 1 } });
+  return buildReport({
+    target: which.target,
+    evidence,
+    locate,
+    results: judge(evidence, inputs),
+    failOn,
+    timings: { build: 1 },
+  });
 }
 
 /** Runs checks on evidence, with settings from raw input text (defaults for the rest). */
-export function judge(evidence: EvidenceSet, inputs: RawInputs = {}, checks: readonly AnyCheck[] = ALL_CHECKS): CheckResult[] {
+export function judge(
+  evidence: EvidenceSet,
+  inputs: RawInputs = {},
+  checks: readonly AnyCheck[] = ALL_CHECKS,
+): CheckResult[] {
   const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem), valueOf(evidence.image));
   return runChecks(checks, evidence, { settings: parseSettings(inputs), locate });
 }

@@ -23,16 +23,21 @@ export async function fakeGitHub(owner: string, repo: string, pull: number): Pro
   const base = `/repos/${owner}/${repo}`;
   const server: Server = createServer((request, response) => {
     void body(request).then((text) => {
-      const path = (request.url ?? '').split('?')[0]!;
+      const path = (request.url ?? '').split('?')[0];
       state.requests.push({ method: request.method ?? '', path, authorization: request.headers.authorization });
       const send = (status: number, json: unknown): void => {
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(JSON.stringify(json));
       };
-      if (state.readOnly && request.method !== 'GET') return send(403, { message: 'Resource not accessible by integration' });
+      if (state.readOnly && request.method !== 'GET')
+        return send(403, { message: 'Resource not accessible by integration' });
       if (request.method === 'GET' && path === `${base}/issues/${pull}/comments`) return send(200, state.comments);
       if (request.method === 'POST' && path === `${base}/issues/${pull}/comments`) {
-        const comment = { id: 1000 + state.comments.length, body: (JSON.parse(text) as { body: string }).body, html_url: `https://github.com/${owner}/${repo}/pull/${pull}#issuecomment-${1000 + state.comments.length}` };
+        const comment = {
+          id: 1000 + state.comments.length,
+          body: (JSON.parse(text) as { body: string }).body,
+          html_url: `https://github.com/${owner}/${repo}/pull/${pull}#issuecomment-${1000 + state.comments.length}`,
+        };
         state.comments.push(comment);
         return send(201, comment);
       }
@@ -48,10 +53,11 @@ export async function fakeGitHub(owner: string, repo: string, pull: number): Pro
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  return Object.assign(state, {
+  const extra = {
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }) as FakeGitHub;
+  };
+  return Object.assign<typeof state, typeof extra>(state, extra);
 }
 
 function body(request: IncomingMessage): Promise<string> {
@@ -69,7 +75,11 @@ export function pullRequestEvent(owner: string, repo: string, number: number): {
     payload: {
       action: 'synchronize',
       number,
-      pull_request: { number, head: { ref: 'feature', sha: 'a'.repeat(40) }, base: { ref: 'main', sha: 'b'.repeat(40) } },
+      pull_request: {
+        number,
+        head: { ref: 'feature', sha: 'a'.repeat(40) },
+        base: { ref: 'main', sha: 'b'.repeat(40) },
+      },
       repository: { name: repo, owner: { login: owner }, full_name: `${owner}/${repo}` },
     },
   };

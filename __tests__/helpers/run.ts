@@ -35,15 +35,26 @@ export interface Exec {
 }
 
 /** Runs a command and returns its exit code and output, without throwing on non-zero. */
-export async function exec(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Exec> {
+export async function exec(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<Exec> {
   try {
     const { stdout, stderr } = await promisify(execFile)(command, args, {
-      cwd: options.cwd ?? REPO, env: options.env ?? process.env, timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024,
+      cwd: options.cwd ?? REPO,
+      env: options.env ?? process.env,
+      timeout: options.timeoutMs ?? 600_000,
+      maxBuffer: 64 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failure.code === 'number' ? failure.code : -1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
+    return {
+      code: typeof failure.code === 'number' ? failure.code : -1,
+      stdout: failure.stdout ?? '',
+      stderr: failure.stderr ?? '',
+    };
   }
 }
 
@@ -63,7 +74,10 @@ export async function leftovers(): Promise<string[]> {
     for (const filter of ['label=org.cs-hardening.run', 'label=com.docker.compose.project']) {
       const listed = await exec('docker', [...args, '--filter', filter]);
       if (listed.code !== 0) throw new Error(`docker ${args.join(' ')} failed: ${listed.stderr}`);
-      const names = listed.stdout.split('\n').filter(Boolean).filter((name) => filter.includes('org.cs-hardening') || name.startsWith('cs-hardening-'));
+      const names = listed.stdout
+        .split('\n')
+        .filter(Boolean)
+        .filter((name) => filter.includes('org.cs-hardening') || name.startsWith('cs-hardening-'));
       found.push(...names.map((name) => `${kind} ${name}`));
     }
   }

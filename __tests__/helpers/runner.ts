@@ -23,7 +23,12 @@ export interface RunnerOptions {
 
 export async function runAction(inputs: Record<string, string>, options: RunnerOptions = {}): Promise<RunnerRun> {
   const dir = scratchDir('runner');
-  const files = { summary: join(dir, 'summary.md'), output: join(dir, 'output'), event: join(dir, 'event.json'), state: join(dir, 'state') };
+  const files = {
+    summary: join(dir, 'summary.md'),
+    output: join(dir, 'output'),
+    event: join(dir, 'event.json'),
+    state: join(dir, 'state'),
+  };
   writeFileSync(files.summary, '');
   writeFileSync(files.state, '');
   writeFileSync(files.output, '');
@@ -47,8 +52,16 @@ export async function runAction(inputs: Record<string, string>, options: RunnerO
     ...options.env,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const run = await exec(options.node ?? process.execPath, [options.entry ?? join(REPO, 'dist/index.js')], { env, cwd: REPO });
-  return { ...run, summary: readFileSync(files.summary, 'utf8'), outputs: parseOutputs(readFileSync(files.output, 'utf8')), dir };
+  const run = await exec(options.node ?? process.execPath, [options.entry ?? join(REPO, 'dist/index.js')], {
+    env,
+    cwd: REPO,
+  });
+  return {
+    ...run,
+    summary: readFileSync(files.summary, 'utf8'),
+    outputs: parseOutputs(readFileSync(files.output, 'utf8')),
+    dir,
+  };
 }
 
 /** GITHUB_OUTPUT holds `name<<DELIMITER\nvalue\nDELIMITER` blocks (what core.setOutput writes). */
@@ -56,11 +69,11 @@ export function parseOutputs(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i]);
     if (!match) continue;
     const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
-    outputs[match[1]!] = value.join('\n');
+    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]);
+    outputs[match[1]] = value.join('\n');
   }
   return outputs;
 }

@@ -20,16 +20,41 @@ export interface StaticInput {
 
 export function analyse(input: StaticInput): CheckResult[] {
   const reason = 'static mode';
-  const dockerfile = input.dockerfile !== undefined ? parseDockerfile(input.dockerfile, { path: 'Dockerfile' }) : undefined;
+  const dockerfile =
+    input.dockerfile !== undefined ? parseDockerfile(input.dockerfile, { path: 'Dockerfile' }) : undefined;
   const evidence: EvidenceSet = {
     dockerfile: dockerfile ? collected(dockerfile) : skipped('no Dockerfile'),
-    context: input.context ? collected({ ignoreFile: null, patterns: [], files: [], totalBytes: 0, excludedFiles: 0, keyFiles: {}, ...input.context }) : skipped('no context'),
-    compose: input.compose !== undefined ? collected((() => {
-      const file = parseComposeFile(input.compose, '/repo/compose.yaml', { workspace: '/repo', show: () => 'compose.yaml' });
-      return { files: [file], services: file.services };
-    })()) : skipped('no compose'),
-    engine: skipped(reason), build: skipped(reason), rebuild: skipped(reason), cacheProbe: skipped(reason), image: skipped(reason),
-    filesystem: skipped(reason), runtime: skipped(reason), composeUp: skipped(reason),
+    context: input.context
+      ? collected({
+          ignoreFile: null,
+          patterns: [],
+          files: [],
+          totalBytes: 0,
+          excludedFiles: 0,
+          keyFiles: {},
+          ...input.context,
+        })
+      : skipped('no context'),
+    compose:
+      input.compose !== undefined
+        ? collected(
+            (() => {
+              const file = parseComposeFile(input.compose, '/repo/compose.yaml', {
+                workspace: '/repo',
+                show: () => 'compose.yaml',
+              });
+              return { files: [file], services: file.services };
+            })(),
+          )
+        : skipped('no compose'),
+    engine: skipped(reason),
+    build: skipped(reason),
+    rebuild: skipped(reason),
+    cacheProbe: skipped(reason),
+    image: skipped(reason),
+    filesystem: skipped(reason),
+    runtime: skipped(reason),
+    composeUp: skipped(reason),
   };
   return judge(evidence, parseSettings(input.inputs ?? {})).results;
 }
@@ -40,5 +65,7 @@ export function findings(results: CheckResult[], id: string): [string, number | 
 }
 
 export function failedLines(results: CheckResult[], id: string): (number | undefined)[] {
-  return results.filter((result) => result.id === id && result.status === 'fail').map((result) => result.location?.line);
+  return results
+    .filter((result) => result.id === id && result.status === 'fail')
+    .map((result) => result.location?.line);
 }

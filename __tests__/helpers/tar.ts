@@ -23,7 +23,14 @@ export async function tarOf(files: FakeFile[]): Promise<Buffer> {
   const done = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   for (const file of files) {
     const type = file.type ?? 'file';
-    const header = { name: file.name, type, mode: file.mode ?? (type === 'directory' ? 0o755 : 0o644), uid: file.uid ?? 0, gid: 0, ...(file.linkname ? { linkname: file.linkname } : {}) };
+    const header = {
+      name: file.name,
+      type,
+      mode: file.mode ?? (type === 'directory' ? 0o755 : 0o644),
+      uid: file.uid ?? 0,
+      gid: 0,
+      ...(file.linkname ? { linkname: file.linkname } : {}),
+    };
     if (type === 'file') pack.entry(header, file.content ?? '');
     else pack.entry(header);
   }
@@ -59,11 +66,14 @@ export async function legacyArchive(image: FakeImage): Promise<Readable> {
     if (earlier) outer.entry({ name: `${ids[index]}/layer.tar`, type: 'symlink', linkname: `../${earlier}/layer.tar` });
     else {
       outer.entry({ name: `${ids[index]}/layer.tar` }, layer);
-      firstOf.set(sha(layer), ids[index]!);
+      firstOf.set(sha(layer), ids[index]);
     }
   });
   outer.entry({ name: configName }, config);
-  outer.entry({ name: 'manifest.json' }, JSON.stringify([{ Config: configName, RepoTags: ['fake:1'], Layers: ids.map((id) => `${id}/layer.tar`) }]));
+  outer.entry(
+    { name: 'manifest.json' },
+    JSON.stringify([{ Config: configName, RepoTags: ['fake:1'], Layers: ids.map((id) => `${id}/layer.tar`) }]),
+  );
   outer.finalize();
   await done;
   return Readable.from([Buffer.concat(chunks)]);
@@ -82,27 +92,52 @@ export interface OciOptions {
 export async function ociArchive(image: FakeImage, options: OciOptions = {}): Promise<Readable> {
   const compress = (layer: Buffer): Buffer => {
     if (options.compression === 'gzip') return gzipSync(layer);
-    if (options.compression === 'zstd') return (zlib as unknown as { zstdCompressSync(data: Buffer): Buffer }).zstdCompressSync(layer);
+    if (options.compression === 'zstd')
+      return (zlib as unknown as { zstdCompressSync(data: Buffer): Buffer }).zstdCompressSync(layer);
     return layer;
   };
   const layerBlobs = (await Promise.all(image.layers.map(tarOf))).map(compress);
   const config = JSON.stringify({ architecture: 'amd64', os: 'linux', history: image.history });
-  const mediaType = options.compression && options.compression !== 'none' ? `application/vnd.oci.image.layer.v1.tar+${options.compression}` : 'application/vnd.oci.image.layer.v1.tar';
+  const mediaType =
+    options.compression && options.compression !== 'none'
+      ? `application/vnd.oci.image.layer.v1.tar+${options.compression}`
+      : 'application/vnd.oci.image.layer.v1.tar';
   const manifest = JSON.stringify({
     config: { digest: `sha256:${sha(config)}` },
     layers: layerBlobs.map((layer) => ({ mediaType, digest: `sha256:${sha(layer)}`, size: layer.length })),
   });
-  const blobs: [string, Buffer | string][] = [[config, config], [manifest, manifest]];
+  const blobs: [string, Buffer | string][] = [
+    [config, config],
+    [manifest, manifest],
+  ];
   let top = JSON.stringify({ manifests: [{ digest: `sha256:${sha(manifest)}` }] });
   if (options.attested) {
     const statement = JSON.stringify({ _type: 'https://in-toto.io/Statement/v0.1' });
-    const attestationConfig = JSON.stringify({ architecture: 'unknown', os: 'unknown', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(statement)}`] } });
-    const attestation = JSON.stringify({ config: { digest: `sha256:${sha(attestationConfig)}` }, layers: [{ mediaType: 'application/vnd.in-toto+json', digest: `sha256:${sha(statement)}` }] });
-    const inner = JSON.stringify({ manifests: [
-      { digest: `sha256:${sha(attestation)}`, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
-      { digest: `sha256:${sha(manifest)}`, platform: { os: 'linux', architecture: 'amd64' } },
-    ] });
-    blobs.push([statement, statement], [attestationConfig, attestationConfig], [attestation, attestation], [inner, inner]);
+    const attestationConfig = JSON.stringify({
+      architecture: 'unknown',
+      os: 'unknown',
+      rootfs: { type: 'layers', diff_ids: [`sha256:${sha(statement)}`] },
+    });
+    const attestation = JSON.stringify({
+      config: { digest: `sha256:${sha(attestationConfig)}` },
+      layers: [{ mediaType: 'application/vnd.in-toto+json', digest: `sha256:${sha(statement)}` }],
+    });
+    const inner = JSON.stringify({
+      manifests: [
+        {
+          digest: `sha256:${sha(attestation)}`,
+          platform: { os: 'unknown', architecture: 'unknown' },
+          annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+        },
+        { digest: `sha256:${sha(manifest)}`, platform: { os: 'linux', architecture: 'amd64' } },
+      ],
+    });
+    blobs.push(
+      [statement, statement],
+      [attestationConfig, attestationConfig],
+      [attestation, attestation],
+      [inner, inner],
+    );
     top = JSON.stringify({ manifests: [{ digest: `sha256:${sha(inner)}` }] });
   }
   const outer = tar.pack();

@@ -13,20 +13,42 @@ describe('the action on the bundled examples', () => {
     expect(run.summary).toMatch(/\| Image size \(unpacked\) \| ≤ 500\.0 MB \| \d+\.\d MB \| ✅ pass \|/);
     expect(run.summary).toContain('| **Runs as root** | ✅ No &#40;UID 1000&#41; | CRITICAL |');
     // Failed checks of any severity are listed: here only notice-level recommendations.
-    expect(run.outputs).toMatchObject({ passed: 'true', 'failed-checks': 'HARD-DOCKERFILE-002,HARD-COMPOSE-006,HARD-COMPOSE-010' });
+    expect(run.outputs).toMatchObject({
+      passed: 'true',
+      'failed-checks': 'HARD-DOCKERFILE-002,HARD-COMPOSE-006,HARD-COMPOSE-010',
+    });
     expect(run.outputs['image-id']).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(Number(run.outputs['image-size-bytes'])).toBeGreaterThan(1e6);
-    const report = JSON.parse(readFileSync(run.outputs['report-file']!, 'utf8')) as Report;
-    expect(report).toMatchObject({ schemaVersion: 1, passed: true, target: { context: 'examples/hardened', dockerfile: 'examples/hardened/Dockerfile', imageId: run.outputs['image-id'] } });
+    const report = JSON.parse(readFileSync(run.outputs['report-file'], 'utf8')) as Report;
+    expect(report).toMatchObject({
+      schemaVersion: 1,
+      passed: true,
+      target: {
+        context: 'examples/hardened',
+        dockerfile: 'examples/hardened/Dockerfile',
+        imageId: run.outputs['image-id'],
+      },
+    });
     // One log group per phase, so users see where the time goes.
-    for (const phase of ['dockerfile', 'context', 'compose', 'engine', 'build', 'rebuild', 'inspect', 'filesystem and runtime']) {
+    for (const phase of [
+      'dockerfile',
+      'context',
+      'compose',
+      'engine',
+      'build',
+      'rebuild',
+      'inspect',
+      'filesystem and runtime',
+    ]) {
       expect(run.stdout).toContain(`::group::${phase}`);
       expect(run.stdout).toMatch(new RegExp(`^${phase}: [\\d.]+ s$`, 'm')); // closed with its time
     }
     // The two phases that overlap each say their own time inside the shared group, as in the report.
     expect(run.stdout).toMatch(/^filesystem: [\d.]+ s$/m);
     expect(run.stdout).toMatch(/^runtime: [\d.]+ s$/m);
-    expect(Object.keys(report.timings)).toEqual(expect.arrayContaining(['filesystem', 'runtime', 'filesystem and runtime']));
+    expect(Object.keys(report.timings)).toEqual(
+      expect.arrayContaining(['filesystem', 'runtime', 'filesystem and runtime']),
+    );
   });
 
   it('fails examples/legacy with the failed checks in the outputs, after writing everything', async () => {
@@ -34,13 +56,19 @@ describe('the action on the bundled examples', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error::container hardening failed: .*HARD-USER-001/);
     expect(run.outputs.passed).toBe('false');
-    expect(run.outputs['failed-checks']!.split(',')).toEqual(expect.arrayContaining(['HARD-USER-001', 'HARD-USER-002', 'HARD-SIZE-001']));
+    expect(run.outputs['failed-checks'].split(',')).toEqual(
+      expect.arrayContaining(['HARD-USER-001', 'HARD-USER-002', 'HARD-SIZE-001']),
+    );
     expect(run.summary).toContain('## ❌ Container hardening: failed');
-    expect(existsSync(run.outputs['report-file']!)).toBe(true);
+    expect(existsSync(run.outputs['report-file'])).toBe(true);
   });
 
   it('writes the report where report-file says, relative to the workspace', async () => {
-    const run = await runAction({ context: 'examples/hardened', 'report-file': '.tmp/action-report.json', summary: 'false' });
+    const run = await runAction({
+      context: 'examples/hardened',
+      'report-file': '.tmp/action-report.json',
+      summary: 'false',
+    });
     expect(run.code).toBe(0);
     expect(run.outputs['report-file']).toMatch(/\.tmp\/action-report\.json$/);
     expect(run.summary).toBe('');

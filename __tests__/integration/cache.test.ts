@@ -10,7 +10,9 @@ describe('cache', () => {
     const report = await check({ context: fixture('cache-bad-order'), ...quick });
     const ordering = byId(report, 'HARD-CACHE-002');
     expect(ordering.status).toBe('fail');
-    expect(ordering.message).toBe('changing app/main.py re-ran `RUN pip install --no-cache-dir --no-index -r requirements.txt` (line 8): `COPY . .` (line 7) copies application code before it');
+    expect(ordering.message).toBe(
+      'changing app/main.py re-ran `RUN pip install --no-cache-dir --no-index -r requirements.txt` (line 8): `COPY . .` (line 7) copies application code before it',
+    );
     expect(ordering.location?.line).toBe(7);
     // The probe worked on a copy: the user's file is untouched.
     expect(readFileSync(`${REPO}/${fixture('cache-bad-order')}/app/main.py`, 'utf8')).toBe(before);
@@ -18,7 +20,10 @@ describe('cache', () => {
 
   it('passes the right order, with the steps that re-ran', async () => {
     const report = await check({ context: fixture('cache-good-order'), ...quick });
-    expect(byId(report, 'HARD-CACHE-002')).toMatchObject({ status: 'pass', message: 'changing app/main.py re-ran 1 step of 5, no dependency install: COPY app ./app' });
+    expect(byId(report, 'HARD-CACHE-002')).toMatchObject({
+      status: 'pass',
+      message: 'changing app/main.py re-ran 1 step of 5, no dependency install: COPY app ./app',
+    });
     expect(byId(report, 'HARD-CACHE-001').status).toBe('pass');
     expect(report.metrics.cachedBuildSeconds).toBeLessThan(30);
   });
@@ -30,7 +35,11 @@ describe('cache', () => {
     try {
       const port = (server.address() as { port: number }).port;
       // The engine's default bridge gateway is this host, as BuildKit (docker driver) sees it.
-      const report = await check({ context: fixture('cache-remote-add'), 'build-args': `SOURCE_URL=http://172.17.0.1:${port}/info`, ...quick });
+      const report = await check({
+        context: fixture('cache-remote-add'),
+        'build-args': `SOURCE_URL=http://172.17.0.1:${port}/info`,
+        ...quick,
+      });
       const rebuild = byId(report, 'HARD-CACHE-001');
       expect(rebuild.status).toBe('fail');
       expect(rebuild.message).toMatch(/^with nothing changed, 1 step of 1 re-ran: \[2\/2\] ADD/);

@@ -16,7 +16,7 @@ afterEach(async () => {
   // Whatever a failed assertion left, the next test starts clean.
   for (const line of await leftovers()) {
     const [kind, name] = line.split(' ');
-    await exec('docker', [kind!, 'rm', '-f', name!]);
+    await exec('docker', [kind, 'rm', '-f', name]);
   }
 });
 
@@ -57,8 +57,15 @@ describe("the action's post step", () => {
     const state = join(dir, 'state');
     writeFileSync(state, '');
     const env = {
-      ...process.env, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: REPO, RUNNER_TEMP: dir, GITHUB_STATE: state,
-      GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary'), INPUT_CONTEXT: fixture('slow-start'), 'INPUT_CACHE-PROBE': 'false',
+      ...process.env,
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: REPO,
+      RUNNER_TEMP: dir,
+      GITHUB_STATE: state,
+      GITHUB_OUTPUT: join(dir, 'output'),
+      GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+      INPUT_CONTEXT: fixture('slow-start'),
+      'INPUT_CACHE-PROBE': 'false',
     };
     const main = watch(process.execPath, [join(REPO, 'dist/index.js')], { env });
     await main.waitFor(/probing readiness/);
@@ -71,9 +78,15 @@ describe("the action's post step", () => {
     // The runner gives the post step the main step's state as STATE_<name>.
     const saved = parseOutputs(readFileSync(state, 'utf8'));
     expect(saved.isPost).toBe('true');
-    const post = await exec(process.execPath, [join(REPO, 'dist/index.js')], { env: { ...env, STATE_isPost: 'true', 'STATE_run-id': saved['run-id']! } });
+    const post = await exec(process.execPath, [join(REPO, 'dist/index.js')], {
+      env: { ...env, STATE_isPost: 'true', 'STATE_run-id': saved['run-id'] },
+    });
     expect(post.code).toBe(0);
-    expect(post.stdout).toMatch(new RegExp(`removed ${left.length} leftover container\\(s\\)/network\\(s\\)/volume\\(s\\) of run ${saved['run-id']}`));
+    expect(post.stdout).toMatch(
+      new RegExp(
+        `removed ${left.length} leftover container\\(s\\)/network\\(s\\)/volume\\(s\\) of run ${saved['run-id']}`,
+      ),
+    );
     expect(await leftovers()).toEqual([]);
   });
 });

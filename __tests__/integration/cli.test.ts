@@ -4,7 +4,8 @@ import type { Report } from '../../src/model.js';
 import { exec, fixture, REPO } from '../helpers/run.js';
 import { scratchDir } from '../helpers/scratch.js';
 
-const cli = (args: string[], env: NodeJS.ProcessEnv = process.env) => exec(process.execPath, [join(REPO, 'dist/cli.js'), ...args], { env });
+const cli = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  exec(process.execPath, [join(REPO, 'dist/cli.js'), ...args], { env });
 
 describe('the CLI (committed bundle)', () => {
   it('exits 0 on the hardened example and 1 on the legacy one, with the table on stdout and the JSON report', async () => {
@@ -32,10 +33,24 @@ describe('the CLI (committed bundle)', () => {
 
   it.each([
     [['check', '--bogus'], 'cs-docker-hardening: unknown flag --bogus; see cs-docker-hardening --help for the flags'],
-    [['check', '--context', 'examples/nowhere'], "cs-docker-hardening: context: directory 'examples/nowhere' does not exist (looked in " + REPO + '/examples/nowhere)'],
-    [['check', '--context', 'examples', '--file', 'examples/Dockerfile.missing'], "cs-docker-hardening: file: 'examples/Dockerfile.missing' does not exist"],
-    [['check', '--context', 'examples/hardened', '--max-layers', '-3'], 'cs-docker-hardening: max-layers: -3 is below 0; give a whole number of layers of at least 0'],
-    [['check', '--context', 'examples/hardened', '--target', 'tester'], "cs-docker-hardening: target: no stage named 'tester' in examples/hardened/Dockerfile (named stages: builder)"],
+    [
+      ['check', '--context', 'examples/nowhere'],
+      "cs-docker-hardening: context: directory 'examples/nowhere' does not exist (looked in " +
+        REPO +
+        '/examples/nowhere)',
+    ],
+    [
+      ['check', '--context', 'examples', '--file', 'examples/Dockerfile.missing'],
+      "cs-docker-hardening: file: 'examples/Dockerfile.missing' does not exist",
+    ],
+    [
+      ['check', '--context', 'examples/hardened', '--max-layers', '-3'],
+      'cs-docker-hardening: max-layers: -3 is below 0; give a whole number of layers of at least 0',
+    ],
+    [
+      ['check', '--context', 'examples/hardened', '--target', 'tester'],
+      "cs-docker-hardening: target: no stage named 'tester' in examples/hardened/Dockerfile (named stages: builder)",
+    ],
   ])('%j → exit 2 with a one-line cause', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(2);
@@ -44,7 +59,10 @@ describe('the CLI (committed bundle)', () => {
   });
 
   it('exits 2 with a one-line cause when no engine answers', async () => {
-    const run = await cli(['check', '--context', fixture('user-nonroot')], { ...process.env, DOCKER_HOST: 'unix:///tmp/cs-hardening-absent.sock' });
+    const run = await cli(['check', '--context', fixture('user-nonroot')], {
+      ...process.env,
+      DOCKER_HOST: 'unix:///tmp/cs-hardening-absent.sock',
+    });
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n').pop()).toBe(
       'cs-docker-hardening: cannot reach the Docker engine at unix:///tmp/cs-hardening-absent.sock (connect ENOENT /tmp/cs-hardening-absent.sock): start Docker, or set DOCKER_HOST to an engine that answers',

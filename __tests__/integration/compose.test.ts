@@ -9,7 +9,10 @@ afterEach(async () => {
 describe('compose-up', () => {
   it('brings the example stack up healthy, reports time to healthy and the real start order, and takes it down', async () => {
     const report = await check({
-      context: 'examples/hardened', 'compose-up': 'true', 'cache-probe': 'false', 'idle-seconds': '1',
+      context: 'examples/hardened',
+      'compose-up': 'true',
+      'cache-probe': 'false',
+      'idle-seconds': '1',
       'runtime-env': 'POSTGRES_PASSWORD=compose-test-password\nREDIS_PASSWORD=compose-test-password',
     });
     const stack = byId(report, 'HARD-COMPOSE-012');
@@ -19,15 +22,26 @@ describe('compose-up', () => {
     for (const service of services) expect(service.healthyAt).toBeGreaterThan(service.startedAt);
     const order = byId(report, 'HARD-COMPOSE-013');
     expect(order.status).toBe('pass');
-    expect(order.message).toMatch(/customer-success-mcp started [\d.]+ s after postgres was healthy; customer-success-mcp started [\d.]+ s after redis was healthy/);
+    expect(order.message).toMatch(
+      /customer-success-mcp started [\d.]+ s after postgres was healthy; customer-success-mcp started [\d.]+ s after redis was healthy/,
+    );
     // The app waited for both gates: it started after the later of them.
     const app = services.find((service) => service.service === 'customer-success-mcp')!;
-    expect(app.startedAt).toBeGreaterThanOrEqual(Math.max(...services.filter((service) => service !== app).map((service) => service.healthyAt)));
+    expect(app.startedAt).toBeGreaterThanOrEqual(
+      Math.max(...services.filter((service) => service !== app).map((service) => service.healthyAt)),
+    );
     expect(report.passed).toBe(true);
   });
 
   it('fails a stack that never becomes healthy, naming the service, and still takes it down with its volumes', async () => {
-    const report = await check({ context: fixture('../compose/unhealthy'), 'compose-up': 'true', 'compose-up-timeout-seconds': '20', 'cache-probe': 'false', 'hardened-run': 'false', 'idle-seconds': '1' });
+    const report = await check({
+      context: fixture('../compose/unhealthy'),
+      'compose-up': 'true',
+      'compose-up-timeout-seconds': '20',
+      'cache-probe': 'false',
+      'hardened-run': 'false',
+      'idle-seconds': '1',
+    });
     const stack = byId(report, 'HARD-COMPOSE-012');
     expect(stack.status).toBe('fail');
     expect(stack.message).toMatch(/web is unhealthy/);
@@ -36,27 +50,48 @@ describe('compose-up', () => {
   });
 
   it('is not run unless asked', async () => {
-    const report = await check({ context: fixture('../compose/unhealthy'), 'cache-probe': 'false', 'hardened-run': 'false', 'idle-seconds': '1' });
+    const report = await check({
+      context: fixture('../compose/unhealthy'),
+      'cache-probe': 'false',
+      'hardened-run': 'false',
+      'idle-seconds': '1',
+    });
     expect(byId(report, 'HARD-COMPOSE-012')).toMatchObject({ status: 'skip', message: 'compose-up not requested' });
   });
 });
 
 describe('--static-only', () => {
   it('reads the files and builds and runs nothing', async () => {
-    const images = async (): Promise<string[]> => (await exec('docker', ['images', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean).sort();
+    const images = async (): Promise<string[]> =>
+      (await exec('docker', ['images', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean).sort();
     const before = await images();
-    const run = await exec(process.execPath, [`${REPO}/dist/cli.js`, 'check', '--context', 'examples/legacy', '--static-only', '--json', '.tmp/static.json']);
+    const run = await exec(process.execPath, [
+      `${REPO}/dist/cli.js`,
+      'check',
+      '--context',
+      'examples/legacy',
+      '--static-only',
+      '--json',
+      '.tmp/static.json',
+    ]);
     expect(run.code).toBe(1);
     const report = JSON.parse(readFileSync(`${REPO}/.tmp/static.json`, 'utf8')) as Report;
     expect(Object.keys(report.timings)).toEqual(['dockerfile', 'context', 'compose']);
     expect(byId(report, 'HARD-BUILD-001')).toMatchObject({ status: 'skip', message: 'static mode: nothing is built' });
-    expect(byId(report, 'HARD-USER-004')).toMatchObject({ status: 'fail', location: { file: 'examples/legacy/Dockerfile', line: 4 } });
+    expect(byId(report, 'HARD-USER-004')).toMatchObject({
+      status: 'fail',
+      location: { file: 'examples/legacy/Dockerfile', line: 4 },
+    });
     expect(report.target.imageId).toBeNull();
     expect(await images()).toEqual(before);
   });
 
   it('works without any engine', async () => {
-    const run = await exec(process.execPath, [`${REPO}/dist/cli.js`, 'check', '--context', 'examples/hardened', '--static-only'], { env: { ...process.env, DOCKER_HOST: 'unix:///tmp/cs-hardening-none.sock' } });
+    const run = await exec(
+      process.execPath,
+      [`${REPO}/dist/cli.js`, 'check', '--context', 'examples/hardened', '--static-only'],
+      { env: { ...process.env, DOCKER_HOST: 'unix:///tmp/cs-hardening-none.sock' } },
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^PASSED/);
   });

@@ -48,31 +48,46 @@ describe('DOCKER_HOST', () => {
 
   it('that does not answer is an infrastructure fault with a one-line cause', async () => {
     process.env.DOCKER_HOST = 'unix:///tmp/cs-hardening-no-engine.sock';
-    await expect(connectEngine(2000)).rejects.toThrow(/^cannot reach the Docker engine at unix:\/\/\/tmp\/cs-hardening-no-engine\.sock \(connect ENOENT[^)]*\): start Docker, or set DOCKER_HOST to an engine that answers$/);
+    await expect(connectEngine(2000)).rejects.toThrow(
+      /^cannot reach the Docker engine at unix:\/\/\/tmp\/cs-hardening-no-engine\.sock \(connect ENOENT[^)]*\): start Docker, or set DOCKER_HOST to an engine that answers$/,
+    );
   });
 });
 
 describe('buildImage', () => {
   it('returns the image id, the wall time and the steps, cached on a rebuild', async () => {
-    const request = { context: `${REPO}/${fixture('user-nonroot')}`, dockerfile: `${REPO}/${fixture('user-nonroot')}/Dockerfile`, buildArgs: {}, noCache: true, tags: [] };
+    const request = {
+      context: `${REPO}/${fixture('user-nonroot')}`,
+      dockerfile: `${REPO}/${fixture('user-nonroot')}/Dockerfile`,
+      buildArgs: {},
+      noCache: true,
+      tags: [],
+    };
     const first = await buildImage(request);
     expect(first.ok).toBe(true);
     expect(first.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(first.steps.map((step) => step.name)).toEqual([expect.stringMatching(/\[2\/2\] RUN echo 'csops/)]);
-    expect(first.steps[0]!.cached).toBe(false);
+    expect(first.steps[0].cached).toBe(false);
     const second = await buildImage({ ...request, noCache: false });
-    expect(second.steps[0]!.cached).toBe(true);
+    expect(second.steps[0].cached).toBe(true);
     // The same layers and config. (The same id only on overlay2: on the containerd store the id is
     // the digest of an index that holds the build's provenance, new on every build.)
     const engine = await connectEngine();
     const [a, b] = await Promise.all([first, second].map((build) => engine.getImage(build.imageId!).inspect()));
-    expect(b!.RootFS.Layers).toEqual(a!.RootFS.Layers);
-    expect(b!.Config).toEqual(a!.Config);
-    if (b!.Id !== a!.Id) await engine.getImage(b!.Id).remove();
+    expect(b.RootFS.Layers).toEqual(a.RootFS.Layers);
+    expect(b.Config).toEqual(a.Config);
+    if (b.Id !== a.Id) await engine.getImage(b.Id).remove();
   });
 
   it('refuses an unknown builder as an infrastructure fault, not a failed build', async () => {
-    const request = { context: `${REPO}/${fixture('user-nonroot')}`, dockerfile: `${REPO}/${fixture('user-nonroot')}/Dockerfile`, buildArgs: {}, noCache: false, tags: [], builder: 'no-such-builder' };
+    const request = {
+      context: `${REPO}/${fixture('user-nonroot')}`,
+      dockerfile: `${REPO}/${fixture('user-nonroot')}/Dockerfile`,
+      buildArgs: {},
+      noCache: false,
+      tags: [],
+      builder: 'no-such-builder',
+    };
     await expect(buildImage(request)).rejects.toThrow(/docker buildx build could not start: .*no-such-builder/);
   });
 });
@@ -81,13 +96,21 @@ describe('collectFilesystemEvidence on a real engine', () => {
   it("streams the image's layers, applying deletions and naming each file's layer", async () => {
     const report = await check({ context: fixture('big-layer'), 'max-image-size-mb': '50' });
     const engine = await connectEngine();
-    const filesystem = await collectFilesystemEvidence(engine, { image: report.target.imageId!, workingDir: '/', platform: { os: 'linux', architecture: 'amd64' }, measureCompressed: false });
+    const filesystem = await collectFilesystemEvidence(engine, {
+      image: report.target.imageId!,
+      workingDir: '/',
+      platform: { os: 'linux', architecture: 'amd64' },
+      measureCompressed: false,
+    });
     expect(filesystem.files['/small']).toBeUndefined(); // deleted by a later RUN rm (a whiteout)
     expect(filesystem.files['/blob']).toMatchObject({ type: 'file', size: 30_000_000, layer: 2 });
     expect(filesystem.files['/bin/busybox']).toMatchObject({ type: 'file', layer: 0 });
     // The base was made by `docker import`, which records no created_by: null, not a guess.
     expect(filesystem.layers.map((layer) => layer.createdBy?.replace(/ # buildkit$/, '') ?? null)).toEqual([
-      null, 'RUN /bin/sh -c echo small > /small', 'RUN /bin/sh -c head -c 30000000 /dev/urandom > /blob', 'RUN /bin/sh -c rm /small',
+      null,
+      'RUN /bin/sh -c echo small > /small',
+      'RUN /bin/sh -c head -c 30000000 /dev/urandom > /blob',
+      'RUN /bin/sh -c rm /small',
     ]);
     expect(filesystem.passwd).toContain('root:x:0:0');
   });

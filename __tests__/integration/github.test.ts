@@ -23,12 +23,25 @@ const withApi = () => ({ event, node: NODE24, env: { GITHUB_API_URL: api.url } }
 
 /** The workflow commands the action printed: `::error file=…,line=…,title=…::message`. */
 function annotations(stdout: string): { level: string; properties: string; message: string }[] {
-  return [...stdout.matchAll(/^::(error|warning|notice)( [^:]*)?::(.*)$/gm)].map((match) => ({ level: match[1]!, properties: match[2]?.trim() ?? '', message: match[3]! }));
+  return [...stdout.matchAll(/^::(error|warning|notice)( [^:]*)?::(.*)$/gm)].map((match) => ({
+    level: match[1],
+    properties: match[2]?.trim() ?? '',
+    message: match[3],
+  }));
 }
 
 describe('on a pull request', () => {
-  it('annotates the lines (capped, most severe first, none twice), writes the seed\'s tables, SARIF, and keeps one comment', async () => {
-    const first = await runAction({ context: 'examples/legacy', comment: 'true', 'github-token': 'test-token', 'sarif-file': '.tmp/legacy.sarif', ...quick }, withApi());
+  it("annotates the lines (capped, most severe first, none twice), writes the seed's tables, SARIF, and keeps one comment", async () => {
+    const first = await runAction(
+      {
+        context: 'examples/legacy',
+        comment: 'true',
+        'github-token': 'test-token',
+        'sarif-file': '.tmp/legacy.sarif',
+        ...quick,
+      },
+      withApi(),
+    );
     expect(first.code).toBe(1);
 
     const shown = annotations(first.stdout).filter((annotation) => annotation.properties.includes('title='));
@@ -37,28 +50,45 @@ describe('on a pull request', () => {
     expect(levels.filter((level) => level === 'warning').length).toBe(10);
     expect(levels.join(',')).toMatch(/^(error,)*(warning,)*(notice,?)*$/); // most severe first
     expect(new Set(shown.map((annotation) => `${annotation.properties}${annotation.message}`)).size).toBe(shown.length);
-    expect(shown.find((annotation) => annotation.properties.includes('HARD-TOOLS-001'))?.properties).toBe('title=HARD-TOOLS-001 No build tools in the runtime image,file=examples/legacy/Dockerfile,line=6');
-    expect(shown[shown.length - 1]!.message).toMatch(/^\d+ more finding\(s\) \(.*\) are not annotated/);
+    expect(shown.find((annotation) => annotation.properties.includes('HARD-TOOLS-001'))?.properties).toBe(
+      'title=HARD-TOOLS-001 No build tools in the runtime image,file=examples/legacy/Dockerfile,line=6',
+    );
+    expect(shown[shown.length - 1].message).toMatch(/^\d+ more finding\(s\) \(.*\) are not annotated/);
 
     expect(first.summary).toMatch(/\| \*\*Runs as root\*\* \| ❌ Yes &#40;UID 0&#41; \| CRITICAL \|/);
     expect(first.summary).toMatch(/\| Build tools \| \d+\.\d MB \|/);
     expect(first.summary).toMatch(/\| Container startup \| ≤ 5 s \| [\d.]+ s \| ✅ pass \|/);
     expect(first.summary).toMatch(/- \[ \] Non&#45;root user `csops` &#40;UID 1000&#41; — HARD-USER-003 failed/);
 
-    const sarif = JSON.parse(readFileSync(join(first.dir, '..', '..', process.cwd(), '.tmp/legacy.sarif'), 'utf8')) as object;
-    const schema = JSON.parse(readFileSync('node_modules/@microsoft/sarif-matcher-utils/lib/schemas/sarif-2.1.0-rtm.5.json', 'utf8')) as object;
-    const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as new (options: object) => { validate(schema: object, data: unknown): boolean; errors?: unknown };
+    const sarif = JSON.parse(
+      readFileSync(join(first.dir, '..', '..', process.cwd(), '.tmp/legacy.sarif'), 'utf8'),
+    ) as object;
+    const schema = JSON.parse(
+      readFileSync('node_modules/@microsoft/sarif-matcher-utils/lib/schemas/sarif-2.1.0-rtm.5.json', 'utf8'),
+    ) as object;
+    const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as new (
+      options: object,
+    ) => { validate(schema: object, data: unknown): boolean; errors?: unknown };
     const ajv = new Ajv({ strict: false, validateFormats: false, unicodeRegExp: false });
     expect(ajv.validate(schema, sarif) ? [] : ajv.errors).toEqual([]);
 
     expect(api.comments).toHaveLength(1);
-    expect(api.comments[0]!.body).toMatch(/^<!-- cs-docker-hardening:examples\/legacy -->\n## ❌ Container hardening: failed/);
-    expect(api.comments[0]!.body).toContain('[Full report in the job summary](https://github.com/org/service/actions/runs/42)');
+    expect(api.comments[0].body).toMatch(
+      /^<!-- cs-docker-hardening:examples\/legacy -->\n## ❌ Container hardening: failed/,
+    );
+    expect(api.comments[0].body).toContain(
+      '[Full report in the job summary](https://github.com/org/service/actions/runs/42)',
+    );
     expect(api.requests.every((request) => request.authorization === 'token test-token')).toBe(true);
-    expect(first.stdout).toMatch(/pull request comment created: https:\/\/github\.com\/org\/service\/pull\/7#issuecomment-1000/);
+    expect(first.stdout).toMatch(
+      /pull request comment created: https:\/\/github\.com\/org\/service\/pull\/7#issuecomment-1000/,
+    );
 
     // The second run updates the same comment in place.
-    const second = await runAction({ context: 'examples/legacy', comment: 'true', 'github-token': 'test-token', ...quick }, withApi());
+    const second = await runAction(
+      { context: 'examples/legacy', comment: 'true', 'github-token': 'test-token', ...quick },
+      withApi(),
+    );
     expect(second.stdout).toMatch(/pull request comment updated/);
     expect(api.comments).toHaveLength(1);
     expect(api.requests.map((request) => request.method)).toEqual(['GET', 'POST', 'GET', 'PATCH']);
@@ -66,27 +96,46 @@ describe('on a pull request', () => {
 
   it("falls back to the summary with a notice when the token may not write (a fork's pull request)", async () => {
     api.readOnly = true;
-    const run = await runAction({ context: 'examples/hardened', comment: 'true', 'github-token': 'read-only', ...quick }, withApi());
+    const run = await runAction(
+      { context: 'examples/hardened', comment: 'true', 'github-token': 'read-only', ...quick },
+      withApi(),
+    );
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^::notice::No pull request comment: the token may not write to this pull request \(HTTP 403/m);
+    expect(run.stdout).toMatch(
+      /^::notice::No pull request comment: the token may not write to this pull request \(HTTP 403/m,
+    );
     expect(run.summary).toContain('## ✅ Container hardening: passed');
     expect(api.comments).toHaveLength(0);
   });
 
   it("shows the seed's improvements with the legacy image as the baseline", async () => {
     const legacy = await check({ context: 'examples/legacy', ...quick, 'hardened-run': 'false' });
-    const run = await runAction({ context: 'examples/hardened', 'baseline-image': legacy.target.imageId!, ...quick }, withApi());
+    const run = await runAction(
+      { context: 'examples/hardened', 'baseline-image': legacy.target.imageId!, ...quick },
+      withApi(),
+    );
     expect(run.code).toBe(0);
     expect(run.summary).toContain('| Issue | Before | After | Impact |');
-    expect(run.summary).toMatch(/\| \*\*Runs as root\*\* \| ❌ Yes &#40;UID 0&#41; \| ✅ No &#40;UID 1000&#41; — fixed \| CRITICAL \|/);
-    expect(run.summary).toMatch(/\| \*\*Build tools in runtime\*\* \| ❌ Yes &#40;as, c&#43;&#43;, cc, cpp, g&#43;&#43;, …&#41; \| ✅ No — fixed \| HIGH \|/);
-    expect(run.summary).toMatch(/\| \*\*Health check\*\* \| ❌ Fake &#40;passes with the service down&#41; \| ✅ Real &#40;fails when the service is down&#41; — fixed \| HIGH \|/);
-    expect(run.summary).toMatch(/\| \*\*Image size\*\* \| ❌ 567\.\d MB unpacked \| ✅ 20[34]\.\d MB unpacked — −36\d\.\d MB &#40;−6\d%&#41; \| MEDIUM \|/);
+    expect(run.summary).toMatch(
+      /\| \*\*Runs as root\*\* \| ❌ Yes &#40;UID 0&#41; \| ✅ No &#40;UID 1000&#41; — fixed \| CRITICAL \|/,
+    );
+    expect(run.summary).toMatch(
+      /\| \*\*Build tools in runtime\*\* \| ❌ Yes &#40;as, c&#43;&#43;, cc, cpp, g&#43;&#43;, …&#41; \| ✅ No — fixed \| HIGH \|/,
+    );
+    expect(run.summary).toMatch(
+      /\| \*\*Health check\*\* \| ❌ Fake &#40;passes with the service down&#41; \| ✅ Real &#40;fails when the service is down&#41; — fixed \| HIGH \|/,
+    );
+    expect(run.summary).toMatch(
+      /\| \*\*Image size\*\* \| ❌ 567\.\d MB unpacked \| ✅ 20[34]\.\d MB unpacked — −36\d\.\d MB &#40;−6\d%&#41; \| MEDIUM \|/,
+    );
     expect(run.summary).toMatch(/\| Build tools \| \d+\.\d MB \| 0 B \| −\d+\.\d MB &#40;−100%&#41; \|/);
     // The baseline is an image without its Dockerfile: its base is found by the tested image's
     // base layer digests (the same python:3.11-slim), so the rows compare like with like.
     expect(run.summary).toMatch(/\| Base image \| (179\.\d MB) \| \1 \| unchanged \|/);
-    const report = JSON.parse(readFileSync(run.outputs['report-file']!, 'utf8')) as { baseline: { runUid: number }; baselineLabel: string };
+    const report = JSON.parse(readFileSync(run.outputs['report-file'], 'utf8')) as {
+      baseline: { runUid: number };
+      baselineLabel: string;
+    };
     expect(report.baseline.runUid).toBe(0);
     expect(report.baselineLabel).toBe(legacy.target.imageId);
   });

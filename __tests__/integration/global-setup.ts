@@ -11,6 +11,7 @@ export default function globalSetup(): void {
       `No Docker engine answers (${why}). The integration tests build and run real images; ` +
         'start one with scripts/setup-engine.sh (as root on Debian), or run only the unit tests with npm run test:unit.' +
         (process.env.CI === 'true' ? ' CI=true: this is a failure, not a skip.' : ''),
+      { cause: error },
     );
   }
 }

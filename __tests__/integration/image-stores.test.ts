@@ -7,14 +7,26 @@ import { scratchTree } from '../helpers/scratch.js';
 // from either export format, and its size is measured the same way on both. The suite runs on
 // every engine users run (.ci/run), so each claim here is proven on each of them.
 
-const check = (inputs: RawInputs) => checkFully({ 'idle-seconds': '1', 'max-stop-seconds': '1', 'cache-probe': 'false', 'hardened-run': 'false', ...inputs });
+const check = (inputs: RawInputs) =>
+  checkFully({
+    'idle-seconds': '1',
+    'max-stop-seconds': '1',
+    'cache-probe': 'false',
+    'hardened-run': 'false',
+    ...inputs,
+  });
 
 async function engineFacts(): Promise<{ version: string; api: string; containerdStore: boolean; buildx: string }> {
   const info = await exec('docker', ['info', '--format', '{{.ServerVersion}}|{{json .DriverStatus}}']);
   const api = await exec('docker', ['version', '--format', '{{.Server.APIVersion}}']);
   const buildx = await exec('docker', ['buildx', 'version']);
   const [version, status] = info.stdout.trim().split('|');
-  return { version: version!, api: api.stdout.trim(), containerdStore: status!.includes('io.containerd.snapshotter'), buildx: buildx.stdout.split(/\s+/)[1]!.replace(/^v/, '') };
+  return {
+    version: version,
+    api: api.stdout.trim(),
+    containerdStore: status.includes('io.containerd.snapshotter'),
+    buildx: buildx.stdout.split(/\s+/)[1].replace(/^v/, ''),
+  };
 }
 
 /** A FROM scratch image of two files of known size: 1 MB of random bytes, 250 kB of zeros. */
@@ -50,7 +62,11 @@ describe("the image's size, on this engine's image store", () => {
     expect(compressed).toBeGreaterThan(1_000_000);
     expect(compressed).toBeLessThan(1_010_000);
     expect(byId(report, 'HARD-SIZE-002')).toMatchObject({ status: 'fail', measured: compressed, target: 900_000 });
-    expect(byId(report, 'HARD-SIZE-002').message).toMatch((await engineFacts()).containerdStore ? /gzip, as the image store keeps the layers/ : /gzip-compressed here as a push would send it/);
+    expect(byId(report, 'HARD-SIZE-002').message).toMatch(
+      (await engineFacts()).containerdStore
+        ? /gzip, as the image store keeps the layers/
+        : /gzip-compressed here as a push would send it/,
+    );
   });
 });
 
@@ -58,7 +74,12 @@ describe('the engine, named in the report', () => {
   it('gives its version, API version, image store and buildx version, as docker itself reports them', async () => {
     const report = await check({ context: knownSizeContext() });
     const facts = await engineFacts();
-    expect(report.engine).toMatchObject({ version: facts.version, apiVersion: facts.api, imageStore: facts.containerdStore ? 'containerd' : 'overlay2', buildx: facts.buildx });
+    expect(report.engine).toMatchObject({
+      version: facts.version,
+      apiVersion: facts.api,
+      imageStore: facts.containerdStore ? 'containerd' : 'overlay2',
+      buildx: facts.buildx,
+    });
     expect(report.engine!.healthStartInterval).toBe(Number(facts.api.split('.')[1]) >= 44);
   });
 });
@@ -66,18 +87,26 @@ describe('the engine, named in the report', () => {
 describe('layers compressed with zstd', () => {
   it('are read from the export as they stream', async () => {
     const context = scratchTree('zstd', {
-      Dockerfile: 'FROM cs-hardening/busybox-tini:local\nRUN echo csops:x:1000:1000::/home/csops:/bin/sh >> /etc/passwd\nUSER 1000\nCMD ["sleep", "60"]\n',
+      Dockerfile:
+        'FROM cs-hardening/busybox-tini:local\nRUN echo csops:x:1000:1000::/home/csops:/bin/sh >> /etc/passwd\nUSER 1000\nCMD ["sleep", "60"]\n',
     });
     const tag = `cs-hardening-test/zstd:${Date.now()}`;
     // The containerd store keeps what the build wrote: zstd layers. (overlay2 stores layers
     // unpacked and exports them uncompressed, whatever the build's compression.)
-    const built = await exec('docker', ['buildx', 'build', '--output', `type=image,name=${tag},compression=zstd,force-compression=true,oci-mediatypes=true`, context]);
+    const built = await exec('docker', [
+      'buildx',
+      'build',
+      '--output',
+      `type=image,name=${tag},compression=zstd,force-compression=true,oci-mediatypes=true`,
+      context,
+    ]);
     expect(built.code).toBe(0);
     try {
       const report = await check({ image: tag, context });
       expect(byId(report, 'HARD-USER-001')).toMatchObject({ status: 'pass', measured: 1000 });
       expect(report.metrics.imageSizeBytes).toBeGreaterThan(1_000_000); // busybox and tini
-      if ((await engineFacts()).containerdStore) expect(byId(report, 'HARD-SIZE-002').message).toMatch(/\(zstd, as the image store keeps the layers\)$/);
+      if ((await engineFacts()).containerdStore)
+        expect(byId(report, 'HARD-SIZE-002').message).toMatch(/\(zstd, as the image store keeps the layers\)$/);
       else expect(byId(report, 'HARD-SIZE-002').message).toMatch(/keeps the layers uncompressed/);
     } finally {
       await exec('docker', ['image', 'rm', tag]);

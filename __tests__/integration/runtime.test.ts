@@ -6,8 +6,14 @@ import { byId, check, fixture, leftovers } from '../helpers/run.js';
 // it, and the clean fixture that passes everything. Short idle and stop windows keep them quick
 // where timing is not the subject.
 
-const quick: RawInputs = { 'idle-seconds': '1', 'max-stop-seconds': '1', 'cache-probe': 'false', 'ready-timeout-seconds': '10' };
-const run = (name: string, inputs: RawInputs = {}): Promise<Report> => check({ context: fixture(name), ...quick, ...inputs });
+const quick: RawInputs = {
+  'idle-seconds': '1',
+  'max-stop-seconds': '1',
+  'cache-probe': 'false',
+  'ready-timeout-seconds': '10',
+};
+const run = (name: string, inputs: RawInputs = {}): Promise<Report> =>
+  check({ context: fixture(name), ...quick, ...inputs });
 const status = (report: Report, id: string): string => byId(report, id).status;
 
 afterEach(async () => {
@@ -16,14 +22,25 @@ afterEach(async () => {
 
 describe('the clean fixture', () => {
   it('passes every check, each with a measured value', async () => {
-    const report = await run('service-good', { 'cache-probe': 'true', 'expected-user': 'app', 'expected-uid': '10001' });
-    const findings = report.checks.filter((result) => result.status === 'fail' || result.status === 'error').map((result) => `${result.id} ${result.severity}`);
+    const report = await run('service-good', {
+      'cache-probe': 'true',
+      'expected-user': 'app',
+      'expected-uid': '10001',
+    });
+    const findings = report.checks
+      .filter((result) => result.status === 'fail' || result.status === 'error')
+      .map((result) => `${result.id} ${result.severity}`);
     // Only recommendations remain: a single stage (nothing to build) and a base pinned by tag, not digest.
     expect(findings).toEqual(['HARD-DOCKERFILE-001 notice', 'HARD-DOCKERFILE-002 notice']);
     const skips = report.checks.filter((result) => result.status === 'skip').map((result) => result.message);
-    const honest = /^(measured on the image instead|no compose file|compose-up not requested|no service_healthy gate|no max-compressed-size-mb set)|not a clean build time|copies no application file/;
+    const honest =
+      /^(measured on the image instead|no compose file|compose-up not requested|no service_healthy gate|no max-compressed-size-mb set)|not a clean build time|copies no application file/;
     expect(skips.filter((message) => !honest.test(message))).toEqual([]);
-    expect(report.metrics).toMatchObject({ runUid: 10001, stopExitCode: 143, pid1: '/sbin/tini -- httpd -f -p 8080 -h /srv/www' });
+    expect(report.metrics).toMatchObject({
+      runUid: 10001,
+      stopExitCode: 143,
+      pid1: '/sbin/tini -- httpd -f -p 8080 -h /srv/www',
+    });
     expect(report.metrics.startupSeconds).toBeLessThan(5);
     expect(report.metrics.idleMemoryBytes).toBeGreaterThan(0);
     expect(report.metrics.stopSeconds).toBeLessThan(1);
@@ -34,7 +51,10 @@ describe('user', () => {
   it('measures the running processes, and sees a privilege drop by the entrypoint', async () => {
     const report = await run('root-entrypoint-drops');
     expect(status(report, 'HARD-USER-001')).toBe('fail'); // configured: root
-    expect(byId(report, 'HARD-USER-003')).toMatchObject({ status: 'pass', measured: { uid: 10001, method: 'processes' } });
+    expect(byId(report, 'HARD-USER-003')).toMatchObject({
+      status: 'pass',
+      measured: { uid: 10001, method: 'processes' },
+    });
     expect(byId(report, 'HARD-USER-003').message).toContain('sleep (UID 10001)');
   });
 
@@ -61,7 +81,10 @@ describe('tools', () => {
       ['fail', 8, 'make (/usr/local/bin/make)'],
     ]);
     // A dangling link (gdb) and a non-executable file (cmake) are not tools.
-    expect(tools.flatMap((result) => (result.measured as { tool: string }[]).map((tool) => tool.tool))).toEqual(['gcc', 'make']);
+    expect(tools.flatMap((result) => (result.measured as { tool: string }[]).map((tool) => tool.tool))).toEqual([
+      'gcc',
+      'make',
+    ]);
   });
 });
 
@@ -69,15 +92,22 @@ describe('health', () => {
   it('fails a missing HEALTHCHECK, and measures readiness by the exposed port instead', async () => {
     const report = await run('health-missing');
     expect(status(report, 'HARD-HEALTH-001')).toBe('fail');
-    expect(byId(report, 'HARD-STARTUP-001').message).toMatch(/^ready after [\d.]+ s \(port 8080 accepted a connection\)$/);
+    expect(byId(report, 'HARD-STARTUP-001').message).toMatch(
+      /^ready after [\d.]+ s \(port 8080 accepted a connection\)$/,
+    );
   });
 
-  it.each(['health-true', 'health-or-exit0'])('fails a fake probe (%s): it passes with the service down', async (name) => {
-    const report = await run(name);
-    expect(byId(report, 'HARD-HEALTH-004')).toMatchObject({ status: 'fail', measured: 0 });
-    expect(byId(report, 'HARD-HEALTH-004').message).toMatch(/^fake: it passed \(exit 0 in [\d.]+ s\) in a container where the service never started$/);
-    expect(status(report, 'HARD-HEALTH-003')).toBe('pass');
-  });
+  it.each(['health-true', 'health-or-exit0'])(
+    'fails a fake probe (%s): it passes with the service down',
+    async (name) => {
+      const report = await run(name);
+      expect(byId(report, 'HARD-HEALTH-004')).toMatchObject({ status: 'fail', measured: 0 });
+      expect(byId(report, 'HARD-HEALTH-004').message).toMatch(
+        /^fake: it passed \(exit 0 in [\d.]+ s\) in a container where the service never started$/,
+      );
+      expect(status(report, 'HARD-HEALTH-003')).toBe('pass');
+    },
+  );
 
   it('fails a probe whose program the image lacks', async () => {
     const report = await run('health-binary-missing');
@@ -104,9 +134,13 @@ describe('health', () => {
     // Docker ≥ 25 probes every start interval (5 s by default) during the start period; Engine
     // 20.10 has no start interval and first probes one whole interval (30 s) after start.
     if (report.engine!.healthStartInterval) {
-      expect(good.message).toMatch(/^interval 30 s, timeout 10 s, start period 5 s, start interval 5 s, retries 3 \(production profile: 30 s, 10 s, 5 s, 3\); slowest probe [\d.]+ s; Docker reports it healthy about 5 s after start \(its first probe after the 5 s start interval\)$/);
+      expect(good.message).toMatch(
+        /^interval 30 s, timeout 10 s, start period 5 s, start interval 5 s, retries 3 \(production profile: 30 s, 10 s, 5 s, 3\); slowest probe [\d.]+ s; Docker reports it healthy about 5 s after start \(its first probe after the 5 s start interval\)$/,
+      );
     } else {
-      expect(good.message).toMatch(/^interval 30 s, timeout 10 s, start period 5 s, retries 3 \(production profile: 30 s, 10 s, 5 s, 3\); slowest probe [\d.]+ s; Docker reports it healthy about 30 s after start \(this engine \(before Docker 25\) has no start interval: its first probe runs one whole interval after start\)$/);
+      expect(good.message).toMatch(
+        /^interval 30 s, timeout 10 s, start period 5 s, retries 3 \(production profile: 30 s, 10 s, 5 s, 3\); slowest probe [\d.]+ s; Docker reports it healthy about 30 s after start \(this engine \(before Docker 25\) has no start interval: its first probe runs one whole interval after start\)$/,
+      );
     }
     const defaults = byId(await run('health-or-exit0'), 'HARD-HEALTH-005');
     expect(defaults.status).toBe('pass'); // --timeout=10s, interval defaults to 30 s
@@ -117,17 +151,23 @@ describe('startup, idle cost', () => {
   it('reports an early exit with its code and last log lines', async () => {
     const report = await run('exits-early');
     expect(byId(report, 'HARD-STARTUP-001')).toMatchObject({ status: 'fail', measured: 3 });
-    expect(byId(report, 'HARD-STARTUP-001').message).toMatch(/^the container exited with code 3 after [\d.]+ s; last log lines: config error: DATABASE_URL is not set$/);
+    expect(byId(report, 'HARD-STARTUP-001').message).toMatch(
+      /^the container exited with code 3 after [\d.]+ s; last log lines: config error: DATABASE_URL is not set$/,
+    );
   });
 
   it('watches a service it cannot probe through the idle window: a later exit fails it', async () => {
     const dies = await run('exits-unprobed', { 'idle-seconds': '3' });
     expect(byId(dies, 'HARD-STARTUP-001')).toMatchObject({ status: 'fail', measured: 4 });
-    expect(byId(dies, 'HARD-STARTUP-001').message).toMatch(/^the container exited with code 4 after [\d.]+ s; last log lines: worker: lost its queue$/);
+    expect(byId(dies, 'HARD-STARTUP-001').message).toMatch(
+      /^the container exited with code 4 after [\d.]+ s; last log lines: worker: lost its queue$/,
+    );
     expect(byId(dies, 'HARD-FILESYSTEM-004').message).toContain('exited with code 4');
     expect(dies.metrics.idleMemoryBytes).toBeNull(); // a dead container has no idle figure
     const stays = await run('user-nonroot', { 'idle-seconds': '3' });
-    expect(byId(stays, 'HARD-STARTUP-001').message).toBe('no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the 3 s idle window');
+    expect(byId(stays, 'HARD-STARTUP-001').message).toBe(
+      'no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the 3 s idle window',
+    );
     expect(byId(stays, 'HARD-FILESYSTEM-004').message).toMatch(/^kept running for 3\.\d+ s with read-only root/);
   });
 
@@ -171,21 +211,29 @@ describe('shutdown and init', () => {
 
   it('fails the app as PID 1 without an init', async () => {
     const report = await run('app-as-pid1');
-    expect(byId(report, 'HARD-INIT-001').message).toBe('PID 1 is the app itself (`httpd -f -p 8080 -h /srv/www`): no init forwards signals or reaps zombies');
+    expect(byId(report, 'HARD-INIT-001').message).toBe(
+      'PID 1 is the app itself (`httpd -f -p 8080 -h /srv/www`): no init forwards signals or reaps zombies',
+    );
     expect(byId(report, 'HARD-SHUTDOWN-001').measured).toMatchObject({ exitCode: 137 });
     expect(status(report, 'HARD-INIT-002')).toBe('pass'); // exec form, but still no init
   });
 
   it('fails shell-form CMD', async () => {
     const report = await run('shell-form');
-    expect(byId(report, 'HARD-INIT-002').message).toBe('CMD in shell form: `httpd -f -p 8080 -h /srv/www` runs under /bin/sh -c');
+    expect(byId(report, 'HARD-INIT-002').message).toBe(
+      'CMD in shell form: `httpd -f -p 8080 -h /srv/www` runs under /bin/sh -c',
+    );
   });
 });
 
 describe('filesystem, secrets, labels', () => {
   it('fails setuid files, with the instruction that added them', async () => {
     const report = await run('setuid-file');
-    expect(byId(report, 'HARD-FILESYSTEM-001')).toMatchObject({ status: 'fail', measured: ['/usr/bin/escalate'], location: { line: 5 } });
+    expect(byId(report, 'HARD-FILESYSTEM-001')).toMatchObject({
+      status: 'fail',
+      measured: ['/usr/bin/escalate'],
+      location: { line: 5 },
+    });
   });
 
   it('fails application files the runtime user can write', async () => {
@@ -196,7 +244,10 @@ describe('filesystem, secrets, labels', () => {
   it('fails shipped secrets, by name and by content, and not a CA certificate', async () => {
     const report = await run('ships-secrets');
     const found = byId(report, 'HARD-FILESYSTEM-003');
-    expect(found).toMatchObject({ status: 'fail', measured: ['/root/.ssh', '/srv/.env', '/srv/.git', '/srv/deploy_key.pem'] });
+    expect(found).toMatchObject({
+      status: 'fail',
+      measured: ['/root/.ssh', '/srv/.env', '/srv/.git', '/srv/deploy_key.pem'],
+    });
   });
 
   it('fails credentials in ENV and in the build history without printing them', async () => {
@@ -206,12 +257,16 @@ describe('filesystem, secrets, labels', () => {
     const history = report.checks.filter((result) => result.id === 'HARD-SECRETS-002');
     expect(history.map((result) => [result.measured, result.location?.line])).toEqual([['NPM_TOKEN', 6]]);
     const text = JSON.stringify(report);
-    for (const secret of ['fixture-password-123', 'AKIAIOSFODNN7EXAMPLE', 'npm_abcdefghijklmnopqrstuvwxyz0123456789']) expect(text).not.toContain(secret);
+    for (const secret of ['fixture-password-123', 'AKIAIOSFODNN7EXAMPLE', 'npm_abcdefghijklmnopqrstuvwxyz0123456789'])
+      expect(text).not.toContain(secret);
   });
 
   it('fails a security.non-root label that lies, and missing labels', async () => {
     const report = await run('label-lies');
-    expect(byId(report, 'HARD-LABELS-002')).toMatchObject({ status: 'fail', message: 'security.non-root=true, but the container runs as UID 0' });
+    expect(byId(report, 'HARD-LABELS-002')).toMatchObject({
+      status: 'fail',
+      message: 'security.non-root=true, but the container runs as UID 0',
+    });
     expect(byId(report, 'HARD-LABELS-001')).toMatchObject({ status: 'fail', message: 'missing: maintainer' });
   });
 

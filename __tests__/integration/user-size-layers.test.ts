@@ -3,7 +3,14 @@ import type { RawInputs } from '../../src/inputs/config-file.js';
 import { byId, check as checkFully, fixture } from '../helpers/run.js';
 
 // Quick runtime settings: these tests are about the user, size, layer and build checks.
-const check = (inputs: RawInputs) => checkFully({ 'idle-seconds': '1', 'max-stop-seconds': '1', 'cache-probe': 'false', 'hardened-run': 'false', ...inputs });
+const check = (inputs: RawInputs) =>
+  checkFully({
+    'idle-seconds': '1',
+    'max-stop-seconds': '1',
+    'cache-probe': 'false',
+    'hardened-run': 'false',
+    ...inputs,
+  });
 
 // The first checks, on images the test builds on the real engine: a fixture for every failure
 // mode, and a passing one beside it.
@@ -19,7 +26,11 @@ describe('user: the final image, root in every spelling', () => {
 
   it('fails an image without USER, pointing at its FROM', async () => {
     const report = await check({ context: fixture('user-unset') });
-    expect(byId(report, 'HARD-USER-001')).toMatchObject({ status: 'fail', measured: 0, message: 'runs as root: USER is not set, so the container runs as UID 0' });
+    expect(byId(report, 'HARD-USER-001')).toMatchObject({
+      status: 'fail',
+      measured: 0,
+      message: 'runs as root: USER is not set, so the container runs as UID 0',
+    });
     expect(byId(report, 'HARD-USER-001').location).toEqual({ file: `${fixture('user-unset')}/Dockerfile`, line: 3 });
     expect(verdict([byId(report, 'HARD-USER-001')], 'error')).toBe('failed');
   });
@@ -32,7 +43,9 @@ describe('user: the final image, root in every spelling', () => {
 
   it('fails a harmless-looking name with UID 0', async () => {
     const report = await check({ context: fixture('user-uid0-alias') });
-    expect(byId(report, 'HARD-USER-001').message).toBe("runs as root: USER 'admin' (UID 0 in the image's /etc/passwd), so the container runs as UID 0");
+    expect(byId(report, 'HARD-USER-001').message).toBe(
+      "runs as root: USER 'admin' (UID 0 in the image's /etc/passwd), so the container runs as UID 0",
+    );
   });
 
   it('judges the shipped stage, not any stage', async () => {
@@ -45,7 +58,10 @@ describe('user: the final image, root in every spelling', () => {
 
   it('fails an expected user that differs', async () => {
     const report = await check({ context: fixture('user-nonroot'), 'expected-uid': '1001' });
-    expect(byId(report, 'HARD-USER-002')).toMatchObject({ status: 'fail', message: 'runs as csops (UID 1000, GID 1000); expected UID 1001' });
+    expect(byId(report, 'HARD-USER-002')).toMatchObject({
+      status: 'fail',
+      message: 'runs as csops (UID 1000, GID 1000); expected UID 1001',
+    });
   });
 });
 
@@ -57,16 +73,26 @@ describe('size and layers', () => {
     expect(size.measured as number).toBeGreaterThan(30e6);
     expect(size.message).toMatch(/the largest own layer adds 30\.0 MB/);
     expect(size.location).toEqual({ file: `${fixture('big-layer')}/Dockerfile`, line: 5 });
-    expect(byId(await check({ context: fixture('big-layer'), 'max-image-size-mb': '50' }), 'HARD-SIZE-001').status).toBe('pass');
+    expect(
+      byId(await check({ context: fixture('big-layer'), 'max-image-size-mb': '50' }), 'HARD-SIZE-001').status,
+    ).toBe('pass');
   });
 
   it('counts layers against max-layers', async () => {
     const report = await check({ context: fixture('many-layers') });
-    expect(byId(report, 'HARD-LAYERS-001')).toMatchObject({ status: 'fail', measured: 24, target: 20, severity: 'warning' });
+    expect(byId(report, 'HARD-LAYERS-001')).toMatchObject({
+      status: 'fail',
+      measured: 24,
+      target: 20,
+      severity: 'warning',
+    });
     // A warning does not fail the default gate (fail-on: error), and does under fail-on: warning.
     expect(verdict([byId(report, 'HARD-LAYERS-001')], 'error')).toBe('passed');
     expect(verdict([byId(report, 'HARD-LAYERS-001')], 'warning')).toBe('failed');
-    expect(byId(await check({ context: fixture('user-nonroot') }), 'HARD-LAYERS-001')).toMatchObject({ status: 'pass', measured: 2 });
+    expect(byId(await check({ context: fixture('user-nonroot') }), 'HARD-LAYERS-001')).toMatchObject({
+      status: 'pass',
+      measured: 2,
+    });
   });
 });
 
@@ -77,7 +103,10 @@ describe('build', () => {
     expect(build.status).toBe('fail');
     expect(build.message).toContain('error: missing header libpq-fe.h');
     expect(build.message).toMatch(/exit code: 3/);
-    expect(byId(report, 'HARD-USER-001')).toMatchObject({ status: 'skip', message: 'the build failed, so there is no image' });
+    expect(byId(report, 'HARD-USER-001')).toMatchObject({
+      status: 'skip',
+      message: 'the build failed, so there is no image',
+    });
     expect(report.passed).toBe(false);
     expect(report.target.imageId).toBeNull();
   });
@@ -97,6 +126,8 @@ describe('build', () => {
     const report = await check({ context: fixture('user-unset'), image: built.target.imageId! });
     expect(byId(report, 'HARD-BUILD-001')).toMatchObject({ status: 'skip' });
     expect(byId(report, 'HARD-USER-001')).toMatchObject({ status: 'fail' });
-    await expect(check({ context: fixture('user-unset'), image: 'no-such-image:never' })).rejects.toThrow("image: 'no-such-image:never' does not exist on this engine");
+    await expect(check({ context: fixture('user-unset'), image: 'no-such-image:never' })).rejects.toThrow(
+      "image: 'no-such-image:never' does not exist on this engine",
+    );
   });
 });

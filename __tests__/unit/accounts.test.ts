@@ -1,13 +1,15 @@
 import { parseGroup, parsePasswd, resolveUser } from '../../src/evidence/accounts.js';
 
-const passwd = parsePasswd([
-  'root:x:0:0:root:/root:/bin/bash',
-  'toor:x:0:0:root under another name:/root:/bin/sh',
-  'csops:x:1000:1000::/home/csops:/usr/sbin/nologin',
-  'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
-  '# comment',
-  'broken-line',
-].join('\n'));
+const passwd = parsePasswd(
+  [
+    'root:x:0:0:root:/root:/bin/bash',
+    'toor:x:0:0:root under another name:/root:/bin/sh',
+    'csops:x:1000:1000::/home/csops:/usr/sbin/nologin',
+    'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
+    '# comment',
+    'broken-line',
+  ].join('\n'),
+);
 const groups = parseGroup('root:x:0:\ncsops:x:1000:\nstaff:x:50:\n');
 
 describe('resolveUser', () => {
@@ -32,7 +34,11 @@ describe('resolveUser', () => {
   });
 
   it('reports a name Docker could not resolve', () => {
-    expect(resolveUser('app', passwd, groups).problem).toBe("user 'app' is not in the image's /etc/passwd: the container will not start");
-    expect(resolveUser('csops:wheel', passwd, groups).problem).toBe("group 'wheel' is not in the image's /etc/group: the container will not start");
+    expect(resolveUser('app', passwd, groups).problem).toBe(
+      "user 'app' is not in the image's /etc/passwd: the container will not start",
+    );
+    expect(resolveUser('csops:wheel', passwd, groups).problem).toBe(
+      "group 'wheel' is not in the image's /etc/group: the container will not start",
+    );
   });
 });

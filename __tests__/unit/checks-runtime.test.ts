@@ -14,10 +14,32 @@ function withRuntime(base: EvidenceSet, change: (runtime: RuntimeEvidence) => vo
   return evidence;
 }
 
-const RUNTIME_CHECKS = ['HARD-USER-003', 'HARD-TOOLS-001', 'HARD-HEALTH-001', 'HARD-HEALTH-002', 'HARD-HEALTH-003', 'HARD-HEALTH-004', 'HARD-HEALTH-005',
-  'HARD-STARTUP-001', 'HARD-STARTUP-002', 'HARD-MEMORY-001', 'HARD-CPU-001', 'HARD-SHUTDOWN-001', 'HARD-INIT-001', 'HARD-INIT-002', 'HARD-LABELS-001',
-  'HARD-LABELS-002', 'HARD-SECRETS-001', 'HARD-SECRETS-002', 'HARD-FILESYSTEM-001', 'HARD-FILESYSTEM-002', 'HARD-FILESYSTEM-003', 'HARD-FILESYSTEM-004',
-  'HARD-CACHE-001', 'HARD-CACHE-002'];
+const RUNTIME_CHECKS = [
+  'HARD-USER-003',
+  'HARD-TOOLS-001',
+  'HARD-HEALTH-001',
+  'HARD-HEALTH-002',
+  'HARD-HEALTH-003',
+  'HARD-HEALTH-004',
+  'HARD-HEALTH-005',
+  'HARD-STARTUP-001',
+  'HARD-STARTUP-002',
+  'HARD-MEMORY-001',
+  'HARD-CPU-001',
+  'HARD-SHUTDOWN-001',
+  'HARD-INIT-001',
+  'HARD-INIT-002',
+  'HARD-LABELS-001',
+  'HARD-LABELS-002',
+  'HARD-SECRETS-001',
+  'HARD-SECRETS-002',
+  'HARD-FILESYSTEM-001',
+  'HARD-FILESYSTEM-002',
+  'HARD-FILESYSTEM-003',
+  'HARD-FILESYSTEM-004',
+  'HARD-CACHE-001',
+  'HARD-CACHE-002',
+];
 
 describe.each(RECORDED_ENGINES)('the examples recorded on %s', (engine) => {
   it('are recorded on every engine users run', () => {
@@ -26,26 +48,48 @@ describe.each(RECORDED_ENGINES)('the examples recorded on %s', (engine) => {
 
   it('hardened passes every runtime check', () => {
     const results = judge(recorded('hardened', engine).evidence, { 'expected-uid': '1000' });
-    expect(RUNTIME_CHECKS.map((id) => `${id} ${result(results, id).status}`)).toEqual(RUNTIME_CHECKS.map((id) => `${id} pass`));
+    expect(RUNTIME_CHECKS.map((id) => `${id} ${result(results, id).status}`)).toEqual(
+      RUNTIME_CHECKS.map((id) => `${id} pass`),
+    );
   });
 
   it('legacy fails user, tools and health (fake probe), each with the measured value and its line', () => {
     const results = judge(recorded('legacy', engine).evidence);
-    expect(result(results, 'HARD-USER-003')).toMatchObject({ status: 'fail', measured: { uid: 0, method: 'processes' } });
+    expect(result(results, 'HARD-USER-003')).toMatchObject({
+      status: 'fail',
+      measured: { uid: 0, method: 'processes' },
+    });
     expect(result(results, 'HARD-TOOLS-001')).toMatchObject({ status: 'fail', location: { line: 6 } });
-    expect(result(results, 'HARD-TOOLS-001').message).toMatch(/^as \(\/usr\/bin\/as\), c\+\+ \(\/usr\/bin\/c\+\+\), cc .*gcc \(\/usr\/bin\/gcc\), ld \(\/usr\/bin\/ld\), make \(\/usr\/bin\/make\) — added by RUN/);
+    expect(result(results, 'HARD-TOOLS-001').message).toMatch(
+      /^as \(\/usr\/bin\/as\), c\+\+ \(\/usr\/bin\/c\+\+\), cc .*gcc \(\/usr\/bin\/gcc\), ld \(\/usr\/bin\/ld\), make \(\/usr\/bin\/make\) — added by RUN/,
+    );
     expect(result(results, 'HARD-HEALTH-004')).toMatchObject({ status: 'fail', measured: 0, location: { line: 11 } });
-    expect(result(results, 'HARD-SHUTDOWN-001')).toMatchObject({ status: 'fail', measured: { exitCode: 137 }, location: { line: 12 } });
-    expect(result(results, 'HARD-INIT-001').message).toBe('PID 1 is a shell (`/bin/sh -c python -m csmcp.server`): it does not forward SIGTERM to the app');
-    expect(result(results, 'HARD-FILESYSTEM-003')).toMatchObject({ status: 'fail', measured: ['/app/.env'], location: { line: 8 } });
+    expect(result(results, 'HARD-SHUTDOWN-001')).toMatchObject({
+      status: 'fail',
+      measured: { exitCode: 137 },
+      location: { line: 12 },
+    });
+    expect(result(results, 'HARD-INIT-001').message).toBe(
+      'PID 1 is a shell (`/bin/sh -c python -m csmcp.server`): it does not forward SIGTERM to the app',
+    );
+    expect(result(results, 'HARD-FILESYSTEM-003')).toMatchObject({
+      status: 'fail',
+      measured: ['/app/.env'],
+      location: { line: 8 },
+    });
     expect(result(results, 'HARD-CACHE-002')).toMatchObject({ status: 'fail', location: { line: 8 } });
-    expect(result(results, 'HARD-LABELS-001')).toMatchObject({ status: 'fail', message: 'missing: maintainer, version, security.non-root' });
+    expect(result(results, 'HARD-LABELS-001')).toMatchObject({
+      status: 'fail',
+      message: 'missing: maintainer, version, security.non-root',
+    });
   });
 
   it('gives the same verdict as every other engine, check by check', () => {
-    const verdicts = (name: string, example: 'hardened' | 'legacy'): string[] => judge(recorded(example, name).evidence, { 'expected-uid': '1000' }).map((entry) => `${entry.id} ${entry.status}`);
+    const verdicts = (name: string, example: 'hardened' | 'legacy'): string[] =>
+      judge(recorded(example, name).evidence, { 'expected-uid': '1000' }).map((entry) => `${entry.id} ${entry.status}`);
     for (const other of RECORDED_ENGINES) {
-      for (const example of ['hardened', 'legacy'] as const) expect(verdicts(engine, example)).toEqual(verdicts(other, example));
+      for (const example of ['hardened', 'legacy'] as const)
+        expect(verdicts(engine, example)).toEqual(verdicts(other, example));
     }
   });
 
@@ -56,7 +100,8 @@ describe.each(RECORDED_ENGINES)('the examples recorded on %s', (engine) => {
       return filesystem.value.size.unpackedBytes;
     };
     for (const other of RECORDED_ENGINES) {
-      for (const example of ['hardened', 'legacy'] as const) expect(Math.abs(size(engine, example) / size(other, example) - 1)).toBeLessThan(0.01);
+      for (const example of ['hardened', 'legacy'] as const)
+        expect(Math.abs(size(engine, example) / size(other, example) - 1)).toBeLessThan(0.01);
     }
   });
 });
@@ -64,36 +109,65 @@ describe.each(RECORDED_ENGINES)('the examples recorded on %s', (engine) => {
 describe('HARD-USER-003', () => {
   it('fails a root process even when PID 1 is not root, and an unexpected UID', () => {
     const evidence = withRuntime(hardened.evidence, (runtime) => {
-      runtime.identity = { uid: 0, gid: 0, method: 'processes', detail: 'processes of the running service: nginx (UID 0), nginx (UID 101)' };
+      runtime.identity = {
+        uid: 0,
+        gid: 0,
+        method: 'processes',
+        detail: 'processes of the running service: nginx (UID 0), nginx (UID 101)',
+      };
     });
-    expect(result(judge(evidence), 'HARD-USER-003')).toMatchObject({ status: 'fail', message: 'runs as root (UID 0) — processes of the running service: nginx (UID 0), nginx (UID 101)' });
-    expect(result(judge(hardened.evidence, { 'expected-uid': '1001' }), 'HARD-USER-003')).toMatchObject({ status: 'fail' });
+    expect(result(judge(evidence), 'HARD-USER-003')).toMatchObject({
+      status: 'fail',
+      message: 'runs as root (UID 0) — processes of the running service: nginx (UID 0), nginx (UID 101)',
+    });
+    expect(result(judge(hardened.evidence, { 'expected-uid': '1001' }), 'HARD-USER-003')).toMatchObject({
+      status: 'fail',
+    });
   });
 });
 
 describe('HARD-HEALTH-004 / -003 / -005', () => {
   it('counts a probe that hangs with the service down as real (Docker calls that unhealthy)', () => {
-    const evidence = withRuntime(hardened.evidence, (runtime) => Object.assign(runtime.downProbe!, { exitCode: null, timedOut: true }));
+    const evidence = withRuntime(hardened.evidence, (runtime) =>
+      Object.assign(runtime.downProbe!, { exitCode: null, timedOut: true }),
+    );
     expect(result(judge(evidence), 'HARD-HEALTH-004')).toMatchObject({ status: 'pass' });
   });
 
   it('skips a probe that could not start (HARD-HEALTH-002 reports it)', () => {
-    const evidence = withRuntime(hardened.evidence, (runtime) => Object.assign(runtime.downProbe!, { exitCode: null, error: 'executable file not found in $PATH' }));
+    const evidence = withRuntime(hardened.evidence, (runtime) =>
+      Object.assign(runtime.downProbe!, { exitCode: null, error: 'executable file not found in $PATH' }),
+    );
     expect(result(judge(evidence), 'HARD-HEALTH-004').status).toBe('skip');
   });
 
   it('fails a probe that never passed, with its last output', () => {
     const evidence = withRuntime(hardened.evidence, (runtime) => {
-      Object.assign(runtime.service.readiness, { outcome: 'timeout', readySeconds: null, attempts: 120, lastExitCode: 1, lastOutput: 'connection refused\n', waitedSeconds: 30.1 });
+      Object.assign(runtime.service.readiness, {
+        outcome: 'timeout',
+        readySeconds: null,
+        attempts: 120,
+        lastExitCode: 1,
+        lastOutput: 'connection refused\n',
+        waitedSeconds: 30.1,
+      });
     });
-    expect(result(judge(evidence), 'HARD-HEALTH-003').message).toBe('it never passed in 30.1 s (120 attempts, last exit code 1); last output: connection refused');
+    expect(result(judge(evidence), 'HARD-HEALTH-003').message).toBe(
+      'it never passed in 30.1 s (120 attempts, last exit code 1); last output: connection refused',
+    );
   });
 
   it('fails a timeout the probe nearly uses, and a start period shorter than startup', () => {
     const slowProbe = withRuntime(hardened.evidence, (runtime) => runtime.service.readiness.attemptSeconds.push(6));
-    expect(result(judge(slowProbe), 'HARD-HEALTH-005').message).toContain('the slowest probe took 6 s, more than half the 10 s timeout');
-    const slowStart = withRuntime(hardened.evidence, (runtime) => Object.assign(runtime.service.readiness, { readySeconds: 100 }));
-    expect(result(judge(slowStart), 'HARD-HEALTH-005').message).toContain('startup took 100 s, longer than start period + interval × retries = 95 s');
+    expect(result(judge(slowProbe), 'HARD-HEALTH-005').message).toContain(
+      'the slowest probe took 6 s, more than half the 10 s timeout',
+    );
+    const slowStart = withRuntime(hardened.evidence, (runtime) =>
+      Object.assign(runtime.service.readiness, { readySeconds: 100 }),
+    );
+    expect(result(judge(slowStart), 'HARD-HEALTH-005').message).toContain(
+      'startup took 100 s, longer than start period + interval × retries = 95 s',
+    );
   });
 });
 
@@ -106,30 +180,58 @@ describe('startup, idle, stop', () => {
       runtime.service.readiness.readySeconds = null;
     });
     const results = judge(exited);
-    expect(result(results, 'HARD-STARTUP-001').message).toBe('the container exited with code 137 after 1.50 s (killed: out of memory); last log lines: allocating');
-    expect(['HARD-STARTUP-002', 'HARD-MEMORY-001', 'HARD-CPU-001', 'HARD-SHUTDOWN-001'].map((id) => result(results, id).status)).toEqual(['skip', 'skip', 'skip', 'skip']);
-    const tight = judge(hardened.evidence, { 'max-idle-memory-mb': '1', 'max-idle-cpu': '0', 'max-startup-seconds': '0.01', 'max-stop-seconds': '0.01' });
-    expect(['HARD-MEMORY-001', 'HARD-STARTUP-002', 'HARD-SHUTDOWN-001'].map((id) => result(tight, id).status)).toEqual(['fail', 'fail', 'fail']);
+    expect(result(results, 'HARD-STARTUP-001').message).toBe(
+      'the container exited with code 137 after 1.50 s (killed: out of memory); last log lines: allocating',
+    );
+    expect(
+      ['HARD-STARTUP-002', 'HARD-MEMORY-001', 'HARD-CPU-001', 'HARD-SHUTDOWN-001'].map(
+        (id) => result(results, id).status,
+      ),
+    ).toEqual(['skip', 'skip', 'skip', 'skip']);
+    const tight = judge(hardened.evidence, {
+      'max-idle-memory-mb': '1',
+      'max-idle-cpu': '0',
+      'max-startup-seconds': '0.01',
+      'max-stop-seconds': '0.01',
+    });
+    expect(['HARD-MEMORY-001', 'HARD-STARTUP-002', 'HARD-SHUTDOWN-001'].map((id) => result(tight, id).status)).toEqual([
+      'fail',
+      'fail',
+      'fail',
+    ]);
   });
 });
 
 describe('HARD-LABELS-002 and HARD-FILESYSTEM-002 follow the measured user', () => {
   it('fail a non-root claim for a root process, and writable code', () => {
     const root = withRuntime(hardened.evidence, (runtime) => Object.assign(runtime.identity, { uid: 0, gid: 0 }));
-    expect(result(judge(root), 'HARD-LABELS-002')).toMatchObject({ status: 'fail', message: 'security.non-root=true, but the container runs as UID 0' });
+    expect(result(judge(root), 'HARD-LABELS-002')).toMatchObject({
+      status: 'fail',
+      message: 'security.non-root=true, but the container runs as UID 0',
+    });
     expect(result(judge(root), 'HARD-FILESYSTEM-002').status).toBe('skip');
     const owner = copy(hardened.evidence);
-    if (owner.filesystem.state === 'collected') owner.filesystem.value.files['/app/csmcp/server.py']!.uid = 1000;
-    expect(result(judge(owner), 'HARD-FILESYSTEM-002')).toMatchObject({ status: 'fail', measured: ['/app/csmcp/server.py'] });
+    if (owner.filesystem.state === 'collected') owner.filesystem.value.files['/app/csmcp/server.py'].uid = 1000;
+    expect(result(judge(owner), 'HARD-FILESYSTEM-002')).toMatchObject({
+      status: 'fail',
+      measured: ['/app/csmcp/server.py'],
+    });
   });
 });
 
 describe('HARD-FILESYSTEM-004', () => {
   it('fails an image that exits when run hardened', () => {
     const evidence = withRuntime(hardened.evidence, (runtime) => {
-      runtime.hardened!.exited = { exitCode: 1, oomKilled: false, afterSeconds: 0.2, logTail: "OSError: [Errno 30] Read-only file system: '/app/cache'" };
+      runtime.hardened!.exited = {
+        exitCode: 1,
+        oomKilled: false,
+        afterSeconds: 0.2,
+        logTail: "OSError: [Errno 30] Read-only file system: '/app/cache'",
+      };
     });
-    expect(result(judge(evidence), 'HARD-FILESYSTEM-004').message).toContain("the container exited with code 1 after 0.20 s; last log lines: OSError: [Errno 30] Read-only file system: '/app/cache'");
+    expect(result(judge(evidence), 'HARD-FILESYSTEM-004').message).toContain(
+      "the container exited with code 1 after 0.20 s; last log lines: OSError: [Errno 30] Read-only file system: '/app/cache'",
+    );
     expect(result(judge(hardened.evidence, { 'hardened-run': 'false' }), 'HARD-FILESYSTEM-004').status).toBe('pass'); // the recorded run did it
   });
 });

@@ -3,13 +3,36 @@ import { INPUT_NAMES } from '../../src/inputs/definitions.js';
 
 describe('parseArgs', () => {
   it('maps every action input to a flag of the same name', () => {
-    const command = parseArgs(['check', '--max-image-size-mb', '400', '--context=examples/hardened', '--fail-on', 'warning']);
-    expect(command).toEqual({ kind: 'check', inputs: { 'max-image-size-mb': '400', context: 'examples/hardened', 'fail-on': 'warning' } });
+    const command = parseArgs([
+      'check',
+      '--max-image-size-mb',
+      '400',
+      '--context=examples/hardened',
+      '--fail-on',
+      'warning',
+    ]);
+    expect(command).toEqual({
+      kind: 'check',
+      inputs: { 'max-image-size-mb': '400', context: 'examples/hardened', 'fail-on': 'warning' },
+    });
   });
 
   it("understands design.md's spellings", () => {
-    const command = parseArgs(['check', '--build-arg', 'A=1', '--build-arg', 'B=2', '--json', 'r.json', '--static-only', '--no-cache']);
-    expect(command).toEqual({ kind: 'check', inputs: { 'build-args': 'A=1\nB=2', 'report-file': 'r.json', mode: 'static', 'no-cache': 'true' } });
+    const command = parseArgs([
+      'check',
+      '--build-arg',
+      'A=1',
+      '--build-arg',
+      'B=2',
+      '--json',
+      'r.json',
+      '--static-only',
+      '--no-cache',
+    ]);
+    expect(command).toEqual({
+      kind: 'check',
+      inputs: { 'build-args': 'A=1\nB=2', 'report-file': 'r.json', mode: 'static', 'no-cache': 'true' },
+    });
     expect(parseArgs(['check', '--no-cache', 'false'])).toEqual({ kind: 'check', inputs: { 'no-cache': 'false' } });
   });
 

@@ -24,7 +24,10 @@ const files = present ? walk(CORPUS) : [];
 const dockerfiles = files.filter((path) => /(^|\/)Dockerfile$/.test(path));
 const composeFiles = files.filter((path) => /(^|\/)(docker-)?compose\.ya?ml$/.test(path));
 const read = (path: string): string => readFileSync(join(CORPUS, path), 'utf8');
-const find = (results: CheckResult[], id: string) => results.filter((result) => result.id === id && result.status === 'fail').map((result) => [result.severity, result.location?.line]);
+const find = (results: CheckResult[], id: string) =>
+  results
+    .filter((result) => result.id === id && result.status === 'fail')
+    .map((result) => [result.severity, result.location?.line]);
 
 describeCorpus('the corpus', () => {
   it('has the files the tests expect', () => {
@@ -39,7 +42,8 @@ describeCorpus('the corpus', () => {
     expect(results.filter((result) => result.status === 'error')).toEqual([]);
     // Every finding points at a line of the file.
     const lineCount = text.split('\n').length;
-    for (const result of results.filter((entry) => entry.status === 'fail')) expect(result.location!.line!).toBeLessThanOrEqual(lineCount);
+    for (const result of results.filter((entry) => entry.status === 'fail'))
+      expect(result.location!.line!).toBeLessThanOrEqual(lineCount);
   });
 
   it.each(composeFiles.map((path) => relative(CORPUS, path)))('analyses %s without a crash', (path) => {
@@ -50,23 +54,45 @@ describeCorpus('the corpus', () => {
 
   describe('findings a reviewer agrees with', () => {
     it('compose: privileges, host access, literal secrets, exposed databases', () => {
-      expect(find(analyse({ compose: read('awesome-compose/pihole-cloudflared-DoH/compose.yaml') }), 'HARD-COMPOSE-007')).toContainEqual(['error', 42]); // cap_add NET_ADMIN
-      expect(find(analyse({ compose: read('awesome-compose/traefik-golang/compose.yaml') }), 'HARD-COMPOSE-007')).toEqual([['error', 10]]); // docker.sock
-      expect(find(analyse({ compose: read('awesome-compose/plex/compose.yaml') }), 'HARD-COMPOSE-007')).toEqual([['error', 5]]); // network_mode: host
-      expect(find(analyse({ compose: read('awesome-compose/nextcloud-postgres/compose.yaml') }), 'HARD-COMPOSE-008')).toContainEqual(['error', 6]); // POSTGRES_PASSWORD=nextcloud
-      expect(find(analyse({ compose: read('awesome-compose/prometheus-grafana/compose.yaml') }), 'HARD-COMPOSE-008')).toEqual([['error', 21]]); // GF_SECURITY_ADMIN_PASSWORD
-      expect(find(analyse({ compose: read('awesome-compose/elasticsearch-logstash-kibana/compose.yaml') }), 'HARD-COMPOSE-009')).toEqual([['warning', 9], ['warning', 10]]);
+      expect(
+        find(analyse({ compose: read('awesome-compose/pihole-cloudflared-DoH/compose.yaml') }), 'HARD-COMPOSE-007'),
+      ).toContainEqual(['error', 42]); // cap_add NET_ADMIN
+      expect(
+        find(analyse({ compose: read('awesome-compose/traefik-golang/compose.yaml') }), 'HARD-COMPOSE-007'),
+      ).toEqual([['error', 10]]); // docker.sock
+      expect(find(analyse({ compose: read('awesome-compose/plex/compose.yaml') }), 'HARD-COMPOSE-007')).toEqual([
+        ['error', 5],
+      ]); // network_mode: host
+      expect(
+        find(analyse({ compose: read('awesome-compose/nextcloud-postgres/compose.yaml') }), 'HARD-COMPOSE-008'),
+      ).toContainEqual(['error', 6]); // POSTGRES_PASSWORD=nextcloud
+      expect(
+        find(analyse({ compose: read('awesome-compose/prometheus-grafana/compose.yaml') }), 'HARD-COMPOSE-008'),
+      ).toEqual([['error', 21]]); // GF_SECURITY_ADMIN_PASSWORD
+      expect(
+        find(
+          analyse({ compose: read('awesome-compose/elasticsearch-logstash-kibana/compose.yaml') }),
+          'HARD-COMPOSE-009',
+        ),
+      ).toEqual([
+        ['warning', 9],
+        ['warning', 10],
+      ]);
     });
 
-    it("official images: their build-dependency purge and lists removal are recognised, their gosu drop is not called an error", () => {
+    it('official images: their build-dependency purge and lists removal are recognised, their gosu drop is not called an error', () => {
       const python = analyse({ dockerfile: read('docker-library/python/3.11/slim-bookworm/Dockerfile') });
       expect(find(python, 'HARD-TOOLS-002')).toEqual([]); // gcc installed and purged with --auto-remove in one RUN
       expect(find(python, 'HARD-DOCKERFILE-004')).toEqual([]);
       expect(find(python, 'HARD-DOCKERFILE-003')).toEqual([]);
       const alpine = analyse({ dockerfile: read('docker-library/python/3.11/alpine3.23/Dockerfile') });
       expect(find(alpine, 'HARD-TOOLS-002')).toEqual([]); // apk add --virtual .build-deps … apk del .build-deps
-      expect(find(analyse({ dockerfile: read('docker-library/python/3.13/slim-trixie/Dockerfile') }), 'HARD-DOCKERFILE-004')).toEqual([]); // apt-get dist-clean
-      expect(find(analyse({ dockerfile: read('docker-library/postgres/16/bookworm/Dockerfile') }), 'HARD-USER-004')).toEqual([['warning', 7]]);
+      expect(
+        find(analyse({ dockerfile: read('docker-library/python/3.13/slim-trixie/Dockerfile') }), 'HARD-DOCKERFILE-004'),
+      ).toEqual([]); // apt-get dist-clean
+      expect(
+        find(analyse({ dockerfile: read('docker-library/postgres/16/bookworm/Dockerfile') }), 'HARD-USER-004'),
+      ).toEqual([['warning', 7]]);
     });
 
     it('multi-stage: the shipped stage is judged, with what it inherits', () => {
@@ -83,12 +109,26 @@ describe('edge cases the corpus lacks', () => {
 
   it('parses ARG-parameterised FROMs, heredocs and comments inside continuations', () => {
     expect(parsed.syntaxErrors).toEqual([]);
-    expect(parsed.stages.map((stage) => [stage.name, stage.base, stage.line])).toEqual([['build', 'python:3.11-slim', 6], ['runtime', 'debian:bookworm-slim', 18], [null, 'runtime', 22]]);
-    expect(parsed.stages[0]!.instructions.map((instruction) => [instruction.keyword, instruction.line, instruction.endLine])).toEqual([['RUN', 7, 10], ['RUN', 11, 15], ['COPY', 16, 16]]);
+    expect(parsed.stages.map((stage) => [stage.name, stage.base, stage.line])).toEqual([
+      ['build', 'python:3.11-slim', 6],
+      ['runtime', 'debian:bookworm-slim', 18],
+      [null, 'runtime', 22],
+    ]);
+    expect(
+      parsed.stages[0].instructions.map((instruction) => [instruction.keyword, instruction.line, instruction.endLine]),
+    ).toEqual([
+      ['RUN', 7, 10],
+      ['RUN', 11, 15],
+      ['COPY', 16, 16],
+    ]);
   });
 
   it('a well-hardened file gets no finding above notice', () => {
     const results = analyse({ dockerfile: text });
-    expect(results.filter((result) => result.status === 'error' || (result.status === 'fail' && result.severity !== 'notice')).map((result) => `${result.id} ${result.message}`)).toEqual([]);
+    expect(
+      results
+        .filter((result) => result.status === 'error' || (result.status === 'fail' && result.severity !== 'notice'))
+        .map((result) => `${result.id} ${result.message}`),
+    ).toEqual([]);
   });
 });

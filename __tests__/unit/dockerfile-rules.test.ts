@@ -11,7 +11,12 @@ describe.each([
     id: 'HARD-DOCKERFILE-001',
     bad: lines('FROM python:3.11-slim', 'RUN pip install app'),
     badLines: [1],
-    good: lines('FROM python:3.11-slim AS build', 'RUN pip wheel .', 'FROM python:3.11-slim', 'COPY --from=build /w /w'),
+    good: lines(
+      'FROM python:3.11-slim AS build',
+      'RUN pip wheel .',
+      'FROM python:3.11-slim',
+      'COPY --from=build /w /w',
+    ),
   },
   {
     id: 'HARD-DOCKERFILE-002',
@@ -63,7 +68,12 @@ describe.each([
   },
   {
     id: 'HARD-TOOLS-002',
-    bad: lines('FROM debian:12 AS build', 'RUN apt-get install -y gcc', 'FROM debian:12', 'RUN apt-get update && apt-get install -y --no-install-recommends build-essential curl'),
+    bad: lines(
+      'FROM debian:12 AS build',
+      'RUN apt-get install -y gcc',
+      'FROM debian:12',
+      'RUN apt-get update && apt-get install -y --no-install-recommends build-essential curl',
+    ),
     badLines: [4],
     good: lines('FROM debian:12', 'RUN apt-get update && apt-get install -y gcc && make && apt-get purge -y gcc'),
   },
@@ -83,13 +93,27 @@ describe.each([
     id: 'HARD-DOCKERFILE-003',
     bad: lines('FROM debian:12', 'RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*'),
     badLines: [2],
-    good: lines('FROM debian:12', 'RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*'),
+    good: lines(
+      'FROM debian:12',
+      'RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*',
+    ),
   },
   {
     id: 'HARD-DOCKERFILE-004',
-    bad: lines('FROM debian:12', 'RUN apt-get update \\', '    && apt-get install -y --no-install-recommends curl', 'RUN rm -rf /var/lib/apt/lists/*'),
+    bad: lines(
+      'FROM debian:12',
+      'RUN apt-get update \\',
+      '    && apt-get install -y --no-install-recommends curl',
+      'RUN rm -rf /var/lib/apt/lists/*',
+    ),
     badLines: [2],
-    good: lines('FROM debian:12', 'RUN apt-get update \\', '    # comment inside the continuation', '    && apt-get install -y --no-install-recommends curl \\', '    && rm -rf /var/lib/apt/lists/*'),
+    good: lines(
+      'FROM debian:12',
+      'RUN apt-get update \\',
+      '    # comment inside the continuation',
+      '    && apt-get install -y --no-install-recommends curl \\',
+      '    && rm -rf /var/lib/apt/lists/*',
+    ),
   },
   {
     id: 'HARD-DOCKERFILE-005',
@@ -113,7 +137,10 @@ describe.each([
     id: 'HARD-DOCKERFILE-008',
     bad: lines('FROM python:3.11-slim', 'RUN python -m pip install -r requirements.txt'),
     badLines: [2],
-    good: lines('FROM python:3.11-slim', 'RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt'),
+    good: lines(
+      'FROM python:3.11-slim',
+      'RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt',
+    ),
   },
   {
     id: 'HARD-DOCKERFILE-009',
@@ -149,7 +176,12 @@ describe.each([
     id: 'HARD-DOCKERFILE-014',
     bad: lines('FROM debian:12', 'RUN curl -fsSL https://example.com/x.tgz | tar -xz'),
     badLines: [2],
-    good: lines('FROM debian:12', 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]', 'RUN curl -fsSL https://example.com/x.tgz | tar -xz', 'RUN test -f a || exit 1'),
+    good: lines(
+      'FROM debian:12',
+      'SHELL ["/bin/bash", "-o", "pipefail", "-c"]',
+      'RUN curl -fsSL https://example.com/x.tgz | tar -xz',
+      'RUN test -f a || exit 1',
+    ),
   },
   {
     id: 'HARD-DOCKERFILE-015',
@@ -168,34 +200,57 @@ describe.each([
 
 describe('pinned base images', () => {
   it('recommends a digest for a tag, at notice level', () => {
-    const results = analyse({ dockerfile: 'FROM python:3.11-slim' }).filter((result) => result.id === 'HARD-DOCKERFILE-002');
-    expect(results).toEqual([expect.objectContaining({ status: 'fail', severity: 'notice', location: { file: 'Dockerfile', line: 1 } })]);
+    const results = analyse({ dockerfile: 'FROM python:3.11-slim' }).filter(
+      (result) => result.id === 'HARD-DOCKERFILE-002',
+    );
+    expect(results).toEqual([
+      expect.objectContaining({ status: 'fail', severity: 'notice', location: { file: 'Dockerfile', line: 1 } }),
+    ]);
   });
 
   it('resolves ARG defaults in FROM, and leaves an unresolvable base unjudged', () => {
     expect(fails(lines('ARG BASE=python:latest', 'FROM ${BASE}'), 'HARD-DOCKERFILE-002')).toEqual([2]);
-    expect(analyse({ dockerfile: lines('ARG BASE', 'FROM ${BASE}') }).find((result) => result.id === 'HARD-DOCKERFILE-002')?.status).toBe('skip');
+    expect(
+      analyse({ dockerfile: lines('ARG BASE', 'FROM ${BASE}') }).find((result) => result.id === 'HARD-DOCKERFILE-002')
+        ?.status,
+    ).toBe('skip');
   });
 });
 
 describe('heredocs', () => {
   it('read the commands inside a RUN heredoc', () => {
-    const dockerfile = lines('FROM debian:12', 'RUN <<EOT', 'set -e', 'apt-get update', 'apt-get install -y curl', 'EOT');
+    const dockerfile = lines(
+      'FROM debian:12',
+      'RUN <<EOT',
+      'set -e',
+      'apt-get update',
+      'apt-get install -y curl',
+      'EOT',
+    );
     expect(fails(dockerfile, 'HARD-DOCKERFILE-003')).toEqual([2]);
     expect(fails(dockerfile, 'HARD-DOCKERFILE-004')).toEqual([2]);
   });
 });
 
 describe('inline ignores', () => {
-  const base = (comment: string): string => lines('FROM debian:12', comment, 'RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*');
+  const base = (comment: string): string =>
+    lines('FROM debian:12', comment, 'RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*');
 
   it('skip a finding with a reason given on the line above', () => {
-    const result = analyse({ dockerfile: base('# hardening-ignore=HARD-DOCKERFILE-003 the recommends are needed for TLS') }).find((entry) => entry.id === 'HARD-DOCKERFILE-003');
-    expect(result).toMatchObject({ status: 'skip', message: 'ignored on line 2 (the recommends are needed for TLS): `apt-get install -y curl` installs recommended packages too' });
+    const result = analyse({
+      dockerfile: base('# hardening-ignore=HARD-DOCKERFILE-003 the recommends are needed for TLS'),
+    }).find((entry) => entry.id === 'HARD-DOCKERFILE-003');
+    expect(result).toMatchObject({
+      status: 'skip',
+      message:
+        'ignored on line 2 (the recommends are needed for TLS): `apt-get install -y curl` installs recommended packages too',
+    });
   });
 
   it('do not apply without a reason, and say so', () => {
-    const result = analyse({ dockerfile: base('# hardening-ignore=HARD-DOCKERFILE-003') }).find((entry) => entry.id === 'HARD-DOCKERFILE-003');
+    const result = analyse({ dockerfile: base('# hardening-ignore=HARD-DOCKERFILE-003') }).find(
+      (entry) => entry.id === 'HARD-DOCKERFILE-003',
+    );
     expect(result).toMatchObject({ status: 'fail' });
     expect(result?.message).toContain('(the ignore on line 2 gives no reason, so it does not apply)');
   });
@@ -206,7 +261,12 @@ describe('inline ignores', () => {
   });
 
   it('apply to the instruction right below only', () => {
-    const dockerfile = lines('FROM debian:12', '# hardening-ignore=HARD-DOCKERFILE-003 reason', '', 'RUN apt-get install -y curl');
+    const dockerfile = lines(
+      'FROM debian:12',
+      '# hardening-ignore=HARD-DOCKERFILE-003 reason',
+      '',
+      'RUN apt-get install -y curl',
+    );
     expect(fails(dockerfile, 'HARD-DOCKERFILE-003')).toEqual([4]);
   });
 });
@@ -216,13 +276,27 @@ describe('the bundled examples, static', () => {
     const { readFileSync } = await import('node:fs');
     const results = analyse({ dockerfile: readFileSync('examples/legacy/Dockerfile', 'utf8') });
     const failed = (id: string) => failedLines(results, id);
-    expect([failed('HARD-USER-004'), failed('HARD-HEALTH-006'), failed('HARD-INIT-003'), failed('HARD-TOOLS-002'), failed('HARD-CACHE-003'), failed('HARD-DOCKERFILE-005'), failed('HARD-DOCKERFILE-008')])
-      .toEqual([[4], [11], [12], [6], [8], [5], [9]]);
+    expect([
+      failed('HARD-USER-004'),
+      failed('HARD-HEALTH-006'),
+      failed('HARD-INIT-003'),
+      failed('HARD-TOOLS-002'),
+      failed('HARD-CACHE-003'),
+      failed('HARD-DOCKERFILE-005'),
+      failed('HARD-DOCKERFILE-008'),
+    ]).toEqual([[4], [11], [12], [6], [8], [5], [9]]);
   });
 
   it('hardened: nothing at error or warning level', async () => {
     const { readFileSync } = await import('node:fs');
-    const results = analyse({ dockerfile: readFileSync('examples/hardened/Dockerfile', 'utf8'), compose: readFileSync('examples/hardened/docker-compose.yml', 'utf8') });
-    expect(results.filter((result) => result.status === 'fail' && result.severity !== 'notice').map((result) => `${result.id}: ${result.message}`)).toEqual([]);
+    const results = analyse({
+      dockerfile: readFileSync('examples/hardened/Dockerfile', 'utf8'),
+      compose: readFileSync('examples/hardened/docker-compose.yml', 'utf8'),
+    });
+    expect(
+      results
+        .filter((result) => result.status === 'fail' && result.severity !== 'notice')
+        .map((result) => `${result.id}: ${result.message}`),
+    ).toEqual([]);
   });
 });

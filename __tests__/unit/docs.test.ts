@@ -3,7 +3,13 @@ import { parse } from 'yaml';
 import { ALL_CHECKS } from '../../src/checks/index.js';
 import { renderActionYml } from '../../src/docs/action-yml.js';
 import { renderChecksDoc } from '../../src/docs/checks-md.js';
-import { INPUTS_MARKERS, OUTPUTS_MARKERS, renderInputsTable, renderOutputsTable, replaceBetween } from '../../src/docs/readme-tables.js';
+import {
+  INPUTS_MARKERS,
+  OUTPUTS_MARKERS,
+  renderInputsTable,
+  renderOutputsTable,
+  replaceBetween,
+} from '../../src/docs/readme-tables.js';
 import { INPUT_NAMES } from '../../src/inputs/definitions.js';
 import { CATEGORIES } from '../../src/model.js';
 import { TOOL_VERSION } from '../../src/version.js';
@@ -20,21 +26,29 @@ describe('generated documents are up to date', () => {
 
   it("the README's input and output tables", () => {
     const readme = readFileSync('README.md', 'utf8');
-    const regenerated = replaceBetween(replaceBetween(readme, INPUTS_MARKERS, renderInputsTable()), OUTPUTS_MARKERS, renderOutputsTable());
+    const regenerated = replaceBetween(
+      replaceBetween(readme, INPUTS_MARKERS, renderInputsTable()),
+      OUTPUTS_MARKERS,
+      renderOutputsTable(),
+    );
     expect(readme).toBe(regenerated);
   });
 });
 
 describe('action.yml', () => {
-  const action = parse(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, { default?: string }>; runs: { using: string; main: string } };
+  const action = parse(readFileSync('action.yml', 'utf8')) as {
+    inputs: Record<string, { default?: string }>;
+    runs: { using: string; main: string };
+  };
 
   it('runs on node24 from the committed bundle, with every input and no settings defaults', () => {
     expect(action.runs).toMatchObject({ using: 'node24', main: 'dist/index.js' });
     expect(Object.keys(action.inputs)).toEqual(INPUT_NAMES);
     // A `default:` would be passed as if set by the workflow and override the config file; only
     // the token has the runner's default.
-    for (const name of INPUT_NAMES.filter((input) => input !== 'github-token')) expect(action.inputs[name]!.default).toBeUndefined();
-    expect(action.inputs['github-token']!.default).toBe('${{ github.token }}');
+    for (const name of INPUT_NAMES.filter((input) => input !== 'github-token'))
+      expect(action.inputs[name].default).toBeUndefined();
+    expect(action.inputs['github-token'].default).toBe('${{ github.token }}');
   });
 });
 
@@ -46,7 +60,8 @@ describe('the check registry', () => {
       expect(check.id).toMatch(/^HARD-[A-Z]+-\d{3}$/);
       expect(check.id.split('-')[1]).toBe(check.category.toUpperCase());
       expect(CATEGORIES).toContain(check.category);
-      for (const text of [check.title, check.proves, check.why, check.remediation]) expect(text.length).toBeGreaterThan(5);
+      for (const text of [check.title, check.proves, check.why, check.remediation])
+        expect(text.length).toBeGreaterThan(5);
     }
   });
 });

@@ -34,13 +34,23 @@ describe.each([
   it('merges layers with whiteouts and opaque directories, and names the layer of each file', async () => {
     const parsed = await parseImageArchive(await archive(image), { capture: (path) => CAPTURED_FILES.has(path) });
     const filesystem = mergeLayers(parsed);
-    expect(Object.keys(filesystem.files).sort()).toEqual(['/app', '/app/new.py', '/etc', '/etc/passwd', '/usr/bin/gcc', '/usr/bin/passwd']);
+    expect(Object.keys(filesystem.files).sort()).toEqual([
+      '/app',
+      '/app/new.py',
+      '/etc',
+      '/etc/passwd',
+      '/usr/bin/gcc',
+      '/usr/bin/passwd',
+    ]);
     expect(filesystem.files['/usr/bin/gcc']).toMatchObject({ layer: 0, mode: 0o755, type: 'file' });
     expect(filesystem.files['/usr/bin/passwd']).toMatchObject({ layer: 1, mode: 0o4755 });
     expect(filesystem.files['/app/new.py']).toMatchObject({ layer: 1, uid: 1000, size: 8 });
     expect(filesystem.passwd).toContain('csops:x:1000');
-    expect(filesystem.layers.map((layer) => layer.createdBy)).toEqual(['base', 'RUN /bin/sh -c useradd csops # buildkit']);
-    expect(filesystem.layers[0]!.sizeBytes).toBe(30 + 5 + 8 + 3); // passwd, secret, old.py, gcc
+    expect(filesystem.layers.map((layer) => layer.createdBy)).toEqual([
+      'base',
+      'RUN /bin/sh -c useradd csops # buildkit',
+    ]);
+    expect(filesystem.layers[0].sizeBytes).toBe(30 + 5 + 8 + 3); // passwd, secret, old.py, gcc
     expect(parsed.bytesRead).toBeGreaterThan(0);
   });
 });
@@ -49,15 +59,29 @@ describe.each([
   ['gzip', { compression: 'gzip' as const }],
   ['zstd', { compression: 'zstd' as const }],
   ['gzip, layers before the index, attested', { compression: 'gzip' as const, layersFirst: true, attested: true }],
-])('the containerd store\'s OCI layout: %s layers', (_, options) => {
+])("the containerd store's OCI layout: %s layers", (_, options) => {
   it('inflates the layers as they stream, skips the attestation, and keeps their stored size', async () => {
-    const parsed = await parseImageArchive(await ociArchive(image, options), { capture: (path) => CAPTURED_FILES.has(path), platform: { os: 'linux', architecture: 'amd64' } });
+    const parsed = await parseImageArchive(await ociArchive(image, options), {
+      capture: (path) => CAPTURED_FILES.has(path),
+      platform: { os: 'linux', architecture: 'amd64' },
+    });
     const filesystem = mergeLayers(parsed);
-    expect(Object.keys(filesystem.files).sort()).toEqual(['/app', '/app/new.py', '/etc', '/etc/passwd', '/usr/bin/gcc', '/usr/bin/passwd']);
+    expect(Object.keys(filesystem.files).sort()).toEqual([
+      '/app',
+      '/app/new.py',
+      '/etc',
+      '/etc/passwd',
+      '/usr/bin/gcc',
+      '/usr/bin/passwd',
+    ]);
     expect(filesystem.passwd).toContain('csops:x:1000');
     expect(parsed.layers.map((layer) => layer.compression)).toEqual([options.compression, options.compression]);
     // What a pull transfers is what the store keeps: the compressed blobs, as stored.
-    expect(filesystem.size).toMatchObject({ unpackedBytes: 30 + 5 + 8 + 3 + 69 + 8 + 3, compressedFrom: 'store', layerCompression: options.compression });
+    expect(filesystem.size).toMatchObject({
+      unpackedBytes: 30 + 5 + 8 + 3 + 69 + 8 + 3,
+      compressedFrom: 'store',
+      layerCompression: options.compression,
+    });
     expect(filesystem.size.compressedBytes).toBe(parsed.layers.reduce((sum, layer) => sum + layer.storedBytes, 0));
   });
 });
@@ -69,24 +93,41 @@ describe('the compressed size of uncompressed layers', () => {
     expect(measured.size.compressedBytes).toBeGreaterThan(0);
     expect(measured.size.compressedBytes).toBe(measured.layers.reduce((sum, layer) => sum + layer.compressedBytes!, 0));
     const unmeasured = mergeLayers(await parseImageArchive(await legacyArchive(image)));
-    expect(unmeasured.size).toMatchObject({ compressedBytes: null, compressedFrom: 'not-measured', layerCompression: 'none' });
+    expect(unmeasured.size).toMatchObject({
+      compressedBytes: null,
+      compressedFrom: 'not-measured',
+      layerCompression: 'none',
+    });
     expect(unmeasured.size.unpackedBytes).toBe(measured.size.unpackedBytes);
   });
 });
 
 describe('entry names', () => {
   it('keeps the leading dot of root-level whiteouts, with or without ./ (BuildKit writes none)', async () => {
-    const filesystem = mergeLayers(await parseImageArchive(await legacyArchive({
-      layers: [[{ name: 'small', content: 'x' }, { name: './.hidden', content: 'y' }], [{ name: '.wh.small' }]],
-      history: [{ created_by: 'a' }, { created_by: 'b' }],
-    })));
+    const filesystem = mergeLayers(
+      await parseImageArchive(
+        await legacyArchive({
+          layers: [
+            [
+              { name: 'small', content: 'x' },
+              { name: './.hidden', content: 'y' },
+            ],
+            [{ name: '.wh.small' }],
+          ],
+          history: [{ created_by: 'a' }, { created_by: 'b' }],
+        }),
+      ),
+    );
     expect(Object.keys(filesystem.files)).toEqual(['/.hidden']);
   });
 });
 
 describe('layers that change nothing', () => {
   it('reads an empty layer (only end-of-archive blocks) as a layer, in both layouts', async () => {
-    const image: FakeImage = { layers: [[{ name: 'a', content: 'x' }], []], history: [{ created_by: 'a' }, { created_by: 'WORKDIR /' }] };
+    const image: FakeImage = {
+      layers: [[{ name: 'a', content: 'x' }], []],
+      history: [{ created_by: 'a' }, { created_by: 'WORKDIR /' }],
+    };
     for (const archive of [legacyArchive, ociArchive]) {
       const filesystem = mergeLayers(await parseImageArchive(await archive(image)));
       expect(filesystem.layers.map((layer) => layer.entries)).toEqual([1, 0]);
@@ -94,7 +135,10 @@ describe('layers that change nothing', () => {
   });
 
   it('reads a layer that occurs twice (the engine writes the second as a symlink)', async () => {
-    const twice: FakeImage = { layers: [[{ name: 'a', content: 'x' }], [], [{ name: 'b', content: 'y' }], []], history: [{ created_by: '1' }, { created_by: '2' }, { created_by: '3' }, { created_by: '4' }] };
+    const twice: FakeImage = {
+      layers: [[{ name: 'a', content: 'x' }], [], [{ name: 'b', content: 'y' }], []],
+      history: [{ created_by: '1' }, { created_by: '2' }, { created_by: '3' }, { created_by: '4' }],
+    };
     const filesystem = mergeLayers(await parseImageArchive(await legacyArchive(twice)));
     expect(filesystem.layers.map((layer) => layer.entries)).toEqual([1, 0, 1, 0]);
     expect(Object.keys(filesystem.files).sort()).toEqual(['/a', '/b']);

@@ -14,7 +14,9 @@ describe('input kinds', () => {
     expect(() => megabytes.parse('500XB', 'max-image-size-mb')).toThrow("max-image-size-mb: '500XB' is not a number");
     expect(() => megabytes.parse('-1', 'max-image-size-mb')).toThrow('max-image-size-mb: -1 is below 0');
     expect(() => megabytes.parse('', 'max-image-size-mb')).toThrow('is not a number');
-    expect(() => number({ integer: true }).parse('2.5', 'max-layers')).toThrow("max-layers: '2.5' is not a whole number");
+    expect(() => number({ integer: true }).parse('2.5', 'max-layers')).toThrow(
+      "max-layers: '2.5' is not a whole number",
+    );
   });
 
   it('accepts the YAML 1.2 core booleans only', () => {
@@ -25,7 +27,9 @@ describe('input kinds', () => {
 
   it('checks choices', () => {
     expect(oneOf(['error', 'warning', 'never']).parse('warning', 'fail-on')).toBe('warning');
-    expect(() => oneOf(['error', 'warning', 'never']).parse('sometimes', 'fail-on')).toThrow("fail-on: 'sometimes' is not one of error, warning, never");
+    expect(() => oneOf(['error', 'warning', 'never']).parse('sometimes', 'fail-on')).toThrow(
+      "fail-on: 'sometimes' is not one of error, warning, never",
+    );
   });
 
   it('splits lists and KEY=VALUE lines', () => {
@@ -54,26 +58,38 @@ describe('resolveOptions', () => {
   });
 
   it('names the file, line and key of a bad config entry', async () => {
-    const root = workspace({ 'Dockerfile': 'FROM scratch\n', 'cfg.yml': 'max-layers: 12\nmax-size: 3\n' });
-    await expect(resolveOptions({ config: 'cfg.yml' }, root)).rejects.toThrow("config cfg.yml:2: unknown key 'max-size'");
-    const bad = workspace({ 'Dockerfile': 'FROM scratch\n', 'cfg.yml': 'max-layers: [\n' });
+    const root = workspace({ Dockerfile: 'FROM scratch\n', 'cfg.yml': 'max-layers: 12\nmax-size: 3\n' });
+    await expect(resolveOptions({ config: 'cfg.yml' }, root)).rejects.toThrow(
+      "config cfg.yml:2: unknown key 'max-size'",
+    );
+    const bad = workspace({ Dockerfile: 'FROM scratch\n', 'cfg.yml': 'max-layers: [\n' });
     await expect(resolveOptions({ config: 'cfg.yml' }, bad)).rejects.toThrow('config cfg.yml:');
-    const badValue = workspace({ 'Dockerfile': 'FROM scratch\n', '.github/container-hardening.yml': 'max-layers: lots\n' });
+    const badValue = workspace({
+      Dockerfile: 'FROM scratch\n',
+      '.github/container-hardening.yml': 'max-layers: lots\n',
+    });
     await expect(resolveOptions({}, badValue)).rejects.toThrow("max-layers: 'lots' is not a whole number");
   });
 
   it('refuses a context config that moves the context, and an explicit config that is missing', async () => {
     const root = workspace({ 'svc/Dockerfile': 'FROM scratch\n', 'svc/.container-hardening.yml': 'context: ..\n' });
     await expect(resolveOptions({ context: 'svc' }, root)).rejects.toThrow("'context' cannot be set in this file");
-    await expect(resolveOptions({ context: 'svc', config: 'missing.yml' }, workspace({ 'svc/Dockerfile': 'FROM scratch' })))
-      .rejects.toThrow('config: cannot read missing.yml (ENOENT)');
+    await expect(
+      resolveOptions({ context: 'svc', config: 'missing.yml' }, workspace({ 'svc/Dockerfile': 'FROM scratch' })),
+    ).rejects.toThrow('config: cannot read missing.yml (ENOENT)');
   });
 
   it('reports a missing context or Dockerfile in one line, and allows an image without one', async () => {
     const root = workspace({ 'empty/.keep': '' });
-    await expect(resolveOptions({ context: 'nowhere' }, root)).rejects.toThrow("context: directory 'nowhere' does not exist");
-    await expect(resolveOptions({ context: 'empty' }, root)).rejects.toThrow("no Dockerfile in context 'empty'; give file: <path>, or image: <ref>");
-    await expect(resolveOptions({ context: 'empty', file: 'Dockerfile.prod' }, root)).rejects.toThrow("file: 'Dockerfile.prod' does not exist");
+    await expect(resolveOptions({ context: 'nowhere' }, root)).rejects.toThrow(
+      "context: directory 'nowhere' does not exist",
+    );
+    await expect(resolveOptions({ context: 'empty' }, root)).rejects.toThrow(
+      "no Dockerfile in context 'empty'; give file: <path>, or image: <ref>",
+    );
+    await expect(resolveOptions({ context: 'empty', file: 'Dockerfile.prod' }, root)).rejects.toThrow(
+      "file: 'Dockerfile.prod' does not exist",
+    );
     const options = await resolveOptions({ context: 'empty', image: 'app:1' }, root);
     expect(options.dockerfilePath).toBeNull();
   });
@@ -81,7 +97,12 @@ describe('resolveOptions', () => {
 
 describe('readActionInputs', () => {
   it('reads INPUT_<NAME> with hyphens kept, ignoring empty values', () => {
-    const raw = readActionInputs({ 'INPUT_MAX-IMAGE-SIZE-MB': '400', INPUT_CONTEXT: 'examples/hardened', INPUT_TARGET: '', INPUT_UNRELATED: 'x' });
+    const raw = readActionInputs({
+      'INPUT_MAX-IMAGE-SIZE-MB': '400',
+      INPUT_CONTEXT: 'examples/hardened',
+      INPUT_TARGET: '',
+      INPUT_UNRELATED: 'x',
+    });
     expect(raw).toEqual({ 'max-image-size-mb': '400', context: 'examples/hardened' });
   });
 });

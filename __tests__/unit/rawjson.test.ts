@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BuildSteps, RawJsonSplitter, isInstructionStep, type BuildStep, type RawStatus } from '../../src/docker/rawjson.js';
+import {
+  BuildSteps,
+  RawJsonSplitter,
+  isInstructionStep,
+  type BuildStep,
+  type RawStatus,
+} from '../../src/docker/rawjson.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'build-progress');
 
@@ -39,7 +45,10 @@ ERROR: failed to solve: process did not complete successfully: exit code: 1
 function split(chunks: string[]): { objects: RawStatus[]; text: string[] } {
   const objects: RawStatus[] = [];
   const text: string[] = [];
-  const splitter = new RawJsonSplitter((value) => objects.push(value), (line) => text.push(line));
+  const splitter = new RawJsonSplitter(
+    (value) => objects.push(value),
+    (line) => text.push(line),
+  );
   for (const chunk of chunks) splitter.push(chunk);
   splitter.end();
   return { objects, text };
@@ -63,8 +72,13 @@ describe('BuildSteps', () => {
     const steps = new BuildSteps();
     for (const status of split([recorded]).objects) steps.apply(status);
     const [run, copy] = steps.all();
-    expect(run).toMatchObject({ name: '[2/3] RUN echo "{not a brace}" && false', error: 'process did not complete successfully: exit code: 1', cached: false, log: 'compiling…\nerror: boom\n' });
-    expect(run!.completed! - run!.started!).toBe(217);
+    expect(run).toMatchObject({
+      name: '[2/3] RUN echo "{not a brace}" && false',
+      error: 'process did not complete successfully: exit code: 1',
+      cached: false,
+      log: 'compiling…\nerror: boom\n',
+    });
+    expect(run.completed! - run.started!).toBe(217);
     expect(copy).toMatchObject({ name: '[1/3] COPY x /x', cached: true });
   });
 
@@ -91,17 +105,20 @@ describe('recorded BuildKit progress of each buildx version', () => {
     expect(versions.sort()).toEqual(['0.13', '0.29']);
   });
 
-  it.each(versions)('buildx %s: one step per instruction, re-run when the remote content changed, cached when it did not', (version) => {
-    const first = steps(version, 'first');
-    expect(first.map((step) => step.name)).toEqual(['[2/2] ADD http://build-info.example/info /srv/build-info.txt']);
-    expect(first[0]!.cached).toBe(false);
-    const changed = steps(version, 'rebuild');
-    expect(changed).toHaveLength(1);
-    expect(changed[0]!.cached).toBe(false);
-    expect(changed[0]!.completed).not.toBeNull();
-    const same = steps(version, 'same');
-    expect(same).toHaveLength(1);
-    // The layer came from the cache on both (0.29 re-runs the fetch, named like the instruction).
-    expect(same[0]!.cached).toBe(true);
-  });
+  it.each(versions)(
+    'buildx %s: one step per instruction, re-run when the remote content changed, cached when it did not',
+    (version) => {
+      const first = steps(version, 'first');
+      expect(first.map((step) => step.name)).toEqual(['[2/2] ADD http://build-info.example/info /srv/build-info.txt']);
+      expect(first[0].cached).toBe(false);
+      const changed = steps(version, 'rebuild');
+      expect(changed).toHaveLength(1);
+      expect(changed[0].cached).toBe(false);
+      expect(changed[0].completed).not.toBeNull();
+      const same = steps(version, 'same');
+      expect(same).toHaveLength(1);
+      // The layer came from the cache on both (0.29 re-runs the fetch, named like the instruction).
+      expect(same[0].cached).toBe(true);
+    },
+  );
 });

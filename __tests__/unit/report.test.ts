@@ -13,8 +13,14 @@ function report(which = legacy, failOn: 'error' | 'warning' | 'never' = 'error')
   return reportOf(which, { 'expected-user': 'csops', 'expected-uid': '1000' }, failOn);
 }
 
-const fake = (status: CheckResult['status'], severity: CheckResult['severity']): CheckResult =>
-  ({ id: 'HARD-X-001', category: 'size', severity, status, title: 't', message: 'm' });
+const fake = (status: CheckResult['status'], severity: CheckResult['severity']): CheckResult => ({
+  id: 'HARD-X-001',
+  category: 'size',
+  severity,
+  status,
+  title: 't',
+  message: 'm',
+});
 
 describe('verdict and exit code', () => {
   it('follow fail-on', () => {
@@ -25,7 +31,10 @@ describe('verdict and exit code', () => {
   });
 
   it('never pass a gate whose check could not run', () => {
-    expect([verdict([fake('error', 'error')], 'error'), exitCodeOf([fake('error', 'error')], 'error')]).toEqual(['errored', 2]);
+    expect([verdict([fake('error', 'error')], 'error'), exitCodeOf([fake('error', 'error')], 'error')]).toEqual([
+      'errored',
+      2,
+    ]);
     expect(exitCodeOf([fake('error', 'error'), fake('fail', 'error')], 'error')).toBe(1);
     expect(exitCodeOf([fake('skip', 'error')], 'error')).toBe(0);
   });
@@ -34,12 +43,39 @@ describe('verdict and exit code', () => {
 describe('JSON report', () => {
   it('follows the contract of design.md', () => {
     const parsed = JSON.parse(renderJson(report())) as Record<string, unknown>;
-    expect(Object.keys(parsed)).toEqual(['schemaVersion', 'tool', 'engine', 'target', 'passed', 'failOn', 'metrics', 'checks', 'baseline', 'baselineLabel', 'timings']);
-    expect(parsed).toMatchObject({ schemaVersion: 1, tool: { name: 'cs-docker-hardening' }, passed: false, baseline: null });
+    expect(Object.keys(parsed)).toEqual([
+      'schemaVersion',
+      'tool',
+      'engine',
+      'target',
+      'passed',
+      'failOn',
+      'metrics',
+      'checks',
+      'baseline',
+      'baselineLabel',
+      'timings',
+    ]);
+    expect(parsed).toMatchObject({
+      schemaVersion: 1,
+      tool: { name: 'cs-docker-hardening' },
+      passed: false,
+      baseline: null,
+    });
     expect(Object.keys(parsed.target as object)).toEqual(['context', 'dockerfile', 'image', 'imageId']);
     expect(parsed.engine).toMatchObject({ imageStore: 'containerd', apiVersion: '1.51', healthStartInterval: true });
     const metrics = parsed.metrics as Record<string, unknown>;
-    for (const key of ['buildSeconds', 'cachedBuildSeconds', 'imageSizeBytes', 'layers', 'startupSeconds', 'idleMemoryBytes', 'idleCpu', 'stopSeconds', 'stopExitCode']) {
+    for (const key of [
+      'buildSeconds',
+      'cachedBuildSeconds',
+      'imageSizeBytes',
+      'layers',
+      'startupSeconds',
+      'idleMemoryBytes',
+      'idleCpu',
+      'stopSeconds',
+      'stopExitCode',
+    ]) {
       expect(metrics).toHaveProperty(key);
     }
     expect(metrics.startupSeconds).toBeGreaterThan(0);
@@ -58,7 +94,14 @@ describe('metrics', () => {
     evidence.runtime = { state: 'skipped', reason: 'static mode: nothing is run' };
     evidence.rebuild = { state: 'failed', error: 'engine went away' };
     const metrics = reportOf(legacy, {}, 'error', evidence).metrics;
-    expect([metrics.startupSeconds, metrics.idleMemoryBytes, metrics.idleCpu, metrics.stopSeconds, metrics.cachedBuildSeconds, metrics.pid1]).toEqual([null, null, null, null, null, null]);
+    expect([
+      metrics.startupSeconds,
+      metrics.idleMemoryBytes,
+      metrics.idleCpu,
+      metrics.stopSeconds,
+      metrics.cachedBuildSeconds,
+      metrics.pid1,
+    ]).toEqual([null, null, null, null, null, null]);
     expect(metrics.imageSizeBytes).toBeGreaterThan(0);
   });
 });
@@ -78,7 +121,8 @@ describe('job summary', () => {
     const hostile = report();
     hostile.target.image = 'evil</code><img src=x onerror=alert(1)>';
     hostile.checks = Array.from({ length: 5000 }, (_, i) => ({
-      ...fake('fail', 'error'), id: `HARD-SIZE-${String(i).padStart(3, '0')}`,
+      ...fake('fail', 'error'),
+      id: `HARD-SIZE-${String(i).padStart(3, '0')}`,
       message: `![track](https://evil.example/${i}) <script>alert(1)</script> | col ${'x'.repeat(400)}`,
     }));
     const summary = renderJobSummary(hostile);
@@ -102,8 +146,12 @@ describe('terminal report', () => {
 
 describe('escaping', () => {
   it('keeps markup, terminal controls and workflow commands inert', () => {
-    expect(escapeMarkdown('[x](http://a) *b* `c` <i>|')).toBe('&#91;x&#93;&#40;http&#58;//a&#41; &#42;b&#42; &#96;c&#96; &lt;i&gt;&#124;');
+    expect(escapeMarkdown('[x](http://a) *b* `c` <i>|')).toBe(
+      '&#91;x&#93;&#40;http&#58;//a&#41; &#42;b&#42; &#96;c&#96; &lt;i&gt;&#124;',
+    );
     expect(stripControl('a\u001b[31mred\u001b[0m\u0007b')).toBe('ared?b');
-    expect(neutraliseCommands('ok\n::set-output name=x::1\n  ::add-mask::y')).toBe('ok\n:\u200d:set-output name=x::1\n  :\u200d:add-mask::y');
+    expect(neutraliseCommands('ok\n::set-output name=x::1\n  ::add-mask::y')).toBe(
+      'ok\n:\u200d:set-output name=x::1\n  :\u200d:add-mask::y',
+    );
   });
 });

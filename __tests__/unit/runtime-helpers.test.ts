@@ -10,7 +10,16 @@ import { neverShip } from '../../src/checks/filesystem.js';
 import type { FileRecord, FilesystemEvidence } from '../../src/evidence/filesystem.js';
 import { assignments, redacted, secretIn } from '../../src/util/secrets.js';
 
-const file = (path: string, extra: Partial<FileRecord> = {}): FileRecord => ({ path, type: 'file', mode: 0o755, uid: 0, gid: 0, size: 1, layer: 0, ...extra });
+const file = (path: string, extra: Partial<FileRecord> = {}): FileRecord => ({
+  path,
+  type: 'file',
+  mode: 0o755,
+  uid: 0,
+  gid: 0,
+  size: 1,
+  layer: 0,
+  ...extra,
+});
 
 describe('classifyPid1', () => {
   it.each([
@@ -30,7 +39,10 @@ describe('classifyPid1', () => {
 describe('findForbiddenTools', () => {
   const files: Record<string, FileRecord> = {
     '/usr/bin/gcc-12': file('/usr/bin/gcc-12', { layer: 2 }),
-    '/usr/bin/x86_64-linux-gnu-gcc-12': file('/usr/bin/x86_64-linux-gnu-gcc-12', { type: 'symlink', linkname: 'gcc-12' }),
+    '/usr/bin/x86_64-linux-gnu-gcc-12': file('/usr/bin/x86_64-linux-gnu-gcc-12', {
+      type: 'symlink',
+      linkname: 'gcc-12',
+    }),
     '/usr/bin/ocaml-make': file('/usr/bin/ocaml-make'),
     '/usr/bin/pkg-config': file('/usr/bin/pkg-config'),
     '/usr/bin/gdb': file('/usr/bin/gdb', { type: 'symlink', linkname: '/missing/gdb' }),
@@ -64,29 +76,80 @@ describe('secrets', () => {
 
   it('redacts and parses assignments of history entries', () => {
     expect(redacted('hunter2')).toBe('[redacted, 7 characters]');
-    expect(assignments('|2 NPM_TOKEN=abc SOME="a b" /bin/sh -c npm ci')).toEqual([{ name: 'NPM_TOKEN', value: 'abc' }, { name: 'SOME', value: 'a b' }]);
+    expect(assignments('|2 NPM_TOKEN=abc SOME="a b" /bin/sh -c npm ci')).toEqual([
+      { name: 'NPM_TOKEN', value: 'abc' },
+      { name: 'SOME', value: 'a b' },
+    ]);
   });
 });
 
 describe('neverShip', () => {
-  const filesystem = (files: FileRecord[], keyFiles: Record<string, string> = {}): FilesystemEvidence =>
-    ({ size: { unpackedBytes: 0, compressedBytes: null, compressedFrom: 'not-measured', layerCompression: 'none' }, files: Object.fromEntries(files.map((entry) => [entry.path, entry])), keyFiles, layers: [], history: [], passwd: null, group: null, bytesRead: 0 });
+  const filesystem = (files: FileRecord[], keyFiles: Record<string, string> = {}): FilesystemEvidence => ({
+    size: { unpackedBytes: 0, compressedBytes: null, compressedFrom: 'not-measured', layerCompression: 'none' },
+    files: Object.fromEntries(files.map((entry) => [entry.path, entry])),
+    keyFiles,
+    layers: [],
+    history: [],
+    passwd: null,
+    group: null,
+    bytesRead: 0,
+  });
   it('finds secrets by name and by content, and leaves certificates and package fixtures alone', () => {
-    const found = neverShip(filesystem([
-      file('/app/.env'), file('/app/.env.example'), file('/app/.git', { type: 'directory' }), file('/app/.git/HEAD'),
-      file('/app/key.pem'), file('/app/ca.pem'), file('/etc/ssl/private/ssl-cert-snakeoil.key'),
-      file('/usr/local/lib/python3.11/site-packages/pkg/tests/.env'), file('/app/credentials/service.json'), file('/root/.npmrc'),
-    ], { '/app/key.pem': '-----BEGIN RSA PRIVATE KEY-----\n', '/app/ca.pem': '-----BEGIN CERTIFICATE-----\n', '/root/.npmrc': '//registry.npmjs.org/:_authToken=abc' }));
-    expect(found.map((entry) => entry.path).sort()).toEqual(['/app/.env', '/app/.git', '/app/credentials/service.json', '/app/key.pem', '/root/.npmrc']);
+    const found = neverShip(
+      filesystem(
+        [
+          file('/app/.env'),
+          file('/app/.env.example'),
+          file('/app/.git', { type: 'directory' }),
+          file('/app/.git/HEAD'),
+          file('/app/key.pem'),
+          file('/app/ca.pem'),
+          file('/etc/ssl/private/ssl-cert-snakeoil.key'),
+          file('/usr/local/lib/python3.11/site-packages/pkg/tests/.env'),
+          file('/app/credentials/service.json'),
+          file('/root/.npmrc'),
+        ],
+        {
+          '/app/key.pem': '-----BEGIN RSA PRIVATE KEY-----\n',
+          '/app/ca.pem': '-----BEGIN CERTIFICATE-----\n',
+          '/root/.npmrc': '//registry.npmjs.org/:_authToken=abc',
+        },
+      ),
+    );
+    expect(found.map((entry) => entry.path).sort()).toEqual([
+      '/app/.env',
+      '/app/.git',
+      '/app/credentials/service.json',
+      '/app/key.pem',
+      '/root/.npmrc',
+    ]);
   });
 });
 
 describe('the cache probe', () => {
-  const dockerfile = parseDockerfile([
-    'FROM python:3.11-slim AS build', 'WORKDIR /src', 'COPY requirements.txt setup.py ./', 'RUN pip install -r requirements.txt', 'COPY src ./src',
-    'FROM python:3.11-slim', 'COPY --from=build /src /app', 'COPY ["static/*.css", "app/main.py", "/app/"]', 'CMD ["python", "/app/main.py"]',
-  ].join('\n'), { path: 'Dockerfile' });
-  const files = ['requirements.txt', 'setup.py', 'src/lib.py', 'static/site.css', 'static/logo.png', 'app/main.py', 'README.md'].map((path) => ({ path, size: 1 }));
+  const dockerfile = parseDockerfile(
+    [
+      'FROM python:3.11-slim AS build',
+      'WORKDIR /src',
+      'COPY requirements.txt setup.py ./',
+      'RUN pip install -r requirements.txt',
+      'COPY src ./src',
+      'FROM python:3.11-slim',
+      'COPY --from=build /src /app',
+      'COPY ["static/*.css", "app/main.py", "/app/"]',
+      'CMD ["python", "/app/main.py"]',
+    ].join('\n'),
+    { path: 'Dockerfile' },
+  );
+  const files = [
+    'requirements.txt',
+    'setup.py',
+    'src/lib.py',
+    'static/site.css',
+    'static/logo.png',
+    'app/main.py',
+    'README.md',
+  ].map((path) => ({ path, size: 1 }));
 
   it("chooses a source file of the shipped stage's last context COPY, never a manifest", () => {
     expect(chooseApplicationFile(dockerfile, files)).toBe('app/main.py');
@@ -112,7 +175,14 @@ describe('the cache probe', () => {
   });
 
   it('recognises dependency installs', () => {
-    for (const text of ['RUN pip install -r requirements.txt', 'RUN npm ci', 'RUN yarn install --frozen-lockfile', 'RUN go mod download', 'RUN apt-get install -y curl', 'RUN bundle install'])
+    for (const text of [
+      'RUN pip install -r requirements.txt',
+      'RUN npm ci',
+      'RUN yarn install --frozen-lockfile',
+      'RUN go mod download',
+      'RUN apt-get install -y curl',
+      'RUN bundle install',
+    ])
       expect(isDependencyInstall(text)).toBe(true);
     for (const text of ['RUN yarn build', 'RUN npm run build', 'RUN python -m compileall .', 'RUN mkdir -p logs'])
       expect(isDependencyInstall(text)).toBe(false);
@@ -130,11 +200,28 @@ describe('the cache probe', () => {
 describe('health check settings in force', () => {
   const seconds = 1e9;
   it("are the ones written, else Docker's defaults; the start interval only where the engine has one", () => {
-    const written = { Test: ['CMD', 'true'], Interval: 10 * seconds, StartPeriod: 2 * seconds, StartInterval: 1 * seconds };
-    expect(toHealthcheck(written, true)!.effective).toEqual({ interval: 10, timeout: 30, startPeriod: 2, startInterval: 1, retries: 3 });
+    const written = {
+      Test: ['CMD', 'true'],
+      Interval: 10 * seconds,
+      StartPeriod: 2 * seconds,
+      StartInterval: 1 * seconds,
+    };
+    expect(toHealthcheck(written, true)!.effective).toEqual({
+      interval: 10,
+      timeout: 30,
+      startPeriod: 2,
+      startInterval: 1,
+      retries: 3,
+    });
     // Engine 20.10 (API 1.41) knows no start interval: the first check waits a whole interval.
     expect(toHealthcheck(written, false)!.effective.startInterval).toBeNull();
-    expect(toHealthcheck({ Test: ['CMD', 'true'] }, true)!.effective).toEqual({ interval: 30, timeout: 30, startPeriod: 0, startInterval: 5, retries: 3 });
+    expect(toHealthcheck({ Test: ['CMD', 'true'] }, true)!.effective).toEqual({
+      interval: 30,
+      timeout: 30,
+      startPeriod: 0,
+      startInterval: 5,
+      retries: 3,
+    });
     expect(toHealthcheck({ Test: ['NONE'] }, true)!.argv).toBeNull();
     expect(toHealthcheck(undefined, true)).toBeNull();
   });
@@ -143,7 +230,11 @@ describe('health check settings in force', () => {
 describe('probes', () => {
   it('run the HEALTHCHECK as Docker would, and fall back to the first TCP port', () => {
     expect(healthArgv(['CMD', 'curl', '-f', 'http://localhost/'])).toEqual(['curl', '-f', 'http://localhost/']);
-    expect(healthArgv(['CMD-SHELL', 'curl -f http://localhost/ || exit 1'])).toEqual(['/bin/sh', '-c', 'curl -f http://localhost/ || exit 1']);
+    expect(healthArgv(['CMD-SHELL', 'curl -f http://localhost/ || exit 1'])).toEqual([
+      '/bin/sh',
+      '-c',
+      'curl -f http://localhost/ || exit 1',
+    ]);
     expect(healthArgv(['NONE'])).toBeNull();
     expect(fallbackPort(['53/udp', '8080/tcp', '9090'])).toBe(8080);
     expect(fallbackPort(['53/udp'])).toBeNull();

@@ -19,7 +19,12 @@ export async function upsertComment(token: string, marker: string, body: string)
   const octokit = github.getOctokit(token);
   const { owner, repo } = context.repo;
   try {
-    const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
+    const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+      owner,
+      repo,
+      issue_number: number,
+      per_page: 100,
+    });
     const existing = comments.find((comment) => comment.body?.includes(marker));
     if (existing) {
       const updated = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
@@ -29,7 +34,11 @@ export async function upsertComment(token: string, marker: string, body: string)
     return { done: 'created', url: created.data.html_url };
   } catch (error) {
     const status = (error as { status?: number }).status;
-    if (status === 403 || status === 404) return { done: 'skipped', why: `the token may not write to this pull request (HTTP ${status}; a fork's pull request gets a read-only token)` };
-    throw new Error(`could not comment on pull request #${number}: ${errorMessage(error)}`);
+    if (status === 403 || status === 404)
+      return {
+        done: 'skipped',
+        why: `the token may not write to this pull request (HTTP ${status}; a fork's pull request gets a read-only token)`,
+      };
+    throw new Error(`could not comment on pull request #${number}: ${errorMessage(error)}`, { cause: error });
   }
 }

@@ -35,11 +35,22 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const { settings } = options;
     maskSecrets(settings.buildArgs, settings.runtimeEnv);
     const { report, baseline } = await runAll(options, actionProgress(), { runId, signal: cancel.signal });
-    const summary: SummaryOptions = { baseline, ...(report.baselineLabel ? { baselineLabel: report.baselineLabel } : {}), runUrl: runUrl(env) };
+    const summary: SummaryOptions = {
+      baseline,
+      ...(report.baselineLabel ? { baselineLabel: report.baselineLabel } : {}),
+      runUrl: runUrl(env),
+    };
 
     // Outputs, files, summary and comment come before the verdict, so a release workflow can read why.
-    const reportFile = settings.reportFile ? join(workspace, settings.reportFile) : join(env.RUNNER_TEMP || tmpdir(), 'cs-docker-hardening-report.json');
-    await writeReports(workspace, { json: reportFile, sarif: settings.sarifFile || null, markdown: settings.markdownFile || null }, report, summary);
+    const reportFile = settings.reportFile
+      ? join(workspace, settings.reportFile)
+      : join(env.RUNNER_TEMP || tmpdir(), 'cs-docker-hardening-report.json');
+    await writeReports(
+      workspace,
+      { json: reportFile, sarif: settings.sarifFile || null, markdown: settings.markdownFile || null },
+      report,
+      summary,
+    );
     setOutputs(report, reportFile);
     core.info(neutraliseCommands(renderTerminal(report)));
     if (settings.annotations) emitAnnotations(report);
@@ -48,9 +59,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 
     const outcome = verdict(report.checks, report.failOn);
     if (outcome !== 'passed') {
-      core.setFailed(outcome === 'failed'
-        ? `container hardening failed: ${failedIds(report).join(', ')}`
-        : 'container hardening could not judge the image: some checks could not run (see the report)');
+      core.setFailed(
+        outcome === 'failed'
+          ? `container hardening failed: ${failedIds(report).join(', ')}`
+          : 'container hardening could not judge the image: some checks could not run (see the report)',
+      );
       process.exitCode = exitCodeOf(report.checks, report.failOn);
     }
   } catch (error) {
@@ -71,7 +84,11 @@ async function sweepLeftovers(): Promise<void> {
   if (!runId) return;
   try {
     const removed = await sweepRun(await connectEngine(5000), runId);
-    core.info(removed > 0 ? `removed ${removed} leftover container(s)/network(s)/volume(s) of run ${runId}` : `nothing left behind by run ${runId}`);
+    core.info(
+      removed > 0
+        ? `removed ${removed} leftover container(s)/network(s)/volume(s) of run ${runId}`
+        : `nothing left behind by run ${runId}`,
+    );
   } catch (error) {
     core.warning(`could not sweep the leftovers of run ${runId}: ${errorMessage(error)}`);
   }
@@ -105,7 +122,8 @@ function setOutputs(report: Report, reportFile: string): void {
     passed: String(report.passed),
     'image-id': report.target.imageId ?? '',
     'image-size-bytes': report.metrics.imageSizeBytes === null ? '' : String(report.metrics.imageSizeBytes),
-    'compressed-size-bytes': report.metrics.compressedSizeBytes === null ? '' : String(report.metrics.compressedSizeBytes),
+    'compressed-size-bytes':
+      report.metrics.compressedSizeBytes === null ? '' : String(report.metrics.compressedSizeBytes),
     'failed-checks': failedIds(report).join(','),
     'report-file': reportFile,
   };
@@ -127,7 +145,8 @@ async function writeSummary(report: Report, options: SummaryOptions): Promise<vo
 async function comment(token: string, report: Report, options: SummaryOptions): Promise<void> {
   const marker = commentMarker(report.target.context ?? report.target.image ?? 'image');
   const outcome = await upsertComment(token, marker, renderComment(report, marker, options));
-  if (outcome.done === 'skipped') core.notice(`No pull request comment: ${outcome.why}. The job summary has the full report.`);
+  if (outcome.done === 'skipped')
+    core.notice(`No pull request comment: ${outcome.why}. The job summary has the full report.`);
   else core.info(`pull request comment ${outcome.done}: ${outcome.url}`);
 }
 

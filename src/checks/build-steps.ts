@@ -13,7 +13,9 @@ export function instructionOfStep(dockerfile: DockerfileEvidence, stepName: stri
   let stage = label === undefined ? dockerfile.stages[dockerfile.finalStage] : undefined;
   if (label !== undefined) {
     const indexed = /^stage-(\d+)$/.exec(label);
-    stage = indexed ? dockerfile.stages[Number(indexed[1])] : dockerfile.stages.find((candidate) => candidate.name?.toLowerCase() === label.toLowerCase());
+    stage = indexed
+      ? dockerfile.stages[Number(indexed[1])]
+      : dockerfile.stages.find((candidate) => candidate.name?.toLowerCase() === label.toLowerCase());
   }
   if (!stage || Number(n) < 2) return null;
   const instruction = stage.instructions.filter((candidate) => STEP_KEYWORDS.has(candidate.keyword))[Number(n) - 2];
@@ -22,11 +24,23 @@ export function instructionOfStep(dockerfile: DockerfileEvidence, stepName: stri
 
 /** A step that installs dependencies: what should come from the cache when only the app changed. */
 const INSTALLS = [
-  /\bpip3?\s+install\b/, /\bpython3?\s+-m\s+pip\s+install\b/, /\b(poetry|pipenv|uv)\s+(install|sync)\b/, /\buv\s+pip\s+install\b/,
-  /\bnpm\s+(ci|install|i)\b/, /\byarn(\s+install)?\s*($|&&|;|--)/, /\bpnpm\s+(install|i)\b/,
-  /\bbundle\s+install\b/, /\bgo\s+mod\s+download\b/, /\bcomposer\s+install\b/, /\bcargo\s+(fetch|build)\b/,
-  /\bmvn\b.*\b(dependency:|go-offline|package|install|verify)/, /\bgradle\w*\b.*\b(dependencies|build|assemble)\b/, /\bdotnet\s+restore\b/,
-  /\bapt-get\s+install\b/, /\bapk\s+add\b/, /\b(yum|dnf|microdnf)\s+install\b/,
+  /\bpip3?\s+install\b/,
+  /\bpython3?\s+-m\s+pip\s+install\b/,
+  /\b(poetry|pipenv|uv)\s+(install|sync)\b/,
+  /\buv\s+pip\s+install\b/,
+  /\bnpm\s+(ci|install|i)\b/,
+  /\byarn(\s+install)?\s*($|&&|;|--)/,
+  /\bpnpm\s+(install|i)\b/,
+  /\bbundle\s+install\b/,
+  /\bgo\s+mod\s+download\b/,
+  /\bcomposer\s+install\b/,
+  /\bcargo\s+(fetch|build)\b/,
+  /\bmvn\b.*\b(dependency:|go-offline|package|install|verify)/,
+  /\bgradle\w*\b.*\b(dependencies|build|assemble)\b/,
+  /\bdotnet\s+restore\b/,
+  /\bapt-get\s+install\b/,
+  /\bapk\s+add\b/,
+  /\b(yum|dnf|microdnf)\s+install\b/,
 ];
 
 export function isDependencyInstall(text: string): boolean {

@@ -12,9 +12,17 @@ export const checkImageBuilds = defineCheck({
   needs: ['build'],
   run({ build }) {
     if (!build.ok) {
-      return { status: 'fail', message: `the build failed after ${formatSeconds(build.seconds)}:\n${build.logTail}`, measured: build.seconds };
+      return {
+        status: 'fail',
+        message: `the build failed after ${formatSeconds(build.seconds)}:\n${build.logTail}`,
+        measured: build.seconds,
+      };
     }
-    return { status: 'pass', message: `built in ${formatSeconds(build.seconds)} (${plural(build.steps.length, 'step')})`, measured: build.seconds };
+    return {
+      status: 'pass',
+      message: `built in ${formatSeconds(build.seconds)} (${plural(build.steps.length, 'step')})`,
+      measured: build.seconds,
+    };
   },
 });
 
@@ -26,7 +34,8 @@ export const checkCleanBuildTime = defineCheck({
   proves: 'A build with no step from the cache finishes within max-build-seconds.',
   why: 'Slow builds delay every fix, including security fixes; the seed targets under 5 minutes.',
   threshold: 'max-build-seconds: 300',
-  remediation: 'Order the Dockerfile so dependencies install before the application is copied, use a multi-stage build, and drop work the runtime image does not need.',
+  remediation:
+    'Order the Dockerfile so dependencies install before the application is copied, use a multi-stage build, and drop work the runtime image does not need.',
   needs: ['build'],
   run({ build }, { settings }) {
     const limit = settings.maxBuildSeconds;

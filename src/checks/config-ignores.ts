@@ -7,7 +7,15 @@ import type { ConfigIgnore } from '../inputs/config-file.js';
 
 function matchesPath(pattern: string, file: string | undefined): boolean {
   if (!file) return false;
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      // A NUL stands in for `**` while single `*`s are rewritten: no path contains one.
+      .replace(/\*\*/g, '\u0000')
+      .replace(/\*/g, '[^/]*')
+      // eslint-disable-next-line no-control-regex -- the placeholder, put back as `.*`
+      .replace(/\u0000/g, '.*')}$`,
+  );
   return regex.test(file);
 }
 
@@ -15,11 +23,19 @@ export function applyConfigIgnores(results: CheckResult[], ignores: ConfigIgnore
   if (ignores.length === 0) return results;
   return results.map((result) => {
     if (result.status !== 'fail') return result;
-    const ignore = ignores.find((candidate) => candidate.id === result.id && (candidate.path === undefined || matchesPath(candidate.path, result.location?.file)));
+    const ignore = ignores.find(
+      (candidate) =>
+        candidate.id === result.id &&
+        (candidate.path === undefined || matchesPath(candidate.path, result.location?.file)),
+    );
     if (!ignore) return result;
     if (ignore.until !== undefined && ignore.until < today) {
       return { ...result, message: `${result.message} (the ignore in ${ignore.source} expired on ${ignore.until})` };
     }
-    return { ...result, status: 'skip', message: `ignored by ${ignore.source}${ignore.until ? ` until ${ignore.until}` : ''} (${ignore.reason}): ${result.message}` };
+    return {
+      ...result,
+      status: 'skip',
+      message: `ignored by ${ignore.source}${ignore.until ? ` until ${ignore.until}` : ''} (${ignore.reason}): ${result.message}`,
+    };
   });
 }

@@ -10,7 +10,10 @@ import { where } from './where.js';
 export const SEED_EXCLUDES: { kind: string; pattern: RegExp }[] = [
   { kind: 'version control (.git/)', pattern: /(^|\/)\.(git|hg|svn)(\/|$)/ },
   // .env and other credentials: HARD-DOCKERIGNORE-004, an error, reports them.
-  { kind: 'tests', pattern: /(^|\/)(tests?|__tests__|spec)\/|(^|\/)([^/]*_test\.py|test_[^/]*\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/ },
+  {
+    kind: 'tests',
+    pattern: /(^|\/)(tests?|__tests__|spec)\/|(^|\/)([^/]*_test\.py|test_[^/]*\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/,
+  },
   { kind: 'documentation (docs/, *.md but README.md)', pattern: /(^|\/)docs?\/|(^|\/)(?!README\.md$)[^/]*\.md$/ },
   { kind: 'Python caches (__pycache__/, *.pyc)', pattern: /(^|\/)__pycache__\/|\.py[co]$/ },
   { kind: 'node_modules/', pattern: /(^|\/)node_modules\// },
@@ -20,7 +23,8 @@ export const SEED_EXCLUDES: { kind: string; pattern: RegExp }[] = [
 ];
 
 function dockerfileLocation(context: CheckContext) {
-  const dockerfile = context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value.path : undefined;
+  const dockerfile =
+    context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value.path : undefined;
   return dockerfile ? { file: dockerfile, line: 1 } : undefined;
 }
 
@@ -29,18 +33,31 @@ export const checkDockerignoreExists = defineCheck({
   category: 'dockerignore',
   severity: 'warning',
   title: 'A .dockerignore exists',
-  proves: 'The build has an ignore file: `<Dockerfile>.dockerignore` beside the Dockerfile, or `.dockerignore` in the context.',
+  proves:
+    'The build has an ignore file: `<Dockerfile>.dockerignore` beside the Dockerfile, or `.dockerignore` in the context.',
   why: 'Without one, everything in the directory is sent to the builder and can end up in the image: .git, .env, tests, caches.',
   remediation: 'Add a .dockerignore that excludes .git, .env*, tests, docs, caches, node_modules and build output.',
   needs: ['context'],
   run({ context }, checkContext) {
-    if (context.ignoreFile) return { status: 'pass', message: `${context.ignoreFile} has ${context.patterns.length} patterns`, measured: context.patterns.length };
-    return { status: 'fail', message: 'no .dockerignore: the whole directory is the build context', ...where(dockerfileLocation(checkContext)) };
+    if (context.ignoreFile)
+      return {
+        status: 'pass',
+        message: `${context.ignoreFile} has ${context.patterns.length} patterns`,
+        measured: context.patterns.length,
+      };
+    return {
+      status: 'fail',
+      message: 'no .dockerignore: the whole directory is the build context',
+      ...where(dockerfileLocation(checkContext)),
+    };
   },
 });
 
 function describeSent(files: ContextFile[]): string {
-  return `${files.length} file(s), ${formatBytes(files.reduce((sum, file) => sum + file.size, 0))} (${files.slice(0, 3).map((file) => file.path).join(', ')}${files.length > 3 ? ', …' : ''})`;
+  return `${files.length} file(s), ${formatBytes(files.reduce((sum, file) => sum + file.size, 0))} (${files
+    .slice(0, 3)
+    .map((file) => file.path)
+    .join(', ')}${files.length > 3 ? ', …' : ''})`;
 }
 
 export const checkSeedExcludes = defineCheck({
@@ -48,15 +65,32 @@ export const checkSeedExcludes = defineCheck({
   category: 'dockerignore',
   severity: 'warning',
   title: 'The context leaves out what it should',
-  proves: 'No file of the kinds the seed excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
+  proves:
+    'No file of the kinds the seed excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
   why: 'What is sent can be copied into the image by a broad COPY, slows every build, and busts the cache when it changes.',
-  remediation: 'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
+  remediation:
+    'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
   needs: ['context'],
   run({ context }, checkContext) {
-    const sent = SEED_EXCLUDES.map(({ kind, pattern }) => ({ kind, files: context.files.filter((file) => pattern.test(file.path)) })).filter((entry) => entry.files.length > 0);
-    const location = where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext));
-    if (sent.length === 0) return { status: 'pass', message: `none of the seed's exclusions is sent (${context.excludedFiles} file(s) kept out)`, measured: [] };
-    return { status: 'fail', message: `sent to the builder: ${sent.map((entry) => `${entry.kind}: ${describeSent(entry.files)}`).join('; ')}`, measured: sent.map((entry) => entry.kind), ...location };
+    const sent = SEED_EXCLUDES.map(({ kind, pattern }) => ({
+      kind,
+      files: context.files.filter((file) => pattern.test(file.path)),
+    })).filter((entry) => entry.files.length > 0);
+    const location = where(
+      context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext),
+    );
+    if (sent.length === 0)
+      return {
+        status: 'pass',
+        message: `none of the seed's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
+        measured: [],
+      };
+    return {
+      status: 'fail',
+      message: `sent to the builder: ${sent.map((entry) => `${entry.kind}: ${describeSent(entry.files)}`).join('; ')}`,
+      measured: sent.map((entry) => entry.kind),
+      ...location,
+    };
   },
 });
 
@@ -68,7 +102,8 @@ export const checkContextSize = defineCheck({
   proves: 'The build context, as Docker computes it after .dockerignore, is no larger than max-context-mb.',
   why: 'Every build uploads the context to the builder first: a large one slows every build and usually carries things the image should not.',
   threshold: 'max-context-mb: 100',
-  remediation: 'Exclude what the image does not need in .dockerignore (data sets, build output, dependencies installed on the host).',
+  remediation:
+    'Exclude what the image does not need in .dockerignore (data sets, build output, dependencies installed on the host).',
   needs: ['context'],
   run({ context }, { settings }) {
     const limit = settings.maxContextMb * 1e6;
@@ -83,16 +118,21 @@ export const checkContextSize = defineCheck({
 
 /** Files of the context that carry credentials: by name, or by content for keys and token files. */
 export function secretsInContext(context: ContextEvidence): string[] {
-  return context.files.map((file) => file.path).filter((path) => {
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    const content = context.keyFiles[path] ?? '';
-    if (/(^|\/)(node_modules|vendor|site-packages)\//.test(path)) return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content);
-    return (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name))
-      || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)
-      || /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name)
-      || (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content))
-      || /(^|\/)(credentials|\.aws|\.ssh)\//.test(path);
-  });
+  return context.files
+    .map((file) => file.path)
+    .filter((path) => {
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      const content = context.keyFiles[path] ?? '';
+      if (/(^|\/)(node_modules|vendor|site-packages)\//.test(path))
+        return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content);
+      return (
+        (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) ||
+        /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content) ||
+        /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name) ||
+        (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content)) ||
+        /(^|\/)(credentials|\.aws|\.ssh)\//.test(path)
+      );
+    });
 }
 
 export const checkNoSecretsSent = defineCheck({
@@ -100,13 +140,21 @@ export const checkNoSecretsSent = defineCheck({
   category: 'dockerignore',
   severity: 'error',
   title: 'No secrets in the build context',
-  proves: 'No file that looks like a credential (.env, private keys, token files, credentials/, .ssh/, .aws/) would be sent to the builder.',
+  proves:
+    'No file that looks like a credential (.env, private keys, token files, credentials/, .ssh/, .aws/) would be sent to the builder.',
   why: 'A secret in the context is one careless COPY away from shipping in the image, and it leaves the machine with every build.',
-  remediation: 'Exclude them in .dockerignore (`.env`, `.env.*`, `credentials/`, `*.pem`, `*.key`), and pass secrets at build time with `--secret`.',
+  remediation:
+    'Exclude them in .dockerignore (`.env`, `.env.*`, `credentials/`, `*.pem`, `*.key`), and pass secrets at build time with `--secret`.',
   needs: ['context'],
   run({ context }, checkContext) {
     const found = secretsInContext(context);
-    if (found.length === 0) return { status: 'pass', message: `no credential among the ${context.files.length} file(s) sent`, measured: [] };
-    return { status: 'fail', message: `would be sent to the builder: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ` and ${found.length - 10} more` : ''}`, measured: found, ...where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext)) };
+    if (found.length === 0)
+      return { status: 'pass', message: `no credential among the ${context.files.length} file(s) sent`, measured: [] };
+    return {
+      status: 'fail',
+      message: `would be sent to the builder: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ` and ${found.length - 10} more` : ''}`,
+      measured: found,
+      ...where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext)),
+    };
   },
 });

@@ -7,7 +7,23 @@ import { where } from './where.js';
 // A HEALTHCHECK that exists is not a health check: it must run in the image, pass while the
 // service runs, and fail when it does not.
 
-const SHELL_WORDS = new Set(['exit', 'true', 'false', 'test', '[', 'echo', 'cd', 'set', 'exec', 'command', 'if', '!', ':', 'printf', 'read']);
+const SHELL_WORDS = new Set([
+  'exit',
+  'true',
+  'false',
+  'test',
+  '[',
+  'echo',
+  'cd',
+  'set',
+  'exec',
+  'command',
+  'if',
+  '!',
+  ':',
+  'printf',
+  'read',
+]);
 
 export const checkHealthcheckDefined = defineCheck({
   id: 'HARD-HEALTH-001',
@@ -16,12 +32,25 @@ export const checkHealthcheckDefined = defineCheck({
   title: 'A HEALTHCHECK is defined',
   proves: 'The image declares a HEALTHCHECK (not NONE).',
   why: 'Without one, orchestrators and compose health gates cannot tell a hung service from a healthy one.',
-  remediation: 'Add `HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 CMD [...]` with a probe that tests the service itself (e.g. an HTTP request to its health endpoint).',
+  remediation:
+    'Add `HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 CMD [...]` with a probe that tests the service itself (e.g. an HTTP request to its health endpoint).',
   needs: ['image'],
   run({ image }, { locate }) {
     const argv = image.healthcheck?.argv ?? null;
-    if (!argv) return { status: 'fail', message: image.healthcheck?.test[0] === 'NONE' ? 'HEALTHCHECK NONE disables the health check' : 'the image has no HEALTHCHECK', ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()) };
-    return { status: 'pass', message: `HEALTHCHECK runs ${JSON.stringify(argv)}`, ...where(locate.lastInstruction('HEALTHCHECK')) };
+    if (!argv)
+      return {
+        status: 'fail',
+        message:
+          image.healthcheck?.test[0] === 'NONE'
+            ? 'HEALTHCHECK NONE disables the health check'
+            : 'the image has no HEALTHCHECK',
+        ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()),
+      };
+    return {
+      status: 'pass',
+      message: `HEALTHCHECK runs ${JSON.stringify(argv)}`,
+      ...where(locate.lastInstruction('HEALTHCHECK')),
+    };
   },
 });
 
@@ -30,9 +59,11 @@ export const checkProbeProgramExists = defineCheck({
   category: 'health',
   severity: 'error',
   title: "The health probe's program exists in the image",
-  proves: "The HEALTHCHECK's executable (and, for the shell form, /bin/sh and the command it calls) resolves to an executable file in the image.",
+  proves:
+    "The HEALTHCHECK's executable (and, for the shell form, /bin/sh and the command it calls) resolves to an executable file in the image.",
   why: 'A probe calling curl in an image without curl never passes: the container is marked unhealthy, or the check is silently useless.',
-  remediation: 'Call a program the runtime image has (the app\'s own interpreter, e.g. `CMD ["python", "-m", "app.healthcheck"]`), or install the probe tool in the runtime stage.',
+  remediation:
+    'Call a program the runtime image has (the app\'s own interpreter, e.g. `CMD ["python", "-m", "app.healthcheck"]`), or install the probe tool in the runtime stage.',
   needs: ['image', 'filesystem'],
   run({ image, filesystem }, { locate }) {
     const argv = image.healthcheck?.argv ?? null;
@@ -48,13 +79,19 @@ export const checkProbeProgramExists = defineCheck({
     };
     if (image.healthcheck!.test[0] === 'CMD-SHELL') {
       if (!resolveFile(filesystem.files, '/bin/sh')) missing.push('/bin/sh (the shell form needs it)');
-      const first = argv[2]!.trim().split(/[\s;|&()]+/)[0] ?? '';
+      const first = argv[2].trim().split(/[\s;|&()]+/)[0] ?? '';
       if (first && !SHELL_WORDS.has(first) && !first.includes('=') && !first.startsWith('$')) look(first);
     } else {
-      look(argv[0]!);
+      look(argv[0]);
     }
-    if (missing.length > 0) return { status: 'fail', message: `not in the image: ${missing.join(', ')}`, measured: missing, ...location };
-    return { status: 'pass', message: found.length > 0 ? `found ${found.join(', ')}` : 'the probe uses shell built-ins only', measured: found, ...location };
+    if (missing.length > 0)
+      return { status: 'fail', message: `not in the image: ${missing.join(', ')}`, measured: missing, ...location };
+    return {
+      status: 'pass',
+      message: found.length > 0 ? `found ${found.join(', ')}` : 'the probe uses shell built-ins only',
+      measured: found,
+      ...location,
+    };
   },
 });
 
@@ -65,20 +102,46 @@ export const checkProbePassesWhileRunning = defineCheck({
   title: 'The health probe passes while the service runs',
   proves: 'Run every 250 ms in the running container, the HEALTHCHECK passes (exit 0) within ready-timeout-seconds.',
   why: 'A probe that never passes marks a working service unhealthy: compose health gates and orchestrators then restart or never route to it.',
-  remediation: 'Run the probe by hand in the container (`docker exec <c> <probe>`) and fix what it reports: wrong port, wrong path, missing dependency.',
+  remediation:
+    'Run the probe by hand in the container (`docker exec <c> <probe>`) and fix what it reports: wrong port, wrong path, missing dependency.',
   needs: ['image', 'runtime'],
   run({ image, runtime }, { locate }) {
     const { readiness, exited } = runtime.service;
     const location = where(locate.lastInstruction('HEALTHCHECK'));
     if (!image.healthcheck?.argv) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-    if (readiness.method !== 'healthcheck') return { status: 'fail', message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)", ...location };
+    if (readiness.method !== 'healthcheck')
+      return {
+        status: 'fail',
+        message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)",
+        ...location,
+      };
     if (readiness.outcome === 'ready') {
-      return { status: 'pass', message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`, measured: readiness.readySeconds, ...location };
+      return {
+        status: 'pass',
+        message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`,
+        measured: readiness.readySeconds,
+        ...location,
+      };
     }
-    if (exited) return { status: 'fail', message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`, ...location };
-    const last = readiness.lastOutput.trim() ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}` : '';
-    const why = readiness.outcome === 'probe-broken' ? 'the probe cannot run' : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
-    return { status: 'fail', message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`, measured: readiness.lastExitCode, ...location };
+    if (exited)
+      return {
+        status: 'fail',
+        message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`,
+        ...location,
+      };
+    const last = readiness.lastOutput.trim()
+      ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`
+      : '';
+    const why =
+      readiness.outcome === 'probe-broken'
+        ? 'the probe cannot run'
+        : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
+    return {
+      status: 'fail',
+      message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`,
+      measured: readiness.lastExitCode,
+      ...location,
+    };
   },
 });
 
@@ -87,20 +150,37 @@ export const checkProbeFailsWhenDown = defineCheck({
   category: 'health',
   severity: 'error',
   title: 'The health probe fails when the service is down',
-  proves: "The HEALTHCHECK, run with the image's user, environment and working directory in a fresh container where the service never started, does not pass.",
+  proves:
+    "The HEALTHCHECK, run with the image's user, environment and working directory in a fresh container where the service never started, does not pass.",
   why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The seed rates it HIGH.',
-  remediation: 'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
+  remediation:
+    'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
   needs: ['runtime'],
   run({ runtime }, { locate }) {
     const down = runtime.downProbe;
     const location = where(locate.lastInstruction('HEALTHCHECK'));
     if (!down) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-    if (down.error) return { status: 'skip', message: `the probe could not start (${down.error}; see HARD-HEALTH-002)` };
+    if (down.error)
+      return { status: 'skip', message: `the probe could not start (${down.error}; see HARD-HEALTH-002)` };
     if (down.exitCode === 0) {
-      return { status: 'fail', message: `fake: it passed (exit 0 in ${formatSeconds(down.seconds)}) in a container where the service never started`, measured: 0, target: 'non-zero exit', ...location };
+      return {
+        status: 'fail',
+        message: `fake: it passed (exit 0 in ${formatSeconds(down.seconds)}) in a container where the service never started`,
+        measured: 0,
+        target: 'non-zero exit',
+        ...location,
+      };
     }
-    const how = down.timedOut ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)` : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
-    return { status: 'pass', message: `real: with the service down it ${how}`, measured: down.exitCode, target: 'non-zero exit', ...location };
+    const how = down.timedOut
+      ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)`
+      : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
+    return {
+      status: 'pass',
+      message: `real: with the service down it ${how}`,
+      measured: down.exitCode,
+      target: 'non-zero exit',
+      ...location,
+    };
   },
 });
 
@@ -109,10 +189,13 @@ export const checkHealthTiming = defineCheck({
   category: 'health',
   severity: 'warning',
   title: 'Health check timing fits the service',
-  proves: 'The HEALTHCHECK interval and timeout are within the production profile (≤ 30 s, ≤ 10 s), the timeout is at least twice the slowest measured probe, and the start period plus interval × retries covers the measured startup.',
-  why: 'A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe\'s own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.',
-  threshold: "interval ≤ 30 s, timeout ≤ 10 s (the production profile: 30 s, 10 s, start period 5 s, retries 3, and on Docker ≥ 25 a start interval; Docker's defaults apply where unset: 30 s, 30 s, 0 s, 3, start interval 5 s)",
-  remediation: 'Set --timeout above the probe\'s duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).',
+  proves:
+    'The HEALTHCHECK interval and timeout are within the production profile (≤ 30 s, ≤ 10 s), the timeout is at least twice the slowest measured probe, and the start period plus interval × retries covers the measured startup.',
+  why: "A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe's own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.",
+  threshold:
+    "interval ≤ 30 s, timeout ≤ 10 s (the production profile: 30 s, 10 s, start period 5 s, retries 3, and on Docker ≥ 25 a start interval; Docker's defaults apply where unset: 30 s, 30 s, 0 s, 3, start interval 5 s)",
+  remediation:
+    "Set --timeout above the probe's duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).",
   needs: ['image', 'runtime'],
   run({ image, runtime }, { locate }) {
     const health = image.healthcheck;
@@ -121,20 +204,43 @@ export const checkHealthTiming = defineCheck({
     const startEvery = startInterval === null ? '' : `, start interval ${formatSeconds(startInterval)}`;
     const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}${startEvery}, retries ${retries} (production profile: 30 s, 10 s, 5 s, 3)`;
     const { readiness } = runtime.service;
-    if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0) return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
+    if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0)
+      return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
     const slowest = Math.max(...readiness.attemptSeconds);
     const problems: string[] = [];
     if (interval > 30) problems.push(`the interval ${formatSeconds(interval)} is above the production profile's 30 s`);
-    if (timeout > 10) problems.push(`the timeout ${formatSeconds(timeout)} is above the production profile's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
-    if (slowest * 2 > timeout) problems.push(`the slowest probe took ${formatSeconds(slowest)}, more than half the ${formatSeconds(timeout)} timeout`);
+    if (timeout > 10)
+      problems.push(
+        `the timeout ${formatSeconds(timeout)} is above the production profile's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`,
+      );
+    if (slowest * 2 > timeout)
+      problems.push(
+        `the slowest probe took ${formatSeconds(slowest)}, more than half the ${formatSeconds(timeout)} timeout`,
+      );
     const grace = startPeriod + interval * retries;
     if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
-      problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
+      problems.push(
+        `startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`,
+      );
     }
-    const measured = { interval, timeout, startPeriod, startInterval, retries, slowestProbeSeconds: slowest, readySeconds: readiness.readySeconds };
+    const measured = {
+      interval,
+      timeout,
+      startPeriod,
+      startInterval,
+      retries,
+      slowestProbeSeconds: slowest,
+      readySeconds: readiness.readySeconds,
+    };
     const location = where(locate.lastInstruction('HEALTHCHECK'));
-    if (problems.length > 0) return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
-    return { status: 'pass', message: `${settings}; slowest probe ${formatSeconds(slowest)}; ${firstHealthy(health.effective, readiness.readySeconds)}`, measured, ...location };
+    if (problems.length > 0)
+      return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
+    return {
+      status: 'pass',
+      message: `${settings}; slowest probe ${formatSeconds(slowest)}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
+      measured,
+      ...location,
+    };
   },
 });
 
@@ -149,6 +255,9 @@ function firstHealthy(effective: EffectiveHealth, readySeconds: number | null): 
     return `Docker reports it healthy about ${formatSeconds(at)} after start (its first probe after the ${formatSeconds(effective.startInterval)} start interval)`;
   }
   const at = Math.max(effective.interval, Math.ceil(ready / effective.interval) * effective.interval);
-  const why = effective.startInterval === null ? 'this engine (before Docker 25) has no start interval: its first probe runs one whole interval after start' : 'after the start period Docker probes once per interval';
+  const why =
+    effective.startInterval === null
+      ? 'this engine (before Docker 25) has no start interval: its first probe runs one whole interval after start'
+      : 'after the start period Docker probes once per interval';
   return `Docker reports it healthy about ${formatSeconds(at)} after start (${why})`;
 }

@@ -21,11 +21,22 @@ export function parseIgnores(dockerfile: DockerfileEvidence): InlineIgnore[] {
   for (const comment of dockerfile.comments) {
     const ours = /^hardening-ignore\s*=\s*([A-Z0-9,\s-]+?)(?:\s+(.*))?$/.exec(comment.text.trim());
     if (ours) {
-      ignores.push({ line: comment.line, ids: ours[1]!.split(/[,\s]+/).filter(Boolean), reason: (ours[2] ?? '').trim(), hadolint: false });
+      ignores.push({
+        line: comment.line,
+        ids: ours[1].split(/[,\s]+/).filter(Boolean),
+        reason: (ours[2] ?? '').trim(),
+        hadolint: false,
+      });
       continue;
     }
     const theirs = /^hadolint\s+ignore\s*=\s*([A-Z0-9,\s]+)/.exec(comment.text.trim());
-    if (theirs) ignores.push({ line: comment.line, ids: theirs[1]!.split(/[,\s]+/).filter(Boolean), reason: 'hadolint ignore', hadolint: true });
+    if (theirs)
+      ignores.push({
+        line: comment.line,
+        ids: theirs[1].split(/[,\s]+/).filter(Boolean),
+        reason: 'hadolint ignore',
+        hadolint: true,
+      });
   }
   return ignores;
 }
@@ -38,18 +49,34 @@ function commentBlockAbove(line: number, dockerfile: DockerfileEvidence): Set<nu
   return block;
 }
 
-export function applyInlineIgnores(results: CheckResult[], dockerfile: DockerfileEvidence | undefined, checks: readonly AnyCheck[]): CheckResult[] {
+export function applyInlineIgnores(
+  results: CheckResult[],
+  dockerfile: DockerfileEvidence | undefined,
+  checks: readonly AnyCheck[],
+): CheckResult[] {
   if (!dockerfile) return results;
   const ignores = parseIgnores(dockerfile);
   if (ignores.length === 0) return results;
   const hadolintOf = new Map(checks.map((check) => [check.id, new Set(check.hadolint ?? [])]));
   return results.map((result) => {
-    if (result.status !== 'fail' || result.location?.file !== dockerfile.path || result.location.line === undefined) return result;
+    if (result.status !== 'fail' || result.location?.file !== dockerfile.path || result.location.line === undefined)
+      return result;
     const block = commentBlockAbove(result.location.line, dockerfile);
-    const ignore = ignores.find((candidate) => block.has(candidate.line)
-      && candidate.ids.some((id) => (candidate.hadolint ? hadolintOf.get(result.id)?.has(id) : id === result.id)));
+    const ignore = ignores.find(
+      (candidate) =>
+        block.has(candidate.line) &&
+        candidate.ids.some((id) => (candidate.hadolint ? hadolintOf.get(result.id)?.has(id) : id === result.id)),
+    );
     if (!ignore) return result;
-    if (!ignore.reason) return { ...result, message: `${result.message} (the ignore on line ${ignore.line} gives no reason, so it does not apply)` };
-    return { ...result, status: 'skip', message: `ignored on line ${ignore.line} (${ignore.reason}): ${result.message}` };
+    if (!ignore.reason)
+      return {
+        ...result,
+        message: `${result.message} (the ignore on line ${ignore.line} gives no reason, so it does not apply)`,
+      };
+    return {
+      ...result,
+      status: 'skip',
+      message: `ignored on line ${ignore.line} (${ignore.reason}): ${result.message}`,
+    };
   });
 }

@@ -1,19 +1,57 @@
 import { checkCleanBuildTime, checkImageBuilds } from './build.js';
 import { checkCacheOrdering, checkCachedRebuild } from './cache.js';
 import { checkHardenedRun, checkNoSetuidFiles, checkNoShippedSecrets, checkWritablePaths } from './filesystem.js';
-import { checkHealthTiming, checkHealthcheckDefined, checkProbeFailsWhenDown, checkProbePassesWhileRunning, checkProbeProgramExists } from './health.js';
+import {
+  checkHealthTiming,
+  checkHealthcheckDefined,
+  checkProbeFailsWhenDown,
+  checkProbePassesWhileRunning,
+  checkProbeProgramExists,
+} from './health.js';
 import { checkNonRootLabelIsTrue, checkRequiredLabels } from './labels.js';
 import {
-  checkComposeDatabasePorts, checkComposeHardening, checkComposeHealthGates, checkComposeHealthchecks, checkComposeImageTags, checkComposeLogging,
-  checkComposeNetworks, checkComposePrivileges, checkComposeResources, checkComposeRestart, checkComposeSecrets,
+  checkComposeDatabasePorts,
+  checkComposeHardening,
+  checkComposeHealthGates,
+  checkComposeHealthchecks,
+  checkComposeImageTags,
+  checkComposeLogging,
+  checkComposeNetworks,
+  checkComposePrivileges,
+  checkComposeResources,
+  checkComposeRestart,
+  checkComposeSecrets,
 } from './compose.js';
 import { checkStackHealthy, checkStartOrder } from './compose-up.js';
 import { checkContextSize, checkDockerignoreExists, checkNoSecretsSent, checkSeedExcludes } from './dockerignore.js';
-import { checkAbsoluteWorkdir, checkBaseImagePinned, checkCopyOverAdd, checkNoSsh, checkNoSudo, checkPipefail } from './dockerfile/instructions.js';
-import { checkApkNoCache, checkAptListsRemoved, checkAptRecommends, checkAptUpdateAlone, checkAptUpgrade, checkAptYes, checkPipNoCache } from './dockerfile/packages.js';
 import {
-  checkCopyChown, checkDockerfileBuildTools, checkDockerfileCacheOrder, checkDockerfileExecForm, checkDockerfileHealthcheck, checkDockerfileInit,
-  checkDockerfileLabels, checkDockerfileSecrets, checkDockerfileUser, checkMultiStage,
+  checkAbsoluteWorkdir,
+  checkBaseImagePinned,
+  checkCopyOverAdd,
+  checkNoSsh,
+  checkNoSudo,
+  checkPipefail,
+} from './dockerfile/instructions.js';
+import {
+  checkApkNoCache,
+  checkAptListsRemoved,
+  checkAptRecommends,
+  checkAptUpdateAlone,
+  checkAptUpgrade,
+  checkAptYes,
+  checkPipNoCache,
+} from './dockerfile/packages.js';
+import {
+  checkCopyChown,
+  checkDockerfileBuildTools,
+  checkDockerfileCacheOrder,
+  checkDockerfileExecForm,
+  checkDockerfileHealthcheck,
+  checkDockerfileInit,
+  checkDockerfileLabels,
+  checkDockerfileSecrets,
+  checkDockerfileUser,
+  checkMultiStage,
 } from './dockerfile/stages.js';
 import type { AnyCheck } from './registry.js';
 import { checkRunningUser } from './runtime-user.js';

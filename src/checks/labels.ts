@@ -14,8 +14,20 @@ export const checkRequiredLabels = defineCheck({
   run({ image }, { settings, locate }) {
     const missing = settings.requiredLabels.filter((name) => !image.labels[name]?.trim());
     const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
-    if (missing.length === 0) return { status: 'pass', message: `all present: ${settings.requiredLabels.map((name) => `${name}=${image.labels[name]}`).join(', ')}`, measured: settings.requiredLabels, ...location };
-    return { status: 'fail', message: `missing: ${missing.join(', ')}`, measured: missing, target: settings.requiredLabels, ...location };
+    if (missing.length === 0)
+      return {
+        status: 'pass',
+        message: `all present: ${settings.requiredLabels.map((name) => `${name}=${image.labels[name]}`).join(', ')}`,
+        measured: settings.requiredLabels,
+        ...location,
+      };
+    return {
+      status: 'fail',
+      message: `missing: ${missing.join(', ')}`,
+      measured: missing,
+      target: settings.requiredLabels,
+      ...location,
+    };
   },
 });
 
@@ -24,7 +36,8 @@ export const checkNonRootLabelIsTrue = defineCheck({
   category: 'labels',
   severity: 'error',
   title: 'The security.non-root label tells the truth',
-  proves: 'Where the image claims `security.non-root=true`, the running container\'s measured UID is not 0 (and where it claims false, it is).',
+  proves:
+    "Where the image claims `security.non-root=true`, the running container's measured UID is not 0 (and where it claims false, it is).",
   why: 'Policies and reviewers trust the label; a false claim is worse than none.',
   remediation: 'Make the claim true (a non-root USER) or correct the label.',
   needs: ['image', 'runtime'],
@@ -36,7 +49,19 @@ export const checkNonRootLabelIsTrue = defineCheck({
     const claimsNonRoot = claim.trim().toLowerCase() === 'true';
     const isNonRoot = uid !== 0;
     const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
-    if (claimsNonRoot === isNonRoot) return { status: 'pass', message: `security.non-root=${claim} and the container runs as UID ${uid}`, measured: uid, ...location };
-    return { status: 'fail', message: `security.non-root=${claim}, but the container runs as UID ${uid}`, measured: uid, target: claimsNonRoot ? 'non-zero UID' : 'UID 0', ...location };
+    if (claimsNonRoot === isNonRoot)
+      return {
+        status: 'pass',
+        message: `security.non-root=${claim} and the container runs as UID ${uid}`,
+        measured: uid,
+        ...location,
+      };
+    return {
+      status: 'fail',
+      message: `security.non-root=${claim}, but the container runs as UID ${uid}`,
+      measured: uid,
+      target: claimsNonRoot ? 'non-zero UID' : 'UID 0',
+      ...location,
+    };
   },
 });

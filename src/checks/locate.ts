@@ -30,14 +30,25 @@ const LAYER_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
  * `knownBase`: content digests of a base image's layers, when the Dockerfile cannot tell (an image
  * checked without it): the leading layers with those digests are that base, exactly.
  */
-export function createLocator(dockerfile?: DockerfileEvidence, filesystem?: FilesystemEvidence, image?: ImageEvidence, knownBase: readonly string[] = []): Locator {
+export function createLocator(
+  dockerfile?: DockerfileEvidence,
+  filesystem?: FilesystemEvidence,
+  image?: ImageEvidence,
+  knownBase: readonly string[] = [],
+): Locator {
   const chain = dockerfile && dockerfile.finalStage >= 0 ? stageChain(dockerfile) : [];
   const at = (instruction: Instruction): Location => ({
     file: dockerfile!.path,
     line: instruction.line,
     ...(instruction.endLine !== instruction.line ? { endLine: instruction.endLine } : {}),
   });
-  const layerMap = filesystem && dockerfile ? mapLayers(chain.flatMap((stage) => stage.instructions), filesystem) : new Map<number, Instruction>();
+  const layerMap =
+    filesystem && dockerfile
+      ? mapLayers(
+          chain.flatMap((stage) => stage.instructions),
+          filesystem,
+        )
+      : new Map<number, Instruction>();
   const ownLayers = new Set(layerMap.keys());
   let firstOwn = ownLayers.size > 0 ? Math.min(...ownLayers) : Infinity;
   if (ownLayers.size === 0 && image && knownBase.length > 0) {
@@ -47,11 +58,11 @@ export function createLocator(dockerfile?: DockerfileEvidence, filesystem?: File
   return {
     finalFrom() {
       const stage = dockerfile?.stages[dockerfile.finalStage];
-      return stage ? { file: dockerfile!.path, line: stage.line } : undefined;
+      return stage ? { file: dockerfile.path, line: stage.line } : undefined;
     },
     lastInstruction(keyword) {
       for (let s = chain.length - 1; s >= 0; s--) {
-        const found = chain[s]!.instructions.filter((instruction) => instruction.keyword === keyword).pop();
+        const found = chain[s].instructions.filter((instruction) => instruction.keyword === keyword).pop();
         if (found) return at(found);
       }
       return undefined;
@@ -87,10 +98,10 @@ function mapLayers(instructions: Instruction[], filesystem: FilesystemEvidence):
   const map = new Map<number, Instruction>();
   let j = makers.length - 1;
   for (let i = filesystem.layers.length - 1; i >= 0 && j >= 0; i--) {
-    const keyword = createdByKeyword(filesystem.layers[i]!.createdBy);
-    while (j >= 0 && makers[j]!.keyword === 'WORKDIR' && keyword !== 'WORKDIR') j--;
-    if (j < 0 || keyword !== makers[j]!.keyword) break;
-    map.set(i, makers[j]!);
+    const keyword = createdByKeyword(filesystem.layers[i].createdBy);
+    while (j >= 0 && makers[j].keyword === 'WORKDIR' && keyword !== 'WORKDIR') j--;
+    if (j < 0 || keyword !== makers[j].keyword) break;
+    map.set(i, makers[j]);
     j--;
   }
   return map;

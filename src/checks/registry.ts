@@ -49,7 +49,11 @@ export function defineCheck<const K extends EvidenceKey>(definition: CheckDefini
 
 export type AnyCheck = CheckDefinition<EvidenceKey>;
 
-export function runChecks(checks: readonly AnyCheck[], evidence: EvidenceSet, context: Omit<CheckContext, 'evidence'>): CheckResult[] {
+export function runChecks(
+  checks: readonly AnyCheck[],
+  evidence: EvidenceSet,
+  context: Omit<CheckContext, 'evidence'>,
+): CheckResult[] {
   const results: CheckResult[] = [];
   for (const check of checks) {
     for (const verdict of runOne(check, evidence, { ...context, evidence })) {
@@ -66,7 +70,8 @@ function runOne(check: AnyCheck, evidence: EvidenceSet, context: CheckContext): 
   for (const key of check.needs) {
     const piece = evidence[key];
     if (piece.state === 'skipped') return [{ status: 'skip', message: piece.reason }];
-    if (piece.state === 'failed') return [{ status: 'error', message: `could not collect ${key} evidence: ${piece.error}` }];
+    if (piece.state === 'failed')
+      return [{ status: 'error', message: `could not collect ${key} evidence: ${piece.error}` }];
     needed[key] = piece.value;
   }
   try {

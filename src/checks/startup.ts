@@ -6,7 +6,9 @@ import { where } from './where.js';
 /** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
 export function describeExit(exited: ExitRecord): string {
   const oom = exited.oomKilled ? ' (killed: out of memory)' : '';
-  const logs = exited.logTail.trim() ? `; last log lines: ${exited.logTail.trim().split('\n').slice(-5).join(' | ')}` : '; it wrote no logs';
+  const logs = exited.logTail.trim()
+    ? `; last log lines: ${exited.logTail.trim().split('\n').slice(-5).join(' | ')}`
+    : '; it wrote no logs';
   return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${logs}`;
 }
 
@@ -15,18 +17,42 @@ export const checkBecomesReady = defineCheck({
   category: 'startup',
   severity: 'error',
   title: 'The container starts and becomes ready',
-  proves: 'Started as configured, the container keeps running and its health probe (or, without HEALTHCHECK, its exposed port) answers within ready-timeout-seconds.',
+  proves:
+    'Started as configured, the container keeps running and its health probe (or, without HEALTHCHECK, its exposed port) answers within ready-timeout-seconds.',
   why: 'An image that crashes or never becomes ready will fail its deployment; better to see it here, with its exit code and logs.',
-  remediation: 'Read the exit code and log lines in the message; run the image with `docker run` to reproduce. Give required configuration through runtime-env.',
+  remediation:
+    'Read the exit code and log lines in the message; run the image with `docker run` to reproduce. Give required configuration through runtime-env.',
   needs: ['runtime'],
   run({ runtime }, { locate, settings }) {
     const { readiness, exited } = runtime.service;
     const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
-    if (exited) return { status: 'fail', message: `the container ${describeExit(exited)}`, measured: exited.exitCode, ...location };
-    if (readiness.outcome === 'ready') return { status: 'pass', message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`, measured: readiness.readySeconds };
-    if (readiness.method === 'none') return { status: 'skip', message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window` };
-    const how = readiness.method === 'port' ? `port ${readiness.port} never accepted a connection` : 'the health probe never passed';
-    return { status: 'fail', message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`, ...location };
+    if (exited)
+      return {
+        status: 'fail',
+        message: `the container ${describeExit(exited)}`,
+        measured: exited.exitCode,
+        ...location,
+      };
+    if (readiness.outcome === 'ready')
+      return {
+        status: 'pass',
+        message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`,
+        measured: readiness.readySeconds,
+      };
+    if (readiness.method === 'none')
+      return {
+        status: 'skip',
+        message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window`,
+      };
+    const how =
+      readiness.method === 'port'
+        ? `port ${readiness.port} never accepted a connection`
+        : 'the health probe never passed';
+    return {
+      status: 'fail',
+      message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`,
+      ...location,
+    };
   },
 });
 
@@ -35,16 +61,27 @@ export const checkStartupTime = defineCheck({
   category: 'startup',
   severity: 'warning',
   title: 'Startup time',
-  proves: 'The time from the start request until the probe first passed (probed every 250 ms) is within max-startup-seconds.',
+  proves:
+    'The time from the start request until the probe first passed (probed every 250 ms) is within max-startup-seconds.',
   why: 'Slow starts slow every deploy, scale-out and recovery; the seed targets under 5 s.',
   threshold: 'max-startup-seconds: 5',
-  remediation: 'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
+  remediation:
+    'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
   needs: ['runtime'],
   run({ runtime }, { settings }) {
     const { readiness } = runtime.service;
-    if (readiness.readySeconds === null) return { status: 'skip', message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)' };
+    if (readiness.readySeconds === null)
+      return {
+        status: 'skip',
+        message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)',
+      };
     const within = readiness.readySeconds <= settings.maxStartupSeconds;
-    return { status: within ? 'pass' : 'fail', message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`, measured: readiness.readySeconds, target: settings.maxStartupSeconds };
+    return {
+      status: within ? 'pass' : 'fail',
+      message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`,
+      measured: readiness.readySeconds,
+      target: settings.maxStartupSeconds,
+    };
   },
 });
 
@@ -53,7 +90,8 @@ export const checkIdleMemory = defineCheck({
   category: 'memory',
   severity: 'warning',
   title: 'Idle memory',
-  proves: 'The most memory the ready, idle container used over the sampling window (as `docker stats` counts it) is within max-idle-memory-mb.',
+  proves:
+    'The most memory the ready, idle container used over the sampling window (as `docker stats` counts it) is within max-idle-memory-mb.',
   why: 'Idle memory is paid by every replica all the time; the seed targets under 512 MB.',
   threshold: 'max-idle-memory-mb: 512',
   remediation: 'Load less at startup (lazy imports, smaller caches), and run fewer worker processes when idle.',

@@ -18,7 +18,9 @@ export function findForbiddenTools(files: Record<string, FileRecord>, env: strin
   const dirs = new Set(pathDirectories(env));
   const patterns = tools.map((tool) => ({
     tool,
-    pattern: new RegExp(`^(?:[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+(?:-[a-z0-9_]+)?-)?${tool.replace(/[.+^${}()|[\]\\*?]/g, '\\$&')}(?:-\\d+(?:\\.\\d+)*)?$`),
+    pattern: new RegExp(
+      `^(?:[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+(?:-[a-z0-9_]+)?-)?${tool.replace(/[.+^${}()|[\]\\*?]/g, '\\$&')}(?:-\\d+(?:\\.\\d+)*)?$`,
+    ),
   }));
   const found = new Map<string, ToolFound>();
   for (const path of Object.keys(files)) {
@@ -42,14 +44,28 @@ export const checkNoBuildTools = defineCheck({
   category: 'tools',
   severity: 'error',
   title: 'No build tools in the runtime image',
-  proves: 'No forbidden tool (compilers, linkers, make, debuggers…) is an executable on the image\'s PATH, found from the image\'s files (works without a shell).',
+  proves:
+    "No forbidden tool (compilers, linkers, make, debuggers…) is an executable on the image's PATH, found from the image's files (works without a shell).",
   why: 'A compiler in production lets an intruder build exploits on the spot, and adds size; the seed rates it HIGH.',
-  threshold: 'forbidden-tools: gcc, g++, cc, c++, cpp, clang, clang++, make, cmake, ninja, ld, as, gfortran, rustc, cargo, go, javac, gdb, strace',
-  remediation: 'Install build tools only in a builder stage and copy the built artefacts (a virtualenv, a binary) into a clean runtime stage.',
+  threshold:
+    'forbidden-tools: gcc, g++, cc, c++, cpp, clang, clang++, make, cmake, ninja, ld, as, gfortran, rustc, cargo, go, javac, gdb, strace',
+  remediation:
+    'Install build tools only in a builder stage and copy the built artefacts (a virtualenv, a binary) into a clean runtime stage.',
   needs: ['image', 'filesystem'],
   run({ image, filesystem }, { settings, locate }) {
     const found = findForbiddenTools(filesystem.files, image.env, settings.forbiddenTools);
-    if (found.length === 0) return { status: 'pass', message: `none of ${settings.forbiddenTools.length} forbidden tools is on the PATH (${pathDirectories(image.env).join(':')})`, measured: [] };
-    return failPerLayer(found, filesystem, locate, (tools, from) => `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`, (tools) => tools);
+    if (found.length === 0)
+      return {
+        status: 'pass',
+        message: `none of ${settings.forbiddenTools.length} forbidden tools is on the PATH (${pathDirectories(image.env).join(':')})`,
+        measured: [],
+      };
+    return failPerLayer(
+      found,
+      filesystem,
+      locate,
+      (tools, from) => `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`,
+      (tools) => tools,
+    );
   },
 });

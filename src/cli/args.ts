@@ -20,7 +20,8 @@ function flagTable(): Map<string, InputName> {
 const BOOLEAN_WORDS = new Set(['true', 'false', 'True', 'False', 'TRUE', 'FALSE']);
 
 export function parseArgs(argv: string[]): Command {
-  if (argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) return { kind: 'help' };
+  if (argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h'))
+    return { kind: 'help' };
   if (argv[0] === '--version' || argv[0] === 'version') return { kind: 'version' };
   if (argv[0] !== 'check') throw new UsageError(`unknown command '${argv[0]}'; the command is 'check' (see --help)`);
 
@@ -33,8 +34,9 @@ export function parseArgs(argv: string[]): Command {
     else inputs[name] = value;
   };
   for (let i = 1; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'; flags take the form --name value (see --help)`);
+    const arg = argv[i];
+    if (!arg.startsWith('--'))
+      throw new UsageError(`unexpected argument '${arg}'; flags take the form --name value (see --help)`);
     const eq = arg.indexOf('=');
     const flag = arg.slice(2, eq === -1 ? undefined : eq);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
@@ -48,12 +50,13 @@ export function parseArgs(argv: string[]): Command {
       // `--no-cache` alone means true; `--no-cache=false` or `--no-cache false` are explicit.
       const next = argv[i + 1];
       if (inline !== undefined) set(name, inline);
-      else if (next !== undefined && BOOLEAN_WORDS.has(next)) set(name, argv[++i]!);
+      else if (next !== undefined && BOOLEAN_WORDS.has(next)) set(name, argv[++i]);
       else set(name, 'true');
       continue;
     }
     const value = inline ?? argv[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${flag} needs a value`);
+    if (value === undefined || (inline === undefined && value.startsWith('--')))
+      throw new UsageError(`--${flag} needs a value`);
     set(name, value);
   }
   return { kind: 'check', inputs };

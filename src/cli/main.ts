@@ -35,10 +35,18 @@ export async function runCli(io: CliIo): Promise<number> {
       return 0;
     }
     const options = await resolveOptions(command.inputs, io.cwd);
-    const { report, baseline } = await runAll(options, stderrProgress(io.stderr), { runId: newRunId(), signal: cancel.signal });
+    const { report, baseline } = await runAll(options, stderrProgress(io.stderr), {
+      runId: newRunId(),
+      signal: cancel.signal,
+    });
     const { reportFile, sarifFile, markdownFile } = options.settings;
     const summary = { baseline, ...(report.baselineLabel ? { baselineLabel: report.baselineLabel } : {}) };
-    await writeReports(io.cwd, { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null }, report, summary);
+    await writeReports(
+      io.cwd,
+      { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null },
+      report,
+      summary,
+    );
     const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
     io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }, baseline));
     return exitCodeOf(report.checks, report.failOn);
@@ -70,4 +78,3 @@ function stderrProgress(stderr: NodeJS.WritableStream): Progress {
     info: (message) => stderr.write(`  ${message}\n`),
   };
 }
-

@@ -42,22 +42,34 @@ export function blobMember(digest: string): string {
 }
 
 /** `platform`: the image's own os/architecture, to pick its manifest out of a multi-platform index. */
-export function readArchiveManifest(json: ReadonlyMap<string, Buffer>, platform?: { os: string; architecture: string }): ArchiveManifest {
+export function readArchiveManifest(
+  json: ReadonlyMap<string, Buffer>,
+  platform?: { os: string; architecture: string },
+): ArchiveManifest {
   const oci = json.has('index.json') ? ociManifest(json, platform) : null;
   const docker = json.get('manifest.json');
   if (docker) {
     const parsed = JSON.parse(docker.toString('utf8')) as { Layers?: string[]; Config?: string }[];
     const first = parsed[0];
-    if (!first || !Array.isArray(first.Layers) || !first.Config) throw new Error('the image archive manifest lists no layers');
+    if (!first || !Array.isArray(first.Layers) || !first.Config)
+      throw new Error('the image archive manifest lists no layers');
     // The same layers as the OCI manifest, when both are there: keep the OCI descriptors' sizes.
-    if (oci && oci.config === first.Config && oci.layers.map((layer) => layer.member).join() === first.Layers.join()) return oci;
-    return { format: 'docker-archive', config: first.Config, layers: first.Layers.map((member) => ({ member, storedBytes: null, mediaType: null })) };
+    if (oci && oci.config === first.Config && oci.layers.map((layer) => layer.member).join() === first.Layers.join())
+      return oci;
+    return {
+      format: 'docker-archive',
+      config: first.Config,
+      layers: first.Layers.map((member) => ({ member, storedBytes: null, mediaType: null })),
+    };
   }
   if (!oci) throw new Error('the image archive has neither manifest.json nor index.json');
   return oci;
 }
 
-function ociManifest(json: ReadonlyMap<string, Buffer>, platform?: { os: string; architecture: string }): ArchiveManifest {
+function ociManifest(
+  json: ReadonlyMap<string, Buffer>,
+  platform?: { os: string; architecture: string },
+): ArchiveManifest {
   const read = (digest: string): OciDocument | null => {
     const blob = json.get(blobMember(digest));
     return blob ? (JSON.parse(blob.toString('utf8')) as OciDocument) : null;
@@ -73,7 +85,11 @@ function ociManifest(json: ReadonlyMap<string, Buffer>, platform?: { os: string;
       return {
         format: 'oci-layout',
         config: blobMember(document.config.digest),
-        layers: document.layers.map((layer) => ({ member: blobMember(layer.digest), storedBytes: layer.size ?? null, mediaType: layer.mediaType ?? null })),
+        layers: document.layers.map((layer) => ({
+          member: blobMember(layer.digest),
+          storedBytes: layer.size ?? null,
+          mediaType: layer.mediaType ?? null,
+        })),
       };
     }
     candidates = document.manifests ?? [];
@@ -82,9 +98,20 @@ function ociManifest(json: ReadonlyMap<string, Buffer>, platform?: { os: string;
 }
 
 /** The image's manifest among an index's entries: never an attestation; the platform's when known. */
-function chooseManifest(manifests: Descriptor[], platform?: { os: string; architecture: string }): Descriptor | undefined {
-  const images = manifests.filter((descriptor) => descriptor.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest'
-    && descriptor.platform?.os !== 'unknown');
-  const matching = platform ? images.find((descriptor) => descriptor.platform?.os === platform.os && descriptor.platform.architecture === platform.architecture) : undefined;
+function chooseManifest(
+  manifests: Descriptor[],
+  platform?: { os: string; architecture: string },
+): Descriptor | undefined {
+  const images = manifests.filter(
+    (descriptor) =>
+      descriptor.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest' &&
+      descriptor.platform?.os !== 'unknown',
+  );
+  const matching = platform
+    ? images.find(
+        (descriptor) =>
+          descriptor.platform?.os === platform.os && descriptor.platform.architecture === platform.architecture,
+      )
+    : undefined;
   return matching ?? images[0];
 }

@@ -66,7 +66,9 @@ export async function buildImage(request: BuildRequest): Promise<BuildOutcome> {
       keep: 16 * 1024,
     }).catch((error: NodeJS.ErrnoException) => {
       throw new InfrastructureError(
-        error.code === 'ENOENT' ? 'the docker CLI is not on PATH: install Docker (with the buildx plugin)' : `could not run docker buildx: ${error.message}`,
+        error.code === 'ENOENT'
+          ? 'the docker CLI is not on PATH: install Docker (with the buildx plugin)'
+          : `could not run docker buildx: ${error.message}`,
       );
     });
     splitter.end();
@@ -119,7 +121,16 @@ async function readJson(path: string): Promise<Record<string, unknown> | null> {
 /** The platforms the builder can build for (`docker buildx inspect`), e.g. linux/amd64, linux/386. */
 export async function builderPlatforms(builder?: string): Promise<string[]> {
   const result = await runProcess('docker', ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
-  if (result.code !== 0) throw new InfrastructureError(`docker buildx inspect${builder ? ` --builder ${builder}` : ''} failed: ${lastLines(result.stderr, 1)}`);
+  if (result.code !== 0)
+    throw new InfrastructureError(
+      `docker buildx inspect${builder ? ` --builder ${builder}` : ''} failed: ${lastLines(result.stderr, 1)}`,
+    );
   const line = result.stdout.split('\n').find((text) => /^\s*Platforms:/.test(text));
-  return line ? line.replace(/^\s*Platforms:\s*/, '').split(',').map((platform) => platform.trim().replace(/\*$/, '')).filter(Boolean) : [];
+  return line
+    ? line
+        .replace(/^\s*Platforms:\s*/, '')
+        .split(',')
+        .map((platform) => platform.trim().replace(/\*$/, ''))
+        .filter(Boolean)
+    : [];
 }

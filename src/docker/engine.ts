@@ -17,7 +17,7 @@ export function engineAddress(): string {
 export async function connectEngine(timeoutMs = 10_000): Promise<Engine> {
   // An engine that stops answering must not stall a run forever: a request idle this long fails
   // (streams that flow, like an image export, are not idle; waits of ours are shorter).
-  const docker = new Docker({ timeout: ENGINE_IDLE_TIMEOUT_MS } as Docker.DockerOptions);
+  const docker = new Docker({ timeout: ENGINE_IDLE_TIMEOUT_MS });
   try {
     await withTimeout(docker.ping(), timeoutMs, `no answer within ${timeoutMs / 1000} s`);
   } catch (error) {

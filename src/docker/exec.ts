@@ -29,7 +29,14 @@ export async function execIn(container: Docker.Container, argv: string[], timeou
     exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
   } catch (error) {
     const notRunning = (error as { statusCode?: number }).statusCode === 409;
-    return { exitCode: null, output: '', seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
+    return {
+      exitCode: null,
+      output: '',
+      seconds: seconds(),
+      timedOut: false,
+      notRunning,
+      error: notRunning ? null : errorMessage(error),
+    };
   }
   let output = '';
   const sink = new PassThrough();
@@ -41,9 +48,19 @@ export async function execIn(container: Docker.Container, argv: string[], timeou
     stream = (await exec.start({ hijack: true, stdin: false })) as typeof stream;
   } catch (error) {
     const notRunning = (error as { statusCode?: number }).statusCode === 409;
-    return { exitCode: null, output, seconds: seconds(), timedOut: false, notRunning, error: notRunning ? null : errorMessage(error) };
+    return {
+      exitCode: null,
+      output,
+      seconds: seconds(),
+      timedOut: false,
+      notRunning,
+      error: notRunning ? null : errorMessage(error),
+    };
   }
-  container.modem.demuxStream(stream, sink, sink);
+  // docker-modem is untyped: it splits the engine's multiplexed stdout/stderr frames.
+  (
+    container.modem as { demuxStream(stream: NodeJS.ReadableStream, stdout: PassThrough, stderr: PassThrough): void }
+  ).demuxStream(stream, sink, sink);
   const finished = new Promise<void>((resolve) => {
     stream.on('end', () => resolve());
     stream.on('close', () => resolve());
@@ -55,5 +72,12 @@ export async function execIn(container: Docker.Container, argv: string[], timeou
   }
   const inspected = await exec.inspect().catch(() => null);
   // An exec whose binary does not exist ends with exit code 126/127 and the runtime's message.
-  return { exitCode: inspected?.ExitCode ?? null, output, seconds: seconds(), timedOut: false, notRunning: false, error: null };
+  return {
+    exitCode: inspected?.ExitCode ?? null,
+    output,
+    seconds: seconds(),
+    timedOut: false,
+    notRunning: false,
+    error: null,
+  };
 }

@@ -77,7 +77,11 @@ export interface ArchiveOptions {
 const CAPTURE_LIMIT = 1024 * 1024;
 const JSON_LIMIT = 16 * 1024 * 1024;
 
-export async function readImageArchive(engine: Engine, image: string, options: ArchiveOptions = {}): Promise<ImageArchive> {
+export async function readImageArchive(
+  engine: Engine,
+  image: string,
+  options: ArchiveOptions = {},
+): Promise<ImageArchive> {
   const stream = (await engine.getImage(image).get()) as unknown as Readable;
   return parseImageArchive(stream, options);
 }
@@ -98,7 +102,8 @@ export async function parseImageArchive(stream: Readable, options: ArchiveOption
   // Engine ≤ 24 writes a layer that occurs twice once, and the second as a symlink to the first.
   const aliases = new Map<string, string>();
   outer.on('entry', (header, entry, next) => {
-    if (header.type === 'symlink' && header.linkname) aliases.set(header.name, posix.normalize(posix.join(posix.dirname(header.name), header.linkname)));
+    if (header.type === 'symlink' && header.linkname)
+      aliases.set(header.name, posix.normalize(posix.join(posix.dirname(header.name), header.linkname)));
     if (header.type !== 'file' || header.size === 0) {
       entry.resume();
       entry.on('end', next);
@@ -129,7 +134,12 @@ export async function parseImageArchive(stream: Readable, options: ArchiveOption
   });
   const configBody = jsonByName.get(manifest.config);
   if (!configBody) throw new Error(`the image archive lists config ${manifest.config} but does not contain it`);
-  return { layers, config: JSON.parse(configBody.toString('utf8')) as ImageConfigJson, bytesRead, format: manifest.format };
+  return {
+    layers,
+    config: JSON.parse(configBody.toString('utf8')) as ImageConfigJson,
+    bytesRead,
+    format: manifest.format,
+  };
 }
 
 type Member = { type: 'layer'; layer: ArchiveLayer } | { type: 'data'; body: Buffer | null };
@@ -144,7 +154,11 @@ const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
  */
 async function readMember(entry: Readable, size: number, options: ArchiveOptions): Promise<Member> {
   const { head, rest } = await peek(entry, 263);
-  const compression: LayerCompression = head.subarray(0, 2).equals(GZIP_MAGIC) ? 'gzip' : head.subarray(0, 4).equals(ZSTD_MAGIC) ? 'zstd' : 'none';
+  const compression: LayerCompression = head.subarray(0, 2).equals(GZIP_MAGIC)
+    ? 'gzip'
+    : head.subarray(0, 4).equals(ZSTD_MAGIC)
+      ? 'zstd'
+      : 'none';
   if (compression === 'none') {
     if (!isTar(head, size)) return size > JSON_LIMIT ? drain(rest, null) : drain(rest, []);
     // A tar entry's stream feeds one reader only: a Node stream in between feeds both.
@@ -158,7 +172,15 @@ async function readMember(entry: Readable, size: number, options: ArchiveOptions
   const inner = await peek(inflated, 263);
   // A compressed member that is not a tar is not a layer (no store writes such a thing): skip it.
   if (!isTar(inner.head, Infinity)) return drain(inner.rest, null);
-  return { type: 'layer', layer: { ...(await parseLayer(inner.rest, options.capture)), storedBytes: size, compression, compressedBytes: size } };
+  return {
+    type: 'layer',
+    layer: {
+      ...(await parseLayer(inner.rest, options.capture)),
+      storedBytes: size,
+      compression,
+      compressedBytes: size,
+    },
+  };
 }
 
 /** Bytes gzip makes of a stream, read alongside its other reader (the slower one sets the pace). */
@@ -188,7 +210,10 @@ function decompressor(compression: 'gzip' | 'zstd'): Transform {
   if (compression === 'gzip') return createGunzip();
   // zstd layers (`compression=zstd` builds) need Node's zstd, which came in Node 22.15 / 23.8.
   const zstd = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
-  if (!zstd) throw new Error(`the image has zstd-compressed layers; reading them needs Node.js 22.15 or later (this is ${process.version})`);
+  if (!zstd)
+    throw new Error(
+      `the image has zstd-compressed layers; reading them needs Node.js 22.15 or later (this is ${process.version})`,
+    );
   return zstd();
 }
 
@@ -264,12 +289,23 @@ function parseLayer(stream: Readable, capture?: (path: string) => boolean): Prom
 
 function toEntry(path: string, header: Header): LayerEntry {
   const type: EntryType =
-    header.type === 'file' || header.type === 'contiguous-file' ? 'file'
-      : header.type === 'directory' ? 'directory'
-        : header.type === 'symlink' ? 'symlink'
-          : header.type === 'link' ? 'hardlink'
+    header.type === 'file' || header.type === 'contiguous-file'
+      ? 'file'
+      : header.type === 'directory'
+        ? 'directory'
+        : header.type === 'symlink'
+          ? 'symlink'
+          : header.type === 'link'
+            ? 'hardlink'
             : 'other';
-  const entry: LayerEntry = { path, type, mode: header.mode ?? 0, uid: header.uid ?? 0, gid: header.gid ?? 0, size: header.size ?? 0 };
+  const entry: LayerEntry = {
+    path,
+    type,
+    mode: header.mode ?? 0,
+    uid: header.uid ?? 0,
+    gid: header.gid ?? 0,
+    size: header.size ?? 0,
+  };
   if (header.linkname) entry.linkname = type === 'hardlink' ? normalise(header.linkname) : header.linkname;
   return entry;
 }

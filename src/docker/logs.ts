@@ -3,8 +3,10 @@ import type Docker from 'dockerode';
 /** The last lines a container wrote (stdout and stderr), bounded. */
 export async function logTail(container: Docker.Container, lines = 20): Promise<string> {
   try {
-    const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
-    return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).slice(-8192).trimEnd();
+    const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
+    return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
+      .slice(-8192)
+      .trimEnd();
   } catch {
     return '';
   }

@@ -165,21 +165,23 @@ export class BuildSteps {
  * from the first start to the last completion.
  */
 function foldInstruction(vertices: BuildStep[]): BuildStep {
-  if (vertices.length === 1) return vertices[0]!;
+  if (vertices.length === 1) return vertices[0];
   const consumed = new Set(vertices.flatMap((vertex) => vertex.inputs));
   const results = vertices.filter((vertex) => !consumed.has(vertex.digest));
   const result = results.length > 0 ? results : vertices;
   const starts = vertices.map((vertex) => vertex.started).filter((time): time is number => time !== null);
   const completions = vertices.map((vertex) => vertex.completed);
   return {
-    digest: result[0]!.digest,
-    name: result[0]!.name,
+    digest: result[0].digest,
+    name: result[0].name,
     cached: result.every((vertex) => vertex.cached),
     started: starts.length > 0 ? Math.min(...starts) : null,
-    completed: completions.every((time) => time !== null) ? Math.max(...(completions as number[])) : null,
+    completed: completions.every((time) => time !== null) ? Math.max(...completions) : null,
     error: vertices.find((vertex) => vertex.error)?.error ?? null,
     log: vertices.map((vertex) => vertex.log).join(''),
-    inputs: [...new Set(vertices.flatMap((vertex) => vertex.inputs))].filter((digest) => !vertices.some((vertex) => vertex.digest === digest)),
+    inputs: [...new Set(vertices.flatMap((vertex) => vertex.inputs))].filter(
+      (digest) => !vertices.some((vertex) => vertex.digest === digest),
+    ),
   };
 }
 

@@ -29,7 +29,11 @@ export async function sampleStats(container: Docker.Container): Promise<StatsSam
   const stats = raw.memory_stats?.stats ?? {};
   // cgroup v1 reports total_inactive_file, v2 inactive_file (what the docker CLI subtracts).
   const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
-  return { at, memoryBytes: inactive < usage ? usage - inactive : usage, cpuNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0 };
+  return {
+    at,
+    memoryBytes: inactive < usage ? usage - inactive : usage,
+    cpuNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0,
+  };
 }
 
 export interface IdleSamples {
@@ -40,8 +44,15 @@ export interface IdleSamples {
 
 export const STATS_PACE_MS = 250;
 
-/** Samples every STATS_PACE_MS (or each engine tick, where slower) until `windowMs` have passed; CPU from the first and last. */
-export async function sampleIdle(container: Docker.Container, windowMs: number, signal?: AbortSignal): Promise<IdleSamples> {
+/**
+ * Samples every STATS_PACE_MS (or each engine tick, where slower) until `windowMs` have passed;
+ * CPU from the first and last sample.
+ */
+export async function sampleIdle(
+  container: Docker.Container,
+  windowMs: number,
+  signal?: AbortSignal,
+): Promise<IdleSamples> {
   const samples = [await sampleStats(container)];
   const end = performance.now() + windowMs;
   while (performance.now() < end) {
@@ -50,8 +61,12 @@ export async function sampleIdle(container: Docker.Container, windowMs: number, 
     if (pause > 0) await sleep(pause, undefined, signal ? { signal } : undefined);
     samples.push(await sampleStats(container));
   }
-  const first = samples[0]!;
-  const last = samples[samples.length - 1]!;
+  const first = samples[0];
+  const last = samples[samples.length - 1];
   const wallNanos = (last.at - first.at) * 1e6;
-  return { samples, cpu: wallNanos > 0 ? (last.cpuNanos - first.cpuNanos) / wallNanos : 0, windowSeconds: (last.at - first.at) / 1000 };
+  return {
+    samples,
+    cpu: wallNanos > 0 ? (last.cpuNanos - first.cpuNanos) / wallNanos : 0,
+    windowSeconds: (last.at - first.at) / 1000,
+  };
 }

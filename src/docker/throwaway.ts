@@ -81,14 +81,16 @@ export class Throwaways {
   async connectInternalNetwork(container: Docker.Container, attached: string[]): Promise<void> {
     // One creation shared by concurrent callers: the engine allows two networks of the same name,
     // and a second one made by a racing caller would leak.
-    this.internalNetwork ??= this.engine.createNetwork({ Name: `cs-hardening-${this.runId}`, Internal: true, Labels: { [RUN_LABEL]: this.runId } })
+    this.internalNetwork ??= this.engine
+      .createNetwork({ Name: `cs-hardening-${this.runId}`, Internal: true, Labels: { [RUN_LABEL]: this.runId } })
       .then((network) => {
         this.networks.set(network.id, network);
         return network;
       });
     const network = await this.internalNetwork;
     // A container on network none must leave it first: none cannot be combined with another network.
-    if (attached.includes('none')) await this.engine.getNetwork('none').disconnect({ Container: container.id, Force: true });
+    if (attached.includes('none'))
+      await this.engine.getNetwork('none').disconnect({ Container: container.id, Force: true });
     await network.connect({ Container: container.id });
   }
 
@@ -114,16 +116,19 @@ export class Throwaways {
     const problems: string[] = [];
     const containers = [...this.containers.values()];
     this.containers.clear();
-    await Promise.all(containers.map(async (container) => {
-      const problem = await removeQuietly(container);
-      if (problem) problems.push(problem);
-    }));
+    await Promise.all(
+      containers.map(async (container) => {
+        const problem = await removeQuietly(container);
+        if (problem) problems.push(problem);
+      }),
+    );
     for (const [name, network] of this.networks) {
       this.networks.delete(name);
       try {
         await network.remove();
       } catch (error) {
-        if ((error as { statusCode?: number }).statusCode !== 404) problems.push(`network ${name}: ${errorMessage(error)}`);
+        if ((error as { statusCode?: number }).statusCode !== 404)
+          problems.push(`network ${name}: ${errorMessage(error)}`);
       }
     }
     return problems;
@@ -147,7 +152,8 @@ export async function sweepRun(engine: Engine, runId: string): Promise<number> {
   // Our own throwaways carry the run label; a compose bring-up's resources carry its project's;
   // the baseline run uses the run id with a `b`.
   for (const id of [runId, `${runId}b`]) {
-    for (const label of [`${RUN_LABEL}=${id}`, `com.docker.compose.project=cs-hardening-${id}`]) removed += await sweepLabel(engine, label);
+    for (const label of [`${RUN_LABEL}=${id}`, `com.docker.compose.project=cs-hardening-${id}`])
+      removed += await sweepLabel(engine, label);
   }
   return removed;
 }
@@ -160,12 +166,18 @@ async function sweepLabel(engine: Engine, label: string): Promise<number> {
     removed++;
   }
   for (const info of await engine.listNetworks({ filters })) {
-    await engine.getNetwork(info.Id).remove().catch(() => undefined);
+    await engine
+      .getNetwork(info.Id)
+      .remove()
+      .catch(() => undefined);
     removed++;
   }
   const volumes = await engine.listVolumes({ filters });
   for (const volume of volumes.Volumes ?? []) {
-    await engine.getVolume(volume.Name).remove().catch(() => undefined);
+    await engine
+      .getVolume(volume.Name)
+      .remove()
+      .catch(() => undefined);
     removed++;
   }
   return removed;

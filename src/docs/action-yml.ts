@@ -21,13 +21,18 @@ export function renderActionYml(): string {
   for (const name of INPUT_NAMES) {
     const definition = INPUTS[name];
     const fallback = definition.default === '' ? '' : ` Default: \`${definition.default}\`.`;
-    lines.push(`  ${name}:`, `    description: ${quote(`${definition.description}${fallback}`)}`, '    required: false');
-    if ('actionDefault' in definition && definition.actionDefault) lines.push(`    default: ${quote(definition.actionDefault)}`);
+    lines.push(
+      `  ${name}:`,
+      `    description: ${quote(`${definition.description}${fallback}`)}`,
+      '    required: false',
+    );
+    if ('actionDefault' in definition && definition.actionDefault)
+      lines.push(`    default: ${quote(definition.actionDefault)}`);
   }
   lines.push('outputs:');
   for (const [name, description] of Object.entries(OUTPUTS)) {
     lines.push(`  ${name}:`, `    description: ${quote(description)}`);
   }
-  lines.push('runs:', '  using: node24', '  main: dist/index.js', '  post: dist/index.js', "  post-if: always()");
+  lines.push('runs:', '  using: node24', '  main: dist/index.js', '  post: dist/index.js', '  post-if: always()');
   return `${lines.join('\n')}\n`;
 }

@@ -16,9 +16,13 @@ export function renderChecksDoc(): string {
     '| Id | Category | Severity | Check |',
     '| --- | --- | --- | --- |',
   ];
-  const ordered = [...ALL_CHECKS].sort((a, b) => CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category) || a.id.localeCompare(b.id));
+  const ordered = [...ALL_CHECKS].sort(
+    (a, b) => CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category) || a.id.localeCompare(b.id),
+  );
   for (const check of ordered) {
-    lines.push(`| [${check.id}](#${check.id.toLowerCase()}) | ${check.category} | ${check.severity} | ${check.title} |`);
+    lines.push(
+      `| [${check.id}](#${check.id.toLowerCase()}) | ${check.category} | ${check.severity} | ${check.title} |`,
+    );
   }
   for (const check of ordered) {
     lines.push(
@@ -30,7 +34,9 @@ export function renderChecksDoc(): string {
       `- **Proves:** ${check.proves}`,
       `- **Why it matters:** ${check.why}`,
       ...(check.threshold ? [`- **Default:** ${check.threshold}`] : []),
-      ...(check.hadolint ? [`- **hadolint equivalent:** ${check.hadolint.join(', ')} (a \`# hadolint ignore=\` for it is honoured)`] : []),
+      ...(check.hadolint
+        ? [`- **hadolint equivalent:** ${check.hadolint.join(', ')} (a \`# hadolint ignore=\` for it is honoured)`]
+        : []),
       `- **How to fix:** ${check.remediation}`,
     );
   }

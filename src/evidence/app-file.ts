@@ -5,12 +5,37 @@ import type { ContextFile } from './context.js';
 // from the context, preferably by the last such COPY of the shipped stage (the application code),
 // a source file, and never a dependency manifest (changing one of those should re-run installs).
 
-const MANIFESTS = new RegExp('(^|/)(' + [
-  'requirements[^/]*\\.txt', 'constraints[^/]*\\.txt', 'Pipfile(\\.lock)?', 'pyproject\\.toml', 'setup\\.(py|cfg)', 'poetry\\.lock', 'uv\\.lock',
-  'package(-lock)?\\.json', 'npm-shrinkwrap\\.json', 'yarn\\.lock', 'pnpm-lock\\.yaml', '\\.npmrc', '\\.yarnrc(\\.yml)?',
-  'go\\.(mod|sum)', 'Gemfile(\\.lock)?', 'composer\\.(json|lock)', 'pom\\.xml', '(build|settings)\\.gradle(\\.kts)?', 'gradle\\.properties',
-  'Cargo\\.(toml|lock)', '[^/]*\\.(csproj|fsproj|sln)', 'packages\\.config', 'mix\\.(exs|lock)', 'Dockerfile[^/]*', '\\.dockerignore',
-].join('|') + ')$');
+const MANIFESTS = new RegExp(
+  '(^|/)(' +
+    [
+      'requirements[^/]*\\.txt',
+      'constraints[^/]*\\.txt',
+      'Pipfile(\\.lock)?',
+      'pyproject\\.toml',
+      'setup\\.(py|cfg)',
+      'poetry\\.lock',
+      'uv\\.lock',
+      'package(-lock)?\\.json',
+      'npm-shrinkwrap\\.json',
+      'yarn\\.lock',
+      'pnpm-lock\\.yaml',
+      '\\.npmrc',
+      '\\.yarnrc(\\.yml)?',
+      'go\\.(mod|sum)',
+      'Gemfile(\\.lock)?',
+      'composer\\.(json|lock)',
+      'pom\\.xml',
+      '(build|settings)\\.gradle(\\.kts)?',
+      'gradle\\.properties',
+      'Cargo\\.(toml|lock)',
+      '[^/]*\\.(csproj|fsproj|sln)',
+      'packages\\.config',
+      'mix\\.(exs|lock)',
+      'Dockerfile[^/]*',
+      '\\.dockerignore',
+    ].join('|') +
+    ')$',
+);
 
 const SOURCE = /\.(py|js|mjs|cjs|ts|tsx|jsx|go|java|kt|scala|rb|php|cs|fs|rs|c|cc|cpp|h|hpp|ex|exs|swift|html|css|sh)$/;
 
@@ -23,7 +48,8 @@ export function contextCopies(dockerfile: DockerfileEvidence): { stage: number; 
   const copies: { stage: number; instruction: Instruction }[] = [];
   dockerfile.stages.forEach((stage) => {
     for (const instruction of stage.instructions) {
-      if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined) copies.push({ stage: stage.index, instruction });
+      if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined)
+        copies.push({ stage: stage.index, instruction });
     }
   });
   return copies;
@@ -47,17 +73,26 @@ export function matchSource(source: string, files: ContextFile[]): ContextFile[]
 }
 
 function globSegment(segment: string): string {
-  return segment.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return segment
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
 }
 
 export function chooseApplicationFile(dockerfile: DockerfileEvidence, files: ContextFile[]): string | null {
   const shipped = new Set(stageChain(dockerfile).map((stage) => stage.index));
   const copies = contextCopies(dockerfile);
   // The shipped stage's last context COPY first, then the others from the last back.
-  const ordered = [...copies.filter((copy) => shipped.has(copy.stage)).reverse(), ...copies.filter((copy) => !shipped.has(copy.stage)).reverse()];
+  const ordered = [
+    ...copies.filter((copy) => shipped.has(copy.stage)).reverse(),
+    ...copies.filter((copy) => !shipped.has(copy.stage)).reverse(),
+  ];
   for (const copy of ordered) {
     const selected = copySources(copy.instruction).flatMap((source) => matchSource(source, files));
-    const candidates = selected.filter((file) => !isDependencyManifest(file.path)).map((file) => file.path).sort();
+    const candidates = selected
+      .filter((file) => !isDependencyManifest(file.path))
+      .map((file) => file.path)
+      .sort();
     const chosen = candidates.find((path) => SOURCE.test(path)) ?? candidates[0];
     if (chosen) return chosen;
   }

@@ -27,7 +27,11 @@ export interface CacheProbeRecord {
   logTail: string;
 }
 
-export async function rebuildUnchanged(engine: Engine, request: BuildRequest, keepImageId: string): Promise<RebuildRecord> {
+export async function rebuildUnchanged(
+  engine: Engine,
+  request: BuildRequest,
+  keepImageId: string,
+): Promise<RebuildRecord> {
   const outcome = await buildImage({ ...request, noCache: false, tags: [] });
   await removeUnlessKept(engine, outcome.imageId, keepImageId);
   return { ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps) };
@@ -39,10 +43,20 @@ export async function rebuildUnchanged(engine: Engine, request: BuildRequest, ke
  * digest of an index holding the build's provenance), which would pile up.
  */
 async function removeUnlessKept(engine: Engine, imageId: string | null, keepImageId: string): Promise<void> {
-  if (imageId && imageId !== keepImageId) await engine.getImage(imageId).remove({ noprune: false }).catch(() => undefined);
+  if (imageId && imageId !== keepImageId)
+    await engine
+      .getImage(imageId)
+      .remove({ noprune: false })
+      .catch(() => undefined);
 }
 
-export async function probeCacheOrdering(engine: Engine, request: BuildRequest, context: ContextEvidence, changedFile: string, keepImageId: string): Promise<CacheProbeRecord> {
+export async function probeCacheOrdering(
+  engine: Engine,
+  request: BuildRequest,
+  context: ContextEvidence,
+  changedFile: string,
+  keepImageId: string,
+): Promise<CacheProbeRecord> {
   const copy = await mkdtemp(join(tmpdir(), 'cs-hardening-context-'));
   try {
     await copyContext(request.context, copy, context);
@@ -53,7 +67,13 @@ export async function probeCacheOrdering(engine: Engine, request: BuildRequest, 
     await writeFile(target, Buffer.concat([original, Buffer.from(probeEdit(changedFile))]));
     const outcome = await buildImage({ ...request, context: copy, noCache: false, tags: [] });
     await removeUnlessKept(engine, outcome.imageId, keepImageId);
-    return { changedFile, ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps), logTail: outcome.logTail };
+    return {
+      changedFile,
+      ok: outcome.ok,
+      seconds: outcome.seconds,
+      steps: toStepRecords(outcome.steps),
+      logTail: outcome.logTail,
+    };
   } finally {
     await rm(copy, { recursive: true, force: true });
   }
@@ -82,7 +102,8 @@ export function probeEdit(path: string): string {
 /** The files BuildKit would send, hard-linked where the file system allows (no data copied). */
 async function copyContext(from: string, to: string, context: ContextEvidence): Promise<void> {
   const paths = context.files.map((file) => file.path);
-  if (context.ignoreFile?.endsWith('/.dockerignore') || context.ignoreFile === '.dockerignore') paths.push('.dockerignore');
+  if (context.ignoreFile?.endsWith('/.dockerignore') || context.ignoreFile === '.dockerignore')
+    paths.push('.dockerignore');
   for (const path of paths) {
     const source = join(from, path);
     const destination = join(to, path);

@@ -52,7 +52,9 @@ export async function collectEvidence(options: Options, progress: Progress, cont
     imageId: null,
   };
   const evidence: EvidenceSet = {
-    dockerfile, context, compose,
+    dockerfile,
+    context,
+    compose,
     engine: skipped('static mode: no engine is used'),
     build: skipped('static mode: nothing is built'),
     rebuild: skipped('static mode: nothing is built'),
@@ -67,21 +69,27 @@ export async function collectEvidence(options: Options, progress: Progress, cont
   const engine = await progress.phase('engine', () => connectEngine());
   // Asked while the build runs: `docker buildx version` is a process of its own.
   const engineRecord = attempt(() => describeEngine(engine), signal);
-  if (settings.platform && !settings.image) await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
+  if (settings.platform && !settings.image)
+    await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
   let imageRef = settings.image;
   if (!imageRef) {
     const request = buildRequest(options, progress, signal);
     const build = await progress.phase('build', () => runBuild(request, settings.noCache));
     evidence.build = collected(build);
     if (!build.ok || !build.imageId) {
-      for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const) evidence[key] = skipped('the build failed, so there is no image');
+      for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const)
+        evidence[key] = skipped('the build failed, so there is no image');
       if (settings.composeUp) evidence.composeUp = skipped('the build failed, so the stack was not brought up');
       evidence.engine = await engineRecord;
       return { evidence, target };
     }
     imageRef = build.imageId;
-    evidence.rebuild = await progress.phase('rebuild', () => attempt(() => rebuildUnchanged(engine, { ...request, onStep: undefined }, build.imageId!)));
-    evidence.cacheProbe = await progress.phase('cache probe', () => cacheProbe(engine, request, options, dockerfile, context, build.imageId!));
+    evidence.rebuild = await progress.phase('rebuild', () =>
+      attempt(() => rebuildUnchanged(engine, { ...request, onStep: undefined }, build.imageId!)),
+    );
+    evidence.cacheProbe = await progress.phase('cache probe', () =>
+      cacheProbe(engine, request, options, dockerfile, context, build.imageId!),
+    );
   } else {
     const reason = `checking the given image ${settings.image}: nothing was built`;
     evidence.build = skipped(reason);
@@ -90,7 +98,12 @@ export async function collectEvidence(options: Options, progress: Progress, cont
   }
 
   evidence.engine = await engineRecord;
-  const image = await progress.phase('inspect', () => collectImageEvidence(engine, { reference: imageRef, healthStartInterval: valueOf(evidence.engine)?.healthStartInterval ?? false }));
+  const image = await progress.phase('inspect', () =>
+    collectImageEvidence(engine, {
+      reference: imageRef,
+      healthStartInterval: valueOf(evidence.engine)?.healthStartInterval ?? false,
+    }),
+  );
   evidence.image = collected(image);
   target.imageId = image.id;
   target.image ??= image.repoTags[0] ?? image.id;
@@ -103,40 +116,83 @@ export async function collectEvidence(options: Options, progress: Progress, cont
       startFiles = resolve;
     });
     // Each half says its own time in the log as it ends, like a phase of its own.
-    const half = <T>(name: string, work: () => Promise<T>): Promise<T> => timedPhase(progress.timings, name, work)
-      .finally(() => progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`));
-    const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, {
-      image: image.id, workingDir: image.workingDir, platform: { os: image.os, architecture: image.architecture },
-      measureCompressed: settings.maxCompressedSizeMb !== null, ...(signal ? { signal } : {}),
-    }))));
-    const run = half('runtime', () => attempt(() => collectRuntimeEvidence({
-      engine, image, filesystem: files.then(valueOf), settings, runId: control.runId, progress, onReadinessMeasured: startFiles, ...(signal ? { signal } : {}),
-    }), signal)).finally(startFiles);
+    const half = <T>(name: string, work: () => Promise<T>): Promise<T> =>
+      timedPhase(progress.timings, name, work).finally(() =>
+        progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`),
+      );
+    const files = gate.then(() =>
+      half('filesystem', () =>
+        attempt(() =>
+          collectFilesystemEvidence(engine, {
+            image: image.id,
+            workingDir: image.workingDir,
+            platform: { os: image.os, architecture: image.architecture },
+            measureCompressed: settings.maxCompressedSizeMb !== null,
+            ...(signal ? { signal } : {}),
+          }),
+        ),
+      ),
+    );
+    const run = half('runtime', () =>
+      attempt(
+        () =>
+          collectRuntimeEvidence({
+            engine,
+            image,
+            filesystem: files.then(valueOf),
+            settings,
+            runId: control.runId,
+            progress,
+            onReadinessMeasured: startFiles,
+            ...(signal ? { signal } : {}),
+          }),
+        signal,
+      ),
+    ).finally(startFiles);
     return Promise.all([files, run]);
   });
   evidence.filesystem = filesystem;
   evidence.runtime = runtime;
-  if (settings.composeUp) evidence.composeUp = await progress.phase('compose up', () => composeUp(engine, options, compose, control));
+  if (settings.composeUp)
+    evidence.composeUp = await progress.phase('compose up', () => composeUp(engine, options, compose, control));
   return { evidence, target };
 }
 
-async function composeUp(engine: Engine, options: Options, compose: Collected<ComposeEvidence>, control: RunControl): Promise<EvidenceSet['composeUp']> {
+async function composeUp(
+  engine: Engine,
+  options: Options,
+  compose: Collected<ComposeEvidence>,
+  control: RunControl,
+): Promise<EvidenceSet['composeUp']> {
   const stack = valueOf(compose);
   if (!stack) return skipped('compose-up was requested, but there is no compose file');
   const absoluteFiles = stack.files.map((file) => resolve(options.workspace, file.path));
-  return attempt(() => bringComposeUp({
-    engine, compose: stack, absoluteFiles, runId: control.runId, env: options.settings.runtimeEnv,
-    timeoutSeconds: options.settings.composeUpTimeoutSeconds, ...(control.signal ? { signal: control.signal } : {}),
-  }), control.signal);
+  return attempt(
+    () =>
+      bringComposeUp({
+        engine,
+        compose: stack,
+        absoluteFiles,
+        runId: control.runId,
+        env: options.settings.runtimeEnv,
+        timeoutSeconds: options.settings.composeUpTimeoutSeconds,
+        ...(control.signal ? { signal: control.signal } : {}),
+      }),
+    control.signal,
+  );
 }
 
 /** A platform the builder cannot build (no emulation for it) is a usage error, said before any work. */
 async function checkPlatform(platform: string, builder: string): Promise<void> {
   const available = await builderPlatforms(builder || undefined);
   const wanted = platform.split(',').map((item) => item.trim());
-  const missing = wanted.filter((item) => !available.some((candidate) => candidate === item || candidate.startsWith(`${item}/`)));
+  const missing = wanted.filter(
+    (item) => !available.some((candidate) => candidate === item || candidate.startsWith(`${item}/`)),
+  );
   if (missing.length > 0) {
-    throw new UsageError(`platform: the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); install QEMU emulation (docker run --privileged tonistiigi/binfmt --install all) or choose one of those`);
+    throw new UsageError(
+      `platform: the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); install QEMU emulation (docker run --privileged tonistiigi/binfmt --install all) or choose one of those`,
+    );
   }
 }
 
@@ -161,9 +217,16 @@ async function readDockerfile(options: Options): Promise<Collected<DockerfileEvi
     ...(options.settings.target ? { target: options.settings.target } : {}),
   });
   const syntax = parsed.syntaxErrors[0];
-  if (syntax) throw new UsageError(`${path}:${syntax.line}: ${syntax.message}; fix the Dockerfile (BuildKit would refuse it too)`);
+  if (syntax)
+    throw new UsageError(
+      `${path}:${syntax.line}: ${syntax.message}; fix the Dockerfile (BuildKit would refuse it too)`,
+    );
   if (parsed.finalStage < 0) {
-    const names = parsed.stages.map((stage) => stage.name).filter(Boolean).join(', ') || 'none';
+    const names =
+      parsed.stages
+        .map((stage) => stage.name)
+        .filter(Boolean)
+        .join(', ') || 'none';
     throw new UsageError(`target: no stage named '${options.settings.target}' in ${path} (named stages: ${names})`);
   }
   return collected(parsed);
@@ -171,14 +234,25 @@ async function readDockerfile(options: Options): Promise<Collected<DockerfileEvi
 
 async function readCompose(options: Options): Promise<Collected<ComposeEvidence>> {
   const evidence = await collectComposeEvidence({
-    workspace: options.workspace, contextDir: options.contextDir, given: options.settings.composeFiles, show: (path) => repoPath(options, path),
+    workspace: options.workspace,
+    contextDir: options.contextDir,
+    given: options.settings.composeFiles,
+    show: (path) => repoPath(options, path),
   });
-  return evidence.files.length > 0 ? collected(evidence) : skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
+  return evidence.files.length > 0
+    ? collected(evidence)
+    : skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
 }
 
 async function readContext(options: Options): Promise<Collected<ContextEvidence>> {
   if (!options.dockerfilePath && options.settings.image) return skipped('checking a built image: no build context');
-  return attempt(() => collectContextEvidence({ contextDir: options.contextDir, dockerfilePath: options.dockerfilePath, show: (path) => repoPath(options, path) }));
+  return attempt(() =>
+    collectContextEvidence({
+      contextDir: options.contextDir,
+      dockerfilePath: options.dockerfilePath,
+      show: (path) => repoPath(options, path),
+    }),
+  );
 }
 
 function buildRequest(options: Options, progress: Progress, signal?: AbortSignal): BuildRequest {
@@ -195,7 +269,11 @@ function buildRequest(options: Options, progress: Progress, signal?: AbortSignal
     ...(signal ? { signal } : {}),
     onStep(step) {
       if (step.completed === null || !isInstructionStep(step.name)) return;
-      const how = step.error ? 'failed' : step.cached ? 'cached' : formatSeconds(((step.completed ?? 0) - (step.started ?? 0)) / 1000);
+      const how = step.error
+        ? 'failed'
+        : step.cached
+          ? 'cached'
+          : formatSeconds(((step.completed ?? 0) - (step.started ?? 0)) / 1000);
       progress.info(`${step.name} (${how})`);
     },
   };
@@ -203,10 +281,24 @@ function buildRequest(options: Options, progress: Progress, signal?: AbortSignal
 
 async function runBuild(request: BuildRequest, noCache: boolean): Promise<BuildEvidence> {
   const outcome = await buildImage(request);
-  return { ok: outcome.ok, imageId: outcome.imageId, seconds: outcome.seconds, noCache, steps: toStepRecords(outcome.steps), logTail: outcome.logTail };
+  return {
+    ok: outcome.ok,
+    imageId: outcome.imageId,
+    seconds: outcome.seconds,
+    noCache,
+    steps: toStepRecords(outcome.steps),
+    logTail: outcome.logTail,
+  };
 }
 
-async function cacheProbe(engine: Engine, request: BuildRequest, options: Options, dockerfile: Collected<DockerfileEvidence>, context: Collected<ContextEvidence>, imageId: string): Promise<EvidenceSet['cacheProbe']> {
+async function cacheProbe(
+  engine: Engine,
+  request: BuildRequest,
+  options: Options,
+  dockerfile: Collected<DockerfileEvidence>,
+  context: Collected<ContextEvidence>,
+  imageId: string,
+): Promise<EvidenceSet['cacheProbe']> {
   if (!options.settings.cacheProbe) return skipped('cache-probe is off');
   const parsed = valueOf(dockerfile);
   const files = valueOf(context);

@@ -3,9 +3,7 @@
 // an infrastructure fault is never reported as a pass).
 
 export type Collected<T> =
-  | { state: 'collected'; value: T }
-  | { state: 'skipped'; reason: string }
-  | { state: 'failed'; error: string };
+  { state: 'collected'; value: T } | { state: 'skipped'; reason: string } | { state: 'failed'; error: string };
 
 export function collected<T>(value: T): Collected<T> {
   return { state: 'collected', value };

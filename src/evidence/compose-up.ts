@@ -57,9 +57,24 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
   const base = ['compose', '-p', project, ...options.absoluteFiles.flatMap((file) => ['-f', file])];
   const env = { ...process.env, ...options.env };
   try {
-    const up = await runProcess('docker', [...base, 'up', '-d', '--build', '--quiet-pull', '--wait', '--wait-timeout', String(Math.ceil(options.timeoutSeconds))], {
-      env, keep: 32 * 1024, ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const up = await runProcess(
+      'docker',
+      [
+        ...base,
+        'up',
+        '-d',
+        '--build',
+        '--quiet-pull',
+        '--wait',
+        '--wait-timeout',
+        String(Math.ceil(options.timeoutSeconds)),
+      ],
+      {
+        env,
+        keep: 32 * 1024,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
     options.signal?.throwIfAborted();
     const services = await serviceRuns(options.engine, project);
     return {
@@ -84,24 +99,33 @@ interface InspectedState {
 }
 
 async function serviceRuns(engine: Engine, project: string): Promise<ComposeServiceRun[]> {
-  const containers = await engine.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }) });
-  const inspected = await Promise.all(containers.map(async (info) => ({
-    service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
-    state: (await engine.getContainer(info.Id).inspect()).State as unknown as InspectedState,
-  })));
+  const containers = await engine.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
+  });
+  const inspected = await Promise.all(
+    containers.map(async (info) => ({
+      service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
+      state: (await engine.getContainer(info.Id).inspect()).State as unknown as InspectedState,
+    })),
+  );
   const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
   const origin = started.length > 0 ? Math.min(...started) : 0;
-  return inspected.map(({ service, state }) => {
-    const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0).map((entry) => Date.parse(entry.End)).sort((a, b) => a - b)[0];
-    return {
-      service,
-      state: state.Status,
-      health: state.Health?.Status ?? null,
-      exitCode: state.ExitCode,
-      startedAt: round((Date.parse(state.StartedAt) - origin) / 1000),
-      healthyAt: firstPass === undefined ? null : round((firstPass - origin) / 1000),
-    };
-  }).sort((a, b) => a.startedAt - b.startedAt);
+  return inspected
+    .map(({ service, state }) => {
+      const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
+        .map((entry) => Date.parse(entry.End))
+        .sort((a, b) => a - b)[0];
+      return {
+        service,
+        state: state.Status,
+        health: state.Health?.Status ?? null,
+        exitCode: state.ExitCode,
+        startedAt: round((Date.parse(state.StartedAt) - origin) / 1000),
+        healthyAt: firstPass === undefined ? null : round((firstPass - origin) / 1000),
+      };
+    })
+    .sort((a, b) => a.startedAt - b.startedAt);
 }
 
 function healthGates(compose: ComposeEvidence, runs: ComposeServiceRun[]): HealthGate[] {
@@ -114,8 +138,14 @@ function healthGates(compose: ComposeEvidence, runs: ComposeServiceRun[]): Healt
       if (spec?.condition !== 'service_healthy') continue;
       const dependent = byName.get(service.name);
       const dependency = byName.get(name);
-      const margin = dependent && dependency?.healthyAt != null ? round(dependent.startedAt - dependency.healthyAt) : null;
-      gates.push({ service: service.name, dependsOn: name, honoured: margin === null ? null : margin >= 0, marginSeconds: margin });
+      const margin =
+        dependent && dependency?.healthyAt != null ? round(dependent.startedAt - dependency.healthyAt) : null;
+      gates.push({
+        service: service.name,
+        dependsOn: name,
+        honoured: margin === null ? null : margin >= 0,
+        marginSeconds: margin,
+      });
     }
   }
   return gates;

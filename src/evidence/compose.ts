@@ -55,29 +55,38 @@ export function findComposeFiles(options: ComposeOptions): string[] {
 
 export async function collectComposeEvidence(options: ComposeOptions): Promise<ComposeEvidence> {
   const files: ComposeFile[] = [];
-  for (const path of findComposeFiles(options)) files.push(parseComposeFile(await readFile(path, 'utf8'), path, options));
+  for (const path of findComposeFiles(options))
+    files.push(parseComposeFile(await readFile(path, 'utf8'), path, options));
   return { files, services: files.flatMap((file) => file.services) };
 }
 
-export function parseComposeFile(text: string, absolutePath: string, options: Pick<ComposeOptions, 'workspace' | 'show'>): ComposeFile {
+export function parseComposeFile(
+  text: string,
+  absolutePath: string,
+  options: Pick<ComposeOptions, 'workspace' | 'show'>,
+): ComposeFile {
   const shown = options.show(absolutePath);
   const counter = new LineCounter();
   const document = parseDocument(text, { lineCounter: counter, merge: true, uniqueKeys: false });
   const problem = document.errors[0];
   if (problem) {
-    throw new UsageError(`${shown}:${problem.linePos?.[0]?.line ?? 1}: not a valid compose file (${problem.message.split('\n')[0]})`);
+    throw new UsageError(
+      `${shown}:${problem.linePos?.[0]?.line ?? 1}: not a valid compose file (${problem.message.split('\n')[0]})`,
+    );
   }
   const root = document.contents;
   if (!isMap(root)) throw new UsageError(`${shown}: not a valid compose file (expected a mapping with a services key)`);
   const data = document.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
   const servicesNode = root.get('services', true) as Node | undefined;
-  if (servicesNode !== undefined && !isMap(servicesNode)) throw new UsageError(`${shown}: services must be a mapping of service names to definitions`);
+  if (servicesNode !== undefined && !isMap(servicesNode))
+    throw new UsageError(`${shown}: services must be a mapping of service names to definitions`);
   const services: ComposeService[] = [];
   const rawServices = (data.services ?? {}) as Record<string, unknown>;
   for (const pair of isMap(servicesNode) ? servicesNode.items : []) {
     const name = isScalar(pair.key) ? String(pair.key.value) : '';
     const definition = rawServices[name];
-    if (!definition || typeof definition !== 'object') throw new UsageError(`${shown}:${lineOf(pair.key as Node, counter)}: service '${name}' must be a mapping`);
+    if (!definition || typeof definition !== 'object')
+      throw new UsageError(`${shown}:${lineOf(pair.key as Node, counter)}: service '${name}' must be a mapping`);
     const lines: Record<string, number> = {};
     recordLines(pair.value as Node, '', lines, counter);
     const service = definition as Record<string, unknown>;
@@ -110,7 +119,7 @@ function recordLines(node: Node | null, prefix: string, lines: Record<string, nu
         continue;
       }
       const path = prefix ? `${prefix}.${key}` : key;
-      lines[path] = lineOf(pair.key as Node, counter);
+      lines[path] = lineOf(pair.key, counter);
       recordLines(pair.value as Node, path, lines, counter);
     }
   } else if (isSeq(node)) {
@@ -128,7 +137,11 @@ function lineOf(node: Node | null | undefined, counter: LineCounter): number {
 }
 
 /** The Dockerfile a `build:` builds (string context, or context + dockerfile), repository-relative. */
-function builtDockerfile(build: unknown, composePath: string, options: Pick<ComposeOptions, 'workspace'>): string | null {
+function builtDockerfile(
+  build: unknown,
+  composePath: string,
+  options: Pick<ComposeOptions, 'workspace'>,
+): string | null {
   if (!build) return null;
   const spec = typeof build === 'string' ? { context: build } : (build as { context?: string; dockerfile?: string });
   const context = resolve(dirname(composePath), spec.context ?? '.');

@@ -10,8 +10,11 @@ import { KEY_LIKE } from './filesystem.js';
 
 // The package is CommonJS (`module.exports = factory`) but its types declare an ES default export:
 // the factory is the namespace's `default` under Node's ESM loader, ncc and jest alike.
-type IgnoreFactory = (options?: { ignorecase?: boolean }) => { add(patterns: string[]): { ignores(path: string): boolean } };
-const dockerignore = ((dockerignoreModule as unknown as { default?: IgnoreFactory }).default ?? dockerignoreModule) as IgnoreFactory;
+type IgnoreFactory = (options?: { ignorecase?: boolean }) => {
+  add(patterns: string[]): { ignores(path: string): boolean };
+};
+const dockerignore = ((dockerignoreModule as unknown as { default?: IgnoreFactory }).default ??
+  dockerignoreModule) as IgnoreFactory;
 
 export interface ContextFile {
   /** Relative to the context, forward slashes. */
@@ -25,7 +28,10 @@ export interface IgnorePattern {
 }
 
 export interface ContextEvidence {
-  /** The ignore file BuildKit uses: `<Dockerfile>.dockerignore` beside the Dockerfile, else `<context>/.dockerignore`; null when none. */
+  /**
+   * The ignore file BuildKit uses: `<Dockerfile>.dockerignore` beside the Dockerfile, else
+   * `<context>/.dockerignore`; null when none.
+   */
   ignoreFile: string | null;
   patterns: IgnorePattern[];
   files: ContextFile[];
@@ -47,7 +53,10 @@ export async function collectContextEvidence(options: ContextOptions): Promise<C
   const ignorePath = findIgnoreFile(options.contextDir, options.dockerfilePath);
   const patterns = ignorePath ? parseIgnoreFile(await readFile(ignorePath, 'utf8')) : [];
   const matcher = dockerignore({ ignorecase: false }).add(patterns.map((entry) => entry.pattern));
-  const exceptions = patterns.map((entry) => entry.pattern).filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1).replace(/^\/+/, ''));
+  const exceptions = patterns
+    .map((entry) => entry.pattern)
+    .filter((pattern) => pattern.startsWith('!'))
+    .map((pattern) => pattern.slice(1).replace(/^\/+/, ''));
   const files: ContextFile[] = [];
   const keyFiles: Record<string, string> = {};
   let excludedFiles = 0;

@@ -53,8 +53,24 @@ export interface DockerfileEvidence {
 }
 
 const KEYWORDS = new Set([
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ]);
 
 export interface ParseOptions {
@@ -111,7 +127,7 @@ export function parseDockerfile(content: string, options: ParseOptions): Dockerf
 function readInstruction(keyword: string, lines: string[], first: number, last: number, escape: string): Instruction {
   const raw = lines.slice(first, last + 1);
   const head = (raw[0] ?? '').replace(/^\s*\S+\s?/, '');
-  const heredocNames = [...head.matchAll(/<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((match) => match[2]!);
+  const heredocNames = [...head.matchAll(/<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((match) => match[2]);
   let text: string;
   const heredocs: string[] = [];
   if (heredocNames.length > 0) {
@@ -120,7 +136,7 @@ function readInstruction(keyword: string, lines: string[], first: number, last: 
     let cursor = 1;
     for (const name of heredocNames) {
       const body: string[] = [];
-      while (cursor < raw.length && raw[cursor]!.replace(/^\t+/, '') !== name) body.push(raw[cursor++]!);
+      while (cursor < raw.length && raw[cursor].replace(/^\t+/, '') !== name) body.push(raw[cursor++]);
       cursor++;
       heredocs.push(body.join('\n'));
     }
@@ -157,7 +173,7 @@ function splitFlags(text: string): { flags: Record<string, string>; rest: string
   for (;;) {
     const match = /^--([A-Za-z][\w-]*)(?:=("[^"]*"|\S*))?\s*/.exec(rest);
     if (!match) break;
-    flags[match[1]!] = (match[2] ?? '').replace(/^"(.*)"$/, '$1');
+    flags[match[1]] = (match[2] ?? '').replace(/^"(.*)"$/, '$1');
     rest = rest.slice(match[0].length);
   }
   return { flags, rest: rest.trim() };
@@ -173,10 +189,15 @@ function parseExec(args: string): string[] | null {
   }
 }
 
-function readStage(from: Instruction, stages: Stage[], globalArgs: Record<string, string | null>, buildArgs: Record<string, string>): Stage {
+function readStage(
+  from: Instruction,
+  stages: Stage[],
+  globalArgs: Record<string, string | null>,
+  buildArgs: Record<string, string>,
+): Stage {
   const words = from.args.split(/\s+/);
   const baseRaw = words[0] ?? '';
-  const name = words.length >= 3 && words[1]?.toUpperCase() === 'AS' ? words[2]! : null;
+  const name = words.length >= 3 && words[1]?.toUpperCase() === 'AS' ? words[2] : null;
   const base = expandVariables(baseRaw, (variable) => buildArgs[variable] ?? globalArgs[variable] ?? null);
   const byName = stages.find((stage) => stage.name !== null && stage.name.toLowerCase() === base.toLowerCase());
   const byIndex = /^\d+$/.test(base) ? stages[Number(base)] : undefined;

@@ -14,7 +14,8 @@ export interface EngineRecord {
   /** `overlay2`, or the snapshotter's name on the containerd store (`overlayfs`). */
   storageDriver: string;
   /** Where images live: the engine's own graph driver store, or containerd's image store. */
-  imageStore: 'overlay2' | 'containerd' | string;
+  /** `containerd`, or the graph driver's name (`overlay2`) where the engine keeps images itself. */
+  imageStore: string;
   cgroupVersion: string | null;
   /** Version of the buildx plugin that builds; null when it is not installed. */
   buildx: string | null;
@@ -70,4 +71,10 @@ async function buildxVersion(): Promise<string | null> {
 function apiAtLeast(apiVersion: string, major: number, minor: number): boolean {
   const [have = 0, haveMinor = 0] = apiVersion.split('.').map(Number);
   return have > major || (have === major && haveMinor >= minor);
+}
+
+/** `20.10-overlay2`, `28.5-overlay2`, `28.5-containerd`: the engine's version and image store, as a name. */
+export function engineKey(engine: EngineRecord): string {
+  const version = /^\d+\.\d+/.exec(engine.version)?.[0] ?? engine.version;
+  return `${version}-${engine.imageStore}`;
 }

@@ -1,7 +1,13 @@
 import { posix } from 'node:path';
 import type { Engine } from '../docker/engine.js';
 import { classifyFile, type FileClass } from './file-classes.js';
-import { readImageArchive, type ArchiveLayer, type ImageArchive, type LayerCompression, type LayerEntry } from '../docker/image-archive.js';
+import {
+  readImageArchive,
+  type ArchiveLayer,
+  type ImageArchive,
+  type LayerCompression,
+  type LayerEntry,
+} from '../docker/image-archive.js';
 
 // The image's final filesystem, as the union of its layers with deletions applied, and for
 // every path the layer that last wrote it: checks name the instruction that shipped a file.
@@ -89,9 +95,17 @@ export interface FilesystemRequest {
 }
 
 /** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
-export async function collectFilesystemEvidence(engine: Engine, request: FilesystemRequest): Promise<FilesystemEvidence> {
+export async function collectFilesystemEvidence(
+  engine: Engine,
+  request: FilesystemRequest,
+): Promise<FilesystemEvidence> {
   const { image, workingDir, platform, measureCompressed, signal } = request;
-  const archive = await readImageArchive(engine, image, { capture: isCaptured, platform, measureCompressed, ...(signal ? { signal } : {}) });
+  const archive = await readImageArchive(engine, image, {
+    capture: isCaptured,
+    platform,
+    measureCompressed,
+    ...(signal ? { signal } : {}),
+  });
   return mergeLayers(archive, workingDir);
 }
 
@@ -115,7 +129,7 @@ export function mergeLayers(archive: ImageArchive, workingDir = ''): FilesystemE
     visible: { buildTools: 0, languagePackages: 0, workdir: 0, other: 0 },
   }));
   for (const file of files.values()) {
-    if (file.type === 'file') layers[file.layer]!.visible[classifyFile(file.path, workdir)] += file.size;
+    if (file.type === 'file') layers[file.layer].visible[classifyFile(file.path, workdir)] += file.size;
   }
   const text = (path: string): string | null => {
     const record = files.get(path);
@@ -124,13 +138,17 @@ export function mergeLayers(archive: ImageArchive, workingDir = ''): FilesystemE
   const keyFiles: Record<string, string> = {};
   for (const [path, content] of captured) {
     // Only the start matters ("-----BEGIN … PRIVATE KEY-----", "_authToken="): keep evidence small.
-    if (KEY_LIKE.test(path) && files.get(path)?.type === 'file') keyFiles[path] = content.subarray(0, 4096).toString('latin1');
+    if (KEY_LIKE.test(path) && files.get(path)?.type === 'file')
+      keyFiles[path] = content.subarray(0, 4096).toString('latin1');
   }
   return {
     size: measureSize(archive, layers),
     files: Object.fromEntries(files),
     layers,
-    history: (archive.config.history ?? []).map((entry) => ({ createdBy: entry.created_by ?? '', emptyLayer: entry.empty_layer === true })),
+    history: (archive.config.history ?? []).map((entry) => ({
+      createdBy: entry.created_by ?? '',
+      emptyLayer: entry.empty_layer === true,
+    })),
     keyFiles,
     passwd: text('/etc/passwd'),
     group: text('/etc/group'),
@@ -140,13 +158,17 @@ export function mergeLayers(archive: ImageArchive, workingDir = ''): FilesystemE
 
 function measureSize(archive: ImageArchive, layers: LayerRecord[]): ImageSizeRecord {
   const kinds = new Set(archive.layers.map((layer) => layer.compression));
-  const layerCompression = kinds.size === 1 ? [...kinds][0]! : kinds.size === 0 ? 'none' : 'mixed';
+  const layerCompression = kinds.size === 1 ? [...kinds][0] : kinds.size === 0 ? 'none' : 'mixed';
   const compressed = layers.map((layer) => layer.compressedBytes);
   const known = compressed.every((bytes) => bytes !== null);
   return {
     unpackedBytes: layers.reduce((sum, layer) => sum + layer.sizeBytes, 0),
-    compressedBytes: known ? compressed.reduce((sum: number, bytes) => sum + bytes!, 0) : null,
-    compressedFrom: !known ? 'not-measured' : archive.layers.every((layer) => layer.compression !== 'none') ? 'store' : 'gzip',
+    compressedBytes: known ? compressed.reduce((sum: number, bytes) => sum + bytes, 0) : null,
+    compressedFrom: !known
+      ? 'not-measured'
+      : archive.layers.every((layer) => layer.compression !== 'none')
+        ? 'store'
+        : 'gzip',
     layerCompression,
   };
 }

@@ -30,7 +30,13 @@ export interface EffectiveHealth {
 }
 
 /** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
-export const DOCKER_HEALTH_DEFAULTS = { interval: 30, timeout: 30, startPeriod: 0, startInterval: 5, retries: 3 } as const;
+export const DOCKER_HEALTH_DEFAULTS = {
+  interval: 30,
+  timeout: 30,
+  startPeriod: 0,
+  startInterval: 5,
+  retries: 3,
+} as const;
 
 export interface ImageEvidence {
   id: string;
@@ -64,14 +70,19 @@ export interface ImageRequest {
   healthStartInterval: boolean;
 }
 
-export async function collectImageEvidence(engine: Engine, { reference, healthStartInterval }: ImageRequest): Promise<ImageEvidence> {
+export async function collectImageEvidence(
+  engine: Engine,
+  { reference, healthStartInterval }: ImageRequest,
+): Promise<ImageEvidence> {
   const image = engine.getImage(reference);
   let inspect;
   try {
     inspect = await image.inspect();
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) {
-      throw new UsageError(`image: '${reference}' does not exist on this engine; build it first, pull it, or check the name`);
+      throw new UsageError(
+        `image: '${reference}' does not exist on this engine; build it first, pull it, or check the name`,
+      );
     }
     throw error;
   }
@@ -91,7 +102,7 @@ export async function collectImageEvidence(engine: Engine, { reference, healthSt
     entrypoint: asArray(config.Entrypoint),
     workingDir: config.WorkingDir ?? '',
     labels: config.Labels ?? {},
-    healthcheck: toHealthcheck(config.Healthcheck as RawHealthcheck | undefined, healthStartInterval),
+    healthcheck: toHealthcheck(config.Healthcheck, healthStartInterval),
     exposedPorts: Object.keys(config.ExposedPorts ?? {}),
     stopSignal: (config as { StopSignal?: string }).StopSignal ?? null,
   };

@@ -29,7 +29,7 @@ function resolveParents(files: Files, path: string): string | null {
   for (let i = 0; i < parts.length - 1; i++) {
     let next = `${prefix}/${parts[i]}`;
     for (let hops = 0; files[next]?.type === 'symlink' && hops <= MAX_LINKS; hops++) {
-      next = posix.resolve(posix.dirname(next), files[next]!.linkname ?? '');
+      next = posix.resolve(posix.dirname(next), files[next].linkname ?? '');
     }
     prefix = next === '/' ? '' : next;
   }
@@ -49,7 +49,12 @@ export function isExecutable(record: FileRecord): boolean {
 }
 
 /** Where `command` resolves: an absolute or relative path as is, a bare name searched on PATH. */
-export function findCommand(files: Files, command: string, dirs: string[], workdir = '/'): { path: string; record: FileRecord } | null {
+export function findCommand(
+  files: Files,
+  command: string,
+  dirs: string[],
+  workdir = '/',
+): { path: string; record: FileRecord } | null {
   if (command.includes('/')) {
     const path = posix.resolve(workdir || '/', command);
     const record = resolveFile(files, path);

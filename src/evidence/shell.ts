@@ -25,7 +25,7 @@ export function splitCommands(script: string): ShellCommand[] {
     words = [];
   };
   for (let i = 0; i < script.length; i++) {
-    const char = script[i]!;
+    const char = script[i];
     if (quote) {
       if (char === quote) quote = null;
       else if (char === '\\' && quote === '"' && i + 1 < script.length) word += script[++i];
@@ -38,7 +38,7 @@ export function splitCommands(script: string): ShellCommand[] {
       continue;
     }
     if (char === '\\' && i + 1 < script.length) {
-      const following = script[++i]!;
+      const following = script[++i];
       if (following !== '\n') {
         word += following;
         inWord = true;
@@ -75,11 +75,11 @@ export function splitCommands(script: string): ShellCommand[] {
 export function programOf(words: string[]): { program: string; args: string[] } {
   let i = 0;
   while (i < words.length) {
-    const word = words[i]!;
+    const word = words[i];
     if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word) || word === 'exec' || word === 'command') i++;
     else if (word === 'sudo' || word === 'env') {
       i++;
-      while (i < words.length && words[i]!.startsWith('-')) i++;
+      while (i < words.length && words[i].startsWith('-')) i++;
     } else break;
   }
   const program = (words[i] ?? '').replace(/^.*\//, '');

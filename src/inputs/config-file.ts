@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { UsageError } from '../util/errors.js';
+import { textOf } from '../util/text.js';
 import { INPUTS, type InputName } from './definitions.js';
 
 // The config file speaks the inputs' vocabulary: the same kebab-case names, values as YAML
@@ -25,41 +26,54 @@ export interface ConfigFile {
   ignores: ConfigIgnore[];
 }
 
-export async function readConfigFile(path: string, shownAs: string, forbidden: readonly InputName[] = []): Promise<ConfigFile> {
+export async function readConfigFile(
+  path: string,
+  shownAs: string,
+  forbidden: readonly InputName[] = [],
+): Promise<ConfigFile> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`config: cannot read ${shownAs} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the path`);
+    throw new UsageError(
+      `config: cannot read ${shownAs} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check the path`,
+    );
   }
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (document.errors.length > 0) {
-    const first = document.errors[0]!;
+    const first = document.errors[0];
     const line = first.linePos?.[0]?.line;
-    throw new UsageError(`config ${shownAs}${line ? `:${line}` : ''}: not valid YAML (${first.message.split('\n')[0]})`);
+    throw new UsageError(
+      `config ${shownAs}${line ? `:${line}` : ''}: not valid YAML (${first.message.split('\n')[0]})`,
+    );
   }
   const values: RawInputs = {};
   const ignores: ConfigIgnore[] = [];
   const contents = document.contents;
   if (contents === null || (isScalar(contents) && contents.value === null)) return { path, values, ignores };
-  if (!isMap(contents)) throw new UsageError(`config ${shownAs}: expected a mapping of input names to values, like "max-image-size-mb: 400"`);
+  if (!isMap(contents))
+    throw new UsageError(
+      `config ${shownAs}: expected a mapping of input names to values, like "max-image-size-mb: 400"`,
+    );
   for (const pair of contents.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
-    const line = lineOf(pair.key as Node, lineCounter);
+    const line = lineOf(pair.key, lineCounter);
     const where = `config ${shownAs}:${line}`;
     if (key === 'ignores') {
-      ignores.push(...readIgnores(pair.value as Node | null, shownAs, lineCounter));
+      ignores.push(...readIgnores(pair.value, shownAs, lineCounter));
       continue;
     }
     if (!(key in INPUTS)) {
-      throw new UsageError(`${where}: unknown key '${key}'; known keys are the action's inputs (see the README), e.g. max-image-size-mb`);
+      throw new UsageError(
+        `${where}: unknown key '${key}'; known keys are the action's inputs (see the README), e.g. max-image-size-mb`,
+      );
     }
     const name = key as InputName;
     if (INPUTS[name].notInConfig || forbidden.includes(name)) {
       throw new UsageError(`${where}: '${name}' cannot be set in this file; give it as an input or CLI flag`);
     }
-    values[name] = toText(pair.value as Node | null, `${where}: ${name}`);
+    values[name] = toText(pair.value, `${where}: ${name}`);
   }
   return { path, values, ignores };
 }
@@ -68,24 +82,42 @@ const IGNORE_KEYS = new Set(['id', 'path', 'reason', 'until']);
 
 /** `ignores:` — a list of { id, path?, reason, until? }; every error names the line and the form. */
 function readIgnores(node: Node | null, shownAs: string, counter: LineCounter): ConfigIgnore[] {
-  if (!isSeq(node)) throw new UsageError(`config ${shownAs}:${lineOf(node, counter)}: ignores must be a list of { id, reason, path?, until? }`);
+  if (!isSeq(node))
+    throw new UsageError(
+      `config ${shownAs}:${lineOf(node, counter)}: ignores must be a list of { id, reason, path?, until? }`,
+    );
   return node.items.map((item) => {
     const line = lineOf(item as Node, counter);
     const where = `config ${shownAs}:${line}: ignores`;
-    if (!isMap(item)) throw new UsageError(`${where}: each entry must be a mapping like { id: HARD-DOCKERFILE-002, reason: "…" }`);
+    if (!isMap(item))
+      throw new UsageError(`${where}: each entry must be a mapping like { id: HARD-DOCKERFILE-002, reason: "…" }`);
     const entry: Record<string, string> = {};
     for (const pair of item.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!IGNORE_KEYS.has(key)) throw new UsageError(`${where}: unknown key '${key}'; an ignore has id, reason, and optionally path and until`);
+      if (!IGNORE_KEYS.has(key))
+        throw new UsageError(`${where}: unknown key '${key}'; an ignore has id, reason, and optionally path and until`);
       if (!isScalar(pair.value)) throw new UsageError(`${where}: ${key} must be a plain value`);
-      entry[key] = pair.value.value instanceof Date ? pair.value.value.toISOString().slice(0, 10) : String(pair.value.value ?? '');
+      entry[key] =
+        pair.value.value instanceof Date ? pair.value.value.toISOString().slice(0, 10) : textOf(pair.value.value);
     }
-    if (!/^HARD-[A-Z]+-\d{3}$/.test(entry.id ?? '')) throw new UsageError(`${where}: id '${entry.id ?? ''}' is not a check id like HARD-DOCKERFILE-002 (see docs/checks.md)`);
+    if (!/^HARD-[A-Z]+-\d{3}$/.test(entry.id ?? ''))
+      throw new UsageError(
+        `${where}: id '${entry.id ?? ''}' is not a check id like HARD-DOCKERFILE-002 (see docs/checks.md)`,
+      );
     if (!entry.reason?.trim()) throw new UsageError(`${where}: ${entry.id} needs a reason: why is it acceptable here?`);
-    if (entry.until !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(entry.until) && !Number.isNaN(Date.parse(entry.until)))) {
+    if (
+      entry.until !== undefined &&
+      !(/^\d{4}-\d{2}-\d{2}$/.test(entry.until) && !Number.isNaN(Date.parse(entry.until)))
+    ) {
       throw new UsageError(`${where}: until '${entry.until}' is not a date like 2027-01-31`);
     }
-    return { id: entry.id!, reason: entry.reason.trim(), source: `${shownAs}:${line}`, ...(entry.path ? { path: entry.path } : {}), ...(entry.until ? { until: entry.until } : {}) };
+    return {
+      id: entry.id,
+      reason: entry.reason.trim(),
+      source: `${shownAs}:${line}`,
+      ...(entry.path ? { path: entry.path } : {}),
+      ...(entry.until ? { until: entry.until } : {}),
+    };
   });
 }
 
@@ -94,18 +126,22 @@ function toText(node: Node | null, where: string): string {
   if (node === null || (isScalar(node) && node.value === null)) return '';
   if (isScalar(node)) return String(node.value);
   if (isSeq(node)) {
-    return node.items.map((item) => {
-      if (!isScalar(item)) throw new UsageError(`${where}: list items must be plain values`);
-      return String(item.value);
-    }).join('\n');
+    return node.items
+      .map((item) => {
+        if (!isScalar(item)) throw new UsageError(`${where}: list items must be plain values`);
+        return String(item.value);
+      })
+      .join('\n');
   }
   if (isMap(node)) {
-    return node.items.map((pair) => {
-      if (!isScalar(pair.key) || (pair.value !== null && !isScalar(pair.value))) {
-        throw new UsageError(`${where}: expected KEY: value pairs`);
-      }
-      return `${String(pair.key.value)}=${pair.value === null ? '' : String((pair.value as { value: unknown }).value)}`;
-    }).join('\n');
+    return node.items
+      .map((pair) => {
+        if (!isScalar(pair.key) || (pair.value !== null && !isScalar(pair.value))) {
+          throw new UsageError(`${where}: expected KEY: value pairs`);
+        }
+        return `${String(pair.key.value)}=${pair.value === null ? '' : String((pair.value as { value: unknown }).value)}`;
+      })
+      .join('\n');
   }
   throw new UsageError(`${where}: unsupported value`);
 }

@@ -16,7 +16,10 @@ export interface InputDefinition<T> {
   repeatable?: boolean;
   /** Not settable from a config file (where it would be circular or unsafe). */
   notInConfig?: boolean;
-  /** A runner expression action.yml gives as `default:` (only for the token: nothing else may override the config file). */
+  /**
+   * A runner expression action.yml gives as `default:` (only for the token: nothing else may
+   * override the config file).
+   */
   actionDefault?: string;
 }
 
@@ -26,187 +29,312 @@ function input<T>(definition: InputDefinition<T>): InputDefinition<T> {
 
 export const INPUTS = {
   context: input({
-    kind: text, default: '.', group: 'what to check',
+    kind: text,
+    default: '.',
+    group: 'what to check',
     description: 'Build context directory.',
   }),
   file: input({
-    kind: text, default: '', group: 'what to check',
+    kind: text,
+    default: '',
+    group: 'what to check',
     description: 'Path to the Dockerfile (default: `<context>/Dockerfile`).',
   }),
   target: input({
-    kind: text, default: '', group: 'what to check',
+    kind: text,
+    default: '',
+    group: 'what to check',
     description: 'Build stage to build and check (default: the last stage).',
   }),
   'build-args': input({
-    kind: keyValues, default: '', group: 'what to check', aliases: ['build-arg'], repeatable: true,
+    kind: keyValues,
+    default: '',
+    group: 'what to check',
+    aliases: ['build-arg'],
+    repeatable: true,
     description: 'Build arguments, one `KEY=VALUE` per line (CLI: `--build-arg KEY=VALUE`, repeatable).',
   }),
   platform: input({
-    kind: text, default: '', group: 'what to check',
-    description: 'Target platform of the build (e.g. `linux/amd64`); default: the engine\'s own.',
+    kind: text,
+    default: '',
+    group: 'what to check',
+    description: "Target platform of the build (e.g. `linux/amd64`); default: the engine's own.",
   }),
   builder: input({
-    kind: text, default: '', group: 'what to check',
+    kind: text,
+    default: '',
+    group: 'what to check',
     description: 'buildx builder instance to use (default: the current builder).',
   }),
   'no-cache': input({
-    kind: boolean, default: 'false', group: 'what to check',
-    description: 'Build without the layer cache, so the build time is a clean build\'s.',
+    kind: boolean,
+    default: 'false',
+    group: 'what to check',
+    description: "Build without the layer cache, so the build time is a clean build's.",
   }),
   image: input({
-    kind: text, default: '', group: 'what to check',
-    description: 'Check this already built image instead of building one (a local reference or id). The Dockerfile is still read when present.',
+    kind: text,
+    default: '',
+    group: 'what to check',
+    description:
+      'Check this already built image instead of building one (a local reference or id). The Dockerfile is still read when present.',
   }),
   mode: input({
-    kind: oneOf(['full', 'static'] as const), default: 'full', group: 'what to check',
-    description: '`full` builds, inspects and runs the image; `static` only reads the Dockerfile, .dockerignore and compose files (CLI: `--static-only`).',
+    kind: oneOf(['full', 'static'] as const),
+    default: 'full',
+    group: 'what to check',
+    description:
+      '`full` builds, inspects and runs the image; `static` only reads the Dockerfile, .dockerignore and compose files (CLI: `--static-only`).',
   }),
   'compose-files': input({
-    kind: list, default: '', group: 'what to check', aliases: ['compose'], repeatable: true,
-    description: 'Compose files to check (CLI: `--compose FILE`, repeatable). Default: compose.yaml, compose.yml, docker-compose.yaml and docker-compose.yml found in the context directory.',
+    kind: list,
+    default: '',
+    group: 'what to check',
+    aliases: ['compose'],
+    repeatable: true,
+    description:
+      'Compose files to check (CLI: `--compose FILE`, repeatable). Default: compose.yaml, compose.yml, docker-compose.yaml and docker-compose.yml found in the context directory.',
   }),
   'compose-up': input({
-    kind: boolean, default: 'false', group: 'what to check',
-    description: 'Also bring the compose stack up (`docker compose up --wait`), require every service to become healthy, report each one\'s time to healthy and the real start order, then take it down with its volumes. `runtime-env` fills the compose file\'s variables.',
+    kind: boolean,
+    default: 'false',
+    group: 'what to check',
+    description:
+      "Also bring the compose stack up (`docker compose up --wait`), require every service to become healthy, report each one's time to healthy and the real start order, then take it down with its volumes. `runtime-env` fills the compose file's variables.",
   }),
   'compose-up-timeout-seconds': input({
-    kind: number({ unit: 'seconds' }), default: '300', group: 'runtime',
+    kind: number({ unit: 'seconds' }),
+    default: '300',
+    group: 'runtime',
     description: 'How long the compose stack may take to become healthy.',
   }),
   config: input({
-    kind: text, default: '.github/container-hardening.yml', group: 'what to check', notInConfig: true,
-    description: 'Configuration file with thresholds, expectations and ignores. Read when present; a `.container-hardening.yml` in the context directory is read after it. Inputs override both.',
+    kind: text,
+    default: '.github/container-hardening.yml',
+    group: 'what to check',
+    notInConfig: true,
+    description:
+      'Configuration file with thresholds, expectations and ignores. Read when present; a `.container-hardening.yml` in the context directory is read after it. Inputs override both.',
   }),
   'max-image-size-mb': input({
-    kind: number({ unit: 'megabytes' }), default: '500', group: 'thresholds',
-    description: 'Largest acceptable image size unpacked — the bytes of its layers\' files, what it occupies when run — in MB (10^6 bytes). Measured the same way on the overlay2 and the containerd image store.',
+    kind: number({ unit: 'megabytes' }),
+    default: '500',
+    group: 'thresholds',
+    description:
+      "Largest acceptable image size unpacked — the bytes of its layers' files, what it occupies when run — in MB (10^6 bytes). Measured the same way on the overlay2 and the containerd image store.",
   }),
   'max-compressed-size-mb': input({
-    kind: number({ unit: 'megabytes' }), default: '', group: 'thresholds',
-    description: 'Largest acceptable compressed size (what a pull transfers), in MB. Empty: reported where the image store keeps layers compressed (containerd), not judged. Set, it is judged on every store (on overlay2 the layers are gzip-compressed to measure it, ~2 s per 100 MB).',
+    kind: number({ unit: 'megabytes' }),
+    default: '',
+    group: 'thresholds',
+    description:
+      'Largest acceptable compressed size (what a pull transfers), in MB. Empty: reported where the image store keeps layers compressed (containerd), not judged. Set, it is judged on every store (on overlay2 the layers are gzip-compressed to measure it, ~2 s per 100 MB).',
   }),
   'max-layers': input({
-    kind: number({ integer: true, unit: 'layers' }), default: '20', group: 'thresholds',
+    kind: number({ integer: true, unit: 'layers' }),
+    default: '20',
+    group: 'thresholds',
     description: 'Most filesystem layers the image may have.',
   }),
   'max-build-seconds': input({
-    kind: number({ unit: 'seconds' }), default: '300', group: 'thresholds',
+    kind: number({ unit: 'seconds' }),
+    default: '300',
+    group: 'thresholds',
     description: 'Longest acceptable clean build, in seconds.',
   }),
   'max-context-mb': input({
-    kind: number({ unit: 'megabytes' }), default: '100', group: 'thresholds',
+    kind: number({ unit: 'megabytes' }),
+    default: '100',
+    group: 'thresholds',
     description: 'Largest acceptable build context (after .dockerignore), in MB.',
   }),
   'max-cached-build-seconds': input({
-    kind: number({ unit: 'seconds' }), default: '30', group: 'thresholds',
+    kind: number({ unit: 'seconds' }),
+    default: '30',
+    group: 'thresholds',
     description: 'Longest acceptable rebuild with nothing changed (all steps from the cache), in seconds.',
   }),
   'max-startup-seconds': input({
-    kind: number({ unit: 'seconds' }), default: '5', group: 'thresholds',
-    description: 'Longest acceptable time from container start until the health probe first passes (or, without HEALTHCHECK, the exposed port accepts connections).',
+    kind: number({ unit: 'seconds' }),
+    default: '5',
+    group: 'thresholds',
+    description:
+      'Longest acceptable time from container start until the health probe first passes (or, without HEALTHCHECK, the exposed port accepts connections).',
   }),
   'max-idle-memory-mb': input({
-    kind: number({ unit: 'megabytes' }), default: '512', group: 'thresholds',
+    kind: number({ unit: 'megabytes' }),
+    default: '512',
+    group: 'thresholds',
     description: 'Largest acceptable memory use of the idle container, in MB (as `docker stats` counts it).',
   }),
   'max-idle-cpu': input({
-    kind: number({ unit: 'CPUs' }), default: '0.5', group: 'thresholds',
+    kind: number({ unit: 'CPUs' }),
+    default: '0.5',
+    group: 'thresholds',
     description: 'Largest acceptable CPU use of the idle container, in CPUs (1.0 = one core busy).',
   }),
   'max-stop-seconds': input({
-    kind: number({ unit: 'seconds' }), default: '5', group: 'thresholds',
+    kind: number({ unit: 'seconds' }),
+    default: '5',
+    group: 'thresholds',
     description: 'Longest acceptable `docker stop`; a container still running then is killed (exit 137) and fails.',
   }),
   'expected-user': input({
-    kind: text, default: '', group: 'expectations',
+    kind: text,
+    default: '',
+    group: 'expectations',
     description: 'User name the image must run as (the seed: `csops`). Empty: any non-root user.',
   }),
   'expected-uid': input({
-    kind: number({ integer: true, unit: 'a UID' }), default: '', group: 'expectations',
+    kind: number({ integer: true, unit: 'a UID' }),
+    default: '',
+    group: 'expectations',
     description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
   }),
   'forbidden-tools': input({
-    kind: list, default: 'gcc,g++,cc,c++,cpp,clang,clang++,make,cmake,ninja,ld,as,gfortran,rustc,cargo,go,javac,gdb,strace', group: 'expectations',
-    description: 'Build and debug tools that must not be on the runtime image\'s PATH (versioned and target-prefixed names like `gcc-12`, `x86_64-linux-gnu-gcc` count).',
+    kind: list,
+    default: 'gcc,g++,cc,c++,cpp,clang,clang++,make,cmake,ninja,ld,as,gfortran,rustc,cargo,go,javac,gdb,strace',
+    group: 'expectations',
+    description:
+      "Build and debug tools that must not be on the runtime image's PATH (versioned and target-prefixed names like `gcc-12`, `x86_64-linux-gnu-gcc` count).",
   }),
   'required-labels': input({
-    kind: list, default: 'maintainer,version,security.non-root', group: 'expectations',
+    kind: list,
+    default: 'maintainer,version,security.non-root',
+    group: 'expectations',
     description: 'Labels the image must carry.',
   }),
   'writable-dirs': input({
-    kind: list, default: 'logs,data,credentials,config', group: 'expectations',
-    description: 'Directories the runtime user may write (relative ones are under the WORKDIR); /tmp and /var/tmp always may. Also the tmpfs mounts of the hardened run.',
+    kind: list,
+    default: 'logs,data,credentials,config',
+    group: 'expectations',
+    description:
+      'Directories the runtime user may write (relative ones are under the WORKDIR); /tmp and /var/tmp always may. Also the tmpfs mounts of the hardened run.',
   }),
   'runtime-network': input({
-    kind: text, default: 'none', group: 'runtime',
-    description: 'Network of the throwaway containers: `none` (default; a port probe gets an internal network with no route out), `bridge`, or a network name.',
+    kind: text,
+    default: 'none',
+    group: 'runtime',
+    description:
+      'Network of the throwaway containers: `none` (default; a port probe gets an internal network with no route out), `bridge`, or a network name.',
   }),
   'runtime-env': input({
-    kind: keyValues, default: '', group: 'runtime', repeatable: true,
-    description: 'Environment variables for the app under test (and for the compose file\'s variables with compose-up), one `KEY=VALUE` per line (CLI: `--runtime-env KEY=VALUE`, repeatable). Values of secret-looking names are masked in the log.',
+    kind: keyValues,
+    default: '',
+    group: 'runtime',
+    repeatable: true,
+    description:
+      "Environment variables for the app under test (and for the compose file's variables with compose-up), one `KEY=VALUE` per line (CLI: `--runtime-env KEY=VALUE`, repeatable). Values of secret-looking names are masked in the log.",
   }),
   'runtime-memory-mb': input({
-    kind: number({ unit: 'megabytes' }), default: '2048', group: 'runtime',
+    kind: number({ unit: 'megabytes' }),
+    default: '2048',
+    group: 'runtime',
     description: 'Memory limit of each throwaway container, in MB.',
   }),
   'runtime-cpus': input({
-    kind: number({ unit: 'CPUs' }), default: '2', group: 'runtime',
+    kind: number({ unit: 'CPUs' }),
+    default: '2',
+    group: 'runtime',
     description: 'CPU limit of each throwaway container.',
   }),
   'ready-timeout-seconds': input({
-    kind: number({ unit: 'seconds' }), default: '30', group: 'runtime',
+    kind: number({ unit: 'seconds' }),
+    default: '30',
+    group: 'runtime',
     description: 'How long to wait for the service to become ready before reporting that it never did.',
   }),
   'idle-seconds': input({
-    kind: number({ unit: 'seconds' }), default: '2', group: 'runtime',
+    kind: number({ unit: 'seconds' }),
+    default: '2',
+    group: 'runtime',
     description: 'Length of the window in which idle memory and CPU are sampled, after the service is ready.',
   }),
   'hardened-run': input({
-    kind: boolean, default: 'true', group: 'runtime',
-    description: 'Also start the image read-only, with all capabilities dropped and no-new-privileges, and check it still becomes ready (costs one more container, run concurrently).',
+    kind: boolean,
+    default: 'true',
+    group: 'runtime',
+    description:
+      'Also start the image read-only, with all capabilities dropped and no-new-privileges, and check it still becomes ready (costs one more container, run concurrently).',
   }),
   'cache-probe': input({
-    kind: boolean, default: 'true', group: 'runtime',
-    description: 'Rebuild after changing one application source file (in a copy of the context, never your files) and report which steps re-ran; costs one more build.',
+    kind: boolean,
+    default: 'true',
+    group: 'runtime',
+    description:
+      'Rebuild after changing one application source file (in a copy of the context, never your files) and report which steps re-ran; costs one more build.',
   }),
   'baseline-image': input({
-    kind: text, default: '', group: 'report',
-    description: 'An image (local or pullable) to compare with: fills the Before column of the summary and the deltas ("−362.5 MB", "fixed", "new: runs as root").',
+    kind: text,
+    default: '',
+    group: 'report',
+    description:
+      'An image (local or pullable) to compare with: fills the Before column of the summary and the deltas ("−362.5 MB", "fixed", "new: runs as root").',
   }),
   'baseline-ref': input({
-    kind: text, default: '', group: 'report',
-    description: 'A git ref whose Dockerfile is built (from a worktree, your checkout untouched) to compare with, e.g. the PR\'s base `origin/main`. Needs that history: `actions/checkout` with `fetch-depth: 0`.',
+    kind: text,
+    default: '',
+    group: 'report',
+    description:
+      "A git ref whose Dockerfile is built (from a worktree, your checkout untouched) to compare with, e.g. the PR's base `origin/main`. Needs that history: `actions/checkout` with `fetch-depth: 0`.",
   }),
   'fail-on': input({
-    kind: oneOf(['error', 'warning', 'never'] as const), default: 'error', group: 'report',
+    kind: oneOf(['error', 'warning', 'never'] as const),
+    default: 'error',
+    group: 'report',
     description: 'Lowest severity of a failed check that fails the step (exit 1): `error`, `warning`, or `never`.',
   }),
   'report-file': input({
-    kind: text, default: '', group: 'report', aliases: ['json'], notInConfig: true,
-    description: 'Write the JSON report here (action default: `cs-docker-hardening-report.json` in the runner\'s temp directory).',
+    kind: text,
+    default: '',
+    group: 'report',
+    aliases: ['json'],
+    notInConfig: true,
+    description:
+      "Write the JSON report here (action default: `cs-docker-hardening-report.json` in the runner's temp directory).",
   }),
   'sarif-file': input({
-    kind: text, default: '', group: 'report', aliases: ['sarif'], notInConfig: true,
+    kind: text,
+    default: '',
+    group: 'report',
+    aliases: ['sarif'],
+    notInConfig: true,
     description: 'Also write SARIF 2.1.0 here, for code scanning (`github/codeql-action/upload-sarif`).',
   }),
   'markdown-file': input({
-    kind: text, default: '', group: 'report', aliases: ['markdown'], notInConfig: true,
-    description: 'Also write the job summary\'s Markdown here (CLI and action).',
+    kind: text,
+    default: '',
+    group: 'report',
+    aliases: ['markdown'],
+    notInConfig: true,
+    description: "Also write the job summary's Markdown here (CLI and action).",
   }),
   comment: input({
-    kind: boolean, default: 'false', group: 'report',
-    description: 'Keep one comment on the pull request (updated in place on each run) with the verdict, the security summary, the performance tables and a link to the run. Needs `pull-requests: write`; on a fork\'s PR it falls back to the summary with a notice.',
+    kind: boolean,
+    default: 'false',
+    group: 'report',
+    description:
+      "Keep one comment on the pull request (updated in place on each run) with the verdict, the security summary, the performance tables and a link to the run. Needs `pull-requests: write`; on a fork's PR it falls back to the summary with a notice.",
   }),
   'github-token': input({
-    kind: text, default: '', group: 'report', notInConfig: true, actionDefault: '${{ github.token }}',
-    description: 'Token for the PR comment (default: the workflow\'s token).',
+    kind: text,
+    default: '',
+    group: 'report',
+    notInConfig: true,
+    actionDefault: '${{ github.token }}',
+    description: "Token for the PR comment (default: the workflow's token).",
   }),
   annotations: input({
-    kind: boolean, default: 'true', group: 'report',
-    description: 'Annotate failed checks on their lines (action only): most severe first, at most 10 errors and 10 warnings, and a notice for the rest.',
+    kind: boolean,
+    default: 'true',
+    group: 'report',
+    description:
+      'Annotate failed checks on their lines (action only): most severe first, at most 10 errors and 10 warnings, and a notice for the rest.',
   }),
   summary: input({
-    kind: boolean, default: 'true', group: 'report',
+    kind: boolean,
+    default: 'true',
+    group: 'report',
     description: 'Write the job summary (action only).',
   }),
 } as const;
@@ -215,7 +343,11 @@ export type InputName = keyof typeof INPUTS;
 
 type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
 type ValueOf<D> = D extends InputDefinition<infer T> ? T : never;
-type NumberOrUnset<N extends InputName, T> = (typeof INPUTS)[N]['default'] extends '' ? (T extends number ? number | null : T) : T;
+type NumberOrUnset<N extends InputName, T> = (typeof INPUTS)[N]['default'] extends ''
+  ? T extends number
+    ? number | null
+    : T
+  : T;
 
 /** The validated settings of one run, camelCased; a number input without default is null when unset. */
 export type Settings = { -readonly [N in InputName as Camel<N>]: NumberOrUnset<N, ValueOf<(typeof INPUTS)[N]>> };

@@ -24,10 +24,13 @@ export function number(options: { min?: number; integer?: boolean; unit?: string
       const value = raw.trim();
       const pattern = options.integer ? /^-?\d+$/ : /^-?(\d+(\.\d*)?|\.\d+)$/;
       if (!pattern.test(value)) {
-        throw new UsageError(`${name}: '${raw}' is not ${what}; give ${what}${example}, e.g. ${name}: ${options.integer ? 20 : 500}`);
+        throw new UsageError(
+          `${name}: '${raw}' is not ${what}; give ${what}${example}, e.g. ${name}: ${options.integer ? 20 : 500}`,
+        );
       }
       const parsed = Number(value);
-      if (parsed < min) throw new UsageError(`${name}: ${value} is below ${min}; give ${what}${example} of at least ${min}`);
+      if (parsed < min)
+        throw new UsageError(`${name}: ${value} is below ${min}; give ${what}${example} of at least ${min}`);
       return parsed;
     },
   };
@@ -60,13 +63,21 @@ export function oneOf<const T extends string>(choices: readonly T[]): InputKind<
 /** Items separated by newlines or commas; blank items and surrounding space dropped. */
 export const list: InputKind<string[]> = {
   form: 'list (comma- or newline-separated)',
-  parse: (raw) => raw.split(/[\n,]/).map((item) => item.trim()).filter((item) => item !== ''),
+  parse: (raw) =>
+    raw
+      .split(/[\n,]/)
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
 };
 
 /** One item per line (values may contain commas): build args, environment variables. */
 export const lines: InputKind<string[]> = {
   form: 'lines',
-  parse: (raw) => raw.split('\n').map((item) => item.trim()).filter((item) => item !== ''),
+  parse: (raw) =>
+    raw
+      .split('\n')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
 };
 
 /** KEY=VALUE, one per line. The value may contain '=' and commas. */

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { readConfigFile, type ConfigIgnore, type RawInputs } from './config-file.js';
-import { INPUTS, INPUT_NAMES, camelCase, type InputName, type Settings } from './definitions.js';
+import { INPUTS, INPUT_NAMES, camelCase, type Settings } from './definitions.js';
 
 // One validated Options object from defaults, config files and explicit inputs, in that order
 // of precedence (inputs override the files). Every path is checked here, so a missing
@@ -45,13 +45,18 @@ export async function resolveOptions(explicit: RawInputs, workspace: string): Pr
   // The context's own config; it cannot move the context it lives in.
   const contextRaw = explicit.context ?? merged.context ?? INPUTS.context.default;
   const contextDir = resolve(workspace, contextRaw.trim() || '.');
-  if (!existsSync(contextDir)) throw new UsageError(`context: directory '${contextRaw}' does not exist (looked in ${contextDir})`);
-  if (!statSync(contextDir).isDirectory()) throw new UsageError(`context: '${contextRaw}' is a file; give the directory that holds the Dockerfile and what it copies`);
+  if (!existsSync(contextDir))
+    throw new UsageError(`context: directory '${contextRaw}' does not exist (looked in ${contextDir})`);
+  if (!statSync(contextDir).isDirectory())
+    throw new UsageError(
+      `context: '${contextRaw}' is a file; give the directory that holds the Dockerfile and what it copies`,
+    );
   const contextConfig = join(contextDir, CONTEXT_CONFIG);
   if (existsSync(contextConfig)) {
     const file = await readConfigFile(contextConfig, show(workspace, contextConfig), ['context']);
     // `file` in a context's config is relative to that context.
-    if (file.values.file && !isAbsolute(file.values.file)) file.values.file = relative(workspace, join(contextDir, file.values.file));
+    if (file.values.file && !isAbsolute(file.values.file))
+      file.values.file = relative(workspace, join(contextDir, file.values.file));
     Object.assign(merged, file.values);
     ignores.push(...file.ignores);
     configFiles.push(show(workspace, contextConfig));
@@ -70,10 +75,11 @@ export async function resolveOptions(explicit: RawInputs, workspace: string): Pr
 export function parseSettings(raw: RawInputs): Settings {
   const settings: Record<string, unknown> = {};
   for (const name of INPUT_NAMES) {
-    const definition = INPUTS[name] as (typeof INPUTS)[InputName];
+    const definition = INPUTS[name];
     const text = raw[name] ?? definition.default;
     // A number input without default stays unset (null) until given.
-    settings[camelCase(name)] = text.trim() === '' && definition.kind.form.includes('number') ? null : definition.kind.parse(text, name);
+    settings[camelCase(name)] =
+      text.trim() === '' && definition.kind.form.includes('number') ? null : definition.kind.parse(text, name);
   }
   return settings as Settings;
 }
@@ -85,7 +91,9 @@ function locateDockerfile(settings: Settings, contextDir: string, workspace: str
   // Checking a built image needs no Dockerfile; one is read when present.
   if (settings.image && !given) return null;
   if (given) throw new UsageError(`file: '${given}' does not exist`);
-  throw new UsageError(`no Dockerfile in context '${show(workspace, contextDir)}'; give file: <path>, or image: <ref> to check a built image`);
+  throw new UsageError(
+    `no Dockerfile in context '${show(workspace, contextDir)}'; give file: <path>, or image: <ref> to check a built image`,
+  );
 }
 
 function show(workspace: string, path: string): string {

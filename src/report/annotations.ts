@@ -22,8 +22,12 @@ export function planAnnotations(checks: CheckResult[]): Annotation[] {
   const findings = checks.filter((result) => result.status === 'fail' || result.status === 'error');
   const seen = new Set<string>();
   const unique: Annotation[] = [];
-  const sorted = [...findings].sort((a, b) => RANK[a.severity] - RANK[b.severity]
-    || (a.location?.file ?? '~').localeCompare(b.location?.file ?? '~') || (a.location?.line ?? 0) - (b.location?.line ?? 0));
+  const sorted = [...findings].sort(
+    (a, b) =>
+      RANK[a.severity] - RANK[b.severity] ||
+      (a.location?.file ?? '~').localeCompare(b.location?.file ?? '~') ||
+      (a.location?.line ?? 0) - (b.location?.line ?? 0),
+  );
   for (const result of sorted) {
     const message = oneLine(result.status === 'error' ? `could not run: ${result.message}` : result.message);
     const key = `${result.id}|${result.location?.file ?? ''}|${result.location?.line ?? ''}|${message}`;
@@ -52,13 +56,22 @@ export function planAnnotations(checks: CheckResult[]): Annotation[] {
   }
   const more = dropped.error + dropped.warning + dropped.notice;
   if (more > 0) {
-    const parts = (['error', 'warning', 'notice'] as const).filter((level) => dropped[level] > 0).map((level) => `${dropped[level]} ${level}${dropped[level] === 1 ? '' : 's'}`);
-    shown.push({ level: 'notice', title: 'More findings in the job summary', message: `${more} more finding(s) (${parts.join(', ')}) are not annotated: GitHub shows at most ${PER_LEVEL_LIMIT} per level and step. The job summary and the JSON report list every check.` });
+    const parts = (['error', 'warning', 'notice'] as const)
+      .filter((level) => dropped[level] > 0)
+      .map((level) => `${dropped[level]} ${level}${dropped[level] === 1 ? '' : 's'}`);
+    shown.push({
+      level: 'notice',
+      title: 'More findings in the job summary',
+      message: `${more} more finding(s) (${parts.join(', ')}) are not annotated: GitHub shows at most ${PER_LEVEL_LIMIT} per level and step. The job summary and the JSON report list every check.`,
+    });
   }
   return shown;
 }
 
 function oneLine(text: string, limit = 900): string {
-  const flat = stripControl(text).replace(/\s*\n\s*/g, ' | ').replace(/\s+/g, ' ').trim();
+  const flat = stripControl(text)
+    .replace(/\s*\n\s*/g, ' | ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > limit ? `${flat.slice(0, limit)}…` : flat;
 }

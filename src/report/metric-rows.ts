@@ -19,25 +19,78 @@ interface RowSpec {
   target(result: CheckResult): string;
 }
 
-const bytesTarget = (result: CheckResult): string => (typeof result.target === 'number' ? `≤ ${formatBytes(result.target)}` : '–');
-const numberTarget = (result: CheckResult, unit: string): string => (typeof result.target === 'number' ? `≤ ${result.target}${unit}` : '–');
-const seconds = (result: CheckResult): string => (typeof result.target === 'number' ? `≤ ${formatSeconds(result.target)}` : '–');
+const bytesTarget = (result: CheckResult): string =>
+  typeof result.target === 'number' ? `≤ ${formatBytes(result.target)}` : '–';
+const numberTarget = (result: CheckResult, unit: string): string =>
+  typeof result.target === 'number' ? `≤ ${result.target}${unit}` : '–';
+const seconds = (result: CheckResult): string =>
+  typeof result.target === 'number' ? `≤ ${formatSeconds(result.target)}` : '–';
 
 const ROWS: RowSpec[] = [
   { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r), target: seconds },
-  { label: 'Build time (cached)', checkId: 'HARD-CACHE-001', actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds), target: seconds },
-  { label: 'Image size (unpacked)', checkId: 'HARD-SIZE-001', actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes), target: (c) => bytesTarget(c) },
-  { label: 'Image size (compressed, pulled)', checkId: 'HARD-SIZE-002', actual: (r) => nullable(r.metrics.compressedSizeBytes, formatBytes), target: (c) => (typeof c.target === 'number' ? bytesTarget(c) : 'no limit') },
-  { label: 'Layers', checkId: 'HARD-LAYERS-001', actual: (r) => nullable(r.metrics.layers, String), target: (c) => numberTarget(c, '') },
-  { label: 'Container startup', checkId: 'HARD-STARTUP-002', actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds), target: seconds },
-  { label: 'Health check interval / timeout', checkId: 'HARD-HEALTH-005', actual: (r) => healthTiming(r), target: () => '30 s / 10 s' },
-  { label: 'Memory usage (idle)', checkId: 'HARD-MEMORY-001', actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes), target: (c) => bytesTarget(c) },
-  { label: 'CPU usage (idle)', checkId: 'HARD-CPU-001', actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`), target: (c) => numberTarget(c, ' CPU') },
+  {
+    label: 'Build time (cached)',
+    checkId: 'HARD-CACHE-001',
+    actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds),
+    target: seconds,
+  },
+  {
+    label: 'Image size (unpacked)',
+    checkId: 'HARD-SIZE-001',
+    actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes),
+    target: (c) => bytesTarget(c),
+  },
+  {
+    label: 'Image size (compressed, pulled)',
+    checkId: 'HARD-SIZE-002',
+    actual: (r) => nullable(r.metrics.compressedSizeBytes, formatBytes),
+    target: (c) => (typeof c.target === 'number' ? bytesTarget(c) : 'no limit'),
+  },
+  {
+    label: 'Layers',
+    checkId: 'HARD-LAYERS-001',
+    actual: (r) => nullable(r.metrics.layers, String),
+    target: (c) => numberTarget(c, ''),
+  },
+  {
+    label: 'Container startup',
+    checkId: 'HARD-STARTUP-002',
+    actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds),
+    target: seconds,
+  },
+  {
+    label: 'Health check interval / timeout',
+    checkId: 'HARD-HEALTH-005',
+    actual: (r) => healthTiming(r),
+    target: () => '30 s / 10 s',
+  },
+  {
+    label: 'Memory usage (idle)',
+    checkId: 'HARD-MEMORY-001',
+    actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes),
+    target: (c) => bytesTarget(c),
+  },
+  {
+    label: 'CPU usage (idle)',
+    checkId: 'HARD-CPU-001',
+    actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`),
+    target: (c) => numberTarget(c, ' CPU'),
+  },
   { label: 'Stop time', checkId: 'HARD-SHUTDOWN-001', actual: (r) => stopTime(r), target: seconds },
-  { label: 'Runs as', checkId: 'HARD-USER-003', actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`), target: (c) => (typeof c.target === 'number' ? `UID ${c.target}` : 'non-zero UID') },
+  {
+    label: 'Runs as',
+    checkId: 'HARD-USER-003',
+    actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`),
+    target: (c) => (typeof c.target === 'number' ? `UID ${c.target}` : 'non-zero UID'),
+  },
 ];
 
-export const STATUS_LABEL: Record<CheckResult['status'], string> = { pass: '✅ pass', fail: '❌ fail', skip: '➖ skip', error: '⚠️ error' };
+export const STATUS_LABEL: Record<CheckResult['status'], string> = {
+  pass: '✅ pass',
+  fail: '❌ fail',
+  skip: '➖ skip',
+  error: '⚠️ error',
+};
 
 export function metricRows(report: Report): MetricRow[] {
   const rows: MetricRow[] = [];
@@ -63,7 +116,9 @@ export function metricRows(report: Report): MetricRow[] {
 function buildTime(report: Report): string | null {
   const { buildSeconds, buildCachedSteps, buildSteps } = report.metrics;
   if (buildSeconds === null) return null;
-  return buildCachedSteps ? `${formatSeconds(buildSeconds)} (${buildCachedSteps}/${buildSteps} steps cached)` : formatSeconds(buildSeconds);
+  return buildCachedSteps
+    ? `${formatSeconds(buildSeconds)} (${buildCachedSteps}/${buildSteps} steps cached)`
+    : formatSeconds(buildSeconds);
 }
 
 function healthTiming(report: Report): string | null {

@@ -29,22 +29,38 @@ export function renderSarif(report: Report, checks: readonly AnyCheck[]): object
     ruleIndex: ruleIndex.get(result.id) ?? 0,
     level: LEVEL[result.severity],
     message: { text: result.message },
-    locations: [{
-      physicalLocation: {
-        artifactLocation: { uri: result.location?.file ?? fallbackFile },
-        region: { startLine: result.location?.line ?? 1, ...(result.location?.endLine ? { endLine: result.location.endLine } : {}) },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: result.location?.file ?? fallbackFile },
+          region: {
+            startLine: result.location?.line ?? 1,
+            ...(result.location?.endLine ? { endLine: result.location.endLine } : {}),
+          },
+        },
       },
-    }],
+    ],
     // Same finding, same fingerprint across runs: code scanning tracks it instead of reopening it.
-    partialFingerprints: { 'csDockerHardening/v1': `${result.id}:${result.location?.file ?? fallbackFile}:${result.location?.line ?? 1}` },
+    partialFingerprints: {
+      'csDockerHardening/v1': `${result.id}:${result.location?.file ?? fallbackFile}:${result.location?.line ?? 1}`,
+    },
   }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: TOOL_NAME, version: TOOL_VERSION, informationUri: 'https://github.com/org/cs-docker-hardening', rules } },
-      results,
-    }],
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: TOOL_NAME,
+            version: TOOL_VERSION,
+            informationUri: 'https://github.com/org/cs-docker-hardening',
+            rules,
+          },
+        },
+        results,
+      },
+    ],
   };
 }
 

@@ -33,8 +33,11 @@ function runsAsRoot(report: Report): Cell {
 
 function buildTools(report: Report): Cell {
   const results = byId(report, 'HARD-TOOLS-001');
-  if (results.length === 0 || results.every((result) => result.status === 'skip' || result.status === 'error')) return unknown();
-  const tools = results.filter((result) => result.status === 'fail').flatMap((result) => (result.measured as { tool: string }[] | undefined)?.map((tool) => tool.tool) ?? []);
+  if (results.length === 0 || results.every((result) => result.status === 'skip' || result.status === 'error'))
+    return unknown();
+  const tools = results
+    .filter((result) => result.status === 'fail')
+    .flatMap((result) => (result.measured as { tool: string }[] | undefined)?.map((tool) => tool.tool) ?? []);
   if (tools.length === 0) return { state: 'good', text: 'No' };
   return { state: 'bad', text: `Yes (${tools.slice(0, 5).join(', ')}${tools.length > 5 ? ', …' : ''})` };
 }
@@ -42,7 +45,10 @@ function buildTools(report: Report): Cell {
 function imageSize(report: Report): Cell {
   const size = report.metrics.imageSizeBytes;
   if (size === null) return unknown();
-  return { state: first(report, 'HARD-SIZE-001')?.status === 'fail' ? 'bad' : 'good', text: `${formatBytes(size)} unpacked` };
+  return {
+    state: first(report, 'HARD-SIZE-001')?.status === 'fail' ? 'bad' : 'good',
+    text: `${formatBytes(size)} unpacked`,
+  };
 }
 
 function healthCheck(report: Report): Cell {
@@ -52,9 +58,11 @@ function healthCheck(report: Report): Cell {
   if (defined?.status === 'fail') return { state: 'bad', text: 'Missing' };
   if (real?.status === 'fail') return { state: 'bad', text: 'Fake (passes with the service down)' };
   if (passes?.status === 'fail') return { state: 'bad', text: 'Never passes' };
-  if (real?.status === 'pass' && passes?.status === 'pass') return { state: 'good', text: 'Real (fails when the service is down)' };
+  if (real?.status === 'pass' && passes?.status === 'pass')
+    return { state: 'good', text: 'Real (fails when the service is down)' };
   const declared = first(report, 'HARD-HEALTH-006');
-  if (declared?.status === 'fail') return { state: 'bad', text: declared.message.includes('no HEALTHCHECK') ? 'Missing' : 'Fake (by its command)' };
+  if (declared?.status === 'fail')
+    return { state: 'bad', text: declared.message.includes('no HEALTHCHECK') ? 'Missing' : 'Fake (by its command)' };
   return unknown();
 }
 
@@ -62,7 +70,10 @@ function signalHandling(report: Report): Cell {
   const init = first(report, 'HARD-INIT-001');
   const stop = first(report, 'HARD-SHUTDOWN-001');
   const kind = (init?.measured as { kind?: string } | undefined)?.kind;
-  const stopText = report.metrics.stopSeconds !== null ? `; docker stop ${formatSeconds(report.metrics.stopSeconds)}${report.metrics.stopExitCode === 137 ? ', killed (137)' : ''}` : '';
+  const stopText =
+    report.metrics.stopSeconds !== null
+      ? `; docker stop ${formatSeconds(report.metrics.stopSeconds)}${report.metrics.stopExitCode === 137 ? ', killed (137)' : ''}`
+      : '';
   if (!init || init.status === 'skip' || init.status === 'error') return unknown();
   const pid1 = (report.metrics.pid1 ?? '').split(' ')[0]?.replace(/^.*\//, '') || 'PID 1';
   if (kind === 'init' && stop?.status !== 'fail') return { state: 'good', text: `${pid1} as PID 1${stopText}` };
@@ -72,7 +83,9 @@ function signalHandling(report: Report): Cell {
 
 /** A compose property across services: all pass, some, none; unknown without compose. */
 function composeCoverage(report: Report, id: string, good: string, bad: string): Cell {
-  const results = byId(report, id).filter((result) => result.severity !== 'notice' && (result.status === 'pass' || result.status === 'fail'));
+  const results = byId(report, id).filter(
+    (result) => result.severity !== 'notice' && (result.status === 'pass' || result.status === 'fail'),
+  );
   if (results.length === 0) return unknown('no compose file');
   const passing = results.filter((result) => result.status === 'pass').length;
   if (passing === results.length) return { state: 'good', text: `${good} (${passing} of ${results.length} services)` };
@@ -82,7 +95,9 @@ function composeCoverage(report: Report, id: string, good: string, bad: string):
 function networkIsolation(report: Report): Cell {
   const cell = composeCoverage(report, 'HARD-COMPOSE-006', 'Custom network', 'Default network');
   if (cell.state !== 'good') return cell;
-  const notInternal = byId(report, 'HARD-COMPOSE-006').some((result) => result.status === 'fail' && result.severity === 'notice');
+  const notInternal = byId(report, 'HARD-COMPOSE-006').some(
+    (result) => result.status === 'fail' && result.severity === 'notice',
+  );
   return { state: 'good', text: `${cell.text.replace(/ \(/, notInternal ? ', not internal (' : ', internal (')}` };
 }
 
@@ -92,8 +107,16 @@ const ROWS: { issue: string; impact: Impact; cell: (report: Report) => Cell }[] 
   { issue: 'Image size', impact: 'MEDIUM', cell: imageSize },
   { issue: 'Health check', impact: 'HIGH', cell: healthCheck },
   { issue: 'Signal handling', impact: 'MEDIUM', cell: signalHandling },
-  { issue: 'Resource limits', impact: 'MEDIUM', cell: (report) => composeCoverage(report, 'HARD-COMPOSE-004', 'CPU/memory limits', 'No limits') },
-  { issue: 'Logging', impact: 'LOW', cell: (report) => composeCoverage(report, 'HARD-COMPOSE-005', 'Rotated', 'Unbounded') },
+  {
+    issue: 'Resource limits',
+    impact: 'MEDIUM',
+    cell: (report) => composeCoverage(report, 'HARD-COMPOSE-004', 'CPU/memory limits', 'No limits'),
+  },
+  {
+    issue: 'Logging',
+    impact: 'LOW',
+    cell: (report) => composeCoverage(report, 'HARD-COMPOSE-005', 'Rotated', 'Unbounded'),
+  },
   { issue: 'Network isolation', impact: 'LOW', cell: networkIsolation },
 ];
 
@@ -101,7 +124,13 @@ export function securityRows(report: Report, baseline: Report | null): SecurityR
   return ROWS.map((row) => {
     const after = row.cell(report);
     const before = baseline ? row.cell(baseline) : null;
-    return { issue: row.issue, impact: row.impact, before, after, change: baseline ? change(row.issue, before!, after, report, baseline) : null };
+    return {
+      issue: row.issue,
+      impact: row.impact,
+      before,
+      after,
+      change: baseline ? change(row.issue, before!, after, report, baseline) : null,
+    };
   });
 }
 

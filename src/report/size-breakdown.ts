@@ -6,7 +6,14 @@ import type { SizeBreakdown } from '../model.js';
 // one component by where it lives and which layer put it there.
 
 export function measureSizeBreakdown(filesystem: FilesystemEvidence, locate: Locator): SizeBreakdown {
-  const breakdown: SizeBreakdown = { baseImageBytes: 0, systemPackagesBytes: 0, buildToolsBytes: 0, languagePackagesBytes: 0, applicationCodeBytes: 0, shadowedBytes: 0 };
+  const breakdown: SizeBreakdown = {
+    baseImageBytes: 0,
+    systemPackagesBytes: 0,
+    buildToolsBytes: 0,
+    languagePackagesBytes: 0,
+    applicationCodeBytes: 0,
+    shadowedBytes: 0,
+  };
   // Without the Dockerfile no layer is known to be the base's: every layer is classified by where
   // its files live, and the base image's share is reported as unknown rather than guessed.
   const knowsBase = locate.knowsBase();
@@ -33,5 +40,9 @@ export function measureSizeBreakdown(filesystem: FilesystemEvidence, locate: Loc
 /** A layer made by a COPY/ADD from the build context (not --from another stage). */
 function copiedFromContext(layer: number, locate: Locator): boolean {
   const instruction = locate.instructionOfLayer(layer);
-  return instruction !== undefined && (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined;
+  return (
+    instruction !== undefined &&
+    (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+    instruction.flags.from === undefined
+  );
 }

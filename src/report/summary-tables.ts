@@ -25,16 +25,21 @@ export function sizeRows(report: Report, baseline: Report | null): SizeRow[] {
   const after = report.metrics.sizeBreakdown;
   const before = baseline?.metrics.sizeBreakdown ?? null;
   if (!after) return [];
-  const rows: SizeRow[] = COMPONENTS
-    .filter(({ key }) => key !== 'shadowedBytes' || (after[key] ?? 0) > 0 || (before?.[key] ?? 0) > 0)
-    .map(({ component, key }) => {
-      const now = after[key];
-      const then = before ? before[key] : null;
-      return { component, before: then, after: now, savings: now !== null && then !== null ? savings(now, then) : null };
-    });
+  const rows: SizeRow[] = COMPONENTS.filter(
+    ({ key }) => key !== 'shadowedBytes' || (after[key] ?? 0) > 0 || (before?.[key] ?? 0) > 0,
+  ).map(({ component, key }) => {
+    const now = after[key];
+    const then = before ? before[key] : null;
+    return { component, before: then, after: now, savings: now !== null && then !== null ? savings(now, then) : null };
+  });
   const total = report.metrics.imageSizeBytes;
   const totalBefore = baseline?.metrics.imageSizeBytes ?? null;
-  rows.push({ component: 'Total (unpacked image size)', before: totalBefore, after: total, savings: totalBefore !== null && total !== null ? savings(total, totalBefore) : null });
+  rows.push({
+    component: 'Total (unpacked image size)',
+    before: totalBefore,
+    after: total,
+    savings: totalBefore !== null && total !== null ? savings(total, totalBefore) : null,
+  });
   return rows;
 }
 
@@ -47,7 +52,10 @@ const BUILD = new Set(['HARD-BUILD-002', 'HARD-CACHE-001', 'HARD-SIZE-001', 'HAR
 
 export function performanceRows(report: Report): { build: MetricRow[]; runtime: MetricRow[] } {
   const rows = metricRows(report).filter((row) => row.checkId !== 'HARD-USER-003');
-  return { build: rows.filter((row) => BUILD.has(row.checkId)), runtime: rows.filter((row) => !BUILD.has(row.checkId)) };
+  return {
+    build: rows.filter((row) => BUILD.has(row.checkId)),
+    runtime: rows.filter((row) => !BUILD.has(row.checkId)),
+  };
 }
 
 export interface Criterion {
@@ -60,16 +68,31 @@ export interface Criterion {
 const CRITERIA: { text: (report: Report) => string; checks: string[] }[] = [
   { text: () => 'Multi-stage build (builder + runtime stages)', checks: ['HARD-DOCKERFILE-001'] },
   { text: expectedUser, checks: ['HARD-USER-003', 'HARD-USER-002'] },
-  { text: () => 'Security hardening (COPY --chown, proper permissions, no setuid files)', checks: ['HARD-FILESYSTEM-002', 'HARD-FILESYSTEM-001', 'HARD-DOCKERFILE-013'] },
+  {
+    text: () => 'Security hardening (COPY --chown, proper permissions, no setuid files)',
+    checks: ['HARD-FILESYSTEM-002', 'HARD-FILESYSTEM-001', 'HARD-DOCKERFILE-013'],
+  },
   { text: (report) => `Image size optimized (target ≤ ${limitMb(report)})`, checks: ['HARD-SIZE-001'] },
-  { text: () => 'Real health check (passes while the service runs, fails when it is down)', checks: ['HARD-HEALTH-003', 'HARD-HEALTH-004'] },
+  {
+    text: () => 'Real health check (passes while the service runs, fails when it is down)',
+    checks: ['HARD-HEALTH-003', 'HARD-HEALTH-004'],
+  },
   { text: () => '.dockerignore file created', checks: ['HARD-DOCKERIGNORE-001'] },
-  { text: () => 'docker-compose.yml enhanced (health checks, resource limits, logging)', checks: ['HARD-COMPOSE-001', 'HARD-COMPOSE-004', 'HARD-COMPOSE-005'] },
+  {
+    text: () => 'docker-compose.yml enhanced (health checks, resource limits, logging)',
+    checks: ['HARD-COMPOSE-001', 'HARD-COMPOSE-004', 'HARD-COMPOSE-005'],
+  },
 ];
 
 function expectedUser(report: Report): string {
-  const target = report.checks.find((result) => result.id === 'HARD-USER-002' && result.status !== 'skip')?.target as { name?: string | null; uid?: number | null } | undefined;
-  const who = [target?.name ? `\`${target.name}\`` : null, target?.uid !== undefined && target.uid !== null ? `(UID ${target.uid})` : null].filter(Boolean).join(' ');
+  const target = report.checks.find((result) => result.id === 'HARD-USER-002' && result.status !== 'skip')?.target as
+    { name?: string | null; uid?: number | null } | undefined;
+  const who = [
+    target?.name ? `\`${target.name}\`` : null,
+    target?.uid !== undefined && target.uid !== null ? `(UID ${target.uid})` : null,
+  ]
+    .filter(Boolean)
+    .join(' ');
   return `Non-root user${who ? ` ${who}` : ''}`;
 }
 
@@ -78,15 +101,31 @@ function limitMb(report: Report): string {
   return typeof target === 'number' ? `${Math.round(target / 1e6)} MB` : 'the limit';
 }
 
-/** Each criterion is ticked only when every check behind it passed (HARD-USER-002 only when an expectation was given). */
+/**
+ * Each criterion is ticked only when every check behind it passed (HARD-USER-002 only when an
+ * expectation was given).
+ */
 export function successCriteria(report: Report): Criterion[] {
   return CRITERIA.map((criterion) => {
-    const results = criterion.checks.flatMap((id) => report.checks.filter((result) => result.id === id))
+    const results = criterion.checks
+      .flatMap((id) => report.checks.filter((result) => result.id === id))
       .filter((result) => !(result.id === 'HARD-USER-002' && result.status === 'skip'));
     const open = results.filter((result) => result.status !== 'pass');
-    const missing = criterion.checks.filter((id) => id !== 'HARD-USER-002' && !results.some((result) => result.id === id));
+    const missing = criterion.checks.filter(
+      (id) => id !== 'HARD-USER-002' && !results.some((result) => result.id === id),
+    );
     const met = results.length > 0 && open.length === 0 && missing.length === 0;
-    const why = met ? null : [...new Set([...open.map((result) => `${result.id} ${result.status === 'skip' ? 'not measured' : result.status === 'error' ? 'could not run' : 'failed'}`), ...missing.map((id) => `${id} not run`)])].join(', ');
+    const why = met
+      ? null
+      : [
+          ...new Set([
+            ...open.map(
+              (result) =>
+                `${result.id} ${result.status === 'skip' ? 'not measured' : result.status === 'error' ? 'could not run' : 'failed'}`,
+            ),
+            ...missing.map((id) => `${id} not run`),
+          ]),
+        ].join(', ');
     return { text: criterion.text(report), met, why };
   });
 }

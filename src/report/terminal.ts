@@ -16,10 +16,22 @@ export interface TerminalStyle {
   width: number;
 }
 
-export function renderTerminal(report: Report, style: TerminalStyle = { colour: false, width: 120 }, baseline: Report | null = null): string {
+export function renderTerminal(
+  report: Report,
+  style: TerminalStyle = { colour: false, width: 120 },
+  baseline: Report | null = null,
+): string {
   const paint = (code: number, text: string): string => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
   const statusColour = (result: CheckResult): number =>
-    result.status === 'pass' ? 32 : result.status === 'skip' ? 90 : result.status === 'error' ? 35 : result.severity === 'error' ? 31 : 33;
+    result.status === 'pass'
+      ? 32
+      : result.status === 'skip'
+        ? 90
+        : result.status === 'error'
+          ? 35
+          : result.severity === 'error'
+            ? 31
+            : 33;
   const lines: string[] = [];
   const counts = countFailures(report.checks);
   const headline = report.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
@@ -31,39 +43,62 @@ export function renderTerminal(report: Report, style: TerminalStyle = { colour: 
   if (baseline) {
     lines.push(`Compared with ${stripControl(report.baselineLabel ?? 'the baseline')}:`);
     const security = securityRows(report, baseline);
-    lines.push(...table(['Issue', 'Before', 'After', 'Change'], security.map((row) => [row.issue, row.before?.text ?? '–', row.after.text, row.change ?? ''])), '');
+    lines.push(
+      ...table(
+        ['Issue', 'Before', 'After', 'Change'],
+        security.map((row) => [row.issue, row.before?.text ?? '–', row.after.text, row.change ?? '']),
+      ),
+      '',
+    );
   }
   const rows = metricRows(report);
   if (rows.length > 0) {
-    lines.push(...table(['Metric', 'Target', 'Actual', 'Status'], rows.map((row) => [row.label, row.target, row.actual, row.status])), '');
+    lines.push(
+      ...table(
+        ['Metric', 'Target', 'Actual', 'Status'],
+        rows.map((row) => [row.label, row.target, row.actual, row.status]),
+      ),
+      '',
+    );
   }
 
   const sorted = [...report.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
   const idWidth = Math.max(...sorted.map((result) => result.id.length), 2);
   for (const result of sorted) {
-    const where = result.location ? `  (${result.location.file}${result.location.line ? `:${result.location.line}` : ''})` : '';
+    const where = result.location
+      ? `  (${result.location.file}${result.location.line ? `:${result.location.line}` : ''})`
+      : '';
     const head = `${paint(statusColour(result), `${SYMBOL[result.status]} ${result.status.padEnd(5)}`)} ${result.id.padEnd(idWidth)}  ${result.title}${where}`;
     lines.push(head);
     const indent = ' '.repeat(idWidth + 10);
-    for (const line of wrap(stripControl(result.message), style.width - indent.length)) lines.push(`${indent}${paint(90, line)}`);
+    for (const line of wrap(stripControl(result.message), style.width - indent.length))
+      lines.push(`${indent}${paint(90, line)}`);
     if (result.status === 'fail' && result.remediation) {
-      for (const line of wrap(`fix: ${result.remediation}`, style.width - indent.length)) lines.push(`${indent}${line}`);
+      for (const line of wrap(`fix: ${result.remediation}`, style.width - indent.length))
+        lines.push(`${indent}${line}`);
     }
   }
   return `${lines.join('\n')}\n`;
 }
 
 export function countFailures(checks: CheckResult[]): string {
-  const failed = (severity: string): number => checks.filter((result) => result.status === 'fail' && result.severity === severity).length;
+  const failed = (severity: string): number =>
+    checks.filter((result) => result.status === 'fail' && result.severity === severity).length;
   const errors = checks.filter((result) => result.status === 'error').length;
-  const parts = [`${failed('error')} error`, `${failed('warning')} warning`, `${failed('notice')} notice`].map((part) => `${part} failed`);
+  const parts = [`${failed('error')} error`, `${failed('warning')} warning`, `${failed('notice')} notice`].map(
+    (part) => `${part} failed`,
+  );
   const passed = checks.filter((result) => result.status === 'pass').length;
   return `${passed} passed, ${parts.join(', ')}${errors ? `, ${errors} could not run` : ''}`;
 }
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((cell, index) => Math.max(cell.length, ...rows.map((row) => (row[index] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((cell, index) => stripControl(cell).padEnd(widths[index]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, index) => stripControl(cell).padEnd(widths[index]))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((width) => '─'.repeat(width)).join('  '), ...rows.map(line)];
 }
 

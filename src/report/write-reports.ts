@@ -16,14 +16,21 @@ export interface ReportFiles {
   markdown: string | null;
 }
 
-export async function writeReports(workspace: string, files: ReportFiles, report: Report, summary: SummaryOptions = {}): Promise<void> {
+export async function writeReports(
+  workspace: string,
+  files: ReportFiles,
+  report: Report,
+  summary: SummaryOptions = {},
+): Promise<void> {
   const at = (path: string): string => resolve(workspace, path);
   const write = async (input: string, path: string | null, work: (path: string) => Promise<void>): Promise<void> => {
     if (!path) return;
     try {
       await work(at(path));
     } catch (error) {
-      throw new UsageError(`${input}: cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}); give a writable path`);
+      throw new UsageError(
+        `${input}: cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}); give a writable path`,
+      );
     }
   };
   await write('report-file', files.json, (path) => writeJsonReport(path, report));

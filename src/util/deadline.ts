@@ -13,7 +13,7 @@ export async function within<T>(promise: Promise<T>, ms: number, signal?: AbortS
   });
   const aborted = new Promise<never>((_, reject) => {
     if (!signal) return;
-    onAbort = () => reject(signal.reason);
+    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal.addEventListener('abort', onAbort, { once: true });
   });
   try {

@@ -5,7 +5,7 @@
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML[char]!);
+  return text.replace(/[&<>"']/g, (char) => HTML[char]);
 }
 
 /**
@@ -22,10 +22,12 @@ export function escapeMarkdown(text: string, maxLength = 2000): string {
 
 /** Removes terminal control sequences and other control characters (keeps \n and \t). */
 export function stripControl(text: string): string {
+  /* eslint-disable no-control-regex -- finding control characters is the point: they are removed */
   return text
     .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
     .replace(/\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)/g, '')
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+  /* eslint-enable no-control-regex */
 }
 
 /**

@@ -2,7 +2,8 @@
 // repeating the value: reports name the variable and the kind of secret, not its content.
 
 /** Names that announce a secret (…_PASSWORD, API_KEY, GITHUB_TOKEN, aws_secret_access_key…). */
-const SECRET_NAME = /(^|[_.-])(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?token|client[_-]?secret)($|[_.-])/i;
+const SECRET_NAME =
+  /(^|[_.-])(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?token|client[_-]?secret)($|[_.-])/i;
 
 /** Names that point at a secret rather than hold one. */
 const REFERENCE_NAME = /(_FILE|_PATH|_DIR|_LOCATION|_REF|_NAME|_ID)$/i;
@@ -49,7 +50,7 @@ export function assignments(text: string): { name: string; value: string }[] {
   const found: { name: string; value: string }[] = [];
   const pattern = /(?:^|\s|\|\d+\s)([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
   for (const match of text.matchAll(pattern)) {
-    found.push({ name: match[1]!, value: match[2]!.replace(/^(["'])(.*)\1$/, '$2') });
+    found.push({ name: match[1], value: match[2].replace(/^(["'])(.*)\1$/, '$2') });
   }
   return found;
 }

@@ -20,9 +20,13 @@ export function runCommands(stages: Stage[]): RunCommand[] {
   for (const stage of stages) {
     for (const instruction of stage.instructions) {
       if (instruction.keyword !== 'RUN') continue;
-      const scripts = instruction.heredocs.length > 0 ? instruction.heredocs : [instruction.exec ? instruction.exec.join(' ') : instruction.args];
+      const scripts =
+        instruction.heredocs.length > 0
+          ? instruction.heredocs
+          : [instruction.exec ? instruction.exec.join(' ') : instruction.args];
       for (const script of scripts) {
-        for (const command of splitCommands(script)) found.push({ instruction, stage, command, ...programOf(command.words) });
+        for (const command of splitCommands(script))
+          found.push({ instruction, stage, command, ...programOf(command.words) });
       }
     }
   }
@@ -36,7 +40,11 @@ export function shipped(dockerfile: DockerfileEvidence): Stage[] {
 
 /** All instructions of the given stages with this keyword. */
 export function instructions(stages: Stage[], keyword: string): { stage: Stage; instruction: Instruction }[] {
-  return stages.flatMap((stage) => stage.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => ({ stage, instruction })));
+  return stages.flatMap((stage) =>
+    stage.instructions
+      .filter((instruction) => instruction.keyword === keyword)
+      .map((instruction) => ({ stage, instruction })),
+  );
 }
 
 /**
@@ -44,16 +52,24 @@ export function instructions(stages: Stage[], keyword: string): { stage: Stage; 
  * The static rule then steps aside, so one cause is reported once.
  */
 export function measuredBy(context: CheckContext, evidence: EvidenceKey, id: string): Verdict | null {
-  return context.evidence[evidence].state === 'collected' ? { status: 'skip', message: `measured on the image instead: see ${id}` } : null;
+  return context.evidence[evidence].state === 'collected'
+    ? { status: 'skip', message: `measured on the image instead: see ${id}` }
+    : null;
 }
 
 /** One verdict per offending instruction, or one pass. */
-export function verdicts(offenders: { instruction: Instruction; message: string }[], context: CheckContext, passMessage: string): Verdict[] {
+export function verdicts(
+  offenders: { instruction: Instruction; message: string }[],
+  context: CheckContext,
+  passMessage: string,
+): Verdict[] {
   if (offenders.length === 0) return [{ status: 'pass', message: passMessage }];
   const seen = new Set<number>();
-  return offenders.filter((offender) => !seen.has(offender.instruction.line) && seen.add(offender.instruction.line)).map((offender) => ({
-    status: 'fail',
-    message: offender.message,
-    location: context.locate.at(offender.instruction),
-  }));
+  return offenders
+    .filter((offender) => !seen.has(offender.instruction.line) && seen.add(offender.instruction.line))
+    .map((offender) => ({
+      status: 'fail',
+      message: offender.message,
+      location: context.locate.at(offender.instruction),
+    }));
 }

@@ -11,7 +11,11 @@ export function parseImageReference(reference: string): { name: string; tag: str
   const slash = withoutDigest.lastIndexOf('/');
   const colon = withoutDigest.lastIndexOf(':');
   const hasTag = colon > slash;
-  return { name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest, tag: hasTag ? withoutDigest.slice(colon + 1) : null, digest };
+  return {
+    name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
+    tag: hasTag ? withoutDigest.slice(colon + 1) : null,
+    digest,
+  };
 }
 
 export const checkBaseImagePinned = defineCheck({
@@ -19,9 +23,11 @@ export const checkBaseImagePinned = defineCheck({
   category: 'dockerfile',
   severity: 'warning',
   title: 'Base images are pinned',
-  proves: 'Every FROM of an external image (ARG defaults and build args applied) names a tag other than latest; a digest (@sha256:…) is recommended.',
+  proves:
+    'Every FROM of an external image (ARG defaults and build args applied) names a tag other than latest; a digest (@sha256:…) is recommended.',
   why: '`latest` or no tag means a different base each build: unreproducible images and surprise breakage. A digest pins the exact bytes.',
-  remediation: 'Name a version tag (`python:3.11-slim`), and for release builds the digest too (`python:3.11-slim@sha256:…`).',
+  remediation:
+    'Name a version tag (`python:3.11-slim`), and for release builds the digest too (`python:3.11-slim@sha256:…`).',
   hadolint: ['DL3006', 'DL3007'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
@@ -30,16 +36,33 @@ export const checkBaseImagePinned = defineCheck({
       if (stage.baseStage !== null || stage.base === 'scratch') continue;
       const location = { file: dockerfile.path, line: stage.line };
       if (stage.base.includes('$') || stage.base === '') {
-        results.push({ status: 'skip', message: `FROM ${stage.baseRaw}: the base is set by a build argument without a default`, location });
+        results.push({
+          status: 'skip',
+          message: `FROM ${stage.baseRaw}: the base is set by a build argument without a default`,
+          location,
+        });
         continue;
       }
       const { tag, digest } = parseImageReference(stage.base);
       if (digest) results.push({ status: 'pass', message: `FROM ${stage.base} is pinned by digest`, location });
-      else if (tag === null) results.push({ status: 'fail', message: `FROM ${stage.base} has no tag, so it means latest`, location });
+      else if (tag === null)
+        results.push({ status: 'fail', message: `FROM ${stage.base} has no tag, so it means latest`, location });
       else if (tag === 'latest') results.push({ status: 'fail', message: `FROM ${stage.base} uses latest`, location });
-      else results.push({ status: 'fail', severity: 'notice', message: `FROM ${stage.base} is pinned by tag; a digest would pin the exact image`, location });
+      else
+        results.push({
+          status: 'fail',
+          severity: 'notice',
+          message: `FROM ${stage.base} is pinned by tag; a digest would pin the exact image`,
+          location,
+        });
     }
-    return results.length > 0 ? results : { status: 'pass', message: 'no external base image', ...(context.locate.finalFrom() ? { location: context.locate.finalFrom()! } : {}) };
+    return results.length > 0
+      ? results
+      : {
+          status: 'pass',
+          message: 'no external base image',
+          ...(context.locate.finalFrom() ? { location: context.locate.finalFrom()! } : {}),
+        };
   },
 });
 
@@ -58,8 +81,15 @@ export const checkCopyOverAdd = defineCheck({
   run({ dockerfile }, context) {
     const offenders = instructions(dockerfile.stages, 'ADD')
       .filter(({ instruction }) => instruction.heredocs.length === 0)
-      .filter(({ instruction }) => copySources(instruction).some((source) => !/^[a-z]+:\/\//i.test(source) && !/^git@/.test(source) && !ARCHIVE.test(source)))
-      .map(({ instruction }) => ({ instruction, message: `ADD ${instruction.args} copies local files: COPY does that without ADD's extraction` }));
+      .filter(({ instruction }) =>
+        copySources(instruction).some(
+          (source) => !/^[a-z]+:\/\//i.test(source) && !/^git@/.test(source) && !ARCHIVE.test(source),
+        ),
+      )
+      .map(({ instruction }) => ({
+        instruction,
+        message: `ADD ${instruction.args} copies local files: COPY does that without ADD's extraction`,
+      }));
     return verdicts(offenders, context, 'no ADD where COPY fits');
   },
 });
@@ -75,8 +105,12 @@ export const checkNoSudo = defineCheck({
   hadolint: ['DL3004'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const offenders = runCommands(dockerfile.stages).filter((command) => command.command.words.includes('sudo'))
-      .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` uses sudo` }));
+    const offenders = runCommands(dockerfile.stages)
+      .filter((command) => command.command.words.includes('sudo'))
+      .map((command) => ({
+        instruction: command.instruction,
+        message: `\`${command.command.words.join(' ')}\` uses sudo`,
+      }));
     return verdicts(offenders, context, 'no sudo');
   },
 });
@@ -106,7 +140,8 @@ export const checkPipefail = defineCheck({
   title: 'RUN pipes fail when a command in them fails',
   proves: 'Every shell-form RUN with a pipe sets `set -o pipefail` first, or runs under a SHELL with -o pipefail.',
   why: 'Without pipefail only the last command of a pipe decides: `curl … | tar x` succeeds with a failed download.',
-  remediation: 'Add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the RUN, or start the RUN with `set -o pipefail &&`.',
+  remediation:
+    'Add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the RUN, or start the RUN with `set -o pipefail &&`.',
   hadolint: ['DL4006'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
@@ -119,7 +154,11 @@ export const checkPipefail = defineCheck({
         const commands = runCommands([{ ...stage, instructions: [instruction] }]);
         const piped = commands.some((command) => command.command.next === '|');
         const setsPipefail = commands.some((command) => command.program === 'set' && command.args.includes('pipefail'));
-        if (piped && !setsPipefail) offenders.push({ instruction, message: 'a pipe without pipefail: only its last command decides whether the RUN succeeds' });
+        if (piped && !setsPipefail)
+          offenders.push({
+            instruction,
+            message: 'a pipe without pipefail: only its last command decides whether the RUN succeeds',
+          });
       }
     }
     return verdicts(offenders, context, 'every piped RUN fails on any failing command');

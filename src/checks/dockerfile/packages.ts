@@ -7,22 +7,32 @@ import { instructions, runCommands, shipped, verdicts, type RunCommand } from '.
 
 const isApt = (command: RunCommand): boolean => command.program === 'apt-get' || command.program === 'apt';
 const aptVerb = (command: RunCommand): string | undefined => command.args.find((arg) => !arg.startsWith('-'));
-const sameRun = (commands: RunCommand[], instruction: Instruction): RunCommand[] => commands.filter((command) => command.instruction === instruction);
+const sameRun = (commands: RunCommand[], instruction: Instruction): RunCommand[] =>
+  commands.filter((command) => command.instruction === instruction);
 
 export const checkAptRecommends = defineCheck({
   id: 'HARD-DOCKERFILE-003',
   category: 'dockerfile',
   severity: 'warning',
   title: 'apt-get install --no-install-recommends',
-  proves: 'Every apt-get install in the shipped stages passes --no-install-recommends (or sets APT::Install-Recommends=false).',
+  proves:
+    'Every apt-get install in the shipped stages passes --no-install-recommends (or sets APT::Install-Recommends=false).',
   why: 'Recommended packages are rarely needed at runtime and can add hundreds of megabytes.',
   remediation: 'Write `apt-get install -y --no-install-recommends <packages>`.',
   hadolint: ['DL3015'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const offenders = runCommands(shipped(dockerfile))
-      .filter((command) => isApt(command) && aptVerb(command) === 'install' && !command.args.some((arg) => arg === '--no-install-recommends' || /Install-Recommends=(false|0)/i.test(arg)))
-      .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` installs recommended packages too` }));
+      .filter(
+        (command) =>
+          isApt(command) &&
+          aptVerb(command) === 'install' &&
+          !command.args.some((arg) => arg === '--no-install-recommends' || /Install-Recommends=(false|0)/i.test(arg)),
+      )
+      .map((command) => ({
+        instruction: command.instruction,
+        message: `\`${command.command.words.join(' ')}\` installs recommended packages too`,
+      }));
     return verdicts(offenders, context, 'every apt-get install skips recommended packages');
   },
 });
@@ -32,17 +42,29 @@ export const checkAptListsRemoved = defineCheck({
   category: 'dockerfile',
   severity: 'warning',
   title: 'apt lists removed in the same RUN',
-  proves: 'Every RUN of the shipped stages that runs apt-get update also removes /var/lib/apt/lists (rm -rf, or apt-get dist-clean).',
+  proves:
+    'Every RUN of the shipped stages that runs apt-get update also removes /var/lib/apt/lists (rm -rf, or apt-get dist-clean).',
   why: 'Package lists removed in a later RUN still ship in the earlier layer (tens of megabytes).',
   remediation: 'End the RUN that installs with `&& rm -rf /var/lib/apt/lists/*`.',
   hadolint: ['DL3009'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const commands = runCommands(shipped(dockerfile));
-    const offenders = commands.filter((command) => isApt(command) && aptVerb(command) === 'update')
+    const offenders = commands
+      .filter((command) => isApt(command) && aptVerb(command) === 'update')
       // `apt-get dist-clean` (apt ≥ 2.7, Debian trixie) removes the lists too.
-      .filter((command) => !sameRun(commands, command.instruction).some((other) => (other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/lib/apt/lists'))) || (isApt(other) && aptVerb(other) === 'dist-clean')))
-      .map((command) => ({ instruction: command.instruction, message: 'apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN: the lists ship in this layer' }));
+      .filter(
+        (command) =>
+          !sameRun(commands, command.instruction).some(
+            (other) =>
+              (other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/lib/apt/lists'))) ||
+              (isApt(other) && aptVerb(other) === 'dist-clean'),
+          ),
+      )
+      .map((command) => ({
+        instruction: command.instruction,
+        message: 'apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN: the lists ship in this layer',
+      }));
     return verdicts(offenders, context, 'apt lists are removed where they are fetched');
   },
 });
@@ -54,13 +76,21 @@ export const checkAptUpdateAlone = defineCheck({
   title: 'apt-get update in the same RUN as install',
   proves: 'No RUN runs apt-get update without an apt-get install in the same RUN.',
   why: 'A cached `RUN apt-get update` layer keeps stale lists: a later install in another RUN then fetches outdated or missing versions.',
-  remediation: 'Combine them: `RUN apt-get update && apt-get install -y --no-install-recommends … && rm -rf /var/lib/apt/lists/*`.',
+  remediation:
+    'Combine them: `RUN apt-get update && apt-get install -y --no-install-recommends … && rm -rf /var/lib/apt/lists/*`.',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const commands = runCommands(dockerfile.stages);
-    const offenders = commands.filter((command) => isApt(command) && aptVerb(command) === 'update')
-      .filter((command) => !sameRun(commands, command.instruction).some((other) => isApt(other) && aptVerb(other) === 'install'))
-      .map((command) => ({ instruction: command.instruction, message: 'apt-get update alone in its RUN: its layer is cached and its lists go stale' }));
+    const offenders = commands
+      .filter((command) => isApt(command) && aptVerb(command) === 'update')
+      .filter(
+        (command) =>
+          !sameRun(commands, command.instruction).some((other) => isApt(other) && aptVerb(other) === 'install'),
+      )
+      .map((command) => ({
+        instruction: command.instruction,
+        message: 'apt-get update alone in its RUN: its layer is cached and its lists go stale',
+      }));
     return verdicts(offenders, context, 'apt-get update always runs with an install');
   },
 });
@@ -77,8 +107,16 @@ export const checkAptYes = defineCheck({
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const offenders = runCommands(dockerfile.stages)
-      .filter((command) => isApt(command) && aptVerb(command) === 'install' && !command.args.some((arg) => /^(-[a-z]*y[a-z]*|--yes|--assume-yes|-qq|--quiet=2)$/.test(arg)))
-      .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` has no -y` }));
+      .filter(
+        (command) =>
+          isApt(command) &&
+          aptVerb(command) === 'install' &&
+          !command.args.some((arg) => /^(-[a-z]*y[a-z]*|--yes|--assume-yes|-qq|--quiet=2)$/.test(arg)),
+      )
+      .map((command) => ({
+        instruction: command.instruction,
+        message: `\`${command.command.words.join(' ')}\` has no -y`,
+      }));
     return verdicts(offenders, context, 'every apt-get install runs non-interactively');
   },
 });
@@ -94,8 +132,13 @@ export const checkAptUpgrade = defineCheck({
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const offenders = runCommands(dockerfile.stages)
-      .filter((command) => isApt(command) && ['upgrade', 'dist-upgrade', 'full-upgrade'].includes(aptVerb(command) ?? ''))
-      .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` upgrades the whole base image` }));
+      .filter(
+        (command) => isApt(command) && ['upgrade', 'dist-upgrade', 'full-upgrade'].includes(aptVerb(command) ?? ''),
+      )
+      .map((command) => ({
+        instruction: command.instruction,
+        message: `\`${command.command.words.join(' ')}\` upgrades the whole base image`,
+      }));
     return verdicts(offenders, context, 'no blanket upgrade');
   },
 });
@@ -105,18 +148,34 @@ export const checkPipNoCache = defineCheck({
   category: 'dockerfile',
   severity: 'warning',
   title: 'pip install --no-cache-dir',
-  proves: 'Every pip install in the shipped stages passes --no-cache-dir, or PIP_NO_CACHE_DIR is set, or the RUN mounts a cache.',
+  proves:
+    'Every pip install in the shipped stages passes --no-cache-dir, or PIP_NO_CACHE_DIR is set, or the RUN mounts a cache.',
   why: 'pip keeps every downloaded wheel in ~/.cache/pip: it ships in the layer.',
-  remediation: 'Write `pip install --no-cache-dir -r requirements.txt` (or `RUN --mount=type=cache,target=/root/.cache/pip …`).',
+  remediation:
+    'Write `pip install --no-cache-dir -r requirements.txt` (or `RUN --mount=type=cache,target=/root/.cache/pip …`).',
   hadolint: ['DL3042'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const chain = shipped(dockerfile);
-    const envOff = instructions(chain, 'ENV').some(({ instruction }) => /PIP_NO_CACHE_DIR[= ]\s*(1|true|yes|on|off|0)/i.test(instruction.args));
-    const offenders = envOff ? [] : runCommands(chain)
-      .filter((command) => (/^pip[\d.]*$/.test(command.program) && command.args[0] === 'install') || (/^python[\d.]*$/.test(command.program) && command.args.slice(0, 3).join(' ') === '-m pip install'))
-      .filter((command) => !command.args.includes('--no-cache-dir') && !/type=cache/.test(command.instruction.flags.mount ?? ''))
-      .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` keeps pip's download cache in the layer` }));
+    const envOff = instructions(chain, 'ENV').some(({ instruction }) =>
+      /PIP_NO_CACHE_DIR[= ]\s*(1|true|yes|on|off|0)/i.test(instruction.args),
+    );
+    const offenders = envOff
+      ? []
+      : runCommands(chain)
+          .filter(
+            (command) =>
+              (/^pip[\d.]*$/.test(command.program) && command.args[0] === 'install') ||
+              (/^python[\d.]*$/.test(command.program) && command.args.slice(0, 3).join(' ') === '-m pip install'),
+          )
+          .filter(
+            (command) =>
+              !command.args.includes('--no-cache-dir') && !/type=cache/.test(command.instruction.flags.mount ?? ''),
+          )
+          .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` keeps pip's download cache in the layer`,
+          }));
     return verdicts(offenders, context, envOff ? 'PIP_NO_CACHE_DIR is set' : 'every pip install skips its cache');
   },
 });
@@ -133,9 +192,20 @@ export const checkApkNoCache = defineCheck({
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const commands = runCommands(shipped(dockerfile));
-    const offenders = commands.filter((command) => command.program === 'apk' && command.args.includes('add') && !command.args.includes('--no-cache'))
-      .filter((command) => !sameRun(commands, command.instruction).some((other) => other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/cache/apk'))))
-      .map((command) => ({ instruction: command.instruction, message: `\`${command.command.words.join(' ')}\` keeps the apk cache in the layer` }));
+    const offenders = commands
+      .filter(
+        (command) => command.program === 'apk' && command.args.includes('add') && !command.args.includes('--no-cache'),
+      )
+      .filter(
+        (command) =>
+          !sameRun(commands, command.instruction).some(
+            (other) => other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/cache/apk')),
+          ),
+      )
+      .map((command) => ({
+        instruction: command.instruction,
+        message: `\`${command.command.words.join(' ')}\` keeps the apk cache in the layer`,
+      }));
     return verdicts(offenders, context, 'every apk add skips its cache');
   },
 });

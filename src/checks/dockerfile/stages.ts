@@ -18,13 +18,24 @@ export const checkMultiStage = defineCheck({
   severity: 'notice',
   title: 'Multi-stage build',
   proves: 'The Dockerfile has more than one stage, so build-time tools can stay out of the runtime image.',
-  why: 'A single stage ships whatever building needed: compilers, headers, caches. The seed\'s hardening starts with a builder and a runtime stage.',
-  remediation: 'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a clean runtime stage.',
+  why: "A single stage ships whatever building needed: compilers, headers, caches. The seed's hardening starts with a builder and a runtime stage.",
+  remediation:
+    'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a clean runtime stage.',
   needs: ['dockerfile'],
   run({ dockerfile }, { locate }) {
     const count = dockerfile.stages.length;
-    if (count >= 2) return { status: 'pass', message: `${count} stages (${dockerfile.stages.map((stage) => stage.name ?? `#${stage.index}`).join(', ')})`, measured: count };
-    return { status: 'fail', message: 'one stage: everything the build needs also ships', measured: count, ...where(locate.finalFrom()) };
+    if (count >= 2)
+      return {
+        status: 'pass',
+        message: `${count} stages (${dockerfile.stages.map((stage) => stage.name ?? `#${stage.index}`).join(', ')})`,
+        measured: count,
+      };
+    return {
+      status: 'fail',
+      message: 'one stage: everything the build needs also ships',
+      measured: count,
+      ...where(locate.finalFrom()),
+    };
   },
 });
 
@@ -37,7 +48,7 @@ function lookup(dockerfile: DockerfileEvidence, chain: Stage[], line: number): (
       if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV') continue;
       for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
         const value = match[2]?.replace(/^"(.*)"$/, '$1') ?? null;
-        if (value !== null || !(match[1]! in values)) values[match[1]!] = value;
+        if (value !== null || !(match[1] in values)) values[match[1]] = value;
       }
     }
   }
@@ -49,9 +60,11 @@ export const checkDockerfileUser = defineCheck({
   category: 'user',
   severity: 'error',
   title: 'The Dockerfile ends with a non-root USER',
-  proves: 'The last USER of the shipped stage (or of the stage it is FROM) is not root in any spelling: root, 0, 0:0, root:root.',
+  proves:
+    'The last USER of the shipped stage (or of the stage it is FROM) is not root in any spelling: root, 0, 0:0, root:root.',
   why: 'Without USER the container runs as the base image\'s user, root for almost every base; judged on the final stage, not "any stage".',
-  remediation: 'Create a user with a fixed UID and end the final stage with `USER <name>` (after the last step that needs root).',
+  remediation:
+    'Create a user with a fixed UID and end the final stage with `USER <name>` (after the last step that needs root).',
   hadolint: ['DL3002'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
@@ -60,19 +73,36 @@ export const checkDockerfileUser = defineCheck({
     const chain = shipped(dockerfile);
     const last = instructions(chain, 'USER').pop();
     if (!last) {
-      const base = chain[0]!.base;
-      if (/nonroot|non-root/i.test(base)) return { status: 'pass', message: `no USER, but the base ${base} runs as a non-root user by its tag` };
+      const base = chain[0].base;
+      if (/nonroot|non-root/i.test(base))
+        return { status: 'pass', message: `no USER, but the base ${base} runs as a non-root user by its tag` };
       // gosu / su-exec: the entrypoint probably drops root itself, which only a run can confirm.
-      const dropper = runCommands(chain).some((command) => command.command.words.some((word) => /(^|\/)(gosu|su-exec)\b/.test(word)));
+      const dropper = runCommands(chain).some((command) =>
+        command.command.words.some((word) => /(^|\/)(gosu|su-exec)\b/.test(word)),
+      );
       if (dropper) {
-        return { status: 'fail', severity: 'warning', message: `no USER: it starts as root; it installs gosu/su-exec, so its entrypoint probably drops privileges — a full run measures the processes (HARD-USER-003)`, ...where(context.locate.finalFrom()) };
+        return {
+          status: 'fail',
+          severity: 'warning',
+          message: `no USER: it starts as root; it installs gosu/su-exec, so its entrypoint probably drops privileges — a full run measures the processes (HARD-USER-003)`,
+          ...where(context.locate.finalFrom()),
+        };
       }
-      return { status: 'fail', message: `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`, ...where(context.locate.finalFrom()) };
+      return {
+        status: 'fail',
+        message: `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`,
+        ...where(context.locate.finalFrom()),
+      };
     }
     const value = expandVariables(last.instruction.args.trim(), lookup(dockerfile, chain, last.instruction.line));
-    const user = value.split(':')[0]!.trim();
+    const user = value.split(':')[0].trim();
     if (user === '' || user === 'root' || user === '0') {
-      return { status: 'fail', message: `USER ${last.instruction.args} is root`, measured: value, location: context.locate.at(last.instruction) };
+      return {
+        status: 'fail',
+        message: `USER ${last.instruction.args} is root`,
+        measured: value,
+        location: context.locate.at(last.instruction),
+      };
     }
     return { status: 'pass', message: `USER ${value}`, measured: value, location: context.locate.at(last.instruction) };
   },
@@ -80,11 +110,22 @@ export const checkDockerfileUser = defineCheck({
 
 /** Probes that pass whatever the state of the service. */
 export function fakeProbe(command: string): string | null {
-  const text = command.trim().replace(/^\[(.*)\]$/, (_, inner: string) => inner.split(',').map((word) => word.trim().replace(/^"(.*)"$/, '$1')).join(' '));
-  if (/^(\/bin\/|\/usr\/bin\/)?true$/.test(text) || /^exit\s+0$/.test(text) || /^(\/bin\/)?(echo|printf)\b[^|;&]*$/.test(text)) return 'always succeeds';
+  const text = command.trim().replace(/^\[(.*)\]$/, (_, inner: string) =>
+    inner
+      .split(',')
+      .map((word) => word.trim().replace(/^"(.*)"$/, '$1'))
+      .join(' '),
+  );
+  if (
+    /^(\/bin\/|\/usr\/bin\/)?true$/.test(text) ||
+    /^exit\s+0$/.test(text) ||
+    /^(\/bin\/)?(echo|printf)\b[^|;&]*$/.test(text)
+  )
+    return 'always succeeds';
   if (/\|\|\s*(exit\s+0|true|:)\s*$/.test(text)) return 'turns every failure into success';
   if (/;\s*exit\s+0\s*$/.test(text)) return 'ends with exit 0 whatever happened';
-  if (/^python[\d.]*\s+-c\s+["']?\s*import sys\s*;\s*sys\.exit\(\s*0?\s*\)\s*["']?$/.test(text)) return 'exits 0 without testing anything';
+  if (/^python[\d.]*\s+-c\s+["']?\s*import sys\s*;\s*sys\.exit\(\s*0?\s*\)\s*["']?$/.test(text))
+    return 'exits 0 without testing anything';
   return null;
 }
 
@@ -93,21 +134,26 @@ export const checkDockerfileHealthcheck = defineCheck({
   category: 'health',
   severity: 'error',
   title: 'The Dockerfile declares a real-looking HEALTHCHECK',
-  proves: 'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
+  proves:
+    'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
   why: 'A fake probe reports healthy while the service is down; the seed calls the old `sys.exit(0)` probe useless for monitoring.',
-  remediation: 'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
+  remediation:
+    'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const measured = measuredBy(context, 'runtime', 'HARD-HEALTH-001 to -005');
     if (measured) return measured;
     const last = instructions(shipped(dockerfile), 'HEALTHCHECK').pop();
-    if (!last) return { status: 'fail', message: 'no HEALTHCHECK in the shipped stage', ...where(context.locate.finalFrom()) };
+    if (!last)
+      return { status: 'fail', message: 'no HEALTHCHECK in the shipped stage', ...where(context.locate.finalFrom()) };
     const location = context.locate.at(last.instruction);
     const [kind, ...rest] = last.instruction.args.split(/\s+/);
-    if (kind?.toUpperCase() === 'NONE') return { status: 'fail', message: 'HEALTHCHECK NONE disables the health check', location };
+    if (kind?.toUpperCase() === 'NONE')
+      return { status: 'fail', message: 'HEALTHCHECK NONE disables the health check', location };
     const command = rest.join(' ');
     const fake = fakeProbe(command);
-    if (fake) return { status: 'fail', message: `HEALTHCHECK CMD ${command} ${fake}: it does not test the service`, location };
+    if (fake)
+      return { status: 'fail', message: `HEALTHCHECK CMD ${command} ${fake}: it does not test the service`, location };
     return { status: 'pass', message: `HEALTHCHECK CMD ${command}`, location };
   },
 });
@@ -117,7 +163,7 @@ export const checkDockerfileExecForm = defineCheck({
   category: 'init',
   severity: 'warning',
   title: 'The Dockerfile writes CMD and ENTRYPOINT in exec form',
-  proves: 'The shipped stage\'s last CMD and ENTRYPOINT are JSON arrays.',
+  proves: "The shipped stage's last CMD and ENTRYPOINT are JSON arrays.",
   why: 'Shell form runs the app under /bin/sh -c, which does not pass SIGTERM on.',
   remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app`.',
   hadolint: ['DL3025'],
@@ -128,7 +174,9 @@ export const checkDockerfileExecForm = defineCheck({
     const chain = shipped(dockerfile);
     const offenders = ['ENTRYPOINT', 'CMD'].flatMap((keyword) => {
       const last = instructions(chain, keyword).pop();
-      return last && !last.instruction.exec ? [{ instruction: last.instruction, message: `${keyword} ${last.instruction.args} is in shell form` }] : [];
+      return last && !last.instruction.exec
+        ? [{ instruction: last.instruction, message: `${keyword} ${last.instruction.args} is in shell form` }]
+        : [];
     });
     return verdicts(offenders, context, 'CMD and ENTRYPOINT are in exec form (or not set)');
   },
@@ -139,7 +187,8 @@ export const checkDockerfileInit = defineCheck({
   category: 'init',
   severity: 'warning',
   title: 'An init is set up as PID 1',
-  proves: 'The shipped stage\'s ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.',
+  proves:
+    "The shipped stage's ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.",
   why: 'Without an init, signals are not forwarded and zombies are not reaped; the seed uses tini.',
   remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
   needs: ['dockerfile'],
@@ -150,12 +199,27 @@ export const checkDockerfileInit = defineCheck({
     const entrypoint = instructions(chain, 'ENTRYPOINT').pop() ?? instructions(chain, 'CMD').pop();
     const words = entrypoint ? (entrypoint.instruction.exec ?? entrypoint.instruction.args.split(/\s+/)) : [];
     const { kind, program } = classifyPid1(words.join(' '));
-    if (kind === 'init') return { status: 'pass', message: `PID 1 will be ${program}`, ...where(entrypoint ? context.locate.at(entrypoint.instruction) : undefined) };
+    if (kind === 'init')
+      return {
+        status: 'pass',
+        message: `PID 1 will be ${program}`,
+        ...where(entrypoint ? context.locate.at(entrypoint.instruction) : undefined),
+      };
     const compose = context.evidence.compose.state === 'collected' ? context.evidence.compose.value : undefined;
-    const viaCompose = compose?.services.find((service) => service.init === true && service.dockerfile === dockerfile.path);
-    if (viaCompose) return { status: 'pass', message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})` };
-    const what = words.length > 0 ? `\`${words.join(' ')}\`` : 'the base image\'s command';
-    return { status: 'fail', message: `PID 1 will be ${what}, not an init`, ...where(entrypoint ? context.locate.at(entrypoint.instruction) : context.locate.finalFrom()) };
+    const viaCompose = compose?.services.find(
+      (service) => service.init === true && service.dockerfile === dockerfile.path,
+    );
+    if (viaCompose)
+      return {
+        status: 'pass',
+        message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})`,
+      };
+    const what = words.length > 0 ? `\`${words.join(' ')}\`` : "the base image's command";
+    return {
+      status: 'fail',
+      message: `PID 1 will be ${what}, not an init`,
+      ...where(entrypoint ? context.locate.at(entrypoint.instruction) : context.locate.finalFrom()),
+    };
   },
 });
 
@@ -173,16 +237,33 @@ export const checkDockerfileLabels = defineCheck({
     const measured = measuredBy(context, 'image', 'HARD-LABELS-001');
     if (measured) return measured;
     const labels = instructions(shipped(dockerfile), 'LABEL');
-    const keys = new Set(labels.flatMap(({ instruction }) => [...instruction.args.matchAll(/(?:^|\s)("[^"]+"|[^\s=]+)=/g)].map((match) => match[1]!.replace(/^"(.*)"$/, '$1'))));
+    const keys = new Set(
+      labels.flatMap(({ instruction }) =>
+        [...instruction.args.matchAll(/(?:^|\s)("[^"]+"|[^\s=]+)=/g)].map((match) =>
+          match[1].replace(/^"(.*)"$/, '$1'),
+        ),
+      ),
+    );
     const missing = context.settings.requiredLabels.filter((name) => !keys.has(name));
-    const location = where(labels.length > 0 ? context.locate.at(labels[labels.length - 1]!.instruction) : context.locate.finalFrom());
-    if (missing.length === 0) return { status: 'pass', message: `sets ${context.settings.requiredLabels.join(', ')}`, ...location };
+    const location = where(
+      labels.length > 0 ? context.locate.at(labels[labels.length - 1].instruction) : context.locate.finalFrom(),
+    );
+    if (missing.length === 0)
+      return { status: 'pass', message: `sets ${context.settings.requiredLabels.join(', ')}`, ...location };
     return { status: 'fail', message: `missing: ${missing.join(', ')}`, measured: missing, ...location };
   },
 });
 
-const BUILD_PACKAGES = /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
-const INSTALLERS: Record<string, RegExp> = { 'apt-get': /^install$/, apt: /^install$/, apk: /^add$/, yum: /^install$/, dnf: /^install$/, microdnf: /^install$/ };
+const BUILD_PACKAGES =
+  /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
+const INSTALLERS: Record<string, RegExp> = {
+  'apt-get': /^install$/,
+  apt: /^install$/,
+  apk: /^add$/,
+  yum: /^install$/,
+  dnf: /^install$/,
+  microdnf: /^install$/,
+};
 const REMOVERS = /^(purge|remove|autoremove|del|erase)$/;
 
 export const checkDockerfileBuildTools = defineCheck({
@@ -190,7 +271,8 @@ export const checkDockerfileBuildTools = defineCheck({
   category: 'tools',
   severity: 'error',
   title: 'No build tools installed in the shipped stage',
-  proves: 'No RUN of the shipped stages installs a compiler or build tool package (gcc, g++, make, build-essential, build-base, clang…) that the same RUN does not remove again.',
+  proves:
+    'No RUN of the shipped stages installs a compiler or build tool package (gcc, g++, make, build-essential, build-base, clang…) that the same RUN does not remove again.',
   why: 'Tools installed in the final stage ship; the seed moves gcc and libpq-dev to a builder stage.',
   remediation: 'Install build tools in a builder stage and copy only the result into the runtime stage.',
   needs: ['dockerfile'],
@@ -202,15 +284,30 @@ export const checkDockerfileBuildTools = defineCheck({
     for (const command of commands) {
       const installer = INSTALLERS[command.program];
       if (!installer || !command.args.some((arg) => installer.test(arg))) continue;
-      const sameRun = commands.filter((other) => other.instruction === command.instruction && other.args.some((arg) => REMOVERS.test(arg)));
+      const sameRun = commands.filter(
+        (other) => other.instruction === command.instruction && other.args.some((arg) => REMOVERS.test(arg)),
+      );
       const removedLater = new Set(sameRun.flatMap((other) => other.args));
       // The official images' pattern: build deps marked auto and purged with --auto-remove, or
       // installed as an apk virtual package and deleted by that name, all in the same RUN.
-      const autoRemoved = sameRun.some((other) => (other.program === 'apt-get' || other.program === 'apt') && (other.args.includes('--auto-remove') || other.args.includes('autoremove')));
-      const virtual = command.program === 'apk' ? command.args[command.args.findIndex((arg) => arg === '--virtual' || arg === '-t') + 1] : undefined;
+      const autoRemoved = sameRun.some(
+        (other) =>
+          (other.program === 'apt-get' || other.program === 'apt') &&
+          (other.args.includes('--auto-remove') || other.args.includes('autoremove')),
+      );
+      const virtual =
+        command.program === 'apk'
+          ? command.args[command.args.findIndex((arg) => arg === '--virtual' || arg === '-t') + 1]
+          : undefined;
       if (autoRemoved || (virtual && removedLater.has(virtual))) continue;
-      const tools = command.args.filter((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, '')) && !removedLater.has(arg));
-      if (tools.length > 0) offenders.push({ instruction: command.instruction, message: `installs ${tools.join(', ')} in the shipped stage` });
+      const tools = command.args.filter(
+        (arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, '')) && !removedLater.has(arg),
+      );
+      if (tools.length > 0)
+        offenders.push({
+          instruction: command.instruction,
+          message: `installs ${tools.join(', ')} in the shipped stage`,
+        });
     }
     return verdicts(offenders, context, 'no build tool package is installed in the shipped stages');
   },
@@ -218,8 +315,11 @@ export const checkDockerfileBuildTools = defineCheck({
 
 /** A COPY that brings the whole context (`.`, `./`, `*`). */
 function copiesEverything(instruction: Instruction): boolean {
-  return (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined
-    && copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source));
+  return (
+    (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+    instruction.flags.from === undefined &&
+    copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source))
+  );
 }
 
 export const checkDockerfileCacheOrder = defineCheck({
@@ -229,7 +329,8 @@ export const checkDockerfileCacheOrder = defineCheck({
   title: 'Dependencies are installed before the application is copied',
   proves: 'No stage copies the whole build context (`COPY . .`) and then installs dependencies.',
   why: 'Every code change then invalidates the install step: dependencies are reinstalled on each build.',
-  remediation: 'Copy the dependency manifest first and install, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .`.',
+  remediation:
+    'Copy the dependency manifest first and install, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .`.',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const measured = measuredBy(context, 'cacheProbe', 'HARD-CACHE-002');
@@ -238,8 +339,15 @@ export const checkDockerfileCacheOrder = defineCheck({
     for (const stage of dockerfile.stages) {
       const copy = stage.instructions.find(copiesEverything);
       if (!copy) continue;
-      const install = stage.instructions.find((instruction) => instruction.line > copy.line && instruction.keyword === 'RUN' && isDependencyInstall(instruction.args));
-      if (install) offenders.push({ instruction: copy, message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${install.args}\` (line ${install.line}): every code change reinstalls the dependencies` });
+      const install = stage.instructions.find(
+        (instruction) =>
+          instruction.line > copy.line && instruction.keyword === 'RUN' && isDependencyInstall(instruction.args),
+      );
+      if (install)
+        offenders.push({
+          instruction: copy,
+          message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${install.args}\` (line ${install.line}): every code change reinstalls the dependencies`,
+        });
     }
     return verdicts(offenders, context, 'no stage copies the whole context before installing dependencies');
   },
@@ -250,7 +358,8 @@ export const checkDockerfileSecrets = defineCheck({
   category: 'secrets',
   severity: 'error',
   title: 'No credentials in ARG or ENV',
-  proves: 'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default).',
+  proves:
+    'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default).',
   why: 'ENV values ship in the image; build arguments used by RUN are recorded in its history; both are in the repository.',
   remediation: 'Use `RUN --mount=type=secret,id=…` for build-time secrets and runtime configuration for the rest.',
   needs: ['dockerfile'],
@@ -263,16 +372,34 @@ export const checkDockerfileSecrets = defineCheck({
         for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
           const [, name, raw] = match;
           const value = raw?.replace(/^"(.*)"$/, '$1');
-          const kind = value !== undefined ? secretIn(name!, value) : null;
+          const kind = value !== undefined ? secretIn(name, value) : null;
           if (kind) {
-            found.push({ status: 'fail', message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value!)}`, measured: name, location: context.locate.at(instruction) });
-          } else if (instruction.keyword === 'ARG' && isSecretName(name!) && !value) {
-            found.push({ status: 'fail', severity: 'warning', message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`, measured: name, location: context.locate.at(instruction) });
+            found.push({
+              status: 'fail',
+              message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`,
+              measured: name,
+              location: context.locate.at(instruction),
+            });
+          } else if (instruction.keyword === 'ARG' && isSecretName(name) && !value) {
+            found.push({
+              status: 'fail',
+              severity: 'warning',
+              message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`,
+              measured: name,
+              location: context.locate.at(instruction),
+            });
           }
         }
       }
     }
-    return found.length > 0 ? found : { status: 'pass', message: envMeasured ? 'no ARG meant for a credential (ENV is measured by HARD-SECRETS-001)' : 'no credential in ARG or ENV' };
+    return found.length > 0
+      ? found
+      : {
+          status: 'pass',
+          message: envMeasured
+            ? 'no ARG meant for a credential (ENV is measured by HARD-SECRETS-001)'
+            : 'no credential in ARG or ENV',
+        };
   },
 });
 
@@ -283,7 +410,8 @@ export const checkCopyChown = defineCheck({
   title: 'COPY --chown instead of a recursive chown',
   proves: 'No RUN changes ownership recursively (`chown -R`) of files a COPY or ADD in the same stage brought in.',
   why: 'A recursive chown rewrites every file into a new layer: the copied files ship twice, doubling their size.',
-  remediation: 'Set ownership while copying: `COPY --chown=<user>:<group> src/ /app/` (and keep code owned by root where the user need not write it).',
+  remediation:
+    'Set ownership while copying: `COPY --chown=<user>:<group> src/ /app/` (and keep code owned by root where the user need not write it).',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const offenders: { instruction: Instruction; message: string }[] = [];
@@ -298,9 +426,15 @@ export const checkCopyChown = defineCheck({
         }
         if (instruction.keyword !== 'RUN') continue;
         for (const command of runCommands([{ ...stage, instructions: [instruction] }])) {
-          if (command.program !== 'chown' || !command.args.some((arg) => /^-[a-zA-Z]*R|^--recursive$/.test(arg))) continue;
-          const targets = command.args.filter((arg) => !arg.startsWith('-')).slice(1).map((arg) => posix.resolve(workdir, arg));
-          const hit = targets.find((target) => copied.some((dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`)));
+          if (command.program !== 'chown' || !command.args.some((arg) => /^-[a-zA-Z]*R|^--recursive$/.test(arg)))
+            continue;
+          const targets = command.args
+            .filter((arg) => !arg.startsWith('-'))
+            .slice(1)
+            .map((arg) => posix.resolve(workdir, arg));
+          const hit = targets.find((target) =>
+            copied.some((dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`)),
+          );
           if (hit) offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
         }
       }

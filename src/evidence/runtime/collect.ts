@@ -37,7 +37,11 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const probe = chooseProbe(image.healthcheck, image.exposedPorts);
-    const limits: Limits = { memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6), nanoCpus: Math.round(settings.runtimeCpus * 1e9), pids: 512 };
+    const limits: Limits = {
+      memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6),
+      nanoCpus: Math.round(settings.runtimeCpus * 1e9),
+      pids: 512,
+    };
     const network = settings.runtimeNetwork;
     // A port probe needs an address: on network none the container is moved, when it comes to
     // that, to an internal network of this run (no route out).
@@ -45,9 +49,11 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
     const base: ThrowawaySpec = { role: 'service', image: image.id, network, limits, env };
     const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
-    context.progress.info(probe.method === 'none'
-      ? 'no HEALTHCHECK and no exposed port: readiness cannot be probed; watching that the service stays up through the idle window'
-      : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
+    context.progress.info(
+      probe.method === 'none'
+        ? 'no HEALTHCHECK and no exposed port: readiness cannot be probed; watching that the service stays up through the idle window'
+        : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`,
+    );
 
     // The service is started, sampled idle and stopped while the other two containers do their
     // own work: nothing it measures waits for them, and the slowest of the three sets the time.
@@ -65,8 +71,12 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
       }));
     const [{ service, record }, downProbe, hardened] = await Promise.all([
       serviceRun,
-      argv ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal) : Promise.resolve(null),
-      settings.hardenedRun ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing) : Promise.resolve(null),
+      argv
+        ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
+        : Promise.resolve(null),
+      settings.hardenedRun
+        ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing)
+        : Promise.resolve(null),
     ]);
     const identity: IdentityRecord = service.processes
       ? identityFromProcesses(service.processes)
@@ -90,30 +100,82 @@ function describeProbe(probe: Probe): string {
  * environment and working directory; the service never started; no network). A real probe fails
  * here; one that passes is fake. Works without a shell or `sleep` in the image.
  */
-async function probeWithServiceDown(throwaways: Throwaways, spec: ThrowawaySpec, argv: string[], timeoutMs: number, signal?: AbortSignal): Promise<DownProbeRecord> {
+async function probeWithServiceDown(
+  throwaways: Throwaways,
+  spec: ThrowawaySpec,
+  argv: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<DownProbeRecord> {
   // A probe needs no privilege: whatever the image's HEALTHCHECK does, it does it without any.
-  const result = await runOneShot(throwaways, { ...spec, role: 'probe-down', entrypoint: argv, cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, timeoutMs, signal);
-  return { probe: argv, exitCode: result.exitCode, timedOut: result.timedOut, seconds: result.seconds, output: result.output.slice(-2000), error: result.error };
+  const result = await runOneShot(
+    throwaways,
+    { ...spec, role: 'probe-down', entrypoint: argv, cmd: [], dropAllCapabilities: true, noNewPrivileges: true },
+    timeoutMs,
+    signal,
+  );
+  return {
+    probe: argv,
+    exitCode: result.exitCode,
+    timedOut: result.timedOut,
+    seconds: result.seconds,
+    output: result.output.slice(-2000),
+    error: result.error,
+  };
 }
 
 /**
  * The image started as production should run it: read-only root filesystem, tmpfs only for /tmp,
  * /var/tmp and the declared writable directories, all capabilities dropped, no-new-privileges.
  */
-async function hardenedRun(throwaways: Throwaways, base: ThrowawaySpec, probe: Probe, context: RuntimeContext, readyTimeoutMs: number, addressing: Addressing): Promise<HardenedRunRecord> {
+async function hardenedRun(
+  throwaways: Throwaways,
+  base: ThrowawaySpec,
+  probe: Probe,
+  context: RuntimeContext,
+  readyTimeoutMs: number,
+  addressing: Addressing,
+): Promise<HardenedRunRecord> {
   const { image, settings } = context;
   // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
   // from the image's files first (they are still being read).
-  const tmpfs: Record<string, string> = { '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777', '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777' };
-  for (const dir of settings.writableDirs) tmpfs[posix.resolve(image.workingDir || '/', dir)] = 'rw,nosuid,nodev,size=64m,mode=1777';
-  const container = await throwaways.create({ ...base, role: 'hardened', readOnlyRoot: true, tmpfs, dropAllCapabilities: true, noNewPrivileges: true });
+  const tmpfs: Record<string, string> = {
+    '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
+    '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
+  };
+  for (const dir of settings.writableDirs)
+    tmpfs[posix.resolve(image.workingDir || '/', dir)] = 'rw,nosuid,nodev,size=64m,mode=1777';
+  const container = await throwaways.create({
+    ...base,
+    role: 'hardened',
+    readOnlyRoot: true,
+    tmpfs,
+    dropAllCapabilities: true,
+    noNewPrivileges: true,
+  });
   const startedAt = performance.now();
   try {
     await container.start();
   } catch (error) {
     const message = `could not start: ${startError(error)}`;
-    const readiness = { method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0, attemptSeconds: [], lastExitCode: null, lastOutput: message, outcome: 'exited' as const, waitedSeconds: 0 };
-    return { readiness, exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message }, tmpfs: Object.keys(tmpfs), logTail: message };
+    const readiness = {
+      method: probe.method,
+      probe: probe.argv,
+      port: probe.port,
+      readySeconds: null,
+      attempts: 0,
+      attemptSeconds: [],
+      lastExitCode: null,
+      lastOutput: message,
+      outcome: 'exited' as const,
+      waitedSeconds: 0,
+    };
+    return {
+      readiness,
+      exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message },
+      tmpfs: Object.keys(tmpfs),
+      logTail: message,
+    };
   }
   // Without a probe, staying up as long as the service's idle window is all it can show.
   const timeout = probe.method === 'none' ? settings.idleSeconds * 1000 : readyTimeoutMs;

@@ -15,18 +15,46 @@ export function identityFromProcesses(processes: ProcessRecord[]): IdentityRecor
   const init = processes.find((process) => process.init) ?? processes[0];
   const chosen = root ?? init;
   const listing = processes.map((process) => `${process.command.split(' ')[0]} (UID ${process.uid})`).join(', ');
-  return { uid: chosen?.uid ?? null, gid: chosen?.gid ?? null, method: 'processes', detail: `processes of the running service: ${listing}` };
+  return {
+    uid: chosen?.uid ?? null,
+    gid: chosen?.gid ?? null,
+    method: 'processes',
+    detail: `processes of the running service: ${listing}`,
+  };
 }
 
-export async function identityFromProbe(throwaways: Throwaways, spec: ThrowawaySpec, image: ImageEvidence, filesystem: FilesystemEvidence | undefined, signal?: AbortSignal): Promise<IdentityRecord> {
+export async function identityFromProbe(
+  throwaways: Throwaways,
+  spec: ThrowawaySpec,
+  image: ImageEvidence,
+  filesystem: FilesystemEvidence | undefined,
+  signal?: AbortSignal,
+): Promise<IdentityRecord> {
   // The image's ENTRYPOINT is replaced, not prepended: an entrypoint that ignores its arguments
   // cannot swallow `id`. No capability is needed to print one's own UID.
-  const result = await runOneShot(throwaways, { ...spec, role: 'identity', entrypoint: ['id'], cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, 10_000, signal);
+  const result = await runOneShot(
+    throwaways,
+    { ...spec, role: 'identity', entrypoint: ['id'], cmd: [], dropAllCapabilities: true, noNewPrivileges: true },
+    10_000,
+    signal,
+  );
   const match = /uid=(\d+)(?:\([^)]*\))? gid=(\d+)/.exec(result.output);
   if (result.exitCode === 0 && match) {
-    return { uid: Number(match[1]), gid: Number(match[2]), method: 'id', detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}` };
+    return {
+      uid: Number(match[1]),
+      gid: Number(match[2]),
+      method: 'id',
+      detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}`,
+    };
   }
   const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
-  const why = result.error ? `no id in the image (${result.error})` : `id did not answer (exit ${result.exitCode ?? 'none'})`;
-  return { uid: user.uid, gid: user.gid, method: 'passwd', detail: `${why}: resolved USER '${image.user}' from the image's /etc/passwd and /etc/group` };
+  const why = result.error
+    ? `no id in the image (${result.error})`
+    : `id did not answer (exit ${result.exitCode ?? 'none'})`;
+  return {
+    uid: user.uid,
+    gid: user.gid,
+    method: 'passwd',
+    detail: `${why}: resolved USER '${image.user}' from the image's /etc/passwd and /etc/group`,
+  };
 }

@@ -17,7 +17,12 @@ export interface OneShotResult {
   error: string | null;
 }
 
-export async function runOneShot(throwaways: Throwaways, spec: ThrowawaySpec, timeoutMs: number, signal?: AbortSignal): Promise<OneShotResult> {
+export async function runOneShot(
+  throwaways: Throwaways,
+  spec: ThrowawaySpec,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<OneShotResult> {
   const started = performance.now();
   const seconds = (): number => round((performance.now() - started) / 1000);
   let container: Docker.Container | undefined;
@@ -30,7 +35,13 @@ export async function runOneShot(throwaways: Throwaways, spec: ThrowawaySpec, ti
     }
     const exit = await waitFor(container, timeoutMs, signal);
     if (exit === null) await container.kill().catch(() => undefined);
-    return { exitCode: exit, timedOut: exit === null, seconds: seconds(), output: await logTail(container, 30), error: null };
+    return {
+      exitCode: exit,
+      timedOut: exit === null,
+      seconds: seconds(),
+      output: await logTail(container, 30),
+      error: null,
+    };
   } finally {
     if (container) await throwaways.remove(container);
   }
@@ -44,6 +55,9 @@ async function waitFor(container: Docker.Container, timeoutMs: number, signal?: 
 /** The runtime's reason, without the engine's boilerplate around it. */
 export function startError(error: unknown): string {
   const message = errorMessage(error);
-  const reason = /exec: "[^"]*": [^:"]+|no such file or directory|executable file not found in \$PATH|permission denied/i.exec(message);
-  return reason ? reason[0] : message.split('\n')[0]!.slice(0, 300);
+  const reason =
+    /exec: "[^"]*": [^:"]+|no such file or directory|executable file not found in \$PATH|permission denied/i.exec(
+      message,
+    );
+  return reason ? reason[0] : message.split('\n')[0].slice(0, 300);
 }

@@ -53,7 +53,9 @@ interface Attempt {
 async function attemptOnce(container: Docker.Container, probe: Probe, address: string | null): Promise<Attempt> {
   if (probe.method === 'healthcheck') {
     const result = await execIn(container, probe.argv!, probe.timeoutMs);
-    const missing = (result.exitCode === 126 || result.exitCode === 127) && /not found|no such file|executable file/i.test(result.output);
+    const missing =
+      (result.exitCode === 126 || result.exitCode === 127) &&
+      /not found|no such file|executable file/i.test(result.output);
     return {
       ok: result.exitCode === 0,
       exitCode: result.exitCode,
@@ -65,7 +67,14 @@ async function attemptOnce(container: Docker.Container, probe: Probe, address: s
   }
   const started = performance.now();
   const ok = address !== null && (await connects(address, probe.port!, probe.timeoutMs));
-  return { ok, exitCode: null, output: ok ? '' : `port ${probe.port} refused or did not answer`, seconds: (performance.now() - started) / 1000, notRunning: false, broken: false };
+  return {
+    ok,
+    exitCode: null,
+    output: ok ? '' : `port ${probe.port} refused or did not answer`,
+    seconds: (performance.now() - started) / 1000,
+    notRunning: false,
+    broken: false,
+  };
 }
 
 /** Whether a TCP connection to host:port opens within `timeoutMs`. */
@@ -92,11 +101,26 @@ export interface ReadinessOutcome {
  * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
  * is the moment the start request was sent (performance.now()).
  */
-export async function awaitReadiness(container: Docker.Container, initial: Probe, startedAt: number, timeoutMs: number, addressing: Addressing, signal?: AbortSignal): Promise<ReadinessOutcome> {
+export async function awaitReadiness(
+  container: Docker.Container,
+  initial: Probe,
+  startedAt: number,
+  timeoutMs: number,
+  addressing: Addressing,
+  signal?: AbortSignal,
+): Promise<ReadinessOutcome> {
   let probe = initial;
   const readiness: ReadinessRecord = {
-    method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0,
-    attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'not-probed', waitedSeconds: 0,
+    method: probe.method,
+    probe: probe.argv,
+    port: probe.port,
+    readySeconds: null,
+    attempts: 0,
+    attemptSeconds: [],
+    lastExitCode: null,
+    lastOutput: '',
+    outcome: 'not-probed',
+    waitedSeconds: 0,
   };
   const elapsed = (): number => (performance.now() - startedAt) / 1000;
   let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
@@ -163,12 +187,21 @@ export async function awaitReadiness(container: Docker.Container, initial: Probe
 export async function exitOf(container: Docker.Container, startedAt: number): Promise<ExitRecord | null> {
   const state = (await container.inspect()).State;
   if (state.Running) return null;
-  return { exitCode: state.ExitCode, oomKilled: state.OOMKilled, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: await logTail(container) };
+  return {
+    exitCode: state.ExitCode,
+    oomKilled: state.OOMKilled,
+    afterSeconds: round((performance.now() - startedAt) / 1000),
+    logTail: await logTail(container),
+  };
 }
 
 async function addressOf(container: Docker.Container, addressing: Addressing): Promise<string | null> {
-  const networks = async (): Promise<Record<string, { IPAddress: string }>> => (await container.inspect()).NetworkSettings.Networks ?? {};
-  const addressIn = (attached: Record<string, { IPAddress: string }>): string | null => Object.values(attached).map((network) => network.IPAddress).find(Boolean) ?? null;
+  const networks = async (): Promise<Record<string, { IPAddress: string }>> =>
+    (await container.inspect()).NetworkSettings.Networks ?? {};
+  const addressIn = (attached: Record<string, { IPAddress: string }>): string | null =>
+    Object.values(attached)
+      .map((network) => network.IPAddress)
+      .find(Boolean) ?? null;
   const attached = await networks();
   const address = addressIn(attached);
   if (address) return address;

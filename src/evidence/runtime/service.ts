@@ -18,16 +18,39 @@ export interface RunningService {
   processes: ProcessRecord[] | null;
 }
 
-export async function startService(throwaways: Throwaways, spec: ThrowawaySpec, probe: Probe, readyTimeoutMs: number, addressing: Addressing, signal?: AbortSignal): Promise<RunningService> {
+export async function startService(
+  throwaways: Throwaways,
+  spec: ThrowawaySpec,
+  probe: Probe,
+  readyTimeoutMs: number,
+  addressing: Addressing,
+  signal?: AbortSignal,
+): Promise<RunningService> {
   const container = await throwaways.create(spec);
   const startedAt = performance.now();
   try {
     await container.start();
   } catch (error) {
     // The image cannot start (entrypoint missing, not executable…): a verdict, not a fault.
-    const readiness = { method: probe.method, probe: probe.argv, port: probe.port, readySeconds: null, attempts: 0, attemptSeconds: [], lastExitCode: null, lastOutput: '', outcome: 'exited' as const, waitedSeconds: 0 };
+    const readiness = {
+      method: probe.method,
+      probe: probe.argv,
+      port: probe.port,
+      readySeconds: null,
+      attempts: 0,
+      attemptSeconds: [],
+      lastExitCode: null,
+      lastOutput: '',
+      outcome: 'exited' as const,
+      waitedSeconds: 0,
+    };
     const state = (await container.inspect().catch(() => null))?.State;
-    const exited = { exitCode: state?.ExitCode || 127, oomKilled: false, afterSeconds: round((performance.now() - startedAt) / 1000), logTail: `could not start: ${startError(error)}` };
+    const exited = {
+      exitCode: state?.ExitCode || 127,
+      oomKilled: false,
+      afterSeconds: round((performance.now() - startedAt) / 1000),
+      logTail: `could not start: ${startError(error)}`,
+    };
     return { container, startedAt, outcome: { readiness, exited }, processes: null };
   }
   // Without a probe there is no readiness to wait for; the idle window shows whether it stays up.
@@ -52,11 +75,11 @@ export async function listProcesses(container: Docker.Container): Promise<Proces
     const column = (name: string): number => titles.indexOf(name);
     const [pid, uid, gid, args] = ['PID', 'UID', 'GID', 'COMMAND'].map(column);
     return top.Processes.map((row) => ({
-      pid: Number(row[pid!]),
-      uid: Number(row[uid!]),
-      gid: Number(row[gid!]),
-      command: row[args!] ?? '',
-      init: Number(row[pid!]) === inspect.State.Pid,
+      pid: Number(row[pid]),
+      uid: Number(row[uid]),
+      gid: Number(row[gid]),
+      command: row[args] ?? '',
+      init: Number(row[pid]) === inspect.State.Pid,
     }));
   } catch {
     return null; // the engine host has no `ps`, or the container just exited
@@ -81,10 +104,21 @@ export async function finishService(service: RunningService, options: FinishOpti
     if (exited) idle = null;
     else stop = await measureStop(container, options.stopTimeoutSeconds);
   }
-  return { readiness: outcome.readiness, exited, processes: service.processes, idle, stop, logTail: exited?.logTail ?? (await logTail(container)) };
+  return {
+    readiness: outcome.readiness,
+    exited,
+    processes: service.processes,
+    idle,
+    stop,
+    logTail: exited?.logTail ?? (await logTail(container)),
+  };
 }
 
-async function measureIdle(container: Docker.Container, windowMs: number, signal?: AbortSignal): Promise<IdleRecord | null> {
+async function measureIdle(
+  container: Docker.Container,
+  windowMs: number,
+  signal?: AbortSignal,
+): Promise<IdleRecord | null> {
   try {
     const idle = await sampleIdle(container, windowMs, signal);
     const memory = idle.samples.map((sample) => sample.memoryBytes).sort((a, b) => a - b);
@@ -95,7 +129,7 @@ async function measureIdle(container: Docker.Container, windowMs: number, signal
       memoryBytesMedian: memory[Math.floor(memory.length / 2)] ?? 0,
       cpu: round(idle.cpu, 4),
     };
-  } catch (error) {
+  } catch {
     signal?.throwIfAborted();
     return null;
   }
@@ -112,5 +146,10 @@ async function measureStop(container: Docker.Container, timeoutSeconds: number):
   }
   const seconds = (performance.now() - started) / 1000;
   const inspect = await container.inspect();
-  return { seconds: round(seconds), exitCode: inspect.State.ExitCode, timeoutSeconds, signal: (inspect.Config as { StopSignal?: string }).StopSignal || 'SIGTERM' };
+  return {
+    seconds: round(seconds),
+    exitCode: inspect.State.ExitCode,
+    timeoutSeconds,
+    signal: (inspect.Config as { StopSignal?: string }).StopSignal || 'SIGTERM',
+  };
 }

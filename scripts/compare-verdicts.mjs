@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Compares the verdicts of JSON reports check by check, e.g. the demo's reports from each engine:
+//   node scripts/compare-verdicts.mjs .tmp/engines/*/report-hardened.json
+// Exit 0 when every report has the same checks with the same statuses (and the same unpacked
+// size within 1 %), else 1 with the differences. Each report names its engine.
+import { readFileSync } from 'node:fs';
+
+const files = process.argv.slice(2);
+if (files.length < 2) {
+  console.error('usage: compare-verdicts.mjs REPORT REPORT…');
+  process.exit(2);
+}
+const read = (file) => {
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const checks = report.targets
+    ? report.targets.flatMap((target) => target.checks.map((check) => ({ ...check, id: `${target.name} ${check.id}` })))
+    : report.checks;
+  const engine = report.engine ? `${report.engine.version} ${report.engine.imageStore}` : 'no engine';
+  const size = report.metrics?.imageSizeBytes ?? null;
+  return { file, engine, verdicts: checks.map((check) => `${check.id} ${check.status}`), size };
+};
+const [first, ...others] = files.map(read);
+let same = true;
+for (const other of others) {
+  const missing = first.verdicts.filter((verdict) => !other.verdicts.includes(verdict));
+  const extra = other.verdicts.filter((verdict) => !first.verdicts.includes(verdict));
+  const sizeOff = first.size !== null && other.size !== null && Math.abs(other.size / first.size - 1) > 0.01;
+  if (missing.length === 0 && extra.length === 0 && !sizeOff) {
+    console.log(
+      `same verdicts: ${first.engine} and ${other.engine} (${first.verdicts.length} checks; unpacked ${first.size} and ${other.size} bytes)`,
+    );
+    continue;
+  }
+  same = false;
+  console.log(`DIFFERENT: ${first.file} (${first.engine}) and ${other.file} (${other.engine})`);
+  for (const verdict of missing) console.log(`  only in the first: ${verdict}`);
+  for (const verdict of extra) console.log(`  only in the second: ${verdict}`);
+  if (sizeOff) console.log(`  unpacked size differs by more than 1 %: ${first.size} and ${other.size}`);
+}
+process.exit(same ? 0 : 1);
