@@ -8,7 +8,7 @@ import { parseComposeFile, type ComposeFile } from '../src/evidence/compose.js';
 import { parseDockerfile } from '../src/evidence/dockerfile.js';
 import type { EvidenceSet } from '../src/evidence/types.js';
 import { parseSettings } from '../src/inputs/resolve.js';
-import { judge } from '../src/pipeline.js';
+import { judgeEvidence } from '../src/judge.js';
 
 export interface StaticBench {
   dockerfiles: number;
@@ -73,7 +73,7 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
         runtime: skip,
         composeUp: skip,
       };
-      findings += judge(evidence, settings).results.length;
+      findings += judgeEvidence(evidence, settings).results.length;
     });
     return findings;
   };

@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8953);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4363);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({
@@ -77222,7 +77222,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8953:
+/***/ 4363:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77236,9 +77236,10 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/util/errors.ts
-// Two kinds of failure end a run with exit code 2 (design.md): the user asked for something that
-// cannot be done (UsageError), or the machinery failed (InfrastructureError). A failed check is
-// neither: it is a verdict, exit 1.
+// Two kinds of failure end a run with exit code 2 (docs/architecture.md): the user asked for
+// something that cannot be done (UsageError), or the machinery failed (InfrastructureError). A
+// failed check is neither: it is a verdict, exit 1. A run cancelled by SIGINT/SIGTERM ends with
+// CancelledError (exit 130), after its containers are removed.
 /** Bad input: names the input or file, and says how to fix it. */
 class UsageError extends Error {
     name = 'UsageError';
@@ -77246,6 +77247,13 @@ class UsageError extends Error {
 /** The engine, the file system or the network failed us; the image was not judged. */
 class InfrastructureError extends Error {
     name = 'InfrastructureError';
+}
+/** SIGINT or SIGTERM stopped the run; what it had started is removed by then. */
+class CancelledError extends Error {
+    name = 'CancelledError';
+    constructor() {
+        super("cancelled; the run's containers were removed");
+    }
 }
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
@@ -77362,24 +77370,28 @@ function input(definition) {
 }
 const INPUTS = {
     context: input({
+        perTarget: true,
         kind: kinds_text,
         default: '.',
         group: 'what to check',
         description: 'Build context directory.',
     }),
     file: input({
+        perTarget: true,
         kind: kinds_text,
         default: '',
         group: 'what to check',
         description: 'Path to the Dockerfile (default: `<context>/Dockerfile`).',
     }),
     target: input({
+        perTarget: true,
         kind: kinds_text,
         default: '',
         group: 'what to check',
         description: 'Build stage to build and check (default: the last stage).',
     }),
     'build-args': input({
+        perTarget: true,
         kind: keyValues,
         default: '',
         group: 'what to check',
@@ -77388,6 +77400,7 @@ const INPUTS = {
         description: 'Build arguments, one `KEY=VALUE` per line (CLI: `--build-arg KEY=VALUE`, repeatable).',
     }),
     platform: input({
+        perTarget: true,
         kind: kinds_text,
         default: '',
         group: 'what to check',
@@ -77400,16 +77413,37 @@ const INPUTS = {
         description: 'buildx builder instance to use (default: the current builder).',
     }),
     'no-cache': input({
+        perTarget: true,
         kind: kinds_boolean,
         default: 'false',
         group: 'what to check',
         description: "Build without the layer cache, so the build time is a clean build's.",
     }),
     image: input({
+        perTarget: true,
         kind: kinds_text,
         default: '',
         group: 'what to check',
         description: 'Check this already built image instead of building one (a local reference or id). The Dockerfile is still read when present.',
+    }),
+    targets: input({
+        kind: lines,
+        default: '',
+        group: 'what to check',
+        repeatable: true,
+        description: "Several targets proven in one run, one per line: a build context directory (`services/api`) or a Dockerfile (`services/api/Dockerfile.prod`), with `#stage` for the stage to build, or `image:REF` for a built image; `name=` in front names it (`api=services/api#runtime`). The configuration file's `targets:` also takes build args and thresholds per target. Default: `context` (with `file`, `target`, `build-args`, `image`) and every service of its compose files that builds an image.",
+    }),
+    discover: input({
+        kind: kinds_boolean,
+        default: 'false',
+        group: 'what to check',
+        description: 'Also prove every Dockerfile under the context directory (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `Containerfile`), each built from its own directory; what .gitignore or a .dockerignore excludes is skipped.',
+    }),
+    'check-service-images': input({
+        kind: kinds_boolean,
+        default: 'false',
+        group: 'what to check',
+        description: 'Also prove the compose services that only name an image (postgres, redis…), as images, when the engine has the image (nothing is pulled).',
     }),
     mode: input({
         kind: oneOf(['full', 'static']),
@@ -77445,145 +77479,175 @@ const INPUTS = {
         description: 'Configuration file with thresholds, expectations and ignores. Read when present; a `.container-hardening.yml` in the context directory is read after it. Inputs override both.',
     }),
     'max-image-size-mb': input({
+        perTarget: true,
         kind: number({ unit: 'megabytes' }),
         default: '500',
         group: 'thresholds',
         description: "Largest acceptable image size unpacked — the bytes of its layers' files, what it occupies when run — in MB (10^6 bytes). Measured the same way on the overlay2 and the containerd image store.",
     }),
     'max-compressed-size-mb': input({
+        perTarget: true,
         kind: number({ unit: 'megabytes' }),
         default: '',
         group: 'thresholds',
         description: 'Largest acceptable compressed size (what a pull transfers), in MB. Empty: reported where the image store keeps layers compressed (containerd), not judged. Set, it is judged on every store (on overlay2 the layers are gzip-compressed to measure it, ~2 s per 100 MB).',
     }),
     'max-layers': input({
+        perTarget: true,
         kind: number({ integer: true, unit: 'layers' }),
         default: '20',
         group: 'thresholds',
         description: 'Most filesystem layers the image may have.',
     }),
     'max-build-seconds': input({
+        perTarget: true,
         kind: number({ unit: 'seconds' }),
         default: '300',
         group: 'thresholds',
         description: 'Longest acceptable clean build, in seconds.',
     }),
     'max-context-mb': input({
+        perTarget: true,
         kind: number({ unit: 'megabytes' }),
         default: '100',
         group: 'thresholds',
         description: 'Largest acceptable build context (after .dockerignore), in MB.',
     }),
     'max-cached-build-seconds': input({
+        perTarget: true,
         kind: number({ unit: 'seconds' }),
         default: '30',
         group: 'thresholds',
         description: 'Longest acceptable rebuild with nothing changed (all steps from the cache), in seconds.',
     }),
     'max-startup-seconds': input({
+        perTarget: true,
         kind: number({ unit: 'seconds' }),
         default: '5',
         group: 'thresholds',
         description: 'Longest acceptable time from container start until the health probe first passes (or, without HEALTHCHECK, the exposed port accepts connections).',
     }),
     'max-idle-memory-mb': input({
+        perTarget: true,
         kind: number({ unit: 'megabytes' }),
         default: '512',
         group: 'thresholds',
         description: 'Largest acceptable memory use of the idle container, in MB (as `docker stats` counts it).',
     }),
     'max-idle-cpu': input({
+        perTarget: true,
         kind: number({ unit: 'CPUs' }),
         default: '0.5',
         group: 'thresholds',
         description: 'Largest acceptable CPU use of the idle container, in CPUs (1.0 = one core busy).',
     }),
     'max-stop-seconds': input({
+        perTarget: true,
         kind: number({ unit: 'seconds' }),
         default: '5',
         group: 'thresholds',
         description: 'Longest acceptable `docker stop`; a container still running then is killed (exit 137) and fails.',
     }),
     'expected-user': input({
+        perTarget: true,
         kind: kinds_text,
         default: '',
         group: 'expectations',
         description: 'User name the image must run as (the seed: `csops`). Empty: any non-root user.',
     }),
     'expected-uid': input({
+        perTarget: true,
         kind: number({ integer: true, unit: 'a UID' }),
         default: '',
         group: 'expectations',
         description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
     }),
     'forbidden-tools': input({
+        perTarget: true,
         kind: list,
         default: 'gcc,g++,cc,c++,cpp,clang,clang++,make,cmake,ninja,ld,as,gfortran,rustc,cargo,go,javac,gdb,strace',
         group: 'expectations',
         description: "Build and debug tools that must not be on the runtime image's PATH (versioned and target-prefixed names like `gcc-12`, `x86_64-linux-gnu-gcc` count).",
     }),
     'required-labels': input({
+        perTarget: true,
         kind: list,
         default: 'maintainer,version,security.non-root',
         group: 'expectations',
         description: 'Labels the image must carry.',
     }),
     'writable-dirs': input({
+        perTarget: true,
         kind: list,
         default: 'logs,data,credentials,config',
         group: 'expectations',
         description: 'Directories the runtime user may write (relative ones are under the WORKDIR); /tmp and /var/tmp always may. Also the tmpfs mounts of the hardened run.',
     }),
     'runtime-network': input({
+        perTarget: true,
         kind: kinds_text,
         default: 'none',
         group: 'runtime',
         description: 'Network of the throwaway containers: `none` (default; a port probe gets an internal network with no route out), `bridge`, or a network name.',
     }),
     'runtime-env': input({
+        perTarget: true,
         kind: keyValues,
         default: '',
         group: 'runtime',
         repeatable: true,
         description: "Environment variables for the app under test (and for the compose file's variables with compose-up), one `KEY=VALUE` per line (CLI: `--runtime-env KEY=VALUE`, repeatable). Values of secret-looking names are masked in the log.",
     }),
+    parallel: input({
+        kind: number({ integer: true, min: 1, unit: 'targets' }),
+        default: '',
+        group: 'runtime',
+        description: "How many targets are built and proven at once. Default: the number of CPUs. Targets proven side by side share the machine: their startup and idle figures are measured under each other's load (use 1 for the quietest figures).",
+    }),
     'runtime-memory-mb': input({
+        perTarget: true,
         kind: number({ unit: 'megabytes' }),
         default: '2048',
         group: 'runtime',
         description: 'Memory limit of each throwaway container, in MB.',
     }),
     'runtime-cpus': input({
+        perTarget: true,
         kind: number({ unit: 'CPUs' }),
         default: '2',
         group: 'runtime',
         description: 'CPU limit of each throwaway container.',
     }),
     'ready-timeout-seconds': input({
+        perTarget: true,
         kind: number({ unit: 'seconds' }),
         default: '30',
         group: 'runtime',
         description: 'How long to wait for the service to become ready before reporting that it never did.',
     }),
     'idle-seconds': input({
+        perTarget: true,
         kind: number({ unit: 'seconds' }),
         default: '2',
         group: 'runtime',
         description: 'Length of the window in which idle memory and CPU are sampled, after the service is ready.',
     }),
     'hardened-run': input({
+        perTarget: true,
         kind: kinds_boolean,
         default: 'true',
         group: 'runtime',
         description: 'Also start the image read-only, with all capabilities dropped and no-new-privileges, and check it still becomes ready (costs one more container, run concurrently).',
     }),
     'cache-probe': input({
+        perTarget: true,
         kind: kinds_boolean,
         default: 'true',
         group: 'runtime',
         description: 'Rebuild after changing one application source file (in a copy of the context, never your files) and report which steps re-ran; costs one more build.',
     }),
     'baseline-image': input({
+        perTarget: true,
         kind: kinds_text,
         default: '',
         group: 'report',
@@ -77657,7 +77721,99 @@ function camelCase(name) {
 }
 const INPUT_NAMES = Object.keys(INPUTS);
 
+;// CONCATENATED MODULE: ./src/inputs/targets.ts
+
+
+
+
+const NAMED = /^([A-Za-z0-9][A-Za-z0-9._-]*)=(.+)$/;
+/**
+ * `services/api`, `services/api/Dockerfile.prod`, `services/api#runtime`, `image:registry/app:1.2`,
+ * each optionally named: `api=services/api#runtime`. Whether a path is a directory or a file is
+ * decided later, on disk.
+ */
+function parseTargetLine(line, source) {
+    let rest = line.trim();
+    let name = null;
+    const named = NAMED.exec(rest);
+    if (named) {
+        name = named[1];
+        rest = named[2].trim();
+    }
+    const spec = { name, context: null, file: null, stage: null, image: null, inputs: {}, source };
+    if (rest.startsWith('image:')) {
+        spec.image = rest.slice('image:'.length).trim();
+        if (!spec.image)
+            throw new UsageError(`${source}: 'image:' needs an image reference, like image:registry/app:1.2`);
+        return spec;
+    }
+    const hash = rest.lastIndexOf('#');
+    if (hash !== -1) {
+        spec.stage = rest.slice(hash + 1).trim();
+        rest = rest.slice(0, hash).trim();
+        if (!spec.stage)
+            throw new UsageError(`${source}: '#' needs a stage name after it, like services/api#runtime`);
+    }
+    if (!rest)
+        throw new UsageError(`${source}: '${line}' names no directory, Dockerfile or image`);
+    spec.context = rest;
+    return spec;
+}
+const TARGET_KEYS = new Set(['name', 'context', 'file', 'target', 'image']);
+/** The configuration file's `targets:`: a list of lines like the input's, or of mappings. */
+function readTargetsNode(node, where, toText) {
+    if (!(0,dist/* isSeq */.oP)(node))
+        throw new UsageError(`${where(node)}: targets must be a list of directories, Dockerfiles, image:REF lines or mappings`);
+    return node.items.map((item) => {
+        const at = where(item);
+        if ((0,dist/* isScalar */.jn)(item))
+            return parseTargetLine(textOf(item.value), at);
+        if (!(0,dist/* isMap */.jh)(item))
+            throw new UsageError(`${at}: each target is a line (services/api) or a mapping (context: services/api)`);
+        const spec = {
+            name: null,
+            context: null,
+            file: null,
+            stage: null,
+            image: null,
+            inputs: {},
+            source: at,
+        };
+        for (const pair of item.items) {
+            const key = (0,dist/* isScalar */.jn)(pair.key) ? textOf(pair.key.value) : '';
+            const value = pair.value;
+            if (TARGET_KEYS.has(key)) {
+                const text = toText(value, `${at}: ${key}`).trim();
+                if (key === 'name')
+                    spec.name = text || null;
+                else if (key === 'target')
+                    spec.stage = text || null;
+                else
+                    spec[key] = text || null;
+                continue;
+            }
+            if (!(key in INPUTS)) {
+                throw new UsageError(`${at}: unknown key '${key}' in a target; a target has name, context, file, target, image and per-target inputs such as max-image-size-mb`);
+            }
+            if (!INPUTS[key].perTarget) {
+                throw new UsageError(`${at}: '${key}' applies to the whole run, not to one target: set it at the top of the file`);
+            }
+            spec.inputs[key] = toText(value, `${at}: ${key}`);
+        }
+        if (!spec.context && !spec.file && !spec.image)
+            throw new UsageError(`${at}: a target needs a context, a file or an image`);
+        return spec;
+    });
+}
+function lineCounterWhere(shownAs, counter) {
+    return (node) => {
+        const offset = node?.range?.[0];
+        return `config ${shownAs}:${offset === undefined ? 0 : counter.linePos(offset).line}`;
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/config-file.ts
+
 
 
 
@@ -77680,9 +77836,10 @@ async function readConfigFile(path, shownAs, forbidden = []) {
     }
     const values = {};
     const ignores = [];
+    let targets = null;
     const contents = document.contents;
     if (contents === null || ((0,dist/* isScalar */.jn)(contents) && contents.value === null))
-        return { path, values, ignores };
+        return { path, values, ignores, targets };
     if (!(0,dist/* isMap */.jh)(contents))
         throw new UsageError(`config ${shownAs}: expected a mapping of input names to values, like "max-image-size-mb: 400"`);
     for (const pair of contents.items) {
@@ -77691,6 +77848,13 @@ async function readConfigFile(path, shownAs, forbidden = []) {
         const where = `config ${shownAs}:${line}`;
         if (key === 'ignores') {
             ignores.push(...readIgnores(pair.value, shownAs, lineCounter));
+            continue;
+        }
+        // `$schema: https://…/config.schema.json` lets editors complete and check the file.
+        if (key === '$schema')
+            continue;
+        if (key === 'targets' && !forbidden.includes('targets')) {
+            targets = readTargetsNode(pair.value, lineCounterWhere(shownAs, lineCounter), toText);
             continue;
         }
         if (!(key in INPUTS)) {
@@ -77702,7 +77866,7 @@ async function readConfigFile(path, shownAs, forbidden = []) {
         }
         values[name] = toText(pair.value, `${where}: ${name}`);
     }
-    return { path, values, ignores };
+    return { path, values, ignores, targets };
 }
 const IGNORE_KEYS = new Set(['id', 'path', 'reason', 'until']);
 /** `ignores:` — a list of { id, path?, reason, until? }; every error names the line and the form. */
@@ -77779,11 +77943,17 @@ function lineOf(node, counter) {
 
 
 
+
+/** How an input is named to the user: `--max-image-size-mb` in the CLI, `max-image-size-mb:` in a workflow. */
+function inputLabel(name, surface) {
+    return surface === 'cli' ? `--${name}` : `${name}:`;
+}
 const CONTEXT_CONFIG = '.container-hardening.yml';
-async function resolveOptions(explicit, workspace) {
+async function resolveOptions(explicit, workspace, surface = 'cli') {
     const configFiles = [];
     const ignores = [];
     const merged = {};
+    let configTargets = null;
     // The repository's config: the `config` input, else the default path when it exists.
     const configInput = explicit.config?.trim();
     const repoConfig = (0,external_node_path_.resolve)(workspace, configInput || INPUTS.config.default);
@@ -77791,6 +77961,7 @@ async function resolveOptions(explicit, workspace) {
         const file = await readConfigFile(repoConfig, show(workspace, repoConfig));
         Object.assign(merged, file.values);
         ignores.push(...file.ignores);
+        configTargets = file.targets ?? configTargets;
         configFiles.push(show(workspace, repoConfig));
     }
     // The context's own config; it cannot move the context it lives in.
@@ -77808,6 +77979,8 @@ async function resolveOptions(explicit, workspace) {
             file.values.file = (0,external_node_path_.relative)(workspace, (0,external_node_path_.join)(contextDir, file.values.file));
         Object.assign(merged, file.values);
         ignores.push(...file.ignores);
+        // Its targets' paths are relative to that context, like its `file`.
+        configTargets = file.targets?.map((spec) => relativeTo(spec, (0,external_node_path_.relative)(workspace, contextDir))) ?? configTargets;
         configFiles.push(show(workspace, contextConfig));
     }
     for (const name of INPUT_NAMES) {
@@ -77816,8 +77989,28 @@ async function resolveOptions(explicit, workspace) {
             merged[name] = value;
     }
     const settings = parseSettings(merged);
-    const dockerfilePath = locateDockerfile(settings, contextDir, workspace);
-    return { settings, workspace, contextDir, dockerfilePath, configFiles, ignores };
+    const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
+    // The `targets` input replaces the files' `targets:`, as any input replaces the files' value.
+    const targets = explicit.targets?.trim()
+        ? settings.targets.map((line, index) => parseTargetLine(line, `${inputLabel('targets', surface)} line ${index + 1}`))
+        : (configTargets ?? []);
+    // A target's own values are checked here, before anything runs, with the file and line they came from.
+    for (const spec of targets) {
+        for (const [name, value] of Object.entries(spec.inputs)) {
+            try {
+                parseSettings({ [name]: value });
+            }
+            catch (error) {
+                throw new UsageError(`${spec.source}: ${errorMessage(error)}`, { cause: error });
+            }
+        }
+    }
+    return { settings, raw: merged, workspace, contextDir, dockerfilePath, targets, configFiles, ignores, surface };
+}
+/** A target spec from a context's config, with its paths made workspace-relative. */
+function relativeTo(spec, contextPath) {
+    const moved = (path) => (path && !(0,external_node_path_.isAbsolute)(path) ? (0,external_node_path_.join)(contextPath, path) : path);
+    return spec.context ? { ...spec, context: moved(spec.context) } : { ...spec, file: moved(spec.file) };
 }
 /** Settings from raw input text; unset inputs take their defaults. */
 function parseSettings(raw) {
@@ -77831,21 +78024,80 @@ function parseSettings(raw) {
     }
     return settings;
 }
-function locateDockerfile(settings, contextDir, workspace) {
+function locateDockerfile(settings, contextDir, workspace, surface) {
     const given = settings.file;
     const path = given ? (0,external_node_path_.resolve)(workspace, given) : (0,external_node_path_.join)(contextDir, 'Dockerfile');
     if ((0,external_node_fs_namespaceObject.existsSync)(path) && (0,external_node_fs_namespaceObject.statSync)(path).isFile())
         return path;
-    // Checking a built image needs no Dockerfile; one is read when present.
-    if (settings.image && !given)
-        return null;
     if (given)
-        throw new UsageError(`file: '${given}' does not exist`);
-    throw new UsageError(`no Dockerfile in context '${show(workspace, contextDir)}'; give file: <path>, or image: <ref> to check a built image`);
+        throw new UsageError(`${inputLabel('file', surface)} '${given}' does not exist`);
+    // None in the context: targets, discovery or compose files may still give something to prove;
+    // the plan says when nothing is left (src/run/plan.ts).
+    return null;
 }
 function show(workspace, path) {
     const shown = (0,external_node_path_.relative)(workspace, path);
     return shown === '' ? '.' : shown.startsWith('..') ? path : shown;
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
+var lib_docker = __nccwpck_require__(9040);
+var docker_default = /*#__PURE__*/__nccwpck_require__.n(lib_docker);
+;// CONCATENATED MODULE: ./src/util/deadline.ts
+// Waiting for something with a deadline (and, where given, a cancellation signal). One place, so
+// that no wait forgets to clear its timer or to remove its abort listener.
+/** The promise's value, or `timedOut` once `ms` have passed first; rejects at once when `signal` aborts. */
+async function within(promise, ms, signal) {
+    signal?.throwIfAborted();
+    let timer;
+    let onAbort;
+    const timeout = new Promise((resolve) => {
+        timer = setTimeout(() => resolve({ timedOut: true }), ms);
+    });
+    const aborted = new Promise((_, reject) => {
+        if (!signal)
+            return;
+        onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        return await Promise.race([promise.then((value) => ({ timedOut: false, value })), timeout, aborted]);
+    }
+    finally {
+        clearTimeout(timer);
+        if (onAbort)
+            signal?.removeEventListener('abort', onAbort);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/docker/engine.ts
+
+
+
+const ENGINE_IDLE_TIMEOUT_MS = 120_000;
+function engineAddress() {
+    return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+/** Connects and pings; an engine that does not answer within `timeoutMs` is an infrastructure fault. */
+async function connectEngine(timeoutMs = 10_000) {
+    // An engine that stops answering must not stall a run forever: a request idle this long fails
+    // (streams that flow, like an image export, are not idle; waits of ours are shorter).
+    const docker = new (docker_default())({ timeout: ENGINE_IDLE_TIMEOUT_MS });
+    try {
+        await withTimeout(docker.ping(), timeoutMs, `no answer within ${timeoutMs / 1000} s`);
+    }
+    catch (error) {
+        throw new InfrastructureError(`cannot reach the Docker engine at ${engineAddress()} (${errorMessage(error).replace(/^Error: /, '')}): start Docker, or set DOCKER_HOST to an engine that answers`);
+    }
+    return docker;
+}
+async function withTimeout(promise, ms, message) {
+    const outcome = await within(promise, ms);
+    if (outcome.timedOut)
+        throw new Error(message);
+    return outcome.value;
 }
 
 ;// CONCATENATED MODULE: external "node:crypto"
@@ -77858,24 +78110,33 @@ const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(im
 // by the `finally` of the run, by a signal handler, or by the action's post step sweeping the label.
 const RUN_LABEL = 'org.cs-hardening.run';
 const ROLE_LABEL = 'org.cs-hardening.role';
+/** Which target of the run (its scope: `1`, `2`, `1b` for the first one's baseline). */
+const SCOPE_LABEL = 'org.cs-hardening.scope';
 function newRunId() {
     return (0,external_node_crypto_namespaceObject.randomUUID)().replace(/-/g, '').slice(0, 16);
 }
 class Throwaways {
     engine;
     runId;
+    scope;
     containers = new Map();
     networks = new Map();
     internalNetwork;
-    constructor(engine, runId) {
+    constructor(engine, runId, 
+    /** Keeps the names of targets proven side by side apart. */
+    scope = '') {
         this.engine = engine;
         this.runId = runId;
+        this.scope = scope;
+    }
+    get prefix() {
+        return `cs-hardening-${this.runId}${this.scope ? `-${this.scope}` : ''}`;
     }
     async create(spec) {
         const container = await this.engine.createContainer({
             Image: spec.image,
-            name: `cs-hardening-${this.runId}-${spec.role}`,
-            Labels: { [RUN_LABEL]: this.runId, [ROLE_LABEL]: spec.role },
+            name: `${this.prefix}-${spec.role}`,
+            Labels: { [RUN_LABEL]: this.runId, [ROLE_LABEL]: spec.role, [SCOPE_LABEL]: this.scope },
             ...(spec.entrypoint ? { Entrypoint: spec.entrypoint, Cmd: spec.cmd ?? [] } : {}),
             ...(spec.env ? { Env: spec.env } : {}),
             // Docker's own health check would run during idle sampling; readiness is probed by us.
@@ -77907,7 +78168,11 @@ class Throwaways {
         // One creation shared by concurrent callers: the engine allows two networks of the same name,
         // and a second one made by a racing caller would leak.
         this.internalNetwork ??= this.engine
-            .createNetwork({ Name: `cs-hardening-${this.runId}`, Internal: true, Labels: { [RUN_LABEL]: this.runId } })
+            .createNetwork({
+            Name: this.prefix,
+            Internal: true,
+            Labels: { [RUN_LABEL]: this.runId, [SCOPE_LABEL]: this.scope },
+        })
             .then((network) => {
             this.networks.set(network.id, network);
             return network;
@@ -77968,14 +78233,27 @@ async function removeQuietly(container) {
 }
 /** Removes every container, network and volume labelled with this run id (the post step's sweep). */
 async function sweepRun(engine, runId) {
-    let removed = 0;
-    // Our own throwaways carry the run label; a compose bring-up's resources carry its project's;
-    // the baseline run uses the run id with a `b`.
-    for (const id of [runId, `${runId}b`]) {
-        for (const label of [`${RUN_LABEL}=${id}`, `com.docker.compose.project=cs-hardening-${id}`])
-            removed += await sweepLabel(engine, label);
-    }
+    // Our own throwaways carry the run label, whatever target of the run made them. A compose
+    // bring-up's resources carry their project's label instead: `cs-hardening-<run>` or, one per
+    // stack, `cs-hardening-<run>-<scope>`.
+    let removed = await sweepLabel(engine, `${RUN_LABEL}=${runId}`);
+    const projects = new Set();
+    const filters = JSON.stringify({ label: ['com.docker.compose.project'] });
+    for (const info of await engine.listContainers({ all: true, filters }))
+        projects.add(info.Labels['com.docker.compose.project'] ?? '');
+    for (const info of await engine.listNetworks({ filters }))
+        projects.add(info.Labels?.['com.docker.compose.project'] ?? '');
+    for (const volume of (await engine.listVolumes({ filters })).Volumes ?? [])
+        projects.add(volume.Labels?.['com.docker.compose.project'] ?? '');
+    const ours = composeProjectPattern(runId);
+    for (const project of projects)
+        if (ours.test(project))
+            removed += await sweepLabel(engine, `com.docker.compose.project=${project}`);
     return removed;
+}
+/** The compose projects of a run: `cs-hardening-<run>`, `cs-hardening-<run>-<scope>`. */
+function composeProjectPattern(runId) {
+    return new RegExp(`^cs-hardening-${runId}(-[0-9a-z]+)?$`);
 }
 async function sweepLabel(engine, label) {
     const filters = JSON.stringify({ label: [label] });
@@ -78002,8 +78280,322 @@ async function sweepLabel(engine, label) {
     return removed;
 }
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/util/process.ts
+
+function runProcess(command, args, options = {}) {
+    const keep = options.keep ?? 64 * 1024;
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout = (stdout + chunk).slice(-keep);
+            options.onStdout?.(chunk);
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+            stderr = (stderr + chunk).slice(-keep);
+            options.onStderr?.(chunk);
+        });
+        const abort = () => {
+            child.kill('SIGTERM');
+            // A docker CLI that ignores SIGTERM must still not outlive the run.
+            setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+        };
+        if (options.signal?.aborted)
+            abort();
+        options.signal?.addEventListener('abort', abort, { once: true });
+        child.on('error', (error) => {
+            options.signal?.removeEventListener('abort', abort);
+            reject(error);
+        });
+        child.on('close', (code, signal) => {
+            options.signal?.removeEventListener('abort', abort);
+            resolve({ code, signal, stdout, stderr, seconds: (performance.now() - started) / 1000 });
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/docker/rawjson.ts
+// BuildKit's `--progress=rawjson` writes concatenated, pretty-printed JSON objects on stderr, and
+// buildx adds plain text lines (`ERROR: failed to solve: …`) between or after them. This splits
+// the stream into both, incrementally, so progress can be shown while the build runs.
+class RawJsonSplitter {
+    onObject;
+    onText;
+    buffer = '';
+    depth = 0;
+    inString = false;
+    escaped = false;
+    objectStart = -1;
+    scanned = 0;
+    constructor(onObject, onText) {
+        this.onObject = onObject;
+        this.onText = onText;
+    }
+    push(chunk) {
+        this.buffer += chunk;
+        const text = this.buffer;
+        let consumed = 0;
+        for (let i = this.scanned; i < text.length; i++) {
+            const ch = text[i];
+            if (this.depth === 0) {
+                if (ch === '{') {
+                    this.flushText(text.slice(consumed, i));
+                    this.objectStart = i;
+                    this.depth = 1;
+                    consumed = i;
+                }
+                else if (ch === '\n') {
+                    this.flushText(text.slice(consumed, i));
+                    consumed = i + 1;
+                }
+                continue;
+            }
+            if (this.inString) {
+                if (this.escaped)
+                    this.escaped = false;
+                else if (ch === '\\')
+                    this.escaped = true;
+                else if (ch === '"')
+                    this.inString = false;
+                continue;
+            }
+            if (ch === '"')
+                this.inString = true;
+            else if (ch === '{')
+                this.depth++;
+            else if (ch === '}' && --this.depth === 0) {
+                const json = text.slice(this.objectStart, i + 1);
+                consumed = i + 1;
+                try {
+                    this.onObject(JSON.parse(json));
+                }
+                catch {
+                    this.onText(json);
+                }
+            }
+        }
+        this.buffer = text.slice(consumed);
+        this.scanned = this.buffer.length;
+        if (this.depth > 0)
+            this.objectStart = 0;
+    }
+    end() {
+        if (this.buffer !== '')
+            this.flushText(this.buffer);
+        this.buffer = '';
+    }
+    flushText(text) {
+        const line = text.trim();
+        if (line !== '')
+            this.onText(line);
+    }
+}
+/** Folds the status stream into one record per step (vertex), in the order steps first appeared. */
+class BuildSteps {
+    steps = new Map();
+    text = [];
+    apply(status) {
+        const changed = [];
+        for (const vertex of status.vertexes ?? []) {
+            const step = this.step(vertex.digest);
+            if (vertex.name)
+                step.name = vertex.name;
+            if (vertex.inputs)
+                step.inputs = vertex.inputs;
+            if (vertex.cached)
+                step.cached = true;
+            if (vertex.started)
+                step.started = Date.parse(vertex.started);
+            if (vertex.completed)
+                step.completed = Date.parse(vertex.completed);
+            if (vertex.error)
+                step.error = vertex.error;
+            changed.push(step);
+        }
+        for (const log of status.logs ?? []) {
+            if (log.data)
+                this.step(log.vertex).log += Buffer.from(log.data, 'base64').toString('utf8');
+        }
+        return changed;
+    }
+    all() {
+        return [...this.steps.values()];
+    }
+    /**
+     * The work steps of the Dockerfile (`[stage-1 2/6] RUN …`), one per instruction: not BuildKit's
+     * internal ones, and not FROM, which resolves a base rather than doing work (and is never
+     * "cached").
+     */
+    instructionSteps() {
+        const byName = new Map();
+        for (const step of this.all()) {
+            if (!isInstructionStep(step.name))
+                continue;
+            const group = byName.get(step.name);
+            if (group)
+                group.push(step);
+            else
+                byName.set(step.name, [step]);
+        }
+        return [...byName.values()].map(foldInstruction);
+    }
+    step(digest) {
+        let step = this.steps.get(digest);
+        if (!step) {
+            step = { digest, name: '', cached: false, started: null, completed: null, error: null, log: '', inputs: [] };
+            this.steps.set(digest, step);
+        }
+        return step;
+    }
+}
+/**
+ * BuildKit 0.2x runs some instructions as several vertices of the same name: `ADD <url>` is a
+ * source vertex that fetches (it always runs, to learn the content's checksum) feeding a copy
+ * vertex (cached when the content is unchanged). BuildKit 0.8–0.12 names the source vertex by its
+ * URL instead. Either way the instruction's result is the vertex none of the others consumes:
+ * its cache state is the step's, so a rebuild reads the same on every engine. The step is timed
+ * from the first start to the last completion.
+ */
+function foldInstruction(vertices) {
+    if (vertices.length === 1)
+        return vertices[0];
+    const consumed = new Set(vertices.flatMap((vertex) => vertex.inputs));
+    const results = vertices.filter((vertex) => !consumed.has(vertex.digest));
+    const result = results.length > 0 ? results : vertices;
+    const starts = vertices.map((vertex) => vertex.started).filter((time) => time !== null);
+    const completions = vertices.map((vertex) => vertex.completed);
+    return {
+        digest: result[0].digest,
+        name: result[0].name,
+        cached: result.every((vertex) => vertex.cached),
+        started: starts.length > 0 ? Math.min(...starts) : null,
+        completed: completions.every((time) => time !== null) ? Math.max(...completions) : null,
+        error: vertices.find((vertex) => vertex.error)?.error ?? null,
+        log: vertices.map((vertex) => vertex.log).join(''),
+        inputs: [...new Set(vertices.flatMap((vertex) => vertex.inputs))].filter((digest) => !vertices.some((vertex) => vertex.digest === digest)),
+    };
+}
+function isInstructionStep(name) {
+    return /^\[[^\]]*\d+\/\d+\] (?!FROM\b)/.test(name);
+}
+
+;// CONCATENATED MODULE: ./src/docker/buildx.ts
+
+
+
+
+
+
+function buildxArgs(request, files) {
+    const args = ['buildx', 'build', '--load', '--progress=rawjson'];
+    args.push('--iidfile', files.iid, '--metadata-file', files.metadata, '--file', request.dockerfile);
+    if (request.builder)
+        args.push('--builder', request.builder);
+    if (request.target)
+        args.push('--target', request.target);
+    if (request.platform)
+        args.push('--platform', request.platform);
+    if (request.noCache)
+        args.push('--no-cache');
+    for (const [key, value] of Object.entries(request.buildArgs))
+        args.push('--build-arg', `${key}=${value}`);
+    for (const tag of request.tags)
+        args.push('--tag', tag);
+    args.push(request.context);
+    return args;
+}
+async function buildImage(request) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-build-'));
+    const files = { iid: (0,external_node_path_.join)(dir, 'iid.txt'), metadata: (0,external_node_path_.join)(dir, 'metadata.json') };
+    const steps = new BuildSteps();
+    const splitter = new RawJsonSplitter((status) => {
+        for (const step of steps.apply(status)) {
+            if (step.name && (step.completed !== null || step.started !== null))
+                request.onStep?.(step);
+        }
+    }, (line) => steps.text.push(line));
+    try {
+        const result = await runProcess('docker', buildxArgs(request, files), {
+            signal: request.signal,
+            onStderr: (chunk) => splitter.push(chunk),
+            keep: 16 * 1024,
+        }).catch((error) => {
+            throw new InfrastructureError(error.code === 'ENOENT'
+                ? 'the docker CLI is not on PATH: install Docker (with the buildx plugin)'
+                : `could not run docker buildx: ${error.message}`);
+        });
+        splitter.end();
+        if (request.signal?.aborted)
+            throw new InfrastructureError('the build was cancelled');
+        if (result.code !== 0 && steps.all().length === 0) {
+            // buildx itself refused (no plugin, unknown builder, bad platform): not a verdict on the image.
+            throw new InfrastructureError(`docker buildx build could not start: ${lastLines(result.stderr, 5)}`);
+        }
+        const imageId = result.code === 0 ? (await (0,promises_namespaceObject.readFile)(files.iid, 'utf8')).trim() : null;
+        const metadata = result.code === 0 ? await readJson(files.metadata) : null;
+        return {
+            ok: result.code === 0 && imageId !== null,
+            imageId,
+            seconds: result.seconds,
+            steps: steps.instructionSteps(),
+            logTail: result.code === 0 ? '' : failureTail(steps),
+            metadata,
+        };
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+/** The failing step's name and last log lines, and buildx's own error lines. */
+function failureTail(steps, lines = 20) {
+    const failed = steps.all().find((step) => step.error);
+    const parts = [];
+    if (failed) {
+        parts.push(`step ${failed.name} failed: ${failed.error}`);
+        if (failed.log.trim())
+            parts.push(lastLines(failed.log, lines));
+    }
+    const errors = steps.text.filter((line) => /^(ERROR|error)\b/.test(line));
+    if (errors.length > 0)
+        parts.push(...errors.slice(-3));
+    else if (!failed)
+        parts.push(...steps.text.slice(-lines));
+    return parts.join('\n');
+}
+function lastLines(text, count) {
+    return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+async function readJson(path) {
+    try {
+        return JSON.parse(await (0,promises_namespaceObject.readFile)(path, 'utf8'));
+    }
+    catch {
+        return null;
+    }
+}
+/** The platforms the builder can build for (`docker buildx inspect`), e.g. linux/amd64, linux/386. */
+async function builderPlatforms(builder) {
+    const result = await runProcess('docker', ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
+    if (result.code !== 0)
+        throw new InfrastructureError(`docker buildx inspect${builder ? ` --builder ${builder}` : ''} failed: ${lastLines(result.stderr, 1)}`);
+    const line = result.stdout.split('\n').find((text) => /^\s*Platforms:/.test(text));
+    return line
+        ? line
+            .replace(/^\s*Platforms:\s*/, '')
+            .split(',')
+            .map((platform) => platform.trim().replace(/\*$/, ''))
+            .filter(Boolean)
+        : [];
+}
+
 ;// CONCATENATED MODULE: ./src/util/format.ts
 // Numbers as the user's document writes them: sizes in MB (10^6 bytes, as `docker images`
 // prints them), times in seconds.
@@ -78039,6 +78631,2351 @@ function plural(count, word, many = `${word}s`) {
 function round(value, digits = 3) {
     const scale = 10 ** digits;
     return Math.round(value * scale) / scale;
+}
+
+;// CONCATENATED MODULE: ./src/progress.ts
+
+function timedPhase(timings, name, work) {
+    const started = performance.now();
+    return work().finally(() => {
+        timings[name] = round((performance.now() - started) / 1000);
+    });
+}
+/** For tests and library use: records timings, prints nothing. */
+function silentProgress() {
+    const timings = {};
+    return {
+        timings,
+        phase: (name, work) => timedPhase(timings, name, work),
+        info: () => undefined,
+    };
+}
+/**
+ * One target's progress: its phases timed in its own record, named `[target] phase` when the run
+ * has several targets. Targets proven side by side open no log group (GitHub's groups cannot
+ * interleave): each phase says when it starts and ends instead.
+ */
+function targetProgress(parent, name, concurrent) {
+    const timings = {};
+    const label = (phase) => (name ? `[${name}] ${phase}` : phase);
+    return {
+        timings,
+        phase(phase, work) {
+            if (!concurrent)
+                return parent.phase(label(phase), () => timedPhase(timings, phase, work));
+            parent.info(`▸ ${label(phase)}…`);
+            return timedPhase(timings, phase, work).finally(() => parent.info(`${label(phase)}: ${formatSeconds(timings[phase] ?? 0)}`));
+        },
+        info: (message) => parent.info(name ? `[${name}] ${message}` : message),
+    };
+}
+/** A baseline's phases, named as such: `baseline build`. */
+function baselineProgress(progress) {
+    return {
+        timings: progress.timings,
+        phase: (name, work) => progress.phase(`baseline ${name}`, work),
+        info: (message) => progress.info(message),
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
+var main = __nccwpck_require__(8390);
+;// CONCATENATED MODULE: ./src/evidence/variables.ts
+// Dockerfile variable substitution as BuildKit does it in FROM and elsewhere:
+// $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alternative}; an unset variable is empty.
+function expandVariables(text, lookup) {
+    return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, braced, operator, word, bare) => {
+        const value = lookup((braced ?? bare));
+        if (operator === '-')
+            return value ? value : (word ?? '');
+        if (operator === '+')
+            return value ? (word ?? '') : '';
+        return value ?? '';
+    });
+}
+
+;// CONCATENATED MODULE: ./src/evidence/dockerfile.ts
+
+
+const KEYWORDS = new Set([
+    'ADD',
+    'ARG',
+    'CMD',
+    'COPY',
+    'ENTRYPOINT',
+    'ENV',
+    'EXPOSE',
+    'FROM',
+    'HEALTHCHECK',
+    'LABEL',
+    'MAINTAINER',
+    'ONBUILD',
+    'RUN',
+    'SHELL',
+    'STOPSIGNAL',
+    'USER',
+    'VOLUME',
+    'WORKDIR',
+]);
+function parseDockerfile(content, options) {
+    const document = main.DockerfileParser.parse(content);
+    const escape = document.getEscapeCharacter();
+    const sourceLines = content.split(/\r?\n/);
+    const stages = [];
+    const globalArgs = {};
+    const syntaxErrors = [];
+    for (const node of document.getInstructions()) {
+        const range = node.getRange();
+        const keyword = node.getKeyword().toUpperCase();
+        const line = range.start.line + 1;
+        if (!KEYWORDS.has(keyword)) {
+            syntaxErrors.push({ line, message: `unknown instruction '${node.getKeyword()}'` });
+            continue;
+        }
+        const instruction = readInstruction(keyword, sourceLines, range.start.line, range.end.line, escape);
+        if (keyword === 'FROM') {
+            stages.push(readStage(instruction, stages, globalArgs, options.buildArgs ?? {}));
+            continue;
+        }
+        const current = stages[stages.length - 1];
+        if (current)
+            current.instructions.push(instruction);
+        else if (keyword === 'ARG')
+            Object.assign(globalArgs, readArgs(instruction.args, options.buildArgs ?? {}));
+        else
+            syntaxErrors.push({ line, message: `${keyword} before the first FROM (only ARG may come first)` });
+    }
+    if (stages.length === 0 && syntaxErrors.length === 0)
+        syntaxErrors.push({ line: 1, message: 'no FROM instruction' });
+    let finalStage = stages.length - 1;
+    if (options.target) {
+        finalStage = stages.findIndex((stage) => stage.name?.toLowerCase() === options.target?.toLowerCase());
+    }
+    return {
+        path: options.path,
+        stages,
+        finalStage,
+        globalArgs,
+        comments: document.getComments().map((comment) => ({
+            line: comment.getRange().start.line + 1,
+            text: comment.getContent(),
+        })),
+        syntaxErrors,
+    };
+}
+function readInstruction(keyword, lines, first, last, escape) {
+    const raw = lines.slice(first, last + 1);
+    const head = (raw[0] ?? '').replace(/^\s*\S+\s?/, '');
+    const heredocNames = [...head.matchAll(/<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((match) => match[2]);
+    let text;
+    const heredocs = [];
+    if (heredocNames.length > 0) {
+        // The instruction line itself, then each body up to its terminator.
+        text = head;
+        let cursor = 1;
+        for (const name of heredocNames) {
+            const body = [];
+            while (cursor < raw.length && raw[cursor].replace(/^\t+/, '') !== name)
+                body.push(raw[cursor++]);
+            cursor++;
+            heredocs.push(body.join('\n'));
+        }
+    }
+    else {
+        text = joinContinuations([head, ...raw.slice(1)], escape);
+    }
+    const { flags, rest } = splitFlags(text);
+    return {
+        keyword,
+        line: first + 1,
+        endLine: last + 1,
+        args: rest,
+        flags,
+        exec: parseExec(rest),
+        heredocs,
+    };
+}
+/** Joins `\`-continued lines; comment lines inside a continuation are dropped, as BuildKit does. */
+function joinContinuations(lines, escape) {
+    const parts = [];
+    lines.forEach((line, index) => {
+        if (index > 0 && /^\s*#/.test(line))
+            return;
+        if (index > 0 && line.trim() === '')
+            return;
+        const trimmed = line.replace(/\s+$/, '');
+        parts.push(trimmed.endsWith(escape) ? trimmed.slice(0, -1) : trimmed);
+    });
+    return parts.join(' ').replace(/\s+/g, ' ').trim();
+}
+function splitFlags(text) {
+    const flags = {};
+    let rest = text;
+    for (;;) {
+        const match = /^--([A-Za-z][\w-]*)(?:=("[^"]*"|\S*))?\s*/.exec(rest);
+        if (!match)
+            break;
+        flags[match[1]] = (match[2] ?? '').replace(/^"(.*)"$/, '$1');
+        rest = rest.slice(match[0].length);
+    }
+    return { flags, rest: rest.trim() };
+}
+function parseExec(args) {
+    if (!args.startsWith('['))
+        return null;
+    try {
+        const parsed = JSON.parse(args);
+        return Array.isArray(parsed) && parsed.every((item) => typeof item === 'string') ? parsed : null;
+    }
+    catch {
+        return null;
+    }
+}
+function readStage(from, stages, globalArgs, buildArgs) {
+    const words = from.args.split(/\s+/);
+    const baseRaw = words[0] ?? '';
+    const name = words.length >= 3 && words[1]?.toUpperCase() === 'AS' ? words[2] : null;
+    const base = expandVariables(baseRaw, (variable) => buildArgs[variable] ?? globalArgs[variable] ?? null);
+    const byName = stages.find((stage) => stage.name !== null && stage.name.toLowerCase() === base.toLowerCase());
+    const byIndex = /^\d+$/.test(base) ? stages[Number(base)] : undefined;
+    return {
+        index: stages.length,
+        name,
+        line: from.line,
+        baseRaw,
+        base,
+        baseStage: (byName ?? byIndex)?.index ?? null,
+        platform: from.flags.platform ?? null,
+        instructions: [],
+    };
+}
+/** `ARG A=1 B` → { A: '1', B: null }, with build args taking precedence over defaults. */
+function readArgs(args, buildArgs) {
+    const result = {};
+    for (const word of args.split(/\s+/).filter(Boolean)) {
+        const eq = word.indexOf('=');
+        const name = eq === -1 ? word : word.slice(0, eq);
+        const value = eq === -1 ? null : word.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+        result[name] = buildArgs[name] ?? value;
+    }
+    return result;
+}
+/** The stages whose instructions end up in the final image: the final stage and its FROM chain. */
+function stageChain(dockerfile, stageIndex = dockerfile.finalStage) {
+    const chain = [];
+    let stage = dockerfile.stages[stageIndex];
+    while (stage) {
+        chain.unshift(stage);
+        stage = stage.baseStage === null ? undefined : dockerfile.stages[stage.baseStage];
+    }
+    return chain;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/app-file.ts
+
+// Which file stands for "the application" in a cache-ordering probe: one the Dockerfile copies
+// from the context, preferably by the last such COPY of the shipped stage (the application code),
+// a source file, and never a dependency manifest (changing one of those should re-run installs).
+const MANIFESTS = new RegExp('(^|/)(' +
+    [
+        'requirements[^/]*\\.txt',
+        'constraints[^/]*\\.txt',
+        'Pipfile(\\.lock)?',
+        'pyproject\\.toml',
+        'setup\\.(py|cfg)',
+        'poetry\\.lock',
+        'uv\\.lock',
+        'package(-lock)?\\.json',
+        'npm-shrinkwrap\\.json',
+        'yarn\\.lock',
+        'pnpm-lock\\.yaml',
+        '\\.npmrc',
+        '\\.yarnrc(\\.yml)?',
+        'go\\.(mod|sum)',
+        'Gemfile(\\.lock)?',
+        'composer\\.(json|lock)',
+        'pom\\.xml',
+        '(build|settings)\\.gradle(\\.kts)?',
+        'gradle\\.properties',
+        'Cargo\\.(toml|lock)',
+        '[^/]*\\.(csproj|fsproj|sln)',
+        'packages\\.config',
+        'mix\\.(exs|lock)',
+        'Dockerfile[^/]*',
+        '\\.dockerignore',
+    ].join('|') +
+    ')$');
+const SOURCE = /\.(py|js|mjs|cjs|ts|tsx|jsx|go|java|kt|scala|rb|php|cs|fs|rs|c|cc|cpp|h|hpp|ex|exs|swift|html|css|sh)$/;
+function isDependencyManifest(path) {
+    return MANIFESTS.test(path);
+}
+/** The COPY/ADD instructions that read from the build context (no --from), in build order. */
+function contextCopies(dockerfile) {
+    const copies = [];
+    dockerfile.stages.forEach((stage) => {
+        for (const instruction of stage.instructions) {
+            if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined)
+                copies.push({ stage: stage.index, instruction });
+        }
+    });
+    return copies;
+}
+/** Sources of a COPY/ADD (everything but the destination), exec or shell form. */
+function copySources(instruction) {
+    const words = instruction.exec ?? instruction.args.split(/\s+/).filter(Boolean);
+    return words.slice(0, -1).filter((word) => !/^[a-z]+:\/\//i.test(word) && !word.startsWith('<<'));
+}
+/** Context files a COPY source selects: `.`, a directory, a file, or a glob (`*` and `?` within a segment). */
+function matchSource(source, files) {
+    const clean = source.replace(/^\.\//, '').replace(/^\/+/, '').replace(/\/+$/, '');
+    if (clean === '' || clean === '.')
+        return files;
+    if (/[*?[]/.test(clean)) {
+        const pattern = new RegExp(`^${clean.split('/').map(globSegment).join('/')}(/.*)?$`);
+        return files.filter((file) => pattern.test(file.path));
+    }
+    return files.filter((file) => file.path === clean || file.path.startsWith(`${clean}/`));
+}
+function globSegment(segment) {
+    return segment
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]');
+}
+function chooseApplicationFile(dockerfile, files) {
+    const shipped = new Set(stageChain(dockerfile).map((stage) => stage.index));
+    const copies = contextCopies(dockerfile);
+    // The shipped stage's last context COPY first, then the others from the last back.
+    const ordered = [
+        ...copies.filter((copy) => shipped.has(copy.stage)).reverse(),
+        ...copies.filter((copy) => !shipped.has(copy.stage)).reverse(),
+    ];
+    for (const copy of ordered) {
+        const selected = copySources(copy.instruction).flatMap((source) => matchSource(source, files));
+        const candidates = selected
+            .filter((file) => !isDependencyManifest(file.path))
+            .map((file) => file.path)
+            .sort();
+        const chosen = candidates.find((path) => SOURCE.test(path)) ?? candidates[0];
+        if (chosen)
+            return chosen;
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/build.ts
+function toStepRecords(steps) {
+    return steps.map((step) => ({
+        name: step.name,
+        cached: step.cached,
+        seconds: step.started !== null && step.completed !== null ? (step.completed - step.started) / 1000 : null,
+        error: step.error,
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/evidence/cache.ts
+
+
+
+
+
+
+async function rebuildUnchanged(engine, request, keepImageId) {
+    const outcome = await buildImage({ ...request, noCache: false, tags: [] });
+    await removeUnlessKept(engine, outcome.imageId, keepImageId);
+    return { ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps) };
+}
+/**
+ * A rebuild's image is not the user's: removed unless it is the image under test. On overlay2 an
+ * unchanged rebuild gives the same id; on the containerd store a new one each time (the id is the
+ * digest of an index holding the build's provenance), which would pile up.
+ */
+async function removeUnlessKept(engine, imageId, keepImageId) {
+    if (imageId && imageId !== keepImageId)
+        await engine
+            .getImage(imageId)
+            .remove({ noprune: false })
+            .catch(() => undefined);
+}
+async function probeCacheOrdering(engine, request, context, changedFile, keepImageId) {
+    const copy = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-context-'));
+    try {
+        await copyContext(request.context, copy, context);
+        const target = (0,external_node_path_.join)(copy, changedFile);
+        const original = await (0,promises_namespaceObject.readFile)(target);
+        // A new file, not a write through the hard link: the user's file must stay as it is.
+        await (0,promises_namespaceObject.rm)(target);
+        await (0,promises_namespaceObject.writeFile)(target, Buffer.concat([original, Buffer.from(probeEdit(changedFile))]));
+        const outcome = await buildImage({ ...request, context: copy, noCache: false, tags: [] });
+        await removeUnlessKept(engine, outcome.imageId, keepImageId);
+        return {
+            changedFile,
+            ok: outcome.ok,
+            seconds: outcome.seconds,
+            steps: toStepRecords(outcome.steps),
+            logTail: outcome.logTail,
+        };
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(copy, { recursive: true, force: true });
+    }
+}
+const LINE_COMMENT = [
+    [/\.(py|sh|bash|rb|ya?ml|toml|r|pl|ex|exs|conf|cfg|ini)$/i, (text) => `# ${text}`],
+    [/\.(js|mjs|cjs|jsx|ts|tsx|go|java|kt|scala|c|cc|cpp|h|hpp|cs|fs|rs|swift|dart)$/i, (text) => `// ${text}`],
+    [/\.(css|scss|less)$/i, (text) => `/* ${text} */`],
+    [/\.(html?|xml|svg|vue|svelte)$/i, (text) => `<!-- ${text} -->`],
+    [/\.sql$/i, (text) => `-- ${text}`],
+];
+/**
+ * What is appended to the changed file: unique per run, or the previous probe's edit would
+ * already be in the cache and nothing would re-run. A comment where the language has one,
+ * else a random run of trailing newlines (harmless in nearly any text format).
+ */
+function probeEdit(path) {
+    const nonce = (0,external_node_crypto_namespaceObject.randomUUID)();
+    const comment = LINE_COMMENT.find(([pattern]) => pattern.test(path));
+    if (comment)
+        return `\n${comment[1](`cs-docker-hardening cache probe ${nonce}`)}\n`;
+    return '\n'.repeat(1 + (0,external_node_crypto_namespaceObject.randomInt)(4096));
+}
+/** The files BuildKit would send, hard-linked where the file system allows (no data copied). */
+async function copyContext(from, to, context) {
+    const paths = context.files.map((file) => file.path);
+    if (context.ignoreFile?.endsWith('/.dockerignore') || context.ignoreFile === '.dockerignore')
+        paths.push('.dockerignore');
+    for (const path of paths) {
+        const source = (0,external_node_path_.join)(from, path);
+        const destination = (0,external_node_path_.join)(to, path);
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(destination), { recursive: true });
+        const stat = await (0,promises_namespaceObject.lstat)(source).catch(() => null);
+        if (!stat)
+            continue;
+        if (stat.isSymbolicLink())
+            await (0,promises_namespaceObject.symlink)(await (0,promises_namespaceObject.readlink)(source), destination);
+        else
+            await (0,promises_namespaceObject.link)(source, destination).catch(() => (0,promises_namespaceObject.copyFile)(source, destination));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/evidence/collected.ts
+// Every piece of evidence is either collected, deliberately not collected (with the reason a
+// check will repeat as its `skip`), or failed to collect (the reason becomes the check's `error`:
+// an infrastructure fault is never reported as a pass).
+function collected(value) {
+    return { state: 'collected', value };
+}
+function skipped(reason) {
+    return { state: 'skipped', reason };
+}
+function failed(error) {
+    return { state: 'failed', error };
+}
+function collected_valueOf(evidence) {
+    return evidence.state === 'collected' ? evidence.value : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose.ts
+
+
+
+
+
+const DEFAULT_COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+function findComposeFiles(options) {
+    if (options.given.length > 0) {
+        return options.given.map((file) => {
+            const path = (0,external_node_path_.resolve)(options.workspace, file);
+            if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+                throw new UsageError(`compose-files: '${file}' does not exist`);
+            return path;
+        });
+    }
+    return DEFAULT_COMPOSE_NAMES.map((name) => (0,external_node_path_.join)(options.contextDir, name)).filter((path) => (0,external_node_fs_namespaceObject.existsSync)(path));
+}
+async function collectComposeEvidence(options) {
+    const files = [];
+    for (const path of findComposeFiles(options))
+        files.push(parseComposeFile(await (0,promises_namespaceObject.readFile)(path, 'utf8'), path, options));
+    return { files, services: files.flatMap((file) => file.services) };
+}
+function parseComposeFile(text, absolutePath, options) {
+    const shown = options.show(absolutePath);
+    const counter = new dist/* LineCounter */.HN();
+    const document = (0,dist/* parseDocument */.Tp)(text, { lineCounter: counter, merge: true, uniqueKeys: false });
+    const problem = document.errors[0];
+    if (problem) {
+        throw new UsageError(`${shown}:${problem.linePos?.[0]?.line ?? 1}: not a valid compose file (${problem.message.split('\n')[0]})`);
+    }
+    const root = document.contents;
+    if (!(0,dist/* isMap */.jh)(root))
+        throw new UsageError(`${shown}: not a valid compose file (expected a mapping with a services key)`);
+    const data = document.toJS({ maxAliasCount: 1000 });
+    const servicesNode = root.get('services', true);
+    if (servicesNode !== undefined && !(0,dist/* isMap */.jh)(servicesNode))
+        throw new UsageError(`${shown}: services must be a mapping of service names to definitions`);
+    const services = [];
+    const rawServices = (data.services ?? {});
+    for (const pair of (0,dist/* isMap */.jh)(servicesNode) ? servicesNode.items : []) {
+        const name = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : '';
+        const definition = rawServices[name];
+        if (!definition || typeof definition !== 'object')
+            throw new UsageError(`${shown}:${compose_lineOf(pair.key, counter)}: service '${name}' must be a mapping`);
+        const lines = {};
+        recordLines(pair.value, '', lines, counter);
+        const service = definition;
+        services.push({
+            file: shown,
+            name,
+            line: compose_lineOf(pair.key, counter),
+            data: service,
+            lines,
+            dockerfile: builtDockerfile(service.build, absolutePath, options),
+            init: typeof service.init === 'boolean' ? service.init : null,
+        });
+    }
+    const networks = (data.networks ?? {});
+    const networkLines = {};
+    const networksNode = root.get('networks', true);
+    for (const pair of (0,dist/* isMap */.jh)(networksNode) ? networksNode.items : []) {
+        networkLines[String(pair.key.value)] = compose_lineOf(pair.key, counter);
+    }
+    return { path: shown, services, networks, networkLines };
+}
+function recordLines(node, prefix, lines, counter) {
+    if ((0,dist/* isMap */.jh)(node)) {
+        for (const pair of node.items) {
+            if (!(0,dist/* isScalar */.jn)(pair.key))
+                continue;
+            const key = String(pair.key.value);
+            if (key === '<<') {
+                recordLines(pair.value, prefix, lines, counter); // merged keys: the line of the merge
+                continue;
+            }
+            const path = prefix ? `${prefix}.${key}` : key;
+            lines[path] = compose_lineOf(pair.key, counter);
+            recordLines(pair.value, path, lines, counter);
+        }
+    }
+    else if ((0,dist/* isSeq */.oP)(node)) {
+        node.items.forEach((item, index) => {
+            const path = `${prefix}.${index}`;
+            lines[path] = compose_lineOf(item, counter);
+            recordLines(item, path, lines, counter);
+        });
+    }
+}
+function compose_lineOf(node, counter) {
+    const offset = node?.range?.[0];
+    return offset === undefined ? 1 : counter.linePos(offset).line;
+}
+/** The Dockerfile a `build:` builds (string context, or context + dockerfile), repository-relative. */
+function builtDockerfile(build, composePath, options) {
+    if (!build)
+        return null;
+    const spec = typeof build === 'string' ? { context: build } : build;
+    const context = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(composePath), spec.context ?? '.');
+    const dockerfile = (0,external_node_path_.resolve)(context, spec.dockerfile ?? 'Dockerfile');
+    return (0,external_node_path_.relative)(options.workspace, dockerfile).split(external_node_path_.sep).join(external_node_path_.posix.sep);
+}
+
+// EXTERNAL MODULE: ./node_modules/@balena/dockerignore/ignore.js
+var ignore = __nccwpck_require__(4158);
+var ignore_default = /*#__PURE__*/__nccwpck_require__.n(ignore);
+;// CONCATENATED MODULE: ./src/evidence/file-classes.ts
+// Where a file's bytes belong in the seed's size table, by its path alone.
+const BUILD_TOOLS = new RegExp([
+    '^/usr/(lib|libexec)/gcc(-cross)?/',
+    '^/usr/include/',
+    '^/usr/share/(gcc|gdb|cmake[^/]*)/',
+    '^/usr/lib/[^/]+-linux-gnu/(libbfd|libopcodes|libctf|libsframe|libgprofng|libasan|libtsan|liblsan|libubsan|libhwasan|libitm|libquadmath|libgomp|libcc1|libisl|libmpc|libmpfr|libgccjit|libstdc\\+\\+\\.a)',
+    '^/usr/bin/([a-z0-9_]+-linux-gnu-)?(gcc|g\\+\\+|cc|c\\+\\+|cpp|ld|ld\\.bfd|ld\\.gold|as|ar|ranlib|objdump|objcopy|strip|nm|readelf|gprof|gdb|make|cmake|lto-dump|gcov[^/]*)(-[\\d.]+)?$',
+].join('|'));
+const LANGUAGE_PACKAGES = /\/(site|dist)-packages\/|\/node_modules\/|^\/opt\/venv\/|^\/usr\/local\/lib\/python[^/]*\/|\/gems\/|^\/root\/\.(m2|gradle|cargo)\/|^\/go\/pkg\/|^\/usr\/local\/cargo\//;
+function classifyFile(path, workdir) {
+    if (BUILD_TOOLS.test(path))
+        return 'buildTools';
+    if (LANGUAGE_PACKAGES.test(path))
+        return 'languagePackages';
+    if (workdir && (path === workdir || path.startsWith(`${workdir}/`)))
+        return 'workdir';
+    return 'other';
+}
+
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+// EXTERNAL MODULE: ./node_modules/tar-stream/index.js
+var tar_stream = __nccwpck_require__(6118);
+;// CONCATENATED MODULE: ./src/docker/archive-manifest.ts
+// Which members of an image archive are the image's layers (bottom first) and its config. Two
+// formats reach us from `GET /images/{name}/get`:
+//   - the Docker archive (overlay2 store, every engine version): manifest.json names the members,
+//     `<id>/layer.tar` (Engine ≤ 24) or `blobs/sha256/<digest>` (Engine ≥ 25), uncompressed;
+//   - the OCI layout (containerd image store): index.json → an index → image manifests, blobs as
+//     the store keeps them (gzip or zstd compressed), in no particular order; an index built by
+//     BuildKit also lists attestation manifests (provenance), which are not the image.
+// The containerd store writes manifest.json as well; either way the manifest's own layer
+// descriptors are read when present, because they carry the stored (compressed) sizes.
+function blobMember(digest) {
+    return `blobs/${digest.replace(':', '/')}`;
+}
+/** `platform`: the image's own os/architecture, to pick its manifest out of a multi-platform index. */
+function readArchiveManifest(json, platform) {
+    const oci = json.has('index.json') ? ociManifest(json, platform) : null;
+    const docker = json.get('manifest.json');
+    if (docker) {
+        const parsed = JSON.parse(docker.toString('utf8'));
+        const first = parsed[0];
+        if (!first || !Array.isArray(first.Layers) || !first.Config)
+            throw new Error('the image archive manifest lists no layers');
+        // The same layers as the OCI manifest, when both are there: keep the OCI descriptors' sizes.
+        if (oci && oci.config === first.Config && oci.layers.map((layer) => layer.member).join() === first.Layers.join())
+            return oci;
+        return {
+            format: 'docker-archive',
+            config: first.Config,
+            layers: first.Layers.map((member) => ({ member, storedBytes: null, mediaType: null })),
+        };
+    }
+    if (!oci)
+        throw new Error('the image archive has neither manifest.json nor index.json');
+    return oci;
+}
+function ociManifest(json, platform) {
+    const read = (digest) => {
+        const blob = json.get(blobMember(digest));
+        return blob ? JSON.parse(blob.toString('utf8')) : null;
+    };
+    let candidates = JSON.parse(json.get('index.json').toString('utf8')).manifests ?? [];
+    // An index may point at further indexes (multi-platform): follow them to an image manifest.
+    for (let depth = 0; depth < 4; depth++) {
+        const chosen = chooseManifest(candidates, platform);
+        if (!chosen)
+            break;
+        const document = read(chosen.digest);
+        if (!document)
+            break;
+        if (document.layers && document.config) {
+            return {
+                format: 'oci-layout',
+                config: blobMember(document.config.digest),
+                layers: document.layers.map((layer) => ({
+                    member: blobMember(layer.digest),
+                    storedBytes: layer.size ?? null,
+                    mediaType: layer.mediaType ?? null,
+                })),
+            };
+        }
+        candidates = document.manifests ?? [];
+    }
+    throw new Error("the image archive's OCI index does not lead to an image manifest");
+}
+/** The image's manifest among an index's entries: never an attestation; the platform's when known. */
+function chooseManifest(manifests, platform) {
+    const images = manifests.filter((descriptor) => descriptor.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest' &&
+        descriptor.platform?.os !== 'unknown');
+    const matching = platform
+        ? images.find((descriptor) => descriptor.platform?.os === platform.os && descriptor.platform.architecture === platform.architecture)
+        : undefined;
+    return matching ?? images[0];
+}
+
+;// CONCATENATED MODULE: ./src/docker/image-archive.ts
+
+
+
+
+
+
+const CAPTURE_LIMIT = 1024 * 1024;
+const JSON_LIMIT = 16 * 1024 * 1024;
+async function readImageArchive(engine, image, options = {}) {
+    const stream = (await engine.getImage(image).get());
+    return parseImageArchive(stream, options);
+}
+async function parseImageArchive(stream, options = {}) {
+    const layersByName = new Map();
+    const jsonByName = new Map();
+    let bytesRead = 0;
+    stream.on('data', (chunk) => {
+        bytesRead += chunk.length;
+    });
+    const outer = tar_stream.extract();
+    const onAbort = () => {
+        stream.destroy(new Error('cancelled'));
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Engine ≤ 24 writes a layer that occurs twice once, and the second as a symlink to the first.
+    const aliases = new Map();
+    outer.on('entry', (header, entry, next) => {
+        if (header.type === 'symlink' && header.linkname)
+            aliases.set(header.name, external_node_path_.posix.normalize(external_node_path_.posix.join(external_node_path_.posix.dirname(header.name), header.linkname)));
+        if (header.type !== 'file' || header.size === 0) {
+            entry.resume();
+            entry.on('end', next);
+            return;
+        }
+        // tar-stream's entries are streamx streams; they offer the Readable methods used here.
+        readMember(entry, header.size ?? 0, options)
+            .then((member) => {
+            if (member.type === 'layer')
+                layersByName.set(header.name, member.layer);
+            else if (member.body)
+                jsonByName.set(header.name, member.body);
+            next();
+        })
+            .catch((error) => next(error));
+    });
+    await new Promise((resolve, reject) => {
+        outer.on('finish', resolve);
+        outer.on('error', reject);
+        stream.on('error', reject);
+        stream.pipe(outer);
+    }).finally(() => options.signal?.removeEventListener('abort', onAbort));
+    const manifest = readArchiveManifest(jsonByName, options.platform);
+    const layers = manifest.layers.map(({ member }) => {
+        const layer = layersByName.get(member) ?? layersByName.get(aliases.get(member) ?? '');
+        if (!layer)
+            throw new Error(`the image archive lists layer ${member} but does not contain it`);
+        return layer;
+    });
+    const configBody = jsonByName.get(manifest.config);
+    if (!configBody)
+        throw new Error(`the image archive lists config ${manifest.config} but does not contain it`);
+    return {
+        layers,
+        config: JSON.parse(configBody.toString('utf8')),
+        bytesRead,
+        format: manifest.format,
+    };
+}
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+/**
+ * One archive member: a layer (a tar, or a gzip/zstd stream of one) is parsed as it streams;
+ * anything else small is kept as a JSON candidate (manifest, index, config), anything else large
+ * is dropped unread.
+ */
+async function readMember(entry, size, options) {
+    const { head, rest } = await peek(entry, 263);
+    const compression = head.subarray(0, 2).equals(GZIP_MAGIC)
+        ? 'gzip'
+        : head.subarray(0, 4).equals(ZSTD_MAGIC)
+            ? 'zstd'
+            : 'none';
+    if (compression === 'none') {
+        if (!isTar(head, size))
+            return size > JSON_LIMIT ? drain(rest, null) : drain(rest, []);
+        // A tar entry's stream feeds one reader only: a Node stream in between feeds both.
+        const source = options.measureCompressed ? rest.pipe(new external_node_stream_namespaceObject.PassThrough()) : rest;
+        const compressed = options.measureCompressed ? compressedSize(source) : Promise.resolve(null);
+        const [layer, compressedBytes] = await Promise.all([parseLayer(source, options.capture), compressed]);
+        return { type: 'layer', layer: { ...layer, storedBytes: size, compression, compressedBytes } };
+    }
+    const inflated = rest.pipe(decompressor(compression));
+    rest.on('error', (error) => inflated.destroy(error));
+    const inner = await peek(inflated, 263);
+    // A compressed member that is not a tar is not a layer (no store writes such a thing): skip it.
+    if (!isTar(inner.head, Infinity))
+        return drain(inner.rest, null);
+    return {
+        type: 'layer',
+        layer: {
+            ...(await parseLayer(inner.rest, options.capture)),
+            storedBytes: size,
+            compression,
+            compressedBytes: size,
+        },
+    };
+}
+/** Bytes gzip makes of a stream, read alongside its other reader (the slower one sets the pace). */
+function compressedSize(stream) {
+    return new Promise((resolve, reject) => {
+        const gzip = (0,external_node_zlib_namespaceObject.createGzip)({ level: 6 });
+        let bytes = 0;
+        gzip.on('data', (chunk) => {
+            bytes += chunk.length;
+        });
+        gzip.on('end', () => resolve(bytes));
+        gzip.on('error', reject);
+        stream.pipe(gzip);
+    });
+}
+/**
+ * A tar has the ustar magic at offset 257. A layer that changes nothing (WORKDIR of an existing
+ * directory) is an empty tar: only the zero blocks that end an archive, with no header at all.
+ */
+function isTar(head, size) {
+    const emptyTar = head.length >= 263 && (size === Infinity || size % 512 === 0) && head.every((byte) => byte === 0);
+    return emptyTar || head.subarray(257, 262).toString('latin1') === 'ustar';
+}
+function decompressor(compression) {
+    if (compression === 'gzip')
+        return (0,external_node_zlib_namespaceObject.createGunzip)();
+    // zstd layers (`compression=zstd` builds) need Node's zstd, which came in Node 22.15 / 23.8.
+    const zstd = external_node_zlib_namespaceObject.createZstdDecompress;
+    if (!zstd)
+        throw new Error(`the image has zstd-compressed layers; reading them needs Node.js 22.15 or later (this is ${process.version})`);
+    return zstd();
+}
+/** The first `length` bytes of a stream (fewer if it is shorter), and the whole stream to read on. */
+function peek(stream, length) {
+    return new Promise((resolve, reject) => {
+        const chunks = [];
+        let have = 0;
+        const settle = (ended) => {
+            stream.off('data', onData);
+            stream.off('end', onEnd);
+            stream.off('error', reject);
+            const all = Buffer.concat(chunks);
+            // A stream that already ended cannot take its bytes back: hand on a new one holding them.
+            if (ended)
+                return resolve({ head: all.subarray(0, length), rest: external_node_stream_namespaceObject.Readable.from([all]) });
+            stream.pause();
+            stream.unshift(all);
+            resolve({ head: all.subarray(0, length), rest: stream });
+        };
+        const onData = (chunk) => {
+            chunks.push(chunk);
+            have += chunk.length;
+            if (have >= length)
+                settle(false);
+        };
+        const onEnd = () => settle(true);
+        stream.on('data', onData);
+        stream.on('end', onEnd);
+        stream.on('error', reject);
+    });
+}
+/** Reads a member to its end: keeping its bytes (`keep` collects them), or discarding them. */
+function drain(stream, keep) {
+    return new Promise((resolve, reject) => {
+        if (keep)
+            stream.on('data', (chunk) => keep.push(chunk));
+        stream.on('end', () => resolve({ type: 'data', body: keep ? Buffer.concat(keep) : null }));
+        stream.on('error', reject);
+        stream.resume();
+    });
+}
+function parseLayer(stream, capture) {
+    const layer = { entries: [], whiteouts: [], opaqueDirs: [], captured: new Map() };
+    const extract = tar_stream.extract();
+    extract.on('entry', (header, entry, next) => {
+        const path = normalise(header.name);
+        const base = path.slice(path.lastIndexOf('/') + 1);
+        const parent = path.slice(0, path.lastIndexOf('/')) || '/';
+        if (base === '.wh..wh..opq')
+            layer.opaqueDirs.push(parent);
+        else if (base.startsWith('.wh.'))
+            layer.whiteouts.push(`${parent === '/' ? '' : parent}/${base.slice(4)}`);
+        else if (path !== '/')
+            layer.entries.push(toEntry(path, header));
+        if (header.type === 'file' && capture?.(path) && (header.size ?? 0) <= CAPTURE_LIMIT) {
+            const chunks = [];
+            entry.on('data', (chunk) => chunks.push(chunk));
+            entry.on('end', () => {
+                layer.captured.set(path, Buffer.concat(chunks));
+                next();
+            });
+        }
+        else {
+            entry.on('end', next);
+            entry.resume();
+        }
+    });
+    return new Promise((resolve, reject) => {
+        extract.on('finish', () => resolve(layer));
+        extract.on('error', reject);
+        stream.on('error', reject);
+        stream.pipe(extract);
+    });
+}
+function toEntry(path, header) {
+    const type = header.type === 'file' || header.type === 'contiguous-file'
+        ? 'file'
+        : header.type === 'directory'
+            ? 'directory'
+            : header.type === 'symlink'
+                ? 'symlink'
+                : header.type === 'link'
+                    ? 'hardlink'
+                    : 'other';
+    const entry = {
+        path,
+        type,
+        mode: header.mode ?? 0,
+        uid: header.uid ?? 0,
+        gid: header.gid ?? 0,
+        size: header.size ?? 0,
+    };
+    if (header.linkname)
+        entry.linkname = type === 'hardlink' ? normalise(header.linkname) : header.linkname;
+    return entry;
+}
+/**
+ * `./usr/bin/` → `/usr/bin`, `etc/passwd` → `/etc/passwd`, `./` → `/`. Only a `./` or `/` prefix
+ * is dropped: BuildKit writes names without `./`, and a root-level whiteout is `.wh.name`.
+ */
+function normalise(name) {
+    const trimmed = name.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
+    return trimmed === '.' || trimmed === '' ? '/' : `/${trimmed}`;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/filesystem.ts
+
+
+
+/** Files whose content the checks read. */
+const CAPTURED_FILES = new Set(['/etc/passwd', '/etc/group']);
+/** Names whose content tells whether they hold a credential (checked for PRIVATE KEY, tokens). */
+const KEY_LIKE = /(^|\/)(id_(rsa|dsa|ecdsa|ed25519)|[^/]+\.(pem|key|p8)|\.npmrc|\.pypirc|\.netrc)$/;
+function isCaptured(path) {
+    return CAPTURED_FILES.has(path) || KEY_LIKE.test(path);
+}
+/** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
+async function collectFilesystemEvidence(engine, request) {
+    const { image, workingDir, platform, measureCompressed, signal } = request;
+    const archive = await readImageArchive(engine, image, {
+        capture: isCaptured,
+        platform,
+        measureCompressed,
+        ...(signal ? { signal } : {}),
+    });
+    return mergeLayers(archive, workingDir);
+}
+function mergeLayers(archive, workingDir = '') {
+    const files = new Map();
+    const captured = new Map();
+    archive.layers.forEach((layer, index) => {
+        applyDeletions(files, layer);
+        for (const path of captured.keys())
+            if (!files.has(path))
+                captured.delete(path);
+        for (const entry of layer.entries)
+            files.set(entry.path, { ...entry, layer: index });
+        for (const [path, content] of layer.captured)
+            captured.set(path, content);
+    });
+    const history = layerHistory(archive);
+    const workdir = workingDir && workingDir !== '/' ? external_node_path_.posix.normalize(workingDir) : null;
+    const layers = archive.layers.map((layer, index) => ({
+        index,
+        createdBy: history[index] ?? null,
+        sizeBytes: layer.entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0),
+        compressedBytes: layer.compressedBytes,
+        entries: layer.entries.length,
+        visible: { buildTools: 0, languagePackages: 0, workdir: 0, other: 0 },
+    }));
+    for (const file of files.values()) {
+        if (file.type === 'file')
+            layers[file.layer].visible[classifyFile(file.path, workdir)] += file.size;
+    }
+    const text = (path) => {
+        const record = files.get(path);
+        return record?.type === 'file' ? (captured.get(path)?.toString('utf8') ?? null) : null;
+    };
+    const keyFiles = {};
+    for (const [path, content] of captured) {
+        // Only the start matters ("-----BEGIN … PRIVATE KEY-----", "_authToken="): keep evidence small.
+        if (KEY_LIKE.test(path) && files.get(path)?.type === 'file')
+            keyFiles[path] = content.subarray(0, 4096).toString('latin1');
+    }
+    return {
+        size: measureSize(archive, layers),
+        files: Object.fromEntries(files),
+        layers,
+        history: (archive.config.history ?? []).map((entry) => ({
+            createdBy: entry.created_by ?? '',
+            emptyLayer: entry.empty_layer === true,
+        })),
+        keyFiles,
+        passwd: text('/etc/passwd'),
+        group: text('/etc/group'),
+        bytesRead: archive.bytesRead,
+    };
+}
+function measureSize(archive, layers) {
+    const kinds = new Set(archive.layers.map((layer) => layer.compression));
+    const layerCompression = kinds.size === 1 ? [...kinds][0] : kinds.size === 0 ? 'none' : 'mixed';
+    const compressed = layers.map((layer) => layer.compressedBytes);
+    const known = compressed.every((bytes) => bytes !== null);
+    return {
+        unpackedBytes: layers.reduce((sum, layer) => sum + layer.sizeBytes, 0),
+        compressedBytes: known ? compressed.reduce((sum, bytes) => sum + bytes, 0) : null,
+        compressedFrom: !known
+            ? 'not-measured'
+            : archive.layers.every((layer) => layer.compression !== 'none')
+                ? 'store'
+                : 'gzip',
+        layerCompression,
+    };
+}
+/**
+ * A layer's whiteouts delete a path and all below it; an opaque directory hides everything the
+ * lower layers had below it. One pass over the map per layer that deletes anything.
+ */
+function applyDeletions(files, layer) {
+    if (layer.whiteouts.length === 0 && layer.opaqueDirs.length === 0)
+        return;
+    const removed = new Set(layer.whiteouts);
+    const opaque = new Set(layer.opaqueDirs);
+    for (const path of files.keys()) {
+        if (removed.has(path)) {
+            files.delete(path);
+            continue;
+        }
+        for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+            const ancestor = path.slice(0, cut);
+            if (removed.has(ancestor) || opaque.has(ancestor)) {
+                files.delete(path);
+                break;
+            }
+        }
+        if (opaque.has('/') && files.has(path))
+            files.delete(path);
+    }
+}
+/** created_by of the history entries that made a layer, bottom first (empty_layer is exact here). */
+function layerHistory(archive) {
+    const made = (archive.config.history ?? []).filter((entry) => !entry.empty_layer);
+    // Imported or squashed images can have fewer entries than layers: align at the top.
+    const offset = archive.layers.length - made.length;
+    return archive.layers.map((_, index) => made[index - offset]?.created_by ?? null);
+}
+
+;// CONCATENATED MODULE: ./src/evidence/context.ts
+
+
+
+
+
+const dockerignore = ((ignore_default()) ??
+    ignore);
+/** Docker's own matching of .dockerignore patterns: whether a context-relative path is excluded. */
+function ignoreMatcher(patterns) {
+    const matcher = dockerignore({ ignorecase: false }).add(patterns);
+    return (path) => matcher.ignores(path);
+}
+async function collectContextEvidence(options) {
+    const ignorePath = findIgnoreFile(options.contextDir, options.dockerfilePath);
+    const patterns = ignorePath ? parseIgnoreFile(await (0,promises_namespaceObject.readFile)(ignorePath, 'utf8')) : [];
+    const matcher = dockerignore({ ignorecase: false }).add(patterns.map((entry) => entry.pattern));
+    const exceptions = patterns
+        .map((entry) => entry.pattern)
+        .filter((pattern) => pattern.startsWith('!'))
+        .map((pattern) => pattern.slice(1).replace(/^\/+/, ''));
+    const files = [];
+    const keyFiles = {};
+    let excludedFiles = 0;
+    const walk = async (dir) => {
+        for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
+            const absolute = (0,external_node_path_.join)(dir, entry.name);
+            const path = (0,external_node_path_.relative)(options.contextDir, absolute).split(external_node_path_.sep).join('/');
+            const ignored = matcher.ignores(path);
+            if (entry.isDirectory()) {
+                // An excluded directory is walked only when an exception might re-include something in it.
+                if (ignored && !exceptions.some((exception) => mayMatchBelow(exception, path))) {
+                    excludedFiles += await countFiles(absolute);
+                    continue;
+                }
+                await walk(absolute);
+                continue;
+            }
+            if (ignored) {
+                excludedFiles++;
+                continue;
+            }
+            const stat = await (0,promises_namespaceObject.lstat)(absolute);
+            files.push({ path, size: stat.size });
+            if (stat.isFile() && KEY_LIKE.test(`/${path}`))
+                keyFiles[path] = await readStart(absolute);
+        }
+    };
+    await walk(options.contextDir);
+    // Byte order, not the locale's: the same list on every machine.
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return {
+        ignoreFile: ignorePath ? options.show(ignorePath) : null,
+        patterns,
+        files,
+        totalBytes: files.reduce((sum, file) => sum + file.size, 0),
+        excludedFiles,
+        keyFiles,
+    };
+}
+async function readStart(path) {
+    const handle = await (0,promises_namespaceObject.open)(path, 'r');
+    try {
+        const buffer = Buffer.alloc(4096);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        return buffer.subarray(0, bytesRead).toString('latin1');
+    }
+    finally {
+        await handle.close();
+    }
+}
+function findIgnoreFile(contextDir, dockerfilePath) {
+    if (dockerfilePath) {
+        const specific = (0,external_node_path_.join)((0,external_node_path_.dirname)(dockerfilePath), `${(0,external_node_path_.basename)(dockerfilePath)}.dockerignore`);
+        if ((0,external_node_fs_namespaceObject.existsSync)(specific))
+            return specific;
+    }
+    const shared = (0,external_node_path_.join)(contextDir, '.dockerignore');
+    return (0,external_node_fs_namespaceObject.existsSync)(shared) ? shared : null;
+}
+/** Patterns with their line numbers; comments and blank lines dropped, as Docker reads them. */
+function parseIgnoreFile(text) {
+    const patterns = [];
+    text.split(/\r?\n/).forEach((raw, index) => {
+        const pattern = raw.trim();
+        if (pattern === '' || pattern.startsWith('#'))
+            return;
+        patterns.push({ line: index + 1, pattern });
+    });
+    return patterns;
+}
+/** Whether an exception pattern could match a path below `dir` (its literal prefix agrees). */
+function mayMatchBelow(exception, dir) {
+    const literal = exception.split(/[*?[]/)[0] ?? '';
+    return literal === '' || literal.startsWith(`${dir}/`) || `${dir}/`.startsWith(literal) || literal.startsWith('**');
+}
+async function countFiles(dir) {
+    let count = 0;
+    for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
+        count += entry.isDirectory() ? await countFiles((0,external_node_path_.join)(dir, entry.name)) : 1;
+    }
+    return count;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/image.ts
+
+/** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
+const DOCKER_HEALTH_DEFAULTS = {
+    interval: 30,
+    timeout: 30,
+    startPeriod: 0,
+    startInterval: 5,
+    retries: 3,
+};
+const NANOS = 1e9;
+async function collectImageEvidence(engine, { reference, healthStartInterval }) {
+    const image = engine.getImage(reference);
+    let inspect;
+    try {
+        inspect = await image.inspect();
+    }
+    catch (error) {
+        if (error.statusCode === 404) {
+            throw new UsageError(`image: '${reference}' does not exist on this engine; build it first, pull it, or check the name`);
+        }
+        throw error;
+    }
+    const config = inspect.Config;
+    const layerCount = inspect.RootFS?.Layers?.length ?? 0;
+    return {
+        id: inspect.Id,
+        repoTags: inspect.RepoTags ?? [],
+        engineSizeBytes: inspect.Size,
+        layers: layerCount,
+        layerDigests: inspect.RootFS?.Layers ?? [],
+        os: inspect.Os,
+        architecture: inspect.Architecture,
+        user: config.User ?? '',
+        env: config.Env ?? [],
+        cmd: asArray(config.Cmd),
+        entrypoint: asArray(config.Entrypoint),
+        workingDir: config.WorkingDir ?? '',
+        labels: config.Labels ?? {},
+        healthcheck: toHealthcheck(config.Healthcheck, healthStartInterval),
+        exposedPorts: Object.keys(config.ExposedPorts ?? {}),
+        stopSignal: config.StopSignal ?? null,
+    };
+}
+function toHealthcheck(raw, startIntervals) {
+    if (!raw?.Test || raw.Test.length === 0)
+        return null;
+    const seconds = (value) => (value ? value / NANOS : null);
+    const written = {
+        intervalSeconds: seconds(raw.Interval),
+        timeoutSeconds: seconds(raw.Timeout),
+        startPeriodSeconds: seconds(raw.StartPeriod),
+        startIntervalSeconds: seconds(raw.StartInterval),
+        retries: raw.Retries || null,
+    };
+    const defaults = DOCKER_HEALTH_DEFAULTS;
+    return {
+        test: raw.Test,
+        argv: healthArgv(raw.Test),
+        ...written,
+        effective: {
+            interval: written.intervalSeconds ?? defaults.interval,
+            timeout: written.timeoutSeconds ?? defaults.timeout,
+            startPeriod: written.startPeriodSeconds ?? defaults.startPeriod,
+            startInterval: startIntervals ? (written.startIntervalSeconds ?? defaults.startInterval) : null,
+            retries: written.retries ?? defaults.retries,
+        },
+    };
+}
+/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
+function healthArgv(test) {
+    const [kind, ...rest] = test;
+    if (kind === 'CMD')
+        return rest.length > 0 ? rest : null;
+    if (kind === 'CMD-SHELL')
+        return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
+    return null; // NONE
+}
+function asArray(value) {
+    if (Array.isArray(value))
+        return value;
+    if (typeof value === 'string')
+        return [value];
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/accounts.ts
+// /etc/passwd and /etc/group as the image ships them: how a USER name or number becomes the
+// UID/GID the kernel will use. Docker resolves USER the same way, from the image's own files.
+function parsePasswd(text) {
+    const accounts = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '' || line.startsWith('#'))
+            continue;
+        const [name, , uid, gid, , home, shell] = line.split(':');
+        if (!name || uid === undefined || gid === undefined || !/^\d+$/.test(uid) || !/^\d+$/.test(gid))
+            continue;
+        accounts.push({ name, uid: Number(uid), gid: Number(gid), home: home ?? '', shell: shell ?? '' });
+    }
+    return accounts;
+}
+function parseGroup(text) {
+    const groups = [];
+    for (const line of text.split('\n')) {
+        const [name, , gid] = line.split(':');
+        if (!name || gid === undefined || !/^\d+$/.test(gid))
+            continue;
+        groups.push({ name, gid: Number(gid) });
+    }
+    return groups;
+}
+/**
+ * Resolves a USER value the way the engine does: '' is root; `name` or `uid`, optionally with
+ * `:group` or `:gid`; names looked up in the image's own files. A number needs no entry (Docker
+ * runs an unknown UID with GID 0 where no entry gives one).
+ */
+function resolveUser(configured, accounts, groups) {
+    const value = configured.trim();
+    const result = { configured, uid: null, gid: null, name: null, problem: null };
+    if (value === '') {
+        result.uid = 0;
+        result.gid = 0;
+        result.name = accounts.find((account) => account.uid === 0)?.name ?? 'root';
+        return result;
+    }
+    const [userPart = '', groupPart] = value.split(':');
+    if (/^\d+$/.test(userPart)) {
+        result.uid = Number(userPart);
+        const account = accounts.find((candidate) => candidate.uid === result.uid);
+        result.name = account?.name ?? null;
+        result.gid = account?.gid ?? 0;
+    }
+    else {
+        const account = accounts.find((candidate) => candidate.name === userPart);
+        if (!account) {
+            result.problem = `user '${userPart}' is not in the image's /etc/passwd: the container will not start`;
+            return result;
+        }
+        result.uid = account.uid;
+        result.gid = account.gid;
+        result.name = account.name;
+    }
+    if (groupPart !== undefined && groupPart !== '') {
+        if (/^\d+$/.test(groupPart))
+            result.gid = Number(groupPart);
+        else {
+            const group = groups.find((candidate) => candidate.name === groupPart);
+            if (!group) {
+                result.problem = `group '${groupPart}' is not in the image's /etc/group: the container will not start`;
+                return result;
+            }
+            result.gid = group.gid;
+        }
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/docker/logs.ts
+/** The last lines a container wrote (stdout and stderr), bounded. */
+async function logTail(container, lines = 20) {
+    try {
+        const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
+        return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
+            .slice(-8192)
+            .trimEnd();
+    }
+    catch {
+        return '';
+    }
+}
+/**
+ * The engine multiplexes the streams of a container without a TTY: 8-byte frame headers
+ * (stream type, 3 zero bytes, big-endian length) before each chunk.
+ */
+function demux(buffer) {
+    const parts = [];
+    let offset = 0;
+    while (offset + 8 <= buffer.length) {
+        const type = buffer[offset];
+        const length = buffer.readUInt32BE(offset + 4);
+        if ((type !== 1 && type !== 2 && type !== 0) || offset + 8 + length > buffer.length) {
+            // Not framed (a TTY container): the bytes are the text.
+            return buffer.toString('utf8');
+        }
+        parts.push(buffer.subarray(offset + 8, offset + 8 + length));
+        offset += 8 + length;
+    }
+    return Buffer.concat(parts).toString('utf8');
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/one-shot.ts
+
+
+
+
+async function runOneShot(throwaways, spec, timeoutMs, signal) {
+    const started = performance.now();
+    const seconds = () => round((performance.now() - started) / 1000);
+    let container;
+    try {
+        container = await throwaways.create(spec);
+        try {
+            await container.start();
+        }
+        catch (error) {
+            return { exitCode: null, timedOut: false, seconds: seconds(), output: '', error: startError(error) };
+        }
+        const exit = await waitFor(container, timeoutMs, signal);
+        if (exit === null)
+            await container.kill().catch(() => undefined);
+        return {
+            exitCode: exit,
+            timedOut: exit === null,
+            seconds: seconds(),
+            output: await logTail(container, 30),
+            error: null,
+        };
+    }
+    finally {
+        if (container)
+            await throwaways.remove(container);
+    }
+}
+async function waitFor(container, timeoutMs, signal) {
+    const outcome = await within(container.wait(), timeoutMs, signal);
+    return outcome.timedOut ? null : outcome.value.StatusCode;
+}
+/** The runtime's reason, without the engine's boilerplate around it. */
+function startError(error) {
+    const message = errorMessage(error);
+    const reason = /exec: "[^"]*": [^:"]+|no such file or directory|executable file not found in \$PATH|permission denied/i.exec(message);
+    return reason ? reason[0] : message.split('\n')[0].slice(0, 300);
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/identity.ts
+
+
+// The UID/GID the container really runs as, by the best means available: the running service's
+// processes (`docker top`); else `id` in a throwaway container; else, in an image without `id`
+// (distroless, scratch), the image's own /etc/passwd and /etc/group — still a measurement of the
+// image, not a skip.
+function identityFromProcesses(processes) {
+    const root = processes.find((process) => process.uid === 0);
+    const init = processes.find((process) => process.init) ?? processes[0];
+    const chosen = root ?? init;
+    const listing = processes.map((process) => `${process.command.split(' ')[0]} (UID ${process.uid})`).join(', ');
+    return {
+        uid: chosen?.uid ?? null,
+        gid: chosen?.gid ?? null,
+        method: 'processes',
+        detail: `processes of the running service: ${listing}`,
+    };
+}
+async function identityFromProbe(throwaways, spec, image, filesystem, signal) {
+    // The image's ENTRYPOINT is replaced, not prepended: an entrypoint that ignores its arguments
+    // cannot swallow `id`. No capability is needed to print one's own UID.
+    const result = await runOneShot(throwaways, { ...spec, role: 'identity', entrypoint: ['id'], cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, 10_000, signal);
+    const match = /uid=(\d+)(?:\([^)]*\))? gid=(\d+)/.exec(result.output);
+    if (result.exitCode === 0 && match) {
+        return {
+            uid: Number(match[1]),
+            gid: Number(match[2]),
+            method: 'id',
+            detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}`,
+        };
+    }
+    const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
+    const why = result.error
+        ? `no id in the image (${result.error})`
+        : `id did not answer (exit ${result.exitCode ?? 'none'})`;
+    return {
+        uid: user.uid,
+        gid: user.gid,
+        method: 'passwd',
+        detail: `${why}: resolved USER '${image.user}' from the image's /etc/passwd and /etc/group`,
+    };
+}
+
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/docker/exec.ts
+
+
+
+const OUTPUT_LIMIT = 4096;
+async function execIn(container, argv, timeoutMs) {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    let exec;
+    try {
+        exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+    }
+    catch (error) {
+        const notRunning = error.statusCode === 409;
+        return {
+            exitCode: null,
+            output: '',
+            seconds: seconds(),
+            timedOut: false,
+            notRunning,
+            error: notRunning ? null : errorMessage(error),
+        };
+    }
+    let output = '';
+    const sink = new external_node_stream_namespaceObject.PassThrough();
+    sink.on('data', (chunk) => {
+        output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
+    });
+    let stream;
+    try {
+        stream = (await exec.start({ hijack: true, stdin: false }));
+    }
+    catch (error) {
+        const notRunning = error.statusCode === 409;
+        return {
+            exitCode: null,
+            output,
+            seconds: seconds(),
+            timedOut: false,
+            notRunning,
+            error: notRunning ? null : errorMessage(error),
+        };
+    }
+    // docker-modem is untyped: it splits the engine's multiplexed stdout/stderr frames.
+    container.modem.demuxStream(stream, sink, sink);
+    const finished = new Promise((resolve) => {
+        stream.on('end', () => resolve());
+        stream.on('close', () => resolve());
+        stream.on('error', () => resolve());
+    });
+    if ((await within(finished, timeoutMs)).timedOut) {
+        stream.destroy?.();
+        return { exitCode: null, output, seconds: seconds(), timedOut: true, notRunning: false, error: null };
+    }
+    const inspected = await exec.inspect().catch(() => null);
+    // An exec whose binary does not exist ends with exit code 126/127 and the runtime's message.
+    return {
+        exitCode: inspected?.ExitCode ?? null,
+        output,
+        seconds: seconds(),
+        timedOut: false,
+        notRunning: false,
+        error: null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/probe.ts
+
+
+
+
+
+// Readiness, measured by running the probe ourselves every 250 ms — never by waiting out
+// Docker's own health interval (30 s in the seed), which would make every check take that long.
+const PROBE_INTERVAL_MS = 250;
+function fallbackPort(exposedPorts) {
+    const tcp = exposedPorts.map((port) => /^(\d+)(\/tcp)?$/.exec(port)).find(Boolean);
+    return tcp ? Number(tcp[1]) : null;
+}
+function chooseProbe(health, exposedPorts) {
+    const argv = health?.argv ?? null;
+    // Docker's default timeout is 30 s; one attempt of ours is bounded at 10 s.
+    const timeoutMs = Math.min((health?.timeoutSeconds ?? 30) * 1000, 10_000);
+    const port = fallbackPort(exposedPorts);
+    if (argv)
+        return { method: 'healthcheck', argv, port: null, timeoutMs, fallbackPort: port };
+    if (port !== null)
+        return { method: 'port', argv: null, port, timeoutMs: 1000, fallbackPort: null };
+    return { method: 'none', argv: null, port: null, timeoutMs: 0, fallbackPort: null };
+}
+async function attemptOnce(container, probe, address) {
+    if (probe.method === 'healthcheck') {
+        const result = await execIn(container, probe.argv, probe.timeoutMs);
+        const missing = (result.exitCode === 126 || result.exitCode === 127) &&
+            /not found|no such file|executable file/i.test(result.output);
+        return {
+            ok: result.exitCode === 0,
+            exitCode: result.exitCode,
+            output: result.error ?? (result.timedOut ? `no answer within ${probe.timeoutMs / 1000} s` : result.output),
+            seconds: result.seconds,
+            notRunning: result.notRunning,
+            broken: missing || result.error !== null,
+        };
+    }
+    const started = performance.now();
+    const ok = address !== null && (await connects(address, probe.port, probe.timeoutMs));
+    return {
+        ok,
+        exitCode: null,
+        output: ok ? '' : `port ${probe.port} refused or did not answer`,
+        seconds: (performance.now() - started) / 1000,
+        notRunning: false,
+        broken: false,
+    };
+}
+/** Whether a TCP connection to host:port opens within `timeoutMs`. */
+function connects(host, port, timeoutMs) {
+    return new Promise((resolve) => {
+        const socket = new external_node_net_namespaceObject.Socket();
+        const done = (ok) => {
+            socket.destroy();
+            resolve(ok);
+        };
+        socket.setTimeout(timeoutMs, () => done(false));
+        socket.once('connect', () => done(true));
+        socket.once('error', () => done(false));
+        socket.connect(port, host);
+    });
+}
+/**
+ * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
+ * is the moment the start request was sent (performance.now()).
+ */
+async function awaitReadiness(container, initial, startedAt, timeoutMs, addressing, signal) {
+    let probe = initial;
+    const readiness = {
+        method: probe.method,
+        probe: probe.argv,
+        port: probe.port,
+        readySeconds: null,
+        attempts: 0,
+        attemptSeconds: [],
+        lastExitCode: null,
+        lastOutput: '',
+        outcome: 'not-probed',
+        waitedSeconds: 0,
+    };
+    const elapsed = () => (performance.now() - startedAt) / 1000;
+    let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
+    let brokenInARow = 0;
+    let lastStateCheck = 0;
+    for (;;) {
+        signal?.throwIfAborted();
+        const tick = performance.now();
+        if (probe.method !== 'none') {
+            const attempt = await attemptOnce(container, probe, address);
+            readiness.attempts++;
+            readiness.attemptSeconds.push(round(attempt.seconds));
+            readiness.lastExitCode = attempt.exitCode;
+            readiness.lastOutput = attempt.output.slice(-1000);
+            if (attempt.ok) {
+                readiness.readySeconds = round(elapsed());
+                readiness.outcome = 'ready';
+                break;
+            }
+            brokenInARow = attempt.broken ? brokenInARow + 1 : 0;
+            if (brokenInARow >= 2) {
+                // The health probe cannot run (its program is missing): readiness can still be told by
+                // the exposed port. HARD-HEALTH-002/-003 report the broken probe itself.
+                if (probe.fallbackPort === null) {
+                    readiness.outcome = 'probe-broken';
+                    break;
+                }
+                probe = { method: 'port', argv: null, port: probe.fallbackPort, timeoutMs: 1000, fallbackPort: null };
+                Object.assign(readiness, { method: 'port', port: probe.port });
+                address = await addressOf(container, addressing);
+                brokenInARow = 0;
+            }
+            if (attempt.notRunning)
+                lastStateCheck = 0;
+        }
+        // Whether the container is still running: after a refused exec at once, else about each second.
+        if (performance.now() - lastStateCheck > 1000) {
+            lastStateCheck = performance.now();
+            const exited = await exitOf(container, startedAt);
+            if (exited) {
+                readiness.outcome = 'exited';
+                readiness.waitedSeconds = round(elapsed());
+                return { readiness, exited };
+            }
+        }
+        if (elapsed() * 1000 >= timeoutMs) {
+            // A container that ended since its last state check exited: that, not a timeout, is its story.
+            const exited = await exitOf(container, startedAt);
+            readiness.waitedSeconds = round(elapsed());
+            if (exited) {
+                readiness.outcome = 'exited';
+                return { readiness, exited };
+            }
+            readiness.outcome = probe.method === 'none' ? 'not-probed' : 'timeout';
+            break;
+        }
+        const wait = PROBE_INTERVAL_MS - (performance.now() - tick);
+        if (wait > 0)
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, signal ? { signal } : undefined);
+    }
+    readiness.waitedSeconds = round(elapsed());
+    return { readiness, exited: null };
+}
+/** The exit of a container that is no longer running, with its log tail; null while it runs. */
+async function exitOf(container, startedAt) {
+    const state = (await container.inspect()).State;
+    if (state.Running)
+        return null;
+    return {
+        exitCode: state.ExitCode,
+        oomKilled: state.OOMKilled,
+        afterSeconds: round((performance.now() - startedAt) / 1000),
+        logTail: await logTail(container),
+    };
+}
+async function addressOf(container, addressing) {
+    const networks = async () => (await container.inspect()).NetworkSettings.Networks ?? {};
+    const addressIn = (attached) => Object.values(attached)
+        .map((network) => network.IPAddress)
+        .find(Boolean) ?? null;
+    const attached = await networks();
+    const address = addressIn(attached);
+    if (address)
+        return address;
+    await addressing(container, Object.keys(attached));
+    return addressIn(await networks());
+}
+
+;// CONCATENATED MODULE: ./src/docker/stats.ts
+
+async function sampleStats(container) {
+    // one-shot: no second sample 1 s later inside the engine (API ≥ 1.41).
+    const raw = (await container.stats({ stream: false, 'one-shot': true }));
+    // The engine's timestamp of the sample (ns precision in the text; ms is enough over seconds).
+    const at = raw.read ? Date.parse(raw.read) : Date.now();
+    const usage = raw.memory_stats?.usage ?? 0;
+    const stats = raw.memory_stats?.stats ?? {};
+    // cgroup v1 reports total_inactive_file, v2 inactive_file (what the docker CLI subtracts).
+    const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
+    return {
+        at,
+        memoryBytes: inactive < usage ? usage - inactive : usage,
+        cpuNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0,
+    };
+}
+const STATS_PACE_MS = 250;
+/**
+ * Samples every STATS_PACE_MS (or each engine tick, where slower) until `windowMs` have passed;
+ * CPU from the first and last sample.
+ */
+async function sampleIdle(container, windowMs, signal) {
+    const samples = [await sampleStats(container)];
+    const end = performance.now() + windowMs;
+    while (performance.now() < end) {
+        signal?.throwIfAborted();
+        const pause = Math.min(STATS_PACE_MS, end - performance.now());
+        if (pause > 0)
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(pause, undefined, signal ? { signal } : undefined);
+        samples.push(await sampleStats(container));
+    }
+    const first = samples[0];
+    const last = samples[samples.length - 1];
+    const wallNanos = (last.at - first.at) * 1e6;
+    return {
+        samples,
+        cpu: wallNanos > 0 ? (last.cpuNanos - first.cpuNanos) / wallNanos : 0,
+        windowSeconds: (last.at - first.at) / 1000,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/service.ts
+
+
+
+
+
+async function startService(throwaways, spec, probe, readyTimeoutMs, addressing, signal) {
+    const container = await throwaways.create(spec);
+    const startedAt = performance.now();
+    try {
+        await container.start();
+    }
+    catch (error) {
+        // The image cannot start (entrypoint missing, not executable…): a verdict, not a fault.
+        const readiness = {
+            method: probe.method,
+            probe: probe.argv,
+            port: probe.port,
+            readySeconds: null,
+            attempts: 0,
+            attemptSeconds: [],
+            lastExitCode: null,
+            lastOutput: '',
+            outcome: 'exited',
+            waitedSeconds: 0,
+        };
+        const state = (await container.inspect().catch(() => null))?.State;
+        const exited = {
+            exitCode: state?.ExitCode || 127,
+            oomKilled: false,
+            afterSeconds: round((performance.now() - startedAt) / 1000),
+            logTail: `could not start: ${startError(error)}`,
+        };
+        return { container, startedAt, outcome: { readiness, exited }, processes: null };
+    }
+    // Without a probe there is no readiness to wait for; the idle window shows whether it stays up.
+    const timeout = probe.method === 'none' ? 0 : readyTimeoutMs;
+    const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, signal);
+    const processes = outcome.exited ? null : await listProcesses(container);
+    return { container, startedAt, outcome, processes };
+}
+/**
+ * The container's processes as the engine host sees them (`docker top`): real UIDs whatever the
+ * image contains, no shell or `id` needed, and privilege drops by the entrypoint show.
+ */
+async function listProcesses(container) {
+    try {
+        const [top, inspect] = await Promise.all([
+            // No user names: `ps` would resolve UIDs through the engine host's passwd, not the image's.
+            container.top({ ps_args: '-o pid,uid,gid,args' }),
+            container.inspect(),
+        ]);
+        const titles = top.Titles.map((title) => title.toUpperCase());
+        const column = (name) => titles.indexOf(name);
+        const [pid, uid, gid, args] = ['PID', 'UID', 'GID', 'COMMAND'].map(column);
+        return top.Processes.map((row) => ({
+            pid: Number(row[pid]),
+            uid: Number(row[uid]),
+            gid: Number(row[gid]),
+            command: row[args] ?? '',
+            init: Number(row[pid]) === inspect.State.Pid,
+        }));
+    }
+    catch {
+        return null; // the engine host has no `ps`, or the container just exited
+    }
+}
+async function finishService(service, options) {
+    const { container, outcome } = service;
+    let idle = null;
+    let stop = null;
+    let exited = outcome.exited;
+    if (!exited) {
+        idle = await measureIdle(container, options.idleMs, options.signal);
+        // A service that ended during the idle window exited: that is its verdict, not an idle figure.
+        exited = await exitOf(container, service.startedAt);
+        if (exited)
+            idle = null;
+        else
+            stop = await measureStop(container, options.stopTimeoutSeconds);
+    }
+    return {
+        readiness: outcome.readiness,
+        exited,
+        processes: service.processes,
+        idle,
+        stop,
+        logTail: exited?.logTail ?? (await logTail(container)),
+    };
+}
+async function measureIdle(container, windowMs, signal) {
+    try {
+        const idle = await sampleIdle(container, windowMs, signal);
+        const memory = idle.samples.map((sample) => sample.memoryBytes).sort((a, b) => a - b);
+        return {
+            windowSeconds: round(idle.windowSeconds),
+            samples: idle.samples.length,
+            memoryBytesMax: memory[memory.length - 1] ?? 0,
+            memoryBytesMedian: memory[Math.floor(memory.length / 2)] ?? 0,
+            cpu: round(idle.cpu, 4),
+        };
+    }
+    catch {
+        signal?.throwIfAborted();
+        return null;
+    }
+}
+/** `docker stop`: the image's STOPSIGNAL, then SIGKILL after the timeout. Exit 137 = killed. */
+async function measureStop(container, timeoutSeconds) {
+    const started = performance.now();
+    try {
+        await container.stop({ t: timeoutSeconds });
+    }
+    catch (error) {
+        if (error.statusCode === 304)
+            return null; // already stopped
+        throw error;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const inspect = await container.inspect();
+    return {
+        seconds: round(seconds),
+        exitCode: inspect.State.ExitCode,
+        timeoutSeconds,
+        signal: inspect.Config.StopSignal || 'SIGTERM',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/run-image.ts
+
+
+
+
+
+
+
+async function collectRuntimeEvidence(context) {
+    const { image, settings, signal } = context;
+    const throwaways = new Throwaways(context.engine, context.runId, context.scope);
+    // Cancelled: remove the containers now; the probes in flight then fail fast and unwind.
+    const onAbort = () => void throwaways.removeAll();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+        const probe = chooseProbe(image.healthcheck, image.exposedPorts);
+        const limits = {
+            memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6),
+            nanoCpus: Math.round(settings.runtimeCpus * 1e9),
+            pids: 512,
+        };
+        const network = settings.runtimeNetwork;
+        // A port probe needs an address: on network none the container is moved, when it comes to
+        // that, to an internal network of this run (no route out).
+        const addressing = (container, attached) => throwaways.connectInternalNetwork(container, attached);
+        const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
+        const base = { role: 'service', image: image.id, network, limits, env };
+        const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
+        context.progress.info(probe.method === 'none'
+            ? 'no HEALTHCHECK and no exposed port: readiness cannot be probed; watching that the service stays up through the idle window'
+            : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
+        // The service is started, sampled idle and stopped while the other two containers do their
+        // own work: nothing it measures waits for them, and the slowest of the three sets the time.
+        const argv = image.healthcheck?.argv ?? null;
+        const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, addressing, signal)
+            .finally(() => context.onReadinessMeasured?.())
+            .then(async (service) => ({
+            service,
+            record: await finishService(service, {
+                idleMs: settings.idleSeconds * 1000,
+                // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
+                stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
+                ...(signal ? { signal } : {}),
+            }),
+        }));
+        const [{ service, record }, downProbe, hardened] = await Promise.all([
+            serviceRun,
+            argv
+                ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
+                : Promise.resolve(null),
+            settings.hardenedRun
+                ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing)
+                : Promise.resolve(null),
+        ]);
+        const identity = service.processes
+            ? identityFromProcesses(service.processes)
+            : await identityFromProbe(throwaways, base, image, await context.filesystem, signal);
+        return { network, limits, service: record, identity, downProbe, hardened };
+    }
+    finally {
+        signal?.removeEventListener('abort', onAbort);
+        const problems = await throwaways.removeAll();
+        for (const problem of problems)
+            context.progress.info(`could not remove ${problem}`);
+    }
+}
+function describeProbe(probe) {
+    if (probe.method === 'healthcheck')
+        return `running the HEALTHCHECK (${probe.argv.join(' ')})`;
+    if (probe.method === 'port')
+        return `connecting to port ${probe.port}`;
+    return 'nothing (no HEALTHCHECK, no exposed port): only checking the service stays up';
+}
+/**
+ * The health probe as the only process of a fresh container of the same image (same user,
+ * environment and working directory; the service never started; no network). A real probe fails
+ * here; one that passes is fake. Works without a shell or `sleep` in the image.
+ */
+async function probeWithServiceDown(throwaways, spec, argv, timeoutMs, signal) {
+    // A probe needs no privilege: whatever the image's HEALTHCHECK does, it does it without any.
+    const result = await runOneShot(throwaways, { ...spec, role: 'probe-down', entrypoint: argv, cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, timeoutMs, signal);
+    return {
+        probe: argv,
+        exitCode: result.exitCode,
+        timedOut: result.timedOut,
+        seconds: result.seconds,
+        output: result.output.slice(-2000),
+        error: result.error,
+    };
+}
+/**
+ * The image started as production should run it: read-only root filesystem, tmpfs only for /tmp,
+ * /var/tmp and the declared writable directories, all capabilities dropped, no-new-privileges.
+ */
+async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing) {
+    const { image, settings } = context;
+    // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
+    // from the image's files first (they are still being read).
+    const tmpfs = {
+        '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
+        '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
+    };
+    for (const dir of settings.writableDirs)
+        tmpfs[external_node_path_.posix.resolve(image.workingDir || '/', dir)] = 'rw,nosuid,nodev,size=64m,mode=1777';
+    const container = await throwaways.create({
+        ...base,
+        role: 'hardened',
+        readOnlyRoot: true,
+        tmpfs,
+        dropAllCapabilities: true,
+        noNewPrivileges: true,
+    });
+    const startedAt = performance.now();
+    try {
+        await container.start();
+    }
+    catch (error) {
+        const message = `could not start: ${startError(error)}`;
+        const readiness = {
+            method: probe.method,
+            probe: probe.argv,
+            port: probe.port,
+            readySeconds: null,
+            attempts: 0,
+            attemptSeconds: [],
+            lastExitCode: null,
+            lastOutput: message,
+            outcome: 'exited',
+            waitedSeconds: 0,
+        };
+        return {
+            readiness,
+            exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message },
+            tmpfs: Object.keys(tmpfs),
+            logTail: message,
+        };
+    }
+    // Without a probe, staying up as long as the service's idle window is all it can show.
+    const timeout = probe.method === 'none' ? settings.idleSeconds * 1000 : readyTimeoutMs;
+    const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, context.signal);
+    const tail = outcome.exited?.logTail ?? (await logTail(container));
+    // Removed as soon as it has answered: it costs nothing while the service is sampled idle.
+    await throwaways.remove(container);
+    return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
+}
+
+;// CONCATENATED MODULE: ./src/util/repo-path.ts
+
+/** A path as reports show it: relative to the workspace with forward slashes, or absolute when outside it. */
+function repoPath(workspace, path) {
+    const shown = (0,external_node_path_.relative)(workspace, path).split(external_node_path_.sep).join('/');
+    if (shown.startsWith('..'))
+        return path;
+    return shown === '' ? '.' : shown;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/collect-target.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function collectTargetEvidence(request, progress, control) {
+    const { settings } = request;
+    const { signal } = control;
+    const unknownFiles = skipped('a baseline image: the files it was built from are not known');
+    const reads = request.readFiles;
+    const dockerfile = reads ? await progress.phase('dockerfile', () => readDockerfile(request)) : unknownFiles;
+    const context = reads ? await progress.phase('context', () => readContext(request)) : unknownFiles;
+    const compose = reads ? readCompose(request) : unknownFiles;
+    const target = {
+        context: request.kind === 'image' && !request.dockerfilePath ? null : repoPath(request.workspace, request.contextDir),
+        dockerfile: request.dockerfilePath ? repoPath(request.workspace, request.dockerfilePath) : null,
+        image: settings.image || null,
+        imageId: null,
+        stage: settings.target || null,
+        services: request.services,
+    };
+    const evidence = {
+        dockerfile,
+        context,
+        compose,
+        engine: skipped('static mode: no engine is used'),
+        build: skipped('static mode: nothing is built'),
+        rebuild: skipped('static mode: nothing is built'),
+        cacheProbe: skipped('static mode: nothing is built'),
+        image: skipped('static mode: no image is inspected'),
+        filesystem: skipped('static mode: no image is inspected'),
+        runtime: skipped('static mode: nothing is run'),
+        composeUp: skipped(composeUpReason(request)),
+    };
+    if (settings.mode === 'static' || !control.engine)
+        return { evidence, target };
+    evidence.engine = control.engine.record;
+    if (request.kind === 'stack') {
+        const reason = 'a compose stack: its services that build or name an image are targets of their own';
+        for (const key of ['build', 'rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'])
+            evidence[key] = skipped(reason);
+        return { evidence, target };
+    }
+    const { engine } = control.engine;
+    const engineRecord = collected_valueOf(control.engine.record);
+    if (settings.platform && !settings.image)
+        await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
+    let imageRef = settings.image;
+    if (!imageRef) {
+        const build = buildRequest(request, progress, signal);
+        const built = await progress.phase('build', () => runBuild(build, settings.noCache));
+        evidence.build = collected(built);
+        if (!built.ok || !built.imageId) {
+            for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'])
+                evidence[key] = skipped('the build failed, so there is no image');
+            return { evidence, target };
+        }
+        imageRef = built.imageId;
+        evidence.rebuild = await progress.phase('rebuild', () => attempt(() => rebuildUnchanged(engine, { ...build, onStep: undefined }, built.imageId)));
+        evidence.cacheProbe = await progress.phase('cache probe', () => cacheProbe(engine, build, request, dockerfile, context, built.imageId));
+    }
+    else {
+        const reason = `checking the given image ${settings.image}: nothing was built`;
+        evidence.build = skipped(reason);
+        evidence.rebuild = skipped(reason);
+        evidence.cacheProbe = skipped(reason);
+    }
+    const image = await progress.phase('inspect', () => collectImageEvidence(engine, {
+        reference: imageRef,
+        healthStartInterval: engineRecord?.healthStartInterval ?? false,
+    }));
+    evidence.image = collected(image);
+    target.imageId = image.id;
+    target.image ??= image.repoTags[0] ?? image.id;
+    // The image's files are streamed while its containers run — from the moment the service's
+    // startup is measured, so the export does not compete with what is being timed. Each phase is
+    // timed on its own; one log group holds both (GitHub's groups cannot interleave).
+    const [filesystem, runtime] = await progress.phase('filesystem and runtime', () => {
+        let startFiles = () => undefined;
+        const gate = new Promise((resolve) => {
+            startFiles = resolve;
+        });
+        // Each half says its own time in the log as it ends, like a phase of its own.
+        const half = (name, work) => timedPhase(progress.timings, name, work).finally(() => progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`));
+        const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, {
+            image: image.id,
+            workingDir: image.workingDir,
+            platform: { os: image.os, architecture: image.architecture },
+            measureCompressed: settings.maxCompressedSizeMb !== null,
+            ...(signal ? { signal } : {}),
+        }))));
+        const run = half('runtime', () => attempt(() => collectRuntimeEvidence({
+            engine,
+            image,
+            filesystem: files.then(collected_valueOf),
+            settings,
+            runId: control.runId,
+            scope: request.scope,
+            progress,
+            onReadinessMeasured: startFiles,
+            ...(signal ? { signal } : {}),
+        }), signal)).finally(startFiles);
+        return Promise.all([files, run]);
+    });
+    evidence.filesystem = filesystem;
+    evidence.runtime = runtime;
+    return { evidence, target };
+}
+function composeUpReason(request) {
+    if (!request.settings.composeUp)
+        return 'compose-up not requested';
+    if (request.settings.mode === 'static')
+        return 'static mode: nothing is run';
+    return request.compose ? 'the stack was not brought up' : 'this target has no compose file';
+}
+/** A platform the builder cannot build (no emulation for it) is a usage error, said before any work. */
+async function checkPlatform(platform, builder) {
+    const available = await builderPlatforms(builder || undefined);
+    const wanted = platform.split(',').map((item) => item.trim());
+    const missing = wanted.filter((item) => !available.some((candidate) => candidate === item || candidate.startsWith(`${item}/`)));
+    if (missing.length > 0) {
+        throw new UsageError(`platform: the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); install QEMU emulation (docker run --privileged tonistiigi/binfmt --install all) or choose one of those`);
+    }
+}
+/** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
+async function attempt(collect, signal) {
+    try {
+        return collected(await collect());
+    }
+    catch (error) {
+        signal?.throwIfAborted();
+        if (error instanceof UsageError)
+            throw error;
+        return failed(errorMessage(error));
+    }
+}
+async function readDockerfile(request) {
+    if (!request.dockerfilePath) {
+        return skipped(request.kind === 'stack'
+            ? 'a compose stack: no Dockerfile of its own'
+            : 'no Dockerfile: checking a built image only');
+    }
+    const { settings } = request;
+    const path = repoPath(request.workspace, request.dockerfilePath);
+    const content = await (0,promises_namespaceObject.readFile)(request.dockerfilePath, 'utf8');
+    const parsed = parseDockerfile(content, {
+        path,
+        buildArgs: settings.buildArgs,
+        ...(settings.target ? { target: settings.target } : {}),
+    });
+    const syntax = parsed.syntaxErrors[0];
+    if (syntax)
+        throw new UsageError(`${path}:${syntax.line}: ${syntax.message}; fix the Dockerfile (BuildKit would refuse it too)`);
+    if (parsed.finalStage < 0) {
+        const names = parsed.stages
+            .map((stage) => stage.name)
+            .filter(Boolean)
+            .join(', ') || 'none';
+        throw new UsageError(`target: no stage named '${settings.target}' in ${path} (named stages: ${names})`);
+    }
+    return collected(parsed);
+}
+function readCompose(request) {
+    if (request.compose)
+        return collected(request.compose);
+    if (request.services.length > 0)
+        return skipped(`judged with its stack: ${request.services[0].split('#')[0]}`);
+    return skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
+}
+async function readContext(request) {
+    if (request.kind === 'stack')
+        return skipped('a compose stack: no build context of its own');
+    if (!request.dockerfilePath && request.settings.image)
+        return skipped('checking a built image: no build context');
+    return attempt(() => collectContextEvidence({
+        contextDir: request.contextDir,
+        dockerfilePath: request.dockerfilePath,
+        show: (path) => repoPath(request.workspace, path),
+    }));
+}
+function buildRequest(request, progress, signal) {
+    const { settings } = request;
+    return {
+        context: request.contextDir,
+        dockerfile: request.dockerfilePath,
+        buildArgs: settings.buildArgs,
+        noCache: settings.noCache,
+        tags: [],
+        ...(settings.target ? { target: settings.target } : {}),
+        ...(settings.platform ? { platform: settings.platform } : {}),
+        ...(settings.builder ? { builder: settings.builder } : {}),
+        ...(signal ? { signal } : {}),
+        onStep(step) {
+            if (step.completed === null || !isInstructionStep(step.name))
+                return;
+            const how = step.error
+                ? 'failed'
+                : step.cached
+                    ? 'cached'
+                    : formatSeconds(((step.completed ?? 0) - (step.started ?? 0)) / 1000);
+            progress.info(`${step.name} (${how})`);
+        },
+    };
+}
+async function runBuild(request, noCache) {
+    const outcome = await buildImage(request);
+    return {
+        ok: outcome.ok,
+        imageId: outcome.imageId,
+        seconds: outcome.seconds,
+        noCache,
+        steps: toStepRecords(outcome.steps),
+        logTail: outcome.logTail,
+    };
+}
+async function cacheProbe(engine, build, request, dockerfile, context, imageId) {
+    if (!request.settings.cacheProbe)
+        return skipped('cache-probe is off');
+    const parsed = collected_valueOf(dockerfile);
+    const files = collected_valueOf(context);
+    if (!parsed || !files)
+        return skipped('the Dockerfile or the build context could not be read');
+    const changed = chooseApplicationFile(parsed, files.files);
+    if (!changed)
+        return skipped('the Dockerfile copies no application file from the build context');
+    return attempt(() => probeCacheOrdering(engine, { ...build, onStep: undefined }, files, changed, imageId));
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose-up.ts
+
+
+
+
+
+
+/** `cs-hardening-<run>-<scope>`: the sweep finds a run's projects by that shape (throwaway.ts). */
+function composeProject(runId, scope) {
+    return `cs-hardening-${runId}-${scope}`;
+}
+async function bringComposeUp(options) {
+    const project = composeProject(options.runId, options.scope);
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-stack-'));
+    const override = (0,external_node_path_.join)(dir, 'built-images.json');
+    // JSON is YAML: compose reads it as the last file, over the user's.
+    const services = Object.fromEntries(Object.entries(options.images).map(([service, id]) => [service, { image: id, pull_policy: 'never' }]));
+    await (0,promises_namespaceObject.writeFile)(override, JSON.stringify({ services }));
+    const base = ['compose', '-p', project, ...[...options.absoluteFiles, override].flatMap((file) => ['-f', file])];
+    const env = { ...process.env, ...options.env };
+    try {
+        const up = await runProcess('docker', [
+            ...base,
+            'up',
+            '-d',
+            '--no-build',
+            '--quiet-pull',
+            '--wait',
+            '--wait-timeout',
+            String(Math.ceil(options.timeoutSeconds)),
+        ], {
+            env,
+            keep: 32 * 1024,
+            ...(options.signal ? { signal: options.signal } : {}),
+        });
+        options.signal?.throwIfAborted();
+        const services = await serviceRuns(options.engine, project);
+        return {
+            files: options.compose.files.map((file) => file.path),
+            project,
+            ok: up.code === 0,
+            seconds: round(up.seconds),
+            output: lastLines(`${up.stdout}\n${up.stderr}`, 15),
+            services,
+            gates: healthGates(options.compose, services),
+        };
+    }
+    finally {
+        await runProcess('docker', [...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+async function serviceRuns(engine, project) {
+    const containers = await engine.listContainers({
+        all: true,
+        filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
+    });
+    const inspected = await Promise.all(containers.map(async (info) => ({
+        service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
+        state: (await engine.getContainer(info.Id).inspect()).State,
+    })));
+    const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
+    const origin = started.length > 0 ? Math.min(...started) : 0;
+    return inspected
+        .map(({ service, state }) => {
+        const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
+            .map((entry) => Date.parse(entry.End))
+            .sort((a, b) => a - b)[0];
+        return {
+            service,
+            state: state.Status,
+            health: state.Health?.Status ?? null,
+            exitCode: state.ExitCode,
+            startedAt: round((Date.parse(state.StartedAt) - origin) / 1000),
+            healthyAt: firstPass === undefined ? null : round((firstPass - origin) / 1000),
+        };
+    })
+        .sort((a, b) => a.startedAt - b.startedAt);
+}
+function healthGates(compose, runs) {
+    const byName = new Map(runs.map((run) => [run.service, run]));
+    const gates = [];
+    for (const service of compose.services) {
+        const depends = service.data.depends_on;
+        if (!depends || Array.isArray(depends))
+            continue;
+        for (const [name, spec] of Object.entries(depends)) {
+            if (spec?.condition !== 'service_healthy')
+                continue;
+            const dependent = byName.get(service.name);
+            const dependency = byName.get(name);
+            const margin = dependent && dependency?.healthyAt != null ? round(dependent.startedAt - dependency.healthyAt) : null;
+            gates.push({
+                service: service.name,
+                dependsOn: name,
+                honoured: margin === null ? null : margin >= 0,
+                marginSeconds: margin,
+            });
+        }
+    }
+    return gates;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/engine.ts
+
+async function describeEngine(engine) {
+    const [info, version, buildx] = await Promise.all([
+        engine.info(),
+        engine.version(),
+        buildxVersion(),
+    ]);
+    const driver = info.Driver ?? 'unknown';
+    return {
+        version: info.ServerVersion ?? version.Version,
+        apiVersion: version.ApiVersion,
+        os: version.Os,
+        architecture: version.Arch,
+        storageDriver: driver,
+        imageStore: imageStoreOf(driver, info.DriverStatus ?? []),
+        cgroupVersion: info.CgroupVersion ?? null,
+        buildx,
+        healthStartInterval: apiAtLeast(version.ApiVersion, 1, 44),
+    };
+}
+/** `docker info` shows `driver-type: io.containerd.snapshotter.v1` when the containerd image store is on. */
+function imageStoreOf(driver, status) {
+    const type = status.find(([key]) => key === 'driver-type')?.[1] ?? '';
+    return type.includes('snapshotter') ? 'containerd' : driver;
+}
+/** `github.com/docker/buildx 0.29.1+ds1 …` → `0.29.1+ds1`. */
+async function buildxVersion() {
+    const result = await runProcess('docker', ['buildx', 'version']).catch(() => null);
+    if (!result || result.code !== 0)
+        return null;
+    return result.stdout.trim().split(/\s+/)[1]?.replace(/^v/, '') ?? null;
+}
+function apiAtLeast(apiVersion, major, minor) {
+    const [have = 0, haveMinor = 0] = apiVersion.split('.').map(Number);
+    return have > major || (have === major && haveMinor >= minor);
+}
+/** `20.10-overlay2`, `28.5-overlay2`, `28.5-containerd`: the engine's version and image store, as a name. */
+function engineKey(engine) {
+    const version = /^\d+\.\d+/.exec(engine.version)?.[0] ?? engine.version;
+    return `${version}-${engine.imageStore}`;
 }
 
 ;// CONCATENATED MODULE: ./src/checks/registry.ts
@@ -79048,291 +81985,6 @@ function assignments(text) {
         found.push({ name: match[1], value: match[2].replace(/^(["'])(.*)\1$/, '$2') });
     }
     return found;
-}
-
-// EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
-var main = __nccwpck_require__(8390);
-;// CONCATENATED MODULE: ./src/evidence/variables.ts
-// Dockerfile variable substitution as BuildKit does it in FROM and elsewhere:
-// $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alternative}; an unset variable is empty.
-function expandVariables(text, lookup) {
-    return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, braced, operator, word, bare) => {
-        const value = lookup((braced ?? bare));
-        if (operator === '-')
-            return value ? value : (word ?? '');
-        if (operator === '+')
-            return value ? (word ?? '') : '';
-        return value ?? '';
-    });
-}
-
-;// CONCATENATED MODULE: ./src/evidence/dockerfile.ts
-
-
-const KEYWORDS = new Set([
-    'ADD',
-    'ARG',
-    'CMD',
-    'COPY',
-    'ENTRYPOINT',
-    'ENV',
-    'EXPOSE',
-    'FROM',
-    'HEALTHCHECK',
-    'LABEL',
-    'MAINTAINER',
-    'ONBUILD',
-    'RUN',
-    'SHELL',
-    'STOPSIGNAL',
-    'USER',
-    'VOLUME',
-    'WORKDIR',
-]);
-function parseDockerfile(content, options) {
-    const document = main.DockerfileParser.parse(content);
-    const escape = document.getEscapeCharacter();
-    const sourceLines = content.split(/\r?\n/);
-    const stages = [];
-    const globalArgs = {};
-    const syntaxErrors = [];
-    for (const node of document.getInstructions()) {
-        const range = node.getRange();
-        const keyword = node.getKeyword().toUpperCase();
-        const line = range.start.line + 1;
-        if (!KEYWORDS.has(keyword)) {
-            syntaxErrors.push({ line, message: `unknown instruction '${node.getKeyword()}'` });
-            continue;
-        }
-        const instruction = readInstruction(keyword, sourceLines, range.start.line, range.end.line, escape);
-        if (keyword === 'FROM') {
-            stages.push(readStage(instruction, stages, globalArgs, options.buildArgs ?? {}));
-            continue;
-        }
-        const current = stages[stages.length - 1];
-        if (current)
-            current.instructions.push(instruction);
-        else if (keyword === 'ARG')
-            Object.assign(globalArgs, readArgs(instruction.args, options.buildArgs ?? {}));
-        else
-            syntaxErrors.push({ line, message: `${keyword} before the first FROM (only ARG may come first)` });
-    }
-    if (stages.length === 0 && syntaxErrors.length === 0)
-        syntaxErrors.push({ line: 1, message: 'no FROM instruction' });
-    let finalStage = stages.length - 1;
-    if (options.target) {
-        finalStage = stages.findIndex((stage) => stage.name?.toLowerCase() === options.target?.toLowerCase());
-    }
-    return {
-        path: options.path,
-        stages,
-        finalStage,
-        globalArgs,
-        comments: document.getComments().map((comment) => ({
-            line: comment.getRange().start.line + 1,
-            text: comment.getContent(),
-        })),
-        syntaxErrors,
-    };
-}
-function readInstruction(keyword, lines, first, last, escape) {
-    const raw = lines.slice(first, last + 1);
-    const head = (raw[0] ?? '').replace(/^\s*\S+\s?/, '');
-    const heredocNames = [...head.matchAll(/<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((match) => match[2]);
-    let text;
-    const heredocs = [];
-    if (heredocNames.length > 0) {
-        // The instruction line itself, then each body up to its terminator.
-        text = head;
-        let cursor = 1;
-        for (const name of heredocNames) {
-            const body = [];
-            while (cursor < raw.length && raw[cursor].replace(/^\t+/, '') !== name)
-                body.push(raw[cursor++]);
-            cursor++;
-            heredocs.push(body.join('\n'));
-        }
-    }
-    else {
-        text = joinContinuations([head, ...raw.slice(1)], escape);
-    }
-    const { flags, rest } = splitFlags(text);
-    return {
-        keyword,
-        line: first + 1,
-        endLine: last + 1,
-        args: rest,
-        flags,
-        exec: parseExec(rest),
-        heredocs,
-    };
-}
-/** Joins `\`-continued lines; comment lines inside a continuation are dropped, as BuildKit does. */
-function joinContinuations(lines, escape) {
-    const parts = [];
-    lines.forEach((line, index) => {
-        if (index > 0 && /^\s*#/.test(line))
-            return;
-        if (index > 0 && line.trim() === '')
-            return;
-        const trimmed = line.replace(/\s+$/, '');
-        parts.push(trimmed.endsWith(escape) ? trimmed.slice(0, -1) : trimmed);
-    });
-    return parts.join(' ').replace(/\s+/g, ' ').trim();
-}
-function splitFlags(text) {
-    const flags = {};
-    let rest = text;
-    for (;;) {
-        const match = /^--([A-Za-z][\w-]*)(?:=("[^"]*"|\S*))?\s*/.exec(rest);
-        if (!match)
-            break;
-        flags[match[1]] = (match[2] ?? '').replace(/^"(.*)"$/, '$1');
-        rest = rest.slice(match[0].length);
-    }
-    return { flags, rest: rest.trim() };
-}
-function parseExec(args) {
-    if (!args.startsWith('['))
-        return null;
-    try {
-        const parsed = JSON.parse(args);
-        return Array.isArray(parsed) && parsed.every((item) => typeof item === 'string') ? parsed : null;
-    }
-    catch {
-        return null;
-    }
-}
-function readStage(from, stages, globalArgs, buildArgs) {
-    const words = from.args.split(/\s+/);
-    const baseRaw = words[0] ?? '';
-    const name = words.length >= 3 && words[1]?.toUpperCase() === 'AS' ? words[2] : null;
-    const base = expandVariables(baseRaw, (variable) => buildArgs[variable] ?? globalArgs[variable] ?? null);
-    const byName = stages.find((stage) => stage.name !== null && stage.name.toLowerCase() === base.toLowerCase());
-    const byIndex = /^\d+$/.test(base) ? stages[Number(base)] : undefined;
-    return {
-        index: stages.length,
-        name,
-        line: from.line,
-        baseRaw,
-        base,
-        baseStage: (byName ?? byIndex)?.index ?? null,
-        platform: from.flags.platform ?? null,
-        instructions: [],
-    };
-}
-/** `ARG A=1 B` → { A: '1', B: null }, with build args taking precedence over defaults. */
-function readArgs(args, buildArgs) {
-    const result = {};
-    for (const word of args.split(/\s+/).filter(Boolean)) {
-        const eq = word.indexOf('=');
-        const name = eq === -1 ? word : word.slice(0, eq);
-        const value = eq === -1 ? null : word.slice(eq + 1).replace(/^"(.*)"$/, '$1');
-        result[name] = buildArgs[name] ?? value;
-    }
-    return result;
-}
-/** The stages whose instructions end up in the final image: the final stage and its FROM chain. */
-function stageChain(dockerfile, stageIndex = dockerfile.finalStage) {
-    const chain = [];
-    let stage = dockerfile.stages[stageIndex];
-    while (stage) {
-        chain.unshift(stage);
-        stage = stage.baseStage === null ? undefined : dockerfile.stages[stage.baseStage];
-    }
-    return chain;
-}
-
-;// CONCATENATED MODULE: ./src/evidence/app-file.ts
-
-// Which file stands for "the application" in a cache-ordering probe: one the Dockerfile copies
-// from the context, preferably by the last such COPY of the shipped stage (the application code),
-// a source file, and never a dependency manifest (changing one of those should re-run installs).
-const MANIFESTS = new RegExp('(^|/)(' +
-    [
-        'requirements[^/]*\\.txt',
-        'constraints[^/]*\\.txt',
-        'Pipfile(\\.lock)?',
-        'pyproject\\.toml',
-        'setup\\.(py|cfg)',
-        'poetry\\.lock',
-        'uv\\.lock',
-        'package(-lock)?\\.json',
-        'npm-shrinkwrap\\.json',
-        'yarn\\.lock',
-        'pnpm-lock\\.yaml',
-        '\\.npmrc',
-        '\\.yarnrc(\\.yml)?',
-        'go\\.(mod|sum)',
-        'Gemfile(\\.lock)?',
-        'composer\\.(json|lock)',
-        'pom\\.xml',
-        '(build|settings)\\.gradle(\\.kts)?',
-        'gradle\\.properties',
-        'Cargo\\.(toml|lock)',
-        '[^/]*\\.(csproj|fsproj|sln)',
-        'packages\\.config',
-        'mix\\.(exs|lock)',
-        'Dockerfile[^/]*',
-        '\\.dockerignore',
-    ].join('|') +
-    ')$');
-const SOURCE = /\.(py|js|mjs|cjs|ts|tsx|jsx|go|java|kt|scala|rb|php|cs|fs|rs|c|cc|cpp|h|hpp|ex|exs|swift|html|css|sh)$/;
-function isDependencyManifest(path) {
-    return MANIFESTS.test(path);
-}
-/** The COPY/ADD instructions that read from the build context (no --from), in build order. */
-function contextCopies(dockerfile) {
-    const copies = [];
-    dockerfile.stages.forEach((stage) => {
-        for (const instruction of stage.instructions) {
-            if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined)
-                copies.push({ stage: stage.index, instruction });
-        }
-    });
-    return copies;
-}
-/** Sources of a COPY/ADD (everything but the destination), exec or shell form. */
-function copySources(instruction) {
-    const words = instruction.exec ?? instruction.args.split(/\s+/).filter(Boolean);
-    return words.slice(0, -1).filter((word) => !/^[a-z]+:\/\//i.test(word) && !word.startsWith('<<'));
-}
-/** Context files a COPY source selects: `.`, a directory, a file, or a glob (`*` and `?` within a segment). */
-function matchSource(source, files) {
-    const clean = source.replace(/^\.\//, '').replace(/^\/+/, '').replace(/\/+$/, '');
-    if (clean === '' || clean === '.')
-        return files;
-    if (/[*?[]/.test(clean)) {
-        const pattern = new RegExp(`^${clean.split('/').map(globSegment).join('/')}(/.*)?$`);
-        return files.filter((file) => pattern.test(file.path));
-    }
-    return files.filter((file) => file.path === clean || file.path.startsWith(`${clean}/`));
-}
-function globSegment(segment) {
-    return segment
-        .replace(/[.+^${}()|\\]/g, '\\$&')
-        .replace(/\*/g, '[^/]*')
-        .replace(/\?/g, '[^/]');
-}
-function chooseApplicationFile(dockerfile, files) {
-    const shipped = new Set(stageChain(dockerfile).map((stage) => stage.index));
-    const copies = contextCopies(dockerfile);
-    // The shipped stage's last context COPY first, then the others from the last back.
-    const ordered = [
-        ...copies.filter((copy) => shipped.has(copy.stage)).reverse(),
-        ...copies.filter((copy) => !shipped.has(copy.stage)).reverse(),
-    ];
-    for (const copy of ordered) {
-        const selected = copySources(copy.instruction).flatMap((source) => matchSource(source, files));
-        const candidates = selected
-            .filter((file) => !isDependencyManifest(file.path))
-            .map((file) => file.path)
-            .sort();
-        const chosen = candidates.find((path) => SOURCE.test(path)) ?? candidates[0];
-        if (chosen)
-            return chosen;
-    }
-    return null;
 }
 
 ;// CONCATENATED MODULE: ./src/checks/shutdown.ts
@@ -81316,77 +83968,6 @@ const checkNoBuildTools = defineCheck({
     },
 });
 
-;// CONCATENATED MODULE: ./src/evidence/accounts.ts
-// /etc/passwd and /etc/group as the image ships them: how a USER name or number becomes the
-// UID/GID the kernel will use. Docker resolves USER the same way, from the image's own files.
-function parsePasswd(text) {
-    const accounts = [];
-    for (const line of text.split('\n')) {
-        if (line.trim() === '' || line.startsWith('#'))
-            continue;
-        const [name, , uid, gid, , home, shell] = line.split(':');
-        if (!name || uid === undefined || gid === undefined || !/^\d+$/.test(uid) || !/^\d+$/.test(gid))
-            continue;
-        accounts.push({ name, uid: Number(uid), gid: Number(gid), home: home ?? '', shell: shell ?? '' });
-    }
-    return accounts;
-}
-function parseGroup(text) {
-    const groups = [];
-    for (const line of text.split('\n')) {
-        const [name, , gid] = line.split(':');
-        if (!name || gid === undefined || !/^\d+$/.test(gid))
-            continue;
-        groups.push({ name, gid: Number(gid) });
-    }
-    return groups;
-}
-/**
- * Resolves a USER value the way the engine does: '' is root; `name` or `uid`, optionally with
- * `:group` or `:gid`; names looked up in the image's own files. A number needs no entry (Docker
- * runs an unknown UID with GID 0 where no entry gives one).
- */
-function resolveUser(configured, accounts, groups) {
-    const value = configured.trim();
-    const result = { configured, uid: null, gid: null, name: null, problem: null };
-    if (value === '') {
-        result.uid = 0;
-        result.gid = 0;
-        result.name = accounts.find((account) => account.uid === 0)?.name ?? 'root';
-        return result;
-    }
-    const [userPart = '', groupPart] = value.split(':');
-    if (/^\d+$/.test(userPart)) {
-        result.uid = Number(userPart);
-        const account = accounts.find((candidate) => candidate.uid === result.uid);
-        result.name = account?.name ?? null;
-        result.gid = account?.gid ?? 0;
-    }
-    else {
-        const account = accounts.find((candidate) => candidate.name === userPart);
-        if (!account) {
-            result.problem = `user '${userPart}' is not in the image's /etc/passwd: the container will not start`;
-            return result;
-        }
-        result.uid = account.uid;
-        result.gid = account.gid;
-        result.name = account.name;
-    }
-    if (groupPart !== undefined && groupPart !== '') {
-        if (/^\d+$/.test(groupPart))
-            result.gid = Number(groupPart);
-        else {
-            const group = groups.find((candidate) => candidate.name === groupPart);
-            if (!group) {
-                result.problem = `group '${groupPart}' is not in the image's /etc/group: the container will not start`;
-                return result;
-            }
-            result.gid = group.gid;
-        }
-    }
-    return result;
-}
-
 ;// CONCATENATED MODULE: ./src/checks/user.ts
 
 
@@ -81605,7 +84186,7 @@ function applyConfigIgnores(results, ignores, today) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/checks/ignores.ts
+;// CONCATENATED MODULE: ./src/checks/inline-ignores.ts
 function parseIgnores(dockerfile) {
     const ignores = [];
     for (const comment of dockerfile.comments) {
@@ -81753,2328 +84334,27 @@ function createdByKeyword(createdBy) {
     return word ?? null;
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/util/process.ts
+;// CONCATENATED MODULE: ./src/judge.ts
 
-function runProcess(command, args, options = {}) {
-    const keep = options.keep ?? 64 * 1024;
-    const started = performance.now();
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout = (stdout + chunk).slice(-keep);
-            options.onStdout?.(chunk);
-        });
-        child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            stderr = (stderr + chunk).slice(-keep);
-            options.onStderr?.(chunk);
-        });
-        const abort = () => {
-            child.kill('SIGTERM');
-            // A docker CLI that ignores SIGTERM must still not outlive the run.
-            setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-        };
-        if (options.signal?.aborted)
-            abort();
-        options.signal?.addEventListener('abort', abort, { once: true });
-        child.on('error', (error) => {
-            options.signal?.removeEventListener('abort', abort);
-            reject(error);
-        });
-        child.on('close', (code, signal) => {
-            options.signal?.removeEventListener('abort', abort);
-            resolve({ code, signal, stdout, stderr, seconds: (performance.now() - started) / 1000 });
-        });
-    });
-}
-
-;// CONCATENATED MODULE: ./src/docker/rawjson.ts
-// BuildKit's `--progress=rawjson` writes concatenated, pretty-printed JSON objects on stderr, and
-// buildx adds plain text lines (`ERROR: failed to solve: …`) between or after them. This splits
-// the stream into both, incrementally, so progress can be shown while the build runs.
-class RawJsonSplitter {
-    onObject;
-    onText;
-    buffer = '';
-    depth = 0;
-    inString = false;
-    escaped = false;
-    objectStart = -1;
-    scanned = 0;
-    constructor(onObject, onText) {
-        this.onObject = onObject;
-        this.onText = onText;
-    }
-    push(chunk) {
-        this.buffer += chunk;
-        const text = this.buffer;
-        let consumed = 0;
-        for (let i = this.scanned; i < text.length; i++) {
-            const ch = text[i];
-            if (this.depth === 0) {
-                if (ch === '{') {
-                    this.flushText(text.slice(consumed, i));
-                    this.objectStart = i;
-                    this.depth = 1;
-                    consumed = i;
-                }
-                else if (ch === '\n') {
-                    this.flushText(text.slice(consumed, i));
-                    consumed = i + 1;
-                }
-                continue;
-            }
-            if (this.inString) {
-                if (this.escaped)
-                    this.escaped = false;
-                else if (ch === '\\')
-                    this.escaped = true;
-                else if (ch === '"')
-                    this.inString = false;
-                continue;
-            }
-            if (ch === '"')
-                this.inString = true;
-            else if (ch === '{')
-                this.depth++;
-            else if (ch === '}' && --this.depth === 0) {
-                const json = text.slice(this.objectStart, i + 1);
-                consumed = i + 1;
-                try {
-                    this.onObject(JSON.parse(json));
-                }
-                catch {
-                    this.onText(json);
-                }
-            }
-        }
-        this.buffer = text.slice(consumed);
-        this.scanned = this.buffer.length;
-        if (this.depth > 0)
-            this.objectStart = 0;
-    }
-    end() {
-        if (this.buffer !== '')
-            this.flushText(this.buffer);
-        this.buffer = '';
-    }
-    flushText(text) {
-        const line = text.trim();
-        if (line !== '')
-            this.onText(line);
-    }
-}
-/** Folds the status stream into one record per step (vertex), in the order steps first appeared. */
-class BuildSteps {
-    steps = new Map();
-    text = [];
-    apply(status) {
-        const changed = [];
-        for (const vertex of status.vertexes ?? []) {
-            const step = this.step(vertex.digest);
-            if (vertex.name)
-                step.name = vertex.name;
-            if (vertex.inputs)
-                step.inputs = vertex.inputs;
-            if (vertex.cached)
-                step.cached = true;
-            if (vertex.started)
-                step.started = Date.parse(vertex.started);
-            if (vertex.completed)
-                step.completed = Date.parse(vertex.completed);
-            if (vertex.error)
-                step.error = vertex.error;
-            changed.push(step);
-        }
-        for (const log of status.logs ?? []) {
-            if (log.data)
-                this.step(log.vertex).log += Buffer.from(log.data, 'base64').toString('utf8');
-        }
-        return changed;
-    }
-    all() {
-        return [...this.steps.values()];
-    }
-    /**
-     * The work steps of the Dockerfile (`[stage-1 2/6] RUN …`), one per instruction: not BuildKit's
-     * internal ones, and not FROM, which resolves a base rather than doing work (and is never
-     * "cached").
-     */
-    instructionSteps() {
-        const byName = new Map();
-        for (const step of this.all()) {
-            if (!isInstructionStep(step.name))
-                continue;
-            const group = byName.get(step.name);
-            if (group)
-                group.push(step);
-            else
-                byName.set(step.name, [step]);
-        }
-        return [...byName.values()].map(foldInstruction);
-    }
-    step(digest) {
-        let step = this.steps.get(digest);
-        if (!step) {
-            step = { digest, name: '', cached: false, started: null, completed: null, error: null, log: '', inputs: [] };
-            this.steps.set(digest, step);
-        }
-        return step;
-    }
-}
-/**
- * BuildKit 0.2x runs some instructions as several vertices of the same name: `ADD <url>` is a
- * source vertex that fetches (it always runs, to learn the content's checksum) feeding a copy
- * vertex (cached when the content is unchanged). BuildKit 0.8–0.12 names the source vertex by its
- * URL instead. Either way the instruction's result is the vertex none of the others consumes:
- * its cache state is the step's, so a rebuild reads the same on every engine. The step is timed
- * from the first start to the last completion.
- */
-function foldInstruction(vertices) {
-    if (vertices.length === 1)
-        return vertices[0];
-    const consumed = new Set(vertices.flatMap((vertex) => vertex.inputs));
-    const results = vertices.filter((vertex) => !consumed.has(vertex.digest));
-    const result = results.length > 0 ? results : vertices;
-    const starts = vertices.map((vertex) => vertex.started).filter((time) => time !== null);
-    const completions = vertices.map((vertex) => vertex.completed);
-    return {
-        digest: result[0].digest,
-        name: result[0].name,
-        cached: result.every((vertex) => vertex.cached),
-        started: starts.length > 0 ? Math.min(...starts) : null,
-        completed: completions.every((time) => time !== null) ? Math.max(...completions) : null,
-        error: vertices.find((vertex) => vertex.error)?.error ?? null,
-        log: vertices.map((vertex) => vertex.log).join(''),
-        inputs: [...new Set(vertices.flatMap((vertex) => vertex.inputs))].filter((digest) => !vertices.some((vertex) => vertex.digest === digest)),
-    };
-}
-function isInstructionStep(name) {
-    return /^\[[^\]]*\d+\/\d+\] (?!FROM\b)/.test(name);
-}
-
-;// CONCATENATED MODULE: ./src/docker/buildx.ts
-
-
-
-
-
-
-function buildxArgs(request, files) {
-    const args = ['buildx', 'build', '--load', '--progress=rawjson'];
-    args.push('--iidfile', files.iid, '--metadata-file', files.metadata, '--file', request.dockerfile);
-    if (request.builder)
-        args.push('--builder', request.builder);
-    if (request.target)
-        args.push('--target', request.target);
-    if (request.platform)
-        args.push('--platform', request.platform);
-    if (request.noCache)
-        args.push('--no-cache');
-    for (const [key, value] of Object.entries(request.buildArgs))
-        args.push('--build-arg', `${key}=${value}`);
-    for (const tag of request.tags)
-        args.push('--tag', tag);
-    args.push(request.context);
-    return args;
-}
-async function buildImage(request) {
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-build-'));
-    const files = { iid: (0,external_node_path_.join)(dir, 'iid.txt'), metadata: (0,external_node_path_.join)(dir, 'metadata.json') };
-    const steps = new BuildSteps();
-    const splitter = new RawJsonSplitter((status) => {
-        for (const step of steps.apply(status)) {
-            if (step.name && (step.completed !== null || step.started !== null))
-                request.onStep?.(step);
-        }
-    }, (line) => steps.text.push(line));
-    try {
-        const result = await runProcess('docker', buildxArgs(request, files), {
-            signal: request.signal,
-            onStderr: (chunk) => splitter.push(chunk),
-            keep: 16 * 1024,
-        }).catch((error) => {
-            throw new InfrastructureError(error.code === 'ENOENT'
-                ? 'the docker CLI is not on PATH: install Docker (with the buildx plugin)'
-                : `could not run docker buildx: ${error.message}`);
-        });
-        splitter.end();
-        if (request.signal?.aborted)
-            throw new InfrastructureError('the build was cancelled');
-        if (result.code !== 0 && steps.all().length === 0) {
-            // buildx itself refused (no plugin, unknown builder, bad platform): not a verdict on the image.
-            throw new InfrastructureError(`docker buildx build could not start: ${lastLines(result.stderr, 5)}`);
-        }
-        const imageId = result.code === 0 ? (await (0,promises_namespaceObject.readFile)(files.iid, 'utf8')).trim() : null;
-        const metadata = result.code === 0 ? await readJson(files.metadata) : null;
-        return {
-            ok: result.code === 0 && imageId !== null,
-            imageId,
-            seconds: result.seconds,
-            steps: steps.instructionSteps(),
-            logTail: result.code === 0 ? '' : failureTail(steps),
-            metadata,
-        };
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    }
-}
-/** The failing step's name and last log lines, and buildx's own error lines. */
-function failureTail(steps, lines = 20) {
-    const failed = steps.all().find((step) => step.error);
-    const parts = [];
-    if (failed) {
-        parts.push(`step ${failed.name} failed: ${failed.error}`);
-        if (failed.log.trim())
-            parts.push(lastLines(failed.log, lines));
-    }
-    const errors = steps.text.filter((line) => /^(ERROR|error)\b/.test(line));
-    if (errors.length > 0)
-        parts.push(...errors.slice(-3));
-    else if (!failed)
-        parts.push(...steps.text.slice(-lines));
-    return parts.join('\n');
-}
-function lastLines(text, count) {
-    return text.trimEnd().split('\n').slice(-count).join('\n');
-}
-async function readJson(path) {
-    try {
-        return JSON.parse(await (0,promises_namespaceObject.readFile)(path, 'utf8'));
-    }
-    catch {
-        return null;
-    }
-}
-/** The platforms the builder can build for (`docker buildx inspect`), e.g. linux/amd64, linux/386. */
-async function builderPlatforms(builder) {
-    const result = await runProcess('docker', ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
-    if (result.code !== 0)
-        throw new InfrastructureError(`docker buildx inspect${builder ? ` --builder ${builder}` : ''} failed: ${lastLines(result.stderr, 1)}`);
-    const line = result.stdout.split('\n').find((text) => /^\s*Platforms:/.test(text));
-    return line
-        ? line
-            .replace(/^\s*Platforms:\s*/, '')
-            .split(',')
-            .map((platform) => platform.trim().replace(/\*$/, ''))
-            .filter(Boolean)
-        : [];
-}
-
-// EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
-var lib_docker = __nccwpck_require__(9040);
-var docker_default = /*#__PURE__*/__nccwpck_require__.n(lib_docker);
-;// CONCATENATED MODULE: ./src/util/deadline.ts
-// Waiting for something with a deadline (and, where given, a cancellation signal). One place, so
-// that no wait forgets to clear its timer or to remove its abort listener.
-/** The promise's value, or `timedOut` once `ms` have passed first; rejects at once when `signal` aborts. */
-async function within(promise, ms, signal) {
-    signal?.throwIfAborted();
-    let timer;
-    let onAbort;
-    const timeout = new Promise((resolve) => {
-        timer = setTimeout(() => resolve({ timedOut: true }), ms);
-    });
-    const aborted = new Promise((_, reject) => {
-        if (!signal)
-            return;
-        onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-        return await Promise.race([promise.then((value) => ({ timedOut: false, value })), timeout, aborted]);
-    }
-    finally {
-        clearTimeout(timer);
-        if (onAbort)
-            signal?.removeEventListener('abort', onAbort);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/docker/engine.ts
-
-
-
-const ENGINE_IDLE_TIMEOUT_MS = 120_000;
-function engineAddress() {
-    return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-}
-/** Connects and pings; an engine that does not answer within `timeoutMs` is an infrastructure fault. */
-async function connectEngine(timeoutMs = 10_000) {
-    // An engine that stops answering must not stall a run forever: a request idle this long fails
-    // (streams that flow, like an image export, are not idle; waits of ours are shorter).
-    const docker = new (docker_default())({ timeout: ENGINE_IDLE_TIMEOUT_MS });
-    try {
-        await withTimeout(docker.ping(), timeoutMs, `no answer within ${timeoutMs / 1000} s`);
-    }
-    catch (error) {
-        throw new InfrastructureError(`cannot reach the Docker engine at ${engineAddress()} (${errorMessage(error).replace(/^Error: /, '')}): start Docker, or set DOCKER_HOST to an engine that answers`);
-    }
-    return docker;
-}
-async function withTimeout(promise, ms, message) {
-    const outcome = await within(promise, ms);
-    if (outcome.timedOut)
-        throw new Error(message);
-    return outcome.value;
-}
-
-;// CONCATENATED MODULE: ./src/progress.ts
-
-function timedPhase(timings, name, work) {
-    const started = performance.now();
-    return work().finally(() => {
-        timings[name] = round((performance.now() - started) / 1000);
-    });
-}
-/** For tests and library use: records timings, prints nothing. */
-function silentProgress() {
-    const timings = {};
-    return {
-        timings,
-        phase: (name, work) => timedPhase(timings, name, work),
-        info: () => undefined,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/evidence/build.ts
-function toStepRecords(steps) {
-    return steps.map((step) => ({
-        name: step.name,
-        cached: step.cached,
-        seconds: step.started !== null && step.completed !== null ? (step.completed - step.started) / 1000 : null,
-        error: step.error,
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/evidence/cache.ts
-
-
-
-
-
-
-async function rebuildUnchanged(engine, request, keepImageId) {
-    const outcome = await buildImage({ ...request, noCache: false, tags: [] });
-    await removeUnlessKept(engine, outcome.imageId, keepImageId);
-    return { ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps) };
-}
-/**
- * A rebuild's image is not the user's: removed unless it is the image under test. On overlay2 an
- * unchanged rebuild gives the same id; on the containerd store a new one each time (the id is the
- * digest of an index holding the build's provenance), which would pile up.
- */
-async function removeUnlessKept(engine, imageId, keepImageId) {
-    if (imageId && imageId !== keepImageId)
-        await engine
-            .getImage(imageId)
-            .remove({ noprune: false })
-            .catch(() => undefined);
-}
-async function probeCacheOrdering(engine, request, context, changedFile, keepImageId) {
-    const copy = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-context-'));
-    try {
-        await copyContext(request.context, copy, context);
-        const target = (0,external_node_path_.join)(copy, changedFile);
-        const original = await (0,promises_namespaceObject.readFile)(target);
-        // A new file, not a write through the hard link: the user's file must stay as it is.
-        await (0,promises_namespaceObject.rm)(target);
-        await (0,promises_namespaceObject.writeFile)(target, Buffer.concat([original, Buffer.from(probeEdit(changedFile))]));
-        const outcome = await buildImage({ ...request, context: copy, noCache: false, tags: [] });
-        await removeUnlessKept(engine, outcome.imageId, keepImageId);
-        return {
-            changedFile,
-            ok: outcome.ok,
-            seconds: outcome.seconds,
-            steps: toStepRecords(outcome.steps),
-            logTail: outcome.logTail,
-        };
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(copy, { recursive: true, force: true });
-    }
-}
-const LINE_COMMENT = [
-    [/\.(py|sh|bash|rb|ya?ml|toml|r|pl|ex|exs|conf|cfg|ini)$/i, (text) => `# ${text}`],
-    [/\.(js|mjs|cjs|jsx|ts|tsx|go|java|kt|scala|c|cc|cpp|h|hpp|cs|fs|rs|swift|dart)$/i, (text) => `// ${text}`],
-    [/\.(css|scss|less)$/i, (text) => `/* ${text} */`],
-    [/\.(html?|xml|svg|vue|svelte)$/i, (text) => `<!-- ${text} -->`],
-    [/\.sql$/i, (text) => `-- ${text}`],
-];
-/**
- * What is appended to the changed file: unique per run, or the previous probe's edit would
- * already be in the cache and nothing would re-run. A comment where the language has one,
- * else a random run of trailing newlines (harmless in nearly any text format).
- */
-function probeEdit(path) {
-    const nonce = (0,external_node_crypto_namespaceObject.randomUUID)();
-    const comment = LINE_COMMENT.find(([pattern]) => pattern.test(path));
-    if (comment)
-        return `\n${comment[1](`cs-docker-hardening cache probe ${nonce}`)}\n`;
-    return '\n'.repeat(1 + (0,external_node_crypto_namespaceObject.randomInt)(4096));
-}
-/** The files BuildKit would send, hard-linked where the file system allows (no data copied). */
-async function copyContext(from, to, context) {
-    const paths = context.files.map((file) => file.path);
-    if (context.ignoreFile?.endsWith('/.dockerignore') || context.ignoreFile === '.dockerignore')
-        paths.push('.dockerignore');
-    for (const path of paths) {
-        const source = (0,external_node_path_.join)(from, path);
-        const destination = (0,external_node_path_.join)(to, path);
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(destination), { recursive: true });
-        const stat = await (0,promises_namespaceObject.lstat)(source).catch(() => null);
-        if (!stat)
-            continue;
-        if (stat.isSymbolicLink())
-            await (0,promises_namespaceObject.symlink)(await (0,promises_namespaceObject.readlink)(source), destination);
-        else
-            await (0,promises_namespaceObject.link)(source, destination).catch(() => (0,promises_namespaceObject.copyFile)(source, destination));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/evidence/collected.ts
-// Every piece of evidence is either collected, deliberately not collected (with the reason a
-// check will repeat as its `skip`), or failed to collect (the reason becomes the check's `error`:
-// an infrastructure fault is never reported as a pass).
-function collected(value) {
-    return { state: 'collected', value };
-}
-function skipped(reason) {
-    return { state: 'skipped', reason };
-}
-function failed(error) {
-    return { state: 'failed', error };
-}
-function collected_valueOf(evidence) {
-    return evidence.state === 'collected' ? evidence.value : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/evidence/compose.ts
-
-
-
-
-
-const DEFAULT_COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
-function findComposeFiles(options) {
-    if (options.given.length > 0) {
-        return options.given.map((file) => {
-            const path = (0,external_node_path_.resolve)(options.workspace, file);
-            if (!(0,external_node_fs_namespaceObject.existsSync)(path))
-                throw new UsageError(`compose-files: '${file}' does not exist`);
-            return path;
-        });
-    }
-    return DEFAULT_COMPOSE_NAMES.map((name) => (0,external_node_path_.join)(options.contextDir, name)).filter((path) => (0,external_node_fs_namespaceObject.existsSync)(path));
-}
-async function collectComposeEvidence(options) {
-    const files = [];
-    for (const path of findComposeFiles(options))
-        files.push(parseComposeFile(await (0,promises_namespaceObject.readFile)(path, 'utf8'), path, options));
-    return { files, services: files.flatMap((file) => file.services) };
-}
-function parseComposeFile(text, absolutePath, options) {
-    const shown = options.show(absolutePath);
-    const counter = new dist/* LineCounter */.HN();
-    const document = (0,dist/* parseDocument */.Tp)(text, { lineCounter: counter, merge: true, uniqueKeys: false });
-    const problem = document.errors[0];
-    if (problem) {
-        throw new UsageError(`${shown}:${problem.linePos?.[0]?.line ?? 1}: not a valid compose file (${problem.message.split('\n')[0]})`);
-    }
-    const root = document.contents;
-    if (!(0,dist/* isMap */.jh)(root))
-        throw new UsageError(`${shown}: not a valid compose file (expected a mapping with a services key)`);
-    const data = document.toJS({ maxAliasCount: 1000 });
-    const servicesNode = root.get('services', true);
-    if (servicesNode !== undefined && !(0,dist/* isMap */.jh)(servicesNode))
-        throw new UsageError(`${shown}: services must be a mapping of service names to definitions`);
-    const services = [];
-    const rawServices = (data.services ?? {});
-    for (const pair of (0,dist/* isMap */.jh)(servicesNode) ? servicesNode.items : []) {
-        const name = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : '';
-        const definition = rawServices[name];
-        if (!definition || typeof definition !== 'object')
-            throw new UsageError(`${shown}:${compose_lineOf(pair.key, counter)}: service '${name}' must be a mapping`);
-        const lines = {};
-        recordLines(pair.value, '', lines, counter);
-        const service = definition;
-        services.push({
-            file: shown,
-            name,
-            line: compose_lineOf(pair.key, counter),
-            data: service,
-            lines,
-            dockerfile: builtDockerfile(service.build, absolutePath, options),
-            init: typeof service.init === 'boolean' ? service.init : null,
-        });
-    }
-    const networks = (data.networks ?? {});
-    const networkLines = {};
-    const networksNode = root.get('networks', true);
-    for (const pair of (0,dist/* isMap */.jh)(networksNode) ? networksNode.items : []) {
-        networkLines[String(pair.key.value)] = compose_lineOf(pair.key, counter);
-    }
-    return { path: shown, services, networks, networkLines };
-}
-function recordLines(node, prefix, lines, counter) {
-    if ((0,dist/* isMap */.jh)(node)) {
-        for (const pair of node.items) {
-            if (!(0,dist/* isScalar */.jn)(pair.key))
-                continue;
-            const key = String(pair.key.value);
-            if (key === '<<') {
-                recordLines(pair.value, prefix, lines, counter); // merged keys: the line of the merge
-                continue;
-            }
-            const path = prefix ? `${prefix}.${key}` : key;
-            lines[path] = compose_lineOf(pair.key, counter);
-            recordLines(pair.value, path, lines, counter);
-        }
-    }
-    else if ((0,dist/* isSeq */.oP)(node)) {
-        node.items.forEach((item, index) => {
-            const path = `${prefix}.${index}`;
-            lines[path] = compose_lineOf(item, counter);
-            recordLines(item, path, lines, counter);
-        });
-    }
-}
-function compose_lineOf(node, counter) {
-    const offset = node?.range?.[0];
-    return offset === undefined ? 1 : counter.linePos(offset).line;
-}
-/** The Dockerfile a `build:` builds (string context, or context + dockerfile), repository-relative. */
-function builtDockerfile(build, composePath, options) {
-    if (!build)
-        return null;
-    const spec = typeof build === 'string' ? { context: build } : build;
-    const context = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(composePath), spec.context ?? '.');
-    const dockerfile = (0,external_node_path_.resolve)(context, spec.dockerfile ?? 'Dockerfile');
-    return (0,external_node_path_.relative)(options.workspace, dockerfile).split(external_node_path_.sep).join(external_node_path_.posix.sep);
-}
-
-;// CONCATENATED MODULE: ./src/evidence/compose-up.ts
-
-
-
-function composeProject(runId) {
-    return `cs-hardening-${runId}`;
-}
-async function bringComposeUp(options) {
-    const project = composeProject(options.runId);
-    const base = ['compose', '-p', project, ...options.absoluteFiles.flatMap((file) => ['-f', file])];
-    const env = { ...process.env, ...options.env };
-    try {
-        const up = await runProcess('docker', [
-            ...base,
-            'up',
-            '-d',
-            '--build',
-            '--quiet-pull',
-            '--wait',
-            '--wait-timeout',
-            String(Math.ceil(options.timeoutSeconds)),
-        ], {
-            env,
-            keep: 32 * 1024,
-            ...(options.signal ? { signal: options.signal } : {}),
-        });
-        options.signal?.throwIfAborted();
-        const services = await serviceRuns(options.engine, project);
-        return {
-            files: options.compose.files.map((file) => file.path),
-            project,
-            ok: up.code === 0,
-            seconds: round(up.seconds),
-            output: lastLines(`${up.stdout}\n${up.stderr}`, 15),
-            services,
-            gates: healthGates(options.compose, services),
-        };
-    }
-    finally {
-        await runProcess('docker', [...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
-    }
-}
-async function serviceRuns(engine, project) {
-    const containers = await engine.listContainers({
-        all: true,
-        filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
-    });
-    const inspected = await Promise.all(containers.map(async (info) => ({
-        service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
-        state: (await engine.getContainer(info.Id).inspect()).State,
-    })));
-    const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
-    const origin = started.length > 0 ? Math.min(...started) : 0;
-    return inspected
-        .map(({ service, state }) => {
-        const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
-            .map((entry) => Date.parse(entry.End))
-            .sort((a, b) => a - b)[0];
-        return {
-            service,
-            state: state.Status,
-            health: state.Health?.Status ?? null,
-            exitCode: state.ExitCode,
-            startedAt: round((Date.parse(state.StartedAt) - origin) / 1000),
-            healthyAt: firstPass === undefined ? null : round((firstPass - origin) / 1000),
-        };
-    })
-        .sort((a, b) => a.startedAt - b.startedAt);
-}
-function healthGates(compose, runs) {
-    const byName = new Map(runs.map((run) => [run.service, run]));
-    const gates = [];
-    for (const service of compose.services) {
-        const depends = service.data.depends_on;
-        if (!depends || Array.isArray(depends))
-            continue;
-        for (const [name, spec] of Object.entries(depends)) {
-            if (spec?.condition !== 'service_healthy')
-                continue;
-            const dependent = byName.get(service.name);
-            const dependency = byName.get(name);
-            const margin = dependent && dependency?.healthyAt != null ? round(dependent.startedAt - dependency.healthyAt) : null;
-            gates.push({
-                service: service.name,
-                dependsOn: name,
-                honoured: margin === null ? null : margin >= 0,
-                marginSeconds: margin,
-            });
-        }
-    }
-    return gates;
-}
-
-// EXTERNAL MODULE: ./node_modules/@balena/dockerignore/ignore.js
-var ignore = __nccwpck_require__(4158);
-var ignore_default = /*#__PURE__*/__nccwpck_require__.n(ignore);
-;// CONCATENATED MODULE: ./src/evidence/file-classes.ts
-// Where a file's bytes belong in the seed's size table, by its path alone.
-const BUILD_TOOLS = new RegExp([
-    '^/usr/(lib|libexec)/gcc(-cross)?/',
-    '^/usr/include/',
-    '^/usr/share/(gcc|gdb|cmake[^/]*)/',
-    '^/usr/lib/[^/]+-linux-gnu/(libbfd|libopcodes|libctf|libsframe|libgprofng|libasan|libtsan|liblsan|libubsan|libhwasan|libitm|libquadmath|libgomp|libcc1|libisl|libmpc|libmpfr|libgccjit|libstdc\\+\\+\\.a)',
-    '^/usr/bin/([a-z0-9_]+-linux-gnu-)?(gcc|g\\+\\+|cc|c\\+\\+|cpp|ld|ld\\.bfd|ld\\.gold|as|ar|ranlib|objdump|objcopy|strip|nm|readelf|gprof|gdb|make|cmake|lto-dump|gcov[^/]*)(-[\\d.]+)?$',
-].join('|'));
-const LANGUAGE_PACKAGES = /\/(site|dist)-packages\/|\/node_modules\/|^\/opt\/venv\/|^\/usr\/local\/lib\/python[^/]*\/|\/gems\/|^\/root\/\.(m2|gradle|cargo)\/|^\/go\/pkg\/|^\/usr\/local\/cargo\//;
-function classifyFile(path, workdir) {
-    if (BUILD_TOOLS.test(path))
-        return 'buildTools';
-    if (LANGUAGE_PACKAGES.test(path))
-        return 'languagePackages';
-    if (workdir && (path === workdir || path.startsWith(`${workdir}/`)))
-        return 'workdir';
-    return 'other';
-}
-
-;// CONCATENATED MODULE: external "node:stream"
-const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-;// CONCATENATED MODULE: external "node:zlib"
-const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-// EXTERNAL MODULE: ./node_modules/tar-stream/index.js
-var tar_stream = __nccwpck_require__(6118);
-;// CONCATENATED MODULE: ./src/docker/archive-manifest.ts
-// Which members of an image archive are the image's layers (bottom first) and its config. Two
-// formats reach us from `GET /images/{name}/get`:
-//   - the Docker archive (overlay2 store, every engine version): manifest.json names the members,
-//     `<id>/layer.tar` (Engine ≤ 24) or `blobs/sha256/<digest>` (Engine ≥ 25), uncompressed;
-//   - the OCI layout (containerd image store): index.json → an index → image manifests, blobs as
-//     the store keeps them (gzip or zstd compressed), in no particular order; an index built by
-//     BuildKit also lists attestation manifests (provenance), which are not the image.
-// The containerd store writes manifest.json as well; either way the manifest's own layer
-// descriptors are read when present, because they carry the stored (compressed) sizes.
-function blobMember(digest) {
-    return `blobs/${digest.replace(':', '/')}`;
-}
-/** `platform`: the image's own os/architecture, to pick its manifest out of a multi-platform index. */
-function readArchiveManifest(json, platform) {
-    const oci = json.has('index.json') ? ociManifest(json, platform) : null;
-    const docker = json.get('manifest.json');
-    if (docker) {
-        const parsed = JSON.parse(docker.toString('utf8'));
-        const first = parsed[0];
-        if (!first || !Array.isArray(first.Layers) || !first.Config)
-            throw new Error('the image archive manifest lists no layers');
-        // The same layers as the OCI manifest, when both are there: keep the OCI descriptors' sizes.
-        if (oci && oci.config === first.Config && oci.layers.map((layer) => layer.member).join() === first.Layers.join())
-            return oci;
-        return {
-            format: 'docker-archive',
-            config: first.Config,
-            layers: first.Layers.map((member) => ({ member, storedBytes: null, mediaType: null })),
-        };
-    }
-    if (!oci)
-        throw new Error('the image archive has neither manifest.json nor index.json');
-    return oci;
-}
-function ociManifest(json, platform) {
-    const read = (digest) => {
-        const blob = json.get(blobMember(digest));
-        return blob ? JSON.parse(blob.toString('utf8')) : null;
-    };
-    let candidates = JSON.parse(json.get('index.json').toString('utf8')).manifests ?? [];
-    // An index may point at further indexes (multi-platform): follow them to an image manifest.
-    for (let depth = 0; depth < 4; depth++) {
-        const chosen = chooseManifest(candidates, platform);
-        if (!chosen)
-            break;
-        const document = read(chosen.digest);
-        if (!document)
-            break;
-        if (document.layers && document.config) {
-            return {
-                format: 'oci-layout',
-                config: blobMember(document.config.digest),
-                layers: document.layers.map((layer) => ({
-                    member: blobMember(layer.digest),
-                    storedBytes: layer.size ?? null,
-                    mediaType: layer.mediaType ?? null,
-                })),
-            };
-        }
-        candidates = document.manifests ?? [];
-    }
-    throw new Error("the image archive's OCI index does not lead to an image manifest");
-}
-/** The image's manifest among an index's entries: never an attestation; the platform's when known. */
-function chooseManifest(manifests, platform) {
-    const images = manifests.filter((descriptor) => descriptor.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest' &&
-        descriptor.platform?.os !== 'unknown');
-    const matching = platform
-        ? images.find((descriptor) => descriptor.platform?.os === platform.os && descriptor.platform.architecture === platform.architecture)
-        : undefined;
-    return matching ?? images[0];
-}
-
-;// CONCATENATED MODULE: ./src/docker/image-archive.ts
-
-
-
-
-
-
-const CAPTURE_LIMIT = 1024 * 1024;
-const JSON_LIMIT = 16 * 1024 * 1024;
-async function readImageArchive(engine, image, options = {}) {
-    const stream = (await engine.getImage(image).get());
-    return parseImageArchive(stream, options);
-}
-async function parseImageArchive(stream, options = {}) {
-    const layersByName = new Map();
-    const jsonByName = new Map();
-    let bytesRead = 0;
-    stream.on('data', (chunk) => {
-        bytesRead += chunk.length;
-    });
-    const outer = tar_stream.extract();
-    const onAbort = () => {
-        stream.destroy(new Error('cancelled'));
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    // Engine ≤ 24 writes a layer that occurs twice once, and the second as a symlink to the first.
-    const aliases = new Map();
-    outer.on('entry', (header, entry, next) => {
-        if (header.type === 'symlink' && header.linkname)
-            aliases.set(header.name, external_node_path_.posix.normalize(external_node_path_.posix.join(external_node_path_.posix.dirname(header.name), header.linkname)));
-        if (header.type !== 'file' || header.size === 0) {
-            entry.resume();
-            entry.on('end', next);
-            return;
-        }
-        // tar-stream's entries are streamx streams; they offer the Readable methods used here.
-        readMember(entry, header.size ?? 0, options)
-            .then((member) => {
-            if (member.type === 'layer')
-                layersByName.set(header.name, member.layer);
-            else if (member.body)
-                jsonByName.set(header.name, member.body);
-            next();
-        })
-            .catch((error) => next(error));
-    });
-    await new Promise((resolve, reject) => {
-        outer.on('finish', resolve);
-        outer.on('error', reject);
-        stream.on('error', reject);
-        stream.pipe(outer);
-    }).finally(() => options.signal?.removeEventListener('abort', onAbort));
-    const manifest = readArchiveManifest(jsonByName, options.platform);
-    const layers = manifest.layers.map(({ member }) => {
-        const layer = layersByName.get(member) ?? layersByName.get(aliases.get(member) ?? '');
-        if (!layer)
-            throw new Error(`the image archive lists layer ${member} but does not contain it`);
-        return layer;
-    });
-    const configBody = jsonByName.get(manifest.config);
-    if (!configBody)
-        throw new Error(`the image archive lists config ${manifest.config} but does not contain it`);
-    return {
-        layers,
-        config: JSON.parse(configBody.toString('utf8')),
-        bytesRead,
-        format: manifest.format,
-    };
-}
-const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
-const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
-/**
- * One archive member: a layer (a tar, or a gzip/zstd stream of one) is parsed as it streams;
- * anything else small is kept as a JSON candidate (manifest, index, config), anything else large
- * is dropped unread.
- */
-async function readMember(entry, size, options) {
-    const { head, rest } = await peek(entry, 263);
-    const compression = head.subarray(0, 2).equals(GZIP_MAGIC)
-        ? 'gzip'
-        : head.subarray(0, 4).equals(ZSTD_MAGIC)
-            ? 'zstd'
-            : 'none';
-    if (compression === 'none') {
-        if (!isTar(head, size))
-            return size > JSON_LIMIT ? drain(rest, null) : drain(rest, []);
-        // A tar entry's stream feeds one reader only: a Node stream in between feeds both.
-        const source = options.measureCompressed ? rest.pipe(new external_node_stream_namespaceObject.PassThrough()) : rest;
-        const compressed = options.measureCompressed ? compressedSize(source) : Promise.resolve(null);
-        const [layer, compressedBytes] = await Promise.all([parseLayer(source, options.capture), compressed]);
-        return { type: 'layer', layer: { ...layer, storedBytes: size, compression, compressedBytes } };
-    }
-    const inflated = rest.pipe(decompressor(compression));
-    rest.on('error', (error) => inflated.destroy(error));
-    const inner = await peek(inflated, 263);
-    // A compressed member that is not a tar is not a layer (no store writes such a thing): skip it.
-    if (!isTar(inner.head, Infinity))
-        return drain(inner.rest, null);
-    return {
-        type: 'layer',
-        layer: {
-            ...(await parseLayer(inner.rest, options.capture)),
-            storedBytes: size,
-            compression,
-            compressedBytes: size,
-        },
-    };
-}
-/** Bytes gzip makes of a stream, read alongside its other reader (the slower one sets the pace). */
-function compressedSize(stream) {
-    return new Promise((resolve, reject) => {
-        const gzip = (0,external_node_zlib_namespaceObject.createGzip)({ level: 6 });
-        let bytes = 0;
-        gzip.on('data', (chunk) => {
-            bytes += chunk.length;
-        });
-        gzip.on('end', () => resolve(bytes));
-        gzip.on('error', reject);
-        stream.pipe(gzip);
-    });
-}
-/**
- * A tar has the ustar magic at offset 257. A layer that changes nothing (WORKDIR of an existing
- * directory) is an empty tar: only the zero blocks that end an archive, with no header at all.
- */
-function isTar(head, size) {
-    const emptyTar = head.length >= 263 && (size === Infinity || size % 512 === 0) && head.every((byte) => byte === 0);
-    return emptyTar || head.subarray(257, 262).toString('latin1') === 'ustar';
-}
-function decompressor(compression) {
-    if (compression === 'gzip')
-        return (0,external_node_zlib_namespaceObject.createGunzip)();
-    // zstd layers (`compression=zstd` builds) need Node's zstd, which came in Node 22.15 / 23.8.
-    const zstd = external_node_zlib_namespaceObject.createZstdDecompress;
-    if (!zstd)
-        throw new Error(`the image has zstd-compressed layers; reading them needs Node.js 22.15 or later (this is ${process.version})`);
-    return zstd();
-}
-/** The first `length` bytes of a stream (fewer if it is shorter), and the whole stream to read on. */
-function peek(stream, length) {
-    return new Promise((resolve, reject) => {
-        const chunks = [];
-        let have = 0;
-        const settle = (ended) => {
-            stream.off('data', onData);
-            stream.off('end', onEnd);
-            stream.off('error', reject);
-            const all = Buffer.concat(chunks);
-            // A stream that already ended cannot take its bytes back: hand on a new one holding them.
-            if (ended)
-                return resolve({ head: all.subarray(0, length), rest: external_node_stream_namespaceObject.Readable.from([all]) });
-            stream.pause();
-            stream.unshift(all);
-            resolve({ head: all.subarray(0, length), rest: stream });
-        };
-        const onData = (chunk) => {
-            chunks.push(chunk);
-            have += chunk.length;
-            if (have >= length)
-                settle(false);
-        };
-        const onEnd = () => settle(true);
-        stream.on('data', onData);
-        stream.on('end', onEnd);
-        stream.on('error', reject);
-    });
-}
-/** Reads a member to its end: keeping its bytes (`keep` collects them), or discarding them. */
-function drain(stream, keep) {
-    return new Promise((resolve, reject) => {
-        if (keep)
-            stream.on('data', (chunk) => keep.push(chunk));
-        stream.on('end', () => resolve({ type: 'data', body: keep ? Buffer.concat(keep) : null }));
-        stream.on('error', reject);
-        stream.resume();
-    });
-}
-function parseLayer(stream, capture) {
-    const layer = { entries: [], whiteouts: [], opaqueDirs: [], captured: new Map() };
-    const extract = tar_stream.extract();
-    extract.on('entry', (header, entry, next) => {
-        const path = normalise(header.name);
-        const base = path.slice(path.lastIndexOf('/') + 1);
-        const parent = path.slice(0, path.lastIndexOf('/')) || '/';
-        if (base === '.wh..wh..opq')
-            layer.opaqueDirs.push(parent);
-        else if (base.startsWith('.wh.'))
-            layer.whiteouts.push(`${parent === '/' ? '' : parent}/${base.slice(4)}`);
-        else if (path !== '/')
-            layer.entries.push(toEntry(path, header));
-        if (header.type === 'file' && capture?.(path) && (header.size ?? 0) <= CAPTURE_LIMIT) {
-            const chunks = [];
-            entry.on('data', (chunk) => chunks.push(chunk));
-            entry.on('end', () => {
-                layer.captured.set(path, Buffer.concat(chunks));
-                next();
-            });
-        }
-        else {
-            entry.on('end', next);
-            entry.resume();
-        }
-    });
-    return new Promise((resolve, reject) => {
-        extract.on('finish', () => resolve(layer));
-        extract.on('error', reject);
-        stream.on('error', reject);
-        stream.pipe(extract);
-    });
-}
-function toEntry(path, header) {
-    const type = header.type === 'file' || header.type === 'contiguous-file'
-        ? 'file'
-        : header.type === 'directory'
-            ? 'directory'
-            : header.type === 'symlink'
-                ? 'symlink'
-                : header.type === 'link'
-                    ? 'hardlink'
-                    : 'other';
-    const entry = {
-        path,
-        type,
-        mode: header.mode ?? 0,
-        uid: header.uid ?? 0,
-        gid: header.gid ?? 0,
-        size: header.size ?? 0,
-    };
-    if (header.linkname)
-        entry.linkname = type === 'hardlink' ? normalise(header.linkname) : header.linkname;
-    return entry;
-}
-/**
- * `./usr/bin/` → `/usr/bin`, `etc/passwd` → `/etc/passwd`, `./` → `/`. Only a `./` or `/` prefix
- * is dropped: BuildKit writes names without `./`, and a root-level whiteout is `.wh.name`.
- */
-function normalise(name) {
-    const trimmed = name.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
-    return trimmed === '.' || trimmed === '' ? '/' : `/${trimmed}`;
-}
-
-;// CONCATENATED MODULE: ./src/evidence/filesystem.ts
-
-
-
-/** Files whose content the checks read. */
-const CAPTURED_FILES = new Set(['/etc/passwd', '/etc/group']);
-/** Names whose content tells whether they hold a credential (checked for PRIVATE KEY, tokens). */
-const KEY_LIKE = /(^|\/)(id_(rsa|dsa|ecdsa|ed25519)|[^/]+\.(pem|key|p8)|\.npmrc|\.pypirc|\.netrc)$/;
-function isCaptured(path) {
-    return CAPTURED_FILES.has(path) || KEY_LIKE.test(path);
-}
-/** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
-async function collectFilesystemEvidence(engine, request) {
-    const { image, workingDir, platform, measureCompressed, signal } = request;
-    const archive = await readImageArchive(engine, image, {
-        capture: isCaptured,
-        platform,
-        measureCompressed,
-        ...(signal ? { signal } : {}),
-    });
-    return mergeLayers(archive, workingDir);
-}
-function mergeLayers(archive, workingDir = '') {
-    const files = new Map();
-    const captured = new Map();
-    archive.layers.forEach((layer, index) => {
-        applyDeletions(files, layer);
-        for (const path of captured.keys())
-            if (!files.has(path))
-                captured.delete(path);
-        for (const entry of layer.entries)
-            files.set(entry.path, { ...entry, layer: index });
-        for (const [path, content] of layer.captured)
-            captured.set(path, content);
-    });
-    const history = layerHistory(archive);
-    const workdir = workingDir && workingDir !== '/' ? external_node_path_.posix.normalize(workingDir) : null;
-    const layers = archive.layers.map((layer, index) => ({
-        index,
-        createdBy: history[index] ?? null,
-        sizeBytes: layer.entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0),
-        compressedBytes: layer.compressedBytes,
-        entries: layer.entries.length,
-        visible: { buildTools: 0, languagePackages: 0, workdir: 0, other: 0 },
-    }));
-    for (const file of files.values()) {
-        if (file.type === 'file')
-            layers[file.layer].visible[classifyFile(file.path, workdir)] += file.size;
-    }
-    const text = (path) => {
-        const record = files.get(path);
-        return record?.type === 'file' ? (captured.get(path)?.toString('utf8') ?? null) : null;
-    };
-    const keyFiles = {};
-    for (const [path, content] of captured) {
-        // Only the start matters ("-----BEGIN … PRIVATE KEY-----", "_authToken="): keep evidence small.
-        if (KEY_LIKE.test(path) && files.get(path)?.type === 'file')
-            keyFiles[path] = content.subarray(0, 4096).toString('latin1');
-    }
-    return {
-        size: measureSize(archive, layers),
-        files: Object.fromEntries(files),
-        layers,
-        history: (archive.config.history ?? []).map((entry) => ({
-            createdBy: entry.created_by ?? '',
-            emptyLayer: entry.empty_layer === true,
-        })),
-        keyFiles,
-        passwd: text('/etc/passwd'),
-        group: text('/etc/group'),
-        bytesRead: archive.bytesRead,
-    };
-}
-function measureSize(archive, layers) {
-    const kinds = new Set(archive.layers.map((layer) => layer.compression));
-    const layerCompression = kinds.size === 1 ? [...kinds][0] : kinds.size === 0 ? 'none' : 'mixed';
-    const compressed = layers.map((layer) => layer.compressedBytes);
-    const known = compressed.every((bytes) => bytes !== null);
-    return {
-        unpackedBytes: layers.reduce((sum, layer) => sum + layer.sizeBytes, 0),
-        compressedBytes: known ? compressed.reduce((sum, bytes) => sum + bytes, 0) : null,
-        compressedFrom: !known
-            ? 'not-measured'
-            : archive.layers.every((layer) => layer.compression !== 'none')
-                ? 'store'
-                : 'gzip',
-        layerCompression,
-    };
-}
-/**
- * A layer's whiteouts delete a path and all below it; an opaque directory hides everything the
- * lower layers had below it. One pass over the map per layer that deletes anything.
- */
-function applyDeletions(files, layer) {
-    if (layer.whiteouts.length === 0 && layer.opaqueDirs.length === 0)
-        return;
-    const removed = new Set(layer.whiteouts);
-    const opaque = new Set(layer.opaqueDirs);
-    for (const path of files.keys()) {
-        if (removed.has(path)) {
-            files.delete(path);
-            continue;
-        }
-        for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
-            const ancestor = path.slice(0, cut);
-            if (removed.has(ancestor) || opaque.has(ancestor)) {
-                files.delete(path);
-                break;
-            }
-        }
-        if (opaque.has('/') && files.has(path))
-            files.delete(path);
-    }
-}
-/** created_by of the history entries that made a layer, bottom first (empty_layer is exact here). */
-function layerHistory(archive) {
-    const made = (archive.config.history ?? []).filter((entry) => !entry.empty_layer);
-    // Imported or squashed images can have fewer entries than layers: align at the top.
-    const offset = archive.layers.length - made.length;
-    return archive.layers.map((_, index) => made[index - offset]?.created_by ?? null);
-}
-
-;// CONCATENATED MODULE: ./src/evidence/context.ts
-
 
 
 
 
-const dockerignore = ((ignore_default()) ??
-    ignore);
-async function collectContextEvidence(options) {
-    const ignorePath = findIgnoreFile(options.contextDir, options.dockerfilePath);
-    const patterns = ignorePath ? parseIgnoreFile(await (0,promises_namespaceObject.readFile)(ignorePath, 'utf8')) : [];
-    const matcher = dockerignore({ ignorecase: false }).add(patterns.map((entry) => entry.pattern));
-    const exceptions = patterns
-        .map((entry) => entry.pattern)
-        .filter((pattern) => pattern.startsWith('!'))
-        .map((pattern) => pattern.slice(1).replace(/^\/+/, ''));
-    const files = [];
-    const keyFiles = {};
-    let excludedFiles = 0;
-    const walk = async (dir) => {
-        for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
-            const absolute = (0,external_node_path_.join)(dir, entry.name);
-            const path = (0,external_node_path_.relative)(options.contextDir, absolute).split(external_node_path_.sep).join('/');
-            const ignored = matcher.ignores(path);
-            if (entry.isDirectory()) {
-                // An excluded directory is walked only when an exception might re-include something in it.
-                if (ignored && !exceptions.some((exception) => mayMatchBelow(exception, path))) {
-                    excludedFiles += await countFiles(absolute);
-                    continue;
-                }
-                await walk(absolute);
-                continue;
-            }
-            if (ignored) {
-                excludedFiles++;
-                continue;
-            }
-            const stat = await (0,promises_namespaceObject.lstat)(absolute);
-            files.push({ path, size: stat.size });
-            if (stat.isFile() && KEY_LIKE.test(`/${path}`))
-                keyFiles[path] = await readStart(absolute);
-        }
-    };
-    await walk(options.contextDir);
-    // Byte order, not the locale's: the same list on every machine.
-    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return {
-        ignoreFile: ignorePath ? options.show(ignorePath) : null,
-        patterns,
-        files,
-        totalBytes: files.reduce((sum, file) => sum + file.size, 0),
-        excludedFiles,
-        keyFiles,
-    };
-}
-async function readStart(path) {
-    const handle = await (0,promises_namespaceObject.open)(path, 'r');
-    try {
-        const buffer = Buffer.alloc(4096);
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-        return buffer.subarray(0, bytesRead).toString('latin1');
-    }
-    finally {
-        await handle.close();
-    }
-}
-function findIgnoreFile(contextDir, dockerfilePath) {
-    if (dockerfilePath) {
-        const specific = (0,external_node_path_.join)((0,external_node_path_.dirname)(dockerfilePath), `${(0,external_node_path_.basename)(dockerfilePath)}.dockerignore`);
-        if ((0,external_node_fs_namespaceObject.existsSync)(specific))
-            return specific;
-    }
-    const shared = (0,external_node_path_.join)(contextDir, '.dockerignore');
-    return (0,external_node_fs_namespaceObject.existsSync)(shared) ? shared : null;
-}
-/** Patterns with their line numbers; comments and blank lines dropped, as Docker reads them. */
-function parseIgnoreFile(text) {
-    const patterns = [];
-    text.split(/\r?\n/).forEach((raw, index) => {
-        const pattern = raw.trim();
-        if (pattern === '' || pattern.startsWith('#'))
-            return;
-        patterns.push({ line: index + 1, pattern });
-    });
-    return patterns;
-}
-/** Whether an exception pattern could match a path below `dir` (its literal prefix agrees). */
-function mayMatchBelow(exception, dir) {
-    const literal = exception.split(/[*?[]/)[0] ?? '';
-    return literal === '' || literal.startsWith(`${dir}/`) || `${dir}/`.startsWith(literal) || literal.startsWith('**');
-}
-async function countFiles(dir) {
-    let count = 0;
-    for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
-        count += entry.isDirectory() ? await countFiles((0,external_node_path_.join)(dir, entry.name)) : 1;
-    }
-    return count;
-}
-
-;// CONCATENATED MODULE: ./src/evidence/engine.ts
-
-async function describeEngine(engine) {
-    const [info, version, buildx] = await Promise.all([
-        engine.info(),
-        engine.version(),
-        buildxVersion(),
-    ]);
-    const driver = info.Driver ?? 'unknown';
-    return {
-        version: info.ServerVersion ?? version.Version,
-        apiVersion: version.ApiVersion,
-        os: version.Os,
-        architecture: version.Arch,
-        storageDriver: driver,
-        imageStore: imageStoreOf(driver, info.DriverStatus ?? []),
-        cgroupVersion: info.CgroupVersion ?? null,
-        buildx,
-        healthStartInterval: apiAtLeast(version.ApiVersion, 1, 44),
-    };
-}
-/** `docker info` shows `driver-type: io.containerd.snapshotter.v1` when the containerd image store is on. */
-function imageStoreOf(driver, status) {
-    const type = status.find(([key]) => key === 'driver-type')?.[1] ?? '';
-    return type.includes('snapshotter') ? 'containerd' : driver;
-}
-/** `github.com/docker/buildx 0.29.1+ds1 …` → `0.29.1+ds1`. */
-async function buildxVersion() {
-    const result = await runProcess('docker', ['buildx', 'version']).catch(() => null);
-    if (!result || result.code !== 0)
-        return null;
-    return result.stdout.trim().split(/\s+/)[1]?.replace(/^v/, '') ?? null;
-}
-function apiAtLeast(apiVersion, major, minor) {
-    const [have = 0, haveMinor = 0] = apiVersion.split('.').map(Number);
-    return have > major || (have === major && haveMinor >= minor);
-}
-/** `20.10-overlay2`, `28.5-overlay2`, `28.5-containerd`: the engine's version and image store, as a name. */
-function engineKey(engine) {
-    const version = /^\d+\.\d+/.exec(engine.version)?.[0] ?? engine.version;
-    return `${version}-${engine.imageStore}`;
-}
-
-;// CONCATENATED MODULE: ./src/evidence/image.ts
-
-/** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
-const DOCKER_HEALTH_DEFAULTS = {
-    interval: 30,
-    timeout: 30,
-    startPeriod: 0,
-    startInterval: 5,
-    retries: 3,
-};
-const NANOS = 1e9;
-async function collectImageEvidence(engine, { reference, healthStartInterval }) {
-    const image = engine.getImage(reference);
-    let inspect;
-    try {
-        inspect = await image.inspect();
-    }
-    catch (error) {
-        if (error.statusCode === 404) {
-            throw new UsageError(`image: '${reference}' does not exist on this engine; build it first, pull it, or check the name`);
-        }
-        throw error;
-    }
-    const config = inspect.Config;
-    const layerCount = inspect.RootFS?.Layers?.length ?? 0;
-    return {
-        id: inspect.Id,
-        repoTags: inspect.RepoTags ?? [],
-        engineSizeBytes: inspect.Size,
-        layers: layerCount,
-        layerDigests: inspect.RootFS?.Layers ?? [],
-        os: inspect.Os,
-        architecture: inspect.Architecture,
-        user: config.User ?? '',
-        env: config.Env ?? [],
-        cmd: asArray(config.Cmd),
-        entrypoint: asArray(config.Entrypoint),
-        workingDir: config.WorkingDir ?? '',
-        labels: config.Labels ?? {},
-        healthcheck: toHealthcheck(config.Healthcheck, healthStartInterval),
-        exposedPorts: Object.keys(config.ExposedPorts ?? {}),
-        stopSignal: config.StopSignal ?? null,
-    };
-}
-function toHealthcheck(raw, startIntervals) {
-    if (!raw?.Test || raw.Test.length === 0)
-        return null;
-    const seconds = (value) => (value ? value / NANOS : null);
-    const written = {
-        intervalSeconds: seconds(raw.Interval),
-        timeoutSeconds: seconds(raw.Timeout),
-        startPeriodSeconds: seconds(raw.StartPeriod),
-        startIntervalSeconds: seconds(raw.StartInterval),
-        retries: raw.Retries || null,
-    };
-    const defaults = DOCKER_HEALTH_DEFAULTS;
-    return {
-        test: raw.Test,
-        argv: healthArgv(raw.Test),
-        ...written,
-        effective: {
-            interval: written.intervalSeconds ?? defaults.interval,
-            timeout: written.timeoutSeconds ?? defaults.timeout,
-            startPeriod: written.startPeriodSeconds ?? defaults.startPeriod,
-            startInterval: startIntervals ? (written.startIntervalSeconds ?? defaults.startInterval) : null,
-            retries: written.retries ?? defaults.retries,
-        },
-    };
-}
-/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
-function healthArgv(test) {
-    const [kind, ...rest] = test;
-    if (kind === 'CMD')
-        return rest.length > 0 ? rest : null;
-    if (kind === 'CMD-SHELL')
-        return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
-    return null; // NONE
-}
-function asArray(value) {
-    if (Array.isArray(value))
-        return value;
-    if (typeof value === 'string')
-        return [value];
-    return null;
-}
-
-;// CONCATENATED MODULE: ./src/docker/logs.ts
-/** The last lines a container wrote (stdout and stderr), bounded. */
-async function logTail(container, lines = 20) {
-    try {
-        const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
-        return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
-            .slice(-8192)
-            .trimEnd();
-    }
-    catch {
-        return '';
-    }
-}
-/**
- * The engine multiplexes the streams of a container without a TTY: 8-byte frame headers
- * (stream type, 3 zero bytes, big-endian length) before each chunk.
- */
-function demux(buffer) {
-    const parts = [];
-    let offset = 0;
-    while (offset + 8 <= buffer.length) {
-        const type = buffer[offset];
-        const length = buffer.readUInt32BE(offset + 4);
-        if ((type !== 1 && type !== 2 && type !== 0) || offset + 8 + length > buffer.length) {
-            // Not framed (a TTY container): the bytes are the text.
-            return buffer.toString('utf8');
-        }
-        parts.push(buffer.subarray(offset + 8, offset + 8 + length));
-        offset += 8 + length;
-    }
-    return Buffer.concat(parts).toString('utf8');
-}
-
-;// CONCATENATED MODULE: ./src/evidence/runtime/one-shot.ts
-
-
-
-
-async function runOneShot(throwaways, spec, timeoutMs, signal) {
-    const started = performance.now();
-    const seconds = () => round((performance.now() - started) / 1000);
-    let container;
-    try {
-        container = await throwaways.create(spec);
-        try {
-            await container.start();
-        }
-        catch (error) {
-            return { exitCode: null, timedOut: false, seconds: seconds(), output: '', error: startError(error) };
-        }
-        const exit = await waitFor(container, timeoutMs, signal);
-        if (exit === null)
-            await container.kill().catch(() => undefined);
-        return {
-            exitCode: exit,
-            timedOut: exit === null,
-            seconds: seconds(),
-            output: await logTail(container, 30),
-            error: null,
-        };
-    }
-    finally {
-        if (container)
-            await throwaways.remove(container);
-    }
-}
-async function waitFor(container, timeoutMs, signal) {
-    const outcome = await within(container.wait(), timeoutMs, signal);
-    return outcome.timedOut ? null : outcome.value.StatusCode;
-}
-/** The runtime's reason, without the engine's boilerplate around it. */
-function startError(error) {
-    const message = errorMessage(error);
-    const reason = /exec: "[^"]*": [^:"]+|no such file or directory|executable file not found in \$PATH|permission denied/i.exec(message);
-    return reason ? reason[0] : message.split('\n')[0].slice(0, 300);
-}
-
-;// CONCATENATED MODULE: ./src/evidence/runtime/identity.ts
-
-
-// The UID/GID the container really runs as, by the best means available: the running service's
-// processes (`docker top`); else `id` in a throwaway container; else, in an image without `id`
-// (distroless, scratch), the image's own /etc/passwd and /etc/group — still a measurement of the
-// image, not a skip.
-function identityFromProcesses(processes) {
-    const root = processes.find((process) => process.uid === 0);
-    const init = processes.find((process) => process.init) ?? processes[0];
-    const chosen = root ?? init;
-    const listing = processes.map((process) => `${process.command.split(' ')[0]} (UID ${process.uid})`).join(', ');
-    return {
-        uid: chosen?.uid ?? null,
-        gid: chosen?.gid ?? null,
-        method: 'processes',
-        detail: `processes of the running service: ${listing}`,
-    };
-}
-async function identityFromProbe(throwaways, spec, image, filesystem, signal) {
-    // The image's ENTRYPOINT is replaced, not prepended: an entrypoint that ignores its arguments
-    // cannot swallow `id`. No capability is needed to print one's own UID.
-    const result = await runOneShot(throwaways, { ...spec, role: 'identity', entrypoint: ['id'], cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, 10_000, signal);
-    const match = /uid=(\d+)(?:\([^)]*\))? gid=(\d+)/.exec(result.output);
-    if (result.exitCode === 0 && match) {
-        return {
-            uid: Number(match[1]),
-            gid: Number(match[2]),
-            method: 'id',
-            detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}`,
-        };
-    }
-    const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
-    const why = result.error
-        ? `no id in the image (${result.error})`
-        : `id did not answer (exit ${result.exitCode ?? 'none'})`;
-    return {
-        uid: user.uid,
-        gid: user.gid,
-        method: 'passwd',
-        detail: `${why}: resolved USER '${image.user}' from the image's /etc/passwd and /etc/group`,
-    };
-}
-
-;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/docker/exec.ts
-
-
-
-const OUTPUT_LIMIT = 4096;
-async function execIn(container, argv, timeoutMs) {
-    const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
-    let exec;
-    try {
-        exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
-    }
-    catch (error) {
-        const notRunning = error.statusCode === 409;
-        return {
-            exitCode: null,
-            output: '',
-            seconds: seconds(),
-            timedOut: false,
-            notRunning,
-            error: notRunning ? null : errorMessage(error),
-        };
-    }
-    let output = '';
-    const sink = new external_node_stream_namespaceObject.PassThrough();
-    sink.on('data', (chunk) => {
-        output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
-    });
-    let stream;
-    try {
-        stream = (await exec.start({ hijack: true, stdin: false }));
-    }
-    catch (error) {
-        const notRunning = error.statusCode === 409;
-        return {
-            exitCode: null,
-            output,
-            seconds: seconds(),
-            timedOut: false,
-            notRunning,
-            error: notRunning ? null : errorMessage(error),
-        };
-    }
-    // docker-modem is untyped: it splits the engine's multiplexed stdout/stderr frames.
-    container.modem.demuxStream(stream, sink, sink);
-    const finished = new Promise((resolve) => {
-        stream.on('end', () => resolve());
-        stream.on('close', () => resolve());
-        stream.on('error', () => resolve());
-    });
-    if ((await within(finished, timeoutMs)).timedOut) {
-        stream.destroy?.();
-        return { exitCode: null, output, seconds: seconds(), timedOut: true, notRunning: false, error: null };
-    }
-    const inspected = await exec.inspect().catch(() => null);
-    // An exec whose binary does not exist ends with exit code 126/127 and the runtime's message.
-    return {
-        exitCode: inspected?.ExitCode ?? null,
-        output,
-        seconds: seconds(),
-        timedOut: false,
-        notRunning: false,
-        error: null,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/evidence/runtime/probe.ts
-
-
-
-
-
-// Readiness, measured by running the probe ourselves every 250 ms — never by waiting out
-// Docker's own health interval (30 s in the seed), which would make every check take that long.
-const PROBE_INTERVAL_MS = 250;
-function fallbackPort(exposedPorts) {
-    const tcp = exposedPorts.map((port) => /^(\d+)(\/tcp)?$/.exec(port)).find(Boolean);
-    return tcp ? Number(tcp[1]) : null;
-}
-function chooseProbe(health, exposedPorts) {
-    const argv = health?.argv ?? null;
-    // Docker's default timeout is 30 s; one attempt of ours is bounded at 10 s.
-    const timeoutMs = Math.min((health?.timeoutSeconds ?? 30) * 1000, 10_000);
-    const port = fallbackPort(exposedPorts);
-    if (argv)
-        return { method: 'healthcheck', argv, port: null, timeoutMs, fallbackPort: port };
-    if (port !== null)
-        return { method: 'port', argv: null, port, timeoutMs: 1000, fallbackPort: null };
-    return { method: 'none', argv: null, port: null, timeoutMs: 0, fallbackPort: null };
-}
-async function attemptOnce(container, probe, address) {
-    if (probe.method === 'healthcheck') {
-        const result = await execIn(container, probe.argv, probe.timeoutMs);
-        const missing = (result.exitCode === 126 || result.exitCode === 127) &&
-            /not found|no such file|executable file/i.test(result.output);
-        return {
-            ok: result.exitCode === 0,
-            exitCode: result.exitCode,
-            output: result.error ?? (result.timedOut ? `no answer within ${probe.timeoutMs / 1000} s` : result.output),
-            seconds: result.seconds,
-            notRunning: result.notRunning,
-            broken: missing || result.error !== null,
-        };
-    }
-    const started = performance.now();
-    const ok = address !== null && (await connects(address, probe.port, probe.timeoutMs));
-    return {
-        ok,
-        exitCode: null,
-        output: ok ? '' : `port ${probe.port} refused or did not answer`,
-        seconds: (performance.now() - started) / 1000,
-        notRunning: false,
-        broken: false,
-    };
-}
-/** Whether a TCP connection to host:port opens within `timeoutMs`. */
-function connects(host, port, timeoutMs) {
-    return new Promise((resolve) => {
-        const socket = new external_node_net_namespaceObject.Socket();
-        const done = (ok) => {
-            socket.destroy();
-            resolve(ok);
-        };
-        socket.setTimeout(timeoutMs, () => done(false));
-        socket.once('connect', () => done(true));
-        socket.once('error', () => done(false));
-        socket.connect(port, host);
-    });
-}
-/**
- * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
- * is the moment the start request was sent (performance.now()).
- */
-async function awaitReadiness(container, initial, startedAt, timeoutMs, addressing, signal) {
-    let probe = initial;
-    const readiness = {
-        method: probe.method,
-        probe: probe.argv,
-        port: probe.port,
-        readySeconds: null,
-        attempts: 0,
-        attemptSeconds: [],
-        lastExitCode: null,
-        lastOutput: '',
-        outcome: 'not-probed',
-        waitedSeconds: 0,
-    };
-    const elapsed = () => (performance.now() - startedAt) / 1000;
-    let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
-    let brokenInARow = 0;
-    let lastStateCheck = 0;
-    for (;;) {
-        signal?.throwIfAborted();
-        const tick = performance.now();
-        if (probe.method !== 'none') {
-            const attempt = await attemptOnce(container, probe, address);
-            readiness.attempts++;
-            readiness.attemptSeconds.push(round(attempt.seconds));
-            readiness.lastExitCode = attempt.exitCode;
-            readiness.lastOutput = attempt.output.slice(-1000);
-            if (attempt.ok) {
-                readiness.readySeconds = round(elapsed());
-                readiness.outcome = 'ready';
-                break;
-            }
-            brokenInARow = attempt.broken ? brokenInARow + 1 : 0;
-            if (brokenInARow >= 2) {
-                // The health probe cannot run (its program is missing): readiness can still be told by
-                // the exposed port. HARD-HEALTH-002/-003 report the broken probe itself.
-                if (probe.fallbackPort === null) {
-                    readiness.outcome = 'probe-broken';
-                    break;
-                }
-                probe = { method: 'port', argv: null, port: probe.fallbackPort, timeoutMs: 1000, fallbackPort: null };
-                Object.assign(readiness, { method: 'port', port: probe.port });
-                address = await addressOf(container, addressing);
-                brokenInARow = 0;
-            }
-            if (attempt.notRunning)
-                lastStateCheck = 0;
-        }
-        // Whether the container is still running: after a refused exec at once, else about each second.
-        if (performance.now() - lastStateCheck > 1000) {
-            lastStateCheck = performance.now();
-            const exited = await exitOf(container, startedAt);
-            if (exited) {
-                readiness.outcome = 'exited';
-                readiness.waitedSeconds = round(elapsed());
-                return { readiness, exited };
-            }
-        }
-        if (elapsed() * 1000 >= timeoutMs) {
-            // A container that ended since its last state check exited: that, not a timeout, is its story.
-            const exited = await exitOf(container, startedAt);
-            readiness.waitedSeconds = round(elapsed());
-            if (exited) {
-                readiness.outcome = 'exited';
-                return { readiness, exited };
-            }
-            readiness.outcome = probe.method === 'none' ? 'not-probed' : 'timeout';
-            break;
-        }
-        const wait = PROBE_INTERVAL_MS - (performance.now() - tick);
-        if (wait > 0)
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, signal ? { signal } : undefined);
-    }
-    readiness.waitedSeconds = round(elapsed());
-    return { readiness, exited: null };
-}
-/** The exit of a container that is no longer running, with its log tail; null while it runs. */
-async function exitOf(container, startedAt) {
-    const state = (await container.inspect()).State;
-    if (state.Running)
-        return null;
-    return {
-        exitCode: state.ExitCode,
-        oomKilled: state.OOMKilled,
-        afterSeconds: round((performance.now() - startedAt) / 1000),
-        logTail: await logTail(container),
-    };
-}
-async function addressOf(container, addressing) {
-    const networks = async () => (await container.inspect()).NetworkSettings.Networks ?? {};
-    const addressIn = (attached) => Object.values(attached)
-        .map((network) => network.IPAddress)
-        .find(Boolean) ?? null;
-    const attached = await networks();
-    const address = addressIn(attached);
-    if (address)
-        return address;
-    await addressing(container, Object.keys(attached));
-    return addressIn(await networks());
-}
-
-;// CONCATENATED MODULE: ./src/docker/stats.ts
 
-async function sampleStats(container) {
-    // one-shot: no second sample 1 s later inside the engine (API ≥ 1.41).
-    const raw = (await container.stats({ stream: false, 'one-shot': true }));
-    // The engine's timestamp of the sample (ns precision in the text; ms is enough over seconds).
-    const at = raw.read ? Date.parse(raw.read) : Date.now();
-    const usage = raw.memory_stats?.usage ?? 0;
-    const stats = raw.memory_stats?.stats ?? {};
-    // cgroup v1 reports total_inactive_file, v2 inactive_file (what the docker CLI subtracts).
-    const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
-    return {
-        at,
-        memoryBytes: inactive < usage ? usage - inactive : usage,
-        cpuNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0,
-    };
-}
-const STATS_PACE_MS = 250;
-/**
- * Samples every STATS_PACE_MS (or each engine tick, where slower) until `windowMs` have passed;
- * CPU from the first and last sample.
- */
-async function sampleIdle(container, windowMs, signal) {
-    const samples = [await sampleStats(container)];
-    const end = performance.now() + windowMs;
-    while (performance.now() < end) {
-        signal?.throwIfAborted();
-        const pause = Math.min(STATS_PACE_MS, end - performance.now());
-        if (pause > 0)
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(pause, undefined, signal ? { signal } : undefined);
-        samples.push(await sampleStats(container));
-    }
-    const first = samples[0];
-    const last = samples[samples.length - 1];
-    const wallNanos = (last.at - first.at) * 1e6;
-    return {
-        samples,
-        cpu: wallNanos > 0 ? (last.cpuNanos - first.cpuNanos) / wallNanos : 0,
-        windowSeconds: (last.at - first.at) / 1000,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/evidence/runtime/service.ts
-
-
-
-
-
-async function startService(throwaways, spec, probe, readyTimeoutMs, addressing, signal) {
-    const container = await throwaways.create(spec);
-    const startedAt = performance.now();
-    try {
-        await container.start();
-    }
-    catch (error) {
-        // The image cannot start (entrypoint missing, not executable…): a verdict, not a fault.
-        const readiness = {
-            method: probe.method,
-            probe: probe.argv,
-            port: probe.port,
-            readySeconds: null,
-            attempts: 0,
-            attemptSeconds: [],
-            lastExitCode: null,
-            lastOutput: '',
-            outcome: 'exited',
-            waitedSeconds: 0,
-        };
-        const state = (await container.inspect().catch(() => null))?.State;
-        const exited = {
-            exitCode: state?.ExitCode || 127,
-            oomKilled: false,
-            afterSeconds: round((performance.now() - startedAt) / 1000),
-            logTail: `could not start: ${startError(error)}`,
-        };
-        return { container, startedAt, outcome: { readiness, exited }, processes: null };
-    }
-    // Without a probe there is no readiness to wait for; the idle window shows whether it stays up.
-    const timeout = probe.method === 'none' ? 0 : readyTimeoutMs;
-    const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, signal);
-    const processes = outcome.exited ? null : await listProcesses(container);
-    return { container, startedAt, outcome, processes };
-}
-/**
- * The container's processes as the engine host sees them (`docker top`): real UIDs whatever the
- * image contains, no shell or `id` needed, and privilege drops by the entrypoint show.
- */
-async function listProcesses(container) {
-    try {
-        const [top, inspect] = await Promise.all([
-            // No user names: `ps` would resolve UIDs through the engine host's passwd, not the image's.
-            container.top({ ps_args: '-o pid,uid,gid,args' }),
-            container.inspect(),
-        ]);
-        const titles = top.Titles.map((title) => title.toUpperCase());
-        const column = (name) => titles.indexOf(name);
-        const [pid, uid, gid, args] = ['PID', 'UID', 'GID', 'COMMAND'].map(column);
-        return top.Processes.map((row) => ({
-            pid: Number(row[pid]),
-            uid: Number(row[uid]),
-            gid: Number(row[gid]),
-            command: row[args] ?? '',
-            init: Number(row[pid]) === inspect.State.Pid,
-        }));
-    }
-    catch {
-        return null; // the engine host has no `ps`, or the container just exited
-    }
-}
-async function finishService(service, options) {
-    const { container, outcome } = service;
-    let idle = null;
-    let stop = null;
-    let exited = outcome.exited;
-    if (!exited) {
-        idle = await measureIdle(container, options.idleMs, options.signal);
-        // A service that ended during the idle window exited: that is its verdict, not an idle figure.
-        exited = await exitOf(container, service.startedAt);
-        if (exited)
-            idle = null;
-        else
-            stop = await measureStop(container, options.stopTimeoutSeconds);
-    }
-    return {
-        readiness: outcome.readiness,
-        exited,
-        processes: service.processes,
-        idle,
-        stop,
-        logTail: exited?.logTail ?? (await logTail(container)),
-    };
-}
-async function measureIdle(container, windowMs, signal) {
-    try {
-        const idle = await sampleIdle(container, windowMs, signal);
-        const memory = idle.samples.map((sample) => sample.memoryBytes).sort((a, b) => a - b);
-        return {
-            windowSeconds: round(idle.windowSeconds),
-            samples: idle.samples.length,
-            memoryBytesMax: memory[memory.length - 1] ?? 0,
-            memoryBytesMedian: memory[Math.floor(memory.length / 2)] ?? 0,
-            cpu: round(idle.cpu, 4),
-        };
-    }
-    catch {
-        signal?.throwIfAborted();
-        return null;
-    }
-}
-/** `docker stop`: the image's STOPSIGNAL, then SIGKILL after the timeout. Exit 137 = killed. */
-async function measureStop(container, timeoutSeconds) {
-    const started = performance.now();
-    try {
-        await container.stop({ t: timeoutSeconds });
-    }
-    catch (error) {
-        if (error.statusCode === 304)
-            return null; // already stopped
-        throw error;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const inspect = await container.inspect();
-    return {
-        seconds: round(seconds),
-        exitCode: inspect.State.ExitCode,
-        timeoutSeconds,
-        signal: inspect.Config.StopSignal || 'SIGTERM',
-    };
-}
-
-;// CONCATENATED MODULE: ./src/evidence/runtime/collect.ts
-
-
-
-
-
-
-
-async function collectRuntimeEvidence(context) {
-    const { image, settings, signal } = context;
-    const throwaways = new Throwaways(context.engine, context.runId);
-    // Cancelled: remove the containers now; the probes in flight then fail fast and unwind.
-    const onAbort = () => void throwaways.removeAll();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-        const probe = chooseProbe(image.healthcheck, image.exposedPorts);
-        const limits = {
-            memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6),
-            nanoCpus: Math.round(settings.runtimeCpus * 1e9),
-            pids: 512,
-        };
-        const network = settings.runtimeNetwork;
-        // A port probe needs an address: on network none the container is moved, when it comes to
-        // that, to an internal network of this run (no route out).
-        const addressing = (container, attached) => throwaways.connectInternalNetwork(container, attached);
-        const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
-        const base = { role: 'service', image: image.id, network, limits, env };
-        const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
-        context.progress.info(probe.method === 'none'
-            ? 'no HEALTHCHECK and no exposed port: readiness cannot be probed; watching that the service stays up through the idle window'
-            : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
-        // The service is started, sampled idle and stopped while the other two containers do their
-        // own work: nothing it measures waits for them, and the slowest of the three sets the time.
-        const argv = image.healthcheck?.argv ?? null;
-        const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, addressing, signal)
-            .finally(() => context.onReadinessMeasured?.())
-            .then(async (service) => ({
-            service,
-            record: await finishService(service, {
-                idleMs: settings.idleSeconds * 1000,
-                // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
-                stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
-                ...(signal ? { signal } : {}),
-            }),
-        }));
-        const [{ service, record }, downProbe, hardened] = await Promise.all([
-            serviceRun,
-            argv
-                ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
-                : Promise.resolve(null),
-            settings.hardenedRun
-                ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing)
-                : Promise.resolve(null),
-        ]);
-        const identity = service.processes
-            ? identityFromProcesses(service.processes)
-            : await identityFromProbe(throwaways, base, image, await context.filesystem, signal);
-        return { network, limits, service: record, identity, downProbe, hardened };
-    }
-    finally {
-        signal?.removeEventListener('abort', onAbort);
-        const problems = await throwaways.removeAll();
-        for (const problem of problems)
-            context.progress.info(`could not remove ${problem}`);
-    }
-}
-function describeProbe(probe) {
-    if (probe.method === 'healthcheck')
-        return `running the HEALTHCHECK (${probe.argv.join(' ')})`;
-    if (probe.method === 'port')
-        return `connecting to port ${probe.port}`;
-    return 'nothing (no HEALTHCHECK, no exposed port): only checking the service stays up';
-}
-/**
- * The health probe as the only process of a fresh container of the same image (same user,
- * environment and working directory; the service never started; no network). A real probe fails
- * here; one that passes is fake. Works without a shell or `sleep` in the image.
- */
-async function probeWithServiceDown(throwaways, spec, argv, timeoutMs, signal) {
-    // A probe needs no privilege: whatever the image's HEALTHCHECK does, it does it without any.
-    const result = await runOneShot(throwaways, { ...spec, role: 'probe-down', entrypoint: argv, cmd: [], dropAllCapabilities: true, noNewPrivileges: true }, timeoutMs, signal);
-    return {
-        probe: argv,
-        exitCode: result.exitCode,
-        timedOut: result.timedOut,
-        seconds: result.seconds,
-        output: result.output.slice(-2000),
-        error: result.error,
-    };
-}
-/**
- * The image started as production should run it: read-only root filesystem, tmpfs only for /tmp,
- * /var/tmp and the declared writable directories, all capabilities dropped, no-new-privileges.
- */
-async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing) {
-    const { image, settings } = context;
-    // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
-    // from the image's files first (they are still being read).
-    const tmpfs = {
-        '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
-        '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
-    };
-    for (const dir of settings.writableDirs)
-        tmpfs[external_node_path_.posix.resolve(image.workingDir || '/', dir)] = 'rw,nosuid,nodev,size=64m,mode=1777';
-    const container = await throwaways.create({
-        ...base,
-        role: 'hardened',
-        readOnlyRoot: true,
-        tmpfs,
-        dropAllCapabilities: true,
-        noNewPrivileges: true,
-    });
-    const startedAt = performance.now();
-    try {
-        await container.start();
-    }
-    catch (error) {
-        const message = `could not start: ${startError(error)}`;
-        const readiness = {
-            method: probe.method,
-            probe: probe.argv,
-            port: probe.port,
-            readySeconds: null,
-            attempts: 0,
-            attemptSeconds: [],
-            lastExitCode: null,
-            lastOutput: message,
-            outcome: 'exited',
-            waitedSeconds: 0,
-        };
-        return {
-            readiness,
-            exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message },
-            tmpfs: Object.keys(tmpfs),
-            logTail: message,
-        };
-    }
-    // Without a probe, staying up as long as the service's idle window is all it can show.
-    const timeout = probe.method === 'none' ? settings.idleSeconds * 1000 : readyTimeoutMs;
-    const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, context.signal);
-    const tail = outcome.exited?.logTail ?? (await logTail(container));
-    // Removed as soon as it has answered: it costs nothing while the service is sampled idle.
-    await throwaways.remove(container);
-    return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
-}
-
-;// CONCATENATED MODULE: ./src/evidence/collect.ts
-
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-async function collectEvidence(options, progress, control) {
-    const { settings } = options;
-    const { signal } = control;
-    const unknownFiles = skipped('a baseline image: the files it was built from are not known');
-    const reads = options.readFiles !== false;
-    const dockerfile = reads ? await progress.phase('dockerfile', () => readDockerfile(options)) : unknownFiles;
-    const context = reads ? await progress.phase('context', () => readContext(options)) : unknownFiles;
-    const compose = reads ? await progress.phase('compose', () => readCompose(options)) : unknownFiles;
-    const target = {
-        context: repoPath(options, options.contextDir),
-        dockerfile: options.dockerfilePath ? repoPath(options, options.dockerfilePath) : null,
-        image: settings.image || null,
-        imageId: null,
-    };
-    const evidence = {
-        dockerfile,
-        context,
-        compose,
-        engine: skipped('static mode: no engine is used'),
-        build: skipped('static mode: nothing is built'),
-        rebuild: skipped('static mode: nothing is built'),
-        cacheProbe: skipped('static mode: nothing is built'),
-        image: skipped('static mode: no image is inspected'),
-        filesystem: skipped('static mode: no image is inspected'),
-        runtime: skipped('static mode: nothing is run'),
-        composeUp: skipped(settings.composeUp ? 'static mode: nothing is run' : 'compose-up not requested'),
-    };
-    if (settings.mode === 'static')
-        return { evidence, target };
-    const engine = await progress.phase('engine', () => connectEngine());
-    // Asked while the build runs: `docker buildx version` is a process of its own.
-    const engineRecord = attempt(() => describeEngine(engine), signal);
-    if (settings.platform && !settings.image)
-        await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
-    let imageRef = settings.image;
-    if (!imageRef) {
-        const request = buildRequest(options, progress, signal);
-        const build = await progress.phase('build', () => runBuild(request, settings.noCache));
-        evidence.build = collected(build);
-        if (!build.ok || !build.imageId) {
-            for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'])
-                evidence[key] = skipped('the build failed, so there is no image');
-            if (settings.composeUp)
-                evidence.composeUp = skipped('the build failed, so the stack was not brought up');
-            evidence.engine = await engineRecord;
-            return { evidence, target };
-        }
-        imageRef = build.imageId;
-        evidence.rebuild = await progress.phase('rebuild', () => attempt(() => rebuildUnchanged(engine, { ...request, onStep: undefined }, build.imageId)));
-        evidence.cacheProbe = await progress.phase('cache probe', () => cacheProbe(engine, request, options, dockerfile, context, build.imageId));
-    }
-    else {
-        const reason = `checking the given image ${settings.image}: nothing was built`;
-        evidence.build = skipped(reason);
-        evidence.rebuild = skipped(reason);
-        evidence.cacheProbe = skipped(reason);
-    }
-    evidence.engine = await engineRecord;
-    const image = await progress.phase('inspect', () => collectImageEvidence(engine, {
-        reference: imageRef,
-        healthStartInterval: collected_valueOf(evidence.engine)?.healthStartInterval ?? false,
-    }));
-    evidence.image = collected(image);
-    target.imageId = image.id;
-    target.image ??= image.repoTags[0] ?? image.id;
-    // The image's files are streamed while its containers run — from the moment the service's
-    // startup is measured, so the export does not compete with what is being timed. Each phase is
-    // timed on its own; one log group holds both (GitHub's groups cannot interleave).
-    const [filesystem, runtime] = await progress.phase('filesystem and runtime', () => {
-        let startFiles = () => undefined;
-        const gate = new Promise((resolve) => {
-            startFiles = resolve;
-        });
-        // Each half says its own time in the log as it ends, like a phase of its own.
-        const half = (name, work) => timedPhase(progress.timings, name, work).finally(() => progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`));
-        const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, {
-            image: image.id,
-            workingDir: image.workingDir,
-            platform: { os: image.os, architecture: image.architecture },
-            measureCompressed: settings.maxCompressedSizeMb !== null,
-            ...(signal ? { signal } : {}),
-        }))));
-        const run = half('runtime', () => attempt(() => collectRuntimeEvidence({
-            engine,
-            image,
-            filesystem: files.then(collected_valueOf),
-            settings,
-            runId: control.runId,
-            progress,
-            onReadinessMeasured: startFiles,
-            ...(signal ? { signal } : {}),
-        }), signal)).finally(startFiles);
-        return Promise.all([files, run]);
-    });
-    evidence.filesystem = filesystem;
-    evidence.runtime = runtime;
-    if (settings.composeUp)
-        evidence.composeUp = await progress.phase('compose up', () => composeUp(engine, options, compose, control));
-    return { evidence, target };
-}
-async function composeUp(engine, options, compose, control) {
-    const stack = collected_valueOf(compose);
-    if (!stack)
-        return skipped('compose-up was requested, but there is no compose file');
-    const absoluteFiles = stack.files.map((file) => (0,external_node_path_.resolve)(options.workspace, file.path));
-    return attempt(() => bringComposeUp({
-        engine,
-        compose: stack,
-        absoluteFiles,
-        runId: control.runId,
-        env: options.settings.runtimeEnv,
-        timeoutSeconds: options.settings.composeUpTimeoutSeconds,
-        ...(control.signal ? { signal: control.signal } : {}),
-    }), control.signal);
-}
-/** A platform the builder cannot build (no emulation for it) is a usage error, said before any work. */
-async function checkPlatform(platform, builder) {
-    const available = await builderPlatforms(builder || undefined);
-    const wanted = platform.split(',').map((item) => item.trim());
-    const missing = wanted.filter((item) => !available.some((candidate) => candidate === item || candidate.startsWith(`${item}/`)));
-    if (missing.length > 0) {
-        throw new UsageError(`platform: the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); install QEMU emulation (docker run --privileged tonistiigi/binfmt --install all) or choose one of those`);
-    }
-}
-/** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
-async function attempt(collect, signal) {
-    try {
-        return collected(await collect());
-    }
-    catch (error) {
-        signal?.throwIfAborted();
-        if (error instanceof UsageError)
-            throw error;
-        return failed(errorMessage(error));
-    }
-}
-async function readDockerfile(options) {
-    if (!options.dockerfilePath)
-        return skipped('no Dockerfile: checking a built image only');
-    const path = repoPath(options, options.dockerfilePath);
-    const content = await (0,promises_namespaceObject.readFile)(options.dockerfilePath, 'utf8');
-    const parsed = parseDockerfile(content, {
-        path,
-        buildArgs: options.settings.buildArgs,
-        ...(options.settings.target ? { target: options.settings.target } : {}),
-    });
-    const syntax = parsed.syntaxErrors[0];
-    if (syntax)
-        throw new UsageError(`${path}:${syntax.line}: ${syntax.message}; fix the Dockerfile (BuildKit would refuse it too)`);
-    if (parsed.finalStage < 0) {
-        const names = parsed.stages
-            .map((stage) => stage.name)
-            .filter(Boolean)
-            .join(', ') || 'none';
-        throw new UsageError(`target: no stage named '${options.settings.target}' in ${path} (named stages: ${names})`);
-    }
-    return collected(parsed);
-}
-async function readCompose(options) {
-    const evidence = await collectComposeEvidence({
-        workspace: options.workspace,
-        contextDir: options.contextDir,
-        given: options.settings.composeFiles,
-        show: (path) => repoPath(options, path),
-    });
-    return evidence.files.length > 0
-        ? collected(evidence)
-        : skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
-}
-async function readContext(options) {
-    if (!options.dockerfilePath && options.settings.image)
-        return skipped('checking a built image: no build context');
-    return attempt(() => collectContextEvidence({
-        contextDir: options.contextDir,
-        dockerfilePath: options.dockerfilePath,
-        show: (path) => repoPath(options, path),
-    }));
-}
-function buildRequest(options, progress, signal) {
-    const { settings } = options;
-    return {
-        context: options.contextDir,
-        dockerfile: options.dockerfilePath,
-        buildArgs: settings.buildArgs,
-        noCache: settings.noCache,
-        tags: [],
-        ...(settings.target ? { target: settings.target } : {}),
-        ...(settings.platform ? { platform: settings.platform } : {}),
-        ...(settings.builder ? { builder: settings.builder } : {}),
-        ...(signal ? { signal } : {}),
-        onStep(step) {
-            if (step.completed === null || !isInstructionStep(step.name))
-                return;
-            const how = step.error
-                ? 'failed'
-                : step.cached
-                    ? 'cached'
-                    : formatSeconds(((step.completed ?? 0) - (step.started ?? 0)) / 1000);
-            progress.info(`${step.name} (${how})`);
-        },
-    };
-}
-async function runBuild(request, noCache) {
-    const outcome = await buildImage(request);
-    return {
-        ok: outcome.ok,
-        imageId: outcome.imageId,
-        seconds: outcome.seconds,
-        noCache,
-        steps: toStepRecords(outcome.steps),
-        logTail: outcome.logTail,
-    };
-}
-async function cacheProbe(engine, request, options, dockerfile, context, imageId) {
-    if (!options.settings.cacheProbe)
-        return skipped('cache-probe is off');
-    const parsed = collected_valueOf(dockerfile);
-    const files = collected_valueOf(context);
-    if (!parsed || !files)
-        return skipped('the Dockerfile or the build context could not be read');
-    const changed = chooseApplicationFile(parsed, files.files);
-    if (!changed)
-        return skipped('the Dockerfile copies no application file from the build context');
-    return attempt(() => probeCacheOrdering(engine, { ...request, onStep: undefined }, files, changed, imageId));
+function judgeEvidence(evidence, settings, ignores = [], knownBaseLayers = []) {
+    const locate = createLocator(collected_valueOf(evidence.dockerfile), collected_valueOf(evidence.filesystem), collected_valueOf(evidence.image), knownBaseLayers);
+    const judged = runChecks(ALL_CHECKS, evidence, { settings, locate });
+    const inline = applyInlineIgnores(judged, collected_valueOf(evidence.dockerfile), ALL_CHECKS);
+    const results = applyConfigIgnores(inline, ignores, new Date().toISOString().slice(0, 10));
+    return { results, locate };
 }
-/** A path as reports show it: relative to the workspace, or absolute when outside it. */
-function repoPath(options, path) {
-    const shown = (0,external_node_path_.relative)(options.workspace, path).split(external_node_path_.sep).join('/');
-    if (shown.startsWith('..'))
-        return path;
-    return shown === '' ? '.' : shown;
+/** An ignore for a check that does not exist is a typo that would silence nothing: say so first. */
+function validateIgnores(ignores) {
+    const known = new Set(ALL_CHECKS.map((check) => check.id));
+    const unknown = ignores.find((ignore) => !known.has(ignore.id));
+    if (unknown)
+        throw new UsageError(`config ${unknown.source}: ignores: no check has the id ${unknown.id} (see docs/checks.md)`);
 }
 
 ;// CONCATENATED MODULE: ./src/model.ts
@@ -84240,19 +84520,43 @@ function metricsOf(evidence, locate) {
 
 
 
-function buildReport(parts) {
+function buildTargetReport(parts) {
     return {
-        schemaVersion: 1,
-        tool: { name: TOOL_NAME, version: TOOL_VERSION },
-        engine: collected_valueOf(parts.evidence.engine) ?? null,
+        name: parts.name,
+        kind: parts.kind,
         target: parts.target,
+        engine: collected_valueOf(parts.evidence.engine) ?? null,
         passed: verdict(parts.results, parts.failOn) === 'passed',
-        failOn: parts.failOn,
         metrics: metricsOf(parts.evidence, parts.locate),
         checks: parts.results,
-        baseline: null,
-        baselineLabel: null,
+        baseline: parts.baseline,
         timings: { ...parts.timings },
+    };
+}
+/**
+ * The run's report: its targets, one verdict over all of them, and the version 1 fields (a
+ * single target's, exactly as version 1 wrote them; for several, every check named by target).
+ */
+function buildRunReport(parts) {
+    const { targets, failOn } = parts;
+    const only = targets.length === 1 ? targets[0] : null;
+    const checks = only
+        ? only.checks
+        : targets.flatMap((target) => target.checks.map((check) => ({ ...check, targetName: target.name })));
+    return {
+        schemaVersion: 2,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        engine: targets.map((target) => target.engine).find((engine) => engine !== null) ?? null,
+        target: only?.target ?? null,
+        passed: verdict(checks, failOn) === 'passed',
+        failOn,
+        metrics: only?.metrics ?? null,
+        checks,
+        baseline: only?.baseline && !only.baseline.absent ? only.baseline.metrics : null,
+        baselineLabel: only?.baseline?.label ?? null,
+        timings: only ? { ...parts.timings, ...only.timings } : { ...parts.timings },
+        targets,
+        notes: parts.notes,
     };
 }
 /** Severities that count under fail-on: `error` counts errors only; `warning` both; `never` none. */
@@ -84279,48 +84583,33 @@ function exitCodeOf(results, failOn) {
     return outcome === 'passed' ? 0 : outcome === 'failed' ? 1 : 2;
 }
 
-;// CONCATENATED MODULE: ./src/pipeline.ts
-
-
-
-
-
-
-
-
-
-async function runPipeline(options, progress, control) {
-    validateIgnores(options);
-    const { evidence, target } = await collectEvidence(options, progress, control);
-    const { results, locate } = judge(evidence, options.settings, options.ignores, options.knownBaseLayers);
-    return {
-        report: buildReport({
-            target,
-            evidence,
-            locate,
-            results,
-            failOn: options.settings.failOn,
-            timings: progress.timings,
-        }),
-        baseLayers: locate.baseLayerDigests(),
+;// CONCATENATED MODULE: ./src/util/concurrency.ts
+/**
+ * Runs `work` on every item, at most `limit` at once, results in the items' order. The first
+ * failure is thrown once everything started has settled, so no work is left running behind it.
+ */
+async function mapLimit(items, limit, work) {
+    const results = new Array(items.length);
+    const errors = [];
+    let next = 0;
+    const lane = async () => {
+        while (next < items.length && errors.length === 0) {
+            const index = next++;
+            try {
+                results[index] = await work(items[index], index);
+            }
+            catch (error) {
+                errors.push(error);
+            }
+        }
     };
-}
-/** Evidence → verdicts: every check, then the Dockerfile's inline ignores and the configured ones. */
-function judge(evidence, settings, ignores = [], knownBaseLayers) {
-    const locate = createLocator(collected_valueOf(evidence.dockerfile), collected_valueOf(evidence.filesystem), collected_valueOf(evidence.image), knownBaseLayers);
-    const judged = runChecks(ALL_CHECKS, evidence, { settings, locate });
-    const results = applyConfigIgnores(applyInlineIgnores(judged, collected_valueOf(evidence.dockerfile), ALL_CHECKS), ignores, new Date().toISOString().slice(0, 10));
-    return { results, locate };
-}
-/** An ignore for a check that does not exist is a typo that would silence nothing: say so first. */
-function validateIgnores(options) {
-    const known = new Set(ALL_CHECKS.map((check) => check.id));
-    const unknown = options.ignores.find((ignore) => !known.has(ignore.id));
-    if (unknown)
-        throw new UsageError(`config ${unknown.source}: ignores: no check has the id ${unknown.id} (see docs/checks.md)`);
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+    if (errors.length > 0)
+        throw errors[0];
+    return results;
 }
 
-;// CONCATENATED MODULE: ./src/baseline.ts
+;// CONCATENATED MODULE: ./src/run/baseline.ts
 
 
 
@@ -84328,87 +84617,582 @@ function validateIgnores(options) {
 
 
 
-function baselineRunId(runId) {
-    return `${runId}b`;
+
+
+
+
+
+// The "Before" of a target: the same checks on its baseline — an image (`baseline-image`), or the
+// same target built at a git ref (`baseline-ref`, e.g. the PR's base) from a worktree of the
+// repository that holds the target's context, so the user's checkout is never touched and the
+// ref is the one of that repository, wherever the run was started. Costly extras (cache probe,
+// hardened run) are left out: the Before column does not need them.
+/** Worktrees of the run, one per repository and ref, shared by its targets and removed at the end. */
+class Worktrees {
+    made = new Map();
+    dirs = [];
+    /** The checkout of `ref` in the repository at `repo`. */
+    at(repo, ref) {
+        const key = `${repo}\0${ref}`;
+        let made = this.made.get(key);
+        if (!made) {
+            made = this.add(repo, ref);
+            this.made.set(key, made);
+        }
+        return made;
+    }
+    async add(repo, ref) {
+        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-baseline-'));
+        this.dirs.push({ repo, dir });
+        const added = await runProcess('git', ['-C', repo, 'worktree', 'add', '--detach', dir, ref]);
+        if (added.code !== 0) {
+            throw new UsageError(`baseline-ref: cannot check out '${ref}' in ${repo} (${added.stderr.trim().split('\n').pop()}); in a workflow, fetch it first (actions/checkout with fetch-depth: 0)`);
+        }
+        return dir;
+    }
+    async removeAll() {
+        for (const { repo, dir } of this.dirs.splice(0)) {
+            await runProcess('git', ['-C', repo, 'worktree', 'remove', '--force', dir]);
+            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        }
+    }
 }
-async function runBaseline(options, progress, control, knownBaseLayers) {
-    const { baselineImage, baselineRef } = options.settings;
-    if (!baselineImage && !baselineRef)
+/** The baseline of one target, proven; null when none is asked for. */
+async function proveBaseline(request, baseLayers, context) {
+    const { baselineImage, baselineRef } = request.settings;
+    if (request.kind === 'stack' || (!baselineImage && !baselineRef))
         return null;
-    const lighter = {
-        ...options.settings,
+    const made = baselineImage
+        ? imageBaseline(request, baselineImage, baseLayers)
+        : await refBaseline(request, baselineRef, context.worktrees);
+    if ('absent' in made)
+        return { label: baselineRef, metrics: emptyMetrics(), checks: [], absent: made.absent };
+    const { evidence } = await collectTargetEvidence(made.request, baselineProgress(context.progress), context.control);
+    const { results, locate } = judgeEvidence(evidence, made.request.settings, made.request.ignores, made.request.knownBaseLayers);
+    return { label: made.label, metrics: metricsOf(evidence, locate), checks: results };
+}
+function lighter(request) {
+    return {
+        ...request.settings,
         cacheProbe: false,
         hardenedRun: false,
         composeUp: false,
-        reportFile: '',
-        sarifFile: '',
-        markdownFile: '',
+        baselineImage: '',
+        baselineRef: '',
     };
-    const prefixed = prefixPhases(progress);
-    const baselineControl = { ...control, runId: baselineRunId(control.runId) };
-    if (baselineImage) {
-        const baseline = {
-            ...options,
-            settings: { ...lighter, image: baselineImage },
+}
+/** An image has no Dockerfile to tell its base: the tested image's base layers (same digests) do. */
+function imageBaseline(request, image, baseLayers) {
+    return {
+        label: image,
+        request: {
+            ...request,
+            kind: 'image',
             dockerfilePath: null,
+            settings: { ...lighter(request), image },
+            compose: null,
             readFiles: false,
-            knownBaseLayers,
-        };
-        return { report: (await runPipeline(baseline, prefixed, baselineControl)).report, label: baselineImage };
+            knownBaseLayers: baseLayers,
+            scope: `${request.scope}b`,
+        },
+    };
+}
+async function refBaseline(request, ref, worktrees) {
+    const top = await runProcess('git', ['-C', request.contextDir, 'rev-parse', '--show-toplevel']);
+    if (top.code !== 0) {
+        throw new UsageError(`baseline-ref: ${repoPath(request.workspace, request.contextDir)} is not in a git repository, so '${ref}' means nothing there; give baseline-image instead`);
     }
-    const worktree = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-baseline-'));
-    try {
-        const added = await runProcess('git', [
-            '-C',
-            options.workspace,
-            'worktree',
-            'add',
-            '--detach',
-            worktree,
-            baselineRef,
-        ]);
-        if (added.code !== 0) {
-            throw new UsageError(`baseline-ref: cannot check out '${baselineRef}' (${added.stderr.trim().split('\n').pop()}); in a workflow, fetch it first (actions/checkout with fetch-depth: 0)`);
-        }
-        const moved = (path) => (0,external_node_path_.join)(worktree, (0,external_node_path_.relative)(options.workspace, path));
-        const dockerfilePath = options.dockerfilePath ? moved(options.dockerfilePath) : null;
-        if (!dockerfilePath || !(0,external_node_fs_namespaceObject.existsSync)(dockerfilePath)) {
-            throw new UsageError(`baseline-ref: '${baselineRef}' has no ${options.dockerfilePath ? (0,external_node_path_.relative)(options.workspace, options.dockerfilePath) : 'Dockerfile'} to build`);
-        }
-        const baseline = {
-            ...options,
+    const repo = top.stdout.trim();
+    const worktree = await worktrees.at(repo, ref);
+    const moved = (path) => (0,external_node_path_.join)(worktree, (0,external_node_path_.relative)(repo, path));
+    const dockerfile = request.dockerfilePath ? moved(request.dockerfilePath) : null;
+    if (request.kind === 'image' || !dockerfile) {
+        throw new UsageError(`baseline-ref: ${request.name} is an image, not a build: give it a baseline-image instead`);
+    }
+    if (!(0,external_node_fs_namespaceObject.existsSync)(dockerfile)) {
+        return { absent: `new in this change: ${(0,external_node_path_.relative)(repo, request.dockerfilePath)} does not exist at ${ref}` };
+    }
+    return {
+        label: ref,
+        request: {
+            ...request,
             workspace: worktree,
-            contextDir: moved(options.contextDir),
-            dockerfilePath,
-            settings: { ...lighter, image: '' },
+            contextDir: moved(request.contextDir),
+            dockerfilePath: dockerfile,
+            settings: { ...lighter(request), image: '' },
+            compose: null,
+            services: [],
+            scope: `${request.scope}b`,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run/discover.ts
+
+
+
+
+
+// `discover: true`: every Dockerfile under a directory, as a monorepo holds them. What .gitignore
+// excludes is not the repository's (build output, vendored code); what a .dockerignore of a
+// directory above excludes is not an image of that directory (test fixtures, examples).
+/** `Dockerfile`, `Dockerfile.prod`, `api.Dockerfile`, `Containerfile` (any case of the D). */
+const DOCKERFILE_NAME = /^(([Dd]ockerfile|Containerfile)(\.[^/]+)?|[^/]+\.([Dd]ockerfile|Containerfile))$/;
+/** Absolute paths of the Dockerfiles under `root`, sorted. */
+async function discoverDockerfiles(root) {
+    const files = (await gitListing(root)) ?? (await walk(root));
+    const candidates = files.filter((path) => DOCKERFILE_NAME.test((0,external_node_path_.basename)(path)) && !path.endsWith('.dockerignore'));
+    const kept = [];
+    for (const path of candidates)
+        if (!(await excludedByDockerignore(root, path)))
+            kept.push(path);
+    return kept.sort();
+}
+/** In a git work tree: the files git tracks or would track (.gitignore applied by git itself). */
+async function gitListing(root) {
+    const listed = await runProcess('git', ['-C', root, 'ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+        keep: 64 * 1024 * 1024,
+    }).catch(() => null);
+    if (!listed || listed.code !== 0)
+        return null;
+    return listed.stdout
+        .split('\0')
+        .filter(Boolean)
+        .map((path) => (0,external_node_path_.join)(root, path))
+        .filter((path) => (0,external_node_fs_namespaceObject.existsSync)(path));
+}
+/** Outside git: every file, without node_modules and version-control directories. */
+async function walk(dir) {
+    const found = [];
+    for (const entry of await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true })) {
+        if (entry.name === 'node_modules' || entry.name === '.git')
+            continue;
+        const path = (0,external_node_path_.join)(dir, entry.name);
+        if (entry.isDirectory())
+            found.push(...(await walk(path)));
+        else if (entry.isFile())
+            found.push(path);
+    }
+    return found;
+}
+/**
+ * A .dockerignore of a directory above the Dockerfile's, up to `root`, that excludes it. (Its own
+ * directory's .dockerignore is its build context's: listing the Dockerfile there keeps it out of
+ * the context, not out of the repository's images.)
+ */
+async function excludedByDockerignore(root, path) {
+    const inside = (dir) => !(0,external_node_path_.relative)(root, dir).startsWith('..');
+    for (let dir = (0,external_node_path_.dirname)((0,external_node_path_.dirname)(path)); inside(dir); dir = (0,external_node_path_.dirname)(dir)) {
+        const ignore = (0,external_node_path_.join)(dir, '.dockerignore');
+        if ((0,external_node_fs_namespaceObject.existsSync)(ignore)) {
+            const patterns = parseIgnoreFile(await (0,promises_namespaceObject.readFile)(ignore, 'utf8')).map((entry) => entry.pattern);
+            if (ignoreMatcher(patterns)((0,external_node_path_.relative)(dir, path).split(external_node_path_.sep).join('/')))
+                return true;
+        }
+        if (dir === root || dir === (0,external_node_path_.dirname)(dir))
+            break;
+    }
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/run/plan.ts
+
+
+
+
+
+
+
+
+async function planTargets(options, helpers = {}) {
+    const { settings, workspace } = options;
+    const show = (path) => repoPath(workspace, path);
+    const notes = [];
+    const compose = await collectComposeEvidence({
+        workspace,
+        contextDir: options.contextDir,
+        given: settings.composeFiles,
+        show,
+    });
+    const drafts = [];
+    const explicit = options.targets.map((spec) => draftFromSpec(spec, options));
+    drafts.push(...explicit);
+    // The context's own: exactly what a run of one target has always proven.
+    const own = explicit.length === 0 ? defaultDraft(options) : null;
+    if (own)
+        drafts.push(own);
+    if (settings.discover) {
+        for (const path of await discoverDockerfiles(options.contextDir))
+            drafts.push(buildDraft((0,external_node_path_.dirname)(path), path, null, show));
+    }
+    if (compose.files.length > 0) {
+        for (const service of compose.services) {
+            const draft = serviceDraft(service, workspace, show, settings.buildArgs);
+            if (draft)
+                drafts.push(draft);
+        }
+        if (settings.checkServiceImages)
+            drafts.push(...(await serviceImages(compose, workspace, helpers, notes)));
+    }
+    const unique = dedupe(drafts);
+    if (compose.files.length > 0) {
+        const owner = own && unique.includes(own) ? own : null;
+        if (owner)
+            owner.compose = compose;
+        else
+            unique.unshift(stackDraft(compose, options));
+    }
+    if (unique.length === 0)
+        throw nothingToProve(options);
+    const named = nameTargets(unique);
+    return { targets: named.map((draft, index) => toRequest(draft, options, String(index + 1))), notes };
+}
+function nothingToProve(options) {
+    const label = (name) => inputLabel(name, options.surface);
+    return new UsageError(`no Dockerfile and no compose file in context '${repoPath(options.workspace, options.contextDir)}'; give ${label('file')} <path>, ${label('image')} <ref>, ${label('targets')} <paths> or ${label('discover')} true`);
+}
+function defaultDraft(options) {
+    const { settings } = options;
+    if (settings.image) {
+        const draft = imageDraft(settings.image, options.contextDir, options.dockerfilePath);
+        return { ...draft, stage: settings.target || null, buildArgs: settings.buildArgs };
+    }
+    if (!options.dockerfilePath)
+        return null;
+    const draft = buildDraft(options.contextDir, options.dockerfilePath, settings.target || null, (path) => repoPath(options.workspace, path));
+    return { ...draft, buildArgs: settings.buildArgs };
+}
+function buildDraft(contextDir, dockerfilePath, stage, show) {
+    const named = (0,external_node_path_.basename)(dockerfilePath) === 'Dockerfile' && (0,external_node_path_.dirname)(dockerfilePath) === contextDir
+        ? show(contextDir)
+        : show(dockerfilePath);
+    return {
+        name: null,
+        kind: 'build',
+        contextDir,
+        dockerfilePath,
+        stage,
+        image: null,
+        buildArgs: {},
+        inputs: {},
+        services: [],
+        compose: null,
+        label: stage ? `${named}#${stage}` : named,
+    };
+}
+function imageDraft(image, contextDir, dockerfilePath) {
+    return {
+        name: null,
+        kind: 'image',
+        contextDir,
+        dockerfilePath,
+        stage: null,
+        image,
+        buildArgs: {},
+        inputs: {},
+        services: [],
+        compose: null,
+        label: image,
+    };
+}
+/** A target the user gave: a directory, a Dockerfile, or an image, with its own settings. */
+function draftFromSpec(spec, options) {
+    const { workspace } = options;
+    const at = (path) => ((0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(workspace, path));
+    const fail = (why) => {
+        throw new UsageError(`${spec.source}: ${why}`);
+    };
+    let contextDir = spec.context ? at(spec.context) : null;
+    let dockerfilePath = null;
+    if (contextDir && !(0,external_node_fs_namespaceObject.existsSync)(contextDir))
+        fail(`'${spec.context}' does not exist`);
+    if (contextDir && (0,external_node_fs_namespaceObject.statSync)(contextDir).isFile()) {
+        // A Dockerfile given where a directory was expected: its directory is the context.
+        dockerfilePath = contextDir;
+        contextDir = (0,external_node_path_.dirname)(contextDir);
+    }
+    if (spec.file) {
+        dockerfilePath = contextDir ? (0,external_node_path_.resolve)(contextDir, spec.file) : at(spec.file);
+        contextDir ??= (0,external_node_path_.dirname)(dockerfilePath);
+    }
+    if (spec.image) {
+        const found = dockerfilePath ??
+            (contextDir && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(contextDir, 'Dockerfile')) ? (0,external_node_path_.join)(contextDir, 'Dockerfile') : null);
+        const draft = imageDraft(spec.image, contextDir ?? workspace, found);
+        return {
+            ...draft,
+            name: spec.name,
+            stage: spec.stage,
+            inputs: spec.inputs,
+            buildArgs: parseSettings({ 'build-args': spec.inputs['build-args'] ?? '' }).buildArgs,
         };
-        return { report: (await runPipeline(baseline, prefixed, baselineControl)).report, label: baselineRef };
+    }
+    dockerfilePath ??= (0,external_node_path_.join)(contextDir, 'Dockerfile');
+    if (!(0,external_node_fs_namespaceObject.existsSync)(dockerfilePath))
+        fail(`no Dockerfile at ${repoPath(workspace, dockerfilePath)}`);
+    const draft = buildDraft(contextDir, dockerfilePath, spec.stage, (path) => repoPath(workspace, path));
+    const buildArgs = {
+        ...options.settings.buildArgs,
+        ...parseSettings({ 'build-args': spec.inputs['build-args'] ?? '' }).buildArgs,
+    };
+    return { ...draft, name: spec.name, inputs: spec.inputs, buildArgs };
+}
+/**
+ * A compose service that builds: its context, dockerfile, target and args as compose reads them
+ * (relative to the compose file; an arg without value comes from the environment, or is unset).
+ * One with `dockerfile_inline`, or whose Dockerfile is missing, is judged by the compose checks only.
+ */
+function serviceDraft(service, workspace, show, runArgs) {
+    const build = service.data.build;
+    if (!build)
+        return null;
+    const spec = (typeof build === 'string' ? { context: build } : build);
+    if (spec.dockerfile_inline !== undefined)
+        return null; // no file to read or annotate
+    const composeDir = (0,external_node_path_.dirname)((0,external_node_path_.resolve)(workspace, service.file));
+    const contextDir = (0,external_node_path_.resolve)(composeDir, textOf(spec.context) || '.');
+    const dockerfilePath = (0,external_node_path_.resolve)(contextDir, textOf(spec.dockerfile) || 'Dockerfile');
+    if (!(0,external_node_fs_namespaceObject.existsSync)(dockerfilePath))
+        return null; // HARD-COMPOSE-… report the service; nothing to build here
+    const draft = buildDraft(contextDir, dockerfilePath, textOf(spec.target) || null, show);
+    // The run's build args (the base image stand-in, say) apply to the stack's builds too; the
+    // service's own args win.
+    return {
+        ...draft,
+        buildArgs: { ...runArgs, ...composeArgs(spec.args) },
+        services: [`${service.file}#${service.name}`],
+        label: service.name,
+    };
+}
+function composeArgs(args) {
+    const result = {};
+    const entries = Array.isArray(args)
+        ? args.map((entry) => {
+            const text = textOf(entry);
+            const eq = text.indexOf('=');
+            return eq === -1 ? [text, undefined] : [text.slice(0, eq), text.slice(eq + 1)];
+        })
+        : Object.entries((args ?? {}));
+    for (const [name, value] of entries) {
+        const given = value === undefined || value === null ? process.env[name] : textOf(value);
+        if (given !== undefined)
+            result[name] = given;
+    }
+    return result;
+}
+/** `check-service-images`: the services that only name an image, proven as images the engine has. */
+async function serviceImages(compose, workspace, helpers, notes) {
+    const drafts = [];
+    for (const service of compose.services) {
+        if (service.data.build || typeof service.data.image !== 'string')
+            continue;
+        const image = service.data.image;
+        if (image.includes('$') || !helpers.hasImage) {
+            notes.push(`${service.name}: image ${image} not proven (${image.includes('$') ? 'set by a variable' : 'static mode'})`);
+            continue;
+        }
+        if (!(await helpers.hasImage(image))) {
+            notes.push(`${service.name}: image ${image} is not on the engine, so it was not proven (nothing is pulled)`);
+            continue;
+        }
+        drafts.push({
+            ...imageDraft(image, (0,external_node_path_.resolve)(workspace, (0,external_node_path_.dirname)(service.file)), null),
+            services: [`${service.file}#${service.name}`],
+            label: service.name,
+        });
+    }
+    return drafts;
+}
+/** A compose file (or several) without a Dockerfile of its own: judged as a stack. */
+function stackDraft(compose, options) {
+    return {
+        name: null,
+        kind: 'stack',
+        contextDir: options.contextDir,
+        dockerfilePath: null,
+        stage: null,
+        image: null,
+        buildArgs: {},
+        inputs: {},
+        services: [],
+        compose,
+        label: compose.files.map((file) => file.path).join(' + '),
+    };
+}
+/**
+ * One target per image: a build (context, Dockerfile, stage, build args) or an image reached twice
+ * is proven once; the first keeps its name, and the compose services of the others join it.
+ */
+function dedupe(drafts) {
+    const byKey = new Map();
+    for (const draft of drafts) {
+        const args = JSON.stringify(Object.entries(draft.buildArgs).sort());
+        const key = draft.kind === 'image'
+            ? `image ${draft.image}`
+            : `build ${draft.contextDir} ${draft.dockerfilePath} ${draft.stage ?? ''} ${args}`;
+        const seen = byKey.get(key);
+        if (!seen)
+            byKey.set(key, draft);
+        else
+            seen.services.push(...draft.services.filter((service) => !seen.services.includes(service)));
+    }
+    return [...byKey.values()];
+}
+function nameTargets(drafts) {
+    const used = new Map();
+    return drafts.map((draft) => {
+        const wanted = draft.name ?? draft.label;
+        const count = (used.get(wanted) ?? 0) + 1;
+        used.set(wanted, count);
+        return { ...draft, name: count === 1 ? wanted : `${wanted} (${count})` };
+    });
+}
+function toRequest(draft, options, scope) {
+    // The target's own values over the run's: thresholds and expectations it sets, its stage,
+    // image and build args.
+    const raw = { ...options.raw, ...draft.inputs, target: draft.stage ?? '', image: draft.image ?? '' };
+    const settings = parseSettings(raw);
+    settings.buildArgs = draft.buildArgs;
+    return {
+        name: draft.name,
+        kind: draft.kind,
+        workspace: options.workspace,
+        contextDir: draft.contextDir,
+        dockerfilePath: draft.dockerfilePath,
+        settings,
+        ignores: options.ignores,
+        compose: draft.compose,
+        services: draft.services,
+        readFiles: true,
+        knownBaseLayers: [],
+        scope,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run/run.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function runHardening(options, progress, handle = {}) {
+    const cancel = new AbortController();
+    const onSignal = () => cancel.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    handle.signal?.addEventListener('abort', onSignal, { once: true });
+    const runId = handle.runId ?? newRunId();
+    const worktrees = new Worktrees();
+    let session;
+    try {
+        validateIgnores(options.ignores);
+        session =
+            options.settings.mode === 'full'
+                ? await progress.phase('engine', () => connectSession(cancel.signal))
+                : undefined;
+        const engine = session?.engine;
+        const plan = await progress.phase('plan', () => planTargets(options, engine
+            ? {
+                hasImage: (reference) => engine
+                    .getImage(reference)
+                    .inspect()
+                    .then(() => true, () => false),
+            }
+            : {}));
+        const control = { runId, signal: cancel.signal, ...(session ? { engine: session } : {}) };
+        const limit = options.settings.parallel ?? (0,external_node_os_namespaceObject.availableParallelism)();
+        const several = plan.targets.length > 1;
+        if (several)
+            progress.info(`${plan.targets.length} targets, ${Math.min(limit, plan.targets.length)} at a time: ${plan.targets.map((target) => target.name).join(', ')}`);
+        const proven = await mapLimit(plan.targets, limit, async (request) => {
+            const scoped = targetProgress(progress, several ? request.name : null, several && limit > 1);
+            const collection = await collectTargetEvidence(request, scoped, control);
+            const { locate } = judgeEvidence(collection.evidence, request.settings, request.ignores);
+            const baseline = await proveBaseline(request, locate.baseLayerDigests(), {
+                progress: scoped,
+                control,
+                worktrees,
+            });
+            return { request, collection, baseline, timings: scoped.timings };
+        });
+        for (const stack of proven.filter(({ request }) => request.compose && request.settings.composeUp)) {
+            stack.collection.evidence.composeUp = await progress.phase(several ? `[${stack.request.name}] compose up` : 'compose up', () => bringStackUp(stack.request, proven, control));
+        }
+        const targets = proven.map(({ request, collection, baseline, timings }) => judged(request, collection, baseline, timings, options));
+        return buildRunReport({ targets, failOn: options.settings.failOn, notes: plan.notes, timings: progress.timings });
+    }
+    catch (error) {
+        if (cancel.signal.aborted)
+            throw new CancelledError();
+        throw error;
     }
     finally {
-        await runProcess('git', ['-C', options.workspace, 'worktree', 'remove', '--force', worktree]);
-        await (0,promises_namespaceObject.rm)(worktree, { recursive: true, force: true });
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        handle.signal?.removeEventListener('abort', onSignal);
+        await worktrees.removeAll();
+        // Whatever a cancelled or failed target left (its own cleanup runs in its finally blocks).
+        if (cancel.signal.aborted && session)
+            await sweepRun(session.engine, runId).catch(() => undefined);
     }
 }
-function prefixPhases(progress) {
-    return {
-        timings: progress.timings,
-        phase: (name, work) => progress.phase(`baseline ${name}`, work),
-        info: (message) => progress.info(message),
-    };
+/** The engine, connected and described once for the whole run. */
+async function connectSession(signal) {
+    const engine = await connectEngine();
+    return { engine, record: await attempt(() => describeEngine(engine), signal) };
 }
-
-;// CONCATENATED MODULE: ./src/run.ts
-
-
-async function runAll(options, progress, control) {
-    const { report, baseLayers } = await runPipeline(options, progress, control);
-    const baseline = await runBaseline(options, progress, control, baseLayers);
-    if (!baseline)
-        return { report, baseline: null };
-    return {
-        report: { ...report, baseline: baseline.report.metrics, baselineLabel: baseline.label },
-        baseline: baseline.report,
-    };
+/** The stack from the images its targets built; a service whose image did not build keeps it down. */
+async function bringStackUp(owner, proven, control) {
+    const compose = owner.compose;
+    if (!control.engine)
+        return skipped('static mode: nothing is run');
+    const images = {};
+    for (const service of compose.services) {
+        if (!service.data.build)
+            continue;
+        const key = `${service.file}#${service.name}`;
+        const built = proven.find(({ request }) => request.services.includes(key));
+        const id = built?.collection.target.imageId;
+        if (!id)
+            return skipped(`the stack was not brought up: ${service.name}'s image did not build`);
+        images[service.name] = id;
+    }
+    const absoluteFiles = compose.files.map((file) => (0,external_node_path_.resolve)(owner.workspace, file.path));
+    return attempt(() => bringComposeUp({
+        engine: control.engine.engine,
+        compose,
+        absoluteFiles,
+        runId: control.runId,
+        scope: owner.scope,
+        images,
+        env: owner.settings.runtimeEnv,
+        timeoutSeconds: owner.settings.composeUpTimeoutSeconds,
+        ...(control.signal ? { signal: control.signal } : {}),
+    }), control.signal);
+}
+function judged(request, collection, baseline, timings, options) {
+    const { results, locate } = judgeEvidence(collection.evidence, request.settings, request.ignores, request.knownBaseLayers);
+    return buildTargetReport({
+        name: request.name,
+        kind: request.kind,
+        target: collection.target,
+        evidence: collection.evidence,
+        locate,
+        results,
+        failOn: options.settings.failOn,
+        timings,
+        baseline,
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/util/atomic-write.ts
@@ -84486,128 +85270,6 @@ function engineLine(engine) {
         ? `containerd image store (${engine.storageDriver} snapshotter)`
         : `${engine.storageDriver} storage driver`;
     return `Docker Engine ${engine.version} (API ${engine.apiVersion}), ${store}${engine.buildx ? `, buildx ${engine.buildx}` : ''}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/size-text.ts
-
-/** ` · 204.7 MB unpacked (76.6 MB compressed)` for headlines; empty when nothing was measured. */
-function sizeText(report) {
-    const { imageSizeBytes, compressedSizeBytes } = report.metrics;
-    if (imageSizeBytes === null)
-        return '';
-    return ` · ${formatBytes(imageSizeBytes)} unpacked${compressedSizeBytes === null ? '' : ` (${formatBytes(compressedSizeBytes)} compressed)`}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/metric-rows.ts
-
-const bytesTarget = (result) => typeof result.target === 'number' ? `≤ ${formatBytes(result.target)}` : '–';
-const numberTarget = (result, unit) => typeof result.target === 'number' ? `≤ ${result.target}${unit}` : '–';
-const seconds = (result) => typeof result.target === 'number' ? `≤ ${formatSeconds(result.target)}` : '–';
-const ROWS = [
-    { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r), target: seconds },
-    {
-        label: 'Build time (cached)',
-        checkId: 'HARD-CACHE-001',
-        actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds),
-        target: seconds,
-    },
-    {
-        label: 'Image size (unpacked)',
-        checkId: 'HARD-SIZE-001',
-        actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes),
-        target: (c) => bytesTarget(c),
-    },
-    {
-        label: 'Image size (compressed, pulled)',
-        checkId: 'HARD-SIZE-002',
-        actual: (r) => nullable(r.metrics.compressedSizeBytes, formatBytes),
-        target: (c) => (typeof c.target === 'number' ? bytesTarget(c) : 'no limit'),
-    },
-    {
-        label: 'Layers',
-        checkId: 'HARD-LAYERS-001',
-        actual: (r) => nullable(r.metrics.layers, String),
-        target: (c) => numberTarget(c, ''),
-    },
-    {
-        label: 'Container startup',
-        checkId: 'HARD-STARTUP-002',
-        actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds),
-        target: seconds,
-    },
-    {
-        label: 'Health check interval / timeout',
-        checkId: 'HARD-HEALTH-005',
-        actual: (r) => healthTiming(r),
-        target: () => '30 s / 10 s',
-    },
-    {
-        label: 'Memory usage (idle)',
-        checkId: 'HARD-MEMORY-001',
-        actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes),
-        target: (c) => bytesTarget(c),
-    },
-    {
-        label: 'CPU usage (idle)',
-        checkId: 'HARD-CPU-001',
-        actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`),
-        target: (c) => numberTarget(c, ' CPU'),
-    },
-    { label: 'Stop time', checkId: 'HARD-SHUTDOWN-001', actual: (r) => stopTime(r), target: seconds },
-    {
-        label: 'Runs as',
-        checkId: 'HARD-USER-003',
-        actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`),
-        target: (c) => (typeof c.target === 'number' ? `UID ${c.target}` : 'non-zero UID'),
-    },
-];
-const STATUS_LABEL = {
-    pass: '✅ pass',
-    fail: '❌ fail',
-    skip: '➖ skip',
-    error: '⚠️ error',
-};
-function metricRows(report) {
-    const rows = [];
-    for (const spec of ROWS) {
-        const result = report.checks.find((check) => check.id === spec.checkId);
-        const actual = result ? spec.actual(report) : null;
-        // A row says something only with a value or a verdict: not for what was never measured.
-        if (!result || (actual === null && result.status === 'skip'))
-            continue;
-        // A measurement without a limit is shown as what it is: information, not a verdict.
-        const informational = result.status === 'skip' && actual !== null && result.target === undefined;
-        const failedWarning = result.status === 'fail' && result.severity !== 'error';
-        rows.push({
-            label: spec.label,
-            target: spec.target(result),
-            actual: actual ?? '–',
-            status: failedWarning ? '⚠️ warn' : informational ? 'ℹ️ info' : STATUS_LABEL[result.status],
-            checkId: spec.checkId,
-        });
-    }
-    return rows;
-}
-function buildTime(report) {
-    const { buildSeconds, buildCachedSteps, buildSteps } = report.metrics;
-    if (buildSeconds === null)
-        return null;
-    return buildCachedSteps
-        ? `${formatSeconds(buildSeconds)} (${buildCachedSteps}/${buildSteps} steps cached)`
-        : formatSeconds(buildSeconds);
-}
-function healthTiming(report) {
-    const { healthInterval, healthTimeout } = report.metrics;
-    if (healthInterval === null || healthTimeout === null)
-        return null;
-    return `${formatSeconds(healthInterval)} / ${formatSeconds(healthTimeout)}`;
-}
-function stopTime(report) {
-    const { stopSeconds, stopExitCode } = report.metrics;
-    return stopSeconds === null ? null : `${formatSeconds(stopSeconds)} (exit ${stopExitCode})`;
-}
-function nullable(value, format) {
-    return value === null ? null : format(value);
 }
 
 ;// CONCATENATED MODULE: ./src/report/security-rows.ts
@@ -84690,7 +85352,7 @@ function networkIsolation(report) {
     const notInternal = byId(report, 'HARD-COMPOSE-006').some((result) => result.status === 'fail' && result.severity === 'notice');
     return { state: 'good', text: `${cell.text.replace(/ \(/, notInternal ? ', not internal (' : ', internal (')}` };
 }
-const security_rows_ROWS = [
+const ROWS = [
     { issue: 'Runs as root', impact: 'CRITICAL', cell: runsAsRoot },
     { issue: 'Build tools in runtime', impact: 'HIGH', cell: buildTools },
     { issue: 'Image size', impact: 'MEDIUM', cell: imageSize },
@@ -84709,7 +85371,7 @@ const security_rows_ROWS = [
     { issue: 'Network isolation', impact: 'LOW', cell: networkIsolation },
 ];
 function securityRows(report, baseline) {
-    return security_rows_ROWS.map((row) => {
+    return ROWS.map((row) => {
         const after = row.cell(report);
         const before = baseline ? row.cell(baseline) : null;
         return {
@@ -84739,6 +85401,157 @@ function sizeDelta(after, before) {
     const sign = delta > 0 ? '+' : '−';
     const percent = before > 0 ? ` (${sign}${Math.round(Math.abs(delta / before) * 100)}%)` : '';
     return `${sign}${formatBytes(Math.abs(delta))}${percent}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/overview.ts
+
+
+
+function overviewRows(report) {
+    return report.targets.map((target) => {
+        const { metrics } = target;
+        const outcome = verdict(target.checks, report.failOn);
+        const health = securityRows(target, null).find((row) => row.issue === 'Health check').after;
+        const failed = [...new Set(target.checks.filter((check) => check.status === 'fail').map((check) => check.id))];
+        return {
+            target: target.name,
+            verdict: outcome === 'passed' ? '✅ passed' : outcome === 'failed' ? '❌ failed' : '⚠️ not judged',
+            size: metrics.imageSizeBytes === null ? '–' : formatBytes(metrics.imageSizeBytes),
+            user: metrics.runUid === null ? '–' : metrics.runUid === 0 ? 'root (UID 0)' : `UID ${metrics.runUid}`,
+            health: health.state === 'unknown' ? '–' : health.text.replace(/ \(.*\)$/, ''),
+            startup: formatSeconds(metrics.startupSeconds),
+            stop: metrics.stopSeconds === null
+                ? '–'
+                : `${formatSeconds(metrics.stopSeconds)}${metrics.stopExitCode === 137 ? ' (killed)' : ''}`,
+            failed: failed.length === 0
+                ? 'none'
+                : failed.length > 4
+                    ? `${failed.slice(0, 4).join(', ')} +${failed.length - 4}`
+                    : failed.join(', '),
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/report/size-text.ts
+
+/** ` · 204.7 MB unpacked (76.6 MB compressed)` for headlines; empty when nothing was measured. */
+function sizeText(metrics) {
+    const { imageSizeBytes, compressedSizeBytes } = metrics;
+    if (imageSizeBytes === null)
+        return '';
+    return ` · ${formatBytes(imageSizeBytes)} unpacked${compressedSizeBytes === null ? '' : ` (${formatBytes(compressedSizeBytes)} compressed)`}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/metric-rows.ts
+
+const bytesTarget = (result) => typeof result.target === 'number' ? `≤ ${formatBytes(result.target)}` : '–';
+const numberTarget = (result, unit) => typeof result.target === 'number' ? `≤ ${result.target}${unit}` : '–';
+const seconds = (result) => typeof result.target === 'number' ? `≤ ${formatSeconds(result.target)}` : '–';
+const metric_rows_ROWS = [
+    { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r), target: seconds },
+    {
+        label: 'Build time (cached)',
+        checkId: 'HARD-CACHE-001',
+        actual: (r) => nullable(r.metrics.cachedBuildSeconds, formatSeconds),
+        target: seconds,
+    },
+    {
+        label: 'Image size (unpacked)',
+        checkId: 'HARD-SIZE-001',
+        actual: (r) => nullable(r.metrics.imageSizeBytes, formatBytes),
+        target: (c) => bytesTarget(c),
+    },
+    {
+        label: 'Image size (compressed, pulled)',
+        checkId: 'HARD-SIZE-002',
+        actual: (r) => nullable(r.metrics.compressedSizeBytes, formatBytes),
+        target: (c) => (typeof c.target === 'number' ? bytesTarget(c) : 'no limit'),
+    },
+    {
+        label: 'Layers',
+        checkId: 'HARD-LAYERS-001',
+        actual: (r) => nullable(r.metrics.layers, String),
+        target: (c) => numberTarget(c, ''),
+    },
+    {
+        label: 'Container startup',
+        checkId: 'HARD-STARTUP-002',
+        actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds),
+        target: seconds,
+    },
+    {
+        label: 'Health check interval / timeout',
+        checkId: 'HARD-HEALTH-005',
+        actual: (r) => healthTiming(r),
+        target: () => '30 s / 10 s',
+    },
+    {
+        label: 'Memory usage (idle)',
+        checkId: 'HARD-MEMORY-001',
+        actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes),
+        target: (c) => bytesTarget(c),
+    },
+    {
+        label: 'CPU usage (idle)',
+        checkId: 'HARD-CPU-001',
+        actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`),
+        target: (c) => numberTarget(c, ' CPU'),
+    },
+    { label: 'Stop time', checkId: 'HARD-SHUTDOWN-001', actual: (r) => stopTime(r), target: seconds },
+    {
+        label: 'Runs as',
+        checkId: 'HARD-USER-003',
+        actual: (r) => nullable(r.metrics.runUid, (uid) => `UID ${uid}`),
+        target: (c) => (typeof c.target === 'number' ? `UID ${c.target}` : 'non-zero UID'),
+    },
+];
+const STATUS_LABEL = {
+    pass: '✅ pass',
+    fail: '❌ fail',
+    skip: '➖ skip',
+    error: '⚠️ error',
+};
+function metricRows(report) {
+    const rows = [];
+    for (const spec of metric_rows_ROWS) {
+        const result = report.checks.find((check) => check.id === spec.checkId);
+        const actual = result ? spec.actual(report) : null;
+        // A row says something only with a value or a verdict: not for what was never measured.
+        if (!result || (actual === null && result.status === 'skip'))
+            continue;
+        // A measurement without a limit is shown as what it is: information, not a verdict.
+        const informational = result.status === 'skip' && actual !== null && result.target === undefined;
+        const failedWarning = result.status === 'fail' && result.severity !== 'error';
+        rows.push({
+            label: spec.label,
+            target: spec.target(result),
+            actual: actual ?? '–',
+            status: failedWarning ? '⚠️ warn' : informational ? 'ℹ️ info' : STATUS_LABEL[result.status],
+            checkId: spec.checkId,
+        });
+    }
+    return rows;
+}
+function buildTime(report) {
+    const { buildSeconds, buildCachedSteps, buildSteps } = report.metrics;
+    if (buildSeconds === null)
+        return null;
+    return buildCachedSteps
+        ? `${formatSeconds(buildSeconds)} (${buildCachedSteps}/${buildSteps} steps cached)`
+        : formatSeconds(buildSeconds);
+}
+function healthTiming(report) {
+    const { healthInterval, healthTimeout } = report.metrics;
+    if (healthInterval === null || healthTimeout === null)
+        return null;
+    return `${formatSeconds(healthInterval)} / ${formatSeconds(healthTimeout)}`;
+}
+function stopTime(report) {
+    const { stopSeconds, stopExitCode } = report.metrics;
+    return stopSeconds === null ? null : `${formatSeconds(stopSeconds)} (exit ${stopExitCode})`;
+}
+function nullable(value, format) {
+    return value === null ? null : format(value);
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary-tables.ts
@@ -84840,7 +85653,118 @@ function successCriteria(report) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/report/target-sections.ts
+
+
+
+
+
+
+// One target in the job summary and the PR comment, laid out like the user's document with
+// measured values: security summary (Before/After with a baseline), size breakdown, build and
+// runtime performance, success criteria, then every check. Everything from the image is escaped.
+/** The baseline to compare with; a target new in this change has none (its note says why). */
+function presentBaseline(target) {
+    return target.baseline && !target.baseline.absent ? target.baseline : null;
+}
+const cell = (value) => value === null
+    ? '–'
+    : `${value.state === 'good' ? '✅' : value.state === 'bad' ? '❌' : ''} ${escapeMarkdown(value.text)}`.trim();
+function target_sections_securityTable(target) {
+    const baseline = presentBaseline(target);
+    const rows = securityRows(target, baseline);
+    if (rows.every((row) => row.after.state === 'unknown'))
+        return '';
+    const withBefore = Boolean(baseline);
+    const header = withBefore
+        ? ['| Issue | Before | After | Impact |', '| --- | --- | --- | --- |']
+        : ['| Issue | Now | Impact |', '| --- | --- | --- |'];
+    const lines = rows.map((row) => {
+        const after = `${cell(row.after)}${row.change ? ` — ${escapeMarkdown(row.change)}` : ''}`;
+        return withBefore
+            ? `| **${row.issue}** | ${cell(row.before)} | ${after} | ${row.impact} |`
+            : `| **${row.issue}** | ${after} | ${row.impact} |`;
+    });
+    return ['### Security summary', '', ...header, ...lines].join('\n');
+}
+function sizeTable(target) {
+    const baseline = presentBaseline(target);
+    const rows = sizeRows(target, baseline);
+    if (rows.length === 0)
+        return '';
+    const bytes = (value) => escapeMarkdown(value === null ? '– (unknown without the Dockerfile)' : formatBytes(value));
+    const withBefore = Boolean(baseline);
+    const lines = rows.map((row) => {
+        const label = row.component.startsWith('Total') ? `**${row.component}**` : row.component;
+        const after = row.component.startsWith('Total') ? `**${bytes(row.after)}**` : bytes(row.after);
+        return withBefore
+            ? `| ${label} | ${bytes(row.before)} | ${after} | ${escapeMarkdown(row.savings ?? '–')} |`
+            : `| ${label} | ${after} |`;
+    });
+    const header = withBefore
+        ? ['| Component | Before | After | Savings |', '| --- | --- | --- | --- |']
+        : ['| Component | Size |', '| --- | --- |'];
+    const compressed = target.metrics.compressedSizeBytes;
+    const pulled = compressed === null ? '' : ` Compressed, as a pull transfers it: ${escapeMarkdown(formatBytes(compressed))}.`;
+    return [
+        '### Size breakdown',
+        '',
+        ...header,
+        ...lines,
+        '',
+        `_Unpacked bytes of the image's files (what it occupies when run), measured from its layers and the layer that added each.${pulled}_`,
+    ].join('\n');
+}
+function metricTable(title, rows) {
+    if (rows.length === 0)
+        return '';
+    return [
+        `### ${title}`,
+        '',
+        '| Metric | Target | Actual | Status |',
+        '| --- | --- | --- | --- |',
+        ...rows.map((row) => `| ${row.label} | ${escapeMarkdown(row.target)} | ${escapeMarkdown(row.actual)} | ${row.status} |`),
+    ].join('\n');
+}
+function target_sections_performanceTables(target) {
+    const { build, runtime } = performanceRows(target);
+    return [metricTable('Build performance', build), metricTable('Runtime performance', runtime)]
+        .filter(Boolean)
+        .join('\n\n');
+}
+function criteriaList(target) {
+    const items = successCriteria(target).map((criterion) => `- [${criterion.met ? 'x' : ' '}] ${escapeMarkdown(criterion.text).replace(/&#96;/g, '`')}${criterion.why ? ` — ${criterion.why}` : ''}`);
+    return ['### Success criteria', '', '_Ticked only by passing checks._', '', ...items].join('\n');
+}
+function checksSection(checks) {
+    const blocks = ['### Checks'];
+    for (const category of CATEGORIES) {
+        const inCategory = checks.filter((result) => result.category === category);
+        if (inCategory.length === 0)
+            continue;
+        const failing = inCategory.filter((result) => result.status === 'fail' || result.status === 'error').length;
+        const rows = inCategory.map((result) => {
+            const where = result.location
+                ? ` <code>${escapeMarkdown(`${result.location.file}${result.location.line ? `:${result.location.line}` : ''}`, 300)}</code>`
+                : '';
+            const fix = result.status === 'fail' && result.remediation ? `<br>Fix: ${escapeMarkdown(result.remediation)}` : '';
+            return `| ${STATUS_LABEL[result.status]} | <code>${result.id}</code> ${result.severity} | ${escapeMarkdown(result.title)}${where} | ${escapeMarkdown(result.message)}${fix} |`;
+        });
+        blocks.push([
+            `<details${failing ? ' open' : ''}><summary><b>${category}</b>: ${inCategory.length - failing} of ${inCategory.length} without findings</summary>`,
+            '',
+            '| Status | Check | What | Seen |',
+            '| --- | --- | --- | --- |',
+            ...rows,
+            '',
+            '</details>',
+        ].join('\n'));
+    }
+    return blocks;
+}
+
 ;// CONCATENATED MODULE: ./src/report/terminal.ts
+
 
 
 
@@ -84850,8 +85774,40 @@ function successCriteria(report) {
 // first. Plain text; colour only on a terminal that wants it.
 const SYMBOL = { pass: '✔', fail: '✖', skip: '–', error: '!' };
 const ORDER = { fail: 0, error: 1, pass: 2, skip: 3 };
-function renderTerminal(report, style = { colour: false, width: 120 }, baseline = null) {
+function renderTerminal(report, style = { colour: false, width: 120 }) {
     const paint = (code, text) => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
+    const lines = [];
+    const headline = report.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
+    const engine = report.engine ? `on ${engineLine(report.engine)}` : 'static analysis: no engine used';
+    if (report.targets.length === 1) {
+        const target = report.targets[0];
+        const image = target.target.image ?? target.target.dockerfile ?? target.name;
+        lines.push(`${headline}  ${stripControl(image)}${sizeText(target.metrics)} · ${countFailures(report.checks)} · fail-on: ${report.failOn}`, engine, '');
+        lines.push(...targetLines(target, style, paint));
+    }
+    else {
+        const failed = report.targets.filter((target) => !target.passed).length;
+        lines.push(`${headline}  ${report.targets.length} targets, ${failed} failed · ${countFailures(report.checks)} · fail-on: ${report.failOn}`, engine, '');
+        lines.push(...table(['Target', 'Verdict', 'Size', 'User', 'Health', 'Startup', 'Stop', 'Failed checks'], overviewRows(report).map((row) => [
+            row.target,
+            row.verdict,
+            row.size,
+            row.user,
+            row.health,
+            row.startup,
+            row.stop,
+            row.failed,
+        ])), '');
+        for (const target of report.targets) {
+            lines.push(paint(1, `━━━ ${stripControl(target.name)} ━━━ ${target.passed ? 'passed' : 'failed'}${sizeText(target.metrics)}`), '');
+            lines.push(...targetLines(target, style, paint), '');
+        }
+    }
+    for (const note of report.notes)
+        lines.push(`note: ${stripControl(note)}`);
+    return `${lines.join('\n').trimEnd()}\n`;
+}
+function targetLines(target, style, paint) {
     const statusColour = (result) => result.status === 'pass'
         ? 32
         : result.status === 'skip'
@@ -84862,28 +85818,25 @@ function renderTerminal(report, style = { colour: false, width: 120 }, baseline 
                     ? 31
                     : 33;
     const lines = [];
-    const counts = countFailures(report.checks);
-    const headline = report.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
-    const image = report.target.image ?? report.target.dockerfile ?? '';
-    const size = sizeText(report);
-    lines.push(`${headline}  ${stripControl(image)}${size} · ${counts} · fail-on: ${report.failOn}`);
-    lines.push(report.engine ? `on ${engineLine(report.engine)}` : 'static analysis: no engine used', '');
-    if (baseline) {
-        lines.push(`Compared with ${stripControl(report.baselineLabel ?? 'the baseline')}:`);
-        const security = securityRows(report, baseline);
+    const baseline = target.baseline;
+    if (baseline?.absent)
+        lines.push(`No Before: ${stripControl(baseline.absent)}`, '');
+    else if (baseline) {
+        lines.push(`Compared with ${stripControl(baseline.label)}:`);
+        const security = securityRows(target, baseline);
         lines.push(...table(['Issue', 'Before', 'After', 'Change'], security.map((row) => [row.issue, row.before?.text ?? '–', row.after.text, row.change ?? ''])), '');
     }
-    const rows = metricRows(report);
+    const rows = metricRows(target);
     if (rows.length > 0) {
         lines.push(...table(['Metric', 'Target', 'Actual', 'Status'], rows.map((row) => [row.label, row.target, row.actual, row.status])), '');
     }
-    const sorted = [...report.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
+    const sorted = [...target.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
     const idWidth = Math.max(...sorted.map((result) => result.id.length), 2);
     for (const result of sorted) {
         const where = result.location
             ? `  (${result.location.file}${result.location.line ? `:${result.location.line}` : ''})`
             : '';
-        const head = `${paint(statusColour(result), `${SYMBOL[result.status]} ${result.status.padEnd(5)}`)} ${result.id.padEnd(idWidth)}  ${result.title}${where}`;
+        const head = `${paint(statusColour(result), `${SYMBOL[result.status]} ${result.status.padEnd(5)}`)} ${result.id.padEnd(idWidth)}  ${result.title}${stripControl(where)}`;
         lines.push(head);
         const indent = ' '.repeat(idWidth + 10);
         for (const line of wrap(stripControl(result.message), style.width - indent.length))
@@ -84893,7 +85846,7 @@ function renderTerminal(report, style = { colour: false, width: 120 }, baseline 
                 lines.push(`${indent}${line}`);
         }
     }
-    return `${lines.join('\n')}\n`;
+    return lines;
 }
 function countFailures(checks) {
     const failed = (severity) => checks.filter((result) => result.status === 'fail' && result.severity === severity).length;
@@ -84934,32 +85887,57 @@ function wrap(text, width) {
 
 
 
-
-
-
-// The job summary, laid out like the user's document with measured values: verdict, security
-// summary, size breakdown, build and runtime performance, success criteria, then every check.
-// Pure: returns Markdown; the action writes it. Everything from the image is escaped.
+// The job summary: the verdict of the run; for several targets an overview table (target |
+// verdict | size | user | health | startup | stop | failed checks) and one collapsible section
+// per target; for one target the sections themselves, as the user's document lays them out.
+// Pure: returns Markdown; the action writes it.
 /** GitHub rejects a step summary over 1 MiB; leave room for other steps' summaries. */
 const SUMMARY_LIMIT_BYTES = 900 * 1024;
-function renderJobSummary(report, options = {}) {
-    const head = [
-        verdictLine(report, options),
-        ...headlineTables(report, options),
-        sizeTable(report, options),
-        performanceTables(report),
-        criteriaList(report),
+function renderJobSummary(report) {
+    const foot = footer(report);
+    const head = [verdictLine(report), overview(report), notesBlock(report)].filter(Boolean).join('\n\n');
+    const single = report.targets.length === 1;
+    const bodies = report.targets.map((target) => ({
+        target,
+        tables: targetTables(target),
+        checks: checksSection(target.checks),
+    }));
+    // Whole sections while they fit; the checks of the last targets go first when they do not.
+    let room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - Buffer.byteLength(foot) - 400;
+    for (const body of bodies)
+        room -= Buffer.byteLength(body.tables) + 200;
+    const sections = bodies.map(({ target, tables, checks }) => {
+        const fitted = fitTo(checks, room, target);
+        room -= Buffer.byteLength(fitted);
+        const content = [tables, fitted].filter(Boolean).join('\n\n');
+        return single ? content : collapsible(target, content);
+    });
+    return `${[head, ...sections, foot].filter(Boolean).join('\n\n')}\n`;
+}
+/** The PR comment: the verdict, the overview, and each target's security summary and performance tables. */
+function renderComment(report, marker, options = {}) {
+    const link = options.runUrl ? `\n\n[Full report in the job summary](${options.runUrl})` : '';
+    const tables = (target) => [baselineNote(target), securityTable(target), performanceTables(target)].filter(Boolean).join('\n\n');
+    const sections = report.targets.length === 1
+        ? [tables(report.targets[0])]
+        : [overview(report), ...report.targets.map((target) => collapsible(target, tables(target)))];
+    return `${marker}\n${[verdictLine(report), ...sections].filter(Boolean).join('\n\n')}${link}\n`;
+}
+function targetTables(target) {
+    return [
+        baselineNote(target),
+        target_sections_securityTable(target),
+        sizeTable(target),
+        target_sections_performanceTables(target),
+        criteriaList(target),
     ]
         .filter(Boolean)
         .join('\n\n');
-    const foot = footer(report);
-    const room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - Buffer.byteLength(foot) - 200;
-    return `${head}\n\n${fitTo(checksSection(report.checks), room, report)}\n\n${foot}\n`;
 }
-/** The PR comment: verdict, the security summary and the performance tables, and a link to the run. */
-function renderComment(report, marker, options = {}) {
-    const link = options.runUrl ? `\n\n[Full report in the job summary](${options.runUrl})` : '';
-    return `${marker}\n${[verdictLine(report, options), ...headlineTables(report, options), performanceTables(report)].join('\n\n')}${link}\n`;
+function collapsible(target, content) {
+    const icon = target.passed ? '✅' : '❌';
+    const summary = `${icon} <b>${escapeMarkdown(target.name, 200)}</b>${escapeMarkdown(sizeText(target.metrics))} · ${countFailures(target.checks)}`;
+    return [`<details${target.passed ? '' : ' open'}><summary>${summary}</summary>`, '', content, '', '</details>'].join('\n');
 }
 /** Where the figures were measured: the engine, its image store and buildx, and the tool's version. */
 function footer(report) {
@@ -84968,120 +85946,59 @@ function footer(report) {
         : 'Static analysis: no engine used';
     return `<sub>${where} · ${escapeMarkdown(`${report.tool.name} ${report.tool.version}`)}</sub>`;
 }
-function verdictLine(report, options) {
+function verdictLine(report) {
     const icon = report.passed ? '✅' : '❌';
-    const image = report.target.image ?? report.target.dockerfile ?? 'image';
-    const size = sizeText(report);
-    const against = options.baseline
-        ? ` · compared with <code>${escapeMarkdown(options.baselineLabel ?? 'the baseline', 200)}</code>`
+    const head = `## ${icon} Container hardening: ${report.passed ? 'passed' : 'failed'}`;
+    if (report.targets.length !== 1) {
+        const failed = report.targets.filter((target) => !target.passed).length;
+        return [
+            head,
+            '',
+            `${report.targets.length} targets, ${failed} failed · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>`,
+        ].join('\n');
+    }
+    const target = report.targets[0];
+    const image = target.target.image ?? target.target.dockerfile ?? target.name;
+    const baseline = target.baseline && !target.baseline.absent
+        ? ` · compared with <code>${escapeMarkdown(target.baseline.label, 200)}</code>`
         : '';
     return [
-        `## ${icon} Container hardening: ${report.passed ? 'passed' : 'failed'}`,
+        head,
         '',
-        `<code>${escapeMarkdown(image, 200)}</code>${size} · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>${against}`,
+        `<code>${escapeMarkdown(image, 200)}</code>${escapeMarkdown(sizeText(target.metrics))} · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>${baseline}`,
     ].join('\n');
 }
-const cell = (value) => value === null
-    ? '–'
-    : `${value.state === 'good' ? '✅' : value.state === 'bad' ? '❌' : ''} ${escapeMarkdown(value.text)}`.trim();
-function headlineTables(report, options) {
-    const rows = securityRows(report, options.baseline ?? null);
-    if (rows.every((row) => row.after.state === 'unknown'))
-        return [];
-    const withBefore = Boolean(options.baseline);
-    const header = withBefore
-        ? ['| Issue | Before | After | Impact |', '| --- | --- | --- | --- |']
-        : ['| Issue | Now | Impact |', '| --- | --- | --- |'];
-    const lines = rows.map((row) => {
-        const after = `${cell(row.after)}${row.change ? ` — ${escapeMarkdown(row.change)}` : ''}`;
-        return withBefore
-            ? `| **${row.issue}** | ${cell(row.before)} | ${after} | ${row.impact} |`
-            : `| **${row.issue}** | ${after} | ${row.impact} |`;
-    });
-    return [['### Security summary', '', ...header, ...lines].join('\n')];
-}
-function sizeTable(report, options) {
-    const rows = sizeRows(report, options.baseline ?? null);
-    if (rows.length === 0)
+/** Several targets: one row each, the figures a reviewer compares first. */
+function overview(report) {
+    if (report.targets.length < 2)
         return '';
-    const bytes = (value) => escapeMarkdown(value === null ? '– (unknown without the Dockerfile)' : formatBytes(value));
-    const withBefore = Boolean(options.baseline);
-    const lines = rows.map((row) => {
-        const label = row.component.startsWith('Total') ? `**${row.component}**` : row.component;
-        const after = row.component.startsWith('Total') ? `**${bytes(row.after)}**` : bytes(row.after);
-        return withBefore
-            ? `| ${label} | ${bytes(row.before)} | ${after} | ${escapeMarkdown(row.savings ?? '–')} |`
-            : `| ${label} | ${after} |`;
-    });
-    const header = withBefore
-        ? ['| Component | Before | After | Savings |', '| --- | --- | --- | --- |']
-        : ['| Component | Size |', '| --- | --- |'];
-    const compressed = report.metrics.compressedSizeBytes;
-    const pulled = compressed === null ? '' : ` Compressed, as a pull transfers it: ${escapeMarkdown(formatBytes(compressed))}.`;
+    const rows = overviewRows(report).map((row) => `| ${escapeMarkdown(row.target, 200)} | ${row.verdict} | ${escapeMarkdown(row.size)} | ${escapeMarkdown(row.user)} | ${escapeMarkdown(row.health)} | ${escapeMarkdown(row.startup)} | ${escapeMarkdown(row.stop)} | ${escapeMarkdown(row.failed)} |`);
     return [
-        '### Size breakdown',
-        '',
-        ...header,
-        ...lines,
-        '',
-        `_Unpacked bytes of the image's files (what it occupies when run), measured from its layers and the layer that added each.${pulled}_`,
+        '| Target | Verdict | Size | User | Health | Startup | Stop | Failed checks |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- |',
+        ...rows,
     ].join('\n');
 }
-function metricTable(title, rows) {
-    if (rows.length === 0)
+function notesBlock(report) {
+    if (report.notes.length === 0)
         return '';
-    return [
-        `### ${title}`,
-        '',
-        '| Metric | Target | Actual | Status |',
-        '| --- | --- | --- | --- |',
-        ...rows.map((row) => `| ${row.label} | ${escapeMarkdown(row.target)} | ${escapeMarkdown(row.actual)} | ${row.status} |`),
-    ].join('\n');
+    return report.notes.map((note) => `> ${escapeMarkdown(note)}`).join('\n>\n');
 }
-function performanceTables(report) {
-    const { build, runtime } = performanceRows(report);
-    return [metricTable('Build performance', build), metricTable('Runtime performance', runtime)]
-        .filter(Boolean)
-        .join('\n\n');
-}
-function criteriaList(report) {
-    const items = successCriteria(report).map((criterion) => `- [${criterion.met ? 'x' : ' '}] ${escapeMarkdown(criterion.text).replace(/&#96;/g, '`')}${criterion.why ? ` — ${criterion.why}` : ''}`);
-    return ['### Success criteria', '', '_Ticked only by passing checks._', '', ...items].join('\n');
-}
-function checksSection(checks) {
-    const blocks = ['### Checks'];
-    for (const category of CATEGORIES) {
-        const inCategory = checks.filter((result) => result.category === category);
-        if (inCategory.length === 0)
-            continue;
-        const failing = inCategory.filter((result) => result.status === 'fail' || result.status === 'error').length;
-        const rows = inCategory.map((result) => {
-            const where = result.location
-                ? ` <code>${escapeMarkdown(`${result.location.file}${result.location.line ? `:${result.location.line}` : ''}`, 300)}</code>`
-                : '';
-            const fix = result.status === 'fail' && result.remediation ? `<br>Fix: ${escapeMarkdown(result.remediation)}` : '';
-            return `| ${STATUS_LABEL[result.status]} | <code>${result.id}</code> ${result.severity} | ${escapeMarkdown(result.title)}${where} | ${escapeMarkdown(result.message)}${fix} |`;
-        });
-        blocks.push([
-            `<details${failing ? ' open' : ''}><summary><b>${category}</b>: ${inCategory.length - failing} of ${inCategory.length} without findings</summary>`,
-            '',
-            '| Status | Check | What | Seen |',
-            '| --- | --- | --- | --- |',
-            ...rows,
-            '',
-            '</details>',
-        ].join('\n'));
-    }
-    return blocks;
+function baselineNote(target) {
+    if (!target.baseline)
+        return '';
+    if (target.baseline.absent)
+        return `_No Before for ${escapeMarkdown(target.name)}: ${escapeMarkdown(target.baseline.absent)}._`;
+    return '';
 }
 /** Keeps whole category blocks while they fit, then says what was left out (the JSON has all). */
-function fitTo(blocks, room, report) {
+function fitTo(blocks, room, target) {
     const kept = [];
     let used = 0;
     for (const block of blocks) {
         const size = Buffer.byteLength(block) + 2;
         if (used + size > room) {
-            kept.push(`_The summary reached GitHub's size limit; the remaining categories are in the JSON report (${report.checks.length} checks in all)._`);
+            kept.push(`_The summary reached GitHub's size limit; the remaining categories of ${escapeMarkdown(target.name)} are in the JSON report (${target.checks.length} checks in all)._`);
             break;
         }
         kept.push(block);
@@ -85102,14 +86019,14 @@ async function writeJsonReport(path, report) {
 ;// CONCATENATED MODULE: ./src/report/sarif.ts
 
 
-// SARIF 2.1.0 for code scanning: one rule per check id (help text = remediation), one result per
-// failed check, every result with a location (code scanning rejects results without one: a
-// finding about the image as a whole is placed on the Dockerfile's first line), and a `results`
-// array even when nothing failed.
+// SARIF 2.1.0 for code scanning: one run per target (for several targets each with its own
+// `automationDetails.id`, so code scanning keeps their alerts apart instead of keeping the last
+// upload's), one rule per check id (help text = remediation), one result per failed check, every
+// result with a location (code scanning rejects results without one: a finding about the image as
+// a whole is placed on the Dockerfile's first line), and a `results` array even when clean.
 const LEVEL = { error: 'error', warning: 'warning', notice: 'note' };
 function renderSarif(report, checks) {
-    const failed = report.checks.filter((result) => result.status === 'fail');
-    const fallbackFile = report.target.dockerfile ?? report.target.context ?? 'Dockerfile';
+    const several = report.targets.length > 1;
     const rules = checks.map((check) => ({
         id: check.id,
         name: check.title.replace(/[^A-Za-z0-9]+(.)?/g, (_, next) => (next ? next.toUpperCase() : '')),
@@ -85120,8 +86037,18 @@ function renderSarif(report, checks) {
         defaultConfiguration: { level: LEVEL[check.severity] },
         properties: { category: check.category, tags: ['container', 'security', check.category] },
     }));
+    return {
+        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+        version: '2.1.0',
+        runs: report.targets.map((target) => sarifRun(target, rules, several)),
+    };
+}
+function sarifRun(target, rules, several) {
     const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
-    const results = failed.map((result) => ({
+    const fallbackFile = target.target.dockerfile ?? firstLocatedFile(target) ?? target.target.context ?? 'Dockerfile';
+    const results = target.checks
+        .filter((result) => result.status === 'fail')
+        .map((result) => ({
         ruleId: result.id,
         ruleIndex: ruleIndex.get(result.id) ?? 0,
         level: LEVEL[result.severity],
@@ -85143,22 +86070,24 @@ function renderSarif(report, checks) {
         },
     }));
     return {
-        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-        version: '2.1.0',
-        runs: [
-            {
-                tool: {
-                    driver: {
-                        name: TOOL_NAME,
-                        version: TOOL_VERSION,
-                        informationUri: 'https://github.com/org/cs-docker-hardening',
-                        rules,
-                    },
-                },
-                results,
+        tool: {
+            driver: {
+                name: TOOL_NAME,
+                version: TOOL_VERSION,
+                informationUri: 'https://github.com/org/cs-docker-hardening',
+                rules,
             },
-        ],
+        },
+        // One category per target, `cs-docker-hardening/<target>/`: runs of the same category are
+        // compared across commits, and one target's upload never closes another's alerts.
+        ...(several ? { automationDetails: { id: `cs-docker-hardening/${target.name}/` } } : {}),
+        properties: { target: target.name, kind: target.kind },
+        results,
     };
+}
+/** A file the target's findings point at (a compose stack has no Dockerfile). */
+function firstLocatedFile(target) {
+    return target.checks.find((check) => check.location)?.location?.file ?? null;
 }
 async function writeSarif(path, report, checks) {
     await writeFileAtomic(path, `${JSON.stringify(renderSarif(report, checks), null, 2)}\n`);
@@ -85172,7 +86101,7 @@ async function writeSarif(path, report, checks) {
 
 
 
-async function writeReports(workspace, files, report, summary = {}) {
+async function writeReports(workspace, files, report) {
     const at = (path) => (0,external_node_path_.resolve)(workspace, path);
     const write = async (input, path, work) => {
         if (!path)
@@ -85186,7 +86115,7 @@ async function writeReports(workspace, files, report, summary = {}) {
     };
     await write('report-file', files.json, (path) => writeJsonReport(path, report));
     await write('sarif-file', files.sarif, (path) => writeSarif(path, report, ALL_CHECKS));
-    await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report, summary)));
+    await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report)));
 }
 
 ;// CONCATENATED MODULE: ./src/cli/args.ts
@@ -85286,12 +86215,8 @@ function helpText() {
 
 
 
-/** Runs one CLI invocation and returns its exit code (0 passed, 1 failed checks, 2 usage/infra). */
+/** Runs one CLI invocation and returns its exit code (0 passed, 1 failed checks, 2 usage/infra, 130 cancelled). */
 async function runCli(io) {
-    const cancel = new AbortController();
-    const onSignal = () => cancel.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     try {
         const command = parseArgs(io.argv);
         if (command.kind === 'help') {
@@ -85302,32 +86227,23 @@ async function runCli(io) {
             io.stdout.write(`${TOOL_NAME} ${TOOL_VERSION}\n`);
             return 0;
         }
-        const options = await resolveOptions(command.inputs, io.cwd);
-        const { report, baseline } = await runAll(options, stderrProgress(io.stderr), {
-            runId: newRunId(),
-            signal: cancel.signal,
-        });
+        const options = await resolveOptions(command.inputs, io.cwd, 'cli');
+        const report = await runHardening(options, stderrProgress(io.stderr));
         const { reportFile, sarifFile, markdownFile } = options.settings;
-        const summary = { baseline, ...(report.baselineLabel ? { baselineLabel: report.baselineLabel } : {}) };
-        await writeReports(io.cwd, { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null }, report, summary);
+        await writeReports(io.cwd, { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null }, report);
         const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
-        io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }, baseline));
+        io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }));
         return exitCodeOf(report.checks, report.failOn);
     }
     catch (error) {
-        if (cancel.signal.aborted) {
-            io.stderr.write(`${TOOL_NAME}: cancelled; the run's containers were removed\n`);
+        // Text from files (a Dockerfile's bytes in a parse error) must not drive the terminal.
+        io.stderr.write(`${TOOL_NAME}: ${stripControl(errorMessage(error))}\n`);
+        if (error instanceof CancelledError)
             return 130;
-        }
         const known = error instanceof UsageError || error instanceof InfrastructureError;
-        io.stderr.write(`${TOOL_NAME}: ${errorMessage(error)}\n`);
         if (!known && error instanceof Error && error.stack)
             io.stderr.write(`${error.stack}\n`);
         return 2;
-    }
-    finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
     }
 }
 function stderrProgress(stderr) {
@@ -85335,12 +86251,12 @@ function stderrProgress(stderr) {
     return {
         timings,
         async phase(name, work) {
-            stderr.write(`▸ ${name}…\n`);
+            stderr.write(`▸ ${stripControl(name)}…\n`);
             const result = await timedPhase(timings, name, work);
             stderr.write(`  ${name} done in ${formatSeconds(timings[name])}\n`);
             return result;
         },
-        info: (message) => stderr.write(`  ${message}\n`),
+        info: (message) => stderr.write(`  ${stripControl(message)}\n`),
     };
 }
 

@@ -8,11 +8,13 @@ import '../src/util/dirname-shim.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newRunId } from '../src/docker/throwaway.js';
-import { collectEvidence } from '../src/evidence/collect.js';
+import { collectTargetEvidence } from '../src/evidence/collect-target.js';
 import { engineKey } from '../src/evidence/engine.js';
 import type { FileRecord } from '../src/evidence/filesystem.js';
 import { resolveOptions } from '../src/inputs/resolve.js';
 import { silentProgress } from '../src/progress.js';
+import { planTargets } from '../src/run/plan.js';
+import { connectSession } from '../src/run/run.js';
 
 const KEPT =
   /^\/(etc|app|opt\/venv\/bin|tmp|root|home|usr\/local\/bin|usr\/local\/sbin|usr\/bin|usr\/sbin|bin|sbin)(\/|$)/;
@@ -25,9 +27,14 @@ export function trimFiles(files: Record<string, FileRecord>): Record<string, Fil
 }
 
 const root = process.cwd();
+const session = await connectSession();
 for (const example of ['hardened', 'legacy']) {
   const options = await resolveOptions({ context: `examples/${example}`, 'no-cache': 'true' }, root);
-  const { evidence, target } = await collectEvidence(options, silentProgress(), { runId: newRunId() });
+  const [request] = (await planTargets(options)).targets;
+  const { evidence, target } = await collectTargetEvidence(request, silentProgress(), {
+    runId: newRunId(),
+    engine: session,
+  });
   if (evidence.engine.state !== 'collected')
     throw new Error(`the engine could not be described: ${JSON.stringify(evidence.engine)}`);
   if (evidence.filesystem.state === 'collected')

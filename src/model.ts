@@ -111,28 +111,82 @@ export function emptyMetrics(): Metrics {
   };
 }
 
+/** What one target is: a build (context, Dockerfile, stage), a built image, or a compose stack. */
+export type TargetKind = 'build' | 'image' | 'stack';
+
 export interface Target {
   context: string | null;
   dockerfile: string | null;
   image: string | null;
   imageId: string | null;
+  /** The stage built (`target` input, or a compose service's `build.target`); null: the last. */
+  stage?: string | null;
+  /** The compose services this target builds or runs, as `file#service`. */
+  services?: string[];
 }
 
-export interface Report {
-  schemaVersion: 1;
-  tool: { name: string; version: string };
-  /** The engine the image was built and run on; null in static mode. */
-  engine: EngineRecord | null;
-  target: Target;
-  passed: boolean;
-  failOn: FailOn;
+/** What the tables are made of: measured figures and the checks that judged them (a target, or its baseline). */
+export interface Judged {
   metrics: Metrics;
   checks: CheckResult[];
+}
+
+/** The Before of a target: the same checks on its baseline (an image, or the target at a git ref). */
+export interface BaselineReport {
+  /** How the summary names it: the ref, or the image reference. */
+  label: string;
+  metrics: Metrics;
+  checks: CheckResult[];
+  /** Set when the baseline has no such target (new in this change): there is no Before. */
+  absent?: string;
+}
+
+/** One target's verdict, measurements and checks. */
+export interface TargetReport {
+  /** Unique in the run: `examples/hardened`, `api`, `docker-compose.yml#worker`. */
+  name: string;
+  kind: TargetKind;
+  target: Target;
+  /** The engine it was built and run on; null in static mode. */
+  engine: EngineRecord | null;
+  passed: boolean;
+  metrics: Metrics;
+  checks: CheckResult[];
+  baseline: BaselineReport | null;
+  /** Seconds spent per phase for this target (build, inspect, …): where the time went. */
+  timings: Record<string, number>;
+}
+
+/**
+ * The report of a run: one verdict over one or more targets (docs/report.schema.json).
+ * Version 2 added `targets`. The version 1 fields stay: for a run of one target they are that
+ * target's, exactly as version 1 wrote them; for several, `target` and `metrics` are null,
+ * `checks` holds every target's checks (each naming its target in `targetName`), and `baseline`
+ * and `baselineLabel` are null.
+ */
+export interface Report {
+  schemaVersion: 2;
+  tool: { name: string; version: string };
+  /** The engine of the run; null in static mode (each target names its own too). */
+  engine: EngineRecord | null;
+  target: Target | null;
+  passed: boolean;
+  failOn: FailOn;
+  metrics: Metrics | null;
+  checks: ReportedCheck[];
   baseline: Metrics | null;
   /** What the baseline was (a ref or an image), when there is one. */
   baselineLabel: string | null;
-  /** Seconds spent per phase of the run (inputs, build, inspect, …): where the time went. */
+  /** Seconds spent per phase of the run: where the time went. */
   timings: Record<string, number>;
+  targets: TargetReport[];
+  /** What the run could not cover and says so (a compose service's image not present, …). */
+  notes: string[];
+}
+
+/** A check of the run's flat list: in a report of several targets, it names its target. */
+export interface ReportedCheck extends CheckResult {
+  targetName?: string;
 }
 
 export type FailOn = 'error' | 'warning' | 'never';

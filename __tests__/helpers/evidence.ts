@@ -8,8 +8,8 @@ import { valueOf } from '../../src/evidence/collected.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
-import type { CheckResult, FailOn, Report, Target } from '../../src/model.js';
-import { buildReport } from '../../src/report/build-report.js';
+import type { CheckResult, FailOn, Report, Target, TargetReport } from '../../src/model.js';
+import { buildRunReport, buildTargetReport } from '../../src/report/build-report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -37,22 +37,48 @@ export function recorded(example: 'hardened' | 'legacy', engine = DEFAULT_RECORD
   return JSON.parse(text) as Recorded;
 }
 
-/** A whole report from recorded evidence, as the pipeline builds one. */
-export function reportOf(
+/** One target's report from recorded evidence, as the run builds it (with a baseline: its Before). */
+export function targetOf(
   which: Recorded,
   inputs: RawInputs = {},
   failOn: FailOn = 'error',
   evidence: EvidenceSet = which.evidence,
-): Report {
+  baseline: { recorded: Recorded; label: string } | null = null,
+): TargetReport {
   const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem), valueOf(evidence.image));
-  return buildReport({
+  const before = baseline ? targetOf(baseline.recorded, inputs, failOn) : null;
+  return buildTargetReport({
+    name: which.target.context ?? 'target',
+    kind: 'build',
     target: which.target,
     evidence,
     locate,
     results: judge(evidence, inputs),
     failOn,
     timings: { build: 1 },
+    baseline: before && baseline ? { label: baseline.label, metrics: before.metrics, checks: before.checks } : null,
   });
+}
+
+/** A whole report of one target from recorded evidence, as the run builds one. */
+export function reportOf(
+  which: Recorded,
+  inputs: RawInputs = {},
+  failOn: FailOn = 'error',
+  evidence: EvidenceSet = which.evidence,
+  baseline: { recorded: Recorded; label: string } | null = null,
+): Report {
+  return buildRunReport({
+    targets: [targetOf(which, inputs, failOn, evidence, baseline)],
+    failOn,
+    notes: [],
+    timings: {},
+  });
+}
+
+/** A report of several targets from recorded evidence. */
+export function runOf(targets: TargetReport[], failOn: FailOn = 'error'): Report {
+  return buildRunReport({ targets, failOn, notes: [], timings: {} });
 }
 
 /** Runs checks on evidence, with settings from raw input text (defaults for the rest). */

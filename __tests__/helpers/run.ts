@@ -4,10 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { resolveOptions } from '../../src/inputs/resolve.js';
-import type { CheckResult, Report } from '../../src/model.js';
-import { newRunId } from '../../src/docker/throwaway.js';
-import { runPipeline } from '../../src/pipeline.js';
+import type { CheckResult, Report, TargetReport } from '../../src/model.js';
 import { silentProgress } from '../../src/progress.js';
+import { runHardening } from '../../src/run/run.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -16,13 +15,20 @@ export function fixture(name: string): string {
   return `__tests__/fixtures/images/${name}`;
 }
 
-/** The whole pipeline, in process, as the CLI runs it (workspace = the repository). */
-export async function check(inputs: RawInputs): Promise<Report> {
-  const options = await resolveOptions(inputs, REPO);
-  return (await runPipeline(options, silentProgress(), { runId: newRunId() })).report;
+/** A whole run, in process, as the CLI runs it (workspace = the repository). */
+export async function checkRun(inputs: RawInputs): Promise<Report> {
+  return runHardening(await resolveOptions(inputs, REPO), silentProgress());
 }
 
-export function byId(report: Report, id: string): CheckResult {
+/** A run of one target, in process: that target's report. */
+export async function check(inputs: RawInputs): Promise<TargetReport> {
+  const report = await checkRun(inputs);
+  if (report.targets.length !== 1)
+    throw new Error(`expected one target, the run had ${report.targets.map((target) => target.name).join(', ')}`);
+  return report.targets[0];
+}
+
+export function byId(report: { checks: CheckResult[] }, id: string): CheckResult {
   const found = report.checks.find((result) => result.id === id);
   if (!found) throw new Error(`no ${id} in the report`);
   return found;

@@ -5,7 +5,7 @@ import { parseDockerfile } from '../../src/evidence/dockerfile.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
-import { judge } from '../../src/pipeline.js';
+import { judgeEvidence } from '../../src/judge.js';
 import type { CheckResult } from '../../src/model.js';
 
 // Static analysis on text: a Dockerfile and/or a compose file and/or a context listing, through the
@@ -56,7 +56,7 @@ export function analyse(input: StaticInput): CheckResult[] {
     runtime: skipped(reason),
     composeUp: skipped(reason),
   };
-  return judge(evidence, parseSettings(input.inputs ?? {})).results;
+  return judgeEvidence(evidence, parseSettings(input.inputs ?? {})).results;
 }
 
 /** `[status, line]` of each result of one check: what a reviewer sees on the PR. */

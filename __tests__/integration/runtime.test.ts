@@ -1,5 +1,5 @@
 import type { RawInputs } from '../../src/inputs/config-file.js';
-import type { Report } from '../../src/model.js';
+import type { TargetReport } from '../../src/model.js';
 import { byId, check, fixture, leftovers } from '../helpers/run.js';
 
 // The runtime checks on fixture images built here: for every failure mode a fixture that fails
@@ -12,9 +12,9 @@ const quick: RawInputs = {
   'cache-probe': 'false',
   'ready-timeout-seconds': '10',
 };
-const run = (name: string, inputs: RawInputs = {}): Promise<Report> =>
+const run = (name: string, inputs: RawInputs = {}): Promise<TargetReport> =>
   check({ context: fixture(name), ...quick, ...inputs });
-const status = (report: Report, id: string): string => byId(report, id).status;
+const status = (report: TargetReport, id: string): string => byId(report, id).status;
 
 afterEach(async () => {
   expect(await leftovers()).toEqual([]);

@@ -7,11 +7,11 @@ import { renderComment, renderJobSummary } from '../../src/report/job-summary.js
 import { renderSarif } from '../../src/report/sarif.js';
 import { securityRows } from '../../src/report/security-rows.js';
 import { sizeRows, successCriteria } from '../../src/report/summary-tables.js';
-import { recorded, reportOf } from '../helpers/evidence.js';
+import { recorded, reportOf, runOf, targetOf } from '../helpers/evidence.js';
 
 const expectations = { 'expected-user': 'csops', 'expected-uid': '1000' };
-const hardened = reportOf(recorded('hardened'), expectations);
-const legacy = reportOf(recorded('legacy'), expectations);
+const hardened = targetOf(recorded('hardened'), expectations);
+const legacy = targetOf(recorded('legacy'), expectations);
 
 const finding = (index: number, severity: CheckResult['severity'], line = index): CheckResult => ({
   id: `HARD-SIZE-${String(index).padStart(3, '0')}`,
@@ -80,15 +80,16 @@ describe('SARIF', () => {
   );
 
   it.each([
-    ['a failing report', legacy],
-    ['a clean report', hardened],
+    ['a failing report', runOf([legacy])],
+    ['a clean report', runOf([hardened])],
+    ['a report of two targets', runOf([legacy, { ...hardened, name: 'examples/hardened' }])],
   ])('is valid SARIF 2.1.0 for %s', (_, report) => {
     const sarif = renderSarif(report, ALL_CHECKS);
     expect(validate(sarif) ? [] : validate.errors).toEqual([]);
   });
 
   it('has one rule per check with its remediation as help, and a location for every result', () => {
-    const sarif = renderSarif(legacy, ALL_CHECKS) as {
+    const sarif = renderSarif(runOf([legacy]), ALL_CHECKS) as {
       runs: {
         tool: { driver: { rules: { id: string; help: { text: string } }[] } };
         results: { ruleId: string; level: string; locations: unknown[] }[];
@@ -109,7 +110,24 @@ describe('SARIF', () => {
 
   it('has a results array when clean', () => {
     const clean = { ...hardened, checks: hardened.checks.filter((result) => result.status !== 'fail') };
-    expect((renderSarif(clean, ALL_CHECKS) as { runs: { results: unknown[] }[] }).runs[0].results).toEqual([]);
+    expect((renderSarif(runOf([clean]), ALL_CHECKS) as { runs: { results: unknown[] }[] }).runs[0].results).toEqual([]);
+  });
+
+  it('has one run per target, each its own code-scanning category, for several targets', () => {
+    const two = runOf([legacy, { ...hardened, name: 'examples/hardened' }]);
+    const sarif = renderSarif(two, ALL_CHECKS) as {
+      runs: { automationDetails?: { id: string }; results: unknown[] }[];
+    };
+    expect(sarif.runs.map((run) => run.automationDetails?.id)).toEqual([
+      'cs-docker-hardening/examples/legacy/',
+      'cs-docker-hardening/examples/hardened/',
+    ]);
+    expect(sarif.runs[0].results.length).toBe(legacy.checks.filter((result) => result.status === 'fail').length);
+    // One target alone keeps the category code scanning has always seen from it.
+    expect(
+      (renderSarif(runOf([legacy]), ALL_CHECKS) as { runs: { automationDetails?: unknown }[] }).runs[0]
+        .automationDetails,
+    ).toBeUndefined();
   });
 });
 
@@ -160,13 +178,18 @@ describe('Before / After', () => {
   });
 
   it('renders Before/After tables with a baseline, and "Now" without one', () => {
-    const withBaseline = renderJobSummary(hardened, { baseline: legacy, baselineLabel: 'examples/legacy' });
+    const withBaseline = renderJobSummary(
+      reportOf(recorded('hardened'), expectations, 'error', undefined, {
+        recorded: recorded('legacy'),
+        label: 'examples/legacy',
+      }),
+    );
     expect(withBaseline).toContain('| Issue | Before | After | Impact |');
     expect(withBaseline).toMatch(
       /\| \*\*Runs as root\*\* \| ❌ Yes &#40;UID 0&#41; \| ✅ No &#40;UID 1000&#41; — fixed \| CRITICAL \|/,
     );
     expect(withBaseline).toContain('| Component | Before | After | Savings |');
-    expect(renderJobSummary(hardened)).toContain('| Issue | Now | Impact |');
+    expect(renderJobSummary(runOf([hardened]))).toContain('| Issue | Now | Impact |');
   });
 });
 
@@ -188,7 +211,7 @@ describe('success criteria', () => {
 
 describe('the PR comment', () => {
   it('carries the marker, the verdict, the headline tables and a link to the run', () => {
-    const body = renderComment(legacy, '<!-- cs-docker-hardening:examples/legacy -->', {
+    const body = renderComment(runOf([legacy]), '<!-- cs-docker-hardening:examples/legacy -->', {
       runUrl: 'https://github.com/org/svc/actions/runs/42',
     });
     expect(body.startsWith('<!-- cs-docker-hardening:examples/legacy -->\n## ❌ Container hardening: failed')).toBe(

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { boolean, keyValues, list, number, oneOf } from '../../src/inputs/kinds.js';
 import { resolveOptions } from '../../src/inputs/resolve.js';
+import { planTargets } from '../../src/run/plan.js';
 import { readActionInputs } from '../../src/action/inputs.js';
 import { scratchTree } from '../helpers/scratch.js';
 
@@ -79,16 +80,19 @@ describe('resolveOptions', () => {
     ).rejects.toThrow('config: cannot read missing.yml (ENOENT)');
   });
 
-  it('reports a missing context or Dockerfile in one line, and allows an image without one', async () => {
+  it('reports a missing context or Dockerfile in one line, naming flags in the CLI and inputs in the action', async () => {
     const root = workspace({ 'empty/.keep': '' });
     await expect(resolveOptions({ context: 'nowhere' }, root)).rejects.toThrow(
       "context: directory 'nowhere' does not exist",
     );
-    await expect(resolveOptions({ context: 'empty' }, root)).rejects.toThrow(
-      "no Dockerfile in context 'empty'; give file: <path>, or image: <ref>",
+    await expect(planTargets(await resolveOptions({ context: 'empty' }, root, 'cli'))).rejects.toThrow(
+      "no Dockerfile and no compose file in context 'empty'; give --file <path>, --image <ref>, --targets <paths> or --discover true",
     );
-    await expect(resolveOptions({ context: 'empty', file: 'Dockerfile.prod' }, root)).rejects.toThrow(
-      "file: 'Dockerfile.prod' does not exist",
+    await expect(planTargets(await resolveOptions({ context: 'empty' }, root, 'action'))).rejects.toThrow(
+      "no Dockerfile and no compose file in context 'empty'; give file: <path>, image: <ref>, targets: <paths> or discover: true",
+    );
+    await expect(resolveOptions({ context: 'empty', file: 'Dockerfile.prod' }, root, 'cli')).rejects.toThrow(
+      "--file 'Dockerfile.prod' does not exist",
     );
     const options = await resolveOptions({ context: 'empty', image: 'app:1' }, root);
     expect(options.dockerfilePath).toBeNull();

@@ -3,7 +3,7 @@ import { renderJobSummary, SUMMARY_LIMIT_BYTES } from '../../src/report/job-summ
 import { renderJson } from '../../src/report/json.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import type { CheckResult } from '../../src/model.js';
-import { recorded, reportOf } from '../helpers/evidence.js';
+import { recorded, reportOf, runOf, targetOf } from '../helpers/evidence.js';
 import { escapeMarkdown, neutraliseCommands, stripControl } from '../../src/util/escape.js';
 
 const legacy = recorded('legacy');
@@ -41,7 +41,7 @@ describe('verdict and exit code', () => {
 });
 
 describe('JSON report', () => {
-  it('follows the contract of design.md', () => {
+  it('keeps the version 1 fields for one target, and adds its engine and targets', () => {
     const parsed = JSON.parse(renderJson(report())) as Record<string, unknown>;
     expect(Object.keys(parsed)).toEqual([
       'schemaVersion',
@@ -55,14 +55,26 @@ describe('JSON report', () => {
       'baseline',
       'baselineLabel',
       'timings',
+      'targets',
+      'notes',
     ]);
     expect(parsed).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       tool: { name: 'cs-docker-hardening' },
       passed: false,
       baseline: null,
     });
-    expect(Object.keys(parsed.target as object)).toEqual(['context', 'dockerfile', 'image', 'imageId']);
+    expect(Object.keys(parsed.target as object)).toEqual(
+      expect.arrayContaining(['context', 'dockerfile', 'image', 'imageId']),
+    );
+    // The one target's fields are the version 1 fields, exactly.
+    const [only] = parsed.targets as Record<string, unknown>[];
+    expect(only).toMatchObject({
+      target: parsed.target,
+      metrics: parsed.metrics,
+      checks: parsed.checks,
+      passed: false,
+    });
     expect(parsed.engine).toMatchObject({ imageStore: 'containerd', apiVersion: '1.51', healthStartInterval: true });
     const metrics = parsed.metrics as Record<string, unknown>;
     for (const key of [
@@ -93,7 +105,7 @@ describe('metrics', () => {
     const evidence = structuredClone(legacy.evidence);
     evidence.runtime = { state: 'skipped', reason: 'static mode: nothing is run' };
     evidence.rebuild = { state: 'failed', error: 'engine went away' };
-    const metrics = reportOf(legacy, {}, 'error', evidence).metrics;
+    const metrics = targetOf(legacy, {}, 'error', evidence).metrics;
     expect([
       metrics.startupSeconds,
       metrics.idleMemoryBytes,
@@ -118,14 +130,14 @@ describe('job summary', () => {
   });
 
   it('escapes text from the image and stays under the size limit', () => {
-    const hostile = report();
+    const hostile = targetOf(legacy);
     hostile.target.image = 'evil</code><img src=x onerror=alert(1)>';
     hostile.checks = Array.from({ length: 5000 }, (_, i) => ({
       ...fake('fail', 'error'),
       id: `HARD-SIZE-${String(i).padStart(3, '0')}`,
       message: `![track](https://evil.example/${i}) <script>alert(1)</script> | col ${'x'.repeat(400)}`,
     }));
-    const summary = renderJobSummary(hostile);
+    const summary = renderJobSummary(runOf([hostile]));
     expect(summary).not.toContain('<script>');
     expect(summary).not.toContain('<img');
     expect(summary).not.toContain('![track]');

@@ -10,9 +10,10 @@ import { exitCodeOf, verdict } from '../report/build-report.js';
 import { renderComment, renderJobSummary, type SummaryOptions } from '../report/job-summary.js';
 import { renderTerminal } from '../report/terminal.js';
 import { writeReports } from '../report/write-reports.js';
-import { runAll } from '../run.js';
+import { runHardening } from '../run/run.js';
+import { repoPath } from '../util/repo-path.js';
 import { neutraliseCommands } from '../util/escape.js';
-import { errorMessage } from '../util/errors.js';
+import { CancelledError, errorMessage } from '../util/errors.js';
 import { secretIn } from '../util/secrets.js';
 import { commentMarker, upsertComment } from './comment.js';
 import { readActionInputs } from './inputs.js';
@@ -25,21 +26,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   core.saveState('isPost', 'true');
   const runId = newRunId();
   core.saveState('run-id', runId);
-  const cancel = new AbortController();
-  const onSignal = (): void => cancel.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   try {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const options = await resolveOptions(readActionInputs(env), workspace);
+    const options = await resolveOptions(readActionInputs(env), workspace, 'action');
     const { settings } = options;
     maskSecrets(settings.buildArgs, settings.runtimeEnv);
-    const { report, baseline } = await runAll(options, actionProgress(), { runId, signal: cancel.signal });
-    const summary: SummaryOptions = {
-      baseline,
-      ...(report.baselineLabel ? { baselineLabel: report.baselineLabel } : {}),
-      runUrl: runUrl(env),
-    };
+    const report = await runHardening(options, actionProgress(), { runId });
 
     // Outputs, files, summary and comment come before the verdict, so a release workflow can read why.
     const reportFile = settings.reportFile
@@ -49,13 +41,18 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       workspace,
       { json: reportFile, sarif: settings.sarifFile || null, markdown: settings.markdownFile || null },
       report,
-      summary,
     );
     setOutputs(report, reportFile);
     core.info(neutraliseCommands(renderTerminal(report)));
     if (settings.annotations) emitAnnotations(report);
-    if (settings.summary) await writeSummary(report, summary);
-    if (settings.comment) await comment(settings.githubToken, report, summary);
+    if (settings.summary) await writeSummary(report);
+    if (settings.comment)
+      await comment(
+        settings.githubToken,
+        report,
+        { runUrl: runUrl(env) },
+        commentMarker(repoPath(workspace, options.contextDir)),
+      );
 
     const outcome = verdict(report.checks, report.failOn);
     if (outcome !== 'passed') {
@@ -67,11 +64,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       process.exitCode = exitCodeOf(report.checks, report.failOn);
     }
   } catch (error) {
-    core.setFailed(cancel.signal.aborted ? "cancelled; the run's containers were removed" : errorMessage(error));
-    process.exitCode = cancel.signal.aborted ? 130 : 2;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    core.setFailed(errorMessage(error));
+    process.exitCode = error instanceof CancelledError ? 130 : 2;
   }
 }
 
@@ -117,15 +111,28 @@ function emitAnnotations(report: Report): void {
 }
 
 function setOutputs(report: Report, reportFile: string): void {
-  // Typed by the documented table: an output action.yml does not declare cannot be set.
+  // Typed by the documented table: an output action.yml does not declare cannot be set. A run of
+  // several targets has no single image: image-id and the sizes are the first target's; `targets`
+  // has every one.
+  const first = report.targets[0];
+  const bytes = (value: number | null | undefined): string =>
+    value === null || value === undefined ? '' : String(value);
   const values: Record<OutputName, string> = {
     passed: String(report.passed),
-    'image-id': report.target.imageId ?? '',
-    'image-size-bytes': report.metrics.imageSizeBytes === null ? '' : String(report.metrics.imageSizeBytes),
-    'compressed-size-bytes':
-      report.metrics.compressedSizeBytes === null ? '' : String(report.metrics.compressedSizeBytes),
+    'image-id': first?.target.imageId ?? '',
+    'image-size-bytes': bytes(first?.metrics.imageSizeBytes),
+    'compressed-size-bytes': bytes(first?.metrics.compressedSizeBytes),
     'failed-checks': failedIds(report).join(','),
     'report-file': reportFile,
+    targets: JSON.stringify(
+      report.targets.map((target) => ({
+        name: target.name,
+        passed: target.passed,
+        imageId: target.target.imageId,
+        imageSizeBytes: target.metrics.imageSizeBytes,
+        failedChecks: [...new Set(target.checks.filter((check) => check.status === 'fail').map((check) => check.id))],
+      })),
+    ),
   };
   for (const [name, value] of Object.entries(values)) core.setOutput(name, value);
 }
@@ -134,16 +141,15 @@ function failedIds(report: Report): string[] {
   return [...new Set(report.checks.filter((result) => result.status === 'fail').map((result) => result.id))];
 }
 
-async function writeSummary(report: Report, options: SummaryOptions): Promise<void> {
+async function writeSummary(report: Report): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) {
     core.warning('GITHUB_STEP_SUMMARY is not set, so no job summary was written');
     return;
   }
-  await core.summary.addRaw(renderJobSummary(report, options)).write();
+  await core.summary.addRaw(renderJobSummary(report)).write();
 }
 
-async function comment(token: string, report: Report, options: SummaryOptions): Promise<void> {
-  const marker = commentMarker(report.target.context ?? report.target.image ?? 'image');
+async function comment(token: string, report: Report, options: SummaryOptions, marker: string): Promise<void> {
   const outcome = await upsertComment(token, marker, renderComment(report, marker, options));
   if (outcome.done === 'skipped')
     core.notice(`No pull request comment: ${outcome.why}. The job summary has the full report.`);

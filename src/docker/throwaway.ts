@@ -9,6 +9,8 @@ import type { Engine } from './engine.js';
 
 export const RUN_LABEL = 'org.cs-hardening.run';
 export const ROLE_LABEL = 'org.cs-hardening.role';
+/** Which target of the run (its scope: `1`, `2`, `1b` for the first one's baseline). */
+export const SCOPE_LABEL = 'org.cs-hardening.scope';
 
 export function newRunId(): string {
   return randomUUID().replace(/-/g, '').slice(0, 16);
@@ -43,13 +45,19 @@ export class Throwaways {
   constructor(
     readonly engine: Engine,
     readonly runId: string,
+    /** Keeps the names of targets proven side by side apart. */
+    readonly scope = '',
   ) {}
+
+  private get prefix(): string {
+    return `cs-hardening-${this.runId}${this.scope ? `-${this.scope}` : ''}`;
+  }
 
   async create(spec: ThrowawaySpec): Promise<Docker.Container> {
     const container = await this.engine.createContainer({
       Image: spec.image,
-      name: `cs-hardening-${this.runId}-${spec.role}`,
-      Labels: { [RUN_LABEL]: this.runId, [ROLE_LABEL]: spec.role },
+      name: `${this.prefix}-${spec.role}`,
+      Labels: { [RUN_LABEL]: this.runId, [ROLE_LABEL]: spec.role, [SCOPE_LABEL]: this.scope },
       ...(spec.entrypoint ? { Entrypoint: spec.entrypoint, Cmd: spec.cmd ?? [] } : {}),
       ...(spec.env ? { Env: spec.env } : {}),
       // Docker's own health check would run during idle sampling; readiness is probed by us.
@@ -82,7 +90,11 @@ export class Throwaways {
     // One creation shared by concurrent callers: the engine allows two networks of the same name,
     // and a second one made by a racing caller would leak.
     this.internalNetwork ??= this.engine
-      .createNetwork({ Name: `cs-hardening-${this.runId}`, Internal: true, Labels: { [RUN_LABEL]: this.runId } })
+      .createNetwork({
+        Name: this.prefix,
+        Internal: true,
+        Labels: { [RUN_LABEL]: this.runId, [SCOPE_LABEL]: this.scope },
+      })
       .then((network) => {
         this.networks.set(network.id, network);
         return network;
@@ -148,14 +160,27 @@ async function removeQuietly(container: Docker.Container): Promise<string | null
 
 /** Removes every container, network and volume labelled with this run id (the post step's sweep). */
 export async function sweepRun(engine: Engine, runId: string): Promise<number> {
-  let removed = 0;
-  // Our own throwaways carry the run label; a compose bring-up's resources carry its project's;
-  // the baseline run uses the run id with a `b`.
-  for (const id of [runId, `${runId}b`]) {
-    for (const label of [`${RUN_LABEL}=${id}`, `com.docker.compose.project=cs-hardening-${id}`])
-      removed += await sweepLabel(engine, label);
-  }
+  // Our own throwaways carry the run label, whatever target of the run made them. A compose
+  // bring-up's resources carry their project's label instead: `cs-hardening-<run>` or, one per
+  // stack, `cs-hardening-<run>-<scope>`.
+  let removed = await sweepLabel(engine, `${RUN_LABEL}=${runId}`);
+  const projects = new Set<string>();
+  const filters = JSON.stringify({ label: ['com.docker.compose.project'] });
+  for (const info of await engine.listContainers({ all: true, filters }))
+    projects.add(info.Labels['com.docker.compose.project'] ?? '');
+  for (const info of await engine.listNetworks({ filters }))
+    projects.add(info.Labels?.['com.docker.compose.project'] ?? '');
+  for (const volume of (await engine.listVolumes({ filters })).Volumes ?? [])
+    projects.add(volume.Labels?.['com.docker.compose.project'] ?? '');
+  const ours = composeProjectPattern(runId);
+  for (const project of projects)
+    if (ours.test(project)) removed += await sweepLabel(engine, `com.docker.compose.project=${project}`);
   return removed;
+}
+
+/** The compose projects of a run: `cs-hardening-<run>`, `cs-hardening-<run>-<scope>`. */
+export function composeProjectPattern(runId: string): RegExp {
+  return new RegExp(`^cs-hardening-${runId}(-[0-9a-z]+)?$`);
 }
 
 async function sweepLabel(engine: Engine, label: string): Promise<number> {

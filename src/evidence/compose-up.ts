@@ -1,12 +1,17 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Engine } from '../docker/engine.js';
 import { runProcess } from '../util/process.js';
 import { lastLines } from '../docker/buildx.js';
 import { round } from '../util/format.js';
 import type { ComposeEvidence } from './compose.js';
 
-// The compose stack, brought up for real: `docker compose up --wait` (builds included), then each
-// container's start time and first passing health check as the engine recorded them, so time to
-// healthy and the real start order are measured, not inferred. Always taken down with volumes.
+// The compose stack, brought up for real from the images the run built and proved: an override
+// file points every service that builds at its target's image (`up --no-build`: nothing is built
+// twice, and what runs is what was proven). Then each container's start time and first passing
+// health check as the engine recorded them, so time to healthy and the real start order are
+// measured, not inferred. Always taken down with volumes.
 
 export interface ComposeServiceRun {
   service: string;
@@ -38,8 +43,9 @@ export interface ComposeUpRecord {
   gates: HealthGate[];
 }
 
-export function composeProject(runId: string): string {
-  return `cs-hardening-${runId}`;
+/** `cs-hardening-<run>-<scope>`: the sweep finds a run's projects by that shape (throwaway.ts). */
+export function composeProject(runId: string, scope: string): string {
+  return `cs-hardening-${runId}-${scope}`;
 }
 
 export interface ComposeUpOptions {
@@ -47,14 +53,24 @@ export interface ComposeUpOptions {
   compose: ComposeEvidence;
   absoluteFiles: string[];
   runId: string;
+  scope: string;
+  /** Service name → the id of the image the run built for it. */
+  images: Record<string, string>;
   env: Record<string, string>;
   timeoutSeconds: number;
   signal?: AbortSignal;
 }
 
 export async function bringComposeUp(options: ComposeUpOptions): Promise<ComposeUpRecord> {
-  const project = composeProject(options.runId);
-  const base = ['compose', '-p', project, ...options.absoluteFiles.flatMap((file) => ['-f', file])];
+  const project = composeProject(options.runId, options.scope);
+  const dir = await mkdtemp(join(tmpdir(), 'cs-hardening-stack-'));
+  const override = join(dir, 'built-images.json');
+  // JSON is YAML: compose reads it as the last file, over the user's.
+  const services = Object.fromEntries(
+    Object.entries(options.images).map(([service, id]) => [service, { image: id, pull_policy: 'never' }]),
+  );
+  await writeFile(override, JSON.stringify({ services }));
+  const base = ['compose', '-p', project, ...[...options.absoluteFiles, override].flatMap((file) => ['-f', file])];
   const env = { ...process.env, ...options.env };
   try {
     const up = await runProcess(
@@ -63,7 +79,7 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
         ...base,
         'up',
         '-d',
-        '--build',
+        '--no-build',
         '--quiet-pull',
         '--wait',
         '--wait-timeout',
@@ -88,6 +104,7 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
     };
   } finally {
     await runProcess('docker', [...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

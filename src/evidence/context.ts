@@ -49,6 +49,12 @@ export interface ContextOptions {
   show: (path: string) => string;
 }
 
+/** Docker's own matching of .dockerignore patterns: whether a context-relative path is excluded. */
+export function ignoreMatcher(patterns: string[]): (path: string) => boolean {
+  const matcher = dockerignore({ ignorecase: false }).add(patterns);
+  return (path) => matcher.ignores(path);
+}
+
 export async function collectContextEvidence(options: ContextOptions): Promise<ContextEvidence> {
   const ignorePath = findIgnoreFile(options.contextDir, options.dockerfilePath);
   const patterns = ignorePath ? parseIgnoreFile(await readFile(ignorePath, 'utf8')) : [];

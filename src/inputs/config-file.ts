@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'y
 import { UsageError } from '../util/errors.js';
 import { textOf } from '../util/text.js';
 import { INPUTS, type InputName } from './definitions.js';
+import { lineCounterWhere, readTargetsNode, type TargetSpec } from './targets.js';
 
 // The config file speaks the inputs' vocabulary: the same kebab-case names, values as YAML
 // (numbers, booleans, lists, and maps for build-args). Errors name the file, the line and the
@@ -24,6 +25,8 @@ export interface ConfigFile {
   path: string;
   values: RawInputs;
   ignores: ConfigIgnore[];
+  /** The file's `targets:`; null when it has none. */
+  targets: TargetSpec[] | null;
 }
 
 export async function readConfigFile(
@@ -50,8 +53,9 @@ export async function readConfigFile(
   }
   const values: RawInputs = {};
   const ignores: ConfigIgnore[] = [];
+  let targets: TargetSpec[] | null = null;
   const contents = document.contents;
-  if (contents === null || (isScalar(contents) && contents.value === null)) return { path, values, ignores };
+  if (contents === null || (isScalar(contents) && contents.value === null)) return { path, values, ignores, targets };
   if (!isMap(contents))
     throw new UsageError(
       `config ${shownAs}: expected a mapping of input names to values, like "max-image-size-mb: 400"`,
@@ -62,6 +66,12 @@ export async function readConfigFile(
     const where = `config ${shownAs}:${line}`;
     if (key === 'ignores') {
       ignores.push(...readIgnores(pair.value, shownAs, lineCounter));
+      continue;
+    }
+    // `$schema: https://…/config.schema.json` lets editors complete and check the file.
+    if (key === '$schema') continue;
+    if (key === 'targets' && !forbidden.includes('targets')) {
+      targets = readTargetsNode(pair.value, lineCounterWhere(shownAs, lineCounter), toText);
       continue;
     }
     if (!(key in INPUTS)) {
@@ -75,7 +85,7 @@ export async function readConfigFile(
     }
     values[name] = toText(pair.value, `${where}: ${name}`);
   }
-  return { path, values, ignores };
+  return { path, values, ignores, targets };
 }
 
 const IGNORE_KEYS = new Set(['id', 'path', 'reason', 'until']);

@@ -1,4 +1,4 @@
-import { boolean, keyValues, list, number, oneOf, text, type InputKind } from './kinds.js';
+import { boolean, keyValues, lines, list, number, oneOf, text, type InputKind } from './kinds.js';
 
 // The one vocabulary: every action input is a CLI flag of the same name and a key of the config
 // file, with the same default. action.yml, the README's input table and the CLI help are
@@ -17,6 +17,11 @@ export interface InputDefinition<T> {
   /** Not settable from a config file (where it would be circular or unsafe). */
   notInConfig?: boolean;
   /**
+   * Settable for one target in the config file's `targets:` (over the shared value): what to build
+   * and how to judge it. Run-wide inputs (mode, reports, parallel…) are not.
+   */
+  perTarget?: boolean;
+  /**
    * A runner expression action.yml gives as `default:` (only for the token: nothing else may
    * override the config file).
    */
@@ -29,24 +34,28 @@ function input<T>(definition: InputDefinition<T>): InputDefinition<T> {
 
 export const INPUTS = {
   context: input({
+    perTarget: true,
     kind: text,
     default: '.',
     group: 'what to check',
     description: 'Build context directory.',
   }),
   file: input({
+    perTarget: true,
     kind: text,
     default: '',
     group: 'what to check',
     description: 'Path to the Dockerfile (default: `<context>/Dockerfile`).',
   }),
   target: input({
+    perTarget: true,
     kind: text,
     default: '',
     group: 'what to check',
     description: 'Build stage to build and check (default: the last stage).',
   }),
   'build-args': input({
+    perTarget: true,
     kind: keyValues,
     default: '',
     group: 'what to check',
@@ -55,6 +64,7 @@ export const INPUTS = {
     description: 'Build arguments, one `KEY=VALUE` per line (CLI: `--build-arg KEY=VALUE`, repeatable).',
   }),
   platform: input({
+    perTarget: true,
     kind: text,
     default: '',
     group: 'what to check',
@@ -67,17 +77,41 @@ export const INPUTS = {
     description: 'buildx builder instance to use (default: the current builder).',
   }),
   'no-cache': input({
+    perTarget: true,
     kind: boolean,
     default: 'false',
     group: 'what to check',
     description: "Build without the layer cache, so the build time is a clean build's.",
   }),
   image: input({
+    perTarget: true,
     kind: text,
     default: '',
     group: 'what to check',
     description:
       'Check this already built image instead of building one (a local reference or id). The Dockerfile is still read when present.',
+  }),
+  targets: input({
+    kind: lines,
+    default: '',
+    group: 'what to check',
+    repeatable: true,
+    description:
+      "Several targets proven in one run, one per line: a build context directory (`services/api`) or a Dockerfile (`services/api/Dockerfile.prod`), with `#stage` for the stage to build, or `image:REF` for a built image; `name=` in front names it (`api=services/api#runtime`). The configuration file's `targets:` also takes build args and thresholds per target. Default: `context` (with `file`, `target`, `build-args`, `image`) and every service of its compose files that builds an image.",
+  }),
+  discover: input({
+    kind: boolean,
+    default: 'false',
+    group: 'what to check',
+    description:
+      'Also prove every Dockerfile under the context directory (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `Containerfile`), each built from its own directory; what .gitignore or a .dockerignore excludes is skipped.',
+  }),
+  'check-service-images': input({
+    kind: boolean,
+    default: 'false',
+    group: 'what to check',
+    description:
+      'Also prove the compose services that only name an image (postgres, redis…), as images, when the engine has the image (nothing is pulled).',
   }),
   mode: input({
     kind: oneOf(['full', 'static'] as const),
@@ -117,6 +151,7 @@ export const INPUTS = {
       'Configuration file with thresholds, expectations and ignores. Read when present; a `.container-hardening.yml` in the context directory is read after it. Inputs override both.',
   }),
   'max-image-size-mb': input({
+    perTarget: true,
     kind: number({ unit: 'megabytes' }),
     default: '500',
     group: 'thresholds',
@@ -124,6 +159,7 @@ export const INPUTS = {
       "Largest acceptable image size unpacked — the bytes of its layers' files, what it occupies when run — in MB (10^6 bytes). Measured the same way on the overlay2 and the containerd image store.",
   }),
   'max-compressed-size-mb': input({
+    perTarget: true,
     kind: number({ unit: 'megabytes' }),
     default: '',
     group: 'thresholds',
@@ -131,30 +167,35 @@ export const INPUTS = {
       'Largest acceptable compressed size (what a pull transfers), in MB. Empty: reported where the image store keeps layers compressed (containerd), not judged. Set, it is judged on every store (on overlay2 the layers are gzip-compressed to measure it, ~2 s per 100 MB).',
   }),
   'max-layers': input({
+    perTarget: true,
     kind: number({ integer: true, unit: 'layers' }),
     default: '20',
     group: 'thresholds',
     description: 'Most filesystem layers the image may have.',
   }),
   'max-build-seconds': input({
+    perTarget: true,
     kind: number({ unit: 'seconds' }),
     default: '300',
     group: 'thresholds',
     description: 'Longest acceptable clean build, in seconds.',
   }),
   'max-context-mb': input({
+    perTarget: true,
     kind: number({ unit: 'megabytes' }),
     default: '100',
     group: 'thresholds',
     description: 'Largest acceptable build context (after .dockerignore), in MB.',
   }),
   'max-cached-build-seconds': input({
+    perTarget: true,
     kind: number({ unit: 'seconds' }),
     default: '30',
     group: 'thresholds',
     description: 'Longest acceptable rebuild with nothing changed (all steps from the cache), in seconds.',
   }),
   'max-startup-seconds': input({
+    perTarget: true,
     kind: number({ unit: 'seconds' }),
     default: '5',
     group: 'thresholds',
@@ -162,36 +203,42 @@ export const INPUTS = {
       'Longest acceptable time from container start until the health probe first passes (or, without HEALTHCHECK, the exposed port accepts connections).',
   }),
   'max-idle-memory-mb': input({
+    perTarget: true,
     kind: number({ unit: 'megabytes' }),
     default: '512',
     group: 'thresholds',
     description: 'Largest acceptable memory use of the idle container, in MB (as `docker stats` counts it).',
   }),
   'max-idle-cpu': input({
+    perTarget: true,
     kind: number({ unit: 'CPUs' }),
     default: '0.5',
     group: 'thresholds',
     description: 'Largest acceptable CPU use of the idle container, in CPUs (1.0 = one core busy).',
   }),
   'max-stop-seconds': input({
+    perTarget: true,
     kind: number({ unit: 'seconds' }),
     default: '5',
     group: 'thresholds',
     description: 'Longest acceptable `docker stop`; a container still running then is killed (exit 137) and fails.',
   }),
   'expected-user': input({
+    perTarget: true,
     kind: text,
     default: '',
     group: 'expectations',
     description: 'User name the image must run as (the seed: `csops`). Empty: any non-root user.',
   }),
   'expected-uid': input({
+    perTarget: true,
     kind: number({ integer: true, unit: 'a UID' }),
     default: '',
     group: 'expectations',
     description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
   }),
   'forbidden-tools': input({
+    perTarget: true,
     kind: list,
     default: 'gcc,g++,cc,c++,cpp,clang,clang++,make,cmake,ninja,ld,as,gfortran,rustc,cargo,go,javac,gdb,strace',
     group: 'expectations',
@@ -199,12 +246,14 @@ export const INPUTS = {
       "Build and debug tools that must not be on the runtime image's PATH (versioned and target-prefixed names like `gcc-12`, `x86_64-linux-gnu-gcc` count).",
   }),
   'required-labels': input({
+    perTarget: true,
     kind: list,
     default: 'maintainer,version,security.non-root',
     group: 'expectations',
     description: 'Labels the image must carry.',
   }),
   'writable-dirs': input({
+    perTarget: true,
     kind: list,
     default: 'logs,data,credentials,config',
     group: 'expectations',
@@ -212,6 +261,7 @@ export const INPUTS = {
       'Directories the runtime user may write (relative ones are under the WORKDIR); /tmp and /var/tmp always may. Also the tmpfs mounts of the hardened run.',
   }),
   'runtime-network': input({
+    perTarget: true,
     kind: text,
     default: 'none',
     group: 'runtime',
@@ -219,6 +269,7 @@ export const INPUTS = {
       'Network of the throwaway containers: `none` (default; a port probe gets an internal network with no route out), `bridge`, or a network name.',
   }),
   'runtime-env': input({
+    perTarget: true,
     kind: keyValues,
     default: '',
     group: 'runtime',
@@ -226,31 +277,43 @@ export const INPUTS = {
     description:
       "Environment variables for the app under test (and for the compose file's variables with compose-up), one `KEY=VALUE` per line (CLI: `--runtime-env KEY=VALUE`, repeatable). Values of secret-looking names are masked in the log.",
   }),
+  parallel: input({
+    kind: number({ integer: true, min: 1, unit: 'targets' }),
+    default: '',
+    group: 'runtime',
+    description:
+      "How many targets are built and proven at once. Default: the number of CPUs. Targets proven side by side share the machine: their startup and idle figures are measured under each other's load (use 1 for the quietest figures).",
+  }),
   'runtime-memory-mb': input({
+    perTarget: true,
     kind: number({ unit: 'megabytes' }),
     default: '2048',
     group: 'runtime',
     description: 'Memory limit of each throwaway container, in MB.',
   }),
   'runtime-cpus': input({
+    perTarget: true,
     kind: number({ unit: 'CPUs' }),
     default: '2',
     group: 'runtime',
     description: 'CPU limit of each throwaway container.',
   }),
   'ready-timeout-seconds': input({
+    perTarget: true,
     kind: number({ unit: 'seconds' }),
     default: '30',
     group: 'runtime',
     description: 'How long to wait for the service to become ready before reporting that it never did.',
   }),
   'idle-seconds': input({
+    perTarget: true,
     kind: number({ unit: 'seconds' }),
     default: '2',
     group: 'runtime',
     description: 'Length of the window in which idle memory and CPU are sampled, after the service is ready.',
   }),
   'hardened-run': input({
+    perTarget: true,
     kind: boolean,
     default: 'true',
     group: 'runtime',
@@ -258,6 +321,7 @@ export const INPUTS = {
       'Also start the image read-only, with all capabilities dropped and no-new-privileges, and check it still becomes ready (costs one more container, run concurrently).',
   }),
   'cache-probe': input({
+    perTarget: true,
     kind: boolean,
     default: 'true',
     group: 'runtime',
@@ -265,6 +329,7 @@ export const INPUTS = {
       'Rebuild after changing one application source file (in a copy of the context, never your files) and report which steps re-ran; costs one more build.',
   }),
   'baseline-image': input({
+    perTarget: true,
     kind: text,
     default: '',
     group: 'report',

@@ -1,36 +1,52 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { UsageError } from '../util/errors.js';
+import { UsageError, errorMessage } from '../util/errors.js';
 import { readConfigFile, type ConfigIgnore, type RawInputs } from './config-file.js';
-import { INPUTS, INPUT_NAMES, camelCase, type Settings } from './definitions.js';
+import { INPUTS, INPUT_NAMES, camelCase, type InputName, type Settings } from './definitions.js';
+import { parseTargetLine, type TargetSpec } from './targets.js';
 
 // One validated Options object from defaults, config files and explicit inputs, in that order
 // of precedence (inputs override the files). Every path is checked here, so a missing
 // Dockerfile is a one-line usage error before anything is built.
 
 export interface Options {
+  /** The run's settings: defaults, then the config files, then the inputs given. */
   settings: Settings;
+  /** The same, as raw input text: a target's own values are laid over it and parsed again. */
+  raw: RawInputs;
   /** Absolute; locations in reports are relative to it. */
   workspace: string;
   contextDir: string;
-  /** Absolute path of the Dockerfile, or null when checking an image without one. */
+  /** Absolute path of the context's Dockerfile (`file`, else `<context>/Dockerfile`); null when there is none. */
   dockerfilePath: string | null;
+  /** Targets given by the `targets` input or a config file's `targets:`; empty: the context's own. */
+  targets: TargetSpec[];
   /** Config files that were read, workspace-relative. */
   configFiles: string[];
   /** Ignores from the config files. */
   ignores: ConfigIgnore[];
-  /** Whether the Dockerfile, context and compose files are read (false for a baseline image). */
-  readFiles?: boolean;
-  /** Layer digests of a known base image (the tested image's), to split a baseline image without its Dockerfile. */
-  knownBaseLayers?: string[];
+  /** Who asked: messages name CLI flags (`--file`) or action inputs (`file:`). */
+  surface: Surface;
+}
+
+export type Surface = 'cli' | 'action';
+
+/** How an input is named to the user: `--max-image-size-mb` in the CLI, `max-image-size-mb:` in a workflow. */
+export function inputLabel(name: InputName, surface: Surface): string {
+  return surface === 'cli' ? `--${name}` : `${name}:`;
 }
 
 export const CONTEXT_CONFIG = '.container-hardening.yml';
 
-export async function resolveOptions(explicit: RawInputs, workspace: string): Promise<Options> {
+export async function resolveOptions(
+  explicit: RawInputs,
+  workspace: string,
+  surface: Surface = 'cli',
+): Promise<Options> {
   const configFiles: string[] = [];
   const ignores: ConfigIgnore[] = [];
   const merged: RawInputs = {};
+  let configTargets: TargetSpec[] | null = null;
 
   // The repository's config: the `config` input, else the default path when it exists.
   const configInput = explicit.config?.trim();
@@ -39,6 +55,7 @@ export async function resolveOptions(explicit: RawInputs, workspace: string): Pr
     const file = await readConfigFile(repoConfig, show(workspace, repoConfig));
     Object.assign(merged, file.values);
     ignores.push(...file.ignores);
+    configTargets = file.targets ?? configTargets;
     configFiles.push(show(workspace, repoConfig));
   }
 
@@ -59,6 +76,8 @@ export async function resolveOptions(explicit: RawInputs, workspace: string): Pr
       file.values.file = relative(workspace, join(contextDir, file.values.file));
     Object.assign(merged, file.values);
     ignores.push(...file.ignores);
+    // Its targets' paths are relative to that context, like its `file`.
+    configTargets = file.targets?.map((spec) => relativeTo(spec, relative(workspace, contextDir))) ?? configTargets;
     configFiles.push(show(workspace, contextConfig));
   }
   for (const name of INPUT_NAMES) {
@@ -67,8 +86,30 @@ export async function resolveOptions(explicit: RawInputs, workspace: string): Pr
   }
 
   const settings = parseSettings(merged);
-  const dockerfilePath = locateDockerfile(settings, contextDir, workspace);
-  return { settings, workspace, contextDir, dockerfilePath, configFiles, ignores };
+  const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
+  // The `targets` input replaces the files' `targets:`, as any input replaces the files' value.
+  const targets = explicit.targets?.trim()
+    ? settings.targets.map((line, index) =>
+        parseTargetLine(line, `${inputLabel('targets', surface)} line ${index + 1}`),
+      )
+    : (configTargets ?? []);
+  // A target's own values are checked here, before anything runs, with the file and line they came from.
+  for (const spec of targets) {
+    for (const [name, value] of Object.entries(spec.inputs)) {
+      try {
+        parseSettings({ [name]: value });
+      } catch (error) {
+        throw new UsageError(`${spec.source}: ${errorMessage(error)}`, { cause: error });
+      }
+    }
+  }
+  return { settings, raw: merged, workspace, contextDir, dockerfilePath, targets, configFiles, ignores, surface };
+}
+
+/** A target spec from a context's config, with its paths made workspace-relative. */
+function relativeTo(spec: TargetSpec, contextPath: string): TargetSpec {
+  const moved = (path: string | null): string | null => (path && !isAbsolute(path) ? join(contextPath, path) : path);
+  return spec.context ? { ...spec, context: moved(spec.context) } : { ...spec, file: moved(spec.file) };
 }
 
 /** Settings from raw input text; unset inputs take their defaults. */
@@ -84,16 +125,14 @@ export function parseSettings(raw: RawInputs): Settings {
   return settings as Settings;
 }
 
-function locateDockerfile(settings: Settings, contextDir: string, workspace: string): string | null {
+function locateDockerfile(settings: Settings, contextDir: string, workspace: string, surface: Surface): string | null {
   const given = settings.file;
   const path = given ? resolve(workspace, given) : join(contextDir, 'Dockerfile');
   if (existsSync(path) && statSync(path).isFile()) return path;
-  // Checking a built image needs no Dockerfile; one is read when present.
-  if (settings.image && !given) return null;
-  if (given) throw new UsageError(`file: '${given}' does not exist`);
-  throw new UsageError(
-    `no Dockerfile in context '${show(workspace, contextDir)}'; give file: <path>, or image: <ref> to check a built image`,
-  );
+  if (given) throw new UsageError(`${inputLabel('file', surface)} '${given}' does not exist`);
+  // None in the context: targets, discovery or compose files may still give something to prove;
+  // the plan says when nothing is left (src/run/plan.ts).
+  return null;
 }
 
 function show(workspace: string, path: string): string {

@@ -1,4 +1,4 @@
-import type { CheckResult, Severity } from '../model.js';
+import type { ReportedCheck, Severity } from '../model.js';
 import { stripControl } from '../util/escape.js';
 
 // What the pull request shows on its lines. GitHub displays at most 10 error and 10 warning
@@ -18,7 +18,7 @@ export interface Annotation {
 export const PER_LEVEL_LIMIT = 10;
 const RANK: Record<Severity, number> = { error: 0, warning: 1, notice: 2 };
 
-export function planAnnotations(checks: CheckResult[]): Annotation[] {
+export function planAnnotations(checks: ReportedCheck[]): Annotation[] {
   const findings = checks.filter((result) => result.status === 'fail' || result.status === 'error');
   const seen = new Set<string>();
   const unique: Annotation[] = [];
@@ -36,7 +36,8 @@ export function planAnnotations(checks: CheckResult[]): Annotation[] {
     unique.push({
       // A check that could not run is reported as a warning: the image was not judged there.
       level: result.status === 'error' ? 'warning' : result.severity,
-      title: `${result.id} ${result.title}`,
+      // Several targets: the title says whose finding it is.
+      title: `${result.targetName ? `[${result.targetName}] ` : ''}${result.id} ${result.title}`,
       message,
       ...(result.location ? { file: result.location.file } : {}),
       ...(result.location?.line ? { startLine: result.location.line } : {}),

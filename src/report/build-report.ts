@@ -1,32 +1,78 @@
 import type { Locator } from '../checks/locate.js';
 import { valueOf } from '../evidence/collected.js';
 import type { EvidenceSet } from '../evidence/types.js';
-import { SEVERITIES, type CheckResult, type FailOn, type Report, type Severity, type Target } from '../model.js';
+import {
+  SEVERITIES,
+  type BaselineReport,
+  type CheckResult,
+  type FailOn,
+  type Report,
+  type ReportedCheck,
+  type Severity,
+  type Target,
+  type TargetKind,
+  type TargetReport,
+} from '../model.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { metricsOf } from './metrics.js';
 
-export interface ReportParts {
+export interface TargetParts {
+  name: string;
+  kind: TargetKind;
   target: Target;
   evidence: EvidenceSet;
   locate: Locator;
   results: CheckResult[];
   failOn: FailOn;
   timings: Record<string, number>;
+  baseline: BaselineReport | null;
 }
 
-export function buildReport(parts: ReportParts): Report {
+export function buildTargetReport(parts: TargetParts): TargetReport {
   return {
-    schemaVersion: 1,
-    tool: { name: TOOL_NAME, version: TOOL_VERSION },
-    engine: valueOf(parts.evidence.engine) ?? null,
+    name: parts.name,
+    kind: parts.kind,
     target: parts.target,
+    engine: valueOf(parts.evidence.engine) ?? null,
     passed: verdict(parts.results, parts.failOn) === 'passed',
-    failOn: parts.failOn,
     metrics: metricsOf(parts.evidence, parts.locate),
     checks: parts.results,
-    baseline: null,
-    baselineLabel: null,
+    baseline: parts.baseline,
     timings: { ...parts.timings },
+  };
+}
+
+export interface RunParts {
+  targets: TargetReport[];
+  failOn: FailOn;
+  notes: string[];
+  timings: Record<string, number>;
+}
+
+/**
+ * The run's report: its targets, one verdict over all of them, and the version 1 fields (a
+ * single target's, exactly as version 1 wrote them; for several, every check named by target).
+ */
+export function buildRunReport(parts: RunParts): Report {
+  const { targets, failOn } = parts;
+  const only = targets.length === 1 ? targets[0] : null;
+  const checks: ReportedCheck[] = only
+    ? only.checks
+    : targets.flatMap((target) => target.checks.map((check) => ({ ...check, targetName: target.name })));
+  return {
+    schemaVersion: 2,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    engine: targets.map((target) => target.engine).find((engine) => engine !== null) ?? null,
+    target: only?.target ?? null,
+    passed: verdict(checks, failOn) === 'passed',
+    failOn,
+    metrics: only?.metrics ?? null,
+    checks,
+    baseline: only?.baseline && !only.baseline.absent ? only.baseline.metrics : null,
+    baselineLabel: only?.baseline?.label ?? null,
+    timings: only ? { ...parts.timings, ...only.timings } : { ...parts.timings },
+    targets,
+    notes: parts.notes,
   };
 }
 

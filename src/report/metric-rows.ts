@@ -1,4 +1,4 @@
-import type { CheckResult, Report } from '../model.js';
+import type { CheckResult, Judged } from '../model.js';
 import { formatBytes, formatSeconds } from '../util/format.js';
 
 // The seed's "Performance Metrics" tables, row by row: which measured figure, against which
@@ -15,7 +15,7 @@ export interface MetricRow {
 interface RowSpec {
   label: string;
   checkId: string;
-  actual(report: Report): string | null;
+  actual(report: Judged): string | null;
   target(result: CheckResult): string;
 }
 
@@ -92,7 +92,7 @@ export const STATUS_LABEL: Record<CheckResult['status'], string> = {
   error: '⚠️ error',
 };
 
-export function metricRows(report: Report): MetricRow[] {
+export function metricRows(report: Judged): MetricRow[] {
   const rows: MetricRow[] = [];
   for (const spec of ROWS) {
     const result = report.checks.find((check) => check.id === spec.checkId);
@@ -113,7 +113,7 @@ export function metricRows(report: Report): MetricRow[] {
   return rows;
 }
 
-function buildTime(report: Report): string | null {
+function buildTime(report: Judged): string | null {
   const { buildSeconds, buildCachedSteps, buildSteps } = report.metrics;
   if (buildSeconds === null) return null;
   return buildCachedSteps
@@ -121,13 +121,13 @@ function buildTime(report: Report): string | null {
     : formatSeconds(buildSeconds);
 }
 
-function healthTiming(report: Report): string | null {
+function healthTiming(report: Judged): string | null {
   const { healthInterval, healthTimeout } = report.metrics;
   if (healthInterval === null || healthTimeout === null) return null;
   return `${formatSeconds(healthInterval)} / ${formatSeconds(healthTimeout)}`;
 }
 
-function stopTime(report: Report): string | null {
+function stopTime(report: Judged): string | null {
   const { stopSeconds, stopExitCode } = report.metrics;
   return stopSeconds === null ? null : `${formatSeconds(stopSeconds)} (exit ${stopExitCode})`;
 }

@@ -1,4 +1,4 @@
-import type { CheckResult, Report } from '../model.js';
+import type { CheckResult, Judged } from '../model.js';
 import { formatBytes, formatSeconds } from '../util/format.js';
 
 // The seed's "Security Improvements Summary" (Issue | Before | After | Impact), each cell read
@@ -21,17 +21,17 @@ export interface SecurityRow {
   change: string | null;
 }
 
-const byId = (report: Report, id: string): CheckResult[] => report.checks.filter((result) => result.id === id);
-const first = (report: Report, id: string): CheckResult | undefined => byId(report, id)[0];
+const byId = (report: Judged, id: string): CheckResult[] => report.checks.filter((result) => result.id === id);
+const first = (report: Judged, id: string): CheckResult | undefined => byId(report, id)[0];
 const unknown = (why = 'not measured'): Cell => ({ state: 'unknown', text: `– ${why}` });
 
-function runsAsRoot(report: Report): Cell {
+function runsAsRoot(report: Judged): Cell {
   const uid = report.metrics.runUid;
   if (uid === null) return unknown();
   return uid === 0 ? { state: 'bad', text: 'Yes (UID 0)' } : { state: 'good', text: `No (UID ${uid})` };
 }
 
-function buildTools(report: Report): Cell {
+function buildTools(report: Judged): Cell {
   const results = byId(report, 'HARD-TOOLS-001');
   if (results.length === 0 || results.every((result) => result.status === 'skip' || result.status === 'error'))
     return unknown();
@@ -42,7 +42,7 @@ function buildTools(report: Report): Cell {
   return { state: 'bad', text: `Yes (${tools.slice(0, 5).join(', ')}${tools.length > 5 ? ', …' : ''})` };
 }
 
-function imageSize(report: Report): Cell {
+function imageSize(report: Judged): Cell {
   const size = report.metrics.imageSizeBytes;
   if (size === null) return unknown();
   return {
@@ -51,7 +51,7 @@ function imageSize(report: Report): Cell {
   };
 }
 
-function healthCheck(report: Report): Cell {
+function healthCheck(report: Judged): Cell {
   const defined = first(report, 'HARD-HEALTH-001');
   const passes = first(report, 'HARD-HEALTH-003');
   const real = first(report, 'HARD-HEALTH-004');
@@ -66,7 +66,7 @@ function healthCheck(report: Report): Cell {
   return unknown();
 }
 
-function signalHandling(report: Report): Cell {
+function signalHandling(report: Judged): Cell {
   const init = first(report, 'HARD-INIT-001');
   const stop = first(report, 'HARD-SHUTDOWN-001');
   const kind = (init?.measured as { kind?: string } | undefined)?.kind;
@@ -82,7 +82,7 @@ function signalHandling(report: Report): Cell {
 }
 
 /** A compose property across services: all pass, some, none; unknown without compose. */
-function composeCoverage(report: Report, id: string, good: string, bad: string): Cell {
+function composeCoverage(report: Judged, id: string, good: string, bad: string): Cell {
   const results = byId(report, id).filter(
     (result) => result.severity !== 'notice' && (result.status === 'pass' || result.status === 'fail'),
   );
@@ -92,7 +92,7 @@ function composeCoverage(report: Report, id: string, good: string, bad: string):
   return { state: 'bad', text: `${bad} on ${results.length - passing} of ${results.length} services` };
 }
 
-function networkIsolation(report: Report): Cell {
+function networkIsolation(report: Judged): Cell {
   const cell = composeCoverage(report, 'HARD-COMPOSE-006', 'Custom network', 'Default network');
   if (cell.state !== 'good') return cell;
   const notInternal = byId(report, 'HARD-COMPOSE-006').some(
@@ -101,7 +101,7 @@ function networkIsolation(report: Report): Cell {
   return { state: 'good', text: `${cell.text.replace(/ \(/, notInternal ? ', not internal (' : ', internal (')}` };
 }
 
-const ROWS: { issue: string; impact: Impact; cell: (report: Report) => Cell }[] = [
+const ROWS: { issue: string; impact: Impact; cell: (report: Judged) => Cell }[] = [
   { issue: 'Runs as root', impact: 'CRITICAL', cell: runsAsRoot },
   { issue: 'Build tools in runtime', impact: 'HIGH', cell: buildTools },
   { issue: 'Image size', impact: 'MEDIUM', cell: imageSize },
@@ -120,7 +120,7 @@ const ROWS: { issue: string; impact: Impact; cell: (report: Report) => Cell }[] 
   { issue: 'Network isolation', impact: 'LOW', cell: networkIsolation },
 ];
 
-export function securityRows(report: Report, baseline: Report | null): SecurityRow[] {
+export function securityRows(report: Judged, baseline: Judged | null): SecurityRow[] {
   return ROWS.map((row) => {
     const after = row.cell(report);
     const before = baseline ? row.cell(baseline) : null;
@@ -134,7 +134,7 @@ export function securityRows(report: Report, baseline: Report | null): SecurityR
   });
 }
 
-function change(issue: string, before: Cell, after: Cell, report: Report, baseline: Report): string | null {
+function change(issue: string, before: Cell, after: Cell, report: Judged, baseline: Judged): string | null {
   if (issue === 'Image size' && report.metrics.imageSizeBytes !== null && baseline.metrics.imageSizeBytes !== null) {
     return sizeDelta(report.metrics.imageSizeBytes, baseline.metrics.imageSizeBytes);
   }

@@ -1,4 +1,4 @@
-import type { Report, SizeBreakdown } from '../model.js';
+import type { Judged, SizeBreakdown } from '../model.js';
 import { metricRows, type MetricRow } from './metric-rows.js';
 import { sizeDelta } from './security-rows.js';
 
@@ -21,7 +21,7 @@ const COMPONENTS: { component: string; key: keyof SizeBreakdown }[] = [
   { component: 'Deleted by later layers, still shipped', key: 'shadowedBytes' },
 ];
 
-export function sizeRows(report: Report, baseline: Report | null): SizeRow[] {
+export function sizeRows(report: Judged, baseline: Judged | null): SizeRow[] {
   const after = report.metrics.sizeBreakdown;
   const before = baseline?.metrics.sizeBreakdown ?? null;
   if (!after) return [];
@@ -50,7 +50,7 @@ function savings(after: number, before: number): string {
 
 const BUILD = new Set(['HARD-BUILD-002', 'HARD-CACHE-001', 'HARD-SIZE-001', 'HARD-SIZE-002', 'HARD-LAYERS-001']);
 
-export function performanceRows(report: Report): { build: MetricRow[]; runtime: MetricRow[] } {
+export function performanceRows(report: Judged): { build: MetricRow[]; runtime: MetricRow[] } {
   const rows = metricRows(report).filter((row) => row.checkId !== 'HARD-USER-003');
   return {
     build: rows.filter((row) => BUILD.has(row.checkId)),
@@ -65,7 +65,7 @@ export interface Criterion {
   why: string | null;
 }
 
-const CRITERIA: { text: (report: Report) => string; checks: string[] }[] = [
+const CRITERIA: { text: (report: Judged) => string; checks: string[] }[] = [
   { text: () => 'Multi-stage build (builder + runtime stages)', checks: ['HARD-DOCKERFILE-001'] },
   { text: expectedUser, checks: ['HARD-USER-003', 'HARD-USER-002'] },
   {
@@ -84,7 +84,7 @@ const CRITERIA: { text: (report: Report) => string; checks: string[] }[] = [
   },
 ];
 
-function expectedUser(report: Report): string {
+function expectedUser(report: Judged): string {
   const target = report.checks.find((result) => result.id === 'HARD-USER-002' && result.status !== 'skip')?.target as
     { name?: string | null; uid?: number | null } | undefined;
   const who = [
@@ -96,7 +96,7 @@ function expectedUser(report: Report): string {
   return `Non-root user${who ? ` ${who}` : ''}`;
 }
 
-function limitMb(report: Report): string {
+function limitMb(report: Judged): string {
   const target = report.checks.find((result) => result.id === 'HARD-SIZE-001')?.target;
   return typeof target === 'number' ? `${Math.round(target / 1e6)} MB` : 'the limit';
 }
@@ -105,7 +105,7 @@ function limitMb(report: Report): string {
  * Each criterion is ticked only when every check behind it passed (HARD-USER-002 only when an
  * expectation was given).
  */
-export function successCriteria(report: Report): Criterion[] {
+export function successCriteria(report: Judged): Criterion[] {
   return CRITERIA.map((criterion) => {
     const results = criterion.checks
       .flatMap((id) => report.checks.filter((result) => result.id === id))

@@ -1,8 +1,9 @@
-import type { CheckResult, Report } from '../model.js';
+import type { CheckResult, Report, TargetReport } from '../model.js';
 import { stripControl } from '../util/escape.js';
 import { sizeText } from './size-text.js';
 import { engineLine } from './engine-line.js';
 import { metricRows } from './metric-rows.js';
+import { overviewRows } from './overview.js';
 import { securityRows } from './security-rows.js';
 
 // The report as a developer reads it in a terminal: the metrics, then every check, failures
@@ -16,12 +17,63 @@ export interface TerminalStyle {
   width: number;
 }
 
-export function renderTerminal(
-  report: Report,
-  style: TerminalStyle = { colour: false, width: 120 },
-  baseline: Report | null = null,
-): string {
+export function renderTerminal(report: Report, style: TerminalStyle = { colour: false, width: 120 }): string {
   const paint = (code: number, text: string): string => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const lines: string[] = [];
+  const headline = report.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
+  const engine = report.engine ? `on ${engineLine(report.engine)}` : 'static analysis: no engine used';
+  if (report.targets.length === 1) {
+    const target = report.targets[0];
+    const image = target.target.image ?? target.target.dockerfile ?? target.name;
+    lines.push(
+      `${headline}  ${stripControl(image)}${sizeText(target.metrics)} · ${countFailures(report.checks)} · fail-on: ${report.failOn}`,
+      engine,
+      '',
+    );
+    lines.push(...targetLines(target, style, paint));
+  } else {
+    const failed = report.targets.filter((target) => !target.passed).length;
+    lines.push(
+      `${headline}  ${report.targets.length} targets, ${failed} failed · ${countFailures(report.checks)} · fail-on: ${report.failOn}`,
+      engine,
+      '',
+    );
+    lines.push(
+      ...table(
+        ['Target', 'Verdict', 'Size', 'User', 'Health', 'Startup', 'Stop', 'Failed checks'],
+        overviewRows(report).map((row) => [
+          row.target,
+          row.verdict,
+          row.size,
+          row.user,
+          row.health,
+          row.startup,
+          row.stop,
+          row.failed,
+        ]),
+      ),
+      '',
+    );
+    for (const target of report.targets) {
+      lines.push(
+        paint(
+          1,
+          `━━━ ${stripControl(target.name)} ━━━ ${target.passed ? 'passed' : 'failed'}${sizeText(target.metrics)}`,
+        ),
+        '',
+      );
+      lines.push(...targetLines(target, style, paint), '');
+    }
+  }
+  for (const note of report.notes) lines.push(`note: ${stripControl(note)}`);
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function targetLines(
+  target: TargetReport,
+  style: TerminalStyle,
+  paint: (code: number, text: string) => string,
+): string[] {
   const statusColour = (result: CheckResult): number =>
     result.status === 'pass'
       ? 32
@@ -33,16 +85,11 @@ export function renderTerminal(
             ? 31
             : 33;
   const lines: string[] = [];
-  const counts = countFailures(report.checks);
-  const headline = report.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
-  const image = report.target.image ?? report.target.dockerfile ?? '';
-  const size = sizeText(report);
-  lines.push(`${headline}  ${stripControl(image)}${size} · ${counts} · fail-on: ${report.failOn}`);
-  lines.push(report.engine ? `on ${engineLine(report.engine)}` : 'static analysis: no engine used', '');
-
-  if (baseline) {
-    lines.push(`Compared with ${stripControl(report.baselineLabel ?? 'the baseline')}:`);
-    const security = securityRows(report, baseline);
+  const baseline = target.baseline;
+  if (baseline?.absent) lines.push(`No Before: ${stripControl(baseline.absent)}`, '');
+  else if (baseline) {
+    lines.push(`Compared with ${stripControl(baseline.label)}:`);
+    const security = securityRows(target, baseline);
     lines.push(
       ...table(
         ['Issue', 'Before', 'After', 'Change'],
@@ -51,7 +98,7 @@ export function renderTerminal(
       '',
     );
   }
-  const rows = metricRows(report);
+  const rows = metricRows(target);
   if (rows.length > 0) {
     lines.push(
       ...table(
@@ -61,14 +108,13 @@ export function renderTerminal(
       '',
     );
   }
-
-  const sorted = [...report.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
+  const sorted = [...target.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
   const idWidth = Math.max(...sorted.map((result) => result.id.length), 2);
   for (const result of sorted) {
     const where = result.location
       ? `  (${result.location.file}${result.location.line ? `:${result.location.line}` : ''})`
       : '';
-    const head = `${paint(statusColour(result), `${SYMBOL[result.status]} ${result.status.padEnd(5)}`)} ${result.id.padEnd(idWidth)}  ${result.title}${where}`;
+    const head = `${paint(statusColour(result), `${SYMBOL[result.status]} ${result.status.padEnd(5)}`)} ${result.id.padEnd(idWidth)}  ${result.title}${stripControl(where)}`;
     lines.push(head);
     const indent = ' '.repeat(idWidth + 10);
     for (const line of wrap(stripControl(result.message), style.width - indent.length))
@@ -78,7 +124,7 @@ export function renderTerminal(
         lines.push(`${indent}${line}`);
     }
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
 export function countFailures(checks: CheckResult[]): string {

@@ -3,7 +3,7 @@ import { ALL_CHECKS } from '../checks/index.js';
 import type { Report } from '../model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError, errorMessage } from '../util/errors.js';
-import { renderJobSummary, type SummaryOptions } from './job-summary.js';
+import { renderJobSummary } from './job-summary.js';
 import { writeJsonReport } from './json.js';
 import { writeSarif } from './sarif.js';
 
@@ -16,12 +16,7 @@ export interface ReportFiles {
   markdown: string | null;
 }
 
-export async function writeReports(
-  workspace: string,
-  files: ReportFiles,
-  report: Report,
-  summary: SummaryOptions = {},
-): Promise<void> {
+export async function writeReports(workspace: string, files: ReportFiles, report: Report): Promise<void> {
   const at = (path: string): string => resolve(workspace, path);
   const write = async (input: string, path: string | null, work: (path: string) => Promise<void>): Promise<void> => {
     if (!path) return;
@@ -35,5 +30,5 @@ export async function writeReports(
   };
   await write('report-file', files.json, (path) => writeJsonReport(path, report));
   await write('sarif-file', files.sarif, (path) => writeSarif(path, report, ALL_CHECKS));
-  await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report, summary)));
+  await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report)));
 }

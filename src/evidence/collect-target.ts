@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
 import { buildImage, builderPlatforms, type BuildRequest } from '../docker/buildx.js';
-import { connectEngine, type Engine } from '../docker/engine.js';
+import type { Engine } from '../docker/engine.js';
 import { isInstructionStep } from '../docker/rawjson.js';
-import type { Options } from '../inputs/resolve.js';
 import type { Target } from '../model.js';
 import { timedPhase, type Progress } from '../progress.js';
 import { UsageError, errorMessage } from '../util/errors.js';
@@ -12,44 +10,62 @@ import { chooseApplicationFile } from './app-file.js';
 import { toStepRecords, type BuildEvidence } from './build.js';
 import { probeCacheOrdering, rebuildUnchanged } from './cache.js';
 import { collected, failed, skipped, valueOf, type Collected } from './collected.js';
-import { collectComposeEvidence, DEFAULT_COMPOSE_NAMES, type ComposeEvidence } from './compose.js';
-import { bringComposeUp } from './compose-up.js';
+import { DEFAULT_COMPOSE_NAMES, type ComposeEvidence } from './compose.js';
 import { collectContextEvidence, type ContextEvidence } from './context.js';
 import { parseDockerfile, type DockerfileEvidence } from './dockerfile.js';
 import { collectFilesystemEvidence } from './filesystem.js';
-import { describeEngine } from './engine.js';
+import type { EngineRecord } from './engine.js';
 import { collectImageEvidence } from './image.js';
-import { collectRuntimeEvidence } from './runtime/collect.js';
+import { collectRuntimeEvidence } from './runtime/run-image.js';
 import type { EvidenceSet } from './types.js';
+import type { TargetRequest } from '../request.js';
+import { repoPath } from '../util/repo-path.js';
 
-// Runs the collectors in order: read the files; build (or take the given image); the cache
-// rebuilds (before anything is timed at runtime, so builds never compete with measurements);
-// inspect; then run the image and stream its files side by side. A collector records facts,
-// never verdicts.
+// One target's evidence, collectors in order: read the files; build (or take the given image); the
+// cache rebuilds (before anything is timed at runtime, so builds never compete with
+// measurements); inspect; then run the image and stream its files side by side. A collector
+// records facts, never verdicts. (A compose stack's bring-up needs every target's image: the run
+// does it, src/run/stack.ts.)
 
 export interface Collection {
   evidence: EvidenceSet;
   target: Target;
 }
 
-export interface RunControl {
-  runId: string;
-  signal?: AbortSignal;
+/** The engine, connected once for the whole run, and what it is. */
+export interface EngineSession {
+  engine: Engine;
+  record: Collected<EngineRecord>;
 }
 
-export async function collectEvidence(options: Options, progress: Progress, control: RunControl): Promise<Collection> {
-  const { settings } = options;
+export interface RunControl {
+  /** The run's id: every container, network and compose project of the run carries it. */
+  runId: string;
+  signal?: AbortSignal;
+  /** Absent in static mode. */
+  engine?: EngineSession;
+}
+
+export async function collectTargetEvidence(
+  request: TargetRequest,
+  progress: Progress,
+  control: RunControl,
+): Promise<Collection> {
+  const { settings } = request;
   const { signal } = control;
   const unknownFiles = skipped<never>('a baseline image: the files it was built from are not known');
-  const reads = options.readFiles !== false;
-  const dockerfile = reads ? await progress.phase('dockerfile', () => readDockerfile(options)) : unknownFiles;
-  const context = reads ? await progress.phase('context', () => readContext(options)) : unknownFiles;
-  const compose = reads ? await progress.phase('compose', () => readCompose(options)) : unknownFiles;
+  const reads = request.readFiles;
+  const dockerfile = reads ? await progress.phase('dockerfile', () => readDockerfile(request)) : unknownFiles;
+  const context = reads ? await progress.phase('context', () => readContext(request)) : unknownFiles;
+  const compose = reads ? readCompose(request) : unknownFiles;
   const target: Target = {
-    context: repoPath(options, options.contextDir),
-    dockerfile: options.dockerfilePath ? repoPath(options, options.dockerfilePath) : null,
+    context:
+      request.kind === 'image' && !request.dockerfilePath ? null : repoPath(request.workspace, request.contextDir),
+    dockerfile: request.dockerfilePath ? repoPath(request.workspace, request.dockerfilePath) : null,
     image: settings.image || null,
     imageId: null,
+    stage: settings.target || null,
+    services: request.services,
   };
   const evidence: EvidenceSet = {
     dockerfile,
@@ -62,33 +78,37 @@ export async function collectEvidence(options: Options, progress: Progress, cont
     image: skipped('static mode: no image is inspected'),
     filesystem: skipped('static mode: no image is inspected'),
     runtime: skipped('static mode: nothing is run'),
-    composeUp: skipped(settings.composeUp ? 'static mode: nothing is run' : 'compose-up not requested'),
+    composeUp: skipped(composeUpReason(request)),
   };
-  if (settings.mode === 'static') return { evidence, target };
+  if (settings.mode === 'static' || !control.engine) return { evidence, target };
+  evidence.engine = control.engine.record;
+  if (request.kind === 'stack') {
+    const reason = 'a compose stack: its services that build or name an image are targets of their own';
+    for (const key of ['build', 'rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const)
+      evidence[key] = skipped(reason);
+    return { evidence, target };
+  }
+  const { engine } = control.engine;
+  const engineRecord = valueOf(control.engine.record);
 
-  const engine = await progress.phase('engine', () => connectEngine());
-  // Asked while the build runs: `docker buildx version` is a process of its own.
-  const engineRecord = attempt(() => describeEngine(engine), signal);
   if (settings.platform && !settings.image)
     await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
   let imageRef = settings.image;
   if (!imageRef) {
-    const request = buildRequest(options, progress, signal);
-    const build = await progress.phase('build', () => runBuild(request, settings.noCache));
-    evidence.build = collected(build);
-    if (!build.ok || !build.imageId) {
+    const build = buildRequest(request, progress, signal);
+    const built = await progress.phase('build', () => runBuild(build, settings.noCache));
+    evidence.build = collected(built);
+    if (!built.ok || !built.imageId) {
       for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const)
         evidence[key] = skipped('the build failed, so there is no image');
-      if (settings.composeUp) evidence.composeUp = skipped('the build failed, so the stack was not brought up');
-      evidence.engine = await engineRecord;
       return { evidence, target };
     }
-    imageRef = build.imageId;
+    imageRef = built.imageId;
     evidence.rebuild = await progress.phase('rebuild', () =>
-      attempt(() => rebuildUnchanged(engine, { ...request, onStep: undefined }, build.imageId!)),
+      attempt(() => rebuildUnchanged(engine, { ...build, onStep: undefined }, built.imageId!)),
     );
     evidence.cacheProbe = await progress.phase('cache probe', () =>
-      cacheProbe(engine, request, options, dockerfile, context, build.imageId!),
+      cacheProbe(engine, build, request, dockerfile, context, built.imageId!),
     );
   } else {
     const reason = `checking the given image ${settings.image}: nothing was built`;
@@ -97,11 +117,10 @@ export async function collectEvidence(options: Options, progress: Progress, cont
     evidence.cacheProbe = skipped(reason);
   }
 
-  evidence.engine = await engineRecord;
   const image = await progress.phase('inspect', () =>
     collectImageEvidence(engine, {
       reference: imageRef,
-      healthStartInterval: valueOf(evidence.engine)?.healthStartInterval ?? false,
+      healthStartInterval: engineRecord?.healthStartInterval ?? false,
     }),
   );
   evidence.image = collected(image);
@@ -142,6 +161,7 @@ export async function collectEvidence(options: Options, progress: Progress, cont
             filesystem: files.then(valueOf),
             settings,
             runId: control.runId,
+            scope: request.scope,
             progress,
             onReadinessMeasured: startFiles,
             ...(signal ? { signal } : {}),
@@ -153,33 +173,13 @@ export async function collectEvidence(options: Options, progress: Progress, cont
   });
   evidence.filesystem = filesystem;
   evidence.runtime = runtime;
-  if (settings.composeUp)
-    evidence.composeUp = await progress.phase('compose up', () => composeUp(engine, options, compose, control));
   return { evidence, target };
 }
 
-async function composeUp(
-  engine: Engine,
-  options: Options,
-  compose: Collected<ComposeEvidence>,
-  control: RunControl,
-): Promise<EvidenceSet['composeUp']> {
-  const stack = valueOf(compose);
-  if (!stack) return skipped('compose-up was requested, but there is no compose file');
-  const absoluteFiles = stack.files.map((file) => resolve(options.workspace, file.path));
-  return attempt(
-    () =>
-      bringComposeUp({
-        engine,
-        compose: stack,
-        absoluteFiles,
-        runId: control.runId,
-        env: options.settings.runtimeEnv,
-        timeoutSeconds: options.settings.composeUpTimeoutSeconds,
-        ...(control.signal ? { signal: control.signal } : {}),
-      }),
-    control.signal,
-  );
+function composeUpReason(request: TargetRequest): string {
+  if (!request.settings.composeUp) return 'compose-up not requested';
+  if (request.settings.mode === 'static') return 'static mode: nothing is run';
+  return request.compose ? 'the stack was not brought up' : 'this target has no compose file';
 }
 
 /** A platform the builder cannot build (no emulation for it) is a usage error, said before any work. */
@@ -197,7 +197,7 @@ async function checkPlatform(platform: string, builder: string): Promise<void> {
 }
 
 /** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
-async function attempt<T>(collect: () => Promise<T>, signal?: AbortSignal): Promise<Collected<T>> {
+export async function attempt<T>(collect: () => Promise<T>, signal?: AbortSignal): Promise<Collected<T>> {
   try {
     return collected(await collect());
   } catch (error) {
@@ -207,14 +207,21 @@ async function attempt<T>(collect: () => Promise<T>, signal?: AbortSignal): Prom
   }
 }
 
-async function readDockerfile(options: Options): Promise<Collected<DockerfileEvidence>> {
-  if (!options.dockerfilePath) return skipped('no Dockerfile: checking a built image only');
-  const path = repoPath(options, options.dockerfilePath);
-  const content = await readFile(options.dockerfilePath, 'utf8');
+async function readDockerfile(request: TargetRequest): Promise<Collected<DockerfileEvidence>> {
+  if (!request.dockerfilePath) {
+    return skipped(
+      request.kind === 'stack'
+        ? 'a compose stack: no Dockerfile of its own'
+        : 'no Dockerfile: checking a built image only',
+    );
+  }
+  const { settings } = request;
+  const path = repoPath(request.workspace, request.dockerfilePath);
+  const content = await readFile(request.dockerfilePath, 'utf8');
   const parsed = parseDockerfile(content, {
     path,
-    buildArgs: options.settings.buildArgs,
-    ...(options.settings.target ? { target: options.settings.target } : {}),
+    buildArgs: settings.buildArgs,
+    ...(settings.target ? { target: settings.target } : {}),
   });
   const syntax = parsed.syntaxErrors[0];
   if (syntax)
@@ -227,39 +234,34 @@ async function readDockerfile(options: Options): Promise<Collected<DockerfileEvi
         .map((stage) => stage.name)
         .filter(Boolean)
         .join(', ') || 'none';
-    throw new UsageError(`target: no stage named '${options.settings.target}' in ${path} (named stages: ${names})`);
+    throw new UsageError(`target: no stage named '${settings.target}' in ${path} (named stages: ${names})`);
   }
   return collected(parsed);
 }
 
-async function readCompose(options: Options): Promise<Collected<ComposeEvidence>> {
-  const evidence = await collectComposeEvidence({
-    workspace: options.workspace,
-    contextDir: options.contextDir,
-    given: options.settings.composeFiles,
-    show: (path) => repoPath(options, path),
-  });
-  return evidence.files.length > 0
-    ? collected(evidence)
-    : skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
+function readCompose(request: TargetRequest): Collected<ComposeEvidence> {
+  if (request.compose) return collected(request.compose);
+  if (request.services.length > 0) return skipped(`judged with its stack: ${request.services[0].split('#')[0]}`);
+  return skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
 }
 
-async function readContext(options: Options): Promise<Collected<ContextEvidence>> {
-  if (!options.dockerfilePath && options.settings.image) return skipped('checking a built image: no build context');
+async function readContext(request: TargetRequest): Promise<Collected<ContextEvidence>> {
+  if (request.kind === 'stack') return skipped('a compose stack: no build context of its own');
+  if (!request.dockerfilePath && request.settings.image) return skipped('checking a built image: no build context');
   return attempt(() =>
     collectContextEvidence({
-      contextDir: options.contextDir,
-      dockerfilePath: options.dockerfilePath,
-      show: (path) => repoPath(options, path),
+      contextDir: request.contextDir,
+      dockerfilePath: request.dockerfilePath,
+      show: (path) => repoPath(request.workspace, path),
     }),
   );
 }
 
-function buildRequest(options: Options, progress: Progress, signal?: AbortSignal): BuildRequest {
-  const { settings } = options;
+function buildRequest(request: TargetRequest, progress: Progress, signal?: AbortSignal): BuildRequest {
+  const { settings } = request;
   return {
-    context: options.contextDir,
-    dockerfile: options.dockerfilePath!,
+    context: request.contextDir,
+    dockerfile: request.dockerfilePath!,
     buildArgs: settings.buildArgs,
     noCache: settings.noCache,
     tags: [],
@@ -293,24 +295,17 @@ async function runBuild(request: BuildRequest, noCache: boolean): Promise<BuildE
 
 async function cacheProbe(
   engine: Engine,
-  request: BuildRequest,
-  options: Options,
+  build: BuildRequest,
+  request: TargetRequest,
   dockerfile: Collected<DockerfileEvidence>,
   context: Collected<ContextEvidence>,
   imageId: string,
 ): Promise<EvidenceSet['cacheProbe']> {
-  if (!options.settings.cacheProbe) return skipped('cache-probe is off');
+  if (!request.settings.cacheProbe) return skipped('cache-probe is off');
   const parsed = valueOf(dockerfile);
   const files = valueOf(context);
   if (!parsed || !files) return skipped('the Dockerfile or the build context could not be read');
   const changed = chooseApplicationFile(parsed, files.files);
   if (!changed) return skipped('the Dockerfile copies no application file from the build context');
-  return attempt(() => probeCacheOrdering(engine, { ...request, onStep: undefined }, files, changed, imageId));
-}
-
-/** A path as reports show it: relative to the workspace, or absolute when outside it. */
-export function repoPath(options: Options, path: string): string {
-  const shown = relative(options.workspace, path).split(sep).join('/');
-  if (shown.startsWith('..')) return path;
-  return shown === '' ? '.' : shown;
+  return attempt(() => probeCacheOrdering(engine, { ...build, onStep: undefined }, files, changed, imageId));
 }

@@ -25,13 +25,15 @@ export interface RuntimeContext {
   onReadinessMeasured?: () => void;
   settings: Settings;
   runId: string;
+  /** Which target of the run: keeps container and network names apart from the others'. */
+  scope: string;
   progress: Progress;
   signal?: AbortSignal;
 }
 
 export async function collectRuntimeEvidence(context: RuntimeContext): Promise<RuntimeEvidence> {
   const { image, settings, signal } = context;
-  const throwaways = new Throwaways(context.engine, context.runId);
+  const throwaways = new Throwaways(context.engine, context.runId, context.scope);
   // Cancelled: remove the containers now; the probes in flight then fail fast and unwind.
   const onAbort = (): void => void throwaways.removeAll();
   signal?.addEventListener('abort', onAbort, { once: true });

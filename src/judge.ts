@@ -1,0 +1,46 @@
+import { ALL_CHECKS } from './checks/index.js';
+import { applyConfigIgnores } from './checks/config-ignores.js';
+import { applyInlineIgnores } from './checks/inline-ignores.js';
+import { createLocator, type Locator } from './checks/locate.js';
+import { runChecks } from './checks/registry.js';
+import { valueOf } from './evidence/collected.js';
+import type { EvidenceSet } from './evidence/types.js';
+import type { ConfigIgnore } from './inputs/config-file.js';
+import type { Settings } from './inputs/definitions.js';
+import type { CheckResult } from './model.js';
+import { UsageError } from './util/errors.js';
+
+// Evidence → verdicts, the one place that does it (the run, the tests and the benchmark call it):
+// every check, then the Dockerfile's inline ignores, then the configured ones.
+
+export interface Judgement {
+  results: CheckResult[];
+  /** Where in the Dockerfile each finding belongs; also which layers are the base image's. */
+  locate: Locator;
+}
+
+export function judgeEvidence(
+  evidence: EvidenceSet,
+  settings: Settings,
+  ignores: ConfigIgnore[] = [],
+  knownBaseLayers: string[] = [],
+): Judgement {
+  const locate = createLocator(
+    valueOf(evidence.dockerfile),
+    valueOf(evidence.filesystem),
+    valueOf(evidence.image),
+    knownBaseLayers,
+  );
+  const judged = runChecks(ALL_CHECKS, evidence, { settings, locate });
+  const inline = applyInlineIgnores(judged, valueOf(evidence.dockerfile), ALL_CHECKS);
+  const results = applyConfigIgnores(inline, ignores, new Date().toISOString().slice(0, 10));
+  return { results, locate };
+}
+
+/** An ignore for a check that does not exist is a typo that would silence nothing: say so first. */
+export function validateIgnores(ignores: ConfigIgnore[]): void {
+  const known = new Set(ALL_CHECKS.map((check) => check.id));
+  const unknown = ignores.find((ignore) => !known.has(ignore.id));
+  if (unknown)
+    throw new UsageError(`config ${unknown.source}: ignores: no check has the id ${unknown.id} (see docs/checks.md)`);
+}

@@ -1,0 +1,185 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { connectEngine } from '../docker/engine.js';
+import { newRunId, sweepRun } from '../docker/throwaway.js';
+import {
+  attempt,
+  collectTargetEvidence,
+  type Collection,
+  type EngineSession,
+  type RunControl,
+} from '../evidence/collect-target.js';
+import { skipped } from '../evidence/collected.js';
+import { bringComposeUp } from '../evidence/compose-up.js';
+import { describeEngine } from '../evidence/engine.js';
+import { judgeEvidence, validateIgnores } from '../judge.js';
+import type { Options } from '../inputs/resolve.js';
+import type { BaselineReport, Report, TargetReport } from '../model.js';
+import { targetProgress, type Progress } from '../progress.js';
+import { buildRunReport, buildTargetReport } from '../report/build-report.js';
+import type { TargetRequest } from '../request.js';
+import { mapLimit } from '../util/concurrency.js';
+import { CancelledError } from '../util/errors.js';
+import { proveBaseline, Worktrees } from './baseline.js';
+import { planTargets } from './plan.js';
+
+// One run, as the CLI and the action make it: plan the targets, prove them (up to `parallel` at
+// once), bring each compose stack up from the images just proven, judge every target and its
+// baseline, and return one report. The run owns cancellation: SIGINT/SIGTERM abort it, every
+// container, network, compose project and worktree it made is removed, and it ends with
+// CancelledError.
+
+export interface RunHandle {
+  /** The run's id (labels its containers; the action's post step sweeps by it). */
+  runId?: string;
+  /** Cancels the run from outside (a library caller); SIGINT and SIGTERM always do. */
+  signal?: AbortSignal;
+}
+
+export async function runHardening(options: Options, progress: Progress, handle: RunHandle = {}): Promise<Report> {
+  const cancel = new AbortController();
+  const onSignal = (): void => cancel.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  handle.signal?.addEventListener('abort', onSignal, { once: true });
+  const runId = handle.runId ?? newRunId();
+  const worktrees = new Worktrees();
+  let session: EngineSession | undefined;
+  try {
+    validateIgnores(options.ignores);
+    session =
+      options.settings.mode === 'full'
+        ? await progress.phase('engine', () => connectSession(cancel.signal))
+        : undefined;
+    const engine = session?.engine;
+    const plan = await progress.phase('plan', () =>
+      planTargets(
+        options,
+        engine
+          ? {
+              hasImage: (reference) =>
+                engine
+                  .getImage(reference)
+                  .inspect()
+                  .then(
+                    () => true,
+                    () => false,
+                  ),
+            }
+          : {},
+      ),
+    );
+    const control: RunControl = { runId, signal: cancel.signal, ...(session ? { engine: session } : {}) };
+    const limit = options.settings.parallel ?? availableParallelism();
+    const several = plan.targets.length > 1;
+    if (several)
+      progress.info(
+        `${plan.targets.length} targets, ${Math.min(limit, plan.targets.length)} at a time: ${plan.targets.map((target) => target.name).join(', ')}`,
+      );
+    const proven = await mapLimit(plan.targets, limit, async (request) => {
+      const scoped = targetProgress(progress, several ? request.name : null, several && limit > 1);
+      const collection = await collectTargetEvidence(request, scoped, control);
+      const { locate } = judgeEvidence(collection.evidence, request.settings, request.ignores);
+      const baseline = await proveBaseline(request, locate.baseLayerDigests(), {
+        progress: scoped,
+        control,
+        worktrees,
+      });
+      return { request, collection, baseline, timings: scoped.timings };
+    });
+    for (const stack of proven.filter(({ request }) => request.compose && request.settings.composeUp)) {
+      stack.collection.evidence.composeUp = await progress.phase(
+        several ? `[${stack.request.name}] compose up` : 'compose up',
+        () => bringStackUp(stack.request, proven, control),
+      );
+    }
+    const targets = proven.map(({ request, collection, baseline, timings }) =>
+      judged(request, collection, baseline, timings, options),
+    );
+    return buildRunReport({ targets, failOn: options.settings.failOn, notes: plan.notes, timings: progress.timings });
+  } catch (error) {
+    if (cancel.signal.aborted) throw new CancelledError();
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    handle.signal?.removeEventListener('abort', onSignal);
+    await worktrees.removeAll();
+    // Whatever a cancelled or failed target left (its own cleanup runs in its finally blocks).
+    if (cancel.signal.aborted && session) await sweepRun(session.engine, runId).catch(() => undefined);
+  }
+}
+
+/** The engine, connected and described once for the whole run. */
+export async function connectSession(signal?: AbortSignal): Promise<EngineSession> {
+  const engine = await connectEngine();
+  return { engine, record: await attempt(() => describeEngine(engine), signal) };
+}
+
+interface Proven {
+  request: TargetRequest;
+  collection: Collection;
+  baseline: BaselineReport | null;
+  timings: Record<string, number>;
+}
+
+/** The stack from the images its targets built; a service whose image did not build keeps it down. */
+async function bringStackUp(
+  owner: TargetRequest,
+  proven: Proven[],
+  control: RunControl,
+): Promise<Collection['evidence']['composeUp']> {
+  const compose = owner.compose!;
+  if (!control.engine) return skipped('static mode: nothing is run');
+  const images: Record<string, string> = {};
+  for (const service of compose.services) {
+    if (!service.data.build) continue;
+    const key = `${service.file}#${service.name}`;
+    const built = proven.find(({ request }) => request.services.includes(key));
+    const id = built?.collection.target.imageId;
+    if (!id) return skipped(`the stack was not brought up: ${service.name}'s image did not build`);
+    images[service.name] = id;
+  }
+  const absoluteFiles = compose.files.map((file) => resolve(owner.workspace, file.path));
+  return attempt(
+    () =>
+      bringComposeUp({
+        engine: control.engine!.engine,
+        compose,
+        absoluteFiles,
+        runId: control.runId,
+        scope: owner.scope,
+        images,
+        env: owner.settings.runtimeEnv,
+        timeoutSeconds: owner.settings.composeUpTimeoutSeconds,
+        ...(control.signal ? { signal: control.signal } : {}),
+      }),
+    control.signal,
+  );
+}
+
+function judged(
+  request: TargetRequest,
+  collection: Collection,
+  baseline: BaselineReport | null,
+  timings: Record<string, number>,
+  options: Options,
+): TargetReport {
+  const { results, locate } = judgeEvidence(
+    collection.evidence,
+    request.settings,
+    request.ignores,
+    request.knownBaseLayers,
+  );
+  return buildTargetReport({
+    name: request.name,
+    kind: request.kind,
+    target: collection.target,
+    evidence: collection.evidence,
+    locate,
+    results,
+    failOn: options.settings.failOn,
+    timings,
+    baseline,
+  });
+}
