@@ -10,6 +10,7 @@ const started = performance.now();
 const filesystem = await collectFilesystemEvidence(engine, {
   image,
   workingDir: '/',
+  user: '',
   platform: { os: 'linux', architecture: 'amd64' },
   measureCompressed: false,
 });

@@ -4,7 +4,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { collected, skipped } from '../src/evidence/collected.js';
-import { parseComposeFile, type ComposeFile } from '../src/evidence/compose.js';
+import { collectComposeEvidence, type ComposeEvidence } from '../src/evidence/compose.js';
+import { memorySource } from '../src/evidence/compose/load.js';
 import { parseDockerfile } from '../src/evidence/dockerfile.js';
 import type { EvidenceSet } from '../src/evidence/types.js';
 import { parseSettings } from '../src/inputs/resolve.js';
@@ -45,21 +46,21 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
   const analyseAll = (): number => {
     let services = 0;
     let findings = 0;
-    const composeFiles: ComposeFile[] = [];
+    const composeFiles: ComposeEvidence[] = [];
     for (let index = 0; services < 20; index++) {
-      const file = parseComposeFile(composeTexts[index % composeTexts.length], `/bench/compose-${index}.yaml`, {
+      const project = collectComposeEvidence({
         workspace: '/bench',
-        show: () => `compose-${index}.yaml`,
-      });
-      composeFiles.push(file);
-      services += file.services.length;
+        contextDir: `/bench/${index}`,
+        given: [],
+        env: {},
+        source: memorySource({ [`/bench/${index}/compose.yaml`]: composeTexts[index % composeTexts.length]! }),
+      })!;
+      composeFiles.push(project);
+      services += project.services.length;
     }
     dockerfiles.forEach((text, index) => {
       const dockerfile = parseDockerfile(text, { path: `Dockerfile.${index}` });
-      const compose =
-        index < composeFiles.length
-          ? collected({ files: [composeFiles[index]], services: composeFiles[index].services })
-          : skip;
+      const compose = index < composeFiles.length ? collected(composeFiles[index]!) : skip;
       const evidence: EvidenceSet = {
         dockerfile: collected(dockerfile),
         context: skip,
@@ -86,11 +87,11 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
   }
   times.sort((a, b) => a - b);
   let services = 0;
-  for (let index = 0; services < 20; index++)
-    services += parseComposeFile(composeTexts[index % composeTexts.length], '/b/c.yaml', {
-      workspace: '/b',
-      show: () => 'c.yaml',
-    }).services.length;
+  for (let index = 0; services < 20; index++) {
+    const source = memorySource({ '/b/compose.yaml': composeTexts[index % composeTexts.length]! });
+    services += collectComposeEvidence({ workspace: '/b', contextDir: '/b', given: [], env: {}, source })!.services
+      .length;
+  }
   const round = (value: number): number => Math.round(value * 10) / 10;
   return {
     dockerfiles: dockerfiles.length,

@@ -45922,7 +45922,7 @@ function endReadableNT(state, stream) {
 if (typeof Symbol === 'function') {
   Readable.from = function (iterable, opts) {
     if (from === undefined) {
-      from = __nccwpck_require__(4659);
+      from = __nccwpck_require__(7040);
     }
     return from(Readable, iterable, opts);
   };
@@ -47348,7 +47348,7 @@ module.exports = eos;
 
 /***/ }),
 
-/***/ 4659:
+/***/ 7040:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4363);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4659);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({
@@ -77222,7 +77222,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4363:
+/***/ 4659:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78754,6 +78754,7 @@ function parseDockerfile(content, options) {
     return {
         path: options.path,
         stages,
+        images: imagesUsed(stages, globalArgs, options.buildArgs ?? {}),
         finalStage,
         globalArgs,
         comments: document.getComments().map((comment) => ({
@@ -78830,6 +78831,40 @@ function parseExec(args) {
     catch {
         return null;
     }
+}
+function imagesUsed(stages, globalArgs, buildArgs) {
+    const uses = [];
+    for (const stage of stages) {
+        if (stage.baseStage === null && stage.base !== 'scratch') {
+            uses.push({ raw: stage.baseRaw, reference: stage.base, line: stage.line, via: 'FROM', stage: stage.index });
+        }
+        for (const instruction of stage.instructions) {
+            const from = instruction.keyword === 'COPY' || instruction.keyword === 'ADD' ? instruction.flags.from : undefined;
+            if (!from)
+                continue;
+            const reference = expandVariables(from, (variable) => buildArgs[variable] ?? stageArg(stage, variable, instruction.line) ?? globalArgs[variable] ?? null);
+            // A stage by name or index is not an image (stages before this one only, as BuildKit reads them).
+            const isStage = /^\d+$/.test(reference) ||
+                stages.some((other) => other.index < stage.index && other.name?.toLowerCase() === reference.toLowerCase());
+            if (!isStage)
+                uses.push({ raw: from, reference, line: instruction.line, via: 'COPY --from', stage: stage.index });
+        }
+    }
+    return uses;
+}
+/** An ARG's default declared in the stage before `line`. */
+function stageArg(stage, name, line) {
+    let value = null;
+    for (const instruction of stage.instructions) {
+        if (instruction.line >= line)
+            break;
+        if (instruction.keyword !== 'ARG')
+            continue;
+        const match = new RegExp(`(?:^|\\s)${name}=("[^"]*"|\\S*)`).exec(instruction.args);
+        if (match)
+            value = match[1].replace(/^"(.*)"$/, '$1');
+    }
+    return value;
 }
 function readStage(from, stages, globalArgs, buildArgs) {
     const words = from.args.split(/\s+/);
@@ -79075,113 +79110,987 @@ function collected_valueOf(evidence) {
     return evidence.state === 'collected' ? evidence.value : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/util/repo-path.ts
+
+/** A path as reports show it: relative to the workspace with forward slashes, or absolute when outside it. */
+function repoPath(workspace, path) {
+    const shown = (0,external_node_path_.relative)(workspace, path).split(external_node_path_.sep).join('/');
+    if (shown.startsWith('..'))
+        return path;
+    return shown === '' ? '.' : shown;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/interpolate.ts
+// Compose's variable interpolation, as the compose specification defines it and `docker compose
+// config` applies it: `$VAR`, `${VAR}`, `${VAR:-default}` (unset or empty), `${VAR-default}`
+// (unset), `${VAR:?error}` / `${VAR?error}` (required), `${VAR:+alt}` / `${VAR+alt}`, `$$` for a
+// literal `$`; defaults may themselves hold interpolations.
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+function interpolate(text, lookup) {
+    const result = { value: '', missing: [], unset: [] };
+    result.value = expand(text, lookup, result);
+    return result;
+}
+function expand(text, lookup, result) {
+    let out = '';
+    let i = 0;
+    while (i < text.length) {
+        const dollar = text.indexOf('$', i);
+        if (dollar === -1) {
+            out += text.slice(i);
+            break;
+        }
+        out += text.slice(i, dollar);
+        const next = text[dollar + 1];
+        if (next === '$') {
+            out += '$';
+            i = dollar + 2;
+            continue;
+        }
+        if (next === '{') {
+            const close = matchingBrace(text, dollar + 1);
+            if (close === -1) {
+                // An unterminated `${`: compose calls the file invalid; kept as written here.
+                out += text.slice(dollar);
+                break;
+            }
+            out += braced(text.slice(dollar + 2, close), lookup, result);
+            i = close + 1;
+            continue;
+        }
+        const name = NAME.exec(text.slice(dollar + 1))?.[0];
+        if (!name) {
+            out += '$';
+            i = dollar + 1;
+            continue;
+        }
+        out += interpolate_valueOf(name, lookup, result);
+        i = dollar + 1 + name.length;
+    }
+    return out;
+}
+/** The `}` closing the `{` at `open`, counting nested `${…}`. */
+function matchingBrace(text, open) {
+    let depth = 0;
+    for (let i = open; i < text.length; i++) {
+        if (text[i] === '{')
+            depth++;
+        else if (text[i] === '}' && --depth === 0)
+            return i;
+    }
+    return -1;
+}
+function braced(inner, lookup, result) {
+    const name = NAME.exec(inner)?.[0];
+    if (!name)
+        return `\${${inner}}`;
+    const rest = inner.slice(name.length);
+    if (rest === '')
+        return interpolate_valueOf(name, lookup, result);
+    const value = lookup(name);
+    const set = value !== undefined;
+    const nonEmpty = set && value !== '';
+    const operator = /^(:-|-|:\?|\?|:\+|\+)/.exec(rest)?.[0];
+    if (!operator)
+        return `\${${inner}}`;
+    const word = () => expand(rest.slice(operator.length), lookup, result);
+    switch (operator) {
+        case ':-':
+            return nonEmpty ? value : word();
+        case '-':
+            return set ? value : word();
+        case ':?':
+        case '?':
+            if (operator === ':?' ? nonEmpty : set)
+                return value;
+            result.missing.push({ name, message: word() || `${name} is required` });
+            return '';
+        case ':+':
+            return nonEmpty ? word() : '';
+        default:
+            return set ? word() : '';
+    }
+}
+function interpolate_valueOf(name, lookup, result) {
+    const value = lookup(name);
+    if (value === undefined) {
+        result.unset.push(name);
+        return '';
+    }
+    return value;
+}
+/** `.env` as compose reads it: KEY=VALUE lines, `#` comments, optional `export `, quotes removed. */
+function parseDotEnv(text) {
+    const values = {};
+    for (const raw of text.split(/\r?\n/)) {
+        const line = raw.trim();
+        if (!line || line.startsWith('#'))
+            continue;
+        const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+        if (!match)
+            continue;
+        let value = match[2];
+        const quote = value[0];
+        if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
+            value = value.slice(1, -1);
+            if (quote === '"')
+                value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"');
+        }
+        else {
+            value = value.replace(/\s+#.*$/, '');
+        }
+        values[match[1]] = value;
+    }
+    return values;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/tree.ts
+
+/** Nodes an expanded document may have; real compose files have a few thousand. */
+const EXPANSION_LIMIT = 200_000;
+class ExpansionError extends Error {
+}
+/**
+ * The document as a tree. A value's location is its key's line (a mapping entry) or its own
+ * (a sequence item); an alias's, the anchor's.
+ */
+function treeOf(document, file, counter) {
+    let budget = EXPANSION_LIMIT;
+    const lineOf = (node, fallback) => {
+        const offset = node?.range?.[0];
+        return offset === undefined ? fallback : counter.linePos(offset).line;
+    };
+    const visit = (node, line, depth) => {
+        if (--budget < 0 || depth > 200) {
+            throw new ExpansionError(`expands past ${EXPANSION_LIMIT} values (aliases that repeat each other, a "YAML bomb"?)`);
+        }
+        const yaml = ((0,dist/* isAlias */.Vj)(node) ? node.resolve(document) : node);
+        const loc = { file, line };
+        const tag = tagOf(yaml);
+        if ((0,dist/* isMap */.jh)(yaml)) {
+            const entries = new Map();
+            for (const pair of yaml.items) {
+                const keyNode = pair.key;
+                const key = (0,dist/* isScalar */.jn)(keyNode) ? String(keyNode.value) : '';
+                const keyLine = lineOf(keyNode, line);
+                if (key === '<<') {
+                    // Merge keys: explicit keys of this mapping win over the merged ones, whatever the order.
+                    const merged = visit(pair.value, keyLine, depth + 1);
+                    const sources = merged.kind === 'seq' ? merged.items : [merged];
+                    for (const source of sources) {
+                        if (source.kind !== 'map')
+                            continue;
+                        for (const [name, value] of source.entries)
+                            if (!entries.has(name) && !hasKey(yaml.items, name))
+                                entries.set(name, value);
+                    }
+                    continue;
+                }
+                entries.set(key, visit(pair.value, keyLine, depth + 1));
+            }
+            return { kind: 'map', entries, loc, ...(tag ? { tag } : {}) };
+        }
+        if ((0,dist/* isSeq */.oP)(yaml)) {
+            return {
+                kind: 'seq',
+                items: yaml.items.map((item) => visit(item, lineOf(item, line), depth + 1)),
+                loc,
+                ...(tag ? { tag } : {}),
+            };
+        }
+        const value = (0,dist/* isScalar */.jn)(yaml) ? yaml.value : null;
+        return { kind: 'scalar', value: scalar(value), loc, ...(tag ? { tag } : {}) };
+    };
+    return visit(document.contents, 1, 0);
+}
+function hasKey(items, name) {
+    return items.some((pair) => (0,dist/* isScalar */.jn)(pair.key) && String(pair.key.value) === name);
+}
+function tagOf(node) {
+    const tag = node?.tag;
+    return tag === '!reset' ? 'reset' : tag === '!override' ? 'override' : undefined;
+}
+function scalar(value) {
+    if (value === null || value === undefined)
+        return null;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        return value;
+    if (typeof value === 'bigint')
+        return Number(value);
+    if (value instanceof Date)
+        return value.toISOString();
+    return String(value);
+}
+/** Plain data, for the checks. */
+function plain(tree) {
+    if (!tree)
+        return undefined;
+    if (tree.kind === 'scalar')
+        return tree.value;
+    if (tree.kind === 'seq')
+        return tree.items.map(plain);
+    return Object.fromEntries([...tree.entries].map(([key, value]) => [key, plain(value)]));
+}
+/** Where each value is written, by its dotted path (`healthcheck.test`, `ports.0`). */
+function locations(tree, prefix = '', out = {}) {
+    if (tree.kind === 'map') {
+        for (const [key, value] of tree.entries) {
+            const path = prefix ? `${prefix}.${key}` : key;
+            out[path] = value.loc;
+            locations(value, path, out);
+        }
+    }
+    else if (tree.kind === 'seq') {
+        tree.items.forEach((item, index) => {
+            const path = `${prefix}.${index}`;
+            out[path] = item.loc;
+            locations(item, path, out);
+        });
+    }
+    return out;
+}
+function mapNode(loc, entries = []) {
+    return { kind: 'map', entries: new Map(entries), loc };
+}
+function scalarNode(value, loc) {
+    return { kind: 'scalar', value, loc };
+}
+function get(tree, key) {
+    return tree?.kind === 'map' ? tree.entries.get(key) : undefined;
+}
+/** Maps the tree's scalars (strings only), keeping its shape and locations. */
+function mapStrings(tree, change, path = []) {
+    if (tree.kind === 'scalar')
+        return typeof tree.value === 'string' ? { ...tree, value: change(tree.value, path, tree.loc) } : tree;
+    if (tree.kind === 'seq')
+        return { ...tree, items: tree.items.map((item, index) => mapStrings(item, change, [...path, String(index)])) };
+    return {
+        ...tree,
+        entries: new Map([...tree.entries].map(([key, value]) => [key, mapStrings(value, change, [...path, key])])),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/merge.ts
+
+// The compose specification's merge rules, for override files (`-f a -f b`) and `extends`, as
+// `docker compose config` applies them (seen on compose 2.26 and 2.40): mappings merge key by key;
+// sequences append; `command`, `entrypoint` and `healthcheck.test` are replaced; `environment`,
+// `labels`, `build.args`, service `networks` and `depends_on` merge by name whatever their form;
+// `ports` merge by (host ip, published, target, protocol) and `volumes`, `secrets`, `configs` by
+// target, the later one in the earlier one's place; `cap_add`/`cap_drop` keep one of each; logging
+// options merge only under the same driver; `!reset` removes a value, `!override` replaces it.
+const REPLACED = new Set(['command', 'entrypoint']);
+const BY_NAME = new Set([
+    'environment',
+    'labels',
+    'annotations',
+    'sysctls',
+    'extra_hosts',
+    'networks',
+    'depends_on',
+    'ulimits',
+]);
+const BY_NAME_IN_BUILD = new Set(['args', 'labels']);
+const BY_TARGET = new Set(['volumes', 'secrets', 'configs']);
+const UNIQUE_VALUES = new Set(['cap_add', 'cap_drop']);
+/** `over` laid over `base`, both a service's definition. */
+function mergeService(base, over) {
+    return mergeMaps(base, over, (key, lower, upper) => {
+        if (REPLACED.has(key))
+            return upper;
+        if (key === 'healthcheck')
+            return mergeMapsWith(lower, upper, (inner, a, b) => (inner === 'test' ? b : mergeAny(a, b)));
+        if (key === 'build')
+            return mergeMapsWith(asBuildMap(lower), asBuildMap(upper), (inner, a, b) => BY_NAME_IN_BUILD.has(inner) ? mergeByName(a, b, inner) : mergeAny(a, b));
+        if (BY_NAME.has(key))
+            return mergeByName(lower, upper, key);
+        if (key === 'ports')
+            return mergeUnique(lower, upper, portKey);
+        if (BY_TARGET.has(key))
+            return mergeUnique(lower, upper, (item) => targetOf(item, key));
+        if (UNIQUE_VALUES.has(key))
+            return mergeUnique(lower, upper, (item) => (item.kind === 'scalar' ? String(item.value) : null));
+        if (key === 'logging')
+            return mergeLogging(lower, upper);
+        return mergeAny(lower, upper);
+    });
+}
+/** Top-level sections other than services (networks, volumes…): mappings merge, the rest is replaced. */
+function mergeAny(lower, upper) {
+    if (lower.kind === 'map' && upper.kind === 'map')
+        return mergeMapsWith(lower, upper, (_, a, b) => mergeAny(a, b));
+    if (lower.kind === 'seq' && upper.kind === 'seq')
+        return { ...upper, items: [...lower.items, ...upper.items] };
+    return upper;
+}
+function mergeMaps(base, over, merge) {
+    return mergeMapsWith(base, over, merge);
+}
+/** Key by key; `!reset` removes the key, `!override` takes the upper value as it is. */
+function mergeMapsWith(lower, upper, merge) {
+    if (lower.kind !== 'map' || upper.kind !== 'map')
+        return upper;
+    const entries = new Map(lower.entries);
+    for (const [key, value] of upper.entries) {
+        const previous = entries.get(key);
+        if (value.tag === 'reset')
+            entries.delete(key);
+        else if (value.tag === 'override' || !previous || key.startsWith('x-'))
+            entries.set(key, value);
+        else
+            entries.set(key, merge(key, previous, value));
+    }
+    return { ...upper, entries };
+}
+/** `build: ./app` is `build: { context: ./app }`. */
+function asBuildMap(tree) {
+    return tree.kind === 'scalar' ? mapNode(tree.loc, [['context', tree]]) : tree;
+}
+/** Sequence (`KEY=VALUE`, or a bare name) or mapping, merged as a mapping by name. */
+function mergeByName(lower, upper, key) {
+    const a = asNameMap(lower, key);
+    const b = asNameMap(upper, key);
+    return mergeMapsWith(a, b, (_, x, y) => key === 'ulimits' ? mergeAny(x, y) : y.kind === 'map' && x.kind === 'map' ? mergeAny(x, y) : y);
+}
+function asNameMap(tree, key) {
+    if (tree.kind !== 'seq')
+        return tree;
+    const entries = tree.items.map((item) => {
+        const text = item.kind === 'scalar' ? String(item.value ?? '') : '';
+        // Service networks and depends_on as a list name only; environment and labels as KEY=VALUE.
+        if (key === 'networks' || key === 'depends_on')
+            return [text, scalarNode(null, item.loc)];
+        const separator = key === 'extra_hosts' ? /[=:]/.exec(text) : /=/.exec(text);
+        if (!separator)
+            return [text, scalarNode(null, item.loc)];
+        return [text.slice(0, separator.index), scalarNode(text.slice(separator.index + 1), item.loc)];
+    });
+    return mapNode(tree.loc, entries);
+}
+/** Appended, except an item whose key an earlier one has: it takes that one's place. */
+function mergeUnique(lower, upper, keyOf) {
+    if (lower.kind !== 'seq' || upper.kind !== 'seq')
+        return upper;
+    const items = [...lower.items];
+    for (const item of upper.items) {
+        const key = keyOf(item);
+        const at = key === null ? -1 : items.findIndex((candidate) => keyOf(candidate) === key);
+        if (at === -1)
+            items.push(item);
+        else
+            items[at] = item;
+    }
+    return { ...upper, items };
+}
+/** Logging options merge only when both name the same driver, or one names none. */
+function mergeLogging(lower, upper) {
+    const driver = (tree) => tree.kind === 'map' ? tree.entries.get('driver')?.value : undefined;
+    const a = driver(lower);
+    const b = driver(upper);
+    if (a === undefined || b === undefined || a === b)
+        return mergeAny(lower, upper);
+    return upper;
+}
+/** A port's identity: host address, published port, container port, protocol. */
+function portKey(item) {
+    const port = parsePort(item);
+    return port ? `${port.host_ip}|${port.published}|${port.target}|${port.protocol}` : null;
+}
+/** `8080:80`, `127.0.0.1:8080:80/udp`, `80`, `[::1]:80:80`, or the long syntax. */
+function parsePort(item) {
+    if (item.kind === 'map') {
+        const field = (name) => {
+            const value = item.entries.get(name);
+            return value?.kind === 'scalar' && value.value !== null ? String(value.value) : '';
+        };
+        return {
+            host_ip: field('host_ip'),
+            published: field('published'),
+            target: field('target'),
+            protocol: field('protocol') || 'tcp',
+        };
+    }
+    if (item.kind !== 'scalar' || item.value === null)
+        return null;
+    return parsePortText(String(item.value));
+}
+function parsePortText(text) {
+    const [spec = '', protocol = 'tcp'] = text.split('/');
+    const ipv6 = /^\[([^\]]*)\]:(.*)$/.exec(spec);
+    const parts = ipv6 ? [ipv6[1], ...ipv6[2].split(':')] : spec.split(':');
+    if (parts.length >= 3)
+        return {
+            host_ip: parts.slice(0, parts.length - 2).join(':'),
+            published: parts[parts.length - 2],
+            target: parts[parts.length - 1],
+            protocol,
+        };
+    if (parts.length === 2)
+        return { host_ip: '', published: parts[0], target: parts[1], protocol };
+    return { host_ip: '', published: '', target: parts[0], protocol };
+}
+/** A mount's target: the long syntax's `target`, or the second part of `source:target[:mode]`; `/data/` is `/data`. */
+function targetOf(item, key) {
+    const target = rawTarget(item, key);
+    return target === null || target === '/' ? target : target.replace(/\/+$/, '');
+}
+function rawTarget(item, key) {
+    if (item.kind === 'map') {
+        const target = item.entries.get('target') ?? (key !== 'volumes' ? item.entries.get('source') : undefined);
+        return target?.kind === 'scalar' && target.value !== null ? String(target.value) : null;
+    }
+    if (item.kind !== 'scalar' || item.value === null)
+        return null;
+    const text = String(item.value);
+    if (key !== 'volumes')
+        return text;
+    const parts = text.split(':');
+    return parts.length >= 2 ? parts[1] : parts[0];
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/load.ts
+
+
+
+
+
+
+
+
+const DISK = { read: (path) => (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'), exists: (path) => (0,external_node_fs_namespaceObject.existsSync)(path) };
+const BOOLEAN_FIELDS = new Set(['privileged', 'read_only', 'init', 'tty', 'stdin_open', 'oom_kill_disable']);
+const NETWORK_BOOLEANS = new Set(['internal', 'external', 'attachable', 'enable_ipv6']);
+function loadProject(options) {
+    const projectDir = (0,external_node_path_.dirname)(options.files[0]);
+    const source = options.source ?? DISK;
+    const context = new LoadContext(options, source, readDotEnv(projectDir, source), projectDir);
+    let merged = null;
+    for (const file of options.files) {
+        const model = context.loadFile(file, projectDir, 'file');
+        merged = merged ? mergeProjects(merged, model) : model;
+    }
+    return context.finish(merged);
+}
+class LoadContext {
+    options;
+    source;
+    dotEnv;
+    projectDir;
+    files = [];
+    missing = [];
+    unset = [];
+    constructor(options, source, dotEnv, projectDir) {
+        this.options = options;
+        this.source = source;
+        this.dotEnv = dotEnv;
+        this.projectDir = projectDir;
+    }
+    lookup = (name) => this.options.env[name] ?? this.dotEnv[name];
+    /** `~` in a bind mount is the user's home, as compose expands it. */
+    get home() {
+        return this.options.env.HOME ?? (0,external_node_os_namespaceObject.homedir)();
+    }
+    /** One file, interpolated, its includes and extends resolved; relative paths made absolute against `baseDir`. */
+    loadFile(path, baseDir, role, lookup = this.lookup, stack = []) {
+        const shown = this.options.show(path);
+        this.files.push({ path: shown, role });
+        const raw = readTree(this.source, path, shown);
+        const tree = interpolateTree(raw, lookup, this);
+        if (tree.kind !== 'map')
+            throw new UsageError(`${shown}: not a valid compose file (expected a mapping with a services key)`);
+        const services = get(tree, 'services');
+        if (services !== undefined && services.kind !== 'map' && !(services.kind === 'scalar' && services.value === null)) {
+            throw new UsageError(`${shown}:${services.loc.line}: services must be a mapping of service names to definitions`);
+        }
+        const model = mapNode(tree.loc, [...tree.entries].filter(([key]) => key !== 'include' && key !== 'services'));
+        const resolved = mapNode(services?.loc ?? tree.loc);
+        for (const [name, definition] of services?.kind === 'map' ? services.entries : []) {
+            if (definition.kind !== 'map')
+                throw new UsageError(`${shown}:${definition.loc.line}: service '${name}' must be a mapping`);
+            resolved.entries.set(name, expandHome(rebase(this.extend(name, definition, tree, path, lookup, [...stack, `${path}#${name}`]), baseDir, this.projectDir), this.home));
+        }
+        for (const included of this.includes(tree, path, shown)) {
+            for (const [name, definition] of get(included, 'services')?.entries ?? []) {
+                if (resolved.entries.has(name))
+                    throw new UsageError(`${shown}: service '${name}' is defined here and in an included file; compose refuses that`);
+                resolved.entries.set(name, definition);
+            }
+            for (const [key, value] of included.entries)
+                if (key !== 'services' && !model.entries.has(key))
+                    model.entries.set(key, value);
+        }
+        model.entries.set('services', resolved);
+        return model;
+    }
+    /** `include:` entries: each a project of its own (its directory, its .env), its services added. */
+    includes(tree, path, shown) {
+        const node = get(tree, 'include');
+        if (!node)
+            return [];
+        if (node.kind !== 'seq')
+            throw new UsageError(`${shown}:${node.loc.line}: include must be a list of files`);
+        const loaded = [];
+        for (const item of node.items) {
+            const paths = item.kind === 'scalar'
+                ? [item]
+                : (get(item, 'path')?.kind === 'seq'
+                    ? get(item, 'path').items
+                    : [get(item, 'path')]).filter((entry) => entry !== undefined);
+            const directory = scalarText(get(item, 'project_directory'));
+            const envFile = scalarText(get(item, 'env_file'));
+            for (const entry of paths) {
+                const relativePath = scalarText(entry);
+                if (!relativePath)
+                    throw new UsageError(`${shown}:${entry.loc.line}: include needs a path`);
+                const file = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), relativePath);
+                if (!this.source.exists(file))
+                    throw new UsageError(`${shown}:${entry.loc.line}: include: ${relativePath} does not exist (looked for ${this.options.show(file)})`);
+                const includeDir = directory ? (0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), directory) : (0,external_node_path_.dirname)(file);
+                const dotEnv = envFile
+                    ? readEnvFile(this.source, (0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), envFile), shown, entry.loc.line)
+                    : readDotEnv(includeDir, this.source);
+                loaded.push(this.loadFile(file, includeDir, 'include', (name) => this.options.env[name] ?? dotEnv[name]));
+            }
+        }
+        return loaded;
+    }
+    /** `extends`: the base service (this file or another, itself extended first) with this one over it. */
+    extend(name, definition, tree, path, lookup, stack) {
+        const node = definition.entries.get('extends');
+        if (!node)
+            return definition;
+        const shown = this.options.show(path);
+        const base = node.kind === 'scalar' ? scalarText(node) : scalarText(get(node, 'service'));
+        const fromFile = node.kind === 'map' ? scalarText(get(node, 'file')) : '';
+        if (!base)
+            throw new UsageError(`${shown}:${node.loc.line}: extends needs a service name`);
+        let baseTree = tree;
+        let basePath = path;
+        if (fromFile) {
+            basePath = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), fromFile);
+            if (!this.source.exists(basePath))
+                throw new UsageError(`${shown}:${node.loc.line}: extends: ${fromFile} does not exist (looked for ${this.options.show(basePath)})`);
+            const loaded = interpolateTree(readTree(this.source, basePath, this.options.show(basePath)), lookup, this);
+            if (loaded.kind !== 'map')
+                throw new UsageError(`${this.options.show(basePath)}: not a valid compose file`);
+            baseTree = loaded;
+            this.files.push({ path: this.options.show(basePath), role: 'extends' });
+        }
+        const baseDefinition = get(get(baseTree, 'services'), base);
+        if (!baseDefinition || baseDefinition.kind !== 'map') {
+            throw new UsageError(`${shown}:${node.loc.line}: extends: no service '${base}' in ${this.options.show(basePath)}`);
+        }
+        const key = `${basePath}#${base}`;
+        if (stack.includes(key))
+            throw new UsageError(`${shown}:${node.loc.line}: extends: '${name}' extends itself (${[...stack, key].join(' → ')})`);
+        let resolvedBase = this.extend(base, baseDefinition, baseTree, basePath, lookup, [...stack, key]);
+        // Relative paths in another file are relative to that file's directory.
+        if (fromFile)
+            resolvedBase = rebase(resolvedBase, (0,external_node_path_.dirname)(basePath), this.projectDir);
+        const own = mapNode(definition.loc, [...definition.entries].filter(([entry]) => entry !== 'extends'));
+        return mergeService(resolvedBase, own);
+    }
+    finish(merged) {
+        const services = get(merged, 'services')?.entries ?? new Map();
+        const active = new Set((this.lookup('COMPOSE_PROFILES') ?? '')
+            .split(',')
+            .map((profile) => profile.trim())
+            .filter(Boolean));
+        const inactive = [];
+        const drafts = [];
+        for (const [name, tree] of services) {
+            const profiles = (get(tree, 'profiles')?.kind === 'seq' ? get(tree, 'profiles').items : [])
+                .map(scalarText)
+                .filter(Boolean);
+            if (profiles.length > 0 && !profiles.some((profile) => active.has(profile))) {
+                inactive.push({ name, profiles });
+                continue;
+            }
+            drafts.push({ name, tree: tree, loc: tree.loc });
+        }
+        return {
+            name: scalarText(get(merged, 'name')) || null,
+            files: this.files,
+            services: drafts,
+            top: mapNode(merged.loc, [...merged.entries].filter(([key]) => key !== 'services')),
+            inactive,
+            missing: this.missing,
+            unset: this.unset,
+        };
+    }
+}
+function mergeProjects(base, over) {
+    const entries = new Map(base.entries);
+    for (const [key, value] of over.entries) {
+        const previous = entries.get(key);
+        if (key === 'services' && previous?.kind === 'map' && value.kind === 'map') {
+            const services = new Map(previous.entries);
+            for (const [name, definition] of value.entries) {
+                const lower = services.get(name);
+                services.set(name, lower?.kind === 'map' && definition.kind === 'map' ? mergeService(lower, definition) : definition);
+            }
+            entries.set(key, { ...value, entries: services });
+        }
+        else
+            entries.set(key, previous ? mergeAny(previous, value) : value);
+    }
+    return { ...over, entries };
+}
+function readTree(source, path, shown) {
+    let text;
+    try {
+        text = source.read(path);
+    }
+    catch (error) {
+        throw new UsageError(`${shown}: cannot read it (${error.code ?? 'error'})`, {
+            cause: error,
+        });
+    }
+    const counter = new dist/* LineCounter */.HN();
+    const document = (0,dist/* parseDocument */.Tp)(text, {
+        lineCounter: counter,
+        merge: false,
+        uniqueKeys: false,
+        customTags: RESET_TAGS,
+    });
+    const problem = document.errors[0];
+    if (problem) {
+        throw new UsageError(`${shown}:${problem.linePos?.[0]?.line ?? 1}: not a valid compose file (${problem.message.split('\n')[0]})`);
+    }
+    try {
+        return treeOf(document, shown, counter);
+    }
+    catch (error) {
+        if (error instanceof ExpansionError)
+            throw new UsageError(`${shown}: not a valid compose file: it ${error.message}`, { cause: error });
+        throw error;
+    }
+}
+/** `!reset` and `!override` are compose's own tags: kept on the node, the value parsed as usual. */
+const RESET_TAGS = ['!reset', '!override'].flatMap((tag) => ['scalar', 'seq', 'map'].map((collection) => ({
+    tag,
+    ...(collection === 'scalar' ? {} : { collection }),
+    resolve: (value) => value,
+})));
+/** Every string interpolated; values of typed fields cast as compose casts them. */
+function interpolateTree(tree, lookup, found) {
+    return mapStrings(tree, (value, path, loc) => {
+        const result = interpolate(value, lookup);
+        for (const problem of result.missing)
+            found.missing.push({ ...problem, loc });
+        for (const name of result.unset)
+            found.unset.push({ name, loc });
+        return cast(result.value, path, value !== result.value);
+    });
+}
+function cast(value, path, interpolated) {
+    const [section, , field, inner] = path;
+    const booleanField = (section === 'services' &&
+        ((path.length === 3 && BOOLEAN_FIELDS.has(field)) ||
+            (field === 'healthcheck' && inner === 'disable' && path.length === 4))) ||
+        (section === 'networks' && path.length === 3 && NETWORK_BOOLEANS.has(field));
+    if (booleanField) {
+        const lower = value.toLowerCase();
+        if (['y', 'yes', 'true', 'on'].includes(lower))
+            return true;
+        if (['n', 'no', 'false', 'off'].includes(lower))
+            return false;
+    }
+    if (interpolated && section === 'services' && field === 'healthcheck' && inner === 'retries' && /^\d+$/.test(value))
+        return Number(value);
+    return value;
+}
+/**
+ * Relative paths of a file read from another directory (an included or extended file), made
+ * right for the project: build.context and env_file absolute (the build needs them), bind-mount
+ * sources relative to the project directory — still relative, so a project mount is never
+ * mistaken for a host path.
+ */
+function rebase(service, baseDir, projectDir) {
+    const entries = new Map(service.entries);
+    const absolute = (node) => {
+        if (node?.kind !== 'scalar' ||
+            typeof node.value !== 'string' ||
+            node.value === '' ||
+            isRemote(node.value) ||
+            (0,external_node_path_.isAbsolute)(node.value))
+            return node;
+        return { ...node, value: (0,external_node_path_.resolve)(baseDir, node.value) };
+    };
+    const build = entries.get('build');
+    if (build?.kind === 'scalar')
+        entries.set('build', mapNode(build.loc, [['context', absolute(build)]]));
+    else if (build?.kind === 'map') {
+        const context = build.entries.get('context');
+        const copy = new Map(build.entries);
+        copy.set('context', context ? absolute(context) : { kind: 'scalar', value: baseDir, loc: build.loc });
+        entries.set('build', { ...build, entries: copy });
+    }
+    const envFile = entries.get('env_file');
+    if (envFile?.kind === 'scalar')
+        entries.set('env_file', absolute(envFile));
+    else if (envFile?.kind === 'seq')
+        entries.set('env_file', {
+            ...envFile,
+            items: envFile.items.map((item) => (item.kind === 'map' ? item : absolute(item))),
+        });
+    const volumes = entries.get('volumes');
+    const moved = (source) => {
+        const path = (0,external_node_path_.relative)(projectDir, (0,external_node_path_.resolve)(baseDir, source));
+        return path.startsWith('.') ? path : `./${path}`;
+    };
+    if (volumes?.kind === 'seq' && baseDir !== projectDir) {
+        entries.set('volumes', {
+            ...volumes,
+            items: volumes.items.map((item) => {
+                if (item.kind === 'map') {
+                    const source = item.entries.get('source');
+                    if (source?.kind !== 'scalar' || typeof source.value !== 'string' || !/^\.\.?($|\/)/.test(source.value))
+                        return item;
+                    return {
+                        ...item,
+                        entries: new Map([...item.entries, ['source', { ...source, value: moved(source.value) }]]),
+                    };
+                }
+                if (item.kind !== 'scalar' || typeof item.value !== 'string')
+                    return item;
+                const [source, ...rest] = item.value.split(':');
+                if (rest.length === 0 || !source || !/^\.\.?($|\/)/.test(source))
+                    return item;
+                return { ...item, value: [moved(source), ...rest].join(':') };
+            }),
+        });
+    }
+    return { ...service, entries };
+}
+/** `~/x:/y` mounts the user's home directory: written out, so it is judged as the host path it is. */
+function expandHome(service, home) {
+    const volumes = service.entries.get('volumes');
+    if (volumes?.kind !== 'seq')
+        return service;
+    const expand = (source) => source === '~' ? home : source.startsWith('~/') ? `${home}${source.slice(1)}` : source;
+    const items = volumes.items.map((item) => {
+        if (item.kind === 'scalar' && typeof item.value === 'string' && item.value.startsWith('~')) {
+            const [source = '', ...rest] = item.value.split(':');
+            return { ...item, value: [expand(source), ...rest].join(':') };
+        }
+        const source = item.kind === 'map' ? item.entries.get('source') : undefined;
+        if (item.kind === 'map' &&
+            source?.kind === 'scalar' &&
+            typeof source.value === 'string' &&
+            source.value.startsWith('~')) {
+            return { ...item, entries: new Map([...item.entries, ['source', { ...source, value: expand(source.value) }]]) };
+        }
+        return item;
+    });
+    return { ...service, entries: new Map([...service.entries, ['volumes', { ...volumes, items }]]) };
+}
+function isRemote(value) {
+    return /^(https?:\/\/|git@|github\.com\/|ssh:\/\/|git:\/\/)/.test(value) || value.includes('.git#');
+}
+function scalarText(node) {
+    return node?.kind === 'scalar' && node.value !== null ? String(node.value) : '';
+}
+function readDotEnv(dir, source) {
+    const path = __nccwpck_require__.ab + "main/" + dir + '/.env';
+    return source.exists(path) ? parseDotEnv(source.read(path)) : {};
+}
+function readEnvFile(source, path, shown, line) {
+    if (!source.exists(path))
+        throw new UsageError(`${shown}:${line}: env_file ${path} does not exist`);
+    return parseDotEnv(source.read(path));
+}
+/** Files held in memory, by absolute path (for tests and benchmarks of text that is not on disk). */
+function memorySource(files) {
+    return {
+        read(path) {
+            const text = files[path];
+            if (text === undefined)
+                throw Object.assign(new Error(`no file ${path}`), { code: 'ENOENT' });
+            return text;
+        },
+        exists: (path) => path in files,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/compose.ts
 
 
 
 
 
+
+
+/** The files compose itself picks in a directory: the first of these, and its override file beside it. */
 const DEFAULT_COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
 function findComposeFiles(options) {
+    const source = options.source ?? DISK;
     if (options.given.length > 0) {
         return options.given.map((file) => {
             const path = (0,external_node_path_.resolve)(options.workspace, file);
-            if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+            if (!source.exists(path))
                 throw new UsageError(`compose-files: '${file}' does not exist`);
             return path;
         });
     }
-    return DEFAULT_COMPOSE_NAMES.map((name) => (0,external_node_path_.join)(options.contextDir, name)).filter((path) => (0,external_node_fs_namespaceObject.existsSync)(path));
+    const main = DEFAULT_COMPOSE_NAMES.map((name) => (0,external_node_path_.join)(options.contextDir, name)).find((path) => source.exists(path));
+    if (!main)
+        return [];
+    // compose.yaml → compose.override.yaml: compose reads it over the main file unless told otherwise.
+    const override = ['yaml', 'yml']
+        .map((extension) => main.replace(/\.ya?ml$/, `.override.${extension}`))
+        .find((path) => source.exists(path));
+    return override ? [main, override] : [main];
 }
-async function collectComposeEvidence(options) {
-    const files = [];
-    for (const path of findComposeFiles(options))
-        files.push(parseComposeFile(await (0,promises_namespaceObject.readFile)(path, 'utf8'), path, options));
-    return { files, services: files.flatMap((file) => file.services) };
-}
-function parseComposeFile(text, absolutePath, options) {
-    const shown = options.show(absolutePath);
-    const counter = new dist/* LineCounter */.HN();
-    const document = (0,dist/* parseDocument */.Tp)(text, { lineCounter: counter, merge: true, uniqueKeys: false });
-    const problem = document.errors[0];
-    if (problem) {
-        throw new UsageError(`${shown}:${problem.linePos?.[0]?.line ?? 1}: not a valid compose file (${problem.message.split('\n')[0]})`);
-    }
-    const root = document.contents;
-    if (!(0,dist/* isMap */.jh)(root))
-        throw new UsageError(`${shown}: not a valid compose file (expected a mapping with a services key)`);
-    const data = document.toJS({ maxAliasCount: 1000 });
-    const servicesNode = root.get('services', true);
-    if (servicesNode !== undefined && !(0,dist/* isMap */.jh)(servicesNode))
-        throw new UsageError(`${shown}: services must be a mapping of service names to definitions`);
-    const services = [];
-    const rawServices = (data.services ?? {});
-    for (const pair of (0,dist/* isMap */.jh)(servicesNode) ? servicesNode.items : []) {
-        const name = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : '';
-        const definition = rawServices[name];
-        if (!definition || typeof definition !== 'object')
-            throw new UsageError(`${shown}:${compose_lineOf(pair.key, counter)}: service '${name}' must be a mapping`);
-        const lines = {};
-        recordLines(pair.value, '', lines, counter);
-        const service = definition;
-        services.push({
-            file: shown,
-            name,
-            line: compose_lineOf(pair.key, counter),
-            data: service,
-            lines,
-            dockerfile: builtDockerfile(service.build, absolutePath, options),
-            init: typeof service.init === 'boolean' ? service.init : null,
-        });
-    }
-    const networks = (data.networks ?? {});
-    const networkLines = {};
-    const networksNode = root.get('networks', true);
-    for (const pair of (0,dist/* isMap */.jh)(networksNode) ? networksNode.items : []) {
-        networkLines[String(pair.key.value)] = compose_lineOf(pair.key, counter);
-    }
-    return { path: shown, services, networks, networkLines };
-}
-function recordLines(node, prefix, lines, counter) {
-    if ((0,dist/* isMap */.jh)(node)) {
-        for (const pair of node.items) {
-            if (!(0,dist/* isScalar */.jn)(pair.key))
-                continue;
-            const key = String(pair.key.value);
-            if (key === '<<') {
-                recordLines(pair.value, prefix, lines, counter); // merged keys: the line of the merge
-                continue;
-            }
-            const path = prefix ? `${prefix}.${key}` : key;
-            lines[path] = compose_lineOf(pair.key, counter);
-            recordLines(pair.value, path, lines, counter);
-        }
-    }
-    else if ((0,dist/* isSeq */.oP)(node)) {
-        node.items.forEach((item, index) => {
-            const path = `${prefix}.${index}`;
-            lines[path] = compose_lineOf(item, counter);
-            recordLines(item, path, lines, counter);
-        });
-    }
-}
-function compose_lineOf(node, counter) {
-    const offset = node?.range?.[0];
-    return offset === undefined ? 1 : counter.linePos(offset).line;
-}
-/** The Dockerfile a `build:` builds (string context, or context + dockerfile), repository-relative. */
-function builtDockerfile(build, composePath, options) {
-    if (!build)
+/** The project, or null when there is no compose file. */
+function collectComposeEvidence(options) {
+    const files = findComposeFiles(options);
+    if (files.length === 0)
         return null;
-    const spec = typeof build === 'string' ? { context: build } : build;
-    const context = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(composePath), spec.context ?? '.');
-    const dockerfile = (0,external_node_path_.resolve)(context, spec.dockerfile ?? 'Dockerfile');
-    return (0,external_node_path_.relative)(options.workspace, dockerfile).split(external_node_path_.sep).join(external_node_path_.posix.sep);
+    const show = (path) => repoPath(options.workspace, path);
+    const source = options.source ?? DISK;
+    const resolved = loadProject({ files, env: options.env, show, source });
+    // What the files alone say: the same project with no environment.
+    const written = loadProject({ files, env: {}, show, source });
+    const writtenByName = new Map(written.services.map((service) => [service.name, plain(service.tree)]));
+    const services = resolved.services.map((service) => {
+        const data = plain(service.tree);
+        return {
+            name: service.name,
+            file: service.loc.file,
+            line: service.loc.line,
+            data,
+            written: writtenByName.get(service.name) ?? data,
+            sources: locations(service.tree),
+            dockerfile: builtDockerfile(data.build, options.workspace),
+            builtHealthcheck: buildDeclaresHealthcheck(data.build, source),
+            init: typeof data.init === 'boolean' ? data.init : null,
+        };
+    });
+    const networks = {};
+    const networksNode = resolved.top.entries.get('networks');
+    if (networksNode?.kind === 'map') {
+        for (const [name, node] of networksNode.entries)
+            networks[name] = { data: plain(node), loc: node.loc };
+    }
+    return {
+        project: resolved.name,
+        files: resolved.files,
+        services,
+        networks,
+        inactive: resolved.inactive,
+        missing: resolved.missing,
+        unset: resolved.unset,
+    };
+}
+/** Whether the stage a `build:` builds (its `target`, else the last) declares a HEALTHCHECK that is not NONE. */
+function buildDeclaresHealthcheck(build, source) {
+    if (!build || typeof build !== 'object')
+        return false;
+    const spec = build;
+    const context = textOf(spec.context);
+    const path = context ? (0,external_node_path_.resolve)(context, textOf(spec.dockerfile) || 'Dockerfile') : '';
+    if (!path || !source.exists(path))
+        return false;
+    const parsed = parseDockerfile(source.read(path), {
+        path,
+        ...(textOf(spec.target) ? { target: textOf(spec.target) } : {}),
+    });
+    if (parsed.finalStage < 0)
+        return false;
+    const last = stageChain(parsed)
+        .flatMap((stage) => stage.instructions)
+        .filter((instruction) => instruction.keyword === 'HEALTHCHECK')
+        .pop();
+    return last !== undefined && !/^NONE\b/i.test(last.args.trim());
+}
+/** The Dockerfile a `build:` builds (its context is absolute by now), repository-relative. */
+function builtDockerfile(build, workspace) {
+    if (!build || typeof build !== 'object')
+        return null;
+    const spec = build;
+    if (spec.dockerfile_inline !== undefined)
+        return null;
+    const context = textOf(spec.context);
+    if (!context || /^(https?:|git@|ssh:)/.test(context))
+        return null;
+    return repoPath(workspace, (0,external_node_path_.resolve)(context, textOf(spec.dockerfile) || 'Dockerfile'));
 }
 
 // EXTERNAL MODULE: ./node_modules/@balena/dockerignore/ignore.js
 var ignore = __nccwpck_require__(4158);
 var ignore_default = /*#__PURE__*/__nccwpck_require__.n(ignore);
+;// CONCATENATED MODULE: ./src/evidence/accounts.ts
+// /etc/passwd and /etc/group as the image ships them: how a USER name or number becomes the
+// UID/GID the kernel will use. Docker resolves USER the same way, from the image's own files.
+function parsePasswd(text) {
+    const accounts = [];
+    for (const line of text.split('\n')) {
+        if (line.trim() === '' || line.startsWith('#'))
+            continue;
+        const [name, , uid, gid, , home, shell] = line.split(':');
+        if (!name || uid === undefined || gid === undefined || !/^\d+$/.test(uid) || !/^\d+$/.test(gid))
+            continue;
+        accounts.push({ name, uid: Number(uid), gid: Number(gid), home: home ?? '', shell: shell ?? '' });
+    }
+    return accounts;
+}
+function parseGroup(text) {
+    const groups = [];
+    for (const line of text.split('\n')) {
+        const [name, , gid] = line.split(':');
+        if (!name || gid === undefined || !/^\d+$/.test(gid))
+            continue;
+        groups.push({ name, gid: Number(gid) });
+    }
+    return groups;
+}
+/**
+ * Resolves a USER value the way the engine does: '' is root; `name` or `uid`, optionally with
+ * `:group` or `:gid`; names looked up in the image's own files. A number needs no entry (Docker
+ * runs an unknown UID with GID 0 where no entry gives one).
+ */
+function resolveUser(configured, accounts, groups) {
+    const value = configured.trim();
+    const result = { configured, uid: null, gid: null, name: null, problem: null };
+    if (value === '') {
+        result.uid = 0;
+        result.gid = 0;
+        result.name = accounts.find((account) => account.uid === 0)?.name ?? 'root';
+        return result;
+    }
+    const [userPart = '', groupPart] = value.split(':');
+    if (/^\d+$/.test(userPart)) {
+        result.uid = Number(userPart);
+        const account = accounts.find((candidate) => candidate.uid === result.uid);
+        result.name = account?.name ?? null;
+        result.gid = account?.gid ?? 0;
+    }
+    else {
+        const account = accounts.find((candidate) => candidate.name === userPart);
+        if (!account) {
+            result.problem = `user '${userPart}' is not in the image's /etc/passwd: the container will not start`;
+            return result;
+        }
+        result.uid = account.uid;
+        result.gid = account.gid;
+        result.name = account.name;
+    }
+    if (groupPart !== undefined && groupPart !== '') {
+        if (/^\d+$/.test(groupPart))
+            result.gid = Number(groupPart);
+        else {
+            const group = groups.find((candidate) => candidate.name === groupPart);
+            if (!group) {
+                result.problem = `group '${groupPart}' is not in the image's /etc/group: the container will not start`;
+                return result;
+            }
+            result.gid = group.gid;
+        }
+    }
+    return result;
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/file-classes.ts
 // Where a file's bytes belong in the seed's size table, by its path alone.
 const BUILD_TOOLS = new RegExp([
@@ -79527,6 +80436,7 @@ function normalise(name) {
 
 
 
+
 /** Files whose content the checks read. */
 const CAPTURED_FILES = new Set(['/etc/passwd', '/etc/group']);
 /** Names whose content tells whether they hold a credential (checked for PRIVATE KEY, tokens). */
@@ -79536,16 +80446,16 @@ function isCaptured(path) {
 }
 /** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
 async function collectFilesystemEvidence(engine, request) {
-    const { image, workingDir, platform, measureCompressed, signal } = request;
+    const { image, workingDir, user, platform, measureCompressed, signal } = request;
     const archive = await readImageArchive(engine, image, {
         capture: isCaptured,
         platform,
         measureCompressed,
         ...(signal ? { signal } : {}),
     });
-    return mergeLayers(archive, workingDir);
+    return mergeLayers(archive, workingDir, user);
 }
-function mergeLayers(archive, workingDir = '') {
+function mergeLayers(archive, workingDir = '', user = '') {
     const files = new Map();
     const captured = new Map();
     archive.layers.forEach((layer, index) => {
@@ -79582,8 +80492,11 @@ function mergeLayers(archive, workingDir = '') {
         if (KEY_LIKE.test(path) && files.get(path)?.type === 'file')
             keyFiles[path] = content.subarray(0, 4096).toString('latin1');
     }
+    const passwd = text('/etc/passwd');
+    const group = text('/etc/group');
     return {
         size: measureSize(archive, layers),
+        configuredUser: resolveUser(user, parsePasswd(passwd ?? ''), parseGroup(group ?? '')),
         files: Object.fromEntries(files),
         layers,
         history: (archive.config.history ?? []).map((entry) => ({
@@ -79591,8 +80504,8 @@ function mergeLayers(archive, workingDir = '') {
             emptyLayer: entry.empty_layer === true,
         })),
         keyFiles,
-        passwd: text('/etc/passwd'),
-        group: text('/etc/group'),
+        passwd,
+        group,
         bytesRead: archive.bytesRead,
     };
 }
@@ -79835,77 +80748,6 @@ function asArray(value) {
     return null;
 }
 
-;// CONCATENATED MODULE: ./src/evidence/accounts.ts
-// /etc/passwd and /etc/group as the image ships them: how a USER name or number becomes the
-// UID/GID the kernel will use. Docker resolves USER the same way, from the image's own files.
-function parsePasswd(text) {
-    const accounts = [];
-    for (const line of text.split('\n')) {
-        if (line.trim() === '' || line.startsWith('#'))
-            continue;
-        const [name, , uid, gid, , home, shell] = line.split(':');
-        if (!name || uid === undefined || gid === undefined || !/^\d+$/.test(uid) || !/^\d+$/.test(gid))
-            continue;
-        accounts.push({ name, uid: Number(uid), gid: Number(gid), home: home ?? '', shell: shell ?? '' });
-    }
-    return accounts;
-}
-function parseGroup(text) {
-    const groups = [];
-    for (const line of text.split('\n')) {
-        const [name, , gid] = line.split(':');
-        if (!name || gid === undefined || !/^\d+$/.test(gid))
-            continue;
-        groups.push({ name, gid: Number(gid) });
-    }
-    return groups;
-}
-/**
- * Resolves a USER value the way the engine does: '' is root; `name` or `uid`, optionally with
- * `:group` or `:gid`; names looked up in the image's own files. A number needs no entry (Docker
- * runs an unknown UID with GID 0 where no entry gives one).
- */
-function resolveUser(configured, accounts, groups) {
-    const value = configured.trim();
-    const result = { configured, uid: null, gid: null, name: null, problem: null };
-    if (value === '') {
-        result.uid = 0;
-        result.gid = 0;
-        result.name = accounts.find((account) => account.uid === 0)?.name ?? 'root';
-        return result;
-    }
-    const [userPart = '', groupPart] = value.split(':');
-    if (/^\d+$/.test(userPart)) {
-        result.uid = Number(userPart);
-        const account = accounts.find((candidate) => candidate.uid === result.uid);
-        result.name = account?.name ?? null;
-        result.gid = account?.gid ?? 0;
-    }
-    else {
-        const account = accounts.find((candidate) => candidate.name === userPart);
-        if (!account) {
-            result.problem = `user '${userPart}' is not in the image's /etc/passwd: the container will not start`;
-            return result;
-        }
-        result.uid = account.uid;
-        result.gid = account.gid;
-        result.name = account.name;
-    }
-    if (groupPart !== undefined && groupPart !== '') {
-        if (/^\d+$/.test(groupPart))
-            result.gid = Number(groupPart);
-        else {
-            const group = groups.find((candidate) => candidate.name === groupPart);
-            if (!group) {
-                result.problem = `group '${groupPart}' is not in the image's /etc/group: the container will not start`;
-                return result;
-            }
-            result.gid = group.gid;
-        }
-    }
-    return result;
-}
-
 ;// CONCATENATED MODULE: ./src/docker/logs.ts
 /** The last lines a container wrote (stdout and stderr), bounded. */
 async function logTail(container, lines = 20) {
@@ -80015,7 +80857,7 @@ async function identityFromProbe(throwaways, spec, image, filesystem, signal) {
             detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}`,
         };
     }
-    const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
+    const user = filesystem?.configuredUser ?? resolveUser(image.user, [], []);
     const why = result.error
         ? `no id in the image (${result.error})`
         : `id did not answer (exit ${result.exitCode ?? 'none'})`;
@@ -80581,16 +81423,6 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, add
     return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
 }
 
-;// CONCATENATED MODULE: ./src/util/repo-path.ts
-
-/** A path as reports show it: relative to the workspace with forward slashes, or absolute when outside it. */
-function repoPath(workspace, path) {
-    const shown = (0,external_node_path_.relative)(workspace, path).split(external_node_path_.sep).join('/');
-    if (shown.startsWith('..'))
-        return path;
-    return shown === '' ? '.' : shown;
-}
-
 ;// CONCATENATED MODULE: ./src/evidence/collect-target.ts
 
 
@@ -80691,6 +81523,7 @@ async function collectTargetEvidence(request, progress, control) {
         const files = gate.then(() => half('filesystem', () => attempt(() => collectFilesystemEvidence(engine, {
             image: image.id,
             workingDir: image.workingDir,
+            user: image.user,
             platform: { os: image.os, architecture: image.architecture },
             measureCompressed: settings.maxCompressedSizeMb !== null,
             ...(signal ? { signal } : {}),
@@ -81093,6 +81926,94 @@ const checkCleanBuildTime = defineCheck({
     },
 });
 
+;// CONCATENATED MODULE: ./src/util/commands.ts
+
+// What commands are, as the Dockerfile, compose and runtime checks all need to tell: a health
+// probe that cannot fail, an init or a shell as PID 1, a step that installs dependencies.
+/** Probes that pass whatever the state of the service. */
+function fakeProbe(command) {
+    const text = command.trim().replace(/^\[(.*)\]$/, (_, inner) => inner
+        .split(',')
+        .map((word) => word.trim().replace(/^"(.*)"$/, '$1'))
+        .join(' '));
+    if (/^(\/bin\/|\/usr\/bin\/)?true$/.test(text) ||
+        /^exit\s+0$/.test(text) ||
+        /^(\/bin\/)?(echo|printf)\b[^|;&]*$/.test(text))
+        return 'always succeeds';
+    if (/\|\|\s*(exit\s+0|true|:)\s*$/.test(text))
+        return 'turns every failure into success';
+    if (/;\s*exit\s+0\s*$/.test(text))
+        return 'ends with exit 0 whatever happened';
+    if (/^python[\d.]*\s+-c\s+["']?\s*import sys\s*;\s*sys\.exit\(\s*0?\s*\)\s*["']?$/.test(text))
+        return 'exits 0 without testing anything';
+    return null;
+}
+const INITS = new Set([
+    'tini',
+    'tini-static',
+    'dumb-init',
+    'docker-init',
+    'catatonit',
+    's6-svscan',
+    'runsvdir',
+    'supervisord',
+    'pid1',
+]);
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
+function classifyPid1(command) {
+    const words = command.trim().split(/\s+/);
+    let program = external_node_path_.posix.basename(words[0] ?? '');
+    // A multi-call binary runs the applet named by its first argument: `/busybox httpd` is httpd.
+    if (program === 'busybox' && words[1])
+        program = external_node_path_.posix.basename(words[1]);
+    if (program === '')
+        return { kind: 'unknown', program };
+    if (INITS.has(program))
+        return { kind: 'init', program };
+    if (SHELLS.has(program))
+        return { kind: 'shell', program };
+    return { kind: 'app', program };
+}
+const ECOSYSTEMS = [
+    {
+        name: 'pip',
+        restore: /\b(pip3?|python3?\s+-m\s+pip|uv\s+pip)\s+install\b|\b(poetry|pipenv)\s+install\b|\buv\s+sync\b/,
+    },
+    { name: 'npm', restore: /\bnpm\s+(ci|install|i)\b/ },
+    { name: 'yarn', restore: /\byarn(\s+install)?\s*($|&&|;|--|\|)/ },
+    { name: 'pnpm', restore: /\bpnpm\s+(install|i)\b/ },
+    { name: 'bundler', restore: /\bbundle\s+install\b/ },
+    { name: 'composer', restore: /\bcomposer\s+install\b/ },
+    { name: 'go', restore: /\bgo\s+mod\s+download\b/, build: /\bgo\s+(build|install|test|vet)\b/ },
+    { name: 'cargo', restore: /\bcargo\s+fetch\b/, build: /\bcargo\s+(build|install|test)\b/ },
+    {
+        name: 'maven',
+        restore: /\bmvnw?\b.*\bdependency:(go-offline|resolve)/,
+        build: /\bmvnw?\b.*\b(package|install|verify|compile)\b/,
+    },
+    {
+        name: 'gradle',
+        restore: /\bgradlew?\b.*\bdependencies\b/,
+        build: /\bgradlew?\b.*\b(build|assemble|bootJar|jar|installDist)\b/,
+    },
+    { name: 'dotnet', restore: /\bdotnet\s+restore\b/, build: /\bdotnet\s+(build|publish|test)\b/ },
+    { name: 'system packages', restore: /\bapt-get\s+install\b|\bapk\s+add\b|\b(yum|dnf|microdnf)\s+install\b/ },
+];
+/** A step that installs dependencies: what should come from the cache when only the app changed. */
+function isDependencyInstall(text) {
+    return ECOSYSTEMS.some((ecosystem) => ecosystem.restore.test(text));
+}
+/** Which ecosystem a command fetches dependencies of, and how: by restoring them, or by building. */
+function dependencyStep(text) {
+    for (const ecosystem of ECOSYSTEMS) {
+        if (ecosystem.restore.test(text))
+            return { ecosystem: ecosystem.name, how: 'restore' };
+        if (ecosystem.build?.test(text))
+            return { ecosystem: ecosystem.name, how: 'build' };
+    }
+    return null;
+}
+
 ;// CONCATENATED MODULE: ./src/checks/build-steps.ts
 // BuildKit names each step `[<stage> <n>/<m>] <instruction>`: the stage by name, or `stage-<i>`,
 // or nothing when the build has one stage; n counts FROM as 1 and then the instructions that do
@@ -81115,29 +82036,6 @@ function instructionOfStep(dockerfile, stepName) {
     const instruction = stage.instructions.filter((candidate) => STEP_KEYWORDS.has(candidate.keyword))[Number(n) - 2];
     return instruction && instruction.keyword === keyword?.toUpperCase() ? instruction : null;
 }
-/** A step that installs dependencies: what should come from the cache when only the app changed. */
-const INSTALLS = [
-    /\bpip3?\s+install\b/,
-    /\bpython3?\s+-m\s+pip\s+install\b/,
-    /\b(poetry|pipenv|uv)\s+(install|sync)\b/,
-    /\buv\s+pip\s+install\b/,
-    /\bnpm\s+(ci|install|i)\b/,
-    /\byarn(\s+install)?\s*($|&&|;|--)/,
-    /\bpnpm\s+(install|i)\b/,
-    /\bbundle\s+install\b/,
-    /\bgo\s+mod\s+download\b/,
-    /\bcomposer\s+install\b/,
-    /\bcargo\s+(fetch|build)\b/,
-    /\bmvn\b.*\b(dependency:|go-offline|package|install|verify)/,
-    /\bgradle\w*\b.*\b(dependencies|build|assemble)\b/,
-    /\bdotnet\s+restore\b/,
-    /\bapt-get\s+install\b/,
-    /\bapk\s+add\b/,
-    /\b(yum|dnf|microdnf)\s+install\b/,
-];
-function isDependencyInstall(text) {
-    return INSTALLS.some((pattern) => pattern.test(text));
-}
 
 ;// CONCATENATED MODULE: ./src/checks/where.ts
 /** Spreads a location into a verdict only when there is one. */
@@ -81146,6 +82044,7 @@ function where(location) {
 }
 
 ;// CONCATENATED MODULE: ./src/checks/cache.ts
+
 
 
 
@@ -81932,6 +82831,73 @@ const checkNonRootLabelIsTrue = defineCheck({
     },
 });
 
+;// CONCATENATED MODULE: ./src/util/image-reference.ts
+// Image references as Docker reads them, and what a tag pins. Shared by the Dockerfile and compose
+// checks: a floating tag is unpinned wherever it is written.
+/** `python:3.11-slim@sha256:…` → { name, tag, digest }; registry ports are not tags. */
+function parseImageReference(reference) {
+    const [withoutDigest = '', digest = null] = reference.split('@');
+    const slash = withoutDigest.lastIndexOf('/');
+    const colon = withoutDigest.lastIndexOf(':');
+    const hasTag = colon > slash;
+    return {
+        name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
+        tag: hasTag ? withoutDigest.slice(colon + 1) : null,
+        digest,
+    };
+}
+/**
+ * Tags that move: they name a channel, a distribution or a variant, never a release. `postgres:alpine`
+ * today and in a month are different databases.
+ */
+const FLOATING = new Set([
+    'latest',
+    'stable',
+    'edge',
+    'lts',
+    'mainline',
+    'current',
+    'rolling',
+    'nightly',
+    'main',
+    'master',
+    'dev',
+    'develop',
+    'beta',
+    'alpha',
+    'rc',
+    'canary',
+    'next',
+    'testing',
+    'unstable',
+]);
+/** Distribution releases by name: `debian:bookworm-slim` is Debian 12, as `12-slim` would be. */
+const RELEASE_NAMES = new Set([
+    'buster',
+    'bullseye',
+    'bookworm',
+    'trixie',
+    'forky',
+    'bionic',
+    'focal',
+    'jammy',
+    'noble',
+    'oracular',
+    'plucky',
+    'questing',
+]);
+/**
+ * Whether a tag names a version: it carries a version number (`15`, `3.11-slim`, `1.25.3-alpine`,
+ * `alpine3.19`) or a distribution release's name (`bookworm-slim`). Channels and variants alone
+ * (`latest`, `lts`, `alpine`, `mainline`, `stable-slim`) do not: the image behind them changes.
+ */
+function tagPinsVersion(tag) {
+    const lower = tag.toLowerCase();
+    if (FLOATING.has(lower))
+        return false;
+    return /\d/.test(lower) || lower.split(/[-_.]/).some((word) => RELEASE_NAMES.has(word));
+}
+
 ;// CONCATENATED MODULE: ./src/util/secrets.ts
 // Recognising credentials by name and by the shape of the value, and saying so without ever
 // repeating the value: reports name the variable and the kind of secret, not its content.
@@ -81986,878 +82952,41 @@ function assignments(text) {
     }
     return found;
 }
-
-;// CONCATENATED MODULE: ./src/checks/shutdown.ts
-
-
-
-
-// PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
-// in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
-// does not deliver a signal to PID 1 that has no handler for it.
-const INITS = new Set([
-    'tini',
-    'tini-static',
-    'dumb-init',
-    'docker-init',
-    'catatonit',
-    's6-svscan',
-    'runsvdir',
-    'supervisord',
-    'pid1',
-]);
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
-function classifyPid1(command) {
-    const words = command.trim().split(/\s+/);
-    let program = external_node_path_.posix.basename(words[0] ?? '');
-    // A multi-call binary runs the applet named by its first argument: `/busybox httpd` is httpd.
-    if (program === 'busybox' && words[1])
-        program = external_node_path_.posix.basename(words[1]);
-    if (program === '')
-        return { kind: 'unknown', program };
-    if (INITS.has(program))
-        return { kind: 'init', program };
-    if (SHELLS.has(program))
-        return { kind: 'shell', program };
-    return { kind: 'app', program };
-}
-/** PID 1's command: measured (`docker top`) when the service ran, else what the image config says. */
-function pid1Command(image, processes) {
-    const init = processes?.find((process) => process.init);
-    if (init)
-        return { command: init.command, measured: true };
-    return { command: [...(image.entrypoint ?? []), ...(image.cmd ?? [])].join(' '), measured: false };
-}
-const checkStopsOnSigterm = defineCheck({
-    id: 'HARD-SHUTDOWN-001',
-    category: 'shutdown',
-    severity: 'warning',
-    title: 'Stops promptly on docker stop',
-    proves: "`docker stop` (the image's STOPSIGNAL, SIGTERM by default) ends the container within max-stop-seconds, without the SIGKILL that exit code 137 shows.",
-    why: 'A container killed after the timeout drops in-flight work and makes every deploy wait; the seed asks for proper signal handling.',
-    threshold: 'max-stop-seconds: 5; exit code not 137',
-    remediation: 'Run an init as PID 1 (`ENTRYPOINT ["tini", "--"]`) with CMD in exec form, and handle SIGTERM in the app (finish requests, then exit).',
-    needs: ['image', 'runtime'],
-    run({ image, runtime }, { settings, locate }) {
-        const { stop, exited } = runtime.service;
-        const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD'));
-        if (!stop)
-            return {
-                status: 'skip',
-                message: exited
-                    ? 'the container had already exited, so there was nothing to stop'
-                    : 'the container was not stopped',
-            };
-        const pid1 = pid1Command(image, runtime.service.processes);
-        const measured = { seconds: stop.seconds, exitCode: stop.exitCode };
-        if (stop.exitCode === 137) {
-            return {
-                status: 'fail',
-                message: `docker stop took ${formatSeconds(stop.seconds)}: ${stop.signal} was ignored and the container was killed (exit 137); PID 1 is \`${pid1.command}\``,
-                measured,
-                target: settings.maxStopSeconds,
-                ...location,
-            };
-        }
-        const how = stop.exitCode === 0
-            ? 'exited cleanly (0)'
-            : stop.exitCode === 143
-                ? 'ended by SIGTERM (143)'
-                : `exited ${stop.exitCode}`;
-        const within = stop.seconds <= settings.maxStopSeconds;
-        return {
-            status: within ? 'pass' : 'fail',
-            message: `docker stop took ${formatSeconds(stop.seconds)} (limit ${formatSeconds(settings.maxStopSeconds)}); the container ${how}`,
-            measured,
-            target: settings.maxStopSeconds,
-            ...location,
-        };
-    },
-});
-const checkInitProcess = defineCheck({
-    id: 'HARD-INIT-001',
-    category: 'init',
-    severity: 'warning',
-    title: 'An init runs as PID 1',
-    proves: 'PID 1 of the running container is an init (tini, dumb-init, docker-init, catatonit, s6…), which forwards signals and reaps zombie processes.',
-    why: 'A shell as PID 1 does not forward SIGTERM; an app as PID 1 gets no default signal handling and leaves zombies. The seed uses tini.',
-    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]` with CMD in exec form (or run with `init: true` in compose / `--init`).',
-    needs: ['image', 'runtime'],
-    run({ image, runtime }, { locate }) {
-        const pid1 = pid1Command(image, runtime.service.processes);
-        const { kind, program } = classifyPid1(pid1.command);
-        const seen = pid1.measured ? 'PID 1 is' : 'PID 1 would be (from the image config; the service did not stay up)';
-        const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD') ?? locate.finalFrom());
-        const measured = { pid1: pid1.command, kind };
-        if (kind === 'init')
-            return { status: 'pass', message: `${seen} ${program} (\`${pid1.command}\`)`, measured, ...location };
-        if (kind === 'shell')
-            return {
-                status: 'fail',
-                message: `${seen} a shell (\`${pid1.command}\`): it does not forward SIGTERM to the app`,
-                measured,
-                ...location,
-            };
-        return {
-            status: 'fail',
-            message: `${seen} the app itself (\`${pid1.command}\`): no init forwards signals or reaps zombies`,
-            measured,
-            ...location,
-        };
-    },
-});
-const checkExecForm = defineCheck({
-    id: 'HARD-INIT-002',
-    category: 'init',
-    severity: 'warning',
-    title: 'ENTRYPOINT and CMD in exec form',
-    proves: "The image's ENTRYPOINT and CMD are JSON arrays, not shell form (stored as `/bin/sh -c …`).",
-    why: 'Shell form puts a shell between the runtime and the app: signals stop at the shell, and arguments are re-parsed.',
-    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app` (and the same for ENTRYPOINT).',
-    needs: ['image'],
-    run({ image }, { locate }) {
-        const shellForm = (argv) => argv !== null && argv.length >= 3 && /^\/bin\/(ba|da)?sh$/.test(argv[0]) && argv[1] === '-c';
-        const offenders = [shellForm(image.entrypoint) ? 'ENTRYPOINT' : null, shellForm(image.cmd) ? 'CMD' : null].filter((keyword) => keyword !== null);
-        if (offenders.length === 0)
-            return {
-                status: 'pass',
-                message: `exec form: ENTRYPOINT ${JSON.stringify(image.entrypoint)}, CMD ${JSON.stringify(image.cmd)}`,
-            };
-        const keyword = offenders[0];
-        const argv = keyword === 'CMD' ? image.cmd : image.entrypoint;
-        return {
-            status: 'fail',
-            message: `${offenders.join(' and ')} in shell form: \`${argv.slice(2).join(' ')}\` runs under /bin/sh -c`,
-            ...where(locate.lastInstruction(keyword)),
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/evidence/shell.ts
-// The simple commands of a RUN line, enough to see what it runs: split on `&&`, `||`, `;`, `|`
-// and newlines outside quotes, each command as words. Not a shell: no expansion, no subshells —
-// a finding is only made on what the words plainly say.
-function splitCommands(script) {
-    const commands = [];
-    let words = [];
-    let word = '';
-    let inWord = false;
-    let quote = null;
-    const endWord = () => {
-        if (inWord)
-            words.push(word);
-        word = '';
-        inWord = false;
-    };
-    const endCommand = (next) => {
-        endWord();
-        if (words.length > 0 || next === null)
-            commands.push({ words, next });
-        words = [];
-    };
-    for (let i = 0; i < script.length; i++) {
-        const char = script[i];
-        if (quote) {
-            if (char === quote)
-                quote = null;
-            else if (char === '\\' && quote === '"' && i + 1 < script.length)
-                word += script[++i];
-            else
-                word += char;
-            continue;
-        }
-        if (char === '"' || char === "'") {
-            quote = char;
-            inWord = true;
-            continue;
-        }
-        if (char === '\\' && i + 1 < script.length) {
-            const following = script[++i];
-            if (following !== '\n') {
-                word += following;
-                inWord = true;
-            }
-            continue;
-        }
-        if (char === '#' && !inWord) {
-            while (i < script.length && script[i] !== '\n')
-                i++;
-            endCommand(';');
-            continue;
-        }
-        const two = script.slice(i, i + 2);
-        if (two === '&&' || two === '||') {
-            endCommand(two);
-            i++;
-            continue;
-        }
-        if (char === ';' || char === '\n' || char === '|' || char === '&') {
-            endCommand(char === '\n' ? ';' : char);
-            continue;
-        }
-        if (char === ' ' || char === '\t') {
-            endWord();
-            continue;
-        }
-        word += char;
-        inWord = true;
-    }
-    endCommand(null);
-    return commands.filter((command) => command.words.length > 0);
-}
-/** The program a command runs, past `sudo`, `env A=b`, `exec` and leading assignments. */
-function programOf(words) {
-    let i = 0;
-    while (i < words.length) {
-        const word = words[i];
-        if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word) || word === 'exec' || word === 'command')
-            i++;
-        else if (word === 'sudo' || word === 'env') {
-            i++;
-            while (i < words.length && words[i].startsWith('-'))
-                i++;
-        }
-        else
-            break;
-    }
-    const program = (words[i] ?? '').replace(/^.*\//, '');
-    return { program, args: words.slice(i + 1) };
-}
-
-;// CONCATENATED MODULE: ./src/checks/dockerfile/helpers.ts
-
-
-/** Every simple command of every RUN (heredoc bodies included) in the given stages. */
-function runCommands(stages) {
+const SECRET_FLAG = /(pass(word|wd)?|secret|token|api-?key|requirepass|masterauth)$/i;
+/**
+ * Credentials in a command line (a healthcheck, a command, an entrypoint): `NAME=value`
+ * assignments, `--password=…` / `--token …` options, mysql's `-pSECRET`, redis-cli's `-a SECRET`,
+ * and values shaped like a key or a token anywhere. References (`$VAR`, `${VAR}`) are not secrets.
+ */
+function commandSecrets(text) {
     const found = [];
-    for (const stage of stages) {
-        for (const instruction of stage.instructions) {
-            if (instruction.keyword !== 'RUN')
-                continue;
-            const scripts = instruction.heredocs.length > 0
-                ? instruction.heredocs
-                : [instruction.exec ? instruction.exec.join(' ') : instruction.args];
-            for (const script of scripts) {
-                for (const command of splitCommands(script))
-                    found.push({ instruction, stage, command, ...programOf(command.words) });
-            }
+    const add = (name, value, kind) => {
+        if (kind && !found.some((entry) => entry.value === value))
+            found.push({ name, value, kind });
+    };
+    for (const { name, value } of assignments(text))
+        add(name, value, secretIn(name, value));
+    for (const match of text.matchAll(/(?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s-]\S*)/g)) {
+        const value = match[2].replace(/^(["'])(.*)\1$/, '$2');
+        const flag = match[1];
+        // Options named like a secret (`--password`, `--api-key`), and servers' own (`--requirepass`).
+        if (isSecretName(flag.replace(/-/g, '_')) || SECRET_FLAG.test(flag))
+            add(`--${flag}`, value, secretIn('password', value));
+    }
+    if (/\bmysql(admin|dump)?\b/.test(text)) {
+        for (const match of text.matchAll(/(?:^|\s)-p(?!assword)([^\s$][^\s]*)/g))
+            add('-p', match[1], secretIn('password', match[1]));
+    }
+    if (/\bredis-cli\b/.test(text)) {
+        for (const match of text.matchAll(/(?:^|\s)-a\s+("[^"]*"|'[^']*'|\S+)/g)) {
+            const value = match[1].replace(/^(["'])(.*)\1$/, '$2');
+            add('-a', value, secretIn('password', value));
         }
     }
+    for (const word of text.split(/\s+/))
+        add('a value', word, secretShape(word));
     return found;
 }
-/** The stages whose files ship: the final one and those it is FROM. */
-function shipped(dockerfile) {
-    return stageChain(dockerfile);
-}
-/** All instructions of the given stages with this keyword. */
-function instructions(stages, keyword) {
-    return stages.flatMap((stage) => stage.instructions
-        .filter((instruction) => instruction.keyword === keyword)
-        .map((instruction) => ({ stage, instruction })));
-}
-/**
- * In a full run the image was measured: the measured check speaks for the same fact, with numbers.
- * The static rule then steps aside, so one cause is reported once.
- */
-function measuredBy(context, evidence, id) {
-    return context.evidence[evidence].state === 'collected'
-        ? { status: 'skip', message: `measured on the image instead: see ${id}` }
-        : null;
-}
-/** One verdict per offending instruction, or one pass. */
-function verdicts(offenders, context, passMessage) {
-    if (offenders.length === 0)
-        return [{ status: 'pass', message: passMessage }];
-    const seen = new Set();
-    return offenders
-        .filter((offender) => !seen.has(offender.instruction.line) && seen.add(offender.instruction.line))
-        .map((offender) => ({
-        status: 'fail',
-        message: offender.message,
-        location: context.locate.at(offender.instruction),
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/checks/dockerfile/stages.ts
-
-
-
-
-
-
-
-
-
-// Dockerfile rules about what ships: the final stage and the stages it is FROM. Each has a
-// measured counterpart in a full run and steps aside there.
-const checkMultiStage = defineCheck({
-    id: 'HARD-DOCKERFILE-001',
-    category: 'dockerfile',
-    severity: 'notice',
-    title: 'Multi-stage build',
-    proves: 'The Dockerfile has more than one stage, so build-time tools can stay out of the runtime image.',
-    why: "A single stage ships whatever building needed: compilers, headers, caches. The seed's hardening starts with a builder and a runtime stage.",
-    remediation: 'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a clean runtime stage.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, { locate }) {
-        const count = dockerfile.stages.length;
-        if (count >= 2)
-            return {
-                status: 'pass',
-                message: `${count} stages (${dockerfile.stages.map((stage) => stage.name ?? `#${stage.index}`).join(', ')})`,
-                measured: count,
-            };
-        return {
-            status: 'fail',
-            message: 'one stage: everything the build needs also ships',
-            measured: count,
-            ...where(locate.finalFrom()),
-        };
-    },
-});
-/** The value of a variable as the stage chain defines it before `line` (ARG defaults, ENV, global ARGs). */
-function lookup(dockerfile, chain, line) {
-    const values = { ...dockerfile.globalArgs };
-    for (const stage of chain) {
-        for (const instruction of stage.instructions) {
-            if (instruction.line >= line)
-                break;
-            if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV')
-                continue;
-            for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-                const value = match[2]?.replace(/^"(.*)"$/, '$1') ?? null;
-                if (value !== null || !(match[1] in values))
-                    values[match[1]] = value;
-            }
-        }
-    }
-    return (name) => values[name] ?? null;
-}
-const checkDockerfileUser = defineCheck({
-    id: 'HARD-USER-004',
-    category: 'user',
-    severity: 'error',
-    title: 'The Dockerfile ends with a non-root USER',
-    proves: 'The last USER of the shipped stage (or of the stage it is FROM) is not root in any spelling: root, 0, 0:0, root:root.',
-    why: 'Without USER the container runs as the base image\'s user, root for almost every base; judged on the final stage, not "any stage".',
-    remediation: 'Create a user with a fixed UID and end the final stage with `USER <name>` (after the last step that needs root).',
-    hadolint: ['DL3002'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'image', 'HARD-USER-001 and HARD-USER-003');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const last = instructions(chain, 'USER').pop();
-        if (!last) {
-            const base = chain[0].base;
-            if (/nonroot|non-root/i.test(base))
-                return { status: 'pass', message: `no USER, but the base ${base} runs as a non-root user by its tag` };
-            // gosu / su-exec: the entrypoint probably drops root itself, which only a run can confirm.
-            const dropper = runCommands(chain).some((command) => command.command.words.some((word) => /(^|\/)(gosu|su-exec)\b/.test(word)));
-            if (dropper) {
-                return {
-                    status: 'fail',
-                    severity: 'warning',
-                    message: `no USER: it starts as root; it installs gosu/su-exec, so its entrypoint probably drops privileges — a full run measures the processes (HARD-USER-003)`,
-                    ...where(context.locate.finalFrom()),
-                };
-            }
-            return {
-                status: 'fail',
-                message: `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`,
-                ...where(context.locate.finalFrom()),
-            };
-        }
-        const value = expandVariables(last.instruction.args.trim(), lookup(dockerfile, chain, last.instruction.line));
-        const user = value.split(':')[0].trim();
-        if (user === '' || user === 'root' || user === '0') {
-            return {
-                status: 'fail',
-                message: `USER ${last.instruction.args} is root`,
-                measured: value,
-                location: context.locate.at(last.instruction),
-            };
-        }
-        return { status: 'pass', message: `USER ${value}`, measured: value, location: context.locate.at(last.instruction) };
-    },
-});
-/** Probes that pass whatever the state of the service. */
-function fakeProbe(command) {
-    const text = command.trim().replace(/^\[(.*)\]$/, (_, inner) => inner
-        .split(',')
-        .map((word) => word.trim().replace(/^"(.*)"$/, '$1'))
-        .join(' '));
-    if (/^(\/bin\/|\/usr\/bin\/)?true$/.test(text) ||
-        /^exit\s+0$/.test(text) ||
-        /^(\/bin\/)?(echo|printf)\b[^|;&]*$/.test(text))
-        return 'always succeeds';
-    if (/\|\|\s*(exit\s+0|true|:)\s*$/.test(text))
-        return 'turns every failure into success';
-    if (/;\s*exit\s+0\s*$/.test(text))
-        return 'ends with exit 0 whatever happened';
-    if (/^python[\d.]*\s+-c\s+["']?\s*import sys\s*;\s*sys\.exit\(\s*0?\s*\)\s*["']?$/.test(text))
-        return 'exits 0 without testing anything';
-    return null;
-}
-const checkDockerfileHealthcheck = defineCheck({
-    id: 'HARD-HEALTH-006',
-    category: 'health',
-    severity: 'error',
-    title: 'The Dockerfile declares a real-looking HEALTHCHECK',
-    proves: 'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
-    why: 'A fake probe reports healthy while the service is down; the seed calls the old `sys.exit(0)` probe useless for monitoring.',
-    remediation: 'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'runtime', 'HARD-HEALTH-001 to -005');
-        if (measured)
-            return measured;
-        const last = instructions(shipped(dockerfile), 'HEALTHCHECK').pop();
-        if (!last)
-            return { status: 'fail', message: 'no HEALTHCHECK in the shipped stage', ...where(context.locate.finalFrom()) };
-        const location = context.locate.at(last.instruction);
-        const [kind, ...rest] = last.instruction.args.split(/\s+/);
-        if (kind?.toUpperCase() === 'NONE')
-            return { status: 'fail', message: 'HEALTHCHECK NONE disables the health check', location };
-        const command = rest.join(' ');
-        const fake = fakeProbe(command);
-        if (fake)
-            return { status: 'fail', message: `HEALTHCHECK CMD ${command} ${fake}: it does not test the service`, location };
-        return { status: 'pass', message: `HEALTHCHECK CMD ${command}`, location };
-    },
-});
-const checkDockerfileExecForm = defineCheck({
-    id: 'HARD-INIT-003',
-    category: 'init',
-    severity: 'warning',
-    title: 'The Dockerfile writes CMD and ENTRYPOINT in exec form',
-    proves: "The shipped stage's last CMD and ENTRYPOINT are JSON arrays.",
-    why: 'Shell form runs the app under /bin/sh -c, which does not pass SIGTERM on.',
-    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app`.',
-    hadolint: ['DL3025'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'image', 'HARD-INIT-002');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const offenders = ['ENTRYPOINT', 'CMD'].flatMap((keyword) => {
-            const last = instructions(chain, keyword).pop();
-            return last && !last.instruction.exec
-                ? [{ instruction: last.instruction, message: `${keyword} ${last.instruction.args} is in shell form` }]
-                : [];
-        });
-        return verdicts(offenders, context, 'CMD and ENTRYPOINT are in exec form (or not set)');
-    },
-});
-const checkDockerfileInit = defineCheck({
-    id: 'HARD-INIT-004',
-    category: 'init',
-    severity: 'warning',
-    title: 'An init is set up as PID 1',
-    proves: "The shipped stage's ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.",
-    why: 'Without an init, signals are not forwarded and zombies are not reaped; the seed uses tini.',
-    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'runtime', 'HARD-INIT-001');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const entrypoint = instructions(chain, 'ENTRYPOINT').pop() ?? instructions(chain, 'CMD').pop();
-        const words = entrypoint ? (entrypoint.instruction.exec ?? entrypoint.instruction.args.split(/\s+/)) : [];
-        const { kind, program } = classifyPid1(words.join(' '));
-        if (kind === 'init')
-            return {
-                status: 'pass',
-                message: `PID 1 will be ${program}`,
-                ...where(entrypoint ? context.locate.at(entrypoint.instruction) : undefined),
-            };
-        const compose = context.evidence.compose.state === 'collected' ? context.evidence.compose.value : undefined;
-        const viaCompose = compose?.services.find((service) => service.init === true && service.dockerfile === dockerfile.path);
-        if (viaCompose)
-            return {
-                status: 'pass',
-                message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})`,
-            };
-        const what = words.length > 0 ? `\`${words.join(' ')}\`` : "the base image's command";
-        return {
-            status: 'fail',
-            message: `PID 1 will be ${what}, not an init`,
-            ...where(entrypoint ? context.locate.at(entrypoint.instruction) : context.locate.finalFrom()),
-        };
-    },
-});
-const checkDockerfileLabels = defineCheck({
-    id: 'HARD-LABELS-003',
-    category: 'labels',
-    severity: 'warning',
-    title: 'The Dockerfile sets the required labels',
-    proves: 'Every label in required-labels is set by a LABEL of the shipped stages.',
-    why: 'Owner, version and security claims travel with the image only if the Dockerfile sets them.',
-    threshold: 'required-labels: maintainer, version, security.non-root',
-    remediation: 'Add `LABEL maintainer="…" version="…" security.non-root="true"` to the final stage.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'image', 'HARD-LABELS-001');
-        if (measured)
-            return measured;
-        const labels = instructions(shipped(dockerfile), 'LABEL');
-        const keys = new Set(labels.flatMap(({ instruction }) => [...instruction.args.matchAll(/(?:^|\s)("[^"]+"|[^\s=]+)=/g)].map((match) => match[1].replace(/^"(.*)"$/, '$1'))));
-        const missing = context.settings.requiredLabels.filter((name) => !keys.has(name));
-        const location = where(labels.length > 0 ? context.locate.at(labels[labels.length - 1].instruction) : context.locate.finalFrom());
-        if (missing.length === 0)
-            return { status: 'pass', message: `sets ${context.settings.requiredLabels.join(', ')}`, ...location };
-        return { status: 'fail', message: `missing: ${missing.join(', ')}`, measured: missing, ...location };
-    },
-});
-const BUILD_PACKAGES = /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
-const INSTALLERS = {
-    'apt-get': /^install$/,
-    apt: /^install$/,
-    apk: /^add$/,
-    yum: /^install$/,
-    dnf: /^install$/,
-    microdnf: /^install$/,
-};
-const REMOVERS = /^(purge|remove|autoremove|del|erase)$/;
-const checkDockerfileBuildTools = defineCheck({
-    id: 'HARD-TOOLS-002',
-    category: 'tools',
-    severity: 'error',
-    title: 'No build tools installed in the shipped stage',
-    proves: 'No RUN of the shipped stages installs a compiler or build tool package (gcc, g++, make, build-essential, build-base, clang…) that the same RUN does not remove again.',
-    why: 'Tools installed in the final stage ship; the seed moves gcc and libpq-dev to a builder stage.',
-    remediation: 'Install build tools in a builder stage and copy only the result into the runtime stage.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'filesystem', 'HARD-TOOLS-001');
-        if (measured)
-            return measured;
-        const offenders = [];
-        const commands = runCommands(shipped(dockerfile));
-        for (const command of commands) {
-            const installer = INSTALLERS[command.program];
-            if (!installer || !command.args.some((arg) => installer.test(arg)))
-                continue;
-            const sameRun = commands.filter((other) => other.instruction === command.instruction && other.args.some((arg) => REMOVERS.test(arg)));
-            const removedLater = new Set(sameRun.flatMap((other) => other.args));
-            // The official images' pattern: build deps marked auto and purged with --auto-remove, or
-            // installed as an apk virtual package and deleted by that name, all in the same RUN.
-            const autoRemoved = sameRun.some((other) => (other.program === 'apt-get' || other.program === 'apt') &&
-                (other.args.includes('--auto-remove') || other.args.includes('autoremove')));
-            const virtual = command.program === 'apk'
-                ? command.args[command.args.findIndex((arg) => arg === '--virtual' || arg === '-t') + 1]
-                : undefined;
-            if (autoRemoved || (virtual && removedLater.has(virtual)))
-                continue;
-            const tools = command.args.filter((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, '')) && !removedLater.has(arg));
-            if (tools.length > 0)
-                offenders.push({
-                    instruction: command.instruction,
-                    message: `installs ${tools.join(', ')} in the shipped stage`,
-                });
-        }
-        return verdicts(offenders, context, 'no build tool package is installed in the shipped stages');
-    },
-});
-/** A COPY that brings the whole context (`.`, `./`, `*`). */
-function copiesEverything(instruction) {
-    return ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
-        instruction.flags.from === undefined &&
-        copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source)));
-}
-const checkDockerfileCacheOrder = defineCheck({
-    id: 'HARD-CACHE-003',
-    category: 'cache',
-    severity: 'warning',
-    title: 'Dependencies are installed before the application is copied',
-    proves: 'No stage copies the whole build context (`COPY . .`) and then installs dependencies.',
-    why: 'Every code change then invalidates the install step: dependencies are reinstalled on each build.',
-    remediation: 'Copy the dependency manifest first and install, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .`.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'cacheProbe', 'HARD-CACHE-002');
-        if (measured)
-            return measured;
-        const offenders = [];
-        for (const stage of dockerfile.stages) {
-            const copy = stage.instructions.find(copiesEverything);
-            if (!copy)
-                continue;
-            const install = stage.instructions.find((instruction) => instruction.line > copy.line && instruction.keyword === 'RUN' && isDependencyInstall(instruction.args));
-            if (install)
-                offenders.push({
-                    instruction: copy,
-                    message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${install.args}\` (line ${install.line}): every code change reinstalls the dependencies`,
-                });
-        }
-        return verdicts(offenders, context, 'no stage copies the whole context before installing dependencies');
-    },
-});
-const checkDockerfileSecrets = defineCheck({
-    id: 'HARD-SECRETS-003',
-    category: 'secrets',
-    severity: 'error',
-    title: 'No credentials in ARG or ENV',
-    proves: 'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default).',
-    why: 'ENV values ship in the image; build arguments used by RUN are recorded in its history; both are in the repository.',
-    remediation: 'Use `RUN --mount=type=secret,id=…` for build-time secrets and runtime configuration for the rest.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const envMeasured = context.evidence.image.state === 'collected';
-        const found = [];
-        for (const stage of dockerfile.stages) {
-            for (const instruction of stage.instructions) {
-                if (instruction.keyword !== 'ARG' && (instruction.keyword !== 'ENV' || envMeasured))
-                    continue;
-                for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-                    const [, name, raw] = match;
-                    const value = raw?.replace(/^"(.*)"$/, '$1');
-                    const kind = value !== undefined ? secretIn(name, value) : null;
-                    if (kind) {
-                        found.push({
-                            status: 'fail',
-                            message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`,
-                            measured: name,
-                            location: context.locate.at(instruction),
-                        });
-                    }
-                    else if (instruction.keyword === 'ARG' && isSecretName(name) && !value) {
-                        found.push({
-                            status: 'fail',
-                            severity: 'warning',
-                            message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`,
-                            measured: name,
-                            location: context.locate.at(instruction),
-                        });
-                    }
-                }
-            }
-        }
-        return found.length > 0
-            ? found
-            : {
-                status: 'pass',
-                message: envMeasured
-                    ? 'no ARG meant for a credential (ENV is measured by HARD-SECRETS-001)'
-                    : 'no credential in ARG or ENV',
-            };
-    },
-});
-const checkCopyChown = defineCheck({
-    id: 'HARD-DOCKERFILE-013',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'COPY --chown instead of a recursive chown',
-    proves: 'No RUN changes ownership recursively (`chown -R`) of files a COPY or ADD in the same stage brought in.',
-    why: 'A recursive chown rewrites every file into a new layer: the copied files ship twice, doubling their size.',
-    remediation: 'Set ownership while copying: `COPY --chown=<user>:<group> src/ /app/` (and keep code owned by root where the user need not write it).',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = [];
-        for (const stage of dockerfile.stages) {
-            let workdir = '/';
-            const copied = [];
-            for (const instruction of stage.instructions) {
-                if (instruction.keyword === 'WORKDIR')
-                    workdir = external_node_path_.posix.resolve(workdir, instruction.args);
-                if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined) {
-                    const words = instruction.exec ?? instruction.args.split(/\s+/);
-                    copied.push(external_node_path_.posix.resolve(workdir, words[words.length - 1] ?? '.'));
-                }
-                if (instruction.keyword !== 'RUN')
-                    continue;
-                for (const command of runCommands([{ ...stage, instructions: [instruction] }])) {
-                    if (command.program !== 'chown' || !command.args.some((arg) => /^-[a-zA-Z]*R|^--recursive$/.test(arg)))
-                        continue;
-                    const targets = command.args
-                        .filter((arg) => !arg.startsWith('-'))
-                        .slice(1)
-                        .map((arg) => external_node_path_.posix.resolve(workdir, arg));
-                    const hit = targets.find((target) => copied.some((dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`)));
-                    if (hit)
-                        offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
-                }
-            }
-        }
-        return verdicts(offenders, context, 'no recursive chown of copied files');
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/dockerfile/instructions.ts
-
-
-
-// Instruction hygiene: bases pinned, COPY over ADD, no sudo, absolute WORKDIR, pipefail, no SSH.
-/** `python:3.11-slim@sha256:…` → { name, tag, digest }; registry ports are not tags. */
-function parseImageReference(reference) {
-    const [withoutDigest = '', digest = null] = reference.split('@');
-    const slash = withoutDigest.lastIndexOf('/');
-    const colon = withoutDigest.lastIndexOf(':');
-    const hasTag = colon > slash;
-    return {
-        name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
-        tag: hasTag ? withoutDigest.slice(colon + 1) : null,
-        digest,
-    };
-}
-const checkBaseImagePinned = defineCheck({
-    id: 'HARD-DOCKERFILE-002',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'Base images are pinned',
-    proves: 'Every FROM of an external image (ARG defaults and build args applied) names a tag other than latest; a digest (@sha256:…) is recommended.',
-    why: '`latest` or no tag means a different base each build: unreproducible images and surprise breakage. A digest pins the exact bytes.',
-    remediation: 'Name a version tag (`python:3.11-slim`), and for release builds the digest too (`python:3.11-slim@sha256:…`).',
-    hadolint: ['DL3006', 'DL3007'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const results = [];
-        for (const stage of dockerfile.stages) {
-            if (stage.baseStage !== null || stage.base === 'scratch')
-                continue;
-            const location = { file: dockerfile.path, line: stage.line };
-            if (stage.base.includes('$') || stage.base === '') {
-                results.push({
-                    status: 'skip',
-                    message: `FROM ${stage.baseRaw}: the base is set by a build argument without a default`,
-                    location,
-                });
-                continue;
-            }
-            const { tag, digest } = parseImageReference(stage.base);
-            if (digest)
-                results.push({ status: 'pass', message: `FROM ${stage.base} is pinned by digest`, location });
-            else if (tag === null)
-                results.push({ status: 'fail', message: `FROM ${stage.base} has no tag, so it means latest`, location });
-            else if (tag === 'latest')
-                results.push({ status: 'fail', message: `FROM ${stage.base} uses latest`, location });
-            else
-                results.push({
-                    status: 'fail',
-                    severity: 'notice',
-                    message: `FROM ${stage.base} is pinned by tag; a digest would pin the exact image`,
-                    location,
-                });
-        }
-        return results.length > 0
-            ? results
-            : {
-                status: 'pass',
-                message: 'no external base image',
-                ...(context.locate.finalFrom() ? { location: context.locate.finalFrom() } : {}),
-            };
-    },
-});
-const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
-const checkCopyOverAdd = defineCheck({
-    id: 'HARD-DOCKERFILE-010',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'COPY where ADD is not needed',
-    proves: 'ADD is used only for what COPY cannot do: extracting a local tar archive or fetching a URL.',
-    why: 'ADD silently extracts archives and fetches URLs; for plain files that surprise is a risk, and COPY says what happens.',
-    remediation: 'Use COPY for local files and directories.',
-    hadolint: ['DL3020'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = instructions(dockerfile.stages, 'ADD')
-            .filter(({ instruction }) => instruction.heredocs.length === 0)
-            .filter(({ instruction }) => copySources(instruction).some((source) => !/^[a-z]+:\/\//i.test(source) && !/^git@/.test(source) && !ARCHIVE.test(source)))
-            .map(({ instruction }) => ({
-            instruction,
-            message: `ADD ${instruction.args} copies local files: COPY does that without ADD's extraction`,
-        }));
-        return verdicts(offenders, context, 'no ADD where COPY fits');
-    },
-});
-const checkNoSudo = defineCheck({
-    id: 'HARD-DOCKERFILE-011',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'No sudo',
-    proves: 'No RUN calls sudo.',
-    why: 'RUN already runs as the current USER; sudo in an image means a setuid binary and a sudoers policy that ship with it.',
-    remediation: 'Switch user with USER around the steps that need root instead.',
-    hadolint: ['DL3004'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = runCommands(dockerfile.stages)
-            .filter((command) => command.command.words.includes('sudo'))
-            .map((command) => ({
-            instruction: command.instruction,
-            message: `\`${command.command.words.join(' ')}\` uses sudo`,
-        }));
-        return verdicts(offenders, context, 'no sudo');
-    },
-});
-const checkAbsoluteWorkdir = defineCheck({
-    id: 'HARD-DOCKERFILE-012',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'WORKDIR is absolute',
-    proves: 'Every WORKDIR is an absolute path (or starts with a variable).',
-    why: 'A relative WORKDIR depends on every WORKDIR before it, including those of the base image.',
-    remediation: 'Write `WORKDIR /app`.',
-    hadolint: ['DL3000'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = instructions(dockerfile.stages, 'WORKDIR')
-            .filter(({ instruction }) => !/^["']?(\/|\$)/.test(instruction.args))
-            .map(({ instruction }) => ({ instruction, message: `WORKDIR ${instruction.args} is relative` }));
-        return verdicts(offenders, context, 'every WORKDIR is absolute');
-    },
-});
-const checkPipefail = defineCheck({
-    id: 'HARD-DOCKERFILE-014',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'RUN pipes fail when a command in them fails',
-    proves: 'Every shell-form RUN with a pipe sets `set -o pipefail` first, or runs under a SHELL with -o pipefail.',
-    why: 'Without pipefail only the last command of a pipe decides: `curl … | tar x` succeeds with a failed download.',
-    remediation: 'Add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the RUN, or start the RUN with `set -o pipefail &&`.',
-    hadolint: ['DL4006'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = [];
-        for (const stage of dockerfile.stages) {
-            let shellPipefail = false;
-            for (const instruction of stage.instructions) {
-                if (instruction.keyword === 'SHELL')
-                    shellPipefail = (instruction.exec ?? []).includes('pipefail');
-                if (instruction.keyword !== 'RUN' || instruction.exec || shellPipefail)
-                    continue;
-                const commands = runCommands([{ ...stage, instructions: [instruction] }]);
-                const piped = commands.some((command) => command.command.next === '|');
-                const setsPipefail = commands.some((command) => command.program === 'set' && command.args.includes('pipefail'));
-                if (piped && !setsPipefail)
-                    offenders.push({
-                        instruction,
-                        message: 'a pipe without pipefail: only its last command decides whether the RUN succeeds',
-                    });
-            }
-        }
-        return verdicts(offenders, context, 'every piped RUN fails on any failing command');
-    },
-});
-const checkNoSsh = defineCheck({
-    id: 'HARD-DOCKERFILE-015',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'No SSH port exposed',
-    proves: 'The shipped stages do not EXPOSE port 22.',
-    why: 'An SSH server in a container is a second way in, with its own keys to leak; use `docker exec` for access.',
-    remediation: 'Remove the SSH server and `EXPOSE 22`.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = instructions(shipped(dockerfile), 'EXPOSE')
-            .filter(({ instruction }) => instruction.args.split(/\s+/).some((port) => /^22(\/tcp)?$/.test(port)))
-            .map(({ instruction }) => ({ instruction, message: 'EXPOSE 22 publishes SSH' }));
-        return verdicts(offenders, context, 'port 22 is not exposed');
-    },
-});
 
 ;// CONCATENATED MODULE: ./src/checks/compose.ts
 
@@ -82866,11 +82995,11 @@ const checkNoSsh = defineCheck({
 
 
 const at = (service, key) => ({
-    location: { file: service.file, line: (key ? service.lines[key] : undefined) ?? service.line },
+    location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
 });
-const get = (service, path) => path
+const compose_get = (data, path) => path
     .split('.')
-    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), service.data);
+    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), data);
 function each(services, judge) {
     return services.flatMap((service) => {
         const verdicts = judge(service);
@@ -82886,33 +83015,48 @@ function probeText(test) {
         return test;
     if (!Array.isArray(test) || test.length === 0)
         return null;
-    const [kind, ...rest] = test.map(String);
+    const [kind, ...rest] = test.map(textOf);
     if (kind === 'NONE')
         return null;
     return kind === 'CMD' || kind === 'CMD-SHELL' ? rest.join(' ') : [kind, ...rest].join(' ');
+}
+/** A list or mapping (`environment`, `depends_on`, `networks`) as name → value, with each entry's key path. */
+function entriesOf(value, key) {
+    if (Array.isArray(value)) {
+        return value.map((item, index) => {
+            const text = textOf(item);
+            const eq = key === 'environment' || key === 'args' ? text.indexOf('=') : -1;
+            return {
+                name: eq === -1 ? text : text.slice(0, eq),
+                value: eq === -1 ? null : text.slice(eq + 1),
+                path: `${key}.${index}`,
+            };
+        });
+    }
+    return Object.entries((value ?? {})).map(([name, entry]) => ({
+        name,
+        value: entry,
+        path: `${key}.${name}`,
+    }));
 }
 const checkComposeHealthchecks = defineCheck({
     id: 'HARD-COMPOSE-001',
     category: 'compose',
     severity: 'warning',
     title: 'Every service has a real health check',
-    proves: 'Each service has a healthcheck (in compose, or in the HEALTHCHECK of the Dockerfile it builds) that is not disabled and not trivially fake.',
+    proves: 'Each service has a healthcheck (in compose, or in the HEALTHCHECK of the stage of the Dockerfile it builds) that is not disabled and not trivially fake.',
     why: 'Health gates (depends_on: service_healthy) and restarts only work with a health check, and only a real one makes them mean anything.',
     remediation: 'Add `healthcheck: { test: ["CMD", "pg_isready", "-U", "postgres"], interval: 10s, timeout: 5s, retries: 5 }` (or the service\'s own probe).',
     needs: ['compose'],
-    run({ compose }, { evidence }) {
-        const dockerfile = evidence.dockerfile.state === 'collected' ? evidence.dockerfile.value : undefined;
+    run({ compose }) {
         return each(compose.services, (service) => {
             const health = service.data.healthcheck;
             if (health?.disable === true)
                 return { status: 'fail', message: 'the health check is disabled', ...at(service, 'healthcheck.disable') };
             const text = probeText(health?.test);
             if (!health || text === null) {
-                const fromDockerfile = dockerfile &&
-                    service.dockerfile === dockerfile.path &&
-                    dockerfile.stages[dockerfile.finalStage]?.instructions.some((instruction) => instruction.keyword === 'HEALTHCHECK');
-                if (fromDockerfile)
-                    return { status: 'pass', message: `uses the HEALTHCHECK of ${dockerfile.path}` };
+                if (service.builtHealthcheck)
+                    return { status: 'pass', message: `uses the HEALTHCHECK of ${service.dockerfile}` };
                 return {
                     status: 'fail',
                     message: health ? 'healthcheck: NONE' : 'no healthcheck',
@@ -82936,45 +83080,43 @@ const checkComposeHealthGates = defineCheck({
     remediation: 'Write `depends_on: { postgres: { condition: service_healthy } }` and give postgres a healthcheck.',
     needs: ['compose'],
     run({ compose }) {
-        const byName = new Map(compose.services.map((service) => [`${service.file}#${service.name}`, service]));
+        const byName = new Map(compose.services.map((service) => [service.name, service]));
         return each(compose.services, (service) => {
             const depends = service.data.depends_on;
             if (!depends)
                 return { status: 'pass', message: 'depends on nothing' };
-            const entries = Array.isArray(depends)
-                ? depends.map((name) => [textOf(name), undefined])
-                : Object.entries(depends).map(([name, spec]) => [
-                    name,
-                    spec?.condition,
-                ]);
+            const entries = entriesOf(depends, 'depends_on').map((entry) => ({
+                ...entry,
+                condition: Array.isArray(depends)
+                    ? undefined
+                    : textOf(entry.value?.condition) || undefined,
+            }));
             const problems = [];
-            for (const [name, condition] of entries) {
-                const key = Array.isArray(depends)
-                    ? `depends_on.${depends.indexOf(name)}`
-                    : `depends_on.${name}`;
+            for (const { name, condition, path } of entries) {
                 if (condition === 'service_completed_successfully')
                     continue;
                 if (condition !== 'service_healthy') {
                     problems.push({
                         status: 'fail',
                         message: `depends on ${name} ${condition ? `with condition ${condition}` : 'without a condition'}: it starts before ${name} is ready`,
-                        ...at(service, key),
+                        ...at(service, path),
                     });
                     continue;
                 }
-                const dependency = byName.get(`${service.file}#${name}`);
-                if (dependency && !dependency.data.healthcheck)
+                const dependency = byName.get(name);
+                if (dependency && !dependency.data.healthcheck && !dependency.builtHealthcheck) {
                     problems.push({
                         status: 'fail',
-                        message: `waits for ${name} to be healthy, but ${name} has no compose healthcheck`,
-                        ...at(service, key),
+                        message: `waits for ${name} to be healthy, but ${name} has no health check`,
+                        ...at(service, path),
                     });
+                }
             }
             return problems.length > 0
                 ? problems
                 : {
                     status: 'pass',
-                    message: `waits for ${entries.map(([name]) => name).join(', ')} to be healthy`,
+                    message: `waits for ${entries.map(({ name }) => name).join(', ')} to be healthy`,
                     ...at(service, 'depends_on'),
                 };
         });
@@ -82986,22 +83128,19 @@ const checkComposeRestart = defineCheck({
     severity: 'warning',
     title: 'Every service has a restart policy',
     proves: 'Each service sets `restart` (other than no) or deploy.restart_policy.',
-    why: 'Without one a crashed service stays down; the seed uses `restart: unless-stopped`.',
+    why: 'Without one a crashed service stays down; the production profile uses `restart: unless-stopped`.',
     remediation: 'Add `restart: unless-stopped`.',
     needs: ['compose'],
     run({ compose }) {
         return each(compose.services, (service) => {
-            const restart = service.data.restart ?? get(service, 'deploy.restart_policy.condition');
+            const restart = textOf(service.data.restart ?? compose_get(service.data, 'deploy.restart_policy.condition'));
+            const key = service.data.restart !== undefined ? 'restart' : 'deploy.restart_policy';
             if (restart && restart !== 'no' && restart !== 'none')
-                return {
-                    status: 'pass',
-                    message: `restart: ${textOf(restart)}`,
-                    ...at(service, service.data.restart ? 'restart' : 'deploy.restart_policy'),
-                };
+                return { status: 'pass', message: `restart: ${restart}`, ...at(service, key) };
             return {
                 status: 'fail',
-                message: restart ? `restart: ${textOf(restart)}` : 'no restart policy',
-                ...at(service, service.data.restart ? 'restart' : undefined),
+                message: restart ? `restart: ${restart}` : 'no restart policy',
+                ...at(service, restart ? key : undefined),
             };
         });
     },
@@ -83012,31 +83151,24 @@ const checkComposeResources = defineCheck({
     severity: 'warning',
     title: 'Every service has resource limits and reservations',
     proves: 'Each service sets CPU and memory limits and reservations (deploy.resources, or cpus / mem_limit / mem_reservation).',
-    why: 'One runaway service without limits starves the others on the host; reservations keep room for what must run. The seed sets both for every service.',
+    why: 'One runaway service without limits starves the others on the host; reservations keep room for what must run. The production profile sets both for every service.',
     remediation: 'Add `deploy: { resources: { limits: { cpus: "1.0", memory: 1G }, reservations: { cpus: "0.25", memory: 256M } } }`.',
     needs: ['compose'],
     run({ compose }) {
         return each(compose.services, (service) => {
+            const { data } = service;
+            const cpus = compose_get(data, 'deploy.resources.limits.cpus') ?? data.cpus;
+            const memory = compose_get(data, 'deploy.resources.limits.memory') ?? data.mem_limit;
             const missing = [
-                (get(service, 'deploy.resources.limits.cpus') ?? service.data.cpus) ? null : 'CPU limit',
-                (get(service, 'deploy.resources.limits.memory') ?? service.data.mem_limit) ? null : 'memory limit',
-                get(service, 'deploy.resources.reservations.cpus') ? null : 'CPU reservation',
-                (get(service, 'deploy.resources.reservations.memory') ?? service.data.mem_reservation)
-                    ? null
-                    : 'memory reservation',
+                cpus ? null : 'CPU limit',
+                memory ? null : 'memory limit',
+                compose_get(data, 'deploy.resources.reservations.cpus') ? null : 'CPU reservation',
+                (compose_get(data, 'deploy.resources.reservations.memory') ?? data.mem_reservation) ? null : 'memory reservation',
             ].filter((item) => item !== null);
+            const where = service.sources['deploy.resources'] ? 'deploy.resources' : undefined;
             if (missing.length === 0)
-                return {
-                    status: 'pass',
-                    message: `limits ${textOf(get(service, 'deploy.resources.limits.cpus') ?? service.data.cpus)} CPU / ${textOf(get(service, 'deploy.resources.limits.memory') ?? service.data.mem_limit)}`,
-                    ...at(service, 'deploy.resources'),
-                };
-            return {
-                status: 'fail',
-                message: `no ${missing.join(', ')}`,
-                measured: missing,
-                ...at(service, service.lines['deploy.resources'] ? 'deploy.resources' : undefined),
-            };
+                return { status: 'pass', message: `limits ${textOf(cpus)} CPU / ${textOf(memory)}`, ...at(service, where) };
+            return { status: 'fail', message: `no ${missing.join(', ')}`, measured: missing, ...at(service, where) };
         });
     },
 });
@@ -83046,28 +83178,28 @@ const checkComposeLogging = defineCheck({
     severity: 'warning',
     title: 'Logs are rotated',
     proves: "Each service's logging either goes to a driver that ships logs elsewhere, or is json-file/local with max-size and max-file.",
-    why: 'The default json-file driver grows without bound until the disk is full; the seed keeps 3 × 10 MB per service.',
+    why: 'The default json-file driver grows without bound until the disk is full; the production profile keeps 3 × 10 MB per service.',
     remediation: 'Add `logging: { driver: json-file, options: { max-size: "10m", max-file: "3" } }` (a YAML anchor shares it).',
     needs: ['compose'],
     run({ compose }) {
         return each(compose.services, (service) => {
             const logging = service.data.logging;
-            const driver = logging?.driver ?? 'json-file';
+            const driver = textOf(logging?.driver) || 'json-file';
             if (driver !== 'json-file' && driver !== 'local')
                 return { status: 'pass', message: `logs go to ${driver}`, ...at(service, 'logging.driver') };
-            const size = logging?.options?.['max-size'];
-            const files = logging?.options?.['max-file'];
-            if (driver === 'local' || (size && files))
+            const size = textOf(logging?.options?.['max-size']);
+            const files = textOf(logging?.options?.['max-file']);
+            if (driver === 'local' || (size && files)) {
                 return {
                     status: 'pass',
-                    message: `${driver}, ${size ? `max-size ${textOf(size)}` : 'rotated'}${files ? `, max-file ${textOf(files)}` : ''}`,
+                    message: `${driver}, ${size ? `max-size ${size}` : 'rotated'}${files ? `, max-file ${files}` : ''}`,
                     ...at(service, 'logging'),
                 };
+            }
+            const without = [size ? null : 'max-size', files ? null : 'max-file'].filter(Boolean).join(' and ');
             return {
                 status: 'fail',
-                message: logging
-                    ? `${driver} without ${[size ? null : 'max-size', files ? null : 'max-file'].filter(Boolean).join(' and ')}`
-                    : 'default json-file logging grows without bound',
+                message: logging ? `${driver} without ${without}` : 'default json-file logging grows without bound',
                 ...at(service, logging ? 'logging' : undefined),
             };
         });
@@ -83079,40 +83211,35 @@ const checkComposeNetworks = defineCheck({
     severity: 'warning',
     title: 'Services use a user-defined network',
     proves: 'Each service is attached to a user-defined network rather than the default one; an internal network (internal: true) is recommended for production.',
-    why: 'A named network isolates the stack from other containers; an internal one also keeps it from reaching out. The seed: "internal: true in production".',
+    why: 'A named network isolates the stack from other containers; an internal one also keeps it from reaching out. The production profile: "internal: true in production".',
     remediation: 'Declare `networks: { app: { driver: bridge, internal: true } }` and attach each service with `networks: [app]`.',
     needs: ['compose'],
     run({ compose }) {
-        return compose.files.flatMap((file) => {
-            const attachedTo = (service) => Array.isArray(service.data.networks)
-                ? service.data.networks.map(String)
-                : Object.keys(service.data.networks ?? {});
-            const perService = each(file.services, (service) => {
-                if (service.data.network_mode)
-                    return {
-                        status: 'skip',
-                        message: `network_mode: ${textOf(service.data.network_mode)} (see HARD-COMPOSE-007)`,
-                    };
-                const attached = attachedTo(service);
-                if (attached.length === 0 || attached.every((name) => name === 'default'))
-                    return { status: 'fail', message: 'on the default network only', ...at(service) };
-                return { status: 'pass', message: `on ${attached.join(', ')}`, ...at(service, 'networks') };
-            });
-            // Whether a network is internal is a property of the network: one finding on its line.
-            const used = [...new Set(file.services.flatMap(attachedTo))].filter((name) => name !== 'default');
-            const perNetwork = used
-                .filter((name) => file.networks[name]?.internal !== true)
-                .map((name) => ({
-                status: 'fail',
-                severity: 'notice',
-                message: `network ${name} (${file.services
-                    .filter((service) => attachedTo(service).includes(name))
-                    .map((service) => service.name)
-                    .join(', ')}) is not internal: true (recommended for production)`,
-                location: { file: file.path, line: file.networkLines[name] ?? 1 },
-            }));
-            return [...perService, ...perNetwork];
+        const attachedTo = (service) => entriesOf(service.data.networks, 'networks').map(({ name }) => name);
+        const perService = each(compose.services, (service) => {
+            if (service.data.network_mode)
+                return { status: 'skip', message: `network_mode: ${textOf(service.data.network_mode)} (see HARD-COMPOSE-007)` };
+            const attached = attachedTo(service);
+            if (attached.length === 0 || attached.every((name) => name === 'default'))
+                return { status: 'fail', message: 'on the default network only', ...at(service) };
+            return { status: 'pass', message: `on ${attached.join(', ')}`, ...at(service, 'networks') };
         });
+        // Whether a network is internal is a property of the network: one finding on its line.
+        const used = [
+            ...new Set(compose.services.filter((service) => !service.data.network_mode).flatMap(attachedTo)),
+        ].filter((name) => name !== 'default');
+        const perNetwork = used
+            .filter((name) => compose.networks[name]?.data?.internal !== true)
+            .map((name) => ({
+            status: 'fail',
+            severity: 'notice',
+            message: `network ${name} (${compose.services
+                .filter((service) => attachedTo(service).includes(name))
+                .map((service) => service.name)
+                .join(', ')}) is not internal: true (recommended for production)`,
+            location: compose.networks[name]?.loc ?? { file: compose.files[0]?.path ?? 'compose.yaml', line: 1 },
+        }));
+        return [...perService, ...perNetwork];
     },
 });
 const DANGEROUS_CAPS = new Set([
@@ -83128,13 +83255,27 @@ const DANGEROUS_CAPS = new Set([
     'BPF',
     'PERFMON',
 ]);
-const HOST_PATHS = /^(\/|\/etc|\/proc|\/sys|\/dev|\/root|\/home|\/boot|\/var\/run\/docker\.sock|\/run\/docker\.sock|\/var\/lib\/docker)(\/.*)?$/;
+/**
+ * Host paths a container can take the host over with: its root, system and kernel trees, the
+ * engine's and containerd's sockets and state, users' homes. (A relative bind is the project's.)
+ */
+const HOST_PATHS = /^\/(|etc|proc|sys|dev|boot|root|home|usr|lib|lib32|lib64|libx32|bin|sbin|opt|lib\/modules|var\/lib\/docker|var\/lib\/containerd|var\/lib\/kubelet|var\/run|run|var\/run\/docker\.sock|run\/docker\.sock|run\/containerd|var\/log)(\/.*)?$/;
+/** The host source of a bind mount, as written (short `src:dst[:mode]` or long `type: bind`); null otherwise. */
+function hostSource(volume) {
+    if (typeof volume === 'string') {
+        const parts = volume.split(':');
+        return parts.length >= 2 && parts[0].startsWith('/') ? parts[0] : null;
+    }
+    const spec = volume;
+    const source = textOf(spec?.source);
+    return textOf(spec?.type) === 'bind' && source.startsWith('/') ? source : null;
+}
 const checkComposePrivileges = defineCheck({
     id: 'HARD-COMPOSE-007',
     category: 'compose',
     severity: 'error',
     title: 'No service gets the host',
-    proves: "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, ALL…), mounts the Docker socket or host system paths, shares the host's network, PID or IPC namespace, or disables seccomp/AppArmor.",
+    proves: "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ALL…), mounts the Docker socket or a host system path (/, /etc, /proc, /sys, /dev, /boot, /usr, /lib/modules, /root, /home, /var/lib/docker…), shares the host's network, PID or IPC namespace, or disables seccomp/AppArmor.",
     why: 'Each of these turns a compromised container into a compromised host.',
     remediation: 'Remove it; grant the one capability really needed (e.g. NET_BIND_SERVICE) and mount only application data.',
     needs: ['compose'],
@@ -83144,23 +83285,24 @@ const checkComposePrivileges = defineCheck({
             const fail = (message, key) => {
                 found.push({ status: 'fail', message, ...at(service, key) });
             };
-            if (service.data.privileged === true)
+            const { data } = service;
+            if (data.privileged === true)
                 fail('privileged: true', 'privileged');
-            (service.data.cap_add ?? []).map(String).forEach((cap, index) => {
-                if (DANGEROUS_CAPS.has(cap.replace(/^CAP_/, '').toUpperCase()))
+            (data.cap_add ?? []).map(textOf).forEach((cap, index) => {
+                if (DANGEROUS_CAPS.has(cap.replace(/^CAP_/i, '').toUpperCase()))
                     fail(`cap_add: ${cap}`, `cap_add.${index}`);
             });
-            for (const key of ['network_mode', 'pid', 'ipc', 'userns_mode']) {
-                if (service.data[key] === 'host')
+            for (const key of ['network_mode', 'pid', 'ipc', 'userns_mode', 'uts', 'cgroup']) {
+                if (data[key] === 'host')
                     fail(`${key}: host shares the host's namespace`, key);
             }
-            (service.data.security_opt ?? []).map(String).forEach((option, index) => {
+            (data.security_opt ?? []).map(textOf).forEach((option, index) => {
                 if (/(seccomp|apparmor)[:=]unconfined/.test(option))
                     fail(`security_opt: ${option}`, `security_opt.${index}`);
             });
-            (service.data.volumes ?? []).forEach((volume, index) => {
-                const source = typeof volume === 'string' ? volume.split(':')[0] : textOf(volume.source ?? '');
-                if (source.startsWith('/') && HOST_PATHS.test(source.replace(/\/+$/, '') || '/'))
+            (data.volumes ?? []).forEach((volume, index) => {
+                const source = hostSource(volume);
+                if (source && HOST_PATHS.test(source.replace(/\/+$/, '') || '/'))
                     fail(`mounts the host's ${source}`, `volumes.${index}`);
             });
             return found.length > 0 ? found : { status: 'pass', message: 'no privilege, host namespace or host mount' };
@@ -83171,45 +83313,58 @@ const checkComposeSecrets = defineCheck({
     id: 'HARD-COMPOSE-008',
     category: 'compose',
     severity: 'error',
-    title: 'No literal secrets in environment',
-    proves: 'No environment entry holds a credential literally; `${VARIABLE}` references, env files and secrets are fine.',
-    why: 'A password in the compose file is in the repository and in every clone of it.',
+    title: 'No literal secrets in the compose files',
+    proves: 'No value the files themselves write — environment, build args, healthcheck.test, command, entrypoint, including the defaults of `${VAR:-default}` — holds a credential; `${VARIABLE}` references without a default, env files and secrets are fine.',
+    why: 'A password in the compose file, even as a default, is in the repository and in every clone of it.',
     remediation: "Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env or the deployment's secrets.",
     needs: ['compose'],
     run({ compose }) {
         return each(compose.services, (service) => {
-            const environment = service.data.environment;
-            const entries = Array.isArray(environment)
-                ? environment.map((entry, index) => {
-                    const text = textOf(entry);
-                    const eq = text.indexOf('=');
-                    return [eq === -1 ? text : text.slice(0, eq), eq === -1 ? '' : text.slice(eq + 1), `environment.${index}`];
-                })
-                : Object.entries((environment ?? {})).map(([name, value]) => [
-                    name,
-                    value === null ? '' : textOf(value),
-                    `environment.${name}`,
-                ]);
-            const found = entries.flatMap(([name, value, key]) => {
+            // What the files say without any environment: a default written in them is a literal.
+            const { written } = service;
+            const found = [];
+            const report = (name, value, path, where = name) => {
                 const kind = secretIn(name, value);
-                return kind
-                    ? [
-                        {
-                            status: 'fail',
-                            message: `${name} holds ${kind} ${redacted(value)}`,
-                            measured: name,
-                            ...at(service, key),
-                        },
-                    ]
-                    : [];
-            });
+                if (kind)
+                    found.push({
+                        status: 'fail',
+                        message: `${where} holds ${kind} ${redacted(value)}`,
+                        measured: name,
+                        ...at(service, path),
+                    });
+            };
+            for (const entry of entriesOf(written.environment, 'environment'))
+                if (entry.value !== null)
+                    report(entry.name, textOf(entry.value), entry.path);
+            for (const entry of entriesOf(compose_get(written, 'build.args'), 'args'))
+                if (entry.value !== null)
+                    report(entry.name, textOf(entry.value), `build.${entry.path}`, `build arg ${entry.name}`);
+            for (const key of ['healthcheck.test', 'command', 'entrypoint']) {
+                const value = compose_get(written, key);
+                const words = Array.isArray(value)
+                    ? value.map(textOf)
+                    : value === undefined || value === null
+                        ? []
+                        : [textOf(value)];
+                for (const secret of commandSecrets(words.join(' '))) {
+                    found.push({
+                        status: 'fail',
+                        message: `${key} holds ${secret.kind} ${redacted(secret.value)} (${secret.name})`,
+                        measured: secret.name,
+                        ...at(service, key),
+                    });
+                }
+            }
             return found.length > 0
                 ? found
-                : { status: 'pass', message: `${entries.length} environment entries, none a literal secret` };
+                : {
+                    status: 'pass',
+                    message: 'no literal secret in environment, build args, healthcheck, command or entrypoint',
+                };
         });
     },
 });
-const DATABASES = /(^|\/)(postgres(ql)?|postgis|mysql|mariadb|mongo(db)?|redis|valkey|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(:|$)/i;
+const DATABASES = /(^|\/)(postgres(ql)?|postgis|mysql|mariadb|mongo(db)?|redis|valkey|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(:|@|$)/i;
 const checkComposeDatabasePorts = defineCheck({
     id: 'HARD-COMPOSE-009',
     category: 'compose',
@@ -83221,22 +83376,26 @@ const checkComposeDatabasePorts = defineCheck({
     needs: ['compose'],
     run({ compose }) {
         return each(compose.services, (service) => {
-            const image = textOf(service.data.image ?? '');
+            const image = textOf(service.data.image);
             if (!DATABASES.test(image) && !DATABASES.test(`${service.name}:`))
                 return { status: 'pass', message: 'not a database' };
             const exposed = (service.data.ports ?? [])
                 .map((port, index) => ({ port, index }))
                 .filter(({ port }) => {
-                if (typeof port === 'object' && port !== null)
-                    return !port.host_ip || port.host_ip === '0.0.0.0';
-                const parts = textOf(port).split(':');
-                return parts.length < 3 || parts[0] === '0.0.0.0' || parts[0] === '';
+                if (typeof port === 'object' && port !== null) {
+                    const spec = port;
+                    if (spec.published === undefined || spec.published === null || spec.published === '')
+                        return false;
+                    return !textOf(spec.host_ip) || textOf(spec.host_ip) === '0.0.0.0';
+                }
+                const parts = textOf(port).split('/')[0].split(':');
+                return parts.length === 2 || (parts.length >= 3 && (parts[0] === '0.0.0.0' || parts[0] === ''));
             });
             if (exposed.length === 0)
                 return { status: 'pass', message: 'not published on all interfaces' };
             return exposed.map(({ port, index }) => ({
                 status: 'fail',
-                message: `publishes ${typeof port === 'object' ? JSON.stringify(port) : textOf(port)} on all interfaces`,
+                message: `publishes ${textOf(port)} on all interfaces`,
                 ...at(service, `ports.${index}`),
             }));
         });
@@ -83253,11 +83412,12 @@ const checkComposeHardening = defineCheck({
     needs: ['compose'],
     run({ compose }) {
         return each(compose.services, (service) => {
+            const { data } = service;
             const missing = [
-                service.data.read_only === true ? null : 'read_only: true',
-                (service.data.cap_drop ?? []).map(String).includes('ALL') ? null : 'cap_drop: [ALL]',
-                (service.data.security_opt ?? [])
-                    .map(String)
+                data.read_only === true ? null : 'read_only: true',
+                (data.cap_drop ?? []).map(textOf).includes('ALL') ? null : 'cap_drop: [ALL]',
+                (data.security_opt ?? [])
+                    .map(textOf)
                     .some((option) => /^no-new-privileges(:true|=true)?$/.test(option))
                     ? null
                     : 'no-new-privileges',
@@ -83273,8 +83433,8 @@ const checkComposeImageTags = defineCheck({
     category: 'compose',
     severity: 'warning',
     title: 'Service images are pinned',
-    proves: 'Each service that pulls an image names a tag other than latest (services that build name their own output).',
-    why: '`latest` means whatever was pushed last: the stack changes without a change in the repository.',
+    proves: 'Each service that pulls an image (variables resolved, defaults included) names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…). Services that build name their own output.',
+    why: 'A floating tag means whatever was pushed last: the stack changes without a change in the repository.',
     remediation: 'Name a version: `image: postgres:15-bookworm` (and a digest for release stacks).',
     needs: ['compose'],
     run({ compose }) {
@@ -83282,18 +83442,19 @@ const checkComposeImageTags = defineCheck({
             if (service.data.build)
                 return { status: 'pass', message: `built from ${service.dockerfile ?? 'its build context'}` };
             const image = service.data.image;
-            if (typeof image !== 'string')
+            if (typeof image !== 'string' || image === '')
                 return { status: 'skip', message: 'no image' };
-            if (image.includes('$'))
-                return { status: 'pass', message: `image ${image} is set by a variable` };
             const { tag, digest } = parseImageReference(image);
-            if (digest || (tag && tag !== 'latest'))
+            if (digest)
+                return { status: 'pass', message: `image ${image} is pinned by digest`, ...at(service, 'image') };
+            if (tag && tagPinsVersion(tag))
                 return { status: 'pass', message: `image ${image}`, ...at(service, 'image') };
-            return {
-                status: 'fail',
-                message: `image ${image} ${tag ? 'uses latest' : 'has no tag (latest)'}`,
-                ...at(service, 'image'),
-            };
+            const why = tag === null
+                ? 'has no tag (latest)'
+                : tag === 'latest'
+                    ? 'uses latest'
+                    : `uses :${tag}, a floating tag (a channel or variant, not a version)`;
+            return { status: 'fail', message: `image ${image} ${why}`, ...at(service, 'image') };
         });
     },
 });
@@ -83508,6 +83669,313 @@ const checkNoSecretsSent = defineCheck({
     },
 });
 
+;// CONCATENATED MODULE: ./src/evidence/shell.ts
+// The simple commands of a RUN line, enough to see what it runs: split on `&&`, `||`, `;`, `|`
+// and newlines outside quotes, each command as words. Not a shell: no expansion, no subshells —
+// a finding is only made on what the words plainly say.
+function splitCommands(script) {
+    const commands = [];
+    let words = [];
+    let word = '';
+    let inWord = false;
+    let quote = null;
+    const endWord = () => {
+        if (inWord)
+            words.push(word);
+        word = '';
+        inWord = false;
+    };
+    const endCommand = (next) => {
+        endWord();
+        if (words.length > 0 || next === null)
+            commands.push({ words, next });
+        words = [];
+    };
+    for (let i = 0; i < script.length; i++) {
+        const char = script[i];
+        if (quote) {
+            if (char === quote)
+                quote = null;
+            else if (char === '\\' && quote === '"' && i + 1 < script.length)
+                word += script[++i];
+            else
+                word += char;
+            continue;
+        }
+        if (char === '"' || char === "'") {
+            quote = char;
+            inWord = true;
+            continue;
+        }
+        if (char === '\\' && i + 1 < script.length) {
+            const following = script[++i];
+            if (following !== '\n') {
+                word += following;
+                inWord = true;
+            }
+            continue;
+        }
+        if (char === '#' && !inWord) {
+            while (i < script.length && script[i] !== '\n')
+                i++;
+            endCommand(';');
+            continue;
+        }
+        const two = script.slice(i, i + 2);
+        if (two === '&&' || two === '||') {
+            endCommand(two);
+            i++;
+            continue;
+        }
+        if (char === ';' || char === '\n' || char === '|' || char === '&') {
+            endCommand(char === '\n' ? ';' : char);
+            continue;
+        }
+        if (char === ' ' || char === '\t') {
+            endWord();
+            continue;
+        }
+        word += char;
+        inWord = true;
+    }
+    endCommand(null);
+    return commands.filter((command) => command.words.length > 0);
+}
+/** The program a command runs, past `sudo`, `env A=b`, `exec` and leading assignments. */
+function programOf(words) {
+    let i = 0;
+    while (i < words.length) {
+        const word = words[i];
+        if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word) || word === 'exec' || word === 'command')
+            i++;
+        else if (word === 'sudo' || word === 'env') {
+            i++;
+            while (i < words.length && words[i].startsWith('-'))
+                i++;
+        }
+        else
+            break;
+    }
+    const program = (words[i] ?? '').replace(/^.*\//, '');
+    return { program, args: words.slice(i + 1) };
+}
+
+;// CONCATENATED MODULE: ./src/checks/dockerfile/helpers.ts
+
+
+/** Every simple command of every RUN (heredoc bodies included) in the given stages. */
+function runCommands(stages) {
+    const found = [];
+    for (const stage of stages) {
+        for (const instruction of stage.instructions) {
+            if (instruction.keyword !== 'RUN')
+                continue;
+            const scripts = instruction.heredocs.length > 0
+                ? instruction.heredocs
+                : [instruction.exec ? instruction.exec.join(' ') : instruction.args];
+            for (const script of scripts) {
+                for (const command of splitCommands(script))
+                    found.push({ instruction, stage, command, ...programOf(command.words) });
+            }
+        }
+    }
+    return found;
+}
+/** The stages whose files ship: the final one and those it is FROM. */
+function shipped(dockerfile) {
+    return stageChain(dockerfile);
+}
+/** All instructions of the given stages with this keyword. */
+function instructions(stages, keyword) {
+    return stages.flatMap((stage) => stage.instructions
+        .filter((instruction) => instruction.keyword === keyword)
+        .map((instruction) => ({ stage, instruction })));
+}
+/**
+ * In a full run the image was measured: the measured check speaks for the same fact, with numbers.
+ * The static rule then steps aside, so one cause is reported once.
+ */
+function measuredBy(context, evidence, id) {
+    return context.evidence[evidence].state === 'collected'
+        ? { status: 'skip', message: `measured on the image instead: see ${id}` }
+        : null;
+}
+/** One verdict per offending instruction, or one pass. */
+function verdicts(offenders, context, passMessage) {
+    if (offenders.length === 0)
+        return [{ status: 'pass', message: passMessage }];
+    const seen = new Set();
+    return offenders
+        .filter((offender) => !seen.has(offender.instruction.line) && seen.add(offender.instruction.line))
+        .map((offender) => ({
+        status: 'fail',
+        message: offender.message,
+        location: context.locate.at(offender.instruction),
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/checks/dockerfile/instructions.ts
+
+
+
+
+
+// Instruction hygiene: bases pinned, COPY over ADD, no sudo, absolute WORKDIR, pipefail, no SSH.
+const checkBaseImagePinned = defineCheck({
+    id: 'HARD-DOCKERFILE-002',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'Base images are pinned',
+    proves: 'Every external image the build uses — each FROM, and each COPY --from that names an image rather than a stage (ARG defaults and build args applied) — names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…); a digest (@sha256:…) is recommended.',
+    why: 'A floating tag means a different image each build: unreproducible images and surprise breakage. An image copied from is as much part of the stage as its base. A digest pins the exact bytes.',
+    remediation: 'Name a version tag (`python:3.11-slim`, `node:22.11-alpine`), and for release builds the digest too (`python:3.11-slim@sha256:…`).',
+    hadolint: ['DL3006', 'DL3007'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const results = [];
+        for (const use of dockerfile.images) {
+            const location = { file: dockerfile.path, line: use.line };
+            const what = `${use.via === 'FROM' ? 'FROM' : 'COPY --from='}${use.via === 'FROM' ? ' ' : ''}${use.reference}`;
+            if (use.reference.includes('$') || use.reference === '') {
+                results.push({
+                    status: 'skip',
+                    message: `${use.via} ${use.raw}: the image is set by a build argument without a default`,
+                    location,
+                });
+                continue;
+            }
+            const { tag, digest } = parseImageReference(use.reference);
+            if (digest)
+                results.push({ status: 'pass', message: `${what} is pinned by digest`, location });
+            else if (tag === null)
+                results.push({ status: 'fail', message: `${what} has no tag, so it means latest`, location });
+            else if (!tagPinsVersion(tag)) {
+                const floating = tag === 'latest'
+                    ? 'uses latest'
+                    : `uses :${tag}, a floating tag (it names a channel or variant, not a version)`;
+                results.push({ status: 'fail', message: `${what} ${floating}`, location });
+            }
+            else
+                results.push({
+                    status: 'fail',
+                    severity: 'notice',
+                    message: `${what} is pinned by tag; a digest would pin the exact image`,
+                    location,
+                });
+        }
+        return results.length > 0
+            ? results
+            : { status: 'pass', message: 'no external base image', ...where(context.locate.finalFrom()) };
+    },
+});
+const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
+const checkCopyOverAdd = defineCheck({
+    id: 'HARD-DOCKERFILE-010',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'COPY where ADD is not needed',
+    proves: 'ADD is used only for what COPY cannot do: extracting a local tar archive or fetching a URL.',
+    why: 'ADD silently extracts archives and fetches URLs; for plain files that surprise is a risk, and COPY says what happens.',
+    remediation: 'Use COPY for local files and directories.',
+    hadolint: ['DL3020'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = instructions(dockerfile.stages, 'ADD')
+            .filter(({ instruction }) => instruction.heredocs.length === 0)
+            .filter(({ instruction }) => copySources(instruction).some((source) => !/^[a-z]+:\/\//i.test(source) && !/^git@/.test(source) && !ARCHIVE.test(source)))
+            .map(({ instruction }) => ({
+            instruction,
+            message: `ADD ${instruction.args} copies local files: COPY does that without ADD's extraction`,
+        }));
+        return verdicts(offenders, context, 'no ADD where COPY fits');
+    },
+});
+const checkNoSudo = defineCheck({
+    id: 'HARD-DOCKERFILE-011',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'No sudo',
+    proves: 'No RUN calls sudo.',
+    why: 'RUN already runs as the current USER; sudo in an image means a setuid binary and a sudoers policy that ship with it.',
+    remediation: 'Switch user with USER around the steps that need root instead.',
+    hadolint: ['DL3004'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = runCommands(dockerfile.stages)
+            .filter((command) => command.command.words.includes('sudo'))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` uses sudo`,
+        }));
+        return verdicts(offenders, context, 'no sudo');
+    },
+});
+const checkAbsoluteWorkdir = defineCheck({
+    id: 'HARD-DOCKERFILE-012',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'WORKDIR is absolute',
+    proves: 'Every WORKDIR is an absolute path (or starts with a variable).',
+    why: 'A relative WORKDIR depends on every WORKDIR before it, including those of the base image.',
+    remediation: 'Write `WORKDIR /app`.',
+    hadolint: ['DL3000'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = instructions(dockerfile.stages, 'WORKDIR')
+            .filter(({ instruction }) => !/^["']?(\/|\$)/.test(instruction.args))
+            .map(({ instruction }) => ({ instruction, message: `WORKDIR ${instruction.args} is relative` }));
+        return verdicts(offenders, context, 'every WORKDIR is absolute');
+    },
+});
+const checkPipefail = defineCheck({
+    id: 'HARD-DOCKERFILE-014',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'RUN pipes fail when a command in them fails',
+    proves: 'Every shell-form RUN with a pipe sets `set -o pipefail` first, or runs under a SHELL with -o pipefail.',
+    why: 'Without pipefail only the last command of a pipe decides: `curl … | tar x` succeeds with a failed download.',
+    remediation: 'Add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the RUN, or start the RUN with `set -o pipefail &&`.',
+    hadolint: ['DL4006'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = [];
+        for (const stage of dockerfile.stages) {
+            let shellPipefail = false;
+            for (const instruction of stage.instructions) {
+                if (instruction.keyword === 'SHELL')
+                    shellPipefail = (instruction.exec ?? []).includes('pipefail');
+                if (instruction.keyword !== 'RUN' || instruction.exec || shellPipefail)
+                    continue;
+                const commands = runCommands([{ ...stage, instructions: [instruction] }]);
+                const piped = commands.some((command) => command.command.next === '|');
+                const setsPipefail = commands.some((command) => command.program === 'set' && command.args.includes('pipefail'));
+                if (piped && !setsPipefail)
+                    offenders.push({
+                        instruction,
+                        message: 'a pipe without pipefail: only its last command decides whether the RUN succeeds',
+                    });
+            }
+        }
+        return verdicts(offenders, context, 'every piped RUN fails on any failing command');
+    },
+});
+const checkNoSsh = defineCheck({
+    id: 'HARD-DOCKERFILE-015',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'No SSH port exposed',
+    proves: 'The shipped stages do not EXPOSE port 22.',
+    why: 'An SSH server in a container is a second way in, with its own keys to leak; use `docker exec` for access.',
+    remediation: 'Remove the SSH server and `EXPOSE 22`.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = instructions(shipped(dockerfile), 'EXPOSE')
+            .filter(({ instruction }) => instruction.args.split(/\s+/).some((port) => /^22(\/tcp)?$/.test(port)))
+            .map(({ instruction }) => ({ instruction, message: 'EXPOSE 22 publishes SSH' }));
+        return verdicts(offenders, context, 'port 22 is not exposed');
+    },
+});
+
 ;// CONCATENATED MODULE: ./src/checks/dockerfile/packages.ts
 
 
@@ -83673,6 +84141,438 @@ const checkApkNoCache = defineCheck({
     },
 });
 
+;// CONCATENATED MODULE: ./src/checks/dockerfile/stages.ts
+
+
+
+
+
+
+
+
+
+// Dockerfile rules about what ships: the final stage and the stages it is FROM. Each has a
+// measured counterpart in a full run and steps aside there.
+const checkMultiStage = defineCheck({
+    id: 'HARD-DOCKERFILE-001',
+    category: 'dockerfile',
+    severity: 'notice',
+    title: 'Multi-stage build',
+    proves: 'The Dockerfile has more than one stage and the shipped stage leaves the build behind: it does not start FROM a stage that installs build tools or builds (it would inherit all of it).',
+    why: "A single stage ships whatever building needed: compilers, headers, caches; so does a runtime stage that starts FROM the builder. The production profile's hardening starts with a builder and a clean runtime stage.",
+    remediation: 'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a runtime stage that starts from a clean base.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, { locate }) {
+        const count = dockerfile.stages.length;
+        if (count < 2)
+            return {
+                status: 'fail',
+                message: 'one stage: everything the build needs also ships',
+                measured: count,
+                ...where(locate.finalFrom()),
+            };
+        const chain = shipped(dockerfile);
+        const shippedStage = chain[chain.length - 1];
+        // The stages the shipped one starts from (FROM <stage>), nearest first: what it inherits.
+        const builder = chain.slice(0, -1).reverse().find(buildsSomething);
+        if (builder) {
+            return {
+                status: 'fail',
+                message: `the shipped stage ${label(shippedStage)} starts FROM ${label(builder)} (line ${builder.line}), which builds: it inherits everything that stage installed and built`,
+                measured: count,
+                ...where(locate.finalFrom()),
+            };
+        }
+        return {
+            status: 'pass',
+            message: `${count} stages (${dockerfile.stages.map(label).join(', ')}); ${label(shippedStage)} ships`,
+            measured: count,
+        };
+    },
+});
+function label(stage) {
+    return stage.name ?? `#${stage.index}`;
+}
+const BUILD_COMMANDS = /\b(go\s+(build|install)|cargo\s+(build|install)|mvn|mvnw|gradle|gradlew|dotnet\s+(build|publish)|npm\s+run\s+build|yarn\s+build|pnpm\s+(run\s+)?build|make|cmake|gcc|g\+\+|javac|tsc|webpack|vite\s+build|pip\s+wheel|python3?\s+setup\.py\s+(build|bdist))\b/;
+/** A stage that compiles or installs build tools: what a runtime stage must not start from. */
+function buildsSomething(stage) {
+    const commands = runCommands([stage]);
+    if (commands.some((command) => BUILD_COMMANDS.test(command.command.words.join(' '))))
+        return true;
+    return commands.some((command) => INSTALLERS[command.program]?.test(command.args[0] ?? '') === true &&
+        command.args.some((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, ''))));
+}
+/** The value of a variable as the stage chain defines it before `line` (ARG defaults, ENV, global ARGs). */
+function lookup(dockerfile, chain, line) {
+    const values = { ...dockerfile.globalArgs };
+    for (const stage of chain) {
+        for (const instruction of stage.instructions) {
+            if (instruction.line >= line)
+                break;
+            if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV')
+                continue;
+            for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
+                const value = match[2]?.replace(/^"(.*)"$/, '$1') ?? null;
+                if (value !== null || !(match[1] in values))
+                    values[match[1]] = value;
+            }
+        }
+    }
+    return (name) => values[name] ?? null;
+}
+const checkDockerfileUser = defineCheck({
+    id: 'HARD-USER-004',
+    category: 'user',
+    severity: 'error',
+    title: 'The Dockerfile ends with a non-root USER',
+    proves: 'The last USER of the shipped stage (or of the stage it is FROM) is not root in any spelling: root, 0, 0:0, root:root.',
+    why: 'Without USER the container runs as the base image\'s user, root for almost every base; judged on the final stage, not "any stage".',
+    remediation: 'Create a user with a fixed UID and end the final stage with `USER <name>` (after the last step that needs root).',
+    hadolint: ['DL3002'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'image', 'HARD-USER-001 and HARD-USER-003');
+        if (measured)
+            return measured;
+        const chain = shipped(dockerfile);
+        const last = instructions(chain, 'USER').pop();
+        if (!last) {
+            const base = chain[0].base;
+            if (/nonroot|non-root/i.test(base))
+                return { status: 'pass', message: `no USER, but the base ${base} runs as a non-root user by its tag` };
+            // gosu / su-exec: the entrypoint probably drops root itself, which only a run can confirm.
+            const dropper = runCommands(chain).some((command) => command.command.words.some((word) => /(^|\/)(gosu|su-exec)\b/.test(word)));
+            if (dropper) {
+                return {
+                    status: 'fail',
+                    severity: 'warning',
+                    message: `no USER: it starts as root; it installs gosu/su-exec, so its entrypoint probably drops privileges — a full run measures the processes (HARD-USER-003)`,
+                    ...where(context.locate.finalFrom()),
+                };
+            }
+            return {
+                status: 'fail',
+                message: base === 'scratch'
+                    ? 'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0'
+                    : `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`,
+                ...where(context.locate.finalFrom()),
+            };
+        }
+        const value = expandVariables(last.instruction.args.trim(), lookup(dockerfile, chain, last.instruction.line));
+        const user = value.split(':')[0].trim();
+        if (user === '' || user === 'root' || user === '0') {
+            return {
+                status: 'fail',
+                message: `USER ${last.instruction.args} is root`,
+                measured: value,
+                location: context.locate.at(last.instruction),
+            };
+        }
+        return { status: 'pass', message: `USER ${value}`, measured: value, location: context.locate.at(last.instruction) };
+    },
+});
+const checkDockerfileHealthcheck = defineCheck({
+    id: 'HARD-HEALTH-006',
+    category: 'health',
+    severity: 'error',
+    title: 'The Dockerfile declares a real-looking HEALTHCHECK',
+    proves: 'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
+    why: 'A fake probe reports healthy while the service is down; the seed calls the old `sys.exit(0)` probe useless for monitoring.',
+    remediation: 'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'runtime', 'HARD-HEALTH-001 to -005');
+        if (measured)
+            return measured;
+        const last = instructions(shipped(dockerfile), 'HEALTHCHECK').pop();
+        if (!last)
+            return { status: 'fail', message: 'no HEALTHCHECK in the shipped stage', ...where(context.locate.finalFrom()) };
+        const location = context.locate.at(last.instruction);
+        const [kind, ...rest] = last.instruction.args.split(/\s+/);
+        if (kind?.toUpperCase() === 'NONE')
+            return { status: 'fail', message: 'HEALTHCHECK NONE disables the health check', location };
+        const command = rest.join(' ');
+        const fake = fakeProbe(command);
+        if (fake)
+            return { status: 'fail', message: `HEALTHCHECK CMD ${command} ${fake}: it does not test the service`, location };
+        return { status: 'pass', message: `HEALTHCHECK CMD ${command}`, location };
+    },
+});
+const checkDockerfileExecForm = defineCheck({
+    id: 'HARD-INIT-003',
+    category: 'init',
+    severity: 'warning',
+    title: 'The Dockerfile writes CMD and ENTRYPOINT in exec form',
+    proves: "The shipped stage's last CMD and ENTRYPOINT are JSON arrays.",
+    why: 'Shell form runs the app under /bin/sh -c, which does not pass SIGTERM on.',
+    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app`.',
+    hadolint: ['DL3025'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'image', 'HARD-INIT-002');
+        if (measured)
+            return measured;
+        const chain = shipped(dockerfile);
+        const offenders = ['ENTRYPOINT', 'CMD'].flatMap((keyword) => {
+            const last = instructions(chain, keyword).pop();
+            return last && !last.instruction.exec
+                ? [{ instruction: last.instruction, message: `${keyword} ${last.instruction.args} is in shell form` }]
+                : [];
+        });
+        return verdicts(offenders, context, 'CMD and ENTRYPOINT are in exec form (or not set)');
+    },
+});
+const checkDockerfileInit = defineCheck({
+    id: 'HARD-INIT-004',
+    category: 'init',
+    severity: 'warning',
+    title: 'An init is set up as PID 1',
+    proves: "The shipped stage's ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.",
+    why: 'Without an init, signals are not forwarded and zombies are not reaped; the seed uses tini.',
+    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'runtime', 'HARD-INIT-001');
+        if (measured)
+            return measured;
+        const chain = shipped(dockerfile);
+        const entrypoint = instructions(chain, 'ENTRYPOINT').pop() ?? instructions(chain, 'CMD').pop();
+        const words = entrypoint ? (entrypoint.instruction.exec ?? entrypoint.instruction.args.split(/\s+/)) : [];
+        const { kind, program } = classifyPid1(words.join(' '));
+        if (kind === 'init')
+            return {
+                status: 'pass',
+                message: `PID 1 will be ${program}`,
+                ...where(entrypoint ? context.locate.at(entrypoint.instruction) : undefined),
+            };
+        const compose = context.evidence.compose.state === 'collected' ? context.evidence.compose.value : undefined;
+        const viaCompose = compose?.services.find((service) => service.init === true && service.dockerfile === dockerfile.path);
+        if (viaCompose)
+            return {
+                status: 'pass',
+                message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})`,
+            };
+        const what = words.length > 0 ? `\`${words.join(' ')}\`` : "the base image's command";
+        return {
+            status: 'fail',
+            message: `PID 1 will be ${what}, not an init`,
+            ...where(entrypoint ? context.locate.at(entrypoint.instruction) : context.locate.finalFrom()),
+        };
+    },
+});
+const checkDockerfileLabels = defineCheck({
+    id: 'HARD-LABELS-003',
+    category: 'labels',
+    severity: 'warning',
+    title: 'The Dockerfile sets the required labels',
+    proves: 'Every label in required-labels is set by a LABEL of the shipped stages.',
+    why: 'Owner, version and security claims travel with the image only if the Dockerfile sets them.',
+    threshold: 'required-labels: maintainer, version, security.non-root',
+    remediation: 'Add `LABEL maintainer="…" version="…" security.non-root="true"` to the final stage.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'image', 'HARD-LABELS-001');
+        if (measured)
+            return measured;
+        const labels = instructions(shipped(dockerfile), 'LABEL');
+        const keys = new Set(labels.flatMap(({ instruction }) => [...instruction.args.matchAll(/(?:^|\s)("[^"]+"|[^\s=]+)=/g)].map((match) => match[1].replace(/^"(.*)"$/, '$1'))));
+        const missing = context.settings.requiredLabels.filter((name) => !keys.has(name));
+        const location = where(labels.length > 0 ? context.locate.at(labels[labels.length - 1].instruction) : context.locate.finalFrom());
+        if (missing.length === 0)
+            return { status: 'pass', message: `sets ${context.settings.requiredLabels.join(', ')}`, ...location };
+        return { status: 'fail', message: `missing: ${missing.join(', ')}`, measured: missing, ...location };
+    },
+});
+const BUILD_PACKAGES = /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
+const INSTALLERS = {
+    'apt-get': /^install$/,
+    apt: /^install$/,
+    apk: /^add$/,
+    yum: /^install$/,
+    dnf: /^install$/,
+    microdnf: /^install$/,
+};
+const REMOVERS = /^(purge|remove|autoremove|del|erase)$/;
+const checkDockerfileBuildTools = defineCheck({
+    id: 'HARD-TOOLS-002',
+    category: 'tools',
+    severity: 'error',
+    title: 'No build tools installed in the shipped stage',
+    proves: 'No RUN of the shipped stages installs a compiler or build tool package (gcc, g++, make, build-essential, build-base, clang…) that the same RUN does not remove again.',
+    why: 'Tools installed in the final stage ship; the seed moves gcc and libpq-dev to a builder stage.',
+    remediation: 'Install build tools in a builder stage and copy only the result into the runtime stage.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'filesystem', 'HARD-TOOLS-001');
+        if (measured)
+            return measured;
+        const offenders = [];
+        const commands = runCommands(shipped(dockerfile));
+        for (const command of commands) {
+            const installer = INSTALLERS[command.program];
+            if (!installer || !command.args.some((arg) => installer.test(arg)))
+                continue;
+            const sameRun = commands.filter((other) => other.instruction === command.instruction && other.args.some((arg) => REMOVERS.test(arg)));
+            const removedLater = new Set(sameRun.flatMap((other) => other.args));
+            // The official images' pattern: build deps marked auto and purged with --auto-remove, or
+            // installed as an apk virtual package and deleted by that name, all in the same RUN.
+            const autoRemoved = sameRun.some((other) => (other.program === 'apt-get' || other.program === 'apt') &&
+                (other.args.includes('--auto-remove') || other.args.includes('autoremove')));
+            const virtual = command.program === 'apk'
+                ? command.args[command.args.findIndex((arg) => arg === '--virtual' || arg === '-t') + 1]
+                : undefined;
+            if (autoRemoved || (virtual && removedLater.has(virtual)))
+                continue;
+            const tools = command.args.filter((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, '')) && !removedLater.has(arg));
+            if (tools.length > 0)
+                offenders.push({
+                    instruction: command.instruction,
+                    message: `installs ${tools.join(', ')} in the shipped stage`,
+                });
+        }
+        return verdicts(offenders, context, 'no build tool package is installed in the shipped stages');
+    },
+});
+/** A COPY that brings the whole context (`.`, `./`, `*`). */
+function copiesEverything(instruction) {
+    return ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+        instruction.flags.from === undefined &&
+        copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source)));
+}
+const checkDockerfileCacheOrder = defineCheck({
+    id: 'HARD-CACHE-003',
+    category: 'cache',
+    severity: 'warning',
+    title: 'Dependencies are installed before the application is copied',
+    proves: 'No stage copies the whole build context (`COPY . .`) and then fetches dependencies: an install (pip, npm, yarn, pnpm, bundler, composer, go mod download, cargo fetch, mvn dependency:go-offline, dotnet restore…), or a build that fetches them itself (go build, cargo build, mvn package, gradle build, dotnet build/publish) when they were not restored before the copy.',
+    why: 'Every code change then invalidates the step that fetches dependencies: they are downloaded and installed again on each build.',
+    remediation: 'Copy the dependency manifest first and fetch, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .` (`COPY go.mod go.sum ./ ; RUN go mod download`, `COPY *.csproj ./ ; RUN dotnet restore`, `COPY package*.json ./ ; RUN npm ci`).',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'cacheProbe', 'HARD-CACHE-002');
+        if (measured)
+            return measured;
+        const offenders = [];
+        for (const stage of dockerfile.stages) {
+            const copy = stage.instructions.find(copiesEverything);
+            if (!copy)
+                continue;
+            // Ecosystems whose dependencies were fetched before the copy (in this stage or one it is FROM).
+            const before = new Set(stageChain({ ...dockerfile, finalStage: stage.index })
+                .flatMap((chained) => chained.instructions)
+                .filter((instruction) => instruction.keyword === 'RUN' &&
+                (instruction.line < copy.line || !stage.instructions.includes(instruction)))
+                .map((instruction) => dependencyStep(instruction.args)?.ecosystem)
+                .filter((name) => name !== undefined));
+            for (const instruction of stage.instructions) {
+                if (instruction.line <= copy.line || instruction.keyword !== 'RUN')
+                    continue;
+                const step = dependencyStep(instruction.args);
+                if (!step || (step.how === 'build' && before.has(step.ecosystem)))
+                    continue;
+                const why = step.how === 'restore'
+                    ? ': every code change reinstalls the dependencies'
+                    : `, which fetches the ${step.ecosystem} dependencies itself: every code change fetches them again`;
+                offenders.push({
+                    instruction: copy,
+                    message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${instruction.args}\` (line ${instruction.line})${why}`,
+                });
+                break;
+            }
+        }
+        return verdicts(offenders, context, 'no stage copies the whole context before installing dependencies');
+    },
+});
+const checkDockerfileSecrets = defineCheck({
+    id: 'HARD-SECRETS-003',
+    category: 'secrets',
+    severity: 'error',
+    title: 'No credentials in ARG or ENV',
+    proves: 'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default).',
+    why: 'ENV values ship in the image; build arguments used by RUN are recorded in its history; both are in the repository.',
+    remediation: 'Use `RUN --mount=type=secret,id=…` for build-time secrets and runtime configuration for the rest.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const envMeasured = context.evidence.image.state === 'collected';
+        const found = [];
+        for (const stage of dockerfile.stages) {
+            for (const instruction of stage.instructions) {
+                if (instruction.keyword !== 'ARG' && (instruction.keyword !== 'ENV' || envMeasured))
+                    continue;
+                for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
+                    const [, name, raw] = match;
+                    const value = raw?.replace(/^"(.*)"$/, '$1');
+                    const kind = value !== undefined ? secretIn(name, value) : null;
+                    if (kind) {
+                        found.push({
+                            status: 'fail',
+                            message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`,
+                            measured: name,
+                            location: context.locate.at(instruction),
+                        });
+                    }
+                    else if (instruction.keyword === 'ARG' && isSecretName(name) && !value) {
+                        found.push({
+                            status: 'fail',
+                            severity: 'warning',
+                            message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`,
+                            measured: name,
+                            location: context.locate.at(instruction),
+                        });
+                    }
+                }
+            }
+        }
+        return found.length > 0
+            ? found
+            : {
+                status: 'pass',
+                message: envMeasured
+                    ? 'no ARG meant for a credential (ENV is measured by HARD-SECRETS-001)'
+                    : 'no credential in ARG or ENV',
+            };
+    },
+});
+const checkCopyChown = defineCheck({
+    id: 'HARD-DOCKERFILE-013',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'COPY --chown instead of a recursive chown',
+    proves: 'No RUN changes ownership recursively (`chown -R`) of files a COPY or ADD in the same stage brought in.',
+    why: 'A recursive chown rewrites every file into a new layer: the copied files ship twice, doubling their size.',
+    remediation: 'Set ownership while copying: `COPY --chown=<user>:<group> src/ /app/` (and keep code owned by root where the user need not write it).',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = [];
+        for (const stage of dockerfile.stages) {
+            let workdir = '/';
+            const copied = [];
+            for (const instruction of stage.instructions) {
+                if (instruction.keyword === 'WORKDIR')
+                    workdir = external_node_path_.posix.resolve(workdir, instruction.args);
+                if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined) {
+                    const words = instruction.exec ?? instruction.args.split(/\s+/);
+                    copied.push(external_node_path_.posix.resolve(workdir, words[words.length - 1] ?? '.'));
+                }
+                if (instruction.keyword !== 'RUN')
+                    continue;
+                for (const command of runCommands([{ ...stage, instructions: [instruction] }])) {
+                    if (command.program !== 'chown' || !command.args.some((arg) => /^-[a-zA-Z]*R|^--recursive$/.test(arg)))
+                        continue;
+                    const targets = command.args
+                        .filter((arg) => !arg.startsWith('-'))
+                        .slice(1)
+                        .map((arg) => external_node_path_.posix.resolve(workdir, arg));
+                    const hit = targets.find((target) => copied.some((dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`)));
+                    if (hit)
+                        offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
+                }
+            }
+        }
+        return verdicts(offenders, context, 'no recursive chown of copied files');
+    },
+});
+
 ;// CONCATENATED MODULE: ./src/checks/runtime-user.ts
 
 
@@ -83799,6 +84699,126 @@ const checkNoSecretsInHistory = defineCheck({
             measured: name,
             ...where(declaredAt(context, 'ARG', name) ?? declaredAt(context, 'ENV', name) ?? context.locate.finalFrom()),
         }));
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/shutdown.ts
+
+
+
+
+// PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
+// in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
+// does not deliver a signal to PID 1 that has no handler for it.
+/** PID 1's command: measured (`docker top`) when the service ran, else what the image config says. */
+function pid1Command(image, processes) {
+    const init = processes?.find((process) => process.init);
+    if (init)
+        return { command: init.command, measured: true };
+    return { command: [...(image.entrypoint ?? []), ...(image.cmd ?? [])].join(' '), measured: false };
+}
+const checkStopsOnSigterm = defineCheck({
+    id: 'HARD-SHUTDOWN-001',
+    category: 'shutdown',
+    severity: 'warning',
+    title: 'Stops promptly on docker stop',
+    proves: "`docker stop` (the image's STOPSIGNAL, SIGTERM by default) ends the container within max-stop-seconds, without the SIGKILL that exit code 137 shows.",
+    why: 'A container killed after the timeout drops in-flight work and makes every deploy wait; the seed asks for proper signal handling.',
+    threshold: 'max-stop-seconds: 5; exit code not 137',
+    remediation: 'Run an init as PID 1 (`ENTRYPOINT ["tini", "--"]`) with CMD in exec form, and handle SIGTERM in the app (finish requests, then exit).',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { settings, locate }) {
+        const { stop, exited } = runtime.service;
+        const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD'));
+        if (!stop)
+            return {
+                status: 'skip',
+                message: exited
+                    ? 'the container had already exited, so there was nothing to stop'
+                    : 'the container was not stopped',
+            };
+        const pid1 = pid1Command(image, runtime.service.processes);
+        const measured = { seconds: stop.seconds, exitCode: stop.exitCode };
+        if (stop.exitCode === 137) {
+            return {
+                status: 'fail',
+                message: `docker stop took ${formatSeconds(stop.seconds)}: ${stop.signal} was ignored and the container was killed (exit 137); PID 1 is \`${pid1.command}\``,
+                measured,
+                target: settings.maxStopSeconds,
+                ...location,
+            };
+        }
+        const how = stop.exitCode === 0
+            ? 'exited cleanly (0)'
+            : stop.exitCode === 143
+                ? 'ended by SIGTERM (143)'
+                : `exited ${stop.exitCode}`;
+        const within = stop.seconds <= settings.maxStopSeconds;
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `docker stop took ${formatSeconds(stop.seconds)} (limit ${formatSeconds(settings.maxStopSeconds)}); the container ${how}`,
+            measured,
+            target: settings.maxStopSeconds,
+            ...location,
+        };
+    },
+});
+const checkInitProcess = defineCheck({
+    id: 'HARD-INIT-001',
+    category: 'init',
+    severity: 'warning',
+    title: 'An init runs as PID 1',
+    proves: 'PID 1 of the running container is an init (tini, dumb-init, docker-init, catatonit, s6…), which forwards signals and reaps zombie processes.',
+    why: 'A shell as PID 1 does not forward SIGTERM; an app as PID 1 gets no default signal handling and leaves zombies. The seed uses tini.',
+    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]` with CMD in exec form (or run with `init: true` in compose / `--init`).',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const pid1 = pid1Command(image, runtime.service.processes);
+        const { kind, program } = classifyPid1(pid1.command);
+        const seen = pid1.measured ? 'PID 1 is' : 'PID 1 would be (from the image config; the service did not stay up)';
+        const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD') ?? locate.finalFrom());
+        const measured = { pid1: pid1.command, kind };
+        if (kind === 'init')
+            return { status: 'pass', message: `${seen} ${program} (\`${pid1.command}\`)`, measured, ...location };
+        if (kind === 'shell')
+            return {
+                status: 'fail',
+                message: `${seen} a shell (\`${pid1.command}\`): it does not forward SIGTERM to the app`,
+                measured,
+                ...location,
+            };
+        return {
+            status: 'fail',
+            message: `${seen} the app itself (\`${pid1.command}\`): no init forwards signals or reaps zombies`,
+            measured,
+            ...location,
+        };
+    },
+});
+const checkExecForm = defineCheck({
+    id: 'HARD-INIT-002',
+    category: 'init',
+    severity: 'warning',
+    title: 'ENTRYPOINT and CMD in exec form',
+    proves: "The image's ENTRYPOINT and CMD are JSON arrays, not shell form (stored as `/bin/sh -c …`).",
+    why: 'Shell form puts a shell between the runtime and the app: signals stop at the shell, and arguments are re-parsed.',
+    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app` (and the same for ENTRYPOINT).',
+    needs: ['image'],
+    run({ image }, { locate }) {
+        const shellForm = (argv) => argv !== null && argv.length >= 3 && /^\/bin\/(ba|da)?sh$/.test(argv[0]) && argv[1] === '-c';
+        const offenders = [shellForm(image.entrypoint) ? 'ENTRYPOINT' : null, shellForm(image.cmd) ? 'CMD' : null].filter((keyword) => keyword !== null);
+        if (offenders.length === 0)
+            return {
+                status: 'pass',
+                message: `exec form: ENTRYPOINT ${JSON.stringify(image.entrypoint)}, CMD ${JSON.stringify(image.cmd)}`,
+            };
+        const keyword = offenders[0];
+        const argv = keyword === 'CMD' ? image.cmd : image.entrypoint;
+        return {
+            status: 'fail',
+            message: `${offenders.join(' and ')} in shell form: \`${argv.slice(2).join(' ')}\` runs under /bin/sh -c`,
+            ...where(locate.lastInstruction(keyword)),
+        };
     },
 });
 
@@ -83970,14 +84990,6 @@ const checkNoBuildTools = defineCheck({
 
 ;// CONCATENATED MODULE: ./src/checks/user.ts
 
-
-/**
- * The configured USER resolved through the image's own /etc/passwd: root is '', 'root', '0',
- * '0:0', 'root:root', and any name whose UID is 0 — not only the spelling "root".
- */
-function configuredUser(image, filesystem) {
-    return resolveUser(image.user, parsePasswd(filesystem.passwd ?? ''), parseGroup(filesystem.group ?? ''));
-}
 function describeUser(user) {
     const name = user.name ? `${user.name} ` : '';
     return `${name}(UID ${user.uid}, GID ${user.gid})`;
@@ -83993,7 +85005,7 @@ const checkConfiguredUserIsNotRoot = defineCheck({
     remediation: 'Create a user with a fixed UID (e.g. `RUN groupadd -g 1000 csops && useradd -u 1000 -g csops csops`) and end the final stage with `USER csops`.',
     needs: ['image', 'filesystem'],
     run({ image, filesystem }, { locate }) {
-        const user = configuredUser(image, filesystem);
+        const user = filesystem.configuredUser;
         const location = locate.lastInstruction('USER') ?? locate.finalFrom();
         const where = location ? { location } : {};
         const shown = image.user === '' ? 'USER is not set' : `USER '${image.user}'`;
@@ -84029,12 +85041,12 @@ const checkExpectedUser = defineCheck({
     why: 'File ownership (COPY --chown, volumes) and platform policies rely on one agreed UID; the seed fixes csops, UID 1000.',
     threshold: 'expected-user / expected-uid (seed: csops / 1000); skipped when neither is given',
     remediation: 'Create the expected user with the expected UID and set `USER` to it in the final stage.',
-    needs: ['image', 'filesystem'],
-    run({ image, filesystem }, { settings, locate }) {
+    needs: ['filesystem'],
+    run({ filesystem }, { settings, locate }) {
         const { expectedUser, expectedUid } = settings;
         if (!expectedUser && expectedUid === null)
             return { status: 'skip', message: 'no expected-user or expected-uid given' };
-        const user = configuredUser(image, filesystem);
+        const user = filesystem.configuredUser;
         const location = locate.lastInstruction('USER') ?? locate.finalFrom();
         const where = location ? { location } : {};
         const wanted = [expectedUser || null, expectedUid === null ? null : `UID ${expectedUid}`]
@@ -84462,7 +85474,6 @@ function copiedFromContext(layer, locate) {
 
 
 
-
 /** The figures of a run, straight from the evidence; null where not measured. */
 function metricsOf(evidence, locate) {
     const metrics = emptyMetrics();
@@ -84490,7 +85501,7 @@ function metricsOf(evidence, locate) {
         metrics.compressedSizeBytes = filesystem.size.compressedBytes;
     }
     if (image && filesystem) {
-        const user = resolveUser(image.user, parsePasswd(filesystem.passwd ?? ''), parseGroup(filesystem.group ?? ''));
+        const user = filesystem.configuredUser;
         metrics.runUid = user.uid;
         metrics.runGid = user.gid;
         metrics.sizeBreakdown = measureSizeBreakdown(filesystem, locate);
@@ -84804,16 +85815,21 @@ async function excludedByDockerignore(root, path) {
 
 
 
+
 async function planTargets(options, helpers = {}) {
     const { settings, workspace } = options;
     const show = (path) => repoPath(workspace, path);
     const notes = [];
-    const compose = await collectComposeEvidence({
+    // The environment compose would see: the process's, and runtime-env (which fills the stack's variables).
+    const compose = collectComposeEvidence({
         workspace,
         contextDir: options.contextDir,
         given: settings.composeFiles,
-        show,
+        env: { ...process.env, ...settings.runtimeEnv },
     });
+    for (const service of compose?.inactive ?? []) {
+        notes.push(`${service.name}: in profile ${service.profiles.join(', ')}, not active (COMPOSE_PROFILES), so not checked — as compose would not start it`);
+    }
     const drafts = [];
     const explicit = options.targets.map((spec) => draftFromSpec(spec, options));
     drafts.push(...explicit);
@@ -84825,7 +85841,7 @@ async function planTargets(options, helpers = {}) {
         for (const path of await discoverDockerfiles(options.contextDir))
             drafts.push(buildDraft((0,external_node_path_.dirname)(path), path, null, show));
     }
-    if (compose.files.length > 0) {
+    if (compose) {
         for (const service of compose.services) {
             const draft = serviceDraft(service, workspace, show, settings.buildArgs);
             if (draft)
@@ -84835,7 +85851,7 @@ async function planTargets(options, helpers = {}) {
             drafts.push(...(await serviceImages(compose, workspace, helpers, notes)));
     }
     const unique = dedupe(drafts);
-    if (compose.files.length > 0) {
+    if (compose) {
         const owner = own && unique.includes(own) ? own : null;
         if (owner)
             owner.compose = compose;
@@ -85026,7 +86042,7 @@ function stackDraft(compose, options) {
 function dedupe(drafts) {
     const byKey = new Map();
     for (const draft of drafts) {
-        const args = JSON.stringify(Object.entries(draft.buildArgs).sort());
+        const args = JSON.stringify(Object.entries(effectiveArgs(draft)).sort());
         const key = draft.kind === 'image'
             ? `image ${draft.image}`
             : `build ${draft.contextDir} ${draft.dockerfilePath} ${draft.stage ?? ''} ${args}`;
@@ -85037,6 +86053,39 @@ function dedupe(drafts) {
             seen.services.push(...draft.services.filter((service) => !seen.services.includes(service)));
     }
     return [...byKey.values()];
+}
+/**
+ * The build args that change the build: an arg the Dockerfile does not declare is not used, and
+ * one that restates its declared default changes nothing (`BASE_IMAGE: python:3.11-slim` beside
+ * `ARG BASE_IMAGE=python:3.11-slim` is the same build as none).
+ */
+function effectiveArgs(draft) {
+    if (!draft.dockerfilePath || Object.keys(draft.buildArgs).length === 0)
+        return draft.buildArgs;
+    let declared;
+    try {
+        declared = declaredArgs((0,external_node_fs_namespaceObject.readFileSync)(draft.dockerfilePath, 'utf8'));
+    }
+    catch {
+        return draft.buildArgs;
+    }
+    return Object.fromEntries(Object.entries(draft.buildArgs).filter(([name, value]) => declared.has(name) && declared.get(name) !== value));
+}
+/** Every ARG of a Dockerfile with its default (null without one). */
+function declaredArgs(text) {
+    const parsed = parseDockerfile(text, { path: 'Dockerfile' });
+    const declared = new Map(Object.entries(parsed.globalArgs));
+    for (const stage of parsed.stages) {
+        for (const instruction of stage.instructions) {
+            if (instruction.keyword !== 'ARG')
+                continue;
+            for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
+                if (!declared.has(match[1]) || match[2] !== undefined)
+                    declared.set(match[1], match[2]?.replace(/^"(.*)"$/, '$1') ?? null);
+            }
+        }
+    }
+    return declared;
 }
 function nameTargets(drafts) {
     const used = new Map();
@@ -90724,7 +91773,7 @@ __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
+exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 exports.jh = identity.isMap;

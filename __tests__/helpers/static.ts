@@ -1,5 +1,6 @@
 import { collected, skipped } from '../../src/evidence/collected.js';
-import { parseComposeFile } from '../../src/evidence/compose.js';
+import { collectComposeEvidence } from '../../src/evidence/compose.js';
+import { memorySource } from '../../src/evidence/compose/load.js';
 import type { ContextEvidence } from '../../src/evidence/context.js';
 import { parseDockerfile } from '../../src/evidence/dockerfile.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
@@ -13,7 +14,12 @@ import type { CheckResult } from '../../src/model.js';
 
 export interface StaticInput {
   dockerfile?: string;
+  /** /repo/compose.yaml */
   compose?: string;
+  /** More files beside it, by path under /repo (override files, extended or included files, .env). */
+  files?: Record<string, string>;
+  /** The environment compose sees (default: none). */
+  env?: Record<string, string>;
   context?: Partial<ContextEvidence>;
   inputs?: RawInputs;
 }
@@ -35,18 +41,7 @@ export function analyse(input: StaticInput): CheckResult[] {
           ...input.context,
         })
       : skipped('no context'),
-    compose:
-      input.compose !== undefined
-        ? collected(
-            (() => {
-              const file = parseComposeFile(input.compose, '/repo/compose.yaml', {
-                workspace: '/repo',
-                show: () => 'compose.yaml',
-              });
-              return { files: [file], services: file.services };
-            })(),
-          )
-        : skipped('no compose'),
+    compose: input.compose !== undefined ? collected(composeOf(input)) : skipped('no compose'),
     engine: skipped(reason),
     build: skipped(reason),
     rebuild: skipped(reason),
@@ -68,4 +63,19 @@ export function failedLines(results: CheckResult[], id: string): (number | undef
   return results
     .filter((result) => result.id === id && result.status === 'fail')
     .map((result) => result.location?.line);
+}
+
+/** The project of /repo/compose.yaml (and /repo/compose.override.yaml, …) from text. */
+export function composeOf(input: Pick<StaticInput, 'compose' | 'files' | 'env'>) {
+  const files: Record<string, string> = { '/repo/compose.yaml': input.compose ?? '' };
+  for (const [path, text] of Object.entries(input.files ?? {})) files[`/repo/${path}`] = text;
+  const evidence = collectComposeEvidence({
+    workspace: '/repo',
+    contextDir: '/repo',
+    given: [],
+    env: input.env ?? {},
+    source: memorySource(files),
+  });
+  if (!evidence) throw new Error('no compose file');
+  return evidence;
 }

@@ -99,6 +99,7 @@ describe('collectFilesystemEvidence on a real engine', () => {
     const filesystem = await collectFilesystemEvidence(engine, {
       image: report.target.imageId!,
       workingDir: '/',
+      user: '',
       platform: { os: 'linux', architecture: 'amd64' },
       measureCompressed: false,
     });

@@ -126,12 +126,13 @@ describe('bad input: one clear line, exit 2, nothing left behind', () => {
     {
       name: 'no Dockerfile in the context',
       args: () => ['check', '--context', workspace({ 'app.py': '' })],
-      message: /no Dockerfile in context '\/tmp\/cs-test-bad-[^']+'; give file: <path>, or image: <ref>/,
+      message:
+        /no Dockerfile and no compose file in context '\/tmp\/cs-test-bad-[^']+'; give --file <path>, --image <ref>, --targets <paths> or --discover true/,
     },
     {
       name: 'missing Dockerfile given',
       args: () => ['check', '--context', 'examples/hardened', '--file', 'examples/hardened/Dockerfile.prod'],
-      message: /file: 'examples\/hardened\/Dockerfile.prod' does not exist/,
+      message: /--file 'examples\/hardened\/Dockerfile.prod' does not exist/,
     },
     {
       name: 'Dockerfile: unknown instruction',
@@ -281,6 +282,128 @@ describe('bad input: one clear line, exit 2, nothing left behind', () => {
       ],
       message: /report-file: cannot write \/proc\/cs-hardening\/report\.json \(ENOENT\); give a writable path/,
     },
+    {
+      name: 'compose: a YAML alias bomb',
+      args: () => [
+        'check',
+        '--static-only',
+        '--context',
+        workspace({
+          Dockerfile: ok,
+          'compose.yaml': [
+            'a: &a [x,x,x,x,x,x,x,x,x]',
+            ...'bcdefghi'
+              .split('')
+              .map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(',')}]`),
+            'services:',
+            '  s:',
+            '    image: a:1',
+            '    labels: *i',
+          ].join('\n'),
+        }),
+      ],
+      message: /compose\.yaml: not a valid compose file: it expands past 200000 values/,
+    },
+    {
+      name: 'compose: included file missing',
+      args: () => [
+        'check',
+        '--static-only',
+        '--context',
+        workspace({ Dockerfile: ok, 'compose.yaml': 'include:\n  - db.yaml\n' }),
+      ],
+      message: /compose\.yaml:2: include: db\.yaml does not exist/,
+    },
+    {
+      name: 'compose: extended file missing',
+      args: () => [
+        'check',
+        '--static-only',
+        '--context',
+        workspace({
+          Dockerfile: ok,
+          'compose.yaml': 'services:\n  web:\n    extends: { file: base.yaml, service: web }\n',
+        }),
+      ],
+      message: /compose\.yaml:3: extends: base\.yaml does not exist/,
+    },
+    {
+      name: 'Dockerfile: terminal escape in a bad line',
+      args: () => [
+        'check',
+        '--static-only',
+        '--context',
+        workspace({ Dockerfile: `${ok}\u001b[31mRUNN\u001b[0m x\u0000\r\n` }),
+      ],
+      message: /Dockerfile:3: unknown instruction '\?\[31mRUNN\?\[0m'|Dockerfile:3: unknown instruction 'RUNN'/,
+    },
+    {
+      name: 'targets: a path that does not exist',
+      args: () => ['check', '--targets', 'services/nowhere'],
+      message: /--targets line 1: 'services\/nowhere' does not exist/,
+    },
+    {
+      name: 'targets: an image without a reference',
+      args: () => ['check', '--targets', 'api=image:'],
+      message: /--targets line 1: 'image:' needs an image reference/,
+    },
+    {
+      name: 'targets: a directory without a Dockerfile',
+      args: () => ['check', '--targets', 'examples'],
+      message: /--targets line 1: no Dockerfile at examples\/Dockerfile/,
+    },
+    {
+      name: 'config targets: an unknown key',
+      args: () => [
+        'check',
+        '--context',
+        workspace({ Dockerfile: ok, '.container-hardening.yml': 'targets:\n  - context: .\n    bogus: 1\n' }),
+      ],
+      message: /\.container-hardening\.yml:2: unknown key 'bogus' in a target/,
+    },
+    {
+      name: 'config targets: a run-wide input for one target',
+      args: () => [
+        'check',
+        '--context',
+        workspace({ Dockerfile: ok, '.container-hardening.yml': 'targets:\n  - context: .\n    compose-up: true\n' }),
+      ],
+      message: /\.container-hardening\.yml:2: 'compose-up' applies to the whole run, not to one target/,
+    },
+    {
+      name: 'config targets: a bad threshold for one target',
+      args: () => [
+        'check',
+        '--context',
+        workspace({ Dockerfile: ok, '.container-hardening.yml': 'targets:\n  - context: .\n    max-layers: lots\n' }),
+      ],
+      message: /\.container-hardening\.yml:2: max-layers: 'lots' is not a whole number/,
+    },
+    {
+      name: 'parallel: 0',
+      args: () => ['check', '--context', 'examples/hardened', '--parallel', '0'],
+      message: /parallel: 0 is below 1/,
+    },
+    {
+      name: 'parallel: two',
+      args: () => ['check', '--context', 'examples/hardened', '--parallel', 'two'],
+      message: /parallel: 'two' is not a whole number/,
+    },
+    {
+      name: 'discover: maybe',
+      args: () => ['check', '--context', 'examples/hardened', '--discover=maybe'],
+      message: /discover: 'maybe' is not a boolean/,
+    },
+    {
+      name: 'check-service-images: maybe',
+      args: () => ['check', '--context', 'examples/hardened', '--check-service-images=maybe'],
+      message: /check-service-images: 'maybe' is not a boolean/,
+    },
+    {
+      name: 'max-compressed-size-mb: -1',
+      args: () => ['check', '--context', 'examples/hardened', '--max-compressed-size-mb', '-1'],
+      message: /max-compressed-size-mb: -1 is below 0/,
+    },
   ];
 
   it.each(cases.map((entry) => [entry.name, entry] as const))('%s', async (name, entry) => {
@@ -308,6 +431,10 @@ describe('bad input: one clear line, exit 2, nothing left behind', () => {
       new RegExp(`^cs-docker-hardening: (config )?(\\S+:\\d+: |/tmp/cs-test-bad-[^/]+/)?${entry.message.source}`),
     );
     expect(run.stdout).toBe('');
+    // One line a person can act on: no stack trace, no terminal control sequence.
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+    expect(run.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     expect(left).toBe('nothing');
   });
 });

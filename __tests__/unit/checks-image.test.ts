@@ -3,6 +3,7 @@ import { defineCheck, runChecks } from '../../src/checks/registry.js';
 import { createLocator } from '../../src/checks/locate.js';
 import { collected, failed, skipped } from '../../src/evidence/collected.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
+import { parseGroup, parsePasswd, resolveUser } from '../../src/evidence/accounts.js';
 import { copy, judge, RECORDED_ENGINES, recorded, result } from '../helpers/evidence.js';
 
 const hardened = recorded('hardened');
@@ -13,7 +14,14 @@ function withUser(user: string, passwdExtra = ''): ReturnType<typeof copy<typeof
   if (evidence.image.state !== 'collected' || evidence.filesystem.state !== 'collected')
     throw new Error('recorded evidence incomplete');
   evidence.image.value.user = user;
-  evidence.filesystem.value.passwd += passwdExtra;
+  const filesystem = evidence.filesystem.value;
+  filesystem.passwd += passwdExtra;
+  // What the collector derives from the image's USER and files.
+  filesystem.configuredUser = resolveUser(
+    user,
+    parsePasswd(filesystem.passwd ?? ''),
+    parseGroup(filesystem.group ?? ''),
+  );
   return evidence;
 }
 

@@ -1,5 +1,4 @@
-import { parseComposeFile } from '../../src/evidence/compose.js';
-import { analyse } from '../helpers/static.js';
+import { analyse, composeOf } from '../helpers/static.js';
 
 // Every compose rule with a failing and a passing snippet, the line of the finding asserted.
 
@@ -58,15 +57,12 @@ describe('a well-hardened stack', () => {
   });
 
   it('resolves anchors and merge keys, and keeps lines', () => {
-    const file = parseComposeFile('x: &x\n  a: 1\nservices:\n  s:\n    <<: *x\n    image: nginx:1\n', '/r/c.yaml', {
-      workspace: '/r',
-      show: () => 'c.yaml',
-    });
-    expect(file.services[0]).toMatchObject({
+    const project = composeOf({ compose: 'x-base: &x\n  a: 1\nservices:\n  s:\n    <<: *x\n    image: nginx:1\n' });
+    expect(project.services[0]).toMatchObject({
       name: 's',
       line: 4,
       data: { a: 1, image: 'nginx:1' },
-      lines: { image: 6 },
+      sources: { image: { file: 'compose.yaml', line: 6 } },
     });
   });
 });
@@ -86,7 +82,7 @@ describe.each([
   [
     'HARD-COMPOSE-002',
     'services:\n  web:\n    image: nginx:1\n    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    image: postgres:15\n',
-    [['warning', 5, 'web: waits for db to be healthy, but db has no compose healthcheck']],
+    [['warning', 5, 'web: waits for db to be healthy, but db has no health check']],
   ],
   [
     'HARD-COMPOSE-003',
@@ -150,14 +146,14 @@ describe.each([
 
 describe('invalid compose files', () => {
   it('say where, in one line', () => {
-    expect(() =>
-      parseComposeFile('services:\n  web: [\n', '/r/c.yaml', { workspace: '/r', show: () => 'c.yaml' }),
-    ).toThrow(/^c\.yaml:\d+: not a valid compose file/);
-    expect(() => parseComposeFile('- a\n- b\n', '/r/c.yaml', { workspace: '/r', show: () => 'c.yaml' })).toThrow(
-      'c.yaml: not a valid compose file (expected a mapping with a services key)',
+    expect(() => composeOf({ compose: 'services:\n  web: [\n' })).toThrow(
+      /^compose\.yaml:\d+: not a valid compose file/,
     );
-    expect(() =>
-      parseComposeFile('services:\n  web: nginx\n', '/r/c.yaml', { workspace: '/r', show: () => 'c.yaml' }),
-    ).toThrow("c.yaml:2: service 'web' must be a mapping");
+    expect(() => composeOf({ compose: '- a\n- b\n' })).toThrow(
+      'compose.yaml: not a valid compose file (expected a mapping with a services key)',
+    );
+    expect(() => composeOf({ compose: 'services:\n  web: nginx\n' })).toThrow(
+      "compose.yaml:2: service 'web' must be a mapping",
+    );
   });
 });

@@ -1,17 +1,15 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseDockerfile } from '../../src/evidence/dockerfile.js';
 import type { CheckResult } from '../../src/model.js';
 import { analyse } from '../helpers/static.js';
+import { CORPUS, corpusDir, describeCorpus } from '../helpers/corpus.js';
 
 // Real-world Dockerfiles and compose files (../shared/corpus, read in place: nothing of it is
 // copied into the project): every one is analysed without a crash, and the findings named here
 // are ones a reviewer would agree with — and the false ones fixed along the way stay fixed.
 
-const CORPUS = process.env.CS_CORPUS_DIR ?? join(process.cwd(), '..', 'shared', 'corpus');
-const present = existsSync(CORPUS);
-if (!present) console.warn(`corpus tests NOT RUN: no corpus at ${CORPUS} (set CS_CORPUS_DIR)`);
-const describeCorpus = present ? describe : describe.skip;
+const present = corpusDir() !== null;
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -300,3 +300,167 @@ describe('the bundled examples, static', () => {
     ).toEqual([]);
   });
 });
+
+describe('what real Dockerfiles do that the rules must see', () => {
+  it('pins the images COPY --from names, and not the stages it names', () => {
+    const dockerfile = lines(
+      'FROM golang:1.23 AS build',
+      'RUN go build -o /app .',
+      'FROM gcr.io/distroless/static-debian12:nonroot',
+      'COPY --from=build /app /app',
+      'COPY --from=busybox:latest /bin/busybox /busybox',
+      'COPY --from=0 /app /app2',
+      'ARG TOOLS=ghcr.io/org/tools:stable',
+      'COPY --from=${TOOLS} /bin/tool /tool',
+    );
+    const pins = analyse({ dockerfile }).filter(
+      (result) => result.id === 'HARD-DOCKERFILE-002' && result.status === 'fail' && result.severity !== 'notice',
+    );
+    expect(pins.map((result) => [result.location?.line, result.message])).toEqual([
+      [
+        3,
+        'FROM gcr.io/distroless/static-debian12:nonroot uses :nonroot, a floating tag (it names a channel or variant, not a version)',
+      ],
+      [5, 'COPY --from=busybox:latest uses latest'],
+      [
+        8,
+        'COPY --from=ghcr.io/org/tools:stable uses :stable, a floating tag (it names a channel or variant, not a version)',
+      ],
+    ]);
+    // Version tags leave only the notice that a digest would pin the exact bytes.
+    const pinned = analyse({
+      dockerfile: lines(
+        'FROM alpine:3.20 AS a',
+        'FROM alpine:3.20',
+        'COPY --from=busybox:1.36.1 /bin/busybox /b',
+        'COPY --from=a /etc/os-release /x',
+      ),
+    });
+    expect(
+      pinned
+        .filter((result) => result.id === 'HARD-DOCKERFILE-002')
+        .map((result) => [result.location?.line, result.severity]),
+    ).toEqual([
+      [1, 'notice'],
+      [2, 'notice'],
+      [3, 'notice'],
+    ]);
+  });
+
+  it('fails floating tags in FROM like no tag', () => {
+    expect(fails(lines('FROM node:lts', 'FROM nginx:mainline', 'FROM redis:alpine'), 'HARD-DOCKERFILE-002')).toEqual([
+      1, 2, 3,
+    ]);
+  });
+
+  it('does not pass a multi-stage build whose shipped stage starts FROM the build stage', () => {
+    const inherits = lines(
+      'FROM node:22.11 AS build',
+      'COPY . .',
+      'RUN npm ci && npm run build',
+      'FROM build',
+      'CMD ["node", "dist/server.js"]',
+    );
+    const multi = analyse({ dockerfile: inherits }).find((result) => result.id === 'HARD-DOCKERFILE-001')!;
+    expect(multi).toMatchObject({ status: 'fail', location: { line: 4 } });
+    expect(multi.message).toBe(
+      'the shipped stage #1 starts FROM build (line 1), which builds: it inherits everything that stage installed and built',
+    );
+    // A shared clean base the runtime starts from, with the build in a stage of its own, is fine.
+    const clean = lines(
+      'FROM python:3.11-slim AS base',
+      'ENV PYTHONUNBUFFERED=1',
+      'FROM base AS build',
+      'RUN apt-get install -y gcc && pip wheel .',
+      'FROM base',
+      'COPY --from=build /w /w',
+    );
+    expect(fails(clean, 'HARD-DOCKERFILE-001')).toEqual([]);
+  });
+
+  it.each([
+    [
+      'dotnet',
+      ['FROM mcr.microsoft.com/dotnet/sdk:8.0', 'WORKDIR /src', 'COPY . /src', 'RUN dotnet build -c Release'],
+      [
+        'FROM mcr.microsoft.com/dotnet/sdk:8.0',
+        'WORKDIR /src',
+        'COPY *.csproj ./',
+        'RUN dotnet restore',
+        'COPY . /src',
+        'RUN dotnet publish -c Release --no-restore',
+      ],
+    ],
+    [
+      'go',
+      ['FROM golang:1.23', 'WORKDIR /src', 'COPY . .', 'RUN go build -o /app .'],
+      [
+        'FROM golang:1.23',
+        'WORKDIR /src',
+        'COPY go.mod go.sum ./',
+        'RUN go mod download',
+        'COPY . .',
+        'RUN go build -o /app .',
+      ],
+    ],
+    [
+      'yarn',
+      ['FROM node:22.11', 'COPY . .', 'RUN yarn install --frozen-lockfile'],
+      ['FROM node:22.11', 'COPY package.json yarn.lock ./', 'RUN yarn install --frozen-lockfile', 'COPY . .'],
+    ],
+    [
+      'pnpm',
+      ['FROM node:22.11', 'COPY . .', 'RUN pnpm install'],
+      ['FROM node:22.11', 'COPY package.json pnpm-lock.yaml ./', 'RUN pnpm install', 'COPY . .', 'RUN pnpm build'],
+    ],
+    [
+      'maven',
+      ['FROM maven:3.9-eclipse-temurin-21', 'COPY . .', 'RUN mvn -B package'],
+      [
+        'FROM maven:3.9-eclipse-temurin-21',
+        'COPY pom.xml .',
+        'RUN mvn -B dependency:go-offline',
+        'COPY . .',
+        'RUN mvn -B package',
+      ],
+    ],
+    [
+      'gradle',
+      ['FROM gradle:8.10-jdk21', 'COPY . .', 'RUN gradle build'],
+      [
+        'FROM gradle:8.10-jdk21',
+        'COPY build.gradle settings.gradle ./',
+        'RUN gradle dependencies',
+        'COPY . .',
+        'RUN gradle build',
+      ],
+    ],
+    [
+      'cargo',
+      ['FROM rust:1.82', 'COPY . .', 'RUN cargo build --release'],
+      ['FROM rust:1.82', 'COPY Cargo.toml Cargo.lock ./', 'RUN cargo fetch', 'COPY . .', 'RUN cargo build --release'],
+    ],
+    [
+      'composer',
+      ['FROM composer:2.8', 'COPY . .', 'RUN composer install'],
+      ['FROM composer:2.8', 'COPY composer.json composer.lock ./', 'RUN composer install', 'COPY . .'],
+    ],
+    [
+      'bundler',
+      ['FROM ruby:3.3', 'COPY . .', 'RUN bundle install'],
+      ['FROM ruby:3.3', 'COPY Gemfile Gemfile.lock ./', 'RUN bundle install', 'COPY . .'],
+    ],
+  ])('%s: fetching dependencies after copying the whole context fails; fetching them first passes', (_, bad, good) => {
+    expect(fails(lines(...bad), 'HARD-CACHE-003')).toEqual([bad.findIndex((line) => /^COPY \. /.test(line)) + 1]);
+    expect(fails(lines(...good), 'HARD-CACHE-003')).toEqual([]);
+  });
+
+  it('says what FROM scratch is when no USER is set', () => {
+    const scratch = analyse({ dockerfile: lines('FROM scratch', 'COPY app /app', 'ENTRYPOINT ["/app"]') }).find(
+      (result) => result.id === 'HARD-USER-004',
+    )!;
+    expect(scratch.message).toBe(
+      'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0',
+    );
+  });
+});

@@ -3,8 +3,8 @@ import { probeEdit } from '../../src/evidence/cache.js';
 import { parseDockerfile } from '../../src/evidence/dockerfile.js';
 import { fallbackPort } from '../../src/evidence/runtime/probe.js';
 import { healthArgv, toHealthcheck } from '../../src/evidence/image.js';
-import { instructionOfStep, isDependencyInstall } from '../../src/checks/build-steps.js';
-import { classifyPid1 } from '../../src/checks/shutdown.js';
+import { instructionOfStep } from '../../src/checks/build-steps.js';
+import { classifyPid1, isDependencyInstall } from '../../src/util/commands.js';
 import { findForbiddenTools } from '../../src/checks/tools.js';
 import { neverShip } from '../../src/checks/filesystem.js';
 import type { FileRecord, FilesystemEvidence } from '../../src/evidence/filesystem.js';
@@ -86,6 +86,7 @@ describe('secrets', () => {
 describe('neverShip', () => {
   const filesystem = (files: FileRecord[], keyFiles: Record<string, string> = {}): FilesystemEvidence => ({
     size: { unpackedBytes: 0, compressedBytes: null, compressedFrom: 'not-measured', layerCompression: 'none' },
+    configuredUser: { configured: '', uid: 0, gid: 0, name: 'root', problem: null },
     files: Object.fromEntries(files.map((entry) => [entry.path, entry])),
     keyFiles,
     layers: [],

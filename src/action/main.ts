@@ -12,12 +12,11 @@ import { renderTerminal } from '../report/terminal.js';
 import { writeReports } from '../report/write-reports.js';
 import { runHardening } from '../run/run.js';
 import { repoPath } from '../util/repo-path.js';
-import { neutraliseCommands } from '../util/escape.js';
 import { CancelledError, errorMessage } from '../util/errors.js';
 import { secretIn } from '../util/secrets.js';
 import { commentMarker, upsertComment } from './comment.js';
 import { readActionInputs } from './inputs.js';
-import { actionProgress } from './progress.js';
+import { actionProgress, logSafe } from './progress.js';
 import type { OutputName } from './outputs.js';
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -43,7 +42,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       report,
     );
     setOutputs(report, reportFile);
-    core.info(neutraliseCommands(renderTerminal(report)));
+    core.info(logSafe(renderTerminal(report)));
     if (settings.annotations) emitAnnotations(report);
     if (settings.summary) await writeSummary(report);
     if (settings.comment)
@@ -64,7 +63,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       process.exitCode = exitCodeOf(report.checks, report.failOn);
     }
   } catch (error) {
-    core.setFailed(errorMessage(error));
+    // A file's bytes can reach an error message (a parse error quotes the line): made inert first.
+    core.setFailed(logSafe(errorMessage(error)));
     process.exitCode = error instanceof CancelledError ? 130 : 2;
   }
 }

@@ -1,7 +1,12 @@
 import * as core from '@actions/core';
 import { timedPhase, type Progress } from '../progress.js';
-import { neutraliseCommands } from '../util/escape.js';
+import { neutraliseCommands, stripControl } from '../util/escape.js';
 import { formatSeconds } from '../util/format.js';
+
+/** Text for the log: no workflow command (`::…::`), no terminal control sequence. */
+export function logSafe(text: string): string {
+  return neutraliseCommands(stripControl(text));
+}
 
 /** One collapsible log group per phase, so the log reads like the pipeline, with its time. */
 export function actionProgress(): Progress {
@@ -9,14 +14,14 @@ export function actionProgress(): Progress {
   return {
     timings,
     async phase(name, work) {
-      core.startGroup(name);
+      core.startGroup(logSafe(name));
       try {
         return await timedPhase(timings, name, work);
       } finally {
-        core.info(`${name}: ${formatSeconds(timings[name])}`);
+        core.info(logSafe(`${name}: ${formatSeconds(timings[name])}`));
         core.endGroup();
       }
     },
-    info: (message) => core.info(neutraliseCommands(message)),
+    info: (message) => core.info(logSafe(message)),
   };
 }

@@ -21,28 +21,3 @@ export function instructionOfStep(dockerfile: DockerfileEvidence, stepName: stri
   const instruction = stage.instructions.filter((candidate) => STEP_KEYWORDS.has(candidate.keyword))[Number(n) - 2];
   return instruction && instruction.keyword === keyword?.toUpperCase() ? instruction : null;
 }
-
-/** A step that installs dependencies: what should come from the cache when only the app changed. */
-const INSTALLS = [
-  /\bpip3?\s+install\b/,
-  /\bpython3?\s+-m\s+pip\s+install\b/,
-  /\b(poetry|pipenv|uv)\s+(install|sync)\b/,
-  /\buv\s+pip\s+install\b/,
-  /\bnpm\s+(ci|install|i)\b/,
-  /\byarn(\s+install)?\s*($|&&|;|--)/,
-  /\bpnpm\s+(install|i)\b/,
-  /\bbundle\s+install\b/,
-  /\bgo\s+mod\s+download\b/,
-  /\bcomposer\s+install\b/,
-  /\bcargo\s+(fetch|build)\b/,
-  /\bmvn\b.*\b(dependency:|go-offline|package|install|verify)/,
-  /\bgradle\w*\b.*\b(dependencies|build|assemble)\b/,
-  /\bdotnet\s+restore\b/,
-  /\bapt-get\s+install\b/,
-  /\bapk\s+add\b/,
-  /\b(yum|dnf|microdnf)\s+install\b/,
-];
-
-export function isDependencyInstall(text: string): boolean {
-  return INSTALLS.some((pattern) => pattern.test(text));
-}

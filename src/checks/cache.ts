@@ -1,5 +1,6 @@
 import { formatSeconds, plural } from '../util/format.js';
-import { instructionOfStep, isDependencyInstall } from './build-steps.js';
+import { isDependencyInstall } from '../util/commands.js';
+import { instructionOfStep } from './build-steps.js';
 import { defineCheck, type Verdict } from './registry.js';
 import { where } from './where.js';
 

@@ -1,25 +1,29 @@
 import type { ComposeService } from '../evidence/compose.js';
-import { redacted, secretIn } from '../util/secrets.js';
+import type { Location } from '../model.js';
+import { fakeProbe } from '../util/commands.js';
+import { parseImageReference, tagPinsVersion } from '../util/image-reference.js';
+import { commandSecrets, redacted, secretIn } from '../util/secrets.js';
 import { textOf } from '../util/text.js';
-import { fakeProbe } from './dockerfile/stages.js';
-import { parseImageReference } from './dockerfile/instructions.js';
 import { defineCheck, type Verdict } from './registry.js';
 
-// Every service of every compose file, against the seed's compose hardening: health gates,
-// restart, limits, log rotation, networks, and nothing that hands the host to a container.
+// Every service of the compose project, resolved as compose resolves it (includes, extends,
+// override files, profiles, variables), against the production profile's compose hardening:
+// health gates, restart, limits, log rotation, networks, and nothing that hands the host to a
+// container. A finding lands where its value is written: the base file for an inherited value,
+// the override file for an overridden one.
 
 type Service = ComposeService;
 
-const at = (service: Service, key?: string): { location: { file: string; line: number } } => ({
-  location: { file: service.file, line: (key ? service.lines[key] : undefined) ?? service.line },
+const at = (service: Service, key?: string): { location: Location } => ({
+  location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
 });
 
-const get = (service: Service, path: string): unknown =>
+const get = (data: Record<string, unknown>, path: string): unknown =>
   path
     .split('.')
     .reduce<unknown>(
       (value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined),
-      service.data,
+      data,
     );
 
 function each(services: Service[], judge: (service: Service) => Verdict | Verdict[]): Verdict[] {
@@ -36,9 +40,29 @@ function each(services: Service[], judge: (service: Service) => Verdict | Verdic
 function probeText(test: unknown): string | null {
   if (typeof test === 'string') return test;
   if (!Array.isArray(test) || test.length === 0) return null;
-  const [kind, ...rest] = test.map(String);
+  const [kind, ...rest] = test.map(textOf);
   if (kind === 'NONE') return null;
   return kind === 'CMD' || kind === 'CMD-SHELL' ? rest.join(' ') : [kind, ...rest].join(' ');
+}
+
+/** A list or mapping (`environment`, `depends_on`, `networks`) as name → value, with each entry's key path. */
+function entriesOf(value: unknown, key: string): { name: string; value: unknown; path: string }[] {
+  if (Array.isArray(value)) {
+    return value.map((item, index) => {
+      const text = textOf(item);
+      const eq = key === 'environment' || key === 'args' ? text.indexOf('=') : -1;
+      return {
+        name: eq === -1 ? text : text.slice(0, eq),
+        value: eq === -1 ? null : text.slice(eq + 1),
+        path: `${key}.${index}`,
+      };
+    });
+  }
+  return Object.entries((value ?? {}) as Record<string, unknown>).map(([name, entry]) => ({
+    name,
+    value: entry,
+    path: `${key}.${name}`,
+  }));
 }
 
 export const checkComposeHealthchecks = defineCheck({
@@ -47,26 +71,20 @@ export const checkComposeHealthchecks = defineCheck({
   severity: 'warning',
   title: 'Every service has a real health check',
   proves:
-    'Each service has a healthcheck (in compose, or in the HEALTHCHECK of the Dockerfile it builds) that is not disabled and not trivially fake.',
+    'Each service has a healthcheck (in compose, or in the HEALTHCHECK of the stage of the Dockerfile it builds) that is not disabled and not trivially fake.',
   why: 'Health gates (depends_on: service_healthy) and restarts only work with a health check, and only a real one makes them mean anything.',
   remediation:
     'Add `healthcheck: { test: ["CMD", "pg_isready", "-U", "postgres"], interval: 10s, timeout: 5s, retries: 5 }` (or the service\'s own probe).',
   needs: ['compose'],
-  run({ compose }, { evidence }) {
-    const dockerfile = evidence.dockerfile.state === 'collected' ? evidence.dockerfile.value : undefined;
+  run({ compose }) {
     return each(compose.services, (service) => {
       const health = service.data.healthcheck as { test?: unknown; disable?: boolean } | undefined;
       if (health?.disable === true)
         return { status: 'fail', message: 'the health check is disabled', ...at(service, 'healthcheck.disable') };
       const text = probeText(health?.test);
       if (!health || text === null) {
-        const fromDockerfile =
-          dockerfile &&
-          service.dockerfile === dockerfile.path &&
-          dockerfile.stages[dockerfile.finalStage]?.instructions.some(
-            (instruction) => instruction.keyword === 'HEALTHCHECK',
-          );
-        if (fromDockerfile) return { status: 'pass', message: `uses the HEALTHCHECK of ${dockerfile.path}` };
+        if (service.builtHealthcheck)
+          return { status: 'pass', message: `uses the HEALTHCHECK of ${service.dockerfile}` };
         return {
           status: 'fail',
           message: health ? 'healthcheck: NONE' : 'no healthcheck',
@@ -92,43 +110,41 @@ export const checkComposeHealthGates = defineCheck({
   remediation: 'Write `depends_on: { postgres: { condition: service_healthy } }` and give postgres a healthcheck.',
   needs: ['compose'],
   run({ compose }) {
-    const byName = new Map(compose.services.map((service) => [`${service.file}#${service.name}`, service]));
+    const byName = new Map(compose.services.map((service) => [service.name, service]));
     return each(compose.services, (service) => {
       const depends = service.data.depends_on;
       if (!depends) return { status: 'pass', message: 'depends on nothing' };
-      const entries: [string, string | undefined][] = Array.isArray(depends)
-        ? depends.map((name) => [textOf(name), undefined])
-        : Object.entries(depends as Record<string, { condition?: string } | null>).map(([name, spec]) => [
-            name,
-            spec?.condition,
-          ]);
+      const entries = entriesOf(depends, 'depends_on').map((entry) => ({
+        ...entry,
+        condition: Array.isArray(depends)
+          ? undefined
+          : textOf((entry.value as { condition?: unknown } | null)?.condition) || undefined,
+      }));
       const problems: Verdict[] = [];
-      for (const [name, condition] of entries) {
-        const key = Array.isArray(depends)
-          ? `depends_on.${(depends as unknown[]).indexOf(name)}`
-          : `depends_on.${name}`;
+      for (const { name, condition, path } of entries) {
         if (condition === 'service_completed_successfully') continue;
         if (condition !== 'service_healthy') {
           problems.push({
             status: 'fail',
             message: `depends on ${name} ${condition ? `with condition ${condition}` : 'without a condition'}: it starts before ${name} is ready`,
-            ...at(service, key),
+            ...at(service, path),
           });
           continue;
         }
-        const dependency = byName.get(`${service.file}#${name}`);
-        if (dependency && !dependency.data.healthcheck)
+        const dependency = byName.get(name);
+        if (dependency && !dependency.data.healthcheck && !dependency.builtHealthcheck) {
           problems.push({
             status: 'fail',
-            message: `waits for ${name} to be healthy, but ${name} has no compose healthcheck`,
-            ...at(service, key),
+            message: `waits for ${name} to be healthy, but ${name} has no health check`,
+            ...at(service, path),
           });
+        }
       }
       return problems.length > 0
         ? problems
         : {
             status: 'pass',
-            message: `waits for ${entries.map(([name]) => name).join(', ')} to be healthy`,
+            message: `waits for ${entries.map(({ name }) => name).join(', ')} to be healthy`,
             ...at(service, 'depends_on'),
           };
     });
@@ -141,22 +157,19 @@ export const checkComposeRestart = defineCheck({
   severity: 'warning',
   title: 'Every service has a restart policy',
   proves: 'Each service sets `restart` (other than no) or deploy.restart_policy.',
-  why: 'Without one a crashed service stays down; the seed uses `restart: unless-stopped`.',
+  why: 'Without one a crashed service stays down; the production profile uses `restart: unless-stopped`.',
   remediation: 'Add `restart: unless-stopped`.',
   needs: ['compose'],
   run({ compose }) {
     return each(compose.services, (service) => {
-      const restart = service.data.restart ?? get(service, 'deploy.restart_policy.condition');
+      const restart = textOf(service.data.restart ?? get(service.data, 'deploy.restart_policy.condition'));
+      const key = service.data.restart !== undefined ? 'restart' : 'deploy.restart_policy';
       if (restart && restart !== 'no' && restart !== 'none')
-        return {
-          status: 'pass',
-          message: `restart: ${textOf(restart)}`,
-          ...at(service, service.data.restart ? 'restart' : 'deploy.restart_policy'),
-        };
+        return { status: 'pass', message: `restart: ${restart}`, ...at(service, key) };
       return {
         status: 'fail',
-        message: restart ? `restart: ${textOf(restart)}` : 'no restart policy',
-        ...at(service, service.data.restart ? 'restart' : undefined),
+        message: restart ? `restart: ${restart}` : 'no restart policy',
+        ...at(service, restart ? key : undefined),
       };
     });
   },
@@ -169,32 +182,25 @@ export const checkComposeResources = defineCheck({
   title: 'Every service has resource limits and reservations',
   proves:
     'Each service sets CPU and memory limits and reservations (deploy.resources, or cpus / mem_limit / mem_reservation).',
-  why: 'One runaway service without limits starves the others on the host; reservations keep room for what must run. The seed sets both for every service.',
+  why: 'One runaway service without limits starves the others on the host; reservations keep room for what must run. The production profile sets both for every service.',
   remediation:
     'Add `deploy: { resources: { limits: { cpus: "1.0", memory: 1G }, reservations: { cpus: "0.25", memory: 256M } } }`.',
   needs: ['compose'],
   run({ compose }) {
     return each(compose.services, (service) => {
+      const { data } = service;
+      const cpus = get(data, 'deploy.resources.limits.cpus') ?? data.cpus;
+      const memory = get(data, 'deploy.resources.limits.memory') ?? data.mem_limit;
       const missing = [
-        (get(service, 'deploy.resources.limits.cpus') ?? service.data.cpus) ? null : 'CPU limit',
-        (get(service, 'deploy.resources.limits.memory') ?? service.data.mem_limit) ? null : 'memory limit',
-        get(service, 'deploy.resources.reservations.cpus') ? null : 'CPU reservation',
-        (get(service, 'deploy.resources.reservations.memory') ?? service.data.mem_reservation)
-          ? null
-          : 'memory reservation',
+        cpus ? null : 'CPU limit',
+        memory ? null : 'memory limit',
+        get(data, 'deploy.resources.reservations.cpus') ? null : 'CPU reservation',
+        (get(data, 'deploy.resources.reservations.memory') ?? data.mem_reservation) ? null : 'memory reservation',
       ].filter((item): item is string => item !== null);
+      const where = service.sources['deploy.resources'] ? 'deploy.resources' : undefined;
       if (missing.length === 0)
-        return {
-          status: 'pass',
-          message: `limits ${textOf(get(service, 'deploy.resources.limits.cpus') ?? service.data.cpus)} CPU / ${textOf(get(service, 'deploy.resources.limits.memory') ?? service.data.mem_limit)}`,
-          ...at(service, 'deploy.resources'),
-        };
-      return {
-        status: 'fail',
-        message: `no ${missing.join(', ')}`,
-        measured: missing,
-        ...at(service, service.lines['deploy.resources'] ? 'deploy.resources' : undefined),
-      };
+        return { status: 'pass', message: `limits ${textOf(cpus)} CPU / ${textOf(memory)}`, ...at(service, where) };
+      return { status: 'fail', message: `no ${missing.join(', ')}`, measured: missing, ...at(service, where) };
     });
   },
 });
@@ -206,29 +212,29 @@ export const checkComposeLogging = defineCheck({
   title: 'Logs are rotated',
   proves:
     "Each service's logging either goes to a driver that ships logs elsewhere, or is json-file/local with max-size and max-file.",
-  why: 'The default json-file driver grows without bound until the disk is full; the seed keeps 3 × 10 MB per service.',
+  why: 'The default json-file driver grows without bound until the disk is full; the production profile keeps 3 × 10 MB per service.',
   remediation:
     'Add `logging: { driver: json-file, options: { max-size: "10m", max-file: "3" } }` (a YAML anchor shares it).',
   needs: ['compose'],
   run({ compose }) {
     return each(compose.services, (service) => {
-      const logging = service.data.logging as { driver?: string; options?: Record<string, unknown> } | undefined;
-      const driver = logging?.driver ?? 'json-file';
+      const logging = service.data.logging as { driver?: unknown; options?: Record<string, unknown> } | undefined;
+      const driver = textOf(logging?.driver) || 'json-file';
       if (driver !== 'json-file' && driver !== 'local')
         return { status: 'pass', message: `logs go to ${driver}`, ...at(service, 'logging.driver') };
-      const size = logging?.options?.['max-size'];
-      const files = logging?.options?.['max-file'];
-      if (driver === 'local' || (size && files))
+      const size = textOf(logging?.options?.['max-size']);
+      const files = textOf(logging?.options?.['max-file']);
+      if (driver === 'local' || (size && files)) {
         return {
           status: 'pass',
-          message: `${driver}, ${size ? `max-size ${textOf(size)}` : 'rotated'}${files ? `, max-file ${textOf(files)}` : ''}`,
+          message: `${driver}, ${size ? `max-size ${size}` : 'rotated'}${files ? `, max-file ${files}` : ''}`,
           ...at(service, 'logging'),
         };
+      }
+      const without = [size ? null : 'max-size', files ? null : 'max-file'].filter(Boolean).join(' and ');
       return {
         status: 'fail',
-        message: logging
-          ? `${driver} without ${[size ? null : 'max-size', files ? null : 'max-file'].filter(Boolean).join(' and ')}`
-          : 'default json-file logging grows without bound',
+        message: logging ? `${driver} without ${without}` : 'default json-file logging grows without bound',
         ...at(service, logging ? 'logging' : undefined),
       };
     });
@@ -242,42 +248,37 @@ export const checkComposeNetworks = defineCheck({
   title: 'Services use a user-defined network',
   proves:
     'Each service is attached to a user-defined network rather than the default one; an internal network (internal: true) is recommended for production.',
-  why: 'A named network isolates the stack from other containers; an internal one also keeps it from reaching out. The seed: "internal: true in production".',
+  why: 'A named network isolates the stack from other containers; an internal one also keeps it from reaching out. The production profile: "internal: true in production".',
   remediation:
     'Declare `networks: { app: { driver: bridge, internal: true } }` and attach each service with `networks: [app]`.',
   needs: ['compose'],
   run({ compose }) {
-    return compose.files.flatMap((file) => {
-      const attachedTo = (service: Service): string[] =>
-        Array.isArray(service.data.networks)
-          ? service.data.networks.map(String)
-          : Object.keys(service.data.networks ?? {});
-      const perService = each(file.services, (service) => {
-        if (service.data.network_mode)
-          return {
-            status: 'skip',
-            message: `network_mode: ${textOf(service.data.network_mode)} (see HARD-COMPOSE-007)`,
-          };
-        const attached = attachedTo(service);
-        if (attached.length === 0 || attached.every((name) => name === 'default'))
-          return { status: 'fail', message: 'on the default network only', ...at(service) };
-        return { status: 'pass', message: `on ${attached.join(', ')}`, ...at(service, 'networks') };
-      });
-      // Whether a network is internal is a property of the network: one finding on its line.
-      const used = [...new Set(file.services.flatMap(attachedTo))].filter((name) => name !== 'default');
-      const perNetwork: Verdict[] = used
-        .filter((name) => file.networks[name]?.internal !== true)
-        .map((name) => ({
-          status: 'fail',
-          severity: 'notice',
-          message: `network ${name} (${file.services
-            .filter((service) => attachedTo(service).includes(name))
-            .map((service) => service.name)
-            .join(', ')}) is not internal: true (recommended for production)`,
-          location: { file: file.path, line: file.networkLines[name] ?? 1 },
-        }));
-      return [...perService, ...perNetwork];
+    const attachedTo = (service: Service): string[] =>
+      entriesOf(service.data.networks, 'networks').map(({ name }) => name);
+    const perService = each(compose.services, (service) => {
+      if (service.data.network_mode)
+        return { status: 'skip', message: `network_mode: ${textOf(service.data.network_mode)} (see HARD-COMPOSE-007)` };
+      const attached = attachedTo(service);
+      if (attached.length === 0 || attached.every((name) => name === 'default'))
+        return { status: 'fail', message: 'on the default network only', ...at(service) };
+      return { status: 'pass', message: `on ${attached.join(', ')}`, ...at(service, 'networks') };
     });
+    // Whether a network is internal is a property of the network: one finding on its line.
+    const used = [
+      ...new Set(compose.services.filter((service) => !service.data.network_mode).flatMap(attachedTo)),
+    ].filter((name) => name !== 'default');
+    const perNetwork: Verdict[] = used
+      .filter((name) => compose.networks[name]?.data?.internal !== true)
+      .map((name) => ({
+        status: 'fail',
+        severity: 'notice',
+        message: `network ${name} (${compose.services
+          .filter((service) => attachedTo(service).includes(name))
+          .map((service) => service.name)
+          .join(', ')}) is not internal: true (recommended for production)`,
+        location: compose.networks[name]?.loc ?? { file: compose.files[0]?.path ?? 'compose.yaml', line: 1 },
+      }));
+    return [...perService, ...perNetwork];
   },
 });
 
@@ -294,8 +295,24 @@ const DANGEROUS_CAPS = new Set([
   'BPF',
   'PERFMON',
 ]);
+
+/**
+ * Host paths a container can take the host over with: its root, system and kernel trees, the
+ * engine's and containerd's sockets and state, users' homes. (A relative bind is the project's.)
+ */
 const HOST_PATHS =
-  /^(\/|\/etc|\/proc|\/sys|\/dev|\/root|\/home|\/boot|\/var\/run\/docker\.sock|\/run\/docker\.sock|\/var\/lib\/docker)(\/.*)?$/;
+  /^\/(|etc|proc|sys|dev|boot|root|home|usr|lib|lib32|lib64|libx32|bin|sbin|opt|lib\/modules|var\/lib\/docker|var\/lib\/containerd|var\/lib\/kubelet|var\/run|run|var\/run\/docker\.sock|run\/docker\.sock|run\/containerd|var\/log)(\/.*)?$/;
+
+/** The host source of a bind mount, as written (short `src:dst[:mode]` or long `type: bind`); null otherwise. */
+function hostSource(volume: unknown): string | null {
+  if (typeof volume === 'string') {
+    const parts = volume.split(':');
+    return parts.length >= 2 && parts[0]!.startsWith('/') ? parts[0]! : null;
+  }
+  const spec = volume as { type?: unknown; source?: unknown } | null;
+  const source = textOf(spec?.source);
+  return textOf(spec?.type) === 'bind' && source.startsWith('/') ? source : null;
+}
 
 export const checkComposePrivileges = defineCheck({
   id: 'HARD-COMPOSE-007',
@@ -303,7 +320,7 @@ export const checkComposePrivileges = defineCheck({
   severity: 'error',
   title: 'No service gets the host',
   proves:
-    "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, ALL…), mounts the Docker socket or host system paths, shares the host's network, PID or IPC namespace, or disables seccomp/AppArmor.",
+    "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ALL…), mounts the Docker socket or a host system path (/, /etc, /proc, /sys, /dev, /boot, /usr, /lib/modules, /root, /home, /var/lib/docker…), shares the host's network, PID or IPC namespace, or disables seccomp/AppArmor.",
   why: 'Each of these turns a compromised container into a compromised host.',
   remediation:
     'Remove it; grant the one capability really needed (e.g. NET_BIND_SERVICE) and mount only application data.',
@@ -314,20 +331,20 @@ export const checkComposePrivileges = defineCheck({
       const fail = (message: string, key: string): void => {
         found.push({ status: 'fail', message, ...at(service, key) });
       };
-      if (service.data.privileged === true) fail('privileged: true', 'privileged');
-      ((service.data.cap_add ?? []) as unknown[]).map(String).forEach((cap, index) => {
-        if (DANGEROUS_CAPS.has(cap.replace(/^CAP_/, '').toUpperCase())) fail(`cap_add: ${cap}`, `cap_add.${index}`);
+      const { data } = service;
+      if (data.privileged === true) fail('privileged: true', 'privileged');
+      ((data.cap_add ?? []) as unknown[]).map(textOf).forEach((cap, index) => {
+        if (DANGEROUS_CAPS.has(cap.replace(/^CAP_/i, '').toUpperCase())) fail(`cap_add: ${cap}`, `cap_add.${index}`);
       });
-      for (const key of ['network_mode', 'pid', 'ipc', 'userns_mode'] as const) {
-        if (service.data[key] === 'host') fail(`${key}: host shares the host's namespace`, key);
+      for (const key of ['network_mode', 'pid', 'ipc', 'userns_mode', 'uts', 'cgroup'] as const) {
+        if (data[key] === 'host') fail(`${key}: host shares the host's namespace`, key);
       }
-      ((service.data.security_opt ?? []) as unknown[]).map(String).forEach((option, index) => {
+      ((data.security_opt ?? []) as unknown[]).map(textOf).forEach((option, index) => {
         if (/(seccomp|apparmor)[:=]unconfined/.test(option)) fail(`security_opt: ${option}`, `security_opt.${index}`);
       });
-      ((service.data.volumes ?? []) as unknown[]).forEach((volume, index) => {
-        const source =
-          typeof volume === 'string' ? volume.split(':')[0] : textOf((volume as { source?: string }).source ?? '');
-        if (source.startsWith('/') && HOST_PATHS.test(source.replace(/\/+$/, '') || '/'))
+      ((data.volumes ?? []) as unknown[]).forEach((volume, index) => {
+        const source = hostSource(volume);
+        if (source && HOST_PATHS.test(source.replace(/\/+$/, '') || '/'))
           fail(`mounts the host's ${source}`, `volumes.${index}`);
       });
       return found.length > 0 ? found : { status: 'pass', message: 'no privilege, host namespace or host mount' };
@@ -339,49 +356,61 @@ export const checkComposeSecrets = defineCheck({
   id: 'HARD-COMPOSE-008',
   category: 'compose',
   severity: 'error',
-  title: 'No literal secrets in environment',
+  title: 'No literal secrets in the compose files',
   proves:
-    'No environment entry holds a credential literally; `${VARIABLE}` references, env files and secrets are fine.',
-  why: 'A password in the compose file is in the repository and in every clone of it.',
+    'No value the files themselves write — environment, build args, healthcheck.test, command, entrypoint, including the defaults of `${VAR:-default}` — holds a credential; `${VARIABLE}` references without a default, env files and secrets are fine.',
+  why: 'A password in the compose file, even as a default, is in the repository and in every clone of it.',
   remediation:
     "Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env or the deployment's secrets.",
   needs: ['compose'],
   run({ compose }) {
     return each(compose.services, (service) => {
-      const environment = service.data.environment;
-      const entries: [string, string, string][] = Array.isArray(environment)
-        ? environment.map((entry, index) => {
-            const text = textOf(entry);
-            const eq = text.indexOf('=');
-            return [eq === -1 ? text : text.slice(0, eq), eq === -1 ? '' : text.slice(eq + 1), `environment.${index}`];
-          })
-        : Object.entries((environment ?? {}) as Record<string, unknown>).map(([name, value]) => [
-            name,
-            value === null ? '' : textOf(value),
-            `environment.${name}`,
-          ]);
-      const found: Verdict[] = entries.flatMap(([name, value, key]) => {
+      // What the files say without any environment: a default written in them is a literal.
+      const { written } = service;
+      const found: Verdict[] = [];
+      const report = (name: string, value: string, path: string, where = name): void => {
         const kind = secretIn(name, value);
-        return kind
-          ? [
-              {
-                status: 'fail' as const,
-                message: `${name} holds ${kind} ${redacted(value)}`,
-                measured: name,
-                ...at(service, key),
-              },
-            ]
-          : [];
-      });
+        if (kind)
+          found.push({
+            status: 'fail',
+            message: `${where} holds ${kind} ${redacted(value)}`,
+            measured: name,
+            ...at(service, path),
+          });
+      };
+      for (const entry of entriesOf(written.environment, 'environment'))
+        if (entry.value !== null) report(entry.name, textOf(entry.value), entry.path);
+      for (const entry of entriesOf(get(written, 'build.args'), 'args'))
+        if (entry.value !== null)
+          report(entry.name, textOf(entry.value), `build.${entry.path}`, `build arg ${entry.name}`);
+      for (const key of ['healthcheck.test', 'command', 'entrypoint']) {
+        const value = get(written, key);
+        const words = Array.isArray(value)
+          ? value.map(textOf)
+          : value === undefined || value === null
+            ? []
+            : [textOf(value)];
+        for (const secret of commandSecrets(words.join(' '))) {
+          found.push({
+            status: 'fail',
+            message: `${key} holds ${secret.kind} ${redacted(secret.value)} (${secret.name})`,
+            measured: secret.name,
+            ...at(service, key),
+          });
+        }
+      }
       return found.length > 0
         ? found
-        : { status: 'pass', message: `${entries.length} environment entries, none a literal secret` };
+        : {
+            status: 'pass',
+            message: 'no literal secret in environment, build args, healthcheck, command or entrypoint',
+          };
     });
   },
 });
 
 const DATABASES =
-  /(^|\/)(postgres(ql)?|postgis|mysql|mariadb|mongo(db)?|redis|valkey|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(:|$)/i;
+  /(^|\/)(postgres(ql)?|postgis|mysql|mariadb|mongo(db)?|redis|valkey|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(:|@|$)/i;
 
 export const checkComposeDatabasePorts = defineCheck({
   id: 'HARD-COMPOSE-009',
@@ -396,21 +425,24 @@ export const checkComposeDatabasePorts = defineCheck({
   needs: ['compose'],
   run({ compose }) {
     return each(compose.services, (service) => {
-      const image = textOf(service.data.image ?? '');
+      const image = textOf(service.data.image);
       if (!DATABASES.test(image) && !DATABASES.test(`${service.name}:`))
         return { status: 'pass', message: 'not a database' };
       const exposed = ((service.data.ports ?? []) as unknown[])
         .map((port, index) => ({ port, index }))
         .filter(({ port }) => {
-          if (typeof port === 'object' && port !== null)
-            return !(port as { host_ip?: string }).host_ip || (port as { host_ip?: string }).host_ip === '0.0.0.0';
-          const parts = textOf(port).split(':');
-          return parts.length < 3 || parts[0] === '0.0.0.0' || parts[0] === '';
+          if (typeof port === 'object' && port !== null) {
+            const spec = port as { host_ip?: unknown; published?: unknown };
+            if (spec.published === undefined || spec.published === null || spec.published === '') return false;
+            return !textOf(spec.host_ip) || textOf(spec.host_ip) === '0.0.0.0';
+          }
+          const parts = textOf(port).split('/')[0]!.split(':');
+          return parts.length === 2 || (parts.length >= 3 && (parts[0] === '0.0.0.0' || parts[0] === ''));
         });
       if (exposed.length === 0) return { status: 'pass', message: 'not published on all interfaces' };
       return exposed.map(({ port, index }) => ({
         status: 'fail' as const,
-        message: `publishes ${typeof port === 'object' ? JSON.stringify(port) : textOf(port)} on all interfaces`,
+        message: `publishes ${textOf(port)} on all interfaces`,
         ...at(service, `ports.${index}`),
       }));
     });
@@ -429,11 +461,12 @@ export const checkComposeHardening = defineCheck({
   needs: ['compose'],
   run({ compose }) {
     return each(compose.services, (service) => {
+      const { data } = service;
       const missing = [
-        service.data.read_only === true ? null : 'read_only: true',
-        ((service.data.cap_drop ?? []) as unknown[]).map(String).includes('ALL') ? null : 'cap_drop: [ALL]',
-        ((service.data.security_opt ?? []) as unknown[])
-          .map(String)
+        data.read_only === true ? null : 'read_only: true',
+        ((data.cap_drop ?? []) as unknown[]).map(textOf).includes('ALL') ? null : 'cap_drop: [ALL]',
+        ((data.security_opt ?? []) as unknown[])
+          .map(textOf)
           .some((option) => /^no-new-privileges(:true|=true)?$/.test(option))
           ? null
           : 'no-new-privileges',
@@ -450,8 +483,9 @@ export const checkComposeImageTags = defineCheck({
   category: 'compose',
   severity: 'warning',
   title: 'Service images are pinned',
-  proves: 'Each service that pulls an image names a tag other than latest (services that build name their own output).',
-  why: '`latest` means whatever was pushed last: the stack changes without a change in the repository.',
+  proves:
+    'Each service that pulls an image (variables resolved, defaults included) names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…). Services that build name their own output.',
+  why: 'A floating tag means whatever was pushed last: the stack changes without a change in the repository.',
   remediation: 'Name a version: `image: postgres:15-bookworm` (and a digest for release stacks).',
   needs: ['compose'],
   run({ compose }) {
@@ -459,16 +493,17 @@ export const checkComposeImageTags = defineCheck({
       if (service.data.build)
         return { status: 'pass', message: `built from ${service.dockerfile ?? 'its build context'}` };
       const image = service.data.image;
-      if (typeof image !== 'string') return { status: 'skip', message: 'no image' };
-      if (image.includes('$')) return { status: 'pass', message: `image ${image} is set by a variable` };
+      if (typeof image !== 'string' || image === '') return { status: 'skip', message: 'no image' };
       const { tag, digest } = parseImageReference(image);
-      if (digest || (tag && tag !== 'latest'))
-        return { status: 'pass', message: `image ${image}`, ...at(service, 'image') };
-      return {
-        status: 'fail',
-        message: `image ${image} ${tag ? 'uses latest' : 'has no tag (latest)'}`,
-        ...at(service, 'image'),
-      };
+      if (digest) return { status: 'pass', message: `image ${image} is pinned by digest`, ...at(service, 'image') };
+      if (tag && tagPinsVersion(tag)) return { status: 'pass', message: `image ${image}`, ...at(service, 'image') };
+      const why =
+        tag === null
+          ? 'has no tag (latest)'
+          : tag === 'latest'
+            ? 'uses latest'
+            : `uses :${tag}, a floating tag (a channel or variant, not a version)`;
+      return { status: 'fail', message: `image ${image} ${why}`, ...at(service, 'image') };
     });
   },
 });

@@ -1,6 +1,6 @@
-import { posix } from 'node:path';
 import type { ImageEvidence } from '../evidence/image.js';
 import type { ProcessRecord } from '../evidence/runtime/records.js';
+import { classifyPid1 } from '../util/commands.js';
 import { formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
@@ -8,32 +8,6 @@ import { where } from './where.js';
 // PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
 // in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
 // does not deliver a signal to PID 1 that has no handler for it.
-
-const INITS = new Set([
-  'tini',
-  'tini-static',
-  'dumb-init',
-  'docker-init',
-  'catatonit',
-  's6-svscan',
-  'runsvdir',
-  'supervisord',
-  'pid1',
-]);
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
-
-export type InitKind = 'init' | 'shell' | 'app' | 'unknown';
-
-export function classifyPid1(command: string): { kind: InitKind; program: string } {
-  const words = command.trim().split(/\s+/);
-  let program = posix.basename(words[0] ?? '');
-  // A multi-call binary runs the applet named by its first argument: `/busybox httpd` is httpd.
-  if (program === 'busybox' && words[1]) program = posix.basename(words[1]);
-  if (program === '') return { kind: 'unknown', program };
-  if (INITS.has(program)) return { kind: 'init', program };
-  if (SHELLS.has(program)) return { kind: 'shell', program };
-  return { kind: 'app', program };
-}
 
 /** PID 1's command: measured (`docker top`) when the service ran, else what the image config says. */
 export function pid1Command(

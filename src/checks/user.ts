@@ -1,15 +1,5 @@
-import { parseGroup, parsePasswd, resolveUser, type ResolvedUser } from '../evidence/accounts.js';
-import type { FilesystemEvidence } from '../evidence/filesystem.js';
-import type { ImageEvidence } from '../evidence/image.js';
+import type { ResolvedUser } from '../evidence/accounts.js';
 import { defineCheck } from './registry.js';
-
-/**
- * The configured USER resolved through the image's own /etc/passwd: root is '', 'root', '0',
- * '0:0', 'root:root', and any name whose UID is 0 — not only the spelling "root".
- */
-export function configuredUser(image: ImageEvidence, filesystem: FilesystemEvidence): ResolvedUser {
-  return resolveUser(image.user, parsePasswd(filesystem.passwd ?? ''), parseGroup(filesystem.group ?? ''));
-}
 
 export function describeUser(user: ResolvedUser): string {
   const name = user.name ? `${user.name} ` : '';
@@ -28,7 +18,7 @@ export const checkConfiguredUserIsNotRoot = defineCheck({
     'Create a user with a fixed UID (e.g. `RUN groupadd -g 1000 csops && useradd -u 1000 -g csops csops`) and end the final stage with `USER csops`.',
   needs: ['image', 'filesystem'],
   run({ image, filesystem }, { locate }) {
-    const user = configuredUser(image, filesystem);
+    const user = filesystem.configuredUser;
     const location = locate.lastInstruction('USER') ?? locate.finalFrom();
     const where = location ? { location } : {};
     const shown = image.user === '' ? 'USER is not set' : `USER '${image.user}'`;
@@ -64,12 +54,12 @@ export const checkExpectedUser = defineCheck({
   why: 'File ownership (COPY --chown, volumes) and platform policies rely on one agreed UID; the seed fixes csops, UID 1000.',
   threshold: 'expected-user / expected-uid (seed: csops / 1000); skipped when neither is given',
   remediation: 'Create the expected user with the expected UID and set `USER` to it in the final stage.',
-  needs: ['image', 'filesystem'],
-  run({ image, filesystem }, { settings, locate }) {
+  needs: ['filesystem'],
+  run({ filesystem }, { settings, locate }) {
     const { expectedUser, expectedUid } = settings;
     if (!expectedUser && expectedUid === null)
       return { status: 'skip', message: 'no expected-user or expected-uid given' };
-    const user = configuredUser(image, filesystem);
+    const user = filesystem.configuredUser;
     const location = locate.lastInstruction('USER') ?? locate.finalFrom();
     const where = location ? { location } : {};
     const wanted = [expectedUser || null, expectedUid === null ? null : `UID ${expectedUid}`]

@@ -145,6 +145,7 @@ export async function collectTargetEvidence(
           collectFilesystemEvidence(engine, {
             image: image.id,
             workingDir: image.workingDir,
+            user: image.user,
             platform: { os: image.os, architecture: image.architecture },
             measureCompressed: settings.maxCompressedSizeMb !== null,
             ...(signal ? { signal } : {}),

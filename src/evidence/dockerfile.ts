@@ -39,10 +39,26 @@ export interface Comment {
   text: string;
 }
 
+/** An image the build pulls: a stage's base, or the source of a `COPY --from=<image>`. */
+export interface ImageUse {
+  /** As written (`${BASE_IMAGE}`) and as resolved (`python:3.11-slim`). */
+  raw: string;
+  reference: string;
+  line: number;
+  via: 'FROM' | 'COPY --from';
+  /** The stage it is part of: its base, or copied into it. */
+  stage: number;
+}
+
 export interface DockerfileEvidence {
   /** Repository-relative path, for locations. */
   path: string;
   stages: Stage[];
+  /**
+   * Every external image the build uses, in order: FROM bases and COPY --from sources that name
+   * an image rather than a stage (their files ship in the stage as much as the base's do).
+   */
+  images: ImageUse[];
   /** The stage that is built: the target, else the last. */
   finalStage: number;
   /** ARGs declared before the first FROM, with their effective values. */
@@ -114,6 +130,7 @@ export function parseDockerfile(content: string, options: ParseOptions): Dockerf
   return {
     path: options.path,
     stages,
+    images: imagesUsed(stages, globalArgs, options.buildArgs ?? {}),
     finalStage,
     globalArgs,
     comments: document.getComments().map((comment) => ({
@@ -187,6 +204,46 @@ function parseExec(args: string): string[] | null {
   } catch {
     return null;
   }
+}
+
+function imagesUsed(
+  stages: Stage[],
+  globalArgs: Record<string, string | null>,
+  buildArgs: Record<string, string>,
+): ImageUse[] {
+  const uses: ImageUse[] = [];
+  for (const stage of stages) {
+    if (stage.baseStage === null && stage.base !== 'scratch') {
+      uses.push({ raw: stage.baseRaw, reference: stage.base, line: stage.line, via: 'FROM', stage: stage.index });
+    }
+    for (const instruction of stage.instructions) {
+      const from = instruction.keyword === 'COPY' || instruction.keyword === 'ADD' ? instruction.flags.from : undefined;
+      if (!from) continue;
+      const reference = expandVariables(
+        from,
+        (variable) =>
+          buildArgs[variable] ?? stageArg(stage, variable, instruction.line) ?? globalArgs[variable] ?? null,
+      );
+      // A stage by name or index is not an image (stages before this one only, as BuildKit reads them).
+      const isStage =
+        /^\d+$/.test(reference) ||
+        stages.some((other) => other.index < stage.index && other.name?.toLowerCase() === reference.toLowerCase());
+      if (!isStage) uses.push({ raw: from, reference, line: instruction.line, via: 'COPY --from', stage: stage.index });
+    }
+  }
+  return uses;
+}
+
+/** An ARG's default declared in the stage before `line`. */
+function stageArg(stage: Stage, name: string, line: number): string | null {
+  let value: string | null = null;
+  for (const instruction of stage.instructions) {
+    if (instruction.line >= line) break;
+    if (instruction.keyword !== 'ARG') continue;
+    const match = new RegExp(`(?:^|\\s)${name}=("[^"]*"|\\S*)`).exec(instruction.args);
+    if (match) value = match[1]!.replace(/^"(.*)"$/, '$1');
+  }
+  return value;
 }
 
 function readStage(

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { Engine } from '../docker/engine.js';
+import { parseGroup, parsePasswd, resolveUser, type ResolvedUser } from './accounts.js';
 import { classifyFile, type FileClass } from './file-classes.js';
 import {
   readImageArchive,
@@ -62,6 +63,11 @@ export interface ImageSizeRecord {
 
 export interface FilesystemEvidence {
   size: ImageSizeRecord;
+  /**
+   * The image's USER resolved through its own /etc/passwd and /etc/group, as the engine resolves
+   * it: root is '', 'root', '0', '0:0', 'root:root', and any name whose UID is 0.
+   */
+  configuredUser: ResolvedUser;
   /** Every path in the final image. */
   files: Record<string, FileRecord>;
   layers: LayerRecord[];
@@ -88,6 +94,8 @@ export function isCaptured(path: string): boolean {
 export interface FilesystemRequest {
   image: string;
   workingDir: string;
+  /** The image's USER, resolved here through the image's own files. */
+  user: string;
   platform: { os: string; architecture: string };
   /** Compress uncompressed layers to measure what a pull transfers (only a limit needs it). */
   measureCompressed: boolean;
@@ -99,17 +107,17 @@ export async function collectFilesystemEvidence(
   engine: Engine,
   request: FilesystemRequest,
 ): Promise<FilesystemEvidence> {
-  const { image, workingDir, platform, measureCompressed, signal } = request;
+  const { image, workingDir, user, platform, measureCompressed, signal } = request;
   const archive = await readImageArchive(engine, image, {
     capture: isCaptured,
     platform,
     measureCompressed,
     ...(signal ? { signal } : {}),
   });
-  return mergeLayers(archive, workingDir);
+  return mergeLayers(archive, workingDir, user);
 }
 
-export function mergeLayers(archive: ImageArchive, workingDir = ''): FilesystemEvidence {
+export function mergeLayers(archive: ImageArchive, workingDir = '', user = ''): FilesystemEvidence {
   const files = new Map<string, FileRecord>();
   const captured = new Map<string, Buffer>();
   archive.layers.forEach((layer, index) => {
@@ -141,8 +149,11 @@ export function mergeLayers(archive: ImageArchive, workingDir = ''): FilesystemE
     if (KEY_LIKE.test(path) && files.get(path)?.type === 'file')
       keyFiles[path] = content.subarray(0, 4096).toString('latin1');
   }
+  const passwd = text('/etc/passwd');
+  const group = text('/etc/group');
   return {
     size: measureSize(archive, layers),
+    configuredUser: resolveUser(user, parsePasswd(passwd ?? ''), parseGroup(group ?? '')),
     files: Object.fromEntries(files),
     layers,
     history: (archive.config.history ?? []).map((entry) => ({
@@ -150,8 +161,8 @@ export function mergeLayers(archive: ImageArchive, workingDir = ''): FilesystemE
       emptyLayer: entry.empty_layer === true,
     })),
     keyFiles,
-    passwd: text('/etc/passwd'),
-    group: text('/etc/group'),
+    passwd,
+    group,
     bytesRead: archive.bytesRead,
   };
 }

@@ -1,4 +1,3 @@
-import { parseGroup, parsePasswd, resolveUser } from '../evidence/accounts.js';
 import { valueOf } from '../evidence/collected.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import { emptyMetrics, type Metrics } from '../model.js';
@@ -33,7 +32,7 @@ export function metricsOf(evidence: EvidenceSet, locate: Locator): Metrics {
     metrics.compressedSizeBytes = filesystem.size.compressedBytes;
   }
   if (image && filesystem) {
-    const user = resolveUser(image.user, parsePasswd(filesystem.passwd ?? ''), parseGroup(filesystem.group ?? ''));
+    const user = filesystem.configuredUser;
     metrics.runUid = user.uid;
     metrics.runGid = user.gid;
     metrics.sizeBreakdown = measureSizeBreakdown(filesystem, locate);

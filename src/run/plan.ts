@@ -1,6 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { collectComposeEvidence, type ComposeEvidence, type ComposeService } from '../evidence/compose.js';
+import { parseDockerfile } from '../evidence/dockerfile.js';
 import type { RawInputs } from '../inputs/config-file.js';
 import { inputLabel, parseSettings, type Options } from '../inputs/resolve.js';
 import type { TargetSpec } from '../inputs/targets.js';
@@ -49,12 +50,18 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
   const { settings, workspace } = options;
   const show = (path: string): string => repoPath(workspace, path);
   const notes: string[] = [];
-  const compose = await collectComposeEvidence({
+  // The environment compose would see: the process's, and runtime-env (which fills the stack's variables).
+  const compose = collectComposeEvidence({
     workspace,
     contextDir: options.contextDir,
     given: settings.composeFiles,
-    show,
+    env: { ...process.env, ...settings.runtimeEnv },
   });
+  for (const service of compose?.inactive ?? []) {
+    notes.push(
+      `${service.name}: in profile ${service.profiles.join(', ')}, not active (COMPOSE_PROFILES), so not checked — as compose would not start it`,
+    );
+  }
   const drafts: Draft[] = [];
 
   const explicit = options.targets.map((spec) => draftFromSpec(spec, options));
@@ -66,7 +73,7 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
     for (const path of await discoverDockerfiles(options.contextDir))
       drafts.push(buildDraft(dirname(path), path, null, show));
   }
-  if (compose.files.length > 0) {
+  if (compose) {
     for (const service of compose.services) {
       const draft = serviceDraft(service, workspace, show, settings.buildArgs);
       if (draft) drafts.push(draft);
@@ -75,7 +82,7 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
   }
 
   const unique = dedupe(drafts);
-  if (compose.files.length > 0) {
+  if (compose) {
     const owner = own && unique.includes(own) ? own : null;
     if (owner) owner.compose = compose;
     else unique.unshift(stackDraft(compose, options));
@@ -288,7 +295,7 @@ function stackDraft(compose: ComposeEvidence, options: Options): Draft {
 function dedupe(drafts: Draft[]): Draft[] {
   const byKey = new Map<string, Draft>();
   for (const draft of drafts) {
-    const args = JSON.stringify(Object.entries(draft.buildArgs).sort());
+    const args = JSON.stringify(Object.entries(effectiveArgs(draft)).sort());
     const key =
       draft.kind === 'image'
         ? `image ${draft.image}`
@@ -298,6 +305,40 @@ function dedupe(drafts: Draft[]): Draft[] {
     else seen.services.push(...draft.services.filter((service) => !seen.services.includes(service)));
   }
   return [...byKey.values()];
+}
+
+/**
+ * The build args that change the build: an arg the Dockerfile does not declare is not used, and
+ * one that restates its declared default changes nothing (`BASE_IMAGE: python:3.11-slim` beside
+ * `ARG BASE_IMAGE=python:3.11-slim` is the same build as none).
+ */
+function effectiveArgs(draft: Draft): Record<string, string> {
+  if (!draft.dockerfilePath || Object.keys(draft.buildArgs).length === 0) return draft.buildArgs;
+  let declared: Map<string, string | null>;
+  try {
+    declared = declaredArgs(readFileSync(draft.dockerfilePath, 'utf8'));
+  } catch {
+    return draft.buildArgs;
+  }
+  return Object.fromEntries(
+    Object.entries(draft.buildArgs).filter(([name, value]) => declared.has(name) && declared.get(name) !== value),
+  );
+}
+
+/** Every ARG of a Dockerfile with its default (null without one). */
+function declaredArgs(text: string): Map<string, string | null> {
+  const parsed = parseDockerfile(text, { path: 'Dockerfile' });
+  const declared = new Map<string, string | null>(Object.entries(parsed.globalArgs));
+  for (const stage of parsed.stages) {
+    for (const instruction of stage.instructions) {
+      if (instruction.keyword !== 'ARG') continue;
+      for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
+        if (!declared.has(match[1]!) || match[2] !== undefined)
+          declared.set(match[1]!, match[2]?.replace(/^"(.*)"$/, '$1') ?? null);
+      }
+    }
+  }
+  return declared;
 }
 
 function nameTargets(drafts: Draft[]): Draft[] {

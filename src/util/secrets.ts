@@ -54,3 +54,37 @@ export function assignments(text: string): { name: string; value: string }[] {
   }
   return found;
 }
+
+const SECRET_FLAG = /(pass(word|wd)?|secret|token|api-?key|requirepass|masterauth)$/i;
+
+/**
+ * Credentials in a command line (a healthcheck, a command, an entrypoint): `NAME=value`
+ * assignments, `--password=…` / `--token …` options, mysql's `-pSECRET`, redis-cli's `-a SECRET`,
+ * and values shaped like a key or a token anywhere. References (`$VAR`, `${VAR}`) are not secrets.
+ */
+export function commandSecrets(text: string): { name: string; value: string; kind: string }[] {
+  const found: { name: string; value: string; kind: string }[] = [];
+  const add = (name: string, value: string, kind: string | null): void => {
+    if (kind && !found.some((entry) => entry.value === value)) found.push({ name, value, kind });
+  };
+  for (const { name, value } of assignments(text)) add(name, value, secretIn(name, value));
+  for (const match of text.matchAll(/(?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s-]\S*)/g)) {
+    const value = match[2]!.replace(/^(["'])(.*)\1$/, '$2');
+    const flag = match[1]!;
+    // Options named like a secret (`--password`, `--api-key`), and servers' own (`--requirepass`).
+    if (isSecretName(flag.replace(/-/g, '_')) || SECRET_FLAG.test(flag))
+      add(`--${flag}`, value, secretIn('password', value));
+  }
+  if (/\bmysql(admin|dump)?\b/.test(text)) {
+    for (const match of text.matchAll(/(?:^|\s)-p(?!assword)([^\s$][^\s]*)/g))
+      add('-p', match[1]!, secretIn('password', match[1]!));
+  }
+  if (/\bredis-cli\b/.test(text)) {
+    for (const match of text.matchAll(/(?:^|\s)-a\s+("[^"]*"|'[^']*'|\S+)/g)) {
+      const value = match[1]!.replace(/^(["'])(.*)\1$/, '$2');
+      add('-a', value, secretIn('password', value));
+    }
+  }
+  for (const word of text.split(/\s+/)) add('a value', word, secretShape(word));
+  return found;
+}

@@ -1,22 +1,11 @@
 import type { Instruction } from '../../evidence/dockerfile.js';
 import { copySources } from '../../evidence/app-file.js';
+import { parseImageReference, tagPinsVersion } from '../../util/image-reference.js';
 import { defineCheck, type Verdict } from '../registry.js';
+import { where } from '../where.js';
 import { instructions, runCommands, shipped, verdicts } from './helpers.js';
 
 // Instruction hygiene: bases pinned, COPY over ADD, no sudo, absolute WORKDIR, pipefail, no SSH.
-
-/** `python:3.11-slim@sha256:…` → { name, tag, digest }; registry ports are not tags. */
-export function parseImageReference(reference: string): { name: string; tag: string | null; digest: string | null } {
-  const [withoutDigest = '', digest = null] = reference.split('@');
-  const slash = withoutDigest.lastIndexOf('/');
-  const colon = withoutDigest.lastIndexOf(':');
-  const hasTag = colon > slash;
-  return {
-    name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
-    tag: hasTag ? withoutDigest.slice(colon + 1) : null,
-    digest,
-  };
-}
 
 export const checkBaseImagePinned = defineCheck({
   id: 'HARD-DOCKERFILE-002',
@@ -24,45 +13,46 @@ export const checkBaseImagePinned = defineCheck({
   severity: 'warning',
   title: 'Base images are pinned',
   proves:
-    'Every FROM of an external image (ARG defaults and build args applied) names a tag other than latest; a digest (@sha256:…) is recommended.',
-  why: '`latest` or no tag means a different base each build: unreproducible images and surprise breakage. A digest pins the exact bytes.',
+    'Every external image the build uses — each FROM, and each COPY --from that names an image rather than a stage (ARG defaults and build args applied) — names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…); a digest (@sha256:…) is recommended.',
+  why: 'A floating tag means a different image each build: unreproducible images and surprise breakage. An image copied from is as much part of the stage as its base. A digest pins the exact bytes.',
   remediation:
-    'Name a version tag (`python:3.11-slim`), and for release builds the digest too (`python:3.11-slim@sha256:…`).',
+    'Name a version tag (`python:3.11-slim`, `node:22.11-alpine`), and for release builds the digest too (`python:3.11-slim@sha256:…`).',
   hadolint: ['DL3006', 'DL3007'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const results: Verdict[] = [];
-    for (const stage of dockerfile.stages) {
-      if (stage.baseStage !== null || stage.base === 'scratch') continue;
-      const location = { file: dockerfile.path, line: stage.line };
-      if (stage.base.includes('$') || stage.base === '') {
+    for (const use of dockerfile.images) {
+      const location = { file: dockerfile.path, line: use.line };
+      const what = `${use.via === 'FROM' ? 'FROM' : 'COPY --from='}${use.via === 'FROM' ? ' ' : ''}${use.reference}`;
+      if (use.reference.includes('$') || use.reference === '') {
         results.push({
           status: 'skip',
-          message: `FROM ${stage.baseRaw}: the base is set by a build argument without a default`,
+          message: `${use.via} ${use.raw}: the image is set by a build argument without a default`,
           location,
         });
         continue;
       }
-      const { tag, digest } = parseImageReference(stage.base);
-      if (digest) results.push({ status: 'pass', message: `FROM ${stage.base} is pinned by digest`, location });
+      const { tag, digest } = parseImageReference(use.reference);
+      if (digest) results.push({ status: 'pass', message: `${what} is pinned by digest`, location });
       else if (tag === null)
-        results.push({ status: 'fail', message: `FROM ${stage.base} has no tag, so it means latest`, location });
-      else if (tag === 'latest') results.push({ status: 'fail', message: `FROM ${stage.base} uses latest`, location });
-      else
+        results.push({ status: 'fail', message: `${what} has no tag, so it means latest`, location });
+      else if (!tagPinsVersion(tag)) {
+        const floating =
+          tag === 'latest'
+            ? 'uses latest'
+            : `uses :${tag}, a floating tag (it names a channel or variant, not a version)`;
+        results.push({ status: 'fail', message: `${what} ${floating}`, location });
+      } else
         results.push({
           status: 'fail',
           severity: 'notice',
-          message: `FROM ${stage.base} is pinned by tag; a digest would pin the exact image`,
+          message: `${what} is pinned by tag; a digest would pin the exact image`,
           location,
         });
     }
     return results.length > 0
       ? results
-      : {
-          status: 'pass',
-          message: 'no external base image',
-          ...(context.locate.finalFrom() ? { location: context.locate.finalFrom()! } : {}),
-        };
+      : { status: 'pass', message: 'no external base image', ...where(context.locate.finalFrom()) };
   },
 });
 

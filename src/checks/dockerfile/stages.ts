@@ -1,11 +1,10 @@
 import { posix } from 'node:path';
 import { copySources } from '../../evidence/app-file.js';
-import type { DockerfileEvidence, Instruction, Stage } from '../../evidence/dockerfile.js';
+import { stageChain, type DockerfileEvidence, type Instruction, type Stage } from '../../evidence/dockerfile.js';
 import { expandVariables } from '../../evidence/variables.js';
 import { isSecretName, redacted, secretIn } from '../../util/secrets.js';
-import { isDependencyInstall } from '../build-steps.js';
 import { defineCheck, type Verdict } from '../registry.js';
-import { classifyPid1 } from '../shutdown.js';
+import { classifyPid1, dependencyStep, fakeProbe } from '../../util/commands.js';
 import { where } from '../where.js';
 import { instructions, measuredBy, runCommands, shipped, verdicts } from './helpers.js';
 
@@ -17,27 +16,58 @@ export const checkMultiStage = defineCheck({
   category: 'dockerfile',
   severity: 'notice',
   title: 'Multi-stage build',
-  proves: 'The Dockerfile has more than one stage, so build-time tools can stay out of the runtime image.',
-  why: "A single stage ships whatever building needed: compilers, headers, caches. The seed's hardening starts with a builder and a runtime stage.",
+  proves:
+    'The Dockerfile has more than one stage and the shipped stage leaves the build behind: it does not start FROM a stage that installs build tools or builds (it would inherit all of it).',
+  why: "A single stage ships whatever building needed: compilers, headers, caches; so does a runtime stage that starts FROM the builder. The production profile's hardening starts with a builder and a clean runtime stage.",
   remediation:
-    'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a clean runtime stage.',
+    'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a runtime stage that starts from a clean base.',
   needs: ['dockerfile'],
   run({ dockerfile }, { locate }) {
     const count = dockerfile.stages.length;
-    if (count >= 2)
+    if (count < 2)
       return {
-        status: 'pass',
-        message: `${count} stages (${dockerfile.stages.map((stage) => stage.name ?? `#${stage.index}`).join(', ')})`,
+        status: 'fail',
+        message: 'one stage: everything the build needs also ships',
         measured: count,
+        ...where(locate.finalFrom()),
       };
+    const chain = shipped(dockerfile);
+    const shippedStage = chain[chain.length - 1]!;
+    // The stages the shipped one starts from (FROM <stage>), nearest first: what it inherits.
+    const builder = chain.slice(0, -1).reverse().find(buildsSomething);
+    if (builder) {
+      return {
+        status: 'fail',
+        message: `the shipped stage ${label(shippedStage)} starts FROM ${label(builder)} (line ${builder.line}), which builds: it inherits everything that stage installed and built`,
+        measured: count,
+        ...where(locate.finalFrom()),
+      };
+    }
     return {
-      status: 'fail',
-      message: 'one stage: everything the build needs also ships',
+      status: 'pass',
+      message: `${count} stages (${dockerfile.stages.map(label).join(', ')}); ${label(shippedStage)} ships`,
       measured: count,
-      ...where(locate.finalFrom()),
     };
   },
 });
+
+function label(stage: Stage): string {
+  return stage.name ?? `#${stage.index}`;
+}
+
+const BUILD_COMMANDS =
+  /\b(go\s+(build|install)|cargo\s+(build|install)|mvn|mvnw|gradle|gradlew|dotnet\s+(build|publish)|npm\s+run\s+build|yarn\s+build|pnpm\s+(run\s+)?build|make|cmake|gcc|g\+\+|javac|tsc|webpack|vite\s+build|pip\s+wheel|python3?\s+setup\.py\s+(build|bdist))\b/;
+
+/** A stage that compiles or installs build tools: what a runtime stage must not start from. */
+function buildsSomething(stage: Stage): boolean {
+  const commands = runCommands([stage]);
+  if (commands.some((command) => BUILD_COMMANDS.test(command.command.words.join(' ')))) return true;
+  return commands.some(
+    (command) =>
+      INSTALLERS[command.program]?.test(command.args[0] ?? '') === true &&
+      command.args.some((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, ''))),
+  );
+}
 
 /** The value of a variable as the stage chain defines it before `line` (ARG defaults, ENV, global ARGs). */
 function lookup(dockerfile: DockerfileEvidence, chain: Stage[], line: number): (name: string) => string | null {
@@ -90,7 +120,10 @@ export const checkDockerfileUser = defineCheck({
       }
       return {
         status: 'fail',
-        message: `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`,
+        message:
+          base === 'scratch'
+            ? 'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0'
+            : `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`,
         ...where(context.locate.finalFrom()),
       };
     }
@@ -107,27 +140,6 @@ export const checkDockerfileUser = defineCheck({
     return { status: 'pass', message: `USER ${value}`, measured: value, location: context.locate.at(last.instruction) };
   },
 });
-
-/** Probes that pass whatever the state of the service. */
-export function fakeProbe(command: string): string | null {
-  const text = command.trim().replace(/^\[(.*)\]$/, (_, inner: string) =>
-    inner
-      .split(',')
-      .map((word) => word.trim().replace(/^"(.*)"$/, '$1'))
-      .join(' '),
-  );
-  if (
-    /^(\/bin\/|\/usr\/bin\/)?true$/.test(text) ||
-    /^exit\s+0$/.test(text) ||
-    /^(\/bin\/)?(echo|printf)\b[^|;&]*$/.test(text)
-  )
-    return 'always succeeds';
-  if (/\|\|\s*(exit\s+0|true|:)\s*$/.test(text)) return 'turns every failure into success';
-  if (/;\s*exit\s+0\s*$/.test(text)) return 'ends with exit 0 whatever happened';
-  if (/^python[\d.]*\s+-c\s+["']?\s*import sys\s*;\s*sys\.exit\(\s*0?\s*\)\s*["']?$/.test(text))
-    return 'exits 0 without testing anything';
-  return null;
-}
 
 export const checkDockerfileHealthcheck = defineCheck({
   id: 'HARD-HEALTH-006',
@@ -327,10 +339,11 @@ export const checkDockerfileCacheOrder = defineCheck({
   category: 'cache',
   severity: 'warning',
   title: 'Dependencies are installed before the application is copied',
-  proves: 'No stage copies the whole build context (`COPY . .`) and then installs dependencies.',
-  why: 'Every code change then invalidates the install step: dependencies are reinstalled on each build.',
+  proves:
+    'No stage copies the whole build context (`COPY . .`) and then fetches dependencies: an install (pip, npm, yarn, pnpm, bundler, composer, go mod download, cargo fetch, mvn dependency:go-offline, dotnet restore…), or a build that fetches them itself (go build, cargo build, mvn package, gradle build, dotnet build/publish) when they were not restored before the copy.',
+  why: 'Every code change then invalidates the step that fetches dependencies: they are downloaded and installed again on each build.',
   remediation:
-    'Copy the dependency manifest first and install, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .`.',
+    'Copy the dependency manifest first and fetch, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .` (`COPY go.mod go.sum ./ ; RUN go mod download`, `COPY *.csproj ./ ; RUN dotnet restore`, `COPY package*.json ./ ; RUN npm ci`).',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const measured = measuredBy(context, 'cacheProbe', 'HARD-CACHE-002');
@@ -339,15 +352,32 @@ export const checkDockerfileCacheOrder = defineCheck({
     for (const stage of dockerfile.stages) {
       const copy = stage.instructions.find(copiesEverything);
       if (!copy) continue;
-      const install = stage.instructions.find(
-        (instruction) =>
-          instruction.line > copy.line && instruction.keyword === 'RUN' && isDependencyInstall(instruction.args),
+      // Ecosystems whose dependencies were fetched before the copy (in this stage or one it is FROM).
+      const before = new Set(
+        stageChain({ ...dockerfile, finalStage: stage.index })
+          .flatMap((chained) => chained.instructions)
+          .filter(
+            (instruction) =>
+              instruction.keyword === 'RUN' &&
+              (instruction.line < copy.line || !stage.instructions.includes(instruction)),
+          )
+          .map((instruction) => dependencyStep(instruction.args)?.ecosystem)
+          .filter((name): name is string => name !== undefined),
       );
-      if (install)
+      for (const instruction of stage.instructions) {
+        if (instruction.line <= copy.line || instruction.keyword !== 'RUN') continue;
+        const step = dependencyStep(instruction.args);
+        if (!step || (step.how === 'build' && before.has(step.ecosystem))) continue;
+        const why =
+          step.how === 'restore'
+            ? ': every code change reinstalls the dependencies'
+            : `, which fetches the ${step.ecosystem} dependencies itself: every code change fetches them again`;
         offenders.push({
           instruction: copy,
-          message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${install.args}\` (line ${install.line}): every code change reinstalls the dependencies`,
+          message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${instruction.args}\` (line ${instruction.line})${why}`,
         });
+        break;
+      }
     }
     return verdicts(offenders, context, 'no stage copies the whole context before installing dependencies');
   },

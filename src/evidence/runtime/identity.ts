@@ -1,5 +1,5 @@
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
-import { parseGroup, parsePasswd, resolveUser } from '../accounts.js';
+import { resolveUser } from '../accounts.js';
 import type { FilesystemEvidence } from '../filesystem.js';
 import type { ImageEvidence } from '../image.js';
 import { runOneShot } from './one-shot.js';
@@ -47,7 +47,7 @@ export async function identityFromProbe(
       detail: `id in a throwaway container: ${result.output.trim().split('\n')[0]}`,
     };
   }
-  const user = resolveUser(image.user, parsePasswd(filesystem?.passwd ?? ''), parseGroup(filesystem?.group ?? ''));
+  const user = filesystem?.configuredUser ?? resolveUser(image.user, [], []);
   const why = result.error
     ? `no id in the image (${result.error})`
     : `id did not answer (exit ${result.exitCode ?? 'none'})`;

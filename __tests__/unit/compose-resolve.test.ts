@@ -1,0 +1,307 @@
+import { interpolate, parseDotEnv } from '../../src/evidence/compose/interpolate.js';
+import { tagPinsVersion } from '../../src/util/image-reference.js';
+import { commandSecrets } from '../../src/util/secrets.js';
+import { analyse, composeOf, type StaticInput } from '../helpers/static.js';
+
+// Compose files read as `docker compose config` reads them — extends, include, override files,
+// profiles, .env and interpolation — then judged. Each case seen in the wild, with a failing
+// setup and a passing one beside it; the line asserted is where the value is written.
+
+const findings = (input: StaticInput, id: string): [string, string | undefined, number | undefined][] =>
+  analyse(input)
+    .filter((result) => result.id === id && result.status === 'fail')
+    .map((result) => [result.message, result.location?.file, result.location?.line]);
+
+describe('interpolation', () => {
+  const env: Record<string, string> = { SET: 'value', EMPTY: '' };
+  const lookup = (name: string): string | undefined => env[name];
+  it.each([
+    ['${SET}', 'value'],
+    ['$SET/x', 'value/x'],
+    ['${UNSET:-fallback}', 'fallback'],
+    ['${EMPTY:-fallback}', 'fallback'],
+    ['${EMPTY-fallback}', ''],
+    ['${UNSET-fallback}', 'fallback'],
+    ['${SET:+alt}', 'alt'],
+    ['${UNSET:+alt}', ''],
+    ['${UNSET:-${SET}}', 'value'],
+    ['$$HOME and $${SET}', '$HOME and ${SET}'],
+    ['${UNSET}', ''],
+  ])('%s → %s', (text, expected) => {
+    expect(interpolate(text, lookup).value).toBe(expected);
+  });
+
+  it('records required variables without a value, instead of failing', () => {
+    const result = interpolate('pass=${PG_PASS:?set PG_PASS}', lookup);
+    expect(result).toEqual({ value: 'pass=', missing: [{ name: 'PG_PASS', message: 'set PG_PASS' }], unset: [] });
+  });
+
+  it('reads .env files as compose does', () => {
+    expect(parseDotEnv('# c\nexport A=1\nB="two words"\nC=three # note\nD=\'x\'\n')).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'three',
+      D: 'x',
+    });
+  });
+});
+
+describe('extends', () => {
+  const base =
+    'services:\n  base:\n    image: postgres:15-bookworm\n    restart: always\n    privileged: true\n    ports: ["5432:5432"]\n';
+  it('inherits a restart policy (same file), located where it is written', () => {
+    const compose = `services:\n  base:\n    image: app:1\n    restart: always\n  web:\n    extends: base\n`;
+    const restart = analyse({ compose }).filter(
+      (result) => result.id === 'HARD-COMPOSE-003' && result.message.startsWith('web'),
+    );
+    expect(restart).toMatchObject([
+      { status: 'pass', message: 'web: restart: always', location: { file: 'compose.yaml', line: 4 } },
+    ]);
+  });
+
+  it('inherits privileged: true and a database published on all interfaces from another file', () => {
+    const input = {
+      compose: 'services:\n  db:\n    extends: { file: common.yaml, service: base }\n',
+      files: { 'common.yaml': base },
+    };
+    expect(findings(input, 'HARD-COMPOSE-007')).toEqual([['db: privileged: true', 'common.yaml', 5]]);
+    expect(findings(input, 'HARD-COMPOSE-009')).toEqual([
+      ['db: publishes 5432:5432 on all interfaces', 'common.yaml', 6],
+    ]);
+  });
+
+  it('lets the extending service override, located in its own file', () => {
+    const input = {
+      compose:
+        'services:\n  db:\n    extends: { file: common.yaml, service: base }\n    privileged: false\n    ports: !override ["127.0.0.1:5432:5432"]\n',
+      files: { 'common.yaml': base },
+    };
+    expect(findings(input, 'HARD-COMPOSE-007')).toEqual([]);
+    expect(findings(input, 'HARD-COMPOSE-009')).toEqual([]);
+  });
+
+  it('says when the extended file or service is missing', () => {
+    expect(() => composeOf({ compose: 'services:\n  db:\n    extends: { file: gone.yaml, service: base }\n' })).toThrow(
+      'compose.yaml:3: extends: gone.yaml does not exist',
+    );
+    expect(() => composeOf({ compose: 'services:\n  db:\n    extends: nothing\n' })).toThrow(
+      "compose.yaml:3: extends: no service 'nothing'",
+    );
+  });
+});
+
+describe('include', () => {
+  it('checks the services of included files, where they are written', () => {
+    const input = {
+      compose: 'include:\n  - stack/db.yaml\nservices:\n  app:\n    image: app:1\n',
+      files: { 'stack/db.yaml': 'services:\n  db:\n    image: postgres:latest\n    privileged: true\n' },
+    };
+    expect(findings(input, 'HARD-COMPOSE-007')).toEqual([['db: privileged: true', 'stack/db.yaml', 4]]);
+    expect(findings(input, 'HARD-COMPOSE-011')).toEqual([
+      ['db: image postgres:latest uses latest', 'stack/db.yaml', 3],
+    ]);
+  });
+
+  it('judges a file that only includes others', () => {
+    const input = {
+      compose: 'include:\n  - db.yaml\n',
+      files: { 'db.yaml': 'services:\n  db:\n    image: postgres:15\n' },
+    };
+    expect(
+      analyse(input).filter((result) => result.category === 'compose' && result.status !== 'skip').length,
+    ).toBeGreaterThan(5);
+  });
+
+  it('says when an included file is missing', () => {
+    expect(() => composeOf({ compose: 'include:\n  - nowhere.yaml\n' })).toThrow(
+      'compose.yaml:2: include: nowhere.yaml does not exist',
+    );
+  });
+});
+
+describe('override files and profiles', () => {
+  it('merges compose.override.yaml over compose.yaml, the finding on the override line', () => {
+    const input = {
+      compose: 'services:\n  web:\n    image: web:1\n',
+      files: { 'compose.override.yaml': 'services:\n  web:\n    privileged: true\n' },
+    };
+    expect(findings(input, 'HARD-COMPOSE-007')).toEqual([['web: privileged: true', 'compose.override.yaml', 3]]);
+    expect(composeOf(input).files.map((file) => file.path)).toEqual(['compose.yaml', 'compose.override.yaml']);
+  });
+
+  it('leaves out services of inactive profiles, as compose does, until COMPOSE_PROFILES names them', () => {
+    const compose =
+      'services:\n  app:\n    image: app:1\n  debug:\n    image: busybox:latest\n    privileged: true\n    profiles: [debug]\n';
+    expect(findings({ compose }, 'HARD-COMPOSE-007')).toEqual([]);
+    expect(composeOf({ compose }).inactive).toEqual([{ name: 'debug', profiles: ['debug'] }]);
+    expect(findings({ compose, env: { COMPOSE_PROFILES: 'debug' } }, 'HARD-COMPOSE-007')).toEqual([
+      ['debug: privileged: true', 'compose.yaml', 6],
+    ]);
+  });
+});
+
+describe('variables', () => {
+  it('casts booleans after interpolation: privileged: ${PRIV:-true} is privileged', () => {
+    const compose = 'services:\n  web:\n    image: web:1\n    privileged: ${PRIV:-true}\n';
+    expect(findings({ compose }, 'HARD-COMPOSE-007')).toEqual([['web: privileged: true', 'compose.yaml', 4]]);
+    expect(findings({ compose, env: { PRIV: 'false' } }, 'HARD-COMPOSE-007')).toEqual([]);
+  });
+
+  it('judges a default as what the file says: ${PG_PASS:-changeme123} is a literal secret, whatever the environment', () => {
+    const compose =
+      'services:\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_PASSWORD: ${PG_PASS:-changeme123}\n';
+    const expected = [
+      [
+        'db: POSTGRES_PASSWORD holds a literal value for a secret-looking name [redacted, 11 characters]',
+        'compose.yaml',
+        5,
+      ],
+    ];
+    expect(findings({ compose }, 'HARD-COMPOSE-008')).toEqual(expected);
+    expect(findings({ compose, env: { PG_PASS: 'from-the-vault' } }, 'HARD-COMPOSE-008')).toEqual(expected);
+    const required =
+      'services:\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_PASSWORD: ${PG_PASS:?set it}\n';
+    expect(findings({ compose: required }, 'HARD-COMPOSE-008')).toEqual([]);
+  });
+
+  it('resolves an image from its default: ${DB_IMAGE:-postgres:latest} is not pinned', () => {
+    const compose = 'services:\n  db:\n    image: ${DB_IMAGE:-postgres:latest}\n';
+    expect(findings({ compose }, 'HARD-COMPOSE-011')).toEqual([
+      ['db: image postgres:latest uses latest', 'compose.yaml', 3],
+    ]);
+    expect(findings({ compose, env: { DB_IMAGE: 'postgres:15.4' } }, 'HARD-COMPOSE-011')).toEqual([]);
+  });
+
+  it('takes defaults from the project .env, the environment over it', () => {
+    const compose = 'services:\n  db:\n    image: postgres:${PG_TAG}\n';
+    expect(findings({ compose, files: { '.env': 'PG_TAG=alpine\n' } }, 'HARD-COMPOSE-011')).toEqual([
+      [
+        'db: image postgres:alpine uses :alpine, a floating tag (a channel or variant, not a version)',
+        'compose.yaml',
+        3,
+      ],
+    ]);
+    expect(
+      findings({ compose, files: { '.env': 'PG_TAG=alpine\n' }, env: { PG_TAG: '16.2' } }, 'HARD-COMPOSE-011'),
+    ).toEqual([]);
+  });
+});
+
+describe('host mounts that give away the host', () => {
+  it.each([
+    '/',
+    '/lib/modules',
+    '/usr',
+    '/boot',
+    '/sys',
+    '/proc',
+    '/dev',
+    '/etc',
+    '/root',
+    '/home/user',
+    '/var/lib/docker',
+    '/var/run/docker.sock',
+    '/run/containerd/containerd.sock',
+  ])('fail %s', (source) => {
+    const compose = `services:\n  agent:\n    image: agent:1\n    volumes:\n      - ${source}:/host:ro\n`;
+    expect(findings({ compose }, 'HARD-COMPOSE-007')).toEqual([
+      [`agent: mounts the host's ${source}`, 'compose.yaml', 5],
+    ]);
+  });
+
+  it('catch the long syntax, and leave project directories and named volumes alone', () => {
+    const long =
+      'services:\n  agent:\n    image: agent:1\n    volumes:\n      - type: bind\n        source: /lib/modules\n        target: /lib/modules\n';
+    expect(findings({ compose: long }, 'HARD-COMPOSE-007')).toEqual([
+      ["agent: mounts the host's /lib/modules", 'compose.yaml', 5],
+    ]);
+    const fine =
+      'services:\n  app:\n    image: app:1\n    volumes: ["./data:/data", "cache:/cache", "/srv/app/uploads:/uploads"]\nvolumes: { cache: {} }\n';
+    expect(findings({ compose: fine }, 'HARD-COMPOSE-007')).toEqual([]);
+  });
+});
+
+describe('literal secrets anywhere a value is written', () => {
+  it.each([
+    [
+      'healthcheck.test',
+      '    healthcheck:\n      test: ["CMD-SHELL", "mysqladmin ping -uroot -pS3cretPassw0rd"]\n',
+      'healthcheck.test holds a literal value for a secret-looking name [redacted, 14 characters] (-p)',
+    ],
+    [
+      'command',
+      '    command: redis-server --requirepass hunter2hunter2\n',
+      'command holds a literal value for a secret-looking name [redacted, 14 characters] (--requirepass)',
+    ],
+    [
+      'entrypoint',
+      '    entrypoint: ["sh", "-c", "API_TOKEN=abcd1234efgh exec app"]\n',
+      'entrypoint holds a literal value for a secret-looking name [redacted, 12 characters] (API_TOKEN)',
+    ],
+    [
+      'build.args',
+      '    build:\n      context: .\n      args:\n        NPM_TOKEN: npm_abcdefghijklmnopqrstuvwxyz0123456789\n',
+      'build arg NPM_TOKEN holds an npm token [redacted, 40 characters]',
+    ],
+  ])('fail in %s', (_, lines, message) => {
+    const compose = `services:\n  app:\n    image: app:1\n${lines}`;
+    expect(findings({ compose }, 'HARD-COMPOSE-008').map(([text]) => text)).toEqual([`app: ${message}`]);
+  });
+
+  it('pass references to the environment', () => {
+    const compose =
+      'services:\n  app:\n    image: app:1\n    command: redis-server --requirepass ${REDIS_PASSWORD:?set it}\n    healthcheck:\n      test: ["CMD-SHELL", "mysqladmin ping -uroot -p$$MYSQL_ROOT_PASSWORD"]\n    build:\n      context: .\n      args: { NPM_TOKEN: "${NPM_TOKEN}" }\n';
+    expect(findings({ compose }, 'HARD-COMPOSE-008')).toEqual([]);
+    expect(commandSecrets('curl -fsS http://localhost:8080/health')).toEqual([]);
+  });
+});
+
+describe('floating image tags', () => {
+  it.each([
+    'postgres:alpine',
+    'redis:alpine',
+    'node:lts',
+    'nginx:mainline',
+    'app:stable',
+    'app:edge',
+    'app:latest',
+    'postgres',
+  ])('%s is not pinned', (image) => {
+    expect(findings({ compose: `services:\n  s:\n    image: ${image}\n` }, 'HARD-COMPOSE-011')).toHaveLength(1);
+  });
+
+  it.each([
+    'postgres:15',
+    'python:3.11-slim',
+    'nginx:1.25.3-alpine',
+    'alpine:3.19',
+    'debian:bookworm-slim',
+    'redis@sha256:0123456789abcdef',
+  ])('%s is pinned', (image) => {
+    expect(findings({ compose: `services:\n  s:\n    image: ${image}\n` }, 'HARD-COMPOSE-011')).toEqual([]);
+  });
+
+  it('is one rule for compose and Dockerfiles', () => {
+    expect([
+      tagPinsVersion('alpine'),
+      tagPinsVersion('lts-alpine'),
+      tagPinsVersion('22.11-alpine'),
+      tagPinsVersion('bookworm'),
+    ]).toEqual([false, false, true, true]);
+  });
+});
+
+describe('robustness', () => {
+  it('refuses a YAML alias bomb in one line', () => {
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...'bcdefghi'
+        .split('')
+        .map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(',')}]`),
+      'services:\n  s:\n    image: a:1\n    labels: *i',
+    ].join('\n');
+    expect(() => composeOf({ compose: bomb })).toThrow(
+      /^compose\.yaml: not a valid compose file: it expands past 200000 values/,
+    );
+  });
+});

@@ -1,0 +1,102 @@
+import { posix } from 'node:path';
+
+// What commands are, as the Dockerfile, compose and runtime checks all need to tell: a health
+// probe that cannot fail, an init or a shell as PID 1, a step that installs dependencies.
+
+/** Probes that pass whatever the state of the service. */
+export function fakeProbe(command: string): string | null {
+  const text = command.trim().replace(/^\[(.*)\]$/, (_, inner: string) =>
+    inner
+      .split(',')
+      .map((word) => word.trim().replace(/^"(.*)"$/, '$1'))
+      .join(' '),
+  );
+  if (
+    /^(\/bin\/|\/usr\/bin\/)?true$/.test(text) ||
+    /^exit\s+0$/.test(text) ||
+    /^(\/bin\/)?(echo|printf)\b[^|;&]*$/.test(text)
+  )
+    return 'always succeeds';
+  if (/\|\|\s*(exit\s+0|true|:)\s*$/.test(text)) return 'turns every failure into success';
+  if (/;\s*exit\s+0\s*$/.test(text)) return 'ends with exit 0 whatever happened';
+  if (/^python[\d.]*\s+-c\s+["']?\s*import sys\s*;\s*sys\.exit\(\s*0?\s*\)\s*["']?$/.test(text))
+    return 'exits 0 without testing anything';
+  return null;
+}
+
+const INITS = new Set([
+  'tini',
+  'tini-static',
+  'dumb-init',
+  'docker-init',
+  'catatonit',
+  's6-svscan',
+  'runsvdir',
+  'supervisord',
+  'pid1',
+]);
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
+
+export type InitKind = 'init' | 'shell' | 'app' | 'unknown';
+
+export function classifyPid1(command: string): { kind: InitKind; program: string } {
+  const words = command.trim().split(/\s+/);
+  let program = posix.basename(words[0] ?? '');
+  // A multi-call binary runs the applet named by its first argument: `/busybox httpd` is httpd.
+  if (program === 'busybox' && words[1]) program = posix.basename(words[1]);
+  if (program === '') return { kind: 'unknown', program };
+  if (INITS.has(program)) return { kind: 'init', program };
+  if (SHELLS.has(program)) return { kind: 'shell', program };
+  return { kind: 'app', program };
+}
+
+/**
+ * Package ecosystems: the command that fetches dependencies from the manifest alone (`restore`),
+ * and, where one exists, the build command that fetches them itself when they were not restored
+ * first (`go build`, `dotnet publish`, `cargo build`, `mvn package`, `gradle build`).
+ */
+interface Ecosystem {
+  name: string;
+  restore: RegExp;
+  build?: RegExp;
+}
+
+const ECOSYSTEMS: Ecosystem[] = [
+  {
+    name: 'pip',
+    restore: /\b(pip3?|python3?\s+-m\s+pip|uv\s+pip)\s+install\b|\b(poetry|pipenv)\s+install\b|\buv\s+sync\b/,
+  },
+  { name: 'npm', restore: /\bnpm\s+(ci|install|i)\b/ },
+  { name: 'yarn', restore: /\byarn(\s+install)?\s*($|&&|;|--|\|)/ },
+  { name: 'pnpm', restore: /\bpnpm\s+(install|i)\b/ },
+  { name: 'bundler', restore: /\bbundle\s+install\b/ },
+  { name: 'composer', restore: /\bcomposer\s+install\b/ },
+  { name: 'go', restore: /\bgo\s+mod\s+download\b/, build: /\bgo\s+(build|install|test|vet)\b/ },
+  { name: 'cargo', restore: /\bcargo\s+fetch\b/, build: /\bcargo\s+(build|install|test)\b/ },
+  {
+    name: 'maven',
+    restore: /\bmvnw?\b.*\bdependency:(go-offline|resolve)/,
+    build: /\bmvnw?\b.*\b(package|install|verify|compile)\b/,
+  },
+  {
+    name: 'gradle',
+    restore: /\bgradlew?\b.*\bdependencies\b/,
+    build: /\bgradlew?\b.*\b(build|assemble|bootJar|jar|installDist)\b/,
+  },
+  { name: 'dotnet', restore: /\bdotnet\s+restore\b/, build: /\bdotnet\s+(build|publish|test)\b/ },
+  { name: 'system packages', restore: /\bapt-get\s+install\b|\bapk\s+add\b|\b(yum|dnf|microdnf)\s+install\b/ },
+];
+
+/** A step that installs dependencies: what should come from the cache when only the app changed. */
+export function isDependencyInstall(text: string): boolean {
+  return ECOSYSTEMS.some((ecosystem) => ecosystem.restore.test(text));
+}
+
+/** Which ecosystem a command fetches dependencies of, and how: by restoring them, or by building. */
+export function dependencyStep(text: string): { ecosystem: string; how: 'restore' | 'build' } | null {
+  for (const ecosystem of ECOSYSTEMS) {
+    if (ecosystem.restore.test(text)) return { ecosystem: ecosystem.name, how: 'restore' };
+    if (ecosystem.build?.test(text)) return { ecosystem: ecosystem.name, how: 'build' };
+  }
+  return null;
+}

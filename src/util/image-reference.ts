@@ -1,0 +1,68 @@
+// Image references as Docker reads them, and what a tag pins. Shared by the Dockerfile and compose
+// checks: a floating tag is unpinned wherever it is written.
+
+/** `python:3.11-slim@sha256:…` → { name, tag, digest }; registry ports are not tags. */
+export function parseImageReference(reference: string): { name: string; tag: string | null; digest: string | null } {
+  const [withoutDigest = '', digest = null] = reference.split('@');
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  const hasTag = colon > slash;
+  return {
+    name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
+    tag: hasTag ? withoutDigest.slice(colon + 1) : null,
+    digest,
+  };
+}
+
+/**
+ * Tags that move: they name a channel, a distribution or a variant, never a release. `postgres:alpine`
+ * today and in a month are different databases.
+ */
+const FLOATING = new Set([
+  'latest',
+  'stable',
+  'edge',
+  'lts',
+  'mainline',
+  'current',
+  'rolling',
+  'nightly',
+  'main',
+  'master',
+  'dev',
+  'develop',
+  'beta',
+  'alpha',
+  'rc',
+  'canary',
+  'next',
+  'testing',
+  'unstable',
+]);
+
+/** Distribution releases by name: `debian:bookworm-slim` is Debian 12, as `12-slim` would be. */
+const RELEASE_NAMES = new Set([
+  'buster',
+  'bullseye',
+  'bookworm',
+  'trixie',
+  'forky',
+  'bionic',
+  'focal',
+  'jammy',
+  'noble',
+  'oracular',
+  'plucky',
+  'questing',
+]);
+
+/**
+ * Whether a tag names a version: it carries a version number (`15`, `3.11-slim`, `1.25.3-alpine`,
+ * `alpine3.19`) or a distribution release's name (`bookworm-slim`). Channels and variants alone
+ * (`latest`, `lts`, `alpine`, `mainline`, `stable-slim`) do not: the image behind them changes.
+ */
+export function tagPinsVersion(tag: string): boolean {
+  const lower = tag.toLowerCase();
+  if (FLOATING.has(lower)) return false;
+  return /\d/.test(lower) || lower.split(/[-_.]/).some((word) => RELEASE_NAMES.has(word));
+}
