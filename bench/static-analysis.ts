@@ -53,14 +53,14 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
         contextDir: `/bench/${index}`,
         given: [],
         env: {},
-        source: memorySource({ [`/bench/${index}/compose.yaml`]: composeTexts[index % composeTexts.length]! }),
+        source: memorySource({ [`/bench/${index}/compose.yaml`]: composeTexts[index % composeTexts.length] }),
       })!;
       composeFiles.push(project);
       services += project.services.length;
     }
     dockerfiles.forEach((text, index) => {
       const dockerfile = parseDockerfile(text, { path: `Dockerfile.${index}` });
-      const compose = index < composeFiles.length ? collected(composeFiles[index]!) : skip;
+      const compose = index < composeFiles.length ? collected(composeFiles[index]) : skip;
       const evidence: EvidenceSet = {
         dockerfile: collected(dockerfile),
         context: skip,
@@ -88,7 +88,7 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
   times.sort((a, b) => a - b);
   let services = 0;
   for (let index = 0; services < 20; index++) {
-    const source = memorySource({ '/b/compose.yaml': composeTexts[index % composeTexts.length]! });
+    const source = memorySource({ '/b/compose.yaml': composeTexts[index % composeTexts.length] });
     services += collectComposeEvidence({ workspace: '/b', contextDir: '/b', given: [], env: {}, source })!.services
       .length;
   }

@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { collectComposeEvidence, findComposeFiles, type ComposeEvidence } from '../../src/evidence/compose.js';
 import { parsePortText } from '../../src/evidence/compose/merge.js';
+import { textOf } from '../../src/util/text.js';
 import { corpusDir, describeCorpus } from '../helpers/corpus.js';
 import { exec, REPO } from '../helpers/run.js';
 import { scratchTree } from '../helpers/scratch.js';
@@ -23,8 +24,8 @@ function canonical(services: Record<string, Json>, projectDir: string): Record<s
       image: service.image ?? null,
       build: build
         ? {
-            context: resolve(projectDir, String(build.context ?? '.')),
-            dockerfile: String(build.dockerfile ?? 'Dockerfile'),
+            context: resolve(projectDir, textOf(build.context ?? '.')),
+            dockerfile: textOf(build.dockerfile ?? 'Dockerfile'),
             target: build.target ?? null,
             args: nameMap(build.args),
           }
@@ -57,7 +58,7 @@ function nameMap(value: unknown): Record<string, string | null> | null {
       })
     : Object.entries(value as Json);
   return Object.fromEntries(
-    entries.map(([key, entry]) => [key, entry === null || entry === undefined ? null : String(entry)]),
+    entries.map(([key, entry]) => [key, entry === null || entry === undefined ? null : textOf(entry)]),
   );
 }
 
@@ -66,7 +67,7 @@ function health(value: Json | undefined): Json | null {
   const test = typeof value.test === 'string' ? ['CMD-SHELL', value.test] : (value.test ?? null);
   const out: Json = { test, disable: value.disable === true };
   for (const key of ['interval', 'timeout', 'start_period', 'start_interval'])
-    out[key] = value[key] === undefined ? null : goDuration(String(value[key]));
+    out[key] = value[key] === undefined ? null : goDuration(textOf(value[key]));
   out.retries = value.retries === undefined ? null : Number(value.retries);
   return out;
 }
@@ -96,8 +97,8 @@ const UNITS: Record<string, number> = {
 };
 function bytes(value: unknown): number | null {
   if (value === undefined || value === null) return null;
-  const match = /^([\d.]+)\s*([a-z]*)$/i.exec(String(value));
-  return match ? Math.round(Number(match[1]) * (UNITS[match[2]!.toLowerCase()] ?? 1)) : null;
+  const match = /^([\d.]+)\s*([a-z]*)$/i.exec(textOf(value));
+  return match ? Math.round(Number(match[1]) * (UNITS[match[2].toLowerCase()] ?? 1)) : null;
 }
 
 function resources(value: Json | undefined): Json | null {
@@ -117,9 +118,9 @@ function mount(volume: unknown, projectDir: string): string {
     type = source === '' ? 'volume' : /^[./~]/.test(source) ? 'bind' : 'volume';
   } else {
     const spec = volume as Json;
-    type = String(spec.type ?? 'volume');
-    source = String(spec.source ?? '');
-    target = String(spec.target ?? '');
+    type = textOf(spec.type ?? 'volume');
+    source = textOf(spec.source ?? '');
+    target = textOf(spec.target ?? '');
     readOnly = spec.read_only === true;
   }
   if (type === 'bind' && !isAbsolute(source)) source = resolve(projectDir, source);
@@ -131,10 +132,10 @@ function port(value: unknown): string[] {
   if (typeof value === 'object' && value !== null) {
     const spec = value as Json;
     return [
-      `${String(spec.host_ip ?? '')}|${String(spec.published ?? '')}|${String(spec.target)}|${String(spec.protocol ?? 'tcp')}`,
+      `${textOf(spec.host_ip ?? '')}|${textOf(spec.published ?? '')}|${textOf(spec.target)}|${textOf(spec.protocol ?? 'tcp')}`,
     ];
   }
-  const parsed = parsePortText(String(value));
+  const parsed = parsePortText(textOf(value));
   return [`${parsed.host_ip}|${parsed.published}|${parsed.target}|${parsed.protocol}`];
 }
 
@@ -148,7 +149,7 @@ function unescapeDollars(value: unknown): unknown {
 }
 
 async function compare(files: string[], env: Record<string, string> = {}): Promise<void> {
-  const projectDir = dirname(files[0]!);
+  const projectDir = dirname(files[0]);
   const ours = collectComposeEvidence({ workspace: REPO, contextDir: projectDir, given: files, env })!;
   // Variables the file leaves to the environment get a value on both sides.
   const unsetNames = [...ours.missing.map((missing) => missing.name), ...ours.unset.map((unset) => unset.name)];

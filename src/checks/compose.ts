@@ -307,7 +307,7 @@ const HOST_PATHS =
 function hostSource(volume: unknown): string | null {
   if (typeof volume === 'string') {
     const parts = volume.split(':');
-    return parts.length >= 2 && parts[0]!.startsWith('/') ? parts[0]! : null;
+    return parts.length >= 2 && parts[0].startsWith('/') ? parts[0] : null;
   }
   const spec = volume as { type?: unknown; source?: unknown } | null;
   const source = textOf(spec?.source);
@@ -436,7 +436,7 @@ export const checkComposeDatabasePorts = defineCheck({
             if (spec.published === undefined || spec.published === null || spec.published === '') return false;
             return !textOf(spec.host_ip) || textOf(spec.host_ip) === '0.0.0.0';
           }
-          const parts = textOf(port).split('/')[0]!.split(':');
+          const parts = textOf(port).split('/')[0].split(':');
           return parts.length === 2 || (parts.length >= 3 && (parts[0] === '0.0.0.0' || parts[0] === ''));
         });
       if (exposed.length === 0) return { status: 'pass', message: 'not published on all interfaces' };

@@ -241,7 +241,7 @@ function stageArg(stage: Stage, name: string, line: number): string | null {
     if (instruction.line >= line) break;
     if (instruction.keyword !== 'ARG') continue;
     const match = new RegExp(`(?:^|\\s)${name}=("[^"]*"|\\S*)`).exec(instruction.args);
-    if (match) value = match[1]!.replace(/^"(.*)"$/, '$1');
+    if (match) value = match[1].replace(/^"(.*)"$/, '$1');
   }
   return value;
 }

@@ -333,8 +333,8 @@ function declaredArgs(text: string): Map<string, string | null> {
     for (const instruction of stage.instructions) {
       if (instruction.keyword !== 'ARG') continue;
       for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-        if (!declared.has(match[1]!) || match[2] !== undefined)
-          declared.set(match[1]!, match[2]?.replace(/^"(.*)"$/, '$1') ?? null);
+        if (!declared.has(match[1]) || match[2] !== undefined)
+          declared.set(match[1], match[2]?.replace(/^"(.*)"$/, '$1') ?? null);
       }
     }
   }

@@ -69,19 +69,19 @@ export function commandSecrets(text: string): { name: string; value: string; kin
   };
   for (const { name, value } of assignments(text)) add(name, value, secretIn(name, value));
   for (const match of text.matchAll(/(?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s-]\S*)/g)) {
-    const value = match[2]!.replace(/^(["'])(.*)\1$/, '$2');
-    const flag = match[1]!;
+    const value = match[2].replace(/^(["'])(.*)\1$/, '$2');
+    const flag = match[1];
     // Options named like a secret (`--password`, `--api-key`), and servers' own (`--requirepass`).
     if (isSecretName(flag.replace(/-/g, '_')) || SECRET_FLAG.test(flag))
       add(`--${flag}`, value, secretIn('password', value));
   }
   if (/\bmysql(admin|dump)?\b/.test(text)) {
     for (const match of text.matchAll(/(?:^|\s)-p(?!assword)([^\s$][^\s]*)/g))
-      add('-p', match[1]!, secretIn('password', match[1]!));
+      add('-p', match[1], secretIn('password', match[1]));
   }
   if (/\bredis-cli\b/.test(text)) {
     for (const match of text.matchAll(/(?:^|\s)-a\s+("[^"]*"|'[^']*'|\S+)/g)) {
-      const value = match[1]!.replace(/^(["'])(.*)\1$/, '$2');
+      const value = match[1].replace(/^(["'])(.*)\1$/, '$2');
       add('-a', value, secretIn('password', value));
     }
   }

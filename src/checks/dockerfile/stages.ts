@@ -32,7 +32,7 @@ export const checkMultiStage = defineCheck({
         ...where(locate.finalFrom()),
       };
     const chain = shipped(dockerfile);
-    const shippedStage = chain[chain.length - 1]!;
+    const shippedStage = chain[chain.length - 1];
     // The stages the shipped one starts from (FROM <stage>), nearest first: what it inherits.
     const builder = chain.slice(0, -1).reverse().find(buildsSomething);
     if (builder) {

@@ -115,7 +115,7 @@ export function parseDotEnv(text: string): Record<string, string> {
     if (!line || line.startsWith('#')) continue;
     const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
     if (!match) continue;
-    let value = match[2]!;
+    let value = match[2];
     const quote = value[0];
     if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
       value = value.slice(1, -1);
@@ -123,7 +123,7 @@ export function parseDotEnv(text: string): Record<string, string> {
     } else {
       value = value.replace(/\s+#.*$/, '');
     }
-    values[match[1]!] = value;
+    values[match[1]] = value;
   }
   return values;
 }

@@ -69,7 +69,7 @@ const BOOLEAN_FIELDS = new Set(['privileged', 'read_only', 'init', 'tty', 'stdin
 const NETWORK_BOOLEANS = new Set(['internal', 'external', 'attachable', 'enable_ipv6']);
 
 export function loadProject(options: LoadOptions): LoadedProject {
-  const projectDir = dirname(options.files[0]!);
+  const projectDir = dirname(options.files[0]);
   const source = options.source ?? DISK;
   const context = new LoadContext(options, source, readDotEnv(projectDir, source), projectDir);
   let merged: MapNode | null = null;
@@ -343,9 +343,9 @@ function cast(value: string, path: string[], interpolated: boolean): Scalar['val
   const [section, , field, inner] = path;
   const booleanField =
     (section === 'services' &&
-      ((path.length === 3 && BOOLEAN_FIELDS.has(field!)) ||
+      ((path.length === 3 && BOOLEAN_FIELDS.has(field)) ||
         (field === 'healthcheck' && inner === 'disable' && path.length === 4))) ||
-    (section === 'networks' && path.length === 3 && NETWORK_BOOLEANS.has(field!));
+    (section === 'networks' && path.length === 3 && NETWORK_BOOLEANS.has(field));
   if (booleanField) {
     const lower = value.toLowerCase();
     if (['y', 'yes', 'true', 'on'].includes(lower)) return true;

@@ -1,4 +1,4 @@
-import { mapNode, scalarNode, type MapNode, type Scalar, type Seq, type Tree } from './tree.js';
+import { mapNode, scalarNode, type MapNode, type Scalar, type Tree } from './tree.js';
 
 // The compose specification's merge rules, for override files (`-f a -f b`) and `extends`, as
 // `docker compose config` applies them (seen on compose 2.26 and 2.40): mappings merge key by key;
@@ -106,7 +106,7 @@ function mergeUnique(lower: Tree, upper: Tree, keyOf: (item: Tree) => string | n
     if (at === -1) items.push(item);
     else items[at] = item;
   }
-  return { ...(upper as Seq), items };
+  return { ...upper, items };
 }
 
 /** Logging options merge only when both name the same driver, or one names none. */
@@ -153,16 +153,16 @@ export function parsePort(item: Tree): PortSpec | null {
 export function parsePortText(text: string): PortSpec {
   const [spec = '', protocol = 'tcp'] = text.split('/');
   const ipv6 = /^\[([^\]]*)\]:(.*)$/.exec(spec);
-  const parts = ipv6 ? [ipv6[1]!, ...ipv6[2]!.split(':')] : spec.split(':');
+  const parts = ipv6 ? [ipv6[1], ...ipv6[2].split(':')] : spec.split(':');
   if (parts.length >= 3)
     return {
       host_ip: parts.slice(0, parts.length - 2).join(':'),
-      published: parts[parts.length - 2]!,
-      target: parts[parts.length - 1]!,
+      published: parts[parts.length - 2],
+      target: parts[parts.length - 1],
       protocol,
     };
-  if (parts.length === 2) return { host_ip: '', published: parts[0]!, target: parts[1]!, protocol };
-  return { host_ip: '', published: '', target: parts[0]!, protocol };
+  if (parts.length === 2) return { host_ip: '', published: parts[0], target: parts[1], protocol };
+  return { host_ip: '', published: '', target: parts[0], protocol };
 }
 
 /** A mount's target: the long syntax's `target`, or the second part of `source:target[:mode]`; `/data/` is `/data`. */
@@ -180,5 +180,5 @@ function rawTarget(item: Tree, key: string): string | null {
   const text = String(item.value);
   if (key !== 'volumes') return text;
   const parts = text.split(':');
-  return parts.length >= 2 ? parts[1]! : parts[0]!;
+  return parts.length >= 2 ? parts[1] : parts[0];
 }

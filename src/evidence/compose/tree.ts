@@ -1,3 +1,4 @@
+import { textOf } from '../../util/text.js';
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node as YamlNode } from 'yaml';
 
 // A compose file as a tree whose every value knows where it is written (file and line), so that
@@ -89,7 +90,7 @@ export function treeOf(document: Document, file: string, counter: LineCounter): 
         ...(tag ? { tag } : {}),
       };
     }
-    const value = isScalar(yaml) ? (yaml.value as unknown) : null;
+    const value = isScalar(yaml) ? yaml.value : null;
     return { kind: 'scalar', value: scalar(value), loc, ...(tag ? { tag } : {}) };
   };
   return visit(document.contents, 1, 0);
@@ -109,7 +110,7 @@ function scalar(value: unknown): Scalar['value'] {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof Date) return value.toISOString();
-  return String(value as object);
+  return textOf(value);
 }
 
 /** Plain data, for the checks. */
