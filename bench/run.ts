@@ -177,6 +177,58 @@ async function sideBySide(engine: Engine): Promise<Row[]> {
   return rows;
 }
 
+const MONOREPO = ['services/api', 'services/web', 'services/worker', 'tools/scheduler'].map(
+  (path) => `__tests__/fixtures/monorepo/${path}`,
+);
+
+interface Parallel {
+  sequential: number[];
+  parallel: number[];
+  peakMb: number[];
+}
+
+/**
+ * Four images of a monorepo: one run proving all four, two at a time (`parallel: 2`), side by side
+ * with the same four checked one after another (four runs of one target, what a job does without
+ * targets). Same settings, builds from a warm cache; rounds alternate which goes first.
+ */
+async function parallelTargets(): Promise<Parallel> {
+  const result: Parallel = { sequential: [], parallel: [], peakMb: [] };
+  for (const context of MONOREPO) await build(context);
+  const cli = async (args: string[]): Promise<{ seconds: number; peakMb: number }> => {
+    const started = performance.now();
+    const { stderr } = await run(
+      '/usr/bin/time',
+      ['-f', 'PEAK %M', process.execPath, 'dist/cli.js', 'check', ...args],
+      {
+        maxBuffer: 64 << 20,
+      },
+    ).catch((error: { stderr: string }) => ({ stderr: error.stderr }));
+    return {
+      seconds: (performance.now() - started) / 1000,
+      peakMb: Number(/PEAK (\d+)/.exec(stderr)?.[1] ?? 0) / 1024,
+    };
+  };
+  for (let roundIndex = 0; roundIndex < ROUNDS; roundIndex++) {
+    for (const method of roundIndex % 2 === 0 ? [0, 1] : [1, 0]) {
+      await sleep(1200);
+      if (method === 0) {
+        let sum = 0;
+        for (const context of MONOREPO) sum += (await cli(['--context', context])).seconds;
+        result.sequential.push(sum);
+      } else {
+        const measured = await cli(['--targets', MONOREPO.join('\n'), '--parallel', '2']);
+        result.parallel.push(measured.seconds);
+        result.peakMb.push(measured.peakMb);
+      }
+    }
+  }
+  process.stderr.write(
+    `  four targets: sequential ${median(result.sequential).toFixed(2)} s, parallel 2 ${median(result.parallel).toFixed(2)} s\n`,
+  );
+  return result;
+}
+
 async function largeImages(): Promise<Record<string, unknown>[]> {
   const results: Record<string, unknown>[] = [];
   for (const [name, context] of [
@@ -260,6 +312,7 @@ process.stderr.write(
   `benchmark on ${engineLine(described)}: ${ROUNDS} rounds, idle window ${IDLE_SECONDS} s, stop timeout ${STOP_TIMEOUT} s\n`,
 );
 const rows = await sideBySide(engine);
+const parallel = await parallelTargets();
 const large = process.env.BENCH_ONLY ? [] : await largeImages();
 const hardenedImage = await build('examples/hardened');
 const cold = await coldStart(hardenedImage);
@@ -288,8 +341,17 @@ const summary = rows.map((row) => ({
   peakMb: round(median(row.peakMb), 0),
   phases: Object.fromEntries(Object.entries(row.phases).map(([phase, values]) => [phase, round(median(values), 3)])),
 }));
+const parallelSummary = {
+  sequential: round(median(parallel.sequential)),
+  sequentialSpread: spread(parallel.sequential),
+  parallel: round(median(parallel.parallel)),
+  parallelSpread: spread(parallel.parallel),
+  ratio: round(median(parallel.parallel) / median(parallel.sequential)),
+  peakMb: round(Math.max(...parallel.peakMb), 0),
+};
 const result = {
   engine: described,
+  parallelTargets: parallelSummary,
   engineLine: engineLine(described),
   machine: machine(),
   rounds: ROUNDS,
@@ -312,6 +374,10 @@ const table = [
     (row) =>
       `| ${row.image} | ${row.floor} (${row.floorSpread}) | ${row.ours} (${row.oursSpread}) | ${row.baseline} (${row.baselineSpread}) | ${row.overheadSeconds} | ${row.oursOverFloor}× | ${row.baselineOverOurs}× | ${row.peakMb} MB |`,
   ),
+  '',
+  '| four images of a monorepo | one after another (4 runs) | one run, parallel 2 | parallel / one after another | peak memory (parallel) |',
+  '| --- | --- | --- | --- | --- |',
+  `| ${MONOREPO.length} targets | ${parallelSummary.sequential} (${parallelSummary.sequentialSpread}) | ${parallelSummary.parallel} (${parallelSummary.parallelSpread}) | ${parallelSummary.ratio}× | ${parallelSummary.peakMb} MB |`,
   '',
   '| large image | filesystem evidence | peak memory | full check | checks that could not run |',
   '| --- | --- | --- | --- | --- |',

@@ -79246,6 +79246,7 @@ function parseDotEnv(text) {
 
 ;// CONCATENATED MODULE: ./src/evidence/compose/tree.ts
 
+
 /** Nodes an expanded document may have; real compose files have a few thousand. */
 const EXPANSION_LIMIT = 200_000;
 class ExpansionError extends Error {
@@ -79319,7 +79320,7 @@ function scalar(value) {
         return Number(value);
     if (value instanceof Date)
         return value.toISOString();
-    return String(value);
+    return textOf(value);
 }
 /** Plain data, for the checks. */
 function plain(tree) {
@@ -85838,8 +85839,10 @@ async function planTargets(options, helpers = {}) {
     if (own)
         drafts.push(own);
     if (settings.discover) {
+        // Named from where the search started: `services/api`, not the whole path from the workspace.
+        const fromRoot = (path) => repoPath(options.contextDir, path);
         for (const path of await discoverDockerfiles(options.contextDir))
-            drafts.push(buildDraft((0,external_node_path_.dirname)(path), path, null, show));
+            drafts.push(buildDraft((0,external_node_path_.dirname)(path), path, null, fromRoot));
     }
     if (compose) {
         for (const service of compose.services) {

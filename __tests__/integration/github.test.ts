@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fakeGitHub, pullRequestEvent, type FakeGitHub } from '../helpers/github-api.js';
 import { NODE24, runAction } from '../helpers/runner.js';
-import { check } from '../helpers/run.js';
+import { check, REPO } from '../helpers/run.js';
+import type { Report } from '../../src/model.js';
 
 // The bundled action, run exactly as the runner runs it on a pull request, against a local
 // stand-in for GitHub's REST API.
@@ -138,5 +139,60 @@ describe('on a pull request', () => {
     };
     expect(report.baseline.runUid).toBe(0);
     expect(report.baselineLabel).toBe(legacy.target.imageId);
+  });
+});
+
+describe('the example stack on a pull request: one run, one verdict', () => {
+  it('proves both built services, brings the stack up from them, and reports once: one summary, one comment, one SARIF', async () => {
+    const run = await runAction(
+      {
+        context: 'examples/stack',
+        'compose-up': 'true',
+        'runtime-env': 'POSTGRES_PASSWORD=example-only\nREDIS_PASSWORD=example-only',
+        comment: 'true',
+        'github-token': 'test-token',
+        'sarif-file': '.tmp/stack.sarif',
+        'report-file': '.tmp/stack.json',
+        ...quick,
+      },
+      withApi(),
+    );
+    expect(run.code).toBe(0);
+    // One summary, opening with the overview of every target, then a section each.
+    expect(run.summary.match(/## ✅ Container hardening: passed/g)).toHaveLength(1);
+    expect(run.summary).toContain('| Target | Verdict | Size | User | Health | Startup | Stop | Failed checks |');
+    expect(run.summary).toMatch(/\| app \| ✅ passed \| [\d.]+ MB \| UID 10001 \| Real \| [\d.]+ s \| [\d.]+ s \|/);
+    expect(run.summary).toMatch(/\| worker \| ✅ passed \| [\d.]+ MB \| UID 10002 \| Real \| [\d.]+ s \| [\d.]+ s \|/);
+    expect(run.summary.match(/<details[^>]*><summary>✅ <b>/g)).toHaveLength(3);
+    // The stack came up from the proven images: every service healthy, after its health gates.
+    const report = JSON.parse(readFileSync(join(REPO, '.tmp/stack.json'), 'utf8')) as Report;
+    const stack = report.targets.find((target) => target.kind === 'stack')!;
+    expect(stack.checks.find((check) => check.id === 'HARD-COMPOSE-012')).toMatchObject({ status: 'pass' });
+    expect(stack.checks.find((check) => check.id === 'HARD-COMPOSE-013')).toMatchObject({ status: 'pass' });
+    expect(report.targets.map((target) => [target.name, target.kind])).toEqual([
+      ['examples/stack/compose.yaml', 'stack'],
+      ['app', 'build'],
+      ['worker', 'build'],
+    ]);
+    // One comment, one SARIF file with a run per target, each its own code-scanning category.
+    expect(api.comments).toHaveLength(1);
+    expect(api.comments[0]!.body).toContain('| Target | Verdict |');
+    const sarif = JSON.parse(readFileSync(join(REPO, '.tmp/stack.sarif'), 'utf8')) as {
+      runs: { automationDetails: { id: string } }[];
+    };
+    expect(sarif.runs.map((entry) => entry.automationDetails.id)).toEqual([
+      'cs-docker-hardening/examples/stack/compose.yaml/',
+      'cs-docker-hardening/app/',
+      'cs-docker-hardening/worker/',
+    ]);
+    // Outputs for the run, and each target as JSON.
+    const targets = JSON.parse(run.outputs.targets!) as { name: string; passed: boolean; imageId: string | null }[];
+    expect(targets.map((target) => [target.name, target.passed])).toEqual([
+      ['examples/stack/compose.yaml', true],
+      ['app', true],
+      ['worker', true],
+    ]);
+    expect(targets[1]!.imageId).toMatch(/^sha256:/);
+    expect(run.outputs.passed).toBe('true');
   });
 });

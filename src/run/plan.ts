@@ -70,8 +70,10 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
   const own = explicit.length === 0 ? defaultDraft(options) : null;
   if (own) drafts.push(own);
   if (settings.discover) {
+    // Named from where the search started: `services/api`, not the whole path from the workspace.
+    const fromRoot = (path: string): string => repoPath(options.contextDir, path);
     for (const path of await discoverDockerfiles(options.contextDir))
-      drafts.push(buildDraft(dirname(path), path, null, show));
+      drafts.push(buildDraft(dirname(path), path, null, fromRoot));
   }
   if (compose) {
     for (const service of compose.services) {
