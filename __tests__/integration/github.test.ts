@@ -176,7 +176,7 @@ describe('the example stack on a pull request: one run, one verdict', () => {
     ]);
     // One comment, one SARIF file with a run per target, each its own code-scanning category.
     expect(api.comments).toHaveLength(1);
-    expect(api.comments[0]!.body).toContain('| Target | Verdict |');
+    expect(api.comments[0].body).toContain('| Target | Verdict |');
     const sarif = JSON.parse(readFileSync(join(REPO, '.tmp/stack.sarif'), 'utf8')) as {
       runs: { automationDetails: { id: string } }[];
     };
@@ -186,13 +186,13 @@ describe('the example stack on a pull request: one run, one verdict', () => {
       'cs-docker-hardening/worker/',
     ]);
     // Outputs for the run, and each target as JSON.
-    const targets = JSON.parse(run.outputs.targets!) as { name: string; passed: boolean; imageId: string | null }[];
+    const targets = JSON.parse(run.outputs.targets) as { name: string; passed: boolean; imageId: string | null }[];
     expect(targets.map((target) => [target.name, target.passed])).toEqual([
       ['examples/stack/compose.yaml', true],
       ['app', true],
       ['worker', true],
     ]);
-    expect(targets[1]!.imageId).toMatch(/^sha256:/);
+    expect(targets[1].imageId).toMatch(/^sha256:/);
     expect(run.outputs.passed).toBe('true');
   });
 });

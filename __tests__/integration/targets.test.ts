@@ -75,10 +75,10 @@ describe('a monorepo of four images, in one run', () => {
     });
     const report = await checkRun({ ...quick, context: dir });
     const [api, worker] = report.targets;
-    expect(byId(api!, 'HARD-SIZE-001')).toMatchObject({ status: 'fail', target: 1e6 });
-    expect(byId(worker!, 'HARD-SIZE-001').status).toBe('pass');
-    expect(byId(worker!, 'HARD-USER-002')).toMatchObject({ status: 'pass' });
-    expect(byId(api!, 'HARD-USER-002').status).toBe('skip'); // only the worker expects a UID
+    expect(byId(api, 'HARD-SIZE-001')).toMatchObject({ status: 'fail', target: 1e6 });
+    expect(byId(worker, 'HARD-SIZE-001').status).toBe('pass');
+    expect(byId(worker, 'HARD-USER-002')).toMatchObject({ status: 'pass' });
+    expect(byId(api, 'HARD-USER-002').status).toBe('skip'); // only the worker expects a UID
     expect(report.passed).toBe(false);
   });
 
@@ -89,8 +89,8 @@ describe('a monorepo of four images, in one run', () => {
       targets: `broken=${broken}\napi=${MONOREPO}/services/api`,
       parallel: '2',
     });
-    expect(byId(report.targets[0]!, 'HARD-BUILD-001').status).toBe('fail');
-    expect(byId(report.targets[1]!, 'HARD-HEALTH-003').status).toBe('pass');
+    expect(byId(report.targets[0], 'HARD-BUILD-001').status).toBe('fail');
+    expect(byId(report.targets[1], 'HARD-HEALTH-003').status).toBe('pass');
     expect(report.passed).toBe(false);
     expect(await leftovers()).toEqual([]);
   });
