@@ -45922,7 +45922,7 @@ function endReadableNT(state, stream) {
 if (typeof Symbol === 'function') {
   Readable.from = function (iterable, opts) {
     if (from === undefined) {
-      from = __nccwpck_require__(7040);
+      from = __nccwpck_require__(4659);
     }
     return from(Readable, iterable, opts);
   };
@@ -47348,7 +47348,7 @@ module.exports = eos;
 
 /***/ }),
 
-/***/ 7040:
+/***/ 4659:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4659);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4909);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({
@@ -77222,7 +77222,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4659:
+/***/ 4909:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77446,10 +77446,18 @@ const INPUTS = {
         description: 'Also prove the compose services that only name an image (postgres, redis…), as images, when the engine has the image (nothing is pulled).',
     }),
     mode: input({
-        kind: oneOf(['full', 'static']),
+        kind: oneOf(['full', 'static', 'merge']),
         default: 'full',
         group: 'what to check',
-        description: '`full` builds, inspects and runs the image; `static` only reads the Dockerfile, .dockerignore and compose files (CLI: `--static-only`).',
+        description: '`full` builds, inspects and runs the image; `static` only reads the Dockerfile, .dockerignore and compose files (CLI: `--static-only`); `merge` proves nothing itself and combines the JSON reports of matrix jobs (`reports`) into one verdict (CLI: `cs-docker-hardening merge REPORT…`).',
+    }),
+    reports: input({
+        kind: lines,
+        default: '',
+        group: 'what to check',
+        notInConfig: true,
+        repeatable: true,
+        description: 'With `mode: merge`: the JSON reports to combine, one file or glob per line (`reports/*.json`), each the `report-file` of a matrix job.',
     }),
     'compose-files': input({
         kind: list,
@@ -77989,6 +77997,12 @@ async function resolveOptions(explicit, workspace, surface = 'cli') {
             merged[name] = value;
     }
     const settings = parseSettings(merged);
+    if (settings.mode === 'merge')
+        throw new UsageError(surface === 'cli'
+            ? 'mode merge proves nothing itself: run cs-docker-hardening merge REPORT… to combine reports'
+            : 'mode: merge needs `reports` (the JSON reports of the matrix jobs), one file or glob per line');
+    if (settings.reports.length > 0)
+        throw new UsageError(`${inputLabel('reports', surface)} is read only when merging reports (${surface === 'cli' ? 'cs-docker-hardening merge' : 'mode: merge'})`);
     const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
     // The `targets` input replaces the files' `targets:`, as any input replaces the files' value.
     const targets = explicit.targets?.trim()
@@ -78038,6 +78052,464 @@ function locateDockerfile(settings, contextDir, workspace, surface) {
 function show(workspace, path) {
     const shown = (0,external_node_path_.relative)(workspace, path);
     return shown === '' ? '.' : shown.startsWith('..') ? path : shown;
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/util/process.ts
+
+function runProcess(command, args, options = {}) {
+    const keep = options.keep ?? 64 * 1024;
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout = (stdout + chunk).slice(-keep);
+            options.onStdout?.(chunk);
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+            stderr = (stderr + chunk).slice(-keep);
+            options.onStderr?.(chunk);
+        });
+        const abort = () => {
+            child.kill('SIGTERM');
+            // A docker CLI that ignores SIGTERM must still not outlive the run.
+            setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+        };
+        if (options.signal?.aborted)
+            abort();
+        options.signal?.addEventListener('abort', abort, { once: true });
+        child.on('error', (error) => {
+            options.signal?.removeEventListener('abort', abort);
+            reject(error);
+        });
+        child.on('close', (code, signal) => {
+            options.signal?.removeEventListener('abort', abort);
+            resolve({ code, signal, stdout, stderr, seconds: (performance.now() - started) / 1000 });
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/evidence/engine.ts
+
+async function describeEngine(engine) {
+    const [info, version, buildx] = await Promise.all([
+        engine.info(),
+        engine.version(),
+        buildxVersion(),
+    ]);
+    const driver = info.Driver ?? 'unknown';
+    return {
+        version: info.ServerVersion ?? version.Version,
+        apiVersion: version.ApiVersion,
+        os: version.Os,
+        architecture: version.Arch,
+        storageDriver: driver,
+        imageStore: imageStoreOf(driver, info.DriverStatus ?? []),
+        cgroupVersion: info.CgroupVersion ?? null,
+        buildx,
+        healthStartInterval: apiAtLeast(version.ApiVersion, 1, 44),
+    };
+}
+/** `docker info` shows `driver-type: io.containerd.snapshotter.v1` when the containerd image store is on. */
+function imageStoreOf(driver, status) {
+    const type = status.find(([key]) => key === 'driver-type')?.[1] ?? '';
+    return type.includes('snapshotter') ? 'containerd' : driver;
+}
+/** `github.com/docker/buildx 0.29.1+ds1 …` → `0.29.1+ds1`. */
+async function buildxVersion() {
+    const result = await runProcess('docker', ['buildx', 'version']).catch(() => null);
+    if (!result || result.code !== 0)
+        return null;
+    return result.stdout.trim().split(/\s+/)[1]?.replace(/^v/, '') ?? null;
+}
+function apiAtLeast(apiVersion, major, minor) {
+    const [have = 0, haveMinor = 0] = apiVersion.split('.').map(Number);
+    return have > major || (have === major && haveMinor >= minor);
+}
+/** `20.10-overlay2`, `28.5-overlay2`, `28.5-containerd`: the engine's version and image store, as a name. */
+function engineKey(engine) {
+    const version = /^\d+\.\d+/.exec(engine.version)?.[0] ?? engine.version;
+    return `${version}-${engine.imageStore}`;
+}
+
+;// CONCATENATED MODULE: ./src/model.ts
+// The report contract of design.md: categories, check results, metrics. Users' scripts parse the
+// JSON report, so names here are stable; extend, never rename.
+const CATEGORIES = [
+    'build',
+    'cache',
+    'size',
+    'layers',
+    'user',
+    'tools',
+    'health',
+    'startup',
+    'memory',
+    'cpu',
+    'shutdown',
+    'init',
+    'labels',
+    'secrets',
+    'filesystem',
+    'dockerfile',
+    'dockerignore',
+    'compose',
+    'vulnerabilities',
+];
+const SEVERITIES = ['error', 'warning', 'notice'];
+function emptyMetrics() {
+    return {
+        buildSeconds: null,
+        buildSteps: null,
+        buildCachedSteps: null,
+        cachedBuildSeconds: null,
+        imageSizeBytes: null,
+        compressedSizeBytes: null,
+        layers: null,
+        startupSeconds: null,
+        idleMemoryBytes: null,
+        idleCpu: null,
+        stopSeconds: null,
+        stopExitCode: null,
+        runUid: null,
+        runGid: null,
+        pid1: null,
+        sizeBreakdown: null,
+        healthInterval: null,
+        healthTimeout: null,
+        healthStartPeriod: null,
+        healthStartInterval: null,
+        healthRetries: null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/collected.ts
+// Every piece of evidence is either collected, deliberately not collected (with the reason a
+// check will repeat as its `skip`), or failed to collect (the reason becomes the check's `error`:
+// an infrastructure fault is never reported as a pass).
+function collected(value) {
+    return { state: 'collected', value };
+}
+function skipped(reason) {
+    return { state: 'skipped', reason };
+}
+function failed(error) {
+    return { state: 'failed', error };
+}
+function collected_valueOf(evidence) {
+    return evidence.state === 'collected' ? evidence.value : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/version.ts
+// Kept equal to package.json's version by a unit test (a JSON import would complicate the bundle).
+const TOOL_NAME = 'cs-docker-hardening';
+const TOOL_VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/util/format.ts
+// Numbers as the user's document writes them: sizes in MB (10^6 bytes, as `docker images`
+// prints them), times in seconds.
+function megabytes(bytes) {
+    return bytes / 1e6;
+}
+function formatBytes(bytes) {
+    if (bytes === null || bytes === undefined)
+        return '–';
+    if (bytes < 1e3)
+        return `${bytes} B`;
+    if (bytes < 1e6)
+        return `${(bytes / 1e3).toFixed(1)} kB`;
+    if (bytes < 1e9)
+        return `${(bytes / 1e6).toFixed(1)} MB`;
+    return `${(bytes / 1e9).toFixed(2)} GB`;
+}
+function formatSeconds(seconds) {
+    if (seconds === null || seconds === undefined)
+        return '–';
+    if (Number.isInteger(seconds))
+        return `${seconds} s`;
+    if (seconds < 10)
+        return `${seconds.toFixed(2)} s`;
+    if (seconds < 100)
+        return `${seconds.toFixed(1)} s`;
+    return `${Math.round(seconds)} s`;
+}
+function plural(count, word, many = `${word}s`) {
+    return `${count} ${count === 1 ? word : many}`;
+}
+/** Rounds for reports: 3 decimals by default (milliseconds, for seconds). */
+function round(value, digits = 3) {
+    const scale = 10 ** digits;
+    return Math.round(value * scale) / scale;
+}
+
+;// CONCATENATED MODULE: ./src/report/size-breakdown.ts
+// The seed's "Size Optimization Results", measured: every byte of the image's files assigned to
+// one component by where it lives and which layer put it there.
+function measureSizeBreakdown(filesystem, locate) {
+    const breakdown = {
+        baseImageBytes: 0,
+        systemPackagesBytes: 0,
+        buildToolsBytes: 0,
+        languagePackagesBytes: 0,
+        applicationCodeBytes: 0,
+        shadowedBytes: 0,
+    };
+    // Without the Dockerfile no layer is known to be the base's: every layer is classified by where
+    // its files live, and the base image's share is reported as unknown rather than guessed.
+    const knowsBase = locate.knowsBase();
+    if (!knowsBase)
+        breakdown.baseImageBytes = null;
+    for (const layer of filesystem.layers) {
+        if (knowsBase && locate.isBaseLayer(layer.index)) {
+            breakdown.baseImageBytes += layer.sizeBytes;
+            continue;
+        }
+        const { buildTools, languagePackages, workdir, other } = layer.visible;
+        breakdown.buildToolsBytes += buildTools;
+        breakdown.languagePackagesBytes += languagePackages;
+        // Files under the WORKDIR are the application; so is whatever a COPY from the context brought.
+        if (copiedFromContext(layer.index, locate))
+            breakdown.applicationCodeBytes += workdir + other;
+        else {
+            breakdown.applicationCodeBytes += workdir;
+            breakdown.systemPackagesBytes += other;
+        }
+        breakdown.shadowedBytes += Math.max(0, layer.sizeBytes - (buildTools + languagePackages + workdir + other));
+    }
+    return breakdown;
+}
+/** A layer made by a COPY/ADD from the build context (not --from another stage). */
+function copiedFromContext(layer, locate) {
+    const instruction = locate.instructionOfLayer(layer);
+    return (instruction !== undefined &&
+        (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+        instruction.flags.from === undefined);
+}
+
+;// CONCATENATED MODULE: ./src/report/metrics.ts
+
+
+
+
+/** The figures of a run, straight from the evidence; null where not measured. */
+function metricsOf(evidence, locate) {
+    const metrics = emptyMetrics();
+    const build = collected_valueOf(evidence.build);
+    if (build?.ok) {
+        metrics.buildSeconds = round(build.seconds);
+        metrics.buildSteps = build.steps.length;
+        metrics.buildCachedSteps = build.steps.filter((step) => step.cached).length;
+    }
+    const image = collected_valueOf(evidence.image);
+    if (image) {
+        metrics.layers = image.layers;
+        const health = image.healthcheck;
+        if (health?.argv) {
+            metrics.healthInterval = health.effective.interval;
+            metrics.healthTimeout = health.effective.timeout;
+            metrics.healthStartPeriod = health.effective.startPeriod;
+            metrics.healthStartInterval = health.effective.startInterval;
+            metrics.healthRetries = health.effective.retries;
+        }
+    }
+    const filesystem = collected_valueOf(evidence.filesystem);
+    if (filesystem) {
+        metrics.imageSizeBytes = filesystem.size.unpackedBytes;
+        metrics.compressedSizeBytes = filesystem.size.compressedBytes;
+    }
+    if (image && filesystem) {
+        const user = filesystem.configuredUser;
+        metrics.runUid = user.uid;
+        metrics.runGid = user.gid;
+        metrics.sizeBreakdown = measureSizeBreakdown(filesystem, locate);
+    }
+    const rebuild = collected_valueOf(evidence.rebuild);
+    if (rebuild?.ok)
+        metrics.cachedBuildSeconds = round(rebuild.seconds);
+    const runtime = collected_valueOf(evidence.runtime);
+    if (runtime) {
+        const { service, identity } = runtime;
+        if (identity.uid !== null) {
+            metrics.runUid = identity.uid;
+            metrics.runGid = identity.gid;
+        }
+        metrics.startupSeconds = service.readiness.readySeconds;
+        metrics.idleMemoryBytes = service.idle?.memoryBytesMax ?? null;
+        metrics.idleCpu = service.idle?.cpu ?? null;
+        metrics.stopSeconds = service.stop?.seconds ?? null;
+        metrics.stopExitCode = service.stop?.exitCode ?? null;
+        metrics.pid1 = service.processes?.find((process) => process.init)?.command ?? null;
+    }
+    return metrics;
+}
+
+;// CONCATENATED MODULE: ./src/report/build-report.ts
+
+
+
+
+function buildTargetReport(parts) {
+    return {
+        name: parts.name,
+        kind: parts.kind,
+        target: parts.target,
+        engine: collected_valueOf(parts.evidence.engine) ?? null,
+        passed: verdict(parts.results, parts.failOn) === 'passed',
+        metrics: metricsOf(parts.evidence, parts.locate),
+        checks: parts.results,
+        baseline: parts.baseline,
+        timings: { ...parts.timings },
+    };
+}
+/**
+ * The run's report: its targets, one verdict over all of them, and the version 1 fields (a
+ * single target's, exactly as version 1 wrote them; for several, every check named by target).
+ */
+function buildRunReport(parts) {
+    const { targets, failOn } = parts;
+    const only = targets.length === 1 ? targets[0] : null;
+    const checks = only
+        ? only.checks
+        : targets.flatMap((target) => target.checks.map((check) => ({ ...check, targetName: target.name })));
+    return {
+        schemaVersion: 2,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        engine: targets.map((target) => target.engine).find((engine) => engine !== null) ?? null,
+        target: only?.target ?? null,
+        passed: verdict(checks, failOn) === 'passed',
+        failOn,
+        metrics: only?.metrics ?? null,
+        checks,
+        baseline: only?.baseline && !only.baseline.absent ? only.baseline.metrics : null,
+        baselineLabel: only?.baseline?.label ?? null,
+        timings: only ? { ...parts.timings, ...only.timings } : { ...parts.timings },
+        targets,
+        notes: parts.notes,
+    };
+}
+/** Severities that count under fail-on: `error` counts errors only; `warning` both; `never` none. */
+function gatingSeverities(failOn) {
+    if (failOn === 'never')
+        return [];
+    return SEVERITIES.slice(0, SEVERITIES.indexOf(failOn) + 1);
+}
+/**
+ * `failed`: a gating check failed (exit 1). `errored`: none failed, but a gating check could not
+ * run, so the image was not proven good (exit 2: never green when not true).
+ */
+function verdict(results, failOn) {
+    const gating = new Set(gatingSeverities(failOn));
+    const counted = results.filter((result) => gating.has(result.severity));
+    if (counted.some((result) => result.status === 'fail'))
+        return 'failed';
+    if (counted.some((result) => result.status === 'error'))
+        return 'errored';
+    return 'passed';
+}
+function exitCodeOf(results, failOn) {
+    const outcome = verdict(results, failOn);
+    return outcome === 'passed' ? 0 : outcome === 'failed' ? 1 : 2;
+}
+
+;// CONCATENATED MODULE: ./src/merge.ts
+
+
+
+
+
+
+const ORDER = ['never', 'error', 'warning'];
+async function mergeReports(request) {
+    const files = await expand(request.patterns, request.cwd);
+    if (files.length === 0)
+        throw new UsageError(`merge: no report matches ${request.patterns.join(', ')}; give the JSON reports of the runs to merge`);
+    const reports = await Promise.all(files.map(readReport));
+    const targets = [];
+    const from = new Map();
+    for (const [index, report] of reports.entries()) {
+        for (const target of report.targets) {
+            const seen = from.get(target.name);
+            if (seen)
+                throw new UsageError(`merge: target '${target.name}' is in ${seen} and ${files[index]}; each run must prove its own share`);
+            from.set(target.name, files[index]);
+            targets.push(target);
+        }
+    }
+    const failOns = [...new Set(reports.map((report) => report.failOn))];
+    const failOn = request.failOn ?? [...failOns].sort((a, b) => ORDER.indexOf(b) - ORDER.indexOf(a))[0];
+    const notes = reports.flatMap((report) => report.notes);
+    if (!request.failOn && failOns.length > 1)
+        notes.push(`the reports were judged with fail-on ${failOns.join(', ')}: the merged verdict uses the strictest, ${failOn}`);
+    const engines = [...new Set(targets.flatMap((target) => (target.engine ? [engineKey(target.engine)] : [])))];
+    if (engines.length > 1)
+        notes.push(`the targets were proven on different engines (${engines.join(', ')}): each target's report names its own`);
+    // Each target judged again under the merged gate.
+    const judged = targets.map((target) => ({ ...target, passed: verdict(target.checks, failOn) === 'passed' }));
+    return buildRunReport({ targets: judged, failOn, notes, timings: {} });
+}
+async function expand(patterns, cwd) {
+    const files = [];
+    for (const pattern of patterns) {
+        if (!/[*?[{]/.test(pattern)) {
+            files.push((0,external_node_path_.isAbsolute)(pattern) ? pattern : (0,external_node_path_.resolve)(cwd, pattern));
+            continue;
+        }
+        const matches = [];
+        for await (const match of (0,promises_namespaceObject.glob)(pattern, { cwd }))
+            matches.push((0,external_node_path_.resolve)(cwd, match));
+        // Numbers in names sort as numbers: hardening-2 before hardening-10.
+        files.push(...matches.sort((a, b) => a.localeCompare(b, 'en', { numeric: true })));
+    }
+    // The order given is the order of the targets; a glob's matches come in name order.
+    return [...new Set(files)];
+}
+async function readReport(file) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        throw new UsageError(`merge: cannot read ${file} (${error.code ?? errorMessage(error)})`, { cause: error });
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch (error) {
+        throw new UsageError(`merge: ${file} is not JSON (${errorMessage(error)}); give the report-file of a run`, {
+            cause: error,
+        });
+    }
+    const report = (parsed ?? {});
+    if (report.schemaVersion === 2 && Array.isArray(report.targets))
+        return report;
+    if (report.schemaVersion === 1 && Array.isArray(report.checks) && report.target)
+        return fromVersion1(report, file);
+    throw new UsageError(`merge: ${file} is not a cs-docker-hardening report (schemaVersion ${JSON.stringify(report.schemaVersion ?? null)}); give the report-file of a run`);
+}
+/** A version 1 report is one target; its baseline kept its figures only, not its checks. */
+function fromVersion1(report, file) {
+    const target = {
+        name: report.target.context ?? report.target.image ?? (0,external_node_path_.basename)(file, '.json'),
+        kind: report.target.dockerfile ? 'build' : 'image',
+        target: report.target,
+        engine: report.engine ?? null,
+        passed: report.passed,
+        metrics: report.metrics ?? emptyMetrics(),
+        checks: report.checks,
+        baseline: report.baseline
+            ? { label: report.baselineLabel ?? 'baseline', metrics: report.baseline, checks: [] }
+            : null,
+        timings: report.timings ?? {},
+    };
+    return buildRunReport({ targets: [target], failOn: report.failOn, notes: [], timings: {} });
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -78278,48 +78750,6 @@ async function sweepLabel(engine, label) {
         removed++;
     }
     return removed;
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/util/process.ts
-
-function runProcess(command, args, options = {}) {
-    const keep = options.keep ?? 64 * 1024;
-    const started = performance.now();
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout = (stdout + chunk).slice(-keep);
-            options.onStdout?.(chunk);
-        });
-        child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            stderr = (stderr + chunk).slice(-keep);
-            options.onStderr?.(chunk);
-        });
-        const abort = () => {
-            child.kill('SIGTERM');
-            // A docker CLI that ignores SIGTERM must still not outlive the run.
-            setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-        };
-        if (options.signal?.aborted)
-            abort();
-        options.signal?.addEventListener('abort', abort, { once: true });
-        child.on('error', (error) => {
-            options.signal?.removeEventListener('abort', abort);
-            reject(error);
-        });
-        child.on('close', (code, signal) => {
-            options.signal?.removeEventListener('abort', abort);
-            resolve({ code, signal, stdout, stderr, seconds: (performance.now() - started) / 1000 });
-        });
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/docker/rawjson.ts
@@ -78594,43 +79024,6 @@ async function builderPlatforms(builder) {
             .map((platform) => platform.trim().replace(/\*$/, ''))
             .filter(Boolean)
         : [];
-}
-
-;// CONCATENATED MODULE: ./src/util/format.ts
-// Numbers as the user's document writes them: sizes in MB (10^6 bytes, as `docker images`
-// prints them), times in seconds.
-function megabytes(bytes) {
-    return bytes / 1e6;
-}
-function formatBytes(bytes) {
-    if (bytes === null || bytes === undefined)
-        return '–';
-    if (bytes < 1e3)
-        return `${bytes} B`;
-    if (bytes < 1e6)
-        return `${(bytes / 1e3).toFixed(1)} kB`;
-    if (bytes < 1e9)
-        return `${(bytes / 1e6).toFixed(1)} MB`;
-    return `${(bytes / 1e9).toFixed(2)} GB`;
-}
-function formatSeconds(seconds) {
-    if (seconds === null || seconds === undefined)
-        return '–';
-    if (Number.isInteger(seconds))
-        return `${seconds} s`;
-    if (seconds < 10)
-        return `${seconds.toFixed(2)} s`;
-    if (seconds < 100)
-        return `${seconds.toFixed(1)} s`;
-    return `${Math.round(seconds)} s`;
-}
-function plural(count, word, many = `${word}s`) {
-    return `${count} ${count === 1 ? word : many}`;
-}
-/** Rounds for reports: 3 decimals by default (milliseconds, for seconds). */
-function round(value, digits = 3) {
-    const scale = 10 ** digits;
-    return Math.round(value * scale) / scale;
 }
 
 ;// CONCATENATED MODULE: ./src/progress.ts
@@ -79093,23 +79486,6 @@ async function copyContext(from, to, context) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/evidence/collected.ts
-// Every piece of evidence is either collected, deliberately not collected (with the reason a
-// check will repeat as its `skip`), or failed to collect (the reason becomes the check's `error`:
-// an infrastructure fault is never reported as a pass).
-function collected(value) {
-    return { state: 'collected', value };
-}
-function skipped(reason) {
-    return { state: 'skipped', reason };
-}
-function failed(error) {
-    return { state: 'failed', error };
-}
-function collected_valueOf(evidence) {
-    return evidence.state === 'collected' ? evidence.value : undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/util/repo-path.ts
 
 /** A path as reports show it: relative to the workspace with forward slashes, or absolute when outside it. */
@@ -79128,10 +79504,10 @@ function repoPath(workspace, path) {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 function interpolate(text, lookup) {
     const result = { value: '', missing: [], unset: [] };
-    result.value = expand(text, lookup, result);
+    result.value = interpolate_expand(text, lookup, result);
     return result;
 }
-function expand(text, lookup, result) {
+function interpolate_expand(text, lookup, result) {
     let out = '';
     let i = 0;
     while (i < text.length) {
@@ -79193,7 +79569,7 @@ function braced(inner, lookup, result) {
     const operator = /^(:-|-|:\?|\?|:\+|\+)/.exec(rest)?.[0];
     if (!operator)
         return `\${${inner}}`;
-    const word = () => expand(rest.slice(operator.length), lookup, result);
+    const word = () => interpolate_expand(rest.slice(operator.length), lookup, result);
     switch (operator) {
         case ':-':
             return nonEmpty ? value : word();
@@ -80663,7 +81039,50 @@ async function countFiles(dir) {
     return count;
 }
 
+;// CONCATENATED MODULE: ./src/docker/pull.ts
+
+// An image named by a registry reference and not on the engine is pulled, as `docker run` would:
+// `image` and `baseline-image` accept `registry.example.com/app:1.2`. A pull that fails is the
+// user's to fix (a name, a tag, a login): one line, exit 2.
+/** Whether a reference could be pulled at all: an image id or a bare digest cannot. */
+function isPullable(reference) {
+    return !/^(sha256:)?[0-9a-f]{12,64}$/.test(reference);
+}
+async function pullImage(engine, reference, input, signal) {
+    let stream;
+    try {
+        stream = await engine.pull(reference);
+    }
+    catch (error) {
+        throw new UsageError(`${input}: cannot pull '${reference}' (${reason(error)}); check the name and tag, or log in to its registry (docker login)`, { cause: error });
+    }
+    const onAbort = () => stream.destroy?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+        await new Promise((resolve, reject) => {
+            // Errors of a pull arrive inside the progress stream, not as its status code.
+            engine.modem.followProgress(stream, (error, events) => {
+                const failed = error?.message ?? events?.find((event) => event.error)?.error;
+                if (failed)
+                    reject(new UsageError(`${input}: cannot pull '${reference}' (${failed.split('\n')[0].trim()}); check the name and tag, or log in to its registry (docker login)`));
+                else
+                    resolve();
+            });
+        });
+    }
+    finally {
+        signal?.removeEventListener('abort', onAbort);
+    }
+    signal?.throwIfAborted();
+}
+function reason(error) {
+    const json = error.json;
+    const message = (json?.message ?? errorMessage(error)).split('\n')[0];
+    return message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/image.ts
+
 
 /** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
 const DOCKER_HEALTH_DEFAULTS = {
@@ -80674,17 +81093,28 @@ const DOCKER_HEALTH_DEFAULTS = {
     retries: 3,
 };
 const NANOS = 1e9;
-async function collectImageEvidence(engine, { reference, healthStartInterval }) {
+async function collectImageEvidence(engine, request) {
+    const { reference, healthStartInterval } = request;
+    const input = request.input ?? 'image';
     const image = engine.getImage(reference);
-    let inspect;
-    try {
-        inspect = await image.inspect();
-    }
-    catch (error) {
-        if (error.statusCode === 404) {
-            throw new UsageError(`image: '${reference}' does not exist on this engine; build it first, pull it, or check the name`);
+    const inspected = async () => {
+        try {
+            return await image.inspect();
         }
-        throw error;
+        catch (error) {
+            if (error.statusCode === 404)
+                return null;
+            throw error;
+        }
+    };
+    let inspect = await inspected();
+    if (!inspect && isPullable(reference)) {
+        request.info?.(`${reference} is not on the engine: pulling it`);
+        await pullImage(engine, reference, input, request.signal);
+        inspect = await inspected();
+    }
+    if (!inspect) {
+        throw new UsageError(`${input}: '${reference}' does not exist on this engine; build it first, or check the name`);
     }
     const config = inspect.Config;
     const layerCount = inspect.RootFS?.Layers?.length ?? 0;
@@ -80837,7 +81267,11 @@ function identityFromProcesses(processes) {
     const root = processes.find((process) => process.uid === 0);
     const init = processes.find((process) => process.init) ?? processes[0];
     const chosen = root ?? init;
-    const listing = processes.map((process) => `${process.command.split(' ')[0]} (UID ${process.uid})`).join(', ');
+    // Each program and UID once: a pre-forking server's workers (their number varies from one
+    // sample to the next) say nothing more than the first.
+    const listing = [
+        ...new Set(processes.map((process) => `${process.command.split(' ')[0]} (UID ${process.uid})`)),
+    ].join(', ');
     return {
         uid: chosen?.uid ?? null,
         gid: chosen?.gid ?? null,
@@ -81507,6 +81941,9 @@ async function collectTargetEvidence(request, progress, control) {
     const image = await progress.phase('inspect', () => collectImageEvidence(engine, {
         reference: imageRef,
         healthStartInterval: engineRecord?.healthStartInterval ?? false,
+        input: request.imageInput ?? 'image',
+        info: (message) => progress.info(message),
+        ...(signal ? { signal } : {}),
     }));
     evidence.image = collected(image);
     target.imageId = image.id;
@@ -81767,49 +82204,6 @@ function healthGates(compose, runs) {
         }
     }
     return gates;
-}
-
-;// CONCATENATED MODULE: ./src/evidence/engine.ts
-
-async function describeEngine(engine) {
-    const [info, version, buildx] = await Promise.all([
-        engine.info(),
-        engine.version(),
-        buildxVersion(),
-    ]);
-    const driver = info.Driver ?? 'unknown';
-    return {
-        version: info.ServerVersion ?? version.Version,
-        apiVersion: version.ApiVersion,
-        os: version.Os,
-        architecture: version.Arch,
-        storageDriver: driver,
-        imageStore: imageStoreOf(driver, info.DriverStatus ?? []),
-        cgroupVersion: info.CgroupVersion ?? null,
-        buildx,
-        healthStartInterval: apiAtLeast(version.ApiVersion, 1, 44),
-    };
-}
-/** `docker info` shows `driver-type: io.containerd.snapshotter.v1` when the containerd image store is on. */
-function imageStoreOf(driver, status) {
-    const type = status.find(([key]) => key === 'driver-type')?.[1] ?? '';
-    return type.includes('snapshotter') ? 'containerd' : driver;
-}
-/** `github.com/docker/buildx 0.29.1+ds1 …` → `0.29.1+ds1`. */
-async function buildxVersion() {
-    const result = await runProcess('docker', ['buildx', 'version']).catch(() => null);
-    if (!result || result.code !== 0)
-        return null;
-    return result.stdout.trim().split(/\s+/)[1]?.replace(/^v/, '') ?? null;
-}
-function apiAtLeast(apiVersion, major, minor) {
-    const [have = 0, haveMinor = 0] = apiVersion.split('.').map(Number);
-    return have > major || (have === major && haveMinor >= minor);
-}
-/** `20.10-overlay2`, `28.5-overlay2`, `28.5-containerd`: the engine's version and image store, as a name. */
-function engineKey(engine) {
-    const version = /^\d+\.\d+/.exec(engine.version)?.[0] ?? engine.version;
-    return `${version}-${engine.imageStore}`;
 }
 
 ;// CONCATENATED MODULE: ./src/checks/registry.ts
@@ -85370,231 +85764,6 @@ function validateIgnores(ignores) {
         throw new UsageError(`config ${unknown.source}: ignores: no check has the id ${unknown.id} (see docs/checks.md)`);
 }
 
-;// CONCATENATED MODULE: ./src/model.ts
-// The report contract of design.md: categories, check results, metrics. Users' scripts parse the
-// JSON report, so names here are stable; extend, never rename.
-const CATEGORIES = [
-    'build',
-    'cache',
-    'size',
-    'layers',
-    'user',
-    'tools',
-    'health',
-    'startup',
-    'memory',
-    'cpu',
-    'shutdown',
-    'init',
-    'labels',
-    'secrets',
-    'filesystem',
-    'dockerfile',
-    'dockerignore',
-    'compose',
-    'vulnerabilities',
-];
-const SEVERITIES = ['error', 'warning', 'notice'];
-function emptyMetrics() {
-    return {
-        buildSeconds: null,
-        buildSteps: null,
-        buildCachedSteps: null,
-        cachedBuildSeconds: null,
-        imageSizeBytes: null,
-        compressedSizeBytes: null,
-        layers: null,
-        startupSeconds: null,
-        idleMemoryBytes: null,
-        idleCpu: null,
-        stopSeconds: null,
-        stopExitCode: null,
-        runUid: null,
-        runGid: null,
-        pid1: null,
-        sizeBreakdown: null,
-        healthInterval: null,
-        healthTimeout: null,
-        healthStartPeriod: null,
-        healthStartInterval: null,
-        healthRetries: null,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/version.ts
-// Kept equal to package.json's version by a unit test (a JSON import would complicate the bundle).
-const TOOL_NAME = 'cs-docker-hardening';
-const TOOL_VERSION = '0.1.0';
-
-;// CONCATENATED MODULE: ./src/report/size-breakdown.ts
-// The seed's "Size Optimization Results", measured: every byte of the image's files assigned to
-// one component by where it lives and which layer put it there.
-function measureSizeBreakdown(filesystem, locate) {
-    const breakdown = {
-        baseImageBytes: 0,
-        systemPackagesBytes: 0,
-        buildToolsBytes: 0,
-        languagePackagesBytes: 0,
-        applicationCodeBytes: 0,
-        shadowedBytes: 0,
-    };
-    // Without the Dockerfile no layer is known to be the base's: every layer is classified by where
-    // its files live, and the base image's share is reported as unknown rather than guessed.
-    const knowsBase = locate.knowsBase();
-    if (!knowsBase)
-        breakdown.baseImageBytes = null;
-    for (const layer of filesystem.layers) {
-        if (knowsBase && locate.isBaseLayer(layer.index)) {
-            breakdown.baseImageBytes += layer.sizeBytes;
-            continue;
-        }
-        const { buildTools, languagePackages, workdir, other } = layer.visible;
-        breakdown.buildToolsBytes += buildTools;
-        breakdown.languagePackagesBytes += languagePackages;
-        // Files under the WORKDIR are the application; so is whatever a COPY from the context brought.
-        if (copiedFromContext(layer.index, locate))
-            breakdown.applicationCodeBytes += workdir + other;
-        else {
-            breakdown.applicationCodeBytes += workdir;
-            breakdown.systemPackagesBytes += other;
-        }
-        breakdown.shadowedBytes += Math.max(0, layer.sizeBytes - (buildTools + languagePackages + workdir + other));
-    }
-    return breakdown;
-}
-/** A layer made by a COPY/ADD from the build context (not --from another stage). */
-function copiedFromContext(layer, locate) {
-    const instruction = locate.instructionOfLayer(layer);
-    return (instruction !== undefined &&
-        (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
-        instruction.flags.from === undefined);
-}
-
-;// CONCATENATED MODULE: ./src/report/metrics.ts
-
-
-
-
-/** The figures of a run, straight from the evidence; null where not measured. */
-function metricsOf(evidence, locate) {
-    const metrics = emptyMetrics();
-    const build = collected_valueOf(evidence.build);
-    if (build?.ok) {
-        metrics.buildSeconds = round(build.seconds);
-        metrics.buildSteps = build.steps.length;
-        metrics.buildCachedSteps = build.steps.filter((step) => step.cached).length;
-    }
-    const image = collected_valueOf(evidence.image);
-    if (image) {
-        metrics.layers = image.layers;
-        const health = image.healthcheck;
-        if (health?.argv) {
-            metrics.healthInterval = health.effective.interval;
-            metrics.healthTimeout = health.effective.timeout;
-            metrics.healthStartPeriod = health.effective.startPeriod;
-            metrics.healthStartInterval = health.effective.startInterval;
-            metrics.healthRetries = health.effective.retries;
-        }
-    }
-    const filesystem = collected_valueOf(evidence.filesystem);
-    if (filesystem) {
-        metrics.imageSizeBytes = filesystem.size.unpackedBytes;
-        metrics.compressedSizeBytes = filesystem.size.compressedBytes;
-    }
-    if (image && filesystem) {
-        const user = filesystem.configuredUser;
-        metrics.runUid = user.uid;
-        metrics.runGid = user.gid;
-        metrics.sizeBreakdown = measureSizeBreakdown(filesystem, locate);
-    }
-    const rebuild = collected_valueOf(evidence.rebuild);
-    if (rebuild?.ok)
-        metrics.cachedBuildSeconds = round(rebuild.seconds);
-    const runtime = collected_valueOf(evidence.runtime);
-    if (runtime) {
-        const { service, identity } = runtime;
-        if (identity.uid !== null) {
-            metrics.runUid = identity.uid;
-            metrics.runGid = identity.gid;
-        }
-        metrics.startupSeconds = service.readiness.readySeconds;
-        metrics.idleMemoryBytes = service.idle?.memoryBytesMax ?? null;
-        metrics.idleCpu = service.idle?.cpu ?? null;
-        metrics.stopSeconds = service.stop?.seconds ?? null;
-        metrics.stopExitCode = service.stop?.exitCode ?? null;
-        metrics.pid1 = service.processes?.find((process) => process.init)?.command ?? null;
-    }
-    return metrics;
-}
-
-;// CONCATENATED MODULE: ./src/report/build-report.ts
-
-
-
-
-function buildTargetReport(parts) {
-    return {
-        name: parts.name,
-        kind: parts.kind,
-        target: parts.target,
-        engine: collected_valueOf(parts.evidence.engine) ?? null,
-        passed: verdict(parts.results, parts.failOn) === 'passed',
-        metrics: metricsOf(parts.evidence, parts.locate),
-        checks: parts.results,
-        baseline: parts.baseline,
-        timings: { ...parts.timings },
-    };
-}
-/**
- * The run's report: its targets, one verdict over all of them, and the version 1 fields (a
- * single target's, exactly as version 1 wrote them; for several, every check named by target).
- */
-function buildRunReport(parts) {
-    const { targets, failOn } = parts;
-    const only = targets.length === 1 ? targets[0] : null;
-    const checks = only
-        ? only.checks
-        : targets.flatMap((target) => target.checks.map((check) => ({ ...check, targetName: target.name })));
-    return {
-        schemaVersion: 2,
-        tool: { name: TOOL_NAME, version: TOOL_VERSION },
-        engine: targets.map((target) => target.engine).find((engine) => engine !== null) ?? null,
-        target: only?.target ?? null,
-        passed: verdict(checks, failOn) === 'passed',
-        failOn,
-        metrics: only?.metrics ?? null,
-        checks,
-        baseline: only?.baseline && !only.baseline.absent ? only.baseline.metrics : null,
-        baselineLabel: only?.baseline?.label ?? null,
-        timings: only ? { ...parts.timings, ...only.timings } : { ...parts.timings },
-        targets,
-        notes: parts.notes,
-    };
-}
-/** Severities that count under fail-on: `error` counts errors only; `warning` both; `never` none. */
-function gatingSeverities(failOn) {
-    if (failOn === 'never')
-        return [];
-    return SEVERITIES.slice(0, SEVERITIES.indexOf(failOn) + 1);
-}
-/**
- * `failed`: a gating check failed (exit 1). `errored`: none failed, but a gating check could not
- * run, so the image was not proven good (exit 2: never green when not true).
- */
-function verdict(results, failOn) {
-    const gating = new Set(gatingSeverities(failOn));
-    const counted = results.filter((result) => gating.has(result.severity));
-    if (counted.some((result) => result.status === 'fail'))
-        return 'failed';
-    if (counted.some((result) => result.status === 'error'))
-        return 'errored';
-    return 'passed';
-}
-function exitCodeOf(results, failOn) {
-    const outcome = verdict(results, failOn);
-    return outcome === 'passed' ? 0 : outcome === 'failed' ? 1 : 2;
-}
-
 ;// CONCATENATED MODULE: ./src/util/concurrency.ts
 /**
  * Runs `work` on every item, at most `limit` at once, results in the items' order. The first
@@ -85706,8 +85875,18 @@ function imageBaseline(request, image, baseLayers) {
             readFiles: false,
             knownBaseLayers: baseLayers,
             scope: `${request.scope}b`,
+            imageInput: 'baseline-image',
         },
     };
+}
+/** The path with its symlinks resolved, as far as it exists (a file may not, yet). */
+function realPath(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.realpathSync)(path);
+    }
+    catch {
+        return (0,external_node_path_.join)(realPath((0,external_node_path_.dirname)(path)), (0,external_node_path_.basename)(path));
+    }
 }
 async function refBaseline(request, ref, worktrees) {
     const top = await runProcess('git', ['-C', request.contextDir, 'rev-parse', '--show-toplevel']);
@@ -85716,13 +85895,16 @@ async function refBaseline(request, ref, worktrees) {
     }
     const repo = top.stdout.trim();
     const worktree = await worktrees.at(repo, ref);
-    const moved = (path) => (0,external_node_path_.join)(worktree, (0,external_node_path_.relative)(repo, path));
+    // git answers with the real path; the context may have been given through a symlink.
+    const moved = (path) => (0,external_node_path_.join)(worktree, (0,external_node_path_.relative)(repo, realPath(path)));
     const dockerfile = request.dockerfilePath ? moved(request.dockerfilePath) : null;
     if (request.kind === 'image' || !dockerfile) {
         throw new UsageError(`baseline-ref: ${request.name} is an image, not a build: give it a baseline-image instead`);
     }
     if (!(0,external_node_fs_namespaceObject.existsSync)(dockerfile)) {
-        return { absent: `new in this change: ${(0,external_node_path_.relative)(repo, request.dockerfilePath)} does not exist at ${ref}` };
+        return {
+            absent: `new in this change: ${(0,external_node_path_.relative)(repo, realPath(request.dockerfilePath))} does not exist at ${ref}`,
+        };
     }
     return {
         label: ref,
@@ -86825,7 +87007,7 @@ function checksSection(checks) {
 // The report as a developer reads it in a terminal: the metrics, then every check, failures
 // first. Plain text; colour only on a terminal that wants it.
 const SYMBOL = { pass: '✔', fail: '✖', skip: '–', error: '!' };
-const ORDER = { fail: 0, error: 1, pass: 2, skip: 3 };
+const terminal_ORDER = { fail: 0, error: 1, pass: 2, skip: 3 };
 function renderTerminal(report, style = { colour: false, width: 120 }) {
     const paint = (code, text) => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
     const lines = [];
@@ -86882,7 +87064,7 @@ function targetLines(target, style, paint) {
     if (rows.length > 0) {
         lines.push(...table(['Metric', 'Target', 'Actual', 'Status'], rows.map((row) => [row.label, row.target, row.actual, row.status])), '');
     }
-    const sorted = [...target.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
+    const sorted = [...target.checks].sort((a, b) => terminal_ORDER[a.status] - terminal_ORDER[b.status]);
     const idWidth = Math.max(...sorted.map((result) => result.id.length), 2);
     for (const result of sorted) {
         const where = result.location
@@ -87173,6 +87355,8 @@ async function writeReports(workspace, files, report) {
 ;// CONCATENATED MODULE: ./src/cli/args.ts
 
 
+/** What `merge` takes besides its reports: where to write, and the gate. */
+const MERGE_INPUTS = ['report-file', 'sarif-file', 'markdown-file', 'fail-on', 'reports'];
 /** Flag spelling → input name. */
 function flagTable() {
     const table = new Map();
@@ -87189,8 +87373,10 @@ function parseArgs(argv) {
         return { kind: 'help' };
     if (argv[0] === '--version' || argv[0] === 'version')
         return { kind: 'version' };
-    if (argv[0] !== 'check')
-        throw new UsageError(`unknown command '${argv[0]}'; the command is 'check' (see --help)`);
+    if (argv[0] !== 'check' && argv[0] !== 'merge')
+        throw new UsageError(`unknown command '${argv[0]}'; the commands are 'check' and 'merge' (see --help)`);
+    const merging = argv[0] === 'merge';
+    const reports = [];
     const flags = flagTable();
     const inputs = {};
     const set = (name, value) => {
@@ -87204,8 +87390,13 @@ function parseArgs(argv) {
     };
     for (let i = 1; i < argv.length; i++) {
         const arg = argv[i];
-        if (!arg.startsWith('--'))
+        if (!arg.startsWith('--')) {
+            if (merging) {
+                reports.push(arg);
+                continue;
+            }
             throw new UsageError(`unexpected argument '${arg}'; flags take the form --name value (see --help)`);
+        }
         const eq = arg.indexOf('=');
         const flag = arg.slice(2, eq === -1 ? undefined : eq);
         const inline = eq === -1 ? undefined : arg.slice(eq + 1);
@@ -87216,6 +87407,8 @@ function parseArgs(argv) {
         const name = flags.get(flag);
         if (!name)
             throw new UsageError(`unknown flag --${flag}; see cs-docker-hardening --help for the flags`);
+        if (merging && !MERGE_INPUTS.includes(name))
+            throw new UsageError(`merge takes --json, --sarif, --markdown and --fail-on, not --${flag}: the targets were proven by the runs that wrote the reports`);
         if (INPUTS[name].kind.form === 'true | false') {
             // `--no-cache` alone means true; `--no-cache=false` or `--no-cache false` are explicit.
             const next = argv[i + 1];
@@ -87232,17 +87425,29 @@ function parseArgs(argv) {
             throw new UsageError(`--${flag} needs a value`);
         set(name, value);
     }
+    if (merging) {
+        // `--reports FILE` (repeatable) is the action's spelling of the same list.
+        const given = inputs.reports?.split('\n').map((line) => line.trim()) ?? [];
+        reports.push(...given.filter((line) => line !== ''));
+        delete inputs.reports;
+        if (reports.length === 0)
+            throw new UsageError('merge needs the JSON reports to merge: cs-docker-hardening merge REPORT… (globs like reports/*.json work)');
+        return { kind: 'merge', reports, inputs };
+    }
     return { kind: 'check', inputs };
 }
 function helpText() {
     const lines = [
         'Usage: cs-docker-hardening check [flags]',
+        '       cs-docker-hardening merge REPORT… [--json FILE] [--sarif FILE] [--markdown FILE] [--fail-on LEVEL]',
         '',
-        'Builds the image with buildx, inspects it, runs it, and checks it is production-hardened.',
+        'check: builds the images with buildx, inspects them, runs them, and checks they are production-hardened.',
+        'merge: combines the JSON reports of several runs (matrix jobs) into one verdict, as one run over all',
+        '       their targets would give: the same report, summary, SARIF and exit code.',
         '',
-        'Exit codes: 0 passed · 1 a check at or above --fail-on failed · 2 bad usage or infrastructure fault',
+        'Exit codes: 0 passed · 1 a check at or above --fail-on failed · 2 bad usage or infrastructure fault · 130 cancelled',
         '',
-        'Flags (each is also an action input and a config-file key, with the same default):',
+        'Flags of check (each is also an action input and a config-file key, with the same default):',
     ];
     for (const name of INPUT_NAMES) {
         const definition = INPUTS[name];
@@ -87267,6 +87472,7 @@ function helpText() {
 
 
 
+
 /** Runs one CLI invocation and returns its exit code (0 passed, 1 failed checks, 2 usage/infra, 130 cancelled). */
 async function runCli(io) {
     try {
@@ -87279,9 +87485,16 @@ async function runCli(io) {
             io.stdout.write(`${TOOL_NAME} ${TOOL_VERSION}\n`);
             return 0;
         }
-        const options = await resolveOptions(command.inputs, io.cwd, 'cli');
-        const report = await runHardening(options, stderrProgress(io.stderr));
-        const { reportFile, sarifFile, markdownFile } = options.settings;
+        const settings = command.kind === 'merge' ? parseSettings(command.inputs) : null;
+        const options = command.kind === 'check' ? await resolveOptions(command.inputs, io.cwd, 'cli') : null;
+        const report = command.kind === 'merge'
+            ? await mergeReports({
+                patterns: command.reports,
+                cwd: io.cwd,
+                ...(command.inputs['fail-on'] ? { failOn: settings.failOn } : {}),
+            })
+            : await runHardening(options, stderrProgress(io.stderr));
+        const { reportFile, sarifFile, markdownFile } = (options?.settings ?? settings);
         await writeReports(io.cwd, { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null }, report);
         const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
         io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }));

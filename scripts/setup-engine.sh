@@ -198,8 +198,35 @@ ensure_plugins() {
   done
 }
 
+# A registry on this machine (Debian's docker-registry, distribution 2.8) for the release-gate
+# tests: push the proven image, pull it back. Plain HTTP on 127.0.0.1, which every engine trusts.
+REGISTRY=127.0.0.1:5000
+registry_answers() { curl -fsS -o /dev/null "http://$REGISTRY/v2/" 2>/dev/null; }
+ensure_registry() {
+  registry_answers && return
+  [ "$(id -u)" = 0 ] || { log "no registry at $REGISTRY (the release-gate tests need one; run this as root)"; return; }
+  apt_install docker-registry curl
+  mkdir -p "$RUN" /var/lib/cs-registry
+  cat >"$RUN/registry.yml" <<YAML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: /var/lib/cs-registry
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY
+YAML
+  log "starting a registry at $REGISTRY (log: /var/log/cs-registry.log)"
+  nohup /usr/bin/docker-registry serve "$RUN/registry.yml" >/var/log/cs-registry.log 2>&1 &
+  for _ in $(seq 1 40); do registry_answers && return; sleep 0.25; done
+  tail -5 /var/log/cs-registry.log >&2 || true
+  die "the registry did not answer at $REGISTRY"
+}
+
 ensure_engine
 ensure_plugins
 log "buildx $(docker buildx version 2>/dev/null | awk '{print $2}'), compose $(docker compose version --short 2>/dev/null)"
 $only_engine && exit 0
+ensure_registry
 "$here/build-base-images.sh"

@@ -32,4 +32,6 @@ export interface TargetRequest {
   knownBaseLayers: string[];
   /** Keeps its containers, networks and compose project apart from the other targets' (`2`, `2b`). */
   scope: string;
+  /** The input that named its image, for messages (`image`, or `baseline-image` for a Before). */
+  imageInput?: string;
 }

@@ -237,9 +237,15 @@ describe('bad input: one clear line, exit 2, nothing left behind', () => {
       message: /ignores: until 'soon' is not a date like 2027-01-31/,
     },
     {
-      name: 'image that does not exist',
-      args: () => ['check', '--context', fixture('user-nonroot'), '--image', 'no-such-image:never'],
-      message: /image: 'no-such-image:never' does not exist on this engine/,
+      name: 'image id that does not exist',
+      args: () => ['check', '--context', fixture('user-nonroot'), '--image', 'sha256:' + '0'.repeat(64)],
+      message: /image: 'sha256:0{64}' does not exist on this engine; build it first, or check the name/,
+    },
+    {
+      // Pulled as `docker run` would; with no registry reachable (or no such tag), one line.
+      name: 'image that no registry has',
+      args: () => ['check', '--context', fixture('user-nonroot'), '--image', '127.0.0.1:5999/no-such-image:never'],
+      message: /image: cannot pull '127\.0\.0\.1:5999\/no-such-image:never' \(.+\); check the name and tag/,
     },
     {
       name: 'engine not reachable',

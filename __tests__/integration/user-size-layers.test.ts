@@ -126,8 +126,10 @@ describe('build', () => {
     const report = await check({ context: fixture('user-unset'), image: built.target.imageId! });
     expect(byId(report, 'HARD-BUILD-001')).toMatchObject({ status: 'skip' });
     expect(byId(report, 'HARD-USER-001')).toMatchObject({ status: 'fail' });
-    await expect(check({ context: fixture('user-unset'), image: 'no-such-image:never' })).rejects.toThrow(
-      "image: 'no-such-image:never' does not exist on this engine",
+    // An image id cannot be pulled: it is on this engine or nowhere.
+    const absent = `sha256:${'0'.repeat(64)}`;
+    await expect(check({ context: fixture('user-unset'), image: absent })).rejects.toThrow(
+      `image: '${absent}' does not exist on this engine`,
     );
   });
 });

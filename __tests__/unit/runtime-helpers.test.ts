@@ -2,6 +2,8 @@ import { chooseApplicationFile, isDependencyManifest, matchSource } from '../../
 import { probeEdit } from '../../src/evidence/cache.js';
 import { parseDockerfile } from '../../src/evidence/dockerfile.js';
 import { fallbackPort } from '../../src/evidence/runtime/probe.js';
+import { identityFromProcesses } from '../../src/evidence/runtime/identity.js';
+import type { ProcessRecord } from '../../src/evidence/runtime/records.js';
 import { healthArgv, toHealthcheck } from '../../src/evidence/image.js';
 import { instructionOfStep } from '../../src/checks/build-steps.js';
 import { classifyPid1, isDependencyInstall } from '../../src/util/commands.js';
@@ -239,5 +241,36 @@ describe('probes', () => {
     expect(healthArgv(['NONE'])).toBeNull();
     expect(fallbackPort(['53/udp', '8080/tcp', '9090'])).toBe(8080);
     expect(fallbackPort(['53/udp'])).toBeNull();
+  });
+});
+
+describe('the identity of the running service, from its processes', () => {
+  const process = (pid: number, uid: number, command: string): ProcessRecord => ({
+    pid,
+    uid,
+    gid: uid,
+    command,
+    init: pid === 1,
+  });
+
+  it('is root when any process is root, else PID 1; each program and UID is listed once', () => {
+    const workers = [
+      process(1, 18081, '/sbin/tini -- httpd'),
+      process(7, 18081, 'httpd -f'),
+      process(9, 18081, 'httpd'),
+    ];
+    expect(identityFromProcesses(workers)).toMatchObject({
+      uid: 18081,
+      detail: 'processes of the running service: /sbin/tini (UID 18081), httpd (UID 18081)',
+    });
+    const dropped = [
+      process(1, 0, 'nginx: master'),
+      process(5, 101, 'nginx: worker'),
+      process(6, 101, 'nginx: worker'),
+    ];
+    expect(identityFromProcesses(dropped)).toMatchObject({
+      uid: 0,
+      detail: 'processes of the running service: nginx: (UID 0), nginx: (UID 101)',
+    });
   });
 });

@@ -1,9 +1,12 @@
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { connectEngine } from '../docker/engine.js';
 import { newRunId, sweepRun } from '../docker/throwaway.js';
-import { resolveOptions } from '../inputs/resolve.js';
+import type { RawInputs } from '../inputs/config-file.js';
+import { parseSettings, resolveOptions } from '../inputs/resolve.js';
+import type { Settings } from '../inputs/definitions.js';
+import { mergeReports } from '../merge.js';
 import type { Report } from '../model.js';
 import { planAnnotations } from '../report/annotations.js';
 import { exitCodeOf, verdict } from '../report/build-report.js';
@@ -12,7 +15,7 @@ import { renderTerminal } from '../report/terminal.js';
 import { writeReports } from '../report/write-reports.js';
 import { runHardening } from '../run/run.js';
 import { repoPath } from '../util/repo-path.js';
-import { CancelledError, errorMessage } from '../util/errors.js';
+import { CancelledError, UsageError, errorMessage } from '../util/errors.js';
 import { secretIn } from '../util/secrets.js';
 import { commentMarker, upsertComment } from './comment.js';
 import { readActionInputs } from './inputs.js';
@@ -27,10 +30,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   core.saveState('run-id', runId);
   try {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const options = await resolveOptions(readActionInputs(env), workspace, 'action');
-    const { settings } = options;
-    maskSecrets(settings.buildArgs, settings.runtimeEnv);
-    const report = await runHardening(options, actionProgress(), { runId });
+    const inputs = readActionInputs(env);
+    const { report, settings, contextDir } =
+      inputs.mode?.trim() === 'merge' ? await merged(inputs, workspace) : await proven(inputs, workspace, runId);
 
     // Outputs, files, summary and comment come before the verdict, so a release workflow can read why.
     const reportFile = settings.reportFile
@@ -50,7 +52,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         settings.githubToken,
         report,
         { runUrl: runUrl(env) },
-        commentMarker(repoPath(workspace, options.contextDir)),
+        commentMarker(repoPath(workspace, contextDir)),
       );
 
     const outcome = verdict(report.checks, report.failOn);
@@ -67,6 +69,34 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     core.setFailed(logSafe(errorMessage(error)));
     process.exitCode = error instanceof CancelledError ? 130 : 2;
   }
+}
+
+interface Outcome {
+  report: Report;
+  settings: Settings;
+  /** Names the pull request comment, so a re-run (or the merge of a matrix) edits the same one. */
+  contextDir: string;
+}
+
+async function proven(inputs: RawInputs, workspace: string, runId: string): Promise<Outcome> {
+  const options = await resolveOptions(inputs, workspace, 'action');
+  maskSecrets(options.settings.buildArgs, options.settings.runtimeEnv);
+  const report = await runHardening(options, actionProgress(), { runId });
+  return { report, settings: options.settings, contextDir: options.contextDir };
+}
+
+/** `mode: merge`: the matrix jobs' reports become the one verdict a single run would give. */
+async function merged(inputs: RawInputs, workspace: string): Promise<Outcome> {
+  const settings = parseSettings(inputs);
+  if (settings.reports.length === 0)
+    throw new UsageError('mode: merge needs `reports`: the JSON reports of the matrix jobs, one file or glob per line');
+  const report = await mergeReports({
+    patterns: settings.reports,
+    cwd: workspace,
+    ...(inputs['fail-on'] ? { failOn: settings.failOn } : {}),
+  });
+  core.info(`merged ${report.targets.length} target(s) from ${settings.reports.join(', ')}`);
+  return { report, settings, contextDir: resolve(workspace, settings.context || '.') };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { resolveOptions } from '../inputs/resolve.js';
+import { parseSettings, resolveOptions } from '../inputs/resolve.js';
+import { mergeReports } from '../merge.js';
 import { runHardening } from '../run/run.js';
 import { timedPhase, type Progress } from '../progress.js';
 import { exitCodeOf } from '../report/build-report.js';
@@ -30,9 +31,17 @@ export async function runCli(io: CliIo): Promise<number> {
       io.stdout.write(`${TOOL_NAME} ${TOOL_VERSION}\n`);
       return 0;
     }
-    const options = await resolveOptions(command.inputs, io.cwd, 'cli');
-    const report = await runHardening(options, stderrProgress(io.stderr));
-    const { reportFile, sarifFile, markdownFile } = options.settings;
+    const settings = command.kind === 'merge' ? parseSettings(command.inputs) : null;
+    const options = command.kind === 'check' ? await resolveOptions(command.inputs, io.cwd, 'cli') : null;
+    const report =
+      command.kind === 'merge'
+        ? await mergeReports({
+            patterns: command.reports,
+            cwd: io.cwd,
+            ...(command.inputs['fail-on'] ? { failOn: settings!.failOn } : {}),
+          })
+        : await runHardening(options!, stderrProgress(io.stderr));
+    const { reportFile, sarifFile, markdownFile } = (options?.settings ?? settings)!;
     await writeReports(
       io.cwd,
       { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null },

@@ -121,6 +121,9 @@ export async function collectTargetEvidence(
     collectImageEvidence(engine, {
       reference: imageRef,
       healthStartInterval: engineRecord?.healthStartInterval ?? false,
+      input: request.imageInput ?? 'image',
+      info: (message) => progress.info(message),
+      ...(signal ? { signal } : {}),
     }),
   );
   evidence.image = collected(image);

@@ -1,4 +1,6 @@
+import type Docker from 'dockerode';
 import type { Engine } from '../docker/engine.js';
+import { isPullable, pullImage } from '../docker/pull.js';
 import { UsageError } from '../util/errors.js';
 
 // What the engine says about the image: its config (user, health check, entrypoint, labels…),
@@ -66,25 +68,35 @@ const NANOS = 1e9;
 
 export interface ImageRequest {
   reference: string;
+  /** The input that named it, for messages: `image`, `baseline-image`. */
+  input?: string;
+  /** Progress lines (a pull can take a while). */
+  info?: (message: string) => void;
+  signal?: AbortSignal;
   /** Whether the engine runs health checks every start interval during the start period (API ≥ 1.44). */
   healthStartInterval: boolean;
 }
 
-export async function collectImageEvidence(
-  engine: Engine,
-  { reference, healthStartInterval }: ImageRequest,
-): Promise<ImageEvidence> {
+export async function collectImageEvidence(engine: Engine, request: ImageRequest): Promise<ImageEvidence> {
+  const { reference, healthStartInterval } = request;
+  const input = request.input ?? 'image';
   const image = engine.getImage(reference);
-  let inspect;
-  try {
-    inspect = await image.inspect();
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) {
-      throw new UsageError(
-        `image: '${reference}' does not exist on this engine; build it first, pull it, or check the name`,
-      );
+  const inspected = async (): Promise<Docker.ImageInspectInfo | null> => {
+    try {
+      return await image.inspect();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
     }
-    throw error;
+  };
+  let inspect = await inspected();
+  if (!inspect && isPullable(reference)) {
+    request.info?.(`${reference} is not on the engine: pulling it`);
+    await pullImage(engine, reference, input, request.signal);
+    inspect = await inspected();
+  }
+  if (!inspect) {
+    throw new UsageError(`${input}: '${reference}' does not exist on this engine; build it first, or check the name`);
   }
   const config = inspect.Config;
   const layerCount = inspect.RootFS?.Layers?.length ?? 0;

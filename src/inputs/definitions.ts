@@ -114,11 +114,20 @@ export const INPUTS = {
       'Also prove the compose services that only name an image (postgres, redis…), as images, when the engine has the image (nothing is pulled).',
   }),
   mode: input({
-    kind: oneOf(['full', 'static'] as const),
+    kind: oneOf(['full', 'static', 'merge'] as const),
     default: 'full',
     group: 'what to check',
     description:
-      '`full` builds, inspects and runs the image; `static` only reads the Dockerfile, .dockerignore and compose files (CLI: `--static-only`).',
+      '`full` builds, inspects and runs the image; `static` only reads the Dockerfile, .dockerignore and compose files (CLI: `--static-only`); `merge` proves nothing itself and combines the JSON reports of matrix jobs (`reports`) into one verdict (CLI: `cs-docker-hardening merge REPORT…`).',
+  }),
+  reports: input({
+    kind: lines,
+    default: '',
+    group: 'what to check',
+    notInConfig: true,
+    repeatable: true,
+    description:
+      'With `mode: merge`: the JSON reports to combine, one file or glob per line (`reports/*.json`), each the `report-file` of a matrix job.',
   }),
   'compose-files': input({
     kind: list,

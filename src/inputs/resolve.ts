@@ -86,6 +86,16 @@ export async function resolveOptions(
   }
 
   const settings = parseSettings(merged);
+  if (settings.mode === 'merge')
+    throw new UsageError(
+      surface === 'cli'
+        ? 'mode merge proves nothing itself: run cs-docker-hardening merge REPORT… to combine reports'
+        : 'mode: merge needs `reports` (the JSON reports of the matrix jobs), one file or glob per line',
+    );
+  if (settings.reports.length > 0)
+    throw new UsageError(
+      `${inputLabel('reports', surface)} is read only when merging reports (${surface === 'cli' ? 'cs-docker-hardening merge' : 'mode: merge'})`,
+    );
   const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
   // The `targets` input replaces the files' `targets:`, as any input replaces the files' value.
   const targets = explicit.targets?.trim()

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { collectTargetEvidence, type RunControl } from '../evidence/collect-target.js';
 import { judgeEvidence } from '../judge.js';
 import { emptyMetrics, type BaselineReport } from '../model.js';
@@ -108,8 +108,18 @@ function imageBaseline(request: TargetRequest, image: string, baseLayers: string
       readFiles: false,
       knownBaseLayers: baseLayers,
       scope: `${request.scope}b`,
+      imageInput: 'baseline-image',
     },
   };
+}
+
+/** The path with its symlinks resolved, as far as it exists (a file may not, yet). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return join(realPath(dirname(path)), basename(path));
+  }
 }
 
 async function refBaseline(request: TargetRequest, ref: string, worktrees: Worktrees): Promise<Made> {
@@ -121,13 +131,16 @@ async function refBaseline(request: TargetRequest, ref: string, worktrees: Workt
   }
   const repo = top.stdout.trim();
   const worktree = await worktrees.at(repo, ref);
-  const moved = (path: string): string => join(worktree, relative(repo, path));
+  // git answers with the real path; the context may have been given through a symlink.
+  const moved = (path: string): string => join(worktree, relative(repo, realPath(path)));
   const dockerfile = request.dockerfilePath ? moved(request.dockerfilePath) : null;
   if (request.kind === 'image' || !dockerfile) {
     throw new UsageError(`baseline-ref: ${request.name} is an image, not a build: give it a baseline-image instead`);
   }
   if (!existsSync(dockerfile)) {
-    return { absent: `new in this change: ${relative(repo, request.dockerfilePath!)} does not exist at ${ref}` };
+    return {
+      absent: `new in this change: ${relative(repo, realPath(request.dockerfilePath!))} does not exist at ${ref}`,
+    };
   }
   return {
     label: ref,

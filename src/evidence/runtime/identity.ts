@@ -14,7 +14,11 @@ export function identityFromProcesses(processes: ProcessRecord[]): IdentityRecor
   const root = processes.find((process) => process.uid === 0);
   const init = processes.find((process) => process.init) ?? processes[0];
   const chosen = root ?? init;
-  const listing = processes.map((process) => `${process.command.split(' ')[0]} (UID ${process.uid})`).join(', ');
+  // Each program and UID once: a pre-forking server's workers (their number varies from one
+  // sample to the next) say nothing more than the first.
+  const listing = [
+    ...new Set(processes.map((process) => `${process.command.split(' ')[0]} (UID ${process.uid})`)),
+  ].join(', ');
   return {
     uid: chosen?.uid ?? null,
     gid: chosen?.gid ?? null,
