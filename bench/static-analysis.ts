@@ -73,6 +73,7 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
         filesystem: skip,
         runtime: skip,
         composeUp: skip,
+        vulnerabilities: skip,
       };
       findings += judgeEvidence(evidence, settings).results.length;
     });

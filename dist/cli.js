@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4909);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2462);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({
@@ -77222,7 +77222,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4909:
+/***/ 2462:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77569,6 +77569,48 @@ const INPUTS = {
         default: '',
         group: 'expectations',
         description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
+    }),
+    'vulnerability-report': input({
+        perTarget: true,
+        kind: lines,
+        default: '',
+        group: 'what to check',
+        description: "The scanner's report on the image: Trivy JSON (`trivy image --format json`), Grype JSON (`grype -o json`) or SARIF from either; the `vulnerabilities` checks count what it found. With several targets, one line each, `name=path` (`api=trivy-api.json`).",
+    }),
+    'baseline-vulnerability-report': input({
+        perTarget: true,
+        kind: lines,
+        default: '',
+        group: 'what to check',
+        description: "The scanner's report on the baseline image (the PR's base), same forms: the thresholds then count only what this change adds, and the summary lists the vulnerabilities it adds and fixes.",
+    }),
+    'max-critical': input({
+        perTarget: true,
+        kind: number({ integer: true, unit: 'vulnerabilities' }),
+        default: '0',
+        group: 'thresholds',
+        description: 'Most critical vulnerabilities allowed (HARD-VULNERABILITIES-001, an error); with a baseline report, the most this change may add.',
+    }),
+    'max-high': input({
+        perTarget: true,
+        kind: number({ integer: true, unit: 'vulnerabilities' }),
+        default: '0',
+        group: 'thresholds',
+        description: 'Most high vulnerabilities allowed (HARD-VULNERABILITIES-002, a warning); with a baseline report, the most this change may add.',
+    }),
+    'only-fixable': input({
+        perTarget: true,
+        kind: kinds_boolean,
+        default: 'true',
+        group: 'thresholds',
+        description: 'Count only vulnerabilities with a fix available (the ones a rebuild or an upgrade removes); where the report does not say, a vulnerability counts.',
+    }),
+    'numeric-user': input({
+        perTarget: true,
+        kind: oneOf(['notice', 'warning', 'error', 'off']),
+        default: 'notice',
+        group: 'expectations',
+        description: "How a USER given as a name is reported (HARD-USER-005): Kubernetes' `runAsNonRoot: true` refuses an image whose user is not numeric. `error` for clusters that enforce it, `off` to not ask.",
     }),
     'forbidden-tools': input({
         perTarget: true,
@@ -78054,6 +78096,4151 @@ function show(workspace, path) {
     return shown === '' ? '.' : shown.startsWith('..') ? path : shown;
 }
 
+;// CONCATENATED MODULE: ./src/util/format.ts
+// Numbers as the user's document writes them: sizes in MB (10^6 bytes, as `docker images`
+// prints them), times in seconds.
+function megabytes(bytes) {
+    return bytes / 1e6;
+}
+function formatBytes(bytes) {
+    if (bytes === null || bytes === undefined)
+        return '–';
+    if (bytes < 1e3)
+        return `${bytes} B`;
+    if (bytes < 1e6)
+        return `${(bytes / 1e3).toFixed(1)} kB`;
+    if (bytes < 1e9)
+        return `${(bytes / 1e6).toFixed(1)} MB`;
+    return `${(bytes / 1e9).toFixed(2)} GB`;
+}
+function formatSeconds(seconds) {
+    if (seconds === null || seconds === undefined)
+        return '–';
+    if (Number.isInteger(seconds))
+        return `${seconds} s`;
+    if (seconds < 10)
+        return `${seconds.toFixed(2)} s`;
+    if (seconds < 100)
+        return `${seconds.toFixed(1)} s`;
+    return `${Math.round(seconds)} s`;
+}
+function plural(count, word, many = `${word}s`) {
+    return `${count} ${count === 1 ? word : many}`;
+}
+/** Rounds for reports: 3 decimals by default (milliseconds, for seconds). */
+function round(value, digits = 3) {
+    const scale = 10 ** digits;
+    return Math.round(value * scale) / scale;
+}
+
+;// CONCATENATED MODULE: ./src/checks/registry.ts
+
+function defineCheck(definition) {
+    return definition;
+}
+function runChecks(checks, evidence, context) {
+    const results = [];
+    for (const check of checks) {
+        for (const verdict of runOne(check, evidence, { ...context, evidence })) {
+            results.push(toResult(check, verdict));
+        }
+    }
+    return results;
+}
+function runOne(check, evidence, context) {
+    const needed = {};
+    for (const key of check.needs) {
+        const piece = evidence[key];
+        if (piece.state === 'skipped')
+            return [{ status: 'skip', message: piece.reason }];
+        if (piece.state === 'failed')
+            return [{ status: 'error', message: `could not collect ${key} evidence: ${piece.error}` }];
+        needed[key] = piece.value;
+    }
+    try {
+        const verdicts = check.run(needed, context);
+        return Array.isArray(verdicts) ? verdicts : [verdicts];
+    }
+    catch (error) {
+        // A check that throws has a bug; say so rather than pretend a verdict.
+        return [{ status: 'error', message: `the check itself failed: ${errorMessage(error)}` }];
+    }
+}
+function toResult(check, outcome) {
+    const verdict = outcome;
+    const result = {
+        id: check.id,
+        category: check.category,
+        severity: verdict.severity ?? check.severity,
+        status: outcome.status,
+        title: check.title,
+        message: outcome.message,
+    };
+    if (verdict.measured !== undefined)
+        result.measured = verdict.measured;
+    if (verdict.target !== undefined)
+        result.target = verdict.target;
+    if (verdict.location)
+        result.location = verdict.location;
+    const cis = verdict.cis ?? check.cis;
+    if (cis && cis.length > 0)
+        result.cis = [...cis];
+    if (outcome.status === 'fail')
+        result.remediation = check.remediation;
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/checks/build.ts
+
+
+const checkImageBuilds = defineCheck({
+    id: 'HARD-BUILD-001',
+    category: 'build',
+    severity: 'error',
+    title: 'The image builds',
+    proves: 'The Dockerfile builds with buildx from the given context, target and build args.',
+    why: 'A release cannot ship an image that does not build; every other check needs the image.',
+    remediation: 'Read the build log tail in the message: it names the failing step and its output.',
+    needs: ['build'],
+    run({ build }) {
+        if (!build.ok) {
+            return {
+                status: 'fail',
+                message: `the build failed after ${formatSeconds(build.seconds)}:\n${build.logTail}`,
+                measured: build.seconds,
+            };
+        }
+        return {
+            status: 'pass',
+            message: `built in ${formatSeconds(build.seconds)} (${plural(build.steps.length, 'step')})`,
+            measured: build.seconds,
+        };
+    },
+});
+const checkCleanBuildTime = defineCheck({
+    id: 'HARD-BUILD-002',
+    category: 'build',
+    severity: 'warning',
+    title: 'Clean build time',
+    proves: 'A build with no step from the cache finishes within max-build-seconds.',
+    why: 'Slow builds delay every fix, including security fixes; the seed targets under 5 minutes.',
+    threshold: 'max-build-seconds: 300',
+    remediation: 'Order the Dockerfile so dependencies install before the application is copied, use a multi-stage build, and drop work the runtime image does not need.',
+    needs: ['build'],
+    run({ build }, { settings }) {
+        const limit = settings.maxBuildSeconds;
+        if (!build.ok)
+            return { status: 'skip', message: 'the build failed, so no build time was measured' };
+        const cached = build.steps.filter((step) => step.cached).length;
+        if (cached > 0) {
+            // A build that reused the cache is not a clean build: its time proves nothing about one.
+            return {
+                status: 'skip',
+                message: `the build took ${formatSeconds(build.seconds)}, but ${cached} of ${build.steps.length} steps came from the cache, so that is not a clean build time; set no-cache: true to measure one`,
+                measured: build.seconds,
+                target: limit,
+            };
+        }
+        const within = build.seconds <= limit;
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `a clean build took ${formatSeconds(build.seconds)} (limit ${formatSeconds(limit)})`,
+            measured: build.seconds,
+            target: limit,
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/util/commands.ts
+
+// What commands are, as the Dockerfile, compose and runtime checks all need to tell: a health
+// probe that cannot fail, an init or a shell as PID 1, a step that installs dependencies.
+/** Probes that pass whatever the state of the service. */
+function fakeProbe(command) {
+    const text = command.trim().replace(/^\[(.*)\]$/, (_, inner) => inner
+        .split(',')
+        .map((word) => word.trim().replace(/^"(.*)"$/, '$1'))
+        .join(' '));
+    if (/^(\/bin\/|\/usr\/bin\/)?true$/.test(text) ||
+        /^exit\s+0$/.test(text) ||
+        /^(\/bin\/)?(echo|printf)\b[^|;&]*$/.test(text))
+        return 'always succeeds';
+    if (/\|\|\s*(exit\s+0|true|:)\s*$/.test(text))
+        return 'turns every failure into success';
+    if (/;\s*exit\s+0\s*$/.test(text))
+        return 'ends with exit 0 whatever happened';
+    if (/^python[\d.]*\s+-c\s+["']?\s*import sys\s*;\s*sys\.exit\(\s*0?\s*\)\s*["']?$/.test(text))
+        return 'exits 0 without testing anything';
+    return null;
+}
+const INITS = new Set([
+    'tini',
+    'tini-static',
+    'dumb-init',
+    'docker-init',
+    'catatonit',
+    's6-svscan',
+    'runsvdir',
+    'supervisord',
+    'pid1',
+]);
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
+function classifyPid1(command) {
+    const words = command.trim().split(/\s+/);
+    let program = external_node_path_.posix.basename(words[0] ?? '');
+    // A multi-call binary runs the applet named by its first argument: `/busybox httpd` is httpd.
+    if (program === 'busybox' && words[1])
+        program = external_node_path_.posix.basename(words[1]);
+    if (program === '')
+        return { kind: 'unknown', program };
+    if (INITS.has(program))
+        return { kind: 'init', program };
+    if (SHELLS.has(program))
+        return { kind: 'shell', program };
+    return { kind: 'app', program };
+}
+const ECOSYSTEMS = [
+    {
+        name: 'pip',
+        restore: /\b(pip3?|python3?\s+-m\s+pip|uv\s+pip)\s+install\b|\b(poetry|pipenv)\s+install\b|\buv\s+sync\b/,
+    },
+    { name: 'npm', restore: /\bnpm\s+(ci|install|i)\b/ },
+    { name: 'yarn', restore: /\byarn(\s+install)?\s*($|&&|;|--|\|)/ },
+    { name: 'pnpm', restore: /\bpnpm\s+(install|i)\b/ },
+    { name: 'bundler', restore: /\bbundle\s+install\b/ },
+    { name: 'composer', restore: /\bcomposer\s+install\b/ },
+    { name: 'go', restore: /\bgo\s+mod\s+download\b/, build: /\bgo\s+(build|install|test|vet)\b/ },
+    { name: 'cargo', restore: /\bcargo\s+fetch\b/, build: /\bcargo\s+(build|install|test)\b/ },
+    {
+        name: 'maven',
+        restore: /\bmvnw?\b.*\bdependency:(go-offline|resolve)/,
+        build: /\bmvnw?\b.*\b(package|install|verify|compile)\b/,
+    },
+    {
+        name: 'gradle',
+        restore: /\bgradlew?\b.*\bdependencies\b/,
+        build: /\bgradlew?\b.*\b(build|assemble|bootJar|jar|installDist)\b/,
+    },
+    { name: 'dotnet', restore: /\bdotnet\s+restore\b/, build: /\bdotnet\s+(build|publish|test)\b/ },
+    { name: 'system packages', restore: /\bapt-get\s+install\b|\bapk\s+add\b|\b(yum|dnf|microdnf)\s+install\b/ },
+];
+/** A step that installs dependencies: what should come from the cache when only the app changed. */
+function isDependencyInstall(text) {
+    return ECOSYSTEMS.some((ecosystem) => ecosystem.restore.test(text));
+}
+/** Which ecosystem a command fetches dependencies of, and how: by restoring them, or by building. */
+function dependencyStep(text) {
+    for (const ecosystem of ECOSYSTEMS) {
+        if (ecosystem.restore.test(text))
+            return { ecosystem: ecosystem.name, how: 'restore' };
+        if (ecosystem.build?.test(text))
+            return { ecosystem: ecosystem.name, how: 'build' };
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/checks/build-steps.ts
+// BuildKit names each step `[<stage> <n>/<m>] <instruction>`: the stage by name, or `stage-<i>`,
+// or nothing when the build has one stage; n counts FROM as 1 and then the instructions that do
+// filesystem work (RUN, COPY, ADD, WORKDIR) — ENV, LABEL, USER… make no step.
+const STEP_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
+function instructionOfStep(dockerfile, stepName) {
+    const match = /^\[(?:(.+?) )?(\d+)\/(\d+)\] (\S+)/.exec(stepName);
+    if (!match)
+        return null;
+    const [, label, n, , keyword] = match;
+    let stage = label === undefined ? dockerfile.stages[dockerfile.finalStage] : undefined;
+    if (label !== undefined) {
+        const indexed = /^stage-(\d+)$/.exec(label);
+        stage = indexed
+            ? dockerfile.stages[Number(indexed[1])]
+            : dockerfile.stages.find((candidate) => candidate.name?.toLowerCase() === label.toLowerCase());
+    }
+    if (!stage || Number(n) < 2)
+        return null;
+    const instruction = stage.instructions.filter((candidate) => STEP_KEYWORDS.has(candidate.keyword))[Number(n) - 2];
+    return instruction && instruction.keyword === keyword?.toUpperCase() ? instruction : null;
+}
+
+;// CONCATENATED MODULE: ./src/checks/where.ts
+/** Spreads a location into a verdict only when there is one. */
+function where(location) {
+    return location ? { location } : {};
+}
+
+;// CONCATENATED MODULE: ./src/checks/cache.ts
+
+
+
+
+
+const checkCachedRebuild = defineCheck({
+    id: 'HARD-CACHE-001',
+    category: 'cache',
+    severity: 'warning',
+    title: 'Cached rebuild',
+    proves: 'Rebuilt with nothing changed, every step comes from the cache and the build finishes within max-cached-build-seconds.',
+    why: 'A rebuild that redoes work on every CI run (ADD of a URL, cache-busting arguments) wastes minutes per change; the seed targets under 30 s.',
+    threshold: 'max-cached-build-seconds: 30',
+    remediation: 'Avoid steps whose inputs change on every build (ADD from URLs, build args with timestamps); order the Dockerfile from least to most often changed.',
+    needs: ['rebuild'],
+    run({ rebuild }, { settings, evidence, locate }) {
+        if (!rebuild.ok)
+            return { status: 'skip', message: 'the rebuild failed; the first build did not' };
+        const reran = rebuild.steps.filter((step) => !step.cached);
+        const dockerfile = evidence.dockerfile.state === 'collected' ? evidence.dockerfile.value : undefined;
+        const measured = { seconds: rebuild.seconds, reran: reran.length, steps: rebuild.steps.length };
+        if (reran.length > 0) {
+            const first = dockerfile ? instructionOfStep(dockerfile, reran[0].name) : null;
+            return {
+                status: 'fail',
+                message: `with nothing changed, ${plural(reran.length, 'step')} of ${rebuild.steps.length} re-ran: ${reran.map((step) => step.name).join('; ')}`,
+                measured,
+                ...where(first ? locate.at(first) : undefined),
+            };
+        }
+        const within = rebuild.seconds <= settings.maxCachedBuildSeconds;
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `all ${rebuild.steps.length} steps from the cache in ${formatSeconds(rebuild.seconds)} (limit ${formatSeconds(settings.maxCachedBuildSeconds)})`,
+            measured,
+            target: settings.maxCachedBuildSeconds,
+        };
+    },
+});
+const checkCacheOrdering = defineCheck({
+    id: 'HARD-CACHE-002',
+    category: 'cache',
+    severity: 'warning',
+    title: 'Dependencies stay cached when the application changes',
+    proves: "After one application source file changes (in a copy of the context), no dependency-install step (pip/npm/yarn/go mod/bundle/composer/apt-get install…) re-runs — as BuildKit's own step data shows.",
+    why: 'Copying the application before installing dependencies reinstalls them on every code change: minutes per build instead of seconds.',
+    remediation: 'Copy the dependency manifest first and install, then copy the application: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .`.',
+    needs: ['cacheProbe', 'dockerfile'],
+    run({ cacheProbe, dockerfile }, { locate }) {
+        if (!cacheProbe.ok)
+            return {
+                status: 'skip',
+                message: `the probe build failed after changing ${cacheProbe.changedFile}: ${cacheProbe.logTail.split('\n').slice(-2).join(' | ')}`,
+            };
+        const reran = cacheProbe.steps.filter((step) => !step.cached);
+        const installs = reran.filter((step) => isDependencyInstall(step.name));
+        const measured = { changedFile: cacheProbe.changedFile, reran: reran.map((step) => step.name) };
+        if (installs.length === 0) {
+            return {
+                status: 'pass',
+                message: `changing ${cacheProbe.changedFile} re-ran ${plural(reran.length, 'step')} of ${cacheProbe.steps.length}, no dependency install${reran.length ? `: ${reran.map((step) => step.name.replace(/^\[[^\]]*\] /, '')).join('; ')}` : ''}`,
+                measured,
+            };
+        }
+        const verdicts = [];
+        for (const install of installs) {
+            const instruction = instructionOfStep(dockerfile, install.name);
+            // The culprit: the first COPY/ADD that re-ran in the same stage before the install.
+            const stage = /^\[(?:(.+?) )?\d+\/\d+\]/.exec(install.name)?.[1];
+            const copy = reran.find((step) => /\] (COPY|ADD) /.test(step.name) && /^\[(?:(.+?) )?\d+\/\d+\]/.exec(step.name)?.[1] === stage);
+            const copyInstruction = copy ? instructionOfStep(dockerfile, copy.name) : null;
+            const because = copyInstruction
+                ? `: \`${copyInstruction.keyword} ${copyInstruction.args}\` (line ${copyInstruction.line}) copies application code before it`
+                : '';
+            verdicts.push({
+                status: 'fail',
+                message: `changing ${cacheProbe.changedFile} re-ran \`${install.name.replace(/^\[[^\]]*\] /, '')}\`${instruction ? ` (line ${instruction.line})` : ''}${because}`,
+                measured,
+                ...where(copyInstruction ? locate.at(copyInstruction) : instruction ? locate.at(instruction) : undefined),
+            });
+        }
+        return verdicts;
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/per-layer.ts
+
+// Findings about files, grouped by the layer that added them: one verdict — one annotation — on
+// the instruction to change, rather than one per file.
+/** "the base image", or the instruction that made the layer. */
+function layerOrigin(layer, filesystem, locate) {
+    if (locate.isBaseLayer(layer))
+        return 'the base image';
+    return (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
+}
+function failPerLayer(items, filesystem, locate, describe, measure) {
+    const byLayer = new Map();
+    for (const item of items)
+        byLayer.set(item.layer, [...(byLayer.get(item.layer) ?? []), item]);
+    return [...byLayer].map(([layer, found]) => ({
+        status: 'fail',
+        message: describe(found, layerOrigin(layer, filesystem, locate)),
+        measured: measure(found),
+        ...where(locate.layer(layer) ?? locate.finalFrom()),
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/checks/startup.ts
+
+
+
+/** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
+function describeExit(exited) {
+    const oom = exited.oomKilled ? ' (killed: out of memory)' : '';
+    const logs = exited.logTail.trim()
+        ? `; last log lines: ${exited.logTail.trim().split('\n').slice(-5).join(' | ')}`
+        : '; it wrote no logs';
+    return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${logs}`;
+}
+const checkBecomesReady = defineCheck({
+    id: 'HARD-STARTUP-001',
+    category: 'startup',
+    severity: 'error',
+    title: 'The container starts and becomes ready',
+    proves: 'Started as configured, the container keeps running and its health probe (or, without HEALTHCHECK, its exposed port) answers within ready-timeout-seconds.',
+    why: 'An image that crashes or never becomes ready will fail its deployment; better to see it here, with its exit code and logs.',
+    remediation: 'Read the exit code and log lines in the message; run the image with `docker run` to reproduce. Give required configuration through runtime-env.',
+    needs: ['runtime'],
+    run({ runtime }, { locate, settings }) {
+        const { readiness, exited } = runtime.service;
+        const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
+        if (exited)
+            return {
+                status: 'fail',
+                message: `the container ${describeExit(exited)}`,
+                measured: exited.exitCode,
+                ...location,
+            };
+        if (readiness.outcome === 'ready')
+            return {
+                status: 'pass',
+                message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`,
+                measured: readiness.readySeconds,
+            };
+        if (readiness.method === 'none')
+            return {
+                status: 'skip',
+                message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window`,
+            };
+        const how = readiness.method === 'port'
+            ? `port ${readiness.port} never accepted a connection`
+            : 'the health probe never passed';
+        return {
+            status: 'fail',
+            message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`,
+            ...location,
+        };
+    },
+});
+const checkStartupTime = defineCheck({
+    id: 'HARD-STARTUP-002',
+    category: 'startup',
+    severity: 'warning',
+    title: 'Startup time',
+    proves: 'The time from the start request until the probe first passed (probed every 250 ms) is within max-startup-seconds.',
+    why: 'Slow starts slow every deploy, scale-out and recovery; the seed targets under 5 s.',
+    threshold: 'max-startup-seconds: 5',
+    remediation: 'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
+    needs: ['runtime'],
+    run({ runtime }, { settings }) {
+        const { readiness } = runtime.service;
+        if (readiness.readySeconds === null)
+            return {
+                status: 'skip',
+                message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)',
+            };
+        const within = readiness.readySeconds <= settings.maxStartupSeconds;
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`,
+            measured: readiness.readySeconds,
+            target: settings.maxStartupSeconds,
+        };
+    },
+});
+const checkIdleMemory = defineCheck({
+    id: 'HARD-MEMORY-001',
+    category: 'memory',
+    severity: 'warning',
+    title: 'Idle memory',
+    proves: 'The most memory the ready, idle container used over the sampling window (as `docker stats` counts it) is within max-idle-memory-mb.',
+    why: 'Idle memory is paid by every replica all the time; the seed targets under 512 MB.',
+    threshold: 'max-idle-memory-mb: 512',
+    remediation: 'Load less at startup (lazy imports, smaller caches), and run fewer worker processes when idle.',
+    needs: ['runtime'],
+    run({ runtime }, { settings }) {
+        const { idle } = runtime.service;
+        if (!idle)
+            return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
+        const limit = settings.maxIdleMemoryMb * 1e6;
+        return {
+            status: idle.memoryBytesMax <= limit ? 'pass' : 'fail',
+            message: `${formatBytes(idle.memoryBytesMax)} at most over ${formatSeconds(idle.windowSeconds)} (${idle.samples} samples; limit ${settings.maxIdleMemoryMb} MB)`,
+            measured: idle.memoryBytesMax,
+            target: limit,
+        };
+    },
+});
+const checkIdleCpu = defineCheck({
+    id: 'HARD-CPU-001',
+    category: 'cpu',
+    severity: 'warning',
+    title: 'Idle CPU',
+    proves: 'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs).',
+    why: 'A service that spins when idle wastes a share of every node it runs on; the seed targets under 0.5 CPU.',
+    threshold: 'max-idle-cpu: 0.5',
+    remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
+    needs: ['runtime'],
+    run({ runtime }, { settings }) {
+        const { idle } = runtime.service;
+        if (!idle)
+            return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
+        return {
+            status: idle.cpu <= settings.maxIdleCpu ? 'pass' : 'fail',
+            message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})`,
+            measured: idle.cpu,
+            target: settings.maxIdleCpu,
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/filesystem.ts
+
+
+
+
+
+// What the image's files allow: privilege escalation (setuid), writes outside the declared
+// directories, and files that should never ship. Each finding names the layer that added it.
+const SETUID = 0o4000;
+const SETGID = 0o2000;
+const ALWAYS_WRITABLE = ['/tmp', '/var/tmp', '/dev/shm', '/run/lock', '/var/lock'];
+const paths = (files) => files.map((file) => file.path);
+function listed(files, limit = 8) {
+    const shown = files
+        .slice(0, limit)
+        .map((file) => file.path)
+        .join(', ');
+    return files.length > limit ? `${shown} and ${files.length - limit} more` : shown;
+}
+const checkNoSetuidFiles = defineCheck({
+    id: 'HARD-FILESYSTEM-001',
+    cis: ['4.8'],
+    category: 'filesystem',
+    severity: 'warning',
+    title: 'No setuid or setgid files',
+    proves: 'No regular file in the image has the setuid or setgid bit.',
+    why: 'A setuid binary is a ready-made way back to root for anyone who gets a shell as the app user.',
+    remediation: 'Strip the bits in the runtime stage: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +` (and run with no-new-privileges).',
+    needs: ['filesystem'],
+    run({ filesystem }, { locate }) {
+        const found = Object.values(filesystem.files).filter((file) => file.type === 'file' && (file.mode & (SETUID | SETGID)) !== 0);
+        if (found.length === 0)
+            return { status: 'pass', message: 'no setuid or setgid file', measured: [] };
+        return failPerLayer(found, filesystem, locate, (files, from) => `${files.length} setuid/setgid file(s) from ${from}: ${listed(files)}`, paths);
+    },
+});
+const checkWritablePaths = defineCheck({
+    id: 'HARD-FILESYSTEM-002',
+    category: 'filesystem',
+    severity: 'warning',
+    title: 'The runtime user writes only where allowed',
+    proves: 'Outside /tmp, /var/tmp and writable-dirs (relative ones under the WORKDIR), no file or directory is owned by, group-writable for, or world-writable to the user the container runs as.',
+    why: 'Application code the app user can overwrite turns any file-write bug into code execution; the seed limits writes to logs/, data/, credentials/ and config/.',
+    threshold: 'writable-dirs: logs, data, credentials, config',
+    remediation: 'Copy application files owned by root (`COPY --chown=root:<group>` or no --chown) and give the user only its data directories (`RUN mkdir logs data && chown csops logs data`).',
+    needs: ['image', 'filesystem', 'runtime'],
+    run({ image, filesystem, runtime }, { settings }) {
+        const { uid, gid } = runtime.identity;
+        if (uid === null)
+            return { status: 'skip', message: 'the runtime user could not be determined' };
+        if (uid === 0)
+            return { status: 'skip', message: 'the container runs as root, which can write everywhere (see HARD-USER-003)' };
+        const allowed = [
+            ...ALWAYS_WRITABLE,
+            ...settings.writableDirs.map((dir) => external_node_path_.posix.resolve(image.workingDir || '/', dir)),
+        ];
+        const inAllowed = (path) => allowed.some((dir) => path === dir || path.startsWith(`${dir}/`));
+        const writable = Object.values(filesystem.files).filter((file) => {
+            // Device nodes and the kernel's trees: the runtime mounts its own /dev, /proc and /sys.
+            if ((file.type !== 'file' && file.type !== 'directory') ||
+                inAllowed(file.path) ||
+                /^\/(dev|proc|sys)(\/|$)/.test(file.path))
+                return false;
+            // The owner can always chmod: owning a file is being able to write it.
+            return (file.uid === uid ||
+                (file.gid === gid && (file.mode & 0o020) !== 0) ||
+                ((file.mode & 0o002) !== 0 && (file.mode & 0o1000) === 0));
+        });
+        if (writable.length === 0)
+            return { status: 'pass', message: `UID ${uid} can write only in ${allowed.join(', ')}`, measured: [] };
+        const byTop = new Map();
+        for (const file of writable) {
+            const top = file.path.split('/').slice(0, 3).join('/');
+            byTop.set(top, (byTop.get(top) ?? 0) + 1);
+        }
+        const summary = [...byTop]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 8)
+            .map(([top, count]) => `${top} (${count})`)
+            .join(', ');
+        return {
+            status: 'fail',
+            message: `UID ${uid} can write ${writable.length} path(s) outside ${allowed.join(', ')}: ${summary}`,
+            measured: writable.slice(0, 50).map((file) => file.path),
+        };
+    },
+});
+/** Files that must never ship, by name; keys and token files only when their content says so. */
+function neverShip(filesystem) {
+    const found = [];
+    for (const file of Object.values(filesystem.files)) {
+        if (file.type !== 'file' && file.type !== 'directory')
+            continue;
+        if (/^\/(usr\/(share|lib)|etc\/ssl|etc\/pki|etc\/ca-certificates|proc|sys)\//.test(file.path))
+            continue;
+        const name = external_node_path_.posix.basename(file.path);
+        if (file.type === 'directory') {
+            if (name === '.git' || name === '.ssh' || name === '.aws')
+                found.push(file);
+            continue;
+        }
+        if (file.path.includes('/.git/') || file.path.includes('/.ssh/') || file.path.includes('/.aws/'))
+            continue; // the directory is reported
+        const content = filesystem.keyFiles[file.path] ?? '';
+        if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)) {
+            found.push(file);
+            continue;
+        }
+        // Name-based rules stop at third-party package trees, whose fixtures are not the app's secrets.
+        if (/\/(site-packages|dist-packages|node_modules|vendor)\//.test(file.path))
+            continue;
+        if (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name))
+            found.push(file);
+        else if (/^(\.htpasswd|credentials\.json|.*\.(p12|pfx|jks|keystore))$/.test(name))
+            found.push(file);
+        else if (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password|:_password)/i.test(content))
+            found.push(file);
+        else if (/(^|\/)credentials\/[^/]+$/.test(file.path.slice(1)))
+            found.push(file);
+    }
+    return found;
+}
+const checkNoShippedSecrets = defineCheck({
+    id: 'HARD-FILESYSTEM-003',
+    cis: ['4.10'],
+    category: 'filesystem',
+    severity: 'error',
+    title: 'No files that should never ship',
+    proves: 'The image contains no .env files, private keys, .git/.ssh/.aws directories, credential files (.npmrc/.pypirc/.netrc with tokens, keystores) or files in a credentials/ directory.',
+    why: 'Anyone who can pull the image can read them, forever: layers keep a file even after a later layer deletes it.',
+    remediation: 'Exclude them in .dockerignore, copy only what the image needs, and pass secrets at run time (or with `RUN --mount=type=secret` at build time).',
+    needs: ['filesystem'],
+    run({ filesystem }, { locate }) {
+        const found = neverShip(filesystem);
+        if (found.length === 0)
+            return { status: 'pass', message: 'no .env, key, credential or VCS file in the image', measured: [] };
+        return failPerLayer(found, filesystem, locate, (files, from) => `${listed(files)} — shipped by ${from}`, paths);
+    },
+});
+const checkHardenedRun = defineCheck({
+    id: 'HARD-FILESYSTEM-004',
+    cis: ['5.4', '5.13', '5.26'],
+    category: 'filesystem',
+    severity: 'warning',
+    title: 'Runs read-only, without capabilities, with no-new-privileges',
+    proves: 'Started with a read-only root filesystem (tmpfs only for /tmp, /var/tmp and writable-dirs), all capabilities dropped and no-new-privileges, the container still becomes ready.',
+    why: 'That is how production should run it (the seed: read-only runtime, limited writable directories); an image that needs more has a hidden dependency on writing or privileges.',
+    remediation: 'Write only to the declared directories (or /tmp), do not bind ports below 1024 or change ownership at startup, and declare what must stay writable.',
+    needs: ['runtime'],
+    run({ runtime }) {
+        const hardened = runtime.hardened;
+        if (!hardened)
+            return { status: 'skip', message: 'hardened-run is off' };
+        const { service } = runtime;
+        if (service.readiness.outcome !== 'ready' && service.readiness.method !== 'none')
+            return {
+                status: 'skip',
+                message: 'the service does not become ready even without hardening (see HARD-STARTUP-001)',
+            };
+        const settings = `read-only root, tmpfs ${hardened.tmpfs.join(', ')}, cap-drop ALL, no-new-privileges`;
+        if (hardened.exited)
+            return {
+                status: 'fail',
+                message: `with ${settings}, the container ${describeExit(hardened.exited)}`,
+                measured: false,
+            };
+        if (hardened.readiness.outcome === 'ready')
+            return {
+                status: 'pass',
+                message: `ready after ${formatSeconds(hardened.readiness.readySeconds)} with ${settings}`,
+                measured: true,
+            };
+        if (hardened.readiness.method === 'none')
+            return {
+                status: 'pass',
+                message: `kept running for ${formatSeconds(hardened.readiness.waitedSeconds)} with ${settings} (no probe to tell readiness)`,
+                measured: true,
+            };
+        return {
+            status: 'fail',
+            message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`,
+            measured: false,
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/evidence/paths.ts
+
+const MAX_LINKS = 40; // as Linux's ELOOP limit
+/** The record a path finally refers to, following symlinks; null when missing or dangling. */
+function resolveFile(files, path) {
+    let current = external_node_path_.posix.normalize(path);
+    for (let hops = 0; hops <= MAX_LINKS; hops++) {
+        const resolved = resolveParents(files, current);
+        if (resolved === null)
+            return null;
+        const record = files[resolved];
+        if (!record)
+            return null;
+        if (record.type !== 'symlink' || !record.linkname)
+            return record;
+        current = external_node_path_.posix.resolve(external_node_path_.posix.dirname(resolved), record.linkname);
+    }
+    return null;
+}
+/** Rewrites a path whose parent directories are symlinks (/bin → usr/bin on merged-/usr images). */
+function resolveParents(files, path) {
+    const parts = path.split('/').filter(Boolean);
+    let prefix = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+        let next = `${prefix}/${parts[i]}`;
+        for (let hops = 0; files[next]?.type === 'symlink' && hops <= MAX_LINKS; hops++) {
+            next = external_node_path_.posix.resolve(external_node_path_.posix.dirname(next), files[next].linkname ?? '');
+        }
+        prefix = next === '/' ? '' : next;
+    }
+    return `${prefix}/${parts[parts.length - 1] ?? ''}`.replace(/\/+$/, '') || '/';
+}
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** PATH from the image's environment, else Docker's default. */
+function pathDirectories(env) {
+    const value = env.find((entry) => entry.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
+    return value.split(':').filter((dir) => dir.startsWith('/'));
+}
+function isExecutable(record) {
+    return record.type === 'file' && (record.mode & 0o111) !== 0;
+}
+/** Where `command` resolves: an absolute or relative path as is, a bare name searched on PATH. */
+function findCommand(files, command, dirs, workdir = '/') {
+    if (command.includes('/')) {
+        const path = external_node_path_.posix.resolve(workdir || '/', command);
+        const record = resolveFile(files, path);
+        return record && isExecutable(record) ? { path, record } : null;
+    }
+    for (const dir of dirs) {
+        const path = external_node_path_.posix.join(dir, command);
+        const record = resolveFile(files, path);
+        if (record && isExecutable(record))
+            return { path, record };
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/checks/health.ts
+
+
+
+
+// A HEALTHCHECK that exists is not a health check: it must run in the image, pass while the
+// service runs, and fail when it does not.
+const SHELL_WORDS = new Set([
+    'exit',
+    'true',
+    'false',
+    'test',
+    '[',
+    'echo',
+    'cd',
+    'set',
+    'exec',
+    'command',
+    'if',
+    '!',
+    ':',
+    'printf',
+    'read',
+]);
+const checkHealthcheckDefined = defineCheck({
+    id: 'HARD-HEALTH-001',
+    cis: ['4.6'],
+    category: 'health',
+    severity: 'error',
+    title: 'A HEALTHCHECK is defined',
+    proves: 'The image declares a HEALTHCHECK (not NONE).',
+    why: 'Without one, orchestrators and compose health gates cannot tell a hung service from a healthy one.',
+    remediation: 'Add `HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 CMD [...]` with a probe that tests the service itself (e.g. an HTTP request to its health endpoint).',
+    needs: ['image'],
+    run({ image }, { locate }) {
+        const argv = image.healthcheck?.argv ?? null;
+        if (!argv)
+            return {
+                status: 'fail',
+                message: image.healthcheck?.test[0] === 'NONE'
+                    ? 'HEALTHCHECK NONE disables the health check'
+                    : 'the image has no HEALTHCHECK',
+                ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()),
+            };
+        return {
+            status: 'pass',
+            message: `HEALTHCHECK runs ${JSON.stringify(argv)}`,
+            ...where(locate.lastInstruction('HEALTHCHECK')),
+        };
+    },
+});
+const checkProbeProgramExists = defineCheck({
+    id: 'HARD-HEALTH-002',
+    cis: ['4.6'],
+    category: 'health',
+    severity: 'error',
+    title: "The health probe's program exists in the image",
+    proves: "The HEALTHCHECK's executable (and, for the shell form, /bin/sh and the command it calls) resolves to an executable file in the image.",
+    why: 'A probe calling curl in an image without curl never passes: the container is marked unhealthy, or the check is silently useless.',
+    remediation: 'Call a program the runtime image has (the app\'s own interpreter, e.g. `CMD ["python", "-m", "app.healthcheck"]`), or install the probe tool in the runtime stage.',
+    needs: ['image', 'filesystem'],
+    run({ image, filesystem }, { locate }) {
+        const argv = image.healthcheck?.argv ?? null;
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (!argv)
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        const dirs = pathDirectories(image.env);
+        const missing = [];
+        const found = [];
+        const look = (command) => {
+            const hit = findCommand(filesystem.files, command, dirs, image.workingDir);
+            if (hit)
+                found.push(`${command} → ${hit.path}`);
+            else
+                missing.push(command);
+        };
+        if (image.healthcheck.test[0] === 'CMD-SHELL') {
+            if (!resolveFile(filesystem.files, '/bin/sh'))
+                missing.push('/bin/sh (the shell form needs it)');
+            const first = argv[2].trim().split(/[\s;|&()]+/)[0] ?? '';
+            if (first && !SHELL_WORDS.has(first) && !first.includes('=') && !first.startsWith('$'))
+                look(first);
+        }
+        else {
+            look(argv[0]);
+        }
+        if (missing.length > 0)
+            return { status: 'fail', message: `not in the image: ${missing.join(', ')}`, measured: missing, ...location };
+        return {
+            status: 'pass',
+            message: found.length > 0 ? `found ${found.join(', ')}` : 'the probe uses shell built-ins only',
+            measured: found,
+            ...location,
+        };
+    },
+});
+const checkProbePassesWhileRunning = defineCheck({
+    id: 'HARD-HEALTH-003',
+    cis: ['4.6'],
+    category: 'health',
+    severity: 'error',
+    title: 'The health probe passes while the service runs',
+    proves: 'Run every 250 ms in the running container, the HEALTHCHECK passes (exit 0) within ready-timeout-seconds.',
+    why: 'A probe that never passes marks a working service unhealthy: compose health gates and orchestrators then restart or never route to it.',
+    remediation: 'Run the probe by hand in the container (`docker exec <c> <probe>`) and fix what it reports: wrong port, wrong path, missing dependency.',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const { readiness, exited } = runtime.service;
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (!image.healthcheck?.argv)
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        if (readiness.method !== 'healthcheck')
+            return {
+                status: 'fail',
+                message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)",
+                ...location,
+            };
+        if (readiness.outcome === 'ready') {
+            return {
+                status: 'pass',
+                message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`,
+                measured: readiness.readySeconds,
+                ...location,
+            };
+        }
+        if (exited)
+            return {
+                status: 'fail',
+                message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`,
+                ...location,
+            };
+        const last = readiness.lastOutput.trim()
+            ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`
+            : '';
+        const why = readiness.outcome === 'probe-broken'
+            ? 'the probe cannot run'
+            : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
+        return {
+            status: 'fail',
+            message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`,
+            measured: readiness.lastExitCode,
+            ...location,
+        };
+    },
+});
+const checkProbeFailsWhenDown = defineCheck({
+    id: 'HARD-HEALTH-004',
+    cis: ['4.6'],
+    category: 'health',
+    severity: 'error',
+    title: 'The health probe fails when the service is down',
+    proves: "The HEALTHCHECK, run with the image's user, environment and working directory in a fresh container where the service never started, does not pass.",
+    why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The seed rates it HIGH.',
+    remediation: 'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
+    needs: ['runtime'],
+    run({ runtime }, { locate }) {
+        const down = runtime.downProbe;
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (!down)
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        if (down.error)
+            return { status: 'skip', message: `the probe could not start (${down.error}; see HARD-HEALTH-002)` };
+        if (down.exitCode === 0) {
+            return {
+                status: 'fail',
+                message: `fake: it passed (exit 0 in ${formatSeconds(down.seconds)}) in a container where the service never started`,
+                measured: 0,
+                target: 'non-zero exit',
+                ...location,
+            };
+        }
+        const how = down.timedOut
+            ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)`
+            : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
+        return {
+            status: 'pass',
+            message: `real: with the service down it ${how}`,
+            measured: down.exitCode,
+            target: 'non-zero exit',
+            ...location,
+        };
+    },
+});
+const checkHealthTiming = defineCheck({
+    id: 'HARD-HEALTH-005',
+    category: 'health',
+    severity: 'warning',
+    title: 'Health check timing fits the service',
+    proves: 'The HEALTHCHECK interval and timeout are within the production profile (≤ 30 s, ≤ 10 s), the timeout is at least twice the slowest measured probe, and the start period plus interval × retries covers the measured startup.',
+    why: "A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe's own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.",
+    threshold: "interval ≤ 30 s, timeout ≤ 10 s (the production profile: 30 s, 10 s, start period 5 s, retries 3, and on Docker ≥ 25 a start interval; Docker's defaults apply where unset: 30 s, 30 s, 0 s, 3, start interval 5 s)",
+    remediation: "Set --timeout above the probe's duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).",
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const health = image.healthcheck;
+        if (!health?.argv)
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        const { interval, timeout, startPeriod, startInterval, retries } = health.effective;
+        const startEvery = startInterval === null ? '' : `, start interval ${formatSeconds(startInterval)}`;
+        const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}${startEvery}, retries ${retries} (production profile: 30 s, 10 s, 5 s, 3)`;
+        const { readiness } = runtime.service;
+        if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0)
+            return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
+        const slowest = Math.max(...readiness.attemptSeconds);
+        const problems = [];
+        if (interval > 30)
+            problems.push(`the interval ${formatSeconds(interval)} is above the production profile's 30 s`);
+        if (timeout > 10)
+            problems.push(`the timeout ${formatSeconds(timeout)} is above the production profile's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
+        if (slowest * 2 > timeout)
+            problems.push(`the slowest probe took ${formatSeconds(slowest)}, more than half the ${formatSeconds(timeout)} timeout`);
+        const grace = startPeriod + interval * retries;
+        if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
+            problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
+        }
+        const measured = {
+            interval,
+            timeout,
+            startPeriod,
+            startInterval,
+            retries,
+            slowestProbeSeconds: slowest,
+            readySeconds: readiness.readySeconds,
+        };
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (problems.length > 0)
+            return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
+        return {
+            status: 'pass',
+            message: `${settings}; slowest probe ${formatSeconds(slowest)}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
+            measured,
+            ...location,
+        };
+    },
+});
+/**
+ * When Docker itself first reports the container healthy, which depends on the engine: during the
+ * start period Docker ≥ 25 probes every start interval; Engine 20.10 waits one whole interval.
+ */
+function firstHealthy(effective, readySeconds) {
+    const ready = readySeconds ?? 0;
+    if (effective.startInterval !== null && ready <= effective.startPeriod) {
+        const at = Math.max(effective.startInterval, Math.ceil(ready / effective.startInterval) * effective.startInterval);
+        return `Docker reports it healthy about ${formatSeconds(at)} after start (its first probe after the ${formatSeconds(effective.startInterval)} start interval)`;
+    }
+    const at = Math.max(effective.interval, Math.ceil(ready / effective.interval) * effective.interval);
+    const why = effective.startInterval === null
+        ? 'this engine (before Docker 25) has no start interval: its first probe runs one whole interval after start'
+        : 'after the start period Docker probes once per interval';
+    return `Docker reports it healthy about ${formatSeconds(at)} after start (${why})`;
+}
+
+;// CONCATENATED MODULE: ./src/checks/labels.ts
+
+
+const checkRequiredLabels = defineCheck({
+    id: 'HARD-LABELS-001',
+    category: 'labels',
+    severity: 'warning',
+    title: 'Required labels are present',
+    proves: 'Every label in required-labels is set on the image, with a non-empty value.',
+    why: 'Owners, versions and security claims in labels are how registries, scanners and on-call people find out what an image is.',
+    threshold: 'required-labels: maintainer, version, security.non-root',
+    remediation: 'Add them in the final stage: `LABEL maintainer="…" version="1.0.0" security.non-root="true"`.',
+    needs: ['image'],
+    run({ image }, { settings, locate }) {
+        const missing = settings.requiredLabels.filter((name) => !image.labels[name]?.trim());
+        const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
+        if (missing.length === 0)
+            return {
+                status: 'pass',
+                message: `all present: ${settings.requiredLabels.map((name) => `${name}=${image.labels[name]}`).join(', ')}`,
+                measured: settings.requiredLabels,
+                ...location,
+            };
+        return {
+            status: 'fail',
+            message: `missing: ${missing.join(', ')}`,
+            measured: missing,
+            target: settings.requiredLabels,
+            ...location,
+        };
+    },
+});
+const checkNonRootLabelIsTrue = defineCheck({
+    id: 'HARD-LABELS-002',
+    category: 'labels',
+    severity: 'error',
+    title: 'The security.non-root label tells the truth',
+    proves: "Where the image claims `security.non-root=true`, the running container's measured UID is not 0 (and where it claims false, it is).",
+    why: 'Policies and reviewers trust the label; a false claim is worse than none.',
+    remediation: 'Make the claim true (a non-root USER) or correct the label.',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const claim = image.labels['security.non-root'];
+        if (claim === undefined)
+            return { status: 'skip', message: 'no security.non-root label' };
+        const uid = runtime.identity.uid;
+        if (uid === null)
+            return { status: 'skip', message: 'the runtime UID could not be determined' };
+        const claimsNonRoot = claim.trim().toLowerCase() === 'true';
+        const isNonRoot = uid !== 0;
+        const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
+        if (claimsNonRoot === isNonRoot)
+            return {
+                status: 'pass',
+                message: `security.non-root=${claim} and the container runs as UID ${uid}`,
+                measured: uid,
+                ...location,
+            };
+        return {
+            status: 'fail',
+            message: `security.non-root=${claim}, but the container runs as UID ${uid}`,
+            measured: uid,
+            target: claimsNonRoot ? 'non-zero UID' : 'UID 0',
+            ...location,
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/util/image-reference.ts
+// Image references as Docker reads them, and what a tag pins. Shared by the Dockerfile and compose
+// checks: a floating tag is unpinned wherever it is written.
+/** `python:3.11-slim@sha256:…` → { name, tag, digest }; registry ports are not tags. */
+function parseImageReference(reference) {
+    const [withoutDigest = '', digest = null] = reference.split('@');
+    const slash = withoutDigest.lastIndexOf('/');
+    const colon = withoutDigest.lastIndexOf(':');
+    const hasTag = colon > slash;
+    return {
+        name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
+        tag: hasTag ? withoutDigest.slice(colon + 1) : null,
+        digest,
+    };
+}
+/**
+ * Tags that move: they name a channel, a distribution or a variant, never a release. `postgres:alpine`
+ * today and in a month are different databases.
+ */
+const FLOATING = new Set([
+    'latest',
+    'stable',
+    'edge',
+    'lts',
+    'mainline',
+    'current',
+    'rolling',
+    'nightly',
+    'main',
+    'master',
+    'dev',
+    'develop',
+    'beta',
+    'alpha',
+    'rc',
+    'canary',
+    'next',
+    'testing',
+    'unstable',
+]);
+/** Distribution releases by name: `debian:bookworm-slim` is Debian 12, as `12-slim` would be. */
+const RELEASE_NAMES = new Set([
+    'buster',
+    'bullseye',
+    'bookworm',
+    'trixie',
+    'forky',
+    'bionic',
+    'focal',
+    'jammy',
+    'noble',
+    'oracular',
+    'plucky',
+    'questing',
+]);
+/**
+ * Whether a tag names a version: it carries a version number (`15`, `3.11-slim`, `1.25.3-alpine`,
+ * `alpine3.19`) or a distribution release's name (`bookworm-slim`). Channels and variants alone
+ * (`latest`, `lts`, `alpine`, `mainline`, `stable-slim`) do not: the image behind them changes.
+ */
+function tagPinsVersion(tag) {
+    const lower = tag.toLowerCase();
+    if (FLOATING.has(lower))
+        return false;
+    return /\d/.test(lower) || lower.split(/[-_.]/).some((word) => RELEASE_NAMES.has(word));
+}
+
+;// CONCATENATED MODULE: ./src/util/secrets.ts
+// Recognising credentials by name and by the shape of the value, and saying so without ever
+// repeating the value: reports name the variable and the kind of secret, not its content.
+/** Names that announce a secret (…_PASSWORD, API_KEY, GITHUB_TOKEN, aws_secret_access_key…). */
+const SECRET_NAME = /(^|[_.-])(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?token|client[_-]?secret)($|[_.-])/i;
+/** Names that point at a secret rather than hold one. */
+const REFERENCE_NAME = /(_FILE|_PATH|_DIR|_LOCATION|_REF|_NAME|_ID)$/i;
+const SHAPES = [
+    [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
+    [/\bAKIA[0-9A-Z]{16}\b/, 'an AWS access key id'],
+    [/\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{22,}\b/, 'a GitHub token'],
+    [/\bxox[abprs]-[A-Za-z0-9-]{10,}\b/, 'a Slack token'],
+    [/\b[sr]k_live_[A-Za-z0-9]{16,}\b/, 'a Stripe secret key'],
+    [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
+    [/\bnpm_[A-Za-z0-9]{36}\b/, 'an npm token'],
+    [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'a JSON Web Token'],
+    [/\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i, 'a password inside a URL'],
+];
+function secretShape(value) {
+    for (const [pattern, kind] of SHAPES)
+        if (pattern.test(value))
+            return kind;
+    return null;
+}
+function isSecretName(name) {
+    return SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
+}
+/** What kind of secret `name=value` carries, or null. Empty values, paths and ${references} are not secrets. */
+function secretIn(name, value) {
+    const trimmed = value.trim();
+    if (trimmed === '' || trimmed.startsWith('${') || /^\$[A-Za-z_]/.test(trimmed))
+        return null;
+    const shape = secretShape(trimmed);
+    if (shape)
+        return shape;
+    if (!isSecretName(name))
+        return null;
+    if (trimmed.startsWith('/') && !trimmed.includes(' '))
+        return null; // a path to a secret file
+    return 'a literal value for a secret-looking name';
+}
+/** Shown instead of a secret value. */
+function redacted(value) {
+    return `[redacted, ${value.length} characters]`;
+}
+/** Every `NAME=value` assignment in a text (ENV lines, `|2 A=b C=d /bin/sh -c …` history entries). */
+function assignments(text) {
+    const found = [];
+    const pattern = /(?:^|\s|\|\d+\s)([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
+    for (const match of text.matchAll(pattern)) {
+        found.push({ name: match[1], value: match[2].replace(/^(["'])(.*)\1$/, '$2') });
+    }
+    return found;
+}
+const SECRET_FLAG = /(pass(word|wd)?|secret|token|api-?key|requirepass|masterauth)$/i;
+/**
+ * Credentials in a command line (a healthcheck, a command, an entrypoint): `NAME=value`
+ * assignments, `--password=…` / `--token …` options, mysql's `-pSECRET`, redis-cli's `-a SECRET`,
+ * and values shaped like a key or a token anywhere. References (`$VAR`, `${VAR}`) are not secrets.
+ */
+function commandSecrets(text) {
+    const found = [];
+    const add = (name, value, kind) => {
+        if (kind && !found.some((entry) => entry.value === value))
+            found.push({ name, value, kind });
+    };
+    for (const { name, value } of assignments(text))
+        add(name, value, secretIn(name, value));
+    for (const match of text.matchAll(/(?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s-]\S*)/g)) {
+        const value = match[2].replace(/^(["'])(.*)\1$/, '$2');
+        const flag = match[1];
+        // Options named like a secret (`--password`, `--api-key`), and servers' own (`--requirepass`).
+        if (isSecretName(flag.replace(/-/g, '_')) || SECRET_FLAG.test(flag))
+            add(`--${flag}`, value, secretIn('password', value));
+    }
+    if (/\bmysql(admin|dump)?\b/.test(text)) {
+        for (const match of text.matchAll(/(?:^|\s)-p(?!assword)([^\s$][^\s]*)/g))
+            add('-p', match[1], secretIn('password', match[1]));
+    }
+    if (/\bredis-cli\b/.test(text)) {
+        for (const match of text.matchAll(/(?:^|\s)-a\s+("[^"]*"|'[^']*'|\S+)/g)) {
+            const value = match[1].replace(/^(["'])(.*)\1$/, '$2');
+            add('-a', value, secretIn('password', value));
+        }
+    }
+    for (const word of text.split(/\s+/))
+        add('a value', word, secretShape(word));
+    return found;
+}
+
+;// CONCATENATED MODULE: ./src/checks/compose.ts
+
+
+
+
+
+const at = (service, key) => ({
+    location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
+});
+const get = (data, path) => path
+    .split('.')
+    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), data);
+function each(services, judge) {
+    return services.flatMap((service) => {
+        const verdicts = judge(service);
+        return (Array.isArray(verdicts) ? verdicts : [verdicts]).map((verdict) => ({
+            ...verdict,
+            message: `${service.name}: ${verdict.message}`,
+        }));
+    });
+}
+/** The healthcheck's command as one line, whatever form it was written in. */
+function probeText(test) {
+    if (typeof test === 'string')
+        return test;
+    if (!Array.isArray(test) || test.length === 0)
+        return null;
+    const [kind, ...rest] = test.map(textOf);
+    if (kind === 'NONE')
+        return null;
+    return kind === 'CMD' || kind === 'CMD-SHELL' ? rest.join(' ') : [kind, ...rest].join(' ');
+}
+/** A list or mapping (`environment`, `depends_on`, `networks`) as name → value, with each entry's key path. */
+function entriesOf(value, key) {
+    if (Array.isArray(value)) {
+        return value.map((item, index) => {
+            const text = textOf(item);
+            const eq = key === 'environment' || key === 'args' ? text.indexOf('=') : -1;
+            return {
+                name: eq === -1 ? text : text.slice(0, eq),
+                value: eq === -1 ? null : text.slice(eq + 1),
+                path: `${key}.${index}`,
+            };
+        });
+    }
+    return Object.entries((value ?? {})).map(([name, entry]) => ({
+        name,
+        value: entry,
+        path: `${key}.${name}`,
+    }));
+}
+const checkComposeHealthchecks = defineCheck({
+    id: 'HARD-COMPOSE-001',
+    cis: ['5.27'],
+    category: 'compose',
+    severity: 'warning',
+    title: 'Every service has a real health check',
+    proves: 'Each service has a healthcheck (in compose, or in the HEALTHCHECK of the stage of the Dockerfile it builds) that is not disabled and not trivially fake.',
+    why: 'Health gates (depends_on: service_healthy) and restarts only work with a health check, and only a real one makes them mean anything.',
+    remediation: 'Add `healthcheck: { test: ["CMD", "pg_isready", "-U", "postgres"], interval: 10s, timeout: 5s, retries: 5 }` (or the service\'s own probe).',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const health = service.data.healthcheck;
+            if (health?.disable === true)
+                return { status: 'fail', message: 'the health check is disabled', ...at(service, 'healthcheck.disable') };
+            const text = probeText(health?.test);
+            if (!health || text === null) {
+                if (service.builtHealthcheck)
+                    return { status: 'pass', message: `uses the HEALTHCHECK of ${service.dockerfile}` };
+                return {
+                    status: 'fail',
+                    message: health ? 'healthcheck: NONE' : 'no healthcheck',
+                    ...at(service, health ? 'healthcheck' : undefined),
+                };
+            }
+            const fake = fakeProbe(text);
+            if (fake)
+                return { status: 'fail', message: `healthcheck \`${text}\` ${fake}`, ...at(service, 'healthcheck.test') };
+            return { status: 'pass', message: `healthcheck \`${text}\``, ...at(service, 'healthcheck.test') };
+        });
+    },
+});
+const checkComposeHealthGates = defineCheck({
+    id: 'HARD-COMPOSE-002',
+    category: 'compose',
+    severity: 'warning',
+    title: 'Dependencies are gated on health',
+    proves: 'Every depends_on waits for `condition: service_healthy` (or service_completed_successfully for one-off jobs), on a dependency that has a health check.',
+    why: 'Plain depends_on only waits for the container to start, not for the database to accept connections: the app starts, fails, restarts.',
+    remediation: 'Write `depends_on: { postgres: { condition: service_healthy } }` and give postgres a healthcheck.',
+    needs: ['compose'],
+    run({ compose }) {
+        const byName = new Map(compose.services.map((service) => [service.name, service]));
+        return each(compose.services, (service) => {
+            const depends = service.data.depends_on;
+            if (!depends)
+                return { status: 'pass', message: 'depends on nothing' };
+            const entries = entriesOf(depends, 'depends_on').map((entry) => ({
+                ...entry,
+                condition: Array.isArray(depends)
+                    ? undefined
+                    : textOf(entry.value?.condition) || undefined,
+            }));
+            const problems = [];
+            for (const { name, condition, path } of entries) {
+                if (condition === 'service_completed_successfully')
+                    continue;
+                if (condition !== 'service_healthy') {
+                    problems.push({
+                        status: 'fail',
+                        message: `depends on ${name} ${condition ? `with condition ${condition}` : 'without a condition'}: it starts before ${name} is ready`,
+                        ...at(service, path),
+                    });
+                    continue;
+                }
+                const dependency = byName.get(name);
+                if (dependency && !dependency.data.healthcheck && !dependency.builtHealthcheck) {
+                    problems.push({
+                        status: 'fail',
+                        message: `waits for ${name} to be healthy, but ${name} has no health check`,
+                        ...at(service, path),
+                    });
+                }
+            }
+            return problems.length > 0
+                ? problems
+                : {
+                    status: 'pass',
+                    message: `waits for ${entries.map(({ name }) => name).join(', ')} to be healthy`,
+                    ...at(service, 'depends_on'),
+                };
+        });
+    },
+});
+const checkComposeRestart = defineCheck({
+    id: 'HARD-COMPOSE-003',
+    category: 'compose',
+    severity: 'warning',
+    title: 'Every service has a restart policy',
+    proves: 'Each service sets `restart` (other than no) or deploy.restart_policy.',
+    why: 'Without one a crashed service stays down; the production profile uses `restart: unless-stopped`.',
+    remediation: 'Add `restart: unless-stopped`.',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const restart = textOf(service.data.restart ?? get(service.data, 'deploy.restart_policy.condition'));
+            const key = service.data.restart !== undefined ? 'restart' : 'deploy.restart_policy';
+            if (restart && restart !== 'no' && restart !== 'none')
+                return { status: 'pass', message: `restart: ${restart}`, ...at(service, key) };
+            return {
+                status: 'fail',
+                message: restart ? `restart: ${restart}` : 'no restart policy',
+                ...at(service, restart ? key : undefined),
+            };
+        });
+    },
+});
+const checkComposeResources = defineCheck({
+    id: 'HARD-COMPOSE-004',
+    cis: ['5.11', '5.12'],
+    category: 'compose',
+    severity: 'warning',
+    title: 'Every service has resource limits and reservations',
+    proves: 'Each service sets CPU and memory limits and reservations (deploy.resources, or cpus / mem_limit / mem_reservation).',
+    why: 'One runaway service without limits starves the others on the host; reservations keep room for what must run. The production profile sets both for every service.',
+    remediation: 'Add `deploy: { resources: { limits: { cpus: "1.0", memory: 1G }, reservations: { cpus: "0.25", memory: 256M } } }`.',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const { data } = service;
+            const cpus = get(data, 'deploy.resources.limits.cpus') ?? data.cpus;
+            const memory = get(data, 'deploy.resources.limits.memory') ?? data.mem_limit;
+            const missing = [
+                cpus ? null : 'CPU limit',
+                memory ? null : 'memory limit',
+                get(data, 'deploy.resources.reservations.cpus') ? null : 'CPU reservation',
+                (get(data, 'deploy.resources.reservations.memory') ?? data.mem_reservation) ? null : 'memory reservation',
+            ].filter((item) => item !== null);
+            const where = service.sources['deploy.resources'] ? 'deploy.resources' : undefined;
+            if (missing.length === 0)
+                return { status: 'pass', message: `limits ${textOf(cpus)} CPU / ${textOf(memory)}`, ...at(service, where) };
+            // A missing reservation is the production profile's; CIS asks for the limits only.
+            const cis = [cpus ? null : '5.12', memory ? null : '5.11'].filter((id) => id !== null);
+            return { status: 'fail', message: `no ${missing.join(', ')}`, measured: missing, cis, ...at(service, where) };
+        });
+    },
+});
+const checkComposeLogging = defineCheck({
+    id: 'HARD-COMPOSE-005',
+    category: 'compose',
+    severity: 'warning',
+    title: 'Logs are rotated',
+    proves: "Each service's logging either goes to a driver that ships logs elsewhere, or is json-file/local with max-size and max-file.",
+    why: 'The default json-file driver grows without bound until the disk is full; the production profile keeps 3 × 10 MB per service.',
+    remediation: 'Add `logging: { driver: json-file, options: { max-size: "10m", max-file: "3" } }` (a YAML anchor shares it).',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const logging = service.data.logging;
+            const driver = textOf(logging?.driver) || 'json-file';
+            if (driver !== 'json-file' && driver !== 'local')
+                return { status: 'pass', message: `logs go to ${driver}`, ...at(service, 'logging.driver') };
+            const size = textOf(logging?.options?.['max-size']);
+            const files = textOf(logging?.options?.['max-file']);
+            if (driver === 'local' || (size && files)) {
+                return {
+                    status: 'pass',
+                    message: `${driver}, ${size ? `max-size ${size}` : 'rotated'}${files ? `, max-file ${files}` : ''}`,
+                    ...at(service, 'logging'),
+                };
+            }
+            const without = [size ? null : 'max-size', files ? null : 'max-file'].filter(Boolean).join(' and ');
+            return {
+                status: 'fail',
+                message: logging ? `${driver} without ${without}` : 'default json-file logging grows without bound',
+                ...at(service, logging ? 'logging' : undefined),
+            };
+        });
+    },
+});
+const checkComposeNetworks = defineCheck({
+    id: 'HARD-COMPOSE-006',
+    cis: ['5.30'],
+    category: 'compose',
+    severity: 'warning',
+    title: 'Services use a user-defined network',
+    proves: 'Each service is attached to a user-defined network rather than the default one; an internal network (internal: true) is recommended for production.',
+    why: 'A named network isolates the stack from other containers; an internal one also keeps it from reaching out. The production profile: "internal: true in production".',
+    remediation: 'Declare `networks: { app: { driver: bridge, internal: true } }` and attach each service with `networks: [app]`.',
+    needs: ['compose'],
+    run({ compose }) {
+        const attachedTo = (service) => entriesOf(service.data.networks, 'networks').map(({ name }) => name);
+        const perService = each(compose.services, (service) => {
+            if (service.data.network_mode)
+                return { status: 'skip', message: `network_mode: ${textOf(service.data.network_mode)} (see HARD-COMPOSE-007)` };
+            const attached = attachedTo(service);
+            if (attached.length === 0 || attached.every((name) => name === 'default'))
+                return { status: 'fail', message: 'on the default network only', ...at(service) };
+            return { status: 'pass', message: `on ${attached.join(', ')}`, ...at(service, 'networks') };
+        });
+        // Whether a network is internal is a property of the network: one finding on its line.
+        const used = [
+            ...new Set(compose.services.filter((service) => !service.data.network_mode).flatMap(attachedTo)),
+        ].filter((name) => name !== 'default');
+        const perNetwork = used
+            .filter((name) => compose.networks[name]?.data?.internal !== true)
+            .map((name) => ({
+            status: 'fail',
+            severity: 'notice',
+            message: `network ${name} (${compose.services
+                .filter((service) => attachedTo(service).includes(name))
+                .map((service) => service.name)
+                .join(', ')}) is not internal: true (recommended for production)`,
+            location: compose.networks[name]?.loc ?? { file: compose.files[0]?.path ?? 'compose.yaml', line: 1 },
+        }));
+        return [...perService, ...perNetwork];
+    },
+});
+const DANGEROUS_CAPS = new Set([
+    'ALL',
+    'SYS_ADMIN',
+    'NET_ADMIN',
+    'SYS_PTRACE',
+    'SYS_MODULE',
+    'DAC_READ_SEARCH',
+    'SYS_RAWIO',
+    'SYS_BOOT',
+    'MAC_ADMIN',
+    'BPF',
+    'PERFMON',
+]);
+/**
+ * Host paths a container can take the host over with: its root, system and kernel trees, the
+ * engine's and containerd's sockets and state, users' homes. (A relative bind is the project's.)
+ */
+const HOST_PATHS = /^\/(|etc|proc|sys|dev|boot|root|home|usr|lib|lib32|lib64|libx32|bin|sbin|opt|lib\/modules|var\/lib\/docker|var\/lib\/containerd|var\/lib\/kubelet|var\/run|run|var\/run\/docker\.sock|run\/docker\.sock|run\/containerd|var\/log)(\/.*)?$/;
+/** The host source of a bind mount, as written (short `src:dst[:mode]` or long `type: bind`); null otherwise. */
+function hostSource(volume) {
+    if (typeof volume === 'string') {
+        const parts = volume.split(':');
+        return parts.length >= 2 && parts[0].startsWith('/') ? parts[0] : null;
+    }
+    const spec = volume;
+    const source = textOf(spec?.source);
+    return textOf(spec?.type) === 'bind' && source.startsWith('/') ? source : null;
+}
+/** The CIS recommendation each shared namespace breaks (`cgroup: host` has none of its own). */
+const NAMESPACE_CIS = {
+    network_mode: ['5.10'],
+    pid: ['5.16'],
+    ipc: ['5.17'],
+    userns_mode: ['5.31'],
+    uts: ['5.21'],
+    cgroup: [],
+};
+const checkComposePrivileges = defineCheck({
+    id: 'HARD-COMPOSE-007',
+    cis: ['5.2', '5.4', '5.5', '5.6', '5.10', '5.16', '5.17', '5.21', '5.22', '5.31', '5.32'],
+    category: 'compose',
+    severity: 'error',
+    title: 'No service gets the host',
+    proves: "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ALL…), mounts the Docker socket or a host system path (/, /etc, /proc, /sys, /dev, /boot, /usr, /lib/modules, /root, /home, /var/lib/docker…), shares the host's network, PID or IPC namespace, or disables seccomp/AppArmor.",
+    why: 'Each of these turns a compromised container into a compromised host.',
+    remediation: 'Remove it; grant the one capability really needed (e.g. NET_BIND_SERVICE) and mount only application data.',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const found = [];
+            // Each finding names the CIS recommendation it breaks, so the coverage table fails that one only.
+            const fail = (message, key, cis) => {
+                found.push({ status: 'fail', message, cis, ...at(service, key) });
+            };
+            const { data } = service;
+            if (data.privileged === true)
+                fail('privileged: true', 'privileged', ['5.5']);
+            (data.cap_add ?? []).map(textOf).forEach((cap, index) => {
+                if (DANGEROUS_CAPS.has(cap.replace(/^CAP_/i, '').toUpperCase()))
+                    fail(`cap_add: ${cap}`, `cap_add.${index}`, ['5.4']);
+            });
+            for (const key of ['network_mode', 'pid', 'ipc', 'userns_mode', 'uts', 'cgroup']) {
+                if (data[key] === 'host')
+                    fail(`${key}: host shares the host's namespace`, key, NAMESPACE_CIS[key]);
+            }
+            (data.security_opt ?? []).map(textOf).forEach((option, index) => {
+                const unconfined = /(seccomp|apparmor)[:=]unconfined/.exec(option);
+                if (unconfined)
+                    fail(`security_opt: ${option}`, `security_opt.${index}`, [unconfined[1] === 'seccomp' ? '5.22' : '5.2']);
+            });
+            (data.volumes ?? []).forEach((volume, index) => {
+                const source = hostSource(volume);
+                if (source && HOST_PATHS.test(source.replace(/\/+$/, '') || '/'))
+                    fail(`mounts the host's ${source}`, `volumes.${index}`, /docker\.sock$/.test(source) ? ['5.32'] : ['5.6']);
+            });
+            return found.length > 0 ? found : { status: 'pass', message: 'no privilege, host namespace or host mount' };
+        });
+    },
+});
+const checkComposeSecrets = defineCheck({
+    id: 'HARD-COMPOSE-008',
+    category: 'compose',
+    severity: 'error',
+    title: 'No literal secrets in the compose files',
+    proves: 'No value the files themselves write — environment, build args, healthcheck.test, command, entrypoint, including the defaults of `${VAR:-default}` — holds a credential; `${VARIABLE}` references without a default, env files and secrets are fine.',
+    why: 'A password in the compose file, even as a default, is in the repository and in every clone of it.',
+    remediation: "Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env or the deployment's secrets.",
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            // What the files say without any environment: a default written in them is a literal.
+            const { written } = service;
+            const found = [];
+            const report = (name, value, path, where = name) => {
+                const kind = secretIn(name, value);
+                if (kind)
+                    found.push({
+                        status: 'fail',
+                        message: `${where} holds ${kind} ${redacted(value)}`,
+                        measured: name,
+                        ...at(service, path),
+                    });
+            };
+            for (const entry of entriesOf(written.environment, 'environment'))
+                if (entry.value !== null)
+                    report(entry.name, textOf(entry.value), entry.path);
+            for (const entry of entriesOf(get(written, 'build.args'), 'args'))
+                if (entry.value !== null)
+                    report(entry.name, textOf(entry.value), `build.${entry.path}`, `build arg ${entry.name}`);
+            for (const key of ['healthcheck.test', 'command', 'entrypoint']) {
+                const value = get(written, key);
+                const words = Array.isArray(value)
+                    ? value.map(textOf)
+                    : value === undefined || value === null
+                        ? []
+                        : [textOf(value)];
+                for (const secret of commandSecrets(words.join(' '))) {
+                    found.push({
+                        status: 'fail',
+                        message: `${key} holds ${secret.kind} ${redacted(secret.value)} (${secret.name})`,
+                        measured: secret.name,
+                        ...at(service, key),
+                    });
+                }
+            }
+            return found.length > 0
+                ? found
+                : {
+                    status: 'pass',
+                    message: 'no literal secret in environment, build args, healthcheck, command or entrypoint',
+                };
+        });
+    },
+});
+const DATABASES = /(^|\/)(postgres(ql)?|postgis|mysql|mariadb|mongo(db)?|redis|valkey|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(:|@|$)/i;
+const checkComposeDatabasePorts = defineCheck({
+    id: 'HARD-COMPOSE-009',
+    cis: ['5.14'],
+    category: 'compose',
+    severity: 'warning',
+    title: 'Databases are not published on all interfaces',
+    proves: 'No database-like service (postgres, mysql, mongo, redis, elasticsearch…) publishes a port without binding it to 127.0.0.1 (or another host address).',
+    why: '`ports: ["5432:5432"]` listens on every interface of the host, firewall rules of Docker included: the database is on the network.',
+    remediation: 'Publish it on loopback only (`127.0.0.1:5432:5432`), or not at all: the services reach it over the compose network.',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const image = textOf(service.data.image);
+            if (!DATABASES.test(image) && !DATABASES.test(`${service.name}:`))
+                return { status: 'pass', message: 'not a database' };
+            const exposed = (service.data.ports ?? [])
+                .map((port, index) => ({ port, index }))
+                .filter(({ port }) => {
+                if (typeof port === 'object' && port !== null) {
+                    const spec = port;
+                    if (spec.published === undefined || spec.published === null || spec.published === '')
+                        return false;
+                    return !textOf(spec.host_ip) || textOf(spec.host_ip) === '0.0.0.0';
+                }
+                const parts = textOf(port).split('/')[0].split(':');
+                return parts.length === 2 || (parts.length >= 3 && (parts[0] === '0.0.0.0' || parts[0] === ''));
+            });
+            if (exposed.length === 0)
+                return { status: 'pass', message: 'not published on all interfaces' };
+            return exposed.map(({ port, index }) => ({
+                status: 'fail',
+                message: `publishes ${textOf(port)} on all interfaces`,
+                ...at(service, `ports.${index}`),
+            }));
+        });
+    },
+});
+const checkComposeHardening = defineCheck({
+    id: 'HARD-COMPOSE-010',
+    cis: ['5.4', '5.13', '5.26'],
+    category: 'compose',
+    severity: 'notice',
+    title: 'Services run read-only, without capabilities, with no-new-privileges',
+    proves: 'Each service sets read_only: true, cap_drop: [ALL] and security_opt no-new-privileges.',
+    why: "Recommended for production: a compromised process can then neither change the image's files nor gain privileges.",
+    remediation: 'Add `read_only: true`, `tmpfs: [/tmp]`, `cap_drop: [ALL]`, `security_opt: ["no-new-privileges:true"]` (HARD-FILESYSTEM-004 tells whether the image copes).',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const { data } = service;
+            const unset = [
+                data.read_only === true ? null : ['read_only: true', '5.13'],
+                (data.cap_drop ?? []).map(textOf).includes('ALL')
+                    ? null
+                    : ['cap_drop: [ALL]', '5.4'],
+                (data.security_opt ?? [])
+                    .map(textOf)
+                    .some((option) => /^no-new-privileges(:true|=true)?$/.test(option))
+                    ? null
+                    : ['no-new-privileges', '5.26'],
+            ].filter((item) => item !== null);
+            if (unset.length === 0)
+                return { status: 'pass', message: 'read-only, all capabilities dropped, no-new-privileges' };
+            const missing = unset.map(([setting]) => setting);
+            return {
+                status: 'fail',
+                message: `not set: ${missing.join(', ')}`,
+                measured: missing,
+                cis: unset.map(([, cis]) => cis),
+                ...at(service),
+            };
+        });
+    },
+});
+const checkComposeImageTags = defineCheck({
+    id: 'HARD-COMPOSE-011',
+    category: 'compose',
+    severity: 'warning',
+    title: 'Service images are pinned',
+    proves: 'Each service that pulls an image (variables resolved, defaults included) names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…). Services that build name their own output.',
+    why: 'A floating tag means whatever was pushed last: the stack changes without a change in the repository.',
+    remediation: 'Name a version: `image: postgres:15-bookworm` (and a digest for release stacks).',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            if (service.data.build)
+                return { status: 'pass', message: `built from ${service.dockerfile ?? 'its build context'}` };
+            const image = service.data.image;
+            if (typeof image !== 'string' || image === '')
+                return { status: 'skip', message: 'no image' };
+            const { tag, digest } = parseImageReference(image);
+            if (digest)
+                return { status: 'pass', message: `image ${image} is pinned by digest`, ...at(service, 'image') };
+            if (tag && tagPinsVersion(tag))
+                return { status: 'pass', message: `image ${image}`, ...at(service, 'image') };
+            const why = tag === null
+                ? 'has no tag (latest)'
+                : tag === 'latest'
+                    ? 'uses latest'
+                    : `uses :${tag}, a floating tag (a channel or variant, not a version)`;
+            return { status: 'fail', message: `image ${image} ${why}`, ...at(service, 'image') };
+        });
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/compose-up.ts
+
+
+const checkStackHealthy = defineCheck({
+    id: 'HARD-COMPOSE-012',
+    cis: ['5.27'],
+    category: 'compose',
+    severity: 'error',
+    title: 'The compose stack comes up healthy',
+    proves: "`docker compose up --wait` brings every service to healthy (running, for a service without health check) within compose-up-timeout-seconds; each service's time to healthy is reported.",
+    why: 'A stack whose parts each pass alone can still fail together: wrong hostnames, passwords, ports, start order.',
+    threshold: 'compose-up-timeout-seconds: 300',
+    remediation: 'Read which service did not become healthy and its state; bring the stack up by hand (`docker compose up`) to see its logs.',
+    needs: ['composeUp'],
+    run({ composeUp }) {
+        const timeline = composeUp.services
+            .map((service) => `${service.service} ${service.healthyAt !== null ? `healthy at ${formatSeconds(service.healthyAt)}` : `${service.health ?? service.state}`}`)
+            .join(', ');
+        const bad = composeUp.services.filter((service) => service.health !== null ? service.health !== 'healthy' : service.state !== 'running');
+        const measured = composeUp.services.map((service) => ({
+            service: service.service,
+            healthyAt: service.healthyAt,
+            startedAt: service.startedAt,
+        }));
+        if (composeUp.ok && bad.length === 0)
+            return {
+                status: 'pass',
+                message: `${composeUp.services.length} services up in ${formatSeconds(composeUp.seconds)}: ${timeline}`,
+                measured,
+            };
+        const why = bad.length > 0
+            ? bad
+                .map((service) => `${service.service} is ${service.health ?? service.state}${service.state === 'exited' ? ` (exit ${service.exitCode})` : ''}`)
+                .join(', ')
+            : composeUp.output.split('\n').slice(-3).join(' | ');
+        return {
+            status: 'fail',
+            message: `not up after ${formatSeconds(composeUp.seconds)}: ${why}; ${timeline}`,
+            measured,
+        };
+    },
+});
+const checkStartOrder = defineCheck({
+    id: 'HARD-COMPOSE-013',
+    category: 'compose',
+    severity: 'warning',
+    title: 'Services start after their dependencies are healthy',
+    proves: 'In the real bring-up, every service with `depends_on: … condition: service_healthy` started after that dependency first passed its health check.',
+    why: 'The health gates are only worth their config if the engine honours them: a dependent that starts early hits a database that is not ready.',
+    remediation: 'Declare the gates with `condition: service_healthy` and give each dependency a real health check.',
+    needs: ['composeUp'],
+    run({ composeUp }) {
+        if (composeUp.gates.length === 0)
+            return { status: 'skip', message: 'no service_healthy gate is declared' };
+        const broken = composeUp.gates.filter((gate) => gate.honoured === false);
+        const describe = composeUp.gates
+            .map((gate) => `${gate.service} started ${gate.marginSeconds === null ? '?' : formatSeconds(Math.abs(gate.marginSeconds))} ${gate.marginSeconds !== null && gate.marginSeconds < 0 ? 'before' : 'after'} ${gate.dependsOn} was healthy`)
+            .join('; ');
+        if (broken.length > 0)
+            return { status: 'fail', message: describe, measured: composeUp.gates };
+        if (composeUp.gates.some((gate) => gate.honoured === null))
+            return {
+                status: 'fail',
+                message: `some gates could not be verified (a dependency never became healthy): ${describe}`,
+                measured: composeUp.gates,
+            };
+        return { status: 'pass', message: describe, measured: composeUp.gates };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/dockerignore.ts
+
+
+
+// The build context as BuildKit will send it, computed with Docker's own matching rules: what the
+// seed says to keep out, what it weighs, and whether a secret would leave the machine.
+/** What the seed's .dockerignore excludes, by kind, as tests on context-relative paths. */
+const SEED_EXCLUDES = [
+    { kind: 'version control (.git/)', pattern: /(^|\/)\.(git|hg|svn)(\/|$)/ },
+    // .env and other credentials: HARD-DOCKERIGNORE-004, an error, reports them.
+    {
+        kind: 'tests',
+        pattern: /(^|\/)(tests?|__tests__|spec)\/|(^|\/)([^/]*_test\.py|test_[^/]*\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/,
+    },
+    { kind: 'documentation (docs/, *.md but README.md)', pattern: /(^|\/)docs?\/|(^|\/)(?!README\.md$)[^/]*\.md$/ },
+    { kind: 'Python caches (__pycache__/, *.pyc)', pattern: /(^|\/)__pycache__\/|\.py[co]$/ },
+    { kind: 'node_modules/', pattern: /(^|\/)node_modules\// },
+    { kind: 'runtime directories (logs/, data/, credentials/)', pattern: /^(logs|data|credentials)\// },
+    { kind: 'build artefacts (dist/, *.egg-info/)', pattern: /^(dist|build)\/|\.egg-info\// },
+    { kind: 'editor settings (.vscode/, .idea/)', pattern: /(^|\/)\.(vscode|idea)\// },
+];
+function dockerfileLocation(context) {
+    const dockerfile = context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value.path : undefined;
+    return dockerfile ? { file: dockerfile, line: 1 } : undefined;
+}
+const checkDockerignoreExists = defineCheck({
+    id: 'HARD-DOCKERIGNORE-001',
+    category: 'dockerignore',
+    severity: 'warning',
+    title: 'A .dockerignore exists',
+    proves: 'The build has an ignore file: `<Dockerfile>.dockerignore` beside the Dockerfile, or `.dockerignore` in the context.',
+    why: 'Without one, everything in the directory is sent to the builder and can end up in the image: .git, .env, tests, caches.',
+    remediation: 'Add a .dockerignore that excludes .git, .env*, tests, docs, caches, node_modules and build output.',
+    needs: ['context'],
+    run({ context }, checkContext) {
+        if (context.ignoreFile)
+            return {
+                status: 'pass',
+                message: `${context.ignoreFile} has ${context.patterns.length} patterns`,
+                measured: context.patterns.length,
+            };
+        return {
+            status: 'fail',
+            message: 'no .dockerignore: the whole directory is the build context',
+            ...where(dockerfileLocation(checkContext)),
+        };
+    },
+});
+function describeSent(files) {
+    return `${files.length} file(s), ${formatBytes(files.reduce((sum, file) => sum + file.size, 0))} (${files
+        .slice(0, 3)
+        .map((file) => file.path)
+        .join(', ')}${files.length > 3 ? ', …' : ''})`;
+}
+const checkSeedExcludes = defineCheck({
+    id: 'HARD-DOCKERIGNORE-002',
+    category: 'dockerignore',
+    severity: 'warning',
+    title: 'The context leaves out what it should',
+    proves: 'No file of the kinds the seed excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
+    why: 'What is sent can be copied into the image by a broad COPY, slows every build, and busts the cache when it changes.',
+    remediation: 'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
+    needs: ['context'],
+    run({ context }, checkContext) {
+        const sent = SEED_EXCLUDES.map(({ kind, pattern }) => ({
+            kind,
+            files: context.files.filter((file) => pattern.test(file.path)),
+        })).filter((entry) => entry.files.length > 0);
+        const location = where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext));
+        if (sent.length === 0)
+            return {
+                status: 'pass',
+                message: `none of the seed's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
+                measured: [],
+            };
+        return {
+            status: 'fail',
+            message: `sent to the builder: ${sent.map((entry) => `${entry.kind}: ${describeSent(entry.files)}`).join('; ')}`,
+            measured: sent.map((entry) => entry.kind),
+            ...location,
+        };
+    },
+});
+const checkContextSize = defineCheck({
+    id: 'HARD-DOCKERIGNORE-003',
+    category: 'dockerignore',
+    severity: 'warning',
+    title: 'Build context size',
+    proves: 'The build context, as Docker computes it after .dockerignore, is no larger than max-context-mb.',
+    why: 'Every build uploads the context to the builder first: a large one slows every build and usually carries things the image should not.',
+    threshold: 'max-context-mb: 100',
+    remediation: 'Exclude what the image does not need in .dockerignore (data sets, build output, dependencies installed on the host).',
+    needs: ['context'],
+    run({ context }, { settings }) {
+        const limit = settings.maxContextMb * 1e6;
+        return {
+            status: context.totalBytes <= limit ? 'pass' : 'fail',
+            message: `${context.files.length} file(s), ${formatBytes(context.totalBytes)} sent (${context.excludedFiles} kept out; limit ${settings.maxContextMb} MB)`,
+            measured: { files: context.files.length, bytes: context.totalBytes },
+            target: limit,
+        };
+    },
+});
+/** Files of the context that carry credentials: by name, or by content for keys and token files. */
+function secretsInContext(context) {
+    return context.files
+        .map((file) => file.path)
+        .filter((path) => {
+        const name = path.slice(path.lastIndexOf('/') + 1);
+        const content = context.keyFiles[path] ?? '';
+        if (/(^|\/)(node_modules|vendor|site-packages)\//.test(path))
+            return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content);
+        return ((/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) ||
+            /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content) ||
+            /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name) ||
+            (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content)) ||
+            /(^|\/)(credentials|\.aws|\.ssh)\//.test(path));
+    });
+}
+const checkNoSecretsSent = defineCheck({
+    id: 'HARD-DOCKERIGNORE-004',
+    category: 'dockerignore',
+    severity: 'error',
+    title: 'No secrets in the build context',
+    proves: 'No file that looks like a credential (.env, private keys, token files, credentials/, .ssh/, .aws/) would be sent to the builder.',
+    why: 'A secret in the context is one careless COPY away from shipping in the image, and it leaves the machine with every build.',
+    remediation: 'Exclude them in .dockerignore (`.env`, `.env.*`, `credentials/`, `*.pem`, `*.key`), and pass secrets at build time with `--secret`.',
+    needs: ['context'],
+    run({ context }, checkContext) {
+        const found = secretsInContext(context);
+        if (found.length === 0)
+            return { status: 'pass', message: `no credential among the ${context.files.length} file(s) sent`, measured: [] };
+        return {
+            status: 'fail',
+            message: `would be sent to the builder: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ` and ${found.length - 10} more` : ''}`,
+            measured: found,
+            ...where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext)),
+        };
+    },
+});
+
+// EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
+var main = __nccwpck_require__(8390);
+;// CONCATENATED MODULE: ./src/evidence/variables.ts
+// Dockerfile variable substitution as BuildKit does it in FROM and elsewhere:
+// $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alternative}; an unset variable is empty.
+function expandVariables(text, lookup) {
+    return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, braced, operator, word, bare) => {
+        const value = lookup((braced ?? bare));
+        if (operator === '-')
+            return value ? value : (word ?? '');
+        if (operator === '+')
+            return value ? (word ?? '') : '';
+        return value ?? '';
+    });
+}
+
+;// CONCATENATED MODULE: ./src/evidence/dockerfile.ts
+
+
+const KEYWORDS = new Set([
+    'ADD',
+    'ARG',
+    'CMD',
+    'COPY',
+    'ENTRYPOINT',
+    'ENV',
+    'EXPOSE',
+    'FROM',
+    'HEALTHCHECK',
+    'LABEL',
+    'MAINTAINER',
+    'ONBUILD',
+    'RUN',
+    'SHELL',
+    'STOPSIGNAL',
+    'USER',
+    'VOLUME',
+    'WORKDIR',
+]);
+function parseDockerfile(content, options) {
+    const document = main.DockerfileParser.parse(content);
+    const escape = document.getEscapeCharacter();
+    const sourceLines = content.split(/\r?\n/);
+    const stages = [];
+    const globalArgs = {};
+    const syntaxErrors = [];
+    for (const node of document.getInstructions()) {
+        const range = node.getRange();
+        const keyword = node.getKeyword().toUpperCase();
+        const line = range.start.line + 1;
+        if (!KEYWORDS.has(keyword)) {
+            syntaxErrors.push({ line, message: `unknown instruction '${node.getKeyword()}'` });
+            continue;
+        }
+        const instruction = readInstruction(keyword, sourceLines, range.start.line, range.end.line, escape);
+        if (keyword === 'FROM') {
+            stages.push(readStage(instruction, stages, globalArgs, options.buildArgs ?? {}));
+            continue;
+        }
+        const current = stages[stages.length - 1];
+        if (current)
+            current.instructions.push(instruction);
+        else if (keyword === 'ARG')
+            Object.assign(globalArgs, readArgs(instruction.args, options.buildArgs ?? {}));
+        else
+            syntaxErrors.push({ line, message: `${keyword} before the first FROM (only ARG may come first)` });
+    }
+    if (stages.length === 0 && syntaxErrors.length === 0)
+        syntaxErrors.push({ line: 1, message: 'no FROM instruction' });
+    let finalStage = stages.length - 1;
+    if (options.target) {
+        finalStage = stages.findIndex((stage) => stage.name?.toLowerCase() === options.target?.toLowerCase());
+    }
+    return {
+        path: options.path,
+        stages,
+        images: imagesUsed(stages, globalArgs, options.buildArgs ?? {}),
+        finalStage,
+        globalArgs,
+        comments: document.getComments().map((comment) => ({
+            line: comment.getRange().start.line + 1,
+            text: comment.getContent(),
+        })),
+        syntaxErrors,
+    };
+}
+function readInstruction(keyword, lines, first, last, escape) {
+    const raw = lines.slice(first, last + 1);
+    const head = (raw[0] ?? '').replace(/^\s*\S+\s?/, '');
+    const heredocNames = [...head.matchAll(/<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((match) => match[2]);
+    let text;
+    const heredocs = [];
+    if (heredocNames.length > 0) {
+        // The instruction line itself, then each body up to its terminator.
+        text = head;
+        let cursor = 1;
+        for (const name of heredocNames) {
+            const body = [];
+            while (cursor < raw.length && raw[cursor].replace(/^\t+/, '') !== name)
+                body.push(raw[cursor++]);
+            cursor++;
+            heredocs.push(body.join('\n'));
+        }
+    }
+    else {
+        text = joinContinuations([head, ...raw.slice(1)], escape);
+    }
+    const { flags, rest } = splitFlags(text);
+    return {
+        keyword,
+        line: first + 1,
+        endLine: last + 1,
+        args: rest,
+        flags,
+        exec: parseExec(rest),
+        heredocs,
+    };
+}
+/** Joins `\`-continued lines; comment lines inside a continuation are dropped, as BuildKit does. */
+function joinContinuations(lines, escape) {
+    const parts = [];
+    lines.forEach((line, index) => {
+        if (index > 0 && /^\s*#/.test(line))
+            return;
+        if (index > 0 && line.trim() === '')
+            return;
+        const trimmed = line.replace(/\s+$/, '');
+        parts.push(trimmed.endsWith(escape) ? trimmed.slice(0, -1) : trimmed);
+    });
+    return parts.join(' ').replace(/\s+/g, ' ').trim();
+}
+function splitFlags(text) {
+    const flags = {};
+    let rest = text;
+    for (;;) {
+        const match = /^--([A-Za-z][\w-]*)(?:=("[^"]*"|\S*))?\s*/.exec(rest);
+        if (!match)
+            break;
+        flags[match[1]] = (match[2] ?? '').replace(/^"(.*)"$/, '$1');
+        rest = rest.slice(match[0].length);
+    }
+    return { flags, rest: rest.trim() };
+}
+function parseExec(args) {
+    if (!args.startsWith('['))
+        return null;
+    try {
+        const parsed = JSON.parse(args);
+        return Array.isArray(parsed) && parsed.every((item) => typeof item === 'string') ? parsed : null;
+    }
+    catch {
+        return null;
+    }
+}
+function imagesUsed(stages, globalArgs, buildArgs) {
+    const uses = [];
+    for (const stage of stages) {
+        if (stage.baseStage === null && stage.base !== 'scratch') {
+            uses.push({ raw: stage.baseRaw, reference: stage.base, line: stage.line, via: 'FROM', stage: stage.index });
+        }
+        for (const instruction of stage.instructions) {
+            const from = instruction.keyword === 'COPY' || instruction.keyword === 'ADD' ? instruction.flags.from : undefined;
+            if (!from)
+                continue;
+            const reference = expandVariables(from, (variable) => buildArgs[variable] ?? stageArg(stage, variable, instruction.line) ?? globalArgs[variable] ?? null);
+            // A stage by name or index is not an image (stages before this one only, as BuildKit reads them).
+            const isStage = /^\d+$/.test(reference) ||
+                stages.some((other) => other.index < stage.index && other.name?.toLowerCase() === reference.toLowerCase());
+            if (!isStage)
+                uses.push({ raw: from, reference, line: instruction.line, via: 'COPY --from', stage: stage.index });
+        }
+    }
+    return uses;
+}
+/** An ARG's default declared in the stage before `line`. */
+function stageArg(stage, name, line) {
+    let value = null;
+    for (const instruction of stage.instructions) {
+        if (instruction.line >= line)
+            break;
+        if (instruction.keyword !== 'ARG')
+            continue;
+        const match = new RegExp(`(?:^|\\s)${name}=("[^"]*"|\\S*)`).exec(instruction.args);
+        if (match)
+            value = match[1].replace(/^"(.*)"$/, '$1');
+    }
+    return value;
+}
+function readStage(from, stages, globalArgs, buildArgs) {
+    const words = from.args.split(/\s+/);
+    const baseRaw = words[0] ?? '';
+    const name = words.length >= 3 && words[1]?.toUpperCase() === 'AS' ? words[2] : null;
+    const base = expandVariables(baseRaw, (variable) => buildArgs[variable] ?? globalArgs[variable] ?? null);
+    const byName = stages.find((stage) => stage.name !== null && stage.name.toLowerCase() === base.toLowerCase());
+    const byIndex = /^\d+$/.test(base) ? stages[Number(base)] : undefined;
+    return {
+        index: stages.length,
+        name,
+        line: from.line,
+        baseRaw,
+        base,
+        baseStage: (byName ?? byIndex)?.index ?? null,
+        platform: from.flags.platform ?? null,
+        instructions: [],
+    };
+}
+/** `ARG A=1 B` → { A: '1', B: null }, with build args taking precedence over defaults. */
+function readArgs(args, buildArgs) {
+    const result = {};
+    for (const word of args.split(/\s+/).filter(Boolean)) {
+        const eq = word.indexOf('=');
+        const name = eq === -1 ? word : word.slice(0, eq);
+        const value = eq === -1 ? null : word.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+        result[name] = buildArgs[name] ?? value;
+    }
+    return result;
+}
+/** The stages whose instructions end up in the final image: the final stage and its FROM chain. */
+function stageChain(dockerfile, stageIndex = dockerfile.finalStage) {
+    const chain = [];
+    let stage = dockerfile.stages[stageIndex];
+    while (stage) {
+        chain.unshift(stage);
+        stage = stage.baseStage === null ? undefined : dockerfile.stages[stage.baseStage];
+    }
+    return chain;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/app-file.ts
+
+// Which file stands for "the application" in a cache-ordering probe: one the Dockerfile copies
+// from the context, preferably by the last such COPY of the shipped stage (the application code),
+// a source file, and never a dependency manifest (changing one of those should re-run installs).
+const MANIFESTS = new RegExp('(^|/)(' +
+    [
+        'requirements[^/]*\\.txt',
+        'constraints[^/]*\\.txt',
+        'Pipfile(\\.lock)?',
+        'pyproject\\.toml',
+        'setup\\.(py|cfg)',
+        'poetry\\.lock',
+        'uv\\.lock',
+        'package(-lock)?\\.json',
+        'npm-shrinkwrap\\.json',
+        'yarn\\.lock',
+        'pnpm-lock\\.yaml',
+        '\\.npmrc',
+        '\\.yarnrc(\\.yml)?',
+        'go\\.(mod|sum)',
+        'Gemfile(\\.lock)?',
+        'composer\\.(json|lock)',
+        'pom\\.xml',
+        '(build|settings)\\.gradle(\\.kts)?',
+        'gradle\\.properties',
+        'Cargo\\.(toml|lock)',
+        '[^/]*\\.(csproj|fsproj|sln)',
+        'packages\\.config',
+        'mix\\.(exs|lock)',
+        'Dockerfile[^/]*',
+        '\\.dockerignore',
+    ].join('|') +
+    ')$');
+const SOURCE = /\.(py|js|mjs|cjs|ts|tsx|jsx|go|java|kt|scala|rb|php|cs|fs|rs|c|cc|cpp|h|hpp|ex|exs|swift|html|css|sh)$/;
+function isDependencyManifest(path) {
+    return MANIFESTS.test(path);
+}
+/** The COPY/ADD instructions that read from the build context (no --from), in build order. */
+function contextCopies(dockerfile) {
+    const copies = [];
+    dockerfile.stages.forEach((stage) => {
+        for (const instruction of stage.instructions) {
+            if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined)
+                copies.push({ stage: stage.index, instruction });
+        }
+    });
+    return copies;
+}
+/** Sources of a COPY/ADD (everything but the destination), exec or shell form. */
+function copySources(instruction) {
+    const words = instruction.exec ?? instruction.args.split(/\s+/).filter(Boolean);
+    return words.slice(0, -1).filter((word) => !/^[a-z]+:\/\//i.test(word) && !word.startsWith('<<'));
+}
+/** Context files a COPY source selects: `.`, a directory, a file, or a glob (`*` and `?` within a segment). */
+function matchSource(source, files) {
+    const clean = source.replace(/^\.\//, '').replace(/^\/+/, '').replace(/\/+$/, '');
+    if (clean === '' || clean === '.')
+        return files;
+    if (/[*?[]/.test(clean)) {
+        const pattern = new RegExp(`^${clean.split('/').map(globSegment).join('/')}(/.*)?$`);
+        return files.filter((file) => pattern.test(file.path));
+    }
+    return files.filter((file) => file.path === clean || file.path.startsWith(`${clean}/`));
+}
+function globSegment(segment) {
+    return segment
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]');
+}
+function chooseApplicationFile(dockerfile, files) {
+    const shipped = new Set(stageChain(dockerfile).map((stage) => stage.index));
+    const copies = contextCopies(dockerfile);
+    // The shipped stage's last context COPY first, then the others from the last back.
+    const ordered = [
+        ...copies.filter((copy) => shipped.has(copy.stage)).reverse(),
+        ...copies.filter((copy) => !shipped.has(copy.stage)).reverse(),
+    ];
+    for (const copy of ordered) {
+        const selected = copySources(copy.instruction).flatMap((source) => matchSource(source, files));
+        const candidates = selected
+            .filter((file) => !isDependencyManifest(file.path))
+            .map((file) => file.path)
+            .sort();
+        const chosen = candidates.find((path) => SOURCE.test(path)) ?? candidates[0];
+        if (chosen)
+            return chosen;
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/shell.ts
+// The simple commands of a RUN line, enough to see what it runs: split on `&&`, `||`, `;`, `|`
+// and newlines outside quotes, each command as words. Not a shell: no expansion, no subshells —
+// a finding is only made on what the words plainly say.
+function splitCommands(script) {
+    const commands = [];
+    let words = [];
+    let word = '';
+    let inWord = false;
+    let quote = null;
+    const endWord = () => {
+        if (inWord)
+            words.push(word);
+        word = '';
+        inWord = false;
+    };
+    const endCommand = (next) => {
+        endWord();
+        if (words.length > 0 || next === null)
+            commands.push({ words, next });
+        words = [];
+    };
+    for (let i = 0; i < script.length; i++) {
+        const char = script[i];
+        if (quote) {
+            if (char === quote)
+                quote = null;
+            else if (char === '\\' && quote === '"' && i + 1 < script.length)
+                word += script[++i];
+            else
+                word += char;
+            continue;
+        }
+        if (char === '"' || char === "'") {
+            quote = char;
+            inWord = true;
+            continue;
+        }
+        if (char === '\\' && i + 1 < script.length) {
+            const following = script[++i];
+            if (following !== '\n') {
+                word += following;
+                inWord = true;
+            }
+            continue;
+        }
+        if (char === '#' && !inWord) {
+            while (i < script.length && script[i] !== '\n')
+                i++;
+            endCommand(';');
+            continue;
+        }
+        const two = script.slice(i, i + 2);
+        if (two === '&&' || two === '||') {
+            endCommand(two);
+            i++;
+            continue;
+        }
+        if (char === ';' || char === '\n' || char === '|' || char === '&') {
+            endCommand(char === '\n' ? ';' : char);
+            continue;
+        }
+        if (char === ' ' || char === '\t') {
+            endWord();
+            continue;
+        }
+        word += char;
+        inWord = true;
+    }
+    endCommand(null);
+    return commands.filter((command) => command.words.length > 0);
+}
+/** The program a command runs, past `sudo`, `env A=b`, `exec` and leading assignments. */
+function programOf(words) {
+    let i = 0;
+    while (i < words.length) {
+        const word = words[i];
+        if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word) || word === 'exec' || word === 'command')
+            i++;
+        else if (word === 'sudo' || word === 'env') {
+            i++;
+            while (i < words.length && words[i].startsWith('-'))
+                i++;
+        }
+        else
+            break;
+    }
+    const program = (words[i] ?? '').replace(/^.*\//, '');
+    return { program, args: words.slice(i + 1) };
+}
+
+;// CONCATENATED MODULE: ./src/checks/dockerfile/helpers.ts
+
+
+/** Every simple command of every RUN (heredoc bodies included) in the given stages. */
+function runCommands(stages) {
+    const found = [];
+    for (const stage of stages) {
+        for (const instruction of stage.instructions) {
+            if (instruction.keyword !== 'RUN')
+                continue;
+            const scripts = instruction.heredocs.length > 0
+                ? instruction.heredocs
+                : [instruction.exec ? instruction.exec.join(' ') : instruction.args];
+            for (const script of scripts) {
+                for (const command of splitCommands(script))
+                    found.push({ instruction, stage, command, ...programOf(command.words) });
+            }
+        }
+    }
+    return found;
+}
+/** The stages whose files ship: the final one and those it is FROM. */
+function shipped(dockerfile) {
+    return stageChain(dockerfile);
+}
+/** All instructions of the given stages with this keyword. */
+function instructions(stages, keyword) {
+    return stages.flatMap((stage) => stage.instructions
+        .filter((instruction) => instruction.keyword === keyword)
+        .map((instruction) => ({ stage, instruction })));
+}
+/**
+ * In a full run the image was measured: the measured check speaks for the same fact, with numbers.
+ * The static rule then steps aside, so one cause is reported once.
+ */
+function measuredBy(context, evidence, id) {
+    return context.evidence[evidence].state === 'collected'
+        ? { status: 'skip', message: `measured on the image instead: see ${id}` }
+        : null;
+}
+/** One verdict per offending instruction, or one pass. */
+function verdicts(offenders, context, passMessage) {
+    if (offenders.length === 0)
+        return [{ status: 'pass', message: passMessage }];
+    const seen = new Set();
+    return offenders
+        .filter((offender) => !seen.has(offender.instruction.line) && seen.add(offender.instruction.line))
+        .map((offender) => ({
+        status: 'fail',
+        message: offender.message,
+        location: context.locate.at(offender.instruction),
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/checks/dockerfile/instructions.ts
+
+
+
+
+
+// Instruction hygiene: bases pinned, COPY over ADD, no sudo, absolute WORKDIR, pipefail, no SSH.
+const checkBaseImagePinned = defineCheck({
+    id: 'HARD-DOCKERFILE-002',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'Base images are pinned',
+    proves: 'Every external image the build uses — each FROM, and each COPY --from that names an image rather than a stage (ARG defaults and build args applied) — names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…); a digest (@sha256:…) is recommended.',
+    why: 'A floating tag means a different image each build: unreproducible images and surprise breakage. An image copied from is as much part of the stage as its base. A digest pins the exact bytes.',
+    remediation: 'Name a version tag (`python:3.11-slim`, `node:22.11-alpine`), and for release builds the digest too (`python:3.11-slim@sha256:…`).',
+    hadolint: ['DL3006', 'DL3007'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const results = [];
+        for (const use of dockerfile.images) {
+            const location = { file: dockerfile.path, line: use.line };
+            const what = `${use.via === 'FROM' ? 'FROM' : 'COPY --from='}${use.via === 'FROM' ? ' ' : ''}${use.reference}`;
+            if (use.reference.includes('$') || use.reference === '') {
+                results.push({
+                    status: 'skip',
+                    message: `${use.via} ${use.raw}: the image is set by a build argument without a default`,
+                    location,
+                });
+                continue;
+            }
+            const { tag, digest } = parseImageReference(use.reference);
+            if (digest)
+                results.push({ status: 'pass', message: `${what} is pinned by digest`, location });
+            else if (tag === null)
+                results.push({ status: 'fail', message: `${what} has no tag, so it means latest`, location });
+            else if (!tagPinsVersion(tag)) {
+                const floating = tag === 'latest'
+                    ? 'uses latest'
+                    : `uses :${tag}, a floating tag (it names a channel or variant, not a version)`;
+                results.push({ status: 'fail', message: `${what} ${floating}`, location });
+            }
+            else
+                results.push({
+                    status: 'fail',
+                    severity: 'notice',
+                    message: `${what} is pinned by tag; a digest would pin the exact image`,
+                    location,
+                });
+        }
+        return results.length > 0
+            ? results
+            : { status: 'pass', message: 'no external base image', ...where(context.locate.finalFrom()) };
+    },
+});
+const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
+const checkCopyOverAdd = defineCheck({
+    id: 'HARD-DOCKERFILE-010',
+    cis: ['4.9'],
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'COPY where ADD is not needed',
+    proves: 'ADD is used only for what COPY cannot do: extracting a local tar archive or fetching a URL.',
+    why: 'ADD silently extracts archives and fetches URLs; for plain files that surprise is a risk, and COPY says what happens.',
+    remediation: 'Use COPY for local files and directories.',
+    hadolint: ['DL3020'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = instructions(dockerfile.stages, 'ADD')
+            .filter(({ instruction }) => instruction.heredocs.length === 0)
+            .filter(({ instruction }) => copySources(instruction).some((source) => !/^[a-z]+:\/\//i.test(source) && !/^git@/.test(source) && !ARCHIVE.test(source)))
+            .map(({ instruction }) => ({
+            instruction,
+            message: `ADD ${instruction.args} copies local files: COPY does that without ADD's extraction`,
+        }));
+        return verdicts(offenders, context, 'no ADD where COPY fits');
+    },
+});
+const checkNoSudo = defineCheck({
+    id: 'HARD-DOCKERFILE-011',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'No sudo',
+    proves: 'No RUN calls sudo.',
+    why: 'RUN already runs as the current USER; sudo in an image means a setuid binary and a sudoers policy that ship with it.',
+    remediation: 'Switch user with USER around the steps that need root instead.',
+    hadolint: ['DL3004'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = runCommands(dockerfile.stages)
+            .filter((command) => command.command.words.includes('sudo'))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` uses sudo`,
+        }));
+        return verdicts(offenders, context, 'no sudo');
+    },
+});
+const checkAbsoluteWorkdir = defineCheck({
+    id: 'HARD-DOCKERFILE-012',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'WORKDIR is absolute',
+    proves: 'Every WORKDIR is an absolute path (or starts with a variable).',
+    why: 'A relative WORKDIR depends on every WORKDIR before it, including those of the base image.',
+    remediation: 'Write `WORKDIR /app`.',
+    hadolint: ['DL3000'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = instructions(dockerfile.stages, 'WORKDIR')
+            .filter(({ instruction }) => !/^["']?(\/|\$)/.test(instruction.args))
+            .map(({ instruction }) => ({ instruction, message: `WORKDIR ${instruction.args} is relative` }));
+        return verdicts(offenders, context, 'every WORKDIR is absolute');
+    },
+});
+const checkPipefail = defineCheck({
+    id: 'HARD-DOCKERFILE-014',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'RUN pipes fail when a command in them fails',
+    proves: 'Every shell-form RUN with a pipe sets `set -o pipefail` first, or runs under a SHELL with -o pipefail.',
+    why: 'Without pipefail only the last command of a pipe decides: `curl … | tar x` succeeds with a failed download.',
+    remediation: 'Add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the RUN, or start the RUN with `set -o pipefail &&`.',
+    hadolint: ['DL4006'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = [];
+        for (const stage of dockerfile.stages) {
+            let shellPipefail = false;
+            for (const instruction of stage.instructions) {
+                if (instruction.keyword === 'SHELL')
+                    shellPipefail = (instruction.exec ?? []).includes('pipefail');
+                if (instruction.keyword !== 'RUN' || instruction.exec || shellPipefail)
+                    continue;
+                const commands = runCommands([{ ...stage, instructions: [instruction] }]);
+                const piped = commands.some((command) => command.command.next === '|');
+                const setsPipefail = commands.some((command) => command.program === 'set' && command.args.includes('pipefail'));
+                if (piped && !setsPipefail)
+                    offenders.push({
+                        instruction,
+                        message: 'a pipe without pipefail: only its last command decides whether the RUN succeeds',
+                    });
+            }
+        }
+        return verdicts(offenders, context, 'every piped RUN fails on any failing command');
+    },
+});
+const checkNoSsh = defineCheck({
+    id: 'HARD-DOCKERFILE-015',
+    cis: ['5.7'],
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'No SSH port exposed',
+    proves: 'The shipped stages do not EXPOSE port 22.',
+    why: 'An SSH server in a container is a second way in, with its own keys to leak; use `docker exec` for access.',
+    remediation: 'Remove the SSH server and `EXPOSE 22`.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = instructions(shipped(dockerfile), 'EXPOSE')
+            .filter(({ instruction }) => instruction.args.split(/\s+/).some((port) => /^22(\/tcp)?$/.test(port)))
+            .map(({ instruction }) => ({ instruction, message: 'EXPOSE 22 publishes SSH' }));
+        return verdicts(offenders, context, 'port 22 is not exposed');
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/dockerfile/packages.ts
+
+
+// Package managers in the shipped stages: what they leave in the image (caches, lists,
+// recommended extras) and what makes builds unrepeatable.
+const isApt = (command) => command.program === 'apt-get' || command.program === 'apt';
+const aptVerb = (command) => command.args.find((arg) => !arg.startsWith('-'));
+const sameRun = (commands, instruction) => commands.filter((command) => command.instruction === instruction);
+const checkAptRecommends = defineCheck({
+    id: 'HARD-DOCKERFILE-003',
+    cis: ['4.3'],
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'apt-get install --no-install-recommends',
+    proves: 'Every apt-get install in the shipped stages passes --no-install-recommends (or sets APT::Install-Recommends=false).',
+    why: 'Recommended packages are rarely needed at runtime and can add hundreds of megabytes.',
+    remediation: 'Write `apt-get install -y --no-install-recommends <packages>`.',
+    hadolint: ['DL3015'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = runCommands(shipped(dockerfile))
+            .filter((command) => isApt(command) &&
+            aptVerb(command) === 'install' &&
+            !command.args.some((arg) => arg === '--no-install-recommends' || /Install-Recommends=(false|0)/i.test(arg)))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` installs recommended packages too`,
+        }));
+        return verdicts(offenders, context, 'every apt-get install skips recommended packages');
+    },
+});
+const checkAptListsRemoved = defineCheck({
+    id: 'HARD-DOCKERFILE-004',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'apt lists removed in the same RUN',
+    proves: 'Every RUN of the shipped stages that runs apt-get update also removes /var/lib/apt/lists (rm -rf, or apt-get dist-clean).',
+    why: 'Package lists removed in a later RUN still ship in the earlier layer (tens of megabytes).',
+    remediation: 'End the RUN that installs with `&& rm -rf /var/lib/apt/lists/*`.',
+    hadolint: ['DL3009'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const commands = runCommands(shipped(dockerfile));
+        const offenders = commands
+            .filter((command) => isApt(command) && aptVerb(command) === 'update')
+            // `apt-get dist-clean` (apt ≥ 2.7, Debian trixie) removes the lists too.
+            .filter((command) => !sameRun(commands, command.instruction).some((other) => (other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/lib/apt/lists'))) ||
+            (isApt(other) && aptVerb(other) === 'dist-clean')))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: 'apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN: the lists ship in this layer',
+        }));
+        return verdicts(offenders, context, 'apt lists are removed where they are fetched');
+    },
+});
+const checkAptUpdateAlone = defineCheck({
+    id: 'HARD-DOCKERFILE-005',
+    cis: ['4.7'],
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'apt-get update in the same RUN as install',
+    proves: 'No RUN runs apt-get update without an apt-get install in the same RUN.',
+    why: 'A cached `RUN apt-get update` layer keeps stale lists: a later install in another RUN then fetches outdated or missing versions.',
+    remediation: 'Combine them: `RUN apt-get update && apt-get install -y --no-install-recommends … && rm -rf /var/lib/apt/lists/*`.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const commands = runCommands(dockerfile.stages);
+        const offenders = commands
+            .filter((command) => isApt(command) && aptVerb(command) === 'update')
+            .filter((command) => !sameRun(commands, command.instruction).some((other) => isApt(other) && aptVerb(other) === 'install'))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: 'apt-get update alone in its RUN: its layer is cached and its lists go stale',
+        }));
+        return verdicts(offenders, context, 'apt-get update always runs with an install');
+    },
+});
+const checkAptYes = defineCheck({
+    id: 'HARD-DOCKERFILE-006',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'apt-get install -y',
+    proves: 'Every apt-get install answers its prompt (-y, --yes, --assume-yes, or -qq).',
+    why: 'Without it the build stops at the confirmation prompt, or depends on apt configuration it does not state.',
+    remediation: 'Add -y: `apt-get install -y --no-install-recommends <packages>`.',
+    hadolint: ['DL3014'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = runCommands(dockerfile.stages)
+            .filter((command) => isApt(command) &&
+            aptVerb(command) === 'install' &&
+            !command.args.some((arg) => /^(-[a-z]*y[a-z]*|--yes|--assume-yes|-qq|--quiet=2)$/.test(arg)))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` has no -y`,
+        }));
+        return verdicts(offenders, context, 'every apt-get install runs non-interactively');
+    },
+});
+const checkAptUpgrade = defineCheck({
+    id: 'HARD-DOCKERFILE-007',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'No apt-get upgrade or dist-upgrade',
+    proves: 'No RUN upgrades all packages of the base image.',
+    why: 'Upgrading in the Dockerfile makes the image depend on the day it was built and hides an outdated base; update the base image instead.',
+    remediation: 'Use a newer base image tag (and rebuild regularly), and install only the packages you need.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = runCommands(dockerfile.stages)
+            .filter((command) => isApt(command) && ['upgrade', 'dist-upgrade', 'full-upgrade'].includes(aptVerb(command) ?? ''))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` upgrades the whole base image`,
+        }));
+        return verdicts(offenders, context, 'no blanket upgrade');
+    },
+});
+const checkPipNoCache = defineCheck({
+    id: 'HARD-DOCKERFILE-008',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'pip install --no-cache-dir',
+    proves: 'Every pip install in the shipped stages passes --no-cache-dir, or PIP_NO_CACHE_DIR is set, or the RUN mounts a cache.',
+    why: 'pip keeps every downloaded wheel in ~/.cache/pip: it ships in the layer.',
+    remediation: 'Write `pip install --no-cache-dir -r requirements.txt` (or `RUN --mount=type=cache,target=/root/.cache/pip …`).',
+    hadolint: ['DL3042'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const chain = shipped(dockerfile);
+        const envOff = instructions(chain, 'ENV').some(({ instruction }) => /PIP_NO_CACHE_DIR[= ]\s*(1|true|yes|on|off|0)/i.test(instruction.args));
+        const offenders = envOff
+            ? []
+            : runCommands(chain)
+                .filter((command) => (/^pip[\d.]*$/.test(command.program) && command.args[0] === 'install') ||
+                (/^python[\d.]*$/.test(command.program) && command.args.slice(0, 3).join(' ') === '-m pip install'))
+                .filter((command) => !command.args.includes('--no-cache-dir') && !/type=cache/.test(command.instruction.flags.mount ?? ''))
+                .map((command) => ({
+                instruction: command.instruction,
+                message: `\`${command.command.words.join(' ')}\` keeps pip's download cache in the layer`,
+            }));
+        return verdicts(offenders, context, envOff ? 'PIP_NO_CACHE_DIR is set' : 'every pip install skips its cache');
+    },
+});
+const checkApkNoCache = defineCheck({
+    id: 'HARD-DOCKERFILE-009',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'apk add --no-cache',
+    proves: 'Every apk add in the shipped stages passes --no-cache (or the same RUN removes /var/cache/apk).',
+    why: 'apk keeps its index and packages in /var/cache/apk: they ship in the layer.',
+    remediation: 'Write `apk add --no-cache <packages>`.',
+    hadolint: ['DL3019'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const commands = runCommands(shipped(dockerfile));
+        const offenders = commands
+            .filter((command) => command.program === 'apk' && command.args.includes('add') && !command.args.includes('--no-cache'))
+            .filter((command) => !sameRun(commands, command.instruction).some((other) => other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/cache/apk'))))
+            .map((command) => ({
+            instruction: command.instruction,
+            message: `\`${command.command.words.join(' ')}\` keeps the apk cache in the layer`,
+        }));
+        return verdicts(offenders, context, 'every apk add skips its cache');
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/dockerfile/stages.ts
+
+
+
+
+
+
+
+
+
+// Dockerfile rules about what ships: the final stage and the stages it is FROM. Each has a
+// measured counterpart in a full run and steps aside there.
+const checkMultiStage = defineCheck({
+    id: 'HARD-DOCKERFILE-001',
+    category: 'dockerfile',
+    severity: 'notice',
+    title: 'Multi-stage build',
+    proves: 'The Dockerfile has more than one stage and the shipped stage leaves the build behind: it does not start FROM a stage that installs build tools or builds (it would inherit all of it).',
+    why: "A single stage ships whatever building needed: compilers, headers, caches; so does a runtime stage that starts FROM the builder. The production profile's hardening starts with a builder and a clean runtime stage.",
+    remediation: 'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a runtime stage that starts from a clean base.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, { locate }) {
+        const count = dockerfile.stages.length;
+        if (count < 2)
+            return {
+                status: 'fail',
+                message: 'one stage: everything the build needs also ships',
+                measured: count,
+                ...where(locate.finalFrom()),
+            };
+        const chain = shipped(dockerfile);
+        const shippedStage = chain[chain.length - 1];
+        // The stages the shipped one starts from (FROM <stage>), nearest first: what it inherits.
+        const builder = chain.slice(0, -1).reverse().find(buildsSomething);
+        if (builder) {
+            return {
+                status: 'fail',
+                message: `the shipped stage ${label(shippedStage)} starts FROM ${label(builder)} (line ${builder.line}), which builds: it inherits everything that stage installed and built`,
+                measured: count,
+                ...where(locate.finalFrom()),
+            };
+        }
+        return {
+            status: 'pass',
+            message: `${count} stages (${dockerfile.stages.map(label).join(', ')}); ${label(shippedStage)} ships`,
+            measured: count,
+        };
+    },
+});
+function label(stage) {
+    return stage.name ?? `#${stage.index}`;
+}
+const BUILD_COMMANDS = /\b(go\s+(build|install)|cargo\s+(build|install)|mvn|mvnw|gradle|gradlew|dotnet\s+(build|publish)|npm\s+run\s+build|yarn\s+build|pnpm\s+(run\s+)?build|make|cmake|gcc|g\+\+|javac|tsc|webpack|vite\s+build|pip\s+wheel|python3?\s+setup\.py\s+(build|bdist))\b/;
+/** A stage that compiles or installs build tools: what a runtime stage must not start from. */
+function buildsSomething(stage) {
+    const commands = runCommands([stage]);
+    if (commands.some((command) => BUILD_COMMANDS.test(command.command.words.join(' '))))
+        return true;
+    return commands.some((command) => INSTALLERS[command.program]?.test(command.args[0] ?? '') === true &&
+        command.args.some((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, ''))));
+}
+/** The value of a variable as the stage chain defines it before `line` (ARG defaults, ENV, global ARGs). */
+function lookup(dockerfile, chain, line) {
+    const values = { ...dockerfile.globalArgs };
+    for (const stage of chain) {
+        for (const instruction of stage.instructions) {
+            if (instruction.line >= line)
+                break;
+            if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV')
+                continue;
+            for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
+                const value = match[2]?.replace(/^"(.*)"$/, '$1') ?? null;
+                if (value !== null || !(match[1] in values))
+                    values[match[1]] = value;
+            }
+        }
+    }
+    return (name) => values[name] ?? null;
+}
+const checkDockerfileUser = defineCheck({
+    id: 'HARD-USER-004',
+    cis: ['4.1'],
+    category: 'user',
+    severity: 'error',
+    title: 'The Dockerfile ends with a non-root USER',
+    proves: 'The last USER of the shipped stage (or of the stage it is FROM) is not root in any spelling: root, 0, 0:0, root:root.',
+    why: 'Without USER the container runs as the base image\'s user, root for almost every base; judged on the final stage, not "any stage".',
+    remediation: 'Create a user with a fixed UID and end the final stage with `USER <name>` (after the last step that needs root).',
+    hadolint: ['DL3002'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'image', 'HARD-USER-001 and HARD-USER-003');
+        if (measured)
+            return measured;
+        const chain = shipped(dockerfile);
+        const last = instructions(chain, 'USER').pop();
+        if (!last) {
+            const base = chain[0].base;
+            if (/nonroot|non-root/i.test(base))
+                return { status: 'pass', message: `no USER, but the base ${base} runs as a non-root user by its tag` };
+            // gosu / su-exec: the entrypoint probably drops root itself, which only a run can confirm.
+            const dropper = runCommands(chain).some((command) => command.command.words.some((word) => /(^|\/)(gosu|su-exec)\b/.test(word)));
+            if (dropper) {
+                return {
+                    status: 'fail',
+                    severity: 'warning',
+                    message: `no USER: it starts as root; it installs gosu/su-exec, so its entrypoint probably drops privileges — a full run measures the processes (HARD-USER-003)`,
+                    ...where(context.locate.finalFrom()),
+                };
+            }
+            return {
+                status: 'fail',
+                message: base === 'scratch'
+                    ? 'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0'
+                    : `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`,
+                ...where(context.locate.finalFrom()),
+            };
+        }
+        const value = expandVariables(last.instruction.args.trim(), lookup(dockerfile, chain, last.instruction.line));
+        const user = value.split(':')[0].trim();
+        if (user === '' || user === 'root' || user === '0') {
+            return {
+                status: 'fail',
+                message: `USER ${last.instruction.args} is root`,
+                measured: value,
+                location: context.locate.at(last.instruction),
+            };
+        }
+        return { status: 'pass', message: `USER ${value}`, measured: value, location: context.locate.at(last.instruction) };
+    },
+});
+const checkDockerfileHealthcheck = defineCheck({
+    id: 'HARD-HEALTH-006',
+    cis: ['4.6'],
+    category: 'health',
+    severity: 'error',
+    title: 'The Dockerfile declares a real-looking HEALTHCHECK',
+    proves: 'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
+    why: 'A fake probe reports healthy while the service is down; the seed calls the old `sys.exit(0)` probe useless for monitoring.',
+    remediation: 'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'runtime', 'HARD-HEALTH-001 to -005');
+        if (measured)
+            return measured;
+        const last = instructions(shipped(dockerfile), 'HEALTHCHECK').pop();
+        if (!last)
+            return { status: 'fail', message: 'no HEALTHCHECK in the shipped stage', ...where(context.locate.finalFrom()) };
+        const location = context.locate.at(last.instruction);
+        const [kind, ...rest] = last.instruction.args.split(/\s+/);
+        if (kind?.toUpperCase() === 'NONE')
+            return { status: 'fail', message: 'HEALTHCHECK NONE disables the health check', location };
+        const command = rest.join(' ');
+        const fake = fakeProbe(command);
+        if (fake)
+            return { status: 'fail', message: `HEALTHCHECK CMD ${command} ${fake}: it does not test the service`, location };
+        return { status: 'pass', message: `HEALTHCHECK CMD ${command}`, location };
+    },
+});
+const checkDockerfileExecForm = defineCheck({
+    id: 'HARD-INIT-003',
+    category: 'init',
+    severity: 'warning',
+    title: 'The Dockerfile writes CMD and ENTRYPOINT in exec form',
+    proves: "The shipped stage's last CMD and ENTRYPOINT are JSON arrays.",
+    why: 'Shell form runs the app under /bin/sh -c, which does not pass SIGTERM on.',
+    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app`.',
+    hadolint: ['DL3025'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'image', 'HARD-INIT-002');
+        if (measured)
+            return measured;
+        const chain = shipped(dockerfile);
+        const offenders = ['ENTRYPOINT', 'CMD'].flatMap((keyword) => {
+            const last = instructions(chain, keyword).pop();
+            return last && !last.instruction.exec
+                ? [{ instruction: last.instruction, message: `${keyword} ${last.instruction.args} is in shell form` }]
+                : [];
+        });
+        return verdicts(offenders, context, 'CMD and ENTRYPOINT are in exec form (or not set)');
+    },
+});
+const checkDockerfileInit = defineCheck({
+    id: 'HARD-INIT-004',
+    category: 'init',
+    severity: 'warning',
+    title: 'An init is set up as PID 1',
+    proves: "The shipped stage's ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.",
+    why: 'Without an init, signals are not forwarded and zombies are not reaped; the seed uses tini.',
+    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'runtime', 'HARD-INIT-001');
+        if (measured)
+            return measured;
+        const chain = shipped(dockerfile);
+        const entrypoint = instructions(chain, 'ENTRYPOINT').pop() ?? instructions(chain, 'CMD').pop();
+        const words = entrypoint ? (entrypoint.instruction.exec ?? entrypoint.instruction.args.split(/\s+/)) : [];
+        const { kind, program } = classifyPid1(words.join(' '));
+        if (kind === 'init')
+            return {
+                status: 'pass',
+                message: `PID 1 will be ${program}`,
+                ...where(entrypoint ? context.locate.at(entrypoint.instruction) : undefined),
+            };
+        const compose = context.evidence.compose.state === 'collected' ? context.evidence.compose.value : undefined;
+        const viaCompose = compose?.services.find((service) => service.init === true && service.dockerfile === dockerfile.path);
+        if (viaCompose)
+            return {
+                status: 'pass',
+                message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})`,
+            };
+        const what = words.length > 0 ? `\`${words.join(' ')}\`` : "the base image's command";
+        return {
+            status: 'fail',
+            message: `PID 1 will be ${what}, not an init`,
+            ...where(entrypoint ? context.locate.at(entrypoint.instruction) : context.locate.finalFrom()),
+        };
+    },
+});
+const checkDockerfileLabels = defineCheck({
+    id: 'HARD-LABELS-003',
+    category: 'labels',
+    severity: 'warning',
+    title: 'The Dockerfile sets the required labels',
+    proves: 'Every label in required-labels is set by a LABEL of the shipped stages.',
+    why: 'Owner, version and security claims travel with the image only if the Dockerfile sets them.',
+    threshold: 'required-labels: maintainer, version, security.non-root',
+    remediation: 'Add `LABEL maintainer="…" version="…" security.non-root="true"` to the final stage.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'image', 'HARD-LABELS-001');
+        if (measured)
+            return measured;
+        const labels = instructions(shipped(dockerfile), 'LABEL');
+        const keys = new Set(labels.flatMap(({ instruction }) => [...instruction.args.matchAll(/(?:^|\s)("[^"]+"|[^\s=]+)=/g)].map((match) => match[1].replace(/^"(.*)"$/, '$1'))));
+        const missing = context.settings.requiredLabels.filter((name) => !keys.has(name));
+        const location = where(labels.length > 0 ? context.locate.at(labels[labels.length - 1].instruction) : context.locate.finalFrom());
+        if (missing.length === 0)
+            return { status: 'pass', message: `sets ${context.settings.requiredLabels.join(', ')}`, ...location };
+        return { status: 'fail', message: `missing: ${missing.join(', ')}`, measured: missing, ...location };
+    },
+});
+const BUILD_PACKAGES = /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
+const INSTALLERS = {
+    'apt-get': /^install$/,
+    apt: /^install$/,
+    apk: /^add$/,
+    yum: /^install$/,
+    dnf: /^install$/,
+    microdnf: /^install$/,
+};
+const REMOVERS = /^(purge|remove|autoremove|del|erase)$/;
+const checkDockerfileBuildTools = defineCheck({
+    id: 'HARD-TOOLS-002',
+    cis: ['4.3'],
+    category: 'tools',
+    severity: 'error',
+    title: 'No build tools installed in the shipped stage',
+    proves: 'No RUN of the shipped stages installs a compiler or build tool package (gcc, g++, make, build-essential, build-base, clang…) that the same RUN does not remove again.',
+    why: 'Tools installed in the final stage ship; the seed moves gcc and libpq-dev to a builder stage.',
+    remediation: 'Install build tools in a builder stage and copy only the result into the runtime stage.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'filesystem', 'HARD-TOOLS-001');
+        if (measured)
+            return measured;
+        const offenders = [];
+        const commands = runCommands(shipped(dockerfile));
+        for (const command of commands) {
+            const installer = INSTALLERS[command.program];
+            if (!installer || !command.args.some((arg) => installer.test(arg)))
+                continue;
+            const sameRun = commands.filter((other) => other.instruction === command.instruction && other.args.some((arg) => REMOVERS.test(arg)));
+            const removedLater = new Set(sameRun.flatMap((other) => other.args));
+            // The official images' pattern: build deps marked auto and purged with --auto-remove, or
+            // installed as an apk virtual package and deleted by that name, all in the same RUN.
+            const autoRemoved = sameRun.some((other) => (other.program === 'apt-get' || other.program === 'apt') &&
+                (other.args.includes('--auto-remove') || other.args.includes('autoremove')));
+            const virtual = command.program === 'apk'
+                ? command.args[command.args.findIndex((arg) => arg === '--virtual' || arg === '-t') + 1]
+                : undefined;
+            if (autoRemoved || (virtual && removedLater.has(virtual)))
+                continue;
+            const tools = command.args.filter((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, '')) && !removedLater.has(arg));
+            if (tools.length > 0)
+                offenders.push({
+                    instruction: command.instruction,
+                    message: `installs ${tools.join(', ')} in the shipped stage`,
+                });
+        }
+        return verdicts(offenders, context, 'no build tool package is installed in the shipped stages');
+    },
+});
+/** A COPY that brings the whole context (`.`, `./`, `*`). */
+function copiesEverything(instruction) {
+    return ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+        instruction.flags.from === undefined &&
+        copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source)));
+}
+const checkDockerfileCacheOrder = defineCheck({
+    id: 'HARD-CACHE-003',
+    category: 'cache',
+    severity: 'warning',
+    title: 'Dependencies are installed before the application is copied',
+    proves: 'No stage copies the whole build context (`COPY . .`) and then fetches dependencies: an install (pip, npm, yarn, pnpm, bundler, composer, go mod download, cargo fetch, mvn dependency:go-offline, dotnet restore…), or a build that fetches them itself (go build, cargo build, mvn package, gradle build, dotnet build/publish) when they were not restored before the copy.',
+    why: 'Every code change then invalidates the step that fetches dependencies: they are downloaded and installed again on each build.',
+    remediation: 'Copy the dependency manifest first and fetch, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .` (`COPY go.mod go.sum ./ ; RUN go mod download`, `COPY *.csproj ./ ; RUN dotnet restore`, `COPY package*.json ./ ; RUN npm ci`).',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'cacheProbe', 'HARD-CACHE-002');
+        if (measured)
+            return measured;
+        const offenders = [];
+        for (const stage of dockerfile.stages) {
+            const copy = stage.instructions.find(copiesEverything);
+            if (!copy)
+                continue;
+            // Ecosystems whose dependencies were fetched before the copy (in this stage or one it is FROM).
+            const before = new Set(stageChain({ ...dockerfile, finalStage: stage.index })
+                .flatMap((chained) => chained.instructions)
+                .filter((instruction) => instruction.keyword === 'RUN' &&
+                (instruction.line < copy.line || !stage.instructions.includes(instruction)))
+                .map((instruction) => dependencyStep(instruction.args)?.ecosystem)
+                .filter((name) => name !== undefined));
+            for (const instruction of stage.instructions) {
+                if (instruction.line <= copy.line || instruction.keyword !== 'RUN')
+                    continue;
+                const step = dependencyStep(instruction.args);
+                if (!step || (step.how === 'build' && before.has(step.ecosystem)))
+                    continue;
+                const why = step.how === 'restore'
+                    ? ': every code change reinstalls the dependencies'
+                    : `, which fetches the ${step.ecosystem} dependencies itself: every code change fetches them again`;
+                offenders.push({
+                    instruction: copy,
+                    message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${instruction.args}\` (line ${instruction.line})${why}`,
+                });
+                break;
+            }
+        }
+        return verdicts(offenders, context, 'no stage copies the whole context before installing dependencies');
+    },
+});
+const checkDockerfileSecrets = defineCheck({
+    id: 'HARD-SECRETS-003',
+    cis: ['4.10'],
+    category: 'secrets',
+    severity: 'error',
+    title: 'No credentials in ARG or ENV',
+    proves: 'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default).',
+    why: 'ENV values ship in the image; build arguments used by RUN are recorded in its history; both are in the repository.',
+    remediation: 'Use `RUN --mount=type=secret,id=…` for build-time secrets and runtime configuration for the rest.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const envMeasured = context.evidence.image.state === 'collected';
+        const found = [];
+        for (const stage of dockerfile.stages) {
+            for (const instruction of stage.instructions) {
+                if (instruction.keyword !== 'ARG' && (instruction.keyword !== 'ENV' || envMeasured))
+                    continue;
+                for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
+                    const [, name, raw] = match;
+                    const value = raw?.replace(/^"(.*)"$/, '$1');
+                    const kind = value !== undefined ? secretIn(name, value) : null;
+                    if (kind) {
+                        found.push({
+                            status: 'fail',
+                            message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`,
+                            measured: name,
+                            location: context.locate.at(instruction),
+                        });
+                    }
+                    else if (instruction.keyword === 'ARG' && isSecretName(name) && !value) {
+                        found.push({
+                            status: 'fail',
+                            severity: 'warning',
+                            message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`,
+                            measured: name,
+                            location: context.locate.at(instruction),
+                        });
+                    }
+                }
+            }
+        }
+        return found.length > 0
+            ? found
+            : {
+                status: 'pass',
+                message: envMeasured
+                    ? 'no ARG meant for a credential (ENV is measured by HARD-SECRETS-001)'
+                    : 'no credential in ARG or ENV',
+            };
+    },
+});
+const checkCopyChown = defineCheck({
+    id: 'HARD-DOCKERFILE-013',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'COPY --chown instead of a recursive chown',
+    proves: 'No RUN changes ownership recursively (`chown -R`) of files a COPY or ADD in the same stage brought in.',
+    why: 'A recursive chown rewrites every file into a new layer: the copied files ship twice, doubling their size.',
+    remediation: 'Set ownership while copying: `COPY --chown=<user>:<group> src/ /app/` (and keep code owned by root where the user need not write it).',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = [];
+        for (const stage of dockerfile.stages) {
+            let workdir = '/';
+            const copied = [];
+            for (const instruction of stage.instructions) {
+                if (instruction.keyword === 'WORKDIR')
+                    workdir = external_node_path_.posix.resolve(workdir, instruction.args);
+                if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined) {
+                    const words = instruction.exec ?? instruction.args.split(/\s+/);
+                    copied.push(external_node_path_.posix.resolve(workdir, words[words.length - 1] ?? '.'));
+                }
+                if (instruction.keyword !== 'RUN')
+                    continue;
+                for (const command of runCommands([{ ...stage, instructions: [instruction] }])) {
+                    if (command.program !== 'chown' || !command.args.some((arg) => /^-[a-zA-Z]*R|^--recursive$/.test(arg)))
+                        continue;
+                    const targets = command.args
+                        .filter((arg) => !arg.startsWith('-'))
+                        .slice(1)
+                        .map((arg) => external_node_path_.posix.resolve(workdir, arg));
+                    const hit = targets.find((target) => copied.some((dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`)));
+                    if (hit)
+                        offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
+                }
+            }
+        }
+        return verdicts(offenders, context, 'no recursive chown of copied files');
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/runtime-user.ts
+
+
+const checkRunningUser = defineCheck({
+    id: 'HARD-USER-003',
+    cis: ['4.1'],
+    category: 'user',
+    severity: 'error',
+    title: 'The running service is not root',
+    proves: "Every process of the running container has a non-zero UID (and the expected UID, when expected-uid is given), as the engine host sees them — or, where the service does not stay up, as `id` or the image's own /etc/passwd says.",
+    why: 'USER can be undone by an entrypoint running as root, and a name can map to UID 0: only the running processes tell.',
+    threshold: 'UID ≠ 0; = expected-uid when given',
+    remediation: 'Set a non-root USER in the final stage and make sure the entrypoint does not run as root (no privilege-dropping wrapper left as root, no `USER root` after it).',
+    needs: ['runtime'],
+    run({ runtime }, { settings, locate }) {
+        const { identity } = runtime;
+        const location = where(locate.lastInstruction('USER') ?? locate.finalFrom());
+        if (identity.uid === null)
+            return { status: 'fail', message: `the user could not be determined: ${identity.detail}`, ...location };
+        const measured = { uid: identity.uid, gid: identity.gid, method: identity.method };
+        if (identity.uid === 0)
+            return {
+                status: 'fail',
+                message: `runs as root (UID 0) — ${identity.detail}`,
+                measured,
+                target: 'non-zero UID',
+                ...location,
+            };
+        if (settings.expectedUid !== null && identity.uid !== settings.expectedUid) {
+            return {
+                status: 'fail',
+                message: `runs as UID ${identity.uid}, expected ${settings.expectedUid} — ${identity.detail}`,
+                measured,
+                target: settings.expectedUid,
+                ...location,
+            };
+        }
+        return {
+            status: 'pass',
+            message: `runs as UID ${identity.uid}, GID ${identity.gid} — ${identity.detail}`,
+            measured,
+            target: settings.expectedUid ?? 'non-zero UID',
+            ...location,
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/secrets.ts
+
+
+
+
+// Credentials baked into the image's config or history. Messages name the variable and the kind
+// of secret, never the value.
+function declaredAt(context, keyword, name) {
+    const dockerfile = context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value : undefined;
+    if (!dockerfile)
+        return undefined;
+    for (const stage of [...stageChain(dockerfile)].reverse()) {
+        const found = [...stage.instructions]
+            .reverse()
+            .find((instruction) => instruction.keyword === keyword && new RegExp(`(^|\\s)${name}(=|\\s|$)`).test(instruction.args));
+        if (found)
+            return context.locate.at(found);
+    }
+    return undefined;
+}
+const checkNoSecretsInEnv = defineCheck({
+    id: 'HARD-SECRETS-001',
+    cis: ['4.10'],
+    category: 'secrets',
+    severity: 'error',
+    title: 'No credentials in ENV',
+    proves: 'No environment variable of the image has a secret-looking name (…PASSWORD, …TOKEN, …API_KEY…) with a literal value, or a value shaped like a credential (private key, cloud or VCS token, password in a URL).',
+    why: 'ENV values are readable by anyone who can pull or inspect the image, and are inherited by every container.',
+    remediation: 'Pass secrets at run time (environment of the deployment, or a mounted secret file with a *_FILE variable), never in the Dockerfile.',
+    needs: ['image'],
+    run({ image }, context) {
+        const findings = image.env.flatMap((entry) => {
+            const eq = entry.indexOf('=');
+            const name = entry.slice(0, eq);
+            const value = entry.slice(eq + 1);
+            const kind = secretIn(name, value);
+            return kind ? [{ name, kind, value }] : [];
+        });
+        if (findings.length === 0)
+            return {
+                status: 'pass',
+                message: `none of ${image.env.length} environment variables holds a credential`,
+                measured: [],
+            };
+        return findings.map((finding) => ({
+            status: 'fail',
+            message: `ENV ${finding.name} holds ${finding.kind} ${redacted(finding.value)}`,
+            measured: finding.name,
+            ...where(declaredAt(context, 'ENV', finding.name) ?? context.locate.finalFrom()),
+        }));
+    },
+});
+const checkNoSecretsInHistory = defineCheck({
+    id: 'HARD-SECRETS-002',
+    cis: ['4.10'],
+    category: 'secrets',
+    severity: 'error',
+    title: 'No credentials in build arguments or history',
+    proves: "No entry of the image's build history (RUN lines with their build arguments, ENV and LABEL instructions, also ones later overridden) carries a credential.",
+    why: 'Build arguments used by RUN are recorded in the history (`|1 NPM_TOKEN=… /bin/sh -c …`): `docker history` shows them to anyone with the image.',
+    remediation: 'Use BuildKit secrets (`RUN --mount=type=secret,id=npm_token …` with `--secret`) instead of ARG for credentials.',
+    needs: ['filesystem', 'image'],
+    run({ filesystem, image }, context) {
+        // What the final ENV still holds is HARD-SECRETS-001's finding; this one is about what only
+        // the history shows: build arguments, and values overridden later.
+        const inEnv = new Set(image.env);
+        const seen = new Map();
+        for (const entry of filesystem.history) {
+            for (const { name, value } of assignments(entry.createdBy)) {
+                const kind = secretIn(name, value);
+                if (kind && !seen.has(name) && !inEnv.has(`${name}=${value}`))
+                    seen.set(name, { kind, value });
+            }
+        }
+        if (seen.size === 0)
+            return { status: 'pass', message: `no credential in ${filesystem.history.length} history entries`, measured: [] };
+        return [...seen].map(([name, { kind, value }]) => ({
+            status: 'fail',
+            message: `${name} with ${kind} ${redacted(value)} is recorded in the image history`,
+            measured: name,
+            ...where(declaredAt(context, 'ARG', name) ?? declaredAt(context, 'ENV', name) ?? context.locate.finalFrom()),
+        }));
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/shutdown.ts
+
+
+
+
+// PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
+// in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
+// does not deliver a signal to PID 1 that has no handler for it.
+/** PID 1's command: measured (`docker top`) when the service ran, else what the image config says. */
+function pid1Command(image, processes) {
+    const init = processes?.find((process) => process.init);
+    if (init)
+        return { command: init.command, measured: true };
+    return { command: [...(image.entrypoint ?? []), ...(image.cmd ?? [])].join(' '), measured: false };
+}
+const checkStopsOnSigterm = defineCheck({
+    id: 'HARD-SHUTDOWN-001',
+    category: 'shutdown',
+    severity: 'warning',
+    title: 'Stops promptly on docker stop',
+    proves: "`docker stop` (the image's STOPSIGNAL, SIGTERM by default) ends the container within max-stop-seconds, without the SIGKILL that exit code 137 shows.",
+    why: 'A container killed after the timeout drops in-flight work and makes every deploy wait; the seed asks for proper signal handling.',
+    threshold: 'max-stop-seconds: 5; exit code not 137',
+    remediation: 'Run an init as PID 1 (`ENTRYPOINT ["tini", "--"]`) with CMD in exec form, and handle SIGTERM in the app (finish requests, then exit).',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { settings, locate }) {
+        const { stop, exited } = runtime.service;
+        const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD'));
+        if (!stop)
+            return {
+                status: 'skip',
+                message: exited
+                    ? 'the container had already exited, so there was nothing to stop'
+                    : 'the container was not stopped',
+            };
+        const pid1 = pid1Command(image, runtime.service.processes);
+        const measured = { seconds: stop.seconds, exitCode: stop.exitCode };
+        if (stop.exitCode === 137) {
+            return {
+                status: 'fail',
+                message: `docker stop took ${formatSeconds(stop.seconds)}: ${stop.signal} was ignored and the container was killed (exit 137); PID 1 is \`${pid1.command}\``,
+                measured,
+                target: settings.maxStopSeconds,
+                ...location,
+            };
+        }
+        const how = stop.exitCode === 0
+            ? 'exited cleanly (0)'
+            : stop.exitCode === 143
+                ? 'ended by SIGTERM (143)'
+                : `exited ${stop.exitCode}`;
+        const within = stop.seconds <= settings.maxStopSeconds;
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `docker stop took ${formatSeconds(stop.seconds)} (limit ${formatSeconds(settings.maxStopSeconds)}); the container ${how}`,
+            measured,
+            target: settings.maxStopSeconds,
+            ...location,
+        };
+    },
+});
+const checkInitProcess = defineCheck({
+    id: 'HARD-INIT-001',
+    category: 'init',
+    severity: 'warning',
+    title: 'An init runs as PID 1',
+    proves: 'PID 1 of the running container is an init (tini, dumb-init, docker-init, catatonit, s6…), which forwards signals and reaps zombie processes.',
+    why: 'A shell as PID 1 does not forward SIGTERM; an app as PID 1 gets no default signal handling and leaves zombies. The seed uses tini.',
+    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]` with CMD in exec form (or run with `init: true` in compose / `--init`).',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const pid1 = pid1Command(image, runtime.service.processes);
+        const { kind, program } = classifyPid1(pid1.command);
+        const seen = pid1.measured ? 'PID 1 is' : 'PID 1 would be (from the image config; the service did not stay up)';
+        const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD') ?? locate.finalFrom());
+        const measured = { pid1: pid1.command, kind };
+        if (kind === 'init')
+            return { status: 'pass', message: `${seen} ${program} (\`${pid1.command}\`)`, measured, ...location };
+        if (kind === 'shell')
+            return {
+                status: 'fail',
+                message: `${seen} a shell (\`${pid1.command}\`): it does not forward SIGTERM to the app`,
+                measured,
+                ...location,
+            };
+        return {
+            status: 'fail',
+            message: `${seen} the app itself (\`${pid1.command}\`): no init forwards signals or reaps zombies`,
+            measured,
+            ...location,
+        };
+    },
+});
+const checkExecForm = defineCheck({
+    id: 'HARD-INIT-002',
+    category: 'init',
+    severity: 'warning',
+    title: 'ENTRYPOINT and CMD in exec form',
+    proves: "The image's ENTRYPOINT and CMD are JSON arrays, not shell form (stored as `/bin/sh -c …`).",
+    why: 'Shell form puts a shell between the runtime and the app: signals stop at the shell, and arguments are re-parsed.',
+    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app` (and the same for ENTRYPOINT).',
+    needs: ['image'],
+    run({ image }, { locate }) {
+        const shellForm = (argv) => argv !== null && argv.length >= 3 && /^\/bin\/(ba|da)?sh$/.test(argv[0]) && argv[1] === '-c';
+        const offenders = [shellForm(image.entrypoint) ? 'ENTRYPOINT' : null, shellForm(image.cmd) ? 'CMD' : null].filter((keyword) => keyword !== null);
+        if (offenders.length === 0)
+            return {
+                status: 'pass',
+                message: `exec form: ENTRYPOINT ${JSON.stringify(image.entrypoint)}, CMD ${JSON.stringify(image.cmd)}`,
+            };
+        const keyword = offenders[0];
+        const argv = keyword === 'CMD' ? image.cmd : image.entrypoint;
+        return {
+            status: 'fail',
+            message: `${offenders.join(' and ')} in shell form: \`${argv.slice(2).join(' ')}\` runs under /bin/sh -c`,
+            ...where(locate.lastInstruction(keyword)),
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/size.ts
+
+
+
+// The image's size, measured from its layers the same way on every image store (the engine's own
+// `Size` is unpacked bytes on overlay2 and compressed content on the containerd store).
+const checkImageSize = defineCheck({
+    id: 'HARD-SIZE-001',
+    category: 'size',
+    severity: 'error',
+    title: 'Image size (unpacked)',
+    proves: "The image unpacked — the bytes of its layers' files, base layers and files deleted by later layers included — is no larger than max-image-size-mb.",
+    why: 'What the image occupies on every node that runs it, and attack surface; every megabyte is also pulled on every deploy. The production profile targets under 500 MB.',
+    threshold: 'max-image-size-mb: 500',
+    remediation: 'Use a multi-stage build so compilers and caches stay in the builder; install with --no-install-recommends and remove package lists in the same RUN; use a slim base.',
+    needs: ['filesystem'],
+    run({ filesystem }, { settings, locate }) {
+        const { size } = filesystem;
+        const limitBytes = settings.maxImageSizeMb * 1e6;
+        const within = size.unpackedBytes <= limitBytes;
+        const verdict = {
+            status: within ? 'pass' : 'fail',
+            message: `the image unpacks to ${formatBytes(size.unpackedBytes)} (limit ${settings.maxImageSizeMb} MB)${compressedNote(size)}`,
+            measured: size.unpackedBytes,
+            target: limitBytes,
+        };
+        // The annotation belongs on the instruction that added the most bytes.
+        const largest = largestOwnLayer(filesystem, locate);
+        const location = largest ? locate.layer(largest.index) : undefined;
+        if (!within && largest) {
+            const own = filesystem.layers
+                .filter((layer) => !locate.isBaseLayer(layer.index))
+                .reduce((sum, layer) => sum + layer.sizeBytes, 0);
+            const base = megabytes(size.unpackedBytes - own);
+            return {
+                ...verdict,
+                message: `${verdict.message}; the largest own layer adds ${formatBytes(largest.sizeBytes)}, the base image about ${base.toFixed(1)} MB`,
+                ...where(location),
+            };
+        }
+        return { ...verdict, ...where(location) };
+    },
+});
+const checkCompressedSize = defineCheck({
+    id: 'HARD-SIZE-002',
+    category: 'size',
+    severity: 'warning',
+    title: 'Image size (compressed, what a pull transfers)',
+    proves: 'The image compressed — its layers as a registry stores and a pull transfers them — is no larger than max-compressed-size-mb, when that limit is set.',
+    why: 'Pull time on every deploy, scale-out and cold node is set by the compressed size; registries and air-gapped transfers often have their own limits.',
+    threshold: 'max-compressed-size-mb: none (reported where the store keeps compressed layers)',
+    remediation: 'The same as for the unpacked size; also avoid adding already-compressed archives that a later step unpacks (the archive stays in its layer).',
+    needs: ['filesystem'],
+    run({ filesystem }, { settings, locate }) {
+        const { size } = filesystem;
+        const limit = settings.maxCompressedSizeMb;
+        if (limit === null) {
+            const seen = size.compressedBytes === null
+                ? 'the image store keeps the layers uncompressed (overlay2), so the compressed size is known only by compressing them: set max-compressed-size-mb to measure and judge it'
+                : `compressed ${formatBytes(size.compressedBytes)} (${size.layerCompression}, as the image store keeps the layers)`;
+            return {
+                status: 'skip',
+                message: `no max-compressed-size-mb set; ${seen}`,
+                ...(size.compressedBytes === null ? {} : { measured: size.compressedBytes }),
+            };
+        }
+        if (size.compressedBytes === null)
+            return { status: 'skip', message: 'the compressed size was not measured' };
+        const limitBytes = limit * 1e6;
+        const how = size.compressedFrom === 'gzip'
+            ? 'gzip-compressed here as a push would send it (the store keeps layers uncompressed)'
+            : `${size.layerCompression}, as the image store keeps the layers`;
+        const largest = [...filesystem.layers]
+            .filter((layer) => !locate.isBaseLayer(layer.index))
+            .sort((a, b) => (b.compressedBytes ?? 0) - (a.compressedBytes ?? 0))[0];
+        return {
+            status: size.compressedBytes <= limitBytes ? 'pass' : 'fail',
+            message: `the image is ${formatBytes(size.compressedBytes)} compressed, ${how} (limit ${limit} MB)`,
+            measured: size.compressedBytes,
+            target: limitBytes,
+            ...where(largest ? locate.layer(largest.index) : undefined),
+        };
+    },
+});
+const checkLayerCount = defineCheck({
+    id: 'HARD-LAYERS-001',
+    category: 'layers',
+    severity: 'warning',
+    title: 'Layer count',
+    proves: 'The image has no more filesystem layers than max-layers, base layers included.',
+    why: 'Many layers slow pulls and hide deleted files in lower layers; the production profile targets under 20.',
+    threshold: 'max-layers: 20',
+    remediation: 'Combine related RUN steps (install and clean up in one RUN), and copy from the builder stage in few COPY steps.',
+    needs: ['image'],
+    run({ image }, { settings, locate }) {
+        const within = image.layers <= settings.maxLayers;
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `the image has ${image.layers} layers (limit ${settings.maxLayers})`,
+            measured: image.layers,
+            target: settings.maxLayers,
+            ...where(locate.finalFrom()),
+        };
+    },
+});
+function compressedNote(size) {
+    return size.compressedBytes === null ? '' : `; ${formatBytes(size.compressedBytes)} compressed`;
+}
+function largestOwnLayer(filesystem, locate) {
+    return filesystem.layers
+        .filter((layer) => !locate.isBaseLayer(layer.index))
+        .sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
+}
+
+;// CONCATENATED MODULE: ./src/checks/tools.ts
+
+
+
+
+function findForbiddenTools(files, env, tools) {
+    const dirs = new Set(pathDirectories(env));
+    const patterns = tools.map((tool) => ({
+        tool,
+        pattern: new RegExp(`^(?:[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+(?:-[a-z0-9_]+)?-)?${tool.replace(/[.+^${}()|[\]\\*?]/g, '\\$&')}(?:-\\d+(?:\\.\\d+)*)?$`),
+    }));
+    const found = new Map();
+    for (const path of Object.keys(files)) {
+        if (!dirs.has(external_node_path_.posix.dirname(path)))
+            continue;
+        const name = external_node_path_.posix.basename(path);
+        const match = patterns.find((candidate) => candidate.pattern.test(name));
+        if (!match)
+            continue;
+        const target = resolveFile(files, path);
+        if (!target || target.type !== 'file' || (target.mode & 0o111) === 0)
+            continue; // dangling or not executable
+        // One entry per tool: the plain name wins over its versioned and prefixed forms.
+        const previous = found.get(match.tool);
+        if (!previous || (name === match.tool && external_node_path_.posix.basename(previous.path) !== match.tool)) {
+            found.set(match.tool, { tool: match.tool, path, layer: target.layer });
+        }
+    }
+    return [...found.values()].sort((a, b) => a.tool.localeCompare(b.tool));
+}
+const checkNoBuildTools = defineCheck({
+    id: 'HARD-TOOLS-001',
+    cis: ['4.3'],
+    category: 'tools',
+    severity: 'error',
+    title: 'No build tools in the runtime image',
+    proves: "No forbidden tool (compilers, linkers, make, debuggers…) is an executable on the image's PATH, found from the image's files (works without a shell).",
+    why: 'A compiler in production lets an intruder build exploits on the spot, and adds size; the seed rates it HIGH.',
+    threshold: 'forbidden-tools: gcc, g++, cc, c++, cpp, clang, clang++, make, cmake, ninja, ld, as, gfortran, rustc, cargo, go, javac, gdb, strace',
+    remediation: 'Install build tools only in a builder stage and copy the built artefacts (a virtualenv, a binary) into a clean runtime stage.',
+    needs: ['image', 'filesystem'],
+    run({ image, filesystem }, { settings, locate }) {
+        const found = findForbiddenTools(filesystem.files, image.env, settings.forbiddenTools);
+        if (found.length === 0)
+            return {
+                status: 'pass',
+                message: `none of ${settings.forbiddenTools.length} forbidden tools is on the PATH (${pathDirectories(image.env).join(':')})`,
+                measured: [],
+            };
+        return failPerLayer(found, filesystem, locate, (tools, from) => `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`, (tools) => tools);
+    },
+});
+
+;// CONCATENATED MODULE: ./src/evidence/vulnerabilities.ts
+
+
+async function readVulnerabilityReport(path, shown, input) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        throw new UsageError(`${input}: cannot read ${shown} (${error.code ?? errorMessage(error)}); give the JSON or SARIF file the scanner wrote`, { cause: error });
+    }
+    return parseVulnerabilityReport(text, shown, input);
+}
+function parseVulnerabilityReport(text, file, input = 'vulnerability-report') {
+    const fail = (why) => new UsageError(`${input}: ${file} ${why}; give Trivy JSON (trivy image --format json), Grype JSON (grype -o json) or SARIF from either`);
+    if (text.trim() === '')
+        throw fail('is empty (did the scanner fail before writing it?)');
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw fail(`is not JSON (${errorMessage(error)})`);
+    }
+    const vulnerabilities = (found, format) => ({
+        format,
+        file,
+        vulnerabilities: dedupe(found),
+    });
+    if (isObject(data) && 'SchemaVersion' in data) {
+        if (data.SchemaVersion !== 2)
+            throw fail(`is Trivy JSON of schema version ${String(data.SchemaVersion)}, not 2`);
+        return vulnerabilities(fromTrivy(data, fail), 'Trivy JSON');
+    }
+    if (isObject(data) && Array.isArray(data.matches))
+        return vulnerabilities(fromGrype(data.matches, fail), 'Grype JSON');
+    if (isObject(data) && typeof data.version === 'string' && Array.isArray(data.runs)) {
+        const names = [...new Set(data.runs.map(driverName))].filter(Boolean).join(', ');
+        return vulnerabilities(fromSarif(data.runs, fail), `SARIF (${names || 'unknown tool'})`);
+    }
+    throw fail('is neither a Trivy nor a Grype report');
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function vulnerabilities_text(value) {
+    return typeof value === 'string' ? value : '';
+}
+/** The same CVE in the same package at the same version is one finding, however often it is listed. */
+function dedupe(found) {
+    const seen = new Map();
+    for (const entry of found) {
+        const key = `${entry.id}\0${entry.package}\0${entry.installed}`;
+        if (!seen.has(key))
+            seen.set(key, entry);
+    }
+    return [...seen.values()];
+}
+function severityOf(value) {
+    const lower = value.toLowerCase();
+    if (lower === 'critical' || lower === 'high' || lower === 'medium' || lower === 'low')
+        return lower;
+    if (lower === 'negligible')
+        return 'low';
+    return 'unknown';
+}
+/** Trivy: `Results[].Vulnerabilities[]`, a result per OS or language package set. */
+function fromTrivy(data, fail) {
+    const results = data.Results ?? [];
+    if (!Array.isArray(results))
+        throw fail('has Results that is not a list');
+    return results.flatMap((result) => {
+        if (!isObject(result))
+            throw fail('has a Results entry that is not an object');
+        const listed = result.Vulnerabilities ?? [];
+        if (!Array.isArray(listed))
+            throw fail(`has Vulnerabilities in ${vulnerabilities_text(result.Target)} that is not a list`);
+        return listed.flatMap((entry) => {
+            if (!isObject(entry) || typeof entry.VulnerabilityID !== 'string')
+                throw fail('has a vulnerability without a VulnerabilityID');
+            const fixedIn = vulnerabilities_text(entry.FixedVersion).split(',')[0].trim() || null;
+            // Status (Trivy ≥ 0.37) says "fixed" or why not; older reports only have FixedVersion.
+            const status = vulnerabilities_text(entry.Status);
+            if (status === 'not_affected')
+                return []; // the vendor says the package is not affected
+            const fixable = !status
+                ? fixedIn !== null
+                : status === 'fixed'
+                    ? true
+                    : ['unknown', 'under_investigation'].includes(status)
+                        ? null
+                        : false;
+            return [
+                {
+                    id: entry.VulnerabilityID,
+                    package: vulnerabilities_text(entry.PkgName) || vulnerabilities_text(entry.PkgID),
+                    installed: vulnerabilities_text(entry.InstalledVersion),
+                    fixedIn,
+                    fixable,
+                    severity: severityOf(vulnerabilities_text(entry.Severity)),
+                },
+            ];
+        });
+    });
+}
+/** Grype: `matches[]`, each a vulnerability matched to an artifact (a package). */
+function fromGrype(matches, fail) {
+    return matches.map((match) => {
+        const vulnerability = isObject(match) && isObject(match.vulnerability) ? match.vulnerability : null;
+        const id = vulnerability ? vulnerabilities_text(vulnerability.id) : '';
+        if (!vulnerability || !id)
+            throw fail('has a match without vulnerability.id');
+        const artifact = isObject(match) && isObject(match.artifact) ? match.artifact : {};
+        const fix = isObject(vulnerability.fix) ? vulnerability.fix : {};
+        const versions = Array.isArray(fix.versions) ? fix.versions.map(vulnerabilities_text).filter(Boolean) : [];
+        return {
+            id,
+            package: vulnerabilities_text(artifact.name),
+            installed: vulnerabilities_text(artifact.version),
+            fixedIn: versions[0] ?? null,
+            // not-fixed and wont-fix are known answers; unknown (or none) is not an answer.
+            fixable: vulnerabilities_text(fix.state) === 'fixed' ? true : ['not-fixed', 'wont-fix'].includes(vulnerabilities_text(fix.state)) ? false : null,
+            severity: severityOf(vulnerabilities_text(vulnerability.severity)),
+        };
+    });
+}
+function driverName(run) {
+    return isObject(run) && isObject(run.tool) && isObject(run.tool.driver) ? vulnerabilities_text(run.tool.driver.name) : '';
+}
+const ADVISORY = /\b(CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|GO-\d{4}-\d+|RUSTSEC-\d{4}-\d+|PYSEC-\d{4}-\d+)\b/i;
+/**
+ * SARIF: one rule per vulnerability (Grype: per vulnerability and package), the severity as the
+ * rule's `security-severity` score (CVSS bands, as GitHub reads it) or Trivy's severity tag; the
+ * package and the fixed version from the result's message, where the scanner writes them.
+ */
+function fromSarif(runs, fail) {
+    return runs.flatMap((run) => {
+        if (!isObject(run))
+            throw fail('has a run that is not an object');
+        const driver = isObject(run.tool) && isObject(run.tool.driver) ? run.tool.driver : {};
+        const rules = new Map();
+        for (const rule of Array.isArray(driver.rules) ? driver.rules : [])
+            if (isObject(rule) && typeof rule.id === 'string')
+                rules.set(rule.id, rule);
+        const results = Array.isArray(run.results) ? run.results : [];
+        return results.map((result) => {
+            if (!isObject(result) || typeof result.ruleId !== 'string')
+                throw fail('has a result without a ruleId');
+            const rule = rules.get(result.ruleId) ?? {};
+            const message = isObject(result.message) ? vulnerabilities_text(result.message.text) : '';
+            const fixedIn = /^Fixed Version: *([^\s,]+)/m.exec(message)?.[1] ?? null;
+            return {
+                id: ADVISORY.exec(result.ruleId)?.[1]?.toUpperCase() ?? result.ruleId,
+                package: firstMatch(message, [
+                    /^Package: *(\S+)$/m,
+                    /package: ([^,\s]+), version/i,
+                    /reports (\S+) at version/i,
+                ]),
+                installed: firstMatch(message, [/^Installed Version: *(\S+)$/m, /, version (\S+)/i, /at version (\S+)/i]),
+                fixedIn,
+                fixable: fixedIn ? true : null,
+                severity: sarifSeverity(rule),
+            };
+        });
+    });
+}
+/** Trivy writes `Package: x` and `Installed Version: y`; Grype `… package: x, version y was found…`. */
+function firstMatch(message, patterns) {
+    for (const pattern of patterns) {
+        const found = pattern.exec(message)?.[1];
+        if (found)
+            return found;
+    }
+    return '';
+}
+function sarifSeverity(rule) {
+    const properties = isObject(rule.properties) ? rule.properties : {};
+    const tags = Array.isArray(properties.tags) ? properties.tags.map(vulnerabilities_text) : [];
+    const tagged = tags.map(severityOf).find((severity) => severity !== 'unknown');
+    if (tagged)
+        return tagged;
+    const score = Number(properties['security-severity']);
+    if (!Number.isFinite(score) || score <= 0)
+        return 'unknown';
+    return score >= 9 ? 'critical' : score >= 7 ? 'high' : score >= 4 ? 'medium' : 'low';
+}
+function countVulnerabilities(found) {
+    const counts = {
+        critical: 0,
+        high: 0,
+        medium: 0,
+        low: 0,
+        unknown: 0,
+        fixableCritical: 0,
+        fixableHigh: 0,
+    };
+    for (const entry of found) {
+        counts[entry.severity]++;
+        if (entry.fixable === true && entry.severity === 'critical')
+            counts.fixableCritical++;
+        if (entry.fixable === true && entry.severity === 'high')
+            counts.fixableHigh++;
+    }
+    return counts;
+}
+/** The same vulnerability in the same package, whatever version: present before and after is not new. */
+function vulnerabilityKey(entry) {
+    return `${entry.id}\0${entry.package}`;
+}
+function compareVulnerabilities(current, baseline) {
+    const before = new Set(baseline.map(vulnerabilityKey));
+    const after = new Set(current.map(vulnerabilityKey));
+    return {
+        added: current.filter((entry) => !before.has(vulnerabilityKey(entry))),
+        fixed: baseline.filter((entry) => !after.has(vulnerabilityKey(entry))),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/checks/vulnerabilities.ts
+
+
+// The scanner's findings against thresholds. With the scanner's report on the baseline too, the
+// thresholds count only what this change adds: a pull request does not fail for vulnerabilities
+// it did not bring (they are still listed), and the ones it removes are credited.
+/** What the thresholds count: this severity, with a fix unless only-fixable is off (unknown counts). */
+function counted(found, severity, settings) {
+    return found.filter((entry) => entry.severity === severity && (!settings.onlyFixable || entry.fixable !== false));
+}
+function describeVulnerability(entry) {
+    const fix = entry.fixedIn ? ` → ${entry.fixedIn}` : entry.fixable === false ? ', no fix' : '';
+    const where = entry.package ? ` ${entry.package}${entry.installed ? ` ${entry.installed}` : ''}` : '';
+    return `${entry.id}${where}${fix}`;
+}
+function vulnerabilities_listed(found, most = 5) {
+    const shown = found.slice(0, most).map(describeVulnerability).join(', ');
+    return found.length > most ? `${shown}, and ${found.length - most} more` : shown;
+}
+function thresholdVerdict(severity, limit, vulnerabilities, { settings, locate }) {
+    const { current, baseline } = vulnerabilities;
+    const location = locate.finalFrom();
+    const where = location ? { location } : {};
+    const kind = `${settings.onlyFixable ? 'fixable ' : ''}${severity}`;
+    const all = counted(current.vulnerabilities, severity, settings);
+    const source = `${current.file} (${current.format})`;
+    const uncounted = settings.onlyFixable &&
+        current.vulnerabilities.some((entry) => entry.severity === severity && entry.fixable === false)
+        ? `; ${current.vulnerabilities.filter((entry) => entry.severity === severity && entry.fixable === false).length} without a fix not counted (only-fixable)`
+        : '';
+    if (!baseline) {
+        const message = all.length === 0
+            ? `no ${kind} vulnerability in ${source}${uncounted}`
+            : `${all.length} ${kind} in ${source} (limit ${limit}): ${vulnerabilities_listed(all)}${uncounted}`;
+        return { status: all.length > limit ? 'fail' : 'pass', message, measured: all.length, target: limit, ...where };
+    }
+    const added = compareVulnerabilities(all, counted(baseline.vulnerabilities, severity, settings)).added;
+    const inherited = all.length - added.length;
+    const before = inherited > 0 ? `; ${inherited} already in the baseline (${baseline.file}), not counted` : '';
+    const message = added.length === 0
+        ? `this change adds no ${kind} vulnerability${before}`
+        : `this change adds ${added.length} ${kind} (limit ${limit}): ${vulnerabilities_listed(added)}${before}`;
+    return { status: added.length > limit ? 'fail' : 'pass', message, measured: added.length, target: limit, ...where };
+}
+const WHY_SCANNER = 'The image ships every package it contains: a known, fixable vulnerability is one a rebuild or an upgrade removes.';
+const REMEDIATION = 'Rebuild on a patched base (a newer tag or digest), upgrade the packages the report names to their fixed versions, or drop the packages the service does not need.';
+const checkCriticalVulnerabilities = defineCheck({
+    id: 'HARD-VULNERABILITIES-001',
+    cis: ['4.4'],
+    category: 'vulnerabilities',
+    severity: 'error',
+    title: 'Critical vulnerabilities within max-critical',
+    proves: "The scanner's report (Trivy or Grype) on this image lists no more critical vulnerabilities than max-critical — with a baseline report, this change adds no more than that.",
+    why: WHY_SCANNER,
+    threshold: 'max-critical: 0, fixable only (only-fixable: true)',
+    remediation: REMEDIATION,
+    needs: ['vulnerabilities'],
+    run({ vulnerabilities }, context) {
+        return thresholdVerdict('critical', context.settings.maxCritical ?? 0, vulnerabilities, context);
+    },
+});
+const checkHighVulnerabilities = defineCheck({
+    id: 'HARD-VULNERABILITIES-002',
+    cis: ['4.4'],
+    category: 'vulnerabilities',
+    severity: 'warning',
+    title: 'High vulnerabilities within max-high',
+    proves: "The scanner's report on this image lists no more high vulnerabilities than max-high — with a baseline report, this change adds no more than that.",
+    why: WHY_SCANNER,
+    threshold: 'max-high: 0, fixable only (only-fixable: true)',
+    remediation: REMEDIATION,
+    needs: ['vulnerabilities'],
+    run({ vulnerabilities }, context) {
+        return thresholdVerdict('high', context.settings.maxHigh ?? 0, vulnerabilities, context);
+    },
+});
+const checkVulnerabilityDelta = defineCheck({
+    id: 'HARD-VULNERABILITIES-003',
+    cis: ['4.4'],
+    category: 'vulnerabilities',
+    severity: 'notice',
+    title: 'The change adds no vulnerability',
+    proves: "Between the scanner's report on the baseline image and on this one, no vulnerability (of any severity, fixable unless only-fixable is off) appears that was not there before; the ones that disappeared are listed as fixed.",
+    why: 'Reviewers judge a change by what it changes: the vulnerabilities it brings in and the ones it removes.',
+    threshold: 'needs baseline-vulnerability-report',
+    remediation: REMEDIATION,
+    needs: ['vulnerabilities'],
+    run({ vulnerabilities }, { settings, locate }) {
+        const { current, baseline } = vulnerabilities;
+        if (!baseline)
+            return { status: 'skip', message: 'no baseline-vulnerability-report to compare with' };
+        const relevant = (found) => found.filter((entry) => !settings.onlyFixable || entry.fixable !== false);
+        const { added, fixed } = compareVulnerabilities(relevant(current.vulnerabilities), relevant(baseline.vulnerabilities));
+        // The summary lists them from here (`measured`).
+        const measured = { added, fixed };
+        const fixes = fixed.length > 0 ? `; fixes ${fixed.length}: ${vulnerabilities_listed(fixed)}` : '';
+        const location = locate.finalFrom();
+        const where = location ? { location } : {};
+        if (added.length === 0)
+            return { status: 'pass', message: `adds no vulnerability${fixes || '; fixes none'}`, measured, ...where };
+        return { status: 'fail', message: `adds ${added.length}: ${vulnerabilities_listed(added)}${fixes}`, measured, ...where };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/evidence/collected.ts
+// Every piece of evidence is either collected, deliberately not collected (with the reason a
+// check will repeat as its `skip`), or failed to collect (the reason becomes the check's `error`:
+// an infrastructure fault is never reported as a pass).
+function collected(value) {
+    return { state: 'collected', value };
+}
+function skipped(reason) {
+    return { state: 'skipped', reason };
+}
+function failed(error) {
+    return { state: 'failed', error };
+}
+function collected_valueOf(evidence) {
+    return evidence.state === 'collected' ? evidence.value : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/checks/user.ts
+
+
+function describeUser(user) {
+    const name = user.name ? `${user.name} ` : '';
+    return `${name}(UID ${user.uid}, GID ${user.gid})`;
+}
+const checkConfiguredUserIsNotRoot = defineCheck({
+    id: 'HARD-USER-001',
+    cis: ['4.1'],
+    category: 'user',
+    severity: 'error',
+    title: 'Runs as a non-root user',
+    proves: "The image's configured user, resolved through the image's own /etc/passwd, is not UID 0.",
+    why: 'A process running as root in a container is root on the host as soon as anything breaks out; the seed calls this CRITICAL.',
+    threshold: 'UID ≠ 0 (root under any name: "", root, 0, 0:0, root:root, or a name mapped to UID 0)',
+    remediation: 'Create a user with a fixed UID (e.g. `RUN groupadd -g 1000 csops && useradd -u 1000 -g csops csops`) and end the final stage with `USER csops`.',
+    needs: ['image', 'filesystem'],
+    run({ image, filesystem }, { locate }) {
+        const user = filesystem.configuredUser;
+        const location = locate.lastInstruction('USER') ?? locate.finalFrom();
+        const where = location ? { location } : {};
+        const shown = image.user === '' ? 'USER is not set' : `USER '${image.user}'`;
+        if (user.problem)
+            return { status: 'fail', message: user.problem, measured: image.user, ...where };
+        if (user.uid === 0) {
+            // 'admin' with UID 0 is root too: say why, since the spelling does not show it.
+            const spelledAsRoot = ['', 'root', '0'].includes(image.user.split(':')[0].trim());
+            const alias = spelledAsRoot ? '' : ` (UID 0 in the image's /etc/passwd)`;
+            return {
+                status: 'fail',
+                message: `runs as root: ${shown}${alias}, so the container runs as UID 0`,
+                measured: 0,
+                target: 'non-zero UID',
+                ...where,
+            };
+        }
+        return {
+            status: 'pass',
+            message: `${shown}: runs as ${describeUser(user)}`,
+            measured: user.uid,
+            target: 'non-zero UID',
+            ...where,
+        };
+    },
+});
+const checkExpectedUser = defineCheck({
+    id: 'HARD-USER-002',
+    category: 'user',
+    severity: 'error',
+    title: 'Runs as the expected user',
+    proves: 'The configured user is expected-user and/or has UID expected-uid.',
+    why: 'File ownership (COPY --chown, volumes) and platform policies rely on one agreed UID; the seed fixes csops, UID 1000.',
+    threshold: 'expected-user / expected-uid (seed: csops / 1000); skipped when neither is given',
+    remediation: 'Create the expected user with the expected UID and set `USER` to it in the final stage.',
+    needs: ['filesystem'],
+    run({ filesystem }, { settings, locate }) {
+        const { expectedUser, expectedUid } = settings;
+        if (!expectedUser && expectedUid === null)
+            return { status: 'skip', message: 'no expected-user or expected-uid given' };
+        const user = filesystem.configuredUser;
+        const location = locate.lastInstruction('USER') ?? locate.finalFrom();
+        const where = location ? { location } : {};
+        const wanted = [expectedUser || null, expectedUid === null ? null : `UID ${expectedUid}`]
+            .filter(Boolean)
+            .join(' / ');
+        if (user.problem)
+            return { status: 'fail', message: `${user.problem}; expected ${wanted}`, ...where };
+        const nameOk = !expectedUser || user.name === expectedUser;
+        const uidOk = expectedUid === null || user.uid === expectedUid;
+        return {
+            status: nameOk && uidOk ? 'pass' : 'fail',
+            message: `runs as ${describeUser(user)}; expected ${wanted}`,
+            measured: { name: user.name, uid: user.uid },
+            target: { name: expectedUser || null, uid: expectedUid },
+            ...where,
+        };
+    },
+});
+const checkNumericUser = defineCheck({
+    id: 'HARD-USER-005',
+    category: 'user',
+    severity: 'notice',
+    title: 'USER is numeric, so Kubernetes can verify it is not root',
+    proves: "The final USER names its user by UID (`10001` or `10001:10001`), as a Pod's `runAsNonRoot: true` requires.",
+    why: 'The kubelet cannot look a name up in the image: with runAsNonRoot it refuses to start a container whose user is a name ("image has non-numeric user … cannot verify user is non-root") unless the Pod sets runAsUser.',
+    threshold: 'numeric-user: notice (warning or error to gate on it; off to not ask)',
+    remediation: 'Write the UID and GID in the final stage (`USER 10001:10001`) — the summary gives the matching securityContext — or set runAsUser in the Pod.',
+    needs: ['image'],
+    run({ image }, { settings, locate, evidence }) {
+        if (settings.numericUser === 'off')
+            return { status: 'skip', message: 'numeric-user is off' };
+        const location = locate.lastInstruction('USER') ?? locate.finalFrom();
+        const where = location ? { location } : {};
+        const [user, group] = image.user.split(':').map((part) => part.trim());
+        if (!user || user === 'root' || user === '0')
+            return { status: 'skip', message: 'runs as root: see HARD-USER-001' };
+        if (/^\d+$/.test(user))
+            return {
+                status: 'pass',
+                message: `USER '${image.user}' is numeric: runAsNonRoot can verify it`,
+                measured: image.user,
+                ...where,
+            };
+        // The numbers to write instead, from the image's own /etc/passwd when it was read.
+        const resolved = collected_valueOf(evidence.filesystem)?.configuredUser;
+        const numeric = resolved && !resolved.problem
+            ? ` — write USER ${resolved.uid}:${resolved.gid} (${user}${group ? `:${group}` : ''} in the image's /etc/passwd)`
+            : '';
+        return {
+            status: 'fail',
+            severity: settings.numericUser,
+            message: `USER '${image.user}' is a name: a Pod with runAsNonRoot: true refuses to start it (the kubelet cannot verify a name is not root)${numeric}`,
+            measured: image.user,
+            target: 'a numeric UID',
+            ...where,
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/index.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Every check, in report order. docs/checks.md is generated from this list. */
+const ALL_CHECKS = [
+    checkImageBuilds,
+    checkCleanBuildTime,
+    checkCachedRebuild,
+    checkCacheOrdering,
+    checkImageSize,
+    checkCompressedSize,
+    checkLayerCount,
+    checkConfiguredUserIsNotRoot,
+    checkExpectedUser,
+    checkNumericUser,
+    checkRunningUser,
+    checkNoBuildTools,
+    checkHealthcheckDefined,
+    checkProbeProgramExists,
+    checkProbePassesWhileRunning,
+    checkProbeFailsWhenDown,
+    checkHealthTiming,
+    checkBecomesReady,
+    checkStartupTime,
+    checkIdleMemory,
+    checkIdleCpu,
+    checkStopsOnSigterm,
+    checkInitProcess,
+    checkExecForm,
+    checkRequiredLabels,
+    checkNonRootLabelIsTrue,
+    checkNoSecretsInEnv,
+    checkNoSecretsInHistory,
+    checkNoSetuidFiles,
+    checkWritablePaths,
+    checkNoShippedSecrets,
+    checkHardenedRun,
+    // The scanner's report (Trivy, Grype), when given.
+    checkCriticalVulnerabilities,
+    checkHighVulnerabilities,
+    checkVulnerabilityDelta,
+    // The files, read: what reviewers see on the lines of the PR.
+    checkMultiStage,
+    checkBaseImagePinned,
+    checkDockerfileUser,
+    checkDockerfileHealthcheck,
+    checkDockerfileExecForm,
+    checkDockerfileInit,
+    checkDockerfileLabels,
+    checkDockerfileBuildTools,
+    checkDockerfileCacheOrder,
+    checkDockerfileSecrets,
+    checkAptRecommends,
+    checkAptListsRemoved,
+    checkAptUpdateAlone,
+    checkAptYes,
+    checkAptUpgrade,
+    checkPipNoCache,
+    checkApkNoCache,
+    checkCopyOverAdd,
+    checkNoSudo,
+    checkAbsoluteWorkdir,
+    checkCopyChown,
+    checkPipefail,
+    checkNoSsh,
+    checkDockerignoreExists,
+    checkSeedExcludes,
+    checkContextSize,
+    checkNoSecretsSent,
+    checkComposeHealthchecks,
+    checkComposeHealthGates,
+    checkComposeRestart,
+    checkComposeResources,
+    checkComposeLogging,
+    checkComposeNetworks,
+    checkComposePrivileges,
+    checkComposeSecrets,
+    checkComposeDatabasePorts,
+    checkComposeHardening,
+    checkComposeImageTags,
+    checkStackHealthy,
+    checkStartOrder,
+];
+
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/util/process.ts
@@ -78187,67 +82374,222 @@ function emptyMetrics() {
         healthStartPeriod: null,
         healthStartInterval: null,
         healthRetries: null,
+        vulnerabilities: null,
     };
 }
 
-;// CONCATENATED MODULE: ./src/evidence/collected.ts
-// Every piece of evidence is either collected, deliberately not collected (with the reason a
-// check will repeat as its `skip`), or failed to collect (the reason becomes the check's `error`:
-// an infrastructure fault is never reported as a pass).
-function collected(value) {
-    return { state: 'collected', value };
+;// CONCATENATED MODULE: ./src/cis.ts
+// The CIS Docker Benchmark v1.6.0 recommendations an image gate meets: section 4 (images and
+// build files) and section 5 (container runtime), numbered as the benchmark and docker-bench-security
+// number them. Checks name the recommendations they prove (`cis` in the check registry); the ones
+// no check can prove say why, so the coverage table never passes off "not looked at" as "met".
+const CIS_BENCHMARK = 'CIS Docker Benchmark v1.6.0';
+const HOST = 'a setting of the host or the daemon, not of the image or its compose file';
+const CIS_RECOMMENDATIONS = [
+    { id: '4.1', section: 'image', title: 'A user for the container has been created' },
+    {
+        id: '4.2',
+        section: 'image',
+        title: 'Containers use only trusted base images',
+        outside: 'which registries and publishers are trusted is your policy; pinned bases are HARD-DOCKERFILE-002',
+    },
+    {
+        id: '4.3',
+        section: 'image',
+        title: 'Unnecessary packages are not installed',
+        extent: 'build tools and recommended packages only',
+    },
+    {
+        id: '4.4',
+        section: 'image',
+        title: 'Images are scanned and rebuilt to include security patches',
+        extent: 'from the scanner report given as vulnerability-report',
+    },
+    { id: '4.5', section: 'image', title: 'Content trust for Docker is enabled', outside: HOST },
+    { id: '4.6', section: 'image', title: 'HEALTHCHECK instructions have been added to container images' },
+    { id: '4.7', section: 'image', title: 'Update instructions are not used alone in the Dockerfile' },
+    { id: '4.8', section: 'image', title: 'setuid and setgid permissions are removed' },
+    { id: '4.9', section: 'image', title: 'COPY is used instead of ADD in Dockerfiles' },
+    { id: '4.10', section: 'image', title: 'Secrets are not stored in Dockerfiles' },
+    {
+        id: '4.11',
+        section: 'image',
+        title: 'Only verified packages are installed',
+        outside: 'package signatures are verified by the package manager at build time, which the image does not record',
+    },
+    {
+        id: '4.12',
+        section: 'image',
+        title: 'All signed artifacts are validated',
+        outside: 'signing is a matter of the registry and the release process',
+    },
+    { id: '5.1', section: 'runtime', title: 'Swarm mode is not enabled, if not needed', outside: HOST },
+    {
+        id: '5.2',
+        section: 'runtime',
+        title: 'An AppArmor profile is enabled, if applicable',
+        extent: 'the compose file does not disable it; the profile itself is the host’s',
+    },
+    {
+        id: '5.3',
+        section: 'runtime',
+        title: 'SELinux security options are set, if applicable',
+        outside: 'SELinux labels are a matter of the host',
+    },
+    { id: '5.4', section: 'runtime', title: 'Linux kernel capabilities are restricted within containers' },
+    { id: '5.5', section: 'runtime', title: 'Privileged containers are not used' },
+    { id: '5.6', section: 'runtime', title: 'Sensitive host system directories are not mounted on containers' },
+    {
+        id: '5.7',
+        section: 'runtime',
+        title: 'sshd is not run within containers',
+        extent: 'the image exposes no SSH port',
+    },
+    {
+        id: '5.8',
+        section: 'runtime',
+        title: 'Privileged ports are not mapped within containers',
+        outside: 'host ports are mapped by whoever runs the container; published compose ports are not judged by it yet',
+    },
+    {
+        id: '5.9',
+        section: 'runtime',
+        title: 'Only needed ports are open on the container',
+        outside: 'which ports are needed is a judgement about the application',
+    },
+    { id: '5.10', section: 'runtime', title: "The host's network namespace is not shared" },
+    { id: '5.11', section: 'runtime', title: 'The memory usage for containers is limited' },
+    { id: '5.12', section: 'runtime', title: 'CPU priority is set appropriately on containers' },
+    { id: '5.13', section: 'runtime', title: "The container's root filesystem is mounted as read only" },
+    {
+        id: '5.14',
+        section: 'runtime',
+        title: 'Incoming container traffic is bound to a specific host interface',
+        extent: 'databases and caches only',
+    },
+    {
+        id: '5.15',
+        section: 'runtime',
+        title: "The 'on-failure' container restart policy is set to '5'",
+        outside: 'the production profile asks for a restart policy (HARD-COMPOSE-003), not this one',
+    },
+    { id: '5.16', section: 'runtime', title: "The host's process namespace is not shared" },
+    { id: '5.17', section: 'runtime', title: "The host's IPC namespace is not shared" },
+    {
+        id: '5.18',
+        section: 'runtime',
+        title: 'Host devices are not directly exposed to containers',
+        outside: 'devices are granted by whoever runs the container',
+    },
+    {
+        id: '5.19',
+        section: 'runtime',
+        title: 'The default ulimit is overwritten at runtime if needed',
+        outside: 'a judgement about the application',
+    },
+    {
+        id: '5.20',
+        section: 'runtime',
+        title: 'Mount propagation mode is not set to shared',
+        outside: 'not read from compose files yet',
+    },
+    { id: '5.21', section: 'runtime', title: "The host's UTS namespace is not shared" },
+    { id: '5.22', section: 'runtime', title: 'The default seccomp profile is not disabled' },
+    {
+        id: '5.23',
+        section: 'runtime',
+        title: 'docker exec commands are not used with the privileged option',
+        outside: 'an operator’s command, not a property of the image',
+    },
+    {
+        id: '5.24',
+        section: 'runtime',
+        title: 'docker exec commands are not used with the user=root option',
+        outside: 'an operator’s command, not a property of the image',
+    },
+    {
+        id: '5.25',
+        section: 'runtime',
+        title: 'cgroup usage is confirmed',
+        outside: 'the cgroup parent is chosen by whoever runs the container',
+    },
+    { id: '5.26', section: 'runtime', title: 'The container is restricted from acquiring additional privileges' },
+    { id: '5.27', section: 'runtime', title: 'Container health is checked at runtime' },
+    {
+        id: '5.28',
+        section: 'runtime',
+        title: 'Docker commands always make use of the latest version of their image',
+        outside: 'a matter of how images are pulled where they run',
+    },
+    {
+        id: '5.29',
+        section: 'runtime',
+        title: 'The PIDs cgroup limit is used',
+        outside: 'not part of the production profile (the throwaway containers themselves run with one)',
+    },
+    { id: '5.30', section: 'runtime', title: 'Docker’s default bridge "docker0" is not used' },
+    { id: '5.31', section: 'runtime', title: "The host's user namespaces are not shared" },
+    { id: '5.32', section: 'runtime', title: 'The Docker socket is not mounted inside any containers' },
+];
+function cisRecommendation(id) {
+    return CIS_RECOMMENDATIONS.find((recommendation) => recommendation.id === id);
 }
-function skipped(reason) {
-    return { state: 'skipped', reason };
+
+;// CONCATENATED MODULE: ./src/report/cis-coverage.ts
+
+function cisOfChecks(checks) {
+    return new Map(checks.map((check) => [check.id, check.cis ?? []]));
 }
-function failed(error) {
-    return { state: 'failed', error };
+function cisCoverage(results, examined) {
+    return CIS_RECOMMENDATIONS.map((recommendation) => {
+        // A finding names the recommendations it breaks; the check examined all of its own, so a
+        // finding about privileged mode is, for CIS 5.10 (host network), a pass of that service.
+        const about = results
+            .filter((result) => result.cis?.includes(recommendation.id) || examined.get(result.id)?.includes(recommendation.id))
+            .map((result) => result.status === 'fail' && !result.cis?.includes(recommendation.id)
+            ? { ...result, status: 'pass' }
+            : result);
+        const ids = (status) => [
+            ...new Set(about.filter((result) => result.status === status).map((result) => result.id)),
+        ];
+        const base = { id: recommendation.id, section: recommendation.section, title: recommendation.title };
+        const extent = recommendation.extent ?? null;
+        if (about.length === 0) {
+            if (recommendation.outside)
+                return { ...base, status: 'outside', checks: [], note: recommendation.outside };
+            return { ...base, status: 'not-judged', checks: [], note: 'no check of this run judges it' };
+        }
+        const failed = ids('fail');
+        if (failed.length > 0)
+            return { ...base, status: 'not-met', checks: failed, note: extent };
+        const errored = ids('error');
+        if (errored.length > 0)
+            return { ...base, status: 'error', checks: errored, note: 'a check could not run' };
+        const passed = ids('pass');
+        if (passed.length > 0)
+            return { ...base, status: 'met', checks: passed, note: extent };
+        // Every check that proves it skipped: why, in the words of the first.
+        const skipped = about.filter((result) => result.status === 'skip');
+        return {
+            ...base,
+            status: 'not-judged',
+            checks: [...new Set(skipped.map((result) => result.id))],
+            note: skipped[0]?.message ?? null,
+        };
+    });
 }
-function collected_valueOf(evidence) {
-    return evidence.state === 'collected' ? evidence.value : undefined;
+/** Counts by status, for one line above the table. */
+function cisTally(coverage) {
+    const tally = { met: 0, 'not-met': 0, error: 0, 'not-judged': 0, outside: 0 };
+    for (const entry of coverage)
+        tally[entry.status]++;
+    return tally;
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
 // Kept equal to package.json's version by a unit test (a JSON import would complicate the bundle).
 const TOOL_NAME = 'cs-docker-hardening';
 const TOOL_VERSION = '0.1.0';
-
-;// CONCATENATED MODULE: ./src/util/format.ts
-// Numbers as the user's document writes them: sizes in MB (10^6 bytes, as `docker images`
-// prints them), times in seconds.
-function megabytes(bytes) {
-    return bytes / 1e6;
-}
-function formatBytes(bytes) {
-    if (bytes === null || bytes === undefined)
-        return '–';
-    if (bytes < 1e3)
-        return `${bytes} B`;
-    if (bytes < 1e6)
-        return `${(bytes / 1e3).toFixed(1)} kB`;
-    if (bytes < 1e9)
-        return `${(bytes / 1e6).toFixed(1)} MB`;
-    return `${(bytes / 1e9).toFixed(2)} GB`;
-}
-function formatSeconds(seconds) {
-    if (seconds === null || seconds === undefined)
-        return '–';
-    if (Number.isInteger(seconds))
-        return `${seconds} s`;
-    if (seconds < 10)
-        return `${seconds.toFixed(2)} s`;
-    if (seconds < 100)
-        return `${seconds.toFixed(1)} s`;
-    return `${Math.round(seconds)} s`;
-}
-function plural(count, word, many = `${word}s`) {
-    return `${count} ${count === 1 ? word : many}`;
-}
-/** Rounds for reports: 3 decimals by default (milliseconds, for seconds). */
-function round(value, digits = 3) {
-    const scale = 10 ** digits;
-    return Math.round(value * scale) / scale;
-}
 
 ;// CONCATENATED MODULE: ./src/report/size-breakdown.ts
 // The seed's "Size Optimization Results", measured: every byte of the image's files assigned to
@@ -78294,6 +82636,7 @@ function copiedFromContext(layer, locate) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/metrics.ts
+
 
 
 
@@ -78347,7 +82690,54 @@ function metricsOf(evidence, locate) {
         metrics.stopExitCode = service.stop?.exitCode ?? null;
         metrics.pid1 = service.processes?.find((process) => process.init)?.command ?? null;
     }
+    const vulnerabilities = collected_valueOf(evidence.vulnerabilities);
+    if (vulnerabilities)
+        metrics.vulnerabilities = countVulnerabilities(vulnerabilities.current.vulnerabilities);
     return metrics;
+}
+
+;// CONCATENATED MODULE: ./src/report/security-context.ts
+
+// The securityContext a Pod should run the image with, from what was measured: the UID/GID of the
+// running service (numeric, so runAsNonRoot can be verified whatever USER says), and read-only
+// root, no capabilities and no privilege escalation only when the hardened run proved the image
+// still becomes ready that way. Nothing here is suggested that was not seen to work.
+function proposeSecurityContext(evidence, results, metrics) {
+    const runtime = collected_valueOf(evidence.runtime);
+    if (!runtime || metrics.runUid === null || metrics.runGid === null || metrics.runUid === 0)
+        return null;
+    const hardenedRun = results.find((result) => result.id === 'HARD-FILESYSTEM-004');
+    const hardened = hardenedRun?.status === 'pass';
+    const notProven = hardened
+        ? null
+        : !runtime.hardened
+            ? 'the hardened run was off (hardened-run)'
+            : `the hardened run did not prove it (HARD-FILESYSTEM-004: ${hardenedRun?.message ?? 'not judged'})`;
+    return {
+        runAsUser: metrics.runUid,
+        runAsGroup: metrics.runGid,
+        hardened,
+        notProven,
+        writablePaths: hardened && runtime.hardened ? [...runtime.hardened.tmpfs] : [],
+    };
+}
+/** The proposal as the YAML a Pod spec takes, with the volumes it needs as a comment. */
+function securityContextYaml(proposal) {
+    const lines = [
+        'securityContext:',
+        '  runAsNonRoot: true',
+        `  runAsUser: ${proposal.runAsUser}`,
+        `  runAsGroup: ${proposal.runAsGroup}`,
+    ];
+    if (proposal.hardened) {
+        lines.push('  readOnlyRootFilesystem: true', '  allowPrivilegeEscalation: false', '  capabilities:', '    drop: ["ALL"]');
+        if (proposal.writablePaths.length > 0)
+            lines.push(`# and an emptyDir volume mounted at ${proposal.writablePaths.join(', ')}`);
+    }
+    else if (proposal.notProven) {
+        lines.push(`# readOnlyRootFilesystem, allowPrivilegeEscalation and capabilities left out: ${proposal.notProven}`);
+    }
+    return lines.join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/report/build-report.ts
@@ -78355,17 +82745,21 @@ function metricsOf(evidence, locate) {
 
 
 
+
+
 function buildTargetReport(parts) {
+    const metrics = metricsOf(parts.evidence, parts.locate);
     return {
         name: parts.name,
         kind: parts.kind,
         target: parts.target,
         engine: collected_valueOf(parts.evidence.engine) ?? null,
         passed: verdict(parts.results, parts.failOn) === 'passed',
-        metrics: metricsOf(parts.evidence, parts.locate),
+        metrics,
         checks: parts.results,
         baseline: parts.baseline,
         timings: { ...parts.timings },
+        securityContext: proposeSecurityContext(parts.evidence, parts.results, metrics),
     };
 }
 /**
@@ -78391,6 +82785,7 @@ function buildRunReport(parts) {
         baselineLabel: only?.baseline?.label ?? null,
         timings: only ? { ...parts.timings, ...only.timings } : { ...parts.timings },
         targets,
+        cis: cisCoverage(targets.flatMap((target) => target.checks), cisOfChecks(parts.checks)),
         notes: parts.notes,
     };
 }
@@ -78425,6 +82820,7 @@ function exitCodeOf(results, failOn) {
 
 
 
+
 const ORDER = ['never', 'error', 'warning'];
 async function mergeReports(request) {
     const files = await expand(request.patterns, request.cwd);
@@ -78452,7 +82848,7 @@ async function mergeReports(request) {
         notes.push(`the targets were proven on different engines (${engines.join(', ')}): each target's report names its own`);
     // Each target judged again under the merged gate.
     const judged = targets.map((target) => ({ ...target, passed: verdict(target.checks, failOn) === 'passed' }));
-    return buildRunReport({ targets: judged, failOn, notes, timings: {} });
+    return buildRunReport({ targets: judged, checks: ALL_CHECKS, failOn, notes, timings: {} });
 }
 async function expand(patterns, cwd) {
     const files = [];
@@ -78509,7 +82905,7 @@ function fromVersion1(report, file) {
             : null,
         timings: report.timings ?? {},
     };
-    return buildRunReport({ targets: [target], failOn: report.failOn, notes: [], timings: {} });
+    return buildRunReport({ targets: [target], checks: ALL_CHECKS, failOn: report.failOn, notes: [], timings: {} });
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -79071,326 +83467,6 @@ function baselineProgress(progress) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
-var main = __nccwpck_require__(8390);
-;// CONCATENATED MODULE: ./src/evidence/variables.ts
-// Dockerfile variable substitution as BuildKit does it in FROM and elsewhere:
-// $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alternative}; an unset variable is empty.
-function expandVariables(text, lookup) {
-    return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, braced, operator, word, bare) => {
-        const value = lookup((braced ?? bare));
-        if (operator === '-')
-            return value ? value : (word ?? '');
-        if (operator === '+')
-            return value ? (word ?? '') : '';
-        return value ?? '';
-    });
-}
-
-;// CONCATENATED MODULE: ./src/evidence/dockerfile.ts
-
-
-const KEYWORDS = new Set([
-    'ADD',
-    'ARG',
-    'CMD',
-    'COPY',
-    'ENTRYPOINT',
-    'ENV',
-    'EXPOSE',
-    'FROM',
-    'HEALTHCHECK',
-    'LABEL',
-    'MAINTAINER',
-    'ONBUILD',
-    'RUN',
-    'SHELL',
-    'STOPSIGNAL',
-    'USER',
-    'VOLUME',
-    'WORKDIR',
-]);
-function parseDockerfile(content, options) {
-    const document = main.DockerfileParser.parse(content);
-    const escape = document.getEscapeCharacter();
-    const sourceLines = content.split(/\r?\n/);
-    const stages = [];
-    const globalArgs = {};
-    const syntaxErrors = [];
-    for (const node of document.getInstructions()) {
-        const range = node.getRange();
-        const keyword = node.getKeyword().toUpperCase();
-        const line = range.start.line + 1;
-        if (!KEYWORDS.has(keyword)) {
-            syntaxErrors.push({ line, message: `unknown instruction '${node.getKeyword()}'` });
-            continue;
-        }
-        const instruction = readInstruction(keyword, sourceLines, range.start.line, range.end.line, escape);
-        if (keyword === 'FROM') {
-            stages.push(readStage(instruction, stages, globalArgs, options.buildArgs ?? {}));
-            continue;
-        }
-        const current = stages[stages.length - 1];
-        if (current)
-            current.instructions.push(instruction);
-        else if (keyword === 'ARG')
-            Object.assign(globalArgs, readArgs(instruction.args, options.buildArgs ?? {}));
-        else
-            syntaxErrors.push({ line, message: `${keyword} before the first FROM (only ARG may come first)` });
-    }
-    if (stages.length === 0 && syntaxErrors.length === 0)
-        syntaxErrors.push({ line: 1, message: 'no FROM instruction' });
-    let finalStage = stages.length - 1;
-    if (options.target) {
-        finalStage = stages.findIndex((stage) => stage.name?.toLowerCase() === options.target?.toLowerCase());
-    }
-    return {
-        path: options.path,
-        stages,
-        images: imagesUsed(stages, globalArgs, options.buildArgs ?? {}),
-        finalStage,
-        globalArgs,
-        comments: document.getComments().map((comment) => ({
-            line: comment.getRange().start.line + 1,
-            text: comment.getContent(),
-        })),
-        syntaxErrors,
-    };
-}
-function readInstruction(keyword, lines, first, last, escape) {
-    const raw = lines.slice(first, last + 1);
-    const head = (raw[0] ?? '').replace(/^\s*\S+\s?/, '');
-    const heredocNames = [...head.matchAll(/<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((match) => match[2]);
-    let text;
-    const heredocs = [];
-    if (heredocNames.length > 0) {
-        // The instruction line itself, then each body up to its terminator.
-        text = head;
-        let cursor = 1;
-        for (const name of heredocNames) {
-            const body = [];
-            while (cursor < raw.length && raw[cursor].replace(/^\t+/, '') !== name)
-                body.push(raw[cursor++]);
-            cursor++;
-            heredocs.push(body.join('\n'));
-        }
-    }
-    else {
-        text = joinContinuations([head, ...raw.slice(1)], escape);
-    }
-    const { flags, rest } = splitFlags(text);
-    return {
-        keyword,
-        line: first + 1,
-        endLine: last + 1,
-        args: rest,
-        flags,
-        exec: parseExec(rest),
-        heredocs,
-    };
-}
-/** Joins `\`-continued lines; comment lines inside a continuation are dropped, as BuildKit does. */
-function joinContinuations(lines, escape) {
-    const parts = [];
-    lines.forEach((line, index) => {
-        if (index > 0 && /^\s*#/.test(line))
-            return;
-        if (index > 0 && line.trim() === '')
-            return;
-        const trimmed = line.replace(/\s+$/, '');
-        parts.push(trimmed.endsWith(escape) ? trimmed.slice(0, -1) : trimmed);
-    });
-    return parts.join(' ').replace(/\s+/g, ' ').trim();
-}
-function splitFlags(text) {
-    const flags = {};
-    let rest = text;
-    for (;;) {
-        const match = /^--([A-Za-z][\w-]*)(?:=("[^"]*"|\S*))?\s*/.exec(rest);
-        if (!match)
-            break;
-        flags[match[1]] = (match[2] ?? '').replace(/^"(.*)"$/, '$1');
-        rest = rest.slice(match[0].length);
-    }
-    return { flags, rest: rest.trim() };
-}
-function parseExec(args) {
-    if (!args.startsWith('['))
-        return null;
-    try {
-        const parsed = JSON.parse(args);
-        return Array.isArray(parsed) && parsed.every((item) => typeof item === 'string') ? parsed : null;
-    }
-    catch {
-        return null;
-    }
-}
-function imagesUsed(stages, globalArgs, buildArgs) {
-    const uses = [];
-    for (const stage of stages) {
-        if (stage.baseStage === null && stage.base !== 'scratch') {
-            uses.push({ raw: stage.baseRaw, reference: stage.base, line: stage.line, via: 'FROM', stage: stage.index });
-        }
-        for (const instruction of stage.instructions) {
-            const from = instruction.keyword === 'COPY' || instruction.keyword === 'ADD' ? instruction.flags.from : undefined;
-            if (!from)
-                continue;
-            const reference = expandVariables(from, (variable) => buildArgs[variable] ?? stageArg(stage, variable, instruction.line) ?? globalArgs[variable] ?? null);
-            // A stage by name or index is not an image (stages before this one only, as BuildKit reads them).
-            const isStage = /^\d+$/.test(reference) ||
-                stages.some((other) => other.index < stage.index && other.name?.toLowerCase() === reference.toLowerCase());
-            if (!isStage)
-                uses.push({ raw: from, reference, line: instruction.line, via: 'COPY --from', stage: stage.index });
-        }
-    }
-    return uses;
-}
-/** An ARG's default declared in the stage before `line`. */
-function stageArg(stage, name, line) {
-    let value = null;
-    for (const instruction of stage.instructions) {
-        if (instruction.line >= line)
-            break;
-        if (instruction.keyword !== 'ARG')
-            continue;
-        const match = new RegExp(`(?:^|\\s)${name}=("[^"]*"|\\S*)`).exec(instruction.args);
-        if (match)
-            value = match[1].replace(/^"(.*)"$/, '$1');
-    }
-    return value;
-}
-function readStage(from, stages, globalArgs, buildArgs) {
-    const words = from.args.split(/\s+/);
-    const baseRaw = words[0] ?? '';
-    const name = words.length >= 3 && words[1]?.toUpperCase() === 'AS' ? words[2] : null;
-    const base = expandVariables(baseRaw, (variable) => buildArgs[variable] ?? globalArgs[variable] ?? null);
-    const byName = stages.find((stage) => stage.name !== null && stage.name.toLowerCase() === base.toLowerCase());
-    const byIndex = /^\d+$/.test(base) ? stages[Number(base)] : undefined;
-    return {
-        index: stages.length,
-        name,
-        line: from.line,
-        baseRaw,
-        base,
-        baseStage: (byName ?? byIndex)?.index ?? null,
-        platform: from.flags.platform ?? null,
-        instructions: [],
-    };
-}
-/** `ARG A=1 B` → { A: '1', B: null }, with build args taking precedence over defaults. */
-function readArgs(args, buildArgs) {
-    const result = {};
-    for (const word of args.split(/\s+/).filter(Boolean)) {
-        const eq = word.indexOf('=');
-        const name = eq === -1 ? word : word.slice(0, eq);
-        const value = eq === -1 ? null : word.slice(eq + 1).replace(/^"(.*)"$/, '$1');
-        result[name] = buildArgs[name] ?? value;
-    }
-    return result;
-}
-/** The stages whose instructions end up in the final image: the final stage and its FROM chain. */
-function stageChain(dockerfile, stageIndex = dockerfile.finalStage) {
-    const chain = [];
-    let stage = dockerfile.stages[stageIndex];
-    while (stage) {
-        chain.unshift(stage);
-        stage = stage.baseStage === null ? undefined : dockerfile.stages[stage.baseStage];
-    }
-    return chain;
-}
-
-;// CONCATENATED MODULE: ./src/evidence/app-file.ts
-
-// Which file stands for "the application" in a cache-ordering probe: one the Dockerfile copies
-// from the context, preferably by the last such COPY of the shipped stage (the application code),
-// a source file, and never a dependency manifest (changing one of those should re-run installs).
-const MANIFESTS = new RegExp('(^|/)(' +
-    [
-        'requirements[^/]*\\.txt',
-        'constraints[^/]*\\.txt',
-        'Pipfile(\\.lock)?',
-        'pyproject\\.toml',
-        'setup\\.(py|cfg)',
-        'poetry\\.lock',
-        'uv\\.lock',
-        'package(-lock)?\\.json',
-        'npm-shrinkwrap\\.json',
-        'yarn\\.lock',
-        'pnpm-lock\\.yaml',
-        '\\.npmrc',
-        '\\.yarnrc(\\.yml)?',
-        'go\\.(mod|sum)',
-        'Gemfile(\\.lock)?',
-        'composer\\.(json|lock)',
-        'pom\\.xml',
-        '(build|settings)\\.gradle(\\.kts)?',
-        'gradle\\.properties',
-        'Cargo\\.(toml|lock)',
-        '[^/]*\\.(csproj|fsproj|sln)',
-        'packages\\.config',
-        'mix\\.(exs|lock)',
-        'Dockerfile[^/]*',
-        '\\.dockerignore',
-    ].join('|') +
-    ')$');
-const SOURCE = /\.(py|js|mjs|cjs|ts|tsx|jsx|go|java|kt|scala|rb|php|cs|fs|rs|c|cc|cpp|h|hpp|ex|exs|swift|html|css|sh)$/;
-function isDependencyManifest(path) {
-    return MANIFESTS.test(path);
-}
-/** The COPY/ADD instructions that read from the build context (no --from), in build order. */
-function contextCopies(dockerfile) {
-    const copies = [];
-    dockerfile.stages.forEach((stage) => {
-        for (const instruction of stage.instructions) {
-            if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined)
-                copies.push({ stage: stage.index, instruction });
-        }
-    });
-    return copies;
-}
-/** Sources of a COPY/ADD (everything but the destination), exec or shell form. */
-function copySources(instruction) {
-    const words = instruction.exec ?? instruction.args.split(/\s+/).filter(Boolean);
-    return words.slice(0, -1).filter((word) => !/^[a-z]+:\/\//i.test(word) && !word.startsWith('<<'));
-}
-/** Context files a COPY source selects: `.`, a directory, a file, or a glob (`*` and `?` within a segment). */
-function matchSource(source, files) {
-    const clean = source.replace(/^\.\//, '').replace(/^\/+/, '').replace(/\/+$/, '');
-    if (clean === '' || clean === '.')
-        return files;
-    if (/[*?[]/.test(clean)) {
-        const pattern = new RegExp(`^${clean.split('/').map(globSegment).join('/')}(/.*)?$`);
-        return files.filter((file) => pattern.test(file.path));
-    }
-    return files.filter((file) => file.path === clean || file.path.startsWith(`${clean}/`));
-}
-function globSegment(segment) {
-    return segment
-        .replace(/[.+^${}()|\\]/g, '\\$&')
-        .replace(/\*/g, '[^/]*')
-        .replace(/\?/g, '[^/]');
-}
-function chooseApplicationFile(dockerfile, files) {
-    const shipped = new Set(stageChain(dockerfile).map((stage) => stage.index));
-    const copies = contextCopies(dockerfile);
-    // The shipped stage's last context COPY first, then the others from the last back.
-    const ordered = [
-        ...copies.filter((copy) => shipped.has(copy.stage)).reverse(),
-        ...copies.filter((copy) => !shipped.has(copy.stage)).reverse(),
-    ];
-    for (const copy of ordered) {
-        const selected = copySources(copy.instruction).flatMap((source) => matchSource(source, files));
-        const candidates = selected
-            .filter((file) => !isDependencyManifest(file.path))
-            .map((file) => file.path)
-            .sort();
-        const chosen = candidates.find((path) => SOURCE.test(path)) ?? candidates[0];
-        if (chosen)
-            return chosen;
-    }
-    return null;
-}
-
 ;// CONCATENATED MODULE: ./src/evidence/build.ts
 function toStepRecords(steps) {
     return steps.map((step) => ({
@@ -79732,7 +83808,7 @@ function mapNode(loc, entries = []) {
 function scalarNode(value, loc) {
     return { kind: 'scalar', value, loc };
 }
-function get(tree, key) {
+function tree_get(tree, key) {
     return tree?.kind === 'map' ? tree.entries.get(key) : undefined;
 }
 /** Maps the tree's scalars (strings only), keeping its shape and locations. */
@@ -79975,7 +84051,7 @@ class LoadContext {
         const tree = interpolateTree(raw, lookup, this);
         if (tree.kind !== 'map')
             throw new UsageError(`${shown}: not a valid compose file (expected a mapping with a services key)`);
-        const services = get(tree, 'services');
+        const services = tree_get(tree, 'services');
         if (services !== undefined && services.kind !== 'map' && !(services.kind === 'scalar' && services.value === null)) {
             throw new UsageError(`${shown}:${services.loc.line}: services must be a mapping of service names to definitions`);
         }
@@ -79987,7 +84063,7 @@ class LoadContext {
             resolved.entries.set(name, expandHome(rebase(this.extend(name, definition, tree, path, lookup, [...stack, `${path}#${name}`]), baseDir, this.projectDir), this.home));
         }
         for (const included of this.includes(tree, path, shown)) {
-            for (const [name, definition] of get(included, 'services')?.entries ?? []) {
+            for (const [name, definition] of tree_get(included, 'services')?.entries ?? []) {
                 if (resolved.entries.has(name))
                     throw new UsageError(`${shown}: service '${name}' is defined here and in an included file; compose refuses that`);
                 resolved.entries.set(name, definition);
@@ -80001,7 +84077,7 @@ class LoadContext {
     }
     /** `include:` entries: each a project of its own (its directory, its .env), its services added. */
     includes(tree, path, shown) {
-        const node = get(tree, 'include');
+        const node = tree_get(tree, 'include');
         if (!node)
             return [];
         if (node.kind !== 'seq')
@@ -80010,11 +84086,11 @@ class LoadContext {
         for (const item of node.items) {
             const paths = item.kind === 'scalar'
                 ? [item]
-                : (get(item, 'path')?.kind === 'seq'
-                    ? get(item, 'path').items
-                    : [get(item, 'path')]).filter((entry) => entry !== undefined);
-            const directory = scalarText(get(item, 'project_directory'));
-            const envFile = scalarText(get(item, 'env_file'));
+                : (tree_get(item, 'path')?.kind === 'seq'
+                    ? tree_get(item, 'path').items
+                    : [tree_get(item, 'path')]).filter((entry) => entry !== undefined);
+            const directory = scalarText(tree_get(item, 'project_directory'));
+            const envFile = scalarText(tree_get(item, 'env_file'));
             for (const entry of paths) {
                 const relativePath = scalarText(entry);
                 if (!relativePath)
@@ -80037,8 +84113,8 @@ class LoadContext {
         if (!node)
             return definition;
         const shown = this.options.show(path);
-        const base = node.kind === 'scalar' ? scalarText(node) : scalarText(get(node, 'service'));
-        const fromFile = node.kind === 'map' ? scalarText(get(node, 'file')) : '';
+        const base = node.kind === 'scalar' ? scalarText(node) : scalarText(tree_get(node, 'service'));
+        const fromFile = node.kind === 'map' ? scalarText(tree_get(node, 'file')) : '';
         if (!base)
             throw new UsageError(`${shown}:${node.loc.line}: extends needs a service name`);
         let baseTree = tree;
@@ -80053,7 +84129,7 @@ class LoadContext {
             baseTree = loaded;
             this.files.push({ path: this.options.show(basePath), role: 'extends' });
         }
-        const baseDefinition = get(get(baseTree, 'services'), base);
+        const baseDefinition = tree_get(tree_get(baseTree, 'services'), base);
         if (!baseDefinition || baseDefinition.kind !== 'map') {
             throw new UsageError(`${shown}:${node.loc.line}: extends: no service '${base}' in ${this.options.show(basePath)}`);
         }
@@ -80068,7 +84144,7 @@ class LoadContext {
         return mergeService(resolvedBase, own);
     }
     finish(merged) {
-        const services = get(merged, 'services')?.entries ?? new Map();
+        const services = tree_get(merged, 'services')?.entries ?? new Map();
         const active = new Set((this.lookup('COMPOSE_PROFILES') ?? '')
             .split(',')
             .map((profile) => profile.trim())
@@ -80076,7 +84152,7 @@ class LoadContext {
         const inactive = [];
         const drafts = [];
         for (const [name, tree] of services) {
-            const profiles = (get(tree, 'profiles')?.kind === 'seq' ? get(tree, 'profiles').items : [])
+            const profiles = (tree_get(tree, 'profiles')?.kind === 'seq' ? tree_get(tree, 'profiles').items : [])
                 .map(scalarText)
                 .filter(Boolean);
             if (profiles.length > 0 && !profiles.some((profile) => active.has(profile))) {
@@ -80086,7 +84162,7 @@ class LoadContext {
             drafts.push({ name, tree: tree, loc: tree.loc });
         }
         return {
-            name: scalarText(get(merged, 'name')) || null,
+            name: scalarText(tree_get(merged, 'name')) || null,
             files: this.files,
             services: drafts,
             top: mapNode(merged.loc, [...merged.entries].filter(([key]) => key !== 'services')),
@@ -81876,6 +85952,7 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, add
 
 
 
+
 async function collectTargetEvidence(request, progress, control) {
     const { settings } = request;
     const { signal } = control;
@@ -81904,6 +85981,7 @@ async function collectTargetEvidence(request, progress, control) {
         filesystem: skipped('static mode: no image is inspected'),
         runtime: skipped('static mode: nothing is run'),
         composeUp: skipped(composeUpReason(request)),
+        vulnerabilities: await readVulnerabilities(request),
     };
     if (settings.mode === 'static' || !control.engine)
         return { evidence, target };
@@ -82102,6 +86180,21 @@ async function cacheProbe(engine, build, request, dockerfile, context, imageId) 
         return skipped('the Dockerfile copies no application file from the build context');
     return attempt(() => probeCacheOrdering(engine, { ...build, onStep: undefined }, files, changed, imageId));
 }
+/** The scanner's reports, read before anything is built: a bad file stops the run at once. */
+async function readVulnerabilities(request) {
+    const { current, baseline } = request.vulnerabilityReports;
+    if (request.kind === 'stack')
+        return skipped('a compose stack: its images are targets of their own');
+    if (!current)
+        return skipped('no vulnerability-report given (Trivy or Grype JSON, or SARIF from either)');
+    const show = (path) => repoPath(request.workspace, path);
+    return collected({
+        current: await readVulnerabilityReport(current, show(current), 'vulnerability-report'),
+        baseline: baseline
+            ? await readVulnerabilityReport(baseline, show(baseline), 'baseline-vulnerability-report')
+            : null,
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/evidence/compose-up.ts
 
@@ -82205,3356 +86298,6 @@ function healthGates(compose, runs) {
     }
     return gates;
 }
-
-;// CONCATENATED MODULE: ./src/checks/registry.ts
-
-function defineCheck(definition) {
-    return definition;
-}
-function runChecks(checks, evidence, context) {
-    const results = [];
-    for (const check of checks) {
-        for (const verdict of runOne(check, evidence, { ...context, evidence })) {
-            results.push(toResult(check, verdict));
-        }
-    }
-    return results;
-}
-function runOne(check, evidence, context) {
-    const needed = {};
-    for (const key of check.needs) {
-        const piece = evidence[key];
-        if (piece.state === 'skipped')
-            return [{ status: 'skip', message: piece.reason }];
-        if (piece.state === 'failed')
-            return [{ status: 'error', message: `could not collect ${key} evidence: ${piece.error}` }];
-        needed[key] = piece.value;
-    }
-    try {
-        const verdicts = check.run(needed, context);
-        return Array.isArray(verdicts) ? verdicts : [verdicts];
-    }
-    catch (error) {
-        // A check that throws has a bug; say so rather than pretend a verdict.
-        return [{ status: 'error', message: `the check itself failed: ${errorMessage(error)}` }];
-    }
-}
-function toResult(check, outcome) {
-    const verdict = outcome;
-    const result = {
-        id: check.id,
-        category: check.category,
-        severity: verdict.severity ?? check.severity,
-        status: outcome.status,
-        title: check.title,
-        message: outcome.message,
-    };
-    if (verdict.measured !== undefined)
-        result.measured = verdict.measured;
-    if (verdict.target !== undefined)
-        result.target = verdict.target;
-    if (verdict.location)
-        result.location = verdict.location;
-    if (outcome.status === 'fail')
-        result.remediation = check.remediation;
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/checks/build.ts
-
-
-const checkImageBuilds = defineCheck({
-    id: 'HARD-BUILD-001',
-    category: 'build',
-    severity: 'error',
-    title: 'The image builds',
-    proves: 'The Dockerfile builds with buildx from the given context, target and build args.',
-    why: 'A release cannot ship an image that does not build; every other check needs the image.',
-    remediation: 'Read the build log tail in the message: it names the failing step and its output.',
-    needs: ['build'],
-    run({ build }) {
-        if (!build.ok) {
-            return {
-                status: 'fail',
-                message: `the build failed after ${formatSeconds(build.seconds)}:\n${build.logTail}`,
-                measured: build.seconds,
-            };
-        }
-        return {
-            status: 'pass',
-            message: `built in ${formatSeconds(build.seconds)} (${plural(build.steps.length, 'step')})`,
-            measured: build.seconds,
-        };
-    },
-});
-const checkCleanBuildTime = defineCheck({
-    id: 'HARD-BUILD-002',
-    category: 'build',
-    severity: 'warning',
-    title: 'Clean build time',
-    proves: 'A build with no step from the cache finishes within max-build-seconds.',
-    why: 'Slow builds delay every fix, including security fixes; the seed targets under 5 minutes.',
-    threshold: 'max-build-seconds: 300',
-    remediation: 'Order the Dockerfile so dependencies install before the application is copied, use a multi-stage build, and drop work the runtime image does not need.',
-    needs: ['build'],
-    run({ build }, { settings }) {
-        const limit = settings.maxBuildSeconds;
-        if (!build.ok)
-            return { status: 'skip', message: 'the build failed, so no build time was measured' };
-        const cached = build.steps.filter((step) => step.cached).length;
-        if (cached > 0) {
-            // A build that reused the cache is not a clean build: its time proves nothing about one.
-            return {
-                status: 'skip',
-                message: `the build took ${formatSeconds(build.seconds)}, but ${cached} of ${build.steps.length} steps came from the cache, so that is not a clean build time; set no-cache: true to measure one`,
-                measured: build.seconds,
-                target: limit,
-            };
-        }
-        const within = build.seconds <= limit;
-        return {
-            status: within ? 'pass' : 'fail',
-            message: `a clean build took ${formatSeconds(build.seconds)} (limit ${formatSeconds(limit)})`,
-            measured: build.seconds,
-            target: limit,
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/util/commands.ts
-
-// What commands are, as the Dockerfile, compose and runtime checks all need to tell: a health
-// probe that cannot fail, an init or a shell as PID 1, a step that installs dependencies.
-/** Probes that pass whatever the state of the service. */
-function fakeProbe(command) {
-    const text = command.trim().replace(/^\[(.*)\]$/, (_, inner) => inner
-        .split(',')
-        .map((word) => word.trim().replace(/^"(.*)"$/, '$1'))
-        .join(' '));
-    if (/^(\/bin\/|\/usr\/bin\/)?true$/.test(text) ||
-        /^exit\s+0$/.test(text) ||
-        /^(\/bin\/)?(echo|printf)\b[^|;&]*$/.test(text))
-        return 'always succeeds';
-    if (/\|\|\s*(exit\s+0|true|:)\s*$/.test(text))
-        return 'turns every failure into success';
-    if (/;\s*exit\s+0\s*$/.test(text))
-        return 'ends with exit 0 whatever happened';
-    if (/^python[\d.]*\s+-c\s+["']?\s*import sys\s*;\s*sys\.exit\(\s*0?\s*\)\s*["']?$/.test(text))
-        return 'exits 0 without testing anything';
-    return null;
-}
-const INITS = new Set([
-    'tini',
-    'tini-static',
-    'dumb-init',
-    'docker-init',
-    'catatonit',
-    's6-svscan',
-    'runsvdir',
-    'supervisord',
-    'pid1',
-]);
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
-function classifyPid1(command) {
-    const words = command.trim().split(/\s+/);
-    let program = external_node_path_.posix.basename(words[0] ?? '');
-    // A multi-call binary runs the applet named by its first argument: `/busybox httpd` is httpd.
-    if (program === 'busybox' && words[1])
-        program = external_node_path_.posix.basename(words[1]);
-    if (program === '')
-        return { kind: 'unknown', program };
-    if (INITS.has(program))
-        return { kind: 'init', program };
-    if (SHELLS.has(program))
-        return { kind: 'shell', program };
-    return { kind: 'app', program };
-}
-const ECOSYSTEMS = [
-    {
-        name: 'pip',
-        restore: /\b(pip3?|python3?\s+-m\s+pip|uv\s+pip)\s+install\b|\b(poetry|pipenv)\s+install\b|\buv\s+sync\b/,
-    },
-    { name: 'npm', restore: /\bnpm\s+(ci|install|i)\b/ },
-    { name: 'yarn', restore: /\byarn(\s+install)?\s*($|&&|;|--|\|)/ },
-    { name: 'pnpm', restore: /\bpnpm\s+(install|i)\b/ },
-    { name: 'bundler', restore: /\bbundle\s+install\b/ },
-    { name: 'composer', restore: /\bcomposer\s+install\b/ },
-    { name: 'go', restore: /\bgo\s+mod\s+download\b/, build: /\bgo\s+(build|install|test|vet)\b/ },
-    { name: 'cargo', restore: /\bcargo\s+fetch\b/, build: /\bcargo\s+(build|install|test)\b/ },
-    {
-        name: 'maven',
-        restore: /\bmvnw?\b.*\bdependency:(go-offline|resolve)/,
-        build: /\bmvnw?\b.*\b(package|install|verify|compile)\b/,
-    },
-    {
-        name: 'gradle',
-        restore: /\bgradlew?\b.*\bdependencies\b/,
-        build: /\bgradlew?\b.*\b(build|assemble|bootJar|jar|installDist)\b/,
-    },
-    { name: 'dotnet', restore: /\bdotnet\s+restore\b/, build: /\bdotnet\s+(build|publish|test)\b/ },
-    { name: 'system packages', restore: /\bapt-get\s+install\b|\bapk\s+add\b|\b(yum|dnf|microdnf)\s+install\b/ },
-];
-/** A step that installs dependencies: what should come from the cache when only the app changed. */
-function isDependencyInstall(text) {
-    return ECOSYSTEMS.some((ecosystem) => ecosystem.restore.test(text));
-}
-/** Which ecosystem a command fetches dependencies of, and how: by restoring them, or by building. */
-function dependencyStep(text) {
-    for (const ecosystem of ECOSYSTEMS) {
-        if (ecosystem.restore.test(text))
-            return { ecosystem: ecosystem.name, how: 'restore' };
-        if (ecosystem.build?.test(text))
-            return { ecosystem: ecosystem.name, how: 'build' };
-    }
-    return null;
-}
-
-;// CONCATENATED MODULE: ./src/checks/build-steps.ts
-// BuildKit names each step `[<stage> <n>/<m>] <instruction>`: the stage by name, or `stage-<i>`,
-// or nothing when the build has one stage; n counts FROM as 1 and then the instructions that do
-// filesystem work (RUN, COPY, ADD, WORKDIR) — ENV, LABEL, USER… make no step.
-const STEP_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
-function instructionOfStep(dockerfile, stepName) {
-    const match = /^\[(?:(.+?) )?(\d+)\/(\d+)\] (\S+)/.exec(stepName);
-    if (!match)
-        return null;
-    const [, label, n, , keyword] = match;
-    let stage = label === undefined ? dockerfile.stages[dockerfile.finalStage] : undefined;
-    if (label !== undefined) {
-        const indexed = /^stage-(\d+)$/.exec(label);
-        stage = indexed
-            ? dockerfile.stages[Number(indexed[1])]
-            : dockerfile.stages.find((candidate) => candidate.name?.toLowerCase() === label.toLowerCase());
-    }
-    if (!stage || Number(n) < 2)
-        return null;
-    const instruction = stage.instructions.filter((candidate) => STEP_KEYWORDS.has(candidate.keyword))[Number(n) - 2];
-    return instruction && instruction.keyword === keyword?.toUpperCase() ? instruction : null;
-}
-
-;// CONCATENATED MODULE: ./src/checks/where.ts
-/** Spreads a location into a verdict only when there is one. */
-function where(location) {
-    return location ? { location } : {};
-}
-
-;// CONCATENATED MODULE: ./src/checks/cache.ts
-
-
-
-
-
-const checkCachedRebuild = defineCheck({
-    id: 'HARD-CACHE-001',
-    category: 'cache',
-    severity: 'warning',
-    title: 'Cached rebuild',
-    proves: 'Rebuilt with nothing changed, every step comes from the cache and the build finishes within max-cached-build-seconds.',
-    why: 'A rebuild that redoes work on every CI run (ADD of a URL, cache-busting arguments) wastes minutes per change; the seed targets under 30 s.',
-    threshold: 'max-cached-build-seconds: 30',
-    remediation: 'Avoid steps whose inputs change on every build (ADD from URLs, build args with timestamps); order the Dockerfile from least to most often changed.',
-    needs: ['rebuild'],
-    run({ rebuild }, { settings, evidence, locate }) {
-        if (!rebuild.ok)
-            return { status: 'skip', message: 'the rebuild failed; the first build did not' };
-        const reran = rebuild.steps.filter((step) => !step.cached);
-        const dockerfile = evidence.dockerfile.state === 'collected' ? evidence.dockerfile.value : undefined;
-        const measured = { seconds: rebuild.seconds, reran: reran.length, steps: rebuild.steps.length };
-        if (reran.length > 0) {
-            const first = dockerfile ? instructionOfStep(dockerfile, reran[0].name) : null;
-            return {
-                status: 'fail',
-                message: `with nothing changed, ${plural(reran.length, 'step')} of ${rebuild.steps.length} re-ran: ${reran.map((step) => step.name).join('; ')}`,
-                measured,
-                ...where(first ? locate.at(first) : undefined),
-            };
-        }
-        const within = rebuild.seconds <= settings.maxCachedBuildSeconds;
-        return {
-            status: within ? 'pass' : 'fail',
-            message: `all ${rebuild.steps.length} steps from the cache in ${formatSeconds(rebuild.seconds)} (limit ${formatSeconds(settings.maxCachedBuildSeconds)})`,
-            measured,
-            target: settings.maxCachedBuildSeconds,
-        };
-    },
-});
-const checkCacheOrdering = defineCheck({
-    id: 'HARD-CACHE-002',
-    category: 'cache',
-    severity: 'warning',
-    title: 'Dependencies stay cached when the application changes',
-    proves: "After one application source file changes (in a copy of the context), no dependency-install step (pip/npm/yarn/go mod/bundle/composer/apt-get install…) re-runs — as BuildKit's own step data shows.",
-    why: 'Copying the application before installing dependencies reinstalls them on every code change: minutes per build instead of seconds.',
-    remediation: 'Copy the dependency manifest first and install, then copy the application: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .`.',
-    needs: ['cacheProbe', 'dockerfile'],
-    run({ cacheProbe, dockerfile }, { locate }) {
-        if (!cacheProbe.ok)
-            return {
-                status: 'skip',
-                message: `the probe build failed after changing ${cacheProbe.changedFile}: ${cacheProbe.logTail.split('\n').slice(-2).join(' | ')}`,
-            };
-        const reran = cacheProbe.steps.filter((step) => !step.cached);
-        const installs = reran.filter((step) => isDependencyInstall(step.name));
-        const measured = { changedFile: cacheProbe.changedFile, reran: reran.map((step) => step.name) };
-        if (installs.length === 0) {
-            return {
-                status: 'pass',
-                message: `changing ${cacheProbe.changedFile} re-ran ${plural(reran.length, 'step')} of ${cacheProbe.steps.length}, no dependency install${reran.length ? `: ${reran.map((step) => step.name.replace(/^\[[^\]]*\] /, '')).join('; ')}` : ''}`,
-                measured,
-            };
-        }
-        const verdicts = [];
-        for (const install of installs) {
-            const instruction = instructionOfStep(dockerfile, install.name);
-            // The culprit: the first COPY/ADD that re-ran in the same stage before the install.
-            const stage = /^\[(?:(.+?) )?\d+\/\d+\]/.exec(install.name)?.[1];
-            const copy = reran.find((step) => /\] (COPY|ADD) /.test(step.name) && /^\[(?:(.+?) )?\d+\/\d+\]/.exec(step.name)?.[1] === stage);
-            const copyInstruction = copy ? instructionOfStep(dockerfile, copy.name) : null;
-            const because = copyInstruction
-                ? `: \`${copyInstruction.keyword} ${copyInstruction.args}\` (line ${copyInstruction.line}) copies application code before it`
-                : '';
-            verdicts.push({
-                status: 'fail',
-                message: `changing ${cacheProbe.changedFile} re-ran \`${install.name.replace(/^\[[^\]]*\] /, '')}\`${instruction ? ` (line ${instruction.line})` : ''}${because}`,
-                measured,
-                ...where(copyInstruction ? locate.at(copyInstruction) : instruction ? locate.at(instruction) : undefined),
-            });
-        }
-        return verdicts;
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/per-layer.ts
-
-// Findings about files, grouped by the layer that added them: one verdict — one annotation — on
-// the instruction to change, rather than one per file.
-/** "the base image", or the instruction that made the layer. */
-function layerOrigin(layer, filesystem, locate) {
-    if (locate.isBaseLayer(layer))
-        return 'the base image';
-    return (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
-}
-function failPerLayer(items, filesystem, locate, describe, measure) {
-    const byLayer = new Map();
-    for (const item of items)
-        byLayer.set(item.layer, [...(byLayer.get(item.layer) ?? []), item]);
-    return [...byLayer].map(([layer, found]) => ({
-        status: 'fail',
-        message: describe(found, layerOrigin(layer, filesystem, locate)),
-        measured: measure(found),
-        ...where(locate.layer(layer) ?? locate.finalFrom()),
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/checks/startup.ts
-
-
-
-/** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
-function describeExit(exited) {
-    const oom = exited.oomKilled ? ' (killed: out of memory)' : '';
-    const logs = exited.logTail.trim()
-        ? `; last log lines: ${exited.logTail.trim().split('\n').slice(-5).join(' | ')}`
-        : '; it wrote no logs';
-    return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${logs}`;
-}
-const checkBecomesReady = defineCheck({
-    id: 'HARD-STARTUP-001',
-    category: 'startup',
-    severity: 'error',
-    title: 'The container starts and becomes ready',
-    proves: 'Started as configured, the container keeps running and its health probe (or, without HEALTHCHECK, its exposed port) answers within ready-timeout-seconds.',
-    why: 'An image that crashes or never becomes ready will fail its deployment; better to see it here, with its exit code and logs.',
-    remediation: 'Read the exit code and log lines in the message; run the image with `docker run` to reproduce. Give required configuration through runtime-env.',
-    needs: ['runtime'],
-    run({ runtime }, { locate, settings }) {
-        const { readiness, exited } = runtime.service;
-        const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
-        if (exited)
-            return {
-                status: 'fail',
-                message: `the container ${describeExit(exited)}`,
-                measured: exited.exitCode,
-                ...location,
-            };
-        if (readiness.outcome === 'ready')
-            return {
-                status: 'pass',
-                message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`,
-                measured: readiness.readySeconds,
-            };
-        if (readiness.method === 'none')
-            return {
-                status: 'skip',
-                message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window`,
-            };
-        const how = readiness.method === 'port'
-            ? `port ${readiness.port} never accepted a connection`
-            : 'the health probe never passed';
-        return {
-            status: 'fail',
-            message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`,
-            ...location,
-        };
-    },
-});
-const checkStartupTime = defineCheck({
-    id: 'HARD-STARTUP-002',
-    category: 'startup',
-    severity: 'warning',
-    title: 'Startup time',
-    proves: 'The time from the start request until the probe first passed (probed every 250 ms) is within max-startup-seconds.',
-    why: 'Slow starts slow every deploy, scale-out and recovery; the seed targets under 5 s.',
-    threshold: 'max-startup-seconds: 5',
-    remediation: 'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
-    needs: ['runtime'],
-    run({ runtime }, { settings }) {
-        const { readiness } = runtime.service;
-        if (readiness.readySeconds === null)
-            return {
-                status: 'skip',
-                message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)',
-            };
-        const within = readiness.readySeconds <= settings.maxStartupSeconds;
-        return {
-            status: within ? 'pass' : 'fail',
-            message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`,
-            measured: readiness.readySeconds,
-            target: settings.maxStartupSeconds,
-        };
-    },
-});
-const checkIdleMemory = defineCheck({
-    id: 'HARD-MEMORY-001',
-    category: 'memory',
-    severity: 'warning',
-    title: 'Idle memory',
-    proves: 'The most memory the ready, idle container used over the sampling window (as `docker stats` counts it) is within max-idle-memory-mb.',
-    why: 'Idle memory is paid by every replica all the time; the seed targets under 512 MB.',
-    threshold: 'max-idle-memory-mb: 512',
-    remediation: 'Load less at startup (lazy imports, smaller caches), and run fewer worker processes when idle.',
-    needs: ['runtime'],
-    run({ runtime }, { settings }) {
-        const { idle } = runtime.service;
-        if (!idle)
-            return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
-        const limit = settings.maxIdleMemoryMb * 1e6;
-        return {
-            status: idle.memoryBytesMax <= limit ? 'pass' : 'fail',
-            message: `${formatBytes(idle.memoryBytesMax)} at most over ${formatSeconds(idle.windowSeconds)} (${idle.samples} samples; limit ${settings.maxIdleMemoryMb} MB)`,
-            measured: idle.memoryBytesMax,
-            target: limit,
-        };
-    },
-});
-const checkIdleCpu = defineCheck({
-    id: 'HARD-CPU-001',
-    category: 'cpu',
-    severity: 'warning',
-    title: 'Idle CPU',
-    proves: 'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs).',
-    why: 'A service that spins when idle wastes a share of every node it runs on; the seed targets under 0.5 CPU.',
-    threshold: 'max-idle-cpu: 0.5',
-    remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
-    needs: ['runtime'],
-    run({ runtime }, { settings }) {
-        const { idle } = runtime.service;
-        if (!idle)
-            return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
-        return {
-            status: idle.cpu <= settings.maxIdleCpu ? 'pass' : 'fail',
-            message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})`,
-            measured: idle.cpu,
-            target: settings.maxIdleCpu,
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/filesystem.ts
-
-
-
-
-
-// What the image's files allow: privilege escalation (setuid), writes outside the declared
-// directories, and files that should never ship. Each finding names the layer that added it.
-const SETUID = 0o4000;
-const SETGID = 0o2000;
-const ALWAYS_WRITABLE = ['/tmp', '/var/tmp', '/dev/shm', '/run/lock', '/var/lock'];
-const paths = (files) => files.map((file) => file.path);
-function listed(files, limit = 8) {
-    const shown = files
-        .slice(0, limit)
-        .map((file) => file.path)
-        .join(', ');
-    return files.length > limit ? `${shown} and ${files.length - limit} more` : shown;
-}
-const checkNoSetuidFiles = defineCheck({
-    id: 'HARD-FILESYSTEM-001',
-    category: 'filesystem',
-    severity: 'warning',
-    title: 'No setuid or setgid files',
-    proves: 'No regular file in the image has the setuid or setgid bit.',
-    why: 'A setuid binary is a ready-made way back to root for anyone who gets a shell as the app user.',
-    remediation: 'Strip the bits in the runtime stage: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +` (and run with no-new-privileges).',
-    needs: ['filesystem'],
-    run({ filesystem }, { locate }) {
-        const found = Object.values(filesystem.files).filter((file) => file.type === 'file' && (file.mode & (SETUID | SETGID)) !== 0);
-        if (found.length === 0)
-            return { status: 'pass', message: 'no setuid or setgid file', measured: [] };
-        return failPerLayer(found, filesystem, locate, (files, from) => `${files.length} setuid/setgid file(s) from ${from}: ${listed(files)}`, paths);
-    },
-});
-const checkWritablePaths = defineCheck({
-    id: 'HARD-FILESYSTEM-002',
-    category: 'filesystem',
-    severity: 'warning',
-    title: 'The runtime user writes only where allowed',
-    proves: 'Outside /tmp, /var/tmp and writable-dirs (relative ones under the WORKDIR), no file or directory is owned by, group-writable for, or world-writable to the user the container runs as.',
-    why: 'Application code the app user can overwrite turns any file-write bug into code execution; the seed limits writes to logs/, data/, credentials/ and config/.',
-    threshold: 'writable-dirs: logs, data, credentials, config',
-    remediation: 'Copy application files owned by root (`COPY --chown=root:<group>` or no --chown) and give the user only its data directories (`RUN mkdir logs data && chown csops logs data`).',
-    needs: ['image', 'filesystem', 'runtime'],
-    run({ image, filesystem, runtime }, { settings }) {
-        const { uid, gid } = runtime.identity;
-        if (uid === null)
-            return { status: 'skip', message: 'the runtime user could not be determined' };
-        if (uid === 0)
-            return { status: 'skip', message: 'the container runs as root, which can write everywhere (see HARD-USER-003)' };
-        const allowed = [
-            ...ALWAYS_WRITABLE,
-            ...settings.writableDirs.map((dir) => external_node_path_.posix.resolve(image.workingDir || '/', dir)),
-        ];
-        const inAllowed = (path) => allowed.some((dir) => path === dir || path.startsWith(`${dir}/`));
-        const writable = Object.values(filesystem.files).filter((file) => {
-            // Device nodes and the kernel's trees: the runtime mounts its own /dev, /proc and /sys.
-            if ((file.type !== 'file' && file.type !== 'directory') ||
-                inAllowed(file.path) ||
-                /^\/(dev|proc|sys)(\/|$)/.test(file.path))
-                return false;
-            // The owner can always chmod: owning a file is being able to write it.
-            return (file.uid === uid ||
-                (file.gid === gid && (file.mode & 0o020) !== 0) ||
-                ((file.mode & 0o002) !== 0 && (file.mode & 0o1000) === 0));
-        });
-        if (writable.length === 0)
-            return { status: 'pass', message: `UID ${uid} can write only in ${allowed.join(', ')}`, measured: [] };
-        const byTop = new Map();
-        for (const file of writable) {
-            const top = file.path.split('/').slice(0, 3).join('/');
-            byTop.set(top, (byTop.get(top) ?? 0) + 1);
-        }
-        const summary = [...byTop]
-            .sort((a, b) => b[1] - a[1])
-            .slice(0, 8)
-            .map(([top, count]) => `${top} (${count})`)
-            .join(', ');
-        return {
-            status: 'fail',
-            message: `UID ${uid} can write ${writable.length} path(s) outside ${allowed.join(', ')}: ${summary}`,
-            measured: writable.slice(0, 50).map((file) => file.path),
-        };
-    },
-});
-/** Files that must never ship, by name; keys and token files only when their content says so. */
-function neverShip(filesystem) {
-    const found = [];
-    for (const file of Object.values(filesystem.files)) {
-        if (file.type !== 'file' && file.type !== 'directory')
-            continue;
-        if (/^\/(usr\/(share|lib)|etc\/ssl|etc\/pki|etc\/ca-certificates|proc|sys)\//.test(file.path))
-            continue;
-        const name = external_node_path_.posix.basename(file.path);
-        if (file.type === 'directory') {
-            if (name === '.git' || name === '.ssh' || name === '.aws')
-                found.push(file);
-            continue;
-        }
-        if (file.path.includes('/.git/') || file.path.includes('/.ssh/') || file.path.includes('/.aws/'))
-            continue; // the directory is reported
-        const content = filesystem.keyFiles[file.path] ?? '';
-        if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)) {
-            found.push(file);
-            continue;
-        }
-        // Name-based rules stop at third-party package trees, whose fixtures are not the app's secrets.
-        if (/\/(site-packages|dist-packages|node_modules|vendor)\//.test(file.path))
-            continue;
-        if (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name))
-            found.push(file);
-        else if (/^(\.htpasswd|credentials\.json|.*\.(p12|pfx|jks|keystore))$/.test(name))
-            found.push(file);
-        else if (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password|:_password)/i.test(content))
-            found.push(file);
-        else if (/(^|\/)credentials\/[^/]+$/.test(file.path.slice(1)))
-            found.push(file);
-    }
-    return found;
-}
-const checkNoShippedSecrets = defineCheck({
-    id: 'HARD-FILESYSTEM-003',
-    category: 'filesystem',
-    severity: 'error',
-    title: 'No files that should never ship',
-    proves: 'The image contains no .env files, private keys, .git/.ssh/.aws directories, credential files (.npmrc/.pypirc/.netrc with tokens, keystores) or files in a credentials/ directory.',
-    why: 'Anyone who can pull the image can read them, forever: layers keep a file even after a later layer deletes it.',
-    remediation: 'Exclude them in .dockerignore, copy only what the image needs, and pass secrets at run time (or with `RUN --mount=type=secret` at build time).',
-    needs: ['filesystem'],
-    run({ filesystem }, { locate }) {
-        const found = neverShip(filesystem);
-        if (found.length === 0)
-            return { status: 'pass', message: 'no .env, key, credential or VCS file in the image', measured: [] };
-        return failPerLayer(found, filesystem, locate, (files, from) => `${listed(files)} — shipped by ${from}`, paths);
-    },
-});
-const checkHardenedRun = defineCheck({
-    id: 'HARD-FILESYSTEM-004',
-    category: 'filesystem',
-    severity: 'warning',
-    title: 'Runs read-only, without capabilities, with no-new-privileges',
-    proves: 'Started with a read-only root filesystem (tmpfs only for /tmp, /var/tmp and writable-dirs), all capabilities dropped and no-new-privileges, the container still becomes ready.',
-    why: 'That is how production should run it (the seed: read-only runtime, limited writable directories); an image that needs more has a hidden dependency on writing or privileges.',
-    remediation: 'Write only to the declared directories (or /tmp), do not bind ports below 1024 or change ownership at startup, and declare what must stay writable.',
-    needs: ['runtime'],
-    run({ runtime }) {
-        const hardened = runtime.hardened;
-        if (!hardened)
-            return { status: 'skip', message: 'hardened-run is off' };
-        const { service } = runtime;
-        if (service.readiness.outcome !== 'ready' && service.readiness.method !== 'none')
-            return {
-                status: 'skip',
-                message: 'the service does not become ready even without hardening (see HARD-STARTUP-001)',
-            };
-        const settings = `read-only root, tmpfs ${hardened.tmpfs.join(', ')}, cap-drop ALL, no-new-privileges`;
-        if (hardened.exited)
-            return {
-                status: 'fail',
-                message: `with ${settings}, the container ${describeExit(hardened.exited)}`,
-                measured: false,
-            };
-        if (hardened.readiness.outcome === 'ready')
-            return {
-                status: 'pass',
-                message: `ready after ${formatSeconds(hardened.readiness.readySeconds)} with ${settings}`,
-                measured: true,
-            };
-        if (hardened.readiness.method === 'none')
-            return {
-                status: 'pass',
-                message: `kept running for ${formatSeconds(hardened.readiness.waitedSeconds)} with ${settings} (no probe to tell readiness)`,
-                measured: true,
-            };
-        return {
-            status: 'fail',
-            message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`,
-            measured: false,
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/evidence/paths.ts
-
-const MAX_LINKS = 40; // as Linux's ELOOP limit
-/** The record a path finally refers to, following symlinks; null when missing or dangling. */
-function resolveFile(files, path) {
-    let current = external_node_path_.posix.normalize(path);
-    for (let hops = 0; hops <= MAX_LINKS; hops++) {
-        const resolved = resolveParents(files, current);
-        if (resolved === null)
-            return null;
-        const record = files[resolved];
-        if (!record)
-            return null;
-        if (record.type !== 'symlink' || !record.linkname)
-            return record;
-        current = external_node_path_.posix.resolve(external_node_path_.posix.dirname(resolved), record.linkname);
-    }
-    return null;
-}
-/** Rewrites a path whose parent directories are symlinks (/bin → usr/bin on merged-/usr images). */
-function resolveParents(files, path) {
-    const parts = path.split('/').filter(Boolean);
-    let prefix = '';
-    for (let i = 0; i < parts.length - 1; i++) {
-        let next = `${prefix}/${parts[i]}`;
-        for (let hops = 0; files[next]?.type === 'symlink' && hops <= MAX_LINKS; hops++) {
-            next = external_node_path_.posix.resolve(external_node_path_.posix.dirname(next), files[next].linkname ?? '');
-        }
-        prefix = next === '/' ? '' : next;
-    }
-    return `${prefix}/${parts[parts.length - 1] ?? ''}`.replace(/\/+$/, '') || '/';
-}
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-/** PATH from the image's environment, else Docker's default. */
-function pathDirectories(env) {
-    const value = env.find((entry) => entry.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
-    return value.split(':').filter((dir) => dir.startsWith('/'));
-}
-function isExecutable(record) {
-    return record.type === 'file' && (record.mode & 0o111) !== 0;
-}
-/** Where `command` resolves: an absolute or relative path as is, a bare name searched on PATH. */
-function findCommand(files, command, dirs, workdir = '/') {
-    if (command.includes('/')) {
-        const path = external_node_path_.posix.resolve(workdir || '/', command);
-        const record = resolveFile(files, path);
-        return record && isExecutable(record) ? { path, record } : null;
-    }
-    for (const dir of dirs) {
-        const path = external_node_path_.posix.join(dir, command);
-        const record = resolveFile(files, path);
-        if (record && isExecutable(record))
-            return { path, record };
-    }
-    return null;
-}
-
-;// CONCATENATED MODULE: ./src/checks/health.ts
-
-
-
-
-// A HEALTHCHECK that exists is not a health check: it must run in the image, pass while the
-// service runs, and fail when it does not.
-const SHELL_WORDS = new Set([
-    'exit',
-    'true',
-    'false',
-    'test',
-    '[',
-    'echo',
-    'cd',
-    'set',
-    'exec',
-    'command',
-    'if',
-    '!',
-    ':',
-    'printf',
-    'read',
-]);
-const checkHealthcheckDefined = defineCheck({
-    id: 'HARD-HEALTH-001',
-    category: 'health',
-    severity: 'error',
-    title: 'A HEALTHCHECK is defined',
-    proves: 'The image declares a HEALTHCHECK (not NONE).',
-    why: 'Without one, orchestrators and compose health gates cannot tell a hung service from a healthy one.',
-    remediation: 'Add `HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 CMD [...]` with a probe that tests the service itself (e.g. an HTTP request to its health endpoint).',
-    needs: ['image'],
-    run({ image }, { locate }) {
-        const argv = image.healthcheck?.argv ?? null;
-        if (!argv)
-            return {
-                status: 'fail',
-                message: image.healthcheck?.test[0] === 'NONE'
-                    ? 'HEALTHCHECK NONE disables the health check'
-                    : 'the image has no HEALTHCHECK',
-                ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()),
-            };
-        return {
-            status: 'pass',
-            message: `HEALTHCHECK runs ${JSON.stringify(argv)}`,
-            ...where(locate.lastInstruction('HEALTHCHECK')),
-        };
-    },
-});
-const checkProbeProgramExists = defineCheck({
-    id: 'HARD-HEALTH-002',
-    category: 'health',
-    severity: 'error',
-    title: "The health probe's program exists in the image",
-    proves: "The HEALTHCHECK's executable (and, for the shell form, /bin/sh and the command it calls) resolves to an executable file in the image.",
-    why: 'A probe calling curl in an image without curl never passes: the container is marked unhealthy, or the check is silently useless.',
-    remediation: 'Call a program the runtime image has (the app\'s own interpreter, e.g. `CMD ["python", "-m", "app.healthcheck"]`), or install the probe tool in the runtime stage.',
-    needs: ['image', 'filesystem'],
-    run({ image, filesystem }, { locate }) {
-        const argv = image.healthcheck?.argv ?? null;
-        const location = where(locate.lastInstruction('HEALTHCHECK'));
-        if (!argv)
-            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-        const dirs = pathDirectories(image.env);
-        const missing = [];
-        const found = [];
-        const look = (command) => {
-            const hit = findCommand(filesystem.files, command, dirs, image.workingDir);
-            if (hit)
-                found.push(`${command} → ${hit.path}`);
-            else
-                missing.push(command);
-        };
-        if (image.healthcheck.test[0] === 'CMD-SHELL') {
-            if (!resolveFile(filesystem.files, '/bin/sh'))
-                missing.push('/bin/sh (the shell form needs it)');
-            const first = argv[2].trim().split(/[\s;|&()]+/)[0] ?? '';
-            if (first && !SHELL_WORDS.has(first) && !first.includes('=') && !first.startsWith('$'))
-                look(first);
-        }
-        else {
-            look(argv[0]);
-        }
-        if (missing.length > 0)
-            return { status: 'fail', message: `not in the image: ${missing.join(', ')}`, measured: missing, ...location };
-        return {
-            status: 'pass',
-            message: found.length > 0 ? `found ${found.join(', ')}` : 'the probe uses shell built-ins only',
-            measured: found,
-            ...location,
-        };
-    },
-});
-const checkProbePassesWhileRunning = defineCheck({
-    id: 'HARD-HEALTH-003',
-    category: 'health',
-    severity: 'error',
-    title: 'The health probe passes while the service runs',
-    proves: 'Run every 250 ms in the running container, the HEALTHCHECK passes (exit 0) within ready-timeout-seconds.',
-    why: 'A probe that never passes marks a working service unhealthy: compose health gates and orchestrators then restart or never route to it.',
-    remediation: 'Run the probe by hand in the container (`docker exec <c> <probe>`) and fix what it reports: wrong port, wrong path, missing dependency.',
-    needs: ['image', 'runtime'],
-    run({ image, runtime }, { locate }) {
-        const { readiness, exited } = runtime.service;
-        const location = where(locate.lastInstruction('HEALTHCHECK'));
-        if (!image.healthcheck?.argv)
-            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-        if (readiness.method !== 'healthcheck')
-            return {
-                status: 'fail',
-                message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)",
-                ...location,
-            };
-        if (readiness.outcome === 'ready') {
-            return {
-                status: 'pass',
-                message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`,
-                measured: readiness.readySeconds,
-                ...location,
-            };
-        }
-        if (exited)
-            return {
-                status: 'fail',
-                message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`,
-                ...location,
-            };
-        const last = readiness.lastOutput.trim()
-            ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`
-            : '';
-        const why = readiness.outcome === 'probe-broken'
-            ? 'the probe cannot run'
-            : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
-        return {
-            status: 'fail',
-            message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`,
-            measured: readiness.lastExitCode,
-            ...location,
-        };
-    },
-});
-const checkProbeFailsWhenDown = defineCheck({
-    id: 'HARD-HEALTH-004',
-    category: 'health',
-    severity: 'error',
-    title: 'The health probe fails when the service is down',
-    proves: "The HEALTHCHECK, run with the image's user, environment and working directory in a fresh container where the service never started, does not pass.",
-    why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The seed rates it HIGH.',
-    remediation: 'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
-    needs: ['runtime'],
-    run({ runtime }, { locate }) {
-        const down = runtime.downProbe;
-        const location = where(locate.lastInstruction('HEALTHCHECK'));
-        if (!down)
-            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-        if (down.error)
-            return { status: 'skip', message: `the probe could not start (${down.error}; see HARD-HEALTH-002)` };
-        if (down.exitCode === 0) {
-            return {
-                status: 'fail',
-                message: `fake: it passed (exit 0 in ${formatSeconds(down.seconds)}) in a container where the service never started`,
-                measured: 0,
-                target: 'non-zero exit',
-                ...location,
-            };
-        }
-        const how = down.timedOut
-            ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)`
-            : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
-        return {
-            status: 'pass',
-            message: `real: with the service down it ${how}`,
-            measured: down.exitCode,
-            target: 'non-zero exit',
-            ...location,
-        };
-    },
-});
-const checkHealthTiming = defineCheck({
-    id: 'HARD-HEALTH-005',
-    category: 'health',
-    severity: 'warning',
-    title: 'Health check timing fits the service',
-    proves: 'The HEALTHCHECK interval and timeout are within the production profile (≤ 30 s, ≤ 10 s), the timeout is at least twice the slowest measured probe, and the start period plus interval × retries covers the measured startup.',
-    why: "A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe's own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.",
-    threshold: "interval ≤ 30 s, timeout ≤ 10 s (the production profile: 30 s, 10 s, start period 5 s, retries 3, and on Docker ≥ 25 a start interval; Docker's defaults apply where unset: 30 s, 30 s, 0 s, 3, start interval 5 s)",
-    remediation: "Set --timeout above the probe's duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).",
-    needs: ['image', 'runtime'],
-    run({ image, runtime }, { locate }) {
-        const health = image.healthcheck;
-        if (!health?.argv)
-            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-        const { interval, timeout, startPeriod, startInterval, retries } = health.effective;
-        const startEvery = startInterval === null ? '' : `, start interval ${formatSeconds(startInterval)}`;
-        const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}${startEvery}, retries ${retries} (production profile: 30 s, 10 s, 5 s, 3)`;
-        const { readiness } = runtime.service;
-        if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0)
-            return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
-        const slowest = Math.max(...readiness.attemptSeconds);
-        const problems = [];
-        if (interval > 30)
-            problems.push(`the interval ${formatSeconds(interval)} is above the production profile's 30 s`);
-        if (timeout > 10)
-            problems.push(`the timeout ${formatSeconds(timeout)} is above the production profile's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
-        if (slowest * 2 > timeout)
-            problems.push(`the slowest probe took ${formatSeconds(slowest)}, more than half the ${formatSeconds(timeout)} timeout`);
-        const grace = startPeriod + interval * retries;
-        if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
-            problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
-        }
-        const measured = {
-            interval,
-            timeout,
-            startPeriod,
-            startInterval,
-            retries,
-            slowestProbeSeconds: slowest,
-            readySeconds: readiness.readySeconds,
-        };
-        const location = where(locate.lastInstruction('HEALTHCHECK'));
-        if (problems.length > 0)
-            return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
-        return {
-            status: 'pass',
-            message: `${settings}; slowest probe ${formatSeconds(slowest)}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
-            measured,
-            ...location,
-        };
-    },
-});
-/**
- * When Docker itself first reports the container healthy, which depends on the engine: during the
- * start period Docker ≥ 25 probes every start interval; Engine 20.10 waits one whole interval.
- */
-function firstHealthy(effective, readySeconds) {
-    const ready = readySeconds ?? 0;
-    if (effective.startInterval !== null && ready <= effective.startPeriod) {
-        const at = Math.max(effective.startInterval, Math.ceil(ready / effective.startInterval) * effective.startInterval);
-        return `Docker reports it healthy about ${formatSeconds(at)} after start (its first probe after the ${formatSeconds(effective.startInterval)} start interval)`;
-    }
-    const at = Math.max(effective.interval, Math.ceil(ready / effective.interval) * effective.interval);
-    const why = effective.startInterval === null
-        ? 'this engine (before Docker 25) has no start interval: its first probe runs one whole interval after start'
-        : 'after the start period Docker probes once per interval';
-    return `Docker reports it healthy about ${formatSeconds(at)} after start (${why})`;
-}
-
-;// CONCATENATED MODULE: ./src/checks/labels.ts
-
-
-const checkRequiredLabels = defineCheck({
-    id: 'HARD-LABELS-001',
-    category: 'labels',
-    severity: 'warning',
-    title: 'Required labels are present',
-    proves: 'Every label in required-labels is set on the image, with a non-empty value.',
-    why: 'Owners, versions and security claims in labels are how registries, scanners and on-call people find out what an image is.',
-    threshold: 'required-labels: maintainer, version, security.non-root',
-    remediation: 'Add them in the final stage: `LABEL maintainer="…" version="1.0.0" security.non-root="true"`.',
-    needs: ['image'],
-    run({ image }, { settings, locate }) {
-        const missing = settings.requiredLabels.filter((name) => !image.labels[name]?.trim());
-        const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
-        if (missing.length === 0)
-            return {
-                status: 'pass',
-                message: `all present: ${settings.requiredLabels.map((name) => `${name}=${image.labels[name]}`).join(', ')}`,
-                measured: settings.requiredLabels,
-                ...location,
-            };
-        return {
-            status: 'fail',
-            message: `missing: ${missing.join(', ')}`,
-            measured: missing,
-            target: settings.requiredLabels,
-            ...location,
-        };
-    },
-});
-const checkNonRootLabelIsTrue = defineCheck({
-    id: 'HARD-LABELS-002',
-    category: 'labels',
-    severity: 'error',
-    title: 'The security.non-root label tells the truth',
-    proves: "Where the image claims `security.non-root=true`, the running container's measured UID is not 0 (and where it claims false, it is).",
-    why: 'Policies and reviewers trust the label; a false claim is worse than none.',
-    remediation: 'Make the claim true (a non-root USER) or correct the label.',
-    needs: ['image', 'runtime'],
-    run({ image, runtime }, { locate }) {
-        const claim = image.labels['security.non-root'];
-        if (claim === undefined)
-            return { status: 'skip', message: 'no security.non-root label' };
-        const uid = runtime.identity.uid;
-        if (uid === null)
-            return { status: 'skip', message: 'the runtime UID could not be determined' };
-        const claimsNonRoot = claim.trim().toLowerCase() === 'true';
-        const isNonRoot = uid !== 0;
-        const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
-        if (claimsNonRoot === isNonRoot)
-            return {
-                status: 'pass',
-                message: `security.non-root=${claim} and the container runs as UID ${uid}`,
-                measured: uid,
-                ...location,
-            };
-        return {
-            status: 'fail',
-            message: `security.non-root=${claim}, but the container runs as UID ${uid}`,
-            measured: uid,
-            target: claimsNonRoot ? 'non-zero UID' : 'UID 0',
-            ...location,
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/util/image-reference.ts
-// Image references as Docker reads them, and what a tag pins. Shared by the Dockerfile and compose
-// checks: a floating tag is unpinned wherever it is written.
-/** `python:3.11-slim@sha256:…` → { name, tag, digest }; registry ports are not tags. */
-function parseImageReference(reference) {
-    const [withoutDigest = '', digest = null] = reference.split('@');
-    const slash = withoutDigest.lastIndexOf('/');
-    const colon = withoutDigest.lastIndexOf(':');
-    const hasTag = colon > slash;
-    return {
-        name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
-        tag: hasTag ? withoutDigest.slice(colon + 1) : null,
-        digest,
-    };
-}
-/**
- * Tags that move: they name a channel, a distribution or a variant, never a release. `postgres:alpine`
- * today and in a month are different databases.
- */
-const FLOATING = new Set([
-    'latest',
-    'stable',
-    'edge',
-    'lts',
-    'mainline',
-    'current',
-    'rolling',
-    'nightly',
-    'main',
-    'master',
-    'dev',
-    'develop',
-    'beta',
-    'alpha',
-    'rc',
-    'canary',
-    'next',
-    'testing',
-    'unstable',
-]);
-/** Distribution releases by name: `debian:bookworm-slim` is Debian 12, as `12-slim` would be. */
-const RELEASE_NAMES = new Set([
-    'buster',
-    'bullseye',
-    'bookworm',
-    'trixie',
-    'forky',
-    'bionic',
-    'focal',
-    'jammy',
-    'noble',
-    'oracular',
-    'plucky',
-    'questing',
-]);
-/**
- * Whether a tag names a version: it carries a version number (`15`, `3.11-slim`, `1.25.3-alpine`,
- * `alpine3.19`) or a distribution release's name (`bookworm-slim`). Channels and variants alone
- * (`latest`, `lts`, `alpine`, `mainline`, `stable-slim`) do not: the image behind them changes.
- */
-function tagPinsVersion(tag) {
-    const lower = tag.toLowerCase();
-    if (FLOATING.has(lower))
-        return false;
-    return /\d/.test(lower) || lower.split(/[-_.]/).some((word) => RELEASE_NAMES.has(word));
-}
-
-;// CONCATENATED MODULE: ./src/util/secrets.ts
-// Recognising credentials by name and by the shape of the value, and saying so without ever
-// repeating the value: reports name the variable and the kind of secret, not its content.
-/** Names that announce a secret (…_PASSWORD, API_KEY, GITHUB_TOKEN, aws_secret_access_key…). */
-const SECRET_NAME = /(^|[_.-])(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?token|client[_-]?secret)($|[_.-])/i;
-/** Names that point at a secret rather than hold one. */
-const REFERENCE_NAME = /(_FILE|_PATH|_DIR|_LOCATION|_REF|_NAME|_ID)$/i;
-const SHAPES = [
-    [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
-    [/\bAKIA[0-9A-Z]{16}\b/, 'an AWS access key id'],
-    [/\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{22,}\b/, 'a GitHub token'],
-    [/\bxox[abprs]-[A-Za-z0-9-]{10,}\b/, 'a Slack token'],
-    [/\b[sr]k_live_[A-Za-z0-9]{16,}\b/, 'a Stripe secret key'],
-    [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
-    [/\bnpm_[A-Za-z0-9]{36}\b/, 'an npm token'],
-    [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'a JSON Web Token'],
-    [/\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i, 'a password inside a URL'],
-];
-function secretShape(value) {
-    for (const [pattern, kind] of SHAPES)
-        if (pattern.test(value))
-            return kind;
-    return null;
-}
-function isSecretName(name) {
-    return SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
-}
-/** What kind of secret `name=value` carries, or null. Empty values, paths and ${references} are not secrets. */
-function secretIn(name, value) {
-    const trimmed = value.trim();
-    if (trimmed === '' || trimmed.startsWith('${') || /^\$[A-Za-z_]/.test(trimmed))
-        return null;
-    const shape = secretShape(trimmed);
-    if (shape)
-        return shape;
-    if (!isSecretName(name))
-        return null;
-    if (trimmed.startsWith('/') && !trimmed.includes(' '))
-        return null; // a path to a secret file
-    return 'a literal value for a secret-looking name';
-}
-/** Shown instead of a secret value. */
-function redacted(value) {
-    return `[redacted, ${value.length} characters]`;
-}
-/** Every `NAME=value` assignment in a text (ENV lines, `|2 A=b C=d /bin/sh -c …` history entries). */
-function assignments(text) {
-    const found = [];
-    const pattern = /(?:^|\s|\|\d+\s)([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
-    for (const match of text.matchAll(pattern)) {
-        found.push({ name: match[1], value: match[2].replace(/^(["'])(.*)\1$/, '$2') });
-    }
-    return found;
-}
-const SECRET_FLAG = /(pass(word|wd)?|secret|token|api-?key|requirepass|masterauth)$/i;
-/**
- * Credentials in a command line (a healthcheck, a command, an entrypoint): `NAME=value`
- * assignments, `--password=…` / `--token …` options, mysql's `-pSECRET`, redis-cli's `-a SECRET`,
- * and values shaped like a key or a token anywhere. References (`$VAR`, `${VAR}`) are not secrets.
- */
-function commandSecrets(text) {
-    const found = [];
-    const add = (name, value, kind) => {
-        if (kind && !found.some((entry) => entry.value === value))
-            found.push({ name, value, kind });
-    };
-    for (const { name, value } of assignments(text))
-        add(name, value, secretIn(name, value));
-    for (const match of text.matchAll(/(?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s-]\S*)/g)) {
-        const value = match[2].replace(/^(["'])(.*)\1$/, '$2');
-        const flag = match[1];
-        // Options named like a secret (`--password`, `--api-key`), and servers' own (`--requirepass`).
-        if (isSecretName(flag.replace(/-/g, '_')) || SECRET_FLAG.test(flag))
-            add(`--${flag}`, value, secretIn('password', value));
-    }
-    if (/\bmysql(admin|dump)?\b/.test(text)) {
-        for (const match of text.matchAll(/(?:^|\s)-p(?!assword)([^\s$][^\s]*)/g))
-            add('-p', match[1], secretIn('password', match[1]));
-    }
-    if (/\bredis-cli\b/.test(text)) {
-        for (const match of text.matchAll(/(?:^|\s)-a\s+("[^"]*"|'[^']*'|\S+)/g)) {
-            const value = match[1].replace(/^(["'])(.*)\1$/, '$2');
-            add('-a', value, secretIn('password', value));
-        }
-    }
-    for (const word of text.split(/\s+/))
-        add('a value', word, secretShape(word));
-    return found;
-}
-
-;// CONCATENATED MODULE: ./src/checks/compose.ts
-
-
-
-
-
-const at = (service, key) => ({
-    location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
-});
-const compose_get = (data, path) => path
-    .split('.')
-    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), data);
-function each(services, judge) {
-    return services.flatMap((service) => {
-        const verdicts = judge(service);
-        return (Array.isArray(verdicts) ? verdicts : [verdicts]).map((verdict) => ({
-            ...verdict,
-            message: `${service.name}: ${verdict.message}`,
-        }));
-    });
-}
-/** The healthcheck's command as one line, whatever form it was written in. */
-function probeText(test) {
-    if (typeof test === 'string')
-        return test;
-    if (!Array.isArray(test) || test.length === 0)
-        return null;
-    const [kind, ...rest] = test.map(textOf);
-    if (kind === 'NONE')
-        return null;
-    return kind === 'CMD' || kind === 'CMD-SHELL' ? rest.join(' ') : [kind, ...rest].join(' ');
-}
-/** A list or mapping (`environment`, `depends_on`, `networks`) as name → value, with each entry's key path. */
-function entriesOf(value, key) {
-    if (Array.isArray(value)) {
-        return value.map((item, index) => {
-            const text = textOf(item);
-            const eq = key === 'environment' || key === 'args' ? text.indexOf('=') : -1;
-            return {
-                name: eq === -1 ? text : text.slice(0, eq),
-                value: eq === -1 ? null : text.slice(eq + 1),
-                path: `${key}.${index}`,
-            };
-        });
-    }
-    return Object.entries((value ?? {})).map(([name, entry]) => ({
-        name,
-        value: entry,
-        path: `${key}.${name}`,
-    }));
-}
-const checkComposeHealthchecks = defineCheck({
-    id: 'HARD-COMPOSE-001',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Every service has a real health check',
-    proves: 'Each service has a healthcheck (in compose, or in the HEALTHCHECK of the stage of the Dockerfile it builds) that is not disabled and not trivially fake.',
-    why: 'Health gates (depends_on: service_healthy) and restarts only work with a health check, and only a real one makes them mean anything.',
-    remediation: 'Add `healthcheck: { test: ["CMD", "pg_isready", "-U", "postgres"], interval: 10s, timeout: 5s, retries: 5 }` (or the service\'s own probe).',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const health = service.data.healthcheck;
-            if (health?.disable === true)
-                return { status: 'fail', message: 'the health check is disabled', ...at(service, 'healthcheck.disable') };
-            const text = probeText(health?.test);
-            if (!health || text === null) {
-                if (service.builtHealthcheck)
-                    return { status: 'pass', message: `uses the HEALTHCHECK of ${service.dockerfile}` };
-                return {
-                    status: 'fail',
-                    message: health ? 'healthcheck: NONE' : 'no healthcheck',
-                    ...at(service, health ? 'healthcheck' : undefined),
-                };
-            }
-            const fake = fakeProbe(text);
-            if (fake)
-                return { status: 'fail', message: `healthcheck \`${text}\` ${fake}`, ...at(service, 'healthcheck.test') };
-            return { status: 'pass', message: `healthcheck \`${text}\``, ...at(service, 'healthcheck.test') };
-        });
-    },
-});
-const checkComposeHealthGates = defineCheck({
-    id: 'HARD-COMPOSE-002',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Dependencies are gated on health',
-    proves: 'Every depends_on waits for `condition: service_healthy` (or service_completed_successfully for one-off jobs), on a dependency that has a health check.',
-    why: 'Plain depends_on only waits for the container to start, not for the database to accept connections: the app starts, fails, restarts.',
-    remediation: 'Write `depends_on: { postgres: { condition: service_healthy } }` and give postgres a healthcheck.',
-    needs: ['compose'],
-    run({ compose }) {
-        const byName = new Map(compose.services.map((service) => [service.name, service]));
-        return each(compose.services, (service) => {
-            const depends = service.data.depends_on;
-            if (!depends)
-                return { status: 'pass', message: 'depends on nothing' };
-            const entries = entriesOf(depends, 'depends_on').map((entry) => ({
-                ...entry,
-                condition: Array.isArray(depends)
-                    ? undefined
-                    : textOf(entry.value?.condition) || undefined,
-            }));
-            const problems = [];
-            for (const { name, condition, path } of entries) {
-                if (condition === 'service_completed_successfully')
-                    continue;
-                if (condition !== 'service_healthy') {
-                    problems.push({
-                        status: 'fail',
-                        message: `depends on ${name} ${condition ? `with condition ${condition}` : 'without a condition'}: it starts before ${name} is ready`,
-                        ...at(service, path),
-                    });
-                    continue;
-                }
-                const dependency = byName.get(name);
-                if (dependency && !dependency.data.healthcheck && !dependency.builtHealthcheck) {
-                    problems.push({
-                        status: 'fail',
-                        message: `waits for ${name} to be healthy, but ${name} has no health check`,
-                        ...at(service, path),
-                    });
-                }
-            }
-            return problems.length > 0
-                ? problems
-                : {
-                    status: 'pass',
-                    message: `waits for ${entries.map(({ name }) => name).join(', ')} to be healthy`,
-                    ...at(service, 'depends_on'),
-                };
-        });
-    },
-});
-const checkComposeRestart = defineCheck({
-    id: 'HARD-COMPOSE-003',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Every service has a restart policy',
-    proves: 'Each service sets `restart` (other than no) or deploy.restart_policy.',
-    why: 'Without one a crashed service stays down; the production profile uses `restart: unless-stopped`.',
-    remediation: 'Add `restart: unless-stopped`.',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const restart = textOf(service.data.restart ?? compose_get(service.data, 'deploy.restart_policy.condition'));
-            const key = service.data.restart !== undefined ? 'restart' : 'deploy.restart_policy';
-            if (restart && restart !== 'no' && restart !== 'none')
-                return { status: 'pass', message: `restart: ${restart}`, ...at(service, key) };
-            return {
-                status: 'fail',
-                message: restart ? `restart: ${restart}` : 'no restart policy',
-                ...at(service, restart ? key : undefined),
-            };
-        });
-    },
-});
-const checkComposeResources = defineCheck({
-    id: 'HARD-COMPOSE-004',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Every service has resource limits and reservations',
-    proves: 'Each service sets CPU and memory limits and reservations (deploy.resources, or cpus / mem_limit / mem_reservation).',
-    why: 'One runaway service without limits starves the others on the host; reservations keep room for what must run. The production profile sets both for every service.',
-    remediation: 'Add `deploy: { resources: { limits: { cpus: "1.0", memory: 1G }, reservations: { cpus: "0.25", memory: 256M } } }`.',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const { data } = service;
-            const cpus = compose_get(data, 'deploy.resources.limits.cpus') ?? data.cpus;
-            const memory = compose_get(data, 'deploy.resources.limits.memory') ?? data.mem_limit;
-            const missing = [
-                cpus ? null : 'CPU limit',
-                memory ? null : 'memory limit',
-                compose_get(data, 'deploy.resources.reservations.cpus') ? null : 'CPU reservation',
-                (compose_get(data, 'deploy.resources.reservations.memory') ?? data.mem_reservation) ? null : 'memory reservation',
-            ].filter((item) => item !== null);
-            const where = service.sources['deploy.resources'] ? 'deploy.resources' : undefined;
-            if (missing.length === 0)
-                return { status: 'pass', message: `limits ${textOf(cpus)} CPU / ${textOf(memory)}`, ...at(service, where) };
-            return { status: 'fail', message: `no ${missing.join(', ')}`, measured: missing, ...at(service, where) };
-        });
-    },
-});
-const checkComposeLogging = defineCheck({
-    id: 'HARD-COMPOSE-005',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Logs are rotated',
-    proves: "Each service's logging either goes to a driver that ships logs elsewhere, or is json-file/local with max-size and max-file.",
-    why: 'The default json-file driver grows without bound until the disk is full; the production profile keeps 3 × 10 MB per service.',
-    remediation: 'Add `logging: { driver: json-file, options: { max-size: "10m", max-file: "3" } }` (a YAML anchor shares it).',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const logging = service.data.logging;
-            const driver = textOf(logging?.driver) || 'json-file';
-            if (driver !== 'json-file' && driver !== 'local')
-                return { status: 'pass', message: `logs go to ${driver}`, ...at(service, 'logging.driver') };
-            const size = textOf(logging?.options?.['max-size']);
-            const files = textOf(logging?.options?.['max-file']);
-            if (driver === 'local' || (size && files)) {
-                return {
-                    status: 'pass',
-                    message: `${driver}, ${size ? `max-size ${size}` : 'rotated'}${files ? `, max-file ${files}` : ''}`,
-                    ...at(service, 'logging'),
-                };
-            }
-            const without = [size ? null : 'max-size', files ? null : 'max-file'].filter(Boolean).join(' and ');
-            return {
-                status: 'fail',
-                message: logging ? `${driver} without ${without}` : 'default json-file logging grows without bound',
-                ...at(service, logging ? 'logging' : undefined),
-            };
-        });
-    },
-});
-const checkComposeNetworks = defineCheck({
-    id: 'HARD-COMPOSE-006',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Services use a user-defined network',
-    proves: 'Each service is attached to a user-defined network rather than the default one; an internal network (internal: true) is recommended for production.',
-    why: 'A named network isolates the stack from other containers; an internal one also keeps it from reaching out. The production profile: "internal: true in production".',
-    remediation: 'Declare `networks: { app: { driver: bridge, internal: true } }` and attach each service with `networks: [app]`.',
-    needs: ['compose'],
-    run({ compose }) {
-        const attachedTo = (service) => entriesOf(service.data.networks, 'networks').map(({ name }) => name);
-        const perService = each(compose.services, (service) => {
-            if (service.data.network_mode)
-                return { status: 'skip', message: `network_mode: ${textOf(service.data.network_mode)} (see HARD-COMPOSE-007)` };
-            const attached = attachedTo(service);
-            if (attached.length === 0 || attached.every((name) => name === 'default'))
-                return { status: 'fail', message: 'on the default network only', ...at(service) };
-            return { status: 'pass', message: `on ${attached.join(', ')}`, ...at(service, 'networks') };
-        });
-        // Whether a network is internal is a property of the network: one finding on its line.
-        const used = [
-            ...new Set(compose.services.filter((service) => !service.data.network_mode).flatMap(attachedTo)),
-        ].filter((name) => name !== 'default');
-        const perNetwork = used
-            .filter((name) => compose.networks[name]?.data?.internal !== true)
-            .map((name) => ({
-            status: 'fail',
-            severity: 'notice',
-            message: `network ${name} (${compose.services
-                .filter((service) => attachedTo(service).includes(name))
-                .map((service) => service.name)
-                .join(', ')}) is not internal: true (recommended for production)`,
-            location: compose.networks[name]?.loc ?? { file: compose.files[0]?.path ?? 'compose.yaml', line: 1 },
-        }));
-        return [...perService, ...perNetwork];
-    },
-});
-const DANGEROUS_CAPS = new Set([
-    'ALL',
-    'SYS_ADMIN',
-    'NET_ADMIN',
-    'SYS_PTRACE',
-    'SYS_MODULE',
-    'DAC_READ_SEARCH',
-    'SYS_RAWIO',
-    'SYS_BOOT',
-    'MAC_ADMIN',
-    'BPF',
-    'PERFMON',
-]);
-/**
- * Host paths a container can take the host over with: its root, system and kernel trees, the
- * engine's and containerd's sockets and state, users' homes. (A relative bind is the project's.)
- */
-const HOST_PATHS = /^\/(|etc|proc|sys|dev|boot|root|home|usr|lib|lib32|lib64|libx32|bin|sbin|opt|lib\/modules|var\/lib\/docker|var\/lib\/containerd|var\/lib\/kubelet|var\/run|run|var\/run\/docker\.sock|run\/docker\.sock|run\/containerd|var\/log)(\/.*)?$/;
-/** The host source of a bind mount, as written (short `src:dst[:mode]` or long `type: bind`); null otherwise. */
-function hostSource(volume) {
-    if (typeof volume === 'string') {
-        const parts = volume.split(':');
-        return parts.length >= 2 && parts[0].startsWith('/') ? parts[0] : null;
-    }
-    const spec = volume;
-    const source = textOf(spec?.source);
-    return textOf(spec?.type) === 'bind' && source.startsWith('/') ? source : null;
-}
-const checkComposePrivileges = defineCheck({
-    id: 'HARD-COMPOSE-007',
-    category: 'compose',
-    severity: 'error',
-    title: 'No service gets the host',
-    proves: "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ALL…), mounts the Docker socket or a host system path (/, /etc, /proc, /sys, /dev, /boot, /usr, /lib/modules, /root, /home, /var/lib/docker…), shares the host's network, PID or IPC namespace, or disables seccomp/AppArmor.",
-    why: 'Each of these turns a compromised container into a compromised host.',
-    remediation: 'Remove it; grant the one capability really needed (e.g. NET_BIND_SERVICE) and mount only application data.',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const found = [];
-            const fail = (message, key) => {
-                found.push({ status: 'fail', message, ...at(service, key) });
-            };
-            const { data } = service;
-            if (data.privileged === true)
-                fail('privileged: true', 'privileged');
-            (data.cap_add ?? []).map(textOf).forEach((cap, index) => {
-                if (DANGEROUS_CAPS.has(cap.replace(/^CAP_/i, '').toUpperCase()))
-                    fail(`cap_add: ${cap}`, `cap_add.${index}`);
-            });
-            for (const key of ['network_mode', 'pid', 'ipc', 'userns_mode', 'uts', 'cgroup']) {
-                if (data[key] === 'host')
-                    fail(`${key}: host shares the host's namespace`, key);
-            }
-            (data.security_opt ?? []).map(textOf).forEach((option, index) => {
-                if (/(seccomp|apparmor)[:=]unconfined/.test(option))
-                    fail(`security_opt: ${option}`, `security_opt.${index}`);
-            });
-            (data.volumes ?? []).forEach((volume, index) => {
-                const source = hostSource(volume);
-                if (source && HOST_PATHS.test(source.replace(/\/+$/, '') || '/'))
-                    fail(`mounts the host's ${source}`, `volumes.${index}`);
-            });
-            return found.length > 0 ? found : { status: 'pass', message: 'no privilege, host namespace or host mount' };
-        });
-    },
-});
-const checkComposeSecrets = defineCheck({
-    id: 'HARD-COMPOSE-008',
-    category: 'compose',
-    severity: 'error',
-    title: 'No literal secrets in the compose files',
-    proves: 'No value the files themselves write — environment, build args, healthcheck.test, command, entrypoint, including the defaults of `${VAR:-default}` — holds a credential; `${VARIABLE}` references without a default, env files and secrets are fine.',
-    why: 'A password in the compose file, even as a default, is in the repository and in every clone of it.',
-    remediation: "Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env or the deployment's secrets.",
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            // What the files say without any environment: a default written in them is a literal.
-            const { written } = service;
-            const found = [];
-            const report = (name, value, path, where = name) => {
-                const kind = secretIn(name, value);
-                if (kind)
-                    found.push({
-                        status: 'fail',
-                        message: `${where} holds ${kind} ${redacted(value)}`,
-                        measured: name,
-                        ...at(service, path),
-                    });
-            };
-            for (const entry of entriesOf(written.environment, 'environment'))
-                if (entry.value !== null)
-                    report(entry.name, textOf(entry.value), entry.path);
-            for (const entry of entriesOf(compose_get(written, 'build.args'), 'args'))
-                if (entry.value !== null)
-                    report(entry.name, textOf(entry.value), `build.${entry.path}`, `build arg ${entry.name}`);
-            for (const key of ['healthcheck.test', 'command', 'entrypoint']) {
-                const value = compose_get(written, key);
-                const words = Array.isArray(value)
-                    ? value.map(textOf)
-                    : value === undefined || value === null
-                        ? []
-                        : [textOf(value)];
-                for (const secret of commandSecrets(words.join(' '))) {
-                    found.push({
-                        status: 'fail',
-                        message: `${key} holds ${secret.kind} ${redacted(secret.value)} (${secret.name})`,
-                        measured: secret.name,
-                        ...at(service, key),
-                    });
-                }
-            }
-            return found.length > 0
-                ? found
-                : {
-                    status: 'pass',
-                    message: 'no literal secret in environment, build args, healthcheck, command or entrypoint',
-                };
-        });
-    },
-});
-const DATABASES = /(^|\/)(postgres(ql)?|postgis|mysql|mariadb|mongo(db)?|redis|valkey|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(:|@|$)/i;
-const checkComposeDatabasePorts = defineCheck({
-    id: 'HARD-COMPOSE-009',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Databases are not published on all interfaces',
-    proves: 'No database-like service (postgres, mysql, mongo, redis, elasticsearch…) publishes a port without binding it to 127.0.0.1 (or another host address).',
-    why: '`ports: ["5432:5432"]` listens on every interface of the host, firewall rules of Docker included: the database is on the network.',
-    remediation: 'Publish it on loopback only (`127.0.0.1:5432:5432`), or not at all: the services reach it over the compose network.',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const image = textOf(service.data.image);
-            if (!DATABASES.test(image) && !DATABASES.test(`${service.name}:`))
-                return { status: 'pass', message: 'not a database' };
-            const exposed = (service.data.ports ?? [])
-                .map((port, index) => ({ port, index }))
-                .filter(({ port }) => {
-                if (typeof port === 'object' && port !== null) {
-                    const spec = port;
-                    if (spec.published === undefined || spec.published === null || spec.published === '')
-                        return false;
-                    return !textOf(spec.host_ip) || textOf(spec.host_ip) === '0.0.0.0';
-                }
-                const parts = textOf(port).split('/')[0].split(':');
-                return parts.length === 2 || (parts.length >= 3 && (parts[0] === '0.0.0.0' || parts[0] === ''));
-            });
-            if (exposed.length === 0)
-                return { status: 'pass', message: 'not published on all interfaces' };
-            return exposed.map(({ port, index }) => ({
-                status: 'fail',
-                message: `publishes ${textOf(port)} on all interfaces`,
-                ...at(service, `ports.${index}`),
-            }));
-        });
-    },
-});
-const checkComposeHardening = defineCheck({
-    id: 'HARD-COMPOSE-010',
-    category: 'compose',
-    severity: 'notice',
-    title: 'Services run read-only, without capabilities, with no-new-privileges',
-    proves: 'Each service sets read_only: true, cap_drop: [ALL] and security_opt no-new-privileges.',
-    why: "Recommended for production: a compromised process can then neither change the image's files nor gain privileges.",
-    remediation: 'Add `read_only: true`, `tmpfs: [/tmp]`, `cap_drop: [ALL]`, `security_opt: ["no-new-privileges:true"]` (HARD-FILESYSTEM-004 tells whether the image copes).',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const { data } = service;
-            const missing = [
-                data.read_only === true ? null : 'read_only: true',
-                (data.cap_drop ?? []).map(textOf).includes('ALL') ? null : 'cap_drop: [ALL]',
-                (data.security_opt ?? [])
-                    .map(textOf)
-                    .some((option) => /^no-new-privileges(:true|=true)?$/.test(option))
-                    ? null
-                    : 'no-new-privileges',
-            ].filter((item) => item !== null);
-            if (missing.length === 0)
-                return { status: 'pass', message: 'read-only, all capabilities dropped, no-new-privileges' };
-            return { status: 'fail', message: `not set: ${missing.join(', ')}`, measured: missing, ...at(service) };
-        });
-    },
-});
-const checkComposeImageTags = defineCheck({
-    id: 'HARD-COMPOSE-011',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Service images are pinned',
-    proves: 'Each service that pulls an image (variables resolved, defaults included) names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…). Services that build name their own output.',
-    why: 'A floating tag means whatever was pushed last: the stack changes without a change in the repository.',
-    remediation: 'Name a version: `image: postgres:15-bookworm` (and a digest for release stacks).',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            if (service.data.build)
-                return { status: 'pass', message: `built from ${service.dockerfile ?? 'its build context'}` };
-            const image = service.data.image;
-            if (typeof image !== 'string' || image === '')
-                return { status: 'skip', message: 'no image' };
-            const { tag, digest } = parseImageReference(image);
-            if (digest)
-                return { status: 'pass', message: `image ${image} is pinned by digest`, ...at(service, 'image') };
-            if (tag && tagPinsVersion(tag))
-                return { status: 'pass', message: `image ${image}`, ...at(service, 'image') };
-            const why = tag === null
-                ? 'has no tag (latest)'
-                : tag === 'latest'
-                    ? 'uses latest'
-                    : `uses :${tag}, a floating tag (a channel or variant, not a version)`;
-            return { status: 'fail', message: `image ${image} ${why}`, ...at(service, 'image') };
-        });
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/compose-up.ts
-
-
-const checkStackHealthy = defineCheck({
-    id: 'HARD-COMPOSE-012',
-    category: 'compose',
-    severity: 'error',
-    title: 'The compose stack comes up healthy',
-    proves: "`docker compose up --wait` brings every service to healthy (running, for a service without health check) within compose-up-timeout-seconds; each service's time to healthy is reported.",
-    why: 'A stack whose parts each pass alone can still fail together: wrong hostnames, passwords, ports, start order.',
-    threshold: 'compose-up-timeout-seconds: 300',
-    remediation: 'Read which service did not become healthy and its state; bring the stack up by hand (`docker compose up`) to see its logs.',
-    needs: ['composeUp'],
-    run({ composeUp }) {
-        const timeline = composeUp.services
-            .map((service) => `${service.service} ${service.healthyAt !== null ? `healthy at ${formatSeconds(service.healthyAt)}` : `${service.health ?? service.state}`}`)
-            .join(', ');
-        const bad = composeUp.services.filter((service) => service.health !== null ? service.health !== 'healthy' : service.state !== 'running');
-        const measured = composeUp.services.map((service) => ({
-            service: service.service,
-            healthyAt: service.healthyAt,
-            startedAt: service.startedAt,
-        }));
-        if (composeUp.ok && bad.length === 0)
-            return {
-                status: 'pass',
-                message: `${composeUp.services.length} services up in ${formatSeconds(composeUp.seconds)}: ${timeline}`,
-                measured,
-            };
-        const why = bad.length > 0
-            ? bad
-                .map((service) => `${service.service} is ${service.health ?? service.state}${service.state === 'exited' ? ` (exit ${service.exitCode})` : ''}`)
-                .join(', ')
-            : composeUp.output.split('\n').slice(-3).join(' | ');
-        return {
-            status: 'fail',
-            message: `not up after ${formatSeconds(composeUp.seconds)}: ${why}; ${timeline}`,
-            measured,
-        };
-    },
-});
-const checkStartOrder = defineCheck({
-    id: 'HARD-COMPOSE-013',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Services start after their dependencies are healthy',
-    proves: 'In the real bring-up, every service with `depends_on: … condition: service_healthy` started after that dependency first passed its health check.',
-    why: 'The health gates are only worth their config if the engine honours them: a dependent that starts early hits a database that is not ready.',
-    remediation: 'Declare the gates with `condition: service_healthy` and give each dependency a real health check.',
-    needs: ['composeUp'],
-    run({ composeUp }) {
-        if (composeUp.gates.length === 0)
-            return { status: 'skip', message: 'no service_healthy gate is declared' };
-        const broken = composeUp.gates.filter((gate) => gate.honoured === false);
-        const describe = composeUp.gates
-            .map((gate) => `${gate.service} started ${gate.marginSeconds === null ? '?' : formatSeconds(Math.abs(gate.marginSeconds))} ${gate.marginSeconds !== null && gate.marginSeconds < 0 ? 'before' : 'after'} ${gate.dependsOn} was healthy`)
-            .join('; ');
-        if (broken.length > 0)
-            return { status: 'fail', message: describe, measured: composeUp.gates };
-        if (composeUp.gates.some((gate) => gate.honoured === null))
-            return {
-                status: 'fail',
-                message: `some gates could not be verified (a dependency never became healthy): ${describe}`,
-                measured: composeUp.gates,
-            };
-        return { status: 'pass', message: describe, measured: composeUp.gates };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/dockerignore.ts
-
-
-
-// The build context as BuildKit will send it, computed with Docker's own matching rules: what the
-// seed says to keep out, what it weighs, and whether a secret would leave the machine.
-/** What the seed's .dockerignore excludes, by kind, as tests on context-relative paths. */
-const SEED_EXCLUDES = [
-    { kind: 'version control (.git/)', pattern: /(^|\/)\.(git|hg|svn)(\/|$)/ },
-    // .env and other credentials: HARD-DOCKERIGNORE-004, an error, reports them.
-    {
-        kind: 'tests',
-        pattern: /(^|\/)(tests?|__tests__|spec)\/|(^|\/)([^/]*_test\.py|test_[^/]*\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/,
-    },
-    { kind: 'documentation (docs/, *.md but README.md)', pattern: /(^|\/)docs?\/|(^|\/)(?!README\.md$)[^/]*\.md$/ },
-    { kind: 'Python caches (__pycache__/, *.pyc)', pattern: /(^|\/)__pycache__\/|\.py[co]$/ },
-    { kind: 'node_modules/', pattern: /(^|\/)node_modules\// },
-    { kind: 'runtime directories (logs/, data/, credentials/)', pattern: /^(logs|data|credentials)\// },
-    { kind: 'build artefacts (dist/, *.egg-info/)', pattern: /^(dist|build)\/|\.egg-info\// },
-    { kind: 'editor settings (.vscode/, .idea/)', pattern: /(^|\/)\.(vscode|idea)\// },
-];
-function dockerfileLocation(context) {
-    const dockerfile = context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value.path : undefined;
-    return dockerfile ? { file: dockerfile, line: 1 } : undefined;
-}
-const checkDockerignoreExists = defineCheck({
-    id: 'HARD-DOCKERIGNORE-001',
-    category: 'dockerignore',
-    severity: 'warning',
-    title: 'A .dockerignore exists',
-    proves: 'The build has an ignore file: `<Dockerfile>.dockerignore` beside the Dockerfile, or `.dockerignore` in the context.',
-    why: 'Without one, everything in the directory is sent to the builder and can end up in the image: .git, .env, tests, caches.',
-    remediation: 'Add a .dockerignore that excludes .git, .env*, tests, docs, caches, node_modules and build output.',
-    needs: ['context'],
-    run({ context }, checkContext) {
-        if (context.ignoreFile)
-            return {
-                status: 'pass',
-                message: `${context.ignoreFile} has ${context.patterns.length} patterns`,
-                measured: context.patterns.length,
-            };
-        return {
-            status: 'fail',
-            message: 'no .dockerignore: the whole directory is the build context',
-            ...where(dockerfileLocation(checkContext)),
-        };
-    },
-});
-function describeSent(files) {
-    return `${files.length} file(s), ${formatBytes(files.reduce((sum, file) => sum + file.size, 0))} (${files
-        .slice(0, 3)
-        .map((file) => file.path)
-        .join(', ')}${files.length > 3 ? ', …' : ''})`;
-}
-const checkSeedExcludes = defineCheck({
-    id: 'HARD-DOCKERIGNORE-002',
-    category: 'dockerignore',
-    severity: 'warning',
-    title: 'The context leaves out what it should',
-    proves: 'No file of the kinds the seed excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
-    why: 'What is sent can be copied into the image by a broad COPY, slows every build, and busts the cache when it changes.',
-    remediation: 'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
-    needs: ['context'],
-    run({ context }, checkContext) {
-        const sent = SEED_EXCLUDES.map(({ kind, pattern }) => ({
-            kind,
-            files: context.files.filter((file) => pattern.test(file.path)),
-        })).filter((entry) => entry.files.length > 0);
-        const location = where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext));
-        if (sent.length === 0)
-            return {
-                status: 'pass',
-                message: `none of the seed's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
-                measured: [],
-            };
-        return {
-            status: 'fail',
-            message: `sent to the builder: ${sent.map((entry) => `${entry.kind}: ${describeSent(entry.files)}`).join('; ')}`,
-            measured: sent.map((entry) => entry.kind),
-            ...location,
-        };
-    },
-});
-const checkContextSize = defineCheck({
-    id: 'HARD-DOCKERIGNORE-003',
-    category: 'dockerignore',
-    severity: 'warning',
-    title: 'Build context size',
-    proves: 'The build context, as Docker computes it after .dockerignore, is no larger than max-context-mb.',
-    why: 'Every build uploads the context to the builder first: a large one slows every build and usually carries things the image should not.',
-    threshold: 'max-context-mb: 100',
-    remediation: 'Exclude what the image does not need in .dockerignore (data sets, build output, dependencies installed on the host).',
-    needs: ['context'],
-    run({ context }, { settings }) {
-        const limit = settings.maxContextMb * 1e6;
-        return {
-            status: context.totalBytes <= limit ? 'pass' : 'fail',
-            message: `${context.files.length} file(s), ${formatBytes(context.totalBytes)} sent (${context.excludedFiles} kept out; limit ${settings.maxContextMb} MB)`,
-            measured: { files: context.files.length, bytes: context.totalBytes },
-            target: limit,
-        };
-    },
-});
-/** Files of the context that carry credentials: by name, or by content for keys and token files. */
-function secretsInContext(context) {
-    return context.files
-        .map((file) => file.path)
-        .filter((path) => {
-        const name = path.slice(path.lastIndexOf('/') + 1);
-        const content = context.keyFiles[path] ?? '';
-        if (/(^|\/)(node_modules|vendor|site-packages)\//.test(path))
-            return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content);
-        return ((/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) ||
-            /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content) ||
-            /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name) ||
-            (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content)) ||
-            /(^|\/)(credentials|\.aws|\.ssh)\//.test(path));
-    });
-}
-const checkNoSecretsSent = defineCheck({
-    id: 'HARD-DOCKERIGNORE-004',
-    category: 'dockerignore',
-    severity: 'error',
-    title: 'No secrets in the build context',
-    proves: 'No file that looks like a credential (.env, private keys, token files, credentials/, .ssh/, .aws/) would be sent to the builder.',
-    why: 'A secret in the context is one careless COPY away from shipping in the image, and it leaves the machine with every build.',
-    remediation: 'Exclude them in .dockerignore (`.env`, `.env.*`, `credentials/`, `*.pem`, `*.key`), and pass secrets at build time with `--secret`.',
-    needs: ['context'],
-    run({ context }, checkContext) {
-        const found = secretsInContext(context);
-        if (found.length === 0)
-            return { status: 'pass', message: `no credential among the ${context.files.length} file(s) sent`, measured: [] };
-        return {
-            status: 'fail',
-            message: `would be sent to the builder: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ` and ${found.length - 10} more` : ''}`,
-            measured: found,
-            ...where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext)),
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/evidence/shell.ts
-// The simple commands of a RUN line, enough to see what it runs: split on `&&`, `||`, `;`, `|`
-// and newlines outside quotes, each command as words. Not a shell: no expansion, no subshells —
-// a finding is only made on what the words plainly say.
-function splitCommands(script) {
-    const commands = [];
-    let words = [];
-    let word = '';
-    let inWord = false;
-    let quote = null;
-    const endWord = () => {
-        if (inWord)
-            words.push(word);
-        word = '';
-        inWord = false;
-    };
-    const endCommand = (next) => {
-        endWord();
-        if (words.length > 0 || next === null)
-            commands.push({ words, next });
-        words = [];
-    };
-    for (let i = 0; i < script.length; i++) {
-        const char = script[i];
-        if (quote) {
-            if (char === quote)
-                quote = null;
-            else if (char === '\\' && quote === '"' && i + 1 < script.length)
-                word += script[++i];
-            else
-                word += char;
-            continue;
-        }
-        if (char === '"' || char === "'") {
-            quote = char;
-            inWord = true;
-            continue;
-        }
-        if (char === '\\' && i + 1 < script.length) {
-            const following = script[++i];
-            if (following !== '\n') {
-                word += following;
-                inWord = true;
-            }
-            continue;
-        }
-        if (char === '#' && !inWord) {
-            while (i < script.length && script[i] !== '\n')
-                i++;
-            endCommand(';');
-            continue;
-        }
-        const two = script.slice(i, i + 2);
-        if (two === '&&' || two === '||') {
-            endCommand(two);
-            i++;
-            continue;
-        }
-        if (char === ';' || char === '\n' || char === '|' || char === '&') {
-            endCommand(char === '\n' ? ';' : char);
-            continue;
-        }
-        if (char === ' ' || char === '\t') {
-            endWord();
-            continue;
-        }
-        word += char;
-        inWord = true;
-    }
-    endCommand(null);
-    return commands.filter((command) => command.words.length > 0);
-}
-/** The program a command runs, past `sudo`, `env A=b`, `exec` and leading assignments. */
-function programOf(words) {
-    let i = 0;
-    while (i < words.length) {
-        const word = words[i];
-        if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word) || word === 'exec' || word === 'command')
-            i++;
-        else if (word === 'sudo' || word === 'env') {
-            i++;
-            while (i < words.length && words[i].startsWith('-'))
-                i++;
-        }
-        else
-            break;
-    }
-    const program = (words[i] ?? '').replace(/^.*\//, '');
-    return { program, args: words.slice(i + 1) };
-}
-
-;// CONCATENATED MODULE: ./src/checks/dockerfile/helpers.ts
-
-
-/** Every simple command of every RUN (heredoc bodies included) in the given stages. */
-function runCommands(stages) {
-    const found = [];
-    for (const stage of stages) {
-        for (const instruction of stage.instructions) {
-            if (instruction.keyword !== 'RUN')
-                continue;
-            const scripts = instruction.heredocs.length > 0
-                ? instruction.heredocs
-                : [instruction.exec ? instruction.exec.join(' ') : instruction.args];
-            for (const script of scripts) {
-                for (const command of splitCommands(script))
-                    found.push({ instruction, stage, command, ...programOf(command.words) });
-            }
-        }
-    }
-    return found;
-}
-/** The stages whose files ship: the final one and those it is FROM. */
-function shipped(dockerfile) {
-    return stageChain(dockerfile);
-}
-/** All instructions of the given stages with this keyword. */
-function instructions(stages, keyword) {
-    return stages.flatMap((stage) => stage.instructions
-        .filter((instruction) => instruction.keyword === keyword)
-        .map((instruction) => ({ stage, instruction })));
-}
-/**
- * In a full run the image was measured: the measured check speaks for the same fact, with numbers.
- * The static rule then steps aside, so one cause is reported once.
- */
-function measuredBy(context, evidence, id) {
-    return context.evidence[evidence].state === 'collected'
-        ? { status: 'skip', message: `measured on the image instead: see ${id}` }
-        : null;
-}
-/** One verdict per offending instruction, or one pass. */
-function verdicts(offenders, context, passMessage) {
-    if (offenders.length === 0)
-        return [{ status: 'pass', message: passMessage }];
-    const seen = new Set();
-    return offenders
-        .filter((offender) => !seen.has(offender.instruction.line) && seen.add(offender.instruction.line))
-        .map((offender) => ({
-        status: 'fail',
-        message: offender.message,
-        location: context.locate.at(offender.instruction),
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/checks/dockerfile/instructions.ts
-
-
-
-
-
-// Instruction hygiene: bases pinned, COPY over ADD, no sudo, absolute WORKDIR, pipefail, no SSH.
-const checkBaseImagePinned = defineCheck({
-    id: 'HARD-DOCKERFILE-002',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'Base images are pinned',
-    proves: 'Every external image the build uses — each FROM, and each COPY --from that names an image rather than a stage (ARG defaults and build args applied) — names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…); a digest (@sha256:…) is recommended.',
-    why: 'A floating tag means a different image each build: unreproducible images and surprise breakage. An image copied from is as much part of the stage as its base. A digest pins the exact bytes.',
-    remediation: 'Name a version tag (`python:3.11-slim`, `node:22.11-alpine`), and for release builds the digest too (`python:3.11-slim@sha256:…`).',
-    hadolint: ['DL3006', 'DL3007'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const results = [];
-        for (const use of dockerfile.images) {
-            const location = { file: dockerfile.path, line: use.line };
-            const what = `${use.via === 'FROM' ? 'FROM' : 'COPY --from='}${use.via === 'FROM' ? ' ' : ''}${use.reference}`;
-            if (use.reference.includes('$') || use.reference === '') {
-                results.push({
-                    status: 'skip',
-                    message: `${use.via} ${use.raw}: the image is set by a build argument without a default`,
-                    location,
-                });
-                continue;
-            }
-            const { tag, digest } = parseImageReference(use.reference);
-            if (digest)
-                results.push({ status: 'pass', message: `${what} is pinned by digest`, location });
-            else if (tag === null)
-                results.push({ status: 'fail', message: `${what} has no tag, so it means latest`, location });
-            else if (!tagPinsVersion(tag)) {
-                const floating = tag === 'latest'
-                    ? 'uses latest'
-                    : `uses :${tag}, a floating tag (it names a channel or variant, not a version)`;
-                results.push({ status: 'fail', message: `${what} ${floating}`, location });
-            }
-            else
-                results.push({
-                    status: 'fail',
-                    severity: 'notice',
-                    message: `${what} is pinned by tag; a digest would pin the exact image`,
-                    location,
-                });
-        }
-        return results.length > 0
-            ? results
-            : { status: 'pass', message: 'no external base image', ...where(context.locate.finalFrom()) };
-    },
-});
-const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
-const checkCopyOverAdd = defineCheck({
-    id: 'HARD-DOCKERFILE-010',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'COPY where ADD is not needed',
-    proves: 'ADD is used only for what COPY cannot do: extracting a local tar archive or fetching a URL.',
-    why: 'ADD silently extracts archives and fetches URLs; for plain files that surprise is a risk, and COPY says what happens.',
-    remediation: 'Use COPY for local files and directories.',
-    hadolint: ['DL3020'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = instructions(dockerfile.stages, 'ADD')
-            .filter(({ instruction }) => instruction.heredocs.length === 0)
-            .filter(({ instruction }) => copySources(instruction).some((source) => !/^[a-z]+:\/\//i.test(source) && !/^git@/.test(source) && !ARCHIVE.test(source)))
-            .map(({ instruction }) => ({
-            instruction,
-            message: `ADD ${instruction.args} copies local files: COPY does that without ADD's extraction`,
-        }));
-        return verdicts(offenders, context, 'no ADD where COPY fits');
-    },
-});
-const checkNoSudo = defineCheck({
-    id: 'HARD-DOCKERFILE-011',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'No sudo',
-    proves: 'No RUN calls sudo.',
-    why: 'RUN already runs as the current USER; sudo in an image means a setuid binary and a sudoers policy that ship with it.',
-    remediation: 'Switch user with USER around the steps that need root instead.',
-    hadolint: ['DL3004'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = runCommands(dockerfile.stages)
-            .filter((command) => command.command.words.includes('sudo'))
-            .map((command) => ({
-            instruction: command.instruction,
-            message: `\`${command.command.words.join(' ')}\` uses sudo`,
-        }));
-        return verdicts(offenders, context, 'no sudo');
-    },
-});
-const checkAbsoluteWorkdir = defineCheck({
-    id: 'HARD-DOCKERFILE-012',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'WORKDIR is absolute',
-    proves: 'Every WORKDIR is an absolute path (or starts with a variable).',
-    why: 'A relative WORKDIR depends on every WORKDIR before it, including those of the base image.',
-    remediation: 'Write `WORKDIR /app`.',
-    hadolint: ['DL3000'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = instructions(dockerfile.stages, 'WORKDIR')
-            .filter(({ instruction }) => !/^["']?(\/|\$)/.test(instruction.args))
-            .map(({ instruction }) => ({ instruction, message: `WORKDIR ${instruction.args} is relative` }));
-        return verdicts(offenders, context, 'every WORKDIR is absolute');
-    },
-});
-const checkPipefail = defineCheck({
-    id: 'HARD-DOCKERFILE-014',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'RUN pipes fail when a command in them fails',
-    proves: 'Every shell-form RUN with a pipe sets `set -o pipefail` first, or runs under a SHELL with -o pipefail.',
-    why: 'Without pipefail only the last command of a pipe decides: `curl … | tar x` succeeds with a failed download.',
-    remediation: 'Add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the RUN, or start the RUN with `set -o pipefail &&`.',
-    hadolint: ['DL4006'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = [];
-        for (const stage of dockerfile.stages) {
-            let shellPipefail = false;
-            for (const instruction of stage.instructions) {
-                if (instruction.keyword === 'SHELL')
-                    shellPipefail = (instruction.exec ?? []).includes('pipefail');
-                if (instruction.keyword !== 'RUN' || instruction.exec || shellPipefail)
-                    continue;
-                const commands = runCommands([{ ...stage, instructions: [instruction] }]);
-                const piped = commands.some((command) => command.command.next === '|');
-                const setsPipefail = commands.some((command) => command.program === 'set' && command.args.includes('pipefail'));
-                if (piped && !setsPipefail)
-                    offenders.push({
-                        instruction,
-                        message: 'a pipe without pipefail: only its last command decides whether the RUN succeeds',
-                    });
-            }
-        }
-        return verdicts(offenders, context, 'every piped RUN fails on any failing command');
-    },
-});
-const checkNoSsh = defineCheck({
-    id: 'HARD-DOCKERFILE-015',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'No SSH port exposed',
-    proves: 'The shipped stages do not EXPOSE port 22.',
-    why: 'An SSH server in a container is a second way in, with its own keys to leak; use `docker exec` for access.',
-    remediation: 'Remove the SSH server and `EXPOSE 22`.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = instructions(shipped(dockerfile), 'EXPOSE')
-            .filter(({ instruction }) => instruction.args.split(/\s+/).some((port) => /^22(\/tcp)?$/.test(port)))
-            .map(({ instruction }) => ({ instruction, message: 'EXPOSE 22 publishes SSH' }));
-        return verdicts(offenders, context, 'port 22 is not exposed');
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/dockerfile/packages.ts
-
-
-// Package managers in the shipped stages: what they leave in the image (caches, lists,
-// recommended extras) and what makes builds unrepeatable.
-const isApt = (command) => command.program === 'apt-get' || command.program === 'apt';
-const aptVerb = (command) => command.args.find((arg) => !arg.startsWith('-'));
-const sameRun = (commands, instruction) => commands.filter((command) => command.instruction === instruction);
-const checkAptRecommends = defineCheck({
-    id: 'HARD-DOCKERFILE-003',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'apt-get install --no-install-recommends',
-    proves: 'Every apt-get install in the shipped stages passes --no-install-recommends (or sets APT::Install-Recommends=false).',
-    why: 'Recommended packages are rarely needed at runtime and can add hundreds of megabytes.',
-    remediation: 'Write `apt-get install -y --no-install-recommends <packages>`.',
-    hadolint: ['DL3015'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = runCommands(shipped(dockerfile))
-            .filter((command) => isApt(command) &&
-            aptVerb(command) === 'install' &&
-            !command.args.some((arg) => arg === '--no-install-recommends' || /Install-Recommends=(false|0)/i.test(arg)))
-            .map((command) => ({
-            instruction: command.instruction,
-            message: `\`${command.command.words.join(' ')}\` installs recommended packages too`,
-        }));
-        return verdicts(offenders, context, 'every apt-get install skips recommended packages');
-    },
-});
-const checkAptListsRemoved = defineCheck({
-    id: 'HARD-DOCKERFILE-004',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'apt lists removed in the same RUN',
-    proves: 'Every RUN of the shipped stages that runs apt-get update also removes /var/lib/apt/lists (rm -rf, or apt-get dist-clean).',
-    why: 'Package lists removed in a later RUN still ship in the earlier layer (tens of megabytes).',
-    remediation: 'End the RUN that installs with `&& rm -rf /var/lib/apt/lists/*`.',
-    hadolint: ['DL3009'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const commands = runCommands(shipped(dockerfile));
-        const offenders = commands
-            .filter((command) => isApt(command) && aptVerb(command) === 'update')
-            // `apt-get dist-clean` (apt ≥ 2.7, Debian trixie) removes the lists too.
-            .filter((command) => !sameRun(commands, command.instruction).some((other) => (other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/lib/apt/lists'))) ||
-            (isApt(other) && aptVerb(other) === 'dist-clean')))
-            .map((command) => ({
-            instruction: command.instruction,
-            message: 'apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN: the lists ship in this layer',
-        }));
-        return verdicts(offenders, context, 'apt lists are removed where they are fetched');
-    },
-});
-const checkAptUpdateAlone = defineCheck({
-    id: 'HARD-DOCKERFILE-005',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'apt-get update in the same RUN as install',
-    proves: 'No RUN runs apt-get update without an apt-get install in the same RUN.',
-    why: 'A cached `RUN apt-get update` layer keeps stale lists: a later install in another RUN then fetches outdated or missing versions.',
-    remediation: 'Combine them: `RUN apt-get update && apt-get install -y --no-install-recommends … && rm -rf /var/lib/apt/lists/*`.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const commands = runCommands(dockerfile.stages);
-        const offenders = commands
-            .filter((command) => isApt(command) && aptVerb(command) === 'update')
-            .filter((command) => !sameRun(commands, command.instruction).some((other) => isApt(other) && aptVerb(other) === 'install'))
-            .map((command) => ({
-            instruction: command.instruction,
-            message: 'apt-get update alone in its RUN: its layer is cached and its lists go stale',
-        }));
-        return verdicts(offenders, context, 'apt-get update always runs with an install');
-    },
-});
-const checkAptYes = defineCheck({
-    id: 'HARD-DOCKERFILE-006',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'apt-get install -y',
-    proves: 'Every apt-get install answers its prompt (-y, --yes, --assume-yes, or -qq).',
-    why: 'Without it the build stops at the confirmation prompt, or depends on apt configuration it does not state.',
-    remediation: 'Add -y: `apt-get install -y --no-install-recommends <packages>`.',
-    hadolint: ['DL3014'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = runCommands(dockerfile.stages)
-            .filter((command) => isApt(command) &&
-            aptVerb(command) === 'install' &&
-            !command.args.some((arg) => /^(-[a-z]*y[a-z]*|--yes|--assume-yes|-qq|--quiet=2)$/.test(arg)))
-            .map((command) => ({
-            instruction: command.instruction,
-            message: `\`${command.command.words.join(' ')}\` has no -y`,
-        }));
-        return verdicts(offenders, context, 'every apt-get install runs non-interactively');
-    },
-});
-const checkAptUpgrade = defineCheck({
-    id: 'HARD-DOCKERFILE-007',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'No apt-get upgrade or dist-upgrade',
-    proves: 'No RUN upgrades all packages of the base image.',
-    why: 'Upgrading in the Dockerfile makes the image depend on the day it was built and hides an outdated base; update the base image instead.',
-    remediation: 'Use a newer base image tag (and rebuild regularly), and install only the packages you need.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = runCommands(dockerfile.stages)
-            .filter((command) => isApt(command) && ['upgrade', 'dist-upgrade', 'full-upgrade'].includes(aptVerb(command) ?? ''))
-            .map((command) => ({
-            instruction: command.instruction,
-            message: `\`${command.command.words.join(' ')}\` upgrades the whole base image`,
-        }));
-        return verdicts(offenders, context, 'no blanket upgrade');
-    },
-});
-const checkPipNoCache = defineCheck({
-    id: 'HARD-DOCKERFILE-008',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'pip install --no-cache-dir',
-    proves: 'Every pip install in the shipped stages passes --no-cache-dir, or PIP_NO_CACHE_DIR is set, or the RUN mounts a cache.',
-    why: 'pip keeps every downloaded wheel in ~/.cache/pip: it ships in the layer.',
-    remediation: 'Write `pip install --no-cache-dir -r requirements.txt` (or `RUN --mount=type=cache,target=/root/.cache/pip …`).',
-    hadolint: ['DL3042'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const chain = shipped(dockerfile);
-        const envOff = instructions(chain, 'ENV').some(({ instruction }) => /PIP_NO_CACHE_DIR[= ]\s*(1|true|yes|on|off|0)/i.test(instruction.args));
-        const offenders = envOff
-            ? []
-            : runCommands(chain)
-                .filter((command) => (/^pip[\d.]*$/.test(command.program) && command.args[0] === 'install') ||
-                (/^python[\d.]*$/.test(command.program) && command.args.slice(0, 3).join(' ') === '-m pip install'))
-                .filter((command) => !command.args.includes('--no-cache-dir') && !/type=cache/.test(command.instruction.flags.mount ?? ''))
-                .map((command) => ({
-                instruction: command.instruction,
-                message: `\`${command.command.words.join(' ')}\` keeps pip's download cache in the layer`,
-            }));
-        return verdicts(offenders, context, envOff ? 'PIP_NO_CACHE_DIR is set' : 'every pip install skips its cache');
-    },
-});
-const checkApkNoCache = defineCheck({
-    id: 'HARD-DOCKERFILE-009',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'apk add --no-cache',
-    proves: 'Every apk add in the shipped stages passes --no-cache (or the same RUN removes /var/cache/apk).',
-    why: 'apk keeps its index and packages in /var/cache/apk: they ship in the layer.',
-    remediation: 'Write `apk add --no-cache <packages>`.',
-    hadolint: ['DL3019'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const commands = runCommands(shipped(dockerfile));
-        const offenders = commands
-            .filter((command) => command.program === 'apk' && command.args.includes('add') && !command.args.includes('--no-cache'))
-            .filter((command) => !sameRun(commands, command.instruction).some((other) => other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/cache/apk'))))
-            .map((command) => ({
-            instruction: command.instruction,
-            message: `\`${command.command.words.join(' ')}\` keeps the apk cache in the layer`,
-        }));
-        return verdicts(offenders, context, 'every apk add skips its cache');
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/dockerfile/stages.ts
-
-
-
-
-
-
-
-
-
-// Dockerfile rules about what ships: the final stage and the stages it is FROM. Each has a
-// measured counterpart in a full run and steps aside there.
-const checkMultiStage = defineCheck({
-    id: 'HARD-DOCKERFILE-001',
-    category: 'dockerfile',
-    severity: 'notice',
-    title: 'Multi-stage build',
-    proves: 'The Dockerfile has more than one stage and the shipped stage leaves the build behind: it does not start FROM a stage that installs build tools or builds (it would inherit all of it).',
-    why: "A single stage ships whatever building needed: compilers, headers, caches; so does a runtime stage that starts FROM the builder. The production profile's hardening starts with a builder and a clean runtime stage.",
-    remediation: 'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a runtime stage that starts from a clean base.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, { locate }) {
-        const count = dockerfile.stages.length;
-        if (count < 2)
-            return {
-                status: 'fail',
-                message: 'one stage: everything the build needs also ships',
-                measured: count,
-                ...where(locate.finalFrom()),
-            };
-        const chain = shipped(dockerfile);
-        const shippedStage = chain[chain.length - 1];
-        // The stages the shipped one starts from (FROM <stage>), nearest first: what it inherits.
-        const builder = chain.slice(0, -1).reverse().find(buildsSomething);
-        if (builder) {
-            return {
-                status: 'fail',
-                message: `the shipped stage ${label(shippedStage)} starts FROM ${label(builder)} (line ${builder.line}), which builds: it inherits everything that stage installed and built`,
-                measured: count,
-                ...where(locate.finalFrom()),
-            };
-        }
-        return {
-            status: 'pass',
-            message: `${count} stages (${dockerfile.stages.map(label).join(', ')}); ${label(shippedStage)} ships`,
-            measured: count,
-        };
-    },
-});
-function label(stage) {
-    return stage.name ?? `#${stage.index}`;
-}
-const BUILD_COMMANDS = /\b(go\s+(build|install)|cargo\s+(build|install)|mvn|mvnw|gradle|gradlew|dotnet\s+(build|publish)|npm\s+run\s+build|yarn\s+build|pnpm\s+(run\s+)?build|make|cmake|gcc|g\+\+|javac|tsc|webpack|vite\s+build|pip\s+wheel|python3?\s+setup\.py\s+(build|bdist))\b/;
-/** A stage that compiles or installs build tools: what a runtime stage must not start from. */
-function buildsSomething(stage) {
-    const commands = runCommands([stage]);
-    if (commands.some((command) => BUILD_COMMANDS.test(command.command.words.join(' '))))
-        return true;
-    return commands.some((command) => INSTALLERS[command.program]?.test(command.args[0] ?? '') === true &&
-        command.args.some((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, ''))));
-}
-/** The value of a variable as the stage chain defines it before `line` (ARG defaults, ENV, global ARGs). */
-function lookup(dockerfile, chain, line) {
-    const values = { ...dockerfile.globalArgs };
-    for (const stage of chain) {
-        for (const instruction of stage.instructions) {
-            if (instruction.line >= line)
-                break;
-            if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV')
-                continue;
-            for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-                const value = match[2]?.replace(/^"(.*)"$/, '$1') ?? null;
-                if (value !== null || !(match[1] in values))
-                    values[match[1]] = value;
-            }
-        }
-    }
-    return (name) => values[name] ?? null;
-}
-const checkDockerfileUser = defineCheck({
-    id: 'HARD-USER-004',
-    category: 'user',
-    severity: 'error',
-    title: 'The Dockerfile ends with a non-root USER',
-    proves: 'The last USER of the shipped stage (or of the stage it is FROM) is not root in any spelling: root, 0, 0:0, root:root.',
-    why: 'Without USER the container runs as the base image\'s user, root for almost every base; judged on the final stage, not "any stage".',
-    remediation: 'Create a user with a fixed UID and end the final stage with `USER <name>` (after the last step that needs root).',
-    hadolint: ['DL3002'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'image', 'HARD-USER-001 and HARD-USER-003');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const last = instructions(chain, 'USER').pop();
-        if (!last) {
-            const base = chain[0].base;
-            if (/nonroot|non-root/i.test(base))
-                return { status: 'pass', message: `no USER, but the base ${base} runs as a non-root user by its tag` };
-            // gosu / su-exec: the entrypoint probably drops root itself, which only a run can confirm.
-            const dropper = runCommands(chain).some((command) => command.command.words.some((word) => /(^|\/)(gosu|su-exec)\b/.test(word)));
-            if (dropper) {
-                return {
-                    status: 'fail',
-                    severity: 'warning',
-                    message: `no USER: it starts as root; it installs gosu/su-exec, so its entrypoint probably drops privileges — a full run measures the processes (HARD-USER-003)`,
-                    ...where(context.locate.finalFrom()),
-                };
-            }
-            return {
-                status: 'fail',
-                message: base === 'scratch'
-                    ? 'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0'
-                    : `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`,
-                ...where(context.locate.finalFrom()),
-            };
-        }
-        const value = expandVariables(last.instruction.args.trim(), lookup(dockerfile, chain, last.instruction.line));
-        const user = value.split(':')[0].trim();
-        if (user === '' || user === 'root' || user === '0') {
-            return {
-                status: 'fail',
-                message: `USER ${last.instruction.args} is root`,
-                measured: value,
-                location: context.locate.at(last.instruction),
-            };
-        }
-        return { status: 'pass', message: `USER ${value}`, measured: value, location: context.locate.at(last.instruction) };
-    },
-});
-const checkDockerfileHealthcheck = defineCheck({
-    id: 'HARD-HEALTH-006',
-    category: 'health',
-    severity: 'error',
-    title: 'The Dockerfile declares a real-looking HEALTHCHECK',
-    proves: 'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
-    why: 'A fake probe reports healthy while the service is down; the seed calls the old `sys.exit(0)` probe useless for monitoring.',
-    remediation: 'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'runtime', 'HARD-HEALTH-001 to -005');
-        if (measured)
-            return measured;
-        const last = instructions(shipped(dockerfile), 'HEALTHCHECK').pop();
-        if (!last)
-            return { status: 'fail', message: 'no HEALTHCHECK in the shipped stage', ...where(context.locate.finalFrom()) };
-        const location = context.locate.at(last.instruction);
-        const [kind, ...rest] = last.instruction.args.split(/\s+/);
-        if (kind?.toUpperCase() === 'NONE')
-            return { status: 'fail', message: 'HEALTHCHECK NONE disables the health check', location };
-        const command = rest.join(' ');
-        const fake = fakeProbe(command);
-        if (fake)
-            return { status: 'fail', message: `HEALTHCHECK CMD ${command} ${fake}: it does not test the service`, location };
-        return { status: 'pass', message: `HEALTHCHECK CMD ${command}`, location };
-    },
-});
-const checkDockerfileExecForm = defineCheck({
-    id: 'HARD-INIT-003',
-    category: 'init',
-    severity: 'warning',
-    title: 'The Dockerfile writes CMD and ENTRYPOINT in exec form',
-    proves: "The shipped stage's last CMD and ENTRYPOINT are JSON arrays.",
-    why: 'Shell form runs the app under /bin/sh -c, which does not pass SIGTERM on.',
-    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app`.',
-    hadolint: ['DL3025'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'image', 'HARD-INIT-002');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const offenders = ['ENTRYPOINT', 'CMD'].flatMap((keyword) => {
-            const last = instructions(chain, keyword).pop();
-            return last && !last.instruction.exec
-                ? [{ instruction: last.instruction, message: `${keyword} ${last.instruction.args} is in shell form` }]
-                : [];
-        });
-        return verdicts(offenders, context, 'CMD and ENTRYPOINT are in exec form (or not set)');
-    },
-});
-const checkDockerfileInit = defineCheck({
-    id: 'HARD-INIT-004',
-    category: 'init',
-    severity: 'warning',
-    title: 'An init is set up as PID 1',
-    proves: "The shipped stage's ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.",
-    why: 'Without an init, signals are not forwarded and zombies are not reaped; the seed uses tini.',
-    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'runtime', 'HARD-INIT-001');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const entrypoint = instructions(chain, 'ENTRYPOINT').pop() ?? instructions(chain, 'CMD').pop();
-        const words = entrypoint ? (entrypoint.instruction.exec ?? entrypoint.instruction.args.split(/\s+/)) : [];
-        const { kind, program } = classifyPid1(words.join(' '));
-        if (kind === 'init')
-            return {
-                status: 'pass',
-                message: `PID 1 will be ${program}`,
-                ...where(entrypoint ? context.locate.at(entrypoint.instruction) : undefined),
-            };
-        const compose = context.evidence.compose.state === 'collected' ? context.evidence.compose.value : undefined;
-        const viaCompose = compose?.services.find((service) => service.init === true && service.dockerfile === dockerfile.path);
-        if (viaCompose)
-            return {
-                status: 'pass',
-                message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})`,
-            };
-        const what = words.length > 0 ? `\`${words.join(' ')}\`` : "the base image's command";
-        return {
-            status: 'fail',
-            message: `PID 1 will be ${what}, not an init`,
-            ...where(entrypoint ? context.locate.at(entrypoint.instruction) : context.locate.finalFrom()),
-        };
-    },
-});
-const checkDockerfileLabels = defineCheck({
-    id: 'HARD-LABELS-003',
-    category: 'labels',
-    severity: 'warning',
-    title: 'The Dockerfile sets the required labels',
-    proves: 'Every label in required-labels is set by a LABEL of the shipped stages.',
-    why: 'Owner, version and security claims travel with the image only if the Dockerfile sets them.',
-    threshold: 'required-labels: maintainer, version, security.non-root',
-    remediation: 'Add `LABEL maintainer="…" version="…" security.non-root="true"` to the final stage.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'image', 'HARD-LABELS-001');
-        if (measured)
-            return measured;
-        const labels = instructions(shipped(dockerfile), 'LABEL');
-        const keys = new Set(labels.flatMap(({ instruction }) => [...instruction.args.matchAll(/(?:^|\s)("[^"]+"|[^\s=]+)=/g)].map((match) => match[1].replace(/^"(.*)"$/, '$1'))));
-        const missing = context.settings.requiredLabels.filter((name) => !keys.has(name));
-        const location = where(labels.length > 0 ? context.locate.at(labels[labels.length - 1].instruction) : context.locate.finalFrom());
-        if (missing.length === 0)
-            return { status: 'pass', message: `sets ${context.settings.requiredLabels.join(', ')}`, ...location };
-        return { status: 'fail', message: `missing: ${missing.join(', ')}`, measured: missing, ...location };
-    },
-});
-const BUILD_PACKAGES = /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
-const INSTALLERS = {
-    'apt-get': /^install$/,
-    apt: /^install$/,
-    apk: /^add$/,
-    yum: /^install$/,
-    dnf: /^install$/,
-    microdnf: /^install$/,
-};
-const REMOVERS = /^(purge|remove|autoremove|del|erase)$/;
-const checkDockerfileBuildTools = defineCheck({
-    id: 'HARD-TOOLS-002',
-    category: 'tools',
-    severity: 'error',
-    title: 'No build tools installed in the shipped stage',
-    proves: 'No RUN of the shipped stages installs a compiler or build tool package (gcc, g++, make, build-essential, build-base, clang…) that the same RUN does not remove again.',
-    why: 'Tools installed in the final stage ship; the seed moves gcc and libpq-dev to a builder stage.',
-    remediation: 'Install build tools in a builder stage and copy only the result into the runtime stage.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'filesystem', 'HARD-TOOLS-001');
-        if (measured)
-            return measured;
-        const offenders = [];
-        const commands = runCommands(shipped(dockerfile));
-        for (const command of commands) {
-            const installer = INSTALLERS[command.program];
-            if (!installer || !command.args.some((arg) => installer.test(arg)))
-                continue;
-            const sameRun = commands.filter((other) => other.instruction === command.instruction && other.args.some((arg) => REMOVERS.test(arg)));
-            const removedLater = new Set(sameRun.flatMap((other) => other.args));
-            // The official images' pattern: build deps marked auto and purged with --auto-remove, or
-            // installed as an apk virtual package and deleted by that name, all in the same RUN.
-            const autoRemoved = sameRun.some((other) => (other.program === 'apt-get' || other.program === 'apt') &&
-                (other.args.includes('--auto-remove') || other.args.includes('autoremove')));
-            const virtual = command.program === 'apk'
-                ? command.args[command.args.findIndex((arg) => arg === '--virtual' || arg === '-t') + 1]
-                : undefined;
-            if (autoRemoved || (virtual && removedLater.has(virtual)))
-                continue;
-            const tools = command.args.filter((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, '')) && !removedLater.has(arg));
-            if (tools.length > 0)
-                offenders.push({
-                    instruction: command.instruction,
-                    message: `installs ${tools.join(', ')} in the shipped stage`,
-                });
-        }
-        return verdicts(offenders, context, 'no build tool package is installed in the shipped stages');
-    },
-});
-/** A COPY that brings the whole context (`.`, `./`, `*`). */
-function copiesEverything(instruction) {
-    return ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
-        instruction.flags.from === undefined &&
-        copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source)));
-}
-const checkDockerfileCacheOrder = defineCheck({
-    id: 'HARD-CACHE-003',
-    category: 'cache',
-    severity: 'warning',
-    title: 'Dependencies are installed before the application is copied',
-    proves: 'No stage copies the whole build context (`COPY . .`) and then fetches dependencies: an install (pip, npm, yarn, pnpm, bundler, composer, go mod download, cargo fetch, mvn dependency:go-offline, dotnet restore…), or a build that fetches them itself (go build, cargo build, mvn package, gradle build, dotnet build/publish) when they were not restored before the copy.',
-    why: 'Every code change then invalidates the step that fetches dependencies: they are downloaded and installed again on each build.',
-    remediation: 'Copy the dependency manifest first and fetch, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .` (`COPY go.mod go.sum ./ ; RUN go mod download`, `COPY *.csproj ./ ; RUN dotnet restore`, `COPY package*.json ./ ; RUN npm ci`).',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'cacheProbe', 'HARD-CACHE-002');
-        if (measured)
-            return measured;
-        const offenders = [];
-        for (const stage of dockerfile.stages) {
-            const copy = stage.instructions.find(copiesEverything);
-            if (!copy)
-                continue;
-            // Ecosystems whose dependencies were fetched before the copy (in this stage or one it is FROM).
-            const before = new Set(stageChain({ ...dockerfile, finalStage: stage.index })
-                .flatMap((chained) => chained.instructions)
-                .filter((instruction) => instruction.keyword === 'RUN' &&
-                (instruction.line < copy.line || !stage.instructions.includes(instruction)))
-                .map((instruction) => dependencyStep(instruction.args)?.ecosystem)
-                .filter((name) => name !== undefined));
-            for (const instruction of stage.instructions) {
-                if (instruction.line <= copy.line || instruction.keyword !== 'RUN')
-                    continue;
-                const step = dependencyStep(instruction.args);
-                if (!step || (step.how === 'build' && before.has(step.ecosystem)))
-                    continue;
-                const why = step.how === 'restore'
-                    ? ': every code change reinstalls the dependencies'
-                    : `, which fetches the ${step.ecosystem} dependencies itself: every code change fetches them again`;
-                offenders.push({
-                    instruction: copy,
-                    message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${instruction.args}\` (line ${instruction.line})${why}`,
-                });
-                break;
-            }
-        }
-        return verdicts(offenders, context, 'no stage copies the whole context before installing dependencies');
-    },
-});
-const checkDockerfileSecrets = defineCheck({
-    id: 'HARD-SECRETS-003',
-    category: 'secrets',
-    severity: 'error',
-    title: 'No credentials in ARG or ENV',
-    proves: 'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default).',
-    why: 'ENV values ship in the image; build arguments used by RUN are recorded in its history; both are in the repository.',
-    remediation: 'Use `RUN --mount=type=secret,id=…` for build-time secrets and runtime configuration for the rest.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const envMeasured = context.evidence.image.state === 'collected';
-        const found = [];
-        for (const stage of dockerfile.stages) {
-            for (const instruction of stage.instructions) {
-                if (instruction.keyword !== 'ARG' && (instruction.keyword !== 'ENV' || envMeasured))
-                    continue;
-                for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-                    const [, name, raw] = match;
-                    const value = raw?.replace(/^"(.*)"$/, '$1');
-                    const kind = value !== undefined ? secretIn(name, value) : null;
-                    if (kind) {
-                        found.push({
-                            status: 'fail',
-                            message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`,
-                            measured: name,
-                            location: context.locate.at(instruction),
-                        });
-                    }
-                    else if (instruction.keyword === 'ARG' && isSecretName(name) && !value) {
-                        found.push({
-                            status: 'fail',
-                            severity: 'warning',
-                            message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`,
-                            measured: name,
-                            location: context.locate.at(instruction),
-                        });
-                    }
-                }
-            }
-        }
-        return found.length > 0
-            ? found
-            : {
-                status: 'pass',
-                message: envMeasured
-                    ? 'no ARG meant for a credential (ENV is measured by HARD-SECRETS-001)'
-                    : 'no credential in ARG or ENV',
-            };
-    },
-});
-const checkCopyChown = defineCheck({
-    id: 'HARD-DOCKERFILE-013',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'COPY --chown instead of a recursive chown',
-    proves: 'No RUN changes ownership recursively (`chown -R`) of files a COPY or ADD in the same stage brought in.',
-    why: 'A recursive chown rewrites every file into a new layer: the copied files ship twice, doubling their size.',
-    remediation: 'Set ownership while copying: `COPY --chown=<user>:<group> src/ /app/` (and keep code owned by root where the user need not write it).',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = [];
-        for (const stage of dockerfile.stages) {
-            let workdir = '/';
-            const copied = [];
-            for (const instruction of stage.instructions) {
-                if (instruction.keyword === 'WORKDIR')
-                    workdir = external_node_path_.posix.resolve(workdir, instruction.args);
-                if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined) {
-                    const words = instruction.exec ?? instruction.args.split(/\s+/);
-                    copied.push(external_node_path_.posix.resolve(workdir, words[words.length - 1] ?? '.'));
-                }
-                if (instruction.keyword !== 'RUN')
-                    continue;
-                for (const command of runCommands([{ ...stage, instructions: [instruction] }])) {
-                    if (command.program !== 'chown' || !command.args.some((arg) => /^-[a-zA-Z]*R|^--recursive$/.test(arg)))
-                        continue;
-                    const targets = command.args
-                        .filter((arg) => !arg.startsWith('-'))
-                        .slice(1)
-                        .map((arg) => external_node_path_.posix.resolve(workdir, arg));
-                    const hit = targets.find((target) => copied.some((dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`)));
-                    if (hit)
-                        offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
-                }
-            }
-        }
-        return verdicts(offenders, context, 'no recursive chown of copied files');
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/runtime-user.ts
-
-
-const checkRunningUser = defineCheck({
-    id: 'HARD-USER-003',
-    category: 'user',
-    severity: 'error',
-    title: 'The running service is not root',
-    proves: "Every process of the running container has a non-zero UID (and the expected UID, when expected-uid is given), as the engine host sees them — or, where the service does not stay up, as `id` or the image's own /etc/passwd says.",
-    why: 'USER can be undone by an entrypoint running as root, and a name can map to UID 0: only the running processes tell.',
-    threshold: 'UID ≠ 0; = expected-uid when given',
-    remediation: 'Set a non-root USER in the final stage and make sure the entrypoint does not run as root (no privilege-dropping wrapper left as root, no `USER root` after it).',
-    needs: ['runtime'],
-    run({ runtime }, { settings, locate }) {
-        const { identity } = runtime;
-        const location = where(locate.lastInstruction('USER') ?? locate.finalFrom());
-        if (identity.uid === null)
-            return { status: 'fail', message: `the user could not be determined: ${identity.detail}`, ...location };
-        const measured = { uid: identity.uid, gid: identity.gid, method: identity.method };
-        if (identity.uid === 0)
-            return {
-                status: 'fail',
-                message: `runs as root (UID 0) — ${identity.detail}`,
-                measured,
-                target: 'non-zero UID',
-                ...location,
-            };
-        if (settings.expectedUid !== null && identity.uid !== settings.expectedUid) {
-            return {
-                status: 'fail',
-                message: `runs as UID ${identity.uid}, expected ${settings.expectedUid} — ${identity.detail}`,
-                measured,
-                target: settings.expectedUid,
-                ...location,
-            };
-        }
-        return {
-            status: 'pass',
-            message: `runs as UID ${identity.uid}, GID ${identity.gid} — ${identity.detail}`,
-            measured,
-            target: settings.expectedUid ?? 'non-zero UID',
-            ...location,
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/secrets.ts
-
-
-
-
-// Credentials baked into the image's config or history. Messages name the variable and the kind
-// of secret, never the value.
-function declaredAt(context, keyword, name) {
-    const dockerfile = context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value : undefined;
-    if (!dockerfile)
-        return undefined;
-    for (const stage of [...stageChain(dockerfile)].reverse()) {
-        const found = [...stage.instructions]
-            .reverse()
-            .find((instruction) => instruction.keyword === keyword && new RegExp(`(^|\\s)${name}(=|\\s|$)`).test(instruction.args));
-        if (found)
-            return context.locate.at(found);
-    }
-    return undefined;
-}
-const checkNoSecretsInEnv = defineCheck({
-    id: 'HARD-SECRETS-001',
-    category: 'secrets',
-    severity: 'error',
-    title: 'No credentials in ENV',
-    proves: 'No environment variable of the image has a secret-looking name (…PASSWORD, …TOKEN, …API_KEY…) with a literal value, or a value shaped like a credential (private key, cloud or VCS token, password in a URL).',
-    why: 'ENV values are readable by anyone who can pull or inspect the image, and are inherited by every container.',
-    remediation: 'Pass secrets at run time (environment of the deployment, or a mounted secret file with a *_FILE variable), never in the Dockerfile.',
-    needs: ['image'],
-    run({ image }, context) {
-        const findings = image.env.flatMap((entry) => {
-            const eq = entry.indexOf('=');
-            const name = entry.slice(0, eq);
-            const value = entry.slice(eq + 1);
-            const kind = secretIn(name, value);
-            return kind ? [{ name, kind, value }] : [];
-        });
-        if (findings.length === 0)
-            return {
-                status: 'pass',
-                message: `none of ${image.env.length} environment variables holds a credential`,
-                measured: [],
-            };
-        return findings.map((finding) => ({
-            status: 'fail',
-            message: `ENV ${finding.name} holds ${finding.kind} ${redacted(finding.value)}`,
-            measured: finding.name,
-            ...where(declaredAt(context, 'ENV', finding.name) ?? context.locate.finalFrom()),
-        }));
-    },
-});
-const checkNoSecretsInHistory = defineCheck({
-    id: 'HARD-SECRETS-002',
-    category: 'secrets',
-    severity: 'error',
-    title: 'No credentials in build arguments or history',
-    proves: "No entry of the image's build history (RUN lines with their build arguments, ENV and LABEL instructions, also ones later overridden) carries a credential.",
-    why: 'Build arguments used by RUN are recorded in the history (`|1 NPM_TOKEN=… /bin/sh -c …`): `docker history` shows them to anyone with the image.',
-    remediation: 'Use BuildKit secrets (`RUN --mount=type=secret,id=npm_token …` with `--secret`) instead of ARG for credentials.',
-    needs: ['filesystem', 'image'],
-    run({ filesystem, image }, context) {
-        // What the final ENV still holds is HARD-SECRETS-001's finding; this one is about what only
-        // the history shows: build arguments, and values overridden later.
-        const inEnv = new Set(image.env);
-        const seen = new Map();
-        for (const entry of filesystem.history) {
-            for (const { name, value } of assignments(entry.createdBy)) {
-                const kind = secretIn(name, value);
-                if (kind && !seen.has(name) && !inEnv.has(`${name}=${value}`))
-                    seen.set(name, { kind, value });
-            }
-        }
-        if (seen.size === 0)
-            return { status: 'pass', message: `no credential in ${filesystem.history.length} history entries`, measured: [] };
-        return [...seen].map(([name, { kind, value }]) => ({
-            status: 'fail',
-            message: `${name} with ${kind} ${redacted(value)} is recorded in the image history`,
-            measured: name,
-            ...where(declaredAt(context, 'ARG', name) ?? declaredAt(context, 'ENV', name) ?? context.locate.finalFrom()),
-        }));
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/shutdown.ts
-
-
-
-
-// PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
-// in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
-// does not deliver a signal to PID 1 that has no handler for it.
-/** PID 1's command: measured (`docker top`) when the service ran, else what the image config says. */
-function pid1Command(image, processes) {
-    const init = processes?.find((process) => process.init);
-    if (init)
-        return { command: init.command, measured: true };
-    return { command: [...(image.entrypoint ?? []), ...(image.cmd ?? [])].join(' '), measured: false };
-}
-const checkStopsOnSigterm = defineCheck({
-    id: 'HARD-SHUTDOWN-001',
-    category: 'shutdown',
-    severity: 'warning',
-    title: 'Stops promptly on docker stop',
-    proves: "`docker stop` (the image's STOPSIGNAL, SIGTERM by default) ends the container within max-stop-seconds, without the SIGKILL that exit code 137 shows.",
-    why: 'A container killed after the timeout drops in-flight work and makes every deploy wait; the seed asks for proper signal handling.',
-    threshold: 'max-stop-seconds: 5; exit code not 137',
-    remediation: 'Run an init as PID 1 (`ENTRYPOINT ["tini", "--"]`) with CMD in exec form, and handle SIGTERM in the app (finish requests, then exit).',
-    needs: ['image', 'runtime'],
-    run({ image, runtime }, { settings, locate }) {
-        const { stop, exited } = runtime.service;
-        const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD'));
-        if (!stop)
-            return {
-                status: 'skip',
-                message: exited
-                    ? 'the container had already exited, so there was nothing to stop'
-                    : 'the container was not stopped',
-            };
-        const pid1 = pid1Command(image, runtime.service.processes);
-        const measured = { seconds: stop.seconds, exitCode: stop.exitCode };
-        if (stop.exitCode === 137) {
-            return {
-                status: 'fail',
-                message: `docker stop took ${formatSeconds(stop.seconds)}: ${stop.signal} was ignored and the container was killed (exit 137); PID 1 is \`${pid1.command}\``,
-                measured,
-                target: settings.maxStopSeconds,
-                ...location,
-            };
-        }
-        const how = stop.exitCode === 0
-            ? 'exited cleanly (0)'
-            : stop.exitCode === 143
-                ? 'ended by SIGTERM (143)'
-                : `exited ${stop.exitCode}`;
-        const within = stop.seconds <= settings.maxStopSeconds;
-        return {
-            status: within ? 'pass' : 'fail',
-            message: `docker stop took ${formatSeconds(stop.seconds)} (limit ${formatSeconds(settings.maxStopSeconds)}); the container ${how}`,
-            measured,
-            target: settings.maxStopSeconds,
-            ...location,
-        };
-    },
-});
-const checkInitProcess = defineCheck({
-    id: 'HARD-INIT-001',
-    category: 'init',
-    severity: 'warning',
-    title: 'An init runs as PID 1',
-    proves: 'PID 1 of the running container is an init (tini, dumb-init, docker-init, catatonit, s6…), which forwards signals and reaps zombie processes.',
-    why: 'A shell as PID 1 does not forward SIGTERM; an app as PID 1 gets no default signal handling and leaves zombies. The seed uses tini.',
-    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]` with CMD in exec form (or run with `init: true` in compose / `--init`).',
-    needs: ['image', 'runtime'],
-    run({ image, runtime }, { locate }) {
-        const pid1 = pid1Command(image, runtime.service.processes);
-        const { kind, program } = classifyPid1(pid1.command);
-        const seen = pid1.measured ? 'PID 1 is' : 'PID 1 would be (from the image config; the service did not stay up)';
-        const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD') ?? locate.finalFrom());
-        const measured = { pid1: pid1.command, kind };
-        if (kind === 'init')
-            return { status: 'pass', message: `${seen} ${program} (\`${pid1.command}\`)`, measured, ...location };
-        if (kind === 'shell')
-            return {
-                status: 'fail',
-                message: `${seen} a shell (\`${pid1.command}\`): it does not forward SIGTERM to the app`,
-                measured,
-                ...location,
-            };
-        return {
-            status: 'fail',
-            message: `${seen} the app itself (\`${pid1.command}\`): no init forwards signals or reaps zombies`,
-            measured,
-            ...location,
-        };
-    },
-});
-const checkExecForm = defineCheck({
-    id: 'HARD-INIT-002',
-    category: 'init',
-    severity: 'warning',
-    title: 'ENTRYPOINT and CMD in exec form',
-    proves: "The image's ENTRYPOINT and CMD are JSON arrays, not shell form (stored as `/bin/sh -c …`).",
-    why: 'Shell form puts a shell between the runtime and the app: signals stop at the shell, and arguments are re-parsed.',
-    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app` (and the same for ENTRYPOINT).',
-    needs: ['image'],
-    run({ image }, { locate }) {
-        const shellForm = (argv) => argv !== null && argv.length >= 3 && /^\/bin\/(ba|da)?sh$/.test(argv[0]) && argv[1] === '-c';
-        const offenders = [shellForm(image.entrypoint) ? 'ENTRYPOINT' : null, shellForm(image.cmd) ? 'CMD' : null].filter((keyword) => keyword !== null);
-        if (offenders.length === 0)
-            return {
-                status: 'pass',
-                message: `exec form: ENTRYPOINT ${JSON.stringify(image.entrypoint)}, CMD ${JSON.stringify(image.cmd)}`,
-            };
-        const keyword = offenders[0];
-        const argv = keyword === 'CMD' ? image.cmd : image.entrypoint;
-        return {
-            status: 'fail',
-            message: `${offenders.join(' and ')} in shell form: \`${argv.slice(2).join(' ')}\` runs under /bin/sh -c`,
-            ...where(locate.lastInstruction(keyword)),
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/size.ts
-
-
-
-// The image's size, measured from its layers the same way on every image store (the engine's own
-// `Size` is unpacked bytes on overlay2 and compressed content on the containerd store).
-const checkImageSize = defineCheck({
-    id: 'HARD-SIZE-001',
-    category: 'size',
-    severity: 'error',
-    title: 'Image size (unpacked)',
-    proves: "The image unpacked — the bytes of its layers' files, base layers and files deleted by later layers included — is no larger than max-image-size-mb.",
-    why: 'What the image occupies on every node that runs it, and attack surface; every megabyte is also pulled on every deploy. The production profile targets under 500 MB.',
-    threshold: 'max-image-size-mb: 500',
-    remediation: 'Use a multi-stage build so compilers and caches stay in the builder; install with --no-install-recommends and remove package lists in the same RUN; use a slim base.',
-    needs: ['filesystem'],
-    run({ filesystem }, { settings, locate }) {
-        const { size } = filesystem;
-        const limitBytes = settings.maxImageSizeMb * 1e6;
-        const within = size.unpackedBytes <= limitBytes;
-        const verdict = {
-            status: within ? 'pass' : 'fail',
-            message: `the image unpacks to ${formatBytes(size.unpackedBytes)} (limit ${settings.maxImageSizeMb} MB)${compressedNote(size)}`,
-            measured: size.unpackedBytes,
-            target: limitBytes,
-        };
-        // The annotation belongs on the instruction that added the most bytes.
-        const largest = largestOwnLayer(filesystem, locate);
-        const location = largest ? locate.layer(largest.index) : undefined;
-        if (!within && largest) {
-            const own = filesystem.layers
-                .filter((layer) => !locate.isBaseLayer(layer.index))
-                .reduce((sum, layer) => sum + layer.sizeBytes, 0);
-            const base = megabytes(size.unpackedBytes - own);
-            return {
-                ...verdict,
-                message: `${verdict.message}; the largest own layer adds ${formatBytes(largest.sizeBytes)}, the base image about ${base.toFixed(1)} MB`,
-                ...where(location),
-            };
-        }
-        return { ...verdict, ...where(location) };
-    },
-});
-const checkCompressedSize = defineCheck({
-    id: 'HARD-SIZE-002',
-    category: 'size',
-    severity: 'warning',
-    title: 'Image size (compressed, what a pull transfers)',
-    proves: 'The image compressed — its layers as a registry stores and a pull transfers them — is no larger than max-compressed-size-mb, when that limit is set.',
-    why: 'Pull time on every deploy, scale-out and cold node is set by the compressed size; registries and air-gapped transfers often have their own limits.',
-    threshold: 'max-compressed-size-mb: none (reported where the store keeps compressed layers)',
-    remediation: 'The same as for the unpacked size; also avoid adding already-compressed archives that a later step unpacks (the archive stays in its layer).',
-    needs: ['filesystem'],
-    run({ filesystem }, { settings, locate }) {
-        const { size } = filesystem;
-        const limit = settings.maxCompressedSizeMb;
-        if (limit === null) {
-            const seen = size.compressedBytes === null
-                ? 'the image store keeps the layers uncompressed (overlay2), so the compressed size is known only by compressing them: set max-compressed-size-mb to measure and judge it'
-                : `compressed ${formatBytes(size.compressedBytes)} (${size.layerCompression}, as the image store keeps the layers)`;
-            return {
-                status: 'skip',
-                message: `no max-compressed-size-mb set; ${seen}`,
-                ...(size.compressedBytes === null ? {} : { measured: size.compressedBytes }),
-            };
-        }
-        if (size.compressedBytes === null)
-            return { status: 'skip', message: 'the compressed size was not measured' };
-        const limitBytes = limit * 1e6;
-        const how = size.compressedFrom === 'gzip'
-            ? 'gzip-compressed here as a push would send it (the store keeps layers uncompressed)'
-            : `${size.layerCompression}, as the image store keeps the layers`;
-        const largest = [...filesystem.layers]
-            .filter((layer) => !locate.isBaseLayer(layer.index))
-            .sort((a, b) => (b.compressedBytes ?? 0) - (a.compressedBytes ?? 0))[0];
-        return {
-            status: size.compressedBytes <= limitBytes ? 'pass' : 'fail',
-            message: `the image is ${formatBytes(size.compressedBytes)} compressed, ${how} (limit ${limit} MB)`,
-            measured: size.compressedBytes,
-            target: limitBytes,
-            ...where(largest ? locate.layer(largest.index) : undefined),
-        };
-    },
-});
-const checkLayerCount = defineCheck({
-    id: 'HARD-LAYERS-001',
-    category: 'layers',
-    severity: 'warning',
-    title: 'Layer count',
-    proves: 'The image has no more filesystem layers than max-layers, base layers included.',
-    why: 'Many layers slow pulls and hide deleted files in lower layers; the production profile targets under 20.',
-    threshold: 'max-layers: 20',
-    remediation: 'Combine related RUN steps (install and clean up in one RUN), and copy from the builder stage in few COPY steps.',
-    needs: ['image'],
-    run({ image }, { settings, locate }) {
-        const within = image.layers <= settings.maxLayers;
-        return {
-            status: within ? 'pass' : 'fail',
-            message: `the image has ${image.layers} layers (limit ${settings.maxLayers})`,
-            measured: image.layers,
-            target: settings.maxLayers,
-            ...where(locate.finalFrom()),
-        };
-    },
-});
-function compressedNote(size) {
-    return size.compressedBytes === null ? '' : `; ${formatBytes(size.compressedBytes)} compressed`;
-}
-function largestOwnLayer(filesystem, locate) {
-    return filesystem.layers
-        .filter((layer) => !locate.isBaseLayer(layer.index))
-        .sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
-}
-
-;// CONCATENATED MODULE: ./src/checks/tools.ts
-
-
-
-
-function findForbiddenTools(files, env, tools) {
-    const dirs = new Set(pathDirectories(env));
-    const patterns = tools.map((tool) => ({
-        tool,
-        pattern: new RegExp(`^(?:[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+(?:-[a-z0-9_]+)?-)?${tool.replace(/[.+^${}()|[\]\\*?]/g, '\\$&')}(?:-\\d+(?:\\.\\d+)*)?$`),
-    }));
-    const found = new Map();
-    for (const path of Object.keys(files)) {
-        if (!dirs.has(external_node_path_.posix.dirname(path)))
-            continue;
-        const name = external_node_path_.posix.basename(path);
-        const match = patterns.find((candidate) => candidate.pattern.test(name));
-        if (!match)
-            continue;
-        const target = resolveFile(files, path);
-        if (!target || target.type !== 'file' || (target.mode & 0o111) === 0)
-            continue; // dangling or not executable
-        // One entry per tool: the plain name wins over its versioned and prefixed forms.
-        const previous = found.get(match.tool);
-        if (!previous || (name === match.tool && external_node_path_.posix.basename(previous.path) !== match.tool)) {
-            found.set(match.tool, { tool: match.tool, path, layer: target.layer });
-        }
-    }
-    return [...found.values()].sort((a, b) => a.tool.localeCompare(b.tool));
-}
-const checkNoBuildTools = defineCheck({
-    id: 'HARD-TOOLS-001',
-    category: 'tools',
-    severity: 'error',
-    title: 'No build tools in the runtime image',
-    proves: "No forbidden tool (compilers, linkers, make, debuggers…) is an executable on the image's PATH, found from the image's files (works without a shell).",
-    why: 'A compiler in production lets an intruder build exploits on the spot, and adds size; the seed rates it HIGH.',
-    threshold: 'forbidden-tools: gcc, g++, cc, c++, cpp, clang, clang++, make, cmake, ninja, ld, as, gfortran, rustc, cargo, go, javac, gdb, strace',
-    remediation: 'Install build tools only in a builder stage and copy the built artefacts (a virtualenv, a binary) into a clean runtime stage.',
-    needs: ['image', 'filesystem'],
-    run({ image, filesystem }, { settings, locate }) {
-        const found = findForbiddenTools(filesystem.files, image.env, settings.forbiddenTools);
-        if (found.length === 0)
-            return {
-                status: 'pass',
-                message: `none of ${settings.forbiddenTools.length} forbidden tools is on the PATH (${pathDirectories(image.env).join(':')})`,
-                measured: [],
-            };
-        return failPerLayer(found, filesystem, locate, (tools, from) => `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`, (tools) => tools);
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/user.ts
-
-function describeUser(user) {
-    const name = user.name ? `${user.name} ` : '';
-    return `${name}(UID ${user.uid}, GID ${user.gid})`;
-}
-const checkConfiguredUserIsNotRoot = defineCheck({
-    id: 'HARD-USER-001',
-    category: 'user',
-    severity: 'error',
-    title: 'Runs as a non-root user',
-    proves: "The image's configured user, resolved through the image's own /etc/passwd, is not UID 0.",
-    why: 'A process running as root in a container is root on the host as soon as anything breaks out; the seed calls this CRITICAL.',
-    threshold: 'UID ≠ 0 (root under any name: "", root, 0, 0:0, root:root, or a name mapped to UID 0)',
-    remediation: 'Create a user with a fixed UID (e.g. `RUN groupadd -g 1000 csops && useradd -u 1000 -g csops csops`) and end the final stage with `USER csops`.',
-    needs: ['image', 'filesystem'],
-    run({ image, filesystem }, { locate }) {
-        const user = filesystem.configuredUser;
-        const location = locate.lastInstruction('USER') ?? locate.finalFrom();
-        const where = location ? { location } : {};
-        const shown = image.user === '' ? 'USER is not set' : `USER '${image.user}'`;
-        if (user.problem)
-            return { status: 'fail', message: user.problem, measured: image.user, ...where };
-        if (user.uid === 0) {
-            // 'admin' with UID 0 is root too: say why, since the spelling does not show it.
-            const spelledAsRoot = ['', 'root', '0'].includes(image.user.split(':')[0].trim());
-            const alias = spelledAsRoot ? '' : ` (UID 0 in the image's /etc/passwd)`;
-            return {
-                status: 'fail',
-                message: `runs as root: ${shown}${alias}, so the container runs as UID 0`,
-                measured: 0,
-                target: 'non-zero UID',
-                ...where,
-            };
-        }
-        return {
-            status: 'pass',
-            message: `${shown}: runs as ${describeUser(user)}`,
-            measured: user.uid,
-            target: 'non-zero UID',
-            ...where,
-        };
-    },
-});
-const checkExpectedUser = defineCheck({
-    id: 'HARD-USER-002',
-    category: 'user',
-    severity: 'error',
-    title: 'Runs as the expected user',
-    proves: 'The configured user is expected-user and/or has UID expected-uid.',
-    why: 'File ownership (COPY --chown, volumes) and platform policies rely on one agreed UID; the seed fixes csops, UID 1000.',
-    threshold: 'expected-user / expected-uid (seed: csops / 1000); skipped when neither is given',
-    remediation: 'Create the expected user with the expected UID and set `USER` to it in the final stage.',
-    needs: ['filesystem'],
-    run({ filesystem }, { settings, locate }) {
-        const { expectedUser, expectedUid } = settings;
-        if (!expectedUser && expectedUid === null)
-            return { status: 'skip', message: 'no expected-user or expected-uid given' };
-        const user = filesystem.configuredUser;
-        const location = locate.lastInstruction('USER') ?? locate.finalFrom();
-        const where = location ? { location } : {};
-        const wanted = [expectedUser || null, expectedUid === null ? null : `UID ${expectedUid}`]
-            .filter(Boolean)
-            .join(' / ');
-        if (user.problem)
-            return { status: 'fail', message: `${user.problem}; expected ${wanted}`, ...where };
-        const nameOk = !expectedUser || user.name === expectedUser;
-        const uidOk = expectedUid === null || user.uid === expectedUid;
-        return {
-            status: nameOk && uidOk ? 'pass' : 'fail',
-            message: `runs as ${describeUser(user)}; expected ${wanted}`,
-            measured: { name: user.name, uid: user.uid },
-            target: { name: expectedUser || null, uid: expectedUid },
-            ...where,
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/index.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Every check, in report order. docs/checks.md is generated from this list. */
-const ALL_CHECKS = [
-    checkImageBuilds,
-    checkCleanBuildTime,
-    checkCachedRebuild,
-    checkCacheOrdering,
-    checkImageSize,
-    checkCompressedSize,
-    checkLayerCount,
-    checkConfiguredUserIsNotRoot,
-    checkExpectedUser,
-    checkRunningUser,
-    checkNoBuildTools,
-    checkHealthcheckDefined,
-    checkProbeProgramExists,
-    checkProbePassesWhileRunning,
-    checkProbeFailsWhenDown,
-    checkHealthTiming,
-    checkBecomesReady,
-    checkStartupTime,
-    checkIdleMemory,
-    checkIdleCpu,
-    checkStopsOnSigterm,
-    checkInitProcess,
-    checkExecForm,
-    checkRequiredLabels,
-    checkNonRootLabelIsTrue,
-    checkNoSecretsInEnv,
-    checkNoSecretsInHistory,
-    checkNoSetuidFiles,
-    checkWritablePaths,
-    checkNoShippedSecrets,
-    checkHardenedRun,
-    // The files, read: what reviewers see on the lines of the PR.
-    checkMultiStage,
-    checkBaseImagePinned,
-    checkDockerfileUser,
-    checkDockerfileHealthcheck,
-    checkDockerfileExecForm,
-    checkDockerfileInit,
-    checkDockerfileLabels,
-    checkDockerfileBuildTools,
-    checkDockerfileCacheOrder,
-    checkDockerfileSecrets,
-    checkAptRecommends,
-    checkAptListsRemoved,
-    checkAptUpdateAlone,
-    checkAptYes,
-    checkAptUpgrade,
-    checkPipNoCache,
-    checkApkNoCache,
-    checkCopyOverAdd,
-    checkNoSudo,
-    checkAbsoluteWorkdir,
-    checkCopyChown,
-    checkPipefail,
-    checkNoSsh,
-    checkDockerignoreExists,
-    checkSeedExcludes,
-    checkContextSize,
-    checkNoSecretsSent,
-    checkComposeHealthchecks,
-    checkComposeHealthGates,
-    checkComposeRestart,
-    checkComposeResources,
-    checkComposeLogging,
-    checkComposeNetworks,
-    checkComposePrivileges,
-    checkComposeSecrets,
-    checkComposeDatabasePorts,
-    checkComposeHardening,
-    checkComposeImageTags,
-    checkStackHealthy,
-    checkStartOrder,
-];
 
 ;// CONCATENATED MODULE: ./src/checks/config-ignores.ts
 // Ignores from the config file: a check id, optionally a path (exact, or with * for any run of
@@ -85876,6 +86619,7 @@ function imageBaseline(request, image, baseLayers) {
             knownBaseLayers: baseLayers,
             scope: `${request.scope}b`,
             imageInput: 'baseline-image',
+            vulnerabilityReports: { current: request.vulnerabilityReports.baseline, baseline: null },
         },
     };
 }
@@ -85917,8 +86661,50 @@ async function refBaseline(request, ref, worktrees) {
             compose: null,
             services: [],
             scope: `${request.scope}b`,
+            vulnerabilityReports: { current: request.vulnerabilityReports.baseline, baseline: null },
         },
     };
+}
+
+;// CONCATENATED MODULE: ./src/run/vulnerability-reports.ts
+
+
+
+function assignReports(requests, input, lines, workspace) {
+    const assigned = new Map();
+    const images = requests.filter((request) => request.kind !== 'stack');
+    const names = new Set(images.map((request) => request.name));
+    const claim = (name, path) => {
+        if (assigned.has(name))
+            throw new UsageError(`${input}: two reports for ${name}; give one per target`);
+        assigned.set(name, (0,external_node_path_.resolve)(workspace, path));
+    };
+    for (const [name, own] of lines.own) {
+        if (own.length > 1)
+            throw new UsageError(`${input} of target ${name}: give one report, not ${own.length}`);
+        if (own[0])
+            claim(name, own[0]);
+    }
+    const unnamed = [];
+    for (const line of lines.run) {
+        const eq = line.indexOf('=');
+        const name = eq > 0 ? line.slice(0, eq).trim() : '';
+        if (name && names.has(name)) {
+            claim(name, line.slice(eq + 1).trim());
+            continue;
+        }
+        // `x=y` where x is no target: a path with '=' in it, or a misspelt name.
+        if (name && !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.resolve)(workspace, line)))
+            throw new UsageError(`${input}: '${name}' is not a target of this run (targets: ${[...names].join(', ')}); give name=path`);
+        unnamed.push(line);
+    }
+    if (unnamed.length > 0) {
+        const open = images.filter((request) => !assigned.has(request.name));
+        if (unnamed.length > 1 || open.length !== 1)
+            throw new UsageError(`${input}: this run has ${images.length} images (${[...names].join(', ')}); give each report as name=path`);
+        claim(open[0].name, unnamed[0]);
+    }
+    return assigned;
 }
 
 ;// CONCATENATED MODULE: ./src/run/discover.ts
@@ -85999,6 +86785,7 @@ async function excludedByDockerignore(root, path) {
 
 
 
+
 async function planTargets(options, helpers = {}) {
     const { settings, workspace } = options;
     const show = (path) => repoPath(workspace, path);
@@ -86035,7 +86822,7 @@ async function planTargets(options, helpers = {}) {
         if (settings.checkServiceImages)
             drafts.push(...(await serviceImages(compose, workspace, helpers, notes)));
     }
-    const unique = dedupe(drafts);
+    const unique = plan_dedupe(drafts);
     if (compose) {
         const owner = own && unique.includes(own) ? own : null;
         if (owner)
@@ -86046,7 +86833,34 @@ async function planTargets(options, helpers = {}) {
     if (unique.length === 0)
         throw nothingToProve(options);
     const named = nameTargets(unique);
-    return { targets: named.map((draft, index) => toRequest(draft, options, String(index + 1))), notes };
+    const requests = named.map((draft, index) => toRequest(draft, options, String(index + 1)));
+    attachVulnerabilityReports(requests, named, options);
+    return { targets: requests, notes };
+}
+/** Each target's scanner reports (current and baseline), from the run's lines and its own. */
+function attachVulnerabilityReports(requests, drafts, options) {
+    const assign = (input) => {
+        const own = new Map();
+        drafts.forEach((draft, index) => {
+            if (draft.inputs[input] !== undefined)
+                own.set(requests[index].name, parseSettings({ [input]: draft.inputs[input] })[camel(input)]);
+        });
+        const run = parseSettings({ [input]: options.raw[input] ?? '' })[camel(input)];
+        return assignReports(requests, input, { run, own }, options.workspace);
+    };
+    const current = assign('vulnerability-report');
+    const baseline = assign('baseline-vulnerability-report');
+    for (const request of requests) {
+        request.vulnerabilityReports = {
+            current: current.get(request.name) ?? null,
+            baseline: baseline.get(request.name) ?? null,
+        };
+        if (request.vulnerabilityReports.baseline && !request.vulnerabilityReports.current)
+            throw new UsageError(`baseline-vulnerability-report for ${request.name} without a vulnerability-report: give the report on this image too`);
+    }
+}
+function camel(input) {
+    return input === 'vulnerability-report' ? 'vulnerabilityReport' : 'baselineVulnerabilityReport';
 }
 function nothingToProve(options) {
     const label = (name) => inputLabel(name, options.surface);
@@ -86224,7 +87038,7 @@ function stackDraft(compose, options) {
  * One target per image: a build (context, Dockerfile, stage, build args) or an image reached twice
  * is proven once; the first keeps its name, and the compose services of the others join it.
  */
-function dedupe(drafts) {
+function plan_dedupe(drafts) {
     const byKey = new Map();
     for (const draft of drafts) {
         const args = JSON.stringify(Object.entries(effectiveArgs(draft)).sort());
@@ -86300,10 +87114,12 @@ function toRequest(draft, options, scope) {
         readFiles: true,
         knownBaseLayers: [],
         scope,
+        vulnerabilityReports: { current: null, baseline: null },
     };
 }
 
 ;// CONCATENATED MODULE: ./src/run/run.ts
+
 
 
 
@@ -86363,7 +87179,13 @@ async function runHardening(options, progress, handle = {}) {
             stack.collection.evidence.composeUp = await progress.phase(several ? `[${stack.request.name}] compose up` : 'compose up', () => bringStackUp(stack.request, proven, control));
         }
         const targets = proven.map(({ request, collection, baseline, timings }) => judged(request, collection, baseline, timings, options));
-        return buildRunReport({ targets, failOn: options.settings.failOn, notes: plan.notes, timings: progress.timings });
+        return buildRunReport({
+            targets,
+            checks: ALL_CHECKS,
+            failOn: options.settings.failOn,
+            notes: plan.notes,
+            timings: progress.timings,
+        });
     }
     catch (error) {
         if (cancel.signal.aborted)
@@ -86473,8 +87295,9 @@ function escapeHtml(text) {
  */
 function escapeMarkdown(text, maxLength = 2000) {
     const clipped = text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
-    return escapeHtml(stripControl(clipped))
-        .replace(/[|[\]()*_`!#~\\{}+=:@-]/g, (char) => `&#${char.charCodeAt(0)};`)
+    // One pass: a second one would escape the `#` of the references the first wrote (`&&#35;39;`).
+    return stripControl(clipped)
+        .replace(/[&<>"'|[\]()*_`!#~\\{}+=:@-]/g, (char) => HTML[char] ?? `&#${char.charCodeAt(0)};`)
         .replace(/\r?\n/g, '<br>');
 }
 /** Removes terminal control sequences and other control characters (keeps \n and \t). */
@@ -86492,6 +87315,92 @@ function stripControl(text) {
  */
 function neutraliseCommands(text) {
     return stripControl(text).replace(/^(\s*):(?=:)/gm, '$1:\u200d');
+}
+
+;// CONCATENATED MODULE: ./src/report/compliance-sections.ts
+
+
+
+
+// What an auditor and a platform team read: which CIS Docker Benchmark recommendations the run
+// proved, and the Kubernetes securityContext that matches what was measured.
+const CIS_LABEL = {
+    met: '✅ met',
+    'not-met': '❌ not met',
+    error: '⚠️ could not run',
+    'not-judged': '➖ not judged here',
+    outside: '⬜ outside an image gate',
+};
+function cisSection(report) {
+    if (report.cis.length === 0)
+        return '';
+    const tally = cisTally(report.cis);
+    const counts = ['met', 'not-met', 'error', 'not-judged', 'outside']
+        .filter((status) => tally[status] > 0)
+        .map((status) => `${tally[status]} ${CIS_LABEL[status].replace(/^\S+ /, '')}`)
+        .join(' · ');
+    const open = tally['not-met'] + tally.error > 0 ? ' open' : '';
+    const row = (entry) => {
+        const checks = entry.checks.map((id) => `<code>${id}</code>`).join(' ');
+        const note = entry.note ? escapeMarkdown(entry.note, 300) : '';
+        return `| ${entry.id} | ${escapeMarkdown(entry.title)} | ${CIS_LABEL[entry.status]} | ${[checks, note].filter(Boolean).join(' — ')} |`;
+    };
+    return [
+        `<details${open}><summary><b>${CIS_BENCHMARK}</b>, images (4) and runtime (5): ${counts}</summary>`,
+        '',
+        '_Met only where a check that proves it ran and passed; the compose file stands for the runtime._',
+        '',
+        '| CIS | Recommendation | Result | Judged by |',
+        '| --- | --- | --- | --- |',
+        ...report.cis.map(row),
+        '',
+        '</details>',
+    ].join('\n');
+}
+function securityContextSection(target) {
+    const proposal = target.securityContext;
+    if (!proposal)
+        return '';
+    const proven = proposal.hardened
+        ? 'UID/GID of the running service; read-only root, no capabilities and no privilege escalation proven by the hardened run'
+        : 'UID/GID of the running service';
+    return [
+        '### Kubernetes securityContext',
+        '',
+        `_From what was measured: ${proven}._`,
+        '',
+        '```yaml',
+        securityContextYaml(proposal),
+        '```',
+    ].join('\n');
+}
+/** What the change adds and fixes, from the scanner's reports on the baseline and on this image. */
+function vulnerabilityChangesSection(target, most = 50) {
+    const delta = target.checks.find((check) => check.id === 'HARD-VULNERABILITIES-003');
+    if (!delta || (delta.status !== 'pass' && delta.status !== 'fail'))
+        return '';
+    const { added, fixed } = delta.measured;
+    if (added.length + fixed.length === 0)
+        return '';
+    const rows = [
+        ...added.map((entry) => ({ entry, change: '❌ new' })),
+        ...fixed.map((entry) => ({ entry, change: '✅ fixed' })),
+    ];
+    const order = { critical: 0, high: 1, medium: 2, low: 3, unknown: 4 };
+    rows.sort((a, b) => (order[a.entry.severity] ?? 5) - (order[b.entry.severity] ?? 5));
+    const lines = rows.slice(0, most).map(({ entry, change }) => {
+        const where = `${entry.package}${entry.installed ? ` ${entry.installed}` : ''}`;
+        return `| ${escapeMarkdown(entry.id)} | ${escapeMarkdown(where)} | ${entry.severity} | ${escapeMarkdown(entry.fixedIn ?? '–')} | ${change} |`;
+    });
+    const more = rows.length > most ? [`_…and ${rows.length - most} more in the JSON report._`] : [];
+    return [
+        '### Vulnerabilities this change adds and fixes',
+        '',
+        '| Vulnerability | Package | Severity | Fixed in | Change |',
+        '| --- | --- | --- | --- | --- |',
+        ...lines,
+        ...more,
+    ].join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/report/engine-line.ts
@@ -86586,6 +87495,17 @@ function networkIsolation(report) {
     const notInternal = byId(report, 'HARD-COMPOSE-006').some((result) => result.status === 'fail' && result.severity === 'notice');
     return { state: 'good', text: `${cell.text.replace(/ \(/, notInternal ? ', not internal (' : ', internal (')}` };
 }
+function knownVulnerabilities(report) {
+    const counts = report.metrics.vulnerabilities;
+    if (!counts)
+        return unknown('no scanner report');
+    const failed = ['HARD-VULNERABILITIES-001', 'HARD-VULNERABILITIES-002'].some((id) => first(report, id)?.status === 'fail');
+    return {
+        state: failed ? 'bad' : 'good',
+        text: `${counts.critical} critical, ${counts.high} high (${counts.fixableCritical} and ${counts.fixableHigh} with a fix)`,
+    };
+}
+/** `optional`: left out of the table when neither Before nor After has a figure (no scanner report). */
 const ROWS = [
     { issue: 'Runs as root', impact: 'CRITICAL', cell: runsAsRoot },
     { issue: 'Build tools in runtime', impact: 'HIGH', cell: buildTools },
@@ -86603,21 +87523,38 @@ const ROWS = [
         cell: (report) => composeCoverage(report, 'HARD-COMPOSE-005', 'Rotated', 'Unbounded'),
     },
     { issue: 'Network isolation', impact: 'LOW', cell: networkIsolation },
+    { issue: 'Known vulnerabilities', impact: 'HIGH', cell: knownVulnerabilities, optional: true },
 ];
 function securityRows(report, baseline) {
-    return ROWS.map((row) => {
+    return ROWS.flatMap((row) => {
         const after = row.cell(report);
         const before = baseline ? row.cell(baseline) : null;
-        return {
-            issue: row.issue,
-            impact: row.impact,
-            before,
-            after,
-            change: baseline ? change(row.issue, before, after, report, baseline) : null,
-        };
+        if (row.optional && after.state === 'unknown' && (!before || before.state === 'unknown'))
+            return [];
+        return [
+            {
+                issue: row.issue,
+                impact: row.impact,
+                before,
+                after,
+                change: baseline ? change(row.issue, before, after, report, baseline) : vulnerabilityChange(row.issue, report),
+            },
+        ];
     });
 }
+/** Without a Before image, the scanner's reports on both still say what the change adds and fixes. */
+function vulnerabilityChange(issue, report) {
+    if (issue !== 'Known vulnerabilities')
+        return null;
+    const delta = first(report, 'HARD-VULNERABILITIES-003');
+    const measured = delta?.measured;
+    if (!measured || (delta?.status !== 'pass' && delta?.status !== 'fail'))
+        return null;
+    return `adds ${measured.added.length}, fixes ${measured.fixed.length}`;
+}
 function change(issue, before, after, report, baseline) {
+    if (issue === 'Known vulnerabilities')
+        return vulnerabilityChange(issue, report);
     if (issue === 'Image size' && report.metrics.imageSizeBytes !== null && baseline.metrics.imageSizeBytes !== null) {
         return sizeDelta(report.metrics.imageSizeBytes, baseline.metrics.imageSizeBytes);
     }
@@ -87121,6 +88058,7 @@ function wrap(text, width) {
 
 
 
+
 // The job summary: the verdict of the run; for several targets an overview table (target |
 // verdict | size | user | health | startup | stop | failed checks) and one collapsible section
 // per target; for one target the sections themselves, as the user's document lays them out.
@@ -87128,7 +88066,7 @@ function wrap(text, width) {
 /** GitHub rejects a step summary over 1 MiB; leave room for other steps' summaries. */
 const SUMMARY_LIMIT_BYTES = 900 * 1024;
 function renderJobSummary(report) {
-    const foot = footer(report);
+    const foot = [cisSection(report), footer(report)].filter(Boolean).join('\n\n');
     const head = [verdictLine(report), overview(report), notesBlock(report)].filter(Boolean).join('\n\n');
     const single = report.targets.length === 1;
     const bodies = report.targets.map((target) => ({
@@ -87161,9 +88099,11 @@ function targetTables(target) {
     return [
         baselineNote(target),
         target_sections_securityTable(target),
+        vulnerabilityChangesSection(target),
         sizeTable(target),
         target_sections_performanceTables(target),
         criteriaList(target),
+        securityContextSection(target),
     ]
         .filter(Boolean)
         .join('\n\n');
@@ -87253,11 +88193,13 @@ async function writeJsonReport(path, report) {
 ;// CONCATENATED MODULE: ./src/report/sarif.ts
 
 
+
 // SARIF 2.1.0 for code scanning: one run per target (for several targets each with its own
 // `automationDetails.id`, so code scanning keeps their alerts apart instead of keeping the last
 // upload's), one rule per check id (help text = remediation), one result per failed check, every
 // result with a location (code scanning rejects results without one: a finding about the image as
 // a whole is placed on the Dockerfile's first line), and a `results` array even when clean.
+const CIS_TAG = 'CIS-Docker-1.6.0';
 const LEVEL = { error: 'error', warning: 'warning', notice: 'note' };
 function renderSarif(report, checks) {
     const several = report.targets.length > 1;
@@ -87269,7 +88211,12 @@ function renderSarif(report, checks) {
         help: { text: check.remediation, markdown: `**How to fix:** ${check.remediation}` },
         helpUri: `https://github.com/org/cs-docker-hardening/blob/main/docs/checks.md#${check.id.toLowerCase()}`,
         defaultConfiguration: { level: LEVEL[check.severity] },
-        properties: { category: check.category, tags: ['container', 'security', check.category] },
+        // CIS ids as tags (`CIS-Docker-1.6.0-4.1`): code scanning filters alerts by tag.
+        properties: {
+            category: check.category,
+            tags: ['container', 'security', check.category, ...(check.cis ?? []).map((id) => `${CIS_TAG}-${id}`)],
+            ...(check.cis ? { cis: { benchmark: CIS_BENCHMARK, recommendations: [...check.cis] } } : {}),
+        },
     }));
     return {
         $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -87298,6 +88245,7 @@ function sarifRun(target, rules, several) {
                 },
             },
         ],
+        ...(result.cis ? { properties: { cis: result.cis } } : {}),
         // Same finding, same fingerprint across runs: code scanning tracks it instead of reopening it.
         partialFingerprints: {
             'csDockerHardening/v1': `${result.id}:${result.location?.file ?? fallbackFile}:${result.location?.line ?? 1}`,

@@ -1,3 +1,4 @@
+import { ALL_CHECKS } from './checks/index.js';
 import { glob, readFile } from 'node:fs/promises';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { engineKey } from './evidence/engine.js';
@@ -54,7 +55,7 @@ export async function mergeReports(request: MergeRequest): Promise<Report> {
     );
   // Each target judged again under the merged gate.
   const judged = targets.map((target) => ({ ...target, passed: verdict(target.checks, failOn) === 'passed' }));
-  return buildRunReport({ targets: judged, failOn, notes, timings: {} });
+  return buildRunReport({ targets: judged, checks: ALL_CHECKS, failOn, notes, timings: {} });
 }
 
 async function expand(patterns: string[], cwd: string): Promise<string[]> {
@@ -120,5 +121,5 @@ function fromVersion1(report: Version1, file: string): Report {
       : null,
     timings: report.timings ?? {},
   };
-  return buildRunReport({ targets: [target], failOn: report.failOn, notes: [], timings: {} });
+  return buildRunReport({ targets: [target], checks: ALL_CHECKS, failOn: report.failOn, notes: [], timings: {} });
 }

@@ -51,6 +51,22 @@ export interface CheckResult {
   target?: unknown;
   location?: Location;
   remediation?: string;
+  /** The CIS Docker Benchmark v1.6.0 recommendations this result is about (`4.1`, `5.26`). */
+  cis?: string[];
+}
+
+export type CisStatus = 'met' | 'not-met' | 'error' | 'not-judged' | 'outside';
+
+/** One CIS Docker Benchmark v1.6.0 recommendation, as the run's checks judged it (src/cis.ts). */
+export interface CisCoverage {
+  id: string;
+  section: 'image' | 'runtime';
+  title: string;
+  status: CisStatus;
+  /** The check ids that judged it (the failed ones, when not met). */
+  checks: string[];
+  /** How far the checks go, why it was not judged here, or why no check can prove it. */
+  note: string | null;
 }
 
 /** Every figure the checks measured; null where not measured. */
@@ -83,6 +99,19 @@ export interface Metrics {
   /** Docker ≥ 25 only: how often the check runs during the start period. */
   healthStartInterval: number | null;
   healthRetries: number | null;
+  /** From the scanner's report (vulnerability-report); null without one. */
+  vulnerabilities: VulnerabilityCounts | null;
+}
+
+/** Vulnerabilities by severity, and how many of the critical and high ones have a fix available. */
+export interface VulnerabilityCounts {
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  unknown: number;
+  fixableCritical: number;
+  fixableHigh: number;
 }
 
 export function emptyMetrics(): Metrics {
@@ -108,6 +137,7 @@ export function emptyMetrics(): Metrics {
     healthStartPeriod: null,
     healthStartInterval: null,
     healthRetries: null,
+    vulnerabilities: null,
   };
 }
 
@@ -155,6 +185,20 @@ export interface TargetReport {
   baseline: BaselineReport | null;
   /** Seconds spent per phase for this target (build, inspect, …): where the time went. */
   timings: Record<string, number>;
+  /** The Kubernetes securityContext that matches what was measured; null where the image was not run. */
+  securityContext?: SecurityContextProposal | null;
+}
+
+/** A Pod's securityContext from measurements: the running UID/GID, and what the hardened run proved. */
+export interface SecurityContextProposal {
+  runAsUser: number;
+  runAsGroup: number;
+  /** Read-only root, every capability dropped and no-new-privileges, proven by the hardened run. */
+  hardened: boolean;
+  /** Why the hardened settings are left out, when they are. */
+  notProven: string | null;
+  /** The paths the hardened run mounted a tmpfs on: an emptyDir each, in a Pod. */
+  writablePaths: string[];
 }
 
 /**
@@ -180,6 +224,8 @@ export interface Report {
   /** Seconds spent per phase of the run: where the time went. */
   timings: Record<string, number>;
   targets: TargetReport[];
+  /** The CIS Docker Benchmark v1.6.0 image and runtime recommendations, as this run's checks judged them. */
+  cis: CisCoverage[];
   /** What the run could not cover and says so (a compose service's image not present, …). */
   notes: string[];
 }

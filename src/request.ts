@@ -34,4 +34,6 @@ export interface TargetRequest {
   scope: string;
   /** The input that named its image, for messages (`image`, or `baseline-image` for a Before). */
   imageInput?: string;
+  /** Absolute paths of the scanner's reports on this image and on its baseline, when given. */
+  vulnerabilityReports: { current: string | null; baseline: string | null };
 }

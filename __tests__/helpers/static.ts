@@ -50,6 +50,7 @@ export function analyse(input: StaticInput): CheckResult[] {
     filesystem: skipped(reason),
     runtime: skipped(reason),
     composeUp: skipped(reason),
+    vulnerabilities: skipped(reason),
   };
   return judgeEvidence(evidence, parseSettings(input.inputs ?? {})).results;
 }

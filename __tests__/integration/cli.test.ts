@@ -41,7 +41,7 @@ describe('the CLI (committed bundle)', () => {
     ],
     [
       ['check', '--context', 'examples', '--file', 'examples/Dockerfile.missing'],
-      "cs-docker-hardening: file: 'examples/Dockerfile.missing' does not exist",
+      "cs-docker-hardening: --file 'examples/Dockerfile.missing' does not exist",
     ],
     [
       ['check', '--context', 'examples/hardened', '--max-layers', '-3'],

@@ -61,7 +61,11 @@ describe('bad input: one clear line, exit 2, nothing left behind', () => {
       args: () => ['check', '--bogus'],
       message: /unknown flag --bogus; see cs-docker-hardening --help/,
     },
-    { name: 'unknown command', args: () => ['lint'], message: /unknown command 'lint'; the command is 'check'/ },
+    {
+      name: 'unknown command',
+      args: () => ['lint'],
+      message: /unknown command 'lint'; the commands are 'check' and 'merge'/,
+    },
     { name: 'flag without its value', args: () => ['check', '--context'], message: /--context needs a value/ },
     {
       name: 'flag given twice',

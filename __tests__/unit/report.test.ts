@@ -56,6 +56,7 @@ describe('JSON report', () => {
       'baselineLabel',
       'timings',
       'targets',
+      'cis',
       'notes',
     ]);
     expect(parsed).toMatchObject({
@@ -161,6 +162,8 @@ describe('escaping', () => {
     expect(escapeMarkdown('[x](http://a) *b* `c` <i>|')).toBe(
       '&#91;x&#93;&#40;http&#58;//a&#41; &#42;b&#42; &#96;c&#96; &lt;i&gt;&#124;',
     );
+    // Every character once: the references written are not escaped again.
+    expect(escapeMarkdown(`the host's "run" & #1`)).toBe('the host&#39;s &quot;run&quot; &amp; &#35;1');
     expect(stripControl('a\u001b[31mred\u001b[0m\u0007b')).toBe('ared?b');
     expect(neutraliseCommands('ok\n::set-output name=x::1\n  ::add-mask::y')).toBe(
       'ok\n:\u200d:set-output name=x::1\n  :\u200d:add-mask::y',

@@ -3,6 +3,7 @@ import { defineCheck } from './registry.js';
 
 export const checkStackHealthy = defineCheck({
   id: 'HARD-COMPOSE-012',
+  cis: ['5.27'],
   category: 'compose',
   severity: 'error',
   title: 'The compose stack comes up healthy',

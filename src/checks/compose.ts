@@ -67,6 +67,7 @@ function entriesOf(value: unknown, key: string): { name: string; value: unknown;
 
 export const checkComposeHealthchecks = defineCheck({
   id: 'HARD-COMPOSE-001',
+  cis: ['5.27'],
   category: 'compose',
   severity: 'warning',
   title: 'Every service has a real health check',
@@ -177,6 +178,7 @@ export const checkComposeRestart = defineCheck({
 
 export const checkComposeResources = defineCheck({
   id: 'HARD-COMPOSE-004',
+  cis: ['5.11', '5.12'],
   category: 'compose',
   severity: 'warning',
   title: 'Every service has resource limits and reservations',
@@ -200,7 +202,9 @@ export const checkComposeResources = defineCheck({
       const where = service.sources['deploy.resources'] ? 'deploy.resources' : undefined;
       if (missing.length === 0)
         return { status: 'pass', message: `limits ${textOf(cpus)} CPU / ${textOf(memory)}`, ...at(service, where) };
-      return { status: 'fail', message: `no ${missing.join(', ')}`, measured: missing, ...at(service, where) };
+      // A missing reservation is the production profile's; CIS asks for the limits only.
+      const cis = [cpus ? null : '5.12', memory ? null : '5.11'].filter((id): id is string => id !== null);
+      return { status: 'fail', message: `no ${missing.join(', ')}`, measured: missing, cis, ...at(service, where) };
     });
   },
 });
@@ -243,6 +247,7 @@ export const checkComposeLogging = defineCheck({
 
 export const checkComposeNetworks = defineCheck({
   id: 'HARD-COMPOSE-006',
+  cis: ['5.30'],
   category: 'compose',
   severity: 'warning',
   title: 'Services use a user-defined network',
@@ -314,8 +319,19 @@ function hostSource(volume: unknown): string | null {
   return textOf(spec?.type) === 'bind' && source.startsWith('/') ? source : null;
 }
 
+/** The CIS recommendation each shared namespace breaks (`cgroup: host` has none of its own). */
+const NAMESPACE_CIS: Record<string, string[]> = {
+  network_mode: ['5.10'],
+  pid: ['5.16'],
+  ipc: ['5.17'],
+  userns_mode: ['5.31'],
+  uts: ['5.21'],
+  cgroup: [],
+};
+
 export const checkComposePrivileges = defineCheck({
   id: 'HARD-COMPOSE-007',
+  cis: ['5.2', '5.4', '5.5', '5.6', '5.10', '5.16', '5.17', '5.21', '5.22', '5.31', '5.32'],
   category: 'compose',
   severity: 'error',
   title: 'No service gets the host',
@@ -328,24 +344,28 @@ export const checkComposePrivileges = defineCheck({
   run({ compose }) {
     return each(compose.services, (service) => {
       const found: Verdict[] = [];
-      const fail = (message: string, key: string): void => {
-        found.push({ status: 'fail', message, ...at(service, key) });
+      // Each finding names the CIS recommendation it breaks, so the coverage table fails that one only.
+      const fail = (message: string, key: string, cis: string[]): void => {
+        found.push({ status: 'fail', message, cis, ...at(service, key) });
       };
       const { data } = service;
-      if (data.privileged === true) fail('privileged: true', 'privileged');
+      if (data.privileged === true) fail('privileged: true', 'privileged', ['5.5']);
       ((data.cap_add ?? []) as unknown[]).map(textOf).forEach((cap, index) => {
-        if (DANGEROUS_CAPS.has(cap.replace(/^CAP_/i, '').toUpperCase())) fail(`cap_add: ${cap}`, `cap_add.${index}`);
+        if (DANGEROUS_CAPS.has(cap.replace(/^CAP_/i, '').toUpperCase()))
+          fail(`cap_add: ${cap}`, `cap_add.${index}`, ['5.4']);
       });
       for (const key of ['network_mode', 'pid', 'ipc', 'userns_mode', 'uts', 'cgroup'] as const) {
-        if (data[key] === 'host') fail(`${key}: host shares the host's namespace`, key);
+        if (data[key] === 'host') fail(`${key}: host shares the host's namespace`, key, NAMESPACE_CIS[key]);
       }
       ((data.security_opt ?? []) as unknown[]).map(textOf).forEach((option, index) => {
-        if (/(seccomp|apparmor)[:=]unconfined/.test(option)) fail(`security_opt: ${option}`, `security_opt.${index}`);
+        const unconfined = /(seccomp|apparmor)[:=]unconfined/.exec(option);
+        if (unconfined)
+          fail(`security_opt: ${option}`, `security_opt.${index}`, [unconfined[1] === 'seccomp' ? '5.22' : '5.2']);
       });
       ((data.volumes ?? []) as unknown[]).forEach((volume, index) => {
         const source = hostSource(volume);
         if (source && HOST_PATHS.test(source.replace(/\/+$/, '') || '/'))
-          fail(`mounts the host's ${source}`, `volumes.${index}`);
+          fail(`mounts the host's ${source}`, `volumes.${index}`, /docker\.sock$/.test(source) ? ['5.32'] : ['5.6']);
       });
       return found.length > 0 ? found : { status: 'pass', message: 'no privilege, host namespace or host mount' };
     });
@@ -414,6 +434,7 @@ const DATABASES =
 
 export const checkComposeDatabasePorts = defineCheck({
   id: 'HARD-COMPOSE-009',
+  cis: ['5.14'],
   category: 'compose',
   severity: 'warning',
   title: 'Databases are not published on all interfaces',
@@ -451,6 +472,7 @@ export const checkComposeDatabasePorts = defineCheck({
 
 export const checkComposeHardening = defineCheck({
   id: 'HARD-COMPOSE-010',
+  cis: ['5.4', '5.13', '5.26'],
   category: 'compose',
   severity: 'notice',
   title: 'Services run read-only, without capabilities, with no-new-privileges',
@@ -462,18 +484,27 @@ export const checkComposeHardening = defineCheck({
   run({ compose }) {
     return each(compose.services, (service) => {
       const { data } = service;
-      const missing = [
-        data.read_only === true ? null : 'read_only: true',
-        ((data.cap_drop ?? []) as unknown[]).map(textOf).includes('ALL') ? null : 'cap_drop: [ALL]',
+      const unset: [string, string][] = [
+        data.read_only === true ? null : (['read_only: true', '5.13'] as [string, string]),
+        ((data.cap_drop ?? []) as unknown[]).map(textOf).includes('ALL')
+          ? null
+          : (['cap_drop: [ALL]', '5.4'] as [string, string]),
         ((data.security_opt ?? []) as unknown[])
           .map(textOf)
           .some((option) => /^no-new-privileges(:true|=true)?$/.test(option))
           ? null
-          : 'no-new-privileges',
-      ].filter((item): item is string => item !== null);
-      if (missing.length === 0)
+          : (['no-new-privileges', '5.26'] as [string, string]),
+      ].filter((item): item is [string, string] => item !== null);
+      if (unset.length === 0)
         return { status: 'pass', message: 'read-only, all capabilities dropped, no-new-privileges' };
-      return { status: 'fail', message: `not set: ${missing.join(', ')}`, measured: missing, ...at(service) };
+      const missing = unset.map(([setting]) => setting);
+      return {
+        status: 'fail',
+        message: `not set: ${missing.join(', ')}`,
+        measured: missing,
+        cis: unset.map(([, cis]) => cis),
+        ...at(service),
+      };
     });
   },
 });

@@ -24,6 +24,7 @@ function listed(files: FileRecord[], limit = 8): string {
 
 export const checkNoSetuidFiles = defineCheck({
   id: 'HARD-FILESYSTEM-001',
+  cis: ['4.8'],
   category: 'filesystem',
   severity: 'warning',
   title: 'No setuid or setgid files',
@@ -134,6 +135,7 @@ export function neverShip(filesystem: FilesystemEvidence): FileRecord[] {
 
 export const checkNoShippedSecrets = defineCheck({
   id: 'HARD-FILESYSTEM-003',
+  cis: ['4.10'],
   category: 'filesystem',
   severity: 'error',
   title: 'No files that should never ship',
@@ -153,6 +155,7 @@ export const checkNoShippedSecrets = defineCheck({
 
 export const checkHardenedRun = defineCheck({
   id: 'HARD-FILESYSTEM-004',
+  cis: ['5.4', '5.13', '5.26'],
   category: 'filesystem',
   severity: 'warning',
   title: 'Runs read-only, without capabilities, with no-new-privileges',

@@ -27,6 +27,7 @@ const SHELL_WORDS = new Set([
 
 export const checkHealthcheckDefined = defineCheck({
   id: 'HARD-HEALTH-001',
+  cis: ['4.6'],
   category: 'health',
   severity: 'error',
   title: 'A HEALTHCHECK is defined',
@@ -56,6 +57,7 @@ export const checkHealthcheckDefined = defineCheck({
 
 export const checkProbeProgramExists = defineCheck({
   id: 'HARD-HEALTH-002',
+  cis: ['4.6'],
   category: 'health',
   severity: 'error',
   title: "The health probe's program exists in the image",
@@ -97,6 +99,7 @@ export const checkProbeProgramExists = defineCheck({
 
 export const checkProbePassesWhileRunning = defineCheck({
   id: 'HARD-HEALTH-003',
+  cis: ['4.6'],
   category: 'health',
   severity: 'error',
   title: 'The health probe passes while the service runs',
@@ -147,6 +150,7 @@ export const checkProbePassesWhileRunning = defineCheck({
 
 export const checkProbeFailsWhenDown = defineCheck({
   id: 'HARD-HEALTH-004',
+  cis: ['4.6'],
   category: 'health',
   severity: 'error',
   title: 'The health probe fails when the service is down',

@@ -60,7 +60,8 @@ import { checkExecForm, checkInitProcess, checkStopsOnSigterm } from './shutdown
 import { checkCompressedSize, checkImageSize, checkLayerCount } from './size.js';
 import { checkBecomesReady, checkIdleCpu, checkIdleMemory, checkStartupTime } from './startup.js';
 import { checkNoBuildTools } from './tools.js';
-import { checkConfiguredUserIsNotRoot, checkExpectedUser } from './user.js';
+import { checkCriticalVulnerabilities, checkHighVulnerabilities, checkVulnerabilityDelta } from './vulnerabilities.js';
+import { checkConfiguredUserIsNotRoot, checkExpectedUser, checkNumericUser } from './user.js';
 
 /** Every check, in report order. docs/checks.md is generated from this list. */
 export const ALL_CHECKS: readonly AnyCheck[] = [
@@ -73,6 +74,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkLayerCount,
   checkConfiguredUserIsNotRoot,
   checkExpectedUser,
+  checkNumericUser,
   checkRunningUser,
   checkNoBuildTools,
   checkHealthcheckDefined,
@@ -95,6 +97,10 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkWritablePaths,
   checkNoShippedSecrets,
   checkHardenedRun,
+  // The scanner's report (Trivy, Grype), when given.
+  checkCriticalVulnerabilities,
+  checkHighVulnerabilities,
+  checkVulnerabilityDelta,
   // The files, read: what reviewers see on the lines of the PR.
   checkMultiStage,
   checkBaseImagePinned,

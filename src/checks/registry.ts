@@ -15,6 +15,11 @@ export interface Verdict {
   location?: Location;
   /** Override the check's severity for this verdict (rare: e.g. a recommendation). */
   severity?: Severity;
+  /**
+   * The CIS recommendations this verdict is about, when a check covers several and this finding
+   * concerns some of them only (`privileged: true` is 5.5, not 5.10). Default: the check's.
+   */
+  cis?: readonly string[];
 }
 
 export interface CheckContext {
@@ -38,6 +43,8 @@ export interface CheckDefinition<K extends EvidenceKey = EvidenceKey> {
   remediation: string;
   /** hadolint rules that mean the same: a `# hadolint ignore=DLxxxx` above the line is honoured. */
   hadolint?: readonly string[];
+  /** The CIS Docker Benchmark v1.6.0 recommendations it proves (src/cis.ts). */
+  cis?: readonly string[];
   /** Evidence without which the check cannot judge. */
   needs: readonly K[];
   run(evidence: Needed<K>, context: CheckContext): Verdict | Verdict[];
@@ -96,6 +103,8 @@ function toResult(check: AnyCheck, outcome: Outcome): CheckResult {
   if (verdict.measured !== undefined) result.measured = verdict.measured;
   if (verdict.target !== undefined) result.target = verdict.target;
   if (verdict.location) result.location = verdict.location;
+  const cis = verdict.cis ?? check.cis;
+  if (cis && cis.length > 0) result.cis = [...cis];
   if (outcome.status === 'fail') result.remediation = check.remediation;
   return result;
 }

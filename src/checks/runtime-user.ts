@@ -3,6 +3,7 @@ import { where } from './where.js';
 
 export const checkRunningUser = defineCheck({
   id: 'HARD-USER-003',
+  cis: ['4.1'],
   category: 'user',
   severity: 'error',
   title: 'The running service is not root',

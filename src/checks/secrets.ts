@@ -23,6 +23,7 @@ function declaredAt(context: CheckContext, keyword: 'ENV' | 'ARG', name: string)
 
 export const checkNoSecretsInEnv = defineCheck({
   id: 'HARD-SECRETS-001',
+  cis: ['4.10'],
   category: 'secrets',
   severity: 'error',
   title: 'No credentials in ENV',
@@ -57,6 +58,7 @@ export const checkNoSecretsInEnv = defineCheck({
 
 export const checkNoSecretsInHistory = defineCheck({
   id: 'HARD-SECRETS-002',
+  cis: ['4.10'],
   category: 'secrets',
   severity: 'error',
   title: 'No credentials in build arguments or history',

@@ -41,6 +41,7 @@ export function findForbiddenTools(files: Record<string, FileRecord>, env: strin
 
 export const checkNoBuildTools = defineCheck({
   id: 'HARD-TOOLS-001',
+  cis: ['4.3'],
   category: 'tools',
   severity: 'error',
   title: 'No build tools in the runtime image',

@@ -1,4 +1,5 @@
 import type { ResolvedUser } from '../evidence/accounts.js';
+import { valueOf } from '../evidence/collected.js';
 import { defineCheck } from './registry.js';
 
 export function describeUser(user: ResolvedUser): string {
@@ -8,6 +9,7 @@ export function describeUser(user: ResolvedUser): string {
 
 export const checkConfiguredUserIsNotRoot = defineCheck({
   id: 'HARD-USER-001',
+  cis: ['4.1'],
   category: 'user',
   severity: 'error',
   title: 'Runs as a non-root user',
@@ -73,6 +75,47 @@ export const checkExpectedUser = defineCheck({
       message: `runs as ${describeUser(user)}; expected ${wanted}`,
       measured: { name: user.name, uid: user.uid },
       target: { name: expectedUser || null, uid: expectedUid },
+      ...where,
+    };
+  },
+});
+
+export const checkNumericUser = defineCheck({
+  id: 'HARD-USER-005',
+  category: 'user',
+  severity: 'notice',
+  title: 'USER is numeric, so Kubernetes can verify it is not root',
+  proves: "The final USER names its user by UID (`10001` or `10001:10001`), as a Pod's `runAsNonRoot: true` requires.",
+  why: 'The kubelet cannot look a name up in the image: with runAsNonRoot it refuses to start a container whose user is a name ("image has non-numeric user … cannot verify user is non-root") unless the Pod sets runAsUser.',
+  threshold: 'numeric-user: notice (warning or error to gate on it; off to not ask)',
+  remediation:
+    'Write the UID and GID in the final stage (`USER 10001:10001`) — the summary gives the matching securityContext — or set runAsUser in the Pod.',
+  needs: ['image'],
+  run({ image }, { settings, locate, evidence }) {
+    if (settings.numericUser === 'off') return { status: 'skip', message: 'numeric-user is off' };
+    const location = locate.lastInstruction('USER') ?? locate.finalFrom();
+    const where = location ? { location } : {};
+    const [user, group] = image.user.split(':').map((part) => part.trim());
+    if (!user || user === 'root' || user === '0') return { status: 'skip', message: 'runs as root: see HARD-USER-001' };
+    if (/^\d+$/.test(user))
+      return {
+        status: 'pass',
+        message: `USER '${image.user}' is numeric: runAsNonRoot can verify it`,
+        measured: image.user,
+        ...where,
+      };
+    // The numbers to write instead, from the image's own /etc/passwd when it was read.
+    const resolved = valueOf(evidence.filesystem)?.configuredUser;
+    const numeric =
+      resolved && !resolved.problem
+        ? ` — write USER ${resolved.uid}:${resolved.gid} (${user}${group ? `:${group}` : ''} in the image's /etc/passwd)`
+        : '';
+    return {
+      status: 'fail',
+      severity: settings.numericUser,
+      message: `USER '${image.user}' is a name: a Pod with runAsNonRoot: true refuses to start it (the kubelet cannot verify a name is not root)${numeric}`,
+      measured: image.user,
+      target: 'a numeric UID',
       ...where,
     };
   },

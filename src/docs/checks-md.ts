@@ -1,4 +1,5 @@
 import { ALL_CHECKS } from '../checks/index.js';
+import { CIS_BENCHMARK, CIS_RECOMMENDATIONS, cisRecommendation } from '../cis.js';
 import { CATEGORIES } from '../model.js';
 
 // docs/checks.md, generated from the check registry: one section per check id, so a reader
@@ -13,15 +14,18 @@ export function renderChecksDoc(): string {
     'and reports what it measured in its message. Status is `pass`, `fail`, `skip` (deliberately not',
     'run, with the reason) or `error` (could not run: never counted as a pass).',
     '',
-    '| Id | Category | Severity | Check |',
-    '| --- | --- | --- | --- |',
+    `The CIS column names the ${CIS_BENCHMARK} recommendations a check proves; the run's job summary`,
+    'and JSON report (`cis`) say which of them it met, and why the others were not judged.',
+    '',
+    '| Id | Category | Severity | CIS | Check |',
+    '| --- | --- | --- | --- | --- |',
   ];
   const ordered = [...ALL_CHECKS].sort(
     (a, b) => CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category) || a.id.localeCompare(b.id),
   );
   for (const check of ordered) {
     lines.push(
-      `| [${check.id}](#${check.id.toLowerCase()}) | ${check.category} | ${check.severity} | ${check.title} |`,
+      `| [${check.id}](#${check.id.toLowerCase()}) | ${check.category} | ${check.severity} | ${(check.cis ?? []).join(', ')} | ${check.title} |`,
     );
   }
   for (const check of ordered) {
@@ -37,8 +41,40 @@ export function renderChecksDoc(): string {
       ...(check.hadolint
         ? [`- **hadolint equivalent:** ${check.hadolint.join(', ')} (a \`# hadolint ignore=\` for it is honoured)`]
         : []),
+      ...(check.cis ? [`- **${CIS_BENCHMARK}:** ${check.cis.map(cisTitle).join('; ')}`] : []),
       `- **How to fix:** ${check.remediation}`,
     );
   }
+  lines.push('', ...cisAppendix());
   return `${lines.join('\n')}\n`;
+}
+
+function cisTitle(id: string): string {
+  const recommendation = cisRecommendation(id);
+  return recommendation ? `${id} ${recommendation.title}` : id;
+}
+
+/** Every image and runtime recommendation: the checks that prove it, or why none can. */
+function cisAppendix(): string[] {
+  const lines = [
+    `## ${CIS_BENCHMARK}`,
+    '',
+    'Sections 4 (container images and build files) and 5 (container runtime), numbered as the benchmark',
+    'and docker-bench-security number them. The runtime is judged from the compose files and from the',
+    "image's own hardened run.",
+    '',
+    '| CIS | Recommendation | Proven by |',
+    '| --- | --- | --- |',
+  ];
+  for (const recommendation of CIS_RECOMMENDATIONS) {
+    const checks = ALL_CHECKS.filter((check) => check.cis?.includes(recommendation.id)).map(
+      (check) => `[${check.id}](#${check.id.toLowerCase()})`,
+    );
+    const how =
+      checks.length > 0
+        ? `${checks.join(', ')}${recommendation.extent ? ` (${recommendation.extent})` : ''}`
+        : `— ${recommendation.outside ?? 'no check yet'}`;
+    lines.push(`| ${recommendation.id} | ${recommendation.title} | ${how} |`);
+  }
+  return lines;
 }

@@ -18,6 +18,7 @@ import type { EngineRecord } from './engine.js';
 import { collectImageEvidence } from './image.js';
 import { collectRuntimeEvidence } from './runtime/run-image.js';
 import type { EvidenceSet } from './types.js';
+import { readVulnerabilityReport } from './vulnerabilities.js';
 import type { TargetRequest } from '../request.js';
 import { repoPath } from '../util/repo-path.js';
 
@@ -79,6 +80,7 @@ export async function collectTargetEvidence(
     filesystem: skipped('static mode: no image is inspected'),
     runtime: skipped('static mode: nothing is run'),
     composeUp: skipped(composeUpReason(request)),
+    vulnerabilities: await readVulnerabilities(request),
   };
   if (settings.mode === 'static' || !control.engine) return { evidence, target };
   evidence.engine = control.engine.record;
@@ -312,4 +314,18 @@ async function cacheProbe(
   const changed = chooseApplicationFile(parsed, files.files);
   if (!changed) return skipped('the Dockerfile copies no application file from the build context');
   return attempt(() => probeCacheOrdering(engine, { ...build, onStep: undefined }, files, changed, imageId));
+}
+
+/** The scanner's reports, read before anything is built: a bad file stops the run at once. */
+async function readVulnerabilities(request: TargetRequest): Promise<EvidenceSet['vulnerabilities']> {
+  const { current, baseline } = request.vulnerabilityReports;
+  if (request.kind === 'stack') return skipped('a compose stack: its images are targets of their own');
+  if (!current) return skipped('no vulnerability-report given (Trivy or Grype JSON, or SARIF from either)');
+  const show = (path: string): string => repoPath(request.workspace, path);
+  return collected({
+    current: await readVulnerabilityReport(current, show(current), 'vulnerability-report'),
+    baseline: baseline
+      ? await readVulnerabilityReport(baseline, show(baseline), 'baseline-vulnerability-report')
+      : null,
+  });
 }

@@ -10,6 +10,7 @@ import type { EngineRecord } from './engine.js';
 import type { FilesystemEvidence } from './filesystem.js';
 import type { ImageEvidence } from './image.js';
 import type { RuntimeEvidence } from './runtime/records.js';
+import type { VulnerabilityEvidence } from './vulnerabilities.js';
 
 /** All evidence of one run; each piece collected, skipped (with reason) or failed (with error). */
 export interface EvidenceSet {
@@ -25,6 +26,8 @@ export interface EvidenceSet {
   filesystem: Collected<FilesystemEvidence>;
   runtime: Collected<RuntimeEvidence>;
   composeUp: Collected<ComposeUpRecord>;
+  /** The scanner's reports (Trivy, Grype) on the image and its baseline, when given. */
+  vulnerabilities: Collected<VulnerabilityEvidence>;
 }
 
 export type EvidenceKey = keyof EvidenceSet;

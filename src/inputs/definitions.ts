@@ -246,6 +246,54 @@ export const INPUTS = {
     group: 'expectations',
     description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
   }),
+  'vulnerability-report': input({
+    perTarget: true,
+    kind: lines,
+    default: '',
+    group: 'what to check',
+    description:
+      "The scanner's report on the image: Trivy JSON (`trivy image --format json`), Grype JSON (`grype -o json`) or SARIF from either; the `vulnerabilities` checks count what it found. With several targets, one line each, `name=path` (`api=trivy-api.json`).",
+  }),
+  'baseline-vulnerability-report': input({
+    perTarget: true,
+    kind: lines,
+    default: '',
+    group: 'what to check',
+    description:
+      "The scanner's report on the baseline image (the PR's base), same forms: the thresholds then count only what this change adds, and the summary lists the vulnerabilities it adds and fixes.",
+  }),
+  'max-critical': input({
+    perTarget: true,
+    kind: number({ integer: true, unit: 'vulnerabilities' }),
+    default: '0',
+    group: 'thresholds',
+    description:
+      'Most critical vulnerabilities allowed (HARD-VULNERABILITIES-001, an error); with a baseline report, the most this change may add.',
+  }),
+  'max-high': input({
+    perTarget: true,
+    kind: number({ integer: true, unit: 'vulnerabilities' }),
+    default: '0',
+    group: 'thresholds',
+    description:
+      'Most high vulnerabilities allowed (HARD-VULNERABILITIES-002, a warning); with a baseline report, the most this change may add.',
+  }),
+  'only-fixable': input({
+    perTarget: true,
+    kind: boolean,
+    default: 'true',
+    group: 'thresholds',
+    description:
+      'Count only vulnerabilities with a fix available (the ones a rebuild or an upgrade removes); where the report does not say, a vulnerability counts.',
+  }),
+  'numeric-user': input({
+    perTarget: true,
+    kind: oneOf(['notice', 'warning', 'error', 'off'] as const),
+    default: 'notice',
+    group: 'expectations',
+    description:
+      "How a USER given as a name is reported (HARD-USER-005): Kubernetes' `runAsNonRoot: true` refuses an image whose user is not numeric. `error` for clusters that enforce it, `off` to not ask.",
+  }),
   'forbidden-tools': input({
     perTarget: true,
     kind: list,

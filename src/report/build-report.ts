@@ -1,3 +1,5 @@
+import { cisCoverage, cisOfChecks } from './cis-coverage.js';
+import type { AnyCheck } from '../checks/registry.js';
 import type { Locator } from '../checks/locate.js';
 import { valueOf } from '../evidence/collected.js';
 import type { EvidenceSet } from '../evidence/types.js';
@@ -15,6 +17,7 @@ import {
 } from '../model.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { metricsOf } from './metrics.js';
+import { proposeSecurityContext } from './security-context.js';
 
 export interface TargetParts {
   name: string;
@@ -29,21 +32,25 @@ export interface TargetParts {
 }
 
 export function buildTargetReport(parts: TargetParts): TargetReport {
+  const metrics = metricsOf(parts.evidence, parts.locate);
   return {
     name: parts.name,
     kind: parts.kind,
     target: parts.target,
     engine: valueOf(parts.evidence.engine) ?? null,
     passed: verdict(parts.results, parts.failOn) === 'passed',
-    metrics: metricsOf(parts.evidence, parts.locate),
+    metrics,
     checks: parts.results,
     baseline: parts.baseline,
     timings: { ...parts.timings },
+    securityContext: proposeSecurityContext(parts.evidence, parts.results, metrics),
   };
 }
 
 export interface RunParts {
   targets: TargetReport[];
+  /** The checks the run knows (their CIS recommendations, for the coverage table). */
+  checks: readonly AnyCheck[];
   failOn: FailOn;
   notes: string[];
   timings: Record<string, number>;
@@ -72,6 +79,10 @@ export function buildRunReport(parts: RunParts): Report {
     baselineLabel: only?.baseline?.label ?? null,
     timings: only ? { ...parts.timings, ...only.timings } : { ...parts.timings },
     targets,
+    cis: cisCoverage(
+      targets.flatMap((target) => target.checks),
+      cisOfChecks(parts.checks),
+    ),
     notes: parts.notes,
   };
 }

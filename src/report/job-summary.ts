@@ -1,5 +1,6 @@
 import type { Report, TargetReport } from '../model.js';
 import { escapeMarkdown } from '../util/escape.js';
+import { cisSection, securityContextSection, vulnerabilityChangesSection } from './compliance-sections.js';
 import { engineLine } from './engine-line.js';
 import { overviewRows } from './overview.js';
 import { sizeText } from './size-text.js';
@@ -20,7 +21,7 @@ export interface SummaryOptions {
 }
 
 export function renderJobSummary(report: Report): string {
-  const foot = footer(report);
+  const foot = [cisSection(report), footer(report)].filter(Boolean).join('\n\n');
   const head = [verdictLine(report), overview(report), notesBlock(report)].filter(Boolean).join('\n\n');
   const single = report.targets.length === 1;
   const bodies = report.targets.map((target) => ({
@@ -56,9 +57,11 @@ function targetTables(target: TargetReport): string {
   return [
     baselineNote(target),
     securityTable(target),
+    vulnerabilityChangesSection(target),
     sizeTable(target),
     performanceTables(target),
     criteriaList(target),
+    securityContextSection(target),
   ]
     .filter(Boolean)
     .join('\n\n');

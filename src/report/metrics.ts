@@ -4,6 +4,7 @@ import { emptyMetrics, type Metrics } from '../model.js';
 import { round } from '../util/format.js';
 import type { Locator } from '../checks/locate.js';
 import { measureSizeBreakdown } from './size-breakdown.js';
+import { countVulnerabilities } from '../evidence/vulnerabilities.js';
 
 /** The figures of a run, straight from the evidence; null where not measured. */
 export function metricsOf(evidence: EvidenceSet, locate: Locator): Metrics {
@@ -53,5 +54,7 @@ export function metricsOf(evidence: EvidenceSet, locate: Locator): Metrics {
     metrics.stopExitCode = service.stop?.exitCode ?? null;
     metrics.pid1 = service.processes?.find((process) => process.init)?.command ?? null;
   }
+  const vulnerabilities = valueOf(evidence.vulnerabilities);
+  if (vulnerabilities) metrics.vulnerabilities = countVulnerabilities(vulnerabilities.current.vulnerabilities);
   return metrics;
 }

@@ -1,3 +1,4 @@
+import { CIS_BENCHMARK } from '../cis.js';
 import type { AnyCheck } from '../checks/registry.js';
 import type { Report, Severity, TargetReport } from '../model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -8,6 +9,8 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 // upload's), one rule per check id (help text = remediation), one result per failed check, every
 // result with a location (code scanning rejects results without one: a finding about the image as
 // a whole is placed on the Dockerfile's first line), and a `results` array even when clean.
+
+const CIS_TAG = 'CIS-Docker-1.6.0';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', notice: 'note' };
 
@@ -21,7 +24,12 @@ export function renderSarif(report: Report, checks: readonly AnyCheck[]): object
     help: { text: check.remediation, markdown: `**How to fix:** ${check.remediation}` },
     helpUri: `https://github.com/org/cs-docker-hardening/blob/main/docs/checks.md#${check.id.toLowerCase()}`,
     defaultConfiguration: { level: LEVEL[check.severity] },
-    properties: { category: check.category, tags: ['container', 'security', check.category] },
+    // CIS ids as tags (`CIS-Docker-1.6.0-4.1`): code scanning filters alerts by tag.
+    properties: {
+      category: check.category,
+      tags: ['container', 'security', check.category, ...(check.cis ?? []).map((id) => `${CIS_TAG}-${id}`)],
+      ...(check.cis ? { cis: { benchmark: CIS_BENCHMARK, recommendations: [...check.cis] } } : {}),
+    },
   }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -51,6 +59,7 @@ function sarifRun(target: TargetReport, rules: { id: string }[], several: boolea
           },
         },
       ],
+      ...(result.cis ? { properties: { cis: result.cis } } : {}),
       // Same finding, same fingerprint across runs: code scanning tracks it instead of reopening it.
       partialFingerprints: {
         'csDockerHardening/v1': `${result.id}:${result.location?.file ?? fallbackFile}:${result.location?.line ?? 1}`,

@@ -101,7 +101,20 @@ function networkIsolation(report: Judged): Cell {
   return { state: 'good', text: `${cell.text.replace(/ \(/, notInternal ? ', not internal (' : ', internal (')}` };
 }
 
-const ROWS: { issue: string; impact: Impact; cell: (report: Judged) => Cell }[] = [
+function knownVulnerabilities(report: Judged): Cell {
+  const counts = report.metrics.vulnerabilities;
+  if (!counts) return unknown('no scanner report');
+  const failed = ['HARD-VULNERABILITIES-001', 'HARD-VULNERABILITIES-002'].some(
+    (id) => first(report, id)?.status === 'fail',
+  );
+  return {
+    state: failed ? 'bad' : 'good',
+    text: `${counts.critical} critical, ${counts.high} high (${counts.fixableCritical} and ${counts.fixableHigh} with a fix)`,
+  };
+}
+
+/** `optional`: left out of the table when neither Before nor After has a figure (no scanner report). */
+const ROWS: { issue: string; impact: Impact; cell: (report: Judged) => Cell; optional?: boolean }[] = [
   { issue: 'Runs as root', impact: 'CRITICAL', cell: runsAsRoot },
   { issue: 'Build tools in runtime', impact: 'HIGH', cell: buildTools },
   { issue: 'Image size', impact: 'MEDIUM', cell: imageSize },
@@ -118,23 +131,37 @@ const ROWS: { issue: string; impact: Impact; cell: (report: Judged) => Cell }[] 
     cell: (report) => composeCoverage(report, 'HARD-COMPOSE-005', 'Rotated', 'Unbounded'),
   },
   { issue: 'Network isolation', impact: 'LOW', cell: networkIsolation },
+  { issue: 'Known vulnerabilities', impact: 'HIGH', cell: knownVulnerabilities, optional: true },
 ];
 
 export function securityRows(report: Judged, baseline: Judged | null): SecurityRow[] {
-  return ROWS.map((row) => {
+  return ROWS.flatMap((row) => {
     const after = row.cell(report);
     const before = baseline ? row.cell(baseline) : null;
-    return {
-      issue: row.issue,
-      impact: row.impact,
-      before,
-      after,
-      change: baseline ? change(row.issue, before!, after, report, baseline) : null,
-    };
+    if (row.optional && after.state === 'unknown' && (!before || before.state === 'unknown')) return [];
+    return [
+      {
+        issue: row.issue,
+        impact: row.impact,
+        before,
+        after,
+        change: baseline ? change(row.issue, before!, after, report, baseline) : vulnerabilityChange(row.issue, report),
+      },
+    ];
   });
 }
 
+/** Without a Before image, the scanner's reports on both still say what the change adds and fixes. */
+function vulnerabilityChange(issue: string, report: Judged): string | null {
+  if (issue !== 'Known vulnerabilities') return null;
+  const delta = first(report, 'HARD-VULNERABILITIES-003');
+  const measured = delta?.measured as { added: unknown[]; fixed: unknown[] } | undefined;
+  if (!measured || (delta?.status !== 'pass' && delta?.status !== 'fail')) return null;
+  return `adds ${measured.added.length}, fixes ${measured.fixed.length}`;
+}
+
 function change(issue: string, before: Cell, after: Cell, report: Judged, baseline: Judged): string | null {
+  if (issue === 'Known vulnerabilities') return vulnerabilityChange(issue, report);
   if (issue === 'Image size' && report.metrics.imageSizeBytes !== null && baseline.metrics.imageSizeBytes !== null) {
     return sizeDelta(report.metrics.imageSizeBytes, baseline.metrics.imageSizeBytes);
   }

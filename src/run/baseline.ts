@@ -109,6 +109,7 @@ function imageBaseline(request: TargetRequest, image: string, baseLayers: string
       knownBaseLayers: baseLayers,
       scope: `${request.scope}b`,
       imageInput: 'baseline-image',
+      vulnerabilityReports: { current: request.vulnerabilityReports.baseline, baseline: null },
     },
   };
 }
@@ -153,6 +154,7 @@ async function refBaseline(request: TargetRequest, ref: string, worktrees: Workt
       compose: null,
       services: [],
       scope: `${request.scope}b`,
+      vulnerabilityReports: { current: request.vulnerabilityReports.baseline, baseline: null },
     },
   };
 }

@@ -1,3 +1,4 @@
+import { assignReports } from './vulnerability-reports.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { collectComposeEvidence, type ComposeEvidence, type ComposeService } from '../evidence/compose.js';
@@ -91,7 +92,40 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
   }
   if (unique.length === 0) throw nothingToProve(options);
   const named = nameTargets(unique);
-  return { targets: named.map((draft, index) => toRequest(draft, options, String(index + 1))), notes };
+  const requests = named.map((draft, index) => toRequest(draft, options, String(index + 1)));
+  attachVulnerabilityReports(requests, named, options);
+  return { targets: requests, notes };
+}
+
+/** Each target's scanner reports (current and baseline), from the run's lines and its own. */
+function attachVulnerabilityReports(requests: TargetRequest[], drafts: Draft[], options: Options): void {
+  const assign = (input: 'vulnerability-report' | 'baseline-vulnerability-report'): Map<string, string> => {
+    const own = new Map<string, string[]>();
+    drafts.forEach((draft, index) => {
+      if (draft.inputs[input] !== undefined)
+        own.set(requests[index].name, parseSettings({ [input]: draft.inputs[input] })[camel(input)]);
+    });
+    const run = parseSettings({ [input]: options.raw[input] ?? '' })[camel(input)];
+    return assignReports(requests, input, { run, own }, options.workspace);
+  };
+  const current = assign('vulnerability-report');
+  const baseline = assign('baseline-vulnerability-report');
+  for (const request of requests) {
+    request.vulnerabilityReports = {
+      current: current.get(request.name) ?? null,
+      baseline: baseline.get(request.name) ?? null,
+    };
+    if (request.vulnerabilityReports.baseline && !request.vulnerabilityReports.current)
+      throw new UsageError(
+        `baseline-vulnerability-report for ${request.name} without a vulnerability-report: give the report on this image too`,
+      );
+  }
+}
+
+function camel(
+  input: 'vulnerability-report' | 'baseline-vulnerability-report',
+): 'vulnerabilityReport' | 'baselineVulnerabilityReport' {
+  return input === 'vulnerability-report' ? 'vulnerabilityReport' : 'baselineVulnerabilityReport';
 }
 
 function nothingToProve(options: Options): UsageError {
@@ -372,5 +406,6 @@ function toRequest(draft: Draft, options: Options, scope: string): TargetRequest
     readFiles: true,
     knownBaseLayers: [],
     scope,
+    vulnerabilityReports: { current: null, baseline: null },
   };
 }

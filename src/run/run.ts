@@ -1,3 +1,4 @@
+import { ALL_CHECKS } from '../checks/index.js';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { connectEngine } from '../docker/engine.js';
@@ -96,7 +97,13 @@ export async function runHardening(options: Options, progress: Progress, handle:
     const targets = proven.map(({ request, collection, baseline, timings }) =>
       judged(request, collection, baseline, timings, options),
     );
-    return buildRunReport({ targets, failOn: options.settings.failOn, notes: plan.notes, timings: progress.timings });
+    return buildRunReport({
+      targets,
+      checks: ALL_CHECKS,
+      failOn: options.settings.failOn,
+      notes: plan.notes,
+      timings: progress.timings,
+    });
   } catch (error) {
     if (cancel.signal.aborted) throw new CancelledError();
     throw error;

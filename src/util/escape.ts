@@ -15,8 +15,9 @@ export function escapeHtml(text: string): string {
  */
 export function escapeMarkdown(text: string, maxLength = 2000): string {
   const clipped = text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
-  return escapeHtml(stripControl(clipped))
-    .replace(/[|[\]()*_`!#~\\{}+=:@-]/g, (char) => `&#${char.charCodeAt(0)};`)
+  // One pass: a second one would escape the `#` of the references the first wrote (`&&#35;39;`).
+  return stripControl(clipped)
+    .replace(/[&<>"'|[\]()*_`!#~\\{}+=:@-]/g, (char) => HTML[char] ?? `&#${char.charCodeAt(0)};`)
     .replace(/\r?\n/g, '<br>');
 }
 

@@ -60,6 +60,7 @@ const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
 
 export const checkCopyOverAdd = defineCheck({
   id: 'HARD-DOCKERFILE-010',
+  cis: ['4.9'],
   category: 'dockerfile',
   severity: 'warning',
   title: 'COPY where ADD is not needed',
@@ -157,6 +158,7 @@ export const checkPipefail = defineCheck({
 
 export const checkNoSsh = defineCheck({
   id: 'HARD-DOCKERFILE-015',
+  cis: ['5.7'],
   category: 'dockerfile',
   severity: 'warning',
   title: 'No SSH port exposed',

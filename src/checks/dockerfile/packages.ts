@@ -12,6 +12,7 @@ const sameRun = (commands: RunCommand[], instruction: Instruction): RunCommand[]
 
 export const checkAptRecommends = defineCheck({
   id: 'HARD-DOCKERFILE-003',
+  cis: ['4.3'],
   category: 'dockerfile',
   severity: 'warning',
   title: 'apt-get install --no-install-recommends',
@@ -71,6 +72,7 @@ export const checkAptListsRemoved = defineCheck({
 
 export const checkAptUpdateAlone = defineCheck({
   id: 'HARD-DOCKERFILE-005',
+  cis: ['4.7'],
   category: 'dockerfile',
   severity: 'warning',
   title: 'apt-get update in the same RUN as install',

@@ -87,6 +87,7 @@ function lookup(dockerfile: DockerfileEvidence, chain: Stage[], line: number): (
 
 export const checkDockerfileUser = defineCheck({
   id: 'HARD-USER-004',
+  cis: ['4.1'],
   category: 'user',
   severity: 'error',
   title: 'The Dockerfile ends with a non-root USER',
@@ -143,6 +144,7 @@ export const checkDockerfileUser = defineCheck({
 
 export const checkDockerfileHealthcheck = defineCheck({
   id: 'HARD-HEALTH-006',
+  cis: ['4.6'],
   category: 'health',
   severity: 'error',
   title: 'The Dockerfile declares a real-looking HEALTHCHECK',
@@ -280,6 +282,7 @@ const REMOVERS = /^(purge|remove|autoremove|del|erase)$/;
 
 export const checkDockerfileBuildTools = defineCheck({
   id: 'HARD-TOOLS-002',
+  cis: ['4.3'],
   category: 'tools',
   severity: 'error',
   title: 'No build tools installed in the shipped stage',
@@ -385,6 +388,7 @@ export const checkDockerfileCacheOrder = defineCheck({
 
 export const checkDockerfileSecrets = defineCheck({
   id: 'HARD-SECRETS-003',
+  cis: ['4.10'],
   category: 'secrets',
   severity: 'error',
   title: 'No credentials in ARG or ENV',
