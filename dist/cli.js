@@ -35951,7 +35951,7 @@ common.get = function get(file) {
 
 /***/ }),
 
-/***/ 2437:
+/***/ 4818:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -37330,7 +37330,7 @@ protobuf.loadSync = loadSync;
 protobuf.encoder          = __nccwpck_require__(7641);
 protobuf.decoder          = __nccwpck_require__(5301);
 protobuf.verifier         = __nccwpck_require__(7639);
-protobuf.converter        = __nccwpck_require__(2437);
+protobuf.converter        = __nccwpck_require__(4818);
 
 // Reflection
 protobuf.ReflectionObject = __nccwpck_require__(7946);
@@ -41847,7 +41847,7 @@ var Enum      = __nccwpck_require__(3528),
     encoder   = __nccwpck_require__(7641),
     decoder   = __nccwpck_require__(5301),
     verifier  = __nccwpck_require__(7639),
-    converter = __nccwpck_require__(2437),
+    converter = __nccwpck_require__(4818),
     wrappers  = __nccwpck_require__(9781);
 
 /**
@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2462);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2437);
 
 
 process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({
@@ -77222,7 +77222,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2462:
+/***/ 2437:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77738,6 +77738,22 @@ const INPUTS = {
         aliases: ['markdown'],
         notInConfig: true,
         description: "Also write the job summary's Markdown here (CLI and action).",
+    }),
+    'junit-file': input({
+        kind: kinds_text,
+        default: '',
+        group: 'report',
+        aliases: ['junit'],
+        notInConfig: true,
+        description: "Also write JUnit XML here (GitLab's `artifacts:reports:junit`, Jenkins' junit step): a test suite per target, a test case per check; a test case fails exactly when the verdict counts it.",
+    }),
+    'codequality-file': input({
+        kind: kinds_text,
+        default: '',
+        group: 'report',
+        aliases: ['codequality'],
+        notInConfig: true,
+        description: 'Also write a GitLab Code Quality report here (`artifacts:reports:codequality`): an issue per finding, with its file, line and a fingerprint GitLab tracks across pipelines.',
     }),
     comment: input({
         kind: kinds_boolean,
@@ -87280,6 +87296,48 @@ async function makeParents(path) {
         await (0,promises_namespaceObject.mkdir)(dir);
 }
 
+;// CONCATENATED MODULE: ./src/report/codequality.ts
+
+// GitLab Code Quality (`artifacts:reports:codequality`): the Code Climate subset GitLab reads —
+// one issue per failed check, with its description, check name, severity, a location in the
+// repository and a fingerprint. GitLab compares the fingerprints of the merge request with its
+// base's to show what is new and what is resolved, so a fingerprint names the finding (target,
+// check, file and line, and which of several findings on that line), never the figures measured.
+const SEVERITY = {
+    error: 'critical',
+    warning: 'major',
+    notice: 'info',
+};
+function renderCodeQuality(report) {
+    const seen = new Map();
+    const several = report.targets.length > 1;
+    return report.targets.flatMap((target) => {
+        const fallback = target.target.dockerfile ?? firstFile(target.checks) ?? 'Dockerfile';
+        return target.checks
+            .filter((check) => check.status === 'fail')
+            .map((check) => {
+            const path = check.location?.file ?? fallback;
+            const begin = check.location?.line ?? 1;
+            const key = `${target.name}\0${check.id}\0${path}\0${begin}`;
+            const nth = (seen.get(key) ?? 0) + 1;
+            seen.set(key, nth);
+            return {
+                description: `${several ? `[${target.name}] ` : ''}${check.title}: ${check.message}`,
+                check_name: check.id,
+                fingerprint: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(`${key}\0${nth}`).digest('hex').slice(0, 32),
+                severity: SEVERITY[check.severity],
+                location: {
+                    path,
+                    lines: { begin, ...(check.location?.endLine ? { end: check.location.endLine } : {}) },
+                },
+            };
+        });
+    });
+}
+function firstFile(checks) {
+    return checks.find((check) => check.location)?.location?.file ?? null;
+}
+
 ;// CONCATENATED MODULE: ./src/util/escape.ts
 // Text from the image (labels, env names, logs, file names, probe output) is untrusted: it must
 // not become markup in the job summary or PR comment, escape sequences on a terminal, or
@@ -88181,6 +88239,113 @@ function fitTo(blocks, room, target) {
     return kept.join('\n\n');
 }
 
+;// CONCATENATED MODULE: ./src/report/junit.ts
+
+
+// JUnit XML, for the pipelines that read test reports (GitLab's `artifacts:reports:junit`,
+// Jenkins' junit step): a test suite per target, a test case per check result. A test case fails
+// exactly when the run's verdict counts it (a failed check at or above fail-on), so the test
+// report and the exit code never disagree; a finding below fail-on passes with the finding in its
+// output, a check that could not run is an error where it counts, and a skip is skipped.
+function renderJunit(report) {
+    const gating = new Set(gatingSeverities(report.failOn));
+    const suites = report.targets.map((target) => suite(target, gating));
+    const total = tally(report.targets.flatMap((target) => target.checks), gating);
+    const seconds = sum(report.targets.map((target) => secondsOf(target)));
+    return [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        `<testsuites name="${TOOL_NAME}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" skipped="${total.skipped}" time="${seconds.toFixed(3)}">`,
+        ...suites,
+        '</testsuites>',
+        '',
+    ].join('\n');
+}
+function outcome(result, gating) {
+    if (result.status === 'skip')
+        return 'skipped';
+    if (result.status === 'fail')
+        return gating.has(result.severity) ? 'failure' : 'passed';
+    if (result.status === 'error')
+        return gating.has(result.severity) ? 'error' : 'skipped';
+    return 'passed';
+}
+function tally(results, gating) {
+    const counts = { tests: results.length, failures: 0, errors: 0, skipped: 0 };
+    for (const result of results) {
+        const kind = outcome(result, gating);
+        if (kind === 'failure')
+            counts.failures++;
+        else if (kind === 'error')
+            counts.errors++;
+        else if (kind === 'skipped')
+            counts.skipped++;
+    }
+    return counts;
+}
+function suite(target, gating) {
+    const counts = tally(target.checks, gating);
+    const properties = [
+        ['kind', target.kind],
+        ['context', target.target.context],
+        ['dockerfile', target.target.dockerfile],
+        ['image', target.target.imageId ?? target.target.image],
+    ]
+        .filter((entry) => Boolean(entry[1]))
+        .map(([name, value]) => `      <property name="${attr(name)}" value="${attr(value)}"/>`);
+    return [
+        `  <testsuite name="${attr(target.name)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${secondsOf(target).toFixed(3)}">`,
+        ...(properties.length > 0 ? ['    <properties>', ...properties, '    </properties>'] : []),
+        ...target.checks.map((result) => testcase(target, result, gating)),
+        '  </testsuite>',
+    ].join('\n');
+}
+function testcase(target, result, gating) {
+    const where = result.location
+        ? ` file="${attr(result.location.file)}"${result.location.line ? ` line="${result.location.line}"` : ''}`
+        : '';
+    const open = `    <testcase classname="${attr(`${target.name}.${result.category}`)}" name="${attr(`${result.id} ${result.title}`)}"${where} time="0">`;
+    const detail = [result.message, result.remediation ? `Fix: ${result.remediation}` : '', place(result)]
+        .filter(Boolean)
+        .join('\n');
+    switch (outcome(result, gating)) {
+        case 'failure':
+            return `${open}\n      <failure message="${attr(result.message)}" type="${result.severity}">${junit_text(detail)}</failure>\n    </testcase>`;
+        case 'error':
+            return `${open}\n      <error message="${attr(result.message)}" type="could not run">${junit_text(detail)}</error>\n    </testcase>`;
+        case 'skipped':
+            return `${open}\n      <skipped message="${attr(result.message)}"/>\n    </testcase>`;
+        default:
+            // A finding below fail-on still says what was seen.
+            return result.status === 'fail'
+                ? `${open}\n      <system-out>${junit_text(`${result.severity} below fail-on: ${detail}`)}</system-out>\n    </testcase>`
+                : `${open}</testcase>`;
+    }
+}
+function place(result) {
+    if (!result.location)
+        return '';
+    return `at ${result.location.file}${result.location.line ? `:${result.location.line}` : ''}`;
+}
+function secondsOf(target) {
+    return sum(Object.entries(target.timings)
+        .filter(([phase]) => !phase.includes(' and '))
+        .map(([, value]) => value));
+}
+function sum(values) {
+    return values.reduce((total, value) => total + value, 0);
+}
+/** XML 1.0 cannot carry most control characters at all, even escaped: they are replaced. */
+function clean(value) {
+    // eslint-disable-next-line no-control-regex -- removing what XML 1.0 forbids is the point
+    return value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '?');
+}
+function junit_text(value) {
+    return clean(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+function attr(value) {
+    return junit_text(value).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
+}
+
 ;// CONCATENATED MODULE: ./src/report/json.ts
 
 function renderJson(report) {
@@ -88283,6 +88448,8 @@ async function writeSarif(path, report, checks) {
 
 
 
+
+
 async function writeReports(workspace, files, report) {
     const at = (path) => (0,external_node_path_.resolve)(workspace, path);
     const write = async (input, path, work) => {
@@ -88298,13 +88465,23 @@ async function writeReports(workspace, files, report) {
     await write('report-file', files.json, (path) => writeJsonReport(path, report));
     await write('sarif-file', files.sarif, (path) => writeSarif(path, report, ALL_CHECKS));
     await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report)));
+    await write('junit-file', files.junit, (path) => writeFileAtomic(path, renderJunit(report)));
+    await write('codequality-file', files.codequality, (path) => writeFileAtomic(path, `${JSON.stringify(renderCodeQuality(report), null, 2)}\n`));
 }
 
 ;// CONCATENATED MODULE: ./src/cli/args.ts
 
 
 /** What `merge` takes besides its reports: where to write, and the gate. */
-const MERGE_INPUTS = ['report-file', 'sarif-file', 'markdown-file', 'fail-on', 'reports'];
+const MERGE_INPUTS = [
+    'report-file',
+    'sarif-file',
+    'markdown-file',
+    'junit-file',
+    'codequality-file',
+    'fail-on',
+    'reports',
+];
 /** Flag spelling → input name. */
 function flagTable() {
     const table = new Map();
@@ -88356,7 +88533,7 @@ function parseArgs(argv) {
         if (!name)
             throw new UsageError(`unknown flag --${flag}; see cs-docker-hardening --help for the flags`);
         if (merging && !MERGE_INPUTS.includes(name))
-            throw new UsageError(`merge takes --json, --sarif, --markdown and --fail-on, not --${flag}: the targets were proven by the runs that wrote the reports`);
+            throw new UsageError(`merge takes --json, --sarif, --markdown, --junit, --codequality and --fail-on, not --${flag}: the targets were proven by the runs that wrote the reports`);
         if (INPUTS[name].kind.form === 'true | false') {
             // `--no-cache` alone means true; `--no-cache=false` or `--no-cache false` are explicit.
             const next = argv[i + 1];
@@ -88387,7 +88564,7 @@ function parseArgs(argv) {
 function helpText() {
     const lines = [
         'Usage: cs-docker-hardening check [flags]',
-        '       cs-docker-hardening merge REPORT… [--json FILE] [--sarif FILE] [--markdown FILE] [--fail-on LEVEL]',
+        '       cs-docker-hardening merge REPORT… [--json FILE] [--sarif FILE] [--markdown FILE] [--junit FILE] [--codequality FILE] [--fail-on LEVEL]',
         '',
         'check: builds the images with buildx, inspects them, runs them, and checks they are production-hardened.',
         'merge: combines the JSON reports of several runs (matrix jobs) into one verdict, as one run over all',
@@ -88442,8 +88619,14 @@ async function runCli(io) {
                 ...(command.inputs['fail-on'] ? { failOn: settings.failOn } : {}),
             })
             : await runHardening(options, stderrProgress(io.stderr));
-        const { reportFile, sarifFile, markdownFile } = (options?.settings ?? settings);
-        await writeReports(io.cwd, { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null }, report);
+        const { reportFile, sarifFile, markdownFile, junitFile, codequalityFile } = (options?.settings ?? settings);
+        await writeReports(io.cwd, {
+            json: reportFile || null,
+            sarif: sarifFile || null,
+            markdown: markdownFile || null,
+            junit: junitFile || null,
+            codequality: codequalityFile || null,
+        }, report);
         const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
         io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }));
         return exitCodeOf(report.checks, report.failOn);

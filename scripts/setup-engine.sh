@@ -224,9 +224,18 @@ YAML
   die "the registry did not answer at $REGISTRY"
 }
 
+# The readers of the reports other CI systems take, for the tests that prove they read ours:
+# junitparser (what GitLab- and Jenkins-style JUnit consumers parse) and xmllint.
+ensure_report_readers() {
+  /usr/bin/python3 -c 'import junitparser' 2>/dev/null && command -v xmllint >/dev/null && return
+  [ "$(id -u)" = 0 ] || { log "python3-junitparser and xmllint missing (the report tests need them; run this as root)"; return; }
+  apt_install python3-junitparser libxml2-utils
+}
+
 ensure_engine
 ensure_plugins
 log "buildx $(docker buildx version 2>/dev/null | awk '{print $2}'), compose $(docker compose version --short 2>/dev/null)"
 $only_engine && exit 0
 ensure_registry
+ensure_report_readers
 "$here/build-base-images.sh"

@@ -153,17 +153,42 @@ describe('the example stack on a pull request: one run, one verdict', () => {
         'github-token': 'test-token',
         'sarif-file': '.tmp/stack.sarif',
         'report-file': '.tmp/stack.json',
+        // The scanner's reports on the app's image and on its base: what the change adds and fixes.
+        'vulnerability-report': 'app=__tests__/fixtures/scanners/trivy-after.json',
+        'baseline-vulnerability-report': 'app=__tests__/fixtures/scanners/trivy-before.json',
+        'max-critical': '1',
+        'max-high': '1',
         ...quick,
       },
       withApi(),
     );
-    expect(run.code).toBe(0);
+    expect({ code: run.code, stdout: run.code === 0 ? '' : run.stdout }).toEqual({ code: 0, stdout: '' });
     // One summary, opening with the overview of every target, then a section each.
     expect(run.summary.match(/## ✅ Container hardening: passed/g)).toHaveLength(1);
     expect(run.summary).toContain('| Target | Verdict | Size | User | Health | Startup | Stop | Failed checks |');
     expect(run.summary).toMatch(/\| app \| ✅ passed \| [\d.]+ MB \| UID 10001 \| Real \| [\d.]+ s \| [\d.]+ s \|/);
     expect(run.summary).toMatch(/\| worker \| ✅ passed \| [\d.]+ MB \| UID 10002 \| Real \| [\d.]+ s \| [\d.]+ s \|/);
     expect(run.summary.match(/<details[^>]*><summary>✅ <b>/g)).toHaveLength(3);
+    // For auditors and platform teams: CIS coverage, and the securityContext each image proved.
+    const readable = run.summary.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+    expect(readable).toMatch(/<summary><b>CIS Docker Benchmark v1\.6\.0<\/b>, images \(4\) and runtime \(5\): \d+ met/);
+    expect(readable).toContain('| 4.1 | A user for the container has been created | ✅ met |');
+    // postgres and redis do not run read-only: the compose file does not meet 5.13.
+    expect(readable).toContain(
+      "| 5.13 | The container's root filesystem is mounted as read only | ❌ not met | <code>HARD-COMPOSE-010</code> |",
+    );
+    // Within the thresholds given, but the change adds fixable vulnerabilities: 4.4 is not met.
+    expect(readable).toMatch(
+      /\| 4\.4 \| Images are scanned and rebuilt to include security patches \| ❌ not met \| <code>HARD-VULNERABILITIES-003<\/code>/,
+    );
+    expect(readable.match(/### Kubernetes securityContext/g)).toHaveLength(2);
+    expect(readable).toContain('  runAsUser: 10001\n  runAsGroup: 10001\n  readOnlyRootFilesystem: true');
+    expect(readable).toContain('  runAsUser: 10002\n');
+    expect(readable).toContain('### Vulnerabilities this change adds and fixes');
+    expect(readable).toMatch(
+      /\| CVE-2026-20001 \| libcurl4 7\.88\.1-10\+deb12u7 \| critical \| 7\.88\.1-10\+deb12u8 \| ❌ new \|/,
+    );
+    expect(readable).toMatch(/\| CVE-2026-10001 \| libssl3 .* \| ✅ fixed \|/);
     // The stack came up from the proven images: every service healthy, after its health gates.
     const report = JSON.parse(readFileSync(join(REPO, '.tmp/stack.json'), 'utf8')) as Report;
     const stack = report.targets.find((target) => target.kind === 'stack')!;

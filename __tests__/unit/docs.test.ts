@@ -10,6 +10,7 @@ import {
   renderOutputsTable,
   replaceBetween,
 } from '../../src/docs/readme-tables.js';
+import { parseArgs } from '../../src/cli/args.js';
 import { INPUT_NAMES } from '../../src/inputs/definitions.js';
 import { CATEGORIES } from '../../src/model.js';
 import { TOOL_VERSION } from '../../src/version.js';
@@ -69,5 +70,29 @@ describe('the check registry', () => {
 describe('version', () => {
   it('matches package.json', () => {
     expect(TOOL_VERSION).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
+  });
+});
+
+describe("the README's GitLab pipeline", () => {
+  // The example runs the CLI as written: every flag it gives must parse, and the files it names
+  // must be the ones its artifacts hand to GitLab.
+  it('gives flags the CLI takes and reports the artifacts collect', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((match) => match[1])
+      .find((text) => text.includes('.gitlab-ci.yml'));
+    const pipeline = parse(block!) as Record<
+      string,
+      { script: string[]; artifacts: { reports: { junit: string; codequality: string } } }
+    >;
+    const job = Object.values(pipeline)[0];
+    const command = job.script.find((line) => line.includes('cs-docker-hardening'))!;
+    const argv = command
+      .split(/\s+/)
+      .slice(command.split(/\s+/).findIndex((word) => word.startsWith('cs-docker-hardening')) + 1);
+    const parsed = parseArgs(argv);
+    if (parsed.kind !== 'check') throw new Error(`the README runs ${parsed.kind}, not check`);
+    expect(parsed.inputs['junit-file']).toBe(job.artifacts.reports.junit);
+    expect(parsed.inputs['codequality-file']).toBe(job.artifacts.reports.codequality);
   });
 });

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collected } from '../../src/evidence/collected.js';
-import type {
-  compareVulnerabilities} from '../../src/evidence/vulnerabilities.js';
+import type { compareVulnerabilities } from '../../src/evidence/vulnerabilities.js';
 import {
   parseVulnerabilityReport,
   readVulnerabilityReport,

@@ -40,7 +40,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       : join(env.RUNNER_TEMP || tmpdir(), 'cs-docker-hardening-report.json');
     await writeReports(
       workspace,
-      { json: reportFile, sarif: settings.sarifFile || null, markdown: settings.markdownFile || null },
+      {
+        json: reportFile,
+        sarif: settings.sarifFile || null,
+        markdown: settings.markdownFile || null,
+        junit: settings.junitFile || null,
+        codequality: settings.codequalityFile || null,
+      },
       report,
     );
     setOutputs(report, reportFile);

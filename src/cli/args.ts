@@ -12,7 +12,15 @@ export type Command =
   | { kind: 'version' };
 
 /** What `merge` takes besides its reports: where to write, and the gate. */
-const MERGE_INPUTS: readonly InputName[] = ['report-file', 'sarif-file', 'markdown-file', 'fail-on', 'reports'];
+const MERGE_INPUTS: readonly InputName[] = [
+  'report-file',
+  'sarif-file',
+  'markdown-file',
+  'junit-file',
+  'codequality-file',
+  'fail-on',
+  'reports',
+];
 
 /** Flag spelling → input name. */
 function flagTable(): Map<string, InputName> {
@@ -63,7 +71,7 @@ export function parseArgs(argv: string[]): Command {
     if (!name) throw new UsageError(`unknown flag --${flag}; see cs-docker-hardening --help for the flags`);
     if (merging && !MERGE_INPUTS.includes(name))
       throw new UsageError(
-        `merge takes --json, --sarif, --markdown and --fail-on, not --${flag}: the targets were proven by the runs that wrote the reports`,
+        `merge takes --json, --sarif, --markdown, --junit, --codequality and --fail-on, not --${flag}: the targets were proven by the runs that wrote the reports`,
       );
     if (INPUTS[name].kind.form === 'true | false') {
       // `--no-cache` alone means true; `--no-cache=false` or `--no-cache false` are explicit.
@@ -95,7 +103,7 @@ export function parseArgs(argv: string[]): Command {
 export function helpText(): string {
   const lines = [
     'Usage: cs-docker-hardening check [flags]',
-    '       cs-docker-hardening merge REPORT… [--json FILE] [--sarif FILE] [--markdown FILE] [--fail-on LEVEL]',
+    '       cs-docker-hardening merge REPORT… [--json FILE] [--sarif FILE] [--markdown FILE] [--junit FILE] [--codequality FILE] [--fail-on LEVEL]',
     '',
     'check: builds the images with buildx, inspects them, runs them, and checks they are production-hardened.',
     'merge: combines the JSON reports of several runs (matrix jobs) into one verdict, as one run over all',

@@ -41,10 +41,16 @@ export async function runCli(io: CliIo): Promise<number> {
             ...(command.inputs['fail-on'] ? { failOn: settings!.failOn } : {}),
           })
         : await runHardening(options!, stderrProgress(io.stderr));
-    const { reportFile, sarifFile, markdownFile } = (options?.settings ?? settings)!;
+    const { reportFile, sarifFile, markdownFile, junitFile, codequalityFile } = (options?.settings ?? settings)!;
     await writeReports(
       io.cwd,
-      { json: reportFile || null, sarif: sarifFile || null, markdown: markdownFile || null },
+      {
+        json: reportFile || null,
+        sarif: sarifFile || null,
+        markdown: markdownFile || null,
+        junit: junitFile || null,
+        codequality: codequalityFile || null,
+      },
       report,
     );
     const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;

@@ -431,6 +431,24 @@ export const INPUTS = {
     notInConfig: true,
     description: "Also write the job summary's Markdown here (CLI and action).",
   }),
+  'junit-file': input({
+    kind: text,
+    default: '',
+    group: 'report',
+    aliases: ['junit'],
+    notInConfig: true,
+    description:
+      "Also write JUnit XML here (GitLab's `artifacts:reports:junit`, Jenkins' junit step): a test suite per target, a test case per check; a test case fails exactly when the verdict counts it.",
+  }),
+  'codequality-file': input({
+    kind: text,
+    default: '',
+    group: 'report',
+    aliases: ['codequality'],
+    notInConfig: true,
+    description:
+      'Also write a GitLab Code Quality report here (`artifacts:reports:codequality`): an issue per finding, with its file, line and a fingerprint GitLab tracks across pipelines.',
+  }),
   comment: input({
     kind: boolean,
     default: 'false',

@@ -3,7 +3,9 @@ import { ALL_CHECKS } from '../checks/index.js';
 import type { Report } from '../model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError, errorMessage } from '../util/errors.js';
+import { renderCodeQuality } from './codequality.js';
 import { renderJobSummary } from './job-summary.js';
+import { renderJunit } from './junit.js';
 import { writeJsonReport } from './json.js';
 import { writeSarif } from './sarif.js';
 
@@ -14,6 +16,8 @@ export interface ReportFiles {
   json: string | null;
   sarif: string | null;
   markdown: string | null;
+  junit: string | null;
+  codequality: string | null;
 }
 
 export async function writeReports(workspace: string, files: ReportFiles, report: Report): Promise<void> {
@@ -31,4 +35,8 @@ export async function writeReports(workspace: string, files: ReportFiles, report
   await write('report-file', files.json, (path) => writeJsonReport(path, report));
   await write('sarif-file', files.sarif, (path) => writeSarif(path, report, ALL_CHECKS));
   await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report)));
+  await write('junit-file', files.junit, (path) => writeFileAtomic(path, renderJunit(report)));
+  await write('codequality-file', files.codequality, (path) =>
+    writeFileAtomic(path, `${JSON.stringify(renderCodeQuality(report), null, 2)}\n`),
+  );
 }
