@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What a team writes without cs-docker-hardening, following the seed document's manual steps
+# What a team writes without cs-docker-hardening, following the production checklist's manual steps
 # ("Manual Verification" and "Start Services"): one `docker run` per question, then a detached
 # container polled through `docker inspect` until Docker's own health status says healthy, a
 # `docker stats --no-stream`, and `docker stop`. The thing the benchmark must beat.

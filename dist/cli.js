@@ -35951,7 +35951,7 @@ common.get = function get(file) {
 
 /***/ }),
 
-/***/ 4818:
+/***/ 2437:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -37330,7 +37330,7 @@ protobuf.loadSync = loadSync;
 protobuf.encoder          = __nccwpck_require__(7641);
 protobuf.decoder          = __nccwpck_require__(5301);
 protobuf.verifier         = __nccwpck_require__(7639);
-protobuf.converter        = __nccwpck_require__(4818);
+protobuf.converter        = __nccwpck_require__(2437);
 
 // Reflection
 protobuf.ReflectionObject = __nccwpck_require__(7946);
@@ -41847,7 +41847,7 @@ var Enum      = __nccwpck_require__(3528),
     encoder   = __nccwpck_require__(7641),
     decoder   = __nccwpck_require__(5301),
     verifier  = __nccwpck_require__(7639),
-    converter = __nccwpck_require__(4818),
+    converter = __nccwpck_require__(2437),
     wrappers  = __nccwpck_require__(9781);
 
 /**
@@ -77206,23 +77206,32 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2437);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8082);
 
 
-process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({
-    argv: process.argv.slice(2),
-    cwd: process.cwd(),
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-});
+// package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
+// support); on an older one, say so in one line instead of failing halfway through a run.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+    process.stderr.write(`cs-docker-hardening: needs Node.js 22 or later; this is ${process.version}\n`);
+    process.exitCode = 2;
+}
+else {
+    process.exitCode = await (0,_cli_main_js__WEBPACK_IMPORTED_MODULE_1__/* .runCli */ .a)({
+        argv: process.argv.slice(2),
+        cwd: process.cwd(),
+        stdout: process.stdout,
+        stderr: process.stderr,
+        env: process.env,
+    });
+}
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 2437:
+/***/ 8082:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77561,14 +77570,14 @@ const INPUTS = {
         kind: kinds_text,
         default: '',
         group: 'expectations',
-        description: 'User name the image must run as (the seed: `csops`). Empty: any non-root user.',
+        description: "User name the image must run as (the production profile's example: `csops`). Empty: any non-root user.",
     }),
     'expected-uid': input({
         perTarget: true,
         kind: number({ integer: true, unit: 'a UID' }),
         default: '',
         group: 'expectations',
-        description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
+        description: "UID the image must run as (the production profile's example: `1000`). Empty: any non-zero UID.",
     }),
     'vulnerability-report': input({
         perTarget: true,
@@ -78239,7 +78248,7 @@ const checkCleanBuildTime = defineCheck({
     severity: 'warning',
     title: 'Clean build time',
     proves: 'A build with no step from the cache finishes within max-build-seconds.',
-    why: 'Slow builds delay every fix, including security fixes; the seed targets under 5 minutes.',
+    why: 'Slow builds delay every fix, including security fixes; the production profile targets under 5 minutes.',
     threshold: 'max-build-seconds: 300',
     remediation: 'Order the Dockerfile so dependencies install before the application is copied, use a multi-stage build, and drop work the runtime image does not need.',
     needs: ['build'],
@@ -78396,7 +78405,7 @@ const checkCachedRebuild = defineCheck({
     severity: 'warning',
     title: 'Cached rebuild',
     proves: 'Rebuilt with nothing changed, every step comes from the cache and the build finishes within max-cached-build-seconds.',
-    why: 'A rebuild that redoes work on every CI run (ADD of a URL, cache-busting arguments) wastes minutes per change; the seed targets under 30 s.',
+    why: 'A rebuild that redoes work on every CI run (ADD of a URL, cache-busting arguments) wastes minutes per change; the production profile targets under 30 s.',
     threshold: 'max-cached-build-seconds: 30',
     remediation: 'Avoid steps whose inputs change on every build (ADD from URLs, build args with timestamps); order the Dockerfile from least to most often changed.',
     needs: ['rebuild'],
@@ -78550,7 +78559,7 @@ const checkStartupTime = defineCheck({
     severity: 'warning',
     title: 'Startup time',
     proves: 'The time from the start request until the probe first passed (probed every 250 ms) is within max-startup-seconds.',
-    why: 'Slow starts slow every deploy, scale-out and recovery; the seed targets under 5 s.',
+    why: 'Slow starts slow every deploy, scale-out and recovery; the production profile targets under 5 s.',
     threshold: 'max-startup-seconds: 5',
     remediation: 'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
     needs: ['runtime'],
@@ -78576,7 +78585,7 @@ const checkIdleMemory = defineCheck({
     severity: 'warning',
     title: 'Idle memory',
     proves: 'The most memory the ready, idle container used over the sampling window (as `docker stats` counts it) is within max-idle-memory-mb.',
-    why: 'Idle memory is paid by every replica all the time; the seed targets under 512 MB.',
+    why: 'Idle memory is paid by every replica all the time; the production profile targets under 512 MB.',
     threshold: 'max-idle-memory-mb: 512',
     remediation: 'Load less at startup (lazy imports, smaller caches), and run fewer worker processes when idle.',
     needs: ['runtime'],
@@ -78599,7 +78608,7 @@ const checkIdleCpu = defineCheck({
     severity: 'warning',
     title: 'Idle CPU',
     proves: 'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs).',
-    why: 'A service that spins when idle wastes a share of every node it runs on; the seed targets under 0.5 CPU.',
+    why: 'A service that spins when idle wastes a share of every node it runs on; the production profile targets under 0.5 CPU.',
     threshold: 'max-idle-cpu: 0.5',
     remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
     needs: ['runtime'],
@@ -78658,7 +78667,7 @@ const checkWritablePaths = defineCheck({
     severity: 'warning',
     title: 'The runtime user writes only where allowed',
     proves: 'Outside /tmp, /var/tmp and writable-dirs (relative ones under the WORKDIR), no file or directory is owned by, group-writable for, or world-writable to the user the container runs as.',
-    why: 'Application code the app user can overwrite turns any file-write bug into code execution; the seed limits writes to logs/, data/, credentials/ and config/.',
+    why: 'Application code the app user can overwrite turns any file-write bug into code execution; the production profile limits writes to logs/, data/, credentials/ and config/.',
     threshold: 'writable-dirs: logs, data, credentials, config',
     remediation: 'Copy application files owned by root (`COPY --chown=root:<group>` or no --chown) and give the user only its data directories (`RUN mkdir logs data && chown csops logs data`).',
     needs: ['image', 'filesystem', 'runtime'],
@@ -78762,7 +78771,7 @@ const checkHardenedRun = defineCheck({
     severity: 'warning',
     title: 'Runs read-only, without capabilities, with no-new-privileges',
     proves: 'Started with a read-only root filesystem (tmpfs only for /tmp, /var/tmp and writable-dirs), all capabilities dropped and no-new-privileges, the container still becomes ready.',
-    why: 'That is how production should run it (the seed: read-only runtime, limited writable directories); an image that needs more has a hidden dependency on writing or privileges.',
+    why: 'That is how production should run it (the production profile: read-only runtime, limited writable directories); an image that needs more has a hidden dependency on writing or privileges.',
     remediation: 'Write only to the declared directories (or /tmp), do not bind ports below 1024 or change ownership at startup, and declare what must stay writable.',
     needs: ['runtime'],
     run({ runtime }) {
@@ -79011,7 +79020,7 @@ const checkProbeFailsWhenDown = defineCheck({
     severity: 'error',
     title: 'The health probe fails when the service is down',
     proves: "The HEALTHCHECK, run with the image's user, environment and working directory in a fresh container where the service never started, does not pass.",
-    why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The seed rates it HIGH.',
+    why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The production profile rates it HIGH.',
     remediation: 'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
     needs: ['runtime'],
     run({ runtime }, { locate }) {
@@ -79910,9 +79919,9 @@ const checkStartOrder = defineCheck({
 
 
 // The build context as BuildKit will send it, computed with Docker's own matching rules: what the
-// seed says to keep out, what it weighs, and whether a secret would leave the machine.
-/** What the seed's .dockerignore excludes, by kind, as tests on context-relative paths. */
-const SEED_EXCLUDES = [
+// production profile says to keep out, what it weighs, and whether a secret would leave the machine.
+/** What the production profile's .dockerignore excludes, by kind, as tests on context-relative paths. */
+const PROFILE_EXCLUDES = [
     { kind: 'version control (.git/)', pattern: /(^|\/)\.(git|hg|svn)(\/|$)/ },
     // .env and other credentials: HARD-DOCKERIGNORE-004, an error, reports them.
     {
@@ -79959,17 +79968,17 @@ function describeSent(files) {
         .map((file) => file.path)
         .join(', ')}${files.length > 3 ? ', …' : ''})`;
 }
-const checkSeedExcludes = defineCheck({
+const checkDockerignoreExcludes = defineCheck({
     id: 'HARD-DOCKERIGNORE-002',
     category: 'dockerignore',
     severity: 'warning',
     title: 'The context leaves out what it should',
-    proves: 'No file of the kinds the seed excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
+    proves: 'No file of the kinds the production profile excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
     why: 'What is sent can be copied into the image by a broad COPY, slows every build, and busts the cache when it changes.',
     remediation: 'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
     needs: ['context'],
     run({ context }, checkContext) {
-        const sent = SEED_EXCLUDES.map(({ kind, pattern }) => ({
+        const sent = PROFILE_EXCLUDES.map(({ kind, pattern }) => ({
             kind,
             files: context.files.filter((file) => pattern.test(file.path)),
         })).filter((entry) => entry.files.length > 0);
@@ -79977,7 +79986,7 @@ const checkSeedExcludes = defineCheck({
         if (sent.length === 0)
             return {
                 status: 'pass',
-                message: `none of the seed's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
+                message: `none of the production profile's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
                 measured: [],
             };
         return {
@@ -80980,7 +80989,7 @@ const checkDockerfileHealthcheck = defineCheck({
     severity: 'error',
     title: 'The Dockerfile declares a real-looking HEALTHCHECK',
     proves: 'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
-    why: 'A fake probe reports healthy while the service is down; the seed calls the old `sys.exit(0)` probe useless for monitoring.',
+    why: 'A fake probe reports healthy while the service is down; the production profile rejects the old `sys.exit(0)` probe as useless for monitoring.',
     remediation: 'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
@@ -81031,7 +81040,7 @@ const checkDockerfileInit = defineCheck({
     severity: 'warning',
     title: 'An init is set up as PID 1',
     proves: "The shipped stage's ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.",
-    why: 'Without an init, signals are not forwarded and zombies are not reaped; the seed uses tini.',
+    why: 'Without an init, signals are not forwarded and zombies are not reaped; the production profile runs tini.',
     remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
@@ -81103,7 +81112,7 @@ const checkDockerfileBuildTools = defineCheck({
     severity: 'error',
     title: 'No build tools installed in the shipped stage',
     proves: 'No RUN of the shipped stages installs a compiler or build tool package (gcc, g++, make, build-essential, build-base, clang…) that the same RUN does not remove again.',
-    why: 'Tools installed in the final stage ship; the seed moves gcc and libpq-dev to a builder stage.',
+    why: 'Tools installed in the final stage ship; the production profile moves compilers and -dev packages to a builder stage.',
     remediation: 'Install build tools in a builder stage and copy only the result into the runtime stage.',
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
@@ -81431,7 +81440,7 @@ const checkStopsOnSigterm = defineCheck({
     severity: 'warning',
     title: 'Stops promptly on docker stop',
     proves: "`docker stop` (the image's STOPSIGNAL, SIGTERM by default) ends the container within max-stop-seconds, without the SIGKILL that exit code 137 shows.",
-    why: 'A container killed after the timeout drops in-flight work and makes every deploy wait; the seed asks for proper signal handling.',
+    why: 'A container killed after the timeout drops in-flight work and makes every deploy wait; the production profile asks for proper signal handling.',
     threshold: 'max-stop-seconds: 5; exit code not 137',
     remediation: 'Run an init as PID 1 (`ENTRYPOINT ["tini", "--"]`) with CMD in exec form, and handle SIGTERM in the app (finish requests, then exit).',
     needs: ['image', 'runtime'],
@@ -81477,7 +81486,7 @@ const checkInitProcess = defineCheck({
     severity: 'warning',
     title: 'An init runs as PID 1',
     proves: 'PID 1 of the running container is an init (tini, dumb-init, docker-init, catatonit, s6…), which forwards signals and reaps zombie processes.',
-    why: 'A shell as PID 1 does not forward SIGTERM; an app as PID 1 gets no default signal handling and leaves zombies. The seed uses tini.',
+    why: 'A shell as PID 1 does not forward SIGTERM; an app as PID 1 gets no default signal handling and leaves zombies. The production profile runs tini.',
     remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]` with CMD in exec form (or run with `init: true` in compose / `--init`).',
     needs: ['image', 'runtime'],
     run({ image, runtime }, { locate }) {
@@ -81681,7 +81690,7 @@ const checkNoBuildTools = defineCheck({
     severity: 'error',
     title: 'No build tools in the runtime image',
     proves: "No forbidden tool (compilers, linkers, make, debuggers…) is an executable on the image's PATH, found from the image's files (works without a shell).",
-    why: 'A compiler in production lets an intruder build exploits on the spot, and adds size; the seed rates it HIGH.',
+    why: 'A compiler in production lets an intruder build exploits on the spot, and adds size; the production profile rates it HIGH.',
     threshold: 'forbidden-tools: gcc, g++, cc, c++, cpp, clang, clang++, make, cmake, ninja, ld, as, gfortran, rustc, cargo, go, javac, gdb, strace',
     remediation: 'Install build tools only in a builder stage and copy the built artefacts (a virtualenv, a binary) into a clean runtime stage.',
     needs: ['image', 'filesystem'],
@@ -82050,7 +82059,7 @@ const checkConfiguredUserIsNotRoot = defineCheck({
     severity: 'error',
     title: 'Runs as a non-root user',
     proves: "The image's configured user, resolved through the image's own /etc/passwd, is not UID 0.",
-    why: 'A process running as root in a container is root on the host as soon as anything breaks out; the seed calls this CRITICAL.',
+    why: 'A process running as root in a container is root on the host as soon as anything breaks out; the production profile rates it CRITICAL.',
     threshold: 'UID ≠ 0 (root under any name: "", root, 0, 0:0, root:root, or a name mapped to UID 0)',
     remediation: 'Create a user with a fixed UID (e.g. `RUN groupadd -g 1000 csops && useradd -u 1000 -g csops csops`) and end the final stage with `USER csops`.',
     needs: ['image', 'filesystem'],
@@ -82088,8 +82097,8 @@ const checkExpectedUser = defineCheck({
     severity: 'error',
     title: 'Runs as the expected user',
     proves: 'The configured user is expected-user and/or has UID expected-uid.',
-    why: 'File ownership (COPY --chown, volumes) and platform policies rely on one agreed UID; the seed fixes csops, UID 1000.',
-    threshold: 'expected-user / expected-uid (seed: csops / 1000); skipped when neither is given',
+    why: "File ownership (COPY --chown, volumes) and platform policies rely on one agreed UID; the production profile's example fixes csops, UID 1000.",
+    threshold: "expected-user / expected-uid (the production profile's example: csops / 1000); skipped when neither is given",
     remediation: 'Create the expected user with the expected UID and set `USER` to it in the final stage.',
     needs: ['filesystem'],
     run({ filesystem }, { settings, locate }) {
@@ -82239,7 +82248,7 @@ const ALL_CHECKS = [
     checkPipefail,
     checkNoSsh,
     checkDockerignoreExists,
-    checkSeedExcludes,
+    checkDockerignoreExcludes,
     checkContextSize,
     checkNoSecretsSent,
     checkComposeHealthchecks,
@@ -82608,7 +82617,7 @@ const TOOL_NAME = 'cs-docker-hardening';
 const TOOL_VERSION = '0.1.0';
 
 ;// CONCATENATED MODULE: ./src/report/size-breakdown.ts
-// The seed's "Size Optimization Results", measured: every byte of the image's files assigned to
+// The production checklist's "Size Optimization Results", measured: every byte of the image's files assigned to
 // one component by where it lives and which layer put it there.
 function measureSizeBreakdown(filesystem, locate) {
     const breakdown = {
@@ -84561,7 +84570,7 @@ function resolveUser(configured, accounts, groups) {
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/file-classes.ts
-// Where a file's bytes belong in the seed's size table, by its path alone.
+// Where a file's bytes belong in the size table, by its path alone.
 const BUILD_TOOLS = new RegExp([
     '^/usr/(lib|libexec)/gcc(-cross)?/',
     '^/usr/include/',
@@ -85473,7 +85482,7 @@ async function execIn(container, argv, timeoutMs) {
 
 
 // Readiness, measured by running the probe ourselves every 250 ms — never by waiting out
-// Docker's own health interval (30 s in the seed), which would make every check take that long.
+// Docker's own health interval (30 s in the production profile), which would make every check take that long.
 const PROBE_INTERVAL_MS = 250;
 function fallbackPort(exposedPorts) {
     const tcp = exposedPorts.map((port) => /^(\d+)(\/tcp)?$/.exec(port)).find(Boolean);
@@ -86413,7 +86422,7 @@ function applyInlineIgnores(results, dockerfile, checks) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/checks/locate.ts
+;// CONCATENATED MODULE: ./src/evidence/locate.ts
 
 const LAYER_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
 /**
@@ -87814,7 +87823,7 @@ function sizeRows(report, baseline) {
     });
     return rows;
 }
-/** Savings as the seed writes them: what the change removed (a growth shows as +). */
+/** Savings as the production checklist writes them: what the change removed (a growth shows as +). */
 function savings(after, before) {
     return sizeDelta(after, before);
 }

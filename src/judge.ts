@@ -1,7 +1,7 @@
 import { ALL_CHECKS } from './checks/index.js';
 import { applyConfigIgnores } from './checks/config-ignores.js';
 import { applyInlineIgnores } from './checks/inline-ignores.js';
-import { createLocator, type Locator } from './checks/locate.js';
+import { createLocator, type Locator } from './evidence/locate.js';
 import { runChecks } from './checks/registry.js';
 import { valueOf } from './evidence/collected.js';
 import type { EvidenceSet } from './evidence/types.js';

@@ -91,7 +91,7 @@ export interface Metrics {
   runGid: number | null;
   /** The command of the running container's PID 1. */
   pid1: string | null;
-  /** The image's bytes by component (the seed's size table); null without filesystem evidence. */
+  /** The image's bytes by component (the production checklist's size table); null without filesystem evidence. */
   sizeBreakdown: SizeBreakdown | null;
   healthInterval: number | null;
   healthTimeout: number | null;

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_CHECKS } from '../../src/checks/index.js';
-import { createLocator } from '../../src/checks/locate.js';
+import { createLocator } from '../../src/evidence/locate.js';
 import { runChecks, type AnyCheck } from '../../src/checks/registry.js';
 import { valueOf } from '../../src/evidence/collected.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';

@@ -32,7 +32,7 @@ function annotations(stdout: string): { level: string; properties: string; messa
 }
 
 describe('on a pull request', () => {
-  it("annotates the lines (capped, most severe first, none twice), writes the seed's tables, SARIF, and keeps one comment", async () => {
+  it("annotates the lines (capped, most severe first, none twice), writes the production checklist's tables, SARIF, and keeps one comment", async () => {
     const first = await runAction(
       {
         context: 'examples/legacy',
@@ -109,7 +109,7 @@ describe('on a pull request', () => {
     expect(api.comments).toHaveLength(0);
   });
 
-  it("shows the seed's improvements with the legacy image as the baseline", async () => {
+  it("shows the production checklist's improvements with the legacy image as the baseline", async () => {
     const legacy = await check({ context: 'examples/legacy', ...quick, 'hardened-run': 'false' });
     const run = await runAction(
       { context: 'examples/hardened', 'baseline-image': legacy.target.imageId!, ...quick },

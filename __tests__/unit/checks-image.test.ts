@@ -1,6 +1,6 @@
 import { checkCleanBuildTime, checkImageBuilds } from '../../src/checks/build.js';
 import { defineCheck, runChecks } from '../../src/checks/registry.js';
-import { createLocator } from '../../src/checks/locate.js';
+import { createLocator } from '../../src/evidence/locate.js';
 import { collected, failed, skipped } from '../../src/evidence/collected.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
 import { parseGroup, parsePasswd, resolveUser } from '../../src/evidence/accounts.js';

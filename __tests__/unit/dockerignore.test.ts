@@ -78,7 +78,7 @@ describe('dockerignore checks', () => {
     ).toEqual([]);
   });
 
-  it('HARD-DOCKERIGNORE-002 names what the seed excludes and is still sent', () => {
+  it('HARD-DOCKERIGNORE-002 names what the production profile excludes and is still sent', () => {
     const results = analyse({
       context: {
         ignoreFile: '.dockerignore',

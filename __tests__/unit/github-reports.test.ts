@@ -132,7 +132,7 @@ describe('SARIF', () => {
 });
 
 describe('Before / After', () => {
-  it("shows the seed's improvements with the legacy example as the baseline", () => {
+  it("shows the production checklist's improvements with the legacy example as the baseline", () => {
     const rows = Object.fromEntries(securityRows(hardened, legacy).map((row) => [row.issue, row]));
     expect(rows['Runs as root']).toMatchObject({
       before: { state: 'bad', text: 'Yes (UID 0)' },
@@ -226,7 +226,7 @@ describe('the PR comment', () => {
 
 describe('a baseline image without its Dockerfile', () => {
   it("is split into base and own layers by the tested image's base layer digests, exactly", async () => {
-    const { createLocator } = await import('../../src/checks/locate.js');
+    const { createLocator } = await import('../../src/evidence/locate.js');
     const { valueOf } = await import('../../src/evidence/collected.js');
     const { measureSizeBreakdown } = await import('../../src/report/size-breakdown.js');
     const tested = recorded('hardened');

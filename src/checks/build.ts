@@ -32,7 +32,7 @@ export const checkCleanBuildTime = defineCheck({
   severity: 'warning',
   title: 'Clean build time',
   proves: 'A build with no step from the cache finishes within max-build-seconds.',
-  why: 'Slow builds delay every fix, including security fixes; the seed targets under 5 minutes.',
+  why: 'Slow builds delay every fix, including security fixes; the production profile targets under 5 minutes.',
   threshold: 'max-build-seconds: 300',
   remediation:
     'Order the Dockerfile so dependencies install before the application is copied, use a multi-stage build, and drop work the runtime image does not need.',

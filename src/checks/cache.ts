@@ -11,7 +11,7 @@ export const checkCachedRebuild = defineCheck({
   title: 'Cached rebuild',
   proves:
     'Rebuilt with nothing changed, every step comes from the cache and the build finishes within max-cached-build-seconds.',
-  why: 'A rebuild that redoes work on every CI run (ADD of a URL, cache-busting arguments) wastes minutes per change; the seed targets under 30 s.',
+  why: 'A rebuild that redoes work on every CI run (ADD of a URL, cache-busting arguments) wastes minutes per change; the production profile targets under 30 s.',
   threshold: 'max-cached-build-seconds: 30',
   remediation:
     'Avoid steps whose inputs change on every build (ADD from URLs, build args with timestamps); order the Dockerfile from least to most often changed.',

@@ -4,10 +4,10 @@ import { defineCheck, type CheckContext } from './registry.js';
 import { where } from './where.js';
 
 // The build context as BuildKit will send it, computed with Docker's own matching rules: what the
-// seed says to keep out, what it weighs, and whether a secret would leave the machine.
+// production profile says to keep out, what it weighs, and whether a secret would leave the machine.
 
-/** What the seed's .dockerignore excludes, by kind, as tests on context-relative paths. */
-export const SEED_EXCLUDES: { kind: string; pattern: RegExp }[] = [
+/** What the production profile's .dockerignore excludes, by kind, as tests on context-relative paths. */
+export const PROFILE_EXCLUDES: { kind: string; pattern: RegExp }[] = [
   { kind: 'version control (.git/)', pattern: /(^|\/)\.(git|hg|svn)(\/|$)/ },
   // .env and other credentials: HARD-DOCKERIGNORE-004, an error, reports them.
   {
@@ -60,19 +60,19 @@ function describeSent(files: ContextFile[]): string {
     .join(', ')}${files.length > 3 ? ', …' : ''})`;
 }
 
-export const checkSeedExcludes = defineCheck({
+export const checkDockerignoreExcludes = defineCheck({
   id: 'HARD-DOCKERIGNORE-002',
   category: 'dockerignore',
   severity: 'warning',
   title: 'The context leaves out what it should',
   proves:
-    'No file of the kinds the seed excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
+    'No file of the kinds the production profile excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
   why: 'What is sent can be copied into the image by a broad COPY, slows every build, and busts the cache when it changes.',
   remediation:
     'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
   needs: ['context'],
   run({ context }, checkContext) {
-    const sent = SEED_EXCLUDES.map(({ kind, pattern }) => ({
+    const sent = PROFILE_EXCLUDES.map(({ kind, pattern }) => ({
       kind,
       files: context.files.filter((file) => pattern.test(file.path)),
     })).filter((entry) => entry.files.length > 0);
@@ -82,7 +82,7 @@ export const checkSeedExcludes = defineCheck({
     if (sent.length === 0)
       return {
         status: 'pass',
-        message: `none of the seed's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
+        message: `none of the production profile's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
         measured: [],
       };
     return {

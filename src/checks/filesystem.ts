@@ -55,7 +55,7 @@ export const checkWritablePaths = defineCheck({
   title: 'The runtime user writes only where allowed',
   proves:
     'Outside /tmp, /var/tmp and writable-dirs (relative ones under the WORKDIR), no file or directory is owned by, group-writable for, or world-writable to the user the container runs as.',
-  why: 'Application code the app user can overwrite turns any file-write bug into code execution; the seed limits writes to logs/, data/, credentials/ and config/.',
+  why: 'Application code the app user can overwrite turns any file-write bug into code execution; the production profile limits writes to logs/, data/, credentials/ and config/.',
   threshold: 'writable-dirs: logs, data, credentials, config',
   remediation:
     'Copy application files owned by root (`COPY --chown=root:<group>` or no --chown) and give the user only its data directories (`RUN mkdir logs data && chown csops logs data`).',
@@ -161,7 +161,7 @@ export const checkHardenedRun = defineCheck({
   title: 'Runs read-only, without capabilities, with no-new-privileges',
   proves:
     'Started with a read-only root filesystem (tmpfs only for /tmp, /var/tmp and writable-dirs), all capabilities dropped and no-new-privileges, the container still becomes ready.',
-  why: 'That is how production should run it (the seed: read-only runtime, limited writable directories); an image that needs more has a hidden dependency on writing or privileges.',
+  why: 'That is how production should run it (the production profile: read-only runtime, limited writable directories); an image that needs more has a hidden dependency on writing or privileges.',
   remediation:
     'Write only to the declared directories (or /tmp), do not bind ports below 1024 or change ownership at startup, and declare what must stay writable.',
   needs: ['runtime'],

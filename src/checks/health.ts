@@ -156,7 +156,7 @@ export const checkProbeFailsWhenDown = defineCheck({
   title: 'The health probe fails when the service is down',
   proves:
     "The HEALTHCHECK, run with the image's user, environment and working directory in a fresh container where the service never started, does not pass.",
-  why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The seed rates it HIGH.',
+  why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The production profile rates it HIGH.',
   remediation:
     'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
   needs: ['runtime'],

@@ -23,7 +23,12 @@ import {
   checkComposeSecrets,
 } from './compose.js';
 import { checkStackHealthy, checkStartOrder } from './compose-up.js';
-import { checkContextSize, checkDockerignoreExists, checkNoSecretsSent, checkSeedExcludes } from './dockerignore.js';
+import {
+  checkContextSize,
+  checkDockerignoreExists,
+  checkNoSecretsSent,
+  checkDockerignoreExcludes,
+} from './dockerignore.js';
 import {
   checkAbsoluteWorkdir,
   checkBaseImagePinned,
@@ -126,7 +131,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkPipefail,
   checkNoSsh,
   checkDockerignoreExists,
-  checkSeedExcludes,
+  checkDockerignoreExcludes,
   checkContextSize,
   checkNoSecretsSent,
   checkComposeHealthchecks,

@@ -1,5 +1,5 @@
 import type { FilesystemEvidence } from '../evidence/filesystem.js';
-import type { Locator } from './locate.js';
+import type { Locator } from '../evidence/locate.js';
 import type { Verdict } from './registry.js';
 import { where } from './where.js';
 

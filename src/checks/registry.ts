@@ -1,7 +1,7 @@
 import type { EvidenceKey, EvidenceSet, Needed, Settings } from '../evidence/types.js';
 import type { Category, CheckResult, Location, Severity } from '../model.js';
 import { errorMessage } from '../util/errors.js';
-import type { Locator } from './locate.js';
+import type { Locator } from '../evidence/locate.js';
 
 // A check is a pure function from evidence to verdicts; it never calls Docker. The registry also
 // generates docs/checks.md, so the documentation of a check lives beside its code.

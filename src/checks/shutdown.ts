@@ -26,7 +26,7 @@ export const checkStopsOnSigterm = defineCheck({
   title: 'Stops promptly on docker stop',
   proves:
     "`docker stop` (the image's STOPSIGNAL, SIGTERM by default) ends the container within max-stop-seconds, without the SIGKILL that exit code 137 shows.",
-  why: 'A container killed after the timeout drops in-flight work and makes every deploy wait; the seed asks for proper signal handling.',
+  why: 'A container killed after the timeout drops in-flight work and makes every deploy wait; the production profile asks for proper signal handling.',
   threshold: 'max-stop-seconds: 5; exit code not 137',
   remediation:
     'Run an init as PID 1 (`ENTRYPOINT ["tini", "--"]`) with CMD in exec form, and handle SIGTERM in the app (finish requests, then exit).',
@@ -76,7 +76,7 @@ export const checkInitProcess = defineCheck({
   title: 'An init runs as PID 1',
   proves:
     'PID 1 of the running container is an init (tini, dumb-init, docker-init, catatonit, s6…), which forwards signals and reaps zombie processes.',
-  why: 'A shell as PID 1 does not forward SIGTERM; an app as PID 1 gets no default signal handling and leaves zombies. The seed uses tini.',
+  why: 'A shell as PID 1 does not forward SIGTERM; an app as PID 1 gets no default signal handling and leaves zombies. The production profile runs tini.',
   remediation:
     'Install tini and use `ENTRYPOINT ["tini", "--"]` with CMD in exec form (or run with `init: true` in compose / `--init`).',
   needs: ['image', 'runtime'],

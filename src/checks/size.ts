@@ -1,6 +1,6 @@
 import type { FilesystemEvidence, ImageSizeRecord } from '../evidence/filesystem.js';
 import { formatBytes, megabytes } from '../util/format.js';
-import type { Locator } from './locate.js';
+import type { Locator } from '../evidence/locate.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
 

@@ -63,7 +63,7 @@ export const checkStartupTime = defineCheck({
   title: 'Startup time',
   proves:
     'The time from the start request until the probe first passed (probed every 250 ms) is within max-startup-seconds.',
-  why: 'Slow starts slow every deploy, scale-out and recovery; the seed targets under 5 s.',
+  why: 'Slow starts slow every deploy, scale-out and recovery; the production profile targets under 5 s.',
   threshold: 'max-startup-seconds: 5',
   remediation:
     'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
@@ -92,7 +92,7 @@ export const checkIdleMemory = defineCheck({
   title: 'Idle memory',
   proves:
     'The most memory the ready, idle container used over the sampling window (as `docker stats` counts it) is within max-idle-memory-mb.',
-  why: 'Idle memory is paid by every replica all the time; the seed targets under 512 MB.',
+  why: 'Idle memory is paid by every replica all the time; the production profile targets under 512 MB.',
   threshold: 'max-idle-memory-mb: 512',
   remediation: 'Load less at startup (lazy imports, smaller caches), and run fewer worker processes when idle.',
   needs: ['runtime'],
@@ -115,7 +115,7 @@ export const checkIdleCpu = defineCheck({
   severity: 'warning',
   title: 'Idle CPU',
   proves: 'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs).',
-  why: 'A service that spins when idle wastes a share of every node it runs on; the seed targets under 0.5 CPU.',
+  why: 'A service that spins when idle wastes a share of every node it runs on; the production profile targets under 0.5 CPU.',
   threshold: 'max-idle-cpu: 0.5',
   remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
   needs: ['runtime'],

@@ -47,7 +47,7 @@ export const checkNoBuildTools = defineCheck({
   title: 'No build tools in the runtime image',
   proves:
     "No forbidden tool (compilers, linkers, make, debuggers…) is an executable on the image's PATH, found from the image's files (works without a shell).",
-  why: 'A compiler in production lets an intruder build exploits on the spot, and adds size; the seed rates it HIGH.',
+  why: 'A compiler in production lets an intruder build exploits on the spot, and adds size; the production profile rates it HIGH.',
   threshold:
     'forbidden-tools: gcc, g++, cc, c++, cpp, clang, clang++, make, cmake, ninja, ld, as, gfortran, rustc, cargo, go, javac, gdb, strace',
   remediation:

@@ -14,7 +14,7 @@ export const checkConfiguredUserIsNotRoot = defineCheck({
   severity: 'error',
   title: 'Runs as a non-root user',
   proves: "The image's configured user, resolved through the image's own /etc/passwd, is not UID 0.",
-  why: 'A process running as root in a container is root on the host as soon as anything breaks out; the seed calls this CRITICAL.',
+  why: 'A process running as root in a container is root on the host as soon as anything breaks out; the production profile rates it CRITICAL.',
   threshold: 'UID ≠ 0 (root under any name: "", root, 0, 0:0, root:root, or a name mapped to UID 0)',
   remediation:
     'Create a user with a fixed UID (e.g. `RUN groupadd -g 1000 csops && useradd -u 1000 -g csops csops`) and end the final stage with `USER csops`.',
@@ -53,8 +53,9 @@ export const checkExpectedUser = defineCheck({
   severity: 'error',
   title: 'Runs as the expected user',
   proves: 'The configured user is expected-user and/or has UID expected-uid.',
-  why: 'File ownership (COPY --chown, volumes) and platform policies rely on one agreed UID; the seed fixes csops, UID 1000.',
-  threshold: 'expected-user / expected-uid (seed: csops / 1000); skipped when neither is given',
+  why: "File ownership (COPY --chown, volumes) and platform policies rely on one agreed UID; the production profile's example fixes csops, UID 1000.",
+  threshold:
+    "expected-user / expected-uid (the production profile's example: csops / 1000); skipped when neither is given",
   remediation: 'Create the expected user with the expected UID and set `USER` to it in the final stage.',
   needs: ['filesystem'],
   run({ filesystem }, { settings, locate }) {

@@ -1,4 +1,4 @@
-// Where a file's bytes belong in the seed's size table, by its path alone.
+// Where a file's bytes belong in the size table, by its path alone.
 
 const BUILD_TOOLS = new RegExp(
   [

@@ -237,14 +237,15 @@ export const INPUTS = {
     kind: text,
     default: '',
     group: 'expectations',
-    description: 'User name the image must run as (the seed: `csops`). Empty: any non-root user.',
+    description:
+      "User name the image must run as (the production profile's example: `csops`). Empty: any non-root user.",
   }),
   'expected-uid': input({
     perTarget: true,
     kind: number({ integer: true, unit: 'a UID' }),
     default: '',
     group: 'expectations',
-    description: 'UID the image must run as (the seed: `1000`). Empty: any non-zero UID.',
+    description: "UID the image must run as (the production profile's example: `1000`). Empty: any non-zero UID.",
   }),
   'vulnerability-report': input({
     perTarget: true,

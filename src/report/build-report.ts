@@ -1,6 +1,6 @@
 import { cisCoverage, cisOfChecks } from './cis-coverage.js';
 import type { AnyCheck } from '../checks/registry.js';
-import type { Locator } from '../checks/locate.js';
+import type { Locator } from '../evidence/locate.js';
 import { valueOf } from '../evidence/collected.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import {

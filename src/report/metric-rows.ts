@@ -1,7 +1,7 @@
 import type { CheckResult, Judged } from '../model.js';
 import { formatBytes, formatSeconds } from '../util/format.js';
 
-// The seed's "Performance Metrics" tables, row by row: which measured figure, against which
+// The production checklist's "Performance Metrics" tables, row by row: which measured figure, against which
 // target, judged by which check. The status is the check's own; nothing is judged here.
 
 export interface MetricRow {

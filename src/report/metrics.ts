@@ -2,7 +2,7 @@ import { valueOf } from '../evidence/collected.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import { emptyMetrics, type Metrics } from '../model.js';
 import { round } from '../util/format.js';
-import type { Locator } from '../checks/locate.js';
+import type { Locator } from '../evidence/locate.js';
 import { measureSizeBreakdown } from './size-breakdown.js';
 import { countVulnerabilities } from '../evidence/vulnerabilities.js';
 

@@ -1,7 +1,7 @@
 import type { CheckResult, Judged } from '../model.js';
 import { formatBytes, formatSeconds } from '../util/format.js';
 
-// The seed's "Security Improvements Summary" (Issue | Before | After | Impact), each cell read
+// The production checklist's "Security Improvements Summary" (Issue | Before | After | Impact), each cell read
 // from the checks that measured it. A state is good, bad or unknown; never guessed.
 
 export type Impact = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';

@@ -1,8 +1,8 @@
-import type { Locator } from '../checks/locate.js';
+import type { Locator } from '../evidence/locate.js';
 import type { FilesystemEvidence } from '../evidence/filesystem.js';
 import type { SizeBreakdown } from '../model.js';
 
-// The seed's "Size Optimization Results", measured: every byte of the image's files assigned to
+// The production checklist's "Size Optimization Results", measured: every byte of the image's files assigned to
 // one component by where it lives and which layer put it there.
 
 export function measureSizeBreakdown(filesystem: FilesystemEvidence, locate: Locator): SizeBreakdown {

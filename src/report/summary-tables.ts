@@ -2,7 +2,7 @@ import type { Judged, SizeBreakdown } from '../model.js';
 import { metricRows, type MetricRow } from './metric-rows.js';
 import { sizeDelta } from './security-rows.js';
 
-// The other tables of the seed: size breakdown (Component | Before | After | Savings), build and
+// The other tables of the production checklist: size breakdown (Component | Before | After | Savings), build and
 // runtime performance (Metric | Target | Actual | Status), and the success criteria checklist.
 
 export interface SizeRow {
@@ -43,7 +43,7 @@ export function sizeRows(report: Judged, baseline: Judged | null): SizeRow[] {
   return rows;
 }
 
-/** Savings as the seed writes them: what the change removed (a growth shows as +). */
+/** Savings as the production checklist writes them: what the change removed (a growth shows as +). */
 function savings(after: number, before: number): string {
   return sizeDelta(after, before);
 }

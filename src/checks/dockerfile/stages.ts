@@ -150,7 +150,7 @@ export const checkDockerfileHealthcheck = defineCheck({
   title: 'The Dockerfile declares a real-looking HEALTHCHECK',
   proves:
     'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
-  why: 'A fake probe reports healthy while the service is down; the seed calls the old `sys.exit(0)` probe useless for monitoring.',
+  why: 'A fake probe reports healthy while the service is down; the production profile rejects the old `sys.exit(0)` probe as useless for monitoring.',
   remediation:
     'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
   needs: ['dockerfile'],
@@ -203,7 +203,7 @@ export const checkDockerfileInit = defineCheck({
   title: 'An init is set up as PID 1',
   proves:
     "The shipped stage's ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.",
-  why: 'Without an init, signals are not forwarded and zombies are not reaped; the seed uses tini.',
+  why: 'Without an init, signals are not forwarded and zombies are not reaped; the production profile runs tini.',
   remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
@@ -288,7 +288,7 @@ export const checkDockerfileBuildTools = defineCheck({
   title: 'No build tools installed in the shipped stage',
   proves:
     'No RUN of the shipped stages installs a compiler or build tool package (gcc, g++, make, build-essential, build-base, clang…) that the same RUN does not remove again.',
-  why: 'Tools installed in the final stage ship; the seed moves gcc and libpq-dev to a builder stage.',
+  why: 'Tools installed in the final stage ship; the production profile moves compilers and -dev packages to a builder stage.',
   remediation: 'Install build tools in a builder stage and copy only the result into the runtime stage.',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {

@@ -8,7 +8,7 @@ import type { HealthcheckConfig } from '../image.js';
 import type { ExitRecord, ProbeMethod, ReadinessRecord } from './records.js';
 
 // Readiness, measured by running the probe ourselves every 250 ms — never by waiting out
-// Docker's own health interval (30 s in the seed), which would make every check take that long.
+// Docker's own health interval (30 s in the production profile), which would make every check take that long.
 
 export const PROBE_INTERVAL_MS = 250;
 

@@ -1,6 +1,6 @@
-import { stageChain, type DockerfileEvidence, type Instruction } from '../evidence/dockerfile.js';
-import type { FilesystemEvidence } from '../evidence/filesystem.js';
-import type { ImageEvidence } from '../evidence/image.js';
+import { stageChain, type DockerfileEvidence, type Instruction } from './dockerfile.js';
+import type { FilesystemEvidence } from './filesystem.js';
+import type { ImageEvidence } from './image.js';
 import type { Location } from '../model.js';
 
 // Where in the Dockerfile a finding belongs, so the annotation lands on the line to change.
