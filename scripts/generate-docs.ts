@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderActionYml } from '../src/docs/action-yml.js';
 import { renderChecksDoc } from '../src/docs/checks-md.js';
+import { renderConfigSchema } from '../src/docs/config-schema.js';
 import {
   INPUTS_MARKERS,
   OUTPUTS_MARKERS,
@@ -12,8 +13,9 @@ import {
 
 writeFileSync('action.yml', renderActionYml());
 writeFileSync('docs/checks.md', renderChecksDoc());
+writeFileSync('docs/config.schema.json', renderConfigSchema());
 let readme = readFileSync('README.md', 'utf8');
 readme = replaceBetween(readme, INPUTS_MARKERS, renderInputsTable());
 readme = replaceBetween(readme, OUTPUTS_MARKERS, renderOutputsTable());
 writeFileSync('README.md', readme);
-console.log('wrote action.yml, docs/checks.md, README.md tables');
+console.log('wrote action.yml, docs/checks.md, docs/config.schema.json, README.md tables');

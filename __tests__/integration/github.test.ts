@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fakeGitHub, pullRequestEvent, type FakeGitHub } from '../helpers/github-api.js';
 import { NODE24, runAction } from '../helpers/runner.js';
+import { reportSchema, schemaErrors } from '../helpers/schema.js';
 import { check, REPO } from '../helpers/run.js';
 import type { Report } from '../../src/model.js';
 
@@ -191,6 +192,7 @@ describe('the example stack on a pull request: one run, one verdict', () => {
     expect(readable).toMatch(/\| CVE-2026-10001 \| libssl3 .* \| ✅ fixed \|/);
     // The stack came up from the proven images: every service healthy, after its health gates.
     const report = JSON.parse(readFileSync(join(REPO, '.tmp/stack.json'), 'utf8')) as Report;
+    expect(schemaErrors(reportSchema, report)).toEqual([]); // the published contract
     const stack = report.targets.find((target) => target.kind === 'stack')!;
     expect(stack.checks.find((check) => check.id === 'HARD-COMPOSE-012')).toMatchObject({ status: 'pass' });
     expect(stack.checks.find((check) => check.id === 'HARD-COMPOSE-013')).toMatchObject({ status: 'pass' });

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import type { Report } from '../../src/model.js';
 import { exec, leftovers, REPO } from '../helpers/run.js';
 import { runAction, type RunnerRun } from '../helpers/runner.js';
+import { reportSchema, schemaErrors } from '../helpers/schema.js';
 import { scratchDir } from '../helpers/scratch.js';
 
 // The README's workflows, run as the runner runs them: the matrix of shares merged into one
@@ -134,6 +135,8 @@ describe("the README's matrix workflow: three shares and a merge give one run's 
       'services/worker',
       'tools/scheduler',
     ]);
+    expect(schemaErrors(reportSchema, mergedReport)).toEqual([]);
+    expect(schemaErrors(reportSchema, singleReport)).toEqual([]);
     // Same verdicts: per target, per check; only the api meets expected-uid.
     expect(verdicts(mergedReport)).toEqual(verdicts(singleReport));
     expect(mergedReport.targets.map((target) => target.passed)).toEqual([true, false, false, false]);
