@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8082);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7287);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8082:
+/***/ 7287:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78501,11 +78501,10 @@ function failPerLayer(items, filesystem, locate, describe, measure) {
     }));
 }
 
-;// CONCATENATED MODULE: ./src/checks/startup.ts
+;// CONCATENATED MODULE: ./src/checks/describe.ts
 
-
-
-/** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
+// Measurements in words, the same in every check that reports them.
+/** A container that stopped on its own: code, when, whether it ran out of memory, its last words. */
 function describeExit(exited) {
     const oom = exited.oomKilled ? ' (killed: out of memory)' : '';
     const logs = exited.logTail.trim()
@@ -78513,117 +78512,6 @@ function describeExit(exited) {
         : '; it wrote no logs';
     return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${logs}`;
 }
-const checkBecomesReady = defineCheck({
-    id: 'HARD-STARTUP-001',
-    category: 'startup',
-    severity: 'error',
-    title: 'The container starts and becomes ready',
-    proves: 'Started as configured, the container keeps running and its health probe (or, without HEALTHCHECK, its exposed port) answers within ready-timeout-seconds.',
-    why: 'An image that crashes or never becomes ready will fail its deployment; better to see it here, with its exit code and logs.',
-    remediation: 'Read the exit code and log lines in the message; run the image with `docker run` to reproduce. Give required configuration through runtime-env.',
-    needs: ['runtime'],
-    run({ runtime }, { locate, settings }) {
-        const { readiness, exited } = runtime.service;
-        const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
-        if (exited)
-            return {
-                status: 'fail',
-                message: `the container ${describeExit(exited)}`,
-                measured: exited.exitCode,
-                ...location,
-            };
-        if (readiness.outcome === 'ready')
-            return {
-                status: 'pass',
-                message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`,
-                measured: readiness.readySeconds,
-            };
-        if (readiness.method === 'none')
-            return {
-                status: 'skip',
-                message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window`,
-            };
-        const how = readiness.method === 'port'
-            ? `port ${readiness.port} never accepted a connection`
-            : 'the health probe never passed';
-        return {
-            status: 'fail',
-            message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`,
-            ...location,
-        };
-    },
-});
-const checkStartupTime = defineCheck({
-    id: 'HARD-STARTUP-002',
-    category: 'startup',
-    severity: 'warning',
-    title: 'Startup time',
-    proves: 'The time from the start request until the probe first passed (probed every 250 ms) is within max-startup-seconds.',
-    why: 'Slow starts slow every deploy, scale-out and recovery; the production profile targets under 5 s.',
-    threshold: 'max-startup-seconds: 5',
-    remediation: 'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
-    needs: ['runtime'],
-    run({ runtime }, { settings }) {
-        const { readiness } = runtime.service;
-        if (readiness.readySeconds === null)
-            return {
-                status: 'skip',
-                message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)',
-            };
-        const within = readiness.readySeconds <= settings.maxStartupSeconds;
-        return {
-            status: within ? 'pass' : 'fail',
-            message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`,
-            measured: readiness.readySeconds,
-            target: settings.maxStartupSeconds,
-        };
-    },
-});
-const checkIdleMemory = defineCheck({
-    id: 'HARD-MEMORY-001',
-    category: 'memory',
-    severity: 'warning',
-    title: 'Idle memory',
-    proves: 'The most memory the ready, idle container used over the sampling window (as `docker stats` counts it) is within max-idle-memory-mb.',
-    why: 'Idle memory is paid by every replica all the time; the production profile targets under 512 MB.',
-    threshold: 'max-idle-memory-mb: 512',
-    remediation: 'Load less at startup (lazy imports, smaller caches), and run fewer worker processes when idle.',
-    needs: ['runtime'],
-    run({ runtime }, { settings }) {
-        const { idle } = runtime.service;
-        if (!idle)
-            return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
-        const limit = settings.maxIdleMemoryMb * 1e6;
-        return {
-            status: idle.memoryBytesMax <= limit ? 'pass' : 'fail',
-            message: `${formatBytes(idle.memoryBytesMax)} at most over ${formatSeconds(idle.windowSeconds)} (${idle.samples} samples; limit ${settings.maxIdleMemoryMb} MB)`,
-            measured: idle.memoryBytesMax,
-            target: limit,
-        };
-    },
-});
-const checkIdleCpu = defineCheck({
-    id: 'HARD-CPU-001',
-    category: 'cpu',
-    severity: 'warning',
-    title: 'Idle CPU',
-    proves: 'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs).',
-    why: 'A service that spins when idle wastes a share of every node it runs on; the production profile targets under 0.5 CPU.',
-    threshold: 'max-idle-cpu: 0.5',
-    remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
-    needs: ['runtime'],
-    run({ runtime }, { settings }) {
-        const { idle } = runtime.service;
-        if (!idle)
-            return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
-        return {
-            status: idle.cpu <= settings.maxIdleCpu ? 'pass' : 'fail',
-            message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})`,
-            measured: idle.cpu,
-            target: settings.maxIdleCpu,
-        };
-    },
-});
 
 ;// CONCATENATED MODULE: ./src/checks/filesystem.ts
 
@@ -79738,6 +79626,22 @@ const checkComposeSecrets = defineCheck({
         });
     },
 });
+/** A `ports` entry, short (`[ip:]host:container[/proto]`, `[::1]:80:80`) or long form: where it is published. */
+function publishedPort(port) {
+    if (typeof port === 'object' && port !== null) {
+        const spec = port;
+        const published = textOf(spec.published);
+        return published ? { hostIp: textOf(spec.host_ip), published } : null;
+    }
+    const text = textOf(port).split('/')[0];
+    const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(text);
+    const parts = bracketed ? [bracketed[1], ...bracketed[2].split(':')] : text.split(':');
+    if (parts.length < 2)
+        return null; // the container port alone: Docker picks a free host port
+    const hostIp = parts.length >= 3 ? parts[0] : '';
+    const published = parts[parts.length - 2];
+    return published ? { hostIp, published } : null;
+}
 const DATABASES = /(^|\/)(postgres(ql)?|postgis|mysql|mariadb|mongo(db)?|redis|valkey|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(:|@|$)/i;
 const checkComposeDatabasePorts = defineCheck({
     id: 'HARD-COMPOSE-009',
@@ -79757,20 +79661,42 @@ const checkComposeDatabasePorts = defineCheck({
             const exposed = (service.data.ports ?? [])
                 .map((port, index) => ({ port, index }))
                 .filter(({ port }) => {
-                if (typeof port === 'object' && port !== null) {
-                    const spec = port;
-                    if (spec.published === undefined || spec.published === null || spec.published === '')
-                        return false;
-                    return !textOf(spec.host_ip) || textOf(spec.host_ip) === '0.0.0.0';
-                }
-                const parts = textOf(port).split('/')[0].split(':');
-                return parts.length === 2 || (parts.length >= 3 && (parts[0] === '0.0.0.0' || parts[0] === ''));
+                const published = publishedPort(port);
+                return published !== null && (published.hostIp === '' || published.hostIp === '0.0.0.0');
             });
             if (exposed.length === 0)
                 return { status: 'pass', message: 'not published on all interfaces' };
             return exposed.map(({ port, index }) => ({
                 status: 'fail',
                 message: `publishes ${textOf(port)} on all interfaces`,
+                ...at(service, `ports.${index}`),
+            }));
+        });
+    },
+});
+const checkComposePrivilegedPorts = defineCheck({
+    id: 'HARD-COMPOSE-014',
+    cis: ['5.8'],
+    category: 'compose',
+    severity: 'notice',
+    title: 'No host port below 1024 is published',
+    proves: 'No service publishes a port below 1024 on the host (`ports: ["80:8080"]`); a reverse proxy in front does.',
+    why: 'Ports below 1024 are the privileged ones: publishing them ties the service to host-level configuration and, on hosts that rely on them, lets a container take a port only root should.',
+    threshold: 'host ports ≥ 1024 (CIS Docker Benchmark 5.8)',
+    remediation: 'Publish a port of 1024 or above (`8080:8080`) and put a reverse proxy or load balancer on 80/443 in front.',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const low = (service.data.ports ?? [])
+                .map((port, index) => ({ port, index, published: publishedPort(port) }))
+                .filter(({ published }) => published !== null && Number.parseInt(published.published, 10) < 1024);
+            if (low.length === 0)
+                return { status: 'pass', message: 'no host port below 1024' };
+            return low.map(({ port, index, published }) => ({
+                status: 'fail',
+                message: `publishes host port ${published.published}${published.hostIp ? ` on ${published.hostIp}` : ''} (${typeof port === 'object' ? `published: ${published.published}` : textOf(port)})`,
+                measured: Number.parseInt(published.published, 10),
+                target: '≥ 1024',
                 ...at(service, `ports.${index}`),
             }));
         });
@@ -81653,6 +81579,124 @@ function largestOwnLayer(filesystem, locate) {
         .sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
 }
 
+;// CONCATENATED MODULE: ./src/checks/startup.ts
+
+
+
+
+/** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
+const checkBecomesReady = defineCheck({
+    id: 'HARD-STARTUP-001',
+    category: 'startup',
+    severity: 'error',
+    title: 'The container starts and becomes ready',
+    proves: 'Started as configured, the container keeps running and its health probe (or, without HEALTHCHECK, its exposed port) answers within ready-timeout-seconds.',
+    why: 'An image that crashes or never becomes ready will fail its deployment; better to see it here, with its exit code and logs.',
+    remediation: 'Read the exit code and log lines in the message; run the image with `docker run` to reproduce. Give required configuration through runtime-env.',
+    needs: ['runtime'],
+    run({ runtime }, { locate, settings }) {
+        const { readiness, exited } = runtime.service;
+        const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
+        if (exited)
+            return {
+                status: 'fail',
+                message: `the container ${describeExit(exited)}`,
+                measured: exited.exitCode,
+                ...location,
+            };
+        if (readiness.outcome === 'ready')
+            return {
+                status: 'pass',
+                message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`,
+                measured: readiness.readySeconds,
+            };
+        if (readiness.method === 'none')
+            return {
+                status: 'skip',
+                message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window`,
+            };
+        const how = readiness.method === 'port'
+            ? `port ${readiness.port} never accepted a connection`
+            : 'the health probe never passed';
+        return {
+            status: 'fail',
+            message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`,
+            ...location,
+        };
+    },
+});
+const checkStartupTime = defineCheck({
+    id: 'HARD-STARTUP-002',
+    category: 'startup',
+    severity: 'warning',
+    title: 'Startup time',
+    proves: 'The time from the start request until the probe first passed (probed every 250 ms) is within max-startup-seconds.',
+    why: 'Slow starts slow every deploy, scale-out and recovery; the production profile targets under 5 s.',
+    threshold: 'max-startup-seconds: 5',
+    remediation: 'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
+    needs: ['runtime'],
+    run({ runtime }, { settings }) {
+        const { readiness } = runtime.service;
+        if (readiness.readySeconds === null)
+            return {
+                status: 'skip',
+                message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)',
+            };
+        const within = readiness.readySeconds <= settings.maxStartupSeconds;
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`,
+            measured: readiness.readySeconds,
+            target: settings.maxStartupSeconds,
+        };
+    },
+});
+const checkIdleMemory = defineCheck({
+    id: 'HARD-MEMORY-001',
+    category: 'memory',
+    severity: 'warning',
+    title: 'Idle memory',
+    proves: 'The most memory the ready, idle container used over the sampling window (as `docker stats` counts it) is within max-idle-memory-mb.',
+    why: 'Idle memory is paid by every replica all the time; the production profile targets under 512 MB.',
+    threshold: 'max-idle-memory-mb: 512',
+    remediation: 'Load less at startup (lazy imports, smaller caches), and run fewer worker processes when idle.',
+    needs: ['runtime'],
+    run({ runtime }, { settings }) {
+        const { idle } = runtime.service;
+        if (!idle)
+            return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
+        const limit = settings.maxIdleMemoryMb * 1e6;
+        return {
+            status: idle.memoryBytesMax <= limit ? 'pass' : 'fail',
+            message: `${formatBytes(idle.memoryBytesMax)} at most over ${formatSeconds(idle.windowSeconds)} (${idle.samples} samples; limit ${settings.maxIdleMemoryMb} MB)`,
+            measured: idle.memoryBytesMax,
+            target: limit,
+        };
+    },
+});
+const checkIdleCpu = defineCheck({
+    id: 'HARD-CPU-001',
+    category: 'cpu',
+    severity: 'warning',
+    title: 'Idle CPU',
+    proves: 'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs).',
+    why: 'A service that spins when idle wastes a share of every node it runs on; the production profile targets under 0.5 CPU.',
+    threshold: 'max-idle-cpu: 0.5',
+    remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
+    needs: ['runtime'],
+    run({ runtime }, { settings }) {
+        const { idle } = runtime.service;
+        if (!idle)
+            return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
+        return {
+            status: idle.cpu <= settings.maxIdleCpu ? 'pass' : 'fail',
+            message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})`,
+            measured: idle.cpu,
+            target: settings.maxIdleCpu,
+        };
+    },
+});
+
 ;// CONCATENATED MODULE: ./src/checks/tools.ts
 
 
@@ -82261,6 +82305,7 @@ const ALL_CHECKS = [
     checkComposeSecrets,
     checkComposeDatabasePorts,
     checkComposeHardening,
+    checkComposePrivilegedPorts,
     checkComposeImageTags,
     checkStackHealthy,
     checkStartOrder,
@@ -82352,7 +82397,7 @@ function engineKey(engine) {
 }
 
 ;// CONCATENATED MODULE: ./src/model.ts
-// The report contract of design.md: categories, check results, metrics. Users' scripts parse the
+// The report contract (docs/report.schema.json): categories, check results, metrics. Users' scripts parse the
 // JSON report, so names here are stable; extend, never rename.
 const CATEGORIES = [
     'build',
@@ -82474,7 +82519,7 @@ const CIS_RECOMMENDATIONS = [
         id: '5.8',
         section: 'runtime',
         title: 'Privileged ports are not mapped within containers',
-        outside: 'host ports are mapped by whoever runs the container; published compose ports are not judged by it yet',
+        extent: 'the ports the compose file publishes',
     },
     {
         id: '5.9',

@@ -83,7 +83,7 @@ export const CIS_RECOMMENDATIONS: readonly CisRecommendation[] = [
     id: '5.8',
     section: 'runtime',
     title: 'Privileged ports are not mapped within containers',
-    outside: 'host ports are mapped by whoever runs the container; published compose ports are not judged by it yet',
+    extent: 'the ports the compose file publishes',
   },
   {
     id: '5.9',

@@ -1,6 +1,6 @@
 import type { EngineRecord } from './evidence/engine.js';
 
-// The report contract of design.md: categories, check results, metrics. Users' scripts parse the
+// The report contract (docs/report.schema.json): categories, check results, metrics. Users' scripts parse the
 // JSON report, so names here are stable; extend, never rename.
 
 export const CATEGORIES = [

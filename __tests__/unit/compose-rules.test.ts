@@ -138,6 +138,30 @@ describe.each([
       ['warning', 5, 'api: image api:latest uses latest'],
     ],
   ],
+  [
+    'HARD-COMPOSE-014',
+    [
+      'services:',
+      '  proxy:',
+      '    image: nginx:1.27',
+      '    ports:',
+      '      - "80:8080"',
+      '      - "127.0.0.1:443:8443"',
+      '      - "8080:8080"',
+      '      - "9000"',
+      '      - target: 22',
+      '        published: "22"',
+      '        host_ip: "::1"',
+      '      - "[::1]:53:53/udp"',
+      '',
+    ].join('\n'),
+    [
+      ['notice', 5, 'proxy: publishes host port 80 (80:8080)'],
+      ['notice', 6, 'proxy: publishes host port 443 on 127.0.0.1 (127.0.0.1:443:8443)'],
+      ['notice', 9, 'proxy: publishes host port 22 on ::1 (published: 22)'],
+      ['notice', 12, 'proxy: publishes host port 53 on ::1 ([::1]:53:53/udp)'],
+    ],
+  ],
 ])('%s', (id, compose, expected) => {
   it(`finds ${expected.length} problem(s) on the right lines`, () => {
     expect(check(compose, id)).toEqual(expected);

@@ -429,6 +429,22 @@ export const checkComposeSecrets = defineCheck({
   },
 });
 
+/** A `ports` entry, short (`[ip:]host:container[/proto]`, `[::1]:80:80`) or long form: where it is published. */
+function publishedPort(port: unknown): { hostIp: string; published: string } | null {
+  if (typeof port === 'object' && port !== null) {
+    const spec = port as { host_ip?: unknown; published?: unknown };
+    const published = textOf(spec.published);
+    return published ? { hostIp: textOf(spec.host_ip), published } : null;
+  }
+  const text = textOf(port).split('/')[0];
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(text);
+  const parts = bracketed ? [bracketed[1], ...bracketed[2].split(':')] : text.split(':');
+  if (parts.length < 2) return null; // the container port alone: Docker picks a free host port
+  const hostIp = parts.length >= 3 ? parts[0] : '';
+  const published = parts[parts.length - 2];
+  return published ? { hostIp, published } : null;
+}
+
 const DATABASES =
   /(^|\/)(postgres(ql)?|postgis|mysql|mariadb|mongo(db)?|redis|valkey|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(:|@|$)/i;
 
@@ -452,18 +468,42 @@ export const checkComposeDatabasePorts = defineCheck({
       const exposed = ((service.data.ports ?? []) as unknown[])
         .map((port, index) => ({ port, index }))
         .filter(({ port }) => {
-          if (typeof port === 'object' && port !== null) {
-            const spec = port as { host_ip?: unknown; published?: unknown };
-            if (spec.published === undefined || spec.published === null || spec.published === '') return false;
-            return !textOf(spec.host_ip) || textOf(spec.host_ip) === '0.0.0.0';
-          }
-          const parts = textOf(port).split('/')[0].split(':');
-          return parts.length === 2 || (parts.length >= 3 && (parts[0] === '0.0.0.0' || parts[0] === ''));
+          const published = publishedPort(port);
+          return published !== null && (published.hostIp === '' || published.hostIp === '0.0.0.0');
         });
       if (exposed.length === 0) return { status: 'pass', message: 'not published on all interfaces' };
       return exposed.map(({ port, index }) => ({
         status: 'fail' as const,
         message: `publishes ${textOf(port)} on all interfaces`,
+        ...at(service, `ports.${index}`),
+      }));
+    });
+  },
+});
+
+export const checkComposePrivilegedPorts = defineCheck({
+  id: 'HARD-COMPOSE-014',
+  cis: ['5.8'],
+  category: 'compose',
+  severity: 'notice',
+  title: 'No host port below 1024 is published',
+  proves: 'No service publishes a port below 1024 on the host (`ports: ["80:8080"]`); a reverse proxy in front does.',
+  why: 'Ports below 1024 are the privileged ones: publishing them ties the service to host-level configuration and, on hosts that rely on them, lets a container take a port only root should.',
+  threshold: 'host ports ≥ 1024 (CIS Docker Benchmark 5.8)',
+  remediation:
+    'Publish a port of 1024 or above (`8080:8080`) and put a reverse proxy or load balancer on 80/443 in front.',
+  needs: ['compose'],
+  run({ compose }) {
+    return each(compose.services, (service) => {
+      const low = ((service.data.ports ?? []) as unknown[])
+        .map((port, index) => ({ port, index, published: publishedPort(port) }))
+        .filter(({ published }) => published !== null && Number.parseInt(published.published, 10) < 1024);
+      if (low.length === 0) return { status: 'pass', message: 'no host port below 1024' };
+      return low.map(({ port, index, published }) => ({
+        status: 'fail' as const,
+        message: `publishes host port ${published!.published}${published!.hostIp ? ` on ${published!.hostIp}` : ''} (${typeof port === 'object' ? `published: ${published!.published}` : textOf(port)})`,
+        measured: Number.parseInt(published!.published, 10),
+        target: '≥ 1024',
         ...at(service, `ports.${index}`),
       }));
     });

@@ -3,7 +3,7 @@ import type { FileRecord, FilesystemEvidence } from '../evidence/filesystem.js';
 import { failPerLayer } from './per-layer.js';
 import { formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
-import { describeExit } from './startup.js';
+import { describeExit } from './describe.js';
 
 // What the image's files allow: privilege escalation (setuid), writes outside the declared
 // directories, and files that should never ship. Each finding names the layer that added it.

@@ -12,6 +12,7 @@ import { checkNonRootLabelIsTrue, checkRequiredLabels } from './labels.js';
 import {
   checkComposeDatabasePorts,
   checkComposeHardening,
+  checkComposePrivilegedPorts,
   checkComposeHealthGates,
   checkComposeHealthchecks,
   checkComposeImageTags,
@@ -144,6 +145,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkComposeSecrets,
   checkComposeDatabasePorts,
   checkComposeHardening,
+  checkComposePrivilegedPorts,
   checkComposeImageTags,
   checkStackHealthy,
   checkStartOrder,

@@ -1,17 +1,9 @@
-import type { ExitRecord } from '../evidence/runtime/records.js';
+import { describeExit } from './describe.js';
 import { formatBytes, formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
 
 /** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
-export function describeExit(exited: ExitRecord): string {
-  const oom = exited.oomKilled ? ' (killed: out of memory)' : '';
-  const logs = exited.logTail.trim()
-    ? `; last log lines: ${exited.logTail.trim().split('\n').slice(-5).join(' | ')}`
-    : '; it wrote no logs';
-  return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${logs}`;
-}
-
 export const checkBecomesReady = defineCheck({
   id: 'HARD-STARTUP-001',
   category: 'startup',

@@ -3,7 +3,7 @@ import { INPUTS, INPUT_NAMES, type InputName } from '../inputs/definitions.js';
 import { UsageError } from '../util/errors.js';
 
 // `cs-docker-hardening check [--<input> VALUE]…`: every action input is a flag of the same name,
-// plus the spellings design.md gives (--json FILE, --build-arg K=V, --static-only).
+// plus the short spellings of the README (--json FILE, --build-arg K=V, --static-only).
 
 export type Command =
   | { kind: 'check'; inputs: RawInputs }

@@ -10,7 +10,7 @@ export interface InputDefinition<T> {
   default: string;
   description: string;
   group: 'what to check' | 'thresholds' | 'expectations' | 'runtime' | 'report';
-  /** Extra CLI spellings from design.md (`--json FILE` for report-file). */
+  /** Extra CLI spellings (`--json FILE` for report-file). */
   aliases?: string[];
   /** CLI: may be given several times; the values are joined as lines. */
   repeatable?: boolean;
