@@ -163,8 +163,9 @@ async function sideBySide(engine: Engine): Promise<Row[]> {
           const measured = await ours(context, image);
           row.ours.push(measured.seconds);
           row.peakMb.push(measured.peakMb);
-          for (const [phase, seconds] of Object.entries(measured.report.timings))
-            (row.phases[phase] ??= []).push(seconds);
+          // The run's phases (engine, plan) and its one target's (inspect, filesystem, runtime…).
+          const timings = { ...measured.report.timings, ...measured.report.targets[0]?.timings };
+          for (const [phase, seconds] of Object.entries(timings)) (row.phases[phase] ??= []).push(seconds);
         }
         if (method === 2) row.baseline.push(await baseline(image));
       }
@@ -236,6 +237,7 @@ async function largeImages(): Promise<Record<string, unknown>[]> {
     ['2 GB, 121 layers', 'bench/images/layers-120'],
   ] as const) {
     const image = await build(context);
+    const exportSeconds = await engineExport(image);
     const { stdout } = await run(process.execPath, ['build/bench/filesystem-probe.js', image], { maxBuffer: 16 << 20 });
     const probe = JSON.parse(stdout) as {
       seconds: number;
@@ -248,6 +250,7 @@ async function largeImages(): Promise<Record<string, unknown>[]> {
     const errored = check.report.checks.filter((result) => result.status === 'error').map((result) => result.id);
     results.push({
       image: name,
+      exportSeconds,
       ...probe,
       checkSeconds: check.seconds,
       checkPeakMb: check.peakMb,
@@ -258,6 +261,20 @@ async function largeImages(): Promise<Record<string, unknown>[]> {
     );
   }
   return results;
+}
+
+/**
+ * The floor of filesystem evidence: the engine exporting the image (`docker save` through the API),
+ * every byte read and dropped. On the containerd store the engine itself is the bottleneck.
+ */
+async function engineExport(image: string): Promise<number> {
+  const engine = await connectEngine();
+  const started = performance.now();
+  const stream = await engine.getImage(image).get();
+  for await (const _chunk of stream as AsyncIterable<Buffer>) {
+    // read and dropped
+  }
+  return (performance.now() - started) / 1000;
 }
 
 /** From process start to the first byte the action sends the engine (a counting proxy in front of it). */
@@ -379,11 +396,11 @@ const table = [
   '| --- | --- | --- | --- | --- |',
   `| ${MONOREPO.length} targets | ${parallelSummary.sequential} (${parallelSummary.sequentialSpread}) | ${parallelSummary.parallel} (${parallelSummary.parallelSpread}) | ${parallelSummary.ratio}× | ${parallelSummary.peakMb} MB |`,
   '',
-  '| large image | filesystem evidence | peak memory | full check | checks that could not run |',
-  '| --- | --- | --- | --- | --- |',
+  '| large image | the engine exports it | filesystem evidence | evidence/export | peak memory | full check | checks that could not run |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
   ...large.map(
     (entry) =>
-      `| ${String(entry.image)} (${Number(entry.files)} files) | ${Number(entry.seconds).toFixed(2)} s | ${Number(entry.peakMb).toFixed(0)} MB | ${Number(entry.checkSeconds).toFixed(1)} s | ${(entry.checkErrors as string[]).length} |`,
+      `| ${String(entry.image)} (${Number(entry.files)} files) | ${Number(entry.exportSeconds).toFixed(2)} s | ${Number(entry.seconds).toFixed(2)} s | ${(Number(entry.seconds) / Number(entry.exportSeconds)).toFixed(2)}× | ${Number(entry.peakMb).toFixed(0)} MB | ${Number(entry.checkSeconds).toFixed(1)} s | ${(entry.checkErrors as string[]).length} |`,
   ),
   '',
   `Cold start of the action bundle to its first engine call: ${result.coldStartSeconds.median} s (${result.coldStartSeconds.spread}). Static analysis of ${staticBench.dockerfiles} Dockerfiles and ${staticBench.composeServices} compose services: ${staticBench.medianMs} ms (${staticBench.minMs}–${staticBench.maxMs}).`,

@@ -86940,7 +86940,7 @@ function defaultDraft(options) {
     const { settings } = options;
     if (settings.image) {
         const draft = imageDraft(settings.image, options.contextDir, options.dockerfilePath);
-        return { ...draft, stage: settings.target || null, buildArgs: settings.buildArgs };
+        return { ...draft, stage: settings.target || null, buildArgs: settings.buildArgs, builtFromDockerfile: true };
     }
     if (!options.dockerfilePath)
         return null;
@@ -87110,18 +87110,24 @@ function stackDraft(compose, options) {
  */
 function plan_dedupe(drafts) {
     const byKey = new Map();
+    const kept = [];
     for (const draft of drafts) {
-        const args = JSON.stringify(Object.entries(effectiveArgs(draft)).sort());
-        const key = draft.kind === 'image'
-            ? `image ${draft.image}`
-            : `build ${draft.contextDir} ${draft.dockerfilePath} ${draft.stage ?? ''} ${args}`;
-        const seen = byKey.get(key);
-        if (!seen)
-            byKey.set(key, draft);
-        else
+        const build = `build ${draft.contextDir} ${draft.dockerfilePath} ${draft.stage ?? ''} ${JSON.stringify(Object.entries(effectiveArgs(draft)).sort())}`;
+        // The context's `image`, given with its Dockerfile, is that Dockerfile's build: a compose
+        // service that builds the same is the same image, not a second build of it.
+        const keys = draft.kind === 'image'
+            ? [`image ${draft.image}`, ...(draft.builtFromDockerfile && draft.dockerfilePath ? [build] : [])]
+            : [build];
+        const seen = keys.map((key) => byKey.get(key)).find(Boolean);
+        if (seen) {
             seen.services.push(...draft.services.filter((service) => !seen.services.includes(service)));
+            continue;
+        }
+        for (const key of keys)
+            byKey.set(key, draft);
+        kept.push(draft);
     }
-    return [...byKey.values()];
+    return kept;
 }
 /**
  * The build args that change the build: an arg the Dockerfile does not declare is not used, and

@@ -110,3 +110,51 @@ describe('readActionInputs', () => {
     expect(raw).toEqual({ 'max-image-size-mb': '400', context: 'examples/hardened' });
   });
 });
+
+describe('the plan of a run', () => {
+  const repo = (): string =>
+    workspace({
+      'app/Dockerfile': 'FROM scratch\nCOPY x /x\n',
+      'app/compose.yaml': 'services:\n  web:\n    build: .\n  db:\n    image: postgres:16.4\n',
+      'worker/Dockerfile': 'FROM scratch\n',
+      'scans/app.json': '{"SchemaVersion": 2, "Results": []}',
+      'scans/worker.json': '{"matches": []}',
+    });
+
+  it("treats the context's image as its Dockerfile's build: the compose service that builds it is not built again", async () => {
+    const root = repo();
+    const built = await planTargets(await resolveOptions({ context: 'app' }, root));
+    expect(built.targets.map((target) => [target.name, target.kind, target.services])).toEqual([
+      ['app', 'build', ['app/compose.yaml#web']],
+    ]);
+    const given = await planTargets(await resolveOptions({ context: 'app', image: 'app:1.0' }, root));
+    expect(given.targets.map((target) => [target.name, target.kind, target.services])).toEqual([
+      ['app:1.0', 'image', ['app/compose.yaml#web']],
+    ]);
+  });
+
+  it('gives each target its scanner report, and refuses one it cannot place', async () => {
+    const root = repo();
+    const one = await planTargets(
+      await resolveOptions({ context: 'app', 'vulnerability-report': 'scans/app.json' }, root),
+    );
+    expect(one.targets[0].vulnerabilityReports).toEqual({ current: join(root, 'scans/app.json'), baseline: null });
+    const targets = 'app=app\nworker=worker';
+    const two = await planTargets(
+      await resolveOptions({ targets, 'vulnerability-report': 'app=scans/app.json\nworker=scans/worker.json' }, root),
+    );
+    expect(two.targets.map((target) => [target.name, target.vulnerabilityReports.current])).toEqual([
+      ['app', join(root, 'scans/app.json')],
+      ['worker', join(root, 'scans/worker.json')],
+    ]);
+    await expect(
+      planTargets(await resolveOptions({ targets, 'vulnerability-report': 'scans/app.json' }, root)),
+    ).rejects.toThrow('vulnerability-report: this run has 2 images (app, worker); give each report as name=path');
+    await expect(
+      planTargets(await resolveOptions({ targets, 'vulnerability-report': 'api=scans/app.json' }, root)),
+    ).rejects.toThrow("vulnerability-report: 'api' is not a target of this run (targets: app, worker); give name=path");
+    await expect(
+      planTargets(await resolveOptions({ context: 'app', 'baseline-vulnerability-report': 'scans/app.json' }, root)),
+    ).rejects.toThrow('baseline-vulnerability-report for app without a vulnerability-report');
+  });
+});

@@ -45,6 +45,8 @@ interface Draft {
   compose: ComposeEvidence | null;
   /** How it is named when it has no name of its own. */
   label: string;
+  /** An image given as the context's own, with its Dockerfile: the build of that Dockerfile. */
+  builtFromDockerfile?: boolean;
 }
 
 export async function planTargets(options: Options, helpers: PlanHelpers = {}): Promise<Plan> {
@@ -139,7 +141,7 @@ function defaultDraft(options: Options): Draft | null {
   const { settings } = options;
   if (settings.image) {
     const draft = imageDraft(settings.image, options.contextDir, options.dockerfilePath);
-    return { ...draft, stage: settings.target || null, buildArgs: settings.buildArgs };
+    return { ...draft, stage: settings.target || null, buildArgs: settings.buildArgs, builtFromDockerfile: true };
   }
   if (!options.dockerfilePath) return null;
   const draft = buildDraft(options.contextDir, options.dockerfilePath, settings.target || null, (path) =>
@@ -330,17 +332,24 @@ function stackDraft(compose: ComposeEvidence, options: Options): Draft {
  */
 function dedupe(drafts: Draft[]): Draft[] {
   const byKey = new Map<string, Draft>();
+  const kept: Draft[] = [];
   for (const draft of drafts) {
-    const args = JSON.stringify(Object.entries(effectiveArgs(draft)).sort());
-    const key =
+    const build = `build ${draft.contextDir} ${draft.dockerfilePath} ${draft.stage ?? ''} ${JSON.stringify(Object.entries(effectiveArgs(draft)).sort())}`;
+    // The context's `image`, given with its Dockerfile, is that Dockerfile's build: a compose
+    // service that builds the same is the same image, not a second build of it.
+    const keys =
       draft.kind === 'image'
-        ? `image ${draft.image}`
-        : `build ${draft.contextDir} ${draft.dockerfilePath} ${draft.stage ?? ''} ${args}`;
-    const seen = byKey.get(key);
-    if (!seen) byKey.set(key, draft);
-    else seen.services.push(...draft.services.filter((service) => !seen.services.includes(service)));
+        ? [`image ${draft.image}`, ...(draft.builtFromDockerfile && draft.dockerfilePath ? [build] : [])]
+        : [build];
+    const seen = keys.map((key) => byKey.get(key)).find(Boolean);
+    if (seen) {
+      seen.services.push(...draft.services.filter((service) => !seen.services.includes(service)));
+      continue;
+    }
+    for (const key of keys) byKey.set(key, draft);
+    kept.push(draft);
   }
-  return [...byKey.values()];
+  return kept;
 }
 
 /**
