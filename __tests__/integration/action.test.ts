@@ -15,7 +15,7 @@ describe('the action on the bundled examples', () => {
     // Failed checks of any severity are listed: here only notice-level recommendations.
     expect(run.outputs).toMatchObject({
       passed: 'true',
-      'failed-checks': 'HARD-DOCKERFILE-002,HARD-COMPOSE-006,HARD-COMPOSE-010',
+      'failed-checks': 'HARD-USER-005,HARD-DOCKERFILE-002,HARD-COMPOSE-006,HARD-COMPOSE-010',
     });
     expect(run.outputs['image-id']).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(Number(run.outputs['image-size-bytes'])).toBeGreaterThan(1e6);
@@ -30,11 +30,12 @@ describe('the action on the bundled examples', () => {
       },
     });
     // One log group per phase, so users see where the time goes.
+    // The compose files are read while planning (they say what to build), so within `plan`.
     for (const phase of [
+      'engine',
+      'plan',
       'dockerfile',
       'context',
-      'compose',
-      'engine',
       'build',
       'rebuild',
       'inspect',

@@ -9,8 +9,9 @@ import { scratchDir } from '../helpers/scratch.js';
 // another directory) once built the current files as the Before: Before equalled After. Here the
 // Before runs as root and the After as UID 10001, so a Before built from the wrong files shows.
 
-const BEFORE = 'FROM cs-hardening/busybox-tini:local\nCMD ["sleep", "300"]\n';
-const AFTER = 'FROM cs-hardening/busybox-tini:local\nUSER 10001:10001\nCMD ["sleep", "300"]\n';
+const BEFORE = 'FROM cs-hardening/busybox-tini:local\nENTRYPOINT ["/sbin/tini", "--"]\nCMD ["sleep", "300"]\n';
+const AFTER =
+  'FROM cs-hardening/busybox-tini:local\nUSER 10001:10001\nENTRYPOINT ["/sbin/tini", "--"]\nCMD ["sleep", "300"]\n';
 const QUICK = ['--idle-seconds', '1', '--cache-probe', 'false', '--hardened-run', 'false', '--fail-on', 'never'];
 
 async function git(repo: string, ...args: string[]): Promise<string> {

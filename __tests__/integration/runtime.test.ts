@@ -31,11 +31,12 @@ describe('the clean fixture', () => {
       .filter((result) => result.status === 'fail' || result.status === 'error')
       .map((result) => `${result.id} ${result.severity}`);
     // Only recommendations remain: a single stage (nothing to build), and the local stand-in's
-    // base tag `local`, which names no version (a floating tag is a warning; a version tag a notice).
-    expect(findings).toEqual(['HARD-DOCKERFILE-001 notice', 'HARD-DOCKERFILE-002 warning']);
+    // base tag `local`, which names no version (a floating tag is a warning; a version tag a notice),
+    // and USER given by name (a Pod with runAsNonRoot cannot verify a name: a notice).
+    expect(findings).toEqual(['HARD-USER-005 notice', 'HARD-DOCKERFILE-001 notice', 'HARD-DOCKERFILE-002 warning']);
     const skips = report.checks.filter((result) => result.status === 'skip').map((result) => result.message);
     const honest =
-      /^(measured on the image instead|no compose file|compose-up not requested|no service_healthy gate|no max-compressed-size-mb set)|not a clean build time|copies no application file/;
+      /^(measured on the image instead|no compose file|no vulnerability-report given|compose-up not requested|no service_healthy gate|no max-compressed-size-mb set)|not a clean build time|copies no application file/;
     expect(skips.filter((message) => !honest.test(message))).toEqual([]);
     expect(report.metrics).toMatchObject({
       runUid: 10001,

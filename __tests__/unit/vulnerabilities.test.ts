@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { collected } from '../../src/evidence/collected.js';
 import type { compareVulnerabilities } from '../../src/evidence/vulnerabilities.js';
 import {
+  countVulnerabilities,
   parseVulnerabilityReport,
   readVulnerabilityReport,
   type VulnerabilityReport,
@@ -74,9 +75,10 @@ describe('scanner reports, read', () => {
       fixable: true,
       severity: 'critical',
     });
-    // No fixed version in the message: SARIF cannot say whether there is none.
+    // Trivy always writes the line; empty, it says no fixed version exists (as Status does in JSON).
     expect(trivy.vulnerabilities.find((entry) => entry.id === 'CVE-2026-10003')).toMatchObject({
-      fixable: null,
+      fixedIn: null,
+      fixable: false,
       severity: 'high',
     });
     const grype = read('grype-after.sarif');
@@ -87,6 +89,23 @@ describe('scanner reports, read', () => {
       ['CVE-2026-10003', 'libc6', '2.36-9+deb12u9', 'high'],
       ['CVE-2026-10004', 'zlib1g', '1:1.2.13.dfsg-1', 'medium'],
     ]);
+    // Grype writes the fix in the rule's help: a version, or an empty line when there is none.
+    expect(grype.vulnerabilities.map((entry) => [entry.id, entry.fixedIn, entry.fixable])).toEqual([
+      ['CVE-2026-20001', '7.88.1-10+deb12u8', true],
+      ['CVE-2026-20002', '7.88.1-10+deb12u8', true],
+      ['CVE-2026-10003', null, false],
+      ['CVE-2026-10004', null, false],
+    ]);
+    // The gate's numbers equal those of Grype's JSON for the same image.
+    const gate = ({ critical, high, fixableCritical, fixableHigh }: ReturnType<typeof countVulnerabilities>) => ({
+      critical,
+      high,
+      fixableCritical,
+      fixableHigh,
+    });
+    expect(gate(countVulnerabilities(grype.vulnerabilities))).toEqual(
+      gate(countVulnerabilities(read('grype-after.json').vulnerabilities)),
+    );
   });
 
   it('refuses what is not a report, with the file and what to give instead', async () => {

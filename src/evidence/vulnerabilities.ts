@@ -177,9 +177,11 @@ function driverName(run: unknown): string {
 const ADVISORY = /\b(CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|GO-\d{4}-\d+|RUSTSEC-\d{4}-\d+|PYSEC-\d{4}-\d+)\b/i;
 
 /**
- * SARIF: one rule per vulnerability (Grype: per vulnerability and package), the severity as the
- * rule's `security-severity` score (CVSS bands, as GitHub reads it) or Trivy's severity tag; the
- * package and the fixed version from the result's message, where the scanner writes them.
+ * SARIF: one rule per vulnerability (Grype: per vulnerability and package). Both scanners write a
+ * `Severity:` line in the rule's help; Trivy writes the package and versions in each result's
+ * message (its rules are per vulnerability, shared by packages), Grype in the rule's help
+ * (`Package:`, `Version:`, `Fix Version:`, empty when there is no fix). The severity falls back to
+ * Trivy's severity tag, then to the `security-severity` score in CVSS bands, as GitHub reads it.
  */
 function fromSarif(runs: unknown[], fail: Fail): Vulnerability[] {
   return runs.flatMap((run) => {
@@ -193,24 +195,33 @@ function fromSarif(runs: unknown[], fail: Fail): Vulnerability[] {
       if (!isObject(result) || typeof result.ruleId !== 'string') throw fail('has a result without a ruleId');
       const rule = rules.get(result.ruleId) ?? {};
       const message = isObject(result.message) ? text(result.message.text) : '';
-      const fixedIn = /^Fixed Version: *([^\s,]+)/m.exec(message)?.[1] ?? null;
+      const help = isObject(rule.help) ? text(rule.help.text) : '';
+      const fix = fixVersion(message) ?? fixVersion(help);
       return {
         id: ADVISORY.exec(result.ruleId)?.[1]?.toUpperCase() ?? result.ruleId,
-        package: firstMatch(message, [
-          /^Package: *(\S+)$/m,
-          /package: ([^,\s]+), version/i,
-          /reports (\S+) at version/i,
-        ]),
-        installed: firstMatch(message, [/^Installed Version: *(\S+)$/m, /, version (\S+)/i, /at version (\S+)/i]),
-        fixedIn,
-        fixable: fixedIn ? true : null,
-        severity: sarifSeverity(rule),
+        package:
+          firstMatch(message, [/^Package: *(\S+)$/m, /reports (\S+) at version/i, /package: ([^,\s]+), version/i]) ||
+          firstMatch(help, [/^Package: *(\S+)$/m]),
+        installed:
+          firstMatch(message, [/^Installed Version: *(\S+)$/m, /at version (\S+)/i, /, version (\S+)/i]) ||
+          firstMatch(help, [/^(?:Installed )?Version: *(\S+)$/m]),
+        fixedIn: fix ? fix : null,
+        // An empty fix line says there is none; no line at all says nothing.
+        fixable: fix === undefined ? null : fix !== '',
+        severity: sarifSeverity(rule, help),
       };
     });
   });
 }
 
-/** Trivy writes `Package: x` and `Installed Version: y`; Grype `… package: x, version y was found…`. */
+/** The first version of a `Fixed Version:` / `Fix Version:` line, '' when the line is empty. */
+function fixVersion(textBlock: string): string | undefined {
+  const line = /^Fix(?:ed)? Version:[ \t]*(.*)$/m.exec(textBlock);
+  if (!line) return undefined;
+  return line[1].split(',')[0].trim();
+}
+
+/** Trivy writes `Package: x` and `Installed Version: y`; Grype `The path p reports x at version y…`. */
 function firstMatch(message: string, patterns: RegExp[]): string {
   for (const pattern of patterns) {
     const found = pattern.exec(message)?.[1];
@@ -219,7 +230,9 @@ function firstMatch(message: string, patterns: RegExp[]): string {
   return '';
 }
 
-function sarifSeverity(rule: Record<string, unknown>): VulnerabilitySeverity {
+function sarifSeverity(rule: Record<string, unknown>, help: string): VulnerabilitySeverity {
+  const written = severityOf(/^Severity: *(\S+)$/m.exec(help)?.[1] ?? '');
+  if (written !== 'unknown') return written;
   const properties = isObject(rule.properties) ? rule.properties : {};
   const tags = Array.isArray(properties.tags) ? properties.tags.map(text) : [];
   const tagged = tags.map(severityOf).find((severity) => severity !== 'unknown');
