@@ -85595,13 +85595,9 @@ function connects(host, port, timeoutMs) {
         socket.connect(port, host);
     });
 }
-/**
- * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
- * is the moment the start request was sent (performance.now()).
- */
-async function awaitReadiness(container, initial, startedAt, timeoutMs, addressing, signal) {
-    let probe = initial;
-    const readiness = {
+/** The record of a probe not (yet) tried: before the first attempt, or when the container never started. */
+function unprobed(probe, outcome, lastOutput = '') {
+    return {
         method: probe.method,
         probe: probe.argv,
         port: probe.port,
@@ -85609,10 +85605,18 @@ async function awaitReadiness(container, initial, startedAt, timeoutMs, addressi
         attempts: 0,
         attemptSeconds: [],
         lastExitCode: null,
-        lastOutput: '',
-        outcome: 'not-probed',
+        lastOutput,
+        outcome,
         waitedSeconds: 0,
     };
+}
+/**
+ * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
+ * is the moment the start request was sent (performance.now()).
+ */
+async function awaitReadiness(container, initial, startedAt, timeoutMs, addressing, signal) {
+    let probe = initial;
+    const readiness = unprobed(probe, 'not-probed');
     const elapsed = () => (performance.now() - startedAt) / 1000;
     let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
     let brokenInARow = 0;
@@ -85756,18 +85760,7 @@ async function startService(throwaways, spec, probe, readyTimeoutMs, addressing,
     }
     catch (error) {
         // The image cannot start (entrypoint missing, not executable…): a verdict, not a fault.
-        const readiness = {
-            method: probe.method,
-            probe: probe.argv,
-            port: probe.port,
-            readySeconds: null,
-            attempts: 0,
-            attemptSeconds: [],
-            lastExitCode: null,
-            lastOutput: '',
-            outcome: 'exited',
-            waitedSeconds: 0,
-        };
+        const readiness = unprobed(probe, 'exited');
         const state = (await container.inspect().catch(() => null))?.State;
         const exited = {
             exitCode: state?.ExitCode || 127,
@@ -85988,18 +85981,7 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, add
     }
     catch (error) {
         const message = `could not start: ${startError(error)}`;
-        const readiness = {
-            method: probe.method,
-            probe: probe.argv,
-            port: probe.port,
-            readySeconds: null,
-            attempts: 0,
-            attemptSeconds: [],
-            lastExitCode: null,
-            lastOutput: message,
-            outcome: 'exited',
-            waitedSeconds: 0,
-        };
+        const readiness = unprobed(probe, 'exited', message);
         return {
             readiness,
             exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message },

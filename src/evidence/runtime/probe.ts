@@ -97,6 +97,22 @@ export interface ReadinessOutcome {
   exited: ExitRecord | null;
 }
 
+/** The record of a probe not (yet) tried: before the first attempt, or when the container never started. */
+export function unprobed(probe: Probe, outcome: ReadinessRecord['outcome'], lastOutput = ''): ReadinessRecord {
+  return {
+    method: probe.method,
+    probe: probe.argv,
+    port: probe.port,
+    readySeconds: null,
+    attempts: 0,
+    attemptSeconds: [],
+    lastExitCode: null,
+    lastOutput,
+    outcome,
+    waitedSeconds: 0,
+  };
+}
+
 /**
  * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
  * is the moment the start request was sent (performance.now()).
@@ -110,18 +126,7 @@ export async function awaitReadiness(
   signal?: AbortSignal,
 ): Promise<ReadinessOutcome> {
   let probe = initial;
-  const readiness: ReadinessRecord = {
-    method: probe.method,
-    probe: probe.argv,
-    port: probe.port,
-    readySeconds: null,
-    attempts: 0,
-    attemptSeconds: [],
-    lastExitCode: null,
-    lastOutput: '',
-    outcome: 'not-probed',
-    waitedSeconds: 0,
-  };
+  const readiness = unprobed(probe, 'not-probed');
   const elapsed = (): number => (performance.now() - startedAt) / 1000;
   let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
   let brokenInARow = 0;

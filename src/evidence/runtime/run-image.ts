@@ -7,7 +7,7 @@ import type { FilesystemEvidence } from '../filesystem.js';
 import type { ImageEvidence } from '../image.js';
 import { identityFromProbe, identityFromProcesses } from './identity.js';
 import { runOneShot, startError } from './one-shot.js';
-import { awaitReadiness, chooseProbe, type Addressing, type Probe } from './probe.js';
+import { awaitReadiness, chooseProbe, unprobed, type Addressing, type Probe } from './probe.js';
 import type { DownProbeRecord, HardenedRunRecord, IdentityRecord, RuntimeEvidence } from './records.js';
 import { finishService, startService } from './service.js';
 import { logTail } from '../../docker/logs.js';
@@ -160,18 +160,7 @@ async function hardenedRun(
     await container.start();
   } catch (error) {
     const message = `could not start: ${startError(error)}`;
-    const readiness = {
-      method: probe.method,
-      probe: probe.argv,
-      port: probe.port,
-      readySeconds: null,
-      attempts: 0,
-      attemptSeconds: [],
-      lastExitCode: null,
-      lastOutput: message,
-      outcome: 'exited' as const,
-      waitedSeconds: 0,
-    };
+    const readiness = unprobed(probe, 'exited', message);
     return {
       readiness,
       exited: { exitCode: -1, oomKilled: false, afterSeconds: 0, logTail: message },

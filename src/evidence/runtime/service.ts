@@ -4,7 +4,7 @@ import { sampleIdle } from '../../docker/stats.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
 import { round } from '../../util/format.js';
 import { startError } from './one-shot.js';
-import { awaitReadiness, exitOf, type Addressing, type Probe, type ReadinessOutcome } from './probe.js';
+import { awaitReadiness, exitOf, unprobed, type Addressing, type Probe, type ReadinessOutcome } from './probe.js';
 import type { IdleRecord, ProcessRecord, ServiceRecord, StopRecord } from './records.js';
 
 // The service as it will run: the image's own entrypoint, user, environment and stop signal, in
@@ -32,18 +32,7 @@ export async function startService(
     await container.start();
   } catch (error) {
     // The image cannot start (entrypoint missing, not executable…): a verdict, not a fault.
-    const readiness = {
-      method: probe.method,
-      probe: probe.argv,
-      port: probe.port,
-      readySeconds: null,
-      attempts: 0,
-      attemptSeconds: [],
-      lastExitCode: null,
-      lastOutput: '',
-      outcome: 'exited' as const,
-      waitedSeconds: 0,
-    };
+    const readiness = unprobed(probe, 'exited');
     const state = (await container.inspect().catch(() => null))?.State;
     const exited = {
       exitCode: state?.ExitCode || 127,
