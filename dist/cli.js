@@ -84427,7 +84427,10 @@ function scalarText(node) {
     return node?.kind === 'scalar' && node.value !== null ? String(node.value) : '';
 }
 function readDotEnv(dir, source) {
-    const path = __nccwpck_require__.ab + "main/" + dir + '/.env';
+    // `join` of an absolute directory, not `resolve`: the bundler reads `resolve(x, '.env')` as a
+    // file relative to the build machine's working directory, ships it in dist/ and rewrites the
+    // path to point there (scripts/bundle.mjs now refuses any such asset).
+    const path = (0,external_node_path_.join)(dir, '.env');
     return source.exists(path) ? parseDotEnv(source.read(path)) : {};
 }
 function readEnvFile(source, path, shown, line) {

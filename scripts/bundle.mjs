@@ -12,6 +12,16 @@ const entries = [
   ['src/index.ts', 'index.js'],
   ['src/cli.ts', 'cli.js'],
 ];
+const EXPECTED = new Set([
+  ...entries.flatMap(([, name]) => [name, name.replace(/\.js$/, '.licenses.txt')]),
+  'package.json',
+  'auth.proto',
+  'buildkit_status.proto',
+  'proto',
+  'protoc-gen-validate',
+  'xds',
+  'pagent.exe',
+]);
 const scratch = mkdtempSync(join(tmpdir(), 'cs-hardening-bundle-'));
 try {
   rmSync('dist', { recursive: true, force: true });
@@ -24,7 +34,18 @@ try {
     renameSync(join(out, 'licenses.txt'), join(out, name.replace(/\.js$/, '.licenses.txt')));
     cpSync(out, 'dist', { recursive: true });
   }
-  console.log(`dist/: ${readdirSync('dist').sort().join(' ')}`);
+  // ncc ships a file the code reads by a path it can work out at build time (dockerode's
+  // protobuf files, ssh2's Windows agent). A path of the project's own that it works out from the
+  // build machine's working directory would be shipped too, and the bundle would read that copy
+  // instead of the user's file: refuse anything but the known assets.
+  const shipped = readdirSync('dist').sort();
+  const unexpected = shipped.filter((name) => !EXPECTED.has(name));
+  if (unexpected.length > 0) {
+    throw new Error(
+      `ncc shipped ${unexpected.join(', ')} in dist/: code reads a path ncc resolved at build time; build that path from runtime values only`,
+    );
+  }
+  console.log(`dist/: ${shipped.join(' ')}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

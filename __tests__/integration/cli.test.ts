@@ -77,6 +77,17 @@ describe('the CLI (committed bundle)', () => {
     expect(run.stderr).toContain("Dockerfile:2: unknown instruction 'COPPY'");
   });
 
+  it("reads the user's .env, not a copy the bundler shipped: the bundle interpolates from the project", async () => {
+    // Once, the bundler turned `resolve(dir, '.env')` into a path inside dist/ and shipped the
+    // build machine's examples/legacy/.env there: the bundle never read the project's own.
+    const dir = scratchDir('cli-dotenv');
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  db:\n    image: postgres:${PG_TAG}\n');
+    writeFileSync(join(dir, '.env'), 'PG_TAG=latest\n');
+    const run = await cli(['check', '--context', dir]);
+    expect(run.stdout).toMatch(/✖ fail\s+HARD-COMPOSE-011\s+Service images are pinned\s+\([^)]*compose\.yaml:3\)/);
+    expect(run.stdout).toContain('db: image postgres:latest uses latest');
+  });
+
   it('prints help and version', async () => {
     expect((await cli(['--help'])).stdout).toContain('--max-image-size-mb <number> [default: 500]');
     expect((await cli(['--version'])).stdout).toMatch(/^cs-docker-hardening \d+\.\d+\.\d+\n$/);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { UsageError } from '../../util/errors.js';
 import { interpolate, parseDotEnv, type Lookup } from './interpolate.js';
@@ -452,7 +452,10 @@ function scalarText(node: Tree | undefined): string {
 }
 
 function readDotEnv(dir: string, source: FileSource): Record<string, string> {
-  const path = resolve(dir, '.env');
+  // `join` of an absolute directory, not `resolve`: the bundler reads `resolve(x, '.env')` as a
+  // file relative to the build machine's working directory, ships it in dist/ and rewrites the
+  // path to point there (scripts/bundle.mjs now refuses any such asset).
+  const path = join(dir, '.env');
   return source.exists(path) ? parseDotEnv(source.read(path)) : {};
 }
 
