@@ -85812,6 +85812,12 @@ async function finishService(service, options) {
     let exited = outcome.exited;
     if (!exited) {
         idle = await measureIdle(container, options.idleMs, options.signal);
+        if (idle && options.recheckCpu && idle.cpu >= options.recheckCpu.above) {
+            await options.recheckCpu.quiet;
+            const quiet = await measureIdle(container, options.idleMs, options.signal);
+            if (quiet && quiet.cpu > idle.cpu)
+                idle = quiet;
+        }
         // A service that ended during the idle window exited: that is its verdict, not an idle figure.
         exited = await exitOf(container, service.startedAt);
         if (exited)
@@ -85900,6 +85906,12 @@ async function collectRuntimeEvidence(context) {
         // The service is started, sampled idle and stopped while the other two containers do their
         // own work: nothing it measures waits for them, and the slowest of the three sets the time.
         const argv = image.healthcheck?.argv ?? null;
+        const downProbeRun = argv
+            ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
+            : Promise.resolve(null);
+        const hardenedRunning = settings.hardenedRun
+            ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing)
+            : Promise.resolve(null);
         const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, addressing, signal)
             .finally(() => context.onReadinessMeasured?.())
             .then(async (service) => ({
@@ -85909,17 +85921,14 @@ async function collectRuntimeEvidence(context) {
                 // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
                 stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
                 ...(signal ? { signal } : {}),
+                // The files start streaming once readiness is measured (just above), so this settles.
+                recheckCpu: {
+                    above: settings.maxIdleCpu / 2,
+                    quiet: Promise.allSettled([downProbeRun, hardenedRunning, context.filesystem]),
+                },
             }),
         }));
-        const [{ service, record }, downProbe, hardened] = await Promise.all([
-            serviceRun,
-            argv
-                ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
-                : Promise.resolve(null),
-            settings.hardenedRun
-                ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing)
-                : Promise.resolve(null),
-        ]);
+        const [{ service, record }, downProbe, hardened] = await Promise.all([serviceRun, downProbeRun, hardenedRunning]);
         const identity = service.processes
             ? identityFromProcesses(service.processes)
             : await identityFromProbe(throwaways, base, image, await context.filesystem, signal);

@@ -191,8 +191,10 @@ describe('startup, idle cost', () => {
   it('measures idle CPU and memory against their limits', async () => {
     const busy = await run('idle-busy');
     expect(byId(busy, 'HARD-CPU-001').status).toBe('fail');
-    // One core busy is 1.0 CPU (0.9 to 1.0 read, as the image's files stream beside it on two
-    // cores); 0.81 was read on Docker 28 while stats were polled back to back, 600 times in 2 s.
+    // One core busy is 1.0 CPU. 0.81 was read on Docker 28 while stats were polled back to back
+    // (600 times in 2 s), and 0.77 on the containerd store while its export and the probe
+    // containers ran beside it on two cores: a busy reading is now taken again once this run's
+    // other work is done, and the higher one counts.
     expect(busy.metrics.idleCpu!).toBeGreaterThan(0.85);
     const memory = await run('idle-memory', { 'max-idle-memory-mb': '50' });
     expect(byId(memory, 'HARD-MEMORY-001').status).toBe('fail');

@@ -60,6 +60,12 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     // The service is started, sampled idle and stopped while the other two containers do their
     // own work: nothing it measures waits for them, and the slowest of the three sets the time.
     const argv = image.healthcheck?.argv ?? null;
+    const downProbeRun = argv
+      ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
+      : Promise.resolve(null);
+    const hardenedRunning = settings.hardenedRun
+      ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing)
+      : Promise.resolve(null);
     const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, addressing, signal)
       .finally(() => context.onReadinessMeasured?.())
       .then(async (service) => ({
@@ -69,17 +75,14 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
           // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
           stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
           ...(signal ? { signal } : {}),
+          // The files start streaming once readiness is measured (just above), so this settles.
+          recheckCpu: {
+            above: settings.maxIdleCpu / 2,
+            quiet: Promise.allSettled([downProbeRun, hardenedRunning, context.filesystem]),
+          },
         }),
       }));
-    const [{ service, record }, downProbe, hardened] = await Promise.all([
-      serviceRun,
-      argv
-        ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
-        : Promise.resolve(null),
-      settings.hardenedRun
-        ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing)
-        : Promise.resolve(null),
-    ]);
+    const [{ service, record }, downProbe, hardened] = await Promise.all([serviceRun, downProbeRun, hardenedRunning]);
     const identity: IdentityRecord = service.processes
       ? identityFromProcesses(service.processes)
       : await identityFromProbe(throwaways, base, image, await context.filesystem, signal);
