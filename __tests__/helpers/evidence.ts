@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { ALL_CHECKS } from '../../src/checks/index.js';
 import { createLocator } from '../../src/evidence/locate.js';
 import { runChecks, type AnyCheck } from '../../src/checks/registry.js';
-import { valueOf } from '../../src/evidence/collected.js';
+import { collected, valueOf } from '../../src/evidence/collected.js';
+import { collectComposeEvidence } from '../../src/evidence/compose.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
@@ -37,6 +38,17 @@ export function recorded(example: 'hardened' | 'legacy', engine = DEFAULT_RECORD
   const recording = JSON.parse(text) as Recorded;
   // A scanner's report is not engine evidence: tests that need one attach it.
   recording.evidence.vulnerabilities ??= { state: 'skipped', reason: 'no vulnerability-report given' };
+  // Nor is the compose project: it is read from the example's files as they are now, so a
+  // recording never holds a stale reading of them.
+  if (recording.evidence.compose.state === 'collected') {
+    const compose = collectComposeEvidence({
+      workspace: root,
+      contextDir: join(root, recording.target.context ?? `examples/${example}`),
+      given: [],
+      env: {},
+    });
+    recording.evidence.compose = compose ? collected(compose) : recording.evidence.compose;
+  }
   return recording;
 }
 

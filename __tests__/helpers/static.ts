@@ -3,6 +3,7 @@ import { collectComposeEvidence } from '../../src/evidence/compose.js';
 import { memorySource } from '../../src/evidence/compose/load.js';
 import type { ContextEvidence } from '../../src/evidence/context.js';
 import { parseDockerfile } from '../../src/evidence/dockerfile.js';
+import type { GitStatus } from '../../src/evidence/git-status.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
@@ -20,6 +21,10 @@ export interface StaticInput {
   files?: Record<string, string>;
   /** The environment compose sees (default: none). */
   env?: Record<string, string>;
+  /** What git says of files under /repo, by path (default: not in a repository). */
+  git?: Record<string, GitStatus>;
+  /** compose-env-example */
+  exampleEnv?: boolean;
   context?: Partial<ContextEvidence>;
   inputs?: RawInputs;
 }
@@ -67,7 +72,7 @@ export function failedLines(results: CheckResult[], id: string): (number | undef
 }
 
 /** The project of /repo/compose.yaml (and /repo/compose.override.yaml, …) from text. */
-export function composeOf(input: Pick<StaticInput, 'compose' | 'files' | 'env'>) {
+export function composeOf(input: Pick<StaticInput, 'compose' | 'files' | 'env' | 'git' | 'exampleEnv'>) {
   const files: Record<string, string> = { '/repo/compose.yaml': input.compose ?? '' };
   for (const [path, text] of Object.entries(input.files ?? {})) files[`/repo/${path}`] = text;
   const evidence = collectComposeEvidence({
@@ -76,6 +81,8 @@ export function composeOf(input: Pick<StaticInput, 'compose' | 'files' | 'env'>)
     given: [],
     env: input.env ?? {},
     source: memorySource(files),
+    git: (path) => input.git?.[path.replace(/^\/repo\//, '')] ?? 'outside-git',
+    ...(input.exampleEnv ? { exampleEnv: true } : {}),
   });
   if (!evidence) throw new Error('no compose file');
   return evidence;

@@ -1,11 +1,13 @@
-import { readdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { collectComposeEvidence, findComposeFiles, type ComposeEvidence } from '../../src/evidence/compose.js';
+import { castOf } from '../../src/evidence/compose/consistency.js';
+import { exampleNamesFor } from '../../src/evidence/compose/env-files.js';
 import { parsePortText } from '../../src/evidence/compose/merge.js';
 import { textOf } from '../../src/util/text.js';
 import { corpusDir, describeCorpus } from '../helpers/corpus.js';
 import { exec, REPO } from '../helpers/run.js';
-import { scratchTree } from '../helpers/scratch.js';
+import { scratchDir, scratchTree } from '../helpers/scratch.js';
 
 // The oracle: for every compose file of the tests, the examples and the real-world corpus — and
 // for cases written here for each rule of the specification (extends, include, override files,
@@ -148,30 +150,118 @@ function unescapeDollars(value: unknown): unknown {
   return value;
 }
 
-async function compare(files: string[], env: Record<string, string> = {}): Promise<void> {
+/**
+ * A value for a variable the files leave to the environment, of the type of the field it fills
+ * (compose refuses `read_only: ""`), and a path where a path is expected.
+ */
+function dummyFor(name: string, evidence: ComposeEvidence): string {
+  const cast = evidence.variables
+    .filter((use) => use.name === name)
+    .map((use) => castOf(use.path.split('.')))
+    .find((found) => found !== null);
+  // The client finds its compose plugin under HOME: the real one, on both sides.
+  if (name === 'HOME') return process.env.HOME!;
+  if (cast === 'boolean') return 'false';
+  if (cast === 'int' || cast === 'float') return '1';
+  if (cast === 'size') return '1g';
+  if (cast === 'duration') return '1s';
+  return /(PATH|DIR|PWD|HOME|ROOT)$/.test(name)
+    ? `/srv/${name.toLowerCase()}`
+    : `from-the-environment-${name.toLowerCase()}`;
+}
+
+async function composeConfig(
+  files: string[],
+  variables: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return exec('docker', ['compose', ...files.flatMap((file) => ['-f', file]), 'config', '--format', 'json'], {
+    env: { ...cleanEnvironment(), ...variables },
+    cwd: dirname(files[0]),
+  });
+}
+
+/**
+ * Ours and the real client on the same files and environment. Where compose refuses the project,
+ * both must refuse it for the same cause; then the project is given what it lacks (its missing
+ * env files from their committed examples, in a copy; the override example that declares what it
+ * refers to) and compared again.
+ */
+async function compare(files: string[], env: Record<string, string> = {}, depth = 0): Promise<void> {
   const projectDir = dirname(files[0]);
   const ours = collectComposeEvidence({ workspace: REPO, contextDir: projectDir, given: files, env })!;
   // Variables the file leaves to the environment get a value on both sides.
   const unsetNames = [...ours.missing.map((missing) => missing.name), ...ours.unset.map((unset) => unset.name)];
-  const dummy = (name: string): string =>
-    /(PATH|DIR)$/.test(name) ? `/srv/${name.toLowerCase()}` : `from-the-environment-${name.toLowerCase()}`;
-  const variables = { ...Object.fromEntries(unsetNames.map((name) => [name, dummy(name)])), ...env };
+  const variables = { ...Object.fromEntries(unsetNames.map((name) => [name, dummyFor(name, ours)])), ...env };
   const resolved =
     Object.keys(variables).length > Object.keys(env).length
       ? collectComposeEvidence({ workspace: REPO, contextDir: projectDir, given: files, env: variables })!
       : ours;
-  const theirs = await exec(
-    'docker',
-    ['compose', ...files.flatMap((file) => ['-f', file]), 'config', '--format', 'json'],
-    {
-      env: { ...cleanEnvironment(), ...variables },
-      cwd: projectDir,
-    },
-  );
+  const theirs = await composeConfig(files, variables);
+  if (resolved.refusals.length > 0) {
+    // Compose stops at the first problem it finds; ours lists every one: compose's is among them.
+    expect(theirs.code).not.toBe(0);
+    const said = theirs.stderr;
+    expect(resolved.refusals.some((refusal) => said.includes(basename(refusal.subject)))).toBe(true);
+    expect(depth).toBe(0);
+    await compareWithWhatItLacks(files, resolved, env);
+    return;
+  }
   expect(theirs.stderr.split('\n').filter((line) => /error|invalid/i.test(line))).toEqual([]);
   expect(theirs.code).toBe(0);
   const model = unescapeDollars(JSON.parse(theirs.stdout)) as { services: Record<string, Json> };
   expect(canonical(servicesOf(resolved), projectDir)).toEqual(canonical(model.services, projectDir));
+}
+
+async function compareWithWhatItLacks(files: string[], refused: ComposeEvidence, env: Record<string, string>) {
+  const kinds = new Set(refused.refusals.map((refusal) => refusal.kind));
+  if (kinds.has('env-file')) {
+    // A copy of the project (the corpus is read-only) with each missing env file made from its
+    // committed example, or empty where there is none.
+    const root = projectRoot(files[0]);
+    const copy = scratchDir('oracle-copy');
+    cpSync(root, copy, { recursive: true });
+    chmodTree(copy);
+    for (const refusal of refused.refusals.filter((entry) => entry.kind === 'env-file')) {
+      const missing = join(copy, relative(root, resolve(REPO, refusal.subject)));
+      const example = exampleNamesFor(missing).find((candidate) => existsSync(candidate));
+      mkdirSync(dirname(missing), { recursive: true });
+      writeFileSync(missing, example ? readFileSync(example) : '');
+    }
+    await compare(
+      files.map((file) => join(copy, relative(root, file))),
+      env,
+      1,
+    );
+    return;
+  }
+  const overrideExample = ['compose.override.yaml.example', 'docker-compose.override.yml.example']
+    .map((name) => join(dirname(files[0]), name))
+    .find((path) => existsSync(path));
+  if (kinds.has('reference') && overrideExample) {
+    await compare([...files, overrideExample], env, 1);
+    return;
+  }
+  // What compose refuses for a variable is given by the dummies above; anything else is a file
+  // that cannot be made valid here: both sides refusing it is the comparison.
+}
+
+/** The corpus project (or fixture directory) a compose file belongs to: what a copy must hold. */
+function projectRoot(file: string): string {
+  const corpus = corpusDir();
+  if (corpus && file.startsWith(join(corpus, 'projects') + '/')) {
+    const [name] = relative(join(corpus, 'projects'), file).split('/');
+    return join(corpus, 'projects', name);
+  }
+  return dirname(file);
+}
+
+function chmodTree(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) chmodTree(path);
+    else chmodSync(path, 0o644);
+  }
 }
 
 function servicesOf(evidence: ComposeEvidence): Record<string, Json> {
@@ -292,6 +382,61 @@ describe('each rule of the specification, against the real client', () => {
         '.env': 'TAG=from-dotenv\nRETRIES=7\n',
       },
       { RO: 'false' },
+    ],
+    [
+      'env_file: values, quotes, comments, interpolation, order, required: false, environment over it',
+      {
+        'compose.yaml':
+          'services:\n  app:\n    image: app:${TAG}\n    env_file: [app.env, { path: extra.env, required: false }, { path: more.env }]\n    environment: { B: from-compose }\n',
+        'app.env':
+          '# comment\nA=abc#def\nB=abc #comment\nC: yaml-style\nD=\'single ${HOME}\'\nE="two\nlines"\nF=plain\nG=${F}-g\nH=${NOPE:-dflt}\n  I = spaced  \nJ="q # not a comment" # comment\nexport K=k\nL=\nM=${TAG}\n',
+        'more.env': 'F=overridden\nN=$$literal\n',
+        '.env': 'TAG=from-dotenv\n',
+      },
+    ],
+    [
+      'env_file through extends, relative to the extended file',
+      {
+        'compose.yaml': 'services:\n  app:\n    extends: { file: base/common.yaml, service: base }\n',
+        'base/common.yaml': 'services:\n  base:\n    image: app:1\n    env_file: common.env\n',
+        'base/common.env': 'PASSWORD_FILE=/run/secrets/x\nLEVEL=info\n',
+      },
+    ],
+    [
+      'build args in list form, from the environment and .env, unset ones left out',
+      {
+        'compose.yaml':
+          'services:\n  app:\n    build:\n      context: .\n      args: [BASE_IMAGE, FROM_ENV, NOT_SET, GIVEN=1]\n  worker:\n    build:\n      context: .\n      args: { BASE_IMAGE: null, NOT_SET: null }\n',
+        '.env': 'BASE_IMAGE=python:3.11-slim\n',
+        Dockerfile: 'FROM scratch\n',
+      },
+      { FROM_ENV: 'from-the-environment' },
+    ],
+    [
+      'refused: a missing env_file',
+      { 'compose.yaml': 'services:\n  app:\n    image: app:1\n    env_file: .env.local\n' },
+    ],
+    [
+      'refused: a required variable',
+      {
+        'compose.yaml':
+          'services:\n  app:\n    image: app:1\n    environment: { KEY: "${SECRET_KEY:?set SECRET_KEY}" }\n',
+      },
+    ],
+    [
+      'refused: a boolean that is not one',
+      { 'compose.yaml': 'services:\n  app:\n    image: app:1\n    read_only: ${READ_ONLY:-maybe}\n' },
+    ],
+    [
+      'refused: undefined network, volume, secret',
+      {
+        'compose.yaml':
+          'services:\n  app:\n    image: app:1\n    networks: [back]\n    volumes: ["data:/data"]\n    secrets: [db_password]\n',
+      },
+    ],
+    [
+      'refused: a dependency that does not exist',
+      { 'compose.yaml': 'services:\n  app:\n    image: app:1\n    depends_on: [db]\n' },
     ],
   ];
   it.each(cases)('%s', async (_, files, env = {}) => {

@@ -57,6 +57,16 @@ describe('a monorepo of four images, in one run', () => {
     expect((await exec('git', ['init', '-q', repo])).code).toBe(0);
     const found = await checkRun({ context: repo, discover: 'true', mode: 'static' });
     expect(found.targets.map((target) => target.name)).toEqual(['app', 'ops/api.Dockerfile']);
+    // `**/Dockerfile` in the root's .dockerignore keeps Dockerfiles out of a context built from
+    // the root (`-f backend/docker/Dockerfile .`): they are still the repository's images.
+    const rootBuilt = scratchTree('discover-root-context', {
+      'backend/docker/Dockerfile': 'FROM cs-hardening/busybox-tini:local\nUSER 10001\n',
+      'frontend/docker/Dockerfile': 'FROM cs-hardening/busybox-tini:local\nUSER 10001\n',
+      'test/fixture/Dockerfile': 'FROM scratch\n',
+      '.dockerignore': '**/Dockerfile\n.dockerignore\ntest/\n',
+    });
+    const both = await checkRun({ context: rootBuilt, discover: 'true', mode: 'static' });
+    expect(both.targets.map((target) => target.name)).toEqual(['backend/docker', 'frontend/docker']);
   });
 
   it('takes per-target thresholds and build args from the configuration file', async () => {

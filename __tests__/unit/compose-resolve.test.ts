@@ -1,6 +1,8 @@
-import { interpolate, parseDotEnv } from '../../src/evidence/compose/interpolate.js';
+import { envValues, exampleNamesFor, parseEnvFile } from '../../src/evidence/compose/env-files.js';
+import { interpolate } from '../../src/evidence/compose/interpolate.js';
 import { tagPinsVersion } from '../../src/util/image-reference.js';
 import { commandSecrets } from '../../src/util/secrets.js';
+import { composeRefusal } from '../../src/evidence/compose.js';
 import { analyse, composeOf, type StaticInput } from '../helpers/static.js';
 
 // Compose files read as `docker compose config` reads them — extends, include, override files,
@@ -37,12 +39,53 @@ describe('interpolation', () => {
   });
 
   it('reads .env files as compose does', () => {
-    expect(parseDotEnv('# c\nexport A=1\nB="two words"\nC=three # note\nD=\'x\'\n')).toEqual({
+    expect(envValues(parseEnvFile('# c\nexport A=1\nB="two words"\nC=three # note\nD=\'x\'\n'))).toEqual({
       A: '1',
       B: 'two words',
       C: 'three',
       D: 'x',
     });
+  });
+});
+
+describe('env files', () => {
+  const parse = (text: string, env: Record<string, string> = {}) => parseEnvFile(text, (name) => env[name]);
+
+  it('keeps the line of every value, the last of a name winning', () => {
+    expect(parse('A=1\n\n# note\nB=2\nA=3\n').entries).toEqual([
+      { name: 'B', value: '2', line: 4 },
+      { name: 'A', value: '3', line: 5 },
+    ]);
+  });
+
+  it('comments only after whitespace; single quotes literal; double quotes span lines and interpolate', () => {
+    const parsed = parse('A=abc#def\nB=abc #def\nC=\'${X}\'\nD="one\ntwo ${X}"\nE=after\n', { X: 'x' });
+    expect(envValues(parsed)).toEqual({ A: 'abc#def', B: 'abc', C: '${X}', D: 'one\ntwo x', E: 'after' });
+    expect(parsed.entries.find((entry) => entry.name === 'E')!.line).toBe(6);
+  });
+
+  it('interpolates from the environment first, then its own earlier keys; a bare name from the environment', () => {
+    expect(
+      envValues(parse('F=plain\nG=${F}-g\nH=${F2:-d}\nINHERITED\nABSENT\n', { F: 'env', INHERITED: 'i' })),
+    ).toEqual({
+      F: 'plain',
+      G: 'env-g',
+      H: 'd',
+      INHERITED: 'i',
+    });
+  });
+
+  it('reports a required variable without a value and an unterminated quote, with their lines', () => {
+    const parsed = parse('A=1\nB=${NEED:?give NEED}\nC="open\n');
+    expect(parsed.missing).toEqual([{ name: 'NEED', message: 'give NEED', line: 2 }]);
+    expect(parsed.problem).toMatchObject({ line: 3 });
+  });
+
+  it('names the committed examples a missing env file may be read from', () => {
+    expect(exampleNamesFor('/p/.env')).toEqual(
+      expect.arrayContaining(['/p/.env.example', '/p/.env.sample', '/p/env.example', '/p/example.env']),
+    );
+    expect(exampleNamesFor('/p/config/app.env')).toContain('/p/config/app.env.example');
   });
 });
 
@@ -303,5 +346,128 @@ describe('robustness', () => {
     expect(() => composeOf({ compose: bomb })).toThrow(
       /^compose\.yaml: not a valid compose file: it expands past 200000 values/,
     );
+  });
+});
+
+describe('where a secret value lives decides where it is reported', () => {
+  const compose =
+    'services:\n  db:\n    image: postgres:15.4\n    environment:\n      POSTGRES_PASSWORD: ${DB_PASSWORD}\n  app:\n    image: app:1.0\n    environment:\n      DATABASE_PASSWORD: ${DB_PASSWORD}\n';
+  const dotEnv = { '.env': 'DB_USER=app\nDB_PASSWORD=Zq8vLm2pRt5wXy\n' };
+
+  it('a real-looking secret in a committed .env: one finding, on the .env line, naming the services and the compose line', () => {
+    const results = analyse({ compose, files: dotEnv, git: { '.env': 'tracked' } });
+    expect(findings({ compose, files: dotEnv, git: { '.env': 'tracked' } }, 'HARD-COMPOSE-008')).toEqual([
+      [
+        'db, app: DB_PASSWORD in .env (tracked by git) holds a literal value for a secret-looking name [redacted, 14 characters], and the compose file uses it (`${DB_PASSWORD}` at compose.yaml:5)',
+        '.env',
+        2,
+      ],
+    ]);
+    // Never on the compose line that only says ${DB_PASSWORD}, and never the value itself.
+    expect(JSON.stringify(results)).not.toContain('Zq8vLm2pRt5wXy');
+  });
+
+  it('a .env that git ignores, or a variable no file gives, is not a committed secret', () => {
+    expect(findings({ compose, files: dotEnv, git: { '.env': 'ignored' } }, 'HARD-COMPOSE-008')).toEqual([]);
+    expect(findings({ compose }, 'HARD-COMPOSE-008')).toEqual([]);
+    expect(findings({ compose, env: { DB_PASSWORD: 'from-the-vault-1234' } }, 'HARD-COMPOSE-008')).toEqual([]);
+  });
+
+  it('a placeholder in a committed .env is a weak default (warning), not a leaked secret', () => {
+    const results = analyse({ compose, files: { '.env': 'DB_PASSWORD=changeme\n' } });
+    expect(
+      results
+        .filter((result) => result.id === 'HARD-COMPOSE-008' && result.status === 'fail')
+        .map((result) => [result.severity, result.location?.file, result.location?.line]),
+    ).toEqual([['warning', '.env', 1]]);
+  });
+
+  it('a committed env_file: the finding is on its line, once for every service that reads it', () => {
+    const text =
+      'services:\n  web:\n    image: app:1.0\n    env_file: env/app.env\n  worker:\n    image: app:1.0\n    env_file: [env/app.env]\n';
+    const files = { 'env/app.env': 'LOG_LEVEL=info\nSECRET_KEY=9f2c7a1e5b3d8f6a4c0e\n' };
+    expect(findings({ compose: text, files, git: { 'env/app.env': 'tracked' } }, 'HARD-COMPOSE-008')).toEqual([
+      [
+        'web, worker: SECRET_KEY holds a literal value for a secret-looking name [redacted, 20 characters] (env_file env/app.env, tracked by git)',
+        'env/app.env',
+        2,
+      ],
+    ]);
+    expect(findings({ compose: text, files, git: { 'env/app.env': 'ignored' } }, 'HARD-COMPOSE-008')).toEqual([]);
+  });
+
+  it("a committed example read for a missing env file (compose-env-example) is the user's template, not a secret", () => {
+    const text =
+      'services:\n  web:\n    image: app:1.0\n    env_file: .env\n    environment: { TOKEN: "${API_TOKEN}" }\n';
+    const files = { '.env.example': 'API_TOKEN=abcd1234abcd1234\nSECRET_KEY=9f2c7a1e5b3d8f6a4c0e\n' };
+    const evidence = composeOf({ compose: text, files, exampleEnv: true });
+    expect(evidence.refusals).toEqual([]);
+    expect(evidence.envFiles.map((file) => [file.path, file.role, file.standsFor])).toEqual([
+      ['.env.example', 'dotenv', '.env'],
+      ['.env.example', 'env_file', '.env'],
+    ]);
+    expect(evidence.services[0].data.environment).toEqual({
+      API_TOKEN: 'abcd1234abcd1234',
+      SECRET_KEY: '9f2c7a1e5b3d8f6a4c0e',
+      TOKEN: 'abcd1234abcd1234',
+    });
+    expect(findings({ compose: text, files, exampleEnv: true }, 'HARD-COMPOSE-008')).toEqual([]);
+  });
+});
+
+describe('a project compose refuses', () => {
+  it('is refused with compose’s words, where each cause is written, and how to supply what is missing', () => {
+    const text =
+      'services:\n  web:\n    image: app:1.0\n    env_file: .env\n    read_only: ${READ_ONLY}\n    networks: [back]\n    environment: { KEY: "${SECRET_KEY:?set SECRET_KEY}" }\n';
+    const evidence = composeOf({ compose: text });
+    expect(evidence.refusals.map((refusal) => [refusal.kind, refusal.loc?.line])).toEqual([
+      ['type', 5],
+      ['variable', 7],
+      ['env-file', 4],
+      ['reference', 6],
+    ]);
+    const message = composeRefusal(evidence, (name) => `--${name}`)!;
+    expect(message).toContain('env file .env not found (compose.yaml:4)');
+    expect(message).toContain(
+      'error while interpolating services.web.read_only: failed to cast to expected type: invalid boolean:  (compose.yaml:5)',
+    );
+    expect(message).toContain('required variable SECRET_KEY is missing a value: set SECRET_KEY');
+    expect(message).toContain('service "web" refers to undefined network back');
+    expect(message).toContain('--compose-env-example true');
+    expect(message).toContain('--runtime-env');
+    expect(message.split('compose refuses').length).toBe(2);
+  });
+
+  it('says a cause written in several places once, with every place', () => {
+    const text =
+      'services:\n  a:\n    image: app:1.0\n    env_file: .env\n  b:\n    image: app:1.0\n    env_file: .env\n';
+    const message = composeRefusal(composeOf({ compose: text }), (name) => `--${name}`)!;
+    expect(message.match(/env file \.env not found/g)).toHaveLength(1);
+    expect(message).toContain('(compose.yaml:4, compose.yaml:7)');
+  });
+
+  it('is accepted once given what it lacks', () => {
+    const text = 'services:\n  web:\n    image: app:1.0\n    env_file: .env\n    read_only: ${READ_ONLY}\n';
+    const files = { '.env.sample': 'READ_ONLY=true\n' };
+    expect(composeOf({ compose: text, files }).refusals.length).toBe(2);
+    const given = composeOf({ compose: text, files, exampleEnv: true });
+    expect(given.refusals).toEqual([]);
+    expect(given.services[0].data.read_only).toBe(true);
+    expect(composeOf({ compose: text, files: { '.env': 'READ_ONLY=no\n' } }).services[0].data.read_only).toBe(false);
+  });
+});
+
+describe('build once, run twice', () => {
+  it('a service that runs the image another service builds has that build’s HEALTHCHECK', () => {
+    const text =
+      'services:\n  app:\n    image: shop/app:1.0\n    build: .\n  worker:\n    image: shop/app:1.0\n    command: worker\n';
+    const evidence = composeOf({
+      compose: text,
+      files: { Dockerfile: 'FROM debian:12\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\n' },
+    });
+    expect(evidence.services.map((service) => [service.name, service.builtBy, service.builtHealthcheck])).toEqual([
+      ['app', null, true],
+      ['worker', 'app', true],
+    ]);
   });
 });

@@ -1,8 +1,8 @@
-import type { ComposeService } from '../evidence/compose.js';
+import type { ComposeEnvFile, ComposeService } from '../evidence/compose.js';
 import type { Location } from '../model.js';
 import { fakeProbe } from '../util/commands.js';
 import { parseImageReference, tagPinsVersion } from '../util/image-reference.js';
-import { commandSecrets, redacted, secretIn } from '../util/secrets.js';
+import { commandSecrets, placeholderSecret, redacted, secretIn } from '../util/secrets.js';
 import { textOf } from '../util/text.js';
 import { defineCheck, type Verdict } from './registry.js';
 
@@ -378,25 +378,43 @@ export const checkComposeSecrets = defineCheck({
   severity: 'error',
   title: 'No literal secrets in the compose files',
   proves:
-    'No value the files themselves write — environment, build args, healthcheck.test, command, entrypoint, including the defaults of `${VAR:-default}` — holds a credential; `${VARIABLE}` references without a default, env files and secrets are fine.',
-  why: 'A password in the compose file, even as a default, is in the repository and in every clone of it.',
+    "No value the project's committed files write — environment, build args, healthcheck.test, command, entrypoint, including the defaults of `${VAR:-default}`, the services' env files and the `.env` values the files interpolate — holds a credential; `${VARIABLE}` references without a default, env files git ignores and secrets are fine.",
+  why: 'A password in the compose file or in a committed env file, even as a default, is in the repository and in every clone of it.',
   remediation:
-    "Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env or the deployment's secrets.",
+    "Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env (listed in .gitignore) or the deployment's secrets.",
   needs: ['compose'],
   run({ compose }) {
-    return each(compose.services, (service) => {
-      // What the files say without any environment: a default written in them is a literal.
+    // One finding per place a secret is written, naming every service that gets it.
+    const found = new Map<string, { verdict: Verdict; services: string[] }>();
+    const add = (service: string, key: string, verdict: Verdict): void => {
+      const loc = verdict.location;
+      const id = `${loc?.file}:${loc?.line}:${key}`;
+      const existing = found.get(id);
+      if (existing) {
+        if (!existing.services.includes(service)) existing.services.push(service);
+      } else found.set(id, { verdict, services: [service] });
+    };
+    const envFile = (file: string | undefined) => compose.envFiles.find((record) => record.path === file);
+    for (const service of compose.services) {
+      // What the files say without any environment or .env: a default written in them is a
+      // literal; a value from an env file is judged where that file writes it.
       const { written } = service;
-      const found: Verdict[] = [];
       const report = (name: string, value: string, path: string, where = name): void => {
         const kind = secretIn(name, value);
-        if (kind)
-          found.push({
-            status: 'fail',
-            message: `${where} holds ${kind} ${redacted(value)}`,
-            measured: name,
-            ...at(service, path),
-          });
+        if (!kind) return;
+        const location = at(service, path).location;
+        const file = envFile(location.file);
+        if (file && !committed(file)) return;
+        // In a committed env file, a placeholder is a weak default rather than a leak.
+        const placeholder = file !== undefined && placeholderSecret(value);
+        const origin = file ? ` (env_file ${file.path}, ${gitSays(file)})` : '';
+        add(service.name, name, {
+          status: 'fail',
+          message: `${where} holds ${placeholder ? 'a placeholder' : kind} ${redacted(value)}${origin}`,
+          measured: name,
+          location,
+          ...(placeholder ? { severity: 'warning' as const } : {}),
+        });
       };
       for (const entry of entriesOf(written.environment, 'environment'))
         if (entry.value !== null) report(entry.name, textOf(entry.value), entry.path);
@@ -411,7 +429,7 @@ export const checkComposeSecrets = defineCheck({
             ? []
             : [textOf(value)];
         for (const secret of commandSecrets(words.join(' '))) {
-          found.push({
+          add(service.name, `${key} ${secret.name}`, {
             status: 'fail',
             message: `${key} holds ${secret.kind} ${redacted(secret.value)} (${secret.name})`,
             measured: secret.name,
@@ -419,15 +437,57 @@ export const checkComposeSecrets = defineCheck({
           });
         }
       }
-      return found.length > 0
-        ? found
-        : {
-            status: 'pass',
-            message: 'no literal secret in environment, build args, healthcheck, command or entrypoint',
-          };
-    });
+    }
+    // Values the files take from a committed `.env`: the secret is on that file's line.
+    for (const use of compose.variables) {
+      if (!use.from) continue;
+      const file = envFile(use.from.file);
+      if (!file || file.role !== 'dotenv' || !committed(file)) continue;
+      const entry = file.entries.find((candidate) => candidate.line === use.from!.line);
+      const field = use.path.split('.');
+      const service = field[0] === 'services' ? field[1] : null;
+      if (!entry || !service) continue;
+      const key = field.at(-1)!;
+      const kind = secretIn(entry.name, entry.value) ?? (/^\d+$/.test(key) ? null : secretIn(key, entry.value));
+      if (!kind) continue;
+      const placeholder = placeholderSecret(entry.value);
+      add(service, entry.name, {
+        status: 'fail',
+        message: `${entry.name} in ${file.path} (${gitSays(file)}) holds ${placeholder ? 'a placeholder' : kind} ${redacted(entry.value)}, and the compose file uses it (\`\${${use.name}}\` at ${use.loc.file}:${use.loc.line})${placeholder ? ': the stack runs with it wherever the deployment does not set it' : ''}`,
+        measured: entry.name,
+        location: { file: file.path, line: entry.line },
+        ...(placeholder ? { severity: 'warning' as const } : {}),
+      });
+    }
+    const verdicts: Verdict[] = [...found.values()].map(({ verdict, services }) => ({
+      ...verdict,
+      message: `${services.join(', ')}: ${verdict.message}`,
+    }));
+    return verdicts.length > 0
+      ? verdicts
+      : {
+          status: 'pass',
+          message:
+            'no literal secret in environment, build args, healthcheck, command, entrypoint or the committed env files they read',
+        };
   },
 });
+
+/** Whether an env file's values are in the repository: git tracks it, or nothing can tell (no git). */
+function committed(file: ComposeEnvFile): boolean {
+  return file.standsFor === null && file.git !== 'ignored';
+}
+
+function gitSays(file: ComposeEnvFile): string {
+  switch (file.git) {
+    case 'tracked':
+      return 'tracked by git';
+    case 'untracked':
+      return 'not ignored by git: `git add .` commits it';
+    default:
+      return 'not in a git repository: judged as shipped with the project';
+  }
+}
 
 /** A `ports` entry, short (`[ip:]host:container[/proto]`, `[::1]:80:80`) or long form: where it is published. */
 function publishedPort(port: unknown): { hostIp: string; published: string } | null {

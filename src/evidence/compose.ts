@@ -2,7 +2,16 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { repoPath } from '../util/repo-path.js';
 import { textOf } from '../util/text.js';
-import { DISK, loadProject, type FileSource, type LoadedProject } from './compose/load.js';
+import type { EnvEntry } from './compose/env-files.js';
+import {
+  DISK,
+  loadProject,
+  type FileSource,
+  type LoadedProject,
+  type Refusal,
+  type VariableUse,
+} from './compose/load.js';
+import { gitStatusOf, type GitStatus } from './git-status.js';
 import { parseDockerfile, stageChain } from './dockerfile.js';
 import { locations, plain, type Loc } from './compose/tree.js';
 
@@ -28,8 +37,13 @@ export interface ComposeService {
   sources: Record<string, Loc>;
   /** Repository-relative Dockerfile the service builds, when it has `build`. */
   dockerfile: string | null;
-  /** Whether the stage the service builds has a HEALTHCHECK of its own (not NONE). */
+  /**
+   * Whether the image it runs has a HEALTHCHECK (not NONE) from a Dockerfile of the project: the
+   * stage it builds, or the stage another service builds under the `image:` name it runs.
+   */
   builtHealthcheck: boolean;
+  /** The service whose build makes the image this one runs (`image: x` on both, `build:` on that one), else null. */
+  builtBy: string | null;
   init: boolean | null;
 }
 
@@ -52,6 +66,23 @@ export interface ComposeEvidence {
   missing: { name: string; message: string; loc: Loc }[];
   /** Variables used without a value or a default (they are empty, as in compose). */
   unset: { name: string; loc: Loc }[];
+  /** Every `${VAR}` the files write, and the env file entry that holds its value, if one does. */
+  variables: VariableUse[];
+  /** Env files read (the project's `.env`, `compose-env-file`s, services' `env_file`s), with what git says of each. */
+  envFiles: ComposeEnvFile[];
+  /** Why compose itself would refuse the project, in its words; empty when it accepts it. */
+  refusals: Refusal[];
+}
+
+export interface ComposeEnvFile {
+  /** Repository-relative. */
+  path: string;
+  role: 'dotenv' | 'env_file';
+  /** The missing file this committed example stands in for (`compose-env-example`), else null. */
+  standsFor: string | null;
+  /** Whether the file is part of the repository: a secret in a file git ignores is not a committed one. */
+  git: GitStatus;
+  entries: EnvEntry[];
 }
 
 /** The files compose itself picks in a directory: the first of these, and its override file beside it. */
@@ -66,6 +97,12 @@ export interface ComposeOptions {
   env: Record<string, string | undefined>;
   /** Where files are read from (the disk unless a test gives text). */
   source?: FileSource;
+  /** `compose-env-file`: read instead of the project's `.env` (workspace-relative). */
+  envFiles?: string[];
+  /** `compose-env-example`: a committed example (`.env.example`…) stands in for a missing env file. */
+  exampleEnv?: boolean;
+  /** What git says of a file (tests give it; the disk's git otherwise). */
+  git?: (path: string) => GitStatus;
 }
 
 export function findComposeFiles(
@@ -94,15 +131,23 @@ export function collectComposeEvidence(options: ComposeOptions): ComposeEvidence
   if (files.length === 0) return null;
   const show = (path: string): string => repoPath(options.workspace, path);
   const source = options.source ?? DISK;
-  const resolved = loadProject({ files, env: options.env, show, source });
-  // What the files alone say: the same project with no environment.
-  const written = loadProject({ files, env: {}, show, source });
+  const envFiles = (options.envFiles ?? []).map((file) => {
+    const path = resolve(options.workspace, file);
+    if (!source.exists(path)) throw new UsageError(`compose-env-file: '${file}' does not exist`);
+    return path;
+  });
+  const exampleEnv = options.exampleEnv ?? false;
+  const resolved = loadProject({ files, env: options.env, show, source, envFiles, exampleEnv });
+  // What the files alone say: the same project with no environment and no .env — a value that
+  // only an env file gives is judged where that file writes it.
+  const written = loadProject({ files, env: {}, show, source, dotEnv: false });
   const writtenByName = new Map(
     written.services.map((service) => [service.name, plain(service.tree) as Record<string, unknown>]),
   );
   const services = resolved.services.map((service): ComposeService => {
     const data = plain(service.tree) as Record<string, unknown>;
     return {
+      builtBy: null,
       name: service.name,
       file: service.loc.file,
       line: service.loc.line,
@@ -120,6 +165,8 @@ export function collectComposeEvidence(options: ComposeOptions): ComposeEvidence
     for (const [name, node] of networksNode.entries)
       networks[name] = { data: plain(node) as Record<string, unknown> | null, loc: node.loc };
   }
+  sharedBuilds(services);
+  const git = options.git ?? gitStatusOf;
   return {
     project: resolved.name,
     files: resolved.files,
@@ -128,7 +175,70 @@ export function collectComposeEvidence(options: ComposeOptions): ComposeEvidence
     inactive: resolved.inactive,
     missing: resolved.missing,
     unset: resolved.unset,
+    variables: resolved.variables,
+    envFiles: resolved.envFiles.map((record) => ({
+      path: record.shown,
+      role: record.role,
+      standsFor: record.standsFor,
+      git: git(record.path),
+      entries: record.entries,
+    })),
+    refusals: resolved.refusals,
   };
+}
+
+/**
+ * Build once, run twice: a service that names (`image:`) the image another service builds runs
+ * that build, and so has its HEALTHCHECK.
+ */
+function sharedBuilds(services: ComposeService[]): void {
+  const builders = new Map<string, ComposeService>();
+  for (const service of services)
+    if (service.data.build && typeof service.data.image === 'string' && service.data.image)
+      builders.set(service.data.image, service);
+  for (const service of services) {
+    if (service.data.build || typeof service.data.image !== 'string') continue;
+    const builder = builders.get(service.data.image);
+    if (!builder) continue;
+    service.builtBy = builder.name;
+    service.builtHealthcheck = builder.builtHealthcheck;
+    service.dockerfile = builder.dockerfile;
+  }
+}
+
+/**
+ * What to tell a user whose compose project compose itself refuses: compose's words, once, and
+ * how to give it what it lacks. Null when compose accepts it.
+ */
+export function composeRefusal(evidence: ComposeEvidence, label: (input: string) => string): string | null {
+  if (evidence.refusals.length === 0) return null;
+  // The same cause written in several places (one env file for three services) is said once.
+  const byMessage = new Map<string, Refusal['loc'][]>();
+  for (const refusal of evidence.refusals)
+    byMessage.set(refusal.message, [...(byMessage.get(refusal.message) ?? []), refusal.loc]);
+  const lines = [...byMessage].map(([message, locs]) => {
+    const places = [...new Set(locs.filter((loc) => loc !== null).map((loc) => `${loc.file}:${loc.line}`))];
+    return `  - ${message}${places.length > 0 ? ` (${places.join(', ')})` : ''}`;
+  });
+  const hints: string[] = [];
+  const kinds = new Set(evidence.refusals.map((refusal) => refusal.kind));
+  if (kinds.has('env-file'))
+    hints.push(
+      `create the missing env file in a step before this one, or set ${label('compose-env-example')} true to read its committed example (.env.example, .env.sample, env.example…) instead`,
+    );
+  if (kinds.has('variable') || kinds.has('type'))
+    hints.push(
+      `give the variables in ${label('runtime-env')} (NAME=value lines) or an env file in ${label('compose-env-file')}${kinds.has('env-file') ? '' : `, or set ${label('compose-env-example')} true to read the project's committed .env example`}`,
+    );
+  if (kinds.has('reference') || kinds.has('service'))
+    hints.push(
+      `give every compose file the project needs in ${label('compose-files')} (an override file that declares what is missing, say)`,
+    );
+  return [
+    `compose refuses this project (docker compose config fails), so it cannot be judged as it would run:`,
+    ...lines,
+    `To give it what it needs: ${hints.join('; ')}.`,
+  ].join('\n');
 }
 
 /** Whether the stage a `build:` builds (its `target`, else the last) declares a HEALTHCHECK that is not NONE. */

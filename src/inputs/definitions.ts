@@ -138,6 +138,21 @@ export const INPUTS = {
     description:
       'Compose files to check (CLI: `--compose FILE`, repeatable). Default: compose.yaml, compose.yml, docker-compose.yaml and docker-compose.yml found in the context directory.',
   }),
+  'compose-env-file': input({
+    kind: list,
+    default: '',
+    group: 'what to check',
+    repeatable: true,
+    description:
+      "Env files for the compose project's variables, read instead of its `.env` as `docker compose --env-file` reads them (later files win; also given to compose-up). For a project whose `.env` is made at deploy time: give a file with the values CI should use.",
+  }),
+  'compose-env-example': input({
+    kind: boolean,
+    default: 'false',
+    group: 'what to check',
+    description:
+      "Where an env file the compose project needs is missing from the checkout (its `.env`, a service's `env_file`), read the committed example beside it (`.env.example`, `.env.sample`, `env.example`, `NAME.example`…) instead, and say so. Off: compose would refuse the project, and so does the check (exit 2, with compose's words). The example's values are never reported as committed secrets.",
+  }),
   'compose-up': input({
     kind: boolean,
     default: 'false',

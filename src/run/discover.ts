@@ -55,10 +55,20 @@ async function excludedByDockerignore(root: string, path: string): Promise<boole
   for (let dir = dirname(dirname(path)); inside(dir); dir = dirname(dir)) {
     const ignore = join(dir, '.dockerignore');
     if (existsSync(ignore)) {
-      const patterns = parseIgnoreFile(await readFile(ignore, 'utf8')).map((entry) => entry.pattern);
+      // `**/Dockerfile` keeps Dockerfiles out of a build context (a repository built from its
+      // root with `-f backend/Dockerfile`): it says nothing of which directories hold images.
+      const patterns = parseIgnoreFile(await readFile(ignore, 'utf8'))
+        .map((entry) => entry.pattern)
+        .filter((pattern) => !namesDockerfiles(pattern));
       if (ignoreMatcher(patterns)(relative(dir, path).split(sep).join('/'))) return true;
     }
     if (dir === root || dir === dirname(dir)) break;
   }
   return false;
+}
+
+// A pattern whose last part names Dockerfiles: `Dockerfile`, `Dockerfile*`, `*.Dockerfile` under any directory.
+function namesDockerfiles(pattern: string): boolean {
+  const last = pattern.replace(/^!/, '').split('/').pop() ?? '';
+  return /ockerfile|ontainerfile/.test(last);
 }

@@ -1,7 +1,12 @@
 import { assignReports } from './vulnerability-reports.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { collectComposeEvidence, type ComposeEvidence, type ComposeService } from '../evidence/compose.js';
+import {
+  collectComposeEvidence,
+  composeRefusal,
+  type ComposeEvidence,
+  type ComposeService,
+} from '../evidence/compose.js';
 import { parseDockerfile } from '../evidence/dockerfile.js';
 import type { RawInputs } from '../inputs/config-file.js';
 import { inputLabel, parseSettings, type Options } from '../inputs/resolve.js';
@@ -59,7 +64,12 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
     contextDir: options.contextDir,
     given: settings.composeFiles,
     env: { ...process.env, ...settings.runtimeEnv },
+    envFiles: settings.composeEnvFile,
+    exampleEnv: settings.composeEnvExample,
   });
+  // A project compose itself refuses would be judged as if it were valid, and could even pass.
+  const refusal = compose ? composeRefusal(compose, (name) => inputLabel(name as never, options.surface)) : null;
+  if (refusal) throw new UsageError(refusal);
   for (const service of compose?.inactive ?? []) {
     notes.push(
       `${service.name}: in profile ${service.profiles.join(', ')}, not active (COMPOSE_PROFILES), so not checked — as compose would not start it`,

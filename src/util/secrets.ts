@@ -40,6 +40,25 @@ export function secretIn(name: string, value: string): string | null {
   return 'a literal value for a secret-looking name';
 }
 
+/**
+ * A value that stands for a secret rather than being one (`changeme`, `your_password`, `<token>`,
+ * `xxxx`): committed as a default it is still a weakness — the stack runs with it where nobody
+ * sets the variable — but it gives nothing away.
+ */
+export function placeholderSecret(value: string): boolean {
+  const text = value.trim().toLowerCase();
+  return (
+    /^(change[-_ ]?(me|it|this)|changeme\d*|password\d*|passwd|secret|example|sample|placeholder|todo|fixme|replace[-_ ]?me|set[-_ ]?me|default|test|dummy|none|null)$/.test(
+      text,
+    ) ||
+    /^<[^>]*>$/.test(text) ||
+    /^\[[^\]]*\]$/.test(text) ||
+    /^(x+|\*+|\.+|-+)$/.test(text) ||
+    /^(your|my|some|the|insert|enter|put)[-_ ]?[a-z_-]*$/.test(text) ||
+    /change[-_ ]?(me|it|this)/.test(text)
+  );
+}
+
 /** Shown instead of a secret value. */
 export function redacted(value: string): string {
   return `[redacted, ${value.length} characters]`;

@@ -106,24 +106,3 @@ function valueOf(name: string, lookup: Lookup, result: Interpolation): string {
   }
   return value;
 }
-
-/** `.env` as compose reads it: KEY=VALUE lines, `#` comments, optional `export `, quotes removed. */
-export function parseDotEnv(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
-    if (!match) continue;
-    let value = match[2];
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
-      value = value.slice(1, -1);
-      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"');
-    } else {
-      value = value.replace(/\s+#.*$/, '');
-    }
-    values[match[1]] = value;
-  }
-  return values;
-}

@@ -3,17 +3,19 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { UsageError } from '../../util/errors.js';
-import { interpolate, parseDotEnv, type Lookup } from './interpolate.js';
-import { mergeAny, mergeService } from './merge.js';
+import { castValue, checkConsistency, type Refusal } from './consistency.js';
+import { exampleNamesFor, parseEnvFile, type EnvEntry } from './env-files.js';
+import { interpolate, type Lookup } from './interpolate.js';
+import { asNameMap, mergeAny, mergeService } from './merge.js';
 import {
   ExpansionError,
   get,
   mapNode,
   mapStrings,
+  scalarNode,
   treeOf,
   type Loc,
   type MapNode,
-  type Scalar,
   type Tree,
 } from './tree.js';
 
@@ -45,7 +47,37 @@ export interface LoadedProject {
   missing: { name: string; message: string; loc: Loc }[];
   /** Variables used without a value or a default: they became empty strings, as in compose. */
   unset: { name: string; loc: Loc }[];
+  /** Every variable a value refers to, and the env file that holds it (null: the environment or nowhere). */
+  variables: VariableUse[];
+  /** Env files read: the project's `.env` (or `--env-file`s) and every service's `env_file`. */
+  envFiles: EnvFileRecord[];
+  /** Why compose itself would refuse the project (`docker compose config` fails), in its words. */
+  refusals: Refusal[];
 }
+
+export interface VariableUse {
+  name: string;
+  /** Where the `${NAME}` is written, and the field it is in (`services.db.environment.PASSWORD`). */
+  loc: Loc;
+  path: string;
+  /** The env file entry that holds the variable, whether or not the environment overrides it. */
+  from: { file: string; line: number } | null;
+  /** Whether the run's environment gives it (over any env file). */
+  fromEnvironment: boolean;
+}
+
+export interface EnvFileRecord {
+  /** Absolute path, and as reports show it. */
+  path: string;
+  shown: string;
+  /** `dotenv`: variables for interpolation; `env_file`: a service's container environment. */
+  role: 'dotenv' | 'env_file';
+  /** The missing file this committed example stands in for (`compose-env-example`), else null. */
+  standsFor: string | null;
+  entries: EnvEntry[];
+}
+
+export type { Refusal } from './consistency.js';
 
 /** Where files are read from: the disk, or (tests, benchmarks) a map of paths to text. */
 export interface FileSource {
@@ -63,15 +95,21 @@ export interface LoadOptions {
   env: Record<string, string | undefined>;
   /** How reports show a path. */
   show: (path: string) => string;
+  /** `docker compose --env-file`: read instead of the project's `.env` (absolute paths, later ones win). */
+  envFiles?: string[];
+  /** Read a committed example (`.env.example`…) where an env file is missing (`compose-env-example`). */
+  exampleEnv?: boolean;
+  /**
+   * Whether env files are read for interpolation (default true). Off for what the files alone
+   * say: a value that only `.env` gives is judged where `.env` writes it, not on the `${VAR}` line.
+   */
+  dotEnv?: boolean;
 }
-
-const BOOLEAN_FIELDS = new Set(['privileged', 'read_only', 'init', 'tty', 'stdin_open', 'oom_kill_disable']);
-const NETWORK_BOOLEANS = new Set(['internal', 'external', 'attachable', 'enable_ipv6']);
 
 export function loadProject(options: LoadOptions): LoadedProject {
   const projectDir = dirname(options.files[0]);
   const source = options.source ?? DISK;
-  const context = new LoadContext(options, source, readDotEnv(projectDir, source), projectDir);
+  const context = new LoadContext(options, source, projectDir);
   let merged: MapNode | null = null;
   for (const file of options.files) {
     const model = context.loadFile(file, projectDir, 'file');
@@ -80,19 +118,149 @@ export function loadProject(options: LoadOptions): LoadedProject {
   return context.finish(merged!);
 }
 
+/** What a file's variables are looked up in: the environment, then its project's env files. */
+interface Scope {
+  dotEnv: EnvFileRecord[];
+}
+
 class LoadContext {
   readonly files: LoadedProject['files'] = [];
   readonly missing: LoadedProject['missing'] = [];
   readonly unset: LoadedProject['unset'] = [];
+  readonly variables: VariableUse[] = [];
+  readonly envFiles: EnvFileRecord[] = [];
+  readonly refusals: Refusal[] = [];
+  readonly scope: Scope;
 
   constructor(
-    private readonly options: LoadOptions,
+    readonly options: LoadOptions,
     private readonly source: FileSource,
-    private readonly dotEnv: Record<string, string>,
     readonly projectDir: string,
-  ) {}
+  ) {
+    const given = options.envFiles ?? [];
+    this.scope = {
+      dotEnv:
+        given.length > 0 ? given.map((path) => this.readEnv(path, 'dotenv', null, true)) : this.projectEnv(projectDir),
+    };
+  }
 
-  lookup: Lookup = (name) => this.options.env[name] ?? this.dotEnv[name];
+  /** The environment's value, then the last env file that sets it. */
+  valueIn(scope: Scope, name: string): string | undefined {
+    if (this.options.env[name] !== undefined) return this.options.env[name];
+    for (const record of [...scope.dotEnv].reverse()) {
+      const entry = record.entries.find((candidate) => candidate.name === name);
+      if (entry) return entry.value;
+    }
+    return undefined;
+  }
+
+  lookup: Lookup = (name) => this.valueIn(this.scope, name);
+
+  /** A project directory's `.env` (or, asked for and missing, its committed example). */
+  projectEnv(dir: string): EnvFileRecord[] {
+    if (this.options.dotEnv === false) return [];
+    // `join` of an absolute directory, not `resolve`: the bundler reads `resolve(x, '.env')` as a
+    // file relative to the build machine's working directory, ships it in dist/ and rewrites the
+    // path to point there (scripts/bundle.mjs now refuses any such asset).
+    const path = join(dir, '.env');
+    if (this.source.exists(path)) return [this.readEnv(path, 'dotenv', null, false)];
+    const example = this.options.exampleEnv ? this.exampleFor(path) : null;
+    return example ? [this.readEnv(example, 'dotenv', null, false, path)] : [];
+  }
+
+  exampleFor(path: string): string | null {
+    return exampleNamesFor(path).find((candidate) => this.source.exists(candidate)) ?? null;
+  }
+
+  /**
+   * One env file, parsed with the environment (and, for a service's, the project's variables).
+   * A missing required one is a refusal, in compose's words, at `at` (where it is named).
+   */
+  readEnv(
+    path: string,
+    role: EnvFileRecord['role'],
+    at: Loc | null,
+    required: boolean,
+    standsFor: string | null = null,
+    lookup: Lookup = (name) => this.options.env[name],
+  ): EnvFileRecord {
+    const shown = this.options.show(path);
+    const record: EnvFileRecord = {
+      path,
+      shown,
+      role,
+      standsFor: standsFor === null ? null : this.options.show(standsFor),
+      entries: [],
+    };
+    if (!this.source.exists(path)) {
+      if (required)
+        this.refusals.push({ message: `env file ${shown} not found`, loc: at, kind: 'env-file', subject: shown });
+      return record;
+    }
+    const parsed = parseEnvFile(this.source.read(path), lookup);
+    for (const missing of parsed.missing)
+      this.refusals.push({
+        message: `failed to read ${shown}: required variable ${missing.name} is missing a value: ${missing.message}`,
+        loc: { file: shown, line: missing.line },
+        kind: 'variable',
+        subject: missing.name,
+      });
+    if (parsed.problem)
+      this.refusals.push({
+        message: `failed to read ${shown}: ${parsed.problem.message}`,
+        loc: { file: shown, line: parsed.problem.line },
+        kind: 'syntax',
+        subject: shown,
+      });
+    record.entries = parsed.entries;
+    this.envFiles.push(record);
+    return record;
+  }
+
+  /** Interpolates a file's values in a scope, noting where each variable comes from. */
+  interpolate(tree: Tree, scope: Scope): Tree {
+    return mapStrings(tree, (value, path, loc) => {
+      const result = interpolate(value, (name) => {
+        const from = this.entryIn(scope, name);
+        this.variables.push({
+          name,
+          loc,
+          path: path.join('.'),
+          from,
+          fromEnvironment: this.options.env[name] !== undefined,
+        });
+        return this.valueIn(scope, name);
+      });
+      for (const problem of result.missing) {
+        this.missing.push({ ...problem, loc });
+        this.refusals.push({
+          message: `error while interpolating ${path.join('.')}: required variable ${problem.name} is missing a value: ${problem.message}`,
+          loc,
+          kind: 'variable',
+          subject: problem.name,
+        });
+      }
+      for (const name of result.unset) this.unset.push({ name, loc });
+      if (value === result.value) return castValue(value, path, false).value;
+      const cast = castValue(result.value, path, true);
+      if (cast.error)
+        this.refusals.push({
+          message: `error while interpolating ${path.join('.')}: failed to cast to expected type: ${cast.error}`,
+          loc,
+          kind: 'type',
+          subject: path.join('.'),
+        });
+      return cast.value;
+    });
+  }
+
+  private entryIn(scope: Scope, name: string): VariableUse['from'] {
+    for (const record of [...scope.dotEnv].reverse()) {
+      const entry = record.entries.find((candidate) => candidate.name === name);
+      if (entry) return { file: record.shown, line: entry.line };
+    }
+    return null;
+  }
 
   /** `~` in a bind mount is the user's home, as compose expands it. */
   get home(): string {
@@ -104,13 +272,13 @@ class LoadContext {
     path: string,
     baseDir: string,
     role: LoadedProject['files'][number]['role'],
-    lookup = this.lookup,
+    scope = this.scope,
     stack: string[] = [],
   ): MapNode {
     const shown = this.options.show(path);
     this.files.push({ path: shown, role });
     const raw = readTree(this.source, path, shown);
-    const tree = interpolateTree(raw, lookup, this);
+    const tree = this.interpolate(raw, scope);
     if (tree.kind !== 'map')
       throw new UsageError(`${shown}: not a valid compose file (expected a mapping with a services key)`);
     const services = get(tree, 'services');
@@ -129,7 +297,7 @@ class LoadContext {
         name,
         expandHome(
           rebase(
-            this.extend(name, definition, tree, path, lookup, [...stack, `${path}#${name}`]),
+            this.extend(name, definition, tree, path, scope, [...stack, `${path}#${name}`]),
             baseDir,
             this.projectDir,
           ),
@@ -178,9 +346,9 @@ class LoadContext {
           );
         const includeDir = directory ? resolve(dirname(path), directory) : dirname(file);
         const dotEnv = envFile
-          ? readEnvFile(this.source, resolve(dirname(path), envFile), shown, entry.loc.line)
-          : readDotEnv(includeDir, this.source);
-        loaded.push(this.loadFile(file, includeDir, 'include', (name) => this.options.env[name] ?? dotEnv[name]));
+          ? [this.readEnv(resolve(dirname(path), envFile), 'dotenv', entry.loc, true)]
+          : this.projectEnv(includeDir);
+        loaded.push(this.loadFile(file, includeDir, 'include', { dotEnv }));
       }
     }
     return loaded;
@@ -192,7 +360,7 @@ class LoadContext {
     definition: MapNode,
     tree: MapNode,
     path: string,
-    lookup: Lookup,
+    scope: Scope,
     stack: string[],
   ): MapNode {
     const node = definition.entries.get('extends');
@@ -209,7 +377,7 @@ class LoadContext {
         throw new UsageError(
           `${shown}:${node.loc.line}: extends: ${fromFile} does not exist (looked for ${this.options.show(basePath)})`,
         );
-      const loaded = interpolateTree(readTree(this.source, basePath, this.options.show(basePath)), lookup, this);
+      const loaded = this.interpolate(readTree(this.source, basePath, this.options.show(basePath)), scope);
       if (loaded.kind !== 'map') throw new UsageError(`${this.options.show(basePath)}: not a valid compose file`);
       baseTree = loaded;
       this.files.push({ path: this.options.show(basePath), role: 'extends' });
@@ -225,7 +393,7 @@ class LoadContext {
       throw new UsageError(
         `${shown}:${node.loc.line}: extends: '${name}' extends itself (${[...stack, key].join(' → ')})`,
       );
-    let resolvedBase = this.extend(base, baseDefinition, baseTree, basePath, lookup, [...stack, key]);
+    let resolvedBase = this.extend(base, baseDefinition, baseTree, basePath, scope, [...stack, key]);
     // Relative paths in another file are relative to that file's directory.
     if (fromFile) resolvedBase = rebase(resolvedBase, dirname(basePath), this.projectDir);
     const own = mapNode(
@@ -253,21 +421,86 @@ class LoadContext {
         inactive.push({ name, profiles });
         continue;
       }
-      drafts.push({ name, tree: tree as MapNode, loc: tree.loc });
+      const resolved = this.resolveEnvironment(resolveBuildArgs(tree as MapNode, this.lookup));
+      drafts.push({ name, tree: resolved, loc: tree.loc });
     }
+    const top = mapNode(
+      merged.loc,
+      [...merged.entries].filter(([key]) => key !== 'services'),
+    );
+    this.refusals.push(...checkConsistency(drafts, top, new Set(services.keys())));
     return {
       name: scalarText(get(merged, 'name')) || null,
       files: this.files,
       services: drafts,
-      top: mapNode(
-        merged.loc,
-        [...merged.entries].filter(([key]) => key !== 'services'),
-      ),
+      top,
       inactive,
       missing: this.missing,
       unset: this.unset,
+      variables: this.variables,
+      envFiles: this.envFiles,
+      refusals: this.refusals,
     };
   }
+
+  /**
+   * A service's `env_file`s read into its `environment`, as compose does: in order, later files
+   * over earlier ones, `environment` over all of them; each value keeps the env file's line.
+   */
+  private resolveEnvironment(service: MapNode): MapNode {
+    const node = service.entries.get('env_file');
+    if (!node) return service;
+    const items = node.kind === 'seq' ? node.items : [node];
+    const fromFiles = new Map<string, Tree>();
+    for (const item of items) {
+      const path = item.kind === 'map' ? scalarText(get(item, 'path')) : scalarText(item);
+      if (!path) continue;
+      const requiredNode = item.kind === 'map' ? get(item, 'required') : undefined;
+      const required = !(requiredNode?.kind === 'scalar' && [false, 'false'].includes(requiredNode.value as never));
+      const absolute = isAbsolute(path) ? path : resolve(this.projectDir, path);
+      const example = !this.source.exists(absolute) && this.options.exampleEnv ? this.exampleFor(absolute) : null;
+      const record = example
+        ? this.readEnv(example, 'env_file', item.loc, required, absolute, this.lookup)
+        : this.options.dotEnv === false && !this.source.exists(absolute)
+          ? null
+          : this.readEnv(absolute, 'env_file', item.loc, required, null, this.lookup);
+      for (const entry of record?.entries ?? [])
+        fromFiles.set(entry.name, scalarNode(entry.value, { file: record!.shown, line: entry.line }));
+    }
+    const own = service.entries.get('environment');
+    const ownMap = own ? asNameMap(own, 'environment') : undefined;
+    const environment = mapNode(own?.loc ?? node.loc, [...fromFiles]);
+    for (const [name, value] of ownMap?.kind === 'map' ? ownMap.entries : []) {
+      environment.entries.delete(name);
+      environment.entries.set(name, value);
+    }
+    const entries = new Map(service.entries);
+    entries.delete('env_file');
+    entries.set('environment', environment);
+    return { ...service, entries };
+  }
+}
+
+/**
+ * `build.args` as compose hands them to the build: a name without a value takes the variable's
+ * value (the environment, then `.env`), and is left out when it has none.
+ */
+function resolveBuildArgs(service: MapNode, lookup: Lookup): MapNode {
+  const build = service.entries.get('build');
+  const args = build?.kind === 'map' ? build.entries.get('args') : undefined;
+  if (!build || build.kind !== 'map' || !args) return service;
+  const named = asNameMap(args, 'args');
+  if (named.kind !== 'map') return service;
+  const resolved = mapNode(named.loc);
+  for (const [name, value] of named.entries) {
+    if (value.kind === 'scalar' && value.value === null) {
+      const given = lookup(name);
+      if (given !== undefined) resolved.entries.set(name, scalarNode(given, value.loc));
+    } else resolved.entries.set(name, value);
+  }
+  const buildEntries = new Map(build.entries);
+  buildEntries.set('args', resolved);
+  return { ...service, entries: new Map([...service.entries, ['build', { ...build, entries: buildEntries }]]) };
 }
 
 function mergeProjects(base: MapNode, over: MapNode): MapNode {
@@ -328,33 +561,6 @@ const RESET_TAGS = ['!reset', '!override'].flatMap((tag) =>
     resolve: (value: unknown) => value,
   })),
 ) as never;
-
-/** Every string interpolated; values of typed fields cast as compose casts them. */
-function interpolateTree(tree: Tree, lookup: Lookup, found: Pick<LoadedProject, 'missing' | 'unset'>): Tree {
-  return mapStrings(tree, (value, path, loc) => {
-    const result = interpolate(value, lookup);
-    for (const problem of result.missing) found.missing.push({ ...problem, loc });
-    for (const name of result.unset) found.unset.push({ name, loc });
-    return cast(result.value, path, value !== result.value);
-  });
-}
-
-function cast(value: string, path: string[], interpolated: boolean): Scalar['value'] {
-  const [section, , field, inner] = path;
-  const booleanField =
-    (section === 'services' &&
-      ((path.length === 3 && BOOLEAN_FIELDS.has(field)) ||
-        (field === 'healthcheck' && inner === 'disable' && path.length === 4))) ||
-    (section === 'networks' && path.length === 3 && NETWORK_BOOLEANS.has(field));
-  if (booleanField) {
-    const lower = value.toLowerCase();
-    if (['y', 'yes', 'true', 'on'].includes(lower)) return true;
-    if (['n', 'no', 'false', 'off'].includes(lower)) return false;
-  }
-  if (interpolated && section === 'services' && field === 'healthcheck' && inner === 'retries' && /^\d+$/.test(value))
-    return Number(value);
-  return value;
-}
 
 /**
  * Relative paths of a file read from another directory (an included or extended file), made
@@ -449,19 +655,6 @@ function isRemote(value: string): boolean {
 
 function scalarText(node: Tree | undefined): string {
   return node?.kind === 'scalar' && node.value !== null ? String(node.value) : '';
-}
-
-function readDotEnv(dir: string, source: FileSource): Record<string, string> {
-  // `join` of an absolute directory, not `resolve`: the bundler reads `resolve(x, '.env')` as a
-  // file relative to the build machine's working directory, ships it in dist/ and rewrites the
-  // path to point there (scripts/bundle.mjs now refuses any such asset).
-  const path = join(dir, '.env');
-  return source.exists(path) ? parseDotEnv(source.read(path)) : {};
-}
-
-function readEnvFile(source: FileSource, path: string, shown: string, line: number): Record<string, string> {
-  if (!source.exists(path)) throw new UsageError(`${shown}:${line}: env_file ${path} does not exist`);
-  return parseDotEnv(source.read(path));
 }
 
 /** Files held in memory, by absolute path (for tests and benchmarks of text that is not on disk). */
