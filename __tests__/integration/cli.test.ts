@@ -88,6 +88,32 @@ describe('the CLI (committed bundle)', () => {
     expect(run.stdout).toContain('db: image postgres:latest uses latest');
   });
 
+  it('refuses, with compose’s words and once, a project compose refuses; judges it once given what it lacks', async () => {
+    // Shaped like a self-hosted project: its services read a `.env` users make from `.env.sample`.
+    const dir = scratchDir('cli-refused');
+    writeFileSync(
+      join(dir, 'compose.yaml'),
+      'services:\n  db:\n    image: postgres:15.4\n    env_file: .env\n  app:\n    image: app:1.2\n    env_file: .env\n    read_only: ${APP_READ_ONLY}\n',
+    );
+    writeFileSync(join(dir, '.env.sample'), 'APP_READ_ONLY=true\nPOSTGRES_PASSWORD=\n');
+    const refused = await cli(['check', '--static-only', '--context', dir, '--json', join(dir, 'report.json')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.match(/compose refuses this project/g)).toHaveLength(1);
+    expect(refused.stderr.match(/env file \S*\.env not found/g)).toHaveLength(1);
+    expect(refused.stderr).toContain(`(${dir}/compose.yaml:4, ${dir}/compose.yaml:7)`);
+    expect(refused.stderr).toContain('services.app.read_only: failed to cast to expected type: invalid boolean');
+    expect(refused.stderr).toContain('--compose-env-example true');
+    expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
+
+    const given = await cli(['check', '--static-only', '--context', dir, '--compose-env-example', 'true']);
+    expect(given.code).toBe(0); // judged now: the stack's findings (warnings), not a refusal
+    expect(given.stdout).toMatch(/HARD-COMPOSE-001/);
+    expect(`${given.stdout}${given.stderr}`).toContain('.env.sample, the committed example, stands in for the missing');
+    const byEnv = await cli(['check', '--static-only', '--context', dir, '--runtime-env', 'APP_READ_ONLY=true']);
+    expect(byEnv.code).toBe(2); // the env file is still missing
+    expect(byEnv.stderr).not.toContain('invalid boolean');
+  });
+
   it('prints help and version', async () => {
     expect((await cli(['--help'])).stdout).toContain('--max-image-size-mb <number> [default: 500]');
     expect((await cli(['--version'])).stdout).toMatch(/^cs-docker-hardening \d+\.\d+\.\d+\n$/);

@@ -70,6 +70,10 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
   // A project compose itself refuses would be judged as if it were valid, and could even pass.
   const refusal = compose ? composeRefusal(compose, (name) => inputLabel(name as never, options.surface)) : null;
   if (refusal) throw new UsageError(refusal);
+  for (const path of new Set(
+    compose?.envFiles.filter((file) => file.standsFor).map((file) => `${file.path} → ${file.standsFor}`),
+  ))
+    notes.push(`compose-env-example: ${path.replace(' → ', ', the committed example, stands in for the missing ')}`);
   for (const service of compose?.inactive ?? []) {
     notes.push(
       `${service.name}: in profile ${service.profiles.join(', ')}, not active (COMPOSE_PROFILES), so not checked — as compose would not start it`,
