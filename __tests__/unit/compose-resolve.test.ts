@@ -190,12 +190,12 @@ describe('variables', () => {
     expect(findings({ compose, env: { PRIV: 'false' } }, 'HARD-COMPOSE-007')).toEqual([]);
   });
 
-  it('judges a default as what the file says: ${PG_PASS:-changeme123} is a literal secret, whatever the environment', () => {
+  it('judges a default as what the file says: ${PG_PASS:-pgS3cret2024} is a literal secret, whatever the environment', () => {
     const compose =
-      'services:\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_PASSWORD: ${PG_PASS:-changeme123}\n';
+      'services:\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_PASSWORD: ${PG_PASS:-pgS3cret2024}\n';
     const expected = [
       [
-        'db: POSTGRES_PASSWORD holds a literal value for a secret-looking name [redacted, 11 characters]',
+        'db: POSTGRES_PASSWORD holds a literal value for a secret-looking name [redacted, 12 characters]',
         'compose.yaml',
         5,
       ],
@@ -469,5 +469,28 @@ describe('build once, run twice', () => {
       ['app', null, true],
       ['worker', 'app', true],
     ]);
+  });
+});
+
+describe('placeholders', () => {
+  it.each(['replace-me-with-a-random-string', 'changeme', '<your token>', 'your_password', 'xxxxxxxx'])(
+    '%s written as a secret is a weak default that ships: a warning, never echoed',
+    (value) => {
+      const compose = `services:\n  app:\n    image: app:1.0\n    environment:\n      APP_SECRET: ${JSON.stringify(value)}\n`;
+      const results = analyse({ compose }).filter((result) => result.id === 'HARD-COMPOSE-008');
+      expect(results.map((result) => [result.status, result.severity, result.location?.line])).toEqual([
+        ['fail', 'warning', 5],
+      ]);
+      expect(JSON.stringify(results)).not.toContain(value);
+    },
+  );
+
+  it('a real-looking value stays an error', () => {
+    const compose = 'services:\n  app:\n    image: app:1.0\n    environment:\n      APP_SECRET: k9Xq2mWv7Lp4\n';
+    expect(
+      analyse({ compose })
+        .filter((result) => result.id === 'HARD-COMPOSE-008')
+        .map((result) => result.severity),
+    ).toEqual(['error']);
   });
 });

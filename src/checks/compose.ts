@@ -405,8 +405,9 @@ export const checkComposeSecrets = defineCheck({
         const location = at(service, path).location;
         const file = envFile(location.file);
         if (file && !committed(file)) return;
-        // In a committed env file, a placeholder is a weak default rather than a leak.
-        const placeholder = file !== undefined && placeholderSecret(value);
+        // A placeholder (`change-me`, `replace-me-with-a-random-string`) is a weak default that
+        // ships, not a leaked secret.
+        const placeholder = placeholderSecret(value);
         const origin = file ? ` (env_file ${file.path}, ${gitSays(file)})` : '';
         add(service.name, name, {
           status: 'fail',

@@ -55,7 +55,7 @@ export function placeholderSecret(value: string): boolean {
     /^\[[^\]]*\]$/.test(text) ||
     /^(x+|\*+|\.+|-+)$/.test(text) ||
     /^(your|my|some|the|insert|enter|put)[-_ ]?[a-z_-]*$/.test(text) ||
-    /change[-_ ]?(me|it|this)/.test(text)
+    /(change|replace)[-_ ]?(me|it|this|with)|random[-_ ]?(string|value|secret)|generate[-_ ]?(one|a|me)/.test(text)
   );
 }
 
