@@ -26,6 +26,7 @@ import { engineLine } from '../src/report/engine-line.js';
 import type { Report } from '../src/model.js';
 import { INPUTS } from '../src/inputs/definitions.js';
 import { replaceBetween } from '../src/docs/readme-tables.js';
+import { benchCorpusStatic } from './corpus-static.js';
 import { benchStaticAnalysis } from './static-analysis.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -342,7 +343,9 @@ for (const info of await engine.listContainers({
     .getContainer(info.Id)
     .remove({ force: true })
     .catch(() => undefined);
-const staticBench = benchStaticAnalysis(process.env.CS_CORPUS_DIR ?? join(process.cwd(), '..', 'shared', 'corpus'));
+const corpusDir = process.env.CS_CORPUS_DIR ?? join(process.cwd(), '..', 'shared', 'corpus');
+const staticBench = benchStaticAnalysis(corpusDir);
+const corpusStatic = await benchCorpusStatic(corpusDir);
 
 const summary = rows.map((row) => ({
   image: row.image,
@@ -377,6 +380,7 @@ const result = {
   large,
   coldStartSeconds: { median: round(median(cold), 3), spread: spread(cold) },
   staticAnalysis: staticBench,
+  corpusStatic,
 };
 if (!process.env.BENCH_ONLY) writeFileSync(`bench/results/${key}.json`, `${JSON.stringify(result, null, 2)}\n`);
 
@@ -403,7 +407,7 @@ const table = [
       `| ${String(entry.image)} (${Number(entry.files)} files) | ${Number(entry.exportSeconds).toFixed(2)} s | ${Number(entry.seconds).toFixed(2)} s | ${(Number(entry.seconds) / Number(entry.exportSeconds)).toFixed(2)}× | ${Number(entry.peakMb).toFixed(0)} MB | ${Number(entry.checkSeconds).toFixed(1)} s | ${(entry.checkErrors as string[]).length} |`,
   ),
   '',
-  `Cold start of the action bundle to its first engine call: ${result.coldStartSeconds.median} s (${result.coldStartSeconds.spread}). Static analysis of ${staticBench.dockerfiles} Dockerfiles and ${staticBench.composeServices} compose services: ${staticBench.medianMs} ms (${staticBench.minMs}–${staticBench.maxMs}).`,
+  `Cold start of the action bundle to its first engine call: ${result.coldStartSeconds.median} s (${result.coldStartSeconds.spread}). Static analysis of ${staticBench.dockerfiles} Dockerfiles and ${staticBench.composeServices} compose services: ${staticBench.medianMs} ms (${staticBench.minMs}–${staticBench.maxMs}).${corpusStatic ? ` The real projects of the corpus (${corpusStatic.projects} projects, ${corpusStatic.runs} runs as the golden test makes them): ${corpusStatic.medianSeconds} s a project (median), ${corpusStatic.maxSeconds} s the slowest (${corpusStatic.maxProject}).` : ''}`,
   '',
   'Per phase, median seconds of our check phase:',
   '',
