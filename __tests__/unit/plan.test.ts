@@ -144,6 +144,15 @@ describe('a service that names the image another builds', () => {
     expect(result.notes).toEqual([]);
   });
 
+  it("runs the context's own image when it names it", async () => {
+    const root = project(
+      ['services:', '  app:', '    build: .', '  worker:', '    image: acme/app:1.0', ''].join('\n'),
+    );
+    const result = await plan(root, { image: 'acme/app:1.0' });
+    expect(shape(result)).toEqual([['acme/app:1.0', 'image', ['compose.yaml#app', 'compose.yaml#worker']]]);
+    expect(result.notes).toEqual([]);
+  });
+
   it('is left to compose when two different builds claim the name', async () => {
     const root = project(
       [
@@ -222,6 +231,7 @@ describe('canonicalImageName', () => {
     ['127.0.0.1:5000/app', '127.0.0.1:5000/app:latest'],
     ['localhost/app:2', 'localhost/app:2'],
     ['ghcr.io/org/app@sha256:abc', 'ghcr.io/org/app@sha256:abc'],
+    [`${'a'.repeat(64)}`, `sha256:${'a'.repeat(64)}`],
   ])('%s is %s', (reference, canonical) => {
     expect(canonicalImageName(reference)).toBe(canonical);
   });

@@ -371,13 +371,19 @@ async function serviceImages(
 }
 
 /**
- * Each `image:` name a build is tagged with, to that build; a name two different builds claim is
- * left out (which one compose runs depends on the order it builds them).
+ * Each `image:` name a build is tagged with (and each image a target checks), to that target; a
+ * name two different targets claim is left out (which one compose runs depends on the order it
+ * builds them).
  */
 function builtImageNames(drafts: Draft[]): Map<string, Draft> {
   const claims = new Map<string, Draft[]>();
-  for (const draft of drafts)
-    for (const name of draft.imageNames) claims.set(name, [...(claims.get(name) ?? []), draft]);
+  for (const draft of drafts) {
+    const names = [
+      ...draft.imageNames,
+      ...(draft.kind === 'image' && draft.image ? [canonicalImageName(draft.image)] : []),
+    ];
+    for (const name of new Set(names)) claims.set(name, [...(claims.get(name) ?? []), draft]);
+  }
   return new Map([...claims].filter(([, owners]) => owners.length === 1).map(([name, [owner]]) => [name, owner]));
 }
 

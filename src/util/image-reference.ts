@@ -73,6 +73,8 @@ export function tagPinsVersion(tag: string): boolean {
  * the first part only when it looks like a host (a dot, a port, or `localhost`).
  */
 export function canonicalImageName(reference: string): string {
+  // An image id names content, not a repository.
+  if (/^(sha256:)?[0-9a-f]{64}$/.test(reference.trim())) return reference.trim().replace(/^(?!sha256:)/, 'sha256:');
   const { name, tag, digest } = parseImageReference(reference.trim());
   const slash = name.indexOf('/');
   const first = slash === -1 ? '' : name.slice(0, slash);
