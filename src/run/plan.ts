@@ -266,10 +266,10 @@ function serviceDraft(
   const dockerfilePath = resolve(contextDir, textOf(spec.dockerfile) || 'Dockerfile');
   if (!existsSync(dockerfilePath)) return null; // HARD-COMPOSE-… report the service; nothing to build here
   const draft = buildDraft(contextDir, dockerfilePath, textOf(spec.target) || null, show);
-  // The run's build args (the base image stand-in, say) apply to the stack's builds too; the
-  // service's own args win.
   // `image:` beside `build:` is the name compose tags the build with: a service naming it runs it.
   const named = typeof service.data.image === 'string' && service.data.image !== '' ? service.data.image : null;
+  // The run's build args (the base image stand-in, say) apply to the stack's builds too; the
+  // service's own args win.
   return {
     ...draft,
     buildArgs: { ...runArgs, ...composeArgs(spec.args) },
@@ -546,7 +546,9 @@ function tellApart(drafts: Draft[]): Draft[] {
     const differing = names.filter((name) => new Set(members.map(({ build }) => build.args[name])).size > 1);
     for (const { draft, build } of members) {
       const parts: string[] = [];
-      if (stages.size > 1) parts.push(build.stage ? `stage ${draft.stage}` : 'last stage');
+      // A target given as `dir#stage` already says its stage.
+      if (stages.size > 1 && !draft.label.endsWith(`#${draft.stage}`))
+        parts.push(build.stage ? `stage ${draft.stage}` : 'last stage');
       for (const name of differing) parts.push(describeArg(name, build.args[name], facts));
       if (parts.length > 0) suffix.set(draft, ` (${parts.join(', ')})`);
     }
