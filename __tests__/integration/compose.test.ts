@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Report } from '../../src/model.js';
-import { byId, check, exec, fixture, leftovers, REPO } from '../helpers/run.js';
+import { byId, check, checkRun, exec, fixture, leftovers, REPO } from '../helpers/run.js';
 
 afterEach(async () => {
   expect(await leftovers()).toEqual([]);
@@ -47,6 +48,66 @@ describe('compose-up', () => {
     expect(stack.message).toMatch(/web is unhealthy/);
     const volumes = await exec('docker', ['volume', 'ls', '-q']);
     expect(volumes.stdout).not.toMatch(/cs-hardening-.*scratch/);
+  });
+
+  describe('a service that runs the image another builds (build once, run twice)', () => {
+    // A name of this test's own, so no other run's image is touched.
+    const name = `cs-hardening-test/build-once-${randomBytes(4).toString('hex')}:1`;
+    const idOf = async (reference: string): Promise<string | null> => {
+      const inspected = await exec('docker', ['image', 'inspect', '--format', '{{.Id}}', reference]);
+      return inspected.code === 0 ? inspected.stdout.trim() : null;
+    };
+    const run = () =>
+      checkRun({
+        context: fixture('../compose/build-once'),
+        'compose-up': 'true',
+        'compose-up-timeout-seconds': '60',
+        'runtime-env': `APP_IMAGE=${name}`,
+        'cache-probe': 'false',
+        'hardened-run': 'false',
+        'idle-seconds': '1',
+      });
+    afterAll(async () => {
+      await exec('docker', ['image', 'rm', name]);
+    });
+
+    it('brings both up from the one proven image, which carries the name the stack gives it', async () => {
+      expect(await idOf(name)).toBeNull();
+      const report = await run();
+      // One build: the worker joined the target of the image it runs.
+      expect(report.targets.map((target) => [target.kind, target.target.services])).toEqual([
+        [
+          'build',
+          [
+            '__tests__/fixtures/compose/build-once/compose.yaml#web',
+            '__tests__/fixtures/compose/build-once/compose.yaml#worker',
+          ],
+        ],
+      ]);
+      const [target] = report.targets;
+      const proven = target.target.imageId!;
+      const stack = byId(target, 'HARD-COMPOSE-012');
+      expect(stack).toMatchObject({ status: 'pass' });
+      const services = stack.measured as { service: string; image: string }[];
+      expect(services.map((service) => [service.service, service.image]).sort()).toEqual([
+        ['web', proven],
+        ['worker', proven],
+      ]);
+      expect(report.notes).toEqual([]);
+      // As `compose build` would have tagged it: the name now names the proven image.
+      expect(await idOf(name)).toBe(proven);
+    });
+
+    it('gives the name back to the image that held it before', async () => {
+      const base = (await idOf('cs-hardening/busybox-tini:local'))!;
+      expect((await exec('docker', ['image', 'tag', 'cs-hardening/busybox-tini:local', name])).code).toBe(0);
+      const report = await run();
+      const [target] = report.targets;
+      const services = byId(target, 'HARD-COMPOSE-012').measured as { service: string; image: string }[];
+      expect(services.map((service) => service.image)).toEqual([target.target.imageId, target.target.imageId]);
+      expect(target.target.imageId).not.toBe(base);
+      expect(await idOf(name)).toBe(base);
+    });
   });
 
   it('is not run unless asked', async () => {

@@ -190,9 +190,21 @@ describe('the example stack on a pull request: one run, one verdict', () => {
       /\| CVE-2026-20001 \| libcurl4 7\.88\.1-10\+deb12u7 \| critical \| 7\.88\.1-10\+deb12u8 \| ❌ new \|/,
     );
     expect(readable).toMatch(/\| CVE-2026-10001 \| libssl3 .* \| ✅ fixed \|/);
+    // postgres and redis only name an image: said once for the run, with how to prove them.
+    expect(readable.match(/\*\*Not covered by this run\*\*/g)).toHaveLength(1);
+    expect(readable).toContain(
+      '- postgres (examples/stack/compose.yaml:60): image postgres:15-bookworm not proven (check-service-images is off)',
+    );
+    expect(readable).toContain(
+      '- redis (examples/stack/compose.yaml:82): image redis:7-bookworm not proven (check-service-images is off)',
+    );
+    expect(readable).toContain('set check-service-images: true to prove them');
+    expect(api.comments[0].body.match(/\*\*Not covered by this run\*\*/g)).toHaveLength(1);
+    expect(run.stdout.match(/^Not covered by this run:$/gm)).toHaveLength(1);
     // The stack came up from the proven images: every service healthy, after its health gates.
     const report = JSON.parse(readFileSync(join(REPO, '.tmp/stack.json'), 'utf8')) as Report;
     expect(schemaErrors(reportSchema, report)).toEqual([]); // the published contract
+    expect(report.notes).toHaveLength(3);
     const stack = report.targets.find((target) => target.kind === 'stack')!;
     expect(stack.checks.find((check) => check.id === 'HARD-COMPOSE-012')).toMatchObject({ status: 'pass' });
     expect(stack.checks.find((check) => check.id === 'HARD-COMPOSE-013')).toMatchObject({ status: 'pass' });

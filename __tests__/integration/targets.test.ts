@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { connectEngine } from '../../src/docker/engine.js';
 import type { RawInputs } from '../../src/inputs/config-file.js';
-import { byId, checkRun, exec, leftovers, REPO } from '../helpers/run.js';
+import { obtainServiceImage } from '../../src/run/service-images.js';
+import { byId, checkRun, exec, fixture, leftovers, REPO } from '../helpers/run.js';
 import { scratchTree } from '../helpers/scratch.js';
 
 // Many images in one run: a monorepo of four Dockerfiles given as targets, found by `discover`,
@@ -112,5 +116,78 @@ describe('a monorepo of four images, in one run', () => {
       targets: `${MONOREPO}/services/api\n${MONOREPO}/services/api/Dockerfile`,
     });
     expect(report.targets).toHaveLength(1);
+  });
+});
+
+describe('compose services that only name an image (check-service-images)', () => {
+  const REGISTRY = '127.0.0.1:5000';
+  const docker = async (args: string[]): Promise<void> => {
+    const result = await exec('docker', args);
+    if (result.code !== 0) throw new Error(`docker ${args.join(' ')}: ${result.stderr}`);
+  };
+
+  it('proves one its registry serves (pulled first), and says why one whose registry does not answer is not proven', async () => {
+    // An image of this test's own, only in the registry: not on the engine when the run starts.
+    const unique = randomBytes(4).toString('hex');
+    const served = `${REGISTRY}/cs-hardening-test/service-${unique}:1`;
+    await docker(['build', '-q', '--label', `org.test.unique=${unique}`, '-t', served, fixture('service-good')]);
+    await docker(['push', '-q', served]);
+    await docker(['image', 'rm', served]);
+    const unreachable = '127.0.0.1:5999/cs-hardening-test/proxy:1';
+    const stack = scratchTree('service-images', {
+      'compose.yaml': [
+        'services:',
+        '  cache:',
+        `    image: ${served}`,
+        '  proxy:',
+        `    image: ${unreachable}`,
+        '    volumes: [/var/run/docker.sock:/var/run/docker.sock:ro]',
+        '',
+      ].join('\n'),
+    });
+    try {
+      const report = await checkRun({ ...quick, context: stack, 'check-service-images': 'true' });
+      expect(report.targets.map((target) => [target.name, target.kind])).toEqual([
+        [`${stack}/compose.yaml`, 'stack'],
+        ['cache', 'image'],
+      ]);
+      // Proven like any target: its user, health and size measured.
+      const cache = report.targets[1];
+      expect(cache.target.image).toBe(served);
+      expect(cache.metrics.runUid).toBe(10001);
+      expect(cache.metrics.imageSizeBytes).toBeGreaterThan(0);
+      expect(byId(cache, 'HARD-HEALTH-004').status).toBe('pass');
+      // Said once, with where, why (the daemon's own words) and how to prove it.
+      expect(report.notes).toHaveLength(1);
+      const [note] = report.notes;
+      expect(note.startsWith(`proxy (${stack}/compose.yaml:4): image ${unreachable} not proven`)).toBe(true);
+      expect(note).toMatch(/it is not on the engine and the pull failed \(.*connection refused\)/);
+      expect(note.endsWith(`pull it before the run (docker pull ${unreachable}) or log in to its registry`)).toBe(true);
+      expect(await leftovers()).toEqual([]);
+    } finally {
+      await exec('docker', ['image', 'rm', served]);
+    }
+  });
+
+  it('goes on without an image whose registry accepts the connection but never answers', async () => {
+    // A registry that hangs: it takes the connection and says nothing.
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const started = performance.now();
+      const availability = await obtainServiceImage(
+        await connectEngine(),
+        `127.0.0.1:${port}/cs-hardening-test/hangs:1`,
+        undefined,
+        3,
+      );
+      expect(availability).toEqual({ ok: false, reason: 'its pull did not finish within 3 s' });
+      expect(performance.now() - started).toBeLessThan(15_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
   });
 });

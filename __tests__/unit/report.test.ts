@@ -1,5 +1,7 @@
 import { exitCodeOf, verdict } from '../../src/report/build-report.js';
-import { renderJobSummary, SUMMARY_LIMIT_BYTES } from '../../src/report/job-summary.js';
+import { buildRunReport } from '../../src/report/build-report.js';
+import { renderComment, renderJobSummary, SUMMARY_LIMIT_BYTES } from '../../src/report/job-summary.js';
+import { ALL_CHECKS } from '../../src/checks/index.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import type { CheckResult } from '../../src/model.js';
@@ -154,6 +156,47 @@ describe('terminal report', () => {
     expect(text.indexOf('✖ fail')).toBeLessThan(text.indexOf('✔ pass'));
     expect(text).toContain('fix: ');
     expect(text).toMatch(/Image size \(unpacked\)\s+≤ 500\.0 MB\s+5\d\d\.\d MB\s+❌ fail/);
+  });
+});
+
+describe("the run's notes (what it did not prove)", () => {
+  const notes = [
+    'postgres (compose.yaml:4): image postgres:15-bookworm not proven (check-service-images is off)',
+    'the services that only name an image are proven only when asked, so their user, health and size were not judged: add --check-service-images to prove them (an image not on the engine is pulled)',
+  ];
+  const withNotes = (targets: ReturnType<typeof targetOf>[]) =>
+    // Matrix jobs each say the same note: the run says it once.
+    buildRunReport({ targets, checks: ALL_CHECKS, failOn: 'error', notes: [...notes, notes[0]], timings: {} });
+
+  it.each([
+    ['one target', [targetOf(hardened)]],
+    [
+      'several targets',
+      [
+        { ...targetOf(hardened), name: 'api' },
+        { ...targetOf(hardened), name: 'worker' },
+      ],
+    ],
+  ])('are said once, with why and how, in the JSON, the summary, the comment and the terminal (%s)', (_, targets) => {
+    const run = withNotes(targets);
+    expect((JSON.parse(renderJson(run)) as { notes: string[] }).notes).toEqual(notes);
+    const once = (text: string, needle: string): number => text.split(needle).length - 1;
+    const summary = renderJobSummary(run);
+    expect(once(summary, '**Not covered by this run**')).toBe(1);
+    expect(once(summary, `- ${escapeMarkdown(notes[0])}`)).toBe(1);
+    expect(once(summary, escapeMarkdown('add --check-service-images to prove them'))).toBe(1);
+    const comment = renderComment(run, '<!-- marker -->');
+    expect(once(comment, '**Not covered by this run**')).toBe(1);
+    expect(once(comment, `- ${escapeMarkdown(notes[1])}`)).toBe(1);
+    const terminal = renderTerminal(run);
+    expect(once(terminal, 'Not covered by this run:')).toBe(1);
+    expect(once(terminal, `  - ${notes[0]}`)).toBe(1);
+  });
+
+  it('are not mentioned when there are none', () => {
+    const run = runOf([targetOf(hardened)]);
+    expect(renderJobSummary(run)).not.toContain('Not covered');
+    expect(renderTerminal(run)).not.toContain('Not covered');
   });
 });
 

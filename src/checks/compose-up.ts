@@ -28,6 +28,7 @@ export const checkStackHealthy = defineCheck({
       service: service.service,
       healthyAt: service.healthyAt,
       startedAt: service.startedAt,
+      image: service.image,
     }));
     if (composeUp.ok && bad.length === 0)
       return {

@@ -5,16 +5,21 @@ import type { Engine } from '../docker/engine.js';
 import { runProcess } from '../util/process.js';
 import { lastLines } from '../docker/buildx.js';
 import { round } from '../util/format.js';
+import { parseImageReference } from '../util/image-reference.js';
 import type { ComposeEvidence } from './compose.js';
 
 // The compose stack, brought up for real from the images the run built and proved: an override
-// file points every service that builds at its target's image (`up --no-build`: nothing is built
-// twice, and what runs is what was proven). Then each container's start time and first passing
-// health check as the engine recorded them, so time to healthy and the real start order are
-// measured, not inferred. Always taken down with volumes.
+// file points every service a target builds or runs at its target's image, never pulled
+// (`up --no-build`: nothing is built twice, and what runs is what was proven), and every `image:`
+// name the stack gives a build is tagged onto the proven image first, as `compose build` would
+// tag it (a name that held another image is given back to it afterwards). Then each container's
+// start time and first passing health check as the engine recorded them, so time to healthy and
+// the real start order are measured, not inferred. Always taken down with volumes.
 
 export interface ComposeServiceRun {
   service: string;
+  /** The id of the image its container ran: what was proven, for a service a target builds or runs. */
+  image: string;
   state: string;
   health: string | null;
   exitCode: number;
@@ -54,8 +59,10 @@ export interface ComposeUpOptions {
   absoluteFiles: string[];
   runId: string;
   scope: string;
-  /** Service name → the id of the image the run built for it. */
+  /** Service name → the id of the image the run proved for it (built, or named and proven). */
   images: Record<string, string>;
+  /** `image:` name the stack gives a build → the id of the proven image that must carry it. */
+  names?: Record<string, string>;
   env: Record<string, string>;
   timeoutSeconds: number;
   signal?: AbortSignal;
@@ -72,7 +79,9 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
   await writeFile(override, JSON.stringify({ services }));
   const base = ['compose', '-p', project, ...[...options.absoluteFiles, override].flatMap((file) => ['-f', file])];
   const env = { ...process.env, ...options.env };
+  const restore: Retag[] = [];
   try {
+    await tagNames(options.engine, options.names ?? {}, restore);
     const up = await runProcess(
       'docker',
       [
@@ -105,7 +114,41 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
   } finally {
     await runProcess('docker', [...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
     await rm(dir, { recursive: true, force: true });
+    await giveBack(options.engine, restore);
   }
+}
+
+/** A name that held another image before the bring-up tagged it onto the proven one. */
+interface Retag {
+  repo: string;
+  tag: string;
+  previous: string;
+}
+
+/** Tags each name onto its proven image; `restore` gathers the names to give back, as they are moved. */
+async function tagNames(engine: Engine, names: Record<string, string>, restore: Retag[]): Promise<void> {
+  for (const [name, id] of Object.entries(names)) {
+    const { name: repo, tag, digest } = parseImageReference(name);
+    if (digest) continue; // a digest names content: no tag can point it elsewhere
+    const previous = await engine
+      .getImage(name)
+      .inspect()
+      .then(
+        (image) => image.Id,
+        () => null,
+      );
+    if (previous === id) continue;
+    await engine.getImage(id).tag({ repo, tag: tag ?? 'latest' });
+    if (previous) restore.push({ repo, tag: tag ?? 'latest', previous });
+  }
+}
+
+async function giveBack(engine: Engine, restore: Retag[]): Promise<void> {
+  for (const { repo, tag, previous } of restore)
+    await engine
+      .getImage(previous)
+      .tag({ repo, tag })
+      .catch(() => undefined); // the image it held is gone: nothing to give back
 }
 
 interface InspectedState {
@@ -121,20 +164,25 @@ async function serviceRuns(engine: Engine, project: string): Promise<ComposeServ
     filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
   });
   const inspected = await Promise.all(
-    containers.map(async (info) => ({
-      service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
-      state: (await engine.getContainer(info.Id).inspect()).State as unknown as InspectedState,
-    })),
+    containers.map(async (info) => {
+      const inspected = await engine.getContainer(info.Id).inspect();
+      return {
+        service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
+        image: inspected.Image,
+        state: inspected.State as unknown as InspectedState,
+      };
+    }),
   );
   const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
   const origin = started.length > 0 ? Math.min(...started) : 0;
   return inspected
-    .map(({ service, state }) => {
+    .map(({ service, image, state }) => {
       const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
         .map((entry) => Date.parse(entry.End))
         .sort((a, b) => a - b)[0];
       return {
         service,
+        image,
         state: state.Status,
         health: state.Health?.Status ?? null,
         exitCode: state.ExitCode,

@@ -111,7 +111,7 @@ export const INPUTS = {
     default: 'false',
     group: 'what to check',
     description:
-      'Also prove the compose services that only name an image (postgres, redis…), as images, when the engine has the image (nothing is pulled).',
+      "Also prove the compose services that only name an image (postgres, redis, a proxy…), as images: the engine's copy, or pulled now when its registry answers (120 s at most). One that cannot be had is named in the summary's notes with why; without this input, each is named there as not proven.",
   }),
   mode: input({
     kind: oneOf(['full', 'static', 'merge'] as const),

@@ -83,7 +83,8 @@ export function buildRunReport(parts: RunParts): Report {
       targets.flatMap((target) => target.checks),
       cisOfChecks(parts.checks),
     ),
-    notes: parts.notes,
+    // Said once: the same note from several places (or matrix jobs) is one note.
+    notes: [...new Set(parts.notes)],
   };
 }
 

@@ -48,8 +48,8 @@ export function renderComment(report: Report, marker: string, options: SummaryOp
     [baselineNote(target), securityTable(target), performanceTables(target)].filter(Boolean).join('\n\n');
   const sections =
     report.targets.length === 1
-      ? [tables(report.targets[0])]
-      : [overview(report), ...report.targets.map((target) => collapsible(target, tables(target)))];
+      ? [tables(report.targets[0]), notesBlock(report)]
+      : [overview(report), notesBlock(report), ...report.targets.map((target) => collapsible(target, tables(target)))];
   return `${marker}\n${[verdictLine(report), ...sections].filter(Boolean).join('\n\n')}${link}\n`;
 }
 
@@ -121,9 +121,13 @@ function overview(report: Report): string {
   ].join('\n');
 }
 
+/**
+ * What the run did not prove (a service image, a profile not active), once for the whole run:
+ * each with why, and how to prove it.
+ */
 function notesBlock(report: Report): string {
   if (report.notes.length === 0) return '';
-  return report.notes.map((note) => `> ${escapeMarkdown(note)}`).join('\n>\n');
+  return ['**Not covered by this run**', '', ...report.notes.map((note) => `- ${escapeMarkdown(note)}`)].join('\n');
 }
 
 function baselineNote(target: TargetReport): string {

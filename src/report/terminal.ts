@@ -65,7 +65,9 @@ export function renderTerminal(report: Report, style: TerminalStyle = { colour: 
       lines.push(...targetLines(target, style, paint), '');
     }
   }
-  for (const note of report.notes) lines.push(`note: ${stripControl(note)}`);
+  // What the run did not prove, once for the whole run (never per target).
+  if (report.notes.length > 0)
+    lines.push('', 'Not covered by this run:', ...report.notes.map((note) => `  - ${stripControl(note)}`));
   return `${lines.join('\n').trimEnd()}\n`;
 }
 

@@ -1,5 +1,5 @@
 import { assignReports } from './vulnerability-reports.js';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import {
   collectComposeEvidence,
@@ -13,7 +13,9 @@ import { inputLabel, parseSettings, type Options } from '../inputs/resolve.js';
 import type { TargetSpec } from '../inputs/targets.js';
 import type { TargetKind } from '../model.js';
 import { UsageError } from '../util/errors.js';
+import { canonicalImageName } from '../util/image-reference.js';
 import { repoPath } from '../util/repo-path.js';
+import { redacted, secretIn } from '../util/secrets.js';
 import { textOf } from '../util/text.js';
 import { discoverDockerfiles } from './discover.js';
 import type { TargetRequest } from '../request.js';
@@ -23,17 +25,23 @@ import type { TargetRequest } from '../request.js';
 // image — each built with its own context, Dockerfile, stage and build args. A compose file is
 // judged once, by the target that owns it: the context's own when there is one, else a stack
 // target of its own. The same build reached twice (a compose service building the context's
-// Dockerfile) is one target.
+// Dockerfile, however its path is written) is one target; a service that only names the image
+// another service builds runs that target's image. The services that only name an image are
+// proven as images with check-service-images (present, or pulled); every one that is not is
+// said once, in the run's notes, with why and how to prove it.
 
 export interface Plan {
   targets: TargetRequest[];
-  /** What the run leaves out and says so (a service image not on the engine, …). */
+  /** What the run leaves out and says so (a service image not proven, a profile not active, …). */
   notes: string[];
 }
 
+/** Whether a service's image is on the engine now: it was there, or it was just pulled; else why not. */
+export type ImageAvailability = { ok: true; pulled: boolean } | { ok: false; reason: string };
+
 export interface PlanHelpers {
-  /** Whether the engine has this image (for check-service-images; nothing is pulled). */
-  hasImage?: (reference: string) => Promise<boolean>;
+  /** Makes a service's image available (check-service-images): present, or pulled now. Absent in static mode. */
+  obtainImage?: (reference: string) => Promise<ImageAvailability>;
 }
 
 /** A target before it is named and its settings resolved. */
@@ -52,6 +60,8 @@ interface Draft {
   label: string;
   /** An image given as the context's own, with its Dockerfile: the build of that Dockerfile. */
   builtFromDockerfile?: boolean;
+  /** The `image:` names compose gives this build (canonical): a service naming one runs this image. */
+  imageNames: string[];
 }
 
 export async function planTargets(options: Options, helpers: PlanHelpers = {}): Promise<Plan> {
@@ -97,17 +107,18 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
       const draft = serviceDraft(service, workspace, show, settings.buildArgs);
       if (draft) drafts.push(draft);
     }
-    if (settings.checkServiceImages) drafts.push(...(await serviceImages(compose, workspace, helpers, notes)));
   }
 
-  const unique = dedupe(drafts);
+  let unique = dedupe(drafts);
   if (compose) {
+    const images = await serviceImages(compose, unique, options, helpers, notes);
+    unique = dedupe([...unique, ...images]);
     const owner = own && unique.includes(own) ? own : null;
     if (owner) owner.compose = compose;
     else unique.unshift(stackDraft(compose, options));
   }
   if (unique.length === 0) throw nothingToProve(options);
-  const named = nameTargets(unique);
+  const named = nameTargets(tellApart(unique));
   const requests = named.map((draft, index) => toRequest(draft, options, String(index + 1)));
   attachVulnerabilityReports(requests, named, options);
   return { targets: requests, notes };
@@ -184,6 +195,7 @@ function buildDraft(
     buildArgs: {},
     inputs: {},
     services: [],
+    imageNames: [],
     compose: null,
     label: stage ? `${named}#${stage}` : named,
   };
@@ -200,6 +212,7 @@ function imageDraft(image: string, contextDir: string, dockerfilePath: string | 
     buildArgs: {},
     inputs: {},
     services: [],
+    imageNames: [],
     compose: null,
     label: image,
   };
@@ -267,12 +280,15 @@ function serviceDraft(
   const dockerfilePath = resolve(contextDir, textOf(spec.dockerfile) || 'Dockerfile');
   if (!existsSync(dockerfilePath)) return null; // HARD-COMPOSE-… report the service; nothing to build here
   const draft = buildDraft(contextDir, dockerfilePath, textOf(spec.target) || null, show);
+  // `image:` beside `build:` is the name compose tags the build with: a service naming it runs it.
+  const named = typeof service.data.image === 'string' && service.data.image !== '' ? service.data.image : null;
   // The run's build args (the base image stand-in, say) apply to the stack's builds too; the
   // service's own args win.
   return {
     ...draft,
     buildArgs: { ...runArgs, ...composeArgs(spec.args) },
     services: [`${service.file}#${service.name}`],
+    imageNames: named ? [canonicalImageName(named)] : [],
     label: service.name,
   };
 }
@@ -293,34 +309,96 @@ function composeArgs(args: unknown): Record<string, string> {
   return result;
 }
 
-/** `check-service-images`: the services that only name an image, proven as images the engine has. */
+/**
+ * The services that only name an image. One that names the image another service builds runs that
+ * build: it joins its target. The others are proven as images with check-service-images, when the
+ * engine has the image or pulls it now; each one that is not proven is a note saying why and how.
+ */
 async function serviceImages(
   compose: ComposeEvidence,
-  workspace: string,
+  builds: Draft[],
+  options: Options,
   helpers: PlanHelpers,
   notes: string[],
 ): Promise<Draft[]> {
-  const drafts: Draft[] = [];
+  const { settings, workspace } = options;
+  const builtAs = builtImageNames(builds);
+  // Several services naming one image are one image to prove, and one note.
+  const byImage = new Map<string, { image: string; services: ComposeService[] }>();
   for (const service of compose.services) {
     if (service.data.build || typeof service.data.image !== 'string') continue;
     const image = service.data.image;
-    if (image.includes('$') || !helpers.hasImage) {
+    const name = canonicalImageName(image);
+    const build = builtAs.get(name);
+    if (build) {
+      const key = `${service.file}#${service.name}`;
+      if (!build.services.includes(key)) build.services.push(key);
+      continue;
+    }
+    const entry = byImage.get(name) ?? { image, services: [] };
+    entry.services.push(service);
+    byImage.set(name, entry);
+  }
+  const wanted = [...byImage.values()];
+  const where = (services: ComposeService[]): string =>
+    services.map((service) => `${service.name} (${service.file}:${service.line})`).join(', ');
+  if (!settings.checkServiceImages) {
+    // Static mode proves no image at all: nothing to single out.
+    if (settings.mode !== 'full' || wanted.length === 0) return [];
+    for (const { image, services } of wanted)
+      notes.push(`${where(services)}: image ${image} not proven (check-service-images is off)`);
+    const label = inputLabel('check-service-images', options.surface);
+    notes.push(
+      `the services that only name an image are proven only when asked, so their user, health and size were not judged: ${options.surface === 'cli' ? `add ${label}` : `set ${label} true`} to prove them (an image not on the engine is pulled)`,
+    );
+    return [];
+  }
+  const obtain = helpers.obtainImage;
+  const found = await Promise.all(
+    wanted.map(async (entry) => ({
+      ...entry,
+      availability: entry.image.includes('$') || !obtain ? null : await obtain(entry.image),
+    })),
+  );
+  const drafts: Draft[] = [];
+  for (const { image, services, availability } of found) {
+    if (availability === null) {
       notes.push(
-        `${service.name}: image ${image} not proven (${image.includes('$') ? 'set by a variable' : 'static mode'})`,
+        `${where(services)}: image ${image} not proven (${image.includes('$') ? 'its name is set by a variable compose leaves unresolved' : 'static mode: no image is run'})`,
       );
       continue;
     }
-    if (!(await helpers.hasImage(image))) {
-      notes.push(`${service.name}: image ${image} is not on the engine, so it was not proven (nothing is pulled)`);
+    if (!availability.ok) {
+      notes.push(
+        `${where(services)}: image ${image} not proven, so its user, health and size were not judged: it is not on the engine and ${availability.reason}; pull it before the run (docker pull ${image}) or log in to its registry`,
+      );
       continue;
     }
-    drafts.push({
-      ...imageDraft(image, resolve(workspace, dirname(service.file)), null),
-      services: [`${service.file}#${service.name}`],
-      label: service.name,
-    });
+    for (const service of services)
+      drafts.push({
+        ...imageDraft(image, resolve(workspace, dirname(service.file)), null),
+        services: [`${service.file}#${service.name}`],
+        label: service.name,
+      });
   }
   return drafts;
+}
+
+/**
+ * Each `image:` name a build is tagged with (and each image a target checks), to that target; a
+ * name two different targets claim is left out (which one compose runs depends on the order it
+ * builds them).
+ */
+function builtImageNames(drafts: Draft[]): Map<string, Draft> {
+  const claims = new Map<string, Draft[]>();
+  for (const draft of drafts) {
+    const names = [
+      ...draft.imageNames,
+      ...(draft.kind === 'image' && draft.image ? [canonicalImageName(draft.image)] : []),
+    ];
+    for (const name of new Set(names)) claims.set(name, [...(claims.get(name) ?? []), draft]);
+  }
+  return new Map([...claims].filter(([, owners]) => owners.length === 1).map(([name, [owner]]) => [name, owner]));
 }
 
 /** A compose file (or several) without a Dockerfile of its own: judged as a stack. */
@@ -335,29 +413,43 @@ function stackDraft(compose: ComposeEvidence, options: Options): Draft {
     buildArgs: {},
     inputs: {},
     services: [],
+    imageNames: [],
     compose,
     label: compose.files.map((file) => file.path).join(' + '),
   };
 }
 
 /**
- * One target per image: a build (context, Dockerfile, stage, build args) or an image reached twice
- * is proven once; the first keeps its name, and the compose services of the others join it.
+ * One target per image: a build or an image reached twice is proven once; the first keeps its
+ * name, and the compose services and image names of the others join it. Two builds are the same
+ * image when their context and Dockerfile are the same files (after symlinks: `.`, `./` and a
+ * link to the directory are one), their stage is the same (naming the last stage is the default
+ * stage) and their effective build args are the same (an arg restating its default is no arg).
  */
 function dedupe(drafts: Draft[]): Draft[] {
   const byKey = new Map<string, Draft>();
   const kept: Draft[] = [];
+  const read = dockerfileFacts();
   for (const draft of drafts) {
-    const build = `build ${draft.contextDir} ${draft.dockerfilePath} ${draft.stage ?? ''} ${JSON.stringify(Object.entries(effectiveArgs(draft)).sort())}`;
+    const build = buildIdentity(draft, read);
+    const buildKey = build
+      ? `build ${build.source} ${build.stage} ${JSON.stringify(Object.entries(build.args).sort())}`
+      : null;
     // The context's `image`, given with its Dockerfile, is that Dockerfile's build: a compose
     // service that builds the same is the same image, not a second build of it.
     const keys =
       draft.kind === 'image'
-        ? [`image ${draft.image}`, ...(draft.builtFromDockerfile && draft.dockerfilePath ? [build] : [])]
-        : [build];
+        ? [
+            `image ${canonicalImageName(draft.image ?? '')}`,
+            ...(draft.builtFromDockerfile && buildKey ? [buildKey] : []),
+          ]
+        : buildKey
+          ? [buildKey]
+          : [];
     const seen = keys.map((key) => byKey.get(key)).find(Boolean);
     if (seen) {
       seen.services.push(...draft.services.filter((service) => !seen.services.includes(service)));
+      seen.imageNames.push(...draft.imageNames.filter((name) => !seen.imageNames.includes(name)));
       continue;
     }
     for (const key of keys) byKey.set(key, draft);
@@ -366,27 +458,73 @@ function dedupe(drafts: Draft[]): Draft[] {
   return kept;
 }
 
+/** What makes a build the image it is: its files (real paths), its stage, its effective build args. */
+interface BuildIdentity {
+  source: string;
+  /** Lower case; '' for the default (last) stage, however it is named. */
+  stage: string;
+  args: Record<string, string>;
+}
+
+function buildIdentity(draft: Draft, read: (path: string) => DockerfileFacts | null): BuildIdentity | null {
+  if (!draft.dockerfilePath) return null;
+  const facts = read(draft.dockerfilePath);
+  const stage = draft.stage?.toLowerCase() ?? '';
+  return {
+    source: `${real(draft.contextDir)} ${real(draft.dockerfilePath)}`,
+    stage: facts?.lastStage !== null && stage === facts?.lastStage ? '' : stage,
+    args: effectiveArgs(draft.buildArgs, facts),
+  };
+}
+
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+interface DockerfileFacts {
+  /** Every ARG with its declared default (null without one). */
+  declared: Map<string, string | null>;
+  /** The last stage's name, lower case; null when it has none. */
+  lastStage: string | null;
+}
+
+/** Reads each Dockerfile once per plan; null when it cannot be read. */
+function dockerfileFacts(): (path: string) => DockerfileFacts | null {
+  const cache = new Map<string, DockerfileFacts | null>();
+  return (path) => {
+    if (!cache.has(path)) {
+      let facts: DockerfileFacts | null;
+      try {
+        const parsed = parseDockerfile(readFileSync(path, 'utf8'), { path: 'Dockerfile' });
+        facts = { declared: declaredArgs(parsed), lastStage: parsed.stages.at(-1)?.name?.toLowerCase() ?? null };
+      } catch {
+        facts = null;
+      }
+      cache.set(path, facts);
+    }
+    return cache.get(path)!;
+  };
+}
+
 /**
  * The build args that change the build: an arg the Dockerfile does not declare is not used, and
  * one that restates its declared default changes nothing (`BASE_IMAGE: python:3.11-slim` beside
- * `ARG BASE_IMAGE=python:3.11-slim` is the same build as none).
+ * `ARG BASE_IMAGE=python:3.11-slim` is the same build as none). A default that is not plain text
+ * (`ARG B=${A}`) is never taken as restated: two builds are merged only when surely the same.
  */
-function effectiveArgs(draft: Draft): Record<string, string> {
-  if (!draft.dockerfilePath || Object.keys(draft.buildArgs).length === 0) return draft.buildArgs;
-  let declared: Map<string, string | null>;
-  try {
-    declared = declaredArgs(readFileSync(draft.dockerfilePath, 'utf8'));
-  } catch {
-    return draft.buildArgs;
-  }
+function effectiveArgs(args: Record<string, string>, facts: DockerfileFacts | null): Record<string, string> {
+  if (!facts) return args;
   return Object.fromEntries(
-    Object.entries(draft.buildArgs).filter(([name, value]) => declared.has(name) && declared.get(name) !== value),
+    Object.entries(args).filter(([name, value]) => facts.declared.has(name) && facts.declared.get(name) !== value),
   );
 }
 
 /** Every ARG of a Dockerfile with its default (null without one). */
-function declaredArgs(text: string): Map<string, string | null> {
-  const parsed = parseDockerfile(text, { path: 'Dockerfile' });
+function declaredArgs(parsed: ReturnType<typeof parseDockerfile>): Map<string, string | null> {
   const declared = new Map<string, string | null>(Object.entries(parsed.globalArgs));
   for (const stage of parsed.stages) {
     for (const instruction of stage.instructions) {
@@ -398,6 +536,48 @@ function declaredArgs(text: string): Map<string, string | null> {
     }
   }
   return declared;
+}
+
+/**
+ * Builds of one Dockerfile that stay apart (another stage, other build args) are named so a
+ * reader sees why: `server (skip_frontend_build=true)` beside `. (skip_frontend_build unset)`.
+ * Names the user gave are kept as they are; a secret-looking value is never shown.
+ */
+function tellApart(drafts: Draft[]): Draft[] {
+  const read = dockerfileFacts();
+  const groups = new Map<string, { draft: Draft; build: BuildIdentity }[]>();
+  for (const draft of drafts) {
+    if (draft.kind !== 'build') continue;
+    const build = buildIdentity(draft, read);
+    if (build) groups.set(build.source, [...(groups.get(build.source) ?? []), { draft, build }]);
+  }
+  const suffix = new Map<Draft, string>();
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    const facts = read(members[0].draft.dockerfilePath!);
+    const stages = new Set(members.map(({ build }) => build.stage));
+    const names = [...new Set(members.flatMap(({ build }) => Object.keys(build.args)))].sort();
+    const differing = names.filter((name) => new Set(members.map(({ build }) => build.args[name])).size > 1);
+    for (const { draft, build } of members) {
+      const parts: string[] = [];
+      // A target given as `dir#stage` already says its stage.
+      if (stages.size > 1 && !draft.label.endsWith(`#${draft.stage}`))
+        parts.push(build.stage ? `stage ${draft.stage}` : 'last stage');
+      for (const name of differing) parts.push(describeArg(name, build.args[name], facts));
+      if (parts.length > 0) suffix.set(draft, ` (${parts.join(', ')})`);
+    }
+  }
+  return drafts.map((draft) =>
+    draft.name === null && suffix.has(draft) ? { ...draft, label: `${draft.label}${suffix.get(draft)}` } : draft,
+  );
+}
+
+/** `NAME=value` as the build sees it: the given value, else the Dockerfile's default, else unset. */
+function describeArg(name: string, given: string | undefined, facts: DockerfileFacts | null): string {
+  const value = given ?? facts?.declared.get(name) ?? null;
+  if (value === null) return `${name} unset`;
+  if (secretIn(name, value)) return `${name}=${redacted(value)}`;
+  return `${name}=${value.length > 40 ? `${value.slice(0, 39)}…` : value}`;
 }
 
 function nameTargets(drafts: Draft[]): Draft[] {

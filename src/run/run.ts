@@ -23,6 +23,7 @@ import { mapLimit } from '../util/concurrency.js';
 import { CancelledError } from '../util/errors.js';
 import { proveBaseline, Worktrees } from './baseline.js';
 import { planTargets } from './plan.js';
+import { obtainServiceImage } from './service-images.js';
 
 // One run, as the CLI and the action make it: plan the targets, prove them (up to `parallel` at
 // once), bring each compose stack up from the images just proven, judge every target and its
@@ -58,14 +59,11 @@ export async function runHardening(options: Options, progress: Progress, handle:
         options,
         engine
           ? {
-              hasImage: (reference) =>
-                engine
-                  .getImage(reference)
-                  .inspect()
-                  .then(
-                    () => true,
-                    () => false,
-                  ),
+              obtainImage: async (reference) => {
+                const availability = await obtainServiceImage(engine, reference, cancel.signal);
+                if (availability.ok && availability.pulled) progress.info(`pulled ${reference} (check-service-images)`);
+                return availability;
+              },
             }
           : {},
       ),
@@ -130,7 +128,12 @@ interface Proven {
   timings: Record<string, number>;
 }
 
-/** The stack from the images its targets built; a service whose image did not build keeps it down. */
+/**
+ * The stack from the images its targets proved: every service a target builds or runs (a service
+ * that names the image another builds, a service image proven with check-service-images) runs
+ * that target's image, and every `image:` name a build is given is tagged onto it. A service
+ * whose image did not build keeps the stack down.
+ */
 async function bringStackUp(
   owner: TargetRequest,
   proven: Proven[],
@@ -139,13 +142,18 @@ async function bringStackUp(
   const compose = owner.compose!;
   if (!control.engine) return skipped('static mode: nothing is run');
   const images: Record<string, string> = {};
+  const names: Record<string, string> = {};
   for (const service of compose.services) {
-    if (!service.data.build) continue;
     const key = `${service.file}#${service.name}`;
-    const built = proven.find(({ request }) => request.services.includes(key));
-    const id = built?.collection.target.imageId;
-    if (!id) return skipped(`the stack was not brought up: ${service.name}'s image did not build`);
+    const runs = proven.find(({ request }) => request.kind !== 'stack' && request.services.includes(key));
+    const id = runs?.collection.target.imageId;
+    if (!id) {
+      if (service.data.build) return skipped(`the stack was not brought up: ${service.name}'s image did not build`);
+      continue; // compose runs it as it would (pulled when missing)
+    }
     images[service.name] = id;
+    if (service.data.build && typeof service.data.image === 'string' && service.data.image !== '')
+      names[service.data.image] = id;
   }
   const absoluteFiles = compose.files.map((file) => resolve(owner.workspace, file.path));
   return attempt(
@@ -157,6 +165,7 @@ async function bringStackUp(
         runId: control.runId,
         scope: owner.scope,
         images,
+        names,
         env: owner.settings.runtimeEnv,
         timeoutSeconds: owner.settings.composeUpTimeoutSeconds,
         ...(control.signal ? { signal: control.signal } : {}),

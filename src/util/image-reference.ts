@@ -66,3 +66,23 @@ export function tagPinsVersion(tag: string): boolean {
   if (FLOATING.has(lower)) return false;
   return /\d/.test(lower) || lower.split(/[-_.]/).some((word) => RELEASE_NAMES.has(word));
 }
+
+/**
+ * The one name the engine stores a reference under, so two spellings of the same image compare
+ * equal: `app`, `app:latest` and `docker.io/library/app:latest` are one image; a registry is
+ * the first part only when it looks like a host (a dot, a port, or `localhost`).
+ */
+export function canonicalImageName(reference: string): string {
+  // An image id names content, not a repository.
+  if (/^(sha256:)?[0-9a-f]{64}$/.test(reference.trim())) return reference.trim().replace(/^(?!sha256:)/, 'sha256:');
+  const { name, tag, digest } = parseImageReference(reference.trim());
+  const slash = name.indexOf('/');
+  const first = slash === -1 ? '' : name.slice(0, slash);
+  const hasRegistry = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
+  let registry = hasRegistry ? first : 'docker.io';
+  let path = hasRegistry ? name.slice(slash + 1) : name;
+  if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = 'docker.io';
+  if (registry === 'docker.io' && !path.includes('/')) path = `library/${path}`;
+  const tagged = `${registry}/${path.toLowerCase()}${tag !== null ? `:${tag}` : digest ? '' : ':latest'}`;
+  return digest ? `${tagged}@${digest}` : tagged;
+}
