@@ -50,6 +50,20 @@ describe('compose-up', () => {
     expect(volumes.stdout).not.toMatch(/cs-hardening-.*scratch/);
   });
 
+  it('brings up a project whose missing .env its committed example stands in for (compose-env-example)', async () => {
+    const inputs = {
+      context: fixture('../compose/env-example'),
+      'compose-up': 'true',
+      'compose-up-timeout-seconds': '30',
+    };
+    // As it is in a checkout, compose refuses it: so does the check.
+    await expect(checkRun(inputs)).rejects.toThrow(/env file \S*\.env not found/);
+    const report = await checkRun({ ...inputs, 'compose-env-example': 'true' });
+    const stack = report.targets[0].checks.find((result) => result.id === 'HARD-COMPOSE-012')!;
+    expect([stack.status, stack.message]).toEqual(['pass', expect.stringMatching(/web/)]);
+    expect(report.notes.join('\n')).toContain('.env.example, the committed example, stands in for the missing');
+  });
+
   describe('a service that runs the image another builds (build once, run twice)', () => {
     // A name of this test's own, so no other run's image is touched.
     const name = `cs-hardening-test/build-once-${randomBytes(4).toString('hex')}:1`;

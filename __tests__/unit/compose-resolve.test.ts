@@ -3,6 +3,7 @@ import { interpolate } from '../../src/evidence/compose/interpolate.js';
 import { tagPinsVersion } from '../../src/util/image-reference.js';
 import { commandSecrets } from '../../src/util/secrets.js';
 import { composeRefusal } from '../../src/evidence/compose.js';
+import { stackOverride } from '../../src/evidence/compose-up.js';
 import { analyse, composeOf, type StaticInput } from '../helpers/static.js';
 
 // Compose files read as `docker compose config` reads them — extends, include, override files,
@@ -492,5 +493,33 @@ describe('placeholders', () => {
         .filter((result) => result.id === 'HARD-COMPOSE-008')
         .map((result) => result.severity),
     ).toEqual(['error']);
+  });
+});
+
+describe('build once, run twice: the name is the stack’s own build', () => {
+  it('is not a floating tag to pin', () => {
+    const compose =
+      'services:\n  app:\n    image: myapp\n    build: .\n  worker:\n    image: myapp\n    command: worker\n  cache:\n    image: myapp-cache\n';
+    expect(findings({ compose, files: { Dockerfile: 'FROM scratch\n' } }, 'HARD-COMPOSE-011')).toEqual([
+      ['cache: image myapp-cache has no tag (latest)', 'compose.yaml', 9],
+    ]);
+  });
+});
+
+describe('the override the stack is brought up with', () => {
+  it('runs proven images by id, gives a missing env file its stand-in, and is valid with nothing to say', () => {
+    const text = 'services:\n  web:\n    build: .\n    env_file: [.env, common.env]\n  db:\n    image: postgres:15.4\n';
+    const evidence = composeOf({
+      compose: text,
+      files: { Dockerfile: 'FROM scratch\n', 'common.env': 'A=1\n', '.env.example': 'B=2\n' },
+      exampleEnv: true,
+    });
+    expect(stackOverride(evidence, { web: 'sha256:abc' })).toBe(
+      'services:\n  "web":\n    image: "sha256:abc"\n    pull_policy: never\n    env_file: !override ["/repo/.env.example","/repo/common.env"]\n',
+    );
+    expect(evidence.variablesFiles).toEqual(['/repo/.env.example']);
+    expect(stackOverride(composeOf({ compose: 'services:\n  db:\n    image: postgres:15.4\n' }), {})).toBe(
+      'services: {}\n',
+    );
   });
 });

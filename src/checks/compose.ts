@@ -624,6 +624,9 @@ export const checkComposeImageTags = defineCheck({
     return each(compose.services, (service) => {
       if (service.data.build)
         return { status: 'pass', message: `built from ${service.dockerfile ?? 'its build context'}` };
+      // Build once, run twice: the name is the stack's own build, not a tag pulled from a registry.
+      if (service.builtBy)
+        return { status: 'pass', message: `runs the image ${service.builtBy} builds`, ...at(service, 'image') };
       const image = service.data.image;
       if (typeof image !== 'string' || image === '') return { status: 'skip', message: 'no image' };
       const { tag, digest } = parseImageReference(image);

@@ -72,12 +72,14 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
   const project = composeProject(options.runId, options.scope);
   const dir = await mkdtemp(join(tmpdir(), 'cs-hardening-stack-'));
   const override = join(dir, 'built-images.json');
-  // JSON is YAML: compose reads it as the last file, over the user's.
-  const services = Object.fromEntries(
-    Object.entries(options.images).map(([service, id]) => [service, { image: id, pull_policy: 'never' }]),
-  );
-  await writeFile(override, JSON.stringify({ services }));
-  const base = ['compose', '-p', project, ...[...options.absoluteFiles, override].flatMap((file) => ['-f', file])];
+  await writeFile(override, stackOverride(options.compose, options.images));
+  const base = [
+    'compose',
+    '-p',
+    project,
+    ...[...options.absoluteFiles, override].flatMap((file) => ['-f', file]),
+    ...options.compose.variablesFiles.flatMap((file) => ['--env-file', file]),
+  ];
   const env = { ...process.env, ...options.env };
   const restore: Retag[] = [];
   try {
@@ -116,6 +118,25 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
     await rm(dir, { recursive: true, force: true });
     await giveBack(options.engine, restore);
   }
+}
+
+/**
+ * Compose reads the override last, over the user's files: every service that runs a proven image
+ * runs it by id and never pulls; a service whose missing env file a committed example stands in
+ * for (`compose-env-example`) reads the example instead (`!override`, or compose would append it
+ * and still refuse the missing one). YAML, for the tag; the values are JSON strings.
+ */
+export function stackOverride(compose: ComposeEvidence, images: Record<string, string>): string {
+  const lines = ['services:'];
+  for (const service of compose.services) {
+    const id = images[service.name];
+    const standIn = service.envFiles.some((file) => file.standsFor !== null);
+    if (!id && !standIn) continue;
+    lines.push(`  ${JSON.stringify(service.name)}:`);
+    if (id) lines.push(`    image: ${JSON.stringify(id)}`, '    pull_policy: never');
+    if (standIn) lines.push(`    env_file: !override ${JSON.stringify(service.envFiles.map((file) => file.path))}`);
+  }
+  return lines.length === 1 ? 'services: {}\n' : `${lines.join('\n')}\n`;
 }
 
 /** A name that held another image before the bring-up tagged it onto the proven one. */

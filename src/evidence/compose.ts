@@ -44,6 +44,11 @@ export interface ComposeService {
   builtHealthcheck: boolean;
   /** The service whose build makes the image this one runs (`image: x` on both, `build:` on that one), else null. */
   builtBy: string | null;
+  /**
+   * Its `env_file`s as read, in order, absolute: a committed example where one stands in for a
+   * missing file (`compose-env-example`), which the stack's bring-up must be given too.
+   */
+  envFiles: { path: string; standsFor: string | null }[];
   init: boolean | null;
 }
 
@@ -72,11 +77,19 @@ export interface ComposeEvidence {
   envFiles: ComposeEnvFile[];
   /** Why compose itself would refuse the project, in its words; empty when it accepts it. */
   refusals: Refusal[];
+  /**
+   * The env files compose must be given (`--env-file`, absolute) to read the variables as the
+   * check read them: the `compose-env-file`s, or the example standing in for a missing `.env`.
+   * Empty when the project's own `.env` (or none) is what was read: compose finds that itself.
+   */
+  variablesFiles: string[];
 }
 
 export interface ComposeEnvFile {
   /** Repository-relative. */
   path: string;
+  /** Absolute, for the tools that read it again (compose-up). */
+  absolutePath: string;
   role: 'dotenv' | 'env_file';
   /** The missing file this committed example stands in for (`compose-env-example`), else null. */
   standsFor: string | null;
@@ -148,6 +161,7 @@ export function collectComposeEvidence(options: ComposeOptions): ComposeEvidence
     const data = plain(service.tree) as Record<string, unknown>;
     return {
       builtBy: null,
+      envFiles: service.envFiles.map((record) => ({ path: record.path, standsFor: record.standsFor })),
       name: service.name,
       file: service.loc.file,
       line: service.loc.line,
@@ -178,12 +192,17 @@ export function collectComposeEvidence(options: ComposeOptions): ComposeEvidence
     variables: resolved.variables,
     envFiles: resolved.envFiles.map((record) => ({
       path: record.shown,
+      absolutePath: record.path,
       role: record.role,
       standsFor: record.standsFor,
       git: git(record.path),
       entries: record.entries,
     })),
     refusals: resolved.refusals,
+    variablesFiles:
+      envFiles.length > 0 || resolved.projectEnv.some((record) => record.standsFor !== null)
+        ? resolved.projectEnv.map((record) => record.path)
+        : [],
   };
 }
 

@@ -155,7 +155,10 @@ async function bringStackUp(
     if (service.data.build && typeof service.data.image === 'string' && service.data.image !== '')
       names[service.data.image] = id;
   }
-  const absoluteFiles = compose.files.map((file) => resolve(owner.workspace, file.path));
+  // The files given to compose (`-f`); the ones they include or extend it finds itself.
+  const absoluteFiles = compose.files
+    .filter((file) => file.role === 'file')
+    .map((file) => resolve(owner.workspace, file.path));
   return attempt(
     () =>
       bringComposeUp({

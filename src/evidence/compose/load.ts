@@ -32,6 +32,8 @@ export interface ServiceDraft {
   tree: MapNode;
   /** The file and line of the service's own key. */
   loc: Loc;
+  /** Its `env_file`s as read, in order (an example in place of a missing one, when asked). */
+  envFiles: EnvFileRecord[];
 }
 
 export interface LoadedProject {
@@ -51,6 +53,8 @@ export interface LoadedProject {
   variables: VariableUse[];
   /** Env files read: the project's `.env` (or `--env-file`s) and every service's `env_file`. */
   envFiles: EnvFileRecord[];
+  /** The project's own variables' files (not an include's): its `.env`, the given ones, or an example. */
+  projectEnv: EnvFileRecord[];
   /** Why compose itself would refuse the project (`docker compose config` fails), in its words. */
   refusals: Refusal[];
 }
@@ -421,8 +425,9 @@ class LoadContext {
         inactive.push({ name, profiles });
         continue;
       }
-      const resolved = this.resolveEnvironment(resolveBuildArgs(tree as MapNode, this.lookup));
-      drafts.push({ name, tree: resolved, loc: tree.loc });
+      const envFiles: EnvFileRecord[] = [];
+      const resolved = this.resolveEnvironment(resolveBuildArgs(tree as MapNode, this.lookup), envFiles);
+      drafts.push({ name, tree: resolved, loc: tree.loc, envFiles });
     }
     const top = mapNode(
       merged.loc,
@@ -439,6 +444,7 @@ class LoadContext {
       unset: this.unset,
       variables: this.variables,
       envFiles: this.envFiles,
+      projectEnv: this.scope.dotEnv,
       refusals: this.refusals,
     };
   }
@@ -447,7 +453,7 @@ class LoadContext {
    * A service's `env_file`s read into its `environment`, as compose does: in order, later files
    * over earlier ones, `environment` over all of them; each value keeps the env file's line.
    */
-  private resolveEnvironment(service: MapNode): MapNode {
+  private resolveEnvironment(service: MapNode, read: EnvFileRecord[]): MapNode {
     const node = service.entries.get('env_file');
     if (!node) return service;
     const items = node.kind === 'seq' ? node.items : [node];
@@ -464,6 +470,7 @@ class LoadContext {
         : this.options.dotEnv === false && !this.source.exists(absolute)
           ? null
           : this.readEnv(absolute, 'env_file', item.loc, required, null, this.lookup);
+      if (record) read.push(record);
       for (const entry of record?.entries ?? [])
         fromFiles.set(entry.name, scalarNode(entry.value, { file: record!.shown, line: entry.line }));
     }
