@@ -267,6 +267,25 @@ describe('HARD-COMPOSE-002: waiting for a pulled image’s own health check', ()
   const compose = (dependency: string) =>
     `services:\n  mail:\n    image: acme/mail:3.1.0\n    depends_on:\n      dns:\n        condition: service_healthy\n  dns:\n${dependency}\n`;
 
+  it('does not call the health check missing: others gating on it say the image has one', () => {
+    expect(results({ compose: compose('    image: acme/unbound:1.25.1') }, 'HARD-COMPOSE-001')).toEqual([
+      ['fail', 'warning', 2, 'mail: no healthcheck'],
+      [
+        'skip',
+        'warning',
+        undefined,
+        "dns: no healthcheck in compose, but mail waits for it to be healthy: the health check is its image's own (acme/unbound:1.25.1), which cannot be judged statically",
+      ],
+    ]);
+    // Built here, the Dockerfile says: it has none.
+    expect(
+      results(
+        { compose: compose('    build: ./dns'), files: { 'dns/Dockerfile': 'FROM alpine:3.19\n' } },
+        'HARD-COMPOSE-001',
+      )[1],
+    ).toEqual(['fail', 'warning', 7, 'dns: no healthcheck']);
+  });
+
   it('is a notice (only the image shows its HEALTHCHECK), a disabled one a warning', () => {
     expect(results({ compose: compose('    image: acme/unbound:1.25.1') }, 'HARD-COMPOSE-002')[0]).toEqual([
       'fail',

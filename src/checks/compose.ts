@@ -73,13 +73,14 @@ export const checkComposeHealthchecks = defineCheck({
   severity: 'warning',
   title: 'Every service has a real health check',
   proves:
-    'Each service has a healthcheck (in compose, or in the HEALTHCHECK of the stage of the Dockerfile it builds) that is not disabled and not trivially fake.',
+    "Each service has a healthcheck (in compose, or in the HEALTHCHECK of the stage of the Dockerfile it builds) that is not disabled and not trivially fake. A pulled image's own HEALTHCHECK — kept by a healthcheck without a test (`interval: 30s`, `disable: false`), or relied on by services waiting for it to be healthy — is not judged statically; one-off jobs others wait to complete need none.",
   why: 'Health gates (depends_on: service_healthy) and restarts only work with a health check, and only a real one makes them mean anything.',
   remediation:
     'Add `healthcheck: { test: ["CMD", "pg_isready", "-U", "postgres"], interval: 10s, timeout: 5s, retries: 5 }` (or the service\'s own probe).',
   needs: ['compose'],
   run({ compose }) {
     const jobs = oneOffJobs(compose);
+    const gated = waitedForHealthy(compose);
     return each(compose.services, (service) => {
       const health = healthOf(service);
       const waiting = jobs.get(service.name);
@@ -113,6 +114,12 @@ export const checkComposeHealthchecks = defineCheck({
         case 'none':
           if (service.builtHealthcheck)
             return { status: 'pass', message: `uses the HEALTHCHECK of ${service.dockerfile}` };
+          // Others gate on its health, which compose can only give it from its image's HEALTHCHECK.
+          if (!service.data.build && gated.has(service.name))
+            return {
+              status: 'skip',
+              message: `no healthcheck in compose, but ${gated.get(service.name)!.join(', ')} ${gated.get(service.name)!.length > 1 ? 'wait' : 'waits'} for it to be healthy: the health check is its image's own (${textOf(service.data.image)}), which cannot be judged statically`,
+            };
           return { status: 'fail', message: 'no healthcheck', ...at(service) };
       }
       // The probe is echoed: masked, like every message, and here first.
@@ -158,19 +165,26 @@ function healthOf(service: Service): Health {
 const oneOff = (waiting: string[]): string =>
   `a one-off job (${waiting.join(', ')} ${waiting.length > 1 ? 'wait' : 'waits'} for it to complete)`;
 
-/** Services others wait for with `condition: service_completed_successfully`: jobs that run and exit. */
-function oneOffJobs(compose: ComposeEvidence): Map<string, string[]> {
-  const jobs = new Map<string, string[]>();
+/** The services others wait for under a `depends_on` condition, with who waits. */
+function waitedFor(compose: ComposeEvidence, condition: string): Map<string, string[]> {
+  const waiting = new Map<string, string[]>();
   for (const service of compose.services) {
     const depends = service.data.depends_on;
     if (!depends || Array.isArray(depends) || typeof depends !== 'object') continue;
     for (const [name, spec] of Object.entries(depends as Record<string, unknown>)) {
-      if (textOf((spec as { condition?: unknown } | null)?.condition) === 'service_completed_successfully')
-        jobs.set(name, [...(jobs.get(name) ?? []), service.name]);
+      if (textOf((spec as { condition?: unknown } | null)?.condition) === condition)
+        waiting.set(name, [...(waiting.get(name) ?? []), service.name]);
     }
   }
-  return jobs;
+  return waiting;
 }
+
+/** Services others wait for with `condition: service_completed_successfully`: jobs that run and exit. */
+const oneOffJobs = (compose: ComposeEvidence): Map<string, string[]> =>
+  waitedFor(compose, 'service_completed_successfully');
+
+/** Services others wait for with `condition: service_healthy`. */
+const waitedForHealthy = (compose: ComposeEvidence): Map<string, string[]> => waitedFor(compose, 'service_healthy');
 
 export const checkComposeHealthGates = defineCheck({
   id: 'HARD-COMPOSE-002',
