@@ -69,6 +69,8 @@ describe('secrets', () => {
     ['DB_PASSWORD_FILE', '/run/secrets/db', null],
     ['DB_PASSWORD', '', null],
     ['DB_PASSWORD', '${DB_PASSWORD}', null],
+    ['DB_PASSWORD', '${DB_PASSWORD:-}', null],
+    ['DB_PASSWORD', '${DB_PASSWORD:-changeme}', 'a literal value for a secret-looking name'],
     // Settings about secrets, placeholders and values read at run time are not credentials.
     ['PASSWORD_MIN_LENGTH', '12', null],
     ['MAILCOW_PASS_SCHEME', 'BLF-CRYPT', null],

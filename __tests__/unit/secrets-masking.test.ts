@@ -48,6 +48,8 @@ describe('credentials on a command line', () => {
     ['curl -H "Authorization: Bearer Tok3nValue" http://api/', 'Authorization', 'Tok3nValue'],
     ['docker login -u ci -p D0ckerPw registry.example.com', '-p', 'D0ckerPw'],
     ['mongosh -u root -p M0ngoPw --eval "db.adminCommand(1)"', '-p', 'M0ngoPw'],
+    ['mysqladmin ping -uroot -p${MYSQL_ROOT_PASSWORD:-Chang3me}', '-p', 'Chang3me'],
+    ['redis-cli -a "${REDIS_PASSWORD-Chang3me}" ping', '-a', 'Chang3me'],
   ])('%s', (text, name, value) => {
     expect(commandSecrets(text).map((found) => [found.name, found.value])).toEqual([[name, value]]);
     const masked = maskSecrets(text);
@@ -74,9 +76,28 @@ describe('credentials on a command line', () => {
     'docker login --password-stdin registry.example.com',
     'openssl enc -aes256 -pass env:KEY -in a -out b',
     'psql postgresql://app:${DB_PASSWORD}@db/app',
+    'mysqladmin ping -uroot -p${MYSQL_ROOT_PASSWORD:-}',
+    'mysqladmin ping -uroot -p${MYSQL_ROOT_PASSWORD:-$MARIADB_ROOT_PASSWORD}',
   ])('no credential in %s', (text) => {
     expect(commandSecrets(text)).toEqual([]);
     expect(maskSecrets(text)).toBe(text);
+  });
+
+  it('a healthcheck whose password comes from .env passes without printing it', () => {
+    const compose =
+      'services:\n  db:\n    image: mariadb:11.4.2\n    healthcheck:\n      test: ["CMD-SHELL", "mariadb-admin ping -uroot -p$${MARIADB_ROOT_PASSWORD:-${DB_ROOT_PASSWORD}}"]\n';
+    const results = analyse({ compose, files: { '.env': 'DB_ROOT_PASSWORD=Fr0mDotEnv\n' } });
+    const health = results.find((result) => result.id === 'HARD-COMPOSE-001')!;
+    expect(health.status).toBe('pass');
+    expect(JSON.stringify(results)).not.toContain('Fr0mDotEnv');
+    const direct = analyse({
+      compose: compose.replace('$${MARIADB_ROOT_PASSWORD:-${DB_ROOT_PASSWORD}}', '${DB_ROOT_PASSWORD}'),
+      files: { '.env': 'DB_ROOT_PASSWORD=Fr0mDotEnv\n' },
+    });
+    expect(direct.find((result) => result.id === 'HARD-COMPOSE-001')!.message).toBe(
+      'db: healthcheck `mariadb-admin ping -uroot -p[redacted]`',
+    );
+    expect(JSON.stringify(direct)).not.toContain('Fr0mDotEnv');
   });
 
   it('HARD-COMPOSE-008 finds them where they are written, and names no value', () => {

@@ -53,12 +53,26 @@ function isReference(value: string): boolean {
   return /^\$+[({A-Za-z_]/.test(value) || value.startsWith('`');
 }
 
+/**
+ * `${NAME:-default}` (or `-`, `:=`, `=`): the default written in it, and where it starts in the
+ * value — a literal all the same when the variable is unset (`-p${DB_PASSWORD:-changeme}`).
+ */
+function writtenDefault(value: string): { text: string; offset: number } | null {
+  const match = /^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]([^}]*)\}?$/.exec(value);
+  if (!match || match[1] === '' || isReference(match[1])) return null;
+  return { text: match[1], offset: value.indexOf(match[1], 3) };
+}
+
 const unquote = (value: string): string => value.replace(/^(["'])(.*)\1$/s, '$2');
 
 /** What kind of secret `name=value` carries, or null: empty values, placeholders, paths and references are none. */
 export function secretIn(name: string, value: string): string | null {
   const trimmed = unquote(value.trim()).trim();
-  if (trimmed === '' || isReference(trimmed)) return null;
+  if (isReference(trimmed)) {
+    const fallback = writtenDefault(trimmed);
+    return fallback ? secretIn(name, fallback.text) : null;
+  }
+  if (trimmed === '') return null;
   const shape = secretShape(trimmed);
   if (shape) return shape;
   if (!isSecretName(name)) return null;
@@ -189,9 +203,18 @@ function optionValue(span: Span | null): string | null {
  */
 export function commandSecrets(text: string): FoundSecret[] {
   const found: FoundSecret[] = [];
-  const add = (name: string, span: Span | null, kind: string | null): void => {
-    // Nothing to find in a reference, or in what maskSecrets already hid.
-    if (!span || !kind || span.value === '' || isReference(span.value) || span.value.startsWith('[redacted')) return;
+  const add = (name: string, written: Span | null, kind: string | null): void => {
+    let span = written;
+    // A reference holds nothing, except the default it writes; what maskSecrets hid is gone.
+    if (span && isReference(span.value)) {
+      const fallback = writtenDefault(span.value);
+      span = fallback && {
+        value: fallback.text,
+        start: span.start + fallback.offset,
+        end: span.start + fallback.offset + fallback.text.length,
+      };
+    }
+    if (!span || !kind || span.value === '' || span.value.startsWith('[redacted')) return;
     if (found.some((entry) => entry.start < span.end && span.start < entry.end)) return;
     found.push({ name, kind, ...span });
   };
@@ -210,7 +233,7 @@ export function commandSecrets(text: string): FoundSecret[] {
   }
   // `Authorization: Bearer …`, `X-Api-Key: …` (curl -H, wget --header).
   for (const match of text.matchAll(
-    /(?<![\w-])(authorization|proxy-authorization|[\w-]*(?:token|api-?key|secret|password)[\w-]*)\s*:\s*(?:(?:bearer|basic|token|digest)\s+)?(?=[^\s"'])/gi,
+    /(?<![\w${-])(authorization|proxy-authorization|[\w-]*(?:token|api-?key|secret|password)[\w-]*)\s*:(?![-=?+])\s*(?:(?:bearer|basic|token|digest)\s+)?(?=[^\s"'])/gi,
   )) {
     add(match[1], valueAt(text, match.index + match[0].length), 'a credential in a header');
   }
