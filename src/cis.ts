@@ -68,7 +68,8 @@ export const CIS_RECOMMENDATIONS: readonly CisRecommendation[] = [
     id: '5.3',
     section: 'runtime',
     title: 'SELinux security options are set, if applicable',
-    outside: 'SELinux labels are a matter of the host',
+    extent:
+      'the compose file does not disable SELinux separation (label=disable); the labels themselves are the host’s',
   },
   { id: '5.4', section: 'runtime', title: 'Linux kernel capabilities are restricted within containers' },
   { id: '5.5', section: 'runtime', title: 'Privileged containers are not used' },

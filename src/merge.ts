@@ -5,6 +5,7 @@ import { engineKey } from './evidence/engine.js';
 import { emptyMetrics, type FailOn, type Report, type TargetReport } from './model.js';
 import { buildRunReport, verdict } from './report/build-report.js';
 import { UsageError, errorMessage } from './util/errors.js';
+import { maskSecrets } from './util/secrets.js';
 
 // Matrix jobs merged into one verdict: each job proves its share of the targets and keeps its JSON
 // report; `merge` reads them all and makes the one report a single run over every target would
@@ -53,8 +54,13 @@ export async function mergeReports(request: MergeRequest): Promise<Report> {
     notes.push(
       `the targets were proven on different engines (${engines.join(', ')}): each target's report names its own`,
     );
-  // Each target judged again under the merged gate.
-  const judged = targets.map((target) => ({ ...target, passed: verdict(target.checks, failOn) === 'passed' }));
+  // Each target judged again under the merged gate; a report of an older version may echo a
+  // credential in a message, which no merged output repeats.
+  const judged = targets.map((target) => ({
+    ...target,
+    checks: target.checks.map((check) => ({ ...check, message: maskSecrets(check.message) })),
+    passed: verdict(target.checks, failOn) === 'passed',
+  }));
   return buildRunReport({ targets: judged, checks: ALL_CHECKS, failOn, notes, timings: {} });
 }
 

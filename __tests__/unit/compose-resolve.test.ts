@@ -137,7 +137,7 @@ describe('extends', () => {
 describe('include', () => {
   it('checks the services of included files, where they are written', () => {
     const input = {
-      compose: 'include:\n  - stack/db.yaml\nservices:\n  app:\n    image: app:1\n',
+      compose: 'include:\n  - stack/db.yaml\nservices:\n  app:\n    image: app:1.4.2\n',
       files: { 'stack/db.yaml': 'services:\n  db:\n    image: postgres:latest\n    privileged: true\n' },
     };
     expect(findings(input, 'HARD-COMPOSE-007')).toEqual([['db: privileged: true', 'stack/db.yaml', 4]]);
@@ -232,35 +232,60 @@ describe('variables', () => {
 });
 
 describe('host mounts that give away the host', () => {
+  const mounted = (volume: string) =>
+    analyse({ compose: `services:\n  agent:\n    image: agent:1.0.0\n    volumes:\n      - ${volume}\n` })
+      .filter((result) => result.id === 'HARD-COMPOSE-007' && result.status === 'fail')
+      .map((result) => [result.severity, result.message, result.location?.line]);
+
+  it.each(['/', '/lib/modules', '/usr', '/boot', '/sys', '/proc', '/dev', '/etc', '/var/log', '/root', '/home/user'])(
+    'fail %s: an error written to, a warning read-only (it still discloses the host)',
+    (source) => {
+      expect(mounted(`${source}:/host`)).toEqual([['error', `agent: mounts the host's ${source}`, 5]]);
+      expect(mounted(`${source}:/host:ro`)).toEqual([['warning', `agent: mounts the host's ${source} (read-only)`, 5]]);
+    },
+  );
+
   it.each([
-    '/',
-    '/lib/modules',
-    '/usr',
-    '/boot',
-    '/sys',
-    '/proc',
-    '/dev',
-    '/etc',
-    '/root',
-    '/home/user',
     '/var/lib/docker',
     '/var/run/docker.sock',
+    '/run/docker.sock',
     '/run/containerd/containerd.sock',
-  ])('fail %s', (source) => {
-    const compose = `services:\n  agent:\n    image: agent:1\n    volumes:\n      - ${source}:/host:ro\n`;
-    expect(findings({ compose }, 'HARD-COMPOSE-007')).toEqual([
-      [`agent: mounts the host's ${source}`, 'compose.yaml', 5],
-    ]);
+    '/run/podman/podman.sock',
+    '/var/run',
+    '/home/user/.ssh',
+    '/root/.docker/config.json',
+  ])('fail %s even read-only: the engine or a login answers whatever the mode', (source) => {
+    expect(mounted(`${source}:/host:ro`)).toEqual([['error', `agent: mounts the host's ${source} (read-only)`, 5]]);
+  });
+
+  it.each([
+    '/etc/localtime:/etc/localtime:ro',
+    '/etc/timezone:/etc/timezone:ro,Z',
+    '/usr/share/zoneinfo:/usr/share/zoneinfo:ro',
+    '/etc/ssl/certs:/etc/ssl/certs:ro',
+    '/opt/app/data:/data',
+    '/srv/app/uploads:/uploads',
+    '/root/go/pkg/mod/cache:/go/pkg/mod/cache',
+    '/home/user/projects/app:/app',
+    '/var/run/mysqld/mysqld.sock:/var/run/mysqld/mysqld.sock',
+    '/var/run/postgresql:/var/run/postgresql',
+  ])('pass %s: shared read-only with the host, or data of its own', (volume) => {
+    expect(mounted(volume)).toEqual([]);
+  });
+
+  it("a time zone file written to is still the host's /etc", () => {
+    expect(mounted('/etc/localtime:/etc/localtime')).toEqual([['error', "agent: mounts the host's /etc/localtime", 5]]);
   });
 
   it('catch the long syntax, and leave project directories and named volumes alone', () => {
     const long =
-      'services:\n  agent:\n    image: agent:1\n    volumes:\n      - type: bind\n        source: /lib/modules\n        target: /lib/modules\n';
+      'services:\n  agent:\n    image: agent:1.0.0\n    volumes:\n      - type: bind\n        source: /lib/modules\n        target: /lib/modules\n      - type: bind\n        source: /proc\n        target: /host/proc\n        read_only: true\n';
     expect(findings({ compose: long }, 'HARD-COMPOSE-007')).toEqual([
       ["agent: mounts the host's /lib/modules", 'compose.yaml', 5],
+      ["agent: mounts the host's /proc (read-only)", 'compose.yaml', 8],
     ]);
     const fine =
-      'services:\n  app:\n    image: app:1\n    volumes: ["./data:/data", "cache:/cache", "/srv/app/uploads:/uploads"]\nvolumes: { cache: {} }\n';
+      'services:\n  app:\n    image: app:1.0.0\n    volumes: ["./data:/data", "cache:/cache", "/srv/app/uploads:/uploads"]\nvolumes: { cache: {} }\n';
     expect(findings({ compose: fine }, 'HARD-COMPOSE-007')).toEqual([]);
   });
 });
@@ -315,17 +340,86 @@ describe('floating image tags', () => {
   });
 
   it.each([
-    'postgres:15',
-    'python:3.11-slim',
+    'postgres:15.4-bookworm',
+    'python:3.11.9-slim',
     'nginx:1.25.3-alpine',
     'alpine:3.19',
+    'debian:12-slim',
+    'ubuntu:22.04',
     'debian:bookworm-slim',
+    'minio/minio:RELEASE.2024-01-16T16-07-38Z',
+    'app:sha-1a2b3c4',
+    'app:1.2-20240101',
+    'docker.io/netboxcommunity/netbox:v4.1-3.0.2',
     'redis@sha256:0123456789abcdef',
   ])('%s is pinned', (image) => {
     expect(findings({ compose: `services:\n  s:\n    image: ${image}\n` }, 'HARD-COMPOSE-011')).toEqual([]);
   });
 
+  it.each([
+    ['postgres:14-alpine', 'a major version'],
+    ['redis:7', 'a major version'],
+    ['postgres:15', 'a major version'],
+    ['redis:7.2-bookworm', 'a minor version'],
+    ['python:3.11-slim', 'a minor version'],
+    ['ghcr.io/acme/app:v2', 'a major version'],
+  ])('%s names %s only: a notice, not a warning', (image, what) => {
+    const results = analyse({ compose: `services:\n  s:\n    image: ${image}\n` }).filter(
+      (result) => result.id === 'HARD-COMPOSE-011',
+    );
+    expect(results.map((result) => [result.status, result.severity, result.message, result.location?.line])).toEqual([
+      ['fail', 'notice', `s: image ${image} names ${what} only: the tag moves to each new release of it`, 3],
+    ]);
+  });
+
+  it('does not judge a tag written through a variable without a value', () => {
+    const compose = [
+      'x-image: &image',
+      '  image: ${APP_IMAGE:-acme/app}:${APP_TAG:-$APP_VERSION}',
+      'services:',
+      '  web:',
+      '    <<: *image',
+      '  db:',
+      '    image: ${DB_IMAGE}:${DB_TAG:?set it}',
+      '',
+    ].join('\n');
+    expect(findings({ compose }, 'HARD-COMPOSE-011')).toEqual([]);
+    const skipped = analyse({ compose }).filter((result) => result.id === 'HARD-COMPOSE-011');
+    expect(skipped.map((result) => [result.status, result.message, result.location?.line])).toEqual([
+      [
+        'skip',
+        'web: image acme/app: is written through ${APP_VERSION}, which has no value here: the tag is whatever the deployment sets',
+        2,
+      ],
+      [
+        'skip',
+        'db: image : is written through ${DB_IMAGE}, ${DB_TAG}, which have no value here: the tag is whatever the deployment sets',
+        7,
+      ],
+    ]);
+    // With the values, the tag is judged.
+    expect(
+      findings({ compose, env: { APP_VERSION: 'latest', DB_IMAGE: 'postgres', DB_TAG: '15.4' } }, 'HARD-COMPOSE-011'),
+    ).toEqual([['web: image acme/app:latest uses latest', 'compose.yaml', 2]]);
+  });
+
   it('is one rule for compose and Dockerfiles', () => {
+    const dockerfile = (from: string) =>
+      analyse({ dockerfile: `FROM ${from}\n` })
+        .filter((result) => result.id === 'HARD-DOCKERFILE-002' && result.status === 'fail')
+        .map((result) => [result.severity, result.message]);
+    expect(dockerfile('redis:7')).toEqual([
+      [
+        'notice',
+        'FROM redis:7 names a major version only: the tag moves to each new release of it; name the full version (and a digest)',
+      ],
+    ]);
+    expect(dockerfile('postgres:15.4-bookworm')).toEqual([
+      ['notice', 'FROM postgres:15.4-bookworm is pinned by tag; a digest would pin the exact image'],
+    ]);
+    expect(dockerfile('redis:alpine')).toEqual([
+      ['warning', 'FROM redis:alpine uses :alpine, a floating tag (it names a channel or variant, not a version)'],
+    ]);
     expect([
       tagPinsVersion('alpine'),
       tagPinsVersion('lts-alpine'),
@@ -474,7 +568,7 @@ describe('build once, run twice', () => {
 });
 
 describe('placeholders', () => {
-  it.each(['replace-me-with-a-random-string', 'changeme', '<your token>', 'your_password', 'xxxxxxxx'])(
+  it.each(['replace-me-with-a-random-string', 'changeme', 'your_password', 'xxxxxxxx'])(
     '%s written as a secret is a weak default that ships: a warning, never echoed',
     (value) => {
       const compose = `services:\n  app:\n    image: app:1.0\n    environment:\n      APP_SECRET: ${JSON.stringify(value)}\n`;

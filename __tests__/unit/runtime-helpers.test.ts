@@ -69,7 +69,21 @@ describe('secrets', () => {
     ['DB_PASSWORD_FILE', '/run/secrets/db', null],
     ['DB_PASSWORD', '', null],
     ['DB_PASSWORD', '${DB_PASSWORD}', null],
-    ['PASSWORD_MIN_LENGTH', '12', 'a literal value for a secret-looking name'],
+    ['DB_PASSWORD', '${DB_PASSWORD:-}', null],
+    ['DB_PASSWORD', '${DB_PASSWORD:-changeme}', 'a literal value for a secret-looking name'],
+    // Settings about secrets, placeholders and values read at run time are not credentials.
+    ['PASSWORD_MIN_LENGTH', '12', null],
+    ['MAILCOW_PASS_SCHEME', 'BLF-CRYPT', null],
+    ['TOKEN_EXPIRY', '3600', null],
+    ['API_KEY', 'invalid', null],
+    ['ADMIN_PASSWORD', '<set a password>', null],
+    ['RABBITMQ_DEFAULT_PASS', '$(cat /run/secrets/rabbitmq)', null],
+    ['DATABASE_URL', 'postgres://app:${DB_PASSWORD}@db/app', null],
+    // Names glued to their prefix, and clients' own variables.
+    ['PGPASSWORD', 'pgs3cret', 'a literal value for a secret-looking name'],
+    ['MYSQL_PWD', 'my5ecret', 'a literal value for a secret-looking name'],
+    ['REDISCLI_AUTH', 'r3dis', 'a literal value for a secret-looking name'],
+    ['ADMIN_PASSWORD', 'changeme', 'a literal value for a secret-looking name'],
     ['LOG_LEVEL', 'info', null],
     ['TOKEN_PATH', '/var/run/token', null],
   ])('%s=%s → %s', (name, value, kind) => {

@@ -1,8 +1,9 @@
-import type { ComposeEnvFile, ComposeService } from '../evidence/compose.js';
+import type { ComposeEnvFile, ComposeEvidence, ComposeService } from '../evidence/compose.js';
+import { parsePortText } from '../evidence/compose/merge.js';
 import type { Location } from '../model.js';
 import { fakeProbe } from '../util/commands.js';
-import { parseImageReference, tagPinsVersion } from '../util/image-reference.js';
-import { commandSecrets, placeholderSecret, redacted, secretIn } from '../util/secrets.js';
+import { parseImageReference, tagPinsVersion, tagVersionPrecision } from '../util/image-reference.js';
+import { commandSecrets, maskSecrets, placeholderSecret, redacted, secretIn } from '../util/secrets.js';
 import { textOf } from '../util/text.js';
 import { defineCheck, type Verdict } from './registry.js';
 
@@ -72,33 +73,118 @@ export const checkComposeHealthchecks = defineCheck({
   severity: 'warning',
   title: 'Every service has a real health check',
   proves:
-    'Each service has a healthcheck (in compose, or in the HEALTHCHECK of the stage of the Dockerfile it builds) that is not disabled and not trivially fake.',
+    "Each service has a healthcheck (in compose, or in the HEALTHCHECK of the stage of the Dockerfile it builds) that is not disabled and not trivially fake. A pulled image's own HEALTHCHECK — kept by a healthcheck without a test (`interval: 30s`, `disable: false`), or relied on by services waiting for it to be healthy — is not judged statically; one-off jobs others wait to complete need none.",
   why: 'Health gates (depends_on: service_healthy) and restarts only work with a health check, and only a real one makes them mean anything.',
   remediation:
     'Add `healthcheck: { test: ["CMD", "pg_isready", "-U", "postgres"], interval: 10s, timeout: 5s, retries: 5 }` (or the service\'s own probe).',
   needs: ['compose'],
   run({ compose }) {
+    const jobs = oneOffJobs(compose);
+    const gated = waitedForHealthy(compose);
     return each(compose.services, (service) => {
-      const health = service.data.healthcheck as { test?: unknown; disable?: boolean } | undefined;
-      if (health?.disable === true)
-        return { status: 'fail', message: 'the health check is disabled', ...at(service, 'healthcheck.disable') };
-      const text = probeText(health?.test);
-      if (!health || text === null) {
-        if (service.builtHealthcheck)
-          return { status: 'pass', message: `uses the HEALTHCHECK of ${service.dockerfile}` };
+      const health = healthOf(service);
+      const waiting = jobs.get(service.name);
+      if (waiting && health.kind !== 'test')
         return {
-          status: 'fail',
-          message: health ? 'healthcheck: NONE' : 'no healthcheck',
-          ...at(service, health ? 'healthcheck' : undefined),
+          status: 'skip',
+          message: `${oneOff(waiting)}: no health check needed`,
         };
+      switch (health.kind) {
+        case 'disabled':
+          return { status: 'fail', message: health.how, ...at(service, health.key) };
+        case 'image':
+          // `healthcheck: { interval: 30s }`, `{ disable: false }`: compose keeps the image's own HEALTHCHECK.
+          if (service.data.build) {
+            return service.builtHealthcheck
+              ? {
+                  status: 'pass',
+                  message: `${health.how}: uses the HEALTHCHECK of ${service.dockerfile}`,
+                  ...at(service, 'healthcheck'),
+                }
+              : {
+                  status: 'fail',
+                  message: `${health.how} and ${service.dockerfile ?? 'the Dockerfile it builds'} declares no HEALTHCHECK: no health check runs`,
+                  ...at(service, 'healthcheck'),
+                };
+          }
+          return {
+            status: 'skip',
+            message: `${health.how}: the health check is the image's own (${textOf(service.data.image) || 'its image'}), which cannot be judged statically`,
+          };
+        case 'none':
+          if (service.builtHealthcheck)
+            return { status: 'pass', message: `uses the HEALTHCHECK of ${service.dockerfile}` };
+          // Others gate on its health, which compose can only give it from its image's HEALTHCHECK.
+          if (!service.data.build && gated.has(service.name))
+            return {
+              status: 'skip',
+              message: `no healthcheck in compose, but ${gated.get(service.name)!.join(', ')} ${gated.get(service.name)!.length > 1 ? 'wait' : 'waits'} for it to be healthy: the health check is its image's own (${textOf(service.data.image)}), which cannot be judged statically`,
+            };
+          return { status: 'fail', message: 'no healthcheck', ...at(service) };
       }
-      const fake = fakeProbe(text);
+      // The probe is echoed: masked, like every message, and here first.
+      const text = maskSecrets(health.text);
+      const fake = fakeProbe(health.text);
       if (fake)
         return { status: 'fail', message: `healthcheck \`${text}\` ${fake}`, ...at(service, 'healthcheck.test') };
       return { status: 'pass', message: `healthcheck \`${text}\``, ...at(service, 'healthcheck.test') };
     });
   },
 });
+
+type Health =
+  | { kind: 'test'; text: string }
+  | { kind: 'disabled'; how: string; key: string }
+  | { kind: 'image'; how: string }
+  | { kind: 'none' };
+
+/**
+ * What compose makes of a service's `healthcheck`: a test of its own, disabled (`disable: true`,
+ * `test: ["NONE"]`), the image's own HEALTHCHECK with compose's timing (a mapping without a test:
+ * `{ interval: 30s }`, `{ disable: false }`), or none written at all.
+ */
+function healthOf(service: Service): Health {
+  const health = service.data.healthcheck as Record<string, unknown> | null | undefined;
+  if (!health || typeof health !== 'object') return { kind: 'none' };
+  if (health.disable === true || textOf(health.disable) === 'true')
+    return { kind: 'disabled', how: 'the health check is disabled', key: 'healthcheck.disable' };
+  const test = health.test;
+  if (Array.isArray(test) && textOf(test[0]) === 'NONE')
+    return { kind: 'disabled', how: 'healthcheck: NONE disables the health check', key: 'healthcheck.test' };
+  const text = probeText(test);
+  if (text !== null && text.trim() !== '') return { kind: 'test', text };
+  const keys = Object.keys(health)
+    .filter((key) => key !== 'test')
+    .map((key) => (key === 'disable' ? 'disable: false' : key));
+  return {
+    kind: 'image',
+    how: keys.length > 0 ? `healthcheck sets only ${keys.join(', ')}` : 'healthcheck sets no test',
+  };
+}
+
+const oneOff = (waiting: string[]): string =>
+  `a one-off job (${waiting.join(', ')} ${waiting.length > 1 ? 'wait' : 'waits'} for it to complete)`;
+
+/** The services others wait for under a `depends_on` condition, with who waits. */
+function waitedFor(compose: ComposeEvidence, condition: string): Map<string, string[]> {
+  const waiting = new Map<string, string[]>();
+  for (const service of compose.services) {
+    const depends = service.data.depends_on;
+    if (!depends || Array.isArray(depends) || typeof depends !== 'object') continue;
+    for (const [name, spec] of Object.entries(depends as Record<string, unknown>)) {
+      if (textOf((spec as { condition?: unknown } | null)?.condition) === condition)
+        waiting.set(name, [...(waiting.get(name) ?? []), service.name]);
+    }
+  }
+  return waiting;
+}
+
+/** Services others wait for with `condition: service_completed_successfully`: jobs that run and exit. */
+const oneOffJobs = (compose: ComposeEvidence): Map<string, string[]> =>
+  waitedFor(compose, 'service_completed_successfully');
+
+/** Services others wait for with `condition: service_healthy`. */
+const waitedForHealthy = (compose: ComposeEvidence): Map<string, string[]> => waitedFor(compose, 'service_healthy');
 
 export const checkComposeHealthGates = defineCheck({
   id: 'HARD-COMPOSE-002',
@@ -133,10 +219,26 @@ export const checkComposeHealthGates = defineCheck({
           continue;
         }
         const dependency = byName.get(name);
-        if (dependency && !dependency.data.healthcheck && !dependency.builtHealthcheck) {
+        const health = dependency ? healthOf(dependency) : null;
+        if (!dependency || !health || health.kind === 'test' || dependency.builtHealthcheck) continue;
+        if (health.kind === 'disabled') {
+          problems.push({
+            status: 'fail',
+            message: `waits for ${name} to be healthy, but ${name}'s health check is disabled`,
+            ...at(service, path),
+          });
+        } else if (dependency.data.build) {
           problems.push({
             status: 'fail',
             message: `waits for ${name} to be healthy, but ${name} has no health check`,
+            ...at(service, path),
+          });
+        } else {
+          // A pulled image may declare its own HEALTHCHECK, which only the image shows.
+          problems.push({
+            status: 'fail',
+            severity: 'notice',
+            message: `waits for ${name} to be healthy; ${name} has no healthcheck in compose, so this relies on the HEALTHCHECK of its image ${textOf(dependency.data.image)}, which cannot be seen statically`,
             ...at(service, path),
           });
         }
@@ -162,11 +264,18 @@ export const checkComposeRestart = defineCheck({
   remediation: 'Add `restart: unless-stopped`.',
   needs: ['compose'],
   run({ compose }) {
+    const jobs = oneOffJobs(compose);
     return each(compose.services, (service) => {
       const restart = textOf(service.data.restart ?? get(service.data, 'deploy.restart_policy.condition'));
       const key = service.data.restart !== undefined ? 'restart' : 'deploy.restart_policy';
       if (restart && restart !== 'no' && restart !== 'none')
         return { status: 'pass', message: `restart: ${restart}`, ...at(service, key) };
+      const waiting = jobs.get(service.name);
+      if (waiting)
+        return {
+          status: 'pass',
+          message: `${oneOff(waiting)}: it runs once`,
+        };
       return {
         status: 'fail',
         message: restart ? `restart: ${restart}` : 'no restart policy',
@@ -302,21 +411,69 @@ const DANGEROUS_CAPS = new Set([
 ]);
 
 /**
- * Host paths a container can take the host over with: its root, system and kernel trees, the
- * engine's and containerd's sockets and state, users' homes. (A relative bind is the project's.)
+ * The container engine's control: its sockets and state (docker, containerd, podman, CRI-O, the
+ * kubelet), the directories that hold them, and systemd's over D-Bus or its own socket. Read-only
+ * changes nothing: a socket answers whatever the mount's mode.
  */
-const HOST_PATHS =
-  /^\/(|etc|proc|sys|dev|boot|root|home|usr|lib|lib32|lib64|libx32|bin|sbin|opt|lib\/modules|var\/lib\/docker|var\/lib\/containerd|var\/lib\/kubelet|var\/run|run|var\/run\/docker\.sock|run\/docker\.sock|run\/containerd|var\/log)(\/.*)?$/;
+const ENGINE_PATHS =
+  /^\/(var\/)?run$|^\/(var\/)?run\/(docker|containerd|podman|crio|dbus)(\.sock)?(\/|$)|^\/(var\/)?run\/systemd\/private$|^\/var\/lib\/(docker|containerd|kubelet|containers)(\/|$)|^\/run\/user\/\d+\/(docker|podman)(\.sock)?(\/|$)|(docker|containerd|podman|crio)\.sock$/;
 
-/** The host source of a bind mount, as written (short `src:dst[:mode]` or long `type: bind`); null otherwise. */
-function hostSource(volume: unknown): string | null {
+/** The host's root, system and kernel trees, logs, and its users' homes themselves. */
+const SYSTEM_PATHS =
+  /^\/(|etc|proc|sys|dev|boot|usr|lib|lib32|lib64|libx32|bin|sbin|var\/log|root|home(\/[^/]+)?)$|^\/(etc|proc|sys|dev|boot|usr|lib|lib32|lib64|libx32|bin|sbin|var\/log)\//;
+
+/** Inside a home, what holds credentials: keys, cloud and cluster logins, the engine's own config. */
+const HOME_CREDENTIALS = /^\/(root|home\/[^/]+)\/(\.ssh|\.aws|\.docker|\.kube|\.gnupg|\.azure|\.config\/gcloud)(\/|$)/;
+
+/** System files a container reads to agree with the host (time zone, CA certificates): harmless read-only. */
+const SHARED_READ_ONLY =
+  /^\/(etc\/(localtime|timezone|machine-id|ssl\/certs|ca-certificates|pki\/ca-trust)|usr\/share\/(zoneinfo|ca-certificates)|usr\/local\/share\/ca-certificates)(\/.*)?$/;
+
+/** A bind mount's host path and whether it is read-only (short `src:dst[:ro,…]`, long `type: bind`); else null. */
+function hostMount(volume: unknown): { source: string; readOnly: boolean } | null {
   if (typeof volume === 'string') {
     const parts = volume.split(':');
-    return parts.length >= 2 && parts[0].startsWith('/') ? parts[0] : null;
+    if (parts.length < 2 || !parts[0].startsWith('/')) return null;
+    return {
+      source: parts[0],
+      readOnly: (parts[2] ?? '').split(',').some((mode) => mode === 'ro' || mode === 'readonly'),
+    };
   }
-  const spec = volume as { type?: unknown; source?: unknown } | null;
+  const spec = volume as { type?: unknown; source?: unknown; read_only?: unknown } | null;
   const source = textOf(spec?.source);
-  return textOf(spec?.type) === 'bind' && source.startsWith('/') ? source : null;
+  if (textOf(spec?.type) !== 'bind' || !source.startsWith('/')) return null;
+  return { source, readOnly: spec?.read_only === true || textOf(spec?.read_only) === 'true' };
+}
+
+/**
+ * What a bind mount gives the container of the host: the engine (an error, read-only or not), a
+ * system tree or a home written to (an error) or read (a warning: it discloses, e.g. /etc/shadow),
+ * or nothing of note — the project's own paths, data under /opt or /srv, a deep path in a home,
+ * a time zone or CA file read-only.
+ */
+function hostAccess(mount: {
+  source: string;
+  readOnly: boolean;
+}): { severity: 'error' | 'warning'; cis: string[] } | null {
+  const path = mount.source.replace(/\/+$/, '') || '/';
+  if (ENGINE_PATHS.test(path))
+    return { severity: 'error', cis: /docker\.sock$|^\/(var\/)?run$/.test(path) ? ['5.32'] : ['5.6'] };
+  if (HOME_CREDENTIALS.test(path)) return { severity: 'error', cis: ['5.6'] };
+  if (!SYSTEM_PATHS.test(path)) return null;
+  if (!mount.readOnly) return { severity: 'error', cis: ['5.6'] };
+  return SHARED_READ_ONLY.test(path) ? null : { severity: 'warning', cis: ['5.6'] };
+}
+
+/** `security_opt` entries that switch a confinement off, with the CIS recommendation each breaks. */
+function unconfined(option: string): { what: string; cis: string[] } | null {
+  const [key = '', value = ''] = option.split(/[:=](.*)/s);
+  if (key === 'seccomp' && value === 'unconfined') return { what: 'disables seccomp', cis: ['5.22'] };
+  if (key === 'apparmor' && value === 'unconfined') return { what: 'disables AppArmor', cis: ['5.2'] };
+  if (key === 'label' && (value === 'disable' || /^type:(spc_t|unconfined_t)$/.test(value)))
+    return { what: 'disables SELinux separation', cis: ['5.3'] };
+  if (key === 'systempaths' && value === 'unconfined')
+    return { what: "unmasks the kernel's /proc and /sys paths", cis: ['5.5'] };
+  return null;
 }
 
 /** The CIS recommendation each shared namespace breaks (`cgroup: host` has none of its own). */
@@ -331,12 +488,12 @@ const NAMESPACE_CIS: Record<string, string[]> = {
 
 export const checkComposePrivileges = defineCheck({
   id: 'HARD-COMPOSE-007',
-  cis: ['5.2', '5.4', '5.5', '5.6', '5.10', '5.16', '5.17', '5.21', '5.22', '5.31', '5.32'],
+  cis: ['5.2', '5.3', '5.4', '5.5', '5.6', '5.10', '5.16', '5.17', '5.21', '5.22', '5.31', '5.32'],
   category: 'compose',
   severity: 'error',
   title: 'No service gets the host',
   proves:
-    "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ALL…), mounts the Docker socket or a host system path (/, /etc, /proc, /sys, /dev, /boot, /usr, /lib/modules, /root, /home, /var/lib/docker…), shares the host's network, PID or IPC namespace, or disables seccomp/AppArmor.",
+    "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ALL…), mounts the engine's socket or state (docker.sock, /var/lib/docker, containerd…) or a host system path (/, /etc, /proc, /sys, /dev, /boot, /usr, /lib/modules, /var/log, /root, /home, a home's .ssh…; read-only is a warning, a time zone or CA file read-only is fine), shares the host's network, PID or IPC namespace, or disables seccomp, AppArmor or SELinux separation.",
   why: 'Each of these turns a compromised container into a compromised host.',
   remediation:
     'Remove it; grant the one capability really needed (e.g. NET_BIND_SERVICE) and mount only application data.',
@@ -358,14 +515,20 @@ export const checkComposePrivileges = defineCheck({
         if (data[key] === 'host') fail(`${key}: host shares the host's namespace`, key, NAMESPACE_CIS[key]);
       }
       ((data.security_opt ?? []) as unknown[]).map(textOf).forEach((option, index) => {
-        const unconfined = /(seccomp|apparmor)[:=]unconfined/.exec(option);
-        if (unconfined)
-          fail(`security_opt: ${option}`, `security_opt.${index}`, [unconfined[1] === 'seccomp' ? '5.22' : '5.2']);
+        const off = unconfined(option);
+        if (off) fail(`security_opt: ${option} ${off.what}`, `security_opt.${index}`, off.cis);
       });
       ((data.volumes ?? []) as unknown[]).forEach((volume, index) => {
-        const source = hostSource(volume);
-        if (source && HOST_PATHS.test(source.replace(/\/+$/, '') || '/'))
-          fail(`mounts the host's ${source}`, `volumes.${index}`, /docker\.sock$/.test(source) ? ['5.32'] : ['5.6']);
+        const mount = hostMount(volume);
+        const access = mount ? hostAccess(mount) : null;
+        if (!mount || !access) return;
+        found.push({
+          status: 'fail',
+          message: `mounts the host's ${mount.source}${mount.readOnly ? ' (read-only)' : ''}`,
+          cis: access.cis,
+          ...(access.severity === 'warning' ? { severity: 'warning' as const } : {}),
+          ...at(service, `volumes.${index}`),
+        });
       });
       return found.length > 0 ? found : { status: 'pass', message: 'no privilege, host namespace or host mount' };
     });
@@ -490,24 +653,48 @@ function gitSays(file: ComposeEnvFile): string {
   }
 }
 
-/** A `ports` entry, short (`[ip:]host:container[/proto]`, `[::1]:80:80`) or long form: where it is published. */
-function publishedPort(port: unknown): { hostIp: string; published: string } | null {
+/**
+ * A `ports` entry, short (`[ip:]host:container[/proto]`, `[::1]:80:80`, `5432`) or long form:
+ * where it is published. `published` is empty when Docker picks the host port — `"5432"`, or
+ * `"${DB_PORT}:5432"` with the variable unset, which is `":5432"` — still on every interface.
+ */
+function publishedPort(port: unknown): { hostIp: string; published: string; target: string } | null {
   if (typeof port === 'object' && port !== null) {
-    const spec = port as { host_ip?: unknown; published?: unknown };
-    const published = textOf(spec.published);
-    return published ? { hostIp: textOf(spec.host_ip), published } : null;
+    const spec = port as { host_ip?: unknown; published?: unknown; target?: unknown };
+    return { hostIp: textOf(spec.host_ip), published: textOf(spec.published), target: textOf(spec.target) };
   }
-  const text = textOf(port).split('/')[0];
-  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(text);
-  const parts = bracketed ? [bracketed[1], ...bracketed[2].split(':')] : text.split(':');
-  if (parts.length < 2) return null; // the container port alone: Docker picks a free host port
-  const hostIp = parts.length >= 3 ? parts[0] : '';
-  const published = parts[parts.length - 2];
-  return published ? { hostIp, published } : null;
+  if (typeof port !== 'string' && typeof port !== 'number') return null;
+  // The same reading as the merge of override files: compose's own.
+  const { host_ip: hostIp, published, target } = parsePortText(textOf(port));
+  return target ? { hostIp, published, target } : null;
+}
+
+/** Every interface of the host: no address, 0.0.0.0, or :: (IPv6 and, dual-stack, IPv4 too). */
+const onAllInterfaces = (hostIp: string): boolean => ['', '0.0.0.0', '::', '[::]'].includes(hostIp);
+
+/** How a published port reads in a message: the entry as written, or the long form's fields. */
+function portText(port: unknown, published: { hostIp: string; published: string; target: string }): string {
+  if (typeof port !== 'object' || port === null) return textOf(port);
+  return [published.hostIp, published.published, published.target].filter(Boolean).join(':');
 }
 
 const DATABASES =
-  /(^|\/)(postgres(ql)?|postgis|mysql|mariadb|mongo(db)?|redis|valkey|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(:|@|$)/i;
+  /(^|\/)(postgres(ql)?|postgis|timescaledb|pgbouncer|mysql|mariadb|percona|mongo(db)?|redis|valkey|keydb|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(-server)?(:|@|$)/i;
+
+/** Where a service can be reached from: the host's interfaces (all, or some addresses), or the stack's network only. */
+function reach(service: Service): {
+  scope: 'all' | 'host' | 'stack';
+  ports: { port: unknown; index: number; text: string }[];
+} {
+  if (textOf(service.data.network_mode) === 'host') return { scope: 'all', ports: [] };
+  const ports = ((service.data.ports ?? []) as unknown[]).flatMap((port, index) => {
+    const published = publishedPort(port);
+    return published ? [{ port, index, published, text: portText(port, published) }] : [];
+  });
+  if (ports.length === 0) return { scope: 'stack', ports: [] };
+  const all = ports.filter(({ published }) => onAllInterfaces(published.hostIp));
+  return all.length > 0 ? { scope: 'all', ports: all } : { scope: 'host', ports };
+}
 
 export const checkComposeDatabasePorts = defineCheck({
   id: 'HARD-COMPOSE-009',
@@ -526,18 +713,186 @@ export const checkComposeDatabasePorts = defineCheck({
       const image = textOf(service.data.image);
       if (!DATABASES.test(image) && !DATABASES.test(`${service.name}:`))
         return { status: 'pass', message: 'not a database' };
+      // Judged on the address whatever the host port resolves to: `${DB_PORT:-5432}:5432` and
+      // `${DB_PORT}:5432` (unset: Docker picks the port) are both on every interface.
       const exposed = ((service.data.ports ?? []) as unknown[])
-        .map((port, index) => ({ port, index }))
-        .filter(({ port }) => {
-          const published = publishedPort(port);
-          return published !== null && (published.hostIp === '' || published.hostIp === '0.0.0.0');
-        });
+        .map((port, index) => ({ port, index, published: publishedPort(port) }))
+        .filter(({ published }) => published !== null && onAllInterfaces(published.hostIp));
       if (exposed.length === 0) return { status: 'pass', message: 'not published on all interfaces' };
-      return exposed.map(({ port, index }) => ({
+      return exposed.map(({ port, index, published }) => ({
         status: 'fail' as const,
-        message: `publishes ${textOf(port)} on all interfaces`,
+        message: published!.published
+          ? `publishes ${portText(port, published!)} on all interfaces`
+          : `publishes container port ${published!.target} on all interfaces, on a host port Docker picks (${portText(port, published!)})`,
         ...at(service, `ports.${index}`),
       }));
+    });
+  },
+});
+
+/** A value that switches something on (`true`, `yes`, `1`); `false`, `no`, `0`, `off` and empty do not. */
+const isOn = (value: unknown): boolean => {
+  const text = textOf(value).trim().toLowerCase();
+  return text !== '' && !['false', 'no', '0', 'off', 'n'].includes(text);
+};
+
+/** The service's `environment` as name → value (list or mapping form), resolved. */
+function environmentOf(service: Service): Map<string, string> {
+  return new Map(
+    entriesOf(service.data.environment, 'environment').map(({ name, value }) => [name, textOf(value)] as const),
+  );
+}
+
+/** The service's command and entrypoint as one line. */
+function commandLine(service: Service): string {
+  return ['entrypoint', 'command']
+    .map((key) => service.data[key])
+    .map((value) => (Array.isArray(value) ? value.map(textOf).join(' ') : textOf(value)))
+    .join(' ')
+    .trim();
+}
+
+interface NoAuth {
+  /** What switches authentication off, as written. */
+  how: string;
+  /** Where it is written. */
+  key: string;
+  /** Written on purpose (trust, an empty password allowed), rather than the image's default. */
+  explicit: boolean;
+}
+
+/**
+ * Why a database service accepts connections without a password, or null when it asks for one
+ * or its configuration cannot be seen (a config file, a script of its own): PostgreSQL with
+ * `POSTGRES_HOST_AUTH_METHOD=trust`, PgBouncer with `AUTH_TYPE=trust|any`, MySQL and MariaDB
+ * allowed an empty root password without one, Redis/Valkey/KeyDB without `--requirepass` or ACL
+ * (the official image turns protected mode off), MongoDB without a root user or `--auth`,
+ * Elasticsearch/OpenSearch with security switched off.
+ */
+function withoutAuthentication(service: Service): NoAuth | null {
+  const image = textOf(service.data.image).toLowerCase();
+  const name = parseImageReference(image).name;
+  const env = environmentOf(service);
+  const set = (key: string): string | undefined => env.get(key);
+  const envKey = (key: string): string =>
+    entriesOf(service.data.environment, 'environment').find((entry) => entry.name === key)?.path ?? 'environment';
+  const command = commandLine(service);
+  const is = (pattern: RegExp): boolean => pattern.test(name) || (!image && pattern.test(service.name));
+
+  if (textOf(set('POSTGRES_HOST_AUTH_METHOD')).trim().toLowerCase() === 'trust')
+    return { how: 'POSTGRES_HOST_AUTH_METHOD=trust', key: envKey('POSTGRES_HOST_AUTH_METHOD'), explicit: true };
+  if (is(/(^|\/)pgbouncer$/)) {
+    for (const key of ['AUTH_TYPE', 'PGBOUNCER_AUTH_TYPE']) {
+      const value = textOf(set(key)).trim().toLowerCase();
+      if (value === 'trust' || value === 'any') return { how: `${key}=${value}`, key: envKey(key), explicit: true };
+    }
+  }
+  if (is(/(^|\/)(mysql|mariadb|percona(-server)?)$/)) {
+    const rootPassword = [
+      'MYSQL_ROOT_PASSWORD',
+      'MYSQL_ROOT_PASSWORD_FILE',
+      'MARIADB_ROOT_PASSWORD',
+      'MARIADB_ROOT_PASSWORD_FILE',
+      'MARIADB_ROOT_PASSWORD_HASH',
+      'MYSQL_RANDOM_ROOT_PASSWORD',
+      'MARIADB_RANDOM_ROOT_PASSWORD',
+    ].some((key) => textOf(set(key)).trim() !== '');
+    const allow = [
+      'MYSQL_ALLOW_EMPTY_PASSWORD',
+      'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD',
+      'MARIADB_ALLOW_EMPTY_PASSWORD',
+    ].find((key) => isOn(set(key)));
+    if (allow && !rootPassword)
+      return { how: `${allow}=${set(allow)} without a root password`, key: envKey(allow), explicit: true };
+  }
+  if (is(/(^|\/)bitnami\/(redis|valkey|mongodb|mysql|mariadb|postgresql)$/) && isOn(set('ALLOW_EMPTY_PASSWORD')))
+    return {
+      how: `ALLOW_EMPTY_PASSWORD=${set('ALLOW_EMPTY_PASSWORD')}`,
+      key: envKey('ALLOW_EMPTY_PASSWORD'),
+      explicit: true,
+    };
+  if (is(/(^|\/)(elasticsearch|opensearch)$/)) {
+    for (const [key, off] of [
+      ['xpack.security.enabled', false],
+      ['plugins.security.disabled', true],
+      ['DISABLE_SECURITY_PLUGIN', true],
+    ] as const) {
+      const value = set(key);
+      if (value !== undefined && isOn(value) === off)
+        return { how: `${key}=${value}`, key: envKey(key), explicit: true };
+    }
+  }
+  // The official images' defaults, pulled as they are: no password unless one is configured.
+  if (service.data.build) return null;
+  if (/^(docker\.io\/)?(library\/)?redis$|(^|\/)valkey\/valkey$|(^|\/)eqalpha\/keydb$/.test(name)) {
+    if (
+      /--(requirepass|aclfile|user)\b/.test(command) ||
+      set('REDIS_PASSWORD') ||
+      set('REDIS_ARGS')?.includes('--requirepass')
+    )
+      return null;
+    // A configuration file (`redis-server /etc/redis.conf`) or a program of its own: not visible here.
+    if (/\.conf\b/.test(command) || (command && !/^(\S*\/)?(redis|valkey|keydb)-server\b|^-/.test(command)))
+      return null;
+    return { how: 'no requirepass or ACL', key: command ? 'command' : 'image', explicit: false };
+  }
+  if (/^(docker\.io\/)?(library\/)?mongo$/.test(name)) {
+    if (
+      set('MONGO_INITDB_ROOT_USERNAME') ||
+      set('MONGO_INITDB_ROOT_USERNAME_FILE') ||
+      /--auth\b|--config\b|-f\s/.test(command)
+    )
+      return null;
+    if (command && !/^(\S*\/)?mongod\b|^-/.test(command)) return null;
+    return {
+      how: 'no root user (MONGO_INITDB_ROOT_USERNAME) and no --auth',
+      key: command ? 'command' : 'image',
+      explicit: false,
+    };
+  }
+  return null;
+}
+
+const SEVERITY_OF_EXPLICIT = { all: 'error', host: 'warning', stack: 'notice' } as const;
+const SEVERITY_OF_DEFAULT = { all: 'warning', host: 'notice', stack: 'notice' } as const;
+
+export const checkComposeDatabaseAuth = defineCheck({
+  id: 'HARD-COMPOSE-015',
+  category: 'compose',
+  severity: 'error',
+  title: 'Databases ask for a password',
+  proves:
+    'No database service accepts connections without authentication where it can be reached: POSTGRES_HOST_AUTH_METHOD=trust, PgBouncer AUTH_TYPE trust/any, MySQL/MariaDB ALLOW_EMPTY_PASSWORD without a root password, Elasticsearch/OpenSearch security switched off; Redis, Valkey or MongoDB without a password published beyond the stack.',
+  why: 'A database that trusts every connection is open to anyone who reaches its port: published on all interfaces, that is the network; inside the stack, any compromised neighbour.',
+  threshold:
+    'trust or an empty password written on purpose: error when published on all interfaces (or network_mode: host), warning on a host address, notice when only the stack reaches it; an image left without a password: warning on all interfaces, notice on a host address',
+  remediation:
+    'Set a password from the environment (`POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, `command: ["redis-server", "--requirepass", "${REDIS_PASSWORD:?set it}"]`), drop trust/empty-password settings, and publish the port on 127.0.0.1 or not at all.',
+  needs: ['compose'],
+  run({ compose }) {
+    return each(compose.services, (service) => {
+      const found = withoutAuthentication(service);
+      if (!found) return { status: 'pass', message: 'no database without authentication' };
+      const { scope, ports } = reach(service);
+      const where =
+        scope === 'stack'
+          ? 'reachable from the stack only'
+          : textOf(service.data.network_mode) === 'host'
+            ? 'on every interface of the host (network_mode: host)'
+            : scope === 'all'
+              ? `published on all interfaces (${ports.map(({ text }) => text).join(', ')})`
+              : `published on ${ports.map(({ text }) => text).join(', ')}`;
+      if (!found.explicit && scope === 'stack')
+        return { status: 'pass', message: `${found.how}, but reachable from the stack only` };
+      // Certain (written on purpose) and open to the network: an error; an image's default, or
+      // a narrower reach, one step lower each.
+      const severity = (found.explicit ? SEVERITY_OF_EXPLICIT : SEVERITY_OF_DEFAULT)[scope];
+      return {
+        status: 'fail',
+        severity,
+        message: `accepts connections without a password (${found.how}), ${where}`,
+        ...at(service, found.key === 'image' ? 'image' : found.key),
+      };
     });
   },
 });
@@ -562,7 +917,7 @@ export const checkComposePrivilegedPorts = defineCheck({
       if (low.length === 0) return { status: 'pass', message: 'no host port below 1024' };
       return low.map(({ port, index, published }) => ({
         status: 'fail' as const,
-        message: `publishes host port ${published!.published}${published!.hostIp ? ` on ${published!.hostIp}` : ''} (${typeof port === 'object' ? `published: ${published!.published}` : textOf(port)})`,
+        message: `publishes host port ${published!.published}${published!.hostIp ? ` on ${published!.hostIp}` : ''} (${typeof port === 'object' && port !== null ? `published: ${published!.published}` : textOf(port)})`,
         measured: Number.parseInt(published!.published, 10),
         target: '≥ 1024',
         ...at(service, `ports.${index}`),
@@ -616,9 +971,9 @@ export const checkComposeImageTags = defineCheck({
   severity: 'warning',
   title: 'Service images are pinned',
   proves:
-    'Each service that pulls an image (variables resolved, defaults included) names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…). Services that build name their own output.',
+    'Each service that pulls an image (variables resolved, defaults included) names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…). A major or minor version only (`redis:7`, `postgres:14-alpine`) is a notice: the tag moves with each release. Services that build name their own output; an image written through a variable without a value is not judged.',
   why: 'A floating tag means whatever was pushed last: the stack changes without a change in the repository.',
-  remediation: 'Name a version: `image: postgres:15-bookworm` (and a digest for release stacks).',
+  remediation: 'Name a full version: `image: postgres:15.4-bookworm`, `redis:7.2.4` (and a digest for release stacks).',
   needs: ['compose'],
   run({ compose }) {
     return each(compose.services, (service) => {
@@ -629,9 +984,26 @@ export const checkComposeImageTags = defineCheck({
         return { status: 'pass', message: `runs the image ${service.builtBy} builds`, ...at(service, 'image') };
       const image = service.data.image;
       if (typeof image !== 'string' || image === '') return { status: 'skip', message: 'no image' };
-      const { tag, digest } = parseImageReference(image);
+      const unknown = variablesWithoutValue(compose, service, 'image');
+      if (unknown.length > 0)
+        return {
+          status: 'skip',
+          message: `image ${image || '(empty)'} is written through ${unknown.map((name) => `\${${name}}`).join(', ')}, which ${unknown.length > 1 ? 'have' : 'has'} no value here: the tag is whatever the deployment sets`,
+          ...at(service, 'image'),
+        };
+      const { name, tag, digest } = parseImageReference(image);
       if (digest) return { status: 'pass', message: `image ${image} is pinned by digest`, ...at(service, 'image') };
-      if (tag && tagPinsVersion(tag)) return { status: 'pass', message: `image ${image}`, ...at(service, 'image') };
+      if (tag && tagPinsVersion(tag)) {
+        const precision = tagVersionPrecision(name, tag);
+        if (precision === 'major' || precision === 'minor')
+          return {
+            status: 'fail',
+            severity: 'notice',
+            message: `image ${image} names ${precision === 'major' ? 'a major version' : 'a minor version'} only: the tag moves to each new release of it`,
+            ...at(service, 'image'),
+          };
+        return { status: 'pass', message: `image ${image}`, ...at(service, 'image') };
+      }
       const why =
         tag === null
           ? 'has no tag (latest)'
@@ -642,3 +1014,13 @@ export const checkComposeImageTags = defineCheck({
     });
   },
 });
+
+/** Variables without a value (unset, or required and missing) used where a service's `key` is written. */
+function variablesWithoutValue(compose: ComposeEvidence, service: Service, key: string): string[] {
+  const where = service.sources[key];
+  if (!where) return [];
+  const here = (loc: Location): boolean => loc.file === where.file && loc.line === where.line;
+  return [
+    ...new Set([...compose.unset, ...compose.missing].filter((entry) => here(entry.loc)).map((entry) => entry.name)),
+  ];
+}

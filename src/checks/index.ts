@@ -10,6 +10,7 @@ import {
 } from './health.js';
 import { checkNonRootLabelIsTrue, checkRequiredLabels } from './labels.js';
 import {
+  checkComposeDatabaseAuth,
   checkComposeDatabasePorts,
   checkComposeHardening,
   checkComposePrivilegedPorts,
@@ -144,6 +145,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkComposePrivileges,
   checkComposeSecrets,
   checkComposeDatabasePorts,
+  checkComposeDatabaseAuth,
   checkComposeHardening,
   checkComposePrivilegedPorts,
   checkComposeImageTags,

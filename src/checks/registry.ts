@@ -1,6 +1,7 @@
 import type { EvidenceKey, EvidenceSet, Needed, Settings } from '../evidence/types.js';
 import type { Category, CheckResult, Location, Severity } from '../model.js';
 import { errorMessage } from '../util/errors.js';
+import { maskSecrets } from '../util/secrets.js';
 import type { Locator } from '../evidence/locate.js';
 
 // A check is a pure function from evidence to verdicts; it never calls Docker. The registry also
@@ -98,13 +99,23 @@ function toResult(check: AnyCheck, outcome: Outcome): CheckResult {
     severity: verdict.severity ?? check.severity,
     status: outcome.status,
     title: check.title,
-    message: outcome.message,
+    // Messages echo commands and values from files and images: no credential leaves here.
+    message: maskSecrets(outcome.message),
   };
-  if (verdict.measured !== undefined) result.measured = verdict.measured;
-  if (verdict.target !== undefined) result.target = verdict.target;
+  if (verdict.measured !== undefined) result.measured = masked(verdict.measured);
+  if (verdict.target !== undefined) result.target = masked(verdict.target);
   if (verdict.location) result.location = verdict.location;
   const cis = verdict.cis ?? check.cis;
   if (cis && cis.length > 0) result.cis = [...cis];
   if (outcome.status === 'fail') result.remediation = check.remediation;
   return result;
+}
+
+/** A measured or expected value as reported: every text in it (`{ pid1: 'redis-server --requirepass …' }`) masked. */
+function masked(value: unknown): unknown {
+  if (typeof value === 'string') return maskSecrets(value);
+  if (Array.isArray(value)) return value.map(masked);
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, masked(item)]));
+  return value;
 }

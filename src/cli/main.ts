@@ -8,6 +8,7 @@ import { renderTerminal } from '../report/terminal.js';
 import { CancelledError, InfrastructureError, UsageError, errorMessage } from '../util/errors.js';
 import { stripControl } from '../util/escape.js';
 import { formatSeconds } from '../util/format.js';
+import { maskSecrets } from '../util/secrets.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { helpText, parseArgs } from './args.js';
 
@@ -58,10 +59,10 @@ export async function runCli(io: CliIo): Promise<number> {
     return exitCodeOf(report.checks, report.failOn);
   } catch (error) {
     // Text from files (a Dockerfile's bytes in a parse error) must not drive the terminal.
-    io.stderr.write(`${TOOL_NAME}: ${stripControl(errorMessage(error))}\n`);
+    io.stderr.write(`${TOOL_NAME}: ${stripControl(maskSecrets(errorMessage(error)))}\n`);
     if (error instanceof CancelledError) return 130;
     const known = error instanceof UsageError || error instanceof InfrastructureError;
-    if (!known && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    if (!known && error instanceof Error && error.stack) io.stderr.write(`${maskSecrets(error.stack)}\n`);
     return 2;
   }
 }
@@ -71,11 +72,12 @@ function stderrProgress(stderr: NodeJS.WritableStream): Progress {
   return {
     timings,
     async phase(name, work) {
-      stderr.write(`▸ ${stripControl(name)}…\n`);
+      stderr.write(`▸ ${stripControl(maskSecrets(name))}…\n`);
       const result = await timedPhase(timings, name, work);
       stderr.write(`  ${name} done in ${formatSeconds(timings[name])}\n`);
       return result;
     },
-    info: (message) => stderr.write(`  ${stripControl(message)}\n`),
+    // Build steps (`RUN …`) and probes are echoed here: masked like every output.
+    info: (message) => stderr.write(`  ${stripControl(maskSecrets(message))}\n`),
   };
 }

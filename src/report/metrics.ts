@@ -5,6 +5,7 @@ import { round } from '../util/format.js';
 import type { Locator } from '../evidence/locate.js';
 import { measureSizeBreakdown } from './size-breakdown.js';
 import { countVulnerabilities } from '../evidence/vulnerabilities.js';
+import { maskSecrets } from '../util/secrets.js';
 
 /** The figures of a run, straight from the evidence; null where not measured. */
 export function metricsOf(evidence: EvidenceSet, locate: Locator): Metrics {
@@ -52,7 +53,9 @@ export function metricsOf(evidence: EvidenceSet, locate: Locator): Metrics {
     metrics.idleCpu = service.idle?.cpu ?? null;
     metrics.stopSeconds = service.stop?.seconds ?? null;
     metrics.stopExitCode = service.stop?.exitCode ?? null;
-    metrics.pid1 = service.processes?.find((process) => process.init)?.command ?? null;
+    // The command line of PID 1 as the engine saw it (`redis-server --requirepass …`): masked.
+    const pid1 = service.processes?.find((process) => process.init)?.command;
+    metrics.pid1 = pid1 === undefined ? null : maskSecrets(pid1);
   }
   const vulnerabilities = valueOf(evidence.vulnerabilities);
   if (vulnerabilities) metrics.vulnerabilities = countVulnerabilities(vulnerabilities.current.vulnerabilities);

@@ -86,3 +86,42 @@ export function canonicalImageName(reference: string): string {
   const tagged = `${registry}/${path.toLowerCase()}${tag !== null ? `:${tag}` : digest ? '' : ':latest'}`;
   return digest ? `${tagged}@${digest}` : tagged;
 }
+
+/**
+ * Images whose releases are numbered in fewer parts than major.minor.patch: PostgreSQL since 10
+ * (`15.4`), and distributions whose release number is the release itself (`debian:12` is
+ * bookworm, `ubuntu:22.04` is jammy, `alpine:3.19` is a release branch).
+ */
+const RELEASE_PARTS: [RegExp, number][] = [
+  [/(^|\/)postgres$/, 2],
+  [/(^|\/)(debian|fedora)$/, 1],
+  [/(^|\/)(ubuntu|alpine)$/, 2],
+];
+
+/**
+ * How much of a version a tag names, for a tag that names one (tagPinsVersion): `full` (a
+ * release: `1.25.3`, `15.4-bookworm` for postgres, a date or a commit), `minor` (`7.2`: the
+ * tag moves to each 7.2.x) or `major` (`7`, `14-alpine`: it moves to each 7.x); null when the tag
+ * carries no version number of the software (`bookworm-slim`, `alpine3.19`).
+ */
+export function tagVersionPrecision(name: string, tag: string): 'full' | 'minor' | 'major' | null {
+  const lower = tag.toLowerCase();
+  const words = lower.split(/[-_+]/);
+  // A build date, a build number or a commit pins whatever precedes it (`7.2-20240101`,
+  // `RELEASE.2024-01-16T16-07-38Z`, `sha-1a2b3c4`).
+  if (
+    /(19|20)\d{2}[-.]?(0[1-9]|1[0-2])[-.]?([0-2]\d|3[01])/.test(lower) ||
+    words.some((word) => /^\d{8,}$/.test(word) || /^(?=.*\d)(?=.*[a-f])[0-9a-f]{7,40}$/.test(word))
+  )
+    return 'full';
+  // The most precise version the tag names: `v4.1-3.0.2` is the image's release 3.0.2.
+  const versions = words
+    .filter((word) => /^v?\d+(\.\d+)*$/.test(word))
+    .map((word) => word.replace(/^v/, '').split('.'));
+  if (versions.length === 0) return null;
+  const parts = versions.reduce((most, version) => (version.length > most.length ? version : most));
+  if (Number(parts[0]) >= 1000) return 'full'; // a year-based version or a build number
+  const needed = RELEASE_PARTS.find(([pattern]) => pattern.test(name.toLowerCase()))?.[1] ?? 3;
+  if (parts.length >= needed) return 'full';
+  return parts.length === 1 ? 'major' : 'minor';
+}

@@ -1,12 +1,26 @@
 // Recognising credentials by name and by the shape of the value, and saying so without ever
-// repeating the value: reports name the variable and the kind of secret, not its content.
+// repeating the value: reports name the variable and the kind of secret, not its content; any
+// text from a file or an image that is echoed (a command, a probe) goes through maskSecrets.
 
 /** Names that announce a secret (…_PASSWORD, API_KEY, GITHUB_TOKEN, aws_secret_access_key…). */
 const SECRET_NAME =
   /(^|[_.-])(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?token|client[_-]?secret)($|[_.-])/i;
 
-/** Names that point at a secret rather than hold one. */
-const REFERENCE_NAME = /(_FILE|_PATH|_DIR|_LOCATION|_REF|_NAME|_ID)$/i;
+/** The same words glued to a prefix (PGPASSWORD, DBPASSWORD, APPSECRET), and clients' own variables. */
+const GLUED_SECRET_NAME = /(password|passwd|passphrase|secret|token)$|^(mysql_pwd|rediscli_auth|sshpass)$/i;
+
+/** Names that point at a secret rather than hold one, or say where or how it is read. */
+const REFERENCE_NAME = /(_FILE|_PATH|_DIR|_LOCATION|_REF|_NAME|_ID|_STDIN|_FD|_ENV|_CMD|_COMMAND|_HELPER|_PROMPT)$/i;
+
+/**
+ * Names that describe how secrets are handled rather than hold one: MAILCOW_PASS_SCHEME,
+ * PASSWORD_MIN_LENGTH, TOKEN_EXPIRY, SECRET_ROTATION_DAYS.
+ */
+const PROPERTY_NAME =
+  /[_.-](scheme|algo|algorithm|length|min|max|min_length|max_length|policy|expiry|expires|expiration|ttl|timeout|lifetime|age|days|type|method|mode|format|enabled|disabled|required|rounds|cost|strength|complexity|attempts|retries|header|prefix|issuer|audience|url|endpoint|host|port|user|username)$/i;
+
+/** Values that say "no value": a placeholder or a switch, never a credential. */
+const PLACEHOLDER = /^(invalid|none|null|nil|disabled?|unset|undefined|true|false|yes|no|on|off|0|1|<[^<>]*>)$/i;
 
 const SHAPES: [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
@@ -17,25 +31,52 @@ const SHAPES: [RegExp, string][] = [
   [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
   [/\bnpm_[A-Za-z0-9]{36}\b/, 'an npm token'],
   [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'a JSON Web Token'],
-  [/\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/i, 'a password inside a URL'],
 ];
+
+/** `scheme://user:password@host`: the password, unless it is a reference (`:${DB_PASSWORD}@`). */
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"'`]+:(?!\$)([^\s@/"'`]+)@/gi;
 
 export function secretShape(value: string): string | null {
   for (const [pattern, kind] of SHAPES) if (pattern.test(value)) return kind;
-  return null;
+  URL_PASSWORD.lastIndex = 0;
+  return URL_PASSWORD.test(value) ? 'a password inside a URL' : null;
 }
 
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
+  return (
+    (SECRET_NAME.test(name) || GLUED_SECRET_NAME.test(name)) && !REFERENCE_NAME.test(name) && !PROPERTY_NAME.test(name)
+  );
 }
 
-/** What kind of secret `name=value` carries, or null. Empty values, paths and ${references} are not secrets. */
+/** A value read at run time rather than written: `$VAR`, `${VAR}`, `$(cat /run/secrets/x)`, a back-quoted command. */
+function isReference(value: string): boolean {
+  return /^\$+[({A-Za-z_]/.test(value) || value.startsWith('`');
+}
+
+/**
+ * `${NAME:-default}` (or `-`, `:=`, `=`): the default written in it, and where it starts in the
+ * value — a literal all the same when the variable is unset (`-p${DB_PASSWORD:-changeme}`).
+ */
+function writtenDefault(value: string): { text: string; offset: number } | null {
+  const match = /^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]([^}]*)\}?$/.exec(value);
+  if (!match || match[1] === '' || isReference(match[1])) return null;
+  return { text: match[1], offset: value.indexOf(match[1], 3) };
+}
+
+const unquote = (value: string): string => value.replace(/^(["'])(.*)\1$/s, '$2');
+
+/** What kind of secret `name=value` carries, or null: empty values, placeholders, paths and references are none. */
 export function secretIn(name: string, value: string): string | null {
-  const trimmed = value.trim();
-  if (trimmed === '' || trimmed.startsWith('${') || /^\$[A-Za-z_]/.test(trimmed)) return null;
+  const trimmed = unquote(value.trim()).trim();
+  if (isReference(trimmed)) {
+    const fallback = writtenDefault(trimmed);
+    return fallback ? secretIn(name, fallback.text) : null;
+  }
+  if (trimmed === '') return null;
   const shape = secretShape(trimmed);
   if (shape) return shape;
   if (!isSecretName(name)) return null;
+  if (PLACEHOLDER.test(trimmed)) return null;
   if (trimmed.startsWith('/') && !trimmed.includes(' ')) return null; // a path to a secret file
   return 'a literal value for a secret-looking name';
 }
@@ -74,36 +115,269 @@ export function assignments(text: string): { name: string; value: string }[] {
   return found;
 }
 
+/** A credential in a text, where it is: `text.slice(start, end)` is the value. */
+export interface FoundSecret {
+  /** What carries it: the variable (`PGPASSWORD`), the option (`-p`, `--requirepass`), `a URL`, `a value`. */
+  name: string;
+  value: string;
+  kind: string;
+  start: number;
+  end: number;
+}
+
+interface Span {
+  value: string;
+  start: number;
+  end: number;
+}
+
+/** A word of a command: its text without what wraps it, and where the word as written starts. */
+interface Word extends Span {
+  rawStart: number;
+}
+
+/** Options whose value is a credential in any program (`--password=…`, `--requirepass …`, `--api-key …`). */
 const SECRET_FLAG = /(pass(word|wd)?|secret|token|api-?key|requirepass|masterauth)$/i;
 
 /**
- * Credentials in a command line (a healthcheck, a command, an entrypoint): `NAME=value`
- * assignments, `--password=…` / `--token …` options, mysql's `-pSECRET`, redis-cli's `-a SECRET`,
- * and values shaped like a key or a token anywhere. References (`$VAR`, `${VAR}`) are not secrets.
+ * Programs whose short options carry a credential: `attached` (`-pSECRET`), `separate`
+ * (`-a SECRET`); `passwordNeedsEquals`: `--password x` names something else (mysql prompts and
+ * reads x as the database), only `--password=x` is the password.
  */
-export function commandSecrets(text: string): { name: string; value: string; kind: string }[] {
-  const found: { name: string; value: string; kind: string }[] = [];
-  const add = (name: string, value: string, kind: string | null): void => {
-    if (kind && !found.some((entry) => entry.value === value)) found.push({ name, value, kind });
+const PROGRAMS: { program: RegExp; attached?: string; separate?: string; passwordNeedsEquals?: boolean }[] = [
+  {
+    program:
+      /^(mysql|mysqladmin|mysqldump|mysqlcheck|mysqlshow|mysqlimport|mysqlpump|mysqlsh|mariadb|mariadb-[a-z-]+)$/,
+    attached: '-p',
+    passwordNeedsEquals: true,
+  },
+  { program: /^sqlcmd$/, attached: '-P', separate: '-P' },
+  { program: /^(redis-cli|valkey-cli|keydb-cli)$/, separate: '-a' },
+  { program: /^(mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)$/, separate: '-p' },
+  { program: /^sshpass$/, attached: '-p', separate: '-p' },
+  { program: /^docker login$/, separate: '-p' },
+];
+
+/** PostgreSQL's clients: `-p` is the port, and `-W`/`--password` only makes them ask for one. */
+const POSTGRES_CLIENT =
+  /^(psql|pg_isready|pg_dump|pg_dumpall|pg_restore|pg_basebackup|createdb|dropdb|createuser|dropuser|vacuumdb|reindexdb|clusterdb)$/;
+
+/** Other programs whose options are read here. */
+const OTHER_PROGRAMS =
+  /^(curl|wget|htpasswd|openssl|redis-server|valkey-server|keydb-server|docker|sh|bash|ash|dash|zsh)$/;
+
+/** What may wrap a word of a command echoed as text or as a JSON array: quotes, brackets, `$(`. */
+const WRAP_START = /^(?:["'`[({,;]|\$\()+/;
+const WRAP_END = /["'`\])},;]+$/;
+
+/** The words of a text (split at whitespace), each without what wraps it, with where it is. */
+function wordsOf(text: string, offset: number): Word[] {
+  const words: Word[] = [];
+  // At whitespace, and between the items of a JSON array written without it (`["sh","-c","…"]`).
+  for (const match of text.matchAll(/(?:[^\s"]|"(?!,"))+"?/g)) {
+    const raw = match[0];
+    const lead = WRAP_START.exec(raw)?.[0].length ?? 0;
+    const trail = WRAP_END.exec(raw.slice(lead))?.[0].length ?? 0;
+    const start = offset + match.index + lead;
+    const end = offset + match.index + raw.length - trail;
+    if (end > start)
+      words.push({ value: raw.slice(lead, raw.length - trail), start, end, rawStart: offset + match.index });
+  }
+  return words;
+}
+
+/** The value that starts at `start` of `text`: quoted (to the closing quote), or to the end of the word. */
+function valueAt(text: string, start: number): Span | null {
+  const quote = text[start];
+  if (quote === '"' || quote === "'") {
+    const close = text.indexOf(quote, start + 1);
+    return close === -1 ? null : { value: text.slice(start + 1, close), start: start + 1, end: close };
+  }
+  let end = start;
+  while (end < text.length && !/[\s"'`]/.test(text[end])) end++;
+  while (end > start && /[,;)\]}]/.test(text[end - 1])) end--;
+  return end > start ? { value: text.slice(start, end), start, end } : null;
+}
+
+/** The value a word holds, quotes understood (`-a "s3cret"`, `"$(cat /run/secrets/x)"`). */
+function valueOfWord(text: string, word: Word): Span | null {
+  let start = word.rawStart;
+  while (start < word.start && /[({,;]/.test(text[start])) start++;
+  return valueAt(text, start);
+}
+
+/** The kind of a credential given as an option's value; openssl's `env:`, `file:`… say where it is read from. */
+function optionValue(span: Span | null): string | null {
+  if (!span || /^(env|file|fd|stdin)(:|$)/.test(span.value)) return null;
+  return secretIn('password', span.value.replace(/^pass:/, ''));
+}
+
+/**
+ * Credentials in a command line (a healthcheck, a command, an entrypoint, a RUN), with where each
+ * is: `NAME=value` assignments (`PGPASSWORD=… psql`, `MYSQL_PWD=…`), `--password=…` / `--token …`
+ * options, mysql's `-pSECRET`, sqlcmd's `-P`, redis-cli's `-a`, mongo's and `docker login`'s `-p`,
+ * curl's `-u user:pass`, `htpasswd -b`, `echo user:pass | chpasswd`, `Authorization:` and key
+ * headers, a password in a URL, and values shaped like a key or a token anywhere. References
+ * (`$VAR`, `${VAR}`, `$(…)`) are not secrets, nor is a PostgreSQL client's `-p 5432`.
+ */
+export function commandSecrets(text: string): FoundSecret[] {
+  const found: FoundSecret[] = [];
+  const add = (name: string, written: Span | null, kind: string | null): void => {
+    let span = written;
+    // A reference holds nothing, except the default it writes; what maskSecrets hid is gone.
+    if (span && isReference(span.value)) {
+      const fallback = writtenDefault(span.value);
+      span = fallback && {
+        value: fallback.text,
+        start: span.start + fallback.offset,
+        end: span.start + fallback.offset + fallback.text.length,
+      };
+    }
+    if (!span || !kind || span.value === '' || span.value.startsWith('[redacted')) return;
+    if (found.some((entry) => entry.start < span.end && span.start < entry.end)) return;
+    found.push({ name, kind, ...span });
   };
-  for (const { name, value } of assignments(text)) add(name, value, secretIn(name, value));
-  for (const match of text.matchAll(/(?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:=|\s+)("[^"]*"|'[^']*'|[^\s-]\S*)/g)) {
-    const value = match[2].replace(/^(["'])(.*)\1$/, '$2');
-    const flag = match[1];
-    // Options named like a secret (`--password`, `--api-key`), and servers' own (`--requirepass`).
-    if (isSecretName(flag.replace(/-/g, '_')) || SECRET_FLAG.test(flag))
-      add(`--${flag}`, value, secretIn('password', value));
+  // One simple command at a time (`a; b && c | d`), each with its own program.
+  let offset = 0;
+  for (const part of text.split(/(;|&&|\|\||\||\n)/)) {
+    if (!/^(;|&&|\|\||\||\n)$/.test(part)) scanCommand(text, wordsOf(part, offset), add);
+    offset += part.length;
   }
-  if (/\bmysql(admin|dump)?\b/.test(text)) {
-    for (const match of text.matchAll(/(?:^|\s)-p(?!assword)([^\s$][^\s]*)/g))
-      add('-p', match[1], secretIn('password', match[1]));
-  }
-  if (/\bredis-cli\b/.test(text)) {
-    for (const match of text.matchAll(/(?:^|\s)-a\s+("[^"]*"|'[^']*'|\S+)/g)) {
-      const value = match[1].replace(/^(["'])(.*)\1$/, '$2');
-      add('-a', value, secretIn('password', value));
+  // `echo user:password | chpasswd`
+  if (/\bchpasswd\b/.test(text)) {
+    for (const match of text.matchAll(/\b(?:echo|printf)\s+(?:-\w+\s+)*["']?[A-Za-z_][\w.-]*:(?=[^\s"':])/g)) {
+      const span = valueAt(text, match.index + match[0].length);
+      add('chpasswd', span, span ? secretIn('password', span.value) : null);
     }
   }
-  for (const word of text.split(/\s+/)) add('a value', word, secretShape(word));
-  return found;
+  // `Authorization: Bearer …`, `X-Api-Key: …` (curl -H, wget --header).
+  for (const match of text.matchAll(
+    /(?<![\w${-])(authorization|proxy-authorization|[\w-]*(?:token|api-?key|secret|password)[\w-]*)\s*:(?![-=?+])\s*(?:(?:bearer|basic|token|digest)\s+)?(?=[^\s"'])/gi,
+  )) {
+    add(match[1], valueAt(text, match.index + match[0].length), 'a credential in a header');
+  }
+  // `scheme://user:password@host`
+  for (const match of text.matchAll(URL_PASSWORD)) {
+    const start = match.index + match[0].length - 1 - match[1].length;
+    add('a URL', { value: match[1], start, end: start + match[1].length }, 'a password inside a URL');
+  }
+  // Values shaped like a key or a token, wherever they are.
+  for (const word of wordsOf(text, 0)) {
+    for (const [pattern, kind] of SHAPES) {
+      const match = pattern.exec(word.value);
+      if (match) {
+        const start = word.start + match.index;
+        add('a value', { value: match[0], start, end: start + match[0].length }, kind);
+      }
+    }
+  }
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/** One simple command's words: assignments, then options read by the program they belong to. */
+function scanCommand(
+  text: string,
+  words: Word[],
+  add: (name: string, span: Span | null, kind: string | null) => void,
+): void {
+  let program = '';
+  words.forEach((word, index) => {
+    const next = words[index + 1];
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(word.value);
+    if (assignment) {
+      const span = valueAt(text, word.start + assignment[0].length);
+      add(assignment[1], span, span ? secretIn(assignment[1], span.value) : null);
+      return;
+    }
+    if (!word.value.startsWith('-')) {
+      const name = word.value.slice(word.value.lastIndexOf('/') + 1);
+      if (program === 'docker' && name === 'login') program = 'docker login';
+      else if (
+        PROGRAMS.some((entry) => entry.program.test(name)) ||
+        POSTGRES_CLIENT.test(name) ||
+        OTHER_PROGRAMS.test(name)
+      )
+        program = name;
+      return;
+    }
+    const rule = PROGRAMS.find((entry) => entry.program.test(program));
+    const short = /^(-[A-Za-z])(.*)$/s.exec(word.value);
+    if (rule && short) {
+      if (short[2] !== '' && rule.attached === short[1]) {
+        const span = valueAt(text, word.start + 2);
+        return add(short[1], span, optionValue(span));
+      }
+      if (short[2] === '' && rule.separate === short[1] && next && !next.value.startsWith('-')) {
+        const span = valueOfWord(text, next);
+        return add(short[1], span, optionValue(span));
+      }
+    }
+    if (program === 'curl') {
+      // -u/--user/--proxy-user user:password (without a colon curl asks for the password)
+      const user = /^(-u|-U|--user|--proxy-user)(=?)(.*)$/s.exec(word.value);
+      if (user) {
+        const span =
+          user[3] !== ''
+            ? valueAt(text, word.start + user[1].length + user[2].length)
+            : next
+              ? valueOfWord(text, next)
+              : null;
+        const colon = span ? span.value.indexOf(':') : -1;
+        if (span && colon > 0) {
+          const password = { value: span.value.slice(colon + 1), start: span.start + colon + 1, end: span.end };
+          add(user[1], password, optionValue(password));
+        }
+        return;
+      }
+    }
+    if (program === 'htpasswd' && /^-[a-zA-Z]*b[a-zA-Z]*$/.test(word.value)) {
+      // htpasswd -b[c] file user password, htpasswd -nb user password
+      const operands = words.slice(index + 1).filter((entry) => !entry.value.startsWith('-'));
+      const password = operands[word.value.includes('n') ? 1 : 2];
+      const span = password ? valueOfWord(text, password) : null;
+      return add('htpasswd -b', span, optionValue(span));
+    }
+    // Options named like a credential, in any program: --password=…, --requirepass …, -pass pass:…
+    const option = /^(--?)([A-Za-z][A-Za-z0-9_-]*)(=?)/.exec(word.value);
+    if (!option || /^no-/.test(option[2])) return;
+    const [, dashes, flag, equals] = option;
+    if (!(isSecretName(flag.replace(/-/g, '_')) || SECRET_FLAG.test(flag))) return;
+    if (POSTGRES_CLIENT.test(program) && /^pass(word)?$/.test(flag)) return;
+    if (equals)
+      return add(
+        `${dashes}${flag}`,
+        valueAt(text, word.start + option[0].length),
+        optionValue(valueAt(text, word.start + option[0].length)),
+      );
+    if (!next || next.value.startsWith('-')) return;
+    if (dashes === '--' && !(rule?.passwordNeedsEquals && /^pass/.test(flag)))
+      return add(`--${flag}`, valueOfWord(text, next), optionValue(valueOfWord(text, next)));
+    if (dashes === '-' && /^pass(in|out)?$/.test(flag)) {
+      // openssl -pass pass:SECRET: the secret follows `pass:`
+      const span = valueOfWord(text, next);
+      const prefix = span?.value.startsWith('pass:') ? 5 : 0;
+      add(
+        `-${flag}`,
+        span && { value: span.value.slice(prefix), start: span.start + prefix, end: span.end },
+        optionValue(span),
+      );
+    }
+  });
+}
+
+/**
+ * The text with every credential in it replaced by `[redacted]`: for any output that echoes a
+ * command or a value read from a file or an image (messages, the log, the summary, SARIF…).
+ * Masking masked text changes nothing.
+ */
+export function maskSecrets(text: string): string {
+  const found = commandSecrets(text);
+  if (found.length === 0) return text;
+  let masked = '';
+  let at = 0;
+  for (const secret of found) {
+    masked += `${text.slice(at, secret.start)}[redacted]`;
+    at = secret.end;
+  }
+  return masked + text.slice(at);
 }

@@ -1,6 +1,6 @@
 import type { Instruction } from '../../evidence/dockerfile.js';
 import { copySources } from '../../evidence/app-file.js';
-import { parseImageReference, tagPinsVersion } from '../../util/image-reference.js';
+import { parseImageReference, tagPinsVersion, tagVersionPrecision } from '../../util/image-reference.js';
 import { defineCheck, type Verdict } from '../registry.js';
 import { where } from '../where.js';
 import { instructions, runCommands, shipped, verdicts } from './helpers.js';
@@ -32,7 +32,7 @@ export const checkBaseImagePinned = defineCheck({
         });
         continue;
       }
-      const { tag, digest } = parseImageReference(use.reference);
+      const { name, tag, digest } = parseImageReference(use.reference);
       if (digest) results.push({ status: 'pass', message: `${what} is pinned by digest`, location });
       else if (tag === null)
         results.push({ status: 'fail', message: `${what} has no tag, so it means latest`, location });
@@ -42,13 +42,19 @@ export const checkBaseImagePinned = defineCheck({
             ? 'uses latest'
             : `uses :${tag}, a floating tag (it names a channel or variant, not a version)`;
         results.push({ status: 'fail', message: `${what} ${floating}`, location });
-      } else
+      } else {
+        // `redis:7`, `python:3.11-slim`: the tag moves to each new release of that version.
+        const precision = tagVersionPrecision(name, tag);
+        const partial = precision === 'major' || precision === 'minor';
         results.push({
           status: 'fail',
           severity: 'notice',
-          message: `${what} is pinned by tag; a digest would pin the exact image`,
+          message: partial
+            ? `${what} names a ${precision} version only: the tag moves to each new release of it; name the full version (and a digest)`
+            : `${what} is pinned by tag; a digest would pin the exact image`,
           location,
         });
+      }
     }
     return results.length > 0
       ? results
