@@ -617,3 +617,13 @@ describe('the override the stack is brought up with', () => {
     );
   });
 });
+
+describe('anchors and aliases', () => {
+  it('a value given through an alias is reported where the anchor writes it', () => {
+    const compose =
+      'x-db-password: &db-password "k9Xq2mWv7Lp4"\nservices:\n  db:\n    image: postgres:15.4\n    environment:\n      POSTGRES_PASSWORD: *db-password\n  app:\n    image: app:1.0\n    environment:\n      DB_PASSWORD: *db-password\n';
+    expect(findings({ compose }, 'HARD-COMPOSE-008').map(([, file, line]) => [file, line])).toEqual([
+      ['compose.yaml', 1],
+    ]);
+  });
+});

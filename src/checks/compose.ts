@@ -572,7 +572,8 @@ export const checkComposeSecrets = defineCheck({
         // ships, not a leaked secret.
         const placeholder = placeholderSecret(value);
         const origin = file ? ` (env_file ${file.path}, ${gitSays(file)})` : '';
-        add(service.name, name, {
+        // The same value written once (an anchor several services alias) is one finding.
+        add(service.name, `value ${value}`, {
           status: 'fail',
           message: `${where} holds ${placeholder ? 'a placeholder' : kind} ${redacted(value)}${origin}`,
           measured: name,

@@ -59,7 +59,8 @@ export function treeOf(document: Document, file: string, counter: LineCounter): 
       );
     }
     const yaml = (isAlias(node) ? node.resolve(document) : node) as YamlNode | null | undefined;
-    const loc = { file, line };
+    // A value that is an alias is written where its anchor is: a finding on it belongs there.
+    const loc = { file, line: isAlias(node) && isScalar(yaml) ? lineOf(yaml, line) : line };
     const tag = tagOf(yaml);
     if (isMap(yaml)) {
       const entries = new Map<string, Tree>();
