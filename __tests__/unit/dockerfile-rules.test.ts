@@ -20,7 +20,7 @@ describe.each([
   },
   {
     id: 'HARD-DOCKERFILE-002',
-    bad: lines('FROM python', 'FROM node:latest AS web', 'FROM web', 'FROM scratch'),
+    bad: lines('FROM python AS tools', 'FROM node:latest AS web', 'COPY --from=tools /x /x', 'FROM web'),
     badLines: [1, 2],
     good: lines('FROM python:3.11-slim@sha256:' + 'a'.repeat(64), 'FROM scratch'),
   },
@@ -348,9 +348,14 @@ describe('what real Dockerfiles do that the rules must see', () => {
   });
 
   it('fails floating tags in FROM like no tag', () => {
-    expect(fails(lines('FROM node:lts', 'FROM nginx:mainline', 'FROM redis:alpine'), 'HARD-DOCKERFILE-002')).toEqual([
-      1, 2, 3,
-    ]);
+    const floating = lines(
+      'FROM node:lts AS web',
+      'FROM nginx:mainline AS proxy',
+      'COPY --from=web /app/dist /usr/share/nginx/html',
+      'FROM redis:alpine',
+      'COPY --from=proxy /etc/nginx /etc/nginx',
+    );
+    expect(fails(floating, 'HARD-DOCKERFILE-002')).toEqual([1, 2, 4]);
   });
 
   it('does not pass a multi-stage build whose shipped stage starts FROM the build stage', () => {
@@ -462,5 +467,304 @@ describe('what real Dockerfiles do that the rules must see', () => {
     expect(scratch.message).toBe(
       'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0',
     );
+  });
+});
+
+describe('values written with build arguments', () => {
+  const result = (dockerfile: string, id: string, input: { buildArgs?: Record<string, string> } = {}) =>
+    analyse({ dockerfile, ...input }).filter((entry) => entry.id === id);
+
+  it('show the written reference, never a half-substituted one, when an argument has no default', () => {
+    // Shaped like packaging Dockerfiles whose base is chosen by the build script.
+    const dockerfile = lines(
+      'ARG PACKAGE_TYPE',
+      'ARG PACKAGE_VERSION',
+      'ARG ARCH_PREFIX',
+      'FROM ${ARCH_PREFIX}/debian:12-slim AS deps',
+      'FROM ${PACKAGE_TYPE}:${PACKAGE_VERSION}',
+      'COPY --from=deps /usr/lib /usr/lib',
+      'RUN ./build.sh',
+    );
+    const user = result(dockerfile, 'HARD-USER-004')[0];
+    expect(user.message).toBe(
+      'no USER in the shipped stage: it runs as the user of its base image ${PACKAGE_TYPE}:${PACKAGE_VERSION}, root unless that image sets one',
+    );
+    expect(result(dockerfile, 'HARD-DOCKERFILE-002').map((entry) => [entry.status, entry.message])).toEqual([
+      [
+        'skip',
+        'FROM ${ARCH_PREFIX}/debian:12-slim: the image is set by a build argument without a default (ARCH_PREFIX)',
+      ],
+      [
+        'skip',
+        'FROM ${PACKAGE_TYPE}:${PACKAGE_VERSION}: the image is set by a build argument without a default (PACKAGE_TYPE, PACKAGE_VERSION)',
+      ],
+    ]);
+    // Given as build arguments, they are whole.
+    const given = result(dockerfile, 'HARD-USER-004', {
+      buildArgs: { PACKAGE_TYPE: 'debian', PACKAGE_VERSION: '12', ARCH_PREFIX: 'arm64v8' },
+    })[0];
+    expect(given.message).toContain('its base image debian:12,');
+  });
+
+  it('substitute ARG defaults that name earlier arguments, as BuildKit does', () => {
+    const dockerfile = lines(
+      'ARG RUBY_VERSION=3.4.1',
+      'ARG DEBIAN_RELEASE=bookworm',
+      'ARG IMAGE_TAG=${RUBY_VERSION}-${DEBIAN_RELEASE}-slim',
+      'FROM ruby:${IMAGE_TAG}',
+      'CMD ["ruby", "app.rb"]',
+    );
+    expect(result(dockerfile, 'HARD-USER-004')[0].message).toContain('its base image ruby:3.4.1-bookworm-slim,');
+  });
+
+  it('leave a USER set by an argument without a default to a full run, and resolve one with a value', () => {
+    const unset = lines('FROM debian:12', 'ARG APP_UID', 'USER ${APP_UID}');
+    expect(result(unset, 'HARD-USER-004')).toMatchObject([
+      {
+        status: 'skip',
+        message:
+          'USER ${APP_UID}: set by a build argument without a default (APP_UID), so only a build knows it — a full run measures the user (HARD-USER-001)',
+      },
+    ]);
+    expect(result(unset, 'HARD-USER-004', { buildArgs: { APP_UID: '10001' } })).toMatchObject([
+      { status: 'pass', message: 'USER 10001' },
+    ]);
+    expect(
+      result(lines('FROM debian:12', 'ARG RUN_AS=app', 'USER $RUN_AS'), 'HARD-USER-004', {
+        buildArgs: { RUN_AS: 'root' },
+      }),
+    ).toMatchObject([{ status: 'fail', message: 'USER $RUN_AS is root (root)' }]);
+  });
+});
+
+describe('stages the target does not build', () => {
+  // Shaped like a project whose production stage comes first and a development environment after it.
+  const dockerfile = lines(
+    'FROM node:22.11-slim AS build', // 1
+    'WORKDIR /src', // 2
+    'COPY package.json package-lock.json ./', // 3
+    'RUN npm ci', // 4
+    'COPY . .', // 5
+    'RUN npm run build', // 6
+    'FROM node:22.11-slim AS production', // 7
+    'COPY --from=build /src/dist /app', // 8
+    'USER node', // 9
+    'CMD ["node", "/app/server.js"]', // 10
+    'FROM node:latest AS dev', // 11
+    'RUN apt-get update && apt-get install -y sudo vim', // 12
+    'WORKDIR src', // 13
+    'ADD scripts/ /scripts/', // 14
+    'RUN curl -fsSL https://example.com/x.tgz | tar -xz', // 15
+    'CMD ["npm", "run", "dev"]', // 16
+  );
+  const ids = [
+    'HARD-DOCKERFILE-002',
+    'HARD-DOCKERFILE-003',
+    'HARD-DOCKERFILE-004',
+    'HARD-DOCKERFILE-006',
+    'HARD-DOCKERFILE-010',
+    'HARD-DOCKERFILE-011',
+    'HARD-DOCKERFILE-012',
+    'HARD-DOCKERFILE-014',
+  ];
+  const failing = (target?: string) =>
+    analyse({ dockerfile, ...(target ? { target } : {}) })
+      .filter((entry) => ids.includes(entry.id) && entry.status === 'fail' && entry.severity !== 'notice')
+      .map((entry) => `${entry.id}:${entry.location?.line}`);
+
+  it('are left to the target that builds them', () => {
+    expect(failing('production')).toEqual([]);
+  });
+
+  it('are judged when the target builds them', () => {
+    expect(failing()).toEqual([
+      'HARD-DOCKERFILE-002:11',
+      'HARD-DOCKERFILE-003:12',
+      'HARD-DOCKERFILE-004:12',
+      'HARD-DOCKERFILE-010:14',
+      'HARD-DOCKERFILE-011:12',
+      'HARD-DOCKERFILE-012:13',
+      'HARD-DOCKERFILE-014:15',
+    ]);
+  });
+
+  it('include the stages copied or mounted from, not only the FROM chain', () => {
+    const mounted = lines(
+      'FROM alpine:latest AS tools', // 1
+      'FROM golang:1.23 AS build', // 2
+      'RUN --mount=type=cache,target=/root/.cache --mount=type=bind,from=tools,source=/bin,target=/t go build ./...',
+      'FROM gcr.io/distroless/static-debian12:1.0',
+      'COPY --from=build /app /app',
+    );
+    const unpinned = analyse({ dockerfile: mounted }).filter(
+      (entry) => entry.id === 'HARD-DOCKERFILE-002' && entry.status === 'fail' && entry.severity !== 'notice',
+    );
+    expect(unpinned.map((entry) => entry.location?.line)).toEqual([1]);
+  });
+});
+
+describe('what the shell reader must not invent', () => {
+  it('a case pattern alternative is not a pipe', () => {
+    // Shaped like a JDK install that picks its download by architecture.
+    const dockerfile = lines(
+      'FROM ubuntu:24.04',
+      'RUN set -eux; \\',
+      '    ARCH="$(dpkg --print-architecture)"; \\',
+      '    case "${ARCH}" in \\',
+      '       aarch64|arm64) URL=https://example.com/jdk-aarch64.tar.gz ;; \\',
+      '       amd64|x86_64) URL=https://example.com/jdk-x64.tar.gz ;; \\',
+      '       *) echo "Unsupported arch: ${ARCH}"; exit 1 ;; \\',
+      '    esac; \\',
+      '    curl -LfsSo /tmp/jdk.tar.gz "${URL}"',
+    );
+    expect(fails(dockerfile, 'HARD-DOCKERFILE-014')).toEqual([]);
+    // A real pipe beside it still counts.
+    expect(fails(`${dockerfile}; \\\n    echo "abc */tmp/jdk.tar.gz" | sha256sum -c -`, 'HARD-DOCKERFILE-014')).toEqual(
+      [2],
+    );
+  });
+
+  it('chown --from names the current owner, not a path', () => {
+    const base = ['FROM debian:12', 'WORKDIR /srv', 'COPY app/ /srv/app/'];
+    expect(fails(lines(...base, 'RUN chown -R --from=root:root app:app /srv/app'), 'HARD-DOCKERFILE-013')).toEqual([4]);
+    expect(fails(lines(...base, 'RUN chown -R --from root:root app:app /srv/data'), 'HARD-DOCKERFILE-013')).toEqual([]);
+    const message = analyse({ dockerfile: lines(...base, 'RUN chown -R --from root:root app:app /srv/app') }).find(
+      (entry) => entry.id === 'HARD-DOCKERFILE-013',
+    )?.message;
+    expect(message).toBe('chown -R /srv/app rewrites copied files into a new layer');
+  });
+
+  it('the sudo package and the sudo group are told apart from running sudo', () => {
+    const results = analyse({
+      dockerfile: lines(
+        'FROM debian:12',
+        'RUN apt-get update && apt-get install -y --no-install-recommends sudo && rm -rf /var/lib/apt/lists/*',
+        'RUN useradd -m -G sudo app',
+        'RUN sudo -u app -H git config --global user.name x',
+      ),
+    }).filter((entry) => entry.id === 'HARD-DOCKERFILE-011');
+    expect(results.map((entry) => [entry.location?.line, entry.message])).toEqual([
+      [2, 'apt-get install installs the sudo package: a setuid-root binary and a sudoers policy'],
+      [4, '`sudo -u app -H git config --global user.name x` runs git through sudo'],
+    ]);
+  });
+
+  it('apt-get update is fine when the same RUN uses or removes the lists', () => {
+    const dockerfile = lines(
+      'FROM debian:12',
+      'RUN apt-get update -qq && apt-cache depends curl | grep "^\\w" > /tmp/pkgs && apt-get -o APT::Architecture=arm64 download $(cat /tmp/pkgs)',
+      'RUN apt-get update && playwright install --with-deps chromium && rm -rf /var/lib/apt/lists/*',
+      'RUN apt-get update',
+      'RUN apt-get install -y --no-install-recommends curl',
+    );
+    expect(fails(dockerfile, 'HARD-DOCKERFILE-005')).toEqual([4]);
+  });
+});
+
+describe('PID 1 as the Dockerfile sets it', () => {
+  const init = (...dockerfile: string[]) =>
+    analyse({ dockerfile: lines(...dockerfile) })
+      .filter((entry) => entry.id === 'HARD-INIT-004')
+      .map((entry) => [entry.status, entry.severity, entry.message]);
+
+  it("is s6-overlay's /init where the Dockerfile sets up s6-overlay", () => {
+    // Shaped like a proxy manager image: S6_ settings, an install script, ENTRYPOINT ["/init"].
+    expect(
+      init(
+        'FROM debian:12-slim',
+        'ENV S6_BEHAVIOUR_IF_STAGE2_FAILS=1 S6_KILL_FINISH_MAXTIME=10000',
+        'COPY scripts/install-s6 /tmp/install-s6',
+        'RUN /tmp/install-s6 && rm -f /tmp/install-s6',
+        'ENTRYPOINT [ "/init" ]',
+      ),
+    ).toEqual([['pass', 'warning', 'PID 1 will be s6-overlay /init (`/init`)']]);
+    expect(
+      init(
+        'FROM alpine:3.20',
+        'ADD https://github.com/just-containers/s6-overlay/releases/download/v3.2.0.2/s6-overlay-noarch.tar.xz /tmp',
+        'RUN tar -C / -Jxpf /tmp/s6-overlay-noarch.tar.xz',
+        'ENTRYPOINT ["/init"]',
+      )[0][0],
+    ).toBe('pass');
+  });
+
+  it('is not called an init for a program merely named /init', () => {
+    expect(init('FROM debian:12-slim', 'COPY init /init', 'ENTRYPOINT ["/init"]')).toEqual([
+      [
+        'fail',
+        'notice',
+        "PID 1 will be `/init`: s6-overlay's entry point has that name, but nothing in this Dockerfile sets up s6-overlay (the base image debian:12-slim may); a full run measures PID 1 (HARD-INIT-001)",
+      ],
+    ]);
+  });
+
+  it('recognises the documented inits, and CMD after an empty ENTRYPOINT', () => {
+    for (const argv of [
+      '["/usr/bin/dumb-init", "--"]',
+      '["catatonit", "--"]',
+      '["/usr/bin/supervisord", "-n"]',
+      '["/sbin/my_init"]',
+    ])
+      expect(init('FROM debian:12', `ENTRYPOINT ${argv}`)[0][0]).toBe('pass');
+    expect(init('FROM alpine:3.20', 'ENTRYPOINT []', 'CMD ["/sbin/tini", "-g", "--", "/clamd.sh"]')[0][0]).toBe('pass');
+  });
+
+  it('says what it cannot know instead of assuming', () => {
+    expect(init('FROM nginx:1.27', 'COPY site /usr/share/nginx/html')).toEqual([
+      [
+        'fail',
+        'notice',
+        'no ENTRYPOINT or CMD in the shipped stages: PID 1 is what the base image nginx:1.27 runs, which this Dockerfile does not show; a full run measures PID 1 (HARD-INIT-001)',
+      ],
+    ]);
+    expect(
+      init(
+        'FROM debian:12',
+        'ENTRYPOINT ["/docker-entrypoint.sh"]',
+        'CMD ["/usr/bin/supervisord", "-c", "/etc/supervisor/supervisord.conf"]',
+      ),
+    ).toEqual([
+      [
+        'fail',
+        'notice',
+        'PID 1 will be `/docker-entrypoint.sh`, which hands over to CMD\'s supervisord (an init) if it ends with `exec "$@"`, as entrypoint scripts do; a full run measures PID 1 (HARD-INIT-001)',
+      ],
+    ]);
+    // An app as PID 1 stays a warning.
+    expect(init('FROM python:3.11-slim', 'ENTRYPOINT ["/entrypoint.sh"]', 'CMD ["python", "-m", "app"]')).toEqual([
+      ['fail', 'warning', 'PID 1 will be `/entrypoint.sh python -m app`, not an init'],
+    ]);
+  });
+});
+
+describe('secrets and privilege drops across stages', () => {
+  it('a literal credential in the ENV of a builder stage is a warning: it is in the Dockerfile, not the image', () => {
+    const results = analyse({
+      dockerfile: lines(
+        'FROM node:22.11 AS builder',
+        'ENV DATABASE_URL="postgresql://user:s3cretpw@localhost:5432/app"',
+        'RUN npm run build',
+        'FROM node:22.11',
+        'COPY --from=builder /app /app',
+        'ENV API_TOKEN=abcd1234abcd1234abcd1234',
+      ),
+    }).filter((entry) => entry.id === 'HARD-SECRETS-003' && entry.status === 'fail');
+    expect(results.map((entry) => [entry.location?.line, entry.severity])).toEqual([
+      [2, 'warning'],
+      [6, 'error'],
+    ]);
+  });
+
+  it('gosu installed in a stage the shipped one copies from still tells that the entrypoint drops root', () => {
+    const results = analyse({
+      dockerfile: lines(
+        'FROM debian:12 AS runtime-deps',
+        'RUN apt-get update && apt-get download gosu curl',
+        'FROM python:3.13-slim',
+        'COPY --from=runtime-deps /install /',
+        'ENTRYPOINT ["/start.py"]',
+      ),
+    }).filter((entry) => entry.id === 'HARD-USER-004');
+    expect(results.map((entry) => [entry.status, entry.severity])).toEqual([['fail', 'warning']]);
   });
 });

@@ -32,6 +32,7 @@ describe('splitCommands', () => {
     expect(pipes(script)).toBe(0);
     expect(commands(script).map(([words]) => words)).toEqual([
       'set -eux',
+      'dpkg --print-architecture',
       'ARCH=$(dpkg --print-architecture)',
       'ESUM=abc',
       'URL=https://example.com/a.tar.gz',
@@ -47,6 +48,7 @@ describe('splitCommands', () => {
     const line =
       'case $(uname -m) in x86_64|amd64) case "$V" in 1|2) a=1 ;; esac ;; arm*|aarch64) a=2 ; esac; echo "$a" | tee f';
     expect(commands(line)).toEqual([
+      ['uname -m', null],
       ['a=1', ';'],
       ['a=2', ';'],
       ['echo $a', '|'],
@@ -54,13 +56,19 @@ describe('splitCommands', () => {
     ]);
   });
 
-  it('keeps command substitutions, parameter expansions and backquotes inside their word', () => {
-    expect(commands('V=$(curl -s x | jq -r .v) && W=`uname -m | tr a b` && echo ${X:-a|b}')).toEqual([
+  it('keeps command substitutions, parameter expansions and backquotes inside their word, and lists their commands first', () => {
+    expect(commands('V=$(curl -s x | jq -r .v) && W=`uname -m | tr a b` && echo ${X:-a|b} $((1 + 2))')).toEqual([
+      ['curl -s x', '|'],
+      ['jq -r .v', null],
       ['V=$(curl -s x | jq -r .v)', '&&'],
+      ['uname -m', '|'],
+      ['tr a b', null],
       ['W=`uname -m | tr a b`', '&&'],
-      ['echo ${X:-a|b}', null],
+      ['echo ${X:-a|b} $((1 + 2))', null],
     ]);
-    expect(pipes('echo "$(dpkg --print-architecture | cut -d- -f1)"')).toBe(0);
+    // The pipe inside is a pipe (pipefail matters there too); the one in ${…} is not.
+    expect(pipes('echo "$(dpkg --print-architecture | cut -d- -f1)"')).toBe(1);
+    expect(pipes('echo "${X:-a|b}"')).toBe(0);
   });
 
   it('reads redirections with & and | as words, not as background jobs or pipes', () => {

@@ -4,7 +4,8 @@
 // it as plain commands would invent something that is not there:
 // - `case … in a|b) …;; esac`: the `|` of a pattern is an alternative, not a pipe, and the
 //   patterns are not commands;
-// - `$(…)`, `${…}` and backquotes stay inside their word, pipes and all;
+// - `$(…)`, `${…}` and backquotes stay inside their word, pipes and all; the commands inside a
+//   command substitution are commands the RUN runs too, listed before the one that uses them;
 // - redirections `2>&1`, `>&2`, `&>file`, `>|file` are words, not a background `&` or a pipe;
 // - the body of a here-document is text, not commands.
 
@@ -88,6 +89,12 @@ export function splitCommands(script: string): ShellCommand[] {
     }
     return script.slice(start, i + 1);
   };
+  /** `$(…)` or a backquoted text: its commands run too (not `$((…))`, which is arithmetic). */
+  const substitution = (text: string): string => {
+    const inner = text.startsWith('`') ? text.slice(1, -1) : text.slice(2, -1);
+    if (!text.startsWith('$((')) commands.push(...splitCommands(inner));
+    return text;
+  };
   const skipHeredocBodies = (): void => {
     while (heredocs.length > 0) {
       const { delimiter, strip } = heredocs.shift()!;
@@ -127,8 +134,8 @@ export function splitCommands(script: string): ShellCommand[] {
       inWord = true;
       for (i++; i < script.length && script[i] !== char; i++) {
         if (char === '"' && script[i] === '\\' && i + 1 < script.length) word += script[++i];
-        else if (char === '"' && script.startsWith('$(', i)) word += balanced('(', ')');
-        else if (char === '"' && script[i] === '`') word += balanced('`', '`');
+        else if (char === '"' && script.startsWith('$(', i)) word += substitution(balanced('(', ')'));
+        else if (char === '"' && script[i] === '`') word += substitution(balanced('`', '`'));
         else word += script[i];
       }
       continue;
@@ -143,12 +150,12 @@ export function splitCommands(script: string): ShellCommand[] {
     }
     if (char === '$' && (script[i + 1] === '(' || script[i + 1] === '{')) {
       i++;
-      word += '$' + (script[i] === '(' ? balanced('(', ')') : balanced('{', '}'));
+      word += script[i] === '(' ? substitution('$' + balanced('(', ')')) : '$' + balanced('{', '}');
       inWord = true;
       continue;
     }
     if (char === '`') {
-      word += balanced('`', '`');
+      word += substitution(balanced('`', '`'));
       inWord = true;
       continue;
     }

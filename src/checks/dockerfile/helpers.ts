@@ -1,4 +1,10 @@
-import { stageChain, type DockerfileEvidence, type Instruction, type Stage } from '../../evidence/dockerfile.js';
+import {
+  builtStages,
+  stageChain,
+  type DockerfileEvidence,
+  type Instruction,
+  type Stage,
+} from '../../evidence/dockerfile.js';
 import { programOf, splitCommands, type ShellCommand } from '../../evidence/shell.js';
 import type { EvidenceKey } from '../../evidence/types.js';
 import type { CheckContext, Verdict } from '../registry.js';
@@ -36,6 +42,15 @@ export function runCommands(stages: Stage[]): RunCommand[] {
 /** The stages whose files ship: the final one and those it is FROM. */
 export function shipped(dockerfile: DockerfileEvidence): Stage[] {
   return stageChain(dockerfile);
+}
+
+/**
+ * The stages building the target runs: the shipped ones and those they copy or mount from. Rules
+ * about how the build is written judge these; a stage the target does not build (a dev or test
+ * stage after it) is left to the target that builds it.
+ */
+export function built(dockerfile: DockerfileEvidence): Stage[] {
+  return builtStages(dockerfile);
 }
 
 /** All instructions of the given stages with this keyword. */
