@@ -202,6 +202,34 @@ describe('startup, idle, stop', () => {
   });
 });
 
+describe('HARD-INIT-001', () => {
+  it("passes s6-overlay's /init only in an image that carries s6-overlay's files", () => {
+    const initAsPid1 = (s6Files: boolean): EvidenceSet => {
+      const evidence = withRuntime(hardened.evidence, (runtime) => {
+        runtime.service.processes = [{ pid: 1, uid: 0, gid: 0, command: '/init', init: true }];
+      });
+      if (evidence.filesystem.state !== 'collected') throw new Error('recorded evidence has no filesystem');
+      if (s6Files) {
+        const files = evidence.filesystem.value.files;
+        const record = Object.values(files)[0];
+        files['/package/admin/s6-overlay/libexec/preinit'] = {
+          ...record,
+          path: '/package/admin/s6-overlay/libexec/preinit',
+        };
+      }
+      return evidence;
+    };
+    expect(result(judge(initAsPid1(true)), 'HARD-INIT-001')).toMatchObject({
+      status: 'pass',
+      message: 'PID 1 is s6-overlay /init (`/init`)',
+    });
+    expect(result(judge(initAsPid1(false)), 'HARD-INIT-001')).toMatchObject({
+      status: 'fail',
+      message: 'PID 1 is the app itself (`/init`): no init forwards signals or reaps zombies',
+    });
+  });
+});
+
 describe('HARD-LABELS-002 and HARD-FILESYSTEM-002 follow the measured user', () => {
   it('fail a non-root claim for a root process, and writable code', () => {
     const root = withRuntime(hardened.evidence, (runtime) => Object.assign(runtime.identity, { uid: 0, gid: 0 }));

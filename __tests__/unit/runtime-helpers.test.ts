@@ -33,8 +33,17 @@ describe('classifyPid1', () => {
     ['/busybox httpd -f', 'app', 'httpd'],
     ['/bin/busybox sh -c x', 'shell', 'sh'],
     ['python -m app', 'app', 'python'],
+    ['/usr/bin/supervisord -c /etc/supervisor/supervisord.conf', 'init', 'supervisord'],
+    ['/package/admin/s6/command/s6-svscan -d4 -- /run/service', 'init', 's6-svscan'],
+    ['catatonit -- app', 'init', 'catatonit'],
+    ['/init', 'app', 'init'],
   ])('%s → %s', (command, kind, program) => {
     expect(classifyPid1(command)).toEqual({ kind, program });
+  });
+
+  it("takes /init for s6-overlay's only where the image carries s6-overlay", () => {
+    expect(classifyPid1('/init', { s6Overlay: true })).toEqual({ kind: 'init', program: 's6-overlay /init' });
+    expect(classifyPid1('/usr/local/bin/init', { s6Overlay: true })).toEqual({ kind: 'app', program: 'init' });
   });
 });
 
