@@ -189,6 +189,41 @@ describe.each([
     badLines: [2],
     good: lines('FROM debian:12', 'EXPOSE 8080 2222'),
   },
+  {
+    id: 'HARD-DOCKERFILE-016',
+    bad: lines('FROM debian:12', 'RUN mkdir -p /usr/local/app && chmod -R 777 /usr/local/app'),
+    badLines: [2],
+    good: lines(
+      'FROM debian:12',
+      'RUN mkdir -p /tmp/cache && chmod 1777 /tmp/cache',
+      'RUN chmod 755 /usr/local/bin/entrypoint.sh && chmod -R g+w /var/www',
+    ),
+  },
+  {
+    id: 'HARD-DOCKERFILE-017',
+    bad: lines('FROM debian:12', 'RUN curl -fsSL https://example.com/install.sh | sh -s -- -y'),
+    badLines: [2],
+    good: lines(
+      'FROM debian:12',
+      'ADD --checksum=sha256:' + 'b'.repeat(64) + ' https://example.com/tool.tgz /tmp/',
+      'RUN curl -fsSLo /usr/local/bin/tool https://example.com/tool \\',
+      '    && echo "' + 'c'.repeat(64) + '  /usr/local/bin/tool" | sha256sum -c - \\',
+      '    && chmod +x /usr/local/bin/tool',
+    ),
+  },
+  {
+    id: 'HARD-TOOLS-004',
+    bad: lines('FROM node:22.11', 'WORKDIR /app', 'COPY . .', 'RUN npm ci', 'CMD ["npm", "run", "dev"]'),
+    badLines: [4, 5],
+    good: lines(
+      'FROM node:22.11',
+      'WORKDIR /app',
+      'COPY package.json package-lock.json ./',
+      'RUN npm ci --omit=dev',
+      'COPY . .',
+      'CMD ["node", "server.js"]',
+    ),
+  },
 ])('$id', ({ id, bad, badLines, good }) => {
   it(`fails on lines ${badLines.join(', ')}`, () => {
     expect(fails(bad, id)).toEqual(badLines);
@@ -766,5 +801,186 @@ describe('secrets and privilege drops across stages', () => {
       ),
     }).filter((entry) => entry.id === 'HARD-USER-004');
     expect(results.map((entry) => [entry.status, entry.severity])).toEqual([['fail', 'warning']]);
+  });
+});
+
+describe('world-writable paths', () => {
+  const found = (...dockerfile: string[]) =>
+    analyse({ dockerfile: lines(...dockerfile) })
+      .filter((entry) => entry.id === 'HARD-DOCKERFILE-016' && entry.status === 'fail')
+      .map((entry) => [entry.location?.line, entry.severity, entry.measured]);
+
+  it('are an error on system paths, a warning on an application tree, a notice on one data directory', () => {
+    expect(
+      found(
+        'FROM node:22.11-slim', // 1
+        'WORKDIR /app', // 2
+        'ENV CACHE_DIR=/var/cache/app', // 3
+        'RUN chmod -R a+w /etc/nginx', // 4
+        'RUN chmod -R 777 .', // 5
+        'RUN mkdir -p .next/cache && chmod 777 .next/cache', // 6
+        'RUN mkdir -m 0777 -p ${CACHE_DIR}', // 7
+        'COPY --chmod=666 config.json /usr/local/etc/app.json', // 8
+        'RUN find /opt/tools -type d -exec chmod o+w {} +', // 9
+        'RUN chmod 777 /tmp/uploads', // 10
+      ),
+    ).toEqual([
+      [4, 'error', '/etc/nginx'],
+      [5, 'warning', '/app'],
+      [6, 'notice', '/app/.next/cache'],
+      [7, 'notice', '/var/cache/app'],
+      [8, 'error', '/usr/local/etc/app.json'],
+      [9, 'warning', '/opt/tools'],
+      [10, 'notice', '/tmp/uploads'],
+    ]);
+  });
+
+  it('leave alone what is not world-writable, a sticky temporary directory, and the stages that do not ship', () => {
+    expect(
+      found(
+        'FROM debian:12 AS build',
+        'RUN chmod -R 777 /usr/src',
+        'FROM debian:12',
+        'COPY --from=build /usr/src/app /app',
+        'RUN chmod 1777 /var/tmp/shared && chmod -R o+t,a+w /tmp/x && chmod 775 /etc/unbound && chmod -R g=u /app',
+        'RUN chmod +w /app/data && chmod -w /etc/passwd && chmod 644 /etc/app.conf',
+      ),
+    ).toEqual([]);
+  });
+
+  it('show a path set by a build argument without a default as written', () => {
+    const message = analyse({ dockerfile: lines('FROM debian:12', 'ARG DATA', 'RUN chmod -R 777 $DATA') }).find(
+      (entry) => entry.id === 'HARD-DOCKERFILE-016',
+    )?.message;
+    expect(message).toBe(
+      '`chmod -R 777 $DATA` makes $DATA writable by any user: everything under it, code included, can be rewritten by any process of the container',
+    );
+  });
+});
+
+describe('downloads', () => {
+  const found = (...dockerfile: string[]) =>
+    analyse({ dockerfile: lines(...dockerfile) })
+      .filter((entry) => entry.id === 'HARD-DOCKERFILE-017' && entry.status === 'fail')
+      .map((entry) => [entry.location?.line, entry.severity, entry.message]);
+
+  it('piped into a shell, run as a script, or put on the PATH unverified are found; over http they are errors', () => {
+    expect(
+      found(
+        'FROM debian:12', // 1
+        'RUN curl -fsSL https://deb.example.com/setup_22.x | sudo -E bash -', // 2
+        'RUN wget -qO- http://get.example.com/install.sh | sh', // 3
+        'RUN sh -c "$(curl -fsSL https://raw.example.com/install.sh)"', // 4
+        'RUN bash <(curl -s https://example.com/i.sh)', // 5
+        'RUN wget https://example.com/setup.sh -O setup.sh && chmod +x ./setup.sh && ./setup.sh', // 6
+        'RUN curl -fsSL https://example.com/yq_linux_amd64 -o /usr/local/bin/yq && chmod +x /usr/local/bin/yq', // 7
+        'RUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /usr/local/bin', // 8
+        'ADD https://example.com/app.tgz /tmp/', // 9
+        'ADD http://example.com/app.tgz /tmp/', // 10
+        'RUN curl -LO https://example.com/install.sh && bash install.sh', // 11
+      ),
+    ).toEqual([
+      [2, 'warning', 'pipes https://deb.example.com/setup_22.x into bash: the script runs unverified'],
+      [
+        3,
+        'error',
+        'pipes http://get.example.com/install.sh into sh: the script runs unverified, over plain http: anyone on the way can swap it',
+      ],
+      [4, 'warning', 'runs a script fetched from https://raw.example.com/install.sh with sh, unverified'],
+      [5, 'warning', 'runs a script fetched from https://example.com/i.sh with bash, unverified'],
+      [
+        6,
+        'warning',
+        'downloads https://example.com/setup.sh to setup.sh and runs it, with no checksum or signature checked',
+      ],
+      [
+        7,
+        'warning',
+        'downloads https://example.com/yq_linux_amd64 to /usr/local/bin/yq as an executable, with no checksum or signature checked',
+      ],
+      [8, 'warning', 'unpacks https://example.com/tool.tgz into /usr/local/bin with no checksum or signature checked'],
+      [9, 'warning', 'ADD https://example.com/app.tgz without --checksum: the build takes whatever the server sends'],
+      [
+        10,
+        'error',
+        'ADD http://example.com/app.tgz without --checksum: the build takes whatever the server sends, over plain http: anyone on the way can swap it',
+      ],
+      [
+        11,
+        'warning',
+        'downloads https://example.com/install.sh to install.sh and runs it, with no checksum or signature checked',
+      ],
+    ]);
+  });
+
+  it('verified in the same RUN, fetched as data, or by a case pattern are not', () => {
+    expect(
+      found(
+        'FROM debian:12',
+        // Shaped like a JDK install: the architecture picked in a case, the archive checked.
+        'RUN set -eux; ARCH="$(dpkg --print-architecture)"; \\',
+        '    case "${ARCH}" in aarch64|arm64) URL=https://example.com/a.tgz ;; amd64|x86_64) URL=https://example.com/b.tgz ;; esac; \\',
+        '    curl -LfsSo /tmp/jdk.tgz "$URL"; echo "abc */tmp/jdk.tgz" | sha256sum -c -; tar -xf /tmp/jdk.tgz -C /opt',
+        'RUN curl -fsSLo /usr/local/bin/gosu https://example.com/gosu && curl -fsSLo /tmp/gosu.asc https://example.com/gosu.asc && gpg --batch --verify /tmp/gosu.asc /usr/local/bin/gosu && chmod +x /usr/local/bin/gosu',
+        'RUN curl -fsSL https://example.com/key.gpg | gpg --dearmor -o /usr/share/keyrings/example.gpg',
+        'RUN curl -fsSL https://example.com/data.json -o /app/data.json',
+        'ADD https://github.com/example/repo.git#v1.2.3 /src',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('development tools, read from the Dockerfile', () => {
+  const found = (...dockerfile: string[]) =>
+    analyse({ dockerfile: lines(...dockerfile) })
+      .filter((entry) => entry.id === 'HARD-TOOLS-004' && entry.status === 'fail')
+      .map((entry) => [entry.location?.line, entry.message]);
+
+  it('a dev server as the command, a dev tool installed by name, devDependencies installed', () => {
+    expect(
+      found(
+        'FROM node:22.11', // 1
+        'RUN npm install -g nodemon@3', // 2
+        'RUN pip install "pytest==8.0" debugpy', // 3
+        'RUN go install github.com/go-delve/delve/cmd/dlv@latest', // 4
+        'RUN yarn --frozen-lockfile', // 5
+        'ENTRYPOINT ["tini", "--"]', // 6
+        'CMD ["sh", "-c", "npx prisma migrate deploy && nodemon server.js"]', // 7
+      ),
+    ).toEqual([
+      [2, '`npm install -g nodemon@3` installs nodemon in the shipped stage'],
+      [3, '`pip install pytest==8.0 debugpy` installs pytest, debugpy in the shipped stage'],
+      [4, '`go install github.com/go-delve/delve/cmd/dlv@latest` installs dlv in the shipped stage'],
+      [
+        5,
+        '`yarn --frozen-lockfile` installs devDependencies too (no --omit=dev or --production, NODE_ENV is not production, nothing prunes them after): they ship',
+      ],
+      [7, 'the image starts a development server: `nodemon server.js`'],
+    ]);
+  });
+
+  it('production installs, NODE_ENV=production, a prune, a builder stage and production servers are fine', () => {
+    expect(
+      found(
+        'FROM node:22.11 AS build',
+        'RUN npm ci && npm run build',
+        'CMD ["npm", "run", "dev"]',
+        'FROM node:22.11',
+        'ENV NODE_ENV=production',
+        'RUN npm ci && yarn --version',
+        'RUN NODE_ENV=development npm ci && npm run build && npm prune --omit=dev',
+        'COPY --from=build /app/dist /app/dist',
+        'CMD ["node", "dist/server.js"]',
+      ),
+    ).toEqual([]);
+    for (const cmd of ['["next", "start"]', '["gunicorn", "app:app"]', '["uvicorn", "app:app", "--host", "0.0.0.0"]'])
+      expect(found('FROM python:3.11-slim', `CMD ${cmd}`)).toEqual([]);
+    for (const cmd of [
+      '["uvicorn", "app:app", "--reload"]',
+      '["python", "manage.py", "runserver", "0.0.0.0:8000"]',
+      '["pnpm", "dev"]',
+      '["npx", "vite", "--host"]',
+    ])
+      expect(found('FROM python:3.11-slim', `CMD ${cmd}`)).toHaveLength(1);
   });
 });

@@ -154,6 +154,15 @@ export function splitCommands(script: string): ShellCommand[] {
       inWord = true;
       continue;
     }
+    if ((char === '<' || char === '>') && script[i + 1] === '(' && !inWord) {
+      // Process substitution, `bash <(curl …)`: a word whose commands run too.
+      i++;
+      const text = balanced('(', ')');
+      commands.push(...splitCommands(text.slice(1, -1)));
+      word += char + text;
+      inWord = true;
+      continue;
+    }
     if (char === '`') {
       word += substitution(balanced('`', '`'));
       inWord = true;

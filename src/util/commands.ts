@@ -156,3 +156,53 @@ export function dependencyStep(text: string): { ecosystem: string; how: 'restore
   }
   return null;
 }
+
+/**
+ * Development servers, watchers and debuggers: what a command line runs that belongs on a
+ * developer's machine, not in production (`nodemon`, `vite`, `next dev`, `npm run dev`,
+ * `uvicorn --reload`, `manage.py runserver`, `python -m debugpy`…). The text is one simple
+ * command from its program on.
+ */
+const DEV_SERVERS: RegExp[] = [
+  /^(nodemon|ts-node-dev|tsnd|node-dev|webpack-dev-server|air|dlv)(\s|$)/,
+  /^webpack(-cli)?\s+(serve|s)(\s|$)/,
+  /^vite(\s+(dev|serve)\b|\s+--|\s*$)/,
+  /^(next|nuxt|nuxi|astro|remix|vinxi)\s+dev(\s|$)/,
+  /^(ng\s+serve|react-scripts\s+start|gatsby\s+develop|vue-cli-service\s+serve)(\s|$)/,
+  /^nest\s+start\b.*\s(--watch|-w)(\s|$)/,
+  /^(node|bun|deno)\b.*\s--watch(\s|$)/,
+  /^tsx\s+watch(\s|$)/,
+  /^(npm\s+run|pnpm(\s+run)?|yarn(\s+run)?|bun(\s+run)?)\s+(dev|develop|start:dev|dev:[\w:-]+|watch)(\s|$)/,
+  /^flask\b.*\s(--debug|--reload)(\s|$)/,
+  /^(uvicorn|hypercorn|gunicorn)\b.*\s--reload(\s|$)/,
+  /^python[\d.]*\s+(\S*\/)?manage\.py\s+runserver(\s|$)/,
+  /^django-admin\s+runserver(\s|$)/,
+  /^python[\d.]*\s+-m\s+(debugpy|pdb|ptvsd|flask\s+run\s+--debug)(\s|$)/,
+  /^php\s+(-S\s|artisan\s+serve(\s|$))/,
+];
+
+/** Wrappers that run the rest of the line: an init, a privilege drop, a shell's -c. */
+const WRAPPERS = /^(tini|tini-static|dumb-init|docker-init|catatonit|gosu|su-exec|exec|sh|bash|dash|ash)$/;
+
+/** The development server or debugger a command line (an image's ENTRYPOINT + CMD) starts, or null. */
+export function devServerIn(commands: { program: string; args: string[] }[]): string | null {
+  for (const { program, args } of commands) {
+    let words = [program, ...args];
+    // Look past wrappers: `tini -g -- nodemon x`, `gosu app npm run dev`, `sh -c "npm run dev"`.
+    for (let hops = 0; hops < 4 && WRAPPERS.test(posix.basename(words[0] ?? '')); hops++) {
+      const wrapper = posix.basename(words[0]);
+      let rest = words.slice(1);
+      while (rest[0]?.startsWith('-')) rest = rest.slice(1);
+      if (wrapper === 'gosu' || wrapper === 'su-exec') rest = rest.slice(1); // the user
+      words = rest;
+    }
+    // A package runner runs the named package's command: `npx vite`, `pnpm exec nodemon`.
+    if (/^(npx|bunx|pnpx)$/.test(words[0] ?? ''))
+      words = words.slice(1).filter((word, i) => i > 0 || !word.startsWith('-'));
+    else if (/^(pnpm|yarn|npm)$/.test(words[0] ?? '') && words[1] === 'exec') words = words.slice(2);
+    if (words[0]) words[0] = posix.basename(words[0]);
+    const text = words.join(' ');
+    if (DEV_SERVERS.some((pattern) => pattern.test(text))) return text;
+  }
+  return null;
+}

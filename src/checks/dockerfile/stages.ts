@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import { copySources } from '../../evidence/app-file.js';
 import {
   builtStages,
@@ -14,7 +13,7 @@ import { isSecretName, redacted, secretIn } from '../../util/secrets.js';
 import { defineCheck, type Verdict } from '../registry.js';
 import { classifyPid1, dependencyStep, fakeProbe, permissionOperands } from '../../util/commands.js';
 import { where } from '../where.js';
-import { built, instructions, measuredBy, runCommands, shipped, verdicts } from './helpers.js';
+import { built, instructions, measuredBy, pathsAt, runCommands, shipped, verdicts } from './helpers.js';
 
 // Dockerfile rules about what ships: the final stage and the stages it is FROM. Each has a
 // measured counterpart in a full run and steps aside there.
@@ -493,20 +492,12 @@ export const checkCopyChown = defineCheck({
     const offenders: { instruction: Instruction; message: string }[] = [];
     for (const stage of built(dockerfile)) {
       const chain = stageChain(dockerfile, stage.index);
-      // A path as BuildKit and the shell would see it, where its variables are known.
-      const pathAt = (written: string, line: number, base: string): string | null => {
-        const { value, unresolved } = resolveVariables(written, variablesAt(dockerfile, chain, line));
-        return unresolved.length > 0 ? null : posix.resolve(base, value);
-      };
-      let workdir: string | null = '/';
       const copied: string[] = [];
       for (const instruction of stage.instructions) {
-        if (instruction.keyword === 'WORKDIR')
-          workdir = workdir === null ? null : pathAt(instruction.args, instruction.line, workdir);
-        if (workdir === null) continue; // a WORKDIR set by a build argument without a default
+        const pathOf = pathsAt(dockerfile, chain, instruction.line);
         if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined) {
           const words = instruction.exec ?? instruction.args.split(/\s+/);
-          const dest = pathAt(words[words.length - 1] ?? '.', instruction.line, workdir);
+          const dest = pathOf(words[words.length - 1] ?? '.');
           if (dest !== null) copied.push(dest);
         }
         if (instruction.keyword !== 'RUN') continue;
@@ -514,17 +505,16 @@ export const checkCopyChown = defineCheck({
           if (command.program !== 'chown') continue;
           const { paths, recursive } = permissionOperands('chown', command.args);
           if (!recursive) continue;
-          for (const written of paths) {
-            const target = pathAt(written, instruction.line, workdir);
-            if (target === null) continue;
-            const hit = copied.some(
-              (dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`),
+          const hit = paths
+            .map(pathOf)
+            .find(
+              (target) =>
+                target !== null &&
+                copied.some(
+                  (dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`),
+                ),
             );
-            if (hit) {
-              offenders.push({ instruction, message: `chown -R ${target} rewrites copied files into a new layer` });
-              break;
-            }
-          }
+          if (hit) offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
         }
       }
     }
