@@ -382,6 +382,18 @@ describe('what real Dockerfiles do that the rules must see', () => {
     ]);
   });
 
+  it('tells a bare COPY --from name that may be a named build context, at notice level', () => {
+    const results = analyse({
+      dockerfile: lines('FROM debian:12', 'COPY --from=templates /redis.yml /pups/redis.yml'),
+    }).filter((result) => result.id === 'HARD-DOCKERFILE-002' && result.location?.line === 2);
+    expect(results.map((result) => [result.severity, result.message])).toEqual([
+      [
+        'notice',
+        'COPY --from=templates names no stage of this Dockerfile: it is the image templates:latest, unless the build passes a named context `--build-context templates=…`',
+      ],
+    ]);
+  });
+
   it('fails floating tags in FROM like no tag', () => {
     const floating = lines(
       'FROM node:lts AS web',
@@ -969,6 +981,8 @@ describe('development tools, read from the Dockerfile', () => {
         'ENV NODE_ENV=production',
         'RUN npm ci && yarn --version',
         'RUN NODE_ENV=development npm ci && npm run build && npm prune --omit=dev',
+        // Shaped like a dev image warming its cache from a bind-mounted checkout: the mount is not kept.
+        'RUN --mount=type=bind,src=/repo,from=build,target=/tmp/clone,readwrite cd /tmp/clone && (if [ -f yarn.lock ]; then yarn install; fi)',
         'COPY --from=build /app/dist /app/dist',
         'CMD ["node", "dist/server.js"]',
       ),

@@ -1,8 +1,9 @@
 import { configuredCommand, stageChain, variablesAt, type Instruction } from '../../evidence/dockerfile.js';
 import { programOf, splitCommands } from '../../evidence/shell.js';
 import { devServerIn } from '../../util/commands.js';
+import { clipped } from '../../util/text.js';
 import { defineCheck } from '../registry.js';
-import { measuredBy, runCommands, shipped, verdicts, type RunCommand } from './helpers.js';
+import { measuredBy, pathsAt, runCommands, shipped, verdicts, type RunCommand } from './helpers.js';
 
 // Development tools in the shipped stages, read from the Dockerfile: a dev server as the image's
 // command, a dev tool installed by name, or a JavaScript install that takes devDependencies along.
@@ -34,8 +35,16 @@ function installedNames(command: RunCommand): string[] {
   return [];
 }
 
+/** Where the RUN's mounts are (`--mount=type=cache,target=/root/.npm`), as absolute paths. */
+function mountTargets(instruction: Instruction): string[] {
+  return (instruction.flags.mount ?? '')
+    .split(/\s+/)
+    .flatMap((mount) => mount.split(',').filter((option) => /^(target|dst|destination)=/.test(option)))
+    .map((option) => option.replace(/^[^=]*=/, '').replace(/\/+$/, ''));
+}
+
 /** The command from its program on (past `then`, `sudo`, assignments). */
-const shown = (command: RunCommand): string => [command.program, ...command.args].join(' ');
+const shown = (command: RunCommand): string => clipped([command.program, ...command.args].join(' '));
 
 const PRODUCTION_FLAGS =
   /^(--omit=dev|--production|--prod|-P|--only=prod(uction)?|--no-dev|--without=dev|--only=main)$/;
@@ -104,6 +113,15 @@ export const checkDockerfileDevTools = defineCheck({
       }
       if (!installsAllDependencies(command)) return;
       const stageChainOf = stageChain(dockerfile, command.stage.index);
+      // Installed inside a RUN mount (`--mount=type=bind,…,target=/src` then `cd /src`): the
+      // mount's content is not kept in the layer, so nothing of it ships.
+      const pathOf = pathsAt(dockerfile, stageChainOf, command.instruction.line);
+      const cd = commands
+        .slice(0, index)
+        .filter((other) => other.instruction === command.instruction && other.program === 'cd')
+        .pop()?.args[0];
+      const dir = (cd !== undefined ? pathOf(cd) : pathOf('.')) ?? '';
+      if (mountTargets(command.instruction).some((target) => dir === target || dir.startsWith(`${target}/`))) return;
       const env = variablesAt(dockerfile, stageChainOf, command.instruction.line);
       if (env('NODE_ENV') === 'production' || /^(true|1)$/i.test(env('NPM_CONFIG_PRODUCTION') ?? '')) return;
       if (/(^|\s)dev(\s|$)/.test(env('NPM_CONFIG_OMIT') ?? '')) return;

@@ -36,6 +36,15 @@ export const checkBaseImagePinned = defineCheck({
       }
       const { tag, digest } = parseImageReference(use.reference);
       if (digest) results.push({ status: 'pass', message: `${what} is pinned by digest`, location });
+      else if (tag === null && use.via === 'COPY --from' && /^[a-z0-9_-]+$/.test(use.reference))
+        // `COPY --from=templates`: no stage has that name, so it is the image templates:latest —
+        // unless the build passes a named context of that name, which a Dockerfile cannot show.
+        results.push({
+          status: 'fail',
+          severity: 'notice',
+          message: `${what} names no stage of this Dockerfile: it is the image ${use.reference}:latest, unless the build passes a named context \`--build-context ${use.reference}=…\``,
+          location,
+        });
       else if (tag === null)
         results.push({ status: 'fail', message: `${what} has no tag, so it means latest`, location });
       else if (!tagPinsVersion(tag)) {

@@ -1,6 +1,7 @@
 import { stageChain, type DockerfileEvidence, type Instruction } from '../../evidence/dockerfile.js';
 import type { Severity } from '../../model.js';
 import { permissionOperands } from '../../util/commands.js';
+import { clipped } from '../../util/text.js';
 import { defineCheck, type Verdict } from '../registry.js';
 import { pathsAt, runCommands, shipped } from './helpers.js';
 
@@ -138,7 +139,7 @@ export const checkWorldWritable = defineCheck({
         verdicts.push({
           status: 'fail',
           severity: finding.severity,
-          message: `\`${grant.what}\` makes ${grant.path} writable by any user: ${finding.why}`,
+          message: `\`${clipped(grant.what)}\` makes ${grant.path} writable by any user: ${finding.why}`,
           measured: grant.path,
           location: context.locate.at(grant.instruction),
         });

@@ -12,6 +12,7 @@ import { resolveVariables } from '../../evidence/variables.js';
 import { isSecretName, redacted, secretIn } from '../../util/secrets.js';
 import { defineCheck, type Verdict } from '../registry.js';
 import { classifyPid1, dependencyStep, fakeProbe, permissionOperands } from '../../util/commands.js';
+import { clipped } from '../../util/text.js';
 import { where } from '../where.js';
 import { built, instructions, measuredBy, pathsAt, runCommands, shipped, verdicts } from './helpers.js';
 
@@ -227,7 +228,7 @@ export const checkDockerfileInit = defineCheck({
     const location = where(first ? context.locate.at(first.instruction) : context.locate.finalFrom());
     const { kind, program } = classifyPid1(argv.join(' '), hints);
     if (kind === 'init')
-      return { status: 'pass', message: `PID 1 will be ${program} (\`${argv.join(' ')}\`)`, ...location };
+      return { status: 'pass', message: `PID 1 will be ${program} (\`${clipped(argv.join(' '))}\`)`, ...location };
     const compose = context.evidence.compose.state === 'collected' ? context.evidence.compose.value : undefined;
     const viaCompose = compose?.services.find(
       (service) => service.init === true && service.dockerfile === dockerfile.path,
@@ -258,10 +259,10 @@ export const checkDockerfileInit = defineCheck({
       return {
         status: 'fail',
         severity: 'notice',
-        message: `PID 1 will be \`${entrypoint!.words.join(' ')}\`, which hands over to CMD's ${handsOver.program} (an init) if it ends with \`exec "$@"\`, as entrypoint scripts do; ${measuredLater}`,
+        message: `PID 1 will be \`${clipped(entrypoint!.words.join(' '))}\`, which hands over to CMD's ${handsOver.program} (an init) if it ends with \`exec "$@"\`, as entrypoint scripts do; ${measuredLater}`,
         ...location,
       };
-    return { status: 'fail', message: `PID 1 will be \`${argv.join(' ')}\`, not an init`, ...location };
+    return { status: 'fail', message: `PID 1 will be \`${clipped(argv.join(' '))}\`, not an init`, ...location };
   },
 });
 
