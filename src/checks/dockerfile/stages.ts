@@ -208,7 +208,7 @@ export const checkDockerfileInit = defineCheck({
   severity: 'warning',
   title: 'An init is set up as PID 1',
   proves:
-    "The shipped stage's ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.",
+    "The shipped stage's ENTRYPOINT and CMD, as Docker composes them, start an init (tini, dumb-init, catatonit, s6-svscan, runsvdir, supervisord, my_init, or s6-overlay's /init where the Dockerfile sets up s6-overlay), or a compose service built from this Dockerfile sets `init: true`. Where the Dockerfile cannot tell — no ENTRYPOINT or CMD (the base image's), a /init nothing here sets up, an entrypoint script that hands over to an init in CMD — the finding is a notice: a full run measures PID 1.",
   why: 'Without an init, signals are not forwarded and zombies are not reaped; the production profile runs tini.',
   remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
   needs: ['dockerfile'],
