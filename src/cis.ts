@@ -49,7 +49,8 @@ export const CIS_RECOMMENDATIONS: readonly CisRecommendation[] = [
     id: '4.11',
     section: 'image',
     title: 'Only verified packages are installed',
-    outside: 'package signatures are verified by the package manager at build time, which the image does not record',
+    extent:
+      'software fetched outside a package manager (ADD of a URL, curl or wget in RUN); package managers verify their own signatures',
   },
   {
     id: '4.12',

@@ -15,6 +15,9 @@ import type { CheckResult } from '../../src/model.js';
 
 export interface StaticInput {
   dockerfile?: string;
+  /** The stage to build (default: the last), and build arguments, as the target's settings give them. */
+  target?: string;
+  buildArgs?: Record<string, string>;
   /** /repo/compose.yaml */
   compose?: string;
   /** More files beside it, by path under /repo (override files, extended or included files, .env). */
@@ -32,7 +35,13 @@ export interface StaticInput {
 export function analyse(input: StaticInput): CheckResult[] {
   const reason = 'static mode';
   const dockerfile =
-    input.dockerfile !== undefined ? parseDockerfile(input.dockerfile, { path: 'Dockerfile' }) : undefined;
+    input.dockerfile !== undefined
+      ? parseDockerfile(input.dockerfile, {
+          path: 'Dockerfile',
+          ...(input.target ? { target: input.target } : {}),
+          ...(input.buildArgs ? { buildArgs: input.buildArgs } : {}),
+        })
+      : undefined;
   const evidence: EvidenceSet = {
     dockerfile: dockerfile ? collected(dockerfile) : skipped('no Dockerfile'),
     context: input.context

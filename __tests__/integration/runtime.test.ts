@@ -90,6 +90,20 @@ describe('tools', () => {
   });
 });
 
+describe('development tools', () => {
+  it('finds dev tools by their files (node_modules/.bin, a virtualenv) and a dev server as the command', async () => {
+    const report = await run('dev-tools-shipped');
+    const found = report.checks.filter((result) => result.id === 'HARD-TOOLS-003');
+    expect(found.map((result) => [result.status, result.location?.line, result.message.split(' — ')[0]])).toEqual([
+      ['fail', 18, 'the image starts a development server: `nodemon server.js`'],
+      ['fail', 8, 'nodemon (/app/node_modules/.bin/nodemon)'],
+      ['fail', 13, 'pytest (/opt/venv/bin/pytest)'],
+    ]);
+    // The static reading steps aside for the measured one.
+    expect(status(report, 'HARD-TOOLS-004')).toBe('skip');
+  });
+});
+
 describe('health', () => {
   it('fails a missing HEALTHCHECK, and measures readiness by the exposed port instead', async () => {
     const report = await run('health-missing');

@@ -17,6 +17,7 @@ function withRuntime(base: EvidenceSet, change: (runtime: RuntimeEvidence) => vo
 const RUNTIME_CHECKS = [
   'HARD-USER-003',
   'HARD-TOOLS-001',
+  'HARD-TOOLS-003',
   'HARD-HEALTH-001',
   'HARD-HEALTH-002',
   'HARD-HEALTH-003',
@@ -199,6 +200,64 @@ describe('startup, idle, stop', () => {
       'fail',
       'fail',
     ]);
+  });
+});
+
+describe('HARD-TOOLS-003', () => {
+  it('fails dev tools in the image by the layer that added them, and a dev server as the command', () => {
+    const evidence = copy(hardened.evidence);
+    if (evidence.filesystem.state !== 'collected' || evidence.image.state !== 'collected')
+      throw new Error('recorded evidence has no filesystem or image');
+    const { files } = evidence.filesystem.value;
+    const layer = Math.max(...Object.values(files).map((entry) => entry.layer));
+    const record = Object.values(files).find((entry) => entry.type === 'file' && (entry.mode & 0o111) !== 0)!;
+    files['/app/node_modules/nodemon/bin/nodemon.js'] = {
+      ...record,
+      path: '/app/node_modules/nodemon/bin/nodemon.js',
+      layer,
+    };
+    files['/app/node_modules/.bin/nodemon'] = {
+      ...record,
+      path: '/app/node_modules/.bin/nodemon',
+      type: 'symlink',
+      linkname: '../nodemon/bin/nodemon.js',
+      layer,
+    };
+    evidence.image.value.cmd = ['npm', 'run', 'dev'];
+    const results = judge(evidence).filter((entry) => entry.id === 'HARD-TOOLS-003');
+    expect(results.map((entry) => [entry.status, entry.severity, entry.message.split(' — ')[0]])).toEqual([
+      ['fail', 'warning', 'the image starts a development server: `npm run dev`'],
+      ['fail', 'warning', 'nodemon (/app/node_modules/.bin/nodemon)'],
+    ]);
+    expect(results[1].location?.line).toBeDefined();
+  });
+});
+
+describe('HARD-INIT-001', () => {
+  it("passes s6-overlay's /init only in an image that carries s6-overlay's files", () => {
+    const initAsPid1 = (s6Files: boolean): EvidenceSet => {
+      const evidence = withRuntime(hardened.evidence, (runtime) => {
+        runtime.service.processes = [{ pid: 1, uid: 0, gid: 0, command: '/init', init: true }];
+      });
+      if (evidence.filesystem.state !== 'collected') throw new Error('recorded evidence has no filesystem');
+      if (s6Files) {
+        const files = evidence.filesystem.value.files;
+        const record = Object.values(files)[0];
+        files['/package/admin/s6-overlay/libexec/preinit'] = {
+          ...record,
+          path: '/package/admin/s6-overlay/libexec/preinit',
+        };
+      }
+      return evidence;
+    };
+    expect(result(judge(initAsPid1(true)), 'HARD-INIT-001')).toMatchObject({
+      status: 'pass',
+      message: 'PID 1 is s6-overlay /init (`/init`)',
+    });
+    expect(result(judge(initAsPid1(false)), 'HARD-INIT-001')).toMatchObject({
+      status: 'fail',
+      message: 'PID 1 is the app itself (`/init`): no init forwards signals or reaps zombies',
+    });
   });
 });
 

@@ -93,6 +93,39 @@ describeCorpus('the corpus', () => {
       ).toEqual([['warning', 7]]);
     });
 
+    it('self-hosted projects: the false findings fixed stay fixed, and the new checks find what is there', () => {
+      const project = (path: string) => analyse({ dockerfile: read(`projects/${path}`) });
+      // s6-overlay's /init, set up by the Dockerfile, is an init.
+      expect(find(project('nginx-proxy-manager/docker/Dockerfile'), 'HARD-INIT-004')).toEqual([]);
+      // ENTRYPOINT [] then CMD ["/sbin/tini", …]: tini is PID 1.
+      expect(find(project('mailcow-dockerized/data/Dockerfiles/clamd/Dockerfile'), 'HARD-INIT-004')).toEqual([]);
+      // A case pattern's `aarch64|arm64)` is no pipe.
+      expect(find(project('penpot/docker/devenv/Dockerfile'), 'HARD-DOCKERFILE-014')).not.toContainEqual([
+        'warning',
+        38,
+      ]);
+      // A base set by build arguments without defaults is shown as written and not judged for pinning.
+      const jellyfin = project('jellyfin-packaging/debian/docker/Dockerfile');
+      expect(jellyfin.find((result) => result.id === 'HARD-USER-004')?.message).toContain(
+        'its base image ${PACKAGE_TYPE}:${PACKAGE_VERSION},',
+      );
+      expect(find(jellyfin, 'HARD-DOCKERFILE-002')).toEqual([]);
+      // apt-get update used by apt-cache and apt-get download in the same RUN; gosu from a copied stage.
+      const synapse = project('synapse/docker/Dockerfile');
+      expect(find(synapse, 'HARD-DOCKERFILE-005')).toEqual([]);
+      expect(find(synapse, 'HARD-USER-004')).toEqual([['warning', 170]]);
+      expect(find(synapse, 'HARD-DOCKERFILE-017')).toEqual([['warning', 80]]); // curl https://sh.rustup.rs | sh
+      // A placeholder DATABASE_URL in the builder's ENV does not ship.
+      expect(find(project('umami/Dockerfile'), 'HARD-SECRETS-003')).toEqual([['warning', 23]]);
+      // yarn install inside a bind mount that is not kept.
+      expect(find(project('discourse_docker/image/discourse_dev/Dockerfile'), 'HARD-TOOLS-004')).toEqual([]);
+      // An unverified binary on the PATH.
+      expect(find(project('discourse_docker/image/setup_wizard/Dockerfile'), 'HARD-DOCKERFILE-017')).toContainEqual([
+        'warning',
+        6,
+      ]);
+    });
+
     it('multi-stage: the shipped stage is judged, with what it inherits', () => {
       const flask = analyse({ dockerfile: read('awesome-compose/flask/app/Dockerfile') });
       expect(find(flask, 'HARD-INIT-004')).toEqual([['warning', 12]]); // ENTRYPOINT inherited from the builder stage

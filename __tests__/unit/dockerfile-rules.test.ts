@@ -20,7 +20,7 @@ describe.each([
   },
   {
     id: 'HARD-DOCKERFILE-002',
-    bad: lines('FROM python', 'FROM node:latest AS web', 'FROM web', 'FROM scratch'),
+    bad: lines('FROM python AS tools', 'FROM node:latest AS web', 'COPY --from=tools /x /x', 'FROM web'),
     badLines: [1, 2],
     good: lines('FROM python:3.11-slim@sha256:' + 'a'.repeat(64), 'FROM scratch'),
   },
@@ -189,6 +189,41 @@ describe.each([
     badLines: [2],
     good: lines('FROM debian:12', 'EXPOSE 8080 2222'),
   },
+  {
+    id: 'HARD-DOCKERFILE-016',
+    bad: lines('FROM debian:12', 'RUN mkdir -p /usr/local/app && chmod -R 777 /usr/local/app'),
+    badLines: [2],
+    good: lines(
+      'FROM debian:12',
+      'RUN mkdir -p /tmp/cache && chmod 1777 /tmp/cache',
+      'RUN chmod 755 /usr/local/bin/entrypoint.sh && chmod -R g+w /var/www',
+    ),
+  },
+  {
+    id: 'HARD-DOCKERFILE-017',
+    bad: lines('FROM debian:12', 'RUN curl -fsSL https://example.com/install.sh | sh -s -- -y'),
+    badLines: [2],
+    good: lines(
+      'FROM debian:12',
+      'ADD --checksum=sha256:' + 'b'.repeat(64) + ' https://example.com/tool.tgz /tmp/',
+      'RUN curl -fsSLo /usr/local/bin/tool https://example.com/tool \\',
+      '    && echo "' + 'c'.repeat(64) + '  /usr/local/bin/tool" | sha256sum -c - \\',
+      '    && chmod +x /usr/local/bin/tool',
+    ),
+  },
+  {
+    id: 'HARD-TOOLS-004',
+    bad: lines('FROM node:22.11', 'WORKDIR /app', 'COPY . .', 'RUN npm ci', 'CMD ["npm", "run", "dev"]'),
+    badLines: [4, 5],
+    good: lines(
+      'FROM node:22.11',
+      'WORKDIR /app',
+      'COPY package.json package-lock.json ./',
+      'RUN npm ci --omit=dev',
+      'COPY . .',
+      'CMD ["node", "server.js"]',
+    ),
+  },
 ])('$id', ({ id, bad, badLines, good }) => {
   it(`fails on lines ${badLines.join(', ')}`, () => {
     expect(fails(bad, id)).toEqual(badLines);
@@ -347,10 +382,27 @@ describe('what real Dockerfiles do that the rules must see', () => {
     ]);
   });
 
-  it('fails floating tags in FROM like no tag', () => {
-    expect(fails(lines('FROM node:lts', 'FROM nginx:mainline', 'FROM redis:alpine'), 'HARD-DOCKERFILE-002')).toEqual([
-      1, 2, 3,
+  it('tells a bare COPY --from name that may be a named build context, at notice level', () => {
+    const results = analyse({
+      dockerfile: lines('FROM debian:12', 'COPY --from=templates /redis.yml /pups/redis.yml'),
+    }).filter((result) => result.id === 'HARD-DOCKERFILE-002' && result.location?.line === 2);
+    expect(results.map((result) => [result.severity, result.message])).toEqual([
+      [
+        'notice',
+        'COPY --from=templates names no stage of this Dockerfile: it is the image templates:latest, unless the build passes a named context `--build-context templates=…`',
+      ],
     ]);
+  });
+
+  it('fails floating tags in FROM like no tag', () => {
+    const floating = lines(
+      'FROM node:lts AS web',
+      'FROM nginx:mainline AS proxy',
+      'COPY --from=web /app/dist /usr/share/nginx/html',
+      'FROM redis:alpine',
+      'COPY --from=proxy /etc/nginx /etc/nginx',
+    );
+    expect(fails(floating, 'HARD-DOCKERFILE-002')).toEqual([1, 2, 4]);
   });
 
   it('does not pass a multi-stage build whose shipped stage starts FROM the build stage', () => {
@@ -462,5 +514,487 @@ describe('what real Dockerfiles do that the rules must see', () => {
     expect(scratch.message).toBe(
       'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0',
     );
+  });
+});
+
+describe('values written with build arguments', () => {
+  const result = (dockerfile: string, id: string, input: { buildArgs?: Record<string, string> } = {}) =>
+    analyse({ dockerfile, ...input }).filter((entry) => entry.id === id);
+
+  it('show the written reference, never a half-substituted one, when an argument has no default', () => {
+    // Shaped like packaging Dockerfiles whose base is chosen by the build script.
+    const dockerfile = lines(
+      'ARG PACKAGE_TYPE',
+      'ARG PACKAGE_VERSION',
+      'ARG ARCH_PREFIX',
+      'FROM ${ARCH_PREFIX}/debian:12-slim AS deps',
+      'FROM ${PACKAGE_TYPE}:${PACKAGE_VERSION}',
+      'COPY --from=deps /usr/lib /usr/lib',
+      'RUN ./build.sh',
+    );
+    const user = result(dockerfile, 'HARD-USER-004')[0];
+    expect(user.message).toBe(
+      'no USER in the shipped stage: it runs as the user of its base image ${PACKAGE_TYPE}:${PACKAGE_VERSION}, root unless that image sets one',
+    );
+    expect(result(dockerfile, 'HARD-DOCKERFILE-002').map((entry) => [entry.status, entry.message])).toEqual([
+      [
+        'skip',
+        'FROM ${ARCH_PREFIX}/debian:12-slim: the image is set by a build argument without a default (ARCH_PREFIX)',
+      ],
+      [
+        'skip',
+        'FROM ${PACKAGE_TYPE}:${PACKAGE_VERSION}: the image is set by a build argument without a default (PACKAGE_TYPE, PACKAGE_VERSION)',
+      ],
+    ]);
+    // Given as build arguments, they are whole.
+    const given = result(dockerfile, 'HARD-USER-004', {
+      buildArgs: { PACKAGE_TYPE: 'debian', PACKAGE_VERSION: '12', ARCH_PREFIX: 'arm64v8' },
+    })[0];
+    expect(given.message).toContain('its base image debian:12,');
+  });
+
+  it('substitute ARG defaults that name earlier arguments, as BuildKit does', () => {
+    const dockerfile = lines(
+      'ARG RUBY_VERSION=3.4.1',
+      'ARG DEBIAN_RELEASE=bookworm',
+      'ARG IMAGE_TAG=${RUBY_VERSION}-${DEBIAN_RELEASE}-slim',
+      'FROM ruby:${IMAGE_TAG}',
+      'CMD ["ruby", "app.rb"]',
+    );
+    expect(result(dockerfile, 'HARD-USER-004')[0].message).toContain('its base image ruby:3.4.1-bookworm-slim,');
+  });
+
+  it('leave a USER set by an argument without a default to a full run, and resolve one with a value', () => {
+    const unset = lines('FROM debian:12', 'ARG APP_UID', 'USER ${APP_UID}');
+    expect(result(unset, 'HARD-USER-004')).toMatchObject([
+      {
+        status: 'skip',
+        message:
+          'USER ${APP_UID}: set by a build argument without a default (APP_UID), so only a build knows it — a full run measures the user (HARD-USER-001)',
+      },
+    ]);
+    expect(result(unset, 'HARD-USER-004', { buildArgs: { APP_UID: '10001' } })).toMatchObject([
+      { status: 'pass', message: 'USER 10001' },
+    ]);
+    expect(
+      result(lines('FROM debian:12', 'ARG RUN_AS=app', 'USER $RUN_AS'), 'HARD-USER-004', {
+        buildArgs: { RUN_AS: 'root' },
+      }),
+    ).toMatchObject([{ status: 'fail', message: 'USER $RUN_AS is root (root)' }]);
+  });
+});
+
+describe('stages the target does not build', () => {
+  // Shaped like a project whose production stage comes first and a development environment after it.
+  const dockerfile = lines(
+    'FROM node:22.11-slim AS build', // 1
+    'WORKDIR /src', // 2
+    'COPY package.json package-lock.json ./', // 3
+    'RUN npm ci', // 4
+    'COPY . .', // 5
+    'RUN npm run build', // 6
+    'FROM node:22.11-slim AS production', // 7
+    'COPY --from=build /src/dist /app', // 8
+    'USER node', // 9
+    'CMD ["node", "/app/server.js"]', // 10
+    'FROM node:latest AS dev', // 11
+    'RUN apt-get update && apt-get install -y sudo vim', // 12
+    'WORKDIR src', // 13
+    'ADD scripts/ /scripts/', // 14
+    'RUN curl -fsSL https://example.com/x.tgz | tar -xz', // 15
+    'CMD ["npm", "run", "dev"]', // 16
+  );
+  const ids = [
+    'HARD-DOCKERFILE-002',
+    'HARD-DOCKERFILE-003',
+    'HARD-DOCKERFILE-004',
+    'HARD-DOCKERFILE-006',
+    'HARD-DOCKERFILE-010',
+    'HARD-DOCKERFILE-011',
+    'HARD-DOCKERFILE-012',
+    'HARD-DOCKERFILE-014',
+  ];
+  const failing = (target?: string) =>
+    analyse({ dockerfile, ...(target ? { target } : {}) })
+      .filter((entry) => ids.includes(entry.id) && entry.status === 'fail' && entry.severity !== 'notice')
+      .map((entry) => `${entry.id}:${entry.location?.line}`);
+
+  it('are left to the target that builds them', () => {
+    expect(failing('production')).toEqual([]);
+  });
+
+  it('are judged when the target builds them', () => {
+    expect(failing()).toEqual([
+      'HARD-DOCKERFILE-002:11',
+      'HARD-DOCKERFILE-003:12',
+      'HARD-DOCKERFILE-004:12',
+      'HARD-DOCKERFILE-010:14',
+      'HARD-DOCKERFILE-011:12',
+      'HARD-DOCKERFILE-012:13',
+      'HARD-DOCKERFILE-014:15',
+    ]);
+  });
+
+  it('include the stages copied or mounted from, not only the FROM chain', () => {
+    const mounted = lines(
+      'FROM alpine:latest AS tools', // 1
+      'FROM golang:1.23 AS build', // 2
+      'RUN --mount=type=cache,target=/root/.cache --mount=type=bind,from=tools,source=/bin,target=/t go build ./...',
+      'FROM gcr.io/distroless/static-debian12:1.0',
+      'COPY --from=build /app /app',
+    );
+    const unpinned = analyse({ dockerfile: mounted }).filter(
+      (entry) => entry.id === 'HARD-DOCKERFILE-002' && entry.status === 'fail' && entry.severity !== 'notice',
+    );
+    expect(unpinned.map((entry) => entry.location?.line)).toEqual([1]);
+  });
+});
+
+describe('what the shell reader must not invent', () => {
+  it('a case pattern alternative is not a pipe', () => {
+    // Shaped like a JDK install that picks its download by architecture.
+    const dockerfile = lines(
+      'FROM ubuntu:24.04',
+      'RUN set -eux; \\',
+      '    ARCH="$(dpkg --print-architecture)"; \\',
+      '    case "${ARCH}" in \\',
+      '       aarch64|arm64) URL=https://example.com/jdk-aarch64.tar.gz ;; \\',
+      '       amd64|x86_64) URL=https://example.com/jdk-x64.tar.gz ;; \\',
+      '       *) echo "Unsupported arch: ${ARCH}"; exit 1 ;; \\',
+      '    esac; \\',
+      '    curl -LfsSo /tmp/jdk.tar.gz "${URL}"',
+    );
+    expect(fails(dockerfile, 'HARD-DOCKERFILE-014')).toEqual([]);
+    // A real pipe beside it still counts.
+    expect(fails(`${dockerfile}; \\\n    echo "abc */tmp/jdk.tar.gz" | sha256sum -c -`, 'HARD-DOCKERFILE-014')).toEqual(
+      [2],
+    );
+  });
+
+  it('chown --from names the current owner, not a path', () => {
+    const base = ['FROM debian:12', 'WORKDIR /srv', 'COPY app/ /srv/app/'];
+    expect(fails(lines(...base, 'RUN chown -R --from=root:root app:app /srv/app'), 'HARD-DOCKERFILE-013')).toEqual([4]);
+    expect(fails(lines(...base, 'RUN chown -R --from root:root app:app /srv/data'), 'HARD-DOCKERFILE-013')).toEqual([]);
+    const message = analyse({ dockerfile: lines(...base, 'RUN chown -R --from root:root app:app /srv/app') }).find(
+      (entry) => entry.id === 'HARD-DOCKERFILE-013',
+    )?.message;
+    expect(message).toBe('chown -R /srv/app rewrites copied files into a new layer');
+  });
+
+  it('the sudo package and the sudo group are told apart from running sudo', () => {
+    const results = analyse({
+      dockerfile: lines(
+        'FROM debian:12',
+        'RUN apt-get update && apt-get install -y --no-install-recommends sudo && rm -rf /var/lib/apt/lists/*',
+        'RUN useradd -m -G sudo app',
+        'RUN sudo -u app -H git config --global user.name x',
+      ),
+    }).filter((entry) => entry.id === 'HARD-DOCKERFILE-011');
+    expect(results.map((entry) => [entry.location?.line, entry.message])).toEqual([
+      [2, 'apt-get install installs the sudo package: a setuid-root binary and a sudoers policy'],
+      [4, '`sudo -u app -H git config --global user.name x` runs git through sudo'],
+    ]);
+  });
+
+  it('apt-get update is fine when the same RUN uses or removes the lists', () => {
+    const dockerfile = lines(
+      'FROM debian:12',
+      'RUN apt-get update -qq && apt-cache depends curl | grep "^\\w" > /tmp/pkgs && apt-get -o APT::Architecture=arm64 download $(cat /tmp/pkgs)',
+      'RUN apt-get update && playwright install --with-deps chromium && rm -rf /var/lib/apt/lists/*',
+      'RUN apt-get update',
+      'RUN apt-get install -y --no-install-recommends curl',
+    );
+    expect(fails(dockerfile, 'HARD-DOCKERFILE-005')).toEqual([4]);
+  });
+});
+
+describe('PID 1 as the Dockerfile sets it', () => {
+  const init = (...dockerfile: string[]) =>
+    analyse({ dockerfile: lines(...dockerfile) })
+      .filter((entry) => entry.id === 'HARD-INIT-004')
+      .map((entry) => [entry.status, entry.severity, entry.message]);
+
+  it("is s6-overlay's /init where the Dockerfile sets up s6-overlay", () => {
+    // Shaped like a proxy manager image: S6_ settings, an install script, ENTRYPOINT ["/init"].
+    expect(
+      init(
+        'FROM debian:12-slim',
+        'ENV S6_BEHAVIOUR_IF_STAGE2_FAILS=1 S6_KILL_FINISH_MAXTIME=10000',
+        'COPY scripts/install-s6 /tmp/install-s6',
+        'RUN /tmp/install-s6 && rm -f /tmp/install-s6',
+        'ENTRYPOINT [ "/init" ]',
+      ),
+    ).toEqual([['pass', 'warning', 'PID 1 will be s6-overlay /init (`/init`)']]);
+    expect(
+      init(
+        'FROM alpine:3.20',
+        'ADD https://github.com/just-containers/s6-overlay/releases/download/v3.2.0.2/s6-overlay-noarch.tar.xz /tmp',
+        'RUN tar -C / -Jxpf /tmp/s6-overlay-noarch.tar.xz',
+        'ENTRYPOINT ["/init"]',
+      )[0][0],
+    ).toBe('pass');
+  });
+
+  it('is not called an init for a program merely named /init', () => {
+    expect(init('FROM debian:12-slim', 'COPY init /init', 'ENTRYPOINT ["/init"]')).toEqual([
+      [
+        'fail',
+        'notice',
+        "PID 1 will be `/init`: s6-overlay's entry point has that name, but nothing in this Dockerfile sets up s6-overlay (the base image debian:12-slim may); a full run measures PID 1 (HARD-INIT-001)",
+      ],
+    ]);
+  });
+
+  it('recognises the documented inits, and CMD after an empty ENTRYPOINT', () => {
+    for (const argv of [
+      '["/usr/bin/dumb-init", "--"]',
+      '["catatonit", "--"]',
+      '["/usr/bin/supervisord", "-n"]',
+      '["/sbin/my_init"]',
+    ])
+      expect(init('FROM debian:12', `ENTRYPOINT ${argv}`)[0][0]).toBe('pass');
+    expect(init('FROM alpine:3.20', 'ENTRYPOINT []', 'CMD ["/sbin/tini", "-g", "--", "/clamd.sh"]')[0][0]).toBe('pass');
+  });
+
+  it('says what it cannot know instead of assuming', () => {
+    expect(init('FROM nginx:1.27', 'COPY site /usr/share/nginx/html')).toEqual([
+      [
+        'fail',
+        'notice',
+        'no ENTRYPOINT or CMD in the shipped stages: PID 1 is what the base image nginx:1.27 runs, which this Dockerfile does not show; a full run measures PID 1 (HARD-INIT-001)',
+      ],
+    ]);
+    expect(
+      init(
+        'FROM debian:12',
+        'ENTRYPOINT ["/docker-entrypoint.sh"]',
+        'CMD ["/usr/bin/supervisord", "-c", "/etc/supervisor/supervisord.conf"]',
+      ),
+    ).toEqual([
+      [
+        'fail',
+        'notice',
+        'PID 1 will be `/docker-entrypoint.sh`, which hands over to CMD\'s supervisord (an init) if it ends with `exec "$@"`, as entrypoint scripts do; a full run measures PID 1 (HARD-INIT-001)',
+      ],
+    ]);
+    // An app as PID 1 stays a warning.
+    expect(init('FROM python:3.11-slim', 'ENTRYPOINT ["/entrypoint.sh"]', 'CMD ["python", "-m", "app"]')).toEqual([
+      ['fail', 'warning', 'PID 1 will be `/entrypoint.sh python -m app`, not an init'],
+    ]);
+  });
+});
+
+describe('secrets and privilege drops across stages', () => {
+  it('a literal credential in the ENV of a builder stage is a warning: it is in the Dockerfile, not the image', () => {
+    const results = analyse({
+      dockerfile: lines(
+        'FROM node:22.11 AS builder',
+        'ENV DATABASE_URL="postgresql://user:s3cretpw@localhost:5432/app"',
+        'RUN npm run build',
+        'FROM node:22.11',
+        'COPY --from=builder /app /app',
+        'ENV API_TOKEN=abcd1234abcd1234abcd1234',
+      ),
+    }).filter((entry) => entry.id === 'HARD-SECRETS-003' && entry.status === 'fail');
+    expect(results.map((entry) => [entry.location?.line, entry.severity])).toEqual([
+      [2, 'warning'],
+      [6, 'error'],
+    ]);
+  });
+
+  it('gosu installed in a stage the shipped one copies from still tells that the entrypoint drops root', () => {
+    const results = analyse({
+      dockerfile: lines(
+        'FROM debian:12 AS runtime-deps',
+        'RUN apt-get update && apt-get download gosu curl',
+        'FROM python:3.13-slim',
+        'COPY --from=runtime-deps /install /',
+        'ENTRYPOINT ["/start.py"]',
+      ),
+    }).filter((entry) => entry.id === 'HARD-USER-004');
+    expect(results.map((entry) => [entry.status, entry.severity])).toEqual([['fail', 'warning']]);
+  });
+});
+
+describe('world-writable paths', () => {
+  const found = (...dockerfile: string[]) =>
+    analyse({ dockerfile: lines(...dockerfile) })
+      .filter((entry) => entry.id === 'HARD-DOCKERFILE-016' && entry.status === 'fail')
+      .map((entry) => [entry.location?.line, entry.severity, entry.measured]);
+
+  it('are an error on system paths, a warning on an application tree, a notice on one data directory', () => {
+    expect(
+      found(
+        'FROM node:22.11-slim', // 1
+        'WORKDIR /app', // 2
+        'ENV CACHE_DIR=/var/cache/app', // 3
+        'RUN chmod -R a+w /etc/nginx', // 4
+        'RUN chmod -R 777 .', // 5
+        'RUN mkdir -p .next/cache && chmod 777 .next/cache', // 6
+        'RUN mkdir -m 0777 -p ${CACHE_DIR}', // 7
+        'COPY --chmod=666 config.json /usr/local/etc/app.json', // 8
+        'RUN find /opt/tools -type d -exec chmod o+w {} +', // 9
+        'RUN chmod 777 /tmp/uploads', // 10
+      ),
+    ).toEqual([
+      [4, 'error', '/etc/nginx'],
+      [5, 'warning', '/app'],
+      [6, 'notice', '/app/.next/cache'],
+      [7, 'notice', '/var/cache/app'],
+      [8, 'error', '/usr/local/etc/app.json'],
+      [9, 'warning', '/opt/tools'],
+      [10, 'notice', '/tmp/uploads'],
+    ]);
+  });
+
+  it('leave alone what is not world-writable, a sticky temporary directory, and the stages that do not ship', () => {
+    expect(
+      found(
+        'FROM debian:12 AS build',
+        'RUN chmod -R 777 /usr/src',
+        'FROM debian:12',
+        'COPY --from=build /usr/src/app /app',
+        'RUN chmod 1777 /var/tmp/shared && chmod -R o+t,a+w /tmp/x && chmod 775 /etc/unbound && chmod -R g=u /app',
+        'RUN chmod +w /app/data && chmod -w /etc/passwd && chmod 644 /etc/app.conf',
+      ),
+    ).toEqual([]);
+  });
+
+  it('show a path set by a build argument without a default as written', () => {
+    const message = analyse({ dockerfile: lines('FROM debian:12', 'ARG DATA', 'RUN chmod -R 777 $DATA') }).find(
+      (entry) => entry.id === 'HARD-DOCKERFILE-016',
+    )?.message;
+    expect(message).toBe(
+      '`chmod -R 777 $DATA` makes $DATA writable by any user: everything under it, code included, can be rewritten by any process of the container',
+    );
+  });
+});
+
+describe('downloads', () => {
+  const found = (...dockerfile: string[]) =>
+    analyse({ dockerfile: lines(...dockerfile) })
+      .filter((entry) => entry.id === 'HARD-DOCKERFILE-017' && entry.status === 'fail')
+      .map((entry) => [entry.location?.line, entry.severity, entry.message]);
+
+  it('piped into a shell, run as a script, or put on the PATH unverified are found; over http they are errors', () => {
+    expect(
+      found(
+        'FROM debian:12', // 1
+        'RUN curl -fsSL https://deb.example.com/setup_22.x | sudo -E bash -', // 2
+        'RUN wget -qO- http://get.example.com/install.sh | sh', // 3
+        'RUN sh -c "$(curl -fsSL https://raw.example.com/install.sh)"', // 4
+        'RUN bash <(curl -s https://example.com/i.sh)', // 5
+        'RUN wget https://example.com/setup.sh -O setup.sh && chmod +x ./setup.sh && ./setup.sh', // 6
+        'RUN curl -fsSL https://example.com/yq_linux_amd64 -o /usr/local/bin/yq && chmod +x /usr/local/bin/yq', // 7
+        'RUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /usr/local/bin', // 8
+        'ADD https://example.com/app.tgz /tmp/', // 9
+        'ADD http://example.com/app.tgz /tmp/', // 10
+        'RUN curl -LO https://example.com/install.sh && bash install.sh', // 11
+      ),
+    ).toEqual([
+      [2, 'warning', 'pipes https://deb.example.com/setup_22.x into bash: the script runs unverified'],
+      [
+        3,
+        'error',
+        'pipes http://get.example.com/install.sh into sh: the script runs unverified, over plain http: anyone on the way can swap it',
+      ],
+      [4, 'warning', 'runs a script fetched from https://raw.example.com/install.sh with sh, unverified'],
+      [5, 'warning', 'runs a script fetched from https://example.com/i.sh with bash, unverified'],
+      [
+        6,
+        'warning',
+        'downloads https://example.com/setup.sh to setup.sh and runs it, with no checksum or signature checked',
+      ],
+      [
+        7,
+        'warning',
+        'downloads https://example.com/yq_linux_amd64 to /usr/local/bin/yq as an executable, with no checksum or signature checked',
+      ],
+      [8, 'warning', 'unpacks https://example.com/tool.tgz into /usr/local/bin with no checksum or signature checked'],
+      [9, 'warning', 'ADD https://example.com/app.tgz without --checksum: the build takes whatever the server sends'],
+      [
+        10,
+        'error',
+        'ADD http://example.com/app.tgz without --checksum: the build takes whatever the server sends, over plain http: anyone on the way can swap it',
+      ],
+      [
+        11,
+        'warning',
+        'downloads https://example.com/install.sh to install.sh and runs it, with no checksum or signature checked',
+      ],
+    ]);
+  });
+
+  it('verified in the same RUN, fetched as data, or by a case pattern are not', () => {
+    expect(
+      found(
+        'FROM debian:12',
+        // Shaped like a JDK install: the architecture picked in a case, the archive checked.
+        'RUN set -eux; ARCH="$(dpkg --print-architecture)"; \\',
+        '    case "${ARCH}" in aarch64|arm64) URL=https://example.com/a.tgz ;; amd64|x86_64) URL=https://example.com/b.tgz ;; esac; \\',
+        '    curl -LfsSo /tmp/jdk.tgz "$URL"; echo "abc */tmp/jdk.tgz" | sha256sum -c -; tar -xf /tmp/jdk.tgz -C /opt',
+        'RUN curl -fsSLo /usr/local/bin/gosu https://example.com/gosu && curl -fsSLo /tmp/gosu.asc https://example.com/gosu.asc && gpg --batch --verify /tmp/gosu.asc /usr/local/bin/gosu && chmod +x /usr/local/bin/gosu',
+        'RUN curl -fsSL https://example.com/key.gpg | gpg --dearmor -o /usr/share/keyrings/example.gpg',
+        'RUN curl -fsSL https://example.com/data.json -o /app/data.json',
+        'ADD https://github.com/example/repo.git#v1.2.3 /src',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('development tools, read from the Dockerfile', () => {
+  const found = (...dockerfile: string[]) =>
+    analyse({ dockerfile: lines(...dockerfile) })
+      .filter((entry) => entry.id === 'HARD-TOOLS-004' && entry.status === 'fail')
+      .map((entry) => [entry.location?.line, entry.message]);
+
+  it('a dev server as the command, a dev tool installed by name, devDependencies installed', () => {
+    expect(
+      found(
+        'FROM node:22.11', // 1
+        'RUN npm install -g nodemon@3', // 2
+        'RUN pip install "pytest==8.0" debugpy', // 3
+        'RUN go install github.com/go-delve/delve/cmd/dlv@latest', // 4
+        'RUN yarn --frozen-lockfile', // 5
+        'ENTRYPOINT ["tini", "--"]', // 6
+        'CMD ["sh", "-c", "npx prisma migrate deploy && nodemon server.js"]', // 7
+      ),
+    ).toEqual([
+      [2, '`npm install -g nodemon@3` installs nodemon in the shipped stage'],
+      [3, '`pip install pytest==8.0 debugpy` installs pytest, debugpy in the shipped stage'],
+      [4, '`go install github.com/go-delve/delve/cmd/dlv@latest` installs dlv in the shipped stage'],
+      [
+        5,
+        '`yarn --frozen-lockfile` installs devDependencies too (no --omit=dev or --production, NODE_ENV is not production, nothing prunes them after): they ship',
+      ],
+      [7, 'the image starts a development server: `nodemon server.js`'],
+    ]);
+  });
+
+  it('production installs, NODE_ENV=production, a prune, a builder stage and production servers are fine', () => {
+    expect(
+      found(
+        'FROM node:22.11 AS build',
+        'RUN npm ci && npm run build',
+        'CMD ["npm", "run", "dev"]',
+        'FROM node:22.11',
+        'ENV NODE_ENV=production',
+        'RUN npm ci && yarn --version',
+        'RUN NODE_ENV=development npm ci && npm run build && npm prune --omit=dev',
+        // Shaped like a dev image warming its cache from a bind-mounted checkout: the mount is not kept.
+        'RUN --mount=type=bind,src=/repo,from=build,target=/tmp/clone,readwrite cd /tmp/clone && (if [ -f yarn.lock ]; then yarn install; fi)',
+        'COPY --from=build /app/dist /app/dist',
+        'CMD ["node", "dist/server.js"]',
+      ),
+    ).toEqual([]);
+    for (const cmd of ['["next", "start"]', '["gunicorn", "app:app"]', '["uvicorn", "app:app", "--host", "0.0.0.0"]'])
+      expect(found('FROM python:3.11-slim', `CMD ${cmd}`)).toEqual([]);
+    for (const cmd of [
+      '["uvicorn", "app:app", "--reload"]',
+      '["python", "manage.py", "runserver", "0.0.0.0:8000"]',
+      '["pnpm", "dev"]',
+      '["npx", "vite", "--host"]',
+    ])
+      expect(found('FROM python:3.11-slim', `CMD ${cmd}`)).toHaveLength(1);
   });
 });

@@ -7,7 +7,7 @@ import type { ProcessRecord } from '../../src/evidence/runtime/records.js';
 import { healthArgv, toHealthcheck } from '../../src/evidence/image.js';
 import { instructionOfStep } from '../../src/checks/build-steps.js';
 import { classifyPid1, isDependencyInstall } from '../../src/util/commands.js';
-import { findForbiddenTools } from '../../src/checks/tools.js';
+import { findDevTools, findForbiddenTools } from '../../src/checks/tools.js';
 import { neverShip } from '../../src/checks/filesystem.js';
 import type { FileRecord, FilesystemEvidence } from '../../src/evidence/filesystem.js';
 import { assignments, redacted, secretIn } from '../../src/util/secrets.js';
@@ -33,8 +33,58 @@ describe('classifyPid1', () => {
     ['/busybox httpd -f', 'app', 'httpd'],
     ['/bin/busybox sh -c x', 'shell', 'sh'],
     ['python -m app', 'app', 'python'],
+    ['/usr/bin/supervisord -c /etc/supervisor/supervisord.conf', 'init', 'supervisord'],
+    ['/package/admin/s6/command/s6-svscan -d4 -- /run/service', 'init', 's6-svscan'],
+    ['catatonit -- app', 'init', 'catatonit'],
+    ['/init', 'app', 'init'],
   ])('%s → %s', (command, kind, program) => {
     expect(classifyPid1(command)).toEqual({ kind, program });
+  });
+
+  it("takes /init for s6-overlay's only where the image carries s6-overlay", () => {
+    expect(classifyPid1('/init', { s6Overlay: true })).toEqual({ kind: 'init', program: 's6-overlay /init' });
+    expect(classifyPid1('/usr/local/bin/init', { s6Overlay: true })).toEqual({ kind: 'app', program: 'init' });
+  });
+});
+
+describe('findDevTools', () => {
+  const files: Record<string, FileRecord> = {
+    // npm's way: node_modules/.bin/<tool> links to the package's script.
+    '/app/node_modules/.bin/nodemon': file('/app/node_modules/.bin/nodemon', {
+      type: 'symlink',
+      linkname: '../nodemon/bin/nodemon.js',
+      layer: 4,
+    }),
+    '/app/node_modules/nodemon/bin/nodemon.js': file('/app/node_modules/nodemon/bin/nodemon.js', { layer: 4 }),
+    // A dependency's own tools are not the application's.
+    '/app/node_modules/foo/node_modules/.bin/jest': file('/app/node_modules/foo/node_modules/.bin/jest'),
+    '/opt/venv/pyvenv.cfg': file('/opt/venv/pyvenv.cfg', { mode: 0o644 }),
+    '/opt/venv/bin/pytest': file('/opt/venv/bin/pytest', { layer: 5 }),
+    '/opt/venv/lib/python3.11/site-packages/debugpy/__init__.py': file(
+      '/opt/venv/lib/python3.11/site-packages/debugpy/__init__.py',
+      { mode: 0o644, layer: 5 },
+    ),
+    // A web framework that shares a dev tool's name is not it.
+    '/usr/local/lib/python3.11/site-packages/air/__init__.py': file(
+      '/usr/local/lib/python3.11/site-packages/air/__init__.py',
+      { mode: 0o644 },
+    ),
+    '/usr/local/bin/dlv': file('/usr/local/bin/dlv', { layer: 6 }),
+    '/usr/share/doc/vite': file('/usr/share/doc/vite'),
+  };
+  it('finds them on the PATH, in node_modules/.bin, in a virtualenv and as Python packages', () => {
+    expect(
+      findDevTools(
+        files,
+        ['PATH=/usr/local/bin:/usr/bin'],
+        ['nodemon', 'jest', 'pytest', 'debugpy', 'air', 'dlv', 'vite'],
+      ),
+    ).toEqual([
+      { tool: 'debugpy', path: '/opt/venv/lib/python3.11/site-packages/debugpy', layer: 5 },
+      { tool: 'dlv', path: '/usr/local/bin/dlv', layer: 6 },
+      { tool: 'nodemon', path: '/app/node_modules/.bin/nodemon', layer: 4 },
+      { tool: 'pytest', path: '/opt/venv/bin/pytest', layer: 5 },
+    ]);
   });
 });
 

@@ -61,12 +61,15 @@ import {
   checkMultiStage,
 } from './dockerfile/stages.js';
 import type { AnyCheck } from './registry.js';
+import { checkDockerfileDevTools } from './dockerfile/dev-tools.js';
+import { checkVerifiedDownloads } from './dockerfile/downloads.js';
+import { checkWorldWritable } from './dockerfile/permissions.js';
 import { checkRunningUser } from './runtime-user.js';
 import { checkNoSecretsInEnv, checkNoSecretsInHistory } from './secrets.js';
 import { checkExecForm, checkInitProcess, checkStopsOnSigterm } from './shutdown.js';
 import { checkCompressedSize, checkImageSize, checkLayerCount } from './size.js';
 import { checkBecomesReady, checkIdleCpu, checkIdleMemory, checkStartupTime } from './startup.js';
-import { checkNoBuildTools } from './tools.js';
+import { checkNoBuildTools, checkNoDevTools } from './tools.js';
 import { checkCriticalVulnerabilities, checkHighVulnerabilities, checkVulnerabilityDelta } from './vulnerabilities.js';
 import { checkConfiguredUserIsNotRoot, checkExpectedUser, checkNumericUser } from './user.js';
 
@@ -84,6 +87,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkNumericUser,
   checkRunningUser,
   checkNoBuildTools,
+  checkNoDevTools,
   checkHealthcheckDefined,
   checkProbeProgramExists,
   checkProbePassesWhileRunning,
@@ -117,6 +121,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkDockerfileInit,
   checkDockerfileLabels,
   checkDockerfileBuildTools,
+  checkDockerfileDevTools,
   checkDockerfileCacheOrder,
   checkDockerfileSecrets,
   checkAptRecommends,
@@ -132,6 +137,8 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkCopyChown,
   checkPipefail,
   checkNoSsh,
+  checkWorldWritable,
+  checkVerifiedDownloads,
   checkDockerignoreExists,
   checkDockerignoreExcludes,
   checkContextSize,

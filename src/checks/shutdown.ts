@@ -1,6 +1,8 @@
 import type { ImageEvidence } from '../evidence/image.js';
 import type { ProcessRecord } from '../evidence/runtime/records.js';
-import { classifyPid1 } from '../util/commands.js';
+import { builtStages, setsUpS6Overlay } from '../evidence/dockerfile.js';
+import type { EvidenceSet } from '../evidence/types.js';
+import { classifyPid1, S6_OVERLAY_PATHS, type Pid1Hints } from '../util/commands.js';
 import { formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
@@ -17,6 +19,15 @@ export function pid1Command(
   const init = processes?.find((process) => process.init);
   if (init) return { command: init.command, measured: true };
   return { command: [...(image.entrypoint ?? []), ...(image.cmd ?? [])].join(' '), measured: false };
+}
+
+/** What tells an init by its path: s6-overlay's files in the image, else its setup in the Dockerfile. */
+function pid1Hints(evidence: EvidenceSet): Pid1Hints {
+  if (evidence.filesystem.state === 'collected')
+    return { s6Overlay: Object.keys(evidence.filesystem.value.files).some((path) => S6_OVERLAY_PATHS.test(path)) };
+  if (evidence.dockerfile.state === 'collected')
+    return { s6Overlay: setsUpS6Overlay(builtStages(evidence.dockerfile.value)) };
+  return {};
 }
 
 export const checkStopsOnSigterm = defineCheck({
@@ -75,14 +86,14 @@ export const checkInitProcess = defineCheck({
   severity: 'warning',
   title: 'An init runs as PID 1',
   proves:
-    'PID 1 of the running container is an init (tini, dumb-init, docker-init, catatonit, s6…), which forwards signals and reaps zombie processes.',
+    "PID 1 of the running container is an init (tini, dumb-init, docker-init, catatonit, s6-svscan or s6-overlay's /init where the image carries s6-overlay, runsvdir, supervisord, my_init), which forwards signals and reaps zombie processes.",
   why: 'A shell as PID 1 does not forward SIGTERM; an app as PID 1 gets no default signal handling and leaves zombies. The production profile runs tini.',
   remediation:
     'Install tini and use `ENTRYPOINT ["tini", "--"]` with CMD in exec form (or run with `init: true` in compose / `--init`).',
   needs: ['image', 'runtime'],
-  run({ image, runtime }, { locate }) {
+  run({ image, runtime }, { locate, evidence }) {
     const pid1 = pid1Command(image, runtime.service.processes);
-    const { kind, program } = classifyPid1(pid1.command);
+    const { kind, program } = classifyPid1(pid1.command, pid1Hints(evidence));
     const seen = pid1.measured ? 'PID 1 is' : 'PID 1 would be (from the image config; the service did not stay up)';
     const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD') ?? locate.finalFrom());
     const measured = { pid1: pid1.command, kind };

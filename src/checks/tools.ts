@@ -1,8 +1,11 @@
 import { posix } from 'node:path';
 import type { FileRecord } from '../evidence/filesystem.js';
 import { pathDirectories, resolveFile } from '../evidence/paths.js';
+import { programOf, splitCommands } from '../evidence/shell.js';
+import { devServerIn } from '../util/commands.js';
 import { failPerLayer } from './per-layer.js';
-import { defineCheck } from './registry.js';
+import { defineCheck, type Verdict } from './registry.js';
+import { where } from './where.js';
 
 // Build tools found by the image's files, not by running `which` (which needs a shell): every
 // executable on the image's PATH whose name is a forbidden tool, a versioned one (gcc-12) or a
@@ -68,5 +71,92 @@ export const checkNoBuildTools = defineCheck({
       (tools, from) => `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`,
       (tools) => tools,
     );
+  },
+});
+
+/** Dev tools that are Python packages first (a name like `air` is also a web framework's). */
+const PYTHON_DEV_PACKAGES = new Set(['pytest', 'debugpy', 'ipdb', 'ptvsd', 'pdbpp', 'pydevd']);
+
+/**
+ * Development tools in the image's files: executables on the PATH, in a top-level
+ * node_modules/.bin (how npm ships a package's commands) or in a virtualenv's bin, and the
+ * Python dev packages by their import directory (debugpy, pytest…). A versioned name (pytest-3) counts.
+ */
+export function findDevTools(files: Record<string, FileRecord>, env: string[], tools: string[]): ToolFound[] {
+  const path = new Set(pathDirectories(env));
+  const venvs = new Set(
+    Object.keys(files)
+      .filter((file) => posix.basename(file) === 'pyvenv.cfg')
+      .map((file) => `${posix.dirname(file)}/bin`),
+  );
+  const isToolDir = (dir: string): boolean =>
+    path.has(dir) ||
+    venvs.has(dir) ||
+    // node_modules/.bin of an application, not of a package inside another node_modules.
+    (dir.endsWith('/node_modules/.bin') && dir.indexOf('/node_modules/') === dir.length - '/node_modules/.bin'.length);
+  const escaped = (tool: string): string => tool.replace(/[.+^${}()|[\]\\*?]/g, '\\$&');
+  const found = new Map<string, ToolFound>();
+  const keep = (tool: string, file: string, layer: number): void => {
+    if (!found.has(tool)) found.set(tool, { tool, path: file, layer });
+  };
+  for (const [file, record] of Object.entries(files)) {
+    const name = posix.basename(file);
+    const dir = posix.dirname(file);
+    if (isToolDir(dir)) {
+      const tool = tools.find((candidate) => new RegExp(`^${escaped(candidate)}(-\\d+(\\.\\d+)*)?$`).test(name));
+      const target = tool ? resolveFile(files, file) : null;
+      if (tool && target && target.type === 'file' && (target.mode & 0o111) !== 0) keep(tool, file, target.layer);
+    } else if (name === '__init__.py' && /\/(site|dist)-packages\/[^/]+$/.test(dir)) {
+      const tool = tools.find(
+        (candidate) => PYTHON_DEV_PACKAGES.has(candidate) && candidate.replace(/-/g, '_') === posix.basename(dir),
+      );
+      if (tool) keep(tool, dir, record.layer);
+    }
+  }
+  return [...found.values()].sort((a, b) => a.tool.localeCompare(b.tool));
+}
+
+export const checkNoDevTools = defineCheck({
+  id: 'HARD-TOOLS-003',
+  category: 'tools',
+  severity: 'warning',
+  title: 'No development tools in the runtime image',
+  proves:
+    "No dev-tools (dev servers, watchers, test runners, debuggers) is in the image's files — on the PATH, in node_modules/.bin, in a virtualenv, or as a Python package — and the image's ENTRYPOINT/CMD does not start a development server (nodemon, vite, next dev, `npm run dev`, `uvicorn --reload`, `manage.py runserver`…).",
+  why: 'Dev servers reload code from disk, expose debug endpoints and run unoptimised; debuggers attach to processes; all of them are code an attacker can use and that production does not need. They ship when devDependencies or dev extras are installed in the runtime stage.',
+  threshold:
+    'dev-tools: nodemon, ts-node-dev, node-dev, webpack-dev-server, vite, jest, mocha, vitest, pytest, debugpy, ipdb, dlv, air, gdbserver',
+  remediation:
+    'Install only production dependencies in the runtime stage (`npm ci --omit=dev`, `pip install` without dev extras) and start the production server (`node server.js`, `next start`, `gunicorn`).',
+  needs: ['image', 'filesystem'],
+  run({ image, filesystem }, { settings, locate }) {
+    const verdicts: Verdict[] = [];
+    const argv = [...(image.entrypoint ?? []), ...(image.cmd ?? [])];
+    const server = devServerIn(splitCommands(argv.join(' ')).map((command) => programOf(command.words)));
+    if (server)
+      verdicts.push({
+        status: 'fail',
+        message: `the image starts a development server: \`${server}\``,
+        measured: argv,
+        ...where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT') ?? locate.finalFrom()),
+      });
+    const found = findDevTools(filesystem.files, image.env, settings.devTools);
+    if (found.length > 0)
+      verdicts.push(
+        ...failPerLayer(
+          found,
+          filesystem,
+          locate,
+          (tools, from) => `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`,
+          (tools) => tools,
+        ),
+      );
+    return verdicts.length > 0
+      ? verdicts
+      : {
+          status: 'pass',
+          message: `none of ${settings.devTools.length} development tools is in the image, and it starts no development server`,
+          measured: [],
+        };
   },
 });

@@ -1,5 +1,5 @@
 import { DockerfileParser } from 'dockerfile-ast';
-import { expandVariables } from './variables.js';
+import { resolveVariables } from './variables.js';
 
 // The Dockerfile as the checks need it: stages with their resolved base (ARG defaults and build
 // args applied, as BuildKit does), each instruction with its lines, flags and exec-form array.
@@ -13,7 +13,10 @@ export interface Instruction {
   endLine: number;
   /** Arguments after the flags, continuations joined. */
   args: string;
-  /** `--chown=csops:csops` → { chown: 'csops:csops' }; a bare `--link` → { link: '' }. */
+  /**
+   * `--chown=csops:csops` → { chown: 'csops:csops' }; a bare `--link` → { link: '' }; a flag given
+   * more than once (`--mount`) has its values joined by a space.
+   */
   flags: Record<string, string>;
   /** Exec (JSON array) form, where the arguments are one. */
   exec: string[] | null;
@@ -28,6 +31,8 @@ export interface Stage {
   /** The base as written (`${BASE_IMAGE}`) and as resolved (`python:3.11-slim`). */
   baseRaw: string;
   base: string;
+  /** Build arguments in the base that have no value (no default, not given): `base` is then partial. */
+  baseUnresolved: string[];
   /** Index of the earlier stage this one is FROM, or null for an image. */
   baseStage: number | null;
   platform: string | null;
@@ -44,6 +49,8 @@ export interface ImageUse {
   /** As written (`${BASE_IMAGE}`) and as resolved (`python:3.11-slim`). */
   raw: string;
   reference: string;
+  /** Build arguments in it that have no value: `reference` is then partial; show `raw`. */
+  unresolved: string[];
   line: number;
   via: 'FROM' | 'COPY --from';
   /** The stage it is part of: its base, or copied into it. */
@@ -63,6 +70,8 @@ export interface DockerfileEvidence {
   finalStage: number;
   /** ARGs declared before the first FROM, with their effective values. */
   globalArgs: Record<string, string | null>;
+  /** The build arguments given (they override every ARG default of the same name). */
+  buildArgs: Record<string, string>;
   comments: Comment[];
   /** What would stop BuildKit from parsing the file at all. */
   syntaxErrors: { line: number; message: string }[];
@@ -118,7 +127,11 @@ export function parseDockerfile(content: string, options: ParseOptions): Dockerf
     }
     const current = stages[stages.length - 1];
     if (current) current.instructions.push(instruction);
-    else if (keyword === 'ARG') Object.assign(globalArgs, readArgs(instruction.args, options.buildArgs ?? {}));
+    else if (keyword === 'ARG')
+      Object.assign(
+        globalArgs,
+        readArgs(instruction.args, options.buildArgs ?? {}, (name) => globalArgs[name] ?? null),
+      );
     else syntaxErrors.push({ line, message: `${keyword} before the first FROM (only ARG may come first)` });
   }
   if (stages.length === 0 && syntaxErrors.length === 0) syntaxErrors.push({ line: 1, message: 'no FROM instruction' });
@@ -133,6 +146,7 @@ export function parseDockerfile(content: string, options: ParseOptions): Dockerf
     images: imagesUsed(stages, globalArgs, options.buildArgs ?? {}),
     finalStage,
     globalArgs,
+    buildArgs: options.buildArgs ?? {},
     comments: document.getComments().map((comment) => ({
       line: comment.getRange().start.line + 1,
       text: comment.getContent(),
@@ -190,7 +204,8 @@ function splitFlags(text: string): { flags: Record<string, string>; rest: string
   for (;;) {
     const match = /^--([A-Za-z][\w-]*)(?:=("[^"]*"|\S*))?\s*/.exec(rest);
     if (!match) break;
-    flags[match[1]] = (match[2] ?? '').replace(/^"(.*)"$/, '$1');
+    const value = (match[2] ?? '').replace(/^"(.*)"$/, '$1');
+    flags[match[1]] = match[1] in flags ? `${flags[match[1]]} ${value}` : value;
     rest = rest.slice(match[0].length);
   }
   return { flags, rest: rest.trim() };
@@ -214,34 +229,68 @@ function imagesUsed(
   const uses: ImageUse[] = [];
   for (const stage of stages) {
     if (stage.baseStage === null && stage.base !== 'scratch') {
-      uses.push({ raw: stage.baseRaw, reference: stage.base, line: stage.line, via: 'FROM', stage: stage.index });
+      uses.push({
+        raw: stage.baseRaw,
+        reference: stage.base,
+        unresolved: stage.baseUnresolved,
+        line: stage.line,
+        via: 'FROM',
+        stage: stage.index,
+      });
     }
     for (const instruction of stage.instructions) {
       const from = instruction.keyword === 'COPY' || instruction.keyword === 'ADD' ? instruction.flags.from : undefined;
       if (!from) continue;
-      const reference = expandVariables(
-        from,
-        (variable) =>
-          buildArgs[variable] ?? stageArg(stage, variable, instruction.line) ?? globalArgs[variable] ?? null,
-      );
-      // A stage by name or index is not an image (stages before this one only, as BuildKit reads them).
-      const isStage =
-        /^\d+$/.test(reference) ||
-        stages.some((other) => other.index < stage.index && other.name?.toLowerCase() === reference.toLowerCase());
-      if (!isStage) uses.push({ raw: from, reference, line: instruction.line, via: 'COPY --from', stage: stage.index });
+      const source = sourceOf(stages, stage, instruction, from, globalArgs, buildArgs);
+      if (source.stage === null && !/^\d+$/.test(source.reference))
+        uses.push({
+          raw: from,
+          reference: source.reference,
+          unresolved: source.unresolved,
+          line: instruction.line,
+          via: 'COPY --from',
+          stage: stage.index,
+        });
     }
   }
   return uses;
 }
 
-/** An ARG's default declared in the stage before `line`. */
-function stageArg(stage: Stage, name: string, line: number): string | null {
+/**
+ * What a `--from=` (of COPY, ADD or a RUN mount) names: an earlier stage, by name or index, as
+ * BuildKit reads it, or else an image (ARG defaults and build args substituted).
+ */
+function sourceOf(
+  stages: Stage[],
+  stage: Stage,
+  instruction: Instruction,
+  from: string,
+  globalArgs: Record<string, string | null>,
+  buildArgs: Record<string, string>,
+): { stage: number | null; reference: string; unresolved: string[] } {
+  const { value: reference, unresolved } = resolveVariables(
+    from,
+    (variable) =>
+      buildArgs[variable] ?? stageArg(stage, variable, instruction.line, globalArgs) ?? globalArgs[variable] ?? null,
+  );
+  const named = /^\d+$/.test(reference)
+    ? stages[Number(reference)]
+    : stages.find((other) => other.index < stage.index && other.name?.toLowerCase() === reference.toLowerCase());
+  return { stage: named && named.index < stage.index ? named.index : null, reference, unresolved };
+}
+
+/** An ARG's default declared in the stage before `line` (its own variables substituted). */
+function stageArg(stage: Stage, name: string, line: number, globalArgs: Record<string, string | null>): string | null {
   let value: string | null = null;
   for (const instruction of stage.instructions) {
     if (instruction.line >= line) break;
     if (instruction.keyword !== 'ARG') continue;
     const match = new RegExp(`(?:^|\\s)${name}=("[^"]*"|\\S*)`).exec(instruction.args);
-    if (match) value = match[1].replace(/^"(.*)"$/, '$1');
+    if (match)
+      value = wholeValue(
+        match[1].replace(/^"(.*)"$/, '$1'),
+        (variable) => stageArg(stage, variable, instruction.line, globalArgs) ?? globalArgs[variable] ?? null,
+      );
   }
   return value;
 }
@@ -255,7 +304,10 @@ function readStage(
   const words = from.args.split(/\s+/);
   const baseRaw = words[0] ?? '';
   const name = words.length >= 3 && words[1]?.toUpperCase() === 'AS' ? words[2] : null;
-  const base = expandVariables(baseRaw, (variable) => buildArgs[variable] ?? globalArgs[variable] ?? null);
+  const { value: base, unresolved } = resolveVariables(
+    baseRaw,
+    (variable) => buildArgs[variable] ?? globalArgs[variable] ?? null,
+  );
   const byName = stages.find((stage) => stage.name !== null && stage.name.toLowerCase() === base.toLowerCase());
   const byIndex = /^\d+$/.test(base) ? stages[Number(base)] : undefined;
   return {
@@ -264,22 +316,37 @@ function readStage(
     line: from.line,
     baseRaw,
     base,
+    baseUnresolved: unresolved,
     baseStage: (byName ?? byIndex)?.index ?? null,
     platform: from.flags.platform ?? null,
     instructions: [],
   };
 }
 
-/** `ARG A=1 B` → { A: '1', B: null }, with build args taking precedence over defaults. */
-function readArgs(args: string, buildArgs: Record<string, string>): Record<string, string | null> {
+/**
+ * `ARG A=1 B` → { A: '1', B: null }, with build args taking precedence over defaults; a default
+ * that names earlier arguments (`ARG TAG=${VERSION}-slim`) is substituted as BuildKit does.
+ */
+function readArgs(
+  args: string,
+  buildArgs: Record<string, string>,
+  known: (name: string) => string | null,
+): Record<string, string | null> {
   const result: Record<string, string | null> = {};
   for (const word of args.split(/\s+/).filter(Boolean)) {
     const eq = word.indexOf('=');
     const name = eq === -1 ? word : word.slice(0, eq);
-    const value = eq === -1 ? null : word.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+    const written = eq === -1 ? null : word.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+    const value = written === null ? null : wholeValue(written, (variable) => result[variable] ?? known(variable));
     result[name] = buildArgs[name] ?? value;
   }
   return result;
+}
+
+/** A default with its variables substituted; null (no known value) when one of them has none. */
+function wholeValue(written: string, lookup: (name: string) => string | null): string | null {
+  const { value, unresolved } = resolveVariables(written, lookup);
+  return unresolved.length === 0 ? value : null;
 }
 
 /** The stages whose instructions end up in the final image: the final stage and its FROM chain. */
@@ -291,4 +358,141 @@ export function stageChain(dockerfile: DockerfileEvidence, stageIndex = dockerfi
     stage = stage.baseStage === null ? undefined : dockerfile.stages[stage.baseStage];
   }
   return chain;
+}
+
+/**
+ * The stages a build of the target runs: its stage and, transitively, each stage that one starts
+ * FROM, copies from (`COPY --from`) or mounts (`RUN --mount=from=`), in file order. BuildKit skips
+ * every other stage, so their instructions say nothing about this target.
+ */
+export function builtStages(dockerfile: DockerfileEvidence, stageIndex = dockerfile.finalStage): Stage[] {
+  const built = new Set<number>();
+  const visit = (index: number): void => {
+    const stage = dockerfile.stages[index];
+    if (!stage || built.has(index)) return;
+    built.add(index);
+    if (stage.baseStage !== null) visit(stage.baseStage);
+    for (const instruction of stage.instructions) {
+      const froms = [
+        ...(instruction.keyword === 'COPY' || instruction.keyword === 'ADD' ? [instruction.flags.from] : []),
+        ...(instruction.keyword === 'RUN' ? mountSources(instruction.flags.mount) : []),
+      ].filter((from): from is string => from !== undefined && from !== '');
+      for (const from of froms) {
+        const source = sourceOf(
+          dockerfile.stages,
+          stage,
+          instruction,
+          from,
+          dockerfile.globalArgs,
+          dockerfile.buildArgs,
+        );
+        if (source.stage !== null) visit(source.stage);
+      }
+    }
+  };
+  visit(stageIndex);
+  return dockerfile.stages.filter((stage) => built.has(stage.index));
+}
+
+/** `from=` of each `--mount` (`type=bind,from=build,source=/out,target=/in`). */
+function mountSources(mounts: string | undefined): string[] {
+  return (mounts ?? '')
+    .split(/\s+/)
+    .flatMap((mount) => mount.split(','))
+    .filter((option) => option.startsWith('from='))
+    .map((option) => option.slice('from='.length));
+}
+
+/**
+ * The variables in scope at `line` of the last stage of `chain` (ARG defaults and build args, ENV,
+ * global ARGs), as BuildKit substitutes them in USER, WORKDIR, COPY…; null where one has no value.
+ */
+export function variablesAt(
+  dockerfile: DockerfileEvidence,
+  chain: Stage[],
+  line: number,
+): (name: string) => string | null {
+  const values: Record<string, string | null> = { ...dockerfile.globalArgs };
+  const lookup = (name: string): string | null => values[name] ?? null;
+  for (const stage of chain) {
+    for (const instruction of stage.instructions) {
+      if (instruction.line >= line && stage === chain[chain.length - 1]) break;
+      if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV') continue;
+      const legacyEnv =
+        instruction.keyword === 'ENV' && /^[A-Za-z_][A-Za-z0-9_]*\s+[^=\s]*(\s|$)/.test(instruction.args);
+      if (legacyEnv) {
+        // `ENV NAME value with spaces`: one variable, the rest of the line its value.
+        const [, name, value] = /^(\S+)\s+(.*)$/.exec(instruction.args)!;
+        values[name] = wholeValue(value.replace(/^"(.*)"$/, '$1'), lookup);
+        continue;
+      }
+      for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
+        const name = match[1];
+        const written = match[2]?.replace(/^"(.*)"$/, '$1');
+        if (instruction.keyword === 'ARG' && dockerfile.buildArgs[name] !== undefined)
+          values[name] = dockerfile.buildArgs[name];
+        else if (written !== undefined) values[name] = wholeValue(written, lookup);
+        else if (!(name in values)) values[name] = null;
+      }
+    }
+  }
+  return lookup;
+}
+
+/**
+ * The stages set up s6-overlay: an S6_ setting, or an instruction that fetches, copies or names
+ * s6-overlay (its release tarballs, its /etc/s6-overlay tree, an image it is copied from).
+ */
+export function setsUpS6Overlay(stages: Stage[]): boolean {
+  return stages.some((stage) =>
+    stage.instructions.some(
+      (instruction) =>
+        (instruction.keyword === 'ENV' && /(^|\s)S6_[A-Z0-9_]+[= ]/.test(instruction.args)) ||
+        /\bs6-overlay\b/.test([instruction.args, instruction.flags.from ?? '', ...instruction.heredocs].join(' ')),
+    ),
+  );
+}
+
+/** What the image will run, as the stages set it: ENTRYPOINT and CMD, each with its instruction. */
+export interface ConfiguredCommand {
+  /** The last ENTRYPOINT, or null where the base image's applies. */
+  entrypoint: { words: string[]; exec: boolean; instruction: Instruction } | null;
+  /**
+   * The CMD in effect: null where the base image's applies, or where an ENTRYPOINT reset it
+   * (BuildKit clears an inherited CMD when a stage sets ENTRYPOINT without its own CMD).
+   */
+  cmd: { words: string[]; exec: boolean; instruction: Instruction } | null;
+  /** An ENTRYPOINT of these stages cleared the CMD the base image had. */
+  cmdReset: boolean;
+}
+
+export function configuredCommand(chain: Stage[]): ConfiguredCommand {
+  let entrypoint: ConfiguredCommand['entrypoint'] = null;
+  let cmd: ConfiguredCommand['cmd'] = null;
+  let cmdReset = false;
+  let shell = ['/bin/sh', '-c'];
+  for (const stage of chain) {
+    let cmdInStage = false;
+    for (const instruction of stage.instructions) {
+      if (instruction.keyword === 'SHELL' && instruction.exec) shell = instruction.exec;
+      // Shell form runs under the SHELL of its point in the file, as Docker stores it.
+      const set = {
+        words: instruction.exec ?? [...shell, instruction.args],
+        exec: instruction.exec !== null,
+        instruction,
+      };
+      if (instruction.keyword === 'CMD') {
+        cmd = set;
+        cmdInStage = true;
+        cmdReset = false;
+      } else if (instruction.keyword === 'ENTRYPOINT') {
+        entrypoint = set;
+        if (!cmdInStage) {
+          cmd = null;
+          cmdReset = true;
+        }
+      }
+    }
+  }
+  return { entrypoint, cmd, cmdReset };
 }

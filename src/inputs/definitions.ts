@@ -318,6 +318,15 @@ export const INPUTS = {
     description:
       "Build and debug tools that must not be on the runtime image's PATH (versioned and target-prefixed names like `gcc-12`, `x86_64-linux-gnu-gcc` count).",
   }),
+  'dev-tools': input({
+    perTarget: true,
+    kind: list,
+    default:
+      'nodemon,ts-node-dev,node-dev,webpack-dev-server,vite,jest,mocha,vitest,pytest,debugpy,ipdb,dlv,air,gdbserver',
+    group: 'expectations',
+    description:
+      "Development servers, watchers, test runners and debuggers that must not ship (HARD-TOOLS-003/004): found on the image's PATH, in node_modules/.bin, in a virtualenv's bin, or as a Python package; versioned names like `pytest-3` count.",
+  }),
   'required-labels': input({
     perTarget: true,
     kind: list,

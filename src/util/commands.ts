@@ -24,6 +24,12 @@ export function fakeProbe(command: string): string | null {
   return null;
 }
 
+/**
+ * Programs that, as PID 1, forward the stop signal to what they run and reap orphans, by their
+ * documented contract: tini (and Docker's own docker-init), dumb-init, catatonit, s6-svscan (what
+ * s6-overlay's /init becomes), runit's runsvdir, supervisord (it stops its programs on SIGTERM and
+ * waits for any child), phusion's my_init, and pid1.
+ */
 const INITS = new Set([
   'tini',
   'tini-static',
@@ -33,21 +39,71 @@ const INITS = new Set([
   's6-svscan',
   'runsvdir',
   'supervisord',
+  'my_init',
   'pid1',
 ]);
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
 
 export type InitKind = 'init' | 'shell' | 'app' | 'unknown';
 
-export function classifyPid1(command: string): { kind: InitKind; program: string } {
+export interface Pid1Hints {
+  /**
+   * The image carries s6-overlay (its installer, files or S6_ settings): then `/init` is
+   * s6-overlay's entry point, which becomes s6-svscan. Any other `/init` is just a program of that
+   * name and is not taken for an init.
+   */
+  s6Overlay?: boolean;
+}
+
+export function classifyPid1(command: string, hints: Pid1Hints = {}): { kind: InitKind; program: string } {
   const words = command.trim().split(/\s+/);
   let program = posix.basename(words[0] ?? '');
   // A multi-call binary runs the applet named by its first argument: `/busybox httpd` is httpd.
   if (program === 'busybox' && words[1]) program = posix.basename(words[1]);
   if (program === '') return { kind: 'unknown', program };
+  if (words[0] === '/init' && hints.s6Overlay) return { kind: 'init', program: 's6-overlay /init' };
   if (INITS.has(program)) return { kind: 'init', program };
   if (SHELLS.has(program)) return { kind: 'shell', program };
   return { kind: 'app', program };
+}
+
+/** Paths that only s6-overlay installs (v3 under /package and /command, v2 /etc/s6 and /etc/services.d). */
+export const S6_OVERLAY_PATHS =
+  /^\/(package\/admin\/s6-overlay|etc\/s6-overlay|command\/s6-svscan|etc\/s6\/init)(\/|$)/;
+
+/**
+ * The operands of a chown or chmod: the owner or mode (none with --reference) and the paths, past
+ * the options — `chown --from=root:root app:app /srv` and `chown --from root:root app:app /srv`
+ * change /srv only.
+ */
+export function permissionOperands(
+  program: 'chown' | 'chmod',
+  args: string[],
+): { spec: string | null; paths: string[]; recursive: boolean } {
+  const operands: string[] = [];
+  let recursive = false;
+  let reference = false;
+  let options = true;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (options && arg === '--') {
+      options = false;
+      continue;
+    }
+    // chmod's modes may start with '-' (`chmod -w f`): a mode, unless one was given already.
+    const isMode = program === 'chmod' && operands.length === 0 && /^-[rwxXst]+$/.test(arg);
+    if (options && arg.startsWith('-') && arg !== '-' && !isMode) {
+      if (arg === '--recursive' || /^-[a-zA-Z]*R/.test(arg)) recursive = true;
+      if (arg.startsWith('--reference')) reference = true;
+      // Long options whose value may be the next word.
+      if ((arg === '--from' || arg === '--reference') && i + 1 < args.length) i++;
+      continue;
+    }
+    operands.push(arg);
+  }
+  return reference
+    ? { spec: null, paths: operands, recursive }
+    : { spec: operands[0] ?? null, paths: operands.slice(1), recursive };
 }
 
 /**
@@ -97,6 +153,56 @@ export function dependencyStep(text: string): { ecosystem: string; how: 'restore
   for (const ecosystem of ECOSYSTEMS) {
     if (ecosystem.restore.test(text)) return { ecosystem: ecosystem.name, how: 'restore' };
     if (ecosystem.build?.test(text)) return { ecosystem: ecosystem.name, how: 'build' };
+  }
+  return null;
+}
+
+/**
+ * Development servers, watchers and debuggers: what a command line runs that belongs on a
+ * developer's machine, not in production (`nodemon`, `vite`, `next dev`, `npm run dev`,
+ * `uvicorn --reload`, `manage.py runserver`, `python -m debugpy`…). The text is one simple
+ * command from its program on.
+ */
+const DEV_SERVERS: RegExp[] = [
+  /^(nodemon|ts-node-dev|tsnd|node-dev|webpack-dev-server|air|dlv)(\s|$)/,
+  /^webpack(-cli)?\s+(serve|s)(\s|$)/,
+  /^vite(\s+(dev|serve)\b|\s+--|\s*$)/,
+  /^(next|nuxt|nuxi|astro|remix|vinxi)\s+dev(\s|$)/,
+  /^(ng\s+serve|react-scripts\s+start|gatsby\s+develop|vue-cli-service\s+serve)(\s|$)/,
+  /^nest\s+start\b.*\s(--watch|-w)(\s|$)/,
+  /^(node|bun|deno)\b.*\s--watch(\s|$)/,
+  /^tsx\s+watch(\s|$)/,
+  /^(npm\s+run|pnpm(\s+run)?|yarn(\s+run)?|bun(\s+run)?)\s+(dev|develop|start:dev|dev:[\w:-]+|watch)(\s|$)/,
+  /^flask\b.*\s(--debug|--reload)(\s|$)/,
+  /^(uvicorn|hypercorn|gunicorn)\b.*\s--reload(\s|$)/,
+  /^python[\d.]*\s+(\S*\/)?manage\.py\s+runserver(\s|$)/,
+  /^django-admin\s+runserver(\s|$)/,
+  /^python[\d.]*\s+-m\s+(debugpy|pdb|ptvsd|flask\s+run\s+--debug)(\s|$)/,
+  /^php\s+(-S\s|artisan\s+serve(\s|$))/,
+];
+
+/** Wrappers that run the rest of the line: an init, a privilege drop, a shell's -c. */
+const WRAPPERS = /^(tini|tini-static|dumb-init|docker-init|catatonit|gosu|su-exec|exec|sh|bash|dash|ash)$/;
+
+/** The development server or debugger a command line (an image's ENTRYPOINT + CMD) starts, or null. */
+export function devServerIn(commands: { program: string; args: string[] }[]): string | null {
+  for (const { program, args } of commands) {
+    let words = [program, ...args];
+    // Look past wrappers: `tini -g -- nodemon x`, `gosu app npm run dev`, `sh -c "npm run dev"`.
+    for (let hops = 0; hops < 4 && WRAPPERS.test(posix.basename(words[0] ?? '')); hops++) {
+      const wrapper = posix.basename(words[0]);
+      let rest = words.slice(1);
+      while (rest[0]?.startsWith('-')) rest = rest.slice(1);
+      if (wrapper === 'gosu' || wrapper === 'su-exec') rest = rest.slice(1); // the user
+      words = rest;
+    }
+    // A package runner runs the named package's command: `npx vite`, `pnpm exec nodemon`.
+    if (/^(npx|bunx|pnpx)$/.test(words[0] ?? ''))
+      words = words.slice(1).filter((word, i) => i > 0 || !word.startsWith('-'));
+    else if (/^(pnpm|yarn|npm)$/.test(words[0] ?? '') && words[1] === 'exec') words = words.slice(2);
+    if (words[0]) words[0] = posix.basename(words[0]);
+    const text = words.join(' ');
+    if (DEV_SERVERS.some((pattern) => pattern.test(text))) return text;
   }
   return null;
 }

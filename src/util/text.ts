@@ -16,3 +16,8 @@ export function textOf(value: unknown): string {
       return value === null ? '' : (JSON.stringify(value) ?? '');
   }
 }
+
+/** A long command line cut to `max` characters for a message (the annotation's line shows the rest). */
+export function clipped(text: string, max = 120): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,5 +1,14 @@
-import { stageChain, type DockerfileEvidence, type Instruction, type Stage } from '../../evidence/dockerfile.js';
+import { posix } from 'node:path';
+import {
+  builtStages,
+  stageChain,
+  variablesAt,
+  type DockerfileEvidence,
+  type Instruction,
+  type Stage,
+} from '../../evidence/dockerfile.js';
 import { programOf, splitCommands, type ShellCommand } from '../../evidence/shell.js';
+import { resolveVariables } from '../../evidence/variables.js';
 import type { EvidenceKey } from '../../evidence/types.js';
 import type { CheckContext, Verdict } from '../registry.js';
 
@@ -38,6 +47,15 @@ export function shipped(dockerfile: DockerfileEvidence): Stage[] {
   return stageChain(dockerfile);
 }
 
+/**
+ * The stages building the target runs: the shipped ones and those they copy or mount from. Rules
+ * about how the build is written judge these; a stage the target does not build (a dev or test
+ * stage after it) is left to the target that builds it.
+ */
+export function built(dockerfile: DockerfileEvidence): Stage[] {
+  return builtStages(dockerfile);
+}
+
 /** All instructions of the given stages with this keyword. */
 export function instructions(stages: Stage[], keyword: string): { stage: Stage; instruction: Instruction }[] {
   return stages.flatMap((stage) =>
@@ -72,4 +90,32 @@ export function verdicts(
       message: offender.message,
       location: context.locate.at(offender.instruction),
     }));
+}
+
+/**
+ * Absolute paths as an instruction of the last stage of `chain` sees them: relative ones under the
+ * WORKDIR in effect there (through the stages it is FROM; `/` where none is set), variables
+ * substituted. Null where a variable has no value here: such a path is shown as written, never
+ * half-resolved.
+ */
+export function pathsAt(
+  dockerfile: DockerfileEvidence,
+  chain: Stage[],
+  line: number,
+): (written: string) => string | null {
+  const resolve = (written: string, at: number, base: string | null): string | null => {
+    if (base === null) return null;
+    const { value, unresolved } = resolveVariables(
+      written.replace(/^["'](.*)["']$/, '$1'),
+      variablesAt(dockerfile, chain, at),
+    );
+    return unresolved.length > 0 ? null : posix.resolve(base, value);
+  };
+  let workdir: string | null = '/';
+  for (const stage of chain)
+    for (const instruction of stage.instructions) {
+      if (stage === chain[chain.length - 1] && instruction.line >= line) break;
+      if (instruction.keyword === 'WORKDIR') workdir = resolve(instruction.args, instruction.line, workdir);
+    }
+  return (written) => resolve(written, line, workdir);
 }

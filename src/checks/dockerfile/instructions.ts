@@ -3,7 +3,7 @@ import { copySources } from '../../evidence/app-file.js';
 import { parseImageReference, tagPinsVersion, tagVersionPrecision } from '../../util/image-reference.js';
 import { defineCheck, type Verdict } from '../registry.js';
 import { where } from '../where.js';
-import { instructions, runCommands, shipped, verdicts } from './helpers.js';
+import { built, instructions, runCommands, shipped, verdicts, type RunCommand } from './helpers.js';
 
 // Instruction hygiene: bases pinned, COPY over ADD, no sudo, absolute WORKDIR, pipefail, no SSH.
 
@@ -21,19 +21,30 @@ export const checkBaseImagePinned = defineCheck({
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const results: Verdict[] = [];
-    for (const use of dockerfile.images) {
+    const stages = new Set(built(dockerfile).map((stage) => stage.index));
+    for (const use of dockerfile.images.filter((image) => stages.has(image.stage))) {
       const location = { file: dockerfile.path, line: use.line };
       const what = `${use.via === 'FROM' ? 'FROM' : 'COPY --from='}${use.via === 'FROM' ? ' ' : ''}${use.reference}`;
-      if (use.reference.includes('$') || use.reference === '') {
+      if (use.unresolved.length > 0 || use.reference === '') {
+        const args = use.unresolved.length > 0 ? ` (${use.unresolved.join(', ')})` : '';
         results.push({
           status: 'skip',
-          message: `${use.via} ${use.raw}: the image is set by a build argument without a default`,
+          message: `${use.via === 'FROM' ? 'FROM ' : 'COPY --from='}${use.raw}: the image is set by a build argument without a default${args}`,
           location,
         });
         continue;
       }
       const { name, tag, digest } = parseImageReference(use.reference);
       if (digest) results.push({ status: 'pass', message: `${what} is pinned by digest`, location });
+      else if (tag === null && use.via === 'COPY --from' && /^[a-z0-9_-]+$/.test(use.reference))
+        // `COPY --from=templates`: no stage has that name, so it is the image templates:latest —
+        // unless the build passes a named context of that name, which a Dockerfile cannot show.
+        results.push({
+          status: 'fail',
+          severity: 'notice',
+          message: `${what} names no stage of this Dockerfile: it is the image ${use.reference}:latest, unless the build passes a named context \`--build-context ${use.reference}=…\``,
+          location,
+        });
       else if (tag === null)
         results.push({ status: 'fail', message: `${what} has no tag, so it means latest`, location });
       else if (!tagPinsVersion(tag)) {
@@ -62,6 +73,27 @@ export const checkBaseImagePinned = defineCheck({
   },
 });
 
+const PACKAGE_INSTALL: Record<string, string[]> = {
+  'apt-get': ['install'],
+  apt: ['install'],
+  apk: ['add'],
+  yum: ['install'],
+  dnf: ['install'],
+  microdnf: ['install'],
+};
+
+/** `apt-get install … <name> …`, `apk add … <name>=1.2 …`: the command installs that package. */
+function installsPackage(command: RunCommand, name: string): boolean {
+  const verbs = PACKAGE_INSTALL[command.program];
+  const verb = command.args.find((arg) => !arg.startsWith('-'));
+  return (
+    verbs !== undefined &&
+    verb !== undefined &&
+    verbs.includes(verb) &&
+    command.args.some((arg) => arg.replace(/[=:].*$/, '') === name)
+  );
+}
+
 const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
 
 export const checkCopyOverAdd = defineCheck({
@@ -76,7 +108,7 @@ export const checkCopyOverAdd = defineCheck({
   hadolint: ['DL3020'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const offenders = instructions(dockerfile.stages, 'ADD')
+    const offenders = instructions(built(dockerfile), 'ADD')
       .filter(({ instruction }) => instruction.heredocs.length === 0)
       .filter(({ instruction }) =>
         copySources(instruction).some(
@@ -96,18 +128,28 @@ export const checkNoSudo = defineCheck({
   category: 'dockerfile',
   severity: 'warning',
   title: 'No sudo',
-  proves: 'No RUN calls sudo.',
+  proves: 'No RUN of the stages the target builds runs a command through sudo or installs the sudo package.',
   why: 'RUN already runs as the current USER; sudo in an image means a setuid binary and a sudoers policy that ship with it.',
   remediation: 'Switch user with USER around the steps that need root instead.',
   hadolint: ['DL3004'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const offenders = runCommands(dockerfile.stages)
-      .filter((command) => command.command.words.includes('sudo'))
-      .map((command) => ({
-        instruction: command.instruction,
-        message: `\`${command.command.words.join(' ')}\` uses sudo`,
-      }));
+    const offenders = runCommands(built(dockerfile)).flatMap((command) => {
+      const words = command.command.words;
+      if (words.slice(0, words.length - command.args.length - 1).includes('sudo'))
+        return [
+          { instruction: command.instruction, message: `\`${words.join(' ')}\` runs ${command.program} through sudo` },
+        ];
+      // The package, not a word that merely reads `sudo` (a group name in `useradd -G sudo`).
+      if (installsPackage(command, 'sudo'))
+        return [
+          {
+            instruction: command.instruction,
+            message: `${command.program} ${command.args.find((arg) => !arg.startsWith('-'))} installs the sudo package: a setuid-root binary and a sudoers policy`,
+          },
+        ];
+      return [];
+    });
     return verdicts(offenders, context, 'no sudo');
   },
 });
@@ -123,7 +165,7 @@ export const checkAbsoluteWorkdir = defineCheck({
   hadolint: ['DL3000'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const offenders = instructions(dockerfile.stages, 'WORKDIR')
+    const offenders = instructions(built(dockerfile), 'WORKDIR')
       .filter(({ instruction }) => !/^["']?(\/|\$)/.test(instruction.args))
       .map(({ instruction }) => ({ instruction, message: `WORKDIR ${instruction.args} is relative` }));
     return verdicts(offenders, context, 'every WORKDIR is absolute');
@@ -143,7 +185,7 @@ export const checkPipefail = defineCheck({
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const offenders: { instruction: Instruction; message: string }[] = [];
-    for (const stage of dockerfile.stages) {
+    for (const stage of built(dockerfile)) {
       let shellPipefail = false;
       for (const instruction of stage.instructions) {
         if (instruction.keyword === 'SHELL') shellPipefail = (instruction.exec ?? []).includes('pipefail');

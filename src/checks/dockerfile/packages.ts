@@ -1,12 +1,34 @@
 import type { Instruction } from '../../evidence/dockerfile.js';
 import { defineCheck } from '../registry.js';
-import { instructions, runCommands, shipped, verdicts, type RunCommand } from './helpers.js';
+import { built, instructions, runCommands, shipped, verdicts, type RunCommand } from './helpers.js';
 
 // Package managers in the shipped stages: what they leave in the image (caches, lists,
 // recommended extras) and what makes builds unrepeatable.
 
 const isApt = (command: RunCommand): boolean => command.program === 'apt-get' || command.program === 'apt';
-const aptVerb = (command: RunCommand): string | undefined => command.args.find((arg) => !arg.startsWith('-'));
+/** apt's options that take the next word as their value (`-o Dpkg::Options::=--force-confnew`). */
+const APT_VALUE_OPTIONS = new Set(['-o', '-c', '-t', '--option', '--config-file', '--target-release']);
+const aptVerb = (command: RunCommand): string | undefined =>
+  command.args.find((arg, index) => !arg.startsWith('-') && !APT_VALUE_OPTIONS.has(command.args[index - 1] ?? ''));
+const APT_CONSUMERS = new Set([
+  'install',
+  'download',
+  'source',
+  'build-dep',
+  'upgrade',
+  'dist-upgrade',
+  'full-upgrade',
+]);
+
+/** A command that reads the package lists fetched before it in the same RUN, or removes them. */
+function usesAptLists(command: RunCommand): boolean {
+  if (isApt(command)) return APT_CONSUMERS.has(aptVerb(command) ?? '');
+  if (command.program === 'apt-cache') return true;
+  if (command.program === 'rm') return command.args.some((arg) => arg.startsWith('/var/lib/apt/lists'));
+  // Installers that call apt-get install themselves.
+  return command.args.includes('--with-deps') || command.args.includes('install-deps');
+}
+
 const sameRun = (commands: RunCommand[], instruction: Instruction): RunCommand[] =>
   commands.filter((command) => command.instruction === instruction);
 
@@ -76,19 +98,17 @@ export const checkAptUpdateAlone = defineCheck({
   category: 'dockerfile',
   severity: 'warning',
   title: 'apt-get update in the same RUN as install',
-  proves: 'No RUN runs apt-get update without an apt-get install in the same RUN.',
+  proves:
+    'No RUN runs apt-get update and leaves the lists for a later RUN: the same RUN uses them (apt-get install, download, source, build-dep, apt-cache, an installer such as `playwright install --with-deps`) or removes them.',
   why: 'A cached `RUN apt-get update` layer keeps stale lists: a later install in another RUN then fetches outdated or missing versions.',
   remediation:
     'Combine them: `RUN apt-get update && apt-get install -y --no-install-recommends … && rm -rf /var/lib/apt/lists/*`.',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const commands = runCommands(dockerfile.stages);
+    const commands = runCommands(built(dockerfile));
     const offenders = commands
       .filter((command) => isApt(command) && aptVerb(command) === 'update')
-      .filter(
-        (command) =>
-          !sameRun(commands, command.instruction).some((other) => isApt(other) && aptVerb(other) === 'install'),
-      )
+      .filter((command) => !sameRun(commands, command.instruction).some(usesAptLists))
       .map((command) => ({
         instruction: command.instruction,
         message: 'apt-get update alone in its RUN: its layer is cached and its lists go stale',
@@ -108,7 +128,7 @@ export const checkAptYes = defineCheck({
   hadolint: ['DL3014'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const offenders = runCommands(dockerfile.stages)
+    const offenders = runCommands(built(dockerfile))
       .filter(
         (command) =>
           isApt(command) &&
@@ -133,7 +153,7 @@ export const checkAptUpgrade = defineCheck({
   remediation: 'Use a newer base image tag (and rebuild regularly), and install only the packages you need.',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const offenders = runCommands(dockerfile.stages)
+    const offenders = runCommands(built(dockerfile))
       .filter(
         (command) => isApt(command) && ['upgrade', 'dist-upgrade', 'full-upgrade'].includes(aptVerb(command) ?? ''),
       )

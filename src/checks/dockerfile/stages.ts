@@ -1,12 +1,20 @@
-import { posix } from 'node:path';
 import { copySources } from '../../evidence/app-file.js';
-import { stageChain, type DockerfileEvidence, type Instruction, type Stage } from '../../evidence/dockerfile.js';
-import { expandVariables } from '../../evidence/variables.js';
+import {
+  builtStages,
+  configuredCommand,
+  setsUpS6Overlay,
+  stageChain,
+  variablesAt,
+  type Instruction,
+  type Stage,
+} from '../../evidence/dockerfile.js';
+import { resolveVariables } from '../../evidence/variables.js';
 import { isSecretName, redacted, secretIn } from '../../util/secrets.js';
 import { defineCheck, type Verdict } from '../registry.js';
-import { classifyPid1, dependencyStep, fakeProbe } from '../../util/commands.js';
+import { classifyPid1, dependencyStep, fakeProbe, permissionOperands } from '../../util/commands.js';
+import { clipped } from '../../util/text.js';
 import { where } from '../where.js';
-import { instructions, measuredBy, runCommands, shipped, verdicts } from './helpers.js';
+import { built, instructions, measuredBy, pathsAt, runCommands, shipped, verdicts } from './helpers.js';
 
 // Dockerfile rules about what ships: the final stage and the stages it is FROM. Each has a
 // measured counterpart in a full run and steps aside there.
@@ -69,20 +77,9 @@ function buildsSomething(stage: Stage): boolean {
   );
 }
 
-/** The value of a variable as the stage chain defines it before `line` (ARG defaults, ENV, global ARGs). */
-function lookup(dockerfile: DockerfileEvidence, chain: Stage[], line: number): (name: string) => string | null {
-  const values: Record<string, string | null> = { ...dockerfile.globalArgs };
-  for (const stage of chain) {
-    for (const instruction of stage.instructions) {
-      if (instruction.line >= line) break;
-      if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV') continue;
-      for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-        const value = match[2]?.replace(/^"(.*)"$/, '$1') ?? null;
-        if (value !== null || !(match[1] in values)) values[match[1]] = value;
-      }
-    }
-  }
-  return (name) => values[name] ?? null;
+/** A stage's base as a reader should see it: resolved, or as written where a build argument has no value. */
+function baseShown(stage: Stage): string {
+  return stage.baseUnresolved.length > 0 ? stage.baseRaw : stage.base;
 }
 
 export const checkDockerfileUser = defineCheck({
@@ -107,8 +104,9 @@ export const checkDockerfileUser = defineCheck({
       const base = chain[0].base;
       if (/nonroot|non-root/i.test(base))
         return { status: 'pass', message: `no USER, but the base ${base} runs as a non-root user by its tag` };
-      // gosu / su-exec: the entrypoint probably drops root itself, which only a run can confirm.
-      const dropper = runCommands(chain).some((command) =>
+      // gosu / su-exec, installed here or in a stage whose files are copied in: the entrypoint
+      // probably drops root itself, which only a run can confirm.
+      const dropper = runCommands(builtStages(dockerfile)).some((command) =>
         command.command.words.some((word) => /(^|\/)(gosu|su-exec)\b/.test(word)),
       );
       if (dropper) {
@@ -124,21 +122,29 @@ export const checkDockerfileUser = defineCheck({
         message:
           base === 'scratch'
             ? 'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0'
-            : `no USER in the shipped stage: it runs as ${base}'s user, root unless that image sets one`,
+            : `no USER in the shipped stage: it runs as the user of its base image ${baseShown(chain[0])}, root unless that image sets one`,
         ...where(context.locate.finalFrom()),
       };
     }
-    const value = expandVariables(last.instruction.args.trim(), lookup(dockerfile, chain, last.instruction.line));
+    const written = last.instruction.args.trim();
+    const { value, unresolved } = resolveVariables(written, variablesAt(dockerfile, chain, last.instruction.line));
+    const location = context.locate.at(last.instruction);
+    if (unresolved.length > 0)
+      return {
+        status: 'skip',
+        message: `USER ${written}: set by a build argument without a default (${unresolved.join(', ')}), so only a build knows it — a full run measures the user (HARD-USER-001)`,
+        location,
+      };
     const user = value.split(':')[0].trim();
     if (user === '' || user === 'root' || user === '0') {
       return {
         status: 'fail',
-        message: `USER ${last.instruction.args} is root`,
+        message: value === written ? `USER ${written} is root` : `USER ${written} is root (${value})`,
         measured: value,
-        location: context.locate.at(last.instruction),
+        location,
       };
     }
-    return { status: 'pass', message: `USER ${value}`, measured: value, location: context.locate.at(last.instruction) };
+    return { status: 'pass', message: `USER ${value}`, measured: value, location };
   },
 });
 
@@ -202,7 +208,7 @@ export const checkDockerfileInit = defineCheck({
   severity: 'warning',
   title: 'An init is set up as PID 1',
   proves:
-    "The shipped stage's ENTRYPOINT (or CMD) starts an init (tini, dumb-init…), or a compose service built from this Dockerfile sets `init: true`.",
+    "The shipped stage's ENTRYPOINT and CMD, as Docker composes them, start an init (tini, dumb-init, catatonit, s6-svscan, runsvdir, supervisord, my_init, or s6-overlay's /init where the Dockerfile sets up s6-overlay), or a compose service built from this Dockerfile sets `init: true`. Where the Dockerfile cannot tell — no ENTRYPOINT or CMD (the base image's), a /init nothing here sets up, an entrypoint script that hands over to an init in CMD — the finding is a notice: a full run measures PID 1.",
   why: 'Without an init, signals are not forwarded and zombies are not reaped; the production profile runs tini.',
   remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
   needs: ['dockerfile'],
@@ -210,15 +216,19 @@ export const checkDockerfileInit = defineCheck({
     const measured = measuredBy(context, 'runtime', 'HARD-INIT-001');
     if (measured) return measured;
     const chain = shipped(dockerfile);
-    const entrypoint = instructions(chain, 'ENTRYPOINT').pop() ?? instructions(chain, 'CMD').pop();
-    const words = entrypoint ? (entrypoint.instruction.exec ?? entrypoint.instruction.args.split(/\s+/)) : [];
-    const { kind, program } = classifyPid1(words.join(' '));
+    const { entrypoint, cmd } = configuredCommand(chain);
+    // s6-overlay's files may come from a stage copied in as well as from the shipped ones.
+    const hints = { s6Overlay: setsUpS6Overlay(builtStages(dockerfile)) };
+    // PID 1 runs ENTRYPOINT with CMD as its arguments; an empty ENTRYPOINT ([]) leaves CMD alone,
+    // and a shell-form ENTRYPOINT ignores CMD.
+    const runsEntrypoint = entrypoint !== null && entrypoint.words.length > 0;
+    const argv =
+      runsEntrypoint && !entrypoint.exec ? entrypoint.words : [...(entrypoint?.words ?? []), ...(cmd?.words ?? [])];
+    const first = runsEntrypoint ? entrypoint : cmd;
+    const location = where(first ? context.locate.at(first.instruction) : context.locate.finalFrom());
+    const { kind, program } = classifyPid1(argv.join(' '), hints);
     if (kind === 'init')
-      return {
-        status: 'pass',
-        message: `PID 1 will be ${program}`,
-        ...where(entrypoint ? context.locate.at(entrypoint.instruction) : undefined),
-      };
+      return { status: 'pass', message: `PID 1 will be ${program} (\`${clipped(argv.join(' '))}\`)`, ...location };
     const compose = context.evidence.compose.state === 'collected' ? context.evidence.compose.value : undefined;
     const viaCompose = compose?.services.find(
       (service) => service.init === true && service.dockerfile === dockerfile.path,
@@ -228,12 +238,31 @@ export const checkDockerfileInit = defineCheck({
         status: 'pass',
         message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})`,
       };
-    const what = words.length > 0 ? `\`${words.join(' ')}\`` : "the base image's command";
-    return {
-      status: 'fail',
-      message: `PID 1 will be ${what}, not an init`,
-      ...where(entrypoint ? context.locate.at(entrypoint.instruction) : context.locate.finalFrom()),
-    };
+    const measuredLater = 'a full run measures PID 1 (HARD-INIT-001)';
+    if (argv.length === 0)
+      return {
+        status: 'fail',
+        severity: 'notice',
+        message: `no ENTRYPOINT or CMD in the shipped stages: PID 1 is what the base image ${baseShown(chain[0])} runs, which this Dockerfile does not show; ${measuredLater}`,
+        ...location,
+      };
+    if (argv[0] === '/init')
+      return {
+        status: 'fail',
+        severity: 'notice',
+        message: `PID 1 will be \`${argv.join(' ')}\`: s6-overlay's entry point has that name, but nothing in this Dockerfile sets up s6-overlay (the base image ${baseShown(chain[0])} may); ${measuredLater}`,
+        ...location,
+      };
+    const handsOver =
+      runsEntrypoint && entrypoint.exec && cmd !== null ? classifyPid1(cmd.words.join(' '), hints) : null;
+    if (handsOver?.kind === 'init')
+      return {
+        status: 'fail',
+        severity: 'notice',
+        message: `PID 1 will be \`${clipped(entrypoint!.words.join(' '))}\`, which hands over to CMD's ${handsOver.program} (an init) if it ends with \`exec "$@"\`, as entrypoint scripts do; ${measuredLater}`,
+        ...location,
+      };
+    return { status: 'fail', message: `PID 1 will be \`${clipped(argv.join(' '))}\`, not an init`, ...location };
   },
 });
 
@@ -352,7 +381,7 @@ export const checkDockerfileCacheOrder = defineCheck({
     const measured = measuredBy(context, 'cacheProbe', 'HARD-CACHE-002');
     if (measured) return measured;
     const offenders: { instruction: Instruction; message: string }[] = [];
-    for (const stage of dockerfile.stages) {
+    for (const stage of built(dockerfile)) {
       const copy = stage.instructions.find(copiesEverything);
       if (!copy) continue;
       // Ecosystems whose dependencies were fetched before the copy (in this stage or one it is FROM).
@@ -399,15 +428,28 @@ export const checkDockerfileSecrets = defineCheck({
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const envMeasured = context.evidence.image.state === 'collected';
+    const ships = new Set(shipped(dockerfile).map((stage) => stage.index));
     const found: Verdict[] = [];
+    // Every stage, built by this target or not: a literal credential is in the Dockerfile, and so
+    // in the repository, whichever target builds its stage.
     for (const stage of dockerfile.stages) {
       for (const instruction of stage.instructions) {
-        if (instruction.keyword !== 'ARG' && (instruction.keyword !== 'ENV' || envMeasured)) continue;
+        if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV') continue;
+        // The image's own ENV is measured by HARD-SECRETS-001; a stage that does not ship is not in it.
+        if (instruction.keyword === 'ENV' && envMeasured && ships.has(stage.index)) continue;
         for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
           const [, name, raw] = match;
           const value = raw?.replace(/^"(.*)"$/, '$1');
           const kind = value !== undefined ? secretIn(name, value) : null;
-          if (kind) {
+          if (kind && instruction.keyword === 'ENV' && !ships.has(stage.index)) {
+            found.push({
+              status: 'fail',
+              severity: 'warning',
+              message: `ENV ${name} holds ${kind} ${redacted(value)} in stage ${label(stage)}, which does not ship: it is not in the image, but it is in the Dockerfile and the build's cache`,
+              measured: name,
+              location: context.locate.at(instruction),
+            });
+          } else if (kind) {
             found.push({
               status: 'fail',
               message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`,
@@ -431,7 +473,7 @@ export const checkDockerfileSecrets = defineCheck({
       : {
           status: 'pass',
           message: envMeasured
-            ? 'no ARG meant for a credential (ENV is measured by HARD-SECRETS-001)'
+            ? "no ARG meant for a credential, and no credential in the ENV of a stage that does not ship (the image's ENV is measured by HARD-SECRETS-001)"
             : 'no credential in ARG or ENV',
         };
   },
@@ -449,26 +491,30 @@ export const checkCopyChown = defineCheck({
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const offenders: { instruction: Instruction; message: string }[] = [];
-    for (const stage of dockerfile.stages) {
-      let workdir = '/';
+    for (const stage of built(dockerfile)) {
+      const chain = stageChain(dockerfile, stage.index);
       const copied: string[] = [];
       for (const instruction of stage.instructions) {
-        if (instruction.keyword === 'WORKDIR') workdir = posix.resolve(workdir, instruction.args);
+        const pathOf = pathsAt(dockerfile, chain, instruction.line);
         if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined) {
           const words = instruction.exec ?? instruction.args.split(/\s+/);
-          copied.push(posix.resolve(workdir, words[words.length - 1] ?? '.'));
+          const dest = pathOf(words[words.length - 1] ?? '.');
+          if (dest !== null) copied.push(dest);
         }
         if (instruction.keyword !== 'RUN') continue;
         for (const command of runCommands([{ ...stage, instructions: [instruction] }])) {
-          if (command.program !== 'chown' || !command.args.some((arg) => /^-[a-zA-Z]*R|^--recursive$/.test(arg)))
-            continue;
-          const targets = command.args
-            .filter((arg) => !arg.startsWith('-'))
-            .slice(1)
-            .map((arg) => posix.resolve(workdir, arg));
-          const hit = targets.find((target) =>
-            copied.some((dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`)),
-          );
+          if (command.program !== 'chown') continue;
+          const { paths, recursive } = permissionOperands('chown', command.args);
+          if (!recursive) continue;
+          const hit = paths
+            .map(pathOf)
+            .find(
+              (target) =>
+                target !== null &&
+                copied.some(
+                  (dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`),
+                ),
+            );
           if (hit) offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
         }
       }
