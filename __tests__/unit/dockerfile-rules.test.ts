@@ -534,7 +534,7 @@ describe('values written with build arguments', () => {
     );
     const user = result(dockerfile, 'HARD-USER-004')[0];
     expect(user.message).toBe(
-      'no USER in the shipped stage: it runs as the user of its base image ${PACKAGE_TYPE}:${PACKAGE_VERSION}, root unless that image sets one',
+      'no USER in the shipped stage: it runs as the user of its base image ${PACKAGE_TYPE}:${PACKAGE_VERSION}, root unless that image sets one (a full run measures it: HARD-USER-001)',
     );
     expect(result(dockerfile, 'HARD-DOCKERFILE-002').map((entry) => [entry.status, entry.message])).toEqual([
       [
@@ -996,5 +996,23 @@ describe('development tools, read from the Dockerfile', () => {
       '["npx", "vite", "--host"]',
     ])
       expect(found('FROM python:3.11-slim', `CMD ${cmd}`)).toHaveLength(1);
+  });
+});
+
+describe('a base the Dockerfile cannot see into', () => {
+  it.each([
+    ['FROM python:3.12-slim\nCMD ["python", "-m", "app"]\n', 'error'],
+    ['FROM node:20-bookworm-slim\nCMD ["node", "app.js"]\n', 'error'],
+    ['FROM mcr.microsoft.com/dotnet/aspnet:8.0\nCMD ["dotnet", "app.dll"]\n', 'error'],
+    ['FROM registry.example.com/platform/python-base:3.12\nCMD ["python", "-m", "app"]\n', 'warning'],
+    ['FROM bitnami/nginx:1.25.3\nCMD ["nginx"]\n', 'warning'],
+  ])('%s: no USER and no HEALTHCHECK are %s', (dockerfile, severity) => {
+    const results = analyse({ dockerfile }).filter(
+      (result) => (result.id === 'HARD-USER-004' || result.id === 'HARD-HEALTH-006') && result.status === 'fail',
+    );
+    expect(results.map((result) => [result.id, result.severity])).toEqual([
+      ['HARD-USER-004', severity],
+      ['HARD-HEALTH-006', severity],
+    ]);
   });
 });

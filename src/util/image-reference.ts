@@ -125,3 +125,69 @@ export function tagVersionPrecision(name: string, tag: string): 'full' | 'minor'
   if (parts.length >= needed) return 'full';
   return parts.length === 1 ? 'major' : 'minor';
 }
+
+/**
+ * Public bases known to set neither USER nor HEALTHCHECK: Docker's official images (whose policy
+ * leaves the health check to the user, and which start as root — some drop privileges in their
+ * entrypoint), Microsoft's .NET images, and scratch. Of any other base the Dockerfile alone cannot
+ * tell: a company base or a vendor's image (bitnami's, distroless `nonroot`, haproxy's) may set a
+ * USER or a HEALTHCHECK the Dockerfile never shows.
+ */
+const ROOT_BASES = new Set([
+  'alpine',
+  'debian',
+  'ubuntu',
+  'busybox',
+  'centos',
+  'fedora',
+  'rockylinux',
+  'almalinux',
+  'amazonlinux',
+  'oraclelinux',
+  'archlinux',
+  'python',
+  'node',
+  'golang',
+  'rust',
+  'ruby',
+  'php',
+  'perl',
+  'openjdk',
+  'eclipse-temurin',
+  'amazoncorretto',
+  'maven',
+  'gradle',
+  'nginx',
+  'httpd',
+  'postgres',
+  'mysql',
+  'mariadb',
+  'redis',
+  'mongo',
+  'rabbitmq',
+  'buildpack-deps',
+  'bash',
+  'docker',
+  'caddy',
+  'traefik',
+  'erlang',
+  'elixir',
+  'composer',
+  'wordpress',
+  'nextcloud',
+  'pypy',
+  'swift',
+  'julia',
+  'r-base',
+  'dart',
+  'haskell',
+  'clojure',
+]);
+const ROOT_BASE_REPOSITORIES = /^mcr\.microsoft\.com\/dotnet\/(sdk|aspnet|runtime|runtime-deps)$/;
+
+export function baseSetsNoUserOrHealthcheck(reference: string): boolean {
+  if (reference === 'scratch') return true;
+  const { name } = parseImageReference(reference);
+  const official = name.replace(/^(docker\.io\/)?(library\/)?/, '');
+  return (!official.includes('/') && ROOT_BASES.has(official)) || ROOT_BASE_REPOSITORIES.test(name);
+}

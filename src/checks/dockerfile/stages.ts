@@ -13,6 +13,7 @@ import { isSecretName, redacted, secretIn } from '../../util/secrets.js';
 import { defineCheck, type Verdict } from '../registry.js';
 import { classifyPid1, dependencyStep, fakeProbe, permissionOperands } from '../../util/commands.js';
 import { clipped } from '../../util/text.js';
+import { baseSetsNoUserOrHealthcheck } from '../../util/image-reference.js';
 import { where } from '../where.js';
 import { built, instructions, measuredBy, pathsAt, runCommands, shipped, verdicts } from './helpers.js';
 
@@ -117,12 +118,17 @@ export const checkDockerfileUser = defineCheck({
           ...where(context.locate.finalFrom()),
         };
       }
+      // A base the Dockerfile cannot see into (a company base, a vendor's image) may set a USER.
+      const known = chain[0].baseUnresolved.length === 0 && baseSetsNoUserOrHealthcheck(base);
       return {
         status: 'fail',
+        ...(known ? {} : { severity: 'warning' as const }),
         message:
           base === 'scratch'
             ? 'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0'
-            : `no USER in the shipped stage: it runs as the user of its base image ${baseShown(chain[0])}, root unless that image sets one`,
+            : known
+              ? `no USER in the shipped stage: it runs as the user of its base image ${baseShown(chain[0])}, which is root`
+              : `no USER in the shipped stage: it runs as the user of its base image ${baseShown(chain[0])}, root unless that image sets one (a full run measures it: HARD-USER-001)`,
         ...where(context.locate.finalFrom()),
       };
     }
@@ -164,8 +170,19 @@ export const checkDockerfileHealthcheck = defineCheck({
     const measured = measuredBy(context, 'runtime', 'HARD-HEALTH-001 to -005');
     if (measured) return measured;
     const last = instructions(shipped(dockerfile), 'HEALTHCHECK').pop();
-    if (!last)
-      return { status: 'fail', message: 'no HEALTHCHECK in the shipped stage', ...where(context.locate.finalFrom()) };
+    if (!last) {
+      // A base the Dockerfile cannot see into may declare the HEALTHCHECK the stage inherits.
+      const base = shipped(dockerfile)[0];
+      const known = base.baseUnresolved.length === 0 && baseSetsNoUserOrHealthcheck(base.base);
+      return {
+        status: 'fail',
+        ...(known ? {} : { severity: 'warning' as const }),
+        message: known
+          ? 'no HEALTHCHECK in the shipped stage'
+          : `no HEALTHCHECK in the shipped stage, unless its base ${baseShown(base)} declares one (a full run sees it: HARD-HEALTH-001)`,
+        ...where(context.locate.finalFrom()),
+      };
+    }
     const location = context.locate.at(last.instruction);
     const [kind, ...rest] = last.instruction.args.split(/\s+/);
     if (kind?.toUpperCase() === 'NONE')
