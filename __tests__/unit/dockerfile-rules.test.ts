@@ -1016,3 +1016,26 @@ describe('a base the Dockerfile cannot see into', () => {
     ]);
   });
 });
+
+describe('credentials on the command lines of the Dockerfile', () => {
+  it.each([
+    ['RUN mysql -uroot -pS3cretPassw0rd -e "CREATE DATABASE app"', 'RUN'],
+    ['RUN curl -fsSL -u deploy:Hunter2Hunter2 https://artifacts.example.com/app.tar.gz -o /app.tgz', 'RUN'],
+    ['HEALTHCHECK CMD redis-cli -a Zq8vLm2pRt5w ping', 'HEALTHCHECK'],
+    ['CMD ["sh", "-c", "PGPASSWORD=k9Xq2mWv7Lp4 psql -h db -c \'select 1\'"]', 'CMD'],
+  ])('%s: an error on its line, the value never shown', (line, keyword) => {
+    const dockerfile = `FROM debian:12\nUSER 1000\n${line}\n`;
+    const results = analyse({ dockerfile }).filter((result) => result.id === 'HARD-SECRETS-004');
+    expect(results.map((result) => [result.status, result.severity, result.location?.line])).toEqual([
+      ['fail', 'error', 3],
+    ]);
+    expect(results[0].message.startsWith(`${keyword} holds`)).toBe(true);
+    expect(JSON.stringify(results)).not.toMatch(/S3cretPassw0rd|Hunter2Hunter2|Zq8vLm2pRt5w|k9Xq2mWv7Lp4/);
+  });
+
+  it('passes references, ports and secret mounts', () => {
+    const dockerfile =
+      'FROM debian:12\nRUN --mount=type=secret,id=npm,env=NPM_TOKEN npm ci\nRUN psql -h db -p 5432 -U app -c "select 1"\nHEALTHCHECK CMD redis-cli -a "$REDIS_PASSWORD" ping\nUSER 1000\n';
+    expect(fails(dockerfile, 'HARD-SECRETS-004')).toEqual([]);
+  });
+});

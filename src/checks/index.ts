@@ -57,6 +57,7 @@ import {
   checkDockerfileInit,
   checkDockerfileLabels,
   checkDockerfileSecrets,
+  checkDockerfileCommandSecrets,
   checkDockerfileUser,
   checkMultiStage,
 } from './dockerfile/stages.js';
@@ -124,6 +125,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkDockerfileDevTools,
   checkDockerfileCacheOrder,
   checkDockerfileSecrets,
+  checkDockerfileCommandSecrets,
   checkAptRecommends,
   checkAptListsRemoved,
   checkAptUpdateAlone,

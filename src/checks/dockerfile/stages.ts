@@ -9,7 +9,7 @@ import {
   type Stage,
 } from '../../evidence/dockerfile.js';
 import { resolveVariables } from '../../evidence/variables.js';
-import { isSecretName, redacted, secretIn } from '../../util/secrets.js';
+import { commandSecrets, isSecretName, redacted, secretIn } from '../../util/secrets.js';
 import { defineCheck, type Verdict } from '../registry.js';
 import { classifyPid1, dependencyStep, fakeProbe, permissionOperands } from '../../util/commands.js';
 import { clipped } from '../../util/text.js';
@@ -493,6 +493,44 @@ export const checkDockerfileSecrets = defineCheck({
             ? "no ARG meant for a credential, and no credential in the ENV of a stage that does not ship (the image's ENV is measured by HARD-SECRETS-001)"
             : 'no credential in ARG or ENV',
         };
+  },
+});
+
+const COMMAND_KEYWORDS = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK']);
+
+export const checkDockerfileCommandSecrets = defineCheck({
+  id: 'HARD-SECRETS-004',
+  cis: ['4.10'],
+  category: 'secrets',
+  severity: 'error',
+  title: 'No credentials on the command lines of the Dockerfile',
+  proves:
+    'No RUN, CMD, ENTRYPOINT or HEALTHCHECK writes a credential: `mysql -pSECRET`, `redis-cli -a SECRET`, `--password=SECRET`, `curl -u user:pass`, `PGPASSWORD=SECRET psql`, a token or a password in a URL (references such as `$DB_PASSWORD` are fine).',
+  why: 'A RUN line is recorded in the image history and the build cache; CMD, ENTRYPOINT and HEALTHCHECK ship in the image config for anyone who pulls it; all of them are in the repository.',
+  remediation:
+    'Read the credential at run time (`$DB_PASSWORD`, a file under /run/secrets) and, for a build step, mount it: `RUN --mount=type=secret,id=npm_token …`.',
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const building = new Set(built(dockerfile).map((stage) => stage.index));
+    const found: Verdict[] = [];
+    for (const stage of dockerfile.stages) {
+      for (const instruction of stage.instructions) {
+        if (!COMMAND_KEYWORDS.has(instruction.keyword)) continue;
+        for (const secret of commandSecrets(instruction.args)) {
+          const elsewhere = !building.has(stage.index);
+          found.push({
+            status: 'fail',
+            ...(elsewhere ? { severity: 'warning' as const } : {}),
+            message: `${instruction.keyword} holds ${secret.kind} ${redacted(secret.value)} (${secret.name})${elsewhere ? ` in stage ${label(stage)}, which this target does not build: it is in the repository all the same` : ''}`,
+            measured: secret.name,
+            location: context.locate.at(instruction),
+          });
+        }
+      }
+    }
+    return found.length > 0
+      ? found
+      : { status: 'pass', message: 'no credential on a RUN, CMD, ENTRYPOINT or HEALTHCHECK line' };
   },
 });
 
