@@ -1039,3 +1039,11 @@ describe('credentials on the command lines of the Dockerfile', () => {
     expect(fails(dockerfile, 'HARD-SECRETS-004')).toEqual([]);
   });
 });
+
+describe('a stand-in a build step needs is no credential', () => {
+  it('SECRET_KEY="dummyKeyWithMinimumLength---" for collectstatic passes', () => {
+    const dockerfile =
+      'FROM python:3.12-slim\nRUN SECRET_KEY="dummyKeyWithMinimumLength-------------------------" python manage.py collectstatic --no-input\nUSER 1000\n';
+    expect(fails(dockerfile, 'HARD-SECRETS-004')).toEqual([]);
+  });
+});

@@ -96,7 +96,11 @@ export function placeholderSecret(value: string): boolean {
     /^\[[^\]]*\]$/.test(text) ||
     /^(x+|\*+|\.+|-+)$/.test(text) ||
     /^(your|my|some|the|insert|enter|put)[-_ ]?[a-z_-]*$/.test(text) ||
-    /(change|replace)[-_ ]?(me|it|this|with)|random[-_ ]?(string|value|secret)|generate[-_ ]?(one|a|me)/.test(text)
+    /(change|replace)[-_ ]?(me|it|this|with)|random[-_ ]?(string|value|secret)|generate[-_ ]?(one|a|me)/.test(text) ||
+    // Words a real credential never carries: a build-time stand-in (`dummyKeyWithMinimumLength---`).
+    /dummy|placeholder|not[-_ ]?a[-_ ]?(real[-_ ]?)?secret|fake[-_ ]?(key|secret|token|password)|example[-_ ]?(key|secret|token|password)/.test(
+      text,
+    )
   );
 }
 

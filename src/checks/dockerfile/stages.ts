@@ -9,7 +9,7 @@ import {
   type Stage,
 } from '../../evidence/dockerfile.js';
 import { resolveVariables } from '../../evidence/variables.js';
-import { commandSecrets, isSecretName, redacted, secretIn } from '../../util/secrets.js';
+import { commandSecrets, isSecretName, placeholderSecret, redacted, secretIn } from '../../util/secrets.js';
 import { defineCheck, type Verdict } from '../registry.js';
 import { classifyPid1, dependencyStep, fakeProbe, permissionOperands } from '../../util/commands.js';
 import { clipped } from '../../util/text.js';
@@ -517,6 +517,8 @@ export const checkDockerfileCommandSecrets = defineCheck({
       for (const instruction of stage.instructions) {
         if (!COMMAND_KEYWORDS.has(instruction.keyword)) continue;
         for (const secret of commandSecrets(instruction.args)) {
+          // A stand-in a build step needs (`SECRET_KEY=dummy… manage.py collectstatic`) is no credential.
+          if (placeholderSecret(secret.value)) continue;
           const elsewhere = !building.has(stage.index);
           found.push({
             status: 'fail',
