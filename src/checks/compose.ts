@@ -2,7 +2,12 @@ import type { ComposeEnvFile, ComposeEvidence, ComposeService } from '../evidenc
 import { parsePortText } from '../evidence/compose/merge.js';
 import type { Location } from '../model.js';
 import { fakeProbe } from '../util/commands.js';
-import { parseImageReference, tagPinsVersion, tagVersionPrecision } from '../util/image-reference.js';
+import {
+  baseSetsNoUserOrHealthcheck,
+  parseImageReference,
+  tagPinsVersion,
+  tagVersionPrecision,
+} from '../util/image-reference.js';
 import { commandSecrets, maskSecrets, placeholderSecret, redacted, secretIn } from '../util/secrets.js';
 import { textOf } from '../util/text.js';
 import { defineCheck, type Verdict } from './registry.js';
@@ -120,6 +125,19 @@ export const checkComposeHealthchecks = defineCheck({
               status: 'skip',
               message: `no healthcheck in compose, but ${gated.get(service.name)!.join(', ')} ${gated.get(service.name)!.length > 1 ? 'wait' : 'waits'} for it to be healthy: the health check is its image's own (${textOf(service.data.image)}), which cannot be judged statically`,
             };
+          if (!service.data.build && !service.builtBy) {
+            // A pulled image may declare a HEALTHCHECK of its own, which compose keeps: only for
+            // images known to declare none is "no health check" a fact.
+            const image = textOf(service.data.image);
+            if (!image || !baseSetsNoUserOrHealthcheck(image))
+              return {
+                status: 'fail',
+                severity: 'notice',
+                message: `no healthcheck in compose; whether its image ${image || '(unset)'} declares one cannot be seen statically (a full run with check-service-images measures it)`,
+                ...at(service),
+              };
+            return { status: 'fail', message: `no healthcheck, and its image ${image} declares none`, ...at(service) };
+          }
           return { status: 'fail', message: 'no healthcheck', ...at(service) };
       }
       // The probe is echoed: masked, like every message, and here first.
