@@ -627,3 +627,13 @@ describe('anchors and aliases', () => {
     ]);
   });
 });
+
+describe('a service an override file adds to', () => {
+  it('is located where it is first defined: a missing key is not blamed on the override', () => {
+    const compose = 'services:\n  web:\n    image: app:1.0.0\n    restart: always\n';
+    const files = { 'compose.override.yaml': 'services:\n  web:\n    environment: { SETTING: "1" }\n' };
+    expect(findings({ compose, files }, 'HARD-COMPOSE-004').map(([, file, line]) => [file, line])).toEqual([
+      ['compose.yaml', 2],
+    ]);
+  });
+});

@@ -518,9 +518,13 @@ function mergeProjects(base: MapNode, over: MapNode): MapNode {
       const services = new Map(previous.entries);
       for (const [name, definition] of value.entries) {
         const lower = services.get(name);
+        // The service stays where it is first defined: a finding about a key no file sets (no
+        // limits, no logging) belongs on the base definition, not on an override that adds a value.
         services.set(
           name,
-          lower?.kind === 'map' && definition.kind === 'map' ? mergeService(lower, definition) : definition,
+          lower?.kind === 'map' && definition.kind === 'map'
+            ? { ...mergeService(lower, definition), loc: lower.loc }
+            : definition,
         );
       }
       entries.set(key, { ...value, entries: services });
