@@ -637,3 +637,40 @@ describe('a service an override file adds to', () => {
     ]);
   });
 });
+
+describe('weak defaults', () => {
+  it.each([
+    ['POSTGRES_USER: umami\n      POSTGRES_PASSWORD: umami', 'the user beside it'],
+    ['POSTGRES_USER: listmonk\n      POSTGRES_PASSWORD: listmonk-dev', 'built on the user'],
+    ['POSTGRES_USER: wikijs\n      POSTGRES_PASSWORD: wikijsrocks', 'built on the user'],
+    ['POSTGRES_PASSWORD: postgres', 'a well-known default'],
+    ['MYSQL_ROOT_PASSWORD: "123"', 'digits'],
+    ['ADMIN_PASSWORD: test123', 'a well-known default with digits'],
+    ['DATABASE_URL: postgresql://umami:umami@db:5432/umami', 'the URL’s own user'],
+  ])('%s (%s) is a weak default: a warning', (lines) => {
+    const compose = `services:\n  db:\n    image: postgres:15.4\n    environment:\n      ${lines}\n`;
+    const failed = analyse({ compose }).filter(
+      (result) => result.id === 'HARD-COMPOSE-008' && result.status === 'fail',
+    );
+    expect(failed.map((result) => result.severity)).toEqual(['warning']);
+    expect(failed[0].message).toMatch(/weak default/);
+  });
+
+  it('a random-looking value is a credential given away: an error', () => {
+    const compose =
+      'services:\n  db:\n    image: postgres:15.4\n    environment:\n      POSTGRES_USER: netbox\n      POSTGRES_PASSWORD: J5brHrAXFLQSif0K\n';
+    expect(
+      analyse({ compose })
+        .filter((result) => result.id === 'HARD-COMPOSE-008' && result.status === 'fail')
+        .map((result) => result.severity),
+    ).toEqual(['error']);
+  });
+
+  it('one value under two names names each service’s own', () => {
+    const compose =
+      'x-pw: &pw "k9Xq2mWv7Lp4"\nservices:\n  app:\n    image: app:1.0.0\n    environment:\n      APP_DB_PASSWORD: *pw\n  db:\n    image: postgres:15.4\n    environment:\n      POSTGRES_PASSWORD: *pw\n';
+    expect(findings({ compose }, 'HARD-COMPOSE-008').map(([message]) => message)).toEqual([
+      'app (APP_DB_PASSWORD), db (POSTGRES_PASSWORD): the value holds a literal value for a secret-looking name [redacted, 12 characters]',
+    ]);
+  });
+});

@@ -8,7 +8,16 @@ import {
   tagPinsVersion,
   tagVersionPrecision,
 } from '../util/image-reference.js';
-import { commandSecrets, maskSecrets, placeholderSecret, redacted, secretIn } from '../util/secrets.js';
+import {
+  commandSecrets,
+  isSecretName,
+  maskSecrets,
+  placeholderSecret,
+  redacted,
+  secretIn,
+  urlCredentials,
+  weakDefault,
+} from '../util/secrets.js';
 import { textOf } from '../util/text.js';
 import { defineCheck, type Verdict } from './registry.js';
 
@@ -565,38 +574,50 @@ export const checkComposeSecrets = defineCheck({
     "Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env (listed in .gitignore) or the deployment's secrets.",
   needs: ['compose'],
   run({ compose }) {
-    // One finding per place a secret is written, naming every service that gets it.
-    const found = new Map<string, { verdict: Verdict; services: string[] }>();
-    const add = (service: string, key: string, verdict: Verdict): void => {
+    // One finding per place a secret is written, naming every service that gets it (and under
+    // which name, where they differ).
+    const found = new Map<string, { verdict: Verdict; holders: { service: string; name: string }[]; text: string }>();
+    const add = (service: string, key: string, name: string, text: string, verdict: Omit<Verdict, 'message'>): void => {
       const loc = verdict.location;
       const id = `${loc?.file}:${loc?.line}:${key}`;
       const existing = found.get(id);
       if (existing) {
-        if (!existing.services.includes(service)) existing.services.push(service);
-      } else found.set(id, { verdict, services: [service] });
+        if (!existing.holders.some((holder) => holder.service === service)) existing.holders.push({ service, name });
+      } else found.set(id, { verdict: { ...verdict, message: '' }, holders: [{ service, name }], text });
     };
     const envFile = (file: string | undefined) => compose.envFiles.find((record) => record.path === file);
+    /**
+     * How bad a literal is: a placeholder or a weak default (the user beside it, the service's
+     * name, `postgres`, `123`) ships a weakness, a warning; anything else gives a credential away.
+     */
+    const grade = (value: string, kind: string, around: string[]): { what: string; weak: boolean } => {
+      const url = urlCredentials(value);
+      const secret = url ? url.password : value;
+      const names = url ? [...around, url.user, ...url.rest.split(/[/:?]/)] : around;
+      if (placeholderSecret(secret)) return { what: 'a placeholder', weak: true };
+      if (weakDefault(secret, names))
+        return { what: url ? 'a weak default password inside a URL' : 'a weak default', weak: true };
+      return { what: kind, weak: false };
+    };
     for (const service of compose.services) {
       // What the files say without any environment or .env: a default written in them is a
       // literal; a value from an env file is judged where that file writes it.
       const { written } = service;
+      const around = namesAround(service, compose);
       const report = (name: string, value: string, path: string, where = name): void => {
         const kind = secretIn(name, value);
         if (!kind) return;
         const location = at(service, path).location;
         const file = envFile(location.file);
         if (file && !committed(file)) return;
-        // A placeholder (`change-me`, `replace-me-with-a-random-string`) is a weak default that
-        // ships, not a leaked secret.
-        const placeholder = placeholderSecret(value);
+        const { what, weak } = grade(value, kind, around);
         const origin = file ? ` (env_file ${file.path}, ${gitSays(file)})` : '';
         // The same value written once (an anchor several services alias) is one finding.
-        add(service.name, `value ${value}`, {
+        add(service.name, `value ${value}`, where, ` holds ${what} ${redacted(value)}${origin}`, {
           status: 'fail',
-          message: `${where} holds ${placeholder ? 'a placeholder' : kind} ${redacted(value)}${origin}`,
           measured: name,
           location,
-          ...(placeholder ? { severity: 'warning' as const } : {}),
+          ...(weak ? { severity: 'warning' as const } : {}),
         });
       };
       for (const entry of entriesOf(written.environment, 'environment'))
@@ -612,11 +633,12 @@ export const checkComposeSecrets = defineCheck({
             ? []
             : [textOf(value)];
         for (const secret of commandSecrets(words.join(' '))) {
-          add(service.name, `${key} ${secret.name}`, {
+          const { what, weak } = grade(secret.value, secret.kind, around);
+          add(service.name, `${key} ${secret.name}`, key, ` holds ${what} ${redacted(secret.value)} (${secret.name})`, {
             status: 'fail',
-            message: `${key} holds ${secret.kind} ${redacted(secret.value)} (${secret.name})`,
             measured: secret.name,
             ...at(service, key),
+            ...(weak ? { severity: 'warning' as const } : {}),
           });
         }
       }
@@ -628,24 +650,32 @@ export const checkComposeSecrets = defineCheck({
       if (!file || file.role !== 'dotenv' || !committed(file)) continue;
       const entry = file.entries.find((candidate) => candidate.line === use.from!.line);
       const field = use.path.split('.');
-      const service = field[0] === 'services' ? field[1] : null;
+      const service = compose.services.find((candidate) => field[0] === 'services' && candidate.name === field[1]);
       if (!entry || !service) continue;
       const key = field.at(-1)!;
       const kind = secretIn(entry.name, entry.value) ?? (/^\d+$/.test(key) ? null : secretIn(key, entry.value));
       if (!kind) continue;
-      const placeholder = placeholderSecret(entry.value);
-      add(service, entry.name, {
-        status: 'fail',
-        message: `${entry.name} in ${file.path} (${gitSays(file)}) holds ${placeholder ? 'a placeholder' : kind} ${redacted(entry.value)}, and the compose file uses it (\`\${${use.name}}\` at ${use.loc.file}:${use.loc.line})${placeholder ? ': the stack runs with it wherever the deployment does not set it' : ''}`,
-        measured: entry.name,
-        location: { file: file.path, line: entry.line },
-        ...(placeholder ? { severity: 'warning' as const } : {}),
-      });
+      const { what, weak } = grade(entry.value, kind, namesAround(service, compose));
+      add(
+        service.name,
+        entry.name,
+        entry.name,
+        ` in ${file.path} (${gitSays(file)}) holds ${what} ${redacted(entry.value)}, and the compose file uses it (\`\${${use.name}}\` at ${use.loc.file}:${use.loc.line})${weak ? ': the stack runs with it wherever the deployment does not set it' : ''}`,
+        {
+          status: 'fail',
+          measured: entry.name,
+          location: { file: file.path, line: entry.line },
+          ...(weak ? { severity: 'warning' as const } : {}),
+        },
+      );
     }
-    const verdicts: Verdict[] = [...found.values()].map(({ verdict, services }) => ({
-      ...verdict,
-      message: `${services.join(', ')}: ${verdict.message}`,
-    }));
+    const verdicts: Verdict[] = [...found.values()].map(({ verdict, holders, text }) => {
+      const sameName = holders.every((holder) => holder.name === holders[0].name);
+      const who = sameName
+        ? `${holders.map((holder) => holder.service).join(', ')}: ${holders[0].name}`
+        : `${holders.map((holder) => `${holder.service} (${holder.name})`).join(', ')}: the value`;
+      return { ...verdict, message: `${who}${text}` };
+    });
     return verdicts.length > 0
       ? verdicts
       : {
@@ -655,6 +685,19 @@ export const checkComposeSecrets = defineCheck({
         };
   },
 });
+
+/**
+ * The names a weak default is built on: the service's and the project's names, its image's, and
+ * the values around it that are not secrets (the user and database it is the password of).
+ */
+function namesAround(service: Service, compose: ComposeEvidence): string[] {
+  const names = [service.name, compose.project ?? ''];
+  const image = textOf(service.written.image ?? service.data.image);
+  names.push(...parseImageReference(image).name.split('/'));
+  for (const entry of entriesOf(service.written.environment, 'environment'))
+    if (entry.value !== null && !isSecretName(entry.name)) names.push(textOf(entry.value));
+  return names.filter((name) => name && !name.includes('$'));
+}
 
 /** Whether an env file's values are in the repository: git tracks it, or nothing can tell (no git). */
 function committed(file: ComposeEnvFile): boolean {

@@ -4,7 +4,7 @@
 
 /** Names that announce a secret (…_PASSWORD, API_KEY, GITHUB_TOKEN, aws_secret_access_key…). */
 const SECRET_NAME =
-  /(^|[_.-])(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?token|client[_-]?secret)($|[_.-])/i;
+  /(^|[_.-])(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|auth[_-]?token|client[_-]?secret|(encryption|signing|master|session|jwt|hmac|cookie)[_-]?key)($|[_.-])/i;
 
 /** The same words glued to a prefix (PGPASSWORD, DBPASSWORD, APPSECRET), and clients' own variables. */
 const GLUED_SECRET_NAME = /(password|passwd|passphrase|secret|token)$|^(mysql_pwd|rediscli_auth|sshpass)$/i;
@@ -102,6 +102,32 @@ export function placeholderSecret(value: string): boolean {
       text,
     )
   );
+}
+
+/** Defaults everyone tries first: a value that is one of these gives nothing away. */
+const WELL_KNOWN =
+  /^(postgres|root|admin|administrator|guest|user|mysql|mariadb|redis|mongo|mongodb|rabbitmq|elastic|test|pass|password|passwd|secret|changeme|letmein|qwerty|default|demo|toor)\d*$|^\d{1,8}$|^(123|1234|12345|123456|abc123)\w{0,3}$/;
+
+/**
+ * A weak default rather than a credential: a well-known default (`postgres`, `admin`, `test123`,
+ * `123`), a value of four characters or fewer, or one built on a name around it — the user or
+ * database beside it, the service, the image, the project (`umami` for user umami, `listmonk-dev`,
+ * `wikijsrocks` for user wikijs). Committed, it is a weakness the stack ships with, not a secret
+ * it gives away.
+ */
+export function weakDefault(value: string, around: readonly string[] = []): boolean {
+  const text = value.trim().toLowerCase();
+  if (text.length <= 4 || WELL_KNOWN.test(text)) return true;
+  return around
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name.length >= 4)
+    .some((name) => text === name || text.startsWith(name) || (text.length >= 5 && name.startsWith(text)));
+}
+
+/** The user and password of `scheme://user:password@host/database`, when the value is such a URL. */
+export function urlCredentials(value: string): { user: string; password: string; rest: string } | null {
+  const match = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:/@"'`]+):([^\s@/"'`]+)@([^\s"'`]*)/i.exec(value);
+  return match ? { user: match[1], password: match[2], rest: match[3] } : null;
 }
 
 /** Shown instead of a secret value. */
