@@ -14,6 +14,8 @@ export interface TargetRequest {
   workspace: string;
   /** Absolute build context (for an image: where its Dockerfile is looked for). */
   contextDir: string;
+  /** Why the build context is only a guess (a Dockerfile `discover` found that nothing builds), or null. */
+  contextUncertain?: string | null;
   /** Absolute Dockerfile, or null (an image checked without one, or a compose stack). */
   dockerfilePath: string | null;
   /**

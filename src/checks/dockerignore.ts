@@ -1,6 +1,6 @@
 import type { ContextEvidence, ContextFile } from '../evidence/context.js';
 import { formatBytes } from '../util/format.js';
-import { defineCheck, type CheckContext } from './registry.js';
+import { defineCheck, type CheckContext, type Verdict } from './registry.js';
 import { where } from './where.js';
 
 // The build context as BuildKit will send it, computed with Docker's own matching rules: what the
@@ -21,6 +21,19 @@ export const PROFILE_EXCLUDES: { kind: string; pattern: RegExp }[] = [
   { kind: 'build artefacts (dist/, *.egg-info/)', pattern: /^(dist|build)\/|\.egg-info\// },
   { kind: 'editor settings (.vscode/, .idea/)', pattern: /(^|\/)\.(vscode|idea)\// },
 ];
+
+/**
+ * A finding about a context that is only a guess (a Dockerfile `discover` found, whose sources
+ * are under none of its directories) is said as one: a notice naming the directory assumed.
+ */
+function hedged(context: ContextEvidence, verdict: Verdict): Verdict {
+  if (verdict.status !== 'fail' || !context.uncertain) return verdict;
+  return {
+    ...verdict,
+    severity: 'notice',
+    message: `taking ${context.dir ?? 'its own directory'} as the build context, which is a guess (${context.uncertain}): ${verdict.message}`,
+  };
+}
 
 function dockerfileLocation(context: CheckContext) {
   const dockerfile =
@@ -45,11 +58,11 @@ export const checkDockerignoreExists = defineCheck({
         message: `${context.ignoreFile} has ${context.patterns.length} patterns`,
         measured: context.patterns.length,
       };
-    return {
+    return hedged(context, {
       status: 'fail',
       message: 'no .dockerignore: the whole directory is the build context',
       ...where(dockerfileLocation(checkContext)),
-    };
+    });
   },
 });
 
@@ -85,12 +98,12 @@ export const checkDockerignoreExcludes = defineCheck({
         message: `none of the production profile's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
         measured: [],
       };
-    return {
+    return hedged(context, {
       status: 'fail',
       message: `sent to the builder: ${sent.map((entry) => `${entry.kind}: ${describeSent(entry.files)}`).join('; ')}`,
       measured: sent.map((entry) => entry.kind),
       ...location,
-    };
+    });
   },
 });
 
@@ -107,12 +120,12 @@ export const checkContextSize = defineCheck({
   needs: ['context'],
   run({ context }, { settings }) {
     const limit = settings.maxContextMb * 1e6;
-    return {
+    return hedged(context, {
       status: context.totalBytes <= limit ? 'pass' : 'fail',
       message: `${context.files.length} file(s), ${formatBytes(context.totalBytes)} sent (${context.excludedFiles} kept out; limit ${settings.maxContextMb} MB)`,
       measured: { files: context.files.length, bytes: context.totalBytes },
       target: limit,
-    };
+    });
   },
 });
 
@@ -150,11 +163,11 @@ export const checkNoSecretsSent = defineCheck({
     const found = secretsInContext(context);
     if (found.length === 0)
       return { status: 'pass', message: `no credential among the ${context.files.length} file(s) sent`, measured: [] };
-    return {
+    return hedged(context, {
       status: 'fail',
       message: `would be sent to the builder: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ` and ${found.length - 10} more` : ''}`,
       measured: found,
       ...where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext)),
-    };
+    });
   },
 });

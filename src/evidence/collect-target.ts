@@ -259,6 +259,7 @@ async function readContext(request: TargetRequest): Promise<Collected<ContextEvi
       contextDir: request.contextDir,
       dockerfilePath: request.dockerfilePath,
       show: (path) => repoPath(request.workspace, path),
+      uncertain: request.contextUncertain ?? null,
     }),
   );
 }

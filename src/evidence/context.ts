@@ -40,6 +40,12 @@ export interface ContextEvidence {
   excludedFiles: number;
   /** The start of key-like files that would be sent (to tell a private key from a certificate). */
   keyFiles: Record<string, string>;
+  /**
+   * The directory taken as the context and, when nothing says it is the one the project builds
+   * from (a Dockerfile `discover` found), why it is only a guess: findings about it are hedged.
+   */
+  dir?: string;
+  uncertain?: string | null;
 }
 
 export interface ContextOptions {
@@ -47,6 +53,8 @@ export interface ContextOptions {
   dockerfilePath: string | null;
   /** Turns an absolute path into the repository-relative one reports use. */
   show: (path: string) => string;
+  /** Why the context directory is only a guess, or null. */
+  uncertain?: string | null;
 }
 
 /** Docker's own matching of .dockerignore patterns: whether a context-relative path is excluded. */
@@ -100,6 +108,8 @@ export async function collectContextEvidence(options: ContextOptions): Promise<C
     totalBytes: files.reduce((sum, file) => sum + file.size, 0),
     excludedFiles,
     keyFiles,
+    dir: options.show(options.contextDir),
+    uncertain: options.uncertain ?? null,
   };
 }
 

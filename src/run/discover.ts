@@ -8,12 +8,27 @@ import { runProcess } from '../util/process.js';
 // excludes is not the repository's (build output, vendored code); what a .dockerignore of a
 // directory above excludes is not an image of that directory (test fixtures, examples).
 
-/** `Dockerfile`, `Dockerfile.prod`, `api.Dockerfile`, `Containerfile` (any case of the D). */
-export const DOCKERFILE_NAME = /^(([Dd]ockerfile|Containerfile)(\.[^/]+)?|[^/]+\.([Dd]ockerfile|Containerfile))$/;
+/** `Dockerfile`, `Dockerfile.prod`, `Dockerfile-alpine`, `api.Dockerfile`, `Containerfile` (any case of the D). */
+export const DOCKERFILE_NAME = /^(([Dd]ockerfile|Containerfile)([.-][^/]+)?|[^/]+\.([Dd]ockerfile|Containerfile))$/;
+
+/** Compose files by the names compose and projects give them (`compose.yaml`, `.ci/compose.cypress.yaml`). */
+const COMPOSE_NAME = /^((docker-)?compose[^/]*|[^/]*[-.]compose)\.ya?ml$/;
+
+/** Absolute paths of the Dockerfiles under `root`, sorted; and of the compose files, which may say how they are built. */
+export async function discoverFiles(root: string): Promise<{ dockerfiles: string[]; composeFiles: string[] }> {
+  const files = (await gitListing(root)) ?? (await walk(root));
+  return {
+    dockerfiles: await dockerfilesAmong(root, files),
+    composeFiles: files.filter((path) => COMPOSE_NAME.test(basename(path))).sort(),
+  };
+}
 
 /** Absolute paths of the Dockerfiles under `root`, sorted. */
 export async function discoverDockerfiles(root: string): Promise<string[]> {
-  const files = (await gitListing(root)) ?? (await walk(root));
+  return (await discoverFiles(root)).dockerfiles;
+}
+
+async function dockerfilesAmong(root: string, files: string[]): Promise<string[]> {
   const candidates = files.filter((path) => DOCKERFILE_NAME.test(basename(path)) && !path.endsWith('.dockerignore'));
   const kept: string[] = [];
   for (const path of candidates) if (!(await excludedByDockerignore(root, path))) kept.push(path);

@@ -17,7 +17,8 @@ import { canonicalImageName } from '../util/image-reference.js';
 import { repoPath } from '../util/repo-path.js';
 import { redacted, secretIn } from '../util/secrets.js';
 import { textOf } from '../util/text.js';
-import { discoverDockerfiles } from './discover.js';
+import { discoverFiles } from './discover.js';
+import { composeBuildContexts, inferBuildContext } from './infer-context.js';
 import type { TargetRequest } from '../request.js';
 
 // What one run proves, from the user's options: the given targets (or the context's own
@@ -62,6 +63,8 @@ interface Draft {
   builtFromDockerfile?: boolean;
   /** The `image:` names compose gives this build (canonical): a service naming one runs this image. */
   imageNames: string[];
+  /** Why its build context is only a guess (a Dockerfile `discover` found), or absent. */
+  contextUncertain?: string | null;
 }
 
 export async function planTargets(options: Options, helpers: PlanHelpers = {}): Promise<Plan> {
@@ -99,8 +102,13 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
   if (settings.discover) {
     // Named from where the search started: `services/api`, not the whole path from the workspace.
     const fromRoot = (path: string): string => repoPath(options.contextDir, path);
-    for (const path of await discoverDockerfiles(options.contextDir))
-      drafts.push(buildDraft(dirname(path), path, null, fromRoot));
+    const found = await discoverFiles(options.contextDir);
+    const contexts = composeBuildContexts(found.composeFiles);
+    for (const path of found.dockerfiles) {
+      // Nothing names the context of a Dockerfile found here: what the repository says, else a guess said to be one.
+      const context = inferBuildContext(path, options.contextDir, contexts);
+      drafts.push({ ...buildDraft(context.dir, path, null, fromRoot), contextUncertain: context.uncertain });
+    }
   }
   if (compose) {
     for (const service of compose.services) {
@@ -608,6 +616,7 @@ function toRequest(draft: Draft, options: Options, scope: string): TargetRequest
     services: draft.services,
     readFiles: true,
     knownBaseLayers: [],
+    contextUncertain: draft.contextUncertain ?? null,
     scope,
     vulnerabilityReports: { current: null, baseline: null },
   };
