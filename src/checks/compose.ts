@@ -691,7 +691,8 @@ export const checkComposeSecrets = defineCheck({
  * the values around it that are not secrets (the user and database it is the password of).
  */
 function namesAround(service: Service, compose: ComposeEvidence): string[] {
-  const names = [service.name, compose.project ?? ''];
+  // The project's own words: its name, its services' (an app's default admin password is often its name).
+  const names = [compose.project ?? '', ...compose.services.map((other) => other.name)];
   const image = textOf(service.written.image ?? service.data.image);
   names.push(...parseImageReference(image).name.split('/'));
   for (const entry of entriesOf(service.written.environment, 'environment'))

@@ -14,7 +14,7 @@ export const DOCKERFILE_NAME = /^(([Dd]ockerfile|Containerfile)([.-][^/]+)?|[^/]
 /** Compose files by the names compose and projects give them (`compose.yaml`, `.ci/compose.cypress.yaml`). */
 const COMPOSE_NAME = /^((docker-)?compose[^/]*|[^/]*[-.]compose)\.ya?ml$/;
 
-/** Absolute paths of the Dockerfiles under `root`, sorted; and of the compose files, which may say how they are built. */
+/** The Dockerfiles under `root` (absolute, sorted), and the compose files, which may say how they are built. */
 export async function discoverFiles(root: string): Promise<{ dockerfiles: string[]; composeFiles: string[] }> {
   const files = (await gitListing(root)) ?? (await walk(root));
   return {
