@@ -1,4 +1,4 @@
-import { describeExit } from './describe.js';
+import { describeExit, describeStackRun, neededBy } from './describe.js';
 import { formatBytes, formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
@@ -18,23 +18,30 @@ export const checkBecomesReady = defineCheck({
   run({ runtime }, { locate, settings }) {
     const { readiness, exited } = runtime.service;
     const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
-    if (exited)
+    const stack = runtime.stack ?? null;
+    const inStack = describeStackRun(stack);
+    if (exited) {
+      // What it waited for (a refused connection, a host that does not resolve) is the story of
+      // most real services run without their dependencies: said first, with how to provide it.
+      const needs = neededBy(exited, stack);
       return {
         status: 'fail',
-        message: `the container ${describeExit(exited)}`,
+        message: `the container ${needs ? `${needs.message}: it ` : ''}${describeExit(exited)}${inStack}`,
         measured: exited.exitCode,
+        ...(needs ? { remediation: needs.remediation } : {}),
         ...location,
       };
+    }
     if (readiness.outcome === 'ready')
       return {
         status: 'pass',
-        message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`,
+        message: `ready after ${formatSeconds(readiness.readySeconds)} (${readyBy(readiness)})${inStack}`,
         measured: readiness.readySeconds,
       };
     if (readiness.method === 'none')
       return {
         status: 'skip',
-        message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window`,
+        message: `no HEALTHCHECK and no exposed port${readiness.lastOutput ? `, and ${readiness.lastOutput}` : ''}, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window${inStack}`,
       };
     const how =
       readiness.method === 'port'
@@ -47,6 +54,16 @@ export const checkBecomesReady = defineCheck({
     };
   },
 });
+
+function readyBy(readiness: { method: string; port: number | null; listening?: { port: number; address: string }[] }): string {
+  if (readiness.method === 'port') return `port ${readiness.port} accepted a connection`;
+  if (readiness.method === 'listening') {
+    const socket = readiness.listening?.[0];
+    const address = socket ? ` on ${socket.address}` : '';
+    return `it listened on TCP port ${readiness.port}${address}, seen in its network namespace: no EXPOSE or HEALTHCHECK declares it`;
+  }
+  return 'the health probe passed';
+}
 
 export const checkStartupTime = defineCheck({
   id: 'HARD-STARTUP-002',

@@ -1,4 +1,7 @@
 import type { Limits } from '../../docker/throwaway.js';
+import type { ListeningSocket } from './listening.js';
+import type { StackRecord } from './stack.js';
+import type { WaitRecord } from './waiting-for.js';
 
 // What the throwaway containers showed, as plain records for the checks.
 
@@ -11,7 +14,8 @@ export interface ProcessRecord {
   init: boolean;
 }
 
-export type ProbeMethod = 'healthcheck' | 'port' | 'none';
+/** listening: a TCP socket in LISTEN state in its network namespace (no HEALTHCHECK, no EXPOSE). */
+export type ProbeMethod = 'healthcheck' | 'port' | 'listening' | 'none';
 
 export interface ReadinessRecord {
   method: ProbeMethod;
@@ -27,6 +31,10 @@ export interface ReadinessRecord {
   lastOutput: string;
   outcome: 'ready' | 'exited' | 'timeout' | 'probe-broken' | 'not-probed';
   waitedSeconds: number;
+  /** Method `listening`: how the socket tables were read (null: they could not be). */
+  listeningBy?: string | null;
+  /** Method `listening`: the sockets found listening when it became ready. */
+  listening?: ListeningSocket[];
 }
 
 export interface ExitRecord {
@@ -34,6 +42,8 @@ export interface ExitRecord {
   oomKilled: boolean;
   afterSeconds: number;
   logTail: string;
+  /** What its log says it could not reach (a refused connection, a host that does not resolve). */
+  waitingFor?: WaitRecord[];
 }
 
 export interface IdleRecord {
@@ -95,4 +105,10 @@ export interface RuntimeEvidence {
   downProbe: DownProbeRecord | null;
   /** Null when hardened-run is off. */
   hardened: HardenedRunRecord | null;
+  /**
+   * The image is a compose service of the run: whether its measured containers ran in its stack
+   * (dependencies up, networks joined, compose environment), or why they ran alone. Absent or
+   * null: not a compose service, or runtime-in-stack is off.
+   */
+  stack?: StackRecord | null;
 }
