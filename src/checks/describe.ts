@@ -42,7 +42,8 @@ export function neededBy(
 function howToProvide(waits: WaitRecord[], stack: StackRecord | null): string {
   const named = waits.find((wait) => wait.host && !LOOPBACK.test(wait.host));
   const local = waits.find((wait) => wait.host && LOOPBACK.test(wait.host));
-  const what = (wait: WaitRecord): string => wellKnownPort(wait.port) ?? `what listens on ${wait.host}:${wait.port ?? ''}`;
+  const what = (wait: WaitRecord): string =>
+    wellKnownPort(wait.port) ?? `what listens on ${wait.host}:${wait.port ?? ''}`;
   const parts: string[] = [];
   if (stack?.inStack) {
     parts.push(

@@ -55,11 +55,19 @@ export const checkBecomesReady = defineCheck({
   },
 });
 
-function readyBy(readiness: { method: string; port: number | null; listening?: { port: number; address: string }[] }): string {
+function readyBy(readiness: {
+  method: string;
+  port: number | null;
+  listening?: { port: number; address: string }[];
+}): string {
   if (readiness.method === 'port') return `port ${readiness.port} accepted a connection`;
   if (readiness.method === 'listening') {
     const socket = readiness.listening?.[0];
-    const address = socket ? ` on ${socket.address}` : '';
+    const address = !socket
+      ? ''
+      : socket.address === '0.0.0.0' || socket.address === '::'
+        ? ' on all addresses'
+        : ` on ${socket.address} only`;
     return `it listened on TCP port ${readiness.port}${address}, seen in its network namespace: no EXPOSE or HEALTHCHECK declares it`;
   }
   return 'the health probe passed';

@@ -32,7 +32,7 @@ export function parseListening(text: string): ListeningSocket[] {
     const address = decodeAddress(match[1]);
     // One port bound on several addresses: the widest (any address) says the most.
     const known = found.get(port);
-    if (!known || isAny(address)) found.set(port, { port, address });
+    if (!known || (isAny(address) && !isAny(known.address))) found.set(port, { port, address });
   }
   return [...found.values()].sort((a, b) => a.port - b.port);
 }

@@ -4,7 +4,15 @@ import { sampleIdle } from '../../docker/stats.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
 import { round } from '../../util/format.js';
 import { startError } from './one-shot.js';
-import { awaitReadiness, exitOf, LISTENING_PROBE, unprobed, type Probe, type ProbeHelpers, type ReadinessOutcome } from './probe.js';
+import {
+  awaitReadiness,
+  exitOf,
+  LISTENING_PROBE,
+  unprobed,
+  type Probe,
+  type ProbeHelpers,
+  type ReadinessOutcome,
+} from './probe.js';
 import { waitingFor } from './waiting-for.js';
 import type { IdleRecord, ProcessRecord, ServiceRecord, StopRecord } from './records.js';
 

@@ -85,7 +85,7 @@ export function dependenciesOf(services: Record<string, ResolvedService>, name: 
   return order;
 }
 
-/** The variables compose gives the service, as KEY=VALUE (a variable without a value is unset, as compose leaves it). */
+/** The variables compose gives the service, as KEY=VALUE (one without a value stays unset, as in compose). */
 export function environmentOf(service: ResolvedService): string[] {
   return Object.entries(service.environment ?? {})
     .filter((entry): entry is [string, string] => entry[1] !== null && entry[1] !== undefined)

@@ -72,7 +72,7 @@ const PATTERNS: Pattern[] = [
       // libpq < 14: Is the server running on host "db" (172.18.0.2) and accepting TCP/IP connections on port 5432?
       /on host "([^"]+)"[^?]*?port (\d+)/i,
       // Node: connect ECONNREFUSED 127.0.0.1:5432
-      /ECONNREFUSED\s+\[?([0-9A-Fa-f:.]+?)\]?:(\d+)/,
+      /ECONNREFUSED\s+\[?([0-9A-Fa-f:.]+)\]?:(\d+)/,
       // redis-py: Error 111 connecting to localhost:6379. Connection refused.
       new RegExp(String.raw`connecting to (${HOST}?):(\d+)`),
       // Go: dial tcp 127.0.0.1:6379: connect: connection refused
@@ -85,7 +85,7 @@ const PATTERNS: Pattern[] = [
     kind: 'unreachable',
     test: /ENETUNREACH|EHOSTUNREACH|Network is unreachable|No route to host/i,
     address: [
-      /(?:ENETUNREACH|EHOSTUNREACH)\s+\[?([0-9A-Fa-f:.]+?)\]?:(\d+)/,
+      /(?:ENETUNREACH|EHOSTUNREACH)\s+\[?([0-9A-Fa-f:.]+)\]?:(\d+)/,
       /dial tcp \[?([0-9A-Za-z_.:-]+?)\]?:(\d+)/,
       new RegExp(String.raw`connecting to (${HOST}?):(\d+)`),
       new RegExp(String.raw`(?:to|at)\s+\[?(${HOST}?)\]?:(\d+)`),
@@ -135,8 +135,11 @@ export function describeWait(record: WaitRecord): string {
   const address = record.host ? `${record.host}${record.port !== null ? `:${record.port}` : ''}` : null;
   const known = wellKnownPort(record.port);
   const what = known ? ` (${known}'s port)` : '';
-  if (record.kind === 'unresolved')
-    return address ? `the host name ${record.host} does not resolve${what}` : 'a host name does not resolve';
+  if (record.kind === 'unresolved') {
+    if (!record.host) return 'a host name does not resolve';
+    const wanted = record.port !== null ? ` (wanted at ${address}${known ? `, ${known}'s port` : ''})` : '';
+    return `the host name ${record.host} does not resolve${wanted}`;
+  }
   if (record.kind === 'unreachable')
     return address ? `no route to ${address}${what} (no network)` : 'no network route to its dependency';
   return address ? `connection refused at ${address}${what}` : 'a connection was refused';
