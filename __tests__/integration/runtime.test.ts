@@ -167,10 +167,23 @@ describe('startup, idle cost', () => {
     expect(byId(dies, 'HARD-FILESYSTEM-004').message).toContain('exited with code 4');
     expect(dies.metrics.idleMemoryBytes).toBeNull(); // a dead container has no idle figure
     const stays = await run('user-nonroot', { 'idle-seconds': '3' });
+    // It listens on no port: watched for one as long as max-startup-seconds, then through the idle window.
     expect(byId(stays, 'HARD-STARTUP-001').message).toBe(
-      'no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the 3 s idle window',
+      'no HEALTHCHECK and no exposed port, and it listened on no TCP port within 5 s, so readiness cannot be observed; it kept running through the 3 s idle window',
     );
-    expect(byId(stays, 'HARD-FILESYSTEM-004').message).toMatch(/^kept running for 3\.\d+ s with read-only root/);
+    expect(byId(stays, 'HARD-FILESYSTEM-004').message).toMatch(/^kept running for 5\.\d+ s with read-only root/);
+  });
+
+  it('measures the startup of a service that listens without EXPOSE or HEALTHCHECK, from its listening socket', async () => {
+    const report = await run('listens-unexposed');
+    const startup = byId(report, 'HARD-STARTUP-001');
+    expect(startup.message).toMatch(
+      /^ready after [\d.]+ s \(it listened on TCP port 8080 on all addresses, seen in its network namespace: no EXPOSE or HEALTHCHECK declares it\)$/,
+    );
+    // It sleeps a second before it listens: that is its startup, measured.
+    expect(byId(report, 'HARD-STARTUP-002').measured as number).toBeGreaterThanOrEqual(1);
+    expect(byId(report, 'HARD-FILESYSTEM-004').message).toMatch(/^ready after [\d.]+ s with read-only root/);
+    expect(report.metrics.startupSeconds).toBe(byId(report, 'HARD-STARTUP-002').measured);
   });
 
   it('reports an image that cannot start at all as a failed start, not an infrastructure fault', async () => {

@@ -121,13 +121,15 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
     aliases: [],
     environment: [],
   };
-  const alone = (reason: string, extra: Partial<JoinedStack> = {}): JoinedStack => ({
+  // Alone, it still gets its compose environment once compose has resolved it: the addresses it
+  // is given then name what it could not reach.
+  let serviceEnv: string[] = [];
+  const alone = (reason: string): JoinedStack => ({
     record: { ...record, reason },
-    env: [],
+    env: serviceEnv,
     networks: [],
     aliases: [],
     down: () => Promise.resolve(),
-    ...extra,
   });
   const config = await runProcess('docker', [...base, 'config', '--format', 'json'], {
     env,
@@ -139,7 +141,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
   const resolved = JSON.parse(config.stdout) as ResolvedProject;
   const service = resolved.services[request.service];
   if (!service) return alone(`compose does not start ${request.service} (not an active service)`);
-  const serviceEnv = environmentOf(service);
+  serviceEnv = environmentOf(service);
   record.environment = serviceEnv.map((line) => line.split('=')[0]);
   if (service.network_mode)
     return alone(`it runs with network_mode ${service.network_mode}, which the runtime does not reproduce`);
