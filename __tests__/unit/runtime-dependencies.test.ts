@@ -1,6 +1,7 @@
 import { parseListening } from '../../src/evidence/runtime/listening.js';
 import type { RuntimeEvidence } from '../../src/evidence/runtime/records.js';
 import { dependenciesOf, environmentOf } from '../../src/evidence/runtime/stack.js';
+import { parseThread, spinningThreads, type ThreadsSnapshot } from '../../src/evidence/runtime/threads.js';
 import { describeWait, waitingFor } from '../../src/evidence/runtime/waiting-for.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import { copy, judge, recorded, result } from '../helpers/evidence.js';
@@ -169,5 +170,36 @@ describe('the startup verdict of a service that waited for a dependency', () => 
     expect(result(judge(evidence), 'HARD-STARTUP-001').message).toBe(
       'ready after 1.20 s (it listened on TCP port 8080 on all addresses, seen in its network namespace: no EXPOSE or HEALTHCHECK declares it)',
     );
+  });
+});
+
+describe('a thread that spins, from its scheduler statistics', () => {
+  const snapshot = (at: number, threads: Record<string, [number, number, number]>): ThreadsSnapshot => ({
+    at,
+    threads: new Map(
+      Object.entries(threads).map(([key, [runNs, waitNs, voluntary]]) => [key, { runNs, waitNs, voluntary }]),
+    ),
+  });
+
+  it('is runnable through the whole window and never blocks: it wanted a whole core, whatever it got', () => {
+    // Over 2 s: a busy loop got 0.3 s of CPU and waited 1.7 s for it; a server slept; a worker
+    // ran 1 s but blocked on its queue; a thread born during the window says nothing.
+    const before = snapshot(0, { '1/1': [0, 0, 5], '1/2': [0, 0, 10], '1/3': [0, 0, 3] });
+    const after = snapshot(2000, {
+      '1/1': [0.3e9, 1.7e9, 5],
+      '1/2': [0.001e9, 0, 11],
+      '1/3': [1e9, 0.95e9, 40],
+      '1/4': [2e9, 0, 0],
+    });
+    expect(spinningThreads(before, after)).toEqual({ threads: 1, gotCpu: 0.15 });
+  });
+
+  it('reads schedstat and status', () => {
+    expect(parseThread('300000000 1700000000 42\n', 'Name:\tsh\nvoluntary_ctxt_switches:\t5\n')).toEqual({
+      runNs: 3e8,
+      waitNs: 1.7e9,
+      voluntary: 5,
+    });
+    expect(parseThread('', '')).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import type { ExitRecord } from '../evidence/runtime/records.js';
-import type { StackRecord } from '../evidence/runtime/stack.js';
+import { NO_DEPENDENCIES, type StackRecord } from '../evidence/runtime/stack.js';
 import { describeWait, wellKnownPort, type WaitRecord } from '../evidence/runtime/waiting-for.js';
 import { formatSeconds } from '../util/format.js';
 
@@ -18,8 +18,8 @@ export function describeExit(exited: ExitRecord): string {
 export function describeStackRun(stack: StackRecord | null): string {
   if (!stack) return '';
   if (stack.inStack) return `; in its stack (${stack.service}): ${stack.dependencies.join(', ')} up and healthy first`;
-  if (stack.dependencies.length === 0 && stack.environment.length > 0) return '; with its compose environment';
-  return stack.reason && stack.dependencies.length > 0 ? `; run alone: ${stack.reason}` : '';
+  if (stack.reason === NO_DEPENDENCIES) return stack.environment.length > 0 ? '; with its compose environment' : '';
+  return stack.reason ? `; run alone: ${stack.reason}` : '';
 }
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|0\.0\.0\.0)$/;

@@ -131,7 +131,8 @@ export const checkIdleCpu = defineCheck({
   category: 'cpu',
   severity: 'warning',
   title: 'Idle CPU',
-  proves: 'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs).',
+  proves:
+    'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs); a thread that spun through the whole window without ever blocking counts as the whole core it wants, whatever share a busy machine gave it.',
   why: 'A service that spins when idle wastes a share of every node it runs on; the production profile targets under 0.5 CPU.',
   threshold: 'max-idle-cpu: 0.5',
   remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
@@ -139,9 +140,14 @@ export const checkIdleCpu = defineCheck({
   run({ runtime }, { settings }) {
     const { idle } = runtime.service;
     if (!idle) return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
+    const spun = idle.spinning?.threads ?? 0;
+    const spinning =
+      spun > 0
+        ? `: ${spun > 1 ? `${spun} threads` : '1 thread'} spun through the window without ever blocking, counted as ${spun > 1 ? 'a whole core each' : 'a whole core'} (the engine counted ${(idle.cpuUsed ?? idle.cpu).toFixed(3)} CPU, the share this machine gave ${spun > 1 ? 'them' : 'it'})`
+        : '';
     return {
       status: idle.cpu <= settings.maxIdleCpu ? 'pass' : 'fail',
-      message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})`,
+      message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})${spinning}`,
       measured: idle.cpu,
       target: settings.maxIdleCpu,
     };

@@ -51,8 +51,15 @@ export interface IdleRecord {
   samples: number;
   memoryBytesMax: number;
   memoryBytesMedian: number;
-  /** CPUs used on average over the window (1.0 = one core busy). */
+  /**
+   * CPUs used on average over the window (1.0 = one core busy), each thread that spun through
+   * it counted as the whole core it wanted (see threads.ts), within the container's CPU limit.
+   */
   cpu: number;
+  /** The CPU time the engine counted, as the container got it on this machine. */
+  cpuUsed?: number;
+  /** Threads runnable through the whole window that never blocked, and the CPU they got; null: not readable here. */
+  spinning?: { threads: number; gotCpu: number } | null;
 }
 
 export interface StopRecord {

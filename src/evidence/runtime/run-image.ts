@@ -109,6 +109,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
         service,
         record: await finishService(service, {
           idleMs: settings.idleSeconds * 1000,
+          cpuLimit: settings.runtimeCpus,
           // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
           stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
           ...(signal ? { signal } : {}),

@@ -13,6 +13,7 @@ import {
   type ProbeHelpers,
   type ReadinessOutcome,
 } from './probe.js';
+import { sampleThreads, spinningThreads } from './threads.js';
 import { waitingFor } from './waiting-for.js';
 import type { IdleRecord, ProcessRecord, ServiceRecord, StopRecord } from './records.js';
 
@@ -114,6 +115,8 @@ export async function listProcesses(container: Docker.Container): Promise<Proces
 
 export interface FinishOptions {
   idleMs: number;
+  /** The container's CPU limit: a spinning thread is counted a whole core, never past this. */
+  cpuLimit: number;
   stopTimeoutSeconds: number;
   signal?: AbortSignal;
   /**
@@ -131,10 +134,10 @@ export async function finishService(service: RunningService, options: FinishOpti
   let stop: StopRecord | null = null;
   let exited = outcome.exited;
   if (!exited) {
-    idle = await measureIdle(container, options.idleMs, options.signal);
+    idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
     if (idle && options.recheckCpu && idle.cpu >= options.recheckCpu.above) {
       await options.recheckCpu.quiet;
-      const quiet = await measureIdle(container, options.idleMs, options.signal);
+      const quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
       if (quiet && quiet.cpu > idle.cpu) idle = quiet;
     }
     // A service that ended during the idle window exited: that is its verdict, not an idle figure.
@@ -155,17 +158,29 @@ export async function finishService(service: RunningService, options: FinishOpti
 async function measureIdle(
   container: Docker.Container,
   windowMs: number,
+  cpuLimit: number,
   signal?: AbortSignal,
 ): Promise<IdleRecord | null> {
   try {
+    const pids = ((await listProcesses(container)) ?? []).map((process) => process.pid);
+    const before = await sampleThreads(container, pids);
     const idle = await sampleIdle(container, windowMs, signal);
+    const after = before ? await sampleThreads(container, pids) : null;
     const memory = idle.samples.map((sample) => sample.memoryBytes).sort((a, b) => a - b);
+    // A thread that spun through the window wanted a whole core, whatever share it got here.
+    const spinning = before && after ? spinningThreads(before, after) : null;
+    const wanted =
+      spinning && spinning.threads > 0
+        ? Math.min(cpuLimit, idle.cpu + spinning.threads - Math.min(spinning.gotCpu, idle.cpu))
+        : idle.cpu;
     return {
       windowSeconds: round(idle.windowSeconds),
       samples: idle.samples.length,
       memoryBytesMax: memory[memory.length - 1] ?? 0,
       memoryBytesMedian: memory[Math.floor(memory.length / 2)] ?? 0,
-      cpu: round(idle.cpu, 4),
+      cpu: round(Math.max(wanted, idle.cpu), 4),
+      cpuUsed: round(idle.cpu, 4),
+      spinning: spinning ? { threads: spinning.threads, gotCpu: round(spinning.gotCpu, 4) } : null,
     };
   } catch {
     signal?.throwIfAborted();

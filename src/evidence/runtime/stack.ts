@@ -53,6 +53,9 @@ export interface JoinedStack {
   down(): Promise<void>;
 }
 
+/** The reason of a service with nothing to bring up: not a failure to say beside its verdicts. */
+export const NO_DEPENDENCIES = 'it depends on no other service: run alone with its compose environment';
+
 export function stackProject(runId: string, scope: string): string {
   return `cs-hardening-${runId}-${scope}d`;
 }
@@ -150,7 +153,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
   if (dependencies.length === 0) {
     // Nothing to bring up: its own environment is all the stack gives it.
     return {
-      record: { ...record, reason: 'it depends on no other service: run alone with its compose environment' },
+      record: { ...record, reason: NO_DEPENDENCIES },
       env: serviceEnv,
       networks: [],
       aliases: [],
