@@ -1,5 +1,6 @@
 import { parseListening } from '../../src/evidence/runtime/listening.js';
-import type { RuntimeEvidence } from '../../src/evidence/runtime/records.js';
+import type { ReadinessRecord, RuntimeEvidence } from '../../src/evidence/runtime/records.js';
+import { lowerReadings, nearLimits } from '../../src/evidence/runtime/remeasure.js';
 import { dependenciesOf, environmentOf } from '../../src/evidence/runtime/stack.js';
 import { parseThread, spinningThreads, type ThreadsSnapshot } from '../../src/evidence/runtime/threads.js';
 import { describeWait, waitingFor } from '../../src/evidence/runtime/waiting-for.js';
@@ -201,5 +202,42 @@ describe('a thread that spins, from its scheduler statistics', () => {
       voluntary: 5,
     });
     expect(parseThread('', '')).toBeNull();
+  });
+});
+
+describe('a timing near its limit, taken again', () => {
+  const readiness = (readySeconds: number | null, attemptSeconds: number[]): ReadinessRecord => ({
+    method: 'healthcheck',
+    probe: ['probe'],
+    port: null,
+    readySeconds,
+    attempts: attemptSeconds.length,
+    attemptSeconds,
+    lastExitCode: 0,
+    lastOutput: '',
+    outcome: readySeconds === null ? 'timeout' : 'ready',
+    waitedSeconds: readySeconds ?? 30,
+  });
+  const limits = { maxStartupSeconds: 5, probeTimeoutSeconds: 10 };
+
+  it('only when it comes within half its limit: a service far from its limits pays nothing', () => {
+    expect(nearLimits(readiness(1.2, [0.3, 0.4]), limits)).toEqual([]);
+    expect(nearLimits(readiness(2.6, [0.3]), limits)).toEqual(['startup']);
+    expect(nearLimits(readiness(1.2, [2.5]), limits)).toEqual(['health probe']);
+    expect(nearLimits(readiness(null, [9]), limits)).toEqual([]); // never ready: nothing to take again
+  });
+
+  it('counts the lower of each reading, and keeps both', () => {
+    const judged = lowerReadings(readiness(4.7, [0.2, 2.8]), readiness(2.1, [0.9]));
+    expect(judged).toMatchObject({
+      readySeconds: 2.1,
+      attemptSeconds: [0.9],
+      remeasured: { readySeconds: [4.7, 2.1], slowestProbeSeconds: [2.8, 0.9] },
+    });
+    // A second start that never became ready hides nothing: the first reading stands.
+    expect(lowerReadings(readiness(4.7, [2.8]), readiness(null, [1]))).toMatchObject({
+      readySeconds: 4.7,
+      attemptSeconds: [2.8],
+    });
   });
 });

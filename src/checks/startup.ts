@@ -93,9 +93,14 @@ export const checkStartupTime = defineCheck({
         message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)',
       };
     const within = readiness.readySeconds <= settings.maxStartupSeconds;
+    const [first, second] = readiness.remeasured?.readySeconds ?? [];
+    const twice =
+      readiness.remeasured && first != null
+        ? `; taken twice, the first reading being near the limit: ${formatSeconds(first)} beside this run's other containers, ${second == null ? 'never ready' : formatSeconds(second)} alone; the lower counts`
+        : '';
     return {
       status: within ? 'pass' : 'fail',
-      message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`,
+      message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)}${twice})`,
       measured: readiness.readySeconds,
       target: settings.maxStartupSeconds,
     };

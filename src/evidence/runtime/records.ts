@@ -35,6 +35,11 @@ export interface ReadinessRecord {
   listeningBy?: string | null;
   /** Method `listening`: the sockets found listening when it became ready. */
   listening?: ListeningSocket[];
+  /**
+   * A reading near its limit was taken again from a fresh start once this run's other work was
+   * done (remeasure.ts): both readings, first and second; the record holds the lower of each.
+   */
+  remeasured?: { readySeconds: (number | null)[]; slowestProbeSeconds: (number | null)[] };
 }
 
 export interface ExitRecord {
