@@ -1,7 +1,7 @@
 import { parseListening } from '../../src/evidence/runtime/listening.js';
 import type { ReadinessRecord, RuntimeEvidence } from '../../src/evidence/runtime/records.js';
 import { lowerReadings, nearLimits } from '../../src/evidence/runtime/remeasure.js';
-import { dependenciesOf, environmentOf } from '../../src/evidence/runtime/stack.js';
+import { dependenciesOf, environmentOf, isolatingOverride } from '../../src/evidence/runtime/stack.js';
 import { parseThread, spinningThreads, type ThreadsSnapshot } from '../../src/evidence/runtime/threads.js';
 import { describeWait, waitingFor } from '../../src/evidence/runtime/waiting-for.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
@@ -239,5 +239,35 @@ describe('a timing near its limit, taken again', () => {
       readySeconds: 4.7,
       attemptSeconds: [2.8],
     });
+  });
+});
+
+describe("the dependencies' bring-up, kept to itself", () => {
+  it('publishes no port, fixes no name, mounts no named volume, and names its networks for its project', () => {
+    const override = isolatingOverride(
+      {
+        services: {
+          db: {
+            image: 'postgres',
+            volumes: [{ type: 'volume' }, { type: 'bind', source: '/c', target: '/c' }],
+          },
+        },
+        networks: { backend: { name: 'shared' }, outside: { name: 'corp', external: true } },
+      },
+      ['db'],
+    );
+    expect(override).toBe(
+      [
+        'services:',
+        '  "db":',
+        '    ports: !reset []',
+        '    container_name: !reset null',
+        '    volumes: !override [{"type":"bind","source":"/c","target":"/c"}]',
+        'networks:',
+        '  "backend":',
+        '    name: !reset null',
+        '',
+      ].join('\n'),
+    );
   });
 });

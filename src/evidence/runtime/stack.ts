@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Engine } from '../../docker/engine.js';
 import { lastLines } from '../../docker/buildx.js';
 import { round } from '../../util/format.js';
@@ -60,8 +63,9 @@ export function stackProject(runId: string, scope: string): string {
   return `cs-hardening-${runId}-${scope}d`;
 }
 
-interface ResolvedService {
+export interface ResolvedService {
   image?: string;
+  volumes?: { type?: string; [key: string]: unknown }[];
   build?: unknown;
   environment?: Record<string, string | null>;
   networks?: Record<string, { aliases?: string[] } | null>;
@@ -69,9 +73,35 @@ interface ResolvedService {
   depends_on?: Record<string, unknown>;
 }
 
-interface ResolvedProject {
+export interface ResolvedProject {
   services: Record<string, ResolvedService>;
   networks?: Record<string, { name?: string; external?: boolean }>;
+}
+
+/**
+ * What keeps a bring-up of the stack to itself: the dependencies publish no host port and take no
+ * fixed container name (two targets of a run, or the user's own stack, may run the same), mount
+ * none of the project's named volumes (`down -v` would remove a volume named for real data; bind
+ * mounts of config files stay), and their networks are named for this project. YAML, for the
+ * `!reset`/`!override` tags that drop a value rather than merge into it.
+ */
+export function isolatingOverride(resolved: ResolvedProject, dependencies: string[]): string {
+  const lines = ['services:'];
+  for (const name of dependencies) {
+    const kept = (resolved.services[name]?.volumes ?? []).filter((volume) => volume.type !== 'volume');
+    lines.push(
+      `  ${JSON.stringify(name)}:`,
+      '    ports: !reset []',
+      '    container_name: !reset null',
+      `    volumes: !override ${JSON.stringify(kept)}`,
+    );
+  }
+  const own = Object.entries(resolved.networks ?? {}).filter(([, network]) => !network.external);
+  if (own.length > 0) {
+    lines.push('networks:');
+    for (const [key] of own) lines.push(`  ${JSON.stringify(key)}:`, '    name: !reset null');
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The services a service depends on, transitively, nearest first (cycles are compose's to refuse). */
@@ -134,14 +164,18 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
     aliases: [],
     down: () => Promise.resolve(),
   });
-  const config = await runProcess('docker', [...base, 'config', '--format', 'json'], {
-    env,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  options.signal?.throwIfAborted();
-  if (config.code !== 0)
-    return alone(`compose cannot resolve the stack: ${lastLines(config.stderr || config.stdout, 3)}`);
-  const resolved = JSON.parse(config.stdout) as ResolvedProject;
+  const resolve = async (files: string[]): Promise<ResolvedProject | string> => {
+    const config = await runProcess('docker', [...files, 'config', '--format', 'json'], {
+      env,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    options.signal?.throwIfAborted();
+    if (config.code !== 0) return `compose cannot resolve the stack: ${lastLines(config.stderr || config.stdout, 3)}`;
+    return JSON.parse(config.stdout) as ResolvedProject;
+  };
+  const first = await resolve(base);
+  if (typeof first === 'string') return alone(first);
+  let resolved = first;
   const service = resolved.services[request.service];
   if (!service) return alone(`compose does not start ${request.service} (not an active service)`);
   serviceEnv = environmentOf(service);
@@ -182,16 +216,27 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
   options.signal?.throwIfAborted();
   if (missing.length > 0) return alone(`its dependencies cannot be started: ${missing.join('; ')}`);
 
+  const dir = await mkdtemp(join(tmpdir(), 'cs-hardening-deps-'));
+  const override = join(dir, 'isolated.yaml');
+  await writeFile(override, isolatingOverride(resolved, dependencies));
+  const isolated = [...base, '-f', override];
   const down = async (): Promise<void> => {
-    await runProcess('docker', [...base, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
+    await runProcess('docker', [...isolated, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
+    await rm(dir, { recursive: true, force: true });
   };
+  const again = await resolve(isolated);
+  if (typeof again === 'string') {
+    await rm(dir, { recursive: true, force: true });
+    return alone(again);
+  }
+  resolved = again;
   record.project = project;
   options.info?.(`bringing up its dependencies (${dependencies.join(', ')}) from ${request.key}`);
   try {
     const up = await runProcess(
       'docker',
       [
-        ...base,
+        ...isolated,
         'up',
         '-d',
         '--no-build',
