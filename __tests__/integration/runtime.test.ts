@@ -1,6 +1,11 @@
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import type { TargetReport } from '../../src/model.js';
-import { byId, check, fixture, leftovers } from '../helpers/run.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectEngine } from '../../src/docker/engine.js';
+import { newRunId, Throwaways } from '../../src/docker/throwaway.js';
+import { helperReader } from '../../src/evidence/runtime/listening.js';
+import { byId, check, exec, fixture, leftovers } from '../helpers/run.js';
+import { scratchTree } from '../helpers/scratch.js';
 
 // The runtime checks on fixture images built here: for every failure mode a fixture that fails
 // it, and the clean fixture that passes everything. Short idle and stop windows keep them quick
@@ -150,6 +155,44 @@ describe('health', () => {
 });
 
 describe('startup, idle cost', () => {
+  it("reads a container's listening sockets from a helper joined to its network namespace, where the host's /proc is not this one", async () => {
+    // The path a remote or rootless engine takes: no /proc of its host here.
+    const engine = await connectEngine();
+    const throwaways = new Throwaways(engine, newRunId());
+    const limits = { memoryBytes: 64e6, nanoCpus: 0.5e9, pids: 32 };
+    let noCat = '';
+    try {
+      const image = 'cs-hardening/busybox-tini:local';
+      const server = await throwaways.create({
+        role: 'server',
+        image,
+        entrypoint: ['httpd', '-f', '-p', '8089', '-h', '/'],
+        network: 'none',
+        limits,
+      });
+      await server.start();
+      const read = helperReader(server, throwaways, { image, limits });
+      let sockets = await read();
+      for (let tries = 0; tries < 20 && sockets?.length === 0; tries++) {
+        await sleep(250);
+        sockets = await read();
+      }
+      expect(sockets).toEqual([{ port: 8089, address: expect.stringMatching(/^(0\.0\.0\.0|::)$/) }]);
+      // An image without cat cannot print them: that says "cannot be read", never "none".
+      const context = scratchTree('no-cat', {
+        Dockerfile: 'FROM cs-hardening/busybox-tini:local AS base\nFROM scratch\nCOPY --from=base /sbin/tini /tini\n',
+      });
+      const built = await exec('docker', ['build', '-q', context]);
+      expect(built.code).toBe(0);
+      noCat = built.stdout.trim();
+      const blind = helperReader(server, throwaways, { image: noCat, limits });
+      expect(await blind()).toBeNull();
+    } finally {
+      await throwaways.removeAll();
+      if (noCat) await exec('docker', ['rmi', '-f', noCat]);
+    }
+  });
+
   it('reports an early exit with its code and last log lines', async () => {
     const report = await run('exits-early');
     expect(byId(report, 'HARD-STARTUP-001')).toMatchObject({ status: 'fail', measured: 3 });

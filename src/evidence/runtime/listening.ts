@@ -70,6 +70,23 @@ export async function listeningReader(
 ): Promise<{ read: ListeningReader; how: string } | null> {
   const host = await hostReader(container);
   if (host) return { read: host, how: "the engine host's /proc" };
+  return {
+    read: helperReader(container, throwaways, helper, signal),
+    how: 'a helper container in its network namespace',
+  };
+}
+
+/**
+ * Where the engine's host is not this one (a remote or rootless engine): a container of the same
+ * image joined to the container's network namespace prints its socket tables with `cat`. An image
+ * without `cat` cannot: the reader then answers null, and readiness is said to be unobservable.
+ */
+export function helperReader(
+  container: Docker.Container,
+  throwaways: Throwaways,
+  helper: Omit<ThrowawaySpec, 'role' | 'network'>,
+  signal?: AbortSignal,
+): ListeningReader {
   let helperBroken = false;
   const viaHelper: ListeningReader = async () => {
     if (helperBroken) return null;
@@ -94,7 +111,7 @@ export async function listeningReader(
     }
     return parseListening(result.output);
   };
-  return { read: viaHelper, how: 'a helper container in its network namespace' };
+  return viaHelper;
 }
 
 /** The host's /proc/<pid>/net of the container's PID 1, when this process can see it. */
