@@ -177,7 +177,8 @@ describe('startup, idle cost', () => {
         await sleep(250);
         sockets = await read();
       }
-      expect(sockets).toEqual([{ port: 8089, address: expect.stringMatching(/^(0\.0\.0\.0|::)$/) }]);
+      expect(sockets?.map((socket) => socket.port)).toEqual([8089]);
+      expect(['0.0.0.0', '::']).toContain(sockets?.[0].address);
       // An image without cat cannot print them: that says "cannot be read", never "none".
       const context = scratchTree('no-cat', {
         Dockerfile: 'FROM cs-hardening/busybox-tini:local AS base\nFROM scratch\nCOPY --from=base /sbin/tini /tini\n',
