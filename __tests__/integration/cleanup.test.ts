@@ -37,6 +37,28 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('cancelling the CLI with %s while 
   });
 });
 
+describe('cancelling while a service runs in its stack', () => {
+  it('removes its containers, then its dependencies and their network, and exits 130', async () => {
+    const run = watch(process.execPath, [
+      cli,
+      'check',
+      '--context',
+      '__tests__/fixtures/compose/needs-redis',
+      '--cache-probe',
+      'false',
+    ]);
+    // The dependency is up and the app's containers are joining its network.
+    await run.waitFor(/in its stack/);
+    await sleep(300);
+    const during = await leftovers();
+    expect(during.some((line) => line.startsWith('container cs-hardening-') && line.endsWith('-cache-1'))).toBe(true);
+    run.child.kill('SIGINT');
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    expect(await leftovers()).toEqual([]);
+  });
+});
+
 describe('cancelling during the build', () => {
   it('stops the build and exits 130', async () => {
     const run = watch(process.execPath, [cli, 'check', '--context', fixture('cache-good-order'), '--no-cache']);

@@ -1,6 +1,11 @@
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import type { TargetReport } from '../../src/model.js';
-import { byId, check, fixture, leftovers } from '../helpers/run.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectEngine } from '../../src/docker/engine.js';
+import { newRunId, Throwaways } from '../../src/docker/throwaway.js';
+import { helperReader } from '../../src/evidence/runtime/listening.js';
+import { byId, check, exec, fixture, leftovers } from '../helpers/run.js';
+import { scratchTree } from '../helpers/scratch.js';
 
 // The runtime checks on fixture images built here: for every failure mode a fixture that fails
 // it, and the clean fixture that passes everything. Short idle and stop windows keep them quick
@@ -164,6 +169,45 @@ describe('health', () => {
 });
 
 describe('startup, idle cost', () => {
+  it("reads a container's listening sockets from a helper joined to its network namespace, where the host's /proc is not this one", async () => {
+    // The path a remote or rootless engine takes: no /proc of its host here.
+    const engine = await connectEngine();
+    const throwaways = new Throwaways(engine, newRunId());
+    const limits = { memoryBytes: 64e6, nanoCpus: 0.5e9, pids: 32 };
+    let noCat = '';
+    try {
+      const image = 'cs-hardening/busybox-tini:local';
+      const server = await throwaways.create({
+        role: 'server',
+        image,
+        entrypoint: ['httpd', '-f', '-p', '8089', '-h', '/'],
+        network: 'none',
+        limits,
+      });
+      await server.start();
+      const read = helperReader(server, throwaways, { image, limits });
+      let sockets = await read();
+      for (let tries = 0; tries < 20 && sockets?.length === 0; tries++) {
+        await sleep(250);
+        sockets = await read();
+      }
+      expect(sockets?.map((socket) => socket.port)).toEqual([8089]);
+      expect(['0.0.0.0', '::']).toContain(sockets?.[0].address);
+      // An image without cat cannot print them: that says "cannot be read", never "none".
+      const context = scratchTree('no-cat', {
+        Dockerfile: 'FROM cs-hardening/busybox-tini:local AS base\nFROM scratch\nCOPY --from=base /sbin/tini /tini\n',
+      });
+      const built = await exec('docker', ['build', '-q', context]);
+      expect(built.code).toBe(0);
+      noCat = built.stdout.trim();
+      const blind = helperReader(server, throwaways, { image: noCat, limits });
+      expect(await blind()).toBeNull();
+    } finally {
+      await throwaways.removeAll();
+      if (noCat) await exec('docker', ['rmi', '-f', noCat]);
+    }
+  });
+
   it('reports an early exit with its code and last log lines', async () => {
     const report = await run('exits-early');
     expect(byId(report, 'HARD-STARTUP-001')).toMatchObject({ status: 'fail', measured: 3 });
@@ -181,10 +225,23 @@ describe('startup, idle cost', () => {
     expect(byId(dies, 'HARD-FILESYSTEM-004').message).toContain('exited with code 4');
     expect(dies.metrics.idleMemoryBytes).toBeNull(); // a dead container has no idle figure
     const stays = await run('user-nonroot', { 'idle-seconds': '3' });
+    // It listens on no port: watched for one as long as max-startup-seconds, then through the idle window.
     expect(byId(stays, 'HARD-STARTUP-001').message).toBe(
-      'no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the 3 s idle window',
+      'no HEALTHCHECK and no exposed port, and it listened on no TCP port within 5 s, so readiness cannot be observed; it kept running through the 3 s idle window',
     );
-    expect(byId(stays, 'HARD-FILESYSTEM-004').message).toMatch(/^kept running for 3\.\d+ s with read-only root/);
+    expect(byId(stays, 'HARD-FILESYSTEM-004').message).toMatch(/^kept running for 5\.\d+ s with read-only root/);
+  });
+
+  it('measures the startup of a service that listens without EXPOSE or HEALTHCHECK, from its listening socket', async () => {
+    const report = await run('listens-unexposed');
+    const startup = byId(report, 'HARD-STARTUP-001');
+    expect(startup.message).toMatch(
+      /^ready after [\d.]+ s \(it listened on TCP port 8080 on all addresses, seen in its network namespace: no EXPOSE or HEALTHCHECK declares it\)$/,
+    );
+    // It sleeps a second before it listens: that is its startup, measured.
+    expect(byId(report, 'HARD-STARTUP-002').measured as number).toBeGreaterThanOrEqual(1);
+    expect(byId(report, 'HARD-FILESYSTEM-004').message).toMatch(/^ready after [\d.]+ s with read-only root/);
+    expect(report.metrics.startupSeconds).toBe(byId(report, 'HARD-STARTUP-002').measured);
   });
 
   it('reports an image that cannot start at all as a failed start, not an infrastructure fault', async () => {
@@ -200,6 +257,10 @@ describe('startup, idle cost', () => {
     expect(startup.status).toBe('fail');
     expect(startup.measured as number).toBeGreaterThan(2.5);
     expect(startup.measured as number).toBeLessThan(4);
+    // Near (here: over) its limit, it was started again alone, and the lower reading counts.
+    expect(startup.message).toMatch(
+      /^ready after [\d.]+ s \(limit 1 s; taken twice, the first reading being near the limit: [\d.]+ s beside this run's other containers, [\d.]+ s alone; the lower counts\)$/,
+    );
   });
 
   it('measures idle CPU and memory against their limits', async () => {

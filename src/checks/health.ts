@@ -211,6 +211,11 @@ export const checkHealthTiming = defineCheck({
     if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0)
       return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
     const slowest = Math.max(...readiness.attemptSeconds);
+    const [firstSlowest, secondSlowest] = readiness.remeasured?.slowestProbeSeconds ?? [];
+    const twice =
+      firstSlowest != null && secondSlowest != null
+        ? ` (taken twice: ${formatSeconds(firstSlowest)} beside this run's other containers, ${formatSeconds(secondSlowest)} alone; the lower counts)`
+        : '';
     const problems: string[] = [];
     if (interval > 30) problems.push(`the interval ${formatSeconds(interval)} is above the production profile's 30 s`);
     if (timeout > 10)
@@ -219,7 +224,7 @@ export const checkHealthTiming = defineCheck({
       );
     if (slowest * 2 > timeout)
       problems.push(
-        `the slowest probe took ${formatSeconds(slowest)}, more than half the ${formatSeconds(timeout)} timeout`,
+        `the slowest probe took ${formatSeconds(slowest)}${twice}, more than half the ${formatSeconds(timeout)} timeout`,
       );
     const grace = startPeriod + interval * retries;
     if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
@@ -241,7 +246,7 @@ export const checkHealthTiming = defineCheck({
       return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
     return {
       status: 'pass',
-      message: `${settings}; slowest probe ${formatSeconds(slowest)}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
+      message: `${settings}; slowest probe ${formatSeconds(slowest)}${twice}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
       measured,
       ...location,
     };

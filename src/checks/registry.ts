@@ -21,6 +21,8 @@ export interface Verdict {
    * concerns some of them only (`privileged: true` is 5.5, not 5.10). Default: the check's.
    */
   cis?: readonly string[];
+  /** How to fix this finding, when the check's general remediation says less than the evidence does. */
+  remediation?: string;
 }
 
 export interface CheckContext {
@@ -107,7 +109,7 @@ function toResult(check: AnyCheck, outcome: Outcome): CheckResult {
   if (verdict.location) result.location = verdict.location;
   const cis = verdict.cis ?? check.cis;
   if (cis && cis.length > 0) result.cis = [...cis];
-  if (outcome.status === 'fail') result.remediation = check.remediation;
+  if (outcome.status === 'fail') result.remediation = verdict.remediation ?? check.remediation;
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { describeExit } from './describe.js';
+import { describeExit, describeStackRun, neededBy } from './describe.js';
 import { formatBytes, formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
@@ -18,23 +18,30 @@ export const checkBecomesReady = defineCheck({
   run({ runtime }, { locate, settings }) {
     const { readiness, exited } = runtime.service;
     const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
-    if (exited)
+    const stack = runtime.stack ?? null;
+    const inStack = describeStackRun(stack);
+    if (exited) {
+      // What it waited for (a refused connection, a host that does not resolve) is the story of
+      // most real services run without their dependencies: said first, with how to provide it.
+      const needs = neededBy(exited, stack);
       return {
         status: 'fail',
-        message: `the container ${describeExit(exited)}`,
+        message: `the container ${needs ? `${needs.message}: it ` : ''}${describeExit(exited)}${inStack}`,
         measured: exited.exitCode,
+        ...(needs ? { remediation: needs.remediation } : {}),
         ...location,
       };
+    }
     if (readiness.outcome === 'ready')
       return {
         status: 'pass',
-        message: `ready after ${formatSeconds(readiness.readySeconds)} (${readiness.method === 'port' ? `port ${readiness.port} accepted a connection` : 'the health probe passed'})`,
+        message: `ready after ${formatSeconds(readiness.readySeconds)} (${readyBy(readiness)})${inStack}`,
         measured: readiness.readySeconds,
       };
     if (readiness.method === 'none')
       return {
         status: 'skip',
-        message: `no HEALTHCHECK and no exposed port, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window`,
+        message: `no HEALTHCHECK and no exposed port${readiness.lastOutput ? `, and ${readiness.lastOutput}` : ''}, so readiness cannot be observed; it kept running through the ${formatSeconds(settings.idleSeconds)} idle window${inStack}`,
       };
     const how =
       readiness.method === 'port'
@@ -47,6 +54,24 @@ export const checkBecomesReady = defineCheck({
     };
   },
 });
+
+function readyBy(readiness: {
+  method: string;
+  port: number | null;
+  listening?: { port: number; address: string }[];
+}): string {
+  if (readiness.method === 'port') return `port ${readiness.port} accepted a connection`;
+  if (readiness.method === 'listening') {
+    const socket = readiness.listening?.[0];
+    const address = !socket
+      ? ''
+      : socket.address === '0.0.0.0' || socket.address === '::'
+        ? ' on all addresses'
+        : ` on ${socket.address} only`;
+    return `it listened on TCP port ${readiness.port}${address}, seen in its network namespace: no EXPOSE or HEALTHCHECK declares it`;
+  }
+  return 'the health probe passed';
+}
 
 export const checkStartupTime = defineCheck({
   id: 'HARD-STARTUP-002',
@@ -68,9 +93,14 @@ export const checkStartupTime = defineCheck({
         message: 'the service never became ready, so no startup time was measured (see HARD-STARTUP-001)',
       };
     const within = readiness.readySeconds <= settings.maxStartupSeconds;
+    const [first, second] = readiness.remeasured?.readySeconds ?? [];
+    const twice =
+      readiness.remeasured && first != null
+        ? `; taken twice, the first reading being near the limit: ${formatSeconds(first)} beside this run's other containers, ${second == null ? 'never ready' : formatSeconds(second)} alone; the lower counts`
+        : '';
     return {
       status: within ? 'pass' : 'fail',
-      message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)})`,
+      message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)}${twice})`,
       measured: readiness.readySeconds,
       target: settings.maxStartupSeconds,
     };
@@ -106,7 +136,8 @@ export const checkIdleCpu = defineCheck({
   category: 'cpu',
   severity: 'warning',
   title: 'Idle CPU',
-  proves: 'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs).',
+  proves:
+    'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs); a thread that spun through the whole window without ever blocking counts as the whole core it wants, whatever share a busy machine gave it.',
   why: 'A service that spins when idle wastes a share of every node it runs on; the production profile targets under 0.5 CPU.',
   threshold: 'max-idle-cpu: 0.5',
   remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
@@ -114,9 +145,14 @@ export const checkIdleCpu = defineCheck({
   run({ runtime }, { settings }) {
     const { idle } = runtime.service;
     if (!idle) return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
+    const spun = idle.spinning?.threads ?? 0;
+    const spinning =
+      spun > 0
+        ? `: ${spun > 1 ? `${spun} threads` : '1 thread'} spun through the window without ever blocking, counted as ${spun > 1 ? 'a whole core each' : 'a whole core'} (the engine counted ${(idle.cpuUsed ?? idle.cpu).toFixed(3)} CPU, the share this machine gave ${spun > 1 ? 'them' : 'it'})`
+        : '';
     return {
       status: idle.cpu <= settings.maxIdleCpu ? 'pass' : 'fail',
-      message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})`,
+      message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})${spinning}`,
       measured: idle.cpu,
       target: settings.maxIdleCpu,
     };

@@ -30,6 +30,10 @@ export interface ThrowawaySpec {
   cmd?: string[];
   env?: string[];
   network: string;
+  /** More networks to join before it starts (a compose stack's), under the same aliases. */
+  moreNetworks?: string[];
+  /** Names it answers to on its networks (a compose service's name, so its stack finds it). */
+  aliases?: string[];
   limits: Limits;
   readOnlyRoot?: boolean;
   tmpfs?: Record<string, string>;
@@ -77,8 +81,13 @@ export class Throwaways {
         ...(spec.dropAllCapabilities ? { CapDrop: ['ALL'] } : {}),
         ...(spec.noNewPrivileges ? { SecurityOpt: ['no-new-privileges'] } : {}),
       },
+      ...(spec.aliases ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } } } : {}),
     });
     this.containers.set(container.id, container);
+    for (const network of spec.moreNetworks ?? [])
+      await this.engine
+        .getNetwork(network)
+        .connect({ Container: container.id, EndpointConfig: spec.aliases ? { Aliases: spec.aliases } : {} });
     return container;
   }
 

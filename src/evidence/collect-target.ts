@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { buildImage, builderPlatforms, type BuildRequest } from '../docker/buildx.js';
 import type { Engine } from '../docker/engine.js';
 import { isInstructionStep } from '../docker/rawjson.js';
@@ -17,6 +18,7 @@ import { collectFilesystemEvidence } from './filesystem.js';
 import type { EngineRecord } from './engine.js';
 import { collectImageEvidence } from './image.js';
 import { collectRuntimeEvidence } from './runtime/run-image.js';
+import type { StackRequest } from './runtime/stack.js';
 import type { EvidenceSet } from './types.js';
 import { readVulnerabilityReport } from './vulnerabilities.js';
 import type { TargetRequest } from '../request.js';
@@ -45,6 +47,8 @@ export interface RunControl {
   signal?: AbortSignal;
   /** Absent in static mode. */
   engine?: EngineSession;
+  /** The run's compose project, when it has one: a target that is one of its services is proven in its stack. */
+  compose?: ComposeEvidence | null;
 }
 
 export async function collectTargetEvidence(
@@ -170,6 +174,7 @@ export async function collectTargetEvidence(
             scope: request.scope,
             progress,
             onReadinessMeasured: startFiles,
+            ...stackOf(request, control.compose ?? request.compose),
             ...(signal ? { signal } : {}),
           }),
         signal,
@@ -180,6 +185,31 @@ export async function collectTargetEvidence(
   evidence.filesystem = filesystem;
   evidence.runtime = runtime;
   return { evidence, target };
+}
+
+/**
+ * The compose service a target's image is, to be proven in its stack: of the services that build
+ * or name it, the first that depends on others (the one that needs its stack), else the first.
+ */
+function stackOf(request: TargetRequest, compose: ComposeEvidence | null): { stack?: StackRequest } {
+  const { settings } = request;
+  if (!settings.runtimeInStack || !compose || request.services.length === 0) return {};
+  const services = request.services
+    .map((key) => compose.services.find((service) => `${service.file}#${service.name}` === key))
+    .filter((service) => service !== undefined);
+  const chosen = services.find((service) => service.data.depends_on) ?? services[0];
+  if (!chosen) return {};
+  return {
+    stack: {
+      key: `${chosen.file}#${chosen.name}`,
+      service: chosen.name,
+      absoluteFiles: compose.files
+        .filter((file) => file.role === 'file')
+        .map((file) => resolve(request.workspace, file.path)),
+      env: { ...process.env, ...settings.runtimeEnv },
+      timeoutSeconds: settings.composeUpTimeoutSeconds,
+    },
+  };
 }
 
 function composeUpReason(request: TargetRequest): string {

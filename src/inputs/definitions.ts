@@ -394,6 +394,14 @@ export const INPUTS = {
     group: 'runtime',
     description: 'Length of the window in which idle memory and CPU are sampled, after the service is ready.',
   }),
+  'runtime-in-stack': input({
+    perTarget: true,
+    kind: boolean,
+    default: 'true',
+    group: 'runtime',
+    description:
+      "When the image is a service of a compose file in the run, prove it in its stack: its dependencies (depends_on, transitively) brought up and healthy first with their compose configuration, then the image's containers measured on the stack's networks under the service's name, with its compose environment (runtime-env over it); all taken down after. `false`: run the image alone.",
+  }),
   'hardened-run': input({
     perTarget: true,
     kind: boolean,

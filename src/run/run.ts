@@ -68,7 +68,10 @@ export async function runHardening(options: Options, progress: Progress, handle:
           : {},
       ),
     );
-    const control: RunControl = { runId, signal: cancel.signal, ...(session ? { engine: session } : {}) };
+    // The run's compose project (one per run, owned by one target): every target that is one of
+    // its services is proven in its stack.
+    const compose = plan.targets.find((target) => target.compose)?.compose ?? null;
+    const control: RunControl = { runId, signal: cancel.signal, compose, ...(session ? { engine: session } : {}) };
     const limit = options.settings.parallel ?? availableParallelism();
     const several = plan.targets.length > 1;
     if (several)

@@ -5,7 +5,9 @@ import { execIn } from '../../docker/exec.js';
 import { logTail } from '../../docker/logs.js';
 import { round } from '../../util/format.js';
 import type { HealthcheckConfig } from '../image.js';
+import type { ListeningReader } from './listening.js';
 import type { ExitRecord, ProbeMethod, ReadinessRecord } from './records.js';
+import { waitingFor } from './waiting-for.js';
 
 // Readiness, measured by running the probe ourselves every 250 ms — never by waiting out
 // Docker's own health interval (30 s in the production profile), which would make every check take that long.
@@ -24,6 +26,26 @@ export interface Probe {
 
 /** Gives a running container (on the networks named) an address, so its port can be probed. */
 export type Addressing = (container: Docker.Container, attached: string[]) => Promise<void>;
+
+/** Finds how the container's listening sockets can be read (method `listening`); null: they cannot. */
+export type ListeningSource = (container: Docker.Container) => Promise<{ read: ListeningReader; how: string } | null>;
+
+export interface ProbeHelpers {
+  addressing: Addressing;
+  listening?: ListeningSource;
+}
+
+/**
+ * A service with no HEALTHCHECK and no EXPOSE: ready when a TCP socket listens in its network
+ * namespace. Each attempt reads the socket tables; nothing is sent to the service.
+ */
+export const LISTENING_PROBE: Probe = {
+  method: 'listening',
+  argv: null,
+  port: null,
+  timeoutMs: 5000,
+  fallbackPort: null,
+};
 
 export function fallbackPort(exposedPorts: string[]): number | null {
   const tcp = exposedPorts.map((port) => /^(\d+)(\/tcp)?$/.exec(port)).find(Boolean);
@@ -50,7 +72,35 @@ interface Attempt {
   broken: boolean;
 }
 
-async function attemptOnce(container: Docker.Container, probe: Probe, address: string | null): Promise<Attempt> {
+async function attemptOnce(
+  container: Docker.Container,
+  probe: Probe,
+  address: string | null,
+  listening: ListeningReader | null,
+): Promise<Attempt & { sockets?: ListeningSocketList }> {
+  if (probe.method === 'listening') {
+    const started = performance.now();
+    const sockets = listening ? await listening() : null;
+    const seconds = (performance.now() - started) / 1000;
+    if (sockets === null)
+      return {
+        ok: false,
+        exitCode: null,
+        output: 'its listening sockets cannot be read',
+        seconds,
+        notRunning: false,
+        broken: true,
+      };
+    return {
+      ok: sockets.length > 0,
+      exitCode: null,
+      output: sockets.length > 0 ? '' : 'no TCP socket listening yet',
+      seconds,
+      notRunning: false,
+      broken: false,
+      sockets,
+    };
+  }
   if (probe.method === 'healthcheck') {
     const result = await execIn(container, probe.argv!, probe.timeoutMs);
     const missing =
@@ -92,6 +142,8 @@ export function connects(host: string, port: number, timeoutMs: number): Promise
   });
 }
 
+type ListeningSocketList = NonNullable<Awaited<ReturnType<ListeningReader>>>;
+
 export interface ReadinessOutcome {
   readiness: ReadinessRecord;
   exited: ExitRecord | null;
@@ -110,6 +162,7 @@ export function unprobed(probe: Probe, outcome: ReadinessRecord['outcome'], last
     lastOutput,
     outcome,
     waitedSeconds: 0,
+    ...(probe.method === 'listening' ? { listeningBy: null, listening: [] } : {}),
   };
 }
 
@@ -122,20 +175,27 @@ export async function awaitReadiness(
   initial: Probe,
   startedAt: number,
   timeoutMs: number,
-  addressing: Addressing,
+  helpers: ProbeHelpers,
   signal?: AbortSignal,
 ): Promise<ReadinessOutcome> {
+  const { addressing } = helpers;
   let probe = initial;
   const readiness = unprobed(probe, 'not-probed');
   const elapsed = (): number => (performance.now() - startedAt) / 1000;
   let address = probe.method === 'port' ? await addressOf(container, addressing) : null;
+  let listening: ListeningReader | null = null;
+  if (probe.method === 'listening') {
+    const source = (await helpers.listening?.(container)) ?? null;
+    listening = source?.read ?? null;
+    readiness.listeningBy = source?.how ?? null;
+  }
   let brokenInARow = 0;
   let lastStateCheck = 0;
   for (;;) {
     signal?.throwIfAborted();
     const tick = performance.now();
     if (probe.method !== 'none') {
-      const attempt = await attemptOnce(container, probe, address);
+      const attempt = await attemptOnce(container, probe, address, listening);
       readiness.attempts++;
       readiness.attemptSeconds.push(round(attempt.seconds));
       readiness.lastExitCode = attempt.exitCode;
@@ -143,9 +203,20 @@ export async function awaitReadiness(
       if (attempt.ok) {
         readiness.readySeconds = round(elapsed());
         readiness.outcome = 'ready';
+        if (attempt.sockets) {
+          readiness.listening = attempt.sockets;
+          readiness.port = attempt.sockets[0].port;
+        }
         break;
       }
       brokenInARow = attempt.broken ? brokenInARow + 1 : 0;
+      // Sockets that cannot be read leave readiness unobservable, not failed.
+      if (probe.method === 'listening' && attempt.broken) {
+        const exited = await exitOf(container, startedAt);
+        readiness.outcome = exited ? 'exited' : 'not-probed';
+        readiness.waitedSeconds = round(elapsed());
+        return { readiness, exited };
+      }
       if (brokenInARow >= 2) {
         // The health probe cannot run (its program is missing): readiness can still be told by
         // the exposed port. HARD-HEALTH-002/-003 report the broken probe itself.
@@ -178,7 +249,8 @@ export async function awaitReadiness(
         readiness.outcome = 'exited';
         return { readiness, exited };
       }
-      readiness.outcome = probe.method === 'none' ? 'not-probed' : 'timeout';
+      // No socket ever listened: a worker, or a service slower than the window; not a failure.
+      readiness.outcome = probe.method === 'none' || probe.method === 'listening' ? 'not-probed' : 'timeout';
       break;
     }
     const wait = PROBE_INTERVAL_MS - (performance.now() - tick);
@@ -192,11 +264,13 @@ export async function awaitReadiness(
 export async function exitOf(container: Docker.Container, startedAt: number): Promise<ExitRecord | null> {
   const state = (await container.inspect()).State;
   if (state.Running) return null;
+  const tail = await logTail(container);
   return {
     exitCode: state.ExitCode,
     oomKilled: state.OOMKilled,
     afterSeconds: round((performance.now() - startedAt) / 1000),
-    logTail: await logTail(container),
+    logTail: tail,
+    waitingFor: waitingFor(tail),
   };
 }
 

@@ -1,4 +1,7 @@
 import type { Limits } from '../../docker/throwaway.js';
+import type { ListeningSocket } from './listening.js';
+import type { StackRecord } from './stack.js';
+import type { WaitRecord } from './waiting-for.js';
 
 // What the throwaway containers showed, as plain records for the checks.
 
@@ -11,7 +14,8 @@ export interface ProcessRecord {
   init: boolean;
 }
 
-export type ProbeMethod = 'healthcheck' | 'port' | 'none';
+/** listening: a TCP socket in LISTEN state in its network namespace (no HEALTHCHECK, no EXPOSE). */
+export type ProbeMethod = 'healthcheck' | 'port' | 'listening' | 'none';
 
 export interface ReadinessRecord {
   method: ProbeMethod;
@@ -27,6 +31,15 @@ export interface ReadinessRecord {
   lastOutput: string;
   outcome: 'ready' | 'exited' | 'timeout' | 'probe-broken' | 'not-probed';
   waitedSeconds: number;
+  /** Method `listening`: how the socket tables were read (null: they could not be). */
+  listeningBy?: string | null;
+  /** Method `listening`: the sockets found listening when it became ready. */
+  listening?: ListeningSocket[];
+  /**
+   * A reading near its limit was taken again from a fresh start once this run's other work was
+   * done (remeasure.ts): both readings, first and second; the record holds the lower of each.
+   */
+  remeasured?: { readySeconds: (number | null)[]; slowestProbeSeconds: (number | null)[] };
 }
 
 export interface ExitRecord {
@@ -34,6 +47,8 @@ export interface ExitRecord {
   oomKilled: boolean;
   afterSeconds: number;
   logTail: string;
+  /** What its log says it could not reach (a refused connection, a host that does not resolve). */
+  waitingFor?: WaitRecord[];
 }
 
 export interface IdleRecord {
@@ -41,8 +56,15 @@ export interface IdleRecord {
   samples: number;
   memoryBytesMax: number;
   memoryBytesMedian: number;
-  /** CPUs used on average over the window (1.0 = one core busy). */
+  /**
+   * CPUs used on average over the window (1.0 = one core busy), each thread that spun through
+   * it counted as the whole core it wanted (see threads.ts), within the container's CPU limit.
+   */
   cpu: number;
+  /** The CPU time the engine counted, as the container got it on this machine. */
+  cpuUsed?: number;
+  /** Threads runnable through the whole window that never blocked, and the CPU they got; null: not readable here. */
+  spinning?: { threads: number; gotCpu: number } | null;
 }
 
 export interface StopRecord {
@@ -95,4 +117,10 @@ export interface RuntimeEvidence {
   downProbe: DownProbeRecord | null;
   /** Null when hardened-run is off. */
   hardened: HardenedRunRecord | null;
+  /**
+   * The image is a compose service of the run: whether its measured containers ran in its stack
+   * (dependencies up, networks joined, compose environment), or why they ran alone. Absent or
+   * null: not a compose service, or runtime-in-stack is off.
+   */
+  stack?: StackRecord | null;
 }

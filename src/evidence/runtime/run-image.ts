@@ -7,9 +7,12 @@ import type { FilesystemEvidence } from '../filesystem.js';
 import type { ImageEvidence } from '../image.js';
 import { identityFromProbe, identityFromProcesses } from './identity.js';
 import { runOneShot, startError } from './one-shot.js';
-import { awaitReadiness, chooseProbe, unprobed, type Addressing, type Probe } from './probe.js';
+import { listeningReader } from './listening.js';
+import { awaitReadiness, chooseProbe, LISTENING_PROBE, unprobed, type Probe, type ProbeHelpers } from './probe.js';
 import type { DownProbeRecord, HardenedRunRecord, IdentityRecord, RuntimeEvidence } from './records.js';
-import { finishService, startService } from './service.js';
+import { finishService, startService, unobserved } from './service.js';
+import { joinStack, type JoinedStack, type StackRequest } from './stack.js';
+import { lowerReadings, nearLimits } from './remeasure.js';
 import { logTail } from '../../docker/logs.js';
 
 // The image, run. Three throwaway containers at once — the service as configured, the health
@@ -28,6 +31,8 @@ export interface RuntimeContext {
   /** Which target of the run: keeps container and network names apart from the others'. */
   scope: string;
   progress: Progress;
+  /** The compose service this image is, when the run has its compose file: proven in its stack. */
+  stack?: StackRequest;
   signal?: AbortSignal;
 }
 
@@ -37,41 +42,75 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
   // Cancelled: remove the containers now; the probes in flight then fail fast and unwind.
   const onAbort = (): void => void throwaways.removeAll();
   signal?.addEventListener('abort', onAbort, { once: true });
+  let stack: JoinedStack | null = null;
   try {
+    if (context.stack)
+      stack = await joinStack({
+        engine: context.engine,
+        request: context.stack,
+        runId: context.runId,
+        scope: context.scope,
+        info: (message) => context.progress.info(message),
+        ...(signal ? { signal } : {}),
+      });
+    if (stack) context.progress.info(describeStack(stack));
     const probe = chooseProbe(image.healthcheck, image.exposedPorts);
     const limits: Limits = {
       memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6),
       nanoCpus: Math.round(settings.runtimeCpus * 1e9),
       pids: 512,
     };
-    const network = settings.runtimeNetwork;
-    // A port probe needs an address: on network none the container is moved, when it comes to
-    // that, to an internal network of this run (no route out).
-    const addressing: Addressing = (container, attached) => throwaways.connectInternalNetwork(container, attached);
-    const env = Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`);
-    const base: ThrowawaySpec = { role: 'service', image: image.id, network, limits, env };
+    // In its stack, the measured containers join the stack's networks under the service's names.
+    const joined = stack && stack.networks.length > 0 ? stack : null;
+    const network = joined ? joined.networks[0] : settings.runtimeNetwork;
+    const helpers: ProbeHelpers = {
+      // A port probe needs an address: on network none the container is moved, when it comes to
+      // that, to an internal network of this run (no route out).
+      addressing: (container, attached) => throwaways.connectInternalNetwork(container, attached),
+      listening: (container) =>
+        listeningReader(container, throwaways, { image: image.id, limits: listenerLimits }, signal),
+    };
+    // Compose's environment for the service first; runtime-env, the user's own word, over it.
+    const env = [
+      ...(stack?.env ?? []).filter((line) => !(line.split('=')[0] in settings.runtimeEnv)),
+      ...Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`),
+    ];
+    const base: ThrowawaySpec = {
+      role: 'service',
+      image: image.id,
+      network,
+      limits,
+      env,
+      ...(joined ? { moreNetworks: joined.networks.slice(1), aliases: joined.aliases } : {}),
+    };
+    const alone: ThrowawaySpec = { role: 'service', image: image.id, network: settings.runtimeNetwork, limits, env };
     const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
+    // Without a HEALTHCHECK or EXPOSE, a listening socket tells readiness; one that listens later
+    // than max-startup-seconds would fail its startup anyway, so the watch ends there.
+    const listenMs = Math.min(readyTimeoutMs, settings.maxStartupSeconds * 1000);
     context.progress.info(
       probe.method === 'none'
-        ? 'no HEALTHCHECK and no exposed port: readiness cannot be probed; watching that the service stays up through the idle window'
+        ? `no HEALTHCHECK and no exposed port: watching its network namespace for a listening TCP socket (up to ${settings.maxStartupSeconds} s), then that it stays up through the idle window`
         : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`,
     );
 
     // The service is started, sampled idle and stopped while the other two containers do their
     // own work: nothing it measures waits for them, and the slowest of the three sets the time.
     const argv = image.healthcheck?.argv ?? null;
+    // The probe with the service down runs alone, whatever the stack: nothing may answer it.
     const downProbeRun = argv
-      ? probeWithServiceDown(throwaways, { ...base, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
+      ? probeWithServiceDown(throwaways, { ...alone, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
       : Promise.resolve(null);
     const hardenedRunning = settings.hardenedRun
-      ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, addressing)
+      ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers)
       : Promise.resolve(null);
-    const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, addressing, signal)
+    const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, listenMs, helpers, signal)
       .finally(() => context.onReadinessMeasured?.())
       .then(async (service) => ({
         service,
         record: await finishService(service, {
           idleMs: settings.idleSeconds * 1000,
+          cpuLimit: settings.runtimeCpus,
           // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
           stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
           ...(signal ? { signal } : {}),
@@ -83,15 +122,49 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
         }),
       }));
     const [{ service, record }, downProbe, hardened] = await Promise.all([serviceRun, downProbeRun, hardenedRunning]);
+    const near = nearLimits(record.readiness, {
+      maxStartupSeconds: settings.maxStartupSeconds,
+      probeTimeoutSeconds: image.healthcheck?.argv ? image.healthcheck.effective.timeout : null,
+    });
+    if (near.length > 0) {
+      // Once the image's files are read too, nothing else of this run competes with the second start.
+      await context.filesystem.catch(() => undefined);
+      context.progress.info(
+        `${near.join(' and ')} near ${near.length > 1 ? 'their limits' : 'its limit'}: starting the service again, alone, to take ${near.length > 1 ? 'them' : 'it'} again`,
+      );
+      const again = await startService(
+        throwaways,
+        { ...base, role: 'service-again' },
+        probe,
+        readyTimeoutMs,
+        listenMs,
+        helpers,
+        signal,
+      );
+      await throwaways.remove(again.container);
+      record.readiness = lowerReadings(record.readiness, again.outcome.readiness);
+    }
     const identity: IdentityRecord = service.processes
       ? identityFromProcesses(service.processes)
-      : await identityFromProbe(throwaways, base, image, await context.filesystem, signal);
-    return { network, limits, service: record, identity, downProbe, hardened };
+      : await identityFromProbe(throwaways, alone, image, await context.filesystem, signal);
+    return { network, limits, service: record, identity, downProbe, hardened, stack: stack?.record ?? null };
   } finally {
     signal?.removeEventListener('abort', onAbort);
     const problems = await throwaways.removeAll();
     for (const problem of problems) context.progress.info(`could not remove ${problem}`);
+    // After the measured containers: a network still in use cannot be removed.
+    await stack?.down();
   }
+}
+
+/** The helper that reads the socket tables needs next to nothing. */
+const listenerLimits: Limits = { memoryBytes: 64e6, nanoCpus: 0.5e9, pids: 16 };
+
+function describeStack(stack: JoinedStack): string {
+  const { record } = stack;
+  if (record.inStack)
+    return `in its stack (${record.service}): ${record.dependencies.join(', ')} up and healthy after ${record.seconds} s; joining ${record.networks.join(', ')} as ${record.aliases.join(', ')}`;
+  return `not in its stack (${record.service}): ${record.reason}`;
 }
 
 function describeProbe(probe: Probe): string {
@@ -139,7 +212,8 @@ async function hardenedRun(
   probe: Probe,
   context: RuntimeContext,
   readyTimeoutMs: number,
-  addressing: Addressing,
+  listenMs: number,
+  helpers: ProbeHelpers,
 ): Promise<HardenedRunRecord> {
   const { image, settings } = context;
   // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
@@ -171,9 +245,14 @@ async function hardenedRun(
       logTail: message,
     };
   }
-  // Without a probe, staying up as long as the service's idle window is all it can show.
-  const timeout = probe.method === 'none' ? settings.idleSeconds * 1000 : readyTimeoutMs;
-  const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, context.signal);
+  // Without a probe, a listening socket, or else staying up as long as the service's idle window,
+  // is all it can show.
+  const watched = probe.method === 'none' ? LISTENING_PROBE : probe;
+  const timeout = probe.method === 'none' ? Math.max(settings.idleSeconds * 1000, listenMs) : readyTimeoutMs;
+  const outcome = unobserved(
+    await awaitReadiness(container, watched, startedAt, timeout, helpers, context.signal),
+    timeout,
+  );
   const tail = outcome.exited?.logTail ?? (await logTail(container));
   // Removed as soon as it has answered: it costs nothing while the service is sampled idle.
   await throwaways.remove(container);

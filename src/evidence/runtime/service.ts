@@ -4,7 +4,17 @@ import { sampleIdle } from '../../docker/stats.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
 import { round } from '../../util/format.js';
 import { startError } from './one-shot.js';
-import { awaitReadiness, exitOf, unprobed, type Addressing, type Probe, type ReadinessOutcome } from './probe.js';
+import {
+  awaitReadiness,
+  exitOf,
+  LISTENING_PROBE,
+  unprobed,
+  type Probe,
+  type ProbeHelpers,
+  type ReadinessOutcome,
+} from './probe.js';
+import { sampleThreads, spinningThreads } from './threads.js';
+import { waitingFor } from './waiting-for.js';
 import type { IdleRecord, ProcessRecord, ServiceRecord, StopRecord } from './records.js';
 
 // The service as it will run: the image's own entrypoint, user, environment and stop signal, in
@@ -23,7 +33,8 @@ export async function startService(
   spec: ThrowawaySpec,
   probe: Probe,
   readyTimeoutMs: number,
-  addressing: Addressing,
+  listenMs: number,
+  helpers: ProbeHelpers,
   signal?: AbortSignal,
 ): Promise<RunningService> {
   const container = await throwaways.create(spec);
@@ -34,19 +45,46 @@ export async function startService(
     // The image cannot start (entrypoint missing, not executable…): a verdict, not a fault.
     const readiness = unprobed(probe, 'exited');
     const state = (await container.inspect().catch(() => null))?.State;
+    const tail = `could not start: ${startError(error)}`;
     const exited = {
       exitCode: state?.ExitCode || 127,
       oomKilled: false,
       afterSeconds: round((performance.now() - startedAt) / 1000),
-      logTail: `could not start: ${startError(error)}`,
+      logTail: tail,
+      waitingFor: waitingFor(tail),
     };
     return { container, startedAt, outcome: { readiness, exited }, processes: null };
   }
-  // Without a probe there is no readiness to wait for; the idle window shows whether it stays up.
-  const timeout = probe.method === 'none' ? 0 : readyTimeoutMs;
-  const outcome = await awaitReadiness(container, probe, startedAt, timeout, addressing, signal);
+  // Without a HEALTHCHECK or EXPOSE, the first TCP socket it listens on tells readiness; a service
+  // that listens on none (a worker) is watched through the idle window instead.
+  const outcome =
+    probe.method === 'none'
+      ? unobserved(await awaitReadiness(container, LISTENING_PROBE, startedAt, listenMs, helpers, signal), listenMs)
+      : await awaitReadiness(container, probe, startedAt, readyTimeoutMs, helpers, signal);
   const processes = outcome.exited ? null : await listProcesses(container);
   return { container, startedAt, outcome, processes };
+}
+
+/**
+ * A watch for a listening socket that found none is no readiness measured: the record says
+ * `none`, as for an image that offers nothing to probe, with what was watched and for how long.
+ */
+export function unobserved(outcome: ReadinessOutcome, watchedMs: number): ReadinessOutcome {
+  const { readiness } = outcome;
+  if (readiness.method !== 'listening' || readiness.outcome === 'ready') return outcome;
+  const why =
+    readiness.listeningBy === null
+      ? 'its listening sockets could not be read'
+      : `it listened on no TCP port within ${round(watchedMs / 1000)} s`;
+  return {
+    ...outcome,
+    readiness: {
+      ...readiness,
+      method: 'none',
+      outcome: readiness.outcome === 'exited' ? 'exited' : 'not-probed',
+      lastOutput: why,
+    },
+  };
 }
 
 /**
@@ -77,6 +115,8 @@ export async function listProcesses(container: Docker.Container): Promise<Proces
 
 export interface FinishOptions {
   idleMs: number;
+  /** The container's CPU limit: a spinning thread is counted a whole core, never past this. */
+  cpuLimit: number;
   stopTimeoutSeconds: number;
   signal?: AbortSignal;
   /**
@@ -94,10 +134,10 @@ export async function finishService(service: RunningService, options: FinishOpti
   let stop: StopRecord | null = null;
   let exited = outcome.exited;
   if (!exited) {
-    idle = await measureIdle(container, options.idleMs, options.signal);
+    idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
     if (idle && options.recheckCpu && idle.cpu >= options.recheckCpu.above) {
       await options.recheckCpu.quiet;
-      const quiet = await measureIdle(container, options.idleMs, options.signal);
+      const quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
       if (quiet && quiet.cpu > idle.cpu) idle = quiet;
     }
     // A service that ended during the idle window exited: that is its verdict, not an idle figure.
@@ -118,17 +158,29 @@ export async function finishService(service: RunningService, options: FinishOpti
 async function measureIdle(
   container: Docker.Container,
   windowMs: number,
+  cpuLimit: number,
   signal?: AbortSignal,
 ): Promise<IdleRecord | null> {
   try {
+    const pids = ((await listProcesses(container)) ?? []).map((process) => process.pid);
+    const before = await sampleThreads(container, pids);
     const idle = await sampleIdle(container, windowMs, signal);
+    const after = before ? await sampleThreads(container, pids) : null;
     const memory = idle.samples.map((sample) => sample.memoryBytes).sort((a, b) => a - b);
+    // A thread that spun through the window wanted a whole core, whatever share it got here.
+    const spinning = before && after ? spinningThreads(before, after) : null;
+    const wanted =
+      spinning && spinning.threads > 0
+        ? Math.min(cpuLimit, idle.cpu + spinning.threads - Math.min(spinning.gotCpu, idle.cpu))
+        : idle.cpu;
     return {
       windowSeconds: round(idle.windowSeconds),
       samples: idle.samples.length,
       memoryBytesMax: memory[memory.length - 1] ?? 0,
       memoryBytesMedian: memory[Math.floor(memory.length / 2)] ?? 0,
-      cpu: round(idle.cpu, 4),
+      cpu: round(Math.max(wanted, idle.cpu), 4),
+      cpuUsed: round(idle.cpu, 4),
+      spinning: spinning ? { threads: spinning.threads, gotCpu: round(spinning.gotCpu, 4) } : null,
     };
   } catch {
     signal?.throwIfAborted();
