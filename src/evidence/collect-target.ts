@@ -13,6 +13,7 @@ import { probeCacheOrdering, rebuildUnchanged } from './cache.js';
 import { collected, failed, skipped, valueOf, type Collected } from './collected.js';
 import { DEFAULT_COMPOSE_NAMES, type ComposeEvidence } from './compose.js';
 import { collectContextEvidence, type ContextEvidence } from './context.js';
+import { stackOverride } from './compose-up.js';
 import { parseDockerfile, type DockerfileEvidence } from './dockerfile.js';
 import { collectFilesystemEvidence } from './filesystem.js';
 import type { EngineRecord } from './engine.js';
@@ -206,6 +207,10 @@ function stackOf(request: TargetRequest, compose: ComposeEvidence | null): { sta
       absoluteFiles: compose.files
         .filter((file) => file.role === 'file')
         .map((file) => resolve(request.workspace, file.path)),
+      envFiles: compose.variablesFiles,
+      envFileOverride: compose.services.some((service) => service.envFiles.some((file) => file.standsFor !== null))
+        ? stackOverride(compose, {})
+        : null,
       env: { ...process.env, ...settings.runtimeEnv },
       timeoutSeconds: settings.composeUpTimeoutSeconds,
     },

@@ -20,6 +20,10 @@ export interface StackRequest {
   key: string;
   service: string;
   absoluteFiles: string[];
+  /** `--env-file`s compose must read the variables from, as the check read them (compose-env-file, an example). */
+  envFiles?: string[];
+  /** An override compose must read last: the committed examples standing in for missing env files, or null. */
+  envFileOverride?: string | null;
   /** The environment compose interpolates from: the process's and runtime-env. */
   env: Record<string, string | undefined>;
   timeoutSeconds: number;
@@ -141,145 +145,161 @@ export interface StackOptions {
 export async function joinStack(options: StackOptions): Promise<JoinedStack> {
   const { request, engine } = options;
   const project = stackProject(options.runId, options.scope);
-  const base = ['compose', '-p', project, ...request.absoluteFiles.flatMap((file) => ['-f', file])];
-  const env = { ...process.env, ...request.env };
-  const record: StackRecord = {
-    service: request.key,
-    inStack: false,
-    reason: null,
-    project: null,
-    dependencies: [],
-    seconds: null,
-    networks: [],
-    aliases: [],
-    environment: [],
-  };
-  // Alone, it still gets its compose environment once compose has resolved it: the addresses it
-  // is given then name what it could not reach.
-  let serviceEnv: string[] = [];
-  const alone = (reason: string): JoinedStack => ({
-    record: { ...record, reason },
-    env: serviceEnv,
-    networks: [],
-    aliases: [],
-    down: () => Promise.resolve(),
-  });
-  const resolve = async (files: string[]): Promise<ResolvedProject | string> => {
-    const config = await runProcess('docker', [...files, 'config', '--format', 'json'], {
-      env,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    options.signal?.throwIfAborted();
-    if (config.code !== 0) return `compose cannot resolve the stack: ${lastLines(config.stderr || config.stdout, 3)}`;
-    return JSON.parse(config.stdout) as ResolvedProject;
-  };
-  const first = await resolve(base);
-  if (typeof first === 'string') return alone(first);
-  let resolved = first;
-  const service = resolved.services[request.service];
-  if (!service) return alone(`compose does not start ${request.service} (not an active service)`);
-  serviceEnv = environmentOf(service);
-  record.environment = serviceEnv.map((line) => line.split('=')[0]);
-  if (service.network_mode)
-    return alone(`it runs with network_mode ${service.network_mode}, which the runtime does not reproduce`);
-  const dependencies = dependenciesOf(resolved.services, request.service);
-  record.dependencies = dependencies;
-  if (dependencies.length === 0) {
-    // Nothing to bring up: its own environment is all the stack gives it.
-    return {
-      record: { ...record, reason: NO_DEPENDENCIES },
+  const dir = await mkdtemp(join(tmpdir(), 'cs-hardening-deps-'));
+  // Compose reads the files and env files the check read (the examples standing in, when asked).
+  const standIns = request.envFileOverride ? [join(dir, 'env-files.yaml')] : [];
+  if (request.envFileOverride) await writeFile(standIns[0], request.envFileOverride);
+  const base = [
+    'compose',
+    '-p',
+    project,
+    ...[...request.absoluteFiles, ...standIns].flatMap((file) => ['-f', file]),
+    ...(request.envFiles ?? []).flatMap((file) => ['--env-file', file]),
+  ];
+  const removeDir = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  // Whatever goes wrong before the stack is handed over, nothing of it is left behind.
+  const proceed = async (): Promise<JoinedStack> => {
+    const env = { ...process.env, ...request.env };
+    const record: StackRecord = {
+      service: request.key,
+      inStack: false,
+      reason: null,
+      project: null,
+      dependencies: [],
+      seconds: null,
+      networks: [],
+      aliases: [],
+      environment: [],
+    };
+    // Alone, it still gets its compose environment once compose has resolved it: the addresses it
+    // is given then name what it could not reach.
+    let serviceEnv: string[] = [];
+    const alone = (reason: string): JoinedStack => ({
+      record: { ...record, reason },
       env: serviceEnv,
       networks: [],
       aliases: [],
-      down: () => Promise.resolve(),
-    };
-  }
-  // A dependency this run builds has no image yet (it is proven as a target of its own), and one
-  // whose image is neither on the engine nor pullable cannot start: either is said, not guessed.
-  const missing: string[] = [];
-  for (const name of dependencies) {
-    const dependency = resolved.services[name];
-    if (!dependency.image) {
-      missing.push(`${name} builds its image (no image: to run)`);
-      continue;
-    }
-    if (await hasImage(engine, dependency.image)) continue;
-    const pulled = await runProcess('docker', ['pull', '-q', dependency.image], {
-      env,
-      ...(options.signal ? { signal: options.signal } : {}),
+      down: removeDir,
     });
-    if (pulled.code !== 0)
-      missing.push(
-        `${name}'s image ${dependency.image} is not on the engine and cannot be pulled (${lastLines(pulled.stderr, 1)})`,
-      );
-  }
-  options.signal?.throwIfAborted();
-  if (missing.length > 0) return alone(`its dependencies cannot be started: ${missing.join('; ')}`);
-
-  const dir = await mkdtemp(join(tmpdir(), 'cs-hardening-deps-'));
-  const override = join(dir, 'isolated.yaml');
-  await writeFile(override, isolatingOverride(resolved, dependencies));
-  const isolated = [...base, '-f', override];
-  const down = async (): Promise<void> => {
-    await runProcess('docker', [...isolated, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
-    await rm(dir, { recursive: true, force: true });
-  };
-  const again = await resolve(isolated);
-  if (typeof again === 'string') {
-    await rm(dir, { recursive: true, force: true });
-    return alone(again);
-  }
-  resolved = again;
-  record.project = project;
-  options.info?.(`bringing up its dependencies (${dependencies.join(', ')}) from ${request.key}`);
-  try {
-    const up = await runProcess(
-      'docker',
-      [
-        ...isolated,
-        'up',
-        '-d',
-        '--no-build',
-        '--pull',
-        'never',
-        '--quiet-pull',
-        '--wait',
-        '--wait-timeout',
-        String(Math.ceil(request.timeoutSeconds)),
-        ...dependencies,
-      ],
-      { env, keep: 32 * 1024, ...(options.signal ? { signal: options.signal } : {}) },
-    );
-    options.signal?.throwIfAborted();
-    record.seconds = round(up.seconds);
-    if (up.code !== 0) {
-      await down();
-      return alone(
-        `its dependencies did not become healthy within ${request.timeoutSeconds} s: ${lastLines(`${up.stdout}\n${up.stderr}`, 4)}`,
-      );
-    }
-    const wanted = Object.entries(service.networks ?? { default: null });
-    const networks: string[] = [];
-    const aliases = new Set([request.service]);
-    for (const [key, settings] of wanted) {
-      const name = resolved.networks?.[key]?.name ?? `${project}_${key}`;
-      if (!(await hasNetwork(engine, name))) continue;
-      networks.push(name);
-      for (const alias of settings?.aliases ?? []) aliases.add(alias);
-    }
-    if (networks.length === 0) {
-      await down();
-      return alone(`none of its networks (${wanted.map(([key]) => key).join(', ')}) is shared with its dependencies`);
-    }
-    return {
-      record: { ...record, inStack: true, networks, aliases: [...aliases] },
-      env: serviceEnv,
-      networks,
-      aliases: [...aliases],
-      down,
+    const resolve = async (files: string[]): Promise<ResolvedProject | string> => {
+      const config = await runProcess('docker', [...files, 'config', '--format', 'json'], {
+        env,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      options.signal?.throwIfAborted();
+      if (config.code !== 0) return `compose cannot resolve the stack: ${lastLines(config.stderr || config.stdout, 3)}`;
+      return JSON.parse(config.stdout) as ResolvedProject;
     };
+    const first = await resolve(base);
+    if (typeof first === 'string') return alone(first);
+    let resolved = first;
+    const service = resolved.services[request.service];
+    if (!service) return alone(`compose does not start ${request.service} (not an active service)`);
+    serviceEnv = environmentOf(service);
+    record.environment = serviceEnv.map((line) => line.split('=')[0]);
+    if (service.network_mode)
+      return alone(`it runs with network_mode ${service.network_mode}, which the runtime does not reproduce`);
+    const dependencies = dependenciesOf(resolved.services, request.service);
+    record.dependencies = dependencies;
+    if (dependencies.length === 0) {
+      // Nothing to bring up: its own environment is all the stack gives it.
+      return {
+        record: { ...record, reason: NO_DEPENDENCIES },
+        env: serviceEnv,
+        networks: [],
+        aliases: [],
+        down: removeDir,
+      };
+    }
+    // A dependency this run builds has no image yet (it is proven as a target of its own), and one
+    // whose image is neither on the engine nor pullable cannot start: either is said, not guessed.
+    const missing: string[] = [];
+    for (const name of dependencies) {
+      const dependency = resolved.services[name];
+      if (!dependency.image) {
+        missing.push(`${name} builds its image (no image: to run)`);
+        continue;
+      }
+      if (await hasImage(engine, dependency.image)) continue;
+      const pulled = await runProcess('docker', ['pull', '-q', dependency.image], {
+        env,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (pulled.code !== 0)
+        missing.push(
+          `${name}'s image ${dependency.image} is not on the engine and cannot be pulled (${lastLines(pulled.stderr, 1)})`,
+        );
+    }
+    options.signal?.throwIfAborted();
+    if (missing.length > 0) return alone(`its dependencies cannot be started: ${missing.join('; ')}`);
+
+    const override = join(dir, 'isolated.yaml');
+    await writeFile(override, isolatingOverride(resolved, dependencies));
+    const isolated = [...base, '-f', override];
+    const down = async (): Promise<void> => {
+      await runProcess('docker', [...isolated, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
+      await removeDir();
+    };
+    const again = await resolve(isolated);
+    if (typeof again === 'string') return alone(again);
+    resolved = again;
+    record.project = project;
+    options.info?.(`bringing up its dependencies (${dependencies.join(', ')}) from ${request.key}`);
+    try {
+      const up = await runProcess(
+        'docker',
+        [
+          ...isolated,
+          'up',
+          '-d',
+          '--no-build',
+          '--pull',
+          'never',
+          '--quiet-pull',
+          '--wait',
+          '--wait-timeout',
+          String(Math.ceil(request.timeoutSeconds)),
+          ...dependencies,
+        ],
+        { env, keep: 32 * 1024, ...(options.signal ? { signal: options.signal } : {}) },
+      );
+      options.signal?.throwIfAborted();
+      record.seconds = round(up.seconds);
+      if (up.code !== 0) {
+        await down();
+        return alone(
+          `its dependencies did not become healthy within ${request.timeoutSeconds} s: ${lastLines(`${up.stdout}\n${up.stderr}`, 4)}`,
+        );
+      }
+      const wanted = Object.entries(service.networks ?? { default: null });
+      const networks: string[] = [];
+      const aliases = new Set([request.service]);
+      for (const [key, settings] of wanted) {
+        const name = resolved.networks?.[key]?.name ?? `${project}_${key}`;
+        if (!(await hasNetwork(engine, name))) continue;
+        networks.push(name);
+        for (const alias of settings?.aliases ?? []) aliases.add(alias);
+      }
+      if (networks.length === 0) {
+        await down();
+        return alone(`none of its networks (${wanted.map(([key]) => key).join(', ')}) is shared with its dependencies`);
+      }
+      return {
+        record: { ...record, inStack: true, networks, aliases: [...aliases] },
+        env: serviceEnv,
+        networks,
+        aliases: [...aliases],
+        down,
+      };
+    } catch (error) {
+      await down();
+      throw error;
+    }
+  };
+  try {
+    return await proceed();
   } catch (error) {
-    await down();
+    await removeDir();
     throw error;
   }
 }
