@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { collectComposeEvidence, type ComposeEvidence, type ComposeService } from '../evidence/compose.js';
 import { parseDockerfile } from '../evidence/dockerfile.js';
 import type { RawInputs } from '../inputs/config-file.js';
+import { resolveBuildInputs } from '../inputs/build-inputs.js';
 import { inputLabel, parseSettings, type Options } from '../inputs/resolve.js';
 import type { TargetSpec } from '../inputs/targets.js';
 import type { TargetKind } from '../model.js';
@@ -65,6 +66,7 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
       `${service.name}: in profile ${service.profiles.join(', ')}, not active (COMPOSE_PROFILES), so not checked — as compose would not start it`,
     );
   }
+  notes.push(...resolveBuildInputs(settings, workspace).notes);
   const drafts: Draft[] = [];
 
   const explicit = options.targets.map((spec) => draftFromSpec(spec, options));
@@ -416,5 +418,6 @@ function toRequest(draft: Draft, options: Options, scope: string): TargetRequest
     knownBaseLayers: [],
     scope,
     vulnerabilityReports: { current: null, baseline: null },
+    buildInputs: resolveBuildInputs(settings, options.workspace).inputs,
   };
 }

@@ -88,3 +88,10 @@ export function commandSecrets(text: string): { name: string; value: string; kin
   for (const word of text.split(/\s+/)) add('a value', word, secretShape(word));
   return found;
 }
+
+/** The text with every one of these secrets replaced by `***` (give the longest first). */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let shown = text;
+  for (const secret of secrets) shown = shown.split(secret).join('***');
+  return shown;
+}
