@@ -311,7 +311,15 @@ describe('cache-to and cache-from: local and registry', () => {
     const tags = await exec('curl', ['-fsS', `http://127.0.0.1:5000/v2/cs-test/build-inputs-cache/tags/list`]);
     expect((JSON.parse(tags.stdout) as { tags: string[] }).tags).toContain(nonce.slice(0, 8));
 
-    for (const from of [`type=local,src=${local}`, `type=registry,ref=${ref}`]) {
+    try {
+      await importOnFreshEngines(nonce, [`type=local,src=${local}`, `type=registry,ref=${ref}`], dir);
+    } finally {
+      await deleteFromRegistry('cs-test/build-inputs-cache', nonce.slice(0, 8));
+    }
+  });
+
+  async function importOnFreshEngines(nonce: string, sources: string[], dir: string): Promise<void> {
+    for (const from of sources) {
       const engine = await startDisposableEngine(place);
       try {
         const base = await exec('sh', [
@@ -319,23 +327,22 @@ describe('cache-to and cache-from: local and registry', () => {
           `docker save cs-hardening/busybox-tini:local | docker -H ${engine.host} load -q`,
         ]);
         expect(base.code).toBe(0);
-        const out = join(dir, `import-${from.startsWith('type=local') ? 'local' : 'registry'}.json`);
-        const run = await cli(
-          [
-            'check',
-            '--context',
-            fixture('build-cache'),
-            '--build-arg',
-            `NONCE=${nonce}`,
-            '--cache-from',
-            from,
-            ...light,
-            '--json',
-            out,
-          ],
-          { ...process.env, DOCKER_HOST: engine.host },
-        );
-        const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
+        const build = async (buildNonce: string, extra: string[], name: string) => {
+          const out = join(dir, `${name}.json`);
+          const run = await cli(
+            ['check', '--context', fixture('build-cache'), '--build-arg', `NONCE=${buildNonce}`, ...extra, ...light],
+            { ...process.env, DOCKER_HOST: engine.host },
+          );
+          return { run, report: JSON.parse(readFileSync(out, 'utf8')) as Report };
+        };
+        if (from === sources[0]) {
+          // The control: on this engine, a step never built before runs (is not from the cache).
+          const control = await build(randomUUID(), ['--json', join(dir, 'control.json')], 'control');
+          const metrics = control.report.targets[0].metrics;
+          expect(metrics.buildCachedSteps).toBeLessThan(metrics.buildSteps!);
+        }
+        const name = `import-${from.startsWith('type=local') ? 'local' : 'registry'}`;
+        const { run, report } = await build(nonce, ['--cache-from', from, '--json', join(dir, `${name}.json`)], name);
         const metrics = report.targets[0].metrics;
         expect({ from, ok: byId(report.targets[0], 'HARD-BUILD-001').status }).toEqual({ from, ok: 'pass' });
         expect({ from, cached: metrics.buildCachedSteps }).toEqual({ from, cached: metrics.buildSteps });
@@ -345,8 +352,20 @@ describe('cache-to and cache-from: local and registry', () => {
         await engine.destroy();
       }
     }
-  });
+  }
 });
+
+/** The registry keeps nothing a test pushed: the tag's manifest is deleted (delete is enabled). */
+async function deleteFromRegistry(name: string, tag: string): Promise<void> {
+  const accept = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+  ].flatMap((type) => ['-H', `Accept: ${type}`]);
+  const head = await exec('curl', ['-fsSI', ...accept, `http://127.0.0.1:5000/v2/${name}/manifests/${tag}`]);
+  const digest = /^docker-content-digest:\s*(\S+)/im.exec(head.stdout)?.[1];
+  if (digest) await exec('curl', ['-fsS', '-X', 'DELETE', `http://127.0.0.1:5000/v2/${name}/manifests/${digest}`]);
+}
 
 describe('pull', () => {
   it('pull: true with a base that exists only on this engine: one clear line, exit 2 (the build stops before anything runs)', async () => {
