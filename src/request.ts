@@ -1,3 +1,4 @@
+import type { BuildInputs } from './docker/buildx.js';
 import type { ComposeEvidence } from './evidence/compose.js';
 import type { ConfigIgnore } from './inputs/config-file.js';
 import type { Settings } from './inputs/definitions.js';
@@ -38,4 +39,9 @@ export interface TargetRequest {
   imageInput?: string;
   /** Absolute paths of the scanner's reports on this image and on its baseline, when given. */
   vulnerabilityReports: { current: string | null; baseline: string | null };
+  /**
+   * Its build inputs (secrets, cache, build contexts…), checked, with paths made absolute from
+   * the run's workspace; every build of the target gets them. Absent: none.
+   */
+  buildInputs?: BuildInputs;
 }

@@ -15,8 +15,15 @@ export interface DisposableEngine {
   destroy(): Promise<void>;
 }
 
-const ROOT = '/tmp/cs-hardening-engine2';
-const BRIDGE = 'cs-hard-e2';
+/** Where an engine lives: its directory, bridge and the bridge's address (one per test file that uses one). */
+interface Place {
+  root: string;
+  bridge: string;
+  address: string;
+}
+
+/** The reliability suite's engine; another test file names its own, so two sessions never share one. */
+const ENGINE2: Place = { root: '/tmp/cs-hardening-engine2', bridge: 'cs-hard-e2', address: '172.31.254.1/24' };
 
 /**
  * The same kind of engine as the one under test (scripts/setup-engine.sh records which: its
@@ -40,7 +47,7 @@ function activeEngine(): { dockerd: string; path: string; config: string | null 
   };
 }
 
-function start(): void {
+function start({ root: ROOT, bridge: BRIDGE }: Place): void {
   const out = `${ROOT}/dockerd.log`;
   const engine = activeEngine();
   // A killed daemon leaves its pid file; a new one refuses to start while it is there.
@@ -69,7 +76,7 @@ async function answers(host: string): Promise<boolean> {
   return (await exec('docker', ['-H', host, 'info', '--format', '{{.ServerVersion}}'], { timeoutMs: 5000 })).code === 0;
 }
 
-async function waitFor(host: string, up: boolean): Promise<void> {
+async function waitFor(host: string, up: boolean, ROOT: string): Promise<void> {
   for (let i = 0; i < 80; i++) {
     if ((await answers(host)) === up) return;
     await sleep(250);
@@ -79,15 +86,16 @@ async function waitFor(host: string, up: boolean): Promise<void> {
   );
 }
 
-export async function startDisposableEngine(): Promise<DisposableEngine> {
+export async function startDisposableEngine(place: Place = ENGINE2): Promise<DisposableEngine> {
+  const { root: ROOT, bridge: BRIDGE } = place;
   mkdirSync(ROOT, { recursive: true });
   await exec('sh', [
     '-c',
-    `ip link show ${BRIDGE} >/dev/null 2>&1 || { ip link add ${BRIDGE} type bridge && ip addr add 172.31.254.1/24 dev ${BRIDGE} && ip link set ${BRIDGE} up; }`,
+    `ip link show ${BRIDGE} >/dev/null 2>&1 || { ip link add ${BRIDGE} type bridge && ip addr add ${place.address} dev ${BRIDGE} && ip link set ${BRIDGE} up; }`,
   ]);
   const host = `unix://${ROOT}/docker.sock`;
-  start();
-  await waitFor(host, true);
+  start(place);
+  await waitFor(host, true, ROOT);
   return {
     host,
     docker: (...args) => exec('docker', ['-H', host, ...args]),
@@ -97,8 +105,8 @@ export async function startDisposableEngine(): Promise<DisposableEngine> {
     async destroy() {
       // Start it again so it can remove what it ran, then stop it properly.
       if (!(await answers(host))) {
-        start();
-        await waitFor(host, true).catch(() => undefined);
+        start(place);
+        await waitFor(host, true, ROOT).catch(() => undefined);
       }
       const ids = (await exec('docker', ['-H', host, 'ps', '-aq'])).stdout.split('\n').filter(Boolean);
       if (ids.length > 0) await exec('docker', ['-H', host, 'rm', '-f', ...ids]);

@@ -1,10 +1,12 @@
 import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { secretTexts } from '../docker/buildx.js';
 import { connectEngine } from '../docker/engine.js';
 import { newRunId, sweepRun } from '../docker/throwaway.js';
 import type { RawInputs } from '../inputs/config-file.js';
-import { parseSettings, resolveOptions } from '../inputs/resolve.js';
+import { resolveBuildInputs } from '../inputs/build-inputs.js';
+import { parseSettings, resolveOptions, type Options } from '../inputs/resolve.js';
 import type { Settings } from '../inputs/definitions.js';
 import { mergeReports } from '../merge.js';
 import type { Report } from '../model.js';
@@ -87,6 +89,7 @@ interface Outcome {
 async function proven(inputs: RawInputs, workspace: string, runId: string): Promise<Outcome> {
   const options = await resolveOptions(inputs, workspace, 'action');
   maskSecrets(options.settings.buildArgs, options.settings.runtimeEnv);
+  maskBuildSecrets(options);
   const report = await runHardening(options, actionProgress(), { runId });
   return { report, settings: options.settings, contextDir: options.contextDir };
 }
@@ -129,6 +132,19 @@ function maskSecrets(...maps: Record<string, string>[]): void {
   for (const map of maps) {
     for (const [name, value] of Object.entries(map)) if (secretIn(name, value)) core.setSecret(value);
   }
+}
+
+/**
+ * The build's secrets (the values of `secrets`, of the `secret-envs` variables, the contents of
+ * `secret-files`, the run's and each target's) are masked wherever the log would show them.
+ */
+function maskBuildSecrets(options: Options): void {
+  const settings = [
+    options.settings,
+    ...options.targets.map((spec) => parseSettings({ ...options.raw, ...spec.inputs })),
+  ];
+  for (const each of settings)
+    for (const text of secretTexts(resolveBuildInputs(each, options.workspace).inputs)) core.setSecret(text);
 }
 
 /** core.error/warning/notice escape their text and properties, so image text cannot inject commands. */

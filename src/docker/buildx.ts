@@ -1,13 +1,41 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfrastructureError } from '../util/errors.js';
+import { InfrastructureError, UsageError } from '../util/errors.js';
 import { runProcess } from '../util/process.js';
+import { redactSecrets } from '../util/secrets.js';
 import { BuildSteps, RawJsonSplitter, type BuildStep } from './rawjson.js';
 
 // Builds with the buildx CLI (not the engine API's /build, which knows no BuildKit features),
 // reading the image id from --iidfile and step data from --progress=rawjson rather than from
 // scraped text.
+
+/**
+ * What docker/build-push-action's build inputs become (src/inputs/build-inputs.ts checks them and
+ * makes their paths absolute).
+ */
+export interface BuildInputs {
+  /** `secrets`: the values reach buildx through files (src/docker/buildx.ts), never argv. */
+  secrets: { id: string; value: string }[];
+  /** `secret-files`: absolute paths. */
+  secretFiles: { id: string; path: string }[];
+  /** `secret-envs`: buildx reads the variable from its environment (ours). */
+  secretEnvs: { id: string; env: string }[];
+  /** `ssh`, as buildx's --ssh takes them, with key and socket paths absolute. */
+  ssh: string[];
+  /** `build-contexts`: local directories absolute; image, layout and URL sources as given. */
+  buildContexts: { name: string; source: string }[];
+  /** `cache-from` / `cache-to`, local paths absolute; type=gha only where the runner provides it. */
+  cacheFrom: string[];
+  cacheTo: string[];
+  labels: Record<string, string>;
+  /** null: BuildKit's default network. */
+  network: string | null;
+  /** `host:ip`. */
+  addHosts: string[];
+  pull: boolean;
+}
 
 export interface BuildRequest {
   context: string;
@@ -18,6 +46,8 @@ export interface BuildRequest {
   builder?: string;
   noCache: boolean;
   tags: string[];
+  /** Secrets, SSH, named contexts, cache, labels, network, hosts, pull; none when absent. */
+  inputs?: BuildInputs;
   signal?: AbortSignal;
   /** Called when a Dockerfile step starts or ends. */
   onStep?: (step: BuildStep) => void;
@@ -34,7 +64,10 @@ export interface BuildOutcome {
   metadata: Record<string, unknown> | null;
 }
 
-export function buildxArgs(request: BuildRequest, files: { iid: string; metadata: string }): string[] {
+export function buildxArgs(
+  request: BuildRequest,
+  files: { iid: string; metadata: string; secrets?: string[] },
+): string[] {
   const args = ['buildx', 'build', '--load', '--progress=rawjson'];
   args.push('--iidfile', files.iid, '--metadata-file', files.metadata, '--file', request.dockerfile);
   if (request.builder) args.push('--builder', request.builder);
@@ -43,23 +76,83 @@ export function buildxArgs(request: BuildRequest, files: { iid: string; metadata
   if (request.noCache) args.push('--no-cache');
   for (const [key, value] of Object.entries(request.buildArgs)) args.push('--build-arg', `${key}=${value}`);
   for (const tag of request.tags) args.push('--tag', tag);
+  const inputs = request.inputs;
+  if (inputs) {
+    for (const [key, value] of Object.entries(inputs.labels)) args.push('--label', `${key}=${value}`);
+    for (const { name, source } of inputs.buildContexts) args.push('--build-context', `${name}=${source}`);
+    for (const entry of inputs.cacheFrom) args.push('--cache-from', entry);
+    for (const entry of inputs.cacheTo) args.push('--cache-to', entry);
+    // A value only ever reaches buildx as a file (files.secrets, in the order of inputs.secrets).
+    inputs.secrets.forEach(({ id }, index) =>
+      args.push('--secret', `id=${id},${csvField(`src=${files.secrets![index]}`)}`),
+    );
+    for (const { id, path } of inputs.secretFiles) args.push('--secret', `id=${id},${csvField(`src=${path}`)}`);
+    for (const { id, env } of inputs.secretEnvs) args.push('--secret', `id=${id},env=${env}`);
+    for (const entry of inputs.ssh) args.push('--ssh', entry);
+    for (const host of inputs.addHosts) args.push('--add-host', host);
+    if (inputs.network) args.push('--network', inputs.network);
+    if (inputs.pull) args.push('--pull');
+  }
   args.push(request.context);
   return args;
 }
 
+/** buildx reads --secret as CSV: a field with a comma or a quote is quoted. */
+function csvField(field: string): string {
+  return /[",]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+}
+
+/**
+ * Every text a build must never show: the secrets' values, the secret variables' values and the
+ * secret files' contents — whole, and line by line (a key file's lines) where a line is long
+ * enough to be told from ordinary output. Longest first, so no part of one is left showing.
+ */
+export function secretTexts(inputs: BuildInputs | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!inputs) return [];
+  const values: string[] = inputs.secrets.map((secret) => secret.value);
+  for (const secret of inputs.secretEnvs) values.push(env[secret.env] ?? '');
+  for (const secret of inputs.secretFiles) {
+    try {
+      const content = readFileSync(secret.path);
+      if (content.length <= 64 * 1024) values.push(content.toString('utf8'));
+    } catch {
+      // Unreadable: buildx says so, and nothing of it can be shown either.
+    }
+  }
+  const texts = new Set<string>();
+  for (const value of values) {
+    if (value.trim().length >= 3) texts.add(value.trim());
+    for (const line of value.split(/\r?\n/)) if (line.trim().length >= 8) texts.add(line.trim());
+  }
+  return [...texts].sort((a, b) => b.length - a.length);
+}
+
 export async function buildImage(request: BuildRequest): Promise<BuildOutcome> {
   const dir = await mkdtemp(join(tmpdir(), 'cs-hardening-build-'));
-  const files = { iid: join(dir, 'iid.txt'), metadata: join(dir, 'metadata.json') };
+  const hidden = secretTexts(request.inputs);
+  const hide = (text: string): string => (hidden.length > 0 ? redactSecrets(text, hidden) : text);
+  const shown = (step: BuildStep): BuildStep =>
+    hidden.length > 0
+      ? { ...step, name: hide(step.name), log: hide(step.log), error: step.error && hide(step.error) }
+      : step;
+  const files = {
+    iid: join(dir, 'iid.txt'),
+    metadata: join(dir, 'metadata.json'),
+    secrets: (request.inputs?.secrets ?? []).map((_, index) => join(dir, `secret-${index}`)),
+  };
   const steps = new BuildSteps();
   const splitter = new RawJsonSplitter(
     (status) => {
       for (const step of steps.apply(status)) {
-        if (step.name && (step.completed !== null || step.started !== null)) request.onStep?.(step);
+        if (step.name && (step.completed !== null || step.started !== null)) request.onStep?.(shown(step));
       }
     },
-    (line) => steps.text.push(line),
+    (line) => steps.text.push(hide(line)),
   );
   try {
+    // The directory is mkdtemp's (0700); each secret file is the user's alone too, and goes with it.
+    for (const [index, secret] of (request.inputs?.secrets ?? []).entries())
+      await writeFile(files.secrets[index], secret.value, { mode: 0o600 });
     const result = await runProcess('docker', buildxArgs(request, files), {
       signal: request.signal,
       onStderr: (chunk) => splitter.push(chunk),
@@ -73,18 +166,24 @@ export async function buildImage(request: BuildRequest): Promise<BuildOutcome> {
     });
     splitter.end();
     if (request.signal?.aborted) throw new InfrastructureError('the build was cancelled');
+    const stderr = hide(result.stderr);
     if (result.code !== 0 && steps.all().length === 0) {
       // buildx itself refused (no plugin, unknown builder, bad platform): not a verdict on the image.
-      throw new InfrastructureError(`docker buildx build could not start: ${lastLines(result.stderr, 5)}`);
+      throw refusal(stderr);
+    }
+    if (result.code !== 0 && request.inputs?.pull) {
+      const unpullable = await unpullableBase(steps.all().map(shown), stderr);
+      if (unpullable) throw unpullable;
     }
     const imageId = result.code === 0 ? (await readFile(files.iid, 'utf8')).trim() : null;
     const metadata = result.code === 0 ? await readJson(files.metadata) : null;
+    const recorded = steps.instructionSteps().map(shown);
     return {
       ok: result.code === 0 && imageId !== null,
       imageId,
       seconds: result.seconds,
-      steps: steps.instructionSteps(),
-      logTail: result.code === 0 ? '' : failureTail(steps),
+      steps: recorded,
+      logTail: result.code === 0 ? '' : failureTail(steps.all().map(shown), steps.text),
       metadata,
     };
   } finally {
@@ -92,17 +191,43 @@ export async function buildImage(request: BuildRequest): Promise<BuildOutcome> {
   }
 }
 
+/** Why buildx would not start, as the user can act on it. */
+function refusal(stderr: string): Error {
+  const cacheExport = /^.*cache export[^\n]*not supported.*$/im.exec(stderr);
+  if (cacheExport)
+    return new UsageError(
+      `cache-to: the builder cannot export cache (buildx: ${cacheExport[0].replace(/^ERROR:\s*(failed to build:\s*)?/, '').trim()}); the docker driver exports cache only with the containerd image store: turn that on, or create a docker-container builder (docker buildx create --use) and give it as builder`,
+    );
+  return new InfrastructureError(`docker buildx build could not start: ${lastLines(stderr, 5)}`);
+}
+
+/**
+ * pull: true makes BuildKit fetch every base image from its registry, so one that exists only on
+ * this engine (built or loaded here) fails the build. That is the input's doing, not a verdict on
+ * the Dockerfile: said as such. A base that exists nowhere stays a failed build, as without pull.
+ */
+async function unpullableBase(steps: BuildStep[], stderr: string): Promise<UsageError | null> {
+  const text = [...steps.map((step) => step.error ?? ''), stderr].join('\n');
+  const match = /failed to resolve source metadata for (\S+?): (.*)/.exec(text);
+  if (!match) return null;
+  const local = await runProcess('docker', ['image', 'inspect', '--format', '{{.Id}}', match[1]]).catch(() => null);
+  if (local?.code !== 0) return null;
+  return new UsageError(
+    `pull: true fetches every base image from its registry, and ${match[1]} could not be fetched (${match[2].split(': ').pop()}); it exists only on this engine (built or loaded here), so it cannot be pulled: set pull to false`,
+  );
+}
+
 /** The failing step's name and last log lines, and buildx's own error lines. */
-function failureTail(steps: BuildSteps, lines = 20): string {
-  const failed = steps.all().find((step) => step.error);
+function failureTail(steps: BuildStep[], text: string[], lines = 20): string {
+  const failed = steps.find((step) => step.error);
   const parts: string[] = [];
   if (failed) {
     parts.push(`step ${failed.name} failed: ${failed.error}`);
     if (failed.log.trim()) parts.push(lastLines(failed.log, lines));
   }
-  const errors = steps.text.filter((line) => /^(ERROR|error)\b/.test(line));
+  const errors = text.filter((line) => /^(ERROR|error)\b/.test(line));
   if (errors.length > 0) parts.push(...errors.slice(-3));
-  else if (!failed) parts.push(...steps.text.slice(-lines));
+  else if (!failed) parts.push(...text.slice(-lines));
   return parts.join('\n');
 }
 

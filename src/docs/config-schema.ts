@@ -26,7 +26,7 @@ function valueSchema(name: InputName): Schema {
   if (form.includes(' | ')) return { description, enum: form.split(' | ') };
   if (form.startsWith('list') || form === 'lines')
     return { description, anyOf: [{ type: 'array', items: scalar }, { type: 'string' }, unset] };
-  if (form === 'KEY=VALUE lines')
+  if (form.startsWith('KEY=VALUE'))
     return {
       description,
       anyOf: [

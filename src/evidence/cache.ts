@@ -27,12 +27,27 @@ export interface CacheProbeRecord {
   logTail: string;
 }
 
+/**
+ * The cache builds get every build input of the build under test (secrets, SSH, named contexts —
+ * absolute paths, so the probe's copy of the context still finds them —, cache-from, labels,
+ * network, hosts, pull) but write no cache-to: the unchanged rebuild would write the same, and
+ * the probe's edited copy would replace the user's cache with one of an image never shipped.
+ */
+export function cacheBuild(request: BuildRequest): BuildRequest {
+  return {
+    ...request,
+    noCache: false,
+    tags: [],
+    ...(request.inputs ? { inputs: { ...request.inputs, cacheTo: [] } } : {}),
+  };
+}
+
 export async function rebuildUnchanged(
   engine: Engine,
   request: BuildRequest,
   keepImageId: string,
 ): Promise<RebuildRecord> {
-  const outcome = await buildImage({ ...request, noCache: false, tags: [] });
+  const outcome = await buildImage(cacheBuild(request));
   await removeUnlessKept(engine, outcome.imageId, keepImageId);
   return { ok: outcome.ok, seconds: outcome.seconds, steps: toStepRecords(outcome.steps) };
 }
@@ -65,7 +80,7 @@ export async function probeCacheOrdering(
     // A new file, not a write through the hard link: the user's file must stay as it is.
     await rm(target);
     await writeFile(target, Buffer.concat([original, Buffer.from(probeEdit(changedFile))]));
-    const outcome = await buildImage({ ...request, context: copy, noCache: false, tags: [] });
+    const outcome = await buildImage({ ...cacheBuild(request), context: copy });
     await removeUnlessKept(engine, outcome.imageId, keepImageId);
     return {
       changedFile,

@@ -307,6 +307,7 @@ function buildRequest(request: TargetRequest, progress: Progress, signal?: Abort
     buildArgs: settings.buildArgs,
     noCache: settings.noCache,
     tags: [],
+    ...(request.buildInputs ? { inputs: request.buildInputs } : {}),
     ...(settings.target ? { target: settings.target } : {}),
     ...(settings.platform ? { platform: settings.platform } : {}),
     ...(settings.builder ? { builder: settings.builder } : {}),

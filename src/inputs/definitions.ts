@@ -1,4 +1,15 @@
-import { boolean, keyValues, lines, list, number, oneOf, text, type InputKind } from './kinds.js';
+import {
+  boolean,
+  keyValueList,
+  keyValues,
+  lines,
+  list,
+  number,
+  oneOf,
+  secretValues,
+  text,
+  type InputKind,
+} from './kinds.js';
 
 // The one vocabulary: every action input is a CLI flag of the same name and a key of the config
 // file, with the same default. action.yml, the README's input table and the CLI help are
@@ -9,7 +20,7 @@ export interface InputDefinition<T> {
   /** The default as the user would write it; '' means "none". Parsed by `kind`. */
   default: string;
   description: string;
-  group: 'what to check' | 'thresholds' | 'expectations' | 'runtime' | 'report';
+  group: 'what to check' | 'build' | 'thresholds' | 'expectations' | 'runtime' | 'report';
   /** Extra CLI spellings (`--json FILE` for report-file). */
   aliases?: string[];
   /** CLI: may be given several times; the values are joined as lines. */
@@ -82,6 +93,107 @@ export const INPUTS = {
     default: 'false',
     group: 'what to check',
     description: "Build without the layer cache, so the build time is a clean build's.",
+  }),
+  // The build inputs of docker/build-push-action, with its names, forms and meaning; each build of
+  // a target (the build under test, the rebuild, the cache probe, the baseline) gets them.
+  secrets: input({
+    kind: secretValues,
+    default: '',
+    group: 'build',
+    notInConfig: true,
+    repeatable: true,
+    description:
+      "Secrets for `RUN --mount=type=secret`, one `id=value` per line (build-push-action's form: `GIT_AUTH_TOKEN=…` from a workflow secret). Each value reaches buildx in a file only this user can read, removed after the build; it is masked in the log and appears in no report. Not settable in the config file. CLI: prefer `--secret-envs` or `--secret-files` (a flag's value is visible to other users of the machine).",
+  }),
+  'secret-files': input({
+    perTarget: true,
+    kind: keyValues,
+    default: '',
+    group: 'build',
+    repeatable: true,
+    description:
+      'Secrets read from files, one `id=path` per line (`NPM_RC=./.npmrc`; relative paths from the workspace), for `RUN --mount=type=secret,id=…`.',
+  }),
+  'secret-envs': input({
+    perTarget: true,
+    kind: keyValueList,
+    default: '',
+    group: 'build',
+    repeatable: true,
+    description:
+      'Secrets read from environment variables, `id=VARIABLE` (`NPM_TOKEN=NPM_TOKEN`), comma- or newline-separated. A variable that is unset or empty is an error: a workflow secret that does not exist expands to nothing.',
+  }),
+  ssh: input({
+    perTarget: true,
+    kind: list,
+    default: '',
+    group: 'build',
+    repeatable: true,
+    description:
+      "SSH agent sockets or keys for `RUN --mount=type=ssh`, as buildx's `--ssh` takes them: `default` (the agent at `SSH_AUTH_SOCK`), `default=path` or `id=path` (a socket or a key file), comma- or newline-separated.",
+  }),
+  'build-contexts': input({
+    perTarget: true,
+    kind: keyValues,
+    default: '',
+    group: 'build',
+    repeatable: true,
+    description:
+      'Additional build contexts for `FROM name` and `COPY --from=name`, one `name=source` per line: a directory (relative to the workspace), `docker-image://REF`, `oci-layout://PATH`, or a Git or HTTPS URL.',
+  }),
+  'cache-from': input({
+    perTarget: true,
+    kind: lines,
+    default: '',
+    group: 'build',
+    repeatable: true,
+    description:
+      "External cache sources, one per line, as buildx's `--cache-from` takes them: `type=registry,ref=REF`, `type=local,src=DIR` (a missing directory is no error: the first run has none), `type=gha` (used inside a GitHub Actions job, where the runner provides the cache service; left out elsewhere, with a note).",
+  }),
+  'cache-to': input({
+    perTarget: true,
+    kind: lines,
+    default: '',
+    group: 'build',
+    repeatable: true,
+    description:
+      "Cache export destinations, one per line, as buildx's `--cache-to` takes them: `type=registry,ref=REF,mode=max`, `type=local,dest=DIR`, `type=gha`. Written by the build under test only: the unchanged rebuild would write the same, and the cache probe's and the baseline's builds are not the image you ship. The docker driver exports cache only with the containerd image store; elsewhere use a docker-container builder (`builder`).",
+  }),
+  labels: input({
+    perTarget: true,
+    kind: keyValues,
+    default: '',
+    group: 'build',
+    aliases: ['label'],
+    repeatable: true,
+    description:
+      'Labels added to the image, one `key=value` per line (CLI: `--label key=value`, repeatable); the image carries them, so they count for `required-labels`.',
+  }),
+  network: input({
+    perTarget: true,
+    kind: oneOf(['default', 'none', 'host'] as const),
+    default: 'default',
+    group: 'build',
+    description:
+      'Network of the `RUN` instructions during the build: `default`, `none` (no network at all), or `host` (a docker-container builder must allow the `network.host` entitlement).',
+  }),
+  'add-hosts': input({
+    perTarget: true,
+    kind: list,
+    default: '',
+    group: 'build',
+    aliases: ['add-host'],
+    repeatable: true,
+    description:
+      'Extra `/etc/hosts` entries for the `RUN` instructions, `host:ip` or `host=ip` (`ip` may be `host-gateway`), comma- or newline-separated.',
+  }),
+  pull: input({
+    perTarget: true,
+    kind: boolean,
+    default: 'false',
+    group: 'build',
+    description:
+      'Always fetch the base images from their registry, even when the engine has them. An image that exists only on this engine (built or loaded here) cannot be fetched: the run then stops with exit 2 and says so.',
   }),
   image: input({
     perTarget: true,

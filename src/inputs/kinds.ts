@@ -93,3 +93,34 @@ export const keyValues: InputKind<Record<string, string>> = {
     return result;
   },
 };
+
+/**
+ * Secret values, `id=value` one per line, as docker/build-push-action's `secrets` takes them: the
+ * value is kept as written (spaces and `=` included). An error names the line, never its text:
+ * a line without `=` may be the secret itself.
+ */
+export const secretValues: InputKind<Record<string, string>> = {
+  form: 'KEY=VALUE lines',
+  parse(raw, name) {
+    const result: Record<string, string> = {};
+    raw.split('\n').forEach((text, index) => {
+      const line = text.replace(/\r$/, '');
+      if (line.trim() === '') return;
+      const eq = line.indexOf('=');
+      if (eq <= 0 || line.slice(0, eq).trim() === '')
+        throw new UsageError(
+          `${name}: line ${index + 1} is not id=value (the line is not shown: it may hold the secret); give one id=value per line`,
+        );
+      result[line.slice(0, eq).trim()] = line.slice(eq + 1);
+    });
+    return result;
+  },
+};
+
+/** KEY=VALUE items separated by newlines or commas (docker/build-push-action's "List/CSV"). */
+export const keyValueList: InputKind<Record<string, string>> = {
+  form: 'KEY=VALUE list (comma- or newline-separated)',
+  parse(raw, name) {
+    return keyValues.parse(list.parse(raw, name).join('\n'), name);
+  },
+};

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError, errorMessage } from '../util/errors.js';
+import { resolveBuildInputs } from './build-inputs.js';
 import { readConfigFile, type ConfigIgnore, type RawInputs } from './config-file.js';
 import { INPUTS, INPUT_NAMES, camelCase, type InputName, type Settings } from './definitions.js';
 import { parseTargetLine, type TargetSpec } from './targets.js';
@@ -96,6 +97,8 @@ export async function resolveOptions(
     throw new UsageError(
       `${inputLabel('reports', surface)} is read only when merging reports (${surface === 'cli' ? 'cs-docker-hardening merge' : 'mode: merge'})`,
     );
+  // Build inputs that name files or variables are checked before anything runs.
+  resolveBuildInputs(settings, workspace);
   const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
   // The `targets` input replaces the files' `targets:`, as any input replaces the files' value.
   const targets = explicit.targets?.trim()
@@ -107,7 +110,7 @@ export async function resolveOptions(
   for (const spec of targets) {
     for (const [name, value] of Object.entries(spec.inputs)) {
       try {
-        parseSettings({ [name]: value });
+        resolveBuildInputs(parseSettings({ ...merged, [name]: value }), workspace);
       } catch (error) {
         throw new UsageError(`${spec.source}: ${errorMessage(error)}`, { cause: error });
       }

@@ -72,6 +72,11 @@ export async function proveBaseline(
     ? imageBaseline(request, baselineImage, baseLayers)
     : await refBaseline(request, baselineRef, context.worktrees);
   if ('absent' in made) return { label: baselineRef, metrics: emptyMetrics(), checks: [], absent: made.absent };
+  // The same build inputs (their paths are absolute, from the run's workspace, so a worktree's
+  // build reads the same secret files and contexts), but no cache-to: the baseline is not the
+  // image the user's cache is for.
+  if (made.request.buildInputs)
+    made.request = { ...made.request, buildInputs: { ...made.request.buildInputs, cacheTo: [] } };
   const { evidence } = await collectTargetEvidence(made.request, baselineProgress(context.progress), context.control);
   const { results, locate } = judgeEvidence(
     evidence,

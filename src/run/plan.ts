@@ -9,6 +9,7 @@ import {
 } from '../evidence/compose.js';
 import { parseDockerfile } from '../evidence/dockerfile.js';
 import type { RawInputs } from '../inputs/config-file.js';
+import { resolveBuildInputs } from '../inputs/build-inputs.js';
 import { inputLabel, parseSettings, type Options } from '../inputs/resolve.js';
 import type { TargetSpec } from '../inputs/targets.js';
 import type { TargetKind } from '../model.js';
@@ -92,6 +93,7 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
       `${service.name}: in profile ${service.profiles.join(', ')}, not active (COMPOSE_PROFILES), so not checked — as compose would not start it`,
     );
   }
+  notes.push(...resolveBuildInputs(settings, workspace).notes);
   const drafts: Draft[] = [];
 
   const explicit = options.targets.map((spec) => draftFromSpec(spec, options));
@@ -619,5 +621,6 @@ function toRequest(draft: Draft, options: Options, scope: string): TargetRequest
     contextUncertain: draft.contextUncertain ?? null,
     scope,
     vulnerabilityReports: { current: null, baseline: null },
+    buildInputs: resolveBuildInputs(settings, options.workspace).inputs,
   };
 }

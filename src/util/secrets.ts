@@ -411,3 +411,10 @@ export function maskSecrets(text: string): string {
   }
   return masked + text.slice(at);
 }
+
+/** The text with every one of these secrets replaced by `***` (give the longest first). */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let shown = text;
+  for (const secret of secrets) shown = shown.split(secret).join('***');
+  return shown;
+}
