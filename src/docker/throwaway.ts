@@ -162,9 +162,29 @@ async function removeQuietly(container: Docker.Container): Promise<string | null
     return null;
   } catch (error) {
     const status = (error as { statusCode?: number }).statusCode;
-    // 404: already gone; 409: removal already in progress.
-    return status === 404 || status === 409 ? null : `container ${container.id.slice(0, 12)}: ${errorMessage(error)}`;
+    // 404: already gone.
+    if (status === 404) return null;
+    // 409: another removal is under way (the run's and an abort handler's): the container still
+    // exists until that one ends, and "nothing left behind" must be true when this returns.
+    if (status === 409)
+      return (await goneWithin(container, 15_000))
+        ? null
+        : `container ${container.id.slice(0, 12)}: still there 15 s after its removal began`;
+    return `container ${container.id.slice(0, 12)}: ${errorMessage(error)}`;
   }
+}
+
+async function goneWithin(container: Docker.Container, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      await container.inspect();
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return true;
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  return false;
 }
 
 /** Removes every container, network and volume labelled with this run id (the post step's sweep). */
