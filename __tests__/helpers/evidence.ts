@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ALL_CHECKS } from '../../src/checks/index.js';
 import { createLocator } from '../../src/evidence/locate.js';
 import { runChecks, type AnyCheck } from '../../src/checks/registry.js';
@@ -12,7 +11,8 @@ import { parseSettings } from '../../src/inputs/resolve.js';
 import type { CheckResult, FailOn, Report, Target, TargetReport } from '../../src/model.js';
 import { buildRunReport, buildTargetReport } from '../../src/report/build-report.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The repository: jest and the npm scripts that use this helper run from its root.
+const root = process.cwd();
 
 export interface Recorded {
   target: Target;
