@@ -244,7 +244,8 @@ describe('pinned base images', () => {
   });
 
   it('resolves ARG defaults in FROM, and leaves an unresolvable base unjudged', () => {
-    expect(fails(lines('ARG BASE=python:latest', 'FROM ${BASE}'), 'HARD-DOCKERFILE-002')).toEqual([2]);
+    // Judged where the value is written: the ARG's line.
+    expect(fails(lines('ARG BASE=python:latest', 'FROM ${BASE}'), 'HARD-DOCKERFILE-002')).toEqual([1]);
     expect(
       analyse({ dockerfile: lines('ARG BASE', 'FROM ${BASE}') }).find((result) => result.id === 'HARD-DOCKERFILE-002')
         ?.status,
@@ -777,9 +778,17 @@ describe('PID 1 as the Dockerfile sets it', () => {
         'PID 1 will be `/docker-entrypoint.sh`, which hands over to CMD\'s supervisord (an init) if it ends with `exec "$@"`, as entrypoint scripts do; a full run measures PID 1 (HARD-INIT-001)',
       ],
     ]);
-    // An app as PID 1 stays a warning.
+    // A script no COPY brings (the base image's, or one a RUN makes) is not read: what it execs decides.
     expect(init('FROM python:3.11-slim', 'ENTRYPOINT ["/entrypoint.sh"]', 'CMD ["python", "-m", "app"]')).toEqual([
-      ['fail', 'warning', 'PID 1 will be `/entrypoint.sh python -m app`, not an init'],
+      [
+        'fail',
+        'notice',
+        'PID 1 starts as `/entrypoint.sh python -m app`; what it becomes is up to the script /entrypoint.sh, which no COPY of this Dockerfile brings from the build context (a RUN makes it, or the base image has it); a full run measures PID 1 (HARD-INIT-001)',
+      ],
+    ]);
+    // An app as PID 1 stays a warning.
+    expect(init('FROM python:3.11-slim', 'ENTRYPOINT ["/usr/local/bin/app"]', 'CMD ["--port", "8080"]')).toEqual([
+      ['fail', 'warning', 'PID 1 will be `/usr/local/bin/app --port 8080`, not an init'],
     ]);
   });
 });
@@ -802,17 +811,19 @@ describe('secrets and privilege drops across stages', () => {
     ]);
   });
 
-  it('gosu installed in a stage the shipped one copies from still tells that the entrypoint drops root', () => {
+  it('gosu installed in a stage the shipped one copies from, and an entrypoint script that could not be read: it may drop root', () => {
     const results = analyse({
       dockerfile: lines(
         'FROM debian:12 AS runtime-deps',
         'RUN apt-get update && apt-get download gosu curl',
         'FROM python:3.13-slim',
         'COPY --from=runtime-deps /install /',
+        'COPY ./docker/start.py /start.py',
         'ENTRYPOINT ["/start.py"]',
       ),
     }).filter((entry) => entry.id === 'HARD-USER-004');
     expect(results.map((entry) => [entry.status, entry.severity])).toEqual([['fail', 'warning']]);
+    expect(results[0].message).toContain('it installs gosu, which its entrypoint /start.py');
   });
 });
 
@@ -965,7 +976,7 @@ describe('development tools, read from the Dockerfile', () => {
       [4, '`go install github.com/go-delve/delve/cmd/dlv@latest` installs dlv in the shipped stage'],
       [
         5,
-        '`yarn --frozen-lockfile` installs devDependencies too (no --omit=dev or --production, NODE_ENV is not production, nothing prunes them after): they ship',
+        '`yarn --frozen-lockfile` installs devDependencies if the manifest has any (no --omit=dev or --production, NODE_ENV is not production, nothing prunes them after); no COPY from the build context brings /package.json, so whether it has any is not known',
       ],
       [7, 'the image starts a development server: `nodemon server.js`'],
     ]);

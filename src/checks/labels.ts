@@ -1,3 +1,4 @@
+import { labelCarrying } from './label-keys.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
 
@@ -6,18 +7,22 @@ export const checkRequiredLabels = defineCheck({
   category: 'labels',
   severity: 'warning',
   title: 'Required labels are present',
-  proves: 'Every label in required-labels is set on the image, with a non-empty value.',
+  proves:
+    'Every label in required-labels is set on the image, with a non-empty value; the OCI annotation keys count for the ones they mean: org.opencontainers.image.authors for maintainer, org.opencontainers.image.version for version.',
   why: 'Owners, versions and security claims in labels are how registries, scanners and on-call people find out what an image is.',
   threshold: 'required-labels: maintainer, version, security.non-root',
-  remediation: 'Add them in the final stage: `LABEL maintainer="…" version="1.0.0" security.non-root="true"`.',
+  remediation:
+    'Add them in the final stage: `LABEL maintainer="…" version="1.0.0" security.non-root="true"` (or, for the first two, `org.opencontainers.image.authors` and `org.opencontainers.image.version`).',
   needs: ['image'],
   run({ image }, { settings, locate }) {
-    const missing = settings.requiredLabels.filter((name) => !image.labels[name]?.trim());
+    const hasValue = (key: string): boolean => (image.labels[key]?.trim() ?? '') !== '';
+    const carriers = settings.requiredLabels.map((name) => ({ name, key: labelCarrying(name, hasValue) }));
+    const missing = carriers.filter((carrier) => carrier.key === null).map((carrier) => carrier.name);
     const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
     if (missing.length === 0)
       return {
         status: 'pass',
-        message: `all present: ${settings.requiredLabels.map((name) => `${name}=${image.labels[name]}`).join(', ')}`,
+        message: `all present: ${carriers.map(({ name, key }) => `${key}=${image.labels[key!]}${key === name ? '' : ` (as ${name})`}`).join(', ')}`,
         measured: settings.requiredLabels,
         ...location,
       };

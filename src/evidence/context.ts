@@ -2,7 +2,10 @@ import * as dockerignoreModule from '@balena/dockerignore';
 import { existsSync } from 'node:fs';
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { filesToRead } from './copied.js';
+import { parseDockerfile, type DockerfileEvidence } from './dockerfile.js';
 import { KEY_LIKE } from './filesystem.js';
+import { manifestFacts, scriptFacts, type ManifestFacts, type ScriptFacts } from './scripts.js';
 
 // The build context as BuildKit will send it: every file under the context directory that the
 // .dockerignore does not exclude, by Docker's own matching rules (`*` stays in one directory,
@@ -46,6 +49,14 @@ export interface ContextEvidence {
    */
   dir?: string;
   uncertain?: string | null;
+  /**
+   * Files the Dockerfile copies in whose name an ENTRYPOINT or CMD names (entrypoint and start
+   * scripts), by context path: what each execs and whether it drops root. Absent in evidence
+   * recorded before they were read.
+   */
+  scripts?: Record<string, ScriptFacts>;
+  /** The package.json files the Dockerfile copies in, by context path: their devDependencies (null: not JSON). */
+  manifests?: Record<string, ManifestFacts | null>;
 }
 
 export interface ContextOptions {
@@ -55,7 +66,14 @@ export interface ContextOptions {
   show: (path: string) => string;
   /** Why the context directory is only a guess, or null. */
   uncertain?: string | null;
+  /** The Dockerfile as parsed for the target, when the caller has it; else it is read from dockerfilePath. */
+  dockerfile?: DockerfileEvidence;
 }
+
+/** Larger files are no entrypoint script or manifest worth reading. */
+const READ_LIMIT = 512 * 1024;
+/** At most this many of each are read (a monorepo's `COPY . .` brings every package.json). */
+const READ_COUNT = 200;
 
 /** Docker's own matching of .dockerignore patterns: whether a context-relative path is excluded. */
 export function ignoreMatcher(patterns: string[]): (path: string) => boolean {
@@ -101,6 +119,7 @@ export async function collectContextEvidence(options: ContextOptions): Promise<C
   await walk(options.contextDir);
   // Byte order, not the locale's: the same list on every machine.
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const { scripts, manifests } = await readCopiedFiles(options, files);
   return {
     ignoreFile: ignorePath ? options.show(ignorePath) : null,
     patterns,
@@ -110,7 +129,47 @@ export async function collectContextEvidence(options: ContextOptions): Promise<C
     keyFiles,
     dir: options.show(options.contextDir),
     uncertain: options.uncertain ?? null,
+    scripts,
+    manifests,
   };
+}
+
+/** The entrypoint scripts and package.json files the Dockerfile copies in, read into facts. */
+async function readCopiedFiles(
+  options: ContextOptions,
+  files: ContextFile[],
+): Promise<Required<Pick<ContextEvidence, 'scripts' | 'manifests'>>> {
+  const scripts: Record<string, ScriptFacts> = {};
+  const manifests: Record<string, ManifestFacts | null> = {};
+  const dockerfile = options.dockerfile ?? (await readDockerfileQuietly(options.dockerfilePath));
+  if (!dockerfile) return { scripts, manifests };
+  const wanted = filesToRead(dockerfile, files);
+  const readable = (file: ContextFile): boolean => file.size <= READ_LIMIT;
+  for (const file of wanted.scripts.filter(readable).slice(0, READ_COUNT)) {
+    const text = await readText(join(options.contextDir, file.path));
+    if (text !== null) scripts[file.path] = scriptFacts(file.path, text);
+  }
+  for (const file of wanted.manifests.filter(readable).slice(0, READ_COUNT)) {
+    const text = await readText(join(options.contextDir, file.path));
+    if (text !== null) manifests[file.path] = manifestFacts(text);
+  }
+  return { scripts, manifests };
+}
+
+/** The Dockerfile's structure for choosing what to read; a file that does not parse chooses nothing. */
+async function readDockerfileQuietly(path: string | null): Promise<DockerfileEvidence | null> {
+  if (!path) return null;
+  const text = await readText(path);
+  return text === null ? null : parseDockerfile(text, { path });
+}
+
+/** A regular file's text; null for a symlink to nowhere, a directory or an unreadable file. */
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 async function readStart(path: string): Promise<string> {

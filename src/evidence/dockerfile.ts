@@ -1,4 +1,5 @@
-import { DockerfileParser } from 'dockerfile-ast';
+import { posix } from 'node:path';
+import { DockerfileParser, Label } from 'dockerfile-ast';
 import { resolveVariables } from './variables.js';
 
 // The Dockerfile as the checks need it: stages with their resolved base (ARG defaults and build
@@ -22,6 +23,12 @@ export interface Instruction {
   exec: string[] | null;
   /** Heredoc bodies of this instruction, in order. */
   heredocs: string[];
+  /**
+   * A LABEL's pairs as Docker reads them (dockerfile-ast's reading): `key=value` pairs, or the
+   * legacy one-pair form `LABEL maintainer "x"`, where the first word is the key and the rest the
+   * value. Values unquoted, variables as written.
+   */
+  labels?: { name: string; value: string }[];
 }
 
 export interface Stage {
@@ -55,6 +62,13 @@ export interface ImageUse {
   via: 'FROM' | 'COPY --from';
   /** The stage it is part of: its base, or copied into it. */
   stage: number;
+  /**
+   * The ARG before the first FROM whose default writes the part of the reference that decides its
+   * version (its tag, or the whole reference: `ARG BASE_IMAGE=nginx:mainline` … `FROM $BASE_IMAGE`),
+   * followed through ARGs that name others; absent where this line writes it or a build argument
+   * overrides it. That ARG is where the version is changed.
+   */
+  arg?: { name: string; line: number; written: string } | null;
 }
 
 export interface DockerfileEvidence {
@@ -70,6 +84,8 @@ export interface DockerfileEvidence {
   finalStage: number;
   /** ARGs declared before the first FROM, with their effective values. */
   globalArgs: Record<string, string | null>;
+  /** Where each ARG before the first FROM is last declared with a default, and the default as written. */
+  globalArgDefaults?: Record<string, { line: number; written: string }>;
   /** The build arguments given (they override every ARG default of the same name). */
   buildArgs: Record<string, string>;
   comments: Comment[];
@@ -110,6 +126,7 @@ export function parseDockerfile(content: string, options: ParseOptions): Dockerf
   const sourceLines = content.split(/\r?\n/);
   const stages: Stage[] = [];
   const globalArgs: Record<string, string | null> = {};
+  const globalArgDefaults: Record<string, { line: number; written: string }> = {};
   const syntaxErrors: DockerfileEvidence['syntaxErrors'] = [];
 
   for (const node of document.getInstructions()) {
@@ -121,18 +138,25 @@ export function parseDockerfile(content: string, options: ParseOptions): Dockerf
       continue;
     }
     const instruction = readInstruction(keyword, sourceLines, range.start.line, range.end.line, escape);
+    if (node instanceof Label)
+      instruction.labels = node.getProperties().map((property) => ({
+        name: property.getName(),
+        value: property.getValue() ?? '',
+      }));
     if (keyword === 'FROM') {
       stages.push(readStage(instruction, stages, globalArgs, options.buildArgs ?? {}));
       continue;
     }
     const current = stages[stages.length - 1];
     if (current) current.instructions.push(instruction);
-    else if (keyword === 'ARG')
+    else if (keyword === 'ARG') {
       Object.assign(
         globalArgs,
         readArgs(instruction.args, options.buildArgs ?? {}, (name) => globalArgs[name] ?? null),
       );
-    else syntaxErrors.push({ line, message: `${keyword} before the first FROM (only ARG may come first)` });
+      for (const [name, written] of Object.entries(writtenDefaults(instruction.args)))
+        globalArgDefaults[name] = { line, written };
+    } else syntaxErrors.push({ line, message: `${keyword} before the first FROM (only ARG may come first)` });
   }
   if (stages.length === 0 && syntaxErrors.length === 0) syntaxErrors.push({ line: 1, message: 'no FROM instruction' });
 
@@ -143,9 +167,10 @@ export function parseDockerfile(content: string, options: ParseOptions): Dockerf
   return {
     path: options.path,
     stages,
-    images: imagesUsed(stages, globalArgs, options.buildArgs ?? {}),
+    images: imagesUsed(stages, globalArgs, options.buildArgs ?? {}, globalArgDefaults),
     finalStage,
     globalArgs,
+    globalArgDefaults,
     buildArgs: options.buildArgs ?? {},
     comments: document.getComments().map((comment) => ({
       line: comment.getRange().start.line + 1,
@@ -225,6 +250,7 @@ function imagesUsed(
   stages: Stage[],
   globalArgs: Record<string, string | null>,
   buildArgs: Record<string, string>,
+  defaults: Record<string, { line: number; written: string }>,
 ): ImageUse[] {
   const uses: ImageUse[] = [];
   for (const stage of stages) {
@@ -236,6 +262,7 @@ function imagesUsed(
         line: stage.line,
         via: 'FROM',
         stage: stage.index,
+        arg: decidingArg(stage.baseRaw, defaults, buildArgs),
       });
     }
     for (const instruction of stage.instructions) {
@@ -254,6 +281,49 @@ function imagesUsed(
     }
   }
   return uses;
+}
+
+/** `ARG A=1 B C="x y"` → { A: '1', C: 'x y' }: the defaults as written. */
+function writtenDefaults(args: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const match of args.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S*)/g))
+    found[match[1]] = match[2].replace(/^(["'])(.*)\1$/, '$2');
+  return found;
+}
+
+const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+=?][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+
+/**
+ * The ARG whose default writes the version of an image reference as written: the variable that
+ * is the whole reference (`$BASE_IMAGE`) or the only one in a tag that writes no digit besides
+ * (`node:${NODE_VERSION}-alpine`, not `postgres:14-${DEBIAN_VERSION}`),
+ * followed into that ARG's own default where it names another (`ARG FROM=img:$VERSION`). Null
+ * where the reference writes its version itself, several variables share it, or a build argument
+ * sets it.
+ */
+function decidingArg(
+  raw: string,
+  defaults: Record<string, { line: number; written: string }>,
+  buildArgs: Record<string, string>,
+  depth = 0,
+): ImageUse['arg'] {
+  const variables = [...raw.matchAll(VARIABLE)];
+  if (variables.length === 0 || depth > 8) return null;
+  let name: string | null = null;
+  if (variables.length === 1 && variables[0][0] === raw) name = variables[0][1] ?? variables[0][2];
+  else {
+    // The tag starts after the last ':' past the last '/', with the variables' own text masked.
+    const masked = raw.replace(VARIABLE, (text) => '$'.repeat(text.length));
+    const colon = masked.lastIndexOf(':');
+    const inTag = colon > masked.lastIndexOf('/') ? variables.filter((match) => match.index > colon) : [];
+    // It decides only where the rest of the tag writes no version (`${PY}-slim`, not `14-${DEBIAN}`).
+    const rest = masked.slice(colon + 1).replace(/\$+/g, '');
+    if (inTag.length === 1 && !/\d/.test(rest)) name = inTag[0][1] ?? inTag[0][2];
+  }
+  if (name === null || buildArgs[name] !== undefined) return null;
+  const declared = defaults[name];
+  if (!declared) return null;
+  return decidingArg(declared.written, defaults, buildArgs, depth + 1) ?? { name, ...declared };
 }
 
 /**
@@ -495,4 +565,32 @@ export function configuredCommand(chain: Stage[]): ConfiguredCommand {
     }
   }
   return { entrypoint, cmd, cmdReset };
+}
+
+/**
+ * Absolute paths as an instruction of the last stage of `chain` sees them: relative ones under the
+ * WORKDIR in effect there (through the stages it is FROM; `/` where none is set), variables
+ * substituted. Null where a variable has no value here: such a path is shown as written, never
+ * half-resolved.
+ */
+export function pathsAt(
+  dockerfile: DockerfileEvidence,
+  chain: Stage[],
+  line: number,
+): (written: string) => string | null {
+  const resolve = (written: string, at: number, base: string | null): string | null => {
+    if (base === null) return null;
+    const { value, unresolved } = resolveVariables(
+      written.replace(/^["'](.*)["']$/, '$1'),
+      variablesAt(dockerfile, chain, at),
+    );
+    return unresolved.length > 0 ? null : posix.resolve(base, value);
+  };
+  let workdir: string | null = '/';
+  for (const stage of chain)
+    for (const instruction of stage.instructions) {
+      if (stage === chain[chain.length - 1] && instruction.line >= line) break;
+      if (instruction.keyword === 'WORKDIR') workdir = resolve(instruction.args, instruction.line, workdir);
+    }
+  return (written) => resolve(written, line, workdir);
 }

@@ -444,7 +444,8 @@ export const INPUTS = {
     kind: list,
     default: 'maintainer,version,security.non-root',
     group: 'expectations',
-    description: 'Labels the image must carry.',
+    description:
+      'Labels the image must carry, each with a value. The OCI annotation keys count for the labels they mean: org.opencontainers.image.authors for maintainer, org.opencontainers.image.version for version.',
   }),
   'writable-dirs': input({
     perTarget: true,

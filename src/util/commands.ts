@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { parseImageReference } from './image-reference.js';
 
 // What commands are, as the Dockerfile, compose and runtime checks all need to tell: a health
 // probe that cannot fail, an init or a shell as PID 1, a step that installs dependencies.
@@ -205,4 +206,78 @@ export function devServerIn(commands: { program: string; args: string[] }[]): st
     if (DEV_SERVERS.some((pattern) => pattern.test(text))) return text;
   }
   return null;
+}
+
+/**
+ * Programs that run the rest of their command line as another user, as an entrypoint does to drop
+ * root: gosu, su-exec, s6-setuidgid, setpriv (with --reuid, --regid or --init-groups) and
+ * chroot --userspec.
+ */
+const DROPPERS = new Set(['gosu', 'su-exec', 's6-setuidgid']);
+const INIT_WRAPPERS = new Set(['tini', 'tini-static', 'dumb-init', 'docker-init', 'catatonit']);
+
+/**
+ * The privilege drop one simple command performs (`gosu app node x`, `exec su-exec app "$@"`,
+ * `tini -- setpriv --reuid=app …`, `chroot --userspec=app / …`), looking past `exec`, leading
+ * assignments and an init in front; null where it runs as the user it is.
+ */
+export function privilegeDrop(words: string[]): string | null {
+  let i = 0;
+  while (i < words.length && (words[i] === 'exec' || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]))) i++;
+  if (INIT_WRAPPERS.has(posix.basename(words[i] ?? ''))) {
+    i++;
+    while (i < words.length && words[i].startsWith('-')) if (words[i++] === '--') break;
+  }
+  const program = posix.basename(words[i] ?? '');
+  const args = words.slice(i + 1);
+  if (DROPPERS.has(program)) return program;
+  if (program === 'setpriv' && args.some((arg) => /^--(reuid|regid|init-groups)\b/.test(arg))) return 'setpriv';
+  if (program === 'chroot' && args.some((arg) => /^--userspec\b/.test(arg))) return 'chroot --userspec';
+  return null;
+}
+
+/**
+ * Bases known to set no ENTRYPOINT: the distributions' official images, the language images that
+ * start a shell or a REPL from CMD alone, .NET's images, distroless' static, base and cc images, and
+ * scratch. On them a CMD alone is PID 1.
+ * Any other base may bring an ENTRYPOINT that runs the CMD (node's, postgres', nginx's
+ * docker-entrypoint.sh; a vendor's script), so what PID 1 is cannot be read from the CMD.
+ */
+const NO_ENTRYPOINT_BASES = new Set([
+  'alpine',
+  'debian',
+  'ubuntu',
+  'busybox',
+  'centos',
+  'fedora',
+  'rockylinux',
+  'almalinux',
+  'amazonlinux',
+  'oraclelinux',
+  'archlinux',
+  'python',
+  'pypy',
+  'golang',
+  'rust',
+  'ruby',
+  'perl',
+  'openjdk',
+  'amazoncorretto',
+  'buildpack-deps',
+  'httpd',
+  'erlang',
+  'elixir',
+  'r-base',
+  'haskell',
+  'swift',
+  'dart',
+]);
+const NO_ENTRYPOINT_REPOSITORIES =
+  /^(mcr\.microsoft\.com\/dotnet\/(sdk|aspnet|runtime|runtime-deps)|gcr\.io\/distroless\/(static|base|base-nossl|cc)(-debian\d+)?)$/;
+
+export function baseSetsNoEntrypoint(reference: string): boolean {
+  if (reference === 'scratch') return true;
+  const { name } = parseImageReference(reference);
+  const official = name.replace(/^(docker\.io\/)?(library\/)?/, '');
+  return (!official.includes('/') && NO_ENTRYPOINT_BASES.has(official)) || NO_ENTRYPOINT_REPOSITORIES.test(name);
 }

@@ -1,9 +1,20 @@
-import { configuredCommand, stageChain, variablesAt, type Instruction } from '../../evidence/dockerfile.js';
+import { posix } from 'node:path';
+import { copiedTo } from '../../evidence/copied.js';
+import {
+  configuredCommand,
+  stageChain,
+  variablesAt,
+  type DockerfileEvidence,
+  type Instruction,
+  type Stage,
+} from '../../evidence/dockerfile.js';
+import type { ManifestFacts } from '../../evidence/scripts.js';
+import type { Severity } from '../../model.js';
 import { programOf, splitCommands } from '../../evidence/shell.js';
 import { devServerIn } from '../../util/commands.js';
 import { clipped } from '../../util/text.js';
-import { defineCheck } from '../registry.js';
-import { measuredBy, pathsAt, runCommands, shipped, verdicts, type RunCommand } from './helpers.js';
+import { defineCheck, type CheckContext } from '../registry.js';
+import { contextFiles, measuredBy, pathsAt, runCommands, shipped, verdicts, type RunCommand } from './helpers.js';
 
 // Development tools in the shipped stages, read from the Dockerfile: a dev server as the image's
 // command, a dev tool installed by name, or a JavaScript install that takes devDependencies along.
@@ -75,13 +86,50 @@ function prunes(command: RunCommand): boolean {
   );
 }
 
+/**
+ * The package.json an install at `imagePath`'s directory reads, as far as it can be known: read
+ * from the build context where a COPY brought it from there (`facts`), else why it was not.
+ */
+function manifestAt(
+  dockerfile: DockerfileEvidence,
+  chain: Stage[],
+  imagePath: string,
+  command: RunCommand,
+  context: CheckContext,
+): { path: string; facts: ManifestFacts | null; why: string } {
+  const copied = copiedTo(dockerfile, chain, imagePath, command.instruction.line, contextFiles(context));
+  if (!copied) return { path: imagePath, facts: null, why: `no COPY from the build context brings ${imagePath}` };
+  if (copied.from !== 'context')
+    return {
+      path: imagePath,
+      facts: null,
+      why: `${imagePath} comes from another stage or image (line ${copied.instruction.line})`,
+    };
+  if (copied.contextPath === null)
+    return {
+      path: imagePath,
+      facts: null,
+      why: `${imagePath} comes from the build context (line ${copied.instruction.line}), whose checkout here does not hold it`,
+    };
+  const manifests =
+    context.evidence.context.state === 'collected' ? context.evidence.context.value.manifests : undefined;
+  const facts = manifests?.[copied.contextPath] ?? null;
+  return {
+    path: copied.contextPath,
+    facts,
+    why: !facts
+      ? `${copied.contextPath} could not be read as JSON`
+      : `${copied.contextPath} declares workspaces, whose own devDependencies it does not list`,
+  };
+}
+
 export const checkDockerfileDevTools = defineCheck({
   id: 'HARD-TOOLS-004',
   category: 'tools',
   severity: 'warning',
   title: 'No development tools set up in the shipped stage',
   proves:
-    "The shipped stages' ENTRYPOINT/CMD does not start a development server (nodemon, vite, next dev, `npm run dev`, `uvicorn --reload`, `manage.py runserver`…), no RUN installs one of dev-tools by name, and no npm/yarn/pnpm install there takes devDependencies along (without --omit=dev/--production or NODE_ENV=production, and no prune after it).",
+    "The shipped stages' ENTRYPOINT/CMD does not start a development server (nodemon, vite, next dev, `npm run dev`, `uvicorn --reload`, `manage.py runserver`…), no RUN installs one of dev-tools by name, and no npm/yarn/pnpm install there takes devDependencies along (without --omit=dev/--production or NODE_ENV=production, and no prune after it) where the package.json it reads has any: that manifest is read from the build context where a COPY brings it from there; where it cannot be read, the finding is a notice.",
   why: 'What the shipped stage installs ships: dev servers reload code from disk and expose debug endpoints, devDependencies add test runners, bundlers and their dependencies to the attack surface and the size.',
   threshold: 'dev-tools (see HARD-TOOLS-003)',
   remediation:
@@ -91,7 +139,7 @@ export const checkDockerfileDevTools = defineCheck({
     const measured = measuredBy(context, 'filesystem', 'HARD-TOOLS-003');
     if (measured) return measured;
     const chain = shipped(dockerfile);
-    const offenders: { instruction: Instruction; message: string }[] = [];
+    const offenders: { instruction: Instruction; message: string; severity?: Severity }[] = [];
     const { entrypoint, cmd } = configuredCommand(chain);
     const starts = [...(entrypoint?.words ?? []), ...(cmd?.words ?? [])];
     const server = devServerIn(splitCommands(starts.join(' ')).map((command) => programOf(command.words)));
@@ -126,9 +174,25 @@ export const checkDockerfileDevTools = defineCheck({
       if (env('NODE_ENV') === 'production' || /^(true|1)$/i.test(env('NPM_CONFIG_PRODUCTION') ?? '')) return;
       if (/(^|\s)dev(\s|$)/.test(env('NPM_CONFIG_OMIT') ?? '')) return;
       if (commands.slice(index + 1).some(prunes)) return;
+      // Whether there are any is the manifest's to say: the package.json the install reads.
+      const manifest =
+        dir === '' ? null : manifestAt(dockerfile, stageChainOf, posix.join(dir, 'package.json'), command, context);
+      const facts = manifest?.facts;
+      if (facts && facts.devDependencies.length === 0 && !facts.workspaces) return;
+      const unguarded = 'no --omit=dev or --production, NODE_ENV is not production, nothing prunes them after';
+      if (facts && facts.devDependencies.length > 0) {
+        const names = facts.devDependencies;
+        const listed = names.length > 5 ? `${names.slice(0, 5).join(', ')}…` : names.join(', ');
+        offenders.push({
+          instruction: command.instruction,
+          message: `\`${shown(command)}\` installs the ${names.length} devDependencies of ${manifest.path} (${listed}) too (${unguarded}): they ship`,
+        });
+        return;
+      }
       offenders.push({
         instruction: command.instruction,
-        message: `\`${shown(command)}\` installs devDependencies too (no --omit=dev or --production, NODE_ENV is not production, nothing prunes them after): they ship`,
+        severity: 'notice',
+        message: `\`${shown(command)}\` installs devDependencies if the manifest has any (${unguarded}); ${manifest?.why ?? 'where it installs could not be worked out'}, so whether it has any is not known`,
       });
     });
     offenders.sort((a, b) => a.instruction.line - b.instruction.line);

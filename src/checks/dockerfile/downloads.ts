@@ -31,10 +31,11 @@ function verifies(command: RunCommand): boolean {
  * The URL a fetch command reads, and the file it writes: `-o`/`-O <file>`, the URL's own name for
  * `curl -O` and a plain `wget` (under `-P <dir>`), null for stdout.
  */
-function fetchOf(command: RunCommand): { url: string; scheme: string; output: string | null } | null {
+function fetchOf(command: RunCommand): { url: string; count: number; scheme: string; output: string | null } | null {
   if (!FETCHERS.has(command.program)) return null;
   const { args } = command;
-  const url = args.find((arg) => URL.test(arg));
+  const urls = args.filter((arg) => URL.test(arg));
+  const url = urls[0];
   if (!url) return null;
   const remoteName = url
     .replace(/[?#].*$/, '')
@@ -57,8 +58,9 @@ function fetchOf(command: RunCommand): { url: string; scheme: string; output: st
       else if (/^-[a-zA-Z]+O$/.test(arg)) output = args[++i] ?? null;
     }
   }
-  if (output === '-' || output === null) return { url, scheme: schemeOf(url), output: null };
-  return { url, scheme: schemeOf(url), output: output.startsWith('/') ? output : `${prefix}${output}` };
+  const count = urls.length;
+  if (output === '-' || output === null) return { url, count, scheme: schemeOf(url), output: null };
+  return { url, count, scheme: schemeOf(url), output: output.startsWith('/') ? output : `${prefix}${output}` };
 }
 
 const schemeOf = (url: string): string => /^(\w+):/.exec(url)![1].toLowerCase();
@@ -76,11 +78,64 @@ function severityOf(scheme: string): Severity {
 const overPlainHttp = (scheme: string): string =>
   scheme === 'http' ? ', over plain http: anyone on the way can swap it' : '';
 
+/**
+ * The package files a command installs from the filesystem: `dpkg -i x.deb`, `apt-get install
+ * ./x.deb`, `rpm -i x.rpm`, `dnf install ./x.rpm`, `apk add --allow-untrusted x.apk`.
+ */
+function packageFiles(command: RunCommand): string[] {
+  const { program, args } = command;
+  const operands = args.filter((arg) => !arg.startsWith('-'));
+  const local = (arg: string): boolean => /^(\.{0,2}\/|\$)/.test(arg) || /\.(deb|rpm|apk)$/.test(arg);
+  if (program === 'dpkg' && args.some((arg) => /^(-[a-zA-Z]*i[a-zA-Z]*|--install)$/.test(arg))) return operands;
+  if (program === 'rpm' && args.some((arg) => /^(-[a-zA-Z]*[iUF][a-zA-Z]*|--install|--upgrade|--freshen)$/.test(arg)))
+    return operands;
+  if (['apt-get', 'apt', 'dnf', 'yum', 'microdnf', 'zypper'].includes(program) && operands[0] === 'install')
+    return operands.slice(1).filter(local);
+  if (program === 'apk' && operands[0] === 'add' && args.includes('--allow-untrusted'))
+    return operands.slice(1).filter(local);
+  return [];
+}
+
+/** `./*.deb` names the downloaded `libfoo_1.0_amd64.deb`. */
+function globMatches(pattern: string, file: string): boolean {
+  if (!/[*?]/.test(pattern)) return false;
+  const base = (path: string): string => path.replace(/^\.\//, '');
+  const regex = base(pattern)
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
+  return new RegExp(`^${regex}$`).test(base(file));
+}
+
+const PIP = /^(pip[\d.]*)$/;
+/** An archive pip installs as fetched: a zip, tarball or wheel URL (a branch's `master.zip`). */
+const ARCHIVE_URL = /^https?:\/\/\S+\.(zip|tar\.gz|tgz|tar\.bz2|tar\.xz|whl)([?#]\S*)?$/i;
+
+/** `pip install https://…/master.zip` without --require-hashes or a `#sha256=` on the URL. */
+function pipArchive(command: RunCommand): string | null {
+  const { program, args } = command;
+  const install =
+    (PIP.test(program) && args[0] === 'install') ||
+    (/^python[\d.]*$/.test(program) && args.slice(0, 3).join(' ') === '-m pip install') ||
+    (program === 'uv' && args[0] === 'pip' && args[1] === 'install');
+  if (!install || args.includes('--require-hashes')) return null;
+  return args.find((arg) => ARCHIVE_URL.test(arg) && !/#sha(256|384|512)=/.test(arg)) ?? null;
+}
+
 /** The findings of one RUN. */
 function runFindings(commands: RunCommand[]): { severity: Severity; message: string }[] {
   if (commands.some(verifies)) return [];
   const findings: { severity: Severity; message: string }[] = [];
   commands.forEach((command, index) => {
+    const archive = pipArchive(command);
+    if (archive) {
+      const scheme = schemeOf(archive);
+      findings.push({
+        severity: severityOf(scheme),
+        message: `${command.program} installs ${archive} as fetched, with no hash checked (--require-hashes, or #sha256=… on the URL)${overPlainHttp(scheme)}`,
+      });
+      return;
+    }
     const fetch = fetchOf(command);
     // sh -c "$(curl -fsSL …)", bash <(curl …): the download is the script.
     if (!fetch && INTERPRETERS.test(command.program)) {
@@ -129,6 +184,18 @@ function runFindings(commands: RunCommand[]): { severity: Severity; message: str
         named(other.command.words[0]) ||
         (INTERPRETERS.test(other.program) && named(other.args.find((arg) => !arg.startsWith('-')))),
     );
+    // A package file installed as it came: dpkg, rpm and a local apt/dnf install check no signature.
+    const installer = later.find((other) =>
+      packageFiles(other).some((file) => named(file) || globMatches(file, output)),
+    );
+    if (installer && !runs && !executable) {
+      const more = fetch.count > 1 ? ` (and ${fetch.count - 1} more)` : '';
+      findings.push({
+        severity: severityOf(fetch.scheme),
+        message: `downloads ${fetch.url}${more} to ${output} and installs it with ${installer.program}, with no checksum or signature checked${overPlainHttp(fetch.scheme)}`,
+      });
+      return;
+    }
     if (runs || executable)
       findings.push({
         severity: severityOf(fetch.scheme),
@@ -154,7 +221,7 @@ export const checkVerifiedDownloads = defineCheck({
   severity: 'warning',
   title: 'Downloaded code is verified before it runs or ships',
   proves:
-    'No ADD of a URL without --checksum, and no RUN of the stages the target builds that pipes a download into a shell (`curl … | sh`), runs a downloaded script, or puts a downloaded executable on the PATH without checking a digest or signature in the same RUN (sha256sum -c, gpg --verify, cosign verify…). Over plain http such a download is an error.',
+    'No ADD of a URL without --checksum, and no RUN of the stages the target builds that pipes a download into a shell (`curl … | sh`), runs a downloaded script, puts a downloaded executable on the PATH or installs a downloaded package file (`dpkg -i x.deb`, `apt-get install ./x.deb`, `rpm -i`) without checking a digest or signature in the same RUN (sha256sum -c, gpg --verify, cosign verify…), and no pip install of an archive URL (`pip install https://…/master.zip`) without --require-hashes or a `#sha256=` on the URL. Over plain http such a download is an error.',
   why: 'Whoever controls the server, the DNS or (over http) the network decides what the build runs as root and what ships; a pinned digest makes the build fail instead.',
   remediation:
     'Pin the bytes: `ADD --checksum=sha256:<digest> <url> <dest>`, or download to a file and check it before use: `curl -fsSLo /usr/local/bin/tool <url> && echo "<sha256>  /usr/local/bin/tool" | sha256sum -c - && chmod +x /usr/local/bin/tool`; prefer a package manager or a versioned image (`COPY --from=<image>@sha256:…`).',

@@ -2,14 +2,16 @@ import { posix } from 'node:path';
 import {
   builtStages,
   stageChain,
-  variablesAt,
   type DockerfileEvidence,
   type Instruction,
   type Stage,
 } from '../../evidence/dockerfile.js';
+import type { ContextFile } from '../../evidence/context.js';
+import { copiedTo, programPaths, type CopiedFile } from '../../evidence/copied.js';
+import { scriptFacts, type ScriptFacts } from '../../evidence/scripts.js';
 import { programOf, splitCommands, type ShellCommand } from '../../evidence/shell.js';
-import { resolveVariables } from '../../evidence/variables.js';
 import type { EvidenceKey } from '../../evidence/types.js';
+import type { Severity } from '../../model.js';
 import type { CheckContext, Verdict } from '../registry.js';
 
 // What the Dockerfile rules share: the stages that ship, the commands inside RUN, and the rule
@@ -75,9 +77,9 @@ export function measuredBy(context: CheckContext, evidence: EvidenceKey, id: str
     : null;
 }
 
-/** One verdict per offending instruction, or one pass. */
+/** One verdict per offending instruction (at the severity it gives, else the check's), or one pass. */
 export function verdicts(
-  offenders: { instruction: Instruction; message: string }[],
+  offenders: { instruction: Instruction; message: string; severity?: Severity }[],
   context: CheckContext,
   passMessage: string,
 ): Verdict[] {
@@ -87,35 +89,99 @@ export function verdicts(
     .filter((offender) => !seen.has(offender.instruction.line) && seen.add(offender.instruction.line))
     .map((offender) => ({
       status: 'fail',
+      ...(offender.severity ? { severity: offender.severity } : {}),
       message: offender.message,
       location: context.locate.at(offender.instruction),
     }));
 }
 
+/** The context listing, where the context was read. */
+export function contextFiles(context: CheckContext): ContextFile[] | null {
+  return context.evidence.context.state === 'collected' ? context.evidence.context.value.files : null;
+}
+
+/** What the image's command starts with when that is a file a COPY or ADD put there. */
+export interface StartScript {
+  /** As ENTRYPOINT/CMD writes it (`/sbin/entrypoint.sh`, `docker-entrypoint.sh`, `./run.sh`). */
+  written: string;
+  /** Where it came from: the build context, a here-document, or another stage or image. */
+  copied: CopiedFile;
+  /** What it execs and whether it drops root, where it could be read; null where it could not. */
+  facts: ScriptFacts | null;
+  /** The arguments it is given (what `"$@"` is in it). */
+  args: string[];
+  /** Run by a shell named in the command (`/bin/bash run.sh`): a shell script whatever its first line. */
+  viaShell: boolean;
+}
+
+const SHELL_PROGRAMS = /^(sh|bash|dash|ash|zsh|ksh|mksh)$/;
+
 /**
- * Absolute paths as an instruction of the last stage of `chain` sees them: relative ones under the
- * WORKDIR in effect there (through the stages it is FROM; `/` where none is set), variables
- * substituted. Null where a variable has no value here: such a path is shown as written, never
- * half-resolved.
+ * The file the command line PID 1 runs starts with, where a COPY or ADD of the stages put it
+ * there: the program itself (`/sbin/entrypoint.sh app:run`), the script a shell is given
+ * (`/bin/bash run.sh`), or the one command of a `sh -c` string. Null where the program is not a
+ * copied file (a binary of the base image or of a package, a variable).
  */
-export function pathsAt(
+export function startScript(
   dockerfile: DockerfileEvidence,
   chain: Stage[],
-  line: number,
-): (written: string) => string | null {
-  const resolve = (written: string, at: number, base: string | null): string | null => {
-    if (base === null) return null;
-    const { value, unresolved } = resolveVariables(
-      written.replace(/^["'](.*)["']$/, '$1'),
-      variablesAt(dockerfile, chain, at),
-    );
-    return unresolved.length > 0 ? null : posix.resolve(base, value);
-  };
-  let workdir: string | null = '/';
-  for (const stage of chain)
-    for (const instruction of stage.instructions) {
-      if (stage === chain[chain.length - 1] && instruction.line >= line) break;
-      if (instruction.keyword === 'WORKDIR') workdir = resolve(instruction.args, instruction.line, workdir);
-    }
-  return (written) => resolve(written, line, workdir);
+  argv: string[],
+  context: CheckContext,
+): StartScript | null {
+  const start = startWord(argv);
+  if (!start) return null;
+  const { written, args, viaShell } = start;
+  const files = contextFiles(context);
+  // A shell given a script name reads it from the working directory first.
+  const lookedUp = viaShell && !written.includes('/') ? `./${written}` : written;
+  for (const path of programPaths(dockerfile, chain, lookedUp)) {
+    const copied = copiedTo(dockerfile, chain, path, Number.MAX_SAFE_INTEGER, files);
+    if (!copied) continue;
+    const scripts = context.evidence.context.state === 'collected' ? context.evidence.context.value.scripts : undefined;
+    const facts =
+      copied.from === 'heredoc'
+        ? scriptFacts(path, copied.text)
+        : copied.from === 'context' && copied.contextPath !== null
+          ? (scripts?.[copied.contextPath] ?? null)
+          : null;
+    return { written, copied, facts, args, viaShell };
+  }
+  return null;
 }
+
+/**
+ * The word a command line starts with, as a file: the program (`/sbin/entrypoint.sh app:run`),
+ * the script a shell is given (`/bin/bash run.sh`), or the program of the one command of a
+ * `sh -c` string; with its arguments. Null where it is a variable or a compound `sh -c`.
+ */
+export function startWord(argv: string[]): { written: string; args: string[]; viaShell: boolean } | null {
+  let words = argv;
+  let viaShell = false;
+  if (SHELL_PROGRAMS.test(posix.basename(argv[0] ?? ''))) {
+    if (/^-[a-z]*c[a-z]*$/.test(argv[1] ?? '')) {
+      const commands = splitCommands(argv[2] ?? '');
+      if (commands.length !== 1) return null;
+      const { args } = programOf(commands[0].words);
+      words = commands[0].words.slice(commands[0].words.length - args.length - 1);
+    } else if (argv[1] !== undefined && !argv[1].startsWith('-')) {
+      words = argv.slice(1);
+      viaShell = true;
+    } else return null;
+  }
+  const written = words[0] ?? '';
+  if (written === '' || written.includes('$')) return null;
+  return { written, args: words.slice(1), viaShell };
+}
+
+/** How a start script came into the image, for messages: `copied from the build context by the COPY on line 81`. */
+export function copiedFrom(script: StartScript): string {
+  const { copied } = script;
+  const by = `by the ${copied.instruction.keyword} on line ${copied.instruction.line}`;
+  if (copied.from === 'heredoc') return `written by a here-document ${by}`;
+  if (copied.from === 'stage') return `copied from another stage or image ${by}`;
+  return copied.contextPath !== null
+    ? `copied from the build context's ${copied.contextPath} ${by}`
+    : `copied from the build context ${by}`;
+}
+
+export { pathsAt } from '../../evidence/dockerfile.js';

@@ -1,4 +1,4 @@
-import type { Instruction } from '../../evidence/dockerfile.js';
+import type { ImageUse, Instruction } from '../../evidence/dockerfile.js';
 import { copySources } from '../../evidence/app-file.js';
 import { parseImageReference, tagPinsVersion, tagVersionPrecision } from '../../util/image-reference.js';
 import { defineCheck, type Verdict } from '../registry.js';
@@ -13,7 +13,7 @@ export const checkBaseImagePinned = defineCheck({
   severity: 'warning',
   title: 'Base images are pinned',
   proves:
-    'Every external image the build uses — each FROM, and each COPY --from that names an image rather than a stage (ARG defaults and build args applied) — names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…); a digest (@sha256:…) is recommended.',
+    'Every external image the build uses — each FROM, and each COPY --from that names an image rather than a stage (ARG defaults and build args applied) — names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…); a digest (@sha256:…) is recommended. A reference written by the default of an ARG (`ARG BASE_IMAGE=…` then `FROM $BASE_IMAGE`) is judged on the line of that ARG, where it is changed: once per value, naming the lines that use it.',
   why: 'A floating tag means a different image each build: unreproducible images and surprise breakage. An image copied from is as much part of the stage as its base. A digest pins the exact bytes.',
   remediation:
     'Name a version tag (`python:3.11-slim`, `node:22.11-alpine`), and for release builds the digest too (`python:3.11-slim@sha256:…`).',
@@ -21,57 +21,110 @@ export const checkBaseImagePinned = defineCheck({
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const results: Verdict[] = [];
+    // Findings on a reference an ARG's default writes, by that ARG and what is wrong: one each.
+    const byArg = new Map<string, { arg: NonNullable<ImageUse['arg']>; verdict: Verdict; uses: ImageUse[] }>();
     const stages = new Set(built(dockerfile).map((stage) => stage.index));
     for (const use of dockerfile.images.filter((image) => stages.has(image.stage))) {
       const location = { file: dockerfile.path, line: use.line };
-      const what = `${use.via === 'FROM' ? 'FROM' : 'COPY --from='}${use.via === 'FROM' ? ' ' : ''}${use.reference}`;
+      const via = use.via === 'FROM' ? 'FROM ' : 'COPY --from=';
       if (use.unresolved.length > 0 || use.reference === '') {
         const args = use.unresolved.length > 0 ? ` (${use.unresolved.join(', ')})` : '';
         results.push({
           status: 'skip',
-          message: `${use.via === 'FROM' ? 'FROM ' : 'COPY --from='}${use.raw}: the image is set by a build argument without a default${args}`,
+          message: `${via}${use.raw}: the image is set by a build argument without a default${args}`,
           location,
         });
         continue;
       }
-      const { name, tag, digest } = parseImageReference(use.reference);
-      if (digest) results.push({ status: 'pass', message: `${what} is pinned by digest`, location });
-      else if (tag === null && use.via === 'COPY --from' && /^[a-z0-9_-]+$/.test(use.reference))
-        // `COPY --from=templates`: no stage has that name, so it is the image templates:latest —
-        // unless the build passes a named context of that name, which a Dockerfile cannot show.
-        results.push({
-          status: 'fail',
-          severity: 'notice',
-          message: `${what} names no stage of this Dockerfile: it is the image ${use.reference}:latest, unless the build passes a named context \`--build-context ${use.reference}=…\``,
-          location,
-        });
-      else if (tag === null)
-        results.push({ status: 'fail', message: `${what} has no tag, so it means latest`, location });
-      else if (!tagPinsVersion(tag)) {
-        const floating =
-          tag === 'latest'
-            ? 'uses latest'
-            : `uses :${tag}, a floating tag (it names a channel or variant, not a version)`;
-        results.push({ status: 'fail', message: `${what} ${floating}`, location });
-      } else {
-        // `redis:7`, `python:3.11-slim`: the tag moves to each new release of that version.
-        const precision = tagVersionPrecision(name, tag);
-        const partial = precision === 'major' || precision === 'minor';
-        results.push({
-          status: 'fail',
-          severity: 'notice',
-          message: partial
-            ? `${what} names a ${precision} version only: the tag moves to each new release of it; name the full version (and a digest)`
-            : `${what} is pinned by tag; a digest would pin the exact image`,
-          location,
-        });
+      const judged = judgeReference(use);
+      const arg = use.arg;
+      if (!arg || judged.named) {
+        const { problem, ...verdict } = judged.verdict;
+        results.push({ ...verdict, message: `${via}${use.reference} ${problem}`, location });
+        continue;
+      }
+      // `ARG BASE_IMAGE=…` then `FROM $BASE_IMAGE`: the version is changed on the ARG's line.
+      const key = `${arg.line}\n${judged.verdict.status}\n${judged.verdict.severity ?? ''}\n${judged.verdict.problem}`;
+      const group = byArg.get(key);
+      if (group) group.uses.push(use);
+      else {
+        const { problem, ...rest } = judged.verdict;
+        const verdict: Verdict = { ...rest, message: problem, location: { file: dockerfile.path, line: arg.line } };
+        byArg.set(key, { arg, verdict, uses: [use] });
+        results.push(verdict);
       }
     }
+    for (const { arg, verdict, uses } of byArg.values())
+      verdict.message = `ARG ${arg.name}=${arg.written} ${verdict.message} — used by ${usedBy(uses, arg.written)}`;
+    results.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0));
     return results.length > 0
       ? results
       : { status: 'pass', message: 'no external base image', ...where(context.locate.finalFrom()) };
   },
 });
+
+/**
+ * `FROM on lines 8 and 14`, `FROM node:22-alpine on lines 4, 13 and 28`,
+ * `FROM a:1 on line 4 and FROM b:1 on line 30`.
+ */
+function usedBy(uses: ImageUse[], written: string): string {
+  const groups = new Map<string, number[]>();
+  for (const use of uses) {
+    const what = use.reference === written ? use.via : `${use.via}${use.via === 'FROM' ? ' ' : '='}${use.reference}`;
+    groups.set(what, [...(groups.get(what) ?? []), use.line]);
+  }
+  return listed(
+    [...groups].map(
+      ([what, lines]) => `${what} on ${lines.length === 1 ? 'line' : 'lines'} ${listed(lines.map(String))}`,
+    ),
+  );
+}
+
+const listed = (items: string[]): string =>
+  items.length === 1 ? items[0] : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+
+/**
+ * What a resolved reference pins: a verdict whose `problem` follows the reference (`uses latest`);
+ * `named` when the finding is about a name with no stage (`COPY --from=templates`), which no ARG
+ * changes.
+ */
+function judgeReference(use: ImageUse): {
+  verdict: Omit<Verdict, 'message'> & { problem: string };
+  named: boolean;
+} {
+  const { name, tag, digest } = parseImageReference(use.reference);
+  if (digest) return { verdict: { status: 'pass', problem: 'is pinned by digest' }, named: false };
+  if (tag === null && use.via === 'COPY --from' && /^[a-z0-9_-]+$/.test(use.reference))
+    // `COPY --from=templates`: no stage has that name, so it is the image templates:latest —
+    // unless the build passes a named context of that name, which a Dockerfile cannot show.
+    return {
+      verdict: {
+        status: 'fail',
+        severity: 'notice',
+        problem: `names no stage of this Dockerfile: it is the image ${use.reference}:latest, unless the build passes a named context \`--build-context ${use.reference}=…\``,
+      },
+      named: true,
+    };
+  if (tag === null) return { verdict: { status: 'fail', problem: 'has no tag, so it means latest' }, named: false };
+  if (!tagPinsVersion(tag)) {
+    const floating =
+      tag === 'latest' ? 'uses latest' : `uses :${tag}, a floating tag (it names a channel or variant, not a version)`;
+    return { verdict: { status: 'fail', problem: floating }, named: false };
+  }
+  // `redis:7`, `python:3.11-slim`: the tag moves to each new release of that version.
+  const precision = tagVersionPrecision(name, tag);
+  const partial = precision === 'major' || precision === 'minor';
+  return {
+    verdict: {
+      status: 'fail',
+      severity: 'notice',
+      problem: partial
+        ? `names a ${precision} version only: the tag moves to each new release of it; name the full version (and a digest)`
+        : 'is pinned by tag; a digest would pin the exact image',
+    },
+    named: false,
+  };
+}
 
 const PACKAGE_INSTALL: Record<string, string[]> = {
   'apt-get': ['install'],

@@ -20,14 +20,58 @@ const APT_CONSUMERS = new Set([
   'full-upgrade',
 ]);
 
+const APT_LISTS = '/var/lib/apt/lists';
+
+/**
+ * `rm` removing the apt lists: the lists or a path in them (`/var/lib/apt/lists/*`), or, with -r,
+ * a directory above them (`/var/lib/apt`, `/var/lib`, `/var`) or everything in one (`/var/lib/*`).
+ */
+function removesAptLists(command: RunCommand): boolean {
+  if (command.program !== 'rm') return false;
+  const recursive = command.args.some((arg) => /^-[a-zA-Z]*[rR]/.test(arg) || arg === '--recursive');
+  return command.args
+    .filter((arg) => arg.startsWith('/'))
+    .map((arg) => arg.replace(/\/+$/, ''))
+    .some((arg) => {
+      if (arg.startsWith(APT_LISTS)) return true;
+      if (!recursive) return false;
+      const directory = arg.endsWith('/*') ? arg.slice(0, -2) : arg;
+      return directory === '' || APT_LISTS.startsWith(`${directory}/`);
+    });
+}
+
+/** `--mount=type=tmpfs|cache,target=…` on the lists or a directory above them: the lists never reach the layer. */
+function mountsAptLists(instruction: Instruction): string | null {
+  for (const mount of (instruction.flags.mount ?? '').split(/\s+/)) {
+    const options = Object.fromEntries(
+      mount.split(',').map((option) => [option.replace(/=.*$/, ''), option.replace(/^[^=]*=?/, '')]),
+    );
+    const type = options.type ?? 'bind';
+    const target = (options.target ?? options.dst ?? options.destination ?? '').replace(/\/+$/, '');
+    if (
+      (type === 'tmpfs' || type === 'cache') &&
+      target !== '' &&
+      (target === APT_LISTS || APT_LISTS.startsWith(`${target}/`))
+    )
+      return `--mount=type=${type},target=${target}`;
+  }
+  return null;
+}
+
 /** A command that reads the package lists fetched before it in the same RUN, or removes them. */
 function usesAptLists(command: RunCommand): boolean {
   if (isApt(command)) return APT_CONSUMERS.has(aptVerb(command) ?? '');
   if (command.program === 'apt-cache') return true;
-  if (command.program === 'rm') return command.args.some((arg) => arg.startsWith('/var/lib/apt/lists'));
+  if (command.program === 'rm') return removesAptLists(command);
   // Installers that call apt-get install themselves.
   return command.args.includes('--with-deps') || command.args.includes('install-deps');
 }
+
+/** An install that names what it installs (`apt-get install -y curl`), not `apt-get -f install` alone. */
+const namesPackages = (command: RunCommand): boolean => {
+  const verb = command.args.indexOf('install');
+  return command.args.slice(verb + 1).some((arg) => !arg.startsWith('-'));
+};
 
 const sameRun = (commands: RunCommand[], instruction: Instruction): RunCommand[] =>
   commands.filter((command) => command.instruction === instruction);
@@ -45,17 +89,28 @@ export const checkAptRecommends = defineCheck({
   hadolint: ['DL3015'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const offenders = runCommands(shipped(dockerfile))
-      .filter(
-        (command) =>
-          isApt(command) &&
-          aptVerb(command) === 'install' &&
-          !command.args.some((arg) => arg === '--no-install-recommends' || /Install-Recommends=(false|0)/i.test(arg)),
-      )
-      .map((command) => ({
-        instruction: command.instruction,
-        message: `\`${command.command.words.join(' ')}\` installs recommended packages too`,
-      }));
+    const installs = runCommands(shipped(dockerfile)).filter(
+      (command) =>
+        isApt(command) &&
+        aptVerb(command) === 'install' &&
+        !command.args.some((arg) => arg === '--no-install-recommends' || /Install-Recommends=(false|0)/i.test(arg)),
+    );
+    // One finding per RUN that names every such install in it, those that name packages first:
+    // `apt-get -f install` alone would hide the `apt-get install -y dotnet-sdk` after it.
+    const byRun = new Map<Instruction, RunCommand[]>();
+    for (const command of installs)
+      byRun.set(command.instruction, [...(byRun.get(command.instruction) ?? []), command]);
+    const offenders = [...byRun].map(([instruction, commands]) => {
+      const ordered = [...commands.filter(namesPackages), ...commands.filter((command) => !namesPackages(command))];
+      const named = ordered.map((command) => `\`${command.command.words.join(' ')}\``);
+      return {
+        instruction,
+        message:
+          named.length === 1
+            ? `${named[0]} installs recommended packages too`
+            : `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]} install recommended packages too`,
+      };
+    });
     return verdicts(offenders, context, 'every apt-get install skips recommended packages');
   },
 });
@@ -66,7 +121,7 @@ export const checkAptListsRemoved = defineCheck({
   severity: 'warning',
   title: 'apt lists removed in the same RUN',
   proves:
-    'Every RUN of the shipped stages that runs apt-get update also removes /var/lib/apt/lists (rm -rf, or apt-get dist-clean).',
+    'Every RUN of the shipped stages that runs apt-get update (or apt update) keeps the lists out of its layer: it removes them (`rm -rf /var/lib/apt/lists/*`, or a directory above them such as `rm -rf /var/lib`, or `apt-get dist-clean`), or fetches them into a `--mount=type=tmpfs` or `type=cache` on /var/lib/apt/lists or a directory above it.',
   why: 'Package lists removed in a later RUN still ship in the earlier layer (tens of megabytes).',
   remediation: 'End the RUN that installs with `&& rm -rf /var/lib/apt/lists/*`.',
   hadolint: ['DL3009'],
@@ -75,20 +130,19 @@ export const checkAptListsRemoved = defineCheck({
     const commands = runCommands(shipped(dockerfile));
     const offenders = commands
       .filter((command) => isApt(command) && aptVerb(command) === 'update')
+      .filter((command) => mountsAptLists(command.instruction) === null)
       // `apt-get dist-clean` (apt ≥ 2.7, Debian trixie) removes the lists too.
       .filter(
         (command) =>
           !sameRun(commands, command.instruction).some(
-            (other) =>
-              (other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/lib/apt/lists'))) ||
-              (isApt(other) && aptVerb(other) === 'dist-clean'),
+            (other) => removesAptLists(other) || (isApt(other) && aptVerb(other) === 'dist-clean'),
           ),
       )
       .map((command) => ({
         instruction: command.instruction,
-        message: 'apt-get update without `rm -rf /var/lib/apt/lists/*` in the same RUN: the lists ship in this layer',
+        message: `${command.program} update without \`rm -rf /var/lib/apt/lists/*\` in the same RUN (nor a tmpfs or cache mount there): the lists ship in this layer`,
       }));
-    return verdicts(offenders, context, 'apt lists are removed where they are fetched');
+    return verdicts(offenders, context, 'apt lists are removed, or kept in a mount, where they are fetched');
   },
 });
 
@@ -111,7 +165,7 @@ export const checkAptUpdateAlone = defineCheck({
       .filter((command) => !sameRun(commands, command.instruction).some(usesAptLists))
       .map((command) => ({
         instruction: command.instruction,
-        message: 'apt-get update alone in its RUN: its layer is cached and its lists go stale',
+        message: `${command.program} update alone in its RUN: its layer is cached and its lists go stale`,
       }));
     return verdicts(offenders, context, 'apt-get update always runs with an install');
   },
@@ -151,6 +205,7 @@ export const checkAptUpgrade = defineCheck({
   proves: 'No RUN upgrades all packages of the base image.',
   why: 'Upgrading in the Dockerfile makes the image depend on the day it was built and hides an outdated base; update the base image instead.',
   remediation: 'Use a newer base image tag (and rebuild regularly), and install only the packages you need.',
+  hadolint: ['DL3005'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const offenders = runCommands(built(dockerfile))

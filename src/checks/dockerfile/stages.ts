@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { copySources } from '../../evidence/app-file.js';
 import {
   builtStages,
@@ -5,17 +6,41 @@ import {
   setsUpS6Overlay,
   stageChain,
   variablesAt,
+  type DockerfileEvidence,
   type Instruction,
   type Stage,
 } from '../../evidence/dockerfile.js';
 import { resolveVariables } from '../../evidence/variables.js';
 import { commandSecrets, isSecretName, placeholderSecret, redacted, secretIn } from '../../util/secrets.js';
-import { defineCheck, type Verdict } from '../registry.js';
-import { classifyPid1, dependencyStep, fakeProbe, permissionOperands } from '../../util/commands.js';
+import { defineCheck, type CheckContext, type Verdict } from '../registry.js';
+import {
+  baseSetsNoEntrypoint,
+  classifyPid1,
+  dependencyStep,
+  fakeProbe,
+  permissionOperands,
+  privilegeDrop,
+  type Pid1Hints,
+} from '../../util/commands.js';
+import { splitCommands } from '../../evidence/shell.js';
 import { clipped } from '../../util/text.js';
 import { baseSetsNoUserOrHealthcheck } from '../../util/image-reference.js';
+import { labelCarrying } from '../label-keys.js';
+import { standInUrl } from '../../util/stand-in-url.js';
 import { where } from '../where.js';
-import { built, instructions, measuredBy, pathsAt, runCommands, shipped, verdicts } from './helpers.js';
+import {
+  built,
+  copiedFrom,
+  instructions,
+  measuredBy,
+  pathsAt,
+  runCommands,
+  shipped,
+  startScript,
+  startWord,
+  verdicts,
+  type StartScript,
+} from './helpers.js';
 
 // Dockerfile rules about what ships: the final stage and the stages it is FROM. Each has a
 // measured counterpart in a full run and steps aside there.
@@ -90,7 +115,7 @@ export const checkDockerfileUser = defineCheck({
   severity: 'error',
   title: 'The Dockerfile ends with a non-root USER',
   proves:
-    'The last USER of the shipped stage (or of the stage it is FROM) is not root in any spelling: root, 0, 0:0, root:root.',
+    'The last USER of the shipped stage (or of the stage it is FROM) is not root in any spelling: root, 0, 0:0, root:root. Without a USER the finding is a warning rather than an error where the container is seen to drop root itself: its ENTRYPOINT/CMD runs gosu, su-exec, s6-setuidgid, setpriv or chroot --userspec, or the entrypoint script it starts (read from the build context, or a here-document) runs one — or that script could not be read and the build installs gosu or su-exec. gosu run elsewhere in a RUN (`gosu postgres initdb`) says nothing of how the container starts. A base the Dockerfile cannot see into may set a USER: a warning too.',
   why: 'Without USER the container runs as the base image\'s user, root for almost every base; judged on the final stage, not "any stage".',
   remediation:
     'Create a user with a fixed UID and end the final stage with `USER <name>` (after the last step that needs root).',
@@ -105,16 +130,15 @@ export const checkDockerfileUser = defineCheck({
       const base = chain[0].base;
       if (/nonroot|non-root/i.test(base))
         return { status: 'pass', message: `no USER, but the base ${base} runs as a non-root user by its tag` };
-      // gosu / su-exec, installed here or in a stage whose files are copied in: the entrypoint
-      // probably drops root itself, which only a run can confirm.
-      const dropper = runCommands(builtStages(dockerfile)).some((command) =>
-        command.command.words.some((word) => /(^|\/)(gosu|su-exec)\b/.test(word)),
-      );
-      if (dropper) {
+      // The entrypoint drops root itself (gosu, su-exec, setpriv…): only where the image's
+      // command runs one, or the script it starts does. The word elsewhere in a RUN (`gosu
+      // postgres initdb`, a smoke test) says nothing of how the container starts.
+      const drop = dropsPrivileges(dockerfile, chain, context);
+      if (drop) {
         return {
           status: 'fail',
           severity: 'warning',
-          message: `no USER: it starts as root; it installs gosu/su-exec, so its entrypoint probably drops privileges — a full run measures the processes (HARD-USER-003)`,
+          message: `no USER: it starts as root; ${drop} — a full run measures the processes (HARD-USER-003)`,
           ...where(context.locate.finalFrom()),
         };
       }
@@ -225,7 +249,7 @@ export const checkDockerfileInit = defineCheck({
   severity: 'warning',
   title: 'An init is set up as PID 1',
   proves:
-    "The shipped stage's ENTRYPOINT and CMD, as Docker composes them, start an init (tini, dumb-init, catatonit, s6-svscan, runsvdir, supervisord, my_init, or s6-overlay's /init where the Dockerfile sets up s6-overlay), or a compose service built from this Dockerfile sets `init: true`. Where the Dockerfile cannot tell — no ENTRYPOINT or CMD (the base image's), a /init nothing here sets up, an entrypoint script that hands over to an init in CMD — the finding is a notice: a full run measures PID 1.",
+    "The shipped stage's ENTRYPOINT and CMD, as Docker composes them, start an init (tini, dumb-init, catatonit, s6-svscan, runsvdir, supervisord, my_init, or s6-overlay's /init where the Dockerfile sets up s6-overlay), or a compose service built from this Dockerfile sets `init: true`. Where they start a script copied from the build context (or written by a here-document), the script is read: PID 1 is what it execs (`exec supervisord`, `exec \"$@\"` with CMD's arguments), or the shell running it where it execs nothing. Where the Dockerfile cannot tell — no ENTRYPOINT or CMD (the base image's), only a CMD over a base whose ENTRYPOINT may run it (node's, postgres' docker-entrypoint.sh; any base not known to set none), a /init nothing here sets up, a script that could not be read or execs different programs by its arguments — the finding is a notice: a full run measures PID 1.",
   why: 'Without an init, signals are not forwarded and zombies are not reaped; the production profile runs tini.',
   remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
   needs: ['dockerfile'],
@@ -270,6 +294,24 @@ export const checkDockerfileInit = defineCheck({
         message: `PID 1 will be \`${argv.join(' ')}\`: s6-overlay's entry point has that name, but nothing in this Dockerfile sets up s6-overlay (the base image ${baseShown(chain[0])} may); ${measuredLater}`,
         ...location,
       };
+    // Only CMD is set: the base image's ENTRYPOINT, where it has one, runs it (node's, postgres'
+    // docker-entrypoint.sh), and the Dockerfile does not show whether it does.
+    if (
+      entrypoint === null &&
+      cmd !== null &&
+      (chain[0].baseUnresolved.length > 0 || !baseSetsNoEntrypoint(chain[0].base))
+    )
+      return {
+        status: 'fail',
+        severity: 'notice',
+        message: `only CMD is set (\`${clipped(cmd.words.join(' '))}\`): PID 1 is the ENTRYPOINT of the base image ${baseShown(chain[0])} where it has one, with CMD as its arguments, which this Dockerfile does not show; ${measuredLater}`,
+        ...location,
+      };
+    const script = startScript(dockerfile, chain, argv, context);
+    if (script && script.copied.from !== 'stage') {
+      const verdict = scriptPid1(script, hints);
+      return { ...verdict, message: `PID 1 starts as \`${clipped(argv.join(' '))}\`; ${verdict.message}`, ...location };
+    }
     const handsOver =
       runsEntrypoint && entrypoint.exec && cmd !== null ? classifyPid1(cmd.words.join(' '), hints) : null;
     if (handsOver?.kind === 'init')
@@ -279,40 +321,185 @@ export const checkDockerfileInit = defineCheck({
         message: `PID 1 will be \`${clipped(entrypoint!.words.join(' '))}\`, which hands over to CMD's ${handsOver.program} (an init) if it ends with \`exec "$@"\`, as entrypoint scripts do; ${measuredLater}`,
         ...location,
       };
+    // A script this Dockerfile does not show (another stage's, one a RUN links, the base image's):
+    // only it says.
+    const start = startWord(argv);
+    if (start && SCRIPT_NAME.test(posix.basename(start.written))) {
+      const whence = script
+        ? `which comes from another stage or image (${script.copied.instruction.keyword} on line ${script.copied.instruction.line})`
+        : 'which no COPY of this Dockerfile brings from the build context (a RUN makes it, or the base image has it)';
+      return {
+        status: 'fail',
+        severity: 'notice',
+        message: `PID 1 starts as \`${clipped(argv.join(' '))}\`; what it becomes is up to the script ${start.written}, ${whence}; ${measuredLater}`,
+        ...location,
+      };
+    }
     return { status: 'fail', message: `PID 1 will be \`${clipped(argv.join(' '))}\`, not an init`, ...location };
   },
 });
+
+/** Names that say a file is a script: what it execs decides what PID 1 becomes. */
+const SCRIPT_NAME = /\.(sh|bash)$|(^|[-_])(entrypoint|start|run|init)([-_.]|$)/;
+
+const ALL_ARGUMENTS = /^\$(@|\*|\{@\}|\{\*\})$/;
+
+/**
+ * What PID 1 becomes through a script copied in: what it execs, as read from it (`"$@"` being the
+ * arguments it is given). The shell running it stays PID 1 where it execs nothing; where it
+ * execs inits and other programs on different paths, or a program a variable names, only a
+ * run tells.
+ */
+function scriptPid1(script: StartScript, hints: Pid1Hints): Verdict {
+  const measuredLater = 'a full run measures PID 1 (HARD-INIT-001)';
+  const source = `${script.written} (${copiedFrom(script)})`;
+  const { facts } = script;
+  if (!facts)
+    return {
+      status: 'fail',
+      severity: 'notice',
+      message: `what it becomes is up to the script ${source}, which could not be read here; ${measuredLater}`,
+    };
+  if (!facts.shell && !script.viaShell)
+    return {
+      status: 'fail',
+      severity: 'notice',
+      message: `what it becomes is up to the ${facts.interpreter ?? 'non-shell'} script ${source}, which is not read as a shell script; ${measuredLater}`,
+    };
+  if (facts.execs.length === 0)
+    return {
+      status: 'fail',
+      message: `the shell running ${source} stays PID 1, as the script execs nothing: a shell neither forwards signals nor reaps, so it is not an init`,
+    };
+  const targets = facts.execs.map((exec) => {
+    const words = ALL_ARGUMENTS.test(exec.words[0]) ? [...script.args, ...exec.words.slice(1)] : exec.words;
+    const at = exec.line !== null ? ` (line ${exec.line})` : '';
+    if (words.length === 0 || words[0].includes('$'))
+      return { kind: 'unknown' as const, shown: `\`${exec.words.join(' ')}\`${at}` };
+    const { kind, program } = classifyPid1(words.join(' '), hints);
+    return { kind, shown: `${program}${at}` };
+  });
+  const list = (items: typeof targets): string => items.map((item) => item.shown).join(', ');
+  if (targets.every((target) => target.kind === 'init'))
+    return { status: 'pass', message: `the script ${source} execs ${list(targets)}: an init becomes PID 1` };
+  if (targets.every((target) => target.kind !== 'init' && target.kind !== 'unknown'))
+    return { status: 'fail', message: `the script ${source} execs ${list(targets)}, not an init` };
+  return {
+    status: 'fail',
+    severity: 'notice',
+    message: `the script ${source} execs ${list(targets)}: which one PID 1 becomes depends on its arguments or a variable; ${measuredLater}`,
+  };
+}
+
+/** Programs an image installs to drop root with: a package, a download or a copy of gosu or su-exec. */
+const DROPPER_PACKAGE = /^(gosu|su-exec)([=:].*)?$/;
+const DROPPER_PATH = /^\/\S*\/(gosu|su-exec)$/;
+const PACKAGE_TOOLS = /^(apt-get|apt|apt-cache|apk|dnf|yum|microdnf|zypper)$/;
+
+function installsDropper(stages: Stage[]): string | null {
+  for (const command of runCommands(stages)) {
+    const operand = command.args.find(
+      (arg) => (PACKAGE_TOOLS.test(command.program) && DROPPER_PACKAGE.test(arg)) || DROPPER_PATH.test(arg),
+    );
+    if (operand) return operand.replace(/[=:].*$/, '').replace(/^.*\//, '');
+  }
+  for (const stage of stages)
+    for (const instruction of stage.instructions)
+      if (
+        (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+        /(^|\/)(gosu|su-exec)(\s|$)/.test(instruction.args)
+      )
+        return /su-exec/.test(instruction.args) ? 'su-exec' : 'gosu';
+  return null;
+}
+
+/**
+ * Why the container is taken to drop root itself, or null: its ENTRYPOINT/CMD runs gosu, su-exec,
+ * s6-setuidgid, setpriv or chroot --userspec; the script it starts (read from the build context
+ * or a here-document) runs one; or that script could not be read and the build installs gosu or
+ * su-exec, which it then likely exists to use.
+ */
+function dropsPrivileges(dockerfile: DockerfileEvidence, chain: Stage[], context: CheckContext): string | null {
+  const { entrypoint, cmd } = configuredCommand(chain);
+  const runsEntrypoint = entrypoint !== null && entrypoint.words.length > 0;
+  const argv =
+    runsEntrypoint && !entrypoint.exec ? entrypoint.words : [...(entrypoint?.words ?? []), ...(cmd?.words ?? [])];
+  if (argv.length === 0) return null;
+  const commands =
+    /^(sh|bash|dash|ash)$/.test(posix.basename(argv[0])) && /^-[a-z]*c/.test(argv[1] ?? '')
+      ? splitCommands(argv[2] ?? '').map((command) => command.words)
+      : [argv];
+  const direct = commands.map(privilegeDrop).find((found) => found !== null);
+  if (direct) return `its command runs ${direct} (\`${clipped(argv.join(' '))}\`), so it drops privileges`;
+  const script = startScript(dockerfile, chain, argv, context);
+  if (!script || script.copied.from === 'stage') return null;
+  if (script.facts?.drop) {
+    const at = script.facts.drop.line !== null ? ` on its line ${script.facts.drop.line}` : '';
+    return `its entrypoint ${script.written} (${copiedFrom(script)}) runs ${script.facts.drop.program}${at}, so it probably drops privileges`;
+  }
+  const installed = script.facts ? null : installsDropper(builtStages(dockerfile));
+  return installed
+    ? `it installs ${installed}, which its entrypoint ${script.written} (${copiedFrom(script)}) may use to drop privileges: the script could not be read here`
+    : null;
+}
 
 export const checkDockerfileLabels = defineCheck({
   id: 'HARD-LABELS-003',
   category: 'labels',
   severity: 'warning',
   title: 'The Dockerfile sets the required labels',
-  proves: 'Every label in required-labels is set by a LABEL of the shipped stages.',
+  proves:
+    'Every label in required-labels is set, with a value, by a LABEL of the shipped stages, read as Docker reads it (`key=value` pairs, or the legacy `LABEL maintainer "x"`); the OCI annotation keys count for the ones they mean: org.opencontainers.image.authors for maintainer, org.opencontainers.image.version for version. A value a build argument without a default gives counts as set.',
   why: 'Owner, version and security claims travel with the image only if the Dockerfile sets them.',
   threshold: 'required-labels: maintainer, version, security.non-root',
-  remediation: 'Add `LABEL maintainer="…" version="…" security.non-root="true"` to the final stage.',
+  remediation:
+    'Add `LABEL maintainer="…" version="…" security.non-root="true"` to the final stage (or, for the first two, `org.opencontainers.image.authors` and `org.opencontainers.image.version`).',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
     const measured = measuredBy(context, 'image', 'HARD-LABELS-001');
     if (measured) return measured;
-    const labels = instructions(shipped(dockerfile), 'LABEL');
-    const keys = new Set(
-      labels.flatMap(({ instruction }) =>
-        [...instruction.args.matchAll(/(?:^|\s)("[^"]+"|[^\s=]+)=/g)].map((match) =>
-          match[1].replace(/^"(.*)"$/, '$1'),
-        ),
-      ),
-    );
-    const missing = context.settings.requiredLabels.filter((name) => !keys.has(name));
+    const chain = shipped(dockerfile);
+    const labels = instructions(chain, 'LABEL');
+    // The value each key ends with (a later LABEL overrides), variables substituted.
+    const values = new Map<string, { value: string; unresolved: boolean }>();
+    for (const { instruction } of labels) {
+      const lookup = variablesAt(dockerfile, chain, instruction.line);
+      for (const { name, value } of instruction.labels ?? legacyLabels(instruction.args)) {
+        const resolved = resolveVariables(value, lookup);
+        values.set(name, { value: resolved.value, unresolved: resolved.unresolved.length > 0 });
+      }
+    }
+    const hasValue = (key: string): boolean => {
+      const entry = values.get(key);
+      return entry !== undefined && (entry.unresolved || entry.value.trim() !== '');
+    };
+    const carriers = context.settings.requiredLabels.map((name) => ({ name, key: labelCarrying(name, hasValue) }));
+    const missing = carriers.filter((carrier) => carrier.key === null).map((carrier) => carrier.name);
     const location = where(
       labels.length > 0 ? context.locate.at(labels[labels.length - 1].instruction) : context.locate.finalFrom(),
     );
     if (missing.length === 0)
-      return { status: 'pass', message: `sets ${context.settings.requiredLabels.join(', ')}`, ...location };
-    return { status: 'fail', message: `missing: ${missing.join(', ')}`, measured: missing, ...location };
+      return {
+        status: 'pass',
+        message: `sets ${carriers.map(({ name, key }) => (key === name ? name : `${name} (as ${key})`)).join(', ')}`,
+        ...location,
+      };
+    return {
+      status: 'fail',
+      message: `missing: ${missing.join(', ')}`,
+      measured: missing,
+      ...location,
+    };
   },
 });
+
+/** `key=value` pairs of a LABEL read without the parser's help (evidence recorded before it was kept). */
+function legacyLabels(args: string): { name: string; value: string }[] {
+  return [...args.matchAll(/(?:^|\s)("[^"]+"|[^\s=]+)=("[^"]*"|\S*)/g)].map((match) => ({
+    name: match[1].replace(/^"(.*)"$/, '$1'),
+    value: match[2].replace(/^"(.*)"$/, '$1'),
+  }));
+}
 
 const BUILD_PACKAGES =
   /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
@@ -439,7 +626,7 @@ export const checkDockerfileSecrets = defineCheck({
   severity: 'error',
   title: 'No credentials in ARG or ENV',
   proves:
-    'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default).',
+    'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default). A stand-in is no credential: a placeholder (`changeme`, `dummy…`) or a URL that is plainly one, judged whole (at least two of generic credentials such as `user:pass`, a localhost or example host, a database named dummy, example or test).',
   why: 'ENV values ship in the image; build arguments used by RUN are recorded in its history; both are in the repository.',
   remediation: 'Use `RUN --mount=type=secret,id=…` for build-time secrets and runtime configuration for the rest.',
   needs: ['dockerfile'],
@@ -457,7 +644,10 @@ export const checkDockerfileSecrets = defineCheck({
         for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
           const [, name, raw] = match;
           const value = raw?.replace(/^"(.*)"$/, '$1');
-          const kind = value !== undefined ? secretIn(name, value) : null;
+          // A stand-in a build step needs (`DATABASE_URL=postgresql://user:pass@localhost/dummy`,
+          // `SECRET_KEY=dummy…`) is no credential.
+          const standIn = value !== undefined && (placeholderSecret(value) || standInUrl(value));
+          const kind = value !== undefined && !standIn ? secretIn(name, value) : null;
           if (kind && instruction.keyword === 'ENV' && !ships.has(stage.index)) {
             found.push({
               status: 'fail',
