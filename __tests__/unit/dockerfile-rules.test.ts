@@ -1058,3 +1058,26 @@ describe('a stand-in a build step needs is no credential', () => {
     expect(fails(dockerfile, 'HARD-SECRETS-004')).toEqual([]);
   });
 });
+
+describe('apt-get update with a tool that installs through apt itself', () => {
+  it('is not alone: mk-build-deps -i reads the lists it fetched', () => {
+    const dockerfile =
+      'FROM debian:12\nRUN apt-get update && mk-build-deps -ri -t "apt-get -y --no-install-recommends" debian/control\nUSER 1000\n';
+    expect(fails(dockerfile, 'HARD-DOCKERFILE-005')).toEqual([]);
+  });
+  it('is alone when nothing else in its RUN could read them', () => {
+    expect(
+      fails('FROM debian:12\nRUN set -e && apt-get update && echo done\nUSER 1000\n', 'HARD-DOCKERFILE-005'),
+    ).toEqual([2]);
+  });
+});
+
+describe('a base chosen by a build argument with an empty default', () => {
+  it('names no image: not judged as "no tag", and shown as written', () => {
+    const dockerfile =
+      'ARG distro=""\nFROM docker.io/library/${distro} AS builder\nRUN true\nFROM builder\nUSER 1000\n';
+    const results = analyse({ dockerfile });
+    expect(results.filter((result) => result.id === 'HARD-DOCKERFILE-002' && result.status === 'fail')).toEqual([]);
+    expect(JSON.stringify(results)).not.toContain('docker.io/library/ ');
+  });
+});

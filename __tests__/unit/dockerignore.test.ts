@@ -136,3 +136,21 @@ describe('dockerignore checks', () => {
     ).toBe('pass');
   });
 });
+
+describe('what a .dockerignore could not or should not keep out', () => {
+  const file = (path: string) => ({ path, size: 100 });
+  it('the build’s own Dockerfile, and what the Dockerfile copies by name, are not counted', () => {
+    const results = analyse({
+      dockerfile: 'FROM node:20\nCOPY ./test /test\nUSER 1000\n',
+      context: { dir: '.', files: [file('test/cypress/Dockerfile'), file('test/specs/a.spec.js')] },
+    }).filter((result) => result.id === 'HARD-DOCKERIGNORE-002');
+    expect(results.map((result) => result.status)).toEqual(['pass']);
+  });
+  it('tests a broad COPY sends are still counted', () => {
+    const results = analyse({
+      dockerfile: 'FROM node:20\nCOPY . /app\nUSER 1000\n',
+      context: { dir: '.', files: [file('src/app.js'), file('test/app.spec.js')] },
+    }).filter((result) => result.id === 'HARD-DOCKERIGNORE-002');
+    expect(results.map((result) => result.status)).toEqual(['fail']);
+  });
+});

@@ -1,3 +1,4 @@
+import { copySources, matchSource } from '../evidence/app-file.js';
 import type { ContextEvidence, ContextFile } from '../evidence/context.js';
 import { formatBytes } from '../util/format.js';
 import { defineCheck, type CheckContext, type Verdict } from './registry.js';
@@ -33,6 +34,30 @@ function hedged(context: ContextEvidence, verdict: Verdict): Verdict {
     severity: 'notice',
     message: `taking ${context.dir ?? 'its own directory'} as the build context, which is a guess (${context.uncertain}): ${verdict.message}`,
   };
+}
+
+/** Context files a COPY or ADD of the Dockerfile names (not `.`: a copy of everything names nothing). */
+function namedCopies(checkContext: CheckContext, context: ContextEvidence): string[] {
+  const dockerfile = checkContext.evidence.dockerfile;
+  if (dockerfile.state !== 'collected') return [];
+  return dockerfile.value.stages
+    .flatMap((stage) => stage.instructions)
+    .filter(
+      (instruction) => (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && !instruction.flags.from,
+    )
+    .flatMap(copySources)
+    .filter((source) => !/^\.?\/?$/.test(source.replace(/^\.\//, '')))
+    .flatMap((source) => matchSource(source, context.files).map((file) => file.path));
+}
+
+/** The Dockerfile and ignore file of the build, as context-relative paths. */
+function buildFiles(checkContext: CheckContext, context: ContextEvidence): string[] {
+  const dockerfile = checkContext.evidence.dockerfile;
+  const shown = [dockerfile.state === 'collected' ? dockerfile.value.path : null, context.ignoreFile];
+  const dir = context.dir ? `${context.dir.replace(/\/+$/, '')}/` : '';
+  return shown
+    .filter((path): path is string => path !== null)
+    .map((path) => (dir && path.startsWith(dir) ? path.slice(dir.length) : path));
 }
 
 function dockerfileLocation(context: CheckContext) {
@@ -85,9 +110,13 @@ export const checkDockerignoreExcludes = defineCheck({
     'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
   needs: ['context'],
   run({ context }, checkContext) {
+    // Not what a .dockerignore could or should keep out: the build's own Dockerfile and ignore
+    // file (always sent), and what the Dockerfile copies by name (`COPY ./test /test` in a test
+    // runner's image is meant).
+    const intended = new Set([...namedCopies(checkContext, context), ...buildFiles(checkContext, context)]);
     const sent = PROFILE_EXCLUDES.map(({ kind, pattern }) => ({
       kind,
-      files: context.files.filter((file) => pattern.test(file.path)),
+      files: context.files.filter((file) => pattern.test(file.path) && !intended.has(file.path)),
     })).filter((entry) => entry.files.length > 0);
     const location = where(
       context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext),

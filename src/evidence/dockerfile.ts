@@ -374,9 +374,10 @@ function readStage(
   const words = from.args.split(/\s+/);
   const baseRaw = words[0] ?? '';
   const name = words.length >= 3 && words[1]?.toUpperCase() === 'AS' ? words[2] : null;
+  // An empty default (`ARG distro=""`) names no image: the build argument is required, as unset.
   const { value: base, unresolved } = resolveVariables(
     baseRaw,
-    (variable) => buildArgs[variable] ?? globalArgs[variable] ?? null,
+    (variable) => buildArgs[variable] ?? (globalArgs[variable] || null),
   );
   const byName = stages.find((stage) => stage.name !== null && stage.name.toLowerCase() === base.toLowerCase());
   const byIndex = /^\d+$/.test(base) ? stages[Number(base)] : undefined;

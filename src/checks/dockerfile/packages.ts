@@ -59,6 +59,9 @@ function mountsAptLists(instruction: Instruction): string | null {
 }
 
 /** A command that reads the package lists fetched before it in the same RUN, or removes them. */
+/** Commands that read no package lists: what may sit beside an update that is alone. */
+const INERT = /^(true|false|:|echo|printf|set|export|test|\[|sleep|cd|mkdir|ln|touch|chmod|chown|apt-get|apt|rm)$/;
+
 function usesAptLists(command: RunCommand): boolean {
   if (isApt(command)) return APT_CONSUMERS.has(aptVerb(command) ?? '');
   if (command.program === 'apt-cache') return true;
@@ -162,7 +165,13 @@ export const checkAptUpdateAlone = defineCheck({
     const commands = runCommands(built(dockerfile));
     const offenders = commands
       .filter((command) => isApt(command) && aptVerb(command) === 'update')
-      .filter((command) => !sameRun(commands, command.instruction).some(usesAptLists))
+      // Alone: nothing else in its RUN could read the lists (a tool that installs through apt
+      // itself, `mk-build-deps -i`, `equivs`, a wrapper script, counts as reading them).
+      .filter((command) =>
+        sameRun(commands, command.instruction).every(
+          (other) => other === command || (!usesAptLists(other) && INERT.test(other.program)),
+        ),
+      )
       .map((command) => ({
         instruction: command.instruction,
         message: `${command.program} update alone in its RUN: its layer is cached and its lists go stale`,
