@@ -216,7 +216,7 @@ export const INPUTS = {
     default: 'false',
     group: 'what to check',
     description:
-      'Also prove every Dockerfile under the context directory (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `Containerfile`), each built from its own directory; what .gitignore or a .dockerignore excludes is skipped.',
+      'Also prove every Dockerfile under the context directory (`Dockerfile`, `Dockerfile.*`, `Dockerfile-*`, `*.Dockerfile`, `Containerfile`); what .gitignore or a .dockerignore excludes is skipped. Each is built with the context a compose file of the repository gives it, else from the nearest directory its COPY sources are under, else from its own directory — said to be a guess, so the findings about that context are notices.',
   }),
   'check-service-images': input({
     kind: boolean,
