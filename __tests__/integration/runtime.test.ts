@@ -107,6 +107,17 @@ describe('development tools', () => {
     // The static reading steps aside for the measured one.
     expect(status(report, 'HARD-TOOLS-004')).toBe('skip');
   });
+
+  it("finds the dev server an npm script starts, behind the base image's docker-entrypoint.sh", async () => {
+    const report = await run('dev-server-script');
+    expect(byId(report, 'HARD-TOOLS-003')).toMatchObject({
+      status: 'fail',
+      message:
+        'the image starts a development server: `npm start` runs `react-scripts start` (the scripts of /app/package.json)',
+      measured: ['docker-entrypoint.sh', 'npm', 'start'],
+      location: { line: 19 },
+    });
+  });
 });
 
 describe('health', () => {
