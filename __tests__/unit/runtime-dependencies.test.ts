@@ -49,6 +49,28 @@ describe('what an exited service waited for, in its clients own words', () => {
     expect(waitingFor(log)).toEqual([expect.objectContaining(expected)]);
   });
 
+  it("takes the port from elsewhere in the log where the failing line names only the host (mongoose's retry)", () => {
+    // react-express-mongodb's backend in the corpus, run without its MongoDB: its config printed
+    // first, the driver's error 30 s later, and the server it wanted in the error's description.
+    const log = [
+      "{ PORT: 3000, MONGODB_URI: 'mongodb://mongo:27017/TodoApp' }",
+      'MongoDB connection with retry',
+      'MongoDB connection unsuccessful, retry after 2 seconds. MongooseServerSelectionError: getaddrinfo EAI_AGAIN mongo',
+      '    at Connection.openUri (/usr/src/app/node_modules/mongoose/lib/connection.js:796:32)',
+      "    servers: Map(1) { 'mongo:27017' => [ServerDescription] },",
+    ].join('\n');
+    expect(waitingFor(log)).toEqual([
+      {
+        kind: 'unresolved',
+        host: 'mongo',
+        port: 27017,
+        line: 'MongoDB connection unsuccessful, retry after 2 seconds. MongooseServerSelectionError: getaddrinfo EAI_AGAIN mongo',
+      },
+    ]);
+    // A longer name that ends with the host is another host; no mention leaves the port unknown.
+    expect(waitingFor('getaddrinfo ENOTFOUND db\nconnecting to mydb:5432')[0].port).toBeNull();
+  });
+
   it('keeps each address once, and reads nothing into a log that says nothing of a connection', () => {
     const retried = 'Error 111 connecting to localhost:6379. Connection refused.\n'.repeat(3);
     expect(waitingFor(retried)).toHaveLength(1);
@@ -156,6 +178,48 @@ describe('the startup verdict of a service that waited for a dependency', () => 
     );
     expect(startup.remediation).toMatch(
       /^It is compose\.yaml#app, a compose service, but ran alone because compose cannot resolve the stack: required variable CACHE_PASSWORD is missing a value: fix that \(a missing variable goes in runtime-env\)/,
+    );
+  });
+
+  it('of a service that kept running but never became ready: what it retried, its log line, and why it ran alone', () => {
+    const evidence = copy(hardened.evidence);
+    if (evidence.runtime.state !== 'collected') throw new Error('recorded evidence has no runtime');
+    const runtime = evidence.runtime.value;
+    const log =
+      "{ PORT: 3000, MONGODB_URI: 'mongodb://mongo:27017/TodoApp' }\nMongoDB connection unsuccessful, retry after 2 seconds. MongooseServerSelectionError: getaddrinfo EAI_AGAIN mongo";
+    Object.assign(runtime.service.readiness, {
+      method: 'port',
+      port: 3000,
+      readySeconds: null,
+      outcome: 'timeout',
+      attempts: 118,
+    });
+    Object.assign(runtime.service, { exited: null, logTail: log, waitingFor: waitingFor(log) });
+    runtime.stack = {
+      service: 'compose.yaml#backend',
+      inStack: false,
+      reason: "its dependencies cannot be started: mongo's image mongo:4.2.0 is not on the engine and cannot be pulled",
+      project: null,
+      dependencies: ['mongo'],
+      seconds: null,
+      networks: [],
+      aliases: [],
+      environment: [],
+    };
+    const startup = result(judge(evidence, { 'ready-timeout-seconds': '30' }), 'HARD-STARTUP-001');
+    expect(startup.status).toBe('fail');
+    expect(startup.message).toBe(
+      "port 3000 never accepted a connection within 30 s (118 attempts): it kept running, but could not reach what it needs (the host name mongo does not resolve (wanted at mongo:27017, MongoDB's port)); its log: MongoDB connection unsuccessful, retry after 2 seconds. MongooseServerSelectionError: getaddrinfo EAI_AGAIN mongo; run alone: its dependencies cannot be started: mongo's image mongo:4.2.0 is not on the engine and cannot be pulled",
+    );
+    expect(startup.remediation).toMatch(
+      /^It is compose\.yaml#backend, a compose service, but ran alone because its dependencies cannot be started/,
+    );
+
+    // A log that names nothing it waited for: its last lines, blank ones left out.
+    Object.assign(runtime.service, { logTail: 'starting\n\nloading 12000 records\n', waitingFor: [] });
+    runtime.stack = null;
+    expect(result(judge(evidence, { 'ready-timeout-seconds': '30' }), 'HARD-STARTUP-001').message).toBe(
+      'port 3000 never accepted a connection within 30 s (118 attempts); last log lines: starting | loading 12000 records',
     );
   });
 

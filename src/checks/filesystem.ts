@@ -3,7 +3,7 @@ import type { FileRecord, FilesystemEvidence } from '../evidence/filesystem.js';
 import { failPerLayer } from './per-layer.js';
 import { formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
-import { describeExit } from './describe.js';
+import { describeExit, describeLogTail } from './describe.js';
 
 // What the image's files allow: privilege escalation (setuid), writes outside the declared
 // directories, and files that should never ship. Each finding names the layer that added it.
@@ -195,7 +195,8 @@ export const checkHardenedRun = defineCheck({
       };
     return {
       status: 'fail',
-      message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`,
+      // Its own log says why (a write refused by the read-only root, a privilege it lacks).
+      message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}${describeLogTail(hardened.logTail, 3)}`,
       measured: false,
     };
   },

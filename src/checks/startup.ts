@@ -1,4 +1,4 @@
-import { describeExit, describeStackRun, neededBy } from './describe.js';
+import { describeExit, describeLogTail, describeStackRun, neededBy } from './describe.js';
 import { formatBytes, formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
@@ -23,7 +23,7 @@ export const checkBecomesReady = defineCheck({
     if (exited) {
       // What it waited for (a refused connection, a host that does not resolve) is the story of
       // most real services run without their dependencies: said first, with how to provide it.
-      const needs = neededBy(exited, stack);
+      const needs = neededBy(exited.waitingFor ?? [], stack);
       return {
         status: 'fail',
         message: `the container ${needs ? `${needs.message}: it ` : ''}${describeExit(exited)}${inStack}`,
@@ -47,9 +47,17 @@ export const checkBecomesReady = defineCheck({
       readiness.method === 'port'
         ? `port ${readiness.port} never accepted a connection`
         : 'the health probe never passed';
+    // It kept running: what its log says it could not reach (a dependency it keeps retrying), the
+    // log line that says so, and where it ran (its stack, or why alone).
+    const waits = runtime.service.waitingFor ?? [];
+    const needs = neededBy(waits, stack);
+    const log = needs
+      ? `; its log: ${waits.map((wait) => wait.line).join(' | ')}`
+      : describeLogTail(runtime.service.logTail);
     return {
       status: 'fail',
-      message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)`,
+      message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)${needs ? `: it kept running, but ${needs.message}` : ''}${log}${inStack}`,
+      ...(needs ? { remediation: needs.remediation } : {}),
       ...location,
     };
   },

@@ -81,6 +81,11 @@ export interface ServiceRecord {
   idle: IdleRecord | null;
   stop: StopRecord | null;
   logTail: string;
+  /**
+   * A service that kept running but never became ready: what its log says it could not reach
+   * (one that exited has it in `exited`). Absent: not read (evidence recorded before it was).
+   */
+  waitingFor?: WaitRecord[];
 }
 
 export interface IdentityRecord {

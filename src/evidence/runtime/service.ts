@@ -145,13 +145,16 @@ export async function finishService(service: RunningService, options: FinishOpti
     if (exited) idle = null;
     else stop = await measureStop(container, options.stopTimeoutSeconds);
   }
+  const tail = exited?.logTail ?? (await logTail(container));
   return {
     readiness: outcome.readiness,
     exited,
     processes: service.processes,
     idle,
     stop,
-    logTail: exited?.logTail ?? (await logTail(container)),
+    logTail: tail,
+    // Still running but never ready: most often retrying a dependency it cannot reach.
+    ...(!exited && outcome.readiness.outcome === 'timeout' ? { waitingFor: waitingFor(tail) } : {}),
   };
 }
 
