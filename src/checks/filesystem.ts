@@ -87,9 +87,18 @@ export const checkWritablePaths = defineCheck({
     });
     if (writable.length === 0)
       return { status: 'pass', message: `UID ${uid} can write only in ${allowed.join(', ')}`, measured: [] };
+    // Each path counted under the outermost writable directory that holds it (the tree the user
+    // can change: /usr/local/app with its node_modules), never under a parent it cannot write.
+    const writableDirs = new Set(writable.filter((file) => file.type === 'directory').map((file) => file.path));
+    const rootOf = (path: string): string => {
+      let root = path;
+      for (let dir = posix.dirname(path); dir !== '/' && dir !== '.'; dir = posix.dirname(dir))
+        if (writableDirs.has(dir)) root = dir;
+      return root;
+    };
     const byTop = new Map<string, number>();
     for (const file of writable) {
-      const top = file.path.split('/').slice(0, 3).join('/');
+      const top = rootOf(file.path);
       byTop.set(top, (byTop.get(top) ?? 0) + 1);
     }
     const summary = [...byTop]
