@@ -65,6 +65,12 @@ export interface IdleRecord {
   cpuUsed?: number;
   /** Threads runnable through the whole window that never blocked, and the CPU they got; null: not readable here. */
   spinning?: { threads: number; gotCpu: number } | null;
+  /**
+   * Busy when first sampled, it settled later (start-up work after it became ready, a dev server
+   * compiling): how long after it became ready it settled, and the CPU it read while busy. The
+   * window above was taken after that. Absent: it was idle when first sampled, or never settled.
+   */
+  settled?: { afterSeconds: number; busyCpu: number };
 }
 
 export interface StopRecord {

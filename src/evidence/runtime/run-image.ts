@@ -118,6 +118,8 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
           recheckCpu: {
             above: settings.maxIdleCpu / 2,
             quiet: Promise.allSettled([downProbeRun, hardenedRunning, context.filesystem]),
+            // Start-up work after it became ready is given as long as becoming ready was.
+            settleWithinMs: readyTimeoutMs,
           },
         }),
       }));
