@@ -223,6 +223,26 @@ describe('the startup verdict of a service that waited for a dependency', () => 
     );
   });
 
+  it('in its stack: healthy is said only of the dependencies that have a health check', () => {
+    const evidence = copy(hardened.evidence);
+    if (evidence.runtime.state !== 'collected') throw new Error('recorded evidence has no runtime');
+    evidence.runtime.value.stack = {
+      service: 'docker-compose.yaml#dev',
+      inStack: true,
+      reason: null,
+      project: 'cs-hardening-x-1d',
+      dependencies: ['db', 'redis'],
+      seconds: 1.4,
+      networks: ['cs-hardening-x-1d_urlnet'],
+      aliases: ['dev'],
+      environment: ['REDIS_HOST'],
+      unchecked: ['redis'],
+    };
+    expect(result(judge(evidence), 'HARD-STARTUP-001').message).toMatch(
+      /; in its stack \(docker-compose\.yaml#dev\): db up and healthy, redis up \(no health check to wait for\) first$/,
+    );
+  });
+
   it('a service ready by its listening socket says which, and how it was found', () => {
     const evidence = copy(hardened.evidence);
     if (evidence.runtime.state !== 'collected') throw new Error('recorded evidence has no runtime');

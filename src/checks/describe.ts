@@ -14,9 +14,19 @@ export function describeExit(exited: ExitRecord): string {
 /** "; in its stack: postgres, redis up and healthy" — or why it ran alone, when it is a compose service. */
 export function describeStackRun(stack: StackRecord | null): string {
   if (!stack) return '';
-  if (stack.inStack) return `; in its stack (${stack.service}): ${stack.dependencies.join(', ')} up and healthy first`;
+  if (stack.inStack) return `; in its stack (${stack.service}): ${describeDependencies(stack)} first`;
   if (stack.reason === NO_DEPENDENCIES) return stack.environment.length > 0 ? '; with its compose environment' : '';
   return stack.reason ? `; run alone: ${stack.reason}` : '';
+}
+
+/** "db up and healthy, redis up (no health check to wait for)": healthy is said only of what has a health check. */
+export function describeDependencies(stack: StackRecord): string {
+  const unchecked = stack.unchecked ?? [];
+  const healthy = stack.dependencies.filter((name) => !unchecked.includes(name));
+  return [
+    ...(healthy.length > 0 ? [`${healthy.join(', ')} up and healthy`] : []),
+    ...(unchecked.length > 0 ? [`${unchecked.join(', ')} up (no health check to wait for)`] : []),
+  ].join(', ');
 }
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|0\.0\.0\.0)$/;
@@ -53,7 +63,7 @@ function howToProvide(waits: WaitRecord[], stack: StackRecord | null): string {
   const parts: string[] = [];
   if (stack?.inStack) {
     parts.push(
-      `It ran in its stack (${stack.dependencies.join(', ')} up and healthy on ${stack.networks.join(', ')}) and still could not reach it: check that its address in the compose environment names a service of the stack${named ? ` (${named.host} is not one it can resolve)` : ''}.`,
+      `It ran in its stack (${describeDependencies(stack)} on ${stack.networks.join(', ')}) and still could not reach it: check that its address in the compose environment names a service of the stack${named ? ` (${named.host} is not one it can resolve)` : ''}.`,
     );
   } else if (stack) {
     parts.push(

@@ -165,7 +165,7 @@ const listenerLimits: Limits = { memoryBytes: 64e6, nanoCpus: 0.5e9, pids: 16 };
 function describeStack(stack: JoinedStack): string {
   const { record } = stack;
   if (record.inStack)
-    return `in its stack (${record.service}): ${record.dependencies.join(', ')} up and healthy after ${record.seconds} s; joining ${record.networks.join(', ')} as ${record.aliases.join(', ')}`;
+    return `in its stack (${record.service}): ${record.dependencies.join(', ')} up${record.unchecked?.length ? ` (${record.unchecked.join(', ')} without a health check)` : ' and healthy'} after ${record.seconds} s; joining ${record.networks.join(', ')} as ${record.aliases.join(', ')}`;
   return `not in its stack (${record.service}): ${record.reason}`;
 }
 
