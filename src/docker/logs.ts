@@ -1,5 +1,16 @@
 import type Docker from 'dockerode';
 
+/**
+ * How far back a log is read for what a service waited for: the line that names it may be
+ * followed by a long stack trace (Node's, Java's) and the retries after it.
+ */
+export const WAIT_LOG_LINES = 200;
+
+/** The last `count` lines of a log text. */
+export function lastLogLines(text: string, count = 20): string {
+  return text.split('\n').slice(-count).join('\n');
+}
+
 /** The last lines a container wrote (stdout and stderr), bounded, without terminal colour codes. */
 export async function logTail(container: Docker.Container, lines = 20): Promise<string> {
   try {

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { logTail } from '../../docker/logs.js';
+import { lastLogLines, logTail, WAIT_LOG_LINES } from '../../docker/logs.js';
 import { sampleIdle } from '../../docker/stats.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
 import { round } from '../../util/format.js';
@@ -136,6 +136,7 @@ export async function finishService(service: RunningService, options: FinishOpti
   let idle: IdleRecord | null = null;
   let stop: StopRecord | null = null;
   let exited = outcome.exited;
+  let neverReadyLog: string | null = null;
   if (!exited) {
     idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
     const recheck = options.recheckCpu;
@@ -161,18 +162,21 @@ export async function finishService(service: RunningService, options: FinishOpti
     // A service that ended during the idle window exited: that is its verdict, not an idle figure.
     exited = await exitOf(container, service.startedAt);
     if (exited) idle = null;
-    else stop = await measureStop(container, options.stopTimeoutSeconds);
+    else {
+      // Still running but never ready: most often retrying a dependency it cannot reach. Its log
+      // is read before it is stopped (what it writes on SIGTERM says nothing of why).
+      if (outcome.readiness.outcome === 'timeout') neverReadyLog = await logTail(container, WAIT_LOG_LINES);
+      stop = await measureStop(container, options.stopTimeoutSeconds);
+    }
   }
-  const tail = exited?.logTail ?? (await logTail(container));
   return {
     readiness: outcome.readiness,
     exited,
     processes: service.processes,
     idle,
     stop,
-    logTail: tail,
-    // Still running but never ready: most often retrying a dependency it cannot reach.
-    ...(!exited && outcome.readiness.outcome === 'timeout' ? { waitingFor: waitingFor(tail) } : {}),
+    logTail: exited?.logTail ?? (neverReadyLog !== null ? lastLogLines(neverReadyLog) : await logTail(container)),
+    ...(!exited && neverReadyLog !== null ? { waitingFor: waitingFor(neverReadyLog) } : {}),
   };
 }
 
