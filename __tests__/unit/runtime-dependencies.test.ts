@@ -1,6 +1,6 @@
 import { parseListening } from '../../src/evidence/runtime/listening.js';
 import type { ReadinessRecord, RuntimeEvidence } from '../../src/evidence/runtime/records.js';
-import { lowerReadings, nearLimits } from '../../src/evidence/runtime/remeasure.js';
+import { hardenedNeedsRetake, lowerReadings, nearLimits } from '../../src/evidence/runtime/remeasure.js';
 import { dependenciesOf, environmentOf, isolatingOverride } from '../../src/evidence/runtime/stack.js';
 import { parseThread, spinningThreads, type ThreadsSnapshot } from '../../src/evidence/runtime/threads.js';
 import { describeWait, waitingFor } from '../../src/evidence/runtime/waiting-for.js';
@@ -323,6 +323,43 @@ describe('a timing near its limit, taken again', () => {
       readySeconds: 4.7,
       attemptSeconds: [2.8],
     });
+  });
+});
+
+describe('a hardened run that timed out beside a slow service', () => {
+  const timedOut = { readiness: { outcome: 'timeout', waitedSeconds: 30 } as ReadinessRecord, exited: null };
+  it('is taken again alone only when the service beside it needed half its time or more', () => {
+    // link-shortener's watcher in the corpus: 27.5 s to listen beside the run's other containers.
+    expect(hardenedNeedsRetake(timedOut, 27.5)).toBe(true);
+    expect(hardenedNeedsRetake(timedOut, 2.1)).toBe(false);
+    expect(hardenedNeedsRetake({ ...timedOut, exited: { exitCode: 1 } }, 27.5)).toBe(false);
+    expect(hardenedNeedsRetake({ readiness: { ...timedOut.readiness, outcome: 'ready' }, exited: null }, 27.5)).toBe(
+      false,
+    );
+    expect(hardenedNeedsRetake(timedOut, null)).toBe(false);
+  });
+
+  it('says that its verdict is of a start alone', () => {
+    const evidence = copy(recorded('hardened').evidence);
+    if (evidence.runtime.state !== 'collected') throw new Error('recorded evidence has no runtime');
+    const runtime = evidence.runtime.value;
+    runtime.hardened = {
+      readiness: {
+        ...runtime.service.readiness,
+        outcome: 'timeout',
+        readySeconds: null,
+        attempts: 120,
+        lastOutput: 'port 3000 refused',
+      },
+      exited: null,
+      tmpfs: ['/tmp'],
+      logTail:
+        "error TS5033: Could not write file '/dist/main.js': EROFS: read-only file system, mkdir '/dist'.\n\nFound 1 error.",
+      retakenAlone: { serviceReadySeconds: 27.5 },
+    };
+    expect(result(judge(evidence), 'HARD-FILESYSTEM-004').message).toBe(
+      "with read-only root, tmpfs /tmp, cap-drop ALL, no-new-privileges, it never became ready (120 probe attempts; started again alone, as the first start ran beside the service, which itself took 27.5 s); last output: port 3000 refused; last log lines: error TS5033: Could not write file '/dist/main.js': EROFS: read-only file system, mkdir '/dist'. | Found 1 error.",
+    );
   });
 });
 

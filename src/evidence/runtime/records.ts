@@ -117,6 +117,11 @@ export interface HardenedRunRecord {
   exited: ExitRecord | null;
   tmpfs: string[];
   logTail: string;
+  /**
+   * It never became ready beside a service that itself took most of that time (remeasure.ts):
+   * this record is of a second start, alone; the service's first reading, beside the first one.
+   */
+  retakenAlone?: { serviceReadySeconds: number };
 }
 
 export interface RuntimeEvidence {
