@@ -215,6 +215,14 @@ describe('the startup verdict of a service that waited for a dependency', () => 
       /^It is compose\.yaml#backend, a compose service, but ran alone because its dependencies cannot be started/,
     );
 
+    // Sampled while it waited, it was not idle in the state it serves in: nothing to judge.
+    for (const id of ['HARD-MEMORY-001', 'HARD-CPU-001'])
+      expect(result(judge(evidence), id)).toMatchObject({
+        status: 'skip',
+        message:
+          'the service never became ready, so what it used while waiting is not its idle cost (see HARD-STARTUP-001)',
+      });
+
     // A log that names nothing it waited for: its last lines, blank ones left out.
     Object.assign(runtime.service, { logTail: 'starting\n\nloading 12000 records\n', waitingFor: [] });
     runtime.stack = null;

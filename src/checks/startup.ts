@@ -115,6 +115,15 @@ export const checkStartupTime = defineCheck({
   },
 });
 
+/**
+ * A service that never became ready was sampled, but not in the state it serves in (still waiting
+ * for its database, say): what it used then is no idle cost to judge.
+ */
+const NEVER_READY = {
+  status: 'skip',
+  message: 'the service never became ready, so what it used while waiting is not its idle cost (see HARD-STARTUP-001)',
+} as const;
+
 export const checkIdleMemory = defineCheck({
   id: 'HARD-MEMORY-001',
   category: 'memory',
@@ -129,6 +138,7 @@ export const checkIdleMemory = defineCheck({
   run({ runtime }, { settings }) {
     const { idle } = runtime.service;
     if (!idle) return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
+    if (runtime.service.readiness.outcome === 'timeout') return NEVER_READY;
     const limit = settings.maxIdleMemoryMb * 1e6;
     const settled = idle.settled
       ? `, sampled once it settled, ${formatSeconds(idle.settled.afterSeconds)} after it became ready`
@@ -156,6 +166,7 @@ export const checkIdleCpu = defineCheck({
   run({ runtime }, { settings }) {
     const { idle } = runtime.service;
     if (!idle) return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
+    if (runtime.service.readiness.outcome === 'timeout') return NEVER_READY;
     const spun = idle.spinning?.threads ?? 0;
     const spinning =
       spun > 0
