@@ -49,12 +49,23 @@ afterEach(async () => {
   expect(await leftovers()).toEqual([]);
 });
 
+// The images the runs built are removed at the end (the build cache stays: a second run is quick);
+// not forced, so an image another run is using stays.
+const built = new Set<string>();
+const keep = (report: Report): Report => {
+  for (const entry of report.targets) if (entry.target.imageId) built.add(entry.target.imageId);
+  return report;
+};
+afterAll(async () => {
+  if (built.size > 0) await exec('docker', ['image', 'rm', ...built]);
+});
+
 describeCorpus('the corpus Node apps, each checked in a full run', () => {
   it('catalog-service-node: its final stage builds, runs as appuser and listens on 3000 at once; no HEALTHCHECK, no init, .env sent to the builder', async () => {
     // Its compose file is infrastructure only (postgres, kafka, localstack…): the app is not a
     // compose service, so it runs alone, and needs nothing to start (connections are made on the
     // first request).
-    const report = await checkRun({ ...quick, context: join(CORPUS, 'apps', 'catalog-service-node') });
+    const report = keep(await checkRun({ ...quick, context: join(CORPUS, 'apps', 'catalog-service-node') }));
     expect(report.targets).toHaveLength(1);
     const app = report.targets[0];
     expect(byId(app, 'HARD-BUILD-001').status).toBe('pass');
@@ -83,7 +94,7 @@ describeCorpus('the corpus Node apps, each checked in a full run', () => {
     if (!had) expect((await exec('docker', ['image', 'tag', 'redis:7-bookworm', stand])).code).toBe(0);
     let report: Report;
     try {
-      report = await checkRun({ ...quick, context: join(CORPUS, 'apps', 'link-shortener-typescript') });
+      report = keep(await checkRun({ ...quick, context: join(CORPUS, 'apps', 'link-shortener-typescript') }));
     } finally {
       if (!had) await exec('docker', ['image', 'rm', stand]);
     }
@@ -134,7 +145,7 @@ describeCorpus('the corpus Node apps, each checked in a full run', () => {
     }
     // MongoDB's driver gives up on a server only after 30 s (serverSelectionTimeoutMS) and says
     // why then: the backend is given 40 s to become ready, so that line is in its log.
-    const report = await checkRun({ ...quick, context: app, 'ready-timeout-seconds': '40' });
+    const report = keep(await checkRun({ ...quick, context: app, 'ready-timeout-seconds': '40' }));
     expect(report.targets.map((entry) => entry.name).slice(1)).toEqual(['frontend', 'backend']);
     expect(errors(target(report, 'compose.yaml'))).toEqual([]);
 
