@@ -18,6 +18,16 @@ describe('cache', () => {
     expect(readFileSync(`${REPO}/${fixture('cache-bad-order')}/app/main.py`, 'utf8')).toBe(before);
   });
 
+  it('reads an install in exec form as the install it is', async () => {
+    const report = await check({ context: fixture('cache-bad-order-exec'), ...quick });
+    expect(byId(report, 'HARD-CACHE-002')).toMatchObject({
+      status: 'fail',
+      message:
+        'changing app/main.py re-ran `RUN ["pip", "install", "--no-cache-dir", "--no-index", "-r", "requirements.txt"]` (line 8): `COPY . .` (line 7) copies application code before it',
+      location: { line: 7 },
+    });
+  });
+
   it('passes the right order, with the steps that re-ran', async () => {
     const report = await check({ context: fixture('cache-good-order'), ...quick });
     expect(byId(report, 'HARD-CACHE-002')).toMatchObject({

@@ -107,6 +107,17 @@ describe('development tools', () => {
     // The static reading steps aside for the measured one.
     expect(status(report, 'HARD-TOOLS-004')).toBe('skip');
   });
+
+  it("finds the dev server an npm script starts, behind the base image's docker-entrypoint.sh", async () => {
+    const report = await run('dev-server-script');
+    expect(byId(report, 'HARD-TOOLS-003')).toMatchObject({
+      status: 'fail',
+      message:
+        'the image starts a development server: `npm start` runs `react-scripts start` (the scripts of /app/package.json)',
+      measured: ['docker-entrypoint.sh', 'npm', 'start'],
+      location: { line: 19 },
+    });
+  });
 });
 
 describe('health', () => {
@@ -277,6 +288,21 @@ describe('startup, idle cost', () => {
     const good = await run('service-good');
     expect([status(good, 'HARD-CPU-001'), status(good, 'HARD-MEMORY-001')]).toEqual(['pass', 'pass']);
     expect(good.metrics.idleCpu!).toBeLessThan(0.05);
+  });
+
+  it('samples a service busy with its start-up work after it became ready once it settles', async () => {
+    const report = await run('busy-then-idle');
+    const cpu = byId(report, 'HARD-CPU-001');
+    expect(cpu.status).toBe('pass');
+    expect(cpu.message).toMatch(
+      /^0\.0\d\d CPU on average over [\d.]+ s \(limit 0\.5\), once it settled: it was busy \([\d.]+ CPU\) for [\d.]+ s after it became ready, finishing its start-up$/,
+    );
+    expect(byId(report, 'HARD-MEMORY-001').message).toMatch(
+      /, sampled once it settled, [\d.]+ s after it became ready$/,
+    );
+    // It settled when its 4 s of work were over, not before.
+    const after = Number(/for ([\d.]+) s after/.exec(cpu.message)![1]);
+    expect(after + report.metrics.startupSeconds!).toBeGreaterThan(3.5);
   });
 });
 

@@ -61,6 +61,21 @@ describe('a service that needs its Redis', () => {
     );
   });
 
+  it('alone, retrying without end: never ready, and the verdict names what it retried, with its log line', async () => {
+    const report = await run({
+      'runtime-in-stack': 'false',
+      'runtime-env': 'REDIS_URL=redis://cache:6379/0\nRETRY_FOREVER=1',
+      'ready-timeout-seconds': '5',
+      'hardened-run': 'false',
+    });
+    const startup = byId(report, 'HARD-STARTUP-001');
+    expect(startup.status).toBe('fail');
+    expect(startup.message).toMatch(
+      /^the health probe never passed within 5 s \(\d+ attempts\): it kept running, but could not reach what it needs \(the host name cache does not resolve \(wanted at cache:6379, Redis's port\)\); its log: Error -\d+ connecting to cache:6379\. /,
+    );
+    expect(startup.remediation).toMatch(/^Give it Redis as cache: check it with the compose file/);
+  });
+
   it("whose dependency's image is nowhere: says so, and runs it alone with its compose environment", async () => {
     const report = await run({ 'compose-files': `${context}/compose.absent-cache.yaml` });
     const startup = byId(report, 'HARD-STARTUP-001');

@@ -276,6 +276,28 @@ describe('HARD-LABELS-002 and HARD-FILESYSTEM-002 follow the measured user', () 
       measured: ['/app/csmcp/server.py'],
     });
   });
+
+  it('counts writable paths under the outermost directory the user can write, not a parent it cannot', () => {
+    // As catalog-service-node in the corpus: the WORKDIR /usr/local/app and its node_modules owned
+    // by the app user, /usr/local itself root's; the user's home made by useradd -m.
+    const owned = copy(hardened.evidence);
+    if (owned.filesystem.state !== 'collected') throw new Error('recorded evidence has no filesystem');
+    const { files } = owned.filesystem.value;
+    const add = (path: string, type: 'file' | 'directory', uid: number): void => {
+      files[path] = { path, type, mode: type === 'directory' ? 0o755 : 0o644, uid, gid: uid, size: 1, layer: 1 };
+    };
+    add('/usr/local/app', 'directory', 1000);
+    add('/usr/local/app/package.json', 'file', 1000);
+    add('/usr/local/app/node_modules', 'directory', 1000);
+    add('/usr/local/app/node_modules/express', 'directory', 1000);
+    add('/usr/local/app/node_modules/express/index.js', 'file', 1000);
+    add('/home/csops', 'directory', 1000);
+    add('/home/csops/.bashrc', 'file', 1000);
+    add('/etc/motd', 'file', 1000);
+    expect(result(judge(owned), 'HARD-FILESYSTEM-002').message).toMatch(
+      /: \/usr\/local\/app \(5\), \/home\/csops \(2\), \/etc\/motd \(1\)$/,
+    );
+  });
 });
 
 describe('HARD-FILESYSTEM-004', () => {

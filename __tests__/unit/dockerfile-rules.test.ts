@@ -503,6 +503,12 @@ describe('what real Dockerfiles do that the rules must see', () => {
       ['FROM ruby:3.3', 'COPY . .', 'RUN bundle install'],
       ['FROM ruby:3.3', 'COPY Gemfile Gemfile.lock ./', 'RUN bundle install', 'COPY . .'],
     ],
+    [
+      // link-shortener-typescript's Dockerfile in the corpus: the install in exec form.
+      'npm in exec form',
+      ['FROM node:16', 'COPY . .', 'WORKDIR /app', 'RUN ["npm", "install"]'],
+      ['FROM node:16', 'WORKDIR /app', 'COPY package.json package-lock.json ./', 'RUN ["npm", "install"]', 'COPY . .'],
+    ],
   ])('%s: fetching dependencies after copying the whole context fails; fetching them first passes', (_, bad, good) => {
     expect(fails(lines(...bad), 'HARD-CACHE-003')).toEqual([bad.findIndex((line) => /^COPY \. /.test(line)) + 1]);
     expect(fails(lines(...good), 'HARD-CACHE-003')).toEqual([]);

@@ -1,6 +1,6 @@
 import { parseListening } from '../../src/evidence/runtime/listening.js';
 import type { ReadinessRecord, RuntimeEvidence } from '../../src/evidence/runtime/records.js';
-import { lowerReadings, nearLimits } from '../../src/evidence/runtime/remeasure.js';
+import { hardenedNeedsRetake, lowerReadings, nearLimits } from '../../src/evidence/runtime/remeasure.js';
 import { dependenciesOf, environmentOf, isolatingOverride } from '../../src/evidence/runtime/stack.js';
 import { parseThread, spinningThreads, type ThreadsSnapshot } from '../../src/evidence/runtime/threads.js';
 import { describeWait, waitingFor } from '../../src/evidence/runtime/waiting-for.js';
@@ -47,6 +47,28 @@ describe('what an exited service waited for, in its clients own words', () => {
     ['no network', 'OSError: [Errno 101] Network is unreachable', { kind: 'unreachable', host: null, port: null }],
   ])('%s', (_client, log, expected) => {
     expect(waitingFor(log)).toEqual([expect.objectContaining(expected)]);
+  });
+
+  it("takes the port from elsewhere in the log where the failing line names only the host (mongoose's retry)", () => {
+    // react-express-mongodb's backend in the corpus, run without its MongoDB: its config printed
+    // first, the driver's error 30 s later, and the server it wanted in the error's description.
+    const log = [
+      "{ PORT: 3000, MONGODB_URI: 'mongodb://mongo:27017/TodoApp' }",
+      'MongoDB connection with retry',
+      'MongoDB connection unsuccessful, retry after 2 seconds. MongooseServerSelectionError: getaddrinfo EAI_AGAIN mongo',
+      '    at Connection.openUri (/usr/src/app/node_modules/mongoose/lib/connection.js:796:32)',
+      "    servers: Map(1) { 'mongo:27017' => [ServerDescription] },",
+    ].join('\n');
+    expect(waitingFor(log)).toEqual([
+      {
+        kind: 'unresolved',
+        host: 'mongo',
+        port: 27017,
+        line: 'MongoDB connection unsuccessful, retry after 2 seconds. MongooseServerSelectionError: getaddrinfo EAI_AGAIN mongo',
+      },
+    ]);
+    // A longer name that ends with the host is another host; no mention leaves the port unknown.
+    expect(waitingFor('getaddrinfo ENOTFOUND db\nconnecting to mydb:5432')[0].port).toBeNull();
   });
 
   it('keeps each address once, and reads nothing into a log that says nothing of a connection', () => {
@@ -159,6 +181,76 @@ describe('the startup verdict of a service that waited for a dependency', () => 
     );
   });
 
+  it('of a service that kept running but never became ready: what it retried, its log line, and why it ran alone', () => {
+    const evidence = copy(hardened.evidence);
+    if (evidence.runtime.state !== 'collected') throw new Error('recorded evidence has no runtime');
+    const runtime = evidence.runtime.value;
+    const log =
+      "{ PORT: 3000, MONGODB_URI: 'mongodb://mongo:27017/TodoApp' }\nMongoDB connection unsuccessful, retry after 2 seconds. MongooseServerSelectionError: getaddrinfo EAI_AGAIN mongo";
+    Object.assign(runtime.service.readiness, {
+      method: 'port',
+      port: 3000,
+      readySeconds: null,
+      outcome: 'timeout',
+      attempts: 118,
+    });
+    Object.assign(runtime.service, { exited: null, logTail: log, waitingFor: waitingFor(log) });
+    runtime.stack = {
+      service: 'compose.yaml#backend',
+      inStack: false,
+      reason: "its dependencies cannot be started: mongo's image mongo:4.2.0 is not on the engine and cannot be pulled",
+      project: null,
+      dependencies: ['mongo'],
+      seconds: null,
+      networks: [],
+      aliases: [],
+      environment: [],
+    };
+    const startup = result(judge(evidence, { 'ready-timeout-seconds': '30' }), 'HARD-STARTUP-001');
+    expect(startup.status).toBe('fail');
+    expect(startup.message).toBe(
+      "port 3000 never accepted a connection within 30 s (118 attempts): it kept running, but could not reach what it needs (the host name mongo does not resolve (wanted at mongo:27017, MongoDB's port)); its log: MongoDB connection unsuccessful, retry after 2 seconds. MongooseServerSelectionError: getaddrinfo EAI_AGAIN mongo; run alone: its dependencies cannot be started: mongo's image mongo:4.2.0 is not on the engine and cannot be pulled",
+    );
+    expect(startup.remediation).toMatch(
+      /^It is compose\.yaml#backend, a compose service, but ran alone because its dependencies cannot be started/,
+    );
+
+    // Sampled while it waited, it was not idle in the state it serves in: nothing to judge.
+    for (const id of ['HARD-MEMORY-001', 'HARD-CPU-001'])
+      expect(result(judge(evidence), id)).toMatchObject({
+        status: 'skip',
+        message:
+          'the service never became ready, so what it used while waiting is not its idle cost (see HARD-STARTUP-001)',
+      });
+
+    // A log that names nothing it waited for: its last lines, blank ones left out.
+    Object.assign(runtime.service, { logTail: 'starting\n\nloading 12000 records\n', waitingFor: [] });
+    runtime.stack = null;
+    expect(result(judge(evidence, { 'ready-timeout-seconds': '30' }), 'HARD-STARTUP-001').message).toBe(
+      'port 3000 never accepted a connection within 30 s (118 attempts); last log lines: starting | loading 12000 records',
+    );
+  });
+
+  it('in its stack: healthy is said only of the dependencies that have a health check', () => {
+    const evidence = copy(hardened.evidence);
+    if (evidence.runtime.state !== 'collected') throw new Error('recorded evidence has no runtime');
+    evidence.runtime.value.stack = {
+      service: 'docker-compose.yaml#dev',
+      inStack: true,
+      reason: null,
+      project: 'cs-hardening-x-1d',
+      dependencies: ['db', 'redis'],
+      seconds: 1.4,
+      networks: ['cs-hardening-x-1d_urlnet'],
+      aliases: ['dev'],
+      environment: ['REDIS_HOST'],
+      unchecked: ['redis'],
+    };
+    expect(result(judge(evidence), 'HARD-STARTUP-001').message).toMatch(
+      /; in its stack \(docker-compose\.yaml#dev\): db up and healthy, redis up \(no health check to wait for\) first$/,
+    );
+  });
+
   it('a service ready by its listening socket says which, and how it was found', () => {
     const evidence = copy(hardened.evidence);
     if (evidence.runtime.state !== 'collected') throw new Error('recorded evidence has no runtime');
@@ -239,6 +331,43 @@ describe('a timing near its limit, taken again', () => {
       readySeconds: 4.7,
       attemptSeconds: [2.8],
     });
+  });
+});
+
+describe('a hardened run that timed out beside a slow service', () => {
+  const timedOut = { readiness: { outcome: 'timeout', waitedSeconds: 30 } as ReadinessRecord, exited: null };
+  it('is taken again alone only when the service beside it needed half its time or more', () => {
+    // link-shortener's watcher in the corpus: 27.5 s to listen beside the run's other containers.
+    expect(hardenedNeedsRetake(timedOut, 27.5)).toBe(true);
+    expect(hardenedNeedsRetake(timedOut, 2.1)).toBe(false);
+    expect(hardenedNeedsRetake({ ...timedOut, exited: { exitCode: 1 } }, 27.5)).toBe(false);
+    expect(hardenedNeedsRetake({ readiness: { ...timedOut.readiness, outcome: 'ready' }, exited: null }, 27.5)).toBe(
+      false,
+    );
+    expect(hardenedNeedsRetake(timedOut, null)).toBe(false);
+  });
+
+  it('says that its verdict is of a start alone', () => {
+    const evidence = copy(recorded('hardened').evidence);
+    if (evidence.runtime.state !== 'collected') throw new Error('recorded evidence has no runtime');
+    const runtime = evidence.runtime.value;
+    runtime.hardened = {
+      readiness: {
+        ...runtime.service.readiness,
+        outcome: 'timeout',
+        readySeconds: null,
+        attempts: 120,
+        lastOutput: 'port 3000 refused',
+      },
+      exited: null,
+      tmpfs: ['/tmp'],
+      logTail:
+        "error TS5033: Could not write file '/dist/main.js': EROFS: read-only file system, mkdir '/dist'.\n\nFound 1 error.",
+      retakenAlone: { serviceReadySeconds: 27.5 },
+    };
+    expect(result(judge(evidence), 'HARD-FILESYSTEM-004').message).toBe(
+      "with read-only root, tmpfs /tmp, cap-drop ALL, no-new-privileges, it never became ready (120 probe attempts; started again alone, as the first start ran beside the service, which itself took 27.5 s); last output: port 3000 refused; last log lines: error TS5033: Could not write file '/dist/main.js': EROFS: read-only file system, mkdir '/dist'. | Found 1 error.",
+    );
   });
 });
 

@@ -6,10 +6,15 @@ import { identityFromProcesses } from '../../src/evidence/runtime/identity.js';
 import type { ProcessRecord } from '../../src/evidence/runtime/records.js';
 import { healthArgv, toHealthcheck } from '../../src/evidence/image.js';
 import { instructionOfStep } from '../../src/checks/build-steps.js';
-import { classifyPid1, isDependencyInstall } from '../../src/util/commands.js';
-import { findDevTools, findForbiddenTools } from '../../src/checks/tools.js';
+import { classifyPid1, dependencyStep, isDependencyInstall, packageScriptRun } from '../../src/util/commands.js';
+import { devServerStarted, findDevTools, findForbiddenTools } from '../../src/checks/tools.js';
 import { neverShip } from '../../src/checks/filesystem.js';
-import type { FileRecord, FilesystemEvidence } from '../../src/evidence/filesystem.js';
+import {
+  manifestPaths,
+  packageManifestOf,
+  type FileRecord,
+  type FilesystemEvidence,
+} from '../../src/evidence/filesystem.js';
 import { assignments, redacted, secretIn } from '../../src/util/secrets.js';
 
 const file = (path: string, extra: Partial<FileRecord> = {}): FileRecord => ({
@@ -85,6 +90,65 @@ describe('findDevTools', () => {
       { tool: 'nodemon', path: '/app/node_modules/.bin/nodemon', layer: 4 },
       { tool: 'pytest', path: '/opt/venv/bin/pytest', layer: 5 },
     ]);
+  });
+});
+
+describe('the dev server a command starts', () => {
+  const manifest = packageManifestOf(
+    '/usr/src/app/package.json',
+    JSON.stringify({
+      scripts: {
+        start: 'react-scripts start',
+        dev: 'npm run watch',
+        watch: 'nodemon server.js',
+        serve: 'node server.js',
+      },
+    }),
+  );
+  it('reads the package.json script a package manager runs, past the entrypoint that execs it', () => {
+    expect(devServerStarted('docker-entrypoint.sh npm start', manifest)).toEqual(['npm start', 'react-scripts start']);
+    expect(devServerStarted('tini -- yarn run dev', manifest)).toEqual([
+      'yarn run dev',
+      'npm run watch',
+      'nodemon server.js',
+    ]);
+    // By name, where the image has no package.json to read.
+    expect(devServerStarted('docker-entrypoint.sh npm run start:dev', null)).toEqual(['npm run start:dev']);
+    expect(devServerStarted('/usr/local/bin/docker-entrypoint.sh nodemon app.js', null)).toEqual(['nodemon app.js']);
+  });
+  it('passes a script that starts the production server, and a command that runs no script', () => {
+    expect(devServerStarted('docker-entrypoint.sh npm run serve', manifest)).toBeNull();
+    expect(devServerStarted('docker-entrypoint.sh npm start', null)).toBeNull();
+    expect(devServerStarted('docker-entrypoint.sh node server.js', manifest)).toBeNull();
+    expect(devServerStarted('npm ci', manifest)).toBeNull();
+  });
+  it('tells the script each package manager runs', () => {
+    const run = (line: string): ReturnType<typeof packageScriptRun> => {
+      const [program, ...args] = line.split(' ');
+      return packageScriptRun({ program, args });
+    };
+    expect(run('npm start')).toEqual({ run: 'npm start', script: 'start' });
+    expect(run('/usr/local/bin/npm --silent run-script dev -- --port 3000')).toEqual({
+      run: 'npm --silent run-script dev',
+      script: 'dev',
+    });
+    expect(run('npm t')).toEqual({ run: 'npm t', script: 'test' });
+    expect(run('yarn dev-container')).toEqual({ run: 'yarn dev-container', script: 'dev-container' });
+    expect(run('pnpm run build')).toEqual({ run: 'pnpm run build', script: 'build' });
+    expect(run('yarn install')).toBeNull();
+    expect(run('npm ci')).toBeNull();
+    expect(run('node server.js')).toBeNull();
+  });
+  it('finds the package.json npm reads from the WORKDIR up, and its scripts', () => {
+    expect(manifestPaths('/usr/src/app')).toEqual([
+      '/usr/src/app/package.json',
+      '/usr/src/package.json',
+      '/usr/package.json',
+      '/package.json',
+    ]);
+    expect(manifestPaths('')).toEqual(['/package.json']);
+    expect(packageManifestOf('/package.json', '{"name":"x"}')).toEqual({ path: '/package.json', scripts: {} });
+    expect(packageManifestOf('/package.json', 'not json')).toBeNull();
   });
 });
 
@@ -253,6 +317,11 @@ describe('the cache probe', () => {
       expect(isDependencyInstall(text)).toBe(true);
     for (const text of ['RUN yarn build', 'RUN npm run build', 'RUN python -m compileall .', 'RUN mkdir -p logs'])
       expect(isDependencyInstall(text)).toBe(false);
+    // Exec form, as the Dockerfile writes it and BuildKit names the step.
+    expect(isDependencyInstall('[3/3] RUN ["npm", "install"]')).toBe(true);
+    expect(isDependencyInstall('RUN ["sh", "-c", "pip install -r requirements.txt"]')).toBe(true);
+    expect(isDependencyInstall('RUN ["npm", "run", "build"]')).toBe(false);
+    expect(dependencyStep('["go", "build", "-o", "/app", "."]')).toEqual({ ecosystem: 'go', how: 'build' });
   });
 
   it('edits the copy uniquely, as a comment where the language has one', () => {

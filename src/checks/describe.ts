@@ -8,32 +8,48 @@ import { formatSeconds } from '../util/format.js';
 /** A container that stopped on its own: code, when, whether it ran out of memory, its last words. */
 export function describeExit(exited: ExitRecord): string {
   const oom = exited.oomKilled ? ' (killed: out of memory)' : '';
-  const logs = exited.logTail.trim()
-    ? `; last log lines: ${exited.logTail.trim().split('\n').slice(-5).join(' | ')}`
-    : '; it wrote no logs';
-  return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${logs}`;
+  return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${describeLogTail(exited.logTail)}`;
 }
 
 /** "; in its stack: postgres, redis up and healthy" — or why it ran alone, when it is a compose service. */
 export function describeStackRun(stack: StackRecord | null): string {
   if (!stack) return '';
-  if (stack.inStack) return `; in its stack (${stack.service}): ${stack.dependencies.join(', ')} up and healthy first`;
+  if (stack.inStack) return `; in its stack (${stack.service}): ${describeDependencies(stack)} first`;
   if (stack.reason === NO_DEPENDENCIES) return stack.environment.length > 0 ? '; with its compose environment' : '';
   return stack.reason ? `; run alone: ${stack.reason}` : '';
 }
 
+/** "db up and healthy, redis up (no health check to wait for)": healthy is said only of what has a health check. */
+export function describeDependencies(stack: StackRecord): string {
+  const unchecked = stack.unchecked ?? [];
+  const healthy = stack.dependencies.filter((name) => !unchecked.includes(name));
+  return [
+    ...(healthy.length > 0 ? [`${healthy.join(', ')} up and healthy`] : []),
+    ...(unchecked.length > 0 ? [`${unchecked.join(', ')} up (no health check to wait for)`] : []),
+  ].join(', ');
+}
+
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|0\.0\.0\.0)$/;
 
+/** A running container's last log lines, on one line: "; last log lines: a | b", or that it wrote none. */
+export function describeLogTail(logTail: string, lines = 5): string {
+  const tail = logTail.trim();
+  const last = tail
+    .split('\n')
+    .filter((line) => line.trim())
+    .slice(-lines);
+  return last.length > 0 ? `; last log lines: ${last.join(' | ')}` : '; it wrote no logs';
+}
+
 /**
- * What an exited service waited for, and how to give it that: the dependency named, and the way
- * in — its compose stack (why it could not be brought up, when it is a compose service), or the
- * inputs that give a lone container a network and an address.
+ * What a service that exited, or never became ready, waited for, and how to give it that: the
+ * dependency named, and the way in — its compose stack (why it could not be brought up, when it
+ * is a compose service), or the inputs that give a lone container a network and an address.
  */
 export function neededBy(
-  exited: ExitRecord,
+  waits: WaitRecord[],
   stack: StackRecord | null,
 ): { message: string; remediation: string } | null {
-  const waits = exited.waitingFor ?? [];
   if (waits.length === 0) return null;
   const message = `could not reach what it needs (${waits.map(describeWait).join('; ')})`;
   return { message, remediation: howToProvide(waits, stack) };
@@ -47,7 +63,7 @@ function howToProvide(waits: WaitRecord[], stack: StackRecord | null): string {
   const parts: string[] = [];
   if (stack?.inStack) {
     parts.push(
-      `It ran in its stack (${stack.dependencies.join(', ')} up and healthy on ${stack.networks.join(', ')}) and still could not reach it: check that its address in the compose environment names a service of the stack${named ? ` (${named.host} is not one it can resolve)` : ''}.`,
+      `It ran in its stack (${describeDependencies(stack)} on ${stack.networks.join(', ')}) and still could not reach it: check that its address in the compose environment names a service of the stack${named ? ` (${named.host} is not one it can resolve)` : ''}.`,
     );
   } else if (stack) {
     parts.push(

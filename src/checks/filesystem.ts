@@ -3,7 +3,7 @@ import type { FileRecord, FilesystemEvidence } from '../evidence/filesystem.js';
 import { failPerLayer } from './per-layer.js';
 import { formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
-import { describeExit } from './describe.js';
+import { describeExit, describeLogTail } from './describe.js';
 
 // What the image's files allow: privilege escalation (setuid), writes outside the declared
 // directories, and files that should never ship. Each finding names the layer that added it.
@@ -87,9 +87,18 @@ export const checkWritablePaths = defineCheck({
     });
     if (writable.length === 0)
       return { status: 'pass', message: `UID ${uid} can write only in ${allowed.join(', ')}`, measured: [] };
+    // Each path counted under the outermost writable directory that holds it (the tree the user
+    // can change: /usr/local/app with its node_modules), never under a parent it cannot write.
+    const writableDirs = new Set(writable.filter((file) => file.type === 'directory').map((file) => file.path));
+    const rootOf = (path: string): string => {
+      let root = path;
+      for (let dir = posix.dirname(path); dir !== '/' && dir !== '.'; dir = posix.dirname(dir))
+        if (writableDirs.has(dir)) root = dir;
+      return root;
+    };
     const byTop = new Map<string, number>();
     for (const file of writable) {
-      const top = file.path.split('/').slice(0, 3).join('/');
+      const top = rootOf(file.path);
       byTop.set(top, (byTop.get(top) ?? 0) + 1);
     }
     const summary = [...byTop]
@@ -195,7 +204,8 @@ export const checkHardenedRun = defineCheck({
       };
     return {
       status: 'fail',
-      message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`,
+      // Its own log says why (a write refused by the read-only root, a privilege it lacks).
+      message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts${hardened.retakenAlone ? `; started again alone, as the first start ran beside the service, which itself took ${formatSeconds(hardened.retakenAlone.serviceReadySeconds)}` : ''}); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}${describeLogTail(hardened.logTail, 3)}`,
       measured: false,
     };
   },

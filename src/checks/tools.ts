@@ -1,8 +1,8 @@
 import { posix } from 'node:path';
-import type { FileRecord } from '../evidence/filesystem.js';
+import type { FileRecord, PackageManifest } from '../evidence/filesystem.js';
 import { pathDirectories, resolveFile } from '../evidence/paths.js';
 import { programOf, splitCommands } from '../evidence/shell.js';
-import { devServerIn } from '../util/commands.js';
+import { devServerIn, packageScriptRun } from '../util/commands.js';
 import { failPerLayer } from './per-layer.js';
 import { defineCheck, type Verdict } from './registry.js';
 import { where } from './where.js';
@@ -116,6 +116,27 @@ export function findDevTools(files: Record<string, FileRecord>, env: string[], t
   return [...found.values()].sort((a, b) => a.tool.localeCompare(b.tool));
 }
 
+/**
+ * The development server a command line starts: by name (`nodemon app.js`, `npm run dev`), or
+ * through the package.json scripts it runs (`npm start` whose script is `react-scripts start`), a
+ * few levels deep: where the image's package.json has the script, what the script runs decides.
+ * The chain of commands from the line to the server; null where it starts none.
+ */
+export function devServerStarted(line: string, manifest: PackageManifest | null, depth = 0): string[] | null {
+  for (const command of splitCommands(line).map((simple) => programOf(simple.words))) {
+    const run = packageScriptRun(command);
+    const script = run && depth < 3 ? manifest?.scripts[run.script] : undefined;
+    if (run && script !== undefined) {
+      const inner = devServerStarted(script, manifest, depth + 1);
+      if (inner) return [run.run, ...inner];
+      continue;
+    }
+    const named = devServerIn([command]);
+    if (named) return [named];
+  }
+  return null;
+}
+
 export const checkNoDevTools = defineCheck({
   id: 'HARD-TOOLS-003',
   category: 'tools',
@@ -132,11 +153,11 @@ export const checkNoDevTools = defineCheck({
   run({ image, filesystem }, { settings, locate }) {
     const verdicts: Verdict[] = [];
     const argv = [...(image.entrypoint ?? []), ...(image.cmd ?? [])];
-    const server = devServerIn(splitCommands(argv.join(' ')).map((command) => programOf(command.words)));
+    const server = devServerStarted(argv.join(' '), filesystem.packageManifest ?? null);
     if (server)
       verdicts.push({
         status: 'fail',
-        message: `the image starts a development server: \`${server}\``,
+        message: `the image starts a development server: ${server.map((command) => `\`${command}\``).join(' runs ')}${server.length > 1 ? ` (the scripts of ${filesystem.packageManifest?.path})` : ''}`,
         measured: argv,
         ...where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT') ?? locate.finalFrom()),
       });

@@ -78,7 +78,19 @@ export interface FilesystemEvidence {
   /** Content of the final /etc/passwd and /etc/group, or null where the image has none. */
   passwd: string | null;
   group: string | null;
+  /**
+   * The package.json a package manager started in the WORKDIR reads its scripts from (`npm start`,
+   * `npm run dev`): the nearest one up from the WORKDIR, as npm finds it; null where there is none
+   * or it is not JSON. Absent: not read (evidence recorded before it was).
+   */
+  packageManifest?: PackageManifest | null;
   bytesRead: number;
+}
+
+export interface PackageManifest {
+  path: string;
+  /** Its scripts, by name. */
+  scripts: Record<string, string>;
 }
 
 /** Files whose content the checks read. */
@@ -89,6 +101,15 @@ export const KEY_LIKE = /(^|\/)(id_(rsa|dsa|ecdsa|ed25519)|[^/]+\.(pem|key|p8)|\
 
 export function isCaptured(path: string): boolean {
   return CAPTURED_FILES.has(path) || KEY_LIKE.test(path);
+}
+
+/** Where a package manager started in the WORKDIR looks for package.json: the WORKDIR, then each parent. */
+export function manifestPaths(workingDir: string): string[] {
+  const paths: string[] = [];
+  for (let dir = posix.resolve('/', workingDir || '/'); ; dir = posix.dirname(dir)) {
+    paths.push(posix.join(dir, 'package.json'));
+    if (dir === '/') return paths;
+  }
 }
 
 export interface FilesystemRequest {
@@ -108,8 +129,9 @@ export async function collectFilesystemEvidence(
   request: FilesystemRequest,
 ): Promise<FilesystemEvidence> {
   const { image, workingDir, user, platform, measureCompressed, signal } = request;
+  const manifests = new Set(manifestPaths(workingDir));
   const archive = await readImageArchive(engine, image, {
-    capture: isCaptured,
+    capture: (path) => isCaptured(path) || manifests.has(path),
     platform,
     measureCompressed,
     ...(signal ? { signal } : {}),
@@ -151,6 +173,7 @@ export function mergeLayers(archive: ImageArchive, workingDir = '', user = ''): 
   }
   const passwd = text('/etc/passwd');
   const group = text('/etc/group');
+  const manifest = manifestPaths(workingDir).find((path) => files.get(path)?.type === 'file');
   return {
     size: measureSize(archive, layers),
     configuredUser: resolveUser(user, parsePasswd(passwd ?? ''), parseGroup(group ?? '')),
@@ -163,6 +186,7 @@ export function mergeLayers(archive: ImageArchive, workingDir = '', user = ''): 
     keyFiles,
     passwd,
     group,
+    packageManifest: manifest ? packageManifestOf(manifest, text(manifest)) : null,
     bytesRead: archive.bytesRead,
   };
 }
@@ -214,4 +238,21 @@ function layerHistory(archive: ImageArchive): (string | null)[] {
   // Imported or squashed images can have fewer entries than layers: align at the top.
   const offset = archive.layers.length - made.length;
   return archive.layers.map((_, index) => made[index - offset]?.created_by ?? null);
+}
+
+/** A package.json's scripts; null where its content was not read or is not JSON. */
+export function packageManifestOf(path: string, content: string | null): PackageManifest | null {
+  if (content === null) return null;
+  try {
+    const parsed = JSON.parse(content) as { scripts?: unknown } | null;
+    const scripts = parsed && typeof parsed.scripts === 'object' && parsed.scripts !== null ? parsed.scripts : {};
+    return {
+      path,
+      scripts: Object.fromEntries(
+        Object.entries(scripts).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+      ),
+    };
+  } catch {
+    return null;
+  }
 }

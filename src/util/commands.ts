@@ -144,16 +144,32 @@ const ECOSYSTEMS: Ecosystem[] = [
   { name: 'system packages', restore: /\bapt-get\s+install\b|\bapk\s+add\b|\b(yum|dnf|microdnf)\s+install\b/ },
 ];
 
+/**
+ * A step's text with its exec-form arrays read as the words they are: `RUN ["npm", "install"]`
+ * (as the Dockerfile writes it and BuildKit names the step) is `RUN npm install`.
+ */
+function execFormAsWords(text: string): string {
+  return text.replace(/\[\s*"(?:[^"\\]|\\.)*"(?:\s*,\s*"(?:[^"\\]|\\.)*")*\s*\]/g, (array) => {
+    try {
+      return (JSON.parse(array) as string[]).join(' ');
+    } catch {
+      return array;
+    }
+  });
+}
+
 /** A step that installs dependencies: what should come from the cache when only the app changed. */
 export function isDependencyInstall(text: string): boolean {
-  return ECOSYSTEMS.some((ecosystem) => ecosystem.restore.test(text));
+  const words = execFormAsWords(text);
+  return ECOSYSTEMS.some((ecosystem) => ecosystem.restore.test(words));
 }
 
 /** Which ecosystem a command fetches dependencies of, and how: by restoring them, or by building. */
 export function dependencyStep(text: string): { ecosystem: string; how: 'restore' | 'build' } | null {
+  const words = execFormAsWords(text);
   for (const ecosystem of ECOSYSTEMS) {
-    if (ecosystem.restore.test(text)) return { ecosystem: ecosystem.name, how: 'restore' };
-    if (ecosystem.build?.test(text)) return { ecosystem: ecosystem.name, how: 'build' };
+    if (ecosystem.restore.test(words)) return { ecosystem: ecosystem.name, how: 'restore' };
+    if (ecosystem.build?.test(words)) return { ecosystem: ecosystem.name, how: 'build' };
   }
   return null;
 }
@@ -182,21 +198,32 @@ const DEV_SERVERS: RegExp[] = [
   /^php\s+(-S\s|artisan\s+serve(\s|$))/,
 ];
 
-/** Wrappers that run the rest of the line: an init, a privilege drop, a shell's -c. */
-const WRAPPERS = /^(tini|tini-static|dumb-init|docker-init|catatonit|gosu|su-exec|exec|sh|bash|dash|ash)$/;
+/**
+ * Wrappers that run the rest of the line: an init, a privilege drop, a shell's -c, and the
+ * official images' `docker-entrypoint.sh` (node's, postgres', redis'…), which execs the command
+ * it is given.
+ */
+const WRAPPERS =
+  /^(tini|tini-static|dumb-init|docker-init|catatonit|gosu|su-exec|exec|sh|bash|dash|ash|docker-entrypoint(\.sh)?)$/;
+
+/** A command's words past the wrappers in front of it: `tini -- gosu app npm run dev` → `npm run dev`. */
+export function unwrapped(command: { program: string; args: string[] }): string[] {
+  let words = [command.program, ...command.args];
+  for (let hops = 0; hops < 4 && WRAPPERS.test(posix.basename(words[0] ?? '')); hops++) {
+    const wrapper = posix.basename(words[0]);
+    let rest = words.slice(1);
+    while (rest[0]?.startsWith('-')) rest = rest.slice(1);
+    if (wrapper === 'gosu' || wrapper === 'su-exec') rest = rest.slice(1); // the user
+    words = rest;
+  }
+  return words;
+}
 
 /** The development server or debugger a command line (an image's ENTRYPOINT + CMD) starts, or null. */
 export function devServerIn(commands: { program: string; args: string[] }[]): string | null {
-  for (const { program, args } of commands) {
-    let words = [program, ...args];
+  for (const command of commands) {
     // Look past wrappers: `tini -g -- nodemon x`, `gosu app npm run dev`, `sh -c "npm run dev"`.
-    for (let hops = 0; hops < 4 && WRAPPERS.test(posix.basename(words[0] ?? '')); hops++) {
-      const wrapper = posix.basename(words[0]);
-      let rest = words.slice(1);
-      while (rest[0]?.startsWith('-')) rest = rest.slice(1);
-      if (wrapper === 'gosu' || wrapper === 'su-exec') rest = rest.slice(1); // the user
-      words = rest;
-    }
+    let words = unwrapped(command);
     // A package runner runs the named package's command: `npx vite`, `pnpm exec nodemon`.
     if (/^(npx|bunx|pnpx)$/.test(words[0] ?? ''))
       words = words.slice(1).filter((word, i) => i > 0 || !word.startsWith('-'));
@@ -280,4 +307,41 @@ export function baseSetsNoEntrypoint(reference: string): boolean {
   const { name } = parseImageReference(reference);
   const official = name.replace(/^(docker\.io\/)?(library\/)?/, '');
   return (!official.includes('/') && NO_ENTRYPOINT_BASES.has(official)) || NO_ENTRYPOINT_REPOSITORIES.test(name);
+}
+
+/** Yarn's and pnpm's own commands: any other first word runs the package script of that name. */
+const MANAGER_COMMANDS =
+  /^(install|i|add|remove|rm|upgrade|up|update|why|info|list|ls|init|exec|dlx|create|config|cache|global|link|unlink|outdated|pack|publish|audit|import|licenses|workspace|workspaces|prune|rebuild|store|env|bin|dedupe|patch|set|plugin|version|help|login|logout|node|self-update|setup|fetch)$/;
+
+/**
+ * The package.json script a command runs through its package manager, past its wrappers:
+ * `npm start`, `npm run dev`, `npm run-script dev`, `npm test`, `yarn dev`, `yarn run dev`,
+ * `pnpm dev`, `bun run dev` — with the words that ran it; null where it runs none.
+ */
+export function packageScriptRun(command: { program: string; args: string[] }): { run: string; script: string } | null {
+  const words = unwrapped(command);
+  const manager = posix.basename(words[0] ?? '');
+  // The positional words, by their index in the command: options (`--silent`) say nothing here.
+  const positional = words
+    .map((word, index) => ({ word, index }))
+    .filter(({ word, index }) => index > 0 && !word.startsWith('-'));
+  const [verb, name] = positional;
+  let script: string | undefined;
+  let last = verb;
+  if (manager === 'npm') {
+    if (['start', 'test', 'stop', 'restart'].includes(verb?.word)) script = verb.word;
+    else if (verb?.word === 't' || verb?.word === 'tst') script = 'test';
+    else if (['run', 'run-script', 'rum', 'urn'].includes(verb?.word) && name) [script, last] = [name.word, name];
+  } else if (manager === 'yarn' || manager === 'pnpm' || manager === 'bun') {
+    if ((verb?.word === 'run' || verb?.word === 'run-script') && name) [script, last] = [name.word, name];
+    else if (manager !== 'bun' && verb && !MANAGER_COMMANDS.test(verb.word)) script = verb.word;
+  }
+  if (!script || !last) return null;
+  return {
+    run: words
+      .slice(0, last.index + 1)
+      .join(' ')
+      .replace(/^\S*\//, ''),
+    script,
+  };
 }

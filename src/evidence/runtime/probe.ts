@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execIn } from '../../docker/exec.js';
-import { logTail } from '../../docker/logs.js';
+import { lastLogLines, logTail, WAIT_LOG_LINES } from '../../docker/logs.js';
 import { round } from '../../util/format.js';
 import type { HealthcheckConfig } from '../image.js';
 import type { ListeningReader } from './listening.js';
@@ -264,13 +264,13 @@ export async function awaitReadiness(
 export async function exitOf(container: Docker.Container, startedAt: number): Promise<ExitRecord | null> {
   const state = (await container.inspect()).State;
   if (state.Running) return null;
-  const tail = await logTail(container);
+  const read = await logTail(container, WAIT_LOG_LINES);
   return {
     exitCode: state.ExitCode,
     oomKilled: state.OOMKilled,
     afterSeconds: round((performance.now() - startedAt) / 1000),
-    logTail: tail,
-    waitingFor: waitingFor(tail),
+    logTail: lastLogLines(read),
+    waitingFor: waitingFor(read),
   };
 }
 

@@ -65,6 +65,12 @@ export interface IdleRecord {
   cpuUsed?: number;
   /** Threads runnable through the whole window that never blocked, and the CPU they got; null: not readable here. */
   spinning?: { threads: number; gotCpu: number } | null;
+  /**
+   * Busy when first sampled, it settled later (start-up work after it became ready, a dev server
+   * compiling): how long after it became ready it settled, and the CPU it read while busy. The
+   * window above was taken after that. Absent: it was idle when first sampled, or never settled.
+   */
+  settled?: { afterSeconds: number; busyCpu: number };
 }
 
 export interface StopRecord {
@@ -81,6 +87,11 @@ export interface ServiceRecord {
   idle: IdleRecord | null;
   stop: StopRecord | null;
   logTail: string;
+  /**
+   * A service that kept running but never became ready: what its log says it could not reach
+   * (one that exited has it in `exited`). Absent: not read (evidence recorded before it was).
+   */
+  waitingFor?: WaitRecord[];
 }
 
 export interface IdentityRecord {
@@ -106,6 +117,11 @@ export interface HardenedRunRecord {
   exited: ExitRecord | null;
   tmpfs: string[];
   logTail: string;
+  /**
+   * It never became ready beside a service that itself took most of that time (remeasure.ts):
+   * this record is of a second start, alone; the service's first reading, beside the first one.
+   */
+  retakenAlone?: { serviceReadySeconds: number };
 }
 
 export interface RuntimeEvidence {

@@ -55,3 +55,17 @@ export function lowerReadings(first: ReadinessRecord, again: ReadinessRecord): R
     remeasured: readings,
   };
 }
+
+/**
+ * The hardened run starts beside the service and shares the machine with it: one that never became
+ * ready within the time it had, while the service beside it needed at least half that time itself,
+ * proves no more than that both were slow. It is taken again, alone. One that exited, or timed out
+ * beside a service that was quick, is judged as it is.
+ */
+export function hardenedNeedsRetake(
+  hardened: { readiness: ReadinessRecord; exited: unknown },
+  serviceFirstReadySeconds: number | null,
+): boolean {
+  if (hardened.exited || hardened.readiness.outcome !== 'timeout' || serviceFirstReadySeconds === null) return false;
+  return serviceFirstReadySeconds >= NEAR_LIMIT * hardened.readiness.waitedSeconds;
+}

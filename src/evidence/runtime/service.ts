@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { logTail } from '../../docker/logs.js';
+import { lastLogLines, logTail, WAIT_LOG_LINES } from '../../docker/logs.js';
 import { sampleIdle } from '../../docker/stats.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
 import { round } from '../../util/format.js';
@@ -125,25 +125,49 @@ export interface FinishOptions {
    * the reading is at least `above`, the service is sampled again once `quiet` settles, and the
    * higher reading counts — an idle service pays nothing, a busy one is never passed by our load.
    */
-  recheckCpu?: { above: number; quiet: Promise<unknown> };
+  recheckCpu?: { above: number; quiet: Promise<unknown>; settleWithinMs?: number };
 }
+
+/** How often a busy service is looked at while it settles. */
+const SETTLE_STEP_MS = 1000;
 
 export async function finishService(service: RunningService, options: FinishOptions): Promise<ServiceRecord> {
   const { container, outcome } = service;
   let idle: IdleRecord | null = null;
   let stop: StopRecord | null = null;
   let exited = outcome.exited;
+  let neverReadyLog: string | null = null;
   if (!exited) {
     idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
-    if (idle && options.recheckCpu && idle.cpu >= options.recheckCpu.above) {
-      await options.recheckCpu.quiet;
+    const recheck = options.recheckCpu;
+    if (idle && recheck && idle.cpu >= recheck.above) {
+      await recheck.quiet;
+      // A service may accept connections before its start-up work is done (a dev server listens,
+      // then compiles): that work is not its idle cost. Busy, it is watched until it settles, for
+      // as long as it was allowed to start (settleWithinMs from its start); settled, the window
+      // is taken again and counts. Our own work is over by then, and the load of others cannot
+      // make it look settled: a thread that spins through a step counts as a whole core.
+      const settled = await settle(service, recheck.above, recheck.settleWithinMs ?? 0, options);
       const quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
-      if (quiet && quiet.cpu > idle.cpu) idle = quiet;
+      if (quiet && settled !== null && outcome.readiness.readySeconds !== null)
+        idle = {
+          ...quiet,
+          settled: {
+            afterSeconds: round(settled - outcome.readiness.readySeconds),
+            busyCpu: idle.cpu,
+          },
+        };
+      else if (quiet && quiet.cpu > idle.cpu) idle = quiet;
     }
     // A service that ended during the idle window exited: that is its verdict, not an idle figure.
     exited = await exitOf(container, service.startedAt);
     if (exited) idle = null;
-    else stop = await measureStop(container, options.stopTimeoutSeconds);
+    else {
+      // Still running but never ready: most often retrying a dependency it cannot reach. Its log
+      // is read before it is stopped (what it writes on SIGTERM says nothing of why).
+      if (outcome.readiness.outcome === 'timeout') neverReadyLog = await logTail(container, WAIT_LOG_LINES);
+      stop = await measureStop(container, options.stopTimeoutSeconds);
+    }
   }
   return {
     readiness: outcome.readiness,
@@ -151,8 +175,27 @@ export async function finishService(service: RunningService, options: FinishOpti
     processes: service.processes,
     idle,
     stop,
-    logTail: exited?.logTail ?? (await logTail(container)),
+    logTail: exited?.logTail ?? (neverReadyLog !== null ? lastLogLines(neverReadyLog) : await logTail(container)),
+    ...(!exited && neverReadyLog !== null ? { waitingFor: waitingFor(neverReadyLog) } : {}),
   };
+}
+
+/**
+ * Watches a busy service in short steps until one reads below `below`: the seconds from its start
+ * when it did; null when it was still busy at `withinMs` from its start (or stopped answering).
+ */
+async function settle(
+  service: RunningService,
+  below: number,
+  withinMs: number,
+  options: FinishOptions,
+): Promise<number | null> {
+  while (performance.now() - service.startedAt + SETTLE_STEP_MS <= withinMs) {
+    const step = await measureIdle(service.container, SETTLE_STEP_MS, options.cpuLimit, options.signal);
+    if (!step) return null;
+    if (step.cpu < below) return (performance.now() - service.startedAt) / 1000;
+  }
+  return null;
 }
 
 async function measureIdle(

@@ -42,6 +42,11 @@ export interface StackRecord {
   dependencies: string[];
   /** How long the dependencies took to be up and healthy. */
   seconds: number | null;
+  /**
+   * The dependencies that have no health check (none in compose, none in their image): up is all
+   * compose could wait for, not healthy. Absent: not read (evidence recorded before it was).
+   */
+  unchecked?: string[];
   /** The engine networks joined, and the names it answers to on them. */
   networks: string[];
   aliases: string[];
@@ -271,6 +276,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
           `its dependencies did not become healthy within ${request.timeoutSeconds} s: ${lastLines(`${up.stdout}\n${up.stderr}`, 4)}`,
         );
       }
+      record.unchecked = await withoutHealthcheck(isolated, dependencies, env, options.signal);
       const wanted = Object.entries(service.networks ?? { default: null });
       const networks: string[] = [];
       const aliases = new Set([request.service]);
@@ -302,6 +308,37 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
     await removeDir();
     throw error;
   }
+}
+
+/**
+ * The dependencies whose containers have no health check once up (compose's `Health` is empty):
+ * `up --wait` waited for them to run, and no more.
+ */
+async function withoutHealthcheck(
+  files: string[],
+  dependencies: string[],
+  env: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const listed = await runProcess('docker', [...files, 'ps', '--format', 'json', ...dependencies], {
+    env,
+    ...(signal ? { signal } : {}),
+  });
+  if (listed.code !== 0) return [];
+  // One JSON object per line (compose ≥ 2.21), or one array (older releases).
+  const text = listed.stdout.trim();
+  let rows: { Service?: string; Health?: string }[] = [];
+  try {
+    rows = text.startsWith('[')
+      ? (JSON.parse(text) as typeof rows)
+      : text
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { Service?: string; Health?: string });
+  } catch {
+    return [];
+  }
+  return dependencies.filter((name) => rows.some((row) => row.Service === name && !row.Health));
 }
 
 async function hasImage(engine: Engine, reference: string): Promise<boolean> {

@@ -113,10 +113,26 @@ export function waitingFor(logTail: string): WaitRecord[] {
     found.push({ kind: pattern.kind, host, port, line: line.slice(0, 300) });
   }
   // A vaguer record (no host) of a kind that later got an address says nothing more.
-  return found.filter(
-    (record) =>
-      record.host !== null || !found.some((other) => other !== record && other.kind === record.kind && other.host),
-  );
+  return found
+    .filter(
+      (record) =>
+        record.host !== null || !found.some((other) => other !== record && other.kind === record.kind && other.host),
+    )
+    .map((record) =>
+      record.host !== null && record.port === null ? { ...record, port: portOf(record.host, logTail) } : record,
+    );
+}
+
+/**
+ * The port a host is wanted at, where the line that failed names only the host (Node's
+ * `getaddrinfo ENOTFOUND mongo`, libpq's `could not translate host name "db"`): the first
+ * `host:port` elsewhere in the log — the URL it printed, its client's description of the server.
+ */
+function portOf(host: string, logTail: string): number | null {
+  const escaped = host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(String.raw`(?<![A-Za-z0-9_.-])${escaped}:(\d{1,5})(?!\d)`).exec(logTail);
+  const port = match ? Number(match[1]) : null;
+  return port !== null && port > 0 && port < 65536 ? port : null;
 }
 
 function addressIn(line: string, patterns: RegExp[]): { host: string | null; port: number | null } {
