@@ -280,9 +280,11 @@ export function commandSecrets(text: string): FoundSecret[] {
       add('chpasswd', span, span ? secretIn('password', span.value) : null);
     }
   }
-  // `Authorization: Bearer …`, `X-Api-Key: …` (curl -H, wget --header).
+  // `Authorization: Bearer …`, `X-Api-Key: …` (curl -H, wget --header). The header's name ends
+  // with the credential's word: `secrets: line 1…` or `secret-files: npmrc…` (an input's name
+  // heading a message about it) is not a header.
   for (const match of text.matchAll(
-    /(?<![\w${-])(authorization|proxy-authorization|[\w-]*(?:token|api-?key|secret|password)[\w-]*)\s*:(?![-=?+])\s*(?:(?:bearer|basic|token|digest)\s+)?(?=[^\s"'])/gi,
+    /(?<![\w${-])(authorization|proxy-authorization|[\w-]*(?:token|api-?key|secret|password))\s*:(?![-=?+])\s*(?:(?:bearer|basic|token|digest)\s+)?(?=[^\s"'])/gi,
   )) {
     add(match[1], valueAt(text, match.index + match[0].length), 'a credential in a header');
   }
