@@ -34,7 +34,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const inputs = readActionInputs(env);
     const { report, settings, contextDir } =
-      inputs.mode?.trim() === 'merge' ? await mergeMatrixReports(inputs, workspace) : await proveTargets(inputs, workspace, runId);
+      inputs.mode?.trim() === 'merge'
+        ? await mergeMatrixReports(inputs, workspace)
+        : await proveTargets(inputs, workspace, runId);
 
     // Outputs, files, summary and comment come before the verdict, so a release workflow can read why.
     const reportFile = settings.reportFile
