@@ -4,8 +4,9 @@ import type { ConfigIgnore } from './inputs/config-file.js';
 import type { CollectionOptions } from './evidence/collection-options.js';
 import type { Settings } from './inputs/definitions.js';
 
-// One target as the run proves it: what the plan made of the user's options (src/run/plan.ts), or
-// what a baseline derives from a target (src/run/baseline.ts). Internal: users never write one.
+// One target as the run proves it: what the plan made of the user's options (src/run/plan.ts,
+// each request made in src/run/target-requests.ts), or what a baseline derives from a target
+// (src/run/baseline.ts). Internal: users never write one.
 
 /**
  * What the target is, and so what the run does with it (its `kind` is the report's `TargetKind`):

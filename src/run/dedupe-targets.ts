@@ -1,5 +1,5 @@
 import { canonicalImageName } from '../util/image-reference.js';
-import { buildIdentity, dockerfileFacts } from './build-identity.js';
+import { buildIdentity, type DockerfileFacts } from './build-identity.js';
 import type { Draft } from './draft-targets.js';
 
 // One target per image: the drafts that are the same build or the same image become one.
@@ -11,10 +11,9 @@ import type { Draft } from './draft-targets.js';
  * link to the directory are one), their stage is the same (naming the last stage is the default
  * stage) and their effective build args are the same (an arg restating its default is no arg).
  */
-export function dedupeTargets(drafts: Draft[]): Draft[] {
+export function dedupeTargets(drafts: Draft[], read: (path: string) => DockerfileFacts | null): Draft[] {
   const byKey = new Map<string, Draft>();
   const kept: Draft[] = [];
-  const read = dockerfileFacts();
   for (const draft of drafts) {
     const build = buildIdentity(draft, read);
     const buildKey = build

@@ -1,5 +1,5 @@
 import { redacted, secretIn } from '../util/secrets.js';
-import { buildIdentity, dockerfileFacts, type BuildIdentity, type DockerfileFacts } from './build-identity.js';
+import { buildIdentity, type BuildIdentity, type DockerfileFacts } from './build-identity.js';
 import type { Draft } from './draft-targets.js';
 
 // The name each target goes by in the reports: the one the user gave, else what it is, with what
@@ -10,8 +10,7 @@ import type { Draft } from './draft-targets.js';
  * reader sees why: `server (skip_frontend_build=true)` beside `. (skip_frontend_build unset)`.
  * Names the user gave are kept as they are; a secret-looking value is never shown.
  */
-export function tellApart(drafts: Draft[]): Draft[] {
-  const read = dockerfileFacts();
+export function tellApart(drafts: Draft[], read: (path: string) => DockerfileFacts | null): Draft[] {
   const groups = new Map<string, { draft: Draft; build: BuildIdentity }[]>();
   for (const draft of drafts) {
     if (draft.kind !== 'build') continue;

@@ -4,6 +4,7 @@ import { inputLabel, type Options } from '../inputs/resolve.js';
 import type { TargetRequest } from '../request.js';
 import { UsageError } from '../util/errors.js';
 import { repoPath } from '../util/repo-path.js';
+import { dockerfileFacts } from './build-identity.js';
 import { dedupeTargets } from './dedupe-targets.js';
 import { discoverFiles } from './discover.js';
 import { draftServiceImages } from './draft-service-images.js';
@@ -93,16 +94,18 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
     }
   }
 
-  let unique = dedupeTargets(drafts);
+  // Each Dockerfile is read once for the whole plan: deduping and naming ask the same of it.
+  const read = dockerfileFacts();
+  let unique = dedupeTargets(drafts, read);
   if (compose) {
     const images = await draftServiceImages(compose, unique, options, helpers.obtainImage, notes);
-    unique = dedupeTargets([...unique, ...images]);
+    unique = dedupeTargets([...unique, ...images], read);
     const owner = own && unique.includes(own) ? own : null;
     if (owner) owner.compose = compose;
     else unique.unshift(stackDraft(compose, options));
   }
   if (unique.length === 0) throw nothingToProve(options);
-  const named = nameTargets(tellApart(unique));
+  const named = nameTargets(tellApart(unique, read));
   const requests = named.map((draft, index) => toRequest(draft, options, String(index + 1)));
   attachVulnerabilityReports(requests, named, options);
   return { targets: requests, notes };
