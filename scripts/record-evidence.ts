@@ -8,7 +8,7 @@ import '../src/util/dirname-shim.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newRunId } from '../src/docker/throwaway.js';
-import { collectTargetEvidence } from '../src/evidence/collect-target.js';
+import { collectTargetEvidence } from '../src/run/collect-target.js';
 import { engineKey } from '../src/evidence/engine.js';
 import type { FileRecord } from '../src/evidence/filesystem.js';
 import { resolveOptions } from '../src/inputs/resolve.js';

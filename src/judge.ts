@@ -25,16 +25,25 @@ export function judgeEvidence(
   ignores: ConfigIgnore[] = [],
   knownBaseLayers: string[] = [],
 ): Judgement {
-  const locate = createLocator(
+  const locate = locateEvidence(evidence, knownBaseLayers);
+  const judged = runChecks(ALL_CHECKS, evidence, { settings, locate });
+  const inline = applyInlineIgnores(judged, valueOf(evidence.dockerfile), ALL_CHECKS);
+  const results = applyConfigIgnores(inline, ignores, new Date().toISOString().slice(0, 10));
+  return { results, locate };
+}
+
+/**
+ * Where in the Dockerfile each finding belongs and which layers are the base image's: built from
+ * the evidence alone (no check runs), so the run learns a target's base layers for its baseline
+ * without judging it before its compose stack's evidence is in.
+ */
+export function locateEvidence(evidence: EvidenceSet, knownBaseLayers: string[] = []): Locator {
+  return createLocator(
     valueOf(evidence.dockerfile),
     valueOf(evidence.filesystem),
     valueOf(evidence.image),
     knownBaseLayers,
   );
-  const judged = runChecks(ALL_CHECKS, evidence, { settings, locate });
-  const inline = applyInlineIgnores(judged, valueOf(evidence.dockerfile), ALL_CHECKS);
-  const results = applyConfigIgnores(inline, ignores, new Date().toISOString().slice(0, 10));
-  return { results, locate };
 }
 
 /** An ignore for a check that does not exist is a typo that would silence nothing: say so first. */

@@ -1,16 +1,42 @@
 import type { BuildInputs } from './docker/buildx.js';
 import type { ComposeEvidence } from './evidence/compose.js';
 import type { ConfigIgnore } from './inputs/config-file.js';
+import type { CollectionOptions } from './evidence/collection-options.js';
 import type { Settings } from './inputs/definitions.js';
-import type { TargetKind } from './model.js';
 
-// One target as the run proves it: what the plan made of the user's options (src/run/plan.ts), or
-// what a baseline derives from a target (src/run/baseline.ts). Internal: users never write one.
+// One target as the run proves it: what the plan made of the user's options (src/run/plan.ts,
+// each request made in src/run/target-requests.ts), or what a baseline derives from a target
+// (src/run/baseline.ts). Internal: users never write one.
+
+/**
+ * What the target is, and so what the run does with it (its `kind` is the report's `TargetKind`):
+ * a Dockerfile to build; an image that exists (given, a compose service's, or a baseline's), its
+ * Dockerfile read when it has one; or a compose project judged as a stack, whose services that
+ * build or name an image are targets of their own.
+ */
+export type TargetSource =
+  | {
+      kind: 'build';
+      /** The stage to build; null for the last one. */
+      stage: string | null;
+      buildArgs: Record<string, string>;
+    }
+  | {
+      kind: 'image';
+      image: string;
+      /** The stage of its Dockerfile the image was built from (which lines are its); null for the last one. */
+      stage: string | null;
+      /** The build args its Dockerfile is read with. */
+      buildArgs: Record<string, string>;
+      /** The input that named it, for messages (`image`, or `baseline-image` for a Before). */
+      input: string;
+    }
+  | { kind: 'stack' };
 
 export interface TargetRequest {
   /** Unique in the run; reports name the target by it. */
   name: string;
-  kind: TargetKind;
+  source: TargetSource;
   /** Absolute; locations in reports are relative to it. */
   workspace: string;
   /** Absolute build context (for an image: where its Dockerfile is looked for). */
@@ -20,10 +46,13 @@ export interface TargetRequest {
   /** Absolute Dockerfile, or null (an image checked without one, or a compose stack). */
   dockerfilePath: string | null;
   /**
-   * This target's settings: the run's, with its own values over them — its stage (`target`),
-   * build args, image, thresholds and expectations.
+   * What the checks judge it by: the run's settings with its own values over them (thresholds,
+   * expectations). Its stage, image and build args are its `source`; what the collectors do is
+   * `collect`.
    */
   settings: Settings;
+  /** What the collectors do for it (filled by the plan; lighter for a baseline). */
+  collect: CollectionOptions;
   ignores: ConfigIgnore[];
   /** The compose files this target owns (read once, by the plan); null when it owns none. */
   compose: ComposeEvidence | null;
@@ -35,8 +64,6 @@ export interface TargetRequest {
   knownBaseLayers: string[];
   /** Keeps its containers, networks and compose project apart from the other targets' (`2`, `2b`). */
   scope: string;
-  /** The input that named its image, for messages (`image`, or `baseline-image` for a Before). */
-  imageInput?: string;
   /** Absolute paths of the scanner's reports on this image and on its baseline, when given. */
   vulnerabilityReports: { current: string | null; baseline: string | null };
   /**

@@ -124,11 +124,11 @@ describe('the plan of a run', () => {
   it("treats the context's image as its Dockerfile's build: the compose service that builds it is not built again", async () => {
     const root = repo();
     const built = await planTargets(await resolveOptions({ context: 'app' }, root));
-    expect(built.targets.map((target) => [target.name, target.kind, target.services])).toEqual([
+    expect(built.targets.map((target) => [target.name, target.source.kind, target.services])).toEqual([
       ['app', 'build', ['app/compose.yaml#web']],
     ]);
     const given = await planTargets(await resolveOptions({ context: 'app', image: 'app:1.0' }, root));
-    expect(given.targets.map((target) => [target.name, target.kind, target.services])).toEqual([
+    expect(given.targets.map((target) => [target.name, target.source.kind, target.services])).toEqual([
       ['app:1.0', 'image', ['app/compose.yaml#web']],
     ]);
   });

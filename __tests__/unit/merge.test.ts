@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mergeReports } from '../../src/merge.js';
+import { mergeReports } from '../../src/merge-reports.js';
 import type { Report, TargetReport } from '../../src/model.js';
 import { exitCodeOf } from '../../src/report/build-report.js';
 import { renderJobSummary } from '../../src/report/job-summary.js';

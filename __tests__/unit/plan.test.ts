@@ -40,7 +40,7 @@ async function plan(
 }
 
 const shape = (result: Plan): [string, string, string[]][] =>
-  result.targets.map((target) => [target.name, target.kind, target.services]);
+  result.targets.map((target) => [target.name, target.source.kind, target.services]);
 
 describe('the same image reached twice is one target', () => {
   it.each([
@@ -214,7 +214,7 @@ describe('services that only name an image', () => {
       ['.', 'build', ['compose.yaml#app']],
       ['postgres', 'image', ['compose.yaml#postgres', 'compose.yaml#replica']],
     ]);
-    expect(result.targets[1].settings.image).toBe('postgres:15-bookworm');
+    expect(result.targets[1].source).toMatchObject({ kind: 'image', image: 'postgres:15-bookworm' });
     expect(result.notes).toEqual([
       'proxy (compose.yaml:8): image 127.0.0.1:5999/proxy:1.0 not proven, so its user, health and size were not judged: it is not on the engine and the pull failed (dial tcp 127.0.0.1:5999: connect: connection refused); pull it before the run (docker pull 127.0.0.1:5999/proxy:1.0) or log in to its registry',
     ]);

@@ -5,7 +5,7 @@ import { renderConfigSchema } from '../../src/docs/config-schema.js';
 import { collected } from '../../src/evidence/collected.js';
 import { parseVulnerabilityReport } from '../../src/evidence/vulnerabilities.js';
 import { readConfigFile } from '../../src/inputs/config-file.js';
-import { mergeReports } from '../../src/merge.js';
+import { mergeReports } from '../../src/merge-reports.js';
 import type { Report } from '../../src/model.js';
 import { copy, recorded, reportOf, runOf, targetOf } from '../helpers/evidence.js';
 import { configSchema, reportSchema, schemaErrors } from '../helpers/schema.js';

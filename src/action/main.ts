@@ -8,7 +8,7 @@ import type { RawInputs } from '../inputs/config-file.js';
 import { resolveBuildInputs } from '../inputs/build-inputs.js';
 import { parseSettings, resolveOptions, type Options } from '../inputs/resolve.js';
 import type { Settings } from '../inputs/definitions.js';
-import { mergeReports } from '../merge.js';
+import { mergeReports } from '../merge-reports.js';
 import type { Report } from '../model.js';
 import { planAnnotations } from '../report/annotations.js';
 import { exitCodeOf, verdict } from '../report/build-report.js';
@@ -34,7 +34,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const inputs = readActionInputs(env);
     const { report, settings, contextDir } =
-      inputs.mode?.trim() === 'merge' ? await merged(inputs, workspace) : await proven(inputs, workspace, runId);
+      inputs.mode?.trim() === 'merge'
+        ? await mergeMatrixReports(inputs, workspace)
+        : await proveTargets(inputs, workspace, runId);
 
     // Outputs, files, summary and comment come before the verdict, so a release workflow can read why.
     const reportFile = settings.reportFile
@@ -86,7 +88,7 @@ interface Outcome {
   contextDir: string;
 }
 
-async function proven(inputs: RawInputs, workspace: string, runId: string): Promise<Outcome> {
+async function proveTargets(inputs: RawInputs, workspace: string, runId: string): Promise<Outcome> {
   const options = await resolveOptions(inputs, workspace, 'action');
   maskSecrets(options.settings.buildArgs, options.settings.runtimeEnv);
   maskBuildSecrets(options);
@@ -95,7 +97,7 @@ async function proven(inputs: RawInputs, workspace: string, runId: string): Prom
 }
 
 /** `mode: merge`: the matrix jobs' reports become the one verdict a single run would give. */
-async function merged(inputs: RawInputs, workspace: string): Promise<Outcome> {
+async function mergeMatrixReports(inputs: RawInputs, workspace: string): Promise<Outcome> {
   const settings = parseSettings(inputs);
   if (settings.reports.length === 0)
     throw new UsageError('mode: merge needs `reports`: the JSON reports of the matrix jobs, one file or glob per line');

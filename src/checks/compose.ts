@@ -1,5 +1,5 @@
 import type { ComposeEnvFile, ComposeEvidence, ComposeService } from '../evidence/compose.js';
-import { parsePortText } from '../evidence/compose/merge.js';
+import { parsePortText } from '../evidence/compose/merge-files.js';
 import type { Location } from '../model.js';
 import { fakeProbe } from '../util/commands.js';
 import {

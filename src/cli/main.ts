@@ -1,5 +1,5 @@
 import { parseSettings, resolveOptions } from '../inputs/resolve.js';
-import { mergeReports } from '../merge.js';
+import { mergeReports } from '../merge-reports.js';
 import { runHardening } from '../run/run.js';
 import { timedPhase, type Progress } from '../progress.js';
 import { exitCodeOf } from '../report/build-report.js';

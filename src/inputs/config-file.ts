@@ -3,13 +3,16 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'y
 import { UsageError } from '../util/errors.js';
 import { textOf } from '../util/text.js';
 import { INPUTS, type InputName } from './definitions.js';
+import type { RawInputs } from './raw-inputs.js';
 import { lineCounterWhere, readTargetsNode, type TargetSpec } from './targets.js';
 
 // The config file speaks the inputs' vocabulary: the same kebab-case names, values as YAML
 // (numbers, booleans, lists, and maps for build-args). Errors name the file, the line and the
 // expected form, because a typo in a gate's configuration must not pass silently.
 
-export type RawInputs = Partial<Record<InputName, string>>;
+// Read here, and passed on by every caller that reads a config file; defined on its own so the
+// targets' parser (src/inputs/targets.ts) needs nothing of this file.
+export type { RawInputs };
 
 export interface ConfigIgnore {
   id: string;

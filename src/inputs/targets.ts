@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
 import { UsageError } from '../util/errors.js';
 import { textOf } from '../util/text.js';
-import type { RawInputs } from './config-file.js';
+import type { RawInputs } from './raw-inputs.js';
 import { INPUTS, type InputName } from './definitions.js';
 
 // What the user asked to prove, before anything is looked up on disk: the `targets` input (one

@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
-import { collectTargetEvidence, type RunControl } from '../evidence/collect-target.js';
+import type { CollectionOptions } from '../evidence/collection-options.js';
 import { judgeEvidence } from '../judge.js';
 import { emptyMetrics, type BaselineReport } from '../model.js';
 import { baselineProgress, type Progress } from '../progress.js';
@@ -11,6 +11,8 @@ import type { TargetRequest } from '../request.js';
 import { UsageError } from '../util/errors.js';
 import { runProcess } from '../util/process.js';
 import { repoPath } from '../util/repo-path.js';
+import { collectTargetEvidence } from './collect-target.js';
+import type { RunControl } from './control.js';
 
 // The "Before" of a target: the same checks on its baseline — an image (`baseline-image`), or the
 // same target built at a git ref (`baseline-ref`, e.g. the PR's base) from a worktree of the
@@ -67,53 +69,62 @@ export async function proveBaseline(
   context: BaselineContext,
 ): Promise<BaselineReport | null> {
   const { baselineImage, baselineRef } = request.settings;
-  if (request.kind === 'stack' || (!baselineImage && !baselineRef)) return null;
-  const made = baselineImage
+  if (request.source.kind === 'stack' || (!baselineImage && !baselineRef)) return null;
+  const derived = baselineImage
     ? imageBaseline(request, baselineImage, baseLayers)
     : await refBaseline(request, baselineRef, context.worktrees);
-  if ('absent' in made) return { label: baselineRef, metrics: emptyMetrics(), checks: [], absent: made.absent };
+  if ('absent' in derived) return { label: baselineRef, metrics: emptyMetrics(), checks: [], absent: derived.absent };
   // The same build inputs (their paths are absolute, from the run's workspace, so a worktree's
   // build reads the same secret files and contexts), but no cache-to: the baseline is not the
   // image the user's cache is for.
-  if (made.request.buildInputs)
-    made.request = { ...made.request, buildInputs: { ...made.request.buildInputs, cacheTo: [] } };
-  const { evidence } = await collectTargetEvidence(made.request, baselineProgress(context.progress), context.control);
+  if (derived.request.buildInputs)
+    derived.request = { ...derived.request, buildInputs: { ...derived.request.buildInputs, cacheTo: [] } };
+  const { evidence } = await collectTargetEvidence(
+    derived.request,
+    baselineProgress(context.progress),
+    context.control,
+  );
   const { results, locate } = judgeEvidence(
     evidence,
-    made.request.settings,
-    made.request.ignores,
-    made.request.knownBaseLayers,
+    derived.request.settings,
+    derived.request.ignores,
+    derived.request.knownBaseLayers,
   );
-  return { label: made.label, metrics: metricsOf(evidence, locate), checks: results };
+  return { label: derived.label, metrics: metricsOf(evidence, locate), checks: results };
 }
 
-type Made = { request: TargetRequest; label: string } | { absent: string };
+/** The baseline as a target of its own, and how the Before column names it; or why there is none. */
+type BaselineRequest = { request: TargetRequest; label: string } | { absent: string };
 
-function lighter(request: TargetRequest): TargetRequest['settings'] {
-  return {
-    ...request.settings,
-    cacheProbe: false,
-    hardenedRun: false,
-    composeUp: false,
-    baselineImage: '',
-    baselineRef: '',
-  };
+/**
+ * What the collectors do for a baseline: the target's own, without the costly extras the Before
+ * column does not need. Its settings (what the checks judge it by) are the target's, unchanged.
+ */
+function withoutExtras(collect: CollectionOptions): CollectionOptions {
+  return { ...collect, cacheProbe: false, composeUp: false, runtime: { ...collect.runtime, hardenedRun: false } };
 }
 
 /** An image has no Dockerfile to tell its base: the tested image's base layers (same digests) do. */
-function imageBaseline(request: TargetRequest, image: string, baseLayers: string[]): Made {
+function imageBaseline(request: TargetRequest, image: string, baseLayers: string[]): BaselineRequest {
+  const { source } = request;
   return {
     label: image,
     request: {
       ...request,
-      kind: 'image',
+      source: {
+        kind: 'image',
+        image,
+        // As the target's: its Dockerfile is not read (readFiles), so they change nothing measured.
+        stage: source.kind === 'stack' ? null : source.stage,
+        buildArgs: source.kind === 'stack' ? {} : source.buildArgs,
+        input: 'baseline-image',
+      },
       dockerfilePath: null,
-      settings: { ...lighter(request), image },
+      collect: withoutExtras(request.collect),
       compose: null,
       readFiles: false,
       knownBaseLayers: baseLayers,
       scope: `${request.scope}b`,
-      imageInput: 'baseline-image',
       vulnerabilityReports: { current: request.vulnerabilityReports.baseline, baseline: null },
     },
   };
@@ -128,7 +139,7 @@ function realPath(path: string): string {
   }
 }
 
-async function refBaseline(request: TargetRequest, ref: string, worktrees: Worktrees): Promise<Made> {
+async function refBaseline(request: TargetRequest, ref: string, worktrees: Worktrees): Promise<BaselineRequest> {
   const top = await runProcess('git', ['-C', request.contextDir, 'rev-parse', '--show-toplevel']);
   if (top.code !== 0) {
     throw new UsageError(
@@ -140,7 +151,7 @@ async function refBaseline(request: TargetRequest, ref: string, worktrees: Workt
   // git answers with the real path; the context may have been given through a symlink.
   const moved = (path: string): string => join(worktree, relative(repo, realPath(path)));
   const dockerfile = request.dockerfilePath ? moved(request.dockerfilePath) : null;
-  if (request.kind === 'image' || !dockerfile) {
+  if (request.source.kind === 'image' || !dockerfile) {
     throw new UsageError(`baseline-ref: ${request.name} is an image, not a build: give it a baseline-image instead`);
   }
   if (!existsSync(dockerfile)) {
@@ -155,7 +166,7 @@ async function refBaseline(request: TargetRequest, ref: string, worktrees: Workt
       workspace: worktree,
       contextDir: moved(request.contextDir),
       dockerfilePath: dockerfile,
-      settings: { ...lighter(request), image: '' },
+      collect: withoutExtras(request.collect),
       compose: null,
       services: [],
       scope: `${request.scope}b`,

@@ -3,17 +3,10 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { connectEngine } from '../docker/engine.js';
 import { newRunId, sweepRun } from '../docker/throwaway.js';
-import {
-  attempt,
-  collectTargetEvidence,
-  type Collection,
-  type EngineSession,
-  type RunControl,
-} from '../evidence/collect-target.js';
-import { skipped } from '../evidence/collected.js';
+import { attempt, skipped } from '../evidence/collected.js';
 import { bringComposeUp } from '../evidence/compose-up.js';
 import { describeEngine } from '../evidence/engine.js';
-import { judgeEvidence, validateIgnores } from '../judge.js';
+import { judgeEvidence, locateEvidence, validateIgnores } from '../judge.js';
 import type { Options } from '../inputs/resolve.js';
 import type { BaselineReport, Report, TargetReport } from '../model.js';
 import { targetProgress, type Progress } from '../progress.js';
@@ -22,6 +15,8 @@ import type { TargetRequest } from '../request.js';
 import { mapLimit } from '../util/concurrency.js';
 import { CancelledError } from '../util/errors.js';
 import { proveBaseline, Worktrees } from './baseline.js';
+import { collectTargetEvidence, type Collection } from './collect-target.js';
+import type { EngineSession, RunControl } from './control.js';
 import { planTargets } from './plan.js';
 import { obtainServiceImage } from './service-images.js';
 
@@ -81,15 +76,17 @@ export async function runHardening(options: Options, progress: Progress, handle:
     const proven = await mapLimit(plan.targets, limit, async (request) => {
       const scoped = targetProgress(progress, several ? request.name : null, several && limit > 1);
       const collection = await collectTargetEvidence(request, scoped, control);
-      const { locate } = judgeEvidence(collection.evidence, request.settings, request.ignores);
-      const baseline = await proveBaseline(request, locate.baseLayerDigests(), {
+      // The base layers come from the evidence alone: the target is judged once, below, when
+      // its compose stack's evidence is in too.
+      const baseLayers = locateEvidence(collection.evidence, request.knownBaseLayers).baseLayerDigests();
+      const baseline = await proveBaseline(request, baseLayers, {
         progress: scoped,
         control,
         worktrees,
       });
       return { request, collection, baseline, timings: scoped.timings };
     });
-    for (const stack of proven.filter(({ request }) => request.compose && request.settings.composeUp)) {
+    for (const stack of proven.filter(({ request }) => request.compose && request.collect.composeUp)) {
       stack.collection.evidence.composeUp = await progress.phase(
         several ? `[${stack.request.name}] compose up` : 'compose up',
         () => bringStackUp(stack.request, proven, control),
@@ -148,7 +145,7 @@ async function bringStackUp(
   const names: Record<string, string> = {};
   for (const service of compose.services) {
     const key = `${service.file}#${service.name}`;
-    const runs = proven.find(({ request }) => request.kind !== 'stack' && request.services.includes(key));
+    const runs = proven.find(({ request }) => request.source.kind !== 'stack' && request.services.includes(key));
     const id = runs?.collection.target.imageId;
     if (!id) {
       if (service.data.build) return skipped(`the stack was not brought up: ${service.name}'s image did not build`);
@@ -172,8 +169,8 @@ async function bringStackUp(
         scope: owner.scope,
         images,
         names,
-        env: owner.settings.runtimeEnv,
-        timeoutSeconds: owner.settings.composeUpTimeoutSeconds,
+        env: owner.collect.runtime.env,
+        timeoutSeconds: owner.collect.runtime.composeUpTimeoutSeconds,
         ...(control.signal ? { signal: control.signal } : {}),
       }),
     control.signal,
@@ -195,7 +192,7 @@ function judged(
   );
   return buildTargetReport({
     name: request.name,
-    kind: request.kind,
+    kind: request.source.kind,
     target: collection.target,
     evidence: collection.evidence,
     locate,

@@ -2,12 +2,14 @@ import type { Engine } from '../docker/engine.js';
 import { isPullable } from '../docker/pull.js';
 import { lastLines } from '../docker/buildx.js';
 import { runProcess } from '../util/process.js';
-import type { ImageAvailability } from './plan.js';
 
 // check-service-images: a compose service's image is proven when the engine has it, or when its
 // registry answers and the pull finishes in time. The pull goes through the docker CLI, as
 // compose's own would: the CLI's logins and credential helpers apply. A registry that does not
 // answer costs the run PULL_SECONDS at most, and the service is then said to be unproven.
+
+/** Whether a service's image is on the engine now: it was there, or it was just pulled; else why not. */
+export type ImageAvailability = { ok: true; pulled: boolean } | { ok: false; reason: string };
 
 /** The most one service image's pull may take before the run goes on without it. */
 export const PULL_SECONDS = 120;

@@ -6,7 +6,7 @@ import { UsageError } from '../../util/errors.js';
 import { castValue, checkConsistency, type Refusal } from './consistency.js';
 import { exampleNamesFor, parseEnvFile, type EnvEntry } from './env-files.js';
 import { interpolate, type Lookup } from './interpolate.js';
-import { asNameMap, mergeAny, mergeService } from './merge.js';
+import { asNameMap, mergeAny, mergeService } from './merge-files.js';
 import {
   ExpansionError,
   get,

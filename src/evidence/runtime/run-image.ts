@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { Engine } from '../../docker/engine.js';
 import { Throwaways, type Limits, type ThrowawaySpec } from '../../docker/throwaway.js';
-import type { Settings } from '../../inputs/definitions.js';
+import type { RuntimeOptions } from '../collection-options.js';
 import type { Progress } from '../../progress.js';
 import type { FilesystemEvidence } from '../filesystem.js';
 import type { ImageEvidence } from '../image.js';
@@ -26,7 +26,8 @@ export interface RuntimeContext {
   filesystem: Promise<FilesystemEvidence | undefined>;
   /** Called once the service's readiness is measured: work that would compete for CPU may start. */
   onReadinessMeasured?: () => void;
-  settings: Settings;
+  /** How to run it (the plan's collection options, src/evidence/collection-options.ts). */
+  options: RuntimeOptions;
   runId: string;
   /** Which target of the run: keeps container and network names apart from the others'. */
   scope: string;
@@ -37,7 +38,7 @@ export interface RuntimeContext {
 }
 
 export async function collectRuntimeEvidence(context: RuntimeContext): Promise<RuntimeEvidence> {
-  const { image, settings, signal } = context;
+  const { image, options, signal } = context;
   const throwaways = new Throwaways(context.engine, context.runId, context.scope);
   // Cancelled: remove the containers now; the probes in flight then fail fast and unwind.
   const onAbort = (): void => void throwaways.removeAll();
@@ -56,13 +57,13 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     if (stack) context.progress.info(describeStack(stack));
     const probe = chooseProbe(image.healthcheck, image.exposedPorts);
     const limits: Limits = {
-      memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6),
-      nanoCpus: Math.round(settings.runtimeCpus * 1e9),
+      memoryBytes: Math.round(options.memoryMb * 1e6),
+      nanoCpus: Math.round(options.cpus * 1e9),
       pids: 512,
     };
     // In its stack, the measured containers join the stack's networks under the service's names.
     const joined = stack && stack.networks.length > 0 ? stack : null;
-    const network = joined ? joined.networks[0] : settings.runtimeNetwork;
+    const network = joined ? joined.networks[0] : options.network;
     const helpers: ProbeHelpers = {
       // A port probe needs an address: on network none the container is moved, when it comes to
       // that, to an internal network of this run (no route out).
@@ -72,8 +73,8 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     };
     // Compose's environment for the service first; runtime-env, the user's own word, over it.
     const env = [
-      ...(stack?.env ?? []).filter((line) => !(line.split('=')[0] in settings.runtimeEnv)),
-      ...Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`),
+      ...(stack?.env ?? []).filter((line) => !(line.split('=')[0] in options.env)),
+      ...Object.entries(options.env).map(([key, value]) => `${key}=${value}`),
     ];
     const base: ThrowawaySpec = {
       role: 'service',
@@ -83,15 +84,15 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
       env,
       ...(joined ? { moreNetworks: joined.networks.slice(1), aliases: joined.aliases } : {}),
     };
-    const alone: ThrowawaySpec = { role: 'service', image: image.id, network: settings.runtimeNetwork, limits, env };
-    const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
+    const alone: ThrowawaySpec = { role: 'service', image: image.id, network: options.network, limits, env };
+    const readyTimeoutMs = options.readyTimeoutSeconds * 1000;
     // Without a HEALTHCHECK or EXPOSE, a listening socket tells readiness; one that listens later
     // than max-startup-seconds would fail its startup anyway, so the watch ends there.
-    const listenMs = Math.min(readyTimeoutMs, settings.maxStartupSeconds * 1000);
+    const listenMs = Math.min(readyTimeoutMs, options.startupLimitSeconds * 1000);
     context.progress.info(
       probe.method === 'none'
-        ? `no HEALTHCHECK and no exposed port: watching its network namespace for a listening TCP socket (up to ${settings.maxStartupSeconds} s), then that it stays up through the idle window`
-        : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`,
+        ? `no HEALTHCHECK and no exposed port: watching its network namespace for a listening TCP socket (up to ${options.startupLimitSeconds} s), then that it stays up through the idle window`
+        : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${options.readyTimeoutSeconds} s)`,
     );
 
     // The service is started, sampled idle and stopped while the other two containers do their
@@ -101,7 +102,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     const downProbeRun = argv
       ? probeWithServiceDown(throwaways, { ...alone, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
       : Promise.resolve(null);
-    const hardenedRunning = settings.hardenedRun
+    const hardenedRunning = options.hardenedRun
       ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers)
       : Promise.resolve(null);
     const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, listenMs, helpers, signal)
@@ -109,14 +110,14 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
       .then(async (service) => ({
         service,
         record: await finishService(service, {
-          idleMs: settings.idleSeconds * 1000,
-          cpuLimit: settings.runtimeCpus,
+          idleMs: options.idleSeconds * 1000,
+          cpuLimit: options.cpus,
           // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
-          stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
+          stopTimeoutSeconds: options.stopTimeoutSeconds,
           ...(signal ? { signal } : {}),
           // The files start streaming once readiness is measured (just above), so this settles.
           recheckCpu: {
-            above: settings.maxIdleCpu / 2,
+            above: options.recheckIdleCpuAbove,
             quiet: Promise.allSettled([downProbeRun, hardenedRunning, context.filesystem]),
             // Start-up work after it became ready is given as long as becoming ready was.
             settleWithinMs: readyTimeoutMs,
@@ -125,7 +126,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
       }));
     const [{ service, record }, downProbe, hardened] = await Promise.all([serviceRun, downProbeRun, hardenedRunning]);
     const near = nearLimits(record.readiness, {
-      maxStartupSeconds: settings.maxStartupSeconds,
+      maxStartupSeconds: options.startupLimitSeconds,
       probeTimeoutSeconds: image.healthcheck?.argv ? image.healthcheck.effective.timeout : null,
     });
     if (near.length > 0) {
@@ -246,14 +247,14 @@ async function hardenedRun(
   helpers: ProbeHelpers,
   role = 'hardened',
 ): Promise<HardenedRunRecord> {
-  const { image, settings } = context;
+  const { image, options } = context;
   // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
   // from the image's files first (they are still being read).
   const tmpfs: Record<string, string> = {
     '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
     '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
   };
-  for (const dir of settings.writableDirs)
+  for (const dir of options.writableDirs)
     tmpfs[posix.resolve(image.workingDir || '/', dir)] = 'rw,nosuid,nodev,size=64m,mode=1777';
   const container = await throwaways.create({
     ...base,
@@ -279,7 +280,7 @@ async function hardenedRun(
   // Without a probe, a listening socket, or else staying up as long as the service's idle window,
   // is all it can show.
   const watched = probe.method === 'none' ? LISTENING_PROBE : probe;
-  const timeout = probe.method === 'none' ? Math.max(settings.idleSeconds * 1000, listenMs) : readyTimeoutMs;
+  const timeout = probe.method === 'none' ? Math.max(options.idleSeconds * 1000, listenMs) : readyTimeoutMs;
   const outcome = unobserved(
     await awaitReadiness(container, watched, startedAt, timeout, helpers, context.signal),
     timeout,

@@ -1,55 +1,39 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildImage, builderPlatforms, type BuildRequest } from '../docker/buildx.js';
 import type { Engine } from '../docker/engine.js';
 import { isInstructionStep } from '../docker/rawjson.js';
+import { chooseApplicationFile } from '../evidence/app-file.js';
+import { toStepRecords, type BuildEvidence } from '../evidence/build.js';
+import { probeCacheOrdering, rebuildUnchanged } from '../evidence/cache.js';
+import { attempt, collected, skipped, valueOf, type Collected } from '../evidence/collected.js';
+import type { ComposeEvidence } from '../evidence/compose.js';
+import { stackOverride } from '../evidence/compose-up.js';
+import type { ContextEvidence } from '../evidence/context.js';
+import type { DockerfileEvidence } from '../evidence/dockerfile.js';
+import { collectFilesystemEvidence } from '../evidence/filesystem.js';
+import { collectImageEvidence } from '../evidence/image.js';
+import { readCompose, readContext, readDockerfile, readVulnerabilities } from '../evidence/read-files.js';
+import { collectRuntimeEvidence } from '../evidence/runtime/run-image.js';
+import type { StackRequest } from '../evidence/runtime/stack.js';
+import type { EvidenceSet } from '../evidence/types.js';
 import type { Target } from '../model.js';
 import { timedPhase, type Progress } from '../progress.js';
-import { UsageError, errorMessage } from '../util/errors.js';
-import { formatSeconds } from '../util/format.js';
-import { chooseApplicationFile } from './app-file.js';
-import { toStepRecords, type BuildEvidence } from './build.js';
-import { probeCacheOrdering, rebuildUnchanged } from './cache.js';
-import { collected, failed, skipped, valueOf, type Collected } from './collected.js';
-import { DEFAULT_COMPOSE_NAMES, type ComposeEvidence } from './compose.js';
-import { collectContextEvidence, type ContextEvidence } from './context.js';
-import { stackOverride } from './compose-up.js';
-import { parseDockerfile, type DockerfileEvidence } from './dockerfile.js';
-import { collectFilesystemEvidence } from './filesystem.js';
-import type { EngineRecord } from './engine.js';
-import { collectImageEvidence } from './image.js';
-import { collectRuntimeEvidence } from './runtime/run-image.js';
-import type { StackRequest } from './runtime/stack.js';
-import type { EvidenceSet } from './types.js';
-import { readVulnerabilityReport } from './vulnerabilities.js';
 import type { TargetRequest } from '../request.js';
+import { UsageError } from '../util/errors.js';
+import { formatSeconds } from '../util/format.js';
 import { repoPath } from '../util/repo-path.js';
+import type { RunControl } from './control.js';
 
 // One target's evidence, collectors in order: read the files; build (or take the given image); the
 // cache rebuilds (before anything is timed at runtime, so builds never compete with
 // measurements); inspect; then run the image and stream its files side by side. A collector
-// records facts, never verdicts. (A compose stack's bring-up needs every target's image: the run
-// does it, src/run/stack.ts.)
+// records facts, never verdicts; what each does is the target's `collect` options, never its
+// thresholds. (A compose stack's bring-up needs every target's image: the run does it after
+// every target is collected, src/run/run.ts.)
 
 export interface Collection {
   evidence: EvidenceSet;
   target: Target;
-}
-
-/** The engine, connected once for the whole run, and what it is. */
-export interface EngineSession {
-  engine: Engine;
-  record: Collected<EngineRecord>;
-}
-
-export interface RunControl {
-  /** The run's id: every container, network and compose project of the run carries it. */
-  runId: string;
-  signal?: AbortSignal;
-  /** Absent in static mode. */
-  engine?: EngineSession;
-  /** The run's compose project, when it has one: a target that is one of its services is proven in its stack. */
-  compose?: ComposeEvidence | null;
 }
 
 export async function collectTargetEvidence(
@@ -57,7 +41,7 @@ export async function collectTargetEvidence(
   progress: Progress,
   control: RunControl,
 ): Promise<Collection> {
-  const { settings } = request;
+  const { source, collect } = request;
   const { signal } = control;
   const unknownFiles = skipped<never>('a baseline image: the files it was built from are not known');
   const reads = request.readFiles;
@@ -66,11 +50,11 @@ export async function collectTargetEvidence(
   const compose = reads ? readCompose(request) : unknownFiles;
   const target: Target = {
     context:
-      request.kind === 'image' && !request.dockerfilePath ? null : repoPath(request.workspace, request.contextDir),
+      source.kind === 'image' && !request.dockerfilePath ? null : repoPath(request.workspace, request.contextDir),
     dockerfile: request.dockerfilePath ? repoPath(request.workspace, request.dockerfilePath) : null,
-    image: settings.image || null,
+    image: source.kind === 'image' ? source.image : null,
     imageId: null,
-    stage: settings.target || null,
+    stage: source.kind === 'stack' ? null : source.stage,
     services: request.services,
   };
   const evidence: EvidenceSet = {
@@ -87,9 +71,9 @@ export async function collectTargetEvidence(
     composeUp: skipped(composeUpReason(request)),
     vulnerabilities: await readVulnerabilities(request),
   };
-  if (settings.mode === 'static' || !control.engine) return { evidence, target };
+  if (collect.mode === 'static' || !control.engine) return { evidence, target };
   evidence.engine = control.engine.record;
-  if (request.kind === 'stack') {
+  if (source.kind === 'stack') {
     const reason = 'a compose stack: its services that build or name an image are targets of their own';
     for (const key of ['build', 'rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const)
       evidence[key] = skipped(reason);
@@ -98,12 +82,12 @@ export async function collectTargetEvidence(
   const { engine } = control.engine;
   const engineRecord = valueOf(control.engine.record);
 
-  if (settings.platform && !settings.image)
-    await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
-  let imageRef = settings.image;
-  if (!imageRef) {
-    const build = buildRequest(request, progress, signal);
-    const built = await progress.phase('build', () => runBuild(build, settings.noCache));
+  if (collect.platform && source.kind === 'build')
+    await progress.phase('platform', () => checkPlatform(collect.platform, collect.builder));
+  let imageRef: string;
+  if (source.kind === 'build') {
+    const build = buildRequest(request, source, progress, signal);
+    const built = await progress.phase('build', () => runBuild(build, collect.noCache));
     evidence.build = collected(built);
     if (!built.ok || !built.imageId) {
       for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const)
@@ -118,7 +102,8 @@ export async function collectTargetEvidence(
       cacheProbe(engine, build, request, dockerfile, context, built.imageId!),
     );
   } else {
-    const reason = `checking the given image ${settings.image}: nothing was built`;
+    imageRef = source.image;
+    const reason = `checking the given image ${source.image}: nothing was built`;
     evidence.build = skipped(reason);
     evidence.rebuild = skipped(reason);
     evidence.cacheProbe = skipped(reason);
@@ -128,7 +113,7 @@ export async function collectTargetEvidence(
     collectImageEvidence(engine, {
       reference: imageRef,
       healthStartInterval: engineRecord?.healthStartInterval ?? false,
-      input: request.imageInput ?? 'image',
+      input: source.kind === 'image' ? source.input : 'image',
       info: (message) => progress.info(message),
       ...(signal ? { signal } : {}),
     }),
@@ -157,7 +142,7 @@ export async function collectTargetEvidence(
             workingDir: image.workingDir,
             user: image.user,
             platform: { os: image.os, architecture: image.architecture },
-            measureCompressed: settings.maxCompressedSizeMb !== null,
+            measureCompressed: collect.measureCompressedSize,
             ...(signal ? { signal } : {}),
           }),
         ),
@@ -170,7 +155,7 @@ export async function collectTargetEvidence(
             engine,
             image,
             filesystem: files.then(valueOf),
-            settings,
+            options: collect.runtime,
             runId: control.runId,
             scope: request.scope,
             progress,
@@ -193,8 +178,8 @@ export async function collectTargetEvidence(
  * or name it, the first that depends on others (the one that needs its stack), else the first.
  */
 function stackOf(request: TargetRequest, compose: ComposeEvidence | null): { stack?: StackRequest } {
-  const { settings } = request;
-  if (!settings.runtimeInStack || !compose || request.services.length === 0) return {};
+  const { runtime } = request.collect;
+  if (!runtime.inStack || !compose || request.services.length === 0) return {};
   const services = request.services
     .map((key) => compose.services.find((service) => `${service.file}#${service.name}` === key))
     .filter((service) => service !== undefined);
@@ -211,15 +196,15 @@ function stackOf(request: TargetRequest, compose: ComposeEvidence | null): { sta
       envFileOverride: compose.services.some((service) => service.envFiles.some((file) => file.standsFor !== null))
         ? stackOverride(compose, {})
         : null,
-      env: { ...process.env, ...settings.runtimeEnv },
-      timeoutSeconds: settings.composeUpTimeoutSeconds,
+      env: { ...process.env, ...runtime.env },
+      timeoutSeconds: runtime.composeUpTimeoutSeconds,
     },
   };
 }
 
 function composeUpReason(request: TargetRequest): string {
-  if (!request.settings.composeUp) return 'compose-up not requested';
-  if (request.settings.mode === 'static') return 'static mode: nothing is run';
+  if (!request.collect.composeUp) return 'compose-up not requested';
+  if (request.collect.mode === 'static') return 'static mode: nothing is run';
   return request.compose ? 'the stack was not brought up' : 'this target has no compose file';
 }
 
@@ -237,80 +222,23 @@ async function checkPlatform(platform: string, builder: string): Promise<void> {
   }
 }
 
-/** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
-export async function attempt<T>(collect: () => Promise<T>, signal?: AbortSignal): Promise<Collected<T>> {
-  try {
-    return collected(await collect());
-  } catch (error) {
-    signal?.throwIfAborted();
-    if (error instanceof UsageError) throw error;
-    return failed(errorMessage(error));
-  }
-}
-
-async function readDockerfile(request: TargetRequest): Promise<Collected<DockerfileEvidence>> {
-  if (!request.dockerfilePath) {
-    return skipped(
-      request.kind === 'stack'
-        ? 'a compose stack: no Dockerfile of its own'
-        : 'no Dockerfile: checking a built image only',
-    );
-  }
-  const { settings } = request;
-  const path = repoPath(request.workspace, request.dockerfilePath);
-  const content = await readFile(request.dockerfilePath, 'utf8');
-  const parsed = parseDockerfile(content, {
-    path,
-    buildArgs: settings.buildArgs,
-    ...(settings.target ? { target: settings.target } : {}),
-  });
-  const syntax = parsed.syntaxErrors[0];
-  if (syntax)
-    throw new UsageError(
-      `${path}:${syntax.line}: ${syntax.message}; fix the Dockerfile (BuildKit would refuse it too)`,
-    );
-  if (parsed.finalStage < 0) {
-    const names =
-      parsed.stages
-        .map((stage) => stage.name)
-        .filter(Boolean)
-        .join(', ') || 'none';
-    throw new UsageError(`target: no stage named '${settings.target}' in ${path} (named stages: ${names})`);
-  }
-  return collected(parsed);
-}
-
-function readCompose(request: TargetRequest): Collected<ComposeEvidence> {
-  if (request.compose) return collected(request.compose);
-  if (request.services.length > 0) return skipped(`judged with its stack: ${request.services[0].split('#')[0]}`);
-  return skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
-}
-
-async function readContext(request: TargetRequest): Promise<Collected<ContextEvidence>> {
-  if (request.kind === 'stack') return skipped('a compose stack: no build context of its own');
-  if (!request.dockerfilePath && request.settings.image) return skipped('checking a built image: no build context');
-  return attempt(() =>
-    collectContextEvidence({
-      contextDir: request.contextDir,
-      dockerfilePath: request.dockerfilePath,
-      show: (path) => repoPath(request.workspace, path),
-      uncertain: request.contextUncertain ?? null,
-    }),
-  );
-}
-
-function buildRequest(request: TargetRequest, progress: Progress, signal?: AbortSignal): BuildRequest {
-  const { settings } = request;
+function buildRequest(
+  request: TargetRequest,
+  source: Extract<TargetRequest['source'], { kind: 'build' }>,
+  progress: Progress,
+  signal?: AbortSignal,
+): BuildRequest {
+  const { collect } = request;
   return {
     context: request.contextDir,
     dockerfile: request.dockerfilePath!,
-    buildArgs: settings.buildArgs,
-    noCache: settings.noCache,
+    buildArgs: source.buildArgs,
+    noCache: collect.noCache,
     tags: [],
     ...(request.buildInputs ? { inputs: request.buildInputs } : {}),
-    ...(settings.target ? { target: settings.target } : {}),
-    ...(settings.platform ? { platform: settings.platform } : {}),
-    ...(settings.builder ? { builder: settings.builder } : {}),
+    ...(source.stage ? { target: source.stage } : {}),
+    ...(collect.platform ? { platform: collect.platform } : {}),
+    ...(collect.builder ? { builder: collect.builder } : {}),
     ...(signal ? { signal } : {}),
     onStep(step) {
       if (step.completed === null || !isInstructionStep(step.name)) return;
@@ -344,25 +272,11 @@ async function cacheProbe(
   context: Collected<ContextEvidence>,
   imageId: string,
 ): Promise<EvidenceSet['cacheProbe']> {
-  if (!request.settings.cacheProbe) return skipped('cache-probe is off');
+  if (!request.collect.cacheProbe) return skipped('cache-probe is off');
   const parsed = valueOf(dockerfile);
   const files = valueOf(context);
   if (!parsed || !files) return skipped('the Dockerfile or the build context could not be read');
   const changed = chooseApplicationFile(parsed, files.files);
   if (!changed) return skipped('the Dockerfile copies no application file from the build context');
   return attempt(() => probeCacheOrdering(engine, { ...build, onStep: undefined }, files, changed, imageId));
-}
-
-/** The scanner's reports, read before anything is built: a bad file stops the run at once. */
-async function readVulnerabilities(request: TargetRequest): Promise<EvidenceSet['vulnerabilities']> {
-  const { current, baseline } = request.vulnerabilityReports;
-  if (request.kind === 'stack') return skipped('a compose stack: its images are targets of their own');
-  if (!current) return skipped('no vulnerability-report given (Trivy or Grype JSON, or SARIF from either)');
-  const show = (path: string): string => repoPath(request.workspace, path);
-  return collected({
-    current: await readVulnerabilityReport(current, show(current), 'vulnerability-report'),
-    baseline: baseline
-      ? await readVulnerabilityReport(baseline, show(baseline), 'baseline-vulnerability-report')
-      : null,
-  });
 }

@@ -1,0 +1,23 @@
+import type { Engine } from '../docker/engine.js';
+import type { Collected } from '../evidence/collected.js';
+import type { ComposeEvidence } from '../evidence/compose.js';
+import type { EngineRecord } from '../evidence/engine.js';
+
+// What every target of one run shares while it is collected: the run's id, its cancellation, the
+// engine session and the run's compose project.
+
+/** The engine, connected once for the whole run, and what it is. */
+export interface EngineSession {
+  engine: Engine;
+  record: Collected<EngineRecord>;
+}
+
+export interface RunControl {
+  /** The run's id: every container, network and compose project of the run carries it. */
+  runId: string;
+  signal?: AbortSignal;
+  /** Absent in static mode. */
+  engine?: EngineSession;
+  /** The run's compose project, when it has one: a target that is one of its services is proven in its stack. */
+  compose?: ComposeEvidence | null;
+}

@@ -1,0 +1,72 @@
+import type { CollectionOptions } from '../evidence/collection-options.js';
+import { resolveBuildInputs } from '../inputs/build-inputs.js';
+import type { Settings } from '../inputs/definitions.js';
+import { parseSettings, type Options } from '../inputs/resolve.js';
+import type { TargetRequest, TargetSource } from '../request.js';
+import type { Draft } from './draft-targets.js';
+
+// A named draft as the TargetRequest the run proves: what it is (its source), what the checks
+// judge it by (its settings) and what the collectors do for it (its collection options).
+
+export function toRequest(draft: Draft, options: Options, scope: string): TargetRequest {
+  // The target's own values over the run's: the thresholds and expectations it sets.
+  const settings = parseSettings({ ...options.raw, ...draft.inputs });
+  return {
+    name: draft.name!,
+    source: sourceOf(draft),
+    workspace: options.workspace,
+    contextDir: draft.contextDir,
+    dockerfilePath: draft.dockerfilePath,
+    settings,
+    collect: collectionOptions(settings),
+    ignores: options.ignores,
+    compose: draft.compose,
+    services: draft.services,
+    readFiles: true,
+    knownBaseLayers: [],
+    contextUncertain: draft.contextUncertain ?? null,
+    scope,
+    vulnerabilityReports: { current: null, baseline: null },
+    buildInputs: resolveBuildInputs(settings, options.workspace).inputs,
+  };
+}
+
+/** What the draft is; its stage and image read as the inputs' text is (trimmed, '' for none). */
+function sourceOf(draft: Draft): TargetSource {
+  const stage = (draft.stage ?? '').trim() || null;
+  if (draft.kind === 'stack') return { kind: 'stack' };
+  if (draft.kind === 'image')
+    return { kind: 'image', image: (draft.image ?? '').trim(), stage, buildArgs: draft.buildArgs, input: 'image' };
+  return { kind: 'build', stage, buildArgs: draft.buildArgs };
+}
+
+/**
+ * What the collectors do for a target, from its settings. The numbers a threshold also sets are
+ * computed here, once, and named for what the collector does with them.
+ */
+export function collectionOptions(settings: Settings): CollectionOptions {
+  return {
+    mode: settings.mode,
+    noCache: settings.noCache,
+    platform: settings.platform,
+    builder: settings.builder,
+    cacheProbe: settings.cacheProbe,
+    composeUp: settings.composeUp,
+    measureCompressedSize: settings.maxCompressedSizeMb !== null,
+    runtime: {
+      hardenedRun: settings.hardenedRun,
+      memoryMb: settings.runtimeMemoryMb,
+      cpus: settings.runtimeCpus,
+      network: settings.runtimeNetwork,
+      env: settings.runtimeEnv,
+      inStack: settings.runtimeInStack,
+      composeUpTimeoutSeconds: settings.composeUpTimeoutSeconds,
+      readyTimeoutSeconds: settings.readyTimeoutSeconds,
+      idleSeconds: settings.idleSeconds,
+      writableDirs: settings.writableDirs,
+      startupLimitSeconds: settings.maxStartupSeconds,
+      stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
+      recheckIdleCpuAbove: settings.maxIdleCpu / 2,
+    },
+  };
+}
