@@ -24,8 +24,8 @@ import {
   checkComposeResources,
   checkComposeRestart,
   checkComposeSecrets,
-} from './compose.js';
-import { checkStackHealthy, checkStartOrder } from './compose-up.js';
+} from './compose/index.js';
+import { checkStackHealthy, checkStartOrder } from './compose/index.js';
 import {
   checkContextSize,
   checkDockerignoreExists,

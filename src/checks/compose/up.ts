@@ -1,5 +1,5 @@
-import { formatSeconds } from '../util/format.js';
-import { defineCheck } from './registry.js';
+import { formatSeconds } from '../../util/format.js';
+import { defineCheck } from '../registry.js';
 
 export const checkStackHealthy = defineCheck({
   id: 'HARD-COMPOSE-012',
