@@ -1,5 +1,5 @@
 import { where } from './where.js';
-import { stageChain } from '../evidence/dockerfile.js';
+import { stageChain, assignmentsOf } from '../evidence/dockerfile.js';
 import { assignments, commandSecrets, isSecretName, placeholderSecret, redacted, secretIn } from '../util/secrets.js';
 import { type CheckContext, type Verdict, defineCheck } from './registry.js';
 import { standInUrl } from '../util/stand-in-url.js';
@@ -114,9 +114,12 @@ export const checkDockerfileSecrets = defineCheck({
         if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV') continue;
         // The image's own ENV is measured by HARD-SECRETS-001; a stage that does not ship is not in it.
         if (instruction.keyword === 'ENV' && envMeasured && ships.has(stage.index)) continue;
-        for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-          const [, name, raw] = match;
-          const value = raw?.replace(/^"(.*)"$/, '$1');
+        const assigned =
+          instruction.keyword === 'ARG'
+            ? stage.args.filter((arg) => arg.line === instruction.line)
+            : assignmentsOf(instruction.args);
+        for (const { name, written } of assigned) {
+          const value = written ?? undefined;
           // A stand-in a build step needs (`DATABASE_URL=postgresql://user:pass@localhost/dummy`,
           // `SECRET_KEY=dummy…`) is no credential.
           const standIn = value !== undefined && (placeholderSecret(value) || standInUrl(value));
@@ -125,14 +128,14 @@ export const checkDockerfileSecrets = defineCheck({
             found.push({
               status: 'fail',
               severity: 'warning',
-              message: `ENV ${name} holds ${kind} ${redacted(value)} in stage ${stageLabel(stage)}, which does not ship: it is not in the image, but it is in the Dockerfile and the build's cache`,
+              message: `ENV ${name} holds ${kind} ${redacted(value!)} in stage ${stageLabel(stage)}, which does not ship: it is not in the image, but it is in the Dockerfile and the build's cache`,
               measured: name,
               location: context.locate.at(instruction),
             });
           } else if (kind) {
             found.push({
               status: 'fail',
-              message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`,
+              message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value!)}`,
               measured: name,
               location: context.locate.at(instruction),
             });
