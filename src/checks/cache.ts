@@ -7,6 +7,9 @@ import { copySources } from '../evidence/app-file.js';
 import { type Instruction, stageChain } from '../evidence/dockerfile.js';
 import { built, measuredBy, verdicts } from './dockerfile-helpers.js';
 
+// The build cache: a rebuild after a code change reuses the dependency steps (measured, HARD-CACHE-001,
+// -002), and the Dockerfile installs dependencies before copying the application (HARD-CACHE-003).
+
 export const checkCachedRebuild = defineCheck({
   id: 'HARD-CACHE-001',
   category: 'cache',

@@ -8,7 +8,8 @@ import { baseSetsNoUserOrHealthcheck } from '../util/image-reference.js';
 import { instructions, measuredBy, shippedStages, baseShown } from './dockerfile-helpers.js';
 
 // A HEALTHCHECK that exists is not a health check: it must run in the image, pass while the
-// service runs, and fail when it does not.
+// service runs, and fail when it does not. Without a run, the Dockerfile's HEALTHCHECK is read
+// instead (HARD-HEALTH-006).
 
 const SHELL_WORDS = new Set([
   'exit',

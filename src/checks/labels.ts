@@ -5,6 +5,9 @@ import { variablesAt } from '../evidence/dockerfile.js';
 import { resolveVariables } from '../evidence/variables.js';
 import { instructions, measuredBy, shippedStages } from './dockerfile-helpers.js';
 
+// The image's labels: the production profile's keys set, measured on the image (HARD-LABELS-001,
+// -002) or read from the Dockerfile's LABELs (HARD-LABELS-003).
+
 export const checkRequiredLabels = defineCheck({
   id: 'HARD-LABELS-001',
   category: 'labels',

@@ -5,7 +5,8 @@ import { type CheckContext, type Verdict, defineCheck } from './registry.js';
 import { standInUrl } from '../util/stand-in-url.js';
 import { built, shippedStages, stageLabel } from './dockerfile-helpers.js';
 
-// Credentials baked into the image's config or history. Messages name the variable and the kind
+// Credentials baked into the image's config or history, or written in the Dockerfile (ARG, ENV,
+// command lines). Messages name the variable and the kind
 // of secret, never the value.
 
 function declaredAt(context: CheckContext, keyword: 'ENV' | 'ARG', name: string) {

@@ -31,6 +31,9 @@ import { copiedTo } from '../evidence/copied.js';
 import type { ManifestFacts } from '../evidence/scripts.js';
 import type { Severity } from '../model.js';
 
+// Build and development tools in what ships: found in the image's files (HARD-TOOLS-001, -003), or
+// read from the Dockerfile (HARD-TOOLS-002, -004).
+
 // Build tools found by the image's files, not by running `which` (which needs a shell): every
 // executable on the image's PATH whose name is a forbidden tool, a versioned one (gcc-12) or a
 // target-prefixed one (x86_64-linux-gnu-gcc).

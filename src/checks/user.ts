@@ -25,6 +25,9 @@ import {
   baseShown,
 } from './dockerfile-helpers.js';
 
+// Who the container runs as: the configured user, measured (HARD-USER-001, -002, -003, -005), or
+// the Dockerfile's last USER where the image was not built (HARD-USER-004).
+
 export function describeUser(user: ResolvedUser): string {
   const name = user.name ? `${user.name} ` : '';
   return `${name}(UID ${user.uid}, GID ${user.gid})`;
