@@ -1,3 +1,4 @@
+import { stageArgs } from '../../src/evidence/dockerfile.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_CHECKS } from '../../src/checks/index.js';
@@ -36,6 +37,9 @@ export const DEFAULT_RECORDED_ENGINE = '28.5-containerd';
 export function recorded(example: 'hardened' | 'legacy', engine = DEFAULT_RECORDED_ENGINE): Recorded {
   const text = readFileSync(join(RECORDINGS, engine, `${example}.json`), 'utf8');
   const recording = JSON.parse(text) as Recorded;
+  // Recorded before stages carried their ARGs (Stage.args): read them as the parser does now.
+  if (recording.evidence.dockerfile.state === 'collected')
+    for (const stage of recording.evidence.dockerfile.value.stages) stage.args ??= stageArgs(stage.instructions);
   // A scanner's report is not engine evidence: tests that need one attach it.
   recording.evidence.vulnerabilities ??= { state: 'skipped', reason: 'no vulnerability-report given' };
   // Nor is the compose project: it is read from the example's files as they are now, so a

@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { collectComposeEvidence, findComposeFiles, type ComposeEvidence } from '../../src/evidence/compose.js';
 import { castOf } from '../../src/evidence/compose/consistency.js';
 import { exampleNamesFor } from '../../src/evidence/compose/env-files.js';
-import { parsePortText } from '../../src/evidence/compose/merge-files.js';
+import { parsePortText } from '../../src/evidence/compose/syntax.js';
 import { textOf } from '../../src/util/text.js';
 import { corpusDir, describeCorpus } from '../helpers/corpus.js';
 import { exec, REPO } from '../helpers/run.js';

@@ -1,6 +1,8 @@
 import { formatSeconds, plural } from '../util/format.js';
 import { defineCheck } from './registry.js';
 
+// Whether the image builds, and how long a clean build takes.
+
 export const checkImageBuilds = defineCheck({
   id: 'HARD-BUILD-001',
   category: 'build',

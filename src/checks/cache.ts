@@ -1,8 +1,14 @@
-import { formatSeconds, plural } from '../util/format.js';
-import { isDependencyInstall } from '../util/commands.js';
-import { instructionOfStep } from './build-steps.js';
-import { defineCheck, type Verdict } from './registry.js';
 import { where } from './where.js';
+import { formatSeconds, plural } from '../util/format.js';
+import { dependencyStep, isDependencyInstall } from '../util/commands.js';
+import { instructionOfStep } from './build-steps.js';
+import { type Verdict, defineCheck } from './registry.js';
+import { copySources } from '../evidence/app-file.js';
+import { type Instruction, stageChain } from '../evidence/dockerfile.js';
+import { built, measuredBy, verdicts } from './dockerfile-helpers.js';
+
+// The build cache: a rebuild after a code change reuses the dependency steps (measured, HARD-CACHE-001,
+// -002), and the Dockerfile installs dependencies before copying the application (HARD-CACHE-003).
 
 export const checkCachedRebuild = defineCheck({
   id: 'HARD-CACHE-001',
@@ -87,5 +93,63 @@ export const checkCacheOrdering = defineCheck({
       });
     }
     return verdicts;
+  },
+});
+
+/** A COPY that brings the whole context (`.`, `./`, `*`). */
+function copiesEverything(instruction: Instruction): boolean {
+  return (
+    (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+    instruction.flags.from === undefined &&
+    copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source))
+  );
+}
+
+export const checkDockerfileCacheOrder = defineCheck({
+  id: 'HARD-CACHE-003',
+  category: 'cache',
+  severity: 'warning',
+  title: 'Dependencies are installed before the application is copied',
+  proves:
+    'No stage copies the whole build context (`COPY . .`) and then fetches dependencies: an install (pip, npm, yarn, pnpm, bundler, composer, go mod download, cargo fetch, mvn dependency:go-offline, dotnet restore…), or a build that fetches them itself (go build, cargo build, mvn package, gradle build, dotnet build/publish) when they were not restored before the copy.',
+  why: 'Every code change then invalidates the step that fetches dependencies: they are downloaded and installed again on each build.',
+  remediation:
+    'Copy the dependency manifest first and fetch, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .` (`COPY go.mod go.sum ./ ; RUN go mod download`, `COPY *.csproj ./ ; RUN dotnet restore`, `COPY package*.json ./ ; RUN npm ci`).',
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const measured = measuredBy(context, 'cacheProbe', 'HARD-CACHE-002');
+    if (measured) return measured;
+    const offenders: { instruction: Instruction; message: string }[] = [];
+    for (const stage of built(dockerfile)) {
+      const copy = stage.instructions.find(copiesEverything);
+      if (!copy) continue;
+      // Ecosystems whose dependencies were fetched before the copy (in this stage or one it is FROM).
+      const before = new Set(
+        stageChain({ ...dockerfile, finalStage: stage.index })
+          .flatMap((chained) => chained.instructions)
+          .filter(
+            (instruction) =>
+              instruction.keyword === 'RUN' &&
+              (instruction.line < copy.line || !stage.instructions.includes(instruction)),
+          )
+          .map((instruction) => dependencyStep(instruction.args)?.ecosystem)
+          .filter((name): name is string => name !== undefined),
+      );
+      for (const instruction of stage.instructions) {
+        if (instruction.line <= copy.line || instruction.keyword !== 'RUN') continue;
+        const step = dependencyStep(instruction.args);
+        if (!step || (step.how === 'build' && before.has(step.ecosystem))) continue;
+        const why =
+          step.how === 'restore'
+            ? ': every code change reinstalls the dependencies'
+            : `, which fetches the ${step.ecosystem} dependencies itself: every code change fetches them again`;
+        offenders.push({
+          instruction: copy,
+          message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${instruction.args}\` (line ${instruction.line})${why}`,
+        });
+        break;
+      }
+    }
+    return verdicts(offenders, context, 'no stage copies the whole context before installing dependencies');
   },
 });

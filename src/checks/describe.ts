@@ -1,6 +1,6 @@
 import type { ExitRecord } from '../evidence/runtime/records.js';
 import { NO_DEPENDENCIES, type StackRecord } from '../evidence/runtime/stack.js';
-import { describeWait, wellKnownPort, type WaitRecord } from '../evidence/runtime/waiting-for.js';
+import { type WaitRecord, describeWait, wellKnownPort } from '../evidence/runtime/waiting-for.js';
 import { formatSeconds } from '../util/format.js';
 
 // Measurements in words, the same in every check that reports them.
@@ -80,3 +80,12 @@ function howToProvide(waits: WaitRecord[], stack: StackRecord | null): string {
     );
   return parts.join(' ');
 }
+
+/**
+ * A service that never became ready was sampled, but not in the state it serves in (still waiting
+ * for its database, say): what it used then is no idle cost to judge.
+ */
+export const NEVER_READY = {
+  status: 'skip',
+  message: 'the service never became ready, so what it used while waiting is not its idle cost (see HARD-STARTUP-001)',
+} as const;

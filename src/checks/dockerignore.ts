@@ -1,3 +1,4 @@
+import { isSecretFile } from '../util/secrets.js';
 import { copySources, matchSource } from '../evidence/app-file.js';
 import type { ContextEvidence, ContextFile } from '../evidence/context.js';
 import { formatBytes } from '../util/format.js';
@@ -160,21 +161,7 @@ export const checkContextSize = defineCheck({
 
 /** Files of the context that carry credentials: by name, or by content for keys and token files. */
 export function secretsInContext(context: ContextEvidence): string[] {
-  return context.files
-    .map((file) => file.path)
-    .filter((path) => {
-      const name = path.slice(path.lastIndexOf('/') + 1);
-      const content = context.keyFiles[path] ?? '';
-      if (/(^|\/)(node_modules|vendor|site-packages)\//.test(path))
-        return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content);
-      return (
-        (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) ||
-        /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content) ||
-        /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name) ||
-        (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content)) ||
-        /(^|\/)(credentials|\.aws|\.ssh)\//.test(path)
-      );
-    });
+  return context.files.map((file) => file.path).filter((path) => isSecretFile(path, context.keyFiles[path] ?? ''));
 }
 
 export const checkNoSecretsSent = defineCheck({

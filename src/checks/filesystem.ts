@@ -1,3 +1,4 @@
+import { isSecretFile } from '../util/secrets.js';
 import { posix } from 'node:path';
 import type { FileRecord, FilesystemEvidence } from '../evidence/filesystem.js';
 import { failPerLayer } from './per-layer.js';
@@ -126,18 +127,7 @@ export function neverShip(filesystem: FilesystemEvidence): FileRecord[] {
       continue;
     }
     if (file.path.includes('/.git/') || file.path.includes('/.ssh/') || file.path.includes('/.aws/')) continue; // the directory is reported
-    const content = filesystem.keyFiles[file.path] ?? '';
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)) {
-      found.push(file);
-      continue;
-    }
-    // Name-based rules stop at third-party package trees, whose fixtures are not the app's secrets.
-    if (/\/(site-packages|dist-packages|node_modules|vendor)\//.test(file.path)) continue;
-    if (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) found.push(file);
-    else if (/^(\.htpasswd|credentials\.json|.*\.(p12|pfx|jks|keystore))$/.test(name)) found.push(file);
-    else if (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password|:_password)/i.test(content))
-      found.push(file);
-    else if (/(^|\/)credentials\/[^/]+$/.test(file.path.slice(1))) found.push(file);
+    if (isSecretFile(file.path.slice(1), filesystem.keyFiles[file.path] ?? '')) found.push(file);
   }
   return found;
 }

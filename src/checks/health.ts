@@ -3,9 +3,13 @@ import { findCommand, pathDirectories, resolveFile } from '../evidence/paths.js'
 import { formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
+import { fakeProbe } from '../util/commands.js';
+import { baseSetsNoUserOrHealthcheck } from '../util/image-reference.js';
+import { instructions, measuredBy, shippedStages, baseShown } from './dockerfile-helpers.js';
 
 // A HEALTHCHECK that exists is not a health check: it must run in the image, pass while the
-// service runs, and fail when it does not.
+// service runs, and fail when it does not. Without a run, the Dockerfile's HEALTHCHECK is read
+// instead (HARD-HEALTH-006).
 
 const SHELL_WORDS = new Set([
   'exit',
@@ -270,3 +274,44 @@ function firstHealthy(effective: EffectiveHealth, readySeconds: number | null): 
       : 'after the start period Docker probes once per interval';
   return `Docker reports it healthy about ${formatSeconds(at)} after start (${why})`;
 }
+
+export const checkDockerfileHealthcheck = defineCheck({
+  id: 'HARD-HEALTH-006',
+  cis: ['4.6'],
+  category: 'health',
+  severity: 'error',
+  title: 'The Dockerfile declares a real-looking HEALTHCHECK',
+  proves:
+    'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
+  why: 'A fake probe reports healthy while the service is down; the production profile rejects the old `sys.exit(0)` probe as useless for monitoring.',
+  remediation:
+    'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const measured = measuredBy(context, 'runtime', 'HARD-HEALTH-001 to -005');
+    if (measured) return measured;
+    const last = instructions(shippedStages(dockerfile), 'HEALTHCHECK').pop();
+    if (!last) {
+      // A base the Dockerfile cannot see into may declare the HEALTHCHECK the stage inherits.
+      const base = shippedStages(dockerfile)[0];
+      const known = base.baseUnresolved.length === 0 && baseSetsNoUserOrHealthcheck(base.base);
+      return {
+        status: 'fail',
+        ...(known ? {} : { severity: 'warning' as const }),
+        message: known
+          ? 'no HEALTHCHECK in the shipped stage'
+          : `no HEALTHCHECK in the shipped stage, unless its base ${baseShown(base)} declares one (a full run sees it: HARD-HEALTH-001)`,
+        ...where(context.locate.finalFrom()),
+      };
+    }
+    const location = context.locate.at(last.instruction);
+    const [kind, ...rest] = last.instruction.args.split(/\s+/);
+    if (kind?.toUpperCase() === 'NONE')
+      return { status: 'fail', message: 'HEALTHCHECK NONE disables the health check', location };
+    const command = rest.join(' ');
+    const fake = fakeProbe(command);
+    if (fake)
+      return { status: 'fail', message: `HEALTHCHECK CMD ${command} ${fake}: it does not test the service`, location };
+    return { status: 'pass', message: `HEALTHCHECK CMD ${command}`, location };
+  },
+});

@@ -1,14 +1,15 @@
 import { checkCleanBuildTime, checkImageBuilds } from './build.js';
-import { checkCacheOrdering, checkCachedRebuild } from './cache.js';
+import { checkCacheOrdering, checkCachedRebuild, checkDockerfileCacheOrder } from './cache.js';
 import { checkHardenedRun, checkNoSetuidFiles, checkNoShippedSecrets, checkWritablePaths } from './filesystem.js';
 import {
+  checkDockerfileHealthcheck,
   checkHealthTiming,
   checkHealthcheckDefined,
   checkProbeFailsWhenDown,
   checkProbePassesWhileRunning,
   checkProbeProgramExists,
 } from './health.js';
-import { checkNonRootLabelIsTrue, checkRequiredLabels } from './labels.js';
+import { checkDockerfileLabels, checkNonRootLabelIsTrue, checkRequiredLabels } from './labels.js';
 import {
   checkComposeDatabaseAuth,
   checkComposeDatabasePorts,
@@ -23,8 +24,8 @@ import {
   checkComposeResources,
   checkComposeRestart,
   checkComposeSecrets,
-} from './compose.js';
-import { checkStackHealthy, checkStartOrder } from './compose-up.js';
+} from './compose/index.js';
+import { checkStackHealthy, checkStartOrder } from './compose/index.js';
 import {
   checkContextSize,
   checkDockerignoreExists,
@@ -33,46 +34,46 @@ import {
 } from './dockerignore.js';
 import {
   checkAbsoluteWorkdir,
-  checkBaseImagePinned,
-  checkCopyOverAdd,
-  checkNoSsh,
-  checkNoSudo,
-  checkPipefail,
-} from './dockerfile/instructions.js';
-import {
   checkApkNoCache,
   checkAptListsRemoved,
   checkAptRecommends,
   checkAptUpdateAlone,
   checkAptUpgrade,
   checkAptYes,
-  checkPipNoCache,
-} from './dockerfile/packages.js';
-import {
+  checkBaseImagePinned,
   checkCopyChown,
-  checkDockerfileBuildTools,
-  checkDockerfileCacheOrder,
-  checkDockerfileExecForm,
-  checkDockerfileHealthcheck,
-  checkDockerfileInit,
-  checkDockerfileLabels,
-  checkDockerfileSecrets,
-  checkDockerfileCommandSecrets,
-  checkDockerfileUser,
+  checkCopyOverAdd,
   checkMultiStage,
-} from './dockerfile/stages.js';
+  checkNoSsh,
+  checkNoSudo,
+  checkPipNoCache,
+  checkPipefail,
+  checkVerifiedDownloads,
+  checkWorldWritable,
+} from './dockerfile/index.js';
 import type { AnyCheck } from './registry.js';
-import { checkDockerfileDevTools } from './dockerfile/dev-tools.js';
-import { checkVerifiedDownloads } from './dockerfile/downloads.js';
-import { checkWorldWritable } from './dockerfile/permissions.js';
-import { checkRunningUser } from './runtime-user.js';
-import { checkNoSecretsInEnv, checkNoSecretsInHistory } from './secrets.js';
-import { checkExecForm, checkInitProcess, checkStopsOnSigterm } from './shutdown.js';
-import { checkCompressedSize, checkImageSize, checkLayerCount } from './size.js';
-import { checkBecomesReady, checkIdleCpu, checkIdleMemory, checkStartupTime } from './startup.js';
-import { checkNoBuildTools, checkNoDevTools } from './tools.js';
+import {
+  checkDockerfileCommandSecrets,
+  checkDockerfileSecrets,
+  checkNoSecretsInEnv,
+  checkNoSecretsInHistory,
+} from './secrets.js';
+import { checkStopsOnSigterm } from './shutdown.js';
+import { checkDockerfileExecForm, checkDockerfileInit, checkExecForm, checkInitProcess } from './init.js';
+import { checkCompressedSize, checkImageSize } from './size.js';
+import { checkLayerCount } from './layers.js';
+import { checkBecomesReady, checkStartupTime } from './startup.js';
+import { checkIdleMemory } from './memory.js';
+import { checkIdleCpu } from './cpu.js';
+import { checkDockerfileBuildTools, checkDockerfileDevTools, checkNoBuildTools, checkNoDevTools } from './tools.js';
 import { checkCriticalVulnerabilities, checkHighVulnerabilities, checkVulnerabilityDelta } from './vulnerabilities.js';
-import { checkConfiguredUserIsNotRoot, checkExpectedUser, checkNumericUser } from './user.js';
+import {
+  checkConfiguredUserIsNotRoot,
+  checkDockerfileUser,
+  checkExpectedUser,
+  checkNumericUser,
+  checkRunningUser,
+} from './user.js';
 
 /** Every check, in report order. docs/checks.md is generated from this list. */
 export const ALL_CHECKS: readonly AnyCheck[] = [

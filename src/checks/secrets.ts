@@ -1,9 +1,12 @@
-import { stageChain } from '../evidence/dockerfile.js';
-import { assignments, redacted, secretIn } from '../util/secrets.js';
-import { defineCheck, type CheckContext } from './registry.js';
 import { where } from './where.js';
+import { stageChain, assignmentsOf } from '../evidence/dockerfile.js';
+import { assignments, commandSecrets, isSecretName, placeholderSecret, redacted, secretIn } from '../util/secrets.js';
+import { type CheckContext, type Verdict, defineCheck } from './registry.js';
+import { standInUrl } from '../util/stand-in-url.js';
+import { built, shippedStages, stageLabel } from './dockerfile-helpers.js';
 
-// Credentials baked into the image's config or history. Messages name the variable and the kind
+// Credentials baked into the image's config or history, or written in the Dockerfile (ARG, ENV,
+// command lines). Messages name the variable and the kind
 // of secret, never the value.
 
 function declaredAt(context: CheckContext, keyword: 'ENV' | 'ARG', name: string) {
@@ -87,5 +90,115 @@ export const checkNoSecretsInHistory = defineCheck({
       measured: name,
       ...where(declaredAt(context, 'ARG', name) ?? declaredAt(context, 'ENV', name) ?? context.locate.finalFrom()),
     }));
+  },
+});
+
+export const checkDockerfileSecrets = defineCheck({
+  id: 'HARD-SECRETS-003',
+  cis: ['4.10'],
+  category: 'secrets',
+  severity: 'error',
+  title: 'No credentials in ARG or ENV',
+  proves:
+    'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default). A stand-in is no credential: a placeholder (`changeme`, `dummy…`) or a URL that is plainly one, judged whole (at least two of generic credentials such as `user:pass`, a localhost or example host, a database named dummy, example or test).',
+  why: 'ENV values ship in the image; build arguments used by RUN are recorded in its history; both are in the repository.',
+  remediation: 'Use `RUN --mount=type=secret,id=…` for build-time secrets and runtime configuration for the rest.',
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const envMeasured = context.evidence.image.state === 'collected';
+    const ships = new Set(shippedStages(dockerfile).map((stage) => stage.index));
+    const found: Verdict[] = [];
+    // Every stage, built by this target or not: a literal credential is in the Dockerfile, and so
+    // in the repository, whichever target builds its stage.
+    for (const stage of dockerfile.stages) {
+      for (const instruction of stage.instructions) {
+        if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV') continue;
+        // The image's own ENV is measured by HARD-SECRETS-001; a stage that does not ship is not in it.
+        if (instruction.keyword === 'ENV' && envMeasured && ships.has(stage.index)) continue;
+        const assigned =
+          instruction.keyword === 'ARG'
+            ? stage.args.filter((arg) => arg.line === instruction.line)
+            : assignmentsOf(instruction.args);
+        for (const { name, written } of assigned) {
+          const value = written ?? undefined;
+          // A stand-in a build step needs (`DATABASE_URL=postgresql://user:pass@localhost/dummy`,
+          // `SECRET_KEY=dummy…`) is no credential.
+          const standIn = value !== undefined && (placeholderSecret(value) || standInUrl(value));
+          const kind = value !== undefined && !standIn ? secretIn(name, value) : null;
+          if (kind && instruction.keyword === 'ENV' && !ships.has(stage.index)) {
+            found.push({
+              status: 'fail',
+              severity: 'warning',
+              message: `ENV ${name} holds ${kind} ${redacted(value!)} in stage ${stageLabel(stage)}, which does not ship: it is not in the image, but it is in the Dockerfile and the build's cache`,
+              measured: name,
+              location: context.locate.at(instruction),
+            });
+          } else if (kind) {
+            found.push({
+              status: 'fail',
+              message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value!)}`,
+              measured: name,
+              location: context.locate.at(instruction),
+            });
+          } else if (instruction.keyword === 'ARG' && isSecretName(name) && !value) {
+            found.push({
+              status: 'fail',
+              severity: 'warning',
+              message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`,
+              measured: name,
+              location: context.locate.at(instruction),
+            });
+          }
+        }
+      }
+    }
+    return found.length > 0
+      ? found
+      : {
+          status: 'pass',
+          message: envMeasured
+            ? "no ARG meant for a credential, and no credential in the ENV of a stage that does not ship (the image's ENV is measured by HARD-SECRETS-001)"
+            : 'no credential in ARG or ENV',
+        };
+  },
+});
+
+const COMMAND_KEYWORDS = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK']);
+
+export const checkDockerfileCommandSecrets = defineCheck({
+  id: 'HARD-SECRETS-004',
+  cis: ['4.10'],
+  category: 'secrets',
+  severity: 'error',
+  title: 'No credentials on the command lines of the Dockerfile',
+  proves:
+    'No RUN, CMD, ENTRYPOINT or HEALTHCHECK writes a credential: `mysql -pSECRET`, `redis-cli -a SECRET`, `--password=SECRET`, `curl -u user:pass`, `PGPASSWORD=SECRET psql`, a token or a password in a URL (references such as `$DB_PASSWORD` are fine).',
+  why: 'A RUN line is recorded in the image history and the build cache; CMD, ENTRYPOINT and HEALTHCHECK ship in the image config for anyone who pulls it; all of them are in the repository.',
+  remediation:
+    'Read the credential at run time (`$DB_PASSWORD`, a file under /run/secrets) and, for a build step, mount it: `RUN --mount=type=secret,id=npm_token …`.',
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const building = new Set(built(dockerfile).map((stage) => stage.index));
+    const found: Verdict[] = [];
+    for (const stage of dockerfile.stages) {
+      for (const instruction of stage.instructions) {
+        if (!COMMAND_KEYWORDS.has(instruction.keyword)) continue;
+        for (const secret of commandSecrets(instruction.args)) {
+          // A stand-in a build step needs (`SECRET_KEY=dummy… manage.py collectstatic`) is no credential.
+          if (placeholderSecret(secret.value)) continue;
+          const elsewhere = !building.has(stage.index);
+          found.push({
+            status: 'fail',
+            ...(elsewhere ? { severity: 'warning' as const } : {}),
+            message: `${instruction.keyword} holds ${secret.kind} ${redacted(secret.value)} (${secret.name})${elsewhere ? ` in stage ${stageLabel(stage)}, which this target does not build: it is in the repository all the same` : ''}`,
+            measured: secret.name,
+            location: context.locate.at(instruction),
+          });
+        }
+      }
+    }
+    return found.length > 0
+      ? found
+      : { status: 'pass', message: 'no credential on a RUN, CMD, ENTRYPOINT or HEALTHCHECK line' };
   },
 });

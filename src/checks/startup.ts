@@ -1,7 +1,10 @@
 import { describeExit, describeLogTail, describeStackRun, neededBy } from './describe.js';
-import { formatBytes, formatSeconds } from '../util/format.js';
+import { formatSeconds } from '../util/format.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
+
+// Whether the service becomes ready, and how fast: measured from its start to its first healthy
+// probe (or open port).
 
 /** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
 export const checkBecomesReady = defineCheck({
@@ -111,76 +114,6 @@ export const checkStartupTime = defineCheck({
       message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)}${twice})`,
       measured: readiness.readySeconds,
       target: settings.maxStartupSeconds,
-    };
-  },
-});
-
-/**
- * A service that never became ready was sampled, but not in the state it serves in (still waiting
- * for its database, say): what it used then is no idle cost to judge.
- */
-const NEVER_READY = {
-  status: 'skip',
-  message: 'the service never became ready, so what it used while waiting is not its idle cost (see HARD-STARTUP-001)',
-} as const;
-
-export const checkIdleMemory = defineCheck({
-  id: 'HARD-MEMORY-001',
-  category: 'memory',
-  severity: 'warning',
-  title: 'Idle memory',
-  proves:
-    'The most memory the ready, idle container used over the sampling window (as `docker stats` counts it) is within max-idle-memory-mb; a service still busy with its start-up work after it became ready is sampled once it settles.',
-  why: 'Idle memory is paid by every replica all the time; the production profile targets under 512 MB.',
-  threshold: 'max-idle-memory-mb: 512',
-  remediation: 'Load less at startup (lazy imports, smaller caches), and run fewer worker processes when idle.',
-  needs: ['runtime'],
-  run({ runtime }, { settings }) {
-    const { idle } = runtime.service;
-    if (!idle) return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
-    if (runtime.service.readiness.outcome === 'timeout') return NEVER_READY;
-    const limit = settings.maxIdleMemoryMb * 1e6;
-    const settled = idle.settled
-      ? `, sampled once it settled, ${formatSeconds(idle.settled.afterSeconds)} after it became ready`
-      : '';
-    return {
-      status: idle.memoryBytesMax <= limit ? 'pass' : 'fail',
-      message: `${formatBytes(idle.memoryBytesMax)} at most over ${formatSeconds(idle.windowSeconds)} (${idle.samples} samples; limit ${settings.maxIdleMemoryMb} MB)${settled}`,
-      measured: idle.memoryBytesMax,
-      target: limit,
-    };
-  },
-});
-
-export const checkIdleCpu = defineCheck({
-  id: 'HARD-CPU-001',
-  category: 'cpu',
-  severity: 'warning',
-  title: 'Idle CPU',
-  proves:
-    'The CPU the ready, idle container used over the sampling window is within max-idle-cpu (in CPUs); a thread that spun through the whole window without ever blocking counts as the whole core it wants, whatever share a busy machine gave it. A service busy right after it became ready (a dev server compiling once it listens) is watched until it settles, within ready-timeout-seconds of its start, and sampled then; one still busy then is judged busy.',
-  why: 'A service that spins when idle wastes a share of every node it runs on; the production profile targets under 0.5 CPU.',
-  threshold: 'max-idle-cpu: 0.5',
-  remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
-  needs: ['runtime'],
-  run({ runtime }, { settings }) {
-    const { idle } = runtime.service;
-    if (!idle) return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
-    if (runtime.service.readiness.outcome === 'timeout') return NEVER_READY;
-    const spun = idle.spinning?.threads ?? 0;
-    const spinning =
-      spun > 0
-        ? `: ${spun > 1 ? `${spun} threads` : '1 thread'} spun through the window without ever blocking, counted as ${spun > 1 ? 'a whole core each' : 'a whole core'} (the engine counted ${(idle.cpuUsed ?? idle.cpu).toFixed(3)} CPU, the share this machine gave ${spun > 1 ? 'them' : 'it'})`
-        : '';
-    // Busy right after it became ready (start-up work: a dev server compiling), it was sampled once it settled.
-    const settled = idle.settled
-      ? `, once it settled: it was busy (${idle.settled.busyCpu.toFixed(3)} CPU) for ${formatSeconds(idle.settled.afterSeconds)} after it became ready, finishing its start-up`
-      : '';
-    return {
-      status: idle.cpu <= settings.maxIdleCpu ? 'pass' : 'fail',
-      message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})${spinning}${settled}`,
-      measured: idle.cpu,
-      target: settings.maxIdleCpu,
     };
   },
 });

@@ -14,6 +14,7 @@ import {
 import { gitStatusOf, type GitStatus } from './git-status.js';
 import { parseDockerfile, stageChain } from './dockerfile.js';
 import { locations, plain, type Loc } from './compose/tree.js';
+import { serviceBinds, servicePorts, type ComposeBind, type ComposePort } from './compose/syntax.js';
 
 // A compose project as the checks need it, resolved the way `docker compose config` resolves it
 // (src/evidence/compose/load.ts): every active service as plain data, what the files alone say
@@ -50,6 +51,10 @@ export interface ComposeService {
    */
   envFiles: { path: string; standsFor: string | null }[];
   init: boolean | null;
+  /** Its published `ports`, read as compose reads them (none under `network_mode: host`: see data). */
+  ports: ComposePort[];
+  /** Its bind mounts of absolute host paths (`volumes`). */
+  binds: ComposeBind[];
 }
 
 export interface ComposeNetwork {
@@ -171,6 +176,8 @@ export function collectComposeEvidence(options: ComposeOptions): ComposeEvidence
       dockerfile: builtDockerfile(data.build, options.workspace),
       builtHealthcheck: buildDeclaresHealthcheck(data.build, source),
       init: typeof data.init === 'boolean' ? data.init : null,
+      ports: servicePorts(data),
+      binds: serviceBinds(data),
     };
   });
   const networks: Record<string, ComposeNetwork> = {};

@@ -44,6 +44,19 @@ export interface Stage {
   baseStage: number | null;
   platform: string | null;
   instructions: Instruction[];
+  /**
+   * Its ARGs in order (`ARG A=1 B` → A with '1', B with null), each with the line that declares
+   * it and its default as written (quotes removed, variables not substituted). The one reading of
+   * ARG: the checks and the plan use it.
+   */
+  args: StageArg[];
+}
+
+export interface StageArg {
+  name: string;
+  /** The default as written, null without one (`ARG B`); `ARG C=` has ''. */
+  written: string | null;
+  line: number;
 }
 
 export interface Comment {
@@ -159,6 +172,7 @@ export function parseDockerfile(content: string, options: ParseOptions): Dockerf
     } else syntaxErrors.push({ line, message: `${keyword} before the first FROM (only ARG may come first)` });
   }
   if (stages.length === 0 && syntaxErrors.length === 0) syntaxErrors.push({ line: 1, message: 'no FROM instruction' });
+  for (const stage of stages) stage.args = stageArgs(stage.instructions);
 
   let finalStage = stages.length - 1;
   if (options.target) {
@@ -349,18 +363,34 @@ function sourceOf(
   return { stage: named && named.index < stage.index ? named.index : null, reference, unresolved };
 }
 
+/** `A=1 B C="x y"` → A '1', B null, C 'x y': the names an ARG or ENV line sets, with what it writes. */
+export function assignmentsOf(args: string): { name: string; written: string | null }[] {
+  return [...args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)].map((match) => ({
+    name: match[1],
+    written: match[2] === undefined ? null : match[2].replace(/^"(.*)"$/, '$1'),
+  }));
+}
+
+/** A stage's ARGs, in order (Stage.args). */
+export function stageArgs(instructions: Instruction[]): StageArg[] {
+  return instructions
+    .filter((instruction) => instruction.keyword === 'ARG')
+    .flatMap((instruction) => assignmentsOf(instruction.args).map((arg) => ({ ...arg, line: instruction.line })));
+}
+
 /** An ARG's default declared in the stage before `line` (its own variables substituted). */
 function stageArg(stage: Stage, name: string, line: number, globalArgs: Record<string, string | null>): string | null {
   let value: string | null = null;
-  for (const instruction of stage.instructions) {
-    if (instruction.line >= line) break;
-    if (instruction.keyword !== 'ARG') continue;
-    const match = new RegExp(`(?:^|\\s)${name}=("[^"]*"|\\S*)`).exec(instruction.args);
-    if (match)
-      value = wholeValue(
-        match[1].replace(/^"(.*)"$/, '$1'),
-        (variable) => stageArg(stage, variable, instruction.line, globalArgs) ?? globalArgs[variable] ?? null,
-      );
+  let lineRead = 0;
+  for (const arg of stage.args) {
+    if (arg.line >= line) break;
+    // The first default of the name on an ARG line counts (`ARG A=1 A=2` sets 1 here).
+    if (arg.name !== name || arg.written === null || arg.line === lineRead) continue;
+    lineRead = arg.line;
+    value = wholeValue(
+      arg.written,
+      (variable) => stageArg(stage, variable, arg.line, globalArgs) ?? globalArgs[variable] ?? null,
+    );
   }
   return value;
 }
@@ -391,6 +421,7 @@ function readStage(
     baseStage: (byName ?? byIndex)?.index ?? null,
     platform: from.flags.platform ?? null,
     instructions: [],
+    args: [],
   };
 }
 
@@ -497,12 +528,14 @@ export function variablesAt(
         values[name] = wholeValue(value.replace(/^"(.*)"$/, '$1'), lookup);
         continue;
       }
-      for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-        const name = match[1];
-        const written = match[2]?.replace(/^"(.*)"$/, '$1');
+      const assigned =
+        instruction.keyword === 'ARG'
+          ? stage.args.filter((arg) => arg.line === instruction.line)
+          : assignmentsOf(instruction.args);
+      for (const { name, written } of assigned) {
         if (instruction.keyword === 'ARG' && dockerfile.buildArgs[name] !== undefined)
           values[name] = dockerfile.buildArgs[name];
-        else if (written !== undefined) values[name] = wholeValue(written, lookup);
+        else if (written !== null) values[name] = wholeValue(written, lookup);
         else if (!(name in values)) values[name] = null;
       }
     }

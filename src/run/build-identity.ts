@@ -74,12 +74,8 @@ function effectiveArgs(args: Record<string, string>, facts: DockerfileFacts | nu
 function declaredArgs(parsed: ReturnType<typeof parseDockerfile>): Map<string, string | null> {
   const declared = new Map<string, string | null>(Object.entries(parsed.globalArgs));
   for (const stage of parsed.stages) {
-    for (const instruction of stage.instructions) {
-      if (instruction.keyword !== 'ARG') continue;
-      for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-        if (!declared.has(match[1]) || match[2] !== undefined)
-          declared.set(match[1], match[2]?.replace(/^"(.*)"$/, '$1') ?? null);
-      }
+    for (const arg of stage.args) {
+      if (!declared.has(arg.name) || arg.written !== null) declared.set(arg.name, arg.written);
     }
   }
   return declared;

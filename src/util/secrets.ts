@@ -420,3 +420,23 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   for (const secret of secrets) shown = shown.split(secret).join('***');
   return shown;
 }
+
+/**
+ * A file that carries a credential, whether in the build context or in the image: a private key
+ * by its content (anywhere), else by name outside third-party package trees (their fixtures are
+ * not the app's secrets) — `.env` files but their examples, keys and keystores, `.htpasswd`,
+ * `credentials.json`, a token file (`.npmrc`, `.pypirc`, `.netrc`) that holds one, anything under
+ * a `credentials/`, `.aws/` or `.ssh/` directory. `path` is relative (no leading slash); `content`
+ * is what was read of it ('' when nothing was).
+ */
+export function isSecretFile(path: string, content: string): boolean {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)) return true;
+  if (/(^|\/)(node_modules|vendor|site-packages|dist-packages)\//.test(path)) return false;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return (
+    (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) ||
+    /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name) ||
+    (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content)) ||
+    /(^|\/)(credentials|\.aws|\.ssh)\//.test(path)
+  );
+}

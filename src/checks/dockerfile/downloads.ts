@@ -1,7 +1,7 @@
 import type { Instruction } from '../../evidence/dockerfile.js';
 import type { Severity } from '../../model.js';
 import { defineCheck, type Verdict } from '../registry.js';
-import { built, instructions, runCommands, type RunCommand } from './helpers.js';
+import { built, instructions, runCommands, type RunCommand } from '../dockerfile-helpers.js';
 
 // Code fetched from the network and run or installed with nothing checking it is what it should
 // be: `ADD <url>` without --checksum, `curl … | sh`, a script downloaded and run, a binary

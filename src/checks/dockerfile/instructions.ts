@@ -1,9 +1,18 @@
-import type { ImageUse, Instruction } from '../../evidence/dockerfile.js';
+import { type ImageUse, type Instruction, stageChain } from '../../evidence/dockerfile.js';
 import { copySources } from '../../evidence/app-file.js';
 import { parseImageReference, tagPinsVersion, tagVersionPrecision } from '../../util/image-reference.js';
-import { defineCheck, type Verdict } from '../registry.js';
+import { type Verdict, defineCheck } from '../registry.js';
 import { where } from '../where.js';
-import { built, instructions, runCommands, shipped, verdicts, type RunCommand } from './helpers.js';
+import {
+  type RunCommand,
+  built,
+  instructions,
+  pathsAt,
+  runCommands,
+  shippedStages,
+  verdicts,
+} from '../dockerfile-helpers.js';
+import { permissionOperands } from '../../util/commands.js';
 
 // Instruction hygiene: bases pinned, COPY over ADD, no sudo, absolute WORKDIR, pipefail, no SSH.
 
@@ -268,9 +277,53 @@ export const checkNoSsh = defineCheck({
   remediation: 'Remove the SSH server and `EXPOSE 22`.',
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const offenders = instructions(shipped(dockerfile), 'EXPOSE')
+    const offenders = instructions(shippedStages(dockerfile), 'EXPOSE')
       .filter(({ instruction }) => instruction.args.split(/\s+/).some((port) => /^22(\/tcp)?$/.test(port)))
       .map(({ instruction }) => ({ instruction, message: 'EXPOSE 22 publishes SSH' }));
     return verdicts(offenders, context, 'port 22 is not exposed');
+  },
+});
+
+export const checkCopyChown = defineCheck({
+  id: 'HARD-DOCKERFILE-013',
+  category: 'dockerfile',
+  severity: 'warning',
+  title: 'COPY --chown instead of a recursive chown',
+  proves: 'No RUN changes ownership recursively (`chown -R`) of files a COPY or ADD in the same stage brought in.',
+  why: 'A recursive chown rewrites every file into a new layer: the copied files ship twice, doubling their size.',
+  remediation:
+    'Set ownership while copying: `COPY --chown=<user>:<group> src/ /app/` (and keep code owned by root where the user need not write it).',
+  needs: ['dockerfile'],
+  run({ dockerfile }, context) {
+    const offenders: { instruction: Instruction; message: string }[] = [];
+    for (const stage of built(dockerfile)) {
+      const chain = stageChain(dockerfile, stage.index);
+      const copied: string[] = [];
+      for (const instruction of stage.instructions) {
+        const pathOf = pathsAt(dockerfile, chain, instruction.line);
+        if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined) {
+          const words = instruction.exec ?? instruction.args.split(/\s+/);
+          const dest = pathOf(words[words.length - 1] ?? '.');
+          if (dest !== null) copied.push(dest);
+        }
+        if (instruction.keyword !== 'RUN') continue;
+        for (const command of runCommands([{ ...stage, instructions: [instruction] }])) {
+          if (command.program !== 'chown') continue;
+          const { paths, recursive } = permissionOperands('chown', command.args);
+          if (!recursive) continue;
+          const hit = paths
+            .map(pathOf)
+            .find(
+              (target) =>
+                target !== null &&
+                copied.some(
+                  (dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`),
+                ),
+            );
+          if (hit) offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
+        }
+      }
+    }
+    return verdicts(offenders, context, 'no recursive chown of copied files');
   },
 });

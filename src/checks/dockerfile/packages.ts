@@ -1,6 +1,6 @@
 import type { Instruction } from '../../evidence/dockerfile.js';
 import { defineCheck } from '../registry.js';
-import { built, instructions, runCommands, shipped, verdicts, type RunCommand } from './helpers.js';
+import { built, instructions, runCommands, shippedStages, verdicts, type RunCommand } from '../dockerfile-helpers.js';
 
 // Package managers in the shipped stages: what they leave in the image (caches, lists,
 // recommended extras) and what makes builds unrepeatable.
@@ -92,7 +92,7 @@ export const checkAptRecommends = defineCheck({
   hadolint: ['DL3015'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const installs = runCommands(shipped(dockerfile)).filter(
+    const installs = runCommands(shippedStages(dockerfile)).filter(
       (command) =>
         isApt(command) &&
         aptVerb(command) === 'install' &&
@@ -130,7 +130,7 @@ export const checkAptListsRemoved = defineCheck({
   hadolint: ['DL3009'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const commands = runCommands(shipped(dockerfile));
+    const commands = runCommands(shippedStages(dockerfile));
     const offenders = commands
       .filter((command) => isApt(command) && aptVerb(command) === 'update')
       .filter((command) => mountsAptLists(command.instruction) === null)
@@ -242,7 +242,7 @@ export const checkPipNoCache = defineCheck({
   hadolint: ['DL3042'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const chain = shipped(dockerfile);
+    const chain = shippedStages(dockerfile);
     const envOff = instructions(chain, 'ENV').some(({ instruction }) =>
       /PIP_NO_CACHE_DIR[= ]\s*(1|true|yes|on|off|0)/i.test(instruction.args),
     );
@@ -277,7 +277,7 @@ export const checkApkNoCache = defineCheck({
   hadolint: ['DL3019'],
   needs: ['dockerfile'],
   run({ dockerfile }, context) {
-    const commands = runCommands(shipped(dockerfile));
+    const commands = runCommands(shippedStages(dockerfile));
     const offenders = commands
       .filter(
         (command) => command.program === 'apk' && command.args.includes('add') && !command.args.includes('--no-cache'),

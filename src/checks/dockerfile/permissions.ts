@@ -3,7 +3,7 @@ import type { Severity } from '../../model.js';
 import { permissionOperands } from '../../util/commands.js';
 import { clipped } from '../../util/text.js';
 import { defineCheck, type Verdict } from '../registry.js';
-import { pathsAt, runCommands, shipped } from './helpers.js';
+import { pathsAt, runCommands, shippedStages } from '../dockerfile-helpers.js';
 
 // Modes that let any user of the container write: what a RUN chmod, a `mkdir -m`, an
 // `install -m` or a `COPY --chmod` of the shipped stages grants. How bad that is depends on the
@@ -50,7 +50,7 @@ interface Grant {
 /** Every mode a RUN or COPY/ADD of the stages gives, with the path it gives it to (as resolved, or as written). */
 function grants(dockerfile: DockerfileEvidence): Grant[] {
   const found: Grant[] = [];
-  for (const stage of shipped(dockerfile)) {
+  for (const stage of shippedStages(dockerfile)) {
     const chain = stageChain(dockerfile, stage.index);
     for (const instruction of stage.instructions) {
       const pathOf = (written: string): string => pathsAt(dockerfile, chain, instruction.line)(written) ?? written;

@@ -1,3 +1,4 @@
+import { parsePort } from './syntax.js';
 import { mapNode, scalarNode, type MapNode, type Scalar, type Tree } from './tree.js';
 
 // The compose specification's merge rules, for override files (`-f a -f b`) and `extends`, as
@@ -123,46 +124,6 @@ function mergeLogging(lower: Tree, upper: Tree): Tree {
 export function portKey(item: Tree): string | null {
   const port = parsePort(item);
   return port ? `${port.host_ip}|${port.published}|${port.target}|${port.protocol}` : null;
-}
-
-export interface PortSpec {
-  host_ip: string;
-  published: string;
-  target: string;
-  protocol: string;
-}
-
-/** `8080:80`, `127.0.0.1:8080:80/udp`, `80`, `[::1]:80:80`, or the long syntax. */
-export function parsePort(item: Tree): PortSpec | null {
-  if (item.kind === 'map') {
-    const field = (name: string): string => {
-      const value = item.entries.get(name);
-      return value?.kind === 'scalar' && value.value !== null ? String(value.value) : '';
-    };
-    return {
-      host_ip: field('host_ip'),
-      published: field('published'),
-      target: field('target'),
-      protocol: field('protocol') || 'tcp',
-    };
-  }
-  if (item.kind !== 'scalar' || item.value === null) return null;
-  return parsePortText(String(item.value));
-}
-
-export function parsePortText(text: string): PortSpec {
-  const [spec = '', protocol = 'tcp'] = text.split('/');
-  const ipv6 = /^\[([^\]]*)\]:(.*)$/.exec(spec);
-  const parts = ipv6 ? [ipv6[1], ...ipv6[2].split(':')] : spec.split(':');
-  if (parts.length >= 3)
-    return {
-      host_ip: parts.slice(0, parts.length - 2).join(':'),
-      published: parts[parts.length - 2],
-      target: parts[parts.length - 1],
-      protocol,
-    };
-  if (parts.length === 2) return { host_ip: '', published: parts[0], target: parts[1], protocol };
-  return { host_ip: '', published: '', target: parts[0], protocol };
 }
 
 /** A mount's target: the long syntax's `target`, or the second part of `source:target[:mode]`; `/data/` is `/data`. */

@@ -1,5 +1,7 @@
-import { formatSeconds } from '../util/format.js';
-import { defineCheck } from './registry.js';
+import { formatSeconds } from '../../util/format.js';
+import { defineCheck } from '../registry.js';
+
+// The stack brought up with compose: every service healthy, started in dependency order.
 
 export const checkStackHealthy = defineCheck({
   id: 'HARD-COMPOSE-012',

@@ -1,18 +1,18 @@
 import { posix } from 'node:path';
 import {
-  builtStages,
-  stageChain,
   type DockerfileEvidence,
   type Instruction,
   type Stage,
-} from '../../evidence/dockerfile.js';
-import type { ContextFile } from '../../evidence/context.js';
-import { copiedTo, programPaths, type CopiedFile } from '../../evidence/copied.js';
-import { scriptFacts, type ScriptFacts } from '../../evidence/scripts.js';
-import { programOf, splitCommands, type ShellCommand } from '../../evidence/shell.js';
-import type { EvidenceKey } from '../../evidence/types.js';
-import type { Severity } from '../../model.js';
-import type { CheckContext, Verdict } from '../registry.js';
+  builtStages,
+  stageChain,
+} from '../evidence/dockerfile.js';
+import type { ContextFile } from '../evidence/context.js';
+import { type CopiedFile, copiedTo, programPaths } from '../evidence/copied.js';
+import { type ScriptFacts, scriptFacts } from '../evidence/scripts.js';
+import { type ShellCommand, programOf, splitCommands } from '../evidence/shell.js';
+import type { EvidenceKey } from '../evidence/types.js';
+import type { Severity } from '../model.js';
+import type { CheckContext, Verdict } from './registry.js';
 
 // What the Dockerfile rules share: the stages that ship, the commands inside RUN, and the rule
 // that a static guess gives way to a measurement of the same thing when one was made.
@@ -45,7 +45,7 @@ export function runCommands(stages: Stage[]): RunCommand[] {
 }
 
 /** The stages whose files ship: the final one and those it is FROM. */
-export function shipped(dockerfile: DockerfileEvidence): Stage[] {
+export function shippedStages(dockerfile: DockerfileEvidence): Stage[] {
   return stageChain(dockerfile);
 }
 
@@ -184,4 +184,39 @@ export function copiedFrom(script: StartScript): string {
     : `copied from the build context ${by}`;
 }
 
-export { pathsAt } from '../../evidence/dockerfile.js';
+export function stageLabel(stage: Stage): string {
+  return stage.name ?? `#${stage.index}`;
+}
+
+const BUILD_COMMANDS =
+  /\b(go\s+(build|install)|cargo\s+(build|install)|mvn|mvnw|gradle|gradlew|dotnet\s+(build|publish)|npm\s+run\s+build|yarn\s+build|pnpm\s+(run\s+)?build|make|cmake|gcc|g\+\+|javac|tsc|webpack|vite\s+build|pip\s+wheel|python3?\s+setup\.py\s+(build|bdist))\b/;
+
+/** A stage that compiles or installs build tools: what a runtime stage must not start from. */
+export function buildsSomething(stage: Stage): boolean {
+  const commands = runCommands([stage]);
+  if (commands.some((command) => BUILD_COMMANDS.test(command.command.words.join(' ')))) return true;
+  return commands.some(
+    (command) =>
+      INSTALLERS[command.program]?.test(command.args[0] ?? '') === true &&
+      command.args.some((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, ''))),
+  );
+}
+
+/** A stage's base as a reader should see it: resolved, or as written where a build argument has no value. */
+export function baseShown(stage: Stage): string {
+  return stage.baseUnresolved.length > 0 ? stage.baseRaw : stage.base;
+}
+
+export const BUILD_PACKAGES =
+  /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
+export const INSTALLERS: Record<string, RegExp> = {
+  'apt-get': /^install$/,
+  apt: /^install$/,
+  apk: /^add$/,
+  yum: /^install$/,
+  dnf: /^install$/,
+  microdnf: /^install$/,
+};
+export const REMOVERS = /^(purge|remove|autoremove|del|erase)$/;
+
+export { pathsAt } from '../evidence/dockerfile.js';

@@ -1,13 +1,13 @@
-import type { ComposeEnvFile, ComposeEvidence, ComposeService } from '../evidence/compose.js';
-import { parsePortText } from '../evidence/compose/merge-files.js';
-import type { Location } from '../model.js';
-import { fakeProbe } from '../util/commands.js';
+import type { ComposeEnvFile, ComposeEvidence, ComposeService } from '../../evidence/compose.js';
+import type { ComposePort } from '../../evidence/compose/syntax.js';
+import type { Location } from '../../model.js';
+import { fakeProbe } from '../../util/commands.js';
 import {
   baseSetsNoUserOrHealthcheck,
   parseImageReference,
   tagPinsVersion,
   tagVersionPrecision,
-} from '../util/image-reference.js';
+} from '../../util/image-reference.js';
 import {
   commandSecrets,
   isSecretName,
@@ -17,9 +17,9 @@ import {
   secretIn,
   urlCredentials,
   weakDefault,
-} from '../util/secrets.js';
-import { textOf } from '../util/text.js';
-import { defineCheck, type Verdict } from './registry.js';
+} from '../../util/secrets.js';
+import { textOf } from '../../util/text.js';
+import { defineCheck, type Verdict } from '../registry.js';
 
 // Every service of the compose project, resolved as compose resolves it (includes, extends,
 // override files, profiles, variables), against the production profile's compose hardening:
@@ -456,22 +456,6 @@ const HOME_CREDENTIALS = /^\/(root|home\/[^/]+)\/(\.ssh|\.aws|\.docker|\.kube|\.
 const SHARED_READ_ONLY =
   /^\/(etc\/(localtime|timezone|machine-id|ssl\/certs|ca-certificates|pki\/ca-trust)|usr\/share\/(zoneinfo|ca-certificates)|usr\/local\/share\/ca-certificates)(\/.*)?$/;
 
-/** A bind mount's host path and whether it is read-only (short `src:dst[:ro,…]`, long `type: bind`); else null. */
-function hostMount(volume: unknown): { source: string; readOnly: boolean } | null {
-  if (typeof volume === 'string') {
-    const parts = volume.split(':');
-    if (parts.length < 2 || !parts[0].startsWith('/')) return null;
-    return {
-      source: parts[0],
-      readOnly: (parts[2] ?? '').split(',').some((mode) => mode === 'ro' || mode === 'readonly'),
-    };
-  }
-  const spec = volume as { type?: unknown; source?: unknown; read_only?: unknown } | null;
-  const source = textOf(spec?.source);
-  if (textOf(spec?.type) !== 'bind' || !source.startsWith('/')) return null;
-  return { source, readOnly: spec?.read_only === true || textOf(spec?.read_only) === 'true' };
-}
-
 /**
  * What a bind mount gives the container of the host: the engine (an error, read-only or not), a
  * system tree or a home written to (an error) or read (a warning: it discloses, e.g. /etc/shadow),
@@ -545,18 +529,17 @@ export const checkComposePrivileges = defineCheck({
         const off = unconfined(option);
         if (off) fail(`security_opt: ${option} ${off.what}`, `security_opt.${index}`, off.cis);
       });
-      ((data.volumes ?? []) as unknown[]).forEach((volume, index) => {
-        const mount = hostMount(volume);
-        const access = mount ? hostAccess(mount) : null;
-        if (!mount || !access) return;
+      for (const mount of service.binds) {
+        const access = hostAccess(mount);
+        if (!access) continue;
         found.push({
           status: 'fail',
           message: `mounts the host's ${mount.source}${mount.readOnly ? ' (read-only)' : ''}`,
           cis: access.cis,
           ...(access.severity === 'warning' ? { severity: 'warning' as const } : {}),
-          ...at(service, `volumes.${index}`),
+          ...at(service, `volumes.${mount.index}`),
         });
-      });
+      }
       return found.length > 0 ? found : { status: 'pass', message: 'no privilege, host namespace or host mount' };
     });
   },
@@ -716,30 +699,8 @@ function gitSays(file: ComposeEnvFile): string {
   }
 }
 
-/**
- * A `ports` entry, short (`[ip:]host:container[/proto]`, `[::1]:80:80`, `5432`) or long form:
- * where it is published. `published` is empty when Docker picks the host port — `"5432"`, or
- * `"${DB_PORT}:5432"` with the variable unset, which is `":5432"` — still on every interface.
- */
-function publishedPort(port: unknown): { hostIp: string; published: string; target: string } | null {
-  if (typeof port === 'object' && port !== null) {
-    const spec = port as { host_ip?: unknown; published?: unknown; target?: unknown };
-    return { hostIp: textOf(spec.host_ip), published: textOf(spec.published), target: textOf(spec.target) };
-  }
-  if (typeof port !== 'string' && typeof port !== 'number') return null;
-  // The same reading as the merge of override files: compose's own.
-  const { host_ip: hostIp, published, target } = parsePortText(textOf(port));
-  return target ? { hostIp, published, target } : null;
-}
-
 /** Every interface of the host: no address, 0.0.0.0, or :: (IPv6 and, dual-stack, IPv4 too). */
 const onAllInterfaces = (hostIp: string): boolean => ['', '0.0.0.0', '::', '[::]'].includes(hostIp);
-
-/** How a published port reads in a message: the entry as written, or the long form's fields. */
-function portText(port: unknown, published: { hostIp: string; published: string; target: string }): string {
-  if (typeof port !== 'object' || port === null) return textOf(port);
-  return [published.hostIp, published.published, published.target].filter(Boolean).join(':');
-}
 
 const DATABASES =
   /(^|\/)(postgres(ql)?|postgis|timescaledb|pgbouncer|mysql|mariadb|percona|mongo(db)?|redis|valkey|keydb|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(-server)?(:|@|$)/i;
@@ -747,15 +708,12 @@ const DATABASES =
 /** Where a service can be reached from: the host's interfaces (all, or some addresses), or the stack's network only. */
 function reach(service: Service): {
   scope: 'all' | 'host' | 'stack';
-  ports: { port: unknown; index: number; text: string }[];
+  ports: ComposePort[];
 } {
   if (textOf(service.data.network_mode) === 'host') return { scope: 'all', ports: [] };
-  const ports = ((service.data.ports ?? []) as unknown[]).flatMap((port, index) => {
-    const published = publishedPort(port);
-    return published ? [{ port, index, published, text: portText(port, published) }] : [];
-  });
+  const ports = service.ports;
   if (ports.length === 0) return { scope: 'stack', ports: [] };
-  const all = ports.filter(({ published }) => onAllInterfaces(published.hostIp));
+  const all = ports.filter(({ hostIp }) => onAllInterfaces(hostIp));
   return all.length > 0 ? { scope: 'all', ports: all } : { scope: 'host', ports };
 }
 
@@ -778,16 +736,14 @@ export const checkComposeDatabasePorts = defineCheck({
         return { status: 'pass', message: 'not a database' };
       // Judged on the address whatever the host port resolves to: `${DB_PORT:-5432}:5432` and
       // `${DB_PORT}:5432` (unset: Docker picks the port) are both on every interface.
-      const exposed = ((service.data.ports ?? []) as unknown[])
-        .map((port, index) => ({ port, index, published: publishedPort(port) }))
-        .filter(({ published }) => published !== null && onAllInterfaces(published.hostIp));
+      const exposed = service.ports.filter(({ hostIp }) => onAllInterfaces(hostIp));
       if (exposed.length === 0) return { status: 'pass', message: 'not published on all interfaces' };
-      return exposed.map(({ port, index, published }) => ({
+      return exposed.map((port) => ({
         status: 'fail' as const,
-        message: published!.published
-          ? `publishes ${portText(port, published!)} on all interfaces`
-          : `publishes container port ${published!.target} on all interfaces, on a host port Docker picks (${portText(port, published!)})`,
-        ...at(service, `ports.${index}`),
+        message: port.published
+          ? `publishes ${port.text} on all interfaces`
+          : `publishes container port ${port.target} on all interfaces, on a host port Docker picks (${port.text})`,
+        ...at(service, `ports.${port.index}`),
       }));
     });
   },
@@ -974,16 +930,14 @@ export const checkComposePrivilegedPorts = defineCheck({
   needs: ['compose'],
   run({ compose }) {
     return each(compose.services, (service) => {
-      const low = ((service.data.ports ?? []) as unknown[])
-        .map((port, index) => ({ port, index, published: publishedPort(port) }))
-        .filter(({ published }) => published !== null && Number.parseInt(published.published, 10) < 1024);
+      const low = service.ports.filter(({ published }) => Number.parseInt(published, 10) < 1024);
       if (low.length === 0) return { status: 'pass', message: 'no host port below 1024' };
-      return low.map(({ port, index, published }) => ({
+      return low.map((port) => ({
         status: 'fail' as const,
-        message: `publishes host port ${published!.published}${published!.hostIp ? ` on ${published!.hostIp}` : ''} (${typeof port === 'object' && port !== null ? `published: ${published!.published}` : textOf(port)})`,
-        measured: Number.parseInt(published!.published, 10),
+        message: `publishes host port ${port.published}${port.hostIp ? ` on ${port.hostIp}` : ''} (${port.long ? `published: ${port.published}` : port.text})`,
+        measured: Number.parseInt(port.published, 10),
         target: '≥ 1024',
-        ...at(service, `ports.${index}`),
+        ...at(service, `ports.${port.index}`),
       }));
     });
   },
