@@ -1,4 +1,4 @@
-import { runProcess } from '../util/process.js';
+import { runDocker } from '../docker/cli.js';
 import type { Engine } from '../docker/engine.js';
 import type { EngineRecord } from '../model.js';
 
@@ -45,7 +45,7 @@ export function imageStoreOf(driver: string, status: [string, string][]): string
 
 /** `github.com/docker/buildx 0.29.1+ds1 …` → `0.29.1+ds1`. */
 async function buildxVersion(): Promise<string | null> {
-  const result = await runProcess('docker', ['buildx', 'version']).catch(() => null);
+  const result = await runDocker(['buildx', 'version']).catch(() => null);
   if (!result || result.code !== 0) return null;
   return result.stdout.trim().split(/\s+/)[1]?.replace(/^v/, '') ?? null;
 }

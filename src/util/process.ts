@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 
-// Child processes (the docker CLI for buildx and compose) run through here rather than
+// Child processes (git; the docker CLI only through docker/cli.ts and docker/buildx.ts) run here rather than
 // @actions/exec: a run must be cancellable (SIGINT/SIGTERM to the action kills the build too),
 // and @actions/exec gives no handle on the child.
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Engine } from '../../docker/engine.js';
 import { lastLines } from '../../docker/buildx.js';
 import { round } from '../../util/format.js';
-import { runProcess } from '../../util/process.js';
+import { runDocker } from '../../docker/cli.js';
 
 // A compose service's image, proven in its stack: most real services cannot start without their
 // database or cache, and run alone they would be judged on a crash. Its dependencies (depends_on,
@@ -187,7 +187,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
       down: removeDir,
     });
     const resolve = async (files: string[]): Promise<ResolvedProject | string> => {
-      const config = await runProcess('docker', [...files, 'config', '--format', 'json'], {
+      const config = await runDocker([...files, 'config', '--format', 'json'], {
         env,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -226,7 +226,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
         continue;
       }
       if (await hasImage(engine, dependency.image)) continue;
-      const pulled = await runProcess('docker', ['pull', '-q', dependency.image], {
+      const pulled = await runDocker(['pull', '-q', dependency.image], {
         env,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -242,7 +242,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
     await writeFile(override, isolatingOverride(resolved, dependencies));
     const isolated = [...base, '-f', override];
     const down = async (): Promise<void> => {
-      await runProcess('docker', [...isolated, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
+      await runDocker([...isolated, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
       await removeDir();
     };
     const again = await resolve(isolated);
@@ -251,8 +251,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
     record.project = project;
     options.info?.(`bringing up its dependencies (${dependencies.join(', ')}) from ${request.key}`);
     try {
-      const up = await runProcess(
-        'docker',
+      const up = await runDocker(
         [
           ...isolated,
           'up',
@@ -320,7 +319,7 @@ async function withoutHealthcheck(
   env: Record<string, string | undefined>,
   signal?: AbortSignal,
 ): Promise<string[]> {
-  const listed = await runProcess('docker', [...files, 'ps', '--format', 'json', ...dependencies], {
+  const listed = await runDocker([...files, 'ps', '--format', 'json', ...dependencies], {
     env,
     ...(signal ? { signal } : {}),
   });
