@@ -1,5 +1,5 @@
 import type { ExitRecord } from '../evidence/runtime/records.js';
-import { NO_DEPENDENCIES, type StackRecord } from '../evidence/runtime/stack.js';
+import { NO_DEPENDENCIES, type StackRecord } from '../evidence/runtime/records.js';
 import { describeWait, wellKnownPort, type WaitRecord } from '../evidence/runtime/waiting-for.js';
 import { formatSeconds } from '../util/format.js';
 
