@@ -9,7 +9,13 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
   // Plain JavaScript (configs, small scripts) is outside tsconfig: linted without type information.
-  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  // The dependency-cruiser configurations are CommonJS.
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   {
     languageOptions: {
       globals: {
@@ -35,6 +41,22 @@ export default tseslint.config(
       'max-len': [
         'error',
         { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true },
+      ],
+    },
+  },
+  // Docker is reached only through src/docker/ (docs/architecture.md): dependency-cruiser keeps
+  // dockerode there; this keeps the docker CLI there (docker/cli.ts's runDocker).
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/docker/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.name=/^(runProcess|spawn|spawnSync|execFile|execFileSync|exec)$/][arguments.0.value='docker']",
+          message: 'Spawn the docker CLI only in src/docker/ (runDocker in docker/cli.ts).',
+        },
       ],
     },
   },

@@ -5,9 +5,8 @@ import { createLocator, type Locator } from './evidence/locate.js';
 import { runChecks } from './checks/registry.js';
 import { valueOf } from './evidence/collected.js';
 import type { EvidenceSet } from './evidence/types.js';
-import type { ConfigIgnore } from './inputs/config-file.js';
 import type { Settings } from './inputs/definitions.js';
-import type { CheckResult } from './model.js';
+import type { CheckResult, ConfigIgnore } from './model.js';
 import { UsageError } from './util/errors.js';
 
 // Evidence → verdicts, the one place that does it (the run, the tests and the benchmark call it):

@@ -1,5 +1,3 @@
-import type { EngineRecord } from './evidence/engine.js';
-
 // The report contract (docs/report.schema.json): categories, check results, metrics. Users' scripts parse the
 // JSON report, so names here are stable; extend, never rename.
 
@@ -247,4 +245,40 @@ export interface SizeBreakdown {
   applicationCodeBytes: number;
   /** Bytes of own layers that a later layer deleted or replaced: invisible, but still shipped. */
   shadowedBytes: number;
+}
+
+// Which engine gave the evidence (`evidence/engine.ts` describes it). Verdicts can depend on it (the
+// image store decides what the engine's own size figure means; Engine 20.10 has no health check
+// start interval), and a report read later must say where it was measured.
+
+export interface EngineRecord {
+  /** The engine's version, as it reports it: `28.5.2`, `20.10.24+dfsg1`. */
+  version: string;
+  apiVersion: string;
+  os: string;
+  architecture: string;
+  /** `overlay2`, or the snapshotter's name on the containerd store (`overlayfs`). */
+  storageDriver: string;
+  /** Where images live: the engine's own graph driver store, or containerd's image store. */
+  /** `containerd`, or the graph driver's name (`overlay2`) where the engine keeps images itself. */
+  imageStore: string;
+  cgroupVersion: string | null;
+  /** Version of the buildx plugin that builds; null when it is not installed. */
+  buildx: string | null;
+  /**
+   * API ≥ 1.44 (Engine 25): health checks have a start interval (5 s by default) during the
+   * start period. Before, the first check runs one full interval after start (30 s by default).
+   */
+  healthStartInterval: boolean;
+}
+
+/** An ignore of the configuration file (`ignores:`), as `inputs/config-file.ts` reads it. */
+export interface ConfigIgnore {
+  id: string;
+  path?: string;
+  reason: string;
+  /** YYYY-MM-DD: the last day the ignore applies. */
+  until?: string;
+  /** `file:line`, for messages. */
+  source: string;
 }

@@ -2,14 +2,14 @@ import { stageArgs } from '../../src/evidence/dockerfile.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_CHECKS } from '../../src/checks/index.js';
-import { createLocator } from '../../src/evidence/locate.js';
-import { runChecks, type AnyCheck } from '../../src/checks/registry.js';
-import { collected, valueOf } from '../../src/evidence/collected.js';
+import type { AnyCheck } from '../../src/checks/registry.js';
+import { collected } from '../../src/evidence/collected.js';
 import { collectComposeEvidence } from '../../src/evidence/compose.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
-import type { CheckResult, FailOn, Report, Target, TargetReport } from '../../src/model.js';
+import { judgeEvidence, type Judgement } from '../../src/judge.js';
+import type { CheckResult, ConfigIgnore, FailOn, Report, Target, TargetReport } from '../../src/model.js';
 import { buildRunReport, buildTargetReport } from '../../src/report/build-report.js';
 
 // The repository: jest and the npm scripts that use this helper run from its root.
@@ -64,7 +64,7 @@ export function targetOf(
   evidence: EvidenceSet = which.evidence,
   baseline: { recorded: Recorded; label: string } | null = null,
 ): TargetReport {
-  const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem), valueOf(evidence.image));
+  const { results, locate } = judgement(evidence, inputs);
   const before = baseline ? targetOf(baseline.recorded, inputs, failOn) : null;
   return buildTargetReport({
     name: which.target.context ?? 'target',
@@ -72,7 +72,7 @@ export function targetOf(
     target: which.target,
     evidence,
     locate,
-    results: judge(evidence, inputs),
+    results,
     failOn,
     timings: { build: 1 },
     baseline: before && baseline ? { label: baseline.label, metrics: before.metrics, checks: before.checks } : null,
@@ -101,14 +101,25 @@ export function runOf(targets: TargetReport[], failOn: FailOn = 'error'): Report
   return buildRunReport({ targets, checks: ALL_CHECKS, failOn, notes: [], timings: {} });
 }
 
-/** Runs checks on evidence, with settings from raw input text (defaults for the rest). */
+/**
+ * Evidence judged as the run judges it (`judgeEvidence`: every check, then the Dockerfile's inline
+ * ignores, then the configured ones), with settings from raw input text (defaults for the rest).
+ */
+export function judgement(evidence: EvidenceSet, inputs: RawInputs = {}, ignores: ConfigIgnore[] = []): Judgement {
+  return judgeEvidence(evidence, parseSettings(inputs), ignores);
+}
+
+/** The verdicts of `judgement`; of the given checks only, when a test names them. */
 export function judge(
   evidence: EvidenceSet,
   inputs: RawInputs = {},
   checks: readonly AnyCheck[] = ALL_CHECKS,
+  ignores: ConfigIgnore[] = [],
 ): CheckResult[] {
-  const locate = createLocator(valueOf(evidence.dockerfile), valueOf(evidence.filesystem), valueOf(evidence.image));
-  return runChecks(checks, evidence, { settings: parseSettings(inputs), locate });
+  const results = judgement(evidence, inputs, ignores).results;
+  if (checks === ALL_CHECKS) return results;
+  const ids = new Set(checks.map((check) => check.id));
+  return results.filter((entry) => ids.has(entry.id));
 }
 
 export function result(results: CheckResult[], id: string): CheckResult {

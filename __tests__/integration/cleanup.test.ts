@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exec, fixture, leftovers, REPO } from '../helpers/run.js';
@@ -11,6 +12,26 @@ import { scratchDir } from '../helpers/scratch.js';
 // leftovers after every test.) Here: cancellation, and a kill that no code can survive.
 
 const cli = join(REPO, 'dist/cli.js');
+
+/**
+ * The buildx processes this test started: those whose environment carries its marker (buildx
+ * inherits the CLI's environment), whoever their parent is now. Another build on the host is not
+ * one of them.
+ */
+function buildxCarrying(marker: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      if (!/\bdocker(-buildx)? buildx build\b/.test(args)) continue;
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`CS_TEST_MARKER=${marker}`))
+        found.push(Number(pid));
+    } catch {
+      // Gone since the listing, or not ours to read: not one of this test's processes.
+    }
+  }
+  return found;
+}
 
 afterEach(async () => {
   // Whatever a failed assertion left, the next test starts clean.
@@ -26,13 +47,18 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('cancelling the CLI with %s while 
     const run = watch(process.execPath, [cli, 'check', '--context', fixture('slow-start'), '--cache-probe', 'false']);
     await run.waitFor(/probing readiness/);
     await sleep(500);
-    expect((await leftovers()).length).toBeGreaterThan(0); // the run's containers exist now
+    const during = await leftovers();
+    expect(during.length).toBeGreaterThan(0); // the run's containers exist now
     const sent = performance.now();
     run.child.kill(signal);
     const exit = await run.exited;
     expect(exit.code).toBe(130);
     expect((exit.at - sent) / 1000).toBeLessThan(5);
-    expect(run.output()).toContain("cancelled; the run's containers were removed");
+    // Each container, network and volume the run had when it was cancelled is gone from the engine.
+    for (const line of during) {
+      const [kind, name] = line.split(' ');
+      expect([line, (await exec('docker', [kind, 'inspect', name])).code]).not.toEqual([line, 0]);
+    }
     expect(await leftovers()).toEqual([]);
   });
 });
@@ -61,15 +87,20 @@ describe('cancelling while a service runs in its stack', () => {
 
 describe('cancelling during the build', () => {
   it('stops the build and exits 130', async () => {
-    const run = watch(process.execPath, [cli, 'check', '--context', fixture('cache-good-order'), '--no-cache']);
+    const marker = randomUUID();
+    const run = watch(process.execPath, [cli, 'check', '--context', fixture('cache-good-order'), '--no-cache'], {
+      env: { ...process.env, CS_TEST_MARKER: marker },
+    });
     await run.waitFor(/▸ build…/);
+    // The build this run started is running (else cancelling it would prove nothing).
+    for (let waited = 0; buildxCarrying(marker).length === 0 && waited < 5000; waited += 100) await sleep(100);
+    expect(buildxCarrying(marker).length).toBeGreaterThan(0);
     await sleep(300);
     run.child.kill('SIGINT');
     const exit = await run.exited;
     expect(exit.code).toBe(130);
     expect(await leftovers()).toEqual([]);
-    const buildx = await exec('pgrep', ['-f', 'docker-buildx buildx build']);
-    expect(buildx.stdout.trim()).toBe('');
+    expect(buildxCarrying(marker)).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { parseDockerfile } from '../../src/evidence/dockerfile.js';
 import type { CheckResult } from '../../src/model.js';
 import { analyse } from '../helpers/static.js';
-import { CORPUS, corpusDir, describeCorpus } from '../helpers/corpus.js';
+import { CORPUS, corpusDir, corpusState, describeCorpus, NO_CORPUS } from '../helpers/corpus.js';
 
 // Real-world Dockerfiles and compose files (../shared/corpus, read in place: nothing of it is
 // copied into the project): every one is analysed without a crash, and the findings named here
@@ -207,5 +207,32 @@ describe('edge cases the corpus lacks', () => {
         .filter((result) => result.status === 'error' || (result.status === 'fail' && result.severity !== 'notice'))
         .map((result) => `${result.id} ${result.message}`),
     ).toEqual([]);
+  });
+});
+
+describe('without the corpus', () => {
+  const here =
+    (...present: string[]) =>
+    (path: string) =>
+      present.includes(path);
+  const cwd = '/work/project';
+  const at = '/work/shared/corpus';
+
+  it('the corpus tests fail, in CI or not, naming where it was looked for', () => {
+    for (const env of [{}, { CI: 'true' }]) {
+      const state = corpusState(env, here(), cwd);
+      expect(state.state).toBe('missing');
+      expect(state.state === 'missing' && state.why).toContain(`no corpus at ${at}`);
+    }
+  });
+
+  it('a directory that is not the corpus fails too (a wrong CS_CORPUS_DIR reads nothing)', () => {
+    expect(corpusState({ CS_CORPUS_DIR: '/tmp/empty' }, here('/tmp/empty'), cwd)).toMatchObject({ state: 'missing' });
+    expect(corpusState({}, here(at, `${at}/SOURCES.md`, `${at}/apps`), cwd)).toEqual({ state: 'present', dir: at });
+  });
+
+  it('they are skipped only when the one running them opts out, and never under CI', () => {
+    expect(corpusState({ CS_CORPUS_DIR: NO_CORPUS }, here(), cwd).state).toBe('opted-out');
+    expect(corpusState({ CS_CORPUS_DIR: NO_CORPUS, CI: 'true' }, here(), cwd).state).toBe('missing');
   });
 });

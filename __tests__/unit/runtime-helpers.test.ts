@@ -335,7 +335,25 @@ describe('the cache probe', () => {
 
 describe('health check settings in force', () => {
   const seconds = 1e9;
-  it("are the ones written, else Docker's defaults; the start interval only where the engine has one", () => {
+  // Docker's defaults as its Dockerfile reference documents them
+  // (https://docs.docker.com/reference/dockerfile/#healthcheck), copied from there, not from the
+  // code under test: a table in the code that drifts from Docker's fails here.
+  const documented = `
+The options that can appear before CMD are:
+
+--interval=DURATION (default: 30s)
+--timeout=DURATION (default: 30s)
+--start-period=DURATION (default: 0s)
+--start-interval=DURATION (default: 5s)
+--retries=N (default: 3)
+`;
+  const docker = (option: string): number => {
+    const found = new RegExp(`^--${option}=\\S+ \\(default: (\\d+)s?\\)$`, 'm').exec(documented);
+    if (!found) throw new Error(`no --${option} in the documented options`);
+    return Number(found[1]);
+  };
+
+  it("are the ones written, else Docker's documented defaults; the start interval only where the engine has one", () => {
     const written = {
       Test: ['CMD', 'true'],
       Interval: 10 * seconds,
@@ -344,20 +362,23 @@ describe('health check settings in force', () => {
     };
     expect(toHealthcheck(written, true)!.effective).toEqual({
       interval: 10,
-      timeout: 30,
+      timeout: docker('timeout'),
       startPeriod: 2,
       startInterval: 1,
-      retries: 3,
+      retries: docker('retries'),
     });
     // Engine 20.10 (API 1.41) knows no start interval: the first check waits a whole interval.
     expect(toHealthcheck(written, false)!.effective.startInterval).toBeNull();
-    expect(toHealthcheck({ Test: ['CMD', 'true'] }, true)!.effective).toEqual({
-      interval: 30,
-      timeout: 30,
-      startPeriod: 0,
-      startInterval: 5,
-      retries: 3,
-    });
+    // Nothing written: the engine reports 0 for each option (unset), and Docker's defaults apply.
+    const unset = { Test: ['CMD', 'true'], Interval: 0, Timeout: 0, StartPeriod: 0, StartInterval: 0, Retries: 0 };
+    for (const raw of [{ Test: ['CMD', 'true'] }, unset])
+      expect(toHealthcheck(raw, true)!.effective).toEqual({
+        interval: docker('interval'),
+        timeout: docker('timeout'),
+        startPeriod: docker('start-period'),
+        startInterval: docker('start-interval'),
+        retries: docker('retries'),
+      });
     expect(toHealthcheck({ Test: ['NONE'] }, true)!.argv).toBeNull();
     expect(toHealthcheck(undefined, true)).toBeNull();
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderConfigSchema } from '../../src/docs/config-schema.js';
 import { collected } from '../../src/evidence/collected.js';
-import { parseVulnerabilityReport } from '../../src/evidence/vulnerabilities.js';
+import { parseVulnerabilityReport } from '../../src/evidence/vulnerability-findings.js';
 import { readConfigFile } from '../../src/inputs/config-file.js';
 import { mergeReports } from '../../src/merge-reports.js';
 import type { Report } from '../../src/model.js';

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collected } from '../../src/evidence/collected.js';
-import type { compareVulnerabilities } from '../../src/evidence/vulnerabilities.js';
+import type { compareVulnerabilities } from '../../src/evidence/vulnerability-findings.js';
 import {
   countVulnerabilities,
   parseVulnerabilityReport,
-  readVulnerabilityReport,
   type VulnerabilityReport,
-} from '../../src/evidence/vulnerabilities.js';
+} from '../../src/evidence/vulnerability-findings.js';
+import { readVulnerabilityReport } from '../../src/evidence/vulnerabilities.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import { renderJobSummary } from '../../src/report/job-summary.js';
 import { UsageError } from '../../src/util/errors.js';

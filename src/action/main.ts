@@ -22,7 +22,7 @@ import { secretIn } from '../util/secrets.js';
 import { commentMarker, upsertComment } from './comment.js';
 import { readActionInputs } from './inputs.js';
 import { actionProgress, logSafe } from './progress.js';
-import type { OutputName } from './outputs.js';
+import type { OutputName } from '../inputs/outputs.js';
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // The same bundle is the post step (action.yml `post:`); the main step leaves a state flag.

@@ -1,5 +1,4 @@
-import type { CheckResult } from '../model.js';
-import type { ConfigIgnore } from '../inputs/config-file.js';
+import type { CheckResult, ConfigIgnore } from '../model.js';
 
 // Ignores from the config file: a check id, optionally a path (exact, or with * for any run of
 // characters but /), a reason (required), and an expiry date after which the ignore stops

@@ -1,6 +1,6 @@
 import type { ExitRecord } from '../evidence/runtime/records.js';
-import { NO_DEPENDENCIES, type StackRecord } from '../evidence/runtime/stack.js';
-import { type WaitRecord, describeWait, wellKnownPort } from '../evidence/runtime/waiting-for.js';
+import { NO_DEPENDENCIES, type StackRecord } from '../evidence/runtime/records.js';
+import { describeWait, wellKnownPort, type WaitRecord } from '../evidence/runtime/waiting-for.js';
 import { formatSeconds } from '../util/format.js';
 
 // Measurements in words, the same in every check that reports them.

@@ -4,7 +4,7 @@ import {
   type VulnerabilityChanges,
   type VulnerabilityEvidence,
   type VulnerabilitySeverity,
-} from '../evidence/vulnerabilities.js';
+} from '../evidence/vulnerability-findings.js';
 import type { Settings } from '../evidence/types.js';
 import { defineCheck, type CheckContext, type Verdict } from './registry.js';
 

@@ -6,6 +6,9 @@ import { within } from '../util/deadline.js';
 // DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself, so the user's engine choice is honoured.
 
 export type Engine = Docker;
+/** A container's handle, as the engine gives it. */
+export type Container = Docker.Container;
+export type ImageInspectInfo = Docker.ImageInspectInfo;
 
 export const ENGINE_IDLE_TIMEOUT_MS = 120_000;
 

@@ -1,4 +1,4 @@
-import { OUTPUTS } from '../action/outputs.js';
+import { OUTPUTS } from '../inputs/outputs.js';
 import { INPUTS, INPUT_NAMES } from '../inputs/definitions.js';
 
 // The README's input and output tables, generated between markers (npm run docs).

@@ -1,5 +1,5 @@
 import { stageChain, type DockerfileEvidence, type Instruction } from './dockerfile.js';
-import type { ContextFile } from './context.js';
+import type { ContextFile } from './context-file.js';
 
 // Which file stands for "the application" in a cache-ordering probe: one the Dockerfile copies
 // from the context, preferably by the last such COPY of the shipped stage (the application code),

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Engine } from '../docker/engine.js';
-import { runProcess } from '../util/process.js';
+import { runDocker } from '../docker/cli.js';
 import { lastLines } from '../docker/buildx.js';
 import { round } from '../util/format.js';
 import { parseImageReference } from '../util/image-reference.js';
@@ -84,8 +84,7 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
   const restore: Retag[] = [];
   try {
     await tagNames(options.engine, options.names ?? {}, restore);
-    const up = await runProcess(
-      'docker',
+    const up = await runDocker(
       [
         ...base,
         'up',
@@ -114,7 +113,7 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
       gates: healthGates(options.compose, services),
     };
   } finally {
-    await runProcess('docker', [...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
+    await runDocker([...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
     await rm(dir, { recursive: true, force: true });
     await giveBack(options.engine, restore);
   }

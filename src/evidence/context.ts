@@ -2,6 +2,7 @@ import * as dockerignoreModule from '@balena/dockerignore';
 import { existsSync } from 'node:fs';
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import type { ContextFile } from './context-file.js';
 import { filesToRead } from './copied.js';
 import { parseDockerfile, type DockerfileEvidence } from './dockerfile.js';
 import { KEY_LIKE } from './filesystem.js';
@@ -19,11 +20,7 @@ type IgnoreFactory = (options?: { ignorecase?: boolean }) => {
 const dockerignore = ((dockerignoreModule as unknown as { default?: IgnoreFactory }).default ??
   dockerignoreModule) as IgnoreFactory;
 
-export interface ContextFile {
-  /** Relative to the context, forward slashes. */
-  path: string;
-  size: number;
-}
+export type { ContextFile };
 
 export interface IgnorePattern {
   line: number;

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { copySources, matchSource } from './app-file.js';
-import type { ContextFile } from './context.js';
+import type { ContextFile } from './context-file.js';
 import {
   pathsAt,
   stageChain,

@@ -1,30 +1,12 @@
-import { runProcess } from '../util/process.js';
+import { runDocker } from '../docker/cli.js';
 import type { Engine } from '../docker/engine.js';
+import type { EngineRecord } from '../model.js';
+
+export type { EngineRecord };
 
 // Which engine gave the evidence. Verdicts can depend on it (the image store decides what the
 // engine's own size figure means; Engine 20.10 has no health check start interval), and a report
-// read later must say where it was measured.
-
-export interface EngineRecord {
-  /** The engine's version, as it reports it: `28.5.2`, `20.10.24+dfsg1`. */
-  version: string;
-  apiVersion: string;
-  os: string;
-  architecture: string;
-  /** `overlay2`, or the snapshotter's name on the containerd store (`overlayfs`). */
-  storageDriver: string;
-  /** Where images live: the engine's own graph driver store, or containerd's image store. */
-  /** `containerd`, or the graph driver's name (`overlay2`) where the engine keeps images itself. */
-  imageStore: string;
-  cgroupVersion: string | null;
-  /** Version of the buildx plugin that builds; null when it is not installed. */
-  buildx: string | null;
-  /**
-   * API ≥ 1.44 (Engine 25): health checks have a start interval (5 s by default) during the
-   * start period. Before, the first check runs one full interval after start (30 s by default).
-   */
-  healthStartInterval: boolean;
-}
+// read later must say where it was measured (the record is `model.ts`'s `EngineRecord`).
 
 interface RawInfo {
   ServerVersion?: string;
@@ -63,7 +45,7 @@ export function imageStoreOf(driver: string, status: [string, string][]): string
 
 /** `github.com/docker/buildx 0.29.1+ds1 …` → `0.29.1+ds1`. */
 async function buildxVersion(): Promise<string | null> {
-  const result = await runProcess('docker', ['buildx', 'version']).catch(() => null);
+  const result = await runDocker(['buildx', 'version']).catch(() => null);
   if (!result || result.code !== 0) return null;
   return result.stdout.trim().split(/\s+/)[1]?.replace(/^v/, '') ?? null;
 }

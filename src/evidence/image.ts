@@ -1,5 +1,4 @@
-import type Docker from 'dockerode';
-import type { Engine } from '../docker/engine.js';
+import type { Engine, ImageInspectInfo } from '../docker/engine.js';
 import { isPullable, pullImage } from '../docker/pull.js';
 import { UsageError } from '../util/errors.js';
 
@@ -81,7 +80,7 @@ export async function collectImageEvidence(engine: Engine, request: ImageRequest
   const { reference, healthStartInterval } = request;
   const input = request.input ?? 'image';
   const image = engine.getImage(reference);
-  const inspected = async (): Promise<Docker.ImageInspectInfo | null> => {
+  const inspected = async (): Promise<ImageInspectInfo | null> => {
     try {
       return await image.inspect();
     } catch (error) {

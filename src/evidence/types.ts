@@ -10,7 +10,7 @@ import type { EngineRecord } from './engine.js';
 import type { FilesystemEvidence } from './filesystem.js';
 import type { ImageEvidence } from './image.js';
 import type { RuntimeEvidence } from './runtime/records.js';
-import type { VulnerabilityEvidence } from './vulnerabilities.js';
+import type { VulnerabilityEvidence } from './vulnerability-findings.js';
 
 /** All evidence of one run; each piece collected, skipped (with reason) or failed (with error). */
 export interface EvidenceSet {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { ConfigIgnore } from '../model.js';
 import { UsageError } from '../util/errors.js';
 import { textOf } from '../util/text.js';
 import { INPUTS, type InputName } from './definitions.js';
@@ -14,15 +15,7 @@ import { lineCounterWhere, readTargetsNode, type TargetSpec } from './targets.js
 // targets' parser (src/inputs/targets.ts) needs nothing of this file.
 export type { RawInputs };
 
-export interface ConfigIgnore {
-  id: string;
-  path?: string;
-  reason: string;
-  /** YYYY-MM-DD: the last day the ignore applies. */
-  until?: string;
-  /** `file:line`, for messages. */
-  source: string;
-}
+export type { ConfigIgnore };
 
 export interface ConfigFile {
   path: string;

@@ -1,5 +1,5 @@
 import { CIS_BENCHMARK } from '../cis.js';
-import type { VulnerabilityChanges } from '../evidence/vulnerabilities.js';
+import type { VulnerabilityChanges } from '../evidence/vulnerability-findings.js';
 import type { CisCoverage, CisStatus, Report, TargetReport } from '../model.js';
 import { escapeMarkdown } from '../util/escape.js';
 import { cisTally } from './cis-coverage.js';

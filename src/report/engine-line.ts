@@ -1,4 +1,4 @@
-import type { EngineRecord } from '../evidence/engine.js';
+import type { EngineRecord } from '../model.js';
 
 /**
  * One line for headers and footers:

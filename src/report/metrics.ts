@@ -4,7 +4,7 @@ import { emptyMetrics, type Metrics } from '../model.js';
 import { round } from '../util/format.js';
 import type { Locator } from '../evidence/locate.js';
 import { measureSizeBreakdown } from './size-breakdown.js';
-import { countVulnerabilities } from '../evidence/vulnerabilities.js';
+import { countVulnerabilities } from '../evidence/vulnerability-findings.js';
 import { maskSecrets } from '../util/secrets.js';
 
 /** The figures of a run, straight from the evidence; null where not measured. */

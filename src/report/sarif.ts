@@ -1,7 +1,6 @@
 import { CIS_BENCHMARK } from '../cis.js';
 import type { AnyCheck } from '../checks/registry.js';
 import type { Report, Severity, TargetReport } from '../model.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 // SARIF 2.1.0 for code scanning: one run per target (for several targets each with its own
@@ -85,8 +84,4 @@ function sarifRun(target: TargetReport, rules: { id: string }[], several: boolea
 /** A file the target's findings point at (a compose stack has no Dockerfile). */
 function firstLocatedFile(target: TargetReport): string | null {
   return target.checks.find((check) => check.location)?.location?.file ?? null;
-}
-
-export async function writeSarif(path: string, report: Report, checks: readonly AnyCheck[]): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(renderSarif(report, checks), null, 2)}\n`);
 }

@@ -6,11 +6,12 @@ import { UsageError, errorMessage } from '../util/errors.js';
 import { renderCodeQuality } from './codequality.js';
 import { renderJobSummary } from './job-summary.js';
 import { renderJunit } from './junit.js';
-import { writeJsonReport } from './json.js';
-import { writeSarif } from './sarif.js';
+import { renderJson } from './json.js';
+import { renderSarif } from './sarif.js';
 
 // The files a run leaves for pipelines, the same for the CLI and the action: each written
-// atomically, relative paths taken from the workspace.
+// atomically, relative paths taken from the workspace. The one module of report/ that writes: the
+// renderers it calls are pure.
 
 export interface ReportFiles {
   json: string | null;
@@ -32,8 +33,10 @@ export async function writeReports(workspace: string, files: ReportFiles, report
       );
     }
   };
-  await write('report-file', files.json, (path) => writeJsonReport(path, report));
-  await write('sarif-file', files.sarif, (path) => writeSarif(path, report, ALL_CHECKS));
+  await write('report-file', files.json, (path) => writeFileAtomic(path, renderJson(report)));
+  await write('sarif-file', files.sarif, (path) =>
+    writeFileAtomic(path, `${JSON.stringify(renderSarif(report, ALL_CHECKS), null, 2)}\n`),
+  );
   await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report)));
   await write('junit-file', files.junit, (path) => writeFileAtomic(path, renderJunit(report)));
   await write('codequality-file', files.codequality, (path) =>

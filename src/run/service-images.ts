@@ -1,7 +1,7 @@
 import type { Engine } from '../docker/engine.js';
 import { isPullable } from '../docker/pull.js';
 import { lastLines } from '../docker/buildx.js';
-import { runProcess } from '../util/process.js';
+import { runDocker } from '../docker/cli.js';
 
 // check-service-images: a compose service's image is proven when the engine has it, or when its
 // registry answers and the pull finishes in time. The pull goes through the docker CLI, as
@@ -23,7 +23,7 @@ export async function obtainServiceImage(
   if (await present(engine, reference)) return { ok: true, pulled: false };
   if (!isPullable(reference)) return { ok: false, reason: 'an image id cannot be pulled' };
   const timeout = AbortSignal.timeout(seconds * 1000);
-  const pull = await runProcess('docker', ['pull', '--quiet', reference], {
+  const pull = await runDocker(['pull', '--quiet', reference], {
     signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     keep: 8 * 1024,
   }).catch((error: NodeJS.ErrnoException) => ({ code: -1, stderr: `could not run docker pull: ${error.message}` }));

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 
-// Child processes (the docker CLI for buildx and compose) run through here rather than
-// @actions/exec: a run must be cancellable (SIGINT/SIGTERM to the action kills the build too),
-// and @actions/exec gives no handle on the child.
+// Child processes (git; the docker CLI only from src/docker/: cli.ts, buildx.ts) run through here
+// rather than @actions/exec: a run must be cancellable (SIGINT/SIGTERM to the action kills the
+// build too), and @actions/exec gives no handle on the child.
 
 export interface ProcessOptions {
   signal?: AbortSignal;

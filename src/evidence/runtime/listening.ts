@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { Container } from '../../docker/engine.js';
 import { readFile } from 'node:fs/promises';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
 import { runOneShot } from './one-shot.js';
@@ -63,7 +63,7 @@ export type ListeningReader = () => Promise<ListeningSocket[] | null>;
  * "none"), so readiness is then said to be unobservable rather than never reached.
  */
 export async function listeningReader(
-  container: Docker.Container,
+  container: Container,
   throwaways: Throwaways,
   helper: Omit<ThrowawaySpec, 'role' | 'network'>,
   signal?: AbortSignal,
@@ -82,7 +82,7 @@ export async function listeningReader(
  * without `cat` cannot: the reader then answers null, and readiness is said to be unobservable.
  */
 export function helperReader(
-  container: Docker.Container,
+  container: Container,
   throwaways: Throwaways,
   helper: Omit<ThrowawaySpec, 'role' | 'network'>,
   signal?: AbortSignal,
@@ -115,7 +115,7 @@ export function helperReader(
 }
 
 /** The host's /proc/<pid>/net of the container's PID 1, when this process can see it. */
-async function hostReader(container: Docker.Container): Promise<ListeningReader | null> {
+async function hostReader(container: Container): Promise<ListeningReader | null> {
   if (process.platform !== 'linux') return null;
   const state = (await container.inspect()).State;
   const pid = state.Pid;

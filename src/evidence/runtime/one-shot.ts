@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { Container } from '../../docker/engine.js';
 import { logTail } from '../../docker/logs.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
 import { within } from '../../util/deadline.js';
@@ -25,7 +25,7 @@ export async function runOneShot(
 ): Promise<OneShotResult> {
   const started = performance.now();
   const seconds = (): number => round((performance.now() - started) / 1000);
-  let container: Docker.Container | undefined;
+  let container: Container | undefined;
   try {
     container = await throwaways.create(spec);
     try {
@@ -47,7 +47,7 @@ export async function runOneShot(
   }
 }
 
-async function waitFor(container: Docker.Container, timeoutMs: number, signal?: AbortSignal): Promise<number | null> {
+async function waitFor(container: Container, timeoutMs: number, signal?: AbortSignal): Promise<number | null> {
   const outcome = await within(container.wait() as Promise<{ StatusCode: number }>, timeoutMs, signal);
   return outcome.timedOut ? null : outcome.value.StatusCode;
 }

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { Container } from '../../docker/engine.js';
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execIn } from '../../docker/exec.js';
@@ -25,10 +25,10 @@ export interface Probe {
 }
 
 /** Gives a running container (on the networks named) an address, so its port can be probed. */
-export type Addressing = (container: Docker.Container, attached: string[]) => Promise<void>;
+export type Addressing = (container: Container, attached: string[]) => Promise<void>;
 
 /** Finds how the container's listening sockets can be read (method `listening`); null: they cannot. */
-export type ListeningSource = (container: Docker.Container) => Promise<{ read: ListeningReader; how: string } | null>;
+export type ListeningSource = (container: Container) => Promise<{ read: ListeningReader; how: string } | null>;
 
 export interface ProbeHelpers {
   addressing: Addressing;
@@ -73,7 +73,7 @@ interface Attempt {
 }
 
 async function attemptOnce(
-  container: Docker.Container,
+  container: Container,
   probe: Probe,
   address: string | null,
   listening: ListeningReader | null,
@@ -171,7 +171,7 @@ export function unprobed(probe: Probe, outcome: ReadinessRecord['outcome'], last
  * is the moment the start request was sent (performance.now()).
  */
 export async function awaitReadiness(
-  container: Docker.Container,
+  container: Container,
   initial: Probe,
   startedAt: number,
   timeoutMs: number,
@@ -261,7 +261,7 @@ export async function awaitReadiness(
 }
 
 /** The exit of a container that is no longer running, with its log tail; null while it runs. */
-export async function exitOf(container: Docker.Container, startedAt: number): Promise<ExitRecord | null> {
+export async function exitOf(container: Container, startedAt: number): Promise<ExitRecord | null> {
   const state = (await container.inspect()).State;
   if (state.Running) return null;
   const read = await logTail(container, WAIT_LOG_LINES);
@@ -274,7 +274,7 @@ export async function exitOf(container: Docker.Container, startedAt: number): Pr
   };
 }
 
-async function addressOf(container: Docker.Container, addressing: Addressing): Promise<string | null> {
+async function addressOf(container: Container, addressing: Addressing): Promise<string | null> {
   const networks = async (): Promise<Record<string, { IPAddress: string }>> =>
     (await container.inspect()).NetworkSettings.Networks ?? {};
   const addressIn = (attached: Record<string, { IPAddress: string }>): string | null =>

@@ -1,6 +1,5 @@
 import type { Limits } from '../../docker/throwaway.js';
 import type { ListeningSocket } from './listening.js';
-import type { StackRecord } from './stack.js';
 import type { WaitRecord } from './waiting-for.js';
 
 // What the throwaway containers showed, as plain records for the checks.
@@ -140,3 +139,31 @@ export interface RuntimeEvidence {
    */
   stack?: StackRecord | null;
 }
+
+/** What the runtime's measured containers were given, or why they ran alone. */
+export interface StackRecord {
+  /** `file#service`. */
+  service: string;
+  /** True when the measured containers ran in the stack (dependencies up, networks joined). */
+  inStack: boolean;
+  /** Why not, in a sentence (compose's own words where it refused). */
+  reason: string | null;
+  project: string | null;
+  /** The services brought up before it, transitively, in compose's order. */
+  dependencies: string[];
+  /** How long the dependencies took to be up and healthy. */
+  seconds: number | null;
+  /**
+   * The dependencies that have no health check (none in compose, none in their image): up is all
+   * compose could wait for, not healthy. Absent: not read (evidence recorded before it was).
+   */
+  unchecked?: string[];
+  /** The engine networks joined, and the names it answers to on them. */
+  networks: string[];
+  aliases: string[];
+  /** The names of the variables compose gives it (values never recorded: they hold credentials). */
+  environment: string[];
+}
+
+/** The reason of a service with nothing to bring up: not a failure to say beside its verdicts. */
+export const NO_DEPENDENCIES = 'it depends on no other service: run alone with its compose environment';

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { Container } from '../../docker/engine.js';
 import { lastLogLines, logTail, WAIT_LOG_LINES } from '../../docker/logs.js';
 import { sampleIdle } from '../../docker/stats.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
@@ -22,7 +22,7 @@ import type { IdleRecord, ProcessRecord, ServiceRecord, StopRecord } from './rec
 // and stopped with `docker stop`, timed.
 
 export interface RunningService {
-  container: Docker.Container;
+  container: Container;
   startedAt: number;
   outcome: ReadinessOutcome;
   processes: ProcessRecord[] | null;
@@ -91,7 +91,7 @@ export function unobserved(outcome: ReadinessOutcome, watchedMs: number): Readin
  * The container's processes as the engine host sees them (`docker top`): real UIDs whatever the
  * image contains, no shell or `id` needed, and privilege drops by the entrypoint show.
  */
-export async function listProcesses(container: Docker.Container): Promise<ProcessRecord[] | null> {
+export async function listProcesses(container: Container): Promise<ProcessRecord[] | null> {
   try {
     const [top, inspect] = await Promise.all([
       // No user names: `ps` would resolve UIDs through the engine host's passwd, not the image's.
@@ -199,7 +199,7 @@ async function settle(
 }
 
 async function measureIdle(
-  container: Docker.Container,
+  container: Container,
   windowMs: number,
   cpuLimit: number,
   signal?: AbortSignal,
@@ -232,7 +232,7 @@ async function measureIdle(
 }
 
 /** `docker stop`: the image's STOPSIGNAL, then SIGKILL after the timeout. Exit 137 = killed. */
-async function measureStop(container: Docker.Container, timeoutSeconds: number): Promise<StopRecord | null> {
+async function measureStop(container: Container, timeoutSeconds: number): Promise<StopRecord | null> {
   const started = performance.now();
   try {
     await container.stop({ t: timeoutSeconds });

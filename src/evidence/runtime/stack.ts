@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Engine } from '../../docker/engine.js';
 import { lastLines } from '../../docker/buildx.js';
 import { round } from '../../util/format.js';
-import { runProcess } from '../../util/process.js';
+import { runDocker } from '../../docker/cli.js';
+import { NO_DEPENDENCIES, type StackRecord } from './records.js';
 
 // A compose service's image, proven in its stack: most real services cannot start without their
 // database or cache, and run alone they would be judged on a crash. Its dependencies (depends_on,
@@ -29,31 +30,6 @@ export interface StackRequest {
   timeoutSeconds: number;
 }
 
-/** What the runtime's measured containers were given, or why they ran alone. */
-export interface StackRecord {
-  /** `file#service`. */
-  service: string;
-  /** True when the measured containers ran in the stack (dependencies up, networks joined). */
-  inStack: boolean;
-  /** Why not, in a sentence (compose's own words where it refused). */
-  reason: string | null;
-  project: string | null;
-  /** The services brought up before it, transitively, in compose's order. */
-  dependencies: string[];
-  /** How long the dependencies took to be up and healthy. */
-  seconds: number | null;
-  /**
-   * The dependencies that have no health check (none in compose, none in their image): up is all
-   * compose could wait for, not healthy. Absent: not read (evidence recorded before it was).
-   */
-  unchecked?: string[];
-  /** The engine networks joined, and the names it answers to on them. */
-  networks: string[];
-  aliases: string[];
-  /** The names of the variables compose gives it (values never recorded: they hold credentials). */
-  environment: string[];
-}
-
 /** What the measured containers need to run in the stack. */
 export interface JoinedStack {
   record: StackRecord;
@@ -64,9 +40,6 @@ export interface JoinedStack {
   /** Takes the dependencies down with their volumes (after the measured containers are removed). */
   down(): Promise<void>;
 }
-
-/** The reason of a service with nothing to bring up: not a failure to say beside its verdicts. */
-export const NO_DEPENDENCIES = 'it depends on no other service: run alone with its compose environment';
 
 export function stackProject(runId: string, scope: string): string {
   return `cs-hardening-${runId}-${scope}d`;
@@ -187,7 +160,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
       down: removeDir,
     });
     const resolve = async (files: string[]): Promise<ResolvedProject | string> => {
-      const config = await runProcess('docker', [...files, 'config', '--format', 'json'], {
+      const config = await runDocker([...files, 'config', '--format', 'json'], {
         env,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -226,7 +199,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
         continue;
       }
       if (await hasImage(engine, dependency.image)) continue;
-      const pulled = await runProcess('docker', ['pull', '-q', dependency.image], {
+      const pulled = await runDocker(['pull', '-q', dependency.image], {
         env,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -242,7 +215,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
     await writeFile(override, isolatingOverride(resolved, dependencies));
     const isolated = [...base, '-f', override];
     const down = async (): Promise<void> => {
-      await runProcess('docker', [...isolated, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
+      await runDocker([...isolated, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
       await removeDir();
     };
     const again = await resolve(isolated);
@@ -251,8 +224,7 @@ export async function joinStack(options: StackOptions): Promise<JoinedStack> {
     record.project = project;
     options.info?.(`bringing up its dependencies (${dependencies.join(', ')}) from ${request.key}`);
     try {
-      const up = await runProcess(
-        'docker',
+      const up = await runDocker(
         [
           ...isolated,
           'up',
@@ -320,7 +292,7 @@ async function withoutHealthcheck(
   env: Record<string, string | undefined>,
   signal?: AbortSignal,
 ): Promise<string[]> {
-  const listed = await runProcess('docker', [...files, 'ps', '--format', 'json', ...dependencies], {
+  const listed = await runDocker([...files, 'ps', '--format', 'json', ...dependencies], {
     env,
     ...(signal ? { signal } : {}),
   });

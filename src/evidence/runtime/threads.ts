@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { Container } from '../../docker/engine.js';
 import { readdir, readFile } from 'node:fs/promises';
 
 // Why a busy service can read idle on a busy machine: the engine counts the CPU time a container
@@ -26,7 +26,7 @@ export interface ThreadsSnapshot {
 }
 
 /** Every thread of the container's processes, or null when the host's /proc does not show them. */
-export async function sampleThreads(container: Docker.Container, pids: number[]): Promise<ThreadsSnapshot | null> {
+export async function sampleThreads(container: Container, pids: number[]): Promise<ThreadsSnapshot | null> {
   if (process.platform !== 'linux' || pids.length === 0) return null;
   const threads = new Map<string, ThreadSample>();
   let verified = false;

@@ -1,4 +1,5 @@
-// The action's outputs, documented once: action.yml and the README are generated from this.
+// The action's outputs, documented once: action.yml and the README are generated from this table,
+// and the action sets them. Beside the inputs' table, so the docs generator imports no surface.
 export const OUTPUTS = {
   passed: '`true` when no check at or above `fail-on` failed or could not run, else `false`.',
   'image-id': 'Id (`sha256:…`) of the image that was checked (with several targets: the first; `targets` has each).',
