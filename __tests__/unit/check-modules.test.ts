@@ -143,6 +143,12 @@ describe('isSecretFile', () => {
     ['.env.production', '', true],
     ['.npmrc', 'registry=https://r', false],
     ['.npmrc', '//r/:_authToken=x', true],
+    // Third-party package trees of every ecosystem: a library's credentials/ package is code.
+    ['go/pkg/mod/google.golang.org/grpc@v1.60.0/credentials/tls.go', '', false],
+    ['usr/local/bundle/gems/aws-sdk-core-3.1/lib/credentials/x.rb', '', false],
+    ['root/.m2/repository/com/x/credentials/1.0/x.jar', '', false],
+    ['usr/local/cargo/registry/src/x/credentials/lib.rs', '', false],
+    ['go/pkg/mod/x/testdata/server.key', '-----BEGIN EC PRIVATE KEY-----', true],
   ])('%s', (path, content, secret) => {
     expect(isSecretFile(path, content)).toBe(secret);
   });

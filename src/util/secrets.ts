@@ -423,15 +423,21 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
 
 /**
  * A file that carries a credential, whether in the build context or in the image: a private key
- * by its content (anywhere), else by name outside third-party package trees (their fixtures are
- * not the app's secrets) — `.env` files but their examples, keys and keystores, `.htpasswd`,
+ * by its content (anywhere), else by name outside third-party package trees (npm, vendor/, Python,
+ * Go's module cache, gems, Maven, Cargo: their fixtures and `credentials/` packages are code, not
+ * the app's secrets) — `.env` files but their examples, keys and keystores, `.htpasswd`,
  * `credentials.json`, a token file (`.npmrc`, `.pypirc`, `.netrc`) that holds one, anything under
  * a `credentials/`, `.aws/` or `.ssh/` directory. `path` is relative (no leading slash); `content`
  * is what was read of it ('' when nothing was).
  */
 export function isSecretFile(path: string, content: string): boolean {
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)) return true;
-  if (/(^|\/)(node_modules|vendor|site-packages|dist-packages)\//.test(path)) return false;
+  if (
+    /(^|\/)(node_modules|vendor|site-packages|dist-packages|pkg\/mod|gems|\.m2\/repository|cargo\/registry)\//.test(
+      path,
+    )
+  )
+    return false;
   const name = path.slice(path.lastIndexOf('/') + 1);
   return (
     (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) ||
