@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9746);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7794);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9746:
+/***/ 7794:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78691,8 +78691,10 @@ function commandSecrets(text) {
             add('chpasswd', span, span ? secretIn('password', span.value) : null);
         }
     }
-    // `Authorization: Bearer …`, `X-Api-Key: …` (curl -H, wget --header).
-    for (const match of text.matchAll(/(?<![\w${-])(authorization|proxy-authorization|[\w-]*(?:token|api-?key|secret|password)[\w-]*)\s*:(?![-=?+])\s*(?:(?:bearer|basic|token|digest)\s+)?(?=[^\s"'])/gi)) {
+    // `Authorization: Bearer …`, `X-Api-Key: …` (curl -H, wget --header). The header's name ends
+    // with the credential's word: `secrets: line 1…` or `secret-files: npmrc…` (an input's name
+    // heading a message about it) is not a header.
+    for (const match of text.matchAll(/(?<![\w${-])(authorization|proxy-authorization|[\w-]*(?:token|api-?key|secret|password))\s*:(?![-=?+])\s*(?:(?:bearer|basic|token|digest)\s+)?(?=[^\s"'])/gi)) {
         add(match[1], valueAt(text, match.index + match[0].length), 'a credential in a header');
     }
     // `scheme://user:password@host`
@@ -78816,6 +78818,26 @@ function redactSecrets(text, secrets) {
         shown = shown.split(secret).join('***');
     return shown;
 }
+/**
+ * A file that carries a credential, whether in the build context or in the image: a private key
+ * by its content (anywhere), else by name outside third-party package trees (npm, vendor/, Python,
+ * Go's module cache, gems, Maven, Cargo: their fixtures and `credentials/` packages are code, not
+ * the app's secrets) — `.env` files but their examples, keys and keystores, `.htpasswd`,
+ * `credentials.json`, a token file (`.npmrc`, `.pypirc`, `.netrc`) that holds one, anything under
+ * a `credentials/`, `.aws/` or `.ssh/` directory. `path` is relative (no leading slash); `content`
+ * is what was read of it ('' when nothing was).
+ */
+function isSecretFile(path, content) {
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content))
+        return true;
+    if (/(^|\/)(node_modules|vendor|site-packages|dist-packages|pkg\/mod|gems|\.m2\/repository|cargo\/registry)\//.test(path))
+        return false;
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    return ((/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) ||
+        /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name) ||
+        (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content)) ||
+        /(^|\/)(credentials|\.aws|\.ssh)\//.test(path));
+}
 
 ;// CONCATENATED MODULE: ./src/checks/registry.ts
 
@@ -78889,6 +78911,7 @@ function masked(value) {
 ;// CONCATENATED MODULE: ./src/checks/build.ts
 
 
+// Whether the image builds, and how long a clean build takes.
 const checkImageBuilds = defineCheck({
     id: 'HARD-BUILD-001',
     category: 'build',
@@ -78946,6 +78969,12 @@ const checkCleanBuildTime = defineCheck({
         };
     },
 });
+
+;// CONCATENATED MODULE: ./src/checks/where.ts
+/** Spreads a location into a verdict only when there is one. */
+function where(location) {
+    return location ? { location } : {};
+}
 
 ;// CONCATENATED MODULE: ./src/util/image-reference.ts
 // Image references as Docker reads them, and what a tag pins. Shared by the Dockerfile and compose
@@ -79490,2982 +79519,6 @@ function instructionOfStep(dockerfile, stepName) {
     return instruction && instruction.keyword === keyword?.toUpperCase() ? instruction : null;
 }
 
-;// CONCATENATED MODULE: ./src/checks/where.ts
-/** Spreads a location into a verdict only when there is one. */
-function where(location) {
-    return location ? { location } : {};
-}
-
-;// CONCATENATED MODULE: ./src/checks/cache.ts
-
-
-
-
-
-const checkCachedRebuild = defineCheck({
-    id: 'HARD-CACHE-001',
-    category: 'cache',
-    severity: 'warning',
-    title: 'Cached rebuild',
-    proves: 'Rebuilt with nothing changed, every step comes from the cache and the build finishes within max-cached-build-seconds.',
-    why: 'A rebuild that redoes work on every CI run (ADD of a URL, cache-busting arguments) wastes minutes per change; the production profile targets under 30 s.',
-    threshold: 'max-cached-build-seconds: 30',
-    remediation: 'Avoid steps whose inputs change on every build (ADD from URLs, build args with timestamps); order the Dockerfile from least to most often changed.',
-    needs: ['rebuild'],
-    run({ rebuild }, { settings, evidence, locate }) {
-        if (!rebuild.ok)
-            return { status: 'skip', message: 'the rebuild failed; the first build did not' };
-        const reran = rebuild.steps.filter((step) => !step.cached);
-        const dockerfile = evidence.dockerfile.state === 'collected' ? evidence.dockerfile.value : undefined;
-        const measured = { seconds: rebuild.seconds, reran: reran.length, steps: rebuild.steps.length };
-        if (reran.length > 0) {
-            const first = dockerfile ? instructionOfStep(dockerfile, reran[0].name) : null;
-            return {
-                status: 'fail',
-                message: `with nothing changed, ${plural(reran.length, 'step')} of ${rebuild.steps.length} re-ran: ${reran.map((step) => step.name).join('; ')}`,
-                measured,
-                ...where(first ? locate.at(first) : undefined),
-            };
-        }
-        const within = rebuild.seconds <= settings.maxCachedBuildSeconds;
-        return {
-            status: within ? 'pass' : 'fail',
-            message: `all ${rebuild.steps.length} steps from the cache in ${formatSeconds(rebuild.seconds)} (limit ${formatSeconds(settings.maxCachedBuildSeconds)})`,
-            measured,
-            target: settings.maxCachedBuildSeconds,
-        };
-    },
-});
-const checkCacheOrdering = defineCheck({
-    id: 'HARD-CACHE-002',
-    category: 'cache',
-    severity: 'warning',
-    title: 'Dependencies stay cached when the application changes',
-    proves: "After one application source file changes (in a copy of the context), no dependency-install step (pip/npm/yarn/go mod/bundle/composer/apt-get install…) re-runs — as BuildKit's own step data shows.",
-    why: 'Copying the application before installing dependencies reinstalls them on every code change: minutes per build instead of seconds.',
-    remediation: 'Copy the dependency manifest first and install, then copy the application: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .`.',
-    needs: ['cacheProbe', 'dockerfile'],
-    run({ cacheProbe, dockerfile }, { locate }) {
-        if (!cacheProbe.ok)
-            return {
-                status: 'skip',
-                message: `the probe build failed after changing ${cacheProbe.changedFile}: ${cacheProbe.logTail.split('\n').slice(-2).join(' | ')}`,
-            };
-        const reran = cacheProbe.steps.filter((step) => !step.cached);
-        const installs = reran.filter((step) => isDependencyInstall(step.name));
-        const measured = { changedFile: cacheProbe.changedFile, reran: reran.map((step) => step.name) };
-        if (installs.length === 0) {
-            return {
-                status: 'pass',
-                message: `changing ${cacheProbe.changedFile} re-ran ${plural(reran.length, 'step')} of ${cacheProbe.steps.length}, no dependency install${reran.length ? `: ${reran.map((step) => step.name.replace(/^\[[^\]]*\] /, '')).join('; ')}` : ''}`,
-                measured,
-            };
-        }
-        const verdicts = [];
-        for (const install of installs) {
-            const instruction = instructionOfStep(dockerfile, install.name);
-            // The culprit: the first COPY/ADD that re-ran in the same stage before the install.
-            const stage = /^\[(?:(.+?) )?\d+\/\d+\]/.exec(install.name)?.[1];
-            const copy = reran.find((step) => /\] (COPY|ADD) /.test(step.name) && /^\[(?:(.+?) )?\d+\/\d+\]/.exec(step.name)?.[1] === stage);
-            const copyInstruction = copy ? instructionOfStep(dockerfile, copy.name) : null;
-            const because = copyInstruction
-                ? `: \`${copyInstruction.keyword} ${copyInstruction.args}\` (line ${copyInstruction.line}) copies application code before it`
-                : '';
-            verdicts.push({
-                status: 'fail',
-                message: `changing ${cacheProbe.changedFile} re-ran \`${install.name.replace(/^\[[^\]]*\] /, '')}\`${instruction ? ` (line ${instruction.line})` : ''}${because}`,
-                measured,
-                ...where(copyInstruction ? locate.at(copyInstruction) : instruction ? locate.at(instruction) : undefined),
-            });
-        }
-        return verdicts;
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/per-layer.ts
-
-// Findings about files, grouped by the layer that added them: one verdict — one annotation — on
-// the instruction to change, rather than one per file.
-/** "the base image", or the instruction that made the layer. */
-function layerOrigin(layer, filesystem, locate) {
-    if (locate.isBaseLayer(layer))
-        return 'the base image';
-    return (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
-}
-function failPerLayer(items, filesystem, locate, describe, measure) {
-    const byLayer = new Map();
-    for (const item of items)
-        byLayer.set(item.layer, [...(byLayer.get(item.layer) ?? []), item]);
-    return [...byLayer].map(([layer, found]) => ({
-        status: 'fail',
-        message: describe(found, layerOrigin(layer, filesystem, locate)),
-        measured: measure(found),
-        ...where(locate.layer(layer) ?? locate.finalFrom()),
-    }));
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/util/process.ts
-
-function runProcess(command, args, options = {}) {
-    const keep = options.keep ?? 64 * 1024;
-    const started = performance.now();
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout = (stdout + chunk).slice(-keep);
-            options.onStdout?.(chunk);
-        });
-        child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            stderr = (stderr + chunk).slice(-keep);
-            options.onStderr?.(chunk);
-        });
-        const abort = () => {
-            child.kill('SIGTERM');
-            // A docker CLI that ignores SIGTERM must still not outlive the run.
-            setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-        };
-        if (options.signal?.aborted)
-            abort();
-        options.signal?.addEventListener('abort', abort, { once: true });
-        child.on('error', (error) => {
-            options.signal?.removeEventListener('abort', abort);
-            reject(error);
-        });
-        child.on('close', (code, signal) => {
-            options.signal?.removeEventListener('abort', abort);
-            resolve({ code, signal, stdout, stderr, seconds: (performance.now() - started) / 1000 });
-        });
-    });
-}
-
-;// CONCATENATED MODULE: ./src/docker/rawjson.ts
-// BuildKit's `--progress=rawjson` writes concatenated, pretty-printed JSON objects on stderr, and
-// buildx adds plain text lines (`ERROR: failed to solve: …`) between or after them. This splits
-// the stream into both, incrementally, so progress can be shown while the build runs.
-class RawJsonSplitter {
-    onObject;
-    onText;
-    buffer = '';
-    depth = 0;
-    inString = false;
-    escaped = false;
-    objectStart = -1;
-    scanned = 0;
-    constructor(onObject, onText) {
-        this.onObject = onObject;
-        this.onText = onText;
-    }
-    push(chunk) {
-        this.buffer += chunk;
-        const text = this.buffer;
-        let consumed = 0;
-        for (let i = this.scanned; i < text.length; i++) {
-            const ch = text[i];
-            if (this.depth === 0) {
-                if (ch === '{') {
-                    this.flushText(text.slice(consumed, i));
-                    this.objectStart = i;
-                    this.depth = 1;
-                    consumed = i;
-                }
-                else if (ch === '\n') {
-                    this.flushText(text.slice(consumed, i));
-                    consumed = i + 1;
-                }
-                continue;
-            }
-            if (this.inString) {
-                if (this.escaped)
-                    this.escaped = false;
-                else if (ch === '\\')
-                    this.escaped = true;
-                else if (ch === '"')
-                    this.inString = false;
-                continue;
-            }
-            if (ch === '"')
-                this.inString = true;
-            else if (ch === '{')
-                this.depth++;
-            else if (ch === '}' && --this.depth === 0) {
-                const json = text.slice(this.objectStart, i + 1);
-                consumed = i + 1;
-                try {
-                    this.onObject(JSON.parse(json));
-                }
-                catch {
-                    this.onText(json);
-                }
-            }
-        }
-        this.buffer = text.slice(consumed);
-        this.scanned = this.buffer.length;
-        if (this.depth > 0)
-            this.objectStart = 0;
-    }
-    end() {
-        if (this.buffer !== '')
-            this.flushText(this.buffer);
-        this.buffer = '';
-    }
-    flushText(text) {
-        const line = text.trim();
-        if (line !== '')
-            this.onText(line);
-    }
-}
-/** Folds the status stream into one record per step (vertex), in the order steps first appeared. */
-class BuildSteps {
-    steps = new Map();
-    text = [];
-    apply(status) {
-        const changed = [];
-        for (const vertex of status.vertexes ?? []) {
-            const step = this.step(vertex.digest);
-            if (vertex.name)
-                step.name = vertex.name;
-            if (vertex.inputs)
-                step.inputs = vertex.inputs;
-            if (vertex.cached)
-                step.cached = true;
-            if (vertex.started)
-                step.started = Date.parse(vertex.started);
-            if (vertex.completed)
-                step.completed = Date.parse(vertex.completed);
-            if (vertex.error)
-                step.error = vertex.error;
-            changed.push(step);
-        }
-        for (const log of status.logs ?? []) {
-            if (log.data)
-                this.step(log.vertex).log += Buffer.from(log.data, 'base64').toString('utf8');
-        }
-        return changed;
-    }
-    all() {
-        return [...this.steps.values()];
-    }
-    /**
-     * The work steps of the Dockerfile (`[stage-1 2/6] RUN …`), one per instruction: not BuildKit's
-     * internal ones, and not FROM, which resolves a base rather than doing work (and is never
-     * "cached").
-     */
-    instructionSteps() {
-        const byName = new Map();
-        for (const step of this.all()) {
-            if (!isInstructionStep(step.name))
-                continue;
-            const group = byName.get(step.name);
-            if (group)
-                group.push(step);
-            else
-                byName.set(step.name, [step]);
-        }
-        return [...byName.values()].map(foldInstruction);
-    }
-    step(digest) {
-        let step = this.steps.get(digest);
-        if (!step) {
-            step = { digest, name: '', cached: false, started: null, completed: null, error: null, log: '', inputs: [] };
-            this.steps.set(digest, step);
-        }
-        return step;
-    }
-}
-/**
- * BuildKit 0.2x runs some instructions as several vertices of the same name: `ADD <url>` is a
- * source vertex that fetches (it always runs, to learn the content's checksum) feeding a copy
- * vertex (cached when the content is unchanged). BuildKit 0.8–0.12 names the source vertex by its
- * URL instead. Either way the instruction's result is the vertex none of the others consumes:
- * its cache state is the step's, so a rebuild reads the same on every engine. The step is timed
- * from the first start to the last completion.
- */
-function foldInstruction(vertices) {
-    if (vertices.length === 1)
-        return vertices[0];
-    const consumed = new Set(vertices.flatMap((vertex) => vertex.inputs));
-    const results = vertices.filter((vertex) => !consumed.has(vertex.digest));
-    const result = results.length > 0 ? results : vertices;
-    const starts = vertices.map((vertex) => vertex.started).filter((time) => time !== null);
-    const completions = vertices.map((vertex) => vertex.completed);
-    return {
-        digest: result[0].digest,
-        name: result[0].name,
-        cached: result.every((vertex) => vertex.cached),
-        started: starts.length > 0 ? Math.min(...starts) : null,
-        completed: completions.every((time) => time !== null) ? Math.max(...completions) : null,
-        error: vertices.find((vertex) => vertex.error)?.error ?? null,
-        log: vertices.map((vertex) => vertex.log).join(''),
-        inputs: [...new Set(vertices.flatMap((vertex) => vertex.inputs))].filter((digest) => !vertices.some((vertex) => vertex.digest === digest)),
-    };
-}
-function isInstructionStep(name) {
-    return /^\[[^\]]*\d+\/\d+\] (?!FROM\b)/.test(name);
-}
-
-;// CONCATENATED MODULE: ./src/docker/buildx.ts
-
-
-
-
-
-
-
-
-function buildxArgs(request, files) {
-    const args = ['buildx', 'build', '--load', '--progress=rawjson'];
-    args.push('--iidfile', files.iid, '--metadata-file', files.metadata, '--file', request.dockerfile);
-    if (request.builder)
-        args.push('--builder', request.builder);
-    if (request.target)
-        args.push('--target', request.target);
-    if (request.platform)
-        args.push('--platform', request.platform);
-    if (request.noCache)
-        args.push('--no-cache');
-    for (const [key, value] of Object.entries(request.buildArgs))
-        args.push('--build-arg', `${key}=${value}`);
-    for (const tag of request.tags)
-        args.push('--tag', tag);
-    const inputs = request.inputs;
-    if (inputs) {
-        for (const [key, value] of Object.entries(inputs.labels))
-            args.push('--label', `${key}=${value}`);
-        for (const { name, source } of inputs.buildContexts)
-            args.push('--build-context', `${name}=${source}`);
-        for (const entry of inputs.cacheFrom)
-            args.push('--cache-from', entry);
-        for (const entry of inputs.cacheTo)
-            args.push('--cache-to', entry);
-        // A value only ever reaches buildx as a file (files.secrets, in the order of inputs.secrets).
-        inputs.secrets.forEach(({ id }, index) => args.push('--secret', `id=${id},${csvField(`src=${files.secrets[index]}`)}`));
-        for (const { id, path } of inputs.secretFiles)
-            args.push('--secret', `id=${id},${csvField(`src=${path}`)}`);
-        for (const { id, env } of inputs.secretEnvs)
-            args.push('--secret', `id=${id},env=${env}`);
-        for (const entry of inputs.ssh)
-            args.push('--ssh', entry);
-        for (const host of inputs.addHosts)
-            args.push('--add-host', host);
-        if (inputs.network)
-            args.push('--network', inputs.network);
-        if (inputs.pull)
-            args.push('--pull');
-    }
-    args.push(request.context);
-    return args;
-}
-/** buildx reads --secret as CSV: a field with a comma or a quote is quoted. */
-function csvField(field) {
-    return /[",]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
-}
-/**
- * Every text a build must never show: the secrets' values, the secret variables' values and the
- * secret files' contents — whole, and line by line (a key file's lines) where a line is long
- * enough to be told from ordinary output. Longest first, so no part of one is left showing.
- */
-function secretTexts(inputs, env = process.env) {
-    if (!inputs)
-        return [];
-    const values = inputs.secrets.map((secret) => secret.value);
-    for (const secret of inputs.secretEnvs)
-        values.push(env[secret.env] ?? '');
-    for (const secret of inputs.secretFiles) {
-        try {
-            const content = (0,external_node_fs_namespaceObject.readFileSync)(secret.path);
-            if (content.length <= 64 * 1024)
-                values.push(content.toString('utf8'));
-        }
-        catch {
-            // Unreadable: buildx says so, and nothing of it can be shown either.
-        }
-    }
-    const texts = new Set();
-    for (const value of values) {
-        if (value.trim().length >= 3)
-            texts.add(value.trim());
-        for (const line of value.split(/\r?\n/))
-            if (line.trim().length >= 8)
-                texts.add(line.trim());
-    }
-    return [...texts].sort((a, b) => b.length - a.length);
-}
-async function buildImage(request) {
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-build-'));
-    const hidden = secretTexts(request.inputs);
-    const hide = (text) => (hidden.length > 0 ? redactSecrets(text, hidden) : text);
-    const shown = (step) => hidden.length > 0
-        ? { ...step, name: hide(step.name), log: hide(step.log), error: step.error && hide(step.error) }
-        : step;
-    const files = {
-        iid: (0,external_node_path_.join)(dir, 'iid.txt'),
-        metadata: (0,external_node_path_.join)(dir, 'metadata.json'),
-        secrets: (request.inputs?.secrets ?? []).map((_, index) => (0,external_node_path_.join)(dir, `secret-${index}`)),
-    };
-    const steps = new BuildSteps();
-    const splitter = new RawJsonSplitter((status) => {
-        for (const step of steps.apply(status)) {
-            if (step.name && (step.completed !== null || step.started !== null))
-                request.onStep?.(shown(step));
-        }
-    }, (line) => steps.text.push(hide(line)));
-    try {
-        // The directory is mkdtemp's (0700); each secret file is the user's alone too, and goes with it.
-        for (const [index, secret] of (request.inputs?.secrets ?? []).entries())
-            await (0,promises_namespaceObject.writeFile)(files.secrets[index], secret.value, { mode: 0o600 });
-        const result = await runProcess('docker', buildxArgs(request, files), {
-            signal: request.signal,
-            onStderr: (chunk) => splitter.push(chunk),
-            keep: 16 * 1024,
-        }).catch((error) => {
-            throw new InfrastructureError(error.code === 'ENOENT'
-                ? 'the docker CLI is not on PATH: install Docker (with the buildx plugin)'
-                : `could not run docker buildx: ${error.message}`);
-        });
-        splitter.end();
-        if (request.signal?.aborted)
-            throw new InfrastructureError('the build was cancelled');
-        const stderr = hide(result.stderr);
-        if (result.code !== 0 && steps.all().length === 0) {
-            // buildx itself refused (no plugin, unknown builder, bad platform): not a verdict on the image.
-            throw refusal(stderr);
-        }
-        if (result.code !== 0 && request.inputs?.pull) {
-            const unpullable = await unpullableBase(steps.all().map(shown), stderr);
-            if (unpullable)
-                throw unpullable;
-        }
-        const imageId = result.code === 0 ? (await (0,promises_namespaceObject.readFile)(files.iid, 'utf8')).trim() : null;
-        const metadata = result.code === 0 ? await readJson(files.metadata) : null;
-        const recorded = steps.instructionSteps().map(shown);
-        return {
-            ok: result.code === 0 && imageId !== null,
-            imageId,
-            seconds: result.seconds,
-            steps: recorded,
-            logTail: result.code === 0 ? '' : failureTail(steps.all().map(shown), steps.text),
-            metadata,
-        };
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    }
-}
-/** Why buildx would not start, as the user can act on it. */
-function refusal(stderr) {
-    const cacheExport = /^.*cache export[^\n]*not supported.*$/im.exec(stderr);
-    if (cacheExport)
-        return new UsageError(`cache-to: the builder cannot export cache (buildx: ${cacheExport[0].replace(/^ERROR:\s*(failed to build:\s*)?/, '').trim()}); the docker driver exports cache only with the containerd image store: turn that on, or create a docker-container builder (docker buildx create --use) and give it as builder`);
-    return new InfrastructureError(`docker buildx build could not start: ${lastLines(stderr, 5)}`);
-}
-/**
- * pull: true makes BuildKit fetch every base image from its registry, so one that exists only on
- * this engine (built or loaded here) fails the build. That is the input's doing, not a verdict on
- * the Dockerfile: said as such. A base that exists nowhere stays a failed build, as without pull.
- */
-async function unpullableBase(steps, stderr) {
-    const text = [...steps.map((step) => step.error ?? ''), stderr].join('\n');
-    const match = /failed to resolve source metadata for (\S+?): (.*)/.exec(text);
-    if (!match)
-        return null;
-    const local = await runProcess('docker', ['image', 'inspect', '--format', '{{.Id}}', match[1]]).catch(() => null);
-    if (local?.code !== 0)
-        return null;
-    return new UsageError(`pull: true fetches every base image from its registry, and ${match[1]} could not be fetched (${match[2].split(': ').pop()}); it exists only on this engine (built or loaded here), so it cannot be pulled: set pull to false`);
-}
-/** The failing step's name and last log lines, and buildx's own error lines. */
-function failureTail(steps, text, lines = 20) {
-    const failed = steps.find((step) => step.error);
-    const parts = [];
-    if (failed) {
-        parts.push(`step ${failed.name} failed: ${failed.error}`);
-        if (failed.log.trim())
-            parts.push(lastLines(failed.log, lines));
-    }
-    const errors = text.filter((line) => /^(ERROR|error)\b/.test(line));
-    if (errors.length > 0)
-        parts.push(...errors.slice(-3));
-    else if (!failed)
-        parts.push(...text.slice(-lines));
-    return parts.join('\n');
-}
-function lastLines(text, count) {
-    return text.trimEnd().split('\n').slice(-count).join('\n');
-}
-async function readJson(path) {
-    try {
-        return JSON.parse(await (0,promises_namespaceObject.readFile)(path, 'utf8'));
-    }
-    catch {
-        return null;
-    }
-}
-/** The platforms the builder can build for (`docker buildx inspect`), e.g. linux/amd64, linux/386. */
-async function builderPlatforms(builder) {
-    const result = await runProcess('docker', ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
-    if (result.code !== 0)
-        throw new InfrastructureError(`docker buildx inspect${builder ? ` --builder ${builder}` : ''} failed: ${lastLines(result.stderr, 1)}`);
-    const line = result.stdout.split('\n').find((text) => /^\s*Platforms:/.test(text));
-    return line
-        ? line
-            .replace(/^\s*Platforms:\s*/, '')
-            .split(',')
-            .map((platform) => platform.trim().replace(/\*$/, ''))
-            .filter(Boolean)
-        : [];
-}
-
-;// CONCATENATED MODULE: ./src/evidence/runtime/stack.ts
-
-
-
-
-
-
-/** The reason of a service with nothing to bring up: not a failure to say beside its verdicts. */
-const NO_DEPENDENCIES = 'it depends on no other service: run alone with its compose environment';
-function stackProject(runId, scope) {
-    return `cs-hardening-${runId}-${scope}d`;
-}
-/**
- * What keeps a bring-up of the stack to itself: the dependencies publish no host port and take no
- * fixed container name (two targets of a run, or the user's own stack, may run the same), mount
- * none of the project's named volumes (`down -v` would remove a volume named for real data; bind
- * mounts of config files stay), and their networks are named for this project. YAML, for the
- * `!reset`/`!override` tags that drop a value rather than merge into it.
- */
-function isolatingOverride(resolved, dependencies) {
-    const lines = ['services:'];
-    for (const name of dependencies) {
-        const kept = (resolved.services[name]?.volumes ?? []).filter((volume) => volume.type !== 'volume');
-        lines.push(`  ${JSON.stringify(name)}:`, '    ports: !reset []', '    container_name: !reset null', `    volumes: !override ${JSON.stringify(kept)}`);
-    }
-    const own = Object.entries(resolved.networks ?? {}).filter(([, network]) => !network.external);
-    if (own.length > 0) {
-        lines.push('networks:');
-        for (const [key] of own)
-            lines.push(`  ${JSON.stringify(key)}:`, '    name: !reset null');
-    }
-    return `${lines.join('\n')}\n`;
-}
-/** The services a service depends on, transitively, nearest first (cycles are compose's to refuse). */
-function dependenciesOf(services, name) {
-    const order = [];
-    const visit = (current) => {
-        for (const dependency of Object.keys(services[current]?.depends_on ?? {})) {
-            if (order.includes(dependency) || dependency === name)
-                continue;
-            order.push(dependency);
-            visit(dependency);
-        }
-    };
-    visit(name);
-    return order;
-}
-/** The variables compose gives the service, as KEY=VALUE (one without a value stays unset, as in compose). */
-function environmentOf(service) {
-    return Object.entries(service.environment ?? {})
-        .filter((entry) => entry[1] !== null && entry[1] !== undefined)
-        .map(([key, value]) => `${key}=${value}`);
-}
-/**
- * The service's dependencies, up and healthy, and what its measured containers need to join
- * them; or, when that cannot be, a record that says why (the containers then run alone).
- */
-async function joinStack(options) {
-    const { request, engine } = options;
-    const project = stackProject(options.runId, options.scope);
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-deps-'));
-    // Compose reads the files and env files the check read (the examples standing in, when asked).
-    const standIns = request.envFileOverride ? [(0,external_node_path_.join)(dir, 'env-files.yaml')] : [];
-    if (request.envFileOverride)
-        await (0,promises_namespaceObject.writeFile)(standIns[0], request.envFileOverride);
-    const base = [
-        'compose',
-        '-p',
-        project,
-        ...[...request.absoluteFiles, ...standIns].flatMap((file) => ['-f', file]),
-        ...(request.envFiles ?? []).flatMap((file) => ['--env-file', file]),
-    ];
-    const removeDir = () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    // Whatever goes wrong before the stack is handed over, nothing of it is left behind.
-    const proceed = async () => {
-        const env = { ...process.env, ...request.env };
-        const record = {
-            service: request.key,
-            inStack: false,
-            reason: null,
-            project: null,
-            dependencies: [],
-            seconds: null,
-            networks: [],
-            aliases: [],
-            environment: [],
-        };
-        // Alone, it still gets its compose environment once compose has resolved it: the addresses it
-        // is given then name what it could not reach.
-        let serviceEnv = [];
-        const alone = (reason) => ({
-            record: { ...record, reason },
-            env: serviceEnv,
-            networks: [],
-            aliases: [],
-            down: removeDir,
-        });
-        const resolve = async (files) => {
-            const config = await runProcess('docker', [...files, 'config', '--format', 'json'], {
-                env,
-                ...(options.signal ? { signal: options.signal } : {}),
-            });
-            options.signal?.throwIfAborted();
-            if (config.code !== 0)
-                return `compose cannot resolve the stack: ${lastLines(config.stderr || config.stdout, 3)}`;
-            return JSON.parse(config.stdout);
-        };
-        const first = await resolve(base);
-        if (typeof first === 'string')
-            return alone(first);
-        let resolved = first;
-        const service = resolved.services[request.service];
-        if (!service)
-            return alone(`compose does not start ${request.service} (not an active service)`);
-        serviceEnv = environmentOf(service);
-        record.environment = serviceEnv.map((line) => line.split('=')[0]);
-        if (service.network_mode)
-            return alone(`it runs with network_mode ${service.network_mode}, which the runtime does not reproduce`);
-        const dependencies = dependenciesOf(resolved.services, request.service);
-        record.dependencies = dependencies;
-        if (dependencies.length === 0) {
-            // Nothing to bring up: its own environment is all the stack gives it.
-            return {
-                record: { ...record, reason: NO_DEPENDENCIES },
-                env: serviceEnv,
-                networks: [],
-                aliases: [],
-                down: removeDir,
-            };
-        }
-        // A dependency this run builds has no image yet (it is proven as a target of its own), and one
-        // whose image is neither on the engine nor pullable cannot start: either is said, not guessed.
-        const missing = [];
-        for (const name of dependencies) {
-            const dependency = resolved.services[name];
-            if (!dependency.image) {
-                missing.push(`${name} builds its image (no image: to run)`);
-                continue;
-            }
-            if (await hasImage(engine, dependency.image))
-                continue;
-            const pulled = await runProcess('docker', ['pull', '-q', dependency.image], {
-                env,
-                ...(options.signal ? { signal: options.signal } : {}),
-            });
-            if (pulled.code !== 0)
-                missing.push(`${name}'s image ${dependency.image} is not on the engine and cannot be pulled (${lastLines(pulled.stderr, 1)})`);
-        }
-        options.signal?.throwIfAborted();
-        if (missing.length > 0)
-            return alone(`its dependencies cannot be started: ${missing.join('; ')}`);
-        const override = (0,external_node_path_.join)(dir, 'isolated.yaml');
-        await (0,promises_namespaceObject.writeFile)(override, isolatingOverride(resolved, dependencies));
-        const isolated = [...base, '-f', override];
-        const down = async () => {
-            await runProcess('docker', [...isolated, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
-            await removeDir();
-        };
-        const again = await resolve(isolated);
-        if (typeof again === 'string')
-            return alone(again);
-        resolved = again;
-        record.project = project;
-        options.info?.(`bringing up its dependencies (${dependencies.join(', ')}) from ${request.key}`);
-        try {
-            const up = await runProcess('docker', [
-                ...isolated,
-                'up',
-                '-d',
-                '--no-build',
-                '--pull',
-                'never',
-                '--quiet-pull',
-                '--wait',
-                '--wait-timeout',
-                String(Math.ceil(request.timeoutSeconds)),
-                ...dependencies,
-            ], { env, keep: 32 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
-            options.signal?.throwIfAborted();
-            record.seconds = round(up.seconds);
-            if (up.code !== 0) {
-                await down();
-                return alone(`its dependencies did not become healthy within ${request.timeoutSeconds} s: ${lastLines(`${up.stdout}\n${up.stderr}`, 4)}`);
-            }
-            record.unchecked = await withoutHealthcheck(isolated, dependencies, env, options.signal);
-            const wanted = Object.entries(service.networks ?? { default: null });
-            const networks = [];
-            const aliases = new Set([request.service]);
-            for (const [key, settings] of wanted) {
-                const name = resolved.networks?.[key]?.name ?? `${project}_${key}`;
-                if (!(await hasNetwork(engine, name)))
-                    continue;
-                networks.push(name);
-                for (const alias of settings?.aliases ?? [])
-                    aliases.add(alias);
-            }
-            if (networks.length === 0) {
-                await down();
-                return alone(`none of its networks (${wanted.map(([key]) => key).join(', ')}) is shared with its dependencies`);
-            }
-            return {
-                record: { ...record, inStack: true, networks, aliases: [...aliases] },
-                env: serviceEnv,
-                networks,
-                aliases: [...aliases],
-                down,
-            };
-        }
-        catch (error) {
-            await down();
-            throw error;
-        }
-    };
-    try {
-        return await proceed();
-    }
-    catch (error) {
-        await removeDir();
-        throw error;
-    }
-}
-/**
- * The dependencies whose containers have no health check once up (compose's `Health` is empty):
- * `up --wait` waited for them to run, and no more.
- */
-async function withoutHealthcheck(files, dependencies, env, signal) {
-    const listed = await runProcess('docker', [...files, 'ps', '--format', 'json', ...dependencies], {
-        env,
-        ...(signal ? { signal } : {}),
-    });
-    if (listed.code !== 0)
-        return [];
-    // One JSON object per line (compose ≥ 2.21), or one array (older releases).
-    const text = listed.stdout.trim();
-    let rows = [];
-    try {
-        rows = text.startsWith('[')
-            ? JSON.parse(text)
-            : text
-                .split('\n')
-                .filter(Boolean)
-                .map((line) => JSON.parse(line));
-    }
-    catch {
-        return [];
-    }
-    return dependencies.filter((name) => rows.some((row) => row.Service === name && !row.Health));
-}
-async function hasImage(engine, reference) {
-    return engine
-        .getImage(reference)
-        .inspect()
-        .then(() => true, () => false);
-}
-async function hasNetwork(engine, name) {
-    return engine
-        .getNetwork(name)
-        .inspect()
-        .then(() => true, () => false);
-}
-
-;// CONCATENATED MODULE: ./src/evidence/runtime/waiting-for.ts
-// What a service that exited at start was waiting for, read from its last log lines: a
-// connection refused (nothing listens at that address), a host name that does not resolve (no
-// such service on its network), a network it cannot reach. Each runtime writes these in its own
-// words; the patterns below are the words of the usual clients (libpq, redis-py, Node's net,
-// Go's net, Java's, curl, Python's socket), each carrying the host and port when it names them.
-/** What listens on the well-known ports, for a message a user recognises. */
-const waiting_for_WELL_KNOWN = {
-    5432: 'PostgreSQL',
-    3306: 'MySQL',
-    6379: 'Redis',
-    27017: 'MongoDB',
-    5672: 'RabbitMQ',
-    9200: 'Elasticsearch',
-    11211: 'memcached',
-    2181: 'ZooKeeper',
-    9092: 'Kafka',
-    4222: 'NATS',
-    1433: 'SQL Server',
-};
-function wellKnownPort(port) {
-    return port === null ? null : (waiting_for_WELL_KNOWN[port] ?? null);
-}
-const waiting_for_HOST = String.raw `[A-Za-z0-9_.:\[\]-]+`;
-const PATTERNS = [
-    {
-        kind: 'unresolved',
-        test: /ENOTFOUND|EAI_AGAIN|Name or service not known|nodename nor servname|no such host|Temporary failure in name resolution|could not translate host name|Could not resolve host|UnknownHostException|getaddrinfo failed|Name does not resolve|Unknown host/i,
-        address: [
-            // psycopg/libpq: could not translate host name "db" to address
-            /host name "([^"]+)"/i,
-            // Node: getaddrinfo ENOTFOUND redis / EAI_AGAIN redis
-            new RegExp(String.raw `(?:ENOTFOUND|EAI_AGAIN)\s+(${waiting_for_HOST})`),
-            // Go: dial tcp: lookup db on 127.0.0.11:53: no such host
-            /lookup ([A-Za-z0-9_.-]+)(?: on \S+)?: no such host/,
-            // redis-py: Error -2 connecting to redis:6379. Name or service not known.
-            new RegExp(String.raw `connecting to (${waiting_for_HOST}?):(\d+)`),
-            // curl: Could not resolve host: api
-            new RegExp(String.raw `resolve host:?\s+(${waiting_for_HOST})`, 'i'),
-            // Java: java.net.UnknownHostException: db
-            new RegExp(String.raw `UnknownHostException:\s*(${waiting_for_HOST})`),
-        ],
-    },
-    {
-        kind: 'refused',
-        test: /ECONNREFUSED|Connection refused|connection was refused|actively refused|ConnectException/i,
-        address: [
-            // libpq ≥ 14: connection to server at "localhost" (127.0.0.1), port 5432 failed
-            /server at "([^"]+)"[^,]*, port (\d+)/i,
-            // libpq < 14: Is the server running on host "db" (172.18.0.2) and accepting TCP/IP connections on port 5432?
-            /on host "([^"]+)"[^?]*?port (\d+)/i,
-            // Node: connect ECONNREFUSED 127.0.0.1:5432
-            /ECONNREFUSED\s+\[?([0-9A-Fa-f:.]+)\]?:(\d+)/,
-            // redis-py: Error 111 connecting to localhost:6379. Connection refused.
-            new RegExp(String.raw `connecting to (${waiting_for_HOST}?):(\d+)`),
-            // Go: dial tcp 127.0.0.1:6379: connect: connection refused
-            /dial tcp \[?([0-9A-Za-z_.:-]+?)\]?:(\d+)/,
-            // Many clients: Connection refused (localhost:8080), to host:port
-            new RegExp(String.raw `(?:to|at)\s+\[?(${waiting_for_HOST}?)\]?:(\d+)`),
-        ],
-    },
-    {
-        kind: 'unreachable',
-        test: /ENETUNREACH|EHOSTUNREACH|Network is unreachable|No route to host/i,
-        address: [
-            /(?:ENETUNREACH|EHOSTUNREACH)\s+\[?([0-9A-Fa-f:.]+)\]?:(\d+)/,
-            /dial tcp \[?([0-9A-Za-z_.:-]+?)\]?:(\d+)/,
-            new RegExp(String.raw `connecting to (${waiting_for_HOST}?):(\d+)`),
-            new RegExp(String.raw `(?:to|at)\s+\[?(${waiting_for_HOST}?)\]?:(\d+)`),
-        ],
-    },
-];
-/**
- * Every distinct dependency the log says the service could not reach, in the order first seen.
- * Lines of a stack trace repeat the same address: each kind, host and port is kept once.
- */
-function waitingFor(logTail) {
-    const found = [];
-    const seen = new Set();
-    for (const raw of logTail.split('\n')) {
-        const line = raw.trim();
-        if (!line)
-            continue;
-        const pattern = PATTERNS.find((candidate) => candidate.test.test(line));
-        if (!pattern)
-            continue;
-        const { host, port } = addressIn(line, pattern.address);
-        const key = `${pattern.kind} ${host ?? ''} ${port ?? ''}`;
-        // A line that names no address adds nothing once one of its kind is known.
-        if (seen.has(key) || (host === null && found.some((record) => record.kind === pattern.kind)))
-            continue;
-        seen.add(key);
-        found.push({ kind: pattern.kind, host, port, line: line.slice(0, 300) });
-    }
-    // A vaguer record (no host) of a kind that later got an address says nothing more.
-    return found
-        .filter((record) => record.host !== null || !found.some((other) => other !== record && other.kind === record.kind && other.host))
-        .map((record) => record.host !== null && record.port === null ? { ...record, port: portOf(record.host, logTail) } : record);
-}
-/**
- * The port a host is wanted at, where the line that failed names only the host (Node's
- * `getaddrinfo ENOTFOUND mongo`, libpq's `could not translate host name "db"`): the first
- * `host:port` elsewhere in the log — the URL it printed, its client's description of the server.
- */
-function portOf(host, logTail) {
-    const escaped = host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const match = new RegExp(String.raw `(?<![A-Za-z0-9_.-])${escaped}:(\d{1,5})(?!\d)`).exec(logTail);
-    const port = match ? Number(match[1]) : null;
-    return port !== null && port > 0 && port < 65536 ? port : null;
-}
-function addressIn(line, patterns) {
-    for (const pattern of patterns) {
-        const match = pattern.exec(line);
-        if (!match)
-            continue;
-        const host = match[1]?.replace(/[.,;]+$/, '') || null;
-        const port = match[2] ? Number(match[2]) : null;
-        return { host, port: port !== null && Number.isFinite(port) ? port : null };
-    }
-    return { host: null, port: null };
-}
-/** "connection refused at localhost:5432 (PostgreSQL's port)", "host name db does not resolve". */
-function describeWait(record) {
-    const address = record.host ? `${record.host}${record.port !== null ? `:${record.port}` : ''}` : null;
-    const known = wellKnownPort(record.port);
-    const what = known ? ` (${known}'s port)` : '';
-    if (record.kind === 'unresolved') {
-        if (!record.host)
-            return 'a host name does not resolve';
-        const wanted = record.port !== null ? ` (wanted at ${address}${known ? `, ${known}'s port` : ''})` : '';
-        return `the host name ${record.host} does not resolve${wanted}`;
-    }
-    if (record.kind === 'unreachable')
-        return address ? `no route to ${address}${what} (no network)` : 'no network route to its dependency';
-    return address ? `connection refused at ${address}${what}` : 'a connection was refused';
-}
-
-;// CONCATENATED MODULE: ./src/checks/describe.ts
-
-
-
-// Measurements in words, the same in every check that reports them.
-/** A container that stopped on its own: code, when, whether it ran out of memory, its last words. */
-function describeExit(exited) {
-    const oom = exited.oomKilled ? ' (killed: out of memory)' : '';
-    return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${describeLogTail(exited.logTail)}`;
-}
-/** "; in its stack: postgres, redis up and healthy" — or why it ran alone, when it is a compose service. */
-function describeStackRun(stack) {
-    if (!stack)
-        return '';
-    if (stack.inStack)
-        return `; in its stack (${stack.service}): ${describeDependencies(stack)} first`;
-    if (stack.reason === NO_DEPENDENCIES)
-        return stack.environment.length > 0 ? '; with its compose environment' : '';
-    return stack.reason ? `; run alone: ${stack.reason}` : '';
-}
-/** "db up and healthy, redis up (no health check to wait for)": healthy is said only of what has a health check. */
-function describeDependencies(stack) {
-    const unchecked = stack.unchecked ?? [];
-    const healthy = stack.dependencies.filter((name) => !unchecked.includes(name));
-    return [
-        ...(healthy.length > 0 ? [`${healthy.join(', ')} up and healthy`] : []),
-        ...(unchecked.length > 0 ? [`${unchecked.join(', ')} up (no health check to wait for)`] : []),
-    ].join(', ');
-}
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|0\.0\.0\.0)$/;
-/** A running container's last log lines, on one line: "; last log lines: a | b", or that it wrote none. */
-function describeLogTail(logTail, lines = 5) {
-    const tail = logTail.trim();
-    const last = tail
-        .split('\n')
-        .filter((line) => line.trim())
-        .slice(-lines);
-    return last.length > 0 ? `; last log lines: ${last.join(' | ')}` : '; it wrote no logs';
-}
-/**
- * What a service that exited, or never became ready, waited for, and how to give it that: the
- * dependency named, and the way in — its compose stack (why it could not be brought up, when it
- * is a compose service), or the inputs that give a lone container a network and an address.
- */
-function neededBy(waits, stack) {
-    if (waits.length === 0)
-        return null;
-    const message = `could not reach what it needs (${waits.map(describeWait).join('; ')})`;
-    return { message, remediation: howToProvide(waits, stack) };
-}
-function howToProvide(waits, stack) {
-    const named = waits.find((wait) => wait.host && !LOOPBACK.test(wait.host));
-    const local = waits.find((wait) => wait.host && LOOPBACK.test(wait.host));
-    const what = (wait) => wellKnownPort(wait.port) ?? `what listens on ${wait.host}:${wait.port ?? ''}`;
-    const parts = [];
-    if (stack?.inStack) {
-        parts.push(`It ran in its stack (${describeDependencies(stack)} on ${stack.networks.join(', ')}) and still could not reach it: check that its address in the compose environment names a service of the stack${named ? ` (${named.host} is not one it can resolve)` : ''}.`);
-    }
-    else if (stack) {
-        parts.push(`It is ${stack.service}, a compose service, but ran alone because ${stack.reason ?? 'its stack was not brought up'}: fix that (a missing variable goes in runtime-env) and it is proven in its stack.`);
-    }
-    else {
-        parts.push(`Give it ${named ? `${what(named)} as ${named.host}` : local ? what(local) : 'its dependency'}: check it with the compose file that starts its dependencies (compose-files; its depends_on services are brought up first and it joins their network), or run that dependency on a network and give runtime-network and runtime-env its address.`);
-    }
-    if (local && !stack?.inStack)
-        parts.push(`It connects to ${local.host}${local.port !== null ? `:${local.port}` : ''}, inside its own container, where nothing listens: point it at the dependency by name (its URL in runtime-env).`);
-    return parts.join(' ');
-}
-
-;// CONCATENATED MODULE: ./src/checks/filesystem.ts
-
-
-
-
-
-// What the image's files allow: privilege escalation (setuid), writes outside the declared
-// directories, and files that should never ship. Each finding names the layer that added it.
-const SETUID = 0o4000;
-const SETGID = 0o2000;
-const ALWAYS_WRITABLE = ['/tmp', '/var/tmp', '/dev/shm', '/run/lock', '/var/lock'];
-const paths = (files) => files.map((file) => file.path);
-function listed(files, limit = 8) {
-    const shown = files
-        .slice(0, limit)
-        .map((file) => file.path)
-        .join(', ');
-    return files.length > limit ? `${shown} and ${files.length - limit} more` : shown;
-}
-const checkNoSetuidFiles = defineCheck({
-    id: 'HARD-FILESYSTEM-001',
-    cis: ['4.8'],
-    category: 'filesystem',
-    severity: 'warning',
-    title: 'No setuid or setgid files',
-    proves: 'No regular file in the image has the setuid or setgid bit.',
-    why: 'A setuid binary is a ready-made way back to root for anyone who gets a shell as the app user.',
-    remediation: 'Strip the bits in the runtime stage: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +` (and run with no-new-privileges).',
-    needs: ['filesystem'],
-    run({ filesystem }, { locate }) {
-        const found = Object.values(filesystem.files).filter((file) => file.type === 'file' && (file.mode & (SETUID | SETGID)) !== 0);
-        if (found.length === 0)
-            return { status: 'pass', message: 'no setuid or setgid file', measured: [] };
-        return failPerLayer(found, filesystem, locate, (files, from) => `${files.length} setuid/setgid file(s) from ${from}: ${listed(files)}`, paths);
-    },
-});
-const checkWritablePaths = defineCheck({
-    id: 'HARD-FILESYSTEM-002',
-    category: 'filesystem',
-    severity: 'warning',
-    title: 'The runtime user writes only where allowed',
-    proves: 'Outside /tmp, /var/tmp and writable-dirs (relative ones under the WORKDIR), no file or directory is owned by, group-writable for, or world-writable to the user the container runs as.',
-    why: 'Application code the app user can overwrite turns any file-write bug into code execution; the production profile limits writes to logs/, data/, credentials/ and config/.',
-    threshold: 'writable-dirs: logs, data, credentials, config',
-    remediation: 'Copy application files owned by root (`COPY --chown=root:<group>` or no --chown) and give the user only its data directories (`RUN mkdir logs data && chown csops logs data`).',
-    needs: ['image', 'filesystem', 'runtime'],
-    run({ image, filesystem, runtime }, { settings }) {
-        const { uid, gid } = runtime.identity;
-        if (uid === null)
-            return { status: 'skip', message: 'the runtime user could not be determined' };
-        if (uid === 0)
-            return { status: 'skip', message: 'the container runs as root, which can write everywhere (see HARD-USER-003)' };
-        const allowed = [
-            ...ALWAYS_WRITABLE,
-            ...settings.writableDirs.map((dir) => external_node_path_.posix.resolve(image.workingDir || '/', dir)),
-        ];
-        const inAllowed = (path) => allowed.some((dir) => path === dir || path.startsWith(`${dir}/`));
-        const writable = Object.values(filesystem.files).filter((file) => {
-            // Device nodes and the kernel's trees: the runtime mounts its own /dev, /proc and /sys.
-            if ((file.type !== 'file' && file.type !== 'directory') ||
-                inAllowed(file.path) ||
-                /^\/(dev|proc|sys)(\/|$)/.test(file.path))
-                return false;
-            // The owner can always chmod: owning a file is being able to write it.
-            return (file.uid === uid ||
-                (file.gid === gid && (file.mode & 0o020) !== 0) ||
-                ((file.mode & 0o002) !== 0 && (file.mode & 0o1000) === 0));
-        });
-        if (writable.length === 0)
-            return { status: 'pass', message: `UID ${uid} can write only in ${allowed.join(', ')}`, measured: [] };
-        // Each path counted under the outermost writable directory that holds it (the tree the user
-        // can change: /usr/local/app with its node_modules), never under a parent it cannot write.
-        const writableDirs = new Set(writable.filter((file) => file.type === 'directory').map((file) => file.path));
-        const rootOf = (path) => {
-            let root = path;
-            for (let dir = external_node_path_.posix.dirname(path); dir !== '/' && dir !== '.'; dir = external_node_path_.posix.dirname(dir))
-                if (writableDirs.has(dir))
-                    root = dir;
-            return root;
-        };
-        const byTop = new Map();
-        for (const file of writable) {
-            const top = rootOf(file.path);
-            byTop.set(top, (byTop.get(top) ?? 0) + 1);
-        }
-        const summary = [...byTop]
-            .sort((a, b) => b[1] - a[1])
-            .slice(0, 8)
-            .map(([top, count]) => `${top} (${count})`)
-            .join(', ');
-        return {
-            status: 'fail',
-            message: `UID ${uid} can write ${writable.length} path(s) outside ${allowed.join(', ')}: ${summary}`,
-            measured: writable.slice(0, 50).map((file) => file.path),
-        };
-    },
-});
-/** Files that must never ship, by name; keys and token files only when their content says so. */
-function neverShip(filesystem) {
-    const found = [];
-    for (const file of Object.values(filesystem.files)) {
-        if (file.type !== 'file' && file.type !== 'directory')
-            continue;
-        if (/^\/(usr\/(share|lib)|etc\/ssl|etc\/pki|etc\/ca-certificates|proc|sys)\//.test(file.path))
-            continue;
-        const name = external_node_path_.posix.basename(file.path);
-        if (file.type === 'directory') {
-            if (name === '.git' || name === '.ssh' || name === '.aws')
-                found.push(file);
-            continue;
-        }
-        if (file.path.includes('/.git/') || file.path.includes('/.ssh/') || file.path.includes('/.aws/'))
-            continue; // the directory is reported
-        const content = filesystem.keyFiles[file.path] ?? '';
-        if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content)) {
-            found.push(file);
-            continue;
-        }
-        // Name-based rules stop at third-party package trees, whose fixtures are not the app's secrets.
-        if (/\/(site-packages|dist-packages|node_modules|vendor)\//.test(file.path))
-            continue;
-        if (/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name))
-            found.push(file);
-        else if (/^(\.htpasswd|credentials\.json|.*\.(p12|pfx|jks|keystore))$/.test(name))
-            found.push(file);
-        else if (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password|:_password)/i.test(content))
-            found.push(file);
-        else if (/(^|\/)credentials\/[^/]+$/.test(file.path.slice(1)))
-            found.push(file);
-    }
-    return found;
-}
-const checkNoShippedSecrets = defineCheck({
-    id: 'HARD-FILESYSTEM-003',
-    cis: ['4.10'],
-    category: 'filesystem',
-    severity: 'error',
-    title: 'No files that should never ship',
-    proves: 'The image contains no .env files, private keys, .git/.ssh/.aws directories, credential files (.npmrc/.pypirc/.netrc with tokens, keystores) or files in a credentials/ directory.',
-    why: 'Anyone who can pull the image can read them, forever: layers keep a file even after a later layer deletes it.',
-    remediation: 'Exclude them in .dockerignore, copy only what the image needs, and pass secrets at run time (or with `RUN --mount=type=secret` at build time).',
-    needs: ['filesystem'],
-    run({ filesystem }, { locate }) {
-        const found = neverShip(filesystem);
-        if (found.length === 0)
-            return { status: 'pass', message: 'no .env, key, credential or VCS file in the image', measured: [] };
-        return failPerLayer(found, filesystem, locate, (files, from) => `${listed(files)} — shipped by ${from}`, paths);
-    },
-});
-const checkHardenedRun = defineCheck({
-    id: 'HARD-FILESYSTEM-004',
-    cis: ['5.4', '5.13', '5.26'],
-    category: 'filesystem',
-    severity: 'warning',
-    title: 'Runs read-only, without capabilities, with no-new-privileges',
-    proves: 'Started with a read-only root filesystem (tmpfs only for /tmp, /var/tmp and writable-dirs), all capabilities dropped and no-new-privileges, the container still becomes ready.',
-    why: 'That is how production should run it (the production profile: read-only runtime, limited writable directories); an image that needs more has a hidden dependency on writing or privileges.',
-    remediation: 'Write only to the declared directories (or /tmp), do not bind ports below 1024 or change ownership at startup, and declare what must stay writable.',
-    needs: ['runtime'],
-    run({ runtime }) {
-        const hardened = runtime.hardened;
-        if (!hardened)
-            return { status: 'skip', message: 'hardened-run is off' };
-        const { service } = runtime;
-        if (service.readiness.outcome !== 'ready' && service.readiness.method !== 'none')
-            return {
-                status: 'skip',
-                message: 'the service does not become ready even without hardening (see HARD-STARTUP-001)',
-            };
-        const settings = `read-only root, tmpfs ${hardened.tmpfs.join(', ')}, cap-drop ALL, no-new-privileges`;
-        if (hardened.exited)
-            return {
-                status: 'fail',
-                message: `with ${settings}, the container ${describeExit(hardened.exited)}`,
-                measured: false,
-            };
-        if (hardened.readiness.outcome === 'ready')
-            return {
-                status: 'pass',
-                message: `ready after ${formatSeconds(hardened.readiness.readySeconds)} with ${settings}`,
-                measured: true,
-            };
-        if (hardened.readiness.method === 'none')
-            return {
-                status: 'pass',
-                message: `kept running for ${formatSeconds(hardened.readiness.waitedSeconds)} with ${settings} (no probe to tell readiness)`,
-                measured: true,
-            };
-        return {
-            status: 'fail',
-            // Its own log says why (a write refused by the read-only root, a privilege it lacks).
-            message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts${hardened.retakenAlone ? `; started again alone, as the first start ran beside the service, which itself took ${formatSeconds(hardened.retakenAlone.serviceReadySeconds)}` : ''}); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}${describeLogTail(hardened.logTail, 3)}`,
-            measured: false,
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/evidence/paths.ts
-
-const MAX_LINKS = 40; // as Linux's ELOOP limit
-/** The record a path finally refers to, following symlinks; null when missing or dangling. */
-function resolveFile(files, path) {
-    let current = external_node_path_.posix.normalize(path);
-    for (let hops = 0; hops <= MAX_LINKS; hops++) {
-        const resolved = resolveParents(files, current);
-        if (resolved === null)
-            return null;
-        const record = files[resolved];
-        if (!record)
-            return null;
-        if (record.type !== 'symlink' || !record.linkname)
-            return record;
-        current = external_node_path_.posix.resolve(external_node_path_.posix.dirname(resolved), record.linkname);
-    }
-    return null;
-}
-/** Rewrites a path whose parent directories are symlinks (/bin → usr/bin on merged-/usr images). */
-function resolveParents(files, path) {
-    const parts = path.split('/').filter(Boolean);
-    let prefix = '';
-    for (let i = 0; i < parts.length - 1; i++) {
-        let next = `${prefix}/${parts[i]}`;
-        for (let hops = 0; files[next]?.type === 'symlink' && hops <= MAX_LINKS; hops++) {
-            next = external_node_path_.posix.resolve(external_node_path_.posix.dirname(next), files[next].linkname ?? '');
-        }
-        prefix = next === '/' ? '' : next;
-    }
-    return `${prefix}/${parts[parts.length - 1] ?? ''}`.replace(/\/+$/, '') || '/';
-}
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-/** PATH from the image's environment, else Docker's default. */
-function pathDirectories(env) {
-    const value = env.find((entry) => entry.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
-    return value.split(':').filter((dir) => dir.startsWith('/'));
-}
-function isExecutable(record) {
-    return record.type === 'file' && (record.mode & 0o111) !== 0;
-}
-/** Where `command` resolves: an absolute or relative path as is, a bare name searched on PATH. */
-function findCommand(files, command, dirs, workdir = '/') {
-    if (command.includes('/')) {
-        const path = external_node_path_.posix.resolve(workdir || '/', command);
-        const record = resolveFile(files, path);
-        return record && isExecutable(record) ? { path, record } : null;
-    }
-    for (const dir of dirs) {
-        const path = external_node_path_.posix.join(dir, command);
-        const record = resolveFile(files, path);
-        if (record && isExecutable(record))
-            return { path, record };
-    }
-    return null;
-}
-
-;// CONCATENATED MODULE: ./src/checks/health.ts
-
-
-
-
-// A HEALTHCHECK that exists is not a health check: it must run in the image, pass while the
-// service runs, and fail when it does not.
-const SHELL_WORDS = new Set([
-    'exit',
-    'true',
-    'false',
-    'test',
-    '[',
-    'echo',
-    'cd',
-    'set',
-    'exec',
-    'command',
-    'if',
-    '!',
-    ':',
-    'printf',
-    'read',
-]);
-const checkHealthcheckDefined = defineCheck({
-    id: 'HARD-HEALTH-001',
-    cis: ['4.6'],
-    category: 'health',
-    severity: 'error',
-    title: 'A HEALTHCHECK is defined',
-    proves: 'The image declares a HEALTHCHECK (not NONE).',
-    why: 'Without one, orchestrators and compose health gates cannot tell a hung service from a healthy one.',
-    remediation: 'Add `HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 CMD [...]` with a probe that tests the service itself (e.g. an HTTP request to its health endpoint).',
-    needs: ['image'],
-    run({ image }, { locate }) {
-        const argv = image.healthcheck?.argv ?? null;
-        if (!argv)
-            return {
-                status: 'fail',
-                message: image.healthcheck?.test[0] === 'NONE'
-                    ? 'HEALTHCHECK NONE disables the health check'
-                    : 'the image has no HEALTHCHECK',
-                ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()),
-            };
-        return {
-            status: 'pass',
-            message: `HEALTHCHECK runs ${JSON.stringify(argv)}`,
-            ...where(locate.lastInstruction('HEALTHCHECK')),
-        };
-    },
-});
-const checkProbeProgramExists = defineCheck({
-    id: 'HARD-HEALTH-002',
-    cis: ['4.6'],
-    category: 'health',
-    severity: 'error',
-    title: "The health probe's program exists in the image",
-    proves: "The HEALTHCHECK's executable (and, for the shell form, /bin/sh and the command it calls) resolves to an executable file in the image.",
-    why: 'A probe calling curl in an image without curl never passes: the container is marked unhealthy, or the check is silently useless.',
-    remediation: 'Call a program the runtime image has (the app\'s own interpreter, e.g. `CMD ["python", "-m", "app.healthcheck"]`), or install the probe tool in the runtime stage.',
-    needs: ['image', 'filesystem'],
-    run({ image, filesystem }, { locate }) {
-        const argv = image.healthcheck?.argv ?? null;
-        const location = where(locate.lastInstruction('HEALTHCHECK'));
-        if (!argv)
-            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-        const dirs = pathDirectories(image.env);
-        const missing = [];
-        const found = [];
-        const look = (command) => {
-            const hit = findCommand(filesystem.files, command, dirs, image.workingDir);
-            if (hit)
-                found.push(`${command} → ${hit.path}`);
-            else
-                missing.push(command);
-        };
-        if (image.healthcheck.test[0] === 'CMD-SHELL') {
-            if (!resolveFile(filesystem.files, '/bin/sh'))
-                missing.push('/bin/sh (the shell form needs it)');
-            const first = argv[2].trim().split(/[\s;|&()]+/)[0] ?? '';
-            if (first && !SHELL_WORDS.has(first) && !first.includes('=') && !first.startsWith('$'))
-                look(first);
-        }
-        else {
-            look(argv[0]);
-        }
-        if (missing.length > 0)
-            return { status: 'fail', message: `not in the image: ${missing.join(', ')}`, measured: missing, ...location };
-        return {
-            status: 'pass',
-            message: found.length > 0 ? `found ${found.join(', ')}` : 'the probe uses shell built-ins only',
-            measured: found,
-            ...location,
-        };
-    },
-});
-const checkProbePassesWhileRunning = defineCheck({
-    id: 'HARD-HEALTH-003',
-    cis: ['4.6'],
-    category: 'health',
-    severity: 'error',
-    title: 'The health probe passes while the service runs',
-    proves: 'Run every 250 ms in the running container, the HEALTHCHECK passes (exit 0) within ready-timeout-seconds.',
-    why: 'A probe that never passes marks a working service unhealthy: compose health gates and orchestrators then restart or never route to it.',
-    remediation: 'Run the probe by hand in the container (`docker exec <c> <probe>`) and fix what it reports: wrong port, wrong path, missing dependency.',
-    needs: ['image', 'runtime'],
-    run({ image, runtime }, { locate }) {
-        const { readiness, exited } = runtime.service;
-        const location = where(locate.lastInstruction('HEALTHCHECK'));
-        if (!image.healthcheck?.argv)
-            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-        if (readiness.method !== 'healthcheck')
-            return {
-                status: 'fail',
-                message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)",
-                ...location,
-            };
-        if (readiness.outcome === 'ready') {
-            return {
-                status: 'pass',
-                message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`,
-                measured: readiness.readySeconds,
-                ...location,
-            };
-        }
-        if (exited)
-            return {
-                status: 'fail',
-                message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`,
-                ...location,
-            };
-        const last = readiness.lastOutput.trim()
-            ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`
-            : '';
-        const why = readiness.outcome === 'probe-broken'
-            ? 'the probe cannot run'
-            : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
-        return {
-            status: 'fail',
-            message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`,
-            measured: readiness.lastExitCode,
-            ...location,
-        };
-    },
-});
-const checkProbeFailsWhenDown = defineCheck({
-    id: 'HARD-HEALTH-004',
-    cis: ['4.6'],
-    category: 'health',
-    severity: 'error',
-    title: 'The health probe fails when the service is down',
-    proves: "The HEALTHCHECK, run with the image's user, environment and working directory in a fresh container where the service never started, does not pass.",
-    why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The production profile rates it HIGH.',
-    remediation: 'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
-    needs: ['runtime'],
-    run({ runtime }, { locate }) {
-        const down = runtime.downProbe;
-        const location = where(locate.lastInstruction('HEALTHCHECK'));
-        if (!down)
-            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-        if (down.error)
-            return { status: 'skip', message: `the probe could not start (${down.error}; see HARD-HEALTH-002)` };
-        if (down.exitCode === 0) {
-            return {
-                status: 'fail',
-                message: `fake: it passed (exit 0 in ${formatSeconds(down.seconds)}) in a container where the service never started`,
-                measured: 0,
-                target: 'non-zero exit',
-                ...location,
-            };
-        }
-        const how = down.timedOut
-            ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)`
-            : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
-        return {
-            status: 'pass',
-            message: `real: with the service down it ${how}`,
-            measured: down.exitCode,
-            target: 'non-zero exit',
-            ...location,
-        };
-    },
-});
-const checkHealthTiming = defineCheck({
-    id: 'HARD-HEALTH-005',
-    category: 'health',
-    severity: 'warning',
-    title: 'Health check timing fits the service',
-    proves: 'The HEALTHCHECK interval and timeout are within the production profile (≤ 30 s, ≤ 10 s), the timeout is at least twice the slowest measured probe, and the start period plus interval × retries covers the measured startup.',
-    why: "A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe's own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.",
-    threshold: "interval ≤ 30 s, timeout ≤ 10 s (the production profile: 30 s, 10 s, start period 5 s, retries 3, and on Docker ≥ 25 a start interval; Docker's defaults apply where unset: 30 s, 30 s, 0 s, 3, start interval 5 s)",
-    remediation: "Set --timeout above the probe's duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).",
-    needs: ['image', 'runtime'],
-    run({ image, runtime }, { locate }) {
-        const health = image.healthcheck;
-        if (!health?.argv)
-            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
-        const { interval, timeout, startPeriod, startInterval, retries } = health.effective;
-        const startEvery = startInterval === null ? '' : `, start interval ${formatSeconds(startInterval)}`;
-        const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}${startEvery}, retries ${retries} (production profile: 30 s, 10 s, 5 s, 3)`;
-        const { readiness } = runtime.service;
-        if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0)
-            return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
-        const slowest = Math.max(...readiness.attemptSeconds);
-        const [firstSlowest, secondSlowest] = readiness.remeasured?.slowestProbeSeconds ?? [];
-        const twice = firstSlowest != null && secondSlowest != null
-            ? ` (taken twice: ${formatSeconds(firstSlowest)} beside this run's other containers, ${formatSeconds(secondSlowest)} alone; the lower counts)`
-            : '';
-        const problems = [];
-        if (interval > 30)
-            problems.push(`the interval ${formatSeconds(interval)} is above the production profile's 30 s`);
-        if (timeout > 10)
-            problems.push(`the timeout ${formatSeconds(timeout)} is above the production profile's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
-        if (slowest * 2 > timeout)
-            problems.push(`the slowest probe took ${formatSeconds(slowest)}${twice}, more than half the ${formatSeconds(timeout)} timeout`);
-        const grace = startPeriod + interval * retries;
-        if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
-            problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
-        }
-        const measured = {
-            interval,
-            timeout,
-            startPeriod,
-            startInterval,
-            retries,
-            slowestProbeSeconds: slowest,
-            readySeconds: readiness.readySeconds,
-        };
-        const location = where(locate.lastInstruction('HEALTHCHECK'));
-        if (problems.length > 0)
-            return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
-        return {
-            status: 'pass',
-            message: `${settings}; slowest probe ${formatSeconds(slowest)}${twice}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
-            measured,
-            ...location,
-        };
-    },
-});
-/**
- * When Docker itself first reports the container healthy, which depends on the engine: during the
- * start period Docker ≥ 25 probes every start interval; Engine 20.10 waits one whole interval.
- */
-function firstHealthy(effective, readySeconds) {
-    const ready = readySeconds ?? 0;
-    if (effective.startInterval !== null && ready <= effective.startPeriod) {
-        const at = Math.max(effective.startInterval, Math.ceil(ready / effective.startInterval) * effective.startInterval);
-        return `Docker reports it healthy about ${formatSeconds(at)} after start (its first probe after the ${formatSeconds(effective.startInterval)} start interval)`;
-    }
-    const at = Math.max(effective.interval, Math.ceil(ready / effective.interval) * effective.interval);
-    const why = effective.startInterval === null
-        ? 'this engine (before Docker 25) has no start interval: its first probe runs one whole interval after start'
-        : 'after the start period Docker probes once per interval';
-    return `Docker reports it healthy about ${formatSeconds(at)} after start (${why})`;
-}
-
-;// CONCATENATED MODULE: ./src/checks/label-keys.ts
-// The production profile's label keys and the OCI image-spec annotations that say the same
-// (https://github.com/opencontainers/image-spec/blob/main/annotations.md): an image that sets
-// org.opencontainers.image.authors has a maintainer, one that sets
-// org.opencontainers.image.version has a version. Shared by the static and the measured label
-// checks, so both accept the same keys.
-const LABEL_EQUIVALENTS = {
-    maintainer: ['org.opencontainers.image.authors'],
-    version: ['org.opencontainers.image.version'],
-};
-/**
- * The key that carries a required label among those set with a value: the label itself, else
- * its OCI equivalent; null where neither is set (an empty value does not count).
- */
-function labelCarrying(required, hasValue) {
-    return [required, ...(LABEL_EQUIVALENTS[required] ?? [])].find(hasValue) ?? null;
-}
-
-;// CONCATENATED MODULE: ./src/checks/labels.ts
-
-
-
-const checkRequiredLabels = defineCheck({
-    id: 'HARD-LABELS-001',
-    category: 'labels',
-    severity: 'warning',
-    title: 'Required labels are present',
-    proves: 'Every label in required-labels is set on the image, with a non-empty value; the OCI annotation keys count for the ones they mean: org.opencontainers.image.authors for maintainer, org.opencontainers.image.version for version.',
-    why: 'Owners, versions and security claims in labels are how registries, scanners and on-call people find out what an image is.',
-    threshold: 'required-labels: maintainer, version, security.non-root',
-    remediation: 'Add them in the final stage: `LABEL maintainer="…" version="1.0.0" security.non-root="true"` (or, for the first two, `org.opencontainers.image.authors` and `org.opencontainers.image.version`).',
-    needs: ['image'],
-    run({ image }, { settings, locate }) {
-        const hasValue = (key) => (image.labels[key]?.trim() ?? '') !== '';
-        const carriers = settings.requiredLabels.map((name) => ({ name, key: labelCarrying(name, hasValue) }));
-        const missing = carriers.filter((carrier) => carrier.key === null).map((carrier) => carrier.name);
-        const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
-        if (missing.length === 0)
-            return {
-                status: 'pass',
-                message: `all present: ${carriers.map(({ name, key }) => `${key}=${image.labels[key]}${key === name ? '' : ` (as ${name})`}`).join(', ')}`,
-                measured: settings.requiredLabels,
-                ...location,
-            };
-        return {
-            status: 'fail',
-            message: `missing: ${missing.join(', ')}`,
-            measured: missing,
-            target: settings.requiredLabels,
-            ...location,
-        };
-    },
-});
-const checkNonRootLabelIsTrue = defineCheck({
-    id: 'HARD-LABELS-002',
-    category: 'labels',
-    severity: 'error',
-    title: 'The security.non-root label tells the truth',
-    proves: "Where the image claims `security.non-root=true`, the running container's measured UID is not 0 (and where it claims false, it is).",
-    why: 'Policies and reviewers trust the label; a false claim is worse than none.',
-    remediation: 'Make the claim true (a non-root USER) or correct the label.',
-    needs: ['image', 'runtime'],
-    run({ image, runtime }, { locate }) {
-        const claim = image.labels['security.non-root'];
-        if (claim === undefined)
-            return { status: 'skip', message: 'no security.non-root label' };
-        const uid = runtime.identity.uid;
-        if (uid === null)
-            return { status: 'skip', message: 'the runtime UID could not be determined' };
-        const claimsNonRoot = claim.trim().toLowerCase() === 'true';
-        const isNonRoot = uid !== 0;
-        const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
-        if (claimsNonRoot === isNonRoot)
-            return {
-                status: 'pass',
-                message: `security.non-root=${claim} and the container runs as UID ${uid}`,
-                measured: uid,
-                ...location,
-            };
-        return {
-            status: 'fail',
-            message: `security.non-root=${claim}, but the container runs as UID ${uid}`,
-            measured: uid,
-            target: claimsNonRoot ? 'non-zero UID' : 'UID 0',
-            ...location,
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/evidence/compose/tree.ts
-
-
-/** Nodes an expanded document may have; real compose files have a few thousand. */
-const EXPANSION_LIMIT = 200_000;
-class ExpansionError extends Error {
-}
-/**
- * The document as a tree. A value's location is its key's line (a mapping entry) or its own
- * (a sequence item); an alias's, the anchor's.
- */
-function treeOf(document, file, counter) {
-    let budget = EXPANSION_LIMIT;
-    const lineOf = (node, fallback) => {
-        const offset = node?.range?.[0];
-        return offset === undefined ? fallback : counter.linePos(offset).line;
-    };
-    const visit = (node, line, depth) => {
-        if (--budget < 0 || depth > 200) {
-            throw new ExpansionError(`expands past ${EXPANSION_LIMIT} values (aliases that repeat each other, a "YAML bomb"?)`);
-        }
-        const yaml = ((0,dist/* isAlias */.Vj)(node) ? node.resolve(document) : node);
-        // A value that is an alias is written where its anchor is: a finding on it belongs there.
-        const loc = { file, line: (0,dist/* isAlias */.Vj)(node) && (0,dist/* isScalar */.jn)(yaml) ? lineOf(yaml, line) : line };
-        const tag = tagOf(yaml);
-        if ((0,dist/* isMap */.jh)(yaml)) {
-            const entries = new Map();
-            for (const pair of yaml.items) {
-                const keyNode = pair.key;
-                const key = (0,dist/* isScalar */.jn)(keyNode) ? String(keyNode.value) : '';
-                const keyLine = lineOf(keyNode, line);
-                if (key === '<<') {
-                    // Merge keys: explicit keys of this mapping win over the merged ones, whatever the order.
-                    const merged = visit(pair.value, keyLine, depth + 1);
-                    const sources = merged.kind === 'seq' ? merged.items : [merged];
-                    for (const source of sources) {
-                        if (source.kind !== 'map')
-                            continue;
-                        for (const [name, value] of source.entries)
-                            if (!entries.has(name) && !hasKey(yaml.items, name))
-                                entries.set(name, value);
-                    }
-                    continue;
-                }
-                entries.set(key, visit(pair.value, keyLine, depth + 1));
-            }
-            return { kind: 'map', entries, loc, ...(tag ? { tag } : {}) };
-        }
-        if ((0,dist/* isSeq */.oP)(yaml)) {
-            return {
-                kind: 'seq',
-                items: yaml.items.map((item) => visit(item, lineOf(item, line), depth + 1)),
-                loc,
-                ...(tag ? { tag } : {}),
-            };
-        }
-        const value = (0,dist/* isScalar */.jn)(yaml) ? yaml.value : null;
-        return { kind: 'scalar', value: scalar(value), loc, ...(tag ? { tag } : {}) };
-    };
-    return visit(document.contents, 1, 0);
-}
-function hasKey(items, name) {
-    return items.some((pair) => (0,dist/* isScalar */.jn)(pair.key) && String(pair.key.value) === name);
-}
-function tagOf(node) {
-    const tag = node?.tag;
-    return tag === '!reset' ? 'reset' : tag === '!override' ? 'override' : undefined;
-}
-function scalar(value) {
-    if (value === null || value === undefined)
-        return null;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-        return value;
-    if (typeof value === 'bigint')
-        return Number(value);
-    if (value instanceof Date)
-        return value.toISOString();
-    return textOf(value);
-}
-/** Plain data, for the checks. */
-function plain(tree) {
-    if (!tree)
-        return undefined;
-    if (tree.kind === 'scalar')
-        return tree.value;
-    if (tree.kind === 'seq')
-        return tree.items.map(plain);
-    return Object.fromEntries([...tree.entries].map(([key, value]) => [key, plain(value)]));
-}
-/** Where each value is written, by its dotted path (`healthcheck.test`, `ports.0`). */
-function locations(tree, prefix = '', out = {}) {
-    if (tree.kind === 'map') {
-        for (const [key, value] of tree.entries) {
-            const path = prefix ? `${prefix}.${key}` : key;
-            out[path] = value.loc;
-            locations(value, path, out);
-        }
-    }
-    else if (tree.kind === 'seq') {
-        tree.items.forEach((item, index) => {
-            const path = `${prefix}.${index}`;
-            out[path] = item.loc;
-            locations(item, path, out);
-        });
-    }
-    return out;
-}
-function mapNode(loc, entries = []) {
-    return { kind: 'map', entries: new Map(entries), loc };
-}
-function scalarNode(value, loc) {
-    return { kind: 'scalar', value, loc };
-}
-function get(tree, key) {
-    return tree?.kind === 'map' ? tree.entries.get(key) : undefined;
-}
-/** Maps the tree's scalars (strings only), keeping its shape and locations. */
-function mapStrings(tree, change, path = []) {
-    if (tree.kind === 'scalar')
-        return typeof tree.value === 'string' ? { ...tree, value: change(tree.value, path, tree.loc) } : tree;
-    if (tree.kind === 'seq')
-        return { ...tree, items: tree.items.map((item, index) => mapStrings(item, change, [...path, String(index)])) };
-    return {
-        ...tree,
-        entries: new Map([...tree.entries].map(([key, value]) => [key, mapStrings(value, change, [...path, key])])),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/evidence/compose/merge.ts
-
-// The compose specification's merge rules, for override files (`-f a -f b`) and `extends`, as
-// `docker compose config` applies them (seen on compose 2.26 and 2.40): mappings merge key by key;
-// sequences append; `command`, `entrypoint` and `healthcheck.test` are replaced; `environment`,
-// `labels`, `build.args`, service `networks` and `depends_on` merge by name whatever their form;
-// `ports` merge by (host ip, published, target, protocol) and `volumes`, `secrets`, `configs` by
-// target, the later one in the earlier one's place; `cap_add`/`cap_drop` keep one of each; logging
-// options merge only under the same driver; `!reset` removes a value, `!override` replaces it.
-const REPLACED = new Set(['command', 'entrypoint']);
-const BY_NAME = new Set([
-    'environment',
-    'labels',
-    'annotations',
-    'sysctls',
-    'extra_hosts',
-    'networks',
-    'depends_on',
-    'ulimits',
-]);
-const BY_NAME_IN_BUILD = new Set(['args', 'labels']);
-const BY_TARGET = new Set(['volumes', 'secrets', 'configs']);
-const UNIQUE_VALUES = new Set(['cap_add', 'cap_drop']);
-/** `over` laid over `base`, both a service's definition. */
-function mergeService(base, over) {
-    return mergeMaps(base, over, (key, lower, upper) => {
-        if (REPLACED.has(key))
-            return upper;
-        if (key === 'healthcheck')
-            return mergeMapsWith(lower, upper, (inner, a, b) => (inner === 'test' ? b : mergeAny(a, b)));
-        if (key === 'build')
-            return mergeMapsWith(asBuildMap(lower), asBuildMap(upper), (inner, a, b) => BY_NAME_IN_BUILD.has(inner) ? mergeByName(a, b, inner) : mergeAny(a, b));
-        if (BY_NAME.has(key))
-            return mergeByName(lower, upper, key);
-        if (key === 'ports')
-            return mergeUnique(lower, upper, portKey);
-        if (BY_TARGET.has(key))
-            return mergeUnique(lower, upper, (item) => targetOf(item, key));
-        if (UNIQUE_VALUES.has(key))
-            return mergeUnique(lower, upper, (item) => (item.kind === 'scalar' ? String(item.value) : null));
-        if (key === 'logging')
-            return mergeLogging(lower, upper);
-        return mergeAny(lower, upper);
-    });
-}
-/** Top-level sections other than services (networks, volumes…): mappings merge, the rest is replaced. */
-function mergeAny(lower, upper) {
-    if (lower.kind === 'map' && upper.kind === 'map')
-        return mergeMapsWith(lower, upper, (_, a, b) => mergeAny(a, b));
-    if (lower.kind === 'seq' && upper.kind === 'seq')
-        return { ...upper, items: [...lower.items, ...upper.items] };
-    return upper;
-}
-function mergeMaps(base, over, merge) {
-    return mergeMapsWith(base, over, merge);
-}
-/** Key by key; `!reset` removes the key, `!override` takes the upper value as it is. */
-function mergeMapsWith(lower, upper, merge) {
-    if (lower.kind !== 'map' || upper.kind !== 'map')
-        return upper;
-    const entries = new Map(lower.entries);
-    for (const [key, value] of upper.entries) {
-        const previous = entries.get(key);
-        if (value.tag === 'reset')
-            entries.delete(key);
-        else if (value.tag === 'override' || !previous || key.startsWith('x-'))
-            entries.set(key, value);
-        else
-            entries.set(key, merge(key, previous, value));
-    }
-    return { ...upper, entries };
-}
-/** `build: ./app` is `build: { context: ./app }`. */
-function asBuildMap(tree) {
-    return tree.kind === 'scalar' ? mapNode(tree.loc, [['context', tree]]) : tree;
-}
-/** Sequence (`KEY=VALUE`, or a bare name) or mapping, merged as a mapping by name. */
-function mergeByName(lower, upper, key) {
-    const a = asNameMap(lower, key);
-    const b = asNameMap(upper, key);
-    return mergeMapsWith(a, b, (_, x, y) => key === 'ulimits' ? mergeAny(x, y) : y.kind === 'map' && x.kind === 'map' ? mergeAny(x, y) : y);
-}
-function asNameMap(tree, key) {
-    if (tree.kind !== 'seq')
-        return tree;
-    const entries = tree.items.map((item) => {
-        const text = item.kind === 'scalar' ? String(item.value ?? '') : '';
-        // Service networks and depends_on as a list name only; environment and labels as KEY=VALUE.
-        if (key === 'networks' || key === 'depends_on')
-            return [text, scalarNode(null, item.loc)];
-        const separator = key === 'extra_hosts' ? /[=:]/.exec(text) : /=/.exec(text);
-        if (!separator)
-            return [text, scalarNode(null, item.loc)];
-        return [text.slice(0, separator.index), scalarNode(text.slice(separator.index + 1), item.loc)];
-    });
-    return mapNode(tree.loc, entries);
-}
-/** Appended, except an item whose key an earlier one has: it takes that one's place. */
-function mergeUnique(lower, upper, keyOf) {
-    if (lower.kind !== 'seq' || upper.kind !== 'seq')
-        return upper;
-    const items = [...lower.items];
-    for (const item of upper.items) {
-        const key = keyOf(item);
-        const at = key === null ? -1 : items.findIndex((candidate) => keyOf(candidate) === key);
-        if (at === -1)
-            items.push(item);
-        else
-            items[at] = item;
-    }
-    return { ...upper, items };
-}
-/** Logging options merge only when both name the same driver, or one names none. */
-function mergeLogging(lower, upper) {
-    const driver = (tree) => tree.kind === 'map' ? tree.entries.get('driver')?.value : undefined;
-    const a = driver(lower);
-    const b = driver(upper);
-    if (a === undefined || b === undefined || a === b)
-        return mergeAny(lower, upper);
-    return upper;
-}
-/** A port's identity: host address, published port, container port, protocol. */
-function portKey(item) {
-    const port = parsePort(item);
-    return port ? `${port.host_ip}|${port.published}|${port.target}|${port.protocol}` : null;
-}
-/** `8080:80`, `127.0.0.1:8080:80/udp`, `80`, `[::1]:80:80`, or the long syntax. */
-function parsePort(item) {
-    if (item.kind === 'map') {
-        const field = (name) => {
-            const value = item.entries.get(name);
-            return value?.kind === 'scalar' && value.value !== null ? String(value.value) : '';
-        };
-        return {
-            host_ip: field('host_ip'),
-            published: field('published'),
-            target: field('target'),
-            protocol: field('protocol') || 'tcp',
-        };
-    }
-    if (item.kind !== 'scalar' || item.value === null)
-        return null;
-    return parsePortText(String(item.value));
-}
-function parsePortText(text) {
-    const [spec = '', protocol = 'tcp'] = text.split('/');
-    const ipv6 = /^\[([^\]]*)\]:(.*)$/.exec(spec);
-    const parts = ipv6 ? [ipv6[1], ...ipv6[2].split(':')] : spec.split(':');
-    if (parts.length >= 3)
-        return {
-            host_ip: parts.slice(0, parts.length - 2).join(':'),
-            published: parts[parts.length - 2],
-            target: parts[parts.length - 1],
-            protocol,
-        };
-    if (parts.length === 2)
-        return { host_ip: '', published: parts[0], target: parts[1], protocol };
-    return { host_ip: '', published: '', target: parts[0], protocol };
-}
-/** A mount's target: the long syntax's `target`, or the second part of `source:target[:mode]`; `/data/` is `/data`. */
-function targetOf(item, key) {
-    const target = rawTarget(item, key);
-    return target === null || target === '/' ? target : target.replace(/\/+$/, '');
-}
-function rawTarget(item, key) {
-    if (item.kind === 'map') {
-        const target = item.entries.get('target') ?? (key !== 'volumes' ? item.entries.get('source') : undefined);
-        return target?.kind === 'scalar' && target.value !== null ? String(target.value) : null;
-    }
-    if (item.kind !== 'scalar' || item.value === null)
-        return null;
-    const text = String(item.value);
-    if (key !== 'volumes')
-        return text;
-    const parts = text.split(':');
-    return parts.length >= 2 ? parts[1] : parts[0];
-}
-
-;// CONCATENATED MODULE: ./src/checks/compose.ts
-
-
-
-
-
-
-const at = (service, key) => ({
-    location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
-});
-const compose_get = (data, path) => path
-    .split('.')
-    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), data);
-function each(services, judge) {
-    return services.flatMap((service) => {
-        const verdicts = judge(service);
-        return (Array.isArray(verdicts) ? verdicts : [verdicts]).map((verdict) => ({
-            ...verdict,
-            message: `${service.name}: ${verdict.message}`,
-        }));
-    });
-}
-/** The healthcheck's command as one line, whatever form it was written in. */
-function probeText(test) {
-    if (typeof test === 'string')
-        return test;
-    if (!Array.isArray(test) || test.length === 0)
-        return null;
-    const [kind, ...rest] = test.map(textOf);
-    if (kind === 'NONE')
-        return null;
-    return kind === 'CMD' || kind === 'CMD-SHELL' ? rest.join(' ') : [kind, ...rest].join(' ');
-}
-/** A list or mapping (`environment`, `depends_on`, `networks`) as name → value, with each entry's key path. */
-function entriesOf(value, key) {
-    if (Array.isArray(value)) {
-        return value.map((item, index) => {
-            const text = textOf(item);
-            const eq = key === 'environment' || key === 'args' ? text.indexOf('=') : -1;
-            return {
-                name: eq === -1 ? text : text.slice(0, eq),
-                value: eq === -1 ? null : text.slice(eq + 1),
-                path: `${key}.${index}`,
-            };
-        });
-    }
-    return Object.entries((value ?? {})).map(([name, entry]) => ({
-        name,
-        value: entry,
-        path: `${key}.${name}`,
-    }));
-}
-const checkComposeHealthchecks = defineCheck({
-    id: 'HARD-COMPOSE-001',
-    cis: ['5.27'],
-    category: 'compose',
-    severity: 'warning',
-    title: 'Every service has a real health check',
-    proves: "Each service has a healthcheck (in compose, or in the HEALTHCHECK of the stage of the Dockerfile it builds) that is not disabled and not trivially fake. A pulled image's own HEALTHCHECK — kept by a healthcheck without a test (`interval: 30s`, `disable: false`), or relied on by services waiting for it to be healthy — is not judged statically; one-off jobs others wait to complete need none.",
-    why: 'Health gates (depends_on: service_healthy) and restarts only work with a health check, and only a real one makes them mean anything.',
-    remediation: 'Add `healthcheck: { test: ["CMD", "pg_isready", "-U", "postgres"], interval: 10s, timeout: 5s, retries: 5 }` (or the service\'s own probe).',
-    needs: ['compose'],
-    run({ compose }) {
-        const jobs = oneOffJobs(compose);
-        const gated = waitedForHealthy(compose);
-        return each(compose.services, (service) => {
-            const health = healthOf(service);
-            const waiting = jobs.get(service.name);
-            if (waiting && health.kind !== 'test')
-                return {
-                    status: 'skip',
-                    message: `${oneOff(waiting)}: no health check needed`,
-                };
-            switch (health.kind) {
-                case 'disabled':
-                    return { status: 'fail', message: health.how, ...at(service, health.key) };
-                case 'image':
-                    // `healthcheck: { interval: 30s }`, `{ disable: false }`: compose keeps the image's own HEALTHCHECK.
-                    if (service.data.build) {
-                        return service.builtHealthcheck
-                            ? {
-                                status: 'pass',
-                                message: `${health.how}: uses the HEALTHCHECK of ${service.dockerfile}`,
-                                ...at(service, 'healthcheck'),
-                            }
-                            : {
-                                status: 'fail',
-                                message: `${health.how} and ${service.dockerfile ?? 'the Dockerfile it builds'} declares no HEALTHCHECK: no health check runs`,
-                                ...at(service, 'healthcheck'),
-                            };
-                    }
-                    return {
-                        status: 'skip',
-                        message: `${health.how}: the health check is the image's own (${textOf(service.data.image) || 'its image'}), which cannot be judged statically`,
-                    };
-                case 'none':
-                    if (service.builtHealthcheck)
-                        return { status: 'pass', message: `uses the HEALTHCHECK of ${service.dockerfile}` };
-                    // Others gate on its health, which compose can only give it from its image's HEALTHCHECK.
-                    if (!service.data.build && gated.has(service.name))
-                        return {
-                            status: 'skip',
-                            message: `no healthcheck in compose, but ${gated.get(service.name).join(', ')} ${gated.get(service.name).length > 1 ? 'wait' : 'waits'} for it to be healthy: the health check is its image's own (${textOf(service.data.image)}), which cannot be judged statically`,
-                        };
-                    if (!service.data.build && !service.builtBy) {
-                        // A pulled image may declare a HEALTHCHECK of its own, which compose keeps: only for
-                        // images known to declare none is "no health check" a fact.
-                        const image = textOf(service.data.image);
-                        if (!image || !baseSetsNoUserOrHealthcheck(image))
-                            return {
-                                status: 'fail',
-                                severity: 'notice',
-                                message: `no healthcheck in compose; whether its image ${image || '(unset)'} declares one cannot be seen statically (a full run with check-service-images measures it)`,
-                                ...at(service),
-                            };
-                        return { status: 'fail', message: `no healthcheck, and its image ${image} declares none`, ...at(service) };
-                    }
-                    return { status: 'fail', message: 'no healthcheck', ...at(service) };
-            }
-            // The probe is echoed: masked, like every message, and here first.
-            const text = maskSecrets(health.text);
-            const fake = fakeProbe(health.text);
-            if (fake)
-                return { status: 'fail', message: `healthcheck \`${text}\` ${fake}`, ...at(service, 'healthcheck.test') };
-            return { status: 'pass', message: `healthcheck \`${text}\``, ...at(service, 'healthcheck.test') };
-        });
-    },
-});
-/**
- * What compose makes of a service's `healthcheck`: a test of its own, disabled (`disable: true`,
- * `test: ["NONE"]`), the image's own HEALTHCHECK with compose's timing (a mapping without a test:
- * `{ interval: 30s }`, `{ disable: false }`), or none written at all.
- */
-function healthOf(service) {
-    const health = service.data.healthcheck;
-    if (!health || typeof health !== 'object')
-        return { kind: 'none' };
-    if (health.disable === true || textOf(health.disable) === 'true')
-        return { kind: 'disabled', how: 'the health check is disabled', key: 'healthcheck.disable' };
-    const test = health.test;
-    if (Array.isArray(test) && textOf(test[0]) === 'NONE')
-        return { kind: 'disabled', how: 'healthcheck: NONE disables the health check', key: 'healthcheck.test' };
-    const text = probeText(test);
-    if (text !== null && text.trim() !== '')
-        return { kind: 'test', text };
-    const keys = Object.keys(health)
-        .filter((key) => key !== 'test')
-        .map((key) => (key === 'disable' ? 'disable: false' : key));
-    return {
-        kind: 'image',
-        how: keys.length > 0 ? `healthcheck sets only ${keys.join(', ')}` : 'healthcheck sets no test',
-    };
-}
-const oneOff = (waiting) => `a one-off job (${waiting.join(', ')} ${waiting.length > 1 ? 'wait' : 'waits'} for it to complete)`;
-/** The services others wait for under a `depends_on` condition, with who waits. */
-function waitedFor(compose, condition) {
-    const waiting = new Map();
-    for (const service of compose.services) {
-        const depends = service.data.depends_on;
-        if (!depends || Array.isArray(depends) || typeof depends !== 'object')
-            continue;
-        for (const [name, spec] of Object.entries(depends)) {
-            if (textOf(spec?.condition) === condition)
-                waiting.set(name, [...(waiting.get(name) ?? []), service.name]);
-        }
-    }
-    return waiting;
-}
-/** Services others wait for with `condition: service_completed_successfully`: jobs that run and exit. */
-const oneOffJobs = (compose) => waitedFor(compose, 'service_completed_successfully');
-/** Services others wait for with `condition: service_healthy`. */
-const waitedForHealthy = (compose) => waitedFor(compose, 'service_healthy');
-const checkComposeHealthGates = defineCheck({
-    id: 'HARD-COMPOSE-002',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Dependencies are gated on health',
-    proves: 'Every depends_on waits for `condition: service_healthy` (or service_completed_successfully for one-off jobs), on a dependency that has a health check.',
-    why: 'Plain depends_on only waits for the container to start, not for the database to accept connections: the app starts, fails, restarts.',
-    remediation: 'Write `depends_on: { postgres: { condition: service_healthy } }` and give postgres a healthcheck.',
-    needs: ['compose'],
-    run({ compose }) {
-        const byName = new Map(compose.services.map((service) => [service.name, service]));
-        return each(compose.services, (service) => {
-            const depends = service.data.depends_on;
-            if (!depends)
-                return { status: 'pass', message: 'depends on nothing' };
-            const entries = entriesOf(depends, 'depends_on').map((entry) => ({
-                ...entry,
-                condition: Array.isArray(depends)
-                    ? undefined
-                    : textOf(entry.value?.condition) || undefined,
-            }));
-            const problems = [];
-            for (const { name, condition, path } of entries) {
-                if (condition === 'service_completed_successfully')
-                    continue;
-                if (condition !== 'service_healthy') {
-                    problems.push({
-                        status: 'fail',
-                        message: `depends on ${name} ${condition ? `with condition ${condition}` : 'without a condition'}: it starts before ${name} is ready`,
-                        ...at(service, path),
-                    });
-                    continue;
-                }
-                const dependency = byName.get(name);
-                const health = dependency ? healthOf(dependency) : null;
-                if (!dependency || !health || health.kind === 'test' || dependency.builtHealthcheck)
-                    continue;
-                if (health.kind === 'disabled') {
-                    problems.push({
-                        status: 'fail',
-                        message: `waits for ${name} to be healthy, but ${name}'s health check is disabled`,
-                        ...at(service, path),
-                    });
-                }
-                else if (dependency.data.build) {
-                    problems.push({
-                        status: 'fail',
-                        message: `waits for ${name} to be healthy, but ${name} has no health check`,
-                        ...at(service, path),
-                    });
-                }
-                else {
-                    // A pulled image may declare its own HEALTHCHECK, which only the image shows.
-                    problems.push({
-                        status: 'fail',
-                        severity: 'notice',
-                        message: `waits for ${name} to be healthy; ${name} has no healthcheck in compose, so this relies on the HEALTHCHECK of its image ${textOf(dependency.data.image)}, which cannot be seen statically`,
-                        ...at(service, path),
-                    });
-                }
-            }
-            return problems.length > 0
-                ? problems
-                : {
-                    status: 'pass',
-                    message: `waits for ${entries.map(({ name }) => name).join(', ')} to be healthy`,
-                    ...at(service, 'depends_on'),
-                };
-        });
-    },
-});
-const checkComposeRestart = defineCheck({
-    id: 'HARD-COMPOSE-003',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Every service has a restart policy',
-    proves: 'Each service sets `restart` (other than no) or deploy.restart_policy.',
-    why: 'Without one a crashed service stays down; the production profile uses `restart: unless-stopped`.',
-    remediation: 'Add `restart: unless-stopped`.',
-    needs: ['compose'],
-    run({ compose }) {
-        const jobs = oneOffJobs(compose);
-        return each(compose.services, (service) => {
-            const restart = textOf(service.data.restart ?? compose_get(service.data, 'deploy.restart_policy.condition'));
-            const key = service.data.restart !== undefined ? 'restart' : 'deploy.restart_policy';
-            if (restart && restart !== 'no' && restart !== 'none')
-                return { status: 'pass', message: `restart: ${restart}`, ...at(service, key) };
-            const waiting = jobs.get(service.name);
-            if (waiting)
-                return {
-                    status: 'pass',
-                    message: `${oneOff(waiting)}: it runs once`,
-                };
-            return {
-                status: 'fail',
-                message: restart ? `restart: ${restart}` : 'no restart policy',
-                ...at(service, restart ? key : undefined),
-            };
-        });
-    },
-});
-const checkComposeResources = defineCheck({
-    id: 'HARD-COMPOSE-004',
-    cis: ['5.11', '5.12'],
-    category: 'compose',
-    severity: 'warning',
-    title: 'Every service has resource limits and reservations',
-    proves: 'Each service sets CPU and memory limits and reservations (deploy.resources, or cpus / mem_limit / mem_reservation).',
-    why: 'One runaway service without limits starves the others on the host; reservations keep room for what must run. The production profile sets both for every service.',
-    remediation: 'Add `deploy: { resources: { limits: { cpus: "1.0", memory: 1G }, reservations: { cpus: "0.25", memory: 256M } } }`.',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const { data } = service;
-            const cpus = compose_get(data, 'deploy.resources.limits.cpus') ?? data.cpus;
-            const memory = compose_get(data, 'deploy.resources.limits.memory') ?? data.mem_limit;
-            const missing = [
-                cpus ? null : 'CPU limit',
-                memory ? null : 'memory limit',
-                compose_get(data, 'deploy.resources.reservations.cpus') ? null : 'CPU reservation',
-                (compose_get(data, 'deploy.resources.reservations.memory') ?? data.mem_reservation) ? null : 'memory reservation',
-            ].filter((item) => item !== null);
-            const where = service.sources['deploy.resources'] ? 'deploy.resources' : undefined;
-            if (missing.length === 0)
-                return { status: 'pass', message: `limits ${textOf(cpus)} CPU / ${textOf(memory)}`, ...at(service, where) };
-            // A missing reservation is the production profile's; CIS asks for the limits only.
-            const cis = [cpus ? null : '5.12', memory ? null : '5.11'].filter((id) => id !== null);
-            return { status: 'fail', message: `no ${missing.join(', ')}`, measured: missing, cis, ...at(service, where) };
-        });
-    },
-});
-const checkComposeLogging = defineCheck({
-    id: 'HARD-COMPOSE-005',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Logs are rotated',
-    proves: "Each service's logging either goes to a driver that ships logs elsewhere, or is json-file/local with max-size and max-file.",
-    why: 'The default json-file driver grows without bound until the disk is full; the production profile keeps 3 × 10 MB per service.',
-    remediation: 'Add `logging: { driver: json-file, options: { max-size: "10m", max-file: "3" } }` (a YAML anchor shares it).',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const logging = service.data.logging;
-            const driver = textOf(logging?.driver) || 'json-file';
-            if (driver !== 'json-file' && driver !== 'local')
-                return { status: 'pass', message: `logs go to ${driver}`, ...at(service, 'logging.driver') };
-            const size = textOf(logging?.options?.['max-size']);
-            const files = textOf(logging?.options?.['max-file']);
-            if (driver === 'local' || (size && files)) {
-                return {
-                    status: 'pass',
-                    message: `${driver}, ${size ? `max-size ${size}` : 'rotated'}${files ? `, max-file ${files}` : ''}`,
-                    ...at(service, 'logging'),
-                };
-            }
-            const without = [size ? null : 'max-size', files ? null : 'max-file'].filter(Boolean).join(' and ');
-            return {
-                status: 'fail',
-                message: logging ? `${driver} without ${without}` : 'default json-file logging grows without bound',
-                ...at(service, logging ? 'logging' : undefined),
-            };
-        });
-    },
-});
-const checkComposeNetworks = defineCheck({
-    id: 'HARD-COMPOSE-006',
-    cis: ['5.30'],
-    category: 'compose',
-    severity: 'warning',
-    title: 'Services use a user-defined network',
-    proves: 'Each service is attached to a user-defined network rather than the default one; an internal network (internal: true) is recommended for production.',
-    why: 'A named network isolates the stack from other containers; an internal one also keeps it from reaching out. The production profile: "internal: true in production".',
-    remediation: 'Declare `networks: { app: { driver: bridge, internal: true } }` and attach each service with `networks: [app]`.',
-    needs: ['compose'],
-    run({ compose }) {
-        const attachedTo = (service) => entriesOf(service.data.networks, 'networks').map(({ name }) => name);
-        const perService = each(compose.services, (service) => {
-            if (service.data.network_mode)
-                return { status: 'skip', message: `network_mode: ${textOf(service.data.network_mode)} (see HARD-COMPOSE-007)` };
-            const attached = attachedTo(service);
-            if (attached.length === 0 || attached.every((name) => name === 'default'))
-                return { status: 'fail', message: 'on the default network only', ...at(service) };
-            return { status: 'pass', message: `on ${attached.join(', ')}`, ...at(service, 'networks') };
-        });
-        // Whether a network is internal is a property of the network: one finding on its line.
-        const used = [
-            ...new Set(compose.services.filter((service) => !service.data.network_mode).flatMap(attachedTo)),
-        ].filter((name) => name !== 'default');
-        const perNetwork = used
-            .filter((name) => compose.networks[name]?.data?.internal !== true)
-            .map((name) => ({
-            status: 'fail',
-            severity: 'notice',
-            message: `network ${name} (${compose.services
-                .filter((service) => attachedTo(service).includes(name))
-                .map((service) => service.name)
-                .join(', ')}) is not internal: true (recommended for production)`,
-            location: compose.networks[name]?.loc ?? { file: compose.files[0]?.path ?? 'compose.yaml', line: 1 },
-        }));
-        return [...perService, ...perNetwork];
-    },
-});
-const DANGEROUS_CAPS = new Set([
-    'ALL',
-    'SYS_ADMIN',
-    'NET_ADMIN',
-    'SYS_PTRACE',
-    'SYS_MODULE',
-    'DAC_READ_SEARCH',
-    'SYS_RAWIO',
-    'SYS_BOOT',
-    'MAC_ADMIN',
-    'BPF',
-    'PERFMON',
-]);
-/**
- * The container engine's control: its sockets and state (docker, containerd, podman, CRI-O, the
- * kubelet), the directories that hold them, and systemd's over D-Bus or its own socket. Read-only
- * changes nothing: a socket answers whatever the mount's mode.
- */
-const ENGINE_PATHS = /^\/(var\/)?run$|^\/(var\/)?run\/(docker|containerd|podman|crio|dbus)(\.sock)?(\/|$)|^\/(var\/)?run\/systemd\/private$|^\/var\/lib\/(docker|containerd|kubelet|containers)(\/|$)|^\/run\/user\/\d+\/(docker|podman)(\.sock)?(\/|$)|(docker|containerd|podman|crio)\.sock$/;
-/** The host's root, system and kernel trees, logs, and its users' homes themselves. */
-const SYSTEM_PATHS = /^\/(|etc|proc|sys|dev|boot|usr|lib|lib32|lib64|libx32|bin|sbin|var\/log|root|home(\/[^/]+)?)$|^\/(etc|proc|sys|dev|boot|usr|lib|lib32|lib64|libx32|bin|sbin|var\/log)\//;
-/** Inside a home, what holds credentials: keys, cloud and cluster logins, the engine's own config. */
-const HOME_CREDENTIALS = /^\/(root|home\/[^/]+)\/(\.ssh|\.aws|\.docker|\.kube|\.gnupg|\.azure|\.config\/gcloud)(\/|$)/;
-/** System files a container reads to agree with the host (time zone, CA certificates): harmless read-only. */
-const SHARED_READ_ONLY = /^\/(etc\/(localtime|timezone|machine-id|ssl\/certs|ca-certificates|pki\/ca-trust)|usr\/share\/(zoneinfo|ca-certificates)|usr\/local\/share\/ca-certificates)(\/.*)?$/;
-/** A bind mount's host path and whether it is read-only (short `src:dst[:ro,…]`, long `type: bind`); else null. */
-function hostMount(volume) {
-    if (typeof volume === 'string') {
-        const parts = volume.split(':');
-        if (parts.length < 2 || !parts[0].startsWith('/'))
-            return null;
-        return {
-            source: parts[0],
-            readOnly: (parts[2] ?? '').split(',').some((mode) => mode === 'ro' || mode === 'readonly'),
-        };
-    }
-    const spec = volume;
-    const source = textOf(spec?.source);
-    if (textOf(spec?.type) !== 'bind' || !source.startsWith('/'))
-        return null;
-    return { source, readOnly: spec?.read_only === true || textOf(spec?.read_only) === 'true' };
-}
-/**
- * What a bind mount gives the container of the host: the engine (an error, read-only or not), a
- * system tree or a home written to (an error) or read (a warning: it discloses, e.g. /etc/shadow),
- * or nothing of note — the project's own paths, data under /opt or /srv, a deep path in a home,
- * a time zone or CA file read-only.
- */
-function hostAccess(mount) {
-    const path = mount.source.replace(/\/+$/, '') || '/';
-    if (ENGINE_PATHS.test(path))
-        return { severity: 'error', cis: /docker\.sock$|^\/(var\/)?run$/.test(path) ? ['5.32'] : ['5.6'] };
-    if (HOME_CREDENTIALS.test(path))
-        return { severity: 'error', cis: ['5.6'] };
-    if (!SYSTEM_PATHS.test(path))
-        return null;
-    if (!mount.readOnly)
-        return { severity: 'error', cis: ['5.6'] };
-    return SHARED_READ_ONLY.test(path) ? null : { severity: 'warning', cis: ['5.6'] };
-}
-/** `security_opt` entries that switch a confinement off, with the CIS recommendation each breaks. */
-function unconfined(option) {
-    const [key = '', value = ''] = option.split(/[:=](.*)/s);
-    if (key === 'seccomp' && value === 'unconfined')
-        return { what: 'disables seccomp', cis: ['5.22'] };
-    if (key === 'apparmor' && value === 'unconfined')
-        return { what: 'disables AppArmor', cis: ['5.2'] };
-    if (key === 'label' && (value === 'disable' || /^type:(spc_t|unconfined_t)$/.test(value)))
-        return { what: 'disables SELinux separation', cis: ['5.3'] };
-    if (key === 'systempaths' && value === 'unconfined')
-        return { what: "unmasks the kernel's /proc and /sys paths", cis: ['5.5'] };
-    return null;
-}
-/** The CIS recommendation each shared namespace breaks (`cgroup: host` has none of its own). */
-const NAMESPACE_CIS = {
-    network_mode: ['5.10'],
-    pid: ['5.16'],
-    ipc: ['5.17'],
-    userns_mode: ['5.31'],
-    uts: ['5.21'],
-    cgroup: [],
-};
-const checkComposePrivileges = defineCheck({
-    id: 'HARD-COMPOSE-007',
-    cis: ['5.2', '5.3', '5.4', '5.5', '5.6', '5.10', '5.16', '5.17', '5.21', '5.22', '5.31', '5.32'],
-    category: 'compose',
-    severity: 'error',
-    title: 'No service gets the host',
-    proves: "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ALL…), mounts the engine's socket or state (docker.sock, /var/lib/docker, containerd…) or a host system path (/, /etc, /proc, /sys, /dev, /boot, /usr, /lib/modules, /var/log, /root, /home, a home's .ssh…; read-only is a warning, a time zone or CA file read-only is fine), shares the host's network, PID or IPC namespace, or disables seccomp, AppArmor or SELinux separation.",
-    why: 'Each of these turns a compromised container into a compromised host.',
-    remediation: 'Remove it; grant the one capability really needed (e.g. NET_BIND_SERVICE) and mount only application data.',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const found = [];
-            // Each finding names the CIS recommendation it breaks, so the coverage table fails that one only.
-            const fail = (message, key, cis) => {
-                found.push({ status: 'fail', message, cis, ...at(service, key) });
-            };
-            const { data } = service;
-            if (data.privileged === true)
-                fail('privileged: true', 'privileged', ['5.5']);
-            (data.cap_add ?? []).map(textOf).forEach((cap, index) => {
-                if (DANGEROUS_CAPS.has(cap.replace(/^CAP_/i, '').toUpperCase()))
-                    fail(`cap_add: ${cap}`, `cap_add.${index}`, ['5.4']);
-            });
-            for (const key of ['network_mode', 'pid', 'ipc', 'userns_mode', 'uts', 'cgroup']) {
-                if (data[key] === 'host')
-                    fail(`${key}: host shares the host's namespace`, key, NAMESPACE_CIS[key]);
-            }
-            (data.security_opt ?? []).map(textOf).forEach((option, index) => {
-                const off = unconfined(option);
-                if (off)
-                    fail(`security_opt: ${option} ${off.what}`, `security_opt.${index}`, off.cis);
-            });
-            (data.volumes ?? []).forEach((volume, index) => {
-                const mount = hostMount(volume);
-                const access = mount ? hostAccess(mount) : null;
-                if (!mount || !access)
-                    return;
-                found.push({
-                    status: 'fail',
-                    message: `mounts the host's ${mount.source}${mount.readOnly ? ' (read-only)' : ''}`,
-                    cis: access.cis,
-                    ...(access.severity === 'warning' ? { severity: 'warning' } : {}),
-                    ...at(service, `volumes.${index}`),
-                });
-            });
-            return found.length > 0 ? found : { status: 'pass', message: 'no privilege, host namespace or host mount' };
-        });
-    },
-});
-const checkComposeSecrets = defineCheck({
-    id: 'HARD-COMPOSE-008',
-    category: 'compose',
-    severity: 'error',
-    title: 'No literal secrets in the compose files',
-    proves: "No value the project's committed files write — environment, build args, healthcheck.test, command, entrypoint, including the defaults of `${VAR:-default}`, the services' env files and the `.env` values the files interpolate — holds a credential; `${VARIABLE}` references without a default, env files git ignores and secrets are fine.",
-    why: 'A password in the compose file or in a committed env file, even as a default, is in the repository and in every clone of it.',
-    remediation: "Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env (listed in .gitignore) or the deployment's secrets.",
-    needs: ['compose'],
-    run({ compose }) {
-        // One finding per place a secret is written, naming every service that gets it (and under
-        // which name, where they differ).
-        const found = new Map();
-        const add = (service, key, name, text, verdict) => {
-            const loc = verdict.location;
-            const id = `${loc?.file}:${loc?.line}:${key}`;
-            const existing = found.get(id);
-            if (existing) {
-                if (!existing.holders.some((holder) => holder.service === service))
-                    existing.holders.push({ service, name });
-            }
-            else
-                found.set(id, { verdict: { ...verdict, message: '' }, holders: [{ service, name }], text });
-        };
-        const envFile = (file) => compose.envFiles.find((record) => record.path === file);
-        /**
-         * How bad a literal is: a placeholder or a weak default (the user beside it, the service's
-         * name, `postgres`, `123`) ships a weakness, a warning; anything else gives a credential away.
-         */
-        const grade = (value, kind, around) => {
-            const url = urlCredentials(value);
-            const secret = url ? url.password : value;
-            const names = url ? [...around, url.user, ...url.rest.split(/[/:?]/)] : around;
-            if (placeholderSecret(secret))
-                return { what: 'a placeholder', weak: true };
-            if (weakDefault(secret, names))
-                return { what: url ? 'a weak default password inside a URL' : 'a weak default', weak: true };
-            return { what: kind, weak: false };
-        };
-        for (const service of compose.services) {
-            // What the files say without any environment or .env: a default written in them is a
-            // literal; a value from an env file is judged where that file writes it.
-            const { written } = service;
-            const around = namesAround(service, compose);
-            const report = (name, value, path, where = name) => {
-                const kind = secretIn(name, value);
-                if (!kind)
-                    return;
-                const location = at(service, path).location;
-                const file = envFile(location.file);
-                if (file && !committed(file))
-                    return;
-                const { what, weak } = grade(value, kind, around);
-                const origin = file ? ` (env_file ${file.path}, ${gitSays(file)})` : '';
-                // The same value written once (an anchor several services alias) is one finding.
-                add(service.name, `value ${value}`, where, ` holds ${what} ${redacted(value)}${origin}`, {
-                    status: 'fail',
-                    measured: name,
-                    location,
-                    ...(weak ? { severity: 'warning' } : {}),
-                });
-            };
-            for (const entry of entriesOf(written.environment, 'environment'))
-                if (entry.value !== null)
-                    report(entry.name, textOf(entry.value), entry.path);
-            for (const entry of entriesOf(compose_get(written, 'build.args'), 'args'))
-                if (entry.value !== null)
-                    report(entry.name, textOf(entry.value), `build.${entry.path}`, `build arg ${entry.name}`);
-            for (const key of ['healthcheck.test', 'command', 'entrypoint']) {
-                const value = compose_get(written, key);
-                const words = Array.isArray(value)
-                    ? value.map(textOf)
-                    : value === undefined || value === null
-                        ? []
-                        : [textOf(value)];
-                for (const secret of commandSecrets(words.join(' '))) {
-                    const { what, weak } = grade(secret.value, secret.kind, around);
-                    add(service.name, `${key} ${secret.name}`, key, ` holds ${what} ${redacted(secret.value)} (${secret.name})`, {
-                        status: 'fail',
-                        measured: secret.name,
-                        ...at(service, key),
-                        ...(weak ? { severity: 'warning' } : {}),
-                    });
-                }
-            }
-        }
-        // Values the files take from a committed `.env`: the secret is on that file's line.
-        for (const use of compose.variables) {
-            if (!use.from)
-                continue;
-            const file = envFile(use.from.file);
-            if (!file || file.role !== 'dotenv' || !committed(file))
-                continue;
-            const entry = file.entries.find((candidate) => candidate.line === use.from.line);
-            const field = use.path.split('.');
-            const service = compose.services.find((candidate) => field[0] === 'services' && candidate.name === field[1]);
-            if (!entry || !service)
-                continue;
-            const key = field.at(-1);
-            const kind = secretIn(entry.name, entry.value) ?? (/^\d+$/.test(key) ? null : secretIn(key, entry.value));
-            if (!kind)
-                continue;
-            const { what, weak } = grade(entry.value, kind, namesAround(service, compose));
-            add(service.name, entry.name, entry.name, ` in ${file.path} (${gitSays(file)}) holds ${what} ${redacted(entry.value)}, and the compose file uses it (\`\${${use.name}}\` at ${use.loc.file}:${use.loc.line})${weak ? ': the stack runs with it wherever the deployment does not set it' : ''}`, {
-                status: 'fail',
-                measured: entry.name,
-                location: { file: file.path, line: entry.line },
-                ...(weak ? { severity: 'warning' } : {}),
-            });
-        }
-        const verdicts = [...found.values()].map(({ verdict, holders, text }) => {
-            const sameName = holders.every((holder) => holder.name === holders[0].name);
-            const who = sameName
-                ? `${holders.map((holder) => holder.service).join(', ')}: ${holders[0].name}`
-                : `${holders.map((holder) => `${holder.service} (${holder.name})`).join(', ')}: the value`;
-            return { ...verdict, message: `${who}${text}` };
-        });
-        return verdicts.length > 0
-            ? verdicts
-            : {
-                status: 'pass',
-                message: 'no literal secret in environment, build args, healthcheck, command, entrypoint or the committed env files they read',
-            };
-    },
-});
-/**
- * The names a weak default is built on: the service's and the project's names, its image's, and
- * the values around it that are not secrets (the user and database it is the password of).
- */
-function namesAround(service, compose) {
-    // The project's own words: its name, its services' (an app's default admin password is often its name).
-    const names = [compose.project ?? '', ...compose.services.map((other) => other.name)];
-    const image = textOf(service.written.image ?? service.data.image);
-    names.push(...parseImageReference(image).name.split('/'));
-    for (const entry of entriesOf(service.written.environment, 'environment'))
-        if (entry.value !== null && !isSecretName(entry.name))
-            names.push(textOf(entry.value));
-    return names.filter((name) => name && !name.includes('$'));
-}
-/** Whether an env file's values are in the repository: git tracks it, or nothing can tell (no git). */
-function committed(file) {
-    return file.standsFor === null && file.git !== 'ignored';
-}
-function gitSays(file) {
-    switch (file.git) {
-        case 'tracked':
-            return 'tracked by git';
-        case 'untracked':
-            return 'not ignored by git: `git add .` commits it';
-        default:
-            return 'not in a git repository: judged as shipped with the project';
-    }
-}
-/**
- * A `ports` entry, short (`[ip:]host:container[/proto]`, `[::1]:80:80`, `5432`) or long form:
- * where it is published. `published` is empty when Docker picks the host port — `"5432"`, or
- * `"${DB_PORT}:5432"` with the variable unset, which is `":5432"` — still on every interface.
- */
-function publishedPort(port) {
-    if (typeof port === 'object' && port !== null) {
-        const spec = port;
-        return { hostIp: textOf(spec.host_ip), published: textOf(spec.published), target: textOf(spec.target) };
-    }
-    if (typeof port !== 'string' && typeof port !== 'number')
-        return null;
-    // The same reading as the merge of override files: compose's own.
-    const { host_ip: hostIp, published, target } = parsePortText(textOf(port));
-    return target ? { hostIp, published, target } : null;
-}
-/** Every interface of the host: no address, 0.0.0.0, or :: (IPv6 and, dual-stack, IPv4 too). */
-const onAllInterfaces = (hostIp) => ['', '0.0.0.0', '::', '[::]'].includes(hostIp);
-/** How a published port reads in a message: the entry as written, or the long form's fields. */
-function portText(port, published) {
-    if (typeof port !== 'object' || port === null)
-        return textOf(port);
-    return [published.hostIp, published.published, published.target].filter(Boolean).join(':');
-}
-const DATABASES = /(^|\/)(postgres(ql)?|postgis|timescaledb|pgbouncer|mysql|mariadb|percona|mongo(db)?|redis|valkey|keydb|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(-server)?(:|@|$)/i;
-/** Where a service can be reached from: the host's interfaces (all, or some addresses), or the stack's network only. */
-function reach(service) {
-    if (textOf(service.data.network_mode) === 'host')
-        return { scope: 'all', ports: [] };
-    const ports = (service.data.ports ?? []).flatMap((port, index) => {
-        const published = publishedPort(port);
-        return published ? [{ port, index, published, text: portText(port, published) }] : [];
-    });
-    if (ports.length === 0)
-        return { scope: 'stack', ports: [] };
-    const all = ports.filter(({ published }) => onAllInterfaces(published.hostIp));
-    return all.length > 0 ? { scope: 'all', ports: all } : { scope: 'host', ports };
-}
-const checkComposeDatabasePorts = defineCheck({
-    id: 'HARD-COMPOSE-009',
-    cis: ['5.14'],
-    category: 'compose',
-    severity: 'warning',
-    title: 'Databases are not published on all interfaces',
-    proves: 'No database-like service (postgres, mysql, mongo, redis, elasticsearch…) publishes a port without binding it to 127.0.0.1 (or another host address).',
-    why: '`ports: ["5432:5432"]` listens on every interface of the host, firewall rules of Docker included: the database is on the network.',
-    remediation: 'Publish it on loopback only (`127.0.0.1:5432:5432`), or not at all: the services reach it over the compose network.',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const image = textOf(service.data.image);
-            if (!DATABASES.test(image) && !DATABASES.test(`${service.name}:`))
-                return { status: 'pass', message: 'not a database' };
-            // Judged on the address whatever the host port resolves to: `${DB_PORT:-5432}:5432` and
-            // `${DB_PORT}:5432` (unset: Docker picks the port) are both on every interface.
-            const exposed = (service.data.ports ?? [])
-                .map((port, index) => ({ port, index, published: publishedPort(port) }))
-                .filter(({ published }) => published !== null && onAllInterfaces(published.hostIp));
-            if (exposed.length === 0)
-                return { status: 'pass', message: 'not published on all interfaces' };
-            return exposed.map(({ port, index, published }) => ({
-                status: 'fail',
-                message: published.published
-                    ? `publishes ${portText(port, published)} on all interfaces`
-                    : `publishes container port ${published.target} on all interfaces, on a host port Docker picks (${portText(port, published)})`,
-                ...at(service, `ports.${index}`),
-            }));
-        });
-    },
-});
-/** A value that switches something on (`true`, `yes`, `1`); `false`, `no`, `0`, `off` and empty do not. */
-const isOn = (value) => {
-    const text = textOf(value).trim().toLowerCase();
-    return text !== '' && !['false', 'no', '0', 'off', 'n'].includes(text);
-};
-/** The service's `environment` as name → value (list or mapping form), resolved. */
-function compose_environmentOf(service) {
-    return new Map(entriesOf(service.data.environment, 'environment').map(({ name, value }) => [name, textOf(value)]));
-}
-/** The service's command and entrypoint as one line. */
-function commandLine(service) {
-    return ['entrypoint', 'command']
-        .map((key) => service.data[key])
-        .map((value) => (Array.isArray(value) ? value.map(textOf).join(' ') : textOf(value)))
-        .join(' ')
-        .trim();
-}
-/**
- * Why a database service accepts connections without a password, or null when it asks for one
- * or its configuration cannot be seen (a config file, a script of its own): PostgreSQL with
- * `POSTGRES_HOST_AUTH_METHOD=trust`, PgBouncer with `AUTH_TYPE=trust|any`, MySQL and MariaDB
- * allowed an empty root password without one, Redis/Valkey/KeyDB without `--requirepass` or ACL
- * (the official image turns protected mode off), MongoDB without a root user or `--auth`,
- * Elasticsearch/OpenSearch with security switched off.
- */
-function withoutAuthentication(service) {
-    const image = textOf(service.data.image).toLowerCase();
-    const name = parseImageReference(image).name;
-    const env = compose_environmentOf(service);
-    const set = (key) => env.get(key);
-    const envKey = (key) => entriesOf(service.data.environment, 'environment').find((entry) => entry.name === key)?.path ?? 'environment';
-    const command = commandLine(service);
-    const is = (pattern) => pattern.test(name) || (!image && pattern.test(service.name));
-    if (textOf(set('POSTGRES_HOST_AUTH_METHOD')).trim().toLowerCase() === 'trust')
-        return { how: 'POSTGRES_HOST_AUTH_METHOD=trust', key: envKey('POSTGRES_HOST_AUTH_METHOD'), explicit: true };
-    if (is(/(^|\/)pgbouncer$/)) {
-        for (const key of ['AUTH_TYPE', 'PGBOUNCER_AUTH_TYPE']) {
-            const value = textOf(set(key)).trim().toLowerCase();
-            if (value === 'trust' || value === 'any')
-                return { how: `${key}=${value}`, key: envKey(key), explicit: true };
-        }
-    }
-    if (is(/(^|\/)(mysql|mariadb|percona(-server)?)$/)) {
-        const rootPassword = [
-            'MYSQL_ROOT_PASSWORD',
-            'MYSQL_ROOT_PASSWORD_FILE',
-            'MARIADB_ROOT_PASSWORD',
-            'MARIADB_ROOT_PASSWORD_FILE',
-            'MARIADB_ROOT_PASSWORD_HASH',
-            'MYSQL_RANDOM_ROOT_PASSWORD',
-            'MARIADB_RANDOM_ROOT_PASSWORD',
-        ].some((key) => textOf(set(key)).trim() !== '');
-        const allow = [
-            'MYSQL_ALLOW_EMPTY_PASSWORD',
-            'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD',
-            'MARIADB_ALLOW_EMPTY_PASSWORD',
-        ].find((key) => isOn(set(key)));
-        if (allow && !rootPassword)
-            return { how: `${allow}=${set(allow)} without a root password`, key: envKey(allow), explicit: true };
-    }
-    if (is(/(^|\/)bitnami\/(redis|valkey|mongodb|mysql|mariadb|postgresql)$/) && isOn(set('ALLOW_EMPTY_PASSWORD')))
-        return {
-            how: `ALLOW_EMPTY_PASSWORD=${set('ALLOW_EMPTY_PASSWORD')}`,
-            key: envKey('ALLOW_EMPTY_PASSWORD'),
-            explicit: true,
-        };
-    if (is(/(^|\/)(elasticsearch|opensearch)$/)) {
-        for (const [key, off] of [
-            ['xpack.security.enabled', false],
-            ['plugins.security.disabled', true],
-            ['DISABLE_SECURITY_PLUGIN', true],
-        ]) {
-            const value = set(key);
-            if (value !== undefined && isOn(value) === off)
-                return { how: `${key}=${value}`, key: envKey(key), explicit: true };
-        }
-    }
-    // The official images' defaults, pulled as they are: no password unless one is configured.
-    if (service.data.build)
-        return null;
-    if (/^(docker\.io\/)?(library\/)?redis$|(^|\/)valkey\/valkey$|(^|\/)eqalpha\/keydb$/.test(name)) {
-        if (/--(requirepass|aclfile|user)\b/.test(command) ||
-            set('REDIS_PASSWORD') ||
-            set('REDIS_ARGS')?.includes('--requirepass'))
-            return null;
-        // A configuration file (`redis-server /etc/redis.conf`) or a program of its own: not visible here.
-        if (/\.conf\b/.test(command) || (command && !/^(\S*\/)?(redis|valkey|keydb)-server\b|^-/.test(command)))
-            return null;
-        return { how: 'no requirepass or ACL', key: command ? 'command' : 'image', explicit: false };
-    }
-    if (/^(docker\.io\/)?(library\/)?mongo$/.test(name)) {
-        if (set('MONGO_INITDB_ROOT_USERNAME') ||
-            set('MONGO_INITDB_ROOT_USERNAME_FILE') ||
-            /--auth\b|--config\b|-f\s/.test(command))
-            return null;
-        if (command && !/^(\S*\/)?mongod\b|^-/.test(command))
-            return null;
-        return {
-            how: 'no root user (MONGO_INITDB_ROOT_USERNAME) and no --auth',
-            key: command ? 'command' : 'image',
-            explicit: false,
-        };
-    }
-    return null;
-}
-const SEVERITY_OF_EXPLICIT = { all: 'error', host: 'warning', stack: 'notice' };
-const SEVERITY_OF_DEFAULT = { all: 'warning', host: 'notice', stack: 'notice' };
-const checkComposeDatabaseAuth = defineCheck({
-    id: 'HARD-COMPOSE-015',
-    category: 'compose',
-    severity: 'error',
-    title: 'Databases ask for a password',
-    proves: 'No database service accepts connections without authentication where it can be reached: POSTGRES_HOST_AUTH_METHOD=trust, PgBouncer AUTH_TYPE trust/any, MySQL/MariaDB ALLOW_EMPTY_PASSWORD without a root password, Elasticsearch/OpenSearch security switched off; Redis, Valkey or MongoDB without a password published beyond the stack.',
-    why: 'A database that trusts every connection is open to anyone who reaches its port: published on all interfaces, that is the network; inside the stack, any compromised neighbour.',
-    threshold: 'trust or an empty password written on purpose: error when published on all interfaces (or network_mode: host), warning on a host address, notice when only the stack reaches it; an image left without a password: warning on all interfaces, notice on a host address',
-    remediation: 'Set a password from the environment (`POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, `command: ["redis-server", "--requirepass", "${REDIS_PASSWORD:?set it}"]`), drop trust/empty-password settings, and publish the port on 127.0.0.1 or not at all.',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const found = withoutAuthentication(service);
-            if (!found)
-                return { status: 'pass', message: 'no database without authentication' };
-            const { scope, ports } = reach(service);
-            const where = scope === 'stack'
-                ? 'reachable from the stack only'
-                : textOf(service.data.network_mode) === 'host'
-                    ? 'on every interface of the host (network_mode: host)'
-                    : scope === 'all'
-                        ? `published on all interfaces (${ports.map(({ text }) => text).join(', ')})`
-                        : `published on ${ports.map(({ text }) => text).join(', ')}`;
-            if (!found.explicit && scope === 'stack')
-                return { status: 'pass', message: `${found.how}, but reachable from the stack only` };
-            // Certain (written on purpose) and open to the network: an error; an image's default, or
-            // a narrower reach, one step lower each.
-            const severity = (found.explicit ? SEVERITY_OF_EXPLICIT : SEVERITY_OF_DEFAULT)[scope];
-            return {
-                status: 'fail',
-                severity,
-                message: `accepts connections without a password (${found.how}), ${where}`,
-                ...at(service, found.key === 'image' ? 'image' : found.key),
-            };
-        });
-    },
-});
-const checkComposePrivilegedPorts = defineCheck({
-    id: 'HARD-COMPOSE-014',
-    cis: ['5.8'],
-    category: 'compose',
-    severity: 'notice',
-    title: 'No host port below 1024 is published',
-    proves: 'No service publishes a port below 1024 on the host (`ports: ["80:8080"]`); a reverse proxy in front does.',
-    why: 'Ports below 1024 are the privileged ones: publishing them ties the service to host-level configuration and, on hosts that rely on them, lets a container take a port only root should.',
-    threshold: 'host ports ≥ 1024 (CIS Docker Benchmark 5.8)',
-    remediation: 'Publish a port of 1024 or above (`8080:8080`) and put a reverse proxy or load balancer on 80/443 in front.',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const low = (service.data.ports ?? [])
-                .map((port, index) => ({ port, index, published: publishedPort(port) }))
-                .filter(({ published }) => published !== null && Number.parseInt(published.published, 10) < 1024);
-            if (low.length === 0)
-                return { status: 'pass', message: 'no host port below 1024' };
-            return low.map(({ port, index, published }) => ({
-                status: 'fail',
-                message: `publishes host port ${published.published}${published.hostIp ? ` on ${published.hostIp}` : ''} (${typeof port === 'object' && port !== null ? `published: ${published.published}` : textOf(port)})`,
-                measured: Number.parseInt(published.published, 10),
-                target: '≥ 1024',
-                ...at(service, `ports.${index}`),
-            }));
-        });
-    },
-});
-const checkComposeHardening = defineCheck({
-    id: 'HARD-COMPOSE-010',
-    cis: ['5.4', '5.13', '5.26'],
-    category: 'compose',
-    severity: 'notice',
-    title: 'Services run read-only, without capabilities, with no-new-privileges',
-    proves: 'Each service sets read_only: true, cap_drop: [ALL] and security_opt no-new-privileges.',
-    why: "Recommended for production: a compromised process can then neither change the image's files nor gain privileges.",
-    remediation: 'Add `read_only: true`, `tmpfs: [/tmp]`, `cap_drop: [ALL]`, `security_opt: ["no-new-privileges:true"]` (HARD-FILESYSTEM-004 tells whether the image copes).',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            const { data } = service;
-            const unset = [
-                data.read_only === true ? null : ['read_only: true', '5.13'],
-                (data.cap_drop ?? []).map(textOf).includes('ALL')
-                    ? null
-                    : ['cap_drop: [ALL]', '5.4'],
-                (data.security_opt ?? [])
-                    .map(textOf)
-                    .some((option) => /^no-new-privileges(:true|=true)?$/.test(option))
-                    ? null
-                    : ['no-new-privileges', '5.26'],
-            ].filter((item) => item !== null);
-            if (unset.length === 0)
-                return { status: 'pass', message: 'read-only, all capabilities dropped, no-new-privileges' };
-            const missing = unset.map(([setting]) => setting);
-            return {
-                status: 'fail',
-                message: `not set: ${missing.join(', ')}`,
-                measured: missing,
-                cis: unset.map(([, cis]) => cis),
-                ...at(service),
-            };
-        });
-    },
-});
-const checkComposeImageTags = defineCheck({
-    id: 'HARD-COMPOSE-011',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Service images are pinned',
-    proves: 'Each service that pulls an image (variables resolved, defaults included) names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…). A major or minor version only (`redis:7`, `postgres:14-alpine`) is a notice: the tag moves with each release. Services that build name their own output; an image written through a variable without a value is not judged.',
-    why: 'A floating tag means whatever was pushed last: the stack changes without a change in the repository.',
-    remediation: 'Name a full version: `image: postgres:15.4-bookworm`, `redis:7.2.4` (and a digest for release stacks).',
-    needs: ['compose'],
-    run({ compose }) {
-        return each(compose.services, (service) => {
-            if (service.data.build)
-                return { status: 'pass', message: `built from ${service.dockerfile ?? 'its build context'}` };
-            // Build once, run twice: the name is the stack's own build, not a tag pulled from a registry.
-            if (service.builtBy)
-                return { status: 'pass', message: `runs the image ${service.builtBy} builds`, ...at(service, 'image') };
-            const image = service.data.image;
-            if (typeof image !== 'string' || image === '')
-                return { status: 'skip', message: 'no image' };
-            const unknown = variablesWithoutValue(compose, service, 'image');
-            if (unknown.length > 0)
-                return {
-                    status: 'skip',
-                    message: `image ${image || '(empty)'} is written through ${unknown.map((name) => `\${${name}}`).join(', ')}, which ${unknown.length > 1 ? 'have' : 'has'} no value here: the tag is whatever the deployment sets`,
-                    ...at(service, 'image'),
-                };
-            const { name, tag, digest } = parseImageReference(image);
-            if (digest)
-                return { status: 'pass', message: `image ${image} is pinned by digest`, ...at(service, 'image') };
-            if (tag && tagPinsVersion(tag)) {
-                const precision = tagVersionPrecision(name, tag);
-                if (precision === 'major' || precision === 'minor')
-                    return {
-                        status: 'fail',
-                        severity: 'notice',
-                        message: `image ${image} names ${precision === 'major' ? 'a major version' : 'a minor version'} only: the tag moves to each new release of it`,
-                        ...at(service, 'image'),
-                    };
-                return { status: 'pass', message: `image ${image}`, ...at(service, 'image') };
-            }
-            const why = tag === null
-                ? 'has no tag (latest)'
-                : tag === 'latest'
-                    ? 'uses latest'
-                    : `uses :${tag}, a floating tag (a channel or variant, not a version)`;
-            return { status: 'fail', message: `image ${image} ${why}`, ...at(service, 'image') };
-        });
-    },
-});
-/** Variables without a value (unset, or required and missing) used where a service's `key` is written. */
-function variablesWithoutValue(compose, service, key) {
-    const where = service.sources[key];
-    if (!where)
-        return [];
-    const here = (loc) => loc.file === where.file && loc.line === where.line;
-    return [
-        ...new Set([...compose.unset, ...compose.missing].filter((entry) => here(entry.loc)).map((entry) => entry.name)),
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/checks/compose-up.ts
-
-
-const checkStackHealthy = defineCheck({
-    id: 'HARD-COMPOSE-012',
-    cis: ['5.27'],
-    category: 'compose',
-    severity: 'error',
-    title: 'The compose stack comes up healthy',
-    proves: "`docker compose up --wait` brings every service to healthy (running, for a service without health check) within compose-up-timeout-seconds; each service's time to healthy is reported.",
-    why: 'A stack whose parts each pass alone can still fail together: wrong hostnames, passwords, ports, start order.',
-    threshold: 'compose-up-timeout-seconds: 300',
-    remediation: 'Read which service did not become healthy and its state; bring the stack up by hand (`docker compose up`) to see its logs.',
-    needs: ['composeUp'],
-    run({ composeUp }) {
-        const timeline = composeUp.services
-            .map((service) => `${service.service} ${service.healthyAt !== null ? `healthy at ${formatSeconds(service.healthyAt)}` : `${service.health ?? service.state}`}`)
-            .join(', ');
-        const bad = composeUp.services.filter((service) => service.health !== null ? service.health !== 'healthy' : service.state !== 'running');
-        const measured = composeUp.services.map((service) => ({
-            service: service.service,
-            healthyAt: service.healthyAt,
-            startedAt: service.startedAt,
-            image: service.image,
-        }));
-        if (composeUp.ok && bad.length === 0)
-            return {
-                status: 'pass',
-                message: `${composeUp.services.length} services up in ${formatSeconds(composeUp.seconds)}: ${timeline}`,
-                measured,
-            };
-        const why = bad.length > 0
-            ? bad
-                .map((service) => `${service.service} is ${service.health ?? service.state}${service.state === 'exited' ? ` (exit ${service.exitCode})` : ''}`)
-                .join(', ')
-            : composeUp.output.split('\n').slice(-3).join(' | ');
-        return {
-            status: 'fail',
-            message: `not up after ${formatSeconds(composeUp.seconds)}: ${why}; ${timeline}`,
-            measured,
-        };
-    },
-});
-const checkStartOrder = defineCheck({
-    id: 'HARD-COMPOSE-013',
-    category: 'compose',
-    severity: 'warning',
-    title: 'Services start after their dependencies are healthy',
-    proves: 'In the real bring-up, every service with `depends_on: … condition: service_healthy` started after that dependency first passed its health check.',
-    why: 'The health gates are only worth their config if the engine honours them: a dependent that starts early hits a database that is not ready.',
-    remediation: 'Declare the gates with `condition: service_healthy` and give each dependency a real health check.',
-    needs: ['composeUp'],
-    run({ composeUp }) {
-        if (composeUp.gates.length === 0)
-            return { status: 'skip', message: 'no service_healthy gate is declared' };
-        const broken = composeUp.gates.filter((gate) => gate.honoured === false);
-        const describe = composeUp.gates
-            .map((gate) => `${gate.service} started ${gate.marginSeconds === null ? '?' : formatSeconds(Math.abs(gate.marginSeconds))} ${gate.marginSeconds !== null && gate.marginSeconds < 0 ? 'before' : 'after'} ${gate.dependsOn} was healthy`)
-            .join('; ');
-        if (broken.length > 0)
-            return { status: 'fail', message: describe, measured: composeUp.gates };
-        if (composeUp.gates.some((gate) => gate.honoured === null))
-            return {
-                status: 'fail',
-                message: `some gates could not be verified (a dependency never became healthy): ${describe}`,
-                measured: composeUp.gates,
-            };
-        return { status: 'pass', message: describe, measured: composeUp.gates };
-    },
-});
-
 // EXTERNAL MODULE: ./node_modules/dockerfile-ast/lib/main.js
 var main = __nccwpck_require__(8390);
 ;// CONCATENATED MODULE: ./src/evidence/variables.ts
@@ -82563,6 +79616,8 @@ function parseDockerfile(content, options) {
     }
     if (stages.length === 0 && syntaxErrors.length === 0)
         syntaxErrors.push({ line: 1, message: 'no FROM instruction' });
+    for (const stage of stages)
+        stage.args = stageArgs(stage.instructions);
     let finalStage = stages.length - 1;
     if (options.target) {
         finalStage = stages.findIndex((stage) => stage.name?.toLowerCase() === options.target?.toLowerCase());
@@ -82734,17 +79789,31 @@ function sourceOf(stages, stage, instruction, from, globalArgs, buildArgs) {
         : stages.find((other) => other.index < stage.index && other.name?.toLowerCase() === reference.toLowerCase());
     return { stage: named && named.index < stage.index ? named.index : null, reference, unresolved };
 }
+/** `A=1 B C="x y"` → A '1', B null, C 'x y': the names an ARG or ENV line sets, with what it writes. */
+function assignmentsOf(args) {
+    return [...args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)].map((match) => ({
+        name: match[1],
+        written: match[2] === undefined ? null : match[2].replace(/^"(.*)"$/, '$1'),
+    }));
+}
+/** A stage's ARGs, in order (Stage.args). */
+function stageArgs(instructions) {
+    return instructions
+        .filter((instruction) => instruction.keyword === 'ARG')
+        .flatMap((instruction) => assignmentsOf(instruction.args).map((arg) => ({ ...arg, line: instruction.line })));
+}
 /** An ARG's default declared in the stage before `line` (its own variables substituted). */
 function stageArg(stage, name, line, globalArgs) {
     let value = null;
-    for (const instruction of stage.instructions) {
-        if (instruction.line >= line)
+    let lineRead = 0;
+    for (const arg of stage.args) {
+        if (arg.line >= line)
             break;
-        if (instruction.keyword !== 'ARG')
+        // The first default of the name on an ARG line counts (`ARG A=1 A=2` sets 1 here).
+        if (arg.name !== name || arg.written === null || arg.line === lineRead)
             continue;
-        const match = new RegExp(`(?:^|\\s)${name}=("[^"]*"|\\S*)`).exec(instruction.args);
-        if (match)
-            value = wholeValue(match[1].replace(/^"(.*)"$/, '$1'), (variable) => stageArg(stage, variable, instruction.line, globalArgs) ?? globalArgs[variable] ?? null);
+        lineRead = arg.line;
+        value = wholeValue(arg.written, (variable) => stageArg(stage, variable, arg.line, globalArgs) ?? globalArgs[variable] ?? null);
     }
     return value;
 }
@@ -82766,6 +79835,7 @@ function readStage(from, stages, globalArgs, buildArgs) {
         baseStage: (byName ?? byIndex)?.index ?? null,
         platform: from.flags.platform ?? null,
         instructions: [],
+        args: [],
     };
 }
 /**
@@ -82855,12 +79925,13 @@ function variablesAt(dockerfile, chain, line) {
                 values[name] = wholeValue(value.replace(/^"(.*)"$/, '$1'), lookup);
                 continue;
             }
-            for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-                const name = match[1];
-                const written = match[2]?.replace(/^"(.*)"$/, '$1');
+            const assigned = instruction.keyword === 'ARG'
+                ? stage.args.filter((arg) => arg.line === instruction.line)
+                : assignmentsOf(instruction.args);
+            for (const { name, written } of assigned) {
                 if (instruction.keyword === 'ARG' && dockerfile.buildArgs[name] !== undefined)
                     values[name] = dockerfile.buildArgs[name];
-                else if (written !== undefined)
+                else if (written !== null)
                     values[name] = wholeValue(written, lookup);
                 else if (!(name in values))
                     values[name] = null;
@@ -83024,186 +80095,6 @@ function chooseApplicationFile(dockerfile, files) {
     }
     return null;
 }
-
-;// CONCATENATED MODULE: ./src/checks/dockerignore.ts
-
-
-
-
-// The build context as BuildKit will send it, computed with Docker's own matching rules: what the
-// production profile says to keep out, what it weighs, and whether a secret would leave the machine.
-/** What the production profile's .dockerignore excludes, by kind, as tests on context-relative paths. */
-const PROFILE_EXCLUDES = [
-    { kind: 'version control (.git/)', pattern: /(^|\/)\.(git|hg|svn)(\/|$)/ },
-    // .env and other credentials: HARD-DOCKERIGNORE-004, an error, reports them.
-    {
-        kind: 'tests',
-        pattern: /(^|\/)(tests?|__tests__|spec)\/|(^|\/)([^/]*_test\.py|test_[^/]*\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/,
-    },
-    { kind: 'documentation (docs/, *.md but README.md)', pattern: /(^|\/)docs?\/|(^|\/)(?!README\.md$)[^/]*\.md$/ },
-    { kind: 'Python caches (__pycache__/, *.pyc)', pattern: /(^|\/)__pycache__\/|\.py[co]$/ },
-    { kind: 'node_modules/', pattern: /(^|\/)node_modules\// },
-    { kind: 'runtime directories (logs/, data/, credentials/)', pattern: /^(logs|data|credentials)\// },
-    { kind: 'build artefacts (dist/, *.egg-info/)', pattern: /^(dist|build)\/|\.egg-info\// },
-    { kind: 'editor settings (.vscode/, .idea/)', pattern: /(^|\/)\.(vscode|idea)\// },
-];
-/**
- * A finding about a context that is only a guess (a Dockerfile `discover` found, whose sources
- * are under none of its directories) is said as one: a notice naming the directory assumed.
- */
-function hedged(context, verdict) {
-    if (verdict.status !== 'fail' || !context.uncertain)
-        return verdict;
-    return {
-        ...verdict,
-        severity: 'notice',
-        message: `taking ${context.dir ?? 'its own directory'} as the build context, which is a guess (${context.uncertain}): ${verdict.message}`,
-    };
-}
-/** Context files a COPY or ADD of the Dockerfile names (not `.`: a copy of everything names nothing). */
-function namedCopies(checkContext, context) {
-    const dockerfile = checkContext.evidence.dockerfile;
-    if (dockerfile.state !== 'collected')
-        return [];
-    return dockerfile.value.stages
-        .flatMap((stage) => stage.instructions)
-        .filter((instruction) => (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && !instruction.flags.from)
-        .flatMap(copySources)
-        .filter((source) => !/^\.?\/?$/.test(source.replace(/^\.\//, '')))
-        .flatMap((source) => matchSource(source, context.files).map((file) => file.path));
-}
-/** The Dockerfile and ignore file of the build, as context-relative paths. */
-function buildFiles(checkContext, context) {
-    const dockerfile = checkContext.evidence.dockerfile;
-    const shown = [dockerfile.state === 'collected' ? dockerfile.value.path : null, context.ignoreFile];
-    const dir = context.dir ? `${context.dir.replace(/\/+$/, '')}/` : '';
-    return shown
-        .filter((path) => path !== null)
-        .map((path) => (dir && path.startsWith(dir) ? path.slice(dir.length) : path));
-}
-function dockerfileLocation(context) {
-    const dockerfile = context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value.path : undefined;
-    return dockerfile ? { file: dockerfile, line: 1 } : undefined;
-}
-const checkDockerignoreExists = defineCheck({
-    id: 'HARD-DOCKERIGNORE-001',
-    category: 'dockerignore',
-    severity: 'warning',
-    title: 'A .dockerignore exists',
-    proves: 'The build has an ignore file: `<Dockerfile>.dockerignore` beside the Dockerfile, or `.dockerignore` in the context.',
-    why: 'Without one, everything in the directory is sent to the builder and can end up in the image: .git, .env, tests, caches.',
-    remediation: 'Add a .dockerignore that excludes .git, .env*, tests, docs, caches, node_modules and build output.',
-    needs: ['context'],
-    run({ context }, checkContext) {
-        if (context.ignoreFile)
-            return {
-                status: 'pass',
-                message: `${context.ignoreFile} has ${context.patterns.length} patterns`,
-                measured: context.patterns.length,
-            };
-        return hedged(context, {
-            status: 'fail',
-            message: 'no .dockerignore: the whole directory is the build context',
-            ...where(dockerfileLocation(checkContext)),
-        });
-    },
-});
-function describeSent(files) {
-    return `${files.length} file(s), ${formatBytes(files.reduce((sum, file) => sum + file.size, 0))} (${files
-        .slice(0, 3)
-        .map((file) => file.path)
-        .join(', ')}${files.length > 3 ? ', …' : ''})`;
-}
-const checkDockerignoreExcludes = defineCheck({
-    id: 'HARD-DOCKERIGNORE-002',
-    category: 'dockerignore',
-    severity: 'warning',
-    title: 'The context leaves out what it should',
-    proves: 'No file of the kinds the production profile excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
-    why: 'What is sent can be copied into the image by a broad COPY, slows every build, and busts the cache when it changes.',
-    remediation: 'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
-    needs: ['context'],
-    run({ context }, checkContext) {
-        // Not what a .dockerignore could or should keep out: the build's own Dockerfile and ignore
-        // file (always sent), and what the Dockerfile copies by name (`COPY ./test /test` in a test
-        // runner's image is meant).
-        const intended = new Set([...namedCopies(checkContext, context), ...buildFiles(checkContext, context)]);
-        const sent = PROFILE_EXCLUDES.map(({ kind, pattern }) => ({
-            kind,
-            files: context.files.filter((file) => pattern.test(file.path) && !intended.has(file.path)),
-        })).filter((entry) => entry.files.length > 0);
-        const location = where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext));
-        if (sent.length === 0)
-            return {
-                status: 'pass',
-                message: `none of the production profile's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
-                measured: [],
-            };
-        return hedged(context, {
-            status: 'fail',
-            message: `sent to the builder: ${sent.map((entry) => `${entry.kind}: ${describeSent(entry.files)}`).join('; ')}`,
-            measured: sent.map((entry) => entry.kind),
-            ...location,
-        });
-    },
-});
-const checkContextSize = defineCheck({
-    id: 'HARD-DOCKERIGNORE-003',
-    category: 'dockerignore',
-    severity: 'warning',
-    title: 'Build context size',
-    proves: 'The build context, as Docker computes it after .dockerignore, is no larger than max-context-mb.',
-    why: 'Every build uploads the context to the builder first: a large one slows every build and usually carries things the image should not.',
-    threshold: 'max-context-mb: 100',
-    remediation: 'Exclude what the image does not need in .dockerignore (data sets, build output, dependencies installed on the host).',
-    needs: ['context'],
-    run({ context }, { settings }) {
-        const limit = settings.maxContextMb * 1e6;
-        return hedged(context, {
-            status: context.totalBytes <= limit ? 'pass' : 'fail',
-            message: `${context.files.length} file(s), ${formatBytes(context.totalBytes)} sent (${context.excludedFiles} kept out; limit ${settings.maxContextMb} MB)`,
-            measured: { files: context.files.length, bytes: context.totalBytes },
-            target: limit,
-        });
-    },
-});
-/** Files of the context that carry credentials: by name, or by content for keys and token files. */
-function secretsInContext(context) {
-    return context.files
-        .map((file) => file.path)
-        .filter((path) => {
-        const name = path.slice(path.lastIndexOf('/') + 1);
-        const content = context.keyFiles[path] ?? '';
-        if (/(^|\/)(node_modules|vendor|site-packages)\//.test(path))
-            return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content);
-        return ((/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) ||
-            /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content) ||
-            /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name) ||
-            (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content)) ||
-            /(^|\/)(credentials|\.aws|\.ssh)\//.test(path));
-    });
-}
-const checkNoSecretsSent = defineCheck({
-    id: 'HARD-DOCKERIGNORE-004',
-    category: 'dockerignore',
-    severity: 'error',
-    title: 'No secrets in the build context',
-    proves: 'No file that looks like a credential (.env, private keys, token files, credentials/, .ssh/, .aws/) would be sent to the builder.',
-    why: 'A secret in the context is one careless COPY away from shipping in the image, and it leaves the machine with every build.',
-    remediation: 'Exclude them in .dockerignore (`.env`, `.env.*`, `credentials/`, `*.pem`, `*.key`), and pass secrets at build time with `--secret`.',
-    needs: ['context'],
-    run({ context }, checkContext) {
-        const found = secretsInContext(context);
-        if (found.length === 0)
-            return { status: 'pass', message: `no credential among the ${context.files.length} file(s) sent`, measured: [] };
-        return hedged(context, {
-            status: 'fail',
-            message: `would be sent to the builder: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ` and ${found.length - 10} more` : ''}`,
-            measured: found,
-            ...where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext)),
-        });
-    },
-});
 
 ;// CONCATENATED MODULE: ./src/evidence/shell.ts
 // The simple commands of a RUN line, enough to see what it runs: split on `&&`, `||`, `;`, `|`,
@@ -83468,7 +80359,7 @@ function programOf(words) {
 
 
 /** Where Docker looks up a command name without a slash when no ENV sets PATH. */
-const copied_DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /**
  * The image paths a program word of ENTRYPOINT/CMD may be, in lookup order: resolved against the
  * last WORKDIR when it has a slash, else each directory of PATH (as ENV sets it, or Docker's default).
@@ -83479,7 +80370,7 @@ function programPaths(dockerfile, chain, word) {
         const path = pathsAt(dockerfile, chain, end)(word);
         return path === null ? [] : [path];
     }
-    const path = variablesAt(dockerfile, chain, end)('PATH') ?? copied_DEFAULT_PATH;
+    const path = variablesAt(dockerfile, chain, end)('PATH') ?? DEFAULT_PATH;
     return path
         .split(':')
         .filter((dir) => dir.startsWith('/'))
@@ -83690,7 +80581,7 @@ function manifestFacts(text) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/checks/dockerfile/helpers.ts
+;// CONCATENATED MODULE: ./src/checks/dockerfile-helpers.ts
 
 
 
@@ -83715,7 +80606,7 @@ function runCommands(stages) {
     return found;
 }
 /** The stages whose files ship: the final one and those it is FROM. */
-function shipped(dockerfile) {
+function shippedStages(dockerfile) {
     return stageChain(dockerfile);
 }
 /**
@@ -83828,9 +80719,2346 @@ function copiedFrom(script) {
         ? `copied from the build context's ${copied.contextPath} ${by}`
         : `copied from the build context ${by}`;
 }
+function stageLabel(stage) {
+    return stage.name ?? `#${stage.index}`;
+}
+const BUILD_COMMANDS = /\b(go\s+(build|install)|cargo\s+(build|install)|mvn|mvnw|gradle|gradlew|dotnet\s+(build|publish)|npm\s+run\s+build|yarn\s+build|pnpm\s+(run\s+)?build|make|cmake|gcc|g\+\+|javac|tsc|webpack|vite\s+build|pip\s+wheel|python3?\s+setup\.py\s+(build|bdist))\b/;
+/** A stage that compiles or installs build tools: what a runtime stage must not start from. */
+function buildsSomething(stage) {
+    const commands = runCommands([stage]);
+    if (commands.some((command) => BUILD_COMMANDS.test(command.command.words.join(' '))))
+        return true;
+    return commands.some((command) => INSTALLERS[command.program]?.test(command.args[0] ?? '') === true &&
+        command.args.some((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, ''))));
+}
+/** A stage's base as a reader should see it: resolved, or as written where a build argument has no value. */
+function baseShown(stage) {
+    return stage.baseUnresolved.length > 0 ? stage.baseRaw : stage.base;
+}
+const BUILD_PACKAGES = /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
+const INSTALLERS = {
+    'apt-get': /^install$/,
+    apt: /^install$/,
+    apk: /^add$/,
+    yum: /^install$/,
+    dnf: /^install$/,
+    microdnf: /^install$/,
+};
+const REMOVERS = /^(purge|remove|autoremove|del|erase)$/;
 
+
+;// CONCATENATED MODULE: ./src/checks/cache.ts
+
+
+
+
+
+
+
+
+// The build cache: a rebuild after a code change reuses the dependency steps (measured, HARD-CACHE-001,
+// -002), and the Dockerfile installs dependencies before copying the application (HARD-CACHE-003).
+const checkCachedRebuild = defineCheck({
+    id: 'HARD-CACHE-001',
+    category: 'cache',
+    severity: 'warning',
+    title: 'Cached rebuild',
+    proves: 'Rebuilt with nothing changed, every step comes from the cache and the build finishes within max-cached-build-seconds.',
+    why: 'A rebuild that redoes work on every CI run (ADD of a URL, cache-busting arguments) wastes minutes per change; the production profile targets under 30 s.',
+    threshold: 'max-cached-build-seconds: 30',
+    remediation: 'Avoid steps whose inputs change on every build (ADD from URLs, build args with timestamps); order the Dockerfile from least to most often changed.',
+    needs: ['rebuild'],
+    run({ rebuild }, { settings, evidence, locate }) {
+        if (!rebuild.ok)
+            return { status: 'skip', message: 'the rebuild failed; the first build did not' };
+        const reran = rebuild.steps.filter((step) => !step.cached);
+        const dockerfile = evidence.dockerfile.state === 'collected' ? evidence.dockerfile.value : undefined;
+        const measured = { seconds: rebuild.seconds, reran: reran.length, steps: rebuild.steps.length };
+        if (reran.length > 0) {
+            const first = dockerfile ? instructionOfStep(dockerfile, reran[0].name) : null;
+            return {
+                status: 'fail',
+                message: `with nothing changed, ${plural(reran.length, 'step')} of ${rebuild.steps.length} re-ran: ${reran.map((step) => step.name).join('; ')}`,
+                measured,
+                ...where(first ? locate.at(first) : undefined),
+            };
+        }
+        const within = rebuild.seconds <= settings.maxCachedBuildSeconds;
+        return {
+            status: within ? 'pass' : 'fail',
+            message: `all ${rebuild.steps.length} steps from the cache in ${formatSeconds(rebuild.seconds)} (limit ${formatSeconds(settings.maxCachedBuildSeconds)})`,
+            measured,
+            target: settings.maxCachedBuildSeconds,
+        };
+    },
+});
+const checkCacheOrdering = defineCheck({
+    id: 'HARD-CACHE-002',
+    category: 'cache',
+    severity: 'warning',
+    title: 'Dependencies stay cached when the application changes',
+    proves: "After one application source file changes (in a copy of the context), no dependency-install step (pip/npm/yarn/go mod/bundle/composer/apt-get install…) re-runs — as BuildKit's own step data shows.",
+    why: 'Copying the application before installing dependencies reinstalls them on every code change: minutes per build instead of seconds.',
+    remediation: 'Copy the dependency manifest first and install, then copy the application: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .`.',
+    needs: ['cacheProbe', 'dockerfile'],
+    run({ cacheProbe, dockerfile }, { locate }) {
+        if (!cacheProbe.ok)
+            return {
+                status: 'skip',
+                message: `the probe build failed after changing ${cacheProbe.changedFile}: ${cacheProbe.logTail.split('\n').slice(-2).join(' | ')}`,
+            };
+        const reran = cacheProbe.steps.filter((step) => !step.cached);
+        const installs = reran.filter((step) => isDependencyInstall(step.name));
+        const measured = { changedFile: cacheProbe.changedFile, reran: reran.map((step) => step.name) };
+        if (installs.length === 0) {
+            return {
+                status: 'pass',
+                message: `changing ${cacheProbe.changedFile} re-ran ${plural(reran.length, 'step')} of ${cacheProbe.steps.length}, no dependency install${reran.length ? `: ${reran.map((step) => step.name.replace(/^\[[^\]]*\] /, '')).join('; ')}` : ''}`,
+                measured,
+            };
+        }
+        const verdicts = [];
+        for (const install of installs) {
+            const instruction = instructionOfStep(dockerfile, install.name);
+            // The culprit: the first COPY/ADD that re-ran in the same stage before the install.
+            const stage = /^\[(?:(.+?) )?\d+\/\d+\]/.exec(install.name)?.[1];
+            const copy = reran.find((step) => /\] (COPY|ADD) /.test(step.name) && /^\[(?:(.+?) )?\d+\/\d+\]/.exec(step.name)?.[1] === stage);
+            const copyInstruction = copy ? instructionOfStep(dockerfile, copy.name) : null;
+            const because = copyInstruction
+                ? `: \`${copyInstruction.keyword} ${copyInstruction.args}\` (line ${copyInstruction.line}) copies application code before it`
+                : '';
+            verdicts.push({
+                status: 'fail',
+                message: `changing ${cacheProbe.changedFile} re-ran \`${install.name.replace(/^\[[^\]]*\] /, '')}\`${instruction ? ` (line ${instruction.line})` : ''}${because}`,
+                measured,
+                ...where(copyInstruction ? locate.at(copyInstruction) : instruction ? locate.at(instruction) : undefined),
+            });
+        }
+        return verdicts;
+    },
+});
+/** A COPY that brings the whole context (`.`, `./`, `*`). */
+function copiesEverything(instruction) {
+    return ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+        instruction.flags.from === undefined &&
+        copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source)));
+}
+const checkDockerfileCacheOrder = defineCheck({
+    id: 'HARD-CACHE-003',
+    category: 'cache',
+    severity: 'warning',
+    title: 'Dependencies are installed before the application is copied',
+    proves: 'No stage copies the whole build context (`COPY . .`) and then fetches dependencies: an install (pip, npm, yarn, pnpm, bundler, composer, go mod download, cargo fetch, mvn dependency:go-offline, dotnet restore…), or a build that fetches them itself (go build, cargo build, mvn package, gradle build, dotnet build/publish) when they were not restored before the copy.',
+    why: 'Every code change then invalidates the step that fetches dependencies: they are downloaded and installed again on each build.',
+    remediation: 'Copy the dependency manifest first and fetch, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .` (`COPY go.mod go.sum ./ ; RUN go mod download`, `COPY *.csproj ./ ; RUN dotnet restore`, `COPY package*.json ./ ; RUN npm ci`).',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'cacheProbe', 'HARD-CACHE-002');
+        if (measured)
+            return measured;
+        const offenders = [];
+        for (const stage of built(dockerfile)) {
+            const copy = stage.instructions.find(copiesEverything);
+            if (!copy)
+                continue;
+            // Ecosystems whose dependencies were fetched before the copy (in this stage or one it is FROM).
+            const before = new Set(stageChain({ ...dockerfile, finalStage: stage.index })
+                .flatMap((chained) => chained.instructions)
+                .filter((instruction) => instruction.keyword === 'RUN' &&
+                (instruction.line < copy.line || !stage.instructions.includes(instruction)))
+                .map((instruction) => dependencyStep(instruction.args)?.ecosystem)
+                .filter((name) => name !== undefined));
+            for (const instruction of stage.instructions) {
+                if (instruction.line <= copy.line || instruction.keyword !== 'RUN')
+                    continue;
+                const step = dependencyStep(instruction.args);
+                if (!step || (step.how === 'build' && before.has(step.ecosystem)))
+                    continue;
+                const why = step.how === 'restore'
+                    ? ': every code change reinstalls the dependencies'
+                    : `, which fetches the ${step.ecosystem} dependencies itself: every code change fetches them again`;
+                offenders.push({
+                    instruction: copy,
+                    message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${instruction.args}\` (line ${instruction.line})${why}`,
+                });
+                break;
+            }
+        }
+        return verdicts(offenders, context, 'no stage copies the whole context before installing dependencies');
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/per-layer.ts
+
+// Findings about files, grouped by the layer that added them: one verdict — one annotation — on
+// the instruction to change, rather than one per file.
+/** "the base image", or the instruction that made the layer. */
+function layerOrigin(layer, filesystem, locate) {
+    if (locate.isBaseLayer(layer))
+        return 'the base image';
+    return (filesystem.layers[layer]?.createdBy ?? `layer ${layer}`).replace(/ # buildkit$/, '');
+}
+function failPerLayer(items, filesystem, locate, describe, measure) {
+    const byLayer = new Map();
+    for (const item of items)
+        byLayer.set(item.layer, [...(byLayer.get(item.layer) ?? []), item]);
+    return [...byLayer].map(([layer, found]) => ({
+        status: 'fail',
+        message: describe(found, layerOrigin(layer, filesystem, locate)),
+        measured: measure(found),
+        ...where(locate.layer(layer) ?? locate.finalFrom()),
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/records.ts
+/** The reason of a service with nothing to bring up: not a failure to say beside its verdicts. */
+const NO_DEPENDENCIES = 'it depends on no other service: run alone with its compose environment';
+
+;// CONCATENATED MODULE: ./src/evidence/runtime/waiting-for.ts
+// What a service that exited at start was waiting for, read from its last log lines: a
+// connection refused (nothing listens at that address), a host name that does not resolve (no
+// such service on its network), a network it cannot reach. Each runtime writes these in its own
+// words; the patterns below are the words of the usual clients (libpq, redis-py, Node's net,
+// Go's net, Java's, curl, Python's socket), each carrying the host and port when it names them.
+/** What listens on the well-known ports, for a message a user recognises. */
+const waiting_for_WELL_KNOWN = {
+    5432: 'PostgreSQL',
+    3306: 'MySQL',
+    6379: 'Redis',
+    27017: 'MongoDB',
+    5672: 'RabbitMQ',
+    9200: 'Elasticsearch',
+    11211: 'memcached',
+    2181: 'ZooKeeper',
+    9092: 'Kafka',
+    4222: 'NATS',
+    1433: 'SQL Server',
+};
+function wellKnownPort(port) {
+    return port === null ? null : (waiting_for_WELL_KNOWN[port] ?? null);
+}
+const waiting_for_HOST = String.raw `[A-Za-z0-9_.:\[\]-]+`;
+const PATTERNS = [
+    {
+        kind: 'unresolved',
+        test: /ENOTFOUND|EAI_AGAIN|Name or service not known|nodename nor servname|no such host|Temporary failure in name resolution|could not translate host name|Could not resolve host|UnknownHostException|getaddrinfo failed|Name does not resolve|Unknown host/i,
+        address: [
+            // psycopg/libpq: could not translate host name "db" to address
+            /host name "([^"]+)"/i,
+            // Node: getaddrinfo ENOTFOUND redis / EAI_AGAIN redis
+            new RegExp(String.raw `(?:ENOTFOUND|EAI_AGAIN)\s+(${waiting_for_HOST})`),
+            // Go: dial tcp: lookup db on 127.0.0.11:53: no such host
+            /lookup ([A-Za-z0-9_.-]+)(?: on \S+)?: no such host/,
+            // redis-py: Error -2 connecting to redis:6379. Name or service not known.
+            new RegExp(String.raw `connecting to (${waiting_for_HOST}?):(\d+)`),
+            // curl: Could not resolve host: api
+            new RegExp(String.raw `resolve host:?\s+(${waiting_for_HOST})`, 'i'),
+            // Java: java.net.UnknownHostException: db
+            new RegExp(String.raw `UnknownHostException:\s*(${waiting_for_HOST})`),
+        ],
+    },
+    {
+        kind: 'refused',
+        test: /ECONNREFUSED|Connection refused|connection was refused|actively refused|ConnectException/i,
+        address: [
+            // libpq ≥ 14: connection to server at "localhost" (127.0.0.1), port 5432 failed
+            /server at "([^"]+)"[^,]*, port (\d+)/i,
+            // libpq < 14: Is the server running on host "db" (172.18.0.2) and accepting TCP/IP connections on port 5432?
+            /on host "([^"]+)"[^?]*?port (\d+)/i,
+            // Node: connect ECONNREFUSED 127.0.0.1:5432
+            /ECONNREFUSED\s+\[?([0-9A-Fa-f:.]+)\]?:(\d+)/,
+            // redis-py: Error 111 connecting to localhost:6379. Connection refused.
+            new RegExp(String.raw `connecting to (${waiting_for_HOST}?):(\d+)`),
+            // Go: dial tcp 127.0.0.1:6379: connect: connection refused
+            /dial tcp \[?([0-9A-Za-z_.:-]+?)\]?:(\d+)/,
+            // Many clients: Connection refused (localhost:8080), to host:port
+            new RegExp(String.raw `(?:to|at)\s+\[?(${waiting_for_HOST}?)\]?:(\d+)`),
+        ],
+    },
+    {
+        kind: 'unreachable',
+        test: /ENETUNREACH|EHOSTUNREACH|Network is unreachable|No route to host/i,
+        address: [
+            /(?:ENETUNREACH|EHOSTUNREACH)\s+\[?([0-9A-Fa-f:.]+)\]?:(\d+)/,
+            /dial tcp \[?([0-9A-Za-z_.:-]+?)\]?:(\d+)/,
+            new RegExp(String.raw `connecting to (${waiting_for_HOST}?):(\d+)`),
+            new RegExp(String.raw `(?:to|at)\s+\[?(${waiting_for_HOST}?)\]?:(\d+)`),
+        ],
+    },
+];
+/**
+ * Every distinct dependency the log says the service could not reach, in the order first seen.
+ * Lines of a stack trace repeat the same address: each kind, host and port is kept once.
+ */
+function waitingFor(logTail) {
+    const found = [];
+    const seen = new Set();
+    for (const raw of logTail.split('\n')) {
+        const line = raw.trim();
+        if (!line)
+            continue;
+        const pattern = PATTERNS.find((candidate) => candidate.test.test(line));
+        if (!pattern)
+            continue;
+        const { host, port } = addressIn(line, pattern.address);
+        const key = `${pattern.kind} ${host ?? ''} ${port ?? ''}`;
+        // A line that names no address adds nothing once one of its kind is known.
+        if (seen.has(key) || (host === null && found.some((record) => record.kind === pattern.kind)))
+            continue;
+        seen.add(key);
+        found.push({ kind: pattern.kind, host, port, line: line.slice(0, 300) });
+    }
+    // A vaguer record (no host) of a kind that later got an address says nothing more.
+    return found
+        .filter((record) => record.host !== null || !found.some((other) => other !== record && other.kind === record.kind && other.host))
+        .map((record) => record.host !== null && record.port === null ? { ...record, port: portOf(record.host, logTail) } : record);
+}
+/**
+ * The port a host is wanted at, where the line that failed names only the host (Node's
+ * `getaddrinfo ENOTFOUND mongo`, libpq's `could not translate host name "db"`): the first
+ * `host:port` elsewhere in the log — the URL it printed, its client's description of the server.
+ */
+function portOf(host, logTail) {
+    const escaped = host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const match = new RegExp(String.raw `(?<![A-Za-z0-9_.-])${escaped}:(\d{1,5})(?!\d)`).exec(logTail);
+    const port = match ? Number(match[1]) : null;
+    return port !== null && port > 0 && port < 65536 ? port : null;
+}
+function addressIn(line, patterns) {
+    for (const pattern of patterns) {
+        const match = pattern.exec(line);
+        if (!match)
+            continue;
+        const host = match[1]?.replace(/[.,;]+$/, '') || null;
+        const port = match[2] ? Number(match[2]) : null;
+        return { host, port: port !== null && Number.isFinite(port) ? port : null };
+    }
+    return { host: null, port: null };
+}
+/** "connection refused at localhost:5432 (PostgreSQL's port)", "host name db does not resolve". */
+function describeWait(record) {
+    const address = record.host ? `${record.host}${record.port !== null ? `:${record.port}` : ''}` : null;
+    const known = wellKnownPort(record.port);
+    const what = known ? ` (${known}'s port)` : '';
+    if (record.kind === 'unresolved') {
+        if (!record.host)
+            return 'a host name does not resolve';
+        const wanted = record.port !== null ? ` (wanted at ${address}${known ? `, ${known}'s port` : ''})` : '';
+        return `the host name ${record.host} does not resolve${wanted}`;
+    }
+    if (record.kind === 'unreachable')
+        return address ? `no route to ${address}${what} (no network)` : 'no network route to its dependency';
+    return address ? `connection refused at ${address}${what}` : 'a connection was refused';
+}
+
+;// CONCATENATED MODULE: ./src/checks/describe.ts
+
+
+
+// Measurements in words, the same in every check that reports them.
+/** A container that stopped on its own: code, when, whether it ran out of memory, its last words. */
+function describeExit(exited) {
+    const oom = exited.oomKilled ? ' (killed: out of memory)' : '';
+    return `exited with code ${exited.exitCode} after ${formatSeconds(exited.afterSeconds)}${oom}${describeLogTail(exited.logTail)}`;
+}
+/** "; in its stack: postgres, redis up and healthy" — or why it ran alone, when it is a compose service. */
+function describeStackRun(stack) {
+    if (!stack)
+        return '';
+    if (stack.inStack)
+        return `; in its stack (${stack.service}): ${describeDependencies(stack)} first`;
+    if (stack.reason === NO_DEPENDENCIES)
+        return stack.environment.length > 0 ? '; with its compose environment' : '';
+    return stack.reason ? `; run alone: ${stack.reason}` : '';
+}
+/** "db up and healthy, redis up (no health check to wait for)": healthy is said only of what has a health check. */
+function describeDependencies(stack) {
+    const unchecked = stack.unchecked ?? [];
+    const healthy = stack.dependencies.filter((name) => !unchecked.includes(name));
+    return [
+        ...(healthy.length > 0 ? [`${healthy.join(', ')} up and healthy`] : []),
+        ...(unchecked.length > 0 ? [`${unchecked.join(', ')} up (no health check to wait for)`] : []),
+    ].join(', ');
+}
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|0\.0\.0\.0)$/;
+/** A running container's last log lines, on one line: "; last log lines: a | b", or that it wrote none. */
+function describeLogTail(logTail, lines = 5) {
+    const tail = logTail.trim();
+    const last = tail
+        .split('\n')
+        .filter((line) => line.trim())
+        .slice(-lines);
+    return last.length > 0 ? `; last log lines: ${last.join(' | ')}` : '; it wrote no logs';
+}
+/**
+ * What a service that exited, or never became ready, waited for, and how to give it that: the
+ * dependency named, and the way in — its compose stack (why it could not be brought up, when it
+ * is a compose service), or the inputs that give a lone container a network and an address.
+ */
+function neededBy(waits, stack) {
+    if (waits.length === 0)
+        return null;
+    const message = `could not reach what it needs (${waits.map(describeWait).join('; ')})`;
+    return { message, remediation: howToProvide(waits, stack) };
+}
+function howToProvide(waits, stack) {
+    const named = waits.find((wait) => wait.host && !LOOPBACK.test(wait.host));
+    const local = waits.find((wait) => wait.host && LOOPBACK.test(wait.host));
+    const what = (wait) => wellKnownPort(wait.port) ?? `what listens on ${wait.host}:${wait.port ?? ''}`;
+    const parts = [];
+    if (stack?.inStack) {
+        parts.push(`It ran in its stack (${describeDependencies(stack)} on ${stack.networks.join(', ')}) and still could not reach it: check that its address in the compose environment names a service of the stack${named ? ` (${named.host} is not one it can resolve)` : ''}.`);
+    }
+    else if (stack) {
+        parts.push(`It is ${stack.service}, a compose service, but ran alone because ${stack.reason ?? 'its stack was not brought up'}: fix that (a missing variable goes in runtime-env) and it is proven in its stack.`);
+    }
+    else {
+        parts.push(`Give it ${named ? `${what(named)} as ${named.host}` : local ? what(local) : 'its dependency'}: check it with the compose file that starts its dependencies (compose-files; its depends_on services are brought up first and it joins their network), or run that dependency on a network and give runtime-network and runtime-env its address.`);
+    }
+    if (local && !stack?.inStack)
+        parts.push(`It connects to ${local.host}${local.port !== null ? `:${local.port}` : ''}, inside its own container, where nothing listens: point it at the dependency by name (its URL in runtime-env).`);
+    return parts.join(' ');
+}
+/**
+ * A service that never became ready was sampled, but not in the state it serves in (still waiting
+ * for its database, say): what it used then is no idle cost to judge.
+ */
+const NEVER_READY = {
+    status: 'skip',
+    message: 'the service never became ready, so what it used while waiting is not its idle cost (see HARD-STARTUP-001)',
+};
+
+;// CONCATENATED MODULE: ./src/checks/filesystem.ts
+
+
+
+
+
+
+// What the image's files allow: privilege escalation (setuid), writes outside the declared
+// directories, and files that should never ship. Each finding names the layer that added it.
+const SETUID = 0o4000;
+const SETGID = 0o2000;
+const ALWAYS_WRITABLE = ['/tmp', '/var/tmp', '/dev/shm', '/run/lock', '/var/lock'];
+const paths = (files) => files.map((file) => file.path);
+function listed(files, limit = 8) {
+    const shown = files
+        .slice(0, limit)
+        .map((file) => file.path)
+        .join(', ');
+    return files.length > limit ? `${shown} and ${files.length - limit} more` : shown;
+}
+const checkNoSetuidFiles = defineCheck({
+    id: 'HARD-FILESYSTEM-001',
+    cis: ['4.8'],
+    category: 'filesystem',
+    severity: 'warning',
+    title: 'No setuid or setgid files',
+    proves: 'No regular file in the image has the setuid or setgid bit.',
+    why: 'A setuid binary is a ready-made way back to root for anyone who gets a shell as the app user.',
+    remediation: 'Strip the bits in the runtime stage: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +` (and run with no-new-privileges).',
+    needs: ['filesystem'],
+    run({ filesystem }, { locate }) {
+        const found = Object.values(filesystem.files).filter((file) => file.type === 'file' && (file.mode & (SETUID | SETGID)) !== 0);
+        if (found.length === 0)
+            return { status: 'pass', message: 'no setuid or setgid file', measured: [] };
+        return failPerLayer(found, filesystem, locate, (files, from) => `${files.length} setuid/setgid file(s) from ${from}: ${listed(files)}`, paths);
+    },
+});
+const checkWritablePaths = defineCheck({
+    id: 'HARD-FILESYSTEM-002',
+    category: 'filesystem',
+    severity: 'warning',
+    title: 'The runtime user writes only where allowed',
+    proves: 'Outside /tmp, /var/tmp and writable-dirs (relative ones under the WORKDIR), no file or directory is owned by, group-writable for, or world-writable to the user the container runs as.',
+    why: 'Application code the app user can overwrite turns any file-write bug into code execution; the production profile limits writes to logs/, data/, credentials/ and config/.',
+    threshold: 'writable-dirs: logs, data, credentials, config',
+    remediation: 'Copy application files owned by root (`COPY --chown=root:<group>` or no --chown) and give the user only its data directories (`RUN mkdir logs data && chown csops logs data`).',
+    needs: ['image', 'filesystem', 'runtime'],
+    run({ image, filesystem, runtime }, { settings }) {
+        const { uid, gid } = runtime.identity;
+        if (uid === null)
+            return { status: 'skip', message: 'the runtime user could not be determined' };
+        if (uid === 0)
+            return { status: 'skip', message: 'the container runs as root, which can write everywhere (see HARD-USER-003)' };
+        const allowed = [
+            ...ALWAYS_WRITABLE,
+            ...settings.writableDirs.map((dir) => external_node_path_.posix.resolve(image.workingDir || '/', dir)),
+        ];
+        const inAllowed = (path) => allowed.some((dir) => path === dir || path.startsWith(`${dir}/`));
+        const writable = Object.values(filesystem.files).filter((file) => {
+            // Device nodes and the kernel's trees: the runtime mounts its own /dev, /proc and /sys.
+            if ((file.type !== 'file' && file.type !== 'directory') ||
+                inAllowed(file.path) ||
+                /^\/(dev|proc|sys)(\/|$)/.test(file.path))
+                return false;
+            // The owner can always chmod: owning a file is being able to write it.
+            return (file.uid === uid ||
+                (file.gid === gid && (file.mode & 0o020) !== 0) ||
+                ((file.mode & 0o002) !== 0 && (file.mode & 0o1000) === 0));
+        });
+        if (writable.length === 0)
+            return { status: 'pass', message: `UID ${uid} can write only in ${allowed.join(', ')}`, measured: [] };
+        // Each path counted under the outermost writable directory that holds it (the tree the user
+        // can change: /usr/local/app with its node_modules), never under a parent it cannot write.
+        const writableDirs = new Set(writable.filter((file) => file.type === 'directory').map((file) => file.path));
+        const rootOf = (path) => {
+            let root = path;
+            for (let dir = external_node_path_.posix.dirname(path); dir !== '/' && dir !== '.'; dir = external_node_path_.posix.dirname(dir))
+                if (writableDirs.has(dir))
+                    root = dir;
+            return root;
+        };
+        const byTop = new Map();
+        for (const file of writable) {
+            const top = rootOf(file.path);
+            byTop.set(top, (byTop.get(top) ?? 0) + 1);
+        }
+        const summary = [...byTop]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 8)
+            .map(([top, count]) => `${top} (${count})`)
+            .join(', ');
+        return {
+            status: 'fail',
+            message: `UID ${uid} can write ${writable.length} path(s) outside ${allowed.join(', ')}: ${summary}`,
+            measured: writable.slice(0, 50).map((file) => file.path),
+        };
+    },
+});
+/** Files that must never ship, by name; keys and token files only when their content says so. */
+function neverShip(filesystem) {
+    const found = [];
+    for (const file of Object.values(filesystem.files)) {
+        if (file.type !== 'file' && file.type !== 'directory')
+            continue;
+        if (/^\/(usr\/(share|lib)|etc\/ssl|etc\/pki|etc\/ca-certificates|proc|sys)\//.test(file.path))
+            continue;
+        const name = external_node_path_.posix.basename(file.path);
+        if (file.type === 'directory') {
+            if (name === '.git' || name === '.ssh' || name === '.aws')
+                found.push(file);
+            continue;
+        }
+        if (file.path.includes('/.git/') || file.path.includes('/.ssh/') || file.path.includes('/.aws/'))
+            continue; // the directory is reported
+        if (isSecretFile(file.path.slice(1), filesystem.keyFiles[file.path] ?? ''))
+            found.push(file);
+    }
+    return found;
+}
+const checkNoShippedSecrets = defineCheck({
+    id: 'HARD-FILESYSTEM-003',
+    cis: ['4.10'],
+    category: 'filesystem',
+    severity: 'error',
+    title: 'No files that should never ship',
+    proves: 'The image contains no .env files, private keys, .git/.ssh/.aws directories, credential files (.npmrc/.pypirc/.netrc with tokens, keystores) or files in a credentials/ directory.',
+    why: 'Anyone who can pull the image can read them, forever: layers keep a file even after a later layer deletes it.',
+    remediation: 'Exclude them in .dockerignore, copy only what the image needs, and pass secrets at run time (or with `RUN --mount=type=secret` at build time).',
+    needs: ['filesystem'],
+    run({ filesystem }, { locate }) {
+        const found = neverShip(filesystem);
+        if (found.length === 0)
+            return { status: 'pass', message: 'no .env, key, credential or VCS file in the image', measured: [] };
+        return failPerLayer(found, filesystem, locate, (files, from) => `${listed(files)} — shipped by ${from}`, paths);
+    },
+});
+const checkHardenedRun = defineCheck({
+    id: 'HARD-FILESYSTEM-004',
+    cis: ['5.4', '5.13', '5.26'],
+    category: 'filesystem',
+    severity: 'warning',
+    title: 'Runs read-only, without capabilities, with no-new-privileges',
+    proves: 'Started with a read-only root filesystem (tmpfs only for /tmp, /var/tmp and writable-dirs), all capabilities dropped and no-new-privileges, the container still becomes ready.',
+    why: 'That is how production should run it (the production profile: read-only runtime, limited writable directories); an image that needs more has a hidden dependency on writing or privileges.',
+    remediation: 'Write only to the declared directories (or /tmp), do not bind ports below 1024 or change ownership at startup, and declare what must stay writable.',
+    needs: ['runtime'],
+    run({ runtime }) {
+        const hardened = runtime.hardened;
+        if (!hardened)
+            return { status: 'skip', message: 'hardened-run is off' };
+        const { service } = runtime;
+        if (service.readiness.outcome !== 'ready' && service.readiness.method !== 'none')
+            return {
+                status: 'skip',
+                message: 'the service does not become ready even without hardening (see HARD-STARTUP-001)',
+            };
+        const settings = `read-only root, tmpfs ${hardened.tmpfs.join(', ')}, cap-drop ALL, no-new-privileges`;
+        if (hardened.exited)
+            return {
+                status: 'fail',
+                message: `with ${settings}, the container ${describeExit(hardened.exited)}`,
+                measured: false,
+            };
+        if (hardened.readiness.outcome === 'ready')
+            return {
+                status: 'pass',
+                message: `ready after ${formatSeconds(hardened.readiness.readySeconds)} with ${settings}`,
+                measured: true,
+            };
+        if (hardened.readiness.method === 'none')
+            return {
+                status: 'pass',
+                message: `kept running for ${formatSeconds(hardened.readiness.waitedSeconds)} with ${settings} (no probe to tell readiness)`,
+                measured: true,
+            };
+        return {
+            status: 'fail',
+            // Its own log says why (a write refused by the read-only root, a privilege it lacks).
+            message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts${hardened.retakenAlone ? `; started again alone, as the first start ran beside the service, which itself took ${formatSeconds(hardened.retakenAlone.serviceReadySeconds)}` : ''}); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}${describeLogTail(hardened.logTail, 3)}`,
+            measured: false,
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/evidence/paths.ts
+
+const MAX_LINKS = 40; // as Linux's ELOOP limit
+/** The record a path finally refers to, following symlinks; null when missing or dangling. */
+function resolveFile(files, path) {
+    let current = external_node_path_.posix.normalize(path);
+    for (let hops = 0; hops <= MAX_LINKS; hops++) {
+        const resolved = resolveParents(files, current);
+        if (resolved === null)
+            return null;
+        const record = files[resolved];
+        if (!record)
+            return null;
+        if (record.type !== 'symlink' || !record.linkname)
+            return record;
+        current = external_node_path_.posix.resolve(external_node_path_.posix.dirname(resolved), record.linkname);
+    }
+    return null;
+}
+/** Rewrites a path whose parent directories are symlinks (/bin → usr/bin on merged-/usr images). */
+function resolveParents(files, path) {
+    const parts = path.split('/').filter(Boolean);
+    let prefix = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+        let next = `${prefix}/${parts[i]}`;
+        for (let hops = 0; files[next]?.type === 'symlink' && hops <= MAX_LINKS; hops++) {
+            next = external_node_path_.posix.resolve(external_node_path_.posix.dirname(next), files[next].linkname ?? '');
+        }
+        prefix = next === '/' ? '' : next;
+    }
+    return `${prefix}/${parts[parts.length - 1] ?? ''}`.replace(/\/+$/, '') || '/';
+}
+const paths_DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** PATH from the image's environment, else Docker's default. */
+function pathDirectories(env) {
+    const value = env.find((entry) => entry.startsWith('PATH='))?.slice(5) ?? paths_DEFAULT_PATH;
+    return value.split(':').filter((dir) => dir.startsWith('/'));
+}
+function isExecutable(record) {
+    return record.type === 'file' && (record.mode & 0o111) !== 0;
+}
+/** Where `command` resolves: an absolute or relative path as is, a bare name searched on PATH. */
+function findCommand(files, command, dirs, workdir = '/') {
+    if (command.includes('/')) {
+        const path = external_node_path_.posix.resolve(workdir || '/', command);
+        const record = resolveFile(files, path);
+        return record && isExecutable(record) ? { path, record } : null;
+    }
+    for (const dir of dirs) {
+        const path = external_node_path_.posix.join(dir, command);
+        const record = resolveFile(files, path);
+        if (record && isExecutable(record))
+            return { path, record };
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/checks/health.ts
+
+
+
+
+
+
+
+// A HEALTHCHECK that exists is not a health check: it must run in the image, pass while the
+// service runs, and fail when it does not. Without a run, the Dockerfile's HEALTHCHECK is read
+// instead (HARD-HEALTH-006).
+const SHELL_WORDS = new Set([
+    'exit',
+    'true',
+    'false',
+    'test',
+    '[',
+    'echo',
+    'cd',
+    'set',
+    'exec',
+    'command',
+    'if',
+    '!',
+    ':',
+    'printf',
+    'read',
+]);
+const checkHealthcheckDefined = defineCheck({
+    id: 'HARD-HEALTH-001',
+    cis: ['4.6'],
+    category: 'health',
+    severity: 'error',
+    title: 'A HEALTHCHECK is defined',
+    proves: 'The image declares a HEALTHCHECK (not NONE).',
+    why: 'Without one, orchestrators and compose health gates cannot tell a hung service from a healthy one.',
+    remediation: 'Add `HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 CMD [...]` with a probe that tests the service itself (e.g. an HTTP request to its health endpoint).',
+    needs: ['image'],
+    run({ image }, { locate }) {
+        const argv = image.healthcheck?.argv ?? null;
+        if (!argv)
+            return {
+                status: 'fail',
+                message: image.healthcheck?.test[0] === 'NONE'
+                    ? 'HEALTHCHECK NONE disables the health check'
+                    : 'the image has no HEALTHCHECK',
+                ...where(locate.lastInstruction('HEALTHCHECK') ?? locate.finalFrom()),
+            };
+        return {
+            status: 'pass',
+            message: `HEALTHCHECK runs ${JSON.stringify(argv)}`,
+            ...where(locate.lastInstruction('HEALTHCHECK')),
+        };
+    },
+});
+const checkProbeProgramExists = defineCheck({
+    id: 'HARD-HEALTH-002',
+    cis: ['4.6'],
+    category: 'health',
+    severity: 'error',
+    title: "The health probe's program exists in the image",
+    proves: "The HEALTHCHECK's executable (and, for the shell form, /bin/sh and the command it calls) resolves to an executable file in the image.",
+    why: 'A probe calling curl in an image without curl never passes: the container is marked unhealthy, or the check is silently useless.',
+    remediation: 'Call a program the runtime image has (the app\'s own interpreter, e.g. `CMD ["python", "-m", "app.healthcheck"]`), or install the probe tool in the runtime stage.',
+    needs: ['image', 'filesystem'],
+    run({ image, filesystem }, { locate }) {
+        const argv = image.healthcheck?.argv ?? null;
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (!argv)
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        const dirs = pathDirectories(image.env);
+        const missing = [];
+        const found = [];
+        const look = (command) => {
+            const hit = findCommand(filesystem.files, command, dirs, image.workingDir);
+            if (hit)
+                found.push(`${command} → ${hit.path}`);
+            else
+                missing.push(command);
+        };
+        if (image.healthcheck.test[0] === 'CMD-SHELL') {
+            if (!resolveFile(filesystem.files, '/bin/sh'))
+                missing.push('/bin/sh (the shell form needs it)');
+            const first = argv[2].trim().split(/[\s;|&()]+/)[0] ?? '';
+            if (first && !SHELL_WORDS.has(first) && !first.includes('=') && !first.startsWith('$'))
+                look(first);
+        }
+        else {
+            look(argv[0]);
+        }
+        if (missing.length > 0)
+            return { status: 'fail', message: `not in the image: ${missing.join(', ')}`, measured: missing, ...location };
+        return {
+            status: 'pass',
+            message: found.length > 0 ? `found ${found.join(', ')}` : 'the probe uses shell built-ins only',
+            measured: found,
+            ...location,
+        };
+    },
+});
+const checkProbePassesWhileRunning = defineCheck({
+    id: 'HARD-HEALTH-003',
+    cis: ['4.6'],
+    category: 'health',
+    severity: 'error',
+    title: 'The health probe passes while the service runs',
+    proves: 'Run every 250 ms in the running container, the HEALTHCHECK passes (exit 0) within ready-timeout-seconds.',
+    why: 'A probe that never passes marks a working service unhealthy: compose health gates and orchestrators then restart or never route to it.',
+    remediation: 'Run the probe by hand in the container (`docker exec <c> <probe>`) and fix what it reports: wrong port, wrong path, missing dependency.',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const { readiness, exited } = runtime.service;
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (!image.healthcheck?.argv)
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        if (readiness.method !== 'healthcheck')
+            return {
+                status: 'fail',
+                message: "the probe's program is not in the image, so it can never pass (see HARD-HEALTH-002)",
+                ...location,
+            };
+        if (readiness.outcome === 'ready') {
+            return {
+                status: 'pass',
+                message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`,
+                measured: readiness.readySeconds,
+                ...location,
+            };
+        }
+        if (exited)
+            return {
+                status: 'fail',
+                message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`,
+                ...location,
+            };
+        const last = readiness.lastOutput.trim()
+            ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`
+            : '';
+        const why = readiness.outcome === 'probe-broken'
+            ? 'the probe cannot run'
+            : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
+        return {
+            status: 'fail',
+            message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`,
+            measured: readiness.lastExitCode,
+            ...location,
+        };
+    },
+});
+const checkProbeFailsWhenDown = defineCheck({
+    id: 'HARD-HEALTH-004',
+    cis: ['4.6'],
+    category: 'health',
+    severity: 'error',
+    title: 'The health probe fails when the service is down',
+    proves: "The HEALTHCHECK, run with the image's user, environment and working directory in a fresh container where the service never started, does not pass.",
+    why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The production profile rates it HIGH.',
+    remediation: 'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
+    needs: ['runtime'],
+    run({ runtime }, { locate }) {
+        const down = runtime.downProbe;
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (!down)
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        if (down.error)
+            return { status: 'skip', message: `the probe could not start (${down.error}; see HARD-HEALTH-002)` };
+        if (down.exitCode === 0) {
+            return {
+                status: 'fail',
+                message: `fake: it passed (exit 0 in ${formatSeconds(down.seconds)}) in a container where the service never started`,
+                measured: 0,
+                target: 'non-zero exit',
+                ...location,
+            };
+        }
+        const how = down.timedOut
+            ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)`
+            : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
+        return {
+            status: 'pass',
+            message: `real: with the service down it ${how}`,
+            measured: down.exitCode,
+            target: 'non-zero exit',
+            ...location,
+        };
+    },
+});
+const checkHealthTiming = defineCheck({
+    id: 'HARD-HEALTH-005',
+    category: 'health',
+    severity: 'warning',
+    title: 'Health check timing fits the service',
+    proves: 'The HEALTHCHECK interval and timeout are within the production profile (≤ 30 s, ≤ 10 s), the timeout is at least twice the slowest measured probe, and the start period plus interval × retries covers the measured startup.',
+    why: "A long interval or timeout leaves a hung service unnoticed for minutes; a timeout close to the probe's own duration flaps under load; a start period shorter than startup gets a healthy service marked unhealthy and restarted.",
+    threshold: "interval ≤ 30 s, timeout ≤ 10 s (the production profile: 30 s, 10 s, start period 5 s, retries 3, and on Docker ≥ 25 a start interval; Docker's defaults apply where unset: 30 s, 30 s, 0 s, 3, start interval 5 s)",
+    remediation: "Set --timeout above the probe's duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).",
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const health = image.healthcheck;
+        if (!health?.argv)
+            return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
+        const { interval, timeout, startPeriod, startInterval, retries } = health.effective;
+        const startEvery = startInterval === null ? '' : `, start interval ${formatSeconds(startInterval)}`;
+        const settings = `interval ${formatSeconds(interval)}, timeout ${formatSeconds(timeout)}, start period ${formatSeconds(startPeriod)}${startEvery}, retries ${retries} (production profile: 30 s, 10 s, 5 s, 3)`;
+        const { readiness } = runtime.service;
+        if (readiness.method !== 'healthcheck' || readiness.attemptSeconds.length === 0)
+            return { status: 'skip', message: `${settings}; the probe never ran, so its timing was not measured` };
+        const slowest = Math.max(...readiness.attemptSeconds);
+        const [firstSlowest, secondSlowest] = readiness.remeasured?.slowestProbeSeconds ?? [];
+        const twice = firstSlowest != null && secondSlowest != null
+            ? ` (taken twice: ${formatSeconds(firstSlowest)} beside this run's other containers, ${formatSeconds(secondSlowest)} alone; the lower counts)`
+            : '';
+        const problems = [];
+        if (interval > 30)
+            problems.push(`the interval ${formatSeconds(interval)} is above the production profile's 30 s`);
+        if (timeout > 10)
+            problems.push(`the timeout ${formatSeconds(timeout)} is above the production profile's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
+        if (slowest * 2 > timeout)
+            problems.push(`the slowest probe took ${formatSeconds(slowest)}${twice}, more than half the ${formatSeconds(timeout)} timeout`);
+        const grace = startPeriod + interval * retries;
+        if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
+            problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
+        }
+        const measured = {
+            interval,
+            timeout,
+            startPeriod,
+            startInterval,
+            retries,
+            slowestProbeSeconds: slowest,
+            readySeconds: readiness.readySeconds,
+        };
+        const location = where(locate.lastInstruction('HEALTHCHECK'));
+        if (problems.length > 0)
+            return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
+        return {
+            status: 'pass',
+            message: `${settings}; slowest probe ${formatSeconds(slowest)}${twice}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
+            measured,
+            ...location,
+        };
+    },
+});
+/**
+ * When Docker itself first reports the container healthy, which depends on the engine: during the
+ * start period Docker ≥ 25 probes every start interval; Engine 20.10 waits one whole interval.
+ */
+function firstHealthy(effective, readySeconds) {
+    const ready = readySeconds ?? 0;
+    if (effective.startInterval !== null && ready <= effective.startPeriod) {
+        const at = Math.max(effective.startInterval, Math.ceil(ready / effective.startInterval) * effective.startInterval);
+        return `Docker reports it healthy about ${formatSeconds(at)} after start (its first probe after the ${formatSeconds(effective.startInterval)} start interval)`;
+    }
+    const at = Math.max(effective.interval, Math.ceil(ready / effective.interval) * effective.interval);
+    const why = effective.startInterval === null
+        ? 'this engine (before Docker 25) has no start interval: its first probe runs one whole interval after start'
+        : 'after the start period Docker probes once per interval';
+    return `Docker reports it healthy about ${formatSeconds(at)} after start (${why})`;
+}
+const checkDockerfileHealthcheck = defineCheck({
+    id: 'HARD-HEALTH-006',
+    cis: ['4.6'],
+    category: 'health',
+    severity: 'error',
+    title: 'The Dockerfile declares a real-looking HEALTHCHECK',
+    proves: 'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
+    why: 'A fake probe reports healthy while the service is down; the production profile rejects the old `sys.exit(0)` probe as useless for monitoring.',
+    remediation: 'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'runtime', 'HARD-HEALTH-001 to -005');
+        if (measured)
+            return measured;
+        const last = instructions(shippedStages(dockerfile), 'HEALTHCHECK').pop();
+        if (!last) {
+            // A base the Dockerfile cannot see into may declare the HEALTHCHECK the stage inherits.
+            const base = shippedStages(dockerfile)[0];
+            const known = base.baseUnresolved.length === 0 && baseSetsNoUserOrHealthcheck(base.base);
+            return {
+                status: 'fail',
+                ...(known ? {} : { severity: 'warning' }),
+                message: known
+                    ? 'no HEALTHCHECK in the shipped stage'
+                    : `no HEALTHCHECK in the shipped stage, unless its base ${baseShown(base)} declares one (a full run sees it: HARD-HEALTH-001)`,
+                ...where(context.locate.finalFrom()),
+            };
+        }
+        const location = context.locate.at(last.instruction);
+        const [kind, ...rest] = last.instruction.args.split(/\s+/);
+        if (kind?.toUpperCase() === 'NONE')
+            return { status: 'fail', message: 'HEALTHCHECK NONE disables the health check', location };
+        const command = rest.join(' ');
+        const fake = fakeProbe(command);
+        if (fake)
+            return { status: 'fail', message: `HEALTHCHECK CMD ${command} ${fake}: it does not test the service`, location };
+        return { status: 'pass', message: `HEALTHCHECK CMD ${command}`, location };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/label-keys.ts
+// The production profile's label keys and the OCI image-spec annotations that say the same
+// (https://github.com/opencontainers/image-spec/blob/main/annotations.md): an image that sets
+// org.opencontainers.image.authors has a maintainer, one that sets
+// org.opencontainers.image.version has a version. Shared by the static and the measured label
+// checks, so both accept the same keys.
+const LABEL_EQUIVALENTS = {
+    maintainer: ['org.opencontainers.image.authors'],
+    version: ['org.opencontainers.image.version'],
+};
+/**
+ * The key that carries a required label among those set with a value: the label itself, else
+ * its OCI equivalent; null where neither is set (an empty value does not count).
+ */
+function labelCarrying(required, hasValue) {
+    return [required, ...(LABEL_EQUIVALENTS[required] ?? [])].find(hasValue) ?? null;
+}
+
+;// CONCATENATED MODULE: ./src/checks/labels.ts
+
+
+
+
+
+
+// The image's labels: the production profile's keys set, measured on the image (HARD-LABELS-001,
+// -002) or read from the Dockerfile's LABELs (HARD-LABELS-003).
+const checkRequiredLabels = defineCheck({
+    id: 'HARD-LABELS-001',
+    category: 'labels',
+    severity: 'warning',
+    title: 'Required labels are present',
+    proves: 'Every label in required-labels is set on the image, with a non-empty value; the OCI annotation keys count for the ones they mean: org.opencontainers.image.authors for maintainer, org.opencontainers.image.version for version.',
+    why: 'Owners, versions and security claims in labels are how registries, scanners and on-call people find out what an image is.',
+    threshold: 'required-labels: maintainer, version, security.non-root',
+    remediation: 'Add them in the final stage: `LABEL maintainer="…" version="1.0.0" security.non-root="true"` (or, for the first two, `org.opencontainers.image.authors` and `org.opencontainers.image.version`).',
+    needs: ['image'],
+    run({ image }, { settings, locate }) {
+        const hasValue = (key) => (image.labels[key]?.trim() ?? '') !== '';
+        const carriers = settings.requiredLabels.map((name) => ({ name, key: labelCarrying(name, hasValue) }));
+        const missing = carriers.filter((carrier) => carrier.key === null).map((carrier) => carrier.name);
+        const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
+        if (missing.length === 0)
+            return {
+                status: 'pass',
+                message: `all present: ${carriers.map(({ name, key }) => `${key}=${image.labels[key]}${key === name ? '' : ` (as ${name})`}`).join(', ')}`,
+                measured: settings.requiredLabels,
+                ...location,
+            };
+        return {
+            status: 'fail',
+            message: `missing: ${missing.join(', ')}`,
+            measured: missing,
+            target: settings.requiredLabels,
+            ...location,
+        };
+    },
+});
+const checkNonRootLabelIsTrue = defineCheck({
+    id: 'HARD-LABELS-002',
+    category: 'labels',
+    severity: 'error',
+    title: 'The security.non-root label tells the truth',
+    proves: "Where the image claims `security.non-root=true`, the running container's measured UID is not 0 (and where it claims false, it is).",
+    why: 'Policies and reviewers trust the label; a false claim is worse than none.',
+    remediation: 'Make the claim true (a non-root USER) or correct the label.',
+    needs: ['image', 'runtime'],
+    run({ image, runtime }, { locate }) {
+        const claim = image.labels['security.non-root'];
+        if (claim === undefined)
+            return { status: 'skip', message: 'no security.non-root label' };
+        const uid = runtime.identity.uid;
+        if (uid === null)
+            return { status: 'skip', message: 'the runtime UID could not be determined' };
+        const claimsNonRoot = claim.trim().toLowerCase() === 'true';
+        const isNonRoot = uid !== 0;
+        const location = where(locate.lastInstruction('LABEL') ?? locate.finalFrom());
+        if (claimsNonRoot === isNonRoot)
+            return {
+                status: 'pass',
+                message: `security.non-root=${claim} and the container runs as UID ${uid}`,
+                measured: uid,
+                ...location,
+            };
+        return {
+            status: 'fail',
+            message: `security.non-root=${claim}, but the container runs as UID ${uid}`,
+            measured: uid,
+            target: claimsNonRoot ? 'non-zero UID' : 'UID 0',
+            ...location,
+        };
+    },
+});
+const checkDockerfileLabels = defineCheck({
+    id: 'HARD-LABELS-003',
+    category: 'labels',
+    severity: 'warning',
+    title: 'The Dockerfile sets the required labels',
+    proves: 'Every label in required-labels is set, with a value, by a LABEL of the shipped stages, read as Docker reads it (`key=value` pairs, or the legacy `LABEL maintainer "x"`); the OCI annotation keys count for the ones they mean: org.opencontainers.image.authors for maintainer, org.opencontainers.image.version for version. A value a build argument without a default gives counts as set.',
+    why: 'Owner, version and security claims travel with the image only if the Dockerfile sets them.',
+    threshold: 'required-labels: maintainer, version, security.non-root',
+    remediation: 'Add `LABEL maintainer="…" version="…" security.non-root="true"` to the final stage (or, for the first two, `org.opencontainers.image.authors` and `org.opencontainers.image.version`).',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'image', 'HARD-LABELS-001');
+        if (measured)
+            return measured;
+        const chain = shippedStages(dockerfile);
+        const labels = instructions(chain, 'LABEL');
+        // The value each key ends with (a later LABEL overrides), variables substituted.
+        const values = new Map();
+        for (const { instruction } of labels) {
+            const lookup = variablesAt(dockerfile, chain, instruction.line);
+            for (const { name, value } of instruction.labels ?? legacyLabels(instruction.args)) {
+                const resolved = resolveVariables(value, lookup);
+                values.set(name, { value: resolved.value, unresolved: resolved.unresolved.length > 0 });
+            }
+        }
+        const hasValue = (key) => {
+            const entry = values.get(key);
+            return entry !== undefined && (entry.unresolved || entry.value.trim() !== '');
+        };
+        const carriers = context.settings.requiredLabels.map((name) => ({ name, key: labelCarrying(name, hasValue) }));
+        const missing = carriers.filter((carrier) => carrier.key === null).map((carrier) => carrier.name);
+        const location = where(labels.length > 0 ? context.locate.at(labels[labels.length - 1].instruction) : context.locate.finalFrom());
+        if (missing.length === 0)
+            return {
+                status: 'pass',
+                message: `sets ${carriers.map(({ name, key }) => (key === name ? name : `${name} (as ${key})`)).join(', ')}`,
+                ...location,
+            };
+        return {
+            status: 'fail',
+            message: `missing: ${missing.join(', ')}`,
+            measured: missing,
+            ...location,
+        };
+    },
+});
+/** `key=value` pairs of a LABEL read without the parser's help (evidence recorded before it was kept). */
+function legacyLabels(args) {
+    return [...args.matchAll(/(?:^|\s)("[^"]+"|[^\s=]+)=("[^"]*"|\S*)/g)].map((match) => ({
+        name: match[1].replace(/^"(.*)"$/, '$1'),
+        value: match[2].replace(/^"(.*)"$/, '$1'),
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/checks/compose/files.ts
+
+
+
+
+
+const at = (service, key) => ({
+    location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
+});
+const get = (data, path) => path
+    .split('.')
+    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), data);
+function each(services, judge) {
+    return services.flatMap((service) => {
+        const verdicts = judge(service);
+        return (Array.isArray(verdicts) ? verdicts : [verdicts]).map((verdict) => ({
+            ...verdict,
+            message: `${service.name}: ${verdict.message}`,
+        }));
+    });
+}
+/** The healthcheck's command as one line, whatever form it was written in. */
+function probeText(test) {
+    if (typeof test === 'string')
+        return test;
+    if (!Array.isArray(test) || test.length === 0)
+        return null;
+    const [kind, ...rest] = test.map(textOf);
+    if (kind === 'NONE')
+        return null;
+    return kind === 'CMD' || kind === 'CMD-SHELL' ? rest.join(' ') : [kind, ...rest].join(' ');
+}
+/** A list or mapping (`environment`, `depends_on`, `networks`) as name → value, with each entry's key path. */
+function entriesOf(value, key) {
+    if (Array.isArray(value)) {
+        return value.map((item, index) => {
+            const text = textOf(item);
+            const eq = key === 'environment' || key === 'args' ? text.indexOf('=') : -1;
+            return {
+                name: eq === -1 ? text : text.slice(0, eq),
+                value: eq === -1 ? null : text.slice(eq + 1),
+                path: `${key}.${index}`,
+            };
+        });
+    }
+    return Object.entries((value ?? {})).map(([name, entry]) => ({
+        name,
+        value: entry,
+        path: `${key}.${name}`,
+    }));
+}
+const checkComposeHealthchecks = defineCheck({
+    id: 'HARD-COMPOSE-001',
+    cis: ['5.27'],
+    category: 'compose',
+    severity: 'warning',
+    title: 'Every service has a real health check',
+    proves: "Each service has a healthcheck (in compose, or in the HEALTHCHECK of the stage of the Dockerfile it builds) that is not disabled and not trivially fake. A pulled image's own HEALTHCHECK — kept by a healthcheck without a test (`interval: 30s`, `disable: false`), or relied on by services waiting for it to be healthy — is not judged statically; one-off jobs others wait to complete need none.",
+    why: 'Health gates (depends_on: service_healthy) and restarts only work with a health check, and only a real one makes them mean anything.',
+    remediation: 'Add `healthcheck: { test: ["CMD", "pg_isready", "-U", "postgres"], interval: 10s, timeout: 5s, retries: 5 }` (or the service\'s own probe).',
+    needs: ['compose'],
+    run({ compose }) {
+        const jobs = oneOffJobs(compose);
+        const gated = waitedForHealthy(compose);
+        return each(compose.services, (service) => {
+            const health = healthOf(service);
+            const waiting = jobs.get(service.name);
+            if (waiting && health.kind !== 'test')
+                return {
+                    status: 'skip',
+                    message: `${oneOff(waiting)}: no health check needed`,
+                };
+            switch (health.kind) {
+                case 'disabled':
+                    return { status: 'fail', message: health.how, ...at(service, health.key) };
+                case 'image':
+                    // `healthcheck: { interval: 30s }`, `{ disable: false }`: compose keeps the image's own HEALTHCHECK.
+                    if (service.data.build) {
+                        return service.builtHealthcheck
+                            ? {
+                                status: 'pass',
+                                message: `${health.how}: uses the HEALTHCHECK of ${service.dockerfile}`,
+                                ...at(service, 'healthcheck'),
+                            }
+                            : {
+                                status: 'fail',
+                                message: `${health.how} and ${service.dockerfile ?? 'the Dockerfile it builds'} declares no HEALTHCHECK: no health check runs`,
+                                ...at(service, 'healthcheck'),
+                            };
+                    }
+                    return {
+                        status: 'skip',
+                        message: `${health.how}: the health check is the image's own (${textOf(service.data.image) || 'its image'}), which cannot be judged statically`,
+                    };
+                case 'none':
+                    if (service.builtHealthcheck)
+                        return { status: 'pass', message: `uses the HEALTHCHECK of ${service.dockerfile}` };
+                    // Others gate on its health, which compose can only give it from its image's HEALTHCHECK.
+                    if (!service.data.build && gated.has(service.name))
+                        return {
+                            status: 'skip',
+                            message: `no healthcheck in compose, but ${gated.get(service.name).join(', ')} ${gated.get(service.name).length > 1 ? 'wait' : 'waits'} for it to be healthy: the health check is its image's own (${textOf(service.data.image)}), which cannot be judged statically`,
+                        };
+                    if (!service.data.build && !service.builtBy) {
+                        // A pulled image may declare a HEALTHCHECK of its own, which compose keeps: only for
+                        // images known to declare none is "no health check" a fact.
+                        const image = textOf(service.data.image);
+                        if (!image || !baseSetsNoUserOrHealthcheck(image))
+                            return {
+                                status: 'fail',
+                                severity: 'notice',
+                                message: `no healthcheck in compose; whether its image ${image || '(unset)'} declares one cannot be seen statically (a full run with check-service-images measures it)`,
+                                ...at(service),
+                            };
+                        return { status: 'fail', message: `no healthcheck, and its image ${image} declares none`, ...at(service) };
+                    }
+                    return { status: 'fail', message: 'no healthcheck', ...at(service) };
+            }
+            // The probe is echoed: masked, like every message, and here first.
+            const text = maskSecrets(health.text);
+            const fake = fakeProbe(health.text);
+            if (fake)
+                return { status: 'fail', message: `healthcheck \`${text}\` ${fake}`, ...at(service, 'healthcheck.test') };
+            return { status: 'pass', message: `healthcheck \`${text}\``, ...at(service, 'healthcheck.test') };
+        });
+    },
+});
+/**
+ * What compose makes of a service's `healthcheck`: a test of its own, disabled (`disable: true`,
+ * `test: ["NONE"]`), the image's own HEALTHCHECK with compose's timing (a mapping without a test:
+ * `{ interval: 30s }`, `{ disable: false }`), or none written at all.
+ */
+function healthOf(service) {
+    const health = service.data.healthcheck;
+    if (!health || typeof health !== 'object')
+        return { kind: 'none' };
+    if (health.disable === true || textOf(health.disable) === 'true')
+        return { kind: 'disabled', how: 'the health check is disabled', key: 'healthcheck.disable' };
+    const test = health.test;
+    if (Array.isArray(test) && textOf(test[0]) === 'NONE')
+        return { kind: 'disabled', how: 'healthcheck: NONE disables the health check', key: 'healthcheck.test' };
+    const text = probeText(test);
+    if (text !== null && text.trim() !== '')
+        return { kind: 'test', text };
+    const keys = Object.keys(health)
+        .filter((key) => key !== 'test')
+        .map((key) => (key === 'disable' ? 'disable: false' : key));
+    return {
+        kind: 'image',
+        how: keys.length > 0 ? `healthcheck sets only ${keys.join(', ')}` : 'healthcheck sets no test',
+    };
+}
+const oneOff = (waiting) => `a one-off job (${waiting.join(', ')} ${waiting.length > 1 ? 'wait' : 'waits'} for it to complete)`;
+/** The services others wait for under a `depends_on` condition, with who waits. */
+function waitedFor(compose, condition) {
+    const waiting = new Map();
+    for (const service of compose.services) {
+        const depends = service.data.depends_on;
+        if (!depends || Array.isArray(depends) || typeof depends !== 'object')
+            continue;
+        for (const [name, spec] of Object.entries(depends)) {
+            if (textOf(spec?.condition) === condition)
+                waiting.set(name, [...(waiting.get(name) ?? []), service.name]);
+        }
+    }
+    return waiting;
+}
+/** Services others wait for with `condition: service_completed_successfully`: jobs that run and exit. */
+const oneOffJobs = (compose) => waitedFor(compose, 'service_completed_successfully');
+/** Services others wait for with `condition: service_healthy`. */
+const waitedForHealthy = (compose) => waitedFor(compose, 'service_healthy');
+const checkComposeHealthGates = defineCheck({
+    id: 'HARD-COMPOSE-002',
+    category: 'compose',
+    severity: 'warning',
+    title: 'Dependencies are gated on health',
+    proves: 'Every depends_on waits for `condition: service_healthy` (or service_completed_successfully for one-off jobs), on a dependency that has a health check.',
+    why: 'Plain depends_on only waits for the container to start, not for the database to accept connections: the app starts, fails, restarts.',
+    remediation: 'Write `depends_on: { postgres: { condition: service_healthy } }` and give postgres a healthcheck.',
+    needs: ['compose'],
+    run({ compose }) {
+        const byName = new Map(compose.services.map((service) => [service.name, service]));
+        return each(compose.services, (service) => {
+            const depends = service.data.depends_on;
+            if (!depends)
+                return { status: 'pass', message: 'depends on nothing' };
+            const entries = entriesOf(depends, 'depends_on').map((entry) => ({
+                ...entry,
+                condition: Array.isArray(depends)
+                    ? undefined
+                    : textOf(entry.value?.condition) || undefined,
+            }));
+            const problems = [];
+            for (const { name, condition, path } of entries) {
+                if (condition === 'service_completed_successfully')
+                    continue;
+                if (condition !== 'service_healthy') {
+                    problems.push({
+                        status: 'fail',
+                        message: `depends on ${name} ${condition ? `with condition ${condition}` : 'without a condition'}: it starts before ${name} is ready`,
+                        ...at(service, path),
+                    });
+                    continue;
+                }
+                const dependency = byName.get(name);
+                const health = dependency ? healthOf(dependency) : null;
+                if (!dependency || !health || health.kind === 'test' || dependency.builtHealthcheck)
+                    continue;
+                if (health.kind === 'disabled') {
+                    problems.push({
+                        status: 'fail',
+                        message: `waits for ${name} to be healthy, but ${name}'s health check is disabled`,
+                        ...at(service, path),
+                    });
+                }
+                else if (dependency.data.build) {
+                    problems.push({
+                        status: 'fail',
+                        message: `waits for ${name} to be healthy, but ${name} has no health check`,
+                        ...at(service, path),
+                    });
+                }
+                else {
+                    // A pulled image may declare its own HEALTHCHECK, which only the image shows.
+                    problems.push({
+                        status: 'fail',
+                        severity: 'notice',
+                        message: `waits for ${name} to be healthy; ${name} has no healthcheck in compose, so this relies on the HEALTHCHECK of its image ${textOf(dependency.data.image)}, which cannot be seen statically`,
+                        ...at(service, path),
+                    });
+                }
+            }
+            return problems.length > 0
+                ? problems
+                : {
+                    status: 'pass',
+                    message: `waits for ${entries.map(({ name }) => name).join(', ')} to be healthy`,
+                    ...at(service, 'depends_on'),
+                };
+        });
+    },
+});
+const checkComposeRestart = defineCheck({
+    id: 'HARD-COMPOSE-003',
+    category: 'compose',
+    severity: 'warning',
+    title: 'Every service has a restart policy',
+    proves: 'Each service sets `restart` (other than no) or deploy.restart_policy.',
+    why: 'Without one a crashed service stays down; the production profile uses `restart: unless-stopped`.',
+    remediation: 'Add `restart: unless-stopped`.',
+    needs: ['compose'],
+    run({ compose }) {
+        const jobs = oneOffJobs(compose);
+        return each(compose.services, (service) => {
+            const restart = textOf(service.data.restart ?? get(service.data, 'deploy.restart_policy.condition'));
+            const key = service.data.restart !== undefined ? 'restart' : 'deploy.restart_policy';
+            if (restart && restart !== 'no' && restart !== 'none')
+                return { status: 'pass', message: `restart: ${restart}`, ...at(service, key) };
+            const waiting = jobs.get(service.name);
+            if (waiting)
+                return {
+                    status: 'pass',
+                    message: `${oneOff(waiting)}: it runs once`,
+                };
+            return {
+                status: 'fail',
+                message: restart ? `restart: ${restart}` : 'no restart policy',
+                ...at(service, restart ? key : undefined),
+            };
+        });
+    },
+});
+const checkComposeResources = defineCheck({
+    id: 'HARD-COMPOSE-004',
+    cis: ['5.11', '5.12'],
+    category: 'compose',
+    severity: 'warning',
+    title: 'Every service has resource limits and reservations',
+    proves: 'Each service sets CPU and memory limits and reservations (deploy.resources, or cpus / mem_limit / mem_reservation).',
+    why: 'One runaway service without limits starves the others on the host; reservations keep room for what must run. The production profile sets both for every service.',
+    remediation: 'Add `deploy: { resources: { limits: { cpus: "1.0", memory: 1G }, reservations: { cpus: "0.25", memory: 256M } } }`.',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const { data } = service;
+            const cpus = get(data, 'deploy.resources.limits.cpus') ?? data.cpus;
+            const memory = get(data, 'deploy.resources.limits.memory') ?? data.mem_limit;
+            const missing = [
+                cpus ? null : 'CPU limit',
+                memory ? null : 'memory limit',
+                get(data, 'deploy.resources.reservations.cpus') ? null : 'CPU reservation',
+                (get(data, 'deploy.resources.reservations.memory') ?? data.mem_reservation) ? null : 'memory reservation',
+            ].filter((item) => item !== null);
+            const where = service.sources['deploy.resources'] ? 'deploy.resources' : undefined;
+            if (missing.length === 0)
+                return { status: 'pass', message: `limits ${textOf(cpus)} CPU / ${textOf(memory)}`, ...at(service, where) };
+            // A missing reservation is the production profile's; CIS asks for the limits only.
+            const cis = [cpus ? null : '5.12', memory ? null : '5.11'].filter((id) => id !== null);
+            return { status: 'fail', message: `no ${missing.join(', ')}`, measured: missing, cis, ...at(service, where) };
+        });
+    },
+});
+const checkComposeLogging = defineCheck({
+    id: 'HARD-COMPOSE-005',
+    category: 'compose',
+    severity: 'warning',
+    title: 'Logs are rotated',
+    proves: "Each service's logging either goes to a driver that ships logs elsewhere, or is json-file/local with max-size and max-file.",
+    why: 'The default json-file driver grows without bound until the disk is full; the production profile keeps 3 × 10 MB per service.',
+    remediation: 'Add `logging: { driver: json-file, options: { max-size: "10m", max-file: "3" } }` (a YAML anchor shares it).',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const logging = service.data.logging;
+            const driver = textOf(logging?.driver) || 'json-file';
+            if (driver !== 'json-file' && driver !== 'local')
+                return { status: 'pass', message: `logs go to ${driver}`, ...at(service, 'logging.driver') };
+            const size = textOf(logging?.options?.['max-size']);
+            const files = textOf(logging?.options?.['max-file']);
+            if (driver === 'local' || (size && files)) {
+                return {
+                    status: 'pass',
+                    message: `${driver}, ${size ? `max-size ${size}` : 'rotated'}${files ? `, max-file ${files}` : ''}`,
+                    ...at(service, 'logging'),
+                };
+            }
+            const without = [size ? null : 'max-size', files ? null : 'max-file'].filter(Boolean).join(' and ');
+            return {
+                status: 'fail',
+                message: logging ? `${driver} without ${without}` : 'default json-file logging grows without bound',
+                ...at(service, logging ? 'logging' : undefined),
+            };
+        });
+    },
+});
+const checkComposeNetworks = defineCheck({
+    id: 'HARD-COMPOSE-006',
+    cis: ['5.30'],
+    category: 'compose',
+    severity: 'warning',
+    title: 'Services use a user-defined network',
+    proves: 'Each service is attached to a user-defined network rather than the default one; an internal network (internal: true) is recommended for production.',
+    why: 'A named network isolates the stack from other containers; an internal one also keeps it from reaching out. The production profile: "internal: true in production".',
+    remediation: 'Declare `networks: { app: { driver: bridge, internal: true } }` and attach each service with `networks: [app]`.',
+    needs: ['compose'],
+    run({ compose }) {
+        const attachedTo = (service) => entriesOf(service.data.networks, 'networks').map(({ name }) => name);
+        const perService = each(compose.services, (service) => {
+            if (service.data.network_mode)
+                return { status: 'skip', message: `network_mode: ${textOf(service.data.network_mode)} (see HARD-COMPOSE-007)` };
+            const attached = attachedTo(service);
+            if (attached.length === 0 || attached.every((name) => name === 'default'))
+                return { status: 'fail', message: 'on the default network only', ...at(service) };
+            return { status: 'pass', message: `on ${attached.join(', ')}`, ...at(service, 'networks') };
+        });
+        // Whether a network is internal is a property of the network: one finding on its line.
+        const used = [
+            ...new Set(compose.services.filter((service) => !service.data.network_mode).flatMap(attachedTo)),
+        ].filter((name) => name !== 'default');
+        const perNetwork = used
+            .filter((name) => compose.networks[name]?.data?.internal !== true)
+            .map((name) => ({
+            status: 'fail',
+            severity: 'notice',
+            message: `network ${name} (${compose.services
+                .filter((service) => attachedTo(service).includes(name))
+                .map((service) => service.name)
+                .join(', ')}) is not internal: true (recommended for production)`,
+            location: compose.networks[name]?.loc ?? { file: compose.files[0]?.path ?? 'compose.yaml', line: 1 },
+        }));
+        return [...perService, ...perNetwork];
+    },
+});
+const DANGEROUS_CAPS = new Set([
+    'ALL',
+    'SYS_ADMIN',
+    'NET_ADMIN',
+    'SYS_PTRACE',
+    'SYS_MODULE',
+    'DAC_READ_SEARCH',
+    'SYS_RAWIO',
+    'SYS_BOOT',
+    'MAC_ADMIN',
+    'BPF',
+    'PERFMON',
+]);
+/**
+ * The container engine's control: its sockets and state (docker, containerd, podman, CRI-O, the
+ * kubelet), the directories that hold them, and systemd's over D-Bus or its own socket. Read-only
+ * changes nothing: a socket answers whatever the mount's mode.
+ */
+const ENGINE_PATHS = /^\/(var\/)?run$|^\/(var\/)?run\/(docker|containerd|podman|crio|dbus)(\.sock)?(\/|$)|^\/(var\/)?run\/systemd\/private$|^\/var\/lib\/(docker|containerd|kubelet|containers)(\/|$)|^\/run\/user\/\d+\/(docker|podman)(\.sock)?(\/|$)|(docker|containerd|podman|crio)\.sock$/;
+/** The host's root, system and kernel trees, logs, and its users' homes themselves. */
+const SYSTEM_PATHS = /^\/(|etc|proc|sys|dev|boot|usr|lib|lib32|lib64|libx32|bin|sbin|var\/log|root|home(\/[^/]+)?)$|^\/(etc|proc|sys|dev|boot|usr|lib|lib32|lib64|libx32|bin|sbin|var\/log)\//;
+/** Inside a home, what holds credentials: keys, cloud and cluster logins, the engine's own config. */
+const HOME_CREDENTIALS = /^\/(root|home\/[^/]+)\/(\.ssh|\.aws|\.docker|\.kube|\.gnupg|\.azure|\.config\/gcloud)(\/|$)/;
+/** System files a container reads to agree with the host (time zone, CA certificates): harmless read-only. */
+const SHARED_READ_ONLY = /^\/(etc\/(localtime|timezone|machine-id|ssl\/certs|ca-certificates|pki\/ca-trust)|usr\/share\/(zoneinfo|ca-certificates)|usr\/local\/share\/ca-certificates)(\/.*)?$/;
+/**
+ * What a bind mount gives the container of the host: the engine (an error, read-only or not), a
+ * system tree or a home written to (an error) or read (a warning: it discloses, e.g. /etc/shadow),
+ * or nothing of note — the project's own paths, data under /opt or /srv, a deep path in a home,
+ * a time zone or CA file read-only.
+ */
+function hostAccess(mount) {
+    const path = mount.source.replace(/\/+$/, '') || '/';
+    if (ENGINE_PATHS.test(path))
+        return { severity: 'error', cis: /docker\.sock$|^\/(var\/)?run$/.test(path) ? ['5.32'] : ['5.6'] };
+    if (HOME_CREDENTIALS.test(path))
+        return { severity: 'error', cis: ['5.6'] };
+    if (!SYSTEM_PATHS.test(path))
+        return null;
+    if (!mount.readOnly)
+        return { severity: 'error', cis: ['5.6'] };
+    return SHARED_READ_ONLY.test(path) ? null : { severity: 'warning', cis: ['5.6'] };
+}
+/** `security_opt` entries that switch a confinement off, with the CIS recommendation each breaks. */
+function unconfined(option) {
+    const [key = '', value = ''] = option.split(/[:=](.*)/s);
+    if (key === 'seccomp' && value === 'unconfined')
+        return { what: 'disables seccomp', cis: ['5.22'] };
+    if (key === 'apparmor' && value === 'unconfined')
+        return { what: 'disables AppArmor', cis: ['5.2'] };
+    if (key === 'label' && (value === 'disable' || /^type:(spc_t|unconfined_t)$/.test(value)))
+        return { what: 'disables SELinux separation', cis: ['5.3'] };
+    if (key === 'systempaths' && value === 'unconfined')
+        return { what: "unmasks the kernel's /proc and /sys paths", cis: ['5.5'] };
+    return null;
+}
+/** The CIS recommendation each shared namespace breaks (`cgroup: host` has none of its own). */
+const NAMESPACE_CIS = {
+    network_mode: ['5.10'],
+    pid: ['5.16'],
+    ipc: ['5.17'],
+    userns_mode: ['5.31'],
+    uts: ['5.21'],
+    cgroup: [],
+};
+const checkComposePrivileges = defineCheck({
+    id: 'HARD-COMPOSE-007',
+    cis: ['5.2', '5.3', '5.4', '5.5', '5.6', '5.10', '5.16', '5.17', '5.21', '5.22', '5.31', '5.32'],
+    category: 'compose',
+    severity: 'error',
+    title: 'No service gets the host',
+    proves: "No service is privileged, adds dangerous capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ALL…), mounts the engine's socket or state (docker.sock, /var/lib/docker, containerd…) or a host system path (/, /etc, /proc, /sys, /dev, /boot, /usr, /lib/modules, /var/log, /root, /home, a home's .ssh…; read-only is a warning, a time zone or CA file read-only is fine), shares the host's network, PID or IPC namespace, or disables seccomp, AppArmor or SELinux separation.",
+    why: 'Each of these turns a compromised container into a compromised host.',
+    remediation: 'Remove it; grant the one capability really needed (e.g. NET_BIND_SERVICE) and mount only application data.',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const found = [];
+            // Each finding names the CIS recommendation it breaks, so the coverage table fails that one only.
+            const fail = (message, key, cis) => {
+                found.push({ status: 'fail', message, cis, ...at(service, key) });
+            };
+            const { data } = service;
+            if (data.privileged === true)
+                fail('privileged: true', 'privileged', ['5.5']);
+            (data.cap_add ?? []).map(textOf).forEach((cap, index) => {
+                if (DANGEROUS_CAPS.has(cap.replace(/^CAP_/i, '').toUpperCase()))
+                    fail(`cap_add: ${cap}`, `cap_add.${index}`, ['5.4']);
+            });
+            for (const key of ['network_mode', 'pid', 'ipc', 'userns_mode', 'uts', 'cgroup']) {
+                if (data[key] === 'host')
+                    fail(`${key}: host shares the host's namespace`, key, NAMESPACE_CIS[key]);
+            }
+            (data.security_opt ?? []).map(textOf).forEach((option, index) => {
+                const off = unconfined(option);
+                if (off)
+                    fail(`security_opt: ${option} ${off.what}`, `security_opt.${index}`, off.cis);
+            });
+            for (const mount of service.binds) {
+                const access = hostAccess(mount);
+                if (!access)
+                    continue;
+                found.push({
+                    status: 'fail',
+                    message: `mounts the host's ${mount.source}${mount.readOnly ? ' (read-only)' : ''}`,
+                    cis: access.cis,
+                    ...(access.severity === 'warning' ? { severity: 'warning' } : {}),
+                    ...at(service, `volumes.${mount.index}`),
+                });
+            }
+            return found.length > 0 ? found : { status: 'pass', message: 'no privilege, host namespace or host mount' };
+        });
+    },
+});
+const checkComposeSecrets = defineCheck({
+    id: 'HARD-COMPOSE-008',
+    category: 'compose',
+    severity: 'error',
+    title: 'No literal secrets in the compose files',
+    proves: "No value the project's committed files write — environment, build args, healthcheck.test, command, entrypoint, including the defaults of `${VAR:-default}`, the services' env files and the `.env` values the files interpolate — holds a credential; `${VARIABLE}` references without a default, env files git ignores and secrets are fine.",
+    why: 'A password in the compose file or in a committed env file, even as a default, is in the repository and in every clone of it.',
+    remediation: "Reference it: `POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, with the value in an untracked .env (listed in .gitignore) or the deployment's secrets.",
+    needs: ['compose'],
+    run({ compose }) {
+        // One finding per place a secret is written, naming every service that gets it (and under
+        // which name, where they differ).
+        const found = new Map();
+        const add = (service, key, name, text, verdict) => {
+            const loc = verdict.location;
+            const id = `${loc?.file}:${loc?.line}:${key}`;
+            const existing = found.get(id);
+            if (existing) {
+                if (!existing.holders.some((holder) => holder.service === service))
+                    existing.holders.push({ service, name });
+            }
+            else
+                found.set(id, { verdict: { ...verdict, message: '' }, holders: [{ service, name }], text });
+        };
+        const envFile = (file) => compose.envFiles.find((record) => record.path === file);
+        /**
+         * How bad a literal is: a placeholder or a weak default (the user beside it, the service's
+         * name, `postgres`, `123`) ships a weakness, a warning; anything else gives a credential away.
+         */
+        const grade = (value, kind, around) => {
+            const url = urlCredentials(value);
+            const secret = url ? url.password : value;
+            const names = url ? [...around, url.user, ...url.rest.split(/[/:?]/)] : around;
+            if (placeholderSecret(secret))
+                return { what: 'a placeholder', weak: true };
+            if (weakDefault(secret, names))
+                return { what: url ? 'a weak default password inside a URL' : 'a weak default', weak: true };
+            return { what: kind, weak: false };
+        };
+        for (const service of compose.services) {
+            // What the files say without any environment or .env: a default written in them is a
+            // literal; a value from an env file is judged where that file writes it.
+            const { written } = service;
+            const around = namesAround(service, compose);
+            const report = (name, value, path, where = name) => {
+                const kind = secretIn(name, value);
+                if (!kind)
+                    return;
+                const location = at(service, path).location;
+                const file = envFile(location.file);
+                if (file && !committed(file))
+                    return;
+                const { what, weak } = grade(value, kind, around);
+                const origin = file ? ` (env_file ${file.path}, ${gitSays(file)})` : '';
+                // The same value written once (an anchor several services alias) is one finding.
+                add(service.name, `value ${value}`, where, ` holds ${what} ${redacted(value)}${origin}`, {
+                    status: 'fail',
+                    measured: name,
+                    location,
+                    ...(weak ? { severity: 'warning' } : {}),
+                });
+            };
+            for (const entry of entriesOf(written.environment, 'environment'))
+                if (entry.value !== null)
+                    report(entry.name, textOf(entry.value), entry.path);
+            for (const entry of entriesOf(get(written, 'build.args'), 'args'))
+                if (entry.value !== null)
+                    report(entry.name, textOf(entry.value), `build.${entry.path}`, `build arg ${entry.name}`);
+            for (const key of ['healthcheck.test', 'command', 'entrypoint']) {
+                const value = get(written, key);
+                const words = Array.isArray(value)
+                    ? value.map(textOf)
+                    : value === undefined || value === null
+                        ? []
+                        : [textOf(value)];
+                for (const secret of commandSecrets(words.join(' '))) {
+                    const { what, weak } = grade(secret.value, secret.kind, around);
+                    add(service.name, `${key} ${secret.name}`, key, ` holds ${what} ${redacted(secret.value)} (${secret.name})`, {
+                        status: 'fail',
+                        measured: secret.name,
+                        ...at(service, key),
+                        ...(weak ? { severity: 'warning' } : {}),
+                    });
+                }
+            }
+        }
+        // Values the files take from a committed `.env`: the secret is on that file's line.
+        for (const use of compose.variables) {
+            if (!use.from)
+                continue;
+            const file = envFile(use.from.file);
+            if (!file || file.role !== 'dotenv' || !committed(file))
+                continue;
+            const entry = file.entries.find((candidate) => candidate.line === use.from.line);
+            const field = use.path.split('.');
+            const service = compose.services.find((candidate) => field[0] === 'services' && candidate.name === field[1]);
+            if (!entry || !service)
+                continue;
+            const key = field.at(-1);
+            const kind = secretIn(entry.name, entry.value) ?? (/^\d+$/.test(key) ? null : secretIn(key, entry.value));
+            if (!kind)
+                continue;
+            const { what, weak } = grade(entry.value, kind, namesAround(service, compose));
+            add(service.name, entry.name, entry.name, ` in ${file.path} (${gitSays(file)}) holds ${what} ${redacted(entry.value)}, and the compose file uses it (\`\${${use.name}}\` at ${use.loc.file}:${use.loc.line})${weak ? ': the stack runs with it wherever the deployment does not set it' : ''}`, {
+                status: 'fail',
+                measured: entry.name,
+                location: { file: file.path, line: entry.line },
+                ...(weak ? { severity: 'warning' } : {}),
+            });
+        }
+        const verdicts = [...found.values()].map(({ verdict, holders, text }) => {
+            const sameName = holders.every((holder) => holder.name === holders[0].name);
+            const who = sameName
+                ? `${holders.map((holder) => holder.service).join(', ')}: ${holders[0].name}`
+                : `${holders.map((holder) => `${holder.service} (${holder.name})`).join(', ')}: the value`;
+            return { ...verdict, message: `${who}${text}` };
+        });
+        return verdicts.length > 0
+            ? verdicts
+            : {
+                status: 'pass',
+                message: 'no literal secret in environment, build args, healthcheck, command, entrypoint or the committed env files they read',
+            };
+    },
+});
+/**
+ * The names a weak default is built on: the service's and the project's names, its image's, and
+ * the values around it that are not secrets (the user and database it is the password of).
+ */
+function namesAround(service, compose) {
+    // The project's own words: its name, its services' (an app's default admin password is often its name).
+    const names = [compose.project ?? '', ...compose.services.map((other) => other.name)];
+    const image = textOf(service.written.image ?? service.data.image);
+    names.push(...parseImageReference(image).name.split('/'));
+    for (const entry of entriesOf(service.written.environment, 'environment'))
+        if (entry.value !== null && !isSecretName(entry.name))
+            names.push(textOf(entry.value));
+    return names.filter((name) => name && !name.includes('$'));
+}
+/** Whether an env file's values are in the repository: git tracks it, or nothing can tell (no git). */
+function committed(file) {
+    return file.standsFor === null && file.git !== 'ignored';
+}
+function gitSays(file) {
+    switch (file.git) {
+        case 'tracked':
+            return 'tracked by git';
+        case 'untracked':
+            return 'not ignored by git: `git add .` commits it';
+        default:
+            return 'not in a git repository: judged as shipped with the project';
+    }
+}
+/** Every interface of the host: no address, 0.0.0.0, or :: (IPv6 and, dual-stack, IPv4 too). */
+const onAllInterfaces = (hostIp) => ['', '0.0.0.0', '::', '[::]'].includes(hostIp);
+const DATABASES = /(^|\/)(postgres(ql)?|postgis|timescaledb|pgbouncer|mysql|mariadb|percona|mongo(db)?|redis|valkey|keydb|memcached|elasticsearch|opensearch|rabbitmq|cassandra|couchdb|influxdb|clickhouse|mssql|neo4j)(-server)?(:|@|$)/i;
+/** Where a service can be reached from: the host's interfaces (all, or some addresses), or the stack's network only. */
+function reach(service) {
+    if (textOf(service.data.network_mode) === 'host')
+        return { scope: 'all', ports: [] };
+    const ports = service.ports;
+    if (ports.length === 0)
+        return { scope: 'stack', ports: [] };
+    const all = ports.filter(({ hostIp }) => onAllInterfaces(hostIp));
+    return all.length > 0 ? { scope: 'all', ports: all } : { scope: 'host', ports };
+}
+const checkComposeDatabasePorts = defineCheck({
+    id: 'HARD-COMPOSE-009',
+    cis: ['5.14'],
+    category: 'compose',
+    severity: 'warning',
+    title: 'Databases are not published on all interfaces',
+    proves: 'No database-like service (postgres, mysql, mongo, redis, elasticsearch…) publishes a port without binding it to 127.0.0.1 (or another host address).',
+    why: '`ports: ["5432:5432"]` listens on every interface of the host, firewall rules of Docker included: the database is on the network.',
+    remediation: 'Publish it on loopback only (`127.0.0.1:5432:5432`), or not at all: the services reach it over the compose network.',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const image = textOf(service.data.image);
+            if (!DATABASES.test(image) && !DATABASES.test(`${service.name}:`))
+                return { status: 'pass', message: 'not a database' };
+            // Judged on the address whatever the host port resolves to: `${DB_PORT:-5432}:5432` and
+            // `${DB_PORT}:5432` (unset: Docker picks the port) are both on every interface.
+            const exposed = service.ports.filter(({ hostIp }) => onAllInterfaces(hostIp));
+            if (exposed.length === 0)
+                return { status: 'pass', message: 'not published on all interfaces' };
+            return exposed.map((port) => ({
+                status: 'fail',
+                message: port.published
+                    ? `publishes ${port.text} on all interfaces`
+                    : `publishes container port ${port.target} on all interfaces, on a host port Docker picks (${port.text})`,
+                ...at(service, `ports.${port.index}`),
+            }));
+        });
+    },
+});
+/** A value that switches something on (`true`, `yes`, `1`); `false`, `no`, `0`, `off` and empty do not. */
+const isOn = (value) => {
+    const text = textOf(value).trim().toLowerCase();
+    return text !== '' && !['false', 'no', '0', 'off', 'n'].includes(text);
+};
+/** The service's `environment` as name → value (list or mapping form), resolved. */
+function environmentOf(service) {
+    return new Map(entriesOf(service.data.environment, 'environment').map(({ name, value }) => [name, textOf(value)]));
+}
+/** The service's command and entrypoint as one line. */
+function commandLine(service) {
+    return ['entrypoint', 'command']
+        .map((key) => service.data[key])
+        .map((value) => (Array.isArray(value) ? value.map(textOf).join(' ') : textOf(value)))
+        .join(' ')
+        .trim();
+}
+/**
+ * Why a database service accepts connections without a password, or null when it asks for one
+ * or its configuration cannot be seen (a config file, a script of its own): PostgreSQL with
+ * `POSTGRES_HOST_AUTH_METHOD=trust`, PgBouncer with `AUTH_TYPE=trust|any`, MySQL and MariaDB
+ * allowed an empty root password without one, Redis/Valkey/KeyDB without `--requirepass` or ACL
+ * (the official image turns protected mode off), MongoDB without a root user or `--auth`,
+ * Elasticsearch/OpenSearch with security switched off.
+ */
+function withoutAuthentication(service) {
+    const image = textOf(service.data.image).toLowerCase();
+    const name = parseImageReference(image).name;
+    const env = environmentOf(service);
+    const set = (key) => env.get(key);
+    const envKey = (key) => entriesOf(service.data.environment, 'environment').find((entry) => entry.name === key)?.path ?? 'environment';
+    const command = commandLine(service);
+    const is = (pattern) => pattern.test(name) || (!image && pattern.test(service.name));
+    if (textOf(set('POSTGRES_HOST_AUTH_METHOD')).trim().toLowerCase() === 'trust')
+        return { how: 'POSTGRES_HOST_AUTH_METHOD=trust', key: envKey('POSTGRES_HOST_AUTH_METHOD'), explicit: true };
+    if (is(/(^|\/)pgbouncer$/)) {
+        for (const key of ['AUTH_TYPE', 'PGBOUNCER_AUTH_TYPE']) {
+            const value = textOf(set(key)).trim().toLowerCase();
+            if (value === 'trust' || value === 'any')
+                return { how: `${key}=${value}`, key: envKey(key), explicit: true };
+        }
+    }
+    if (is(/(^|\/)(mysql|mariadb|percona(-server)?)$/)) {
+        const rootPassword = [
+            'MYSQL_ROOT_PASSWORD',
+            'MYSQL_ROOT_PASSWORD_FILE',
+            'MARIADB_ROOT_PASSWORD',
+            'MARIADB_ROOT_PASSWORD_FILE',
+            'MARIADB_ROOT_PASSWORD_HASH',
+            'MYSQL_RANDOM_ROOT_PASSWORD',
+            'MARIADB_RANDOM_ROOT_PASSWORD',
+        ].some((key) => textOf(set(key)).trim() !== '');
+        const allow = [
+            'MYSQL_ALLOW_EMPTY_PASSWORD',
+            'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD',
+            'MARIADB_ALLOW_EMPTY_PASSWORD',
+        ].find((key) => isOn(set(key)));
+        if (allow && !rootPassword)
+            return { how: `${allow}=${set(allow)} without a root password`, key: envKey(allow), explicit: true };
+    }
+    if (is(/(^|\/)bitnami\/(redis|valkey|mongodb|mysql|mariadb|postgresql)$/) && isOn(set('ALLOW_EMPTY_PASSWORD')))
+        return {
+            how: `ALLOW_EMPTY_PASSWORD=${set('ALLOW_EMPTY_PASSWORD')}`,
+            key: envKey('ALLOW_EMPTY_PASSWORD'),
+            explicit: true,
+        };
+    if (is(/(^|\/)(elasticsearch|opensearch)$/)) {
+        for (const [key, off] of [
+            ['xpack.security.enabled', false],
+            ['plugins.security.disabled', true],
+            ['DISABLE_SECURITY_PLUGIN', true],
+        ]) {
+            const value = set(key);
+            if (value !== undefined && isOn(value) === off)
+                return { how: `${key}=${value}`, key: envKey(key), explicit: true };
+        }
+    }
+    // The official images' defaults, pulled as they are: no password unless one is configured.
+    if (service.data.build)
+        return null;
+    if (/^(docker\.io\/)?(library\/)?redis$|(^|\/)valkey\/valkey$|(^|\/)eqalpha\/keydb$/.test(name)) {
+        if (/--(requirepass|aclfile|user)\b/.test(command) ||
+            set('REDIS_PASSWORD') ||
+            set('REDIS_ARGS')?.includes('--requirepass'))
+            return null;
+        // A configuration file (`redis-server /etc/redis.conf`) or a program of its own: not visible here.
+        if (/\.conf\b/.test(command) || (command && !/^(\S*\/)?(redis|valkey|keydb)-server\b|^-/.test(command)))
+            return null;
+        return { how: 'no requirepass or ACL', key: command ? 'command' : 'image', explicit: false };
+    }
+    if (/^(docker\.io\/)?(library\/)?mongo$/.test(name)) {
+        if (set('MONGO_INITDB_ROOT_USERNAME') ||
+            set('MONGO_INITDB_ROOT_USERNAME_FILE') ||
+            /--auth\b|--config\b|-f\s/.test(command))
+            return null;
+        if (command && !/^(\S*\/)?mongod\b|^-/.test(command))
+            return null;
+        return {
+            how: 'no root user (MONGO_INITDB_ROOT_USERNAME) and no --auth',
+            key: command ? 'command' : 'image',
+            explicit: false,
+        };
+    }
+    return null;
+}
+const SEVERITY_OF_EXPLICIT = { all: 'error', host: 'warning', stack: 'notice' };
+const SEVERITY_OF_DEFAULT = { all: 'warning', host: 'notice', stack: 'notice' };
+const checkComposeDatabaseAuth = defineCheck({
+    id: 'HARD-COMPOSE-015',
+    category: 'compose',
+    severity: 'error',
+    title: 'Databases ask for a password',
+    proves: 'No database service accepts connections without authentication where it can be reached: POSTGRES_HOST_AUTH_METHOD=trust, PgBouncer AUTH_TYPE trust/any, MySQL/MariaDB ALLOW_EMPTY_PASSWORD without a root password, Elasticsearch/OpenSearch security switched off; Redis, Valkey or MongoDB without a password published beyond the stack.',
+    why: 'A database that trusts every connection is open to anyone who reaches its port: published on all interfaces, that is the network; inside the stack, any compromised neighbour.',
+    threshold: 'trust or an empty password written on purpose: error when published on all interfaces (or network_mode: host), warning on a host address, notice when only the stack reaches it; an image left without a password: warning on all interfaces, notice on a host address',
+    remediation: 'Set a password from the environment (`POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}`, `command: ["redis-server", "--requirepass", "${REDIS_PASSWORD:?set it}"]`), drop trust/empty-password settings, and publish the port on 127.0.0.1 or not at all.',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const found = withoutAuthentication(service);
+            if (!found)
+                return { status: 'pass', message: 'no database without authentication' };
+            const { scope, ports } = reach(service);
+            const where = scope === 'stack'
+                ? 'reachable from the stack only'
+                : textOf(service.data.network_mode) === 'host'
+                    ? 'on every interface of the host (network_mode: host)'
+                    : scope === 'all'
+                        ? `published on all interfaces (${ports.map(({ text }) => text).join(', ')})`
+                        : `published on ${ports.map(({ text }) => text).join(', ')}`;
+            if (!found.explicit && scope === 'stack')
+                return { status: 'pass', message: `${found.how}, but reachable from the stack only` };
+            // Certain (written on purpose) and open to the network: an error; an image's default, or
+            // a narrower reach, one step lower each.
+            const severity = (found.explicit ? SEVERITY_OF_EXPLICIT : SEVERITY_OF_DEFAULT)[scope];
+            return {
+                status: 'fail',
+                severity,
+                message: `accepts connections without a password (${found.how}), ${where}`,
+                ...at(service, found.key === 'image' ? 'image' : found.key),
+            };
+        });
+    },
+});
+const checkComposePrivilegedPorts = defineCheck({
+    id: 'HARD-COMPOSE-014',
+    cis: ['5.8'],
+    category: 'compose',
+    severity: 'notice',
+    title: 'No host port below 1024 is published',
+    proves: 'No service publishes a port below 1024 on the host (`ports: ["80:8080"]`); a reverse proxy in front does.',
+    why: 'Ports below 1024 are the privileged ones: publishing them ties the service to host-level configuration and, on hosts that rely on them, lets a container take a port only root should.',
+    threshold: 'host ports ≥ 1024 (CIS Docker Benchmark 5.8)',
+    remediation: 'Publish a port of 1024 or above (`8080:8080`) and put a reverse proxy or load balancer on 80/443 in front.',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const low = service.ports.filter(({ published }) => Number.parseInt(published, 10) < 1024);
+            if (low.length === 0)
+                return { status: 'pass', message: 'no host port below 1024' };
+            return low.map((port) => ({
+                status: 'fail',
+                message: `publishes host port ${port.published}${port.hostIp ? ` on ${port.hostIp}` : ''} (${port.long ? `published: ${port.published}` : port.text})`,
+                measured: Number.parseInt(port.published, 10),
+                target: '≥ 1024',
+                ...at(service, `ports.${port.index}`),
+            }));
+        });
+    },
+});
+const checkComposeHardening = defineCheck({
+    id: 'HARD-COMPOSE-010',
+    cis: ['5.4', '5.13', '5.26'],
+    category: 'compose',
+    severity: 'notice',
+    title: 'Services run read-only, without capabilities, with no-new-privileges',
+    proves: 'Each service sets read_only: true, cap_drop: [ALL] and security_opt no-new-privileges.',
+    why: "Recommended for production: a compromised process can then neither change the image's files nor gain privileges.",
+    remediation: 'Add `read_only: true`, `tmpfs: [/tmp]`, `cap_drop: [ALL]`, `security_opt: ["no-new-privileges:true"]` (HARD-FILESYSTEM-004 tells whether the image copes).',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            const { data } = service;
+            const unset = [
+                data.read_only === true ? null : ['read_only: true', '5.13'],
+                (data.cap_drop ?? []).map(textOf).includes('ALL')
+                    ? null
+                    : ['cap_drop: [ALL]', '5.4'],
+                (data.security_opt ?? [])
+                    .map(textOf)
+                    .some((option) => /^no-new-privileges(:true|=true)?$/.test(option))
+                    ? null
+                    : ['no-new-privileges', '5.26'],
+            ].filter((item) => item !== null);
+            if (unset.length === 0)
+                return { status: 'pass', message: 'read-only, all capabilities dropped, no-new-privileges' };
+            const missing = unset.map(([setting]) => setting);
+            return {
+                status: 'fail',
+                message: `not set: ${missing.join(', ')}`,
+                measured: missing,
+                cis: unset.map(([, cis]) => cis),
+                ...at(service),
+            };
+        });
+    },
+});
+const checkComposeImageTags = defineCheck({
+    id: 'HARD-COMPOSE-011',
+    category: 'compose',
+    severity: 'warning',
+    title: 'Service images are pinned',
+    proves: 'Each service that pulls an image (variables resolved, defaults included) names a version: not latest, no tag, or a floating tag (alpine, lts, stable, mainline, edge…). A major or minor version only (`redis:7`, `postgres:14-alpine`) is a notice: the tag moves with each release. Services that build name their own output; an image written through a variable without a value is not judged.',
+    why: 'A floating tag means whatever was pushed last: the stack changes without a change in the repository.',
+    remediation: 'Name a full version: `image: postgres:15.4-bookworm`, `redis:7.2.4` (and a digest for release stacks).',
+    needs: ['compose'],
+    run({ compose }) {
+        return each(compose.services, (service) => {
+            if (service.data.build)
+                return { status: 'pass', message: `built from ${service.dockerfile ?? 'its build context'}` };
+            // Build once, run twice: the name is the stack's own build, not a tag pulled from a registry.
+            if (service.builtBy)
+                return { status: 'pass', message: `runs the image ${service.builtBy} builds`, ...at(service, 'image') };
+            const image = service.data.image;
+            if (typeof image !== 'string' || image === '')
+                return { status: 'skip', message: 'no image' };
+            const unknown = variablesWithoutValue(compose, service, 'image');
+            if (unknown.length > 0)
+                return {
+                    status: 'skip',
+                    message: `image ${image || '(empty)'} is written through ${unknown.map((name) => `\${${name}}`).join(', ')}, which ${unknown.length > 1 ? 'have' : 'has'} no value here: the tag is whatever the deployment sets`,
+                    ...at(service, 'image'),
+                };
+            const { name, tag, digest } = parseImageReference(image);
+            if (digest)
+                return { status: 'pass', message: `image ${image} is pinned by digest`, ...at(service, 'image') };
+            if (tag && tagPinsVersion(tag)) {
+                const precision = tagVersionPrecision(name, tag);
+                if (precision === 'major' || precision === 'minor')
+                    return {
+                        status: 'fail',
+                        severity: 'notice',
+                        message: `image ${image} names ${precision === 'major' ? 'a major version' : 'a minor version'} only: the tag moves to each new release of it`,
+                        ...at(service, 'image'),
+                    };
+                return { status: 'pass', message: `image ${image}`, ...at(service, 'image') };
+            }
+            const why = tag === null
+                ? 'has no tag (latest)'
+                : tag === 'latest'
+                    ? 'uses latest'
+                    : `uses :${tag}, a floating tag (a channel or variant, not a version)`;
+            return { status: 'fail', message: `image ${image} ${why}`, ...at(service, 'image') };
+        });
+    },
+});
+/** Variables without a value (unset, or required and missing) used where a service's `key` is written. */
+function variablesWithoutValue(compose, service, key) {
+    const where = service.sources[key];
+    if (!where)
+        return [];
+    const here = (loc) => loc.file === where.file && loc.line === where.line;
+    return [
+        ...new Set([...compose.unset, ...compose.missing].filter((entry) => here(entry.loc)).map((entry) => entry.name)),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/checks/compose/up.ts
+
+
+// The stack brought up with compose: every service healthy, started in dependency order.
+const checkStackHealthy = defineCheck({
+    id: 'HARD-COMPOSE-012',
+    cis: ['5.27'],
+    category: 'compose',
+    severity: 'error',
+    title: 'The compose stack comes up healthy',
+    proves: "`docker compose up --wait` brings every service to healthy (running, for a service without health check) within compose-up-timeout-seconds; each service's time to healthy is reported.",
+    why: 'A stack whose parts each pass alone can still fail together: wrong hostnames, passwords, ports, start order.',
+    threshold: 'compose-up-timeout-seconds: 300',
+    remediation: 'Read which service did not become healthy and its state; bring the stack up by hand (`docker compose up`) to see its logs.',
+    needs: ['composeUp'],
+    run({ composeUp }) {
+        const timeline = composeUp.services
+            .map((service) => `${service.service} ${service.healthyAt !== null ? `healthy at ${formatSeconds(service.healthyAt)}` : `${service.health ?? service.state}`}`)
+            .join(', ');
+        const bad = composeUp.services.filter((service) => service.health !== null ? service.health !== 'healthy' : service.state !== 'running');
+        const measured = composeUp.services.map((service) => ({
+            service: service.service,
+            healthyAt: service.healthyAt,
+            startedAt: service.startedAt,
+            image: service.image,
+        }));
+        if (composeUp.ok && bad.length === 0)
+            return {
+                status: 'pass',
+                message: `${composeUp.services.length} services up in ${formatSeconds(composeUp.seconds)}: ${timeline}`,
+                measured,
+            };
+        const why = bad.length > 0
+            ? bad
+                .map((service) => `${service.service} is ${service.health ?? service.state}${service.state === 'exited' ? ` (exit ${service.exitCode})` : ''}`)
+                .join(', ')
+            : composeUp.output.split('\n').slice(-3).join(' | ');
+        return {
+            status: 'fail',
+            message: `not up after ${formatSeconds(composeUp.seconds)}: ${why}; ${timeline}`,
+            measured,
+        };
+    },
+});
+const checkStartOrder = defineCheck({
+    id: 'HARD-COMPOSE-013',
+    category: 'compose',
+    severity: 'warning',
+    title: 'Services start after their dependencies are healthy',
+    proves: 'In the real bring-up, every service with `depends_on: … condition: service_healthy` started after that dependency first passed its health check.',
+    why: 'The health gates are only worth their config if the engine honours them: a dependent that starts early hits a database that is not ready.',
+    remediation: 'Declare the gates with `condition: service_healthy` and give each dependency a real health check.',
+    needs: ['composeUp'],
+    run({ composeUp }) {
+        if (composeUp.gates.length === 0)
+            return { status: 'skip', message: 'no service_healthy gate is declared' };
+        const broken = composeUp.gates.filter((gate) => gate.honoured === false);
+        const describe = composeUp.gates
+            .map((gate) => `${gate.service} started ${gate.marginSeconds === null ? '?' : formatSeconds(Math.abs(gate.marginSeconds))} ${gate.marginSeconds !== null && gate.marginSeconds < 0 ? 'before' : 'after'} ${gate.dependsOn} was healthy`)
+            .join('; ');
+        if (broken.length > 0)
+            return { status: 'fail', message: describe, measured: composeUp.gates };
+        if (composeUp.gates.some((gate) => gate.honoured === null))
+            return {
+                status: 'fail',
+                message: `some gates could not be verified (a dependency never became healthy): ${describe}`,
+                measured: composeUp.gates,
+            };
+        return { status: 'pass', message: describe, measured: composeUp.gates };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/compose/index.ts
+// The checks of category `compose`: the compose files read (compose/files.ts) and the stack
+// brought up (compose/up.ts).
+
+
+
+;// CONCATENATED MODULE: ./src/checks/dockerignore.ts
+
+
+
+
+
+// The build context as BuildKit will send it, computed with Docker's own matching rules: what the
+// production profile says to keep out, what it weighs, and whether a secret would leave the machine.
+/** What the production profile's .dockerignore excludes, by kind, as tests on context-relative paths. */
+const PROFILE_EXCLUDES = [
+    { kind: 'version control (.git/)', pattern: /(^|\/)\.(git|hg|svn)(\/|$)/ },
+    // .env and other credentials: HARD-DOCKERIGNORE-004, an error, reports them.
+    {
+        kind: 'tests',
+        pattern: /(^|\/)(tests?|__tests__|spec)\/|(^|\/)([^/]*_test\.py|test_[^/]*\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/,
+    },
+    { kind: 'documentation (docs/, *.md but README.md)', pattern: /(^|\/)docs?\/|(^|\/)(?!README\.md$)[^/]*\.md$/ },
+    { kind: 'Python caches (__pycache__/, *.pyc)', pattern: /(^|\/)__pycache__\/|\.py[co]$/ },
+    { kind: 'node_modules/', pattern: /(^|\/)node_modules\// },
+    { kind: 'runtime directories (logs/, data/, credentials/)', pattern: /^(logs|data|credentials)\// },
+    { kind: 'build artefacts (dist/, *.egg-info/)', pattern: /^(dist|build)\/|\.egg-info\// },
+    { kind: 'editor settings (.vscode/, .idea/)', pattern: /(^|\/)\.(vscode|idea)\// },
+];
+/**
+ * A finding about a context that is only a guess (a Dockerfile `discover` found, whose sources
+ * are under none of its directories) is said as one: a notice naming the directory assumed.
+ */
+function hedged(context, verdict) {
+    if (verdict.status !== 'fail' || !context.uncertain)
+        return verdict;
+    return {
+        ...verdict,
+        severity: 'notice',
+        message: `taking ${context.dir ?? 'its own directory'} as the build context, which is a guess (${context.uncertain}): ${verdict.message}`,
+    };
+}
+/** Context files a COPY or ADD of the Dockerfile names (not `.`: a copy of everything names nothing). */
+function namedCopies(checkContext, context) {
+    const dockerfile = checkContext.evidence.dockerfile;
+    if (dockerfile.state !== 'collected')
+        return [];
+    return dockerfile.value.stages
+        .flatMap((stage) => stage.instructions)
+        .filter((instruction) => (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && !instruction.flags.from)
+        .flatMap(copySources)
+        .filter((source) => !/^\.?\/?$/.test(source.replace(/^\.\//, '')))
+        .flatMap((source) => matchSource(source, context.files).map((file) => file.path));
+}
+/** The Dockerfile and ignore file of the build, as context-relative paths. */
+function buildFiles(checkContext, context) {
+    const dockerfile = checkContext.evidence.dockerfile;
+    const shown = [dockerfile.state === 'collected' ? dockerfile.value.path : null, context.ignoreFile];
+    const dir = context.dir ? `${context.dir.replace(/\/+$/, '')}/` : '';
+    return shown
+        .filter((path) => path !== null)
+        .map((path) => (dir && path.startsWith(dir) ? path.slice(dir.length) : path));
+}
+function dockerfileLocation(context) {
+    const dockerfile = context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value.path : undefined;
+    return dockerfile ? { file: dockerfile, line: 1 } : undefined;
+}
+const checkDockerignoreExists = defineCheck({
+    id: 'HARD-DOCKERIGNORE-001',
+    category: 'dockerignore',
+    severity: 'warning',
+    title: 'A .dockerignore exists',
+    proves: 'The build has an ignore file: `<Dockerfile>.dockerignore` beside the Dockerfile, or `.dockerignore` in the context.',
+    why: 'Without one, everything in the directory is sent to the builder and can end up in the image: .git, .env, tests, caches.',
+    remediation: 'Add a .dockerignore that excludes .git, .env*, tests, docs, caches, node_modules and build output.',
+    needs: ['context'],
+    run({ context }, checkContext) {
+        if (context.ignoreFile)
+            return {
+                status: 'pass',
+                message: `${context.ignoreFile} has ${context.patterns.length} patterns`,
+                measured: context.patterns.length,
+            };
+        return hedged(context, {
+            status: 'fail',
+            message: 'no .dockerignore: the whole directory is the build context',
+            ...where(dockerfileLocation(checkContext)),
+        });
+    },
+});
+function describeSent(files) {
+    return `${files.length} file(s), ${formatBytes(files.reduce((sum, file) => sum + file.size, 0))} (${files
+        .slice(0, 3)
+        .map((file) => file.path)
+        .join(', ')}${files.length > 3 ? ', …' : ''})`;
+}
+const checkDockerignoreExcludes = defineCheck({
+    id: 'HARD-DOCKERIGNORE-002',
+    category: 'dockerignore',
+    severity: 'warning',
+    title: 'The context leaves out what it should',
+    proves: 'No file of the kinds the production profile excludes (VCS, tests, docs but README, Python caches, node_modules, logs/data/credentials, build artefacts, editor settings) is in the build context as Docker computes it.',
+    why: 'What is sent can be copied into the image by a broad COPY, slows every build, and busts the cache when it changes.',
+    remediation: 'Add the missing patterns to .dockerignore (e.g. `.git/`, `tests/`, `__pycache__/`, `*.pyc`, `docs/`, `*.md`, `!README.md`).',
+    needs: ['context'],
+    run({ context }, checkContext) {
+        // Not what a .dockerignore could or should keep out: the build's own Dockerfile and ignore
+        // file (always sent), and what the Dockerfile copies by name (`COPY ./test /test` in a test
+        // runner's image is meant).
+        const intended = new Set([...namedCopies(checkContext, context), ...buildFiles(checkContext, context)]);
+        const sent = PROFILE_EXCLUDES.map(({ kind, pattern }) => ({
+            kind,
+            files: context.files.filter((file) => pattern.test(file.path) && !intended.has(file.path)),
+        })).filter((entry) => entry.files.length > 0);
+        const location = where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext));
+        if (sent.length === 0)
+            return {
+                status: 'pass',
+                message: `none of the production profile's exclusions is sent (${context.excludedFiles} file(s) kept out)`,
+                measured: [],
+            };
+        return hedged(context, {
+            status: 'fail',
+            message: `sent to the builder: ${sent.map((entry) => `${entry.kind}: ${describeSent(entry.files)}`).join('; ')}`,
+            measured: sent.map((entry) => entry.kind),
+            ...location,
+        });
+    },
+});
+const checkContextSize = defineCheck({
+    id: 'HARD-DOCKERIGNORE-003',
+    category: 'dockerignore',
+    severity: 'warning',
+    title: 'Build context size',
+    proves: 'The build context, as Docker computes it after .dockerignore, is no larger than max-context-mb.',
+    why: 'Every build uploads the context to the builder first: a large one slows every build and usually carries things the image should not.',
+    threshold: 'max-context-mb: 100',
+    remediation: 'Exclude what the image does not need in .dockerignore (data sets, build output, dependencies installed on the host).',
+    needs: ['context'],
+    run({ context }, { settings }) {
+        const limit = settings.maxContextMb * 1e6;
+        return hedged(context, {
+            status: context.totalBytes <= limit ? 'pass' : 'fail',
+            message: `${context.files.length} file(s), ${formatBytes(context.totalBytes)} sent (${context.excludedFiles} kept out; limit ${settings.maxContextMb} MB)`,
+            measured: { files: context.files.length, bytes: context.totalBytes },
+            target: limit,
+        });
+    },
+});
+/** Files of the context that carry credentials: by name, or by content for keys and token files. */
+function secretsInContext(context) {
+    return context.files.map((file) => file.path).filter((path) => isSecretFile(path, context.keyFiles[path] ?? ''));
+}
+const checkNoSecretsSent = defineCheck({
+    id: 'HARD-DOCKERIGNORE-004',
+    category: 'dockerignore',
+    severity: 'error',
+    title: 'No secrets in the build context',
+    proves: 'No file that looks like a credential (.env, private keys, token files, credentials/, .ssh/, .aws/) would be sent to the builder.',
+    why: 'A secret in the context is one careless COPY away from shipping in the image, and it leaves the machine with every build.',
+    remediation: 'Exclude them in .dockerignore (`.env`, `.env.*`, `credentials/`, `*.pem`, `*.key`), and pass secrets at build time with `--secret`.',
+    needs: ['context'],
+    run({ context }, checkContext) {
+        const found = secretsInContext(context);
+        if (found.length === 0)
+            return { status: 'pass', message: `no credential among the ${context.files.length} file(s) sent`, measured: [] };
+        return hedged(context, {
+            status: 'fail',
+            message: `would be sent to the builder: ${found.slice(0, 10).join(', ')}${found.length > 10 ? ` and ${found.length - 10} more` : ''}`,
+            measured: found,
+            ...where(context.ignoreFile ? { file: context.ignoreFile, line: 1 } : dockerfileLocation(checkContext)),
+        });
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/dockerfile/multi-stage.ts
+
+
+
+// HARD-DOCKERFILE-001: the Dockerfile builds in one stage and ships another that leaves the build
+// behind.
+const checkMultiStage = defineCheck({
+    id: 'HARD-DOCKERFILE-001',
+    category: 'dockerfile',
+    severity: 'notice',
+    title: 'Multi-stage build',
+    proves: 'The Dockerfile has more than one stage and the shipped stage leaves the build behind: it does not start FROM a stage that installs build tools or builds (it would inherit all of it).',
+    why: "A single stage ships whatever building needed: compilers, headers, caches; so does a runtime stage that starts FROM the builder. The production profile's hardening starts with a builder and a clean runtime stage.",
+    remediation: 'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a runtime stage that starts from a clean base.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, { locate }) {
+        const count = dockerfile.stages.length;
+        if (count < 2)
+            return {
+                status: 'fail',
+                message: 'one stage: everything the build needs also ships',
+                measured: count,
+                ...where(locate.finalFrom()),
+            };
+        const chain = shippedStages(dockerfile);
+        const shippedStage = chain[chain.length - 1];
+        // The stages the shipped one starts from (FROM <stage>), nearest first: what it inherits.
+        const builder = chain.slice(0, -1).reverse().find(buildsSomething);
+        if (builder) {
+            return {
+                status: 'fail',
+                message: `the shipped stage ${stageLabel(shippedStage)} starts FROM ${stageLabel(builder)} (line ${builder.line}), which builds: it inherits everything that stage installed and built`,
+                measured: count,
+                ...where(locate.finalFrom()),
+            };
+        }
+        return {
+            status: 'pass',
+            message: `${count} stages (${dockerfile.stages.map(stageLabel).join(', ')}); ${stageLabel(shippedStage)} ships`,
+            measured: count,
+        };
+    },
+});
 
 ;// CONCATENATED MODULE: ./src/checks/dockerfile/instructions.ts
+
+
 
 
 
@@ -84074,10 +83302,52 @@ const checkNoSsh = defineCheck({
     remediation: 'Remove the SSH server and `EXPOSE 22`.',
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
-        const offenders = instructions(shipped(dockerfile), 'EXPOSE')
+        const offenders = instructions(shippedStages(dockerfile), 'EXPOSE')
             .filter(({ instruction }) => instruction.args.split(/\s+/).some((port) => /^22(\/tcp)?$/.test(port)))
             .map(({ instruction }) => ({ instruction, message: 'EXPOSE 22 publishes SSH' }));
         return verdicts(offenders, context, 'port 22 is not exposed');
+    },
+});
+const checkCopyChown = defineCheck({
+    id: 'HARD-DOCKERFILE-013',
+    category: 'dockerfile',
+    severity: 'warning',
+    title: 'COPY --chown instead of a recursive chown',
+    proves: 'No RUN changes ownership recursively (`chown -R`) of files a COPY or ADD in the same stage brought in.',
+    why: 'A recursive chown rewrites every file into a new layer: the copied files ship twice, doubling their size.',
+    remediation: 'Set ownership while copying: `COPY --chown=<user>:<group> src/ /app/` (and keep code owned by root where the user need not write it).',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const offenders = [];
+        for (const stage of built(dockerfile)) {
+            const chain = stageChain(dockerfile, stage.index);
+            const copied = [];
+            for (const instruction of stage.instructions) {
+                const pathOf = pathsAt(dockerfile, chain, instruction.line);
+                if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined) {
+                    const words = instruction.exec ?? instruction.args.split(/\s+/);
+                    const dest = pathOf(words[words.length - 1] ?? '.');
+                    if (dest !== null)
+                        copied.push(dest);
+                }
+                if (instruction.keyword !== 'RUN')
+                    continue;
+                for (const command of runCommands([{ ...stage, instructions: [instruction] }])) {
+                    if (command.program !== 'chown')
+                        continue;
+                    const { paths, recursive } = permissionOperands('chown', command.args);
+                    if (!recursive)
+                        continue;
+                    const hit = paths
+                        .map(pathOf)
+                        .find((target) => target !== null &&
+                        copied.some((dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`)));
+                    if (hit)
+                        offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
+                }
+            }
+        }
+        return verdicts(offenders, context, 'no recursive chown of copied files');
     },
 });
 
@@ -84164,7 +83434,7 @@ const checkAptRecommends = defineCheck({
     hadolint: ['DL3015'],
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
-        const installs = runCommands(shipped(dockerfile)).filter((command) => isApt(command) &&
+        const installs = runCommands(shippedStages(dockerfile)).filter((command) => isApt(command) &&
             aptVerb(command) === 'install' &&
             !command.args.some((arg) => arg === '--no-install-recommends' || /Install-Recommends=(false|0)/i.test(arg)));
         // One finding per RUN that names every such install in it, those that name packages first:
@@ -84196,7 +83466,7 @@ const checkAptListsRemoved = defineCheck({
     hadolint: ['DL3009'],
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
-        const commands = runCommands(shipped(dockerfile));
+        const commands = runCommands(shippedStages(dockerfile));
         const offenders = commands
             .filter((command) => isApt(command) && aptVerb(command) === 'update')
             .filter((command) => mountsAptLists(command.instruction) === null)
@@ -84286,7 +83556,7 @@ const checkPipNoCache = defineCheck({
     hadolint: ['DL3042'],
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
-        const chain = shipped(dockerfile);
+        const chain = shippedStages(dockerfile);
         const envOff = instructions(chain, 'ENV').some(({ instruction }) => /PIP_NO_CACHE_DIR[= ]\s*(1|true|yes|on|off|0)/i.test(instruction.args));
         const offenders = envOff
             ? []
@@ -84312,7 +83582,7 @@ const checkApkNoCache = defineCheck({
     hadolint: ['DL3019'],
     needs: ['dockerfile'],
     run({ dockerfile }, context) {
-        const commands = runCommands(shipped(dockerfile));
+        const commands = runCommands(shippedStages(dockerfile));
         const offenders = commands
             .filter((command) => command.program === 'apk' && command.args.includes('add') && !command.args.includes('--no-cache'))
             .filter((command) => !sameRun(commands, command.instruction).some((other) => other.program === 'rm' && other.args.some((arg) => arg.startsWith('/var/cache/apk'))))
@@ -84321,916 +83591,6 @@ const checkApkNoCache = defineCheck({
             message: `\`${command.command.words.join(' ')}\` keeps the apk cache in the layer`,
         }));
         return verdicts(offenders, context, 'every apk add skips its cache');
-    },
-});
-
-;// CONCATENATED MODULE: ./src/util/stand-in-url.ts
-
-// A connection URL written for a build step that needs one to exist, not to connect anywhere:
-// `postgresql://user:pass@localhost:5432/dummy` (a framework's build reads DATABASE_URL, and
-// nothing listens at build time). Judged whole, as a reader would: generic credentials, a host
-// that is this machine or a reserved example name, a database named to say it is not one.
-/** Hosts that are this machine, or names reserved never to be real (RFC 2606, RFC 6761). */
-const STAND_IN_HOST = /^(localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?|([\w-]+\.)*(example(\.(com|org|net))?|invalid|test|localhost))$/i;
-const GENERIC_USER = /^(user|username|usr|login|admin|root|postgres|test)$/i;
-const GENERIC_PASSWORD = /^(pass|password|passwd|pwd|secret|test)$/i;
-const STAND_IN_NAME = /^(dummy|example|placeholder|sample|test|fake|none|build)$/i;
-const URL_PARTS = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:/@"'`]*):([^\s@/"'`]*)@([^\s/:?#"'`]+)(?::\d+)?(?:\/([^\s?#"'`]*))?/gi;
-/**
- * Every URL with a password in `value` is a stand-in: its password a placeholder (`changeme`,
- * `dummy…`), or at least two of: generic credentials (`user:pass`), a loopback or example host,
- * a database named dummy, example, test… False where there is no such URL.
- */
-function standInUrl(value) {
-    const urls = [...value.matchAll(URL_PARTS)];
-    return (urls.length > 0 &&
-        urls.every(([, user, password, host, path]) => {
-            if (placeholderSecret(password))
-                return true;
-            const signs = [
-                GENERIC_USER.test(user) && GENERIC_PASSWORD.test(password),
-                STAND_IN_HOST.test(host),
-                STAND_IN_NAME.test((path ?? '').split('/')[0] ?? ''),
-            ];
-            return signs.filter(Boolean).length >= 2;
-        }));
-}
-
-;// CONCATENATED MODULE: ./src/checks/dockerfile/stages.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-// Dockerfile rules about what ships: the final stage and the stages it is FROM. Each has a
-// measured counterpart in a full run and steps aside there.
-const checkMultiStage = defineCheck({
-    id: 'HARD-DOCKERFILE-001',
-    category: 'dockerfile',
-    severity: 'notice',
-    title: 'Multi-stage build',
-    proves: 'The Dockerfile has more than one stage and the shipped stage leaves the build behind: it does not start FROM a stage that installs build tools or builds (it would inherit all of it).',
-    why: "A single stage ships whatever building needed: compilers, headers, caches; so does a runtime stage that starts FROM the builder. The production profile's hardening starts with a builder and a clean runtime stage.",
-    remediation: 'Build in a `FROM … AS builder` stage and `COPY --from=builder` only the artefacts into a runtime stage that starts from a clean base.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, { locate }) {
-        const count = dockerfile.stages.length;
-        if (count < 2)
-            return {
-                status: 'fail',
-                message: 'one stage: everything the build needs also ships',
-                measured: count,
-                ...where(locate.finalFrom()),
-            };
-        const chain = shipped(dockerfile);
-        const shippedStage = chain[chain.length - 1];
-        // The stages the shipped one starts from (FROM <stage>), nearest first: what it inherits.
-        const builder = chain.slice(0, -1).reverse().find(buildsSomething);
-        if (builder) {
-            return {
-                status: 'fail',
-                message: `the shipped stage ${label(shippedStage)} starts FROM ${label(builder)} (line ${builder.line}), which builds: it inherits everything that stage installed and built`,
-                measured: count,
-                ...where(locate.finalFrom()),
-            };
-        }
-        return {
-            status: 'pass',
-            message: `${count} stages (${dockerfile.stages.map(label).join(', ')}); ${label(shippedStage)} ships`,
-            measured: count,
-        };
-    },
-});
-function label(stage) {
-    return stage.name ?? `#${stage.index}`;
-}
-const BUILD_COMMANDS = /\b(go\s+(build|install)|cargo\s+(build|install)|mvn|mvnw|gradle|gradlew|dotnet\s+(build|publish)|npm\s+run\s+build|yarn\s+build|pnpm\s+(run\s+)?build|make|cmake|gcc|g\+\+|javac|tsc|webpack|vite\s+build|pip\s+wheel|python3?\s+setup\.py\s+(build|bdist))\b/;
-/** A stage that compiles or installs build tools: what a runtime stage must not start from. */
-function buildsSomething(stage) {
-    const commands = runCommands([stage]);
-    if (commands.some((command) => BUILD_COMMANDS.test(command.command.words.join(' '))))
-        return true;
-    return commands.some((command) => INSTALLERS[command.program]?.test(command.args[0] ?? '') === true &&
-        command.args.some((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, ''))));
-}
-/** A stage's base as a reader should see it: resolved, or as written where a build argument has no value. */
-function baseShown(stage) {
-    return stage.baseUnresolved.length > 0 ? stage.baseRaw : stage.base;
-}
-const checkDockerfileUser = defineCheck({
-    id: 'HARD-USER-004',
-    cis: ['4.1'],
-    category: 'user',
-    severity: 'error',
-    title: 'The Dockerfile ends with a non-root USER',
-    proves: 'The last USER of the shipped stage (or of the stage it is FROM) is not root in any spelling: root, 0, 0:0, root:root. Without a USER the finding is a warning rather than an error where the container is seen to drop root itself: its ENTRYPOINT/CMD runs gosu, su-exec, s6-setuidgid, setpriv or chroot --userspec, or the entrypoint script it starts (read from the build context, or a here-document) runs one — or that script could not be read and the build installs gosu or su-exec. gosu run elsewhere in a RUN (`gosu postgres initdb`) says nothing of how the container starts. A base the Dockerfile cannot see into may set a USER: a warning too.',
-    why: 'Without USER the container runs as the base image\'s user, root for almost every base; judged on the final stage, not "any stage".',
-    remediation: 'Create a user with a fixed UID and end the final stage with `USER <name>` (after the last step that needs root).',
-    hadolint: ['DL3002'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'image', 'HARD-USER-001 and HARD-USER-003');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const last = instructions(chain, 'USER').pop();
-        if (!last) {
-            const base = chain[0].base;
-            if (/nonroot|non-root/i.test(base))
-                return { status: 'pass', message: `no USER, but the base ${base} runs as a non-root user by its tag` };
-            // The entrypoint drops root itself (gosu, su-exec, setpriv…): only where the image's
-            // command runs one, or the script it starts does. The word elsewhere in a RUN (`gosu
-            // postgres initdb`, a smoke test) says nothing of how the container starts.
-            const drop = dropsPrivileges(dockerfile, chain, context);
-            if (drop) {
-                return {
-                    status: 'fail',
-                    severity: 'warning',
-                    message: `no USER: it starts as root; ${drop} — a full run measures the processes (HARD-USER-003)`,
-                    ...where(context.locate.finalFrom()),
-                };
-            }
-            // A base the Dockerfile cannot see into (a company base, a vendor's image) may set a USER.
-            const known = chain[0].baseUnresolved.length === 0 && baseSetsNoUserOrHealthcheck(base);
-            return {
-                status: 'fail',
-                ...(known ? {} : { severity: 'warning' }),
-                message: base === 'scratch'
-                    ? 'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0'
-                    : known
-                        ? `no USER in the shipped stage: it runs as the user of its base image ${baseShown(chain[0])}, which is root`
-                        : `no USER in the shipped stage: it runs as the user of its base image ${baseShown(chain[0])}, root unless that image sets one (a full run measures it: HARD-USER-001)`,
-                ...where(context.locate.finalFrom()),
-            };
-        }
-        const written = last.instruction.args.trim();
-        const { value, unresolved } = resolveVariables(written, variablesAt(dockerfile, chain, last.instruction.line));
-        const location = context.locate.at(last.instruction);
-        if (unresolved.length > 0)
-            return {
-                status: 'skip',
-                message: `USER ${written}: set by a build argument without a default (${unresolved.join(', ')}), so only a build knows it — a full run measures the user (HARD-USER-001)`,
-                location,
-            };
-        const user = value.split(':')[0].trim();
-        if (user === '' || user === 'root' || user === '0') {
-            return {
-                status: 'fail',
-                message: value === written ? `USER ${written} is root` : `USER ${written} is root (${value})`,
-                measured: value,
-                location,
-            };
-        }
-        return { status: 'pass', message: `USER ${value}`, measured: value, location };
-    },
-});
-const checkDockerfileHealthcheck = defineCheck({
-    id: 'HARD-HEALTH-006',
-    cis: ['4.6'],
-    category: 'health',
-    severity: 'error',
-    title: 'The Dockerfile declares a real-looking HEALTHCHECK',
-    proves: 'The shipped stage has a HEALTHCHECK that is not NONE and not trivially fake (`true`, `exit 0`, `echo`, `… || exit 0`, `sys.exit(0)`).',
-    why: 'A fake probe reports healthy while the service is down; the production profile rejects the old `sys.exit(0)` probe as useless for monitoring.',
-    remediation: 'Probe the service itself, e.g. `HEALTHCHECK CMD ["python", "-m", "app.healthcheck"]` that requests the health endpoint and exits non-zero on any failure.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'runtime', 'HARD-HEALTH-001 to -005');
-        if (measured)
-            return measured;
-        const last = instructions(shipped(dockerfile), 'HEALTHCHECK').pop();
-        if (!last) {
-            // A base the Dockerfile cannot see into may declare the HEALTHCHECK the stage inherits.
-            const base = shipped(dockerfile)[0];
-            const known = base.baseUnresolved.length === 0 && baseSetsNoUserOrHealthcheck(base.base);
-            return {
-                status: 'fail',
-                ...(known ? {} : { severity: 'warning' }),
-                message: known
-                    ? 'no HEALTHCHECK in the shipped stage'
-                    : `no HEALTHCHECK in the shipped stage, unless its base ${baseShown(base)} declares one (a full run sees it: HARD-HEALTH-001)`,
-                ...where(context.locate.finalFrom()),
-            };
-        }
-        const location = context.locate.at(last.instruction);
-        const [kind, ...rest] = last.instruction.args.split(/\s+/);
-        if (kind?.toUpperCase() === 'NONE')
-            return { status: 'fail', message: 'HEALTHCHECK NONE disables the health check', location };
-        const command = rest.join(' ');
-        const fake = fakeProbe(command);
-        if (fake)
-            return { status: 'fail', message: `HEALTHCHECK CMD ${command} ${fake}: it does not test the service`, location };
-        return { status: 'pass', message: `HEALTHCHECK CMD ${command}`, location };
-    },
-});
-const checkDockerfileExecForm = defineCheck({
-    id: 'HARD-INIT-003',
-    category: 'init',
-    severity: 'warning',
-    title: 'The Dockerfile writes CMD and ENTRYPOINT in exec form',
-    proves: "The shipped stage's last CMD and ENTRYPOINT are JSON arrays.",
-    why: 'Shell form runs the app under /bin/sh -c, which does not pass SIGTERM on.',
-    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app`.',
-    hadolint: ['DL3025'],
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'image', 'HARD-INIT-002');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const offenders = ['ENTRYPOINT', 'CMD'].flatMap((keyword) => {
-            const last = instructions(chain, keyword).pop();
-            return last && !last.instruction.exec
-                ? [{ instruction: last.instruction, message: `${keyword} ${last.instruction.args} is in shell form` }]
-                : [];
-        });
-        return verdicts(offenders, context, 'CMD and ENTRYPOINT are in exec form (or not set)');
-    },
-});
-const checkDockerfileInit = defineCheck({
-    id: 'HARD-INIT-004',
-    category: 'init',
-    severity: 'warning',
-    title: 'An init is set up as PID 1',
-    proves: "The shipped stage's ENTRYPOINT and CMD, as Docker composes them, start an init (tini, dumb-init, catatonit, s6-svscan, runsvdir, supervisord, my_init, or s6-overlay's /init where the Dockerfile sets up s6-overlay), or a compose service built from this Dockerfile sets `init: true`. Where they start a script copied from the build context (or written by a here-document), the script is read: PID 1 is what it execs (`exec supervisord`, `exec \"$@\"` with CMD's arguments), or the shell running it where it execs nothing. Where the Dockerfile cannot tell — no ENTRYPOINT or CMD (the base image's), only a CMD over a base whose ENTRYPOINT may run it (node's, postgres' docker-entrypoint.sh; any base not known to set none), a /init nothing here sets up, a script that could not be read or execs different programs by its arguments — the finding is a notice: a full run measures PID 1.",
-    why: 'Without an init, signals are not forwarded and zombies are not reaped; the production profile runs tini.',
-    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'runtime', 'HARD-INIT-001');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const { entrypoint, cmd } = configuredCommand(chain);
-        // s6-overlay's files may come from a stage copied in as well as from the shipped ones.
-        const hints = { s6Overlay: setsUpS6Overlay(builtStages(dockerfile)) };
-        // PID 1 runs ENTRYPOINT with CMD as its arguments; an empty ENTRYPOINT ([]) leaves CMD alone,
-        // and a shell-form ENTRYPOINT ignores CMD.
-        const runsEntrypoint = entrypoint !== null && entrypoint.words.length > 0;
-        const argv = runsEntrypoint && !entrypoint.exec ? entrypoint.words : [...(entrypoint?.words ?? []), ...(cmd?.words ?? [])];
-        const first = runsEntrypoint ? entrypoint : cmd;
-        const location = where(first ? context.locate.at(first.instruction) : context.locate.finalFrom());
-        const { kind, program } = classifyPid1(argv.join(' '), hints);
-        if (kind === 'init')
-            return { status: 'pass', message: `PID 1 will be ${program} (\`${clipped(argv.join(' '))}\`)`, ...location };
-        const compose = context.evidence.compose.state === 'collected' ? context.evidence.compose.value : undefined;
-        const viaCompose = compose?.services.find((service) => service.init === true && service.dockerfile === dockerfile.path);
-        if (viaCompose)
-            return {
-                status: 'pass',
-                message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})`,
-            };
-        const measuredLater = 'a full run measures PID 1 (HARD-INIT-001)';
-        if (argv.length === 0)
-            return {
-                status: 'fail',
-                severity: 'notice',
-                message: `no ENTRYPOINT or CMD in the shipped stages: PID 1 is what the base image ${baseShown(chain[0])} runs, which this Dockerfile does not show; ${measuredLater}`,
-                ...location,
-            };
-        if (argv[0] === '/init')
-            return {
-                status: 'fail',
-                severity: 'notice',
-                message: `PID 1 will be \`${argv.join(' ')}\`: s6-overlay's entry point has that name, but nothing in this Dockerfile sets up s6-overlay (the base image ${baseShown(chain[0])} may); ${measuredLater}`,
-                ...location,
-            };
-        // Only CMD is set: the base image's ENTRYPOINT, where it has one, runs it (node's, postgres'
-        // docker-entrypoint.sh), and the Dockerfile does not show whether it does.
-        if (entrypoint === null &&
-            cmd !== null &&
-            (chain[0].baseUnresolved.length > 0 || !baseSetsNoEntrypoint(chain[0].base)))
-            return {
-                status: 'fail',
-                severity: 'notice',
-                message: `only CMD is set (\`${clipped(cmd.words.join(' '))}\`): PID 1 is the ENTRYPOINT of the base image ${baseShown(chain[0])} where it has one, with CMD as its arguments, which this Dockerfile does not show; ${measuredLater}`,
-                ...location,
-            };
-        const script = startScript(dockerfile, chain, argv, context);
-        if (script && script.copied.from !== 'stage') {
-            const verdict = scriptPid1(script, hints);
-            return { ...verdict, message: `PID 1 starts as \`${clipped(argv.join(' '))}\`; ${verdict.message}`, ...location };
-        }
-        const handsOver = runsEntrypoint && entrypoint.exec && cmd !== null ? classifyPid1(cmd.words.join(' '), hints) : null;
-        if (handsOver?.kind === 'init')
-            return {
-                status: 'fail',
-                severity: 'notice',
-                message: `PID 1 will be \`${clipped(entrypoint.words.join(' '))}\`, which hands over to CMD's ${handsOver.program} (an init) if it ends with \`exec "$@"\`, as entrypoint scripts do; ${measuredLater}`,
-                ...location,
-            };
-        // A script this Dockerfile does not show (another stage's, one a RUN links, the base image's):
-        // only it says.
-        const start = startWord(argv);
-        if (start && SCRIPT_NAME.test(external_node_path_.posix.basename(start.written))) {
-            const whence = script
-                ? `which comes from another stage or image (${script.copied.instruction.keyword} on line ${script.copied.instruction.line})`
-                : 'which no COPY of this Dockerfile brings from the build context (a RUN makes it, or the base image has it)';
-            return {
-                status: 'fail',
-                severity: 'notice',
-                message: `PID 1 starts as \`${clipped(argv.join(' '))}\`; what it becomes is up to the script ${start.written}, ${whence}; ${measuredLater}`,
-                ...location,
-            };
-        }
-        return { status: 'fail', message: `PID 1 will be \`${clipped(argv.join(' '))}\`, not an init`, ...location };
-    },
-});
-/** Names that say a file is a script: what it execs decides what PID 1 becomes. */
-const SCRIPT_NAME = /\.(sh|bash)$|(^|[-_])(entrypoint|start|run|init)([-_.]|$)/;
-const ALL_ARGUMENTS = /^\$(@|\*|\{@\}|\{\*\})$/;
-/**
- * What PID 1 becomes through a script copied in: what it execs, as read from it (`"$@"` being the
- * arguments it is given). The shell running it stays PID 1 where it execs nothing; where it
- * execs inits and other programs on different paths, or a program a variable names, only a
- * run tells.
- */
-function scriptPid1(script, hints) {
-    const measuredLater = 'a full run measures PID 1 (HARD-INIT-001)';
-    const source = `${script.written} (${copiedFrom(script)})`;
-    const { facts } = script;
-    if (!facts)
-        return {
-            status: 'fail',
-            severity: 'notice',
-            message: `what it becomes is up to the script ${source}, which could not be read here; ${measuredLater}`,
-        };
-    if (!facts.shell && !script.viaShell)
-        return {
-            status: 'fail',
-            severity: 'notice',
-            message: `what it becomes is up to the ${facts.interpreter ?? 'non-shell'} script ${source}, which is not read as a shell script; ${measuredLater}`,
-        };
-    if (facts.execs.length === 0)
-        return {
-            status: 'fail',
-            message: `the shell running ${source} stays PID 1, as the script execs nothing: a shell neither forwards signals nor reaps, so it is not an init`,
-        };
-    const targets = facts.execs.map((exec) => {
-        const words = ALL_ARGUMENTS.test(exec.words[0]) ? [...script.args, ...exec.words.slice(1)] : exec.words;
-        const at = exec.line !== null ? ` (line ${exec.line})` : '';
-        if (words.length === 0 || words[0].includes('$'))
-            return { kind: 'unknown', shown: `\`${exec.words.join(' ')}\`${at}` };
-        const { kind, program } = classifyPid1(words.join(' '), hints);
-        return { kind, shown: `${program}${at}` };
-    });
-    const list = (items) => items.map((item) => item.shown).join(', ');
-    if (targets.every((target) => target.kind === 'init'))
-        return { status: 'pass', message: `the script ${source} execs ${list(targets)}: an init becomes PID 1` };
-    if (targets.every((target) => target.kind !== 'init' && target.kind !== 'unknown'))
-        return { status: 'fail', message: `the script ${source} execs ${list(targets)}, not an init` };
-    return {
-        status: 'fail',
-        severity: 'notice',
-        message: `the script ${source} execs ${list(targets)}: which one PID 1 becomes depends on its arguments or a variable; ${measuredLater}`,
-    };
-}
-/** Programs an image installs to drop root with: a package, a download or a copy of gosu or su-exec. */
-const DROPPER_PACKAGE = /^(gosu|su-exec)([=:].*)?$/;
-const DROPPER_PATH = /^\/\S*\/(gosu|su-exec)$/;
-const PACKAGE_TOOLS = /^(apt-get|apt|apt-cache|apk|dnf|yum|microdnf|zypper)$/;
-function installsDropper(stages) {
-    for (const command of runCommands(stages)) {
-        const operand = command.args.find((arg) => (PACKAGE_TOOLS.test(command.program) && DROPPER_PACKAGE.test(arg)) || DROPPER_PATH.test(arg));
-        if (operand)
-            return operand.replace(/[=:].*$/, '').replace(/^.*\//, '');
-    }
-    for (const stage of stages)
-        for (const instruction of stage.instructions)
-            if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
-                /(^|\/)(gosu|su-exec)(\s|$)/.test(instruction.args))
-                return /su-exec/.test(instruction.args) ? 'su-exec' : 'gosu';
-    return null;
-}
-/**
- * Why the container is taken to drop root itself, or null: its ENTRYPOINT/CMD runs gosu, su-exec,
- * s6-setuidgid, setpriv or chroot --userspec; the script it starts (read from the build context
- * or a here-document) runs one; or that script could not be read and the build installs gosu or
- * su-exec, which it then likely exists to use.
- */
-function dropsPrivileges(dockerfile, chain, context) {
-    const { entrypoint, cmd } = configuredCommand(chain);
-    const runsEntrypoint = entrypoint !== null && entrypoint.words.length > 0;
-    const argv = runsEntrypoint && !entrypoint.exec ? entrypoint.words : [...(entrypoint?.words ?? []), ...(cmd?.words ?? [])];
-    if (argv.length === 0)
-        return null;
-    const commands = /^(sh|bash|dash|ash)$/.test(external_node_path_.posix.basename(argv[0])) && /^-[a-z]*c/.test(argv[1] ?? '')
-        ? splitCommands(argv[2] ?? '').map((command) => command.words)
-        : [argv];
-    const direct = commands.map(privilegeDrop).find((found) => found !== null);
-    if (direct)
-        return `its command runs ${direct} (\`${clipped(argv.join(' '))}\`), so it drops privileges`;
-    const script = startScript(dockerfile, chain, argv, context);
-    if (!script || script.copied.from === 'stage')
-        return null;
-    if (script.facts?.drop) {
-        const at = script.facts.drop.line !== null ? ` on its line ${script.facts.drop.line}` : '';
-        return `its entrypoint ${script.written} (${copiedFrom(script)}) runs ${script.facts.drop.program}${at}, so it probably drops privileges`;
-    }
-    const installed = script.facts ? null : installsDropper(builtStages(dockerfile));
-    return installed
-        ? `it installs ${installed}, which its entrypoint ${script.written} (${copiedFrom(script)}) may use to drop privileges: the script could not be read here`
-        : null;
-}
-const checkDockerfileLabels = defineCheck({
-    id: 'HARD-LABELS-003',
-    category: 'labels',
-    severity: 'warning',
-    title: 'The Dockerfile sets the required labels',
-    proves: 'Every label in required-labels is set, with a value, by a LABEL of the shipped stages, read as Docker reads it (`key=value` pairs, or the legacy `LABEL maintainer "x"`); the OCI annotation keys count for the ones they mean: org.opencontainers.image.authors for maintainer, org.opencontainers.image.version for version. A value a build argument without a default gives counts as set.',
-    why: 'Owner, version and security claims travel with the image only if the Dockerfile sets them.',
-    threshold: 'required-labels: maintainer, version, security.non-root',
-    remediation: 'Add `LABEL maintainer="…" version="…" security.non-root="true"` to the final stage (or, for the first two, `org.opencontainers.image.authors` and `org.opencontainers.image.version`).',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'image', 'HARD-LABELS-001');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const labels = instructions(chain, 'LABEL');
-        // The value each key ends with (a later LABEL overrides), variables substituted.
-        const values = new Map();
-        for (const { instruction } of labels) {
-            const lookup = variablesAt(dockerfile, chain, instruction.line);
-            for (const { name, value } of instruction.labels ?? legacyLabels(instruction.args)) {
-                const resolved = resolveVariables(value, lookup);
-                values.set(name, { value: resolved.value, unresolved: resolved.unresolved.length > 0 });
-            }
-        }
-        const hasValue = (key) => {
-            const entry = values.get(key);
-            return entry !== undefined && (entry.unresolved || entry.value.trim() !== '');
-        };
-        const carriers = context.settings.requiredLabels.map((name) => ({ name, key: labelCarrying(name, hasValue) }));
-        const missing = carriers.filter((carrier) => carrier.key === null).map((carrier) => carrier.name);
-        const location = where(labels.length > 0 ? context.locate.at(labels[labels.length - 1].instruction) : context.locate.finalFrom());
-        if (missing.length === 0)
-            return {
-                status: 'pass',
-                message: `sets ${carriers.map(({ name, key }) => (key === name ? name : `${name} (as ${key})`)).join(', ')}`,
-                ...location,
-            };
-        return {
-            status: 'fail',
-            message: `missing: ${missing.join(', ')}`,
-            measured: missing,
-            ...location,
-        };
-    },
-});
-/** `key=value` pairs of a LABEL read without the parser's help (evidence recorded before it was kept). */
-function legacyLabels(args) {
-    return [...args.matchAll(/(?:^|\s)("[^"]+"|[^\s=]+)=("[^"]*"|\S*)/g)].map((match) => ({
-        name: match[1].replace(/^"(.*)"$/, '$1'),
-        value: match[2].replace(/^"(.*)"$/, '$1'),
-    }));
-}
-const BUILD_PACKAGES = /^(gcc|g\+\+|cpp|make|cmake|build-essential|build-base|clang|llvm|gfortran|binutils|autoconf|automake|libtool|gdb|strace|(gcc|g\+\+|clang)-[\d.]+|golang(-go)?|default-jdk|openjdk-\d+-jdk(-headless)?)$/;
-const INSTALLERS = {
-    'apt-get': /^install$/,
-    apt: /^install$/,
-    apk: /^add$/,
-    yum: /^install$/,
-    dnf: /^install$/,
-    microdnf: /^install$/,
-};
-const REMOVERS = /^(purge|remove|autoremove|del|erase)$/;
-const checkDockerfileBuildTools = defineCheck({
-    id: 'HARD-TOOLS-002',
-    cis: ['4.3'],
-    category: 'tools',
-    severity: 'error',
-    title: 'No build tools installed in the shipped stage',
-    proves: 'No RUN of the shipped stages installs a compiler or build tool package (gcc, g++, make, build-essential, build-base, clang…) that the same RUN does not remove again.',
-    why: 'Tools installed in the final stage ship; the production profile moves compilers and -dev packages to a builder stage.',
-    remediation: 'Install build tools in a builder stage and copy only the result into the runtime stage.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'filesystem', 'HARD-TOOLS-001');
-        if (measured)
-            return measured;
-        const offenders = [];
-        const commands = runCommands(shipped(dockerfile));
-        for (const command of commands) {
-            const installer = INSTALLERS[command.program];
-            if (!installer || !command.args.some((arg) => installer.test(arg)))
-                continue;
-            const sameRun = commands.filter((other) => other.instruction === command.instruction && other.args.some((arg) => REMOVERS.test(arg)));
-            const removedLater = new Set(sameRun.flatMap((other) => other.args));
-            // The official images' pattern: build deps marked auto and purged with --auto-remove, or
-            // installed as an apk virtual package and deleted by that name, all in the same RUN.
-            const autoRemoved = sameRun.some((other) => (other.program === 'apt-get' || other.program === 'apt') &&
-                (other.args.includes('--auto-remove') || other.args.includes('autoremove')));
-            const virtual = command.program === 'apk'
-                ? command.args[command.args.findIndex((arg) => arg === '--virtual' || arg === '-t') + 1]
-                : undefined;
-            if (autoRemoved || (virtual && removedLater.has(virtual)))
-                continue;
-            const tools = command.args.filter((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, '')) && !removedLater.has(arg));
-            if (tools.length > 0)
-                offenders.push({
-                    instruction: command.instruction,
-                    message: `installs ${tools.join(', ')} in the shipped stage`,
-                });
-        }
-        return verdicts(offenders, context, 'no build tool package is installed in the shipped stages');
-    },
-});
-/** A COPY that brings the whole context (`.`, `./`, `*`). */
-function copiesEverything(instruction) {
-    return ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
-        instruction.flags.from === undefined &&
-        copySources(instruction).some((source) => /^(\.\/?|\*|\.\/\*)$/.test(source)));
-}
-const checkDockerfileCacheOrder = defineCheck({
-    id: 'HARD-CACHE-003',
-    category: 'cache',
-    severity: 'warning',
-    title: 'Dependencies are installed before the application is copied',
-    proves: 'No stage copies the whole build context (`COPY . .`) and then fetches dependencies: an install (pip, npm, yarn, pnpm, bundler, composer, go mod download, cargo fetch, mvn dependency:go-offline, dotnet restore…), or a build that fetches them itself (go build, cargo build, mvn package, gradle build, dotnet build/publish) when they were not restored before the copy.',
-    why: 'Every code change then invalidates the step that fetches dependencies: they are downloaded and installed again on each build.',
-    remediation: 'Copy the dependency manifest first and fetch, then copy the rest: `COPY requirements.txt . ; RUN pip install -r requirements.txt ; COPY . .` (`COPY go.mod go.sum ./ ; RUN go mod download`, `COPY *.csproj ./ ; RUN dotnet restore`, `COPY package*.json ./ ; RUN npm ci`).',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'cacheProbe', 'HARD-CACHE-002');
-        if (measured)
-            return measured;
-        const offenders = [];
-        for (const stage of built(dockerfile)) {
-            const copy = stage.instructions.find(copiesEverything);
-            if (!copy)
-                continue;
-            // Ecosystems whose dependencies were fetched before the copy (in this stage or one it is FROM).
-            const before = new Set(stageChain({ ...dockerfile, finalStage: stage.index })
-                .flatMap((chained) => chained.instructions)
-                .filter((instruction) => instruction.keyword === 'RUN' &&
-                (instruction.line < copy.line || !stage.instructions.includes(instruction)))
-                .map((instruction) => dependencyStep(instruction.args)?.ecosystem)
-                .filter((name) => name !== undefined));
-            for (const instruction of stage.instructions) {
-                if (instruction.line <= copy.line || instruction.keyword !== 'RUN')
-                    continue;
-                const step = dependencyStep(instruction.args);
-                if (!step || (step.how === 'build' && before.has(step.ecosystem)))
-                    continue;
-                const why = step.how === 'restore'
-                    ? ': every code change reinstalls the dependencies'
-                    : `, which fetches the ${step.ecosystem} dependencies itself: every code change fetches them again`;
-                offenders.push({
-                    instruction: copy,
-                    message: `\`${copy.keyword} ${copy.args}\` copies the whole context before \`RUN ${instruction.args}\` (line ${instruction.line})${why}`,
-                });
-                break;
-            }
-        }
-        return verdicts(offenders, context, 'no stage copies the whole context before installing dependencies');
-    },
-});
-const checkDockerfileSecrets = defineCheck({
-    id: 'HARD-SECRETS-003',
-    cis: ['4.10'],
-    category: 'secrets',
-    severity: 'error',
-    title: 'No credentials in ARG or ENV',
-    proves: 'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default). A stand-in is no credential: a placeholder (`changeme`, `dummy…`) or a URL that is plainly one, judged whole (at least two of generic credentials such as `user:pass`, a localhost or example host, a database named dummy, example or test).',
-    why: 'ENV values ship in the image; build arguments used by RUN are recorded in its history; both are in the repository.',
-    remediation: 'Use `RUN --mount=type=secret,id=…` for build-time secrets and runtime configuration for the rest.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const envMeasured = context.evidence.image.state === 'collected';
-        const ships = new Set(shipped(dockerfile).map((stage) => stage.index));
-        const found = [];
-        // Every stage, built by this target or not: a literal credential is in the Dockerfile, and so
-        // in the repository, whichever target builds its stage.
-        for (const stage of dockerfile.stages) {
-            for (const instruction of stage.instructions) {
-                if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV')
-                    continue;
-                // The image's own ENV is measured by HARD-SECRETS-001; a stage that does not ship is not in it.
-                if (instruction.keyword === 'ENV' && envMeasured && ships.has(stage.index))
-                    continue;
-                for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-                    const [, name, raw] = match;
-                    const value = raw?.replace(/^"(.*)"$/, '$1');
-                    // A stand-in a build step needs (`DATABASE_URL=postgresql://user:pass@localhost/dummy`,
-                    // `SECRET_KEY=dummy…`) is no credential.
-                    const standIn = value !== undefined && (placeholderSecret(value) || standInUrl(value));
-                    const kind = value !== undefined && !standIn ? secretIn(name, value) : null;
-                    if (kind && instruction.keyword === 'ENV' && !ships.has(stage.index)) {
-                        found.push({
-                            status: 'fail',
-                            severity: 'warning',
-                            message: `ENV ${name} holds ${kind} ${redacted(value)} in stage ${label(stage)}, which does not ship: it is not in the image, but it is in the Dockerfile and the build's cache`,
-                            measured: name,
-                            location: context.locate.at(instruction),
-                        });
-                    }
-                    else if (kind) {
-                        found.push({
-                            status: 'fail',
-                            message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`,
-                            measured: name,
-                            location: context.locate.at(instruction),
-                        });
-                    }
-                    else if (instruction.keyword === 'ARG' && isSecretName(name) && !value) {
-                        found.push({
-                            status: 'fail',
-                            severity: 'warning',
-                            message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`,
-                            measured: name,
-                            location: context.locate.at(instruction),
-                        });
-                    }
-                }
-            }
-        }
-        return found.length > 0
-            ? found
-            : {
-                status: 'pass',
-                message: envMeasured
-                    ? "no ARG meant for a credential, and no credential in the ENV of a stage that does not ship (the image's ENV is measured by HARD-SECRETS-001)"
-                    : 'no credential in ARG or ENV',
-            };
-    },
-});
-const COMMAND_KEYWORDS = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK']);
-const checkDockerfileCommandSecrets = defineCheck({
-    id: 'HARD-SECRETS-004',
-    cis: ['4.10'],
-    category: 'secrets',
-    severity: 'error',
-    title: 'No credentials on the command lines of the Dockerfile',
-    proves: 'No RUN, CMD, ENTRYPOINT or HEALTHCHECK writes a credential: `mysql -pSECRET`, `redis-cli -a SECRET`, `--password=SECRET`, `curl -u user:pass`, `PGPASSWORD=SECRET psql`, a token or a password in a URL (references such as `$DB_PASSWORD` are fine).',
-    why: 'A RUN line is recorded in the image history and the build cache; CMD, ENTRYPOINT and HEALTHCHECK ship in the image config for anyone who pulls it; all of them are in the repository.',
-    remediation: 'Read the credential at run time (`$DB_PASSWORD`, a file under /run/secrets) and, for a build step, mount it: `RUN --mount=type=secret,id=npm_token …`.',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const building = new Set(built(dockerfile).map((stage) => stage.index));
-        const found = [];
-        for (const stage of dockerfile.stages) {
-            for (const instruction of stage.instructions) {
-                if (!COMMAND_KEYWORDS.has(instruction.keyword))
-                    continue;
-                for (const secret of commandSecrets(instruction.args)) {
-                    // A stand-in a build step needs (`SECRET_KEY=dummy… manage.py collectstatic`) is no credential.
-                    if (placeholderSecret(secret.value))
-                        continue;
-                    const elsewhere = !building.has(stage.index);
-                    found.push({
-                        status: 'fail',
-                        ...(elsewhere ? { severity: 'warning' } : {}),
-                        message: `${instruction.keyword} holds ${secret.kind} ${redacted(secret.value)} (${secret.name})${elsewhere ? ` in stage ${label(stage)}, which this target does not build: it is in the repository all the same` : ''}`,
-                        measured: secret.name,
-                        location: context.locate.at(instruction),
-                    });
-                }
-            }
-        }
-        return found.length > 0
-            ? found
-            : { status: 'pass', message: 'no credential on a RUN, CMD, ENTRYPOINT or HEALTHCHECK line' };
-    },
-});
-const checkCopyChown = defineCheck({
-    id: 'HARD-DOCKERFILE-013',
-    category: 'dockerfile',
-    severity: 'warning',
-    title: 'COPY --chown instead of a recursive chown',
-    proves: 'No RUN changes ownership recursively (`chown -R`) of files a COPY or ADD in the same stage brought in.',
-    why: 'A recursive chown rewrites every file into a new layer: the copied files ship twice, doubling their size.',
-    remediation: 'Set ownership while copying: `COPY --chown=<user>:<group> src/ /app/` (and keep code owned by root where the user need not write it).',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const offenders = [];
-        for (const stage of built(dockerfile)) {
-            const chain = stageChain(dockerfile, stage.index);
-            const copied = [];
-            for (const instruction of stage.instructions) {
-                const pathOf = pathsAt(dockerfile, chain, instruction.line);
-                if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && instruction.flags.from === undefined) {
-                    const words = instruction.exec ?? instruction.args.split(/\s+/);
-                    const dest = pathOf(words[words.length - 1] ?? '.');
-                    if (dest !== null)
-                        copied.push(dest);
-                }
-                if (instruction.keyword !== 'RUN')
-                    continue;
-                for (const command of runCommands([{ ...stage, instructions: [instruction] }])) {
-                    if (command.program !== 'chown')
-                        continue;
-                    const { paths, recursive } = permissionOperands('chown', command.args);
-                    if (!recursive)
-                        continue;
-                    const hit = paths
-                        .map(pathOf)
-                        .find((target) => target !== null &&
-                        copied.some((dest) => dest === target || dest.startsWith(`${target}/`) || target.startsWith(`${dest}/`)));
-                    if (hit)
-                        offenders.push({ instruction, message: `chown -R ${hit} rewrites copied files into a new layer` });
-                }
-            }
-        }
-        return verdicts(offenders, context, 'no recursive chown of copied files');
-    },
-});
-
-;// CONCATENATED MODULE: ./src/checks/dockerfile/dev-tools.ts
-
-
-
-
-
-
-
-
-// Development tools in the shipped stages, read from the Dockerfile: a dev server as the image's
-// command, a dev tool installed by name, or a JavaScript install that takes devDependencies along.
-// A full run finds the tools in the image's files instead (HARD-TOOLS-003).
-/** Installers that add packages by name, and the words after which the names come. */
-function installedNames(command) {
-    const { program, args } = command;
-    const names = (from) => args
-        .slice(from)
-        .filter((arg) => !arg.startsWith('-'))
-        .map((arg) => arg.replace(/^(@[^/@]+\/)?([^@=<>~!\s[]+).*$/, '$1$2'));
-    const verb = args.findIndex((arg) => !arg.startsWith('-'));
-    const first = args[verb];
-    if (program === 'npm' && ['install', 'i', 'add'].includes(first))
-        return names(verb + 1);
-    if (program === 'pnpm' && ['add', 'install', 'i'].includes(first))
-        return names(verb + 1);
-    if (program === 'yarn' && first === 'add')
-        return names(verb + 1);
-    if (program === 'yarn' && first === 'global' && args[verb + 1] === 'add')
-        return names(verb + 2);
-    if (/^pip[\d.]*$/.test(program) && first === 'install')
-        return names(verb + 1);
-    if (/^python[\d.]*$/.test(program) && args.slice(0, 3).join(' ') === '-m pip install')
-        return names(3);
-    if ((program === 'uv' && first === 'pip' && args[verb + 1] === 'install') ||
-        (program === 'pipx' && first === 'install'))
-        return names(program === 'uv' ? verb + 2 : verb + 1);
-    if (program === 'go' && first === 'install')
-        return names(verb + 1).map((path) => path.replace(/^.*\//, ''));
-    if (['apt-get', 'apt', 'apk'].includes(program) && ['install', 'add'].includes(first))
-        return names(verb + 1);
-    return [];
-}
-/** Where the RUN's mounts are (`--mount=type=cache,target=/root/.npm`), as absolute paths. */
-function mountTargets(instruction) {
-    return (instruction.flags.mount ?? '')
-        .split(/\s+/)
-        .flatMap((mount) => mount.split(',').filter((option) => /^(target|dst|destination)=/.test(option)))
-        .map((option) => option.replace(/^[^=]*=/, '').replace(/\/+$/, ''));
-}
-/** The command from its program on (past `then`, `sudo`, assignments). */
-const dev_tools_shown = (command) => clipped([command.program, ...command.args].join(' '));
-const PRODUCTION_FLAGS = /^(--omit=dev|--production|--prod|-P|--only=prod(uction)?|--no-dev|--without=dev|--only=main)$/;
-/** `npm ci`, `npm install` with no package named, `yarn`, `yarn install`, `pnpm install`: every dependency. */
-function installsAllDependencies(command) {
-    const { program, args } = command;
-    const positional = args.filter((arg) => !arg.startsWith('-'));
-    if (args.some((arg) => PRODUCTION_FLAGS.test(arg)))
-        return false;
-    if (command.command.words.some((word) => /^(NODE_ENV=production|NPM_CONFIG_PRODUCTION=true)$/i.test(word)))
-        return false;
-    if (program === 'npm')
-        return positional[0] === 'ci' || (['install', 'i'].includes(positional[0]) && positional.length === 1);
-    if (program === 'pnpm')
-        return ['install', 'i'].includes(positional[0]) && positional.length === 1;
-    // `yarn --version`, `yarn -h` ask; bare `yarn` (flags only) installs.
-    if (program === 'yarn' && args.some((arg) => /^(-v|--version|-h|--help)$/.test(arg)))
-        return false;
-    if (program === 'yarn')
-        return positional.length === 0 || (positional[0] === 'install' && positional.length === 1);
-    return false;
-}
-/** A later step that drops devDependencies again: `npm prune --omit=dev`, `yarn workspaces focus --production`… */
-function prunes(command) {
-    const { program, args } = command;
-    return ((['npm', 'pnpm'].includes(program) && args[0] === 'prune') ||
-        (program === 'yarn' && args.some((arg) => PRODUCTION_FLAGS.test(arg))) ||
-        (program === 'rm' && args.some((arg) => /(^|\/)node_modules\/?$/.test(arg))));
-}
-/**
- * The package.json an install at `imagePath`'s directory reads, as far as it can be known: read
- * from the build context where a COPY brought it from there (`facts`), else why it was not.
- */
-function manifestAt(dockerfile, chain, imagePath, command, context) {
-    const copied = copiedTo(dockerfile, chain, imagePath, command.instruction.line, contextFiles(context));
-    if (!copied)
-        return { path: imagePath, facts: null, why: `no COPY from the build context brings ${imagePath}` };
-    if (copied.from !== 'context')
-        return {
-            path: imagePath,
-            facts: null,
-            why: `${imagePath} comes from another stage or image (line ${copied.instruction.line})`,
-        };
-    if (copied.contextPath === null)
-        return {
-            path: imagePath,
-            facts: null,
-            why: `${imagePath} comes from the build context (line ${copied.instruction.line}), whose checkout here does not hold it`,
-        };
-    const manifests = context.evidence.context.state === 'collected' ? context.evidence.context.value.manifests : undefined;
-    const facts = manifests?.[copied.contextPath] ?? null;
-    return {
-        path: copied.contextPath,
-        facts,
-        why: !facts
-            ? `${copied.contextPath} could not be read as JSON`
-            : `${copied.contextPath} declares workspaces, whose own devDependencies it does not list`,
-    };
-}
-const checkDockerfileDevTools = defineCheck({
-    id: 'HARD-TOOLS-004',
-    category: 'tools',
-    severity: 'warning',
-    title: 'No development tools set up in the shipped stage',
-    proves: "The shipped stages' ENTRYPOINT/CMD does not start a development server (nodemon, vite, next dev, `npm run dev`, `uvicorn --reload`, `manage.py runserver`…), no RUN installs one of dev-tools by name, and no npm/yarn/pnpm install there takes devDependencies along (without --omit=dev/--production or NODE_ENV=production, and no prune after it) where the package.json it reads has any: that manifest is read from the build context where a COPY brings it from there; where it cannot be read, the finding is a notice.",
-    why: 'What the shipped stage installs ships: dev servers reload code from disk and expose debug endpoints, devDependencies add test runners, bundlers and their dependencies to the attack surface and the size.',
-    threshold: 'dev-tools (see HARD-TOOLS-003)',
-    remediation: 'Build in a builder stage and install only production dependencies in the runtime stage (`npm ci --omit=dev`, or `ENV NODE_ENV=production` before `npm ci`); start the production server (`CMD ["node", "server.js"]`).',
-    needs: ['dockerfile'],
-    run({ dockerfile }, context) {
-        const measured = measuredBy(context, 'filesystem', 'HARD-TOOLS-003');
-        if (measured)
-            return measured;
-        const chain = shipped(dockerfile);
-        const offenders = [];
-        const { entrypoint, cmd } = configuredCommand(chain);
-        const starts = [...(entrypoint?.words ?? []), ...(cmd?.words ?? [])];
-        const server = devServerIn(splitCommands(starts.join(' ')).map((command) => programOf(command.words)));
-        const starter = cmd ?? entrypoint;
-        if (server && starter)
-            offenders.push({
-                instruction: starter.instruction,
-                message: `the image starts a development server: \`${server}\``,
-            });
-        const commands = runCommands(chain);
-        commands.forEach((command, index) => {
-            const tools = installedNames(command).filter((name) => context.settings.devTools.includes(name));
-            if (tools.length > 0) {
-                offenders.push({
-                    instruction: command.instruction,
-                    message: `\`${dev_tools_shown(command)}\` installs ${tools.join(', ')} in the shipped stage`,
-                });
-                return;
-            }
-            if (!installsAllDependencies(command))
-                return;
-            const stageChainOf = stageChain(dockerfile, command.stage.index);
-            // Installed inside a RUN mount (`--mount=type=bind,…,target=/src` then `cd /src`): the
-            // mount's content is not kept in the layer, so nothing of it ships.
-            const pathOf = pathsAt(dockerfile, stageChainOf, command.instruction.line);
-            const cd = commands
-                .slice(0, index)
-                .filter((other) => other.instruction === command.instruction && other.program === 'cd')
-                .pop()?.args[0];
-            const dir = (cd !== undefined ? pathOf(cd) : pathOf('.')) ?? '';
-            if (mountTargets(command.instruction).some((target) => dir === target || dir.startsWith(`${target}/`)))
-                return;
-            const env = variablesAt(dockerfile, stageChainOf, command.instruction.line);
-            if (env('NODE_ENV') === 'production' || /^(true|1)$/i.test(env('NPM_CONFIG_PRODUCTION') ?? ''))
-                return;
-            if (/(^|\s)dev(\s|$)/.test(env('NPM_CONFIG_OMIT') ?? ''))
-                return;
-            if (commands.slice(index + 1).some(prunes))
-                return;
-            // Whether there are any is the manifest's to say: the package.json the install reads.
-            const manifest = dir === '' ? null : manifestAt(dockerfile, stageChainOf, external_node_path_.posix.join(dir, 'package.json'), command, context);
-            const facts = manifest?.facts;
-            if (facts && facts.devDependencies.length === 0 && !facts.workspaces)
-                return;
-            const unguarded = 'no --omit=dev or --production, NODE_ENV is not production, nothing prunes them after';
-            if (facts && facts.devDependencies.length > 0) {
-                const names = facts.devDependencies;
-                const listed = names.length > 5 ? `${names.slice(0, 5).join(', ')}…` : names.join(', ');
-                offenders.push({
-                    instruction: command.instruction,
-                    message: `\`${dev_tools_shown(command)}\` installs the ${names.length} devDependencies of ${manifest.path} (${listed}) too (${unguarded}): they ship`,
-                });
-                return;
-            }
-            offenders.push({
-                instruction: command.instruction,
-                severity: 'notice',
-                message: `\`${dev_tools_shown(command)}\` installs devDependencies if the manifest has any (${unguarded}); ${manifest?.why ?? 'where it installs could not be worked out'}, so whether it has any is not known`,
-            });
-        });
-        offenders.sort((a, b) => a.instruction.line - b.instruction.line);
-        return verdicts(offenders, context, 'the shipped stages start no development server and install no development tools');
     },
 });
 
@@ -85544,7 +83904,7 @@ function worldWritable(mode) {
 /** Every mode a RUN or COPY/ADD of the stages gives, with the path it gives it to (as resolved, or as written). */
 function grants(dockerfile) {
     const found = [];
-    for (const stage of shipped(dockerfile)) {
+    for (const stage of shippedStages(dockerfile)) {
         const chain = stageChain(dockerfile, stage.index);
         for (const instruction of stage.instructions) {
             const pathOf = (written) => pathsAt(dockerfile, chain, instruction.line)(written) ?? written;
@@ -85672,59 +84032,56 @@ function judge(grant, sticky) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/checks/runtime-user.ts
+;// CONCATENATED MODULE: ./src/checks/dockerfile/index.ts
+// The checks of category `dockerfile`: how the Dockerfile is written (stages, instructions,
+// package managers, permissions, downloads), one file per concern.
 
 
-const checkRunningUser = defineCheck({
-    id: 'HARD-USER-003',
-    cis: ['4.1'],
-    category: 'user',
-    severity: 'error',
-    title: 'The running service is not root',
-    proves: "Every process of the running container has a non-zero UID (and the expected UID, when expected-uid is given), as the engine host sees them — or, where the service does not stay up, as `id` or the image's own /etc/passwd says.",
-    why: 'USER can be undone by an entrypoint running as root, and a name can map to UID 0: only the running processes tell.',
-    threshold: 'UID ≠ 0; = expected-uid when given',
-    remediation: 'Set a non-root USER in the final stage and make sure the entrypoint does not run as root (no privilege-dropping wrapper left as root, no `USER root` after it).',
-    needs: ['runtime'],
-    run({ runtime }, { settings, locate }) {
-        const { identity } = runtime;
-        const location = where(locate.lastInstruction('USER') ?? locate.finalFrom());
-        if (identity.uid === null)
-            return { status: 'fail', message: `the user could not be determined: ${identity.detail}`, ...location };
-        const measured = { uid: identity.uid, gid: identity.gid, method: identity.method };
-        if (identity.uid === 0)
-            return {
-                status: 'fail',
-                message: `runs as root (UID 0) — ${identity.detail}`,
-                measured,
-                target: 'non-zero UID',
-                ...location,
-            };
-        if (settings.expectedUid !== null && identity.uid !== settings.expectedUid) {
-            return {
-                status: 'fail',
-                message: `runs as UID ${identity.uid}, expected ${settings.expectedUid} — ${identity.detail}`,
-                measured,
-                target: settings.expectedUid,
-                ...location,
-            };
-        }
-        return {
-            status: 'pass',
-            message: `runs as UID ${identity.uid}, GID ${identity.gid} — ${identity.detail}`,
-            measured,
-            target: settings.expectedUid ?? 'non-zero UID',
-            ...location,
-        };
-    },
-});
+
+
+
+
+;// CONCATENATED MODULE: ./src/util/stand-in-url.ts
+
+// A connection URL written for a build step that needs one to exist, not to connect anywhere:
+// `postgresql://user:pass@localhost:5432/dummy` (a framework's build reads DATABASE_URL, and
+// nothing listens at build time). Judged whole, as a reader would: generic credentials, a host
+// that is this machine or a reserved example name, a database named to say it is not one.
+/** Hosts that are this machine, or names reserved never to be real (RFC 2606, RFC 6761). */
+const STAND_IN_HOST = /^(localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?|([\w-]+\.)*(example(\.(com|org|net))?|invalid|test|localhost))$/i;
+const GENERIC_USER = /^(user|username|usr|login|admin|root|postgres|test)$/i;
+const GENERIC_PASSWORD = /^(pass|password|passwd|pwd|secret|test)$/i;
+const STAND_IN_NAME = /^(dummy|example|placeholder|sample|test|fake|none|build)$/i;
+const URL_PARTS = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:/@"'`]*):([^\s@/"'`]*)@([^\s/:?#"'`]+)(?::\d+)?(?:\/([^\s?#"'`]*))?/gi;
+/**
+ * Every URL with a password in `value` is a stand-in: its password a placeholder (`changeme`,
+ * `dummy…`), or at least two of: generic credentials (`user:pass`), a loopback or example host,
+ * a database named dummy, example, test… False where there is no such URL.
+ */
+function standInUrl(value) {
+    const urls = [...value.matchAll(URL_PARTS)];
+    return (urls.length > 0 &&
+        urls.every(([, user, password, host, path]) => {
+            if (placeholderSecret(password))
+                return true;
+            const signs = [
+                GENERIC_USER.test(user) && GENERIC_PASSWORD.test(password),
+                STAND_IN_HOST.test(host),
+                STAND_IN_NAME.test((path ?? '').split('/')[0] ?? ''),
+            ];
+            return signs.filter(Boolean).length >= 2;
+        }));
+}
 
 ;// CONCATENATED MODULE: ./src/checks/secrets.ts
 
 
 
 
-// Credentials baked into the image's config or history. Messages name the variable and the kind
+
+
+// Credentials baked into the image's config or history, or written in the Dockerfile (ARG, ENV,
+// command lines). Messages name the variable and the kind
 // of secret, never the value.
 function declaredAt(context, keyword, name) {
     const dockerfile = context.evidence.dockerfile.state === 'collected' ? context.evidence.dockerfile.value : undefined;
@@ -85803,16 +84160,120 @@ const checkNoSecretsInHistory = defineCheck({
         }));
     },
 });
+const checkDockerfileSecrets = defineCheck({
+    id: 'HARD-SECRETS-003',
+    cis: ['4.10'],
+    category: 'secrets',
+    severity: 'error',
+    title: 'No credentials in ARG or ENV',
+    proves: 'No ENV sets a secret-looking name to a literal value, and no ARG is meant to carry a credential (a secret-looking name, with or without a default). A stand-in is no credential: a placeholder (`changeme`, `dummy…`) or a URL that is plainly one, judged whole (at least two of generic credentials such as `user:pass`, a localhost or example host, a database named dummy, example or test).',
+    why: 'ENV values ship in the image; build arguments used by RUN are recorded in its history; both are in the repository.',
+    remediation: 'Use `RUN --mount=type=secret,id=…` for build-time secrets and runtime configuration for the rest.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const envMeasured = context.evidence.image.state === 'collected';
+        const ships = new Set(shippedStages(dockerfile).map((stage) => stage.index));
+        const found = [];
+        // Every stage, built by this target or not: a literal credential is in the Dockerfile, and so
+        // in the repository, whichever target builds its stage.
+        for (const stage of dockerfile.stages) {
+            for (const instruction of stage.instructions) {
+                if (instruction.keyword !== 'ARG' && instruction.keyword !== 'ENV')
+                    continue;
+                // The image's own ENV is measured by HARD-SECRETS-001; a stage that does not ship is not in it.
+                if (instruction.keyword === 'ENV' && envMeasured && ships.has(stage.index))
+                    continue;
+                const assigned = instruction.keyword === 'ARG'
+                    ? stage.args.filter((arg) => arg.line === instruction.line)
+                    : assignmentsOf(instruction.args);
+                for (const { name, written } of assigned) {
+                    const value = written ?? undefined;
+                    // A stand-in a build step needs (`DATABASE_URL=postgresql://user:pass@localhost/dummy`,
+                    // `SECRET_KEY=dummy…`) is no credential.
+                    const standIn = value !== undefined && (placeholderSecret(value) || standInUrl(value));
+                    const kind = value !== undefined && !standIn ? secretIn(name, value) : null;
+                    if (kind && instruction.keyword === 'ENV' && !ships.has(stage.index)) {
+                        found.push({
+                            status: 'fail',
+                            severity: 'warning',
+                            message: `ENV ${name} holds ${kind} ${redacted(value)} in stage ${stageLabel(stage)}, which does not ship: it is not in the image, but it is in the Dockerfile and the build's cache`,
+                            measured: name,
+                            location: context.locate.at(instruction),
+                        });
+                    }
+                    else if (kind) {
+                        found.push({
+                            status: 'fail',
+                            message: `${instruction.keyword} ${name} holds ${kind} ${redacted(value)}`,
+                            measured: name,
+                            location: context.locate.at(instruction),
+                        });
+                    }
+                    else if (instruction.keyword === 'ARG' && isSecretName(name) && !value) {
+                        found.push({
+                            status: 'fail',
+                            severity: 'warning',
+                            message: `ARG ${name} looks meant for a credential: a value given with --build-arg is recorded in the history of any RUN that uses it`,
+                            measured: name,
+                            location: context.locate.at(instruction),
+                        });
+                    }
+                }
+            }
+        }
+        return found.length > 0
+            ? found
+            : {
+                status: 'pass',
+                message: envMeasured
+                    ? "no ARG meant for a credential, and no credential in the ENV of a stage that does not ship (the image's ENV is measured by HARD-SECRETS-001)"
+                    : 'no credential in ARG or ENV',
+            };
+    },
+});
+const COMMAND_KEYWORDS = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK']);
+const checkDockerfileCommandSecrets = defineCheck({
+    id: 'HARD-SECRETS-004',
+    cis: ['4.10'],
+    category: 'secrets',
+    severity: 'error',
+    title: 'No credentials on the command lines of the Dockerfile',
+    proves: 'No RUN, CMD, ENTRYPOINT or HEALTHCHECK writes a credential: `mysql -pSECRET`, `redis-cli -a SECRET`, `--password=SECRET`, `curl -u user:pass`, `PGPASSWORD=SECRET psql`, a token or a password in a URL (references such as `$DB_PASSWORD` are fine).',
+    why: 'A RUN line is recorded in the image history and the build cache; CMD, ENTRYPOINT and HEALTHCHECK ship in the image config for anyone who pulls it; all of them are in the repository.',
+    remediation: 'Read the credential at run time (`$DB_PASSWORD`, a file under /run/secrets) and, for a build step, mount it: `RUN --mount=type=secret,id=npm_token …`.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const building = new Set(built(dockerfile).map((stage) => stage.index));
+        const found = [];
+        for (const stage of dockerfile.stages) {
+            for (const instruction of stage.instructions) {
+                if (!COMMAND_KEYWORDS.has(instruction.keyword))
+                    continue;
+                for (const secret of commandSecrets(instruction.args)) {
+                    // A stand-in a build step needs (`SECRET_KEY=dummy… manage.py collectstatic`) is no credential.
+                    if (placeholderSecret(secret.value))
+                        continue;
+                    const elsewhere = !building.has(stage.index);
+                    found.push({
+                        status: 'fail',
+                        ...(elsewhere ? { severity: 'warning' } : {}),
+                        message: `${instruction.keyword} holds ${secret.kind} ${redacted(secret.value)} (${secret.name})${elsewhere ? ` in stage ${stageLabel(stage)}, which this target does not build: it is in the repository all the same` : ''}`,
+                        measured: secret.name,
+                        location: context.locate.at(instruction),
+                    });
+                }
+            }
+        }
+        return found.length > 0
+            ? found
+            : { status: 'pass', message: 'no credential on a RUN, CMD, ENTRYPOINT or HEALTHCHECK line' };
+    },
+});
 
-;// CONCATENATED MODULE: ./src/checks/shutdown.ts
+;// CONCATENATED MODULE: ./src/checks/pid1.ts
 
 
-
-
-
-// PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
-// in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
-// does not deliver a signal to PID 1 that has no handler for it.
+// What PID 1 is: its command, measured or configured, and what tells an init by its path.
 /** PID 1's command: measured (`docker top`) when the service ran, else what the image config says. */
 function pid1Command(image, processes) {
     const init = processes?.find((process) => process.init);
@@ -85828,6 +84289,15 @@ function pid1Hints(evidence) {
         return { s6Overlay: setsUpS6Overlay(builtStages(evidence.dockerfile.value)) };
     return {};
 }
+
+;// CONCATENATED MODULE: ./src/checks/shutdown.ts
+
+
+
+
+// PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
+// in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
+// does not deliver a signal to PID 1 that has no handler for it.
 const checkStopsOnSigterm = defineCheck({
     id: 'HARD-SHUTDOWN-001',
     category: 'shutdown',
@@ -85874,6 +84344,18 @@ const checkStopsOnSigterm = defineCheck({
         };
     },
 });
+
+;// CONCATENATED MODULE: ./src/checks/init.ts
+
+
+
+
+
+
+
+
+// An init as PID 1 and an exec-form command: measured in the running container (HARD-INIT-001,
+// -002), read from the Dockerfile where it did not run (HARD-INIT-003, -004).
 const checkInitProcess = defineCheck({
     id: 'HARD-INIT-001',
     category: 'init',
@@ -85932,6 +84414,168 @@ const checkExecForm = defineCheck({
         };
     },
 });
+const checkDockerfileExecForm = defineCheck({
+    id: 'HARD-INIT-003',
+    category: 'init',
+    severity: 'warning',
+    title: 'The Dockerfile writes CMD and ENTRYPOINT in exec form',
+    proves: "The shipped stage's last CMD and ENTRYPOINT are JSON arrays.",
+    why: 'Shell form runs the app under /bin/sh -c, which does not pass SIGTERM on.',
+    remediation: 'Write `CMD ["python", "-m", "app"]` instead of `CMD python -m app`.',
+    hadolint: ['DL3025'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'image', 'HARD-INIT-002');
+        if (measured)
+            return measured;
+        const chain = shippedStages(dockerfile);
+        const offenders = ['ENTRYPOINT', 'CMD'].flatMap((keyword) => {
+            const last = instructions(chain, keyword).pop();
+            return last && !last.instruction.exec
+                ? [{ instruction: last.instruction, message: `${keyword} ${last.instruction.args} is in shell form` }]
+                : [];
+        });
+        return verdicts(offenders, context, 'CMD and ENTRYPOINT are in exec form (or not set)');
+    },
+});
+const checkDockerfileInit = defineCheck({
+    id: 'HARD-INIT-004',
+    category: 'init',
+    severity: 'warning',
+    title: 'An init is set up as PID 1',
+    proves: "The shipped stage's ENTRYPOINT and CMD, as Docker composes them, start an init (tini, dumb-init, catatonit, s6-svscan, runsvdir, supervisord, my_init, or s6-overlay's /init where the Dockerfile sets up s6-overlay), or a compose service built from this Dockerfile sets `init: true`. Where they start a script copied from the build context (or written by a here-document), the script is read: PID 1 is what it execs (`exec supervisord`, `exec \"$@\"` with CMD's arguments), or the shell running it where it execs nothing. Where the Dockerfile cannot tell — no ENTRYPOINT or CMD (the base image's), only a CMD over a base whose ENTRYPOINT may run it (node's, postgres' docker-entrypoint.sh; any base not known to set none), a /init nothing here sets up, a script that could not be read or execs different programs by its arguments — the finding is a notice: a full run measures PID 1.",
+    why: 'Without an init, signals are not forwarded and zombies are not reaped; the production profile runs tini.',
+    remediation: 'Install tini and use `ENTRYPOINT ["tini", "--"]`, or set `init: true` on the compose service.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'runtime', 'HARD-INIT-001');
+        if (measured)
+            return measured;
+        const chain = shippedStages(dockerfile);
+        const { entrypoint, cmd } = configuredCommand(chain);
+        // s6-overlay's files may come from a stage copied in as well as from the shipped ones.
+        const hints = { s6Overlay: setsUpS6Overlay(builtStages(dockerfile)) };
+        // PID 1 runs ENTRYPOINT with CMD as its arguments; an empty ENTRYPOINT ([]) leaves CMD alone,
+        // and a shell-form ENTRYPOINT ignores CMD.
+        const runsEntrypoint = entrypoint !== null && entrypoint.words.length > 0;
+        const argv = runsEntrypoint && !entrypoint.exec ? entrypoint.words : [...(entrypoint?.words ?? []), ...(cmd?.words ?? [])];
+        const first = runsEntrypoint ? entrypoint : cmd;
+        const location = where(first ? context.locate.at(first.instruction) : context.locate.finalFrom());
+        const { kind, program } = classifyPid1(argv.join(' '), hints);
+        if (kind === 'init')
+            return { status: 'pass', message: `PID 1 will be ${program} (\`${clipped(argv.join(' '))}\`)`, ...location };
+        const compose = context.evidence.compose.state === 'collected' ? context.evidence.compose.value : undefined;
+        const viaCompose = compose?.services.find((service) => service.init === true && service.dockerfile === dockerfile.path);
+        if (viaCompose)
+            return {
+                status: 'pass',
+                message: `compose service ${viaCompose.name} sets init: true (${viaCompose.file}:${viaCompose.line})`,
+            };
+        const measuredLater = 'a full run measures PID 1 (HARD-INIT-001)';
+        if (argv.length === 0)
+            return {
+                status: 'fail',
+                severity: 'notice',
+                message: `no ENTRYPOINT or CMD in the shipped stages: PID 1 is what the base image ${baseShown(chain[0])} runs, which this Dockerfile does not show; ${measuredLater}`,
+                ...location,
+            };
+        if (argv[0] === '/init')
+            return {
+                status: 'fail',
+                severity: 'notice',
+                message: `PID 1 will be \`${argv.join(' ')}\`: s6-overlay's entry point has that name, but nothing in this Dockerfile sets up s6-overlay (the base image ${baseShown(chain[0])} may); ${measuredLater}`,
+                ...location,
+            };
+        // Only CMD is set: the base image's ENTRYPOINT, where it has one, runs it (node's, postgres'
+        // docker-entrypoint.sh), and the Dockerfile does not show whether it does.
+        if (entrypoint === null &&
+            cmd !== null &&
+            (chain[0].baseUnresolved.length > 0 || !baseSetsNoEntrypoint(chain[0].base)))
+            return {
+                status: 'fail',
+                severity: 'notice',
+                message: `only CMD is set (\`${clipped(cmd.words.join(' '))}\`): PID 1 is the ENTRYPOINT of the base image ${baseShown(chain[0])} where it has one, with CMD as its arguments, which this Dockerfile does not show; ${measuredLater}`,
+                ...location,
+            };
+        const script = startScript(dockerfile, chain, argv, context);
+        if (script && script.copied.from !== 'stage') {
+            const verdict = scriptPid1(script, hints);
+            return { ...verdict, message: `PID 1 starts as \`${clipped(argv.join(' '))}\`; ${verdict.message}`, ...location };
+        }
+        const handsOver = runsEntrypoint && entrypoint.exec && cmd !== null ? classifyPid1(cmd.words.join(' '), hints) : null;
+        if (handsOver?.kind === 'init')
+            return {
+                status: 'fail',
+                severity: 'notice',
+                message: `PID 1 will be \`${clipped(entrypoint.words.join(' '))}\`, which hands over to CMD's ${handsOver.program} (an init) if it ends with \`exec "$@"\`, as entrypoint scripts do; ${measuredLater}`,
+                ...location,
+            };
+        // A script this Dockerfile does not show (another stage's, one a RUN links, the base image's):
+        // only it says.
+        const start = startWord(argv);
+        if (start && SCRIPT_NAME.test(external_node_path_.posix.basename(start.written))) {
+            const whence = script
+                ? `which comes from another stage or image (${script.copied.instruction.keyword} on line ${script.copied.instruction.line})`
+                : 'which no COPY of this Dockerfile brings from the build context (a RUN makes it, or the base image has it)';
+            return {
+                status: 'fail',
+                severity: 'notice',
+                message: `PID 1 starts as \`${clipped(argv.join(' '))}\`; what it becomes is up to the script ${start.written}, ${whence}; ${measuredLater}`,
+                ...location,
+            };
+        }
+        return { status: 'fail', message: `PID 1 will be \`${clipped(argv.join(' '))}\`, not an init`, ...location };
+    },
+});
+/** Names that say a file is a script: what it execs decides what PID 1 becomes. */
+const SCRIPT_NAME = /\.(sh|bash)$|(^|[-_])(entrypoint|start|run|init)([-_.]|$)/;
+const ALL_ARGUMENTS = /^\$(@|\*|\{@\}|\{\*\})$/;
+/**
+ * What PID 1 becomes through a script copied in: what it execs, as read from it (`"$@"` being the
+ * arguments it is given). The shell running it stays PID 1 where it execs nothing; where it
+ * execs inits and other programs on different paths, or a program a variable names, only a
+ * run tells.
+ */
+function scriptPid1(script, hints) {
+    const measuredLater = 'a full run measures PID 1 (HARD-INIT-001)';
+    const source = `${script.written} (${copiedFrom(script)})`;
+    const { facts } = script;
+    if (!facts)
+        return {
+            status: 'fail',
+            severity: 'notice',
+            message: `what it becomes is up to the script ${source}, which could not be read here; ${measuredLater}`,
+        };
+    if (!facts.shell && !script.viaShell)
+        return {
+            status: 'fail',
+            severity: 'notice',
+            message: `what it becomes is up to the ${facts.interpreter ?? 'non-shell'} script ${source}, which is not read as a shell script; ${measuredLater}`,
+        };
+    if (facts.execs.length === 0)
+        return {
+            status: 'fail',
+            message: `the shell running ${source} stays PID 1, as the script execs nothing: a shell neither forwards signals nor reaps, so it is not an init`,
+        };
+    const targets = facts.execs.map((exec) => {
+        const words = ALL_ARGUMENTS.test(exec.words[0]) ? [...script.args, ...exec.words.slice(1)] : exec.words;
+        const at = exec.line !== null ? ` (line ${exec.line})` : '';
+        if (words.length === 0 || words[0].includes('$'))
+            return { kind: 'unknown', shown: `\`${exec.words.join(' ')}\`${at}` };
+        const { kind, program } = classifyPid1(words.join(' '), hints);
+        return { kind, shown: `${program}${at}` };
+    });
+    const list = (items) => items.map((item) => item.shown).join(', ');
+    if (targets.every((target) => target.kind === 'init'))
+        return { status: 'pass', message: `the script ${source} execs ${list(targets)}: an init becomes PID 1` };
+    if (targets.every((target) => target.kind !== 'init' && target.kind !== 'unknown'))
+        return { status: 'fail', message: `the script ${source} execs ${list(targets)}, not an init` };
+    return {
+        status: 'fail',
+        severity: 'notice',
+        message: `the script ${source} execs ${list(targets)}: which one PID 1 becomes depends on its arguments or a variable; ${measuredLater}`,
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/checks/size.ts
 
@@ -86017,6 +84661,19 @@ const checkCompressedSize = defineCheck({
         };
     },
 });
+function compressedNote(size) {
+    return size.compressedBytes === null ? '' : `; ${formatBytes(size.compressedBytes)} compressed`;
+}
+function largestOwnLayer(filesystem, locate) {
+    return filesystem.layers
+        .filter((layer) => !locate.isBaseLayer(layer.index))
+        .sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
+}
+
+;// CONCATENATED MODULE: ./src/checks/layers.ts
+
+
+// HARD-LAYERS-001: how many filesystem layers the image has, base layers included.
 const checkLayerCount = defineCheck({
     id: 'HARD-LAYERS-001',
     category: 'layers',
@@ -86038,20 +84695,14 @@ const checkLayerCount = defineCheck({
         };
     },
 });
-function compressedNote(size) {
-    return size.compressedBytes === null ? '' : `; ${formatBytes(size.compressedBytes)} compressed`;
-}
-function largestOwnLayer(filesystem, locate) {
-    return filesystem.layers
-        .filter((layer) => !locate.isBaseLayer(layer.index))
-        .sort((a, b) => b.sizeBytes - a.sizeBytes)[0];
-}
 
 ;// CONCATENATED MODULE: ./src/checks/startup.ts
 
 
 
 
+// Whether the service becomes ready, and how fast: measured from its start to its first healthy
+// probe (or open port).
 /** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
 const checkBecomesReady = defineCheck({
     id: 'HARD-STARTUP-001',
@@ -86152,14 +84803,12 @@ const checkStartupTime = defineCheck({
         };
     },
 });
-/**
- * A service that never became ready was sampled, but not in the state it serves in (still waiting
- * for its database, say): what it used then is no idle cost to judge.
- */
-const NEVER_READY = {
-    status: 'skip',
-    message: 'the service never became ready, so what it used while waiting is not its idle cost (see HARD-STARTUP-001)',
-};
+
+;// CONCATENATED MODULE: ./src/checks/memory.ts
+
+
+
+// HARD-MEMORY-001: the memory the service holds while idle, measured.
 const checkIdleMemory = defineCheck({
     id: 'HARD-MEMORY-001',
     category: 'memory',
@@ -86188,6 +84837,12 @@ const checkIdleMemory = defineCheck({
         };
     },
 });
+
+;// CONCATENATED MODULE: ./src/checks/cpu.ts
+
+
+
+// HARD-CPU-001: the CPU the service uses while idle, measured.
 const checkIdleCpu = defineCheck({
     id: 'HARD-CPU-001',
     category: 'cpu',
@@ -86222,6 +84877,10 @@ const checkIdleCpu = defineCheck({
 });
 
 ;// CONCATENATED MODULE: ./src/checks/tools.ts
+
+
+
+
 
 
 
@@ -86370,20 +85029,229 @@ const checkNoDevTools = defineCheck({
             };
     },
 });
-
-;// CONCATENATED MODULE: ./src/evidence/vulnerabilities.ts
-
-
-async function readVulnerabilityReport(path, shown, input) {
-    let text;
-    try {
-        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        throw new UsageError(`${input}: cannot read ${shown} (${error.code ?? errorMessage(error)}); give the JSON or SARIF file the scanner wrote`, { cause: error });
-    }
-    return parseVulnerabilityReport(text, shown, input);
+const checkDockerfileBuildTools = defineCheck({
+    id: 'HARD-TOOLS-002',
+    cis: ['4.3'],
+    category: 'tools',
+    severity: 'error',
+    title: 'No build tools installed in the shipped stage',
+    proves: 'No RUN of the shipped stages installs a compiler or build tool package (gcc, g++, make, build-essential, build-base, clang…) that the same RUN does not remove again.',
+    why: 'Tools installed in the final stage ship; the production profile moves compilers and -dev packages to a builder stage.',
+    remediation: 'Install build tools in a builder stage and copy only the result into the runtime stage.',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'filesystem', 'HARD-TOOLS-001');
+        if (measured)
+            return measured;
+        const offenders = [];
+        const commands = runCommands(shippedStages(dockerfile));
+        for (const command of commands) {
+            const installer = INSTALLERS[command.program];
+            if (!installer || !command.args.some((arg) => installer.test(arg)))
+                continue;
+            const sameRun = commands.filter((other) => other.instruction === command.instruction && other.args.some((arg) => REMOVERS.test(arg)));
+            const removedLater = new Set(sameRun.flatMap((other) => other.args));
+            // The official images' pattern: build deps marked auto and purged with --auto-remove, or
+            // installed as an apk virtual package and deleted by that name, all in the same RUN.
+            const autoRemoved = sameRun.some((other) => (other.program === 'apt-get' || other.program === 'apt') &&
+                (other.args.includes('--auto-remove') || other.args.includes('autoremove')));
+            const virtual = command.program === 'apk'
+                ? command.args[command.args.findIndex((arg) => arg === '--virtual' || arg === '-t') + 1]
+                : undefined;
+            if (autoRemoved || (virtual && removedLater.has(virtual)))
+                continue;
+            const tools = command.args.filter((arg) => BUILD_PACKAGES.test(arg.replace(/[=:].*$/, '')) && !removedLater.has(arg));
+            if (tools.length > 0)
+                offenders.push({
+                    instruction: command.instruction,
+                    message: `installs ${tools.join(', ')} in the shipped stage`,
+                });
+        }
+        return verdicts(offenders, context, 'no build tool package is installed in the shipped stages');
+    },
+});
+// Development tools in the shipped stages, read from the Dockerfile: a dev server as the image's
+// command, a dev tool installed by name, or a JavaScript install that takes devDependencies along.
+// A full run finds the tools in the image's files instead (HARD-TOOLS-003).
+/** Installers that add packages by name, and the words after which the names come. */
+function installedNames(command) {
+    const { program, args } = command;
+    const names = (from) => args
+        .slice(from)
+        .filter((arg) => !arg.startsWith('-'))
+        .map((arg) => arg.replace(/^(@[^/@]+\/)?([^@=<>~!\s[]+).*$/, '$1$2'));
+    const verb = args.findIndex((arg) => !arg.startsWith('-'));
+    const first = args[verb];
+    if (program === 'npm' && ['install', 'i', 'add'].includes(first))
+        return names(verb + 1);
+    if (program === 'pnpm' && ['add', 'install', 'i'].includes(first))
+        return names(verb + 1);
+    if (program === 'yarn' && first === 'add')
+        return names(verb + 1);
+    if (program === 'yarn' && first === 'global' && args[verb + 1] === 'add')
+        return names(verb + 2);
+    if (/^pip[\d.]*$/.test(program) && first === 'install')
+        return names(verb + 1);
+    if (/^python[\d.]*$/.test(program) && args.slice(0, 3).join(' ') === '-m pip install')
+        return names(3);
+    if ((program === 'uv' && first === 'pip' && args[verb + 1] === 'install') ||
+        (program === 'pipx' && first === 'install'))
+        return names(program === 'uv' ? verb + 2 : verb + 1);
+    if (program === 'go' && first === 'install')
+        return names(verb + 1).map((path) => path.replace(/^.*\//, ''));
+    if (['apt-get', 'apt', 'apk'].includes(program) && ['install', 'add'].includes(first))
+        return names(verb + 1);
+    return [];
 }
+/** Where the RUN's mounts are (`--mount=type=cache,target=/root/.npm`), as absolute paths. */
+function mountTargets(instruction) {
+    return (instruction.flags.mount ?? '')
+        .split(/\s+/)
+        .flatMap((mount) => mount.split(',').filter((option) => /^(target|dst|destination)=/.test(option)))
+        .map((option) => option.replace(/^[^=]*=/, '').replace(/\/+$/, ''));
+}
+/** The command from its program on (past `then`, `sudo`, assignments). */
+const tools_shown = (command) => clipped([command.program, ...command.args].join(' '));
+const PRODUCTION_FLAGS = /^(--omit=dev|--production|--prod|-P|--only=prod(uction)?|--no-dev|--without=dev|--only=main)$/;
+/** `npm ci`, `npm install` with no package named, `yarn`, `yarn install`, `pnpm install`: every dependency. */
+function installsAllDependencies(command) {
+    const { program, args } = command;
+    const positional = args.filter((arg) => !arg.startsWith('-'));
+    if (args.some((arg) => PRODUCTION_FLAGS.test(arg)))
+        return false;
+    if (command.command.words.some((word) => /^(NODE_ENV=production|NPM_CONFIG_PRODUCTION=true)$/i.test(word)))
+        return false;
+    if (program === 'npm')
+        return positional[0] === 'ci' || (['install', 'i'].includes(positional[0]) && positional.length === 1);
+    if (program === 'pnpm')
+        return ['install', 'i'].includes(positional[0]) && positional.length === 1;
+    // `yarn --version`, `yarn -h` ask; bare `yarn` (flags only) installs.
+    if (program === 'yarn' && args.some((arg) => /^(-v|--version|-h|--help)$/.test(arg)))
+        return false;
+    if (program === 'yarn')
+        return positional.length === 0 || (positional[0] === 'install' && positional.length === 1);
+    return false;
+}
+/** A later step that drops devDependencies again: `npm prune --omit=dev`, `yarn workspaces focus --production`… */
+function prunes(command) {
+    const { program, args } = command;
+    return ((['npm', 'pnpm'].includes(program) && args[0] === 'prune') ||
+        (program === 'yarn' && args.some((arg) => PRODUCTION_FLAGS.test(arg))) ||
+        (program === 'rm' && args.some((arg) => /(^|\/)node_modules\/?$/.test(arg))));
+}
+/**
+ * The package.json an install at `imagePath`'s directory reads, as far as it can be known: read
+ * from the build context where a COPY brought it from there (`facts`), else why it was not.
+ */
+function manifestAt(dockerfile, chain, imagePath, command, context) {
+    const copied = copiedTo(dockerfile, chain, imagePath, command.instruction.line, contextFiles(context));
+    if (!copied)
+        return { path: imagePath, facts: null, why: `no COPY from the build context brings ${imagePath}` };
+    if (copied.from !== 'context')
+        return {
+            path: imagePath,
+            facts: null,
+            why: `${imagePath} comes from another stage or image (line ${copied.instruction.line})`,
+        };
+    if (copied.contextPath === null)
+        return {
+            path: imagePath,
+            facts: null,
+            why: `${imagePath} comes from the build context (line ${copied.instruction.line}), whose checkout here does not hold it`,
+        };
+    const manifests = context.evidence.context.state === 'collected' ? context.evidence.context.value.manifests : undefined;
+    const facts = manifests?.[copied.contextPath] ?? null;
+    return {
+        path: copied.contextPath,
+        facts,
+        why: !facts
+            ? `${copied.contextPath} could not be read as JSON`
+            : `${copied.contextPath} declares workspaces, whose own devDependencies it does not list`,
+    };
+}
+const checkDockerfileDevTools = defineCheck({
+    id: 'HARD-TOOLS-004',
+    category: 'tools',
+    severity: 'warning',
+    title: 'No development tools set up in the shipped stage',
+    proves: "The shipped stages' ENTRYPOINT/CMD does not start a development server (nodemon, vite, next dev, `npm run dev`, `uvicorn --reload`, `manage.py runserver`…), no RUN installs one of dev-tools by name, and no npm/yarn/pnpm install there takes devDependencies along (without --omit=dev/--production or NODE_ENV=production, and no prune after it) where the package.json it reads has any: that manifest is read from the build context where a COPY brings it from there; where it cannot be read, the finding is a notice.",
+    why: 'What the shipped stage installs ships: dev servers reload code from disk and expose debug endpoints, devDependencies add test runners, bundlers and their dependencies to the attack surface and the size.',
+    threshold: 'dev-tools (see HARD-TOOLS-003)',
+    remediation: 'Build in a builder stage and install only production dependencies in the runtime stage (`npm ci --omit=dev`, or `ENV NODE_ENV=production` before `npm ci`); start the production server (`CMD ["node", "server.js"]`).',
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'filesystem', 'HARD-TOOLS-003');
+        if (measured)
+            return measured;
+        const chain = shippedStages(dockerfile);
+        const offenders = [];
+        const { entrypoint, cmd } = configuredCommand(chain);
+        const starts = [...(entrypoint?.words ?? []), ...(cmd?.words ?? [])];
+        const server = devServerIn(splitCommands(starts.join(' ')).map((command) => programOf(command.words)));
+        const starter = cmd ?? entrypoint;
+        if (server && starter)
+            offenders.push({
+                instruction: starter.instruction,
+                message: `the image starts a development server: \`${server}\``,
+            });
+        const commands = runCommands(chain);
+        commands.forEach((command, index) => {
+            const tools = installedNames(command).filter((name) => context.settings.devTools.includes(name));
+            if (tools.length > 0) {
+                offenders.push({
+                    instruction: command.instruction,
+                    message: `\`${tools_shown(command)}\` installs ${tools.join(', ')} in the shipped stage`,
+                });
+                return;
+            }
+            if (!installsAllDependencies(command))
+                return;
+            const stageChainOf = stageChain(dockerfile, command.stage.index);
+            // Installed inside a RUN mount (`--mount=type=bind,…,target=/src` then `cd /src`): the
+            // mount's content is not kept in the layer, so nothing of it ships.
+            const pathOf = pathsAt(dockerfile, stageChainOf, command.instruction.line);
+            const cd = commands
+                .slice(0, index)
+                .filter((other) => other.instruction === command.instruction && other.program === 'cd')
+                .pop()?.args[0];
+            const dir = (cd !== undefined ? pathOf(cd) : pathOf('.')) ?? '';
+            if (mountTargets(command.instruction).some((target) => dir === target || dir.startsWith(`${target}/`)))
+                return;
+            const env = variablesAt(dockerfile, stageChainOf, command.instruction.line);
+            if (env('NODE_ENV') === 'production' || /^(true|1)$/i.test(env('NPM_CONFIG_PRODUCTION') ?? ''))
+                return;
+            if (/(^|\s)dev(\s|$)/.test(env('NPM_CONFIG_OMIT') ?? ''))
+                return;
+            if (commands.slice(index + 1).some(prunes))
+                return;
+            // Whether there are any is the manifest's to say: the package.json the install reads.
+            const manifest = dir === '' ? null : manifestAt(dockerfile, stageChainOf, external_node_path_.posix.join(dir, 'package.json'), command, context);
+            const facts = manifest?.facts;
+            if (facts && facts.devDependencies.length === 0 && !facts.workspaces)
+                return;
+            const unguarded = 'no --omit=dev or --production, NODE_ENV is not production, nothing prunes them after';
+            if (facts && facts.devDependencies.length > 0) {
+                const names = facts.devDependencies;
+                const listed = names.length > 5 ? `${names.slice(0, 5).join(', ')}…` : names.join(', ');
+                offenders.push({
+                    instruction: command.instruction,
+                    message: `\`${tools_shown(command)}\` installs the ${names.length} devDependencies of ${manifest.path} (${listed}) too (${unguarded}): they ship`,
+                });
+                return;
+            }
+            offenders.push({
+                instruction: command.instruction,
+                severity: 'notice',
+                message: `\`${tools_shown(command)}\` installs devDependencies if the manifest has any (${unguarded}); ${manifest?.why ?? 'where it installs could not be worked out'}, so whether it has any is not known`,
+            });
+        });
+        offenders.sort((a, b) => a.instruction.line - b.instruction.line);
+        return verdicts(offenders, context, 'the shipped stages start no development server and install no development tools');
+    },
+});
+
+;// CONCATENATED MODULE: ./src/evidence/vulnerability-findings.ts
+
 function parseVulnerabilityReport(text, file, input = 'vulnerability-report') {
     const fail = (why) => new UsageError(`${input}: ${file} ${why}; give Trivy JSON (trivy image --format json), Grype JSON (grype -o json) or SARIF from either`);
     if (text.trim() === '')
@@ -86416,7 +85284,7 @@ function parseVulnerabilityReport(text, file, input = 'vulnerability-report') {
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-function vulnerabilities_text(value) {
+function vulnerability_findings_text(value) {
     return typeof value === 'string' ? value : '';
 }
 /** The same CVE in the same package at the same version is one finding, however often it is listed. */
@@ -86429,7 +85297,7 @@ function dedupe(found) {
     }
     return [...seen.values()];
 }
-function vulnerabilities_severityOf(value) {
+function vulnerability_findings_severityOf(value) {
     const lower = value.toLowerCase();
     if (lower === 'critical' || lower === 'high' || lower === 'medium' || lower === 'low')
         return lower;
@@ -86447,13 +85315,13 @@ function fromTrivy(data, fail) {
             throw fail('has a Results entry that is not an object');
         const listed = result.Vulnerabilities ?? [];
         if (!Array.isArray(listed))
-            throw fail(`has Vulnerabilities in ${vulnerabilities_text(result.Target)} that is not a list`);
+            throw fail(`has Vulnerabilities in ${vulnerability_findings_text(result.Target)} that is not a list`);
         return listed.flatMap((entry) => {
             if (!isObject(entry) || typeof entry.VulnerabilityID !== 'string')
                 throw fail('has a vulnerability without a VulnerabilityID');
-            const fixedIn = vulnerabilities_text(entry.FixedVersion).split(',')[0].trim() || null;
+            const fixedIn = vulnerability_findings_text(entry.FixedVersion).split(',')[0].trim() || null;
             // Status (Trivy ≥ 0.37) says "fixed" or why not; older reports only have FixedVersion.
-            const status = vulnerabilities_text(entry.Status);
+            const status = vulnerability_findings_text(entry.Status);
             if (status === 'not_affected')
                 return []; // the vendor says the package is not affected
             const fixable = !status
@@ -86466,11 +85334,11 @@ function fromTrivy(data, fail) {
             return [
                 {
                     id: entry.VulnerabilityID,
-                    package: vulnerabilities_text(entry.PkgName) || vulnerabilities_text(entry.PkgID),
-                    installed: vulnerabilities_text(entry.InstalledVersion),
+                    package: vulnerability_findings_text(entry.PkgName) || vulnerability_findings_text(entry.PkgID),
+                    installed: vulnerability_findings_text(entry.InstalledVersion),
                     fixedIn,
                     fixable,
-                    severity: vulnerabilities_severityOf(vulnerabilities_text(entry.Severity)),
+                    severity: vulnerability_findings_severityOf(vulnerability_findings_text(entry.Severity)),
                 },
             ];
         });
@@ -86480,25 +85348,25 @@ function fromTrivy(data, fail) {
 function fromGrype(matches, fail) {
     return matches.map((match) => {
         const vulnerability = isObject(match) && isObject(match.vulnerability) ? match.vulnerability : null;
-        const id = vulnerability ? vulnerabilities_text(vulnerability.id) : '';
+        const id = vulnerability ? vulnerability_findings_text(vulnerability.id) : '';
         if (!vulnerability || !id)
             throw fail('has a match without vulnerability.id');
         const artifact = isObject(match) && isObject(match.artifact) ? match.artifact : {};
         const fix = isObject(vulnerability.fix) ? vulnerability.fix : {};
-        const versions = Array.isArray(fix.versions) ? fix.versions.map(vulnerabilities_text).filter(Boolean) : [];
+        const versions = Array.isArray(fix.versions) ? fix.versions.map(vulnerability_findings_text).filter(Boolean) : [];
         return {
             id,
-            package: vulnerabilities_text(artifact.name),
-            installed: vulnerabilities_text(artifact.version),
+            package: vulnerability_findings_text(artifact.name),
+            installed: vulnerability_findings_text(artifact.version),
             fixedIn: versions[0] ?? null,
             // not-fixed and wont-fix are known answers; unknown (or none) is not an answer.
-            fixable: vulnerabilities_text(fix.state) === 'fixed' ? true : ['not-fixed', 'wont-fix'].includes(vulnerabilities_text(fix.state)) ? false : null,
-            severity: vulnerabilities_severityOf(vulnerabilities_text(vulnerability.severity)),
+            fixable: vulnerability_findings_text(fix.state) === 'fixed' ? true : ['not-fixed', 'wont-fix'].includes(vulnerability_findings_text(fix.state)) ? false : null,
+            severity: vulnerability_findings_severityOf(vulnerability_findings_text(vulnerability.severity)),
         };
     });
 }
 function driverName(run) {
-    return isObject(run) && isObject(run.tool) && isObject(run.tool.driver) ? vulnerabilities_text(run.tool.driver.name) : '';
+    return isObject(run) && isObject(run.tool) && isObject(run.tool.driver) ? vulnerability_findings_text(run.tool.driver.name) : '';
 }
 const ADVISORY = /\b(CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|GO-\d{4}-\d+|RUSTSEC-\d{4}-\d+|PYSEC-\d{4}-\d+)\b/i;
 /**
@@ -86522,8 +85390,8 @@ function fromSarif(runs, fail) {
             if (!isObject(result) || typeof result.ruleId !== 'string')
                 throw fail('has a result without a ruleId');
             const rule = rules.get(result.ruleId) ?? {};
-            const message = isObject(result.message) ? vulnerabilities_text(result.message.text) : '';
-            const help = isObject(rule.help) ? vulnerabilities_text(rule.help.text) : '';
+            const message = isObject(result.message) ? vulnerability_findings_text(result.message.text) : '';
+            const help = isObject(rule.help) ? vulnerability_findings_text(rule.help.text) : '';
             const fix = fixVersion(message) ?? fixVersion(help);
             return {
                 id: ADVISORY.exec(result.ruleId)?.[1]?.toUpperCase() ?? result.ruleId,
@@ -86556,12 +85424,12 @@ function firstMatch(message, patterns) {
     return '';
 }
 function sarifSeverity(rule, help) {
-    const written = vulnerabilities_severityOf(/^Severity: *(\S+)$/m.exec(help)?.[1] ?? '');
+    const written = vulnerability_findings_severityOf(/^Severity: *(\S+)$/m.exec(help)?.[1] ?? '');
     if (written !== 'unknown')
         return written;
     const properties = isObject(rule.properties) ? rule.properties : {};
-    const tags = Array.isArray(properties.tags) ? properties.tags.map(vulnerabilities_text) : [];
-    const tagged = tags.map(vulnerabilities_severityOf).find((severity) => severity !== 'unknown');
+    const tags = Array.isArray(properties.tags) ? properties.tags.map(vulnerability_findings_text) : [];
+    const tagged = tags.map(vulnerability_findings_severityOf).find((severity) => severity !== 'unknown');
     if (tagged)
         return tagged;
     const score = Number(properties['security-severity']);
@@ -86706,9 +85574,7 @@ const checkVulnerabilityDelta = defineCheck({
 });
 
 ;// CONCATENATED MODULE: ./src/evidence/collected.ts
-// Every piece of evidence is either collected, deliberately not collected (with the reason a
-// check will repeat as its `skip`), or failed to collect (the reason becomes the check's `error`:
-// an infrastructure fault is never reported as a pass).
+
 function collected(value) {
     return { state: 'collected', value };
 }
@@ -86721,10 +85587,33 @@ function failed(error) {
 function collected_valueOf(evidence) {
     return evidence.state === 'collected' ? evidence.value : undefined;
 }
+/** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
+async function attempt(collect, signal) {
+    try {
+        return collected(await collect());
+    }
+    catch (error) {
+        signal?.throwIfAborted();
+        if (error instanceof UsageError)
+            throw error;
+        return failed(errorMessage(error));
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/checks/user.ts
 
 
+
+
+
+
+
+
+
+
+
+// Who the container runs as: the configured user, measured (HARD-USER-001, -002, -003, -005), or
+// the Dockerfile's last USER where the image was not built (HARD-USER-004).
 function describeUser(user) {
     const name = user.name ? `${user.name} ` : '';
     return `${name}(UID ${user.uid}, GID ${user.gid})`;
@@ -86841,10 +85730,165 @@ const checkNumericUser = defineCheck({
         };
     },
 });
+const checkRunningUser = defineCheck({
+    id: 'HARD-USER-003',
+    cis: ['4.1'],
+    category: 'user',
+    severity: 'error',
+    title: 'The running service is not root',
+    proves: "Every process of the running container has a non-zero UID (and the expected UID, when expected-uid is given), as the engine host sees them — or, where the service does not stay up, as `id` or the image's own /etc/passwd says.",
+    why: 'USER can be undone by an entrypoint running as root, and a name can map to UID 0: only the running processes tell.',
+    threshold: 'UID ≠ 0; = expected-uid when given',
+    remediation: 'Set a non-root USER in the final stage and make sure the entrypoint does not run as root (no privilege-dropping wrapper left as root, no `USER root` after it).',
+    needs: ['runtime'],
+    run({ runtime }, { settings, locate }) {
+        const { identity } = runtime;
+        const location = where(locate.lastInstruction('USER') ?? locate.finalFrom());
+        if (identity.uid === null)
+            return { status: 'fail', message: `the user could not be determined: ${identity.detail}`, ...location };
+        const measured = { uid: identity.uid, gid: identity.gid, method: identity.method };
+        if (identity.uid === 0)
+            return {
+                status: 'fail',
+                message: `runs as root (UID 0) — ${identity.detail}`,
+                measured,
+                target: 'non-zero UID',
+                ...location,
+            };
+        if (settings.expectedUid !== null && identity.uid !== settings.expectedUid) {
+            return {
+                status: 'fail',
+                message: `runs as UID ${identity.uid}, expected ${settings.expectedUid} — ${identity.detail}`,
+                measured,
+                target: settings.expectedUid,
+                ...location,
+            };
+        }
+        return {
+            status: 'pass',
+            message: `runs as UID ${identity.uid}, GID ${identity.gid} — ${identity.detail}`,
+            measured,
+            target: settings.expectedUid ?? 'non-zero UID',
+            ...location,
+        };
+    },
+});
+const checkDockerfileUser = defineCheck({
+    id: 'HARD-USER-004',
+    cis: ['4.1'],
+    category: 'user',
+    severity: 'error',
+    title: 'The Dockerfile ends with a non-root USER',
+    proves: 'The last USER of the shipped stage (or of the stage it is FROM) is not root in any spelling: root, 0, 0:0, root:root. Without a USER the finding is a warning rather than an error where the container is seen to drop root itself: its ENTRYPOINT/CMD runs gosu, su-exec, s6-setuidgid, setpriv or chroot --userspec, or the entrypoint script it starts (read from the build context, or a here-document) runs one — or that script could not be read and the build installs gosu or su-exec. gosu run elsewhere in a RUN (`gosu postgres initdb`) says nothing of how the container starts. A base the Dockerfile cannot see into may set a USER: a warning too.',
+    why: 'Without USER the container runs as the base image\'s user, root for almost every base; judged on the final stage, not "any stage".',
+    remediation: 'Create a user with a fixed UID and end the final stage with `USER <name>` (after the last step that needs root).',
+    hadolint: ['DL3002'],
+    needs: ['dockerfile'],
+    run({ dockerfile }, context) {
+        const measured = measuredBy(context, 'image', 'HARD-USER-001 and HARD-USER-003');
+        if (measured)
+            return measured;
+        const chain = shippedStages(dockerfile);
+        const last = instructions(chain, 'USER').pop();
+        if (!last) {
+            const base = chain[0].base;
+            if (/nonroot|non-root/i.test(base))
+                return { status: 'pass', message: `no USER, but the base ${base} runs as a non-root user by its tag` };
+            // The entrypoint drops root itself (gosu, su-exec, setpriv…): only where the image's
+            // command runs one, or the script it starts does. The word elsewhere in a RUN (`gosu
+            // postgres initdb`, a smoke test) says nothing of how the container starts.
+            const drop = dropsPrivileges(dockerfile, chain, context);
+            if (drop) {
+                return {
+                    status: 'fail',
+                    severity: 'warning',
+                    message: `no USER: it starts as root; ${drop} — a full run measures the processes (HARD-USER-003)`,
+                    ...where(context.locate.finalFrom()),
+                };
+            }
+            // A base the Dockerfile cannot see into (a company base, a vendor's image) may set a USER.
+            const known = chain[0].baseUnresolved.length === 0 && baseSetsNoUserOrHealthcheck(base);
+            return {
+                status: 'fail',
+                ...(known ? {} : { severity: 'warning' }),
+                message: base === 'scratch'
+                    ? 'no USER in the shipped stage, and FROM scratch is an empty image (no user, no files): the container runs as UID 0'
+                    : known
+                        ? `no USER in the shipped stage: it runs as the user of its base image ${baseShown(chain[0])}, which is root`
+                        : `no USER in the shipped stage: it runs as the user of its base image ${baseShown(chain[0])}, root unless that image sets one (a full run measures it: HARD-USER-001)`,
+                ...where(context.locate.finalFrom()),
+            };
+        }
+        const written = last.instruction.args.trim();
+        const { value, unresolved } = resolveVariables(written, variablesAt(dockerfile, chain, last.instruction.line));
+        const location = context.locate.at(last.instruction);
+        if (unresolved.length > 0)
+            return {
+                status: 'skip',
+                message: `USER ${written}: set by a build argument without a default (${unresolved.join(', ')}), so only a build knows it — a full run measures the user (HARD-USER-001)`,
+                location,
+            };
+        const user = value.split(':')[0].trim();
+        if (user === '' || user === 'root' || user === '0') {
+            return {
+                status: 'fail',
+                message: value === written ? `USER ${written} is root` : `USER ${written} is root (${value})`,
+                measured: value,
+                location,
+            };
+        }
+        return { status: 'pass', message: `USER ${value}`, measured: value, location };
+    },
+});
+/** Programs an image installs to drop root with: a package, a download or a copy of gosu or su-exec. */
+const DROPPER_PACKAGE = /^(gosu|su-exec)([=:].*)?$/;
+const DROPPER_PATH = /^\/\S*\/(gosu|su-exec)$/;
+const PACKAGE_TOOLS = /^(apt-get|apt|apt-cache|apk|dnf|yum|microdnf|zypper)$/;
+function installsDropper(stages) {
+    for (const command of runCommands(stages)) {
+        const operand = command.args.find((arg) => (PACKAGE_TOOLS.test(command.program) && DROPPER_PACKAGE.test(arg)) || DROPPER_PATH.test(arg));
+        if (operand)
+            return operand.replace(/[=:].*$/, '').replace(/^.*\//, '');
+    }
+    for (const stage of stages)
+        for (const instruction of stage.instructions)
+            if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+                /(^|\/)(gosu|su-exec)(\s|$)/.test(instruction.args))
+                return /su-exec/.test(instruction.args) ? 'su-exec' : 'gosu';
+    return null;
+}
+/**
+ * Why the container is taken to drop root itself, or null: its ENTRYPOINT/CMD runs gosu, su-exec,
+ * s6-setuidgid, setpriv or chroot --userspec; the script it starts (read from the build context
+ * or a here-document) runs one; or that script could not be read and the build installs gosu or
+ * su-exec, which it then likely exists to use.
+ */
+function dropsPrivileges(dockerfile, chain, context) {
+    const { entrypoint, cmd } = configuredCommand(chain);
+    const runsEntrypoint = entrypoint !== null && entrypoint.words.length > 0;
+    const argv = runsEntrypoint && !entrypoint.exec ? entrypoint.words : [...(entrypoint?.words ?? []), ...(cmd?.words ?? [])];
+    if (argv.length === 0)
+        return null;
+    const commands = /^(sh|bash|dash|ash)$/.test(external_node_path_.posix.basename(argv[0])) && /^-[a-z]*c/.test(argv[1] ?? '')
+        ? splitCommands(argv[2] ?? '').map((command) => command.words)
+        : [argv];
+    const direct = commands.map(privilegeDrop).find((found) => found !== null);
+    if (direct)
+        return `its command runs ${direct} (\`${clipped(argv.join(' '))}\`), so it drops privileges`;
+    const script = startScript(dockerfile, chain, argv, context);
+    if (!script || script.copied.from === 'stage')
+        return null;
+    if (script.facts?.drop) {
+        const at = script.facts.drop.line !== null ? ` on its line ${script.facts.drop.line}` : '';
+        return `its entrypoint ${script.written} (${copiedFrom(script)}) runs ${script.facts.drop.program}${at}, so it probably drops privileges`;
+    }
+    const installed = script.facts ? null : installsDropper(builtStages(dockerfile));
+    return installed
+        ? `it installs ${installed}, which its entrypoint ${script.written} (${copiedFrom(script)}) may use to drop privileges: the script could not be read here`
+        : null;
+}
 
 ;// CONCATENATED MODULE: ./src/checks/index.ts
-
-
 
 
 
@@ -86953,6 +85997,56 @@ const ALL_CHECKS = [
     checkStartOrder,
 ];
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/util/process.ts
+
+function runProcess(command, args, options = {}) {
+    const keep = options.keep ?? 64 * 1024;
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout = (stdout + chunk).slice(-keep);
+            options.onStdout?.(chunk);
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+            stderr = (stderr + chunk).slice(-keep);
+            options.onStderr?.(chunk);
+        });
+        const abort = () => {
+            child.kill('SIGTERM');
+            // A docker CLI that ignores SIGTERM must still not outlive the run.
+            setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+        };
+        if (options.signal?.aborted)
+            abort();
+        options.signal?.addEventListener('abort', abort, { once: true });
+        child.on('error', (error) => {
+            options.signal?.removeEventListener('abort', abort);
+            reject(error);
+        });
+        child.on('close', (code, signal) => {
+            options.signal?.removeEventListener('abort', abort);
+            resolve({ code, signal, stdout, stderr, seconds: (performance.now() - started) / 1000 });
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/docker/cli.ts
+
+// The docker CLI (compose, buildx, pull) is spawned here and nowhere else outside src/docker/: the
+// rest of the product reaches Docker through this module and the engine's handles (engine.ts).
+function runDocker(args, options = {}) {
+    return runProcess('docker', args, options);
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/engine.ts
 
 async function describeEngine(engine) {
@@ -86981,7 +86075,7 @@ function imageStoreOf(driver, status) {
 }
 /** `github.com/docker/buildx 0.29.1+ds1 …` → `0.29.1+ds1`. */
 async function buildxVersion() {
-    const result = await runProcess('docker', ['buildx', 'version']).catch(() => null);
+    const result = await runDocker(['buildx', 'version']).catch(() => null);
     if (!result || result.code !== 0)
         return null;
     return result.stdout.trim().split(/\s+/)[1]?.replace(/^v/, '') ?? null;
@@ -87487,7 +86581,7 @@ function exitCodeOf(results, failOn) {
     return outcome === 'passed' ? 0 : outcome === 'failed' ? 1 : 2;
 }
 
-;// CONCATENATED MODULE: ./src/merge.ts
+;// CONCATENATED MODULE: ./src/merge-reports.ts
 
 
 
@@ -87588,6 +86682,8 @@ function fromVersion1(report, file) {
     return buildRunReport({ targets: [target], checks: ALL_CHECKS, failOn: report.failOn, notes: [], timings: {} });
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: ./node_modules/dockerode/lib/docker.js
 var lib_docker = __nccwpck_require__(9040);
 var docker_default = /*#__PURE__*/__nccwpck_require__.n(lib_docker);
@@ -87853,6 +86949,760 @@ async function sweepLabel(engine, label) {
     return removed;
 }
 
+;// CONCATENATED MODULE: ./src/docker/rawjson.ts
+// BuildKit's `--progress=rawjson` writes concatenated, pretty-printed JSON objects on stderr, and
+// buildx adds plain text lines (`ERROR: failed to solve: …`) between or after them. This splits
+// the stream into both, incrementally, so progress can be shown while the build runs.
+class RawJsonSplitter {
+    onObject;
+    onText;
+    buffer = '';
+    depth = 0;
+    inString = false;
+    escaped = false;
+    objectStart = -1;
+    scanned = 0;
+    constructor(onObject, onText) {
+        this.onObject = onObject;
+        this.onText = onText;
+    }
+    push(chunk) {
+        this.buffer += chunk;
+        const text = this.buffer;
+        let consumed = 0;
+        for (let i = this.scanned; i < text.length; i++) {
+            const ch = text[i];
+            if (this.depth === 0) {
+                if (ch === '{') {
+                    this.flushText(text.slice(consumed, i));
+                    this.objectStart = i;
+                    this.depth = 1;
+                    consumed = i;
+                }
+                else if (ch === '\n') {
+                    this.flushText(text.slice(consumed, i));
+                    consumed = i + 1;
+                }
+                continue;
+            }
+            if (this.inString) {
+                if (this.escaped)
+                    this.escaped = false;
+                else if (ch === '\\')
+                    this.escaped = true;
+                else if (ch === '"')
+                    this.inString = false;
+                continue;
+            }
+            if (ch === '"')
+                this.inString = true;
+            else if (ch === '{')
+                this.depth++;
+            else if (ch === '}' && --this.depth === 0) {
+                const json = text.slice(this.objectStart, i + 1);
+                consumed = i + 1;
+                try {
+                    this.onObject(JSON.parse(json));
+                }
+                catch {
+                    this.onText(json);
+                }
+            }
+        }
+        this.buffer = text.slice(consumed);
+        this.scanned = this.buffer.length;
+        if (this.depth > 0)
+            this.objectStart = 0;
+    }
+    end() {
+        if (this.buffer !== '')
+            this.flushText(this.buffer);
+        this.buffer = '';
+    }
+    flushText(text) {
+        const line = text.trim();
+        if (line !== '')
+            this.onText(line);
+    }
+}
+/** Folds the status stream into one record per step (vertex), in the order steps first appeared. */
+class BuildSteps {
+    steps = new Map();
+    text = [];
+    apply(status) {
+        const changed = [];
+        for (const vertex of status.vertexes ?? []) {
+            const step = this.step(vertex.digest);
+            if (vertex.name)
+                step.name = vertex.name;
+            if (vertex.inputs)
+                step.inputs = vertex.inputs;
+            if (vertex.cached)
+                step.cached = true;
+            if (vertex.started)
+                step.started = Date.parse(vertex.started);
+            if (vertex.completed)
+                step.completed = Date.parse(vertex.completed);
+            if (vertex.error)
+                step.error = vertex.error;
+            changed.push(step);
+        }
+        for (const log of status.logs ?? []) {
+            if (log.data)
+                this.step(log.vertex).log += Buffer.from(log.data, 'base64').toString('utf8');
+        }
+        return changed;
+    }
+    all() {
+        return [...this.steps.values()];
+    }
+    /**
+     * The work steps of the Dockerfile (`[stage-1 2/6] RUN …`), one per instruction: not BuildKit's
+     * internal ones, and not FROM, which resolves a base rather than doing work (and is never
+     * "cached").
+     */
+    instructionSteps() {
+        const byName = new Map();
+        for (const step of this.all()) {
+            if (!isInstructionStep(step.name))
+                continue;
+            const group = byName.get(step.name);
+            if (group)
+                group.push(step);
+            else
+                byName.set(step.name, [step]);
+        }
+        return [...byName.values()].map(foldInstruction);
+    }
+    step(digest) {
+        let step = this.steps.get(digest);
+        if (!step) {
+            step = { digest, name: '', cached: false, started: null, completed: null, error: null, log: '', inputs: [] };
+            this.steps.set(digest, step);
+        }
+        return step;
+    }
+}
+/**
+ * BuildKit 0.2x runs some instructions as several vertices of the same name: `ADD <url>` is a
+ * source vertex that fetches (it always runs, to learn the content's checksum) feeding a copy
+ * vertex (cached when the content is unchanged). BuildKit 0.8–0.12 names the source vertex by its
+ * URL instead. Either way the instruction's result is the vertex none of the others consumes:
+ * its cache state is the step's, so a rebuild reads the same on every engine. The step is timed
+ * from the first start to the last completion.
+ */
+function foldInstruction(vertices) {
+    if (vertices.length === 1)
+        return vertices[0];
+    const consumed = new Set(vertices.flatMap((vertex) => vertex.inputs));
+    const results = vertices.filter((vertex) => !consumed.has(vertex.digest));
+    const result = results.length > 0 ? results : vertices;
+    const starts = vertices.map((vertex) => vertex.started).filter((time) => time !== null);
+    const completions = vertices.map((vertex) => vertex.completed);
+    return {
+        digest: result[0].digest,
+        name: result[0].name,
+        cached: result.every((vertex) => vertex.cached),
+        started: starts.length > 0 ? Math.min(...starts) : null,
+        completed: completions.every((time) => time !== null) ? Math.max(...completions) : null,
+        error: vertices.find((vertex) => vertex.error)?.error ?? null,
+        log: vertices.map((vertex) => vertex.log).join(''),
+        inputs: [...new Set(vertices.flatMap((vertex) => vertex.inputs))].filter((digest) => !vertices.some((vertex) => vertex.digest === digest)),
+    };
+}
+function isInstructionStep(name) {
+    return /^\[[^\]]*\d+\/\d+\] (?!FROM\b)/.test(name);
+}
+
+;// CONCATENATED MODULE: ./src/docker/buildx.ts
+
+
+
+
+
+
+
+
+function buildxArgs(request, files) {
+    const args = ['buildx', 'build', '--load', '--progress=rawjson'];
+    args.push('--iidfile', files.iid, '--metadata-file', files.metadata, '--file', request.dockerfile);
+    if (request.builder)
+        args.push('--builder', request.builder);
+    if (request.target)
+        args.push('--target', request.target);
+    if (request.platform)
+        args.push('--platform', request.platform);
+    if (request.noCache)
+        args.push('--no-cache');
+    for (const [key, value] of Object.entries(request.buildArgs))
+        args.push('--build-arg', `${key}=${value}`);
+    for (const tag of request.tags)
+        args.push('--tag', tag);
+    const inputs = request.inputs;
+    if (inputs) {
+        for (const [key, value] of Object.entries(inputs.labels))
+            args.push('--label', `${key}=${value}`);
+        for (const { name, source } of inputs.buildContexts)
+            args.push('--build-context', `${name}=${source}`);
+        for (const entry of inputs.cacheFrom)
+            args.push('--cache-from', entry);
+        for (const entry of inputs.cacheTo)
+            args.push('--cache-to', entry);
+        // A value only ever reaches buildx as a file (files.secrets, in the order of inputs.secrets).
+        inputs.secrets.forEach(({ id }, index) => args.push('--secret', `id=${id},${csvField(`src=${files.secrets[index]}`)}`));
+        for (const { id, path } of inputs.secretFiles)
+            args.push('--secret', `id=${id},${csvField(`src=${path}`)}`);
+        for (const { id, env } of inputs.secretEnvs)
+            args.push('--secret', `id=${id},env=${env}`);
+        for (const entry of inputs.ssh)
+            args.push('--ssh', entry);
+        for (const host of inputs.addHosts)
+            args.push('--add-host', host);
+        if (inputs.network)
+            args.push('--network', inputs.network);
+        if (inputs.pull)
+            args.push('--pull');
+    }
+    args.push(request.context);
+    return args;
+}
+/** buildx reads --secret as CSV: a field with a comma or a quote is quoted. */
+function csvField(field) {
+    return /[",]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+}
+/**
+ * Every text a build must never show: the secrets' values, the secret variables' values and the
+ * secret files' contents — whole, and line by line (a key file's lines) where a line is long
+ * enough to be told from ordinary output. Longest first, so no part of one is left showing.
+ */
+function secretTexts(inputs, env = process.env) {
+    if (!inputs)
+        return [];
+    const values = inputs.secrets.map((secret) => secret.value);
+    for (const secret of inputs.secretEnvs)
+        values.push(env[secret.env] ?? '');
+    for (const secret of inputs.secretFiles) {
+        try {
+            const content = (0,external_node_fs_namespaceObject.readFileSync)(secret.path);
+            if (content.length <= 64 * 1024)
+                values.push(content.toString('utf8'));
+        }
+        catch {
+            // Unreadable: buildx says so, and nothing of it can be shown either.
+        }
+    }
+    const texts = new Set();
+    for (const value of values) {
+        if (value.trim().length >= 3)
+            texts.add(value.trim());
+        for (const line of value.split(/\r?\n/))
+            if (line.trim().length >= 8)
+                texts.add(line.trim());
+    }
+    return [...texts].sort((a, b) => b.length - a.length);
+}
+async function buildImage(request) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-build-'));
+    const hidden = secretTexts(request.inputs);
+    const hide = (text) => (hidden.length > 0 ? redactSecrets(text, hidden) : text);
+    const shown = (step) => hidden.length > 0
+        ? { ...step, name: hide(step.name), log: hide(step.log), error: step.error && hide(step.error) }
+        : step;
+    const files = {
+        iid: (0,external_node_path_.join)(dir, 'iid.txt'),
+        metadata: (0,external_node_path_.join)(dir, 'metadata.json'),
+        secrets: (request.inputs?.secrets ?? []).map((_, index) => (0,external_node_path_.join)(dir, `secret-${index}`)),
+    };
+    const steps = new BuildSteps();
+    const splitter = new RawJsonSplitter((status) => {
+        for (const step of steps.apply(status)) {
+            if (step.name && (step.completed !== null || step.started !== null))
+                request.onStep?.(shown(step));
+        }
+    }, (line) => steps.text.push(hide(line)));
+    try {
+        // The directory is mkdtemp's (0700); each secret file is the user's alone too, and goes with it.
+        for (const [index, secret] of (request.inputs?.secrets ?? []).entries())
+            await (0,promises_namespaceObject.writeFile)(files.secrets[index], secret.value, { mode: 0o600 });
+        const result = await runProcess('docker', buildxArgs(request, files), {
+            signal: request.signal,
+            onStderr: (chunk) => splitter.push(chunk),
+            keep: 16 * 1024,
+        }).catch((error) => {
+            throw new InfrastructureError(error.code === 'ENOENT'
+                ? 'the docker CLI is not on PATH: install Docker (with the buildx plugin)'
+                : `could not run docker buildx: ${error.message}`);
+        });
+        splitter.end();
+        if (request.signal?.aborted)
+            throw new InfrastructureError('the build was cancelled');
+        const stderr = hide(result.stderr);
+        if (result.code !== 0 && steps.all().length === 0) {
+            // buildx itself refused (no plugin, unknown builder, bad platform): not a verdict on the image.
+            throw refusal(stderr);
+        }
+        if (result.code !== 0 && request.inputs?.pull) {
+            const unpullable = await unpullableBase(steps.all().map(shown), stderr);
+            if (unpullable)
+                throw unpullable;
+        }
+        const imageId = result.code === 0 ? (await (0,promises_namespaceObject.readFile)(files.iid, 'utf8')).trim() : null;
+        const metadata = result.code === 0 ? await readJson(files.metadata) : null;
+        const recorded = steps.instructionSteps().map(shown);
+        return {
+            ok: result.code === 0 && imageId !== null,
+            imageId,
+            seconds: result.seconds,
+            steps: recorded,
+            logTail: result.code === 0 ? '' : failureTail(steps.all().map(shown), steps.text),
+            metadata,
+        };
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+/** Why buildx would not start, as the user can act on it. */
+function refusal(stderr) {
+    const cacheExport = /^.*cache export[^\n]*not supported.*$/im.exec(stderr);
+    if (cacheExport)
+        return new UsageError(`cache-to: the builder cannot export cache (buildx: ${cacheExport[0].replace(/^ERROR:\s*(failed to build:\s*)?/, '').trim()}); the docker driver exports cache only with the containerd image store: turn that on, or create a docker-container builder (docker buildx create --use) and give it as builder`);
+    return new InfrastructureError(`docker buildx build could not start: ${lastLines(stderr, 5)}`);
+}
+/**
+ * pull: true makes BuildKit fetch every base image from its registry, so one that exists only on
+ * this engine (built or loaded here) fails the build. That is the input's doing, not a verdict on
+ * the Dockerfile: said as such. A base that exists nowhere stays a failed build, as without pull.
+ */
+async function unpullableBase(steps, stderr) {
+    const text = [...steps.map((step) => step.error ?? ''), stderr].join('\n');
+    const match = /failed to resolve source metadata for (\S+?): (.*)/.exec(text);
+    if (!match)
+        return null;
+    const local = await runProcess('docker', ['image', 'inspect', '--format', '{{.Id}}', match[1]]).catch(() => null);
+    if (local?.code !== 0)
+        return null;
+    return new UsageError(`pull: true fetches every base image from its registry, and ${match[1]} could not be fetched (${match[2].split(': ').pop()}); it exists only on this engine (built or loaded here), so it cannot be pulled: set pull to false`);
+}
+/** The failing step's name and last log lines, and buildx's own error lines. */
+function failureTail(steps, text, lines = 20) {
+    const failed = steps.find((step) => step.error);
+    const parts = [];
+    if (failed) {
+        parts.push(`step ${failed.name} failed: ${failed.error}`);
+        if (failed.log.trim())
+            parts.push(lastLines(failed.log, lines));
+    }
+    const errors = text.filter((line) => /^(ERROR|error)\b/.test(line));
+    if (errors.length > 0)
+        parts.push(...errors.slice(-3));
+    else if (!failed)
+        parts.push(...text.slice(-lines));
+    return parts.join('\n');
+}
+function lastLines(text, count) {
+    return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+async function readJson(path) {
+    try {
+        return JSON.parse(await (0,promises_namespaceObject.readFile)(path, 'utf8'));
+    }
+    catch {
+        return null;
+    }
+}
+/** The platforms the builder can build for (`docker buildx inspect`), e.g. linux/amd64, linux/386. */
+async function builderPlatforms(builder) {
+    const result = await runProcess('docker', ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
+    if (result.code !== 0)
+        throw new InfrastructureError(`docker buildx inspect${builder ? ` --builder ${builder}` : ''} failed: ${lastLines(result.stderr, 1)}`);
+    const line = result.stdout.split('\n').find((text) => /^\s*Platforms:/.test(text));
+    return line
+        ? line
+            .replace(/^\s*Platforms:\s*/, '')
+            .split(',')
+            .map((platform) => platform.trim().replace(/\*$/, ''))
+            .filter(Boolean)
+        : [];
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose-up.ts
+
+
+
+
+
+
+
+/** `cs-hardening-<run>-<scope>`: the sweep finds a run's projects by that shape (throwaway.ts). */
+function composeProject(runId, scope) {
+    return `cs-hardening-${runId}-${scope}`;
+}
+async function bringComposeUp(options) {
+    const project = composeProject(options.runId, options.scope);
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-stack-'));
+    const override = (0,external_node_path_.join)(dir, 'built-images.json');
+    await (0,promises_namespaceObject.writeFile)(override, stackOverride(options.compose, options.images));
+    const base = [
+        'compose',
+        '-p',
+        project,
+        ...[...options.absoluteFiles, override].flatMap((file) => ['-f', file]),
+        ...options.compose.variablesFiles.flatMap((file) => ['--env-file', file]),
+    ];
+    const env = { ...process.env, ...options.env };
+    const restore = [];
+    try {
+        await tagNames(options.engine, options.names ?? {}, restore);
+        const up = await runDocker([
+            ...base,
+            'up',
+            '-d',
+            '--no-build',
+            '--quiet-pull',
+            '--wait',
+            '--wait-timeout',
+            String(Math.ceil(options.timeoutSeconds)),
+        ], {
+            env,
+            keep: 32 * 1024,
+            ...(options.signal ? { signal: options.signal } : {}),
+        });
+        options.signal?.throwIfAborted();
+        const services = await serviceRuns(options.engine, project);
+        return {
+            files: options.compose.files.map((file) => file.path),
+            project,
+            ok: up.code === 0,
+            seconds: round(up.seconds),
+            output: lastLines(`${up.stdout}\n${up.stderr}`, 15),
+            services,
+            gates: healthGates(options.compose, services),
+        };
+    }
+    finally {
+        await runDocker([...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        await giveBack(options.engine, restore);
+    }
+}
+/**
+ * Compose reads the override last, over the user's files: every service that runs a proven image
+ * runs it by id and never pulls; a service whose missing env file a committed example stands in
+ * for (`compose-env-example`) reads the example instead (`!override`, or compose would append it
+ * and still refuse the missing one). YAML, for the tag; the values are JSON strings.
+ */
+function stackOverride(compose, images) {
+    const lines = ['services:'];
+    for (const service of compose.services) {
+        const id = images[service.name];
+        const standIn = service.envFiles.some((file) => file.standsFor !== null);
+        if (!id && !standIn)
+            continue;
+        lines.push(`  ${JSON.stringify(service.name)}:`);
+        if (id)
+            lines.push(`    image: ${JSON.stringify(id)}`, '    pull_policy: never');
+        if (standIn)
+            lines.push(`    env_file: !override ${JSON.stringify(service.envFiles.map((file) => file.path))}`);
+    }
+    return lines.length === 1 ? 'services: {}\n' : `${lines.join('\n')}\n`;
+}
+/** Tags each name onto its proven image; `restore` gathers the names to give back, as they are moved. */
+async function tagNames(engine, names, restore) {
+    for (const [name, id] of Object.entries(names)) {
+        const { name: repo, tag, digest } = parseImageReference(name);
+        if (digest)
+            continue; // a digest names content: no tag can point it elsewhere
+        const previous = await engine
+            .getImage(name)
+            .inspect()
+            .then((image) => image.Id, () => null);
+        if (previous === id)
+            continue;
+        await engine.getImage(id).tag({ repo, tag: tag ?? 'latest' });
+        if (previous)
+            restore.push({ repo, tag: tag ?? 'latest', previous });
+    }
+}
+async function giveBack(engine, restore) {
+    for (const { repo, tag, previous } of restore)
+        await engine
+            .getImage(previous)
+            .tag({ repo, tag })
+            .catch(() => undefined); // the image it held is gone: nothing to give back
+}
+async function serviceRuns(engine, project) {
+    const containers = await engine.listContainers({
+        all: true,
+        filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
+    });
+    const inspected = await Promise.all(containers.map(async (info) => {
+        const inspected = await engine.getContainer(info.Id).inspect();
+        return {
+            service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
+            image: inspected.Image,
+            state: inspected.State,
+        };
+    }));
+    const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
+    const origin = started.length > 0 ? Math.min(...started) : 0;
+    return inspected
+        .map(({ service, image, state }) => {
+        const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
+            .map((entry) => Date.parse(entry.End))
+            .sort((a, b) => a - b)[0];
+        return {
+            service,
+            image,
+            state: state.Status,
+            health: state.Health?.Status ?? null,
+            exitCode: state.ExitCode,
+            startedAt: round((Date.parse(state.StartedAt) - origin) / 1000),
+            healthyAt: firstPass === undefined ? null : round((firstPass - origin) / 1000),
+        };
+    })
+        .sort((a, b) => a.startedAt - b.startedAt);
+}
+function healthGates(compose, runs) {
+    const byName = new Map(runs.map((run) => [run.service, run]));
+    const gates = [];
+    for (const service of compose.services) {
+        const depends = service.data.depends_on;
+        if (!depends || Array.isArray(depends))
+            continue;
+        for (const [name, spec] of Object.entries(depends)) {
+            if (spec?.condition !== 'service_healthy')
+                continue;
+            const dependent = byName.get(service.name);
+            const dependency = byName.get(name);
+            const margin = dependent && dependency?.healthyAt != null ? round(dependent.startedAt - dependency.healthyAt) : null;
+            gates.push({
+                service: service.name,
+                dependsOn: name,
+                honoured: margin === null ? null : margin >= 0,
+                marginSeconds: margin,
+            });
+        }
+    }
+    return gates;
+}
+
+;// CONCATENATED MODULE: ./src/checks/config-ignores.ts
+// Ignores from the config file: a check id, optionally a path (exact, or with * for any run of
+// characters but /), a reason (required), and an expiry date after which the ignore stops
+// applying — and the finding says it expired, so nothing is silenced forever by accident.
+function matchesPath(pattern, file) {
+    if (!file)
+        return false;
+    const regex = new RegExp(`^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        // A NUL stands in for `**` while single `*`s are rewritten: no path contains one.
+        .replace(/\*\*/g, '\u0000')
+        .replace(/\*/g, '[^/]*')
+        // eslint-disable-next-line no-control-regex -- the placeholder, put back as `.*`
+        .replace(/\u0000/g, '.*')}$`);
+    return regex.test(file);
+}
+function applyConfigIgnores(results, ignores, today) {
+    if (ignores.length === 0)
+        return results;
+    return results.map((result) => {
+        if (result.status !== 'fail')
+            return result;
+        const ignore = ignores.find((candidate) => candidate.id === result.id &&
+            (candidate.path === undefined || matchesPath(candidate.path, result.location?.file)));
+        if (!ignore)
+            return result;
+        if (ignore.until !== undefined && ignore.until < today) {
+            return { ...result, message: `${result.message} (the ignore in ${ignore.source} expired on ${ignore.until})` };
+        }
+        return {
+            ...result,
+            status: 'skip',
+            message: `ignored by ${ignore.source}${ignore.until ? ` until ${ignore.until}` : ''} (${ignore.reason}): ${result.message}`,
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/checks/inline-ignores.ts
+function parseIgnores(dockerfile) {
+    const ignores = [];
+    for (const comment of dockerfile.comments) {
+        const ours = /^hardening-ignore\s*=\s*([A-Z0-9,\s-]+?)(?:\s+(.*))?$/.exec(comment.text.trim());
+        if (ours) {
+            ignores.push({
+                line: comment.line,
+                ids: ours[1].split(/[,\s]+/).filter(Boolean),
+                reason: (ours[2] ?? '').trim(),
+                hadolint: false,
+            });
+            continue;
+        }
+        const theirs = /^hadolint\s+ignore\s*=\s*([A-Z0-9,\s]+)/.exec(comment.text.trim());
+        if (theirs)
+            ignores.push({
+                line: comment.line,
+                ids: theirs[1].split(/[,\s]+/).filter(Boolean),
+                reason: 'hadolint ignore',
+                hadolint: true,
+            });
+    }
+    return ignores;
+}
+/** The comment lines directly above `line` (a block of comments, no blank line between). */
+function commentBlockAbove(line, dockerfile) {
+    const commentLines = new Set(dockerfile.comments.map((comment) => comment.line));
+    const block = new Set();
+    for (let candidate = line - 1; commentLines.has(candidate); candidate--)
+        block.add(candidate);
+    return block;
+}
+function applyInlineIgnores(results, dockerfile, checks) {
+    if (!dockerfile)
+        return results;
+    const ignores = parseIgnores(dockerfile);
+    if (ignores.length === 0)
+        return results;
+    const hadolintOf = new Map(checks.map((check) => [check.id, new Set(check.hadolint ?? [])]));
+    return results.map((result) => {
+        if (result.status !== 'fail' || result.location?.file !== dockerfile.path || result.location.line === undefined)
+            return result;
+        const block = commentBlockAbove(result.location.line, dockerfile);
+        const ignore = ignores.find((candidate) => block.has(candidate.line) &&
+            candidate.ids.some((id) => (candidate.hadolint ? hadolintOf.get(result.id)?.has(id) : id === result.id)));
+        if (!ignore)
+            return result;
+        if (!ignore.reason)
+            return {
+                ...result,
+                message: `${result.message} (the ignore on line ${ignore.line} gives no reason, so it does not apply)`,
+            };
+        return {
+            ...result,
+            status: 'skip',
+            message: `ignored on line ${ignore.line} (${ignore.reason}): ${result.message}`,
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/evidence/locate.ts
+
+const LAYER_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
+/**
+ * `knownBase`: content digests of a base image's layers, when the Dockerfile cannot tell (an image
+ * checked without it): the leading layers with those digests are that base, exactly.
+ */
+function createLocator(dockerfile, filesystem, image, knownBase = []) {
+    const chain = dockerfile && dockerfile.finalStage >= 0 ? stageChain(dockerfile) : [];
+    const at = (instruction) => ({
+        file: dockerfile.path,
+        line: instruction.line,
+        ...(instruction.endLine !== instruction.line ? { endLine: instruction.endLine } : {}),
+    });
+    const layerMap = filesystem && dockerfile
+        ? mapLayers(chain.flatMap((stage) => stage.instructions), filesystem)
+        : new Map();
+    const ownLayers = new Set(layerMap.keys());
+    let firstOwn = ownLayers.size > 0 ? Math.min(...ownLayers) : Infinity;
+    if (ownLayers.size === 0 && image && knownBase.length > 0) {
+        const shared = image.layerDigests.findIndex((digest, index) => digest !== knownBase[index]);
+        firstOwn = shared === -1 ? Math.min(image.layerDigests.length, knownBase.length) : shared;
+    }
+    return {
+        finalFrom() {
+            const stage = dockerfile?.stages[dockerfile.finalStage];
+            return stage ? { file: dockerfile.path, line: stage.line } : undefined;
+        },
+        lastInstruction(keyword) {
+            for (let s = chain.length - 1; s >= 0; s--) {
+                const found = chain[s].instructions.filter((instruction) => instruction.keyword === keyword).pop();
+                if (found)
+                    return at(found);
+            }
+            return undefined;
+        },
+        layer(index) {
+            const instruction = layerMap.get(index);
+            return instruction ? at(instruction) : undefined;
+        },
+        isBaseLayer(index) {
+            return index < firstOwn;
+        },
+        knowsBase() {
+            return firstOwn !== Infinity && firstOwn > 0;
+        },
+        baseLayerDigests() {
+            return image && firstOwn !== Infinity ? image.layerDigests.slice(0, firstOwn) : [];
+        },
+        instructionOfLayer(index) {
+            return layerMap.get(index);
+        },
+        at,
+    };
+}
+/**
+ * Aligns the image's layers with the layer-making instructions, both from the top: BuildKit
+ * records `RUN …`, `COPY …` and `ADD …` as the layer's created_by, so keywords must agree. WORKDIR
+ * makes a layer only when it creates the directory; a WORKDIR with no layer is passed over.
+ * Alignment stops at the first disagreement (an image not built from this Dockerfile).
+ */
+function mapLayers(instructions, filesystem) {
+    const makers = instructions.filter((instruction) => LAYER_KEYWORDS.has(instruction.keyword));
+    const map = new Map();
+    let j = makers.length - 1;
+    for (let i = filesystem.layers.length - 1; i >= 0 && j >= 0; i--) {
+        const keyword = createdByKeyword(filesystem.layers[i].createdBy);
+        while (j >= 0 && makers[j].keyword === 'WORKDIR' && keyword !== 'WORKDIR')
+            j--;
+        if (j < 0 || keyword !== makers[j].keyword)
+            break;
+        map.set(i, makers[j]);
+        j--;
+    }
+    return map;
+}
+/** `RUN /bin/sh -c …`, `|2 A=b /bin/sh -c …` (classic builder RUN), `/bin/sh -c #(nop) COPY …`. */
+function createdByKeyword(createdBy) {
+    if (!createdBy)
+        return null;
+    const text = createdBy.trim().replace(/^\/bin\/sh -c #\(nop\)\s*/, '');
+    if (/^\|\d+ /.test(text) || text.startsWith('/bin/sh -c '))
+        return 'RUN';
+    const word = /^([A-Z]+)\b/.exec(text)?.[1];
+    return word ?? null;
+}
+
+;// CONCATENATED MODULE: ./src/judge.ts
+
+
+
+
+
+
+
+function judgeEvidence(evidence, settings, ignores = [], knownBaseLayers = []) {
+    const locate = locateEvidence(evidence, knownBaseLayers);
+    const judged = runChecks(ALL_CHECKS, evidence, { settings, locate });
+    const inline = applyInlineIgnores(judged, collected_valueOf(evidence.dockerfile), ALL_CHECKS);
+    const results = applyConfigIgnores(inline, ignores, new Date().toISOString().slice(0, 10));
+    return { results, locate };
+}
+/**
+ * Where in the Dockerfile each finding belongs and which layers are the base image's: built from
+ * the evidence alone (no check runs), so the run learns a target's base layers for its baseline
+ * without judging it before its compose stack's evidence is in.
+ */
+function locateEvidence(evidence, knownBaseLayers = []) {
+    return createLocator(collected_valueOf(evidence.dockerfile), collected_valueOf(evidence.filesystem), collected_valueOf(evidence.image), knownBaseLayers);
+}
+/** An ignore for a check that does not exist is a typo that would silence nothing: say so first. */
+function validateIgnores(ignores) {
+    const known = new Set(ALL_CHECKS.map((check) => check.id));
+    const unknown = ignores.find((ignore) => !known.has(ignore.id));
+    if (unknown)
+        throw new UsageError(`config ${unknown.source}: ignores: no check has the id ${unknown.id} (see docs/checks.md)`);
+}
+
 ;// CONCATENATED MODULE: ./src/progress.ts
 
 function timedPhase(timings, name, work) {
@@ -87896,6 +87746,42 @@ function baselineProgress(progress) {
         phase: (name, work) => progress.phase(`baseline ${name}`, work),
         info: (message) => progress.info(message),
     };
+}
+
+;// CONCATENATED MODULE: ./src/util/concurrency.ts
+/**
+ * Runs `work` on every item, at most `limit` at once, results in the items' order. The first
+ * failure is thrown once everything started has settled, so no work is left running behind it.
+ */
+async function mapLimit(items, limit, work) {
+    const results = new Array(items.length);
+    const errors = [];
+    let next = 0;
+    const lane = async () => {
+        while (next < items.length && errors.length === 0) {
+            const index = next++;
+            try {
+                results[index] = await work(items[index], index);
+            }
+            catch (error) {
+                errors.push(error);
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+    if (errors.length > 0)
+        throw errors[0];
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/util/repo-path.ts
+
+/** A path as reports show it: relative to the workspace with forward slashes, or absolute when outside it. */
+function repoPath(workspace, path) {
+    const shown = (0,external_node_path_.relative)(workspace, path).split(external_node_path_.sep).join('/');
+    if (shown.startsWith('..'))
+        return path;
+    return shown === '' ? '.' : shown;
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/build.ts
@@ -88007,1115 +87893,6 @@ async function copyContext(from, to, context) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/util/repo-path.ts
-
-/** A path as reports show it: relative to the workspace with forward slashes, or absolute when outside it. */
-function repoPath(workspace, path) {
-    const shown = (0,external_node_path_.relative)(workspace, path).split(external_node_path_.sep).join('/');
-    if (shown.startsWith('..'))
-        return path;
-    return shown === '' ? '.' : shown;
-}
-
-;// CONCATENATED MODULE: ./src/evidence/compose/consistency.ts
-
-/** compose-go's casts after interpolation (`*` any key, `#` any list index), by path under a service. */
-const SERVICE_CASTS = [
-    ['init', 'boolean'],
-    ['privileged', 'boolean'],
-    ['read_only', 'boolean'],
-    ['tty', 'boolean'],
-    ['stdin_open', 'boolean'],
-    ['oom_kill_disable', 'boolean'],
-    ['healthcheck.disable', 'boolean'],
-    ['volumes.#.read_only', 'boolean'],
-    ['volumes.#.volume.nocopy', 'boolean'],
-    ['healthcheck.retries', 'int'],
-    ['deploy.replicas', 'int'],
-    ['deploy.restart_policy.max_attempts', 'int'],
-    ['deploy.update_config.parallelism', 'int'],
-    ['deploy.rollback_config.parallelism', 'int'],
-    ['deploy.placement.max_replicas_per_node', 'int'],
-    ['scale', 'int'],
-    ['ports.#.target', 'int'],
-    ['secrets.#.mode', 'int'],
-    ['configs.#.mode', 'int'],
-    ['ulimits.*', 'int'],
-    ['ulimits.*.soft', 'int'],
-    ['ulimits.*.hard', 'int'],
-    ['cpu_count', 'int'],
-    ['cpu_period', 'int'],
-    ['cpu_quota', 'int'],
-    ['cpu_rt_period', 'int'],
-    ['cpu_rt_runtime', 'int'],
-    ['cpu_shares', 'int'],
-    ['oom_score_adj', 'int'],
-    ['pids_limit', 'int'],
-    ['cpus', 'float'],
-    ['cpu_percent', 'float'],
-    ['deploy.resources.limits.cpus', 'float'],
-    ['deploy.resources.reservations.cpus', 'float'],
-    ['mem_limit', 'size'],
-    ['mem_reservation', 'size'],
-    ['memswap_limit', 'size'],
-    ['shm_size', 'size'],
-    ['deploy.resources.limits.memory', 'size'],
-    ['deploy.resources.reservations.memory', 'size'],
-    ['stop_grace_period', 'duration'],
-    ['healthcheck.interval', 'duration'],
-    ['healthcheck.timeout', 'duration'],
-    ['healthcheck.start_period', 'duration'],
-    ['healthcheck.start_interval', 'duration'],
-];
-const TOP_CASTS = [
-    ['networks.*.external', 'boolean'],
-    ['networks.*.internal', 'boolean'],
-    ['networks.*.attachable', 'boolean'],
-    ['networks.*.enable_ipv6', 'boolean'],
-    ['volumes.*.external', 'boolean'],
-    ['secrets.*.external', 'boolean'],
-    ['configs.*.external', 'boolean'],
-];
-function castOf(path) {
-    const matches = (pattern, parts) => {
-        const wanted = pattern.split('.');
-        return (wanted.length === parts.length &&
-            wanted.every((part, index) => part === '*' || (part === '#' ? /^\d+$/.test(parts[index]) : part === parts[index])));
-    };
-    if (path[0] === 'services' && path.length > 2) {
-        const under = path.slice(2);
-        return SERVICE_CASTS.find(([pattern]) => matches(pattern, under))?.[1] ?? null;
-    }
-    return TOP_CASTS.find(([pattern]) => matches(pattern, path))?.[1] ?? null;
-}
-/**
- * A string value as compose types it after interpolation: booleans become booleans, a retry count
- * a number; a value that does not cast is compose's error. Values written as they are (not
- * interpolated) keep YAML's own typing; only booleans are read in both spellings.
- */
-function castValue(value, path, interpolated) {
-    const cast = castOf(path);
-    if (cast === 'boolean') {
-        const lower = value.toLowerCase();
-        if (['y', 'yes', 'true', 'on'].includes(lower))
-            return { value: true };
-        if (['n', 'no', 'false', 'off'].includes(lower))
-            return { value: false };
-        return interpolated ? { value, error: `invalid boolean: ${value}` } : { value };
-    }
-    if (!interpolated || cast === null)
-        return { value };
-    if (cast === 'int') {
-        if (/^[-+]?\d+$/.test(value.trim()))
-            return { value: path.at(-1) === 'retries' ? Number(value) : value };
-        return { value, error: `strconv.Atoi: parsing "${value}": invalid syntax` };
-    }
-    if (cast === 'float') {
-        if (value.trim() !== '' && Number.isFinite(Number(value)))
-            return { value };
-        return { value, error: `strconv.ParseFloat: parsing "${value}": invalid syntax` };
-    }
-    // Sizes and durations: compose's own units are many; only the empty value is surely refused.
-    if (value.trim() === '')
-        return { value, error: `invalid ${cast === 'size' ? 'size' : 'duration'} ""` };
-    return { value };
-}
-/** compose-go's consistency checks on the loaded project, every one that fails. */
-function checkConsistency(services, top, known) {
-    const refusals = [];
-    const declared = (section) => {
-        const node = get(top, section);
-        return new Set(node?.kind === 'map' ? node.entries.keys() : []);
-    };
-    const networks = new Set(['default', ...declared('networks')]);
-    const volumes = declared('volumes');
-    const secrets = declared('secrets');
-    const configs = declared('configs');
-    for (const { name, tree } of services) {
-        const refuse = (message, node, subject, kind = 'reference') => {
-            refusals.push({ message, loc: node.loc, kind, subject });
-        };
-        if (!get(tree, 'image') && !get(tree, 'build'))
-            refuse(`service "${name}" has neither an image nor a build context specified`, tree, name, 'service');
-        for (const [network, node] of namesIn(get(tree, 'networks')))
-            if (!networks.has(network))
-                refuse(`service "${name}" refers to undefined network ${network}`, node, network);
-        for (const [dependency, node] of namesIn(get(tree, 'depends_on')))
-            if (!known.has(dependency))
-                refuse(`service "${name}" depends on undefined service "${dependency}"`, node, dependency);
-        const volumesNode = get(tree, 'volumes');
-        for (const item of volumesNode?.kind === 'seq' ? volumesNode.items : []) {
-            const source = namedVolumeSource(item);
-            if (source !== null && !volumes.has(source))
-                refuse(`service "${name}" refers to undefined volume ${source}`, item, source);
-        }
-        for (const [section, names, what] of [
-            ['secrets', secrets, 'secret'],
-            ['configs', configs, 'config'],
-        ]) {
-            const node = get(tree, section);
-            for (const item of node?.kind === 'seq' ? node.items : []) {
-                const source = item.kind === 'scalar' ? String(item.value ?? '') : consistency_text(get(item, 'source'));
-                if (source && !names.has(source))
-                    refuse(`service "${name}" refers to undefined ${what} ${source}`, item, source);
-            }
-        }
-    }
-    return refusals;
-}
-function consistency_text(node) {
-    return node?.kind === 'scalar' && node.value !== null ? String(node.value) : '';
-}
-/** A list of names or a mapping keyed by name (service networks, depends_on). */
-function namesIn(node) {
-    if (node?.kind === 'seq')
-        return node.items.map((item) => [consistency_text(item), item]);
-    if (node?.kind === 'map')
-        return [...node.entries];
-    return [];
-}
-/**
- * The named volume a mount uses (`data:/var/lib/x`, `{type: volume, source: data}`), or null for a
- * bind mount (a path: `/x`, `./x`, `~/x`, `C:\x`), an anonymous volume, or tmpfs.
- */
-function namedVolumeSource(item) {
-    if (item.kind === 'map') {
-        const type = consistency_text(get(item, 'type')) || 'volume';
-        const source = consistency_text(get(item, 'source'));
-        return type === 'volume' && source ? source : null;
-    }
-    const spec = consistency_text(item);
-    const parts = spec.split(':');
-    if (parts.length < 2)
-        return null;
-    const source = parts[0];
-    if (source === '' || /^[./~]/.test(source) || /^[A-Za-z]$/.test(source))
-        return null;
-    return source;
-}
-
-;// CONCATENATED MODULE: ./src/evidence/compose/interpolate.ts
-// Compose's variable interpolation, as the compose specification defines it and `docker compose
-// config` applies it: `$VAR`, `${VAR}`, `${VAR:-default}` (unset or empty), `${VAR-default}`
-// (unset), `${VAR:?error}` / `${VAR?error}` (required), `${VAR:+alt}` / `${VAR+alt}`, `$$` for a
-// literal `$`; defaults may themselves hold interpolations.
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
-function interpolate(text, lookup) {
-    const result = { value: '', missing: [], unset: [] };
-    result.value = interpolate_expand(text, lookup, result);
-    return result;
-}
-function interpolate_expand(text, lookup, result) {
-    let out = '';
-    let i = 0;
-    while (i < text.length) {
-        const dollar = text.indexOf('$', i);
-        if (dollar === -1) {
-            out += text.slice(i);
-            break;
-        }
-        out += text.slice(i, dollar);
-        const next = text[dollar + 1];
-        if (next === '$') {
-            out += '$';
-            i = dollar + 2;
-            continue;
-        }
-        if (next === '{') {
-            const close = matchingBrace(text, dollar + 1);
-            if (close === -1) {
-                // An unterminated `${`: compose calls the file invalid; kept as written here.
-                out += text.slice(dollar);
-                break;
-            }
-            out += braced(text.slice(dollar + 2, close), lookup, result);
-            i = close + 1;
-            continue;
-        }
-        const name = NAME.exec(text.slice(dollar + 1))?.[0];
-        if (!name) {
-            out += '$';
-            i = dollar + 1;
-            continue;
-        }
-        out += interpolate_valueOf(name, lookup, result);
-        i = dollar + 1 + name.length;
-    }
-    return out;
-}
-/** The `}` closing the `{` at `open`, counting nested `${…}`. */
-function matchingBrace(text, open) {
-    let depth = 0;
-    for (let i = open; i < text.length; i++) {
-        if (text[i] === '{')
-            depth++;
-        else if (text[i] === '}' && --depth === 0)
-            return i;
-    }
-    return -1;
-}
-function braced(inner, lookup, result) {
-    const name = NAME.exec(inner)?.[0];
-    if (!name)
-        return `\${${inner}}`;
-    const rest = inner.slice(name.length);
-    if (rest === '')
-        return interpolate_valueOf(name, lookup, result);
-    const value = lookup(name);
-    const set = value !== undefined;
-    const nonEmpty = set && value !== '';
-    const operator = /^(:-|-|:\?|\?|:\+|\+)/.exec(rest)?.[0];
-    if (!operator)
-        return `\${${inner}}`;
-    const word = () => interpolate_expand(rest.slice(operator.length), lookup, result);
-    switch (operator) {
-        case ':-':
-            return nonEmpty ? value : word();
-        case '-':
-            return set ? value : word();
-        case ':?':
-        case '?':
-            if (operator === ':?' ? nonEmpty : set)
-                return value;
-            result.missing.push({ name, message: word() || `${name} is required` });
-            return '';
-        case ':+':
-            return nonEmpty ? word() : '';
-        default:
-            return set ? word() : '';
-    }
-}
-function interpolate_valueOf(name, lookup, result) {
-    const value = lookup(name);
-    if (value === undefined) {
-        result.unset.push(name);
-        return '';
-    }
-    return value;
-}
-
-;// CONCATENATED MODULE: ./src/evidence/compose/env-files.ts
-
-const KEY = /^[A-Za-z0-9_.-]+$/;
-function parseEnvFile(text, lookup = () => undefined) {
-    const result = { entries: [], missing: [], problem: null };
-    const own = new Map();
-    const resolve = (name) => lookup(name) ?? own.get(name);
-    const expand = (value, line) => {
-        const expanded = interpolate(value, resolve);
-        for (const missing of expanded.missing)
-            result.missing.push({ ...missing, line });
-        return expanded.value;
-    };
-    const lines = text.split(/\r?\n/);
-    for (let index = 0; index < lines.length; index++) {
-        const line = index + 1;
-        const raw = lines[index].trim();
-        if (raw === '' || raw.startsWith('#'))
-            continue;
-        const statement = raw.replace(/^export\s+/, '');
-        const separator = /[=:]/.exec(statement);
-        if (!separator) {
-            // A bare name: the environment's value, or nothing.
-            if (!KEY.test(statement)) {
-                result.problem ??= { message: `unexpected character in variable name near "${statement}"`, line };
-                continue;
-            }
-            const inherited = lookup(statement);
-            if (inherited !== undefined)
-                add(result, own, statement, inherited, line);
-            continue;
-        }
-        const name = statement.slice(0, separator.index).trim();
-        if (!KEY.test(name)) {
-            result.problem ??= { message: `unexpected character in variable name near "${statement}"`, line };
-            continue;
-        }
-        let rest = statement.slice(separator.index + 1).replace(/^[ \t]+/, '');
-        const quote = rest[0];
-        if (quote === '"' || quote === "'") {
-            // A quoted value ends at the next unescaped quote, possibly lines further down.
-            let body = rest.slice(1);
-            let end = closingQuote(body, quote);
-            while (end === -1 && index + 1 < lines.length) {
-                index++;
-                body += `\n${lines[index]}`;
-                end = closingQuote(body, quote);
-            }
-            if (end === -1) {
-                result.problem ??= { message: `unterminated quoted value ${rest.split('\n')[0]}`, line };
-                break;
-            }
-            rest = body.slice(0, end);
-            add(result, own, name, quote === "'" ? rest : expand(env_files_unescape(rest), line), line);
-            continue;
-        }
-        // Unquoted: a comment starts at a `#` after whitespace.
-        const value = rest.replace(/\s+#.*$/, '').trimEnd();
-        add(result, own, name, expand(value, line), line);
-    }
-    return result;
-}
-function add(result, own, name, value, line) {
-    own.set(name, value);
-    const existing = result.entries.findIndex((entry) => entry.name === name);
-    if (existing !== -1)
-        result.entries.splice(existing, 1);
-    result.entries.push({ name, value, line });
-}
-function closingQuote(text, quote) {
-    for (let i = 0; i < text.length; i++)
-        if (text[i] === quote && text[i - 1] !== '\\')
-            return i;
-    return -1;
-}
-/** `\n`, `\r` and escaped quotes and backslashes of a double-quoted value. */
-function env_files_unescape(text) {
-    return text.replace(/\\([nr"'\\])/g, (_, char) => (char === 'n' ? '\n' : char === 'r' ? '\r' : char));
-}
-/** The names and values only, later keys winning (what `.env` gives interpolation). */
-function envValues(parsed) {
-    return Object.fromEntries(parsed.entries.map((entry) => [entry.name, entry.value]));
-}
-/**
- * Committed examples users copy to the real file (`.env.example` → `.env`): the first one that
- * exists stands in for a missing env file when the user asks for it (`compose-env-example`).
- */
-function exampleNamesFor(name) {
-    const base = name.replace(/^.*\//, '');
-    const dir = name.slice(0, name.length - base.length);
-    const stem = base.replace(/^\./, '');
-    const candidates = [
-        `${base}.example`,
-        `${base}.sample`,
-        `${base}.dist`,
-        `${base}.template`,
-        `${stem}.example`,
-        `${stem}.sample`,
-        `example.${stem}`,
-        `sample.${stem}`,
-    ];
-    if (stem === 'env')
-        candidates.push('env.example', 'env.sample', 'example.env', 'sample.env');
-    return [...new Set(candidates)].map((candidate) => `${dir}${candidate}`);
-}
-
-;// CONCATENATED MODULE: ./src/evidence/compose/load.ts
-
-
-
-
-
-
-
-
-
-
-const DISK = { read: (path) => (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'), exists: (path) => (0,external_node_fs_namespaceObject.existsSync)(path) };
-function loadProject(options) {
-    const projectDir = (0,external_node_path_.dirname)(options.files[0]);
-    const source = options.source ?? DISK;
-    const context = new LoadContext(options, source, projectDir);
-    let merged = null;
-    for (const file of options.files) {
-        const model = context.loadFile(file, projectDir, 'file');
-        merged = merged ? mergeProjects(merged, model) : model;
-    }
-    return context.finish(merged);
-}
-class LoadContext {
-    options;
-    source;
-    projectDir;
-    files = [];
-    missing = [];
-    unset = [];
-    variables = [];
-    envFiles = [];
-    refusals = [];
-    scope;
-    constructor(options, source, projectDir) {
-        this.options = options;
-        this.source = source;
-        this.projectDir = projectDir;
-        const given = options.envFiles ?? [];
-        this.scope = {
-            dotEnv: given.length > 0 ? given.map((path) => this.readEnv(path, 'dotenv', null, true)) : this.projectEnv(projectDir),
-        };
-    }
-    /** The environment's value, then the last env file that sets it. */
-    valueIn(scope, name) {
-        if (this.options.env[name] !== undefined)
-            return this.options.env[name];
-        for (const record of [...scope.dotEnv].reverse()) {
-            const entry = record.entries.find((candidate) => candidate.name === name);
-            if (entry)
-                return entry.value;
-        }
-        return undefined;
-    }
-    lookup = (name) => this.valueIn(this.scope, name);
-    /** A project directory's `.env` (or, asked for and missing, its committed example). */
-    projectEnv(dir) {
-        if (this.options.dotEnv === false)
-            return [];
-        // `join` of an absolute directory, not `resolve`: the bundler reads `resolve(x, '.env')` as a
-        // file relative to the build machine's working directory, ships it in dist/ and rewrites the
-        // path to point there (scripts/bundle.mjs now refuses any such asset).
-        const path = (0,external_node_path_.join)(dir, '.env');
-        if (this.source.exists(path))
-            return [this.readEnv(path, 'dotenv', null, false)];
-        const example = this.options.exampleEnv ? this.exampleFor(path) : null;
-        return example ? [this.readEnv(example, 'dotenv', null, false, path)] : [];
-    }
-    exampleFor(path) {
-        return exampleNamesFor(path).find((candidate) => this.source.exists(candidate)) ?? null;
-    }
-    /**
-     * One env file, parsed with the environment (and, for a service's, the project's variables).
-     * A missing required one is a refusal, in compose's words, at `at` (where it is named).
-     */
-    readEnv(path, role, at, required, standsFor = null, lookup = (name) => this.options.env[name]) {
-        const shown = this.options.show(path);
-        const record = {
-            path,
-            shown,
-            role,
-            standsFor: standsFor === null ? null : this.options.show(standsFor),
-            entries: [],
-        };
-        if (!this.source.exists(path)) {
-            if (required)
-                this.refusals.push({ message: `env file ${shown} not found`, loc: at, kind: 'env-file', subject: shown });
-            return record;
-        }
-        const parsed = parseEnvFile(this.source.read(path), lookup);
-        for (const missing of parsed.missing)
-            this.refusals.push({
-                message: `failed to read ${shown}: required variable ${missing.name} is missing a value: ${missing.message}`,
-                loc: { file: shown, line: missing.line },
-                kind: 'variable',
-                subject: missing.name,
-            });
-        if (parsed.problem)
-            this.refusals.push({
-                message: `failed to read ${shown}: ${parsed.problem.message}`,
-                loc: { file: shown, line: parsed.problem.line },
-                kind: 'syntax',
-                subject: shown,
-            });
-        record.entries = parsed.entries;
-        this.envFiles.push(record);
-        return record;
-    }
-    /** Interpolates a file's values in a scope, noting where each variable comes from. */
-    interpolate(tree, scope) {
-        return mapStrings(tree, (value, path, loc) => {
-            const result = interpolate(value, (name) => {
-                const from = this.entryIn(scope, name);
-                this.variables.push({
-                    name,
-                    loc,
-                    path: path.join('.'),
-                    from,
-                    fromEnvironment: this.options.env[name] !== undefined,
-                });
-                return this.valueIn(scope, name);
-            });
-            for (const problem of result.missing) {
-                this.missing.push({ ...problem, loc });
-                this.refusals.push({
-                    message: `error while interpolating ${path.join('.')}: required variable ${problem.name} is missing a value: ${problem.message}`,
-                    loc,
-                    kind: 'variable',
-                    subject: problem.name,
-                });
-            }
-            for (const name of result.unset)
-                this.unset.push({ name, loc });
-            if (value === result.value)
-                return castValue(value, path, false).value;
-            const cast = castValue(result.value, path, true);
-            if (cast.error)
-                this.refusals.push({
-                    message: `error while interpolating ${path.join('.')}: failed to cast to expected type: ${cast.error}`,
-                    loc,
-                    kind: 'type',
-                    subject: path.join('.'),
-                });
-            return cast.value;
-        });
-    }
-    entryIn(scope, name) {
-        for (const record of [...scope.dotEnv].reverse()) {
-            const entry = record.entries.find((candidate) => candidate.name === name);
-            if (entry)
-                return { file: record.shown, line: entry.line };
-        }
-        return null;
-    }
-    /** `~` in a bind mount is the user's home, as compose expands it. */
-    get home() {
-        return this.options.env.HOME ?? (0,external_node_os_namespaceObject.homedir)();
-    }
-    /** One file, interpolated, its includes and extends resolved; relative paths made absolute against `baseDir`. */
-    loadFile(path, baseDir, role, scope = this.scope, stack = []) {
-        const shown = this.options.show(path);
-        this.files.push({ path: shown, role });
-        const raw = readTree(this.source, path, shown);
-        const tree = this.interpolate(raw, scope);
-        if (tree.kind !== 'map')
-            throw new UsageError(`${shown}: not a valid compose file (expected a mapping with a services key)`);
-        const services = get(tree, 'services');
-        if (services !== undefined && services.kind !== 'map' && !(services.kind === 'scalar' && services.value === null)) {
-            throw new UsageError(`${shown}:${services.loc.line}: services must be a mapping of service names to definitions`);
-        }
-        const model = mapNode(tree.loc, [...tree.entries].filter(([key]) => key !== 'include' && key !== 'services'));
-        const resolved = mapNode(services?.loc ?? tree.loc);
-        for (const [name, definition] of services?.kind === 'map' ? services.entries : []) {
-            if (definition.kind !== 'map')
-                throw new UsageError(`${shown}:${definition.loc.line}: service '${name}' must be a mapping`);
-            resolved.entries.set(name, expandHome(rebase(this.extend(name, definition, tree, path, scope, [...stack, `${path}#${name}`]), baseDir, this.projectDir), this.home));
-        }
-        for (const included of this.includes(tree, path, shown)) {
-            for (const [name, definition] of get(included, 'services')?.entries ?? []) {
-                if (resolved.entries.has(name))
-                    throw new UsageError(`${shown}: service '${name}' is defined here and in an included file; compose refuses that`);
-                resolved.entries.set(name, definition);
-            }
-            for (const [key, value] of included.entries)
-                if (key !== 'services' && !model.entries.has(key))
-                    model.entries.set(key, value);
-        }
-        model.entries.set('services', resolved);
-        return model;
-    }
-    /** `include:` entries: each a project of its own (its directory, its .env), its services added. */
-    includes(tree, path, shown) {
-        const node = get(tree, 'include');
-        if (!node)
-            return [];
-        if (node.kind !== 'seq')
-            throw new UsageError(`${shown}:${node.loc.line}: include must be a list of files`);
-        const loaded = [];
-        for (const item of node.items) {
-            const paths = item.kind === 'scalar'
-                ? [item]
-                : (get(item, 'path')?.kind === 'seq'
-                    ? get(item, 'path').items
-                    : [get(item, 'path')]).filter((entry) => entry !== undefined);
-            const directory = scalarText(get(item, 'project_directory'));
-            const envFile = scalarText(get(item, 'env_file'));
-            for (const entry of paths) {
-                const relativePath = scalarText(entry);
-                if (!relativePath)
-                    throw new UsageError(`${shown}:${entry.loc.line}: include needs a path`);
-                const file = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), relativePath);
-                if (!this.source.exists(file))
-                    throw new UsageError(`${shown}:${entry.loc.line}: include: ${relativePath} does not exist (looked for ${this.options.show(file)})`);
-                const includeDir = directory ? (0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), directory) : (0,external_node_path_.dirname)(file);
-                const dotEnv = envFile
-                    ? [this.readEnv((0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), envFile), 'dotenv', entry.loc, true)]
-                    : this.projectEnv(includeDir);
-                loaded.push(this.loadFile(file, includeDir, 'include', { dotEnv }));
-            }
-        }
-        return loaded;
-    }
-    /** `extends`: the base service (this file or another, itself extended first) with this one over it. */
-    extend(name, definition, tree, path, scope, stack) {
-        const node = definition.entries.get('extends');
-        if (!node)
-            return definition;
-        const shown = this.options.show(path);
-        const base = node.kind === 'scalar' ? scalarText(node) : scalarText(get(node, 'service'));
-        const fromFile = node.kind === 'map' ? scalarText(get(node, 'file')) : '';
-        if (!base)
-            throw new UsageError(`${shown}:${node.loc.line}: extends needs a service name`);
-        let baseTree = tree;
-        let basePath = path;
-        if (fromFile) {
-            basePath = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), fromFile);
-            if (!this.source.exists(basePath))
-                throw new UsageError(`${shown}:${node.loc.line}: extends: ${fromFile} does not exist (looked for ${this.options.show(basePath)})`);
-            const loaded = this.interpolate(readTree(this.source, basePath, this.options.show(basePath)), scope);
-            if (loaded.kind !== 'map')
-                throw new UsageError(`${this.options.show(basePath)}: not a valid compose file`);
-            baseTree = loaded;
-            this.files.push({ path: this.options.show(basePath), role: 'extends' });
-        }
-        const baseDefinition = get(get(baseTree, 'services'), base);
-        if (!baseDefinition || baseDefinition.kind !== 'map') {
-            throw new UsageError(`${shown}:${node.loc.line}: extends: no service '${base}' in ${this.options.show(basePath)}`);
-        }
-        const key = `${basePath}#${base}`;
-        if (stack.includes(key))
-            throw new UsageError(`${shown}:${node.loc.line}: extends: '${name}' extends itself (${[...stack, key].join(' → ')})`);
-        let resolvedBase = this.extend(base, baseDefinition, baseTree, basePath, scope, [...stack, key]);
-        // Relative paths in another file are relative to that file's directory.
-        if (fromFile)
-            resolvedBase = rebase(resolvedBase, (0,external_node_path_.dirname)(basePath), this.projectDir);
-        const own = mapNode(definition.loc, [...definition.entries].filter(([entry]) => entry !== 'extends'));
-        return mergeService(resolvedBase, own);
-    }
-    finish(merged) {
-        const services = get(merged, 'services')?.entries ?? new Map();
-        const active = new Set((this.lookup('COMPOSE_PROFILES') ?? '')
-            .split(',')
-            .map((profile) => profile.trim())
-            .filter(Boolean));
-        const inactive = [];
-        const drafts = [];
-        for (const [name, tree] of services) {
-            const profiles = (get(tree, 'profiles')?.kind === 'seq' ? get(tree, 'profiles').items : [])
-                .map(scalarText)
-                .filter(Boolean);
-            if (profiles.length > 0 && !profiles.some((profile) => active.has(profile))) {
-                inactive.push({ name, profiles });
-                continue;
-            }
-            const envFiles = [];
-            const resolved = this.resolveEnvironment(resolveBuildArgs(tree, this.lookup), envFiles);
-            drafts.push({ name, tree: resolved, loc: tree.loc, envFiles });
-        }
-        const top = mapNode(merged.loc, [...merged.entries].filter(([key]) => key !== 'services'));
-        this.refusals.push(...checkConsistency(drafts, top, new Set(services.keys())));
-        return {
-            name: scalarText(get(merged, 'name')) || null,
-            files: this.files,
-            services: drafts,
-            top,
-            inactive,
-            missing: this.missing,
-            unset: this.unset,
-            variables: this.variables,
-            envFiles: this.envFiles,
-            projectEnv: this.scope.dotEnv,
-            refusals: this.refusals,
-        };
-    }
-    /**
-     * A service's `env_file`s read into its `environment`, as compose does: in order, later files
-     * over earlier ones, `environment` over all of them; each value keeps the env file's line.
-     */
-    resolveEnvironment(service, read) {
-        const node = service.entries.get('env_file');
-        if (!node)
-            return service;
-        const items = node.kind === 'seq' ? node.items : [node];
-        const fromFiles = new Map();
-        for (const item of items) {
-            const path = item.kind === 'map' ? scalarText(get(item, 'path')) : scalarText(item);
-            if (!path)
-                continue;
-            const requiredNode = item.kind === 'map' ? get(item, 'required') : undefined;
-            const required = !(requiredNode?.kind === 'scalar' && [false, 'false'].includes(requiredNode.value));
-            const absolute = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(this.projectDir, path);
-            const example = !this.source.exists(absolute) && this.options.exampleEnv ? this.exampleFor(absolute) : null;
-            const record = example
-                ? this.readEnv(example, 'env_file', item.loc, required, absolute, this.lookup)
-                : this.options.dotEnv === false && !this.source.exists(absolute)
-                    ? null
-                    : this.readEnv(absolute, 'env_file', item.loc, required, null, this.lookup);
-            if (record)
-                read.push(record);
-            for (const entry of record?.entries ?? [])
-                fromFiles.set(entry.name, scalarNode(entry.value, { file: record.shown, line: entry.line }));
-        }
-        const own = service.entries.get('environment');
-        const ownMap = own ? asNameMap(own, 'environment') : undefined;
-        const environment = mapNode(own?.loc ?? node.loc, [...fromFiles]);
-        for (const [name, value] of ownMap?.kind === 'map' ? ownMap.entries : []) {
-            environment.entries.delete(name);
-            environment.entries.set(name, value);
-        }
-        const entries = new Map(service.entries);
-        entries.delete('env_file');
-        entries.set('environment', environment);
-        return { ...service, entries };
-    }
-}
-/**
- * `build.args` as compose hands them to the build: a name without a value takes the variable's
- * value (the environment, then `.env`), and is left out when it has none.
- */
-function resolveBuildArgs(service, lookup) {
-    const build = service.entries.get('build');
-    const args = build?.kind === 'map' ? build.entries.get('args') : undefined;
-    if (!build || build.kind !== 'map' || !args)
-        return service;
-    const named = asNameMap(args, 'args');
-    if (named.kind !== 'map')
-        return service;
-    const resolved = mapNode(named.loc);
-    for (const [name, value] of named.entries) {
-        if (value.kind === 'scalar' && value.value === null) {
-            const given = lookup(name);
-            if (given !== undefined)
-                resolved.entries.set(name, scalarNode(given, value.loc));
-        }
-        else
-            resolved.entries.set(name, value);
-    }
-    const buildEntries = new Map(build.entries);
-    buildEntries.set('args', resolved);
-    return { ...service, entries: new Map([...service.entries, ['build', { ...build, entries: buildEntries }]]) };
-}
-function mergeProjects(base, over) {
-    const entries = new Map(base.entries);
-    for (const [key, value] of over.entries) {
-        const previous = entries.get(key);
-        if (key === 'services' && previous?.kind === 'map' && value.kind === 'map') {
-            const services = new Map(previous.entries);
-            for (const [name, definition] of value.entries) {
-                const lower = services.get(name);
-                // The service stays where it is first defined: a finding about a key no file sets (no
-                // limits, no logging) belongs on the base definition, not on an override that adds a value.
-                services.set(name, lower?.kind === 'map' && definition.kind === 'map'
-                    ? { ...mergeService(lower, definition), loc: lower.loc }
-                    : definition);
-            }
-            entries.set(key, { ...value, entries: services });
-        }
-        else
-            entries.set(key, previous ? mergeAny(previous, value) : value);
-    }
-    return { ...over, entries };
-}
-function readTree(source, path, shown) {
-    let text;
-    try {
-        text = source.read(path);
-    }
-    catch (error) {
-        throw new UsageError(`${shown}: cannot read it (${error.code ?? 'error'})`, {
-            cause: error,
-        });
-    }
-    const counter = new dist/* LineCounter */.HN();
-    const document = (0,dist/* parseDocument */.Tp)(text, {
-        lineCounter: counter,
-        merge: false,
-        uniqueKeys: false,
-        customTags: RESET_TAGS,
-    });
-    const problem = document.errors[0];
-    if (problem) {
-        throw new UsageError(`${shown}:${problem.linePos?.[0]?.line ?? 1}: not a valid compose file (${problem.message.split('\n')[0]})`);
-    }
-    try {
-        return treeOf(document, shown, counter);
-    }
-    catch (error) {
-        if (error instanceof ExpansionError)
-            throw new UsageError(`${shown}: not a valid compose file: it ${error.message}`, { cause: error });
-        throw error;
-    }
-}
-/** `!reset` and `!override` are compose's own tags: kept on the node, the value parsed as usual. */
-const RESET_TAGS = ['!reset', '!override'].flatMap((tag) => ['scalar', 'seq', 'map'].map((collection) => ({
-    tag,
-    ...(collection === 'scalar' ? {} : { collection }),
-    resolve: (value) => value,
-})));
-/**
- * Relative paths of a file read from another directory (an included or extended file), made
- * right for the project: build.context and env_file absolute (the build needs them), bind-mount
- * sources relative to the project directory — still relative, so a project mount is never
- * mistaken for a host path.
- */
-function rebase(service, baseDir, projectDir) {
-    const entries = new Map(service.entries);
-    const absolute = (node) => {
-        if (node?.kind !== 'scalar' ||
-            typeof node.value !== 'string' ||
-            node.value === '' ||
-            isRemote(node.value) ||
-            (0,external_node_path_.isAbsolute)(node.value))
-            return node;
-        return { ...node, value: (0,external_node_path_.resolve)(baseDir, node.value) };
-    };
-    const build = entries.get('build');
-    if (build?.kind === 'scalar')
-        entries.set('build', mapNode(build.loc, [['context', absolute(build)]]));
-    else if (build?.kind === 'map') {
-        const context = build.entries.get('context');
-        const copy = new Map(build.entries);
-        copy.set('context', context ? absolute(context) : { kind: 'scalar', value: baseDir, loc: build.loc });
-        entries.set('build', { ...build, entries: copy });
-    }
-    const envFile = entries.get('env_file');
-    if (envFile?.kind === 'scalar')
-        entries.set('env_file', absolute(envFile));
-    else if (envFile?.kind === 'seq')
-        entries.set('env_file', {
-            ...envFile,
-            items: envFile.items.map((item) => (item.kind === 'map' ? item : absolute(item))),
-        });
-    const volumes = entries.get('volumes');
-    const moved = (source) => {
-        const path = (0,external_node_path_.relative)(projectDir, (0,external_node_path_.resolve)(baseDir, source));
-        return path.startsWith('.') ? path : `./${path}`;
-    };
-    if (volumes?.kind === 'seq' && baseDir !== projectDir) {
-        entries.set('volumes', {
-            ...volumes,
-            items: volumes.items.map((item) => {
-                if (item.kind === 'map') {
-                    const source = item.entries.get('source');
-                    if (source?.kind !== 'scalar' || typeof source.value !== 'string' || !/^\.\.?($|\/)/.test(source.value))
-                        return item;
-                    return {
-                        ...item,
-                        entries: new Map([...item.entries, ['source', { ...source, value: moved(source.value) }]]),
-                    };
-                }
-                if (item.kind !== 'scalar' || typeof item.value !== 'string')
-                    return item;
-                const [source, ...rest] = item.value.split(':');
-                if (rest.length === 0 || !source || !/^\.\.?($|\/)/.test(source))
-                    return item;
-                return { ...item, value: [moved(source), ...rest].join(':') };
-            }),
-        });
-    }
-    return { ...service, entries };
-}
-/** `~/x:/y` mounts the user's home directory: written out, so it is judged as the host path it is. */
-function expandHome(service, home) {
-    const volumes = service.entries.get('volumes');
-    if (volumes?.kind !== 'seq')
-        return service;
-    const expand = (source) => source === '~' ? home : source.startsWith('~/') ? `${home}${source.slice(1)}` : source;
-    const items = volumes.items.map((item) => {
-        if (item.kind === 'scalar' && typeof item.value === 'string' && item.value.startsWith('~')) {
-            const [source = '', ...rest] = item.value.split(':');
-            return { ...item, value: [expand(source), ...rest].join(':') };
-        }
-        const source = item.kind === 'map' ? item.entries.get('source') : undefined;
-        if (item.kind === 'map' &&
-            source?.kind === 'scalar' &&
-            typeof source.value === 'string' &&
-            source.value.startsWith('~')) {
-            return { ...item, entries: new Map([...item.entries, ['source', { ...source, value: expand(source.value) }]]) };
-        }
-        return item;
-    });
-    return { ...service, entries: new Map([...service.entries, ['volumes', { ...volumes, items }]]) };
-}
-function isRemote(value) {
-    return /^(https?:\/\/|git@|github\.com\/|ssh:\/\/|git:\/\/)/.test(value) || value.includes('.git#');
-}
-function scalarText(node) {
-    return node?.kind === 'scalar' && node.value !== null ? String(node.value) : '';
-}
-/** Files held in memory, by absolute path (for tests and benchmarks of text that is not on disk). */
-function memorySource(files) {
-    return {
-        read(path) {
-            const text = files[path];
-            if (text === undefined)
-                throw Object.assign(new Error(`no file ${path}`), { code: 'ENOENT' });
-            return text;
-        },
-        exists: (path) => path in files,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/evidence/git-status.ts
-
-
-function gitStatusOf(path) {
-    const git = (args) => (0,external_node_child_process_namespaceObject.spawnSync)('git', args, { cwd: (0,external_node_path_.dirname)(path), stdio: 'ignore', timeout: 5000 }).status;
-    if (git(['rev-parse', '--is-inside-work-tree']) !== 0)
-        return 'outside-git';
-    if (git(['ls-files', '--error-unmatch', '--', (0,external_node_path_.basename)(path)]) === 0)
-        return 'tracked';
-    return git(['check-ignore', '-q', '--', (0,external_node_path_.basename)(path)]) === 0 ? 'ignored' : 'untracked';
-}
-
-;// CONCATENATED MODULE: ./src/evidence/compose.ts
-
-
-
-
-
-
-
-
-/** The files compose itself picks in a directory: the first of these, and its override file beside it. */
-const DEFAULT_COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
-function findComposeFiles(options) {
-    const source = options.source ?? DISK;
-    if (options.given.length > 0) {
-        return options.given.map((file) => {
-            const path = (0,external_node_path_.resolve)(options.workspace, file);
-            if (!source.exists(path))
-                throw new UsageError(`compose-files: '${file}' does not exist`);
-            return path;
-        });
-    }
-    const main = DEFAULT_COMPOSE_NAMES.map((name) => (0,external_node_path_.join)(options.contextDir, name)).find((path) => source.exists(path));
-    if (!main)
-        return [];
-    // compose.yaml → compose.override.yaml: compose reads it over the main file unless told otherwise.
-    const override = ['yaml', 'yml']
-        .map((extension) => main.replace(/\.ya?ml$/, `.override.${extension}`))
-        .find((path) => source.exists(path));
-    return override ? [main, override] : [main];
-}
-/** The project, or null when there is no compose file. */
-function collectComposeEvidence(options) {
-    const files = findComposeFiles(options);
-    if (files.length === 0)
-        return null;
-    const show = (path) => repoPath(options.workspace, path);
-    const source = options.source ?? DISK;
-    const envFiles = (options.envFiles ?? []).map((file) => {
-        const path = (0,external_node_path_.resolve)(options.workspace, file);
-        if (!source.exists(path))
-            throw new UsageError(`compose-env-file: '${file}' does not exist`);
-        return path;
-    });
-    const exampleEnv = options.exampleEnv ?? false;
-    const resolved = loadProject({ files, env: options.env, show, source, envFiles, exampleEnv });
-    // What the files alone say: the same project with no environment and no .env — a value that
-    // only an env file gives is judged where that file writes it.
-    const written = loadProject({ files, env: {}, show, source, dotEnv: false });
-    const writtenByName = new Map(written.services.map((service) => [service.name, plain(service.tree)]));
-    const services = resolved.services.map((service) => {
-        const data = plain(service.tree);
-        return {
-            builtBy: null,
-            envFiles: service.envFiles.map((record) => ({ path: record.path, standsFor: record.standsFor })),
-            name: service.name,
-            file: service.loc.file,
-            line: service.loc.line,
-            data,
-            written: writtenByName.get(service.name) ?? data,
-            sources: locations(service.tree),
-            dockerfile: builtDockerfile(data.build, options.workspace),
-            builtHealthcheck: buildDeclaresHealthcheck(data.build, source),
-            init: typeof data.init === 'boolean' ? data.init : null,
-        };
-    });
-    const networks = {};
-    const networksNode = resolved.top.entries.get('networks');
-    if (networksNode?.kind === 'map') {
-        for (const [name, node] of networksNode.entries)
-            networks[name] = { data: plain(node), loc: node.loc };
-    }
-    sharedBuilds(services);
-    const git = options.git ?? gitStatusOf;
-    return {
-        project: resolved.name,
-        files: resolved.files,
-        services,
-        networks,
-        inactive: resolved.inactive,
-        missing: resolved.missing,
-        unset: resolved.unset,
-        variables: resolved.variables,
-        envFiles: resolved.envFiles.map((record) => ({
-            path: record.shown,
-            absolutePath: record.path,
-            role: record.role,
-            standsFor: record.standsFor,
-            git: git(record.path),
-            entries: record.entries,
-        })),
-        refusals: resolved.refusals,
-        variablesFiles: envFiles.length > 0 || resolved.projectEnv.some((record) => record.standsFor !== null)
-            ? resolved.projectEnv.map((record) => record.path)
-            : [],
-    };
-}
-/**
- * Build once, run twice: a service that names (`image:`) the image another service builds runs
- * that build, and so has its HEALTHCHECK.
- */
-function sharedBuilds(services) {
-    const builders = new Map();
-    for (const service of services)
-        if (service.data.build && typeof service.data.image === 'string' && service.data.image)
-            builders.set(service.data.image, service);
-    for (const service of services) {
-        if (service.data.build || typeof service.data.image !== 'string')
-            continue;
-        const builder = builders.get(service.data.image);
-        if (!builder)
-            continue;
-        service.builtBy = builder.name;
-        service.builtHealthcheck = builder.builtHealthcheck;
-        service.dockerfile = builder.dockerfile;
-    }
-}
-/**
- * What to tell a user whose compose project compose itself refuses: compose's words, once, and
- * how to give it what it lacks. Null when compose accepts it.
- */
-function composeRefusal(evidence, label) {
-    if (evidence.refusals.length === 0)
-        return null;
-    // The same cause written in several places (one env file for three services) is said once.
-    const byMessage = new Map();
-    for (const refusal of evidence.refusals)
-        byMessage.set(refusal.message, [...(byMessage.get(refusal.message) ?? []), refusal.loc]);
-    const lines = [...byMessage].map(([message, locs]) => {
-        const places = [...new Set(locs.filter((loc) => loc !== null).map((loc) => `${loc.file}:${loc.line}`))];
-        return `  - ${message}${places.length > 0 ? ` (${places.join(', ')})` : ''}`;
-    });
-    const hints = [];
-    const kinds = new Set(evidence.refusals.map((refusal) => refusal.kind));
-    if (kinds.has('env-file'))
-        hints.push(`create the missing env file in a step before this one, or set ${label('compose-env-example')} true to read its committed example (.env.example, .env.sample, env.example…) instead`);
-    if (kinds.has('variable') || kinds.has('type'))
-        hints.push(`give the variables in ${label('runtime-env')} (NAME=value lines) or an env file in ${label('compose-env-file')}${kinds.has('env-file') ? '' : `, or set ${label('compose-env-example')} true to read the project's committed .env example`}`);
-    if (kinds.has('reference') || kinds.has('service'))
-        hints.push(`give every compose file the project needs in ${label('compose-files')} (an override file that declares what is missing, say)`);
-    return [
-        `compose refuses this project (docker compose config fails), so it cannot be judged as it would run:`,
-        ...lines,
-        `To give it what it needs: ${hints.join('; ')}.`,
-    ].join('\n');
-}
-/** Whether the stage a `build:` builds (its `target`, else the last) declares a HEALTHCHECK that is not NONE. */
-function buildDeclaresHealthcheck(build, source) {
-    if (!build || typeof build !== 'object')
-        return false;
-    const spec = build;
-    const context = textOf(spec.context);
-    const path = context ? (0,external_node_path_.resolve)(context, textOf(spec.dockerfile) || 'Dockerfile') : '';
-    if (!path || !source.exists(path))
-        return false;
-    const parsed = parseDockerfile(source.read(path), {
-        path,
-        ...(textOf(spec.target) ? { target: textOf(spec.target) } : {}),
-    });
-    if (parsed.finalStage < 0)
-        return false;
-    const last = stageChain(parsed)
-        .flatMap((stage) => stage.instructions)
-        .filter((instruction) => instruction.keyword === 'HEALTHCHECK')
-        .pop();
-    return last !== undefined && !/^NONE\b/i.test(last.args.trim());
-}
-/** The Dockerfile a `build:` builds (its context is absolute by now), repository-relative. */
-function builtDockerfile(build, workspace) {
-    if (!build || typeof build !== 'object')
-        return null;
-    const spec = build;
-    if (spec.dockerfile_inline !== undefined)
-        return null;
-    const context = textOf(spec.context);
-    if (!context || /^(https?:|git@|ssh:)/.test(context))
-        return null;
-    return repoPath(workspace, (0,external_node_path_.resolve)(context, textOf(spec.dockerfile) || 'Dockerfile'));
-}
-
-// EXTERNAL MODULE: ./node_modules/@balena/dockerignore/ignore.js
-var ignore = __nccwpck_require__(4158);
-var ignore_default = /*#__PURE__*/__nccwpck_require__.n(ignore);
 ;// CONCATENATED MODULE: ./src/evidence/accounts.ts
 // /etc/passwd and /etc/group as the image ships them: how a USER name or number becomes the
 // UID/GID the kernel will use. Docker resolves USER the same way, from the image's own files.
@@ -89682,6 +88459,1597 @@ function packageManifestOf(path, content) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/docker/pull.ts
+
+// An image named by a registry reference and not on the engine is pulled, as `docker run` would:
+// `image` and `baseline-image` accept `registry.example.com/app:1.2`. A pull that fails is the
+// user's to fix (a name, a tag, a login): one line, exit 2.
+/** Whether a reference could be pulled at all: an image id or a bare digest cannot. */
+function isPullable(reference) {
+    return !/^(sha256:)?[0-9a-f]{12,64}$/.test(reference);
+}
+async function pullImage(engine, reference, input, signal) {
+    let stream;
+    try {
+        stream = await engine.pull(reference);
+    }
+    catch (error) {
+        throw new UsageError(`${input}: cannot pull '${reference}' (${reason(error)}); check the name and tag, or log in to its registry (docker login)`, { cause: error });
+    }
+    const onAbort = () => stream.destroy?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+        await new Promise((resolve, reject) => {
+            // Errors of a pull arrive inside the progress stream, not as its status code.
+            engine.modem.followProgress(stream, (error, events) => {
+                const failed = error?.message ?? events?.find((event) => event.error)?.error;
+                if (failed)
+                    reject(new UsageError(`${input}: cannot pull '${reference}' (${failed.split('\n')[0].trim()}); check the name and tag, or log in to its registry (docker login)`));
+                else
+                    resolve();
+            });
+        });
+    }
+    finally {
+        signal?.removeEventListener('abort', onAbort);
+    }
+    signal?.throwIfAborted();
+}
+function reason(error) {
+    const json = error.json;
+    const message = (json?.message ?? errorMessage(error)).split('\n')[0];
+    return message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+}
+
+;// CONCATENATED MODULE: ./src/evidence/image.ts
+
+
+/** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
+const DOCKER_HEALTH_DEFAULTS = {
+    interval: 30,
+    timeout: 30,
+    startPeriod: 0,
+    startInterval: 5,
+    retries: 3,
+};
+const NANOS = 1e9;
+async function collectImageEvidence(engine, request) {
+    const { reference, healthStartInterval } = request;
+    const input = request.input ?? 'image';
+    const image = engine.getImage(reference);
+    const inspected = async () => {
+        try {
+            return await image.inspect();
+        }
+        catch (error) {
+            if (error.statusCode === 404)
+                return null;
+            throw error;
+        }
+    };
+    let inspect = await inspected();
+    if (!inspect && isPullable(reference)) {
+        request.info?.(`${reference} is not on the engine: pulling it`);
+        await pullImage(engine, reference, input, request.signal);
+        inspect = await inspected();
+    }
+    if (!inspect) {
+        throw new UsageError(`${input}: '${reference}' does not exist on this engine; build it first, or check the name`);
+    }
+    const config = inspect.Config;
+    const layerCount = inspect.RootFS?.Layers?.length ?? 0;
+    return {
+        id: inspect.Id,
+        repoTags: inspect.RepoTags ?? [],
+        engineSizeBytes: inspect.Size,
+        layers: layerCount,
+        layerDigests: inspect.RootFS?.Layers ?? [],
+        os: inspect.Os,
+        architecture: inspect.Architecture,
+        user: config.User ?? '',
+        env: config.Env ?? [],
+        cmd: asArray(config.Cmd),
+        entrypoint: asArray(config.Entrypoint),
+        workingDir: config.WorkingDir ?? '',
+        labels: config.Labels ?? {},
+        healthcheck: toHealthcheck(config.Healthcheck, healthStartInterval),
+        exposedPorts: Object.keys(config.ExposedPorts ?? {}),
+        stopSignal: config.StopSignal ?? null,
+    };
+}
+function toHealthcheck(raw, startIntervals) {
+    if (!raw?.Test || raw.Test.length === 0)
+        return null;
+    const seconds = (value) => (value ? value / NANOS : null);
+    const written = {
+        intervalSeconds: seconds(raw.Interval),
+        timeoutSeconds: seconds(raw.Timeout),
+        startPeriodSeconds: seconds(raw.StartPeriod),
+        startIntervalSeconds: seconds(raw.StartInterval),
+        retries: raw.Retries || null,
+    };
+    const defaults = DOCKER_HEALTH_DEFAULTS;
+    return {
+        test: raw.Test,
+        argv: healthArgv(raw.Test),
+        ...written,
+        effective: {
+            interval: written.intervalSeconds ?? defaults.interval,
+            timeout: written.timeoutSeconds ?? defaults.timeout,
+            startPeriod: written.startPeriodSeconds ?? defaults.startPeriod,
+            startInterval: startIntervals ? (written.startIntervalSeconds ?? defaults.startInterval) : null,
+            retries: written.retries ?? defaults.retries,
+        },
+    };
+}
+/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
+function healthArgv(test) {
+    const [kind, ...rest] = test;
+    if (kind === 'CMD')
+        return rest.length > 0 ? rest : null;
+    if (kind === 'CMD-SHELL')
+        return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
+    return null; // NONE
+}
+function asArray(value) {
+    if (Array.isArray(value))
+        return value;
+    if (typeof value === 'string')
+        return [value];
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/tree.ts
+
+
+/** Nodes an expanded document may have; real compose files have a few thousand. */
+const EXPANSION_LIMIT = 200_000;
+class ExpansionError extends Error {
+}
+/**
+ * The document as a tree. A value's location is its key's line (a mapping entry) or its own
+ * (a sequence item); an alias's, the anchor's.
+ */
+function treeOf(document, file, counter) {
+    let budget = EXPANSION_LIMIT;
+    const lineOf = (node, fallback) => {
+        const offset = node?.range?.[0];
+        return offset === undefined ? fallback : counter.linePos(offset).line;
+    };
+    const visit = (node, line, depth) => {
+        if (--budget < 0 || depth > 200) {
+            throw new ExpansionError(`expands past ${EXPANSION_LIMIT} values (aliases that repeat each other, a "YAML bomb"?)`);
+        }
+        const yaml = ((0,dist/* isAlias */.Vj)(node) ? node.resolve(document) : node);
+        // A value that is an alias is written where its anchor is: a finding on it belongs there.
+        const loc = { file, line: (0,dist/* isAlias */.Vj)(node) && (0,dist/* isScalar */.jn)(yaml) ? lineOf(yaml, line) : line };
+        const tag = tagOf(yaml);
+        if ((0,dist/* isMap */.jh)(yaml)) {
+            const entries = new Map();
+            for (const pair of yaml.items) {
+                const keyNode = pair.key;
+                const key = (0,dist/* isScalar */.jn)(keyNode) ? String(keyNode.value) : '';
+                const keyLine = lineOf(keyNode, line);
+                if (key === '<<') {
+                    // Merge keys: explicit keys of this mapping win over the merged ones, whatever the order.
+                    const merged = visit(pair.value, keyLine, depth + 1);
+                    const sources = merged.kind === 'seq' ? merged.items : [merged];
+                    for (const source of sources) {
+                        if (source.kind !== 'map')
+                            continue;
+                        for (const [name, value] of source.entries)
+                            if (!entries.has(name) && !hasKey(yaml.items, name))
+                                entries.set(name, value);
+                    }
+                    continue;
+                }
+                entries.set(key, visit(pair.value, keyLine, depth + 1));
+            }
+            return { kind: 'map', entries, loc, ...(tag ? { tag } : {}) };
+        }
+        if ((0,dist/* isSeq */.oP)(yaml)) {
+            return {
+                kind: 'seq',
+                items: yaml.items.map((item) => visit(item, lineOf(item, line), depth + 1)),
+                loc,
+                ...(tag ? { tag } : {}),
+            };
+        }
+        const value = (0,dist/* isScalar */.jn)(yaml) ? yaml.value : null;
+        return { kind: 'scalar', value: scalar(value), loc, ...(tag ? { tag } : {}) };
+    };
+    return visit(document.contents, 1, 0);
+}
+function hasKey(items, name) {
+    return items.some((pair) => (0,dist/* isScalar */.jn)(pair.key) && String(pair.key.value) === name);
+}
+function tagOf(node) {
+    const tag = node?.tag;
+    return tag === '!reset' ? 'reset' : tag === '!override' ? 'override' : undefined;
+}
+function scalar(value) {
+    if (value === null || value === undefined)
+        return null;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        return value;
+    if (typeof value === 'bigint')
+        return Number(value);
+    if (value instanceof Date)
+        return value.toISOString();
+    return textOf(value);
+}
+/** Plain data, for the checks. */
+function plain(tree) {
+    if (!tree)
+        return undefined;
+    if (tree.kind === 'scalar')
+        return tree.value;
+    if (tree.kind === 'seq')
+        return tree.items.map(plain);
+    return Object.fromEntries([...tree.entries].map(([key, value]) => [key, plain(value)]));
+}
+/** Where each value is written, by its dotted path (`healthcheck.test`, `ports.0`). */
+function locations(tree, prefix = '', out = {}) {
+    if (tree.kind === 'map') {
+        for (const [key, value] of tree.entries) {
+            const path = prefix ? `${prefix}.${key}` : key;
+            out[path] = value.loc;
+            locations(value, path, out);
+        }
+    }
+    else if (tree.kind === 'seq') {
+        tree.items.forEach((item, index) => {
+            const path = `${prefix}.${index}`;
+            out[path] = item.loc;
+            locations(item, path, out);
+        });
+    }
+    return out;
+}
+function mapNode(loc, entries = []) {
+    return { kind: 'map', entries: new Map(entries), loc };
+}
+function scalarNode(value, loc) {
+    return { kind: 'scalar', value, loc };
+}
+function tree_get(tree, key) {
+    return tree?.kind === 'map' ? tree.entries.get(key) : undefined;
+}
+/** Maps the tree's scalars (strings only), keeping its shape and locations. */
+function mapStrings(tree, change, path = []) {
+    if (tree.kind === 'scalar')
+        return typeof tree.value === 'string' ? { ...tree, value: change(tree.value, path, tree.loc) } : tree;
+    if (tree.kind === 'seq')
+        return { ...tree, items: tree.items.map((item, index) => mapStrings(item, change, [...path, String(index)])) };
+    return {
+        ...tree,
+        entries: new Map([...tree.entries].map(([key, value]) => [key, mapStrings(value, change, [...path, key])])),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/consistency.ts
+
+/** compose-go's casts after interpolation (`*` any key, `#` any list index), by path under a service. */
+const SERVICE_CASTS = [
+    ['init', 'boolean'],
+    ['privileged', 'boolean'],
+    ['read_only', 'boolean'],
+    ['tty', 'boolean'],
+    ['stdin_open', 'boolean'],
+    ['oom_kill_disable', 'boolean'],
+    ['healthcheck.disable', 'boolean'],
+    ['volumes.#.read_only', 'boolean'],
+    ['volumes.#.volume.nocopy', 'boolean'],
+    ['healthcheck.retries', 'int'],
+    ['deploy.replicas', 'int'],
+    ['deploy.restart_policy.max_attempts', 'int'],
+    ['deploy.update_config.parallelism', 'int'],
+    ['deploy.rollback_config.parallelism', 'int'],
+    ['deploy.placement.max_replicas_per_node', 'int'],
+    ['scale', 'int'],
+    ['ports.#.target', 'int'],
+    ['secrets.#.mode', 'int'],
+    ['configs.#.mode', 'int'],
+    ['ulimits.*', 'int'],
+    ['ulimits.*.soft', 'int'],
+    ['ulimits.*.hard', 'int'],
+    ['cpu_count', 'int'],
+    ['cpu_period', 'int'],
+    ['cpu_quota', 'int'],
+    ['cpu_rt_period', 'int'],
+    ['cpu_rt_runtime', 'int'],
+    ['cpu_shares', 'int'],
+    ['oom_score_adj', 'int'],
+    ['pids_limit', 'int'],
+    ['cpus', 'float'],
+    ['cpu_percent', 'float'],
+    ['deploy.resources.limits.cpus', 'float'],
+    ['deploy.resources.reservations.cpus', 'float'],
+    ['mem_limit', 'size'],
+    ['mem_reservation', 'size'],
+    ['memswap_limit', 'size'],
+    ['shm_size', 'size'],
+    ['deploy.resources.limits.memory', 'size'],
+    ['deploy.resources.reservations.memory', 'size'],
+    ['stop_grace_period', 'duration'],
+    ['healthcheck.interval', 'duration'],
+    ['healthcheck.timeout', 'duration'],
+    ['healthcheck.start_period', 'duration'],
+    ['healthcheck.start_interval', 'duration'],
+];
+const TOP_CASTS = [
+    ['networks.*.external', 'boolean'],
+    ['networks.*.internal', 'boolean'],
+    ['networks.*.attachable', 'boolean'],
+    ['networks.*.enable_ipv6', 'boolean'],
+    ['volumes.*.external', 'boolean'],
+    ['secrets.*.external', 'boolean'],
+    ['configs.*.external', 'boolean'],
+];
+function castOf(path) {
+    const matches = (pattern, parts) => {
+        const wanted = pattern.split('.');
+        return (wanted.length === parts.length &&
+            wanted.every((part, index) => part === '*' || (part === '#' ? /^\d+$/.test(parts[index]) : part === parts[index])));
+    };
+    if (path[0] === 'services' && path.length > 2) {
+        const under = path.slice(2);
+        return SERVICE_CASTS.find(([pattern]) => matches(pattern, under))?.[1] ?? null;
+    }
+    return TOP_CASTS.find(([pattern]) => matches(pattern, path))?.[1] ?? null;
+}
+/**
+ * A string value as compose types it after interpolation: booleans become booleans, a retry count
+ * a number; a value that does not cast is compose's error. Values written as they are (not
+ * interpolated) keep YAML's own typing; only booleans are read in both spellings.
+ */
+function castValue(value, path, interpolated) {
+    const cast = castOf(path);
+    if (cast === 'boolean') {
+        const lower = value.toLowerCase();
+        if (['y', 'yes', 'true', 'on'].includes(lower))
+            return { value: true };
+        if (['n', 'no', 'false', 'off'].includes(lower))
+            return { value: false };
+        return interpolated ? { value, error: `invalid boolean: ${value}` } : { value };
+    }
+    if (!interpolated || cast === null)
+        return { value };
+    if (cast === 'int') {
+        if (/^[-+]?\d+$/.test(value.trim()))
+            return { value: path.at(-1) === 'retries' ? Number(value) : value };
+        return { value, error: `strconv.Atoi: parsing "${value}": invalid syntax` };
+    }
+    if (cast === 'float') {
+        if (value.trim() !== '' && Number.isFinite(Number(value)))
+            return { value };
+        return { value, error: `strconv.ParseFloat: parsing "${value}": invalid syntax` };
+    }
+    // Sizes and durations: compose's own units are many; only the empty value is surely refused.
+    if (value.trim() === '')
+        return { value, error: `invalid ${cast === 'size' ? 'size' : 'duration'} ""` };
+    return { value };
+}
+/** compose-go's consistency checks on the loaded project, every one that fails. */
+function checkConsistency(services, top, known) {
+    const refusals = [];
+    const declared = (section) => {
+        const node = tree_get(top, section);
+        return new Set(node?.kind === 'map' ? node.entries.keys() : []);
+    };
+    const networks = new Set(['default', ...declared('networks')]);
+    const volumes = declared('volumes');
+    const secrets = declared('secrets');
+    const configs = declared('configs');
+    for (const { name, tree } of services) {
+        const refuse = (message, node, subject, kind = 'reference') => {
+            refusals.push({ message, loc: node.loc, kind, subject });
+        };
+        if (!tree_get(tree, 'image') && !tree_get(tree, 'build'))
+            refuse(`service "${name}" has neither an image nor a build context specified`, tree, name, 'service');
+        for (const [network, node] of namesIn(tree_get(tree, 'networks')))
+            if (!networks.has(network))
+                refuse(`service "${name}" refers to undefined network ${network}`, node, network);
+        for (const [dependency, node] of namesIn(tree_get(tree, 'depends_on')))
+            if (!known.has(dependency))
+                refuse(`service "${name}" depends on undefined service "${dependency}"`, node, dependency);
+        const volumesNode = tree_get(tree, 'volumes');
+        for (const item of volumesNode?.kind === 'seq' ? volumesNode.items : []) {
+            const source = namedVolumeSource(item);
+            if (source !== null && !volumes.has(source))
+                refuse(`service "${name}" refers to undefined volume ${source}`, item, source);
+        }
+        for (const [section, names, what] of [
+            ['secrets', secrets, 'secret'],
+            ['configs', configs, 'config'],
+        ]) {
+            const node = tree_get(tree, section);
+            for (const item of node?.kind === 'seq' ? node.items : []) {
+                const source = item.kind === 'scalar' ? String(item.value ?? '') : consistency_text(tree_get(item, 'source'));
+                if (source && !names.has(source))
+                    refuse(`service "${name}" refers to undefined ${what} ${source}`, item, source);
+            }
+        }
+    }
+    return refusals;
+}
+function consistency_text(node) {
+    return node?.kind === 'scalar' && node.value !== null ? String(node.value) : '';
+}
+/** A list of names or a mapping keyed by name (service networks, depends_on). */
+function namesIn(node) {
+    if (node?.kind === 'seq')
+        return node.items.map((item) => [consistency_text(item), item]);
+    if (node?.kind === 'map')
+        return [...node.entries];
+    return [];
+}
+/**
+ * The named volume a mount uses (`data:/var/lib/x`, `{type: volume, source: data}`), or null for a
+ * bind mount (a path: `/x`, `./x`, `~/x`, `C:\x`), an anonymous volume, or tmpfs.
+ */
+function namedVolumeSource(item) {
+    if (item.kind === 'map') {
+        const type = consistency_text(tree_get(item, 'type')) || 'volume';
+        const source = consistency_text(tree_get(item, 'source'));
+        return type === 'volume' && source ? source : null;
+    }
+    const spec = consistency_text(item);
+    const parts = spec.split(':');
+    if (parts.length < 2)
+        return null;
+    const source = parts[0];
+    if (source === '' || /^[./~]/.test(source) || /^[A-Za-z]$/.test(source))
+        return null;
+    return source;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/interpolate.ts
+// Compose's variable interpolation, as the compose specification defines it and `docker compose
+// config` applies it: `$VAR`, `${VAR}`, `${VAR:-default}` (unset or empty), `${VAR-default}`
+// (unset), `${VAR:?error}` / `${VAR?error}` (required), `${VAR:+alt}` / `${VAR+alt}`, `$$` for a
+// literal `$`; defaults may themselves hold interpolations.
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+function interpolate(text, lookup) {
+    const result = { value: '', missing: [], unset: [] };
+    result.value = interpolate_expand(text, lookup, result);
+    return result;
+}
+function interpolate_expand(text, lookup, result) {
+    let out = '';
+    let i = 0;
+    while (i < text.length) {
+        const dollar = text.indexOf('$', i);
+        if (dollar === -1) {
+            out += text.slice(i);
+            break;
+        }
+        out += text.slice(i, dollar);
+        const next = text[dollar + 1];
+        if (next === '$') {
+            out += '$';
+            i = dollar + 2;
+            continue;
+        }
+        if (next === '{') {
+            const close = matchingBrace(text, dollar + 1);
+            if (close === -1) {
+                // An unterminated `${`: compose calls the file invalid; kept as written here.
+                out += text.slice(dollar);
+                break;
+            }
+            out += braced(text.slice(dollar + 2, close), lookup, result);
+            i = close + 1;
+            continue;
+        }
+        const name = NAME.exec(text.slice(dollar + 1))?.[0];
+        if (!name) {
+            out += '$';
+            i = dollar + 1;
+            continue;
+        }
+        out += interpolate_valueOf(name, lookup, result);
+        i = dollar + 1 + name.length;
+    }
+    return out;
+}
+/** The `}` closing the `{` at `open`, counting nested `${…}`. */
+function matchingBrace(text, open) {
+    let depth = 0;
+    for (let i = open; i < text.length; i++) {
+        if (text[i] === '{')
+            depth++;
+        else if (text[i] === '}' && --depth === 0)
+            return i;
+    }
+    return -1;
+}
+function braced(inner, lookup, result) {
+    const name = NAME.exec(inner)?.[0];
+    if (!name)
+        return `\${${inner}}`;
+    const rest = inner.slice(name.length);
+    if (rest === '')
+        return interpolate_valueOf(name, lookup, result);
+    const value = lookup(name);
+    const set = value !== undefined;
+    const nonEmpty = set && value !== '';
+    const operator = /^(:-|-|:\?|\?|:\+|\+)/.exec(rest)?.[0];
+    if (!operator)
+        return `\${${inner}}`;
+    const word = () => interpolate_expand(rest.slice(operator.length), lookup, result);
+    switch (operator) {
+        case ':-':
+            return nonEmpty ? value : word();
+        case '-':
+            return set ? value : word();
+        case ':?':
+        case '?':
+            if (operator === ':?' ? nonEmpty : set)
+                return value;
+            result.missing.push({ name, message: word() || `${name} is required` });
+            return '';
+        case ':+':
+            return nonEmpty ? word() : '';
+        default:
+            return set ? word() : '';
+    }
+}
+function interpolate_valueOf(name, lookup, result) {
+    const value = lookup(name);
+    if (value === undefined) {
+        result.unset.push(name);
+        return '';
+    }
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/env-files.ts
+
+const KEY = /^[A-Za-z0-9_.-]+$/;
+function parseEnvFile(text, lookup = () => undefined) {
+    const result = { entries: [], missing: [], problem: null };
+    const own = new Map();
+    const resolve = (name) => lookup(name) ?? own.get(name);
+    const expand = (value, line) => {
+        const expanded = interpolate(value, resolve);
+        for (const missing of expanded.missing)
+            result.missing.push({ ...missing, line });
+        return expanded.value;
+    };
+    const lines = text.split(/\r?\n/);
+    for (let index = 0; index < lines.length; index++) {
+        const line = index + 1;
+        const raw = lines[index].trim();
+        if (raw === '' || raw.startsWith('#'))
+            continue;
+        const statement = raw.replace(/^export\s+/, '');
+        const separator = /[=:]/.exec(statement);
+        if (!separator) {
+            // A bare name: the environment's value, or nothing.
+            if (!KEY.test(statement)) {
+                result.problem ??= { message: `unexpected character in variable name near "${statement}"`, line };
+                continue;
+            }
+            const inherited = lookup(statement);
+            if (inherited !== undefined)
+                add(result, own, statement, inherited, line);
+            continue;
+        }
+        const name = statement.slice(0, separator.index).trim();
+        if (!KEY.test(name)) {
+            result.problem ??= { message: `unexpected character in variable name near "${statement}"`, line };
+            continue;
+        }
+        let rest = statement.slice(separator.index + 1).replace(/^[ \t]+/, '');
+        const quote = rest[0];
+        if (quote === '"' || quote === "'") {
+            // A quoted value ends at the next unescaped quote, possibly lines further down.
+            let body = rest.slice(1);
+            let end = closingQuote(body, quote);
+            while (end === -1 && index + 1 < lines.length) {
+                index++;
+                body += `\n${lines[index]}`;
+                end = closingQuote(body, quote);
+            }
+            if (end === -1) {
+                result.problem ??= { message: `unterminated quoted value ${rest.split('\n')[0]}`, line };
+                break;
+            }
+            rest = body.slice(0, end);
+            add(result, own, name, quote === "'" ? rest : expand(env_files_unescape(rest), line), line);
+            continue;
+        }
+        // Unquoted: a comment starts at a `#` after whitespace.
+        const value = rest.replace(/\s+#.*$/, '').trimEnd();
+        add(result, own, name, expand(value, line), line);
+    }
+    return result;
+}
+function add(result, own, name, value, line) {
+    own.set(name, value);
+    const existing = result.entries.findIndex((entry) => entry.name === name);
+    if (existing !== -1)
+        result.entries.splice(existing, 1);
+    result.entries.push({ name, value, line });
+}
+function closingQuote(text, quote) {
+    for (let i = 0; i < text.length; i++)
+        if (text[i] === quote && text[i - 1] !== '\\')
+            return i;
+    return -1;
+}
+/** `\n`, `\r` and escaped quotes and backslashes of a double-quoted value. */
+function env_files_unescape(text) {
+    return text.replace(/\\([nr"'\\])/g, (_, char) => (char === 'n' ? '\n' : char === 'r' ? '\r' : char));
+}
+/** The names and values only, later keys winning (what `.env` gives interpolation). */
+function envValues(parsed) {
+    return Object.fromEntries(parsed.entries.map((entry) => [entry.name, entry.value]));
+}
+/**
+ * Committed examples users copy to the real file (`.env.example` → `.env`): the first one that
+ * exists stands in for a missing env file when the user asks for it (`compose-env-example`).
+ */
+function exampleNamesFor(name) {
+    const base = name.replace(/^.*\//, '');
+    const dir = name.slice(0, name.length - base.length);
+    const stem = base.replace(/^\./, '');
+    const candidates = [
+        `${base}.example`,
+        `${base}.sample`,
+        `${base}.dist`,
+        `${base}.template`,
+        `${stem}.example`,
+        `${stem}.sample`,
+        `example.${stem}`,
+        `sample.${stem}`,
+    ];
+    if (stem === 'env')
+        candidates.push('env.example', 'env.sample', 'example.env', 'sample.env');
+    return [...new Set(candidates)].map((candidate) => `${dir}${candidate}`);
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/syntax.ts
+
+
+/** `8080:80`, `127.0.0.1:8080:80/udp`, `80`, `[::1]:80:80`, `8080-8081:80-81`. */
+function parsePortText(text) {
+    const [spec = '', protocol = 'tcp'] = text.split('/');
+    const ipv6 = /^\[([^\]]*)\]:(.*)$/.exec(spec);
+    const parts = ipv6 ? [ipv6[1], ...ipv6[2].split(':')] : spec.split(':');
+    if (parts.length >= 3)
+        return {
+            host_ip: parts.slice(0, parts.length - 2).join(':'),
+            published: parts[parts.length - 2],
+            target: parts[parts.length - 1],
+            protocol,
+        };
+    if (parts.length === 2)
+        return { host_ip: '', published: parts[0], target: parts[1], protocol };
+    return { host_ip: '', published: '', target: parts[0], protocol };
+}
+/** A `ports` entry, short (a string or a number) or long (a mapping); null for anything else. */
+function syntax_portOf(port) {
+    if (typeof port === 'object' && port !== null && !Array.isArray(port)) {
+        const spec = port;
+        const field = (name) => (typeof spec[name] === 'object' ? '' : textOf(spec[name]));
+        return {
+            host_ip: field('host_ip'),
+            published: field('published'),
+            target: field('target'),
+            protocol: field('protocol') || 'tcp',
+        };
+    }
+    if (typeof port !== 'string' && typeof port !== 'number')
+        return null;
+    return parsePortText(String(port));
+}
+/** The same, on the tree the merge works on. */
+function parsePort(item) {
+    if (item.kind === 'map')
+        return syntax_portOf(plain(item));
+    if (item.kind !== 'scalar' || item.value === null)
+        return null;
+    return parsePortText(String(item.value));
+}
+/** A service's `ports`, each read as compose reads it; entries that publish nothing are left out. */
+function servicePorts(data) {
+    return (data.ports ?? []).flatMap((port, index) => {
+        const spec = syntax_portOf(port);
+        if (!spec)
+            return [];
+        const long = typeof port === 'object';
+        if (!long && !spec.target)
+            return [];
+        const { host_ip: hostIp, published, target, protocol } = spec;
+        const text = long ? [hostIp, published, target].filter(Boolean).join(':') : textOf(port);
+        return [{ index, hostIp, published, target, protocol, long, text }];
+    });
+}
+/** A service's bind mounts of absolute host paths: short `src:dst[:ro,…]`, long `type: bind`. */
+function serviceBinds(data) {
+    return (data.volumes ?? []).flatMap((volume, index) => {
+        if (typeof volume === 'string') {
+            const parts = volume.split(':');
+            if (parts.length < 2 || !parts[0].startsWith('/'))
+                return [];
+            const readOnly = (parts[2] ?? '').split(',').some((mode) => mode === 'ro' || mode === 'readonly');
+            return [{ index, source: parts[0], readOnly }];
+        }
+        const spec = volume;
+        const source = textOf(spec?.source);
+        if (textOf(spec?.type) !== 'bind' || !source.startsWith('/'))
+            return [];
+        return [{ index, source, readOnly: spec?.read_only === true || textOf(spec?.read_only) === 'true' }];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/merge-files.ts
+
+
+// The compose specification's merge rules, for override files (`-f a -f b`) and `extends`, as
+// `docker compose config` applies them (seen on compose 2.26 and 2.40): mappings merge key by key;
+// sequences append; `command`, `entrypoint` and `healthcheck.test` are replaced; `environment`,
+// `labels`, `build.args`, service `networks` and `depends_on` merge by name whatever their form;
+// `ports` merge by (host ip, published, target, protocol) and `volumes`, `secrets`, `configs` by
+// target, the later one in the earlier one's place; `cap_add`/`cap_drop` keep one of each; logging
+// options merge only under the same driver; `!reset` removes a value, `!override` replaces it.
+const REPLACED = new Set(['command', 'entrypoint']);
+const BY_NAME = new Set([
+    'environment',
+    'labels',
+    'annotations',
+    'sysctls',
+    'extra_hosts',
+    'networks',
+    'depends_on',
+    'ulimits',
+]);
+const BY_NAME_IN_BUILD = new Set(['args', 'labels']);
+const BY_TARGET = new Set(['volumes', 'secrets', 'configs']);
+const UNIQUE_VALUES = new Set(['cap_add', 'cap_drop']);
+/** `over` laid over `base`, both a service's definition. */
+function mergeService(base, over) {
+    return mergeMaps(base, over, (key, lower, upper) => {
+        if (REPLACED.has(key))
+            return upper;
+        if (key === 'healthcheck')
+            return mergeMapsWith(lower, upper, (inner, a, b) => (inner === 'test' ? b : mergeAny(a, b)));
+        if (key === 'build')
+            return mergeMapsWith(asBuildMap(lower), asBuildMap(upper), (inner, a, b) => BY_NAME_IN_BUILD.has(inner) ? mergeByName(a, b, inner) : mergeAny(a, b));
+        if (BY_NAME.has(key))
+            return mergeByName(lower, upper, key);
+        if (key === 'ports')
+            return mergeUnique(lower, upper, portKey);
+        if (BY_TARGET.has(key))
+            return mergeUnique(lower, upper, (item) => targetOf(item, key));
+        if (UNIQUE_VALUES.has(key))
+            return mergeUnique(lower, upper, (item) => (item.kind === 'scalar' ? String(item.value) : null));
+        if (key === 'logging')
+            return mergeLogging(lower, upper);
+        return mergeAny(lower, upper);
+    });
+}
+/** Top-level sections other than services (networks, volumes…): mappings merge, the rest is replaced. */
+function mergeAny(lower, upper) {
+    if (lower.kind === 'map' && upper.kind === 'map')
+        return mergeMapsWith(lower, upper, (_, a, b) => mergeAny(a, b));
+    if (lower.kind === 'seq' && upper.kind === 'seq')
+        return { ...upper, items: [...lower.items, ...upper.items] };
+    return upper;
+}
+function mergeMaps(base, over, merge) {
+    return mergeMapsWith(base, over, merge);
+}
+/** Key by key; `!reset` removes the key, `!override` takes the upper value as it is. */
+function mergeMapsWith(lower, upper, merge) {
+    if (lower.kind !== 'map' || upper.kind !== 'map')
+        return upper;
+    const entries = new Map(lower.entries);
+    for (const [key, value] of upper.entries) {
+        const previous = entries.get(key);
+        if (value.tag === 'reset')
+            entries.delete(key);
+        else if (value.tag === 'override' || !previous || key.startsWith('x-'))
+            entries.set(key, value);
+        else
+            entries.set(key, merge(key, previous, value));
+    }
+    return { ...upper, entries };
+}
+/** `build: ./app` is `build: { context: ./app }`. */
+function asBuildMap(tree) {
+    return tree.kind === 'scalar' ? mapNode(tree.loc, [['context', tree]]) : tree;
+}
+/** Sequence (`KEY=VALUE`, or a bare name) or mapping, merged as a mapping by name. */
+function mergeByName(lower, upper, key) {
+    const a = asNameMap(lower, key);
+    const b = asNameMap(upper, key);
+    return mergeMapsWith(a, b, (_, x, y) => key === 'ulimits' ? mergeAny(x, y) : y.kind === 'map' && x.kind === 'map' ? mergeAny(x, y) : y);
+}
+function asNameMap(tree, key) {
+    if (tree.kind !== 'seq')
+        return tree;
+    const entries = tree.items.map((item) => {
+        const text = item.kind === 'scalar' ? String(item.value ?? '') : '';
+        // Service networks and depends_on as a list name only; environment and labels as KEY=VALUE.
+        if (key === 'networks' || key === 'depends_on')
+            return [text, scalarNode(null, item.loc)];
+        const separator = key === 'extra_hosts' ? /[=:]/.exec(text) : /=/.exec(text);
+        if (!separator)
+            return [text, scalarNode(null, item.loc)];
+        return [text.slice(0, separator.index), scalarNode(text.slice(separator.index + 1), item.loc)];
+    });
+    return mapNode(tree.loc, entries);
+}
+/** Appended, except an item whose key an earlier one has: it takes that one's place. */
+function mergeUnique(lower, upper, keyOf) {
+    if (lower.kind !== 'seq' || upper.kind !== 'seq')
+        return upper;
+    const items = [...lower.items];
+    for (const item of upper.items) {
+        const key = keyOf(item);
+        const at = key === null ? -1 : items.findIndex((candidate) => keyOf(candidate) === key);
+        if (at === -1)
+            items.push(item);
+        else
+            items[at] = item;
+    }
+    return { ...upper, items };
+}
+/** Logging options merge only when both name the same driver, or one names none. */
+function mergeLogging(lower, upper) {
+    const driver = (tree) => tree.kind === 'map' ? tree.entries.get('driver')?.value : undefined;
+    const a = driver(lower);
+    const b = driver(upper);
+    if (a === undefined || b === undefined || a === b)
+        return mergeAny(lower, upper);
+    return upper;
+}
+/** A port's identity: host address, published port, container port, protocol. */
+function portKey(item) {
+    const port = parsePort(item);
+    return port ? `${port.host_ip}|${port.published}|${port.target}|${port.protocol}` : null;
+}
+/** A mount's target: the long syntax's `target`, or the second part of `source:target[:mode]`; `/data/` is `/data`. */
+function targetOf(item, key) {
+    const target = rawTarget(item, key);
+    return target === null || target === '/' ? target : target.replace(/\/+$/, '');
+}
+function rawTarget(item, key) {
+    if (item.kind === 'map') {
+        const target = item.entries.get('target') ?? (key !== 'volumes' ? item.entries.get('source') : undefined);
+        return target?.kind === 'scalar' && target.value !== null ? String(target.value) : null;
+    }
+    if (item.kind !== 'scalar' || item.value === null)
+        return null;
+    const text = String(item.value);
+    if (key !== 'volumes')
+        return text;
+    const parts = text.split(':');
+    return parts.length >= 2 ? parts[1] : parts[0];
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose/load.ts
+
+
+
+
+
+
+
+
+
+
+const DISK = { read: (path) => (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'), exists: (path) => (0,external_node_fs_namespaceObject.existsSync)(path) };
+function loadProject(options) {
+    const projectDir = (0,external_node_path_.dirname)(options.files[0]);
+    const source = options.source ?? DISK;
+    const context = new LoadContext(options, source, projectDir);
+    let merged = null;
+    for (const file of options.files) {
+        const model = context.loadFile(file, projectDir, 'file');
+        merged = merged ? mergeProjects(merged, model) : model;
+    }
+    return context.finish(merged);
+}
+class LoadContext {
+    options;
+    source;
+    projectDir;
+    files = [];
+    missing = [];
+    unset = [];
+    variables = [];
+    envFiles = [];
+    refusals = [];
+    scope;
+    constructor(options, source, projectDir) {
+        this.options = options;
+        this.source = source;
+        this.projectDir = projectDir;
+        const given = options.envFiles ?? [];
+        this.scope = {
+            dotEnv: given.length > 0 ? given.map((path) => this.readEnv(path, 'dotenv', null, true)) : this.projectEnv(projectDir),
+        };
+    }
+    /** The environment's value, then the last env file that sets it. */
+    valueIn(scope, name) {
+        if (this.options.env[name] !== undefined)
+            return this.options.env[name];
+        for (const record of [...scope.dotEnv].reverse()) {
+            const entry = record.entries.find((candidate) => candidate.name === name);
+            if (entry)
+                return entry.value;
+        }
+        return undefined;
+    }
+    lookup = (name) => this.valueIn(this.scope, name);
+    /** A project directory's `.env` (or, asked for and missing, its committed example). */
+    projectEnv(dir) {
+        if (this.options.dotEnv === false)
+            return [];
+        // `join` of an absolute directory, not `resolve`: the bundler reads `resolve(x, '.env')` as a
+        // file relative to the build machine's working directory, ships it in dist/ and rewrites the
+        // path to point there (scripts/bundle.mjs now refuses any such asset).
+        const path = (0,external_node_path_.join)(dir, '.env');
+        if (this.source.exists(path))
+            return [this.readEnv(path, 'dotenv', null, false)];
+        const example = this.options.exampleEnv ? this.exampleFor(path) : null;
+        return example ? [this.readEnv(example, 'dotenv', null, false, path)] : [];
+    }
+    exampleFor(path) {
+        return exampleNamesFor(path).find((candidate) => this.source.exists(candidate)) ?? null;
+    }
+    /**
+     * One env file, parsed with the environment (and, for a service's, the project's variables).
+     * A missing required one is a refusal, in compose's words, at `at` (where it is named).
+     */
+    readEnv(path, role, at, required, standsFor = null, lookup = (name) => this.options.env[name]) {
+        const shown = this.options.show(path);
+        const record = {
+            path,
+            shown,
+            role,
+            standsFor: standsFor === null ? null : this.options.show(standsFor),
+            entries: [],
+        };
+        if (!this.source.exists(path)) {
+            if (required)
+                this.refusals.push({ message: `env file ${shown} not found`, loc: at, kind: 'env-file', subject: shown });
+            return record;
+        }
+        const parsed = parseEnvFile(this.source.read(path), lookup);
+        for (const missing of parsed.missing)
+            this.refusals.push({
+                message: `failed to read ${shown}: required variable ${missing.name} is missing a value: ${missing.message}`,
+                loc: { file: shown, line: missing.line },
+                kind: 'variable',
+                subject: missing.name,
+            });
+        if (parsed.problem)
+            this.refusals.push({
+                message: `failed to read ${shown}: ${parsed.problem.message}`,
+                loc: { file: shown, line: parsed.problem.line },
+                kind: 'syntax',
+                subject: shown,
+            });
+        record.entries = parsed.entries;
+        this.envFiles.push(record);
+        return record;
+    }
+    /** Interpolates a file's values in a scope, noting where each variable comes from. */
+    interpolate(tree, scope) {
+        return mapStrings(tree, (value, path, loc) => {
+            const result = interpolate(value, (name) => {
+                const from = this.entryIn(scope, name);
+                this.variables.push({
+                    name,
+                    loc,
+                    path: path.join('.'),
+                    from,
+                    fromEnvironment: this.options.env[name] !== undefined,
+                });
+                return this.valueIn(scope, name);
+            });
+            for (const problem of result.missing) {
+                this.missing.push({ ...problem, loc });
+                this.refusals.push({
+                    message: `error while interpolating ${path.join('.')}: required variable ${problem.name} is missing a value: ${problem.message}`,
+                    loc,
+                    kind: 'variable',
+                    subject: problem.name,
+                });
+            }
+            for (const name of result.unset)
+                this.unset.push({ name, loc });
+            if (value === result.value)
+                return castValue(value, path, false).value;
+            const cast = castValue(result.value, path, true);
+            if (cast.error)
+                this.refusals.push({
+                    message: `error while interpolating ${path.join('.')}: failed to cast to expected type: ${cast.error}`,
+                    loc,
+                    kind: 'type',
+                    subject: path.join('.'),
+                });
+            return cast.value;
+        });
+    }
+    entryIn(scope, name) {
+        for (const record of [...scope.dotEnv].reverse()) {
+            const entry = record.entries.find((candidate) => candidate.name === name);
+            if (entry)
+                return { file: record.shown, line: entry.line };
+        }
+        return null;
+    }
+    /** `~` in a bind mount is the user's home, as compose expands it. */
+    get home() {
+        return this.options.env.HOME ?? (0,external_node_os_namespaceObject.homedir)();
+    }
+    /** One file, interpolated, its includes and extends resolved; relative paths made absolute against `baseDir`. */
+    loadFile(path, baseDir, role, scope = this.scope, stack = []) {
+        const shown = this.options.show(path);
+        this.files.push({ path: shown, role });
+        const raw = readTree(this.source, path, shown);
+        const tree = this.interpolate(raw, scope);
+        if (tree.kind !== 'map')
+            throw new UsageError(`${shown}: not a valid compose file (expected a mapping with a services key)`);
+        const services = tree_get(tree, 'services');
+        if (services !== undefined && services.kind !== 'map' && !(services.kind === 'scalar' && services.value === null)) {
+            throw new UsageError(`${shown}:${services.loc.line}: services must be a mapping of service names to definitions`);
+        }
+        const model = mapNode(tree.loc, [...tree.entries].filter(([key]) => key !== 'include' && key !== 'services'));
+        const resolved = mapNode(services?.loc ?? tree.loc);
+        for (const [name, definition] of services?.kind === 'map' ? services.entries : []) {
+            if (definition.kind !== 'map')
+                throw new UsageError(`${shown}:${definition.loc.line}: service '${name}' must be a mapping`);
+            resolved.entries.set(name, expandHome(rebase(this.extend(name, definition, tree, path, scope, [...stack, `${path}#${name}`]), baseDir, this.projectDir), this.home));
+        }
+        for (const included of this.includes(tree, path, shown)) {
+            for (const [name, definition] of tree_get(included, 'services')?.entries ?? []) {
+                if (resolved.entries.has(name))
+                    throw new UsageError(`${shown}: service '${name}' is defined here and in an included file; compose refuses that`);
+                resolved.entries.set(name, definition);
+            }
+            for (const [key, value] of included.entries)
+                if (key !== 'services' && !model.entries.has(key))
+                    model.entries.set(key, value);
+        }
+        model.entries.set('services', resolved);
+        return model;
+    }
+    /** `include:` entries: each a project of its own (its directory, its .env), its services added. */
+    includes(tree, path, shown) {
+        const node = tree_get(tree, 'include');
+        if (!node)
+            return [];
+        if (node.kind !== 'seq')
+            throw new UsageError(`${shown}:${node.loc.line}: include must be a list of files`);
+        const loaded = [];
+        for (const item of node.items) {
+            const paths = item.kind === 'scalar'
+                ? [item]
+                : (tree_get(item, 'path')?.kind === 'seq'
+                    ? tree_get(item, 'path').items
+                    : [tree_get(item, 'path')]).filter((entry) => entry !== undefined);
+            const directory = scalarText(tree_get(item, 'project_directory'));
+            const envFile = scalarText(tree_get(item, 'env_file'));
+            for (const entry of paths) {
+                const relativePath = scalarText(entry);
+                if (!relativePath)
+                    throw new UsageError(`${shown}:${entry.loc.line}: include needs a path`);
+                const file = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), relativePath);
+                if (!this.source.exists(file))
+                    throw new UsageError(`${shown}:${entry.loc.line}: include: ${relativePath} does not exist (looked for ${this.options.show(file)})`);
+                const includeDir = directory ? (0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), directory) : (0,external_node_path_.dirname)(file);
+                const dotEnv = envFile
+                    ? [this.readEnv((0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), envFile), 'dotenv', entry.loc, true)]
+                    : this.projectEnv(includeDir);
+                loaded.push(this.loadFile(file, includeDir, 'include', { dotEnv }));
+            }
+        }
+        return loaded;
+    }
+    /** `extends`: the base service (this file or another, itself extended first) with this one over it. */
+    extend(name, definition, tree, path, scope, stack) {
+        const node = definition.entries.get('extends');
+        if (!node)
+            return definition;
+        const shown = this.options.show(path);
+        const base = node.kind === 'scalar' ? scalarText(node) : scalarText(tree_get(node, 'service'));
+        const fromFile = node.kind === 'map' ? scalarText(tree_get(node, 'file')) : '';
+        if (!base)
+            throw new UsageError(`${shown}:${node.loc.line}: extends needs a service name`);
+        let baseTree = tree;
+        let basePath = path;
+        if (fromFile) {
+            basePath = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(path), fromFile);
+            if (!this.source.exists(basePath))
+                throw new UsageError(`${shown}:${node.loc.line}: extends: ${fromFile} does not exist (looked for ${this.options.show(basePath)})`);
+            const loaded = this.interpolate(readTree(this.source, basePath, this.options.show(basePath)), scope);
+            if (loaded.kind !== 'map')
+                throw new UsageError(`${this.options.show(basePath)}: not a valid compose file`);
+            baseTree = loaded;
+            this.files.push({ path: this.options.show(basePath), role: 'extends' });
+        }
+        const baseDefinition = tree_get(tree_get(baseTree, 'services'), base);
+        if (!baseDefinition || baseDefinition.kind !== 'map') {
+            throw new UsageError(`${shown}:${node.loc.line}: extends: no service '${base}' in ${this.options.show(basePath)}`);
+        }
+        const key = `${basePath}#${base}`;
+        if (stack.includes(key))
+            throw new UsageError(`${shown}:${node.loc.line}: extends: '${name}' extends itself (${[...stack, key].join(' → ')})`);
+        let resolvedBase = this.extend(base, baseDefinition, baseTree, basePath, scope, [...stack, key]);
+        // Relative paths in another file are relative to that file's directory.
+        if (fromFile)
+            resolvedBase = rebase(resolvedBase, (0,external_node_path_.dirname)(basePath), this.projectDir);
+        const own = mapNode(definition.loc, [...definition.entries].filter(([entry]) => entry !== 'extends'));
+        return mergeService(resolvedBase, own);
+    }
+    finish(merged) {
+        const services = tree_get(merged, 'services')?.entries ?? new Map();
+        const active = new Set((this.lookup('COMPOSE_PROFILES') ?? '')
+            .split(',')
+            .map((profile) => profile.trim())
+            .filter(Boolean));
+        const inactive = [];
+        const drafts = [];
+        for (const [name, tree] of services) {
+            const profiles = (tree_get(tree, 'profiles')?.kind === 'seq' ? tree_get(tree, 'profiles').items : [])
+                .map(scalarText)
+                .filter(Boolean);
+            if (profiles.length > 0 && !profiles.some((profile) => active.has(profile))) {
+                inactive.push({ name, profiles });
+                continue;
+            }
+            const envFiles = [];
+            const resolved = this.resolveEnvironment(resolveBuildArgs(tree, this.lookup), envFiles);
+            drafts.push({ name, tree: resolved, loc: tree.loc, envFiles });
+        }
+        const top = mapNode(merged.loc, [...merged.entries].filter(([key]) => key !== 'services'));
+        this.refusals.push(...checkConsistency(drafts, top, new Set(services.keys())));
+        return {
+            name: scalarText(tree_get(merged, 'name')) || null,
+            files: this.files,
+            services: drafts,
+            top,
+            inactive,
+            missing: this.missing,
+            unset: this.unset,
+            variables: this.variables,
+            envFiles: this.envFiles,
+            projectEnv: this.scope.dotEnv,
+            refusals: this.refusals,
+        };
+    }
+    /**
+     * A service's `env_file`s read into its `environment`, as compose does: in order, later files
+     * over earlier ones, `environment` over all of them; each value keeps the env file's line.
+     */
+    resolveEnvironment(service, read) {
+        const node = service.entries.get('env_file');
+        if (!node)
+            return service;
+        const items = node.kind === 'seq' ? node.items : [node];
+        const fromFiles = new Map();
+        for (const item of items) {
+            const path = item.kind === 'map' ? scalarText(tree_get(item, 'path')) : scalarText(item);
+            if (!path)
+                continue;
+            const requiredNode = item.kind === 'map' ? tree_get(item, 'required') : undefined;
+            const required = !(requiredNode?.kind === 'scalar' && [false, 'false'].includes(requiredNode.value));
+            const absolute = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(this.projectDir, path);
+            const example = !this.source.exists(absolute) && this.options.exampleEnv ? this.exampleFor(absolute) : null;
+            const record = example
+                ? this.readEnv(example, 'env_file', item.loc, required, absolute, this.lookup)
+                : this.options.dotEnv === false && !this.source.exists(absolute)
+                    ? null
+                    : this.readEnv(absolute, 'env_file', item.loc, required, null, this.lookup);
+            if (record)
+                read.push(record);
+            for (const entry of record?.entries ?? [])
+                fromFiles.set(entry.name, scalarNode(entry.value, { file: record.shown, line: entry.line }));
+        }
+        const own = service.entries.get('environment');
+        const ownMap = own ? asNameMap(own, 'environment') : undefined;
+        const environment = mapNode(own?.loc ?? node.loc, [...fromFiles]);
+        for (const [name, value] of ownMap?.kind === 'map' ? ownMap.entries : []) {
+            environment.entries.delete(name);
+            environment.entries.set(name, value);
+        }
+        const entries = new Map(service.entries);
+        entries.delete('env_file');
+        entries.set('environment', environment);
+        return { ...service, entries };
+    }
+}
+/**
+ * `build.args` as compose hands them to the build: a name without a value takes the variable's
+ * value (the environment, then `.env`), and is left out when it has none.
+ */
+function resolveBuildArgs(service, lookup) {
+    const build = service.entries.get('build');
+    const args = build?.kind === 'map' ? build.entries.get('args') : undefined;
+    if (!build || build.kind !== 'map' || !args)
+        return service;
+    const named = asNameMap(args, 'args');
+    if (named.kind !== 'map')
+        return service;
+    const resolved = mapNode(named.loc);
+    for (const [name, value] of named.entries) {
+        if (value.kind === 'scalar' && value.value === null) {
+            const given = lookup(name);
+            if (given !== undefined)
+                resolved.entries.set(name, scalarNode(given, value.loc));
+        }
+        else
+            resolved.entries.set(name, value);
+    }
+    const buildEntries = new Map(build.entries);
+    buildEntries.set('args', resolved);
+    return { ...service, entries: new Map([...service.entries, ['build', { ...build, entries: buildEntries }]]) };
+}
+function mergeProjects(base, over) {
+    const entries = new Map(base.entries);
+    for (const [key, value] of over.entries) {
+        const previous = entries.get(key);
+        if (key === 'services' && previous?.kind === 'map' && value.kind === 'map') {
+            const services = new Map(previous.entries);
+            for (const [name, definition] of value.entries) {
+                const lower = services.get(name);
+                // The service stays where it is first defined: a finding about a key no file sets (no
+                // limits, no logging) belongs on the base definition, not on an override that adds a value.
+                services.set(name, lower?.kind === 'map' && definition.kind === 'map'
+                    ? { ...mergeService(lower, definition), loc: lower.loc }
+                    : definition);
+            }
+            entries.set(key, { ...value, entries: services });
+        }
+        else
+            entries.set(key, previous ? mergeAny(previous, value) : value);
+    }
+    return { ...over, entries };
+}
+function readTree(source, path, shown) {
+    let text;
+    try {
+        text = source.read(path);
+    }
+    catch (error) {
+        throw new UsageError(`${shown}: cannot read it (${error.code ?? 'error'})`, {
+            cause: error,
+        });
+    }
+    const counter = new dist/* LineCounter */.HN();
+    const document = (0,dist/* parseDocument */.Tp)(text, {
+        lineCounter: counter,
+        merge: false,
+        uniqueKeys: false,
+        customTags: RESET_TAGS,
+    });
+    const problem = document.errors[0];
+    if (problem) {
+        throw new UsageError(`${shown}:${problem.linePos?.[0]?.line ?? 1}: not a valid compose file (${problem.message.split('\n')[0]})`);
+    }
+    try {
+        return treeOf(document, shown, counter);
+    }
+    catch (error) {
+        if (error instanceof ExpansionError)
+            throw new UsageError(`${shown}: not a valid compose file: it ${error.message}`, { cause: error });
+        throw error;
+    }
+}
+/** `!reset` and `!override` are compose's own tags: kept on the node, the value parsed as usual. */
+const RESET_TAGS = ['!reset', '!override'].flatMap((tag) => ['scalar', 'seq', 'map'].map((collection) => ({
+    tag,
+    ...(collection === 'scalar' ? {} : { collection }),
+    resolve: (value) => value,
+})));
+/**
+ * Relative paths of a file read from another directory (an included or extended file), made
+ * right for the project: build.context and env_file absolute (the build needs them), bind-mount
+ * sources relative to the project directory — still relative, so a project mount is never
+ * mistaken for a host path.
+ */
+function rebase(service, baseDir, projectDir) {
+    const entries = new Map(service.entries);
+    const absolute = (node) => {
+        if (node?.kind !== 'scalar' ||
+            typeof node.value !== 'string' ||
+            node.value === '' ||
+            isRemote(node.value) ||
+            (0,external_node_path_.isAbsolute)(node.value))
+            return node;
+        return { ...node, value: (0,external_node_path_.resolve)(baseDir, node.value) };
+    };
+    const build = entries.get('build');
+    if (build?.kind === 'scalar')
+        entries.set('build', mapNode(build.loc, [['context', absolute(build)]]));
+    else if (build?.kind === 'map') {
+        const context = build.entries.get('context');
+        const copy = new Map(build.entries);
+        copy.set('context', context ? absolute(context) : { kind: 'scalar', value: baseDir, loc: build.loc });
+        entries.set('build', { ...build, entries: copy });
+    }
+    const envFile = entries.get('env_file');
+    if (envFile?.kind === 'scalar')
+        entries.set('env_file', absolute(envFile));
+    else if (envFile?.kind === 'seq')
+        entries.set('env_file', {
+            ...envFile,
+            items: envFile.items.map((item) => (item.kind === 'map' ? item : absolute(item))),
+        });
+    const volumes = entries.get('volumes');
+    const moved = (source) => {
+        const path = (0,external_node_path_.relative)(projectDir, (0,external_node_path_.resolve)(baseDir, source));
+        return path.startsWith('.') ? path : `./${path}`;
+    };
+    if (volumes?.kind === 'seq' && baseDir !== projectDir) {
+        entries.set('volumes', {
+            ...volumes,
+            items: volumes.items.map((item) => {
+                if (item.kind === 'map') {
+                    const source = item.entries.get('source');
+                    if (source?.kind !== 'scalar' || typeof source.value !== 'string' || !/^\.\.?($|\/)/.test(source.value))
+                        return item;
+                    return {
+                        ...item,
+                        entries: new Map([...item.entries, ['source', { ...source, value: moved(source.value) }]]),
+                    };
+                }
+                if (item.kind !== 'scalar' || typeof item.value !== 'string')
+                    return item;
+                const [source, ...rest] = item.value.split(':');
+                if (rest.length === 0 || !source || !/^\.\.?($|\/)/.test(source))
+                    return item;
+                return { ...item, value: [moved(source), ...rest].join(':') };
+            }),
+        });
+    }
+    return { ...service, entries };
+}
+/** `~/x:/y` mounts the user's home directory: written out, so it is judged as the host path it is. */
+function expandHome(service, home) {
+    const volumes = service.entries.get('volumes');
+    if (volumes?.kind !== 'seq')
+        return service;
+    const expand = (source) => source === '~' ? home : source.startsWith('~/') ? `${home}${source.slice(1)}` : source;
+    const items = volumes.items.map((item) => {
+        if (item.kind === 'scalar' && typeof item.value === 'string' && item.value.startsWith('~')) {
+            const [source = '', ...rest] = item.value.split(':');
+            return { ...item, value: [expand(source), ...rest].join(':') };
+        }
+        const source = item.kind === 'map' ? item.entries.get('source') : undefined;
+        if (item.kind === 'map' &&
+            source?.kind === 'scalar' &&
+            typeof source.value === 'string' &&
+            source.value.startsWith('~')) {
+            return { ...item, entries: new Map([...item.entries, ['source', { ...source, value: expand(source.value) }]]) };
+        }
+        return item;
+    });
+    return { ...service, entries: new Map([...service.entries, ['volumes', { ...volumes, items }]]) };
+}
+function isRemote(value) {
+    return /^(https?:\/\/|git@|github\.com\/|ssh:\/\/|git:\/\/)/.test(value) || value.includes('.git#');
+}
+function scalarText(node) {
+    return node?.kind === 'scalar' && node.value !== null ? String(node.value) : '';
+}
+/** Files held in memory, by absolute path (for tests and benchmarks of text that is not on disk). */
+function memorySource(files) {
+    return {
+        read(path) {
+            const text = files[path];
+            if (text === undefined)
+                throw Object.assign(new Error(`no file ${path}`), { code: 'ENOENT' });
+            return text;
+        },
+        exists: (path) => path in files,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/git-status.ts
+
+
+function gitStatusOf(path) {
+    const git = (args) => (0,external_node_child_process_namespaceObject.spawnSync)('git', args, { cwd: (0,external_node_path_.dirname)(path), stdio: 'ignore', timeout: 5000 }).status;
+    if (git(['rev-parse', '--is-inside-work-tree']) !== 0)
+        return 'outside-git';
+    if (git(['ls-files', '--error-unmatch', '--', (0,external_node_path_.basename)(path)]) === 0)
+        return 'tracked';
+    return git(['check-ignore', '-q', '--', (0,external_node_path_.basename)(path)]) === 0 ? 'ignored' : 'untracked';
+}
+
+;// CONCATENATED MODULE: ./src/evidence/compose.ts
+
+
+
+
+
+
+
+
+
+/** The files compose itself picks in a directory: the first of these, and its override file beside it. */
+const DEFAULT_COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+function findComposeFiles(options) {
+    const source = options.source ?? DISK;
+    if (options.given.length > 0) {
+        return options.given.map((file) => {
+            const path = (0,external_node_path_.resolve)(options.workspace, file);
+            if (!source.exists(path))
+                throw new UsageError(`compose-files: '${file}' does not exist`);
+            return path;
+        });
+    }
+    const main = DEFAULT_COMPOSE_NAMES.map((name) => (0,external_node_path_.join)(options.contextDir, name)).find((path) => source.exists(path));
+    if (!main)
+        return [];
+    // compose.yaml → compose.override.yaml: compose reads it over the main file unless told otherwise.
+    const override = ['yaml', 'yml']
+        .map((extension) => main.replace(/\.ya?ml$/, `.override.${extension}`))
+        .find((path) => source.exists(path));
+    return override ? [main, override] : [main];
+}
+/** The project, or null when there is no compose file. */
+function collectComposeEvidence(options) {
+    const files = findComposeFiles(options);
+    if (files.length === 0)
+        return null;
+    const show = (path) => repoPath(options.workspace, path);
+    const source = options.source ?? DISK;
+    const envFiles = (options.envFiles ?? []).map((file) => {
+        const path = (0,external_node_path_.resolve)(options.workspace, file);
+        if (!source.exists(path))
+            throw new UsageError(`compose-env-file: '${file}' does not exist`);
+        return path;
+    });
+    const exampleEnv = options.exampleEnv ?? false;
+    const resolved = loadProject({ files, env: options.env, show, source, envFiles, exampleEnv });
+    // What the files alone say: the same project with no environment and no .env — a value that
+    // only an env file gives is judged where that file writes it.
+    const written = loadProject({ files, env: {}, show, source, dotEnv: false });
+    const writtenByName = new Map(written.services.map((service) => [service.name, plain(service.tree)]));
+    const services = resolved.services.map((service) => {
+        const data = plain(service.tree);
+        return {
+            builtBy: null,
+            envFiles: service.envFiles.map((record) => ({ path: record.path, standsFor: record.standsFor })),
+            name: service.name,
+            file: service.loc.file,
+            line: service.loc.line,
+            data,
+            written: writtenByName.get(service.name) ?? data,
+            sources: locations(service.tree),
+            dockerfile: builtDockerfile(data.build, options.workspace),
+            builtHealthcheck: buildDeclaresHealthcheck(data.build, source),
+            init: typeof data.init === 'boolean' ? data.init : null,
+            ports: servicePorts(data),
+            binds: serviceBinds(data),
+        };
+    });
+    const networks = {};
+    const networksNode = resolved.top.entries.get('networks');
+    if (networksNode?.kind === 'map') {
+        for (const [name, node] of networksNode.entries)
+            networks[name] = { data: plain(node), loc: node.loc };
+    }
+    sharedBuilds(services);
+    const git = options.git ?? gitStatusOf;
+    return {
+        project: resolved.name,
+        files: resolved.files,
+        services,
+        networks,
+        inactive: resolved.inactive,
+        missing: resolved.missing,
+        unset: resolved.unset,
+        variables: resolved.variables,
+        envFiles: resolved.envFiles.map((record) => ({
+            path: record.shown,
+            absolutePath: record.path,
+            role: record.role,
+            standsFor: record.standsFor,
+            git: git(record.path),
+            entries: record.entries,
+        })),
+        refusals: resolved.refusals,
+        variablesFiles: envFiles.length > 0 || resolved.projectEnv.some((record) => record.standsFor !== null)
+            ? resolved.projectEnv.map((record) => record.path)
+            : [],
+    };
+}
+/**
+ * Build once, run twice: a service that names (`image:`) the image another service builds runs
+ * that build, and so has its HEALTHCHECK.
+ */
+function sharedBuilds(services) {
+    const builders = new Map();
+    for (const service of services)
+        if (service.data.build && typeof service.data.image === 'string' && service.data.image)
+            builders.set(service.data.image, service);
+    for (const service of services) {
+        if (service.data.build || typeof service.data.image !== 'string')
+            continue;
+        const builder = builders.get(service.data.image);
+        if (!builder)
+            continue;
+        service.builtBy = builder.name;
+        service.builtHealthcheck = builder.builtHealthcheck;
+        service.dockerfile = builder.dockerfile;
+    }
+}
+/**
+ * What to tell a user whose compose project compose itself refuses: compose's words, once, and
+ * how to give it what it lacks. Null when compose accepts it.
+ */
+function composeRefusal(evidence, label) {
+    if (evidence.refusals.length === 0)
+        return null;
+    // The same cause written in several places (one env file for three services) is said once.
+    const byMessage = new Map();
+    for (const refusal of evidence.refusals)
+        byMessage.set(refusal.message, [...(byMessage.get(refusal.message) ?? []), refusal.loc]);
+    const lines = [...byMessage].map(([message, locs]) => {
+        const places = [...new Set(locs.filter((loc) => loc !== null).map((loc) => `${loc.file}:${loc.line}`))];
+        return `  - ${message}${places.length > 0 ? ` (${places.join(', ')})` : ''}`;
+    });
+    const hints = [];
+    const kinds = new Set(evidence.refusals.map((refusal) => refusal.kind));
+    if (kinds.has('env-file'))
+        hints.push(`create the missing env file in a step before this one, or set ${label('compose-env-example')} true to read its committed example (.env.example, .env.sample, env.example…) instead`);
+    if (kinds.has('variable') || kinds.has('type'))
+        hints.push(`give the variables in ${label('runtime-env')} (NAME=value lines) or an env file in ${label('compose-env-file')}${kinds.has('env-file') ? '' : `, or set ${label('compose-env-example')} true to read the project's committed .env example`}`);
+    if (kinds.has('reference') || kinds.has('service'))
+        hints.push(`give every compose file the project needs in ${label('compose-files')} (an override file that declares what is missing, say)`);
+    return [
+        `compose refuses this project (docker compose config fails), so it cannot be judged as it would run:`,
+        ...lines,
+        `To give it what it needs: ${hints.join('; ')}.`,
+    ].join('\n');
+}
+/** Whether the stage a `build:` builds (its `target`, else the last) declares a HEALTHCHECK that is not NONE. */
+function buildDeclaresHealthcheck(build, source) {
+    if (!build || typeof build !== 'object')
+        return false;
+    const spec = build;
+    const context = textOf(spec.context);
+    const path = context ? (0,external_node_path_.resolve)(context, textOf(spec.dockerfile) || 'Dockerfile') : '';
+    if (!path || !source.exists(path))
+        return false;
+    const parsed = parseDockerfile(source.read(path), {
+        path,
+        ...(textOf(spec.target) ? { target: textOf(spec.target) } : {}),
+    });
+    if (parsed.finalStage < 0)
+        return false;
+    const last = stageChain(parsed)
+        .flatMap((stage) => stage.instructions)
+        .filter((instruction) => instruction.keyword === 'HEALTHCHECK')
+        .pop();
+    return last !== undefined && !/^NONE\b/i.test(last.args.trim());
+}
+/** The Dockerfile a `build:` builds (its context is absolute by now), repository-relative. */
+function builtDockerfile(build, workspace) {
+    if (!build || typeof build !== 'object')
+        return null;
+    const spec = build;
+    if (spec.dockerfile_inline !== undefined)
+        return null;
+    const context = textOf(spec.context);
+    if (!context || /^(https?:|git@|ssh:)/.test(context))
+        return null;
+    return repoPath(workspace, (0,external_node_path_.resolve)(context, textOf(spec.dockerfile) || 'Dockerfile'));
+}
+
+// EXTERNAL MODULE: ./node_modules/@balena/dockerignore/ignore.js
+var ignore = __nccwpck_require__(4158);
+var ignore_default = /*#__PURE__*/__nccwpck_require__.n(ignore);
 ;// CONCATENATED MODULE: ./src/evidence/context.ts
 
 
@@ -89835,305 +90203,96 @@ async function countFiles(dir) {
     return count;
 }
 
-;// CONCATENATED MODULE: ./src/evidence/compose-up.ts
+;// CONCATENATED MODULE: ./src/evidence/vulnerabilities.ts
 
 
 
-
-
-
-
-/** `cs-hardening-<run>-<scope>`: the sweep finds a run's projects by that shape (throwaway.ts). */
-function composeProject(runId, scope) {
-    return `cs-hardening-${runId}-${scope}`;
-}
-async function bringComposeUp(options) {
-    const project = composeProject(options.runId, options.scope);
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-stack-'));
-    const override = (0,external_node_path_.join)(dir, 'built-images.json');
-    await (0,promises_namespaceObject.writeFile)(override, stackOverride(options.compose, options.images));
-    const base = [
-        'compose',
-        '-p',
-        project,
-        ...[...options.absoluteFiles, override].flatMap((file) => ['-f', file]),
-        ...options.compose.variablesFiles.flatMap((file) => ['--env-file', file]),
-    ];
-    const env = { ...process.env, ...options.env };
-    const restore = [];
+// Reads a scanner's report (Trivy, Grype, SARIF); `vulnerability-findings.ts` parses it, counts and
+// compares findings without I/O, so the checks and the report can import it.
+async function readVulnerabilityReport(path, shown, input) {
+    let text;
     try {
-        await tagNames(options.engine, options.names ?? {}, restore);
-        const up = await runProcess('docker', [
-            ...base,
-            'up',
-            '-d',
-            '--no-build',
-            '--quiet-pull',
-            '--wait',
-            '--wait-timeout',
-            String(Math.ceil(options.timeoutSeconds)),
-        ], {
-            env,
-            keep: 32 * 1024,
-            ...(options.signal ? { signal: options.signal } : {}),
-        });
-        options.signal?.throwIfAborted();
-        const services = await serviceRuns(options.engine, project);
-        return {
-            files: options.compose.files.map((file) => file.path),
-            project,
-            ok: up.code === 0,
-            seconds: round(up.seconds),
-            output: lastLines(`${up.stdout}\n${up.stderr}`, 15),
-            services,
-            gates: healthGates(options.compose, services),
-        };
-    }
-    finally {
-        await runProcess('docker', [...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-        await giveBack(options.engine, restore);
-    }
-}
-/**
- * Compose reads the override last, over the user's files: every service that runs a proven image
- * runs it by id and never pulls; a service whose missing env file a committed example stands in
- * for (`compose-env-example`) reads the example instead (`!override`, or compose would append it
- * and still refuse the missing one). YAML, for the tag; the values are JSON strings.
- */
-function stackOverride(compose, images) {
-    const lines = ['services:'];
-    for (const service of compose.services) {
-        const id = images[service.name];
-        const standIn = service.envFiles.some((file) => file.standsFor !== null);
-        if (!id && !standIn)
-            continue;
-        lines.push(`  ${JSON.stringify(service.name)}:`);
-        if (id)
-            lines.push(`    image: ${JSON.stringify(id)}`, '    pull_policy: never');
-        if (standIn)
-            lines.push(`    env_file: !override ${JSON.stringify(service.envFiles.map((file) => file.path))}`);
-    }
-    return lines.length === 1 ? 'services: {}\n' : `${lines.join('\n')}\n`;
-}
-/** Tags each name onto its proven image; `restore` gathers the names to give back, as they are moved. */
-async function tagNames(engine, names, restore) {
-    for (const [name, id] of Object.entries(names)) {
-        const { name: repo, tag, digest } = parseImageReference(name);
-        if (digest)
-            continue; // a digest names content: no tag can point it elsewhere
-        const previous = await engine
-            .getImage(name)
-            .inspect()
-            .then((image) => image.Id, () => null);
-        if (previous === id)
-            continue;
-        await engine.getImage(id).tag({ repo, tag: tag ?? 'latest' });
-        if (previous)
-            restore.push({ repo, tag: tag ?? 'latest', previous });
-    }
-}
-async function giveBack(engine, restore) {
-    for (const { repo, tag, previous } of restore)
-        await engine
-            .getImage(previous)
-            .tag({ repo, tag })
-            .catch(() => undefined); // the image it held is gone: nothing to give back
-}
-async function serviceRuns(engine, project) {
-    const containers = await engine.listContainers({
-        all: true,
-        filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
-    });
-    const inspected = await Promise.all(containers.map(async (info) => {
-        const inspected = await engine.getContainer(info.Id).inspect();
-        return {
-            service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
-            image: inspected.Image,
-            state: inspected.State,
-        };
-    }));
-    const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
-    const origin = started.length > 0 ? Math.min(...started) : 0;
-    return inspected
-        .map(({ service, image, state }) => {
-        const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
-            .map((entry) => Date.parse(entry.End))
-            .sort((a, b) => a - b)[0];
-        return {
-            service,
-            image,
-            state: state.Status,
-            health: state.Health?.Status ?? null,
-            exitCode: state.ExitCode,
-            startedAt: round((Date.parse(state.StartedAt) - origin) / 1000),
-            healthyAt: firstPass === undefined ? null : round((firstPass - origin) / 1000),
-        };
-    })
-        .sort((a, b) => a.startedAt - b.startedAt);
-}
-function healthGates(compose, runs) {
-    const byName = new Map(runs.map((run) => [run.service, run]));
-    const gates = [];
-    for (const service of compose.services) {
-        const depends = service.data.depends_on;
-        if (!depends || Array.isArray(depends))
-            continue;
-        for (const [name, spec] of Object.entries(depends)) {
-            if (spec?.condition !== 'service_healthy')
-                continue;
-            const dependent = byName.get(service.name);
-            const dependency = byName.get(name);
-            const margin = dependent && dependency?.healthyAt != null ? round(dependent.startedAt - dependency.healthyAt) : null;
-            gates.push({
-                service: service.name,
-                dependsOn: name,
-                honoured: margin === null ? null : margin >= 0,
-                marginSeconds: margin,
-            });
-        }
-    }
-    return gates;
-}
-
-;// CONCATENATED MODULE: ./src/docker/pull.ts
-
-// An image named by a registry reference and not on the engine is pulled, as `docker run` would:
-// `image` and `baseline-image` accept `registry.example.com/app:1.2`. A pull that fails is the
-// user's to fix (a name, a tag, a login): one line, exit 2.
-/** Whether a reference could be pulled at all: an image id or a bare digest cannot. */
-function isPullable(reference) {
-    return !/^(sha256:)?[0-9a-f]{12,64}$/.test(reference);
-}
-async function pullImage(engine, reference, input, signal) {
-    let stream;
-    try {
-        stream = await engine.pull(reference);
+        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
     }
     catch (error) {
-        throw new UsageError(`${input}: cannot pull '${reference}' (${reason(error)}); check the name and tag, or log in to its registry (docker login)`, { cause: error });
+        throw new UsageError(`${input}: cannot read ${shown} (${error.code ?? errorMessage(error)}); give the JSON or SARIF file the scanner wrote`, { cause: error });
     }
-    const onAbort = () => stream.destroy?.();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-        await new Promise((resolve, reject) => {
-            // Errors of a pull arrive inside the progress stream, not as its status code.
-            engine.modem.followProgress(stream, (error, events) => {
-                const failed = error?.message ?? events?.find((event) => event.error)?.error;
-                if (failed)
-                    reject(new UsageError(`${input}: cannot pull '${reference}' (${failed.split('\n')[0].trim()}); check the name and tag, or log in to its registry (docker login)`));
-                else
-                    resolve();
-            });
-        });
-    }
-    finally {
-        signal?.removeEventListener('abort', onAbort);
-    }
-    signal?.throwIfAborted();
-}
-function reason(error) {
-    const json = error.json;
-    const message = (json?.message ?? errorMessage(error)).split('\n')[0];
-    return message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+    return parseVulnerabilityReport(text, shown, input);
 }
 
-;// CONCATENATED MODULE: ./src/evidence/image.ts
+;// CONCATENATED MODULE: ./src/evidence/read-files.ts
 
 
-/** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
-const DOCKER_HEALTH_DEFAULTS = {
-    interval: 30,
-    timeout: 30,
-    startPeriod: 0,
-    startInterval: 5,
-    retries: 3,
-};
-const NANOS = 1e9;
-async function collectImageEvidence(engine, request) {
-    const { reference, healthStartInterval } = request;
-    const input = request.input ?? 'image';
-    const image = engine.getImage(reference);
-    const inspected = async () => {
-        try {
-            return await image.inspect();
-        }
-        catch (error) {
-            if (error.statusCode === 404)
-                return null;
-            throw error;
-        }
-    };
-    let inspect = await inspected();
-    if (!inspect && isPullable(reference)) {
-        request.info?.(`${reference} is not on the engine: pulling it`);
-        await pullImage(engine, reference, input, request.signal);
-        inspect = await inspected();
+
+
+
+
+
+
+// A target's files, read before anything is built: its Dockerfile, its build context, the compose
+// files it owns (read once, by the plan) and the scanner's reports. A file that cannot be what
+// BuildKit or the user meant (a syntax error, a stage that does not exist, a bad report) stops the
+// run at once.
+async function readDockerfile(request) {
+    if (!request.dockerfilePath) {
+        return skipped(request.source.kind === 'stack'
+            ? 'a compose stack: no Dockerfile of its own'
+            : 'no Dockerfile: checking a built image only');
     }
-    if (!inspect) {
-        throw new UsageError(`${input}: '${reference}' does not exist on this engine; build it first, or check the name`);
+    const { source } = request;
+    const stage = source.kind === 'stack' ? null : source.stage;
+    const path = repoPath(request.workspace, request.dockerfilePath);
+    const content = await (0,promises_namespaceObject.readFile)(request.dockerfilePath, 'utf8');
+    const parsed = parseDockerfile(content, {
+        path,
+        buildArgs: source.kind === 'stack' ? {} : source.buildArgs,
+        ...(stage ? { target: stage } : {}),
+    });
+    const syntax = parsed.syntaxErrors[0];
+    if (syntax)
+        throw new UsageError(`${path}:${syntax.line}: ${syntax.message}; fix the Dockerfile (BuildKit would refuse it too)`);
+    if (parsed.finalStage < 0) {
+        const names = parsed.stages
+            .map((stage) => stage.name)
+            .filter(Boolean)
+            .join(', ') || 'none';
+        throw new UsageError(`target: no stage named '${stage}' in ${path} (named stages: ${names})`);
     }
-    const config = inspect.Config;
-    const layerCount = inspect.RootFS?.Layers?.length ?? 0;
-    return {
-        id: inspect.Id,
-        repoTags: inspect.RepoTags ?? [],
-        engineSizeBytes: inspect.Size,
-        layers: layerCount,
-        layerDigests: inspect.RootFS?.Layers ?? [],
-        os: inspect.Os,
-        architecture: inspect.Architecture,
-        user: config.User ?? '',
-        env: config.Env ?? [],
-        cmd: asArray(config.Cmd),
-        entrypoint: asArray(config.Entrypoint),
-        workingDir: config.WorkingDir ?? '',
-        labels: config.Labels ?? {},
-        healthcheck: toHealthcheck(config.Healthcheck, healthStartInterval),
-        exposedPorts: Object.keys(config.ExposedPorts ?? {}),
-        stopSignal: config.StopSignal ?? null,
-    };
+    return collected(parsed);
 }
-function toHealthcheck(raw, startIntervals) {
-    if (!raw?.Test || raw.Test.length === 0)
-        return null;
-    const seconds = (value) => (value ? value / NANOS : null);
-    const written = {
-        intervalSeconds: seconds(raw.Interval),
-        timeoutSeconds: seconds(raw.Timeout),
-        startPeriodSeconds: seconds(raw.StartPeriod),
-        startIntervalSeconds: seconds(raw.StartInterval),
-        retries: raw.Retries || null,
-    };
-    const defaults = DOCKER_HEALTH_DEFAULTS;
-    return {
-        test: raw.Test,
-        argv: healthArgv(raw.Test),
-        ...written,
-        effective: {
-            interval: written.intervalSeconds ?? defaults.interval,
-            timeout: written.timeoutSeconds ?? defaults.timeout,
-            startPeriod: written.startPeriodSeconds ?? defaults.startPeriod,
-            startInterval: startIntervals ? (written.startIntervalSeconds ?? defaults.startInterval) : null,
-            retries: written.retries ?? defaults.retries,
-        },
-    };
+function readCompose(request) {
+    if (request.compose)
+        return collected(request.compose);
+    if (request.services.length > 0)
+        return skipped(`judged with its stack: ${request.services[0].split('#')[0]}`);
+    return skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
 }
-/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
-function healthArgv(test) {
-    const [kind, ...rest] = test;
-    if (kind === 'CMD')
-        return rest.length > 0 ? rest : null;
-    if (kind === 'CMD-SHELL')
-        return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
-    return null; // NONE
+async function readContext(request) {
+    if (request.source.kind === 'stack')
+        return skipped('a compose stack: no build context of its own');
+    if (!request.dockerfilePath && request.source.kind === 'image')
+        return skipped('checking a built image: no build context');
+    return attempt(() => collectContextEvidence({
+        contextDir: request.contextDir,
+        dockerfilePath: request.dockerfilePath,
+        show: (path) => repoPath(request.workspace, path),
+        uncertain: request.contextUncertain ?? null,
+    }));
 }
-function asArray(value) {
-    if (Array.isArray(value))
-        return value;
-    if (typeof value === 'string')
-        return [value];
-    return null;
+/** The scanner's reports, read before anything is built: a bad file stops the run at once. */
+async function readVulnerabilities(request) {
+    const { current, baseline } = request.vulnerabilityReports;
+    if (request.source.kind === 'stack')
+        return skipped('a compose stack: its images are targets of their own');
+    if (!current)
+        return skipped('no vulnerability-report given (Trivy or Grype JSON, or SARIF from either)');
+    const show = (path) => repoPath(request.workspace, path);
+    return collected({
+        current: await readVulnerabilityReport(current, show(current), 'vulnerability-report'),
+        baseline: baseline
+            ? await readVulnerabilityReport(baseline, show(baseline), 'baseline-vulnerability-report')
+            : null,
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/docker/logs.ts
@@ -90996,6 +91155,266 @@ async function measureStop(container, timeoutSeconds) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/evidence/runtime/stack.ts
+
+
+
+
+
+
+
+function stackProject(runId, scope) {
+    return `cs-hardening-${runId}-${scope}d`;
+}
+/**
+ * What keeps a bring-up of the stack to itself: the dependencies publish no host port and take no
+ * fixed container name (two targets of a run, or the user's own stack, may run the same), mount
+ * none of the project's named volumes (`down -v` would remove a volume named for real data; bind
+ * mounts of config files stay), and their networks are named for this project. YAML, for the
+ * `!reset`/`!override` tags that drop a value rather than merge into it.
+ */
+function isolatingOverride(resolved, dependencies) {
+    const lines = ['services:'];
+    for (const name of dependencies) {
+        const kept = (resolved.services[name]?.volumes ?? []).filter((volume) => volume.type !== 'volume');
+        lines.push(`  ${JSON.stringify(name)}:`, '    ports: !reset []', '    container_name: !reset null', `    volumes: !override ${JSON.stringify(kept)}`);
+    }
+    const own = Object.entries(resolved.networks ?? {}).filter(([, network]) => !network.external);
+    if (own.length > 0) {
+        lines.push('networks:');
+        for (const [key] of own)
+            lines.push(`  ${JSON.stringify(key)}:`, '    name: !reset null');
+    }
+    return `${lines.join('\n')}\n`;
+}
+/** The services a service depends on, transitively, nearest first (cycles are compose's to refuse). */
+function dependenciesOf(services, name) {
+    const order = [];
+    const visit = (current) => {
+        for (const dependency of Object.keys(services[current]?.depends_on ?? {})) {
+            if (order.includes(dependency) || dependency === name)
+                continue;
+            order.push(dependency);
+            visit(dependency);
+        }
+    };
+    visit(name);
+    return order;
+}
+/** The variables compose gives the service, as KEY=VALUE (one without a value stays unset, as in compose). */
+function stack_environmentOf(service) {
+    return Object.entries(service.environment ?? {})
+        .filter((entry) => entry[1] !== null && entry[1] !== undefined)
+        .map(([key, value]) => `${key}=${value}`);
+}
+/**
+ * The service's dependencies, up and healthy, and what its measured containers need to join
+ * them; or, when that cannot be, a record that says why (the containers then run alone).
+ */
+async function joinStack(options) {
+    const { request, engine } = options;
+    const project = stackProject(options.runId, options.scope);
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'cs-hardening-deps-'));
+    // Compose reads the files and env files the check read (the examples standing in, when asked).
+    const standIns = request.envFileOverride ? [(0,external_node_path_.join)(dir, 'env-files.yaml')] : [];
+    if (request.envFileOverride)
+        await (0,promises_namespaceObject.writeFile)(standIns[0], request.envFileOverride);
+    const base = [
+        'compose',
+        '-p',
+        project,
+        ...[...request.absoluteFiles, ...standIns].flatMap((file) => ['-f', file]),
+        ...(request.envFiles ?? []).flatMap((file) => ['--env-file', file]),
+    ];
+    const removeDir = () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    // Whatever goes wrong before the stack is handed over, nothing of it is left behind.
+    const proceed = async () => {
+        const env = { ...process.env, ...request.env };
+        const record = {
+            service: request.key,
+            inStack: false,
+            reason: null,
+            project: null,
+            dependencies: [],
+            seconds: null,
+            networks: [],
+            aliases: [],
+            environment: [],
+        };
+        // Alone, it still gets its compose environment once compose has resolved it: the addresses it
+        // is given then name what it could not reach.
+        let serviceEnv = [];
+        const alone = (reason) => ({
+            record: { ...record, reason },
+            env: serviceEnv,
+            networks: [],
+            aliases: [],
+            down: removeDir,
+        });
+        const resolve = async (files) => {
+            const config = await runDocker([...files, 'config', '--format', 'json'], {
+                env,
+                ...(options.signal ? { signal: options.signal } : {}),
+            });
+            options.signal?.throwIfAborted();
+            if (config.code !== 0)
+                return `compose cannot resolve the stack: ${lastLines(config.stderr || config.stdout, 3)}`;
+            return JSON.parse(config.stdout);
+        };
+        const first = await resolve(base);
+        if (typeof first === 'string')
+            return alone(first);
+        let resolved = first;
+        const service = resolved.services[request.service];
+        if (!service)
+            return alone(`compose does not start ${request.service} (not an active service)`);
+        serviceEnv = stack_environmentOf(service);
+        record.environment = serviceEnv.map((line) => line.split('=')[0]);
+        if (service.network_mode)
+            return alone(`it runs with network_mode ${service.network_mode}, which the runtime does not reproduce`);
+        const dependencies = dependenciesOf(resolved.services, request.service);
+        record.dependencies = dependencies;
+        if (dependencies.length === 0) {
+            // Nothing to bring up: its own environment is all the stack gives it.
+            return {
+                record: { ...record, reason: NO_DEPENDENCIES },
+                env: serviceEnv,
+                networks: [],
+                aliases: [],
+                down: removeDir,
+            };
+        }
+        // A dependency this run builds has no image yet (it is proven as a target of its own), and one
+        // whose image is neither on the engine nor pullable cannot start: either is said, not guessed.
+        const missing = [];
+        for (const name of dependencies) {
+            const dependency = resolved.services[name];
+            if (!dependency.image) {
+                missing.push(`${name} builds its image (no image: to run)`);
+                continue;
+            }
+            if (await hasImage(engine, dependency.image))
+                continue;
+            const pulled = await runDocker(['pull', '-q', dependency.image], {
+                env,
+                ...(options.signal ? { signal: options.signal } : {}),
+            });
+            if (pulled.code !== 0)
+                missing.push(`${name}'s image ${dependency.image} is not on the engine and cannot be pulled (${lastLines(pulled.stderr, 1)})`);
+        }
+        options.signal?.throwIfAborted();
+        if (missing.length > 0)
+            return alone(`its dependencies cannot be started: ${missing.join('; ')}`);
+        const override = (0,external_node_path_.join)(dir, 'isolated.yaml');
+        await (0,promises_namespaceObject.writeFile)(override, isolatingOverride(resolved, dependencies));
+        const isolated = [...base, '-f', override];
+        const down = async () => {
+            await runDocker([...isolated, 'down', '-v', '--remove-orphans', '-t', '1'], { env });
+            await removeDir();
+        };
+        const again = await resolve(isolated);
+        if (typeof again === 'string')
+            return alone(again);
+        resolved = again;
+        record.project = project;
+        options.info?.(`bringing up its dependencies (${dependencies.join(', ')}) from ${request.key}`);
+        try {
+            const up = await runDocker([
+                ...isolated,
+                'up',
+                '-d',
+                '--no-build',
+                '--pull',
+                'never',
+                '--quiet-pull',
+                '--wait',
+                '--wait-timeout',
+                String(Math.ceil(request.timeoutSeconds)),
+                ...dependencies,
+            ], { env, keep: 32 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
+            options.signal?.throwIfAborted();
+            record.seconds = round(up.seconds);
+            if (up.code !== 0) {
+                await down();
+                return alone(`its dependencies did not become healthy within ${request.timeoutSeconds} s: ${lastLines(`${up.stdout}\n${up.stderr}`, 4)}`);
+            }
+            record.unchecked = await withoutHealthcheck(isolated, dependencies, env, options.signal);
+            const wanted = Object.entries(service.networks ?? { default: null });
+            const networks = [];
+            const aliases = new Set([request.service]);
+            for (const [key, settings] of wanted) {
+                const name = resolved.networks?.[key]?.name ?? `${project}_${key}`;
+                if (!(await hasNetwork(engine, name)))
+                    continue;
+                networks.push(name);
+                for (const alias of settings?.aliases ?? [])
+                    aliases.add(alias);
+            }
+            if (networks.length === 0) {
+                await down();
+                return alone(`none of its networks (${wanted.map(([key]) => key).join(', ')}) is shared with its dependencies`);
+            }
+            return {
+                record: { ...record, inStack: true, networks, aliases: [...aliases] },
+                env: serviceEnv,
+                networks,
+                aliases: [...aliases],
+                down,
+            };
+        }
+        catch (error) {
+            await down();
+            throw error;
+        }
+    };
+    try {
+        return await proceed();
+    }
+    catch (error) {
+        await removeDir();
+        throw error;
+    }
+}
+/**
+ * The dependencies whose containers have no health check once up (compose's `Health` is empty):
+ * `up --wait` waited for them to run, and no more.
+ */
+async function withoutHealthcheck(files, dependencies, env, signal) {
+    const listed = await runDocker([...files, 'ps', '--format', 'json', ...dependencies], {
+        env,
+        ...(signal ? { signal } : {}),
+    });
+    if (listed.code !== 0)
+        return [];
+    // One JSON object per line (compose ≥ 2.21), or one array (older releases).
+    const text = listed.stdout.trim();
+    let rows = [];
+    try {
+        rows = text.startsWith('[')
+            ? JSON.parse(text)
+            : text
+                .split('\n')
+                .filter(Boolean)
+                .map((line) => JSON.parse(line));
+    }
+    catch {
+        return [];
+    }
+    return dependencies.filter((name) => rows.some((row) => row.Service === name && !row.Health));
+}
+async function hasImage(engine, reference) {
+    return engine
+        .getImage(reference)
+        .inspect()
+        .then(() => true, () => false);
+}
+async function hasNetwork(engine, name) {
+    return engine
+        .getNetwork(name)
+        .inspect()
+        .then(() => true, () => false);
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/runtime/remeasure.ts
 // A timing judged against a threshold must not flip with this machine's load. The first start of
 // the service shares the CPU with this run's other containers (the hardened run starting the same
@@ -91068,7 +91487,7 @@ function hardenedNeedsRetake(hardened, serviceFirstReadySeconds) {
 
 
 async function collectRuntimeEvidence(context) {
-    const { image, settings, signal } = context;
+    const { image, options, signal } = context;
     const throwaways = new Throwaways(context.engine, context.runId, context.scope);
     // Cancelled: remove the containers now; the probes in flight then fail fast and unwind.
     const onAbort = () => void throwaways.removeAll();
@@ -91088,13 +91507,13 @@ async function collectRuntimeEvidence(context) {
             context.progress.info(describeStack(stack));
         const probe = chooseProbe(image.healthcheck, image.exposedPorts);
         const limits = {
-            memoryBytes: Math.round(settings.runtimeMemoryMb * 1e6),
-            nanoCpus: Math.round(settings.runtimeCpus * 1e9),
+            memoryBytes: Math.round(options.memoryMb * 1e6),
+            nanoCpus: Math.round(options.cpus * 1e9),
             pids: 512,
         };
         // In its stack, the measured containers join the stack's networks under the service's names.
         const joined = stack && stack.networks.length > 0 ? stack : null;
-        const network = joined ? joined.networks[0] : settings.runtimeNetwork;
+        const network = joined ? joined.networks[0] : options.network;
         const helpers = {
             // A port probe needs an address: on network none the container is moved, when it comes to
             // that, to an internal network of this run (no route out).
@@ -91103,8 +91522,8 @@ async function collectRuntimeEvidence(context) {
         };
         // Compose's environment for the service first; runtime-env, the user's own word, over it.
         const env = [
-            ...(stack?.env ?? []).filter((line) => !(line.split('=')[0] in settings.runtimeEnv)),
-            ...Object.entries(settings.runtimeEnv).map(([key, value]) => `${key}=${value}`),
+            ...(stack?.env ?? []).filter((line) => !(line.split('=')[0] in options.env)),
+            ...Object.entries(options.env).map(([key, value]) => `${key}=${value}`),
         ];
         const base = {
             role: 'service',
@@ -91114,14 +91533,14 @@ async function collectRuntimeEvidence(context) {
             env,
             ...(joined ? { moreNetworks: joined.networks.slice(1), aliases: joined.aliases } : {}),
         };
-        const alone = { role: 'service', image: image.id, network: settings.runtimeNetwork, limits, env };
-        const readyTimeoutMs = settings.readyTimeoutSeconds * 1000;
+        const alone = { role: 'service', image: image.id, network: options.network, limits, env };
+        const readyTimeoutMs = options.readyTimeoutSeconds * 1000;
         // Without a HEALTHCHECK or EXPOSE, a listening socket tells readiness; one that listens later
         // than max-startup-seconds would fail its startup anyway, so the watch ends there.
-        const listenMs = Math.min(readyTimeoutMs, settings.maxStartupSeconds * 1000);
+        const listenMs = Math.min(readyTimeoutMs, options.startupLimitSeconds * 1000);
         context.progress.info(probe.method === 'none'
-            ? `no HEALTHCHECK and no exposed port: watching its network namespace for a listening TCP socket (up to ${settings.maxStartupSeconds} s), then that it stays up through the idle window`
-            : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${settings.readyTimeoutSeconds} s)`);
+            ? `no HEALTHCHECK and no exposed port: watching its network namespace for a listening TCP socket (up to ${options.startupLimitSeconds} s), then that it stays up through the idle window`
+            : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${options.readyTimeoutSeconds} s)`);
         // The service is started, sampled idle and stopped while the other two containers do their
         // own work: nothing it measures waits for them, and the slowest of the three sets the time.
         const argv = image.healthcheck?.argv ?? null;
@@ -91129,7 +91548,7 @@ async function collectRuntimeEvidence(context) {
         const downProbeRun = argv
             ? probeWithServiceDown(throwaways, { ...alone, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
             : Promise.resolve(null);
-        const hardenedRunning = settings.hardenedRun
+        const hardenedRunning = options.hardenedRun
             ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers)
             : Promise.resolve(null);
         const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, listenMs, helpers, signal)
@@ -91137,14 +91556,14 @@ async function collectRuntimeEvidence(context) {
             .then(async (service) => ({
             service,
             record: await finishService(service, {
-                idleMs: settings.idleSeconds * 1000,
-                cpuLimit: settings.runtimeCpus,
+                idleMs: options.idleSeconds * 1000,
+                cpuLimit: options.cpus,
                 // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
-                stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
+                stopTimeoutSeconds: options.stopTimeoutSeconds,
                 ...(signal ? { signal } : {}),
                 // The files start streaming once readiness is measured (just above), so this settles.
                 recheckCpu: {
-                    above: settings.maxIdleCpu / 2,
+                    above: options.recheckIdleCpuAbove,
                     quiet: Promise.allSettled([downProbeRun, hardenedRunning, context.filesystem]),
                     // Start-up work after it became ready is given as long as becoming ready was.
                     settleWithinMs: readyTimeoutMs,
@@ -91153,7 +91572,7 @@ async function collectRuntimeEvidence(context) {
         }));
         const [{ service, record }, downProbe, hardened] = await Promise.all([serviceRun, downProbeRun, hardenedRunning]);
         const near = nearLimits(record.readiness, {
-            maxStartupSeconds: settings.maxStartupSeconds,
+            maxStartupSeconds: options.startupLimitSeconds,
             probeTimeoutSeconds: image.healthcheck?.argv ? image.healthcheck.effective.timeout : null,
         });
         if (near.length > 0) {
@@ -91232,14 +91651,14 @@ async function probeWithServiceDown(throwaways, spec, argv, timeoutMs, signal) {
  * /var/tmp and the declared writable directories, all capabilities dropped, no-new-privileges.
  */
 async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers, role = 'hardened') {
-    const { image, settings } = context;
+    const { image, options } = context;
     // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
     // from the image's files first (they are still being read).
     const tmpfs = {
         '/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
         '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
     };
-    for (const dir of settings.writableDirs)
+    for (const dir of options.writableDirs)
         tmpfs[external_node_path_.posix.resolve(image.workingDir || '/', dir)] = 'rw,nosuid,nodev,size=64m,mode=1777';
     const container = await throwaways.create({
         ...base,
@@ -91266,7 +91685,7 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, lis
     // Without a probe, a listening socket, or else staying up as long as the service's idle window,
     // is all it can show.
     const watched = probe.method === 'none' ? LISTENING_PROBE : probe;
-    const timeout = probe.method === 'none' ? Math.max(settings.idleSeconds * 1000, listenMs) : readyTimeoutMs;
+    const timeout = probe.method === 'none' ? Math.max(options.idleSeconds * 1000, listenMs) : readyTimeoutMs;
     const outcome = unobserved(await awaitReadiness(container, watched, startedAt, timeout, helpers, context.signal), timeout);
     const tail = outcome.exited?.logTail ?? (await logTail(container));
     // Removed as soon as it has answered: it costs nothing while the service is sampled idle.
@@ -91274,11 +91693,7 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, lis
     return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
 }
 
-;// CONCATENATED MODULE: ./src/evidence/collect-target.ts
-
-
-
-
+;// CONCATENATED MODULE: ./src/run/collect-target.ts
 
 
 
@@ -91296,7 +91711,7 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, lis
 
 
 async function collectTargetEvidence(request, progress, control) {
-    const { settings } = request;
+    const { source, collect } = request;
     const { signal } = control;
     const unknownFiles = skipped('a baseline image: the files it was built from are not known');
     const reads = request.readFiles;
@@ -91304,11 +91719,11 @@ async function collectTargetEvidence(request, progress, control) {
     const context = reads ? await progress.phase('context', () => readContext(request)) : unknownFiles;
     const compose = reads ? readCompose(request) : unknownFiles;
     const target = {
-        context: request.kind === 'image' && !request.dockerfilePath ? null : repoPath(request.workspace, request.contextDir),
+        context: source.kind === 'image' && !request.dockerfilePath ? null : repoPath(request.workspace, request.contextDir),
         dockerfile: request.dockerfilePath ? repoPath(request.workspace, request.dockerfilePath) : null,
-        image: settings.image || null,
+        image: source.kind === 'image' ? source.image : null,
         imageId: null,
-        stage: settings.target || null,
+        stage: source.kind === 'stack' ? null : source.stage,
         services: request.services,
     };
     const evidence = {
@@ -91325,10 +91740,10 @@ async function collectTargetEvidence(request, progress, control) {
         composeUp: skipped(composeUpReason(request)),
         vulnerabilities: await readVulnerabilities(request),
     };
-    if (settings.mode === 'static' || !control.engine)
+    if (collect.mode === 'static' || !control.engine)
         return { evidence, target };
     evidence.engine = control.engine.record;
-    if (request.kind === 'stack') {
+    if (source.kind === 'stack') {
         const reason = 'a compose stack: its services that build or name an image are targets of their own';
         for (const key of ['build', 'rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'])
             evidence[key] = skipped(reason);
@@ -91336,12 +91751,12 @@ async function collectTargetEvidence(request, progress, control) {
     }
     const { engine } = control.engine;
     const engineRecord = collected_valueOf(control.engine.record);
-    if (settings.platform && !settings.image)
-        await progress.phase('platform', () => checkPlatform(settings.platform, settings.builder));
-    let imageRef = settings.image;
-    if (!imageRef) {
-        const build = buildRequest(request, progress, signal);
-        const built = await progress.phase('build', () => runBuild(build, settings.noCache));
+    if (collect.platform && source.kind === 'build')
+        await progress.phase('platform', () => checkPlatform(collect.platform, collect.builder));
+    let imageRef;
+    if (source.kind === 'build') {
+        const build = buildRequest(request, source, progress, signal);
+        const built = await progress.phase('build', () => runBuild(build, collect.noCache));
         evidence.build = collected(built);
         if (!built.ok || !built.imageId) {
             for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'])
@@ -91353,7 +91768,8 @@ async function collectTargetEvidence(request, progress, control) {
         evidence.cacheProbe = await progress.phase('cache probe', () => cacheProbe(engine, build, request, dockerfile, context, built.imageId));
     }
     else {
-        const reason = `checking the given image ${settings.image}: nothing was built`;
+        imageRef = source.image;
+        const reason = `checking the given image ${source.image}: nothing was built`;
         evidence.build = skipped(reason);
         evidence.rebuild = skipped(reason);
         evidence.cacheProbe = skipped(reason);
@@ -91361,7 +91777,7 @@ async function collectTargetEvidence(request, progress, control) {
     const image = await progress.phase('inspect', () => collectImageEvidence(engine, {
         reference: imageRef,
         healthStartInterval: engineRecord?.healthStartInterval ?? false,
-        input: request.imageInput ?? 'image',
+        input: source.kind === 'image' ? source.input : 'image',
         info: (message) => progress.info(message),
         ...(signal ? { signal } : {}),
     }));
@@ -91383,14 +91799,14 @@ async function collectTargetEvidence(request, progress, control) {
             workingDir: image.workingDir,
             user: image.user,
             platform: { os: image.os, architecture: image.architecture },
-            measureCompressed: settings.maxCompressedSizeMb !== null,
+            measureCompressed: collect.measureCompressedSize,
             ...(signal ? { signal } : {}),
         }))));
         const run = half('runtime', () => attempt(() => collectRuntimeEvidence({
             engine,
             image,
             filesystem: files.then(collected_valueOf),
-            settings,
+            options: collect.runtime,
             runId: control.runId,
             scope: request.scope,
             progress,
@@ -91409,8 +91825,8 @@ async function collectTargetEvidence(request, progress, control) {
  * or name it, the first that depends on others (the one that needs its stack), else the first.
  */
 function stackOf(request, compose) {
-    const { settings } = request;
-    if (!settings.runtimeInStack || !compose || request.services.length === 0)
+    const { runtime } = request.collect;
+    if (!runtime.inStack || !compose || request.services.length === 0)
         return {};
     const services = request.services
         .map((key) => compose.services.find((service) => `${service.file}#${service.name}` === key))
@@ -91429,15 +91845,15 @@ function stackOf(request, compose) {
             envFileOverride: compose.services.some((service) => service.envFiles.some((file) => file.standsFor !== null))
                 ? stackOverride(compose, {})
                 : null,
-            env: { ...process.env, ...settings.runtimeEnv },
-            timeoutSeconds: settings.composeUpTimeoutSeconds,
+            env: { ...process.env, ...runtime.env },
+            timeoutSeconds: runtime.composeUpTimeoutSeconds,
         },
     };
 }
 function composeUpReason(request) {
-    if (!request.settings.composeUp)
+    if (!request.collect.composeUp)
         return 'compose-up not requested';
-    if (request.settings.mode === 'static')
+    if (request.collect.mode === 'static')
         return 'static mode: nothing is run';
     return request.compose ? 'the stack was not brought up' : 'this target has no compose file';
 }
@@ -91450,75 +91866,18 @@ async function checkPlatform(platform, builder) {
         throw new UsageError(`platform: the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); install QEMU emulation (docker run --privileged tonistiigi/binfmt --install all) or choose one of those`);
     }
 }
-/** Runs a collector; its failure becomes `failed` evidence (checks report `error`), unless cancelled. */
-async function attempt(collect, signal) {
-    try {
-        return collected(await collect());
-    }
-    catch (error) {
-        signal?.throwIfAborted();
-        if (error instanceof UsageError)
-            throw error;
-        return failed(errorMessage(error));
-    }
-}
-async function readDockerfile(request) {
-    if (!request.dockerfilePath) {
-        return skipped(request.kind === 'stack'
-            ? 'a compose stack: no Dockerfile of its own'
-            : 'no Dockerfile: checking a built image only');
-    }
-    const { settings } = request;
-    const path = repoPath(request.workspace, request.dockerfilePath);
-    const content = await (0,promises_namespaceObject.readFile)(request.dockerfilePath, 'utf8');
-    const parsed = parseDockerfile(content, {
-        path,
-        buildArgs: settings.buildArgs,
-        ...(settings.target ? { target: settings.target } : {}),
-    });
-    const syntax = parsed.syntaxErrors[0];
-    if (syntax)
-        throw new UsageError(`${path}:${syntax.line}: ${syntax.message}; fix the Dockerfile (BuildKit would refuse it too)`);
-    if (parsed.finalStage < 0) {
-        const names = parsed.stages
-            .map((stage) => stage.name)
-            .filter(Boolean)
-            .join(', ') || 'none';
-        throw new UsageError(`target: no stage named '${settings.target}' in ${path} (named stages: ${names})`);
-    }
-    return collected(parsed);
-}
-function readCompose(request) {
-    if (request.compose)
-        return collected(request.compose);
-    if (request.services.length > 0)
-        return skipped(`judged with its stack: ${request.services[0].split('#')[0]}`);
-    return skipped(`no compose file (looked for ${DEFAULT_COMPOSE_NAMES.join(', ')} in the context)`);
-}
-async function readContext(request) {
-    if (request.kind === 'stack')
-        return skipped('a compose stack: no build context of its own');
-    if (!request.dockerfilePath && request.settings.image)
-        return skipped('checking a built image: no build context');
-    return attempt(() => collectContextEvidence({
-        contextDir: request.contextDir,
-        dockerfilePath: request.dockerfilePath,
-        show: (path) => repoPath(request.workspace, path),
-        uncertain: request.contextUncertain ?? null,
-    }));
-}
-function buildRequest(request, progress, signal) {
-    const { settings } = request;
+function buildRequest(request, source, progress, signal) {
+    const { collect } = request;
     return {
         context: request.contextDir,
         dockerfile: request.dockerfilePath,
-        buildArgs: settings.buildArgs,
-        noCache: settings.noCache,
+        buildArgs: source.buildArgs,
+        noCache: collect.noCache,
         tags: [],
         ...(request.buildInputs ? { inputs: request.buildInputs } : {}),
-        ...(settings.target ? { target: settings.target } : {}),
-        ...(settings.platform ? { platform: settings.platform } : {}),
-        ...(settings.builder ? { builder: settings.builder } : {}),
+        ...(source.stage ? { target: source.stage } : {}),
+        ...(collect.platform ? { platform: collect.platform } : {}),
+        ...(collect.builder ? { builder: collect.builder } : {}),
         ...(signal ? { signal } : {}),
         onStep(step) {
             if (step.completed === null || !isInstructionStep(step.name))
@@ -91544,7 +91903,7 @@ async function runBuild(request, noCache) {
     };
 }
 async function cacheProbe(engine, build, request, dockerfile, context, imageId) {
-    if (!request.settings.cacheProbe)
+    if (!request.collect.cacheProbe)
         return skipped('cache-probe is off');
     const parsed = collected_valueOf(dockerfile);
     const files = collected_valueOf(context);
@@ -91554,255 +91913,6 @@ async function cacheProbe(engine, build, request, dockerfile, context, imageId) 
     if (!changed)
         return skipped('the Dockerfile copies no application file from the build context');
     return attempt(() => probeCacheOrdering(engine, { ...build, onStep: undefined }, files, changed, imageId));
-}
-/** The scanner's reports, read before anything is built: a bad file stops the run at once. */
-async function readVulnerabilities(request) {
-    const { current, baseline } = request.vulnerabilityReports;
-    if (request.kind === 'stack')
-        return skipped('a compose stack: its images are targets of their own');
-    if (!current)
-        return skipped('no vulnerability-report given (Trivy or Grype JSON, or SARIF from either)');
-    const show = (path) => repoPath(request.workspace, path);
-    return collected({
-        current: await readVulnerabilityReport(current, show(current), 'vulnerability-report'),
-        baseline: baseline
-            ? await readVulnerabilityReport(baseline, show(baseline), 'baseline-vulnerability-report')
-            : null,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/checks/config-ignores.ts
-// Ignores from the config file: a check id, optionally a path (exact, or with * for any run of
-// characters but /), a reason (required), and an expiry date after which the ignore stops
-// applying — and the finding says it expired, so nothing is silenced forever by accident.
-function matchesPath(pattern, file) {
-    if (!file)
-        return false;
-    const regex = new RegExp(`^${pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        // A NUL stands in for `**` while single `*`s are rewritten: no path contains one.
-        .replace(/\*\*/g, '\u0000')
-        .replace(/\*/g, '[^/]*')
-        // eslint-disable-next-line no-control-regex -- the placeholder, put back as `.*`
-        .replace(/\u0000/g, '.*')}$`);
-    return regex.test(file);
-}
-function applyConfigIgnores(results, ignores, today) {
-    if (ignores.length === 0)
-        return results;
-    return results.map((result) => {
-        if (result.status !== 'fail')
-            return result;
-        const ignore = ignores.find((candidate) => candidate.id === result.id &&
-            (candidate.path === undefined || matchesPath(candidate.path, result.location?.file)));
-        if (!ignore)
-            return result;
-        if (ignore.until !== undefined && ignore.until < today) {
-            return { ...result, message: `${result.message} (the ignore in ${ignore.source} expired on ${ignore.until})` };
-        }
-        return {
-            ...result,
-            status: 'skip',
-            message: `ignored by ${ignore.source}${ignore.until ? ` until ${ignore.until}` : ''} (${ignore.reason}): ${result.message}`,
-        };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/checks/inline-ignores.ts
-function parseIgnores(dockerfile) {
-    const ignores = [];
-    for (const comment of dockerfile.comments) {
-        const ours = /^hardening-ignore\s*=\s*([A-Z0-9,\s-]+?)(?:\s+(.*))?$/.exec(comment.text.trim());
-        if (ours) {
-            ignores.push({
-                line: comment.line,
-                ids: ours[1].split(/[,\s]+/).filter(Boolean),
-                reason: (ours[2] ?? '').trim(),
-                hadolint: false,
-            });
-            continue;
-        }
-        const theirs = /^hadolint\s+ignore\s*=\s*([A-Z0-9,\s]+)/.exec(comment.text.trim());
-        if (theirs)
-            ignores.push({
-                line: comment.line,
-                ids: theirs[1].split(/[,\s]+/).filter(Boolean),
-                reason: 'hadolint ignore',
-                hadolint: true,
-            });
-    }
-    return ignores;
-}
-/** The comment lines directly above `line` (a block of comments, no blank line between). */
-function commentBlockAbove(line, dockerfile) {
-    const commentLines = new Set(dockerfile.comments.map((comment) => comment.line));
-    const block = new Set();
-    for (let candidate = line - 1; commentLines.has(candidate); candidate--)
-        block.add(candidate);
-    return block;
-}
-function applyInlineIgnores(results, dockerfile, checks) {
-    if (!dockerfile)
-        return results;
-    const ignores = parseIgnores(dockerfile);
-    if (ignores.length === 0)
-        return results;
-    const hadolintOf = new Map(checks.map((check) => [check.id, new Set(check.hadolint ?? [])]));
-    return results.map((result) => {
-        if (result.status !== 'fail' || result.location?.file !== dockerfile.path || result.location.line === undefined)
-            return result;
-        const block = commentBlockAbove(result.location.line, dockerfile);
-        const ignore = ignores.find((candidate) => block.has(candidate.line) &&
-            candidate.ids.some((id) => (candidate.hadolint ? hadolintOf.get(result.id)?.has(id) : id === result.id)));
-        if (!ignore)
-            return result;
-        if (!ignore.reason)
-            return {
-                ...result,
-                message: `${result.message} (the ignore on line ${ignore.line} gives no reason, so it does not apply)`,
-            };
-        return {
-            ...result,
-            status: 'skip',
-            message: `ignored on line ${ignore.line} (${ignore.reason}): ${result.message}`,
-        };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/evidence/locate.ts
-
-const LAYER_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
-/**
- * `knownBase`: content digests of a base image's layers, when the Dockerfile cannot tell (an image
- * checked without it): the leading layers with those digests are that base, exactly.
- */
-function createLocator(dockerfile, filesystem, image, knownBase = []) {
-    const chain = dockerfile && dockerfile.finalStage >= 0 ? stageChain(dockerfile) : [];
-    const at = (instruction) => ({
-        file: dockerfile.path,
-        line: instruction.line,
-        ...(instruction.endLine !== instruction.line ? { endLine: instruction.endLine } : {}),
-    });
-    const layerMap = filesystem && dockerfile
-        ? mapLayers(chain.flatMap((stage) => stage.instructions), filesystem)
-        : new Map();
-    const ownLayers = new Set(layerMap.keys());
-    let firstOwn = ownLayers.size > 0 ? Math.min(...ownLayers) : Infinity;
-    if (ownLayers.size === 0 && image && knownBase.length > 0) {
-        const shared = image.layerDigests.findIndex((digest, index) => digest !== knownBase[index]);
-        firstOwn = shared === -1 ? Math.min(image.layerDigests.length, knownBase.length) : shared;
-    }
-    return {
-        finalFrom() {
-            const stage = dockerfile?.stages[dockerfile.finalStage];
-            return stage ? { file: dockerfile.path, line: stage.line } : undefined;
-        },
-        lastInstruction(keyword) {
-            for (let s = chain.length - 1; s >= 0; s--) {
-                const found = chain[s].instructions.filter((instruction) => instruction.keyword === keyword).pop();
-                if (found)
-                    return at(found);
-            }
-            return undefined;
-        },
-        layer(index) {
-            const instruction = layerMap.get(index);
-            return instruction ? at(instruction) : undefined;
-        },
-        isBaseLayer(index) {
-            return index < firstOwn;
-        },
-        knowsBase() {
-            return firstOwn !== Infinity && firstOwn > 0;
-        },
-        baseLayerDigests() {
-            return image && firstOwn !== Infinity ? image.layerDigests.slice(0, firstOwn) : [];
-        },
-        instructionOfLayer(index) {
-            return layerMap.get(index);
-        },
-        at,
-    };
-}
-/**
- * Aligns the image's layers with the layer-making instructions, both from the top: BuildKit
- * records `RUN …`, `COPY …` and `ADD …` as the layer's created_by, so keywords must agree. WORKDIR
- * makes a layer only when it creates the directory; a WORKDIR with no layer is passed over.
- * Alignment stops at the first disagreement (an image not built from this Dockerfile).
- */
-function mapLayers(instructions, filesystem) {
-    const makers = instructions.filter((instruction) => LAYER_KEYWORDS.has(instruction.keyword));
-    const map = new Map();
-    let j = makers.length - 1;
-    for (let i = filesystem.layers.length - 1; i >= 0 && j >= 0; i--) {
-        const keyword = createdByKeyword(filesystem.layers[i].createdBy);
-        while (j >= 0 && makers[j].keyword === 'WORKDIR' && keyword !== 'WORKDIR')
-            j--;
-        if (j < 0 || keyword !== makers[j].keyword)
-            break;
-        map.set(i, makers[j]);
-        j--;
-    }
-    return map;
-}
-/** `RUN /bin/sh -c …`, `|2 A=b /bin/sh -c …` (classic builder RUN), `/bin/sh -c #(nop) COPY …`. */
-function createdByKeyword(createdBy) {
-    if (!createdBy)
-        return null;
-    const text = createdBy.trim().replace(/^\/bin\/sh -c #\(nop\)\s*/, '');
-    if (/^\|\d+ /.test(text) || text.startsWith('/bin/sh -c '))
-        return 'RUN';
-    const word = /^([A-Z]+)\b/.exec(text)?.[1];
-    return word ?? null;
-}
-
-;// CONCATENATED MODULE: ./src/judge.ts
-
-
-
-
-
-
-
-function judgeEvidence(evidence, settings, ignores = [], knownBaseLayers = []) {
-    const locate = createLocator(collected_valueOf(evidence.dockerfile), collected_valueOf(evidence.filesystem), collected_valueOf(evidence.image), knownBaseLayers);
-    const judged = runChecks(ALL_CHECKS, evidence, { settings, locate });
-    const inline = applyInlineIgnores(judged, collected_valueOf(evidence.dockerfile), ALL_CHECKS);
-    const results = applyConfigIgnores(inline, ignores, new Date().toISOString().slice(0, 10));
-    return { results, locate };
-}
-/** An ignore for a check that does not exist is a typo that would silence nothing: say so first. */
-function validateIgnores(ignores) {
-    const known = new Set(ALL_CHECKS.map((check) => check.id));
-    const unknown = ignores.find((ignore) => !known.has(ignore.id));
-    if (unknown)
-        throw new UsageError(`config ${unknown.source}: ignores: no check has the id ${unknown.id} (see docs/checks.md)`);
-}
-
-;// CONCATENATED MODULE: ./src/util/concurrency.ts
-/**
- * Runs `work` on every item, at most `limit` at once, results in the items' order. The first
- * failure is thrown once everything started has settled, so no work is left running behind it.
- */
-async function mapLimit(items, limit, work) {
-    const results = new Array(items.length);
-    const errors = [];
-    let next = 0;
-    const lane = async () => {
-        while (next < items.length && errors.length === 0) {
-            const index = next++;
-            try {
-                results[index] = await work(items[index], index);
-            }
-            catch (error) {
-                errors.push(error);
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-    if (errors.length > 0)
-        throw errors[0];
-    return results;
 }
 
 ;// CONCATENATED MODULE: ./src/run/baseline.ts
@@ -91856,46 +91966,50 @@ class Worktrees {
 /** The baseline of one target, proven; null when none is asked for. */
 async function proveBaseline(request, baseLayers, context) {
     const { baselineImage, baselineRef } = request.settings;
-    if (request.kind === 'stack' || (!baselineImage && !baselineRef))
+    if (request.source.kind === 'stack' || (!baselineImage && !baselineRef))
         return null;
-    const made = baselineImage
+    const derived = baselineImage
         ? imageBaseline(request, baselineImage, baseLayers)
         : await refBaseline(request, baselineRef, context.worktrees);
-    if ('absent' in made)
-        return { label: baselineRef, metrics: emptyMetrics(), checks: [], absent: made.absent };
+    if ('absent' in derived)
+        return { label: baselineRef, metrics: emptyMetrics(), checks: [], absent: derived.absent };
     // The same build inputs (their paths are absolute, from the run's workspace, so a worktree's
     // build reads the same secret files and contexts), but no cache-to: the baseline is not the
     // image the user's cache is for.
-    if (made.request.buildInputs)
-        made.request = { ...made.request, buildInputs: { ...made.request.buildInputs, cacheTo: [] } };
-    const { evidence } = await collectTargetEvidence(made.request, baselineProgress(context.progress), context.control);
-    const { results, locate } = judgeEvidence(evidence, made.request.settings, made.request.ignores, made.request.knownBaseLayers);
-    return { label: made.label, metrics: metricsOf(evidence, locate), checks: results };
+    if (derived.request.buildInputs)
+        derived.request = { ...derived.request, buildInputs: { ...derived.request.buildInputs, cacheTo: [] } };
+    const { evidence } = await collectTargetEvidence(derived.request, baselineProgress(context.progress), context.control);
+    const { results, locate } = judgeEvidence(evidence, derived.request.settings, derived.request.ignores, derived.request.knownBaseLayers);
+    return { label: derived.label, metrics: metricsOf(evidence, locate), checks: results };
 }
-function lighter(request) {
-    return {
-        ...request.settings,
-        cacheProbe: false,
-        hardenedRun: false,
-        composeUp: false,
-        baselineImage: '',
-        baselineRef: '',
-    };
+/**
+ * What the collectors do for a baseline: the target's own, without the costly extras the Before
+ * column does not need. Its settings (what the checks judge it by) are the target's, unchanged.
+ */
+function withoutExtras(collect) {
+    return { ...collect, cacheProbe: false, composeUp: false, runtime: { ...collect.runtime, hardenedRun: false } };
 }
 /** An image has no Dockerfile to tell its base: the tested image's base layers (same digests) do. */
 function imageBaseline(request, image, baseLayers) {
+    const { source } = request;
     return {
         label: image,
         request: {
             ...request,
-            kind: 'image',
+            source: {
+                kind: 'image',
+                image,
+                // As the target's: its Dockerfile is not read (readFiles), so they change nothing measured.
+                stage: source.kind === 'stack' ? null : source.stage,
+                buildArgs: source.kind === 'stack' ? {} : source.buildArgs,
+                input: 'baseline-image',
+            },
             dockerfilePath: null,
-            settings: { ...lighter(request), image },
+            collect: withoutExtras(request.collect),
             compose: null,
             readFiles: false,
             knownBaseLayers: baseLayers,
             scope: `${request.scope}b`,
-            imageInput: 'baseline-image',
             vulnerabilityReports: { current: request.vulnerabilityReports.baseline, baseline: null },
         },
     };
@@ -91919,7 +92033,7 @@ async function refBaseline(request, ref, worktrees) {
     // git answers with the real path; the context may have been given through a symlink.
     const moved = (path) => (0,external_node_path_.join)(worktree, (0,external_node_path_.relative)(repo, realPath(path)));
     const dockerfile = request.dockerfilePath ? moved(request.dockerfilePath) : null;
-    if (request.kind === 'image' || !dockerfile) {
+    if (request.source.kind === 'image' || !dockerfile) {
         throw new UsageError(`baseline-ref: ${request.name} is an image, not a build: give it a baseline-image instead`);
     }
     if (!(0,external_node_fs_namespaceObject.existsSync)(dockerfile)) {
@@ -91934,7 +92048,7 @@ async function refBaseline(request, ref, worktrees) {
             workspace: worktree,
             contextDir: moved(request.contextDir),
             dockerfilePath: dockerfile,
-            settings: { ...lighter(request), image: '' },
+            collect: withoutExtras(request.collect),
             compose: null,
             services: [],
             scope: `${request.scope}b`,
@@ -91943,45 +92057,109 @@ async function refBaseline(request, ref, worktrees) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/run/vulnerability-reports.ts
+;// CONCATENATED MODULE: ./src/run/build-identity.ts
 
 
-
-function assignReports(requests, input, lines, workspace) {
-    const assigned = new Map();
-    const images = requests.filter((request) => request.kind !== 'stack');
-    const names = new Set(images.map((request) => request.name));
-    const claim = (name, path) => {
-        if (assigned.has(name))
-            throw new UsageError(`${input}: two reports for ${name}; give one per target`);
-        assigned.set(name, (0,external_node_path_.resolve)(workspace, path));
+function buildIdentity(draft, read) {
+    if (!draft.dockerfilePath)
+        return null;
+    const facts = read(draft.dockerfilePath);
+    const stage = draft.stage?.toLowerCase() ?? '';
+    return {
+        source: `${real(draft.contextDir)} ${real(draft.dockerfilePath)}`,
+        stage: facts?.lastStage !== null && stage === facts?.lastStage ? '' : stage,
+        args: effectiveArgs(draft.buildArgs, facts),
     };
-    for (const [name, own] of lines.own) {
-        if (own.length > 1)
-            throw new UsageError(`${input} of target ${name}: give one report, not ${own.length}`);
-        if (own[0])
-            claim(name, own[0]);
+}
+function real(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.realpathSync)(path);
     }
-    const unnamed = [];
-    for (const line of lines.run) {
-        const eq = line.indexOf('=');
-        const name = eq > 0 ? line.slice(0, eq).trim() : '';
-        if (name && names.has(name)) {
-            claim(name, line.slice(eq + 1).trim());
+    catch {
+        return path;
+    }
+}
+/** Reads each Dockerfile once per plan; null when it cannot be read. */
+function dockerfileFacts() {
+    const cache = new Map();
+    return (path) => {
+        if (!cache.has(path)) {
+            let facts;
+            try {
+                const parsed = parseDockerfile((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'), { path: 'Dockerfile' });
+                facts = { declared: declaredArgs(parsed), lastStage: parsed.stages.at(-1)?.name?.toLowerCase() ?? null };
+            }
+            catch {
+                facts = null;
+            }
+            cache.set(path, facts);
+        }
+        return cache.get(path);
+    };
+}
+/**
+ * The build args that change the build: an arg the Dockerfile does not declare is not used, and
+ * one that restates its declared default changes nothing (`BASE_IMAGE: python:3.11-slim` beside
+ * `ARG BASE_IMAGE=python:3.11-slim` is the same build as none). A default that is not plain text
+ * (`ARG B=${A}`) is never taken as restated: two builds are merged only when surely the same.
+ */
+function effectiveArgs(args, facts) {
+    if (!facts)
+        return args;
+    return Object.fromEntries(Object.entries(args).filter(([name, value]) => facts.declared.has(name) && facts.declared.get(name) !== value));
+}
+/** Every ARG of a Dockerfile with its default (null without one). */
+function declaredArgs(parsed) {
+    const declared = new Map(Object.entries(parsed.globalArgs));
+    for (const stage of parsed.stages) {
+        for (const arg of stage.args) {
+            if (!declared.has(arg.name) || arg.written !== null)
+                declared.set(arg.name, arg.written);
+        }
+    }
+    return declared;
+}
+
+;// CONCATENATED MODULE: ./src/run/dedupe-targets.ts
+
+
+// One target per image: the drafts that are the same build or the same image become one.
+/**
+ * One target per image: a build or an image reached twice is proven once; the first keeps its
+ * name, and the compose services and image names of the others join it. Two builds are the same
+ * image when their context and Dockerfile are the same files (after symlinks: `.`, `./` and a
+ * link to the directory are one), their stage is the same (naming the last stage is the default
+ * stage) and their effective build args are the same (an arg restating its default is no arg).
+ */
+function dedupeTargets(drafts, read) {
+    const byKey = new Map();
+    const kept = [];
+    for (const draft of drafts) {
+        const build = buildIdentity(draft, read);
+        const buildKey = build
+            ? `build ${build.source} ${build.stage} ${JSON.stringify(Object.entries(build.args).sort())}`
+            : null;
+        // The context's `image`, given with its Dockerfile, is that Dockerfile's build: a compose
+        // service that builds the same is the same image, not a second build of it.
+        const keys = draft.kind === 'image'
+            ? [
+                `image ${canonicalImageName(draft.image ?? '')}`,
+                ...(draft.builtFromDockerfile && buildKey ? [buildKey] : []),
+            ]
+            : buildKey
+                ? [buildKey]
+                : [];
+        const seen = keys.map((key) => byKey.get(key)).find(Boolean);
+        if (seen) {
+            seen.services.push(...draft.services.filter((service) => !seen.services.includes(service)));
+            seen.imageNames.push(...draft.imageNames.filter((name) => !seen.imageNames.includes(name)));
             continue;
         }
-        // `x=y` where x is no target: a path with '=' in it, or a misspelt name.
-        if (name && !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.resolve)(workspace, line)))
-            throw new UsageError(`${input}: '${name}' is not a target of this run (targets: ${[...names].join(', ')}); give name=path`);
-        unnamed.push(line);
+        for (const key of keys)
+            byKey.set(key, draft);
+        kept.push(draft);
     }
-    if (unnamed.length > 0) {
-        const open = images.filter((request) => !assigned.has(request.name));
-        if (unnamed.length > 1 || open.length !== 1)
-            throw new UsageError(`${input}: this run has ${images.length} images (${[...names].join(', ')}); give each report as name=path`);
-        claim(open[0].name, unnamed[0]);
-    }
-    return assigned;
+    return kept;
 }
 
 ;// CONCATENATED MODULE: ./src/run/discover.ts
@@ -92073,115 +92251,7 @@ function namesDockerfiles(pattern) {
     return /ockerfile|ontainerfile/.test(last);
 }
 
-;// CONCATENATED MODULE: ./src/run/infer-context.ts
-
-
-
-
-/** Every compose file under `root` that builds a Dockerfile: Dockerfile → its context. */
-function composeBuildContexts(files) {
-    const contexts = new Map();
-    for (const file of files) {
-        let model;
-        try {
-            model = (0,dist/* parse */.qg)((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'), { merge: true, maxAliasCount: 1000 });
-        }
-        catch {
-            continue; // a file compose itself could not read tells nothing
-        }
-        const services = model?.services;
-        if (!services || typeof services !== 'object')
-            continue;
-        for (const service of Object.values(services)) {
-            const build = service?.build;
-            const spec = typeof build === 'string' ? { context: build } : build;
-            const context = typeof spec?.context === 'string' ? spec.context : spec ? '.' : null;
-            if (context === null || context.includes('$') || /^[a-z]+:\/\//.test(context))
-                continue;
-            const dir = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(file), context);
-            const dockerfile = typeof spec?.dockerfile === 'string' ? spec.dockerfile : 'Dockerfile';
-            if (dockerfile.includes('$'))
-                continue;
-            contexts.set((0,external_node_path_.resolve)(dir, dockerfile), dir);
-        }
-    }
-    return contexts;
-}
-function inferBuildContext(dockerfilePath, root, composeContexts) {
-    const own = (0,external_node_path_.dirname)(dockerfilePath);
-    const fromCompose = composeContexts.get(dockerfilePath);
-    if (fromCompose)
-        return { dir: fromCompose, uncertain: null };
-    const sources = copySourcesOf(dockerfilePath);
-    if (sources.length === 0)
-        return { dir: own, uncertain: null };
-    const candidates = [];
-    for (let dir = own;; dir = (0,external_node_path_.dirname)(dir)) {
-        candidates.push(dir);
-        if (dir === root || (0,external_node_path_.relative)(root, dir).startsWith('..') || dir === (0,external_node_path_.dirname)(dir))
-            break;
-    }
-    // The nearest directory under which the most sources are.
-    let best = { dir: own, found: 0 };
-    for (const dir of candidates) {
-        const found = sources.filter((source) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(dir, staticPrefix(source)))).length;
-        if (found > best.found)
-            best = { dir, found };
-    }
-    if (best.found > 0)
-        return { dir: best.dir, uncertain: null };
-    return {
-        dir: own,
-        uncertain: `its COPY/ADD sources (${sources.slice(0, 3).join(', ')}${sources.length > 3 ? ', …' : ''}) are under none of the directories from its own up to where discover started, so its build context is a guess`,
-    };
-}
-/** The context paths a Dockerfile copies from (not from a stage, an image or a URL). */
-function copySourcesOf(dockerfilePath) {
-    let text;
-    try {
-        text = (0,external_node_fs_namespaceObject.readFileSync)(dockerfilePath, 'utf8');
-    }
-    catch {
-        return [];
-    }
-    const parsed = parseDockerfile(text, { path: dockerfilePath });
-    const sources = new Set();
-    for (const stage of parsed.stages) {
-        for (const instruction of stage.instructions) {
-            if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD')
-                continue;
-            const args = instruction.args.trim();
-            if (/(^|\s)--from=/.test(args) || args.includes('<<'))
-                continue;
-            const words = args.startsWith('[')
-                ? safeJson(args)
-                : args
-                    .split(/\s+/)
-                    .filter((word) => word && !word.startsWith('--'))
-                    .map((word) => word.replace(/^["'](.*)["']$/, '$1'));
-            for (const source of words.slice(0, -1))
-                if (!/^[a-z]+:\/\//i.test(source) && !source.includes('$') && source !== '.' && source !== './')
-                    sources.add(source.replace(/^\.\//, ''));
-        }
-    }
-    return [...sources];
-}
-function safeJson(text) {
-    try {
-        const value = JSON.parse(text);
-        return Array.isArray(value) ? value.map(String) : [];
-    }
-    catch {
-        return [];
-    }
-}
-/** The part of a source before its first wildcard: `Docker/*.conf` → `Docker/`. */
-function staticPrefix(source) {
-    const wildcard = source.search(/[*?[]/);
-    return wildcard === -1 ? source : source.slice(0, wildcard);
-}
-
-;// CONCATENATED MODULE: ./src/run/plan.ts
+;// CONCATENATED MODULE: ./src/run/draft-targets.ts
 
 
 
@@ -92189,107 +92259,6 @@ function staticPrefix(source) {
 
 
 
-
-
-
-
-
-
-
-async function planTargets(options, helpers = {}) {
-    const { settings, workspace } = options;
-    const show = (path) => repoPath(workspace, path);
-    const notes = [];
-    // The environment compose would see: the process's, and runtime-env (which fills the stack's variables).
-    const compose = collectComposeEvidence({
-        workspace,
-        contextDir: options.contextDir,
-        given: settings.composeFiles,
-        env: { ...process.env, ...settings.runtimeEnv },
-        envFiles: settings.composeEnvFile,
-        exampleEnv: settings.composeEnvExample,
-    });
-    // A project compose itself refuses would be judged as if it were valid, and could even pass.
-    const refusal = compose ? composeRefusal(compose, (name) => inputLabel(name, options.surface)) : null;
-    if (refusal)
-        throw new UsageError(refusal);
-    for (const path of new Set(compose?.envFiles.filter((file) => file.standsFor).map((file) => `${file.path} → ${file.standsFor}`)))
-        notes.push(`compose-env-example: ${path.replace(' → ', ', the committed example, stands in for the missing ')}`);
-    for (const service of compose?.inactive ?? []) {
-        notes.push(`${service.name}: in profile ${service.profiles.join(', ')}, not active (COMPOSE_PROFILES), so not checked — as compose would not start it`);
-    }
-    notes.push(...resolveBuildInputs(settings, workspace).notes);
-    const drafts = [];
-    const explicit = options.targets.map((spec) => draftFromSpec(spec, options));
-    drafts.push(...explicit);
-    // The context's own: exactly what a run of one target has always proven.
-    const own = explicit.length === 0 ? defaultDraft(options) : null;
-    if (own)
-        drafts.push(own);
-    if (settings.discover) {
-        // Named from where the search started: `services/api`, not the whole path from the workspace.
-        const fromRoot = (path) => repoPath(options.contextDir, path);
-        const found = await discoverFiles(options.contextDir);
-        const contexts = composeBuildContexts(found.composeFiles);
-        for (const path of found.dockerfiles) {
-            // Nothing names the context of a Dockerfile found here: what the repository says, else a guess said to be one.
-            const context = inferBuildContext(path, options.contextDir, contexts);
-            drafts.push({ ...buildDraft(context.dir, path, null, fromRoot), contextUncertain: context.uncertain });
-        }
-    }
-    if (compose) {
-        for (const service of compose.services) {
-            const draft = serviceDraft(service, workspace, show, settings.buildArgs);
-            if (draft)
-                drafts.push(draft);
-        }
-    }
-    let unique = plan_dedupe(drafts);
-    if (compose) {
-        const images = await serviceImages(compose, unique, options, helpers, notes);
-        unique = plan_dedupe([...unique, ...images]);
-        const owner = own && unique.includes(own) ? own : null;
-        if (owner)
-            owner.compose = compose;
-        else
-            unique.unshift(stackDraft(compose, options));
-    }
-    if (unique.length === 0)
-        throw nothingToProve(options);
-    const named = nameTargets(tellApart(unique));
-    const requests = named.map((draft, index) => toRequest(draft, options, String(index + 1)));
-    attachVulnerabilityReports(requests, named, options);
-    return { targets: requests, notes };
-}
-/** Each target's scanner reports (current and baseline), from the run's lines and its own. */
-function attachVulnerabilityReports(requests, drafts, options) {
-    const assign = (input) => {
-        const own = new Map();
-        drafts.forEach((draft, index) => {
-            if (draft.inputs[input] !== undefined)
-                own.set(requests[index].name, parseSettings({ [input]: draft.inputs[input] })[camel(input)]);
-        });
-        const run = parseSettings({ [input]: options.raw[input] ?? '' })[camel(input)];
-        return assignReports(requests, input, { run, own }, options.workspace);
-    };
-    const current = assign('vulnerability-report');
-    const baseline = assign('baseline-vulnerability-report');
-    for (const request of requests) {
-        request.vulnerabilityReports = {
-            current: current.get(request.name) ?? null,
-            baseline: baseline.get(request.name) ?? null,
-        };
-        if (request.vulnerabilityReports.baseline && !request.vulnerabilityReports.current)
-            throw new UsageError(`baseline-vulnerability-report for ${request.name} without a vulnerability-report: give the report on this image too`);
-    }
-}
-function camel(input) {
-    return input === 'vulnerability-report' ? 'vulnerabilityReport' : 'baselineVulnerabilityReport';
-}
-function nothingToProve(options) {
-    const label = (name) => inputLabel(name, options.surface);
-    return new UsageError(`no Dockerfile and no compose file in context '${repoPath(options.workspace, options.contextDir)}'; give ${label('file')} <path>, ${label('image')} <ref>, ${label('targets')} <paths> or ${label('discover')} true`);
-}
 function defaultDraft(options) {
     const { settings } = options;
     if (settings.image) {
@@ -92424,12 +92393,38 @@ function composeArgs(args) {
     }
     return result;
 }
+/** A compose file (or several) without a Dockerfile of its own: judged as a stack. */
+function stackDraft(compose, options) {
+    return {
+        name: null,
+        kind: 'stack',
+        contextDir: options.contextDir,
+        dockerfilePath: null,
+        stage: null,
+        image: null,
+        buildArgs: {},
+        inputs: {},
+        services: [],
+        imageNames: [],
+        compose,
+        label: compose.files.map((file) => file.path).join(' + '),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run/draft-service-images.ts
+
+
+
+
+// The draft targets of the compose services that only name an image: joined to the build that
+// makes that image, or proven as images of their own with check-service-images; each one left
+// unproven is a note of the run's, with why and how to prove it.
 /**
  * The services that only name an image. One that names the image another service builds runs that
  * build: it joins its target. The others are proven as images with check-service-images, when the
  * engine has the image or pulls it now; each one that is not proven is a note saying why and how.
  */
-async function serviceImages(compose, builds, options, helpers, notes) {
+async function draftServiceImages(compose, builds, options, obtainImage, notes) {
     const { settings, workspace } = options;
     const builtAs = builtImageNames(builds);
     // Several services naming one image are one image to prove, and one note.
@@ -92462,7 +92457,7 @@ async function serviceImages(compose, builds, options, helpers, notes) {
         notes.push(`the services that only name an image are proven only when asked, so their user, health and size were not judged: ${options.surface === 'cli' ? `add ${label}` : `set ${label} true`} to prove them (an image not on the engine is pulled)`);
         return [];
     }
-    const obtain = helpers.obtainImage;
+    const obtain = obtainImage;
     const found = await Promise.all(wanted.map(async (entry) => ({
         ...entry,
         availability: entry.image.includes('$') || !obtain ? null : await obtain(entry.image),
@@ -92503,131 +92498,126 @@ function builtImageNames(drafts) {
     }
     return new Map([...claims].filter(([, owners]) => owners.length === 1).map(([name, [owner]]) => [name, owner]));
 }
-/** A compose file (or several) without a Dockerfile of its own: judged as a stack. */
-function stackDraft(compose, options) {
-    return {
-        name: null,
-        kind: 'stack',
-        contextDir: options.contextDir,
-        dockerfilePath: null,
-        stage: null,
-        image: null,
-        buildArgs: {},
-        inputs: {},
-        services: [],
-        imageNames: [],
-        compose,
-        label: compose.files.map((file) => file.path).join(' + '),
-    };
-}
-/**
- * One target per image: a build or an image reached twice is proven once; the first keeps its
- * name, and the compose services and image names of the others join it. Two builds are the same
- * image when their context and Dockerfile are the same files (after symlinks: `.`, `./` and a
- * link to the directory are one), their stage is the same (naming the last stage is the default
- * stage) and their effective build args are the same (an arg restating its default is no arg).
- */
-function plan_dedupe(drafts) {
-    const byKey = new Map();
-    const kept = [];
-    const read = dockerfileFacts();
-    for (const draft of drafts) {
-        const build = buildIdentity(draft, read);
-        const buildKey = build
-            ? `build ${build.source} ${build.stage} ${JSON.stringify(Object.entries(build.args).sort())}`
-            : null;
-        // The context's `image`, given with its Dockerfile, is that Dockerfile's build: a compose
-        // service that builds the same is the same image, not a second build of it.
-        const keys = draft.kind === 'image'
-            ? [
-                `image ${canonicalImageName(draft.image ?? '')}`,
-                ...(draft.builtFromDockerfile && buildKey ? [buildKey] : []),
-            ]
-            : buildKey
-                ? [buildKey]
-                : [];
-        const seen = keys.map((key) => byKey.get(key)).find(Boolean);
-        if (seen) {
-            seen.services.push(...draft.services.filter((service) => !seen.services.includes(service)));
-            seen.imageNames.push(...draft.imageNames.filter((name) => !seen.imageNames.includes(name)));
-            continue;
+
+;// CONCATENATED MODULE: ./src/run/infer-context.ts
+
+
+
+
+/** Every compose file under `root` that builds a Dockerfile: Dockerfile → its context. */
+function composeBuildContexts(files) {
+    const contexts = new Map();
+    for (const file of files) {
+        let model;
+        try {
+            model = (0,dist/* parse */.qg)((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'), { merge: true, maxAliasCount: 1000 });
         }
-        for (const key of keys)
-            byKey.set(key, draft);
-        kept.push(draft);
+        catch {
+            continue; // a file compose itself could not read tells nothing
+        }
+        const services = model?.services;
+        if (!services || typeof services !== 'object')
+            continue;
+        for (const service of Object.values(services)) {
+            const build = service?.build;
+            const spec = typeof build === 'string' ? { context: build } : build;
+            const context = typeof spec?.context === 'string' ? spec.context : spec ? '.' : null;
+            if (context === null || context.includes('$') || /^[a-z]+:\/\//.test(context))
+                continue;
+            const dir = (0,external_node_path_.resolve)((0,external_node_path_.dirname)(file), context);
+            const dockerfile = typeof spec?.dockerfile === 'string' ? spec.dockerfile : 'Dockerfile';
+            if (dockerfile.includes('$'))
+                continue;
+            contexts.set((0,external_node_path_.resolve)(dir, dockerfile), dir);
+        }
     }
-    return kept;
+    return contexts;
 }
-function buildIdentity(draft, read) {
-    if (!draft.dockerfilePath)
-        return null;
-    const facts = read(draft.dockerfilePath);
-    const stage = draft.stage?.toLowerCase() ?? '';
+function inferBuildContext(dockerfilePath, root, composeContexts) {
+    const own = (0,external_node_path_.dirname)(dockerfilePath);
+    const fromCompose = composeContexts.get(dockerfilePath);
+    if (fromCompose)
+        return { dir: fromCompose, uncertain: null };
+    const sources = copySourcesOf(dockerfilePath);
+    if (sources.length === 0)
+        return { dir: own, uncertain: null };
+    const candidates = [];
+    for (let dir = own;; dir = (0,external_node_path_.dirname)(dir)) {
+        candidates.push(dir);
+        if (dir === root || (0,external_node_path_.relative)(root, dir).startsWith('..') || dir === (0,external_node_path_.dirname)(dir))
+            break;
+    }
+    // The nearest directory under which the most sources are.
+    let best = { dir: own, found: 0 };
+    for (const dir of candidates) {
+        const found = sources.filter((source) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(dir, staticPrefix(source)))).length;
+        if (found > best.found)
+            best = { dir, found };
+    }
+    if (best.found > 0)
+        return { dir: best.dir, uncertain: null };
     return {
-        source: `${real(draft.contextDir)} ${real(draft.dockerfilePath)}`,
-        stage: facts?.lastStage !== null && stage === facts?.lastStage ? '' : stage,
-        args: effectiveArgs(draft.buildArgs, facts),
+        dir: own,
+        uncertain: `its COPY/ADD sources (${sources.slice(0, 3).join(', ')}${sources.length > 3 ? ', …' : ''}) are under none of the directories from its own up to where discover started, so its build context is a guess`,
     };
 }
-function real(path) {
+/** The context paths a Dockerfile copies from (not from a stage, an image or a URL). */
+function copySourcesOf(dockerfilePath) {
+    let text;
     try {
-        return (0,external_node_fs_namespaceObject.realpathSync)(path);
+        text = (0,external_node_fs_namespaceObject.readFileSync)(dockerfilePath, 'utf8');
     }
     catch {
-        return path;
+        return [];
     }
-}
-/** Reads each Dockerfile once per plan; null when it cannot be read. */
-function dockerfileFacts() {
-    const cache = new Map();
-    return (path) => {
-        if (!cache.has(path)) {
-            let facts;
-            try {
-                const parsed = parseDockerfile((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'), { path: 'Dockerfile' });
-                facts = { declared: declaredArgs(parsed), lastStage: parsed.stages.at(-1)?.name?.toLowerCase() ?? null };
-            }
-            catch {
-                facts = null;
-            }
-            cache.set(path, facts);
-        }
-        return cache.get(path);
-    };
-}
-/**
- * The build args that change the build: an arg the Dockerfile does not declare is not used, and
- * one that restates its declared default changes nothing (`BASE_IMAGE: python:3.11-slim` beside
- * `ARG BASE_IMAGE=python:3.11-slim` is the same build as none). A default that is not plain text
- * (`ARG B=${A}`) is never taken as restated: two builds are merged only when surely the same.
- */
-function effectiveArgs(args, facts) {
-    if (!facts)
-        return args;
-    return Object.fromEntries(Object.entries(args).filter(([name, value]) => facts.declared.has(name) && facts.declared.get(name) !== value));
-}
-/** Every ARG of a Dockerfile with its default (null without one). */
-function declaredArgs(parsed) {
-    const declared = new Map(Object.entries(parsed.globalArgs));
+    const parsed = parseDockerfile(text, { path: dockerfilePath });
+    const sources = new Set();
     for (const stage of parsed.stages) {
         for (const instruction of stage.instructions) {
-            if (instruction.keyword !== 'ARG')
+            if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD')
                 continue;
-            for (const match of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("[^"]*"|\S*))?/g)) {
-                if (!declared.has(match[1]) || match[2] !== undefined)
-                    declared.set(match[1], match[2]?.replace(/^"(.*)"$/, '$1') ?? null);
-            }
+            const args = instruction.args.trim();
+            if (/(^|\s)--from=/.test(args) || args.includes('<<'))
+                continue;
+            const words = args.startsWith('[')
+                ? safeJson(args)
+                : args
+                    .split(/\s+/)
+                    .filter((word) => word && !word.startsWith('--'))
+                    .map((word) => word.replace(/^["'](.*)["']$/, '$1'));
+            for (const source of words.slice(0, -1))
+                if (!/^[a-z]+:\/\//i.test(source) && !source.includes('$') && source !== '.' && source !== './')
+                    sources.add(source.replace(/^\.\//, ''));
         }
     }
-    return declared;
+    return [...sources];
 }
+function safeJson(text) {
+    try {
+        const value = JSON.parse(text);
+        return Array.isArray(value) ? value.map(String) : [];
+    }
+    catch {
+        return [];
+    }
+}
+/** The part of a source before its first wildcard: `Docker/*.conf` → `Docker/`. */
+function staticPrefix(source) {
+    const wildcard = source.search(/[*?[]/);
+    return wildcard === -1 ? source : source.slice(0, wildcard);
+}
+
+;// CONCATENATED MODULE: ./src/run/name-targets.ts
+
+
+// The name each target goes by in the reports: the one the user gave, else what it is, with what
+// tells apart the builds of one Dockerfile, and a count when two would still have the same.
 /**
  * Builds of one Dockerfile that stay apart (another stage, other build args) are named so a
  * reader sees why: `server (skip_frontend_build=true)` beside `. (skip_frontend_build unset)`.
  * Names the user gave are kept as they are; a secret-looking value is never shown.
  */
-function tellApart(drafts) {
-    const read = dockerfileFacts();
+function tellApart(drafts, read) {
     const groups = new Map();
     for (const draft of drafts) {
         if (draft.kind !== 'build')
@@ -92675,19 +92665,23 @@ function nameTargets(drafts) {
         return { ...draft, name: count === 1 ? wanted : `${wanted} (${count})` };
     });
 }
+
+;// CONCATENATED MODULE: ./src/run/target-requests.ts
+
+
+// A named draft as the TargetRequest the run proves: what it is (its source), what the checks
+// judge it by (its settings) and what the collectors do for it (its collection options).
 function toRequest(draft, options, scope) {
-    // The target's own values over the run's: thresholds and expectations it sets, its stage,
-    // image and build args.
-    const raw = { ...options.raw, ...draft.inputs, target: draft.stage ?? '', image: draft.image ?? '' };
-    const settings = parseSettings(raw);
-    settings.buildArgs = draft.buildArgs;
+    // The target's own values over the run's: the thresholds and expectations it sets.
+    const settings = parseSettings({ ...options.raw, ...draft.inputs });
     return {
         name: draft.name,
-        kind: draft.kind,
+        source: target_requests_sourceOf(draft),
         workspace: options.workspace,
         contextDir: draft.contextDir,
         dockerfilePath: draft.dockerfilePath,
         settings,
+        collect: collectionOptions(settings),
         ignores: options.ignores,
         compose: draft.compose,
         services: draft.services,
@@ -92699,15 +92693,204 @@ function toRequest(draft, options, scope) {
         buildInputs: resolveBuildInputs(settings, options.workspace).inputs,
     };
 }
+/** What the draft is; its stage and image read as the inputs' text is (trimmed, '' for none). */
+function target_requests_sourceOf(draft) {
+    const stage = (draft.stage ?? '').trim() || null;
+    if (draft.kind === 'stack')
+        return { kind: 'stack' };
+    if (draft.kind === 'image')
+        return { kind: 'image', image: (draft.image ?? '').trim(), stage, buildArgs: draft.buildArgs, input: 'image' };
+    return { kind: 'build', stage, buildArgs: draft.buildArgs };
+}
+/**
+ * What the collectors do for a target, from its settings. The numbers a threshold also sets are
+ * computed here, once, and named for what the collector does with them.
+ */
+function collectionOptions(settings) {
+    return {
+        mode: settings.mode,
+        noCache: settings.noCache,
+        platform: settings.platform,
+        builder: settings.builder,
+        cacheProbe: settings.cacheProbe,
+        composeUp: settings.composeUp,
+        measureCompressedSize: settings.maxCompressedSizeMb !== null,
+        runtime: {
+            hardenedRun: settings.hardenedRun,
+            memoryMb: settings.runtimeMemoryMb,
+            cpus: settings.runtimeCpus,
+            network: settings.runtimeNetwork,
+            env: settings.runtimeEnv,
+            inStack: settings.runtimeInStack,
+            composeUpTimeoutSeconds: settings.composeUpTimeoutSeconds,
+            readyTimeoutSeconds: settings.readyTimeoutSeconds,
+            idleSeconds: settings.idleSeconds,
+            writableDirs: settings.writableDirs,
+            startupLimitSeconds: settings.maxStartupSeconds,
+            stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
+            recheckIdleCpuAbove: settings.maxIdleCpu / 2,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/run/vulnerability-reports.ts
+
+
+
+
+function assignReports(requests, input, lines, workspace) {
+    const assigned = new Map();
+    const images = requests.filter((request) => request.source.kind !== 'stack');
+    const names = new Set(images.map((request) => request.name));
+    const claim = (name, path) => {
+        if (assigned.has(name))
+            throw new UsageError(`${input}: two reports for ${name}; give one per target`);
+        assigned.set(name, (0,external_node_path_.resolve)(workspace, path));
+    };
+    for (const [name, own] of lines.own) {
+        if (own.length > 1)
+            throw new UsageError(`${input} of target ${name}: give one report, not ${own.length}`);
+        if (own[0])
+            claim(name, own[0]);
+    }
+    const unnamed = [];
+    for (const line of lines.run) {
+        const eq = line.indexOf('=');
+        const name = eq > 0 ? line.slice(0, eq).trim() : '';
+        if (name && names.has(name)) {
+            claim(name, line.slice(eq + 1).trim());
+            continue;
+        }
+        // `x=y` where x is no target: a path with '=' in it, or a misspelt name.
+        if (name && !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.resolve)(workspace, line)))
+            throw new UsageError(`${input}: '${name}' is not a target of this run (targets: ${[...names].join(', ')}); give name=path`);
+        unnamed.push(line);
+    }
+    if (unnamed.length > 0) {
+        const open = images.filter((request) => !assigned.has(request.name));
+        if (unnamed.length > 1 || open.length !== 1)
+            throw new UsageError(`${input}: this run has ${images.length} images (${[...names].join(', ')}); give each report as name=path`);
+        claim(open[0].name, unnamed[0]);
+    }
+    return assigned;
+}
+/** Each target's scanner reports (current and baseline), from the run's lines and its own. */
+function attachVulnerabilityReports(requests, drafts, options) {
+    const assign = (input) => {
+        const own = new Map();
+        drafts.forEach((draft, index) => {
+            if (draft.inputs[input] !== undefined)
+                own.set(requests[index].name, parseSettings({ [input]: draft.inputs[input] })[camel(input)]);
+        });
+        const run = parseSettings({ [input]: options.raw[input] ?? '' })[camel(input)];
+        return assignReports(requests, input, { run, own }, options.workspace);
+    };
+    const current = assign('vulnerability-report');
+    const baseline = assign('baseline-vulnerability-report');
+    for (const request of requests) {
+        request.vulnerabilityReports = {
+            current: current.get(request.name) ?? null,
+            baseline: baseline.get(request.name) ?? null,
+        };
+        if (request.vulnerabilityReports.baseline && !request.vulnerabilityReports.current)
+            throw new UsageError(`baseline-vulnerability-report for ${request.name} without a vulnerability-report: give the report on this image too`);
+    }
+}
+function camel(input) {
+    return input === 'vulnerability-report' ? 'vulnerabilityReport' : 'baselineVulnerabilityReport';
+}
+
+;// CONCATENATED MODULE: ./src/run/plan.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function planTargets(options, helpers = {}) {
+    const { settings, workspace } = options;
+    const show = (path) => repoPath(workspace, path);
+    const notes = [];
+    // The environment compose would see: the process's, and runtime-env (which fills the stack's variables).
+    const compose = collectComposeEvidence({
+        workspace,
+        contextDir: options.contextDir,
+        given: settings.composeFiles,
+        env: { ...process.env, ...settings.runtimeEnv },
+        envFiles: settings.composeEnvFile,
+        exampleEnv: settings.composeEnvExample,
+    });
+    // A project compose itself refuses would be judged as if it were valid, and could even pass.
+    const refusal = compose ? composeRefusal(compose, (name) => inputLabel(name, options.surface)) : null;
+    if (refusal)
+        throw new UsageError(refusal);
+    for (const path of new Set(compose?.envFiles.filter((file) => file.standsFor).map((file) => `${file.path} → ${file.standsFor}`)))
+        notes.push(`compose-env-example: ${path.replace(' → ', ', the committed example, stands in for the missing ')}`);
+    for (const service of compose?.inactive ?? []) {
+        notes.push(`${service.name}: in profile ${service.profiles.join(', ')}, not active (COMPOSE_PROFILES), so not checked — as compose would not start it`);
+    }
+    notes.push(...resolveBuildInputs(settings, workspace).notes);
+    const drafts = [];
+    const explicit = options.targets.map((spec) => draftFromSpec(spec, options));
+    drafts.push(...explicit);
+    // The context's own: exactly what a run of one target has always proven.
+    const own = explicit.length === 0 ? defaultDraft(options) : null;
+    if (own)
+        drafts.push(own);
+    if (settings.discover) {
+        // Named from where the search started: `services/api`, not the whole path from the workspace.
+        const fromRoot = (path) => repoPath(options.contextDir, path);
+        const found = await discoverFiles(options.contextDir);
+        const contexts = composeBuildContexts(found.composeFiles);
+        for (const path of found.dockerfiles) {
+            // Nothing names the context of a Dockerfile found here: what the repository says, else a guess said to be one.
+            const context = inferBuildContext(path, options.contextDir, contexts);
+            drafts.push({ ...buildDraft(context.dir, path, null, fromRoot), contextUncertain: context.uncertain });
+        }
+    }
+    if (compose) {
+        for (const service of compose.services) {
+            const draft = serviceDraft(service, workspace, show, settings.buildArgs);
+            if (draft)
+                drafts.push(draft);
+        }
+    }
+    // Each Dockerfile is read once for the whole plan: deduping and naming ask the same of it.
+    const read = dockerfileFacts();
+    let unique = dedupeTargets(drafts, read);
+    if (compose) {
+        const images = await draftServiceImages(compose, unique, options, helpers.obtainImage, notes);
+        unique = dedupeTargets([...unique, ...images], read);
+        const owner = own && unique.includes(own) ? own : null;
+        if (owner)
+            owner.compose = compose;
+        else
+            unique.unshift(stackDraft(compose, options));
+    }
+    if (unique.length === 0)
+        throw nothingToProve(options);
+    const named = nameTargets(tellApart(unique, read));
+    const requests = named.map((draft, index) => toRequest(draft, options, String(index + 1)));
+    attachVulnerabilityReports(requests, named, options);
+    return { targets: requests, notes };
+}
+function nothingToProve(options) {
+    const label = (name) => inputLabel(name, options.surface);
+    return new UsageError(`no Dockerfile and no compose file in context '${repoPath(options.workspace, options.contextDir)}'; give ${label('file')} <path>, ${label('image')} <ref>, ${label('targets')} <paths> or ${label('discover')} true`);
+}
 
 ;// CONCATENATED MODULE: ./src/run/service-images.ts
 
 
 
-// check-service-images: a compose service's image is proven when the engine has it, or when its
-// registry answers and the pull finishes in time. The pull goes through the docker CLI, as
-// compose's own would: the CLI's logins and credential helpers apply. A registry that does not
-// answer costs the run PULL_SECONDS at most, and the service is then said to be unproven.
 /** The most one service image's pull may take before the run goes on without it. */
 const PULL_SECONDS = 120;
 async function obtainServiceImage(engine, reference, signal, seconds = PULL_SECONDS) {
@@ -92716,7 +92899,7 @@ async function obtainServiceImage(engine, reference, signal, seconds = PULL_SECO
     if (!isPullable(reference))
         return { ok: false, reason: 'an image id cannot be pulled' };
     const timeout = AbortSignal.timeout(seconds * 1000);
-    const pull = await runProcess('docker', ['pull', '--quiet', reference], {
+    const pull = await runDocker(['pull', '--quiet', reference], {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         keep: 8 * 1024,
     }).catch((error) => ({ code: -1, stderr: `could not run docker pull: ${error.message}` }));
@@ -92796,15 +92979,17 @@ async function runHardening(options, progress, handle = {}) {
         const proven = await mapLimit(plan.targets, limit, async (request) => {
             const scoped = targetProgress(progress, several ? request.name : null, several && limit > 1);
             const collection = await collectTargetEvidence(request, scoped, control);
-            const { locate } = judgeEvidence(collection.evidence, request.settings, request.ignores);
-            const baseline = await proveBaseline(request, locate.baseLayerDigests(), {
+            // The base layers come from the evidence alone: the target is judged once, below, when
+            // its compose stack's evidence is in too.
+            const baseLayers = locateEvidence(collection.evidence, request.knownBaseLayers).baseLayerDigests();
+            const baseline = await proveBaseline(request, baseLayers, {
                 progress: scoped,
                 control,
                 worktrees,
             });
             return { request, collection, baseline, timings: scoped.timings };
         });
-        for (const stack of proven.filter(({ request }) => request.compose && request.settings.composeUp)) {
+        for (const stack of proven.filter(({ request }) => request.compose && request.collect.composeUp)) {
             stack.collection.evidence.composeUp = await progress.phase(several ? `[${stack.request.name}] compose up` : 'compose up', () => bringStackUp(stack.request, proven, control));
         }
         const targets = proven.map(({ request, collection, baseline, timings }) => judged(request, collection, baseline, timings, options));
@@ -92850,7 +93035,7 @@ async function bringStackUp(owner, proven, control) {
     const names = {};
     for (const service of compose.services) {
         const key = `${service.file}#${service.name}`;
-        const runs = proven.find(({ request }) => request.kind !== 'stack' && request.services.includes(key));
+        const runs = proven.find(({ request }) => request.source.kind !== 'stack' && request.services.includes(key));
         const id = runs?.collection.target.imageId;
         if (!id) {
             if (service.data.build)
@@ -92873,8 +93058,8 @@ async function bringStackUp(owner, proven, control) {
         scope: owner.scope,
         images,
         names,
-        env: owner.settings.runtimeEnv,
-        timeoutSeconds: owner.settings.composeUpTimeoutSeconds,
+        env: owner.collect.runtime.env,
+        timeoutSeconds: owner.collect.runtime.composeUpTimeoutSeconds,
         ...(control.signal ? { signal: control.signal } : {}),
     }), control.signal);
 }
@@ -92882,7 +93067,7 @@ function judged(request, collection, baseline, timings, options) {
     const { results, locate } = judgeEvidence(collection.evidence, request.settings, request.ignores, request.knownBaseLayers);
     return buildTargetReport({
         name: request.name,
-        kind: request.kind,
+        kind: request.source.kind,
         target: collection.target,
         evidence: collection.evidence,
         locate,
@@ -93978,16 +94163,11 @@ function attr(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/json.ts
-
 function renderJson(report) {
     return `${JSON.stringify(report, null, 2)}\n`;
 }
-async function writeJsonReport(path, report) {
-    await writeFileAtomic(path, renderJson(report));
-}
 
 ;// CONCATENATED MODULE: ./src/report/sarif.ts
-
 
 
 // SARIF 2.1.0 for code scanning: one run per target (for several targets each with its own
@@ -94067,9 +94247,6 @@ function sarifRun(target, rules, several) {
 function firstLocatedFile(target) {
     return target.checks.find((check) => check.location)?.location?.file ?? null;
 }
-async function writeSarif(path, report, checks) {
-    await writeFileAtomic(path, `${JSON.stringify(renderSarif(report, checks), null, 2)}\n`);
-}
 
 ;// CONCATENATED MODULE: ./src/report/write-reports.ts
 
@@ -94093,8 +94270,8 @@ async function writeReports(workspace, files, report) {
             throw new UsageError(`${input}: cannot write ${path} (${error.code ?? errorMessage(error)}); give a writable path`);
         }
     };
-    await write('report-file', files.json, (path) => writeJsonReport(path, report));
-    await write('sarif-file', files.sarif, (path) => writeSarif(path, report, ALL_CHECKS));
+    await write('report-file', files.json, (path) => writeFileAtomic(path, renderJson(report)));
+    await write('sarif-file', files.sarif, (path) => writeFileAtomic(path, `${JSON.stringify(renderSarif(report, ALL_CHECKS), null, 2)}\n`));
     await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report)));
     await write('junit-file', files.junit, (path) => writeFileAtomic(path, renderJunit(report)));
     await write('codequality-file', files.codequality, (path) => writeFileAtomic(path, `${JSON.stringify(renderCodeQuality(report), null, 2)}\n`));
