@@ -149,6 +149,14 @@ describe('isSecretFile', () => {
     ['root/.m2/repository/com/x/credentials/1.0/x.jar', '', false],
     ['usr/local/cargo/registry/src/x/credentials/lib.rs', '', false],
     ['go/pkg/mod/x/testdata/server.key', '-----BEGIN EC PRIVATE KEY-----', true],
+    // An app's own folder named gems/ is not a gem.
+    ['gems/billing/.env', '', true],
+    ['srv/gems/app/config/credentials/prod.key', '', true],
+    // A source module named credentials is code; an SSH key file is judged by what it holds.
+    ['app/src/credentials/aws/provider.py', '', false],
+    ['app/credentials/db.json', '', true],
+    ['app/test/fixtures/id_rsa', 'ssh-rsa AAAA placeholder', false],
+    ['root/id_ed25519', '-----BEGIN OPENSSH PRIVATE KEY-----', true],
   ])('%s', (path, content, secret) => {
     expect(isSecretFile(path, content)).toBe(secret);
   });

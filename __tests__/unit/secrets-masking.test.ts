@@ -48,6 +48,8 @@ describe('credentials on a command line', () => {
     ['curl -H "Authorization: Bearer Tok3nValue" http://api/', 'Authorization', 'Tok3nValue'],
     ['curl -H "X-Api-Key: K3yValue9" http://api/', 'X-Api-Key', 'K3yValue9'],
     ['wget --header="X-Auth-Token: T0kenValue" http://api/', 'X-Auth-Token', 'T0kenValue'],
+    ['curl -H "X-Secret-Key: 9f8e7d6c5b4a39281706" https://api/', 'X-Secret-Key', '9f8e7d6c5b4a39281706'],
+    ['curl -H "X-Auth-Token-V2: T0kenValue" https://api/', 'X-Auth-Token-V2', 'T0kenValue'],
     ['docker login -u ci -p D0ckerPw registry.example.com', '-p', 'D0ckerPw'],
     ['mongosh -u root -p M0ngoPw --eval "db.adminCommand(1)"', '-p', 'M0ngoPw'],
     ['mysqladmin ping -uroot -p${MYSQL_ROOT_PASSWORD:-Chang3me}', '-p', 'Chang3me'],
@@ -86,6 +88,7 @@ describe('credentials on a command line', () => {
     "secret-files: npmrc: './no/npmrc' is not a file (looked at /work/no/npmrc)",
     'secret-envs: npm reads the environment variable CS_UNSET, which is not set',
     'compose-env-file: line 3 is not NAME=value',
+    'curl -H "X-Token-File: /run/secrets/token" https://api/',
   ])('no credential in %s', (text) => {
     expect(commandSecrets(text)).toEqual([]);
     expect(maskSecrets(text)).toBe(text);
