@@ -44,6 +44,8 @@ export interface ThrowawaySpec {
 export class Throwaways {
   private readonly containers = new Map<string, Docker.Container>();
   private readonly networks = new Map<string, Docker.Network>();
+  /** How many containers of each role this run has named: the second is `<role>-2`, and so on. */
+  private readonly named = new Map<string, number>();
   private internalNetwork: Promise<Docker.Network> | undefined;
 
   constructor(
@@ -57,10 +59,21 @@ export class Throwaways {
     return `cs-hardening-${this.runId}${this.scope ? `-${this.scope}` : ''}`;
   }
 
+  /**
+   * A name no other container of this run has had: one-shot helpers of a role (the socket reader
+   * of the service and of the hardened run, polled side by side) run concurrently, and a name
+   * is not free again until the engine has finished removing its last holder.
+   */
+  private nameFor(role: string): string {
+    const count = (this.named.get(role) ?? 0) + 1;
+    this.named.set(role, count);
+    return `${this.prefix}-${role}${count > 1 ? `-${count}` : ''}`;
+  }
+
   async create(spec: ThrowawaySpec): Promise<Docker.Container> {
     const container = await this.engine.createContainer({
       Image: spec.image,
-      name: `${this.prefix}-${spec.role}`,
+      name: this.nameFor(spec.role),
       Labels: { [RUN_LABEL]: this.runId, [ROLE_LABEL]: spec.role, [SCOPE_LABEL]: this.scope },
       ...(spec.entrypoint ? { Entrypoint: spec.entrypoint, Cmd: spec.cmd ?? [] } : {}),
       ...(spec.env ? { Env: spec.env } : {}),
