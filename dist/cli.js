@@ -78484,6 +78484,8 @@ const SHAPES = [
     [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'a JSON Web Token'],
 ];
 /** `scheme://user:password@host`: the password, unless it is a reference (`:${DB_PASSWORD}@`). */
+// A header-like name that holds no credential: a plural (a collection of them) or a reference.
+const HEADER_NAMING_NO_CREDENTIAL = /(?:s|[-_](?:files?|envs?|paths?|dirs?|names?|refs?))$/i;
 const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"'`]+:(?!\$)([^\s@/"'`]+)@/gi;
 function secretShape(value) {
     for (const [pattern, kind] of SHAPES)
@@ -78691,10 +78693,12 @@ function commandSecrets(text) {
             add('chpasswd', span, span ? secretIn('password', span.value) : null);
         }
     }
-    // `Authorization: Bearer …`, `X-Api-Key: …` (curl -H, wget --header). The header's name ends
-    // with the credential's word: `secrets: line 1…` or `secret-files: npmrc…` (an input's name
-    // heading a message about it) is not a header.
-    for (const match of text.matchAll(/(?<![\w${-])(authorization|proxy-authorization|[\w-]*(?:token|api-?key|secret|password))\s*:(?![-=?+])\s*(?:(?:bearer|basic|token|digest)\s+)?(?=[^\s"'])/gi)) {
+    // `Authorization: Bearer …`, `X-Api-Key: …`, `X-Secret-Key: …` (curl -H, wget --header). A
+    // name in the plural or naming a reference (`secrets: line 1…`, `secret-files: npmrc…`,
+    // `X-Token-File: …`: an input's name heading a message about it, a path) holds no credential.
+    for (const match of text.matchAll(/(?<![\w${-])(authorization|proxy-authorization|[\w-]*(?:token|api-?key|secret|password)[\w-]*)\s*:(?![-=?+])\s*(?:(?:bearer|basic|token|digest)\s+)?(?=[^\s"'])/gi)) {
+        if (HEADER_NAMING_NO_CREDENTIAL.test(match[1]))
+            continue;
         add(match[1], valueAt(text, match.index + match[0].length), 'a credential in a header');
     }
     // `scheme://user:password@host`
@@ -78820,24 +78824,29 @@ function redactSecrets(text, secrets) {
 }
 /**
  * A file that carries a credential, whether in the build context or in the image: a private key
- * by its content (anywhere), else by name outside third-party package trees (npm, vendor/, Python,
- * Go's module cache, gems, Maven, Cargo: their fixtures and `credentials/` packages are code, not
- * the app's secrets) — `.env` files but their examples, keys and keystores, `.htpasswd`,
- * `credentials.json`, a token file (`.npmrc`, `.pypirc`, `.netrc`) that holds one, anything under
- * a `credentials/`, `.aws/` or `.ssh/` directory. `path` is relative (no leading slash); `content`
- * is what was read of it ('' when nothing was).
+ * by its content (anywhere), else by name outside third-party package trees (their fixtures and
+ * `credentials/` packages are code, not the app's secrets) — `.env` files but their examples,
+ * an SSH key file whose content could not be read, keystores, `.htpasswd`, `credentials.json`, a
+ * token file (`.npmrc`, `.pypirc`, `.netrc`) that holds one, the data under a `credentials/`,
+ * `.aws/` or `.ssh/` directory (source code there is a module named so). `path` is relative (no
+ * leading slash); `content` is what was read of it ('' when nothing was: key-like names are read).
  */
 function isSecretFile(path, content) {
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content))
         return true;
-    if (/(^|\/)(node_modules|vendor|site-packages|dist-packages|pkg\/mod|gems|\.m2\/repository|cargo\/registry)\//.test(path))
+    if (THIRD_PARTY_TREE.test(path))
         return false;
     const name = path.slice(path.lastIndexOf('/') + 1);
     return ((/^\.env(\..+)?$/.test(name) && !/\.(example|sample|template|dist)$/.test(name)) ||
-        /^(id_(rsa|dsa|ecdsa|ed25519)|\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name) ||
+        (/^id_(rsa|dsa|ecdsa|ed25519)$/.test(name) && content === '') ||
+        /^(\.htpasswd|credentials\.json|[^/]*\.(p12|pfx|jks|keystore))$/.test(name) ||
         (/^\.(npmrc|pypirc|netrc)$/.test(name) && /(_authToken|_auth\s*=|password)/i.test(content)) ||
-        /(^|\/)(credentials|\.aws|\.ssh)\//.test(path));
+        (/(^|\/)(credentials|\.aws|\.ssh)\//.test(path) && !SOURCE_CODE.test(name)));
 }
+// Where package managers unpack other people's code: npm, vendor/, Python, Go's module cache,
+// gems as `<name>-<version>/` (not an app folder that happens to be called gems/), Maven, Cargo.
+const THIRD_PARTY_TREE = /(^|\/)(node_modules|vendor|site-packages|dist-packages|pkg\/mod|\.m2\/repository|cargo\/registry)\/|(^|\/)gems\/[^/]+-\d[^/]*\//;
+const SOURCE_CODE = /\.(py|js|mjs|cjs|ts|go|rb|java|kt|php|rs|cs|c|h|cc|cpp|scala|ex|exs|swift|lua|pl)$/;
 
 ;// CONCATENATED MODULE: ./src/checks/registry.ts
 
@@ -86763,6 +86772,8 @@ class Throwaways {
     scope;
     containers = new Map();
     networks = new Map();
+    /** How many containers of each role this run has named: the second is `<role>-2`, and so on. */
+    named = new Map();
     internalNetwork;
     constructor(engine, runId, 
     /** Keeps the names of targets proven side by side apart. */
@@ -86774,10 +86785,20 @@ class Throwaways {
     get prefix() {
         return `cs-hardening-${this.runId}${this.scope ? `-${this.scope}` : ''}`;
     }
+    /**
+     * A name no other container of this run has had: one-shot helpers of a role (the socket reader
+     * of the service and of the hardened run, polled side by side) run concurrently, and a name
+     * is not free again until the engine has finished removing its last holder.
+     */
+    nameFor(role) {
+        const count = (this.named.get(role) ?? 0) + 1;
+        this.named.set(role, count);
+        return `${this.prefix}-${role}${count > 1 ? `-${count}` : ''}`;
+    }
     async create(spec) {
         const container = await this.engine.createContainer({
             Image: spec.image,
-            name: `${this.prefix}-${spec.role}`,
+            name: this.nameFor(spec.role),
             Labels: { [RUN_LABEL]: this.runId, [ROLE_LABEL]: spec.role, [SCOPE_LABEL]: this.scope },
             ...(spec.entrypoint ? { Entrypoint: spec.entrypoint, Cmd: spec.cmd ?? [] } : {}),
             ...(spec.env ? { Env: spec.env } : {}),
