@@ -86750,6 +86750,13 @@ async function withTimeout(promise, ms, message) {
         throw new Error(message);
     return outcome.value;
 }
+/** Whether the engine has this image (a reference or an id): any failure to inspect it is a no. */
+async function hasImage(engine, reference) {
+    return engine
+        .getImage(reference)
+        .inspect()
+        .then(() => true, () => false);
+}
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
@@ -91184,6 +91191,7 @@ async function measureStop(container, timeoutSeconds) {
 
 
 
+
 function stackProject(runId, scope) {
     return `cs-hardening-${runId}-${scope}d`;
 }
@@ -91422,12 +91430,6 @@ async function withoutHealthcheck(files, dependencies, env, signal) {
         return [];
     }
     return dependencies.filter((name) => rows.some((row) => row.Service === name && !row.Health));
-}
-async function hasImage(engine, reference) {
-    return engine
-        .getImage(reference)
-        .inspect()
-        .then(() => true, () => false);
 }
 async function hasNetwork(engine, name) {
     return engine
@@ -92912,10 +92914,11 @@ function nothingToProve(options) {
 
 
 
+
 /** The most one service image's pull may take before the run goes on without it. */
 const PULL_SECONDS = 120;
 async function obtainServiceImage(engine, reference, signal, seconds = PULL_SECONDS) {
-    if (await present(engine, reference))
+    if (await hasImage(engine, reference))
         return { ok: true, pulled: false };
     if (!isPullable(reference))
         return { ok: false, reason: 'an image id cannot be pulled' };
@@ -92929,15 +92932,9 @@ async function obtainServiceImage(engine, reference, signal, seconds = PULL_SECO
         return { ok: false, reason: `its pull did not finish within ${seconds} s` };
     if (pull.code !== 0)
         return { ok: false, reason: `the pull failed (${pullError(pull.stderr)})` };
-    if (!(await present(engine, reference)))
+    if (!(await hasImage(engine, reference)))
         return { ok: false, reason: 'the pull ended but the engine does not list the image' };
     return { ok: true, pulled: true };
-}
-async function present(engine, reference) {
-    return engine
-        .getImage(reference)
-        .inspect()
-        .then(() => true, () => false);
 }
 /** The daemon's own words, on one line: `dial tcp 127.0.0.1:5999: connect: connection refused`. */
 function pullError(stderr) {

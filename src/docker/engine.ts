@@ -36,3 +36,14 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, message: s
   if (outcome.timedOut) throw new Error(message);
   return outcome.value;
 }
+
+/** Whether the engine has this image (a reference or an id): any failure to inspect it is a no. */
+export async function hasImage(engine: Engine, reference: string): Promise<boolean> {
+  return engine
+    .getImage(reference)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+}

@@ -1,4 +1,4 @@
-import type { Engine } from '../docker/engine.js';
+import { hasImage, type Engine } from '../docker/engine.js';
 import { isPullable } from '../docker/pull.js';
 import { lastLines } from '../docker/buildx.js';
 import { runDocker } from '../docker/cli.js';
@@ -20,7 +20,7 @@ export async function obtainServiceImage(
   signal?: AbortSignal,
   seconds = PULL_SECONDS,
 ): Promise<ImageAvailability> {
-  if (await present(engine, reference)) return { ok: true, pulled: false };
+  if (await hasImage(engine, reference)) return { ok: true, pulled: false };
   if (!isPullable(reference)) return { ok: false, reason: 'an image id cannot be pulled' };
   const timeout = AbortSignal.timeout(seconds * 1000);
   const pull = await runDocker(['pull', '--quiet', reference], {
@@ -30,19 +30,9 @@ export async function obtainServiceImage(
   signal?.throwIfAborted();
   if (timeout.aborted) return { ok: false, reason: `its pull did not finish within ${seconds} s` };
   if (pull.code !== 0) return { ok: false, reason: `the pull failed (${pullError(pull.stderr)})` };
-  if (!(await present(engine, reference)))
+  if (!(await hasImage(engine, reference)))
     return { ok: false, reason: 'the pull ended but the engine does not list the image' };
   return { ok: true, pulled: true };
-}
-
-async function present(engine: Engine, reference: string): Promise<boolean> {
-  return engine
-    .getImage(reference)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
 }
 
 /** The daemon's own words, on one line: `dial tcp 127.0.0.1:5999: connect: connection refused`. */

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Engine } from '../../docker/engine.js';
+import { hasImage, type Engine } from '../../docker/engine.js';
 import { lastLines } from '../../docker/buildx.js';
 import { round } from '../../util/format.js';
 import { runDocker } from '../../docker/cli.js';
@@ -311,16 +311,6 @@ async function withoutHealthcheck(
     return [];
   }
   return dependencies.filter((name) => rows.some((row) => row.Service === name && !row.Health));
-}
-
-async function hasImage(engine: Engine, reference: string): Promise<boolean> {
-  return engine
-    .getImage(reference)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
 }
 
 async function hasNetwork(engine: Engine, name: string): Promise<boolean> {
