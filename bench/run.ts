@@ -6,32 +6,35 @@
 // baseline script is much faster there; the containerd store exports compressed layers), so each
 // engine's results go to bench/results/<engine>.{json,md}, and the README shows every engine's.
 import '../src/util/dirname-shim.js';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import type Docker from 'dockerode';
-import { buildImage } from '../src/docker/buildx.js';
 import { connectEngine, type Engine } from '../src/docker/engine.js';
-import { execIn } from '../src/docker/exec.js';
 import { sweepRun } from '../src/docker/throwaway.js';
-import { connects, fallbackPort } from '../src/evidence/runtime/probe.js';
-import { healthArgv } from '../src/evidence/image.js';
 import { describeEngine, engineKey } from '../src/evidence/engine.js';
 import { engineLine } from '../src/report/engine-line.js';
-import type { Report } from '../src/model.js';
-import { INPUTS } from '../src/inputs/definitions.js';
 import { replaceBetween } from '../src/docs/readme-tables.js';
 import { benchCorpusStatic } from './corpus-static.js';
 import { benchStaticAnalysis } from './static-analysis.js';
+import {
+  baseline,
+  build,
+  engineExport,
+  floor,
+  IDLE_SECONDS,
+  median,
+  ours,
+  round,
+  run,
+  spread,
+  STOP_TIMEOUT,
+} from './measure.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const IDLE_SECONDS = Number(INPUTS['idle-seconds'].default);
-const STOP_TIMEOUT = Math.ceil(Number(INPUTS['max-stop-seconds'].default)) + 1;
 const IMAGES = [
   ['examples/hardened', 'examples/hardened'],
   ['examples/legacy', 'examples/legacy'],
@@ -41,99 +44,6 @@ const IMAGES = [
   ['fixture health-true', '__tests__/fixtures/images/health-true'],
   ['fixture user-nonroot', '__tests__/fixtures/images/user-nonroot'],
 ] as const;
-
-const run = promisify(execFile);
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const spread = (values: number[]): string => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
-const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
-
-async function build(context: string): Promise<string> {
-  const outcome = await buildImage({
-    context,
-    dockerfile: join(context, 'Dockerfile'),
-    buildArgs: {},
-    noCache: false,
-    tags: [],
-  });
-  if (!outcome.ok || !outcome.imageId) throw new Error(`building ${context} failed:\n${outcome.logTail}`);
-  return outcome.imageId;
-}
-
-/**
- * The floor: what any check of this image must spend — one container started, the app's own time
- * to ready (probed every 50 ms), the idle-sampling window, one stop with the same timeout, removed.
- */
-async function floor(engine: Engine, image: string): Promise<number> {
-  const config = (await engine.getImage(image).inspect()).Config;
-  const argv = config.Healthcheck?.Test ? healthArgv(config.Healthcheck.Test) : null;
-  const port = fallbackPort(Object.keys(config.ExposedPorts ?? {}));
-  const started = performance.now();
-  const container = await engine.createContainer({
-    Image: image,
-    Healthcheck: { Test: ['NONE'] },
-    Labels: { 'org.cs-hardening.run': 'bench-floor' },
-    HostConfig: { NetworkMode: argv || port === null ? 'none' : 'bridge' },
-  });
-  try {
-    await container.start();
-    const deadline = performance.now() + 30_000;
-    while (performance.now() < deadline && (argv || port !== null)) {
-      if (!(await container.inspect()).State.Running) break;
-      if (
-        argv
-          ? (await execIn(container, argv, 10_000)).exitCode === 0
-          : await connects(await address(container), port!, 500)
-      )
-        break;
-      await sleep(50);
-    }
-    await sleep(IDLE_SECONDS * 1000);
-    await container.stop({ t: STOP_TIMEOUT }).catch(() => undefined);
-    await container.remove({ force: true });
-  } catch (error) {
-    await container.remove({ force: true }).catch(() => undefined);
-    throw error;
-  }
-  return (performance.now() - started) / 1000;
-}
-
-async function address(container: Docker.Container): Promise<string> {
-  const networks = (await container.inspect()).NetworkSettings.Networks ?? {};
-  return (
-    Object.values(networks)
-      .map((network) => network.IPAddress)
-      .find(Boolean) ?? ''
-  );
-}
-
-interface Ours {
-  seconds: number;
-  peakMb: number;
-  report: Report;
-}
-
-/** Our check phase: the committed CLI on the built image (nothing to build), timed from outside. */
-async function ours(context: string, image: string): Promise<Ours> {
-  const dir = mkdtempSync(join(tmpdir(), 'cs-bench-'));
-  const json = join(dir, 'report.json');
-  const started = performance.now();
-  const { stderr } = await run(
-    '/usr/bin/time',
-    ['-f', 'PEAK %M', process.execPath, 'dist/cli.js', 'check', '--context', context, '--image', image, '--json', json],
-    { maxBuffer: 64 << 20 },
-  ).catch((error: { stderr: string }) => ({ stderr: error.stderr })); // exit 1 on a failing image is expected
-  const seconds = (performance.now() - started) / 1000;
-  const peakKb = Number(/PEAK (\d+)/.exec(stderr)?.[1] ?? 0);
-  const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
-  rmSync(dir, { recursive: true, force: true });
-  return { seconds, peakMb: peakKb / 1024, report };
-}
-
-async function baseline(image: string): Promise<number> {
-  const started = performance.now();
-  await run('bench/baseline-check.sh', [image], { maxBuffer: 64 << 20 });
-  return (performance.now() - started) / 1000;
-}
 
 interface Row {
   image: string;
@@ -262,20 +172,6 @@ async function largeImages(): Promise<Record<string, unknown>[]> {
     );
   }
   return results;
-}
-
-/**
- * The floor of filesystem evidence: the engine exporting the image (`docker save` through the API),
- * every byte read and dropped. On the containerd store the engine itself is the bottleneck.
- */
-async function engineExport(image: string): Promise<number> {
-  const engine = await connectEngine();
-  const started = performance.now();
-  const stream = await engine.getImage(image).get();
-  for await (const _chunk of stream as AsyncIterable<Buffer>) {
-    // read and dropped
-  }
-  return (performance.now() - started) / 1000;
 }
 
 /** From process start to the first byte the action sends the engine (a counting proxy in front of it). */
@@ -427,7 +323,7 @@ if (!process.env.BENCH_ONLY) {
   writeFileSync(`bench/results/${key}.md`, `${table}\n`);
   // Every engine's recorded results, the default engine (new installs' store) first.
   const recorded = readdirSync('bench/results')
-    .filter((name) => name.endsWith('.md'))
+    .filter((name) => name.endsWith('.md') && !name.endsWith('.paths.md'))
     .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
   const all = recorded.map((name) => readFileSync(join('bench/results', name), 'utf8').trim()).join('\n\n');
   writeFileSync(

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { gzipSync } from 'node:zlib';
@@ -156,4 +158,61 @@ export async function ociArchive(image: FakeImage, options: OciOptions = {}): Pr
   outer.finalize();
   await done;
   return Readable.from([Buffer.concat(chunks)]);
+}
+
+export interface LayoutOptions {
+  compression?: 'none' | 'gzip';
+  /** Leave this layer's blob out, or cut it short: a layout the reader must refuse. */
+  missingLayer?: number;
+  truncatedLayer?: number;
+}
+
+/**
+ * The OCI layout BuildKit's docker driver writes beside --load (`--output type=oci,tar=false`):
+ * blobs as files, and an index.json naming an index it does not write (seen on Docker 28.5).
+ * Returns the directory and the config digest the build's metadata names.
+ */
+export async function ociLayoutDir(
+  dir: string,
+  image: FakeImage,
+  options: LayoutOptions = {},
+): Promise<{ dir: string; configDigest: string }> {
+  const layerBlobs = (await Promise.all(image.layers.map(tarOf))).map((layer) =>
+    options.compression === 'gzip' ? gzipSync(layer) : layer,
+  );
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', history: image.history });
+  const mediaType =
+    options.compression === 'gzip'
+      ? 'application/vnd.oci.image.layer.v1.tar+gzip'
+      : 'application/vnd.oci.image.layer.v1.tar';
+  const manifest = JSON.stringify({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: `sha256:${sha(config)}`,
+      size: config.length,
+    },
+    layers: layerBlobs.map((layer) => ({ mediaType, digest: `sha256:${sha(layer)}`, size: layer.length })),
+  });
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  writeFileSync(join(blobs, sha(config)), config);
+  writeFileSync(join(blobs, sha(manifest)), manifest);
+  layerBlobs.forEach((layer, index) => {
+    if (index === options.missingLayer) return;
+    writeFileSync(
+      join(blobs, sha(layer)),
+      index === options.truncatedLayer ? layer.subarray(0, layer.length - 1) : layer,
+    );
+  });
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const absentIndex = sha('an index the docker driver keeps in the engine');
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${absentIndex}`, size: 856 }],
+    }),
+  );
+  return { dir, configDigest: `sha256:${sha(config)}` };
 }

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { buildImage, layoutOutputSupported } from '../../src/docker/buildx.js';
+import { connectEngine } from '../../src/docker/engine.js';
+import { collectFilesystemEvidence } from '../../src/evidence/filesystem.js';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { byId, check as checkFully, exec } from '../helpers/run.js';
-import { scratchTree } from '../helpers/scratch.js';
+import { scratchDir, scratchTree } from '../helpers/scratch.js';
 
 // What depends on the engine's image store (overlay2, or containerd's): the image's files are read
 // from either export format, and its size is measured the same way on both. The suite runs on
@@ -111,5 +114,70 @@ describe('layers compressed with zstd', () => {
     } finally {
       await exec('docker', ['image', 'rm', tag]);
     }
+  });
+});
+
+describe("the build's own layout (read instead of the engine's export where the builder can write it)", () => {
+  it('holds the image the engine loaded, and gives the same evidence as its export', async () => {
+    const facts = await engineFacts();
+    const supported = layoutOutputSupported(facts.version, facts.buildx, '');
+    // Several outputs need BuildKit ≥ 0.13: the default builder of Engine ≥ 26, not bookworm's 20.10.
+    expect(supported).toBe(Number(facts.version.split('.')[0]) >= 26);
+    if (!supported) return;
+    const context = scratchTree('layout', {
+      Dockerfile:
+        'FROM cs-hardening/busybox-tini:local\nRUN echo csops:x:1000:1000::/home/csops:/bin/sh >> /etc/passwd && rm /bin/vi\nCOPY random.bin /data/\nUSER 1000\nCMD ["sleep", "60"]\n',
+      'random.bin': randomBytes(300_000),
+    });
+    const layoutDir = scratchDir('layout-out');
+    const started = performance.now();
+    const built = await buildImage({
+      context,
+      dockerfile: `${context}/Dockerfile`,
+      buildArgs: {},
+      noCache: false,
+      tags: [],
+      layoutDir,
+    });
+    const wall = (performance.now() - started) / 1000;
+    expect(built.ok).toBe(true);
+    expect(built.layout?.dir).toBe(layoutDir);
+    expect(built.layout?.configDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The layout's export is the tool's work, not the build's: left out of its time (a small
+    // layout may finish before the image's own export does, and then costs the build nothing).
+    expect(built.layout!.exportSeconds).toBeGreaterThanOrEqual(0);
+    expect(built.seconds + built.layout!.exportSeconds).toBeLessThanOrEqual(wall);
+    const engine = await connectEngine();
+    const inspected = await engine.getImage(built.imageId!).inspect();
+    const request = {
+      image: inspected.Id,
+      workingDir: '/',
+      user: '1000',
+      platform: { os: 'linux', architecture: 'amd64' },
+      measureCompressed: false,
+    };
+    const [fromLayout, exported] = await Promise.all([
+      collectFilesystemEvidence(engine, {
+        ...request,
+        layout: built.layout!,
+        info: (message) => {
+          throw new Error(message);
+        },
+      }),
+      collectFilesystemEvidence(engine, request),
+    ]);
+    expect(fromLayout.readFrom).toBe('build-output');
+    expect(exported.readFrom).toBe('engine-export');
+    expect(fromLayout.files).toEqual(exported.files);
+    expect(fromLayout.files['/bin/vi']).toBeUndefined();
+    expect(fromLayout.files['/data/random.bin']).toMatchObject({ size: 300_000, layer: fromLayout.layers.length - 1 });
+    expect(fromLayout.layers.map(({ compressedBytes: _, ...layer }) => layer)).toEqual(
+      exported.layers.map(({ compressedBytes: _, ...layer }) => layer),
+    );
+    expect(fromLayout.size.unpackedBytes).toBe(exported.size.unpackedBytes);
+    // The containerd store's export holds the blobs the layout holds: the same compressed size.
+    if (facts.containerdStore) expect(fromLayout.size).toEqual(exported.size);
+    expect(fromLayout.configuredUser).toEqual(exported.configuredUser);
+    await engine.getImage(inspected.Id).remove();
   });
 });

@@ -733,7 +733,7 @@ describe('hostile images: no escape, no injection', () => {
     const commands = run.stdout.split('\n').filter((line) => line.startsWith('::'));
     // Only our own commands start a line: groups, masks, annotations titled with a check id, the verdict.
     const ours =
-      /^::(group::[a-z ]+|endgroup::|add-mask::.*|(error|warning|notice) title=HARD-[A-Z]+-\d{3} [^:]*::.*|notice title=More findings in the job summary::.*|error::container hardening failed: HARD-.*)$/;
+      /^::(group::[a-z ,]+|endgroup::|add-mask::.*|(error|warning|notice) title=HARD-[A-Z]+-\d{3} [^:]*::.*|notice title=More findings in the job summary::.*|error::container hardening failed: HARD-.*)$/;
     expect(commands.filter((line) => !ours.test(line))).toEqual([]);
     // No payload begins a command, even after a newline inside a file name.
     expect(run.stdout).not.toMatch(/^::error::(label|env|log|file|newline|probe)-injection/m);

@@ -1,6 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildxArgs, secretTexts, type BuildRequest } from '../../src/docker/buildx.js';
+import {
+  buildxArgs,
+  cacheOnlySupported,
+  layoutOutputSupported,
+  secretTexts,
+  type BuildRequest,
+} from '../../src/docker/buildx.js';
 import { cacheBuild } from '../../src/evidence/cache.js';
 import { resolveBuildInputs } from '../../src/inputs/build-inputs.js';
 import { keyValueList, secretValues } from '../../src/inputs/kinds.js';
@@ -110,8 +116,15 @@ describe('buildx arguments', () => {
       '--network',
       '--add-host',
       '--pull',
+      '--output',
     ])
       expect(args).not.toContain(flag);
+  });
+
+  it('asks for the OCI layout beside --load only when given a directory, a comma in it quoted', () => {
+    const args = buildxArgs({ ...request({}), layoutDir: '/tmp/run,1/layout' }, files);
+    expect(args).toContain('--load');
+    expect(args[args.indexOf('--output') + 1]).toBe('type=oci,"dest=/tmp/run,1/layout",tar=false');
   });
 
   it('quotes a secret file path that buildx would split', () => {
@@ -289,5 +302,41 @@ describe('what a build may show', () => {
     expect(texts).not.toContain('ab');
     const log = `#7 0.3 token is ${SECRET}\n#7 0.4 AAAAB3NzaC1yc2EAAAADAQABAAAB\nhunter2-but-longer`;
     expect(redactSecrets(log, texts)).toBe('#7 0.3 token is ***\n#7 0.4 ***\n***');
+  });
+});
+
+describe('layoutOutputSupported', () => {
+  it.each([
+    ['28.5.2', '0.29.1+ds1', '', true],
+    ['26.0.0', 'v0.13.1', '', true],
+    ['25.0.3', '0.12.1', '', false], // BuildKit 0.12: one output only
+    ['28.5.2', '0.12.1', '', false],
+    ['20.10.24+dfsg1', '0.10.2+ds1', '', false],
+    ['28.5.2', null, '', false],
+    ['28.5.2', '0.29.1', 'remote-builder', false], // its BuildKit version is not the engine's
+  ])('engine %s, buildx %s, builder %j: %s', (engine, buildx, builder, expected) => {
+    expect(layoutOutputSupported(engine, buildx, builder)).toBe(expected);
+  });
+});
+
+describe('cacheOnlySupported', () => {
+  it.each([
+    ['28.5.2', '0.29.1+ds1', '', true],
+    ['23.0.0', 'v0.10.0', '', true],
+    ['20.10.24+dfsg1', '0.10.2+ds1', '', false], // its BuildKit 0.8 has no cacheonly exporter
+    ['28.5.2', '0.9.1', '', false],
+    ['28.5.2', null, '', false],
+    ['28.5.2', '0.29.1', 'remote-builder', false],
+  ])('engine %s, buildx %s, builder %j: %s', (engine, buildx, builder, expected) => {
+    expect(cacheOnlySupported(engine, buildx, builder)).toBe(expected);
+  });
+
+  it('builds into the cache instead of loading an image', () => {
+    const files = { iid: '/tmp/iid', metadata: '/tmp/meta.json' };
+    const request: BuildRequest = { context: '.', dockerfile: 'Dockerfile', buildArgs: {}, noCache: false, tags: [] };
+    const cacheOnly = buildxArgs({ ...request, cacheOnly: true }, files);
+    expect(cacheOnly).not.toContain('--load');
+    expect(cacheOnly.join(' ')).toContain('--output type=cacheonly');
+    expect(buildxArgs(request, files)).toContain('--load');
   });
 });

@@ -51,6 +51,17 @@ export interface BuildRequest {
   signal?: AbortSignal;
   /** Called when a Dockerfile step starts or ends. */
   onStep?: (step: BuildStep) => void;
+  /**
+   * An empty directory where BuildKit also writes the image as an OCI layout (layers as the store
+   * keeps them), for the tool to read its files from instead of the engine's export. Only for a
+   * builder that takes several outputs (BuildKit ≥ 0.13: see `layoutOutputSupported`).
+   */
+  layoutDir?: string;
+  /**
+   * Build into the cache only, no image (`--output type=cacheonly` instead of `--load`): for a
+   * build whose steps are the evidence, not its image. BuildKit ≥ 0.11: see `cacheOnlySupported`.
+   */
+  cacheOnly?: boolean;
 }
 
 export interface BuildOutcome {
@@ -62,13 +73,22 @@ export interface BuildOutcome {
   /** The last lines a reader needs to see why a failed build failed. */
   logTail: string;
   metadata: Record<string, unknown> | null;
+  /**
+   * The layout written to `layoutDir`, with the config digest that names the image in it; null
+   * where none was asked for or the build failed.
+   */
+  layout: { dir: string; configDigest: string; exportSeconds: number } | null;
 }
+
+/** BuildKit's vertex for the OCI layout output. */
+const LAYOUT_EXPORT_STEP = /^exporting to oci image format/;
 
 export function buildxArgs(
   request: BuildRequest,
   files: { iid: string; metadata: string; secrets?: string[] },
 ): string[] {
-  const args = ['buildx', 'build', '--load', '--progress=rawjson'];
+  const args = ['buildx', 'build', ...(request.cacheOnly ? ['--output', 'type=cacheonly'] : ['--load'])];
+  args.push('--progress=rawjson');
   args.push('--iidfile', files.iid, '--metadata-file', files.metadata, '--file', request.dockerfile);
   if (request.builder) args.push('--builder', request.builder);
   if (request.target) args.push('--target', request.target);
@@ -76,6 +96,9 @@ export function buildxArgs(
   if (request.noCache) args.push('--no-cache');
   for (const [key, value] of Object.entries(request.buildArgs)) args.push('--build-arg', `${key}=${value}`);
   for (const tag of request.tags) args.push('--tag', tag);
+  // Beside --load, as a directory (tar=false: a tar to stdout is slower), layers as the store keeps
+  // them: asking for another compression would make BuildKit compress every layer again.
+  if (request.layoutDir) args.push('--output', `type=oci,${csvField(`dest=${request.layoutDir}`)},tar=false`);
   const inputs = request.inputs;
   if (inputs) {
     for (const [key, value] of Object.entries(inputs.labels)) args.push('--label', `${key}=${value}`);
@@ -175,13 +198,28 @@ export async function buildImage(request: BuildRequest): Promise<BuildOutcome> {
       const unpullable = await unpullableBase(steps.all().map(shown), stderr);
       if (unpullable) throw unpullable;
     }
-    const imageId = result.code === 0 ? (await readFile(files.iid, 'utf8')).trim() : null;
     const metadata = result.code === 0 ? await readJson(files.metadata) : null;
+    // With a second output the iidfile holds the config digest, which the containerd store does
+    // not know an image by; the metadata's image digest is the image the engine holds.
+    const digest = metadata?.['containerimage.digest'];
+    // No digest to know the image by (a buildx that writes none): built again, from the cache,
+    // without the layout — the files are then read from the engine's export.
+    if (result.code === 0 && request.layoutDir && typeof digest !== 'string')
+      return await buildImage({ ...request, layoutDir: undefined });
+    const imageId =
+      result.code !== 0 || request.cacheOnly
+        ? null
+        : request.layoutDir && typeof digest === 'string'
+          ? digest
+          : (await readFile(files.iid, 'utf8')).trim();
     const recorded = steps.instructionSteps().map(shown);
+    const layout = layoutOf(request, metadata, steps.all());
     return {
-      ok: result.code === 0 && imageId !== null,
+      ok: result.code === 0 && (imageId !== null || request.cacheOnly === true),
       imageId,
-      seconds: result.seconds,
+      // The layout is the tool's own work, not the user's build: its export is not build time.
+      seconds: Math.max(0, result.seconds - (layout?.exportSeconds ?? 0)),
+      layout,
       steps: recorded,
       logTail: result.code === 0 ? '' : failureTail(steps.all().map(shown), steps.text),
       metadata,
@@ -189,6 +227,54 @@ export async function buildImage(request: BuildRequest): Promise<BuildOutcome> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function layoutOf(
+  request: BuildRequest,
+  metadata: Record<string, unknown> | null,
+  steps: BuildStep[],
+): BuildOutcome['layout'] {
+  const configDigest = metadata?.['containerimage.config.digest'];
+  if (!request.layoutDir || typeof configDigest !== 'string') return null;
+  const step = steps.find((candidate) => LAYOUT_EXPORT_STEP.test(candidate.name));
+  // BuildKit may run its exporters side by side: only the time the layout's export goes on past
+  // every other step (the image's own export included) is the tool's.
+  const othersDone = Math.max(
+    0,
+    ...steps.filter((other) => other !== step && other.completed !== null).map((other) => other.completed!),
+  );
+  const exportSeconds =
+    step?.started != null && step.completed != null
+      ? Math.max(0, (step.completed - Math.max(step.started, othersDone)) / 1000)
+      : 0;
+  return { dir: request.layoutDir, configDigest, exportSeconds };
+}
+
+/**
+ * Whether the builder can write an OCI layout beside --load: several outputs need buildx ≥ 0.13
+ * and BuildKit ≥ 0.13, i.e. the default builder of Engine ≥ 26 (its BuildKit is the engine's).
+ * A named builder (docker-container, remote) is not assumed to: it keeps the engine's export.
+ */
+export function layoutOutputSupported(engineVersion: string, buildx: string | null, builder: string): boolean {
+  if (builder || !buildx) return false;
+  return versionAtLeast(buildx, 0, 13) && versionAtLeast(engineVersion, 26, 0);
+}
+
+/**
+ * Whether the builder can build into its cache only: the cacheonly exporter came with BuildKit
+ * 0.11 and buildx 0.10, i.e. the default builder of Engine ≥ 23. A named builder keeps --load.
+ */
+export function cacheOnlySupported(engineVersion: string, buildx: string | null, builder: string): boolean {
+  if (builder || !buildx) return false;
+  return versionAtLeast(buildx, 0, 10) && versionAtLeast(engineVersion, 23, 0);
+}
+
+function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [have = 0, haveMinor = 0] = version
+    .replace(/^v/, '')
+    .split('.')
+    .map((part) => parseInt(part, 10) || 0);
+  return have > major || (have === major && haveMinor >= minor);
 }
 
 /** Why buildx would not start, as the user can act on it. */
@@ -241,6 +327,13 @@ async function readJson(path: string): Promise<Record<string, unknown> | null> {
   } catch {
     return null;
   }
+}
+
+/** The driver of buildx's selected builder (`docker`, `docker-container`, `remote`…); null when it says none. */
+export async function builderDriver(builder?: string): Promise<string | null> {
+  const result = await runProcess('docker', ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);
+  if (result.code !== 0) return null;
+  return /^\s*Driver:\s*(\S+)/m.exec(result.stdout)?.[1] ?? null;
 }
 
 /** The platforms the builder can build for (`docker buildx inspect`), e.g. linux/amd64, linux/386. */

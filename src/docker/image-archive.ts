@@ -53,7 +53,8 @@ export interface ImageArchive {
   /** The image config (OCI / Docker image JSON): holds `history` with exact `empty_layer` flags. */
   config: ImageConfigJson;
   bytesRead: number;
-  format: ArchiveManifest['format'];
+  /** `build-output`: the OCI layout the build wrote beside the image (src/docker/image-layout.ts). */
+  format: ArchiveManifest['format'] | 'build-output';
 }
 
 export interface ImageConfigJson {
@@ -154,32 +155,65 @@ const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
  */
 async function readMember(entry: Readable, size: number, options: ArchiveOptions): Promise<Member> {
   const { head, rest } = await peek(entry, 263);
+  const layer = await readLayerAfterPeek(head, rest, size, options);
+  if (layer === 'skipped') return { type: 'data', body: null };
+  if (layer) return { type: 'layer', layer };
+  return size > JSON_LIMIT ? drain(rest, null) : drain(rest, []);
+}
+
+/**
+ * A layer blob read from its start (an OCI layout's file): parsed as it streams, compressed or
+ * not; null where it is not a layer (then read to its end).
+ */
+export async function readLayerBlob(
+  stream: Readable,
+  size: number,
+  options: ArchiveOptions = {},
+): Promise<ArchiveLayer | null> {
+  const { head, rest } = await peek(stream, 263);
+  const layer = await readLayerAfterPeek(head, rest, size, options);
+  if (layer === null) await drain(rest, null);
+  return layer === 'skipped' ? null : layer;
+}
+
+/**
+ * The layer a member holds, told by its first bytes. Not a layer: null where nothing was read
+ * past them (the caller reads it on), `skipped` where a compressed member was read to its end.
+ */
+async function readLayerAfterPeek(
+  head: Buffer,
+  rest: Readable,
+  size: number,
+  options: ArchiveOptions,
+): Promise<ArchiveLayer | 'skipped' | null> {
   const compression: LayerCompression = head.subarray(0, 2).equals(GZIP_MAGIC)
     ? 'gzip'
     : head.subarray(0, 4).equals(ZSTD_MAGIC)
       ? 'zstd'
       : 'none';
   if (compression === 'none') {
-    if (!isTar(head, size)) return size > JSON_LIMIT ? drain(rest, null) : drain(rest, []);
+    if (!isTar(head, size)) return null;
     // A tar entry's stream feeds one reader only: a Node stream in between feeds both.
     const source = options.measureCompressed ? rest.pipe(new PassThrough()) : rest;
+    // pipe() does not carry errors: a destroyed source (cancelled) must end its reader too.
+    if (source !== rest) rest.on('error', (error) => source.destroy(error));
     const compressed = options.measureCompressed ? compressedSize(source) : Promise.resolve(null);
     const [layer, compressedBytes] = await Promise.all([parseLayer(source, options.capture), compressed]);
-    return { type: 'layer', layer: { ...layer, storedBytes: size, compression, compressedBytes } };
+    return { ...layer, storedBytes: size, compression, compressedBytes };
   }
   const inflated = rest.pipe(decompressor(compression));
   rest.on('error', (error) => inflated.destroy(error));
   const inner = await peek(inflated, 263);
   // A compressed member that is not a tar is not a layer (no store writes such a thing): skip it.
-  if (!isTar(inner.head, Infinity)) return drain(inner.rest, null);
+  if (!isTar(inner.head, Infinity)) {
+    await drain(inner.rest, null);
+    return 'skipped';
+  }
   return {
-    type: 'layer',
-    layer: {
-      ...(await parseLayer(inner.rest, options.capture)),
-      storedBytes: size,
-      compression,
-      compressedBytes: size,
-    },
+    ...(await parseLayer(inner.rest, options.capture)),
+    storedBytes: size,
+    compression,
+    compressedBytes: size,
   };
 }
 
@@ -206,15 +240,23 @@ function isTar(head: Buffer, size: number): boolean {
   return emptyTar || head.subarray(257, 262).toString('latin1') === 'ustar';
 }
 
+/**
+ * Output in 1 MiB pieces, not zlib's default 16 KiB: each piece is a round trip between the thread
+ * pool and the main thread, and with 16 KiB those round trips, not inflating, took half the time
+ * (the hardened example's layers: 1.47 s → 0.83 s; 256 KiB: 0.91 s).
+ */
+const DECOMPRESSED_CHUNK = 1 << 20;
+
 function decompressor(compression: 'gzip' | 'zstd'): Transform {
-  if (compression === 'gzip') return createGunzip();
+  if (compression === 'gzip') return createGunzip({ chunkSize: DECOMPRESSED_CHUNK });
   // zstd layers (`compression=zstd` builds) need Node's zstd, which came in Node 22.15 / 23.8.
-  const zstd = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
+  const zstd = (zlib as unknown as { createZstdDecompress?: (options: { chunkSize: number }) => Transform })
+    .createZstdDecompress;
   if (!zstd)
     throw new Error(
       `the image has zstd-compressed layers; reading them needs Node.js 22.15 or later (this is ${process.version})`,
     );
-  return zstd();
+  return zstd({ chunkSize: DECOMPRESSED_CHUNK });
 }
 
 /** The first `length` bytes of a stream (fewer if it is shorter), and the whole stream to read on. */

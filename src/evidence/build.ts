@@ -12,8 +12,11 @@ export interface BuildStepRecord {
 export interface BuildEvidence {
   ok: boolean;
   imageId: string | null;
+  /** Wall time of the build, without the tool's own layout export (`layoutExportSeconds`). */
   seconds: number;
   noCache: boolean;
+  /** Seconds BuildKit spent writing the layout the tool reads the files from; absent: none written. */
+  layoutExportSeconds?: number;
   steps: BuildStepRecord[];
   logTail: string;
 }

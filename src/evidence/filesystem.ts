@@ -9,6 +9,7 @@ import {
   type LayerCompression,
   type LayerEntry,
 } from '../docker/image-archive.js';
+import { readImageLayout } from '../docker/image-layout.js';
 
 // The image's final filesystem, as the union of its layers with deletions applied, and for
 // every path the layer that last wrote it: checks name the instruction that shipped a file.
@@ -85,6 +86,11 @@ export interface FilesystemEvidence {
    */
   packageManifest?: PackageManifest | null;
   bytesRead: number;
+  /**
+   * Where the layers were read: the OCI layout the build wrote beside the image, or the engine's
+   * export of the image (`docker save`). Absent: recorded before the build's layout was read.
+   */
+  readFrom?: 'build-output' | 'engine-export';
 }
 
 export interface PackageManifest {
@@ -120,23 +126,40 @@ export interface FilesystemRequest {
   platform: { os: string; architecture: string };
   /** Compress uncompressed layers to measure what a pull transfers (only a limit needs it). */
   measureCompressed: boolean;
+  /** The OCI layout the build wrote beside this image (src/docker/buildx.ts), read instead of the export. */
+  layout?: { dir: string; configDigest: string };
+  /** Told why the build's layout could not be read (then the engine's export is). */
+  info?: (message: string) => void;
   signal?: AbortSignal;
 }
 
-/** Streams the image from the engine and merges its layers; content kept for CAPTURED_FILES only. */
+/**
+ * Reads the image's layers — from the build's own layout where there is one, else streamed from
+ * the engine — and merges them; content kept for CAPTURED_FILES and package manifests only.
+ */
 export async function collectFilesystemEvidence(
   engine: Engine,
   request: FilesystemRequest,
 ): Promise<FilesystemEvidence> {
   const { image, workingDir, user, platform, measureCompressed, signal } = request;
   const manifests = new Set(manifestPaths(workingDir));
-  const archive = await readImageArchive(engine, image, {
-    capture: (path) => isCaptured(path) || manifests.has(path),
+  const options = {
+    capture: (path: string) => isCaptured(path) || manifests.has(path),
     platform,
     measureCompressed,
     ...(signal ? { signal } : {}),
-  });
-  return mergeLayers(archive, workingDir, user);
+  };
+  if (request.layout) {
+    try {
+      const archive = await readImageLayout(request.layout.dir, request.layout.configDigest, options);
+      return { ...mergeLayers(archive, workingDir, user), readFrom: 'build-output' };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      request.info?.(`reading the image from the engine instead: ${(error as Error).message}`);
+    }
+  }
+  const archive = await readImageArchive(engine, image, options);
+  return { ...mergeLayers(archive, workingDir, user), readFrom: 'engine-export' };
 }
 
 export function mergeLayers(archive: ImageArchive, workingDir = '', user = ''): FilesystemEvidence {

@@ -1,5 +1,14 @@
-import { resolve } from 'node:path';
-import { buildImage, builderPlatforms, type BuildRequest } from '../docker/buildx.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  buildImage,
+  builderDriver,
+  builderPlatforms,
+  cacheOnlySupported,
+  layoutOutputSupported,
+  type BuildRequest,
+} from '../docker/buildx.js';
 import type { Engine } from '../docker/engine.js';
 import { isInstructionStep } from '../docker/rawjson.js';
 import { chooseApplicationFile } from '../evidence/app-file.js';
@@ -10,13 +19,13 @@ import type { ComposeEvidence } from '../evidence/compose.js';
 import { stackOverride } from '../evidence/compose-up.js';
 import type { ContextEvidence } from '../evidence/context.js';
 import type { DockerfileEvidence } from '../evidence/dockerfile.js';
-import { collectFilesystemEvidence } from '../evidence/filesystem.js';
+import { collectFilesystemEvidence, type FilesystemEvidence } from '../evidence/filesystem.js';
 import { collectImageEvidence } from '../evidence/image.js';
 import { readCompose, readContext, readDockerfile, readVulnerabilities } from '../evidence/read-files.js';
 import { collectRuntimeEvidence } from '../evidence/runtime/run-image.js';
 import type { StackRequest } from '../evidence/runtime/stack.js';
 import type { EvidenceSet } from '../evidence/types.js';
-import type { Target } from '../model.js';
+import type { EngineRecord, Target } from '../model.js';
 import { timedPhase, type Progress } from '../progress.js';
 import type { TargetRequest } from '../request.js';
 import { UsageError } from '../util/errors.js';
@@ -24,9 +33,10 @@ import { formatSeconds } from '../util/format.js';
 import { repoPath } from '../util/repo-path.js';
 import type { RunControl } from './control.js';
 
-// One target's evidence, collectors in order: read the files; build (or take the given image); the
-// cache rebuilds (before anything is timed at runtime, so builds never compete with
-// measurements); inspect; then run the image and stream its files side by side. A collector
+// One target's evidence, collectors in order: read the files; build (or take the given image);
+// inspect; run the image, and once its startup is measured, read its files and run the cache
+// rebuilds side by side with its idle window (nothing of ours competes with the startup, and the
+// stop is measured after they are done). A collector
 // records facts, never verdicts; what each does is the target's `collect` options, never its
 // thresholds. (A compose stack's bring-up needs every target's image: the run does it after
 // every target is collected, src/run/run.ts.)
@@ -84,93 +94,170 @@ export async function collectTargetEvidence(
 
   if (collect.platform && source.kind === 'build')
     await progress.phase('platform', () => checkPlatform(collect.platform, collect.builder));
-  let imageRef: string;
-  if (source.kind === 'build') {
-    const build = buildRequest(request, source, progress, signal);
-    const built = await progress.phase('build', () => runBuild(build, collect.noCache));
-    evidence.build = collected(built);
-    if (!built.ok || !built.imageId) {
-      for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const)
-        evidence[key] = skipped('the build failed, so there is no image');
-      return { evidence, target };
-    }
-    imageRef = built.imageId;
-    evidence.rebuild = await progress.phase('rebuild', () =>
-      attempt(() => rebuildUnchanged(engine, { ...build, onStep: undefined }, built.imageId!)),
-    );
-    evidence.cacheProbe = await progress.phase('cache probe', () =>
-      cacheProbe(engine, build, request, dockerfile, context, built.imageId!),
-    );
-  } else {
-    imageRef = source.image;
-    const reason = `checking the given image ${source.image}: nothing was built`;
-    evidence.build = skipped(reason);
-    evidence.rebuild = skipped(reason);
-    evidence.cacheProbe = skipped(reason);
-  }
-
-  const image = await progress.phase('inspect', () =>
-    collectImageEvidence(engine, {
-      reference: imageRef,
-      healthStartInterval: engineRecord?.healthStartInterval ?? false,
-      input: source.kind === 'image' ? source.input : 'image',
-      info: (message) => progress.info(message),
-      ...(signal ? { signal } : {}),
-    }),
-  );
-  evidence.image = collected(image);
-  target.imageId = image.id;
-  target.image ??= image.repoTags[0] ?? image.id;
-  // The image's files are streamed while its containers run — from the moment the service's
-  // startup is measured, so the export does not compete with what is being timed. Each phase is
-  // timed on its own; one log group holds both (GitHub's groups cannot interleave).
-  const [filesystem, runtime] = await progress.phase('filesystem and runtime', () => {
-    let startFiles = (): void => undefined;
-    const gate = new Promise<void>((resolve) => {
-      startFiles = resolve;
-    });
-    // Each half says its own time in the log as it ends, like a phase of its own.
-    const half = <T>(name: string, work: () => Promise<T>): Promise<T> =>
-      timedPhase(progress.timings, name, work).finally(() =>
-        progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`),
+  // Where the builder can, it writes the image's layers once more, as it holds them, for the
+  // files to be read from (src/docker/image-layout.ts) instead of the engine's slower export.
+  const layoutDir =
+    source.kind === 'build' && engineRecord && (await buildWritesLayout(engineRecord, collect))
+      ? await mkdtemp(join(tmpdir(), 'cs-hardening-layout-'))
+      : null;
+  try {
+    let imageRef: string;
+    let layout: { dir: string; configDigest: string } | null = null;
+    let build: BuildRequest | null = null;
+    if (source.kind === 'build') {
+      build = buildRequest(request, source, progress, signal);
+      const first = build;
+      const built = await progress.phase('build', () =>
+        runBuild({ ...first, ...(layoutDir ? { layoutDir } : {}) }, collect.noCache),
       );
-    const files = gate.then(() =>
-      half('filesystem', () =>
-        attempt(() =>
-          collectFilesystemEvidence(engine, {
-            image: image.id,
-            workingDir: image.workingDir,
-            user: image.user,
-            platform: { os: image.os, architecture: image.architecture },
-            measureCompressed: collect.measureCompressedSize,
-            ...(signal ? { signal } : {}),
-          }),
-        ),
-      ),
+      evidence.build = collected(built.evidence);
+      if (!built.evidence.ok || !built.evidence.imageId) {
+        for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const)
+          evidence[key] = skipped('the build failed, so there is no image');
+        return { evidence, target };
+      }
+      imageRef = built.evidence.imageId;
+      layout = built.layout;
+    } else {
+      imageRef = source.image;
+      const reason = `checking the given image ${source.image}: nothing was built`;
+      evidence.build = skipped(reason);
+      evidence.rebuild = skipped(reason);
+      evidence.cacheProbe = skipped(reason);
+    }
+
+    const image = await progress.phase('inspect', () =>
+      collectImageEvidence(engine, {
+        reference: imageRef,
+        healthStartInterval: engineRecord?.healthStartInterval ?? false,
+        input: source.kind === 'image' ? source.input : 'image',
+        info: (message) => progress.info(message),
+        ...(signal ? { signal } : {}),
+      }),
     );
-    const run = half('runtime', () =>
-      attempt(
-        () =>
-          collectRuntimeEvidence({
-            engine,
-            image,
-            filesystem: files.then(valueOf),
-            options: collect.runtime,
-            runId: control.runId,
-            scope: request.scope,
-            progress,
-            onReadinessMeasured: startFiles,
-            ...stackOf(request, control.compose ?? request.compose),
-            ...(signal ? { signal } : {}),
-          }),
-        signal,
-      ),
-    ).finally(startFiles);
-    return Promise.all([files, run]);
-  });
-  evidence.filesystem = filesystem;
-  evidence.runtime = runtime;
-  return { evidence, target };
+    evidence.image = collected(image);
+    target.imageId = image.id;
+    target.image ??= image.repoTags[0] ?? image.id;
+    // The service's startup is measured first, with only its own probe containers beside it; from
+    // then on the image's files are read and the cache probe runs, then the unchanged rebuild, side
+    // by side with its idle window
+    // (the runtime waits for them before it measures the stop, and samples a busy service again
+    // once they are done). Each part is timed on its own; one log group holds them all (GitHub's
+    // groups cannot interleave).
+    const imageBuilt = imageRef;
+    const [filesystem, runtime, probe, rebuild] = await progress.phase(OVERLAPPED_PHASE, () => {
+      let release = (): void => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      // Each part says its own time in the log as it ends, like a phase of its own.
+      const part = <T>(name: string, work: () => Promise<T>): Promise<T> =>
+        timedPhase(progress.timings, name, work).finally(() =>
+          progress.info(`${name}: ${formatSeconds(progress.timings[name] ?? 0)}`),
+        );
+      const files = gate.then(() =>
+        part('filesystem', () =>
+          // Cancelled before it could start: said as such, not read.
+          signal?.aborted
+            ? Promise.resolve(skipped<FilesystemEvidence>('the run was cancelled'))
+            : attempt(() =>
+                collectFilesystemEvidence(engine, {
+                  image: image.id,
+                  workingDir: image.workingDir,
+                  user: image.user,
+                  platform: { os: image.os, architecture: image.architecture },
+                  measureCompressed: collect.measureCompressedSize,
+                  ...(layout ? { layout } : {}),
+                  info: (message) => progress.info(message),
+                  ...(signal ? { signal } : {}),
+                }).then((files) => {
+                  progress.info(
+                    files.readFrom === 'build-output'
+                      ? "the image's files read from the build's own output (no export by the engine)"
+                      : "the image's files read from the engine's export of the image",
+                  );
+                  return files;
+                }),
+              ),
+        ),
+      );
+      // The cache probe is not timed (it tells which steps re-ran): it runs beside the files. The
+      // unchanged rebuild is (cached build time), so it runs after both, with nothing of ours beside
+      // it — beside two busy cores its time doubles (measured with the hardened example).
+      const probed = gate.then(() =>
+        build && !signal?.aborted
+          ? part('cache probe', () =>
+              cacheProbe(engine, probeBuild(build, engineRecord), request, dockerfile, context, imageBuilt),
+            )
+          : null,
+      );
+      const rebuilt = Promise.allSettled([files, probed]).then(() =>
+        build && !signal?.aborted
+          ? part('rebuild', () => attempt(() => rebuildUnchanged(engine, quietBuild(build), imageBuilt)))
+          : null,
+      );
+      const run = part('runtime', () =>
+        attempt(
+          () =>
+            collectRuntimeEvidence({
+              engine,
+              image,
+              filesystem: files.then(valueOf),
+              background: Promise.allSettled([files, probed, rebuilt]),
+              options: collect.runtime,
+              runId: control.runId,
+              scope: request.scope,
+              progress,
+              onReadinessMeasured: release,
+              ...stackOf(request, control.compose ?? request.compose),
+              ...(signal ? { signal } : {}),
+            }),
+          signal,
+        ),
+      ).finally(release);
+      // Nothing of this target outlives it (its layout is removed next): every part ends first.
+      return Promise.allSettled([files, run, probed, rebuilt]).then(() => Promise.all([files, run, probed, rebuilt]));
+    });
+    if (rebuild) evidence.rebuild = rebuild;
+    if (probe) evidence.cacheProbe = probe;
+    evidence.filesystem = filesystem;
+    evidence.runtime = runtime;
+    return { evidence, target };
+  } finally {
+    if (layoutDir) await rm(layoutDir, { recursive: true, force: true });
+  }
+}
+
+/** The log group of everything that runs beside the service (and each part's own timing). */
+export const OVERLAPPED_PHASE = 'runtime, filesystem and rebuilds';
+
+/**
+ * The build's own layout is written where it pays: on the containerd image store, whose export
+ * of an image is several times slower than BuildKit writing the layers it holds
+ * (bench/store-paths.ts measures both, per store); on the overlay2 store the engine streams its
+ * layers near disk speed. Only the engine's own builder (the docker driver): buildx's selected
+ * builder may be another (setup-buildx-action selects a docker-container one), with its own
+ * BuildKit and its own way to --load.
+ */
+async function buildWritesLayout(engine: EngineRecord, collect: TargetRequest['collect']): Promise<boolean> {
+  if (engine.imageStore !== 'containerd' || collect.platform.includes(',')) return false;
+  if (!layoutOutputSupported(engine.version, engine.buildx, collect.builder)) return false;
+  return (await builderDriver().catch(() => null)) === 'docker';
+}
+
+/** The run's build again, without its progress lines: the rebuilds are not the user's build. */
+function quietBuild(build: BuildRequest): BuildRequest {
+  return { ...build, onStep: undefined };
+}
+
+/**
+ * The cache probe's build: its evidence is which steps re-ran, not an image, so where the builder
+ * can it builds into the cache only — no image exported to the store and removed again (0.25 s
+ * less per probe of the hardened example on the containerd store, and less CPU beside the files).
+ */
+function probeBuild(build: BuildRequest, engine: EngineRecord | undefined): BuildRequest {
+  const cacheOnly = engine !== undefined && cacheOnlySupported(engine.version, engine.buildx, build.builder ?? '');
+  return { ...quietBuild(build), ...(cacheOnly ? { cacheOnly } : {}) };
 }
 
 /**
@@ -252,15 +339,22 @@ function buildRequest(
   };
 }
 
-async function runBuild(request: BuildRequest, noCache: boolean): Promise<BuildEvidence> {
+async function runBuild(
+  request: BuildRequest,
+  noCache: boolean,
+): Promise<{ evidence: BuildEvidence; layout: { dir: string; configDigest: string } | null }> {
   const outcome = await buildImage(request);
   return {
-    ok: outcome.ok,
-    imageId: outcome.imageId,
-    seconds: outcome.seconds,
-    noCache,
-    steps: toStepRecords(outcome.steps),
-    logTail: outcome.logTail,
+    evidence: {
+      ok: outcome.ok,
+      imageId: outcome.imageId,
+      seconds: outcome.seconds,
+      noCache,
+      steps: toStepRecords(outcome.steps),
+      logTail: outcome.logTail,
+      ...(outcome.layout ? { layoutExportSeconds: outcome.layout.exportSeconds } : {}),
+    },
+    layout: outcome.layout,
   };
 }
 

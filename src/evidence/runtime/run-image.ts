@@ -24,6 +24,11 @@ export interface RuntimeContext {
   image: ImageEvidence;
   /** Streamed while the containers run; awaited only where a fallback needs the image's files. */
   filesystem: Promise<FilesystemEvidence | undefined>;
+  /**
+   * Work of this run started once readiness is measured (the files, the cache rebuilds), settled
+   * (never rejected): a busy service is sampled again, and the stop measured, after it.
+   */
+  background?: Promise<unknown>;
   /** Called once the service's readiness is measured: work that would compete for CPU may start. */
   onReadinessMeasured?: () => void;
   /** How to run it (the plan's collection options, src/evidence/collection-options.ts). */
@@ -114,11 +119,12 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
           cpuLimit: options.cpus,
           // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
           stopTimeoutSeconds: options.stopTimeoutSeconds,
+          ...(context.background ? { beforeStop: context.background } : {}),
           ...(signal ? { signal } : {}),
           // The files start streaming once readiness is measured (just above), so this settles.
           recheckCpu: {
             above: options.recheckIdleCpuAbove,
-            quiet: Promise.allSettled([downProbeRun, hardenedRunning, context.filesystem]),
+            quiet: Promise.allSettled([downProbeRun, hardenedRunning, context.filesystem, context.background]),
             // Start-up work after it became ready is given as long as becoming ready was.
             settleWithinMs: readyTimeoutMs,
           },
@@ -131,7 +137,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     });
     if (near.length > 0) {
       // Once the image's files are read too, nothing else of this run competes with the second start.
-      await context.filesystem.catch(() => undefined);
+      await Promise.allSettled([context.filesystem, context.background]);
       context.progress.info(
         `${near.join(' and ')} near ${near.length > 1 ? 'their limits' : 'its limit'}: starting the service again, alone, to take ${near.length > 1 ? 'them' : 'it'} again`,
       );
@@ -151,7 +157,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     const serviceFirst = record.readiness.remeasured?.readySeconds[0] ?? record.readiness.readySeconds;
     let hardenedRecord = hardened;
     if (hardened && serviceFirst != null && hardenedNeedsRetake(hardened, serviceFirst)) {
-      await context.filesystem.catch(() => undefined);
+      await Promise.allSettled([context.filesystem, context.background]);
       context.progress.info(
         `the hardened run never became ready beside the service, which itself took ${serviceFirst} s: starting it again, alone`,
       );

@@ -126,6 +126,11 @@ export interface FinishOptions {
    * higher reading counts — an idle service pays nothing, a busy one is never passed by our load.
    */
   recheckCpu?: { above: number; quiet: Promise<unknown>; settleWithinMs?: number };
+  /**
+   * This run's own work beside the idle window (reading the image's files, the cache rebuilds):
+   * the stop is measured once it is done, so our load never makes a stop look slow.
+   */
+  beforeStop?: Promise<unknown>;
 }
 
 /** How often a busy service is looked at while it settles. */
@@ -141,13 +146,16 @@ export async function finishService(service: RunningService, options: FinishOpti
     idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
     const recheck = options.recheckCpu;
     if (idle && recheck && idle.cpu >= recheck.above) {
-      await recheck.quiet;
+      const waitStarted = performance.now();
+      await untilSettledOrAborted(recheck.quiet, options.signal);
       // A service may accept connections before its start-up work is done (a dev server listens,
       // then compiles): that work is not its idle cost. Busy, it is watched until it settles, for
       // as long as it was allowed to start (settleWithinMs from its start); settled, the window
       // is taken again and counts. Our own work is over by then, and the load of others cannot
       // make it look settled: a thread that spins through a step counts as a whole core.
-      const settled = await settle(service, recheck.above, recheck.settleWithinMs ?? 0, options);
+      // The time spent waiting for our own work is not taken from the time it is given to settle.
+      const waited = performance.now() - waitStarted;
+      const settled = await settle(service, recheck.above, (recheck.settleWithinMs ?? 0) + waited, options);
       const quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
       if (quiet && settled !== null && outcome.readiness.readySeconds !== null)
         idle = {
@@ -166,7 +174,13 @@ export async function finishService(service: RunningService, options: FinishOpti
       // Still running but never ready: most often retrying a dependency it cannot reach. Its log
       // is read before it is stopped (what it writes on SIGTERM says nothing of why).
       if (outcome.readiness.outcome === 'timeout') neverReadyLog = await logTail(container, WAIT_LOG_LINES);
-      stop = await measureStop(container, options.stopTimeoutSeconds);
+      if (options.beforeStop) {
+        await untilSettledOrAborted(options.beforeStop, options.signal);
+        // It may have ended while our work finished: that is its verdict, and there is nothing to stop.
+        exited = await exitOf(container, service.startedAt);
+        if (exited) idle = null;
+      }
+      if (!exited) stop = await measureStop(container, options.stopTimeoutSeconds);
     }
   }
   return {
@@ -184,6 +198,19 @@ export async function finishService(service: RunningService, options: FinishOpti
  * Watches a busy service in short steps until one reads below `below`: the seconds from its start
  * when it did; null when it was still busy at `withinMs` from its start (or stopped answering).
  */
+/** Waits for `work` to settle, or for the run to be cancelled (then the caller's next step fails fast). */
+async function untilSettledOrAborted(work: Promise<unknown>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return void (await Promise.allSettled([work]));
+  if (signal.aborted) return;
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  await Promise.race([Promise.allSettled([work]), aborted]);
+  signal.removeEventListener('abort', onAbort);
+}
+
 async function settle(
   service: RunningService,
   below: number,
