@@ -91314,9 +91314,21 @@ async function finishService(service, options) {
             // is taken again and counts. Our own work is over by then, and the load of others cannot
             // make it look settled: a thread that spins through a step counts as a whole core.
             // The time spent waiting for our own work is not taken from the time it is given to settle.
-            const waited = performance.now() - waitStarted;
-            const settled = await settle(service, recheck.above, (recheck.settleWithinMs ?? 0) + waited, options);
-            const quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+            const within = (recheck.settleWithinMs ?? 0) + (performance.now() - waitStarted);
+            let settled = await settle(service, recheck.above, within, options);
+            let quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+            // A lull is not the end of its start-up (a dev server compiles in bursts): over the limit
+            // again in the window taken after it, it is watched on while another step and window fit
+            // in its time; still over it then, that window is its verdict.
+            while (quiet &&
+                settled !== null &&
+                quiet.cpu > (recheck.limit ?? recheck.above) &&
+                performance.now() - service.startedAt + SETTLE_STEP_MS + options.idleMs <= within) {
+                settled = await settle(service, recheck.above, within, options);
+                if (settled === null)
+                    break;
+                quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+            }
             if (quiet && settled !== null && outcome.readiness.readySeconds !== null)
                 idle = {
                     ...quiet,
@@ -91358,10 +91370,6 @@ async function finishService(service, options) {
         ...(!exited && neverReadyLog !== null ? { waitingFor: waitingFor(neverReadyLog) } : {}),
     };
 }
-/**
- * Watches a busy service in short steps until one reads below `below`: the seconds from its start
- * when it did; null when it was still busy at `withinMs` from its start (or stopped answering).
- */
 /** Waits for `work` to settle, or for the run to be cancelled (then the caller's next step fails fast). */
 async function untilSettledOrAborted(work, signal) {
     if (!signal)
@@ -91376,6 +91384,10 @@ async function untilSettledOrAborted(work, signal) {
     await Promise.race([Promise.allSettled([work]), aborted]);
     signal.removeEventListener('abort', onAbort);
 }
+/**
+ * Watches a busy service in short steps until one reads below `below`: the seconds from its start
+ * when it did; null when it was still busy at `withinMs` from its start (or stopped answering).
+ */
 async function settle(service, below, withinMs, options) {
     while (performance.now() - service.startedAt + SETTLE_STEP_MS <= withinMs) {
         const step = await measureIdle(service.container, SETTLE_STEP_MS, options.cpuLimit, options.signal);
@@ -91839,6 +91851,7 @@ async function collectRuntimeEvidence(context) {
                 // The files start streaming once readiness is measured (just above), so this settles.
                 recheckCpu: {
                     above: options.recheckIdleCpuAbove,
+                    limit: options.idleCpuLimit,
                     quiet: Promise.allSettled([downProbeRun, hardenedRunning, context.filesystem, context.background]),
                     // Start-up work after it became ready is given as long as becoming ready was.
                     settleWithinMs: readyTimeoutMs,
@@ -93083,6 +93096,7 @@ function collectionOptions(settings) {
             startupLimitSeconds: settings.maxStartupSeconds,
             stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
             recheckIdleCpuAbove: settings.maxIdleCpu / 2,
+            idleCpuLimit: settings.maxIdleCpu,
         },
     };
 }

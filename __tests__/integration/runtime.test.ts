@@ -304,6 +304,19 @@ describe('startup, idle cost', () => {
     const after = Number(/for ([\d.]+) s after/.exec(cpu.message)![1]);
     expect(after + report.metrics.startupSeconds!).toBeGreaterThan(3.5);
   });
+
+  it('watches a service that works in bursts on past a lull, until its start-up work is over', async () => {
+    // Its bursts last ~18 s: it is given 30 s from its start to settle.
+    const report = await run('busy-in-bursts', { 'ready-timeout-seconds': '30' });
+    const cpu = byId(report, 'HARD-CPU-001');
+    expect([cpu.status, cpu.message]).toEqual([
+      'pass',
+      expect.stringMatching(/^0\.0\d\d CPU on average over [\d.]+ s \(limit 0\.5\), once it settled: it was busy/),
+    ]);
+    // Settled after the last burst (five of 2–3 s, 1.3 s apart), not in a lull before it.
+    const after = Number(/for ([\d.]+) s after/.exec(cpu.message)![1]);
+    expect(after + report.metrics.startupSeconds!).toBeGreaterThan(15);
+  });
 });
 
 describe('shutdown and init', () => {
