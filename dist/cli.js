@@ -91317,12 +91317,12 @@ async function finishService(service, options) {
             const within = (recheck.settleWithinMs ?? 0) + (performance.now() - waitStarted);
             let settled = await settle(service, recheck.above, within, options);
             let quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
-            // A lull is not the end of its start-up (a dev server compiles in bursts): over the limit
-            // again in the window taken after it, it is watched on while another step and window fit
-            // in its time; still over it then, that window is its verdict.
+            // A lull is not the end of its start-up (a dev server compiles in passes): a window taken
+            // after a quiet step that reads busy again is not its idle cost; it is watched on while
+            // another step and window fit in its time, and the last window taken counts.
             while (quiet &&
                 settled !== null &&
-                quiet.cpu > (recheck.limit ?? recheck.above) &&
+                quiet.cpu >= recheck.above &&
                 performance.now() - service.startedAt + SETTLE_STEP_MS + options.idleMs <= within) {
                 settled = await settle(service, recheck.above, within, options);
                 if (settled === null)
@@ -91851,7 +91851,6 @@ async function collectRuntimeEvidence(context) {
                 // The files start streaming once readiness is measured (just above), so this settles.
                 recheckCpu: {
                     above: options.recheckIdleCpuAbove,
-                    limit: options.idleCpuLimit,
                     quiet: Promise.allSettled([downProbeRun, hardenedRunning, context.filesystem, context.background]),
                     // Start-up work after it became ready is given as long as becoming ready was.
                     settleWithinMs: readyTimeoutMs,
@@ -93096,7 +93095,6 @@ function collectionOptions(settings) {
             startupLimitSeconds: settings.maxStartupSeconds,
             stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
             recheckIdleCpuAbove: settings.maxIdleCpu / 2,
-            idleCpuLimit: settings.maxIdleCpu,
         },
     };
 }

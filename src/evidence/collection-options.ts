@@ -60,6 +60,4 @@ export interface RuntimeOptions {
    * quiet: start-up work is not idle cost.
    */
   recheckIdleCpuAbove: number;
-  /** max-idle-cpu: a window taken once the service settled that reads above it is watched on. */
-  idleCpuLimit: number;
 }

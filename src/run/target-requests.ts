@@ -67,7 +67,6 @@ export function collectionOptions(settings: Settings): CollectionOptions {
       startupLimitSeconds: settings.maxStartupSeconds,
       stopTimeoutSeconds: Math.ceil(settings.maxStopSeconds) + 1,
       recheckIdleCpuAbove: settings.maxIdleCpu / 2,
-      idleCpuLimit: settings.maxIdleCpu,
     },
   };
 }

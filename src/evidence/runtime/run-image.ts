@@ -124,7 +124,6 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
           // The files start streaming once readiness is measured (just above), so this settles.
           recheckCpu: {
             above: options.recheckIdleCpuAbove,
-            limit: options.idleCpuLimit,
             quiet: Promise.allSettled([downProbeRun, hardenedRunning, context.filesystem, context.background]),
             // Start-up work after it became ready is given as long as becoming ready was.
             settleWithinMs: readyTimeoutMs,

@@ -125,7 +125,7 @@ export interface FinishOptions {
    * the reading is at least `above`, the service is sampled again once `quiet` settles, and the
    * higher reading counts — an idle service pays nothing, a busy one is never passed by our load.
    */
-  recheckCpu?: { above: number; limit?: number; quiet: Promise<unknown>; settleWithinMs?: number };
+  recheckCpu?: { above: number; quiet: Promise<unknown>; settleWithinMs?: number };
   /**
    * This run's own work beside the idle window (reading the image's files, the cache rebuilds):
    * the stop is measured once it is done, so our load never makes a stop look slow.
@@ -157,13 +157,13 @@ export async function finishService(service: RunningService, options: FinishOpti
       const within = (recheck.settleWithinMs ?? 0) + (performance.now() - waitStarted);
       let settled = await settle(service, recheck.above, within, options);
       let quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
-      // A lull is not the end of its start-up (a dev server compiles in bursts): over the limit
-      // again in the window taken after it, it is watched on while another step and window fit
-      // in its time; still over it then, that window is its verdict.
+      // A lull is not the end of its start-up (a dev server compiles in passes): a window taken
+      // after a quiet step that reads busy again is not its idle cost; it is watched on while
+      // another step and window fit in its time, and the last window taken counts.
       while (
         quiet &&
         settled !== null &&
-        quiet.cpu > (recheck.limit ?? recheck.above) &&
+        quiet.cpu >= recheck.above &&
         performance.now() - service.startedAt + SETTLE_STEP_MS + options.idleMs <= within
       ) {
         settled = await settle(service, recheck.above, within, options);
