@@ -87326,22 +87326,26 @@ function layoutOf(request, metadata, steps) {
 }
 /**
  * Whether the builder can write an OCI layout beside --load: several outputs need buildx ≥ 0.13
- * and BuildKit ≥ 0.13, i.e. the default builder of Engine ≥ 26 (its BuildKit is the engine's).
- * A named builder (docker-container, remote) is not assumed to: it keeps the engine's export.
+ * and BuildKit ≥ 0.13, i.e. the default builder of Engine ≥ 26 (its BuildKit is the engine's),
+ * and the docker driver writes OCI layouts only on the containerd image store (on overlay2 it
+ * refuses: "OCI exporter is not supported for the docker driver"). A named builder
+ * (docker-container, remote) is not assumed to: it keeps the engine's export.
  */
-function layoutOutputSupported(engineVersion, buildx, builder) {
-    if (builder || !buildx)
-        return false;
-    return versionAtLeast(buildx, 0, 13) && versionAtLeast(engineVersion, 26, 0);
+function layoutOutputSupported(engineVersion, buildx, builder, containerdStore) {
+    return containerdStore && defaultBuilderAtLeast(engineVersion, buildx, builder, { engine: [26, 0], buildx: [0, 13] });
 }
 /**
  * Whether the builder can build into its cache only: the cacheonly exporter came with BuildKit
  * 0.11 and buildx 0.10, i.e. the default builder of Engine ≥ 23. A named builder keeps --load.
  */
 function cacheOnlySupported(engineVersion, buildx, builder) {
+    return defaultBuilderAtLeast(engineVersion, buildx, builder, { engine: [23, 0], buildx: [0, 10] });
+}
+/** The engine's own builder (no named one), with an engine and a buildx at least these versions. */
+function defaultBuilderAtLeast(engineVersion, buildx, builder, least) {
     if (builder || !buildx)
         return false;
-    return versionAtLeast(buildx, 0, 10) && versionAtLeast(engineVersion, 23, 0);
+    return versionAtLeast(buildx, ...least.buildx) && versionAtLeast(engineVersion, ...least.engine);
 }
 function versionAtLeast(version, major, minor) {
     const [have = 0, haveMinor = 0] = version
@@ -92163,9 +92167,9 @@ const OVERLAPPED_PHASE = 'runtime, filesystem and rebuilds';
  * BuildKit and its own way to --load.
  */
 async function buildWritesLayout(engine, collect) {
-    if (engine.imageStore !== 'containerd' || collect.platform.includes(','))
+    if (collect.platform.includes(','))
         return false;
-    if (!layoutOutputSupported(engine.version, engine.buildx, collect.builder))
+    if (!layoutOutputSupported(engine.version, engine.buildx, collect.builder, engine.imageStore === 'containerd'))
         return false;
     return (await builderDriver().catch(() => null)) === 'docker';
 }

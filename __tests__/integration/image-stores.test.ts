@@ -118,11 +118,30 @@ describe('layers compressed with zstd', () => {
 });
 
 describe("the build's own layout (read instead of the engine's export where the builder can write it)", () => {
+  it("is not asked of the overlay2 store's builder, which refuses it", async () => {
+    const facts = await engineFacts();
+    if (facts.containerdStore || Number(facts.version.split('.')[0]) < 26) return; // asserted in the next test
+    const context = scratchTree('layout-refused', {
+      Dockerfile: 'FROM cs-hardening/busybox-tini:local\nCMD ["true"]\n',
+    });
+    await expect(
+      buildImage({
+        context,
+        dockerfile: `${context}/Dockerfile`,
+        buildArgs: {},
+        noCache: false,
+        tags: [],
+        layoutDir: scratchDir('layout-refused-out'),
+      }),
+    ).rejects.toThrow(/OCI exporter is not supported for the docker driver/);
+  });
+
   it('holds the image the engine loaded, and gives the same evidence as its export', async () => {
     const facts = await engineFacts();
-    const supported = layoutOutputSupported(facts.version, facts.buildx, '');
-    // Several outputs need BuildKit ≥ 0.13: the default builder of Engine ≥ 26, not bookworm's 20.10.
-    expect(supported).toBe(Number(facts.version.split('.')[0]) >= 26);
+    const supported = layoutOutputSupported(facts.version, facts.buildx, '', facts.containerdStore);
+    // Several outputs need BuildKit ≥ 0.13 (the default builder of Engine ≥ 26, not bookworm's
+    // 20.10), and the docker driver writes an OCI layout only on the containerd store.
+    expect(supported).toBe(Number(facts.version.split('.')[0]) >= 26 && facts.containerdStore);
     if (!supported) return;
     const context = scratchTree('layout', {
       Dockerfile:

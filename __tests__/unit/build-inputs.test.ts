@@ -307,15 +307,17 @@ describe('what a build may show', () => {
 
 describe('layoutOutputSupported', () => {
   it.each([
-    ['28.5.2', '0.29.1+ds1', '', true],
-    ['26.0.0', 'v0.13.1', '', true],
-    ['25.0.3', '0.12.1', '', false], // BuildKit 0.12: one output only
-    ['28.5.2', '0.12.1', '', false],
-    ['20.10.24+dfsg1', '0.10.2+ds1', '', false],
-    ['28.5.2', null, '', false],
-    ['28.5.2', '0.29.1', 'remote-builder', false], // its BuildKit version is not the engine's
-  ])('engine %s, buildx %s, builder %j: %s', (engine, buildx, builder, expected) => {
-    expect(layoutOutputSupported(engine, buildx, builder)).toBe(expected);
+    ['28.5.2', '0.29.1+ds1', '', true, true],
+    ['26.0.0', 'v0.13.1', '', true, true],
+    // Recorded from Docker 28.5.2 on overlay2: "OCI exporter is not supported for the docker driver".
+    ['28.5.2', '0.29.1+ds1', '', false, false],
+    ['25.0.3', '0.12.1', '', true, false], // BuildKit 0.12: one output only
+    ['28.5.2', '0.12.1', '', true, false],
+    ['20.10.24+dfsg1', '0.10.2+ds1', '', false, false],
+    ['28.5.2', null, '', true, false],
+    ['28.5.2', '0.29.1', 'remote-builder', true, false], // its BuildKit version is not the engine's
+  ])('engine %s, buildx %s, builder %j, containerd store %s: %s', (engine, buildx, builder, containerd, expected) => {
+    expect(layoutOutputSupported(engine, buildx, builder, containerd)).toBe(expected);
   });
 });
 

@@ -252,12 +252,18 @@ function layoutOf(
 
 /**
  * Whether the builder can write an OCI layout beside --load: several outputs need buildx ≥ 0.13
- * and BuildKit ≥ 0.13, i.e. the default builder of Engine ≥ 26 (its BuildKit is the engine's).
- * A named builder (docker-container, remote) is not assumed to: it keeps the engine's export.
+ * and BuildKit ≥ 0.13, i.e. the default builder of Engine ≥ 26 (its BuildKit is the engine's),
+ * and the docker driver writes OCI layouts only on the containerd image store (on overlay2 it
+ * refuses: "OCI exporter is not supported for the docker driver"). A named builder
+ * (docker-container, remote) is not assumed to: it keeps the engine's export.
  */
-export function layoutOutputSupported(engineVersion: string, buildx: string | null, builder: string): boolean {
-  if (builder || !buildx) return false;
-  return versionAtLeast(buildx, 0, 13) && versionAtLeast(engineVersion, 26, 0);
+export function layoutOutputSupported(
+  engineVersion: string,
+  buildx: string | null,
+  builder: string,
+  containerdStore: boolean,
+): boolean {
+  return containerdStore && defaultBuilderAtLeast(engineVersion, buildx, builder, { engine: [26, 0], buildx: [0, 13] });
 }
 
 /**
@@ -265,8 +271,18 @@ export function layoutOutputSupported(engineVersion: string, buildx: string | nu
  * 0.11 and buildx 0.10, i.e. the default builder of Engine ≥ 23. A named builder keeps --load.
  */
 export function cacheOnlySupported(engineVersion: string, buildx: string | null, builder: string): boolean {
+  return defaultBuilderAtLeast(engineVersion, buildx, builder, { engine: [23, 0], buildx: [0, 10] });
+}
+
+/** The engine's own builder (no named one), with an engine and a buildx at least these versions. */
+function defaultBuilderAtLeast(
+  engineVersion: string,
+  buildx: string | null,
+  builder: string,
+  least: { engine: [number, number]; buildx: [number, number] },
+): boolean {
   if (builder || !buildx) return false;
-  return versionAtLeast(buildx, 0, 10) && versionAtLeast(engineVersion, 23, 0);
+  return versionAtLeast(buildx, ...least.buildx) && versionAtLeast(engineVersion, ...least.engine);
 }
 
 function versionAtLeast(version: string, major: number, minor: number): boolean {

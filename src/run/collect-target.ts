@@ -240,8 +240,9 @@ export const OVERLAPPED_PHASE = 'runtime, filesystem and rebuilds';
  * BuildKit and its own way to --load.
  */
 async function buildWritesLayout(engine: EngineRecord, collect: TargetRequest['collect']): Promise<boolean> {
-  if (engine.imageStore !== 'containerd' || collect.platform.includes(',')) return false;
-  if (!layoutOutputSupported(engine.version, engine.buildx, collect.builder)) return false;
+  if (collect.platform.includes(',')) return false;
+  if (!layoutOutputSupported(engine.version, engine.buildx, collect.builder, engine.imageStore === 'containerd'))
+    return false;
   return (await builderDriver().catch(() => null)) === 'docker';
 }
 
