@@ -91404,9 +91404,19 @@ async function settle(service, below, withinMs, options) {
 }
 async function measureIdle(container, windowMs, cpuLimit, signal) {
     try {
-        const pids = ((await listProcesses(container)) ?? []).map((process) => process.pid);
-        const before = await sampleThreads(container, pids);
+        // The window starts at once; the threads' first snapshot is taken beside its first samples.
+        // Listing the processes and reading /proc wait on Node's thread pool, which the image's files
+        // keep busy at this moment: first, they held up every window by 0.1–0.3 s (the hardened
+        // example on the containerd store). The snapshots carry their own times: the spinning test
+        // reads them over their own span, a little shorter than the window's.
+        const snapshot = listProcesses(container)
+            .then(async (listed) => {
+            const pids = (listed ?? []).map((process) => process.pid);
+            return { pids, before: await sampleThreads(container, pids) };
+        })
+            .catch(() => ({ pids: [], before: null }));
         const idle = await sampleIdle(container, windowMs, signal);
+        const { pids, before } = await snapshot;
         const after = before ? await sampleThreads(container, pids) : null;
         const memory = idle.samples.map((sample) => sample.memoryBytes).sort((a, b) => a - b);
         // A thread that spun through the window wanted a whole core, whatever share it got here.
