@@ -247,9 +247,9 @@ async function measureIdle(
   try {
     // The window starts at once; the threads' first snapshot is taken beside its first samples.
     // Listing the processes and reading /proc wait on Node's thread pool, which the image's files
-    // keep busy at this moment: first, they held up every window by 0.1–0.3 s (the hardened
-    // example on the containerd store). The snapshots carry their own times: the spinning test
-    // reads them over their own span, a little shorter than the window's.
+    // keep busy at this moment: taken before the window, they held up its start by 0.1–0.3 s (the
+    // hardened example on the containerd store). The snapshots carry their own times: the spinning
+    // test reads them over their own span, a little shorter than the window's.
     const snapshot = listProcesses(container)
       .then(async (listed) => {
         const pids = (listed ?? []).map((process) => process.pid);
