@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4913);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3418);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4913:
+/***/ 3418:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -91908,11 +91908,18 @@ async function collectRuntimeEvidence(context) {
     }
     finally {
         signal?.removeEventListener('abort', onAbort);
-        const problems = await throwaways.removeAll();
-        for (const problem of problems)
-            context.progress.info(`could not remove ${problem}`);
-        // After the measured containers: a network still in use cannot be removed.
-        await stack?.down();
+        const removal = async () => {
+            const problems = await throwaways.removeAll();
+            for (const problem of problems)
+                context.progress.info(`could not remove ${problem}`);
+            // After the measured containers: a network still in use cannot be removed.
+            await stack?.down();
+        };
+        // Cancelled, the containers go at once (the run sweeps what is left right after).
+        if (context.defer && !signal?.aborted)
+            await context.defer(removal, (message) => context.progress.info(`could not take the stack down: ${message}`));
+        else
+            await removal();
     }
 }
 /** The helper that reads the socket tables needs next to nothing. */
@@ -91994,7 +92001,41 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, lis
     return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
 }
 
+;// CONCATENATED MODULE: ./src/util/deferred-cleanup.ts
+// Removal that need not hold up the run: once a target's containers have given their evidence,
+// removing them (and its joined stack, and the build's layout) takes 0.2–2 s of the engine's time
+// that the run can spend judging and reporting instead. The run says when it must be done: before
+// anything else of the run is measured (the next target, a baseline, the compose stack's bring-up),
+// and always before the run ends, so nothing is left behind whatever happens.
+class DeferredCleanup {
+    pending = new Set();
+    /** Runs `work` now without waiting for it; its failure is said through `report`, never thrown. */
+    add(work, report) {
+        const running = work().catch((error) => report(error instanceof Error ? error.message : String(error)));
+        this.pending.add(running);
+        void running.finally(() => this.pending.delete(running));
+    }
+    /** How many removals are still running. */
+    get size() {
+        return this.pending.size;
+    }
+    /** Every removal added so far, done. */
+    async settle() {
+        while (this.pending.size > 0)
+            await Promise.all(this.pending);
+    }
+}
+function deferTo(cleanup) {
+    return async (work, report) => {
+        if (cleanup)
+            cleanup.add(work, report);
+        else
+            await work().catch((error) => report(error instanceof Error ? error.message : String(error)));
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/run/collect-target.ts
+
 
 
 
@@ -92147,6 +92188,7 @@ async function collectTargetEvidence(request, progress, control) {
                 scope: request.scope,
                 progress,
                 onReadinessMeasured: release,
+                defer: deferTo(control.cleanup),
                 ...stackOf(request, control.compose ?? request.compose),
                 ...(signal ? { signal } : {}),
             }), signal)).finally(release);
@@ -92163,7 +92205,7 @@ async function collectTargetEvidence(request, progress, control) {
     }
     finally {
         if (layoutDir)
-            await (0,promises_namespaceObject.rm)(layoutDir, { recursive: true, force: true });
+            await deferTo(control.cleanup)(() => (0,promises_namespaceObject.rm)(layoutDir, { recursive: true, force: true }), (message) => progress.info(`could not remove the build's layout ${layoutDir}: ${message}`));
     }
 }
 /** The log group of everything that runs beside the service (and each part's own timing). */
@@ -92344,9 +92386,14 @@ class Worktrees {
     }
 }
 /** The baseline of one target, proven; null when none is asked for. */
+/** Whether the target is proven beside a baseline (an image, or the same files at a git ref). */
+function baselineWanted(request) {
+    const { baselineImage, baselineRef } = request.settings;
+    return request.source.kind !== 'stack' && Boolean(baselineImage || baselineRef);
+}
 async function proveBaseline(request, baseLayers, context) {
     const { baselineImage, baselineRef } = request.settings;
-    if (request.source.kind === 'stack' || (!baselineImage && !baselineRef))
+    if (!baselineWanted(request))
         return null;
     const derived = baselineImage
         ? imageBaseline(request, baselineImage, baseLayers)
@@ -93317,6 +93364,7 @@ function pullError(stderr) {
 
 
 
+
 async function runHardening(options, progress, handle = {}) {
     const cancel = new AbortController();
     const onSignal = () => cancel.abort();
@@ -93325,6 +93373,7 @@ async function runHardening(options, progress, handle = {}) {
     handle.signal?.addEventListener('abort', onSignal, { once: true });
     const runId = handle.runId ?? newRunId();
     const worktrees = new Worktrees();
+    const cleanup = new DeferredCleanup();
     let session;
     try {
         validateIgnores(options.ignores);
@@ -93346,14 +93395,25 @@ async function runHardening(options, progress, handle = {}) {
         // The run's compose project (one per run, owned by one target): every target that is one of
         // its services is proven in its stack.
         const compose = plan.targets.find((target) => target.compose)?.compose ?? null;
-        const control = { runId, signal: cancel.signal, compose, ...(session ? { engine: session } : {}) };
+        const control = {
+            runId,
+            signal: cancel.signal,
+            compose,
+            cleanup,
+            ...(session ? { engine: session } : {}),
+        };
         const limit = options.settings.parallel ?? (0,external_node_os_namespaceObject.availableParallelism)();
         const several = plan.targets.length > 1;
         if (several)
             progress.info(`${plan.targets.length} targets, ${Math.min(limit, plan.targets.length)} at a time: ${plan.targets.map((target) => target.name).join(', ')}`);
-        const proven = await mapLimit(plan.targets, limit, async (request) => {
+        const proven = await mapLimit(plan.targets, limit, async (request, index) => {
             const scoped = targetProgress(progress, several ? request.name : null, several && limit > 1);
             const collection = await collectTargetEvidence(request, scoped, control);
+            // What starts next in this lane (another target, the baseline) is measured with no removal
+            // of ours beside it; the last ones' removals overlap the judging.
+            const another = index + limit < plan.targets.length;
+            if (another || baselineWanted(request))
+                await cleanup.settle();
             // The base layers come from the evidence alone: the target is judged once, below, when
             // its compose stack's evidence is in too.
             const baseLayers = locateEvidence(collection.evidence, request.knownBaseLayers).baseLayerDigests();
@@ -93364,7 +93424,11 @@ async function runHardening(options, progress, handle = {}) {
             });
             return { request, collection, baseline, timings: scoped.timings };
         });
-        for (const stack of proven.filter(({ request }) => request.compose && request.collect.composeUp)) {
+        const stacks = proven.filter(({ request }) => request.compose && request.collect.composeUp);
+        // The stack's bring-up is timed: every removal of the targets' containers is done before it.
+        if (stacks.length > 0)
+            await cleanup.settle();
+        for (const stack of stacks) {
             stack.collection.evidence.composeUp = await progress.phase(several ? `[${stack.request.name}] compose up` : 'compose up', () => bringStackUp(stack.request, proven, control));
         }
         const targets = proven.map(({ request, collection, baseline, timings }) => judged(request, collection, baseline, timings, options));
@@ -93385,6 +93449,7 @@ async function runHardening(options, progress, handle = {}) {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         handle.signal?.removeEventListener('abort', onSignal);
+        await cleanup.settle();
         await worktrees.removeAll();
         // Whatever a cancelled or failed target left (its own cleanup runs in its finally blocks).
         if (cancel.signal.aborted && session)

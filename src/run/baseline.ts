@@ -63,13 +63,19 @@ export interface BaselineContext {
 }
 
 /** The baseline of one target, proven; null when none is asked for. */
+/** Whether the target is proven beside a baseline (an image, or the same files at a git ref). */
+export function baselineWanted(request: TargetRequest): boolean {
+  const { baselineImage, baselineRef } = request.settings;
+  return request.source.kind !== 'stack' && Boolean(baselineImage || baselineRef);
+}
+
 export async function proveBaseline(
   request: TargetRequest,
   baseLayers: string[],
   context: BaselineContext,
 ): Promise<BaselineReport | null> {
   const { baselineImage, baselineRef } = request.settings;
-  if (request.source.kind === 'stack' || (!baselineImage && !baselineRef)) return null;
+  if (!baselineWanted(request)) return null;
   const derived = baselineImage
     ? imageBaseline(request, baselineImage, baseLayers)
     : await refBaseline(request, baselineRef, context.worktrees);

@@ -32,6 +32,7 @@ import { UsageError } from '../util/errors.js';
 import { formatSeconds } from '../util/format.js';
 import { repoPath } from '../util/repo-path.js';
 import type { RunControl } from './control.js';
+import { deferTo } from '../util/deferred-cleanup.js';
 
 // One target's evidence, collectors in order: read the files; build (or take the given image);
 // inspect; run the image, and once its startup is measured, read its files and run the cache
@@ -209,6 +210,7 @@ export async function collectTargetEvidence(
               scope: request.scope,
               progress,
               onReadinessMeasured: release,
+              defer: deferTo(control.cleanup),
               ...stackOf(request, control.compose ?? request.compose),
               ...(signal ? { signal } : {}),
             }),
@@ -224,7 +226,11 @@ export async function collectTargetEvidence(
     evidence.runtime = runtime;
     return { evidence, target };
   } finally {
-    if (layoutDir) await rm(layoutDir, { recursive: true, force: true });
+    if (layoutDir)
+      await deferTo(control.cleanup)(
+        () => rm(layoutDir, { recursive: true, force: true }),
+        (message) => progress.info(`could not remove the build's layout ${layoutDir}: ${message}`),
+      );
   }
 }
 

@@ -2,6 +2,7 @@ import type { Engine } from '../docker/engine.js';
 import type { Collected } from '../evidence/collected.js';
 import type { ComposeEvidence } from '../evidence/compose.js';
 import type { EngineRecord } from '../evidence/engine.js';
+import type { DeferredCleanup } from '../util/deferred-cleanup.js';
 
 // What every target of one run shares while it is collected: the run's id, its cancellation, the
 // engine session and the run's compose project.
@@ -20,4 +21,9 @@ export interface RunControl {
   engine?: EngineSession;
   /** The run's compose project, when it has one: a target that is one of its services is proven in its stack. */
   compose?: ComposeEvidence | null;
+  /**
+   * Where a target's removals go once its evidence is in, for the run to overlap them with its
+   * judging and to settle before anything else is measured; absent, each is done at once.
+   */
+  cleanup?: DeferredCleanup;
 }

@@ -14,9 +14,10 @@ import { buildRunReport, buildTargetReport } from '../report/build-report.js';
 import type { TargetRequest } from '../request.js';
 import { mapLimit } from '../util/concurrency.js';
 import { CancelledError } from '../util/errors.js';
-import { proveBaseline, Worktrees } from './baseline.js';
+import { baselineWanted, proveBaseline, Worktrees } from './baseline.js';
 import { collectTargetEvidence, type Collection } from './collect-target.js';
 import type { EngineSession, RunControl } from './control.js';
+import { DeferredCleanup } from '../util/deferred-cleanup.js';
 import { planTargets } from './plan.js';
 import { obtainServiceImage } from './service-images.js';
 
@@ -41,6 +42,7 @@ export async function runHardening(options: Options, progress: Progress, handle:
   handle.signal?.addEventListener('abort', onSignal, { once: true });
   const runId = handle.runId ?? newRunId();
   const worktrees = new Worktrees();
+  const cleanup = new DeferredCleanup();
   let session: EngineSession | undefined;
   try {
     validateIgnores(options.ignores);
@@ -66,16 +68,26 @@ export async function runHardening(options: Options, progress: Progress, handle:
     // The run's compose project (one per run, owned by one target): every target that is one of
     // its services is proven in its stack.
     const compose = plan.targets.find((target) => target.compose)?.compose ?? null;
-    const control: RunControl = { runId, signal: cancel.signal, compose, ...(session ? { engine: session } : {}) };
+    const control: RunControl = {
+      runId,
+      signal: cancel.signal,
+      compose,
+      cleanup,
+      ...(session ? { engine: session } : {}),
+    };
     const limit = options.settings.parallel ?? availableParallelism();
     const several = plan.targets.length > 1;
     if (several)
       progress.info(
         `${plan.targets.length} targets, ${Math.min(limit, plan.targets.length)} at a time: ${plan.targets.map((target) => target.name).join(', ')}`,
       );
-    const proven = await mapLimit(plan.targets, limit, async (request) => {
+    const proven = await mapLimit(plan.targets, limit, async (request, index) => {
       const scoped = targetProgress(progress, several ? request.name : null, several && limit > 1);
       const collection = await collectTargetEvidence(request, scoped, control);
+      // What starts next in this lane (another target, the baseline) is measured with no removal
+      // of ours beside it; the last ones' removals overlap the judging.
+      const another = index + limit < plan.targets.length;
+      if (another || baselineWanted(request)) await cleanup.settle();
       // The base layers come from the evidence alone: the target is judged once, below, when
       // its compose stack's evidence is in too.
       const baseLayers = locateEvidence(collection.evidence, request.knownBaseLayers).baseLayerDigests();
@@ -86,7 +98,10 @@ export async function runHardening(options: Options, progress: Progress, handle:
       });
       return { request, collection, baseline, timings: scoped.timings };
     });
-    for (const stack of proven.filter(({ request }) => request.compose && request.collect.composeUp)) {
+    const stacks = proven.filter(({ request }) => request.compose && request.collect.composeUp);
+    // The stack's bring-up is timed: every removal of the targets' containers is done before it.
+    if (stacks.length > 0) await cleanup.settle();
+    for (const stack of stacks) {
       stack.collection.evidence.composeUp = await progress.phase(
         several ? `[${stack.request.name}] compose up` : 'compose up',
         () => bringStackUp(stack.request, proven, control),
@@ -109,6 +124,7 @@ export async function runHardening(options: Options, progress: Progress, handle:
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     handle.signal?.removeEventListener('abort', onSignal);
+    await cleanup.settle();
     await worktrees.removeAll();
     // Whatever a cancelled or failed target left (its own cleanup runs in its finally blocks).
     if (cancel.signal.aborted && session) await sweepRun(session.engine, runId).catch(() => undefined);

@@ -14,6 +14,7 @@ import { finishService, startService, unobserved } from './service.js';
 import { joinStack, type JoinedStack, type StackRequest } from './stack.js';
 import { hardenedNeedsRetake, lowerReadings, nearLimits } from './remeasure.js';
 import { logTail } from '../../docker/logs.js';
+import type { Defer } from '../../util/deferred-cleanup.js';
 
 // The image, run. Three throwaway containers at once — the service as configured, the health
 // probe alone (service never started), and the hardened run — then the service's idle cost and
@@ -39,6 +40,8 @@ export interface RuntimeContext {
   progress: Progress;
   /** The compose service this image is, when the run has its compose file: proven in its stack. */
   stack?: StackRequest;
+  /** Where the containers' removal goes once the evidence is in (the run's deferred cleanup). */
+  defer?: Defer;
   signal?: AbortSignal;
 }
 
@@ -187,10 +190,16 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     };
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    const problems = await throwaways.removeAll();
-    for (const problem of problems) context.progress.info(`could not remove ${problem}`);
-    // After the measured containers: a network still in use cannot be removed.
-    await stack?.down();
+    const removal = async (): Promise<void> => {
+      const problems = await throwaways.removeAll();
+      for (const problem of problems) context.progress.info(`could not remove ${problem}`);
+      // After the measured containers: a network still in use cannot be removed.
+      await stack?.down();
+    };
+    // Cancelled, the containers go at once (the run sweeps what is left right after).
+    if (context.defer && !signal?.aborted)
+      await context.defer(removal, (message) => context.progress.info(`could not take the stack down: ${message}`));
+    else await removal();
   }
 }
 
