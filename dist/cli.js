@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3418);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9780);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3418:
+/***/ 9780:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77761,13 +77761,26 @@ const INPUTS = {
         kind: kinds_boolean,
         default: 'false',
         group: 'what to check',
-        description: "Also bring the compose stack up (`docker compose up --wait`), require every service to become healthy, report each one's time to healthy and the real start order, then take it down with its volumes. `runtime-env` fills the compose file's variables.",
+        description: "Also bring the compose stack up (`docker compose up --wait`), require every service to become healthy, report each one's time to healthy and the real start order, compare what each running container has in force (limits, cgroups, read-only, capabilities, no-new-privileges, user, logging) with what the files set, run the smoke tests (smoke-test), scan every container's log for crashes, then take it down with its volumes. `runtime-env` fills the compose file's variables.",
     }),
     'compose-up-timeout-seconds': input({
         kind: number({ unit: 'seconds' }),
         default: '300',
         group: 'runtime',
         description: 'How long the compose stack may take to become healthy.',
+    }),
+    'smoke-test': input({
+        kind: lines,
+        default: '',
+        group: 'what to check',
+        repeatable: true,
+        description: 'With compose-up: commands run against the stack once it is healthy, one per line (CLI: `--smoke-test CMD`, repeatable), each in a helper container (smoke-test-image) on every network of the stack, so services are reached by name (`wget -qO- http://app:8080/health`). Each must exit 0 within 60 s (HARD-COMPOSE-018). Run with `sh -c`; secrets in the command and its output are masked.',
+    }),
+    'smoke-test-image': input({
+        kind: kinds_text,
+        default: 'busybox:1.37',
+        group: 'runtime',
+        description: 'The image the smoke tests run in: it needs `sh` and the tools the commands call (busybox has wget and nc). Pulled when the engine does not have it.',
     }),
     config: input({
         kind: kinds_text,
@@ -82846,9 +82859,318 @@ const checkStartOrder = defineCheck({
     },
 });
 
+;// CONCATENATED MODULE: ./src/checks/compose/in-force.ts
+
+
+
+const in_force_get = (data, path) => path
+    .split('.')
+    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), data);
+const BINARY = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+/** A size as compose reads one (`512m`, `2G`, `1gb`, `1.5GiB`, bytes): binary multiples; null if unreadable. */
+function composeBytes(value) {
+    if (typeof value === 'number')
+        return Number.isFinite(value) && value >= 0 ? Math.floor(value) : null;
+    if (typeof value !== 'string')
+        return null;
+    const match = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(value.trim());
+    if (!match)
+        return null;
+    return Math.floor(Number(match[1]) * BINARY[(match[2] ?? '').toLowerCase()]);
+}
+function in_force_number(value) {
+    const parsed = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    return Number.isFinite(parsed) ? parsed : null;
+}
+/** The first of the keys the service writes, with its value. */
+function written(data, keys) {
+    for (const key of keys) {
+        const value = in_force_get(data, key);
+        if (value !== undefined && value !== null && value !== '')
+            return { key, value };
+    }
+    return null;
+}
+const capability = (name) => name.trim().toUpperCase().replace(/^CAP_/, '');
+/** `no-new-privileges`, `no-new-privileges:true`, `no-new-privileges=true`: on. */
+const noNewPrivileges = (option) => /^no-new-privileges(?:[:=]true)?$/i.test(option.trim());
+/** One page: the kernel rounds a cgroup's memory limit down to it. */
+const PAGE = 4096;
+function compareSettings(service, settings) {
+    const { data } = service;
+    const result = { inForce: [], differences: [], swarmOnly: [] };
+    const differ = (setting, key, writtenText, inForce, cis) => void result.differences.push({ setting, key, written: writtenText, inForce, cis });
+    const memory = written(data, ['deploy.resources.limits.memory', 'mem_limit']);
+    const memoryBytes = memory ? composeBytes(memory.value) : null;
+    if (memory && memoryBytes !== null && memoryBytes > 0) {
+        const text = textOf(memory.value);
+        if (settings.memoryBytes !== memoryBytes)
+            differ('memory limit', memory.key, text, settings.memoryBytes ? formatBytes(settings.memoryBytes) : 'none', '5.11');
+        else if (settings.cgroupMemoryBytes !== null && settings.cgroupMemoryBytes > memoryBytes + PAGE)
+            differ('memory limit', memory.key, text, `none enforced: the engine recorded ${formatBytes(memoryBytes)}, its cgroup allows ${formatBytes(settings.cgroupMemoryBytes)}`, '5.11');
+        else
+            result.inForce.push(`memory ${text}`);
+    }
+    const reservation = written(data, ['deploy.resources.reservations.memory', 'mem_reservation']);
+    const reservationBytes = reservation ? composeBytes(reservation.value) : null;
+    if (reservation && reservationBytes !== null && reservationBytes > 0) {
+        if (settings.memoryReservationBytes !== reservationBytes)
+            differ('memory reservation', reservation.key, textOf(reservation.value), settings.memoryReservationBytes ? formatBytes(settings.memoryReservationBytes) : 'none', '5.11');
+        else
+            result.inForce.push(`memory reservation ${textOf(reservation.value)}`);
+    }
+    const cpus = written(data, ['deploy.resources.limits.cpus', 'cpus']);
+    const cpuCount = cpus ? in_force_number(cpus.value) : null;
+    if (cpus && cpuCount !== null && cpuCount > 0) {
+        if (Math.abs(settings.cpus - cpuCount) > 1e-6)
+            differ('CPU limit', cpus.key, textOf(cpus.value), settings.cpus ? `${settings.cpus} CPUs` : 'none', '5.12');
+        else
+            result.inForce.push(`${textOf(cpus.value)} CPUs`);
+    }
+    if (written(data, ['deploy.resources.reservations.cpus']))
+        result.swarmOnly.push('CPU reservation');
+    const shares = written(data, ['cpu_shares']);
+    const shareCount = shares ? in_force_number(shares.value) : null;
+    if (shares && shareCount !== null && shareCount > 0) {
+        if (settings.cpuShares !== shareCount)
+            differ('CPU shares', shares.key, textOf(shares.value), String(settings.cpuShares || 'default'), '5.12');
+        else
+            result.inForce.push(`cpu_shares ${shareCount}`);
+    }
+    const pids = written(data, ['deploy.resources.limits.pids', 'pids_limit']);
+    const pidCount = pids ? in_force_number(pids.value) : null;
+    if (pids && pidCount !== null && pidCount > 0) {
+        if (settings.pidsLimit !== pidCount)
+            differ('PIDs limit', pids.key, textOf(pids.value), settings.pidsLimit > 0 ? String(settings.pidsLimit) : 'none', null);
+        else if (settings.cgroupPidsLimit !== null && settings.cgroupPidsLimit > 0 && settings.cgroupPidsLimit !== pidCount)
+            differ('PIDs limit', pids.key, textOf(pids.value), `the engine recorded ${pidCount}, its cgroup allows ${settings.cgroupPidsLimit}`, null);
+        else
+            result.inForce.push(`pids ${pidCount}`);
+    }
+    const weight = written(data, ['blkio_config.weight']);
+    const weightValue = weight ? in_force_number(weight.value) : null;
+    if (weight && weightValue !== null && weightValue > 0) {
+        if (settings.blkioWeight !== weightValue)
+            differ('block I/O weight', weight.key, textOf(weight.value), settings.blkioWeight
+                ? String(settings.blkioWeight)
+                : 'none (the engine did not apply it: an engine drops a weight its kernel cannot enforce, with a warning in its log)', '5.12');
+        else
+            result.inForce.push(`blkio weight ${weightValue}`);
+    }
+    const readOnly = in_force_get(data, 'read_only');
+    if (readOnly === true || readOnly === 'true') {
+        if (!settings.readOnly)
+            differ('read-only root filesystem', 'read_only', 'true', 'writable', '5.13');
+        else
+            result.inForce.push('read-only');
+    }
+    for (const [key, list] of [
+        ['cap_drop', settings.capDrop],
+        ['cap_add', settings.capAdd],
+    ]) {
+        const wanted = in_force_get(data, key);
+        if (!Array.isArray(wanted) || wanted.length === 0)
+            continue;
+        const have = new Set(list.map(capability));
+        const missing = wanted.map((item) => capability(textOf(item))).filter((name) => !have.has(name));
+        if (missing.length > 0)
+            differ(key, key, missing.join(', '), list.join(', ') || 'none', '5.4');
+        else
+            result.inForce.push(`${key} ${wanted.map(textOf).join(', ')}`);
+    }
+    const options = in_force_get(data, 'security_opt');
+    if (Array.isArray(options) && options.some((option) => noNewPrivileges(textOf(option)))) {
+        if (!settings.securityOpt.some(noNewPrivileges))
+            differ('no-new-privileges', 'security_opt', 'no-new-privileges:true', settings.securityOpt.join(', ') || 'none', '5.26');
+        else
+            result.inForce.push('no-new-privileges');
+    }
+    const user = in_force_get(data, 'user');
+    if ((typeof user === 'string' && user !== '') || typeof user === 'number') {
+        if (settings.user !== String(user))
+            differ('user', 'user', String(user), settings.user || "the image's", null);
+        else
+            result.inForce.push(`user ${String(user)}`);
+    }
+    const logging = in_force_get(data, 'logging');
+    if (logging && typeof logging === 'object') {
+        const driver = textOf(logging.driver);
+        const before = result.differences.length;
+        if (driver && driver !== settings.logDriver)
+            differ('log driver', 'logging.driver', driver, settings.logDriver, null);
+        for (const [name, value] of Object.entries(logging.options ?? {})) {
+            if (value === null || value === undefined)
+                continue;
+            if (settings.logOptions[name] !== textOf(value))
+                differ(`log option ${name}`, `logging.options.${name}`, textOf(value), settings.logOptions[name] ?? 'unset', null);
+        }
+        if (result.differences.length === before && (driver || logging.options))
+            result.inForce.push([
+                settings.logDriver,
+                ...Object.entries(logging.options ?? {}).map(([name, value]) => `${name} ${textOf(value)}`),
+            ].join(' '));
+    }
+    return result;
+}
+const checkSettingsInForce = defineCheck({
+    id: 'HARD-COMPOSE-016',
+    cis: ['5.11', '5.12', '5.13', '5.4', '5.26'],
+    category: 'compose',
+    severity: 'error',
+    title: 'What the compose files set is in force in the running stack',
+    proves: 'For every service running in the stack compose-up brought up: the limits (memory, memory reservation, CPUs, CPU shares, PIDs, block-I/O weight), read_only, cap_drop/cap_add, no-new-privileges, user and logging its compose files write are what the engine applied to its container, and for memory and PIDs what its cgroup enforces. CPU reservations, which compose applies under swarm only, are named and not judged.',
+    why: 'A limit or a security setting in a file proves nothing until the engine applies it: an engine or kernel that cannot enforce one drops it with a warning in the daemon log, an old compose ignores `deploy.resources`, and the file still reads as hardened.',
+    remediation: "Run the stack on an engine and kernel that enforce the setting (the daemon's log names what it dropped), or write it where it takes effect (mem_limit and cpus where deploy.resources is ignored).",
+    needs: ['compose', 'composeUp'],
+    run({ compose, composeUp }) {
+        return judgeSettingsInForce(compose.services, composeUp);
+    },
+});
+function judgeSettingsInForce(services, composeUp) {
+    const verdicts = [];
+    for (const service of services) {
+        const runs = composeUp.services.filter((run) => run.service === service.name);
+        const running = runs.find((run) => run.settings);
+        const at = (key) => ({
+            location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
+        });
+        if (!running?.settings) {
+            verdicts.push({
+                status: 'skip',
+                message: `${service.name}: ${runs.length === 0 ? 'not run in the stack' : `not running (${runs[0].state})`}: nothing in force to read`,
+                ...at(),
+            });
+            continue;
+        }
+        const compared = compareSettings(service, running.settings);
+        const swarm = compared.swarmOnly.length > 0
+            ? `; ${compared.swarmOnly.join(', ')} written, applied under swarm only (not judged)`
+            : '';
+        if (compared.differences.length === 0) {
+            verdicts.push({
+                status: compared.inForce.length > 0 ? 'pass' : 'skip',
+                message: compared.inForce.length > 0
+                    ? `${service.name}: in force as written: ${compared.inForce.join(', ')}${swarm}`
+                    : `${service.name}: no limit or security setting written to compare${swarm}`,
+                measured: running.settings,
+                ...at(),
+            });
+            continue;
+        }
+        for (const difference of compared.differences)
+            verdicts.push({
+                status: 'fail',
+                message: `${service.name}: ${difference.setting} written ${difference.written}, in force: ${difference.inForce}`,
+                measured: { written: difference.written, inForce: difference.inForce, settings: running.settings },
+                cis: difference.cis ? [difference.cis] : [],
+                ...at(difference.key),
+            });
+    }
+    return verdicts;
+}
+
+;// CONCATENATED MODULE: ./src/checks/compose/logs.ts
+
+// What the stack's containers logged while compose-up ran it (the bring-up, the smoke tests),
+// scanned for crashes (src/evidence/crash-signatures.ts), with what the engine recorded: an OOM
+// kill, a restart. One finding per crash, on the service's line, with its first lines.
+const checkStackLogsClean = defineCheck({
+    id: 'HARD-COMPOSE-017',
+    category: 'compose',
+    severity: 'error',
+    title: 'The stack runs without crashing',
+    proves: "While compose-up ran the stack (bring-up and smoke tests), no container logged a crash (a Python traceback, a Go panic or fatal error, Node's uncaught exception or unhandled rejection, Java's uncaught exception, an out-of-memory death), none was OOM-killed and none was restarted. A FATAL-level log line is reported as a warning: databases write one for a client's mistake without crashing.",
+    why: 'A service can pass its health check while a worker thread dies, a connection pool crashes on start, or the engine restarts it in a loop; the production checklist asks to check the logs for errors after every deployment.',
+    remediation: 'Read the lines shown and fix their cause (often a dependency reached before it is ready, a missing variable, or a memory limit below what the service needs); `docker compose logs SERVICE` shows the whole log.',
+    needs: ['compose', 'composeUp'],
+    run({ compose, composeUp }) {
+        return judgeStackLogs(compose.services, composeUp);
+    },
+});
+function judgeStackLogs(services, composeUp) {
+    if (!composeUp.logs)
+        return [{ status: 'skip', message: 'the logs of the stack were not read' }];
+    const verdicts = [];
+    for (const log of composeUp.logs) {
+        const service = services.find((candidate) => candidate.name === log.service);
+        const location = service ? { file: service.file, line: service.line } : undefined;
+        const at = location ? { location } : {};
+        const before = verdicts.length;
+        if (log.oomKilled)
+            verdicts.push({
+                status: 'fail',
+                message: `${log.service}: killed by the kernel for memory (the engine reports OOMKilled)`,
+                measured: log,
+                ...at,
+            });
+        if (log.restarts > 0)
+            verdicts.push({
+                status: 'fail',
+                message: `${log.service}: restarted ${log.restarts} time${log.restarts === 1 ? '' : 's'} by the engine while the stack ran: it exited and its restart policy brought it back`,
+                measured: log,
+                ...at,
+            });
+        for (const finding of log.findings)
+            verdicts.push({
+                status: 'fail',
+                ...(finding.crash ? {} : { severity: 'warning' }),
+                message: `${log.service}: ${finding.crash ? finding.kind : 'a FATAL-level line'} at line ${finding.line} of its log: ${finding.excerpt.join(' | ')}`,
+                measured: { service: log.service, ...finding },
+                ...at,
+            });
+        if (verdicts.length === before)
+            verdicts.push({
+                status: 'pass',
+                message: `${log.service}: ${log.lines} log line${log.lines === 1 ? '' : 's'}, no crash, no OOM kill, no restart`,
+                measured: { service: log.service, lines: log.lines },
+                ...at,
+            });
+    }
+    return verdicts;
+}
+
+;// CONCATENATED MODULE: ./src/checks/compose/smoke.ts
+
+// The user's smoke tests (smoke-test), run by compose-up against the stack it brought up
+// (src/evidence/smoke-tests.ts): one verdict per command, in the order given.
+const checkSmokeTests = defineCheck({
+    id: 'HARD-COMPOSE-018',
+    category: 'compose',
+    severity: 'error',
+    title: 'The smoke tests pass against the running stack',
+    proves: 'Each command given as smoke-test, run in a helper container (smoke-test-image) on every network of the stack compose-up brought up, exited 0 within 60 s.',
+    why: 'Healthy is what each service says of itself; a smoke test asks the stack what a user would, through the names and ports the services use to reach each other.',
+    threshold: 'smoke-test: none (skipped)',
+    remediation: "Read the command's output shown; run it by hand against the stack (`docker compose up -d`, then `docker run --rm --network PROJECT_default IMAGE sh -c 'COMMAND'`).",
+    needs: ['composeUp'],
+    run({ composeUp }, { settings }) {
+        const tests = composeUp.smokeTests ?? [];
+        if (settings.smokeTest.length === 0)
+            return { status: 'skip', message: 'no smoke-test given' };
+        if (tests.length === 0)
+            return { status: 'skip', message: 'the smoke tests did not run: the stack did not come up (HARD-COMPOSE-012)' };
+        return tests.map((test) => {
+            const took = `${test.seconds.toFixed(1)} s`;
+            if (test.exitCode === 0)
+                return { status: 'pass', message: `\`${test.command}\` exited 0 in ${took}`, measured: test };
+            const what = test.error
+                ? `could not run: ${test.error}`
+                : test.timedOut
+                    ? 'did not finish within 60 s (SMOKE_TEST_SECONDS)'
+                    : `exited ${test.exitCode} after ${took}`;
+            const output = test.output ? `: ${test.output.split('\n').slice(-3).join(' | ')}` : '';
+            return { status: 'fail', message: `\`${test.command}\` ${what}${output}`, measured: test };
+        });
+    },
+});
+
 ;// CONCATENATED MODULE: ./src/checks/compose/index.ts
 // The checks of category `compose`: the compose files read (compose/files.ts) and the stack
-// brought up (compose/up.ts).
+// brought up (compose/up.ts): what is in force in it (compose/in-force.ts), what it logged
+// (compose/logs.ts), the user's smoke tests against it (compose/smoke.ts).
+
+
+
 
 
 
@@ -86004,6 +86326,9 @@ const ALL_CHECKS = [
     checkComposeImageTags,
     checkStackHealthy,
     checkStartOrder,
+    checkSettingsInForce,
+    checkStackLogsClean,
+    checkSmokeTests,
 ];
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -87425,7 +87750,319 @@ async function builderPlatforms(builder) {
         : [];
 }
 
+;// CONCATENATED MODULE: ./src/evidence/settings-in-force.ts
+/** From the container's inspect (already read by the bring-up) and one stats sample. */
+async function readSettingsInForce(container, inspected) {
+    const host = inspected.HostConfig;
+    // one-shot: the limits are the same in every sample; no second sample 1 s later (API ≥ 1.41).
+    const raw = (await container.stats({ stream: false, 'one-shot': true }).catch(() => ({})));
+    const quota = host.CpuQuota ?? 0;
+    const period = host.CpuPeriod || 100_000;
+    return {
+        memoryBytes: host.Memory ?? 0,
+        memoryReservationBytes: host.MemoryReservation ?? 0,
+        cgroupMemoryBytes: typeof raw.memory_stats?.limit === 'number' ? raw.memory_stats.limit : null,
+        cpus: host.NanoCpus ? host.NanoCpus / 1e9 : quota > 0 ? quota / period : 0,
+        cpuShares: host.CpuShares ?? 0,
+        pidsLimit: host.PidsLimit ?? 0,
+        cgroupPidsLimit: typeof raw.pids_stats?.limit === 'number' ? raw.pids_stats.limit : null,
+        blkioWeight: host.BlkioWeight ?? 0,
+        readOnly: host.ReadonlyRootfs ?? false,
+        capDrop: host.CapDrop ?? [],
+        capAdd: host.CapAdd ?? [],
+        securityOpt: host.SecurityOpt ?? [],
+        user: inspected.Config.User ?? '',
+        logDriver: host.LogConfig?.Type ?? '',
+        logOptions: host.LogConfig?.Config ?? {},
+    };
+}
+
+;// CONCATENATED MODULE: ./src/docker/logs.ts
+/**
+ * How far back a log is read for what a service waited for: the line that names it may be
+ * followed by a long stack trace (Node's, Java's) and the retries after it.
+ */
+const WAIT_LOG_LINES = 200;
+/** The last `count` lines of a log text. */
+function lastLogLines(text, count = 20) {
+    return text.split('\n').slice(-count).join('\n');
+}
+/** The last lines a container wrote (stdout and stderr), bounded, without terminal colour codes. */
+async function logTail(container, lines = 20) {
+    try {
+        const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
+        return withoutColours(demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))))
+            .slice(-8192)
+            .trimEnd();
+    }
+    catch {
+        return '';
+    }
+}
+/**
+ * The engine multiplexes the streams of a container without a TTY: 8-byte frame headers
+ * (stream type, 3 zero bytes, big-endian length) before each chunk.
+ */
+function demux(buffer) {
+    const parts = [];
+    let offset = 0;
+    while (offset + 8 <= buffer.length) {
+        const type = buffer[offset];
+        const length = buffer.readUInt32BE(offset + 4);
+        if ((type !== 1 && type !== 2 && type !== 0) || offset + 8 + length > buffer.length) {
+            // Not framed (a TTY container): the bytes are the text.
+            return buffer.toString('utf8');
+        }
+        parts.push(buffer.subarray(offset + 8, offset + 8 + length));
+        offset += 8 + length;
+    }
+    return Buffer.concat(parts).toString('utf8');
+}
+/**
+ * Terminal escape sequences (colours, cursor moves) are how a tool paints its text, not the text:
+ * nodemon's, tsc's and npm's log lines carry them.
+ */
+function withoutColours(text) {
+    // eslint-disable-next-line no-control-regex -- the escape character is what is removed
+    return text.replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '');
+}
+
+;// CONCATENATED MODULE: ./src/docker/pull.ts
+
+// An image named by a registry reference and not on the engine is pulled, as `docker run` would:
+// `image` and `baseline-image` accept `registry.example.com/app:1.2`. A pull that fails is the
+// user's to fix (a name, a tag, a login): one line, exit 2.
+/** Whether a reference could be pulled at all: an image id or a bare digest cannot. */
+function isPullable(reference) {
+    return !/^(sha256:)?[0-9a-f]{12,64}$/.test(reference);
+}
+async function pullImage(engine, reference, input, signal) {
+    let stream;
+    try {
+        stream = await engine.pull(reference);
+    }
+    catch (error) {
+        throw new UsageError(`${input}: cannot pull '${reference}' (${reason(error)}); check the name and tag, or log in to its registry (docker login)`, { cause: error });
+    }
+    const onAbort = () => stream.destroy?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+        await new Promise((resolve, reject) => {
+            // Errors of a pull arrive inside the progress stream, not as its status code.
+            engine.modem.followProgress(stream, (error, events) => {
+                const failed = error?.message ?? events?.find((event) => event.error)?.error;
+                if (failed)
+                    reject(new UsageError(`${input}: cannot pull '${reference}' (${failed.split('\n')[0].trim()}); check the name and tag, or log in to its registry (docker login)`));
+                else
+                    resolve();
+            });
+        });
+    }
+    finally {
+        signal?.removeEventListener('abort', onAbort);
+    }
+    signal?.throwIfAborted();
+}
+function reason(error) {
+    const json = error.json;
+    const message = (json?.message ?? errorMessage(error)).split('\n')[0];
+    return message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+}
+
+;// CONCATENATED MODULE: ./src/evidence/smoke-tests.ts
+
+
+
+
+
+
+
+/** How long one smoke test may run: a request to a healthy stack answers in far less. */
+const SMOKE_TEST_SECONDS = 60;
+async function runSmokeTests(options) {
+    if (options.commands.length === 0)
+        return [];
+    const networks = await stackNetworks(options.engine, options.project);
+    if (!(await hasImage(options.engine, options.image)))
+        await pullImage(options.engine, options.image, 'smoke-test-image', options.signal);
+    const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-smoke`);
+    const results = [];
+    try {
+        for (const command of options.commands) {
+            options.signal?.throwIfAborted();
+            results.push(await smoke_tests_runOne(throwaways, networks, command, options));
+        }
+    }
+    finally {
+        await throwaways.removeAll();
+    }
+    return results;
+}
+async function smoke_tests_runOne(throwaways, networks, command, options) {
+    const started = performance.now();
+    const seconds = () => round((performance.now() - started) / 1000);
+    const hide = (text) => redactSecrets(maskSecrets(text), options.secrets);
+    const shown = hide(command);
+    if (networks.length === 0)
+        return smoke_tests_failed(shown, seconds(), 'the stack has no network of its own to join (every service on the host network?)');
+    let container;
+    try {
+        container = await throwaways.create({
+            role: 'smoke',
+            image: options.image,
+            entrypoint: ['sh', '-c', command],
+            network: networks[0],
+            moreNetworks: networks.slice(1),
+            limits: { memoryBytes: 256 * 1024 ** 2, nanoCpus: 1e9, pids: 256 },
+        });
+        await container.start();
+    }
+    catch (error) {
+        return smoke_tests_failed(shown, seconds(), hide(String(error.message ?? error)).split('\n')[0]);
+    }
+    const outcome = await within(container.wait(), SMOKE_TEST_SECONDS * 1000);
+    const raw = await container
+        .logs({ stdout: true, stderr: true, tail: 20, follow: false })
+        .catch(() => Buffer.alloc(0));
+    const output = hide(withoutColours(demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))))
+        .trimEnd()
+        .slice(-2048);
+    await throwaways.remove(container);
+    return {
+        command: shown,
+        exitCode: outcome.timedOut ? null : outcome.value.StatusCode,
+        seconds: seconds(),
+        timedOut: outcome.timedOut,
+        output,
+        error: null,
+    };
+}
+function smoke_tests_failed(command, seconds, error) {
+    return { command, exitCode: null, seconds, timedOut: false, output: '', error };
+}
+/** The networks compose made for the project, the default one first when there is one. */
+async function stackNetworks(engine, project) {
+    const networks = await engine.listNetworks({
+        filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
+    });
+    return networks
+        .map((network) => network.Name)
+        .sort((a, b) => Number(b.endsWith('_default')) - Number(a.endsWith('_default')) || a.localeCompare(b));
+}
+
+;// CONCATENATED MODULE: ./src/evidence/crash-signatures.ts
+// What a crash looks like in a service's log, by runtime: the lines an interpreter or a runtime
+// writes when a program dies of an error it did not handle (or logs one with its stack, which a
+// healthy start does not do). Only signatures a runtime writes itself are matched, at the start of
+// a line, so an application's own words ("0 errors", "fatal=false") do not count. A `FATAL`-level
+// log line is told apart: databases write one for a client's mistake (a wrong password, a
+// connection during start-up) without anything having crashed, so it is reported, not failed.
+const crash_signatures_PATTERNS = [
+    // First: an out-of-memory death is named so, not as the runtime's generic fatal error.
+    {
+        kind: 'out of memory',
+        crash: true,
+        test: /^(?:FATAL ERROR: .*JavaScript heap out of memory|java\.lang\.OutOfMemoryError|MemoryError$|fatal error: runtime: out of memory)/,
+    },
+    { kind: 'python traceback', crash: true, test: /^Traceback \(most recent call last\):/ },
+    // Go's runtime: `panic: …` then `goroutine 1 [running]:`; `fatal error: …` for what cannot be recovered.
+    { kind: 'go panic', crash: true, test: /^panic: / },
+    { kind: 'go fatal error', crash: true, test: /^fatal error: / },
+    // Node (12+) on an unhandled rejection, then on an uncaught exception (`Node.js v20.11.0` closes its report).
+    {
+        kind: 'node unhandled rejection',
+        crash: true,
+        test: /^\[?UnhandledPromiseRejection|UnhandledPromiseRejectionWarning:/,
+    },
+    { kind: 'node uncaught exception', crash: true, test: /^Node\.js v\d+\.\d+\.\d+$/ },
+    { kind: 'java uncaught exception', crash: true, test: /^Exception in thread "[^"]*" / },
+    // A level word where loggers put one: `FATAL:` (PostgreSQL), `[FATAL]`, `level=fatal`, ` FATAL ` between fields.
+    { kind: 'fatal log line', crash: false, test: /(?:^|[\s[|])(?:FATAL|level=fatal|"level":\s*"fatal")(?:[\]:|\s]|$)/ },
+];
+/** How many lines of each finding are kept: enough to see what failed, not the whole stack. */
+const EXCERPT_LINES = 6;
+/** At most this many findings per log: a crash loop repeats the same one. */
+const MAX_FINDINGS = 5;
+/** The crash signatures in a log, in order; one per crash (its report is not matched again). */
+function findCrashSignatures(log) {
+    const lines = log.split('\n').map((line) => line.replace(/\r$/, ''));
+    const found = [];
+    for (let index = 0; index < lines.length && found.length < MAX_FINDINGS; index++) {
+        const pattern = crash_signatures_PATTERNS.find((candidate) => candidate.test.test(lines[index]));
+        if (!pattern)
+            continue;
+        // Node closes an unhandled rejection's report with its version line too: one crash, one finding.
+        const previous = found.at(-1);
+        if (pattern.kind === 'node uncaught exception' &&
+            previous?.kind === 'node unhandled rejection' &&
+            index + 1 - previous.line <= 15)
+            continue;
+        // Node's uncaught-exception report ends with the version line: show from where it began.
+        const start = pattern.kind === 'node uncaught exception' ? reportStart(lines, index) : index;
+        const excerpt = lines.slice(start, start + EXCERPT_LINES).filter((line) => line.trim() !== '');
+        found.push({ kind: pattern.kind, crash: pattern.crash, line: start + 1, excerpt });
+        if (pattern.kind === 'node uncaught exception')
+            continue;
+        // Skip the rest of this report (its indented stack, its `goroutine` dump) up to a blank line
+        // or a line that is not part of it.
+        while (index + 1 < lines.length && partOfReport(lines[index + 1]))
+            index++;
+    }
+    return found;
+}
+/** A stack frame or the continuation of a report: indented, or Go's goroutine header. */
+function partOfReport(line) {
+    return /^\s+\S/.test(line) || /^goroutine \d+ \[/.test(line) || /^[\w.]+(?:Error|Exception)\b/.test(line);
+}
+/**
+ * Where Node's uncaught-exception report shows its error: the block of lines (`Error: boom` and
+ * its stack) above the blank line before the version line that closes the report.
+ */
+function reportStart(lines, versionLine) {
+    let index = versionLine - 1;
+    while (index > 0 && lines[index].trim() === '')
+        index--;
+    const last = index;
+    while (index > 0 && last - index < 40 && lines[index - 1].trim() !== '')
+        index--;
+    return index;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/stack-logs.ts
+
+
+
+/** The last lines read of each log: a crash loop's repeats add nothing past these. */
+const LOG_LINES = 5000;
+async function readStackLogs(engine, containers, secrets) {
+    return Promise.all(containers.map(async ({ id, service, oomKilled, restarts }) => {
+        const text = await engine
+            .getContainer(id)
+            .logs({ stdout: true, stderr: true, tail: LOG_LINES, follow: false })
+            .then((raw) => withoutColours(demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))))
+            .catch(() => '');
+        const findings = findCrashSignatures(text).map((finding) => ({
+            ...finding,
+            excerpt: finding.excerpt.map((line) => redactSecrets(maskSecrets(line), secrets).slice(0, 400)),
+        }));
+        return { service, lines: text === '' ? 0 : text.split('\n').length, findings, oomKilled, restarts };
+    }));
+}
+/**
+ * The values of the secret-named variables the stack was given (the run's environment, which
+ * compose interpolates from, and runtime-env), longest first as redactSecrets wants them.
+ */
+function stack_logs_secretValues(env) {
+    const values = Object.entries(env)
+        .filter((entry) => isSecretName(entry[0]) && (entry[1]?.length ?? 0) >= 4)
+        .map(([, value]) => value);
+    return [...new Set(values)].sort((a, b) => b.length - a.length);
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/compose-up.ts
+
+
+
 
 
 
@@ -87468,7 +88105,22 @@ async function bringComposeUp(options) {
             ...(options.signal ? { signal: options.signal } : {}),
         });
         options.signal?.throwIfAborted();
-        const services = await serviceRuns(options.engine, project);
+        const { services, containers } = await serviceRuns(options.engine, project);
+        const secrets = stack_logs_secretValues(env);
+        const smokeTests = up.code === 0 && options.smokeTests && options.smokeTests.length > 0 && options.smokeTestImage
+            ? await runSmokeTests({
+                engine: options.engine,
+                project,
+                runId: options.runId,
+                scope: options.scope,
+                commands: options.smokeTests,
+                image: options.smokeTestImage,
+                secrets,
+                ...(options.signal ? { signal: options.signal } : {}),
+            })
+            : [];
+        options.signal?.throwIfAborted();
+        const logs = await readStackLogs(options.engine, await containers(), secrets);
         return {
             files: options.compose.files.map((file) => file.path),
             project,
@@ -87477,6 +88129,8 @@ async function bringComposeUp(options) {
             output: lastLines(`${up.stdout}\n${up.stderr}`, 15),
             services,
             gates: healthGates(options.compose, services),
+            logs,
+            smokeTests,
         };
     }
     finally {
@@ -87535,18 +88189,21 @@ async function serviceRuns(engine, project) {
         all: true,
         filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
     });
+    const serviceOf = (info) => info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id;
     const inspected = await Promise.all(containers.map(async (info) => {
-        const inspected = await engine.getContainer(info.Id).inspect();
+        const container = engine.getContainer(info.Id);
+        const inspected = await container.inspect();
         return {
-            service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
+            service: serviceOf(info),
             image: inspected.Image,
             state: inspected.State,
+            settings: inspected.State.Running ? await readSettingsInForce(container, inspected) : null,
         };
     }));
     const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
     const origin = started.length > 0 ? Math.min(...started) : 0;
-    return inspected
-        .map(({ service, image, state }) => {
+    const services = inspected
+        .map(({ service, image, state, settings }) => {
         const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
             .map((entry) => Date.parse(entry.End))
             .sort((a, b) => a - b)[0];
@@ -87558,9 +88215,23 @@ async function serviceRuns(engine, project) {
             exitCode: state.ExitCode,
             startedAt: round((Date.parse(state.StartedAt) - origin) / 1000),
             healthyAt: firstPass === undefined ? null : round((firstPass - origin) / 1000),
+            ...(settings ? { settings } : {}),
         };
     })
         .sort((a, b) => a.startedAt - b.startedAt);
+    const now = () => Promise.all(containers.map(async (info) => {
+        const current = await engine
+            .getContainer(info.Id)
+            .inspect()
+            .catch(() => null);
+        return {
+            id: info.Id,
+            service: serviceOf(info),
+            oomKilled: current?.State?.OOMKilled === true,
+            restarts: current?.RestartCount ?? 0,
+        };
+    }));
+    return { services, containers: now };
 }
 function healthGates(compose, runs) {
     const byName = new Map(runs.map((run) => [run.service, run]));
@@ -88715,48 +89386,6 @@ function packageManifestOf(path, content) {
     catch {
         return null;
     }
-}
-
-;// CONCATENATED MODULE: ./src/docker/pull.ts
-
-// An image named by a registry reference and not on the engine is pulled, as `docker run` would:
-// `image` and `baseline-image` accept `registry.example.com/app:1.2`. A pull that fails is the
-// user's to fix (a name, a tag, a login): one line, exit 2.
-/** Whether a reference could be pulled at all: an image id or a bare digest cannot. */
-function isPullable(reference) {
-    return !/^(sha256:)?[0-9a-f]{12,64}$/.test(reference);
-}
-async function pullImage(engine, reference, input, signal) {
-    let stream;
-    try {
-        stream = await engine.pull(reference);
-    }
-    catch (error) {
-        throw new UsageError(`${input}: cannot pull '${reference}' (${reason(error)}); check the name and tag, or log in to its registry (docker login)`, { cause: error });
-    }
-    const onAbort = () => stream.destroy?.();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-        await new Promise((resolve, reject) => {
-            // Errors of a pull arrive inside the progress stream, not as its status code.
-            engine.modem.followProgress(stream, (error, events) => {
-                const failed = error?.message ?? events?.find((event) => event.error)?.error;
-                if (failed)
-                    reject(new UsageError(`${input}: cannot pull '${reference}' (${failed.split('\n')[0].trim()}); check the name and tag, or log in to its registry (docker login)`));
-                else
-                    resolve();
-            });
-        });
-    }
-    finally {
-        signal?.removeEventListener('abort', onAbort);
-    }
-    signal?.throwIfAborted();
-}
-function reason(error) {
-    const json = error.json;
-    const message = (json?.message ?? errorMessage(error)).split('\n')[0];
-    return message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/image.ts
@@ -90551,56 +91180,6 @@ async function readVulnerabilities(request) {
             ? await readVulnerabilityReport(baseline, show(baseline), 'baseline-vulnerability-report')
             : null,
     });
-}
-
-;// CONCATENATED MODULE: ./src/docker/logs.ts
-/**
- * How far back a log is read for what a service waited for: the line that names it may be
- * followed by a long stack trace (Node's, Java's) and the retries after it.
- */
-const WAIT_LOG_LINES = 200;
-/** The last `count` lines of a log text. */
-function lastLogLines(text, count = 20) {
-    return text.split('\n').slice(-count).join('\n');
-}
-/** The last lines a container wrote (stdout and stderr), bounded, without terminal colour codes. */
-async function logTail(container, lines = 20) {
-    try {
-        const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
-        return withoutColours(demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))))
-            .slice(-8192)
-            .trimEnd();
-    }
-    catch {
-        return '';
-    }
-}
-/**
- * The engine multiplexes the streams of a container without a TTY: 8-byte frame headers
- * (stream type, 3 zero bytes, big-endian length) before each chunk.
- */
-function demux(buffer) {
-    const parts = [];
-    let offset = 0;
-    while (offset + 8 <= buffer.length) {
-        const type = buffer[offset];
-        const length = buffer.readUInt32BE(offset + 4);
-        if ((type !== 1 && type !== 2 && type !== 0) || offset + 8 + length > buffer.length) {
-            // Not framed (a TTY container): the bytes are the text.
-            return buffer.toString('utf8');
-        }
-        parts.push(buffer.subarray(offset + 8, offset + 8 + length));
-        offset += 8 + length;
-    }
-    return Buffer.concat(parts).toString('utf8');
-}
-/**
- * Terminal escape sequences (colours, cursor moves) are how a tool paints its text, not the text:
- * nodemon's, tsc's and npm's log lines carry them.
- */
-function withoutColours(text) {
-    // eslint-disable-next-line no-control-regex -- the escape character is what is removed
-    return text.replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '');
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/runtime/one-shot.ts
@@ -93500,6 +94079,8 @@ async function bringStackUp(owner, proven, control) {
         names,
         env: owner.collect.runtime.env,
         timeoutSeconds: owner.collect.runtime.composeUpTimeoutSeconds,
+        smokeTests: owner.settings.smokeTest,
+        smokeTestImage: owner.settings.smokeTestImage,
         ...(control.signal ? { signal: control.signal } : {}),
     }), control.signal);
 }

@@ -140,6 +140,22 @@ stop_engine() {
     kill -0 "$pid" 2>/dev/null && { log "the $1 engine did not stop; killing it"; kill -KILL "$pid"; sleep 1; }
   fi
   rm -f "$pidfile"
+  stop_managed_containerd "$1"
+}
+
+# dockerd starts its own containerd and stops it when it stops itself; one killed (or cut off with
+# the machine) leaves it running with the engine's metadata database locked, and the next dockerd's
+# containerd then waits on that lock until it gives up ("timeout" opening boltdb). So it is stopped
+# here too, found by its config path, which is the engine's own.
+stop_managed_containerd() {
+  local pattern="containerd --config $RUN/$1/containerd/" pids
+  pids=$(pgrep -f "$pattern" || true)
+  [ -n "$pids" ] || return 0
+  log "stopping the $1 engine's leftover containerd ($pids)"
+  kill -TERM $pids 2>/dev/null || true
+  for _ in $(seq 1 40); do pgrep -f "$pattern" >/dev/null || return 0; sleep 0.25; done
+  pkill -KILL -f "$pattern" || true
+  sleep 1
 }
 
 start_engine() {
@@ -153,14 +169,26 @@ start_engine() {
   fi
   # A daemon that was killed leaves its pid file behind; a new one then refuses to start.
   [ -f "$RUN/$engine.pid" ] && ! kill -0 "$(cat "$RUN/$engine.pid")" 2>/dev/null && rm -f "$RUN/$engine.pid"
-  local logfile=/var/log/cs-dockerd-$engine.log
-  log "starting the $engine engine (log: $logfile)"
-  PATH=$(path_of "$engine") nohup "$(dockerd_of "$engine")" \
-    --data-root "$STATE/$engine" --exec-root "$RUN/$engine" --pidfile "$RUN/$engine.pid" \
-    --config-file "$config" --host "unix://$SOCKET" >"$logfile" 2>&1 &
-  for _ in $(seq 1 120); do engine_answers && return; sleep 0.25; done
-  tail -20 "$logfile" >&2 || true
-  die "the $engine engine did not answer within 30 s"
+  local logfile=/var/log/cs-dockerd-$engine.log attempt
+  stop_managed_containerd "$engine"
+  # Twice at most: a first start that waits on a lock (a containerd that was still going away)
+  # is stopped and started again once, with what it logged kept beside the log.
+  for attempt in 1 2; do
+    log "starting the $engine engine (log: $logfile)"
+    PATH=$(path_of "$engine") nohup "$(dockerd_of "$engine")" \
+      --data-root "$STATE/$engine" --exec-root "$RUN/$engine" --pidfile "$RUN/$engine.pid" \
+      --config-file "$config" --host "unix://$SOCKET" >"$logfile" 2>&1 &
+    local started=$!
+    for _ in $(seq 1 120); do engine_answers && return; sleep 0.25; done
+    tail -20 "$logfile" >&2 || true
+    [ "$attempt" = 2 ] && break
+    log "the $engine engine did not answer within 30 s; stopping it and starting it once more"
+    cp "$logfile" "$logfile.first-attempt"
+    # By the pid it was started with: a dockerd stuck this early may not have written its pid file.
+    echo "$started" >"$RUN/$engine.pid"
+    stop_engine "$engine"
+  done
+  die "the $engine engine did not answer within 30 s, twice (logs: $logfile, $logfile.first-attempt)"
 }
 
 # What the tests and tools need to know about the engine this script runs: its name, dockerd

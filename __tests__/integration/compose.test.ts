@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Report } from '../../src/model.js';
 import { byId, check, checkRun, exec, fixture, leftovers, REPO } from '../helpers/run.js';
 
@@ -15,6 +15,8 @@ describe('compose-up', () => {
       'cache-probe': 'false',
       'idle-seconds': '1',
       'runtime-env': 'POSTGRES_PASSWORD=compose-test-password\nREDIS_PASSWORD=compose-test-password',
+      'smoke-test': 'wget -qO- http://customer-success-mcp:8080/health',
+      'smoke-test-image': 'cs-hardening/busybox-tini:local',
     });
     const stack = byId(report, 'HARD-COMPOSE-012');
     expect(stack.status).toBe('pass');
@@ -26,12 +28,57 @@ describe('compose-up', () => {
     expect(order.message).toMatch(
       /customer-success-mcp started [\d.]+ s after postgres was healthy; customer-success-mcp started [\d.]+ s after redis was healthy/,
     );
+    // What the file sets, the engine applied, on every service (CPU reservations named, not judged).
+    const inForce = report.checks.filter((result) => result.id === 'HARD-COMPOSE-016');
+    expect(inForce.map((result) => result.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(inForce.map((result) => result.message).join('\n')).toMatch(
+      /customer-success-mcp: in force as written: memory 2G, memory reservation 512M, 2\.0 CPUs, read-only, cap_drop ALL, no-new-privileges, json-file max-size 10m max-file 3/,
+    );
     // The app waited for both gates: it started after the later of them.
     const app = services.find((service) => service.service === 'customer-success-mcp')!;
     expect(app.startedAt).toBeGreaterThanOrEqual(
       Math.max(...services.filter((service) => service !== app).map((service) => service.healthyAt)),
     );
+    // Nothing crashed while it ran, and the stack answers by name from a container on its network.
+    const logs = report.checks.filter((result) => result.id === 'HARD-COMPOSE-017');
+    expect(logs.map((result) => result.status)).toEqual(['pass', 'pass', 'pass']);
+    const smoke = byId(report, 'HARD-COMPOSE-018');
+    expect([smoke.status, smoke.message]).toEqual([
+      'pass',
+      expect.stringMatching(/^`wget -qO- http:\/\/customer-success-mcp:8080\/health` exited 0 in [\d.]+ s$/),
+    ]);
     expect(report.passed).toBe(true);
+  });
+
+  it('finds a traceback a healthy stack logged, masked, and a failing smoke test, and leaves no helper behind', async () => {
+    const password = `pw-${randomBytes(6).toString('hex')}`;
+    const report = await check({
+      context: fixture('../compose/crash-and-smoke'),
+      'compose-up': 'true',
+      'compose-up-timeout-seconds': '60',
+      'cache-probe': 'false',
+      'hardened-run': 'false',
+      'idle-seconds': '1',
+      'runtime-env': `DB_PASSWORD=${password}`,
+      'smoke-test': 'wget -qO- http://web:8080/\nwget -qO- http://web:8080/missing',
+      'smoke-test-image': 'cs-hardening/busybox-tini:local',
+    });
+    expect(byId(report, 'HARD-COMPOSE-012').status).toBe('pass');
+    const logs = report.checks.filter((result) => result.id === 'HARD-COMPOSE-017');
+    const byService = Object.fromEntries(logs.map((result) => [result.message.split(':')[0], result]));
+    expect(byService.web.status).toBe('pass');
+    expect(byService.worker.status).toBe('fail');
+    expect(byService.worker.message).toMatch(
+      /^worker: python traceback at line \d+ of its log: Traceback \(most recent call last\):/,
+    );
+    expect(byService.worker.message).toContain('ConnectionError: cannot reach postgresql://app:');
+    // On the service's line, for the annotation; the password it printed is not repeated.
+    expect(byService.worker.location?.line).toBe(14);
+    expect(JSON.stringify(report)).not.toContain(password);
+    const smoke = report.checks.filter((result) => result.id === 'HARD-COMPOSE-018');
+    expect(smoke.map((result) => result.status)).toEqual(['pass', 'fail']);
+    expect(smoke[1].message).toMatch(/^`wget -qO- http:\/\/web:8080\/missing` exited 1 after [\d.]+ s: .*404/);
+    expect(report.passed).toBe(false);
   });
 
   it('fails a stack that never becomes healthy, naming the service, and still takes it down with its volumes', async () => {
@@ -48,6 +95,55 @@ describe('compose-up', () => {
     expect(stack.message).toMatch(/web is unhealthy/);
     const volumes = await exec('docker', ['volume', 'ls', '-q']);
     expect(volumes.stdout).not.toMatch(/cs-hardening-.*scratch/);
+  });
+
+  it('reads what each running container has in force and finds what the engine dropped (HARD-COMPOSE-016)', async () => {
+    const report = await check({
+      context: fixture('../compose/not-in-force'),
+      'compose-up': 'true',
+      'compose-up-timeout-seconds': '30',
+      'cache-probe': 'false',
+      'hardened-run': 'false',
+      'idle-seconds': '1',
+    });
+    const verdicts = report.checks.filter((result) => result.id === 'HARD-COMPOSE-016');
+    // Whether this kernel can weight block I/O, from the kernel itself (the file the engine looks
+    // for), not from the engine: where it cannot, the engine drops the weight and the check says so.
+    const weighs = [
+      '/sys/fs/cgroup/blkio/blkio.weight',
+      '/sys/fs/cgroup/blkio/blkio.bfq.weight',
+      '/sys/fs/cgroup/io.weight',
+    ].some((file) => existsSync(file));
+    const failed = verdicts.filter((result) => result.status === 'fail');
+    if (weighs) expect(failed).toEqual([]);
+    else {
+      expect(failed).toHaveLength(1);
+      expect(failed[0].message).toMatch(/^web: block I\/O weight written 300, in force: none/);
+      // On the line that writes it, for the annotation.
+      expect(failed[0].location?.file).toMatch(/not-in-force\/compose\.yaml$/);
+      expect(failed[0].location?.line).toBe(19);
+    }
+    // Everything else the file sets, the engine applied and the cgroups enforce.
+    const passed = verdicts.find((result) => result.status === 'pass');
+    const applied = weighs ? passed!.message : verdicts.map((result) => result.message).join(' ');
+    if (!weighs) expect(passed).toBeUndefined();
+    const settings = (weighs ? passed!.measured : (failed[0].measured as { settings: unknown }).settings) as {
+      memoryBytes: number;
+      cgroupMemoryBytes: number | null;
+      cgroupPidsLimit: number | null;
+      cpus: number;
+      pidsLimit: number;
+      capAdd: string[];
+      user: string;
+    };
+    expect(settings).toMatchObject({ memoryBytes: 64 * 1024 * 1024, cpus: 0.5, pidsLimit: 64, user: '65534:65534' });
+    expect(settings.cgroupMemoryBytes).toBe(64 * 1024 * 1024);
+    // Engines that report the cgroup's process limit report the one written.
+    expect([64, null]).toContain(settings.cgroupPidsLimit);
+    expect(settings.capAdd.map((name) => name.replace(/^CAP_/, '').toUpperCase())).toEqual(['NET_BIND_SERVICE']);
+    expect(applied).not.toMatch(
+      /memory limit|CPU limit|PIDs limit|read-only root|cap_drop|cap_add|no-new-privileges|user written|log driver|log option/,
+    );
   });
 
   it('brings up a project whose missing .env its committed example stands in for (compose-env-example)', async () => {

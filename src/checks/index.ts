@@ -25,7 +25,13 @@ import {
   checkComposeRestart,
   checkComposeSecrets,
 } from './compose/index.js';
-import { checkStackHealthy, checkStartOrder } from './compose/index.js';
+import {
+  checkSettingsInForce,
+  checkSmokeTests,
+  checkStackHealthy,
+  checkStackLogsClean,
+  checkStartOrder,
+} from './compose/index.js';
 import {
   checkContextSize,
   checkDockerignoreExists,
@@ -161,4 +167,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkComposeImageTags,
   checkStackHealthy,
   checkStartOrder,
+  checkSettingsInForce,
+  checkStackLogsClean,
+  checkSmokeTests,
 ] as AnyCheck[];

@@ -7,6 +7,9 @@ import { lastLines } from '../docker/buildx.js';
 import { round } from '../util/format.js';
 import { parseImageReference } from '../util/image-reference.js';
 import type { ComposeEvidence } from './compose.js';
+import { readSettingsInForce, type SettingsInForce } from './settings-in-force.js';
+import { runSmokeTests, type SmokeTestResult } from './smoke-tests.js';
+import { readStackLogs, secretValues, type LoggedContainer, type ServiceLog } from './stack-logs.js';
 
 // The compose stack, brought up for real from the images the run built and proved: an override
 // file points every service a target builds or runs at its target's image, never pulled
@@ -14,7 +17,10 @@ import type { ComposeEvidence } from './compose.js';
 // name the stack gives a build is tagged onto the proven image first, as `compose build` would
 // tag it (a name that held another image is given back to it afterwards). Then each container's
 // start time and first passing health check as the engine recorded them, so time to healthy and
-// the real start order are measured, not inferred. Always taken down with volumes.
+// the real start order are measured, not inferred, and what each running container has in force
+// (src/evidence/settings-in-force.ts). Then the user's smoke tests run against it
+// (src/evidence/smoke-tests.ts), and last what every container logged is scanned for crashes
+// (src/evidence/stack-logs.ts), so a crash a smoke test caused is seen. Always taken down with volumes.
 
 export interface ComposeServiceRun {
   service: string;
@@ -27,6 +33,8 @@ export interface ComposeServiceRun {
   startedAt: number;
   /** Seconds after the stack's first start at which its health check first passed; null: never (or none). */
   healthyAt: number | null;
+  /** What its running container has in force, as the engine and its cgroup report it (absent: not running). */
+  settings?: SettingsInForce;
 }
 
 export interface HealthGate {
@@ -46,6 +54,10 @@ export interface ComposeUpRecord {
   output: string;
   services: ComposeServiceRun[];
   gates: HealthGate[];
+  /** What each container logged, scanned for crashes (absent in records older than the scan). */
+  logs?: ServiceLog[];
+  /** The smoke tests, in the order given; empty: none given, or the stack did not come up. */
+  smokeTests?: SmokeTestResult[];
 }
 
 /** `cs-hardening-<run>-<scope>`: the sweep finds a run's projects by that shape (throwaway.ts). */
@@ -65,6 +77,9 @@ export interface ComposeUpOptions {
   names?: Record<string, string>;
   env: Record<string, string>;
   timeoutSeconds: number;
+  /** Commands run against the stack once it is up (smoke-test), in a helper of `smokeTestImage`. */
+  smokeTests?: string[];
+  smokeTestImage?: string;
   signal?: AbortSignal;
 }
 
@@ -102,7 +117,23 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
       },
     );
     options.signal?.throwIfAborted();
-    const services = await serviceRuns(options.engine, project);
+    const { services, containers } = await serviceRuns(options.engine, project);
+    const secrets = secretValues(env);
+    const smokeTests =
+      up.code === 0 && options.smokeTests && options.smokeTests.length > 0 && options.smokeTestImage
+        ? await runSmokeTests({
+            engine: options.engine,
+            project,
+            runId: options.runId,
+            scope: options.scope,
+            commands: options.smokeTests,
+            image: options.smokeTestImage,
+            secrets,
+            ...(options.signal ? { signal: options.signal } : {}),
+          })
+        : [];
+    options.signal?.throwIfAborted();
+    const logs = await readStackLogs(options.engine, await containers(), secrets);
     return {
       files: options.compose.files.map((file) => file.path),
       project,
@@ -111,6 +142,8 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
       output: lastLines(`${up.stdout}\n${up.stderr}`, 15),
       services,
       gates: healthGates(options.compose, services),
+      logs,
+      smokeTests,
     };
   } finally {
     await runDocker([...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
@@ -175,28 +208,42 @@ interface InspectedState {
   Status: string;
   ExitCode: number;
   StartedAt: string;
+  OOMKilled?: boolean;
   Health?: { Status: string; Log?: { ExitCode: number; End: string }[] };
 }
 
-async function serviceRuns(engine: Engine, project: string): Promise<ComposeServiceRun[]> {
+interface StackRuns {
+  services: ComposeServiceRun[];
+  /**
+   * The containers as they are when asked: read again for the log scan, after the smoke tests,
+   * so an OOM kill or a restart they caused is counted.
+   */
+  containers: () => Promise<LoggedContainer[]>;
+}
+
+async function serviceRuns(engine: Engine, project: string): Promise<StackRuns> {
   const containers = await engine.listContainers({
     all: true,
     filters: JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
   });
+  const serviceOf = (info: (typeof containers)[number]): string =>
+    info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id;
   const inspected = await Promise.all(
     containers.map(async (info) => {
-      const inspected = await engine.getContainer(info.Id).inspect();
+      const container = engine.getContainer(info.Id);
+      const inspected = await container.inspect();
       return {
-        service: info.Labels['com.docker.compose.service'] ?? info.Names[0] ?? info.Id,
+        service: serviceOf(info),
         image: inspected.Image,
         state: inspected.State as unknown as InspectedState,
+        settings: inspected.State.Running ? await readSettingsInForce(container, inspected) : null,
       };
     }),
   );
   const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
   const origin = started.length > 0 ? Math.min(...started) : 0;
-  return inspected
-    .map(({ service, image, state }) => {
+  const services = inspected
+    .map(({ service, image, state, settings }) => {
       const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
         .map((entry) => Date.parse(entry.End))
         .sort((a, b) => a - b)[0];
@@ -208,9 +255,26 @@ async function serviceRuns(engine: Engine, project: string): Promise<ComposeServ
         exitCode: state.ExitCode,
         startedAt: round((Date.parse(state.StartedAt) - origin) / 1000),
         healthyAt: firstPass === undefined ? null : round((firstPass - origin) / 1000),
+        ...(settings ? { settings } : {}),
       };
     })
     .sort((a, b) => a.startedAt - b.startedAt);
+  const now = (): Promise<LoggedContainer[]> =>
+    Promise.all(
+      containers.map(async (info) => {
+        const current = await engine
+          .getContainer(info.Id)
+          .inspect()
+          .catch(() => null);
+        return {
+          id: info.Id,
+          service: serviceOf(info),
+          oomKilled: (current?.State as InspectedState | undefined)?.OOMKilled === true,
+          restarts: current?.RestartCount ?? 0,
+        };
+      }),
+    );
+  return { services, containers: now };
 }
 
 function healthGates(compose: ComposeEvidence, runs: ComposeServiceRun[]): HealthGate[] {

@@ -270,13 +270,28 @@ export const INPUTS = {
     default: 'false',
     group: 'what to check',
     description:
-      "Also bring the compose stack up (`docker compose up --wait`), require every service to become healthy, report each one's time to healthy and the real start order, then take it down with its volumes. `runtime-env` fills the compose file's variables.",
+      "Also bring the compose stack up (`docker compose up --wait`), require every service to become healthy, report each one's time to healthy and the real start order, compare what each running container has in force (limits, cgroups, read-only, capabilities, no-new-privileges, user, logging) with what the files set, run the smoke tests (smoke-test), scan every container's log for crashes, then take it down with its volumes. `runtime-env` fills the compose file's variables.",
   }),
   'compose-up-timeout-seconds': input({
     kind: number({ unit: 'seconds' }),
     default: '300',
     group: 'runtime',
     description: 'How long the compose stack may take to become healthy.',
+  }),
+  'smoke-test': input({
+    kind: lines,
+    default: '',
+    group: 'what to check',
+    repeatable: true,
+    description:
+      'With compose-up: commands run against the stack once it is healthy, one per line (CLI: `--smoke-test CMD`, repeatable), each in a helper container (smoke-test-image) on every network of the stack, so services are reached by name (`wget -qO- http://app:8080/health`). Each must exit 0 within 60 s (HARD-COMPOSE-018). Run with `sh -c`; secrets in the command and its output are masked.',
+  }),
+  'smoke-test-image': input({
+    kind: text,
+    default: 'busybox:1.37',
+    group: 'runtime',
+    description:
+      'The image the smoke tests run in: it needs `sh` and the tools the commands call (busybox has wget and nc). Pulled when the engine does not have it.',
   }),
   config: input({
     kind: text,

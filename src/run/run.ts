@@ -187,6 +187,8 @@ async function bringStackUp(
         names,
         env: owner.collect.runtime.env,
         timeoutSeconds: owner.collect.runtime.composeUpTimeoutSeconds,
+        smokeTests: owner.settings.smokeTest,
+        smokeTestImage: owner.settings.smokeTestImage,
         ...(control.signal ? { signal: control.signal } : {}),
       }),
     control.signal,
