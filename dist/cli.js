@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9780);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5102);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9780:
+/***/ 5102:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77774,13 +77774,19 @@ const INPUTS = {
         default: '',
         group: 'what to check',
         repeatable: true,
-        description: 'With compose-up: commands run against the stack once it is healthy, one per line (CLI: `--smoke-test CMD`, repeatable), each in a helper container (smoke-test-image) on every network of the stack, so services are reached by name (`wget -qO- http://app:8080/health`). Each must exit 0 within 60 s (HARD-COMPOSE-018). Run with `sh -c`; secrets in the command and its output are masked.',
+        description: 'With compose-up: commands run against the stack once it is healthy, one per line (CLI: `--smoke-test CMD`, repeatable), each in a helper container (helper-image) on every network of the stack, so services are reached by name (`wget -qO- http://app:8080/health`). Each must exit 0 within 60 s (HARD-COMPOSE-018). Run with `sh -c`; secrets in the command and its output are masked.',
     }),
-    'smoke-test-image': input({
+    'crash-recovery': input({
+        kind: kinds_boolean,
+        default: 'true',
+        group: 'what to check',
+        description: "With compose-up, once the stack is healthy: kill each running service's main process (SIGKILL to its PID 1, sent from outside as a crash would come, not through the engine, which would count it as a stop), one service at a time, and measure whether the engine restarts it and how soon its health check passes again, run as Docker runs it (HARD-COMPOSE-019). A service its policy leaves down is started again before the next. False: the stack is not disturbed.",
+    }),
+    'helper-image': input({
         kind: kinds_text,
         default: 'busybox:1.37',
         group: 'runtime',
-        description: 'The image the smoke tests run in: it needs `sh` and the tools the commands call (busybox has wget and nc). Pulled when the engine does not have it.',
+        description: "The image of the helper containers compose-up runs beside the stack: the smoke tests run in it (it needs `sh` and the tools they call: busybox has wget and nc), and crash-recovery's kill is sent from it (it needs `kill`). Pulled when the engine does not have it.",
     }),
     config: input({
         kind: kinds_text,
@@ -83138,7 +83144,7 @@ const checkSmokeTests = defineCheck({
     category: 'compose',
     severity: 'error',
     title: 'The smoke tests pass against the running stack',
-    proves: 'Each command given as smoke-test, run in a helper container (smoke-test-image) on every network of the stack compose-up brought up, exited 0 within 60 s.',
+    proves: 'Each command given as smoke-test, run in a helper container (helper-image) on every network of the stack compose-up brought up, exited 0 within 60 s.',
     why: 'Healthy is what each service says of itself; a smoke test asks the stack what a user would, through the names and ports the services use to reach each other.',
     threshold: 'smoke-test: none (skipped)',
     remediation: "Read the command's output shown; run it by hand against the stack (`docker compose up -d`, then `docker run --rm --network PROJECT_default IMAGE sh -c 'COMMAND'`).",
@@ -83164,10 +83170,89 @@ const checkSmokeTests = defineCheck({
     },
 });
 
+;// CONCATENATED MODULE: ./src/checks/compose/crash-recovery.ts
+
+// Each service crashed once compose-up had the stack healthy (src/evidence/crash-recovery.ts):
+// its restart policy must bring it back and its health check pass again within what Docker allows
+// a started container. The finding lands on the `restart:` line, or the service's when none is written.
+const checkCrashRecovery = defineCheck({
+    id: 'HARD-COMPOSE-019',
+    category: 'compose',
+    severity: 'error',
+    title: 'Every service recovers from a crash',
+    proves: "Each running service of the stack compose-up brought up, its main process killed (SIGKILL to its PID 1, from outside, as a crash ends it): the engine restarted it, and its health check — run as Docker runs it — passed again within the container's own start period + interval × retries + timeout (10 s without a health check: running again). One-shot services (exited 0) are told apart and not judged.",
+    why: 'The production document promises automatic recovery from crashes (`restart: unless-stopped`); a service without a restart policy, or one that comes back and never becomes healthy again, stays down after the first crash in production.',
+    threshold: "the service's start_period + interval × retries + timeout (at least 10 s)",
+    remediation: 'Give the service a restart policy (`restart: unless-stopped`); if it restarts but does not become healthy again, read its log after a restart: state it keeps on disk (a stale PID or lock file), or a dependency it only reaches at first start.',
+    needs: ['compose', 'composeUp'],
+    run({ compose, composeUp }, { settings }) {
+        if (!settings.crashRecovery)
+            return { status: 'skip', message: 'crash-recovery is off' };
+        if (composeUp.crashRecoveryNotRun)
+            return { status: 'skip', message: `not proven: ${composeUp.crashRecoveryNotRun}` };
+        if (!composeUp.crashRecovery)
+            return { status: 'skip', message: 'not run: the stack did not come up (HARD-COMPOSE-012)' };
+        return judgeCrashRecovery(compose.services, composeUp.crashRecovery);
+    },
+});
+function judgeCrashRecovery(services, results) {
+    return results.map((result) => {
+        const service = services.find((candidate) => candidate.name === result.service);
+        const location = service
+            ? (service.sources.restart ?? { file: service.file, line: service.line })
+            : undefined;
+        const at = location ? { location } : {};
+        const measured = result;
+        const seconds = (value) => `${(value ?? 0).toFixed(1)} s`;
+        switch (result.outcome) {
+            case 'recovered':
+                return {
+                    status: 'pass',
+                    message: `${result.service}: killed, restarted by the engine after ${seconds(result.restartedAfter)} (restart ${result.policy}), ${result.measuredBy === 'health check' ? `its health check passes again ${seconds(result.healthyAfter)} after the kill` : 'running again (no health check to ask)'} (limit ${result.limitSeconds} s)`,
+                    measured,
+                    ...at,
+                };
+            case 'one-shot':
+                return { status: 'skip', message: `${result.service}: one-shot, ${result.detail}`, measured, ...at };
+            case 'not running':
+                return {
+                    status: 'skip',
+                    message: `${result.service}: not crashed, it was not running: ${result.detail}`,
+                    measured,
+                    ...at,
+                };
+            case 'not killed':
+                return {
+                    status: 'skip',
+                    message: `${result.service}: could not be crashed: ${result.detail}`,
+                    measured,
+                    ...at,
+                };
+            case 'not restarted':
+                return {
+                    status: 'fail',
+                    message: `${result.service}: does not recover from a crash: ${result.detail}`,
+                    measured,
+                    ...at,
+                    ...(result.policy === 'no' ? { remediation: 'Add `restart: unless-stopped` to the service.' } : {}),
+                };
+            case 'not healthy again':
+                return {
+                    status: 'fail',
+                    message: `${result.service}: ${result.detail} (restarted after ${seconds(result.restartedAfter)}, restart ${result.policy})`,
+                    measured,
+                    ...at,
+                };
+        }
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/checks/compose/index.ts
 // The checks of category `compose`: the compose files read (compose/files.ts) and the stack
 // brought up (compose/up.ts): what is in force in it (compose/in-force.ts), what it logged
-// (compose/logs.ts), the user's smoke tests against it (compose/smoke.ts).
+// (compose/logs.ts), the user's smoke tests against it (compose/smoke.ts), each service crashed
+// and its recovery (compose/crash-recovery.ts).
+
 
 
 
@@ -86329,6 +86414,7 @@ const ALL_CHECKS = [
     checkSettingsInForce,
     checkStackLogsClean,
     checkSmokeTests,
+    checkCrashRecovery,
 ];
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -87150,6 +87236,7 @@ class Throwaways {
                 ...(spec.tmpfs ? { Tmpfs: spec.tmpfs } : {}),
                 ...(spec.dropAllCapabilities ? { CapDrop: ['ALL'] } : {}),
                 ...(spec.noNewPrivileges ? { SecurityOpt: ['no-new-privileges'] } : {}),
+                ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
             },
             ...(spec.aliases ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } } } : {}),
         });
@@ -87300,6 +87387,48 @@ async function sweepLabel(engine, label) {
         removed++;
     }
     return removed;
+}
+
+;// CONCATENATED MODULE: ./src/docker/pull.ts
+
+// An image named by a registry reference and not on the engine is pulled, as `docker run` would:
+// `image` and `baseline-image` accept `registry.example.com/app:1.2`. A pull that fails is the
+// user's to fix (a name, a tag, a login): one line, exit 2.
+/** Whether a reference could be pulled at all: an image id or a bare digest cannot. */
+function isPullable(reference) {
+    return !/^(sha256:)?[0-9a-f]{12,64}$/.test(reference);
+}
+async function pullImage(engine, reference, input, signal) {
+    let stream;
+    try {
+        stream = await engine.pull(reference);
+    }
+    catch (error) {
+        throw new UsageError(`${input}: cannot pull '${reference}' (${reason(error)}); check the name and tag, or log in to its registry (docker login)`, { cause: error });
+    }
+    const onAbort = () => stream.destroy?.();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+        await new Promise((resolve, reject) => {
+            // Errors of a pull arrive inside the progress stream, not as its status code.
+            engine.modem.followProgress(stream, (error, events) => {
+                const failed = error?.message ?? events?.find((event) => event.error)?.error;
+                if (failed)
+                    reject(new UsageError(`${input}: cannot pull '${reference}' (${failed.split('\n')[0].trim()}); check the name and tag, or log in to its registry (docker login)`));
+                else
+                    resolve();
+            });
+        });
+    }
+    finally {
+        signal?.removeEventListener('abort', onAbort);
+    }
+    signal?.throwIfAborted();
+}
+function reason(error) {
+    const json = error.json;
+    const message = (json?.message ?? errorMessage(error)).split('\n')[0];
+    return message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
 }
 
 ;// CONCATENATED MODULE: ./src/docker/rawjson.ts
@@ -87777,6 +87906,304 @@ async function readSettingsInForce(container, inspected) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: ./src/docker/exec.ts
+
+
+
+const OUTPUT_LIMIT = 4096;
+async function execIn(container, argv, timeoutMs) {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    let exec;
+    try {
+        exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+    }
+    catch (error) {
+        const notRunning = error.statusCode === 409;
+        return {
+            exitCode: null,
+            output: '',
+            seconds: seconds(),
+            timedOut: false,
+            notRunning,
+            error: notRunning ? null : errorMessage(error),
+        };
+    }
+    let output = '';
+    const sink = new external_node_stream_namespaceObject.PassThrough();
+    sink.on('data', (chunk) => {
+        output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
+    });
+    let stream;
+    try {
+        stream = (await exec.start({ hijack: true, stdin: false }));
+    }
+    catch (error) {
+        const notRunning = error.statusCode === 409;
+        return {
+            exitCode: null,
+            output,
+            seconds: seconds(),
+            timedOut: false,
+            notRunning,
+            error: notRunning ? null : errorMessage(error),
+        };
+    }
+    // docker-modem is untyped: it splits the engine's multiplexed stdout/stderr frames.
+    container.modem.demuxStream(stream, sink, sink);
+    const finished = new Promise((resolve) => {
+        stream.on('end', () => resolve());
+        stream.on('close', () => resolve());
+        stream.on('error', () => resolve());
+    });
+    if ((await within(finished, timeoutMs)).timedOut) {
+        stream.destroy?.();
+        return { exitCode: null, output, seconds: seconds(), timedOut: true, notRunning: false, error: null };
+    }
+    const inspected = await exec.inspect().catch(() => null);
+    // An exec whose binary does not exist ends with exit code 126/127 and the runtime's message.
+    return {
+        exitCode: inspected?.ExitCode ?? null,
+        output,
+        seconds: seconds(),
+        timedOut: false,
+        notRunning: false,
+        error: null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/image.ts
+
+
+/** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
+const DOCKER_HEALTH_DEFAULTS = {
+    interval: 30,
+    timeout: 30,
+    startPeriod: 0,
+    startInterval: 5,
+    retries: 3,
+};
+const NANOS = 1e9;
+async function collectImageEvidence(engine, request) {
+    const { reference, healthStartInterval } = request;
+    const input = request.input ?? 'image';
+    const image = engine.getImage(reference);
+    const inspected = async () => {
+        try {
+            return await image.inspect();
+        }
+        catch (error) {
+            if (error.statusCode === 404)
+                return null;
+            throw error;
+        }
+    };
+    let inspect = await inspected();
+    if (!inspect && isPullable(reference)) {
+        request.info?.(`${reference} is not on the engine: pulling it`);
+        await pullImage(engine, reference, input, request.signal);
+        inspect = await inspected();
+    }
+    if (!inspect) {
+        throw new UsageError(`${input}: '${reference}' does not exist on this engine; build it first, or check the name`);
+    }
+    const config = inspect.Config;
+    const layerCount = inspect.RootFS?.Layers?.length ?? 0;
+    return {
+        id: inspect.Id,
+        repoTags: inspect.RepoTags ?? [],
+        engineSizeBytes: inspect.Size,
+        layers: layerCount,
+        layerDigests: inspect.RootFS?.Layers ?? [],
+        os: inspect.Os,
+        architecture: inspect.Architecture,
+        user: config.User ?? '',
+        env: config.Env ?? [],
+        cmd: asArray(config.Cmd),
+        entrypoint: asArray(config.Entrypoint),
+        workingDir: config.WorkingDir ?? '',
+        labels: config.Labels ?? {},
+        healthcheck: toHealthcheck(config.Healthcheck, healthStartInterval),
+        exposedPorts: Object.keys(config.ExposedPorts ?? {}),
+        stopSignal: config.StopSignal ?? null,
+    };
+}
+function toHealthcheck(raw, startIntervals) {
+    if (!raw?.Test || raw.Test.length === 0)
+        return null;
+    const seconds = (value) => (value ? value / NANOS : null);
+    const written = {
+        intervalSeconds: seconds(raw.Interval),
+        timeoutSeconds: seconds(raw.Timeout),
+        startPeriodSeconds: seconds(raw.StartPeriod),
+        startIntervalSeconds: seconds(raw.StartInterval),
+        retries: raw.Retries || null,
+    };
+    const defaults = DOCKER_HEALTH_DEFAULTS;
+    return {
+        test: raw.Test,
+        argv: healthArgv(raw.Test),
+        ...written,
+        effective: {
+            interval: written.intervalSeconds ?? defaults.interval,
+            timeout: written.timeoutSeconds ?? defaults.timeout,
+            startPeriod: written.startPeriodSeconds ?? defaults.startPeriod,
+            startInterval: startIntervals ? (written.startIntervalSeconds ?? defaults.startInterval) : null,
+            retries: written.retries ?? defaults.retries,
+        },
+    };
+}
+/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
+function healthArgv(test) {
+    const [kind, ...rest] = test;
+    if (kind === 'CMD')
+        return rest.length > 0 ? rest : null;
+    if (kind === 'CMD-SHELL')
+        return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
+    return null; // NONE
+}
+function asArray(value) {
+    if (Array.isArray(value))
+        return value;
+    if (typeof value === 'string')
+        return [value];
+    return null;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/crash-recovery.ts
+
+
+
+/** Without a health check, how long a restart may take; with one, the floor of its own limit. */
+const RESTART_SECONDS = 10;
+/** How long a container whose policy never restarts it is watched after the kill. */
+const OBSERVE_NO_POLICY_SECONDS = 3;
+const POLL_MS = 100;
+const NS = 1e9;
+async function proveCrashRecovery(options) {
+    const results = [];
+    for (const { id, service } of options.containers) {
+        options.signal?.throwIfAborted();
+        results.push(await recoverOne(options, id, service));
+    }
+    return results;
+}
+async function recoverOne(options, id, service) {
+    const container = options.engine.getContainer(id);
+    const before = (await container.inspect());
+    const policy = before.HostConfig.RestartPolicy?.Name || 'no';
+    const health = before.Config.Healthcheck;
+    const argv = health?.Test ? healthArgv(health.Test) : null;
+    const limitSeconds = argv ? healthLimit(health) : RESTART_SECONDS;
+    const base = {
+        service,
+        policy,
+        restartedAfter: null,
+        healthyAfter: null,
+        measuredBy: argv ? 'health check' : 'running',
+        limitSeconds,
+    };
+    if (!before.State.Running)
+        return before.State.ExitCode === 0
+            ? { ...base, outcome: 'one-shot', detail: 'exited 0 before the kill: done by design' }
+            : {
+                ...base,
+                outcome: 'not running',
+                detail: `${before.State.Status} (exit ${before.State.ExitCode}) before the kill`,
+            };
+    const killed = await killFromOutside(options, before.State.Pid);
+    if (killed)
+        return { ...base, outcome: 'not killed', detail: killed };
+    const killedAt = performance.now();
+    const since = () => round((performance.now() - killedAt) / 1000);
+    // Back when it runs again with a new start time: the engine restarted it.
+    const watchFor = policy === 'no' ? OBSERVE_NO_POLICY_SECONDS : limitSeconds;
+    let restartedAfter = null;
+    while (since() < watchFor) {
+        options.signal?.throwIfAborted();
+        const now = (await container.inspect());
+        if (now.State.Running && now.State.StartedAt !== before.State.StartedAt) {
+            restartedAfter = since();
+            break;
+        }
+        await sleep(POLL_MS);
+    }
+    if (restartedAfter === null) {
+        // Started again by hand, so the services proven after it are not judged without it.
+        await container.start().catch(() => undefined);
+        if (argv)
+            await probeUntil(container, argv, health, limitSeconds, options.signal);
+        return {
+            ...base,
+            outcome: 'not restarted',
+            detail: policy === 'no'
+                ? `still down ${watchFor} s after the kill: it has no restart policy`
+                : `still down ${watchFor} s after the kill, with restart policy ${policy}`,
+        };
+    }
+    if (!argv)
+        return { ...base, outcome: 'recovered', restartedAfter, healthyAfter: restartedAfter, detail: 'running again' };
+    const passed = await probeUntil(container, argv, health, limitSeconds - since(), options.signal);
+    return passed
+        ? { ...base, outcome: 'recovered', restartedAfter, healthyAfter: since(), detail: 'its health check passes again' }
+        : {
+            ...base,
+            outcome: 'not healthy again',
+            restartedAfter,
+            detail: `restarted, and its health check did not pass again within ${limitSeconds} s of the kill`,
+        };
+}
+/**
+ * What Docker gives a started container before it reports it unhealthy: its start period, then
+ * `retries` failed probes an interval apart, the last one timing out. Never under RESTART_SECONDS.
+ */
+function healthLimit(health) {
+    const interval = (health.Interval || 30 * NS) / NS;
+    const timeout = (health.Timeout || 30 * NS) / NS;
+    const retries = health.Retries || 3;
+    const startPeriod = (health.StartPeriod || 0) / NS;
+    return Math.max(RESTART_SECONDS, Math.ceil(startPeriod + interval * retries + timeout));
+}
+/** The SIGKILL, from a helper that sees the host's processes; null when sent, else why not. */
+async function killFromOutside(options, pid) {
+    if (!(pid > 0))
+        return 'the engine gave no process id for it';
+    const helper = await options.throwaways.create({
+        role: 'crash',
+        image: options.helperImage,
+        entrypoint: ['kill', '-KILL', String(pid)],
+        network: 'none',
+        limits: { memoryBytes: 64 * 1024 ** 2, nanoCpus: 0.5e9, pids: 16 },
+        pidMode: 'host',
+    });
+    try {
+        await helper.start();
+        const { StatusCode } = (await helper.wait());
+        return StatusCode === 0
+            ? null
+            : `the helper's kill -KILL ${pid} exited ${StatusCode} (an engine that maps users or refuses --pid host cannot be crashed from outside)`;
+    }
+    finally {
+        await options.throwaways.remove(helper);
+    }
+}
+/** Runs the probe as Docker does until it passes; false when it has not within `seconds`. */
+async function probeUntil(container, argv, health, seconds, signal) {
+    const deadline = performance.now() + seconds * 1000;
+    const timeoutMs = (health.Timeout || 30 * NS) / 1e6;
+    while (performance.now() < deadline) {
+        signal?.throwIfAborted();
+        const result = await execIn(container, argv, Math.min(timeoutMs, Math.max(deadline - performance.now(), 100)));
+        if (result.exitCode === 0)
+            return true;
+        await sleep(250);
+    }
+    return false;
+}
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
 ;// CONCATENATED MODULE: ./src/docker/logs.ts
 /**
  * How far back a log is read for what a service waited for: the line that names it may be
@@ -87827,48 +88254,6 @@ function withoutColours(text) {
     return text.replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '');
 }
 
-;// CONCATENATED MODULE: ./src/docker/pull.ts
-
-// An image named by a registry reference and not on the engine is pulled, as `docker run` would:
-// `image` and `baseline-image` accept `registry.example.com/app:1.2`. A pull that fails is the
-// user's to fix (a name, a tag, a login): one line, exit 2.
-/** Whether a reference could be pulled at all: an image id or a bare digest cannot. */
-function isPullable(reference) {
-    return !/^(sha256:)?[0-9a-f]{12,64}$/.test(reference);
-}
-async function pullImage(engine, reference, input, signal) {
-    let stream;
-    try {
-        stream = await engine.pull(reference);
-    }
-    catch (error) {
-        throw new UsageError(`${input}: cannot pull '${reference}' (${reason(error)}); check the name and tag, or log in to its registry (docker login)`, { cause: error });
-    }
-    const onAbort = () => stream.destroy?.();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-        await new Promise((resolve, reject) => {
-            // Errors of a pull arrive inside the progress stream, not as its status code.
-            engine.modem.followProgress(stream, (error, events) => {
-                const failed = error?.message ?? events?.find((event) => event.error)?.error;
-                if (failed)
-                    reject(new UsageError(`${input}: cannot pull '${reference}' (${failed.split('\n')[0].trim()}); check the name and tag, or log in to its registry (docker login)`));
-                else
-                    resolve();
-            });
-        });
-    }
-    finally {
-        signal?.removeEventListener('abort', onAbort);
-    }
-    signal?.throwIfAborted();
-}
-function reason(error) {
-    const json = error.json;
-    const message = (json?.message ?? errorMessage(error)).split('\n')[0];
-    return message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
-}
-
 ;// CONCATENATED MODULE: ./src/evidence/smoke-tests.ts
 
 
@@ -87884,7 +88269,7 @@ async function runSmokeTests(options) {
         return [];
     const networks = await stackNetworks(options.engine, options.project);
     if (!(await hasImage(options.engine, options.image)))
-        await pullImage(options.engine, options.image, 'smoke-test-image', options.signal);
+        await pullImage(options.engine, options.image, 'helper-image', options.signal);
     const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-smoke`);
     const results = [];
     try {
@@ -88070,6 +88455,11 @@ function stack_logs_secretValues(env) {
 
 
 
+
+
+
+
+
 /** `cs-hardening-<run>-<scope>`: the sweep finds a run's projects by that shape (throwaway.ts). */
 function composeProject(runId, scope) {
     return `cs-hardening-${runId}-${scope}`;
@@ -88107,20 +88497,24 @@ async function bringComposeUp(options) {
         options.signal?.throwIfAborted();
         const { services, containers } = await serviceRuns(options.engine, project);
         const secrets = stack_logs_secretValues(env);
-        const smokeTests = up.code === 0 && options.smokeTests && options.smokeTests.length > 0 && options.smokeTestImage
+        const smokeTests = up.code === 0 && options.smokeTests && options.smokeTests.length > 0 && options.helperImage
             ? await runSmokeTests({
                 engine: options.engine,
                 project,
                 runId: options.runId,
                 scope: options.scope,
                 commands: options.smokeTests,
-                image: options.smokeTestImage,
+                image: options.helperImage,
                 secrets,
                 ...(options.signal ? { signal: options.signal } : {}),
             })
             : [];
         options.signal?.throwIfAborted();
         const logs = await readStackLogs(options.engine, await containers(), secrets);
+        const crashRecovery = up.code === 0 && options.crashRecovery && options.helperImage
+            ? await crashEach(options, services, await containers())
+            : undefined;
+        options.signal?.throwIfAborted();
         return {
             files: options.compose.files.map((file) => file.path),
             project,
@@ -88131,12 +88525,44 @@ async function bringComposeUp(options) {
             gates: healthGates(options.compose, services),
             logs,
             smokeTests,
+            ...(typeof crashRecovery === 'string'
+                ? { crashRecoveryNotRun: crashRecovery }
+                : crashRecovery
+                    ? { crashRecovery }
+                    : {}),
         };
     }
     finally {
         await runDocker([...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
         await giveBack(options.engine, restore);
+    }
+}
+/** Dependents before what they depend on: the later a service started, the sooner it is crashed. */
+async function crashEach(options, services, containers) {
+    const order = (service) => services.find((run) => run.service === service)?.startedAt ?? 0;
+    // On by default: a helper image this engine cannot get leaves the crashes unproven, said as
+    // such, rather than failing the run (the smoke tests, asked for by name, do fail it).
+    if (!(await hasImage(options.engine, options.helperImage)))
+        try {
+            await pullImage(options.engine, options.helperImage, 'helper-image', options.signal);
+        }
+        catch (error) {
+            options.signal?.throwIfAborted();
+            return errorMessage(error);
+        }
+    const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-crash`);
+    try {
+        return await proveCrashRecovery({
+            engine: options.engine,
+            throwaways,
+            helperImage: options.helperImage,
+            containers: [...containers].sort((a, b) => order(b.service) - order(a.service)),
+            ...(options.signal ? { signal: options.signal } : {}),
+        });
+    }
+    finally {
+        await throwaways.removeAll();
     }
 }
 /**
@@ -88754,8 +89180,6 @@ function classifyFile(path, workdir) {
     return 'other';
 }
 
-;// CONCATENATED MODULE: external "node:stream"
-const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 ;// CONCATENATED MODULE: external "node:zlib"
 const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 // EXTERNAL MODULE: ./node_modules/tar-stream/index.js
@@ -89386,104 +89810,6 @@ function packageManifestOf(path, content) {
     catch {
         return null;
     }
-}
-
-;// CONCATENATED MODULE: ./src/evidence/image.ts
-
-
-/** Docker's defaults for what a HEALTHCHECK leaves out (the start interval since Engine 25). */
-const DOCKER_HEALTH_DEFAULTS = {
-    interval: 30,
-    timeout: 30,
-    startPeriod: 0,
-    startInterval: 5,
-    retries: 3,
-};
-const NANOS = 1e9;
-async function collectImageEvidence(engine, request) {
-    const { reference, healthStartInterval } = request;
-    const input = request.input ?? 'image';
-    const image = engine.getImage(reference);
-    const inspected = async () => {
-        try {
-            return await image.inspect();
-        }
-        catch (error) {
-            if (error.statusCode === 404)
-                return null;
-            throw error;
-        }
-    };
-    let inspect = await inspected();
-    if (!inspect && isPullable(reference)) {
-        request.info?.(`${reference} is not on the engine: pulling it`);
-        await pullImage(engine, reference, input, request.signal);
-        inspect = await inspected();
-    }
-    if (!inspect) {
-        throw new UsageError(`${input}: '${reference}' does not exist on this engine; build it first, or check the name`);
-    }
-    const config = inspect.Config;
-    const layerCount = inspect.RootFS?.Layers?.length ?? 0;
-    return {
-        id: inspect.Id,
-        repoTags: inspect.RepoTags ?? [],
-        engineSizeBytes: inspect.Size,
-        layers: layerCount,
-        layerDigests: inspect.RootFS?.Layers ?? [],
-        os: inspect.Os,
-        architecture: inspect.Architecture,
-        user: config.User ?? '',
-        env: config.Env ?? [],
-        cmd: asArray(config.Cmd),
-        entrypoint: asArray(config.Entrypoint),
-        workingDir: config.WorkingDir ?? '',
-        labels: config.Labels ?? {},
-        healthcheck: toHealthcheck(config.Healthcheck, healthStartInterval),
-        exposedPorts: Object.keys(config.ExposedPorts ?? {}),
-        stopSignal: config.StopSignal ?? null,
-    };
-}
-function toHealthcheck(raw, startIntervals) {
-    if (!raw?.Test || raw.Test.length === 0)
-        return null;
-    const seconds = (value) => (value ? value / NANOS : null);
-    const written = {
-        intervalSeconds: seconds(raw.Interval),
-        timeoutSeconds: seconds(raw.Timeout),
-        startPeriodSeconds: seconds(raw.StartPeriod),
-        startIntervalSeconds: seconds(raw.StartInterval),
-        retries: raw.Retries || null,
-    };
-    const defaults = DOCKER_HEALTH_DEFAULTS;
-    return {
-        test: raw.Test,
-        argv: healthArgv(raw.Test),
-        ...written,
-        effective: {
-            interval: written.intervalSeconds ?? defaults.interval,
-            timeout: written.timeoutSeconds ?? defaults.timeout,
-            startPeriod: written.startPeriodSeconds ?? defaults.startPeriod,
-            startInterval: startIntervals ? (written.startIntervalSeconds ?? defaults.startInterval) : null,
-            retries: written.retries ?? defaults.retries,
-        },
-    };
-}
-/** The HEALTHCHECK as an argv, as Docker would run it (CMD-SHELL through /bin/sh -c). */
-function healthArgv(test) {
-    const [kind, ...rest] = test;
-    if (kind === 'CMD')
-        return rest.length > 0 ? rest : null;
-    if (kind === 'CMD-SHELL')
-        return rest[0] ? ['/bin/sh', '-c', rest[0]] : null;
-    return null; // NONE
-}
-function asArray(value) {
-    if (Array.isArray(value))
-        return value;
-    if (typeof value === 'string')
-        return [value];
-    return null;
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/compose/tree.ts
@@ -91390,72 +91716,6 @@ async function hostReader(container) {
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/docker/exec.ts
-
-
-
-const OUTPUT_LIMIT = 4096;
-async function execIn(container, argv, timeoutMs) {
-    const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
-    let exec;
-    try {
-        exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
-    }
-    catch (error) {
-        const notRunning = error.statusCode === 409;
-        return {
-            exitCode: null,
-            output: '',
-            seconds: seconds(),
-            timedOut: false,
-            notRunning,
-            error: notRunning ? null : errorMessage(error),
-        };
-    }
-    let output = '';
-    const sink = new external_node_stream_namespaceObject.PassThrough();
-    sink.on('data', (chunk) => {
-        output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
-    });
-    let stream;
-    try {
-        stream = (await exec.start({ hijack: true, stdin: false }));
-    }
-    catch (error) {
-        const notRunning = error.statusCode === 409;
-        return {
-            exitCode: null,
-            output,
-            seconds: seconds(),
-            timedOut: false,
-            notRunning,
-            error: notRunning ? null : errorMessage(error),
-        };
-    }
-    // docker-modem is untyped: it splits the engine's multiplexed stdout/stderr frames.
-    container.modem.demuxStream(stream, sink, sink);
-    const finished = new Promise((resolve) => {
-        stream.on('end', () => resolve());
-        stream.on('close', () => resolve());
-        stream.on('error', () => resolve());
-    });
-    if ((await within(finished, timeoutMs)).timedOut) {
-        stream.destroy?.();
-        return { exitCode: null, output, seconds: seconds(), timedOut: true, notRunning: false, error: null };
-    }
-    const inspected = await exec.inspect().catch(() => null);
-    // An exec whose binary does not exist ends with exit code 126/127 and the runtime's message.
-    return {
-        exitCode: inspected?.ExitCode ?? null,
-        output,
-        seconds: seconds(),
-        timedOut: false,
-        notRunning: false,
-        error: null,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/evidence/runtime/probe.ts
 
 
@@ -94080,7 +94340,8 @@ async function bringStackUp(owner, proven, control) {
         env: owner.collect.runtime.env,
         timeoutSeconds: owner.collect.runtime.composeUpTimeoutSeconds,
         smokeTests: owner.settings.smokeTest,
-        smokeTestImage: owner.settings.smokeTestImage,
+        crashRecovery: owner.settings.crashRecovery,
+        helperImage: owner.settings.helperImage,
         ...(control.signal ? { signal: control.signal } : {}),
     }), control.signal);
 }

@@ -16,7 +16,7 @@ describe('compose-up', () => {
       'idle-seconds': '1',
       'runtime-env': 'POSTGRES_PASSWORD=compose-test-password\nREDIS_PASSWORD=compose-test-password',
       'smoke-test': 'wget -qO- http://customer-success-mcp:8080/health',
-      'smoke-test-image': 'cs-hardening/busybox-tini:local',
+      'helper-image': 'cs-hardening/busybox-tini:local',
     });
     const stack = byId(report, 'HARD-COMPOSE-012');
     expect(stack.status).toBe('pass');
@@ -47,6 +47,13 @@ describe('compose-up', () => {
       'pass',
       expect.stringMatching(/^`wget -qO- http:\/\/customer-success-mcp:8080\/health` exited 0 in [\d.]+ s$/),
     ]);
+    // Each service crashed from outside came back, and its own health check passed again.
+    const recovery = report.checks.filter((result) => result.id === 'HARD-COMPOSE-019');
+    expect(recovery.map((result) => result.status)).toEqual(['pass', 'pass', 'pass']);
+    for (const result of recovery)
+      expect(result.message).toMatch(
+        /^[\w-]+: killed, restarted by the engine after [\d.]+ s \(restart unless-stopped\), its health check passes again [\d.]+ s after the kill \(limit \d+ s\)$/,
+      );
     expect(report.passed).toBe(true);
   });
 
@@ -61,7 +68,7 @@ describe('compose-up', () => {
       'idle-seconds': '1',
       'runtime-env': `DB_PASSWORD=${password}`,
       'smoke-test': 'wget -qO- http://web:8080/\nwget -qO- http://web:8080/missing',
-      'smoke-test-image': 'cs-hardening/busybox-tini:local',
+      'helper-image': 'cs-hardening/busybox-tini:local',
     });
     expect(byId(report, 'HARD-COMPOSE-012').status).toBe('pass');
     const logs = report.checks.filter((result) => result.id === 'HARD-COMPOSE-017');
@@ -73,11 +80,31 @@ describe('compose-up', () => {
     );
     expect(byService.worker.message).toContain('ConnectionError: cannot reach postgresql://app:');
     // On the service's line, for the annotation; the password it printed is not repeated.
-    expect(byService.worker.location?.line).toBe(14);
+    expect(byService.worker.location?.line).toBe(16);
     expect(JSON.stringify(report)).not.toContain(password);
     const smoke = report.checks.filter((result) => result.id === 'HARD-COMPOSE-018');
     expect(smoke.map((result) => result.status)).toEqual(['pass', 'fail']);
     expect(smoke[1].message).toMatch(/^`wget -qO- http:\/\/web:8080\/missing` exited 1 after [\d.]+ s: .*404/);
+    // Crashed from outside: web comes back healthy; the worker has no restart policy and stays
+    // down; stale comes back and never serves again (the marker its first start left).
+    const recovery = Object.fromEntries(
+      report.checks
+        .filter((result) => result.id === 'HARD-COMPOSE-019')
+        .map((result) => [result.message.split(':')[0], result]),
+    );
+    expect(recovery.web.status).toBe('pass');
+    expect(recovery.web.location?.line).toBe(10);
+    expect([recovery.worker.status, recovery.worker.message]).toEqual([
+      'fail',
+      'worker: does not recover from a crash: still down 3 s after the kill: it has no restart policy',
+    ]);
+    expect(recovery.worker.location?.line).toBe(16);
+    expect(recovery.stale.status).toBe('fail');
+    expect(recovery.stale.message).toMatch(
+      /^stale: restarted, and its health check did not pass again within 10 s of the kill \(restarted after [\d.]+ s, restart unless-stopped\)$/,
+    );
+    // The crashes were ours: the logs read before them count no restart.
+    expect(logs.filter((result) => /restarted/.test(result.message))).toEqual([]);
     expect(report.passed).toBe(false);
   });
 

@@ -150,6 +150,8 @@ describe('the example stack on a pull request: one run, one verdict', () => {
         context: 'examples/stack',
         'compose-up': 'true',
         'runtime-env': 'POSTGRES_PASSWORD=example-only\nREDIS_PASSWORD=example-only',
+        // Each of the four services is crashed once the stack is up, from this helper.
+        'helper-image': 'cs-hardening/busybox-tini:local',
         comment: 'true',
         'github-token': 'test-token',
         'sarif-file': '.tmp/stack.sarif',

@@ -26,6 +26,7 @@ import {
   checkComposeSecrets,
 } from './compose/index.js';
 import {
+  checkCrashRecovery,
   checkSettingsInForce,
   checkSmokeTests,
   checkStackHealthy,
@@ -170,4 +171,5 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkSettingsInForce,
   checkStackLogsClean,
   checkSmokeTests,
+  checkCrashRecovery,
 ] as AnyCheck[];

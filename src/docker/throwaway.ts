@@ -39,6 +39,8 @@ export interface ThrowawaySpec {
   tmpfs?: Record<string, string>;
   dropAllCapabilities?: boolean;
   noNewPrivileges?: boolean;
+  /** `host`: sees every process of the machine (the crash-recovery kill), nothing else of it. */
+  pidMode?: 'host';
 }
 
 export class Throwaways {
@@ -93,6 +95,7 @@ export class Throwaways {
         ...(spec.tmpfs ? { Tmpfs: spec.tmpfs } : {}),
         ...(spec.dropAllCapabilities ? { CapDrop: ['ALL'] } : {}),
         ...(spec.noNewPrivileges ? { SecurityOpt: ['no-new-privileges'] } : {}),
+        ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
       },
       ...(spec.aliases ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } } } : {}),
     });

@@ -3,11 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Engine } from '../docker/engine.js';
 import { runDocker } from '../docker/cli.js';
+import { hasImage } from '../docker/engine.js';
+import { pullImage } from '../docker/pull.js';
 import { lastLines } from '../docker/buildx.js';
+import { errorMessage } from '../util/errors.js';
 import { round } from '../util/format.js';
 import { parseImageReference } from '../util/image-reference.js';
 import type { ComposeEvidence } from './compose.js';
 import { readSettingsInForce, type SettingsInForce } from './settings-in-force.js';
+import { Throwaways } from '../docker/throwaway.js';
+import { proveCrashRecovery, type CrashRecovery } from './crash-recovery.js';
 import { runSmokeTests, type SmokeTestResult } from './smoke-tests.js';
 import { readStackLogs, secretValues, type LoggedContainer, type ServiceLog } from './stack-logs.js';
 
@@ -20,7 +25,9 @@ import { readStackLogs, secretValues, type LoggedContainer, type ServiceLog } fr
 // the real start order are measured, not inferred, and what each running container has in force
 // (src/evidence/settings-in-force.ts). Then the user's smoke tests run against it
 // (src/evidence/smoke-tests.ts), and last what every container logged is scanned for crashes
-// (src/evidence/stack-logs.ts), so a crash a smoke test caused is seen. Always taken down with volumes.
+// (src/evidence/stack-logs.ts), so a crash a smoke test caused is seen; then, the logs read, each
+// service is crashed and its recovery measured (src/evidence/crash-recovery.ts: the crashes are
+// ours, and are not counted against the logs). Always taken down with volumes.
 
 export interface ComposeServiceRun {
   service: string;
@@ -58,6 +65,10 @@ export interface ComposeUpRecord {
   logs?: ServiceLog[];
   /** The smoke tests, in the order given; empty: none given, or the stack did not come up. */
   smokeTests?: SmokeTestResult[];
+  /** Each service crashed and watched (absent: crash-recovery off, or the stack did not come up). */
+  crashRecovery?: CrashRecovery[];
+  /** Why the crashes were not made, when asked for and the stack was up (the helper image could not be had). */
+  crashRecoveryNotRun?: string;
 }
 
 /** `cs-hardening-<run>-<scope>`: the sweep finds a run's projects by that shape (throwaway.ts). */
@@ -77,9 +88,11 @@ export interface ComposeUpOptions {
   names?: Record<string, string>;
   env: Record<string, string>;
   timeoutSeconds: number;
-  /** Commands run against the stack once it is up (smoke-test), in a helper of `smokeTestImage`. */
+  /** Commands run against the stack once it is up (smoke-test), in a helper of `helperImage`. */
   smokeTests?: string[];
-  smokeTestImage?: string;
+  /** Crash each running service once the stack is up, and measure its recovery (crash-recovery). */
+  crashRecovery?: boolean;
+  helperImage?: string;
   signal?: AbortSignal;
 }
 
@@ -120,20 +133,25 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
     const { services, containers } = await serviceRuns(options.engine, project);
     const secrets = secretValues(env);
     const smokeTests =
-      up.code === 0 && options.smokeTests && options.smokeTests.length > 0 && options.smokeTestImage
+      up.code === 0 && options.smokeTests && options.smokeTests.length > 0 && options.helperImage
         ? await runSmokeTests({
             engine: options.engine,
             project,
             runId: options.runId,
             scope: options.scope,
             commands: options.smokeTests,
-            image: options.smokeTestImage,
+            image: options.helperImage,
             secrets,
             ...(options.signal ? { signal: options.signal } : {}),
           })
         : [];
     options.signal?.throwIfAborted();
     const logs = await readStackLogs(options.engine, await containers(), secrets);
+    const crashRecovery =
+      up.code === 0 && options.crashRecovery && options.helperImage
+        ? await crashEach(options, services, await containers())
+        : undefined;
+    options.signal?.throwIfAborted();
     return {
       files: options.compose.files.map((file) => file.path),
       project,
@@ -144,11 +162,46 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
       gates: healthGates(options.compose, services),
       logs,
       smokeTests,
+      ...(typeof crashRecovery === 'string'
+        ? { crashRecoveryNotRun: crashRecovery }
+        : crashRecovery
+          ? { crashRecovery }
+          : {}),
     };
   } finally {
     await runDocker([...base, 'down', '-v', '--remove-orphans', '-t', '5'], { env });
     await rm(dir, { recursive: true, force: true });
     await giveBack(options.engine, restore);
+  }
+}
+
+/** Dependents before what they depend on: the later a service started, the sooner it is crashed. */
+async function crashEach(
+  options: ComposeUpOptions,
+  services: ComposeServiceRun[],
+  containers: LoggedContainer[],
+): Promise<CrashRecovery[] | string> {
+  const order = (service: string): number => services.find((run) => run.service === service)?.startedAt ?? 0;
+  // On by default: a helper image this engine cannot get leaves the crashes unproven, said as
+  // such, rather than failing the run (the smoke tests, asked for by name, do fail it).
+  if (!(await hasImage(options.engine, options.helperImage!)))
+    try {
+      await pullImage(options.engine, options.helperImage!, 'helper-image', options.signal);
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      return errorMessage(error);
+    }
+  const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-crash`);
+  try {
+    return await proveCrashRecovery({
+      engine: options.engine,
+      throwaways,
+      helperImage: options.helperImage!,
+      containers: [...containers].sort((a, b) => order(b.service) - order(a.service)),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } finally {
+    await throwaways.removeAll();
   }
 }
 

@@ -8,7 +8,7 @@ import { round } from '../util/format.js';
 import { maskSecrets, redactSecrets } from '../util/secrets.js';
 
 // The user's smoke tests (`smoke-test`), run against the stack compose-up brought up: each command
-// in a fresh helper container (`smoke-test-image`) joined to every network of the stack, so it
+// in a fresh helper container (`helper-image`) joined to every network of the stack, so it
 // reaches the services by their names as they reach each other (`wget -qO- http://web:8080/health`).
 // One after the other, in the order given; each must exit 0 within SMOKE_TEST_SECONDS. The helper
 // is a throwaway of the run: labelled, limited, removed whatever happens.
@@ -44,7 +44,7 @@ export async function runSmokeTests(options: SmokeTestOptions): Promise<SmokeTes
   if (options.commands.length === 0) return [];
   const networks = await stackNetworks(options.engine, options.project);
   if (!(await hasImage(options.engine, options.image)))
-    await pullImage(options.engine, options.image, 'smoke-test-image', options.signal);
+    await pullImage(options.engine, options.image, 'helper-image', options.signal);
   const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-smoke`);
   const results: SmokeTestResult[] = [];
   try {

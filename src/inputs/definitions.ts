@@ -284,14 +284,21 @@ export const INPUTS = {
     group: 'what to check',
     repeatable: true,
     description:
-      'With compose-up: commands run against the stack once it is healthy, one per line (CLI: `--smoke-test CMD`, repeatable), each in a helper container (smoke-test-image) on every network of the stack, so services are reached by name (`wget -qO- http://app:8080/health`). Each must exit 0 within 60 s (HARD-COMPOSE-018). Run with `sh -c`; secrets in the command and its output are masked.',
+      'With compose-up: commands run against the stack once it is healthy, one per line (CLI: `--smoke-test CMD`, repeatable), each in a helper container (helper-image) on every network of the stack, so services are reached by name (`wget -qO- http://app:8080/health`). Each must exit 0 within 60 s (HARD-COMPOSE-018). Run with `sh -c`; secrets in the command and its output are masked.',
   }),
-  'smoke-test-image': input({
+  'crash-recovery': input({
+    kind: boolean,
+    default: 'true',
+    group: 'what to check',
+    description:
+      "With compose-up, once the stack is healthy: kill each running service's main process (SIGKILL to its PID 1, sent from outside as a crash would come, not through the engine, which would count it as a stop), one service at a time, and measure whether the engine restarts it and how soon its health check passes again, run as Docker runs it (HARD-COMPOSE-019). A service its policy leaves down is started again before the next. False: the stack is not disturbed.",
+  }),
+  'helper-image': input({
     kind: text,
     default: 'busybox:1.37',
     group: 'runtime',
     description:
-      'The image the smoke tests run in: it needs `sh` and the tools the commands call (busybox has wget and nc). Pulled when the engine does not have it.',
+      "The image of the helper containers compose-up runs beside the stack: the smoke tests run in it (it needs `sh` and the tools they call: busybox has wget and nc), and crash-recovery's kill is sent from it (it needs `kill`). Pulled when the engine does not have it.",
   }),
   config: input({
     kind: text,

@@ -9,7 +9,7 @@ export const checkSmokeTests = defineCheck({
   severity: 'error',
   title: 'The smoke tests pass against the running stack',
   proves:
-    'Each command given as smoke-test, run in a helper container (smoke-test-image) on every network of the stack compose-up brought up, exited 0 within 60 s.',
+    'Each command given as smoke-test, run in a helper container (helper-image) on every network of the stack compose-up brought up, exited 0 within 60 s.',
   why: 'Healthy is what each service says of itself; a smoke test asks the stack what a user would, through the names and ports the services use to reach each other.',
   threshold: 'smoke-test: none (skipped)',
   remediation:
