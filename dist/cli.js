@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5102);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1288);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5102:
+/***/ 1288:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77775,6 +77775,12 @@ const INPUTS = {
         group: 'what to check',
         repeatable: true,
         description: 'With compose-up: commands run against the stack once it is healthy, one per line (CLI: `--smoke-test CMD`, repeatable), each in a helper container (helper-image) on every network of the stack, so services are reached by name (`wget -qO- http://app:8080/health`). Each must exit 0 within 60 s (HARD-COMPOSE-018). Run with `sh -c`; secrets in the command and its output are masked.',
+    }),
+    'dependency-outage': input({
+        kind: kinds_boolean,
+        default: 'true',
+        group: 'what to check',
+        description: "With compose-up, once the stack is healthy: stop each dependency a service with a health check declares (depends_on) or points its environment at (`…@postgres:5432`, `DB_HOST=postgres`), watch that service's own probe (run as Docker runs it, every 0.5 s) notice, start the dependency again and watch the probe pass again without the service being restarted (HARD-COMPOSE-020). One dependency at a time, its dependents watched together; each probe given its interval × retries + timeout. False: the stack is not disturbed.",
     }),
     'crash-recovery': input({
         kind: kinds_boolean,
@@ -83247,11 +83253,103 @@ function judgeCrashRecovery(services, results) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/checks/compose/dependency-outage.ts
+
+// Each dependency stopped once compose-up had the stack healthy (src/evidence/dependency-outage.ts):
+// a health check that claims to test its dependencies must notice the outage and pass again when
+// the dependency is back. Not noticing is a warning (a liveness-style probe that leaves the
+// database out is a choice some make on purpose); not recovering is an error: the service stays
+// unhealthy, or broken, after the outage has ended. Findings land on the service's healthcheck.
+const checkDependencyOutage = defineCheck({
+    id: 'HARD-COMPOSE-020',
+    category: 'compose',
+    severity: 'error',
+    title: 'Health checks notice a dependency outage and recover from it',
+    proves: "For every service with a health check and every dependency it declares (depends_on) or points its environment at: with the dependency stopped, the service's own probe (run as Docker runs it, every 0.5 s) failed within its interval × retries + timeout; with the dependency back, the probe passed again within the same, and the service was not restarted.",
+    why: 'The production document promises health checks that test database and Redis connectivity, and depends_on: service_healthy gates built on them; only an outage shows whether the check tests the dependency, and whether the service reconnects when it returns.',
+    threshold: "the service's interval × retries + timeout, each way",
+    remediation: 'Make the health check ask each dependency the service needs (a query, `pg_isready`, `redis-cli ping`), and make the service reconnect instead of keeping a dead connection or exiting.',
+    needs: ['compose', 'composeUp'],
+    run({ compose, composeUp }, { settings }) {
+        if (!settings.dependencyOutage)
+            return { status: 'skip', message: 'dependency-outage is off' };
+        if (!composeUp.dependencyOutages)
+            return { status: 'skip', message: 'not run: the stack did not come up (HARD-COMPOSE-012)' };
+        if (composeUp.dependencyOutages.length === 0)
+            return {
+                status: 'skip',
+                message: 'no running service with a health check declares or points at another service of the stack',
+            };
+        return judgeDependencyOutages(compose.services, composeUp.dependencyOutages);
+    },
+});
+function judgeDependencyOutages(services, results) {
+    return results.map((result) => {
+        const service = services.find((candidate) => candidate.name === result.service);
+        const location = service
+            ? (service.sources.healthcheck ?? { file: service.file, line: service.line })
+            : undefined;
+        const at = location ? { location } : {};
+        const { service: name, dependency } = result;
+        const seconds = (value) => `${(value ?? 0).toFixed(1)} s`;
+        const measured = result;
+        switch (result.outcome) {
+            case 'noticed and recovered':
+                return {
+                    status: 'pass',
+                    message: `${name}'s health check notices ${dependency} down in ${seconds(result.noticedAfter)} and recovers ${seconds(result.recoveredAfter)} after it is back (window ${result.windowSeconds} s; ${via(result)})`,
+                    measured,
+                    ...at,
+                };
+            case 'not noticed':
+                return {
+                    status: 'fail',
+                    severity: 'warning',
+                    message: `${name} stays healthy with ${dependency} down for ${result.windowSeconds} s: its health check does not test ${dependency} (${via(result)})`,
+                    measured,
+                    ...at,
+                };
+            case 'not recovered':
+                return {
+                    status: 'fail',
+                    message: `${name}'s health check notices ${dependency} down in ${seconds(result.noticedAfter)} and still fails ${result.windowSeconds} s after ${dependency} is back: it does not reconnect`,
+                    measured,
+                    ...at,
+                };
+            case 'restarted':
+                return {
+                    status: 'fail',
+                    severity: 'warning',
+                    message: `${name} exited while ${dependency} was down and came back only through its restart policy: it does not ride out the outage`,
+                    measured,
+                    ...at,
+                };
+            case 'not healthy before':
+                return {
+                    status: 'skip',
+                    message: `${name}: its health check did not pass before ${dependency} was stopped: nothing to compare`,
+                    measured,
+                    ...at,
+                };
+            case 'dependency not back':
+                return {
+                    status: 'skip',
+                    message: `${name}: ${dependency} did not come back after it was started again, so ${name}'s recovery could not be judged (its probe noticed the outage in ${seconds(result.noticedAfter)})`,
+                    measured,
+                    ...at,
+                };
+        }
+    });
+}
+const via = (result) => result.via === 'depends_on' ? 'depends_on' : `its ${result.via} points at ${result.dependency}`;
+
 ;// CONCATENATED MODULE: ./src/checks/compose/index.ts
 // The checks of category `compose`: the compose files read (compose/files.ts) and the stack
 // brought up (compose/up.ts): what is in force in it (compose/in-force.ts), what it logged
 // (compose/logs.ts), the user's smoke tests against it (compose/smoke.ts), each service crashed
-// and its recovery (compose/crash-recovery.ts).
+// and its recovery (compose/crash-recovery.ts), each dependency stopped and its dependents'
+// health checks watched (compose/dependency-outage.ts).
+
 
 
 
@@ -86414,6 +86512,7 @@ const ALL_CHECKS = [
     checkSettingsInForce,
     checkStackLogsClean,
     checkSmokeTests,
+    checkDependencyOutage,
     checkCrashRecovery,
 ];
 
@@ -88117,6 +88216,7 @@ async function recoverOne(options, id, service) {
     if (killed)
         return { ...base, outcome: 'not killed', detail: killed };
     const killedAt = performance.now();
+    options.info?.(`crash recovery: killed ${service} (SIGKILL to its PID 1), waiting for it to come back (restart ${policy}, limit ${policy === 'no' ? OBSERVE_NO_POLICY_SECONDS : limitSeconds} s)`);
     const since = () => round((performance.now() - killedAt) / 1000);
     // Back when it runs again with a new start time: the engine restarted it.
     const watchFor = policy === 'no' ? OBSERVE_NO_POLICY_SECONDS : limitSeconds;
@@ -88204,6 +88304,187 @@ async function probeUntil(container, argv, health, seconds, signal) {
 }
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
+;// CONCATENATED MODULE: ./src/evidence/dependency-outage.ts
+
+
+
+
+const dependency_outage_NS = 1e9;
+const PROBE_EVERY_MS = 500;
+const STOP_SECONDS = 10;
+/** What Docker allows between a probe starting to fail and the container being unhealthy. */
+function outageWindow(health) {
+    const interval = (health.Interval || 30 * dependency_outage_NS) / dependency_outage_NS;
+    const timeout = (health.Timeout || 30 * dependency_outage_NS) / dependency_outage_NS;
+    return Math.ceil(interval * (health.Retries || 3) + timeout);
+}
+/**
+ * The pairs to prove: D named in S's depends_on, or as a host in one of S's environment values
+ * (`@D:`, `//D:`, `//D/`, `D:port`, or the whole value of a `…HOST`/`…ADDR` variable). A service
+ * that is not in the stack's services is not a pair (a host outside the stack).
+ */
+function dependencyPairs(services) {
+    const names = new Set(services.map((service) => service.name));
+    const pairs = [];
+    for (const service of services) {
+        const found = new Map();
+        const depends = service.data.depends_on;
+        const declared = Array.isArray(depends)
+            ? depends
+            : depends && typeof depends === 'object'
+                ? Object.keys(depends)
+                : [];
+        for (const name of declared)
+            if (names.has(name))
+                found.set(name, 'depends_on');
+        for (const [variable, value] of Object.entries(dependency_outage_environmentOf(service))) {
+            for (const name of names) {
+                if (name === service.name || found.has(name))
+                    continue;
+                if (pointsAt(variable, value, name))
+                    found.set(name, variable);
+            }
+        }
+        for (const [dependency, via] of found)
+            pairs.push({ service: service.name, dependency, via });
+    }
+    return pairs;
+}
+function dependency_outage_environmentOf(service) {
+    const environment = service.data.environment;
+    if (Array.isArray(environment))
+        return Object.fromEntries(environment.map((entry) => {
+            const at = String(entry).indexOf('=');
+            return at < 0 ? [String(entry), ''] : [String(entry).slice(0, at), String(entry).slice(at + 1)];
+        }));
+    if (environment && typeof environment === 'object')
+        return Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, textOf(value)]));
+    return {};
+}
+const dependency_outage_escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function pointsAt(variable, value, host) {
+    if (/(?:HOST|HOSTNAME|ADDR|ADDRESS|SERVER)$/i.test(variable) && value.trim() === host)
+        return true;
+    const name = dependency_outage_escape(host);
+    return new RegExp(`(?:@|//)${name}(?=[:/?]|$)|(?:^|[\\s,=;])${name}:\\d{2,5}(?![\\w.-])`).test(value);
+}
+async function proveDependencyOutages(options) {
+    const results = [];
+    const dependencies = [...new Set(options.pairs.map((pair) => pair.dependency))];
+    for (const dependency of dependencies) {
+        options.signal?.throwIfAborted();
+        const dependencyId = options.containers[dependency];
+        if (!dependencyId)
+            continue;
+        const watched = [];
+        for (const pair of options.pairs.filter((candidate) => candidate.dependency === dependency)) {
+            const id = options.containers[pair.service];
+            if (!id)
+                continue;
+            const inspected = (await options.engine.getContainer(id).inspect());
+            const health = inspected.Config.Healthcheck;
+            const argv = health?.Test ? healthArgv(health.Test) : null;
+            if (!argv || !inspected.State.Running)
+                continue;
+            watched.push({ pair, id, argv, health: health, before: inspected });
+        }
+        if (watched.length === 0)
+            continue;
+        results.push(...(await outage(options, dependency, dependencyId, watched)));
+    }
+    return results;
+}
+async function outage(options, dependency, dependencyId, watched) {
+    const { engine, signal } = options;
+    const probe = (entry) => execIn(engine.getContainer(entry.id), entry.argv, (entry.health.Timeout || 30 * dependency_outage_NS) / 1e6).then((result) => result.exitCode === 0);
+    const healthyBefore = await Promise.all(watched.map(probe));
+    const results = new Map();
+    const base = (entry) => ({
+        ...entry.pair,
+        noticedAfter: null,
+        recoveredAfter: null,
+        windowSeconds: outageWindow(entry.health),
+        downSeconds: 0,
+    });
+    watched.forEach((entry, index) => {
+        if (!healthyBefore[index])
+            results.set(entry, { ...base(entry), outcome: 'not healthy before' });
+    });
+    const live = watched.filter((entry) => !results.has(entry));
+    if (live.length === 0)
+        return watched.map((entry) => results.get(entry));
+    const container = engine.getContainer(dependencyId);
+    options.info?.(`dependency outage: stopping ${dependency}, watching ${live.map((entry) => entry.pair.service).join(', ')}`);
+    await container.stop({ t: STOP_SECONDS }).catch(() => undefined);
+    const stoppedAt = performance.now();
+    const since = (from) => round((performance.now() - from) / 1000);
+    let noticed;
+    try {
+        noticed = await Promise.all(live.map((entry) => firstOutcome(() => probe(entry), false, outageWindow(entry.health), signal)));
+    }
+    finally {
+        // Back whatever happens: the stack is left as it was found (and taken down after).
+        await container.start().catch(() => undefined);
+    }
+    const dependencyBack = await backAgain(engine, dependencyId, signal);
+    const downSeconds = since(stoppedAt);
+    const backAt = performance.now();
+    const recovered = dependencyBack
+        ? await Promise.all(live.map((entry, index) => noticed[index] === null
+            ? Promise.resolve(null)
+            : firstOutcome(() => probe(entry), true, outageWindow(entry.health), signal)))
+        : live.map(() => null);
+    for (const [index, entry] of live.entries()) {
+        const after = (await engine
+            .getContainer(entry.id)
+            .inspect()
+            .catch(() => null));
+        const restarted = !after ||
+            after.State.StartedAt !== entry.before.State.StartedAt ||
+            (after.RestartCount ?? 0) !== (entry.before.RestartCount ?? 0);
+        const noticedAfter = noticed[index] === null ? null : round((noticed[index] - stoppedAt) / 1000);
+        const recoveredAfter = recovered[index] === null ? null : round((recovered[index] - backAt) / 1000);
+        const outcome = restarted
+            ? 'restarted'
+            : noticedAfter === null
+                ? 'not noticed'
+                : !dependencyBack
+                    ? 'dependency not back'
+                    : recoveredAfter === null
+                        ? 'not recovered'
+                        : 'noticed and recovered';
+        results.set(entry, { ...base(entry), outcome, noticedAfter, recoveredAfter, downSeconds });
+    }
+    return watched.map((entry) => results.get(entry));
+}
+/** When the probe first gave `wanted` (a performance.now() time), or null within `seconds`. */
+async function firstOutcome(probe, wanted, seconds, signal) {
+    const deadline = performance.now() + seconds * 1000;
+    while (performance.now() < deadline) {
+        signal?.throwIfAborted();
+        const started = performance.now();
+        // When the probe that gave it ended: what Docker would have recorded.
+        if ((await probe()) === wanted)
+            return performance.now();
+        await new Promise((done) => setTimeout(done, Math.max(0, PROBE_EVERY_MS - (performance.now() - started))));
+    }
+    return null;
+}
+/** D running again, and passing its own probe when it has one (what its dependents wait for). */
+async function backAgain(engine, id, signal) {
+    const container = engine.getContainer(id);
+    const inspected = (await container.inspect().catch(() => null));
+    if (!inspected?.State.Running)
+        return false;
+    const health = inspected.Config.Healthcheck;
+    const argv = health?.Test ? healthArgv(health.Test) : null;
+    if (!argv)
+        return true;
+    const timeoutMs = (health.Timeout || 30 * dependency_outage_NS) / 1e6;
+    const passed = await firstOutcome(() => execIn(container, argv, timeoutMs).then((result) => result.exitCode === 0), true, outageWindow(health) + (health.StartPeriod || 0) / dependency_outage_NS, signal);
+    return passed !== null;
+}
+
 ;// CONCATENATED MODULE: ./src/docker/logs.ts
 /**
  * How far back a log is read for what a service waited for: the line that names it may be
@@ -88273,8 +88554,9 @@ async function runSmokeTests(options) {
     const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-smoke`);
     const results = [];
     try {
-        for (const command of options.commands) {
+        for (const [index, command] of options.commands.entries()) {
             options.signal?.throwIfAborted();
+            options.info?.(`smoke test ${index + 1}/${options.commands.length}: ${redactSecrets(maskSecrets(command), options.secrets)}`);
             results.push(await smoke_tests_runOne(throwaways, networks, command, options));
         }
     }
@@ -88305,7 +88587,12 @@ async function smoke_tests_runOne(throwaways, networks, command, options) {
     catch (error) {
         return smoke_tests_failed(shown, seconds(), hide(String(error.message ?? error)).split('\n')[0]);
     }
-    const outcome = await within(container.wait(), SMOKE_TEST_SECONDS * 1000);
+    // Cancelled while it runs: the helper goes at once (its wait then ends), not when the command does.
+    const helper = container;
+    const onAbort = () => void throwaways.remove(helper);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const outcome = await within(container.wait().catch(() => ({ StatusCode: -1 })), SMOKE_TEST_SECONDS * 1000).finally(() => options.signal?.removeEventListener('abort', onAbort));
+    options.signal?.throwIfAborted();
     const raw = await container
         .logs({ stdout: true, stderr: true, tail: 20, follow: false })
         .catch(() => Buffer.alloc(0));
@@ -88460,6 +88747,7 @@ function stack_logs_secretValues(env) {
 
 
 
+
 /** `cs-hardening-<run>-<scope>`: the sweep finds a run's projects by that shape (throwaway.ts). */
 function composeProject(runId, scope) {
     return `cs-hardening-${runId}-${scope}`;
@@ -88506,11 +88794,14 @@ async function bringComposeUp(options) {
                 commands: options.smokeTests,
                 image: options.helperImage,
                 secrets,
+                ...(options.info ? { info: options.info } : {}),
                 ...(options.signal ? { signal: options.signal } : {}),
             })
             : [];
         options.signal?.throwIfAborted();
         const logs = await readStackLogs(options.engine, await containers(), secrets);
+        const dependencyOutages = up.code === 0 && options.dependencyOutage ? await outages(options, await containers()) : undefined;
+        options.signal?.throwIfAborted();
         const crashRecovery = up.code === 0 && options.crashRecovery && options.helperImage
             ? await crashEach(options, services, await containers())
             : undefined;
@@ -88525,6 +88816,7 @@ async function bringComposeUp(options) {
             gates: healthGates(options.compose, services),
             logs,
             smokeTests,
+            ...(dependencyOutages ? { dependencyOutages } : {}),
             ...(typeof crashRecovery === 'string'
                 ? { crashRecoveryNotRun: crashRecovery }
                 : crashRecovery
@@ -88537,6 +88829,24 @@ async function bringComposeUp(options) {
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
         await giveBack(options.engine, restore);
     }
+}
+async function outages(options, containers) {
+    const running = {};
+    for (const container of containers) {
+        const inspected = await options.engine
+            .getContainer(container.id)
+            .inspect()
+            .catch(() => null);
+        if (inspected?.State.Running)
+            running[container.service] = container.id;
+    }
+    return proveDependencyOutages({
+        engine: options.engine,
+        pairs: dependencyPairs(options.compose.services),
+        containers: running,
+        ...(options.info ? { info: options.info } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+    });
 }
 /** Dependents before what they depend on: the later a service started, the sooner it is crashed. */
 async function crashEach(options, services, containers) {
@@ -88558,6 +88868,7 @@ async function crashEach(options, services, containers) {
             throwaways,
             helperImage: options.helperImage,
             containers: [...containers].sort((a, b) => order(b.service) - order(a.service)),
+            ...(options.info ? { info: options.info } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
         });
     }
@@ -94268,7 +94579,7 @@ async function runHardening(options, progress, handle = {}) {
         if (stacks.length > 0)
             await cleanup.settle();
         for (const stack of stacks) {
-            stack.collection.evidence.composeUp = await progress.phase(several ? `[${stack.request.name}] compose up` : 'compose up', () => bringStackUp(stack.request, proven, control));
+            stack.collection.evidence.composeUp = await progress.phase(several ? `[${stack.request.name}] compose up` : 'compose up', () => bringStackUp(stack.request, proven, control, (message) => progress.info(message)));
         }
         const targets = proven.map(({ request, collection, baseline, timings }) => judged(request, collection, baseline, timings, options));
         return buildRunReport({
@@ -94306,7 +94617,7 @@ async function connectSession(signal) {
  * that target's image, and every `image:` name a build is given is tagged onto it. A service
  * whose image did not build keeps the stack down.
  */
-async function bringStackUp(owner, proven, control) {
+async function bringStackUp(owner, proven, control, info) {
     const compose = owner.compose;
     if (!control.engine)
         return skipped('static mode: nothing is run');
@@ -94341,6 +94652,8 @@ async function bringStackUp(owner, proven, control) {
         timeoutSeconds: owner.collect.runtime.composeUpTimeoutSeconds,
         smokeTests: owner.settings.smokeTest,
         crashRecovery: owner.settings.crashRecovery,
+        dependencyOutage: owner.settings.dependencyOutage,
+        info,
         helperImage: owner.settings.helperImage,
         ...(control.signal ? { signal: control.signal } : {}),
     }), control.signal);
@@ -94762,6 +95075,104 @@ function sizeText(metrics) {
     if (imageSizeBytes === null)
         return '';
     return ` · ${formatBytes(imageSizeBytes)} unpacked${compressedSizeBytes === null ? '' : ` (${formatBytes(compressedSizeBytes)} compressed)`}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/stack-resilience.ts
+
+const GOOD = '✅';
+const BAD = '❌';
+const WARN = '⚠️';
+function resilienceRows(checks) {
+    const stack = checks.find((check) => check.id === 'HARD-COMPOSE-012');
+    const services = Array.isArray(stack?.measured)
+        ? stack.measured
+        : [];
+    if (services.length === 0)
+        return [];
+    const about = (id, service) => checks.filter((check) => check.id === id && check.message.startsWith(`${service}: `));
+    const after = (result) => result.message.slice(result.message.indexOf(': ') + 2);
+    return services.map(({ service, healthyAt }) => ({
+        service,
+        up: healthyAt !== null
+            ? `healthy at ${healthyAt.toFixed(1)} s`
+            : stack.status === 'pass'
+                ? 'running'
+                : `${BAD} not healthy`,
+        ...outageCells(checks.filter((check) => check.id === 'HARD-COMPOSE-020' && outageOf(check)?.service === service)),
+        crash: crashCell(about('HARD-COMPOSE-019', service)),
+        inForce: verdictCell(about('HARD-COMPOSE-016', service), 'as written', (failed) => failed.map((result) => after(result).split(' written ')[0]).join(', ')),
+        logs: logsCell(about('HARD-COMPOSE-017', service)),
+    }));
+}
+const outageOf = (check) => {
+    const measured = check.measured;
+    return measured && typeof measured.service === 'string' && typeof measured.dependency === 'string'
+        ? measured
+        : null;
+};
+/** Per dependency: noticed in how long, recovered in how long; "–" where not judged. */
+function outageCells(results) {
+    const outages = results.map(outageOf).filter((outage) => outage !== null);
+    if (outages.length === 0)
+        return { outageNoticed: '–', outageRecovered: '–' };
+    const noticed = outages.map((outage) => outage.noticedAfter !== null
+        ? `${GOOD} ${outage.dependency} in ${outage.noticedAfter.toFixed(1)} s`
+        : outage.outcome === 'not noticed'
+            ? `${WARN} ${outage.dependency}: not tested`
+            : `– ${outage.dependency}`);
+    const recovered = outages.map((outage) => outage.outcome === 'noticed and recovered'
+        ? `${GOOD} ${outage.dependency} in ${(outage.recoveredAfter ?? 0).toFixed(1)} s`
+        : outage.outcome === 'not recovered'
+            ? `${BAD} ${outage.dependency}: does not reconnect`
+            : outage.outcome === 'restarted'
+                ? `${WARN} ${outage.dependency}: only by restarting`
+                : `– ${outage.dependency}`);
+    return { outageNoticed: noticed.join(', '), outageRecovered: recovered.join(', ') };
+}
+function crashCell(results) {
+    const [result] = results;
+    if (!result)
+        return '–';
+    const measured = result.measured;
+    if (result.status === 'pass')
+        return `${GOOD} back in ${(measured?.healthyAfter ?? 0).toFixed(1)} s`;
+    if (result.status === 'fail')
+        return `${BAD} ${measured?.outcome ?? 'does not recover'}`;
+    return `– ${measured?.outcome ?? 'not judged'}`;
+}
+function verdictCell(results, passed, failed) {
+    if (results.length === 0)
+        return '–';
+    const failures = results.filter((result) => result.status === 'fail' || result.status === 'error');
+    if (failures.length > 0)
+        return `${BAD} ${failed(failures)}`;
+    if (results.some((result) => result.status === 'pass'))
+        return `${GOOD} ${passed}`;
+    return '– none written';
+}
+function logsCell(results) {
+    if (results.length === 0)
+        return '–';
+    const failures = results.filter((result) => result.status === 'fail');
+    const kind = (result) => result.message.split(': ')[1]?.split(' at line ')[0] ?? 'a finding';
+    const errors = failures.filter((result) => result.severity === 'error');
+    if (errors.length > 0)
+        return `${BAD} ${[...new Set(errors.map(kind))].join(', ')}`;
+    if (failures.length > 0)
+        return `${WARN} ${[...new Set(failures.map(kind))].join(', ')}`;
+    return `${GOOD} clean`;
+}
+function stackResilienceTable(target) {
+    const rows = resilienceRows(target.checks);
+    if (rows.length === 0)
+        return '';
+    return [
+        '### Stack resilience',
+        '',
+        '| Service | Up | Outage noticed | Recovered | Crash recovery | Limits in force | Logs |',
+        '| --- | --- | --- | --- | --- | --- | --- |',
+        ...rows.map((row) => `| ${escapeMarkdown(row.service, 200)} | ${escapeMarkdown(row.up)} | ${escapeMarkdown(row.outageNoticed)} | ${escapeMarkdown(row.outageRecovered)} | ${escapeMarkdown(row.crash)} | ${escapeMarkdown(row.inForce)} | ${escapeMarkdown(row.logs)} |`),
+    ].join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/report/metric-rows.ts
@@ -95211,6 +95622,7 @@ function wrap(text, width) {
 
 
 
+
 // The job summary: the verdict of the run; for several targets an overview table (target |
 // verdict | size | user | health | startup | stop | failed checks) and one collapsible section
 // per target; for one target the sections themselves, as the user's document lays them out.
@@ -95254,6 +95666,7 @@ function targetTables(target) {
         vulnerabilityChangesSection(target),
         sizeTable(target),
         target_sections_performanceTables(target),
+        stackResilienceTable(target),
         criteriaList(target),
         securityContextSection(target),
     ]

@@ -47,6 +47,18 @@ describe('compose-up', () => {
       'pass',
       expect.stringMatching(/^`wget -qO- http:\/\/customer-success-mcp:8080\/health` exited 0 in [\d.]+ s$/),
     ]);
+    // Its health check (the production document's: server, PostgreSQL, Redis) notices each down, and recovers.
+    const outages = report.checks.filter((result) => result.id === 'HARD-COMPOSE-020');
+    expect(outages.map((result) => [result.status, result.message.replace(/[\d.]+ s/g, 'N s')])).toEqual([
+      [
+        'pass',
+        "customer-success-mcp's health check notices postgres down in N s and recovers N s after it is back (window N s; depends_on)",
+      ],
+      [
+        'pass',
+        "customer-success-mcp's health check notices redis down in N s and recovers N s after it is back (window N s; depends_on)",
+      ],
+    ]);
     // Each service crashed from outside came back, and its own health check passed again.
     const recovery = report.checks.filter((result) => result.id === 'HARD-COMPOSE-019');
     expect(recovery.map((result) => result.status)).toEqual(['pass', 'pass', 'pass']);
@@ -80,7 +92,7 @@ describe('compose-up', () => {
     );
     expect(byService.worker.message).toContain('ConnectionError: cannot reach postgresql://app:');
     // On the service's line, for the annotation; the password it printed is not repeated.
-    expect(byService.worker.location?.line).toBe(16);
+    expect(byService.worker.location?.line).toBe(20);
     expect(JSON.stringify(report)).not.toContain(password);
     const smoke = report.checks.filter((result) => result.id === 'HARD-COMPOSE-018');
     expect(smoke.map((result) => result.status)).toEqual(['pass', 'fail']);
@@ -93,15 +105,35 @@ describe('compose-up', () => {
         .map((result) => [result.message.split(':')[0], result]),
     );
     expect(recovery.web.status).toBe('pass');
-    expect(recovery.web.location?.line).toBe(10);
+    expect(recovery.web.location?.line).toBe(13);
     expect([recovery.worker.status, recovery.worker.message]).toEqual([
       'fail',
       'worker: does not recover from a crash: still down 3 s after the kill: it has no restart policy',
     ]);
-    expect(recovery.worker.location?.line).toBe(16);
+    expect(recovery.worker.location?.line).toBe(20);
     expect(recovery.stale.status).toBe('fail');
     expect(recovery.stale.message).toMatch(
       /^stale: restarted, and its health check did not pass again within 10 s of the kill \(restarted after [\d.]+ s, restart unless-stopped\)$/,
+    );
+    // db stopped: probe's health check notices and recovers; web's ignores db (a warning, on its
+    // healthcheck line); api notices and never reconnects (an error).
+    const outage = Object.fromEntries(
+      report.checks
+        .filter((result) => result.id === 'HARD-COMPOSE-020')
+        .map((result) => [result.message.split(/[' ]/)[0], result]),
+    );
+    expect(Object.keys(outage).sort()).toEqual(['api', 'probe', 'web']);
+    expect(outage.probe.status).toBe('pass');
+    expect(outage.probe.message).toMatch(
+      /^probe's health check notices db down in [\d.]+ s and recovers [\d.]+ s after it is back \(window 4 s; depends_on\)$/,
+    );
+    expect([outage.web.status, outage.web.severity, outage.web.location?.line]).toEqual(['fail', 'warning', 15]);
+    expect(outage.web.message).toBe(
+      'web stays healthy with db down for 12 s: its health check does not test db (depends_on)',
+    );
+    expect([outage.api.status, outage.api.severity]).toEqual(['fail', 'error']);
+    expect(outage.api.message).toMatch(
+      /^api's health check notices db down in [\d.]+ s and still fails 4 s after db is back: it does not reconnect$/,
     );
     // The crashes were ours: the logs read before them count no restart.
     expect(logs.filter((result) => /restarted/.test(result.message))).toEqual([]);

@@ -654,6 +654,53 @@ describe('faults: the right verdict, in bounded time, nothing left behind', () =
     expect(seconds).toBeLessThan(5);
   });
 
+  // In the middle of disturbing the stack: the stale service is down for good after its crash and
+  // the run is waiting for it to recover; the smoke tests' helper has come and gone before.
+  it.each([
+    ['a crash-recovery wait', /crash recovery: killed stale/, []],
+    ['a smoke test', /smoke test 1\/1/, ['--smoke-test', 'sleep 30']],
+  ])('cancellation during %s removes the stack and every helper', async (name, progress, more) => {
+    const run = watch(
+      process.execPath,
+      [
+        cli,
+        'check',
+        '--context',
+        fixture('../compose/crash-and-smoke'),
+        '--cache-probe',
+        'false',
+        '--hardened-run',
+        'false',
+        '--idle-seconds',
+        '1',
+        '--compose-up',
+        '--runtime-env',
+        'DB_PASSWORD=cancel-test-password',
+        '--helper-image',
+        'cs-hardening/busybox-tini:local',
+        ...more,
+      ],
+      { cwd: REPO },
+    );
+    await run.waitFor(progress, 240_000);
+    await sleep(300);
+    const sent = performance.now();
+    run.child.kill('SIGINT');
+    const exit = await run.exited;
+    const seconds = (exit.at - sent) / 1000;
+    table.push({
+      kind: 'fault',
+      name: `cancelled during ${name}`,
+      exit: String(exit.code),
+      verdict: run.output().trim().split('\n').pop()!,
+      seconds,
+      left: await nothingLeft(),
+    });
+    expect(exit.code).toBe(130);
+    expect(await leftovers()).toEqual([]);
+    expect(seconds).toBeLessThan(20);
+  });
+
   it('killed outright (SIGKILL), then the post step', async () => {
     const dir = scratchDir('kill');
     const state = join(dir, 'state');

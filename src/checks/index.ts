@@ -27,6 +27,7 @@ import {
 } from './compose/index.js';
 import {
   checkCrashRecovery,
+  checkDependencyOutage,
   checkSettingsInForce,
   checkSmokeTests,
   checkStackHealthy,
@@ -171,5 +172,6 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkSettingsInForce,
   checkStackLogsClean,
   checkSmokeTests,
+  checkDependencyOutage,
   checkCrashRecovery,
 ] as AnyCheck[];

@@ -13,6 +13,7 @@ import type { ComposeEvidence } from './compose.js';
 import { readSettingsInForce, type SettingsInForce } from './settings-in-force.js';
 import { Throwaways } from '../docker/throwaway.js';
 import { proveCrashRecovery, type CrashRecovery } from './crash-recovery.js';
+import { dependencyPairs, proveDependencyOutages, type DependencyOutage } from './dependency-outage.js';
 import { runSmokeTests, type SmokeTestResult } from './smoke-tests.js';
 import { readStackLogs, secretValues, type LoggedContainer, type ServiceLog } from './stack-logs.js';
 
@@ -27,7 +28,9 @@ import { readStackLogs, secretValues, type LoggedContainer, type ServiceLog } fr
 // (src/evidence/smoke-tests.ts), and last what every container logged is scanned for crashes
 // (src/evidence/stack-logs.ts), so a crash a smoke test caused is seen; then, the logs read, each
 // service is crashed and its recovery measured (src/evidence/crash-recovery.ts: the crashes are
-// ours, and are not counted against the logs). Always taken down with volumes.
+// ours, and are not counted against the logs), after each dependency was stopped and started again
+// with its dependents' health checks watched (src/evidence/dependency-outage.ts). Always taken
+// down with volumes.
 
 export interface ComposeServiceRun {
   service: string;
@@ -65,6 +68,8 @@ export interface ComposeUpRecord {
   logs?: ServiceLog[];
   /** The smoke tests, in the order given; empty: none given, or the stack did not come up. */
   smokeTests?: SmokeTestResult[];
+  /** Each dependency stopped and started again, its dependents' probes watched (absent: off, or not up). */
+  dependencyOutages?: DependencyOutage[];
   /** Each service crashed and watched (absent: crash-recovery off, or the stack did not come up). */
   crashRecovery?: CrashRecovery[];
   /** Why the crashes were not made, when asked for and the stack was up (the helper image could not be had). */
@@ -90,9 +95,13 @@ export interface ComposeUpOptions {
   timeoutSeconds: number;
   /** Commands run against the stack once it is up (smoke-test), in a helper of `helperImage`. */
   smokeTests?: string[];
+  /** Stop each dependency once the stack is up, and watch its dependents' probes (dependency-outage). */
+  dependencyOutage?: boolean;
   /** Crash each running service once the stack is up, and measure its recovery (crash-recovery). */
   crashRecovery?: boolean;
   helperImage?: string;
+  /** Progress on the long steps after the bring-up (each smoke test, each crash). */
+  info?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -142,11 +151,15 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
             commands: options.smokeTests,
             image: options.helperImage,
             secrets,
+            ...(options.info ? { info: options.info } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
           })
         : [];
     options.signal?.throwIfAborted();
     const logs = await readStackLogs(options.engine, await containers(), secrets);
+    const dependencyOutages =
+      up.code === 0 && options.dependencyOutage ? await outages(options, await containers()) : undefined;
+    options.signal?.throwIfAborted();
     const crashRecovery =
       up.code === 0 && options.crashRecovery && options.helperImage
         ? await crashEach(options, services, await containers())
@@ -162,6 +175,7 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
       gates: healthGates(options.compose, services),
       logs,
       smokeTests,
+      ...(dependencyOutages ? { dependencyOutages } : {}),
       ...(typeof crashRecovery === 'string'
         ? { crashRecoveryNotRun: crashRecovery }
         : crashRecovery
@@ -173,6 +187,24 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
     await rm(dir, { recursive: true, force: true });
     await giveBack(options.engine, restore);
   }
+}
+
+async function outages(options: ComposeUpOptions, containers: LoggedContainer[]): Promise<DependencyOutage[]> {
+  const running: Record<string, string> = {};
+  for (const container of containers) {
+    const inspected = await options.engine
+      .getContainer(container.id)
+      .inspect()
+      .catch(() => null);
+    if (inspected?.State.Running) running[container.service] = container.id;
+  }
+  return proveDependencyOutages({
+    engine: options.engine,
+    pairs: dependencyPairs(options.compose.services),
+    containers: running,
+    ...(options.info ? { info: options.info } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }
 
 /** Dependents before what they depend on: the later a service started, the sooner it is crashed. */
@@ -198,6 +230,7 @@ async function crashEach(
       throwaways,
       helperImage: options.helperImage!,
       containers: [...containers].sort((a, b) => order(b.service) - order(a.service)),
+      ...(options.info ? { info: options.info } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } finally {

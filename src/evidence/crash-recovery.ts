@@ -65,6 +65,7 @@ export interface CrashRecoveryOptions {
   throwaways: Throwaways;
   helperImage: string;
   containers: { id: string; service: string }[];
+  info?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -104,6 +105,9 @@ async function recoverOne(options: CrashRecoveryOptions, id: string, service: st
   const killed = await killFromOutside(options, before.State.Pid);
   if (killed) return { ...base, outcome: 'not killed', detail: killed };
   const killedAt = performance.now();
+  options.info?.(
+    `crash recovery: killed ${service} (SIGKILL to its PID 1), waiting for it to come back (restart ${policy}, limit ${policy === 'no' ? OBSERVE_NO_POLICY_SECONDS : limitSeconds} s)`,
+  );
   const since = (): number => round((performance.now() - killedAt) / 1000);
 
   // Back when it runs again with a new start time: the engine restarted it.

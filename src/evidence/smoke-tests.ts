@@ -37,6 +37,7 @@ export interface SmokeTestOptions {
   image: string;
   /** Values to hide in what the commands print (the stack's secrets). */
   secrets: string[];
+  info?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -48,8 +49,11 @@ export async function runSmokeTests(options: SmokeTestOptions): Promise<SmokeTes
   const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-smoke`);
   const results: SmokeTestResult[] = [];
   try {
-    for (const command of options.commands) {
+    for (const [index, command] of options.commands.entries()) {
       options.signal?.throwIfAborted();
+      options.info?.(
+        `smoke test ${index + 1}/${options.commands.length}: ${redactSecrets(maskSecrets(command), options.secrets)}`,
+      );
       results.push(await runOne(throwaways, networks, command, options));
     }
   } finally {
@@ -84,7 +88,15 @@ async function runOne(
   } catch (error) {
     return failed(shown, seconds(), hide(String((error as Error).message ?? error)).split('\n')[0]);
   }
-  const outcome = await within(container.wait() as Promise<{ StatusCode: number }>, SMOKE_TEST_SECONDS * 1000);
+  // Cancelled while it runs: the helper goes at once (its wait then ends), not when the command does.
+  const helper = container;
+  const onAbort = (): void => void throwaways.remove(helper);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const outcome = await within(
+    (container.wait() as Promise<{ StatusCode: number }>).catch(() => ({ StatusCode: -1 })),
+    SMOKE_TEST_SECONDS * 1000,
+  ).finally(() => options.signal?.removeEventListener('abort', onAbort));
+  options.signal?.throwIfAborted();
   const raw = await container
     .logs({ stdout: true, stderr: true, tail: 20, follow: false })
     .catch(() => Buffer.alloc(0));

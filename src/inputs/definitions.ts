@@ -286,6 +286,13 @@ export const INPUTS = {
     description:
       'With compose-up: commands run against the stack once it is healthy, one per line (CLI: `--smoke-test CMD`, repeatable), each in a helper container (helper-image) on every network of the stack, so services are reached by name (`wget -qO- http://app:8080/health`). Each must exit 0 within 60 s (HARD-COMPOSE-018). Run with `sh -c`; secrets in the command and its output are masked.',
   }),
+  'dependency-outage': input({
+    kind: boolean,
+    default: 'true',
+    group: 'what to check',
+    description:
+      "With compose-up, once the stack is healthy: stop each dependency a service with a health check declares (depends_on) or points its environment at (`…@postgres:5432`, `DB_HOST=postgres`), watch that service's own probe (run as Docker runs it, every 0.5 s) notice, start the dependency again and watch the probe pass again without the service being restarted (HARD-COMPOSE-020). One dependency at a time, its dependents watched together; each probe given its interval × retries + timeout. False: the stack is not disturbed.",
+  }),
   'crash-recovery': input({
     kind: boolean,
     default: 'true',

@@ -4,6 +4,7 @@ import { cisSection, securityContextSection, vulnerabilityChangesSection } from 
 import { engineLine } from './engine-line.js';
 import { overviewRows } from './overview.js';
 import { sizeText } from './size-text.js';
+import { stackResilienceTable } from './stack-resilience.js';
 import { checksSection, criteriaList, performanceTables, securityTable, sizeTable } from './target-sections.js';
 import { countFailures } from './terminal.js';
 
@@ -60,6 +61,7 @@ function targetTables(target: TargetReport): string {
     vulnerabilityChangesSection(target),
     sizeTable(target),
     performanceTables(target),
+    stackResilienceTable(target),
     criteriaList(target),
     securityContextSection(target),
   ]

@@ -104,7 +104,7 @@ export async function runHardening(options: Options, progress: Progress, handle:
     for (const stack of stacks) {
       stack.collection.evidence.composeUp = await progress.phase(
         several ? `[${stack.request.name}] compose up` : 'compose up',
-        () => bringStackUp(stack.request, proven, control),
+        () => bringStackUp(stack.request, proven, control, (message) => progress.info(message)),
       );
     }
     const targets = proven.map(({ request, collection, baseline, timings }) =>
@@ -154,6 +154,7 @@ async function bringStackUp(
   owner: TargetRequest,
   proven: Proven[],
   control: RunControl,
+  info: (message: string) => void,
 ): Promise<Collection['evidence']['composeUp']> {
   const compose = owner.compose!;
   if (!control.engine) return skipped('static mode: nothing is run');
@@ -189,6 +190,8 @@ async function bringStackUp(
         timeoutSeconds: owner.collect.runtime.composeUpTimeoutSeconds,
         smokeTests: owner.settings.smokeTest,
         crashRecovery: owner.settings.crashRecovery,
+        dependencyOutage: owner.settings.dependencyOutage,
+        info,
         helperImage: owner.settings.helperImage,
         ...(control.signal ? { signal: control.signal } : {}),
       }),
