@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1288);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8997);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1288:
+/***/ 8997:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77775,6 +77775,18 @@ const INPUTS = {
         group: 'what to check',
         repeatable: true,
         description: 'With compose-up: commands run against the stack once it is healthy, one per line (CLI: `--smoke-test CMD`, repeatable), each in a helper container (helper-image) on every network of the stack, so services are reached by name (`wget -qO- http://app:8080/health`). Each must exit 0 within 60 s (HARD-COMPOSE-018). Run with `sh -c`; secrets in the command and its output are masked.',
+    }),
+    'network-isolation': input({
+        kind: kinds_boolean,
+        default: 'true',
+        group: 'what to check',
+        description: "With compose-up, once the stack is healthy: read each running service's routing table and listening sockets from inside its network namespace (a helper of helper-image joins it and sends nothing) and require no default route for every service whose networks are all internal, and for each one named in isolated-services (HARD-COMPOSE-021); the ports each service publishes on all host interfaces are listed with whether anything listens behind them.",
+    }),
+    'isolated-services': input({
+        kind: list,
+        default: '',
+        group: 'what to check',
+        description: 'Services of the compose stack that must have no way out of their network namespace, beside those whose networks are all `internal: true` (network-isolation proves it from inside).',
     }),
     'dependency-outage': input({
         kind: kinds_boolean,
@@ -83343,12 +83355,111 @@ function judgeDependencyOutages(services, results) {
 }
 const via = (result) => result.via === 'depends_on' ? 'depends_on' : `its ${result.via} points at ${result.dependency}`;
 
+;// CONCATENATED MODULE: ./src/checks/compose/network-isolation.ts
+
+// Isolation as the kernel has it (src/evidence/network-isolation.ts): a service claimed isolated —
+// every network of it internal in the engine, or named in isolated-services — must have no default
+// route in its network namespace. Services with a way out are said so, with the ports they publish
+// on every host interface and whether anything listens behind them.
+const checkNetworkIsolation = defineCheck({
+    id: 'HARD-COMPOSE-021',
+    category: 'compose',
+    severity: 'error',
+    title: 'Services claimed isolated have no way out',
+    proves: 'For every running service whose networks are all internal (as the engine reports them), and every service named in isolated-services: its network namespace, read from inside by a helper that joins it and sends nothing, has no default route (IPv4 or IPv6). For every other service: its way out, and the ports it publishes on all host interfaces with whether anything listens behind them.',
+    why: 'The production document keeps the database and cache on an internal network; a service that can reach out is one exfiltration or one pulled payload away, and a file that says `internal: true` proves nothing until the namespace is looked at.',
+    threshold: 'isolated-services: none (the services on internal networks only)',
+    remediation: 'Put the service on `internal: true` networks only (a service that must be reached from outside goes through one that is not, such as a reverse proxy), or leave it out of isolated-services.',
+    needs: ['compose', 'composeUp'],
+    run({ compose, composeUp }, { settings }) {
+        if (!settings.networkIsolation)
+            return { status: 'skip', message: 'network-isolation is off' };
+        if (!composeUp.networkIsolation)
+            return { status: 'skip', message: 'not run: the stack did not come up (HARD-COMPOSE-012)' };
+        return judgeNetworkIsolation(compose.services, composeUp.networkIsolation, settings.isolatedServices);
+    },
+});
+function judgeNetworkIsolation(services, results, claimed) {
+    const verdicts = [];
+    for (const result of results) {
+        const service = services.find((candidate) => candidate.name === result.service);
+        const location = service
+            ? (service.sources.networks ?? { file: service.file, line: service.line })
+            : undefined;
+        const at = location ? { location } : {};
+        const networks = result.networks
+            .map((network) => `${network.name}${network.internal ? ' (internal)' : ''}`)
+            .join(', ');
+        const published = result.publishedEverywhere.length > 0
+            ? `; publishes on all interfaces ${result.publishedEverywhere
+                .map((port) => `${port.host} → ${port.container}${port.listening === null ? '' : port.listening ? ' (listening)' : ' (nothing listens)'}`)
+                .join(', ')}`
+            : '';
+        const internalOnly = result.networks.length > 0 && result.networks.every((network) => network.internal);
+        const isClaimed = internalOnly || claimed.includes(result.service);
+        const why = internalOnly
+            ? `every network internal: ${networks}`
+            : `named in isolated-services; networks ${networks || 'none'}`;
+        if (result.error) {
+            verdicts.push({
+                status: 'skip',
+                message: `${result.service}: its network namespace could not be read: ${result.error}`,
+                measured: result,
+                ...at,
+            });
+            continue;
+        }
+        if (!isClaimed) {
+            verdicts.push({
+                status: 'skip',
+                message: `${result.service}: not claimed isolated; ${result.defaultRoutes.length > 0 ? `a way out: a default route ${result.defaultRoutes.map((route) => route.route).join(', ')}` : 'no default route'} (networks ${networks || 'none'})${published}`,
+                measured: result,
+                ...at,
+            });
+            continue;
+        }
+        const out = result.defaultRoutes.filter((route) => !route.internal);
+        if (out.length > 0)
+            verdicts.push({
+                status: 'fail',
+                message: `${result.service}: claimed isolated (${why}), yet its network namespace has a way out: a default route ${out.map((route) => `${route.route}${route.network ? ` on ${route.network}, not internal` : ''}`).join(', ')}${published}`,
+                measured: result,
+                ...at,
+            });
+        else if (result.defaultRoutes.length > 0)
+            // Engines before 25 route an internal network's containers to its own bridge and drop what
+            // leaves the subnet in the host's firewall: not a way out, and not provable from inside.
+            verdicts.push({
+                status: 'skip',
+                message: `${result.service}: not proven from inside: its only default route goes to the bridge of internal network ${result.defaultRoutes.map((route) => `${route.network} (${route.route})`).join(', ')}, where this engine drops what leaves the subnet with firewall rules a container cannot read (Engine 25 and later give internal networks no gateway at all)${published}`,
+                measured: result,
+                ...at,
+            });
+        else
+            verdicts.push({
+                status: 'pass',
+                message: `${result.service}: no default route in its network namespace (${why})${published}`,
+                measured: result,
+                ...at,
+            });
+    }
+    for (const name of claimed)
+        if (!results.some((result) => result.service === name))
+            verdicts.push({
+                status: 'skip',
+                message: `${name}: named in isolated-services, and not running in the stack: nothing to read`,
+            });
+    return verdicts;
+}
+
 ;// CONCATENATED MODULE: ./src/checks/compose/index.ts
 // The checks of category `compose`: the compose files read (compose/files.ts) and the stack
 // brought up (compose/up.ts): what is in force in it (compose/in-force.ts), what it logged
 // (compose/logs.ts), the user's smoke tests against it (compose/smoke.ts), each service crashed
 // and its recovery (compose/crash-recovery.ts), each dependency stopped and its dependents'
-// health checks watched (compose/dependency-outage.ts).
+// health checks watched (compose/dependency-outage.ts), each namespace's way out
+// (compose/network-isolation.ts).
+
 
 
 
@@ -86512,6 +86623,7 @@ const ALL_CHECKS = [
     checkSettingsInForce,
     checkStackLogsClean,
     checkSmokeTests,
+    checkNetworkIsolation,
     checkDependencyOutage,
     checkCrashRecovery,
 ];
@@ -88535,6 +88647,145 @@ function withoutColours(text) {
     return text.replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '');
 }
 
+;// CONCATENATED MODULE: ./src/evidence/network-isolation.ts
+
+async function readNetworkIsolation(options) {
+    const internal = new Map();
+    const isInternal = async (name) => {
+        if (!internal.has(name))
+            internal.set(name, await options.engine
+                .getNetwork(name)
+                .inspect()
+                .then((network) => network.Internal === true)
+                .catch(() => false));
+        return internal.get(name);
+    };
+    const results = [];
+    for (const { id, service } of options.containers) {
+        const inspected = (await options.engine
+            .getContainer(id)
+            .inspect()
+            .catch(() => null));
+        if (!inspected?.State.Running)
+            continue;
+        const attached = inspected.NetworkSettings.Networks ?? {};
+        const networks = [];
+        for (const name of Object.keys(attached))
+            networks.push({ name, internal: await isInternal(name) });
+        const read = await readNamespace(options, id);
+        const published = publishedEverywhere(inspected.NetworkSettings.Ports ?? {}, read.listening);
+        const owner = (gateway) => Object.entries(attached).find(([, settings]) => gateway !== '' && (settings.Gateway === gateway || expandV6(settings.IPv6Gateway) === gateway))?.[0] ?? null;
+        results.push({
+            service,
+            networks,
+            defaultRoutes: (read.text === null ? [] : defaultRoutes(read.text)).map(({ route, gateway }) => {
+                const network = owner(gateway);
+                return { route, gateway, network, internal: network !== null && internal.get(network) === true };
+            }),
+            publishedEverywhere: published,
+            error: read.error,
+        });
+    }
+    return results;
+}
+/** The kernel's tables as the namespace sees them, read by a helper joined to it. */
+async function readNamespace(options, id) {
+    const helper = await options.throwaways.create({
+        role: 'netns',
+        image: options.helperImage,
+        entrypoint: ['sh', '-c', 'for f in route ipv6_route tcp tcp6; do echo "== $f"; cat /proc/net/$f 2>/dev/null; done'],
+        network: `container:${id}`,
+        limits: { memoryBytes: 64 * 1024 ** 2, nanoCpus: 0.5e9, pids: 16 },
+    });
+    try {
+        await helper.start();
+        const { StatusCode } = (await helper.wait());
+        const raw = await helper.logs({ stdout: true, stderr: true, follow: false });
+        const text = demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+        if (StatusCode !== 0)
+            return { text: null, listening: new Set(), error: `the helper exited ${StatusCode}` };
+        return { text, listening: listeningPorts(text), error: null };
+    }
+    catch (error) {
+        return { text: null, listening: new Set(), error: error.message.split('\n')[0] };
+    }
+    finally {
+        await options.throwaways.remove(helper);
+    }
+}
+function section(text, name) {
+    const start = text.indexOf(`== ${name}\n`);
+    if (start < 0)
+        return [];
+    const body = text.slice(start + name.length + 4);
+    const end = body.indexOf('\n== ');
+    return (end < 0 ? body : body.slice(0, end)).split('\n').filter((line) => line.trim() !== '');
+}
+/** Little-endian hex, as /proc/net/route writes an IPv4 address. */
+const ipv4 = (hex) => [0, 2, 4, 6]
+    .map((at) => parseInt(hex.slice(at, at + 2), 16))
+    .reverse()
+    .join('.');
+/** Default routes out of the namespace, IPv4 and IPv6 (loopback and reject routes are not a way out). */
+function defaultRoutes(text) {
+    const routes = [];
+    for (const line of section(text, 'route').slice(1)) {
+        const [iface, destination, gateway, , , , , mask] = line.trim().split(/\s+/);
+        if (destination === '00000000' && mask === '00000000' && iface !== 'lo')
+            routes.push({ route: `via ${ipv4(gateway)} (${iface})`, gateway: ipv4(gateway) });
+    }
+    for (const line of section(text, 'ipv6_route')) {
+        const fields = line.trim().split(/\s+/);
+        if (fields.length < 10)
+            continue;
+        const [destination, prefix, , , nextHop, , , , flags, iface] = fields;
+        const reject = (parseInt(flags, 16) & 0x0200) !== 0;
+        if (/^0{32}$/.test(destination) && prefix === '00' && iface !== 'lo' && !reject) {
+            const gateway = nextHop.replace(/(.{4})(?!$)/g, '$1:');
+            routes.push({ route: `via ${gateway} (${iface}, IPv6)`, gateway });
+        }
+    }
+    return routes;
+}
+/** An IPv6 address written in full (eight groups of four hex digits), as ipv6_route writes it. */
+function expandV6(address) {
+    if (!address)
+        return '';
+    const [head, tail = ''] = address.toLowerCase().split('::');
+    const left = head ? head.split(':') : [];
+    const right = tail ? tail.split(':') : [];
+    const groups = address.includes('::')
+        ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+        : left;
+    return groups.map((group) => group.padStart(4, '0')).join(':');
+}
+/** Local ports of the namespace's TCP sockets in LISTEN (state 0A). */
+function listeningPorts(text) {
+    const ports = new Set();
+    for (const name of ['tcp', 'tcp6'])
+        for (const line of section(text, name).slice(1)) {
+            const fields = line.trim().split(/\s+/);
+            if (fields[3] === '0A')
+                ports.add(parseInt(fields[1].split(':').pop() ?? '', 16));
+        }
+    return ports;
+}
+function publishedEverywhere(ports, listening) {
+    const published = [];
+    for (const [container, bindings] of Object.entries(ports))
+        for (const binding of bindings ?? []) {
+            if (!['', '0.0.0.0', '::'].includes(binding.HostIp))
+                continue;
+            const [port, protocol] = container.split('/');
+            published.push({
+                host: `${binding.HostIp === '::' ? '[::]' : binding.HostIp || '0.0.0.0'}:${binding.HostPort}`,
+                container,
+                listening: protocol === 'tcp' ? listening.has(Number(port)) : null,
+            });
+        }
+    return published;
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/smoke-tests.ts
 
 
@@ -88748,6 +88999,7 @@ function stack_logs_secretValues(env) {
 
 
 
+
 /** `cs-hardening-<run>-<scope>`: the sweep finds a run's projects by that shape (throwaway.ts). */
 function composeProject(runId, scope) {
     return `cs-hardening-${runId}-${scope}`;
@@ -88800,10 +89052,17 @@ async function bringComposeUp(options) {
             : [];
         options.signal?.throwIfAborted();
         const logs = await readStackLogs(options.engine, await containers(), secrets);
+        // Had once, and only when a proof that needs it runs.
+        let helperHad;
+        const helper = () => (helperHad ??= helperImage(options));
+        const networkIsolation = up.code === 0 && options.networkIsolation
+            ? await isolation(options, await helper(), await containers())
+            : undefined;
+        options.signal?.throwIfAborted();
         const dependencyOutages = up.code === 0 && options.dependencyOutage ? await outages(options, await containers()) : undefined;
         options.signal?.throwIfAborted();
-        const crashRecovery = up.code === 0 && options.crashRecovery && options.helperImage
-            ? await crashEach(options, services, await containers())
+        const crashRecovery = up.code === 0 && options.crashRecovery
+            ? await crashEach(options, await helper(), services, await containers())
             : undefined;
         options.signal?.throwIfAborted();
         return {
@@ -88816,6 +89075,11 @@ async function bringComposeUp(options) {
             gates: healthGates(options.compose, services),
             logs,
             smokeTests,
+            ...(typeof networkIsolation === 'string'
+                ? { networkIsolationNotRun: networkIsolation }
+                : networkIsolation
+                    ? { networkIsolation }
+                    : {}),
             ...(dependencyOutages ? { dependencyOutages } : {}),
             ...(typeof crashRecovery === 'string'
                 ? { crashRecoveryNotRun: crashRecovery }
@@ -88848,19 +89112,46 @@ async function outages(options, containers) {
         ...(options.signal ? { signal: options.signal } : {}),
     });
 }
+/**
+ * The helper image, on the engine once for the run (pulled when missing): null when it is there,
+ * else why not. On by default, the proofs that need it are then unproven, said as such, rather
+ * than failing the run (the smoke tests, asked for by name, do fail it).
+ */
+async function helperImage(options) {
+    if (!options.helperImage)
+        return 'no helper-image given';
+    if (await hasImage(options.engine, options.helperImage))
+        return null;
+    try {
+        await pullImage(options.engine, options.helperImage, 'helper-image', options.signal);
+        return null;
+    }
+    catch (error) {
+        options.signal?.throwIfAborted();
+        return errorMessage(error);
+    }
+}
+async function isolation(options, helperProblem, containers) {
+    if (helperProblem)
+        return helperProblem;
+    const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-netns`);
+    try {
+        return await readNetworkIsolation({
+            engine: options.engine,
+            throwaways,
+            helperImage: options.helperImage,
+            containers,
+        });
+    }
+    finally {
+        await throwaways.removeAll();
+    }
+}
 /** Dependents before what they depend on: the later a service started, the sooner it is crashed. */
-async function crashEach(options, services, containers) {
+async function crashEach(options, helperProblem, services, containers) {
+    if (helperProblem)
+        return helperProblem;
     const order = (service) => services.find((run) => run.service === service)?.startedAt ?? 0;
-    // On by default: a helper image this engine cannot get leaves the crashes unproven, said as
-    // such, rather than failing the run (the smoke tests, asked for by name, do fail it).
-    if (!(await hasImage(options.engine, options.helperImage)))
-        try {
-            await pullImage(options.engine, options.helperImage, 'helper-image', options.signal);
-        }
-        catch (error) {
-            options.signal?.throwIfAborted();
-            return errorMessage(error);
-        }
     const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-crash`);
     try {
         return await proveCrashRecovery({
@@ -94653,6 +94944,7 @@ async function bringStackUp(owner, proven, control, info) {
         smokeTests: owner.settings.smokeTest,
         crashRecovery: owner.settings.crashRecovery,
         dependencyOutage: owner.settings.dependencyOutage,
+        networkIsolation: owner.settings.networkIsolation,
         info,
         helperImage: owner.settings.helperImage,
         ...(control.signal ? { signal: control.signal } : {}),

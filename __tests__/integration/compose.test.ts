@@ -80,6 +80,8 @@ describe('compose-up', () => {
       'idle-seconds': '1',
       'runtime-env': `DB_PASSWORD=${password}`,
       'smoke-test': 'wget -qO- http://web:8080/\nwget -qO- http://web:8080/missing',
+      // Claimed isolated, and on the project's default network: a way out.
+      'isolated-services': 'web',
       'helper-image': 'cs-hardening/busybox-tini:local',
     });
     expect(byId(report, 'HARD-COMPOSE-012').status).toBe('pass');
@@ -134,6 +136,11 @@ describe('compose-up', () => {
     expect([outage.api.status, outage.api.severity]).toEqual(['fail', 'error']);
     expect(outage.api.message).toMatch(
       /^api's health check notices db down in [\d.]+ s and still fails 4 s after db is back: it does not reconnect$/,
+    );
+    const web = report.checks.find((result) => result.id === 'HARD-COMPOSE-021' && result.message.startsWith('web:'))!;
+    expect(web.status).toBe('fail');
+    expect(web.message).toMatch(
+      /^web: claimed isolated \(named in isolated-services; networks cs-hardening-\S+_default\), yet its network namespace has a way out: a default route via [\d.]+ \(eth0\) on cs-hardening-\S+_default, not internal$/,
     );
     // The crashes were ours: the logs read before them count no restart.
     expect(logs.filter((result) => /restarted/.test(result.message))).toEqual([]);

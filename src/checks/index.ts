@@ -28,6 +28,7 @@ import {
 import {
   checkCrashRecovery,
   checkDependencyOutage,
+  checkNetworkIsolation,
   checkSettingsInForce,
   checkSmokeTests,
   checkStackHealthy,
@@ -172,6 +173,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkSettingsInForce,
   checkStackLogsClean,
   checkSmokeTests,
+  checkNetworkIsolation,
   checkDependencyOutage,
   checkCrashRecovery,
 ] as AnyCheck[];

@@ -14,6 +14,7 @@ import { readSettingsInForce, type SettingsInForce } from './settings-in-force.j
 import { Throwaways } from '../docker/throwaway.js';
 import { proveCrashRecovery, type CrashRecovery } from './crash-recovery.js';
 import { dependencyPairs, proveDependencyOutages, type DependencyOutage } from './dependency-outage.js';
+import { readNetworkIsolation, type NetworkIsolation } from './network-isolation.js';
 import { runSmokeTests, type SmokeTestResult } from './smoke-tests.js';
 import { readStackLogs, secretValues, type LoggedContainer, type ServiceLog } from './stack-logs.js';
 
@@ -68,6 +69,10 @@ export interface ComposeUpRecord {
   logs?: ServiceLog[];
   /** The smoke tests, in the order given; empty: none given, or the stack did not come up. */
   smokeTests?: SmokeTestResult[];
+  /** Each running service's network namespace, read from inside (absent: off, or not up). */
+  networkIsolation?: NetworkIsolation[];
+  /** Why the namespaces were not read, when asked for and the stack was up (the helper image could not be had). */
+  networkIsolationNotRun?: string;
   /** Each dependency stopped and started again, its dependents' probes watched (absent: off, or not up). */
   dependencyOutages?: DependencyOutage[];
   /** Each service crashed and watched (absent: crash-recovery off, or the stack did not come up). */
@@ -95,6 +100,8 @@ export interface ComposeUpOptions {
   timeoutSeconds: number;
   /** Commands run against the stack once it is up (smoke-test), in a helper of `helperImage`. */
   smokeTests?: string[];
+  /** Read each running service's network namespace from inside (network-isolation). */
+  networkIsolation?: boolean;
   /** Stop each dependency once the stack is up, and watch its dependents' probes (dependency-outage). */
   dependencyOutage?: boolean;
   /** Crash each running service once the stack is up, and measure its recovery (crash-recovery). */
@@ -157,12 +164,20 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
         : [];
     options.signal?.throwIfAborted();
     const logs = await readStackLogs(options.engine, await containers(), secrets);
+    // Had once, and only when a proof that needs it runs.
+    let helperHad: Promise<string | null> | undefined;
+    const helper = (): Promise<string | null> => (helperHad ??= helperImage(options));
+    const networkIsolation =
+      up.code === 0 && options.networkIsolation
+        ? await isolation(options, await helper(), await containers())
+        : undefined;
+    options.signal?.throwIfAborted();
     const dependencyOutages =
       up.code === 0 && options.dependencyOutage ? await outages(options, await containers()) : undefined;
     options.signal?.throwIfAborted();
     const crashRecovery =
-      up.code === 0 && options.crashRecovery && options.helperImage
-        ? await crashEach(options, services, await containers())
+      up.code === 0 && options.crashRecovery
+        ? await crashEach(options, await helper(), services, await containers())
         : undefined;
     options.signal?.throwIfAborted();
     return {
@@ -175,6 +190,11 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
       gates: healthGates(options.compose, services),
       logs,
       smokeTests,
+      ...(typeof networkIsolation === 'string'
+        ? { networkIsolationNotRun: networkIsolation }
+        : networkIsolation
+          ? { networkIsolation }
+          : {}),
       ...(dependencyOutages ? { dependencyOutages } : {}),
       ...(typeof crashRecovery === 'string'
         ? { crashRecoveryNotRun: crashRecovery }
@@ -207,22 +227,51 @@ async function outages(options: ComposeUpOptions, containers: LoggedContainer[])
   });
 }
 
+/**
+ * The helper image, on the engine once for the run (pulled when missing): null when it is there,
+ * else why not. On by default, the proofs that need it are then unproven, said as such, rather
+ * than failing the run (the smoke tests, asked for by name, do fail it).
+ */
+async function helperImage(options: ComposeUpOptions): Promise<string | null> {
+  if (!options.helperImage) return 'no helper-image given';
+  if (await hasImage(options.engine, options.helperImage)) return null;
+  try {
+    await pullImage(options.engine, options.helperImage, 'helper-image', options.signal);
+    return null;
+  } catch (error) {
+    options.signal?.throwIfAborted();
+    return errorMessage(error);
+  }
+}
+
+async function isolation(
+  options: ComposeUpOptions,
+  helperProblem: string | null,
+  containers: LoggedContainer[],
+): Promise<NetworkIsolation[] | string> {
+  if (helperProblem) return helperProblem;
+  const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-netns`);
+  try {
+    return await readNetworkIsolation({
+      engine: options.engine,
+      throwaways,
+      helperImage: options.helperImage!,
+      containers,
+    });
+  } finally {
+    await throwaways.removeAll();
+  }
+}
+
 /** Dependents before what they depend on: the later a service started, the sooner it is crashed. */
 async function crashEach(
   options: ComposeUpOptions,
+  helperProblem: string | null,
   services: ComposeServiceRun[],
   containers: LoggedContainer[],
 ): Promise<CrashRecovery[] | string> {
+  if (helperProblem) return helperProblem;
   const order = (service: string): number => services.find((run) => run.service === service)?.startedAt ?? 0;
-  // On by default: a helper image this engine cannot get leaves the crashes unproven, said as
-  // such, rather than failing the run (the smoke tests, asked for by name, do fail it).
-  if (!(await hasImage(options.engine, options.helperImage!)))
-    try {
-      await pullImage(options.engine, options.helperImage!, 'helper-image', options.signal);
-    } catch (error) {
-      options.signal?.throwIfAborted();
-      return errorMessage(error);
-    }
   const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-crash`);
   try {
     return await proveCrashRecovery({

@@ -286,6 +286,20 @@ export const INPUTS = {
     description:
       'With compose-up: commands run against the stack once it is healthy, one per line (CLI: `--smoke-test CMD`, repeatable), each in a helper container (helper-image) on every network of the stack, so services are reached by name (`wget -qO- http://app:8080/health`). Each must exit 0 within 60 s (HARD-COMPOSE-018). Run with `sh -c`; secrets in the command and its output are masked.',
   }),
+  'network-isolation': input({
+    kind: boolean,
+    default: 'true',
+    group: 'what to check',
+    description:
+      "With compose-up, once the stack is healthy: read each running service's routing table and listening sockets from inside its network namespace (a helper of helper-image joins it and sends nothing) and require no default route for every service whose networks are all internal, and for each one named in isolated-services (HARD-COMPOSE-021); the ports each service publishes on all host interfaces are listed with whether anything listens behind them.",
+  }),
+  'isolated-services': input({
+    kind: list,
+    default: '',
+    group: 'what to check',
+    description:
+      'Services of the compose stack that must have no way out of their network namespace, beside those whose networks are all `internal: true` (network-isolation proves it from inside).',
+  }),
   'dependency-outage': input({
     kind: boolean,
     default: 'true',

@@ -191,6 +191,7 @@ async function bringStackUp(
         smokeTests: owner.settings.smokeTest,
         crashRecovery: owner.settings.crashRecovery,
         dependencyOutage: owner.settings.dependencyOutage,
+        networkIsolation: owner.settings.networkIsolation,
         info,
         helperImage: owner.settings.helperImage,
         ...(control.signal ? { signal: control.signal } : {}),
