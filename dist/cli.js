@@ -77441,6 +77441,18 @@ function textOf(value) {
 function clipped(text, max = 120) {
     return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+/**
+ * The last lines a probe printed, for a message: each cut to `width` characters, as an
+ * interpreter's error echoes a whole one-line program before the line that says what is wrong.
+ */
+function lastOutputLines(output, count = 3, width = 200) {
+    return output
+        .trim()
+        .split('\n')
+        .slice(-count)
+        .map((line) => (line.length > width ? `${line.slice(0, width)}…` : line))
+        .join(' | ');
+}
 
 ;// CONCATENATED MODULE: ./src/inputs/kinds.ts
 
@@ -81181,6 +81193,7 @@ const NEVER_READY = {
 
 
 
+
 // What the image's files allow: privilege escalation (setuid), writes outside the declared
 // directories, and files that should never ship. Each finding names the layer that added it.
 const SETUID = 0o4000;
@@ -81352,7 +81365,7 @@ const checkHardenedRun = defineCheck({
         return {
             status: 'fail',
             // Its own log says why (a write refused by the read-only root, a privilege it lacks).
-            message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts${hardened.retakenAlone ? `; started again alone, as the first start ran beside the service, which itself took ${formatSeconds(hardened.retakenAlone.serviceReadySeconds)}` : ''}); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}${describeLogTail(hardened.logTail, 3)}`,
+            message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts${hardened.retakenAlone ? `; started again alone, as the first start ran beside the service, which itself took ${formatSeconds(hardened.retakenAlone.serviceReadySeconds)}` : ''}); last output: ${lastOutputLines(hardened.readiness.lastOutput)}${describeLogTail(hardened.logTail, 3)}`,
             measured: false,
         };
     },
@@ -81416,6 +81429,7 @@ function findCommand(files, command, dirs, workdir = '/') {
 }
 
 ;// CONCATENATED MODULE: ./src/checks/health.ts
+
 
 
 
@@ -81550,9 +81564,7 @@ const checkProbePassesWhileRunning = defineCheck({
                 message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`,
                 ...location,
             };
-        const last = readiness.lastOutput.trim()
-            ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`
-            : '';
+        const last = readiness.lastOutput.trim() ? `; last output: ${lastOutputLines(readiness.lastOutput)}` : '';
         const why = readiness.outcome === 'probe-broken'
             ? 'the probe cannot run'
             : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
@@ -88481,10 +88493,8 @@ function pointsAt(variable, value, host) {
     return new RegExp(`(?:@|//)${name}(?=[:/?]|$)|(?:^|[\\s,=;])${name}:\\d{2,5}(?![\\w.-])`).test(value);
 }
 async function proveDependencyOutages(options) {
-    const results = [];
-    const dependencies = [...new Set(options.pairs.map((pair) => pair.dependency))];
-    for (const dependency of dependencies) {
-        options.signal?.throwIfAborted();
+    const groups = [];
+    for (const dependency of [...new Set(options.pairs.map((pair) => pair.dependency))]) {
         const dependencyId = options.containers[dependency];
         if (!dependencyId)
             continue;
@@ -88500,11 +88510,58 @@ async function proveDependencyOutages(options) {
                 continue;
             watched.push({ pair, id, argv, health: health, before: inspected });
         }
-        if (watched.length === 0)
-            continue;
-        results.push(...(await outage(options, dependency, dependencyId, watched)));
+        if (watched.length > 0)
+            groups.push({ dependency, dependencyId, watched });
+    }
+    const results = [];
+    for (const wave of outageWaves(options.pairs, groups.map((group) => ({
+        dependency: group.dependency,
+        dependents: group.watched.map((entry) => entry.pair.service),
+    })))) {
+        options.signal?.throwIfAborted();
+        const outcomes = await Promise.all(groups
+            .filter((group) => wave.includes(group.dependency))
+            .map((group) => outage(options, group.dependency, group.dependencyId, group.watched)));
+        results.push(...outcomes.flat());
     }
     return results;
+}
+/**
+ * Dependencies whose outages can run at once: none of them is, or leads to, a service another
+ * one's outage stops or watches (transitively: web → api → db makes db's outage web's too). The
+ * example stack's PostgreSQL (watched by the app) and Redis (by the worker) go down together;
+ * a service that depends on both has them one after the other.
+ */
+function outageWaves(pairs, groups) {
+    const closure = (service, seen = new Set()) => {
+        for (const pair of pairs)
+            if (pair.service === service && !seen.has(pair.dependency)) {
+                seen.add(pair.dependency);
+                closure(pair.dependency, seen);
+            }
+        return seen;
+    };
+    const involved = new Map(groups.map((group) => {
+        const services = new Set([group.dependency, ...closure(group.dependency), ...group.dependents]);
+        for (const dependent of group.dependents)
+            for (const name of closure(dependent))
+                services.add(name);
+        return [group.dependency, services];
+    }));
+    const conflict = (a, b) => {
+        const first = involved.get(a);
+        const second = involved.get(b);
+        return [...first].some((name) => second.has(name));
+    };
+    const waves = [];
+    for (const { dependency } of groups) {
+        const wave = waves.find((candidate) => candidate.every((other) => !conflict(dependency, other)));
+        if (wave)
+            wave.push(dependency);
+        else
+            waves.push([dependency]);
+    }
+    return waves;
 }
 async function outage(options, dependency, dependencyId, watched) {
     const { engine, signal } = options;

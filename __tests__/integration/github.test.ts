@@ -150,8 +150,10 @@ describe('the example stack on a pull request: one run, one verdict', () => {
         context: 'examples/stack',
         'compose-up': 'true',
         'runtime-env': 'POSTGRES_PASSWORD=example-only\nREDIS_PASSWORD=example-only',
-        // Each of the four services is crashed once the stack is up, from this helper.
+        // Each of the four services is crashed once the stack is up, from this helper; the smoke
+        // test asks the app by name from the stack's network.
         'helper-image': 'cs-hardening/busybox-tini:local',
+        'smoke-test': 'wget -qO- http://app:8080/health',
         comment: 'true',
         'github-token': 'test-token',
         'sarif-file': '.tmp/stack.sarif',
@@ -225,6 +227,9 @@ describe('the example stack on a pull request: one run, one verdict', () => {
         .map((check) => `${check.message.split(/[:' ]/)[0]} ${check.status}`)
         .sort();
     expect(statuses('HARD-COMPOSE-020')).toEqual(['app pass', 'worker pass']);
+    expect(statuses('HARD-COMPOSE-017')).toEqual(['app pass', 'postgres pass', 'redis pass', 'worker pass']);
+    expect(statuses('HARD-COMPOSE-016')).toEqual(['app pass', 'postgres pass', 'redis pass', 'worker pass']);
+    expect(stack.checks.find((check) => check.id === 'HARD-COMPOSE-018')).toMatchObject({ status: 'pass' });
     expect(statuses('HARD-COMPOSE-019')).toEqual(['app pass', 'postgres pass', 'redis pass', 'worker pass']);
     const isolated = Number(report.engine!.version.split('.')[0]) >= 25 ? 'pass' : 'skip';
     expect(statuses('HARD-COMPOSE-021')).toEqual([

@@ -1,10 +1,12 @@
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import type { TargetReport } from '../../src/model.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectEngine } from '../../src/docker/engine.js';
 import { newRunId, Throwaways } from '../../src/docker/throwaway.js';
 import { helperReader } from '../../src/evidence/runtime/listening.js';
-import { byId, check, exec, fixture, leftovers } from '../helpers/run.js';
+import { byId, check, exec, fixture, leftovers, REPO } from '../helpers/run.js';
 import { scratchTree } from '../helpers/scratch.js';
 
 // The runtime checks on fixture images built here: for every failure mode a fixture that fails
@@ -157,6 +159,27 @@ describe('health', () => {
     expect(attempts).toBeGreaterThanOrEqual(4); // ≤ 250 ms apart over 3 s, even with slow attempts
     expect(status(report, 'HARD-STARTUP-001')).toBe('fail');
     expect(status(report, 'HARD-HEALTH-004')).toBe('pass');
+  });
+
+  // The production document's own HEALTHCHECK, read from the document as written: Docker drops
+  // the `#` lines inside the continued instruction and joins the rest into one line of Python, in
+  // which `if` after `;` does not parse. The probe never passes, and the message ends with why.
+  it("fails the production document's HEALTHCHECK as written, with the interpreter's error", async () => {
+    const document = readFileSync(join(REPO, '..', 'shared', 'seed', 'docker-production-upgrade-summary.md'), 'utf8');
+    const start = document.indexOf('HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3');
+    expect(start).toBeGreaterThan(0);
+    const healthcheck = document.slice(start, document.indexOf('```', start));
+    const context = scratchTree('document-healthcheck', {
+      Dockerfile: `FROM python:3.11-slim\nUSER 65534\nEXPOSE 8080\nCMD ["python", "-m", "http.server", "8080"]\n${healthcheck}`,
+    });
+    const report = await check({ context, 'cache-probe': 'false', 'idle-seconds': '1', 'ready-timeout-seconds': '5' });
+    const probe = byId(report, 'HARD-HEALTH-003');
+    expect(probe.status).toBe('fail');
+    expect(probe.message).toMatch(
+      /^it never passed in [\d.]+ s \(\d+ attempts, last exit code 1\); last output: .*\| SyntaxError: invalid syntax$/,
+    );
+    // Each echoed line is cut: the message says what is wrong without the whole program.
+    expect(probe.message.length).toBeLessThan(700);
   });
 
   it('reports health settings against the production profile and the measured timing, as this engine runs them', async () => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { judgeDependencyOutages } from '../../src/checks/compose/dependency-outage.js';
 import {
   dependencyPairs,
+  outageWaves,
   outageWindow,
   pointsAt,
   type DependencyOutage,
@@ -71,6 +72,38 @@ describe('the pairs an outage proves', () => {
     expect(pointsAt('MOTD', 'welcome to redis land', 'redis')).toBe(false);
     expect(pointsAt('URL', 'http://redis-primary:6379', 'redis')).toBe(false);
     expect(pointsAt('URL', 'http://db.internal:5432', 'db')).toBe(false);
+  });
+});
+
+describe('which outages run at once', () => {
+  const pair = (service: string, dependency: string) => ({ service, dependency, via: 'depends_on' });
+  it("runs the example stack's two together: they share no service", () => {
+    const pairs = [pair('app', 'postgres'), pair('worker', 'redis')];
+    expect(
+      outageWaves(pairs, [
+        { dependency: 'postgres', dependents: ['app'] },
+        { dependency: 'redis', dependents: ['worker'] },
+      ]),
+    ).toEqual([['postgres', 'redis']]);
+  });
+
+  it('runs one after the other those a service shares, directly or through a chain', () => {
+    const both = [pair('web', 'postgres'), pair('web', 'redis')];
+    expect(
+      outageWaves(both, [
+        { dependency: 'postgres', dependents: ['web'] },
+        { dependency: 'redis', dependents: ['web'] },
+      ]),
+    ).toEqual([['postgres'], ['redis']]);
+    // web → api → db, and cache watched by web: db's outage reaches web through api.
+    const chain = [pair('web', 'api'), pair('api', 'db'), pair('worker', 'cache'), pair('web', 'cache')];
+    expect(
+      outageWaves(chain, [
+        { dependency: 'api', dependents: ['web'] },
+        { dependency: 'db', dependents: ['api'] },
+        { dependency: 'cache', dependents: ['worker', 'web'] },
+      ]),
+    ).toEqual([['api'], ['db'], ['cache']]);
   });
 });
 

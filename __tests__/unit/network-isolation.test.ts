@@ -6,24 +6,31 @@ import { defaultRoutes, listeningPorts, type NetworkIsolation } from '../../src/
 import { composeOf } from '../helpers/static.js';
 
 // HARD-COMPOSE-021 on what a helper read from inside real containers' network namespaces
-// (__tests__/fixtures/netns: /proc/net/route, ipv6_route, tcp, tcp6, on Engine 20.10 — a container
-// on an internal network, one on a bridge network running httpd on 8080 published as 18080).
+// (__tests__/fixtures/netns: /proc/net/route, ipv6_route, tcp, tcp6 — on Engine 20.10 a container
+// on an internal network and one on a bridge network running httpd on 8080 published as 18080; on
+// Engine 28.5 a container on an internal network).
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (name: string): string => readFileSync(join(REPO, '__tests__/fixtures/netns', name), 'utf8');
 
 describe('reading a network namespace', () => {
   it("finds the default route Engine 20.10 keeps on an internal network, and IPv6's reject routes on lo are none", () => {
-    expect(defaultRoutes(read('internal.txt'))).toEqual([{ route: 'via 172.18.0.1 (eth0)', gateway: '172.18.0.1' }]);
-    expect(defaultRoutes(read('bridge.txt'))).toEqual([{ route: 'via 172.19.0.1 (eth0)', gateway: '172.19.0.1' }]);
+    expect(defaultRoutes(read('internal-20.10.txt'))).toEqual([
+      { route: 'via 172.18.0.1 (eth0)', gateway: '172.18.0.1' },
+    ]);
+    expect(defaultRoutes(read('bridge-20.10.txt'))).toEqual([
+      { route: 'via 172.19.0.1 (eth0)', gateway: '172.19.0.1' },
+    ]);
+    // Engine 25 and later give an internal network no gateway: no way out, and none to be found.
+    expect(defaultRoutes(read('internal-28.5.txt'))).toEqual([]);
     expect(defaultRoutes('== route\nIface\tDestination\tGateway\n== ipv6_route\n')).toEqual([]);
   });
 
   it('finds the listening sockets (IPv4 and IPv6)', () => {
     // httpd on every address (tcp6 ::), and the engine's DNS resolver on 127.0.0.11.
-    expect([...listeningPorts(read('bridge.txt'))].sort()).toEqual([43335, 8080].sort());
-    expect(listeningPorts(read('bridge.txt')).has(8080)).toBe(true);
-    expect(listeningPorts(read('internal.txt')).has(8080)).toBe(false);
+    expect([...listeningPorts(read('bridge-20.10.txt'))].sort()).toEqual([43335, 8080].sort());
+    expect(listeningPorts(read('bridge-20.10.txt')).has(8080)).toBe(true);
+    expect(listeningPorts(read('internal-20.10.txt')).has(8080)).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { lastOutputLines } from '../util/text.js';
 import { isSecretFile } from '../util/secrets.js';
 import { posix } from 'node:path';
 import type { FileRecord, FilesystemEvidence } from '../evidence/filesystem.js';
@@ -195,7 +196,7 @@ export const checkHardenedRun = defineCheck({
     return {
       status: 'fail',
       // Its own log says why (a write refused by the read-only root, a privilege it lacks).
-      message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts${hardened.retakenAlone ? `; started again alone, as the first start ran beside the service, which itself took ${formatSeconds(hardened.retakenAlone.serviceReadySeconds)}` : ''}); last output: ${hardened.readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}${describeLogTail(hardened.logTail, 3)}`,
+      message: `with ${settings}, it never became ready (${hardened.readiness.attempts} probe attempts${hardened.retakenAlone ? `; started again alone, as the first start ran beside the service, which itself took ${formatSeconds(hardened.retakenAlone.serviceReadySeconds)}` : ''}); last output: ${lastOutputLines(hardened.readiness.lastOutput)}${describeLogTail(hardened.logTail, 3)}`,
       measured: false,
     };
   },

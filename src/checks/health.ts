@@ -1,3 +1,4 @@
+import { lastOutputLines } from '../util/text.js';
 import type { EffectiveHealth } from '../evidence/image.js';
 import { findCommand, pathDirectories, resolveFile } from '../evidence/paths.js';
 import { formatSeconds } from '../util/format.js';
@@ -136,9 +137,7 @@ export const checkProbePassesWhileRunning = defineCheck({
         message: `the container exited (code ${exited.exitCode}) after ${formatSeconds(exited.afterSeconds)}, before the probe passed`,
         ...location,
       };
-    const last = readiness.lastOutput.trim()
-      ? `; last output: ${readiness.lastOutput.trim().split('\n').slice(-3).join(' | ')}`
-      : '';
+    const last = readiness.lastOutput.trim() ? `; last output: ${lastOutputLines(readiness.lastOutput)}` : '';
     const why =
       readiness.outcome === 'probe-broken'
         ? 'the probe cannot run'

@@ -10,8 +10,10 @@ import { healthArgv } from './image.js';
 // `DB_HOST=postgres`) is stopped, and S's own probe — exec'd in S as Docker runs it, every 0.5 s
 // rather than at Docker's interval — is watched: does it fail, and how soon; then D is started
 // again and S's probe must pass again, without S having been restarted. One outage per dependency,
-// every dependent watched at once; one dependency after another, so a failing probe is about the
-// dependency that is down. Each probe is given what Docker would allow: interval × retries + timeout.
+// every dependent watched at once; outages that share no service, even through a chain of
+// dependencies, run at the same time, and the others one after another, so a failing probe is
+// about the dependency that is down. Each probe is given what Docker would allow: interval ×
+// retries + timeout.
 
 export interface DependencyPair {
   service: string;
@@ -133,13 +135,11 @@ export interface OutageOptions {
 }
 
 export async function proveDependencyOutages(options: OutageOptions): Promise<DependencyOutage[]> {
-  const results: DependencyOutage[] = [];
-  const dependencies = [...new Set(options.pairs.map((pair) => pair.dependency))];
-  for (const dependency of dependencies) {
-    options.signal?.throwIfAborted();
+  const groups: { dependency: string; dependencyId: string; watched: Watched[] }[] = [];
+  for (const dependency of [...new Set(options.pairs.map((pair) => pair.dependency))]) {
     const dependencyId = options.containers[dependency];
     if (!dependencyId) continue;
-    const watched = [];
+    const watched: Watched[] = [];
     for (const pair of options.pairs.filter((candidate) => candidate.dependency === dependency)) {
       const id = options.containers[pair.service];
       if (!id) continue;
@@ -149,10 +149,64 @@ export async function proveDependencyOutages(options: OutageOptions): Promise<De
       if (!argv || !inspected.State.Running) continue;
       watched.push({ pair, id, argv, health: health!, before: inspected });
     }
-    if (watched.length === 0) continue;
-    results.push(...(await outage(options, dependency, dependencyId, watched)));
+    if (watched.length > 0) groups.push({ dependency, dependencyId, watched });
+  }
+  const results: DependencyOutage[] = [];
+  for (const wave of outageWaves(
+    options.pairs,
+    groups.map((group) => ({
+      dependency: group.dependency,
+      dependents: group.watched.map((entry) => entry.pair.service),
+    })),
+  )) {
+    options.signal?.throwIfAborted();
+    const outcomes = await Promise.all(
+      groups
+        .filter((group) => wave.includes(group.dependency))
+        .map((group) => outage(options, group.dependency, group.dependencyId, group.watched)),
+    );
+    results.push(...outcomes.flat());
   }
   return results;
+}
+
+/**
+ * Dependencies whose outages can run at once: none of them is, or leads to, a service another
+ * one's outage stops or watches (transitively: web → api → db makes db's outage web's too). The
+ * example stack's PostgreSQL (watched by the app) and Redis (by the worker) go down together;
+ * a service that depends on both has them one after the other.
+ */
+export function outageWaves(
+  pairs: DependencyPair[],
+  groups: { dependency: string; dependents: string[] }[],
+): string[][] {
+  const closure = (service: string, seen = new Set<string>()): Set<string> => {
+    for (const pair of pairs)
+      if (pair.service === service && !seen.has(pair.dependency)) {
+        seen.add(pair.dependency);
+        closure(pair.dependency, seen);
+      }
+    return seen;
+  };
+  const involved = new Map(
+    groups.map((group) => {
+      const services = new Set<string>([group.dependency, ...closure(group.dependency), ...group.dependents]);
+      for (const dependent of group.dependents) for (const name of closure(dependent)) services.add(name);
+      return [group.dependency, services] as const;
+    }),
+  );
+  const conflict = (a: string, b: string): boolean => {
+    const first = involved.get(a)!;
+    const second = involved.get(b)!;
+    return [...first].some((name) => second.has(name));
+  };
+  const waves: string[][] = [];
+  for (const { dependency } of groups) {
+    const wave = waves.find((candidate) => candidate.every((other) => !conflict(dependency, other)));
+    if (wave) wave.push(dependency);
+    else waves.push([dependency]);
+  }
+  return waves;
 }
 
 interface Watched {

@@ -21,3 +21,16 @@ export function textOf(value: unknown): string {
 export function clipped(text: string, max = 120): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/**
+ * The last lines a probe printed, for a message: each cut to `width` characters, as an
+ * interpreter's error echoes a whole one-line program before the line that says what is wrong.
+ */
+export function lastOutputLines(output: string, count = 3, width = 200): string {
+  return output
+    .trim()
+    .split('\n')
+    .slice(-count)
+    .map((line) => (line.length > width ? `${line.slice(0, width)}…` : line))
+    .join(' | ');
+}
