@@ -88584,7 +88584,10 @@ async function outage(options, dependency, dependencyId, watched) {
         return watched.map((entry) => results.get(entry));
     const container = engine.getContainer(dependencyId);
     options.info?.(`dependency outage: stopping ${dependency}, watching ${live.map((entry) => entry.pair.service).join(', ')}`);
-    await container.stop({ t: STOP_SECONDS }).catch(() => undefined);
+    // A stop can take its whole grace period (a PID 1 that ignores SIGTERM): cancelled, the run
+    // does not wait for it, the stack's removal ends it.
+    await untilAborted(container.stop({ t: STOP_SECONDS }).catch(() => undefined), signal);
+    signal?.throwIfAborted();
     const stoppedAt = performance.now();
     const since = (from) => round((performance.now() - from) / 1000);
     let noticed;
@@ -88592,8 +88595,9 @@ async function outage(options, dependency, dependencyId, watched) {
         noticed = await Promise.all(live.map((entry) => firstOutcome(() => probe(entry), false, outageWindow(entry.health), signal)));
     }
     finally {
-        // Back whatever happens: the stack is left as it was found (and taken down after).
-        await container.start().catch(() => undefined);
+        // Back whatever happens, the stack left as it was found; cancelled, it is taken down at once.
+        if (!signal?.aborted)
+            await container.start().catch(() => undefined);
     }
     const dependencyBack = await backAgain(engine, dependencyId, signal);
     const downSeconds = since(stoppedAt);
@@ -88625,6 +88629,21 @@ async function outage(options, dependency, dependencyId, watched) {
         results.set(entry, { ...base(entry), outcome, noticedAfter, recoveredAfter, downSeconds });
     }
     return watched.map((entry) => results.get(entry));
+}
+/** The work, or the cancellation, whichever comes first. */
+function untilAborted(work, signal) {
+    if (!signal)
+        return work;
+    if (signal.aborted)
+        return Promise.resolve();
+    return new Promise((resolve) => {
+        const onAbort = () => resolve(undefined);
+        signal.addEventListener('abort', onAbort, { once: true });
+        void work.finally(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(undefined);
+        });
+    });
 }
 /** When the probe first gave `wanted` (a performance.now() time), or null within `seconds`. */
 async function firstOutcome(probe, wanted, seconds, signal) {

@@ -654,9 +654,11 @@ describe('faults: the right verdict, in bounded time, nothing left behind', () =
     expect(seconds).toBeLessThan(5);
   });
 
-  // In the middle of disturbing the stack: the stale service is down for good after its crash and
-  // the run is waiting for it to recover; the smoke tests' helper has come and gone before.
+  // In the middle of disturbing the stack: db stopped and its dependents watched; the stale
+  // service down for good after its crash and the run waiting for it to recover; a smoke test
+  // running in its helper.
   it.each([
+    ['a dependency outage', /dependency outage: stopping db/, []],
     ['a crash-recovery wait', /crash recovery: killed stale/, []],
     ['a smoke test', /smoke test 1\/1/, ['--smoke-test', 'sleep 30']],
   ])('cancellation during %s removes the stack and every helper', async (name, progress, more) => {

@@ -247,7 +247,13 @@ async function outage(
   options.info?.(
     `dependency outage: stopping ${dependency}, watching ${live.map((entry) => entry.pair.service).join(', ')}`,
   );
-  await container.stop({ t: STOP_SECONDS }).catch(() => undefined);
+  // A stop can take its whole grace period (a PID 1 that ignores SIGTERM): cancelled, the run
+  // does not wait for it, the stack's removal ends it.
+  await untilAborted(
+    container.stop({ t: STOP_SECONDS }).catch(() => undefined),
+    signal,
+  );
+  signal?.throwIfAborted();
   const stoppedAt = performance.now();
   const since = (from: number): number => round((performance.now() - from) / 1000);
   let noticed: (number | null)[];
@@ -256,8 +262,8 @@ async function outage(
       live.map((entry) => firstOutcome(() => probe(entry), false, outageWindow(entry.health), signal)),
     );
   } finally {
-    // Back whatever happens: the stack is left as it was found (and taken down after).
-    await container.start().catch(() => undefined);
+    // Back whatever happens, the stack left as it was found; cancelled, it is taken down at once.
+    if (!signal?.aborted) await container.start().catch(() => undefined);
   }
   const dependencyBack = await backAgain(engine, dependencyId, signal);
   const downSeconds = since(stoppedAt);
@@ -294,6 +300,20 @@ async function outage(
     results.set(entry, { ...base(entry), outcome, noticedAfter, recoveredAfter, downSeconds });
   }
   return watched.map((entry) => results.get(entry)!);
+}
+
+/** The work, or the cancellation, whichever comes first. */
+function untilAborted(work: Promise<unknown>, signal?: AbortSignal): Promise<unknown> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void work.finally(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(undefined);
+    });
+  });
 }
 
 /** When the probe first gave `wanted` (a performance.now() time), or null within `seconds`. */
