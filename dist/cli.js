@@ -82848,6 +82848,9 @@ const checkStackHealthy = defineCheck({
             healthyAt: service.healthyAt,
             startedAt: service.startedAt,
             image: service.image,
+            state: service.state,
+            health: service.health,
+            exitCode: service.exitCode,
         }));
         if (composeUp.ok && bad.length === 0)
             return {
@@ -83154,7 +83157,14 @@ function judgeStackLogs(services, composeUp) {
                 measured: { service: log.service, ...finding },
                 ...at,
             });
-        if (verdicts.length === before)
+        if (verdicts.length === before && log.unreadable)
+            verdicts.push({
+                status: 'skip',
+                message: `${log.service}: its log could not be read back, so it was not scanned: ${log.unreadable}`,
+                measured: log,
+                ...at,
+            });
+        else if (verdicts.length === before)
             verdicts.push({
                 status: 'pass',
                 message: `${log.service}: ${log.lines} log line${log.lines === 1 ? '' : 's'}, no crash, no OOM kill, no restart`,
@@ -83210,7 +83220,7 @@ const checkCrashRecovery = defineCheck({
     category: 'compose',
     severity: 'error',
     title: 'Every service recovers from a crash',
-    proves: "Each running service of the stack compose-up brought up, its main process killed (SIGKILL to its PID 1, from outside, as a crash ends it): the engine restarted it, and its health check — run as Docker runs it — passed again within the container's own start period + interval × retries + timeout (10 s without a health check: running again). One-shot services (exited 0) are told apart and not judged.",
+    proves: "Each running service of the stack compose-up brought up, its main process killed (SIGKILL to its PID 1, from outside, as a crash ends it): the engine restarted it, and its health check — run as Docker runs it — passed again within the container's own start period + interval × retries + timeout (without a health check: running again within 10 s, and still running, not restarted again, 3 s later). One-shot services (exited 0) are told apart and not judged.",
     why: 'The production document promises automatic recovery from crashes (`restart: unless-stopped`); a service without a restart policy, or one that comes back and never becomes healthy again, stays down after the first crash in production.',
     threshold: "the service's start_period + interval × retries + timeout (at least 10 s)",
     remediation: 'Give the service a restart policy (`restart: unless-stopped`); if it restarts but does not become healthy again, read its log after a restart: state it keeps on disk (a stale PID or lock file), or a dependency it only reaches at first start.',
@@ -88299,11 +88309,14 @@ function asArray(value) {
 
 
 
+
 /** Without a health check, how long a restart may take; with one, the floor of its own limit. */
 const RESTART_SECONDS = 10;
 /** How long a container whose policy never restarts it is watched after the kill. */
 const OBSERVE_NO_POLICY_SECONDS = 3;
 const POLL_MS = 100;
+/** How long a restarted service without a health check must stay running to count as back. */
+const SETTLE_SECONDS = 3;
 const NS = 1e9;
 async function proveCrashRecovery(options) {
     const results = [];
@@ -88367,8 +88380,19 @@ async function recoverOne(options, id, service) {
                 : `still down ${watchFor} s after the kill, with restart policy ${policy}`,
         };
     }
-    if (!argv)
-        return { ...base, outcome: 'recovered', restartedAfter, healthyAfter: restartedAfter, detail: 'running again' };
+    if (!argv) {
+        // Without a probe, running is all there is to ask: it must stay running, not exit again at
+        // once (a stale pid file) and come back in a loop.
+        const steady = await staysRunning(container, SETTLE_SECONDS, options.signal);
+        return steady
+            ? { ...base, outcome: 'recovered', restartedAfter, healthyAfter: restartedAfter, detail: 'running again' }
+            : {
+                ...base,
+                outcome: 'not healthy again',
+                restartedAfter,
+                detail: `restarted, and did not stay running for ${SETTLE_SECONDS} s (no health check to ask)`,
+            };
+    }
     const passed = await probeUntil(container, argv, health, limitSeconds - since(), options.signal);
     return passed
         ? { ...base, outcome: 'recovered', restartedAfter, healthyAfter: since(), detail: 'its health check passes again' }
@@ -88394,14 +88418,21 @@ function healthLimit(health) {
 async function killFromOutside(options, pid) {
     if (!(pid > 0))
         return 'the engine gave no process id for it';
-    const helper = await options.throwaways.create({
-        role: 'crash',
-        image: options.helperImage,
-        entrypoint: ['kill', '-KILL', String(pid)],
-        network: 'none',
-        limits: { memoryBytes: 64 * 1024 ** 2, nanoCpus: 0.5e9, pids: 16 },
-        pidMode: 'host',
-    });
+    const refused = (error) => `the helper could not send it (${errorMessage(error).split('\n')[0]}): an engine that maps users refuses --pid host, and helper-image needs \`kill\``;
+    let helper;
+    try {
+        helper = await options.throwaways.create({
+            role: 'crash',
+            image: options.helperImage,
+            entrypoint: ['kill', '-KILL', String(pid)],
+            network: 'none',
+            limits: { memoryBytes: 64 * 1024 ** 2, nanoCpus: 0.5e9, pids: 16 },
+            pidMode: 'host',
+        });
+    }
+    catch (error) {
+        return refused(error);
+    }
     try {
         await helper.start();
         const { StatusCode } = (await helper.wait());
@@ -88409,9 +88440,25 @@ async function killFromOutside(options, pid) {
             ? null
             : `the helper's kill -KILL ${pid} exited ${StatusCode} (an engine that maps users or refuses --pid host cannot be crashed from outside)`;
     }
+    catch (error) {
+        return refused(error);
+    }
     finally {
         await options.throwaways.remove(helper);
     }
+}
+/** Whether it stays running, with the same start, for `seconds`. */
+async function staysRunning(container, seconds, signal) {
+    const first = (await container.inspect());
+    const deadline = performance.now() + seconds * 1000;
+    while (performance.now() < deadline) {
+        signal?.throwIfAborted();
+        await sleep(250);
+        const now = (await container.inspect());
+        if (!now.State.Running || now.State.StartedAt !== first.State.StartedAt)
+            return false;
+    }
+    return first.State.Running;
 }
 /** Runs the probe as Docker does until it passes; false when it has not within `seconds`. */
 async function probeUntil(container, argv, health, seconds, signal) {
@@ -88474,6 +88521,7 @@ function dependencyPairs(services) {
     }
     return pairs;
 }
+/** A service's environment as compose resolved it (a list or a map in the file). */
 function dependency_outage_environmentOf(service) {
     const environment = service.data.environment;
     if (Array.isArray(environment))
@@ -88495,12 +88543,12 @@ function pointsAt(variable, value, host) {
 async function proveDependencyOutages(options) {
     const groups = [];
     for (const dependency of [...new Set(options.pairs.map((pair) => pair.dependency))]) {
-        const dependencyId = options.containers[dependency];
-        if (!dependencyId)
+        const dependencyIds = options.containers[dependency] ?? [];
+        if (dependencyIds.length === 0)
             continue;
         const watched = [];
         for (const pair of options.pairs.filter((candidate) => candidate.dependency === dependency)) {
-            const id = options.containers[pair.service];
+            const id = options.containers[pair.service]?.[0];
             if (!id)
                 continue;
             const inspected = (await options.engine.getContainer(id).inspect());
@@ -88511,7 +88559,7 @@ async function proveDependencyOutages(options) {
             watched.push({ pair, id, argv, health: health, before: inspected });
         }
         if (watched.length > 0)
-            groups.push({ dependency, dependencyId, watched });
+            groups.push({ dependency, dependencyIds, watched });
     }
     const results = [];
     for (const wave of outageWaves(options.pairs, groups.map((group) => ({
@@ -88521,7 +88569,7 @@ async function proveDependencyOutages(options) {
         options.signal?.throwIfAborted();
         const outcomes = await Promise.all(groups
             .filter((group) => wave.includes(group.dependency))
-            .map((group) => outage(options, group.dependency, group.dependencyId, group.watched)));
+            .map((group) => outage(options, group.dependency, group.dependencyIds, group.watched)));
         results.push(...outcomes.flat());
     }
     return results;
@@ -88563,9 +88611,16 @@ function outageWaves(pairs, groups) {
     }
     return waves;
 }
-async function outage(options, dependency, dependencyId, watched) {
+async function outage(options, dependency, dependencyIds, watched) {
     const { engine, signal } = options;
     const probe = (entry) => execIn(engine.getContainer(entry.id), entry.argv, (entry.health.Timeout || 30 * dependency_outage_NS) / 1e6).then((result) => result.exitCode === 0);
+    // As each dependent is now: an earlier outage may have started one of them again (a chain).
+    for (const entry of watched)
+        entry.before =
+            (await engine
+                .getContainer(entry.id)
+                .inspect()
+                .catch(() => entry.before)) ?? entry.before;
     const healthyBefore = await Promise.all(watched.map(probe));
     const results = new Map();
     const base = (entry) => ({
@@ -88582,11 +88637,11 @@ async function outage(options, dependency, dependencyId, watched) {
     const live = watched.filter((entry) => !results.has(entry));
     if (live.length === 0)
         return watched.map((entry) => results.get(entry));
-    const container = engine.getContainer(dependencyId);
+    const containers = dependencyIds.map((id) => engine.getContainer(id));
     options.info?.(`dependency outage: stopping ${dependency}, watching ${live.map((entry) => entry.pair.service).join(', ')}`);
     // A stop can take its whole grace period (a PID 1 that ignores SIGTERM): cancelled, the run
     // does not wait for it, the stack's removal ends it.
-    await untilAborted(container.stop({ t: STOP_SECONDS }).catch(() => undefined), signal);
+    await untilAborted(Promise.all(containers.map((container) => container.stop({ t: STOP_SECONDS }).catch(() => undefined))), signal);
     signal?.throwIfAborted();
     const stoppedAt = performance.now();
     const since = (from) => round((performance.now() - from) / 1000);
@@ -88597,9 +88652,9 @@ async function outage(options, dependency, dependencyId, watched) {
     finally {
         // Back whatever happens, the stack left as it was found; cancelled, it is taken down at once.
         if (!signal?.aborted)
-            await container.start().catch(() => undefined);
+            await Promise.all(containers.map((container) => container.start().catch(() => undefined)));
     }
-    const dependencyBack = await backAgain(engine, dependencyId, signal);
+    const dependencyBack = (await Promise.all(dependencyIds.map((id) => backAgain(engine, id, signal)))).every(Boolean);
     const downSeconds = since(stoppedAt);
     const backAt = performance.now();
     const recovered = dependencyBack
@@ -88725,6 +88780,7 @@ function withoutColours(text) {
 
 ;// CONCATENATED MODULE: ./src/evidence/network-isolation.ts
 
+
 async function readNetworkIsolation(options) {
     const internal = new Map();
     const isInternal = async (name) => {
@@ -88738,12 +88794,28 @@ async function readNetworkIsolation(options) {
     };
     const results = [];
     for (const { id, service } of options.containers) {
+        options.signal?.throwIfAborted();
         const inspected = (await options.engine
             .getContainer(id)
             .inspect()
             .catch(() => null));
         if (!inspected?.State.Running)
             continue;
+        const mode = inspected.HostConfig.NetworkMode ?? '';
+        if (mode.startsWith('container:') || mode === 'host') {
+            // Another container's namespace (compose's `network_mode: service:X`), or the host's: it is
+            // judged there, not here.
+            results.push({
+                service,
+                networks: [],
+                defaultRoutes: [],
+                publishedEverywhere: [],
+                error: mode === 'host'
+                    ? "it runs in the host's network namespace (network_mode: host): it is not isolated at all"
+                    : `it shares the network namespace of container ${mode.slice('container:'.length, 'container:'.length + 12)} (network_mode: service:…): judged with that service`,
+            });
+            continue;
+        }
         const attached = inspected.NetworkSettings.Networks ?? {};
         const networks = [];
         for (const name of Object.keys(attached))
@@ -88766,13 +88838,23 @@ async function readNetworkIsolation(options) {
 }
 /** The kernel's tables as the namespace sees them, read by a helper joined to it. */
 async function readNamespace(options, id) {
-    const helper = await options.throwaways.create({
-        role: 'netns',
-        image: options.helperImage,
-        entrypoint: ['sh', '-c', 'for f in route ipv6_route tcp tcp6; do echo "== $f"; cat /proc/net/$f 2>/dev/null; done'],
-        network: `container:${id}`,
-        limits: { memoryBytes: 64 * 1024 ** 2, nanoCpus: 0.5e9, pids: 16 },
-    });
+    let helper;
+    try {
+        helper = await options.throwaways.create({
+            role: 'netns',
+            image: options.helperImage,
+            entrypoint: [
+                'sh',
+                '-c',
+                'for f in route ipv6_route tcp tcp6; do echo "== $f"; cat /proc/net/$f 2>/dev/null; done',
+            ],
+            network: `container:${id}`,
+            limits: { memoryBytes: 64 * 1024 ** 2, nanoCpus: 0.5e9, pids: 16 },
+        });
+    }
+    catch (error) {
+        return { text: null, listening: new Set(), error: errorMessage(error).split('\n')[0] };
+    }
     try {
         await helper.start();
         const { StatusCode } = (await helper.wait());
@@ -88870,6 +88952,7 @@ function publishedEverywhere(ports, listening) {
 
 
 
+
 /** How long one smoke test may run: a request to a healthy stack answers in far less. */
 const SMOKE_TEST_SECONDS = 60;
 async function runSmokeTests(options) {
@@ -88877,7 +88960,15 @@ async function runSmokeTests(options) {
         return [];
     const networks = await stackNetworks(options.engine, options.project);
     if (!(await hasImage(options.engine, options.image)))
-        await pullImage(options.engine, options.image, 'helper-image', options.signal);
+        try {
+            await pullImage(options.engine, options.image, 'helper-image', options.signal);
+        }
+        catch (error) {
+            options.signal?.throwIfAborted();
+            // Each smoke test fails, saying why; the rest of the stack's proofs go on.
+            const why = errorMessage(error).split('\n')[0];
+            return options.commands.map((command) => smoke_tests_failed(redactSecrets(maskSecrets(command), options.secrets), 0, why));
+        }
     const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-smoke`);
     const results = [];
     try {
@@ -88961,7 +89052,7 @@ const crash_signatures_PATTERNS = [
     {
         kind: 'out of memory',
         crash: true,
-        test: /^(?:FATAL ERROR: .*JavaScript heap out of memory|java\.lang\.OutOfMemoryError|MemoryError$|fatal error: runtime: out of memory)/,
+        test: /^(?:FATAL ERROR: .*JavaScript heap out of memory|(?:Exception in thread "[^"]*" )?java\.lang\.OutOfMemoryError|MemoryError$|fatal error: runtime: out of memory)/,
     },
     { kind: 'python traceback', crash: true, test: /^Traceback \(most recent call last\):/ },
     // Go's runtime: `panic: …` then `goroutine 1 [running]:`; `fatal error: …` for what cannot be recovered.
@@ -88975,8 +89066,13 @@ const crash_signatures_PATTERNS = [
     },
     { kind: 'node uncaught exception', crash: true, test: /^Node\.js v\d+\.\d+\.\d+$/ },
     { kind: 'java uncaught exception', crash: true, test: /^Exception in thread "[^"]*" / },
-    // A level word where loggers put one: `FATAL:` (PostgreSQL), `[FATAL]`, `level=fatal`, ` FATAL ` between fields.
-    { kind: 'fatal log line', crash: false, test: /(?:^|[\s[|])(?:FATAL|level=fatal|"level":\s*"fatal")(?:[\]:|\s]|$)/ },
+    // A level word where loggers put one: `FATAL:` (PostgreSQL), `[FATAL]`, `level=fatal`,
+    // `"level":"fatal"` (JSON loggers), ` FATAL ` between fields.
+    {
+        kind: 'fatal log line',
+        crash: false,
+        test: /(?:^|[\s[|{,])(?:FATAL|level=fatal|"level":\s*"fatal")(?:[\]:|\s,}]|$)/,
+    },
 ];
 /** How many lines of each finding are kept: enough to see what failed, not the whole stack. */
 const EXCERPT_LINES = 6;
@@ -89031,20 +89127,33 @@ function reportStart(lines, versionLine) {
 
 
 
+
 /** The last lines read of each log: a crash loop's repeats add nothing past these. */
 const LOG_LINES = 5000;
 async function readStackLogs(engine, containers, secrets) {
     return Promise.all(containers.map(async ({ id, service, oomKilled, restarts }) => {
+        let unreadable = null;
         const text = await engine
             .getContainer(id)
             .logs({ stdout: true, stderr: true, tail: LOG_LINES, follow: false })
             .then((raw) => withoutColours(demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))))
-            .catch(() => '');
+            .catch((error) => {
+            // A log driver the engine cannot read back (none, syslog without the local cache).
+            unreadable = errorMessage(error).split('\n')[0];
+            return '';
+        });
         const findings = findCrashSignatures(text).map((finding) => ({
             ...finding,
             excerpt: finding.excerpt.map((line) => redactSecrets(maskSecrets(line), secrets).slice(0, 400)),
         }));
-        return { service, lines: text === '' ? 0 : text.split('\n').length, findings, oomKilled, restarts };
+        return {
+            service,
+            lines: text === '' ? 0 : text.replace(/\n$/, '').split('\n').length,
+            findings,
+            oomKilled,
+            restarts,
+            ...(unreadable ? { unreadable } : {}),
+        };
     }));
 }
 /**
@@ -89112,7 +89221,15 @@ async function bringComposeUp(options) {
         });
         options.signal?.throwIfAborted();
         const { services, containers } = await serviceRuns(options.engine, project);
-        const secrets = stack_logs_secretValues(env);
+        // The run's environment and runtime-env, and what the stack's files give its services (their
+        // environment, env files resolved into it): a secret any of them holds is hidden in what the
+        // services print.
+        const secrets = [
+            ...new Set([
+                ...stack_logs_secretValues(env),
+                ...options.compose.services.flatMap((service) => stack_logs_secretValues(dependency_outage_environmentOf(service))),
+            ]),
+        ].sort((a, b) => b.length - a.length);
         const smokeTests = up.code === 0 && options.smokeTests && options.smokeTests.length > 0 && options.helperImage
             ? await runSmokeTests({
                 engine: options.engine,
@@ -89178,7 +89295,7 @@ async function outages(options, containers) {
             .inspect()
             .catch(() => null);
         if (inspected?.State.Running)
-            running[container.service] = container.id;
+            (running[container.service] ??= []).push(container.id);
     }
     return proveDependencyOutages({
         engine: options.engine,
@@ -89217,6 +89334,7 @@ async function isolation(options, helperProblem, containers) {
             throwaways,
             helperImage: options.helperImage,
             containers,
+            ...(options.signal ? { signal: options.signal } : {}),
         });
     }
     finally {
@@ -89298,6 +89416,7 @@ async function serviceRuns(engine, project) {
         const container = engine.getContainer(info.Id);
         const inspected = await container.inspect();
         return {
+            id: info.Id,
             service: serviceOf(info),
             image: inspected.Image,
             state: inspected.State,
@@ -89306,11 +89425,15 @@ async function serviceRuns(engine, project) {
     }));
     const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
     const origin = started.length > 0 ? Math.min(...started) : 0;
+    const healthyEvents = await firstHealthyEvents(engine, project, origin);
     const services = inspected
-        .map(({ service, image, state, settings }) => {
-        const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
-            .map((entry) => Date.parse(entry.End))
-            .sort((a, b) => a - b)[0];
+        .map(({ id, service, image, state, settings }) => {
+        // The engine's event says when it turned healthy; its health log keeps only the last five
+        // probes, so on a stack that waits long for one service, another's first pass is gone from it.
+        const firstPass = healthyEvents.get(id) ??
+            state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
+                .map((entry) => Date.parse(entry.End))
+                .sort((a, b) => a - b)[0];
         return {
             service,
             image,
@@ -89336,6 +89459,48 @@ async function serviceRuns(engine, project) {
         };
     }));
     return { services, containers: now };
+}
+/**
+ * When each container of the project first turned healthy, from the engine's events (ms since the
+ * epoch, by container id); empty when the engine cannot say (the health log is read instead).
+ */
+async function firstHealthyEvents(engine, project, sinceMs) {
+    const first = new Map();
+    if (!(sinceMs > 0))
+        return first;
+    try {
+        const stream = await engine.getEvents({
+            since: Math.floor(sinceMs / 1000) - 1,
+            // Up to now, not later: the engine would hold the stream open until then.
+            until: Math.floor(Date.now() / 1000),
+            filters: JSON.stringify({
+                type: ['container'],
+                event: ['health_status'],
+                label: [`com.docker.compose.project=${project}`],
+            }),
+        });
+        const text = await withTimeout(new Promise((resolve, reject) => {
+            let data = '';
+            stream.on('data', (chunk) => (data += chunk.toString('utf8')));
+            stream.on('end', () => resolve(data));
+            stream.on('error', reject);
+        }), 5000, 'the engine did not end its event stream');
+        for (const line of text.split('\n')) {
+            if (!line.trim())
+                continue;
+            const event = JSON.parse(line);
+            const action = (event.Action ?? event.status ?? '').trim();
+            if (action !== 'health_status: healthy' || !event.id || !event.timeNano)
+                continue;
+            const at = event.timeNano / 1e6;
+            if (!first.has(event.id) || at < first.get(event.id))
+                first.set(event.id, at);
+        }
+    }
+    catch {
+        first.clear(); // the health log stands in
+    }
+    return first;
 }
 function healthGates(compose, runs) {
     const byName = new Map(runs.map((run) => [run.service, run]));
@@ -95459,18 +95624,26 @@ function resilienceRows(checks) {
         return [];
     const about = (id, service) => checks.filter((check) => check.id === id && check.message.startsWith(`${service}: `));
     const after = (result) => result.message.slice(result.message.indexOf(': ') + 2);
-    return services.map(({ service, healthyAt }) => ({
+    return services.map(({ service, healthyAt, state, health, exitCode }) => ({
         service,
-        up: healthyAt !== null
-            ? `healthy at ${healthyAt.toFixed(1)} s`
-            : stack.status === 'pass'
-                ? 'running'
-                : `${BAD} not healthy`,
+        up: upCell(healthyAt, state, health, exitCode, stack.status === 'pass'),
         ...outageCells(checks.filter((check) => check.id === 'HARD-COMPOSE-020' && outageOf(check)?.service === service)),
         crash: crashCell(about('HARD-COMPOSE-019', service)),
         inForce: verdictCell(about('HARD-COMPOSE-016', service), 'as written', (failed) => failed.map((result) => after(result).split(' written ')[0]).join(', ')),
         logs: logsCell(about('HARD-COMPOSE-017', service)),
     }));
+}
+/** How the service came up: healthy when, running (no health check), a one-shot that finished, or not. */
+function upCell(healthyAt, state, health, exitCode, stackUp) {
+    if (healthyAt !== null)
+        return `healthy at ${healthyAt.toFixed(1)} s`;
+    if (state === undefined)
+        return stackUp ? 'running' : `${BAD} not healthy`; // a report from before state was recorded
+    if (state === 'running' && (health === null || health === undefined))
+        return 'running';
+    if (state === 'exited' && exitCode === 0 && (health === null || health === undefined))
+        return 'one-shot, exited 0';
+    return `${BAD} ${health ?? state}${state === 'exited' ? ` (exit ${exitCode ?? '?'})` : ''}`;
 }
 const outageOf = (check) => {
     const measured = check.measured;

@@ -135,7 +135,7 @@ stop_engine() {
   pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null; then
     log "stopping the $1 engine (pid $pid)"
-    kill -TERM "$pid"
+    kill -TERM "$pid" 2>/dev/null || true # it may have gone since
     for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -0 "$pid" 2>/dev/null && { log "the $1 engine did not stop; killing it"; kill -KILL "$pid"; sleep 1; }
   fi
@@ -188,6 +188,8 @@ start_engine() {
     echo "$started" >"$RUN/$engine.pid"
     stop_engine "$engine"
   done
+  echo "$started" >"$RUN/$engine.pid"
+  stop_engine "$engine" # nothing left running that answers nobody
   die "the $engine engine did not answer within 30 s, twice (logs: $logfile, $logfile.first-attempt)"
 }
 

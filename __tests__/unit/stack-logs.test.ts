@@ -20,7 +20,7 @@ const log = (name: string): string => readFileSync(join(REPO, '__tests__/fixture
 
 describe('crash signatures', () => {
   it("finds Node's uncaught exception once, shown from its error line", () => {
-    const found = findCrashSignatures(log('node-uncaught.log'));
+    const found = findCrashSignatures(log('node-uncaught.txt'));
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ kind: 'node uncaught exception', crash: true, line: 6 });
     expect(found[0].excerpt[0]).toBe('Error: boom: cannot read config');
@@ -28,28 +28,28 @@ describe('crash signatures', () => {
   });
 
   it('finds an async function that threw (Node reports it as uncaught) and an unhandled rejection, each once', () => {
-    expect(findCrashSignatures(log('node-unhandled-error.log')).map((found) => found.kind)).toEqual([
+    expect(findCrashSignatures(log('node-unhandled-error.txt')).map((found) => found.kind)).toEqual([
       'node uncaught exception',
     ]);
-    const rejection = findCrashSignatures(log('node-unhandled-rejection.log'));
+    const rejection = findCrashSignatures(log('node-unhandled-rejection.txt'));
     expect(rejection.map((found) => found.kind)).toEqual(['node unhandled rejection']);
     expect(rejection[0].excerpt[0]).toMatch(/^UnhandledPromiseRejection: .*ECONNREFUSED 10\.0\.0\.5:5432/);
   });
 
   it("names V8's heap exhaustion as out of memory, not as a FATAL line", () => {
-    const found = findCrashSignatures(log('node-heap-oom.log'));
+    const found = findCrashSignatures(log('node-heap-oom.txt'));
     expect(found.map((finding) => [finding.kind, finding.crash])).toEqual([['out of memory', true]]);
   });
 
   it("finds CPython's traceback with its exception line", () => {
-    const found = findCrashSignatures(log('python-traceback.log'));
+    const found = findCrashSignatures(log('python-traceback.txt'));
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ kind: 'python traceback', line: 2 });
     expect(found[0].excerpt.at(-1)).toBe('ConnectionError: Error 111 connecting to redis:6379. Connection refused.');
   });
 
   it("tells PostgreSQL's FATAL lines for a client's mistake from a crash", () => {
-    const found = findCrashSignatures(log('postgres-client-errors.log'));
+    const found = findCrashSignatures(log('postgres-client-errors.txt'));
     expect(found.map((finding) => [finding.kind, finding.crash, finding.line])).toEqual([
       ['fatal log line', false, 9],
       ['fatal log line', false, 11],
@@ -57,8 +57,8 @@ describe('crash signatures', () => {
   });
 
   it("finds nothing in a clean start (Redis's WARNING lines, PostgreSQL's LOG lines)", () => {
-    expect(findCrashSignatures(log('redis-clean.log'))).toEqual([]);
-    expect(findCrashSignatures(log('postgres-client-errors.log').split('\n').slice(0, 8).join('\n'))).toEqual([]);
+    expect(findCrashSignatures(log('redis-clean.txt'))).toEqual([]);
+    expect(findCrashSignatures(log('postgres-client-errors.txt').split('\n').slice(0, 8).join('\n'))).toEqual([]);
   });
 
   it("finds Go's panic and fatal error and Java's uncaught exception as their runtimes write them", () => {
@@ -74,6 +74,13 @@ describe('crash signatures', () => {
     });
   });
 
+  it("names Java's out-of-memory death so, and finds a JSON logger's fatal level", () => {
+    const java = 'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space\n\tat App.main(App.java:9)';
+    expect(findCrashSignatures(java).map((found) => found.kind)).toEqual(['out of memory']);
+    const json = '{"time":"2026-12-05T10:00:00Z","level":"fatal","msg":"cannot open the database"}';
+    expect(findCrashSignatures(json).map((found) => [found.kind, found.crash])).toEqual([['fatal log line', false]]);
+  });
+
   it("does not count an application's own words", () => {
     const words = [
       'handled 0 errors, 0 panics',
@@ -87,7 +94,7 @@ describe('crash signatures', () => {
   });
 
   it('keeps at most five findings for a crash loop', () => {
-    expect(findCrashSignatures(log('python-traceback.log').repeat(20))).toHaveLength(5);
+    expect(findCrashSignatures(log('python-traceback.txt').repeat(20))).toHaveLength(5);
   });
 });
 
@@ -127,7 +134,7 @@ describe('HARD-COMPOSE-017', () => {
         {
           service: 'web',
           lines: 12,
-          findings: findCrashSignatures(log('redis-clean.log')),
+          findings: findCrashSignatures(log('redis-clean.txt')),
           oomKilled: false,
           restarts: 0,
         },
@@ -149,14 +156,14 @@ describe('HARD-COMPOSE-017', () => {
         {
           service: 'web',
           lines: 6,
-          findings: findCrashSignatures(log('python-traceback.log')),
+          findings: findCrashSignatures(log('python-traceback.txt')),
           oomKilled: true,
           restarts: 2,
         },
         {
           service: 'db',
           lines: 11,
-          findings: findCrashSignatures(log('postgres-client-errors.log')),
+          findings: findCrashSignatures(log('postgres-client-errors.txt')),
           oomKilled: false,
           restarts: 0,
         },
@@ -177,6 +184,28 @@ describe('HARD-COMPOSE-017', () => {
       ['fail', 'warning', 4, 'db: a FATAL-level line at line 11 of its log'],
     ]);
     expect(verdicts[2].message).toContain('ConnectionError: Error 111 connecting to redis:6379');
+  });
+
+  it('does not call a log it could not read clean', () => {
+    const verdicts = judgeStackLogs(
+      stack.services,
+      up([
+        {
+          service: 'web',
+          lines: 0,
+          findings: [],
+          oomKilled: false,
+          restarts: 0,
+          unreadable: 'configured logging driver does not support reading',
+        },
+      ]),
+    );
+    expect(verdicts.map((verdict) => [verdict.status, verdict.message])).toEqual([
+      [
+        'skip',
+        'web: its log could not be read back, so it was not scanned: configured logging driver does not support reading',
+      ],
+    ]);
   });
 
   it('skips when the logs were not read', () => {

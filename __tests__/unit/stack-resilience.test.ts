@@ -48,6 +48,25 @@ describe('Stack resilience', () => {
     expect(rows.web.inForce).toBe('– none written');
   });
 
+  it('says how each service came up from its recorded state: running without a health check, a finished one-shot, or not up', () => {
+    const up = (measured: Record<string, unknown>[], status: CheckResult['status']) =>
+      resilienceRows([
+        { id: 'HARD-COMPOSE-012', status, measured, message: '', category: 'compose', severity: 'error', title: '' },
+      ]).map((row) => row.up);
+    expect(
+      up(
+        [
+          { service: 'db', healthyAt: 3.2, state: 'running', health: 'healthy', exitCode: 0 },
+          { service: 'cache', healthyAt: null, state: 'running', health: null, exitCode: 0 },
+          { service: 'migrate', healthyAt: null, state: 'exited', health: null, exitCode: 0 },
+          { service: 'web', healthyAt: null, state: 'running', health: 'unhealthy', exitCode: 0 },
+          { service: 'worker', healthyAt: null, state: 'exited', health: null, exitCode: 1 },
+        ],
+        'fail',
+      ),
+    ).toEqual(['healthy at 3.2 s', 'running', 'one-shot, exited 0', '❌ unhealthy', '❌ exited (exit 1)']);
+  });
+
   it('is a table in the summary only when a stack was brought up', () => {
     const target = (checks: CheckResult[]) => ({ checks }) as TargetReport;
     const table = stackResilienceTable(target(recorded('stack-resilience-faults.json')));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Engine } from '../docker/engine.js';
 import { runDocker } from '../docker/cli.js';
-import { hasImage } from '../docker/engine.js';
+import { hasImage, withTimeout } from '../docker/engine.js';
 import { pullImage } from '../docker/pull.js';
 import { lastLines } from '../docker/buildx.js';
 import { errorMessage } from '../util/errors.js';
@@ -13,7 +13,7 @@ import type { ComposeEvidence } from './compose.js';
 import { readSettingsInForce, type SettingsInForce } from './settings-in-force.js';
 import { Throwaways } from '../docker/throwaway.js';
 import { proveCrashRecovery, type CrashRecovery } from './crash-recovery.js';
-import { dependencyPairs, proveDependencyOutages, type DependencyOutage } from './dependency-outage.js';
+import { dependencyPairs, environmentOf, proveDependencyOutages, type DependencyOutage } from './dependency-outage.js';
 import { readNetworkIsolation, type NetworkIsolation } from './network-isolation.js';
 import { runSmokeTests, type SmokeTestResult } from './smoke-tests.js';
 import { readStackLogs, secretValues, type LoggedContainer, type ServiceLog } from './stack-logs.js';
@@ -147,7 +147,15 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
     );
     options.signal?.throwIfAborted();
     const { services, containers } = await serviceRuns(options.engine, project);
-    const secrets = secretValues(env);
+    // The run's environment and runtime-env, and what the stack's files give its services (their
+    // environment, env files resolved into it): a secret any of them holds is hidden in what the
+    // services print.
+    const secrets = [
+      ...new Set([
+        ...secretValues(env),
+        ...options.compose.services.flatMap((service) => secretValues(environmentOf(service))),
+      ]),
+    ].sort((a, b) => b.length - a.length);
     const smokeTests =
       up.code === 0 && options.smokeTests && options.smokeTests.length > 0 && options.helperImage
         ? await runSmokeTests({
@@ -210,13 +218,13 @@ export async function bringComposeUp(options: ComposeUpOptions): Promise<Compose
 }
 
 async function outages(options: ComposeUpOptions, containers: LoggedContainer[]): Promise<DependencyOutage[]> {
-  const running: Record<string, string> = {};
+  const running: Record<string, string[]> = {};
   for (const container of containers) {
     const inspected = await options.engine
       .getContainer(container.id)
       .inspect()
       .catch(() => null);
-    if (inspected?.State.Running) running[container.service] = container.id;
+    if (inspected?.State.Running) (running[container.service] ??= []).push(container.id);
   }
   return proveDependencyOutages({
     engine: options.engine,
@@ -257,6 +265,7 @@ async function isolation(
       throwaways,
       helperImage: options.helperImage!,
       containers,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   } finally {
     await throwaways.removeAll();
@@ -368,6 +377,7 @@ async function serviceRuns(engine: Engine, project: string): Promise<StackRuns> 
       const container = engine.getContainer(info.Id);
       const inspected = await container.inspect();
       return {
+        id: info.Id,
         service: serviceOf(info),
         image: inspected.Image,
         state: inspected.State as unknown as InspectedState,
@@ -377,11 +387,16 @@ async function serviceRuns(engine: Engine, project: string): Promise<StackRuns> 
   );
   const started = inspected.map(({ state }) => Date.parse(state.StartedAt)).filter((time) => time > 0);
   const origin = started.length > 0 ? Math.min(...started) : 0;
+  const healthyEvents = await firstHealthyEvents(engine, project, origin);
   const services = inspected
-    .map(({ service, image, state, settings }) => {
-      const firstPass = state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
-        .map((entry) => Date.parse(entry.End))
-        .sort((a, b) => a - b)[0];
+    .map(({ id, service, image, state, settings }) => {
+      // The engine's event says when it turned healthy; its health log keeps only the last five
+      // probes, so on a stack that waits long for one service, another's first pass is gone from it.
+      const firstPass =
+        healthyEvents.get(id) ??
+        state.Health?.Log?.filter((entry) => entry.ExitCode === 0)
+          .map((entry) => Date.parse(entry.End))
+          .sort((a, b) => a - b)[0];
       return {
         service,
         image,
@@ -410,6 +425,48 @@ async function serviceRuns(engine: Engine, project: string): Promise<StackRuns> 
       }),
     );
   return { services, containers: now };
+}
+
+/**
+ * When each container of the project first turned healthy, from the engine's events (ms since the
+ * epoch, by container id); empty when the engine cannot say (the health log is read instead).
+ */
+async function firstHealthyEvents(engine: Engine, project: string, sinceMs: number): Promise<Map<string, number>> {
+  const first = new Map<string, number>();
+  if (!(sinceMs > 0)) return first;
+  try {
+    const stream = await engine.getEvents({
+      since: Math.floor(sinceMs / 1000) - 1,
+      // Up to now, not later: the engine would hold the stream open until then.
+      until: Math.floor(Date.now() / 1000),
+      filters: JSON.stringify({
+        type: ['container'],
+        event: ['health_status'],
+        label: [`com.docker.compose.project=${project}`],
+      }),
+    });
+    const text = await withTimeout(
+      new Promise<string>((resolve, reject) => {
+        let data = '';
+        stream.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));
+        stream.on('end', () => resolve(data));
+        stream.on('error', reject);
+      }),
+      5000,
+      'the engine did not end its event stream',
+    );
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const event = JSON.parse(line) as { status?: string; Action?: string; id?: string; timeNano?: number };
+      const action = (event.Action ?? event.status ?? '').trim();
+      if (action !== 'health_status: healthy' || !event.id || !event.timeNano) continue;
+      const at = event.timeNano / 1e6;
+      if (!first.has(event.id) || at < first.get(event.id)!) first.set(event.id, at);
+    }
+  } catch {
+    first.clear(); // the health log stands in
+  }
+  return first;
 }
 
 function healthGates(compose: ComposeEvidence, runs: ComposeServiceRun[]): HealthGate[] {

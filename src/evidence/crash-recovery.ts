@@ -1,6 +1,7 @@
 import type { Engine } from '../docker/engine.js';
 import { execIn } from '../docker/exec.js';
 import type { Throwaways } from '../docker/throwaway.js';
+import { errorMessage } from '../util/errors.js';
 import { round } from '../util/format.js';
 import { healthArgv } from './image.js';
 
@@ -48,6 +49,8 @@ const RESTART_SECONDS = 10;
 /** How long a container whose policy never restarts it is watched after the kill. */
 const OBSERVE_NO_POLICY_SECONDS = 3;
 const POLL_MS = 100;
+/** How long a restarted service without a health check must stay running to count as back. */
+const SETTLE_SECONDS = 3;
 const NS = 1e9;
 
 interface Inspected {
@@ -135,8 +138,19 @@ async function recoverOne(options: CrashRecoveryOptions, id: string, service: st
           : `still down ${watchFor} s after the kill, with restart policy ${policy}`,
     };
   }
-  if (!argv)
-    return { ...base, outcome: 'recovered', restartedAfter, healthyAfter: restartedAfter, detail: 'running again' };
+  if (!argv) {
+    // Without a probe, running is all there is to ask: it must stay running, not exit again at
+    // once (a stale pid file) and come back in a loop.
+    const steady = await staysRunning(container, SETTLE_SECONDS, options.signal);
+    return steady
+      ? { ...base, outcome: 'recovered', restartedAfter, healthyAfter: restartedAfter, detail: 'running again' }
+      : {
+          ...base,
+          outcome: 'not healthy again',
+          restartedAfter,
+          detail: `restarted, and did not stay running for ${SETTLE_SECONDS} s (no health check to ask)`,
+        };
+  }
   const passed = await probeUntil(container, argv, health!, limitSeconds - since(), options.signal);
   return passed
     ? { ...base, outcome: 'recovered', restartedAfter, healthyAfter: since(), detail: 'its health check passes again' }
@@ -163,23 +177,49 @@ export function healthLimit(health: NonNullable<Inspected['Config']['Healthcheck
 /** The SIGKILL, from a helper that sees the host's processes; null when sent, else why not. */
 async function killFromOutside(options: CrashRecoveryOptions, pid: number): Promise<string | null> {
   if (!(pid > 0)) return 'the engine gave no process id for it';
-  const helper = await options.throwaways.create({
-    role: 'crash',
-    image: options.helperImage,
-    entrypoint: ['kill', '-KILL', String(pid)],
-    network: 'none',
-    limits: { memoryBytes: 64 * 1024 ** 2, nanoCpus: 0.5e9, pids: 16 },
-    pidMode: 'host',
-  });
+  const refused = (error: unknown): string =>
+    `the helper could not send it (${errorMessage(error).split('\n')[0]}): an engine that maps users refuses --pid host, and helper-image needs \`kill\``;
+  let helper;
+  try {
+    helper = await options.throwaways.create({
+      role: 'crash',
+      image: options.helperImage,
+      entrypoint: ['kill', '-KILL', String(pid)],
+      network: 'none',
+      limits: { memoryBytes: 64 * 1024 ** 2, nanoCpus: 0.5e9, pids: 16 },
+      pidMode: 'host',
+    });
+  } catch (error) {
+    return refused(error);
+  }
   try {
     await helper.start();
     const { StatusCode } = (await helper.wait()) as { StatusCode: number };
     return StatusCode === 0
       ? null
       : `the helper's kill -KILL ${pid} exited ${StatusCode} (an engine that maps users or refuses --pid host cannot be crashed from outside)`;
+  } catch (error) {
+    return refused(error);
   } finally {
     await options.throwaways.remove(helper);
   }
+}
+
+/** Whether it stays running, with the same start, for `seconds`. */
+async function staysRunning(
+  container: ReturnType<Engine['getContainer']>,
+  seconds: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const first = (await container.inspect()) as unknown as Inspected;
+  const deadline = performance.now() + seconds * 1000;
+  while (performance.now() < deadline) {
+    signal?.throwIfAborted();
+    await sleep(250);
+    const now = (await container.inspect()) as unknown as Inspected;
+    if (!now.State.Running || now.State.StartedAt !== first.State.StartedAt) return false;
+  }
+  return first.State.Running;
 }
 
 /** Runs the probe as Docker does until it passes; false when it has not within `seconds`. */

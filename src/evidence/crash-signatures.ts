@@ -36,7 +36,7 @@ const PATTERNS: Pattern[] = [
   {
     kind: 'out of memory',
     crash: true,
-    test: /^(?:FATAL ERROR: .*JavaScript heap out of memory|java\.lang\.OutOfMemoryError|MemoryError$|fatal error: runtime: out of memory)/,
+    test: /^(?:FATAL ERROR: .*JavaScript heap out of memory|(?:Exception in thread "[^"]*" )?java\.lang\.OutOfMemoryError|MemoryError$|fatal error: runtime: out of memory)/,
   },
   { kind: 'python traceback', crash: true, test: /^Traceback \(most recent call last\):/ },
   // Go's runtime: `panic: …` then `goroutine 1 [running]:`; `fatal error: …` for what cannot be recovered.
@@ -50,8 +50,13 @@ const PATTERNS: Pattern[] = [
   },
   { kind: 'node uncaught exception', crash: true, test: /^Node\.js v\d+\.\d+\.\d+$/ },
   { kind: 'java uncaught exception', crash: true, test: /^Exception in thread "[^"]*" / },
-  // A level word where loggers put one: `FATAL:` (PostgreSQL), `[FATAL]`, `level=fatal`, ` FATAL ` between fields.
-  { kind: 'fatal log line', crash: false, test: /(?:^|[\s[|])(?:FATAL|level=fatal|"level":\s*"fatal")(?:[\]:|\s]|$)/ },
+  // A level word where loggers put one: `FATAL:` (PostgreSQL), `[FATAL]`, `level=fatal`,
+  // `"level":"fatal"` (JSON loggers), ` FATAL ` between fields.
+  {
+    kind: 'fatal log line',
+    crash: false,
+    test: /(?:^|[\s[|{,])(?:FATAL|level=fatal|"level":\s*"fatal")(?:[\]:|\s,}]|$)/,
+  },
 ];
 
 /** How many lines of each finding are kept: enough to see what failed, not the whole stack. */

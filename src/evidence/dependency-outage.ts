@@ -95,7 +95,8 @@ export function dependencyPairs(services: ComposeService[]): DependencyPair[] {
   return pairs;
 }
 
-function environmentOf(service: ComposeService): Record<string, string> {
+/** A service's environment as compose resolved it (a list or a map in the file). */
+export function environmentOf(service: ComposeService): Record<string, string> {
   const environment = service.data.environment;
   if (Array.isArray(environment))
     return Object.fromEntries(
@@ -128,20 +129,20 @@ interface Inspected {
 export interface OutageOptions {
   engine: Engine;
   pairs: DependencyPair[];
-  /** Service → its running container. */
-  containers: Record<string, string>;
+  /** Service → its running containers (several when it is scaled: an outage stops them all). */
+  containers: Record<string, string[]>;
   info?: (message: string) => void;
   signal?: AbortSignal;
 }
 
 export async function proveDependencyOutages(options: OutageOptions): Promise<DependencyOutage[]> {
-  const groups: { dependency: string; dependencyId: string; watched: Watched[] }[] = [];
+  const groups: { dependency: string; dependencyIds: string[]; watched: Watched[] }[] = [];
   for (const dependency of [...new Set(options.pairs.map((pair) => pair.dependency))]) {
-    const dependencyId = options.containers[dependency];
-    if (!dependencyId) continue;
+    const dependencyIds = options.containers[dependency] ?? [];
+    if (dependencyIds.length === 0) continue;
     const watched: Watched[] = [];
     for (const pair of options.pairs.filter((candidate) => candidate.dependency === dependency)) {
-      const id = options.containers[pair.service];
+      const id = options.containers[pair.service]?.[0];
       if (!id) continue;
       const inspected = (await options.engine.getContainer(id).inspect()) as unknown as Inspected;
       const health = inspected.Config.Healthcheck;
@@ -149,7 +150,7 @@ export async function proveDependencyOutages(options: OutageOptions): Promise<De
       if (!argv || !inspected.State.Running) continue;
       watched.push({ pair, id, argv, health: health!, before: inspected });
     }
-    if (watched.length > 0) groups.push({ dependency, dependencyId, watched });
+    if (watched.length > 0) groups.push({ dependency, dependencyIds, watched });
   }
   const results: DependencyOutage[] = [];
   for (const wave of outageWaves(
@@ -163,7 +164,7 @@ export async function proveDependencyOutages(options: OutageOptions): Promise<De
     const outcomes = await Promise.all(
       groups
         .filter((group) => wave.includes(group.dependency))
-        .map((group) => outage(options, group.dependency, group.dependencyId, group.watched)),
+        .map((group) => outage(options, group.dependency, group.dependencyIds, group.watched)),
     );
     results.push(...outcomes.flat());
   }
@@ -220,7 +221,7 @@ interface Watched {
 async function outage(
   options: OutageOptions,
   dependency: string,
-  dependencyId: string,
+  dependencyIds: string[],
   watched: Watched[],
 ): Promise<DependencyOutage[]> {
   const { engine, signal } = options;
@@ -228,6 +229,13 @@ async function outage(
     execIn(engine.getContainer(entry.id), entry.argv, (entry.health.Timeout || 30 * NS) / 1e6).then(
       (result) => result.exitCode === 0,
     );
+  // As each dependent is now: an earlier outage may have started one of them again (a chain).
+  for (const entry of watched)
+    entry.before =
+      (await engine
+        .getContainer(entry.id)
+        .inspect()
+        .catch(() => entry.before)) ?? entry.before;
   const healthyBefore = await Promise.all(watched.map(probe));
   const results = new Map<Watched, DependencyOutage>();
   const base = (entry: Watched) => ({
@@ -243,14 +251,14 @@ async function outage(
   const live = watched.filter((entry) => !results.has(entry));
   if (live.length === 0) return watched.map((entry) => results.get(entry)!);
 
-  const container = engine.getContainer(dependencyId);
+  const containers = dependencyIds.map((id) => engine.getContainer(id));
   options.info?.(
     `dependency outage: stopping ${dependency}, watching ${live.map((entry) => entry.pair.service).join(', ')}`,
   );
   // A stop can take its whole grace period (a PID 1 that ignores SIGTERM): cancelled, the run
   // does not wait for it, the stack's removal ends it.
   await untilAborted(
-    container.stop({ t: STOP_SECONDS }).catch(() => undefined),
+    Promise.all(containers.map((container) => container.stop({ t: STOP_SECONDS }).catch(() => undefined))),
     signal,
   );
   signal?.throwIfAborted();
@@ -263,9 +271,9 @@ async function outage(
     );
   } finally {
     // Back whatever happens, the stack left as it was found; cancelled, it is taken down at once.
-    if (!signal?.aborted) await container.start().catch(() => undefined);
+    if (!signal?.aborted) await Promise.all(containers.map((container) => container.start().catch(() => undefined)));
   }
-  const dependencyBack = await backAgain(engine, dependencyId, signal);
+  const dependencyBack = (await Promise.all(dependencyIds.map((id) => backAgain(engine, id, signal)))).every(Boolean);
   const downSeconds = since(stoppedAt);
   const backAt = performance.now();
   const recovered = dependencyBack

@@ -1,5 +1,6 @@
 import type { Engine } from '../docker/engine.js';
 import { demux } from '../docker/logs.js';
+import { errorMessage } from '../util/errors.js';
 import type { Throwaways } from '../docker/throwaway.js';
 
 // Network isolation, read from inside each running service's network namespace: a helper joins it
@@ -56,6 +57,7 @@ export interface IsolationOptions {
   throwaways: Throwaways;
   helperImage: string;
   containers: { id: string; service: string }[];
+  signal?: AbortSignal;
 }
 
 export async function readNetworkIsolation(options: IsolationOptions): Promise<NetworkIsolation[]> {
@@ -74,11 +76,28 @@ export async function readNetworkIsolation(options: IsolationOptions): Promise<N
   };
   const results: NetworkIsolation[] = [];
   for (const { id, service } of options.containers) {
+    options.signal?.throwIfAborted();
     const inspected = (await options.engine
       .getContainer(id)
       .inspect()
       .catch(() => null)) as unknown as Inspected | null;
     if (!inspected?.State.Running) continue;
+    const mode = inspected.HostConfig.NetworkMode ?? '';
+    if (mode.startsWith('container:') || mode === 'host') {
+      // Another container's namespace (compose's `network_mode: service:X`), or the host's: it is
+      // judged there, not here.
+      results.push({
+        service,
+        networks: [],
+        defaultRoutes: [],
+        publishedEverywhere: [],
+        error:
+          mode === 'host'
+            ? "it runs in the host's network namespace (network_mode: host): it is not isolated at all"
+            : `it shares the network namespace of container ${mode.slice('container:'.length, 'container:'.length + 12)} (network_mode: service:…): judged with that service`,
+      });
+      continue;
+    }
     const attached = inspected.NetworkSettings.Networks ?? {};
     const networks = [];
     for (const name of Object.keys(attached)) networks.push({ name, internal: await isInternal(name) });
@@ -108,13 +127,22 @@ async function readNamespace(
   options: IsolationOptions,
   id: string,
 ): Promise<{ text: string | null; listening: Set<number>; error: string | null }> {
-  const helper = await options.throwaways.create({
-    role: 'netns',
-    image: options.helperImage,
-    entrypoint: ['sh', '-c', 'for f in route ipv6_route tcp tcp6; do echo "== $f"; cat /proc/net/$f 2>/dev/null; done'],
-    network: `container:${id}`,
-    limits: { memoryBytes: 64 * 1024 ** 2, nanoCpus: 0.5e9, pids: 16 },
-  });
+  let helper;
+  try {
+    helper = await options.throwaways.create({
+      role: 'netns',
+      image: options.helperImage,
+      entrypoint: [
+        'sh',
+        '-c',
+        'for f in route ipv6_route tcp tcp6; do echo "== $f"; cat /proc/net/$f 2>/dev/null; done',
+      ],
+      network: `container:${id}`,
+      limits: { memoryBytes: 64 * 1024 ** 2, nanoCpus: 0.5e9, pids: 16 },
+    });
+  } catch (error) {
+    return { text: null, listening: new Set(), error: errorMessage(error).split('\n')[0] };
+  }
   try {
     await helper.start();
     const { StatusCode } = (await helper.wait()) as { StatusCode: number };

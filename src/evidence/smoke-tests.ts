@@ -4,6 +4,7 @@ import { demux, withoutColours } from '../docker/logs.js';
 import { pullImage } from '../docker/pull.js';
 import { Throwaways } from '../docker/throwaway.js';
 import { within } from '../util/deadline.js';
+import { errorMessage } from '../util/errors.js';
 import { round } from '../util/format.js';
 import { maskSecrets, redactSecrets } from '../util/secrets.js';
 
@@ -45,7 +46,14 @@ export async function runSmokeTests(options: SmokeTestOptions): Promise<SmokeTes
   if (options.commands.length === 0) return [];
   const networks = await stackNetworks(options.engine, options.project);
   if (!(await hasImage(options.engine, options.image)))
-    await pullImage(options.engine, options.image, 'helper-image', options.signal);
+    try {
+      await pullImage(options.engine, options.image, 'helper-image', options.signal);
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      // Each smoke test fails, saying why; the rest of the stack's proofs go on.
+      const why = errorMessage(error).split('\n')[0];
+      return options.commands.map((command) => failed(redactSecrets(maskSecrets(command), options.secrets), 0, why));
+    }
   const throwaways = new Throwaways(options.engine, options.runId, `${options.scope}-smoke`);
   const results: SmokeTestResult[] = [];
   try {

@@ -1,5 +1,6 @@
 import type { Engine } from '../docker/engine.js';
 import { demux, withoutColours } from '../docker/logs.js';
+import { errorMessage } from '../util/errors.js';
 import { isSecretName, maskSecrets, redactSecrets } from '../util/secrets.js';
 import { findCrashSignatures, type CrashSignature } from './crash-signatures.js';
 
@@ -17,6 +18,8 @@ export interface ServiceLog {
   oomKilled: boolean;
   /** How often the engine restarted it (its restart policy, after a crash). */
   restarts: number;
+  /** Why its log could not be read (its log driver), when it could not: nothing was scanned. */
+  unreadable?: string;
 }
 
 /** The last lines read of each log: a crash loop's repeats add nothing past these. */
@@ -36,16 +39,28 @@ export async function readStackLogs(
 ): Promise<ServiceLog[]> {
   return Promise.all(
     containers.map(async ({ id, service, oomKilled, restarts }) => {
+      let unreadable: string | null = null;
       const text = await engine
         .getContainer(id)
         .logs({ stdout: true, stderr: true, tail: LOG_LINES, follow: false })
         .then((raw) => withoutColours(demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))))
-        .catch(() => '');
+        .catch((error: unknown) => {
+          // A log driver the engine cannot read back (none, syslog without the local cache).
+          unreadable = errorMessage(error).split('\n')[0];
+          return '';
+        });
       const findings = findCrashSignatures(text).map((finding) => ({
         ...finding,
         excerpt: finding.excerpt.map((line) => redactSecrets(maskSecrets(line), secrets).slice(0, 400)),
       }));
-      return { service, lines: text === '' ? 0 : text.split('\n').length, findings, oomKilled, restarts };
+      return {
+        service,
+        lines: text === '' ? 0 : text.replace(/\n$/, '').split('\n').length,
+        findings,
+        oomKilled,
+        restarts,
+        ...(unreadable ? { unreadable } : {}),
+      };
     }),
   );
 }

@@ -25,20 +25,21 @@ const WARN = '⚠️';
 export function resilienceRows(checks: CheckResult[]): ResilienceRow[] {
   const stack = checks.find((check) => check.id === 'HARD-COMPOSE-012');
   const services = Array.isArray(stack?.measured)
-    ? (stack.measured as { service: string; healthyAt: number | null }[])
+    ? (stack.measured as {
+        service: string;
+        healthyAt: number | null;
+        state?: string;
+        health?: string | null;
+        exitCode?: number;
+      }[])
     : [];
   if (services.length === 0) return [];
   const about = (id: string, service: string): CheckResult[] =>
     checks.filter((check) => check.id === id && check.message.startsWith(`${service}: `));
   const after = (result: CheckResult): string => result.message.slice(result.message.indexOf(': ') + 2);
-  return services.map(({ service, healthyAt }) => ({
+  return services.map(({ service, healthyAt, state, health, exitCode }) => ({
     service,
-    up:
-      healthyAt !== null
-        ? `healthy at ${healthyAt.toFixed(1)} s`
-        : stack!.status === 'pass'
-          ? 'running'
-          : `${BAD} not healthy`,
+    up: upCell(healthyAt, state, health, exitCode, stack!.status === 'pass'),
     ...outageCells(checks.filter((check) => check.id === 'HARD-COMPOSE-020' && outageOf(check)?.service === service)),
     crash: crashCell(about('HARD-COMPOSE-019', service)),
     inForce: verdictCell(about('HARD-COMPOSE-016', service), 'as written', (failed) =>
@@ -46,6 +47,21 @@ export function resilienceRows(checks: CheckResult[]): ResilienceRow[] {
     ),
     logs: logsCell(about('HARD-COMPOSE-017', service)),
   }));
+}
+
+/** How the service came up: healthy when, running (no health check), a one-shot that finished, or not. */
+function upCell(
+  healthyAt: number | null,
+  state: string | undefined,
+  health: string | null | undefined,
+  exitCode: number | undefined,
+  stackUp: boolean,
+): string {
+  if (healthyAt !== null) return `healthy at ${healthyAt.toFixed(1)} s`;
+  if (state === undefined) return stackUp ? 'running' : `${BAD} not healthy`; // a report from before state was recorded
+  if (state === 'running' && (health === null || health === undefined)) return 'running';
+  if (state === 'exited' && exitCode === 0 && (health === null || health === undefined)) return 'one-shot, exited 0';
+  return `${BAD} ${health ?? state}${state === 'exited' ? ` (exit ${exitCode ?? '?'})` : ''}`;
 }
 
 interface Outage {

@@ -13,7 +13,7 @@ export const checkCrashRecovery = defineCheck({
   severity: 'error',
   title: 'Every service recovers from a crash',
   proves:
-    "Each running service of the stack compose-up brought up, its main process killed (SIGKILL to its PID 1, from outside, as a crash ends it): the engine restarted it, and its health check — run as Docker runs it — passed again within the container's own start period + interval × retries + timeout (10 s without a health check: running again). One-shot services (exited 0) are told apart and not judged.",
+    "Each running service of the stack compose-up brought up, its main process killed (SIGKILL to its PID 1, from outside, as a crash ends it): the engine restarted it, and its health check — run as Docker runs it — passed again within the container's own start period + interval × retries + timeout (without a health check: running again within 10 s, and still running, not restarted again, 3 s later). One-shot services (exited 0) are told apart and not judged.",
   why: 'The production document promises automatic recovery from crashes (`restart: unless-stopped`); a service without a restart policy, or one that comes back and never becomes healthy again, stays down after the first crash in production.',
   threshold: "the service's start_period + interval × retries + timeout (at least 10 s)",
   remediation:

@@ -53,7 +53,14 @@ export function judgeStackLogs(services: ComposeService[], composeUp: ComposeUpR
         measured: { service: log.service, ...finding },
         ...at,
       });
-    if (verdicts.length === before)
+    if (verdicts.length === before && log.unreadable)
+      verdicts.push({
+        status: 'skip',
+        message: `${log.service}: its log could not be read back, so it was not scanned: ${log.unreadable}`,
+        measured: log,
+        ...at,
+      });
+    else if (verdicts.length === before)
       verdicts.push({
         status: 'pass',
         message: `${log.service}: ${log.lines} log line${log.lines === 1 ? '' : 's'}, no crash, no OOM kill, no restart`,

@@ -31,6 +31,9 @@ export const checkStackHealthy = defineCheck({
       healthyAt: service.healthyAt,
       startedAt: service.startedAt,
       image: service.image,
+      state: service.state,
+      health: service.health,
+      exitCode: service.exitCode,
     }));
     if (composeUp.ok && bad.length === 0)
       return {
