@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8997);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7362);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8997:
+/***/ 7362:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -81873,18 +81873,25 @@ function legacyLabels(args) {
     }));
 }
 
+;// CONCATENATED MODULE: ./src/checks/compose-keys.ts
+// Reading a compose service's keys, and where a finding about one lands: on the line that writes
+// the key, or the service's own line when the file does not write it.
+/** The value at a dotted path of a service's data (`deploy.resources.limits.memory`). */
+const compose_keys_valueAt = (data, path) => path
+    .split('.')
+    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), data);
+/** The line that writes `key`, else the service's. */
+const locationOf = (service, key) => (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line };
+
 ;// CONCATENATED MODULE: ./src/checks/compose/files.ts
 
 
 
 
 
-const at = (service, key) => ({
-    location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
-});
-const get = (data, path) => path
-    .split('.')
-    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), data);
+
+const at = (service, key) => ({ location: locationOf(service, key) });
+const get = compose_keys_valueAt;
 function each(services, judge) {
     return services.flatMap((service) => {
         const verdicts = judge(service);
@@ -82902,9 +82909,8 @@ const checkStartOrder = defineCheck({
 
 
 
-const in_force_get = (data, path) => path
-    .split('.')
-    .reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), data);
+
+const in_force_get = compose_keys_valueAt;
 const BINARY = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 /** A size as compose reads one (`512m`, `2G`, `1gb`, `1.5GiB`, bytes): binary multiples; null if unreadable. */
 function composeBytes(value) {
@@ -83071,7 +83077,7 @@ function judgeSettingsInForce(services, composeUp) {
         const runs = composeUp.services.filter((run) => run.service === service.name);
         const running = runs.find((run) => run.settings);
         const at = (key) => ({
-            location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
+            location: locationOf(service, key),
         });
         if (!running?.settings) {
             verdicts.push({
@@ -83110,6 +83116,7 @@ function judgeSettingsInForce(services, composeUp) {
 
 ;// CONCATENATED MODULE: ./src/checks/compose/logs.ts
 
+
 // What the stack's containers logged while compose-up ran it (the bring-up, the smoke tests),
 // scanned for crashes (src/evidence/crash-signatures.ts), with what the engine recorded: an OOM
 // kill, a restart. One finding per crash, on the service's line, with its first lines.
@@ -83132,7 +83139,7 @@ function judgeStackLogs(services, composeUp) {
     const verdicts = [];
     for (const log of composeUp.logs) {
         const service = services.find((candidate) => candidate.name === log.service);
-        const location = service ? { file: service.file, line: service.line } : undefined;
+        const location = service ? locationOf(service) : undefined;
         const at = location ? { location } : {};
         const before = verdicts.length;
         if (log.oomKilled)
@@ -83212,6 +83219,7 @@ const checkSmokeTests = defineCheck({
 
 ;// CONCATENATED MODULE: ./src/checks/compose/crash-recovery.ts
 
+
 // Each service crashed once compose-up had the stack healthy (src/evidence/crash-recovery.ts):
 // its restart policy must bring it back and its health check pass again within what Docker allows
 // a started container. The finding lands on the `restart:` line, or the service's when none is written.
@@ -83238,9 +83246,7 @@ const checkCrashRecovery = defineCheck({
 function judgeCrashRecovery(services, results) {
     return results.map((result) => {
         const service = services.find((candidate) => candidate.name === result.service);
-        const location = service
-            ? (service.sources.restart ?? { file: service.file, line: service.line })
-            : undefined;
+        const location = service ? locationOf(service, 'restart') : undefined;
         const at = location ? { location } : {};
         const measured = result;
         const seconds = (value) => `${(value ?? 0).toFixed(1)} s`;
@@ -83289,6 +83295,7 @@ function judgeCrashRecovery(services, results) {
 
 ;// CONCATENATED MODULE: ./src/checks/compose/dependency-outage.ts
 
+
 // Each dependency stopped once compose-up had the stack healthy (src/evidence/dependency-outage.ts):
 // a health check that claims to test its dependencies must notice the outage and pass again when
 // the dependency is back. Not noticing is a warning (a liveness-style probe that leaves the
@@ -83320,9 +83327,7 @@ const checkDependencyOutage = defineCheck({
 function judgeDependencyOutages(services, results) {
     return results.map((result) => {
         const service = services.find((candidate) => candidate.name === result.service);
-        const location = service
-            ? (service.sources.healthcheck ?? { file: service.file, line: service.line })
-            : undefined;
+        const location = service ? locationOf(service, 'healthcheck') : undefined;
         const at = location ? { location } : {};
         const { service: name, dependency } = result;
         const seconds = (value) => `${(value ?? 0).toFixed(1)} s`;
@@ -83379,6 +83384,7 @@ const via = (result) => result.via === 'depends_on' ? 'depends_on' : `its ${resu
 
 ;// CONCATENATED MODULE: ./src/checks/compose/network-isolation.ts
 
+
 // Isolation as the kernel has it (src/evidence/network-isolation.ts): a service claimed isolated —
 // every network of it internal in the engine, or named in isolated-services — must have no default
 // route in its network namespace. Services with a way out are said so, with the ports they publish
@@ -83405,9 +83411,7 @@ function judgeNetworkIsolation(services, results, claimed) {
     const verdicts = [];
     for (const result of results) {
         const service = services.find((candidate) => candidate.name === result.service);
-        const location = service
-            ? (service.sources.networks ?? { file: service.file, line: service.line })
-            : undefined;
+        const location = service ? locationOf(service, 'networks') : undefined;
         const at = location ? { location } : {};
         const networks = result.networks
             .map((network) => `${network.name}${network.internal ? ' (internal)' : ''}`)

@@ -2,6 +2,7 @@ import type { ComposeService } from '../../evidence/compose.js';
 import type { CrashRecovery } from '../../evidence/crash-recovery.js';
 import type { Location } from '../../model.js';
 import { defineCheck, type Verdict } from '../registry.js';
+import { locationOf } from '../compose-keys.js';
 
 // Each service crashed once compose-up had the stack healthy (src/evidence/crash-recovery.ts):
 // its restart policy must bring it back and its health check pass again within what Docker allows
@@ -32,9 +33,7 @@ export const checkCrashRecovery = defineCheck({
 export function judgeCrashRecovery(services: ComposeService[], results: CrashRecovery[]): Verdict[] {
   return results.map((result): Verdict => {
     const service = services.find((candidate) => candidate.name === result.service);
-    const location: Location | undefined = service
-      ? (service.sources.restart ?? { file: service.file, line: service.line })
-      : undefined;
+    const location: Location | undefined = service ? locationOf(service, 'restart') : undefined;
     const at = location ? { location } : {};
     const measured = result;
     const seconds = (value: number | null): string => `${(value ?? 0).toFixed(1)} s`;

@@ -2,6 +2,7 @@ import type { ComposeService } from '../../evidence/compose.js';
 import type { DependencyOutage } from '../../evidence/dependency-outage.js';
 import type { Location } from '../../model.js';
 import { defineCheck, type Verdict } from '../registry.js';
+import { locationOf } from '../compose-keys.js';
 
 // Each dependency stopped once compose-up had the stack healthy (src/evidence/dependency-outage.ts):
 // a health check that claims to test its dependencies must notice the outage and pass again when
@@ -37,9 +38,7 @@ export const checkDependencyOutage = defineCheck({
 export function judgeDependencyOutages(services: ComposeService[], results: DependencyOutage[]): Verdict[] {
   return results.map((result): Verdict => {
     const service = services.find((candidate) => candidate.name === result.service);
-    const location: Location | undefined = service
-      ? (service.sources.healthcheck ?? { file: service.file, line: service.line })
-      : undefined;
+    const location: Location | undefined = service ? locationOf(service, 'healthcheck') : undefined;
     const at = location ? { location } : {};
     const { service: name, dependency } = result;
     const seconds = (value: number | null): string => `${(value ?? 0).toFixed(1)} s`;

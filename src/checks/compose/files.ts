@@ -20,6 +20,7 @@ import {
 } from '../../util/secrets.js';
 import { textOf } from '../../util/text.js';
 import { defineCheck, type Verdict } from '../registry.js';
+import { locationOf, valueAt } from '../compose-keys.js';
 
 // Every service of the compose project, resolved as compose resolves it (includes, extends,
 // override files, profiles, variables), against the production profile's compose hardening:
@@ -29,17 +30,9 @@ import { defineCheck, type Verdict } from '../registry.js';
 
 type Service = ComposeService;
 
-const at = (service: Service, key?: string): { location: Location } => ({
-  location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
-});
+const at = (service: Service, key?: string): { location: Location } => ({ location: locationOf(service, key) });
 
-const get = (data: Record<string, unknown>, path: string): unknown =>
-  path
-    .split('.')
-    .reduce<unknown>(
-      (value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined),
-      data,
-    );
+const get = valueAt;
 
 function each(services: Service[], judge: (service: Service) => Verdict | Verdict[]): Verdict[] {
   return services.flatMap((service) => {

@@ -5,6 +5,7 @@ import type { Location } from '../../model.js';
 import { formatBytes } from '../../util/format.js';
 import { textOf } from '../../util/text.js';
 import { defineCheck, type Verdict } from '../registry.js';
+import { locationOf, valueAt } from '../compose-keys.js';
 
 // What the compose files set, against what the running stack has in force (read from the engine
 // and its cgroups by compose-up, src/evidence/settings-in-force.ts). Only what a file writes is
@@ -28,13 +29,7 @@ export interface SettingsComparison {
   swarmOnly: string[];
 }
 
-const get = (data: Record<string, unknown>, path: string): unknown =>
-  path
-    .split('.')
-    .reduce<unknown>(
-      (value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined),
-      data,
-    );
+const get = valueAt;
 
 const BINARY: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
@@ -246,7 +241,7 @@ export function judgeSettingsInForce(services: ComposeService[], composeUp: Comp
     const runs = composeUp.services.filter((run) => run.service === service.name);
     const running = runs.find((run) => run.settings);
     const at = (key?: string): { location: Location } => ({
-      location: (key ? service.sources[key] : undefined) ?? { file: service.file, line: service.line },
+      location: locationOf(service, key),
     });
     if (!running?.settings) {
       verdicts.push({

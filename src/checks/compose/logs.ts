@@ -2,6 +2,7 @@ import type { ComposeService } from '../../evidence/compose.js';
 import type { ComposeUpRecord } from '../../evidence/compose-up.js';
 import type { Location } from '../../model.js';
 import { defineCheck, type Verdict } from '../registry.js';
+import { locationOf } from '../compose-keys.js';
 
 // What the stack's containers logged while compose-up ran it (the bring-up, the smoke tests),
 // scanned for crashes (src/evidence/crash-signatures.ts), with what the engine recorded: an OOM
@@ -28,7 +29,7 @@ export function judgeStackLogs(services: ComposeService[], composeUp: ComposeUpR
   const verdicts: Verdict[] = [];
   for (const log of composeUp.logs) {
     const service = services.find((candidate) => candidate.name === log.service);
-    const location: Location | undefined = service ? { file: service.file, line: service.line } : undefined;
+    const location: Location | undefined = service ? locationOf(service) : undefined;
     const at = location ? { location } : {};
     const before = verdicts.length;
     if (log.oomKilled)

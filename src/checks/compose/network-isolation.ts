@@ -2,6 +2,7 @@ import type { ComposeService } from '../../evidence/compose.js';
 import type { NetworkIsolation } from '../../evidence/network-isolation.js';
 import type { Location } from '../../model.js';
 import { defineCheck, type Verdict } from '../registry.js';
+import { locationOf } from '../compose-keys.js';
 
 // Isolation as the kernel has it (src/evidence/network-isolation.ts): a service claimed isolated —
 // every network of it internal in the engine, or named in isolated-services — must have no default
@@ -36,9 +37,7 @@ export function judgeNetworkIsolation(
   const verdicts: Verdict[] = [];
   for (const result of results) {
     const service = services.find((candidate) => candidate.name === result.service);
-    const location: Location | undefined = service
-      ? (service.sources.networks ?? { file: service.file, line: service.line })
-      : undefined;
+    const location: Location | undefined = service ? locationOf(service, 'networks') : undefined;
     const at = location ? { location } : {};
     const networks = result.networks
       .map((network) => `${network.name}${network.internal ? ' (internal)' : ''}`)
