@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7362);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6256);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7362:
+/***/ 6256:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77266,6 +77266,221 @@ class CancelledError extends Error {
 }
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/util/image-reference.ts
+// Image references as Docker reads them, and what a tag pins. Shared by the Dockerfile and compose
+// checks: a floating tag is unpinned wherever it is written.
+/** `python:3.11-slim@sha256:…` → { name, tag, digest }; registry ports are not tags. */
+function parseImageReference(reference) {
+    const [withoutDigest = '', digest = null] = reference.split('@');
+    const slash = withoutDigest.lastIndexOf('/');
+    const colon = withoutDigest.lastIndexOf(':');
+    const hasTag = colon > slash;
+    return {
+        name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
+        tag: hasTag ? withoutDigest.slice(colon + 1) : null,
+        digest,
+    };
+}
+/**
+ * What is wrong with a reference to push to (`ghcr.io/org/app:1.4`), or null: it must name a
+ * lower-case repository, with a tag or none (`latest`), and no digest (the digest is the push's result).
+ */
+function pushTargetProblem(reference) {
+    const { name, tag, digest } = parseImageReference(reference);
+    if (digest)
+        return 'has a digest; it names where to push, and the digest is what the push gives back';
+    // Docker's grammar: a registry host (with a port) and lower-case path components; a tag of up
+    // to 128 word characters, dots and dashes, not starting with either.
+    const [first = '', ...rest] = name.split('/');
+    const host = rest.length > 0 && /[.:]|^localhost$/.test(first);
+    const components = host ? rest : [first, ...rest];
+    const component = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+    if (!name ||
+        (host && !/^[a-zA-Z0-9.-]+(:\d+)?$/.test(first)) ||
+        components.length === 0 ||
+        !components.every((part) => component.test(part)))
+        return 'is not an image reference (a lower-case repository, e.g. ghcr.io/org/app:1.4)';
+    if (tag !== null && !/^\w[\w.-]{0,127}$/.test(tag))
+        return `has a tag Docker refuses ('${tag}': letters, digits, _ . -, at most 128, not starting with . or -)`;
+    return null;
+}
+/**
+ * Tags that move: they name a channel, a distribution or a variant, never a release. `postgres:alpine`
+ * today and in a month are different databases.
+ */
+const FLOATING = new Set([
+    'latest',
+    'stable',
+    'edge',
+    'lts',
+    'mainline',
+    'current',
+    'rolling',
+    'nightly',
+    'main',
+    'master',
+    'dev',
+    'develop',
+    'beta',
+    'alpha',
+    'rc',
+    'canary',
+    'next',
+    'testing',
+    'unstable',
+]);
+/** Distribution releases by name: `debian:bookworm-slim` is Debian 12, as `12-slim` would be. */
+const RELEASE_NAMES = new Set([
+    'buster',
+    'bullseye',
+    'bookworm',
+    'trixie',
+    'forky',
+    'bionic',
+    'focal',
+    'jammy',
+    'noble',
+    'oracular',
+    'plucky',
+    'questing',
+]);
+/**
+ * Whether a tag names a version: it carries a version number (`15`, `3.11-slim`, `1.25.3-alpine`,
+ * `alpine3.19`) or a distribution release's name (`bookworm-slim`). Channels and variants alone
+ * (`latest`, `lts`, `alpine`, `mainline`, `stable-slim`) do not: the image behind them changes.
+ */
+function tagPinsVersion(tag) {
+    const lower = tag.toLowerCase();
+    if (FLOATING.has(lower))
+        return false;
+    return /\d/.test(lower) || lower.split(/[-_.]/).some((word) => RELEASE_NAMES.has(word));
+}
+/**
+ * The one name the engine stores a reference under, so two spellings of the same image compare
+ * equal: `app`, `app:latest` and `docker.io/library/app:latest` are one image; a registry is
+ * the first part only when it looks like a host (a dot, a port, or `localhost`).
+ */
+function canonicalImageName(reference) {
+    // An image id names content, not a repository.
+    if (/^(sha256:)?[0-9a-f]{64}$/.test(reference.trim()))
+        return reference.trim().replace(/^(?!sha256:)/, 'sha256:');
+    const { name, tag, digest } = parseImageReference(reference.trim());
+    const slash = name.indexOf('/');
+    const first = slash === -1 ? '' : name.slice(0, slash);
+    const hasRegistry = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
+    let registry = hasRegistry ? first : 'docker.io';
+    let path = hasRegistry ? name.slice(slash + 1) : name;
+    if (registry === 'index.docker.io' || registry === 'registry-1.docker.io')
+        registry = 'docker.io';
+    if (registry === 'docker.io' && !path.includes('/'))
+        path = `library/${path}`;
+    const tagged = `${registry}/${path.toLowerCase()}${tag !== null ? `:${tag}` : digest ? '' : ':latest'}`;
+    return digest ? `${tagged}@${digest}` : tagged;
+}
+/**
+ * Images whose releases are numbered in fewer parts than major.minor.patch: PostgreSQL since 10
+ * (`15.4`), and distributions whose release number is the release itself (`debian:12` is
+ * bookworm, `ubuntu:22.04` is jammy, `alpine:3.19` is a release branch).
+ */
+const RELEASE_PARTS = [
+    [/(^|\/)postgres$/, 2],
+    [/(^|\/)(debian|fedora)$/, 1],
+    [/(^|\/)(ubuntu|alpine)$/, 2],
+];
+/**
+ * How much of a version a tag names, for a tag that names one (tagPinsVersion): `full` (a
+ * release: `1.25.3`, `15.4-bookworm` for postgres, a date or a commit), `minor` (`7.2`: the
+ * tag moves to each 7.2.x) or `major` (`7`, `14-alpine`: it moves to each 7.x); null when the tag
+ * carries no version number of the software (`bookworm-slim`, `alpine3.19`).
+ */
+function tagVersionPrecision(name, tag) {
+    const lower = tag.toLowerCase();
+    const words = lower.split(/[-_+]/);
+    // A build date, a build number or a commit pins whatever precedes it (`7.2-20240101`,
+    // `RELEASE.2024-01-16T16-07-38Z`, `sha-1a2b3c4`).
+    if (/(19|20)\d{2}[-.]?(0[1-9]|1[0-2])[-.]?([0-2]\d|3[01])/.test(lower) ||
+        words.some((word) => /^\d{8,}$/.test(word) || /^(?=.*\d)(?=.*[a-f])[0-9a-f]{7,40}$/.test(word)))
+        return 'full';
+    // The most precise version the tag names: `v4.1-3.0.2` is the image's release 3.0.2.
+    const versions = words
+        .filter((word) => /^v?\d+(\.\d+)*$/.test(word))
+        .map((word) => word.replace(/^v/, '').split('.'));
+    if (versions.length === 0)
+        return null;
+    const parts = versions.reduce((most, version) => (version.length > most.length ? version : most));
+    if (Number(parts[0]) >= 1000)
+        return 'full'; // a year-based version or a build number
+    const needed = RELEASE_PARTS.find(([pattern]) => pattern.test(name.toLowerCase()))?.[1] ?? 3;
+    if (parts.length >= needed)
+        return 'full';
+    return parts.length === 1 ? 'major' : 'minor';
+}
+/**
+ * Public bases known to set neither USER nor HEALTHCHECK: Docker's official images (whose policy
+ * leaves the health check to the user, and which start as root — some drop privileges in their
+ * entrypoint), Microsoft's .NET images, and scratch. Of any other base the Dockerfile alone cannot
+ * tell: a company base or a vendor's image (bitnami's, distroless `nonroot`, haproxy's) may set a
+ * USER or a HEALTHCHECK the Dockerfile never shows.
+ */
+const ROOT_BASES = new Set([
+    'alpine',
+    'debian',
+    'ubuntu',
+    'busybox',
+    'centos',
+    'fedora',
+    'rockylinux',
+    'almalinux',
+    'amazonlinux',
+    'oraclelinux',
+    'archlinux',
+    'python',
+    'node',
+    'golang',
+    'rust',
+    'ruby',
+    'php',
+    'perl',
+    'openjdk',
+    'eclipse-temurin',
+    'amazoncorretto',
+    'maven',
+    'gradle',
+    'nginx',
+    'httpd',
+    'postgres',
+    'mysql',
+    'mariadb',
+    'redis',
+    'mongo',
+    'rabbitmq',
+    'buildpack-deps',
+    'bash',
+    'docker',
+    'caddy',
+    'traefik',
+    'erlang',
+    'elixir',
+    'composer',
+    'wordpress',
+    'nextcloud',
+    'pypy',
+    'swift',
+    'julia',
+    'r-base',
+    'dart',
+    'haskell',
+    'clojure',
+]);
+const ROOT_BASE_REPOSITORIES = /^mcr\.microsoft\.com\/dotnet\/(sdk|aspnet|runtime|runtime-deps)$/;
+function baseSetsNoUserOrHealthcheck(reference) {
+    if (reference === 'scratch')
+        return true;
+    const { name } = parseImageReference(reference);
+    const official = name.replace(/^(docker\.io\/)?(library\/)?/, '');
+    return (!official.includes('/') && ROOT_BASES.has(official)) || ROOT_BASE_REPOSITORIES.test(name);
 }
 
 ;// CONCATENATED MODULE: external "node:net"
@@ -77707,6 +77922,20 @@ const INPUTS = {
         default: 'false',
         group: 'build',
         description: 'Always fetch the base images from their registry, even when the engine has them. An image that exists only on this engine (built or loaded here) cannot be fetched: the run then stops with exit 2 and says so.',
+    }),
+    push: input({
+        kind: kinds_boolean,
+        default: 'false',
+        group: 'build',
+        description: 'Push the image this run proved — that image, not a rebuild — as `tags`, only when the verdict passes `fail-on`; nothing is pushed when it fails, when the run is cancelled, or (the action) for a pull request from a fork. One target only; not with `fail-on: never`. Log in first (`docker/login-action`); sets the outputs `digest` and `metadata`. A push the registry refuses fails the run (exit 2).',
+    }),
+    tags: input({
+        kind: list,
+        default: '',
+        group: 'build',
+        repeatable: true,
+        aliases: ['tag'],
+        description: 'Where `push` sends the proven image: references such as `ghcr.io/org/app:1.4`, comma- or newline-separated (as docker/build-push-action takes them).',
     }),
     image: input({
         perTarget: true,
@@ -78364,6 +78593,7 @@ function lineOf(node, counter) {
 
 
 
+
 /** How an input is named to the user: `--max-image-size-mb` in the CLI, `max-image-size-mb:` in a workflow. */
 function inputLabel(name, surface) {
     return surface === 'cli' ? `--${name}` : `${name}:`;
@@ -78415,6 +78645,23 @@ async function resolveOptions(explicit, workspace, surface = 'cli') {
             : 'mode: merge needs `reports` (the JSON reports of the matrix jobs), one file or glob per line');
     if (settings.reports.length > 0)
         throw new UsageError(`${inputLabel('reports', surface)} is read only when merging reports (${surface === 'cli' ? 'cs-docker-hardening merge' : 'mode: merge'})`);
+    // Named as the user wrote them: `push: true` and `tags:` in a workflow, `--push` and `--tag` in a shell.
+    const push = surface === 'cli' ? '--push' : 'push: true';
+    const tags = surface === 'cli' ? '--tag' : 'tags:';
+    if (settings.push) {
+        if (settings.tags.length === 0)
+            throw new UsageError(`${push} needs ${tags} (where to push the proven image)`);
+        if (settings.mode !== 'full')
+            throw new UsageError(`${push} pushes the image this run builds and proves: it needs mode full`);
+        for (const tag of settings.tags) {
+            const problem = pushTargetProblem(tag);
+            if (problem)
+                throw new UsageError(`${tags} '${tag}' ${problem}`);
+        }
+        if (settings.failOn === 'never')
+            throw new UsageError(`${push} with fail-on never would push whatever the verdict: give fail-on error or warning`);
+    }
+    // `tags` without `push` is read by nothing, as build-push-action's `push: ${{ … != 'pull_request' }}` wants.
     // Build inputs that name files or variables are checked before anything runs.
     resolveBuildInputs(settings, workspace);
     const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
@@ -79032,198 +79279,6 @@ const checkCleanBuildTime = defineCheck({
 /** Spreads a location into a verdict only when there is one. */
 function where(location) {
     return location ? { location } : {};
-}
-
-;// CONCATENATED MODULE: ./src/util/image-reference.ts
-// Image references as Docker reads them, and what a tag pins. Shared by the Dockerfile and compose
-// checks: a floating tag is unpinned wherever it is written.
-/** `python:3.11-slim@sha256:…` → { name, tag, digest }; registry ports are not tags. */
-function parseImageReference(reference) {
-    const [withoutDigest = '', digest = null] = reference.split('@');
-    const slash = withoutDigest.lastIndexOf('/');
-    const colon = withoutDigest.lastIndexOf(':');
-    const hasTag = colon > slash;
-    return {
-        name: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
-        tag: hasTag ? withoutDigest.slice(colon + 1) : null,
-        digest,
-    };
-}
-/**
- * Tags that move: they name a channel, a distribution or a variant, never a release. `postgres:alpine`
- * today and in a month are different databases.
- */
-const FLOATING = new Set([
-    'latest',
-    'stable',
-    'edge',
-    'lts',
-    'mainline',
-    'current',
-    'rolling',
-    'nightly',
-    'main',
-    'master',
-    'dev',
-    'develop',
-    'beta',
-    'alpha',
-    'rc',
-    'canary',
-    'next',
-    'testing',
-    'unstable',
-]);
-/** Distribution releases by name: `debian:bookworm-slim` is Debian 12, as `12-slim` would be. */
-const RELEASE_NAMES = new Set([
-    'buster',
-    'bullseye',
-    'bookworm',
-    'trixie',
-    'forky',
-    'bionic',
-    'focal',
-    'jammy',
-    'noble',
-    'oracular',
-    'plucky',
-    'questing',
-]);
-/**
- * Whether a tag names a version: it carries a version number (`15`, `3.11-slim`, `1.25.3-alpine`,
- * `alpine3.19`) or a distribution release's name (`bookworm-slim`). Channels and variants alone
- * (`latest`, `lts`, `alpine`, `mainline`, `stable-slim`) do not: the image behind them changes.
- */
-function tagPinsVersion(tag) {
-    const lower = tag.toLowerCase();
-    if (FLOATING.has(lower))
-        return false;
-    return /\d/.test(lower) || lower.split(/[-_.]/).some((word) => RELEASE_NAMES.has(word));
-}
-/**
- * The one name the engine stores a reference under, so two spellings of the same image compare
- * equal: `app`, `app:latest` and `docker.io/library/app:latest` are one image; a registry is
- * the first part only when it looks like a host (a dot, a port, or `localhost`).
- */
-function canonicalImageName(reference) {
-    // An image id names content, not a repository.
-    if (/^(sha256:)?[0-9a-f]{64}$/.test(reference.trim()))
-        return reference.trim().replace(/^(?!sha256:)/, 'sha256:');
-    const { name, tag, digest } = parseImageReference(reference.trim());
-    const slash = name.indexOf('/');
-    const first = slash === -1 ? '' : name.slice(0, slash);
-    const hasRegistry = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
-    let registry = hasRegistry ? first : 'docker.io';
-    let path = hasRegistry ? name.slice(slash + 1) : name;
-    if (registry === 'index.docker.io' || registry === 'registry-1.docker.io')
-        registry = 'docker.io';
-    if (registry === 'docker.io' && !path.includes('/'))
-        path = `library/${path}`;
-    const tagged = `${registry}/${path.toLowerCase()}${tag !== null ? `:${tag}` : digest ? '' : ':latest'}`;
-    return digest ? `${tagged}@${digest}` : tagged;
-}
-/**
- * Images whose releases are numbered in fewer parts than major.minor.patch: PostgreSQL since 10
- * (`15.4`), and distributions whose release number is the release itself (`debian:12` is
- * bookworm, `ubuntu:22.04` is jammy, `alpine:3.19` is a release branch).
- */
-const RELEASE_PARTS = [
-    [/(^|\/)postgres$/, 2],
-    [/(^|\/)(debian|fedora)$/, 1],
-    [/(^|\/)(ubuntu|alpine)$/, 2],
-];
-/**
- * How much of a version a tag names, for a tag that names one (tagPinsVersion): `full` (a
- * release: `1.25.3`, `15.4-bookworm` for postgres, a date or a commit), `minor` (`7.2`: the
- * tag moves to each 7.2.x) or `major` (`7`, `14-alpine`: it moves to each 7.x); null when the tag
- * carries no version number of the software (`bookworm-slim`, `alpine3.19`).
- */
-function tagVersionPrecision(name, tag) {
-    const lower = tag.toLowerCase();
-    const words = lower.split(/[-_+]/);
-    // A build date, a build number or a commit pins whatever precedes it (`7.2-20240101`,
-    // `RELEASE.2024-01-16T16-07-38Z`, `sha-1a2b3c4`).
-    if (/(19|20)\d{2}[-.]?(0[1-9]|1[0-2])[-.]?([0-2]\d|3[01])/.test(lower) ||
-        words.some((word) => /^\d{8,}$/.test(word) || /^(?=.*\d)(?=.*[a-f])[0-9a-f]{7,40}$/.test(word)))
-        return 'full';
-    // The most precise version the tag names: `v4.1-3.0.2` is the image's release 3.0.2.
-    const versions = words
-        .filter((word) => /^v?\d+(\.\d+)*$/.test(word))
-        .map((word) => word.replace(/^v/, '').split('.'));
-    if (versions.length === 0)
-        return null;
-    const parts = versions.reduce((most, version) => (version.length > most.length ? version : most));
-    if (Number(parts[0]) >= 1000)
-        return 'full'; // a year-based version or a build number
-    const needed = RELEASE_PARTS.find(([pattern]) => pattern.test(name.toLowerCase()))?.[1] ?? 3;
-    if (parts.length >= needed)
-        return 'full';
-    return parts.length === 1 ? 'major' : 'minor';
-}
-/**
- * Public bases known to set neither USER nor HEALTHCHECK: Docker's official images (whose policy
- * leaves the health check to the user, and which start as root — some drop privileges in their
- * entrypoint), Microsoft's .NET images, and scratch. Of any other base the Dockerfile alone cannot
- * tell: a company base or a vendor's image (bitnami's, distroless `nonroot`, haproxy's) may set a
- * USER or a HEALTHCHECK the Dockerfile never shows.
- */
-const ROOT_BASES = new Set([
-    'alpine',
-    'debian',
-    'ubuntu',
-    'busybox',
-    'centos',
-    'fedora',
-    'rockylinux',
-    'almalinux',
-    'amazonlinux',
-    'oraclelinux',
-    'archlinux',
-    'python',
-    'node',
-    'golang',
-    'rust',
-    'ruby',
-    'php',
-    'perl',
-    'openjdk',
-    'eclipse-temurin',
-    'amazoncorretto',
-    'maven',
-    'gradle',
-    'nginx',
-    'httpd',
-    'postgres',
-    'mysql',
-    'mariadb',
-    'redis',
-    'mongo',
-    'rabbitmq',
-    'buildpack-deps',
-    'bash',
-    'docker',
-    'caddy',
-    'traefik',
-    'erlang',
-    'elixir',
-    'composer',
-    'wordpress',
-    'nextcloud',
-    'pypy',
-    'swift',
-    'julia',
-    'r-base',
-    'dart',
-    'haskell',
-    'clojure',
-]);
-const ROOT_BASE_REPOSITORIES = /^mcr\.microsoft\.com\/dotnet\/(sdk|aspnet|runtime|runtime-deps)$/;
-function baseSetsNoUserOrHealthcheck(reference) {
-    if (reference === 'scratch')
-        return true;
-    const { name } = parseImageReference(reference);
-    const official = name.replace(/^(docker\.io\/)?(library\/)?/, '');
-    return (!official.includes('/') && ROOT_BASES.has(official)) || ROOT_BASE_REPOSITORIES.test(name);
 }
 
 ;// CONCATENATED MODULE: ./src/util/commands.ts
@@ -81186,7 +81241,7 @@ const NEVER_READY = {
     message: 'the service never became ready, so what it used while waiting is not its idle cost (see HARD-STARTUP-001)',
 };
 
-;// CONCATENATED MODULE: ./src/checks/filesystem.ts
+;// CONCATENATED MODULE: ./src/checks/filesystem/files.ts
 
 
 
@@ -81370,6 +81425,281 @@ const checkHardenedRun = defineCheck({
         };
     },
 });
+
+;// CONCATENATED MODULE: ./src/util/elf-header.ts
+// What an ELF file is built for, from its first 20 bytes: read as a layer streams past, so an
+// image's executables and libraries can be matched against the platform the image claims. A
+// binary of another architecture still runs under emulation on a build machine; on a real host
+// of the image's platform it is `exec format error`.
+/** Bytes needed from the start of a file: e_ident (16), e_type (2), e_machine (2). */
+const ELF_HEADER_BYTES = 20;
+const KINDS = { 1: 'relocatable', 2: 'executable', 3: 'shared', 4: 'core' };
+/** The identity of an ELF file from its first bytes; null when it is not ELF (or too short to tell). */
+function readElfIdentity(head) {
+    if (head.length < ELF_HEADER_BYTES)
+        return null;
+    if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46)
+        return null;
+    const bits = head[4] === 2 ? 64 : head[4] === 1 ? 32 : null;
+    const little = head[5] === 1 ? true : head[5] === 2 ? false : null;
+    if (bits === null || little === null)
+        return null;
+    const type = little ? head.readUInt16LE(16) : head.readUInt16BE(16);
+    const machine = little ? head.readUInt16LE(18) : head.readUInt16BE(18);
+    return { arch: archOf(machine, bits, little), kind: KINDS[type] ?? 'other' };
+}
+/** e_machine (with the class and byte order where one number serves several) as OCI names it. */
+function archOf(machine, bits, little) {
+    switch (machine) {
+        case 3:
+            return '386';
+        case 62:
+            return 'amd64';
+        case 40:
+            return 'arm';
+        case 183:
+            return 'arm64';
+        case 20:
+            return 'ppc';
+        case 21:
+            return little ? 'ppc64le' : 'ppc64';
+        case 22:
+            return bits === 64 ? 's390x' : 's390';
+        case 8:
+            return (bits === 64 ? 'mips64' : 'mips') + (little ? 'le' : '');
+        case 243:
+            return bits === 64 ? 'riscv64' : 'riscv32';
+        case 258:
+            return 'loong64';
+        default:
+            return `machine ${machine}`;
+    }
+}
+/** Names the dynamic loader or Node's `require` opens without an execute bit: `.so`, `.so.6`, `.node`. */
+const LOADED = /\.so(\.\d+)*$|\.node$/;
+/**
+ * Whether a file could be run (an execute bit) or loaded (a library's or Node addon's name): the
+ * files whose ELF identity matters, and the only ones whose heads are read.
+ */
+function mayRunOrLoad(path, mode) {
+    return (mode & 0o111) !== 0 || LOADED.test(path);
+}
+
+;// CONCATENATED MODULE: ./src/checks/filesystem/architecture.ts
+
+
+
+
+// Every executable and library in the image is built for the platform the image says it is for.
+// Emulation on a build machine runs a binary of another architecture without a word; a real host
+// of the image's platform refuses it (`exec format error`, or a library that does not load). The
+// ELF identity of each file was read from its first bytes as the layers streamed.
+/**
+ * How paths name each architecture (by its OCI name), as a word of their own: `prebuilds/linux-x64/`,
+ * `/usr/lib/aarch64-linux-gnu/`, `go/pkg/tool/linux_amd64/`, `…epoll_aarch_64.so`, `sharp-linux-arm64v8`,
+ * Android's `jniLibs/arm64-v8a/`, Chrome for Testing's `chrome-linux64/`, Rust's `riscv64gc-…`. Node
+ * calls little-endian POWER `ppc64`, so that word names ppc64le too.
+ */
+const ARCH_NAMES = {
+    amd64: 'amd[-_]?64|x86[-_]64|x64|x8664|linux[-_]?64',
+    '386': 'i[3-6]86|ia32|x86|386|linux[-_]?32|x86[-_]32',
+    arm64: 'aarch[-_]?64(_be)?|arm[-_]?64(v8|[-_]v8a?)?|armv8a?|arm64[-_]v8a',
+    arm: 'arm(v[5-8]l|v[5-7](a|hl|hf)?|hf|hfp|el|eabi(hf)?|eabi[-_]v7a|32v[5-7])?|aarch32',
+    ppc64le: 'ppc64le|ppc64el|powerpc64le|ppcle[-_]64|ppc64',
+    ppc64: 'ppc64|powerpc64|ppc[-_]64',
+    ppc: 'ppc|powerpc|ppc32',
+    s390x: 's390x|s390[-_]64',
+    riscv64: 'riscv[-_]?64(gc|imac)?|rv64(gc|imac)?',
+    mips64le: 'mips64(le|el)',
+    mips64: 'mips64',
+    mipsle: 'mips(le|el)',
+    mips: 'mips',
+    loong64: 'loong(arch)?64',
+};
+const architecture_NAMED = Object.fromEntries(Object.entries(ARCH_NAMES).map(([arch, names]) => [arch, new RegExp(`(?<![a-z0-9])(${names})(?![a-z0-9])`)]));
+/** What Docker and distributions also call the architectures the image config names. */
+const ARCH_ALIASES = { x86_64: 'amd64', aarch64: 'arm64', armhf: 'arm', armv7l: 'arm' };
+/** Names of directories that hold test data: fixtures, never run by the application. */
+const TEST_DATA = new Set([
+    'testdata',
+    'test-data',
+    'test_data',
+    'testfiles',
+    'test',
+    'tests',
+    '__tests__',
+    'fixtures',
+    '__fixtures__',
+    'samples',
+    'examples',
+]);
+/** Directories whose ELF files are not for this system's userland: kernel modules, firmware, cross sysroots. */
+const NOT_THIS_USERLAND = new Set(['modules', 'firmware', 'sysroot', 'sysroots']);
+/** Architectures whose binaries the image's platform runs natively as well (x86 on x86-64 kernels). */
+const RUNS_ALSO = { amd64: ['386'] };
+/** The architectures users build on: a binary of one of them in an image of another is the usual mistake. */
+const BUILD_MACHINES = new Set(['amd64', 'arm64']);
+/** Programs that run binaries of another architecture on purpose (box64, FEX, qemu-user, wine). */
+const EMULATOR = /^(box64|box86|FEXInterpreter|FEXLoader|qemu-[a-z0-9_]+(-static)?|wine|wine64|wine64-preloader)$/;
+/** Where the dynamic loader looks without being told, and the multiarch directory of each architecture. */
+const LOADER_DIRS = ['/lib', '/lib64', '/usr/lib', '/usr/lib64', '/usr/local/lib'];
+const MULTIARCH = {
+    amd64: 'x86_64-linux-gnu',
+    arm64: 'aarch64-linux-gnu',
+    arm: 'arm-linux-gnueabihf',
+    '386': 'i386-linux-gnu',
+    ppc64le: 'powerpc64le-linux-gnu',
+    s390x: 's390x-linux-gnu',
+    riscv64: 'riscv64-linux-gnu',
+};
+const architecture_DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** The image config's architecture as OCI names it (`aarch64` → `arm64`); '' when it names none. */
+function normaliseArchitecture(architecture) {
+    const lower = architecture.trim().toLowerCase();
+    return ARCH_ALIASES[lower] ?? lower;
+}
+/** Whether the path names `arch` in one of its directories or its file name. */
+function namesArchitecture(path, arch) {
+    return architecture_NAMED[arch]?.test(path.toLowerCase()) ?? false;
+}
+/** Whether a directory of the path holds test data, or files not for this system's userland. */
+function setAsideByPlace(path) {
+    return path
+        .toLowerCase()
+        .split('/')
+        .slice(0, -1)
+        .some((component) => TEST_DATA.has(component) || NOT_THIS_USERLAND.has(component));
+}
+/** A file the application could run or load: executable, or named as a library or Node addon. */
+function runnable(file) {
+    if (file.type !== 'file' || !file.elf)
+        return false;
+    if (file.elf.kind !== 'executable' && file.elf.kind !== 'shared')
+        return false;
+    return mayRunOrLoad(file.path, file.mode);
+}
+/**
+ * The paths the image runs or loads from without anyone choosing: programs on its PATH (and what
+ * symlinks there point to), its entrypoint's and command's program, and the loader's directories.
+ */
+function runPaths(files, platform, architecture) {
+    const pathVariable = platform.env.find((entry) => entry.startsWith('PATH='))?.slice(5) ?? architecture_DEFAULT_PATH;
+    const dirs = new Set([...pathVariable.split(':'), ...LOADER_DIRS]
+        .filter((dir) => dir.startsWith('/'))
+        .map((dir) => external_node_path_.posix.normalize(dir)));
+    const multiarch = MULTIARCH[architecture];
+    if (multiarch)
+        for (const root of ['/lib', '/usr/lib'])
+            dirs.add(`${root}/${multiarch}`);
+    const programs = new Set();
+    for (const argv of [platform.entrypoint, platform.cmd]) {
+        const program = argv?.[0];
+        if (program?.startsWith('/'))
+            programs.add(external_node_path_.posix.normalize(program));
+    }
+    // One level of symlinks: /usr/local/bin/tool → /opt/tool/bin/tool runs the file it points to.
+    for (const file of Object.values(files))
+        if (file.type === 'symlink' && file.linkname && (dirs.has(external_node_path_.posix.dirname(file.path)) || programs.has(file.path)))
+            programs.add(external_node_path_.posix.resolve(external_node_path_.posix.dirname(file.path), file.linkname));
+    return (path) => dirs.has(external_node_path_.posix.dirname(path)) || programs.has(path);
+}
+function findForeignBinaries(filesystem, platform) {
+    const architecture = normaliseArchitecture(platform.architecture);
+    const onRunPath = runPaths(filesystem.files, platform, architecture);
+    const findings = {
+        judged: 0,
+        onRunPath: [],
+        elsewhere: [],
+        setAside: [],
+        compatible: [],
+        emulator: null,
+    };
+    for (const file of Object.values(filesystem.files)) {
+        if (findings.emulator === null && file.type === 'file' && EMULATOR.test(external_node_path_.posix.basename(file.path)))
+            findings.emulator = file.path;
+        if (!runnable(file))
+            continue;
+        findings.judged++;
+        const arch = file.elf.arch;
+        if (arch === architecture)
+            continue;
+        if ((RUNS_ALSO[architecture] ?? []).includes(arch))
+            findings.compatible.push(file);
+        else if (namesArchitecture(file.path, arch) || setAsideByPlace(file.path))
+            findings.setAside.push(file);
+        else if (onRunPath(file.path))
+            findings.onRunPath.push(file);
+        else
+            findings.elsewhere.push(file);
+    }
+    return findings;
+}
+function architecture_listed(files, limit = 5) {
+    const shown = files
+        .slice(0, limit)
+        .map((file) => `${file.path} (${file.elf.arch})`)
+        .join(', ');
+    return files.length > limit ? `${shown} and ${files.length - limit} more` : shown;
+}
+/** At most `limit` paths, for the report: an Android NDK holds thousands. */
+const somePaths = (files, limit = 20) => files.slice(0, limit).map((file) => file.path);
+const checkBinaryArchitecture = defineCheck({
+    id: 'HARD-FILESYSTEM-005',
+    category: 'filesystem',
+    severity: 'error',
+    title: "Every binary is built for the image's platform",
+    proves: "Every ELF executable (an execute bit set) and shared object (`.so`, a Node addon `.node`) in the final image is built for the architecture in the image's config (read from each file's header as the layers stream). An amd64 or arm64 binary of the wrong one where the image runs or loads from without choosing — a directory of its PATH, its ENTRYPOINT's or CMD's program (and what symlinks there point to), the loader's directories — is an error; of another architecture, or elsewhere (a Node addon in node_modules, a tool under /opt), a warning, as is everything when the image carries an emulator (box64, FEX, qemu-user, wine). Files in a directory or with a name that says their architecture (`prebuilds/linux-arm64/`, `/usr/lib/aarch64-linux-gnu/`, `chrome-linux64/`), in test data, kernel modules, firmware or sysroots are listed, not judged; so are 32-bit x86 binaries in an amd64 image (x86-64 kernels run them).",
+    why: 'Built or emulated on an amd64 machine, an arm64 image with an amd64 binary in it runs without complaint; on a real arm64 host it is `exec format error` at start, or a native module that does not load. The usual causes: a release binary downloaded for the build machine (`tini-amd64`, `…_linux_amd64.tar.gz`), or `node_modules` built on the host and copied in.',
+    remediation: 'Download per architecture (`ARG TARGETARCH`, then `…-${TARGETARCH}`), build native modules inside the image (`RUN npm ci` in the Dockerfile, not `COPY node_modules`), or cross-compile with `--platform=$BUILDPLATFORM` and `GOARCH=$TARGETARCH`.',
+    needs: ['filesystem', 'image'],
+    run({ filesystem, image }, { locate }) {
+        if (!filesystem.elfRead)
+            return { status: 'skip', message: 'not read: evidence recorded before file headers were read' };
+        const architecture = normaliseArchitecture(image.architecture);
+        if (!architecture)
+            return { status: 'skip', message: "the image's config names no architecture to judge against" };
+        const platform = `${image.os}/${architecture}`;
+        const found = findForeignBinaries(filesystem, image);
+        const verdicts = (files, where, severity) => failPerLayer(files, filesystem, locate, (group, from) => {
+            const libraries = group.every((file) => !(file.mode & 0o111));
+            return `${group.length} binar${group.length === 1 ? 'y' : 'ies'} of another architecture ${where}, from ${from}: ${architecture_listed(group)} — a real ${architecture} machine cannot ${libraries ? 'load' : 'run'} ${group.length === 1 ? 'it' : 'them'} (${libraries ? 'wrong ELF machine' : 'exec format error'}); emulation on the build machine hides it${found.emulator ? ` (the image carries ${found.emulator}: if it runs ${group.length === 1 ? 'it' : 'them'} on purpose, ignore this)` : ''}`;
+        }, (group) => group.map((file) => ({ path: file.path, arch: file.elf.arch }))).map((verdict) => ({ ...verdict, severity }));
+        // An error only for the usual mistake, where the image runs it without anyone choosing.
+        const certain = found.emulator
+            ? []
+            : found.onRunPath.filter((file) => BUILD_MACHINES.has(file.elf.arch) && BUILD_MACHINES.has(architecture));
+        const doubtful = [...found.onRunPath.filter((file) => !certain.includes(file)), ...found.elsewhere];
+        const failures = [
+            ...verdicts(certain, `on the paths this ${platform} image runs and loads from`, 'error'),
+            ...verdicts(doubtful, `in this ${platform} image, off the paths it runs and loads by itself`, 'warning'),
+        ];
+        if (failures.length > 0)
+            return failures;
+        const notes = [
+            found.setAside.length > 0
+                ? `${found.setAside.length} of other architectures set aside (named for them, test data, kernel modules, firmware or sysroots): ${architecture_listed(found.setAside, 3)}`
+                : '',
+            found.compatible.length > 0 ? `${found.compatible.length} 32-bit x86: ${architecture_listed(found.compatible, 3)}` : '',
+        ].filter(Boolean);
+        return {
+            status: 'pass',
+            message: `${found.judged} ELF executable(s) and librar(ies) judged, each ${architecture} or set aside${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
+            measured: {
+                judged: found.judged,
+                setAside: found.setAside.length,
+                setAsideExamples: somePaths(found.setAside),
+                compatible: found.compatible.length,
+                compatibleExamples: somePaths(found.compatible),
+            },
+        };
+    },
+});
+
+;// CONCATENATED MODULE: ./src/checks/filesystem/index.ts
+// The checks of category `filesystem`: what the image's files allow and hold (filesystem/files.ts)
+// and what architecture its binaries are built for (filesystem/architecture.ts).
+
+
 
 ;// CONCATENATED MODULE: ./src/evidence/paths.ts
 
@@ -86594,6 +86924,7 @@ const ALL_CHECKS = [
     checkNoSetuidFiles,
     checkWritablePaths,
     checkNoShippedSecrets,
+    checkBinaryArchitecture,
     checkHardenedRun,
     // The scanner's report (Trivy, Grype), when given.
     checkCriticalVulnerabilities,
@@ -87232,6 +87563,12 @@ function verdict(results, failOn) {
     if (counted.some((result) => result.status === 'error'))
         return 'errored';
     return 'passed';
+}
+/** The run's exit code: its checks' verdict, and 2 when a push it passed was refused by the registry. */
+function runExitCode(report) {
+    if (report.push?.outcome === 'failed')
+        return 2;
+    return exitCodeOf(report.checks, report.failOn);
 }
 function exitCodeOf(results, failOn) {
     const outcome = verdict(results, failOn);
@@ -90112,6 +90449,7 @@ function chooseManifest(manifests, platform) {
 
 
 
+
 const CAPTURE_LIMIT = 1024 * 1024;
 const JSON_LIMIT = 16 * 1024 * 1024;
 async function readImageArchive(engine, image, options = {}) {
@@ -90326,11 +90664,37 @@ function parseLayer(stream, capture) {
             layer.whiteouts.push(`${parent === '/' ? '' : parent}/${base.slice(4)}`);
         else if (path !== '/')
             layer.entries.push(toEntry(path, header));
+        const record = layer.entries.at(-1);
+        const isFile = header.type === 'file' || header.type === 'contiguous-file';
+        // The first bytes of every file that could be run or loaded, for its ELF identity.
+        const head = isFile && (header.size ?? 0) >= ELF_HEADER_BYTES && record?.path === path && mayRunOrLoad(path, header.mode ?? 0)
+            ? new HeadReader()
+            : null;
         if (header.type === 'file' && capture?.(path) && (header.size ?? 0) <= CAPTURE_LIMIT) {
             const chunks = [];
             entry.on('data', (chunk) => chunks.push(chunk));
             entry.on('end', () => {
-                layer.captured.set(path, Buffer.concat(chunks));
+                const content = Buffer.concat(chunks);
+                layer.captured.set(path, content);
+                if (head)
+                    head.push(content);
+                if (head?.elf)
+                    record.elf = head.elf;
+                next();
+            });
+        }
+        else if (head) {
+            // Only until the head is in: a listener on every chunk of every file doubles the parse.
+            const onData = (chunk) => {
+                if (head.push(chunk))
+                    return;
+                entry.off('data', onData);
+                entry.resume();
+            };
+            entry.on('data', onData);
+            entry.on('end', () => {
+                if (head.elf)
+                    record.elf = head.elf;
                 next();
             });
         }
@@ -90345,6 +90709,26 @@ function parseLayer(stream, capture) {
         stream.on('error', reject);
         stream.pipe(extract);
     });
+}
+/** Keeps a file's first ELF_HEADER_BYTES as its chunks pass, and reads them once it has them. */
+class HeadReader {
+    bytes = [];
+    length = 0;
+    elf = null;
+    /** Takes a chunk; false once the head is complete (nothing more is wanted). */
+    push(chunk) {
+        if (this.length >= ELF_HEADER_BYTES)
+            return false;
+        // Only the bytes still wanted: a file's first chunk is often the whole file.
+        const wanted = chunk.subarray(0, ELF_HEADER_BYTES - this.length);
+        this.bytes.push(wanted);
+        this.length += wanted.length;
+        if (this.length < ELF_HEADER_BYTES)
+            return true;
+        this.elf = readElfIdentity(Buffer.concat(this.bytes));
+        this.bytes = [];
+        return false;
+    }
 }
 function toEntry(path, header) {
     const type = header.type === 'file' || header.type === 'contiguous-file'
@@ -90592,6 +90976,7 @@ function mergeLayers(archive, workingDir = '', user = '') {
         group,
         packageManifest: manifest ? packageManifestOf(manifest, text(manifest)) : null,
         bytesRead: archive.bytesRead,
+        elfRead: true,
     };
 }
 function measureSize(archive, layers) {
@@ -95000,6 +95385,69 @@ function nothingToProve(options) {
     return new UsageError(`no Dockerfile and no compose file in context '${repoPath(options.workspace, options.contextDir)}'; give ${label('file')} <path>, ${label('image')} <ref>, ${label('targets')} <paths> or ${label('discover')} true`);
 }
 
+;// CONCATENATED MODULE: ./src/run/push.ts
+
+
+
+/** Pushes the proven image as each tag when the verdict passed; otherwise says why not. */
+async function pushProvenImage(request) {
+    const { report, tags, signal } = request;
+    const imageId = report.targets.length === 1 ? (report.targets[0].target.imageId ?? null) : null;
+    const pushed = [];
+    const record = (outcome, reason) => ({
+        outcome,
+        tags,
+        imageId,
+        digest: pushed[0]?.digest ?? null,
+        pushed,
+        reason,
+    });
+    if (request.refusal)
+        return record('withheld', request.refusal);
+    if (!report.passed)
+        return record('withheld', `the verdict did not pass fail-on: ${report.failOn}`);
+    // The run stops before building when push meets several targets: this is a library caller's.
+    if (report.targets.length !== 1)
+        return record('failed', `push sends one proven image; this run proved ${report.targets.length} targets`);
+    if (!imageId)
+        return record('failed', 'the run has no image id to push');
+    for (const tag of tags) {
+        if (signal?.aborted)
+            throw new CancelledError();
+        const { name, tag: version } = parseImageReference(tag);
+        const reference = `${name}:${version ?? 'latest'}`;
+        try {
+            await request.engine.getImage(imageId).tag({ repo: name, tag: version ?? 'latest' });
+        }
+        catch (error) {
+            return record('failed', `could not tag the proven image as ${reference}: ${errorMessage(error)}`);
+        }
+        request.info?.(`pushing ${reference}`);
+        const result = await runDocker(['push', reference], signal ? { signal } : {});
+        if (signal?.aborted)
+            throw new CancelledError();
+        if (result.code !== 0)
+            return record('failed', `docker push ${reference} failed: ${lastLine(result.stderr || result.stdout)}`);
+        const digest = pushedDigest(result.stdout);
+        if (!digest)
+            return record('failed', `docker push ${reference} printed no digest`);
+        // Per tag: a store that compresses on push (overlay2) may give another registry another digest.
+        pushed.push({ tag, digest });
+    }
+    return record('pushed', null);
+}
+/** The digest `docker push` reports: `1.0: digest: sha256:… size: 1234`. */
+function pushedDigest(output) {
+    return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1] ?? null;
+}
+function lastLine(text) {
+    return (text
+        .trim()
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .at(-1) ?? 'no output');
+}
+
 ;// CONCATENATED MODULE: ./src/run/service-images.ts
 
 
@@ -95051,6 +95499,7 @@ function pullError(stderr) {
 
 
 
+
 async function runHardening(options, progress, handle = {}) {
     const cancel = new AbortController();
     const onSignal = () => cancel.abort();
@@ -95078,6 +95527,9 @@ async function runHardening(options, progress, handle = {}) {
                 },
             }
             : {}));
+        // Before anything is built: a push sends one proven image.
+        if (options.settings.push && plan.targets.length !== 1)
+            throw new UsageError(`${options.surface === 'cli' ? '--push' : 'push: true'} sends one proven image; this run has ${plan.targets.length} targets (${plan.targets.map((target) => target.name).join(', ') || 'none'}): name one context or image (discover: false, check-service-images: false), or run a matrix job per image`);
         // The run's compose project (one per run, owned by one target): every target that is one of
         // its services is proven in its stack.
         const compose = plan.targets.find((target) => target.compose)?.compose ?? null;
@@ -95118,13 +95570,28 @@ async function runHardening(options, progress, handle = {}) {
             stack.collection.evidence.composeUp = await progress.phase(several ? `[${stack.request.name}] compose up` : 'compose up', () => bringStackUp(stack.request, proven, control, (message) => progress.info(message)));
         }
         const targets = proven.map(({ request, collection, baseline, timings }) => judged(request, collection, baseline, timings, options));
-        return buildRunReport({
+        const report = buildRunReport({
             targets,
             checks: ALL_CHECKS,
             failOn: options.settings.failOn,
             notes: plan.notes,
             timings: progress.timings,
         });
+        // Last, once the verdict is known: the proven image pushed, or withheld and why.
+        if (options.settings.push && engine) {
+            await cleanup.settle();
+            report.push = await progress.phase('push', () => pushProvenImage({
+                engine,
+                report,
+                tags: options.settings.tags,
+                refusal: handle.pushRefusal ?? null,
+                info: (message) => progress.info(message),
+                signal: cancel.signal,
+            }));
+            if (progress.timings.push !== undefined)
+                report.timings.push = progress.timings.push;
+        }
+        return report;
     }
     catch (error) {
         if (cancel.signal.aborted)
@@ -95279,6 +95746,26 @@ function renderCodeQuality(report) {
 }
 function firstFile(checks) {
     return checks.find((check) => check.location)?.location?.file ?? null;
+}
+
+;// CONCATENATED MODULE: ./src/report/push-line.ts
+// One sentence on what became of the proven image with `push: true`: the terminal, the job summary
+// and the PR comment say the same.
+function describePush(push) {
+    const tags = push.tags.join(', ');
+    const digests = new Set(push.pushed.map((entry) => entry.digest));
+    // One digest for every tag (one registry, or a store that pushes its own blobs): said once.
+    const pushedAs = digests.size === 1
+        ? `${push.pushed.map((entry) => entry.tag).join(', ')} as ${[...digests][0]}`
+        : push.pushed.map((entry) => `${entry.tag} as ${entry.digest}`).join(', ');
+    switch (push.outcome) {
+        case 'pushed':
+            return `Pushed ${pushedAs}: the image this run proved (${push.imageId ?? 'no id'})`;
+        case 'withheld':
+            return `Not pushed (${tags}): ${push.reason ?? 'withheld'}`;
+        case 'failed':
+            return `Push failed (${tags}): ${push.reason ?? 'the registry refused it'}${push.pushed.length > 0 ? `; pushed before it: ${pushedAs}` : ''}`;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/util/escape.ts
@@ -96048,6 +96535,7 @@ function checksSection(checks) {
 
 
 
+
 // The report as a developer reads it in a terminal: the metrics, then every check, failures
 // first. Plain text; colour only on a terminal that wants it.
 const SYMBOL = { pass: '✔', fail: '✖', skip: '–', error: '!' };
@@ -96084,6 +96572,8 @@ function renderTerminal(report, style = { colour: false, width: 120 }) {
     // What the run did not prove, once for the whole run (never per target).
     if (report.notes.length > 0)
         lines.push('', 'Not covered by this run:', ...report.notes.map((note) => `  - ${stripControl(note)}`));
+    if (report.push)
+        lines.push('', stripControl(describePush(report.push)));
     return `${lines.join('\n').trimEnd()}\n`;
 }
 function targetLines(target, style, paint) {
@@ -96168,6 +96658,7 @@ function wrap(text, width) {
 
 
 
+
 // The job summary: the verdict of the run; for several targets an overview table (target |
 // verdict | size | user | health | startup | stop | failed checks) and one collapsible section
 // per target; for one target the sections themselves, as the user's document lays them out.
@@ -96176,7 +96667,9 @@ function wrap(text, width) {
 const SUMMARY_LIMIT_BYTES = 900 * 1024;
 function renderJobSummary(report) {
     const foot = [cisSection(report), footer(report)].filter(Boolean).join('\n\n');
-    const head = [verdictLine(report), overview(report), notesBlock(report)].filter(Boolean).join('\n\n');
+    const head = [verdictLine(report), pushBlock(report), overview(report), notesBlock(report)]
+        .filter(Boolean)
+        .join('\n\n');
     const single = report.targets.length === 1;
     const bodies = report.targets.map((target) => ({
         target,
@@ -96202,7 +96695,7 @@ function renderComment(report, marker, options = {}) {
     const sections = report.targets.length === 1
         ? [tables(report.targets[0]), notesBlock(report)]
         : [overview(report), notesBlock(report), ...report.targets.map((target) => collapsible(target, tables(target)))];
-    return `${marker}\n${[verdictLine(report), ...sections].filter(Boolean).join('\n\n')}${link}\n`;
+    return `${marker}\n${[verdictLine(report), pushBlock(report), ...sections].filter(Boolean).join('\n\n')}${link}\n`;
 }
 function targetTables(target) {
     return [
@@ -96267,6 +96760,9 @@ function overview(report) {
  * What the run did not prove (a service image, a profile not active), once for the whole run:
  * each with why, and how to prove it.
  */
+function pushBlock(report) {
+    return report.push ? escapeMarkdown(describePush(report.push)) : '';
+}
 function notesBlock(report) {
     if (report.notes.length === 0)
         return '';
@@ -96678,7 +97174,9 @@ async function runCli(io) {
         }, report);
         const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
         io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }));
-        return exitCodeOf(report.checks, report.failOn);
+        if (report.push?.outcome === 'failed')
+            io.stderr.write(`${TOOL_NAME}: ${stripControl(maskSecrets(report.push.reason ?? 'push failed'))}\n`);
+        return runExitCode(report);
     }
     catch (error) {
         // Text from files (a Dockerfile's bytes in a parse error) must not drive the terminal.

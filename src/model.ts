@@ -226,6 +226,25 @@ export interface Report {
   cis: CisCoverage[];
   /** What the run could not cover and says so (a compose service's image not present, …). */
   notes: string[];
+  /** The proven image pushed as the user's tags (`push: true`); absent when not asked. */
+  push?: PushRecord;
+}
+
+/**
+ * `pushed`: every tag pushed; `withheld`: not pushed by rule (the verdict failed, a fork's pull
+ * request); `failed`: the verdict passed and the image could not be pushed (the registry refused
+ * it, several targets): the run exits 2 (tags before it may be pushed: `pushed` says which).
+ */
+export interface PushRecord {
+  outcome: 'pushed' | 'withheld' | 'failed';
+  tags: string[];
+  /** The image that was proven (and pushed). */
+  imageId: string | null;
+  /** The registry's manifest digest of the image as the first tag was pushed (the `digest` output). */
+  digest: string | null;
+  /** Each tag pushed, with the digest its registry gave (overlay2 compresses per push: registries may differ). */
+  pushed: { tag: string; digest: string }[];
+  reason: string | null;
 }
 
 /** A check of the run's flat list: in a report of several targets, it names its target. */

@@ -11,7 +11,7 @@ import tar from 'tar-stream';
 
 export interface FakeFile {
   name: string;
-  content?: string;
+  content?: string | Buffer;
   type?: 'file' | 'directory' | 'symlink';
   mode?: number;
   uid?: number;

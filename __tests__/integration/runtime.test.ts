@@ -378,6 +378,22 @@ describe('filesystem, secrets, labels', () => {
     });
   });
 
+  it('fails a binary of another architecture, read from its header, with the instruction that added it', async () => {
+    const report = await run('foreign-binary');
+    const found = report.checks.filter((result) => result.id === 'HARD-FILESYSTEM-005');
+    // The arm64 program on the PATH fails; its copy under prebuilds/linux-arm64/ is set aside.
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      status: 'fail',
+      severity: 'error',
+      measured: [{ path: '/usr/local/bin/tool', arch: 'arm64' }],
+      location: { line: 9 },
+    });
+    expect(found[0].message).toMatch(
+      /^1 binary of another architecture on the paths this linux\/amd64 image runs and loads from, from RUN /,
+    );
+  });
+
   it('fails application files the runtime user can write', async () => {
     const report = await run('writable-app');
     expect(byId(report, 'HARD-FILESYSTEM-002')).toMatchObject({ status: 'fail', measured: ['/srv', '/srv/app.sh'] });

@@ -194,13 +194,6 @@ async function docker(args: string[]): Promise<string> {
   return result.stdout.trim();
 }
 
-/** The registry's digest of a pushed tag: what `docker push` printed. */
-function pushedDigest(output: string): string {
-  const match = /digest: (sha256:[0-9a-f]{64})/.exec(output);
-  if (!match) throw new Error(`no digest in the push output:\n${output}`);
-  return match[1];
-}
-
 describe("the README's release gate, against a registry on this machine", () => {
   beforeAll(async () => {
     const registry = await exec('curl', ['-fsS', `http://${REGISTRY}/v2/`]);
@@ -208,37 +201,91 @@ describe("the README's release gate, against a registry on this machine", () => 
       throw new Error(`no registry answers at ${REGISTRY}: scripts/setup-engine.sh starts one (${registry.stderr})`);
   });
 
-  it('pushes exactly the image that was proven: pulled back, same digest and same image id', async () => {
-    const workflow = readmeWorkflow('steps.proven.outputs.image-id');
-    const steps = Object.values(workflow.jobs)[0].steps;
-    const proveStep = ourStep(steps);
-    const pushStep = steps.find((step) => step.run?.includes('docker push'))!;
+  it('pushes exactly the image that was proven: pulled back, same digest and same image id; nothing when it fails', async () => {
+    const proveStep = ourStep(Object.values(readmeWorkflow('push: true').jobs)[0].steps);
     // An image of its own (a label nobody else builds), so removing it touches no other test.
     const workspace = checkout('release');
     const unique = randomBytes(6).toString('hex');
     const dockerfile = join(workspace, 'services/api/Dockerfile');
-    writeFileSync(dockerfile, `${readFileSync(dockerfile, 'utf8')}LABEL org.test.release="${unique}"\n`);
+    const written = `${readFileSync(dockerfile, 'utf8')}LABEL org.test.release="${unique}"\n`;
+    const repository = `release-${unique}`;
+    const image = `${REGISTRY}/${repository}:v1.0.0`;
+    // The step's own inputs, with the registry here for ghcr.io.
+    const inputs = inputsOf(proveStep, { 'github.repository': repository, 'github.ref_name': 'v1.0.0' });
+    inputs.tags = inputs.tags.replace('ghcr.io', REGISTRY);
+    expect(inputs).toMatchObject({ push: 'true', tags: image, 'fail-on': 'error' });
+    // What the registry holds under the repository: nothing until a push (NAME_UNKNOWN).
+    const registryTags = async (): Promise<string[]> => {
+      const listed = await exec('curl', ['-sS', `http://${REGISTRY}/v2/${repository}/tags/list`]);
+      const answer = JSON.parse(listed.stdout) as { tags?: string[] | null; errors?: { code: string }[] };
+      if (answer.errors) expect(answer.errors.map((error) => error.code)).toEqual(['NAME_UNKNOWN']);
+      return answer.tags ?? [];
+    };
+
+    // A change that fails the verdict (root again) pushes nothing; nor does a fork's pull request.
+    writeFileSync(dockerfile, `${written}USER 0\n`);
+    const failing = await runAction(
+      { ...inputs, context: 'services/api', 'report-file': 'failing.json' },
+      { env: { GITHUB_WORKSPACE: workspace } },
+    );
+    expect(failing.code).toBe(1);
+    expect(failing.outputs).toMatchObject({ digest: '', metadata: '{}', passed: 'false' });
+    const failed = JSON.parse(readFileSync(join(workspace, 'failing.json'), 'utf8')) as Report;
+    expect(failed.push).toEqual({
+      outcome: 'withheld',
+      tags: [image],
+      imageId: failing.outputs['image-id'],
+      digest: null,
+      pushed: [],
+      reason: 'the verdict did not pass fail-on: error',
+    });
+    expect(schemaErrors(reportSchema, failed)).toEqual([]);
+    // In the job summary (escaped as Markdown) and the log.
+    expect(failing.summary).toMatch(/^Not pushed &#40;.+&#41;&#58; the verdict did not pass fail&#45;on&#58; error$/m);
+    expect(failing.stdout).toContain(`Not pushed (${image}): the verdict did not pass fail-on: error`);
+    writeFileSync(dockerfile, written);
+    const fork = await runAction(
+      { ...inputs, context: 'services/api' },
+      {
+        env: { GITHUB_WORKSPACE: workspace },
+        event: {
+          name: 'pull_request',
+          payload: { pull_request: { head: { repo: { fork: true, full_name: 'someone/service' } } } },
+        },
+      },
+    );
+    expect({ code: fork.code, digest: fork.outputs.digest }).toEqual({ code: 0, digest: '' });
+    expect(fork.stdout).toContain(`Not pushed (${image}): a pull request from a fork (someone/service) never pushes`);
+    expect(await registryTags()).toEqual([]);
+    expect((await exec('docker', ['image', 'inspect', image])).code).not.toBe(0);
+    await docker(['image', 'rm', '-f', failing.outputs['image-id']]);
+
+    // Passing: pushed, and the digest output is the registry's.
     const proven = await runAction(
-      { ...inputsOf(proveStep), context: 'services/api' },
+      { ...inputs, context: 'services/api', 'report-file': 'proven.json' },
       { env: { GITHUB_WORKSPACE: workspace } },
     );
     expect({ code: proven.code, stdout: proven.code === 0 ? '' : proven.stdout }).toEqual({ code: 0, stdout: '' });
     const imageId = proven.outputs['image-id'];
     expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
-
-    // The push step's own script, with the registry here for ghcr.io.
-    const image = `${REGISTRY}/release-${unique}:v1.0.0`;
-    const pushEnv = Object.fromEntries(
-      Object.entries(pushStep.env ?? {}).map(([name, value]) => [
-        name,
-        value.includes('steps.proven.outputs.image-id') ? imageId : image,
-      ]),
-    );
-    const pushed = await exec('bash', ['-euo', 'pipefail', '-c', pushStep.run!], {
-      env: { ...process.env, ...pushEnv },
+    const digest = proven.outputs.digest;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(JSON.parse(proven.outputs.metadata)).toEqual({
+      'containerimage.digest': digest,
+      'image.name': image,
+      'image.id': imageId,
     });
-    expect({ code: pushed.code, stderr: pushed.stderr }).toMatchObject({ code: 0 });
-    const digest = pushedDigest(pushed.stdout);
+    const pushedReport = JSON.parse(readFileSync(join(workspace, 'proven.json'), 'utf8')) as Report;
+    expect(pushedReport.push).toEqual({
+      outcome: 'pushed',
+      tags: [image],
+      imageId,
+      digest,
+      pushed: [{ tag: image, digest }],
+      reason: null,
+    });
+    expect(schemaErrors(reportSchema, pushedReport)).toEqual([]);
+    expect(await registryTags()).toEqual(['v1.0.0']);
 
     // Gone from the engine, then pulled back from the registry.
     await docker(['image', 'rm', '-f', imageId]);
@@ -247,7 +294,7 @@ describe("the README's release gate, against a registry on this machine", () => 
     const repoDigests = JSON.parse(
       await docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', image]),
     ) as string[];
-    expect(repoDigests).toContain(`${REGISTRY}/release-${unique}@${digest}`);
+    expect(repoDigests).toContain(`${REGISTRY}/${repository}@${digest}`);
     expect(await docker(['image', 'inspect', '--format', '{{.Id}}', image])).toBe(imageId);
 
     // A released image checked by its registry reference: pulled when absent, then proven.

@@ -8,7 +8,7 @@ import { healthArgv, toHealthcheck } from '../../src/evidence/image.js';
 import { instructionOfStep } from '../../src/checks/build-steps.js';
 import { classifyPid1, dependencyStep, isDependencyInstall, packageScriptRun } from '../../src/util/commands.js';
 import { devServerStarted, findDevTools, findForbiddenTools } from '../../src/checks/tools.js';
-import { neverShip } from '../../src/checks/filesystem.js';
+import { neverShip } from '../../src/checks/filesystem/index.js';
 import {
   manifestPaths,
   packageManifestOf,

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { secretTexts } from '../docker/buildx.js';
@@ -11,7 +12,7 @@ import type { Settings } from '../inputs/definitions.js';
 import { mergeReports } from '../merge-reports.js';
 import type { Report } from '../model.js';
 import { planAnnotations } from '../report/annotations.js';
-import { exitCodeOf, verdict } from '../report/build-report.js';
+import { exitCodeOf, runExitCode, verdict } from '../report/build-report.js';
 import { renderComment, renderJobSummary, type SummaryOptions } from '../report/job-summary.js';
 import { renderTerminal } from '../report/terminal.js';
 import { writeReports } from '../report/write-reports.js';
@@ -66,7 +67,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       );
 
     const outcome = verdict(report.checks, report.failOn);
-    if (outcome !== 'passed') {
+    if (report.push?.outcome === 'failed') {
+      core.setFailed(logSafe(`the proven image was not pushed: ${report.push.reason ?? 'the registry refused it'}`));
+      process.exitCode = runExitCode(report);
+    } else if (outcome !== 'passed') {
       core.setFailed(
         outcome === 'failed'
           ? `container hardening failed: ${failedIds(report).join(', ')}`
@@ -92,7 +96,10 @@ async function proveTargets(inputs: RawInputs, workspace: string, runId: string)
   const options = await resolveOptions(inputs, workspace, 'action');
   maskSecrets(options.settings.buildArgs, options.settings.runtimeEnv);
   maskBuildSecrets(options);
-  const report = await runHardening(options, actionProgress(), { runId });
+  const report = await runHardening(options, actionProgress(), {
+    runId,
+    pushRefusal: options.settings.push ? forkPullRequest(process.env) : null,
+  });
   return { report, settings: options.settings, contextDir: options.contextDir };
 }
 
@@ -178,6 +185,16 @@ function setOutputs(report: Report, reportFile: string): void {
     'compressed-size-bytes': bytes(first?.metrics.compressedSizeBytes),
     'failed-checks': failedIds(report).join(','),
     'report-file': reportFile,
+    digest: report.push?.outcome === 'pushed' ? (report.push.digest ?? '') : '',
+    metadata: JSON.stringify(
+      report.push?.outcome === 'pushed'
+        ? {
+            'containerimage.digest': report.push.digest,
+            'image.name': report.push.tags.join(','),
+            'image.id': report.push.imageId,
+          }
+        : {},
+    ),
     targets: JSON.stringify(
       report.targets.map((target) => ({
         name: target.name,
@@ -189,6 +206,33 @@ function setOutputs(report: Report, reportFile: string): void {
     ),
   };
   for (const [name, value] of Object.entries(values)) core.setOutput(name, value);
+}
+
+/**
+ * A pull request from a fork runs code nobody with write access has reviewed: its workflow never
+ * pushes. Fails closed: an event that cannot be read, or a head repository that is gone or is not
+ * this one, refuses; so does a workflow_run started by a fork's pull request.
+ */
+export function forkPullRequest(env: NodeJS.ProcessEnv): string | null {
+  const name = env.GITHUB_EVENT_NAME ?? '';
+  if (!name.startsWith('pull_request') && name !== 'workflow_run') return null;
+  let event: {
+    pull_request?: { head?: { repo?: { full_name?: string } | null } };
+    workflow_run?: { event?: string; head_repository?: { full_name?: string } | null };
+  };
+  try {
+    event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH ?? '', 'utf8')) as typeof event;
+  } catch {
+    return `the ${name} event could not be read, so whether it comes from a fork is unknown: not pushed`;
+  }
+  const head =
+    name === 'workflow_run'
+      ? event.workflow_run?.event?.startsWith('pull_request')
+        ? event.workflow_run.head_repository
+        : { full_name: env.GITHUB_REPOSITORY }
+      : event.pull_request?.head?.repo;
+  if (head?.full_name && head.full_name === env.GITHUB_REPOSITORY) return null;
+  return `a pull request from a fork (${head?.full_name ?? 'a repository that no longer exists'}) never pushes`;
 }
 
 function failedIds(report: Report): string[] {

@@ -1,6 +1,12 @@
 import { checkCleanBuildTime, checkImageBuilds } from './build.js';
 import { checkCacheOrdering, checkCachedRebuild, checkDockerfileCacheOrder } from './cache.js';
-import { checkHardenedRun, checkNoSetuidFiles, checkNoShippedSecrets, checkWritablePaths } from './filesystem.js';
+import {
+  checkBinaryArchitecture,
+  checkHardenedRun,
+  checkNoSetuidFiles,
+  checkNoShippedSecrets,
+  checkWritablePaths,
+} from './filesystem/index.js';
 import {
   checkDockerfileHealthcheck,
   checkHealthTiming,
@@ -118,6 +124,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkNoSetuidFiles,
   checkWritablePaths,
   checkNoShippedSecrets,
+  checkBinaryArchitecture,
   checkHardenedRun,
   // The scanner's report (Trivy, Grype), when given.
   checkCriticalVulnerabilities,

@@ -2,7 +2,7 @@ import { parseSettings, resolveOptions } from '../inputs/resolve.js';
 import { mergeReports } from '../merge-reports.js';
 import { runHardening } from '../run/run.js';
 import { timedPhase, type Progress } from '../progress.js';
-import { exitCodeOf } from '../report/build-report.js';
+import { runExitCode } from '../report/build-report.js';
 import { writeReports } from '../report/write-reports.js';
 import { renderTerminal } from '../report/terminal.js';
 import { CancelledError, InfrastructureError, UsageError, errorMessage } from '../util/errors.js';
@@ -56,7 +56,9 @@ export async function runCli(io: CliIo): Promise<number> {
     );
     const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
     io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }));
-    return exitCodeOf(report.checks, report.failOn);
+    if (report.push?.outcome === 'failed')
+      io.stderr.write(`${TOOL_NAME}: ${stripControl(maskSecrets(report.push.reason ?? 'push failed'))}\n`);
+    return runExitCode(report);
   } catch (error) {
     // Text from files (a Dockerfile's bytes in a parse error) must not drive the terminal.
     io.stderr.write(`${TOOL_NAME}: ${stripControl(maskSecrets(errorMessage(error)))}\n`);

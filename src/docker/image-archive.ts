@@ -3,6 +3,7 @@ import { PassThrough, Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { createGunzip, createGzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
+import { ELF_HEADER_BYTES, mayRunOrLoad, readElfIdentity, type ElfIdentity } from '../util/elf-header.js';
 import { readArchiveManifest, type ArchiveManifest } from './archive-manifest.js';
 import type { Engine } from './engine.js';
 
@@ -25,6 +26,11 @@ export interface LayerEntry {
   gid: number;
   size: number;
   linkname?: string;
+  /**
+   * For a regular file that is ELF and could be run or loaded (an execute bit, a library's name):
+   * what it is built for (its first bytes, read as it streams).
+   */
+  elf?: ElfIdentity;
 }
 
 export interface ArchiveLayer {
@@ -309,11 +315,33 @@ function parseLayer(stream: Readable, capture?: (path: string) => boolean): Prom
     if (base === '.wh..wh..opq') layer.opaqueDirs.push(parent);
     else if (base.startsWith('.wh.')) layer.whiteouts.push(`${parent === '/' ? '' : parent}/${base.slice(4)}`);
     else if (path !== '/') layer.entries.push(toEntry(path, header));
+    const record = layer.entries.at(-1);
+    const isFile = header.type === 'file' || header.type === 'contiguous-file';
+    // The first bytes of every file that could be run or loaded, for its ELF identity.
+    const head =
+      isFile && (header.size ?? 0) >= ELF_HEADER_BYTES && record?.path === path && mayRunOrLoad(path, header.mode ?? 0)
+        ? new HeadReader()
+        : null;
     if (header.type === 'file' && capture?.(path) && (header.size ?? 0) <= CAPTURE_LIMIT) {
       const chunks: Buffer[] = [];
       entry.on('data', (chunk) => chunks.push(chunk as Buffer));
       entry.on('end', () => {
-        layer.captured.set(path, Buffer.concat(chunks));
+        const content = Buffer.concat(chunks);
+        layer.captured.set(path, content);
+        if (head) head.push(content);
+        if (head?.elf) record!.elf = head.elf;
+        next();
+      });
+    } else if (head) {
+      // Only until the head is in: a listener on every chunk of every file doubles the parse.
+      const onData = (chunk: unknown): void => {
+        if (head.push(chunk as Buffer)) return;
+        entry.off('data', onData);
+        entry.resume();
+      };
+      entry.on('data', onData);
+      entry.on('end', () => {
+        if (head.elf) record!.elf = head.elf;
         next();
       });
     } else {
@@ -327,6 +355,26 @@ function parseLayer(stream: Readable, capture?: (path: string) => boolean): Prom
     stream.on('error', reject);
     stream.pipe(extract);
   });
+}
+
+/** Keeps a file's first ELF_HEADER_BYTES as its chunks pass, and reads them once it has them. */
+class HeadReader {
+  private bytes: Buffer[] = [];
+  private length = 0;
+  elf: ElfIdentity | null = null;
+
+  /** Takes a chunk; false once the head is complete (nothing more is wanted). */
+  push(chunk: Buffer): boolean {
+    if (this.length >= ELF_HEADER_BYTES) return false;
+    // Only the bytes still wanted: a file's first chunk is often the whole file.
+    const wanted = chunk.subarray(0, ELF_HEADER_BYTES - this.length);
+    this.bytes.push(wanted);
+    this.length += wanted.length;
+    if (this.length < ELF_HEADER_BYTES) return true;
+    this.elf = readElfIdentity(Buffer.concat(this.bytes));
+    this.bytes = [];
+    return false;
+  }
 }
 
 function toEntry(path: string, header: Header): LayerEntry {

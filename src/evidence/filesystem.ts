@@ -87,6 +87,11 @@ export interface FilesystemEvidence {
   packageManifest?: PackageManifest | null;
   bytesRead: number;
   /**
+   * True where every regular file's first bytes were read for its ELF identity (FileRecord.elf).
+   * Absent: recorded before they were.
+   */
+  elfRead?: boolean;
+  /**
    * Where the layers were read: the OCI layout the build wrote beside the image, or the engine's
    * export of the image (`docker save`). Absent: recorded before the build's layout was read.
    */
@@ -211,6 +216,7 @@ export function mergeLayers(archive: ImageArchive, workingDir = '', user = ''): 
     group,
     packageManifest: manifest ? packageManifestOf(manifest, text(manifest)) : null,
     bytesRead: archive.bytesRead,
+    elfRead: true,
   };
 }
 

@@ -195,6 +195,22 @@ export const INPUTS = {
     description:
       'Always fetch the base images from their registry, even when the engine has them. An image that exists only on this engine (built or loaded here) cannot be fetched: the run then stops with exit 2 and says so.',
   }),
+  push: input({
+    kind: boolean,
+    default: 'false',
+    group: 'build',
+    description:
+      'Push the image this run proved — that image, not a rebuild — as `tags`, only when the verdict passes `fail-on`; nothing is pushed when it fails, when the run is cancelled, or (the action) for a pull request from a fork. One target only; not with `fail-on: never`. Log in first (`docker/login-action`); sets the outputs `digest` and `metadata`. A push the registry refuses fails the run (exit 2).',
+  }),
+  tags: input({
+    kind: list,
+    default: '',
+    group: 'build',
+    repeatable: true,
+    aliases: ['tag'],
+    description:
+      'Where `push` sends the proven image: references such as `ghcr.io/org/app:1.4`, comma- or newline-separated (as docker/build-push-action takes them).',
+  }),
   image: input({
     perTarget: true,
     kind: text,

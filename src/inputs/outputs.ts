@@ -9,6 +9,10 @@ export const OUTPUTS = {
     'Compressed size of the image in bytes (what a pull transfers); empty where not measured (the overlay2 store without `max-compressed-size-mb`).',
   'failed-checks': 'Comma-separated ids of the checks that failed (any severity), e.g. `HARD-USER-001,HARD-SIZE-001`.',
   'report-file': 'Path of the JSON report written by this run.',
+  digest:
+    "With `push: true`: the registry's manifest digest (`sha256:…`) of the pushed image, the one this run proved; empty when nothing was pushed.",
+  metadata:
+    'With `push: true`: `{"containerimage.digest", "image.name", "image.id"}` as JSON (docker/build-push-action\'s keys), or `{}` when nothing was pushed.',
   targets:
     'Every target of the run as JSON: `[{"name", "passed", "imageId", "imageSizeBytes", "failedChecks"}]` (for a matrix or a release step; `fromJSON()` reads it in a workflow).',
 } as const;

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError, errorMessage } from '../util/errors.js';
+import { pushTargetProblem } from '../util/image-reference.js';
 import { resolveBuildInputs } from './build-inputs.js';
 import { readConfigFile, type ConfigIgnore, type RawInputs } from './config-file.js';
 import { INPUTS, INPUT_NAMES, camelCase, type InputName, type Settings } from './definitions.js';
@@ -97,6 +98,21 @@ export async function resolveOptions(
     throw new UsageError(
       `${inputLabel('reports', surface)} is read only when merging reports (${surface === 'cli' ? 'cs-docker-hardening merge' : 'mode: merge'})`,
     );
+  // Named as the user wrote them: `push: true` and `tags:` in a workflow, `--push` and `--tag` in a shell.
+  const push = surface === 'cli' ? '--push' : 'push: true';
+  const tags = surface === 'cli' ? '--tag' : 'tags:';
+  if (settings.push) {
+    if (settings.tags.length === 0) throw new UsageError(`${push} needs ${tags} (where to push the proven image)`);
+    if (settings.mode !== 'full')
+      throw new UsageError(`${push} pushes the image this run builds and proves: it needs mode full`);
+    for (const tag of settings.tags) {
+      const problem = pushTargetProblem(tag);
+      if (problem) throw new UsageError(`${tags} '${tag}' ${problem}`);
+    }
+    if (settings.failOn === 'never')
+      throw new UsageError(`${push} with fail-on never would push whatever the verdict: give fail-on error or warning`);
+  }
+  // `tags` without `push` is read by nothing, as build-push-action's `push: ${{ … != 'pull_request' }}` wants.
   // Build inputs that name files or variables are checked before anything runs.
   resolveBuildInputs(settings, workspace);
   const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);

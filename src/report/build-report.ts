@@ -106,6 +106,12 @@ export function verdict(results: CheckResult[], failOn: FailOn): 'passed' | 'fai
   return 'passed';
 }
 
+/** The run's exit code: its checks' verdict, and 2 when a push it passed was refused by the registry. */
+export function runExitCode(report: Report): 0 | 1 | 2 {
+  if (report.push?.outcome === 'failed') return 2;
+  return exitCodeOf(report.checks, report.failOn);
+}
+
 export function exitCodeOf(results: CheckResult[], failOn: FailOn): 0 | 1 | 2 {
   const outcome = verdict(results, failOn);
   return outcome === 'passed' ? 0 : outcome === 'failed' ? 1 : 2;

@@ -1,3 +1,4 @@
+import { describePush } from './push-line.js';
 import type { Report, TargetReport } from '../model.js';
 import { escapeMarkdown } from '../util/escape.js';
 import { cisSection, securityContextSection, vulnerabilityChangesSection } from './compliance-sections.js';
@@ -23,7 +24,9 @@ export interface SummaryOptions {
 
 export function renderJobSummary(report: Report): string {
   const foot = [cisSection(report), footer(report)].filter(Boolean).join('\n\n');
-  const head = [verdictLine(report), overview(report), notesBlock(report)].filter(Boolean).join('\n\n');
+  const head = [verdictLine(report), pushBlock(report), overview(report), notesBlock(report)]
+    .filter(Boolean)
+    .join('\n\n');
   const single = report.targets.length === 1;
   const bodies = report.targets.map((target) => ({
     target,
@@ -51,7 +54,7 @@ export function renderComment(report: Report, marker: string, options: SummaryOp
     report.targets.length === 1
       ? [tables(report.targets[0]), notesBlock(report)]
       : [overview(report), notesBlock(report), ...report.targets.map((target) => collapsible(target, tables(target)))];
-  return `${marker}\n${[verdictLine(report), ...sections].filter(Boolean).join('\n\n')}${link}\n`;
+  return `${marker}\n${[verdictLine(report), pushBlock(report), ...sections].filter(Boolean).join('\n\n')}${link}\n`;
 }
 
 function targetTables(target: TargetReport): string {
@@ -127,6 +130,10 @@ function overview(report: Report): string {
  * What the run did not prove (a service image, a profile not active), once for the whole run:
  * each with why, and how to prove it.
  */
+function pushBlock(report: Report): string {
+  return report.push ? escapeMarkdown(describePush(report.push)) : '';
+}
+
 function notesBlock(report: Report): string {
   if (report.notes.length === 0) return '';
   return ['**Not covered by this run**', '', ...report.notes.map((note) => `- ${escapeMarkdown(note)}`)].join('\n');

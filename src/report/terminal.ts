@@ -1,3 +1,4 @@
+import { describePush } from './push-line.js';
 import type { CheckResult, Report, TargetReport } from '../model.js';
 import { stripControl } from '../util/escape.js';
 import { sizeText } from './size-text.js';
@@ -68,6 +69,7 @@ export function renderTerminal(report: Report, style: TerminalStyle = { colour: 
   // What the run did not prove, once for the whole run (never per target).
   if (report.notes.length > 0)
     lines.push('', 'Not covered by this run:', ...report.notes.map((note) => `  - ${stripControl(note)}`));
+  if (report.push) lines.push('', stripControl(describePush(report.push)));
   return `${lines.join('\n').trimEnd()}\n`;
 }
 

@@ -13,12 +13,13 @@ import { targetProgress, type Progress } from '../progress.js';
 import { buildRunReport, buildTargetReport } from '../report/build-report.js';
 import type { TargetRequest } from '../request.js';
 import { mapLimit } from '../util/concurrency.js';
-import { CancelledError } from '../util/errors.js';
+import { CancelledError, UsageError } from '../util/errors.js';
 import { baselineWanted, proveBaseline, Worktrees } from './baseline.js';
 import { collectTargetEvidence, type Collection } from './collect-target.js';
 import type { EngineSession, RunControl } from './control.js';
 import { DeferredCleanup } from '../util/deferred-cleanup.js';
 import { planTargets } from './plan.js';
+import { pushProvenImage } from './push.js';
 import { obtainServiceImage } from './service-images.js';
 
 // One run, as the CLI and the action make it: plan the targets, prove them (up to `parallel` at
@@ -32,6 +33,8 @@ export interface RunHandle {
   runId?: string;
   /** Cancels the run from outside (a library caller); SIGINT and SIGTERM always do. */
   signal?: AbortSignal;
+  /** Why this run may not push whatever its verdict (the action: a pull request from a fork). */
+  pushRefusal?: string | null;
 }
 
 export async function runHardening(options: Options, progress: Progress, handle: RunHandle = {}): Promise<Report> {
@@ -65,6 +68,11 @@ export async function runHardening(options: Options, progress: Progress, handle:
           : {},
       ),
     );
+    // Before anything is built: a push sends one proven image.
+    if (options.settings.push && plan.targets.length !== 1)
+      throw new UsageError(
+        `${options.surface === 'cli' ? '--push' : 'push: true'} sends one proven image; this run has ${plan.targets.length} targets (${plan.targets.map((target) => target.name).join(', ') || 'none'}): name one context or image (discover: false, check-service-images: false), or run a matrix job per image`,
+      );
     // The run's compose project (one per run, owned by one target): every target that is one of
     // its services is proven in its stack.
     const compose = plan.targets.find((target) => target.compose)?.compose ?? null;
@@ -110,13 +118,29 @@ export async function runHardening(options: Options, progress: Progress, handle:
     const targets = proven.map(({ request, collection, baseline, timings }) =>
       judged(request, collection, baseline, timings, options),
     );
-    return buildRunReport({
+    const report = buildRunReport({
       targets,
       checks: ALL_CHECKS,
       failOn: options.settings.failOn,
       notes: plan.notes,
       timings: progress.timings,
     });
+    // Last, once the verdict is known: the proven image pushed, or withheld and why.
+    if (options.settings.push && engine) {
+      await cleanup.settle();
+      report.push = await progress.phase('push', () =>
+        pushProvenImage({
+          engine,
+          report,
+          tags: options.settings.tags,
+          refusal: handle.pushRefusal ?? null,
+          info: (message) => progress.info(message),
+          signal: cancel.signal,
+        }),
+      );
+      if (progress.timings.push !== undefined) report.timings.push = progress.timings.push;
+    }
+    return report;
   } catch (error) {
     if (cancel.signal.aborted) throw new CancelledError();
     throw error;

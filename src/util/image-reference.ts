@@ -15,6 +15,31 @@ export function parseImageReference(reference: string): { name: string; tag: str
 }
 
 /**
+ * What is wrong with a reference to push to (`ghcr.io/org/app:1.4`), or null: it must name a
+ * lower-case repository, with a tag or none (`latest`), and no digest (the digest is the push's result).
+ */
+export function pushTargetProblem(reference: string): string | null {
+  const { name, tag, digest } = parseImageReference(reference);
+  if (digest) return 'has a digest; it names where to push, and the digest is what the push gives back';
+  // Docker's grammar: a registry host (with a port) and lower-case path components; a tag of up
+  // to 128 word characters, dots and dashes, not starting with either.
+  const [first = '', ...rest] = name.split('/');
+  const host = rest.length > 0 && /[.:]|^localhost$/.test(first);
+  const components = host ? rest : [first, ...rest];
+  const component = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+  if (
+    !name ||
+    (host && !/^[a-zA-Z0-9.-]+(:\d+)?$/.test(first)) ||
+    components.length === 0 ||
+    !components.every((part) => component.test(part))
+  )
+    return 'is not an image reference (a lower-case repository, e.g. ghcr.io/org/app:1.4)';
+  if (tag !== null && !/^\w[\w.-]{0,127}$/.test(tag))
+    return `has a tag Docker refuses ('${tag}': letters, digits, _ . -, at most 128, not starting with . or -)`;
+  return null;
+}
+
+/**
  * Tags that move: they name a channel, a distribution or a variant, never a release. `postgres:alpine`
  * today and in a month are different databases.
  */

@@ -1,11 +1,11 @@
-import { lastOutputLines } from '../util/text.js';
-import { isSecretFile } from '../util/secrets.js';
+import { lastOutputLines } from '../../util/text.js';
+import { isSecretFile } from '../../util/secrets.js';
 import { posix } from 'node:path';
-import type { FileRecord, FilesystemEvidence } from '../evidence/filesystem.js';
-import { failPerLayer } from './per-layer.js';
-import { formatSeconds } from '../util/format.js';
-import { defineCheck } from './registry.js';
-import { describeExit, describeLogTail } from './describe.js';
+import type { FileRecord, FilesystemEvidence } from '../../evidence/filesystem.js';
+import { failPerLayer } from '../per-layer.js';
+import { formatSeconds } from '../../util/format.js';
+import { defineCheck } from '../registry.js';
+import { describeExit, describeLogTail } from '../describe.js';
 
 // What the image's files allow: privilege escalation (setuid), writes outside the declared
 // directories, and files that should never ship. Each finding names the layer that added it.
