@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6256);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3450);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6256:
+/***/ 3450:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78336,6 +78336,14 @@ const INPUTS = {
         aliases: ['codequality'],
         notInConfig: true,
         description: 'Also write a GitLab Code Quality report here (`artifacts:reports:codequality`): an issue per finding, with its file, line and a fingerprint GitLab tracks across pipelines.',
+    }),
+    'attestation-file': input({
+        kind: kinds_text,
+        default: '',
+        group: 'report',
+        aliases: ['attestation'],
+        notInConfig: true,
+        description: "Also write the verdict as an in-toto Statement (v1) here — subject: the image's registry digest (the pushed one with `push: true`), predicate type `https://github.com/org/cs-docker-hardening/attestation/hardening/v1` (docs/attestation.md) — and its predicate alone beside it (`….predicate.json`), for `actions/attest` (`predicate-type`, `predicate-path`) or `cosign attest --type … --predicate …`. One target only. An image in no registry gets the predicate only. Sets the outputs `attestation-predicate-type`, `attestation-predicate` and `attestation-statement`.",
     }),
     comment: input({
         kind: kinds_boolean,
@@ -88588,6 +88596,7 @@ async function collectImageEvidence(engine, request) {
     return {
         id: inspect.Id,
         repoTags: inspect.RepoTags ?? [],
+        repoDigests: inspect.RepoDigests ?? [],
         engineSizeBytes: inspect.Size,
         layers: layerCount,
         layerDigests: inspect.RootFS?.Layers ?? [],
@@ -94207,6 +94216,10 @@ async function collectTargetEvidence(request, progress, control) {
         evidence.image = collected(image);
         target.imageId = image.id;
         target.image ??= image.repoTags[0] ?? image.id;
+        // An image named by reference (`image:`): the registry digests the engine holds for it, which an
+        // attestation's subject may name. A build's are local names (the containerd store lists those too).
+        if (source.kind === 'image' && image.repoDigests.length > 0)
+            target.repoDigests = image.repoDigests;
         // The service's startup is measured first, with only its own probe containers beside it; from
         // then on the image's files are read and the cache probe runs, then the unchanged rebuild, side
         // by side with its idle window
@@ -95677,6 +95690,141 @@ function judged(request, collection, baseline, timings, options) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/report/attestation.ts
+
+
+
+// The verdict as an in-toto attestation: a Statement (v1) whose subject is the image by its
+// registry digest and whose predicate is what this run proved of it. The predicate alone is what
+// `actions/attest` (predicate-type + predicate-path) and `cosign attest --type --predicate` take;
+// they wrap it in a Statement of their own with the subject they are given. A cluster's admission
+// policy (Kyverno's verifyImages) then reads `verdict` from the signed predicate at deploy time.
+// docs/attestation.md documents the predicate; docs/hardening-predicate.schema.json is its schema.
+/** The predicate type: one per major version of the predicate; fields are only ever added. */
+const HARDENING_PREDICATE_TYPE = 'https://github.com/org/cs-docker-hardening/attestation/hardening/v1';
+const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+const WORST = ['fail', 'error', 'skip', 'pass'];
+/** The predicate of a run of one target (an attestation is about one image). */
+function hardeningPredicate(report, source, provenAt) {
+    if (report.targets.length !== 1)
+        throw new Error(`an attestation is about one image; this report has ${report.targets.length} targets`);
+    const [target] = report.targets;
+    const checks = target.checks;
+    const failed = (severity) => checks.filter((check) => check.status === 'fail' && check.severity === severity).length;
+    const byId = new Map();
+    for (const check of checks) {
+        const seen = byId.get(check.id);
+        if (!seen || WORST.indexOf(check.status) < WORST.indexOf(seen.status))
+            byId.set(check.id, { id: check.id, status: check.status, severity: check.severity });
+    }
+    const { metrics } = target;
+    return {
+        verdict: verdict(checks, report.failOn),
+        failOn: report.failOn,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        provenAt: provenAt.toISOString(),
+        image: { id: target.target.imageId, name: target.target.image },
+        target: {
+            name: target.name,
+            kind: target.kind,
+            context: target.target.context,
+            dockerfile: target.target.dockerfile,
+            stage: target.target.stage ?? null,
+        },
+        engine: target.engine
+            ? {
+                version: target.engine.version,
+                imageStore: target.engine.imageStore,
+                architecture: target.engine.architecture,
+            }
+            : null,
+        source,
+        counts: {
+            error: failed('error'),
+            warning: failed('warning'),
+            notice: failed('notice'),
+            couldNotRun: checks.filter((check) => check.status === 'error').length,
+            passed: checks.filter((check) => check.status === 'pass').length,
+            skipped: checks.filter((check) => check.status === 'skip').length,
+        },
+        checks: [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)),
+        metrics: {
+            imageSizeBytes: metrics.imageSizeBytes,
+            compressedSizeBytes: metrics.compressedSizeBytes,
+            layers: metrics.layers,
+            buildSeconds: metrics.buildSeconds,
+            startupSeconds: metrics.startupSeconds,
+            idleMemoryBytes: metrics.idleMemoryBytes,
+            idleCpu: metrics.idleCpu,
+            stopSeconds: metrics.stopSeconds,
+            runUid: metrics.runUid,
+            runGid: metrics.runGid,
+        },
+    };
+}
+/**
+ * The image as a registry names it: each pushed tag's repository with the digest the registry
+ * gave, else (nothing pushed) the registry digests the engine holds for it (an image pulled from a
+ * registry). Empty when the image is in no registry: an attestation's subject is a digest a
+ * verifier can fetch, never the engine's local id.
+ */
+function statementSubjects(report) {
+    const references = report.push?.outcome === 'pushed'
+        ? report.push.pushed.map((entry) => `${parseImageReference(entry.tag).name}@${entry.digest}`)
+        : report.targets.length === 1
+            ? namedRepoDigests(report.targets[0].target)
+            : [];
+    const subjects = new Map();
+    for (const reference of references) {
+        const match = /^(.+)@sha256:([0-9a-f]{64})$/.exec(reference);
+        if (!match)
+            continue;
+        subjects.set(reference, { name: match[1], digest: { sha256: match[2] } });
+    }
+    return [...subjects.values()];
+}
+/**
+ * The engine's registry digests of the repository the user named (`image: ghcr.io/org/app:1.4` →
+ * `ghcr.io/org/app@sha256:…`): the containerd store also lists the image's other local names,
+ * which no registry may hold.
+ */
+function namedRepoDigests(target) {
+    if (!target.image || !target.repoDigests)
+        return [];
+    const named = parseImageReference(target.image).name;
+    return target.repoDigests.filter((reference) => reference.slice(0, reference.lastIndexOf('@')) === named);
+}
+function inTotoStatement(subjects, predicate) {
+    if (subjects.length === 0)
+        throw new Error('an in-toto statement needs at least one subject');
+    return { _type: IN_TOTO_STATEMENT_TYPE, subject: subjects, predicateType: HARDENING_PREDICATE_TYPE, predicate };
+}
+/** The run's source from GitHub Actions' variables (any CI that sets them); null outside one. */
+function attestedSource(env) {
+    const repository = env.GITHUB_REPOSITORY;
+    if (!repository)
+        return null;
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    return {
+        repository: `${server}/${repository}`,
+        commit: env.GITHUB_SHA || null,
+        ref: env.GITHUB_REF || null,
+        runUrl: env.GITHUB_RUN_ID ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : null,
+    };
+}
+/** One line for the log: what was written for the attestation, or why not. */
+function describeAttestation(files) {
+    if (files.statement)
+        return `Attestation (${files.predicateType}): ${files.statement} for ${files.subjects.join(', ')}; predicate ${files.predicate}`;
+    if (files.predicate)
+        return `Attestation: predicate ${files.predicate} only; ${files.reason ?? 'no statement'}`;
+    return `Attestation not written: ${files.reason ?? 'nothing to attest'}`;
+}
+/** Where the predicate goes beside the statement: `hardening.intoto.json` → `hardening.intoto.predicate.json`. */
+function predicatePathOf(statementPath) {
+    return `${statementPath.replace(/\.json$/i, '')}.predicate.json`;
+}
+
 ;// CONCATENATED MODULE: ./src/util/atomic-write.ts
 
 
@@ -96994,7 +97142,8 @@ function firstLocatedFile(target) {
 
 
 
-async function writeReports(workspace, files, report) {
+
+async function writeReports(workspace, files, report, env = process.env) {
     const at = (path) => (0,external_node_path_.resolve)(workspace, path);
     const write = async (input, path, work) => {
         if (!path)
@@ -97011,6 +97160,36 @@ async function writeReports(workspace, files, report) {
     await write('markdown-file', files.markdown, (path) => writeFileAtomic(path, renderJobSummary(report)));
     await write('junit-file', files.junit, (path) => writeFileAtomic(path, renderJunit(report)));
     await write('codequality-file', files.codequality, (path) => writeFileAtomic(path, `${JSON.stringify(renderCodeQuality(report), null, 2)}\n`));
+    if (!files.attestation)
+        return { attestation: null };
+    const attestation = {
+        predicateType: HARDENING_PREDICATE_TYPE,
+        predicate: null,
+        statement: null,
+        subjects: [],
+        reason: null,
+    };
+    // An attestation is about one image: a run of several targets has none (a matrix job per image).
+    if (report.targets.length !== 1) {
+        attestation.reason = `an attestation is about one image; this run proved ${report.targets.length} targets`;
+        return { attestation };
+    }
+    const predicate = hardeningPredicate(report, attestedSource(env), new Date());
+    const statementPath = files.attestation;
+    const predicatePath = predicatePathOf(statementPath);
+    await write('attestation-file', predicatePath, (path) => writeFileAtomic(path, `${JSON.stringify(predicate, null, 2)}\n`));
+    attestation.predicate = at(predicatePath);
+    const subjects = statementSubjects(report);
+    attestation.subjects = subjects.map((subject) => `${subject.name}@sha256:${subject.digest.sha256}`);
+    if (subjects.length === 0) {
+        // Never the engine's local id as a subject: a verifier fetches the subject from a registry.
+        attestation.reason =
+            'the image has no registry digest (push: true, or an image pulled from a registry, gives one): only the predicate was written';
+        return { attestation };
+    }
+    await write('attestation-file', statementPath, (path) => writeFileAtomic(path, `${JSON.stringify(inTotoStatement(subjects, predicate), null, 2)}\n`));
+    attestation.statement = at(statementPath);
+    return { attestation };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/args.ts
@@ -97143,6 +97322,7 @@ function helpText() {
 
 
 
+
 /** Runs one CLI invocation and returns its exit code (0 passed, 1 failed checks, 2 usage/infra, 130 cancelled). */
 async function runCli(io) {
     try {
@@ -97164,16 +97344,20 @@ async function runCli(io) {
                 ...(command.inputs['fail-on'] ? { failOn: settings.failOn } : {}),
             })
             : await runHardening(options, stderrProgress(io.stderr));
-        const { reportFile, sarifFile, markdownFile, junitFile, codequalityFile } = (options?.settings ?? settings);
-        await writeReports(io.cwd, {
+        const { reportFile, sarifFile, markdownFile, junitFile, codequalityFile, attestationFile } = (options?.settings ??
+            settings);
+        const written = await writeReports(io.cwd, {
             json: reportFile || null,
             sarif: sarifFile || null,
             markdown: markdownFile || null,
             junit: junitFile || null,
             codequality: codequalityFile || null,
-        }, report);
+            attestation: attestationFile || null,
+        }, report, io.env);
         const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
         io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }));
+        if (written.attestation)
+            io.stderr.write(`${TOOL_NAME}: ${describeAttestation(written.attestation)}\n`);
         if (report.push?.outcome === 'failed')
             io.stderr.write(`${TOOL_NAME}: ${stripControl(maskSecrets(report.push.reason ?? 'push failed'))}\n`);
         return runExitCode(report);

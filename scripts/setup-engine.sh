@@ -262,10 +262,24 @@ ensure_report_readers() {
   apt_install python3-junitparser libxml2-utils
 }
 
+# cosign, for the release workflow's attest step and signature verification: Debian forky's
+# (3.x, a static Go binary), unpacked beside the engines and linked onto the PATH. A cosign the
+# runner already has (sigstore/cosign-installer) is used as it is.
+ensure_cosign() {
+  command -v cosign >/dev/null && return
+  [ "$(id -u)" = 0 ] || { log "cosign missing (the release-workflow tests need it; run this as root)"; return; }
+  if [ ! -x "$OPT/tools/usr/bin/cosign" ]; then
+    log "fetching cosign 3 (Debian forky's package)"
+    unpack_release forky "$OPT/tools" cosign
+  fi
+  ln -sf "$OPT/tools/usr/bin/cosign" /usr/local/bin/cosign
+}
+
 ensure_engine
 ensure_plugins
 log "buildx $(docker buildx version 2>/dev/null | awk '{print $2}'), compose $(docker compose version --short 2>/dev/null)"
 $only_engine && exit 0
 ensure_registry
 ensure_report_readers
+ensure_cosign
 "$here/build-base-images.sh"

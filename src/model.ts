@@ -151,6 +151,8 @@ export interface Target {
   stage?: string | null;
   /** The compose services this target builds or runs, as `file#service`. */
   services?: string[];
+  /** `name@sha256:…` of the registries the engine knows the image from (an image pulled by reference). */
+  repoDigests?: string[];
 }
 
 /** What the tables are made of: measured figures and the checks that judged them (a target, or its baseline). */

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Report } from '../../src/model.js';
+import { HARDENING_PREDICATE_TYPE } from '../../src/report/attestation.js';
 import { exec, leftovers, REPO } from '../helpers/run.js';
 import { runAction, type RunnerRun } from '../helpers/runner.js';
 import { reportSchema, schemaErrors } from '../helpers/schema.js';
@@ -196,6 +197,9 @@ async function docker(args: string[]): Promise<string> {
 
 describe("the README's release gate, against a registry on this machine", () => {
   beforeAll(async () => {
+    const cosign = await exec('cosign', ['version']);
+    if (cosign.code !== 0)
+      throw new Error(`cosign is not on the PATH: scripts/setup-engine.sh installs it (${cosign.stderr})`);
     const registry = await exec('curl', ['-fsS', `http://${REGISTRY}/v2/`]);
     if (registry.code !== 0)
       throw new Error(`no registry answers at ${REGISTRY}: scripts/setup-engine.sh starts one (${registry.stderr})`);
@@ -213,7 +217,12 @@ describe("the README's release gate, against a registry on this machine", () => 
     // The step's own inputs, with the registry here for ghcr.io.
     const inputs = inputsOf(proveStep, { 'github.repository': repository, 'github.ref_name': 'v1.0.0' });
     inputs.tags = inputs.tags.replace('ghcr.io', REGISTRY);
-    expect(inputs).toMatchObject({ push: 'true', tags: image, 'fail-on': 'error' });
+    expect(inputs).toMatchObject({
+      push: 'true',
+      tags: image,
+      'fail-on': 'error',
+      'attestation-file': 'hardening.intoto.json',
+    });
     // What the registry holds under the repository: nothing until a push (NAME_UNKNOWN).
     const registryTags = async (): Promise<string[]> => {
       const listed = await exec('curl', ['-sS', `http://${REGISTRY}/v2/${repository}/tags/list`]);
@@ -240,6 +249,14 @@ describe("the README's release gate, against a registry on this machine", () => 
       reason: 'the verdict did not pass fail-on: error',
     });
     expect(schemaErrors(reportSchema, failed)).toEqual([]);
+    // Its verdict is written as a predicate, but no statement: nothing in a registry to name.
+    expect(failing.outputs['attestation-statement']).toBe('');
+    expect(failing.outputs['attestation-predicate-type']).toBe(HARDENING_PREDICATE_TYPE);
+    const failedPredicate = JSON.parse(readFileSync(failing.outputs['attestation-predicate'], 'utf8')) as {
+      verdict: string;
+    };
+    expect(failedPredicate.verdict).toBe('failed');
+    expect(failing.stdout).toMatch(/^Attestation: predicate .+ only; the image has no registry digest/m);
     // In the job summary (escaped as Markdown) and the log.
     expect(failing.summary).toMatch(/^Not pushed &#40;.+&#41;&#58; the verdict did not pass fail&#45;on&#58; error$/m);
     expect(failing.stdout).toContain(`Not pushed (${image}): the verdict did not pass fail-on: error`);
@@ -287,6 +304,24 @@ describe("the README's release gate, against a registry on this machine", () => 
     expect(schemaErrors(reportSchema, pushedReport)).toEqual([]);
     expect(await registryTags()).toEqual(['v1.0.0']);
 
+    // The statement names the pushed digest; the README's attest step signs the predicate onto it
+    // (cosign with a key made here for the workflow's identity, no transparency log) and
+    // verify-attestation gives back the same verdict for the same digest.
+    const statement = JSON.parse(readFileSync(proven.outputs['attestation-statement'], 'utf8')) as {
+      subject: unknown;
+      predicate: { verdict: string; image: { id: string } };
+    };
+    expect(statement.subject).toEqual([{ name: `${REGISTRY}/${repository}`, digest: { sha256: digest.slice(7) } }]);
+    expect(statement.predicate).toMatchObject({ verdict: 'passed', image: { id: imageId } });
+    const predicateFile = proven.outputs['attestation-predicate'];
+    expect(JSON.parse(readFileSync(predicateFile, 'utf8'))).toEqual(statement.predicate);
+    const attested = await attestAsTheReadmeDoes(workspace, proven.outputs, repository);
+    expect(attested).toEqual({
+      subject: [{ name: `${REGISTRY}/${repository}`, digest: { sha256: digest.slice(7) } }],
+      predicateType: HARDENING_PREDICATE_TYPE,
+      predicate: statement.predicate,
+    });
+
     // Gone from the engine, then pulled back from the registry.
     await docker(['image', 'rm', '-f', imageId]);
     expect((await exec('docker', ['image', 'inspect', imageId])).code).not.toBe(0);
@@ -300,12 +335,19 @@ describe("the README's release gate, against a registry on this machine", () => 
     // A released image checked by its registry reference: pulled when absent, then proven.
     await docker(['image', 'rm', '-f', imageId]);
     const released = await runAction(
-      { image, 'report-file': 'released.json', ...quickRuntime },
+      { image, 'report-file': 'released.json', 'attestation-file': 'released.intoto.json', ...quickRuntime },
       { env: { GITHUB_WORKSPACE: workspace } },
     );
     expect({ code: released.code, stderr: released.stderr }).toMatchObject({ code: 0 });
     expect(released.stdout).toContain(`${image} is not on the engine: pulling it`);
     expect(released.outputs['image-id']).toBe(imageId);
+    // Its attestation's subject: the digest the engine pulled it by, under the name it was given.
+    const releasedStatement = JSON.parse(readFileSync(released.outputs['attestation-statement'], 'utf8')) as {
+      subject: unknown;
+    };
+    expect(releasedStatement.subject).toEqual([
+      { name: `${REGISTRY}/${repository}`, digest: { sha256: digest.slice(7) } },
+    ]);
 
     // …and as the Before of a change: the baseline pulled by reference too.
     await docker(['image', 'rm', '-f', imageId]);
@@ -359,5 +401,63 @@ describe("the README's release gate, against a registry on this machine", () => 
     expect(await leftovers()).toEqual([]);
   });
 });
+
+/**
+ * The README release workflow's attest step, as written, run with a key made here for the
+ * workflow's keyless identity (cosign 3: a signing config without a transparency log); then
+ * `cosign verify-attestation` with that key, and the statement it verified.
+ */
+async function attestAsTheReadmeDoes(
+  workspace: string,
+  outputs: Record<string, string>,
+  repository: string,
+): Promise<{ subject: unknown; predicateType: string; predicate: unknown }> {
+  const steps = Object.values(readmeWorkflow('push: true').jobs)[0].steps;
+  const step = steps.find((candidate) => candidate.run?.includes('cosign attest'));
+  if (!step?.run) throw new Error("the README's release workflow has no cosign attest step");
+  const values: Record<string, string> = { 'github.repository': repository };
+  for (const [name, value] of Object.entries(outputs)) values[`steps.proven.outputs.${name}`] = value;
+  const command = step.run
+    .replace(/\$\{\{\s*([\w.-]+)\s*\}\}/g, (_, name: string) => {
+      if (!(name in values)) throw new Error(`the test does not know ${name}`);
+      return values[name];
+    })
+    .replace('ghcr.io', REGISTRY);
+  expect(command).toMatch(/^cosign attest --yes --type "[^"]+" --predicate "[^"]+" "[^"]+@sha256:[0-9a-f]{64}"$/);
+  const env = { ...process.env, COSIGN_PASSWORD: '' };
+  const cosign = async (args: string[]): Promise<string> => {
+    const result = await exec('cosign', args, { cwd: workspace, env });
+    if (result.code !== 0) throw new Error(`cosign ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  await cosign(['generate-key-pair']);
+  await cosign(['signing-config', 'create', '--out', 'signing-config.json']);
+  const signed = await exec(
+    'bash',
+    ['-c', command.replace(/^cosign attest /, 'cosign attest --key cosign.key --signing-config signing-config.json ')],
+    { cwd: workspace, env },
+  );
+  if (signed.code !== 0) throw new Error(`the README's attest step failed: ${signed.stderr}`);
+  const reference = /"([^"]+@sha256:[0-9a-f]{64})"$/.exec(command)![1];
+  const type = /--type "([^"]+)"/.exec(command)![1];
+  const verified = await cosign([
+    'verify-attestation',
+    '--key',
+    'cosign.pub',
+    '--insecure-ignore-tlog=true',
+    '--type',
+    type,
+    reference,
+  ]);
+  const envelope = JSON.parse(verified.trim().split('\n')[0]) as { payload: string };
+  const { subject, predicateType, predicate } = JSON.parse(
+    Buffer.from(envelope.payload, 'base64').toString('utf8'),
+  ) as {
+    subject: unknown;
+    predicateType: string;
+    predicate: unknown;
+  };
+  return { subject, predicateType, predicate };
+}
 
 const quickRuntime = { 'idle-seconds': '1', 'cache-probe': 'false', 'hardened-run': 'false' };

@@ -11,6 +11,7 @@ import { parseSettings, resolveOptions, type Options } from '../inputs/resolve.j
 import type { Settings } from '../inputs/definitions.js';
 import { mergeReports } from '../merge-reports.js';
 import type { Report } from '../model.js';
+import { type AttestationFiles, describeAttestation } from '../report/attestation.js';
 import { planAnnotations } from '../report/annotations.js';
 import { exitCodeOf, runExitCode, verdict } from '../report/build-report.js';
 import { renderComment, renderJobSummary, type SummaryOptions } from '../report/job-summary.js';
@@ -43,7 +44,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const reportFile = settings.reportFile
       ? join(workspace, settings.reportFile)
       : join(env.RUNNER_TEMP || tmpdir(), 'cs-docker-hardening-report.json');
-    await writeReports(
+    const written = await writeReports(
       workspace,
       {
         json: reportFile,
@@ -51,11 +52,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         markdown: settings.markdownFile || null,
         junit: settings.junitFile || null,
         codequality: settings.codequalityFile || null,
+        attestation: settings.attestationFile || null,
       },
       report,
     );
-    setOutputs(report, reportFile);
+    setOutputs(report, reportFile, written.attestation);
     core.info(logSafe(renderTerminal(report)));
+    if (written.attestation) core.info(logSafe(describeAttestation(written.attestation)));
     if (settings.annotations) emitAnnotations(report);
     if (settings.summary) await writeSummary(report);
     if (settings.comment)
@@ -171,7 +174,7 @@ function emitAnnotations(report: Report): void {
   }
 }
 
-function setOutputs(report: Report, reportFile: string): void {
+function setOutputs(report: Report, reportFile: string, attestation: AttestationFiles | null): void {
   // Typed by the documented table: an output action.yml does not declare cannot be set. A run of
   // several targets has no single image: image-id and the sizes are the first target's; `targets`
   // has every one.
@@ -195,6 +198,9 @@ function setOutputs(report: Report, reportFile: string): void {
           }
         : {},
     ),
+    'attestation-predicate-type': attestation ? attestation.predicateType : '',
+    'attestation-predicate': attestation?.predicate ?? '',
+    'attestation-statement': attestation?.statement ?? '',
     targets: JSON.stringify(
       report.targets.map((target) => ({
         name: target.name,

@@ -2,6 +2,7 @@ import { parseSettings, resolveOptions } from '../inputs/resolve.js';
 import { mergeReports } from '../merge-reports.js';
 import { runHardening } from '../run/run.js';
 import { timedPhase, type Progress } from '../progress.js';
+import { describeAttestation } from '../report/attestation.js';
 import { runExitCode } from '../report/build-report.js';
 import { writeReports } from '../report/write-reports.js';
 import { renderTerminal } from '../report/terminal.js';
@@ -42,8 +43,9 @@ export async function runCli(io: CliIo): Promise<number> {
             ...(command.inputs['fail-on'] ? { failOn: settings!.failOn } : {}),
           })
         : await runHardening(options!, stderrProgress(io.stderr));
-    const { reportFile, sarifFile, markdownFile, junitFile, codequalityFile } = (options?.settings ?? settings)!;
-    await writeReports(
+    const { reportFile, sarifFile, markdownFile, junitFile, codequalityFile, attestationFile } = (options?.settings ??
+      settings)!;
+    const written = await writeReports(
       io.cwd,
       {
         json: reportFile || null,
@@ -51,11 +53,14 @@ export async function runCli(io: CliIo): Promise<number> {
         markdown: markdownFile || null,
         junit: junitFile || null,
         codequality: codequalityFile || null,
+        attestation: attestationFile || null,
       },
       report,
+      io.env,
     );
     const colour = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
     io.stdout.write(renderTerminal(report, { colour, width: Math.min(io.stdout.columns ?? 120, 160) }));
+    if (written.attestation) io.stderr.write(`${TOOL_NAME}: ${describeAttestation(written.attestation)}\n`);
     if (report.push?.outcome === 'failed')
       io.stderr.write(`${TOOL_NAME}: ${stripControl(maskSecrets(report.push.reason ?? 'push failed'))}\n`);
     return runExitCode(report);

@@ -42,6 +42,8 @@ export const DOCKER_HEALTH_DEFAULTS = {
 export interface ImageEvidence {
   id: string;
   repoTags: string[];
+  /** `name@sha256:…` for each registry the engine knows the image from (pulled or pushed). */
+  repoDigests: string[];
   /**
    * The engine's own `Size`, for information only: unpacked bytes on the overlay2 store, the
    * compressed content on the containerd store. The measured size is FilesystemEvidence.size.
@@ -102,6 +104,7 @@ export async function collectImageEvidence(engine: Engine, request: ImageRequest
   return {
     id: inspect.Id,
     repoTags: inspect.RepoTags ?? [],
+    repoDigests: inspect.RepoDigests ?? [],
     engineSizeBytes: inspect.Size,
     layers: layerCount,
     layerDigests: inspect.RootFS?.Layers ?? [],

@@ -654,6 +654,15 @@ export const INPUTS = {
     description:
       'Also write a GitLab Code Quality report here (`artifacts:reports:codequality`): an issue per finding, with its file, line and a fingerprint GitLab tracks across pipelines.',
   }),
+  'attestation-file': input({
+    kind: text,
+    default: '',
+    group: 'report',
+    aliases: ['attestation'],
+    notInConfig: true,
+    description:
+      "Also write the verdict as an in-toto Statement (v1) here — subject: the image's registry digest (the pushed one with `push: true`), predicate type `https://github.com/org/cs-docker-hardening/attestation/hardening/v1` (docs/attestation.md) — and its predicate alone beside it (`….predicate.json`), for `actions/attest` (`predicate-type`, `predicate-path`) or `cosign attest --type … --predicate …`. One target only. An image in no registry gets the predicate only. Sets the outputs `attestation-predicate-type`, `attestation-predicate` and `attestation-statement`.",
+  }),
   comment: input({
     kind: boolean,
     default: 'false',

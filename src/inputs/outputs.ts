@@ -13,6 +13,12 @@ export const OUTPUTS = {
     "With `push: true`: the registry's manifest digest (`sha256:…`) of the pushed image, the one this run proved; empty when nothing was pushed.",
   metadata:
     'With `push: true`: `{"containerimage.digest", "image.name", "image.id"}` as JSON (docker/build-push-action\'s keys), or `{}` when nothing was pushed.',
+  'attestation-predicate-type':
+    'With `attestation-file`: the predicate type of the hardening attestation (for `actions/attest` and `cosign attest --type`).',
+  'attestation-predicate':
+    'With `attestation-file`: path of the predicate (the verdict, counts, checks and metrics: docs/attestation.md); empty when none was written.',
+  'attestation-statement':
+    "With `attestation-file`: path of the in-toto Statement whose subject is the image's registry digest; empty when the image has none (not pushed, not from a registry).",
   targets:
     'Every target of the run as JSON: `[{"name", "passed", "imageId", "imageSizeBytes", "failedChecks"}]` (for a matrix or a release step; `fromJSON()` reads it in a workflow).',
 } as const;

@@ -2,6 +2,15 @@ import { resolve } from 'node:path';
 import { ALL_CHECKS } from '../checks/index.js';
 import type { Report } from '../model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import {
+  type AttestationFiles,
+  attestedSource,
+  HARDENING_PREDICATE_TYPE,
+  hardeningPredicate,
+  inTotoStatement,
+  predicatePathOf,
+  statementSubjects,
+} from './attestation.js';
 import { UsageError, errorMessage } from '../util/errors.js';
 import { renderCodeQuality } from './codequality.js';
 import { renderJobSummary } from './job-summary.js';
@@ -19,9 +28,20 @@ export interface ReportFiles {
   markdown: string | null;
   junit: string | null;
   codequality: string | null;
+  /** The in-toto statement; its predicate is written beside it (predicatePathOf). */
+  attestation: string | null;
 }
 
-export async function writeReports(workspace: string, files: ReportFiles, report: Report): Promise<void> {
+export interface WrittenReports {
+  attestation: AttestationFiles | null;
+}
+
+export async function writeReports(
+  workspace: string,
+  files: ReportFiles,
+  report: Report,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WrittenReports> {
   const at = (path: string): string => resolve(workspace, path);
   const write = async (input: string, path: string | null, work: (path: string) => Promise<void>): Promise<void> => {
     if (!path) return;
@@ -42,4 +62,37 @@ export async function writeReports(workspace: string, files: ReportFiles, report
   await write('codequality-file', files.codequality, (path) =>
     writeFileAtomic(path, `${JSON.stringify(renderCodeQuality(report), null, 2)}\n`),
   );
+  if (!files.attestation) return { attestation: null };
+  const attestation: AttestationFiles = {
+    predicateType: HARDENING_PREDICATE_TYPE,
+    predicate: null,
+    statement: null,
+    subjects: [],
+    reason: null,
+  };
+  // An attestation is about one image: a run of several targets has none (a matrix job per image).
+  if (report.targets.length !== 1) {
+    attestation.reason = `an attestation is about one image; this run proved ${report.targets.length} targets`;
+    return { attestation };
+  }
+  const predicate = hardeningPredicate(report, attestedSource(env), new Date());
+  const statementPath = files.attestation;
+  const predicatePath = predicatePathOf(statementPath);
+  await write('attestation-file', predicatePath, (path) =>
+    writeFileAtomic(path, `${JSON.stringify(predicate, null, 2)}\n`),
+  );
+  attestation.predicate = at(predicatePath);
+  const subjects = statementSubjects(report);
+  attestation.subjects = subjects.map((subject) => `${subject.name}@sha256:${subject.digest.sha256}`);
+  if (subjects.length === 0) {
+    // Never the engine's local id as a subject: a verifier fetches the subject from a registry.
+    attestation.reason =
+      'the image has no registry digest (push: true, or an image pulled from a registry, gives one): only the predicate was written';
+    return { attestation };
+  }
+  await write('attestation-file', statementPath, (path) =>
+    writeFileAtomic(path, `${JSON.stringify(inTotoStatement(subjects, predicate), null, 2)}\n`),
+  );
+  attestation.statement = at(statementPath);
+  return { attestation };
 }

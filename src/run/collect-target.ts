@@ -139,6 +139,9 @@ export async function collectTargetEvidence(
     evidence.image = collected(image);
     target.imageId = image.id;
     target.image ??= image.repoTags[0] ?? image.id;
+    // An image named by reference (`image:`): the registry digests the engine holds for it, which an
+    // attestation's subject may name. A build's are local names (the containerd store lists those too).
+    if (source.kind === 'image' && image.repoDigests.length > 0) target.repoDigests = image.repoDigests;
     // The service's startup is measured first, with only its own probe containers beside it; from
     // then on the image's files are read and the cache probe runs, then the unchanged rebuild, side
     // by side with its idle window
