@@ -74,6 +74,7 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
         runtime: skip,
         composeUp: skip,
         vulnerabilities: skip,
+        signatures: skip,
       };
       findings += judgeEvidence(evidence, settings).results.length;
     });

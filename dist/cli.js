@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3450);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1515);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3450:
+/***/ 1515:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78138,6 +78138,41 @@ const INPUTS = {
         group: 'expectations',
         description: "UID the image must run as (the production profile's example: `1000`). Empty: any non-zero UID.",
     }),
+    'verify-signature': input({
+        perTarget: true,
+        kind: list,
+        default: '',
+        group: 'expectations',
+        description: 'Verify cosign signatures (HARD-SUPPLY-001, HARD-SUPPLY-002): `base` — every external image the build starts from or copies from; `image` — an image named by reference (`image:`); or both, comma-separated. Signed by `signature-key`, or keyless by `signature-identity` from `signature-issuer`. Needs the cosign CLI on the PATH (`sigstore/cosign-installer`); without it the checks could not run (exit 2). cosign reads the registry with the login of `docker login`.',
+    }),
+    'signature-key': input({
+        perTarget: true,
+        kind: kinds_text,
+        default: '',
+        group: 'expectations',
+        description: 'The public key signatures must verify with (`verify-signature`): a file in the workspace (`cosign.pub`) or a KMS URI as cosign takes it (`awskms://…`, `gcpkms://…`, `hashivault://…`).',
+    }),
+    'signature-identity': input({
+        perTarget: true,
+        kind: kinds_text,
+        default: '',
+        group: 'expectations',
+        description: "Keyless signatures (`verify-signature`): a regular expression the signing certificate's identity must match, e.g. `^https://github.com/org/base-images/.github/workflows/release.yml@refs/tags/`. With `signature-issuer`.",
+    }),
+    'signature-issuer': input({
+        perTarget: true,
+        kind: kinds_text,
+        default: '',
+        group: 'expectations',
+        description: 'Keyless signatures: the OIDC issuer of the signing certificate, e.g. `https://token.actions.githubusercontent.com` (GitHub Actions).',
+    }),
+    'signature-tlog': input({
+        perTarget: true,
+        kind: kinds_boolean,
+        default: 'true',
+        group: 'expectations',
+        description: "Require each signature's entry in the transparency log (Rekor), as cosign does by default. `false` only for signatures made without one (a private key signed with no transparency log).",
+    }),
     'vulnerability-report': input({
         perTarget: true,
         kind: lines,
@@ -78670,6 +78705,12 @@ async function resolveOptions(explicit, workspace, surface = 'cli') {
             throw new UsageError(`${push} with fail-on never would push whatever the verdict: give fail-on error or warning`);
     }
     // `tags` without `push` is read by nothing, as build-push-action's `push: ${{ … != 'pull_request' }}` wants.
+    const signatures = signatureProblem(settings, surface);
+    if (signatures)
+        throw new UsageError(signatures);
+    const key = settings.signatureKey;
+    if (key !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(key) && !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.resolve)(workspace, key)))
+        throw new UsageError(`${inputLabel('signature-key', surface)} ${key} does not exist in the workspace; give the public key's path (or a KMS URI)`);
     // Build inputs that name files or variables are checked before anything runs.
     resolveBuildInputs(settings, workspace);
     const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
@@ -78694,6 +78735,30 @@ async function resolveOptions(explicit, workspace, surface = 'cli') {
 function relativeTo(spec, contextPath) {
     const moved = (path) => (path && !(0,external_node_path_.isAbsolute)(path) ? (0,external_node_path_.join)(contextPath, path) : path);
     return spec.context ? { ...spec, context: moved(spec.context) } : { ...spec, file: moved(spec.file) };
+}
+/** What is wrong with the signature inputs, or null: what to verify, and whom to trust, both or neither. */
+function signatureProblem(settings, surface) {
+    // Named mid-sentence: `--signature-key` in a shell, `signature-key` in a workflow.
+    const label = (name) => (surface === 'cli' ? `--${name}` : name);
+    const verify = label('verify-signature');
+    const unknown = settings.verifySignature.filter((role) => role !== 'base' && role !== 'image');
+    if (unknown.length > 0)
+        return `${verify}: '${unknown.join(', ')}' is not base or image; give base, image or both`;
+    const keyless = settings.signatureIdentity !== '' || settings.signatureIssuer !== '';
+    if (settings.verifySignature.length === 0) {
+        if (settings.signatureKey !== '' || keyless)
+            return `${label(settings.signatureKey !== '' ? 'signature-key' : 'signature-identity')} is read only with ${verify} (base, image, or both)`;
+        return null;
+    }
+    if (settings.signatureKey !== '' && keyless)
+        return `${verify}: give ${label('signature-key')} or ${label('signature-identity')} with ${label('signature-issuer')}, not both`;
+    if (settings.signatureKey !== '')
+        return null;
+    if (settings.signatureIdentity !== '' && settings.signatureIssuer !== '')
+        return null;
+    if (keyless)
+        return `${verify}: keyless signatures need both ${label('signature-identity')} (a regular expression of the signer) and ${label('signature-issuer')} (its OIDC issuer)`;
+    return `${verify} needs whom to trust: ${label('signature-key')} (a public key), or ${label('signature-identity')} with ${label('signature-issuer')} (keyless)`;
 }
 /** Settings from raw input text; unset inputs take their defaults. */
 function parseSettings(raw) {
@@ -86562,6 +86627,79 @@ const checkVulnerabilityDelta = defineCheck({
     },
 });
 
+;// CONCATENATED MODULE: ./src/checks/supply.ts
+
+// Signatures as cosign verified them (src/evidence/signatures.ts): an image is trusted only when
+// a signature by the key or identity the user named verifies. Unsigned and signed-by-someone-else
+// fail; a registry that did not answer is "could not verify" — never a pass, never a false fail.
+function judged(record, signer) {
+    const what = record.role === 'base' ? record.reference : `the image ${record.reference}`;
+    const location = record.location ? { location: record.location } : {};
+    const measured = { reference: record.reference, outcome: record.outcome, digest: record.digest };
+    switch (record.outcome) {
+        case 'verified':
+            return { status: 'pass', message: `${what} (${record.digest}) is signed by ${signer}`, measured, ...location };
+        case 'unsigned':
+            return { status: 'fail', message: `${what} has no signature (cosign: ${record.detail})`, measured, ...location };
+        case 'not-trusted':
+            return {
+                status: 'fail',
+                message: `${what} is not signed by ${signer} (cosign: ${record.detail})`,
+                measured,
+                ...location,
+            };
+        case 'unreachable':
+            return {
+                status: 'error',
+                message: `could not verify ${what}: cosign could not read it from its registry (${record.detail})`,
+                measured,
+                ...location,
+            };
+    }
+}
+function verdictsFor(role, signatures) {
+    if (!signatures.roles.includes(role))
+        return {
+            status: 'skip',
+            message: `verify-signature does not ask for ${role} (it asks for ${signatures.roles.join(', ')})`,
+        };
+    if (signatures.unavailable)
+        return { status: 'error', message: signatures.unavailable };
+    const none = signatures.notApplicable[role];
+    if (none)
+        return { status: none.holds ? 'pass' : 'skip', message: none.reason };
+    return signatures.records.filter((record) => record.role === role).map((record) => judged(record, signatures.signer));
+}
+const WHY = 'A tag says nothing about who made an image: a registry account taken over, a typo-squatted name or a mirror can serve other bytes under it. A signature by a key or CI identity you trust proves who published the exact digest you run.';
+const checkBaseSignatures = defineCheck({
+    id: 'HARD-SUPPLY-001',
+    category: 'supply',
+    severity: 'error',
+    title: 'Base images are signed by whom you trust',
+    proves: 'With verify-signature base: every external image the build starts from or copies from (FROM, COPY --from, build arguments applied) has a cosign signature that verifies with signature-key, or keyless with signature-identity from signature-issuer. Judged on the line that names the image.',
+    why: WHY,
+    threshold: 'verify-signature: base (off by default)',
+    remediation: 'Build from images their publisher signs (most official and hardened base images are signed keyless by their CI), and name that publisher in signature-key or signature-identity/signature-issuer. For your own base images, sign them in their release workflow (cosign sign).',
+    needs: ['signatures'],
+    run({ signatures }) {
+        return verdictsFor('base', signatures);
+    },
+});
+const checkImageSignature = defineCheck({
+    id: 'HARD-SUPPLY-002',
+    category: 'supply',
+    severity: 'error',
+    title: "The image's signature verifies",
+    proves: "With verify-signature image: the image named by reference (image:) has a cosign signature by signature-key, or keyless by signature-identity from signature-issuer. A build's own image is signed after its push, so this applies to images checked by reference: a release re-checked before deployment.",
+    why: WHY,
+    threshold: 'verify-signature: image (off by default)',
+    remediation: 'Sign the image where it is released (cosign sign, keyless from the release workflow), after this action proved and pushed it; verify with the key or identity that release uses.',
+    needs: ['signatures'],
+    run({ signatures }) {
+        return verdictsFor('image', signatures);
+    },
+});
+
 ;// CONCATENATED MODULE: ./src/evidence/collected.ts
 
 function collected(value) {
@@ -86898,6 +87036,7 @@ function dropsPrivileges(dockerfile, chain, context) {
 
 
 
+
 /** Every check, in report order. docs/checks.md is generated from this list. */
 const ALL_CHECKS = [
     checkImageBuilds,
@@ -86938,6 +87077,9 @@ const ALL_CHECKS = [
     checkCriticalVulnerabilities,
     checkHighVulnerabilities,
     checkVulnerabilityDelta,
+    // Signatures, verified by cosign (verify-signature).
+    checkBaseSignatures,
+    checkImageSignature,
     // The files, read: what reviewers see on the lines of the PR.
     checkMultiStage,
     checkBaseImagePinned,
@@ -87109,6 +87251,7 @@ const CATEGORIES = [
     'dockerignore',
     'compose',
     'vulnerabilities',
+    'supply',
 ];
 const SEVERITIES = ['error', 'warning', 'notice'];
 function emptyMetrics() {
@@ -94081,6 +94224,116 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, lis
     return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
 }
 
+;// CONCATENATED MODULE: ./src/evidence/signatures.ts
+
+
+
+
+
+const COSIGN_MISSING = 'cosign is not on the PATH: add sigstore/cosign-installer@v3 before this step (or install cosign) to verify signatures';
+async function verifySignatures(request) {
+    const { roles, trust } = request;
+    const cosign = request.cosign ?? 'cosign';
+    const args = trustArgs(trust, request.workspace);
+    // Without cosign the roles asked could not be judged (exit 2), said once with how to get it.
+    const unavailable = await cosignMissing(cosign, request.signal);
+    if (unavailable)
+        return { roles, signer: describeTrust(trust), records: [], notApplicable: {}, unavailable };
+    const wanted = [];
+    const notApplicable = {};
+    if (roles.includes('base')) {
+        const seen = new Set();
+        for (const base of request.bases ?? []) {
+            if (seen.has(base.reference))
+                continue;
+            seen.add(base.reference);
+            wanted.push({ role: 'base', reference: base.reference, location: { file: base.file, line: base.line } });
+        }
+        if (!request.bases)
+            notApplicable.base = { reason: 'no Dockerfile: the base images are not known', holds: false };
+        else if (request.bases.length === 0)
+            notApplicable.base = { reason: 'the build starts from no external image', holds: true };
+    }
+    if (roles.includes('image')) {
+        if (request.image)
+            wanted.push({ role: 'image', reference: request.image, location: null });
+        else
+            notApplicable.image = {
+                reason: 'a build is signed after it is pushed: verify-signature image checks an image named by reference (image:)',
+                holds: false,
+            };
+    }
+    const records = await mapLimit(wanted, 4, async (entry) => {
+        const result = await runProcess(cosign, ['verify', ...args, '--output', 'json', entry.reference], {
+            ...(request.signal ? { signal: request.signal } : {}),
+            env: { ...process.env, COSIGN_YES: 'true' },
+        });
+        return { ...entry, ...readVerification(result.code, result.stdout, result.stderr) };
+    });
+    return { roles, signer: describeTrust(trust), records, notApplicable, unavailable: null };
+}
+async function cosignMissing(cosign, signal) {
+    try {
+        const version = await runProcess(cosign, ['version'], signal ? { signal } : {});
+        return version.code === 0 ? null : `${COSIGN_MISSING} (cosign version: ${cosignError(version.stderr)})`;
+    }
+    catch (error) {
+        return error.code === 'ENOENT' ? COSIGN_MISSING : errorMessage(error);
+    }
+}
+/** cosign's flags for the trust given (validated by the inputs: a key, or an identity and its issuer). */
+function trustArgs(trust, workspace) {
+    const args = [];
+    if (trust.key) {
+        const isUri = /^[a-z][a-z0-9+.-]*:\/\//i.test(trust.key);
+        args.push('--key', isUri ? trust.key : (0,external_node_path_.resolve)(workspace, trust.key));
+        if (!isUri && !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.resolve)(workspace, trust.key)))
+            throw new Error(`signature-key: ${trust.key} does not exist in the workspace`);
+    }
+    else {
+        args.push('--certificate-identity-regexp', trust.identity, '--certificate-oidc-issuer', trust.issuer);
+    }
+    if (!trust.tlog)
+        args.push('--insecure-ignore-tlog=true');
+    return args;
+}
+function describeTrust(trust) {
+    const tlog = trust.tlog ? '' : ' (without a transparency log)';
+    return trust.key
+        ? `the key ${trust.key}${tlog}`
+        : `an identity matching ${trust.identity} issued by ${trust.issuer}${tlog}`;
+}
+/** What `cosign verify` said: its JSON payloads on success, its error line otherwise. */
+function readVerification(code, stdout, stderr) {
+    if (code === 0) {
+        const digest = /"docker-manifest-digest"\s*:\s*"(sha256:[0-9a-f]{64})"/.exec(stdout)?.[1] ?? null;
+        if (digest)
+            return { outcome: 'verified', digest, detail: null };
+        return { outcome: 'not-trusted', digest: null, detail: 'cosign succeeded but named no verified digest' };
+    }
+    const detail = cosignError(stderr);
+    // Exit code 10 is cosign's "no signatures found"; the other refusals are told by their words.
+    if (code === 10 || /no signatures found/i.test(detail))
+        return { outcome: 'unsigned', digest: null, detail };
+    if (NOT_TRUSTED.test(stderr))
+        return { outcome: 'not-trusted', digest: null, detail };
+    return { outcome: 'unreachable', digest: null, detail };
+}
+// What cosign 2 and 3 say when a signature exists but is not by the key or identity given.
+const NOT_TRUSTED = /failed to verify signature|no matching signatures|no matching attestations|accepted signatures do not match|invalid signature|expected identit(y|ies)|none of the expected identities/i;
+/** The line cosign explains itself in (`Error: no signatures found`), without its prefix. */
+function cosignError(stderr) {
+    const lines = stderr
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('WARNING'));
+    const error = lines.find((line) => line.startsWith('Error:')) ??
+        lines.find((line) => line.startsWith('error during command execution:')) ??
+        lines.at(-1) ??
+        'cosign failed and said nothing';
+    return error.replace(/^(Error|error during command execution):\s*/, '').slice(0, 300);
+}
+
 ;// CONCATENATED MODULE: ./src/util/deferred-cleanup.ts
 // Removal that need not hold up the run: once a target's containers have given their evidence,
 // removing them (and its joined stack, and the build's layout) takes 0.2–2 s of the engine's time
@@ -94134,6 +94387,8 @@ function deferTo(cleanup) {
 
 
 
+
+
 async function collectTargetEvidence(request, progress, control) {
     const { source, collect } = request;
     const { signal } = control;
@@ -94163,6 +94418,9 @@ async function collectTargetEvidence(request, progress, control) {
         runtime: skipped('static mode: nothing is run'),
         composeUp: skipped(composeUpReason(request)),
         vulnerabilities: await readVulnerabilities(request),
+        signatures: request.collect.signatures
+            ? await progress.phase('signatures', () => signaturesOf(request, dockerfile, signal))
+            : skipped('verify-signature is not set'),
     };
     if (collect.mode === 'static' || !control.engine)
         return { evidence, target };
@@ -94408,6 +94666,29 @@ async function runBuild(request, noCache) {
         layout: outcome.layout,
     };
 }
+/** cosign's verdicts on the base images and the named image (verify-signature); skipped when not asked. */
+async function signaturesOf(request, dockerfile, signal) {
+    const asked = request.collect.signatures;
+    if (request.source.kind === 'stack')
+        return skipped('a compose stack: its images are targets of their own');
+    const file = dockerfile.state === 'collected' ? dockerfile.value : null;
+    const stages = new Set(file ? builtStages(file).map((stage) => stage.index) : []);
+    // The external images whose bytes ship (FROM, COPY --from), as the build resolves them; one set
+    // by a build argument without a value cannot be named, and HARD-DOCKERFILE-002 says so.
+    const bases = file
+        ? file.images
+            .filter((use) => stages.has(use.stage) && use.unresolved.length === 0 && use.reference !== '')
+            .map((use) => ({ reference: use.reference, file: file.path, line: use.line }))
+        : null;
+    return attempt(() => verifySignatures({
+        roles: asked.roles,
+        trust: asked.trust,
+        workspace: request.workspace,
+        bases,
+        image: request.source.kind === 'image' ? request.source.image : null,
+        ...(signal ? { signal } : {}),
+    }), signal);
+}
 async function cacheProbe(engine, build, request, dockerfile, context, imageId) {
     if (!request.collect.cacheProbe)
         return skipped('cache-probe is off');
@@ -94498,7 +94779,14 @@ async function proveBaseline(request, baseLayers, context) {
  * column does not need. Its settings (what the checks judge it by) are the target's, unchanged.
  */
 function withoutExtras(collect) {
-    return { ...collect, cacheProbe: false, composeUp: false, runtime: { ...collect.runtime, hardenedRun: false } };
+    // A baseline is the Before of the tables; its signatures decide nothing.
+    return {
+        ...collect,
+        cacheProbe: false,
+        composeUp: false,
+        signatures: null,
+        runtime: { ...collect.runtime, hardenedRun: false },
+    };
 }
 /** An image has no Dockerfile to tell its base: the tested image's base layers (same digests) do. */
 function imageBaseline(request, image, baseLayers) {
@@ -95226,6 +95514,17 @@ function collectionOptions(settings) {
         cacheProbe: settings.cacheProbe,
         composeUp: settings.composeUp,
         measureCompressedSize: settings.maxCompressedSizeMb !== null,
+        signatures: settings.verifySignature.length > 0
+            ? {
+                roles: settings.verifySignature.filter((role) => role === 'base' || role === 'image'),
+                trust: {
+                    key: settings.signatureKey,
+                    identity: settings.signatureIdentity,
+                    issuer: settings.signatureIssuer,
+                    tlog: settings.signatureTlog,
+                },
+            }
+            : null,
         runtime: {
             hardenedRun: settings.hardenedRun,
             memoryMb: settings.runtimeMemoryMb,
@@ -95582,7 +95881,7 @@ async function runHardening(options, progress, handle = {}) {
         for (const stack of stacks) {
             stack.collection.evidence.composeUp = await progress.phase(several ? `[${stack.request.name}] compose up` : 'compose up', () => bringStackUp(stack.request, proven, control, (message) => progress.info(message)));
         }
-        const targets = proven.map(({ request, collection, baseline, timings }) => judged(request, collection, baseline, timings, options));
+        const targets = proven.map(({ request, collection, baseline, timings }) => run_judged(request, collection, baseline, timings, options));
         const report = buildRunReport({
             targets,
             checks: ALL_CHECKS,
@@ -95675,7 +95974,7 @@ async function bringStackUp(owner, proven, control, info) {
         ...(control.signal ? { signal: control.signal } : {}),
     }), control.signal);
 }
-function judged(request, collection, baseline, timings, options) {
+function run_judged(request, collection, baseline, timings, options) {
     const { results, locate } = judgeEvidence(collection.evidence, request.settings, request.ignores, request.knownBaseLayers);
     return buildTargetReport({
         name: request.name,

@@ -21,6 +21,7 @@ export const CATEGORIES = [
   'dockerignore',
   'compose',
   'vulnerabilities',
+  'supply',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 

@@ -65,6 +65,7 @@ export function analyse(input: StaticInput): CheckResult[] {
     runtime: skipped(reason),
     composeUp: skipped(reason),
     vulnerabilities: skipped(reason),
+    signatures: skipped('verify-signature is not set'),
   };
   return judgeEvidence(evidence, parseSettings(input.inputs ?? {})).results;
 }

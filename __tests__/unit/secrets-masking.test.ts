@@ -201,6 +201,7 @@ function staticEvidence(): EvidenceSet {
     runtime: skipped(reason),
     composeUp: skipped(reason),
     vulnerabilities: skipped(reason),
+    signatures: skipped(reason),
   };
 }
 

@@ -82,6 +82,7 @@ import { checkIdleMemory } from './memory.js';
 import { checkIdleCpu } from './cpu.js';
 import { checkDockerfileBuildTools, checkDockerfileDevTools, checkNoBuildTools, checkNoDevTools } from './tools.js';
 import { checkCriticalVulnerabilities, checkHighVulnerabilities, checkVulnerabilityDelta } from './vulnerabilities.js';
+import { checkBaseSignatures, checkImageSignature } from './supply.js';
 import {
   checkConfiguredUserIsNotRoot,
   checkDockerfileUser,
@@ -130,6 +131,9 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkCriticalVulnerabilities,
   checkHighVulnerabilities,
   checkVulnerabilityDelta,
+  // Signatures, verified by cosign (verify-signature).
+  checkBaseSignatures,
+  checkImageSignature,
   // The files, read: what reviewers see on the lines of the PR.
   checkMultiStage,
   checkBaseImagePinned,

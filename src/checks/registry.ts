@@ -8,7 +8,8 @@ import type { Locator } from '../evidence/locate.js';
 // generates docs/checks.md, so the documentation of a check lives beside its code.
 
 export interface Verdict {
-  status: 'pass' | 'fail' | 'skip';
+  /** `error`: this finding could not be judged (a registry that did not answer): never a pass. */
+  status: 'pass' | 'fail' | 'skip' | 'error';
   /** What was seen, with the numbers. */
   message: string;
   measured?: unknown;

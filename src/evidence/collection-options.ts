@@ -1,4 +1,5 @@
 import type { Settings } from '../inputs/definitions.js';
+import type { SignatureRole, SignatureTrust } from './signatures.js';
 
 // What the collectors are told to do for one target, filled by the plan (src/run/target-requests.ts)
 // and made lighter for a baseline (src/run/baseline.ts): what to build with, which costly extras to
@@ -24,6 +25,8 @@ export interface CollectionOptions {
    * max-compressed-size-mb is set, the one check that reads it.
    */
   measureCompressedSize: boolean;
+  /** What cosign verifies, and whom it trusts (verify-signature); null: nothing (and never for a baseline). */
+  signatures: { roles: SignatureRole[]; trust: SignatureTrust } | null;
   runtime: RuntimeOptions;
 }
 

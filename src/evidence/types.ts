@@ -11,6 +11,7 @@ import type { FilesystemEvidence } from './filesystem.js';
 import type { ImageEvidence } from './image.js';
 import type { RuntimeEvidence } from './runtime/records.js';
 import type { VulnerabilityEvidence } from './vulnerability-findings.js';
+import type { SignatureEvidence } from './signatures.js';
 
 /** All evidence of one run; each piece collected, skipped (with reason) or failed (with error). */
 export interface EvidenceSet {
@@ -28,6 +29,8 @@ export interface EvidenceSet {
   composeUp: Collected<ComposeUpRecord>;
   /** The scanner's reports (Trivy, Grype) on the image and its baseline, when given. */
   vulnerabilities: Collected<VulnerabilityEvidence>;
+  /** cosign's verification of the base images' and the image's signatures (verify-signature). */
+  signatures: Collected<SignatureEvidence>;
 }
 
 export type EvidenceKey = keyof EvidenceSet;

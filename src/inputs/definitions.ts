@@ -433,6 +433,46 @@ export const INPUTS = {
     group: 'expectations',
     description: "UID the image must run as (the production profile's example: `1000`). Empty: any non-zero UID.",
   }),
+  'verify-signature': input({
+    perTarget: true,
+    kind: list,
+    default: '',
+    group: 'expectations',
+    description:
+      'Verify cosign signatures (HARD-SUPPLY-001, HARD-SUPPLY-002): `base` — every external image the build starts from or copies from; `image` — an image named by reference (`image:`); or both, comma-separated. Signed by `signature-key`, or keyless by `signature-identity` from `signature-issuer`. Needs the cosign CLI on the PATH (`sigstore/cosign-installer`); without it the checks could not run (exit 2). cosign reads the registry with the login of `docker login`.',
+  }),
+  'signature-key': input({
+    perTarget: true,
+    kind: text,
+    default: '',
+    group: 'expectations',
+    description:
+      'The public key signatures must verify with (`verify-signature`): a file in the workspace (`cosign.pub`) or a KMS URI as cosign takes it (`awskms://…`, `gcpkms://…`, `hashivault://…`).',
+  }),
+  'signature-identity': input({
+    perTarget: true,
+    kind: text,
+    default: '',
+    group: 'expectations',
+    description:
+      "Keyless signatures (`verify-signature`): a regular expression the signing certificate's identity must match, e.g. `^https://github.com/org/base-images/.github/workflows/release.yml@refs/tags/`. With `signature-issuer`.",
+  }),
+  'signature-issuer': input({
+    perTarget: true,
+    kind: text,
+    default: '',
+    group: 'expectations',
+    description:
+      'Keyless signatures: the OIDC issuer of the signing certificate, e.g. `https://token.actions.githubusercontent.com` (GitHub Actions).',
+  }),
+  'signature-tlog': input({
+    perTarget: true,
+    kind: boolean,
+    default: 'true',
+    group: 'expectations',
+    description:
+      "Require each signature's entry in the transparency log (Rekor), as cosign does by default. `false` only for signatures made without one (a private key signed with no transparency log).",
+  }),
   'vulnerability-report': input({
     perTarget: true,
     kind: lines,

@@ -113,6 +113,13 @@ export async function resolveOptions(
       throw new UsageError(`${push} with fail-on never would push whatever the verdict: give fail-on error or warning`);
   }
   // `tags` without `push` is read by nothing, as build-push-action's `push: ${{ … != 'pull_request' }}` wants.
+  const signatures = signatureProblem(settings, surface);
+  if (signatures) throw new UsageError(signatures);
+  const key = settings.signatureKey;
+  if (key !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(key) && !existsSync(resolve(workspace, key)))
+    throw new UsageError(
+      `${inputLabel('signature-key', surface)} ${key} does not exist in the workspace; give the public key's path (or a KMS URI)`,
+    );
   // Build inputs that name files or variables are checked before anything runs.
   resolveBuildInputs(settings, workspace);
   const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
@@ -139,6 +146,28 @@ export async function resolveOptions(
 function relativeTo(spec: TargetSpec, contextPath: string): TargetSpec {
   const moved = (path: string | null): string | null => (path && !isAbsolute(path) ? join(contextPath, path) : path);
   return spec.context ? { ...spec, context: moved(spec.context) } : { ...spec, file: moved(spec.file) };
+}
+
+/** What is wrong with the signature inputs, or null: what to verify, and whom to trust, both or neither. */
+export function signatureProblem(settings: Settings, surface: Surface): string | null {
+  // Named mid-sentence: `--signature-key` in a shell, `signature-key` in a workflow.
+  const label = (name: InputName): string => (surface === 'cli' ? `--${name}` : name);
+  const verify = label('verify-signature');
+  const unknown = settings.verifySignature.filter((role) => role !== 'base' && role !== 'image');
+  if (unknown.length > 0) return `${verify}: '${unknown.join(', ')}' is not base or image; give base, image or both`;
+  const keyless = settings.signatureIdentity !== '' || settings.signatureIssuer !== '';
+  if (settings.verifySignature.length === 0) {
+    if (settings.signatureKey !== '' || keyless)
+      return `${label(settings.signatureKey !== '' ? 'signature-key' : 'signature-identity')} is read only with ${verify} (base, image, or both)`;
+    return null;
+  }
+  if (settings.signatureKey !== '' && keyless)
+    return `${verify}: give ${label('signature-key')} or ${label('signature-identity')} with ${label('signature-issuer')}, not both`;
+  if (settings.signatureKey !== '') return null;
+  if (settings.signatureIdentity !== '' && settings.signatureIssuer !== '') return null;
+  if (keyless)
+    return `${verify}: keyless signatures need both ${label('signature-identity')} (a regular expression of the signer) and ${label('signature-issuer')} (its OIDC issuer)`;
+  return `${verify} needs whom to trust: ${label('signature-key')} (a public key), or ${label('signature-identity')} with ${label('signature-issuer')} (keyless)`;
 }
 
 /** Settings from raw input text; unset inputs take their defaults. */

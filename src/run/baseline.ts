@@ -107,7 +107,14 @@ type BaselineRequest = { request: TargetRequest; label: string } | { absent: str
  * column does not need. Its settings (what the checks judge it by) are the target's, unchanged.
  */
 function withoutExtras(collect: CollectionOptions): CollectionOptions {
-  return { ...collect, cacheProbe: false, composeUp: false, runtime: { ...collect.runtime, hardenedRun: false } };
+  // A baseline is the Before of the tables; its signatures decide nothing.
+  return {
+    ...collect,
+    cacheProbe: false,
+    composeUp: false,
+    signatures: null,
+    runtime: { ...collect.runtime, hardenedRun: false },
+  };
 }
 
 /** An image has no Dockerfile to tell its base: the tested image's base layers (same digests) do. */

@@ -18,11 +18,12 @@ import { attempt, collected, skipped, valueOf, type Collected } from '../evidenc
 import type { ComposeEvidence } from '../evidence/compose.js';
 import { stackOverride } from '../evidence/compose-up.js';
 import type { ContextEvidence } from '../evidence/context.js';
-import type { DockerfileEvidence } from '../evidence/dockerfile.js';
+import { builtStages, type DockerfileEvidence } from '../evidence/dockerfile.js';
 import { collectFilesystemEvidence, type FilesystemEvidence } from '../evidence/filesystem.js';
 import { collectImageEvidence } from '../evidence/image.js';
 import { readCompose, readContext, readDockerfile, readVulnerabilities } from '../evidence/read-files.js';
 import { collectRuntimeEvidence } from '../evidence/runtime/run-image.js';
+import { verifySignatures } from '../evidence/signatures.js';
 import type { StackRequest } from '../evidence/runtime/stack.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import type { EngineRecord, Target } from '../model.js';
@@ -81,6 +82,9 @@ export async function collectTargetEvidence(
     runtime: skipped('static mode: nothing is run'),
     composeUp: skipped(composeUpReason(request)),
     vulnerabilities: await readVulnerabilities(request),
+    signatures: request.collect.signatures
+      ? await progress.phase('signatures', () => signaturesOf(request, dockerfile, signal))
+      : skipped('verify-signature is not set'),
   };
   if (collect.mode === 'static' || !control.engine) return { evidence, target };
   evidence.engine = control.engine.record;
@@ -366,6 +370,37 @@ async function runBuild(
     },
     layout: outcome.layout,
   };
+}
+
+/** cosign's verdicts on the base images and the named image (verify-signature); skipped when not asked. */
+async function signaturesOf(
+  request: TargetRequest,
+  dockerfile: EvidenceSet['dockerfile'],
+  signal: AbortSignal | undefined,
+): Promise<EvidenceSet['signatures']> {
+  const asked = request.collect.signatures!;
+  if (request.source.kind === 'stack') return skipped('a compose stack: its images are targets of their own');
+  const file = dockerfile.state === 'collected' ? dockerfile.value : null;
+  const stages = new Set(file ? builtStages(file).map((stage) => stage.index) : []);
+  // The external images whose bytes ship (FROM, COPY --from), as the build resolves them; one set
+  // by a build argument without a value cannot be named, and HARD-DOCKERFILE-002 says so.
+  const bases = file
+    ? file.images
+        .filter((use) => stages.has(use.stage) && use.unresolved.length === 0 && use.reference !== '')
+        .map((use) => ({ reference: use.reference, file: file.path, line: use.line }))
+    : null;
+  return attempt(
+    () =>
+      verifySignatures({
+        roles: asked.roles,
+        trust: asked.trust,
+        workspace: request.workspace,
+        bases,
+        image: request.source.kind === 'image' ? request.source.image : null,
+        ...(signal ? { signal } : {}),
+      }),
+    signal,
+  );
 }
 
 async function cacheProbe(

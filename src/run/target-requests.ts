@@ -4,6 +4,7 @@ import type { Settings } from '../inputs/definitions.js';
 import { parseSettings, type Options } from '../inputs/resolve.js';
 import type { TargetRequest, TargetSource } from '../request.js';
 import type { Draft } from './draft-targets.js';
+import type { SignatureRole } from '../evidence/signatures.js';
 
 // A named draft as the TargetRequest the run proves: what it is (its source), what the checks
 // judge it by (its settings) and what the collectors do for it (its collection options).
@@ -53,6 +54,20 @@ export function collectionOptions(settings: Settings): CollectionOptions {
     cacheProbe: settings.cacheProbe,
     composeUp: settings.composeUp,
     measureCompressedSize: settings.maxCompressedSizeMb !== null,
+    signatures:
+      settings.verifySignature.length > 0
+        ? {
+            roles: settings.verifySignature.filter(
+              (role): role is SignatureRole => role === 'base' || role === 'image',
+            ),
+            trust: {
+              key: settings.signatureKey,
+              identity: settings.signatureIdentity,
+              issuer: settings.signatureIssuer,
+              tlog: settings.signatureTlog,
+            },
+          }
+        : null,
     runtime: {
       hardenedRun: settings.hardenedRun,
       memoryMb: settings.runtimeMemoryMb,
