@@ -75,6 +75,7 @@ export function benchStaticAnalysis(corpus: string, rounds = 15): StaticBench {
         composeUp: skip,
         vulnerabilities: skip,
         signatures: skip,
+        attestations: skip,
       };
       findings += judgeEvidence(evidence, settings).results.length;
     });

@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1515);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4959);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1515:
+/***/ 4959:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78173,6 +78173,20 @@ const INPUTS = {
         group: 'expectations',
         description: "Require each signature's entry in the transparency log (Rekor), as cosign does by default. `false` only for signatures made without one (a private key signed with no transparency log).",
     }),
+    'check-attestations': input({
+        perTarget: true,
+        kind: kinds_boolean,
+        default: 'false',
+        group: 'expectations',
+        description: "Read the image's attestations from its registry and judge them (HARD-SUPPLY-003…006): SLSA provenance attached (and its mode), an SBOM attached (its format), the provenance's source repository (`expected-source`), and each base image pinned by digest in the Dockerfile and recorded in the provenance. For an image named by reference (`image:`, a release checked again before it is deployed); read with `docker buildx imagetools` and the login of `docker login`.",
+    }),
+    'expected-source': input({
+        perTarget: true,
+        kind: kinds_text,
+        default: '',
+        group: 'expectations',
+        description: "The repository the image's provenance must name as its source (`https://github.com/org/app`; HARD-SUPPLY-005, with `check-attestations`). Default: the repository of the GitHub Actions run (`GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`); outside one, not judged unless given.",
+    }),
     'vulnerability-report': input({
         perTarget: true,
         kind: lines,
@@ -78705,12 +78719,9 @@ async function resolveOptions(explicit, workspace, surface = 'cli') {
             throw new UsageError(`${push} with fail-on never would push whatever the verdict: give fail-on error or warning`);
     }
     // `tags` without `push` is read by nothing, as build-push-action's `push: ${{ … != 'pull_request' }}` wants.
-    const signatures = signatureProblem(settings, surface);
+    const signatures = signatureProblem(settings, surface, workspace);
     if (signatures)
         throw new UsageError(signatures);
-    const key = settings.signatureKey;
-    if (key !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(key) && !(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.resolve)(workspace, key)))
-        throw new UsageError(`${inputLabel('signature-key', surface)} ${key} does not exist in the workspace; give the public key's path (or a KMS URI)`);
     // Build inputs that name files or variables are checked before anything runs.
     resolveBuildInputs(settings, workspace);
     const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
@@ -78737,7 +78748,7 @@ function relativeTo(spec, contextPath) {
     return spec.context ? { ...spec, context: moved(spec.context) } : { ...spec, file: moved(spec.file) };
 }
 /** What is wrong with the signature inputs, or null: what to verify, and whom to trust, both or neither. */
-function signatureProblem(settings, surface) {
+function signatureProblem(settings, surface, workspace) {
     // Named mid-sentence: `--signature-key` in a shell, `signature-key` in a workflow.
     const label = (name) => (surface === 'cli' ? `--${name}` : name);
     const verify = label('verify-signature');
@@ -78752,8 +78763,12 @@ function signatureProblem(settings, surface) {
     }
     if (settings.signatureKey !== '' && keyless)
         return `${verify}: give ${label('signature-key')} or ${label('signature-identity')} with ${label('signature-issuer')}, not both`;
-    if (settings.signatureKey !== '')
-        return null;
+    const key = settings.signatureKey;
+    if (key !== '') {
+        if (/^[a-z][a-z0-9+.-]*:\/\//i.test(key) || (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.resolve)(workspace, key)))
+            return null;
+        return `${label('signature-key')} ${key} does not exist in the workspace; give the public key's path (or a KMS URI)`;
+    }
     if (settings.signatureIdentity !== '' && settings.signatureIssuer !== '')
         return null;
     if (keyless)
@@ -86627,7 +86642,112 @@ const checkVulnerabilityDelta = defineCheck({
     },
 });
 
+;// CONCATENATED MODULE: ./src/evidence/attestation-documents.ts
+// What an image's attestations say, read from their in-toto predicates (pure): BuildKit's SLSA
+// provenance (v0.2 or v1, mode min or max: docs.docker.com's "SLSA definitions") and an SBOM
+// (SPDX, as BuildKit's generator writes it, or CycloneDX). The readers (a registry, the build's
+// own layout) hand the predicates here; the checks judge the summaries.
+const SLSA_PROVENANCE_TYPES = ['https://slsa.dev/provenance/v0.2', 'https://slsa.dev/provenance/v1'];
+const SPDX_TYPE = 'https://spdx.dev/Document';
+const CYCLONEDX = /^https:\/\/cyclonedx\.org\/(bom|schema)/;
+const object = (value) => (value && typeof value === 'object' ? value : {});
+const attestation_documents_text = (value) => (typeof value === 'string' && value !== '' ? value : null);
+function isProvenance(predicateType) {
+    return SLSA_PROVENANCE_TYPES.includes(predicateType);
+}
+function isSbom(predicateType) {
+    return predicateType === SPDX_TYPE || CYCLONEDX.test(predicateType);
+}
+function summariseProvenance(predicateType, predicate) {
+    const body = object(predicate);
+    const v1 = predicateType.endsWith('/v1');
+    const definition = object(body.buildDefinition);
+    const run = object(body.runDetails);
+    const buildkit = v1
+        ? object(object(run.metadata).buildkit_metadata)
+        : object(object(body.metadata)['https://mobyproject.org/buildkit@v1#metadata']);
+    const buildConfig = v1 ? object(definition.internalParameters).buildConfig : body.buildConfig;
+    const configSource = object(v1 ? object(definition.externalParameters).configSource : object(body.invocation).configSource);
+    const builderId = attestation_documents_text(object(v1 ? run.builder : body.builder).id);
+    const materials = v1 ? definition.resolvedDependencies : body.materials;
+    return {
+        predicateType,
+        mode: buildConfig && typeof buildConfig === 'object' ? 'max' : 'min',
+        builderId,
+        source: attestation_documents_sourceOf(configSource, object(buildkit.vcs)),
+        images: (Array.isArray(materials) ? materials : []).flatMap((material) => imageOf(object(material))),
+    };
+}
+function attestation_documents_sourceOf(configSource, vcs) {
+    // A git context: BuildKit fetched it and resolved the commit (`…git#refs/tags/v1`, digest sha1).
+    const uri = attestation_documents_text(configSource.uri);
+    if (uri && !/^https?:\/\/[^#]*\.(tar|tgz|tar\.gz)(#|$)/.test(uri)) {
+        const revision = attestation_documents_text(object(configSource.digest).sha1) ?? attestation_documents_text(object(configSource.digest).sha256);
+        return { uri, revision, verified: true };
+    }
+    const hinted = attestation_documents_text(vcs.source);
+    return hinted ? { uri: hinted, revision: attestation_documents_text(vcs.revision), verified: false } : null;
+}
+/** `pkg:docker/gcr.io/distroless/static@nonroot?platform=linux%2Famd64` with its sha256. */
+function imageOf(material) {
+    const uri = attestation_documents_text(material.uri);
+    const digest = attestation_documents_text(object(material.digest).sha256);
+    if (!uri || !digest || !uri.startsWith('pkg:docker/'))
+        return [];
+    const [path] = uri.slice('pkg:docker/'.length).split('?');
+    const at = path.lastIndexOf('@');
+    const name = decodeURIComponent(at >= 0 ? path.slice(0, at) : path);
+    const tag = at >= 0 ? decodeURIComponent(path.slice(at + 1)) : null;
+    // A material named only by digest (`?digest=sha256:…`) has no tag.
+    return [{ name, tag: tag && !tag.startsWith('sha256:') ? tag : null, digest: `sha256:${digest}` }];
+}
+function summariseSbom(predicateType, predicate) {
+    const body = object(predicate);
+    if (predicateType === SPDX_TYPE) {
+        const packages = body.packages;
+        return {
+            predicateType,
+            format: attestation_documents_text(body.spdxVersion) ?? 'SPDX',
+            packages: Array.isArray(packages) ? packages.length : null,
+        };
+    }
+    const components = body.components;
+    return {
+        predicateType,
+        format: `CycloneDX${attestation_documents_text(body.specVersion) ? ` ${attestation_documents_text(body.specVersion)}` : ''}`,
+        packages: Array.isArray(components) ? components.length : null,
+    };
+}
+/**
+ * An image reference as the provenance's package URLs name it, to compare the two: Docker Hub's
+ * implied registry and `library/` dropped, lower case (`docker.io/library/Node` → `node`).
+ */
+function comparableImageName(name) {
+    return name
+        .toLowerCase()
+        .replace(/^(index\.)?docker\.io\//, '')
+        .replace(/^library\//, '');
+}
+/**
+ * A repository URL as people and tools write it, made comparable: `git@github.com:Org/App.git`,
+ * `https://github.com/org/app.git#refs/tags/v1` and `https://github.com/org/app/` are the same.
+ */
+function comparableRepository(uri) {
+    let url = uri.trim().replace(/#.*$/, '');
+    const scp = /^[\w.-]+@([^:/]+):(.+)$/.exec(url);
+    if (scp)
+        url = `https://${scp[1]}/${scp[2]}`;
+    url = url.replace(/^(git\+)?(ssh|git|http):\/\/([^@/]+@)?/, 'https://').replace(/^https:\/\/[^@/]+@/, 'https://');
+    return url
+        .replace(/\.git$/, '')
+        .replace(/\/+$/, '')
+        .toLowerCase();
+}
+
 ;// CONCATENATED MODULE: ./src/checks/supply.ts
+
+
+
 
 // Signatures as cosign verified them (src/evidence/signatures.ts): an image is trusted only when
 // a signature by the key or identity the user named verifies. Unsigned and signed-by-someone-else
@@ -86645,6 +86765,13 @@ function judged(record, signer) {
             return {
                 status: 'fail',
                 message: `${what} is not signed by ${signer} (cosign: ${record.detail})`,
+                measured,
+                ...location,
+            };
+        case 'unnamed':
+            return {
+                status: 'skip',
+                message: `${record.reference}: not verified, the image is ${record.detail ?? 'not named'}`,
                 measured,
                 ...location,
             };
@@ -86670,16 +86797,16 @@ function verdictsFor(role, signatures) {
         return { status: none.holds ? 'pass' : 'skip', message: none.reason };
     return signatures.records.filter((record) => record.role === role).map((record) => judged(record, signatures.signer));
 }
-const WHY = 'A tag says nothing about who made an image: a registry account taken over, a typo-squatted name or a mirror can serve other bytes under it. A signature by a key or CI identity you trust proves who published the exact digest you run.';
+const WHY = 'A tag says nothing about who made an image: a registry account taken over, a typo-squatted name or a mirror can serve other bytes under it. A signature by a key or CI identity you trust proves who published the digest.';
 const checkBaseSignatures = defineCheck({
     id: 'HARD-SUPPLY-001',
     category: 'supply',
     severity: 'error',
     title: 'Base images are signed by whom you trust',
-    proves: 'With verify-signature base: every external image the build starts from or copies from (FROM, COPY --from, build arguments applied) has a cosign signature that verifies with signature-key, or keyless with signature-identity from signature-issuer. Judged on the line that names the image.',
+    proves: "With verify-signature base: every external image the stages built start from or copy from (FROM, COPY --from, build arguments applied) has a cosign signature that verifies with signature-key, or keyless with signature-identity from signature-issuer. Judged on each line that names an image; cosign asks the registry for the tag's digest now, so pin a digest (`FROM app@sha256:…`) to have that exact image verified. A base set by a build argument without a value is said to be not verified (skipped) on its line.",
     why: WHY,
     threshold: 'verify-signature: base (off by default)',
-    remediation: 'Build from images their publisher signs (most official and hardened base images are signed keyless by their CI), and name that publisher in signature-key or signature-identity/signature-issuer. For your own base images, sign them in their release workflow (cosign sign).',
+    remediation: 'Build from images their publisher signs with cosign (not every publisher does), and name that publisher in signature-key or signature-identity/signature-issuer. Sign your own base images in their release workflow (cosign sign).',
     needs: ['signatures'],
     run({ signatures }) {
         return verdictsFor('base', signatures);
@@ -86690,13 +86817,149 @@ const checkImageSignature = defineCheck({
     category: 'supply',
     severity: 'error',
     title: "The image's signature verifies",
-    proves: "With verify-signature image: the image named by reference (image:) has a cosign signature by signature-key, or keyless by signature-identity from signature-issuer. A build's own image is signed after its push, so this applies to images checked by reference: a release re-checked before deployment.",
+    proves: "With verify-signature image: the image named by reference (image:) has a cosign signature by signature-key, or keyless by signature-identity from signature-issuer. cosign asks the registry for the reference's digest (name one, `image: app@sha256:…`, to have that exact image verified). A build's own image is signed after its push, so this applies to images checked by reference: a release checked again before it is deployed.",
     why: WHY,
     threshold: 'verify-signature: image (off by default)',
     remediation: 'Sign the image where it is released (cosign sign, keyless from the release workflow), after this action proved and pushed it; verify with the key or identity that release uses.',
     needs: ['signatures'],
     run({ signatures }) {
         return verdictsFor('image', signatures);
+    },
+});
+// Attestations, as the image's registry holds them (check-attestations): where the image came
+// from (provenance), what is in it (SBOM), and whether that matches what this repository says.
+const CLASSIC_STORE = 'the registry holds an image manifest alone, which carries no attestation: the classic image store pushes that — push from the build (build-push-action with provenance and sbom) or from the containerd image store';
+const checkProvenanceAttached = defineCheck({
+    id: 'HARD-SUPPLY-003',
+    category: 'supply',
+    severity: 'warning',
+    title: 'Provenance is attached',
+    proves: "With check-attestations: the image's registry holds a SLSA provenance attestation (v0.2 or v1, as BuildKit writes it) for the image's platform; its mode (max records every build step), builder and source are reported.",
+    why: 'Provenance says how, from what and by which builder an image was made: what an admission policy or an auditor checks before trusting it.',
+    threshold: 'check-attestations: true (off by default)',
+    remediation: 'Build with provenance (build-push-action `provenance: mode=max`, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
+    needs: ['attestations'],
+    run({ attestations }) {
+        const { provenance } = attestations;
+        if (!provenance)
+            return {
+                status: 'fail',
+                message: `${attestations.from} has no provenance attestation${attestations.index ? '' : `: ${CLASSIC_STORE}`}`,
+            };
+        const source = provenance.source
+            ? `, source ${provenance.source.uri}${provenance.source.revision ? `@${provenance.source.revision}` : ''}`
+            : ', no source recorded';
+        const builder = provenance.builderId ? `, builder ${provenance.builderId}` : '';
+        return {
+            status: 'pass',
+            message: `${provenance.predicateType} (mode ${provenance.mode})${builder}${source}`,
+            measured: { predicateType: provenance.predicateType, mode: provenance.mode },
+        };
+    },
+});
+const checkSbomAttached = defineCheck({
+    id: 'HARD-SUPPLY-004',
+    category: 'supply',
+    severity: 'warning',
+    title: 'An SBOM is attached',
+    proves: "With check-attestations: the image's registry holds an SBOM attestation (SPDX, as BuildKit's generator writes it, or CycloneDX) for the image's platform; its format and package count are reported.",
+    why: 'An SBOM lists what the image contains, so that a vulnerability announced tomorrow can be looked up in images already deployed.',
+    threshold: 'check-attestations: true (off by default)',
+    remediation: 'Build with an SBOM (build-push-action `sbom: true`, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
+    needs: ['attestations'],
+    run({ attestations }) {
+        const { sbom } = attestations;
+        if (!sbom)
+            return {
+                status: 'fail',
+                message: `${attestations.from} has no SBOM attestation${attestations.index ? '' : `: ${CLASSIC_STORE}`}`,
+            };
+        const packages = sbom.packages === null ? '' : `, ${sbom.packages} package${sbom.packages === 1 ? '' : 's'}`;
+        return {
+            status: 'pass',
+            message: `${sbom.format}${packages}`,
+            measured: { format: sbom.format, packages: sbom.packages },
+        };
+    },
+});
+const checkProvenanceSource = defineCheck({
+    id: 'HARD-SUPPLY-005',
+    category: 'supply',
+    severity: 'error',
+    title: 'The provenance names the expected source repository',
+    proves: "With check-attestations and expected-source: the image's provenance names that repository as its source — the git context BuildKit fetched itself, else the client's vcs:source (a hint BuildKit records unchecked, said as such). The commit it records is reported.",
+    why: 'An image whose provenance names another repository was built from other code than yours: a swapped image, or a registry path someone else pushes to.',
+    threshold: "expected-source (default: the GitHub Actions run's repository)",
+    remediation: "Push this repository's image from this repository's workflow (build-push-action sets the source), or correct expected-source when the image is meant to come from elsewhere.",
+    needs: ['attestations'],
+    run({ attestations }, { settings }) {
+        const expected = settings.expectedSource || attestations.runRepository;
+        if (!expected)
+            return { status: 'skip', message: 'expected-source is not set (and no GitHub Actions run names one)' };
+        const { provenance } = attestations;
+        if (!provenance)
+            return { status: 'skip', message: 'no provenance to read (HARD-SUPPLY-003)' };
+        const source = provenance.source;
+        if (!source)
+            return {
+                status: 'fail',
+                message: `the provenance records no source repository, so it cannot show the image comes from ${expected}`,
+            };
+        const hint = source.verified ? '' : ' (the builder client says so; BuildKit does not check it)';
+        const commit = source.revision ? ` at ${source.revision}` : '';
+        if (comparableRepository(source.uri) === comparableRepository(expected))
+            return { status: 'pass', message: `built from ${source.uri}${commit}${hint}`, measured: source };
+        return {
+            status: 'fail',
+            message: `built from ${source.uri}${commit}${hint}, not from ${expected}`,
+            measured: source,
+            target: expected,
+        };
+    },
+});
+const checkBasePinnedInProvenance = defineCheck({
+    id: 'HARD-SUPPLY-006',
+    category: 'supply',
+    severity: 'error',
+    title: 'Base images are pinned by digest, and the provenance records that digest',
+    proves: "With check-attestations and the image's Dockerfile: every external image the stages built start from or copy from is pinned by digest (`@sha256:`), and the image's provenance records that very digest among its materials — the image was built from the bytes the Dockerfile names. Judged on each line that names an image.",
+    why: 'A tag moves; a digest does not. And a digest in the Dockerfile proves nothing about an image built from another: the provenance says what the build actually resolved.',
+    threshold: 'check-attestations: true (off by default)',
+    remediation: 'Pin each base by digest (`FROM node:22.11-bookworm-slim@sha256:…`, kept current by Renovate or Dependabot), and build the released image from that Dockerfile.',
+    needs: ['attestations', 'dockerfile'],
+    run({ attestations, dockerfile }) {
+        const stages = new Set(built(dockerfile).map((stage) => stage.index));
+        const uses = dockerfile.images.filter((use) => stages.has(use.stage));
+        if (uses.length === 0)
+            return { status: 'pass', message: 'the stages built use no external image' };
+        const { provenance } = attestations;
+        return uses.map((use) => {
+            const location = { location: { file: dockerfile.path, line: use.line } };
+            if (use.reference === '' || use.unresolved.length > 0)
+                return { status: 'skip', message: `${use.raw}: set by a build argument without a value`, ...location };
+            const pinned = /@(sha256:[0-9a-f]{64})$/.exec(use.reference)?.[1];
+            if (!pinned)
+                return { status: 'fail', message: `${use.reference} is pinned by tag only, not by digest`, ...location };
+            if (!provenance)
+                return {
+                    status: 'skip',
+                    message: `${use.reference} is pinned by digest; no provenance to compare it with (HARD-SUPPLY-003)`,
+                    ...location,
+                };
+            // The same image by the same digest: a digest recorded for another image proves nothing here.
+            const name = comparableImageName(parseImageReference(use.reference).name);
+            const recorded = provenance.images.filter((image) => comparableImageName(image.name) === name);
+            if (recorded.some((image) => image.digest === pinned))
+                return { status: 'pass', message: `${use.reference}: the provenance records this digest`, ...location };
+            const instead = recorded.length > 0
+                ? `it records ${recorded.map((image) => `${image.name}@${image.digest}`).join(', ')}`
+                : 'it records no such image';
+            return {
+                status: 'fail',
+                message: `${use.reference}: the provenance does not record this digest (${instead}): the image was not built from the base this Dockerfile pins`,
+                ...location,
+            };
+        });
     },
 });
 
@@ -87080,6 +87343,11 @@ const ALL_CHECKS = [
     // Signatures, verified by cosign (verify-signature).
     checkBaseSignatures,
     checkImageSignature,
+    // Attestations, as the registry holds them (check-attestations).
+    checkProvenanceAttached,
+    checkSbomAttached,
+    checkProvenanceSource,
+    checkBasePinnedInProvenance,
     // The files, read: what reviewers see on the lines of the PR.
     checkMultiStage,
     checkBaseImagePinned,
@@ -94240,19 +94508,31 @@ async function verifySignatures(request) {
     if (unavailable)
         return { roles, signer: describeTrust(trust), records: [], notApplicable: {}, unavailable };
     const wanted = [];
+    const unnamed = [];
     const notApplicable = {};
     if (roles.includes('base')) {
-        const seen = new Set();
+        // Every line that names an image is judged; the same image on two lines is asked for once.
         for (const base of request.bases ?? []) {
-            if (seen.has(base.reference))
-                continue;
-            seen.add(base.reference);
-            wanted.push({ role: 'base', reference: base.reference, location: { file: base.file, line: base.line } });
+            const location = { file: base.file, line: base.line };
+            if (base.reference === '' || base.unresolved.length > 0)
+                unnamed.push({
+                    role: 'base',
+                    reference: base.raw,
+                    location,
+                    outcome: 'unnamed',
+                    digest: null,
+                    detail: `set by a build argument without a value (${base.unresolved.join(', ') || 'empty'})`,
+                });
+            else
+                wanted.push({ role: 'base', reference: base.reference, location });
         }
         if (!request.bases)
             notApplicable.base = { reason: 'no Dockerfile: the base images are not known', holds: false };
         else if (request.bases.length === 0)
-            notApplicable.base = { reason: 'the build starts from no external image', holds: true };
+            notApplicable.base = {
+                reason: 'the stages built use no external image (FROM scratch, or their own stages): nothing to verify',
+                holds: true,
+            };
     }
     if (roles.includes('image')) {
         if (request.image)
@@ -94263,13 +94543,23 @@ async function verifySignatures(request) {
                 holds: false,
             };
     }
-    const records = await mapLimit(wanted, 4, async (entry) => {
-        const result = await runProcess(cosign, ['verify', ...args, '--output', 'json', entry.reference], {
-            ...(request.signal ? { signal: request.signal } : {}),
-            env: { ...process.env, COSIGN_YES: 'true' },
-        });
-        return { ...entry, ...readVerification(result.code, result.stdout, result.stderr) };
-    });
+    const asked = new Map();
+    const verify = (reference) => {
+        let pending = asked.get(reference);
+        if (!pending) {
+            pending = runProcess(cosign, ['verify', ...args, '--output', 'json', reference], {
+                ...(request.signal ? { signal: request.signal } : {}),
+                env: { ...process.env, COSIGN_YES: 'true' },
+            }).then((result) => readVerification(result.code, result.stdout, result.stderr));
+            asked.set(reference, pending);
+        }
+        return pending;
+    };
+    const verified = await mapLimit(wanted, 4, async (entry) => ({
+        ...entry,
+        ...(await verify(entry.reference)),
+    }));
+    const records = [...verified, ...unnamed].sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0));
     return { roles, signer: describeTrust(trust), records, notApplicable, unavailable: null };
 }
 async function cosignMissing(cosign, signal) {
@@ -94306,12 +94596,17 @@ function describeTrust(trust) {
 /** What `cosign verify` said: its JSON payloads on success, its error line otherwise. */
 function readVerification(code, stdout, stderr) {
     if (code === 0) {
-        const digest = /"docker-manifest-digest"\s*:\s*"(sha256:[0-9a-f]{64})"/.exec(stdout)?.[1] ?? null;
+        const digest = signedDigest(stdout);
         if (digest)
             return { outcome: 'verified', digest, detail: null };
-        return { outcome: 'not-trusted', digest: null, detail: 'cosign succeeded but named no verified digest' };
+        // cosign said yes but named no image signature: nothing is known to be verified.
+        return { outcome: 'unreachable', digest: null, detail: 'cosign succeeded but named no verified image signature' };
     }
     const detail = cosignError(stderr);
+    // What kept cosign from asking (the network, the registry, a login, Sigstore's trust root) comes
+    // first: its messages can be wrapped in the words of a refusal, and a refusal must be real.
+    if (INFRASTRUCTURE.test(stderr))
+        return { outcome: 'unreachable', digest: null, detail };
     // Exit code 10 is cosign's "no signatures found"; the other refusals are told by their words.
     if (code === 10 || /no signatures found/i.test(detail))
         return { outcome: 'unsigned', digest: null, detail };
@@ -94319,8 +94614,48 @@ function readVerification(code, stdout, stderr) {
         return { outcome: 'not-trusted', digest: null, detail };
     return { outcome: 'unreachable', digest: null, detail };
 }
-// What cosign 2 and 3 say when a signature exists but is not by the key or identity given.
+const INFRASTRUCTURE = new RegExp([
+    'dial tcp',
+    'i/o timeout',
+    'no such host',
+    'connection (refused|reset)',
+    'TLS handshake',
+    'x509:',
+    '\\btuf\\b',
+    'trusted root',
+    'MANIFEST_UNKNOWN',
+    'NAME_UNKNOWN',
+    'image tag not found',
+    'UNAUTHORIZED',
+    'DENIED',
+    'forbidden',
+    'too many requests',
+    'status code 5\\d\\d',
+    '\\b5\\d\\d (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)',
+    'parsing reference',
+].join('|'), 'i');
+// What cosign 3 says (recorded in __tests__/fixtures/cosign) when a signature exists but is not
+// by the key or identity given.
 const NOT_TRUSTED = /failed to verify signature|no matching signatures|no matching attestations|accepted signatures do not match|invalid signature|expected identit(y|ies)|none of the expected identities/i;
+/** The image digest of the first signature payload (`critical.type`: a cosign image signature). */
+function signedDigest(stdout) {
+    let payloads;
+    try {
+        payloads = JSON.parse(stdout.trim().split('\n')[0] ?? '');
+    }
+    catch {
+        return null;
+    }
+    if (!Array.isArray(payloads))
+        return null;
+    for (const payload of payloads) {
+        const type = payload.critical?.type ?? '';
+        const digest = payload.critical?.image?.['docker-manifest-digest'];
+        if (/^(cosign container image signature|https:\/\/sigstore\.dev\/cosign\/sign\/v1)$/.test(type) && digest)
+            return digest;
+    }
+    return null;
+}
 /** The line cosign explains itself in (`Error: no signatures found`), without its prefix. */
 function cosignError(stderr) {
     const lines = stderr
@@ -94332,6 +94667,79 @@ function cosignError(stderr) {
         lines.at(-1) ??
         'cosign failed and said nothing';
     return error.replace(/^(Error|error during command execution):\s*/, '').slice(0, 300);
+}
+
+;// CONCATENATED MODULE: ./src/docker/imagetools.ts
+
+class RegistryReadError extends Error {
+}
+async function inspect(args, signal) {
+    const result = await runDocker(['buildx', 'imagetools', 'inspect', ...args], signal ? { signal } : {});
+    if (result.code !== 0) {
+        const said = result.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${result.code}`;
+        throw new RegistryReadError(said.replace(/^ERROR:\s*/, ''));
+    }
+    return result.stdout;
+}
+/** Reads the attestations of `reference`'s image for `platform` (`linux/amd64`). */
+async function readRegistryAttestations(reference, platform, signal) {
+    const top = JSON.parse(await inspect(['--raw', reference], signal));
+    if (!top.manifests)
+        return { reference, index: false, predicateTypes: [], provenance: null, sbom: null };
+    const [os, architecture] = platform.split('/');
+    const images = top.manifests.filter((entry) => entry.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest');
+    const image = images.find((entry) => entry.platform?.os === os && entry.platform.architecture === architecture) ?? images[0];
+    const attestation = top.manifests.find((entry) => entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' &&
+        entry.annotations['vnd.docker.reference.digest'] === image?.digest);
+    if (!attestation)
+        return { reference, index: true, predicateTypes: [], provenance: null, sbom: null };
+    const repository = reference.replace(/@sha256:[0-9a-f]{64}$/, '').replace(/:[^:/]+$/, '');
+    const manifest = JSON.parse(await inspect(['--raw', `${repository}@${attestation.digest}`], signal));
+    const predicateTypes = (manifest.layers ?? [])
+        .map((layer) => layer.annotations?.['in-toto.io/predicate-type'])
+        .filter((type) => typeof type === 'string');
+    // imagetools decodes the provenance and the SPDX SBOM itself: one entry, or one per platform.
+    const decoded = async (field, key) => {
+        const value = JSON.parse(await inspect([reference, '--format', `{{json .${field}}}`], signal));
+        const entry = (key in value ? value : (value[platform] ?? Object.values(value)[0]));
+        return entry?.[key] ?? null;
+    };
+    return {
+        reference,
+        index: true,
+        predicateTypes,
+        provenance: predicateTypes.some((type) => type.startsWith('https://slsa.dev/provenance/'))
+            ? await decoded('Provenance', 'SLSA')
+            : null,
+        sbom: predicateTypes.includes('https://spdx.dev/Document') ? await decoded('SBOM', 'SPDX') : null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/attestations.ts
+
+
+async function collectRegistryAttestations(reference, platform, signal, env = process.env) {
+    const read = await readRegistryAttestations(reference, platform, signal);
+    const provenanceType = read.predicateTypes.find(isProvenance);
+    const sbomType = read.predicateTypes.find(isSbom);
+    // Listed but not decoded: never read as "no provenance".
+    if (provenanceType && !read.provenance)
+        throw new Error(`${reference}: its ${provenanceType} attestation could not be decoded (docker buildx imagetools)`);
+    return {
+        from: reference,
+        index: read.index,
+        predicateTypes: read.predicateTypes,
+        provenance: provenanceType ? summariseProvenance(provenanceType, read.provenance) : null,
+        // imagetools decodes SPDX only: another format is known by its type, its contents unread.
+        sbom: sbomType
+            ? read.sbom
+                ? summariseSbom(sbomType, read.sbom)
+                : { predicateType: sbomType, format: sbomType, packages: null }
+            : null,
+        runRepository: env.GITHUB_REPOSITORY
+            ? `${(env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}`
+            : null,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/util/deferred-cleanup.ts
@@ -94389,6 +94797,7 @@ function deferTo(cleanup) {
 
 
 
+
 async function collectTargetEvidence(request, progress, control) {
     const { source, collect } = request;
     const { signal } = control;
@@ -94421,6 +94830,7 @@ async function collectTargetEvidence(request, progress, control) {
         signatures: request.collect.signatures
             ? await progress.phase('signatures', () => signaturesOf(request, dockerfile, signal))
             : skipped('verify-signature is not set'),
+        attestations: await attestationsOf(request, progress, signal),
     };
     if (collect.mode === 'static' || !control.engine)
         return { evidence, target };
@@ -94666,6 +95076,23 @@ async function runBuild(request, noCache) {
         layout: outcome.layout,
     };
 }
+/** The attestations its registry holds for an image named by reference (check-attestations). */
+async function attestationsOf(request, progress, signal) {
+    if (!request.collect.attestations)
+        return skipped('check-attestations is off');
+    const { source } = request;
+    if (source.kind === 'stack')
+        return skipped('a compose stack: its images are targets of their own');
+    if (source.kind === 'build')
+        return skipped("a build's attestations are attached as it is pushed: check the pushed image by reference (image:) to read them");
+    const platform = request.collect.platform || hostPlatform();
+    return progress.phase('attestations', () => attempt(() => collectRegistryAttestations(source.image, platform, signal), signal));
+}
+/** The platform an image is run on here when none is given: this machine's. */
+function hostPlatform() {
+    const architecture = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', ia32: '386' }[process.arch];
+    return `linux/${architecture ?? process.arch}`;
+}
 /** cosign's verdicts on the base images and the named image (verify-signature); skipped when not asked. */
 async function signaturesOf(request, dockerfile, signal) {
     const asked = request.collect.signatures;
@@ -94674,11 +95101,17 @@ async function signaturesOf(request, dockerfile, signal) {
     const file = dockerfile.state === 'collected' ? dockerfile.value : null;
     const stages = new Set(file ? builtStages(file).map((stage) => stage.index) : []);
     // The external images whose bytes ship (FROM, COPY --from), as the build resolves them; one set
-    // by a build argument without a value cannot be named, and HARD-DOCKERFILE-002 says so.
+    // by a build argument without a value cannot be asked for, and is said to be so on its line.
     const bases = file
         ? file.images
-            .filter((use) => stages.has(use.stage) && use.unresolved.length === 0 && use.reference !== '')
-            .map((use) => ({ reference: use.reference, file: file.path, line: use.line }))
+            .filter((use) => stages.has(use.stage))
+            .map((use) => ({
+            raw: use.raw,
+            reference: use.reference,
+            unresolved: use.unresolved,
+            file: file.path,
+            line: use.line,
+        }))
         : null;
     return attempt(() => verifySignatures({
         roles: asked.roles,
@@ -94785,6 +95218,7 @@ function withoutExtras(collect) {
         cacheProbe: false,
         composeUp: false,
         signatures: null,
+        attestations: false,
         runtime: { ...collect.runtime, hardenedRun: false },
     };
 }
@@ -95468,11 +95902,16 @@ function nameTargets(drafts) {
 ;// CONCATENATED MODULE: ./src/run/target-requests.ts
 
 
+
 // A named draft as the TargetRequest the run proves: what it is (its source), what the checks
 // judge it by (its settings) and what the collectors do for it (its collection options).
 function toRequest(draft, options, scope) {
     // The target's own values over the run's: the thresholds and expectations it sets.
     const settings = parseSettings({ ...options.raw, ...draft.inputs });
+    // The run's signature inputs were checked as it resolved; a target's own (its `targets:` entry) here.
+    const signatures = signatureProblem(settings, options.surface, options.workspace);
+    if (signatures)
+        throw new UsageError(`target ${draft.name}: ${signatures}`);
     return {
         name: draft.name,
         source: target_requests_sourceOf(draft),
@@ -95514,6 +95953,7 @@ function collectionOptions(settings) {
         cacheProbe: settings.cacheProbe,
         composeUp: settings.composeUp,
         measureCompressedSize: settings.maxCompressedSizeMb !== null,
+        attestations: settings.checkAttestations,
         signatures: settings.verifySignature.length > 0
             ? {
                 roles: settings.verifySignature.filter((role) => role === 'base' || role === 'image'),
@@ -96084,14 +96524,20 @@ function statementSubjects(report) {
 }
 /**
  * The engine's registry digests of the repository the user named (`image: ghcr.io/org/app:1.4` →
- * `ghcr.io/org/app@sha256:…`): the containerd store also lists the image's other local names,
- * which no registry may hold.
+ * `ghcr.io/org/app@sha256:…`), by its full name (`nginx` → `docker.io/library/nginx`): the
+ * containerd store also lists the image's other local names, which no registry may hold.
  */
 function namedRepoDigests(target) {
     if (!target.image || !target.repoDigests)
         return [];
-    const named = parseImageReference(target.image).name;
-    return target.repoDigests.filter((reference) => reference.slice(0, reference.lastIndexOf('@')) === named);
+    const named = repositoryOf(target.image);
+    return target.repoDigests
+        .filter((reference) => repositoryOf(reference) === named)
+        .map((reference) => `${named}@${reference.slice(reference.lastIndexOf('@') + 1)}`);
+}
+/** A repository as the engine stores it: `nginx` and `docker.io/library/nginx` are one. */
+function repositoryOf(reference) {
+    return canonicalImageName(`${parseImageReference(reference).name}:tag`).replace(/:tag$/, '');
 }
 function inTotoStatement(subjects, predicate) {
     if (subjects.length === 0)

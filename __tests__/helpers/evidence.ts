@@ -43,6 +43,7 @@ export function recorded(example: 'hardened' | 'legacy', engine = DEFAULT_RECORD
   // A scanner's report is not engine evidence: tests that need one attach it.
   recording.evidence.vulnerabilities ??= { state: 'skipped', reason: 'no vulnerability-report given' };
   recording.evidence.signatures ??= { state: 'skipped', reason: 'verify-signature is not set' };
+  recording.evidence.attestations ??= { state: 'skipped', reason: 'check-attestations is off' };
   // Nor is the compose project: it is read from the example's files as they are now, so a
   // recording never holds a stale reading of them.
   if (recording.evidence.compose.state === 'collected') {

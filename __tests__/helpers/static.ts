@@ -66,6 +66,7 @@ export function analyse(input: StaticInput): CheckResult[] {
     composeUp: skipped(reason),
     vulnerabilities: skipped(reason),
     signatures: skipped('verify-signature is not set'),
+    attestations: skipped('check-attestations is off'),
   };
   return judgeEvidence(evidence, parseSettings(input.inputs ?? {})).results;
 }

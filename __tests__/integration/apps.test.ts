@@ -190,11 +190,15 @@ describeCorpus('the corpus Node apps, each checked in a full run', () => {
     expect(byId(frontend, 'HARD-STARTUP-001').message).toMatch(
       /^ready after [\d.]+ s \(port 3000 accepted a connection\); run alone: its dependencies cannot be started: backend builds its image \(no image: to run\); mongo's image mongo:4\.2\.0/,
     );
-    // The dev server listens at once, then compiles for ~20 s: idle is sampled once that is done.
+    // The dev server listens at once, then compiles for ~20 s: idle is sampled once that is done —
+    // said when the compile was still running as it became ready, or a plain average when it had
+    // already finished (a loaded machine can take longer to answer than to compile).
     const cpu = byId(frontend, 'HARD-CPU-001');
     expect([cpu.status, cpu.message]).toEqual([
       'pass',
-      expect.stringMatching(/, once it settled: it was busy \([\d.]+ CPU\) for [\d.]+ s after it became ready/),
+      expect.stringMatching(
+        /(, once it settled: it was busy \([\d.]+ CPU\) for [\d.]+ s after it became ready|^[\d.]+ CPU on average over [\d.]+ s \(limit [\d.]+\)$)/,
+      ),
     ]);
     // True failures: node:lts-buster is the full image (gcc, make…), with every devDependency of a
     // Create React App: 974 MB; no USER; no HEALTHCHECK; `npm start` is the CRA dev server.

@@ -44,7 +44,7 @@ async function cli(
 
 const supply = (report: Report | null): [string, string, number | null, string][] =>
   (report?.checks ?? [])
-    .filter((check) => check.id.startsWith('HARD-SUPPLY-'))
+    .filter((check) => check.id === 'HARD-SUPPLY-001' || check.id === 'HARD-SUPPLY-002')
     .map((check) => [check.id, check.status, check.location?.line ?? null, check.message]);
 
 const TRUST = ['--signature-key', 'cosign.pub', '--signature-tlog', 'false'];
@@ -120,6 +120,7 @@ describe('verify-signature base (HARD-SUPPLY-001)', () => {
           new RegExp(`^${escape(SIGNED)} \\(sha256:[0-9a-f]{64}\\) is signed by ${escape(signer)}$`),
         ),
       ],
+      ['HARD-SUPPLY-001', 'pass', 15, expect.stringMatching(new RegExp(`^${escape(SIGNED)} \\(sha256:`))],
       ['HARD-SUPPLY-002', 'skip', null, 'verify-signature does not ask for image (it asks for base)'],
     ]);
     expect(schemaErrors(reportSchema, run.report)).toEqual([]);
@@ -155,6 +156,37 @@ describe('verify-signature base (HARD-SUPPLY-001)', () => {
     await exec('docker', ['image', 'rm', '-f', run.report!.targets[0].target.imageId!]);
     await exec('docker', ['image', 'rm', '-f', SIGNED]);
     expect(await leftovers()).toEqual([]);
+  });
+
+  it('says which base it could not name, and passes a build from scratch with nothing to verify', async () => {
+    const workspace = scratchTree('signatures-unnamed', {
+      Dockerfile: 'ARG BASE\nFROM ${BASE}\nCMD ["sleep", "1"]\n',
+      'scratch/Dockerfile': 'FROM scratch\nCOPY app /app\nCMD ["/app"]\n',
+      'scratch/app': '',
+    });
+    cpSync(join(keys, 'cosign.pub'), join(workspace, 'cosign.pub'));
+    const unnamed = await cli(workspace, ['--mode', 'static', '--verify-signature', 'base', ...TRUST]);
+    expect(supply(unnamed.report)[0]).toEqual([
+      'HARD-SUPPLY-001',
+      'skip',
+      2,
+      '${BASE}: not verified, the image is set by a build argument without a value (BASE)',
+    ]);
+    const scratch = await cli(workspace, [
+      '--mode',
+      'static',
+      '--context',
+      'scratch',
+      '--verify-signature',
+      'base',
+      ...TRUST,
+    ]);
+    expect(supply(scratch.report)[0]).toEqual([
+      'HARD-SUPPLY-001',
+      'pass',
+      null,
+      'the stages built use no external image (FROM scratch, or their own stages): nothing to verify',
+    ]);
   });
 });
 
@@ -198,6 +230,19 @@ describe('what the user is told', () => {
     ]);
   });
 
+  it("a target's own signature inputs are checked as the run's are", async () => {
+    const workspace = workspaceWith('signed-bases');
+    writeFileSync(
+      join(workspace, '.container-hardening.yml'),
+      'targets:\n  - name: app\n    context: .\n    verify-signature: bases\n    signature-key: cosign.pub\n',
+    );
+    const run = await cli(workspace, ['--mode', 'static']);
+    expect(run.code).toBe(2);
+    expect(lastLine(run.stderr)).toBe(
+      "cs-docker-hardening: target app: --verify-signature: 'bases' is not base or image; give base, image or both",
+    );
+  });
+
   it('a key that is not there, or nobody to trust: one line, exit 2, before anything runs', async () => {
     const workspace = workspaceWith('signed-bases');
     const missing = await cli(workspace, [
@@ -219,6 +264,11 @@ describe('what the user is told', () => {
     );
   });
 });
+
+/** What the CLI said last on stderr (progress lines come before it). */
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -202,6 +202,7 @@ function staticEvidence(): EvidenceSet {
     composeUp: skipped(reason),
     vulnerabilities: skipped(reason),
     signatures: skipped(reason),
+    attestations: skipped(reason),
   };
 }
 

@@ -22,6 +22,11 @@ import { recorded } from '../helpers/evidence.js';
 // the inputs that say what to verify and whom to trust. The verification itself runs against the
 // registry in the integration suite (signatures.test.ts).
 
+// A workspace holding a public key, for the inputs that name one.
+const KEYS = mkdtempSync(join(tmpdir(), 'signature-inputs-'));
+writeFileSync(join(KEYS, 'cosign.pub'), '-----BEGIN PUBLIC KEY-----\n');
+afterAll(() => rmSync(KEYS, { recursive: true, force: true }));
+
 const COSIGN_OUTPUTS = join(process.cwd(), '__tests__/fixtures/cosign');
 const recording = (name: string): { code: number; stdout: string; stderr: string } =>
   JSON.parse(readFileSync(join(COSIGN_OUTPUTS, `${name}.json`), 'utf8')) as {
@@ -45,8 +50,12 @@ describe('what cosign verify says, read', () => {
     const { code, stdout, stderr } = recording(name);
     const read = readVerification(code, stdout, stderr);
     expect(read.outcome).toBe(outcome);
-    if (outcome === 'verified') expect(read).toEqual({ outcome, digest: read.digest, detail: null });
-    if (outcome === 'verified') expect(read.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    if (outcome === 'verified')
+      expect(read).toEqual({
+        outcome,
+        digest: 'sha256:7a3e7633051e1f18a001c6c363d0b7ea83334118f8f157861442be9a2df7ad66',
+        detail: null,
+      });
     else expect(read.detail).toMatch(/\S/);
   });
 
@@ -56,6 +65,33 @@ describe('what cosign verify says, read', () => {
         (name) => `${name}.json`,
       ),
     );
+  });
+
+  it('never calls a network failure a refusal, nor an answer without an image signature a pass', () => {
+    const wrapped =
+      'Error: no matching signatures: Get "https://rekor.sigstore.dev/api/v1/log": dial tcp: i/o timeout\n';
+    expect(readVerification(1, '', wrapped).outcome).toBe('unreachable');
+    const login = 'Error: GET https://ghcr.io/v2/org/app/manifests/1: UNAUTHORIZED: authentication required\n';
+    expect(readVerification(1, '', login).outcome).toBe('unreachable');
+    // Verified, but only an attestation: no image signature was verified.
+    const attestationOnly = JSON.stringify([
+      { critical: { image: { 'docker-manifest-digest': `sha256:${'c'.repeat(64)}` }, type: 'https://example.dev/v1' } },
+    ]);
+    expect(readVerification(0, attestationOnly, '').outcome).toBe('unreachable');
+    // cosign 2's payload type is recognised as well.
+    const cosign2 = JSON.stringify([
+      {
+        critical: {
+          image: { 'docker-manifest-digest': `sha256:${'d'.repeat(64)}` },
+          type: 'cosign container image signature',
+        },
+      },
+    ]);
+    expect(readVerification(0, cosign2, '')).toEqual({
+      outcome: 'verified',
+      digest: `sha256:${'d'.repeat(64)}`,
+      detail: null,
+    });
   });
 
   it("gives cosign's own reason, without its prefixes", () => {
@@ -130,7 +166,7 @@ describe('whom cosign trusts', () => {
 
 describe('the signature inputs', () => {
   const problem = (inputs: Record<string, string>, surface: 'action' | 'cli' = 'action'): string | null =>
-    signatureProblem(parseSettings(inputs), surface);
+    signatureProblem(parseSettings(inputs), surface, KEYS);
 
   it.each([
     [{}, null],
@@ -200,6 +236,7 @@ describe('HARD-SUPPLY-001 and HARD-SUPPLY-002', () => {
           base('reg/unsigned:1', 3, 'unsigned'),
           base('reg/other:1', 4, 'not-trusted'),
           base('reg/gone:1', 6, 'unreachable'),
+          { ...base('${BASE}', 7, 'unnamed'), detail: 'set by a build argument without a value (BASE)' },
           {
             role: 'image',
             reference: 'reg/app:1',
@@ -221,6 +258,12 @@ describe('HARD-SUPPLY-001 and HARD-SUPPLY-002', () => {
         'error',
         'could not verify reg/gone:1: cosign could not read it from its registry (what cosign said)',
         6,
+      ],
+      [
+        'HARD-SUPPLY-001',
+        'skip',
+        '${BASE}: not verified, the image is set by a build argument without a value (BASE)',
+        7,
       ],
       [
         'HARD-SUPPLY-002',

@@ -82,7 +82,14 @@ import { checkIdleMemory } from './memory.js';
 import { checkIdleCpu } from './cpu.js';
 import { checkDockerfileBuildTools, checkDockerfileDevTools, checkNoBuildTools, checkNoDevTools } from './tools.js';
 import { checkCriticalVulnerabilities, checkHighVulnerabilities, checkVulnerabilityDelta } from './vulnerabilities.js';
-import { checkBaseSignatures, checkImageSignature } from './supply.js';
+import {
+  checkBasePinnedInProvenance,
+  checkBaseSignatures,
+  checkImageSignature,
+  checkProvenanceAttached,
+  checkProvenanceSource,
+  checkSbomAttached,
+} from './supply.js';
 import {
   checkConfiguredUserIsNotRoot,
   checkDockerfileUser,
@@ -134,6 +141,11 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   // Signatures, verified by cosign (verify-signature).
   checkBaseSignatures,
   checkImageSignature,
+  // Attestations, as the registry holds them (check-attestations).
+  checkProvenanceAttached,
+  checkSbomAttached,
+  checkProvenanceSource,
+  checkBasePinnedInProvenance,
   // The files, read: what reviewers see on the lines of the PR.
   checkMultiStage,
   checkBaseImagePinned,

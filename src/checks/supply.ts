@@ -1,4 +1,7 @@
+import { comparableImageName, comparableRepository } from '../evidence/attestation-documents.js';
 import type { SignatureEvidence, SignatureRecord, SignatureRole } from '../evidence/signatures.js';
+import { parseImageReference } from '../util/image-reference.js';
+import { built } from './dockerfile-helpers.js';
 import { defineCheck, type Verdict } from './registry.js';
 
 // Signatures as cosign verified them (src/evidence/signatures.ts): an image is trusted only when
@@ -18,6 +21,13 @@ function judged(record: SignatureRecord, signer: string): Verdict {
       return {
         status: 'fail',
         message: `${what} is not signed by ${signer} (cosign: ${record.detail})`,
+        measured,
+        ...location,
+      };
+    case 'unnamed':
+      return {
+        status: 'skip',
+        message: `${record.reference}: not verified, the image is ${record.detail ?? 'not named'}`,
         measured,
         ...location,
       };
@@ -44,7 +54,7 @@ function verdictsFor(role: SignatureRole, signatures: SignatureEvidence): Verdic
 }
 
 const WHY =
-  'A tag says nothing about who made an image: a registry account taken over, a typo-squatted name or a mirror can serve other bytes under it. A signature by a key or CI identity you trust proves who published the exact digest you run.';
+  'A tag says nothing about who made an image: a registry account taken over, a typo-squatted name or a mirror can serve other bytes under it. A signature by a key or CI identity you trust proves who published the digest.';
 
 export const checkBaseSignatures = defineCheck({
   id: 'HARD-SUPPLY-001',
@@ -52,11 +62,11 @@ export const checkBaseSignatures = defineCheck({
   severity: 'error',
   title: 'Base images are signed by whom you trust',
   proves:
-    'With verify-signature base: every external image the build starts from or copies from (FROM, COPY --from, build arguments applied) has a cosign signature that verifies with signature-key, or keyless with signature-identity from signature-issuer. Judged on the line that names the image.',
+    "With verify-signature base: every external image the stages built start from or copy from (FROM, COPY --from, build arguments applied) has a cosign signature that verifies with signature-key, or keyless with signature-identity from signature-issuer. Judged on each line that names an image; cosign asks the registry for the tag's digest now, so pin a digest (`FROM app@sha256:…`) to have that exact image verified. A base set by a build argument without a value is said to be not verified (skipped) on its line.",
   why: WHY,
   threshold: 'verify-signature: base (off by default)',
   remediation:
-    'Build from images their publisher signs (most official and hardened base images are signed keyless by their CI), and name that publisher in signature-key or signature-identity/signature-issuer. For your own base images, sign them in their release workflow (cosign sign).',
+    'Build from images their publisher signs with cosign (not every publisher does), and name that publisher in signature-key or signature-identity/signature-issuer. Sign your own base images in their release workflow (cosign sign).',
   needs: ['signatures'],
   run({ signatures }) {
     return verdictsFor('base', signatures);
@@ -69,7 +79,7 @@ export const checkImageSignature = defineCheck({
   severity: 'error',
   title: "The image's signature verifies",
   proves:
-    "With verify-signature image: the image named by reference (image:) has a cosign signature by signature-key, or keyless by signature-identity from signature-issuer. A build's own image is signed after its push, so this applies to images checked by reference: a release re-checked before deployment.",
+    "With verify-signature image: the image named by reference (image:) has a cosign signature by signature-key, or keyless by signature-identity from signature-issuer. cosign asks the registry for the reference's digest (name one, `image: app@sha256:…`, to have that exact image verified). A build's own image is signed after its push, so this applies to images checked by reference: a release checked again before it is deployed.",
   why: WHY,
   threshold: 'verify-signature: image (off by default)',
   remediation:
@@ -77,5 +87,155 @@ export const checkImageSignature = defineCheck({
   needs: ['signatures'],
   run({ signatures }) {
     return verdictsFor('image', signatures);
+  },
+});
+
+// Attestations, as the image's registry holds them (check-attestations): where the image came
+// from (provenance), what is in it (SBOM), and whether that matches what this repository says.
+
+const CLASSIC_STORE =
+  'the registry holds an image manifest alone, which carries no attestation: the classic image store pushes that — push from the build (build-push-action with provenance and sbom) or from the containerd image store';
+
+export const checkProvenanceAttached = defineCheck({
+  id: 'HARD-SUPPLY-003',
+  category: 'supply',
+  severity: 'warning',
+  title: 'Provenance is attached',
+  proves:
+    "With check-attestations: the image's registry holds a SLSA provenance attestation (v0.2 or v1, as BuildKit writes it) for the image's platform; its mode (max records every build step), builder and source are reported.",
+  why: 'Provenance says how, from what and by which builder an image was made: what an admission policy or an auditor checks before trusting it.',
+  threshold: 'check-attestations: true (off by default)',
+  remediation:
+    'Build with provenance (build-push-action `provenance: mode=max`, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
+  needs: ['attestations'],
+  run({ attestations }) {
+    const { provenance } = attestations;
+    if (!provenance)
+      return {
+        status: 'fail',
+        message: `${attestations.from} has no provenance attestation${attestations.index ? '' : `: ${CLASSIC_STORE}`}`,
+      };
+    const source = provenance.source
+      ? `, source ${provenance.source.uri}${provenance.source.revision ? `@${provenance.source.revision}` : ''}`
+      : ', no source recorded';
+    const builder = provenance.builderId ? `, builder ${provenance.builderId}` : '';
+    return {
+      status: 'pass',
+      message: `${provenance.predicateType} (mode ${provenance.mode})${builder}${source}`,
+      measured: { predicateType: provenance.predicateType, mode: provenance.mode },
+    };
+  },
+});
+
+export const checkSbomAttached = defineCheck({
+  id: 'HARD-SUPPLY-004',
+  category: 'supply',
+  severity: 'warning',
+  title: 'An SBOM is attached',
+  proves:
+    "With check-attestations: the image's registry holds an SBOM attestation (SPDX, as BuildKit's generator writes it, or CycloneDX) for the image's platform; its format and package count are reported.",
+  why: 'An SBOM lists what the image contains, so that a vulnerability announced tomorrow can be looked up in images already deployed.',
+  threshold: 'check-attestations: true (off by default)',
+  remediation:
+    'Build with an SBOM (build-push-action `sbom: true`, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
+  needs: ['attestations'],
+  run({ attestations }) {
+    const { sbom } = attestations;
+    if (!sbom)
+      return {
+        status: 'fail',
+        message: `${attestations.from} has no SBOM attestation${attestations.index ? '' : `: ${CLASSIC_STORE}`}`,
+      };
+    const packages = sbom.packages === null ? '' : `, ${sbom.packages} package${sbom.packages === 1 ? '' : 's'}`;
+    return {
+      status: 'pass',
+      message: `${sbom.format}${packages}`,
+      measured: { format: sbom.format, packages: sbom.packages },
+    };
+  },
+});
+
+export const checkProvenanceSource = defineCheck({
+  id: 'HARD-SUPPLY-005',
+  category: 'supply',
+  severity: 'error',
+  title: 'The provenance names the expected source repository',
+  proves:
+    "With check-attestations and expected-source: the image's provenance names that repository as its source — the git context BuildKit fetched itself, else the client's vcs:source (a hint BuildKit records unchecked, said as such). The commit it records is reported.",
+  why: 'An image whose provenance names another repository was built from other code than yours: a swapped image, or a registry path someone else pushes to.',
+  threshold: "expected-source (default: the GitHub Actions run's repository)",
+  remediation:
+    "Push this repository's image from this repository's workflow (build-push-action sets the source), or correct expected-source when the image is meant to come from elsewhere.",
+  needs: ['attestations'],
+  run({ attestations }, { settings }) {
+    const expected = settings.expectedSource || attestations.runRepository;
+    if (!expected)
+      return { status: 'skip', message: 'expected-source is not set (and no GitHub Actions run names one)' };
+    const { provenance } = attestations;
+    if (!provenance) return { status: 'skip', message: 'no provenance to read (HARD-SUPPLY-003)' };
+    const source = provenance.source;
+    if (!source)
+      return {
+        status: 'fail',
+        message: `the provenance records no source repository, so it cannot show the image comes from ${expected}`,
+      };
+    const hint = source.verified ? '' : ' (the builder client says so; BuildKit does not check it)';
+    const commit = source.revision ? ` at ${source.revision}` : '';
+    if (comparableRepository(source.uri) === comparableRepository(expected))
+      return { status: 'pass', message: `built from ${source.uri}${commit}${hint}`, measured: source };
+    return {
+      status: 'fail',
+      message: `built from ${source.uri}${commit}${hint}, not from ${expected}`,
+      measured: source,
+      target: expected,
+    };
+  },
+});
+
+export const checkBasePinnedInProvenance = defineCheck({
+  id: 'HARD-SUPPLY-006',
+  category: 'supply',
+  severity: 'error',
+  title: 'Base images are pinned by digest, and the provenance records that digest',
+  proves:
+    "With check-attestations and the image's Dockerfile: every external image the stages built start from or copy from is pinned by digest (`@sha256:`), and the image's provenance records that very digest among its materials — the image was built from the bytes the Dockerfile names. Judged on each line that names an image.",
+  why: 'A tag moves; a digest does not. And a digest in the Dockerfile proves nothing about an image built from another: the provenance says what the build actually resolved.',
+  threshold: 'check-attestations: true (off by default)',
+  remediation:
+    'Pin each base by digest (`FROM node:22.11-bookworm-slim@sha256:…`, kept current by Renovate or Dependabot), and build the released image from that Dockerfile.',
+  needs: ['attestations', 'dockerfile'],
+  run({ attestations, dockerfile }) {
+    const stages = new Set(built(dockerfile).map((stage) => stage.index));
+    const uses = dockerfile.images.filter((use) => stages.has(use.stage));
+    if (uses.length === 0) return { status: 'pass', message: 'the stages built use no external image' };
+    const { provenance } = attestations;
+    return uses.map((use): Verdict => {
+      const location = { location: { file: dockerfile.path, line: use.line } };
+      if (use.reference === '' || use.unresolved.length > 0)
+        return { status: 'skip', message: `${use.raw}: set by a build argument without a value`, ...location };
+      const pinned = /@(sha256:[0-9a-f]{64})$/.exec(use.reference)?.[1];
+      if (!pinned)
+        return { status: 'fail', message: `${use.reference} is pinned by tag only, not by digest`, ...location };
+      if (!provenance)
+        return {
+          status: 'skip',
+          message: `${use.reference} is pinned by digest; no provenance to compare it with (HARD-SUPPLY-003)`,
+          ...location,
+        };
+      // The same image by the same digest: a digest recorded for another image proves nothing here.
+      const name = comparableImageName(parseImageReference(use.reference).name);
+      const recorded = provenance.images.filter((image) => comparableImageName(image.name) === name);
+      if (recorded.some((image) => image.digest === pinned))
+        return { status: 'pass', message: `${use.reference}: the provenance records this digest`, ...location };
+      const instead =
+        recorded.length > 0
+          ? `it records ${recorded.map((image) => `${image.name}@${image.digest}`).join(', ')}`
+          : 'it records no such image';
+      return {
+        status: 'fail',
+        message: `${use.reference}: the provenance does not record this digest (${instead}): the image was not built from the base this Dockerfile pins`,
+        ...location,
+      };
+    });
   },
 });

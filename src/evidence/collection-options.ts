@@ -27,6 +27,8 @@ export interface CollectionOptions {
   measureCompressedSize: boolean;
   /** What cosign verifies, and whom it trusts (verify-signature); null: nothing (and never for a baseline). */
   signatures: { roles: SignatureRole[]; trust: SignatureTrust } | null;
+  /** Read the image's attestations from its registry (check-attestations; never for a baseline). */
+  attestations: boolean;
   runtime: RuntimeOptions;
 }
 

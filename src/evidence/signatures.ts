@@ -15,9 +15,10 @@ export type SignatureRole = 'base' | 'image';
  * `verified`: cosign verified a signature by the key or identity given. `unsigned`: the registry
  * holds no signature for it. `not-trusted`: signed, but by no key or identity given (or the
  * signature does not match the image). `unreachable`: cosign could not ask the registry (no such
- * image, no registry, no login): nothing was verified either way.
+ * image, no registry, no login): nothing was verified either way. `unnamed`: a base set by a
+ * build argument without a value, so no image can be asked for.
  */
-export type SignatureOutcome = 'verified' | 'unsigned' | 'not-trusted' | 'unreachable';
+export type SignatureOutcome = 'verified' | 'unsigned' | 'not-trusted' | 'unreachable' | 'unnamed';
 
 export interface SignatureRecord {
   role: SignatureRole;
@@ -62,8 +63,11 @@ export interface SignatureRequest {
   roles: SignatureRole[];
   trust: SignatureTrust;
   workspace: string;
-  /** The external images the build starts from (FROM, COPY --from), resolved, with their lines. */
-  bases: { reference: string; file: string; line: number }[] | null;
+  /**
+   * The external images the build starts from (FROM, COPY --from), as written and resolved
+   * (build arguments applied; `unresolved` names those without a value), with their lines.
+   */
+  bases: { raw: string; reference: string; unresolved: string[]; file: string; line: number }[] | null;
   /** The image named by reference (`image:`), or null for a build. */
   image: string | null;
   signal?: AbortSignal;
@@ -82,17 +86,29 @@ export async function verifySignatures(request: SignatureRequest): Promise<Signa
   const unavailable = await cosignMissing(cosign, request.signal);
   if (unavailable) return { roles, signer: describeTrust(trust), records: [], notApplicable: {}, unavailable };
   const wanted: Pick<SignatureRecord, 'role' | 'reference' | 'location'>[] = [];
+  const unnamed: SignatureRecord[] = [];
   const notApplicable: SignatureEvidence['notApplicable'] = {};
   if (roles.includes('base')) {
-    const seen = new Set<string>();
+    // Every line that names an image is judged; the same image on two lines is asked for once.
     for (const base of request.bases ?? []) {
-      if (seen.has(base.reference)) continue;
-      seen.add(base.reference);
-      wanted.push({ role: 'base', reference: base.reference, location: { file: base.file, line: base.line } });
+      const location = { file: base.file, line: base.line };
+      if (base.reference === '' || base.unresolved.length > 0)
+        unnamed.push({
+          role: 'base',
+          reference: base.raw,
+          location,
+          outcome: 'unnamed',
+          digest: null,
+          detail: `set by a build argument without a value (${base.unresolved.join(', ') || 'empty'})`,
+        });
+      else wanted.push({ role: 'base', reference: base.reference, location });
     }
     if (!request.bases) notApplicable.base = { reason: 'no Dockerfile: the base images are not known', holds: false };
     else if (request.bases.length === 0)
-      notApplicable.base = { reason: 'the build starts from no external image', holds: true };
+      notApplicable.base = {
+        reason: 'the stages built use no external image (FROM scratch, or their own stages): nothing to verify',
+        holds: true,
+      };
   }
   if (roles.includes('image')) {
     if (request.image) wanted.push({ role: 'image', reference: request.image, location: null });
@@ -103,13 +119,23 @@ export async function verifySignatures(request: SignatureRequest): Promise<Signa
         holds: false,
       };
   }
-  const records = await mapLimit(wanted, 4, async (entry): Promise<SignatureRecord> => {
-    const result = await runProcess(cosign, ['verify', ...args, '--output', 'json', entry.reference], {
-      ...(request.signal ? { signal: request.signal } : {}),
-      env: { ...process.env, COSIGN_YES: 'true' },
-    });
-    return { ...entry, ...readVerification(result.code, result.stdout, result.stderr) };
-  });
+  const asked = new Map<string, Promise<Pick<SignatureRecord, 'outcome' | 'digest' | 'detail'>>>();
+  const verify = (reference: string): Promise<Pick<SignatureRecord, 'outcome' | 'digest' | 'detail'>> => {
+    let pending = asked.get(reference);
+    if (!pending) {
+      pending = runProcess(cosign, ['verify', ...args, '--output', 'json', reference], {
+        ...(request.signal ? { signal: request.signal } : {}),
+        env: { ...process.env, COSIGN_YES: 'true' },
+      }).then((result) => readVerification(result.code, result.stdout, result.stderr));
+      asked.set(reference, pending);
+    }
+    return pending;
+  };
+  const verified = await mapLimit(wanted, 4, async (entry): Promise<SignatureRecord> => ({
+    ...entry,
+    ...(await verify(entry.reference)),
+  }));
+  const records = [...verified, ...unnamed].sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0));
   return { roles, signer: describeTrust(trust), records, notApplicable, unavailable: null };
 }
 
@@ -151,20 +177,67 @@ export function readVerification(
   stderr: string,
 ): Pick<SignatureRecord, 'outcome' | 'digest' | 'detail'> {
   if (code === 0) {
-    const digest = /"docker-manifest-digest"\s*:\s*"(sha256:[0-9a-f]{64})"/.exec(stdout)?.[1] ?? null;
+    const digest = signedDigest(stdout);
     if (digest) return { outcome: 'verified', digest, detail: null };
-    return { outcome: 'not-trusted', digest: null, detail: 'cosign succeeded but named no verified digest' };
+    // cosign said yes but named no image signature: nothing is known to be verified.
+    return { outcome: 'unreachable', digest: null, detail: 'cosign succeeded but named no verified image signature' };
   }
   const detail = cosignError(stderr);
+  // What kept cosign from asking (the network, the registry, a login, Sigstore's trust root) comes
+  // first: its messages can be wrapped in the words of a refusal, and a refusal must be real.
+  if (INFRASTRUCTURE.test(stderr)) return { outcome: 'unreachable', digest: null, detail };
   // Exit code 10 is cosign's "no signatures found"; the other refusals are told by their words.
   if (code === 10 || /no signatures found/i.test(detail)) return { outcome: 'unsigned', digest: null, detail };
   if (NOT_TRUSTED.test(stderr)) return { outcome: 'not-trusted', digest: null, detail };
   return { outcome: 'unreachable', digest: null, detail };
 }
 
-// What cosign 2 and 3 say when a signature exists but is not by the key or identity given.
+const INFRASTRUCTURE = new RegExp(
+  [
+    'dial tcp',
+    'i/o timeout',
+    'no such host',
+    'connection (refused|reset)',
+    'TLS handshake',
+    'x509:',
+    '\\btuf\\b',
+    'trusted root',
+    'MANIFEST_UNKNOWN',
+    'NAME_UNKNOWN',
+    'image tag not found',
+    'UNAUTHORIZED',
+    'DENIED',
+    'forbidden',
+    'too many requests',
+    'status code 5\\d\\d',
+    '\\b5\\d\\d (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)',
+    'parsing reference',
+  ].join('|'),
+  'i',
+);
+
+// What cosign 3 says (recorded in __tests__/fixtures/cosign) when a signature exists but is not
+// by the key or identity given.
 const NOT_TRUSTED =
   /failed to verify signature|no matching signatures|no matching attestations|accepted signatures do not match|invalid signature|expected identit(y|ies)|none of the expected identities/i;
+
+/** The image digest of the first signature payload (`critical.type`: a cosign image signature). */
+function signedDigest(stdout: string): string | null {
+  let payloads: unknown;
+  try {
+    payloads = JSON.parse(stdout.trim().split('\n')[0] ?? '');
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(payloads)) return null;
+  for (const payload of payloads as { critical?: { type?: string; image?: { 'docker-manifest-digest'?: string } } }[]) {
+    const type = payload.critical?.type ?? '';
+    const digest = payload.critical?.image?.['docker-manifest-digest'];
+    if (/^(cosign container image signature|https:\/\/sigstore\.dev\/cosign\/sign\/v1)$/.test(type) && digest)
+      return digest;
+  }
+  return null;
+}
 
 /** The line cosign explains itself in (`Error: no signatures found`), without its prefix. */
 function cosignError(stderr: string): string {

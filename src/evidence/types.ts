@@ -12,6 +12,7 @@ import type { ImageEvidence } from './image.js';
 import type { RuntimeEvidence } from './runtime/records.js';
 import type { VulnerabilityEvidence } from './vulnerability-findings.js';
 import type { SignatureEvidence } from './signatures.js';
+import type { AttestationEvidence } from './attestations.js';
 
 /** All evidence of one run; each piece collected, skipped (with reason) or failed (with error). */
 export interface EvidenceSet {
@@ -31,6 +32,8 @@ export interface EvidenceSet {
   vulnerabilities: Collected<VulnerabilityEvidence>;
   /** cosign's verification of the base images' and the image's signatures (verify-signature). */
   signatures: Collected<SignatureEvidence>;
+  /** The image's provenance and SBOM attestations, as its registry holds them (check-attestations). */
+  attestations: Collected<AttestationEvidence>;
 }
 
 export type EvidenceKey = keyof EvidenceSet;

@@ -473,6 +473,22 @@ export const INPUTS = {
     description:
       "Require each signature's entry in the transparency log (Rekor), as cosign does by default. `false` only for signatures made without one (a private key signed with no transparency log).",
   }),
+  'check-attestations': input({
+    perTarget: true,
+    kind: boolean,
+    default: 'false',
+    group: 'expectations',
+    description:
+      "Read the image's attestations from its registry and judge them (HARD-SUPPLY-003…006): SLSA provenance attached (and its mode), an SBOM attached (its format), the provenance's source repository (`expected-source`), and each base image pinned by digest in the Dockerfile and recorded in the provenance. For an image named by reference (`image:`, a release checked again before it is deployed); read with `docker buildx imagetools` and the login of `docker login`.",
+  }),
+  'expected-source': input({
+    perTarget: true,
+    kind: text,
+    default: '',
+    group: 'expectations',
+    description:
+      "The repository the image's provenance must name as its source (`https://github.com/org/app`; HARD-SUPPLY-005, with `check-attestations`). Default: the repository of the GitHub Actions run (`GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`); outside one, not judged unless given.",
+  }),
   'vulnerability-report': input({
     perTarget: true,
     kind: lines,

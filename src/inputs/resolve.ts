@@ -113,13 +113,8 @@ export async function resolveOptions(
       throw new UsageError(`${push} with fail-on never would push whatever the verdict: give fail-on error or warning`);
   }
   // `tags` without `push` is read by nothing, as build-push-action's `push: ${{ … != 'pull_request' }}` wants.
-  const signatures = signatureProblem(settings, surface);
+  const signatures = signatureProblem(settings, surface, workspace);
   if (signatures) throw new UsageError(signatures);
-  const key = settings.signatureKey;
-  if (key !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(key) && !existsSync(resolve(workspace, key)))
-    throw new UsageError(
-      `${inputLabel('signature-key', surface)} ${key} does not exist in the workspace; give the public key's path (or a KMS URI)`,
-    );
   // Build inputs that name files or variables are checked before anything runs.
   resolveBuildInputs(settings, workspace);
   const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
@@ -149,7 +144,7 @@ function relativeTo(spec: TargetSpec, contextPath: string): TargetSpec {
 }
 
 /** What is wrong with the signature inputs, or null: what to verify, and whom to trust, both or neither. */
-export function signatureProblem(settings: Settings, surface: Surface): string | null {
+export function signatureProblem(settings: Settings, surface: Surface, workspace: string): string | null {
   // Named mid-sentence: `--signature-key` in a shell, `signature-key` in a workflow.
   const label = (name: InputName): string => (surface === 'cli' ? `--${name}` : name);
   const verify = label('verify-signature');
@@ -163,7 +158,11 @@ export function signatureProblem(settings: Settings, surface: Surface): string |
   }
   if (settings.signatureKey !== '' && keyless)
     return `${verify}: give ${label('signature-key')} or ${label('signature-identity')} with ${label('signature-issuer')}, not both`;
-  if (settings.signatureKey !== '') return null;
+  const key = settings.signatureKey;
+  if (key !== '') {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(key) || existsSync(resolve(workspace, key))) return null;
+    return `${label('signature-key')} ${key} does not exist in the workspace; give the public key's path (or a KMS URI)`;
+  }
   if (settings.signatureIdentity !== '' && settings.signatureIssuer !== '') return null;
   if (keyless)
     return `${verify}: keyless signatures need both ${label('signature-identity')} (a regular expression of the signer) and ${label('signature-issuer')} (its OIDC issuer)`;

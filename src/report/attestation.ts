@@ -1,5 +1,5 @@
 import type { CheckResult, FailOn, Metrics, Report, Status } from '../model.js';
-import { parseImageReference } from '../util/image-reference.js';
+import { canonicalImageName, parseImageReference } from '../util/image-reference.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { verdict } from './build-report.js';
 
@@ -152,13 +152,20 @@ export function statementSubjects(report: Report): StatementSubject[] {
 
 /**
  * The engine's registry digests of the repository the user named (`image: ghcr.io/org/app:1.4` →
- * `ghcr.io/org/app@sha256:…`): the containerd store also lists the image's other local names,
- * which no registry may hold.
+ * `ghcr.io/org/app@sha256:…`), by its full name (`nginx` → `docker.io/library/nginx`): the
+ * containerd store also lists the image's other local names, which no registry may hold.
  */
 function namedRepoDigests(target: Report['targets'][number]['target']): string[] {
   if (!target.image || !target.repoDigests) return [];
-  const named = parseImageReference(target.image).name;
-  return target.repoDigests.filter((reference) => reference.slice(0, reference.lastIndexOf('@')) === named);
+  const named = repositoryOf(target.image);
+  return target.repoDigests
+    .filter((reference) => repositoryOf(reference) === named)
+    .map((reference) => `${named}@${reference.slice(reference.lastIndexOf('@') + 1)}`);
+}
+
+/** A repository as the engine stores it: `nginx` and `docker.io/library/nginx` are one. */
+function repositoryOf(reference: string): string {
+  return canonicalImageName(`${parseImageReference(reference).name}:tag`).replace(/:tag$/, '');
 }
 
 export function inTotoStatement(subjects: StatementSubject[], predicate: HardeningPredicate): InTotoStatement {

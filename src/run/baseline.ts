@@ -113,6 +113,7 @@ function withoutExtras(collect: CollectionOptions): CollectionOptions {
     cacheProbe: false,
     composeUp: false,
     signatures: null,
+    attestations: false,
     runtime: { ...collect.runtime, hardenedRun: false },
   };
 }

@@ -24,6 +24,7 @@ import { collectImageEvidence } from '../evidence/image.js';
 import { readCompose, readContext, readDockerfile, readVulnerabilities } from '../evidence/read-files.js';
 import { collectRuntimeEvidence } from '../evidence/runtime/run-image.js';
 import { verifySignatures } from '../evidence/signatures.js';
+import { collectRegistryAttestations } from '../evidence/attestations.js';
 import type { StackRequest } from '../evidence/runtime/stack.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import type { EngineRecord, Target } from '../model.js';
@@ -85,6 +86,7 @@ export async function collectTargetEvidence(
     signatures: request.collect.signatures
       ? await progress.phase('signatures', () => signaturesOf(request, dockerfile, signal))
       : skipped('verify-signature is not set'),
+    attestations: await attestationsOf(request, progress, signal),
   };
   if (collect.mode === 'static' || !control.engine) return { evidence, target };
   evidence.engine = control.engine.record;
@@ -372,6 +374,33 @@ async function runBuild(
   };
 }
 
+/** The attestations its registry holds for an image named by reference (check-attestations). */
+async function attestationsOf(
+  request: TargetRequest,
+  progress: Progress,
+  signal: AbortSignal | undefined,
+): Promise<EvidenceSet['attestations']> {
+  if (!request.collect.attestations) return skipped('check-attestations is off');
+  const { source } = request;
+  if (source.kind === 'stack') return skipped('a compose stack: its images are targets of their own');
+  if (source.kind === 'build')
+    return skipped(
+      "a build's attestations are attached as it is pushed: check the pushed image by reference (image:) to read them",
+    );
+  const platform = request.collect.platform || hostPlatform();
+  return progress.phase('attestations', () =>
+    attempt(() => collectRegistryAttestations(source.image, platform, signal), signal),
+  );
+}
+
+/** The platform an image is run on here when none is given: this machine's. */
+function hostPlatform(): string {
+  const architecture = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', ia32: '386' }[
+    process.arch as string
+  ];
+  return `linux/${architecture ?? process.arch}`;
+}
+
 /** cosign's verdicts on the base images and the named image (verify-signature); skipped when not asked. */
 async function signaturesOf(
   request: TargetRequest,
@@ -383,11 +412,17 @@ async function signaturesOf(
   const file = dockerfile.state === 'collected' ? dockerfile.value : null;
   const stages = new Set(file ? builtStages(file).map((stage) => stage.index) : []);
   // The external images whose bytes ship (FROM, COPY --from), as the build resolves them; one set
-  // by a build argument without a value cannot be named, and HARD-DOCKERFILE-002 says so.
+  // by a build argument without a value cannot be asked for, and is said to be so on its line.
   const bases = file
     ? file.images
-        .filter((use) => stages.has(use.stage) && use.unresolved.length === 0 && use.reference !== '')
-        .map((use) => ({ reference: use.reference, file: file.path, line: use.line }))
+        .filter((use) => stages.has(use.stage))
+        .map((use) => ({
+          raw: use.raw,
+          reference: use.reference,
+          unresolved: use.unresolved,
+          file: file.path,
+          line: use.line,
+        }))
     : null;
   return attempt(
     () =>

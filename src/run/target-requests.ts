@@ -1,7 +1,8 @@
 import type { CollectionOptions } from '../evidence/collection-options.js';
 import { resolveBuildInputs } from '../inputs/build-inputs.js';
 import type { Settings } from '../inputs/definitions.js';
-import { parseSettings, type Options } from '../inputs/resolve.js';
+import { parseSettings, signatureProblem, type Options } from '../inputs/resolve.js';
+import { UsageError } from '../util/errors.js';
 import type { TargetRequest, TargetSource } from '../request.js';
 import type { Draft } from './draft-targets.js';
 import type { SignatureRole } from '../evidence/signatures.js';
@@ -12,6 +13,9 @@ import type { SignatureRole } from '../evidence/signatures.js';
 export function toRequest(draft: Draft, options: Options, scope: string): TargetRequest {
   // The target's own values over the run's: the thresholds and expectations it sets.
   const settings = parseSettings({ ...options.raw, ...draft.inputs });
+  // The run's signature inputs were checked as it resolved; a target's own (its `targets:` entry) here.
+  const signatures = signatureProblem(settings, options.surface, options.workspace);
+  if (signatures) throw new UsageError(`target ${draft.name!}: ${signatures}`);
   return {
     name: draft.name!,
     source: sourceOf(draft),
@@ -54,6 +58,7 @@ export function collectionOptions(settings: Settings): CollectionOptions {
     cacheProbe: settings.cacheProbe,
     composeUp: settings.composeUp,
     measureCompressedSize: settings.maxCompressedSizeMb !== null,
+    attestations: settings.checkAttestations,
     signatures:
       settings.verifySignature.length > 0
         ? {

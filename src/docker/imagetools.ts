@@ -1,0 +1,89 @@
+import { runDocker } from './cli.js';
+
+// An image's attestations as its registry holds them, read with `docker buildx imagetools
+// inspect`: it speaks to any registry with the credentials of `docker login` (and plain HTTP to
+// a registry on localhost), so nothing here handles a token. BuildKit stores attestations as
+// manifests of the image's index, marked `vnd.docker.reference.type: attestation-manifest`, whose
+// layers are in-toto statements, each annotated with its predicate type.
+
+interface Descriptor {
+  mediaType?: string;
+  digest: string;
+  annotations?: Record<string, string>;
+  platform?: { os?: string; architecture?: string; variant?: string };
+}
+
+interface Document {
+  mediaType?: string;
+  manifests?: Descriptor[];
+  layers?: Descriptor[];
+}
+
+export interface RegistryAttestations {
+  /** The reference read (`ghcr.io/org/app:1.4`). */
+  reference: string;
+  /** An index (which can carry attestations), or an image manifest alone (which cannot). */
+  index: boolean;
+  /** The predicate types of the attestations of the platform's image. */
+  predicateTypes: string[];
+  /** The provenance and SBOM predicates, as imagetools decodes them (null: none). */
+  provenance: unknown;
+  sbom: unknown;
+}
+
+export class RegistryReadError extends Error {}
+
+async function inspect(args: string[], signal?: AbortSignal): Promise<string> {
+  const result = await runDocker(['buildx', 'imagetools', 'inspect', ...args], signal ? { signal } : {});
+  if (result.code !== 0) {
+    const said = result.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${result.code}`;
+    throw new RegistryReadError(said.replace(/^ERROR:\s*/, ''));
+  }
+  return result.stdout;
+}
+
+/** Reads the attestations of `reference`'s image for `platform` (`linux/amd64`). */
+export async function readRegistryAttestations(
+  reference: string,
+  platform: string,
+  signal?: AbortSignal,
+): Promise<RegistryAttestations> {
+  const top = JSON.parse(await inspect(['--raw', reference], signal)) as Document;
+  if (!top.manifests) return { reference, index: false, predicateTypes: [], provenance: null, sbom: null };
+  const [os, architecture] = platform.split('/');
+  const images = top.manifests.filter(
+    (entry) => entry.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
+  );
+  const image =
+    images.find((entry) => entry.platform?.os === os && entry.platform.architecture === architecture) ?? images[0];
+  const attestation = top.manifests.find(
+    (entry) =>
+      entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' &&
+      entry.annotations['vnd.docker.reference.digest'] === image?.digest,
+  );
+  if (!attestation) return { reference, index: true, predicateTypes: [], provenance: null, sbom: null };
+  const repository = reference.replace(/@sha256:[0-9a-f]{64}$/, '').replace(/:[^:/]+$/, '');
+  const manifest = JSON.parse(await inspect(['--raw', `${repository}@${attestation.digest}`], signal)) as Document;
+  const predicateTypes = (manifest.layers ?? [])
+    .map((layer) => layer.annotations?.['in-toto.io/predicate-type'])
+    .filter((type): type is string => typeof type === 'string');
+  // imagetools decodes the provenance and the SPDX SBOM itself: one entry, or one per platform.
+  const decoded = async (field: 'Provenance' | 'SBOM', key: string): Promise<unknown> => {
+    const value = JSON.parse(await inspect([reference, '--format', `{{json .${field}}}`], signal)) as Record<
+      string,
+      unknown
+    >;
+    const entry = (key in value ? value : (value[platform] ?? Object.values(value)[0])) as
+      Record<string, unknown> | undefined;
+    return entry?.[key] ?? null;
+  };
+  return {
+    reference,
+    index: true,
+    predicateTypes,
+    provenance: predicateTypes.some((type) => type.startsWith('https://slsa.dev/provenance/'))
+      ? await decoded('Provenance', 'SLSA')
+      : null,
+    sbom: predicateTypes.includes('https://spdx.dev/Document') ? await decoded('SBOM', 'SPDX') : null,
+  };
+}
