@@ -78222,6 +78222,20 @@ const INPUTS = {
         group: 'thresholds',
         description: 'Count only vulnerabilities with a fix available (the ones a rebuild or an upgrade removes); where the report does not say, a vulnerability counts.',
     }),
+    profile: input({
+        perTarget: true,
+        kind: oneOf(['production', 'hardened-image']),
+        default: 'production',
+        group: 'expectations',
+        description: "Which defaults the checks take. `production`: the production checklist's. `hardened-image`: what hardened images (Docker Hardened Images, SLSA, admission policies) promise besides — no shell and no package manager in the runtime image (`shell-and-package-manager: error`), a numeric USER (`numeric-user: error`), provenance and an SBOM attached as errors (`check-attestations: true`), each base pinned by digest and recorded in the provenance, and the bases' signatures verified (`verify-signature: base`, so `signature-key` or `signature-identity` with `signature-issuer` must be given). An input or config key set explicitly wins over the profile. docs/checks.md sets the two side by side.",
+    }),
+    'shell-and-package-manager': input({
+        perTarget: true,
+        kind: oneOf(['off', 'notice', 'warning', 'error']),
+        default: 'off',
+        group: 'expectations',
+        description: 'How a shell (sh, bash, busybox…) or an OS package manager (apt, dpkg, apk, dnf, rpm…) in the runtime image is reported (HARD-TOOLS-005). `off` in the production profile, where a shell is usual; `error` in the hardened-image profile.',
+    }),
     'numeric-user': input({
         perTarget: true,
         kind: oneOf(['notice', 'warning', 'error', 'off']),
@@ -78773,14 +78787,30 @@ function signatureProblem(settings, surface, workspace) {
         return null;
     if (keyless)
         return `${verify}: keyless signatures need both ${label('signature-identity')} (a regular expression of the signer) and ${label('signature-issuer')} (its OIDC issuer)`;
-    return `${verify} needs whom to trust: ${label('signature-key')} (a public key), or ${label('signature-identity')} with ${label('signature-issuer')} (keyless)`;
+    const why = settings.profile === 'hardened-image' ? " (profile hardened-image verifies the base images' signatures)" : '';
+    return `${verify} needs whom to trust${why}: ${label('signature-key')} (a public key), or ${label('signature-identity')} with ${label('signature-issuer')} (keyless)`;
 }
-/** Settings from raw input text; unset inputs take their defaults. */
+/**
+ * The defaults a profile sets besides the built-in ones (docs/checks.md, "Profiles"): the
+ * hardened-image profile asks what hardened images promise. Only defaults and severities change.
+ */
+const PROFILE_DEFAULTS = {
+    production: {},
+    'hardened-image': {
+        'shell-and-package-manager': 'error',
+        'numeric-user': 'error',
+        'check-attestations': 'true',
+        'verify-signature': 'base',
+    },
+};
+/** Settings from raw input text; unset inputs take their profile's defaults, then the built-in ones. */
 function parseSettings(raw) {
     const settings = {};
+    // A profile changes defaults only: what the user set explicitly wins.
+    const profile = PROFILE_DEFAULTS[(raw.profile ?? INPUTS.profile.default).trim()] ?? {};
     for (const name of INPUT_NAMES) {
         const definition = INPUTS[name];
-        const text = raw[name] ?? definition.default;
+        const text = raw[name] ?? profile[name] ?? definition.default;
         // A number input without default stays unset (null) until given.
         settings[camelCase(name)] =
             text.trim() === '' && definition.kind.form.includes('number') ? null : definition.kind.parse(text, name);
@@ -86004,6 +86034,64 @@ const checkNoBuildTools = defineCheck({
         return failPerLayer(found, filesystem, locate, (tools, from) => `${tools.map((tool) => `${tool.tool} (${tool.path})`).join(', ')} — added by ${from}`, (tools) => tools);
     },
 });
+// What a hardened image leaves out (HARD-TOOLS-005): a shell to run commands in, and an OS
+// package manager to install more with. busybox and toybox count as shells: `busybox sh` is one.
+const tools_SHELLS = ['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'csh', 'tcsh', 'fish', 'busybox', 'toybox'];
+const PACKAGE_MANAGERS = [
+    'apt',
+    'apt-get',
+    'aptitude',
+    'dpkg',
+    'apk',
+    'yum',
+    'dnf',
+    'microdnf',
+    'tdnf',
+    'rpm',
+    'zypper',
+    'pacman',
+];
+const STANDARD_DIRS = ['/', '/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin'];
+/** Shells and package managers that can run: on the PATH or in the usual directories, as a program or a link to one. */
+function findShellsAndPackageManagers(files, env) {
+    const dirs = new Set([...pathDirectories(env), ...STANDARD_DIRS]);
+    const found = [];
+    for (const [path, file] of Object.entries(files)) {
+        if (!dirs.has(external_node_path_.posix.dirname(path)))
+            continue;
+        const runnable = file.type === 'symlink' || file.type === 'hardlink' || (file.type === 'file' && (file.mode & 0o111) !== 0);
+        if (!runnable)
+            continue;
+        const name = external_node_path_.posix.basename(path);
+        const kind = tools_SHELLS.includes(name) ? 'shell' : PACKAGE_MANAGERS.includes(name) ? 'package manager' : null;
+        if (kind)
+            found.push({ tool: name, path, layer: file.layer, kind });
+    }
+    return found.sort((a, b) => a.path.localeCompare(b.path));
+}
+const checkNoShellOrPackageManager = defineCheck({
+    id: 'HARD-TOOLS-005',
+    category: 'tools',
+    severity: 'error',
+    title: 'No shell and no package manager in the runtime image',
+    proves: "No shell (sh, bash, dash, ash, zsh…, busybox, toybox) and no OS package manager (apt, apt-get, dpkg, apk, yum, dnf, rpm, zypper, pacman…) can run from the image: none on its PATH or in /, /bin, /sbin, /usr/bin, /usr/sbin, /usr/local/bin, as a program or a link. Found from the image's files. Judged at the severity of shell-and-package-manager: off in the production profile, error in hardened-image.",
+    why: 'What an intruder does first is run a shell and install tools: an image with neither leaves them the service only. Hardened and distroless images ship without both.',
+    threshold: 'shell-and-package-manager: off (profile hardened-image: error)',
+    remediation: 'Ship the service on a distroless or hardened base (or FROM scratch) and copy only the built program and what it loads; write the health check in exec form as a program of its own (`HEALTHCHECK CMD ["/app", "--health"]`).',
+    needs: ['image', 'filesystem'],
+    run({ image, filesystem }, { settings, locate }) {
+        const severity = settings.shellAndPackageManager;
+        if (severity === 'off')
+            return {
+                status: 'skip',
+                message: 'shell-and-package-manager is off (profile production: a shell in the image is usual)',
+            };
+        const found = findShellsAndPackageManagers(filesystem.files, image.env);
+        if (found.length === 0)
+            return { status: 'pass', message: 'no shell and no package manager can run from the image', measured: [] };
+        return failPerLayer(found, filesystem, locate, (items, from) => `${items.map((item) => `${item.kind} ${item.path}`).join(', ')} — added by ${from}`, (items) => items.map(({ kind, path }) => ({ kind, path }))).map((verdict) => ({ ...verdict, severity }));
+    },
+});
 /** Dev tools that are Python packages first (a name like `air` is also a web framework's). */
 const PYTHON_DEV_PACKAGES = new Set(['pytest', 'debugpy', 'ipdb', 'ptvsd', 'pdbpp', 'pydevd']);
 /**
@@ -86647,20 +86735,20 @@ const checkVulnerabilityDelta = defineCheck({
 // provenance (v0.2 or v1, mode min or max: docs.docker.com's "SLSA definitions") and an SBOM
 // (SPDX, as BuildKit's generator writes it, or CycloneDX). The readers (a registry, the build's
 // own layout) hand the predicates here; the checks judge the summaries.
-const SLSA_PROVENANCE_TYPES = ['https://slsa.dev/provenance/v0.2', 'https://slsa.dev/provenance/v1'];
 const SPDX_TYPE = 'https://spdx.dev/Document';
 const CYCLONEDX = /^https:\/\/cyclonedx\.org\/(bom|schema)/;
 const object = (value) => (value && typeof value === 'object' ? value : {});
 const attestation_documents_text = (value) => (typeof value === 'string' && value !== '' ? value : null);
+/** Any SLSA provenance (v0.1 is read as v0.2, which kept its fields). */
 function isProvenance(predicateType) {
-    return SLSA_PROVENANCE_TYPES.includes(predicateType);
+    return predicateType.startsWith('https://slsa.dev/provenance/');
 }
 function isSbom(predicateType) {
     return predicateType === SPDX_TYPE || CYCLONEDX.test(predicateType);
 }
 function summariseProvenance(predicateType, predicate) {
     const body = object(predicate);
-    const v1 = predicateType.endsWith('/v1');
+    const v1 = /\/v1(\.\d+)?$/.test(predicateType);
     const definition = object(body.buildDefinition);
     const run = object(body.runDetails);
     const buildkit = v1
@@ -86712,9 +86800,10 @@ function summariseSbom(predicateType, predicate) {
         };
     }
     const components = body.components;
+    const format = CYCLONEDX.test(predicateType) ? 'CycloneDX' : predicateType;
     return {
         predicateType,
-        format: `CycloneDX${attestation_documents_text(body.specVersion) ? ` ${attestation_documents_text(body.specVersion)}` : ''}`,
+        format: `${format}${attestation_documents_text(body.specVersion) ? ` ${attestation_documents_text(body.specVersion)}` : ''}`,
         packages: Array.isArray(components) ? components.length : null,
     };
 }
@@ -86734,6 +86823,9 @@ function comparableImageName(name) {
  */
 function comparableRepository(uri) {
     let url = uri.trim().replace(/#.*$/, '');
+    // `org/app`, as GitHub names a repository: on github.com.
+    if (/^[\w.-]+\/[\w.-]+$/.test(url))
+        url = `https://github.com/${url}`;
     const scp = /^[\w.-]+@([^:/]+):(.+)$/.exec(url);
     if (scp)
         url = `https://${scp[1]}/${scp[2]}`;
@@ -86742,6 +86834,10 @@ function comparableRepository(uri) {
         .replace(/\.git$/, '')
         .replace(/\/+$/, '')
         .toLowerCase();
+}
+/** A repository URL to show: any user and password in it (`https://x-access-token:…@github.com`) left out. */
+function displayedRepository(uri) {
+    return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]+@/i, '$1');
 }
 
 ;// CONCATENATED MODULE: ./src/checks/supply.ts
@@ -86778,7 +86874,7 @@ function judged(record, signer) {
         case 'unreachable':
             return {
                 status: 'error',
-                message: `could not verify ${what}: cosign could not read it from its registry (${record.detail})`,
+                message: `could not verify ${what}: cosign could not complete the verification (${record.detail})`,
                 measured,
                 ...location,
             };
@@ -86828,7 +86924,13 @@ const checkImageSignature = defineCheck({
 });
 // Attestations, as the image's registry holds them (check-attestations): where the image came
 // from (provenance), what is in it (SBOM), and whether that matches what this repository says.
-const CLASSIC_STORE = 'the registry holds an image manifest alone, which carries no attestation: the classic image store pushes that — push from the build (build-push-action with provenance and sbom) or from the containerd image store';
+/** The hardened-image profile makes a missing attestation an error (a warning in production). */
+function profileSeverity(settings) {
+    return settings.profile === 'hardened-image' ? { severity: 'error' } : {};
+}
+const CLASSIC_STORE = "the reference names an image manifest alone, which carries no attestation: what the classic image store pushes (push from the build, build-push-action with provenance and sbom, or from the containerd image store), or one platform's manifest of an index (name the index's tag or digest)";
+/** Where attestations are looked for, said when none is found. */
+const LOOKED_IN = "BuildKit's attestation manifests in the image's index are read; attestations stored as OCI referrers (actions/attest with push-to-registry) or by cosign attest are not";
 const checkProvenanceAttached = defineCheck({
     id: 'HARD-SUPPLY-003',
     category: 'supply',
@@ -86836,18 +86938,19 @@ const checkProvenanceAttached = defineCheck({
     title: 'Provenance is attached',
     proves: "With check-attestations: the image's registry holds a SLSA provenance attestation (v0.2 or v1, as BuildKit writes it) for the image's platform; its mode (max records every build step), builder and source are reported.",
     why: 'Provenance says how, from what and by which builder an image was made: what an admission policy or an auditor checks before trusting it.',
-    threshold: 'check-attestations: true (off by default)',
+    threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
     remediation: 'Build with provenance (build-push-action `provenance: mode=max`, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
     needs: ['attestations'],
-    run({ attestations }) {
+    run({ attestations }, { settings }) {
         const { provenance } = attestations;
         if (!provenance)
             return {
                 status: 'fail',
-                message: `${attestations.from} has no provenance attestation${attestations.index ? '' : `: ${CLASSIC_STORE}`}`,
+                message: `${attestations.from} has no provenance attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
+                ...profileSeverity(settings),
             };
         const source = provenance.source
-            ? `, source ${provenance.source.uri}${provenance.source.revision ? `@${provenance.source.revision}` : ''}`
+            ? `, source ${displayedRepository(provenance.source.uri)}${provenance.source.revision ? `@${provenance.source.revision}` : ''}`
             : ', no source recorded';
         const builder = provenance.builderId ? `, builder ${provenance.builderId}` : '';
         return {
@@ -86864,17 +86967,20 @@ const checkSbomAttached = defineCheck({
     title: 'An SBOM is attached',
     proves: "With check-attestations: the image's registry holds an SBOM attestation (SPDX, as BuildKit's generator writes it, or CycloneDX) for the image's platform; its format and package count are reported.",
     why: 'An SBOM lists what the image contains, so that a vulnerability announced tomorrow can be looked up in images already deployed.',
-    threshold: 'check-attestations: true (off by default)',
+    threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
     remediation: 'Build with an SBOM (build-push-action `sbom: true`, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
     needs: ['attestations'],
-    run({ attestations }) {
+    run({ attestations }, { settings }) {
         const { sbom } = attestations;
         if (!sbom)
             return {
                 status: 'fail',
-                message: `${attestations.from} has no SBOM attestation${attestations.index ? '' : `: ${CLASSIC_STORE}`}`,
+                message: `${attestations.from} has no SBOM attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
+                ...profileSeverity(settings),
             };
-        const packages = sbom.packages === null ? '' : `, ${sbom.packages} package${sbom.packages === 1 ? '' : 's'}`;
+        const packages = sbom.packages === null
+            ? ' (its package count is not read: imagetools decodes SPDX only)'
+            : `, ${sbom.packages} package${sbom.packages === 1 ? '' : 's'}`;
         return {
             status: 'pass',
             message: `${sbom.format}${packages}`,
@@ -86907,13 +87013,15 @@ const checkProvenanceSource = defineCheck({
             };
         const hint = source.verified ? '' : ' (the builder client says so; BuildKit does not check it)';
         const commit = source.revision ? ` at ${source.revision}` : '';
+        const shown = displayedRepository(source.uri);
+        const measured = { ...source, uri: shown };
         if (comparableRepository(source.uri) === comparableRepository(expected))
-            return { status: 'pass', message: `built from ${source.uri}${commit}${hint}`, measured: source };
+            return { status: 'pass', message: `built from ${shown}${commit}${hint}`, measured };
         return {
             status: 'fail',
-            message: `built from ${source.uri}${commit}${hint}, not from ${expected}`,
-            measured: source,
-            target: expected,
+            message: `built from ${shown}${commit}${hint}, not from ${displayedRepository(expected)}`,
+            measured,
+            target: displayedRepository(expected),
         };
     },
 });
@@ -86921,18 +87029,26 @@ const checkBasePinnedInProvenance = defineCheck({
     id: 'HARD-SUPPLY-006',
     category: 'supply',
     severity: 'error',
-    title: 'Base images are pinned by digest, and the provenance records that digest',
-    proves: "With check-attestations and the image's Dockerfile: every external image the stages built start from or copy from is pinned by digest (`@sha256:`), and the image's provenance records that very digest among its materials — the image was built from the bytes the Dockerfile names. Judged on each line that names an image.",
+    title: 'Base images are pinned by digest, and the provenance records that digest where it is read',
+    proves: "With check-attestations and the image's Dockerfile: every external image the stages built start from or copy from is pinned by digest (`@sha256:`) and, where the image's provenance was read (an image named by reference), the provenance records that very digest for that image among its materials: the image was built from the bytes the Dockerfile names. Where no provenance was read, the message says why and only the pin is judged. Judged on each line that names an image.",
     why: 'A tag moves; a digest does not. And a digest in the Dockerfile proves nothing about an image built from another: the provenance says what the build actually resolved.',
     threshold: 'check-attestations: true (off by default)',
     remediation: 'Pin each base by digest (`FROM node:22.11-bookworm-slim@sha256:…`, kept current by Renovate or Dependabot), and build the released image from that Dockerfile.',
-    needs: ['attestations', 'dockerfile'],
-    run({ attestations, dockerfile }) {
+    needs: ['dockerfile'],
+    run({ dockerfile }, { settings, evidence }) {
+        // Judged with check-attestations (the hardened-image profile sets it); the provenance when it
+        // was read (an image named by reference), else the pins alone.
+        if (!settings.checkAttestations)
+            return { status: 'skip', message: 'check-attestations is off' };
         const stages = new Set(built(dockerfile).map((stage) => stage.index));
         const uses = dockerfile.images.filter((use) => stages.has(use.stage));
         if (uses.length === 0)
             return { status: 'pass', message: 'the stages built use no external image' };
-        const { provenance } = attestations;
+        const read = evidence.attestations;
+        if (read.state === 'failed')
+            return { status: 'error', message: `could not collect attestations evidence: ${read.error}` };
+        const provenance = read.state === 'collected' ? read.value.provenance : null;
+        const unread = read.state === 'skipped' ? read.reason : 'no provenance to compare it with (HARD-SUPPLY-003)';
         return uses.map((use) => {
             const location = { location: { file: dockerfile.path, line: use.line } };
             if (use.reference === '' || use.unresolved.length > 0)
@@ -86941,11 +87057,7 @@ const checkBasePinnedInProvenance = defineCheck({
             if (!pinned)
                 return { status: 'fail', message: `${use.reference} is pinned by tag only, not by digest`, ...location };
             if (!provenance)
-                return {
-                    status: 'skip',
-                    message: `${use.reference} is pinned by digest; no provenance to compare it with (HARD-SUPPLY-003)`,
-                    ...location,
-                };
+                return { status: 'pass', message: `${use.reference} is pinned by digest (provenance: ${unread})`, ...location };
             // The same image by the same digest: a digest recorded for another image proves nothing here.
             const name = comparableImageName(parseImageReference(use.reference).name);
             const recorded = provenance.images.filter((image) => comparableImageName(image.name) === name);
@@ -86954,6 +87066,16 @@ const checkBasePinnedInProvenance = defineCheck({
             const instead = recorded.length > 0
                 ? `it records ${recorded.map((image) => `${image.name}@${image.digest}`).join(', ')}`
                 : 'it records no such image';
+            // Judged only when this checkout is the commit the image was built from: a release checked
+            // again after its Dockerfile's pins moved on was built from the Dockerfile of its own commit.
+            const built = provenance.source?.revision ?? null;
+            const checkout = read.state === 'collected' ? read.value.checkoutRevision : null;
+            if (!built || !checkout || built !== checkout)
+                return {
+                    status: 'skip',
+                    message: `${use.reference}: the provenance does not record this digest (${instead}), but the image was built from ${built ? `commit ${built}` : 'a commit it does not record'} and this checkout is ${checkout ? `commit ${checkout}` : 'of no known commit (GITHUB_SHA)'}: its Dockerfile may have pinned another`,
+                    ...location,
+                };
             return {
                 status: 'fail',
                 message: `${use.reference}: the provenance does not record this digest (${instead}): the image was not built from the base this Dockerfile pins`,
@@ -87315,6 +87437,7 @@ const ALL_CHECKS = [
     checkRunningUser,
     checkNoBuildTools,
     checkNoDevTools,
+    checkNoShellOrPackageManager,
     checkHealthcheckDefined,
     checkProbeProgramExists,
     checkProbePassesWhileRunning,
@@ -94602,15 +94725,18 @@ function readVerification(code, stdout, stderr) {
         // cosign said yes but named no image signature: nothing is known to be verified.
         return { outcome: 'unreachable', digest: null, detail: 'cosign succeeded but named no verified image signature' };
     }
-    const detail = cosignError(stderr);
-    // What kept cosign from asking (the network, the registry, a login, Sigstore's trust root) comes
-    // first: its messages can be wrapped in the words of a refusal, and a refusal must be real.
-    if (INFRASTRUCTURE.test(stderr))
-        return { outcome: 'unreachable', digest: null, detail };
-    // Exit code 10 is cosign's "no signatures found"; the other refusals are told by their words.
-    if (code === 10 || /no signatures found/i.test(detail))
+    const line = cosignErrorLine(stderr);
+    const detail = line.slice(0, 300);
+    // Exit code 10 is cosign's "no signatures found".
+    if (code === 10 || /no signatures found/i.test(line))
         return { outcome: 'unsigned', digest: null, detail };
-    if (NOT_TRUSTED.test(stderr))
+    // What kept cosign from asking (the network, the registry, a login, Sigstore's trust root) can be
+    // wrapped in the words of a refusal, and a refusal must be real: read in cosign's error line,
+    // without the certificate subjects it quotes (a subject may say anything).
+    const said = line.replace(/got subjects.*$/is, '');
+    if (INFRASTRUCTURE.test(said))
+        return { outcome: 'unreachable', digest: null, detail };
+    if (NOT_TRUSTED.test(said))
         return { outcome: 'not-trusted', digest: null, detail };
     return { outcome: 'unreachable', digest: null, detail };
 }
@@ -94630,6 +94756,11 @@ const INFRASTRUCTURE = new RegExp([
     'DENIED',
     'forbidden',
     'too many requests',
+    'toomanyrequests',
+    'context deadline exceeded',
+    'network is unreachable',
+    'no route to host',
+    'unexpected EOF',
     'status code 5\\d\\d',
     '\\b5\\d\\d (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)',
     'parsing reference',
@@ -94658,6 +94789,9 @@ function signedDigest(stdout) {
 }
 /** The line cosign explains itself in (`Error: no signatures found`), without its prefix. */
 function cosignError(stderr) {
+    return cosignErrorLine(stderr).slice(0, 300);
+}
+function cosignErrorLine(stderr) {
     const lines = stderr
         .split('\n')
         .map((line) => line.trim())
@@ -94666,7 +94800,7 @@ function cosignError(stderr) {
         lines.find((line) => line.startsWith('error during command execution:')) ??
         lines.at(-1) ??
         'cosign failed and said nothing';
-    return error.replace(/^(Error|error during command execution):\s*/, '').slice(0, 300);
+    return error.replace(/^(Error|error during command execution):\s*/, '');
 }
 
 ;// CONCATENATED MODULE: ./src/docker/imagetools.ts
@@ -94681,16 +94815,37 @@ async function inspect(args, signal) {
     }
     return result.stdout;
 }
+/**
+ * A platform as containerd normalises it, which is how imagetools keys its decoded attestations:
+ * `linux/x86_64` → `linux/amd64`, `linux/arm64/v8` → `linux/arm64`, `linux/arm` → `linux/arm/v7`.
+ */
+function normalisePlatform(platform) {
+    const [os = 'linux', rawArchitecture = '', rawVariant = ''] = platform.toLowerCase().split('/');
+    const architecture = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', armhf: 'arm', armel: 'arm', i386: '386' }[rawArchitecture] ?? rawArchitecture;
+    let variant = rawVariant;
+    if (architecture === 'arm64' && variant === 'v8')
+        variant = '';
+    if (architecture === 'arm' && variant === '')
+        variant = rawArchitecture === 'armel' ? 'v6' : 'v7';
+    return [os, architecture, ...(variant ? [variant] : [])].join('/');
+}
+function platformOf(descriptor) {
+    const { os = '', architecture = '', variant = '' } = descriptor.platform ?? {};
+    return normalisePlatform([os, architecture, ...(variant ? [variant] : [])].join('/'));
+}
 /** Reads the attestations of `reference`'s image for `platform` (`linux/amd64`). */
 async function readRegistryAttestations(reference, platform, signal) {
     const top = JSON.parse(await inspect(['--raw', reference], signal));
     if (!top.manifests)
         return { reference, index: false, predicateTypes: [], provenance: null, sbom: null };
-    const [os, architecture] = platform.split('/');
+    const wanted = normalisePlatform(platform);
     const images = top.manifests.filter((entry) => entry.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest');
-    const image = images.find((entry) => entry.platform?.os === os && entry.platform.architecture === architecture) ?? images[0];
+    // Only the platform's own image: another platform's attestations say nothing of this one.
+    const image = images.find((entry) => platformOf(entry) === wanted);
+    if (!image)
+        throw new RegistryReadError(`${reference} holds no image for ${wanted} (it holds ${images.map(platformOf).join(', ') || 'none'})`);
     const attestation = top.manifests.find((entry) => entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' &&
-        entry.annotations['vnd.docker.reference.digest'] === image?.digest);
+        entry.annotations['vnd.docker.reference.digest'] === image.digest);
     if (!attestation)
         return { reference, index: true, predicateTypes: [], provenance: null, sbom: null };
     const repository = reference.replace(/@sha256:[0-9a-f]{64}$/, '').replace(/:[^:/]+$/, '');
@@ -94698,11 +94853,14 @@ async function readRegistryAttestations(reference, platform, signal) {
     const predicateTypes = (manifest.layers ?? [])
         .map((layer) => layer.annotations?.['in-toto.io/predicate-type'])
         .filter((type) => typeof type === 'string');
-    // imagetools decodes the provenance and the SPDX SBOM itself: one entry, or one per platform.
+    // imagetools decodes the provenance and the SPDX SBOM itself: the entry itself for an index of
+    // one platform, else one entry per platform, keyed as normalised above.
     const decoded = async (field, key) => {
         const value = JSON.parse(await inspect([reference, '--format', `{{json .${field}}}`], signal));
-        const entry = (key in value ? value : (value[platform] ?? Object.values(value)[0]));
-        return entry?.[key] ?? null;
+        const entry = key in value ? (images.length === 1 ? value : undefined) : value[wanted];
+        if (!entry)
+            throw new RegistryReadError(`docker buildx imagetools gave no ${field} for ${wanted} of ${reference}`);
+        return entry[key] ?? null;
     };
     return {
         reference,
@@ -94731,14 +94889,11 @@ async function collectRegistryAttestations(reference, platform, signal, env = pr
         predicateTypes: read.predicateTypes,
         provenance: provenanceType ? summariseProvenance(provenanceType, read.provenance) : null,
         // imagetools decodes SPDX only: another format is known by its type, its contents unread.
-        sbom: sbomType
-            ? read.sbom
-                ? summariseSbom(sbomType, read.sbom)
-                : { predicateType: sbomType, format: sbomType, packages: null }
-            : null,
+        sbom: sbomType ? summariseSbom(sbomType, read.sbom) : null,
         runRepository: env.GITHUB_REPOSITORY
             ? `${(env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}`
             : null,
+        checkoutRevision: env.GITHUB_SHA || null,
     };
 }
 

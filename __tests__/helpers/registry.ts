@@ -75,6 +75,8 @@ export async function putAttestedIndex(
   tag: string,
   image: Descriptor & { platform: { os: string; architecture: string } },
   attestations: Attestation[],
+  /** Other platforms' images, listed before it (without attestations). */
+  others: Descriptor[] = [],
 ): Promise<string> {
   const layers: Descriptor[] = [];
   for (const { predicateType, predicate } of attestations) {
@@ -99,7 +101,7 @@ export async function putAttestedIndex(
     ),
     'application/vnd.oci.image.config.v1+json',
   );
-  const entries: Descriptor[] = [image];
+  const entries: Descriptor[] = [...others, image];
   if (layers.length > 0) {
     const attestation = await putManifest(repository, null, {
       schemaVersion: 2,

@@ -77,6 +77,20 @@ beforeAll(async () => {
     { predicateType: 'https://slsa.dev/provenance/v0.2', predicate: provenance(SOURCE, base) },
     { predicateType: 'https://spdx.dev/Document', predicate: SBOM },
   ]);
+  // Two platforms, the attestations on arm64's image only: amd64 has none of its own.
+  await must('docker', ['build', '-q', '-t', reference('other'), '--label', `org.test.platform=${unique}`, context]);
+  await must('docker', ['push', '-q', reference('other')]);
+  await must('docker', ['image', 'rm', reference('other')]);
+  const other = await imageManifest(repository, 'other', { os: 'linux', architecture: 'amd64' });
+  const arm64 = { ...other, platform: { os: 'linux', architecture: 'arm64' } };
+  await putAttestedIndex(
+    repository,
+    'multi',
+    arm64,
+    [{ predicateType: 'https://slsa.dev/provenance/v0.2', predicate: provenance(SOURCE, base) }],
+    [image],
+  );
+  await putAttestedIndex(repository, 'arm64-only', arm64, []);
   await putAttestedIndex(repository, 'elsewhere', image, [
     {
       predicateType: 'https://slsa.dev/provenance/v0.2',
@@ -105,7 +119,7 @@ async function supplyChecks(
       '--json',
       'report.json',
     ],
-    { cwd: workspace, env: { ...process.env, GITHUB_REPOSITORY: '', ...env } },
+    { cwd: workspace, env: { ...process.env, GITHUB_REPOSITORY: '', GITHUB_SHA: '', ...env } },
   );
   const path = join(workspace, 'report.json');
   if (!existsSync(path)) throw new Error(`no report (exit ${run.code}): ${run.stderr}`);
@@ -122,7 +136,8 @@ async function supplyChecks(
 }
 
 const pinned = (): string => `FROM ${REGISTRY}/${repository}@${image.digest}\nUSER 10001\n`;
-const GITHUB = { GITHUB_REPOSITORY: 'org/app', GITHUB_SERVER_URL: 'https://github.com' };
+// A run of the commit the images were built from (the provenance's revision).
+const GITHUB = { GITHUB_REPOSITORY: 'org/app', GITHUB_SERVER_URL: 'https://github.com', GITHUB_SHA: 'f'.repeat(40) };
 
 describe('check-attestations, read from the registry', () => {
   it('passes an image with provenance and an SBOM from this repository, built from the digest its Dockerfile pins', async () => {
@@ -166,12 +181,27 @@ describe('check-attestations, read from the registry', () => {
         'fail',
         expect.stringMatching(
           new RegExp(
-            `^${reference('plain').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no provenance attestation: the registry holds an image manifest alone`,
+            `^${reference('plain').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no provenance attestation: the reference names an image manifest alone`,
           ),
         ),
       ],
       ['HARD-SUPPLY-004', 'fail', expect.stringMatching(/has no SBOM attestation/)],
     ]);
+  });
+
+  it("judges the run's platform only: another platform's attestations are not this one's", async () => {
+    const { checks } = await supplyChecks('multi', pinned(), GITHUB);
+    expect(checks[0]).toEqual([
+      'HARD-SUPPLY-003',
+      'fail',
+      null,
+      expect.stringMatching(
+        / has no provenance attestation: BuildKit's attestation manifests in the image's index are read/,
+      ),
+    ]);
+    const absent = await supplyChecks('arm64-only', pinned(), GITHUB);
+    expect(absent.code).toBe(2);
+    expect(absent.checks[0][3]).toMatch(/holds no image for linux\/amd64 \(it holds linux\/arm64\)/);
   });
 
   it('fails a base pinned by tag only, on its line', async () => {

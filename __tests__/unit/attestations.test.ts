@@ -208,10 +208,14 @@ describe('HARD-SUPPLY-003…006', () => {
     provenance: summariseProvenance('https://slsa.dev/provenance/v0.2', V02_MIN),
     sbom: { predicateType: 'https://spdx.dev/Document', format: 'SPDX-2.3', packages: 12 },
     runRepository: null,
+    // This checkout is the commit the image was built from (GITHUB_SHA = the provenance's revision).
+    checkoutRevision: 'e'.repeat(40),
   };
 
   it('judge a complete image: every line that names a base', () => {
-    expect(attested(complete, { 'expected-source': 'https://github.com/org/app' })).toEqual([
+    expect(
+      attested(complete, { 'expected-source': 'https://github.com/org/app', 'check-attestations': 'true' }),
+    ).toEqual([
       [
         'HARD-SUPPLY-003',
         'pass',
@@ -244,24 +248,64 @@ describe('HARD-SUPPLY-003…006', () => {
       provenance: null,
       sbom: null,
       runRepository: null,
+      checkoutRevision: null,
     };
-    const judged = attested(single, { 'expected-source': 'https://github.com/org/app' });
+    const judged = attested(single, { 'expected-source': 'https://github.com/org/app', 'check-attestations': 'true' });
     expect(judged.slice(0, 3)).toEqual([
       [
         'HARD-SUPPLY-003',
         'fail',
         null,
-        expect.stringMatching(/^r\/app:1 has no provenance attestation: the registry holds an image manifest alone/),
+        expect.stringMatching(/^r\/app:1 has no provenance attestation: the reference names an image manifest alone/),
       ],
-      ['HARD-SUPPLY-004', 'fail', null, expect.stringMatching(/^r\/app:1 has no SBOM attestation: the registry holds/)],
+      [
+        'HARD-SUPPLY-004',
+        'fail',
+        null,
+        expect.stringMatching(/^r\/app:1 has no SBOM attestation: the reference names/),
+      ],
       ['HARD-SUPPLY-005', 'skip', null, 'no provenance to read (HARD-SUPPLY-003)'],
     ]);
+    // The pin alone is judged, and the message says the provenance could not confirm it.
     expect(judged[3]).toEqual([
       'HARD-SUPPLY-006',
-      'skip',
+      'pass',
       1,
-      `node:22-bookworm-slim@${DIGEST} is pinned by digest; no provenance to compare it with (HARD-SUPPLY-003)`,
+      `node:22-bookworm-slim@${DIGEST} is pinned by digest (provenance: no provenance to compare it with (HARD-SUPPLY-003))`,
     ]);
+    expect(judged[4]).toEqual([
+      'HARD-SUPPLY-006',
+      'fail',
+      3,
+      '127.0.0.1:5000/team/base:1 is pinned by tag only, not by digest',
+    ]);
+  });
+
+  it('judge the digests only where this checkout is the commit the image was built from', () => {
+    const later = attested({ ...complete, checkoutRevision: '9'.repeat(40) }, { 'check-attestations': 'true' });
+    expect(later[5]).toEqual([
+      'HARD-SUPPLY-006',
+      'skip',
+      5,
+      `node:22-bookworm-slim@${OTHER}: the provenance does not record this digest (it records node@${DIGEST}), but the image was built from commit ${'e'.repeat(40)} and this checkout is commit ${'9'.repeat(40)}: its Dockerfile may have pinned another`,
+    ]);
+    // A pin by tag only is this Dockerfile's own finding, whatever the commit.
+    expect(later[4].slice(0, 3)).toEqual(['HARD-SUPPLY-006', 'fail', 3]);
+    const unknown = attested({ ...complete, checkoutRevision: null }, { 'check-attestations': 'true' });
+    expect(unknown[5][1]).toBe('skip');
+  });
+
+  it('never show a credential of a source URL, and take owner/repo for github.com', () => {
+    const withToken = {
+      ...complete,
+      provenance: {
+        ...complete.provenance!,
+        source: { uri: 'https://x-access-token:ghs_secret@github.com/org/app.git', revision: null, verified: true },
+      },
+    };
+    const judged = attested(withToken, { 'expected-source': 'org/app', 'check-attestations': 'true' });
+    expect(judged[2]).toEqual(['HARD-SUPPLY-005', 'pass', null, 'built from https://github.com/org/app.git']);
+    expect(JSON.stringify(judged)).not.toContain('ghs_secret');
   });
 
   it('fail provenance from another repository, or none named; skip without an expected source', () => {

@@ -94,6 +94,19 @@ describe('what cosign verify says, read', () => {
     });
   });
 
+  it('reads a refusal as one even when the subjects it quotes say anything', () => {
+    const identity =
+      'Error: none of the expected identities matched what was in the certificate, got subjects [https://github.com/x/go-tuf/.github/workflows/denied.yml@refs/heads/main]\n';
+    expect(readVerification(1, '', identity).outcome).toBe('not-trusted');
+    // cosign's own "no signatures found" stays unsigned, whatever warnings come before it.
+    expect(
+      readVerification(10, '', 'WARNING: tuf refresh failed, using cached root\nError: no signatures found\n').outcome,
+    ).toBe('unsigned');
+    expect(readVerification(1, '', 'Error: no matching signatures: context deadline exceeded\n').outcome).toBe(
+      'unreachable',
+    );
+  });
+
   it("gives cosign's own reason, without its prefixes", () => {
     expect(
       readVerification(
@@ -256,7 +269,7 @@ describe('HARD-SUPPLY-001 and HARD-SUPPLY-002', () => {
       [
         'HARD-SUPPLY-001',
         'error',
-        'could not verify reg/gone:1: cosign could not read it from its registry (what cosign said)',
+        'could not verify reg/gone:1: cosign could not complete the verification (what cosign said)',
         6,
       ],
       [

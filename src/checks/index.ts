@@ -80,7 +80,13 @@ import { checkLayerCount } from './layers.js';
 import { checkBecomesReady, checkStartupTime } from './startup.js';
 import { checkIdleMemory } from './memory.js';
 import { checkIdleCpu } from './cpu.js';
-import { checkDockerfileBuildTools, checkDockerfileDevTools, checkNoBuildTools, checkNoDevTools } from './tools.js';
+import {
+  checkDockerfileBuildTools,
+  checkDockerfileDevTools,
+  checkNoBuildTools,
+  checkNoDevTools,
+  checkNoShellOrPackageManager,
+} from './tools.js';
 import { checkCriticalVulnerabilities, checkHighVulnerabilities, checkVulnerabilityDelta } from './vulnerabilities.js';
 import {
   checkBasePinnedInProvenance,
@@ -113,6 +119,7 @@ export const ALL_CHECKS: readonly AnyCheck[] = [
   checkRunningUser,
   checkNoBuildTools,
   checkNoDevTools,
+  checkNoShellOrPackageManager,
   checkHealthcheckDefined,
   checkProbeProgramExists,
   checkProbePassesWhileRunning,

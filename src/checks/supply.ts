@@ -1,5 +1,6 @@
-import { comparableImageName, comparableRepository } from '../evidence/attestation-documents.js';
+import { comparableImageName, comparableRepository, displayedRepository } from '../evidence/attestation-documents.js';
 import type { SignatureEvidence, SignatureRecord, SignatureRole } from '../evidence/signatures.js';
+import type { Settings } from '../evidence/types.js';
 import { parseImageReference } from '../util/image-reference.js';
 import { built } from './dockerfile-helpers.js';
 import { defineCheck, type Verdict } from './registry.js';
@@ -34,7 +35,7 @@ function judged(record: SignatureRecord, signer: string): Verdict {
     case 'unreachable':
       return {
         status: 'error',
-        message: `could not verify ${what}: cosign could not read it from its registry (${record.detail})`,
+        message: `could not verify ${what}: cosign could not complete the verification (${record.detail})`,
         measured,
         ...location,
       };
@@ -93,8 +94,17 @@ export const checkImageSignature = defineCheck({
 // Attestations, as the image's registry holds them (check-attestations): where the image came
 // from (provenance), what is in it (SBOM), and whether that matches what this repository says.
 
+/** The hardened-image profile makes a missing attestation an error (a warning in production). */
+function profileSeverity(settings: Settings): { severity?: 'error' } {
+  return settings.profile === 'hardened-image' ? { severity: 'error' } : {};
+}
+
 const CLASSIC_STORE =
-  'the registry holds an image manifest alone, which carries no attestation: the classic image store pushes that — push from the build (build-push-action with provenance and sbom) or from the containerd image store';
+  "the reference names an image manifest alone, which carries no attestation: what the classic image store pushes (push from the build, build-push-action with provenance and sbom, or from the containerd image store), or one platform's manifest of an index (name the index's tag or digest)";
+
+/** Where attestations are looked for, said when none is found. */
+const LOOKED_IN =
+  "BuildKit's attestation manifests in the image's index are read; attestations stored as OCI referrers (actions/attest with push-to-registry) or by cosign attest are not";
 
 export const checkProvenanceAttached = defineCheck({
   id: 'HARD-SUPPLY-003',
@@ -104,19 +114,20 @@ export const checkProvenanceAttached = defineCheck({
   proves:
     "With check-attestations: the image's registry holds a SLSA provenance attestation (v0.2 or v1, as BuildKit writes it) for the image's platform; its mode (max records every build step), builder and source are reported.",
   why: 'Provenance says how, from what and by which builder an image was made: what an admission policy or an auditor checks before trusting it.',
-  threshold: 'check-attestations: true (off by default)',
+  threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
   remediation:
     'Build with provenance (build-push-action `provenance: mode=max`, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
   needs: ['attestations'],
-  run({ attestations }) {
+  run({ attestations }, { settings }) {
     const { provenance } = attestations;
     if (!provenance)
       return {
         status: 'fail',
-        message: `${attestations.from} has no provenance attestation${attestations.index ? '' : `: ${CLASSIC_STORE}`}`,
+        message: `${attestations.from} has no provenance attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
+        ...profileSeverity(settings),
       };
     const source = provenance.source
-      ? `, source ${provenance.source.uri}${provenance.source.revision ? `@${provenance.source.revision}` : ''}`
+      ? `, source ${displayedRepository(provenance.source.uri)}${provenance.source.revision ? `@${provenance.source.revision}` : ''}`
       : ', no source recorded';
     const builder = provenance.builderId ? `, builder ${provenance.builderId}` : '';
     return {
@@ -135,18 +146,22 @@ export const checkSbomAttached = defineCheck({
   proves:
     "With check-attestations: the image's registry holds an SBOM attestation (SPDX, as BuildKit's generator writes it, or CycloneDX) for the image's platform; its format and package count are reported.",
   why: 'An SBOM lists what the image contains, so that a vulnerability announced tomorrow can be looked up in images already deployed.',
-  threshold: 'check-attestations: true (off by default)',
+  threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
   remediation:
     'Build with an SBOM (build-push-action `sbom: true`, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
   needs: ['attestations'],
-  run({ attestations }) {
+  run({ attestations }, { settings }) {
     const { sbom } = attestations;
     if (!sbom)
       return {
         status: 'fail',
-        message: `${attestations.from} has no SBOM attestation${attestations.index ? '' : `: ${CLASSIC_STORE}`}`,
+        message: `${attestations.from} has no SBOM attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
+        ...profileSeverity(settings),
       };
-    const packages = sbom.packages === null ? '' : `, ${sbom.packages} package${sbom.packages === 1 ? '' : 's'}`;
+    const packages =
+      sbom.packages === null
+        ? ' (its package count is not read: imagetools decodes SPDX only)'
+        : `, ${sbom.packages} package${sbom.packages === 1 ? '' : 's'}`;
     return {
       status: 'pass',
       message: `${sbom.format}${packages}`,
@@ -181,13 +196,15 @@ export const checkProvenanceSource = defineCheck({
       };
     const hint = source.verified ? '' : ' (the builder client says so; BuildKit does not check it)';
     const commit = source.revision ? ` at ${source.revision}` : '';
+    const shown = displayedRepository(source.uri);
+    const measured = { ...source, uri: shown };
     if (comparableRepository(source.uri) === comparableRepository(expected))
-      return { status: 'pass', message: `built from ${source.uri}${commit}${hint}`, measured: source };
+      return { status: 'pass', message: `built from ${shown}${commit}${hint}`, measured };
     return {
       status: 'fail',
-      message: `built from ${source.uri}${commit}${hint}, not from ${expected}`,
-      measured: source,
-      target: expected,
+      message: `built from ${shown}${commit}${hint}, not from ${displayedRepository(expected)}`,
+      measured,
+      target: displayedRepository(expected),
     };
   },
 });
@@ -196,19 +213,26 @@ export const checkBasePinnedInProvenance = defineCheck({
   id: 'HARD-SUPPLY-006',
   category: 'supply',
   severity: 'error',
-  title: 'Base images are pinned by digest, and the provenance records that digest',
+  title: 'Base images are pinned by digest, and the provenance records that digest where it is read',
   proves:
-    "With check-attestations and the image's Dockerfile: every external image the stages built start from or copy from is pinned by digest (`@sha256:`), and the image's provenance records that very digest among its materials — the image was built from the bytes the Dockerfile names. Judged on each line that names an image.",
+    "With check-attestations and the image's Dockerfile: every external image the stages built start from or copy from is pinned by digest (`@sha256:`) and, where the image's provenance was read (an image named by reference), the provenance records that very digest for that image among its materials: the image was built from the bytes the Dockerfile names. Where no provenance was read, the message says why and only the pin is judged. Judged on each line that names an image.",
   why: 'A tag moves; a digest does not. And a digest in the Dockerfile proves nothing about an image built from another: the provenance says what the build actually resolved.',
   threshold: 'check-attestations: true (off by default)',
   remediation:
     'Pin each base by digest (`FROM node:22.11-bookworm-slim@sha256:…`, kept current by Renovate or Dependabot), and build the released image from that Dockerfile.',
-  needs: ['attestations', 'dockerfile'],
-  run({ attestations, dockerfile }) {
+  needs: ['dockerfile'],
+  run({ dockerfile }, { settings, evidence }) {
+    // Judged with check-attestations (the hardened-image profile sets it); the provenance when it
+    // was read (an image named by reference), else the pins alone.
+    if (!settings.checkAttestations) return { status: 'skip', message: 'check-attestations is off' };
     const stages = new Set(built(dockerfile).map((stage) => stage.index));
     const uses = dockerfile.images.filter((use) => stages.has(use.stage));
     if (uses.length === 0) return { status: 'pass', message: 'the stages built use no external image' };
-    const { provenance } = attestations;
+    const read = evidence.attestations;
+    if (read.state === 'failed')
+      return { status: 'error', message: `could not collect attestations evidence: ${read.error}` };
+    const provenance = read.state === 'collected' ? read.value.provenance : null;
+    const unread = read.state === 'skipped' ? read.reason : 'no provenance to compare it with (HARD-SUPPLY-003)';
     return uses.map((use): Verdict => {
       const location = { location: { file: dockerfile.path, line: use.line } };
       if (use.reference === '' || use.unresolved.length > 0)
@@ -217,11 +241,7 @@ export const checkBasePinnedInProvenance = defineCheck({
       if (!pinned)
         return { status: 'fail', message: `${use.reference} is pinned by tag only, not by digest`, ...location };
       if (!provenance)
-        return {
-          status: 'skip',
-          message: `${use.reference} is pinned by digest; no provenance to compare it with (HARD-SUPPLY-003)`,
-          ...location,
-        };
+        return { status: 'pass', message: `${use.reference} is pinned by digest (provenance: ${unread})`, ...location };
       // The same image by the same digest: a digest recorded for another image proves nothing here.
       const name = comparableImageName(parseImageReference(use.reference).name);
       const recorded = provenance.images.filter((image) => comparableImageName(image.name) === name);
@@ -231,6 +251,16 @@ export const checkBasePinnedInProvenance = defineCheck({
         recorded.length > 0
           ? `it records ${recorded.map((image) => `${image.name}@${image.digest}`).join(', ')}`
           : 'it records no such image';
+      // Judged only when this checkout is the commit the image was built from: a release checked
+      // again after its Dockerfile's pins moved on was built from the Dockerfile of its own commit.
+      const built = provenance.source?.revision ?? null;
+      const checkout = read.state === 'collected' ? read.value.checkoutRevision : null;
+      if (!built || !checkout || built !== checkout)
+        return {
+          status: 'skip',
+          message: `${use.reference}: the provenance does not record this digest (${instead}), but the image was built from ${built ? `commit ${built}` : 'a commit it does not record'} and this checkout is ${checkout ? `commit ${checkout}` : 'of no known commit (GITHUB_SHA)'}: its Dockerfile may have pinned another`,
+          ...location,
+        };
       return {
         status: 'fail',
         message: `${use.reference}: the provenance does not record this digest (${instead}): the image was not built from the base this Dockerfile pins`,

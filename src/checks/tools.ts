@@ -101,6 +101,77 @@ export const checkNoBuildTools = defineCheck({
   },
 });
 
+// What a hardened image leaves out (HARD-TOOLS-005): a shell to run commands in, and an OS
+// package manager to install more with. busybox and toybox count as shells: `busybox sh` is one.
+const SHELLS = ['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'csh', 'tcsh', 'fish', 'busybox', 'toybox'];
+const PACKAGE_MANAGERS = [
+  'apt',
+  'apt-get',
+  'aptitude',
+  'dpkg',
+  'apk',
+  'yum',
+  'dnf',
+  'microdnf',
+  'tdnf',
+  'rpm',
+  'zypper',
+  'pacman',
+];
+const STANDARD_DIRS = ['/', '/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin'];
+
+export interface ShellOrManager extends ToolFound {
+  kind: 'shell' | 'package manager';
+}
+
+/** Shells and package managers that can run: on the PATH or in the usual directories, as a program or a link to one. */
+export function findShellsAndPackageManagers(files: Record<string, FileRecord>, env: string[]): ShellOrManager[] {
+  const dirs = new Set([...pathDirectories(env), ...STANDARD_DIRS]);
+  const found: ShellOrManager[] = [];
+  for (const [path, file] of Object.entries(files)) {
+    if (!dirs.has(posix.dirname(path))) continue;
+    const runnable =
+      file.type === 'symlink' || file.type === 'hardlink' || (file.type === 'file' && (file.mode & 0o111) !== 0);
+    if (!runnable) continue;
+    const name = posix.basename(path);
+    const kind = SHELLS.includes(name) ? 'shell' : PACKAGE_MANAGERS.includes(name) ? 'package manager' : null;
+    if (kind) found.push({ tool: name, path, layer: file.layer, kind });
+  }
+  return found.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export const checkNoShellOrPackageManager = defineCheck({
+  id: 'HARD-TOOLS-005',
+  category: 'tools',
+  severity: 'error',
+  title: 'No shell and no package manager in the runtime image',
+  proves:
+    "No shell (sh, bash, dash, ash, zsh…, busybox, toybox) and no OS package manager (apt, apt-get, dpkg, apk, yum, dnf, rpm, zypper, pacman…) can run from the image: none on its PATH or in /, /bin, /sbin, /usr/bin, /usr/sbin, /usr/local/bin, as a program or a link. Found from the image's files. Judged at the severity of shell-and-package-manager: off in the production profile, error in hardened-image.",
+  why: 'What an intruder does first is run a shell and install tools: an image with neither leaves them the service only. Hardened and distroless images ship without both.',
+  threshold: 'shell-and-package-manager: off (profile hardened-image: error)',
+  remediation:
+    'Ship the service on a distroless or hardened base (or FROM scratch) and copy only the built program and what it loads; write the health check in exec form as a program of its own (`HEALTHCHECK CMD ["/app", "--health"]`).',
+  needs: ['image', 'filesystem'],
+  run({ image, filesystem }, { settings, locate }) {
+    const severity = settings.shellAndPackageManager;
+    if (severity === 'off')
+      return {
+        status: 'skip',
+        message: 'shell-and-package-manager is off (profile production: a shell in the image is usual)',
+      };
+    const found = findShellsAndPackageManagers(filesystem.files, image.env);
+    if (found.length === 0)
+      return { status: 'pass', message: 'no shell and no package manager can run from the image', measured: [] };
+    return failPerLayer(
+      found,
+      filesystem,
+      locate,
+      (items, from) => `${items.map((item) => `${item.kind} ${item.path}`).join(', ')} — added by ${from}`,
+      (items) => items.map(({ kind, path }) => ({ kind, path })),
+    ).map((verdict) => ({ ...verdict, severity }));
+  },
+});
+
 /** Dev tools that are Python packages first (a name like `air` is also a web framework's). */
 const PYTHON_DEV_PACKAGES = new Set(['pytest', 'debugpy', 'ipdb', 'ptvsd', 'pdbpp', 'pydevd']);
 

@@ -42,6 +42,27 @@ async function inspect(args: string[], signal?: AbortSignal): Promise<string> {
   return result.stdout;
 }
 
+/**
+ * A platform as containerd normalises it, which is how imagetools keys its decoded attestations:
+ * `linux/x86_64` → `linux/amd64`, `linux/arm64/v8` → `linux/arm64`, `linux/arm` → `linux/arm/v7`.
+ */
+export function normalisePlatform(platform: string): string {
+  const [os = 'linux', rawArchitecture = '', rawVariant = ''] = platform.toLowerCase().split('/');
+  const architecture =
+    { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', armhf: 'arm', armel: 'arm', i386: '386' }[
+      rawArchitecture
+    ] ?? rawArchitecture;
+  let variant = rawVariant;
+  if (architecture === 'arm64' && variant === 'v8') variant = '';
+  if (architecture === 'arm' && variant === '') variant = rawArchitecture === 'armel' ? 'v6' : 'v7';
+  return [os, architecture, ...(variant ? [variant] : [])].join('/');
+}
+
+function platformOf(descriptor: Descriptor): string {
+  const { os = '', architecture = '', variant = '' } = descriptor.platform ?? {};
+  return normalisePlatform([os, architecture, ...(variant ? [variant] : [])].join('/'));
+}
+
 /** Reads the attestations of `reference`'s image for `platform` (`linux/amd64`). */
 export async function readRegistryAttestations(
   reference: string,
@@ -50,16 +71,20 @@ export async function readRegistryAttestations(
 ): Promise<RegistryAttestations> {
   const top = JSON.parse(await inspect(['--raw', reference], signal)) as Document;
   if (!top.manifests) return { reference, index: false, predicateTypes: [], provenance: null, sbom: null };
-  const [os, architecture] = platform.split('/');
+  const wanted = normalisePlatform(platform);
   const images = top.manifests.filter(
     (entry) => entry.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
   );
-  const image =
-    images.find((entry) => entry.platform?.os === os && entry.platform.architecture === architecture) ?? images[0];
+  // Only the platform's own image: another platform's attestations say nothing of this one.
+  const image = images.find((entry) => platformOf(entry) === wanted);
+  if (!image)
+    throw new RegistryReadError(
+      `${reference} holds no image for ${wanted} (it holds ${images.map(platformOf).join(', ') || 'none'})`,
+    );
   const attestation = top.manifests.find(
     (entry) =>
       entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' &&
-      entry.annotations['vnd.docker.reference.digest'] === image?.digest,
+      entry.annotations['vnd.docker.reference.digest'] === image.digest,
   );
   if (!attestation) return { reference, index: true, predicateTypes: [], provenance: null, sbom: null };
   const repository = reference.replace(/@sha256:[0-9a-f]{64}$/, '').replace(/:[^:/]+$/, '');
@@ -67,15 +92,16 @@ export async function readRegistryAttestations(
   const predicateTypes = (manifest.layers ?? [])
     .map((layer) => layer.annotations?.['in-toto.io/predicate-type'])
     .filter((type): type is string => typeof type === 'string');
-  // imagetools decodes the provenance and the SPDX SBOM itself: one entry, or one per platform.
+  // imagetools decodes the provenance and the SPDX SBOM itself: the entry itself for an index of
+  // one platform, else one entry per platform, keyed as normalised above.
   const decoded = async (field: 'Provenance' | 'SBOM', key: string): Promise<unknown> => {
     const value = JSON.parse(await inspect([reference, '--format', `{{json .${field}}}`], signal)) as Record<
       string,
-      unknown
+      Record<string, unknown> | undefined
     >;
-    const entry = (key in value ? value : (value[platform] ?? Object.values(value)[0])) as
-      Record<string, unknown> | undefined;
-    return entry?.[key] ?? null;
+    const entry = key in value ? (images.length === 1 ? (value as Record<string, unknown>) : undefined) : value[wanted];
+    if (!entry) throw new RegistryReadError(`docker buildx imagetools gave no ${field} for ${wanted} of ${reference}`);
+    return entry[key] ?? null;
   };
   return {
     reference,

@@ -1,5 +1,8 @@
 import { ALL_CHECKS } from '../checks/index.js';
 import { CIS_BENCHMARK, CIS_RECOMMENDATIONS, cisRecommendation } from '../cis.js';
+import type { InputName } from '../inputs/definitions.js';
+import { INPUTS } from '../inputs/definitions.js';
+import { PROFILE_DEFAULTS } from '../inputs/resolve.js';
 import { CATEGORIES } from '../model.js';
 
 // docs/checks.md, generated from the check registry: one section per check id, so a reader
@@ -21,6 +24,7 @@ export function renderChecksDoc(): string {
     'read-only runtime with limited writable directories, and a compose stack with health-gated',
     'dependencies, limits, log rotation and its own network). Every one of them is an input you can change.',
     '',
+    ...profilesSection(),
     `The CIS column names the ${CIS_BENCHMARK} recommendations a check proves; the run's job summary`,
     'and JSON report (`cis`) say which of them it met, and why the others were not judged.',
     '',
@@ -54,6 +58,42 @@ export function renderChecksDoc(): string {
   }
   lines.push('', ...cisAppendix());
   return `${lines.join('\n')}\n`;
+}
+
+// Which checks each setting a profile changes decides (the profile changes nothing else).
+const PROFILE_CHECKS: Partial<Record<InputName, string>> = {
+  'shell-and-package-manager': 'HARD-TOOLS-005',
+  'numeric-user': 'HARD-USER-005',
+  'check-attestations': 'HARD-SUPPLY-003, HARD-SUPPLY-004, HARD-SUPPLY-005, HARD-SUPPLY-006',
+  'verify-signature': 'HARD-SUPPLY-001',
+};
+
+/** The production and hardened-image profiles side by side, from the profiles' defaults. */
+function profilesSection(): string[] {
+  const hardened = PROFILE_DEFAULTS['hardened-image'];
+  const shown = (value: string): string => (value === '' ? '(none)' : `\`${value}\``);
+  const rows = (Object.keys(hardened) as InputName[]).map(
+    (name) =>
+      `| \`${name}\` | ${shown(INPUTS[name].default)} | ${shown(hardened[name] ?? '')} | ${PROFILE_CHECKS[name] ?? ''} |`,
+  );
+  return [
+    '## Profiles',
+    '',
+    '`profile: hardened-image` asks, besides the production profile, what hardened images promise',
+    "(Docker Hardened Images, SLSA, admission policies such as Kyverno's verifyImages). A profile changes",
+    'defaults and severities only: an input or configuration key set explicitly wins over it.',
+    '',
+    '| Setting | production | hardened-image | Checks it decides |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '| severity of a missing provenance or SBOM | `warning` | `error` | HARD-SUPPLY-003, HARD-SUPPLY-004 |',
+    '',
+    'With `verify-signature: base` the run needs whom to trust: `signature-key`, or `signature-identity`',
+    'with `signature-issuer`; without them it stops before anything is built and says so. The provenance',
+    'and SBOM are read from the registry for an image checked by reference (`image:`); for a build,',
+    'HARD-SUPPLY-006 judges the pins alone.',
+    '',
+  ];
 }
 
 function cisTitle(id: string): string {

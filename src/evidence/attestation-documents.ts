@@ -3,7 +3,6 @@
 // (SPDX, as BuildKit's generator writes it, or CycloneDX). The readers (a registry, the build's
 // own layout) hand the predicates here; the checks judge the summaries.
 
-export const SLSA_PROVENANCE_TYPES = ['https://slsa.dev/provenance/v0.2', 'https://slsa.dev/provenance/v1'];
 export const SPDX_TYPE = 'https://spdx.dev/Document';
 const CYCLONEDX = /^https:\/\/cyclonedx\.org\/(bom|schema)/;
 
@@ -42,8 +41,9 @@ type Json = Record<string, unknown>;
 const object = (value: unknown): Json => (value && typeof value === 'object' ? (value as Json) : {});
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
+/** Any SLSA provenance (v0.1 is read as v0.2, which kept its fields). */
 export function isProvenance(predicateType: string): boolean {
-  return SLSA_PROVENANCE_TYPES.includes(predicateType);
+  return predicateType.startsWith('https://slsa.dev/provenance/');
 }
 
 export function isSbom(predicateType: string): boolean {
@@ -52,7 +52,7 @@ export function isSbom(predicateType: string): boolean {
 
 export function summariseProvenance(predicateType: string, predicate: unknown): ProvenanceSummary {
   const body = object(predicate);
-  const v1 = predicateType.endsWith('/v1');
+  const v1 = /\/v1(\.\d+)?$/.test(predicateType);
   const definition = object(body.buildDefinition);
   const run = object(body.runDetails);
   const buildkit = v1
@@ -108,9 +108,10 @@ export function summariseSbom(predicateType: string, predicate: unknown): SbomSu
     };
   }
   const components = body.components;
+  const format = CYCLONEDX.test(predicateType) ? 'CycloneDX' : predicateType;
   return {
     predicateType,
-    format: `CycloneDX${text(body.specVersion) ? ` ${text(body.specVersion)}` : ''}`,
+    format: `${format}${text(body.specVersion) ? ` ${text(body.specVersion)}` : ''}`,
     packages: Array.isArray(components) ? components.length : null,
   };
 }
@@ -132,6 +133,8 @@ export function comparableImageName(name: string): string {
  */
 export function comparableRepository(uri: string): string {
   let url = uri.trim().replace(/#.*$/, '');
+  // `org/app`, as GitHub names a repository: on github.com.
+  if (/^[\w.-]+\/[\w.-]+$/.test(url)) url = `https://github.com/${url}`;
   const scp = /^[\w.-]+@([^:/]+):(.+)$/.exec(url);
   if (scp) url = `https://${scp[1]}/${scp[2]}`;
   url = url.replace(/^(git\+)?(ssh|git|http):\/\/([^@/]+@)?/, 'https://').replace(/^https:\/\/[^@/]+@/, 'https://');
@@ -139,4 +142,9 @@ export function comparableRepository(uri: string): string {
     .replace(/\.git$/, '')
     .replace(/\/+$/, '')
     .toLowerCase();
+}
+
+/** A repository URL to show: any user and password in it (`https://x-access-token:…@github.com`) left out. */
+export function displayedRepository(uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]+@/i, '$1');
 }

@@ -25,6 +25,8 @@ export interface AttestationEvidence {
   sbom: SbomSummary | null;
   /** The repository of the GitHub Actions run that read them, when there is one: expected-source's default. */
   runRepository: string | null;
+  /** The commit this run checked out (GITHUB_SHA), when known: is its Dockerfile the one the image was built from? */
+  checkoutRevision: string | null;
 }
 
 export async function collectRegistryAttestations(
@@ -45,13 +47,10 @@ export async function collectRegistryAttestations(
     predicateTypes: read.predicateTypes,
     provenance: provenanceType ? summariseProvenance(provenanceType, read.provenance) : null,
     // imagetools decodes SPDX only: another format is known by its type, its contents unread.
-    sbom: sbomType
-      ? read.sbom
-        ? summariseSbom(sbomType, read.sbom)
-        : { predicateType: sbomType, format: sbomType, packages: null }
-      : null,
+    sbom: sbomType ? summariseSbom(sbomType, read.sbom) : null,
     runRepository: env.GITHUB_REPOSITORY
       ? `${(env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}`
       : null,
+    checkoutRevision: env.GITHUB_SHA || null,
   };
 }

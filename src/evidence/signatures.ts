@@ -182,13 +182,16 @@ export function readVerification(
     // cosign said yes but named no image signature: nothing is known to be verified.
     return { outcome: 'unreachable', digest: null, detail: 'cosign succeeded but named no verified image signature' };
   }
-  const detail = cosignError(stderr);
-  // What kept cosign from asking (the network, the registry, a login, Sigstore's trust root) comes
-  // first: its messages can be wrapped in the words of a refusal, and a refusal must be real.
-  if (INFRASTRUCTURE.test(stderr)) return { outcome: 'unreachable', digest: null, detail };
-  // Exit code 10 is cosign's "no signatures found"; the other refusals are told by their words.
-  if (code === 10 || /no signatures found/i.test(detail)) return { outcome: 'unsigned', digest: null, detail };
-  if (NOT_TRUSTED.test(stderr)) return { outcome: 'not-trusted', digest: null, detail };
+  const line = cosignErrorLine(stderr);
+  const detail = line.slice(0, 300);
+  // Exit code 10 is cosign's "no signatures found".
+  if (code === 10 || /no signatures found/i.test(line)) return { outcome: 'unsigned', digest: null, detail };
+  // What kept cosign from asking (the network, the registry, a login, Sigstore's trust root) can be
+  // wrapped in the words of a refusal, and a refusal must be real: read in cosign's error line,
+  // without the certificate subjects it quotes (a subject may say anything).
+  const said = line.replace(/got subjects.*$/is, '');
+  if (INFRASTRUCTURE.test(said)) return { outcome: 'unreachable', digest: null, detail };
+  if (NOT_TRUSTED.test(said)) return { outcome: 'not-trusted', digest: null, detail };
   return { outcome: 'unreachable', digest: null, detail };
 }
 
@@ -209,6 +212,11 @@ const INFRASTRUCTURE = new RegExp(
     'DENIED',
     'forbidden',
     'too many requests',
+    'toomanyrequests',
+    'context deadline exceeded',
+    'network is unreachable',
+    'no route to host',
+    'unexpected EOF',
     'status code 5\\d\\d',
     '\\b5\\d\\d (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)',
     'parsing reference',
@@ -241,6 +249,10 @@ function signedDigest(stdout: string): string | null {
 
 /** The line cosign explains itself in (`Error: no signatures found`), without its prefix. */
 function cosignError(stderr: string): string {
+  return cosignErrorLine(stderr).slice(0, 300);
+}
+
+function cosignErrorLine(stderr: string): string {
   const lines = stderr
     .split('\n')
     .map((line) => line.trim())
@@ -250,5 +262,5 @@ function cosignError(stderr: string): string {
     lines.find((line) => line.startsWith('error during command execution:')) ??
     lines.at(-1) ??
     'cosign failed and said nothing';
-  return error.replace(/^(Error|error during command execution):\s*/, '').slice(0, 300);
+  return error.replace(/^(Error|error during command execution):\s*/, '');
 }

@@ -529,6 +529,22 @@ export const INPUTS = {
     description:
       'Count only vulnerabilities with a fix available (the ones a rebuild or an upgrade removes); where the report does not say, a vulnerability counts.',
   }),
+  profile: input({
+    perTarget: true,
+    kind: oneOf(['production', 'hardened-image'] as const),
+    default: 'production',
+    group: 'expectations',
+    description:
+      "Which defaults the checks take. `production`: the production checklist's. `hardened-image`: what hardened images (Docker Hardened Images, SLSA, admission policies) promise besides — no shell and no package manager in the runtime image (`shell-and-package-manager: error`), a numeric USER (`numeric-user: error`), provenance and an SBOM attached as errors (`check-attestations: true`), each base pinned by digest and recorded in the provenance, and the bases' signatures verified (`verify-signature: base`, so `signature-key` or `signature-identity` with `signature-issuer` must be given). An input or config key set explicitly wins over the profile. docs/checks.md sets the two side by side.",
+  }),
+  'shell-and-package-manager': input({
+    perTarget: true,
+    kind: oneOf(['off', 'notice', 'warning', 'error'] as const),
+    default: 'off',
+    group: 'expectations',
+    description:
+      'How a shell (sh, bash, busybox…) or an OS package manager (apt, dpkg, apk, dnf, rpm…) in the runtime image is reported (HARD-TOOLS-005). `off` in the production profile, where a shell is usual; `error` in the hardened-image profile.',
+  }),
   'numeric-user': input({
     perTarget: true,
     kind: oneOf(['notice', 'warning', 'error', 'off'] as const),

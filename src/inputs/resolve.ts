@@ -166,15 +166,33 @@ export function signatureProblem(settings: Settings, surface: Surface, workspace
   if (settings.signatureIdentity !== '' && settings.signatureIssuer !== '') return null;
   if (keyless)
     return `${verify}: keyless signatures need both ${label('signature-identity')} (a regular expression of the signer) and ${label('signature-issuer')} (its OIDC issuer)`;
-  return `${verify} needs whom to trust: ${label('signature-key')} (a public key), or ${label('signature-identity')} with ${label('signature-issuer')} (keyless)`;
+  const why =
+    settings.profile === 'hardened-image' ? " (profile hardened-image verifies the base images' signatures)" : '';
+  return `${verify} needs whom to trust${why}: ${label('signature-key')} (a public key), or ${label('signature-identity')} with ${label('signature-issuer')} (keyless)`;
 }
 
-/** Settings from raw input text; unset inputs take their defaults. */
+/**
+ * The defaults a profile sets besides the built-in ones (docs/checks.md, "Profiles"): the
+ * hardened-image profile asks what hardened images promise. Only defaults and severities change.
+ */
+export const PROFILE_DEFAULTS: Record<string, Partial<Record<InputName, string>>> = {
+  production: {},
+  'hardened-image': {
+    'shell-and-package-manager': 'error',
+    'numeric-user': 'error',
+    'check-attestations': 'true',
+    'verify-signature': 'base',
+  },
+};
+
+/** Settings from raw input text; unset inputs take their profile's defaults, then the built-in ones. */
 export function parseSettings(raw: RawInputs): Settings {
   const settings: Record<string, unknown> = {};
+  // A profile changes defaults only: what the user set explicitly wins.
+  const profile = PROFILE_DEFAULTS[(raw.profile ?? INPUTS.profile.default).trim()] ?? {};
   for (const name of INPUT_NAMES) {
     const definition = INPUTS[name];
-    const text = raw[name] ?? definition.default;
+    const text = raw[name] ?? profile[name] ?? definition.default;
     // A number input without default stays unset (null) until given.
     settings[camelCase(name)] =
       text.trim() === '' && definition.kind.form.includes('number') ? null : definition.kind.parse(text, name);

@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Report } from '../../src/model.js';
+import { getManifest, imageManifest, putAttestedIndex, REGISTRY } from '../helpers/registry.js';
+import { exec, fixture, leftovers, REPO } from '../helpers/run.js';
+import { reportSchema, schemaErrors } from '../helpers/schema.js';
+import { scratchDir, scratchTree } from '../helpers/scratch.js';
+
+// `profile: hardened-image` on an image that keeps every promise of it, proven in a full run: a
+// static service (no shell, no package manager, numeric non-root user, its own health probe) on a
+// base pinned by digest and signed by a key the test makes, pushed with provenance from this
+// repository and an SPDX SBOM (written into the registry by the test: BuildKit's SBOM generator is
+// an image these machines cannot pull). The same image without its SBOM fails the profile.
+
+const unique = randomBytes(6).toString('hex');
+const repository = `hard-${unique}`;
+const SOURCE = 'https://github.com/org/app';
+const REVISION = 'f'.repeat(40);
+const env = { COSIGN_PASSWORD: '' };
+let workspace: string;
+let base: string;
+
+async function must(command: string, args: string[], cwd = REPO): Promise<string> {
+  const result = await exec(command, args, { cwd, env: { ...process.env, ...env } });
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+beforeAll(async () => {
+  for (const [command, args, why] of [
+    ['cosign', ['version'], 'scripts/setup-engine.sh installs it'],
+    ['gcc', ['--version'], 'the fixture compiles its service with the machine’s gcc'],
+    ['curl', ['-fsS', `http://${REGISTRY}/v2/`], 'scripts/setup-engine.sh starts the registry'],
+  ] as const) {
+    const found = await exec(command, [...args]);
+    if (found.code !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${why} (${found.stderr})`);
+  }
+  workspace = scratchDir('hardened-profile');
+  cpSync(join(REPO, fixture('hardened-static')), workspace, { recursive: true });
+  await must('gcc', ['-static', '-Os', '-o', 'server', 'server.c'], workspace);
+  await must('cosign', ['generate-key-pair'], workspace);
+  await must('cosign', ['signing-config', 'create', '--out', 'signing-config.json'], workspace);
+
+  // The base: /etc/passwd and /etc/group only, pushed and signed; pinned by its digest.
+  const baseContext = scratchTree('static-base', {
+    Dockerfile: `FROM scratch\nCOPY passwd /etc/passwd\nCOPY group /etc/group\nLABEL org.test.base="${unique}"\n`,
+    passwd: 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532::/home/nonroot:/sbin/nologin\n',
+    group: 'root:x:0:\nnonroot:x:65532:\n',
+  });
+  await must('docker', ['build', '-q', '-t', `${REGISTRY}/${repository}/static-base:1`, baseContext]);
+  await must('docker', ['push', '-q', `${REGISTRY}/${repository}/static-base:1`]);
+  await must('docker', ['image', 'rm', `${REGISTRY}/${repository}/static-base:1`]);
+  const baseDigest = (await getManifest(`${repository}/static-base`, '1')).digest;
+  base = `${REGISTRY}/${repository}/static-base@${baseDigest}`;
+  await must(
+    'cosign',
+    ['sign', '--yes', '--key', 'cosign.key', '--signing-config', 'signing-config.json', base],
+    workspace,
+  );
+
+  // The service, built from that base and pushed; then its index with provenance and an SBOM.
+  const app = `${REGISTRY}/${repository}/app`;
+  await must('docker', ['build', '-q', '-t', `${app}:built`, '--build-arg', `BASE_IMAGE=${base}`, workspace]);
+  await must('docker', ['push', '-q', `${app}:built`]);
+  await must('docker', ['image', 'rm', `${app}:built`]);
+  const image = await imageManifest(`${repository}/app`, 'built', { os: 'linux', architecture: 'amd64' }, 'bare');
+  const provenance = {
+    builder: { id: `${SOURCE}/actions/runs/42` },
+    buildType: 'https://mobyproject.org/buildkit@v1',
+    materials: [
+      {
+        uri: `pkg:docker/${REGISTRY}/${repository}/static-base?digest=${baseDigest}&platform=linux%2Famd64`,
+        digest: { sha256: baseDigest.slice(7) },
+      },
+    ],
+    invocation: { configSource: { entryPoint: 'Dockerfile' }, parameters: { frontend: 'dockerfile.v0' } },
+    metadata: { 'https://mobyproject.org/buildkit@v1#metadata': { vcs: { source: SOURCE, revision: REVISION } } },
+  };
+  const sbom = { spdxVersion: 'SPDX-2.3', SPDXID: 'SPDXRef-DOCUMENT', name: 'app', packages: [{ name: 'server' }] };
+  await putAttestedIndex(`${repository}/app`, '1.0.0', image, [
+    { predicateType: 'https://slsa.dev/provenance/v0.2', predicate: provenance },
+    { predicateType: 'https://spdx.dev/Document', predicate: sbom },
+  ]);
+  await putAttestedIndex(`${repository}/app`, 'no-sbom', image, [
+    { predicateType: 'https://slsa.dev/provenance/v0.2', predicate: provenance },
+  ]);
+}, 180_000);
+
+/** A full run of the released image under the profile, in the fixture's workspace (its Dockerfile read). */
+async function proveRelease(tag: string): Promise<{ code: number; stderr: string; report: Report }> {
+  const run = await exec(
+    process.execPath,
+    [
+      join(REPO, 'dist/cli.js'),
+      'check',
+      '--image',
+      `${REGISTRY}/${repository}/app:${tag}`,
+      '--profile',
+      'hardened-image',
+      '--signature-key',
+      'cosign.pub',
+      '--signature-tlog',
+      'false',
+      '--build-args',
+      `BASE_IMAGE=${base}`,
+      '--idle-seconds',
+      '1',
+      '--json',
+      `report-${tag}.json`,
+    ],
+    {
+      cwd: workspace,
+      env: {
+        ...process.env,
+        GITHUB_REPOSITORY: 'org/app',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_SHA: REVISION,
+      },
+    },
+  );
+  const path = join(workspace, `report-${tag}.json`);
+  if (!existsSync(path)) throw new Error(`no report (exit ${run.code}): ${run.stderr}`);
+  return { code: run.code, stderr: run.stderr, report: JSON.parse(readFileSync(path, 'utf8')) as Report };
+}
+
+const gating = (report: Report): string[] =>
+  report.checks
+    .filter((check) => check.severity === 'error' && check.status !== 'pass' && check.status !== 'skip')
+    .map((check) => `${check.id} ${check.status}: ${check.message}`);
+
+describe('profile: hardened-image', () => {
+  it('passes an image that keeps every promise of it, each judged', async () => {
+    const { code, report } = await proveRelease('1.0.0');
+    expect({ code, gating: gating(report) }).toEqual({ code: 0, gating: [] });
+    const status = (id: string): string[] =>
+      report.checks.filter((check) => check.id === id).map((check) => `${check.status} ${check.severity}`);
+    expect({
+      shellAndPackageManager: status('HARD-TOOLS-005'),
+      numericUser: status('HARD-USER-005'),
+      baseSigned: status('HARD-SUPPLY-001'),
+      provenance: status('HARD-SUPPLY-003'),
+      sbom: status('HARD-SUPPLY-004'),
+      source: status('HARD-SUPPLY-005'),
+      pinnedAndRecorded: status('HARD-SUPPLY-006'),
+      healthProbePasses: status('HARD-HEALTH-003'),
+      healthProbeFailsWhenDown: status('HARD-HEALTH-004'),
+      runsAsNonRoot: status('HARD-USER-003'),
+    }).toEqual({
+      shellAndPackageManager: ['pass error'],
+      numericUser: ['pass notice'],
+      baseSigned: ['pass error'],
+      provenance: ['pass warning'],
+      sbom: ['pass warning'],
+      source: ['pass error'],
+      pinnedAndRecorded: ['pass error'],
+      healthProbePasses: ['pass error'],
+      healthProbeFailsWhenDown: ['pass error'],
+      runsAsNonRoot: ['pass error'],
+    });
+    expect(schemaErrors(reportSchema, report)).toEqual([]);
+  });
+
+  it('fails the same image without its SBOM: an error under the profile', async () => {
+    const { code, report } = await proveRelease('no-sbom');
+    expect(code).toBe(1);
+    expect(gating(report)).toEqual([
+      expect.stringMatching(/^HARD-SUPPLY-004 fail: .* has no SBOM attestation: BuildKit's attestation manifests/),
+    ]);
+    await exec('docker', [
+      'image',
+      'rm',
+      '-f',
+      `${REGISTRY}/${repository}/app:1.0.0`,
+      `${REGISTRY}/${repository}/app:no-sbom`,
+    ]);
+    expect(await leftovers()).toEqual([]);
+  });
+});
