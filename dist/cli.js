@@ -86924,9 +86924,16 @@ const checkImageSignature = defineCheck({
 });
 // Attestations, as the image's registry holds them (check-attestations): where the image came
 // from (provenance), what is in it (SBOM), and whether that matches what this repository says.
-/** The hardened-image profile makes a missing attestation an error (a warning in production). */
-function profileSeverity(settings) {
-    return settings.profile === 'hardened-image' ? { severity: 'error' } : {};
+/**
+ * An attestation the registry does not hold, and where it was looked for; the hardened-image
+ * profile makes it an error (a warning in production).
+ */
+function missingAttestation(kind, attestations, settings) {
+    return {
+        status: 'fail',
+        message: `${attestations.from} has no ${kind} attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
+        ...(settings.profile === 'hardened-image' ? { severity: 'error' } : {}),
+    };
 }
 const CLASSIC_STORE = "the reference names an image manifest alone, which carries no attestation: what the classic image store pushes (push from the build, build-push-action with provenance and sbom, or from the containerd image store), or one platform's manifest of an index (name the index's tag or digest)";
 /** Where attestations are looked for, said when none is found. */
@@ -86944,11 +86951,7 @@ const checkProvenanceAttached = defineCheck({
     run({ attestations }, { settings }) {
         const { provenance } = attestations;
         if (!provenance)
-            return {
-                status: 'fail',
-                message: `${attestations.from} has no provenance attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
-                ...profileSeverity(settings),
-            };
+            return missingAttestation('provenance', attestations, settings);
         const source = provenance.source
             ? `, source ${displayedRepository(provenance.source.uri)}${provenance.source.revision ? `@${provenance.source.revision}` : ''}`
             : ', no source recorded';
@@ -86973,11 +86976,7 @@ const checkSbomAttached = defineCheck({
     run({ attestations }, { settings }) {
         const { sbom } = attestations;
         if (!sbom)
-            return {
-                status: 'fail',
-                message: `${attestations.from} has no SBOM attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
-                ...profileSeverity(settings),
-            };
+            return missingAttestation('SBOM', attestations, settings);
         const packages = sbom.packages === null
             ? ' (its package count is not read: imagetools decodes SPDX only)'
             : `, ${sbom.packages} package${sbom.packages === 1 ? '' : 's'}`;

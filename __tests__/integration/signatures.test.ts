@@ -2,6 +2,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Report } from '../../src/model.js';
+import { getManifest } from '../helpers/registry.js';
 import { exec, fixture, leftovers, REPO } from '../helpers/run.js';
 import { reportSchema, schemaErrors } from '../helpers/schema.js';
 import { scratchDir, scratchTree } from '../helpers/scratch.js';
@@ -125,7 +126,7 @@ describe('verify-signature base (HARD-SUPPLY-001)', () => {
     ]);
     expect(schemaErrors(reportSchema, run.report)).toEqual([]);
     // The digest verified is the registry's for that tag.
-    const registryDigest = await registryDigestOf(SIGNED);
+    const registryDigest = (await getManifest(`sig-${unique}/signed`, '1')).digest;
     expect(
       run.report!.checks.find((check) => check.status === 'pass' && check.id === 'HARD-SUPPLY-001')?.message,
     ).toContain(registryDigest);
@@ -272,17 +273,4 @@ function lastLine(text: string): string {
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-async function registryDigestOf(reference: string): Promise<string> {
-  const [, path, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(reference)!;
-  const head = await exec('curl', [
-    '-fsSI',
-    '-H',
-    'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json',
-    `http://${REGISTRY}/v2/${path}/manifests/${tag}`,
-  ]);
-  const digest = /docker-content-digest:\s*(sha256:[0-9a-f]{64})/i.exec(head.stdout)?.[1];
-  if (!digest) throw new Error(`the registry gave no digest for ${reference}: ${head.stdout}${head.stderr}`);
-  return digest;
 }

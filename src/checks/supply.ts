@@ -1,4 +1,5 @@
 import { comparableImageName, comparableRepository, displayedRepository } from '../evidence/attestation-documents.js';
+import type { AttestationEvidence } from '../evidence/attestations.js';
 import type { SignatureEvidence, SignatureRecord, SignatureRole } from '../evidence/signatures.js';
 import type { Settings } from '../evidence/types.js';
 import { parseImageReference } from '../util/image-reference.js';
@@ -94,9 +95,20 @@ export const checkImageSignature = defineCheck({
 // Attestations, as the image's registry holds them (check-attestations): where the image came
 // from (provenance), what is in it (SBOM), and whether that matches what this repository says.
 
-/** The hardened-image profile makes a missing attestation an error (a warning in production). */
-function profileSeverity(settings: Settings): { severity?: 'error' } {
-  return settings.profile === 'hardened-image' ? { severity: 'error' } : {};
+/**
+ * An attestation the registry does not hold, and where it was looked for; the hardened-image
+ * profile makes it an error (a warning in production).
+ */
+function missingAttestation(
+  kind: 'provenance' | 'SBOM',
+  attestations: AttestationEvidence,
+  settings: Settings,
+): Verdict {
+  return {
+    status: 'fail',
+    message: `${attestations.from} has no ${kind} attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
+    ...(settings.profile === 'hardened-image' ? { severity: 'error' as const } : {}),
+  };
 }
 
 const CLASSIC_STORE =
@@ -120,12 +132,7 @@ export const checkProvenanceAttached = defineCheck({
   needs: ['attestations'],
   run({ attestations }, { settings }) {
     const { provenance } = attestations;
-    if (!provenance)
-      return {
-        status: 'fail',
-        message: `${attestations.from} has no provenance attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
-        ...profileSeverity(settings),
-      };
+    if (!provenance) return missingAttestation('provenance', attestations, settings);
     const source = provenance.source
       ? `, source ${displayedRepository(provenance.source.uri)}${provenance.source.revision ? `@${provenance.source.revision}` : ''}`
       : ', no source recorded';
@@ -152,12 +159,7 @@ export const checkSbomAttached = defineCheck({
   needs: ['attestations'],
   run({ attestations }, { settings }) {
     const { sbom } = attestations;
-    if (!sbom)
-      return {
-        status: 'fail',
-        message: `${attestations.from} has no SBOM attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
-        ...profileSeverity(settings),
-      };
+    if (!sbom) return missingAttestation('SBOM', attestations, settings);
     const packages =
       sbom.packages === null
         ? ' (its package count is not read: imagetools decodes SPDX only)'
