@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4959);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5432);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4959:
+/***/ 5432:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77544,8 +77544,33 @@ function resolveBuildInputs(settings, workspace, env = process.env) {
         network: settings.network === 'default' ? null : settings.network,
         addHosts: settings.addHosts.map(hostEntry),
         pull: settings.pull,
+        provenance: attestationOption('provenance', settings.provenance),
+        sbom: attestationOption('sbom', settings.sbom),
     };
     return { inputs, notes };
+}
+/**
+ * `provenance` / `sbom`: `true`, `false`, or buildx's comma-separated `key=value` fields
+ * (`mode=max,builder-id=…`, `generator=IMAGE`); empty leaves buildx's default. Checked here so a
+ * typo stops the run before a build, with the input named.
+ */
+function attestationOption(input, raw) {
+    const value = raw.trim();
+    if (value === '')
+        return null;
+    if (/^(true|false)$/i.test(value))
+        return value.toLowerCase();
+    const fields = value.split(',').map((field) => field.trim());
+    for (const field of fields) {
+        const eq = field.indexOf('=');
+        if (eq <= 0 || eq === field.length - 1)
+            throw new UsageError(`${input}: '${field}' is not true, false or key=value (${input === 'provenance' ? 'mode=min or mode=max' : 'generator=IMAGE'})`);
+        const key = field.slice(0, eq);
+        const given = field.slice(eq + 1);
+        if (input === 'provenance' && key === 'mode' && !['min', 'max'].includes(given))
+            throw new UsageError(`provenance: mode is min or max, not '${given}'`);
+    }
+    return fields.join(',');
 }
 function checkId(input, id) {
     if (!ID.test(id))
@@ -77923,6 +77948,20 @@ const INPUTS = {
         group: 'build',
         description: 'Always fetch the base images from their registry, even when the engine has them. An image that exists only on this engine (built or loaded here) cannot be fetched: the run then stops with exit 2 and says so.',
     }),
+    provenance: input({
+        perTarget: true,
+        kind: kinds_text,
+        default: '',
+        group: 'build',
+        description: "SLSA provenance attached to the built image, as build-push-action takes it (buildx's `--provenance`): `true`, `false`, `mode=min` or `mode=max` (max records every build step), with buildx's other fields (`builder-id=…`). Empty: buildx's default. The image holds it only on the containerd image store (pushed with it by `push`); on the classic store the build runs without it and the run says so (check-attestations: HARD-SUPPLY-003 fails with that reason). With check-attestations, the build's own attestations are read before anything is pushed.",
+    }),
+    sbom: input({
+        perTarget: true,
+        kind: kinds_text,
+        default: '',
+        group: 'build',
+        description: "An SBOM attached to the built image, as build-push-action takes it (buildx's `--sbom`): `true` (BuildKit's generator, docker/buildkit-syft-scanner), `false`, or `generator=IMAGE` (any image that speaks BuildKit's SBOM generator protocol). Where the generator image cannot be pulled, the image is built without an SBOM and HARD-SUPPLY-004 says it was not produced and why. The containerd image store only, as provenance.",
+    }),
     push: input({
         kind: kinds_boolean,
         default: 'false',
@@ -78178,7 +78217,7 @@ const INPUTS = {
         kind: kinds_boolean,
         default: 'false',
         group: 'expectations',
-        description: "Read the image's attestations from its registry and judge them (HARD-SUPPLY-003…006): SLSA provenance attached (and its mode), an SBOM attached (its format), the provenance's source repository (`expected-source`), and each base image pinned by digest in the Dockerfile and recorded in the provenance. For an image named by reference (`image:`, a release checked again before it is deployed); read with `docker buildx imagetools` and the login of `docker login`.",
+        description: "Read the image's attestations and judge them (HARD-SUPPLY-003…006): SLSA provenance attached (and its mode), an SBOM attached (its format), the provenance's source repository (`expected-source`), and each base image pinned by digest in the Dockerfile and recorded in the provenance. For an image named by reference (`image:`, a release checked again before it is deployed), read from its registry with `docker buildx imagetools` and the login of `docker login`; for an image this run builds, read from the build's own output before anything is pushed (the containerd image store: the classic store holds none, and the checks say so).",
     }),
     'expected-source': input({
         perTarget: true,
@@ -86793,11 +86832,9 @@ function summariseSbom(predicateType, predicate) {
     const body = object(predicate);
     if (predicateType === SPDX_TYPE) {
         const packages = body.packages;
-        return {
-            predicateType,
-            format: attestation_documents_text(body.spdxVersion) ?? 'SPDX',
-            packages: Array.isArray(packages) ? packages.length : null,
-        };
+        // `packages` is optional in SPDX, and BuildKit drops an empty list: a document without one lists none.
+        const listed = Array.isArray(packages) ? packages.length : attestation_documents_text(body.spdxVersion) ? 0 : null;
+        return { predicateType, format: attestation_documents_text(body.spdxVersion) ?? 'SPDX', packages: listed };
     }
     const components = body.components;
     const format = CYCLONEDX.test(predicateType) ? 'CycloneDX' : predicateType;
@@ -86922,16 +86959,26 @@ const checkImageSignature = defineCheck({
         return verdictsFor('image', signatures);
     },
 });
-// Attestations, as the image's registry holds them (check-attestations): where the image came
+// Attestations, as the image's registry holds them or this run's build attached them
+// (check-attestations): where the image came
 // from (provenance), what is in it (SBOM), and whether that matches what this repository says.
 /**
  * An attestation the registry does not hold, and where it was looked for; the hardened-image
  * profile makes it an error (a warning in production).
  */
 function missingAttestation(kind, attestations, settings) {
+    const input = kind === 'SBOM' ? 'sbom' : 'provenance';
+    const notProduced = attestations.notProduced[input];
+    const why = notProduced
+        ? `not produced: ${notProduced}`
+        : attestations.built
+            ? `the build attached none: set ${input} (${kind === 'SBOM' ? 'true, or generator=IMAGE' : 'mode=max'})`
+            : attestations.index
+                ? LOOKED_IN
+                : CLASSIC_STORE;
     return {
         status: 'fail',
-        message: `${attestations.from} has no ${kind} attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
+        message: `${attestations.from} has no ${kind} attestation: ${why}`,
         ...(settings.profile === 'hardened-image' ? { severity: 'error' } : {}),
     };
 }
@@ -86943,10 +86990,10 @@ const checkProvenanceAttached = defineCheck({
     category: 'supply',
     severity: 'warning',
     title: 'Provenance is attached',
-    proves: "With check-attestations: the image's registry holds a SLSA provenance attestation (v0.2 or v1, as BuildKit writes it) for the image's platform; its mode (max records every build step), builder and source are reported.",
+    proves: "With check-attestations: the image carries a SLSA provenance attestation (v0.2 or v1, as BuildKit writes it) for its platform — read from its registry for an image named by reference, from the build's own output (before any push) for an image this run built; its mode (max records every build step), builder and source are reported. A build on the classic image store, which cannot hold attestations, fails with that reason.",
     why: 'Provenance says how, from what and by which builder an image was made: what an admission policy or an auditor checks before trusting it.',
     threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
-    remediation: 'Build with provenance (build-push-action `provenance: mode=max`, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
+    remediation: 'Build with provenance (`provenance: mode=max` here or in build-push-action, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
     needs: ['attestations'],
     run({ attestations }, { settings }) {
         const { provenance } = attestations;
@@ -86968,10 +87015,10 @@ const checkSbomAttached = defineCheck({
     category: 'supply',
     severity: 'warning',
     title: 'An SBOM is attached',
-    proves: "With check-attestations: the image's registry holds an SBOM attestation (SPDX, as BuildKit's generator writes it, or CycloneDX) for the image's platform; its format and package count are reported.",
+    proves: "With check-attestations: the image carries an SBOM attestation (SPDX, as BuildKit's generator writes it, or CycloneDX) for its platform, read as the provenance is; its format and package count are reported. A build whose SBOM generator image could not be pulled fails with that reason (the image is still built and proven).",
     why: 'An SBOM lists what the image contains, so that a vulnerability announced tomorrow can be looked up in images already deployed.',
     threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
-    remediation: 'Build with an SBOM (build-push-action `sbom: true`, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
+    remediation: 'Build with an SBOM (`sbom: true` here or in build-push-action, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
     needs: ['attestations'],
     run({ attestations }, { settings }) {
         const { sbom } = attestations;
@@ -87029,14 +87076,14 @@ const checkBasePinnedInProvenance = defineCheck({
     category: 'supply',
     severity: 'error',
     title: 'Base images are pinned by digest, and the provenance records that digest where it is read',
-    proves: "With check-attestations and the image's Dockerfile: every external image the stages built start from or copy from is pinned by digest (`@sha256:`) and, where the image's provenance was read (an image named by reference), the provenance records that very digest for that image among its materials: the image was built from the bytes the Dockerfile names. Where no provenance was read, the message says why and only the pin is judged. Judged on each line that names an image.",
+    proves: "With check-attestations and the image's Dockerfile: every external image the stages built start from or copy from is pinned by digest (`@sha256:`) and, where the image's provenance was read, the provenance records that very digest for that image among its materials: the image was built from the bytes the Dockerfile names. Where no provenance was read, the message says why and only the pin is judged. Judged on each line that names an image.",
     why: 'A tag moves; a digest does not. And a digest in the Dockerfile proves nothing about an image built from another: the provenance says what the build actually resolved.',
     threshold: 'check-attestations: true (off by default)',
     remediation: 'Pin each base by digest (`FROM node:22.11-bookworm-slim@sha256:…`, kept current by Renovate or Dependabot), and build the released image from that Dockerfile.',
     needs: ['dockerfile'],
     run({ dockerfile }, { settings, evidence }) {
         // Judged with check-attestations (the hardened-image profile sets it); the provenance when it
-        // was read (an image named by reference), else the pins alone.
+        // was read, else the pins alone.
         if (!settings.checkAttestations)
             return { status: 'skip', message: 'check-attestations is off' };
         const stages = new Set(built(dockerfile).map((stage) => stage.index));
@@ -87067,9 +87114,11 @@ const checkBasePinnedInProvenance = defineCheck({
                 : 'it records no such image';
             // Judged only when this checkout is the commit the image was built from: a release checked
             // again after its Dockerfile's pins moved on was built from the Dockerfile of its own commit.
+            // This run's own build was built from this very Dockerfile.
             const built = provenance.source?.revision ?? null;
             const checkout = read.state === 'collected' ? read.value.checkoutRevision : null;
-            if (!built || !checkout || built !== checkout)
+            const ownBuild = read.state === 'collected' && read.value.built;
+            if (!ownBuild && (!built || !checkout || built !== checkout))
                 return {
                     status: 'skip',
                     message: `${use.reference}: the provenance does not record this digest (${instead}), but the image was built from ${built ? `commit ${built}` : 'a commit it does not record'} and this checkout is ${checkout ? `commit ${checkout}` : 'of no known commit (GITHUB_SHA)'}: its Dockerfile may have pinned another`,
@@ -88720,6 +88769,7 @@ function isInstructionStep(name) {
 
 
 
+
 /** BuildKit's vertex for the OCI layout output. */
 const LAYOUT_EXPORT_STEP = /^exporting to oci image format/;
 function buildxArgs(request, files) {
@@ -88766,6 +88816,10 @@ function buildxArgs(request, files) {
             args.push('--network', inputs.network);
         if (inputs.pull)
             args.push('--pull');
+        if (inputs.provenance !== null)
+            args.push(`--provenance=${inputs.provenance}`);
+        if (inputs.sbom !== null)
+            args.push(`--sbom=${inputs.sbom}`);
     }
     args.push(request.context);
     return args;
@@ -88841,6 +88895,13 @@ async function buildImage(request) {
         if (request.signal?.aborted)
             throw new InfrastructureError('the build was cancelled');
         const stderr = hide(result.stderr);
+        const generator = result.code !== 0 ? unpullableGenerator(request.inputs?.sbom ?? null, steps.all(), stderr) : null;
+        if (generator) {
+            // The SBOM is the generator's work, not the image's: the image is built without it, and the
+            // SBOM check says why none is attached.
+            const without = await buildImage({ ...request, inputs: { ...request.inputs, sbom: null } });
+            return { ...without, sbomNotProduced: generator };
+        }
         if (result.code !== 0 && steps.all().length === 0) {
             // buildx itself refused (no plugin, unknown builder, bad platform): not a verdict on the image.
             throw refusal(stderr);
@@ -88864,7 +88925,7 @@ async function buildImage(request) {
                 ? digest
                 : (await (0,promises_namespaceObject.readFile)(files.iid, 'utf8')).trim();
         const recorded = steps.instructionSteps().map(shown);
-        const layout = layoutOf(request, metadata, steps.all());
+        const layout = layoutOf(request, await layoutConfigDigest(request, metadata), steps.all());
         return {
             ok: result.code === 0 && (imageId !== null || request.cacheOnly === true),
             imageId,
@@ -88880,9 +88941,30 @@ async function buildImage(request) {
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
     }
 }
-function layoutOf(request, metadata, steps) {
+/**
+ * The config digest that names the image in the layout. buildx's metadata gives it for an image
+ * alone; for an image with attestations (an index) it gives the index's digest only, so the
+ * index is read from the layout: its one image manifest (the others are attestations) names it.
+ */
+async function layoutConfigDigest(request, metadata) {
     const configDigest = metadata?.['containerimage.config.digest'];
-    if (!request.layoutDir || typeof configDigest !== 'string')
+    if (typeof configDigest === 'string')
+        return configDigest;
+    const digest = metadata?.['containerimage.digest'];
+    if (!request.layoutDir || typeof digest !== 'string')
+        return null;
+    const blob = (of) => readJson((0,external_node_path_.join)(request.layoutDir, 'blobs', 'sha256', of.replace(/^sha256:/, '')));
+    const index = await blob(digest);
+    const manifests = Array.isArray(index?.manifests) ? index.manifests : [];
+    const images = manifests.filter((entry) => entry.annotations?.['vnd.docker.reference.type'] !==
+        'attestation-manifest');
+    if (images.length !== 1 || typeof images[0].digest !== 'string')
+        return null;
+    const config = (await blob(images[0].digest))?.config;
+    return typeof config?.digest === 'string' ? config.digest : null;
+}
+function layoutOf(request, configDigest, steps) {
+    if (!request.layoutDir || configDigest === null)
         return null;
     const step = steps.find((candidate) => LAYOUT_EXPORT_STEP.test(candidate.name));
     // BuildKit may run its exporters side by side: only the time the layout's export goes on past
@@ -88944,6 +89026,27 @@ async function unpullableBase(steps, stderr) {
     if (local?.code !== 0)
         return null;
     return new UsageError(`pull: true fetches every base image from its registry, and ${match[1]} could not be fetched (${match[2].split(': ').pop()}); it exists only on this engine (built or loaded here), so it cannot be pulled: set pull to false`);
+}
+/**
+ * BuildKit runs the SBOM generator as an image (docker/buildkit-syft-scanner unless `sbom` names
+ * another with generator=): one it cannot pull fails the whole build at once. Said with the
+ * registry's answer, or null when the build failed for another reason.
+ */
+function unpullableGenerator(sbom, steps, stderr) {
+    if (sbom === null || sbom === 'false')
+        return null;
+    const named = /(?:^|,)\s*generator=([^,]+)/.exec(sbom)?.[1]?.trim() ?? DEFAULT_SBOM_GENERATOR;
+    const text = [...steps.map((step) => step.error ?? ''), stderr].join('\n');
+    const match = /failed to resolve source metadata for (\S+?): (.*)/.exec(text);
+    if (!match || comparableName(match[1]) !== comparableName(named))
+        return null;
+    return `the SBOM generator image ${match[1]} could not be pulled (${match[2].split(': ').pop()}), so the image was built without one: let the builder reach it, or name one it can with sbom: generator=IMAGE`;
+}
+/** BuildKit's default SBOM generator. */
+const DEFAULT_SBOM_GENERATOR = 'docker/buildkit-syft-scanner';
+/** An image's repository as the engine stores it, without its tag or digest. */
+function comparableName(reference) {
+    return parseImageReference(canonicalImageName(reference)).name;
 }
 /** The failing step's name and last log lines, and buildx's own error lines. */
 function failureTail(steps, text, lines = 20) {
@@ -90727,14 +90830,16 @@ function toStepRecords(steps) {
  * The cache builds get every build input of the build under test (secrets, SSH, named contexts —
  * absolute paths, so the probe's copy of the context still finds them —, cache-from, labels,
  * network, hosts, pull) but write no cache-to: the unchanged rebuild would write the same, and
- * the probe's edited copy would replace the user's cache with one of an image never shipped.
+ * the probe's edited copy would replace the user's cache with one of an image never shipped. Nor
+ * do they ask for provenance or an SBOM: their images are not shipped, and an SBOM generator
+ * would run again in each.
  */
 function cacheBuild(request) {
     return {
         ...request,
         noCache: false,
         tags: [],
-        ...(request.inputs ? { inputs: { ...request.inputs, cacheTo: [] } } : {}),
+        ...(request.inputs ? { inputs: { ...request.inputs, cacheTo: [], provenance: null, sbom: null } } : {}),
     };
 }
 async function rebuildUnchanged(engine, request, keepImageId) {
@@ -91354,6 +91459,18 @@ async function readImageLayout(dir, configDigest, options = {}) {
 }
 /** The image manifest whose config is the build's: the layout holds exactly one per platform built. */
 async function findManifest(blobs, configDigest) {
+    for await (const { document } of layoutDocuments(blobs)) {
+        const manifest = document;
+        if (manifest.config?.digest === configDigest && Array.isArray(manifest.layers))
+            return manifest;
+    }
+    throw new Error(`the build's layout holds no manifest for config ${configDigest}`);
+}
+/**
+ * The JSON documents of a layout's blobs (manifests, indexes, configs, in-toto statements), each
+ * with its digest; layers and anything large are passed over unread.
+ */
+async function* layoutDocuments(blobs) {
     const names = await (0,promises_namespaceObject.readdir)(blobs).catch(() => {
         throw new Error(`the build wrote no layout in ${blobs}`);
     });
@@ -91362,17 +91479,13 @@ async function findManifest(blobs, configDigest) {
         const info = await (0,promises_namespaceObject.stat)(file);
         if (!info.isFile() || info.size > JSON_BLOB_LIMIT || !(await startsWithBrace(file)))
             continue;
-        let document;
         try {
-            document = JSON.parse(await (0,promises_namespaceObject.readFile)(file, 'utf8'));
+            yield { digest: `sha256:${name}`, document: JSON.parse(await (0,promises_namespaceObject.readFile)(file, 'utf8')) };
         }
         catch {
             continue;
         }
-        if (document.config?.digest === configDigest && Array.isArray(document.layers))
-            return document;
     }
-    throw new Error(`the build's layout holds no manifest for config ${configDigest}`);
 }
 async function startsWithBrace(file) {
     const handle = await (0,promises_namespaceObject.open)(file, 'r');
@@ -94872,7 +94985,57 @@ async function readRegistryAttestations(reference, platform, signal) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/docker/layout-attestations.ts
+
+
+
+/** The attestations the layout holds for the image whose config is `configDigest`. */
+async function readLayoutAttestations(dir, configDigest) {
+    const documents = new Map();
+    for await (const { digest, document } of layoutDocuments((0,external_node_path_.join)(dir, 'blobs', 'sha256')))
+        if (document && typeof document === 'object')
+            documents.set(digest, document);
+    const image = [...documents].find(([, document]) => document.config?.digest === configDigest)?.[0];
+    if (!image)
+        throw new Error(`the build's layout holds no manifest for config ${configDigest}`);
+    const indexes = [...documents.values()].filter((document) => document.manifests?.some((entry) => entry.digest === image));
+    const attestation = indexes
+        .flatMap((index) => index.manifests ?? [])
+        .find((entry) => entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' &&
+        entry.annotations['vnd.docker.reference.digest'] === image);
+    if (!attestation)
+        return { index: indexes.length > 0, statements: [] };
+    const manifest = documents.get(attestation.digest);
+    if (!manifest)
+        throw new Error(`the build's layout lacks its attestation manifest ${attestation.digest}`);
+    const statements = [];
+    for (const layer of manifest.layers ?? []) {
+        // Read whole whatever their size: an SBOM of a large image runs to megabytes.
+        const statement = await readStatement((0,external_node_path_.join)(dir, 'blobs', 'sha256', layer.digest.replace(/^sha256:/, '')));
+        const predicateType = statement?.predicateType ?? layer.annotations?.['in-toto.io/predicate-type'];
+        // Listed but unreadable: never taken for "no such attestation".
+        if (!statement || typeof predicateType !== 'string')
+            throw new Error(`the build's layout lacks the in-toto statement ${layer.digest} of its attestations`);
+        statements.push({ predicateType, predicate: statement.predicate ?? null });
+    }
+    return { index: true, statements };
+}
+/** An in-toto statement (bounded: a statement is JSON, not a layer). */
+async function readStatement(path) {
+    const info = await (0,promises_namespaceObject.stat)(path).catch(() => null);
+    if (!info?.isFile() || info.size > STATEMENT_LIMIT)
+        return null;
+    try {
+        return JSON.parse(await (0,promises_namespaceObject.readFile)(path, 'utf8'));
+    }
+    catch {
+        return null;
+    }
+}
+const STATEMENT_LIMIT = 64 * 1024 * 1024;
+
 ;// CONCATENATED MODULE: ./src/evidence/attestations.ts
+
 
 
 async function collectRegistryAttestations(reference, platform, signal, env = process.env) {
@@ -94884,16 +95047,90 @@ async function collectRegistryAttestations(reference, platform, signal, env = pr
         throw new Error(`${reference}: its ${provenanceType} attestation could not be decoded (docker buildx imagetools)`);
     return {
         from: reference,
+        built: false,
+        notProduced: {},
         index: read.index,
         predicateTypes: read.predicateTypes,
         provenance: provenanceType ? summariseProvenance(provenanceType, read.provenance) : null,
         // imagetools decodes SPDX only: another format is known by its type, its contents unread.
         sbom: sbomType ? summariseSbom(sbomType, read.sbom) : null,
+        ...runContext(env),
+    };
+}
+/** What this run's build attached to the image, from the layout it wrote (before any push). */
+async function collectBuildAttestations(layout, notProduced, env = process.env) {
+    const read = await readLayoutAttestations(layout.dir, layout.configDigest);
+    const provenance = read.statements.find((statement) => isProvenance(statement.predicateType));
+    const sbom = read.statements.find((statement) => isSbom(statement.predicateType));
+    return {
+        from: 'the image built',
+        built: true,
+        notProduced,
+        index: read.index,
+        predicateTypes: read.statements.map((statement) => statement.predicateType),
+        provenance: provenance ? summariseProvenance(provenance.predicateType, provenance.predicate) : null,
+        sbom: sbom ? summariseSbom(sbom.predicateType, sbom.predicate) : null,
+        ...runContext(env),
+    };
+}
+/**
+ * A build that cannot carry attestations (the classic image store): nothing attached, and why —
+ * the checks fail with the reason, as the image pushed from here would have none either.
+ */
+function unattestedBuild(reason, env = process.env) {
+    return {
+        from: 'the image built',
+        built: true,
+        notProduced: { provenance: reason, sbom: reason },
+        index: false,
+        predicateTypes: [],
+        provenance: null,
+        sbom: null,
+        ...runContext(env),
+    };
+}
+function runContext(env) {
+    return {
         runRepository: env.GITHUB_REPOSITORY
             ? `${(env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}`
             : null,
         checkoutRevision: env.GITHUB_SHA || null,
     };
+}
+
+;// CONCATENATED MODULE: ./src/run/build-attestations.ts
+
+
+// A build's provenance and SBOM (`provenance`, `sbom`): what this engine's store can hold, and
+// what the build attached, read before anything is pushed (check-attestations).
+/** Said wherever a build on the classic image store was asked for attestations. */
+const CLASSIC_STORE_ATTESTATIONS = "the classic image store cannot hold attestations (they live in an image index, which it does not store), so the image was built without them: turn on the containerd image store (the engine's containerd-snapshotter feature), or build and push with a docker-container builder";
+/**
+ * On the classic store, buildx refuses any attestation with --load, so none is passed (an explicit
+ * `false` neither: an older buildx knows no such flag) and the refusal is the run's to say. On
+ * the containerd store, where the build's layout is read, provenance not set is asked for by flag
+ * as buildx's default (mode=min) would attach it: only then does BuildKit write it into the layout.
+ */
+function planAttestations(inputs, engine) {
+    const asked = (value) => value !== null && value !== 'false';
+    if (!engine.containerdStore)
+        return {
+            inputs: { ...inputs, provenance: null, sbom: null },
+            refused: asked(inputs.provenance) || asked(inputs.sbom) ? CLASSIC_STORE_ATTESTATIONS : null,
+        };
+    if (engine.checkAttestations && engine.readsLayout && inputs.provenance === null)
+        return { inputs: { ...inputs, provenance: 'mode=min' }, refused: null };
+    return { inputs, refused: null };
+}
+/** What check-attestations reads of a build: its own layout, or why there is nothing to read. */
+async function buildAttestations(built, engine, signal) {
+    if (!engine.containerdStore)
+        return collected(unattestedBuild(CLASSIC_STORE_ATTESTATIONS));
+    const { layout } = built;
+    if (!layout)
+        return skipped("the build's attestations are read from the layout the engine's own builder writes beside the image, which this build has not (a named builder, or several platforms): check the pushed image by reference (image:) to read them");
+    const notProduced = built.sbomNotProduced ? { sbom: built.sbomNotProduced } : {};
+    return attempt(() => collectBuildAttestations(layout, notProduced), signal);
 }
 
 ;// CONCATENATED MODULE: ./src/util/deferred-cleanup.ts
@@ -94930,6 +95167,7 @@ function deferTo(cleanup) {
 }
 
 ;// CONCATENATED MODULE: ./src/run/collect-target.ts
+
 
 
 
@@ -95009,15 +95247,33 @@ async function collectTargetEvidence(request, progress, control) {
         let layout = null;
         let build = null;
         if (source.kind === 'build') {
+            const containerdStore = engineRecord?.imageStore === 'containerd';
             build = buildRequest(request, source, progress, signal);
+            if (build.inputs) {
+                const plan = planAttestations(build.inputs, {
+                    containerdStore,
+                    readsLayout: layoutDir !== null,
+                    checkAttestations: collect.attestations,
+                });
+                if (plan.refused)
+                    progress.info(`provenance and sbom: ${plan.refused}`);
+                build = { ...build, inputs: plan.inputs };
+            }
             const first = build;
             const built = await progress.phase('build', () => runBuild({ ...first, ...(layoutDir ? { layoutDir } : {}) }, collect.noCache));
             evidence.build = collected(built.evidence);
             if (!built.evidence.ok || !built.evidence.imageId) {
-                for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'])
+                for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime', 'attestations'])
                     evidence[key] = skipped('the build failed, so there is no image');
                 return { evidence, target };
             }
+            if (built.sbomNotProduced) {
+                progress.info(`sbom: ${built.sbomNotProduced}`);
+                // The rebuilds are this build again: without the generator that cannot be pulled.
+                build = { ...build, inputs: { ...build.inputs, sbom: null } };
+            }
+            if (collect.attestations)
+                evidence.attestations = await progress.phase('attestations', () => buildAttestations(built, { containerdStore }, signal));
             imageRef = built.evidence.imageId;
             layout = built.layout;
         }
@@ -95218,6 +95474,7 @@ function buildRequest(request, source, progress, signal) {
 async function runBuild(request, noCache) {
     const outcome = await buildImage(request);
     return {
+        ...(outcome.sbomNotProduced ? { sbomNotProduced: outcome.sbomNotProduced } : {}),
         evidence: {
             ok: outcome.ok,
             imageId: outcome.imageId,
@@ -95237,8 +95494,9 @@ async function attestationsOf(request, progress, signal) {
     const { source } = request;
     if (source.kind === 'stack')
         return skipped('a compose stack: its images are targets of their own');
+    // A build's are read from its own output once it is built (src/run/build-attestations.ts).
     if (source.kind === 'build')
-        return skipped("a build's attestations are attached as it is pushed: check the pushed image by reference (image:) to read them");
+        return skipped('static mode: nothing is built');
     const platform = request.collect.platform || hostPlatform();
     return progress.phase('attestations', () => attempt(() => collectRegistryAttestations(source.image, platform, signal), signal));
 }
@@ -95353,10 +95611,13 @@ async function proveBaseline(request, baseLayers, context) {
     if ('absent' in derived)
         return { label: baselineRef, metrics: emptyMetrics(), checks: [], absent: derived.absent };
     // The same build inputs (their paths are absolute, from the run's workspace, so a worktree's
-    // build reads the same secret files and contexts), but no cache-to: the baseline is not the
-    // image the user's cache is for.
+    // build reads the same secret files and contexts), but no cache-to, provenance or SBOM: the
+    // baseline is not the image the user's cache is for, nor one that ships.
     if (derived.request.buildInputs)
-        derived.request = { ...derived.request, buildInputs: { ...derived.request.buildInputs, cacheTo: [] } };
+        derived.request = {
+            ...derived.request,
+            buildInputs: { ...derived.request.buildInputs, cacheTo: [], provenance: null, sbom: null },
+        };
     const { evidence } = await collectTargetEvidence(derived.request, baselineProgress(context.progress), context.control);
     const { results, locate } = judgeEvidence(evidence, derived.request.settings, derived.request.ignores, derived.request.knownBaseLayers);
     return { label: derived.label, metrics: metricsOf(evidence, locate), checks: results };

@@ -12,6 +12,10 @@ import { scratchDir, scratchTree } from '../helpers/scratch.js';
 // base pinned by digest and signed by a key the test makes, pushed with provenance from this
 // repository and an SPDX SBOM (written into the registry by the test: BuildKit's SBOM generator is
 // an image these machines cannot pull). The same image without its SBOM fails the profile.
+// Then the same service built by the run itself with `provenance` and `sbom` (the SBOM from a
+// stand-in generator the test pushes to the local registry): on the containerd image store its
+// attestations are read from the build before the push and pushed with it; on the classic store
+// the run says it cannot hold them, fails the checks with that reason, and pushes nothing.
 
 const unique = randomBytes(6).toString('hex');
 const repository = `hard-${unique}`;
@@ -88,14 +92,18 @@ beforeAll(async () => {
 }, 180_000);
 
 /** A full run of the released image under the profile, in the fixture's workspace (its Dockerfile read). */
-async function proveRelease(tag: string): Promise<{ code: number; stderr: string; report: Report }> {
+async function proveRelease(
+  tag: string,
+  image = 'app',
+  revision = REVISION,
+): Promise<{ code: number; stderr: string; report: Report }> {
   const run = await exec(
     process.execPath,
     [
       join(REPO, 'dist/cli.js'),
       'check',
       '--image',
-      `${REGISTRY}/${repository}/app:${tag}`,
+      `${REGISTRY}/${repository}/${image}:${tag}`,
       '--profile',
       'hardened-image',
       '--signature-key',
@@ -107,7 +115,7 @@ async function proveRelease(tag: string): Promise<{ code: number; stderr: string
       '--idle-seconds',
       '1',
       '--json',
-      `report-${tag}.json`,
+      `report-${image}-${tag}.json`,
     ],
     {
       cwd: workspace,
@@ -115,11 +123,11 @@ async function proveRelease(tag: string): Promise<{ code: number; stderr: string
         ...process.env,
         GITHUB_REPOSITORY: 'org/app',
         GITHUB_SERVER_URL: 'https://github.com',
-        GITHUB_SHA: REVISION,
+        GITHUB_SHA: revision,
       },
     },
   );
-  const path = join(workspace, `report-${tag}.json`);
+  const path = join(workspace, `report-${image}-${tag}.json`);
   if (!existsSync(path)) throw new Error(`no report (exit ${run.code}): ${run.stderr}`);
   return { code: run.code, stderr: run.stderr, report: JSON.parse(readFileSync(path, 'utf8')) as Report };
 }
@@ -174,6 +182,151 @@ describe('profile: hardened-image', () => {
       `${REGISTRY}/${repository}/app:1.0.0`,
       `${REGISTRY}/${repository}/app:no-sbom`,
     ]);
+    expect(await leftovers()).toEqual([]);
+  });
+});
+
+/** Whether the engine keeps images in containerd's store (which holds attestations). */
+async function containerdStore(): Promise<boolean> {
+  const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
+  return info.stdout.includes('io.containerd.snapshotter');
+}
+
+/** A full run that builds the service in the fixture's workspace under the profile, as a git checkout of SOURCE. */
+async function proveBuild(
+  name: string,
+  extra: string[],
+): Promise<{ code: number; stdout: string; stderr: string; report: Report }> {
+  const run = await exec(
+    process.execPath,
+    [
+      join(REPO, 'dist/cli.js'),
+      'check',
+      '--context',
+      '.',
+      '--profile',
+      'hardened-image',
+      '--signature-key',
+      'cosign.pub',
+      '--signature-tlog',
+      'false',
+      '--build-args',
+      `BASE_IMAGE=${base}`,
+      '--idle-seconds',
+      '1',
+      '--json',
+      `report-${name}.json`,
+      ...extra,
+    ],
+    {
+      cwd: workspace,
+      env: {
+        ...process.env,
+        GITHUB_REPOSITORY: 'org/app',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_SHA: commit,
+      },
+    },
+  );
+  const path = join(workspace, `report-${name}.json`);
+  if (!existsSync(path)) throw new Error(`no report (exit ${run.code}): ${run.stderr}`);
+  return { ...run, report: JSON.parse(readFileSync(path, 'utf8')) as Report };
+}
+
+let commit = '';
+let generator = '';
+
+describe('provenance and sbom on a build: read before the push, pushed with the image', () => {
+  beforeAll(async () => {
+    generator = `${REGISTRY}/${repository}/sbom-generator:1`;
+    await must('docker', ['build', '-q', '-t', generator, join(REPO, fixture('sbom-generator'))]);
+    await must('docker', ['push', '-q', generator]);
+    await must('docker', ['image', 'rm', generator]);
+    // A checkout of SOURCE: buildx records the repository and commit of a git context (vcs:source).
+    await must('git', ['init', '-q'], workspace);
+    await must('git', ['remote', 'add', 'origin', `${SOURCE}.git`], workspace);
+    await must('git', ['add', 'Dockerfile', 'server.c'], workspace);
+    await must('git', ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', 'commit', '-q', '-m', 'app'], workspace);
+    commit = (await must('git', ['rev-parse', 'HEAD'], workspace)).trim();
+  }, 120_000);
+
+  const supply = (report: Report): string[] =>
+    report.checks
+      .filter((check) => /^HARD-SUPPLY-00[3-6]$/.test(check.id))
+      .map((check) => `${check.id} ${check.status}: ${check.message}`);
+
+  it('passes the profile with its own provenance (max) and SBOM, and pushes them with the proven image', async () => {
+    const tag = `${REGISTRY}/${repository}/built:1`;
+    const run = await proveBuild('built', [
+      '--provenance',
+      'mode=max',
+      '--sbom',
+      `generator=${generator}`,
+      '--push',
+      '--tags',
+      tag,
+    ]);
+    if (!(await containerdStore())) {
+      // The classic store cannot hold them: said in the log, the checks fail with the reason, and
+      // nothing is pushed (the verdict did not pass).
+      expect(run.stdout + run.stderr).toContain(
+        'provenance and sbom: the classic image store cannot hold attestations',
+      );
+      expect(run.code).toBe(1);
+      expect(supply(run.report).slice(0, 2)).toEqual([
+        expect.stringMatching(
+          /^HARD-SUPPLY-003 fail: the image built has no provenance attestation: not produced: the classic image store cannot hold attestations/,
+        ),
+        expect.stringMatching(
+          /^HARD-SUPPLY-004 fail: the image built has no SBOM attestation: not produced: the classic image store/,
+        ),
+      ]);
+      expect(run.report.push?.outcome).toBe('withheld');
+      const tags = await exec('curl', ['-s', `http://${REGISTRY}/v2/${repository}/built/tags/list`]);
+      expect(tags.stdout).not.toContain('"1"');
+      return;
+    }
+    expect({ code: run.code, gating: gating(run.report) }).toEqual({ code: 0, gating: [] });
+    const before = supply(run.report);
+    expect(before).toEqual([
+      `HARD-SUPPLY-003 pass: https://slsa.dev/provenance/v0.2 (mode max), source ${SOURCE}.git@${commit}`,
+      'HARD-SUPPLY-004 pass: SPDX-2.3, 0 packages',
+      `HARD-SUPPLY-005 pass: built from ${SOURCE}.git at ${commit} (the builder client says so; BuildKit does not check it)`,
+      `HARD-SUPPLY-006 pass: ${base}: the provenance records this digest`,
+    ]);
+    // The proven image is what was pushed: the registry's index, with its attestation manifest.
+    const pushed = run.report.push!;
+    expect(pushed.outcome).toBe('pushed');
+    expect(pushed.digest).toBe(run.report.targets[0].target.imageId);
+    const index = JSON.parse(await must('docker', ['buildx', 'imagetools', 'inspect', '--raw', tag])) as {
+      manifests: { annotations?: Record<string, string> }[];
+    };
+    expect(index.manifests.map((entry) => entry.annotations?.['vnd.docker.reference.type'] ?? 'image')).toEqual([
+      'image',
+      'attestation-manifest',
+    ]);
+    // Checked again by reference, from the registry: the same attestations, the same verdicts.
+    const again = await proveRelease('1', 'built', commit);
+    expect(supply(again.report)).toEqual(before);
+  });
+
+  it('builds and proves the image when the SBOM generator cannot be pulled, and says why it has no SBOM', async () => {
+    const run = await proveBuild('no-generator', ['--sbom', 'true']);
+    expect(run.report.targets[0].target.imageId).toMatch(/^sha256:/);
+    const sbom = supply(run.report)[1];
+    if (!(await containerdStore())) {
+      expect(sbom).toMatch(
+        /^HARD-SUPPLY-004 fail: the image built has no SBOM attestation: not produced: the classic image store/,
+      );
+      return;
+    }
+    expect(sbom).toMatch(
+      /^HARD-SUPPLY-004 fail: the image built has no SBOM attestation: not produced: the SBOM generator image docker\.io\/docker\/buildkit-syft-scanner:stable-1 could not be pulled \(.+\), so the image was built without one/,
+    );
+    // Everything else was proven: the build's own provenance, the health probe, the user.
+    expect(run.report.checks.find((check) => check.id === 'HARD-SUPPLY-003')?.status).toBe('pass');
+    expect(run.report.checks.find((check) => check.id === 'HARD-HEALTH-003')?.status).toBe('pass');
+    await exec('docker', ['image', 'rm', '-f', `${REGISTRY}/${repository}/built:1`]);
     expect(await leftovers()).toEqual([]);
   });
 });

@@ -203,6 +203,8 @@ describe('HARD-SUPPLY-003…006', () => {
   };
   const complete: AttestationEvidence = {
     from: '127.0.0.1:5000/app:1',
+    built: false,
+    notProduced: {},
     index: true,
     predicateTypes: ['https://slsa.dev/provenance/v0.2', 'https://spdx.dev/Document'],
     provenance: summariseProvenance('https://slsa.dev/provenance/v0.2', V02_MIN),
@@ -243,6 +245,8 @@ describe('HARD-SUPPLY-003…006', () => {
   it('fail what is missing, and say why the classic store has none', () => {
     const single: AttestationEvidence = {
       from: 'r/app:1',
+      built: false,
+      notProduced: {},
       index: false,
       predicateTypes: [],
       provenance: null,

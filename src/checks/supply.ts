@@ -92,7 +92,8 @@ export const checkImageSignature = defineCheck({
   },
 });
 
-// Attestations, as the image's registry holds them (check-attestations): where the image came
+// Attestations, as the image's registry holds them or this run's build attached them
+// (check-attestations): where the image came
 // from (provenance), what is in it (SBOM), and whether that matches what this repository says.
 
 /**
@@ -104,9 +105,18 @@ function missingAttestation(
   attestations: AttestationEvidence,
   settings: Settings,
 ): Verdict {
+  const input = kind === 'SBOM' ? 'sbom' : 'provenance';
+  const notProduced = attestations.notProduced[input];
+  const why = notProduced
+    ? `not produced: ${notProduced}`
+    : attestations.built
+      ? `the build attached none: set ${input} (${kind === 'SBOM' ? 'true, or generator=IMAGE' : 'mode=max'})`
+      : attestations.index
+        ? LOOKED_IN
+        : CLASSIC_STORE;
   return {
     status: 'fail',
-    message: `${attestations.from} has no ${kind} attestation: ${attestations.index ? LOOKED_IN : CLASSIC_STORE}`,
+    message: `${attestations.from} has no ${kind} attestation: ${why}`,
     ...(settings.profile === 'hardened-image' ? { severity: 'error' as const } : {}),
   };
 }
@@ -124,11 +134,11 @@ export const checkProvenanceAttached = defineCheck({
   severity: 'warning',
   title: 'Provenance is attached',
   proves:
-    "With check-attestations: the image's registry holds a SLSA provenance attestation (v0.2 or v1, as BuildKit writes it) for the image's platform; its mode (max records every build step), builder and source are reported.",
+    "With check-attestations: the image carries a SLSA provenance attestation (v0.2 or v1, as BuildKit writes it) for its platform — read from its registry for an image named by reference, from the build's own output (before any push) for an image this run built; its mode (max records every build step), builder and source are reported. A build on the classic image store, which cannot hold attestations, fails with that reason.",
   why: 'Provenance says how, from what and by which builder an image was made: what an admission policy or an auditor checks before trusting it.',
   threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
   remediation:
-    'Build with provenance (build-push-action `provenance: mode=max`, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
+    'Build with provenance (`provenance: mode=max` here or in build-push-action, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
   needs: ['attestations'],
   run({ attestations }, { settings }) {
     const { provenance } = attestations;
@@ -151,11 +161,11 @@ export const checkSbomAttached = defineCheck({
   severity: 'warning',
   title: 'An SBOM is attached',
   proves:
-    "With check-attestations: the image's registry holds an SBOM attestation (SPDX, as BuildKit's generator writes it, or CycloneDX) for the image's platform; its format and package count are reported.",
+    "With check-attestations: the image carries an SBOM attestation (SPDX, as BuildKit's generator writes it, or CycloneDX) for its platform, read as the provenance is; its format and package count are reported. A build whose SBOM generator image could not be pulled fails with that reason (the image is still built and proven).",
   why: 'An SBOM lists what the image contains, so that a vulnerability announced tomorrow can be looked up in images already deployed.',
   threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
   remediation:
-    'Build with an SBOM (build-push-action `sbom: true`, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
+    'Build with an SBOM (`sbom: true` here or in build-push-action, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
   needs: ['attestations'],
   run({ attestations }, { settings }) {
     const { sbom } = attestations;
@@ -217,7 +227,7 @@ export const checkBasePinnedInProvenance = defineCheck({
   severity: 'error',
   title: 'Base images are pinned by digest, and the provenance records that digest where it is read',
   proves:
-    "With check-attestations and the image's Dockerfile: every external image the stages built start from or copy from is pinned by digest (`@sha256:`) and, where the image's provenance was read (an image named by reference), the provenance records that very digest for that image among its materials: the image was built from the bytes the Dockerfile names. Where no provenance was read, the message says why and only the pin is judged. Judged on each line that names an image.",
+    "With check-attestations and the image's Dockerfile: every external image the stages built start from or copy from is pinned by digest (`@sha256:`) and, where the image's provenance was read, the provenance records that very digest for that image among its materials: the image was built from the bytes the Dockerfile names. Where no provenance was read, the message says why and only the pin is judged. Judged on each line that names an image.",
   why: 'A tag moves; a digest does not. And a digest in the Dockerfile proves nothing about an image built from another: the provenance says what the build actually resolved.',
   threshold: 'check-attestations: true (off by default)',
   remediation:
@@ -225,7 +235,7 @@ export const checkBasePinnedInProvenance = defineCheck({
   needs: ['dockerfile'],
   run({ dockerfile }, { settings, evidence }) {
     // Judged with check-attestations (the hardened-image profile sets it); the provenance when it
-    // was read (an image named by reference), else the pins alone.
+    // was read, else the pins alone.
     if (!settings.checkAttestations) return { status: 'skip', message: 'check-attestations is off' };
     const stages = new Set(built(dockerfile).map((stage) => stage.index));
     const uses = dockerfile.images.filter((use) => stages.has(use.stage));
@@ -255,9 +265,11 @@ export const checkBasePinnedInProvenance = defineCheck({
           : 'it records no such image';
       // Judged only when this checkout is the commit the image was built from: a release checked
       // again after its Dockerfile's pins moved on was built from the Dockerfile of its own commit.
+      // This run's own build was built from this very Dockerfile.
       const built = provenance.source?.revision ?? null;
       const checkout = read.state === 'collected' ? read.value.checkoutRevision : null;
-      if (!built || !checkout || built !== checkout)
+      const ownBuild = read.state === 'collected' && read.value.built;
+      if (!ownBuild && (!built || !checkout || built !== checkout))
         return {
           status: 'skip',
           message: `${use.reference}: the provenance does not record this digest (${instead}), but the image was built from ${built ? `commit ${built}` : 'a commit it does not record'} and this checkout is ${checkout ? `commit ${checkout}` : 'of no known commit (GITHUB_SHA)'}: its Dockerfile may have pinned another`,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfrastructureError, UsageError } from '../util/errors.js';
 import { runProcess } from '../util/process.js';
+import { canonicalImageName, parseImageReference } from '../util/image-reference.js';
 import { redactSecrets } from '../util/secrets.js';
 import { BuildSteps, RawJsonSplitter, type BuildStep } from './rawjson.js';
 
@@ -35,6 +36,12 @@ export interface BuildInputs {
   /** `host:ip`. */
   addHosts: string[];
   pull: boolean;
+  /**
+   * `provenance` / `sbom` as build-push-action takes them (`mode=max`, `generator=IMAGE`, `true`,
+   * `false`), passed to buildx as given; null: buildx's default.
+   */
+  provenance: string | null;
+  sbom: string | null;
 }
 
 export interface BuildRequest {
@@ -78,6 +85,8 @@ export interface BuildOutcome {
    * where none was asked for or the build failed.
    */
   layout: { dir: string; configDigest: string; exportSeconds: number } | null;
+  /** Why the image carries no SBOM though `sbom` asked for one (its generator image could not be pulled). */
+  sbomNotProduced?: string;
 }
 
 /** BuildKit's vertex for the OCI layout output. */
@@ -115,6 +124,8 @@ export function buildxArgs(
     for (const host of inputs.addHosts) args.push('--add-host', host);
     if (inputs.network) args.push('--network', inputs.network);
     if (inputs.pull) args.push('--pull');
+    if (inputs.provenance !== null) args.push(`--provenance=${inputs.provenance}`);
+    if (inputs.sbom !== null) args.push(`--sbom=${inputs.sbom}`);
   }
   args.push(request.context);
   return args;
@@ -190,6 +201,13 @@ export async function buildImage(request: BuildRequest): Promise<BuildOutcome> {
     splitter.end();
     if (request.signal?.aborted) throw new InfrastructureError('the build was cancelled');
     const stderr = hide(result.stderr);
+    const generator = result.code !== 0 ? unpullableGenerator(request.inputs?.sbom ?? null, steps.all(), stderr) : null;
+    if (generator) {
+      // The SBOM is the generator's work, not the image's: the image is built without it, and the
+      // SBOM check says why none is attached.
+      const without = await buildImage({ ...request, inputs: { ...request.inputs!, sbom: null } });
+      return { ...without, sbomNotProduced: generator };
+    }
     if (result.code !== 0 && steps.all().length === 0) {
       // buildx itself refused (no plugin, unknown builder, bad platform): not a verdict on the image.
       throw refusal(stderr);
@@ -213,7 +231,7 @@ export async function buildImage(request: BuildRequest): Promise<BuildOutcome> {
           ? digest
           : (await readFile(files.iid, 'utf8')).trim();
     const recorded = steps.instructionSteps().map(shown);
-    const layout = layoutOf(request, metadata, steps.all());
+    const layout = layoutOf(request, await layoutConfigDigest(request, metadata), steps.all());
     return {
       ok: result.code === 0 && (imageId !== null || request.cacheOnly === true),
       imageId,
@@ -229,13 +247,35 @@ export async function buildImage(request: BuildRequest): Promise<BuildOutcome> {
   }
 }
 
-function layoutOf(
+/**
+ * The config digest that names the image in the layout. buildx's metadata gives it for an image
+ * alone; for an image with attestations (an index) it gives the index's digest only, so the
+ * index is read from the layout: its one image manifest (the others are attestations) names it.
+ */
+async function layoutConfigDigest(
   request: BuildRequest,
   metadata: Record<string, unknown> | null,
-  steps: BuildStep[],
-): BuildOutcome['layout'] {
+): Promise<string | null> {
   const configDigest = metadata?.['containerimage.config.digest'];
-  if (!request.layoutDir || typeof configDigest !== 'string') return null;
+  if (typeof configDigest === 'string') return configDigest;
+  const digest = metadata?.['containerimage.digest'];
+  if (!request.layoutDir || typeof digest !== 'string') return null;
+  const blob = (of: string): Promise<Record<string, unknown> | null> =>
+    readJson(join(request.layoutDir!, 'blobs', 'sha256', of.replace(/^sha256:/, '')));
+  const index = await blob(digest);
+  const manifests = Array.isArray(index?.manifests) ? (index.manifests as Record<string, unknown>[]) : [];
+  const images = manifests.filter(
+    (entry) =>
+      (entry.annotations as Record<string, string> | undefined)?.['vnd.docker.reference.type'] !==
+      'attestation-manifest',
+  );
+  if (images.length !== 1 || typeof images[0].digest !== 'string') return null;
+  const config = (await blob(images[0].digest))?.config as { digest?: unknown } | undefined;
+  return typeof config?.digest === 'string' ? config.digest : null;
+}
+
+function layoutOf(request: BuildRequest, configDigest: string | null, steps: BuildStep[]): BuildOutcome['layout'] {
+  if (!request.layoutDir || configDigest === null) return null;
   const step = steps.find((candidate) => LAYOUT_EXPORT_STEP.test(candidate.name));
   // BuildKit may run its exporters side by side: only the time the layout's export goes on past
   // every other step (the image's own export included) is the tool's.
@@ -317,6 +357,28 @@ async function unpullableBase(steps: BuildStep[], stderr: string): Promise<Usage
   return new UsageError(
     `pull: true fetches every base image from its registry, and ${match[1]} could not be fetched (${match[2].split(': ').pop()}); it exists only on this engine (built or loaded here), so it cannot be pulled: set pull to false`,
   );
+}
+
+/**
+ * BuildKit runs the SBOM generator as an image (docker/buildkit-syft-scanner unless `sbom` names
+ * another with generator=): one it cannot pull fails the whole build at once. Said with the
+ * registry's answer, or null when the build failed for another reason.
+ */
+export function unpullableGenerator(sbom: string | null, steps: BuildStep[], stderr: string): string | null {
+  if (sbom === null || sbom === 'false') return null;
+  const named = /(?:^|,)\s*generator=([^,]+)/.exec(sbom)?.[1]?.trim() ?? DEFAULT_SBOM_GENERATOR;
+  const text = [...steps.map((step) => step.error ?? ''), stderr].join('\n');
+  const match = /failed to resolve source metadata for (\S+?): (.*)/.exec(text);
+  if (!match || comparableName(match[1]) !== comparableName(named)) return null;
+  return `the SBOM generator image ${match[1]} could not be pulled (${match[2].split(': ').pop()}), so the image was built without one: let the builder reach it, or name one it can with sbom: generator=IMAGE`;
+}
+
+/** BuildKit's default SBOM generator. */
+const DEFAULT_SBOM_GENERATOR = 'docker/buildkit-syft-scanner';
+
+/** An image's repository as the engine stores it, without its tag or digest. */
+function comparableName(reference: string): string {
+  return parseImageReference(canonicalImageName(reference)).name;
 }
 
 /** The failing step's name and last log lines, and buildx's own error lines. */

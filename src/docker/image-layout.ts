@@ -67,6 +67,18 @@ export async function readImageLayout(
 
 /** The image manifest whose config is the build's: the layout holds exactly one per platform built. */
 async function findManifest(blobs: string, configDigest: string): Promise<ImageManifest> {
+  for await (const { document } of layoutDocuments(blobs)) {
+    const manifest = document as ImageManifest;
+    if (manifest.config?.digest === configDigest && Array.isArray(manifest.layers)) return manifest;
+  }
+  throw new Error(`the build's layout holds no manifest for config ${configDigest}`);
+}
+
+/**
+ * The JSON documents of a layout's blobs (manifests, indexes, configs, in-toto statements), each
+ * with its digest; layers and anything large are passed over unread.
+ */
+export async function* layoutDocuments(blobs: string): AsyncGenerator<{ digest: string; document: unknown }> {
   const names = await readdir(blobs).catch(() => {
     throw new Error(`the build wrote no layout in ${blobs}`);
   });
@@ -74,15 +86,12 @@ async function findManifest(blobs: string, configDigest: string): Promise<ImageM
     const file = join(blobs, name);
     const info = await stat(file);
     if (!info.isFile() || info.size > JSON_BLOB_LIMIT || !(await startsWithBrace(file))) continue;
-    let document: ImageManifest;
     try {
-      document = JSON.parse(await readFile(file, 'utf8')) as ImageManifest;
+      yield { digest: `sha256:${name}`, document: JSON.parse(await readFile(file, 'utf8')) as unknown };
     } catch {
       continue;
     }
-    if (document.config?.digest === configDigest && Array.isArray(document.layers)) return document;
   }
-  throw new Error(`the build's layout holds no manifest for config ${configDigest}`);
 }
 
 async function startsWithBrace(file: string): Promise<boolean> {

@@ -101,11 +101,9 @@ export function summariseSbom(predicateType: string, predicate: unknown): SbomSu
   const body = object(predicate);
   if (predicateType === SPDX_TYPE) {
     const packages = body.packages;
-    return {
-      predicateType,
-      format: text(body.spdxVersion) ?? 'SPDX',
-      packages: Array.isArray(packages) ? packages.length : null,
-    };
+    // `packages` is optional in SPDX, and BuildKit drops an empty list: a document without one lists none.
+    const listed = Array.isArray(packages) ? packages.length : text(body.spdxVersion) ? 0 : null;
+    return { predicateType, format: text(body.spdxVersion) ?? 'SPDX', packages: listed };
   }
   const components = body.components;
   const format = CYCLONEDX.test(predicateType) ? 'CycloneDX' : predicateType;

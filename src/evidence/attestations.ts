@@ -1,4 +1,5 @@
 import { readRegistryAttestations } from '../docker/imagetools.js';
+import { readLayoutAttestations } from '../docker/layout-attestations.js';
 import {
   isProvenance,
   isSbom,
@@ -8,13 +9,21 @@ import {
   type SbomSummary,
 } from './attestation-documents.js';
 
-// An image's attestations (check-attestations): what its registry holds beside it — the
-// predicate types attached to the platform's image, its provenance and its SBOM, summarised for
-// the checks (HARD-SUPPLY-003…006).
+// An image's attestations (check-attestations): what its registry holds beside it, or for an
+// image this run built, what its build attached (read from the build's own output before any
+// push) — the predicate types attached to the platform's image, its provenance and its SBOM,
+// summarised for the checks (HARD-SUPPLY-003…006).
 
 export interface AttestationEvidence {
-  /** The reference they were read from. */
+  /** The reference they were read from, or `the image built`. */
   from: string;
+  /**
+   * Read from this run's own build: its Dockerfile is the one the provenance describes, whatever
+   * commit the checkout is.
+   */
+  built: boolean;
+  /** Why the build attached no provenance or no SBOM where one was asked for (a build only). */
+  notProduced: { provenance?: string; sbom?: string };
   /**
    * Whether the registry holds an index (which can carry attestations) rather than an image
    * manifest alone: what the classic image store pushes, with no room for any.
@@ -43,11 +52,57 @@ export async function collectRegistryAttestations(
     throw new Error(`${reference}: its ${provenanceType} attestation could not be decoded (docker buildx imagetools)`);
   return {
     from: reference,
+    built: false,
+    notProduced: {},
     index: read.index,
     predicateTypes: read.predicateTypes,
     provenance: provenanceType ? summariseProvenance(provenanceType, read.provenance) : null,
     // imagetools decodes SPDX only: another format is known by its type, its contents unread.
     sbom: sbomType ? summariseSbom(sbomType, read.sbom) : null,
+    ...runContext(env),
+  };
+}
+
+/** What this run's build attached to the image, from the layout it wrote (before any push). */
+export async function collectBuildAttestations(
+  layout: { dir: string; configDigest: string },
+  notProduced: AttestationEvidence['notProduced'],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AttestationEvidence> {
+  const read = await readLayoutAttestations(layout.dir, layout.configDigest);
+  const provenance = read.statements.find((statement) => isProvenance(statement.predicateType));
+  const sbom = read.statements.find((statement) => isSbom(statement.predicateType));
+  return {
+    from: 'the image built',
+    built: true,
+    notProduced,
+    index: read.index,
+    predicateTypes: read.statements.map((statement) => statement.predicateType),
+    provenance: provenance ? summariseProvenance(provenance.predicateType, provenance.predicate) : null,
+    sbom: sbom ? summariseSbom(sbom.predicateType, sbom.predicate) : null,
+    ...runContext(env),
+  };
+}
+
+/**
+ * A build that cannot carry attestations (the classic image store): nothing attached, and why —
+ * the checks fail with the reason, as the image pushed from here would have none either.
+ */
+export function unattestedBuild(reason: string, env: NodeJS.ProcessEnv = process.env): AttestationEvidence {
+  return {
+    from: 'the image built',
+    built: true,
+    notProduced: { provenance: reason, sbom: reason },
+    index: false,
+    predicateTypes: [],
+    provenance: null,
+    sbom: null,
+    ...runContext(env),
+  };
+}
+
+function runContext(env: NodeJS.ProcessEnv): Pick<AttestationEvidence, 'runRepository' | 'checkoutRevision'> {
+  return {
     runRepository: env.GITHUB_REPOSITORY
       ? `${(env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}`
       : null,

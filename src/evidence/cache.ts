@@ -31,14 +31,16 @@ export interface CacheProbeRecord {
  * The cache builds get every build input of the build under test (secrets, SSH, named contexts —
  * absolute paths, so the probe's copy of the context still finds them —, cache-from, labels,
  * network, hosts, pull) but write no cache-to: the unchanged rebuild would write the same, and
- * the probe's edited copy would replace the user's cache with one of an image never shipped.
+ * the probe's edited copy would replace the user's cache with one of an image never shipped. Nor
+ * do they ask for provenance or an SBOM: their images are not shipped, and an SBOM generator
+ * would run again in each.
  */
 export function cacheBuild(request: BuildRequest): BuildRequest {
   return {
     ...request,
     noCache: false,
     tags: [],
-    ...(request.inputs ? { inputs: { ...request.inputs, cacheTo: [] } } : {}),
+    ...(request.inputs ? { inputs: { ...request.inputs, cacheTo: [], provenance: null, sbom: null } } : {}),
   };
 }
 

@@ -80,8 +80,34 @@ export function resolveBuildInputs(
     network: settings.network === 'default' ? null : settings.network,
     addHosts: settings.addHosts.map(hostEntry),
     pull: settings.pull,
+    provenance: attestationOption('provenance', settings.provenance),
+    sbom: attestationOption('sbom', settings.sbom),
   };
   return { inputs, notes };
+}
+
+/**
+ * `provenance` / `sbom`: `true`, `false`, or buildx's comma-separated `key=value` fields
+ * (`mode=max,builder-id=…`, `generator=IMAGE`); empty leaves buildx's default. Checked here so a
+ * typo stops the run before a build, with the input named.
+ */
+function attestationOption(input: 'provenance' | 'sbom', raw: string): string | null {
+  const value = raw.trim();
+  if (value === '') return null;
+  if (/^(true|false)$/i.test(value)) return value.toLowerCase();
+  const fields = value.split(',').map((field) => field.trim());
+  for (const field of fields) {
+    const eq = field.indexOf('=');
+    if (eq <= 0 || eq === field.length - 1)
+      throw new UsageError(
+        `${input}: '${field}' is not true, false or key=value (${input === 'provenance' ? 'mode=min or mode=max' : 'generator=IMAGE'})`,
+      );
+    const key = field.slice(0, eq);
+    const given = field.slice(eq + 1);
+    if (input === 'provenance' && key === 'mode' && !['min', 'max'].includes(given))
+      throw new UsageError(`provenance: mode is min or max, not '${given}'`);
+  }
+  return fields.join(',');
 }
 
 function checkId(input: string, id: string): void {

@@ -195,6 +195,22 @@ export const INPUTS = {
     description:
       'Always fetch the base images from their registry, even when the engine has them. An image that exists only on this engine (built or loaded here) cannot be fetched: the run then stops with exit 2 and says so.',
   }),
+  provenance: input({
+    perTarget: true,
+    kind: text,
+    default: '',
+    group: 'build',
+    description:
+      "SLSA provenance attached to the built image, as build-push-action takes it (buildx's `--provenance`): `true`, `false`, `mode=min` or `mode=max` (max records every build step), with buildx's other fields (`builder-id=…`). Empty: buildx's default. The image holds it only on the containerd image store (pushed with it by `push`); on the classic store the build runs without it and the run says so (check-attestations: HARD-SUPPLY-003 fails with that reason). With check-attestations, the build's own attestations are read before anything is pushed.",
+  }),
+  sbom: input({
+    perTarget: true,
+    kind: text,
+    default: '',
+    group: 'build',
+    description:
+      "An SBOM attached to the built image, as build-push-action takes it (buildx's `--sbom`): `true` (BuildKit's generator, docker/buildkit-syft-scanner), `false`, or `generator=IMAGE` (any image that speaks BuildKit's SBOM generator protocol). Where the generator image cannot be pulled, the image is built without an SBOM and HARD-SUPPLY-004 says it was not produced and why. The containerd image store only, as provenance.",
+  }),
   push: input({
     kind: boolean,
     default: 'false',
@@ -479,7 +495,7 @@ export const INPUTS = {
     default: 'false',
     group: 'expectations',
     description:
-      "Read the image's attestations from its registry and judge them (HARD-SUPPLY-003…006): SLSA provenance attached (and its mode), an SBOM attached (its format), the provenance's source repository (`expected-source`), and each base image pinned by digest in the Dockerfile and recorded in the provenance. For an image named by reference (`image:`, a release checked again before it is deployed); read with `docker buildx imagetools` and the login of `docker login`.",
+      "Read the image's attestations and judge them (HARD-SUPPLY-003…006): SLSA provenance attached (and its mode), an SBOM attached (its format), the provenance's source repository (`expected-source`), and each base image pinned by digest in the Dockerfile and recorded in the provenance. For an image named by reference (`image:`, a release checked again before it is deployed), read from its registry with `docker buildx imagetools` and the login of `docker login`; for an image this run builds, read from the build's own output before anything is pushed (the containerd image store: the classic store holds none, and the checks say so).",
   }),
   'expected-source': input({
     perTarget: true,

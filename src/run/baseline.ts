@@ -81,10 +81,13 @@ export async function proveBaseline(
     : await refBaseline(request, baselineRef, context.worktrees);
   if ('absent' in derived) return { label: baselineRef, metrics: emptyMetrics(), checks: [], absent: derived.absent };
   // The same build inputs (their paths are absolute, from the run's workspace, so a worktree's
-  // build reads the same secret files and contexts), but no cache-to: the baseline is not the
-  // image the user's cache is for.
+  // build reads the same secret files and contexts), but no cache-to, provenance or SBOM: the
+  // baseline is not the image the user's cache is for, nor one that ships.
   if (derived.request.buildInputs)
-    derived.request = { ...derived.request, buildInputs: { ...derived.request.buildInputs, cacheTo: [] } };
+    derived.request = {
+      ...derived.request,
+      buildInputs: { ...derived.request.buildInputs, cacheTo: [], provenance: null, sbom: null },
+    };
   const { evidence } = await collectTargetEvidence(
     derived.request,
     baselineProgress(context.progress),

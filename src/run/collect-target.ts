@@ -25,6 +25,7 @@ import { readCompose, readContext, readDockerfile, readVulnerabilities } from '.
 import { collectRuntimeEvidence } from '../evidence/runtime/run-image.js';
 import { verifySignatures } from '../evidence/signatures.js';
 import { collectRegistryAttestations } from '../evidence/attestations.js';
+import { buildAttestations, planAttestations } from './build-attestations.js';
 import type { StackRequest } from '../evidence/runtime/stack.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import type { EngineRecord, Target } from '../model.js';
@@ -112,17 +113,36 @@ export async function collectTargetEvidence(
     let layout: { dir: string; configDigest: string } | null = null;
     let build: BuildRequest | null = null;
     if (source.kind === 'build') {
+      const containerdStore = engineRecord?.imageStore === 'containerd';
       build = buildRequest(request, source, progress, signal);
+      if (build.inputs) {
+        const plan = planAttestations(build.inputs, {
+          containerdStore,
+          readsLayout: layoutDir !== null,
+          checkAttestations: collect.attestations,
+        });
+        if (plan.refused) progress.info(`provenance and sbom: ${plan.refused}`);
+        build = { ...build, inputs: plan.inputs };
+      }
       const first = build;
       const built = await progress.phase('build', () =>
         runBuild({ ...first, ...(layoutDir ? { layoutDir } : {}) }, collect.noCache),
       );
       evidence.build = collected(built.evidence);
       if (!built.evidence.ok || !built.evidence.imageId) {
-        for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime'] as const)
+        for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime', 'attestations'] as const)
           evidence[key] = skipped('the build failed, so there is no image');
         return { evidence, target };
       }
+      if (built.sbomNotProduced) {
+        progress.info(`sbom: ${built.sbomNotProduced}`);
+        // The rebuilds are this build again: without the generator that cannot be pulled.
+        build = { ...build, inputs: { ...build.inputs!, sbom: null } };
+      }
+      if (collect.attestations)
+        evidence.attestations = await progress.phase('attestations', () =>
+          buildAttestations(built, { containerdStore }, signal),
+        );
       imageRef = built.evidence.imageId;
       layout = built.layout;
     } else {
@@ -358,9 +378,14 @@ function buildRequest(
 async function runBuild(
   request: BuildRequest,
   noCache: boolean,
-): Promise<{ evidence: BuildEvidence; layout: { dir: string; configDigest: string } | null }> {
+): Promise<{
+  evidence: BuildEvidence;
+  layout: { dir: string; configDigest: string } | null;
+  sbomNotProduced?: string;
+}> {
   const outcome = await buildImage(request);
   return {
+    ...(outcome.sbomNotProduced ? { sbomNotProduced: outcome.sbomNotProduced } : {}),
     evidence: {
       ok: outcome.ok,
       imageId: outcome.imageId,
@@ -383,10 +408,8 @@ async function attestationsOf(
   if (!request.collect.attestations) return skipped('check-attestations is off');
   const { source } = request;
   if (source.kind === 'stack') return skipped('a compose stack: its images are targets of their own');
-  if (source.kind === 'build')
-    return skipped(
-      "a build's attestations are attached as it is pushed: check the pushed image by reference (image:) to read them",
-    );
+  // A build's are read from its own output once it is built (src/run/build-attestations.ts).
+  if (source.kind === 'build') return skipped('static mode: nothing is built');
   const platform = request.collect.platform || hostPlatform();
   return progress.phase('attestations', () =>
     attempt(() => collectRegistryAttestations(source.image, platform, signal), signal),

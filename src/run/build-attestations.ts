@@ -1,0 +1,55 @@
+import type { BuildInputs } from '../docker/buildx.js';
+import { collectBuildAttestations, unattestedBuild } from '../evidence/attestations.js';
+import { attempt, collected, skipped } from '../evidence/collected.js';
+import type { EvidenceSet } from '../evidence/types.js';
+
+// A build's provenance and SBOM (`provenance`, `sbom`): what this engine's store can hold, and
+// what the build attached, read before anything is pushed (check-attestations).
+
+/** Said wherever a build on the classic image store was asked for attestations. */
+export const CLASSIC_STORE_ATTESTATIONS =
+  "the classic image store cannot hold attestations (they live in an image index, which it does not store), so the image was built without them: turn on the containerd image store (the engine's containerd-snapshotter feature), or build and push with a docker-container builder";
+
+export interface AttestationPlan {
+  /** The build inputs as buildx gets them. */
+  inputs: BuildInputs;
+  /** Why what `provenance` or `sbom` asked for cannot be attached here; null when nothing was refused. */
+  refused: string | null;
+}
+
+/**
+ * On the classic store, buildx refuses any attestation with --load, so none is passed (an explicit
+ * `false` neither: an older buildx knows no such flag) and the refusal is the run's to say. On
+ * the containerd store, where the build's layout is read, provenance not set is asked for by flag
+ * as buildx's default (mode=min) would attach it: only then does BuildKit write it into the layout.
+ */
+export function planAttestations(
+  inputs: BuildInputs,
+  engine: { containerdStore: boolean; readsLayout: boolean; checkAttestations: boolean },
+): AttestationPlan {
+  const asked = (value: string | null): boolean => value !== null && value !== 'false';
+  if (!engine.containerdStore)
+    return {
+      inputs: { ...inputs, provenance: null, sbom: null },
+      refused: asked(inputs.provenance) || asked(inputs.sbom) ? CLASSIC_STORE_ATTESTATIONS : null,
+    };
+  if (engine.checkAttestations && engine.readsLayout && inputs.provenance === null)
+    return { inputs: { ...inputs, provenance: 'mode=min' }, refused: null };
+  return { inputs, refused: null };
+}
+
+/** What check-attestations reads of a build: its own layout, or why there is nothing to read. */
+export async function buildAttestations(
+  built: { layout: { dir: string; configDigest: string } | null; sbomNotProduced?: string },
+  engine: { containerdStore: boolean },
+  signal?: AbortSignal,
+): Promise<EvidenceSet['attestations']> {
+  if (!engine.containerdStore) return collected(unattestedBuild(CLASSIC_STORE_ATTESTATIONS));
+  const { layout } = built;
+  if (!layout)
+    return skipped(
+      "the build's attestations are read from the layout the engine's own builder writes beside the image, which this build has not (a named builder, or several platforms): check the pushed image by reference (image:) to read them",
+    );
+  const notProduced = built.sbomNotProduced ? { sbom: built.sbomNotProduced } : {};
+  return attempt(() => collectBuildAttestations(layout, notProduced), signal);
+}
