@@ -77546,6 +77546,7 @@ function resolveBuildInputs(settings, workspace, env = process.env) {
         pull: settings.pull,
         provenance: attestationOption('provenance', settings.provenance),
         sbom: attestationOption('sbom', settings.sbom),
+        annotations: settings.imageAnnotations.map(annotationEntry),
     };
     return { inputs, notes };
 }
@@ -77571,6 +77572,13 @@ function attestationOption(input, raw) {
             throw new UsageError(`provenance: mode is min or max, not '${given}'`);
     }
     return fields.join(',');
+}
+/** Where buildx puts an annotation: `index`, `manifest`, their descriptors, optionally for one platform. */
+const ANNOTATION = /^(?:(?:index|manifest|index-descriptor|manifest-descriptor)(?:\[[a-z0-9/]+\])?:)?[A-Za-z0-9][A-Za-z0-9._/-]*=/;
+function annotationEntry(entry) {
+    if (!ANNOTATION.test(entry))
+        throw new UsageError(`image-annotations: '${entry}' is not key=value, or index:, manifest:, manifest[linux/amd64]: before it`);
+    return entry;
 }
 function checkId(input, id) {
     if (!ID.test(id))
@@ -77947,6 +77955,15 @@ const INPUTS = {
         default: 'false',
         group: 'build',
         description: 'Always fetch the base images from their registry, even when the engine has them. An image that exists only on this engine (built or loaded here) cannot be fetched: the run then stops with exit 2 and says so.',
+    }),
+    'image-annotations': input({
+        perTarget: true,
+        kind: lines,
+        default: '',
+        group: 'build',
+        aliases: ['image-annotation'],
+        repeatable: true,
+        description: "OCI annotations added to the built image, one per line, as build-push-action's `annotations` takes them (buildx's `--annotation`): `key=value` on the image's manifest, or `index:key=value`, `manifest:key=value`, `manifest[linux/amd64]:key=value` (CLI: `--image-annotation`, repeatable). `push` sends them with the image. The containerd image store only: the classic store keeps no manifest, so there the build runs without them and the run says so.",
     }),
     provenance: input({
         perTarget: true,
@@ -88820,6 +88837,8 @@ function buildxArgs(request, files) {
             args.push(`--provenance=${inputs.provenance}`);
         if (inputs.sbom !== null)
             args.push(`--sbom=${inputs.sbom}`);
+        for (const annotation of inputs.annotations)
+            args.push('--annotation', annotation);
     }
     args.push(request.context);
     return args;
@@ -90839,7 +90858,9 @@ function cacheBuild(request) {
         ...request,
         noCache: false,
         tags: [],
-        ...(request.inputs ? { inputs: { ...request.inputs, cacheTo: [], provenance: null, sbom: null } } : {}),
+        ...(request.inputs
+            ? { inputs: { ...request.inputs, cacheTo: [], provenance: null, sbom: null, annotations: [] } }
+            : {}),
     };
 }
 async function rebuildUnchanged(engine, request, keepImageId) {
@@ -95101,13 +95122,17 @@ function runContext(env) {
 ;// CONCATENATED MODULE: ./src/run/build-attestations.ts
 
 
-// A build's provenance and SBOM (`provenance`, `sbom`): what this engine's store can hold, and
-// what the build attached, read before anything is pushed (check-attestations).
+// A build's provenance, SBOM and OCI annotations (`provenance`, `sbom`, `image-annotations`):
+// what this engine's store can hold, and what the build attached, read before anything is pushed
+// (check-attestations).
 /** Said wherever a build on the classic image store was asked for attestations. */
 const CLASSIC_STORE_ATTESTATIONS = "the classic image store cannot hold attestations (they live in an image index, which it does not store), so the image was built without them: turn on the containerd image store (the engine's containerd-snapshotter feature), or build and push with a docker-container builder";
+/** Said wherever a build on the classic image store was given image-annotations. */
+const CLASSIC_STORE_ANNOTATIONS = 'the classic image store keeps no manifest to annotate, so the image was built without them and is pushed without them: turn on the containerd image store, or build and push with a docker-container builder';
 /**
  * On the classic store, buildx refuses any attestation with --load, so none is passed (an explicit
- * `false` neither: an older buildx knows no such flag) and the refusal is the run's to say. On
+ * `false` neither: an older buildx knows no such flag) and the refusal is the run's to say; nor
+ * are annotations, which it would drop without a word. On
  * the containerd store, where the build's layout is read, provenance not set is asked for by flag
  * as buildx's default (mode=min) would attach it: only then does BuildKit write it into the layout.
  */
@@ -95115,12 +95140,13 @@ function planAttestations(inputs, engine) {
     const asked = (value) => value !== null && value !== 'false';
     if (!engine.containerdStore)
         return {
-            inputs: { ...inputs, provenance: null, sbom: null },
+            inputs: { ...inputs, provenance: null, sbom: null, annotations: [] },
             refused: asked(inputs.provenance) || asked(inputs.sbom) ? CLASSIC_STORE_ATTESTATIONS : null,
+            annotationsRefused: inputs.annotations.length > 0 ? CLASSIC_STORE_ANNOTATIONS : null,
         };
     if (engine.checkAttestations && engine.readsLayout && inputs.provenance === null)
-        return { inputs: { ...inputs, provenance: 'mode=min' }, refused: null };
-    return { inputs, refused: null };
+        return { inputs: { ...inputs, provenance: 'mode=min' }, refused: null, annotationsRefused: null };
+    return { inputs, refused: null, annotationsRefused: null };
 }
 /** What check-attestations reads of a build: its own layout, or why there is nothing to read. */
 async function buildAttestations(built, engine, signal) {
@@ -95257,6 +95283,8 @@ async function collectTargetEvidence(request, progress, control) {
                 });
                 if (plan.refused)
                     progress.info(`provenance and sbom: ${plan.refused}`);
+                if (plan.annotationsRefused)
+                    progress.info(`image-annotations: ${plan.annotationsRefused}`);
                 build = { ...build, inputs: plan.inputs };
             }
             const first = build;
@@ -95616,7 +95644,7 @@ async function proveBaseline(request, baseLayers, context) {
     if (derived.request.buildInputs)
         derived.request = {
             ...derived.request,
-            buildInputs: { ...derived.request.buildInputs, cacheTo: [], provenance: null, sbom: null },
+            buildInputs: { ...derived.request.buildInputs, cacheTo: [], provenance: null, sbom: null, annotations: [] },
         };
     const { evidence } = await collectTargetEvidence(derived.request, baselineProgress(context.progress), context.control);
     const { results, locate } = judgeEvidence(evidence, derived.request.settings, derived.request.ignores, derived.request.knownBaseLayers);

@@ -234,6 +234,7 @@ async function proveBuild(
 }
 
 let commit = '';
+const DESCRIPTION = 'A static service, proven before it was pushed';
 let generator = '';
 
 describe('provenance and sbom on a build: read before the push, pushed with the image', () => {
@@ -262,6 +263,8 @@ describe('provenance and sbom on a build: read before the push, pushed with the 
       'mode=max',
       '--sbom',
       `generator=${generator}`,
+      '--image-annotation',
+      `org.opencontainers.image.description=${DESCRIPTION}`,
       '--push',
       '--tags',
       tag,
@@ -272,6 +275,7 @@ describe('provenance and sbom on a build: read before the push, pushed with the 
       expect(run.stdout + run.stderr).toContain(
         'provenance and sbom: the classic image store cannot hold attestations',
       );
+      expect(run.stdout + run.stderr).toContain('image-annotations: the classic image store keeps no manifest');
       expect(run.code).toBe(1);
       expect(supply(run.report).slice(0, 2)).toEqual([
         expect.stringMatching(
@@ -299,12 +303,17 @@ describe('provenance and sbom on a build: read before the push, pushed with the 
     expect(pushed.outcome).toBe('pushed');
     expect(pushed.digest).toBe(run.report.targets[0].target.imageId);
     const index = JSON.parse(await must('docker', ['buildx', 'imagetools', 'inspect', '--raw', tag])) as {
-      manifests: { annotations?: Record<string, string> }[];
+      manifests: { digest: string; annotations?: Record<string, string> }[];
     };
     expect(index.manifests.map((entry) => entry.annotations?.['vnd.docker.reference.type'] ?? 'image')).toEqual([
       'image',
       'attestation-manifest',
     ]);
+    // The user's annotation is on the pushed image's manifest.
+    const manifest = JSON.parse(
+      await must('docker', ['buildx', 'imagetools', 'inspect', '--raw', `${tag}@${index.manifests[0].digest}`]),
+    ) as { annotations?: Record<string, string> };
+    expect(manifest.annotations?.['org.opencontainers.image.description']).toBe(DESCRIPTION);
     // Checked again by reference, from the registry: the same attestations, the same verdicts.
     const again = await proveRelease('1', 'built', commit);
     expect(supply(again.report)).toEqual(before);

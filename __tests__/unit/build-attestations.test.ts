@@ -13,7 +13,11 @@ import { resolveBuildInputs } from '../../src/inputs/build-inputs.js';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { parseSettings } from '../../src/inputs/resolve.js';
 import { locateEvidence } from '../../src/judge.js';
-import { CLASSIC_STORE_ATTESTATIONS, planAttestations } from '../../src/run/build-attestations.js';
+import {
+  CLASSIC_STORE_ANNOTATIONS,
+  CLASSIC_STORE_ATTESTATIONS,
+  planAttestations,
+} from '../../src/run/build-attestations.js';
 import { recorded } from '../helpers/evidence.js';
 
 // A build's own provenance and SBOM (`provenance`, `sbom`): how the inputs reach buildx, what each
@@ -64,6 +68,51 @@ describe('provenance and sbom inputs', () => {
     expect(() => inputs({ sbom: 'generator=' })).toThrow(
       "sbom: 'generator=' is not true, false or key=value (generator=IMAGE)",
     );
+  });
+});
+
+describe('image-annotations', () => {
+  it('reach buildx as --annotation, each as written', () => {
+    const given = inputs({
+      'image-annotations':
+        'org.opencontainers.image.description=A service, proven\nindex:org.opencontainers.image.source=https://github.com/org/app\nmanifest[linux/amd64]:team=payments',
+    });
+    const args = buildxArgs(
+      { context: '/r', dockerfile: '/r/Dockerfile', buildArgs: {}, noCache: false, tags: [], inputs: given },
+      { iid: '/tmp/i', metadata: '/tmp/m' },
+    );
+    expect(args.flatMap((arg, index) => (arg === '--annotation' ? [args[index + 1]] : []))).toEqual([
+      'org.opencontainers.image.description=A service, proven',
+      'index:org.opencontainers.image.source=https://github.com/org/app',
+      'manifest[linux/amd64]:team=payments',
+    ]);
+  });
+
+  it('refuse what is not key=value or names no place buildx knows', () => {
+    expect(() => inputs({ 'image-annotations': 'just-a-word' })).toThrow(
+      "image-annotations: 'just-a-word' is not key=value, or index:, manifest:, manifest[linux/amd64]: before it",
+    );
+    expect(() => inputs({ 'image-annotations': 'layer:key=value' })).toThrow(/^image-annotations: 'layer:key=value'/);
+  });
+
+  it('are dropped on the classic store, which keeps no manifest, and the run says so', () => {
+    const plan = planAttestations(inputs({ 'image-annotations': 'team=payments' }), {
+      containerdStore: false,
+      readsLayout: false,
+      checkAttestations: false,
+    });
+    expect([plan.inputs.annotations, plan.annotationsRefused, plan.refused]).toEqual([
+      [],
+      CLASSIC_STORE_ANNOTATIONS,
+      null,
+    ]);
+    expect(
+      planAttestations(inputs({ 'image-annotations': 'team=payments' }), {
+        containerdStore: true,
+        readsLayout: true,
+        checkAttestations: false,
+      }).inputs.annotations,
+    ).toEqual(['team=payments']);
   });
 });
 

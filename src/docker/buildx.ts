@@ -42,6 +42,8 @@ export interface BuildInputs {
    */
   provenance: string | null;
   sbom: string | null;
+  /** `image-annotations`: OCI annotations as buildx's --annotation takes them (`manifest:key=value`). */
+  annotations: string[];
 }
 
 export interface BuildRequest {
@@ -126,6 +128,7 @@ export function buildxArgs(
     if (inputs.pull) args.push('--pull');
     if (inputs.provenance !== null) args.push(`--provenance=${inputs.provenance}`);
     if (inputs.sbom !== null) args.push(`--sbom=${inputs.sbom}`);
+    for (const annotation of inputs.annotations) args.push('--annotation', annotation);
   }
   args.push(request.context);
   return args;

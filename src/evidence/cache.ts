@@ -40,7 +40,9 @@ export function cacheBuild(request: BuildRequest): BuildRequest {
     ...request,
     noCache: false,
     tags: [],
-    ...(request.inputs ? { inputs: { ...request.inputs, cacheTo: [], provenance: null, sbom: null } } : {}),
+    ...(request.inputs
+      ? { inputs: { ...request.inputs, cacheTo: [], provenance: null, sbom: null, annotations: [] } }
+      : {}),
   };
 }
 

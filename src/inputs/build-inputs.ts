@@ -82,6 +82,7 @@ export function resolveBuildInputs(
     pull: settings.pull,
     provenance: attestationOption('provenance', settings.provenance),
     sbom: attestationOption('sbom', settings.sbom),
+    annotations: settings.imageAnnotations.map(annotationEntry),
   };
   return { inputs, notes };
 }
@@ -108,6 +109,18 @@ function attestationOption(input: 'provenance' | 'sbom', raw: string): string | 
       throw new UsageError(`provenance: mode is min or max, not '${given}'`);
   }
   return fields.join(',');
+}
+
+/** Where buildx puts an annotation: `index`, `manifest`, their descriptors, optionally for one platform. */
+const ANNOTATION =
+  /^(?:(?:index|manifest|index-descriptor|manifest-descriptor)(?:\[[a-z0-9/]+\])?:)?[A-Za-z0-9][A-Za-z0-9._/-]*=/;
+
+function annotationEntry(entry: string): string {
+  if (!ANNOTATION.test(entry))
+    throw new UsageError(
+      `image-annotations: '${entry}' is not key=value, or index:, manifest:, manifest[linux/amd64]: before it`,
+    );
+  return entry;
 }
 
 function checkId(input: string, id: string): void {

@@ -195,6 +195,16 @@ export const INPUTS = {
     description:
       'Always fetch the base images from their registry, even when the engine has them. An image that exists only on this engine (built or loaded here) cannot be fetched: the run then stops with exit 2 and says so.',
   }),
+  'image-annotations': input({
+    perTarget: true,
+    kind: lines,
+    default: '',
+    group: 'build',
+    aliases: ['image-annotation'],
+    repeatable: true,
+    description:
+      "OCI annotations added to the built image, one per line, as build-push-action's `annotations` takes them (buildx's `--annotation`): `key=value` on the image's manifest, or `index:key=value`, `manifest:key=value`, `manifest[linux/amd64]:key=value` (CLI: `--image-annotation`, repeatable). `push` sends them with the image. The containerd image store only: the classic store keeps no manifest, so there the build runs without them and the run says so.",
+  }),
   provenance: input({
     perTarget: true,
     kind: text,

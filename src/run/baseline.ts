@@ -86,7 +86,7 @@ export async function proveBaseline(
   if (derived.request.buildInputs)
     derived.request = {
       ...derived.request,
-      buildInputs: { ...derived.request.buildInputs, cacheTo: [], provenance: null, sbom: null },
+      buildInputs: { ...derived.request.buildInputs, cacheTo: [], provenance: null, sbom: null, annotations: [] },
     };
   const { evidence } = await collectTargetEvidence(
     derived.request,

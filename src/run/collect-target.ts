@@ -122,6 +122,7 @@ export async function collectTargetEvidence(
           checkAttestations: collect.attestations,
         });
         if (plan.refused) progress.info(`provenance and sbom: ${plan.refused}`);
+        if (plan.annotationsRefused) progress.info(`image-annotations: ${plan.annotationsRefused}`);
         build = { ...build, inputs: plan.inputs };
       }
       const first = build;
