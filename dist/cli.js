@@ -77573,11 +77573,17 @@ function attestationOption(input, raw) {
     }
     return fields.join(',');
 }
-/** Where buildx puts an annotation: `index`, `manifest`, their descriptors, optionally for one platform. */
-const ANNOTATION = /^(?:(?:index|manifest|index-descriptor|manifest-descriptor)(?:\[[a-z0-9/]+\])?:)?[A-Za-z0-9][A-Za-z0-9._/-]*=/;
+/** Where buildx puts an annotation (`index`, `manifest`, their descriptors), optionally for one platform. */
+const ANNOTATION_TYPE = /^(index|manifest|index-descriptor|manifest-descriptor)(\[[A-Za-z0-9_/-]+\])?$/;
+/** As buildx parses `--annotation`: `key=value`, the key optionally `type[,type…]:key`. */
 function annotationEntry(entry) {
-    if (!ANNOTATION.test(entry))
-        throw new UsageError(`image-annotations: '${entry}' is not key=value, or index:, manifest:, manifest[linux/amd64]: before it`);
+    const eq = entry.indexOf('=');
+    const key = eq === -1 ? '' : entry.slice(0, eq);
+    const colon = key.indexOf(':');
+    const types = colon === -1 ? [] : key.slice(0, colon).split(',');
+    const name = colon === -1 ? key : key.slice(colon + 1);
+    if (!name.trim() || types.some((type) => !ANNOTATION_TYPE.test(type.trim())))
+        throw new UsageError(`image-annotations: '${entry}' is not key=value, with index:, manifest:, manifest[linux/amd64]: (or several, index,manifest:) before it if anything`);
     return entry;
 }
 function checkId(input, id) {
@@ -77963,7 +77969,7 @@ const INPUTS = {
         group: 'build',
         aliases: ['image-annotation'],
         repeatable: true,
-        description: "OCI annotations added to the built image, one per line, as build-push-action's `annotations` takes them (buildx's `--annotation`): `key=value` on the image's manifest, or `index:key=value`, `manifest:key=value`, `manifest[linux/amd64]:key=value` (CLI: `--image-annotation`, repeatable). `push` sends them with the image. The containerd image store only: the classic store keeps no manifest, so there the build runs without them and the run says so.",
+        description: "OCI annotations added to the built image, one per line, as build-push-action's `annotations` takes them (buildx's `--annotation`): `key=value` on the image's manifest, or `index:key=value` (an image with provenance or an SBOM is an index; buildx refuses index annotations without one), `manifest:key=value`, `manifest[linux/amd64]:key=value`, several at once `index,manifest:key=value` (CLI: `--image-annotation`, repeatable). `push` sends them with the image. The containerd image store only: the classic store keeps no manifest, so there the build runs without them and the run says so.",
     }),
     provenance: input({
         perTarget: true,
@@ -77977,7 +77983,7 @@ const INPUTS = {
         kind: kinds_text,
         default: '',
         group: 'build',
-        description: "An SBOM attached to the built image, as build-push-action takes it (buildx's `--sbom`): `true` (BuildKit's generator, docker/buildkit-syft-scanner), `false`, or `generator=IMAGE` (any image that speaks BuildKit's SBOM generator protocol). Where the generator image cannot be pulled, the image is built without an SBOM and HARD-SUPPLY-004 says it was not produced and why. The containerd image store only, as provenance.",
+        description: "An SBOM attached to the built image, as build-push-action takes it (buildx's `--sbom`): `true` (BuildKit's generator, docker/buildkit-syft-scanner), `false`, or `generator=IMAGE` (any image that speaks BuildKit's SBOM generator protocol). A generator image the builder cannot pull stops the run (exit 2) and says so; with check-attestations, the image is built and proven without an SBOM instead, and HARD-SUPPLY-004 says it was not produced and why. The containerd image store only, as provenance.",
     }),
     push: input({
         kind: kinds_boolean,
@@ -88914,13 +88920,19 @@ async function buildImage(request) {
         if (request.signal?.aborted)
             throw new InfrastructureError('the build was cancelled');
         const stderr = hide(result.stderr);
-        const generator = result.code !== 0 ? unpullableGenerator(request.inputs?.sbom ?? null, steps.all(), stderr) : null;
-        if (generator) {
+        const generator = result.code !== 0 ? unpullableGenerator(request.inputs?.sbom ?? null, steps.all().map(shown), stderr) : null;
+        if (generator && request.sbomFallback) {
             // The SBOM is the generator's work, not the image's: the image is built without it, and the
             // SBOM check says why none is attached.
             const without = await buildImage({ ...request, inputs: { ...request.inputs, sbom: null } });
-            return { ...without, sbomNotProduced: generator };
+            return {
+                ...without,
+                sbomNotProduced: `${generatorNotPulled(generator)}, so the image was built without one: let the builder reach it, or name one it can with sbom: generator=IMAGE`,
+            };
         }
+        // Not the image's failure, and nothing would say its SBOM is missing: the run stops and says why.
+        if (generator)
+            throw new UsageError(`sbom: ${generatorNotPulled(generator)}: let the builder reach it, name one it can with sbom: generator=IMAGE, or set check-attestations to have the image built without one and HARD-SUPPLY-004 say so`);
         if (result.code !== 0 && steps.all().length === 0) {
             // buildx itself refused (no plugin, unknown builder, bad platform): not a verdict on the image.
             throw refusal(stderr);
@@ -89059,7 +89071,10 @@ function unpullableGenerator(sbom, steps, stderr) {
     const match = /failed to resolve source metadata for (\S+?): (.*)/.exec(text);
     if (!match || comparableName(match[1]) !== comparableName(named))
         return null;
-    return `the SBOM generator image ${match[1]} could not be pulled (${match[2].split(': ').pop()}), so the image was built without one: let the builder reach it, or name one it can with sbom: generator=IMAGE`;
+    return { image: match[1], cause: match[2].split(': ').pop() ?? match[2] };
+}
+function generatorNotPulled(generator) {
+    return `the SBOM generator image ${generator.image} could not be pulled (${generator.cause})`;
 }
 /** BuildKit's default SBOM generator. */
 const DEFAULT_SBOM_GENERATOR = 'docker/buildkit-syft-scanner';
@@ -95126,9 +95141,9 @@ function runContext(env) {
 // what this engine's store can hold, and what the build attached, read before anything is pushed
 // (check-attestations).
 /** Said wherever a build on the classic image store was asked for attestations. */
-const CLASSIC_STORE_ATTESTATIONS = "the classic image store cannot hold attestations (they live in an image index, which it does not store), so the image was built without them: turn on the containerd image store (the engine's containerd-snapshotter feature), or build and push with a docker-container builder";
+const CLASSIC_STORE_ATTESTATIONS = "the classic image store cannot hold attestations (they live in an image index, which it does not store), so the image was built without them: turn on the containerd image store (the engine's containerd-snapshotter feature; docker/setup-docker-action's daemon-config in a workflow)";
 /** Said wherever a build on the classic image store was given image-annotations. */
-const CLASSIC_STORE_ANNOTATIONS = 'the classic image store keeps no manifest to annotate, so the image was built without them and is pushed without them: turn on the containerd image store, or build and push with a docker-container builder';
+const CLASSIC_STORE_ANNOTATIONS = "the classic image store keeps no manifest to annotate, so the image was built without them and is pushed without them: turn on the containerd image store (the engine's containerd-snapshotter feature)";
 /**
  * On the classic store, buildx refuses any attestation with --load, so none is passed (an explicit
  * `false` neither: an older buildx knows no such flag) and the refusal is the run's to say; nor
@@ -95154,7 +95169,7 @@ async function buildAttestations(built, engine, signal) {
         return collected(unattestedBuild(CLASSIC_STORE_ATTESTATIONS));
     const { layout } = built;
     if (!layout)
-        return skipped("the build's attestations are read from the layout the engine's own builder writes beside the image, which this build has not (a named builder, or several platforms): check the pushed image by reference (image:) to read them");
+        return skipped("the build's attestations are read from the layout the engine's own builder writes beside the image (the docker driver of Engine ≥ 26 with buildx ≥ 0.13, one platform), and this build wrote none it could read: check the pushed image by reference (image:) to read them");
     const notProduced = built.sbomNotProduced ? { sbom: built.sbomNotProduced } : {};
     return attempt(() => collectBuildAttestations(layout, notProduced), signal);
 }
@@ -95288,7 +95303,9 @@ async function collectTargetEvidence(request, progress, control) {
                 build = { ...build, inputs: plan.inputs };
             }
             const first = build;
-            const built = await progress.phase('build', () => runBuild({ ...first, ...(layoutDir ? { layoutDir } : {}) }, collect.noCache));
+            // Without its SBOM only where HARD-SUPPLY-004 will read the build and say why.
+            const sbomFallback = collect.attestations && layoutDir !== null;
+            const built = await progress.phase('build', () => runBuild({ ...first, ...(layoutDir ? { layoutDir } : {}), sbomFallback }, collect.noCache));
             evidence.build = collected(built.evidence);
             if (!built.evidence.ok || !built.evidence.imageId) {
                 for (const key of ['rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime', 'attestations'])

@@ -320,7 +320,9 @@ describe('provenance and sbom on a build: read before the push, pushed with the 
   });
 
   it('builds and proves the image when the SBOM generator cannot be pulled, and says why it has no SBOM', async () => {
-    const run = await proveBuild('no-generator', ['--sbom', 'true']);
+    // A generator no registry answers for (port 1 refuses): the same on every machine.
+    const unreachable = '127.0.0.1:1/cs-test/no-generator:1';
+    const run = await proveBuild('no-generator', ['--sbom', `generator=${unreachable}`]);
     expect(run.report.targets[0].target.imageId).toMatch(/^sha256:/);
     const sbom = supply(run.report)[1];
     if (!(await containerdStore())) {
@@ -330,7 +332,26 @@ describe('provenance and sbom on a build: read before the push, pushed with the 
       return;
     }
     expect(sbom).toMatch(
-      /^HARD-SUPPLY-004 fail: the image built has no SBOM attestation: not produced: the SBOM generator image docker\.io\/docker\/buildkit-syft-scanner:stable-1 could not be pulled \(.+\), so the image was built without one/,
+      /^HARD-SUPPLY-004 fail: the image built has no SBOM attestation: not produced: the SBOM generator image 127\.0\.0\.1:1\/cs-test\/no-generator:1 could not be pulled \(.+\), so the image was built without one/,
+    );
+    // Without check-attestations nothing would say the SBOM is missing: the run stops and says why.
+    const stopped = await exec(
+      process.execPath,
+      [
+        join(REPO, 'dist/cli.js'),
+        'check',
+        '--context',
+        '.',
+        '--build-args',
+        `BASE_IMAGE=${base}`,
+        '--sbom',
+        `generator=${unreachable}`,
+      ],
+      { cwd: workspace },
+    );
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toMatch(
+      /sbom: the SBOM generator image 127\.0\.0\.1:1\/cs-test\/no-generator:1 could not be pulled \(.+\): let the builder reach it, name one it can with sbom: generator=IMAGE, or set check-attestations/,
     );
     // Everything else was proven: the build's own provenance, the health probe, the user.
     expect(run.report.checks.find((check) => check.id === 'HARD-SUPPLY-003')?.status).toBe('pass');

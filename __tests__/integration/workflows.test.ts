@@ -304,7 +304,7 @@ describe("the README's release gate, against a registry on this machine", () => 
     expect(schemaErrors(reportSchema, pushedReport)).toEqual([]);
     expect(await registryTags()).toEqual(['v1.0.0']);
     // The build's provenance (mode=max) went with it where the store holds it (containerd's); the
-    // classic store cannot, and the log says so. The SBOM generator cannot be pulled here: said too.
+    // classic store cannot, and the log says so.
     const containerd = (await docker(['info', '--format', '{{json .DriverStatus}}'])).includes(
       'io.containerd.snapshotter',
     );
@@ -315,11 +315,8 @@ describe("the README's release gate, against a registry on this machine", () => 
       (entry) => entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest',
     );
     expect(attested).toBe(containerd);
-    expect(proven.stdout).toMatch(
-      containerd
-        ? /sbom: the SBOM generator image \S+ could not be pulled/
-        : /provenance and sbom: the classic image store cannot hold attestations/,
-    );
+    if (!containerd)
+      expect(proven.stdout).toContain('provenance and sbom: the classic image store cannot hold attestations');
 
     // The statement names the pushed digest; the README's attest step signs the predicate onto it
     // (cosign with a key made here for the workflow's identity, no transparency log) and

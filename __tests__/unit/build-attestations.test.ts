@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { checkBasePinnedInProvenance, checkProvenanceAttached, checkSbomAttached } from '../../src/checks/supply.js';
 import { runChecks } from '../../src/checks/registry.js';
-import { buildxArgs, unpullableGenerator, type BuildRequest } from '../../src/docker/buildx.js';
+import { buildxArgs, generatorNotPulled, unpullableGenerator, type BuildRequest } from '../../src/docker/buildx.js';
 import { readLayoutAttestations } from '../../src/docker/layout-attestations.js';
 import { summariseSbom } from '../../src/evidence/attestation-documents.js';
 import { collectBuildAttestations, unattestedBuild } from '../../src/evidence/attestations.js';
@@ -88,11 +88,18 @@ describe('image-annotations', () => {
     ]);
   });
 
-  it('refuse what is not key=value or names no place buildx knows', () => {
-    expect(() => inputs({ 'image-annotations': 'just-a-word' })).toThrow(
-      "image-annotations: 'just-a-word' is not key=value, or index:, manifest:, manifest[linux/amd64]: before it",
-    );
-    expect(() => inputs({ 'image-annotations': 'layer:key=value' })).toThrow(/^image-annotations: 'layer:key=value'/);
+  it('refuse what is not key=value or names no place buildx knows; take what buildx takes', () => {
+    for (const bad of ['just-a-word', 'layer:key=value', 'index:=value', 'index,layer:key=value'])
+      expect(() => inputs({ 'image-annotations': bad })).toThrow(
+        `image-annotations: '${bad}' is not key=value, with index:, manifest:, manifest[linux/amd64]: (or several, index,manifest:) before it if anything`,
+      );
+    const good = [
+      'index,manifest:org.test=1',
+      'manifest[linux/arm64/v8]:org.test=1',
+      'manifest-descriptor:a=',
+      'a.b/c=d=e',
+    ];
+    expect(inputs({ 'image-annotations': good.join('\n') }).annotations).toEqual(good);
   });
 
   it('are dropped on the classic store, which keeps no manifest, and the run says so', () => {
@@ -161,13 +168,15 @@ describe('an SBOM generator that cannot be pulled', () => {
     'ERROR: failed to build: failed to solve: failed to resolve source metadata for docker.io/docker/buildkit-syft-scanner:stable-1: failed to do request: Head "https://registry-1.docker.io/v2/docker/buildkit-syft-scanner/manifests/stable-1": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host';
 
   it('is told from a failed build, for the default generator or the one named', () => {
-    expect(unpullableGenerator('true', [], stderr)).toBe(
-      'the SBOM generator image docker.io/docker/buildkit-syft-scanner:stable-1 could not be pulled (no such host), so the image was built without one: let the builder reach it, or name one it can with sbom: generator=IMAGE',
+    const generator = unpullableGenerator('true', [], stderr)!;
+    expect(generatorNotPulled(generator)).toBe(
+      'the SBOM generator image docker.io/docker/buildkit-syft-scanner:stable-1 could not be pulled (no such host)',
     );
     const named = stderr.replace(/docker\.io\/docker\/buildkit-syft-scanner:stable-1/, '127.0.0.1:5000/scanner:1');
-    expect(unpullableGenerator('generator=127.0.0.1:5000/scanner:1', [], named)).toMatch(
-      /^the SBOM generator image 127\.0\.0\.1:5000\/scanner:1 could not be pulled/,
-    );
+    expect(unpullableGenerator('generator=127.0.0.1:5000/scanner:1', [], named)).toEqual({
+      image: '127.0.0.1:5000/scanner:1',
+      cause: 'no such host',
+    });
   });
 
   it('never excuses a base image that cannot be pulled, or a build without sbom', () => {
@@ -251,11 +260,7 @@ describe('HARD-SUPPLY-003/004/006 on a build', () => {
 
   it('say the generator that could not be pulled, and what the build was not asked for', async () => {
     const read = await collectBuildAttestations({ dir: LAYOUT, configDigest: CONFIG }, {}, {});
-    const reason = unpullableGenerator(
-      'true',
-      [],
-      'failed to resolve source metadata for docker.io/docker/buildkit-syft-scanner:stable-1: x: no such host',
-    )!;
+    const reason = `${generatorNotPulled({ image: 'docker.io/docker/buildkit-syft-scanner:stable-1', cause: 'no such host' })}, so the image was built without one`;
     expect(judge(collected({ ...read, sbom: null, notProduced: { sbom: reason } }))[1]).toEqual([
       'HARD-SUPPLY-004',
       'fail',

@@ -71,6 +71,11 @@ export interface BuildRequest {
    * build whose steps are the evidence, not its image. BuildKit ≥ 0.11: see `cacheOnlySupported`.
    */
   cacheOnly?: boolean;
+  /**
+   * When the SBOM generator image cannot be pulled, build the image without an SBOM (and say so in
+   * `sbomNotProduced`) instead of stopping: only where a check will report it (check-attestations).
+   */
+  sbomFallback?: boolean;
 }
 
 export interface BuildOutcome {
@@ -204,13 +209,22 @@ export async function buildImage(request: BuildRequest): Promise<BuildOutcome> {
     splitter.end();
     if (request.signal?.aborted) throw new InfrastructureError('the build was cancelled');
     const stderr = hide(result.stderr);
-    const generator = result.code !== 0 ? unpullableGenerator(request.inputs?.sbom ?? null, steps.all(), stderr) : null;
-    if (generator) {
+    const generator =
+      result.code !== 0 ? unpullableGenerator(request.inputs?.sbom ?? null, steps.all().map(shown), stderr) : null;
+    if (generator && request.sbomFallback) {
       // The SBOM is the generator's work, not the image's: the image is built without it, and the
       // SBOM check says why none is attached.
       const without = await buildImage({ ...request, inputs: { ...request.inputs!, sbom: null } });
-      return { ...without, sbomNotProduced: generator };
+      return {
+        ...without,
+        sbomNotProduced: `${generatorNotPulled(generator)}, so the image was built without one: let the builder reach it, or name one it can with sbom: generator=IMAGE`,
+      };
     }
+    // Not the image's failure, and nothing would say its SBOM is missing: the run stops and says why.
+    if (generator)
+      throw new UsageError(
+        `sbom: ${generatorNotPulled(generator)}: let the builder reach it, name one it can with sbom: generator=IMAGE, or set check-attestations to have the image built without one and HARD-SUPPLY-004 say so`,
+      );
     if (result.code !== 0 && steps.all().length === 0) {
       // buildx itself refused (no plugin, unknown builder, bad platform): not a verdict on the image.
       throw refusal(stderr);
@@ -367,13 +381,21 @@ async function unpullableBase(steps: BuildStep[], stderr: string): Promise<Usage
  * another with generator=): one it cannot pull fails the whole build at once. Said with the
  * registry's answer, or null when the build failed for another reason.
  */
-export function unpullableGenerator(sbom: string | null, steps: BuildStep[], stderr: string): string | null {
+export function unpullableGenerator(
+  sbom: string | null,
+  steps: BuildStep[],
+  stderr: string,
+): { image: string; cause: string } | null {
   if (sbom === null || sbom === 'false') return null;
   const named = /(?:^|,)\s*generator=([^,]+)/.exec(sbom)?.[1]?.trim() ?? DEFAULT_SBOM_GENERATOR;
   const text = [...steps.map((step) => step.error ?? ''), stderr].join('\n');
   const match = /failed to resolve source metadata for (\S+?): (.*)/.exec(text);
   if (!match || comparableName(match[1]) !== comparableName(named)) return null;
-  return `the SBOM generator image ${match[1]} could not be pulled (${match[2].split(': ').pop()}), so the image was built without one: let the builder reach it, or name one it can with sbom: generator=IMAGE`;
+  return { image: match[1], cause: match[2].split(': ').pop() ?? match[2] };
+}
+
+export function generatorNotPulled(generator: { image: string; cause: string }): string {
+  return `the SBOM generator image ${generator.image} could not be pulled (${generator.cause})`;
 }
 
 /** BuildKit's default SBOM generator. */

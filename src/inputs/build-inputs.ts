@@ -111,14 +111,19 @@ function attestationOption(input: 'provenance' | 'sbom', raw: string): string | 
   return fields.join(',');
 }
 
-/** Where buildx puts an annotation: `index`, `manifest`, their descriptors, optionally for one platform. */
-const ANNOTATION =
-  /^(?:(?:index|manifest|index-descriptor|manifest-descriptor)(?:\[[a-z0-9/]+\])?:)?[A-Za-z0-9][A-Za-z0-9._/-]*=/;
+/** Where buildx puts an annotation (`index`, `manifest`, their descriptors), optionally for one platform. */
+const ANNOTATION_TYPE = /^(index|manifest|index-descriptor|manifest-descriptor)(\[[A-Za-z0-9_/-]+\])?$/;
 
+/** As buildx parses `--annotation`: `key=value`, the key optionally `type[,type…]:key`. */
 function annotationEntry(entry: string): string {
-  if (!ANNOTATION.test(entry))
+  const eq = entry.indexOf('=');
+  const key = eq === -1 ? '' : entry.slice(0, eq);
+  const colon = key.indexOf(':');
+  const types = colon === -1 ? [] : key.slice(0, colon).split(',');
+  const name = colon === -1 ? key : key.slice(colon + 1);
+  if (!name.trim() || types.some((type) => !ANNOTATION_TYPE.test(type.trim())))
     throw new UsageError(
-      `image-annotations: '${entry}' is not key=value, or index:, manifest:, manifest[linux/amd64]: before it`,
+      `image-annotations: '${entry}' is not key=value, with index:, manifest:, manifest[linux/amd64]: (or several, index,manifest:) before it if anything`,
     );
   return entry;
 }

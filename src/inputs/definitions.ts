@@ -203,7 +203,7 @@ export const INPUTS = {
     aliases: ['image-annotation'],
     repeatable: true,
     description:
-      "OCI annotations added to the built image, one per line, as build-push-action's `annotations` takes them (buildx's `--annotation`): `key=value` on the image's manifest, or `index:key=value`, `manifest:key=value`, `manifest[linux/amd64]:key=value` (CLI: `--image-annotation`, repeatable). `push` sends them with the image. The containerd image store only: the classic store keeps no manifest, so there the build runs without them and the run says so.",
+      "OCI annotations added to the built image, one per line, as build-push-action's `annotations` takes them (buildx's `--annotation`): `key=value` on the image's manifest, or `index:key=value` (an image with provenance or an SBOM is an index; buildx refuses index annotations without one), `manifest:key=value`, `manifest[linux/amd64]:key=value`, several at once `index,manifest:key=value` (CLI: `--image-annotation`, repeatable). `push` sends them with the image. The containerd image store only: the classic store keeps no manifest, so there the build runs without them and the run says so.",
   }),
   provenance: input({
     perTarget: true,
@@ -219,7 +219,7 @@ export const INPUTS = {
     default: '',
     group: 'build',
     description:
-      "An SBOM attached to the built image, as build-push-action takes it (buildx's `--sbom`): `true` (BuildKit's generator, docker/buildkit-syft-scanner), `false`, or `generator=IMAGE` (any image that speaks BuildKit's SBOM generator protocol). Where the generator image cannot be pulled, the image is built without an SBOM and HARD-SUPPLY-004 says it was not produced and why. The containerd image store only, as provenance.",
+      "An SBOM attached to the built image, as build-push-action takes it (buildx's `--sbom`): `true` (BuildKit's generator, docker/buildkit-syft-scanner), `false`, or `generator=IMAGE` (any image that speaks BuildKit's SBOM generator protocol). A generator image the builder cannot pull stops the run (exit 2) and says so; with check-attestations, the image is built and proven without an SBOM instead, and HARD-SUPPLY-004 says it was not produced and why. The containerd image store only, as provenance.",
   }),
   push: input({
     kind: boolean,

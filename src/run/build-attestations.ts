@@ -9,11 +9,11 @@ import type { EvidenceSet } from '../evidence/types.js';
 
 /** Said wherever a build on the classic image store was asked for attestations. */
 export const CLASSIC_STORE_ATTESTATIONS =
-  "the classic image store cannot hold attestations (they live in an image index, which it does not store), so the image was built without them: turn on the containerd image store (the engine's containerd-snapshotter feature), or build and push with a docker-container builder";
+  "the classic image store cannot hold attestations (they live in an image index, which it does not store), so the image was built without them: turn on the containerd image store (the engine's containerd-snapshotter feature; docker/setup-docker-action's daemon-config in a workflow)";
 
 /** Said wherever a build on the classic image store was given image-annotations. */
 export const CLASSIC_STORE_ANNOTATIONS =
-  'the classic image store keeps no manifest to annotate, so the image was built without them and is pushed without them: turn on the containerd image store, or build and push with a docker-container builder';
+  "the classic image store keeps no manifest to annotate, so the image was built without them and is pushed without them: turn on the containerd image store (the engine's containerd-snapshotter feature)";
 
 export interface AttestationPlan {
   /** The build inputs as buildx gets them. */
@@ -57,7 +57,7 @@ export async function buildAttestations(
   const { layout } = built;
   if (!layout)
     return skipped(
-      "the build's attestations are read from the layout the engine's own builder writes beside the image, which this build has not (a named builder, or several platforms): check the pushed image by reference (image:) to read them",
+      "the build's attestations are read from the layout the engine's own builder writes beside the image (the docker driver of Engine ≥ 26 with buildx ≥ 0.13, one platform), and this build wrote none it could read: check the pushed image by reference (image:) to read them",
     );
   const notProduced = built.sbomNotProduced ? { sbom: built.sbomNotProduced } : {};
   return attempt(() => collectBuildAttestations(layout, notProduced), signal);

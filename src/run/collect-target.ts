@@ -126,8 +126,10 @@ export async function collectTargetEvidence(
         build = { ...build, inputs: plan.inputs };
       }
       const first = build;
+      // Without its SBOM only where HARD-SUPPLY-004 will read the build and say why.
+      const sbomFallback = collect.attestations && layoutDir !== null;
       const built = await progress.phase('build', () =>
-        runBuild({ ...first, ...(layoutDir ? { layoutDir } : {}) }, collect.noCache),
+        runBuild({ ...first, ...(layoutDir ? { layoutDir } : {}), sbomFallback }, collect.noCache),
       );
       evidence.build = collected(built.evidence);
       if (!built.evidence.ok || !built.evidence.imageId) {
