@@ -88325,12 +88325,14 @@ async function within(promise, ms, signal) {
 
 
 
+
 const ENGINE_IDLE_TIMEOUT_MS = 120_000;
 function engineAddress() {
     return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
 }
 /** Connects and pings; an engine that does not answer within `timeoutMs` is an infrastructure fault. */
 async function connectEngine(timeoutMs = 10_000) {
+    await followCliContext();
     // An engine that stops answering must not stall a run forever: a request idle this long fails
     // (streams that flow, like an image export, are not idle; waits of ours are shorter).
     const docker = new (docker_default())({ timeout: ENGINE_IDLE_TIMEOUT_MS });
@@ -88342,6 +88344,34 @@ async function connectEngine(timeoutMs = 10_000) {
     }
     return docker;
 }
+/**
+ * Without DOCKER_HOST, the docker CLI speaks to its current context's engine (`docker context use`,
+ * DOCKER_CONTEXT; docker/setup-docker-action makes its engine the current context) while an API
+ * client would take the default socket: two engines in one run, the image built on one and looked
+ * for on the other. The context's address becomes DOCKER_HOST for the whole run. A context with TLS
+ * material is left alone (its certificates live in the CLI's store): set DOCKER_HOST and
+ * DOCKER_CERT_PATH for it.
+ */
+async function followCliContext(env = process.env) {
+    if (env.DOCKER_HOST)
+        return;
+    const result = await runProcess('docker', ['context', 'inspect', '--format', '{{json .}}'], { env }).catch(() => null);
+    if (result?.code !== 0)
+        return;
+    let context;
+    try {
+        context = JSON.parse(result.stdout);
+    }
+    catch {
+        return;
+    }
+    const host = context.Endpoints?.docker?.Host;
+    const tls = context.TLSMaterial?.docker;
+    if (typeof host !== 'string' || !host || host === DEFAULT_SOCKET || (Array.isArray(tls) && tls.length > 0))
+        return;
+    env.DOCKER_HOST = host;
+}
+const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
 async function withTimeout(promise, ms, message) {
     const outcome = await within(promise, ms);
     if (outcome.timedOut)

@@ -2,7 +2,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { buildImage } from '../../src/docker/buildx.js';
 import { connectEngine } from '../../src/docker/engine.js';
 import { collectFilesystemEvidence } from '../../src/evidence/filesystem.js';
-import { byId, check, fixture, REPO } from '../helpers/run.js';
+import { byId, check, exec, fixture, REPO } from '../helpers/run.js';
 
 /** A TCP front for the engine's Unix socket that counts connections: proof DOCKER_HOST is used. */
 async function countingProxy(): Promise<{ close: () => void; address: string; connections: () => number }> {
@@ -43,6 +43,28 @@ describe('DOCKER_HOST', () => {
       expect(proxy.connections()).toBeGreaterThanOrEqual(4);
     } finally {
       proxy.close();
+    }
+  });
+
+  it("is taken from the docker CLI's current context when unset, so the API and the CLI speak to one engine", async () => {
+    // docker/setup-docker-action's way: a context of its own, made current, DOCKER_HOST unset.
+    const proxy = await countingProxy();
+    const name = `cs-test-${process.pid}`;
+    const savedContext = process.env.DOCKER_CONTEXT;
+    try {
+      await exec('docker', ['context', 'create', name, '--docker', `host=${proxy.address}`]);
+      delete process.env.DOCKER_HOST;
+      process.env.DOCKER_CONTEXT = name;
+      const report = await check({ context: fixture('user-nonroot') });
+      expect(byId(report, 'HARD-USER-001').status).toBe('pass');
+      expect(process.env.DOCKER_HOST).toBe(proxy.address);
+      // ping + build (buildx CLI) + inspect + save all went through the context's engine.
+      expect(proxy.connections()).toBeGreaterThanOrEqual(4);
+    } finally {
+      if (savedContext === undefined) delete process.env.DOCKER_CONTEXT;
+      else process.env.DOCKER_CONTEXT = savedContext;
+      proxy.close();
+      await exec('docker', ['context', 'rm', '-f', name]);
     }
   });
 
