@@ -77983,7 +77983,7 @@ const INPUTS = {
         kind: kinds_text,
         default: '',
         group: 'build',
-        description: "An SBOM attached to the built image, as build-push-action takes it (buildx's `--sbom`): `true` (BuildKit's generator, docker/buildkit-syft-scanner), `false`, or `generator=IMAGE` (any image that speaks BuildKit's SBOM generator protocol). A generator image the builder cannot pull stops the run (exit 2) and says so; with check-attestations, the image is built and proven without an SBOM instead, and HARD-SUPPLY-004 says it was not produced and why. The containerd image store only, as provenance.",
+        description: "An SBOM attached to the built image, as build-push-action takes it (buildx's `--sbom`): `true` (BuildKit's generator, docker/buildkit-syft-scanner), `false`, or `generator=IMAGE` (any image that speaks BuildKit's SBOM generator protocol). A generator image the builder cannot pull stops the run (exit 2) and says so; where check-attestations reads the build's own output (the engine's own builder on the containerd store), the image is built and proven without an SBOM instead, and HARD-SUPPLY-004 says it was not produced and why. The containerd image store only, as provenance.",
     }),
     push: input({
         kind: kinds_boolean,
@@ -78240,7 +78240,7 @@ const INPUTS = {
         kind: kinds_boolean,
         default: 'false',
         group: 'expectations',
-        description: "Read the image's attestations and judge them (HARD-SUPPLY-003…006): SLSA provenance attached (and its mode), an SBOM attached (its format), the provenance's source repository (`expected-source`), and each base image pinned by digest in the Dockerfile and recorded in the provenance. For an image named by reference (`image:`, a release checked again before it is deployed), read from its registry with `docker buildx imagetools` and the login of `docker login`; for an image this run builds, read from the build's own output before anything is pushed (the containerd image store: the classic store holds none, and the checks say so).",
+        description: "Read the image's attestations and judge them (HARD-SUPPLY-003…006): SLSA provenance attached (and its mode), an SBOM attached (its format), the provenance's source repository (`expected-source`), and each base image pinned by digest in the Dockerfile and recorded in the provenance. For an image named by reference (`image:`, a release checked again before it is deployed), read from its registry with `docker buildx imagetools` and the login of `docker login`; for an image this run builds, read from the build's own output before anything is pushed (the engine's own builder on the containerd image store; the classic store holds none and the checks fail saying so; another builder's output is not read, and the checks end in an error saying so).",
     }),
     'expected-source': input({
         perTarget: true,
@@ -78248,6 +78248,13 @@ const INPUTS = {
         default: '',
         group: 'expectations',
         description: "The repository the image's provenance must name as its source (`https://github.com/org/app`; HARD-SUPPLY-005, with `check-attestations`). Default: the repository of the GitHub Actions run (`GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`); outside one, not judged unless given.",
+    }),
+    'expected-revision': input({
+        perTarget: true,
+        kind: kinds_text,
+        default: '',
+        group: 'expectations',
+        description: "The commit the image's provenance must record beside its source (`${{ github.sha }}` for an image built by this commit's workflow; HARD-SUPPLY-005, with `check-attestations`). Empty: the commit is reported, not judged — a release checked again later was built from an earlier commit.",
     }),
     'vulnerability-report': input({
         perTarget: true,
@@ -84766,7 +84773,7 @@ const checkApkNoCache = defineCheck({
 const FETCHERS = new Set(['curl', 'wget']);
 const INTERPRETERS = /^(sh|bash|dash|ash|zsh|ksh|mksh|python[\d.]*|perl|ruby|node|php)$/;
 const BIN_DIR = /^(\/usr(\/local)?)?\/s?bin\/|\/bin\/[^/]+$/;
-const URL = /^(https?):\/\/\S+$/i;
+const downloads_URL = /^(https?):\/\/\S+$/i;
 /** A command that checks what was downloaded: a digest compared, a signature verified. */
 function verifies(command) {
     const { program, args } = command;
@@ -84792,7 +84799,7 @@ function fetchOf(command) {
     if (!FETCHERS.has(command.program))
         return null;
     const { args } = command;
-    const urls = args.filter((arg) => URL.test(arg));
+    const urls = args.filter((arg) => downloads_URL.test(arg));
     const url = urls[0];
     if (!url)
         return null;
@@ -87005,6 +87012,23 @@ function missingAttestation(kind, attestations, settings) {
         ...(settings.profile === 'hardened-image' ? { severity: 'error' } : {}),
     };
 }
+/**
+ * The attestations read, or the verdict when there are none to judge: skipped says why; not
+ * collected is an error — one that gates under hardened-image, like a missing attestation, so
+ * attestations that could not be read never let the profile pass.
+ */
+function attestationsOr(evidence, settings) {
+    const read = evidence.attestations;
+    if (read.state === 'skipped')
+        return { status: 'skip', message: read.reason };
+    if (read.state === 'failed')
+        return {
+            status: 'error',
+            message: `could not collect attestations evidence: ${read.error}`,
+            ...(settings.profile === 'hardened-image' ? { severity: 'error' } : {}),
+        };
+    return read.value;
+}
 const CLASSIC_STORE = "the reference names an image manifest alone, which carries no attestation: what the classic image store pushes (push from the build, build-push-action with provenance and sbom, or from the containerd image store), or one platform's manifest of an index (name the index's tag or digest)";
 /** Where attestations are looked for, said when none is found. */
 const LOOKED_IN = "BuildKit's attestation manifests in the image's index are read; attestations stored as OCI referrers (actions/attest with push-to-registry) or by cosign attest are not";
@@ -87017,8 +87041,11 @@ const checkProvenanceAttached = defineCheck({
     why: 'Provenance says how, from what and by which builder an image was made: what an admission policy or an auditor checks before trusting it.',
     threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
     remediation: 'Build with provenance (`provenance: mode=max` here or in build-push-action, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
-    needs: ['attestations'],
-    run({ attestations }, { settings }) {
+    needs: [],
+    run(_, { settings, evidence }) {
+        const attestations = attestationsOr(evidence, settings);
+        if ('status' in attestations)
+            return attestations;
         const { provenance } = attestations;
         if (!provenance)
             return missingAttestation('provenance', attestations, settings);
@@ -87042,8 +87069,11 @@ const checkSbomAttached = defineCheck({
     why: 'An SBOM lists what the image contains, so that a vulnerability announced tomorrow can be looked up in images already deployed.',
     threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
     remediation: 'Build with an SBOM (`sbom: true` here or in build-push-action, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
-    needs: ['attestations'],
-    run({ attestations }, { settings }) {
+    needs: [],
+    run(_, { settings, evidence }) {
+        const attestations = attestationsOr(evidence, settings);
+        if ('status' in attestations)
+            return attestations;
         const { sbom } = attestations;
         if (!sbom)
             return missingAttestation('SBOM', attestations, settings);
@@ -87062,9 +87092,9 @@ const checkProvenanceSource = defineCheck({
     category: 'supply',
     severity: 'error',
     title: 'The provenance names the expected source repository',
-    proves: "With check-attestations and expected-source: the image's provenance names that repository as its source — the git context BuildKit fetched itself, else the client's vcs:source (a hint BuildKit records unchecked, said as such). The commit it records is reported.",
+    proves: "With check-attestations and expected-source: the image's provenance names that repository as its source — the git context BuildKit fetched itself, else the client's vcs:source (a hint BuildKit records unchecked, said as such). The commit it records is reported, and with expected-revision it must be that commit.",
     why: 'An image whose provenance names another repository was built from other code than yours: a swapped image, or a registry path someone else pushes to.',
-    threshold: "expected-source (default: the GitHub Actions run's repository)",
+    threshold: "expected-source (default: the GitHub Actions run's repository); expected-revision (default: not judged)",
     remediation: "Push this repository's image from this repository's workflow (build-push-action sets the source), or correct expected-source when the image is meant to come from elsewhere.",
     needs: ['attestations'],
     run({ attestations }, { settings }) {
@@ -87084,8 +87114,17 @@ const checkProvenanceSource = defineCheck({
         const commit = source.revision ? ` at ${source.revision}` : '';
         const shown = displayedRepository(source.uri);
         const measured = { ...source, uri: shown };
-        if (comparableRepository(source.uri) === comparableRepository(expected))
+        if (comparableRepository(source.uri) === comparableRepository(expected)) {
+            const revision = settings.expectedRevision.trim().toLowerCase();
+            if (revision && source.revision?.toLowerCase() !== revision)
+                return {
+                    status: 'fail',
+                    message: `built from ${shown}${source.revision ? ` at ${source.revision}` : ' at a commit it does not record'}${hint}, not at ${revision} (expected-revision)`,
+                    measured,
+                    target: revision,
+                };
             return { status: 'pass', message: `built from ${shown}${commit}${hint}`, measured };
+        }
         return {
             status: 'fail',
             message: `built from ${shown}${commit}${hint}, not from ${displayedRepository(expected)}`,
@@ -88327,15 +88366,19 @@ async function within(promise, ms, signal) {
 
 
 const ENGINE_IDLE_TIMEOUT_MS = 120_000;
+/** The engine this run speaks to: DOCKER_HOST, else the CLI context's (followCliContext), else the default socket. */
 function engineAddress() {
-    return process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+    return process.env.DOCKER_HOST || contextHost || DEFAULT_SOCKET;
 }
+const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
+/** The CLI context's engine when it is not the default socket, as the last connectEngine found it. */
+let contextHost = null;
 /** Connects and pings; an engine that does not answer within `timeoutMs` is an infrastructure fault. */
 async function connectEngine(timeoutMs = 10_000) {
-    await followCliContext();
+    contextHost = await followCliContext();
     // An engine that stops answering must not stall a run forever: a request idle this long fails
     // (streams that flow, like an image export, are not idle; waits of ours are shorter).
-    const docker = new (docker_default())({ timeout: ENGINE_IDLE_TIMEOUT_MS });
+    const docker = new (docker_default())({ timeout: ENGINE_IDLE_TIMEOUT_MS, ...(contextHost ? modemAddress(contextHost) : {}) });
     try {
         await withTimeout(docker.ping(), timeoutMs, `no answer within ${timeoutMs / 1000} s`);
     }
@@ -88348,30 +88391,47 @@ async function connectEngine(timeoutMs = 10_000) {
  * Without DOCKER_HOST, the docker CLI speaks to its current context's engine (`docker context use`,
  * DOCKER_CONTEXT; docker/setup-docker-action makes its engine the current context) while an API
  * client would take the default socket: two engines in one run, the image built on one and looked
- * for on the other. The context's address becomes DOCKER_HOST for the whole run. A context with TLS
- * material is left alone (its certificates live in the CLI's store): set DOCKER_HOST and
- * DOCKER_CERT_PATH for it.
+ * for on the other. So the API client takes the context's address. The environment is left as it
+ * is: DOCKER_HOST would override the context for every docker command of the run, and with it the
+ * builder buildx keeps per context. Only addresses the API client reaches as the CLI does are
+ * followed (a socket, a named pipe, plain tcp); a context with TLS (its certificates live in the
+ * CLI's store, or verification skipped) or over ssh (the CLI's ssh config) is left to the default,
+ * as before: set DOCKER_HOST (and DOCKER_CERT_PATH) for it. Null: nothing to follow.
  */
 async function followCliContext(env = process.env) {
     if (env.DOCKER_HOST)
-        return;
+        return null;
     const result = await runProcess('docker', ['context', 'inspect', '--format', '{{json .}}'], { env }).catch(() => null);
     if (result?.code !== 0)
-        return;
+        return null;
     let context;
     try {
         context = JSON.parse(result.stdout);
     }
     catch {
-        return;
+        return null;
     }
-    const host = context.Endpoints?.docker?.Host;
+    const endpoint = context.Endpoints?.docker;
+    const host = endpoint?.Host;
     const tls = context.TLSMaterial?.docker;
-    if (typeof host !== 'string' || !host || host === DEFAULT_SOCKET || (Array.isArray(tls) && tls.length > 0))
-        return;
-    env.DOCKER_HOST = host;
+    if (typeof host !== 'string' || host === DEFAULT_SOCKET || !/^(unix|npipe|tcp):\/\//.test(host))
+        return null;
+    if (endpoint?.SkipTLSVerify === true || (Array.isArray(tls) && tls.length > 0))
+        return null;
+    // docker-modem speaks TLS to port 2376 whatever it is told: a plain tcp context there is not followed.
+    if (/^tcp:\/\/[^/]*:2376\/?$/.test(host))
+        return null;
+    return host;
 }
-const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
+/** docker-modem's options for an address: a socket or pipe path, or a plain-HTTP host and port. */
+function modemAddress(host) {
+    if (host.startsWith('unix://'))
+        return { socketPath: host.slice('unix://'.length) };
+    if (host.startsWith('npipe://'))
+        return { socketPath: host.slice('npipe://'.length) };
+    const url = new URL(host.replace(/^tcp:/, 'http:'));
+    return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+}
 async function withTimeout(promise, ms, message) {
     const outcome = await within(promise, ms);
     if (outcome.timedOut)
@@ -95198,8 +95258,10 @@ async function buildAttestations(built, engine, signal) {
     if (!engine.containerdStore)
         return collected(unattestedBuild(CLASSIC_STORE_ATTESTATIONS));
     const { layout } = built;
+    // Asked for and unreadable: an error, never a skip — under hardened-image a skip would let the
+    // image pass (and be pushed) with nothing of its provenance or SBOM judged.
     if (!layout)
-        return skipped("the build's attestations are read from the layout the engine's own builder writes beside the image (the docker driver of Engine ≥ 26 with buildx ≥ 0.13, one platform), and this build wrote none it could read: check the pushed image by reference (image:) to read them");
+        return failed("the build's attestations are read from the layout the engine's own builder writes beside the image (the docker driver of Engine ≥ 26 with buildx ≥ 0.13, one platform), and this build wrote none it could read: build with the engine's own builder, or check the pushed image by reference (image:) instead");
     const notProduced = built.sbomNotProduced ? { sbom: built.sbomNotProduced } : {};
     return attempt(() => collectBuildAttestations(layout, notProduced), signal);
 }

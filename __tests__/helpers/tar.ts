@@ -18,6 +18,8 @@ export interface FakeFile {
   linkname?: string;
 }
 
+const FIXED_MTIME = new Date('2024-01-01T00:00:00Z');
+
 export async function tarOf(files: FakeFile[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
@@ -31,6 +33,9 @@ export async function tarOf(files: FakeFile[]): Promise<Buffer> {
       mode: file.mode ?? (type === 'directory' ? 0o755 : 0o644),
       uid: file.uid ?? 0,
       gid: 0,
+      // tar-stream stamps the current time otherwise: two tars of one image made a second apart
+      // would differ, and so would the evidence compared between them.
+      mtime: FIXED_MTIME,
       ...(file.linkname ? { linkname: file.linkname } : {}),
     };
     if (type === 'file') pack.entry(header, file.content ?? '');

@@ -1,6 +1,6 @@
 import { createConnection, createServer, type Socket } from 'node:net';
 import { buildImage } from '../../src/docker/buildx.js';
-import { connectEngine } from '../../src/docker/engine.js';
+import { connectEngine, engineAddress } from '../../src/docker/engine.js';
 import { collectFilesystemEvidence } from '../../src/evidence/filesystem.js';
 import { byId, check, exec, fixture, REPO } from '../helpers/run.js';
 
@@ -55,10 +55,15 @@ describe('DOCKER_HOST', () => {
       await exec('docker', ['context', 'create', name, '--docker', `host=${proxy.address}`]);
       delete process.env.DOCKER_HOST;
       process.env.DOCKER_CONTEXT = name;
+      // The API client alone first: its ping goes through the context's engine.
+      await connectEngine(5000);
+      expect(engineAddress()).toBe(proxy.address);
+      expect(proxy.connections()).toBe(1);
       const report = await check({ context: fixture('user-nonroot') });
       expect(byId(report, 'HARD-USER-001').status).toBe('pass');
-      expect(process.env.DOCKER_HOST).toBe(proxy.address);
-      // ping + build (buildx CLI) + inspect + save all went through the context's engine.
+      // The environment is left alone: DOCKER_HOST would override the context (and its builder)
+      // for every docker command of the run.
+      expect(process.env.DOCKER_HOST).toBeUndefined();
       expect(proxy.connections()).toBeGreaterThanOrEqual(4);
     } finally {
       if (savedContext === undefined) delete process.env.DOCKER_CONTEXT;
@@ -66,6 +71,9 @@ describe('DOCKER_HOST', () => {
       proxy.close();
       await exec('docker', ['context', 'rm', '-f', name]);
     }
+    // Back on the default context: the default socket again.
+    await connectEngine(5000);
+    expect(engineAddress()).toBe('unix:///var/run/docker.sock');
   });
 
   it('that does not answer is an infrastructure fault with a one-line cause', async () => {

@@ -91,19 +91,21 @@ beforeAll(async () => {
   ]);
 }, 180_000);
 
-/** A full run of the released image under the profile, in the fixture's workspace (its Dockerfile read). */
-async function proveRelease(
-  tag: string,
-  image = 'app',
-  revision = REVISION,
-): Promise<{ code: number; stderr: string; report: Report }> {
+/**
+ * A full run under the profile in the fixture's workspace (its Dockerfile read, the base as its
+ * build argument, the test key trusted), as a GitHub run of SOURCE at `revision`.
+ */
+async function proveUnderProfile(
+  name: string,
+  target: string[],
+  revision: string,
+): Promise<{ code: number; stdout: string; stderr: string; report: Report }> {
   const run = await exec(
     process.execPath,
     [
       join(REPO, 'dist/cli.js'),
       'check',
-      '--image',
-      `${REGISTRY}/${repository}/${image}:${tag}`,
+      ...target,
       '--profile',
       'hardened-image',
       '--signature-key',
@@ -115,7 +117,7 @@ async function proveRelease(
       '--idle-seconds',
       '1',
       '--json',
-      `report-${image}-${tag}.json`,
+      `report-${name}.json`,
     ],
     {
       cwd: workspace,
@@ -127,9 +129,14 @@ async function proveRelease(
       },
     },
   );
-  const path = join(workspace, `report-${image}-${tag}.json`);
+  const path = join(workspace, `report-${name}.json`);
   if (!existsSync(path)) throw new Error(`no report (exit ${run.code}): ${run.stderr}`);
-  return { code: run.code, stderr: run.stderr, report: JSON.parse(readFileSync(path, 'utf8')) as Report };
+  return { ...run, report: JSON.parse(readFileSync(path, 'utf8')) as Report };
+}
+
+/** The released image, checked by reference from the registry. */
+function proveRelease(tag: string, image = 'app', revision = REVISION): ReturnType<typeof proveUnderProfile> {
+  return proveUnderProfile(`${image}-${tag}`, ['--image', `${REGISTRY}/${repository}/${image}:${tag}`], revision);
 }
 
 const gating = (report: Report): string[] =>
@@ -192,45 +199,9 @@ async function containerdStore(): Promise<boolean> {
   return info.stdout.includes('io.containerd.snapshotter');
 }
 
-/** A full run that builds the service in the fixture's workspace under the profile, as a git checkout of SOURCE. */
-async function proveBuild(
-  name: string,
-  extra: string[],
-): Promise<{ code: number; stdout: string; stderr: string; report: Report }> {
-  const run = await exec(
-    process.execPath,
-    [
-      join(REPO, 'dist/cli.js'),
-      'check',
-      '--context',
-      '.',
-      '--profile',
-      'hardened-image',
-      '--signature-key',
-      'cosign.pub',
-      '--signature-tlog',
-      'false',
-      '--build-args',
-      `BASE_IMAGE=${base}`,
-      '--idle-seconds',
-      '1',
-      '--json',
-      `report-${name}.json`,
-      ...extra,
-    ],
-    {
-      cwd: workspace,
-      env: {
-        ...process.env,
-        GITHUB_REPOSITORY: 'org/app',
-        GITHUB_SERVER_URL: 'https://github.com',
-        GITHUB_SHA: commit,
-      },
-    },
-  );
-  const path = join(workspace, `report-${name}.json`);
-  if (!existsSync(path)) throw new Error(`no report (exit ${run.code}): ${run.stderr}`);
-  return { ...run, report: JSON.parse(readFileSync(path, 'utf8')) as Report };
+/** The service built by the run itself, as a git checkout of SOURCE at `commit`. */
+function proveBuild(name: string, extra: string[]): ReturnType<typeof proveUnderProfile> {
+  return proveUnderProfile(name, ['--context', '.', ...extra], commit);
 }
 
 let commit = '';
@@ -263,6 +234,8 @@ describe('provenance and sbom on a build: read before the push, pushed with the 
       'mode=max',
       '--sbom',
       `generator=${generator}`,
+      '--expected-revision',
+      commit,
       '--image-annotation',
       `org.opencontainers.image.description=${DESCRIPTION}`,
       '--push',

@@ -312,6 +312,26 @@ describe('HARD-SUPPLY-003…006', () => {
     expect(JSON.stringify(judged)).not.toContain('ghs_secret');
   });
 
+  it('with expected-revision, pass only the commit asked for', () => {
+    const inputs = { 'expected-source': 'https://github.com/org/app', 'check-attestations': 'true' };
+    expect(attested(complete, { ...inputs, 'expected-revision': 'E'.repeat(40) })[2][1]).toBe('pass');
+    expect(attested(complete, { ...inputs, 'expected-revision': '9'.repeat(40) })[2]).toEqual([
+      'HARD-SUPPLY-005',
+      'fail',
+      null,
+      `built from git@github.com:Org/App.git at ${'e'.repeat(40)} (the builder client says so; BuildKit does not check it), not at ${'9'.repeat(40)} (expected-revision)`,
+    ]);
+    const noCommit = {
+      ...complete,
+      provenance: { ...complete.provenance!, source: { ...complete.provenance!.source!, revision: null } },
+    };
+    expect(attested(noCommit, { ...inputs, 'expected-revision': '9'.repeat(40) })[2][3]).toMatch(
+      / at a commit it does not record .*, not at 9{40} \(expected-revision\)$/,
+    );
+    // Not set: the commit is reported, not judged.
+    expect(attested(noCommit, inputs)[2][1]).toBe('pass');
+  });
+
   it('fail provenance from another repository, or none named; skip without an expected source', () => {
     const elsewhere = attested(complete, { 'expected-source': 'https://github.com/someone/fork' });
     expect(elsewhere[2]).toEqual([

@@ -16,6 +16,7 @@ import { locateEvidence } from '../../src/judge.js';
 import {
   CLASSIC_STORE_ANNOTATIONS,
   CLASSIC_STORE_ATTESTATIONS,
+  buildAttestations,
   planAttestations,
 } from '../../src/run/build-attestations.js';
 import { recorded } from '../helpers/evidence.js';
@@ -256,6 +257,30 @@ describe('HARD-SUPPLY-003/004/006 on a build', () => {
         `the image built has no SBOM attestation: not produced: ${CLASSIC_STORE_ATTESTATIONS}`,
       ],
     ]);
+  });
+
+  it('end in an error, never a pass or a skip, when the build wrote no output to read them from', async () => {
+    // A named builder, an older engine, several platforms: asked for, not readable.
+    const unread = await buildAttestations({ layout: null }, { containerdStore: true });
+    expect(unread.state).toBe('failed');
+    expect(unread.state === 'failed' && unread.error).toMatch(/this build wrote none it could read/);
+    expect(judge(unread).map(([id, status, severity]) => [id, status, severity])).toEqual([
+      ['HARD-SUPPLY-003', 'error', 'error'],
+      ['HARD-SUPPLY-004', 'error', 'error'],
+      ['HARD-SUPPLY-006', 'error', 'error'],
+    ]);
+    // Under the production profile the same error keeps the checks' warning severity.
+    const evidence: EvidenceSet = {
+      ...recorded('hardened').evidence,
+      dockerfile: collected(dockerfile),
+      attestations: unread,
+    };
+    expect(
+      runChecks([checkProvenanceAttached], evidence, {
+        settings: parseSettings({ 'check-attestations': 'true' }),
+        locate: locateEvidence(evidence),
+      }).map((result) => [result.status, result.severity]),
+    ).toEqual([['error', 'warning']]);
   });
 
   it('say the generator that could not be pulled, and what the build was not asked for', async () => {

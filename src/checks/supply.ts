@@ -1,7 +1,7 @@
 import { comparableImageName, comparableRepository, displayedRepository } from '../evidence/attestation-documents.js';
 import type { AttestationEvidence } from '../evidence/attestations.js';
 import type { SignatureEvidence, SignatureRecord, SignatureRole } from '../evidence/signatures.js';
-import type { Settings } from '../evidence/types.js';
+import type { EvidenceSet, Settings } from '../evidence/types.js';
 import { parseImageReference } from '../util/image-reference.js';
 import { built } from './dockerfile-helpers.js';
 import { defineCheck, type Verdict } from './registry.js';
@@ -121,6 +121,23 @@ function missingAttestation(
   };
 }
 
+/**
+ * The attestations read, or the verdict when there are none to judge: skipped says why; not
+ * collected is an error — one that gates under hardened-image, like a missing attestation, so
+ * attestations that could not be read never let the profile pass.
+ */
+function attestationsOr(evidence: EvidenceSet, settings: Settings): AttestationEvidence | Verdict {
+  const read = evidence.attestations;
+  if (read.state === 'skipped') return { status: 'skip', message: read.reason };
+  if (read.state === 'failed')
+    return {
+      status: 'error',
+      message: `could not collect attestations evidence: ${read.error}`,
+      ...(settings.profile === 'hardened-image' ? { severity: 'error' as const } : {}),
+    };
+  return read.value;
+}
+
 const CLASSIC_STORE =
   "the reference names an image manifest alone, which carries no attestation: what the classic image store pushes (push from the build, build-push-action with provenance and sbom, or from the containerd image store), or one platform's manifest of an index (name the index's tag or digest)";
 
@@ -139,8 +156,10 @@ export const checkProvenanceAttached = defineCheck({
   threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
   remediation:
     'Build with provenance (`provenance: mode=max` here or in build-push-action, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
-  needs: ['attestations'],
-  run({ attestations }, { settings }) {
+  needs: [],
+  run(_, { settings, evidence }) {
+    const attestations = attestationsOr(evidence, settings);
+    if ('status' in attestations) return attestations;
     const { provenance } = attestations;
     if (!provenance) return missingAttestation('provenance', attestations, settings);
     const source = provenance.source
@@ -166,8 +185,10 @@ export const checkSbomAttached = defineCheck({
   threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
   remediation:
     'Build with an SBOM (`sbom: true` here or in build-push-action, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
-  needs: ['attestations'],
-  run({ attestations }, { settings }) {
+  needs: [],
+  run(_, { settings, evidence }) {
+    const attestations = attestationsOr(evidence, settings);
+    if ('status' in attestations) return attestations;
     const { sbom } = attestations;
     if (!sbom) return missingAttestation('SBOM', attestations, settings);
     const packages =
@@ -188,9 +209,9 @@ export const checkProvenanceSource = defineCheck({
   severity: 'error',
   title: 'The provenance names the expected source repository',
   proves:
-    "With check-attestations and expected-source: the image's provenance names that repository as its source — the git context BuildKit fetched itself, else the client's vcs:source (a hint BuildKit records unchecked, said as such). The commit it records is reported.",
+    "With check-attestations and expected-source: the image's provenance names that repository as its source — the git context BuildKit fetched itself, else the client's vcs:source (a hint BuildKit records unchecked, said as such). The commit it records is reported, and with expected-revision it must be that commit.",
   why: 'An image whose provenance names another repository was built from other code than yours: a swapped image, or a registry path someone else pushes to.',
-  threshold: "expected-source (default: the GitHub Actions run's repository)",
+  threshold: "expected-source (default: the GitHub Actions run's repository); expected-revision (default: not judged)",
   remediation:
     "Push this repository's image from this repository's workflow (build-push-action sets the source), or correct expected-source when the image is meant to come from elsewhere.",
   needs: ['attestations'],
@@ -210,8 +231,17 @@ export const checkProvenanceSource = defineCheck({
     const commit = source.revision ? ` at ${source.revision}` : '';
     const shown = displayedRepository(source.uri);
     const measured = { ...source, uri: shown };
-    if (comparableRepository(source.uri) === comparableRepository(expected))
+    if (comparableRepository(source.uri) === comparableRepository(expected)) {
+      const revision = settings.expectedRevision.trim().toLowerCase();
+      if (revision && source.revision?.toLowerCase() !== revision)
+        return {
+          status: 'fail',
+          message: `built from ${shown}${source.revision ? ` at ${source.revision}` : ' at a commit it does not record'}${hint}, not at ${revision} (expected-revision)`,
+          measured,
+          target: revision,
+        };
       return { status: 'pass', message: `built from ${shown}${commit}${hint}`, measured };
+    }
     return {
       status: 'fail',
       message: `built from ${shown}${commit}${hint}, not from ${displayedRepository(expected)}`,

@@ -90,8 +90,10 @@ function profilesSection(): string[] {
     '',
     'With `verify-signature: base` the run needs whom to trust: `signature-key`, or `signature-identity`',
     'with `signature-issuer`; without them it stops before anything is built and says so. The provenance',
-    'and SBOM are read from the registry for an image checked by reference (`image:`); for a build,',
-    'HARD-SUPPLY-006 judges the pins alone.',
+    'and SBOM are read from the registry for an image checked by reference (`image:`), and from the',
+    "build's own output, before any push, for an image the run builds (the engine's own builder on the",
+    'containerd image store; elsewhere the checks say why they could not be read, and on the classic store',
+    'they fail: it holds none). HARD-SUPPLY-006 compares each pin with the provenance it read.',
     '',
   ];
 }

@@ -219,7 +219,7 @@ export const INPUTS = {
     default: '',
     group: 'build',
     description:
-      "An SBOM attached to the built image, as build-push-action takes it (buildx's `--sbom`): `true` (BuildKit's generator, docker/buildkit-syft-scanner), `false`, or `generator=IMAGE` (any image that speaks BuildKit's SBOM generator protocol). A generator image the builder cannot pull stops the run (exit 2) and says so; with check-attestations, the image is built and proven without an SBOM instead, and HARD-SUPPLY-004 says it was not produced and why. The containerd image store only, as provenance.",
+      "An SBOM attached to the built image, as build-push-action takes it (buildx's `--sbom`): `true` (BuildKit's generator, docker/buildkit-syft-scanner), `false`, or `generator=IMAGE` (any image that speaks BuildKit's SBOM generator protocol). A generator image the builder cannot pull stops the run (exit 2) and says so; where check-attestations reads the build's own output (the engine's own builder on the containerd store), the image is built and proven without an SBOM instead, and HARD-SUPPLY-004 says it was not produced and why. The containerd image store only, as provenance.",
   }),
   push: input({
     kind: boolean,
@@ -505,7 +505,7 @@ export const INPUTS = {
     default: 'false',
     group: 'expectations',
     description:
-      "Read the image's attestations and judge them (HARD-SUPPLY-003…006): SLSA provenance attached (and its mode), an SBOM attached (its format), the provenance's source repository (`expected-source`), and each base image pinned by digest in the Dockerfile and recorded in the provenance. For an image named by reference (`image:`, a release checked again before it is deployed), read from its registry with `docker buildx imagetools` and the login of `docker login`; for an image this run builds, read from the build's own output before anything is pushed (the containerd image store: the classic store holds none, and the checks say so).",
+      "Read the image's attestations and judge them (HARD-SUPPLY-003…006): SLSA provenance attached (and its mode), an SBOM attached (its format), the provenance's source repository (`expected-source`), and each base image pinned by digest in the Dockerfile and recorded in the provenance. For an image named by reference (`image:`, a release checked again before it is deployed), read from its registry with `docker buildx imagetools` and the login of `docker login`; for an image this run builds, read from the build's own output before anything is pushed (the engine's own builder on the containerd image store; the classic store holds none and the checks fail saying so; another builder's output is not read, and the checks end in an error saying so).",
   }),
   'expected-source': input({
     perTarget: true,
@@ -514,6 +514,14 @@ export const INPUTS = {
     group: 'expectations',
     description:
       "The repository the image's provenance must name as its source (`https://github.com/org/app`; HARD-SUPPLY-005, with `check-attestations`). Default: the repository of the GitHub Actions run (`GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`); outside one, not judged unless given.",
+  }),
+  'expected-revision': input({
+    perTarget: true,
+    kind: text,
+    default: '',
+    group: 'expectations',
+    description:
+      "The commit the image's provenance must record beside its source (`${{ github.sha }}` for an image built by this commit's workflow; HARD-SUPPLY-005, with `check-attestations`). Empty: the commit is reported, not judged — a release checked again later was built from an earlier commit.",
   }),
   'vulnerability-report': input({
     perTarget: true,
