@@ -8,6 +8,7 @@ import { runExitCode } from '../../src/report/build-report.js';
 import { describePush } from '../../src/report/push-line.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { pushedDigest, pushProvenImage } from '../../src/run/push.js';
+import { CancelledError } from '../../src/util/errors.js';
 import { pushTargetProblem } from '../../src/util/image-reference.js';
 import { recorded, reportOf } from '../helpers/evidence.js';
 import { scratchTree } from '../helpers/scratch.js';
@@ -99,6 +100,14 @@ describe('withheld before any push', () => {
     expect(record).toMatchObject({ outcome: 'withheld', tags, digest: null, pushed: [], reason });
     // Withheld by rule: the exit code is the verdict's.
     expect(runExitCode({ ...given, push: record })).toBe(runExitCode(given));
+  });
+
+  it('pushes nothing once the run is cancelled, whatever the verdict', async () => {
+    const cancelled = new AbortController();
+    cancelled.abort();
+    await expect(
+      pushProvenImage({ engine, report: report(true), tags, refusal: null, signal: cancelled.signal }),
+    ).rejects.toThrow(CancelledError);
   });
 
   it('fails, exit 2, when the verdict passed and the run proved several targets', async () => {
