@@ -78254,7 +78254,7 @@ const INPUTS = {
         kind: kinds_text,
         default: '',
         group: 'expectations',
-        description: "The commit the image's provenance must record beside its source (`${{ github.sha }}` for an image built by this commit's workflow; HARD-SUPPLY-005, with `check-attestations`). Empty: the commit is reported, not judged — a release checked again later was built from an earlier commit.",
+        description: "The commit the image's provenance must record beside its source (`${{ github.sha }}` for an image built by this commit's workflow, or its first 7 or more hex digits; HARD-SUPPLY-005, with `check-attestations` and an expected source). Empty: the commit is reported, not judged — a release checked again later was built from an earlier commit.",
     }),
     'vulnerability-report': input({
         perTarget: true,
@@ -78805,6 +78805,10 @@ async function resolveOptions(explicit, workspace, surface = 'cli') {
     const signatures = signatureProblem(settings, surface, workspace);
     if (signatures)
         throw new UsageError(signatures);
+    // A tag or a branch name would never equal the commit a provenance records: refused, not failed.
+    const revision = settings.expectedRevision.trim();
+    if (revision && !/^[0-9a-fA-F]{7,64}$/.test(revision))
+        throw new UsageError(`${inputLabel('expected-revision', surface)} '${revision}' is not a commit id: give the commit (\${{ github.sha }}) or its first 7 or more hex digits`);
     // Build inputs that name files or variables are checked before anything runs.
     resolveBuildInputs(settings, workspace);
     const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);
@@ -87013,21 +87017,18 @@ function missingAttestation(kind, attestations, settings) {
     };
 }
 /**
- * The attestations read, or the verdict when there are none to judge: skipped says why; not
- * collected is an error — one that gates under hardened-image, like a missing attestation, so
- * attestations that could not be read never let the profile pass.
+ * Attestations asked for and not readable (a build whose builder writes no output of its own): an
+ * error, never a pass or a "missing" — one that gates under hardened-image, where provenance and
+ * SBOM are required, and keeps the check's severity elsewhere.
  */
-function attestationsOr(evidence, settings) {
-    const read = evidence.attestations;
-    if (read.state === 'skipped')
-        return { status: 'skip', message: read.reason };
-    if (read.state === 'failed')
-        return {
-            status: 'error',
-            message: `could not collect attestations evidence: ${read.error}`,
-            ...(settings.profile === 'hardened-image' ? { severity: 'error' } : {}),
-        };
-    return read.value;
+function unreadVerdict(attestations, settings) {
+    if (attestations.unread === null)
+        return null;
+    return {
+        status: 'error',
+        message: `could not read the attestations of ${attestations.from}: ${attestations.unread}`,
+        ...(settings.profile === 'hardened-image' ? { severity: 'error' } : {}),
+    };
 }
 const CLASSIC_STORE = "the reference names an image manifest alone, which carries no attestation: what the classic image store pushes (push from the build, build-push-action with provenance and sbom, or from the containerd image store), or one platform's manifest of an index (name the index's tag or digest)";
 /** Where attestations are looked for, said when none is found. */
@@ -87041,11 +87042,11 @@ const checkProvenanceAttached = defineCheck({
     why: 'Provenance says how, from what and by which builder an image was made: what an admission policy or an auditor checks before trusting it.',
     threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
     remediation: 'Build with provenance (`provenance: mode=max` here or in build-push-action, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
-    needs: [],
-    run(_, { settings, evidence }) {
-        const attestations = attestationsOr(evidence, settings);
-        if ('status' in attestations)
-            return attestations;
+    needs: ['attestations'],
+    run({ attestations }, { settings }) {
+        const unread = unreadVerdict(attestations, settings);
+        if (unread)
+            return unread;
         const { provenance } = attestations;
         if (!provenance)
             return missingAttestation('provenance', attestations, settings);
@@ -87069,11 +87070,11 @@ const checkSbomAttached = defineCheck({
     why: 'An SBOM lists what the image contains, so that a vulnerability announced tomorrow can be looked up in images already deployed.',
     threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
     remediation: 'Build with an SBOM (`sbom: true` here or in build-push-action, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
-    needs: [],
-    run(_, { settings, evidence }) {
-        const attestations = attestationsOr(evidence, settings);
-        if ('status' in attestations)
-            return attestations;
+    needs: ['attestations'],
+    run({ attestations }, { settings }) {
+        const unread = unreadVerdict(attestations, settings);
+        if (unread)
+            return unread;
         const { sbom } = attestations;
         if (!sbom)
             return missingAttestation('SBOM', attestations, settings);
@@ -87101,6 +87102,8 @@ const checkProvenanceSource = defineCheck({
         const expected = settings.expectedSource || attestations.runRepository;
         if (!expected)
             return { status: 'skip', message: 'expected-source is not set (and no GitHub Actions run names one)' };
+        if (attestations.unread)
+            return { status: 'skip', message: 'the provenance could not be read (HARD-SUPPLY-003)' };
         const { provenance } = attestations;
         if (!provenance)
             return { status: 'skip', message: 'no provenance to read (HARD-SUPPLY-003)' };
@@ -87115,8 +87118,9 @@ const checkProvenanceSource = defineCheck({
         const shown = displayedRepository(source.uri);
         const measured = { ...source, uri: shown };
         if (comparableRepository(source.uri) === comparableRepository(expected)) {
+            // A full commit id, or its first 7 or more hex digits (checked when the inputs are read).
             const revision = settings.expectedRevision.trim().toLowerCase();
-            if (revision && source.revision?.toLowerCase() !== revision)
+            if (revision && !source.revision?.toLowerCase().startsWith(revision))
                 return {
                     status: 'fail',
                     message: `built from ${shown}${source.revision ? ` at ${source.revision}` : ' at a commit it does not record'}${hint}, not at ${revision} (expected-revision)`,
@@ -87156,7 +87160,11 @@ const checkBasePinnedInProvenance = defineCheck({
         if (read.state === 'failed')
             return { status: 'error', message: `could not collect attestations evidence: ${read.error}` };
         const provenance = read.state === 'collected' ? read.value.provenance : null;
-        const unread = read.state === 'skipped' ? read.reason : 'no provenance to compare it with (HARD-SUPPLY-003)';
+        const unread = read.state === 'skipped'
+            ? read.reason
+            : read.value.unread
+                ? 'it could not be read (HARD-SUPPLY-003)'
+                : 'no provenance to compare it with (HARD-SUPPLY-003)';
         return uses.map((use) => {
             const location = { location: { file: dockerfile.path, line: use.line } };
             if (use.reference === '' || use.unresolved.length > 0)
@@ -88418,7 +88426,7 @@ async function followCliContext(env = process.env) {
         return null;
     if (endpoint?.SkipTLSVerify === true || (Array.isArray(tls) && tls.length > 0))
         return null;
-    // docker-modem speaks TLS to port 2376 whatever it is told: a plain tcp context there is not followed.
+    // Port 2376 is TLS by convention: a plain tcp context there is taken to rely on the CLI's TLS settings.
     if (/^tcp:\/\/[^/]*:2376\/?$/.test(host))
         return null;
     return host;
@@ -95175,6 +95183,7 @@ async function collectRegistryAttestations(reference, platform, signal, env = pr
         from: reference,
         built: false,
         notProduced: {},
+        unread: null,
         index: read.index,
         predicateTypes: read.predicateTypes,
         provenance: provenanceType ? summariseProvenance(provenanceType, read.provenance) : null,
@@ -95192,6 +95201,7 @@ async function collectBuildAttestations(layout, notProduced, env = process.env) 
         from: 'the image built',
         built: true,
         notProduced,
+        unread: null,
         index: read.index,
         predicateTypes: read.statements.map((statement) => statement.predicateType),
         provenance: provenance ? summariseProvenance(provenance.predicateType, provenance.predicate) : null,
@@ -95208,6 +95218,21 @@ function unattestedBuild(reason, env = process.env) {
         from: 'the image built',
         built: true,
         notProduced: { provenance: reason, sbom: reason },
+        unread: null,
+        index: false,
+        predicateTypes: [],
+        provenance: null,
+        sbom: null,
+        ...runContext(env),
+    };
+}
+/** A build whose attestations were asked for but cannot be read here: why, and nothing else. */
+function unreadBuild(reason, env = process.env) {
+    return {
+        from: 'the image built',
+        built: true,
+        notProduced: {},
+        unread: reason,
         index: false,
         predicateTypes: [],
         provenance: null,
@@ -95258,10 +95283,10 @@ async function buildAttestations(built, engine, signal) {
     if (!engine.containerdStore)
         return collected(unattestedBuild(CLASSIC_STORE_ATTESTATIONS));
     const { layout } = built;
-    // Asked for and unreadable: an error, never a skip — under hardened-image a skip would let the
-    // image pass (and be pushed) with nothing of its provenance or SBOM judged.
+    // Asked for and unreadable: said as such, never as present or absent (HARD-SUPPLY-003/004 end in
+    // an error, one that gates under hardened-image).
     if (!layout)
-        return failed("the build's attestations are read from the layout the engine's own builder writes beside the image (the docker driver of Engine ≥ 26 with buildx ≥ 0.13, one platform), and this build wrote none it could read: build with the engine's own builder, or check the pushed image by reference (image:) instead");
+        return collected(unreadBuild("the build's attestations are read from the layout the engine's own builder writes beside the image (the docker driver of Engine ≥ 26 with buildx ≥ 0.13, one platform), and this build wrote none it could read: build with the engine's own builder, or check the pushed image by reference (image:) instead"));
     const notProduced = built.sbomNotProduced ? { sbom: built.sbomNotProduced } : {};
     return attempt(() => collectBuildAttestations(layout, notProduced), signal);
 }

@@ -75,8 +75,9 @@ beforeAll(async () => {
   expect(login).toBe(0);
 }, 60_000);
 
-afterAll(() => {
+afterAll(async () => {
   registry?.kill();
+  await exec('docker', ['image', 'rm', '-f', image]);
 });
 
 /** Everything a run shows or writes: its output streams and every file it wrote in its directory. */
@@ -132,8 +133,10 @@ describe('registry credentials', () => {
       { cwd: REPO, env },
     );
     const readReport = JSON.parse(readFileSync(join(out, 'read.json'), 'utf8')) as Report;
+    // Read, whatever it holds (an index with provenance from the containerd store, a manifest alone
+    // from the classic one): judged, not an error.
     const provenance = readReport.checks.find((check) => check.id === 'HARD-SUPPLY-003');
-    expect(provenance?.status).not.toBe('error');
+    expect(['pass', 'fail']).toContain(provenance?.status);
     // Without the login the same read is refused: the registry does demand it.
     const refused = await exec('docker', ['buildx', 'imagetools', 'inspect', '--raw', image], {
       env: { ...process.env, DOCKER_CONFIG: scratchDir('no-login') },
@@ -141,7 +144,6 @@ describe('registry credentials', () => {
     expect(refused.code).not.toBe(0);
     const shown = everything(push, out) + everything(read, out);
     for (const secret of secrets) expect(shown).not.toContain(secret);
-    await exec('docker', ['image', 'rm', '-f', image]);
     expect(await leftovers()).toEqual([]);
   });
 });

@@ -17,9 +17,10 @@ import type { AttestationEvidence } from '../../src/evidence/attestations.js';
 import { collected, skipped } from '../../src/evidence/collected.js';
 import { parseDockerfile } from '../../src/evidence/dockerfile.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
-import { parseSettings } from '../../src/inputs/resolve.js';
+import { parseSettings, resolveOptions } from '../../src/inputs/resolve.js';
 import { locateEvidence } from '../../src/judge.js';
 import { recorded } from '../helpers/evidence.js';
+import { scratchTree } from '../helpers/scratch.js';
 
 // What an image's attestations say (BuildKit's SLSA provenance v0.2 and v1, min and max; SPDX and
 // CycloneDX SBOMs) and how HARD-SUPPLY-003…006 judge it. Read from a registry in the integration
@@ -205,6 +206,7 @@ describe('HARD-SUPPLY-003…006', () => {
     from: '127.0.0.1:5000/app:1',
     built: false,
     notProduced: {},
+    unread: null,
     index: true,
     predicateTypes: ['https://slsa.dev/provenance/v0.2', 'https://spdx.dev/Document'],
     provenance: summariseProvenance('https://slsa.dev/provenance/v0.2', V02_MIN),
@@ -247,6 +249,7 @@ describe('HARD-SUPPLY-003…006', () => {
       from: 'r/app:1',
       built: false,
       notProduced: {},
+      unread: null,
       index: false,
       predicateTypes: [],
       provenance: null,
@@ -330,6 +333,17 @@ describe('HARD-SUPPLY-003…006', () => {
     );
     // Not set: the commit is reported, not judged.
     expect(attested(noCommit, inputs)[2][1]).toBe('pass');
+    // Its first 7 or more hex digits name it too.
+    expect(attested(complete, { ...inputs, 'expected-revision': 'eeeeeee' })[2][1]).toBe('pass');
+  });
+
+  it('refuse an expected-revision that is no commit id before anything runs', async () => {
+    const root = scratchTree('expected-revision', { Dockerfile: 'FROM scratch\n' });
+    for (const given of ['v1.4.0', 'main', 'abc12'])
+      await expect(resolveOptions({ 'expected-revision': given }, root, 'action')).rejects.toThrow(
+        `expected-revision: '${given}' is not a commit id: give the commit (\${{ github.sha }}) or its first 7 or more hex digits`,
+      );
+    await expect(resolveOptions({ 'expected-revision': 'A'.repeat(40) }, root, 'action')).resolves.toBeDefined();
   });
 
   it('fail provenance from another repository, or none named; skip without an expected source', () => {

@@ -1,7 +1,7 @@
 import { comparableImageName, comparableRepository, displayedRepository } from '../evidence/attestation-documents.js';
 import type { AttestationEvidence } from '../evidence/attestations.js';
 import type { SignatureEvidence, SignatureRecord, SignatureRole } from '../evidence/signatures.js';
-import type { EvidenceSet, Settings } from '../evidence/types.js';
+import type { Settings } from '../evidence/types.js';
 import { parseImageReference } from '../util/image-reference.js';
 import { built } from './dockerfile-helpers.js';
 import { defineCheck, type Verdict } from './registry.js';
@@ -122,20 +122,17 @@ function missingAttestation(
 }
 
 /**
- * The attestations read, or the verdict when there are none to judge: skipped says why; not
- * collected is an error — one that gates under hardened-image, like a missing attestation, so
- * attestations that could not be read never let the profile pass.
+ * Attestations asked for and not readable (a build whose builder writes no output of its own): an
+ * error, never a pass or a "missing" — one that gates under hardened-image, where provenance and
+ * SBOM are required, and keeps the check's severity elsewhere.
  */
-function attestationsOr(evidence: EvidenceSet, settings: Settings): AttestationEvidence | Verdict {
-  const read = evidence.attestations;
-  if (read.state === 'skipped') return { status: 'skip', message: read.reason };
-  if (read.state === 'failed')
-    return {
-      status: 'error',
-      message: `could not collect attestations evidence: ${read.error}`,
-      ...(settings.profile === 'hardened-image' ? { severity: 'error' as const } : {}),
-    };
-  return read.value;
+function unreadVerdict(attestations: AttestationEvidence, settings: Settings): Verdict | null {
+  if (attestations.unread === null) return null;
+  return {
+    status: 'error',
+    message: `could not read the attestations of ${attestations.from}: ${attestations.unread}`,
+    ...(settings.profile === 'hardened-image' ? { severity: 'error' as const } : {}),
+  };
 }
 
 const CLASSIC_STORE =
@@ -156,10 +153,10 @@ export const checkProvenanceAttached = defineCheck({
   threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
   remediation:
     'Build with provenance (`provenance: mode=max` here or in build-push-action, or `docker buildx build --provenance=mode=max --push`), from a builder that can attach it (a docker-container builder, or the containerd image store).',
-  needs: [],
-  run(_, { settings, evidence }) {
-    const attestations = attestationsOr(evidence, settings);
-    if ('status' in attestations) return attestations;
+  needs: ['attestations'],
+  run({ attestations }, { settings }) {
+    const unread = unreadVerdict(attestations, settings);
+    if (unread) return unread;
     const { provenance } = attestations;
     if (!provenance) return missingAttestation('provenance', attestations, settings);
     const source = provenance.source
@@ -185,10 +182,10 @@ export const checkSbomAttached = defineCheck({
   threshold: 'check-attestations: true (off by default); an error in profile hardened-image',
   remediation:
     'Build with an SBOM (`sbom: true` here or in build-push-action, or `docker buildx build --sbom=true --push`); BuildKit runs its SBOM generator as an image (docker/buildkit-syft-scanner), which the builder must be able to pull.',
-  needs: [],
-  run(_, { settings, evidence }) {
-    const attestations = attestationsOr(evidence, settings);
-    if ('status' in attestations) return attestations;
+  needs: ['attestations'],
+  run({ attestations }, { settings }) {
+    const unread = unreadVerdict(attestations, settings);
+    if (unread) return unread;
     const { sbom } = attestations;
     if (!sbom) return missingAttestation('SBOM', attestations, settings);
     const packages =
@@ -219,6 +216,7 @@ export const checkProvenanceSource = defineCheck({
     const expected = settings.expectedSource || attestations.runRepository;
     if (!expected)
       return { status: 'skip', message: 'expected-source is not set (and no GitHub Actions run names one)' };
+    if (attestations.unread) return { status: 'skip', message: 'the provenance could not be read (HARD-SUPPLY-003)' };
     const { provenance } = attestations;
     if (!provenance) return { status: 'skip', message: 'no provenance to read (HARD-SUPPLY-003)' };
     const source = provenance.source;
@@ -232,8 +230,9 @@ export const checkProvenanceSource = defineCheck({
     const shown = displayedRepository(source.uri);
     const measured = { ...source, uri: shown };
     if (comparableRepository(source.uri) === comparableRepository(expected)) {
+      // A full commit id, or its first 7 or more hex digits (checked when the inputs are read).
       const revision = settings.expectedRevision.trim().toLowerCase();
-      if (revision && source.revision?.toLowerCase() !== revision)
+      if (revision && !source.revision?.toLowerCase().startsWith(revision))
         return {
           status: 'fail',
           message: `built from ${shown}${source.revision ? ` at ${source.revision}` : ' at a commit it does not record'}${hint}, not at ${revision} (expected-revision)`,
@@ -274,7 +273,12 @@ export const checkBasePinnedInProvenance = defineCheck({
     if (read.state === 'failed')
       return { status: 'error', message: `could not collect attestations evidence: ${read.error}` };
     const provenance = read.state === 'collected' ? read.value.provenance : null;
-    const unread = read.state === 'skipped' ? read.reason : 'no provenance to compare it with (HARD-SUPPLY-003)';
+    const unread =
+      read.state === 'skipped'
+        ? read.reason
+        : read.value.unread
+          ? 'it could not be read (HARD-SUPPLY-003)'
+          : 'no provenance to compare it with (HARD-SUPPLY-003)';
     return uses.map((use): Verdict => {
       const location = { location: { file: dockerfile.path, line: use.line } };
       if (use.reference === '' || use.unresolved.length > 0)

@@ -71,7 +71,7 @@ export async function followCliContext(env: NodeJS.ProcessEnv = process.env): Pr
   const tls = context.TLSMaterial?.docker;
   if (typeof host !== 'string' || host === DEFAULT_SOCKET || !/^(unix|npipe|tcp):\/\//.test(host)) return null;
   if (endpoint?.SkipTLSVerify === true || (Array.isArray(tls) && tls.length > 0)) return null;
-  // docker-modem speaks TLS to port 2376 whatever it is told: a plain tcp context there is not followed.
+  // Port 2376 is TLS by convention: a plain tcp context there is taken to rely on the CLI's TLS settings.
   if (/^tcp:\/\/[^/]*:2376\/?$/.test(host)) return null;
   return host;
 }

@@ -25,6 +25,11 @@ export interface AttestationEvidence {
   /** Why the build attached no provenance or no SBOM where one was asked for (a build only). */
   notProduced: { provenance?: string; sbom?: string };
   /**
+   * Why a build's attestations could not be read at all (a builder that writes no output of its
+   * own here): nothing is known of them, so nothing may be judged as present or absent.
+   */
+  unread: string | null;
+  /**
    * Whether the registry holds an index (which can carry attestations) rather than an image
    * manifest alone: what the classic image store pushes, with no room for any.
    */
@@ -54,6 +59,7 @@ export async function collectRegistryAttestations(
     from: reference,
     built: false,
     notProduced: {},
+    unread: null,
     index: read.index,
     predicateTypes: read.predicateTypes,
     provenance: provenanceType ? summariseProvenance(provenanceType, read.provenance) : null,
@@ -76,6 +82,7 @@ export async function collectBuildAttestations(
     from: 'the image built',
     built: true,
     notProduced,
+    unread: null,
     index: read.index,
     predicateTypes: read.statements.map((statement) => statement.predicateType),
     provenance: provenance ? summariseProvenance(provenance.predicateType, provenance.predicate) : null,
@@ -93,6 +100,22 @@ export function unattestedBuild(reason: string, env: NodeJS.ProcessEnv = process
     from: 'the image built',
     built: true,
     notProduced: { provenance: reason, sbom: reason },
+    unread: null,
+    index: false,
+    predicateTypes: [],
+    provenance: null,
+    sbom: null,
+    ...runContext(env),
+  };
+}
+
+/** A build whose attestations were asked for but cannot be read here: why, and nothing else. */
+export function unreadBuild(reason: string, env: NodeJS.ProcessEnv = process.env): AttestationEvidence {
+  return {
+    from: 'the image built',
+    built: true,
+    notProduced: {},
+    unread: reason,
     index: false,
     predicateTypes: [],
     provenance: null,

@@ -521,7 +521,7 @@ export const INPUTS = {
     default: '',
     group: 'expectations',
     description:
-      "The commit the image's provenance must record beside its source (`${{ github.sha }}` for an image built by this commit's workflow; HARD-SUPPLY-005, with `check-attestations`). Empty: the commit is reported, not judged — a release checked again later was built from an earlier commit.",
+      "The commit the image's provenance must record beside its source (`${{ github.sha }}` for an image built by this commit's workflow, or its first 7 or more hex digits; HARD-SUPPLY-005, with `check-attestations` and an expected source). Empty: the commit is reported, not judged — a release checked again later was built from an earlier commit.",
   }),
   'vulnerability-report': input({
     perTarget: true,

@@ -115,6 +115,12 @@ export async function resolveOptions(
   // `tags` without `push` is read by nothing, as build-push-action's `push: ${{ … != 'pull_request' }}` wants.
   const signatures = signatureProblem(settings, surface, workspace);
   if (signatures) throw new UsageError(signatures);
+  // A tag or a branch name would never equal the commit a provenance records: refused, not failed.
+  const revision = settings.expectedRevision.trim();
+  if (revision && !/^[0-9a-fA-F]{7,64}$/.test(revision))
+    throw new UsageError(
+      `${inputLabel('expected-revision', surface)} '${revision}' is not a commit id: give the commit (\${{ github.sha }}) or its first 7 or more hex digits`,
+    );
   // Build inputs that name files or variables are checked before anything runs.
   resolveBuildInputs(settings, workspace);
   const dockerfilePath = locateDockerfile(settings, contextDir, workspace, surface);

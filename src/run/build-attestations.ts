@@ -1,6 +1,6 @@
 import type { BuildInputs } from '../docker/buildx.js';
-import { collectBuildAttestations, unattestedBuild } from '../evidence/attestations.js';
-import { attempt, collected, failed } from '../evidence/collected.js';
+import { collectBuildAttestations, unattestedBuild, unreadBuild } from '../evidence/attestations.js';
+import { attempt, collected } from '../evidence/collected.js';
 import type { EvidenceSet } from '../evidence/types.js';
 
 // A build's provenance, SBOM and OCI annotations (`provenance`, `sbom`, `image-annotations`):
@@ -55,11 +55,13 @@ export async function buildAttestations(
 ): Promise<EvidenceSet['attestations']> {
   if (!engine.containerdStore) return collected(unattestedBuild(CLASSIC_STORE_ATTESTATIONS));
   const { layout } = built;
-  // Asked for and unreadable: an error, never a skip — under hardened-image a skip would let the
-  // image pass (and be pushed) with nothing of its provenance or SBOM judged.
+  // Asked for and unreadable: said as such, never as present or absent (HARD-SUPPLY-003/004 end in
+  // an error, one that gates under hardened-image).
   if (!layout)
-    return failed(
-      "the build's attestations are read from the layout the engine's own builder writes beside the image (the docker driver of Engine ≥ 26 with buildx ≥ 0.13, one platform), and this build wrote none it could read: build with the engine's own builder, or check the pushed image by reference (image:) instead",
+    return collected(
+      unreadBuild(
+        "the build's attestations are read from the layout the engine's own builder writes beside the image (the docker driver of Engine ≥ 26 with buildx ≥ 0.13, one platform), and this build wrote none it could read: build with the engine's own builder, or check the pushed image by reference (image:) instead",
+      ),
     );
   const notProduced = built.sbomNotProduced ? { sbom: built.sbomNotProduced } : {};
   return attempt(() => collectBuildAttestations(layout, notProduced), signal);
