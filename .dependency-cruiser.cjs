@@ -39,7 +39,7 @@ const only = (name, from, allowed, comment) => ({
 
 // The modules of checks/ that hold no check and that every check module may share.
 const sharedCheckHelpers =
-  '^src/checks/(registry|where|per-layer|describe|build-steps|label-keys|dockerfile-helpers|pid1|compose-keys)\\.ts$';
+  '^src/checks/(registry|where|per-layer|describe|build-steps|label-keys|dockerfile-helpers|pid1|compose-keys|emulated)\\.ts$';
 
 const forbidden = [
   {

@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5432);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7363);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5432:
+/***/ 7363:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -81949,7 +81949,64 @@ function findCommand(files, command, dirs, workdir = '/') {
     return null;
 }
 
+;// CONCATENATED MODULE: ./src/evidence/emulation.ts
+// Whether the image ran here under emulation: built for an architecture the engine host's CPU does
+// not run (an arm64 image on an amd64 runner, through QEMU registered with binfmt_misc). What the
+// run measures in time, CPU and memory is then QEMU's cost as much as the image's: it translates
+// every instruction, and its own memory is counted with the container's. What the image is (its
+// files, user, tools, whether its probe passes) is exact either way.
+/** Architectures a host's CPU runs natively besides its own. */
+const NATIVE_ALSO = { amd64: ['386'] };
+/** Null when the image ran natively, or when either architecture is unknown. */
+function emulationOf(image, hostArchitecture) {
+    const architecture = goArch(image.architecture);
+    const host = goArch(hostArchitecture);
+    if (!architecture || !host || architecture === host || NATIVE_ALSO[host]?.includes(architecture))
+        return null;
+    const platform = [image.os || 'linux', architecture, image.variant].filter(Boolean).join('/');
+    return { platform, host };
+}
+/** "QEMU emulation (linux/arm64 on an amd64 host)" */
+function describeEmulation(emulation) {
+    return `QEMU emulation (${emulation.platform} on an ${emulation.host} host)`;
+}
+/** Kernel names (`uname -m`) as Go's, which the engine and image configs use. */
+function goArch(name) {
+    const normalised = name.trim().toLowerCase();
+    return { x86_64: 'amd64', aarch64: 'arm64', i386: '386', i686: '386' }[normalised] ?? normalised;
+}
+
+;// CONCATENATED MODULE: ./src/checks/emulated.ts
+
+// How the runtime checks judge a figure measured under emulation. QEMU can only make a time, the
+// CPU used or the memory held worse, never better: a reading within its limit under emulation is
+// within it on the platform's own hardware too, and stays a pass (marked as emulated); a reading
+// over its limit may be QEMU's and proves nothing about the image, so it is said with its number
+// and not judged (skip) — a false error on every emulated platform would teach users to ignore
+// the check. What the figure does not depend on (an exit code, a crash, a spinning thread) is
+// judged as usual by the check itself.
+/** The run's emulation: the image's architecture against the engine host's; null when native. */
+function emulatedRun(evidence) {
+    if (evidence.image.state !== 'collected' || evidence.engine.state !== 'collected')
+        return null;
+    return emulationOf(evidence.image.value, evidence.engine.value.architecture);
+}
+/** `what`: the figure, as the message names it ("the startup time", "the idle CPU"). */
+function judgedUnderEmulation(verdict, emulation, what) {
+    if (!emulation || (verdict.status !== 'pass' && verdict.status !== 'fail'))
+        return verdict;
+    const under = describeEmulation(emulation);
+    if (verdict.status === 'pass')
+        return { ...verdict, message: `${verdict.message}; measured under ${under}, which only makes ${what} worse` };
+    return {
+        ...verdict,
+        status: 'skip',
+        message: `${verdict.message}; measured under ${under}, which makes ${what} several times worse, so over the limit here proves nothing about the image: not judged (prove it on ${emulation.platform} hardware)`,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/checks/health.ts
+
 
 
 
@@ -82060,9 +82117,10 @@ const checkProbePassesWhileRunning = defineCheck({
     why: 'A probe that never passes marks a working service unhealthy: compose health gates and orchestrators then restart or never route to it.',
     remediation: 'Run the probe by hand in the container (`docker exec <c> <probe>`) and fix what it reports: wrong port, wrong path, missing dependency.',
     needs: ['image', 'runtime'],
-    run({ image, runtime }, { locate }) {
+    run({ image, runtime }, { locate, evidence }) {
         const { readiness, exited } = runtime.service;
         const location = where(locate.lastInstruction('HEALTHCHECK'));
+        const emulation = emulatedRun(evidence);
         if (!image.healthcheck?.argv)
             return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
         if (readiness.method !== 'healthcheck')
@@ -82072,12 +82130,12 @@ const checkProbePassesWhileRunning = defineCheck({
                 ...location,
             };
         if (readiness.outcome === 'ready') {
-            return {
+            return judgedUnderEmulation({
                 status: 'pass',
                 message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`,
                 measured: readiness.readySeconds,
                 ...location,
-            };
+            }, emulation, 'the time the probe takes to pass');
         }
         if (exited)
             return {
@@ -82089,12 +82147,16 @@ const checkProbePassesWhileRunning = defineCheck({
         const why = readiness.outcome === 'probe-broken'
             ? 'the probe cannot run'
             : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
-        return {
+        const verdict = {
             status: 'fail',
             message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`,
             measured: readiness.lastExitCode,
             ...location,
         };
+        // A probe that cannot run is broken on any hardware; one that never passed in time may be slow.
+        return readiness.outcome === 'probe-broken'
+            ? verdict
+            : judgedUnderEmulation(verdict, emulation, 'the time the probe takes to pass');
     },
 });
 const checkProbeFailsWhenDown = defineCheck({
@@ -82145,7 +82207,7 @@ const checkHealthTiming = defineCheck({
     threshold: "interval ≤ 30 s, timeout ≤ 10 s (the production profile: 30 s, 10 s, start period 5 s, retries 3, and on Docker ≥ 25 a start interval; Docker's defaults apply where unset: 30 s, 30 s, 0 s, 3, start interval 5 s)",
     remediation: "Set --timeout above the probe's duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).",
     needs: ['image', 'runtime'],
-    run({ image, runtime }, { locate }) {
+    run({ image, runtime }, { locate, evidence }) {
         const health = image.healthcheck;
         if (!health?.argv)
             return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
@@ -82165,12 +82227,20 @@ const checkHealthTiming = defineCheck({
             problems.push(`the interval ${formatSeconds(interval)} is above the production profile's 30 s`);
         if (timeout > 10)
             problems.push(`the timeout ${formatSeconds(timeout)} is above the production profile's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`);
+        // The probe's duration and the startup are measured; the interval and timeout are configured.
+        // Under emulation the measured ones are QEMU's as much as the image's: said, not judged.
+        const timing = [];
         if (slowest * 2 > timeout)
-            problems.push(`the slowest probe took ${formatSeconds(slowest)}${twice}, more than half the ${formatSeconds(timeout)} timeout`);
+            timing.push(`the slowest probe took ${formatSeconds(slowest)}${twice}, more than half the ${formatSeconds(timeout)} timeout`);
         const grace = startPeriod + interval * retries;
         if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
-            problems.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
+            timing.push(`startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`);
         }
+        const emulation = emulatedRun(evidence);
+        const timingVerdict = judgedUnderEmulation({ status: timing.length > 0 ? 'fail' : 'pass', message: timing.join('; ') }, emulation, 'the probe and startup times');
+        if (timingVerdict.status === 'fail')
+            problems.push(...timing);
+        const notJudged = timingVerdict.status === 'skip' ? `; ${timingVerdict.message}` : '';
         const measured = {
             interval,
             timeout,
@@ -82182,13 +82252,15 @@ const checkHealthTiming = defineCheck({
         };
         const location = where(locate.lastInstruction('HEALTHCHECK'));
         if (problems.length > 0)
-            return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
-        return {
+            return { status: 'fail', message: `${settings}: ${problems.join('; ')}${notJudged}`, measured, ...location };
+        if (notJudged)
+            return { status: 'skip', message: `${settings}${notJudged}`, measured, ...location };
+        return judgedUnderEmulation({
             status: 'pass',
             message: `${settings}; slowest probe ${formatSeconds(slowest)}${twice}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
             measured,
             ...location,
-        };
+        }, emulation, 'the probe and startup times');
     },
 });
 /**
@@ -85467,6 +85539,7 @@ function pid1Hints(evidence) {
 
 
 
+
 // PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
 // in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
 // does not deliver a signal to PID 1 that has no handler for it.
@@ -85480,7 +85553,7 @@ const checkStopsOnSigterm = defineCheck({
     threshold: 'max-stop-seconds: 5; exit code not 137',
     remediation: 'Run an init as PID 1 (`ENTRYPOINT ["tini", "--"]`) with CMD in exec form, and handle SIGTERM in the app (finish requests, then exit).',
     needs: ['image', 'runtime'],
-    run({ image, runtime }, { settings, locate }) {
+    run({ image, runtime }, { settings, locate, evidence }) {
         const { stop, exited } = runtime.service;
         const location = where(locate.lastInstruction('ENTRYPOINT') ?? locate.lastInstruction('CMD'));
         if (!stop)
@@ -85492,14 +85565,18 @@ const checkStopsOnSigterm = defineCheck({
             };
         const pid1 = pid1Command(image, runtime.service.processes);
         const measured = { seconds: stop.seconds, exitCode: stop.exitCode };
+        // Under emulation a shutdown that handles the signal can still outlast the timeout and be
+        // killed: the kill is then QEMU's slowness as much as the image's (HARD-INIT-001 still says
+        // whether PID 1 forwards signals).
+        const emulation = emulatedRun(evidence);
         if (stop.exitCode === 137) {
-            return {
+            return judgedUnderEmulation({
                 status: 'fail',
                 message: `docker stop took ${formatSeconds(stop.seconds)}: ${stop.signal} was ignored and the container was killed (exit 137); PID 1 is \`${pid1.command}\``,
                 measured,
                 target: settings.maxStopSeconds,
                 ...location,
-            };
+            }, emulation, 'the time to stop');
         }
         const how = stop.exitCode === 0
             ? 'exited cleanly (0)'
@@ -85507,13 +85584,13 @@ const checkStopsOnSigterm = defineCheck({
                 ? 'ended by SIGTERM (143)'
                 : `exited ${stop.exitCode}`;
         const within = stop.seconds <= settings.maxStopSeconds;
-        return {
+        return judgedUnderEmulation({
             status: within ? 'pass' : 'fail',
             message: `docker stop took ${formatSeconds(stop.seconds)} (limit ${formatSeconds(settings.maxStopSeconds)}); the container ${how}`,
             measured,
             target: settings.maxStopSeconds,
             ...location,
-        };
+        }, emulation, 'the time to stop');
     },
 });
 
@@ -85873,6 +85950,7 @@ const checkLayerCount = defineCheck({
 
 
 
+
 // Whether the service becomes ready, and how fast: measured from its start to its first healthy
 // probe (or open port).
 /** "exited with code 1 after 0.42 s (out of memory); last log lines: …" */
@@ -85885,8 +85963,9 @@ const checkBecomesReady = defineCheck({
     why: 'An image that crashes or never becomes ready will fail its deployment; better to see it here, with its exit code and logs.',
     remediation: 'Read the exit code and log lines in the message; run the image with `docker run` to reproduce. Give required configuration through runtime-env.',
     needs: ['runtime'],
-    run({ runtime }, { locate, settings }) {
+    run({ runtime }, { locate, settings, evidence }) {
         const { readiness, exited } = runtime.service;
+        const emulation = emulatedRun(evidence);
         const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
         const stack = runtime.stack ?? null;
         const inStack = describeStackRun(stack);
@@ -85903,11 +85982,11 @@ const checkBecomesReady = defineCheck({
             };
         }
         if (readiness.outcome === 'ready')
-            return {
+            return judgedUnderEmulation({
                 status: 'pass',
                 message: `ready after ${formatSeconds(readiness.readySeconds)} (${readyBy(readiness)})${inStack}`,
                 measured: readiness.readySeconds,
-            };
+            }, emulation, 'the time to become ready');
         if (readiness.method === 'none')
             return {
                 status: 'skip',
@@ -85923,12 +86002,15 @@ const checkBecomesReady = defineCheck({
         const log = needs
             ? `; its log: ${waits.map((wait) => wait.line).join(' | ')}`
             : describeLogTail(runtime.service.logTail);
-        return {
+        // A dependency it names in its log is the image's story wherever it runs; a plain timeout
+        // under emulation may be QEMU's slowness.
+        const verdict = {
             status: 'fail',
             message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)${needs ? `: it kept running, but ${needs.message}` : ''}${log}${inStack}`,
             ...(needs ? { remediation: needs.remediation } : {}),
             ...location,
         };
+        return needs ? verdict : judgedUnderEmulation(verdict, emulation, 'the time to become ready');
     },
 });
 function readyBy(readiness) {
@@ -85955,7 +86037,7 @@ const checkStartupTime = defineCheck({
     threshold: 'max-startup-seconds: 5',
     remediation: 'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
     needs: ['runtime'],
-    run({ runtime }, { settings }) {
+    run({ runtime }, { settings, evidence }) {
         const { readiness } = runtime.service;
         if (readiness.readySeconds === null)
             return {
@@ -85967,16 +86049,17 @@ const checkStartupTime = defineCheck({
         const twice = readiness.remeasured && first != null
             ? `; taken twice, the first reading being near the limit: ${formatSeconds(first)} beside this run's other containers, ${second == null ? 'never ready' : formatSeconds(second)} alone; the lower counts`
             : '';
-        return {
+        return judgedUnderEmulation({
             status: within ? 'pass' : 'fail',
             message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)}${twice})`,
             measured: readiness.readySeconds,
             target: settings.maxStartupSeconds,
-        };
+        }, emulatedRun(evidence), 'the startup time');
     },
 });
 
 ;// CONCATENATED MODULE: ./src/checks/memory.ts
+
 
 
 
@@ -85991,7 +86074,7 @@ const checkIdleMemory = defineCheck({
     threshold: 'max-idle-memory-mb: 512',
     remediation: 'Load less at startup (lazy imports, smaller caches), and run fewer worker processes when idle.',
     needs: ['runtime'],
-    run({ runtime }, { settings }) {
+    run({ runtime }, { settings, evidence }) {
         const { idle } = runtime.service;
         if (!idle)
             return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
@@ -86001,16 +86084,18 @@ const checkIdleMemory = defineCheck({
         const settled = idle.settled
             ? `, sampled once it settled, ${formatSeconds(idle.settled.afterSeconds)} after it became ready`
             : '';
-        return {
+        // QEMU's own memory (its translation cache) is counted with the container's.
+        return judgedUnderEmulation({
             status: idle.memoryBytesMax <= limit ? 'pass' : 'fail',
             message: `${formatBytes(idle.memoryBytesMax)} at most over ${formatSeconds(idle.windowSeconds)} (${idle.samples} samples; limit ${settings.maxIdleMemoryMb} MB)${settled}`,
             measured: idle.memoryBytesMax,
             target: limit,
-        };
+        }, emulatedRun(evidence), 'the memory held');
     },
 });
 
 ;// CONCATENATED MODULE: ./src/checks/cpu.ts
+
 
 
 
@@ -86025,7 +86110,7 @@ const checkIdleCpu = defineCheck({
     threshold: 'max-idle-cpu: 0.5',
     remediation: 'Look for busy loops and tight polling; wait on sockets or timers instead.',
     needs: ['runtime'],
-    run({ runtime }, { settings }) {
+    run({ runtime }, { settings, evidence }) {
         const { idle } = runtime.service;
         if (!idle)
             return { status: 'skip', message: 'the container did not stay up, so it was not sampled idle' };
@@ -86039,12 +86124,14 @@ const checkIdleCpu = defineCheck({
         const settled = idle.settled
             ? `, once it settled: it was busy (${idle.settled.busyCpu.toFixed(3)} CPU) for ${formatSeconds(idle.settled.afterSeconds)} after it became ready, finishing its start-up`
             : '';
-        return {
+        const verdict = {
             status: idle.cpu <= settings.maxIdleCpu ? 'pass' : 'fail',
             message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})${spinning}${settled}`,
             measured: idle.cpu,
             target: settings.maxIdleCpu,
         };
+        // A thread that never blocks spins on any hardware; QEMU only makes the rest cost more.
+        return spun > 0 ? verdict : judgedUnderEmulation(verdict, emulatedRun(evidence), 'the CPU used');
     },
 });
 
@@ -94075,7 +94162,46 @@ function spinningThreads(before, after) {
     return { threads, gotCpu };
 }
 
+;// CONCATENATED MODULE: ./src/evidence/runtime/emulated-command.ts
+// A process of another architecture, run under QEMU's user-mode emulator through binfmt_misc, is
+// the emulator as far as the engine host's `ps` can tell: its command line starts with the
+// interpreter the handler names, then the binary's path, then — when the handler has the
+// preserve-argv0 flag (P) — the program's own argv[0]:
+//
+//   /usr/libexec/qemu-binfmt/aarch64-binfmt-P /usr/bin/tini tini -- python -m app   (Debian, P)
+//   /usr/bin/qemu-aarch64 /usr/bin/tini tini -- python -m app       (tonistiigi/binfmt, P)
+//   /usr/bin/qemu-aarch64-static /usr/bin/tini -- python -m app     (without P)
+//
+// Read as it is, every emulated PID 1 would be "qemu", never an init: the process is the program,
+// so the interpreter (and the path the P flag adds in front of argv[0]) is taken off.
+/**
+ * An emulator that binfmt_misc runs in front of a foreign binary, by the name of its file: QEMU's
+ * user-mode emulators are named by their target (qemu-img, qemu-nbd, qemu-ga are programs of their
+ * own, and stay as they are).
+ */
+const emulated_command_EMULATOR = /^(?:qemu-(?:aarch64(?:_be)?|arm(?:eb)?|i386|x86_64|ppc(?:64(?:le)?)?|s390x|riscv(?:32|64)|mips(?:64|n32)?(?:el)?|loongarch64|sparc(?:64|32plus)?|alpha|hppa|m68k|microblazeel|microblaze|or1k|sh4(?:eb)?|xtensa(?:eb)?|hexagon|cris|nios2)(?:-static)?|[a-z0-9_]+-binfmt-P)$/;
+/** Debian's wrapper says it in its name: it always passes the path, then argv[0]. */
+const PRESERVES_ARGV0 = /-binfmt-P$/;
+function withoutEmulator(command) {
+    const words = command.split(' ');
+    const interpreter = words[0] ?? '';
+    if (!emulated_command_EMULATOR.test(basename(interpreter)) || words.length < 2)
+        return { command, emulator: null };
+    const rest = words.slice(1);
+    // Path, then argv[0]: the path goes when the handler says it preserves argv[0], or when the word
+    // after it names the same file (`/usr/bin/tini tini`). Otherwise the path stands for argv[0].
+    // (A login shell's argv[0] is its name with a dash: `/bin/bash -bash`.)
+    const preserved = rest.length > 1 &&
+        (PRESERVES_ARGV0.test(interpreter) ||
+            (rest[0].includes('/') && basename(rest[1]).replace(/^-/, '') === basename(rest[0])));
+    return { command: (preserved ? rest.slice(1) : rest).join(' '), emulator: interpreter };
+}
+function basename(path) {
+    return path.slice(path.lastIndexOf('/') + 1);
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/runtime/service.ts
+
 
 
 
@@ -94150,7 +94276,8 @@ async function listProcesses(container) {
             pid: Number(row[pid]),
             uid: Number(row[uid]),
             gid: Number(row[gid]),
-            command: row[args] ?? '',
+            // The program, not the emulator that runs it when its architecture is not the host's.
+            command: withoutEmulator(row[args] ?? '').command,
             init: Number(row[pid]) === inspect.State.Pid,
         }));
     }

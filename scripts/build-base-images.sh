@@ -42,6 +42,9 @@ apt_ready() {
   fi
 }
 
+# A pull that answers may be this machine's own stand-in, published for other platforms and served
+# through the registry mirror (CS_PLATFORMS): it is taken only when up_to_date would take it (no
+# recipe label, or the current one), else the image is built again.
 try_pull() { timeout 300 docker pull -q "$1" >/dev/null 2>&1; }
 
 # Debian packages unpacked into a root directory, without running their maintainer scripts:
@@ -55,13 +58,44 @@ unpack_debs() {
   rm -rf "$tmp"
 }
 
+# The same for another architecture's packages, through a throwaway apt configuration: the
+# machine's own architectures and package lists stay as they are.
+unpack_foreign_debs() {
+  local arch=$1 root=$2; shift 2
+  local tmp; tmp=$(mktemp -d)
+  mkdir -p "$tmp/lists/partial" "$tmp/archives/partial" "$tmp/debs"
+  echo "deb [arch=$arch] $mirror bookworm main" >"$tmp/sources.list"
+  local opts=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o "Dir::Etc::SourceParts=-"
+              -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache::Archives=$tmp/archives"
+              -o "APT::Get::List-Cleanup=0" -o "APT::Sandbox::User=root"
+              -o "APT::Architecture=$arch" -o "APT::Architectures::=$arch")
+  apt-get "${opts[@]}" update -qq
+  (cd "$tmp/debs" && apt-get "${opts[@]}" download -qq "$@")
+  for deb in "$tmp"/debs/*.deb; do dpkg-deb -x "$deb" "$root"; done
+  rm -rf "$tmp"
+}
+
 build_busybox_tini() {
   local image=cs-hardening/busybox-tini:local hash
-  hash=$(declare -f build_busybox_tini unpack_debs | recipe_hash)
+  hash=$(busybox_tini_hash)
   up_to_date "$image" "$hash" && return
   log "building $image (static busybox + tini)"
   local root; root=$(mktemp -d)
   unpack_debs "$root" busybox-static tini
+  busybox_tini_root "$root"
+  tar -C "$root" -c . | docker import \
+    --change "LABEL $RECIPE_LABEL=$hash" \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["/bin/sh"]' - "$image" >/dev/null
+  rm -rf "$root"
+}
+
+busybox_tini_hash() { declare -f build_busybox_tini busybox_tini_root unpack_debs | recipe_hash; }
+
+# The unpacked packages made into a root: applet links, users, no documentation. (Listing the
+# applets runs the image's busybox: another architecture's runs under its emulator.)
+busybox_tini_root() {
+  local root=$1
   mkdir -p "$root/bin" "$root/sbin" "$root/etc" "$root/tmp" "$root/root" "$root/home"
   chmod 1777 "$root/tmp"
   # Debian puts busybox-static at /bin/busybox; link every applet next to it. adduser is not
@@ -75,18 +109,13 @@ build_busybox_tini() {
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
   rm -rf "$root/usr/share"
   chmod 755 "$root" # mktemp made it 0700; the image's / must be traversable by every user
-  tar -C "$root" -c . | docker import \
-    --change "LABEL $RECIPE_LABEL=$hash" \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'CMD ["/bin/sh"]' - "$image" >/dev/null
-  rm -rf "$root"
 }
 
 ensure_debian() {
   local image=debian:bookworm-slim hash
-  hash=$(declare -f ensure_debian import_debian | recipe_hash)
+  hash=$(declare -f ensure_debian debian_rootfs import_debian | recipe_hash)
   up_to_date "$image" "$hash" && return
-  try_pull "$image" && { log "pulled $image"; return; }
+  try_pull "$image" && up_to_date "$image" "$hash" && { log "pulled $image"; return; }
   # The root file system is kept between engines (each engine has its own image store): the
   # second and third engine import it in seconds instead of running debootstrap again.
   local cached=$CACHE/debian-bookworm-$hash.tar
@@ -95,12 +124,20 @@ ensure_debian() {
     import_debian "$cached" "$image" "$hash"
     return
   fi
+  log "building $image with debootstrap (minbase, $mirror)"
+  debian_rootfs "$(dpkg --print-architecture)" "$cached"
+  import_debian "$cached" "$image" "$hash"
+}
+
+# A slim Debian bookworm root file system for one architecture, as a tar at $2. Another
+# architecture's second stage runs its own binaries, under the emulator registered for it.
+debian_rootfs() {
+  local arch=$1 into=$2
   command -v debootstrap >/dev/null || {
     log "installing debootstrap"; apt_ready; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
-  log "building $image with debootstrap (minbase, $mirror)"
-  local root; root=$(mktemp -d)
-  debootstrap --variant=minbase bookworm "$root" "$mirror" >/tmp/cs-debootstrap.log 2>&1 \
-    || { tail -20 /tmp/cs-debootstrap.log >&2; die "debootstrap failed"; }
+  local root log=/tmp/cs-debootstrap-$arch.log; root=$(mktemp -d)
+  debootstrap --arch="$arch" --variant=minbase bookworm "$root" "$mirror" >"$log" 2>&1 \
+    || { tail -20 "$log" >&2; die "debootstrap ($arch) failed (log: $log)"; }
   # As in the official slim image: apt drops downloaded packages after installing them, dpkg
   # skips documentation, and no package lists or caches ship.
   cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'CONF'
@@ -120,9 +157,8 @@ CONF
     "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/*
   chmod 755 "$root"
   mkdir -p "$CACHE"
-  tar -C "$root" -cf "$cached.partial" . && mv "$cached.partial" "$cached"
+  tar -C "$root" -cf "$into.partial" . && mv "$into.partial" "$into"
   rm -rf "$root"
-  import_debian "$cached" "$image" "$hash"
 }
 
 import_debian() {
@@ -139,7 +175,7 @@ ensure_from_recipe() {
   # dependents. (Its recipe label, not its id: ids differ between image stores.)
   hash=$( (cat "$dir"/*; current_hash debian:bookworm-slim) | recipe_hash)
   up_to_date "$image" "$hash" && return
-  try_pull "$image" && { log "pulled $image"; return; }
+  try_pull "$image" && up_to_date "$image" "$hash" && { log "pulled $image"; return; }
   log "building $image from $dir"
   local log; log=$(mktemp)
   if ! docker build --progress=plain --label "$RECIPE_LABEL=$hash" -t "$image" "$dir" >"$log" 2>&1; then
@@ -330,6 +366,174 @@ ensure_node_images() {
   log "node images ready in $(( $(date +%s) - started_node )) s"
 }
 
+# --- Other platforms (CS_PLATFORMS=linux/arm64,…) ------------------------------------------------
+# The bases a multi-platform build of the examples and test fixtures needs, for each platform, in
+# the local registry as one multi-platform index per public name (docker.io/library/python:3.11-
+# slim is served as 127.0.0.1:5000/library/python:3.11-slim): the engines scripts/setup-engine.sh
+# starts with CS_PLATFORMS use that registry as docker.io's mirror, so `FROM python:3.11-slim`
+# resolves per platform as it does against Docker Hub, on every image store. This machine's
+# variant is the image built above, pushed as it is; another architecture's is built the same way
+# from that architecture's Debian packages, its commands run under the emulator. The registry is
+# the machine's, not an engine's: each index is built once, and found again by the recipe hash it
+# carries as an annotation.
+PLATFORMS=${CS_PLATFORMS:-}
+REGISTRY=127.0.0.1:5000
+STAGE=$REGISTRY/cs-hardening-stage
+
+# As scripts/setup-engine.sh names it (Docker's names, from the kernel's).
+host_arch() { case $(uname -m) in x86_64) echo amd64 ;; aarch64) echo arm64 ;; armv7l) echo arm ;; *) uname -m ;; esac; }
+foreign_arches() {
+  local platform arch
+  for platform in ${PLATFORMS//,/ }; do
+    arch=$(echo "$platform" | cut -d/ -f2)
+    [ "$arch" = "$(host_arch)" ] || echo "$arch"
+  done | sort -u
+}
+
+# debian:bookworm-slim → library/debian:bookworm-slim (docker.io's official images live there).
+mirror_name() { case $1 in */*) echo "$1" ;; *) echo "library/$1" ;; esac; }
+
+# True when the registry holds NAME's index with this recipe hash.
+published() {
+  local name=$1 hash=$2 repo tag
+  repo=$(mirror_name "$name"); tag=${repo##*:}; repo=${repo%:*}
+  curl -fsS -H 'Accept: application/vnd.oci.image.index.v1+json' \
+    "http://$REGISTRY/v2/$repo/manifests/$tag" 2>/dev/null | grep -q "\"$RECIPE_LABEL\": *\"$hash\""
+}
+
+# Pushes this machine's variant of a local image under a staging name, and forgets that name again.
+# (On the containerd store the local name may already be the index: only this platform's goes.)
+stage_push() {
+  local image=$1 staged=$2 only=()
+  containerd_store && only=(--platform "linux/$(host_arch)")
+  docker tag "$image" "$staged"
+  docker push -q "${only[@]}" "$staged" >/dev/null || die "could not push $staged"
+  docker image rm "$staged" >/dev/null
+}
+
+# One index per name from each platform's staged image; the annotation says which recipes made it.
+# On the containerd store the local name then becomes that index (pulled through the mirror):
+# BuildKit there takes a local single-platform image for any platform asked (building an "arm64"
+# image from amd64 binaries, with only a warning), where the classic store pulls the platform.
+publish_index() {
+  local name=$1 hash=$2; shift 2
+  docker buildx imagetools create --annotation "index:$RECIPE_LABEL=$hash" \
+    -t "$REGISTRY/$(mirror_name "$name")" "$@" >/dev/null 2>&1 \
+    || die "could not publish $name's platforms as one index in $REGISTRY"
+  log "published $name for $(host_arch) $(echo $(foreign_arches)) at $REGISTRY/$(mirror_name "$name")"
+  use_index "$name"
+}
+
+containerd_store() { docker info --format '{{range .DriverStatus}}{{index . 1}} {{end}}' 2>/dev/null | grep -q snapshotter; }
+
+# The local name as the published index (containerd store only; see publish_index).
+use_index() {
+  containerd_store || return 0
+  docker pull -q "$1" >/dev/null || die "could not pull $1 through the mirror at $REGISTRY"
+}
+
+# Proof that a staged variant runs as the architecture it claims: `uname -m` run by the image's
+# own binary answers the machine that binary was built for (aarch64 under the emulator), never the
+# host's, unless the binary is the host's.
+check_arch() {
+  local ref=$1 arch=$2 want got
+  want=$(qemu_machine "$arch")
+  local err; err=$(mktemp)
+  got=$(docker run --rm --quiet --pull=always --platform "linux/$arch" --entrypoint uname "$ref" -m 2>"$err") \
+    || die "could not run $ref for linux/$arch: $(cat "$err")"
+  rm -f "$err"
+  [ "$got" = "$want" ] || die "$ref claims linux/$arch but its binaries are $got, not $want"
+  docker image rm "$ref" >/dev/null 2>&1 || true
+}
+qemu_machine() { case $1 in amd64) echo x86_64 ;; arm64) echo aarch64 ;; arm) echo armv7l ;; 386) echo i686 ;; *) echo "$1" ;; esac; }
+
+publish_busybox_tini() {
+  local name=cs-hardening/busybox-tini:local hash arch refs=()
+  hash=$( (busybox_tini_hash; declare -f publish_busybox_tini publish_index use_index check_arch; foreign_arches) | recipe_hash)
+  published "$name" "$hash" && { use_index "$name"; return; }
+  stage_push "$name" "$STAGE/busybox-tini:$hash-$(host_arch)"
+  refs+=("$STAGE/busybox-tini:$hash-$(host_arch)")
+  for arch in $(foreign_arches); do
+    log "building $name for linux/$arch"
+    local root; root=$(mktemp -d)
+    unpack_foreign_debs "$arch" "$root" busybox-static tini
+    busybox_tini_root "$root"
+    tar -C "$root" -c . | docker import --platform "linux/$arch" \
+      --change "LABEL $RECIPE_LABEL=$(busybox_tini_hash)" \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["/bin/sh"]' - "$STAGE/busybox-tini:$hash-$arch" >/dev/null
+    rm -rf "$root"
+    docker push -q "$STAGE/busybox-tini:$hash-$arch" >/dev/null || die "could not push $name for linux/$arch"
+    docker image rm "$STAGE/busybox-tini:$hash-$arch" >/dev/null
+    check_arch "$STAGE/busybox-tini:$hash-$arch" "$arch"
+    refs+=("$STAGE/busybox-tini:$hash-$arch")
+  done
+  publish_index "$name" "$hash" "${refs[@]}"
+}
+
+publish_debian() {
+  local name=debian:bookworm-slim hash arch refs=() base_hash
+  base_hash=$(current_hash "$name")
+  hash=$( (echo "$base_hash"; declare -f publish_debian publish_index use_index check_arch; foreign_arches) | recipe_hash)
+  published "$name" "$hash" && { use_index "$name"; return; }
+  stage_push "$name" "$STAGE/debian:$hash-$(host_arch)"
+  refs+=("$STAGE/debian:$hash-$(host_arch)")
+  for arch in $(foreign_arches); do
+    local cached=$CACHE/debian-bookworm-$arch-$base_hash.tar
+    if [ ! -f "$cached" ]; then
+      log "building $name for linux/$arch with debootstrap (its second stage runs emulated)"
+      debian_rootfs "$arch" "$cached"
+    fi
+    docker import --platform "linux/$arch" \
+      --change "LABEL $RECIPE_LABEL=$base_hash" \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["bash"]' "$cached" "$STAGE/debian:$hash-$arch" >/dev/null
+    docker push -q "$STAGE/debian:$hash-$arch" >/dev/null || die "could not push $name for linux/$arch"
+    docker image rm "$STAGE/debian:$hash-$arch" >/dev/null
+    check_arch "$STAGE/debian:$hash-$arch" "$arch"
+    refs+=("$STAGE/debian:$hash-$arch")
+  done
+  publish_index "$name" "$hash" "${refs[@]}"
+}
+
+# A stand-in built from its recipe on debian:bookworm-slim: each other platform's variant is built
+# by BuildKit for that platform (FROM resolves through the mirror to the index published above) and
+# pushed straight from the build.
+publish_from_recipe() {
+  local name=$1 dir=$recipes/$2 slug=$3 hash arch refs=() base_hash
+  base_hash=$(current_hash "$name")
+  hash=$( (echo "$base_hash"; declare -f publish_from_recipe publish_index use_index check_arch; foreign_arches) | recipe_hash)
+  published "$name" "$hash" && { use_index "$name"; return; }
+  stage_push "$name" "$STAGE/$slug:$hash-$(host_arch)"
+  refs+=("$STAGE/$slug:$hash-$(host_arch)")
+  for arch in $(foreign_arches); do
+    log "building $name for linux/$arch from $dir (its RUN steps run emulated)"
+    local log; log=$(mktemp)
+    if ! docker buildx build --progress=plain --platform "linux/$arch" --label "$RECIPE_LABEL=$base_hash" \
+        --provenance=false --output "type=image,name=$STAGE/$slug:$hash-$arch,push=true" "$dir" >"$log" 2>&1; then
+      tail -25 "$log" >&2
+      die "building $name for linux/$arch failed (full log: $log)"
+    fi
+    rm -f "$log"
+    check_arch "$STAGE/$slug:$hash-$arch" "$arch"
+    refs+=("$STAGE/$slug:$hash-$arch")
+  done
+  publish_index "$name" "$hash" "${refs[@]}"
+}
+
+publish_platforms() {
+  [ -n "$(foreign_arches)" ] || return 0
+  curl -fsS -o /dev/null "http://$REGISTRY/v2/" 2>/dev/null \
+    || die "CS_PLATFORMS: no registry answers at $REGISTRY (scripts/setup-engine.sh starts it)"
+  local started_platforms; started_platforms=$(date +%s)
+  publish_busybox_tini &
+  local busybox=$!
+  publish_debian
+  publish_from_recipe python:3.11-slim python python
+  wait "$busybox" || die "cs-hardening/busybox-tini:local for another platform failed to build"
+  log "base images for $(echo $(foreign_arches)) ready in $(( $(date +%s) - started_platforms )) s"
+}
+
 started=$(date +%s)
 build_busybox_tini
 ensure_debian
@@ -339,3 +543,4 @@ ensure_from_recipe redis:7-bookworm redis &
 ensure_node_images &
 for job in $(jobs -p); do wait "$job" || die "a base image failed to build"; done
 log "base images ready in $(( $(date +%s) - started )) s"
+publish_platforms

@@ -12,6 +12,12 @@
 #     bookworm           Debian bookworm's Docker Engine 20.10 (API 1.41), buildx 0.13, compose 2.26
 #   --engine             engine and plugins only, no base images
 #
+# CS_PLATFORMS=linux/arm64[,…] also makes other platforms buildable and runnable here: QEMU's
+# user-mode emulators registered with the kernel (binfmt_misc, fix-binary flag, so they work
+# inside containers), the engine pulling through the local registry as its docker.io mirror, and
+# the base images published there as multi-platform indexes (scripts/build-base-images.sh), so
+# `FROM python:3.11-slim` resolves per platform as it does against Docker Hub.
+#
 # Without ENGINE, an engine that already answers (a runner's own, DOCKER_HOST, one started
 # earlier) is used as it is; only where none answers is the default one installed and started.
 # With ENGINE, that engine is made the one answering on /var/run/docker.sock: another engine of
@@ -36,10 +42,12 @@ SOCKET=/var/run/docker.sock
 
 only_engine=false
 wanted=${CS_ENGINE:-}
+PLATFORMS=${CS_PLATFORMS:-}
+REGISTRY=127.0.0.1:5000
 for arg in "$@"; do
   case "$arg" in
     --engine) only_engine=true ;;
-    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) wanted=$arg ;;
   esac
 done
@@ -162,11 +170,8 @@ start_engine() {
   local engine=$1
   mkdir -p "$STATE/$engine" "$RUN/$engine"
   local config=$RUN/$engine.json
-  if [ "$engine" = modern-containerd ]; then
-    echo '{"features": {"containerd-snapshotter": true}}' >"$config"
-  else
-    echo '{}' >"$config" # never /etc/docker/daemon.json: each engine is exactly as described
-  fi
+  # Never /etc/docker/daemon.json: each engine is exactly as described.
+  engine_config "$engine" >"$config"
   # A daemon that was killed leaves its pid file behind; a new one then refuses to start.
   [ -f "$RUN/$engine.pid" ] && ! kill -0 "$(cat "$RUN/$engine.pid")" 2>/dev/null && rm -f "$RUN/$engine.pid"
   local logfile=/var/log/cs-dockerd-$engine.log attempt
@@ -193,6 +198,17 @@ start_engine() {
   die "the $engine engine did not answer within 30 s, twice (logs: $logfile, $logfile.first-attempt)"
 }
 
+# The daemon configuration of an engine: the containerd image store where it is that engine; the
+# local registry as docker.io's mirror where other platforms are wanted (the engine asks it first
+# and falls back to docker.io, so names it does not hold behave as before).
+engine_config() {
+  local settings=()
+  [ "$1" = modern-containerd ] && settings+=('"features": {"containerd-snapshotter": true}')
+  [ -n "$PLATFORMS" ] && settings+=("\"registry-mirrors\": [\"http://$REGISTRY\"]")
+  local IFS=,
+  echo "{${settings[*]}}"
+}
+
 # What the tests and tools need to know about the engine this script runs: its name, dockerd
 # and PATH (a disposable second engine of the same kind is started from them).
 record_active() {
@@ -205,8 +221,22 @@ record_active() {
 ensure_engine() {
   if engine_answers; then
     local root; root=$(answering_root)
-    if [ -z "$wanted" ]; then log "engine answers: $(describe)"; return; fi
-    if [ "$root" = "$STATE/$wanted" ]; then log "engine answers: $wanted, $(describe)"; link_plugins "$wanted"; record_active "$wanted"; return; fi
+    # One of ours answers and none is named: that one is wanted, so a changed configuration (the
+    # registry mirror CS_PLATFORMS needs) restarts it below.
+    if [ -z "$wanted" ] && [[ "$root" == "$STATE"/* ]] && [[ " $ENGINES " == *" $(basename "$root") "* ]]; then
+      wanted=$(basename "$root")
+    fi
+    if [ -z "$wanted" ]; then
+      log "engine answers: $(describe)"
+      [ -n "$PLATFORMS" ] && ! docker info --format '{{json .RegistryConfig.Mirrors}}' 2>/dev/null | grep -q "$REGISTRY" \
+        && log "note: this engine has no registry mirror at $REGISTRY, so FROM resolves other platforms only from docker.io"
+      return 0
+    fi
+    if [ "$root" = "$STATE/$wanted" ] && [ "$(engine_config "$wanted")" = "$(cat "$RUN/$wanted.json" 2>/dev/null)" ]; then
+      log "engine answers: $wanted, $(describe)"; link_plugins "$wanted"; record_active "$wanted"; return
+    fi
+    # Our own engine with another configuration (CS_PLATFORMS changed): restarted with this one.
+    [ "$root" = "$STATE/$wanted" ] && log "restarting the $wanted engine: its configuration changed (CS_PLATFORMS)"
     case "$root" in
       "$STATE"/*) stop_engine "$(basename "$root")" ;;
       *) die "an engine this script did not start answers ($(describe), data root $root); stop it to switch to '$wanted', or unset CS_ENGINE to test on it" ;;
@@ -229,8 +259,8 @@ ensure_plugins() {
 }
 
 # A registry on this machine (Debian's docker-registry, distribution 2.8) for the release-gate
-# tests: push the proven image, pull it back. Plain HTTP on 127.0.0.1, which every engine trusts.
-REGISTRY=127.0.0.1:5000
+# tests (push the proven image, pull it back) and the other platforms' base images. Plain HTTP on
+# 127.0.0.1, which every engine trusts.
 registry_answers() { curl -fsS -o /dev/null "http://$REGISTRY/v2/" 2>/dev/null; }
 ensure_registry() {
   registry_answers && return
@@ -275,6 +305,51 @@ ensure_cosign() {
   ln -sf "$OPT/tools/usr/bin/cosign" /usr/local/bin/cosign
 }
 
+# --- Other platforms under emulation ------------------------------------------------------------
+# Debian's qemu-user-static registers its handlers through binfmt-support with the fix-binary flag
+# (F): the kernel opens the emulator when the handler is registered, so a container whose root has
+# no emulator still runs arm64 binaries. binfmt_misc is mounted first where it is not (containers).
+host_arch() { case $(uname -m) in x86_64) echo amd64 ;; aarch64) echo arm64 ;; armv7l) echo arm ;; *) uname -m ;; esac; }
+qemu_arch() {
+  case $1 in
+    amd64) echo x86_64 ;; arm64) echo aarch64 ;; arm) echo arm ;; 386) echo i386 ;;
+    ppc64le|s390x|riscv64|mips64le) echo "$1" ;;
+    *) return 1 ;;
+  esac
+}
+
+# linux/arm64,linux/arm/v7 → arm64 arm (the architectures other than this machine's).
+foreign_arches() {
+  local platform arch host; host=$(host_arch)
+  for platform in ${PLATFORMS//,/ }; do
+    [[ "$platform" == linux/* ]] || die "CS_PLATFORMS: '$platform' is not a linux/<architecture>[/<variant>] platform"
+    arch=$(echo "$platform" | cut -d/ -f2)
+    [ "$arch" = "$host" ] || echo "$arch"
+  done | sort -u
+}
+
+ensure_emulators() {
+  local arches; arches=$(foreign_arches)
+  [ -n "$arches" ] || return 0
+  [ "$(id -u)" = 0 ] || die "registering emulators for $(echo $arches) needs root"
+  [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc \
+    || die "cannot mount binfmt_misc (a container needs --privileged for it)"
+  apt_install qemu-user-static binfmt-support
+  local arch name handler
+  for arch in $arches; do
+    name=qemu-$(qemu_arch "$arch") || die "CS_PLATFORMS: no QEMU emulator is known for '$arch'"
+    handler=/proc/sys/fs/binfmt_misc/$name
+    # Installed before binfmt_misc was mounted, the handlers were never registered.
+    [ -e "$handler" ] || update-binfmts --enable "$name" >/dev/null 2>&1 || true
+    [ -e "$handler" ] || die "the $name handler is not registered (update-binfmts --enable $name)"
+    grep -qx 'enabled' "$handler" || die "the $name handler is registered but disabled (update-binfmts --enable $name)"
+    grep -q '^flags: .*F' "$handler" \
+      || die "the $name handler lacks the fix-binary flag (F): emulated binaries would not run inside containers"
+    log "linux/$arch: emulated by $(awk '/^interpreter/ {print $2}' "$handler")"
+  done
+}
+
+[ -n "$PLATFORMS" ] && ensure_emulators
 ensure_engine
 ensure_plugins
 log "buildx $(docker buildx version 2>/dev/null | awk '{print $2}'), compose $(docker compose version --short 2>/dev/null)"

@@ -20,6 +20,7 @@ const SHARED = new Set([
   'build-steps',
   'dockerfile-helpers',
   'pid1',
+  'emulated',
   'compose-keys',
   'label-keys',
   'config-ignores',

@@ -2,6 +2,7 @@ import { lastOutputLines } from '../util/text.js';
 import type { EffectiveHealth } from '../evidence/image.js';
 import { findCommand, pathDirectories, resolveFile } from '../evidence/paths.js';
 import { formatSeconds } from '../util/format.js';
+import { emulatedRun, judgedUnderEmulation } from './emulated.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
 import { fakeProbe } from '../util/commands.js';
@@ -113,9 +114,10 @@ export const checkProbePassesWhileRunning = defineCheck({
   remediation:
     'Run the probe by hand in the container (`docker exec <c> <probe>`) and fix what it reports: wrong port, wrong path, missing dependency.',
   needs: ['image', 'runtime'],
-  run({ image, runtime }, { locate }) {
+  run({ image, runtime }, { locate, evidence }) {
     const { readiness, exited } = runtime.service;
     const location = where(locate.lastInstruction('HEALTHCHECK'));
+    const emulation = emulatedRun(evidence);
     if (!image.healthcheck?.argv) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
     if (readiness.method !== 'healthcheck')
       return {
@@ -124,12 +126,16 @@ export const checkProbePassesWhileRunning = defineCheck({
         ...location,
       };
     if (readiness.outcome === 'ready') {
-      return {
-        status: 'pass',
-        message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`,
-        measured: readiness.readySeconds,
-        ...location,
-      };
+      return judgedUnderEmulation(
+        {
+          status: 'pass',
+          message: `passed ${formatSeconds(readiness.readySeconds)} after the start request (attempt ${readiness.attempts})`,
+          measured: readiness.readySeconds,
+          ...location,
+        },
+        emulation,
+        'the time the probe takes to pass',
+      );
     }
     if (exited)
       return {
@@ -142,12 +148,16 @@ export const checkProbePassesWhileRunning = defineCheck({
       readiness.outcome === 'probe-broken'
         ? 'the probe cannot run'
         : `it never passed in ${formatSeconds(readiness.waitedSeconds)}`;
-    return {
-      status: 'fail',
+    const verdict = {
+      status: 'fail' as const,
       message: `${why} (${readiness.attempts} attempts, last exit code ${readiness.lastExitCode ?? 'none'})${last}`,
       measured: readiness.lastExitCode,
       ...location,
     };
+    // A probe that cannot run is broken on any hardware; one that never passed in time may be slow.
+    return readiness.outcome === 'probe-broken'
+      ? verdict
+      : judgedUnderEmulation(verdict, emulation, 'the time the probe takes to pass');
   },
 });
 
@@ -204,7 +214,7 @@ export const checkHealthTiming = defineCheck({
   remediation:
     "Set --timeout above the probe's duration with margin and --start-period above the measured startup (the production profile: --interval=30s --timeout=10s --start-period=5s --retries=3; on Docker ≥ 25 add --start-interval=1s so a starting container is found healthy within a second, not after a whole interval).",
   needs: ['image', 'runtime'],
-  run({ image, runtime }, { locate }) {
+  run({ image, runtime }, { locate, evidence }) {
     const health = image.healthcheck;
     if (!health?.argv) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
     const { interval, timeout, startPeriod, startInterval, retries } = health.effective;
@@ -225,16 +235,27 @@ export const checkHealthTiming = defineCheck({
       problems.push(
         `the timeout ${formatSeconds(timeout)} is above the production profile's 10 s${health.timeoutSeconds === null ? " (Docker's default, as none is set)" : ''}`,
       );
+    // The probe's duration and the startup are measured; the interval and timeout are configured.
+    // Under emulation the measured ones are QEMU's as much as the image's: said, not judged.
+    const timing: string[] = [];
     if (slowest * 2 > timeout)
-      problems.push(
+      timing.push(
         `the slowest probe took ${formatSeconds(slowest)}${twice}, more than half the ${formatSeconds(timeout)} timeout`,
       );
     const grace = startPeriod + interval * retries;
     if (readiness.readySeconds !== null && readiness.readySeconds > grace) {
-      problems.push(
+      timing.push(
         `startup took ${formatSeconds(readiness.readySeconds)}, longer than start period + interval × retries = ${formatSeconds(grace)}`,
       );
     }
+    const emulation = emulatedRun(evidence);
+    const timingVerdict = judgedUnderEmulation(
+      { status: timing.length > 0 ? 'fail' : 'pass', message: timing.join('; ') },
+      emulation,
+      'the probe and startup times',
+    );
+    if (timingVerdict.status === 'fail') problems.push(...timing);
+    const notJudged = timingVerdict.status === 'skip' ? `; ${timingVerdict.message}` : '';
     const measured = {
       interval,
       timeout,
@@ -246,13 +267,18 @@ export const checkHealthTiming = defineCheck({
     };
     const location = where(locate.lastInstruction('HEALTHCHECK'));
     if (problems.length > 0)
-      return { status: 'fail', message: `${settings}: ${problems.join('; ')}`, measured, ...location };
-    return {
-      status: 'pass',
-      message: `${settings}; slowest probe ${formatSeconds(slowest)}${twice}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
-      measured,
-      ...location,
-    };
+      return { status: 'fail', message: `${settings}: ${problems.join('; ')}${notJudged}`, measured, ...location };
+    if (notJudged) return { status: 'skip', message: `${settings}${notJudged}`, measured, ...location };
+    return judgedUnderEmulation(
+      {
+        status: 'pass',
+        message: `${settings}; slowest probe ${formatSeconds(slowest)}${twice}; ${firstHealthy(health.effective, readiness.readySeconds)}`,
+        measured,
+        ...location,
+      },
+      emulation,
+      'the probe and startup times',
+    );
   },
 });
 

@@ -1,5 +1,6 @@
 import { describeExit, describeLogTail, describeStackRun, neededBy } from './describe.js';
 import { formatSeconds } from '../util/format.js';
+import { emulatedRun, judgedUnderEmulation } from './emulated.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
 
@@ -18,8 +19,9 @@ export const checkBecomesReady = defineCheck({
   remediation:
     'Read the exit code and log lines in the message; run the image with `docker run` to reproduce. Give required configuration through runtime-env.',
   needs: ['runtime'],
-  run({ runtime }, { locate, settings }) {
+  run({ runtime }, { locate, settings, evidence }) {
     const { readiness, exited } = runtime.service;
+    const emulation = emulatedRun(evidence);
     const location = where(locate.lastInstruction('CMD') ?? locate.lastInstruction('ENTRYPOINT'));
     const stack = runtime.stack ?? null;
     const inStack = describeStackRun(stack);
@@ -36,11 +38,15 @@ export const checkBecomesReady = defineCheck({
       };
     }
     if (readiness.outcome === 'ready')
-      return {
-        status: 'pass',
-        message: `ready after ${formatSeconds(readiness.readySeconds)} (${readyBy(readiness)})${inStack}`,
-        measured: readiness.readySeconds,
-      };
+      return judgedUnderEmulation(
+        {
+          status: 'pass',
+          message: `ready after ${formatSeconds(readiness.readySeconds)} (${readyBy(readiness)})${inStack}`,
+          measured: readiness.readySeconds,
+        },
+        emulation,
+        'the time to become ready',
+      );
     if (readiness.method === 'none')
       return {
         status: 'skip',
@@ -57,12 +63,15 @@ export const checkBecomesReady = defineCheck({
     const log = needs
       ? `; its log: ${waits.map((wait) => wait.line).join(' | ')}`
       : describeLogTail(runtime.service.logTail);
-    return {
-      status: 'fail',
+    // A dependency it names in its log is the image's story wherever it runs; a plain timeout
+    // under emulation may be QEMU's slowness.
+    const verdict = {
+      status: 'fail' as const,
       message: `${how} within ${formatSeconds(settings.readyTimeoutSeconds)} (${readiness.attempts} attempts)${needs ? `: it kept running, but ${needs.message}` : ''}${log}${inStack}`,
       ...(needs ? { remediation: needs.remediation } : {}),
       ...location,
     };
+    return needs ? verdict : judgedUnderEmulation(verdict, emulation, 'the time to become ready');
   },
 });
 
@@ -96,7 +105,7 @@ export const checkStartupTime = defineCheck({
   remediation:
     'Defer work done at import/start (warm caches lazily, connect on first use), and avoid installing or compiling anything at startup.',
   needs: ['runtime'],
-  run({ runtime }, { settings }) {
+  run({ runtime }, { settings, evidence }) {
     const { readiness } = runtime.service;
     if (readiness.readySeconds === null)
       return {
@@ -109,11 +118,15 @@ export const checkStartupTime = defineCheck({
       readiness.remeasured && first != null
         ? `; taken twice, the first reading being near the limit: ${formatSeconds(first)} beside this run's other containers, ${second == null ? 'never ready' : formatSeconds(second)} alone; the lower counts`
         : '';
-    return {
-      status: within ? 'pass' : 'fail',
-      message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)}${twice})`,
-      measured: readiness.readySeconds,
-      target: settings.maxStartupSeconds,
-    };
+    return judgedUnderEmulation(
+      {
+        status: within ? 'pass' : 'fail',
+        message: `ready after ${formatSeconds(readiness.readySeconds)} (limit ${formatSeconds(settings.maxStartupSeconds)}${twice})`,
+        measured: readiness.readySeconds,
+        target: settings.maxStartupSeconds,
+      },
+      emulatedRun(evidence),
+      'the startup time',
+    );
   },
 });

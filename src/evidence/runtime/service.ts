@@ -15,6 +15,7 @@ import {
 } from './probe.js';
 import { sampleThreads, spinningThreads } from './threads.js';
 import { waitingFor } from './waiting-for.js';
+import { withoutEmulator } from './emulated-command.js';
 import type { IdleRecord, ProcessRecord, ServiceRecord, StopRecord } from './records.js';
 
 // The service as it will run: the image's own entrypoint, user, environment and stop signal, in
@@ -105,7 +106,8 @@ export async function listProcesses(container: Container): Promise<ProcessRecord
       pid: Number(row[pid]),
       uid: Number(row[uid]),
       gid: Number(row[gid]),
-      command: row[args] ?? '',
+      // The program, not the emulator that runs it when its architecture is not the host's.
+      command: withoutEmulator(row[args] ?? '').command,
       init: Number(row[pid]) === inspect.State.Pid,
     }));
   } catch {
