@@ -78943,6 +78943,93 @@ function round(value, digits = 3) {
     return Math.round(value * scale) / scale;
 }
 
+;// CONCATENATED MODULE: ./src/evidence/emulation.ts
+// Whether the image ran here under emulation: built for an architecture the engine host's CPU does
+// not run (an arm64 image on an amd64 runner, through QEMU registered with binfmt_misc). What the
+// run measures in time, CPU and memory is then QEMU's cost as much as the image's: it translates
+// every instruction, and its own memory is counted with the container's. What the image is (its
+// files, user, tools, whether its probe passes) is exact either way.
+/** Architectures a host's CPU runs natively besides its own. */
+const NATIVE_ALSO = { amd64: ['386'] };
+/**
+ * Null when the image ran natively, or when either architecture is unknown. `emulators`: what the
+ * engine host's `ps` showed in front of the service's processes (null: its processes were not
+ * read). Measured beats inferred: processes read with no emulator in front ran natively (a 32-bit
+ * arm image on an arm64 host that runs it), and one seen names what emulates.
+ */
+function emulationOf(image, hostArchitecture, emulators = null) {
+    const architecture = goArch(image.architecture);
+    const host = goArch(hostArchitecture);
+    if (!architecture || !host || architecture === host)
+        return null;
+    if (emulators ? emulators.length === 0 : NATIVE_ALSO[host]?.includes(architecture))
+        return null;
+    const platform = [image.os || 'linux', architecture, image.variant].filter(Boolean).join('/');
+    return { platform, host, by: emulators?.length ? emulatorName(emulators[0]) : null };
+}
+/** "emulation (linux/arm64 on this amd64 host, by QEMU)" */
+function describeEmulation(emulation) {
+    return `emulation (${emulation.platform} on this ${emulation.host} host${emulation.by ? `, by ${emulation.by}` : ''})`;
+}
+function emulatorName(path) {
+    if (/qemu|binfmt/i.test(path))
+        return 'QEMU';
+    if (/rosetta/i.test(path))
+        return 'Rosetta';
+    return path.slice(path.lastIndexOf('/') + 1);
+}
+/** Kernel names (`uname -m`) as Go's, which the engine and image configs use. */
+function goArch(name) {
+    const normalised = (name ?? '').trim().toLowerCase();
+    return { x86_64: 'amd64', aarch64: 'arm64', i386: '386', i686: '386' }[normalised] ?? normalised;
+}
+
+;// CONCATENATED MODULE: ./src/checks/emulated.ts
+
+// How the checks judge a figure measured under emulation. Emulation can only make a time, the CPU
+// used or the memory held worse, never better: a reading within its limit under emulation is
+// within it on the platform's own hardware too, and stays a pass (marked as emulated); a reading
+// over its limit may be the emulator's and proves nothing about the image, so it is said with its
+// number and not judged (skip) — a false error on every emulated platform would teach users to
+// ignore the check. What the figure does not depend on (an exit code, a crash, a spinning thread)
+// is judged as usual by the check itself.
+/**
+ * The run's emulation: the image's architecture against the engine host's, confirmed by what the
+ * engine host's `ps` showed in front of the service's processes where they were read.
+ */
+function emulatedRun(evidence) {
+    if (evidence.image.state !== 'collected' || evidence.engine.state !== 'collected')
+        return null;
+    const processes = evidence.runtime.state === 'collected' ? evidence.runtime.value.service.processes : null;
+    const emulators = processes ? processes.flatMap((process) => (process.emulator ? [process.emulator] : [])) : null;
+    return emulationOf(evidence.image.value, evidence.engine.value.architecture, emulators);
+}
+/** The build's RUN steps ran under emulation: the image's architecture is not the engine's. */
+function emulatedBuild(evidence) {
+    if (evidence.image.state !== 'collected' || evidence.engine.state !== 'collected')
+        return null;
+    return emulationOf(evidence.image.value, evidence.engine.value.architecture);
+}
+/** `what`: the figure, as the message names it ("the startup time", "the idle CPU"). */
+function judgedUnderEmulation(verdict, emulation, what) {
+    if (!emulation || (verdict.status !== 'pass' && verdict.status !== 'fail'))
+        return verdict;
+    if (verdict.status === 'pass')
+        return {
+            ...verdict,
+            message: `${verdict.message}; measured under ${describeEmulation(emulation)}, which only makes ${what} worse`,
+        };
+    return notJudgedUnderEmulation(verdict, emulation, `${what} worse`);
+}
+/** A failure the emulator alone could cause, said with its numbers and not judged. */
+function notJudgedUnderEmulation(verdict, emulation, because) {
+    return {
+        ...verdict,
+        status: 'skip',
+        message: `${verdict.message}; measured under ${describeEmulation(emulation)}, which makes ${because}, so this proves nothing about the image: not judged (prove it on ${emulation.platform} hardware)`,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/util/secrets.ts
 // Recognising credentials by name and by the shape of the value, and saying so without ever
 // repeating the value: reports name the variable and the kind of secret, not its content; any
@@ -79407,6 +79494,7 @@ function masked(value) {
 ;// CONCATENATED MODULE: ./src/checks/build.ts
 
 
+
 // Whether the image builds, and how long a clean build takes.
 const checkImageBuilds = defineCheck({
     id: 'HARD-BUILD-001',
@@ -79442,7 +79530,7 @@ const checkCleanBuildTime = defineCheck({
     threshold: 'max-build-seconds: 300',
     remediation: 'Order the Dockerfile so dependencies install before the application is copied, use a multi-stage build, and drop work the runtime image does not need.',
     needs: ['build'],
-    run({ build }, { settings }) {
+    run({ build }, { settings, evidence }) {
         const limit = settings.maxBuildSeconds;
         if (!build.ok)
             return { status: 'skip', message: 'the build failed, so no build time was measured' };
@@ -79457,12 +79545,13 @@ const checkCleanBuildTime = defineCheck({
             };
         }
         const within = build.seconds <= limit;
-        return {
+        // Another platform's RUN steps run under the emulator.
+        return judgedUnderEmulation({
             status: within ? 'pass' : 'fail',
             message: `a clean build took ${formatSeconds(build.seconds)} (limit ${formatSeconds(limit)})`,
             measured: build.seconds,
             target: limit,
-        };
+        }, emulatedBuild(evidence), 'the build time');
     },
 });
 
@@ -81949,63 +82038,8 @@ function findCommand(files, command, dirs, workdir = '/') {
     return null;
 }
 
-;// CONCATENATED MODULE: ./src/evidence/emulation.ts
-// Whether the image ran here under emulation: built for an architecture the engine host's CPU does
-// not run (an arm64 image on an amd64 runner, through QEMU registered with binfmt_misc). What the
-// run measures in time, CPU and memory is then QEMU's cost as much as the image's: it translates
-// every instruction, and its own memory is counted with the container's. What the image is (its
-// files, user, tools, whether its probe passes) is exact either way.
-/** Architectures a host's CPU runs natively besides its own. */
-const NATIVE_ALSO = { amd64: ['386'] };
-/** Null when the image ran natively, or when either architecture is unknown. */
-function emulationOf(image, hostArchitecture) {
-    const architecture = goArch(image.architecture);
-    const host = goArch(hostArchitecture);
-    if (!architecture || !host || architecture === host || NATIVE_ALSO[host]?.includes(architecture))
-        return null;
-    const platform = [image.os || 'linux', architecture, image.variant].filter(Boolean).join('/');
-    return { platform, host };
-}
-/** "QEMU emulation (linux/arm64 on an amd64 host)" */
-function describeEmulation(emulation) {
-    return `QEMU emulation (${emulation.platform} on an ${emulation.host} host)`;
-}
-/** Kernel names (`uname -m`) as Go's, which the engine and image configs use. */
-function goArch(name) {
-    const normalised = name.trim().toLowerCase();
-    return { x86_64: 'amd64', aarch64: 'arm64', i386: '386', i686: '386' }[normalised] ?? normalised;
-}
-
-;// CONCATENATED MODULE: ./src/checks/emulated.ts
-
-// How the runtime checks judge a figure measured under emulation. QEMU can only make a time, the
-// CPU used or the memory held worse, never better: a reading within its limit under emulation is
-// within it on the platform's own hardware too, and stays a pass (marked as emulated); a reading
-// over its limit may be QEMU's and proves nothing about the image, so it is said with its number
-// and not judged (skip) — a false error on every emulated platform would teach users to ignore
-// the check. What the figure does not depend on (an exit code, a crash, a spinning thread) is
-// judged as usual by the check itself.
-/** The run's emulation: the image's architecture against the engine host's; null when native. */
-function emulatedRun(evidence) {
-    if (evidence.image.state !== 'collected' || evidence.engine.state !== 'collected')
-        return null;
-    return emulationOf(evidence.image.value, evidence.engine.value.architecture);
-}
-/** `what`: the figure, as the message names it ("the startup time", "the idle CPU"). */
-function judgedUnderEmulation(verdict, emulation, what) {
-    if (!emulation || (verdict.status !== 'pass' && verdict.status !== 'fail'))
-        return verdict;
-    const under = describeEmulation(emulation);
-    if (verdict.status === 'pass')
-        return { ...verdict, message: `${verdict.message}; measured under ${under}, which only makes ${what} worse` };
-    return {
-        ...verdict,
-        status: 'skip',
-        message: `${verdict.message}; measured under ${under}, which makes ${what} several times worse, so over the limit here proves nothing about the image: not judged (prove it on ${emulation.platform} hardware)`,
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/checks/health.ts
+
 
 
 
@@ -82169,7 +82203,7 @@ const checkProbeFailsWhenDown = defineCheck({
     why: '`CMD true`, `… || exit 0` and `sys.exit(0)` pass while the service is down: such a probe is fake and hides every outage. The production profile rates it HIGH.',
     remediation: 'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
     needs: ['runtime'],
-    run({ runtime }, { locate }) {
+    run({ runtime }, { locate, evidence }) {
         const down = runtime.downProbe;
         const location = where(locate.lastInstruction('HEALTHCHECK'));
         if (!down)
@@ -82188,12 +82222,22 @@ const checkProbeFailsWhenDown = defineCheck({
         const how = down.timedOut
             ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)`
             : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
-        return {
+        const verdict = {
             status: 'pass',
             message: `real: with the service down it ${how}`,
             measured: down.exitCode,
             target: 'non-zero exit',
             ...location,
+        };
+        // A fake probe (`sys.exit(0)`) can time out too when every instruction is emulated: only an
+        // exit code tells a real probe there.
+        const emulation = down.timedOut ? emulatedRun(evidence) : null;
+        if (!emulation)
+            return verdict;
+        return {
+            ...verdict,
+            status: 'skip',
+            message: `with the service down it did not answer within ${formatSeconds(down.seconds)}; under ${describeEmulation(emulation)} a fake probe can time out too, so only an exit code would tell: not judged (prove it on ${emulation.platform} hardware)`,
         };
     },
 });
@@ -82240,7 +82284,9 @@ const checkHealthTiming = defineCheck({
         const timingVerdict = judgedUnderEmulation({ status: timing.length > 0 ? 'fail' : 'pass', message: timing.join('; ') }, emulation, 'the probe and startup times');
         if (timingVerdict.status === 'fail')
             problems.push(...timing);
-        const notJudged = timingVerdict.status === 'skip' ? `; ${timingVerdict.message}` : '';
+        const notJudged = timingVerdict.status === 'skip' && emulation
+            ? `; not judged under ${describeEmulation(emulation)}, which makes them worse: ${timing.join('; ')}`
+            : '';
         const measured = {
             interval,
             timeout,
@@ -85540,6 +85586,7 @@ function pid1Hints(evidence) {
 
 
 
+
 // PID 1 that ignores SIGTERM makes every `docker stop` wait for the kill timeout (exit 137):
 // in-flight requests are cut and deploys slow down. Shells do not forward signals; the kernel
 // does not deliver a signal to PID 1 that has no handler for it.
@@ -85569,14 +85616,22 @@ const checkStopsOnSigterm = defineCheck({
         // killed: the kill is then QEMU's slowness as much as the image's (HARD-INIT-001 still says
         // whether PID 1 forwards signals).
         const emulation = emulatedRun(evidence);
+        if (stop.exitCode === 137 && emulation)
+            return {
+                status: 'skip',
+                message: `docker stop took ${formatSeconds(stop.seconds)} and the container was killed (exit 137); under ${describeEmulation(emulation)} a shutdown that handles ${stop.signal} can outlast the timeout too, so this is not judged (prove it on ${emulation.platform} hardware); HARD-INIT-001 says whether PID 1 (\`${pid1.command}\`) forwards signals`,
+                measured,
+                target: settings.maxStopSeconds,
+                ...location,
+            };
         if (stop.exitCode === 137) {
-            return judgedUnderEmulation({
+            return {
                 status: 'fail',
                 message: `docker stop took ${formatSeconds(stop.seconds)}: ${stop.signal} was ignored and the container was killed (exit 137); PID 1 is \`${pid1.command}\``,
                 measured,
                 target: settings.maxStopSeconds,
                 ...location,
-            }, emulation, 'the time to stop');
+            };
         }
         const how = stop.exitCode === 0
             ? 'exited cleanly (0)'
@@ -94173,13 +94228,14 @@ function spinningThreads(before, after) {
 //   /usr/bin/qemu-aarch64-static /usr/bin/tini -- python -m app     (without P)
 //
 // Read as it is, every emulated PID 1 would be "qemu", never an init: the process is the program,
-// so the interpreter (and the path the P flag adds in front of argv[0]) is taken off.
+// so the interpreter (and the path the P flag adds in front of argv[0]) is taken off. Docker
+// Desktop's Rosetta (amd64 images on Apple silicon) stands in front the same way.
 /**
  * An emulator that binfmt_misc runs in front of a foreign binary, by the name of its file: QEMU's
  * user-mode emulators are named by their target (qemu-img, qemu-nbd, qemu-ga are programs of their
  * own, and stay as they are).
  */
-const emulated_command_EMULATOR = /^(?:qemu-(?:aarch64(?:_be)?|arm(?:eb)?|i386|x86_64|ppc(?:64(?:le)?)?|s390x|riscv(?:32|64)|mips(?:64|n32)?(?:el)?|loongarch64|sparc(?:64|32plus)?|alpha|hppa|m68k|microblazeel|microblaze|or1k|sh4(?:eb)?|xtensa(?:eb)?|hexagon|cris|nios2)(?:-static)?|[a-z0-9_]+-binfmt-P)$/;
+const emulated_command_EMULATOR = /^(?:rosetta|qemu-(?:aarch64(?:_be)?|arm(?:eb)?|i386|x86_64|ppc(?:64(?:le)?)?|s390x|riscv(?:32|64)|mips(?:64|n32)?(?:el)?|loongarch64|sparc(?:64|32plus)?|alpha|hppa|m68k|microblazeel|microblaze|or1k|sh4(?:eb)?|xtensa(?:eb)?|hexagon|cris|nios2)(?:-static)?|[a-z0-9_]+-binfmt-P)$/;
 /** Debian's wrapper says it in its name: it always passes the path, then argv[0]. */
 const PRESERVES_ARGV0 = /-binfmt-P$/;
 function withoutEmulator(command) {
@@ -94269,21 +94325,29 @@ async function listProcesses(container) {
             container.top({ ps_args: '-o pid,uid,gid,args' }),
             container.inspect(),
         ]);
-        const titles = top.Titles.map((title) => title.toUpperCase());
-        const column = (name) => titles.indexOf(name);
-        const [pid, uid, gid, args] = ['PID', 'UID', 'GID', 'COMMAND'].map(column);
-        return top.Processes.map((row) => ({
-            pid: Number(row[pid]),
-            uid: Number(row[uid]),
-            gid: Number(row[gid]),
-            // The program, not the emulator that runs it when its architecture is not the host's.
-            command: withoutEmulator(row[args] ?? '').command,
-            init: Number(row[pid]) === inspect.State.Pid,
-        }));
+        return processesOfTop(top, inspect.State.Pid);
     }
     catch {
         return null; // the engine host has no `ps`, or the container just exited
     }
+}
+/** `docker top -o pid,uid,gid,args` as records; `initPid`: the container's PID 1 on the host. */
+function processesOfTop(top, initPid) {
+    const titles = top.Titles.map((title) => title.toUpperCase());
+    const column = (name) => titles.indexOf(name);
+    const [pid, uid, gid, args] = ['PID', 'UID', 'GID', 'COMMAND'].map(column);
+    return top.Processes.map((row) => {
+        // The program, not the emulator that runs it when its architecture is not the host's.
+        const { command, emulator } = withoutEmulator(row[args] ?? '');
+        return {
+            pid: Number(row[pid]),
+            uid: Number(row[uid]),
+            gid: Number(row[gid]),
+            command,
+            init: Number(row[pid]) === initPid,
+            ...(emulator ? { emulator } : {}),
+        };
+    });
 }
 /** How often a busy service is looked at while it settles. */
 const SETTLE_STEP_MS = 1000;

@@ -2,16 +2,27 @@ import { describeEmulation, emulationOf, type Emulation } from '../evidence/emul
 import type { EvidenceSet } from '../evidence/types.js';
 import type { Verdict } from './registry.js';
 
-// How the runtime checks judge a figure measured under emulation. QEMU can only make a time, the
-// CPU used or the memory held worse, never better: a reading within its limit under emulation is
+// How the checks judge a figure measured under emulation. Emulation can only make a time, the CPU
+// used or the memory held worse, never better: a reading within its limit under emulation is
 // within it on the platform's own hardware too, and stays a pass (marked as emulated); a reading
-// over its limit may be QEMU's and proves nothing about the image, so it is said with its number
-// and not judged (skip) — a false error on every emulated platform would teach users to ignore
-// the check. What the figure does not depend on (an exit code, a crash, a spinning thread) is
-// judged as usual by the check itself.
+// over its limit may be the emulator's and proves nothing about the image, so it is said with its
+// number and not judged (skip) — a false error on every emulated platform would teach users to
+// ignore the check. What the figure does not depend on (an exit code, a crash, a spinning thread)
+// is judged as usual by the check itself.
 
-/** The run's emulation: the image's architecture against the engine host's; null when native. */
+/**
+ * The run's emulation: the image's architecture against the engine host's, confirmed by what the
+ * engine host's `ps` showed in front of the service's processes where they were read.
+ */
 export function emulatedRun(evidence: EvidenceSet): Emulation | null {
+  if (evidence.image.state !== 'collected' || evidence.engine.state !== 'collected') return null;
+  const processes = evidence.runtime.state === 'collected' ? evidence.runtime.value.service.processes : null;
+  const emulators = processes ? processes.flatMap((process) => (process.emulator ? [process.emulator] : [])) : null;
+  return emulationOf(evidence.image.value, evidence.engine.value.architecture, emulators);
+}
+
+/** The build's RUN steps ran under emulation: the image's architecture is not the engine's. */
+export function emulatedBuild(evidence: EvidenceSet): Emulation | null {
   if (evidence.image.state !== 'collected' || evidence.engine.state !== 'collected') return null;
   return emulationOf(evidence.image.value, evidence.engine.value.architecture);
 }
@@ -19,12 +30,19 @@ export function emulatedRun(evidence: EvidenceSet): Emulation | null {
 /** `what`: the figure, as the message names it ("the startup time", "the idle CPU"). */
 export function judgedUnderEmulation(verdict: Verdict, emulation: Emulation | null, what: string): Verdict {
   if (!emulation || (verdict.status !== 'pass' && verdict.status !== 'fail')) return verdict;
-  const under = describeEmulation(emulation);
   if (verdict.status === 'pass')
-    return { ...verdict, message: `${verdict.message}; measured under ${under}, which only makes ${what} worse` };
+    return {
+      ...verdict,
+      message: `${verdict.message}; measured under ${describeEmulation(emulation)}, which only makes ${what} worse`,
+    };
+  return notJudgedUnderEmulation(verdict, emulation, `${what} worse`);
+}
+
+/** A failure the emulator alone could cause, said with its numbers and not judged. */
+export function notJudgedUnderEmulation(verdict: Verdict, emulation: Emulation, because: string): Verdict {
   return {
     ...verdict,
     status: 'skip',
-    message: `${verdict.message}; measured under ${under}, which makes ${what} several times worse, so over the limit here proves nothing about the image: not judged (prove it on ${emulation.platform} hardware)`,
+    message: `${verdict.message}; measured under ${describeEmulation(emulation)}, which makes ${because}, so this proves nothing about the image: not judged (prove it on ${emulation.platform} hardware)`,
   };
 }

@@ -2,6 +2,7 @@ import { lastOutputLines } from '../util/text.js';
 import type { EffectiveHealth } from '../evidence/image.js';
 import { findCommand, pathDirectories, resolveFile } from '../evidence/paths.js';
 import { formatSeconds } from '../util/format.js';
+import { describeEmulation } from '../evidence/emulation.js';
 import { emulatedRun, judgedUnderEmulation } from './emulated.js';
 import { defineCheck } from './registry.js';
 import { where } from './where.js';
@@ -173,7 +174,7 @@ export const checkProbeFailsWhenDown = defineCheck({
   remediation:
     'Make the probe test the service itself: connect to its port or request its health endpoint, and exit non-zero on any failure (no `|| exit 0`).',
   needs: ['runtime'],
-  run({ runtime }, { locate }) {
+  run({ runtime }, { locate, evidence }) {
     const down = runtime.downProbe;
     const location = where(locate.lastInstruction('HEALTHCHECK'));
     if (!down) return { status: 'skip', message: 'no HEALTHCHECK (see HARD-HEALTH-001)' };
@@ -191,12 +192,21 @@ export const checkProbeFailsWhenDown = defineCheck({
     const how = down.timedOut
       ? `did not answer within ${formatSeconds(down.seconds)} (Docker counts that as unhealthy)`
       : `exited ${down.exitCode} in ${formatSeconds(down.seconds)}`;
-    return {
-      status: 'pass',
+    const verdict = {
+      status: 'pass' as const,
       message: `real: with the service down it ${how}`,
       measured: down.exitCode,
       target: 'non-zero exit',
       ...location,
+    };
+    // A fake probe (`sys.exit(0)`) can time out too when every instruction is emulated: only an
+    // exit code tells a real probe there.
+    const emulation = down.timedOut ? emulatedRun(evidence) : null;
+    if (!emulation) return verdict;
+    return {
+      ...verdict,
+      status: 'skip',
+      message: `with the service down it did not answer within ${formatSeconds(down.seconds)}; under ${describeEmulation(emulation)} a fake probe can time out too, so only an exit code would tell: not judged (prove it on ${emulation.platform} hardware)`,
     };
   },
 });
@@ -255,7 +265,10 @@ export const checkHealthTiming = defineCheck({
       'the probe and startup times',
     );
     if (timingVerdict.status === 'fail') problems.push(...timing);
-    const notJudged = timingVerdict.status === 'skip' ? `; ${timingVerdict.message}` : '';
+    const notJudged =
+      timingVerdict.status === 'skip' && emulation
+        ? `; not judged under ${describeEmulation(emulation)}, which makes them worse: ${timing.join('; ')}`
+        : '';
     const measured = {
       interval,
       timeout,

@@ -9,30 +9,45 @@ export interface Emulation {
   platform: string;
   /** The engine host's architecture: `amd64`. */
   host: string;
+  /** What emulates it, as far as the run saw: `QEMU`, `Rosetta`, or null (not seen: inferred). */
+  by: string | null;
 }
 
 /** Architectures a host's CPU runs natively besides its own. */
 const NATIVE_ALSO: Record<string, readonly string[]> = { amd64: ['386'] };
 
-/** Null when the image ran natively, or when either architecture is unknown. */
+/**
+ * Null when the image ran natively, or when either architecture is unknown. `emulators`: what the
+ * engine host's `ps` showed in front of the service's processes (null: its processes were not
+ * read). Measured beats inferred: processes read with no emulator in front ran natively (a 32-bit
+ * arm image on an arm64 host that runs it), and one seen names what emulates.
+ */
 export function emulationOf(
   image: { os?: string; architecture: string; variant?: string | null },
   hostArchitecture: string,
+  emulators: string[] | null = null,
 ): Emulation | null {
   const architecture = goArch(image.architecture);
   const host = goArch(hostArchitecture);
-  if (!architecture || !host || architecture === host || NATIVE_ALSO[host]?.includes(architecture)) return null;
+  if (!architecture || !host || architecture === host) return null;
+  if (emulators ? emulators.length === 0 : NATIVE_ALSO[host]?.includes(architecture)) return null;
   const platform = [image.os || 'linux', architecture, image.variant].filter(Boolean).join('/');
-  return { platform, host };
+  return { platform, host, by: emulators?.length ? emulatorName(emulators[0]) : null };
 }
 
-/** "QEMU emulation (linux/arm64 on an amd64 host)" */
+/** "emulation (linux/arm64 on this amd64 host, by QEMU)" */
 export function describeEmulation(emulation: Emulation): string {
-  return `QEMU emulation (${emulation.platform} on an ${emulation.host} host)`;
+  return `emulation (${emulation.platform} on this ${emulation.host} host${emulation.by ? `, by ${emulation.by}` : ''})`;
+}
+
+function emulatorName(path: string): string {
+  if (/qemu|binfmt/i.test(path)) return 'QEMU';
+  if (/rosetta/i.test(path)) return 'Rosetta';
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /** Kernel names (`uname -m`) as Go's, which the engine and image configs use. */
-function goArch(name: string): string {
-  const normalised = name.trim().toLowerCase();
+function goArch(name: string | undefined): string {
+  const normalised = (name ?? '').trim().toLowerCase();
   return { x86_64: 'amd64', aarch64: 'arm64', i386: '386', i686: '386' }[normalised] ?? normalised;
 }

@@ -8,7 +8,8 @@
 //   /usr/bin/qemu-aarch64-static /usr/bin/tini -- python -m app     (without P)
 //
 // Read as it is, every emulated PID 1 would be "qemu", never an init: the process is the program,
-// so the interpreter (and the path the P flag adds in front of argv[0]) is taken off.
+// so the interpreter (and the path the P flag adds in front of argv[0]) is taken off. Docker
+// Desktop's Rosetta (amd64 images on Apple silicon) stands in front the same way.
 
 /**
  * An emulator that binfmt_misc runs in front of a foreign binary, by the name of its file: QEMU's
@@ -16,7 +17,7 @@
  * own, and stay as they are).
  */
 const EMULATOR =
-  /^(?:qemu-(?:aarch64(?:_be)?|arm(?:eb)?|i386|x86_64|ppc(?:64(?:le)?)?|s390x|riscv(?:32|64)|mips(?:64|n32)?(?:el)?|loongarch64|sparc(?:64|32plus)?|alpha|hppa|m68k|microblazeel|microblaze|or1k|sh4(?:eb)?|xtensa(?:eb)?|hexagon|cris|nios2)(?:-static)?|[a-z0-9_]+-binfmt-P)$/;
+  /^(?:rosetta|qemu-(?:aarch64(?:_be)?|arm(?:eb)?|i386|x86_64|ppc(?:64(?:le)?)?|s390x|riscv(?:32|64)|mips(?:64|n32)?(?:el)?|loongarch64|sparc(?:64|32plus)?|alpha|hppa|m68k|microblazeel|microblaze|or1k|sh4(?:eb)?|xtensa(?:eb)?|hexagon|cris|nios2)(?:-static)?|[a-z0-9_]+-binfmt-P)$/;
 /** Debian's wrapper says it in its name: it always passes the path, then argv[0]. */
 const PRESERVES_ARGV0 = /-binfmt-P$/;
 

@@ -11,6 +11,8 @@ export interface ProcessRecord {
   command: string;
   /** True for the container's PID 1. */
   init: boolean;
+  /** The emulator `ps` showed in front of the program (QEMU, Rosetta); absent when it ran natively. */
+  emulator?: string;
 }
 
 /** listening: a TCP socket in LISTEN state in its network namespace (no HEALTHCHECK, no EXPOSE). */

@@ -99,20 +99,29 @@ export async function listProcesses(container: Container): Promise<ProcessRecord
       container.top({ ps_args: '-o pid,uid,gid,args' }) as Promise<{ Titles: string[]; Processes: string[][] }>,
       container.inspect(),
     ]);
-    const titles = top.Titles.map((title) => title.toUpperCase());
-    const column = (name: string): number => titles.indexOf(name);
-    const [pid, uid, gid, args] = ['PID', 'UID', 'GID', 'COMMAND'].map(column);
-    return top.Processes.map((row) => ({
-      pid: Number(row[pid]),
-      uid: Number(row[uid]),
-      gid: Number(row[gid]),
-      // The program, not the emulator that runs it when its architecture is not the host's.
-      command: withoutEmulator(row[args] ?? '').command,
-      init: Number(row[pid]) === inspect.State.Pid,
-    }));
+    return processesOfTop(top, inspect.State.Pid);
   } catch {
     return null; // the engine host has no `ps`, or the container just exited
   }
+}
+
+/** `docker top -o pid,uid,gid,args` as records; `initPid`: the container's PID 1 on the host. */
+export function processesOfTop(top: { Titles: string[]; Processes: string[][] }, initPid: number): ProcessRecord[] {
+  const titles = top.Titles.map((title) => title.toUpperCase());
+  const column = (name: string): number => titles.indexOf(name);
+  const [pid, uid, gid, args] = ['PID', 'UID', 'GID', 'COMMAND'].map(column);
+  return top.Processes.map((row) => {
+    // The program, not the emulator that runs it when its architecture is not the host's.
+    const { command, emulator } = withoutEmulator(row[args] ?? '');
+    return {
+      pid: Number(row[pid]),
+      uid: Number(row[uid]),
+      gid: Number(row[gid]),
+      command,
+      init: Number(row[pid]) === initPid,
+      ...(emulator ? { emulator } : {}),
+    };
+  });
 }
 
 export interface FinishOptions {
