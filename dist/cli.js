@@ -77206,7 +77206,7 @@ function wrappy (fn, cb) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _util_dirname_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5644);
-/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7363);
+/* harmony import */ var _cli_main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5783);
 
 
 // package.json says Node >= 22 (fs.glob for merge, and the versions the bundled libraries
@@ -77231,7 +77231,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7363:
+/***/ 5783:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -77857,7 +77857,14 @@ const INPUTS = {
         kind: kinds_text,
         default: '',
         group: 'what to check',
-        description: "Target platform of the build (e.g. `linux/amd64`); default: the engine's own.",
+        description: "Target platform of the build (e.g. `linux/amd64`); default: the engine's own. The one-platform form of `platforms`.",
+    }),
+    platforms: input({
+        perTarget: true,
+        kind: list,
+        default: '',
+        group: 'what to check',
+        description: "Platforms to build and prove, build-push-action's syntax (`linux/amd64,linux/arm64`): each build target is built, run and judged once per platform, as a target of its own named `<target> (<platform>)`; the cache probe runs once, on the first, and the compose files are judged once. A platform the builder cannot build here (no emulator registered) is not proven: its checks are errors, never passes. One platform is the same as `platform`.",
     }),
     builder: input({
         kind: kinds_text,
@@ -78359,7 +78366,7 @@ const INPUTS = {
         kind: number({ integer: true, min: 1, unit: 'targets' }),
         default: '',
         group: 'runtime',
-        description: "How many targets are built and proven at once. Default: the number of CPUs. Targets proven side by side share the machine: their startup and idle figures are measured under each other's load (use 1 for the quietest figures).",
+        description: "How many targets are built and proven at once. Default: the number of CPUs, or 1 when a platform of the run is emulated here (its emulator's load would be measured as the others'). Targets proven side by side share the machine: their startup and idle figures are measured under each other's load (use 1 for the quietest figures).",
     }),
     'runtime-memory-mb': input({
         perTarget: true,
@@ -78725,7 +78732,30 @@ function lineOf(node, counter) {
     return offset === undefined ? 0 : counter.linePos(offset).line;
 }
 
+;// CONCATENATED MODULE: ./src/inputs/platforms.ts
+// `platforms` (build-push-action's name and syntax) and `platform`, its alias for one: which
+// platforms a build is proven for. Checked before anything runs.
+/** `os/architecture` or `os/architecture/variant`, as buildx and OCI write them. */
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+/** The platforms to prove each build for, one target each; [] or one: the run's single platform. */
+function platformList(settings) {
+    return [...new Set(settings.platforms.map((platform) => platform.trim().toLowerCase()))];
+}
+/** Why `platforms` cannot be used as given, or null. */
+function platformsProblem(settings, label) {
+    const platforms = label('platforms');
+    const list = platformList(settings);
+    const malformed = list.filter((platform) => !PLATFORM.test(platform));
+    if (malformed.length > 0)
+        return `${platforms}: '${malformed.join("', '")}' is not a platform: give os/architecture[/variant], as \`linux/amd64,linux/arm64\``;
+    const one = settings.platform.trim();
+    if (one !== '' && list.length > 0 && !(list.length === 1 && list[0] === one.toLowerCase()))
+        return `${label('platform')} and ${platforms} are both given (${one}; ${list.join(', ')}): ${label('platform')} is the one-platform form of ${platforms}; give one of them`;
+    return null;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/resolve.ts
+
 
 
 
@@ -78805,6 +78835,9 @@ async function resolveOptions(explicit, workspace, surface = 'cli') {
     const signatures = signatureProblem(settings, surface, workspace);
     if (signatures)
         throw new UsageError(signatures);
+    const platforms = platformsProblem(settings, (name) => inputLabel(name, surface));
+    if (platforms)
+        throw new UsageError(platforms);
     // A tag or a branch name would never equal the commit a provenance records: refused, not failed.
     const revision = settings.expectedRevision.trim();
     if (revision && !/^[0-9a-fA-F]{7,64}$/.test(revision))
@@ -78969,7 +79002,11 @@ function emulationOf(image, hostArchitecture, emulators = null) {
 }
 /** "emulation (linux/arm64 on this amd64 host, by QEMU)" */
 function describeEmulation(emulation) {
-    return `emulation (${emulation.platform} on this ${emulation.host} host${emulation.by ? `, by ${emulation.by}` : ''})`;
+    return `emulation (${emulationText(emulation)})`;
+}
+/** "linux/arm64 on this amd64 host, by QEMU" */
+function emulationText(emulation) {
+    return `${emulation.platform} on this ${emulation.host} host${emulation.by ? `, by ${emulation.by}` : ''}`;
 }
 function emulatorName(path) {
     if (/qemu|binfmt/i.test(path))
@@ -78983,16 +79020,6 @@ function goArch(name) {
     const normalised = (name ?? '').trim().toLowerCase();
     return { x86_64: 'amd64', aarch64: 'arm64', i386: '386', i686: '386' }[normalised] ?? normalised;
 }
-
-;// CONCATENATED MODULE: ./src/checks/emulated.ts
-
-// How the checks judge a figure measured under emulation. Emulation can only make a time, the CPU
-// used or the memory held worse, never better: a reading within its limit under emulation is
-// within it on the platform's own hardware too, and stays a pass (marked as emulated); a reading
-// over its limit may be the emulator's and proves nothing about the image, so it is said with its
-// number and not judged (skip) — a false error on every emulated platform would teach users to
-// ignore the check. What the figure does not depend on (an exit code, a crash, a spinning thread)
-// is judged as usual by the check itself.
 /**
  * The run's emulation: the image's architecture against the engine host's, confirmed by what the
  * engine host's `ps` showed in front of the service's processes where they were read.
@@ -79010,6 +79037,17 @@ function emulatedBuild(evidence) {
         return null;
     return emulationOf(evidence.image.value, evidence.engine.value.architecture);
 }
+
+;// CONCATENATED MODULE: ./src/checks/emulated.ts
+
+// How the checks judge a figure measured under emulation. Emulation can only make a time, the CPU
+// used or the memory held worse, never better: a reading within its limit under emulation is
+// within it on the platform's own hardware too, and stays a pass (marked as emulated); a reading
+// over its limit may be the emulator's and proves nothing about the image, so it is said with its
+// number and not judged (skip) — a false error on every emulated platform would teach users to
+// ignore the check. What the figure does not depend on (an exit code, a crash, a spinning thread)
+// is judged as usual by the check itself.
+
 /** `what`: the figure, as the message names it ("the startup time", "the idle CPU"). */
 function judgedUnderEmulation(verdict, emulation, what) {
     if (!emulation || (verdict.status !== 'pass' && verdict.status !== 'fail'))
@@ -88196,6 +88234,7 @@ function copiedFromContext(layer, locate) {
 
 
 
+
 /** The figures of a run, straight from the evidence; null where not measured. */
 function metricsOf(evidence, locate) {
     const metrics = emptyMetrics();
@@ -88217,6 +88256,13 @@ function metricsOf(evidence, locate) {
             metrics.healthRetries = health.effective.retries;
         }
     }
+    const buildEmulation = emulatedBuild(evidence);
+    const runEmulation = emulatedRun(evidence);
+    if (buildEmulation || runEmulation)
+        metrics.emulated = {
+            build: buildEmulation && metrics.buildSeconds !== null ? emulationText(buildEmulation) : null,
+            runtime: runEmulation && evidence.runtime.state === 'collected' ? emulationText(runEmulation) : null,
+        };
     const filesystem = collected_valueOf(evidence.filesystem);
     if (filesystem) {
         metrics.imageSizeBytes = filesystem.size.unpackedBytes;
@@ -88317,6 +88363,7 @@ function buildTargetReport(parts) {
         baseline: parts.baseline,
         timings: { ...parts.timings },
         securityContext: proposeSecurityContext(parts.evidence, parts.results, metrics),
+        ...(parts.platformOf ? { platformOf: parts.platformOf } : {}),
     };
 }
 /**
@@ -88365,6 +88412,23 @@ function verdict(results, failOn) {
     if (counted.some((result) => result.status === 'error'))
         return 'errored';
     return 'passed';
+}
+/** The verdict as the reports say it: an errored one (a check could not run) is not judged, never failed or passed. */
+function verdictWord(results, failOn) {
+    const outcome = verdict(results, failOn);
+    return outcome === 'errored' ? 'not judged' : outcome;
+}
+const VERDICT_ICON = {
+    passed: '✅',
+    failed: '❌',
+    'not judged': '⚠️',
+};
+/** "2 failed", "1 failed, 1 not judged", "0 failed": the targets that did not pass, by why. */
+function targetCounts(report) {
+    const words = report.targets.map((target) => verdictWord(target.checks, report.failOn));
+    const failed = words.filter((word) => word === 'failed').length;
+    const unjudged = words.filter((word) => word === 'not judged').length;
+    return `${failed} failed${unjudged > 0 ? `, ${unjudged} not judged` : ''}`;
 }
 /** The run's exit code: its checks' verdict, and 2 when a push it passed was refused by the registry. */
 function runExitCode(report) {
@@ -89512,6 +89576,7 @@ async function collectImageEvidence(engine, request) {
         layerDigests: inspect.RootFS?.Layers ?? [],
         os: inspect.Os,
         architecture: inspect.Architecture,
+        ...(inspect.Variant ? { variant: inspect.Variant } : {}),
         user: config.User ?? '',
         env: config.Env ?? [],
         cmd: asArray(config.Cmd),
@@ -93877,9 +93942,115 @@ async function hostReader(container) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/evidence/runtime/quiet.ts
+
+/** Quiet: at most this share of one CPU over the span (a timer or a heartbeat, not start-up work). */
+const QUIET_CPU_SHARE = 0.01;
+/** How long a service must stay quiet before a watch for its listening socket ends. */
+const QUIET_MS = 500;
+/**
+ * Samples of a container's CPU time, one per look: quiet once the CPU it used since a sample at
+ * least `spanMs` old is at most `share` of that time. Pure: the reader is given to `look`.
+ */
+class QuietTracker {
+    spanMs;
+    share;
+    samples = [];
+    constructor(spanMs = QUIET_MS, share = QUIET_CPU_SHARE) {
+        this.spanMs = spanMs;
+        this.share = share;
+    }
+    /** Records a reading at `at` (ms); answers whether the container has been quiet for the span. */
+    record(at, cpuNs) {
+        this.samples.push({ at, cpuNs });
+        // The newest sample at least a span old: CPU only grows, so quiet since it means quiet
+        // through the whole span.
+        let since;
+        while (this.samples.length > 1 && at - this.samples[1].at >= this.spanMs)
+            this.samples.shift();
+        if (at - this.samples[0].at >= this.spanMs)
+            since = this.samples[0];
+        if (!since)
+            return false;
+        const elapsedNs = (at - since.at) * 1e6;
+        return cpuNs - since.cpuNs <= this.share * elapsedNs;
+    }
+}
+/** Reads the container's CPU time from its cgroup on this host; null when this host cannot. */
+async function cgroupCpuReader(container) {
+    if (process.platform !== 'linux')
+        return null;
+    const state = (await container.inspect()).State;
+    if (!state.Running || !state.Pid)
+        return null;
+    let cgroups;
+    try {
+        cgroups = await (0,promises_namespaceObject.readFile)(`/proc/${state.Pid}/cgroup`, 'utf8');
+    }
+    catch {
+        return null;
+    }
+    for (const candidate of cpuAccountingFiles(cgroups)) {
+        // The same PID on this host is the container's only if its cgroup names the container.
+        if (!candidate.path.includes(container.id))
+            continue;
+        const read = async () => {
+            try {
+                return candidate.parse(await (0,promises_namespaceObject.readFile)(candidate.path, 'utf8'));
+            }
+            catch {
+                return null; // the container is gone, and its cgroup with it
+            }
+        };
+        if ((await read()) !== null)
+            return read;
+    }
+    return null;
+}
+/**
+ * Where a process's CPU accounting is, from its /proc/<pid>/cgroup: the v1 cpuacct controller
+ * (mounted alone or with cpu), then the v2 hierarchy (at /sys/fs/cgroup, or /sys/fs/cgroup/unified
+ * on a hybrid host).
+ */
+function cpuAccountingFiles(procCgroup, root = '/sys/fs/cgroup') {
+    const files = [];
+    const unified = [];
+    for (const line of procCgroup.split('\n')) {
+        const match = /^(\d+):([^:]*):(.+)$/.exec(line.trim());
+        if (!match)
+            continue;
+        const [, id, controllers, path] = match;
+        if (id === '0' && controllers === '') {
+            for (const mount of [root, `${root}/unified`])
+                unified.push({ path: `${mount}${path}/cpu.stat`, parse: parseCpuStat });
+            continue;
+        }
+        const names = controllers.split(',');
+        if (!names.includes('cpuacct'))
+            continue;
+        for (const mount of [`${root}/${controllers}`, `${root}/cpuacct`, `${root}/cpu,cpuacct`])
+            files.push({ path: `${mount}${path}/cpuacct.usage`, parse: parseNanoseconds });
+    }
+    return [...quiet_dedupe(files), ...quiet_dedupe(unified)];
+}
+function quiet_dedupe(files) {
+    const seen = new Set();
+    return files.filter((file) => !seen.has(file.path) && seen.add(file.path));
+}
+/** cgroup v2 cpu.stat: `usage_usec N`, in nanoseconds. */
+function parseCpuStat(text) {
+    const match = /^usage_usec\s+(\d+)/m.exec(text);
+    return match ? Number(match[1]) * 1000 : null;
+}
+function parseNanoseconds(text) {
+    const value = Number(text.trim());
+    return text.trim() !== '' && Number.isFinite(value) ? value : null;
+}
+
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/evidence/runtime/probe.ts
+
 
 
 
@@ -93995,9 +94166,11 @@ function unprobed(probe, outcome, lastOutput = '') {
 }
 /**
  * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
- * is the moment the start request was sent (performance.now()).
+ * is the moment the start request was sent (performance.now()). A watch for a listening socket
+ * given `quietAfterMs` also ends once that long has passed and the service has been quiet (next to
+ * no CPU) for QUIET_MS: it is waiting, not starting (quiet.ts).
  */
-async function awaitReadiness(container, initial, startedAt, timeoutMs, helpers, signal) {
+async function awaitReadiness(container, initial, startedAt, timeoutMs, helpers, signal, quietAfterMs) {
     const { addressing } = helpers;
     let probe = initial;
     const readiness = unprobed(probe, 'not-probed');
@@ -94009,6 +94182,8 @@ async function awaitReadiness(container, initial, startedAt, timeoutMs, helpers,
         listening = source?.read ?? null;
         readiness.listeningBy = source?.how ?? null;
     }
+    let cpu = listening && quietAfterMs !== undefined ? ((await helpers.cpu?.(container)) ?? null) : null;
+    const quiet = new QuietTracker();
     let brokenInARow = 0;
     let lastStateCheck = 0;
     for (;;) {
@@ -94051,6 +94226,23 @@ async function awaitReadiness(container, initial, startedAt, timeoutMs, helpers,
             }
             if (attempt.notRunning)
                 lastStateCheck = 0;
+            if (cpu) {
+                const used = await cpu();
+                if (used === null)
+                    cpu = null;
+                else if (quiet.record(performance.now(), used) && elapsed() * 1000 >= quietAfterMs) {
+                    // Still running (a quiet container that ended is an exit, below): waiting, not starting.
+                    const exited = await exitOf(container, startedAt);
+                    readiness.waitedSeconds = round(elapsed());
+                    if (exited) {
+                        readiness.outcome = 'exited';
+                        return { readiness, exited };
+                    }
+                    readiness.outcome = 'not-probed';
+                    readiness.quietSeconds = readiness.waitedSeconds;
+                    return { readiness, exited: null, ...(listening ? { watchOn: listening } : {}) };
+                }
+            }
         }
         // Whether the container is still running: after a refused exec at once, else about each second.
         if (performance.now() - lastStateCheck > 1000) {
@@ -94256,7 +94448,56 @@ function basename(path) {
     return path.slice(path.lastIndexOf('/') + 1);
 }
 
+;// CONCATENATED MODULE: ./src/evidence/runtime/watch-on.ts
+
+
+
+function watchListening(read, startedAt, signal) {
+    let stopped = false;
+    // Stopping cuts the pause between two reads short: the idle window's end waits for nothing.
+    const pause = new AbortController();
+    const watching = (async () => {
+        let attempts = 0;
+        while (!stopped && !signal?.aborted) {
+            const tick = performance.now();
+            const sockets = await read().catch(() => null);
+            attempts++;
+            if (sockets === null)
+                return null;
+            if (sockets.length > 0)
+                return { seconds: round((performance.now() - startedAt) / 1000), sockets, attempts };
+            const wait = PROBE_INTERVAL_MS - (performance.now() - tick);
+            if (wait > 0 && !stopped)
+                await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait, undefined, { signal: pause.signal }).catch(() => undefined);
+        }
+        return null;
+    })();
+    return {
+        stop: async () => {
+            stopped = true;
+            pause.abort();
+            return watching;
+        },
+    };
+}
+/** The readiness of a service whose listening socket was seen only once the watch went on. */
+function listenedLate(readiness, found) {
+    return {
+        ...readiness,
+        method: 'listening',
+        port: found.sockets[0].port,
+        listening: found.sockets,
+        readySeconds: found.seconds,
+        outcome: 'ready',
+        attempts: readiness.attempts + found.attempts,
+        lastOutput: '',
+        waitedSeconds: found.seconds,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/evidence/runtime/service.ts
+
+
 
 
 
@@ -94286,9 +94527,9 @@ async function startService(throwaways, spec, probe, readyTimeoutMs, listenMs, h
         return { container, startedAt, outcome: { readiness, exited }, processes: null };
     }
     // Without a HEALTHCHECK or EXPOSE, the first TCP socket it listens on tells readiness; a service
-    // that listens on none (a worker) is watched through the idle window instead.
+    // that listens on none (a worker) is watched until it is quiet, then on beside the idle window.
     const outcome = probe.method === 'none'
-        ? unobserved(await awaitReadiness(container, LISTENING_PROBE, startedAt, listenMs, helpers, signal), listenMs)
+        ? unobserved(await awaitReadiness(container, LISTENING_PROBE, startedAt, listenMs, helpers, signal, 0), listenMs)
         : await awaitReadiness(container, probe, startedAt, readyTimeoutMs, helpers, signal);
     const processes = outcome.exited ? null : await listProcesses(container);
     return { container, startedAt, outcome, processes };
@@ -94303,7 +94544,9 @@ function unobserved(outcome, watchedMs) {
         return outcome;
     const why = readiness.listeningBy === null
         ? 'its listening sockets could not be read'
-        : `it listened on no TCP port within ${round(watchedMs / 1000)} s`;
+        : readiness.quietSeconds !== undefined
+            ? `it listened on no TCP port: none by ${formatSeconds(readiness.quietSeconds)}, when it had used next to no CPU for ${formatSeconds(QUIET_MS / 1000)} (waiting, not starting up), nor while it was watched on`
+            : `it listened on no TCP port within ${round(watchedMs / 1000)} s`;
     return {
         ...outcome,
         readiness: {
@@ -94357,8 +94600,18 @@ async function finishService(service, options) {
     let stop = null;
     let exited = outcome.exited;
     let neverReadyLog = null;
+    let readiness = outcome.readiness;
     if (!exited) {
+        // A worker's watch for a listening socket ended when it went quiet: it goes on beside the
+        // idle window. One that listens after all became ready then, and its idle window is taken
+        // again from there (the first one was not idle: it was still starting).
+        const late = outcome.watchOn ? watchListening(outcome.watchOn, service.startedAt, options.signal) : null;
         idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+        const listened = late ? await late.stop() : null;
+        if (listened) {
+            readiness = listenedLate(readiness, listened);
+            idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+        }
         const recheck = options.recheckCpu;
         if (idle && recheck && idle.cpu >= recheck.above) {
             const waitStarted = performance.now();
@@ -94384,11 +94637,11 @@ async function finishService(service, options) {
                     break;
                 quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
             }
-            if (quiet && settled !== null && outcome.readiness.readySeconds !== null)
+            if (quiet && settled !== null && readiness.readySeconds !== null)
                 idle = {
                     ...quiet,
                     settled: {
-                        afterSeconds: round(settled - outcome.readiness.readySeconds),
+                        afterSeconds: round(settled - readiness.readySeconds),
                         busyCpu: idle.cpu,
                     },
                 };
@@ -94402,7 +94655,7 @@ async function finishService(service, options) {
         else {
             // Still running but never ready: most often retrying a dependency it cannot reach. Its log
             // is read before it is stopped (what it writes on SIGTERM says nothing of why).
-            if (outcome.readiness.outcome === 'timeout')
+            if (readiness.outcome === 'timeout')
                 neverReadyLog = await logTail(container, WAIT_LOG_LINES);
             if (options.beforeStop) {
                 await untilSettledOrAborted(options.beforeStop, options.signal);
@@ -94416,7 +94669,7 @@ async function finishService(service, options) {
         }
     }
     return {
-        readiness: outcome.readiness,
+        readiness,
         exited,
         processes: service.processes,
         idle,
@@ -94837,6 +95090,7 @@ function hardenedNeedsRetake(hardened, serviceFirstReadySeconds) {
 
 
 
+
 async function collectRuntimeEvidence(context) {
     const { image, options, signal } = context;
     const throwaways = new Throwaways(context.engine, context.runId, context.scope);
@@ -94870,6 +95124,7 @@ async function collectRuntimeEvidence(context) {
             // that, to an internal network of this run (no route out).
             addressing: (container, attached) => throwaways.connectInternalNetwork(container, attached),
             listening: (container) => listeningReader(container, throwaways, { image: image.id, limits: listenerLimits }, signal),
+            cpu: cgroupCpuReader,
         };
         // Compose's environment for the service first; runtime-env, the user's own word, over it.
         const env = [
@@ -94887,10 +95142,11 @@ async function collectRuntimeEvidence(context) {
         const alone = { role: 'service', image: image.id, network: options.network, limits, env };
         const readyTimeoutMs = options.readyTimeoutSeconds * 1000;
         // Without a HEALTHCHECK or EXPOSE, a listening socket tells readiness; one that listens later
-        // than max-startup-seconds would fail its startup anyway, so the watch ends there.
+        // than max-startup-seconds would fail its startup anyway, so the watch ends there, or sooner
+        // once the service is quiet (quiet.ts), to go on beside the idle window.
         const listenMs = Math.min(readyTimeoutMs, options.startupLimitSeconds * 1000);
         context.progress.info(probe.method === 'none'
-            ? `no HEALTHCHECK and no exposed port: watching its network namespace for a listening TCP socket (up to ${options.startupLimitSeconds} s), then that it stays up through the idle window`
+            ? `no HEALTHCHECK and no exposed port: watching its network namespace for a listening TCP socket (up to ${options.startupLimitSeconds} s, or until it is quiet and then on through the idle window), and that it stays up through the idle window`
             : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${options.readyTimeoutSeconds} s)`);
         // The service is started, sampled idle and stopped while the other two containers do their
         // own work: nothing it measures waits for them, and the slowest of the three sets the time.
@@ -95042,10 +95298,11 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, lis
         };
     }
     // Without a probe, a listening socket, or else staying up as long as the service's idle window,
-    // is all it can show.
+    // is all it can show: a quiet one (quiet.ts) has shown it once it has stayed up that long.
     const watched = probe.method === 'none' ? LISTENING_PROBE : probe;
-    const timeout = probe.method === 'none' ? Math.max(options.idleSeconds * 1000, listenMs) : readyTimeoutMs;
-    const outcome = unobserved(await awaitReadiness(container, watched, startedAt, timeout, helpers, context.signal), timeout);
+    const idleMs = options.idleSeconds * 1000;
+    const timeout = probe.method === 'none' ? Math.max(idleMs, listenMs) : readyTimeoutMs;
+    const outcome = unobserved(await awaitReadiness(container, watched, startedAt, timeout, helpers, context.signal, probe.method === 'none' ? idleMs : undefined), timeout);
     const tail = outcome.exited?.logTail ?? (await logTail(container));
     // Removed as soon as it has answered: it costs nothing while the service is sampled idle.
     await throwaways.remove(container);
@@ -95584,8 +95841,20 @@ async function collectTargetEvidence(request, progress, control) {
     }
     const { engine } = control.engine;
     const engineRecord = collected_valueOf(control.engine.record);
-    if (collect.platform && source.kind === 'build')
-        await progress.phase('platform', () => checkPlatform(collect.platform, collect.builder));
+    if (collect.platform && source.kind === 'build') {
+        const refused = await progress.phase('platform', () => platformRefusal(collect.platform, collect.builder));
+        // Alone, a platform the builder cannot build is the user's mistake, said before any work; one
+        // of several is not proven here, and says so in every check that needed it (never a pass).
+        if (refused && !request.platform)
+            throw new UsageError(`platform: ${refused}`);
+        if (refused) {
+            const why = `not proven: ${refused}`;
+            for (const key of ['build', 'rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime', 'attestations'])
+                evidence[key] = failed(why);
+            target.platform = collect.platform;
+            return { evidence, target };
+        }
+    }
     // Where the builder can, it writes the image's layers once more, as it holds them, for the
     // files to be read from (src/docker/image-layout.ts) instead of the engine's slower export.
     const layoutDir = source.kind === 'build' && engineRecord && (await buildWritesLayout(engineRecord, collect))
@@ -95646,6 +95915,8 @@ async function collectTargetEvidence(request, progress, control) {
         }));
         evidence.image = collected(image);
         target.imageId = image.id;
+        // What was proven: the image's own platform, whatever was asked for.
+        target.platform = [image.os, image.architecture, image.variant].filter(Boolean).join('/');
         target.image ??= image.repoTags[0] ?? image.id;
         // An image named by reference (`image:`): the registry digests the engine holds for it, which an
         // attestation's subject may name. A build's are local names (the containerd store lists those too).
@@ -95790,14 +96061,14 @@ function composeUpReason(request) {
         return 'static mode: nothing is run';
     return request.compose ? 'the stack was not brought up' : 'this target has no compose file';
 }
-/** A platform the builder cannot build (no emulation for it) is a usage error, said before any work. */
-async function checkPlatform(platform, builder) {
+/** Why the builder cannot build for the platform (no emulation registered for it), or null. */
+async function platformRefusal(platform, builder) {
     const available = await builderPlatforms(builder || undefined);
     const wanted = platform.split(',').map((item) => item.trim());
     const missing = wanted.filter((item) => !available.some((candidate) => candidate === item || candidate.startsWith(`${item}/`)));
-    if (missing.length > 0) {
-        throw new UsageError(`platform: the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); install QEMU emulation (docker run --privileged tonistiigi/binfmt --install all) or choose one of those`);
-    }
+    if (missing.length === 0)
+        return null;
+    return `the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); register QEMU emulation (docker/setup-qemu-action in a workflow; \`docker run --privileged tonistiigi/binfmt --install all\`, or Debian's qemu-user-static, on a machine) or choose one of those`;
 }
 function buildRequest(request, source, progress, signal) {
     const { collect } = request;
@@ -95890,6 +96161,8 @@ async function signaturesOf(request, dockerfile, signal) {
 async function cacheProbe(engine, build, request, dockerfile, context, imageId) {
     if (!request.collect.cacheProbe)
         return skipped('cache-probe is off');
+    if (request.platform && request.platform.name !== request.platform.first)
+        return skipped(`probed once, on ${request.platform.first}: which steps a change re-runs is the Dockerfile's, the same on every platform`);
     const parsed = collected_valueOf(dockerfile);
     const files = collected_valueOf(context);
     if (!parsed || !files)
@@ -96671,6 +96944,7 @@ function nameTargets(drafts) {
 
 
 
+
 // A named draft as the TargetRequest the run proves: what it is (its source), what the checks
 // judge it by (its settings) and what the collectors do for it (its collection options).
 function toRequest(draft, options, scope) {
@@ -96680,6 +96954,9 @@ function toRequest(draft, options, scope) {
     const signatures = signatureProblem(settings, options.surface, options.workspace);
     if (signatures)
         throw new UsageError(`target ${draft.name}: ${signatures}`);
+    const platforms = platformsProblem(settings, (name) => inputLabel(name, options.surface));
+    if (platforms)
+        throw new UsageError(`target ${draft.name}: ${platforms}`);
     return {
         name: draft.name,
         source: target_requests_sourceOf(draft),
@@ -96698,6 +96975,37 @@ function toRequest(draft, options, scope) {
         vulnerabilityReports: { current: null, baseline: null },
         buildInputs: resolveBuildInputs(settings, options.workspace).inputs,
     };
+}
+/**
+ * A build proven for several platforms is one target per platform, each built, run and judged on
+ * its own, named `<target> (<platform>)`. What is the Dockerfile's rather than a platform's is done
+ * once, on the first: the cache probe (which steps a change re-runs) and the compose files. Every
+ * platform keeps the target's compose services, so each is run in its stack. An image (`image:`)
+ * is proven as the engine holds it: one platform.
+ */
+function perPlatform(request) {
+    const list = platformList(request.settings);
+    if (request.source.kind !== 'build')
+        return [request];
+    if (list.length === 1) {
+        const settings = { ...request.settings, platform: list[0] };
+        return [{ ...request, settings, collect: collectionOptions(settings) }];
+    }
+    if (list.length === 0)
+        return [request];
+    return list.map((platform, index) => {
+        const settings = { ...request.settings, platform, platforms: [platform] };
+        return {
+            ...request,
+            name: `${request.name} (${platform})`,
+            settings,
+            collect: collectionOptions(settings),
+            compose: index === 0 ? request.compose : null,
+            // Apart from the other targets' (`1`, `2`) and baselines' (`1b`): `1-arm64`.
+            scope: `${request.scope}-${platform.split('/').slice(1).join('')}`,
+            platform: { name: platform, first: list[0], of: request.name },
+        };
+    });
 }
 /** What the draft is; its stage and image read as the inputs' text is (trimmed, '' for none). */
 function target_requests_sourceOf(draft) {
@@ -96833,6 +97141,7 @@ function camel(input) {
 
 
 
+
 async function planTargets(options, helpers = {}) {
     const { settings, workspace } = options;
     const show = (path) => repoPath(workspace, path);
@@ -96898,7 +97207,10 @@ async function planTargets(options, helpers = {}) {
     const named = nameTargets(tellApart(unique, read));
     const requests = named.map((draft, index) => toRequest(draft, options, String(index + 1)));
     attachVulnerabilityReports(requests, named, options);
-    return { targets: requests, notes };
+    const images = requests.filter((request) => request.source.kind === 'image' && platformList(request.settings).length > 1);
+    for (const request of images)
+        notes.push(`${request.name}: ${inputLabel('platforms', options.surface)} applies to builds; this image is proven as the engine holds it, for one platform (the report names which)`);
+    return { targets: requests.flatMap(perPlatform), notes };
 }
 function nothingToProve(options) {
     const label = (name) => inputLabel(name, options.surface);
@@ -97020,6 +97332,8 @@ function pullError(stderr) {
 
 
 
+
+
 async function runHardening(options, progress, handle = {}) {
     const cancel = new AbortController();
     const onSignal = () => cancel.abort();
@@ -97060,7 +97374,12 @@ async function runHardening(options, progress, handle = {}) {
             cleanup,
             ...(session ? { engine: session } : {}),
         };
-        const limit = options.settings.parallel ?? (0,external_node_os_namespaceObject.availableParallelism)();
+        // An emulated platform's build and run take the CPU QEMU needs: beside it, the other targets'
+        // startup and idle figures would be its load. One at a time, unless the user says otherwise.
+        const emulated = emulatedPlatforms(plan.targets, session ? collected_valueOf(session.record)?.architecture : undefined);
+        const limit = options.settings.parallel ?? (emulated.length > 0 ? 1 : (0,external_node_os_namespaceObject.availableParallelism)());
+        if (emulated.length > 0 && options.settings.parallel === null && plan.targets.length > 1)
+            progress.info(`one target at a time: ${emulated.join(', ')} runs emulated here, and its emulator's load would be measured as the other targets' (${inputLabel('parallel', options.surface)} sets how many at once)`);
         const several = plan.targets.length > 1;
         if (several)
             progress.info(`${plan.targets.length} targets, ${Math.min(limit, plan.targets.length)} at a time: ${plan.targets.map((target) => target.name).join(', ')}`);
@@ -97194,7 +97513,18 @@ function run_judged(request, collection, baseline, timings, options) {
         failOn: options.settings.failOn,
         timings,
         baseline,
+        ...(request.platform ? { platformOf: request.platform.of } : {}),
     });
+}
+/** The platforms of the plan that this engine's CPU does not run natively (their builds and runs are emulated). */
+function emulatedPlatforms(targets, hostArchitecture) {
+    if (!hostArchitecture)
+        return [];
+    const foreign = targets
+        .map((target) => target.collect.platform)
+        .filter((platform) => platform !== '' && !platform.includes(','))
+        .filter((platform) => emulationOf({ architecture: platform.split('/')[1] ?? '' }, hostArchitecture) !== null);
+    return [...new Set(foreign)];
 }
 
 ;// CONCATENATED MODULE: ./src/report/attestation.ts
@@ -97730,12 +98060,12 @@ function sizeDelta(after, before) {
 function overviewRows(report) {
     return report.targets.map((target) => {
         const { metrics } = target;
-        const outcome = verdict(target.checks, report.failOn);
+        const word = verdictWord(target.checks, report.failOn);
         const health = securityRows(target, null).find((row) => row.issue === 'Health check').after;
         const failed = [...new Set(target.checks.filter((check) => check.status === 'fail').map((check) => check.id))];
         return {
             target: target.name,
-            verdict: outcome === 'passed' ? '✅ passed' : outcome === 'failed' ? '❌ failed' : '⚠️ not judged',
+            verdict: `${VERDICT_ICON[word]} ${word}`,
             size: metrics.imageSizeBytes === null ? '–' : formatBytes(metrics.imageSizeBytes),
             user: metrics.runUid === null ? '–' : metrics.runUid === 0 ? 'root (UID 0)' : `UID ${metrics.runUid}`,
             health: health.state === 'unknown' ? '–' : health.text.replace(/ \(.*\)$/, ''),
@@ -97750,6 +98080,69 @@ function overviewRows(report) {
                     : failed.join(', '),
         };
     });
+}
+
+;// CONCATENATED MODULE: ./src/report/platform-differences.ts
+
+/** A size within this share of the first platform's is the same size (compression, timestamps). */
+const SAME_SIZE_SHARE = 0.01;
+function platformDifferences(report) {
+    const groups = new Map();
+    for (const target of report.targets)
+        if (target.platformOf)
+            groups.set(target.platformOf, [...(groups.get(target.platformOf) ?? []), target]);
+    const found = [];
+    for (const [name, targets] of groups) {
+        if (targets.length < 2)
+            continue;
+        const lines = differencesOf(targets);
+        if (lines.length > 0)
+            found.push({ target: name, lines });
+    }
+    return found;
+}
+function platform_differences_platformOf(target) {
+    return target.target.platform ?? target.name;
+}
+function differencesOf(targets) {
+    const [first, ...others] = targets;
+    const lines = [];
+    const judged = targets.filter((target) => !notJudged(target));
+    for (const target of targets.filter(notJudged)) {
+        const reason = target.checks.find((check) => check.status === 'error')?.message ?? '';
+        lines.push(`${platform_differences_platformOf(target)}: not judged here — ${reason.replace(/^could not collect \w+ evidence: /, '')}`);
+    }
+    for (const other of others.filter((target) => judged.includes(target) && judged.includes(first))) {
+        for (const [label, key] of [
+            ['unpacked', 'imageSizeBytes'],
+            ['compressed', 'compressedSizeBytes'],
+        ]) {
+            const base = first.metrics[key];
+            const size = other.metrics[key];
+            if (base === null || size === null || Math.abs(size - base) <= SAME_SIZE_SHARE * base)
+                continue;
+            lines.push(`${platform_differences_platformOf(other)} is ${formatBytes(Math.abs(size - base))} ${size > base ? 'larger' : 'smaller'} ${label}: ${formatBytes(size)} against ${formatBytes(base)} on ${platform_differences_platformOf(first)} (${size > base ? '+' : '−'}${Math.round((Math.abs(size - base) / base) * 100)} %)`);
+        }
+    }
+    // Each check judged (pass or fail) on every judged platform, with not the same verdict everywhere.
+    const ids = [...new Set(judged.flatMap((target) => target.checks.map((check) => check.id)))];
+    for (const id of ids) {
+        const verdicts = judged.map((target) => ({ target, check: target.checks.find((check) => check.id === id) }));
+        if (!verdicts.every(({ check }) => check && (check.status === 'pass' || check.status === 'fail')))
+            continue;
+        const failing = verdicts.filter(({ check }) => check.status === 'fail');
+        if (failing.length === 0 || failing.length === verdicts.length)
+            continue;
+        const passing = verdicts.filter(({ check }) => check.status === 'pass');
+        const where = failing.map(({ target }) => platform_differences_platformOf(target)).join(', ');
+        const example = failing[0].check;
+        lines.push(`${id} fails on ${where} only (passes on ${passing.map(({ target }) => platform_differences_platformOf(target)).join(', ')}): ${example.message}`);
+    }
+    return lines;
+}
+/** A platform none of whose image checks could run (the builder cannot build it here). */
+function notJudged(target) {
+    return target.checks.some((check) => check.id === 'HARD-BUILD-001' && check.status === 'error');
 }
 
 ;// CONCATENATED MODULE: ./src/report/size-text.ts
@@ -97874,7 +98267,13 @@ const bytesTarget = (result) => typeof result.target === 'number' ? `≤ ${forma
 const numberTarget = (result, unit) => typeof result.target === 'number' ? `≤ ${result.target}${unit}` : '–';
 const seconds = (result) => typeof result.target === 'number' ? `≤ ${formatSeconds(result.target)}` : '–';
 const metric_rows_ROWS = [
-    { label: 'Build time (clean)', checkId: 'HARD-BUILD-002', actual: (r) => buildTime(r), target: seconds },
+    {
+        label: 'Build time (clean)',
+        checkId: 'HARD-BUILD-002',
+        emulated: 'build',
+        actual: (r) => buildTime(r),
+        target: seconds,
+    },
     {
         label: 'Build time (cached)',
         checkId: 'HARD-CACHE-001',
@@ -97901,6 +98300,7 @@ const metric_rows_ROWS = [
     },
     {
         label: 'Container startup',
+        emulated: 'runtime',
         checkId: 'HARD-STARTUP-002',
         actual: (r) => nullable(r.metrics.startupSeconds, formatSeconds),
         target: seconds,
@@ -97913,17 +98313,25 @@ const metric_rows_ROWS = [
     },
     {
         label: 'Memory usage (idle)',
+        emulated: 'runtime',
         checkId: 'HARD-MEMORY-001',
         actual: (r) => nullable(r.metrics.idleMemoryBytes, formatBytes),
         target: (c) => bytesTarget(c),
     },
     {
         label: 'CPU usage (idle)',
+        emulated: 'runtime',
         checkId: 'HARD-CPU-001',
         actual: (r) => nullable(r.metrics.idleCpu, (cpu) => `${cpu.toFixed(3)} CPU`),
         target: (c) => numberTarget(c, ' CPU'),
     },
-    { label: 'Stop time', checkId: 'HARD-SHUTDOWN-001', actual: (r) => stopTime(r), target: seconds },
+    {
+        label: 'Stop time',
+        checkId: 'HARD-SHUTDOWN-001',
+        emulated: 'runtime',
+        actual: (r) => stopTime(r),
+        target: seconds,
+    },
     {
         label: 'Runs as',
         checkId: 'HARD-USER-003',
@@ -97948,10 +98356,12 @@ function metricRows(report) {
         // A measurement without a limit is shown as what it is: information, not a verdict.
         const informational = result.status === 'skip' && actual !== null && result.target === undefined;
         const failedWarning = result.status === 'fail' && result.severity !== 'error';
+        // A figure measured under emulation is never shown bare: it reads worse than the platform's own.
+        const emulated = actual !== null && spec.emulated && report.metrics.emulated?.[spec.emulated];
         rows.push({
             label: spec.label,
             target: spec.target(result),
-            actual: actual ?? '–',
+            actual: emulated ? `${actual} (emulated)` : (actual ?? '–'),
             status: failedWarning ? '⚠️ warn' : informational ? 'ℹ️ info' : STATUS_LABEL[result.status],
             checkId: spec.checkId,
         });
@@ -98197,6 +98607,8 @@ function checksSection(checks) {
 
 
 
+
+
 // The report as a developer reads it in a terminal: the metrics, then every check, failures
 // first. Plain text; colour only on a terminal that wants it.
 const SYMBOL = { pass: '✔', fail: '✖', skip: '–', error: '!' };
@@ -98204,7 +98616,8 @@ const terminal_ORDER = { fail: 0, error: 1, pass: 2, skip: 3 };
 function renderTerminal(report, style = { colour: false, width: 120 }) {
     const paint = (code, text) => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
     const lines = [];
-    const headline = report.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
+    const word = verdictWord(report.checks, report.failOn);
+    const headline = paint(word === 'passed' ? 32 : word === 'failed' ? 31 : 33, word.toUpperCase());
     const engine = report.engine ? `on ${engineLine(report.engine)}` : 'static analysis: no engine used';
     if (report.targets.length === 1) {
         const target = report.targets[0];
@@ -98213,8 +98626,7 @@ function renderTerminal(report, style = { colour: false, width: 120 }) {
         lines.push(...targetLines(target, style, paint));
     }
     else {
-        const failed = report.targets.filter((target) => !target.passed).length;
-        lines.push(`${headline}  ${report.targets.length} targets, ${failed} failed · ${countFailures(report.checks)} · fail-on: ${report.failOn}`, engine, '');
+        lines.push(`${headline}  ${report.targets.length} targets, ${targetCounts(report)} · ${countFailures(report.checks)} · fail-on: ${report.failOn}`, engine, '');
         lines.push(...table(['Target', 'Verdict', 'Size', 'User', 'Health', 'Startup', 'Stop', 'Failed checks'], overviewRows(report).map((row) => [
             row.target,
             row.verdict,
@@ -98225,8 +98637,10 @@ function renderTerminal(report, style = { colour: false, width: 120 }) {
             row.stop,
             row.failed,
         ])), '');
+        for (const { target, lines: differences } of platformDifferences(report))
+            lines.push(paint(1, `Differences between platforms: ${stripControl(target)}`), ...differences.map((line) => `  ${stripControl(line)}`), '');
         for (const target of report.targets) {
-            lines.push(paint(1, `━━━ ${stripControl(target.name)} ━━━ ${target.passed ? 'passed' : 'failed'}${sizeText(target.metrics)}`), '');
+            lines.push(paint(1, `━━━ ${stripControl(target.name)} ━━━ ${verdictWord(target.checks, report.failOn)}${sizeText(target.metrics)}`), '');
             lines.push(...targetLines(target, style, paint), '');
         }
     }
@@ -98320,6 +98734,8 @@ function wrap(text, width) {
 
 
 
+
+
 // The job summary: the verdict of the run; for several targets an overview table (target |
 // verdict | size | user | health | startup | stop | failed checks) and one collapsible section
 // per target; for one target the sections themselves, as the user's document lays them out.
@@ -98328,7 +98744,7 @@ function wrap(text, width) {
 const SUMMARY_LIMIT_BYTES = 900 * 1024;
 function renderJobSummary(report) {
     const foot = [cisSection(report), footer(report)].filter(Boolean).join('\n\n');
-    const head = [verdictLine(report), pushBlock(report), overview(report), notesBlock(report)]
+    const head = [verdictLine(report), pushBlock(report), overview(report), differencesBlock(report), notesBlock(report)]
         .filter(Boolean)
         .join('\n\n');
     const single = report.targets.length === 1;
@@ -98345,7 +98761,7 @@ function renderJobSummary(report) {
         const fitted = fitTo(checks, room, target);
         room -= Buffer.byteLength(fitted);
         const content = [tables, fitted].filter(Boolean).join('\n\n');
-        return single ? content : collapsible(target, content);
+        return single ? content : collapsible(target, content, report.failOn);
     });
     return `${[head, ...sections, foot].filter(Boolean).join('\n\n')}\n`;
 }
@@ -98355,7 +98771,12 @@ function renderComment(report, marker, options = {}) {
     const tables = (target) => [baselineNote(target), securityTable(target), performanceTables(target)].filter(Boolean).join('\n\n');
     const sections = report.targets.length === 1
         ? [tables(report.targets[0]), notesBlock(report)]
-        : [overview(report), notesBlock(report), ...report.targets.map((target) => collapsible(target, tables(target)))];
+        : [
+            overview(report),
+            differencesBlock(report),
+            notesBlock(report),
+            ...report.targets.map((target) => collapsible(target, tables(target), report.failOn)),
+        ];
     return `${marker}\n${[verdictLine(report), pushBlock(report), ...sections].filter(Boolean).join('\n\n')}${link}\n`;
 }
 function targetTables(target) {
@@ -98372,8 +98793,8 @@ function targetTables(target) {
         .filter(Boolean)
         .join('\n\n');
 }
-function collapsible(target, content) {
-    const icon = target.passed ? '✅' : '❌';
+function collapsible(target, content, failOn) {
+    const icon = VERDICT_ICON[verdictWord(target.checks, failOn)];
     const summary = `${icon} <b>${escapeMarkdown(target.name, 200)}</b>${escapeMarkdown(sizeText(target.metrics))} · ${countFailures(target.checks)}`;
     return [`<details${target.passed ? '' : ' open'}><summary>${summary}</summary>`, '', content, '', '</details>'].join('\n');
 }
@@ -98385,14 +98806,13 @@ function footer(report) {
     return `<sub>${where} · ${escapeMarkdown(`${report.tool.name} ${report.tool.version}`)}</sub>`;
 }
 function verdictLine(report) {
-    const icon = report.passed ? '✅' : '❌';
-    const head = `## ${icon} Container hardening: ${report.passed ? 'passed' : 'failed'}`;
+    const word = verdictWord(report.checks, report.failOn);
+    const head = `## ${VERDICT_ICON[word]} Container hardening: ${word}`;
     if (report.targets.length !== 1) {
-        const failed = report.targets.filter((target) => !target.passed).length;
         return [
             head,
             '',
-            `${report.targets.length} targets, ${failed} failed · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>`,
+            `${report.targets.length} targets, ${targetCounts(report)} · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>`,
         ].join('\n');
     }
     const target = report.targets[0];
@@ -98415,6 +98835,20 @@ function overview(report) {
         '| Target | Verdict | Size | User | Health | Startup | Stop | Failed checks |',
         '| --- | --- | --- | --- | --- | --- | --- | --- |',
         ...rows,
+    ].join('\n');
+}
+/** What differs between the platforms of each build proven for several (platform-differences.ts). */
+function differencesBlock(report) {
+    const found = platformDifferences(report);
+    if (found.length === 0)
+        return '';
+    return [
+        '**Differences between platforms**',
+        '',
+        ...found.flatMap(({ target, lines }) => [
+            `- ${escapeMarkdown(target, 200)}`,
+            ...lines.map((line) => `  - ${escapeMarkdown(line)}`),
+        ]),
     ].join('\n');
 }
 /**
@@ -98502,6 +98936,7 @@ function suite(target, gating) {
         ['context', target.target.context],
         ['dockerfile', target.target.dockerfile],
         ['image', target.target.imageId ?? target.target.image],
+        ['platform', target.target.platform],
     ]
         .filter((entry) => Boolean(entry[1]))
         .map(([name, value]) => `      <property name="${attr(name)}" value="${attr(value)}"/>`);
@@ -98633,16 +99068,24 @@ function sarifRun(target, rules, several) {
                 rules,
             },
         },
-        // One category per target, `cs-docker-hardening/<target>/`: runs of the same category are
-        // compared across commits, and one target's upload never closes another's alerts.
-        ...(several ? { automationDetails: { id: `cs-docker-hardening/${target.name}/` } } : {}),
-        properties: { target: target.name, kind: target.kind },
+        // One category per target, `cs-docker-hardening/<target>/` (per target and platform,
+        // `cs-docker-hardening/<target>/linux/arm64/`): runs of the same category are compared across
+        // commits, and one target's upload never closes another's alerts.
+        ...(several ? { automationDetails: { id: `cs-docker-hardening/${category(target)}/` } } : {}),
+        properties: {
+            target: target.name,
+            kind: target.kind,
+            ...(target.target.platform ? { platform: target.target.platform } : {}),
+        },
         results,
     };
 }
 /** A file the target's findings point at (a compose stack has no Dockerfile). */
 function firstLocatedFile(target) {
     return target.checks.find((check) => check.location)?.location?.file ?? null;
+}
+function category(target) {
+    return target.platformOf && target.target.platform ? `${target.platformOf}/${target.target.platform}` : target.name;
 }
 
 ;// CONCATENATED MODULE: ./src/report/write-reports.ts

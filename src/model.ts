@@ -100,6 +100,12 @@ export interface Metrics {
   healthRetries: number | null;
   /** From the scanner's report (vulnerability-report); null without one. */
   vulnerabilities: VulnerabilityCounts | null;
+  /**
+   * Figures measured under emulation (an image of another architecture than the engine host's),
+   * each as `linux/arm64 on this amd64 host, by QEMU`: the build's times, and the runtime's
+   * (startup, idle memory and CPU, stop). Emulation only makes them worse. Absent: measured natively.
+   */
+  emulated?: { build: string | null; runtime: string | null };
 }
 
 /** Vulnerabilities by severity, and how many of the critical and high ones have a fix available. */
@@ -154,6 +160,11 @@ export interface Target {
   services?: string[];
   /** `name@sha256:…` of the registries the engine knows the image from (an image pulled by reference). */
   repoDigests?: string[];
+  /**
+   * The platform proven: the image's own (`linux/arm64`, `linux/arm/v7`) once inspected; for a
+   * platform of `platforms` that could not be proven here, the one asked for. Absent: no image.
+   */
+  platform?: string;
 }
 
 /** What the tables are made of: measured figures and the checks that judged them (a target, or its baseline). */
@@ -188,6 +199,11 @@ export interface TargetReport {
   timings: Record<string, number>;
   /** The Kubernetes securityContext that matches what was measured; null where the image was not run. */
   securityContext?: SecurityContextProposal | null;
+  /**
+   * One platform of a build proven for several (`platforms`): the target's name without the
+   * platform, the same for each of its platforms. Absent: the run's single platform.
+   */
+  platformOf?: string;
 }
 
 /** A Pod's securityContext from measurements: the running UID/GID, and what the hardened run proved. */

@@ -71,4 +71,10 @@ export interface TargetRequest {
    * the run's workspace; every build of the target gets them. Absent: none.
    */
   buildInputs?: BuildInputs;
+  /**
+   * One platform of a build proven for several (`platforms`): its own, the first of them (the one
+   * the cache probe and the compose files are judged on), and the target's name without the
+   * platform. Absent: the run's single platform.
+   */
+  platform?: { name: string; first: string; of: string };
 }

@@ -263,7 +263,7 @@ describe('bad input: one clear line, exit 2, nothing left behind', () => {
       name: 'platform the engine cannot run',
       args: () => ['check', '--context', fixture('user-nonroot'), '--platform', 'linux/sparc64'],
       message:
-        /platform: the builder cannot build for linux\/sparc64 \(it can: linux\/amd64\b[^)]*\); install QEMU emulation/,
+        /platform: the builder cannot build for linux\/sparc64 \(it can: linux\/amd64\b[^)]*\); register QEMU emulation/,
     }, // the list depends on buildx (0.2x adds linux/amd64/v2…v4) and the host
     {
       name: 'baseline ref that does not exist',

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectEngine } from '../../src/docker/engine.js';
 import { newRunId, Throwaways } from '../../src/docker/throwaway.js';
-import { helperReader } from '../../src/evidence/runtime/listening.js';
+import { helperReader, listeningReader } from '../../src/evidence/runtime/listening.js';
+import { chooseProbe, type ProbeHelpers } from '../../src/evidence/runtime/probe.js';
+import { cgroupCpuReader } from '../../src/evidence/runtime/quiet.js';
+import { finishService, startService } from '../../src/evidence/runtime/service.js';
 import { byId, check, exec, fixture, leftovers, REPO } from '../helpers/run.js';
 import { scratchTree } from '../helpers/scratch.js';
 
@@ -242,6 +245,64 @@ describe('startup, idle cost', () => {
     }
   });
 
+  it('ends the watch for a listening socket once a service is quiet, watches on beside the idle window, and never ends it for a busy one', async () => {
+    // The three ways a service without HEALTHCHECK or EXPOSE can go, each in a real container:
+    // quiet and never listening (a worker), quiet and then listening (a pause before the server
+    // starts), and busy without listening (still starting: the whole watch, as before).
+    const engine = await connectEngine();
+    const throwaways = new Throwaways(engine, newRunId());
+    const limits = { memoryBytes: 64e6, nanoCpus: 1e9, pids: 32 };
+    const image = 'cs-hardening/busybox-tini:local';
+    const helpers: ProbeHelpers = {
+      addressing: () => Promise.resolve(),
+      listening: (container) => listeningReader(container, throwaways, { image, limits }),
+      cpu: cgroupCpuReader,
+    };
+    const none = chooseProbe(null, []);
+    const start = (role: string, script: string): ReturnType<typeof startService> =>
+      startService(
+        throwaways,
+        { role, image, entrypoint: ['/sbin/tini', '--', 'sh', '-c', script], network: 'none', limits },
+        none,
+        10_000,
+        5_000,
+        helpers,
+      );
+    const finish = { idleMs: 3000, cpuLimit: 1, stopTimeoutSeconds: 2 };
+    try {
+      const [worker, pauses, busy] = await Promise.all([
+        start('worker', 'exec sleep 3600'),
+        start('pauses', 'sleep 2; exec httpd -f -p 8091 -h /'),
+        start('busy', 'while :; do :; done'),
+      ]);
+      // The worker: quiet within a second or two of its start, far short of the 5 s watch.
+      expect(worker.outcome.readiness.quietSeconds).toBeLessThan(2);
+      expect(worker.outcome.readiness).toMatchObject({ method: 'none', outcome: 'not-probed' });
+      expect(worker.outcome.readiness.lastOutput).toMatch(
+        /^it listened on no TCP port: none by [\d.]+ s, when it had used next to no CPU for 0\.50 s \(waiting, not starting up\), nor while it was watched on$/,
+      );
+      // The pause reads as quiet too, before it listens…
+      expect(pauses.outcome.readiness.quietSeconds).toBeLessThan(2);
+      expect(pauses.outcome.watchOn).toBeDefined();
+      // …and the spinning one is never quiet: it is watched the whole 5 s.
+      expect(busy.outcome.readiness.quietSeconds).toBeUndefined();
+      expect(busy.outcome.readiness.waitedSeconds).toBeGreaterThanOrEqual(5);
+      const [workerRecord, pausesRecord] = await Promise.all([
+        finishService(worker, finish),
+        finishService(pauses, finish),
+        finishService(busy, finish),
+      ]);
+      expect(workerRecord.readiness.outcome).toBe('not-probed');
+      expect(workerRecord.idle?.windowSeconds).toBeGreaterThanOrEqual(2.9);
+      // Seen listening beside the idle window: ready then, and its idle window taken again after.
+      expect(pausesRecord.readiness).toMatchObject({ method: 'listening', outcome: 'ready', port: 8091 });
+      expect(pausesRecord.readiness.readySeconds).toBeGreaterThanOrEqual(2);
+      expect(pausesRecord.idle?.windowSeconds).toBeGreaterThanOrEqual(2.9);
+    } finally {
+      await throwaways.removeAll();
+    }
+  });
+
   it('reports an early exit with its code and last log lines', async () => {
     const report = await run('exits-early');
     expect(byId(report, 'HARD-STARTUP-001')).toMatchObject({ status: 'fail', measured: 3 });
@@ -259,11 +320,12 @@ describe('startup, idle cost', () => {
     expect(byId(dies, 'HARD-FILESYSTEM-004').message).toContain('exited with code 4');
     expect(dies.metrics.idleMemoryBytes).toBeNull(); // a dead container has no idle figure
     const stays = await run('user-nonroot', { 'idle-seconds': '3' });
-    // It listens on no port: watched for one as long as max-startup-seconds, then through the idle window.
-    expect(byId(stays, 'HARD-STARTUP-001').message).toBe(
-      'no HEALTHCHECK and no exposed port, and it listened on no TCP port within 5 s, so readiness cannot be observed; it kept running through the 3 s idle window',
+    // It listens on no port and is quiet (`sleep`): watched for one until it was, then beside the
+    // idle window; the hardened run, quiet too, as long as that window.
+    expect(byId(stays, 'HARD-STARTUP-001').message).toMatch(
+      /^no HEALTHCHECK and no exposed port, and it listened on no TCP port: none by [\d.]+ s, when it had used next to no CPU for 0\.50 s \(waiting, not starting up\), nor while it was watched on, so readiness cannot be observed; it kept running through the 3 s idle window$/,
     );
-    expect(byId(stays, 'HARD-FILESYSTEM-004').message).toMatch(/^kept running for 5\.\d+ s with read-only root/);
+    expect(byId(stays, 'HARD-FILESYSTEM-004').message).toMatch(/^kept running for 3\.\d+ s with read-only root/);
   });
 
   it('measures the startup of a service that listens without EXPOSE or HEALTHCHECK, from its listening socket', async () => {

@@ -3,7 +3,8 @@ import { emulationOf } from '../../src/evidence/emulation.js';
 import { processesOfTop } from '../../src/evidence/runtime/service.js';
 import type { EvidenceSet } from '../../src/evidence/types.js';
 import type { RuntimeEvidence } from '../../src/evidence/runtime/records.js';
-import { copy, judge, recorded, result } from '../helpers/evidence.js';
+import { metricRows } from '../../src/report/metric-rows.js';
+import { copy, judge, recorded, result, targetOf } from '../helpers/evidence.js';
 
 // The runtime checks on the hardened example recorded on Docker 28.5 (an amd64 host), with its
 // image said to be arm64 and its processes seen behind QEMU — as a run with `platform:
@@ -208,5 +209,36 @@ describe('what emulation changes, and what it does not', () => {
     expect(processesOfTop(native, 7)).toEqual([
       { pid: 7, uid: 0, gid: 0, command: 'tini -- python -m csmcp.server', init: true },
     ]);
+  });
+
+  it('marks every figure of the metrics tables that emulation changes, and no other', () => {
+    const target = targetOf(hardened, {}, 'error', variant(true));
+    // The build's emulator is not seen (only the service's processes are): inferred, not named.
+    expect(target.metrics.emulated).toEqual({
+      build: 'linux/arm64 on this amd64 host',
+      runtime: 'linux/arm64 on this amd64 host, by QEMU',
+    });
+    const rows = Object.fromEntries(metricRows(target).map((row) => [row.label, row.actual]));
+    for (const label of [
+      'Build time (clean)',
+      'Container startup',
+      'Memory usage (idle)',
+      'CPU usage (idle)',
+      'Stop time',
+    ])
+      expect(rows[label]).toMatch(/ \(emulated\)$/);
+    // Sizes, layers, the user and the configured health timing are what the image is: exact.
+    for (const label of [
+      'Image size (unpacked)',
+      'Layers',
+      'Runs as',
+      'Health check interval / timeout',
+      'Build time (cached)',
+    ])
+      expect(rows[label]).not.toMatch(/emulated/);
+    // Natively, nothing is marked and the report carries no emulation.
+    const native = targetOf(hardened, {}, 'error', variant(false));
+    expect(native.metrics.emulated).toBeUndefined();
+    expect(metricRows(native).filter((row) => row.actual.includes('emulated'))).toEqual([]);
   });
 });

@@ -236,3 +236,65 @@ describe('canonicalImageName', () => {
     expect(canonicalImageName(reference)).toBe(canonical);
   });
 });
+
+describe('platforms: one target per platform of each build', () => {
+  it('proves each build once per platform, the cache probe and the compose files on the first only', async () => {
+    const root = project('services:\n  app:\n    build: .\n');
+    const result = await plan(root, { mode: 'static', platforms: 'linux/amd64, linux/arm64', 'cache-probe': 'true' });
+    expect(shape(result)).toEqual([
+      ['. (linux/amd64)', 'build', ['compose.yaml#app']],
+      ['. (linux/arm64)', 'build', ['compose.yaml#app']],
+    ]);
+    const [amd64, arm64] = result.targets;
+    expect([amd64.collect.platform, arm64.collect.platform]).toEqual(['linux/amd64', 'linux/arm64']);
+    expect([amd64.platform, arm64.platform]).toEqual([
+      { name: 'linux/amd64', first: 'linux/amd64', of: '.' },
+      { name: 'linux/arm64', first: 'linux/amd64', of: '.' },
+    ]);
+    // The compose file is judged once; each platform is still run in its stack (its services).
+    expect(amd64.compose).not.toBeNull();
+    expect(arm64.compose).toBeNull();
+    // Their containers and compose projects apart: scopes differ.
+    expect(new Set(result.targets.map((target) => target.scope)).size).toBe(2);
+  });
+
+  it('reads one platform as `platform`, and a repeated one once', async () => {
+    const root = project('services: {}\n');
+    const one = await plan(root, { mode: 'static', platforms: 'linux/arm64' });
+    expect(shape(one)).toEqual([['.', 'build', []]]);
+    expect(one.targets[0].collect.platform).toBe('linux/arm64');
+    expect(one.targets[0].platform).toBeUndefined();
+    const twice = await plan(root, { mode: 'static', platforms: 'linux/arm64,linux/arm64' });
+    expect(shape(twice)).toEqual([['.', 'build', []]]);
+  });
+
+  it('says that an image given by reference is proven for one platform', async () => {
+    const root = project('services: {}\n');
+    const result = await plan(root, { mode: 'static', image: 'example/app:1', platforms: 'linux/amd64,linux/arm64' });
+    expect(result.targets).toHaveLength(1);
+    expect(result.notes).toContainEqual(
+      expect.stringMatching(/platforms applies to builds; this image is proven as the engine holds it/),
+    );
+  });
+
+  it.each([
+    [
+      { platforms: 'linux' },
+      "--platforms: 'linux' is not a platform: give os/architecture[/variant], as `linux/amd64,linux/arm64`",
+    ],
+    [{ platforms: 'linux/amd64,Linux/ARM64/v8/x' }, "--platforms: 'linux/arm64/v8/x' is not a platform"],
+    [
+      { platform: 'linux/amd64', platforms: 'linux/arm64' },
+      '--platform and --platforms are both given (linux/amd64; linux/arm64): --platform is the one-platform form of --platforms; give one of them',
+    ],
+  ])('refuses %j before anything runs', async (inputs, message) => {
+    const root = project('services: {}\n');
+    await expect(plan(root, { mode: 'static', ...inputs })).rejects.toThrow(message);
+  });
+
+  it('accepts platform and platforms naming the same one', async () => {
+    const root = project('services: {}\n');
+    const result = await plan(root, { mode: 'static', platform: 'linux/arm64', platforms: 'linux/arm64' });
+    expect(result.targets[0].collect.platform).toBe('linux/arm64');
+  });
+});

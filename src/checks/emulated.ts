@@ -1,5 +1,4 @@
-import { describeEmulation, emulationOf, type Emulation } from '../evidence/emulation.js';
-import type { EvidenceSet } from '../evidence/types.js';
+import { describeEmulation, type Emulation } from '../evidence/emulation.js';
 import type { Verdict } from './registry.js';
 
 // How the checks judge a figure measured under emulation. Emulation can only make a time, the CPU
@@ -10,22 +9,7 @@ import type { Verdict } from './registry.js';
 // ignore the check. What the figure does not depend on (an exit code, a crash, a spinning thread)
 // is judged as usual by the check itself.
 
-/**
- * The run's emulation: the image's architecture against the engine host's, confirmed by what the
- * engine host's `ps` showed in front of the service's processes where they were read.
- */
-export function emulatedRun(evidence: EvidenceSet): Emulation | null {
-  if (evidence.image.state !== 'collected' || evidence.engine.state !== 'collected') return null;
-  const processes = evidence.runtime.state === 'collected' ? evidence.runtime.value.service.processes : null;
-  const emulators = processes ? processes.flatMap((process) => (process.emulator ? [process.emulator] : [])) : null;
-  return emulationOf(evidence.image.value, evidence.engine.value.architecture, emulators);
-}
-
-/** The build's RUN steps ran under emulation: the image's architecture is not the engine's. */
-export function emulatedBuild(evidence: EvidenceSet): Emulation | null {
-  if (evidence.image.state !== 'collected' || evidence.engine.state !== 'collected') return null;
-  return emulationOf(evidence.image.value, evidence.engine.value.architecture);
-}
+export { emulatedBuild, emulatedRun } from '../evidence/emulation.js';
 
 /** `what`: the figure, as the message names it ("the startup time", "the idle CPU"). */
 export function judgedUnderEmulation(verdict: Verdict, emulation: Emulation | null, what: string): Verdict {

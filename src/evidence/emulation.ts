@@ -4,6 +4,8 @@
 // every instruction, and its own memory is counted with the container's. What the image is (its
 // files, user, tools, whether its probe passes) is exact either way.
 
+import type { EvidenceSet } from './types.js';
+
 export interface Emulation {
   /** The image's platform: `linux/arm64`. */
   platform: string;
@@ -37,7 +39,12 @@ export function emulationOf(
 
 /** "emulation (linux/arm64 on this amd64 host, by QEMU)" */
 export function describeEmulation(emulation: Emulation): string {
-  return `emulation (${emulation.platform} on this ${emulation.host} host${emulation.by ? `, by ${emulation.by}` : ''})`;
+  return `emulation (${emulationText(emulation)})`;
+}
+
+/** "linux/arm64 on this amd64 host, by QEMU" */
+export function emulationText(emulation: Emulation): string {
+  return `${emulation.platform} on this ${emulation.host} host${emulation.by ? `, by ${emulation.by}` : ''}`;
 }
 
 function emulatorName(path: string): string {
@@ -50,4 +57,21 @@ function emulatorName(path: string): string {
 function goArch(name: string | undefined): string {
   const normalised = (name ?? '').trim().toLowerCase();
   return { x86_64: 'amd64', aarch64: 'arm64', i386: '386', i686: '386' }[normalised] ?? normalised;
+}
+
+/**
+ * The run's emulation: the image's architecture against the engine host's, confirmed by what the
+ * engine host's `ps` showed in front of the service's processes where they were read.
+ */
+export function emulatedRun(evidence: EvidenceSet): Emulation | null {
+  if (evidence.image.state !== 'collected' || evidence.engine.state !== 'collected') return null;
+  const processes = evidence.runtime.state === 'collected' ? evidence.runtime.value.service.processes : null;
+  const emulators = processes ? processes.flatMap((process) => (process.emulator ? [process.emulator] : [])) : null;
+  return emulationOf(evidence.image.value, evidence.engine.value.architecture, emulators);
+}
+
+/** The build's RUN steps ran under emulation: the image's architecture is not the engine's. */
+export function emulatedBuild(evidence: EvidenceSet): Emulation | null {
+  if (evidence.image.state !== 'collected' || evidence.engine.state !== 'collected') return null;
+  return emulationOf(evidence.image.value, evidence.engine.value.architecture);
 }

@@ -54,6 +54,8 @@ export interface ImageEvidence {
   layerDigests: string[];
   os: string;
   architecture: string;
+  /** The architecture's variant (`v7` of arm, `v8` of arm64), where the image names one. */
+  variant?: string;
   user: string;
   env: string[];
   cmd: string[] | null;
@@ -110,6 +112,7 @@ export async function collectImageEvidence(engine: Engine, request: ImageRequest
     layerDigests: inspect.RootFS?.Layers ?? [],
     os: inspect.Os,
     architecture: inspect.Architecture,
+    ...(inspect.Variant ? { variant: inspect.Variant } : {}),
     user: config.User ?? '',
     env: config.Env ?? [],
     cmd: asArray(config.Cmd),

@@ -79,7 +79,16 @@ export const INPUTS = {
     kind: text,
     default: '',
     group: 'what to check',
-    description: "Target platform of the build (e.g. `linux/amd64`); default: the engine's own.",
+    description:
+      "Target platform of the build (e.g. `linux/amd64`); default: the engine's own. The one-platform form of `platforms`.",
+  }),
+  platforms: input({
+    perTarget: true,
+    kind: list,
+    default: '',
+    group: 'what to check',
+    description:
+      "Platforms to build and prove, build-push-action's syntax (`linux/amd64,linux/arm64`): each build target is built, run and judged once per platform, as a target of its own named `<target> (<platform>)`; the cache probe runs once, on the first, and the compose files are judged once. A platform the builder cannot build here (no emulator registered) is not proven: its checks are errors, never passes. One platform is the same as `platform`.",
   }),
   builder: input({
     kind: text,
@@ -642,7 +651,7 @@ export const INPUTS = {
     default: '',
     group: 'runtime',
     description:
-      "How many targets are built and proven at once. Default: the number of CPUs. Targets proven side by side share the machine: their startup and idle figures are measured under each other's load (use 1 for the quietest figures).",
+      "How many targets are built and proven at once. Default: the number of CPUs, or 1 when a platform of the run is emulated here (its emulator's load would be measured as the others'). Targets proven side by side share the machine: their startup and idle figures are measured under each other's load (use 1 for the quietest figures).",
   }),
   'runtime-memory-mb': input({
     perTarget: true,

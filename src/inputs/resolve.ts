@@ -6,6 +6,7 @@ import { resolveBuildInputs } from './build-inputs.js';
 import { readConfigFile, type ConfigIgnore, type RawInputs } from './config-file.js';
 import { INPUTS, INPUT_NAMES, camelCase, type InputName, type Settings } from './definitions.js';
 import { parseTargetLine, type TargetSpec } from './targets.js';
+import { platformsProblem } from './platforms.js';
 
 // One validated Options object from defaults, config files and explicit inputs, in that order
 // of precedence (inputs override the files). Every path is checked here, so a missing
@@ -115,6 +116,8 @@ export async function resolveOptions(
   // `tags` without `push` is read by nothing, as build-push-action's `push: ${{ … != 'pull_request' }}` wants.
   const signatures = signatureProblem(settings, surface, workspace);
   if (signatures) throw new UsageError(signatures);
+  const platforms = platformsProblem(settings, (name) => inputLabel(name, surface));
+  if (platforms) throw new UsageError(platforms);
   // A tag or a branch name would never equal the commit a provenance records: refused, not failed.
   const revision = settings.expectedRevision.trim();
   if (revision && !/^[0-9a-fA-F]{7,64}$/.test(revision))

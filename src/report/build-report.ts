@@ -29,6 +29,8 @@ export interface TargetParts {
   failOn: FailOn;
   timings: Record<string, number>;
   baseline: BaselineReport | null;
+  /** One platform of a build proven for several: the target's name without the platform. */
+  platformOf?: string;
 }
 
 export function buildTargetReport(parts: TargetParts): TargetReport {
@@ -44,6 +46,7 @@ export function buildTargetReport(parts: TargetParts): TargetReport {
     baseline: parts.baseline,
     timings: { ...parts.timings },
     securityContext: proposeSecurityContext(parts.evidence, parts.results, metrics),
+    ...(parts.platformOf ? { platformOf: parts.platformOf } : {}),
   };
 }
 
@@ -104,6 +107,26 @@ export function verdict(results: CheckResult[], failOn: FailOn): 'passed' | 'fai
   if (counted.some((result) => result.status === 'fail')) return 'failed';
   if (counted.some((result) => result.status === 'error')) return 'errored';
   return 'passed';
+}
+
+/** The verdict as the reports say it: an errored one (a check could not run) is not judged, never failed or passed. */
+export function verdictWord(results: CheckResult[], failOn: FailOn): 'passed' | 'failed' | 'not judged' {
+  const outcome = verdict(results, failOn);
+  return outcome === 'errored' ? 'not judged' : outcome;
+}
+
+export const VERDICT_ICON: Record<ReturnType<typeof verdictWord>, string> = {
+  passed: '✅',
+  failed: '❌',
+  'not judged': '⚠️',
+};
+
+/** "2 failed", "1 failed, 1 not judged", "0 failed": the targets that did not pass, by why. */
+export function targetCounts(report: Pick<Report, 'targets' | 'failOn'>): string {
+  const words = report.targets.map((target) => verdictWord(target.checks, report.failOn));
+  const failed = words.filter((word) => word === 'failed').length;
+  const unjudged = words.filter((word) => word === 'not judged').length;
+  return `${failed} failed${unjudged > 0 ? `, ${unjudged} not judged` : ''}`;
 }
 
 /** The run's exit code: its checks' verdict, and 2 when a push it passed was refused by the registry. */

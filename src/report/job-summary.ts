@@ -1,9 +1,11 @@
 import { describePush } from './push-line.js';
-import type { Report, TargetReport } from '../model.js';
+import type { FailOn, Report, TargetReport } from '../model.js';
+import { targetCounts, VERDICT_ICON, verdictWord } from './build-report.js';
 import { escapeMarkdown } from '../util/escape.js';
 import { cisSection, securityContextSection, vulnerabilityChangesSection } from './compliance-sections.js';
 import { engineLine } from './engine-line.js';
 import { overviewRows } from './overview.js';
+import { platformDifferences } from './platform-differences.js';
 import { sizeText } from './size-text.js';
 import { stackResilienceTable } from './stack-resilience.js';
 import { checksSection, criteriaList, performanceTables, securityTable, sizeTable } from './target-sections.js';
@@ -24,7 +26,7 @@ export interface SummaryOptions {
 
 export function renderJobSummary(report: Report): string {
   const foot = [cisSection(report), footer(report)].filter(Boolean).join('\n\n');
-  const head = [verdictLine(report), pushBlock(report), overview(report), notesBlock(report)]
+  const head = [verdictLine(report), pushBlock(report), overview(report), differencesBlock(report), notesBlock(report)]
     .filter(Boolean)
     .join('\n\n');
   const single = report.targets.length === 1;
@@ -40,7 +42,7 @@ export function renderJobSummary(report: Report): string {
     const fitted = fitTo(checks, room, target);
     room -= Buffer.byteLength(fitted);
     const content = [tables, fitted].filter(Boolean).join('\n\n');
-    return single ? content : collapsible(target, content);
+    return single ? content : collapsible(target, content, report.failOn);
   });
   return `${[head, ...sections, foot].filter(Boolean).join('\n\n')}\n`;
 }
@@ -53,7 +55,12 @@ export function renderComment(report: Report, marker: string, options: SummaryOp
   const sections =
     report.targets.length === 1
       ? [tables(report.targets[0]), notesBlock(report)]
-      : [overview(report), notesBlock(report), ...report.targets.map((target) => collapsible(target, tables(target)))];
+      : [
+          overview(report),
+          differencesBlock(report),
+          notesBlock(report),
+          ...report.targets.map((target) => collapsible(target, tables(target), report.failOn)),
+        ];
   return `${marker}\n${[verdictLine(report), pushBlock(report), ...sections].filter(Boolean).join('\n\n')}${link}\n`;
 }
 
@@ -72,8 +79,8 @@ function targetTables(target: TargetReport): string {
     .join('\n\n');
 }
 
-function collapsible(target: TargetReport, content: string): string {
-  const icon = target.passed ? '✅' : '❌';
+function collapsible(target: TargetReport, content: string, failOn: FailOn): string {
+  const icon = VERDICT_ICON[verdictWord(target.checks, failOn)];
   const summary = `${icon} <b>${escapeMarkdown(target.name, 200)}</b>${escapeMarkdown(sizeText(target.metrics))} · ${countFailures(target.checks)}`;
   return [`<details${target.passed ? '' : ' open'}><summary>${summary}</summary>`, '', content, '', '</details>'].join(
     '\n',
@@ -89,14 +96,13 @@ function footer(report: Report): string {
 }
 
 function verdictLine(report: Report): string {
-  const icon = report.passed ? '✅' : '❌';
-  const head = `## ${icon} Container hardening: ${report.passed ? 'passed' : 'failed'}`;
+  const word = verdictWord(report.checks, report.failOn);
+  const head = `## ${VERDICT_ICON[word]} Container hardening: ${word}`;
   if (report.targets.length !== 1) {
-    const failed = report.targets.filter((target) => !target.passed).length;
     return [
       head,
       '',
-      `${report.targets.length} targets, ${failed} failed · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>`,
+      `${report.targets.length} targets, ${targetCounts(report)} · ${countFailures(report.checks)} · fail-on: <code>${report.failOn}</code>`,
     ].join('\n');
   }
   const target = report.targets[0];
@@ -123,6 +129,20 @@ function overview(report: Report): string {
     '| Target | Verdict | Size | User | Health | Startup | Stop | Failed checks |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+  ].join('\n');
+}
+
+/** What differs between the platforms of each build proven for several (platform-differences.ts). */
+function differencesBlock(report: Report): string {
+  const found = platformDifferences(report);
+  if (found.length === 0) return '';
+  return [
+    '**Differences between platforms**',
+    '',
+    ...found.flatMap(({ target, lines }) => [
+      `- ${escapeMarkdown(target, 200)}`,
+      ...lines.map((line) => `  - ${escapeMarkdown(line)}`),
+    ]),
   ].join('\n');
 }
 

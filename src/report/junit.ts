@@ -57,6 +57,7 @@ function suite(target: TargetReport, gating: Set<string>): string {
     ['context', target.target.context],
     ['dockerfile', target.target.dockerfile],
     ['image', target.target.imageId ?? target.target.image],
+    ['platform', target.target.platform],
   ]
     .filter((entry): entry is [string, string] => Boolean(entry[1]))
     .map(([name, value]) => `      <property name="${attr(name)}" value="${attr(value)}"/>`);

@@ -1,4 +1,5 @@
 import { valueOf } from '../evidence/collected.js';
+import { emulatedBuild, emulatedRun, emulationText } from '../evidence/emulation.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import { emptyMetrics, type Metrics } from '../model.js';
 import { round } from '../util/format.js';
@@ -28,6 +29,13 @@ export function metricsOf(evidence: EvidenceSet, locate: Locator): Metrics {
       metrics.healthRetries = health.effective.retries;
     }
   }
+  const buildEmulation = emulatedBuild(evidence);
+  const runEmulation = emulatedRun(evidence);
+  if (buildEmulation || runEmulation)
+    metrics.emulated = {
+      build: buildEmulation && metrics.buildSeconds !== null ? emulationText(buildEmulation) : null,
+      runtime: runEmulation && evidence.runtime.state === 'collected' ? emulationText(runEmulation) : null,
+    };
   const filesystem = valueOf(evidence.filesystem);
   if (filesystem) {
     metrics.imageSizeBytes = filesystem.size.unpackedBytes;

@@ -1,6 +1,6 @@
 import type { Report } from '../model.js';
 import { formatBytes, formatSeconds } from '../util/format.js';
-import { verdict } from './build-report.js';
+import { VERDICT_ICON, verdictWord } from './build-report.js';
 import { securityRows } from './security-rows.js';
 
 // The overview of a run of several targets, one row each: what a reviewer compares first. The
@@ -20,12 +20,12 @@ export interface OverviewRow {
 export function overviewRows(report: Report): OverviewRow[] {
   return report.targets.map((target) => {
     const { metrics } = target;
-    const outcome = verdict(target.checks, report.failOn);
+    const word = verdictWord(target.checks, report.failOn);
     const health = securityRows(target, null).find((row) => row.issue === 'Health check')!.after;
     const failed = [...new Set(target.checks.filter((check) => check.status === 'fail').map((check) => check.id))];
     return {
       target: target.name,
-      verdict: outcome === 'passed' ? '✅ passed' : outcome === 'failed' ? '❌ failed' : '⚠️ not judged',
+      verdict: `${VERDICT_ICON[word]} ${word}`,
       size: metrics.imageSizeBytes === null ? '–' : formatBytes(metrics.imageSizeBytes),
       user: metrics.runUid === null ? '–' : metrics.runUid === 0 ? 'root (UID 0)' : `UID ${metrics.runUid}`,
       health: health.state === 'unknown' ? '–' : health.text.replace(/ \(.*\)$/, ''),

@@ -73,10 +73,15 @@ function sarifRun(target: TargetReport, rules: { id: string }[], several: boolea
         rules,
       },
     },
-    // One category per target, `cs-docker-hardening/<target>/`: runs of the same category are
-    // compared across commits, and one target's upload never closes another's alerts.
-    ...(several ? { automationDetails: { id: `cs-docker-hardening/${target.name}/` } } : {}),
-    properties: { target: target.name, kind: target.kind },
+    // One category per target, `cs-docker-hardening/<target>/` (per target and platform,
+    // `cs-docker-hardening/<target>/linux/arm64/`): runs of the same category are compared across
+    // commits, and one target's upload never closes another's alerts.
+    ...(several ? { automationDetails: { id: `cs-docker-hardening/${category(target)}/` } } : {}),
+    properties: {
+      target: target.name,
+      kind: target.kind,
+      ...(target.target.platform ? { platform: target.target.platform } : {}),
+    },
     results,
   };
 }
@@ -84,4 +89,8 @@ function sarifRun(target: TargetReport, rules: { id: string }[], several: boolea
 /** A file the target's findings point at (a compose stack has no Dockerfile). */
 function firstLocatedFile(target: TargetReport): string | null {
   return target.checks.find((check) => check.location)?.location?.file ?? null;
+}
+
+function category(target: TargetReport): string {
+  return target.platformOf && target.target.platform ? `${target.platformOf}/${target.target.platform}` : target.name;
 }

@@ -1,10 +1,12 @@
 import { describePush } from './push-line.js';
+import { targetCounts, verdictWord } from './build-report.js';
 import type { CheckResult, Report, TargetReport } from '../model.js';
 import { stripControl } from '../util/escape.js';
 import { sizeText } from './size-text.js';
 import { engineLine } from './engine-line.js';
 import { metricRows } from './metric-rows.js';
 import { overviewRows } from './overview.js';
+import { platformDifferences } from './platform-differences.js';
 import { securityRows } from './security-rows.js';
 
 // The report as a developer reads it in a terminal: the metrics, then every check, failures
@@ -21,7 +23,8 @@ export interface TerminalStyle {
 export function renderTerminal(report: Report, style: TerminalStyle = { colour: false, width: 120 }): string {
   const paint = (code: number, text: string): string => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
   const lines: string[] = [];
-  const headline = report.passed ? paint(32, 'PASSED') : paint(31, 'FAILED');
+  const word = verdictWord(report.checks, report.failOn);
+  const headline = paint(word === 'passed' ? 32 : word === 'failed' ? 31 : 33, word.toUpperCase());
   const engine = report.engine ? `on ${engineLine(report.engine)}` : 'static analysis: no engine used';
   if (report.targets.length === 1) {
     const target = report.targets[0];
@@ -33,9 +36,8 @@ export function renderTerminal(report: Report, style: TerminalStyle = { colour: 
     );
     lines.push(...targetLines(target, style, paint));
   } else {
-    const failed = report.targets.filter((target) => !target.passed).length;
     lines.push(
-      `${headline}  ${report.targets.length} targets, ${failed} failed · ${countFailures(report.checks)} · fail-on: ${report.failOn}`,
+      `${headline}  ${report.targets.length} targets, ${targetCounts(report)} · ${countFailures(report.checks)} · fail-on: ${report.failOn}`,
       engine,
       '',
     );
@@ -55,11 +57,17 @@ export function renderTerminal(report: Report, style: TerminalStyle = { colour: 
       ),
       '',
     );
+    for (const { target, lines: differences } of platformDifferences(report))
+      lines.push(
+        paint(1, `Differences between platforms: ${stripControl(target)}`),
+        ...differences.map((line) => `  ${stripControl(line)}`),
+        '',
+      );
     for (const target of report.targets) {
       lines.push(
         paint(
           1,
-          `━━━ ${stripControl(target.name)} ━━━ ${target.passed ? 'passed' : 'failed'}${sizeText(target.metrics)}`,
+          `━━━ ${stripControl(target.name)} ━━━ ${verdictWord(target.checks, report.failOn)}${sizeText(target.metrics)}`,
         ),
         '',
       );

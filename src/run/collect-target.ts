@@ -14,7 +14,7 @@ import { isInstructionStep } from '../docker/rawjson.js';
 import { chooseApplicationFile } from '../evidence/app-file.js';
 import { toStepRecords, type BuildEvidence } from '../evidence/build.js';
 import { probeCacheOrdering, rebuildUnchanged } from '../evidence/cache.js';
-import { attempt, collected, skipped, valueOf, type Collected } from '../evidence/collected.js';
+import { attempt, collected, failed, skipped, valueOf, type Collected } from '../evidence/collected.js';
 import type { ComposeEvidence } from '../evidence/compose.js';
 import { stackOverride } from '../evidence/compose-up.js';
 import type { ContextEvidence } from '../evidence/context.js';
@@ -100,8 +100,19 @@ export async function collectTargetEvidence(
   const { engine } = control.engine;
   const engineRecord = valueOf(control.engine.record);
 
-  if (collect.platform && source.kind === 'build')
-    await progress.phase('platform', () => checkPlatform(collect.platform, collect.builder));
+  if (collect.platform && source.kind === 'build') {
+    const refused = await progress.phase('platform', () => platformRefusal(collect.platform, collect.builder));
+    // Alone, a platform the builder cannot build is the user's mistake, said before any work; one
+    // of several is not proven here, and says so in every check that needed it (never a pass).
+    if (refused && !request.platform) throw new UsageError(`platform: ${refused}`);
+    if (refused) {
+      const why = `not proven: ${refused}`;
+      for (const key of ['build', 'rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime', 'attestations'] as const)
+        evidence[key] = failed(why);
+      target.platform = collect.platform;
+      return { evidence, target };
+    }
+  }
   // Where the builder can, it writes the image's layers once more, as it holds them, for the
   // files to be read from (src/docker/image-layout.ts) instead of the engine's slower export.
   const layoutDir =
@@ -167,6 +178,8 @@ export async function collectTargetEvidence(
     );
     evidence.image = collected(image);
     target.imageId = image.id;
+    // What was proven: the image's own platform, whatever was asked for.
+    target.platform = [image.os, image.architecture, image.variant].filter(Boolean).join('/');
     target.image ??= image.repoTags[0] ?? image.id;
     // An image named by reference (`image:`): the registry digests the engine holds for it, which an
     // attestation's subject may name. A build's are local names (the containerd store lists those too).
@@ -334,18 +347,15 @@ function composeUpReason(request: TargetRequest): string {
   return request.compose ? 'the stack was not brought up' : 'this target has no compose file';
 }
 
-/** A platform the builder cannot build (no emulation for it) is a usage error, said before any work. */
-async function checkPlatform(platform: string, builder: string): Promise<void> {
+/** Why the builder cannot build for the platform (no emulation registered for it), or null. */
+async function platformRefusal(platform: string, builder: string): Promise<string | null> {
   const available = await builderPlatforms(builder || undefined);
   const wanted = platform.split(',').map((item) => item.trim());
   const missing = wanted.filter(
     (item) => !available.some((candidate) => candidate === item || candidate.startsWith(`${item}/`)),
   );
-  if (missing.length > 0) {
-    throw new UsageError(
-      `platform: the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); install QEMU emulation (docker run --privileged tonistiigi/binfmt --install all) or choose one of those`,
-    );
-  }
+  if (missing.length === 0) return null;
+  return `the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); register QEMU emulation (docker/setup-qemu-action in a workflow; \`docker run --privileged tonistiigi/binfmt --install all\`, or Debian's qemu-user-static, on a machine) or choose one of those`;
 }
 
 function buildRequest(
@@ -473,6 +483,10 @@ async function cacheProbe(
   imageId: string,
 ): Promise<EvidenceSet['cacheProbe']> {
   if (!request.collect.cacheProbe) return skipped('cache-probe is off');
+  if (request.platform && request.platform.name !== request.platform.first)
+    return skipped(
+      `probed once, on ${request.platform.first}: which steps a change re-runs is the Dockerfile's, the same on every platform`,
+    );
   const parsed = valueOf(dockerfile);
   const files = valueOf(context);
   if (!parsed || !files) return skipped('the Dockerfile or the build context could not be read');

@@ -12,7 +12,8 @@ import { buildDraft, defaultDraft, draftFromSpec, serviceDraft, stackDraft, type
 import { composeBuildContexts, inferBuildContext } from './infer-context.js';
 import { nameTargets, tellApart } from './name-targets.js';
 import type { ImageAvailability } from './service-images.js';
-import { toRequest } from './target-requests.js';
+import { perPlatform, toRequest } from './target-requests.js';
+import { platformList } from '../inputs/platforms.js';
 import { attachVulnerabilityReports } from './vulnerability-reports.js';
 
 // What one run proves, from the user's options: the given targets (or the context's own
@@ -108,7 +109,14 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
   const named = nameTargets(tellApart(unique, read));
   const requests = named.map((draft, index) => toRequest(draft, options, String(index + 1)));
   attachVulnerabilityReports(requests, named, options);
-  return { targets: requests, notes };
+  const images = requests.filter(
+    (request) => request.source.kind === 'image' && platformList(request.settings).length > 1,
+  );
+  for (const request of images)
+    notes.push(
+      `${request.name}: ${inputLabel('platforms', options.surface)} applies to builds; this image is proven as the engine holds it, for one platform (the report names which)`,
+    );
+  return { targets: requests.flatMap(perPlatform), notes };
 }
 
 function nothingToProve(options: Options): UsageError {

@@ -3,11 +3,12 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { connectEngine } from '../docker/engine.js';
 import { newRunId, sweepRun } from '../docker/throwaway.js';
-import { attempt, skipped } from '../evidence/collected.js';
+import { attempt, skipped, valueOf } from '../evidence/collected.js';
 import { bringComposeUp } from '../evidence/compose-up.js';
 import { describeEngine } from '../evidence/engine.js';
+import { emulationOf } from '../evidence/emulation.js';
 import { judgeEvidence, locateEvidence, validateIgnores } from '../judge.js';
-import type { Options } from '../inputs/resolve.js';
+import { inputLabel, type Options } from '../inputs/resolve.js';
 import type { BaselineReport, Report, TargetReport } from '../model.js';
 import { targetProgress, type Progress } from '../progress.js';
 import { buildRunReport, buildTargetReport } from '../report/build-report.js';
@@ -83,7 +84,14 @@ export async function runHardening(options: Options, progress: Progress, handle:
       cleanup,
       ...(session ? { engine: session } : {}),
     };
-    const limit = options.settings.parallel ?? availableParallelism();
+    // An emulated platform's build and run take the CPU QEMU needs: beside it, the other targets'
+    // startup and idle figures would be its load. One at a time, unless the user says otherwise.
+    const emulated = emulatedPlatforms(plan.targets, session ? valueOf(session.record)?.architecture : undefined);
+    const limit = options.settings.parallel ?? (emulated.length > 0 ? 1 : availableParallelism());
+    if (emulated.length > 0 && options.settings.parallel === null && plan.targets.length > 1)
+      progress.info(
+        `one target at a time: ${emulated.join(', ')} runs emulated here, and its emulator's load would be measured as the other targets' (${inputLabel('parallel', options.surface)} sets how many at once)`,
+      );
     const several = plan.targets.length > 1;
     if (several)
       progress.info(
@@ -247,5 +255,16 @@ function judged(
     failOn: options.settings.failOn,
     timings,
     baseline,
+    ...(request.platform ? { platformOf: request.platform.of } : {}),
   });
+}
+
+/** The platforms of the plan that this engine's CPU does not run natively (their builds and runs are emulated). */
+function emulatedPlatforms(targets: TargetRequest[], hostArchitecture: string | undefined): string[] {
+  if (!hostArchitecture) return [];
+  const foreign = targets
+    .map((target) => target.collect.platform)
+    .filter((platform) => platform !== '' && !platform.includes(','))
+    .filter((platform) => emulationOf({ architecture: platform.split('/')[1] ?? '' }, hostArchitecture) !== null);
+  return [...new Set(foreign)];
 }

@@ -1,7 +1,8 @@
 import type { CollectionOptions } from '../evidence/collection-options.js';
 import { resolveBuildInputs } from '../inputs/build-inputs.js';
 import type { Settings } from '../inputs/definitions.js';
-import { parseSettings, signatureProblem, type Options } from '../inputs/resolve.js';
+import { platformList, platformsProblem } from '../inputs/platforms.js';
+import { inputLabel, parseSettings, signatureProblem, type Options } from '../inputs/resolve.js';
 import { UsageError } from '../util/errors.js';
 import type { TargetRequest, TargetSource } from '../request.js';
 import type { Draft } from './draft-targets.js';
@@ -16,6 +17,8 @@ export function toRequest(draft: Draft, options: Options, scope: string): Target
   // The run's signature inputs were checked as it resolved; a target's own (its `targets:` entry) here.
   const signatures = signatureProblem(settings, options.surface, options.workspace);
   if (signatures) throw new UsageError(`target ${draft.name!}: ${signatures}`);
+  const platforms = platformsProblem(settings, (name) => inputLabel(name, options.surface));
+  if (platforms) throw new UsageError(`target ${draft.name!}: ${platforms}`);
   return {
     name: draft.name!,
     source: sourceOf(draft),
@@ -34,6 +37,36 @@ export function toRequest(draft: Draft, options: Options, scope: string): Target
     vulnerabilityReports: { current: null, baseline: null },
     buildInputs: resolveBuildInputs(settings, options.workspace).inputs,
   };
+}
+
+/**
+ * A build proven for several platforms is one target per platform, each built, run and judged on
+ * its own, named `<target> (<platform>)`. What is the Dockerfile's rather than a platform's is done
+ * once, on the first: the cache probe (which steps a change re-runs) and the compose files. Every
+ * platform keeps the target's compose services, so each is run in its stack. An image (`image:`)
+ * is proven as the engine holds it: one platform.
+ */
+export function perPlatform(request: TargetRequest): TargetRequest[] {
+  const list = platformList(request.settings);
+  if (request.source.kind !== 'build') return [request];
+  if (list.length === 1) {
+    const settings = { ...request.settings, platform: list[0] };
+    return [{ ...request, settings, collect: collectionOptions(settings) }];
+  }
+  if (list.length === 0) return [request];
+  return list.map((platform, index) => {
+    const settings = { ...request.settings, platform, platforms: [platform] };
+    return {
+      ...request,
+      name: `${request.name} (${platform})`,
+      settings,
+      collect: collectionOptions(settings),
+      compose: index === 0 ? request.compose : null,
+      // Apart from the other targets' (`1`, `2`) and baselines' (`1b`): `1-arm64`.
+      scope: `${request.scope}-${platform.split('/').slice(1).join('')}`,
+      platform: { name: platform, first: list[0], of: request.name },
+    };
+  });
 }
 
 /** What the draft is; its stage and image read as the inputs' text is (trimmed, '' for none). */

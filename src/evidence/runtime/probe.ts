@@ -6,6 +6,7 @@ import { lastLogLines, logTail, WAIT_LOG_LINES } from '../../docker/logs.js';
 import { round } from '../../util/format.js';
 import type { HealthcheckConfig } from '../image.js';
 import type { ListeningReader } from './listening.js';
+import { QuietTracker, type CpuReader } from './quiet.js';
 import type { ExitRecord, ProbeMethod, ReadinessRecord } from './records.js';
 import { waitingFor } from './waiting-for.js';
 
@@ -33,6 +34,8 @@ export type ListeningSource = (container: Container) => Promise<{ read: Listenin
 export interface ProbeHelpers {
   addressing: Addressing;
   listening?: ListeningSource;
+  /** Reads the container's CPU time (quiet.ts), so a watch for a listening socket can end early. */
+  cpu?: (container: Container) => Promise<CpuReader | null>;
 }
 
 /**
@@ -147,6 +150,11 @@ type ListeningSocketList = NonNullable<Awaited<ReturnType<ListeningReader>>>;
 export interface ReadinessOutcome {
   readiness: ReadinessRecord;
   exited: ExitRecord | null;
+  /**
+   * A watch for a listening socket that ended because the service was quiet: its reader, so the
+   * watch can go on beside the idle window.
+   */
+  watchOn?: ListeningReader;
 }
 
 /** The record of a probe not (yet) tried: before the first attempt, or when the container never started. */
@@ -168,7 +176,9 @@ export function unprobed(probe: Probe, outcome: ReadinessRecord['outcome'], last
 
 /**
  * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
- * is the moment the start request was sent (performance.now()).
+ * is the moment the start request was sent (performance.now()). A watch for a listening socket
+ * given `quietAfterMs` also ends once that long has passed and the service has been quiet (next to
+ * no CPU) for QUIET_MS: it is waiting, not starting (quiet.ts).
  */
 export async function awaitReadiness(
   container: Container,
@@ -177,6 +187,7 @@ export async function awaitReadiness(
   timeoutMs: number,
   helpers: ProbeHelpers,
   signal?: AbortSignal,
+  quietAfterMs?: number,
 ): Promise<ReadinessOutcome> {
   const { addressing } = helpers;
   let probe = initial;
@@ -189,6 +200,8 @@ export async function awaitReadiness(
     listening = source?.read ?? null;
     readiness.listeningBy = source?.how ?? null;
   }
+  let cpu = listening && quietAfterMs !== undefined ? ((await helpers.cpu?.(container)) ?? null) : null;
+  const quiet = new QuietTracker();
   let brokenInARow = 0;
   let lastStateCheck = 0;
   for (;;) {
@@ -230,6 +243,22 @@ export async function awaitReadiness(
         brokenInARow = 0;
       }
       if (attempt.notRunning) lastStateCheck = 0;
+      if (cpu) {
+        const used = await cpu();
+        if (used === null) cpu = null;
+        else if (quiet.record(performance.now(), used) && elapsed() * 1000 >= quietAfterMs!) {
+          // Still running (a quiet container that ended is an exit, below): waiting, not starting.
+          const exited = await exitOf(container, startedAt);
+          readiness.waitedSeconds = round(elapsed());
+          if (exited) {
+            readiness.outcome = 'exited';
+            return { readiness, exited };
+          }
+          readiness.outcome = 'not-probed';
+          readiness.quietSeconds = readiness.waitedSeconds;
+          return { readiness, exited: null, ...(listening ? { watchOn: listening } : {}) };
+        }
+      }
     }
     // Whether the container is still running: after a refused exec at once, else about each second.
     if (performance.now() - lastStateCheck > 1000) {

@@ -37,6 +37,12 @@ export interface ReadinessRecord {
   /** Method `listening`: the sockets found listening when it became ready. */
   listening?: ListeningSocket[];
   /**
+   * A watch for a listening socket that found none and ended early: seconds from the start when
+   * the service had used next to no CPU for a second (waiting, not starting up; quiet.ts). The
+   * watch went on beside the idle window.
+   */
+  quietSeconds?: number;
+  /**
    * A reading near its limit was taken again from a fresh start once this run's other work was
    * done (remeasure.ts): both readings, first and second; the record holds the lower of each.
    */

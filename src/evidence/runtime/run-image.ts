@@ -8,6 +8,7 @@ import type { ImageEvidence } from '../image.js';
 import { identityFromProbe, identityFromProcesses } from './identity.js';
 import { runOneShot, startError } from './one-shot.js';
 import { listeningReader } from './listening.js';
+import { cgroupCpuReader } from './quiet.js';
 import { awaitReadiness, chooseProbe, LISTENING_PROBE, unprobed, type Probe, type ProbeHelpers } from './probe.js';
 import type { DownProbeRecord, HardenedRunRecord, IdentityRecord, RuntimeEvidence } from './records.js';
 import { finishService, startService, unobserved } from './service.js';
@@ -78,6 +79,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
       addressing: (container, attached) => throwaways.connectInternalNetwork(container, attached),
       listening: (container) =>
         listeningReader(container, throwaways, { image: image.id, limits: listenerLimits }, signal),
+      cpu: cgroupCpuReader,
     };
     // Compose's environment for the service first; runtime-env, the user's own word, over it.
     const env = [
@@ -95,11 +97,12 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     const alone: ThrowawaySpec = { role: 'service', image: image.id, network: options.network, limits, env };
     const readyTimeoutMs = options.readyTimeoutSeconds * 1000;
     // Without a HEALTHCHECK or EXPOSE, a listening socket tells readiness; one that listens later
-    // than max-startup-seconds would fail its startup anyway, so the watch ends there.
+    // than max-startup-seconds would fail its startup anyway, so the watch ends there, or sooner
+    // once the service is quiet (quiet.ts), to go on beside the idle window.
     const listenMs = Math.min(readyTimeoutMs, options.startupLimitSeconds * 1000);
     context.progress.info(
       probe.method === 'none'
-        ? `no HEALTHCHECK and no exposed port: watching its network namespace for a listening TCP socket (up to ${options.startupLimitSeconds} s), then that it stays up through the idle window`
+        ? `no HEALTHCHECK and no exposed port: watching its network namespace for a listening TCP socket (up to ${options.startupLimitSeconds} s, or until it is quiet and then on through the idle window), and that it stays up through the idle window`
         : `probing readiness by ${describeProbe(probe)} every 250 ms (up to ${options.readyTimeoutSeconds} s)`,
     );
 
@@ -293,11 +296,20 @@ async function hardenedRun(
     };
   }
   // Without a probe, a listening socket, or else staying up as long as the service's idle window,
-  // is all it can show.
+  // is all it can show: a quiet one (quiet.ts) has shown it once it has stayed up that long.
   const watched = probe.method === 'none' ? LISTENING_PROBE : probe;
-  const timeout = probe.method === 'none' ? Math.max(options.idleSeconds * 1000, listenMs) : readyTimeoutMs;
+  const idleMs = options.idleSeconds * 1000;
+  const timeout = probe.method === 'none' ? Math.max(idleMs, listenMs) : readyTimeoutMs;
   const outcome = unobserved(
-    await awaitReadiness(container, watched, startedAt, timeout, helpers, context.signal),
+    await awaitReadiness(
+      container,
+      watched,
+      startedAt,
+      timeout,
+      helpers,
+      context.signal,
+      probe.method === 'none' ? idleMs : undefined,
+    ),
     timeout,
   );
   const tail = outcome.exited?.logTail ?? (await logTail(container));

@@ -2,7 +2,7 @@ import type { Container } from '../../docker/engine.js';
 import { lastLogLines, logTail, WAIT_LOG_LINES } from '../../docker/logs.js';
 import { sampleIdle } from '../../docker/stats.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
-import { round } from '../../util/format.js';
+import { formatSeconds, round } from '../../util/format.js';
 import { startError } from './one-shot.js';
 import {
   awaitReadiness,
@@ -16,6 +16,8 @@ import {
 import { sampleThreads, spinningThreads } from './threads.js';
 import { waitingFor } from './waiting-for.js';
 import { withoutEmulator } from './emulated-command.js';
+import { QUIET_MS } from './quiet.js';
+import { listenedLate, watchListening } from './watch-on.js';
 import type { IdleRecord, ProcessRecord, ServiceRecord, StopRecord } from './records.js';
 
 // The service as it will run: the image's own entrypoint, user, environment and stop signal, in
@@ -57,10 +59,10 @@ export async function startService(
     return { container, startedAt, outcome: { readiness, exited }, processes: null };
   }
   // Without a HEALTHCHECK or EXPOSE, the first TCP socket it listens on tells readiness; a service
-  // that listens on none (a worker) is watched through the idle window instead.
+  // that listens on none (a worker) is watched until it is quiet, then on beside the idle window.
   const outcome =
     probe.method === 'none'
-      ? unobserved(await awaitReadiness(container, LISTENING_PROBE, startedAt, listenMs, helpers, signal), listenMs)
+      ? unobserved(await awaitReadiness(container, LISTENING_PROBE, startedAt, listenMs, helpers, signal, 0), listenMs)
       : await awaitReadiness(container, probe, startedAt, readyTimeoutMs, helpers, signal);
   const processes = outcome.exited ? null : await listProcesses(container);
   return { container, startedAt, outcome, processes };
@@ -76,7 +78,9 @@ export function unobserved(outcome: ReadinessOutcome, watchedMs: number): Readin
   const why =
     readiness.listeningBy === null
       ? 'its listening sockets could not be read'
-      : `it listened on no TCP port within ${round(watchedMs / 1000)} s`;
+      : readiness.quietSeconds !== undefined
+        ? `it listened on no TCP port: none by ${formatSeconds(readiness.quietSeconds)}, when it had used next to no CPU for ${formatSeconds(QUIET_MS / 1000)} (waiting, not starting up), nor while it was watched on`
+        : `it listened on no TCP port within ${round(watchedMs / 1000)} s`;
   return {
     ...outcome,
     readiness: {
@@ -153,8 +157,18 @@ export async function finishService(service: RunningService, options: FinishOpti
   let stop: StopRecord | null = null;
   let exited = outcome.exited;
   let neverReadyLog: string | null = null;
+  let readiness = outcome.readiness;
   if (!exited) {
+    // A worker's watch for a listening socket ended when it went quiet: it goes on beside the
+    // idle window. One that listens after all became ready then, and its idle window is taken
+    // again from there (the first one was not idle: it was still starting).
+    const late = outcome.watchOn ? watchListening(outcome.watchOn, service.startedAt, options.signal) : null;
     idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+    const listened = late ? await late.stop() : null;
+    if (listened) {
+      readiness = listenedLate(readiness, listened);
+      idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+    }
     const recheck = options.recheckCpu;
     if (idle && recheck && idle.cpu >= recheck.above) {
       const waitStarted = performance.now();
@@ -181,11 +195,11 @@ export async function finishService(service: RunningService, options: FinishOpti
         if (settled === null) break;
         quiet = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
       }
-      if (quiet && settled !== null && outcome.readiness.readySeconds !== null)
+      if (quiet && settled !== null && readiness.readySeconds !== null)
         idle = {
           ...quiet,
           settled: {
-            afterSeconds: round(settled - outcome.readiness.readySeconds),
+            afterSeconds: round(settled - readiness.readySeconds),
             busyCpu: idle.cpu,
           },
         };
@@ -197,7 +211,7 @@ export async function finishService(service: RunningService, options: FinishOpti
     else {
       // Still running but never ready: most often retrying a dependency it cannot reach. Its log
       // is read before it is stopped (what it writes on SIGTERM says nothing of why).
-      if (outcome.readiness.outcome === 'timeout') neverReadyLog = await logTail(container, WAIT_LOG_LINES);
+      if (readiness.outcome === 'timeout') neverReadyLog = await logTail(container, WAIT_LOG_LINES);
       if (options.beforeStop) {
         await untilSettledOrAborted(options.beforeStop, options.signal);
         // It may have ended while our work finished: that is its verdict, and there is nothing to stop.
@@ -208,7 +222,7 @@ export async function finishService(service: RunningService, options: FinishOpti
     }
   }
   return {
-    readiness: outcome.readiness,
+    readiness,
     exited,
     processes: service.processes,
     idle,
