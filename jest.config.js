@@ -1,6 +1,6 @@
 // Two projects: `unit` needs nothing but Node; `integration` talks to a real Docker engine and
 // builds its own images (global setup checks that an engine answers, and fails under CI=true
-// when none does).
+// when none does). A third, `emulated`, with CS_PLATFORMS set: see below.
 const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true }] };
 const common = {
   testEnvironment: 'node',
@@ -24,5 +24,19 @@ export default {
       globalSetup: '<rootDir>/__tests__/integration/global-setup.ts',
       slowTestThreshold: 60,
     },
+    // Where linux/arm64 emulation is prepared (CS_PLATFORMS=linux/arm64 scripts/setup-engine.sh):
+    // builds and runs of arm64 images under QEMU. They fail, saying how to prepare the machine,
+    // when the builder cannot build arm64.
+    ...(process.env.CS_PLATFORMS
+      ? [
+          {
+            ...common,
+            displayName: 'emulated',
+            testMatch: ['<rootDir>/__tests__/emulated/**/*.test.ts'],
+            globalSetup: '<rootDir>/__tests__/integration/global-setup.ts',
+            slowTestThreshold: 120,
+          },
+        ]
+      : []),
   ],
 };

@@ -88415,6 +88415,9 @@ function verdict(results, failOn) {
 }
 /** The verdict as the reports say it: an errored one (a check could not run) is not judged, never failed or passed. */
 function verdictWord(results, failOn) {
+    // Nothing built (a platform the builder cannot build here): not judged, whatever fail-on gates.
+    if (results.some((result) => result.id === 'HARD-BUILD-001' && result.status === 'error'))
+        return 'not judged';
     const outcome = verdict(results, failOn);
     return outcome === 'errored' ? 'not judged' : outcome;
 }
@@ -93933,6 +93936,9 @@ async function hostReader(container) {
     }
     return async () => {
         try {
+            // Still the container's process: once it has ended, its PID may be another's.
+            if (!(await (0,promises_namespaceObject.readFile)(`/proc/${pid}/cgroup`, 'utf8')).includes(container.id))
+                return [];
             const tables = await Promise.all(['tcp', 'tcp6'].map((file) => (0,promises_namespaceObject.readFile)(`/proc/${pid}/net/${file}`, 'utf8').catch(() => '')));
             return parseListening(tables.join('\n'));
         }
@@ -94167,10 +94173,10 @@ function unprobed(probe, outcome, lastOutput = '') {
 /**
  * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
  * is the moment the start request was sent (performance.now()). A watch for a listening socket
- * given `quietAfterMs` also ends once that long has passed and the service has been quiet (next to
- * no CPU) for QUIET_MS: it is waiting, not starting (quiet.ts).
+ * given `quietEnd` also ends once `afterMs` has passed, the service has been quiet (next to no CPU)
+ * for QUIET_MS — it is waiting, not starting (quiet.ts) — and `when` (if given) allows it.
  */
-async function awaitReadiness(container, initial, startedAt, timeoutMs, helpers, signal, quietAfterMs) {
+async function awaitReadiness(container, initial, startedAt, timeoutMs, helpers, signal, quietEnd) {
     const { addressing } = helpers;
     let probe = initial;
     const readiness = unprobed(probe, 'not-probed');
@@ -94182,7 +94188,7 @@ async function awaitReadiness(container, initial, startedAt, timeoutMs, helpers,
         listening = source?.read ?? null;
         readiness.listeningBy = source?.how ?? null;
     }
-    let cpu = listening && quietAfterMs !== undefined ? ((await helpers.cpu?.(container)) ?? null) : null;
+    let cpu = listening && quietEnd ? ((await helpers.cpu?.(container)) ?? null) : null;
     const quiet = new QuietTracker();
     let brokenInARow = 0;
     let lastStateCheck = 0;
@@ -94230,7 +94236,9 @@ async function awaitReadiness(container, initial, startedAt, timeoutMs, helpers,
                 const used = await cpu();
                 if (used === null)
                     cpu = null;
-                else if (quiet.record(performance.now(), used) && elapsed() * 1000 >= quietAfterMs) {
+                else if (quiet.record(performance.now(), used) &&
+                    elapsed() * 1000 >= quietEnd.afterMs &&
+                    (quietEnd.when?.() ?? true)) {
                     // Still running (a quiet container that ended is an exit, below): waiting, not starting.
                     const exited = await exitOf(container, startedAt);
                     readiness.waitedSeconds = round(elapsed());
@@ -94473,6 +94481,7 @@ function watchListening(read, startedAt, signal) {
         return null;
     })();
     return {
+        ended: watching,
         stop: async () => {
             stopped = true;
             pause.abort();
@@ -94506,7 +94515,10 @@ function listenedLate(readiness, found) {
 
 
 
-async function startService(throwaways, spec, probe, readyTimeoutMs, listenMs, helpers, signal) {
+
+async function startService(throwaways, spec, probe, readyTimeoutMs, listenMs, helpers, signal, 
+/** False for a service known to listen (its second start): watched until it does, quiet or not. */
+endWhenQuiet = true) {
     const container = await throwaways.create(spec);
     const startedAt = performance.now();
     try {
@@ -94529,7 +94541,7 @@ async function startService(throwaways, spec, probe, readyTimeoutMs, listenMs, h
     // Without a HEALTHCHECK or EXPOSE, the first TCP socket it listens on tells readiness; a service
     // that listens on none (a worker) is watched until it is quiet, then on beside the idle window.
     const outcome = probe.method === 'none'
-        ? unobserved(await awaitReadiness(container, LISTENING_PROBE, startedAt, listenMs, helpers, signal, 0), listenMs)
+        ? unobserved(await awaitReadiness(container, LISTENING_PROBE, startedAt, listenMs, helpers, signal, endWhenQuiet ? { afterMs: 0 } : undefined), listenMs)
         : await awaitReadiness(container, probe, startedAt, readyTimeoutMs, helpers, signal);
     const processes = outcome.exited ? null : await listProcesses(container);
     return { container, startedAt, outcome, processes };
@@ -94601,17 +94613,17 @@ async function finishService(service, options) {
     let exited = outcome.exited;
     let neverReadyLog = null;
     let readiness = outcome.readiness;
+    let processes = service.processes;
     if (!exited) {
-        // A worker's watch for a listening socket ended when it went quiet: it goes on beside the
-        // idle window. One that listens after all became ready then, and its idle window is taken
-        // again from there (the first one was not idle: it was still starting).
-        const late = outcome.watchOn ? watchListening(outcome.watchOn, service.startedAt, options.signal) : null;
-        idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
-        const listened = late ? await late.stop() : null;
-        if (listened) {
-            readiness = listenedLate(readiness, listened);
-            idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+        if (outcome.watchOn) {
+            const watched = await watchedOnBesideIdle(service, outcome.watchOn, options);
+            ({ readiness, idle } = watched);
+            // Listed again: at quiet time an entrypoint may not have dropped its privileges or exec'd yet.
+            processes = (await listProcesses(container)) ?? processes;
+            options.onWatchEnded?.(readiness.outcome === 'ready');
         }
+        else
+            idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
         const recheck = options.recheckCpu;
         if (idle && recheck && idle.cpu >= recheck.above) {
             const waitStarted = performance.now();
@@ -94671,13 +94683,46 @@ async function finishService(service, options) {
     return {
         readiness,
         exited,
-        processes: service.processes,
+        processes,
         idle,
         stop,
         logTail: exited?.logTail ?? (neverReadyLog !== null ? lastLogLines(neverReadyLog) : await logTail(container)),
         ...(!exited && neverReadyLog !== null ? { waitingFor: waitingFor(neverReadyLog) } : {}),
     };
 }
+/**
+ * A service whose watch for a listening socket ended quiet: watched on beside its idle window. One
+ * that listens there became ready then, and its idle window is taken again from there (the first
+ * was not idle: it was still starting). One that was busy through the window was not waiting
+ * after all (a pause, then its start-up): it is watched as long as any service is
+ * (`listenMs` from its start) and its idle window taken after that, as if it had never been quiet.
+ */
+async function watchedOnBesideIdle(service, reader, options) {
+    const { container, startedAt } = service;
+    let readiness = service.outcome.readiness;
+    const late = watchListening(reader, startedAt, options.signal);
+    let idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+    const busy = idle !== null && idle.cpu >= (options.recheckCpu?.above ?? BUSY_AFTER_QUIET);
+    if (busy && options.listenMs !== undefined) {
+        const left = startedAt + options.listenMs - performance.now();
+        if (left > 0)
+            await Promise.race([late.ended, (0,external_node_timers_promises_namespaceObject.setTimeout)(left, undefined, options.signal ? { signal: options.signal } : undefined)]);
+    }
+    const listened = await late.stop();
+    if (listened)
+        readiness = listenedLate(readiness, listened);
+    else if (busy && options.listenMs !== undefined)
+        readiness = {
+            ...readiness,
+            waitedSeconds: round((performance.now() - startedAt) / 1000),
+            lastOutput: `it listened on no TCP port within ${formatSeconds(options.listenMs / 1000)} (quiet by ${formatSeconds(readiness.quietSeconds)}, then busy again)`,
+        };
+    if (listened || busy)
+        idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+    return { readiness, idle };
+}
+/** Without a recheck threshold: a window busier than this after a quiet watch was start-up, not idling. */
+const BUSY_AFTER_QUIET = 0.25;
 /** Waits for `work` to settle, or for the run to be cancelled (then the caller's next step fails fast). */
 async function untilSettledOrAborted(work, signal) {
     if (!signal)
@@ -95155,8 +95200,14 @@ async function collectRuntimeEvidence(context) {
         const downProbeRun = argv
             ? probeWithServiceDown(throwaways, { ...alone, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
             : Promise.resolve(null);
+        // A hardened run that listens on nothing and is quiet has shown what it can once the service
+        // itself was watched and seen not to listen: until then, a later listener may still start.
+        let serviceNeverListened = false;
         const hardenedRunning = options.hardenedRun
-            ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers)
+            ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers, 'hardened', {
+                afterMs: options.idleSeconds * 1000,
+                when: () => serviceNeverListened,
+            })
             : Promise.resolve(null);
         const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, listenMs, helpers, signal)
             .finally(() => context.onReadinessMeasured?.())
@@ -95167,6 +95218,10 @@ async function collectRuntimeEvidence(context) {
                 cpuLimit: options.cpus,
                 // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
                 stopTimeoutSeconds: options.stopTimeoutSeconds,
+                listenMs,
+                onWatchEnded: (listened) => {
+                    serviceNeverListened = !listened;
+                },
                 ...(context.background ? { beforeStop: context.background } : {}),
                 ...(signal ? { signal } : {}),
                 // The files start streaming once readiness is measured (just above), so this settles.
@@ -95187,7 +95242,9 @@ async function collectRuntimeEvidence(context) {
             // Once the image's files are read too, nothing else of this run competes with the second start.
             await Promise.allSettled([context.filesystem, context.background]);
             context.progress.info(`${near.join(' and ')} near ${near.length > 1 ? 'their limits' : 'its limit'}: starting the service again, alone, to take ${near.length > 1 ? 'them' : 'it'} again`);
-            const again = await startService(throwaways, { ...base, role: 'service-again' }, probe, readyTimeoutMs, listenMs, helpers, signal);
+            // It became ready the first time: the second start is watched until it does again (a
+            // service that pauses before it listens would otherwise end its watch quiet, unmeasured).
+            const again = await startService(throwaways, { ...base, role: 'service-again' }, probe, readyTimeoutMs, listenMs, helpers, signal, false);
             await throwaways.remove(again.container);
             record.readiness = lowerReadings(record.readiness, again.outcome.readiness);
         }
@@ -95265,7 +95322,7 @@ async function probeWithServiceDown(throwaways, spec, argv, timeoutMs, signal) {
  * The image started as production should run it: read-only root filesystem, tmpfs only for /tmp,
  * /var/tmp and the declared writable directories, all capabilities dropped, no-new-privileges.
  */
-async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers, role = 'hardened') {
+async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers, role = 'hardened', quietEnd) {
     const { image, options } = context;
     // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
     // from the image's files first (they are still being read).
@@ -95298,11 +95355,12 @@ async function hardenedRun(throwaways, base, probe, context, readyTimeoutMs, lis
         };
     }
     // Without a probe, a listening socket, or else staying up as long as the service's idle window,
-    // is all it can show: a quiet one (quiet.ts) has shown it once it has stayed up that long.
+    // is all it can show: a quiet one (quiet.ts) has shown it once it has stayed up that long and
+    // the service beside it was seen not to listen (`quietEnd`).
     const watched = probe.method === 'none' ? LISTENING_PROBE : probe;
     const idleMs = options.idleSeconds * 1000;
     const timeout = probe.method === 'none' ? Math.max(idleMs, listenMs) : readyTimeoutMs;
-    const outcome = unobserved(await awaitReadiness(container, watched, startedAt, timeout, helpers, context.signal, probe.method === 'none' ? idleMs : undefined), timeout);
+    const outcome = unobserved(await awaitReadiness(container, watched, startedAt, timeout, helpers, context.signal, probe.method === 'none' ? (quietEnd ?? { afterMs: idleMs }) : undefined), timeout);
     const tail = outcome.exited?.logTail ?? (await logTail(container));
     // Removed as soon as it has answered: it costs nothing while the service is sampled idle.
     await throwaways.remove(container);
@@ -95796,6 +95854,7 @@ function deferTo(cleanup) {
 
 
 
+
 async function collectTargetEvidence(request, progress, control) {
     const { source, collect } = request;
     const { signal } = control;
@@ -95803,7 +95862,7 @@ async function collectTargetEvidence(request, progress, control) {
     const reads = request.readFiles;
     const dockerfile = reads ? await progress.phase('dockerfile', () => readDockerfile(request)) : unknownFiles;
     const context = reads ? await progress.phase('context', () => readContext(request)) : unknownFiles;
-    const compose = reads ? readCompose(request) : unknownFiles;
+    const compose = reads ? (composeOnPrincipal(request) ?? readCompose(request)) : unknownFiles;
     const target = {
         context: source.kind === 'image' && !request.dockerfilePath ? null : repoPath(request.workspace, request.contextDir),
         dockerfile: request.dockerfilePath ? repoPath(request.workspace, request.dockerfilePath) : null,
@@ -95811,6 +95870,8 @@ async function collectTargetEvidence(request, progress, control) {
         imageId: null,
         stage: source.kind === 'stack' ? null : source.stage,
         services: request.services,
+        // One platform of several: the one asked for, until the image says its own.
+        ...(request.platform ? { platform: request.platform.name } : {}),
     };
     const evidence = {
         dockerfile,
@@ -95824,7 +95885,7 @@ async function collectTargetEvidence(request, progress, control) {
         filesystem: skipped('static mode: no image is inspected'),
         runtime: skipped('static mode: nothing is run'),
         composeUp: skipped(composeUpReason(request)),
-        vulnerabilities: await readVulnerabilities(request),
+        vulnerabilities: otherPlatformsReport(request) ?? (await readVulnerabilities(request)),
         signatures: request.collect.signatures
             ? await progress.phase('signatures', () => signaturesOf(request, dockerfile, signal))
             : skipped('verify-signature is not set'),
@@ -95851,7 +95912,8 @@ async function collectTargetEvidence(request, progress, control) {
             const why = `not proven: ${refused}`;
             for (const key of ['build', 'rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime', 'attestations'])
                 evidence[key] = failed(why);
-            target.platform = collect.platform;
+            if (evidence.vulnerabilities.state === 'collected')
+                evidence.vulnerabilities = failed(why);
             return { evidence, target };
         }
     }
@@ -95986,7 +96048,7 @@ async function collectTargetEvidence(request, progress, control) {
         if (probe)
             evidence.cacheProbe = probe;
         evidence.filesystem = filesystem;
-        evidence.runtime = runtime;
+        evidence.runtime = unrunnableHere(runtime, evidence) ?? runtime;
         return { evidence, target };
     }
     finally {
@@ -96053,6 +96115,43 @@ function stackOf(request, compose) {
             timeoutSeconds: runtime.composeUpTimeoutSeconds,
         },
     };
+}
+/**
+ * An image of another architecture that this engine cannot run (no emulator registered on its
+ * host; a remote or multi-node builder built it): `exec format error` at start says so. That is
+ * not the image's failure but this machine's, so its runtime is not proven — never judged failed.
+ * The same error from an image of the engine's own architecture is the image's (a binary of the
+ * wrong architecture as its entrypoint) and judged as usual.
+ */
+function unrunnableHere(runtime, evidence) {
+    const value = collected_valueOf(runtime);
+    const image = collected_valueOf(evidence.image);
+    const engine = collected_valueOf(evidence.engine);
+    if (!value || !image || !engine)
+        return null;
+    if (!/exec format error/i.test(value.service.exited?.logTail ?? ''))
+        return null;
+    const emulation = emulationOf(image, engine.architecture);
+    if (!emulation)
+        return null;
+    return failed(`not proven: this engine cannot run ${emulation.platform} (exec format error: no emulator registered on its ${emulation.host} host); register QEMU (docker/setup-qemu-action in a workflow; \`docker run --privileged tonistiigi/binfmt --install all\` on a machine)`);
+}
+/** The compose files of a build of several platforms are judged once, with its principal platform. */
+function composeOnPrincipal(request) {
+    const { platform } = request;
+    if (!platform?.composeOn || platform.name === platform.composeOn)
+        return null;
+    return skipped(`judged once, with ${platform.composeOn}: the compose files are the same for every platform`);
+}
+/**
+ * A scanner's report is of one image: with several platforms, the principal one's. The others are
+ * not judged on it (a verdict on another platform's image), and say so.
+ */
+function otherPlatformsReport(request) {
+    const { platform } = request;
+    if (!platform || platform.name === platform.first || !request.vulnerabilityReports.current)
+        return null;
+    return skipped(`the vulnerability report is of one image, judged as ${platform.first}'s: ${platform.name} is not judged on it`);
 }
 function composeUpReason(request) {
     if (!request.collect.composeUp)
@@ -96979,20 +97078,22 @@ function toRequest(draft, options, scope) {
 /**
  * A build proven for several platforms is one target per platform, each built, run and judged on
  * its own, named `<target> (<platform>)`. What is the Dockerfile's rather than a platform's is done
- * once, on the first: the cache probe (which steps a change re-runs) and the compose files. Every
- * platform keeps the target's compose services, so each is run in its stack. An image (`image:`)
- * is proven as the engine holds it: one platform.
+ * once, on the principal platform (principalPlatform, proven first): the cache probe (which steps a
+ * change re-runs) and the compose files. Every platform keeps the target's compose services, so
+ * each is run in its stack. An image (`image:`) is proven as the engine holds it: one platform.
  */
-function perPlatform(request) {
-    const list = platformList(request.settings);
+function perPlatform(request, here = null) {
+    const given = platformList(request.settings);
     if (request.source.kind !== 'build')
         return [request];
-    if (list.length === 1) {
-        const settings = { ...request.settings, platform: list[0] };
+    if (given.length === 1) {
+        const settings = { ...request.settings, platform: given[0] };
         return [{ ...request, settings, collect: collectionOptions(settings) }];
     }
-    if (list.length === 0)
+    if (given.length === 0)
         return [request];
+    const principal = principalPlatform(given, here);
+    const list = [principal, ...given.filter((platform) => platform !== principal)];
     return list.map((platform, index) => {
         const settings = { ...request.settings, platform, platforms: [platform] };
         return {
@@ -97001,11 +97102,27 @@ function perPlatform(request) {
             settings,
             collect: collectionOptions(settings),
             compose: index === 0 ? request.compose : null,
-            // Apart from the other targets' (`1`, `2`) and baselines' (`1b`): `1-arm64`.
-            scope: `${request.scope}-${platform.split('/').slice(1).join('')}`,
-            platform: { name: platform, first: list[0], of: request.name },
+            // Apart from the other targets' (`1`, `2`) and baselines' (`1b`): `1-linux-arm64`.
+            scope: `${request.scope}-${platform.replaceAll('/', '-')}`,
+            platform: {
+                name: platform,
+                first: list[0],
+                of: request.name,
+                ...(request.compose ? { composeOn: list[0] } : {}),
+            },
         };
     });
+}
+/**
+ * The platform that stands for the build where one is enough (the cache probe, the compose files,
+ * the stack's image, the scanner's report): the one this engine runs natively, else the first the
+ * builder can build, else the first given. Proven first.
+ */
+function principalPlatform(given, here) {
+    if (!here)
+        return given[0];
+    const buildable = (platform) => here.buildable.some((candidate) => candidate === platform || candidate.startsWith(`${platform}/`));
+    return given.find((platform) => platform === here.native) ?? given.find(buildable) ?? given[0];
 }
 /** What the draft is; its stage and image read as the inputs' text is (trimmed, '' for none). */
 function target_requests_sourceOf(draft) {
@@ -97210,7 +97327,9 @@ async function planTargets(options, helpers = {}) {
     const images = requests.filter((request) => request.source.kind === 'image' && platformList(request.settings).length > 1);
     for (const request of images)
         notes.push(`${request.name}: ${inputLabel('platforms', options.surface)} applies to builds; this image is proven as the engine holds it, for one platform (the report names which)`);
-    return { targets: requests.flatMap(perPlatform), notes };
+    const several = requests.some((request) => request.source.kind === 'build' && platformList(request.settings).length > 1);
+    const here = several && helpers.platformsHere ? await helpers.platformsHere() : null;
+    return { targets: requests.flatMap((request) => perPlatform(request, here)), notes, ...(here ? { here } : {}) };
 }
 function nothingToProve(options) {
     const label = (name) => inputLabel(name, options.surface);
@@ -97334,6 +97453,7 @@ function pullError(stderr) {
 
 
 
+
 async function runHardening(options, progress, handle = {}) {
     const cancel = new AbortController();
     const onSignal = () => cancel.abort();
@@ -97359,6 +97479,10 @@ async function runHardening(options, progress, handle = {}) {
                         progress.info(`pulled ${reference} (check-service-images)`);
                     return availability;
                 },
+                platformsHere: async () => ({
+                    native: `linux/${collected_valueOf(session.record)?.architecture ?? ''}`,
+                    buildable: await builderPlatforms(options.settings.builder || undefined),
+                }),
             }
             : {}));
         // Before anything is built: a push sends one proven image.
@@ -97376,7 +97500,7 @@ async function runHardening(options, progress, handle = {}) {
         };
         // An emulated platform's build and run take the CPU QEMU needs: beside it, the other targets'
         // startup and idle figures would be its load. One at a time, unless the user says otherwise.
-        const emulated = emulatedPlatforms(plan.targets, session ? collected_valueOf(session.record)?.architecture : undefined);
+        const emulated = emulatedPlatforms(plan, session ? collected_valueOf(session.record)?.architecture : undefined);
         const limit = options.settings.parallel ?? (emulated.length > 0 ? 1 : (0,external_node_os_namespaceObject.availableParallelism)());
         if (emulated.length > 0 && options.settings.parallel === null && plan.targets.length > 1)
             progress.info(`one target at a time: ${emulated.join(', ')} runs emulated here, and its emulator's load would be measured as the other targets' (${inputLabel('parallel', options.surface)} sets how many at once)`);
@@ -97517,12 +97641,14 @@ function run_judged(request, collection, baseline, timings, options) {
     });
 }
 /** The platforms of the plan that this engine's CPU does not run natively (their builds and runs are emulated). */
-function emulatedPlatforms(targets, hostArchitecture) {
+function emulatedPlatforms(plan, hostArchitecture) {
     if (!hostArchitecture)
         return [];
-    const foreign = targets
+    // One the builder cannot build is not proven at all: nothing of it runs here.
+    const buildable = (platform) => !plan.here || plan.here.buildable.some((item) => item === platform || item.startsWith(`${platform}/`));
+    const foreign = plan.targets
         .map((target) => target.collect.platform)
-        .filter((platform) => platform !== '' && !platform.includes(','))
+        .filter((platform) => platform !== '' && !platform.includes(',') && buildable(platform))
         .filter((platform) => emulationOf({ architecture: platform.split('/')[1] ?? '' }, hostArchitecture) !== null);
     return [...new Set(foreign)];
 }
@@ -99084,8 +99210,10 @@ function sarifRun(target, rules, several) {
 function firstLocatedFile(target) {
     return target.checks.find((check) => check.location)?.location?.file ?? null;
 }
+/** The platform asked for, as the run named the target (`<target> (<platform>)`): stable across runs. */
 function category(target) {
-    return target.platformOf && target.target.platform ? `${target.platformOf}/${target.target.platform}` : target.name;
+    const asked = target.platformOf ? target.name.slice(target.platformOf.length + 2, -1) : '';
+    return asked ? `${target.platformOf}/${asked}` : target.name;
 }
 
 ;// CONCATENATED MODULE: ./src/report/write-reports.ts

@@ -162,7 +162,8 @@ export interface Target {
   repoDigests?: string[];
   /**
    * The platform proven: the image's own (`linux/arm64`, `linux/arm/v7`) once inspected; for a
-   * platform of `platforms` that could not be proven here, the one asked for. Absent: no image.
+   * platform of `platforms` whose image was not had (not buildable here, a failed build), the one
+   * asked for. Absent: no image.
    */
   platform?: string;
 }

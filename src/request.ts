@@ -76,5 +76,11 @@ export interface TargetRequest {
    * the cache probe and the compose files are judged on), and the target's name without the
    * platform. Absent: the run's single platform.
    */
-  platform?: { name: string; first: string; of: string };
+  platform?: {
+    name: string;
+    first: string;
+    of: string;
+    /** The platform whose target judges the compose files (the principal), when the target owns any. */
+    composeOn?: string;
+  };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RawInputs } from '../../src/inputs/config-file.js';
 import { resolveOptions } from '../../src/inputs/resolve.js';
 import { planTargets, type ImageAvailability, type Plan } from '../../src/run/plan.js';
+import { principalPlatform } from '../../src/run/target-requests.js';
 import { canonicalImageName } from '../../src/util/image-reference.js';
 import { scratchTree } from '../helpers/scratch.js';
 
@@ -248,8 +249,8 @@ describe('platforms: one target per platform of each build', () => {
     const [amd64, arm64] = result.targets;
     expect([amd64.collect.platform, arm64.collect.platform]).toEqual(['linux/amd64', 'linux/arm64']);
     expect([amd64.platform, arm64.platform]).toEqual([
-      { name: 'linux/amd64', first: 'linux/amd64', of: '.' },
-      { name: 'linux/arm64', first: 'linux/amd64', of: '.' },
+      { name: 'linux/amd64', first: 'linux/amd64', of: '.', composeOn: 'linux/amd64' },
+      { name: 'linux/arm64', first: 'linux/amd64', of: '.', composeOn: 'linux/amd64' },
     ]);
     // The compose file is judged once; each platform is still run in its stack (its services).
     expect(amd64.compose).not.toBeNull();
@@ -296,5 +297,33 @@ describe('platforms: one target per platform of each build', () => {
     const root = project('services: {}\n');
     const result = await plan(root, { mode: 'static', platform: 'linux/arm64', platforms: 'linux/arm64' });
     expect(result.targets[0].collect.platform).toBe('linux/arm64');
+  });
+});
+
+describe('principalPlatform: the platform that stands for the build where one is enough', () => {
+  it('is the one this engine runs natively, else the first its builder can build, else the first given', () => {
+    const here = { native: 'linux/amd64', buildable: ['linux/amd64', 'linux/amd64/v2', 'linux/arm64', 'linux/386'] };
+    expect(principalPlatform(['linux/arm64', 'linux/amd64'], here)).toBe('linux/amd64');
+    expect(principalPlatform(['linux/sparc64', 'linux/arm64'], here)).toBe('linux/arm64');
+    expect(principalPlatform(['linux/sparc64', 'linux/mips64'], here)).toBe('linux/sparc64');
+    expect(principalPlatform(['linux/arm64', 'linux/amd64'], null)).toBe('linux/arm64');
+  });
+
+  it('is proven first, the others after it in the order given', async () => {
+    const root = project('services: {}\n');
+    const options = await resolveOptions(
+      { context: '.', mode: 'static', platforms: 'linux/sparc64,linux/arm64,linux/amd64' },
+      root,
+    );
+    const result = await planTargets(options, {
+      platformsHere: () => Promise.resolve({ native: 'linux/amd64', buildable: ['linux/amd64', 'linux/arm64'] }),
+    });
+    expect(result.targets.map((target) => target.collect.platform)).toEqual([
+      'linux/amd64',
+      'linux/sparc64',
+      'linux/arm64',
+    ]);
+    expect(result.targets.every((target) => target.platform?.first === 'linux/amd64')).toBe(true);
+    expect(result.targets.map((target) => target.scope)).toEqual(['1-linux-amd64', '1-linux-sparc64', '1-linux-arm64']);
   });
 });

@@ -1,3 +1,4 @@
+import { verdictWord } from '../../src/report/build-report.js';
 import { platformDifferences } from '../../src/report/platform-differences.js';
 import type { TargetReport } from '../../src/model.js';
 import { copy, recorded, targetOf } from '../helpers/evidence.js';
@@ -72,5 +73,18 @@ describe('platformDifferences', () => {
         if (check.id === 'HARD-CACHE-002' || check.id === 'HARD-STARTUP-002') Object.assign(check, { status: 'skip' });
     });
     expect(platformDifferences({ targets: [amd64, arm64] })).toEqual([]);
+  });
+});
+
+describe('verdictWord', () => {
+  it('says "not judged" of a platform nothing was built for, whatever fail-on gates', () => {
+    const sparc = platform('linux/sparc64', (target) => {
+      target.checks = target.checks.map((check) =>
+        check.id === 'HARD-BUILD-001' ? { ...check, status: 'error' as const, message: 'not proven: …' } : check,
+      );
+    });
+    for (const failOn of ['error', 'warning', 'never'] as const)
+      expect(verdictWord(sparc.checks, failOn)).toBe('not judged');
+    expect(verdictWord(platform('linux/amd64').checks, 'never')).toBe('passed');
   });
 });

@@ -100,8 +100,9 @@ describe('the watch that goes on beside the idle window', () => {
       () => Promise.resolve(++reads < 3 ? [] : [{ port: 8080, address: '0.0.0.0' }]),
       performance.now(),
     );
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    const found = await watch.stop();
+    // It ends by itself once it sees one (three reads, 250 ms apart).
+    const found = await watch.ended;
+    expect(await watch.stop()).toEqual(found);
     expect(found).toMatchObject({ sockets: [{ port: 8080, address: '0.0.0.0' }], attempts: 3 });
     expect(found!.seconds).toBeGreaterThanOrEqual(0.4); // two pauses of 250 ms before the third read
     expect(reads).toBe(3);

@@ -111,6 +111,8 @@ export function verdict(results: CheckResult[], failOn: FailOn): 'passed' | 'fai
 
 /** The verdict as the reports say it: an errored one (a check could not run) is not judged, never failed or passed. */
 export function verdictWord(results: CheckResult[], failOn: FailOn): 'passed' | 'failed' | 'not judged' {
+  // Nothing built (a platform the builder cannot build here): not judged, whatever fail-on gates.
+  if (results.some((result) => result.id === 'HARD-BUILD-001' && result.status === 'error')) return 'not judged';
   const outcome = verdict(results, failOn);
   return outcome === 'errored' ? 'not judged' : outcome;
 }

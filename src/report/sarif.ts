@@ -91,6 +91,8 @@ function firstLocatedFile(target: TargetReport): string | null {
   return target.checks.find((check) => check.location)?.location?.file ?? null;
 }
 
+/** The platform asked for, as the run named the target (`<target> (<platform>)`): stable across runs. */
 function category(target: TargetReport): string {
-  return target.platformOf && target.target.platform ? `${target.platformOf}/${target.target.platform}` : target.name;
+  const asked = target.platformOf ? target.name.slice(target.platformOf.length + 2, -1) : '';
+  return asked ? `${target.platformOf}/${asked}` : target.name;
 }

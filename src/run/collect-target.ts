@@ -27,6 +27,7 @@ import { verifySignatures } from '../evidence/signatures.js';
 import { collectRegistryAttestations } from '../evidence/attestations.js';
 import { buildAttestations, planAttestations } from './build-attestations.js';
 import type { StackRequest } from '../evidence/runtime/stack.js';
+import { emulationOf } from '../evidence/emulation.js';
 import type { EvidenceSet } from '../evidence/types.js';
 import type { EngineRecord, Target } from '../model.js';
 import { timedPhase, type Progress } from '../progress.js';
@@ -61,7 +62,7 @@ export async function collectTargetEvidence(
   const reads = request.readFiles;
   const dockerfile = reads ? await progress.phase('dockerfile', () => readDockerfile(request)) : unknownFiles;
   const context = reads ? await progress.phase('context', () => readContext(request)) : unknownFiles;
-  const compose = reads ? readCompose(request) : unknownFiles;
+  const compose = reads ? (composeOnPrincipal(request) ?? readCompose(request)) : unknownFiles;
   const target: Target = {
     context:
       source.kind === 'image' && !request.dockerfilePath ? null : repoPath(request.workspace, request.contextDir),
@@ -70,6 +71,8 @@ export async function collectTargetEvidence(
     imageId: null,
     stage: source.kind === 'stack' ? null : source.stage,
     services: request.services,
+    // One platform of several: the one asked for, until the image says its own.
+    ...(request.platform ? { platform: request.platform.name } : {}),
   };
   const evidence: EvidenceSet = {
     dockerfile,
@@ -83,7 +86,7 @@ export async function collectTargetEvidence(
     filesystem: skipped('static mode: no image is inspected'),
     runtime: skipped('static mode: nothing is run'),
     composeUp: skipped(composeUpReason(request)),
-    vulnerabilities: await readVulnerabilities(request),
+    vulnerabilities: otherPlatformsReport(request) ?? (await readVulnerabilities(request)),
     signatures: request.collect.signatures
       ? await progress.phase('signatures', () => signaturesOf(request, dockerfile, signal))
       : skipped('verify-signature is not set'),
@@ -109,7 +112,7 @@ export async function collectTargetEvidence(
       const why = `not proven: ${refused}`;
       for (const key of ['build', 'rebuild', 'cacheProbe', 'image', 'filesystem', 'runtime', 'attestations'] as const)
         evidence[key] = failed(why);
-      target.platform = collect.platform;
+      if (evidence.vulnerabilities.state === 'collected') evidence.vulnerabilities = failed(why);
       return { evidence, target };
     }
   }
@@ -268,7 +271,7 @@ export async function collectTargetEvidence(
     if (rebuild) evidence.rebuild = rebuild;
     if (probe) evidence.cacheProbe = probe;
     evidence.filesystem = filesystem;
-    evidence.runtime = runtime;
+    evidence.runtime = unrunnableHere(runtime, evidence) ?? runtime;
     return { evidence, target };
   } finally {
     if (layoutDir)
@@ -339,6 +342,45 @@ function stackOf(request: TargetRequest, compose: ComposeEvidence | null): { sta
       timeoutSeconds: runtime.composeUpTimeoutSeconds,
     },
   };
+}
+
+/**
+ * An image of another architecture that this engine cannot run (no emulator registered on its
+ * host; a remote or multi-node builder built it): `exec format error` at start says so. That is
+ * not the image's failure but this machine's, so its runtime is not proven — never judged failed.
+ * The same error from an image of the engine's own architecture is the image's (a binary of the
+ * wrong architecture as its entrypoint) and judged as usual.
+ */
+function unrunnableHere(runtime: EvidenceSet['runtime'], evidence: EvidenceSet): EvidenceSet['runtime'] | null {
+  const value = valueOf(runtime);
+  const image = valueOf(evidence.image);
+  const engine = valueOf(evidence.engine);
+  if (!value || !image || !engine) return null;
+  if (!/exec format error/i.test(value.service.exited?.logTail ?? '')) return null;
+  const emulation = emulationOf(image, engine.architecture);
+  if (!emulation) return null;
+  return failed(
+    `not proven: this engine cannot run ${emulation.platform} (exec format error: no emulator registered on its ${emulation.host} host); register QEMU (docker/setup-qemu-action in a workflow; \`docker run --privileged tonistiigi/binfmt --install all\` on a machine)`,
+  );
+}
+
+/** The compose files of a build of several platforms are judged once, with its principal platform. */
+function composeOnPrincipal(request: TargetRequest): Collected<ComposeEvidence> | null {
+  const { platform } = request;
+  if (!platform?.composeOn || platform.name === platform.composeOn) return null;
+  return skipped(`judged once, with ${platform.composeOn}: the compose files are the same for every platform`);
+}
+
+/**
+ * A scanner's report is of one image: with several platforms, the principal one's. The others are
+ * not judged on it (a verdict on another platform's image), and say so.
+ */
+function otherPlatformsReport(request: TargetRequest): EvidenceSet['vulnerabilities'] | null {
+  const { platform } = request;
+  if (!platform || platform.name === platform.first || !request.vulnerabilityReports.current) return null;
+  return skipped(
+    `the vulnerability report is of one image, judged as ${platform.first}'s: ${platform.name} is not judged on it`,
+  );
 }
 
 function composeUpReason(request: TargetRequest): string {

@@ -12,7 +12,7 @@ import { buildDraft, defaultDraft, draftFromSpec, serviceDraft, stackDraft, type
 import { composeBuildContexts, inferBuildContext } from './infer-context.js';
 import { nameTargets, tellApart } from './name-targets.js';
 import type { ImageAvailability } from './service-images.js';
-import { perPlatform, toRequest } from './target-requests.js';
+import { perPlatform, toRequest, type PlatformsHere } from './target-requests.js';
 import { platformList } from '../inputs/platforms.js';
 import { attachVulnerabilityReports } from './vulnerability-reports.js';
 
@@ -35,6 +35,8 @@ export interface Plan {
   targets: TargetRequest[];
   /** What the run leaves out and says so (a service image not proven, a profile not active, …). */
   notes: string[];
+  /** What the engine runs and builds, when a build of several platforms asked. */
+  here?: PlatformsHere;
 }
 
 export type { ImageAvailability };
@@ -42,6 +44,8 @@ export type { ImageAvailability };
 export interface PlanHelpers {
   /** Makes a service's image available (check-service-images): present, or pulled now. Absent in static mode. */
   obtainImage?: (reference: string) => Promise<ImageAvailability>;
+  /** What the engine runs natively and its builder builds, for a build of several platforms. Absent in static mode. */
+  platformsHere?: () => Promise<PlatformsHere>;
 }
 
 export async function planTargets(options: Options, helpers: PlanHelpers = {}): Promise<Plan> {
@@ -116,7 +120,11 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
     notes.push(
       `${request.name}: ${inputLabel('platforms', options.surface)} applies to builds; this image is proven as the engine holds it, for one platform (the report names which)`,
     );
-  return { targets: requests.flatMap(perPlatform), notes };
+  const several = requests.some(
+    (request) => request.source.kind === 'build' && platformList(request.settings).length > 1,
+  );
+  const here = several && helpers.platformsHere ? await helpers.platformsHere() : null;
+  return { targets: requests.flatMap((request) => perPlatform(request, here)), notes, ...(here ? { here } : {}) };
 }
 
 function nothingToProve(options: Options): UsageError {

@@ -5,6 +5,7 @@ import { connectEngine } from '../docker/engine.js';
 import { newRunId, sweepRun } from '../docker/throwaway.js';
 import { attempt, skipped, valueOf } from '../evidence/collected.js';
 import { bringComposeUp } from '../evidence/compose-up.js';
+import { builderPlatforms } from '../docker/buildx.js';
 import { describeEngine } from '../evidence/engine.js';
 import { emulationOf } from '../evidence/emulation.js';
 import { judgeEvidence, locateEvidence, validateIgnores } from '../judge.js';
@@ -19,7 +20,7 @@ import { baselineWanted, proveBaseline, Worktrees } from './baseline.js';
 import { collectTargetEvidence, type Collection } from './collect-target.js';
 import type { EngineSession, RunControl } from './control.js';
 import { DeferredCleanup } from '../util/deferred-cleanup.js';
-import { planTargets } from './plan.js';
+import { planTargets, type Plan } from './plan.js';
 import { pushProvenImage } from './push.js';
 import { obtainServiceImage } from './service-images.js';
 
@@ -65,6 +66,10 @@ export async function runHardening(options: Options, progress: Progress, handle:
                 if (availability.ok && availability.pulled) progress.info(`pulled ${reference} (check-service-images)`);
                 return availability;
               },
+              platformsHere: async () => ({
+                native: `linux/${valueOf(session!.record)?.architecture ?? ''}`,
+                buildable: await builderPlatforms(options.settings.builder || undefined),
+              }),
             }
           : {},
       ),
@@ -86,7 +91,7 @@ export async function runHardening(options: Options, progress: Progress, handle:
     };
     // An emulated platform's build and run take the CPU QEMU needs: beside it, the other targets'
     // startup and idle figures would be its load. One at a time, unless the user says otherwise.
-    const emulated = emulatedPlatforms(plan.targets, session ? valueOf(session.record)?.architecture : undefined);
+    const emulated = emulatedPlatforms(plan, session ? valueOf(session.record)?.architecture : undefined);
     const limit = options.settings.parallel ?? (emulated.length > 0 ? 1 : availableParallelism());
     if (emulated.length > 0 && options.settings.parallel === null && plan.targets.length > 1)
       progress.info(
@@ -260,11 +265,14 @@ function judged(
 }
 
 /** The platforms of the plan that this engine's CPU does not run natively (their builds and runs are emulated). */
-function emulatedPlatforms(targets: TargetRequest[], hostArchitecture: string | undefined): string[] {
+function emulatedPlatforms(plan: Plan, hostArchitecture: string | undefined): string[] {
   if (!hostArchitecture) return [];
-  const foreign = targets
+  // One the builder cannot build is not proven at all: nothing of it runs here.
+  const buildable = (platform: string): boolean =>
+    !plan.here || plan.here.buildable.some((item) => item === platform || item.startsWith(`${platform}/`));
+  const foreign = plan.targets
     .map((target) => target.collect.platform)
-    .filter((platform) => platform !== '' && !platform.includes(','))
+    .filter((platform) => platform !== '' && !platform.includes(',') && buildable(platform))
     .filter((platform) => emulationOf({ architecture: platform.split('/')[1] ?? '' }, hostArchitecture) !== null);
   return [...new Set(foreign)];
 }

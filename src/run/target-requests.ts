@@ -42,18 +42,20 @@ export function toRequest(draft: Draft, options: Options, scope: string): Target
 /**
  * A build proven for several platforms is one target per platform, each built, run and judged on
  * its own, named `<target> (<platform>)`. What is the Dockerfile's rather than a platform's is done
- * once, on the first: the cache probe (which steps a change re-runs) and the compose files. Every
- * platform keeps the target's compose services, so each is run in its stack. An image (`image:`)
- * is proven as the engine holds it: one platform.
+ * once, on the principal platform (principalPlatform, proven first): the cache probe (which steps a
+ * change re-runs) and the compose files. Every platform keeps the target's compose services, so
+ * each is run in its stack. An image (`image:`) is proven as the engine holds it: one platform.
  */
-export function perPlatform(request: TargetRequest): TargetRequest[] {
-  const list = platformList(request.settings);
+export function perPlatform(request: TargetRequest, here: PlatformsHere | null = null): TargetRequest[] {
+  const given = platformList(request.settings);
   if (request.source.kind !== 'build') return [request];
-  if (list.length === 1) {
-    const settings = { ...request.settings, platform: list[0] };
+  if (given.length === 1) {
+    const settings = { ...request.settings, platform: given[0] };
     return [{ ...request, settings, collect: collectionOptions(settings) }];
   }
-  if (list.length === 0) return [request];
+  if (given.length === 0) return [request];
+  const principal = principalPlatform(given, here);
+  const list = [principal, ...given.filter((platform) => platform !== principal)];
   return list.map((platform, index) => {
     const settings = { ...request.settings, platform, platforms: [platform] };
     return {
@@ -62,11 +64,34 @@ export function perPlatform(request: TargetRequest): TargetRequest[] {
       settings,
       collect: collectionOptions(settings),
       compose: index === 0 ? request.compose : null,
-      // Apart from the other targets' (`1`, `2`) and baselines' (`1b`): `1-arm64`.
-      scope: `${request.scope}-${platform.split('/').slice(1).join('')}`,
-      platform: { name: platform, first: list[0], of: request.name },
+      // Apart from the other targets' (`1`, `2`) and baselines' (`1b`): `1-linux-arm64`.
+      scope: `${request.scope}-${platform.replaceAll('/', '-')}`,
+      platform: {
+        name: platform,
+        first: list[0],
+        of: request.name,
+        ...(request.compose ? { composeOn: list[0] } : {}),
+      },
     };
   });
+}
+
+/** What this engine runs natively (`linux/amd64`) and what its builder can build (docker buildx inspect). */
+export interface PlatformsHere {
+  native: string;
+  buildable: string[];
+}
+
+/**
+ * The platform that stands for the build where one is enough (the cache probe, the compose files,
+ * the stack's image, the scanner's report): the one this engine runs natively, else the first the
+ * builder can build, else the first given. Proven first.
+ */
+export function principalPlatform(given: string[], here: PlatformsHere | null): string {
+  if (!here) return given[0];
+  const buildable = (platform: string): boolean =>
+    here.buildable.some((candidate) => candidate === platform || candidate.startsWith(`${platform}/`));
+  return given.find((platform) => platform === here.native) ?? given.find(buildable) ?? given[0];
 }
 
 /** What the draft is; its stage and image read as the inputs' text is (trimmed, '' for none). */

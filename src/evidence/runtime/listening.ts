@@ -130,6 +130,8 @@ async function hostReader(container: Container): Promise<ListeningReader | null>
   }
   return async () => {
     try {
+      // Still the container's process: once it has ended, its PID may be another's.
+      if (!(await readFile(`/proc/${pid}/cgroup`, 'utf8')).includes(container.id)) return [];
       const tables = await Promise.all(
         ['tcp', 'tcp6'].map((file) => readFile(`/proc/${pid}/net/${file}`, 'utf8').catch(() => '')),
       );

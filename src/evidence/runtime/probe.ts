@@ -147,6 +147,14 @@ export function connects(host: string, port: number, timeoutMs: number): Promise
 
 type ListeningSocketList = NonNullable<Awaited<ReturnType<ListeningReader>>>;
 
+/** When a quiet service's watch for a listening socket may end (awaitReadiness). */
+export interface QuietEnd {
+  /** Not before this long from its start. */
+  afterMs: number;
+  /** And only once this says so (the hardened run: once the service itself was seen not to listen). */
+  when?: () => boolean;
+}
+
 export interface ReadinessOutcome {
   readiness: ReadinessRecord;
   exited: ExitRecord | null;
@@ -177,8 +185,8 @@ export function unprobed(probe: Probe, outcome: ReadinessRecord['outcome'], last
 /**
  * Probes until the first pass, the container's exit, a broken probe, or `timeoutMs`. `startedAt`
  * is the moment the start request was sent (performance.now()). A watch for a listening socket
- * given `quietAfterMs` also ends once that long has passed and the service has been quiet (next to
- * no CPU) for QUIET_MS: it is waiting, not starting (quiet.ts).
+ * given `quietEnd` also ends once `afterMs` has passed, the service has been quiet (next to no CPU)
+ * for QUIET_MS — it is waiting, not starting (quiet.ts) — and `when` (if given) allows it.
  */
 export async function awaitReadiness(
   container: Container,
@@ -187,7 +195,7 @@ export async function awaitReadiness(
   timeoutMs: number,
   helpers: ProbeHelpers,
   signal?: AbortSignal,
-  quietAfterMs?: number,
+  quietEnd?: QuietEnd,
 ): Promise<ReadinessOutcome> {
   const { addressing } = helpers;
   let probe = initial;
@@ -200,7 +208,7 @@ export async function awaitReadiness(
     listening = source?.read ?? null;
     readiness.listeningBy = source?.how ?? null;
   }
-  let cpu = listening && quietAfterMs !== undefined ? ((await helpers.cpu?.(container)) ?? null) : null;
+  let cpu = listening && quietEnd ? ((await helpers.cpu?.(container)) ?? null) : null;
   const quiet = new QuietTracker();
   let brokenInARow = 0;
   let lastStateCheck = 0;
@@ -246,7 +254,11 @@ export async function awaitReadiness(
       if (cpu) {
         const used = await cpu();
         if (used === null) cpu = null;
-        else if (quiet.record(performance.now(), used) && elapsed() * 1000 >= quietAfterMs!) {
+        else if (
+          quiet.record(performance.now(), used) &&
+          elapsed() * 1000 >= quietEnd!.afterMs &&
+          (quietEnd!.when?.() ?? true)
+        ) {
           // Still running (a quiet container that ended is an exit, below): waiting, not starting.
           const exited = await exitOf(container, startedAt);
           readiness.waitedSeconds = round(elapsed());

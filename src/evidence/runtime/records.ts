@@ -38,8 +38,8 @@ export interface ReadinessRecord {
   listening?: ListeningSocket[];
   /**
    * A watch for a listening socket that found none and ended early: seconds from the start when
-   * the service had used next to no CPU for a second (waiting, not starting up; quiet.ts). The
-   * watch went on beside the idle window.
+   * the service had used next to no CPU for QUIET_MS (waiting, not starting up; quiet.ts). The
+   * watch went on beside the idle window (and to max-startup-seconds when that window read busy).
    */
   quietSeconds?: number;
   /**

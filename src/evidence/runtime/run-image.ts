@@ -9,7 +9,15 @@ import { identityFromProbe, identityFromProcesses } from './identity.js';
 import { runOneShot, startError } from './one-shot.js';
 import { listeningReader } from './listening.js';
 import { cgroupCpuReader } from './quiet.js';
-import { awaitReadiness, chooseProbe, LISTENING_PROBE, unprobed, type Probe, type ProbeHelpers } from './probe.js';
+import {
+  awaitReadiness,
+  chooseProbe,
+  LISTENING_PROBE,
+  unprobed,
+  type Probe,
+  type ProbeHelpers,
+  type QuietEnd,
+} from './probe.js';
 import type { DownProbeRecord, HardenedRunRecord, IdentityRecord, RuntimeEvidence } from './records.js';
 import { finishService, startService, unobserved } from './service.js';
 import { joinStack, type JoinedStack, type StackRequest } from './stack.js';
@@ -113,8 +121,14 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     const downProbeRun = argv
       ? probeWithServiceDown(throwaways, { ...alone, network: 'none' }, argv, probe.timeoutMs || 10_000, signal)
       : Promise.resolve(null);
+    // A hardened run that listens on nothing and is quiet has shown what it can once the service
+    // itself was watched and seen not to listen: until then, a later listener may still start.
+    let serviceNeverListened = false;
     const hardenedRunning = options.hardenedRun
-      ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers)
+      ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers, 'hardened', {
+          afterMs: options.idleSeconds * 1000,
+          when: () => serviceNeverListened,
+        })
       : Promise.resolve(null);
     const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, listenMs, helpers, signal)
       .finally(() => context.onReadinessMeasured?.())
@@ -125,6 +139,10 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
           cpuLimit: options.cpus,
           // Waiting longer than the limit would prove nothing more: one second past it tells "killed".
           stopTimeoutSeconds: options.stopTimeoutSeconds,
+          listenMs,
+          onWatchEnded: (listened) => {
+            serviceNeverListened = !listened;
+          },
           ...(context.background ? { beforeStop: context.background } : {}),
           ...(signal ? { signal } : {}),
           // The files start streaming once readiness is measured (just above), so this settles.
@@ -147,6 +165,8 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
       context.progress.info(
         `${near.join(' and ')} near ${near.length > 1 ? 'their limits' : 'its limit'}: starting the service again, alone, to take ${near.length > 1 ? 'them' : 'it'} again`,
       );
+      // It became ready the first time: the second start is watched until it does again (a
+      // service that pauses before it listens would otherwise end its watch quiet, unmeasured).
       const again = await startService(
         throwaways,
         { ...base, role: 'service-again' },
@@ -155,6 +175,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
         listenMs,
         helpers,
         signal,
+        false,
       );
       await throwaways.remove(again.container);
       record.readiness = lowerReadings(record.readiness, again.outcome.readiness);
@@ -264,6 +285,7 @@ async function hardenedRun(
   listenMs: number,
   helpers: ProbeHelpers,
   role = 'hardened',
+  quietEnd?: QuietEnd,
 ): Promise<HardenedRunRecord> {
   const { image, options } = context;
   // Sticky and world-writable like /tmp: any runtime user can write, without resolving its UID
@@ -296,7 +318,8 @@ async function hardenedRun(
     };
   }
   // Without a probe, a listening socket, or else staying up as long as the service's idle window,
-  // is all it can show: a quiet one (quiet.ts) has shown it once it has stayed up that long.
+  // is all it can show: a quiet one (quiet.ts) has shown it once it has stayed up that long and
+  // the service beside it was seen not to listen (`quietEnd`).
   const watched = probe.method === 'none' ? LISTENING_PROBE : probe;
   const idleMs = options.idleSeconds * 1000;
   const timeout = probe.method === 'none' ? Math.max(idleMs, listenMs) : readyTimeoutMs;
@@ -308,7 +331,7 @@ async function hardenedRun(
       timeout,
       helpers,
       context.signal,
-      probe.method === 'none' ? idleMs : undefined,
+      probe.method === 'none' ? (quietEnd ?? { afterMs: idleMs }) : undefined,
     ),
     timeout,
   );

@@ -1,5 +1,6 @@
 import type { Container } from '../../docker/engine.js';
 import { lastLogLines, logTail, WAIT_LOG_LINES } from '../../docker/logs.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sampleIdle } from '../../docker/stats.js';
 import type { Throwaways, ThrowawaySpec } from '../../docker/throwaway.js';
 import { formatSeconds, round } from '../../util/format.js';
@@ -18,7 +19,8 @@ import { waitingFor } from './waiting-for.js';
 import { withoutEmulator } from './emulated-command.js';
 import { QUIET_MS } from './quiet.js';
 import { listenedLate, watchListening } from './watch-on.js';
-import type { IdleRecord, ProcessRecord, ServiceRecord, StopRecord } from './records.js';
+import type { ListeningReader } from './listening.js';
+import type { IdleRecord, ProcessRecord, ReadinessRecord, ServiceRecord, StopRecord } from './records.js';
 
 // The service as it will run: the image's own entrypoint, user, environment and stop signal, in
 // a throwaway container. Started, probed until ready, its processes listed; later sampled idle
@@ -39,6 +41,8 @@ export async function startService(
   listenMs: number,
   helpers: ProbeHelpers,
   signal?: AbortSignal,
+  /** False for a service known to listen (its second start): watched until it does, quiet or not. */
+  endWhenQuiet = true,
 ): Promise<RunningService> {
   const container = await throwaways.create(spec);
   const startedAt = performance.now();
@@ -62,7 +66,18 @@ export async function startService(
   // that listens on none (a worker) is watched until it is quiet, then on beside the idle window.
   const outcome =
     probe.method === 'none'
-      ? unobserved(await awaitReadiness(container, LISTENING_PROBE, startedAt, listenMs, helpers, signal, 0), listenMs)
+      ? unobserved(
+          await awaitReadiness(
+            container,
+            LISTENING_PROBE,
+            startedAt,
+            listenMs,
+            helpers,
+            signal,
+            endWhenQuiet ? { afterMs: 0 } : undefined,
+          ),
+          listenMs,
+        )
       : await awaitReadiness(container, probe, startedAt, readyTimeoutMs, helpers, signal);
   const processes = outcome.exited ? null : await listProcesses(container);
   return { container, startedAt, outcome, processes };
@@ -146,6 +161,13 @@ export interface FinishOptions {
    * the stop is measured once it is done, so our load never makes a stop look slow.
    */
   beforeStop?: Promise<unknown>;
+  /**
+   * How long any service is watched for a listening socket (max-startup-seconds): a quiet one
+   * that turns busy is watched that long.
+   */
+  listenMs?: number;
+  /** Told, once a quiet service's watch beside its idle window is over, whether it listened. */
+  onWatchEnded?: (listened: boolean) => void;
 }
 
 /** How often a busy service is looked at while it settles. */
@@ -158,17 +180,15 @@ export async function finishService(service: RunningService, options: FinishOpti
   let exited = outcome.exited;
   let neverReadyLog: string | null = null;
   let readiness = outcome.readiness;
+  let processes = service.processes;
   if (!exited) {
-    // A worker's watch for a listening socket ended when it went quiet: it goes on beside the
-    // idle window. One that listens after all became ready then, and its idle window is taken
-    // again from there (the first one was not idle: it was still starting).
-    const late = outcome.watchOn ? watchListening(outcome.watchOn, service.startedAt, options.signal) : null;
-    idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
-    const listened = late ? await late.stop() : null;
-    if (listened) {
-      readiness = listenedLate(readiness, listened);
-      idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
-    }
+    if (outcome.watchOn) {
+      const watched = await watchedOnBesideIdle(service, outcome.watchOn, options);
+      ({ readiness, idle } = watched);
+      // Listed again: at quiet time an entrypoint may not have dropped its privileges or exec'd yet.
+      processes = (await listProcesses(container)) ?? processes;
+      options.onWatchEnded?.(readiness.outcome === 'ready');
+    } else idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
     const recheck = options.recheckCpu;
     if (idle && recheck && idle.cpu >= recheck.above) {
       const waitStarted = performance.now();
@@ -224,13 +244,50 @@ export async function finishService(service: RunningService, options: FinishOpti
   return {
     readiness,
     exited,
-    processes: service.processes,
+    processes,
     idle,
     stop,
     logTail: exited?.logTail ?? (neverReadyLog !== null ? lastLogLines(neverReadyLog) : await logTail(container)),
     ...(!exited && neverReadyLog !== null ? { waitingFor: waitingFor(neverReadyLog) } : {}),
   };
 }
+
+/**
+ * A service whose watch for a listening socket ended quiet: watched on beside its idle window. One
+ * that listens there became ready then, and its idle window is taken again from there (the first
+ * was not idle: it was still starting). One that was busy through the window was not waiting
+ * after all (a pause, then its start-up): it is watched as long as any service is
+ * (`listenMs` from its start) and its idle window taken after that, as if it had never been quiet.
+ */
+async function watchedOnBesideIdle(
+  service: RunningService,
+  reader: ListeningReader,
+  options: FinishOptions,
+): Promise<{ readiness: ReadinessRecord; idle: IdleRecord | null }> {
+  const { container, startedAt } = service;
+  let readiness = service.outcome.readiness;
+  const late = watchListening(reader, startedAt, options.signal);
+  let idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+  const busy = idle !== null && idle.cpu >= (options.recheckCpu?.above ?? BUSY_AFTER_QUIET);
+  if (busy && options.listenMs !== undefined) {
+    const left = startedAt + options.listenMs - performance.now();
+    if (left > 0)
+      await Promise.race([late.ended, sleep(left, undefined, options.signal ? { signal: options.signal } : undefined)]);
+  }
+  const listened = await late.stop();
+  if (listened) readiness = listenedLate(readiness, listened);
+  else if (busy && options.listenMs !== undefined)
+    readiness = {
+      ...readiness,
+      waitedSeconds: round((performance.now() - startedAt) / 1000),
+      lastOutput: `it listened on no TCP port within ${formatSeconds(options.listenMs / 1000)} (quiet by ${formatSeconds(readiness.quietSeconds)}, then busy again)`,
+    };
+  if (listened || busy) idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+  return { readiness, idle };
+}
+
+/** Without a recheck threshold: a window busier than this after a quiet watch was start-up, not idling. */
+const BUSY_AFTER_QUIET = 0.25;
 
 /** Waits for `work` to settle, or for the run to be cancelled (then the caller's next step fails fast). */
 async function untilSettledOrAborted(work: Promise<unknown>, signal?: AbortSignal): Promise<void> {

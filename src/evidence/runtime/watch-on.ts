@@ -16,6 +16,8 @@ export interface LateListening {
 }
 
 export interface WatchOn {
+  /** Settles once the watch ends by itself: a socket seen, or the tables no longer readable (null). */
+  ended: Promise<LateListening | null>;
   /** Ends the watch: what it found, or null when nothing listened (or the tables stopped being readable). */
   stop: () => Promise<LateListening | null>;
 }
@@ -38,6 +40,7 @@ export function watchListening(read: ListeningReader, startedAt: number, signal?
     return null;
   })();
   return {
+    ended: watching,
     stop: async () => {
       stopped = true;
       pause.abort();
