@@ -77864,7 +77864,7 @@ const INPUTS = {
         kind: list,
         default: '',
         group: 'what to check',
-        description: "Platforms to build and prove, build-push-action's syntax (`linux/amd64,linux/arm64`): each build target is built, run and judged once per platform, as a target of its own named `<target> (<platform>)`; the cache probe runs once, on the first, and the compose files are judged once. A platform the builder cannot build here (no emulator registered) is not proven: its checks are errors, never passes. One platform is the same as `platform`.",
+        description: "Platforms to build and prove, build-push-action's syntax (`linux/amd64,linux/arm64`): each build target is built, run and judged once per platform, as a target of its own named `<target> (<platform>)`. The principal platform (the engine's own if listed, else the first the builder can build) is proven first and stands for the build where one is enough: the cache probe, the compose files, the stack's image, the vulnerability report. A platform the builder cannot build here (no emulator registered) is not proven: its checks are errors, its verdict not judged, never passed. One platform is the same as `platform`.",
     }),
     builder: input({
         kind: kinds_text,
@@ -78739,7 +78739,13 @@ function lineOf(node, counter) {
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
 /** The platforms to prove each build for, one target each; [] or one: the run's single platform. */
 function platformList(settings) {
-    return [...new Set(settings.platforms.map((platform) => platform.trim().toLowerCase()))];
+    return [...new Set(settings.platforms.map((platform) => canonicalPlatform(platform)))];
+}
+/** The default variant is no variant (`linux/arm64/v8` is `linux/arm64`, as buildx lists it). */
+const DEFAULT_VARIANTS = { 'linux/arm64/v8': 'linux/arm64', 'linux/amd64/v1': 'linux/amd64' };
+function canonicalPlatform(platform) {
+    const lower = platform.trim().toLowerCase();
+    return DEFAULT_VARIANTS[lower] ?? lower;
 }
 /** Why `platforms` cannot be used as given, or null. */
 function platformsProblem(settings, label) {
@@ -88357,7 +88363,7 @@ function buildTargetReport(parts) {
         kind: parts.kind,
         target: parts.target,
         engine: collected_valueOf(parts.evidence.engine) ?? null,
-        passed: verdict(parts.results, parts.failOn) === 'passed',
+        passed: verdictWord(parts.results, parts.failOn) === 'passed',
         metrics,
         checks: parts.results,
         baseline: parts.baseline,
@@ -88381,7 +88387,7 @@ function buildRunReport(parts) {
         tool: { name: TOOL_NAME, version: TOOL_VERSION },
         engine: targets.map((target) => target.engine).find((engine) => engine !== null) ?? null,
         target: only?.target ?? null,
-        passed: verdict(checks, failOn) === 'passed',
+        passed: verdictWord(checks, failOn) === 'passed',
         failOn,
         metrics: only?.metrics ?? null,
         checks,
@@ -88415,10 +88421,12 @@ function verdict(results, failOn) {
 }
 /** The verdict as the reports say it: an errored one (a check could not run) is not judged, never failed or passed. */
 function verdictWord(results, failOn) {
+    const outcome = verdict(results, failOn);
+    if (outcome === 'failed')
+        return 'failed';
     // Nothing built (a platform the builder cannot build here): not judged, whatever fail-on gates.
     if (results.some((result) => result.id === 'HARD-BUILD-001' && result.status === 'error'))
         return 'not judged';
-    const outcome = verdict(results, failOn);
     return outcome === 'errored' ? 'not judged' : outcome;
 }
 const VERDICT_ICON = {
@@ -88483,7 +88491,7 @@ async function mergeReports(request) {
     const judged = targets.map((target) => ({
         ...target,
         checks: target.checks.map((check) => ({ ...check, message: maskSecrets(check.message) })),
-        passed: verdict(target.checks, failOn) === 'passed',
+        passed: verdictWord(target.checks, failOn) === 'passed',
     }));
     return buildRunReport({ targets: judged, checks: ALL_CHECKS, failOn, notes, timings: {} });
 }
@@ -88856,7 +88864,8 @@ async function sweepRun(engine, runId) {
 }
 /** The compose projects of a run: `cs-hardening-<run>`, `cs-hardening-<run>-<scope>`. */
 function composeProjectPattern(runId) {
-    return new RegExp(`^cs-hardening-${runId}(-[0-9a-z]+)?$`);
+    // Scopes of a target's platforms carry hyphens of their own (`1-linux-arm64`).
+    return new RegExp(`^cs-hardening-${runId}(-[0-9a-z][0-9a-z-]*)?$`);
 }
 async function sweepLabel(engine, label) {
     const filters = JSON.stringify({ label: [label] });
@@ -94618,9 +94627,9 @@ async function finishService(service, options) {
         if (outcome.watchOn) {
             const watched = await watchedOnBesideIdle(service, outcome.watchOn, options);
             ({ readiness, idle } = watched);
+            options.onWatchEnded?.(readiness.outcome === 'ready');
             // Listed again: at quiet time an entrypoint may not have dropped its privileges or exec'd yet.
             processes = (await listProcesses(container)) ?? processes;
-            options.onWatchEnded?.(readiness.outcome === 'ready');
         }
         else
             idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
@@ -94703,11 +94712,8 @@ async function watchedOnBesideIdle(service, reader, options) {
     const late = watchListening(reader, startedAt, options.signal);
     let idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
     const busy = idle !== null && idle.cpu >= (options.recheckCpu?.above ?? BUSY_AFTER_QUIET);
-    if (busy && options.listenMs !== undefined) {
-        const left = startedAt + options.listenMs - performance.now();
-        if (left > 0)
-            await Promise.race([late.ended, (0,external_node_timers_promises_namespaceObject.setTimeout)(left, undefined, options.signal ? { signal: options.signal } : undefined)]);
-    }
+    if (busy && options.listenMs !== undefined)
+        await untilListenedOr(late, startedAt + options.listenMs, options.signal);
     const listened = await late.stop();
     if (listened)
         readiness = listenedLate(readiness, listened);
@@ -94720,6 +94726,20 @@ async function watchedOnBesideIdle(service, reader, options) {
     if (listened || busy)
         idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
     return { readiness, idle };
+}
+/**
+ * Until the watch sees a socket, or `deadline` (performance.now() time). A watch that ends without
+ * one (its tables no longer readable) ends nothing: the time is waited out, as any service's watch.
+ */
+async function untilListenedOr(late, deadline, signal) {
+    const left = deadline - performance.now();
+    if (left <= 0)
+        return;
+    const done = new AbortController();
+    const pause = (0,external_node_timers_promises_namespaceObject.setTimeout)(left, undefined, { signal: signal ? AbortSignal.any([signal, done.signal]) : done.signal }).catch(() => undefined);
+    await Promise.race([late.ended.then((found) => (found ? undefined : pause)), pause]);
+    done.abort(); // the pause's timer is not left running
+    signal?.throwIfAborted();
 }
 /** Without a recheck threshold: a window busier than this after a quiet watch was start-up, not idling. */
 const BUSY_AFTER_QUIET = 0.25;
@@ -95257,8 +95277,10 @@ async function collectRuntimeEvidence(context) {
             const again = await hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers, 'hardened-again');
             hardenedRecord = { ...again, retakenAlone: { serviceReadySeconds: serviceFirst } };
         }
-        const identity = service.processes
-            ? identityFromProcesses(service.processes)
+        // The processes as last listed: a quiet service's are listed again after its idle window.
+        const listed = record.processes ?? service.processes;
+        const identity = listed
+            ? identityFromProcesses(listed)
             : await identityFromProbe(throwaways, alone, image, await context.filesystem, signal);
         return {
             network,
@@ -96048,7 +96070,7 @@ async function collectTargetEvidence(request, progress, control) {
         if (probe)
             evidence.cacheProbe = probe;
         evidence.filesystem = filesystem;
-        evidence.runtime = unrunnableHere(runtime, evidence) ?? runtime;
+        evidence.runtime = (await unrunnableHere(runtime, evidence)) ?? runtime;
         return { evidence, target };
     }
     finally {
@@ -96123,7 +96145,7 @@ function stackOf(request, compose) {
  * The same error from an image of the engine's own architecture is the image's (a binary of the
  * wrong architecture as its entrypoint) and judged as usual.
  */
-function unrunnableHere(runtime, evidence) {
+async function unrunnableHere(runtime, evidence) {
     const value = collected_valueOf(runtime);
     const image = collected_valueOf(evidence.image);
     const engine = collected_valueOf(evidence.engine);
@@ -96134,6 +96156,10 @@ function unrunnableHere(runtime, evidence) {
     const emulation = emulationOf(image, engine.architecture);
     if (!emulation)
         return null;
+    // An emulator for it is registered here: the error is the image's own (a binary of a third
+    // architecture), judged as usual.
+    if (await emulatorRegistered(image.architecture))
+        return null;
     return failed(`not proven: this engine cannot run ${emulation.platform} (exec format error: no emulator registered on its ${emulation.host} host); register QEMU (docker/setup-qemu-action in a workflow; \`docker run --privileged tonistiigi/binfmt --install all\` on a machine)`);
 }
 /** The compose files of a build of several platforms are judged once, with its principal platform. */
@@ -96142,6 +96168,29 @@ function composeOnPrincipal(request) {
     if (!platform?.composeOn || platform.name === platform.composeOn)
         return null;
     return skipped(`judged once, with ${platform.composeOn}: the compose files are the same for every platform`);
+}
+/** QEMU's name of each architecture, as its binfmt_misc handler is named (`qemu-aarch64`). */
+const QEMU_NAMES = {
+    amd64: 'x86_64',
+    arm64: 'aarch64',
+    arm: 'arm',
+    '386': 'i386',
+    ppc64le: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    mips64le: 'mips64el',
+};
+/**
+ * Whether this machine, the engine's host when the engine is local, has an emulator registered for
+ * the architecture (an enabled binfmt_misc handler); false where it cannot tell (a remote engine).
+ */
+async function emulatorRegistered(architecture) {
+    const host = process.env.DOCKER_HOST ?? '';
+    if (host !== '' && !host.startsWith('unix://'))
+        return false;
+    const name = QEMU_NAMES[architecture] ?? architecture;
+    const handler = await (0,promises_namespaceObject.readFile)(`/proc/sys/fs/binfmt_misc/qemu-${name}`, 'utf8').catch(() => '');
+    return /^enabled$/m.test(handler);
 }
 /**
  * A scanner's report is of one image: with several platforms, the principal one's. The others are

@@ -3,7 +3,7 @@ import { glob, readFile } from 'node:fs/promises';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { engineKey } from './evidence/engine.js';
 import { emptyMetrics, type FailOn, type Report, type TargetReport } from './model.js';
-import { buildRunReport, verdict } from './report/build-report.js';
+import { buildRunReport, verdictWord } from './report/build-report.js';
 import { UsageError, errorMessage } from './util/errors.js';
 import { maskSecrets } from './util/secrets.js';
 
@@ -59,7 +59,7 @@ export async function mergeReports(request: MergeRequest): Promise<Report> {
   const judged = targets.map((target) => ({
     ...target,
     checks: target.checks.map((check) => ({ ...check, message: maskSecrets(check.message) })),
-    passed: verdict(target.checks, failOn) === 'passed',
+    passed: verdictWord(target.checks, failOn) === 'passed',
   }));
   return buildRunReport({ targets: judged, checks: ALL_CHECKS, failOn, notes, timings: {} });
 }

@@ -4,6 +4,7 @@ import type { RawInputs } from '../../src/inputs/config-file.js';
 import { resolveOptions } from '../../src/inputs/resolve.js';
 import { planTargets, type ImageAvailability, type Plan } from '../../src/run/plan.js';
 import { principalPlatform } from '../../src/run/target-requests.js';
+import { platformList } from '../../src/inputs/platforms.js';
 import { canonicalImageName } from '../../src/util/image-reference.js';
 import { scratchTree } from '../helpers/scratch.js';
 
@@ -325,5 +326,15 @@ describe('principalPlatform: the platform that stands for the build where one is
     ]);
     expect(result.targets.every((target) => target.platform?.first === 'linux/amd64')).toBe(true);
     expect(result.targets.map((target) => target.scope)).toEqual(['1-linux-amd64', '1-linux-sparc64', '1-linux-arm64']);
+  });
+});
+
+describe('platformList', () => {
+  it('reads the default variant as no variant, each platform once', () => {
+    expect(platformList({ platforms: ['linux/arm64/v8', 'linux/arm64', 'Linux/AMD64/v1', 'linux/arm/v7'] })).toEqual([
+      'linux/arm64',
+      'linux/amd64',
+      'linux/arm/v7',
+    ]);
   });
 });

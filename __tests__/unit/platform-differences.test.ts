@@ -86,5 +86,11 @@ describe('verdictWord', () => {
     for (const failOn of ['error', 'warning', 'never'] as const)
       expect(verdictWord(sparc.checks, failOn)).toBe('not judged');
     expect(verdictWord(platform('linux/amd64').checks, 'never')).toBe('passed');
+    // A failure counted by fail-on is said first: the run failed, whatever else could not be judged.
+    const failing = [
+      ...sparc.checks,
+      { ...sparc.checks[0], id: 'HARD-USER-001', severity: 'error' as const, status: 'fail' as const },
+    ];
+    expect(verdictWord(failing, 'error')).toBe('failed');
   });
 });

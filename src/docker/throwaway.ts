@@ -225,7 +225,8 @@ export async function sweepRun(engine: Engine, runId: string): Promise<number> {
 
 /** The compose projects of a run: `cs-hardening-<run>`, `cs-hardening-<run>-<scope>`. */
 export function composeProjectPattern(runId: string): RegExp {
-  return new RegExp(`^cs-hardening-${runId}(-[0-9a-z]+)?$`);
+  // Scopes of a target's platforms carry hyphens of their own (`1-linux-arm64`).
+  return new RegExp(`^cs-hardening-${runId}(-[0-9a-z][0-9a-z-]*)?$`);
 }
 
 async function sweepLabel(engine: Engine, label: string): Promise<number> {

@@ -88,7 +88,7 @@ export const INPUTS = {
     default: '',
     group: 'what to check',
     description:
-      "Platforms to build and prove, build-push-action's syntax (`linux/amd64,linux/arm64`): each build target is built, run and judged once per platform, as a target of its own named `<target> (<platform>)`; the cache probe runs once, on the first, and the compose files are judged once. A platform the builder cannot build here (no emulator registered) is not proven: its checks are errors, never passes. One platform is the same as `platform`.",
+      "Platforms to build and prove, build-push-action's syntax (`linux/amd64,linux/arm64`): each build target is built, run and judged once per platform, as a target of its own named `<target> (<platform>)`. The principal platform (the engine's own if listed, else the first the builder can build) is proven first and stands for the build where one is enough: the cache probe, the compose files, the stack's image, the vulnerability report. A platform the builder cannot build here (no emulator registered) is not proven: its checks are errors, its verdict not judged, never passed. One platform is the same as `platform`.",
   }),
   builder: input({
     kind: text,

@@ -8,7 +8,15 @@ const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
 
 /** The platforms to prove each build for, one target each; [] or one: the run's single platform. */
 export function platformList(settings: Pick<Settings, 'platforms'>): string[] {
-  return [...new Set(settings.platforms.map((platform) => platform.trim().toLowerCase()))];
+  return [...new Set(settings.platforms.map((platform) => canonicalPlatform(platform)))];
+}
+
+/** The default variant is no variant (`linux/arm64/v8` is `linux/arm64`, as buildx lists it). */
+const DEFAULT_VARIANTS: Record<string, string> = { 'linux/arm64/v8': 'linux/arm64', 'linux/amd64/v1': 'linux/amd64' };
+
+function canonicalPlatform(platform: string): string {
+  const lower = platform.trim().toLowerCase();
+  return DEFAULT_VARIANTS[lower] ?? lower;
 }
 
 /** Why `platforms` cannot be used as given, or null. */

@@ -40,7 +40,7 @@ export function buildTargetReport(parts: TargetParts): TargetReport {
     kind: parts.kind,
     target: parts.target,
     engine: valueOf(parts.evidence.engine) ?? null,
-    passed: verdict(parts.results, parts.failOn) === 'passed',
+    passed: verdictWord(parts.results, parts.failOn) === 'passed',
     metrics,
     checks: parts.results,
     baseline: parts.baseline,
@@ -74,7 +74,7 @@ export function buildRunReport(parts: RunParts): Report {
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     engine: targets.map((target) => target.engine).find((engine) => engine !== null) ?? null,
     target: only?.target ?? null,
-    passed: verdict(checks, failOn) === 'passed',
+    passed: verdictWord(checks, failOn) === 'passed',
     failOn,
     metrics: only?.metrics ?? null,
     checks,
@@ -111,9 +111,10 @@ export function verdict(results: CheckResult[], failOn: FailOn): 'passed' | 'fai
 
 /** The verdict as the reports say it: an errored one (a check could not run) is not judged, never failed or passed. */
 export function verdictWord(results: CheckResult[], failOn: FailOn): 'passed' | 'failed' | 'not judged' {
+  const outcome = verdict(results, failOn);
+  if (outcome === 'failed') return 'failed';
   // Nothing built (a platform the builder cannot build here): not judged, whatever fail-on gates.
   if (results.some((result) => result.id === 'HARD-BUILD-001' && result.status === 'error')) return 'not judged';
-  const outcome = verdict(results, failOn);
   return outcome === 'errored' ? 'not judged' : outcome;
 }
 

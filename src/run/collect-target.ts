@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -271,7 +271,7 @@ export async function collectTargetEvidence(
     if (rebuild) evidence.rebuild = rebuild;
     if (probe) evidence.cacheProbe = probe;
     evidence.filesystem = filesystem;
-    evidence.runtime = unrunnableHere(runtime, evidence) ?? runtime;
+    evidence.runtime = (await unrunnableHere(runtime, evidence)) ?? runtime;
     return { evidence, target };
   } finally {
     if (layoutDir)
@@ -351,7 +351,10 @@ function stackOf(request: TargetRequest, compose: ComposeEvidence | null): { sta
  * The same error from an image of the engine's own architecture is the image's (a binary of the
  * wrong architecture as its entrypoint) and judged as usual.
  */
-function unrunnableHere(runtime: EvidenceSet['runtime'], evidence: EvidenceSet): EvidenceSet['runtime'] | null {
+async function unrunnableHere(
+  runtime: EvidenceSet['runtime'],
+  evidence: EvidenceSet,
+): Promise<EvidenceSet['runtime'] | null> {
   const value = valueOf(runtime);
   const image = valueOf(evidence.image);
   const engine = valueOf(evidence.engine);
@@ -359,6 +362,9 @@ function unrunnableHere(runtime: EvidenceSet['runtime'], evidence: EvidenceSet):
   if (!/exec format error/i.test(value.service.exited?.logTail ?? '')) return null;
   const emulation = emulationOf(image, engine.architecture);
   if (!emulation) return null;
+  // An emulator for it is registered here: the error is the image's own (a binary of a third
+  // architecture), judged as usual.
+  if (await emulatorRegistered(image.architecture)) return null;
   return failed(
     `not proven: this engine cannot run ${emulation.platform} (exec format error: no emulator registered on its ${emulation.host} host); register QEMU (docker/setup-qemu-action in a workflow; \`docker run --privileged tonistiigi/binfmt --install all\` on a machine)`,
   );
@@ -369,6 +375,30 @@ function composeOnPrincipal(request: TargetRequest): Collected<ComposeEvidence> 
   const { platform } = request;
   if (!platform?.composeOn || platform.name === platform.composeOn) return null;
   return skipped(`judged once, with ${platform.composeOn}: the compose files are the same for every platform`);
+}
+
+/** QEMU's name of each architecture, as its binfmt_misc handler is named (`qemu-aarch64`). */
+const QEMU_NAMES: Record<string, string> = {
+  amd64: 'x86_64',
+  arm64: 'aarch64',
+  arm: 'arm',
+  '386': 'i386',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  mips64le: 'mips64el',
+};
+
+/**
+ * Whether this machine, the engine's host when the engine is local, has an emulator registered for
+ * the architecture (an enabled binfmt_misc handler); false where it cannot tell (a remote engine).
+ */
+async function emulatorRegistered(architecture: string): Promise<boolean> {
+  const host = process.env.DOCKER_HOST ?? '';
+  if (host !== '' && !host.startsWith('unix://')) return false;
+  const name = QEMU_NAMES[architecture] ?? architecture;
+  const handler = await readFile(`/proc/sys/fs/binfmt_misc/qemu-${name}`, 'utf8').catch(() => '');
+  return /^enabled$/m.test(handler);
 }
 
 /**

@@ -200,8 +200,10 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
       );
       hardenedRecord = { ...again, retakenAlone: { serviceReadySeconds: serviceFirst } };
     }
-    const identity: IdentityRecord = service.processes
-      ? identityFromProcesses(service.processes)
+    // The processes as last listed: a quiet service's are listed again after its idle window.
+    const listed = record.processes ?? service.processes;
+    const identity: IdentityRecord = listed
+      ? identityFromProcesses(listed)
       : await identityFromProbe(throwaways, alone, image, await context.filesystem, signal);
     return {
       network,

@@ -18,7 +18,7 @@ import { sampleThreads, spinningThreads } from './threads.js';
 import { waitingFor } from './waiting-for.js';
 import { withoutEmulator } from './emulated-command.js';
 import { QUIET_MS } from './quiet.js';
-import { listenedLate, watchListening } from './watch-on.js';
+import { listenedLate, watchListening, type WatchOn } from './watch-on.js';
 import type { ListeningReader } from './listening.js';
 import type { IdleRecord, ProcessRecord, ReadinessRecord, ServiceRecord, StopRecord } from './records.js';
 
@@ -185,9 +185,9 @@ export async function finishService(service: RunningService, options: FinishOpti
     if (outcome.watchOn) {
       const watched = await watchedOnBesideIdle(service, outcome.watchOn, options);
       ({ readiness, idle } = watched);
+      options.onWatchEnded?.(readiness.outcome === 'ready');
       // Listed again: at quiet time an entrypoint may not have dropped its privileges or exec'd yet.
       processes = (await listProcesses(container)) ?? processes;
-      options.onWatchEnded?.(readiness.outcome === 'ready');
     } else idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
     const recheck = options.recheckCpu;
     if (idle && recheck && idle.cpu >= recheck.above) {
@@ -269,11 +269,7 @@ async function watchedOnBesideIdle(
   const late = watchListening(reader, startedAt, options.signal);
   let idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
   const busy = idle !== null && idle.cpu >= (options.recheckCpu?.above ?? BUSY_AFTER_QUIET);
-  if (busy && options.listenMs !== undefined) {
-    const left = startedAt + options.listenMs - performance.now();
-    if (left > 0)
-      await Promise.race([late.ended, sleep(left, undefined, options.signal ? { signal: options.signal } : undefined)]);
-  }
+  if (busy && options.listenMs !== undefined) await untilListenedOr(late, startedAt + options.listenMs, options.signal);
   const listened = await late.stop();
   if (listened) readiness = listenedLate(readiness, listened);
   else if (busy && options.listenMs !== undefined)
@@ -284,6 +280,22 @@ async function watchedOnBesideIdle(
     };
   if (listened || busy) idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
   return { readiness, idle };
+}
+
+/**
+ * Until the watch sees a socket, or `deadline` (performance.now() time). A watch that ends without
+ * one (its tables no longer readable) ends nothing: the time is waited out, as any service's watch.
+ */
+async function untilListenedOr(late: WatchOn, deadline: number, signal?: AbortSignal): Promise<void> {
+  const left = deadline - performance.now();
+  if (left <= 0) return;
+  const done = new AbortController();
+  const pause = sleep(left, undefined, { signal: signal ? AbortSignal.any([signal, done.signal]) : done.signal }).catch(
+    () => undefined,
+  );
+  await Promise.race([late.ended.then((found) => (found ? undefined : pause)), pause]);
+  done.abort(); // the pause's timer is not left running
+  signal?.throwIfAborted();
 }
 
 /** Without a recheck threshold: a window busier than this after a quiet watch was start-up, not idling. */
