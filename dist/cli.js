@@ -93945,8 +93945,11 @@ async function hostReader(container) {
     }
     return async () => {
         try {
-            // Still the container's process: once it has ended, its PID may be another's.
-            if (!(await (0,promises_namespaceObject.readFile)(`/proc/${pid}/cgroup`, 'utf8')).includes(container.id))
+            // Still the container's process: once it has ended, its PID may be another's. Ended, it
+            // listens on nothing, which is no reason to call the tables unreadable: the state check that
+            // follows says it exited (a null here, read before the engine knew, passed it as running).
+            const cgroup = await (0,promises_namespaceObject.readFile)(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+            if (!cgroup.includes(container.id))
                 return [];
             const tables = await Promise.all(['tcp', 'tcp6'].map((file) => (0,promises_namespaceObject.readFile)(`/proc/${pid}/net/${file}`, 'utf8').catch(() => '')));
             return parseListening(tables.join('\n'));

@@ -130,8 +130,11 @@ async function hostReader(container: Container): Promise<ListeningReader | null>
   }
   return async () => {
     try {
-      // Still the container's process: once it has ended, its PID may be another's.
-      if (!(await readFile(`/proc/${pid}/cgroup`, 'utf8')).includes(container.id)) return [];
+      // Still the container's process: once it has ended, its PID may be another's. Ended, it
+      // listens on nothing, which is no reason to call the tables unreadable: the state check that
+      // follows says it exited (a null here, read before the engine knew, passed it as running).
+      const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+      if (!cgroup.includes(container.id)) return [];
       const tables = await Promise.all(
         ['tcp', 'tcp6'].map((file) => readFile(`/proc/${pid}/net/${file}`, 'utf8').catch(() => '')),
       );
