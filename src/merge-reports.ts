@@ -9,8 +9,9 @@ import { maskSecrets } from './util/secrets.js';
 
 // Matrix jobs merged into one verdict: each job proves its share of the targets and keeps its JSON
 // report; `merge` reads them all and makes the one report a single run over every target would
-// have made — the same summary, comment, SARIF and exit code. A report of version 1 (one target,
-// before `targets` existed) is read as that one target.
+// have made — the same summary, comment, SARIF and exit code. A report of version 2 (before the
+// platforms' fields) is one of version 3 without them; one of version 1 (one target, before
+// `targets` existed) is read as that one target. The merged report is of version 3.
 
 export interface MergeRequest {
   /** Report files or glob patterns (`hardening-*.json`), relative to `cwd`. */
@@ -99,7 +100,9 @@ async function readReport(file: string): Promise<Report> {
     });
   }
   const report = (parsed ?? {}) as { schemaVersion?: unknown; targets?: unknown; checks?: unknown; target?: unknown };
-  if (report.schemaVersion === 2 && Array.isArray(report.targets)) return report as unknown as Report;
+  // Version 3 only added optional fields (target.platform, platformOf, metrics.emulated).
+  if ((report.schemaVersion === 3 || report.schemaVersion === 2) && Array.isArray(report.targets))
+    return { ...(report as unknown as Report), schemaVersion: 3 };
   if (report.schemaVersion === 1 && Array.isArray(report.checks) && report.target)
     return fromVersion1(report as unknown as Version1, file);
   throw new UsageError(

@@ -224,10 +224,12 @@ export interface SecurityContextProposal {
  * Version 2 added `targets`. The version 1 fields stay: for a run of one target they are that
  * target's, exactly as version 1 wrote them; for several, `target` and `metrics` are null,
  * `checks` holds every target's checks (each naming its target in `targetName`), and `baseline`
- * and `baselineLabel` are null.
+ * and `baselineLabel` are null. Version 3 added the platforms of a build proven for several
+ * (`platforms`): `target.platform`, `platformOf` and `metrics.emulated`, all optional; a report
+ * of version 2 is one of version 3 without them.
  */
 export interface Report {
-  schemaVersion: 2;
+  schemaVersion: 3;
   tool: { name: string; version: string };
   /** The engine of the run; null in static mode (each target names its own too). */
   engine: EngineRecord | null;

@@ -37,6 +37,11 @@ export interface TargetRequest {
   /** Unique in the run; reports name the target by it. */
   name: string;
   source: TargetSource;
+  /**
+   * One platform of an image named by reference, as the plan resolved it from its registry
+   * (src/run/image-platforms.ts); only while `source.image` is the image resolved (imagePlatformOf).
+   */
+  imagePlatform?: ImagePlatform;
   /** Absolute; locations in reports are relative to it. */
   workspace: string;
   /** Absolute build context (for an image: where its Dockerfile is looked for). */
@@ -83,4 +88,16 @@ export interface TargetRequest {
     /** The platform whose target judges the compose files (the principal), when the target owns any. */
     composeOn?: string;
   };
+}
+
+/** What a target of one platform of an image named by reference is, as the plan resolved it. */
+export interface ImagePlatform {
+  /** The reference as given (`ghcr.io/org/app:1.4`): the index its attestations and signatures are read from. */
+  given: string;
+  /** The platform's manifest digest; null where the reference has no image of the platform. */
+  digest: string | null;
+  /** Why the platform is not proven (the reference has no image of it), or null. */
+  refused: string | null;
+  /** What the target's source names: its platform's image pinned (`repo@sha256:…`); refused, the reference given. */
+  image: string;
 }

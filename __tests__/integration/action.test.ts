@@ -22,7 +22,7 @@ describe('the action on the bundled examples', () => {
     expect(Number(run.outputs['image-size-bytes'])).toBeGreaterThan(1e6);
     const report = JSON.parse(readFileSync(run.outputs['report-file'], 'utf8')) as Report;
     expect(report).toMatchObject({
-      schemaVersion: 2,
+      schemaVersion: 3,
       passed: true,
       target: {
         context: 'examples/hardened',

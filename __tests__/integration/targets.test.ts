@@ -28,7 +28,7 @@ describe('a monorepo of four images, in one run', () => {
       parallel: '2',
     });
     expect(report.targets.map((target) => target.name)).toEqual(['api', 'web', 'worker', 'scheduler']);
-    expect(report.schemaVersion).toBe(2);
+    expect(report.schemaVersion).toBe(3);
     for (const target of report.targets) {
       expect(target.kind).toBe('build');
       expect(byId(target, 'HARD-USER-001').status).toBe('pass');

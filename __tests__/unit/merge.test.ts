@@ -85,11 +85,33 @@ describe('merge: matrix shares into one verdict', () => {
     expect(merged.targets[0].checks).toEqual(current.checks);
   });
 
+  it('reads a report of version 2 (before the platforms) as one of version 3 without platform fields', async () => {
+    const dir = scratchDir('merge-v2');
+    const version2 = { ...runOf([legacy]), schemaVersion: 2 };
+    const amd64: TargetReport = {
+      ...named(targetOf(recorded('hardened')), 'api (linux/amd64)'),
+      platformOf: 'api',
+      target: { ...hardened.target, platform: 'linux/amd64' },
+    };
+    write(dir, 'a.json', version2);
+    write(dir, 'b.json', runOf([amd64]));
+    const merged = await mergeReports({ patterns: ['a.json', 'b.json'], cwd: dir });
+    expect(merged.schemaVersion).toBe(3);
+    expect(merged.targets.map((target) => [target.name, target.platformOf, target.target.platform])).toEqual([
+      ['legacy', undefined, undefined],
+      ['api (linux/amd64)', 'api', 'linux/amd64'],
+    ]);
+    write(dir, 'future.json', { ...runOf([worker]), schemaVersion: 4 });
+    await expect(mergeReports({ patterns: ['future.json'], cwd: dir })).rejects.toThrow(
+      /future\.json is not a cs-docker-hardening report \(schemaVersion 4\)/,
+    );
+  });
+
   it('refuses what would not be one run: a target in two shares, a file that is not a report, no file', async () => {
     const dir = scratchDir('merge-bad');
     write(dir, 'a.json', runOf([hardened]));
     write(dir, 'b.json', runOf([hardened]));
-    writeFileSync(join(dir, 'broken.json'), '{"schemaVersion": 2, "targ');
+    writeFileSync(join(dir, 'broken.json'), '{"schemaVersion": 3, "targ');
     write(dir, 'other.json', { version: '2.1.0', runs: [] });
     const failure = (patterns: string[]): Promise<unknown> => mergeReports({ patterns, cwd: dir });
     await expect(failure(['a.json', 'b.json'])).rejects.toThrow(

@@ -27,6 +27,19 @@ describe('QuietTracker', () => {
     expect(tracker.record(760, 200_000_000)).toBe(true);
   });
 
+  it('says where the quiet span began (the idle window counts from there), and nothing when not quiet', () => {
+    const tracker = new QuietTracker(500, 0.01);
+    tracker.record(0, 0);
+    tracker.record(250, 200_000_000);
+    expect(tracker.spanStart()).toBeNull();
+    tracker.record(500, 200_000_000);
+    expect(tracker.record(760, 200_000_000)).toBe(true);
+    // The newest reading at least half a second old: after the busy step, not before it.
+    expect(tracker.spanStart()).toEqual({ at: 250, cpuNs: 200_000_000 });
+    expect(tracker.record(1000, 400_000_000)).toBe(false); // busy again
+    expect(tracker.spanStart()).toBeNull();
+  });
+
   it('counts a steady trickle over the limit as work', () => {
     const tracker = new QuietTracker(500, 0.01);
     let cpu = 0;

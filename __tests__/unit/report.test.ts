@@ -62,7 +62,7 @@ describe('JSON report', () => {
       'notes',
     ]);
     expect(parsed).toMatchObject({
-      schemaVersion: 2,
+      schemaVersion: 3,
       tool: { name: 'cs-docker-hardening' },
       passed: false,
       baseline: null,

@@ -439,6 +439,14 @@ export async function builderDriver(builder?: string): Promise<string | null> {
   return /^\s*Driver:\s*(\S+)/m.exec(result.stdout)?.[1] ?? null;
 }
 
+/**
+ * Whether a builder that lists `available` (builderPlatforms) builds `platform`: listed as it is,
+ * or with a variant (`linux/arm64` as `linux/arm64/v8`, `linux/arm` as `linux/arm/v7`).
+ */
+export function builderBuilds(available: readonly string[], platform: string): boolean {
+  return available.some((candidate) => candidate === platform || candidate.startsWith(`${platform}/`));
+}
+
 /** The platforms the builder can build for (`docker buildx inspect`), e.g. linux/amd64, linux/386. */
 export async function builderPlatforms(builder?: string): Promise<string[]> {
   const result = await runProcess('docker', ['buildx', 'inspect', ...(builder ? ['--builder', builder] : [])]);

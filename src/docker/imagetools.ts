@@ -54,6 +54,7 @@ export function normalisePlatform(platform: string): string {
     ] ?? rawArchitecture;
   let variant = rawVariant;
   if (architecture === 'arm64' && variant === 'v8') variant = '';
+  if (architecture === 'amd64' && variant === 'v1') variant = '';
   if (architecture === 'arm' && variant === '') variant = rawArchitecture === 'armel' ? 'v6' : 'v7';
   return [os, architecture, ...(variant ? [variant] : [])].join('/');
 }
@@ -112,4 +113,49 @@ export async function readRegistryAttestations(
       : null,
     sbom: predicateTypes.includes('https://spdx.dev/Document') ? await decoded('SBOM', 'SPDX') : null,
   };
+}
+
+/** One image of a reference: its platform (normalised, `linux/arm64`) and its manifest's digest. */
+export interface PlatformImage {
+  platform: string;
+  digest: string;
+}
+
+/** What a reference names in its registry: an index of images, one per platform, or one image alone. */
+export interface ImagePlatforms {
+  reference: string;
+  index: boolean;
+  images: PlatformImage[];
+}
+
+/**
+ * The images of an index (an OCI index or a Docker manifest list), one per platform: its
+ * attestation manifests (and anything of platform `unknown/unknown`) are not images; of two
+ * entries for one platform, the first, as a pull would choose.
+ */
+export function indexImages(manifests: Descriptor[]): PlatformImage[] {
+  const images: PlatformImage[] = [];
+  for (const entry of manifests) {
+    if (entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
+    if (!entry.platform?.os || entry.platform.os === 'unknown' || !entry.platform.architecture) continue;
+    const platform = platformOf(entry);
+    if (!images.some((image) => image.platform === platform)) images.push({ platform, digest: entry.digest });
+  }
+  return images;
+}
+
+/**
+ * The platforms `reference` holds in its registry, each with its manifest digest: an index's
+ * entries, or a single image's own platform (read from its config) and digest.
+ */
+export async function readImagePlatforms(reference: string, signal?: AbortSignal): Promise<ImagePlatforms> {
+  const top = JSON.parse(await inspect(['--raw', reference], signal)) as Document;
+  if (top.manifests) return { reference, index: true, images: indexImages(top.manifests) };
+  const one = JSON.parse(
+    await inspect([reference, '--format', '{"manifest":{{json .Manifest}},"image":{{json .Image}}}'], signal),
+  ) as { manifest?: { digest?: string }; image?: { os?: string; architecture?: string; variant?: string } };
+  const digest = one.manifest?.digest;
+  if (!digest || !one.image?.architecture)
+    throw new RegistryReadError(`docker buildx imagetools gave no digest or platform for ${reference}`);
+  return { reference, index: false, images: [{ platform: platformOf({ digest, platform: one.image }), digest }] };
 }

@@ -88,7 +88,7 @@ export const INPUTS = {
     default: '',
     group: 'what to check',
     description:
-      "Platforms to build and prove, build-push-action's syntax (`linux/amd64,linux/arm64`): each build target is built, run and judged once per platform, as a target of its own named `<target> (<platform>)`. The principal platform (the engine's own if listed, else the first the builder can build) is proven first and stands for the build where one is enough: the cache probe, the compose files, the stack's image, the vulnerability report. A platform the builder cannot build here (no emulator registered) is not proven: its checks are errors, its verdict not judged, never passed. One platform is the same as `platform`.",
+      "Platforms to build and prove, build-push-action's syntax (`linux/amd64,linux/arm64`): each build target is built, run and judged once per platform, as a target of its own named `<target> (<platform>)`. The principal platform (the engine's own if listed, else the first the builder can build) is proven first and stands for the build where one is enough: the cache probe, the compose files, the stack's image, the vulnerability report. A platform the builder cannot build here (no emulator registered) is not proven: its checks are errors, its verdict not judged, never passed. An `image` named by registry reference is proven per platform too: its index is read from the registry (`docker buildx imagetools`, with your `docker login`), and each platform's target is that platform's image, pulled by digest (`<image>@sha256:…`); a platform the index has no image of is not proven, in the same way, and a single-platform image is proven for its own platform only. An image id, an image only on the engine (its registry cannot be read) and static mode prove the image as the engine holds it, for one platform, and the notes say so. One platform is the same as `platform`.",
   }),
   builder: input({
     kind: text,
@@ -252,7 +252,7 @@ export const INPUTS = {
     default: '',
     group: 'what to check',
     description:
-      'Check this already built image instead of building one (a local reference or id). The Dockerfile is still read when present.',
+      'Check this already built image instead of building one (a local reference or id, or a registry reference, pulled when not on the engine). The Dockerfile is still read when present. With several `platforms`, a registry reference is proven once per platform its index holds.',
   }),
   targets: input({
     kind: lines,

@@ -70,7 +70,7 @@ export function buildRunReport(parts: RunParts): Report {
     ? only.checks
     : targets.flatMap((target) => target.checks.map((check) => ({ ...check, targetName: target.name })));
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     engine: targets.map((target) => target.engine).find((engine) => engine !== null) ?? null,
     target: only?.target ?? null,

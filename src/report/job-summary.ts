@@ -6,9 +6,17 @@ import { cisSection, securityContextSection, vulnerabilityChangesSection } from 
 import { engineLine } from './engine-line.js';
 import { overviewRows } from './overview.js';
 import { platformDifferences } from './platform-differences.js';
+import { findingCount, sharedFindings, splitOf, type SharedFindings } from './platform-findings.js';
 import { sizeText } from './size-text.js';
 import { stackResilienceTable } from './stack-resilience.js';
-import { checksSection, criteriaList, performanceTables, securityTable, sizeTable } from './target-sections.js';
+import {
+  allPlatformsFindings,
+  checksSection,
+  criteriaList,
+  performanceTables,
+  securityTable,
+  sizeTable,
+} from './target-sections.js';
 import { countFailures } from './terminal.js';
 
 // The job summary: the verdict of the run; for several targets an overview table (target |
@@ -30,19 +38,29 @@ export function renderJobSummary(report: Report): string {
     .filter(Boolean)
     .join('\n\n');
   const single = report.targets.length === 1;
-  const bodies = report.targets.map((target) => ({
-    target,
-    tables: targetTables(target),
-    checks: checksSection(target.checks),
-  }));
+  // A finding every platform of a build has is listed once, before its first platform's section.
+  const shared = sharedFindings(report);
+  const bodies = report.targets.map((target) => {
+    const split = splitOf(target, shared);
+    const group = shared.find((candidate) => candidate.targets[0] === target);
+    return {
+      target,
+      before: group ? allPlatformsSection(group, report.failOn) : '',
+      tables: targetTables(target),
+      checks: checksSection(
+        target.checks,
+        split.shared ? { label: split.shared.label, isShared: split.isShared } : undefined,
+      ),
+    };
+  });
   // Whole sections while they fit; the checks of the last targets go first when they do not.
   let room = SUMMARY_LIMIT_BYTES - Buffer.byteLength(head) - Buffer.byteLength(foot) - 400;
-  for (const body of bodies) room -= Buffer.byteLength(body.tables) + 200;
-  const sections = bodies.map(({ target, tables, checks }) => {
+  for (const body of bodies) room -= Buffer.byteLength(body.tables) + Buffer.byteLength(body.before) + 200;
+  const sections = bodies.flatMap(({ target, before, tables, checks }) => {
     const fitted = fitTo(checks, room, target);
     room -= Buffer.byteLength(fitted);
     const content = [tables, fitted].filter(Boolean).join('\n\n');
-    return single ? content : collapsible(target, content, report.failOn);
+    return [before, single ? content : collapsible(target, content, report.failOn)].filter(Boolean);
   });
   return `${[head, ...sections, foot].filter(Boolean).join('\n\n')}\n`;
 }
@@ -85,6 +103,19 @@ function collapsible(target: TargetReport, content: string, failOn: FailOn): str
   return [`<details${target.passed ? '' : ' open'}><summary>${summary}</summary>`, '', content, '', '</details>'].join(
     '\n',
   );
+}
+
+/** `app (all platforms)`: the findings all the build's platforms have, once; open when one of them gates. */
+function allPlatformsSection(group: SharedFindings, failOn: FailOn): string {
+  const word = verdictWord(group.findings, failOn);
+  const summary = `${VERDICT_ICON[word]} <b>${escapeMarkdown(group.label, 200)}</b> · ${findingCount(group.findings.length)} on every platform: ${escapeMarkdown(group.platforms.join(', '))}`;
+  return [
+    `<details${word === 'passed' ? '' : ' open'}><summary>${summary}</summary>`,
+    '',
+    allPlatformsFindings(group.findings, group.platforms),
+    '',
+    '</details>',
+  ].join('\n');
 }
 
 /** Where the figures were measured: the engine, its image store and buildx, and the tool's version. */

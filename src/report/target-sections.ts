@@ -95,31 +95,67 @@ export function criteriaList(target: TargetReport): string {
   return ['### Success criteria', '', '_Ticked only by passing checks._', '', ...items].join('\n');
 }
 
-export function checksSection(checks: CheckResult[]): string[] {
+function checkRow(result: CheckResult): string {
+  const where = result.location
+    ? ` <code>${escapeMarkdown(`${result.location.file}${result.location.line ? `:${result.location.line}` : ''}`, 300)}</code>`
+    : '';
+  const fix = result.status === 'fail' && result.remediation ? `<br>Fix: ${escapeMarkdown(result.remediation)}` : '';
+  return `| ${STATUS_LABEL[result.status]} | <code>${result.id}</code> ${result.severity} | ${escapeMarkdown(result.title)}${where} | ${escapeMarkdown(result.message)}${fix} |`;
+}
+
+const isFinding = (result: CheckResult): boolean => result.status === 'fail' || result.status === 'error';
+
+/**
+ * Every check of a target, by category. A platform of a build proven for several leaves out the
+ * findings all its platforms have (`isShared`, listed once under `sharedLabel`): its category
+ * still counts them, and says where they are.
+ */
+export function checksSection(
+  checks: CheckResult[],
+  shared?: { label: string; isShared: (check: CheckResult) => boolean },
+): string[] {
   const blocks: string[] = ['### Checks'];
   for (const category of CATEGORIES) {
     const inCategory = checks.filter((result) => result.category === category);
     if (inCategory.length === 0) continue;
-    const failing = inCategory.filter((result) => result.status === 'fail' || result.status === 'error').length;
-    const rows = inCategory.map((result) => {
-      const where = result.location
-        ? ` <code>${escapeMarkdown(`${result.location.file}${result.location.line ? `:${result.location.line}` : ''}`, 300)}</code>`
+    const failing = inCategory.filter(isFinding).length;
+    const own = shared ? inCategory.filter((result) => !shared.isShared(result)) : inCategory;
+    const elsewhere = inCategory.length - own.length;
+    const note =
+      shared && elsewhere > 0
+        ? ` (${elsewhere} on every platform, listed once under ${escapeMarkdown(shared.label, 200)})`
         : '';
-      const fix =
-        result.status === 'fail' && result.remediation ? `<br>Fix: ${escapeMarkdown(result.remediation)}` : '';
-      return `| ${STATUS_LABEL[result.status]} | <code>${result.id}</code> ${result.severity} | ${escapeMarkdown(result.title)}${where} | ${escapeMarkdown(result.message)}${fix} |`;
-    });
+    const head = `<b>${category}</b>: ${inCategory.length - failing} of ${inCategory.length} without findings${note}`;
+    // Nothing of its own to list: the line alone.
+    if (own.length === 0) {
+      blocks.push(head);
+      continue;
+    }
     blocks.push(
       [
-        `<details${failing ? ' open' : ''}><summary><b>${category}</b>: ${inCategory.length - failing} of ${inCategory.length} without findings</summary>`,
+        `<details${own.some(isFinding) ? ' open' : ''}><summary>${head}</summary>`,
         '',
         '| Status | Check | What | Seen |',
         '| --- | --- | --- | --- |',
-        ...rows,
+        ...own.map(checkRow),
         '',
         '</details>',
       ].join('\n'),
     );
   }
   return blocks;
+}
+
+/** The findings every platform of a build has, once, by category: one table. */
+export function allPlatformsFindings(findings: CheckResult[], platforms: string[]): string {
+  const sorted = CATEGORIES.flatMap((category) => findings.filter((result) => result.category === category));
+  return [
+    '### Findings on every platform',
+    '',
+    `_The same check, status and message on ${escapeMarkdown(platforms.join(', '))}; each platform's section below lists only its own._`,
+    '',
+    '| Status | Check | What | Seen |',
+    '| --- | --- | --- | --- |',
+    ...sorted.map(checkRow),
+  ].join('\n');
 }

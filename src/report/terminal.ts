@@ -7,6 +7,7 @@ import { engineLine } from './engine-line.js';
 import { metricRows } from './metric-rows.js';
 import { overviewRows } from './overview.js';
 import { platformDifferences } from './platform-differences.js';
+import { findingCount, sharedFindings, splitOf, type SharedFindings } from './platform-findings.js';
 import { securityRows } from './security-rows.js';
 
 // The report as a developer reads it in a terminal: the metrics, then every check, failures
@@ -63,7 +64,11 @@ export function renderTerminal(report: Report, style: TerminalStyle = { colour: 
         ...differences.map((line) => `  ${stripControl(line)}`),
         '',
       );
+    // A finding every platform of a build has is said once, before the first platform's section.
+    const shared = sharedFindings(report);
     for (const target of report.targets) {
+      const group = shared.find((candidate) => candidate.targets[0] === target);
+      if (group) lines.push(...allPlatformsLines(group, style, paint), '');
       lines.push(
         paint(
           1,
@@ -71,7 +76,7 @@ export function renderTerminal(report: Report, style: TerminalStyle = { colour: 
         ),
         '',
       );
-      lines.push(...targetLines(target, style, paint), '');
+      lines.push(...targetLines(target, style, paint, shared), '');
     }
   }
   // What the run did not prove, once for the whole run (never per target).
@@ -81,21 +86,26 @@ export function renderTerminal(report: Report, style: TerminalStyle = { colour: 
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
+type Paint = (code: number, text: string) => string;
+
+/** The findings every platform of a build has, once: `━━━ app (all platforms) ━━━ 2 findings on linux/amd64, …`. */
+function allPlatformsLines(group: SharedFindings, style: TerminalStyle, paint: Paint): string[] {
+  return [
+    paint(
+      1,
+      `━━━ ${stripControl(group.label)} ━━━ ${findingCount(group.findings.length)} on ${stripControl(group.platforms.join(', '))}`,
+    ),
+    '',
+    ...checkLines(group.findings, style, paint),
+  ];
+}
+
 function targetLines(
   target: TargetReport,
   style: TerminalStyle,
-  paint: (code: number, text: string) => string,
+  paint: Paint,
+  shared: SharedFindings[] = [],
 ): string[] {
-  const statusColour = (result: CheckResult): number =>
-    result.status === 'pass'
-      ? 32
-      : result.status === 'skip'
-        ? 90
-        : result.status === 'error'
-          ? 35
-          : result.severity === 'error'
-            ? 31
-            : 33;
   const lines: string[] = [];
   const baseline = target.baseline;
   if (baseline?.absent) lines.push(`No Before: ${stripControl(baseline.absent)}`, '');
@@ -120,7 +130,30 @@ function targetLines(
       '',
     );
   }
-  const sorted = [...target.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
+  const split = splitOf(target, shared);
+  const own = target.checks.filter((check) => !split.isShared(check));
+  if (split.shared)
+    lines.push(
+      `${findingCount(target.checks.length - own.length)} on every platform: listed once, under ${stripControl(split.shared.label)}`,
+      '',
+    );
+  lines.push(...checkLines(own, style, paint));
+  return lines;
+}
+
+function checkLines(checks: CheckResult[], style: TerminalStyle, paint: Paint): string[] {
+  const statusColour = (result: CheckResult): number =>
+    result.status === 'pass'
+      ? 32
+      : result.status === 'skip'
+        ? 90
+        : result.status === 'error'
+          ? 35
+          : result.severity === 'error'
+            ? 31
+            : 33;
+  const lines: string[] = [];
+  const sorted = [...checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
   const idWidth = Math.max(...sorted.map((result) => result.id.length), 2);
   for (const result of sorted) {
     const where = result.location

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import {
   buildImage,
   builderDriver,
+  builderBuilds,
   builderPlatforms,
   cacheOnlySupported,
   layoutOutputSupported,
@@ -37,6 +38,7 @@ import { formatSeconds } from '../util/format.js';
 import { repoPath } from '../util/repo-path.js';
 import type { RunControl } from './control.js';
 import { deferTo } from '../util/deferred-cleanup.js';
+import { imagePlatformOf, shownReference } from './image-platforms.js';
 
 // One target's evidence, collectors in order: read the files; build (or take the given image);
 // inspect; run the image, and once its startup is measured, read its files and run the cache
@@ -63,11 +65,19 @@ export async function collectTargetEvidence(
   const dockerfile = reads ? await progress.phase('dockerfile', () => readDockerfile(request)) : unknownFiles;
   const context = reads ? await progress.phase('context', () => readContext(request)) : unknownFiles;
   const compose = reads ? (composeOnPrincipal(request) ?? readCompose(request)) : unknownFiles;
+  // One platform of an image named by reference (src/run/image-platforms.ts): its image pinned by
+  // digest, named in the report as given with that digest; refused where the reference has none.
+  const imagePlatform = imagePlatformOf(request);
   const target: Target = {
     context:
       source.kind === 'image' && !request.dockerfilePath ? null : repoPath(request.workspace, request.contextDir),
     dockerfile: request.dockerfilePath ? repoPath(request.workspace, request.dockerfilePath) : null,
-    image: source.kind === 'image' ? source.image : null,
+    image:
+      source.kind !== 'image'
+        ? null
+        : imagePlatform?.digest
+          ? shownReference(imagePlatform.given, imagePlatform.digest)
+          : (imagePlatform?.given ?? source.image),
     imageId: null,
     stage: source.kind === 'stack' ? null : source.stage,
     services: request.services,
@@ -103,8 +113,20 @@ export async function collectTargetEvidence(
   const { engine } = control.engine;
   const engineRecord = valueOf(control.engine.record);
 
+  if (imagePlatform?.refused) {
+    // As a platform the builder cannot build: every check that needed its image says why, never a pass.
+    const why = `not proven: ${imagePlatform.refused}`;
+    const reason = `checking the given image ${imagePlatform.given}: nothing was built`;
+    for (const key of ['build', 'rebuild', 'cacheProbe'] as const) evidence[key] = skipped(reason);
+    for (const key of ['image', 'filesystem', 'runtime', 'attestations'] as const) evidence[key] = failed(why);
+    if (evidence.vulnerabilities.state === 'collected') evidence.vulnerabilities = failed(why);
+    if (evidence.signatures.state === 'collected') evidence.signatures = failed(why);
+    return { evidence, target };
+  }
   if (collect.platform && source.kind === 'build') {
-    const refused = await progress.phase('platform', () => platformRefusal(collect.platform, collect.builder));
+    const refused = await progress.phase('platform', async () =>
+      platformRefusal(collect.platform, await (control.builderPlatforms ?? askBuilder)(collect.builder)),
+    );
     // Alone, a platform the builder cannot build is the user's mistake, said before any work; one
     // of several is not proven here, and says so in every check that needed it (never a pass).
     if (refused && !request.platform) throw new UsageError(`platform: ${refused}`);
@@ -419,13 +441,15 @@ function composeUpReason(request: TargetRequest): string {
   return request.compose ? 'the stack was not brought up' : 'this target has no compose file';
 }
 
+/** A builder asked on its own, where the run does not ask once for all its targets. */
+function askBuilder(builder: string): Promise<string[]> {
+  return builderPlatforms(builder || undefined);
+}
+
 /** Why the builder cannot build for the platform (no emulation registered for it), or null. */
-async function platformRefusal(platform: string, builder: string): Promise<string | null> {
-  const available = await builderPlatforms(builder || undefined);
+function platformRefusal(platform: string, available: string[]): string | null {
   const wanted = platform.split(',').map((item) => item.trim());
-  const missing = wanted.filter(
-    (item) => !available.some((candidate) => candidate === item || candidate.startsWith(`${item}/`)),
-  );
+  const missing = wanted.filter((item) => !builderBuilds(available, item));
   if (missing.length === 0) return null;
   return `the builder cannot build for ${missing.join(', ')} (it can: ${available.join(', ') || 'nothing it reports'}); register QEMU emulation (docker/setup-qemu-action in a workflow; \`docker run --privileged tonistiigi/binfmt --install all\`, or Debian's qemu-user-static, on a machine) or choose one of those`;
 }
@@ -496,8 +520,10 @@ async function attestationsOf(
   // A build's are read from its own output once it is built (src/run/build-attestations.ts).
   if (source.kind === 'build') return skipped('static mode: nothing is built');
   const platform = request.collect.platform || hostPlatform();
+  // One platform of an image named by reference: the index it was given as holds its attestations.
+  const reference = imagePlatformOf(request)?.given ?? source.image;
   return progress.phase('attestations', () =>
-    attempt(() => collectRegistryAttestations(source.image, platform, signal), signal),
+    attempt(() => collectRegistryAttestations(reference, platform, signal), signal),
   );
 }
 
@@ -539,7 +565,8 @@ async function signaturesOf(
         trust: asked.trust,
         workspace: request.workspace,
         bases,
-        image: request.source.kind === 'image' ? request.source.image : null,
+        // One platform of an image named by reference: the reference given is what is signed.
+        image: request.source.kind === 'image' ? (imagePlatformOf(request)?.given ?? request.source.image) : null,
         ...(signal ? { signal } : {}),
       }),
     signal,

@@ -26,4 +26,6 @@ export interface RunControl {
    * judging and to settle before anything else is measured; absent, each is done at once.
    */
   cleanup?: DeferredCleanup;
+  /** What a builder (`''`: the engine's own) can build, asked once per run and builder. */
+  builderPlatforms?: (builder: string) => Promise<string[]>;
 }

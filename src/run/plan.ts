@@ -15,6 +15,9 @@ import type { ImageAvailability } from './service-images.js';
 import { perPlatform, toRequest, type PlatformsHere } from './target-requests.js';
 import { platformList } from '../inputs/platforms.js';
 import { attachVulnerabilityReports } from './vulnerability-reports.js';
+import { readImagePlatforms, type ImagePlatforms } from '../docker/imagetools.js';
+import { isPullable } from '../docker/pull.js';
+import { lookUpImagePlatforms, type Lookup } from './image-platforms.js';
 
 // What one run proves, from the user's options: the given targets (or the context's own
 // Dockerfile), every Dockerfile found (`discover`), and every compose service that builds an
@@ -46,6 +49,12 @@ export interface PlanHelpers {
   obtainImage?: (reference: string) => Promise<ImageAvailability>;
   /** What the engine runs natively and its builder builds, for a build of several platforms. Absent in static mode. */
   platformsHere?: () => Promise<PlatformsHere>;
+  /**
+   * The platforms an image's registry holds for a reference (docker buildx imagetools), for an
+   * image proven for several platforms. By default read with imagetools wherever platformsHere is
+   * given (the run has an engine); absent there: not read.
+   */
+  imagePlatforms?: (reference: string) => Promise<ImagePlatforms>;
 }
 
 export async function planTargets(options: Options, helpers: PlanHelpers = {}): Promise<Plan> {
@@ -113,18 +122,58 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
   const named = nameTargets(tellApart(unique, read));
   const requests = named.map((draft, index) => toRequest(draft, options, String(index + 1)));
   attachVulnerabilityReports(requests, named, options);
+  // An image named by registry reference, for several platforms: its registry is read once per
+  // reference, all at once (src/run/image-platforms.ts); where it cannot be, the image is proven
+  // as the engine holds it, and the notes say why.
   const images = requests.filter(
     (request) => request.source.kind === 'image' && platformList(request.settings).length > 1,
   );
-  for (const request of images)
+  const readPlatforms = images.some((request) => request.collect.mode === 'full')
+    ? (helpers.imagePlatforms ?? (helpers.platformsHere ? readImagePlatforms : null))
+    : null;
+  const lookups = readPlatforms
+    ? await lookUpImagePlatforms(
+        images.filter((request) => request.collect.mode === 'full').map(imageOf),
+        readPlatforms,
+      )
+    : new Map<string, Lookup>();
+  const platforms = inputLabel('platforms', options.surface);
+  for (const request of images) {
+    const lookup = lookups.get(imageOf(request));
+    if (lookup && !('unread' in lookup)) continue;
+    const why = !isPullable(imageOf(request))
+      ? 'an image id names one image, not an index'
+      : lookup
+        ? `its registry could not be read (${lookup.unread})`
+        : null;
     notes.push(
-      `${request.name}: ${inputLabel('platforms', options.surface)} applies to builds; this image is proven as the engine holds it, for one platform (the report names which)`,
+      why
+        ? `${request.name}: ${platforms} not proven for this image: ${why}; it is proven as the engine holds it, for one platform (the report names which)`
+        : `${request.name}: ${platforms} applies to builds; this image is proven as the engine holds it, for one platform (the report names which)`,
     );
+  }
   const several = requests.some(
-    (request) => request.source.kind === 'build' && platformList(request.settings).length > 1,
+    (request) =>
+      platformList(request.settings).length > 1 &&
+      (request.source.kind === 'build' || indexOf(lookups, request) !== null),
   );
   const here = several && helpers.platformsHere ? await helpers.platformsHere() : null;
-  return { targets: requests.flatMap((request) => perPlatform(request, here)), notes, ...(here ? { here } : {}) };
+  return {
+    targets: requests.flatMap((request) => perPlatform(request, here, indexOf(lookups, request))),
+    notes,
+    ...(here ? { here } : {}),
+  };
+}
+
+function imageOf(request: TargetRequest): string {
+  return request.source.kind === 'image' ? request.source.image : '';
+}
+
+/** The platforms its registry holds for an image target, when read. */
+function indexOf(lookups: Map<string, Lookup>, request: TargetRequest): ImagePlatforms | null {
+  if (request.source.kind !== 'image') return null;
+  const lookup = lookups.get(request.source.image);
+  return lookup && !('unread' in lookup) ? lookup : null;
 }
 
 function nothingToProve(options: Options): UsageError {

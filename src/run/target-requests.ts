@@ -2,11 +2,14 @@ import type { CollectionOptions } from '../evidence/collection-options.js';
 import { resolveBuildInputs } from '../inputs/build-inputs.js';
 import type { Settings } from '../inputs/definitions.js';
 import { platformList, platformsProblem } from '../inputs/platforms.js';
+import { builderBuilds } from '../docker/buildx.js';
 import { inputLabel, parseSettings, signatureProblem, type Options } from '../inputs/resolve.js';
 import { UsageError } from '../util/errors.js';
 import type { TargetRequest, TargetSource } from '../request.js';
 import type { Draft } from './draft-targets.js';
 import type { SignatureRole } from '../evidence/signatures.js';
+import type { ImagePlatforms } from '../docker/imagetools.js';
+import { platformImage, resolvePlatform } from './image-platforms.js';
 
 // A named draft as the TargetRequest the run proves: what it is (its source), what the checks
 // judge it by (its settings) and what the collectors do for it (its collection options).
@@ -44,21 +47,36 @@ export function toRequest(draft: Draft, options: Options, scope: string): Target
  * its own, named `<target> (<platform>)`. What is the Dockerfile's rather than a platform's is done
  * once, on the principal platform (principalPlatform, proven first): the cache probe (which steps a
  * change re-runs) and the compose files. Every platform keeps the target's compose services, so
- * each is run in its stack. An image (`image:`) is proven as the engine holds it: one platform.
+ * each is run in its stack. An image named by registry reference (`image:`) is too, when its
+ * registry was read (`images`, src/run/image-platforms.ts): each platform's target is that
+ * platform's image, pinned by digest, and a platform the reference has no image of is not proven.
+ * Without it (an image id, a registry that did not answer, static mode) the image is proven as
+ * the engine holds it: one platform.
  */
-export function perPlatform(request: TargetRequest, here: PlatformsHere | null = null): TargetRequest[] {
+export function perPlatform(
+  request: TargetRequest,
+  here: PlatformsHere | null = null,
+  images: ImagePlatforms | null = null,
+): TargetRequest[] {
   const given = platformList(request.settings);
-  if (request.source.kind !== 'build') return [request];
+  const source = request.source;
+  if (source.kind === 'image' && (!images || given.length < 2)) return [request];
+  if (source.kind === 'stack') return [request];
   if (given.length === 1) {
     const settings = { ...request.settings, platform: given[0] };
     return [{ ...request, settings, collect: collectionOptions(settings) }];
   }
   if (given.length === 0) return [request];
-  const principal = principalPlatform(given, here);
+  // An image's principal: the engine's own platform if the reference has it, else the first it has.
+  const native = here && images && platformImage(images, here.native) ? here.native : '';
+  const principal = principalPlatform(
+    given,
+    images ? { native, buildable: images.images.map((image) => image.platform) } : here,
+  );
   const list = [principal, ...given.filter((platform) => platform !== principal)];
   return list.map((platform, index) => {
     const settings = { ...request.settings, platform, platforms: [platform] };
-    return {
+    const one: TargetRequest = {
       ...request,
       name: `${request.name} (${platform})`,
       settings,
@@ -73,6 +91,11 @@ export function perPlatform(request: TargetRequest, here: PlatformsHere | null =
         ...(request.compose ? { composeOn: list[0] } : {}),
       },
     };
+    if (source.kind !== 'image' || !images) return one;
+    const imagePlatform = resolvePlatform(images, platform);
+    // Not proven, so not run: no platform of its own for the run to count as emulated.
+    const collect = imagePlatform.refused ? { ...one.collect, platform: '' } : one.collect;
+    return { ...one, collect, source: { ...source, image: imagePlatform.image }, imagePlatform };
   });
 }
 
@@ -89,8 +112,7 @@ export interface PlatformsHere {
  */
 export function principalPlatform(given: string[], here: PlatformsHere | null): string {
   if (!here) return given[0];
-  const buildable = (platform: string): boolean =>
-    here.buildable.some((candidate) => candidate === platform || candidate.startsWith(`${platform}/`));
+  const buildable = (platform: string): boolean => builderBuilds(here.buildable, platform);
   return given.find((platform) => platform === here.native) ?? given.find(buildable) ?? given[0];
 }
 

@@ -6,7 +6,7 @@ import { lastLogLines, logTail, WAIT_LOG_LINES } from '../../docker/logs.js';
 import { round } from '../../util/format.js';
 import type { HealthcheckConfig } from '../image.js';
 import type { ListeningReader } from './listening.js';
-import { QuietTracker, type CpuReader } from './quiet.js';
+import { QuietTracker, type CpuReader, type CpuSample } from './quiet.js';
 import type { ExitRecord, ProbeMethod, ReadinessRecord } from './records.js';
 import { waitingFor } from './waiting-for.js';
 
@@ -153,6 +153,8 @@ export interface QuietEnd {
   afterMs: number;
   /** And only once this says so (the hardened run: once the service itself was seen not to listen). */
   when?: () => boolean;
+  /** Settles when `when` may have changed: the watch looks at once instead of at its next step. */
+  wake?: Promise<unknown>;
 }
 
 export interface ReadinessOutcome {
@@ -163,6 +165,12 @@ export interface ReadinessOutcome {
    * watch can go on beside the idle window.
    */
   watchOn?: ListeningReader;
+  /**
+   * Where that quiet span began, and the reader of the container's CPU time: the span was already
+   * idle, so the idle window counts from its start instead of after it (a worker does not wait
+   * out the span twice).
+   */
+  quietSpan?: { from: CpuSample; cpu: CpuReader };
 }
 
 /** The record of a probe not (yet) tried: before the first attempt, or when the container never started. */
@@ -210,6 +218,9 @@ export async function awaitReadiness(
   }
   let cpu = listening && quietEnd ? ((await helpers.cpu?.(container)) ?? null) : null;
   const quiet = new QuietTracker();
+  // Once settled, a wake would end every later pause at once: it ends one.
+  let woken = false;
+  const wake = quietEnd?.wake?.finally(() => (woken = true)).catch(() => undefined);
   let brokenInARow = 0;
   let lastStateCheck = 0;
   for (;;) {
@@ -268,7 +279,13 @@ export async function awaitReadiness(
           }
           readiness.outcome = 'not-probed';
           readiness.quietSeconds = readiness.waitedSeconds;
-          return { readiness, exited: null, ...(listening ? { watchOn: listening } : {}) };
+          const from = quiet.spanStart();
+          return {
+            readiness,
+            exited: null,
+            ...(listening ? { watchOn: listening } : {}),
+            ...(from ? { quietSpan: { from, cpu } } : {}),
+          };
         }
       }
     }
@@ -295,7 +312,9 @@ export async function awaitReadiness(
       break;
     }
     const wait = PROBE_INTERVAL_MS - (performance.now() - tick);
-    if (wait > 0) await sleep(wait, undefined, signal ? { signal } : undefined);
+    if (wait > 0) {
+      await pauseOrWake(wait, woken ? undefined : wake, signal);
+    }
   }
   readiness.waitedSeconds = round(elapsed());
   return { readiness, exited: null };
@@ -327,4 +346,16 @@ async function addressOf(container: Container, addressing: Addressing): Promise<
   if (address) return address;
   await addressing(container, Object.keys(attached));
   return addressIn(await networks());
+}
+
+/** A pause of `ms`, ended early when `wake` settles; the timer is not left running. */
+async function pauseOrWake(ms: number, wake: Promise<unknown> | undefined, signal?: AbortSignal): Promise<void> {
+  if (!wake) return void (await sleep(ms, undefined, signal ? { signal } : undefined));
+  const done = new AbortController();
+  const pause = sleep(ms, undefined, { signal: signal ? AbortSignal.any([signal, done.signal]) : done.signal }).catch(
+    () => undefined,
+  );
+  await Promise.race([pause, wake]);
+  done.abort();
+  signal?.throwIfAborted();
 }

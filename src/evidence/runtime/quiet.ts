@@ -21,7 +21,8 @@ export const QUIET_CPU_SHARE = 0.01;
 /** How long a service must stay quiet before a watch for its listening socket ends. */
 export const QUIET_MS = 500;
 
-interface Sample {
+/** A reading of the container's CPU time (ns) at `at` (performance.now() ms). */
+export interface CpuSample {
   at: number;
   cpuNs: number;
 }
@@ -31,7 +32,9 @@ interface Sample {
  * least `spanMs` old is at most `share` of that time. Pure: the reader is given to `look`.
  */
 export class QuietTracker {
-  private readonly samples: Sample[] = [];
+  private readonly samples: CpuSample[] = [];
+  /** The reading the last quiet answer was measured from: where the quiet span began. */
+  private quietFrom: CpuSample | null = null;
 
   constructor(
     private readonly spanMs = QUIET_MS,
@@ -43,12 +46,19 @@ export class QuietTracker {
     this.samples.push({ at, cpuNs });
     // The newest sample at least a span old: CPU only grows, so quiet since it means quiet
     // through the whole span.
-    let since: Sample | undefined;
+    let since: CpuSample | undefined;
     while (this.samples.length > 1 && at - this.samples[1].at >= this.spanMs) this.samples.shift();
     if (at - this.samples[0].at >= this.spanMs) since = this.samples[0];
     if (!since) return false;
     const elapsedNs = (at - since.at) * 1e6;
-    return cpuNs - since.cpuNs <= this.share * elapsedNs;
+    const quiet = cpuNs - since.cpuNs <= this.share * elapsedNs;
+    this.quietFrom = quiet ? since : null;
+    return quiet;
+  }
+
+  /** Where the quiet span began, when the last reading answered quiet; otherwise null. */
+  spanStart(): CpuSample | null {
+    return this.quietFrom;
   }
 }
 

@@ -124,10 +124,13 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
     // A hardened run that listens on nothing and is quiet has shown what it can once the service
     // itself was watched and seen not to listen: until then, a later listener may still start.
     let serviceNeverListened = false;
+    let serviceWatchEnded = (): void => undefined;
+    const serviceWatched = new Promise<void>((resolve) => (serviceWatchEnded = resolve));
     const hardenedRunning = options.hardenedRun
       ? hardenedRun(throwaways, base, probe, context, readyTimeoutMs, listenMs, helpers, 'hardened', {
           afterMs: options.idleSeconds * 1000,
           when: () => serviceNeverListened,
+          wake: serviceWatched,
         })
       : Promise.resolve(null);
     const serviceRun = startService(throwaways, base, probe, readyTimeoutMs, listenMs, helpers, signal)
@@ -142,6 +145,7 @@ export async function collectRuntimeEvidence(context: RuntimeContext): Promise<R
           listenMs,
           onWatchEnded: (listened) => {
             serviceNeverListened = !listened;
+            serviceWatchEnded();
           },
           ...(context.background ? { beforeStop: context.background } : {}),
           ...(signal ? { signal } : {}),
@@ -338,7 +342,9 @@ async function hardenedRun(
     timeout,
   );
   const tail = outcome.exited?.logTail ?? (await logTail(container));
-  // Removed as soon as it has answered: it costs nothing while the service is sampled idle.
-  await throwaways.remove(container);
+  // Removed as soon as it has answered: it costs nothing while the service is sampled idle. One
+  // that ended its watch quiet answered after that window, and quiet it loads nothing: it goes
+  // with the run's other containers, off the time of the check.
+  if (outcome.readiness.quietSeconds === undefined || outcome.exited) await throwaways.remove(container);
   return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
 }

@@ -17,7 +17,7 @@ import {
 import { sampleThreads, spinningThreads } from './threads.js';
 import { waitingFor } from './waiting-for.js';
 import { withoutEmulator } from './emulated-command.js';
-import { QUIET_MS } from './quiet.js';
+import { QUIET_MS, type CpuReader, type CpuSample } from './quiet.js';
 import { listenedLate, watchListening, type WatchOn } from './watch-on.js';
 import type { ListeningReader } from './listening.js';
 import type { IdleRecord, ProcessRecord, ReadinessRecord, ServiceRecord, StopRecord } from './records.js';
@@ -183,7 +183,7 @@ export async function finishService(service: RunningService, options: FinishOpti
   let processes = service.processes;
   if (!exited) {
     if (outcome.watchOn) {
-      const watched = await watchedOnBesideIdle(service, outcome.watchOn, options);
+      const watched = await watchedOnBesideIdle(service, outcome.watchOn, outcome.quietSpan ?? null, options);
       ({ readiness, idle } = watched);
       options.onWatchEnded?.(readiness.outcome === 'ready');
       // Listed again: at quiet time an entrypoint may not have dropped its privileges or exec'd yet.
@@ -262,12 +262,14 @@ export async function finishService(service: RunningService, options: FinishOpti
 async function watchedOnBesideIdle(
   service: RunningService,
   reader: ListeningReader,
+  quietSpan: QuietSpan | null,
   options: FinishOptions,
 ): Promise<{ readiness: ReadinessRecord; idle: IdleRecord | null }> {
   const { container, startedAt } = service;
   let readiness = service.outcome.readiness;
   const late = watchListening(reader, startedAt, options.signal);
-  let idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal);
+  // The quiet span was idle already: the window counts from its start (see measureIdle).
+  let idle = await measureIdle(container, options.idleMs, options.cpuLimit, options.signal, quietSpan);
   const busy = idle !== null && idle.cpu >= (options.recheckCpu?.above ?? BUSY_AFTER_QUIET);
   if (busy && options.listenMs !== undefined) await untilListenedOr(late, startedAt + options.listenMs, options.signal);
   const listened = await late.stop();
@@ -332,12 +334,31 @@ async function settle(
   return null;
 }
 
+/** A quiet span (probe.ts): where it began, and the reader of the container's CPU time. */
+type QuietSpan = { from: CpuSample; cpu: CpuReader };
+
+/**
+ * The engine's stats are sampled for at least this long even when a quiet span already covers
+ * most of the window: the memory figures and the spinning-thread test need samples of their own.
+ */
+const MIN_SAMPLED_MS = 1000;
+
+/**
+ * The idle window: memory and CPU from the engine's stats over `windowMs`. Given a quiet span that
+ * just ended a watch, the window starts where the span began: the span is part of it (the
+ * container was idle through it, by its own CPU accounting), the engine's stats cover the rest,
+ * and the CPU counts over the whole window as well as over the sampled part, the higher reading
+ * kept — a worker no longer waits out its quiet span and then a whole window after it.
+ */
 async function measureIdle(
   container: Container,
   windowMs: number,
   cpuLimit: number,
   signal?: AbortSignal,
+  quietSpan: QuietSpan | null = null,
 ): Promise<IdleRecord | null> {
+  const spanMs = quietSpan ? Math.max(0, performance.now() - quietSpan.from.at) : 0;
+  const sampledMs = Math.max(Math.min(windowMs, MIN_SAMPLED_MS), windowMs - spanMs);
   try {
     // The window starts at once; the threads' first snapshot is taken beside its first samples.
     // Listing the processes and reading /proc wait on Node's thread pool, which the image's files
@@ -350,7 +371,16 @@ async function measureIdle(
         return { pids, before: await sampleThreads(container, pids) };
       })
       .catch(() => ({ pids: [] as number[], before: null }));
-    const idle = await sampleIdle(container, windowMs, signal);
+    const idle = await sampleIdle(container, sampledMs, signal);
+    if (quietSpan) {
+      // The whole window, span included, from the cgroup counter the span was read with.
+      const cpuNs = await quietSpan.cpu();
+      const wallNs = (performance.now() - quietSpan.from.at) * 1e6;
+      if (cpuNs !== null && wallNs > 0) {
+        idle.cpu = Math.max(idle.cpu, (cpuNs - quietSpan.from.cpuNs) / wallNs);
+        idle.windowSeconds = wallNs / 1e9;
+      }
+    }
     const { pids, before } = await snapshot;
     const after = before ? await sampleThreads(container, pids) : null;
     const memory = idle.samples.map((sample) => sample.memoryBytes).sort((a, b) => a - b);
