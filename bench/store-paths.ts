@@ -60,6 +60,7 @@ async function buildxAlone(context: string): Promise<number> {
 }
 
 const BUILDX_ALONE_TAG = 'cs-bench-buildx-alone:latest';
+const BENCH_IMAGE_TAG = 'cs-bench-paths:measured';
 
 async function measureCase(entry: Case, image: string): Promise<Series> {
   const series: Series = {};
@@ -100,7 +101,11 @@ process.stderr.write(`store paths on ${engineLine(described)}: ${ROUNDS} rounds\
 const rows: Record<string, unknown>[] = [];
 for (const entry of CASES) {
   const image = await build(entry.context);
-  const series = await measureCase(entry, image);
+  // Named while it is measured: buildx alone builds the same image and its tag is removed after,
+  // which on the classic store would delete an image nothing else names (the engine's builder then
+  // answered later builds with the id of an image it no longer held).
+  await run('docker', ['tag', image, BENCH_IMAGE_TAG]);
+  const series = await measureCase(entry, image).finally(() => run('docker', ['image', 'rm', BENCH_IMAGE_TAG]));
   const at = (name: string): number | null => (series[name] ? round(median(series[name])) : null);
   const range = (name: string): string => (series[name] ? spread(series[name]) : '–');
   rows.push({

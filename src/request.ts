@@ -94,6 +94,12 @@ export interface TargetRequest {
 export interface ImagePlatform {
   /** The reference as given (`ghcr.io/org/app:1.4`): the index its attestations and signatures are read from. */
   given: string;
+  /**
+   * The reference given, pinned to the digest it resolved to when the plan read it
+   * (`repo@sha256:…`): where its attestations and signatures are read, so they are the proven
+   * index's even if the tag has moved since.
+   */
+  pinned: string;
   /** The platform's manifest digest; null where the reference has no image of the platform. */
   digest: string | null;
   /** Why the platform is not proven (the reference has no image of it), or null. */

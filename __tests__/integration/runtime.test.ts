@@ -293,7 +293,13 @@ describe('startup, idle cost', () => {
         finishService(busy, finish),
       ]);
       expect(workerRecord.readiness.outcome).toBe('not-probed');
-      expect(workerRecord.idle?.windowSeconds).toBeGreaterThanOrEqual(2.9);
+      // Its idle window began in the quiet span that ended its watch: sampled for the rest of it,
+      // at least a second, and the two together the window asked for.
+      const workerIdle = workerRecord.idle!;
+      expect(workerIdle.quietBeforeSeconds).toBeGreaterThan(0);
+      expect(workerIdle.windowSeconds).toBeGreaterThanOrEqual(0.9);
+      expect(workerIdle.windowSeconds + workerIdle.quietBeforeSeconds!).toBeGreaterThanOrEqual(2.9);
+      expect(workerIdle.cpu).toBeLessThan(0.01);
       // Seen listening beside the idle window: ready then, and its idle window taken again after.
       expect(pausesRecord.readiness).toMatchObject({ method: 'listening', outcome: 'ready', port: 8091 });
       expect(pausesRecord.readiness.readySeconds).toBeGreaterThanOrEqual(3);

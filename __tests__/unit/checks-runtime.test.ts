@@ -203,6 +203,18 @@ describe('startup, idle, stop', () => {
   });
 });
 
+describe('HARD-CPU-001 of a worker', () => {
+  it('names the sampled window and the quiet span it began in', () => {
+    const worker = withRuntime(hardened.evidence, (runtime) => {
+      runtime.service.idle = { ...runtime.service.idle!, cpu: 0.0004, windowSeconds: 1.42, quietBeforeSeconds: 0.58 };
+    });
+    expect(result(judge(worker), 'HARD-CPU-001')).toMatchObject({
+      status: 'pass',
+      message: '0.000 CPU on average over 1.42 s and the 0.58 s of next to no CPU just before it (limit 0.5)',
+    });
+  });
+});
+
 describe('HARD-TOOLS-003', () => {
   it('fails dev tools in the image by the layer that added them, and a dev server as the command', () => {
     const evidence = copy(hardened.evidence);

@@ -21,6 +21,7 @@ const REF = 'registry.example.com/org/app:1.4';
 
 const INDEX: ImagePlatforms = {
   reference: REF,
+  digest: D(9),
   index: true,
   images: indexImages([
     { digest: D(1), platform: { os: 'linux', architecture: 'amd64' } },
@@ -76,12 +77,18 @@ describe('not proven: a platform the reference has no image of', () => {
   });
 
   it('says a single image is of one platform', () => {
-    const one: ImagePlatforms = { reference: REF, index: false, images: [{ platform: 'linux/amd64', digest: D(1) }] };
+    const one: ImagePlatforms = {
+      reference: REF,
+      digest: D(1),
+      index: false,
+      images: [{ platform: 'linux/amd64', digest: D(1) }],
+    };
     expect(missingPlatformReason(one, 'linux/arm64/v8')).toBe(
       `${REF} is a single-platform image, not an index: it has no linux/arm64 variant (it has: linux/amd64)`,
     );
     expect(resolvePlatform(one, 'linux/amd64')).toEqual({
       given: REF,
+      pinned: `registry.example.com/org/app@${D(1)}`,
       digest: D(1),
       refused: null,
       image: `registry.example.com/org/app@${D(1)}`,
@@ -113,7 +120,7 @@ describe('lookUpImagePlatforms: each reference read once, all at once', () => {
     };
     const found = await lookUpImagePlatforms([REF, 'gone:1', REF, 'sha256:' + 'a'.repeat(64)], read);
     expect(asked).toEqual([REF, 'gone:1']);
-    expect(found.get('gone:1')).toEqual({ unread: 'gone:1: not found' });
+    expect(found.get('gone:1')).toEqual({ unread: 'its registry could not be read (gone:1: not found)' });
     expect(found.get(REF)).toMatchObject({ reference: REF, index: true });
   });
 });
@@ -151,6 +158,12 @@ describe('the plan of an image for several platforms', () => {
       null,
       `${REF} has no linux/s390x variant (it has: linux/amd64, linux/arm64, linux/arm/v7, linux/amd64/v3)`,
     ]);
+    // Attestations and signatures: read from the index the tag resolved to in the plan, not the tag.
+    expect(targets.map((target) => imagePlatformOf(target)?.pinned)).toEqual([
+      `registry.example.com/org/app@${D(9)}`,
+      `registry.example.com/org/app@${D(9)}`,
+      `registry.example.com/org/app@${D(9)}`,
+    ]);
     // A request derived with another image (a baseline) is not the platform's.
     const derived = { ...targets[0], source: { ...targets[0].source, image: 'other:1' } } as TargetRequest;
     expect(imagePlatformOf(derived)).toBeNull();
@@ -171,6 +184,40 @@ describe('the plan of an image for several platforms', () => {
     const arm64Only: ImagePlatforms = { ...INDEX, images: [{ platform: 'linux/arm64', digest: D(2) }] };
     const plan = await planTargets(options, { platformsHere: here, imagePlatforms: () => Promise.resolve(arm64Only) });
     expect(plan.targets.map((target) => target.platform?.name)).toEqual(['linux/arm64', 'linux/amd64']);
+  });
+
+  it('never proves the registry’s image in place of another the engine holds under the name (built here, not pushed)', async () => {
+    const options = await resolveOptions({ image: REF, platforms: 'linux/amd64,linux/arm64' }, root());
+    const built = await planTargets(options, {
+      platformsHere: here,
+      imagePlatforms: () => Promise.resolve(INDEX),
+      // Built here: known by its own ID, no registry digest.
+      heldImage: () => Promise.resolve([D(7)]),
+    });
+    expect(built.targets.map((target) => [target.name, target.source.kind === 'image' && target.source.image])).toEqual(
+      [[REF, REF]],
+    );
+    expect(built.notes).toContainEqual(
+      expect.stringContaining(
+        `not proven for this image: the engine holds another image as ${REF} than its registry (sha256:999999999999…)`,
+      ),
+    );
+    // Pulled (the index's digest) or one platform of it pushed or pulled: the registry's, proven per platform.
+    for (const held of [[D(7), `registry.example.com/org/app@${D(9)}`], [`registry.example.com/org/app@${D(2)}`]]) {
+      const plan = await planTargets(options, {
+        platformsHere: here,
+        imagePlatforms: () => Promise.resolve(INDEX),
+        heldImage: () => Promise.resolve(held),
+      });
+      expect(plan.targets).toHaveLength(2);
+    }
+    // Not on the engine: it would be pulled, the registry's.
+    const absent = await planTargets(options, {
+      platformsHere: here,
+      imagePlatforms: () => Promise.resolve(INDEX),
+      heldImage: () => Promise.resolve(null),
+    });
+    expect(absent.targets).toHaveLength(2);
   });
 
   it('proves as the engine holds it, and says why, an image whose registry cannot be read or an image id', async () => {

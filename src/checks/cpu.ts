@@ -29,9 +29,14 @@ export const checkIdleCpu = defineCheck({
     const settled = idle.settled
       ? `, once it settled: it was busy (${idle.settled.busyCpu.toFixed(3)} CPU) for ${formatSeconds(idle.settled.afterSeconds)} after it became ready, finishing its start-up`
       : '';
+    // A worker's window starts in the quiet span that ended its watch: counted too, when higher.
+    const quiet =
+      idle.quietBeforeSeconds !== undefined
+        ? ` and the ${formatSeconds(idle.quietBeforeSeconds)} of next to no CPU just before it`
+        : '';
     const verdict = {
       status: idle.cpu <= settings.maxIdleCpu ? ('pass' as const) : ('fail' as const),
-      message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)} (limit ${settings.maxIdleCpu})${spinning}${settled}`,
+      message: `${idle.cpu.toFixed(3)} CPU on average over ${formatSeconds(idle.windowSeconds)}${quiet} (limit ${settings.maxIdleCpu})${spinning}${settled}`,
       measured: idle.cpu,
       target: settings.maxIdleCpu,
     };

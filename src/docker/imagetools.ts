@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { runDocker } from './cli.js';
 
 // An image's attestations as its registry holds them, read with `docker buildx imagetools
@@ -124,6 +125,8 @@ export interface PlatformImage {
 /** What a reference names in its registry: an index of images, one per platform, or one image alone. */
 export interface ImagePlatforms {
   reference: string;
+  /** The digest the reference resolved to when read (its index's, or its one manifest's). */
+  digest: string;
   index: boolean;
   images: PlatformImage[];
 }
@@ -149,13 +152,34 @@ export function indexImages(manifests: Descriptor[]): PlatformImage[] {
  * entries, or a single image's own platform (read from its config) and digest.
  */
 export async function readImagePlatforms(reference: string, signal?: AbortSignal): Promise<ImagePlatforms> {
-  const top = JSON.parse(await inspect(['--raw', reference], signal)) as Document;
-  if (top.manifests) return { reference, index: true, images: indexImages(top.manifests) };
+  const raw = await inspect(['--raw', reference], signal);
+  const top = JSON.parse(raw) as Document;
+  // --raw prints the registry's bytes as they are: their sha256 is the digest the tag resolved to.
+  if (top.manifests)
+    return {
+      reference,
+      digest: `sha256:${createHash('sha256').update(raw, 'utf8').digest('hex')}`,
+      index: true,
+      images: indexImages(top.manifests),
+    };
   const one = JSON.parse(
-    await inspect([reference, '--format', '{"manifest":{{json .Manifest}},"image":{{json .Image}}}'], signal),
+    // Only the platform of its config: the whole config (its history) may be longer than the output kept.
+    await inspect(
+      [
+        reference,
+        '--format',
+        '{"manifest":{{json .Manifest}},"image":{"os":{{json .Image.OS}},"architecture":{{json .Image.Architecture}},"variant":{{json .Image.Variant}}}}',
+      ],
+      signal,
+    ),
   ) as { manifest?: { digest?: string }; image?: { os?: string; architecture?: string; variant?: string } };
   const digest = one.manifest?.digest;
   if (!digest || !one.image?.architecture)
     throw new RegistryReadError(`docker buildx imagetools gave no digest or platform for ${reference}`);
-  return { reference, index: false, images: [{ platform: platformOf({ digest, platform: one.image }), digest }] };
+  return {
+    reference,
+    digest,
+    index: false,
+    images: [{ platform: platformOf({ digest, platform: one.image }), digest }],
+  };
 }

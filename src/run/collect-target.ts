@@ -520,8 +520,8 @@ async function attestationsOf(
   // A build's are read from its own output once it is built (src/run/build-attestations.ts).
   if (source.kind === 'build') return skipped('static mode: nothing is built');
   const platform = request.collect.platform || hostPlatform();
-  // One platform of an image named by reference: the index it was given as holds its attestations.
-  const reference = imagePlatformOf(request)?.given ?? source.image;
+  // One platform of an image named by reference: the index it resolved to in the plan holds its attestations.
+  const reference = imagePlatformOf(request)?.pinned ?? source.image;
   return progress.phase('attestations', () =>
     attempt(() => collectRegistryAttestations(reference, platform, signal), signal),
   );
@@ -565,8 +565,8 @@ async function signaturesOf(
         trust: asked.trust,
         workspace: request.workspace,
         bases,
-        // One platform of an image named by reference: the reference given is what is signed.
-        image: request.source.kind === 'image' ? (imagePlatformOf(request)?.given ?? request.source.image) : null,
+        // One platform of an image named by reference: the index it resolved to in the plan is what is signed.
+        image: request.source.kind === 'image' ? (imagePlatformOf(request)?.pinned ?? request.source.image) : null,
         ...(signal ? { signal } : {}),
       }),
     signal,

@@ -60,23 +60,47 @@ export function shownReference(reference: string, digest: string): string {
 /** What the plan resolved for one platform of an image target. */
 export function resolvePlatform(platforms: ImagePlatforms, wanted: string): ImagePlatform {
   const image = platformImage(platforms, wanted);
+  const pinned = pinnedReference(platforms.reference, platforms.digest);
   if (!image)
     return {
       given: platforms.reference,
+      pinned,
       digest: null,
       refused: missingPlatformReason(platforms, wanted),
       image: platforms.reference,
     };
   return {
     given: platforms.reference,
+    pinned,
     digest: image.digest,
     refused: null,
     image: pinnedReference(platforms.reference, image.digest),
   };
 }
 
-/** What a registry says of a reference: its platforms, or why they could not be read. */
+/** What a registry says of a reference: its platforms, or why they are not what is proven. */
 export type Lookup = ImagePlatforms | { unread: string };
+
+/** The engine holds another image under the reference than its registry does. */
+export class NotTheEnginesImage extends Error {}
+
+/**
+ * The registry's image is proven per platform only if it is the engine's too: an image built or
+ * tagged here under a pushed name (`docker build -t ghcr.io/org/app:main`, then checked before it
+ * is pushed) is not the registry's, and proving the registry's instead would pass the wrong image.
+ * `held`: the digests the engine knows its image of the reference by (its ID and RepoDigests), or
+ * null when the engine holds none (it would be pulled: the registry's, then). The registry's index,
+ * or one of its platforms' images, is the engine's.
+ */
+export function registryImageIsTheEngines(platforms: ImagePlatforms, held: string[] | null): void {
+  if (held === null) return;
+  // The index itself, or one of its images (a pull or push of one platform records that one's).
+  const known = [platforms.digest, ...platforms.images.map((image) => image.digest)];
+  if (held.some((digest) => known.some((one) => digest === one || digest.endsWith(`@${one}`)))) return;
+  throw new NotTheEnginesImage(
+    `the engine holds another image as ${platforms.reference} than its registry (${platforms.digest.slice(0, 19)}…): built or tagged here, it is not the registry's, whose platforms would be proven in its place`,
+  );
+}
 
 /**
  * Reads each reference's platforms once, every reference at once (the same reference named by two
@@ -91,7 +115,12 @@ export async function lookUpImagePlatforms(
     unique.map((reference) =>
       read(reference).then(
         (platforms): Lookup => platforms,
-        (error: unknown): Lookup => ({ unread: errorMessage(error).split('\n')[0] }),
+        (error: unknown): Lookup => ({
+          unread:
+            error instanceof NotTheEnginesImage
+              ? error.message
+              : `its registry could not be read (${errorMessage(error).split('\n')[0]})`,
+        }),
       ),
     ),
   );

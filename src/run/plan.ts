@@ -17,7 +17,7 @@ import { platformList } from '../inputs/platforms.js';
 import { attachVulnerabilityReports } from './vulnerability-reports.js';
 import { readImagePlatforms, type ImagePlatforms } from '../docker/imagetools.js';
 import { isPullable } from '../docker/pull.js';
-import { lookUpImagePlatforms, type Lookup } from './image-platforms.js';
+import { lookUpImagePlatforms, registryImageIsTheEngines, type Lookup } from './image-platforms.js';
 
 // What one run proves, from the user's options: the given targets (or the context's own
 // Dockerfile), every Dockerfile found (`discover`), and every compose service that builds an
@@ -55,6 +55,11 @@ export interface PlanHelpers {
    * given (the run has an engine); absent there: not read.
    */
   imagePlatforms?: (reference: string) => Promise<ImagePlatforms>;
+  /**
+   * The digests the engine knows its image of a reference by (ID, RepoDigests), or null when it
+   * holds none: an image proven per platform from its registry must be the engine's.
+   */
+  heldImage?: (reference: string) => Promise<string[] | null>;
 }
 
 export async function planTargets(options: Options, helpers: PlanHelpers = {}): Promise<Plan> {
@@ -128,8 +133,15 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
   const images = requests.filter(
     (request) => request.source.kind === 'image' && platformList(request.settings).length > 1,
   );
-  const readPlatforms = images.some((request) => request.collect.mode === 'full')
+  const registry = images.some((request) => request.collect.mode === 'full')
     ? (helpers.imagePlatforms ?? (helpers.platformsHere ? readImagePlatforms : null))
+    : null;
+  const readPlatforms = registry
+    ? async (reference: string): Promise<ImagePlatforms> => {
+        const [platforms, held] = await Promise.all([registry(reference), helpers.heldImage?.(reference) ?? null]);
+        registryImageIsTheEngines(platforms, held);
+        return platforms;
+      }
     : null;
   const lookups = readPlatforms
     ? await lookUpImagePlatforms(
@@ -144,7 +156,7 @@ export async function planTargets(options: Options, helpers: PlanHelpers = {}): 
     const why = !isPullable(imageOf(request))
       ? 'an image id names one image, not an index'
       : lookup
-        ? `its registry could not be read (${lookup.unread})`
+        ? lookup.unread
         : null;
     notes.push(
       why

@@ -59,7 +59,15 @@ export async function runHardening(options: Options, progress: Progress, handle:
     // What each builder can build, asked once (`docker buildx inspect` takes 0.1–0.3 s), not per platform.
     const builders = new Map<string, Promise<string[]>>();
     const askedBuilders = (builder: string): Promise<string[]> => {
-      if (!builders.has(builder)) builders.set(builder, builderPlatforms(builder || undefined));
+      if (!builders.has(builder))
+        builders.set(
+          builder,
+          // A failure is not kept: the next target that needs the builder asks it again.
+          builderPlatforms(builder || undefined).catch((error: unknown) => {
+            builders.delete(builder);
+            throw error;
+          }),
+        );
       return builders.get(builder)!;
     };
     const plan = await progress.phase('plan', () =>
@@ -72,9 +80,20 @@ export async function runHardening(options: Options, progress: Progress, handle:
                 if (availability.ok && availability.pulled) progress.info(`pulled ${reference} (check-service-images)`);
                 return availability;
               },
+              heldImage: async (reference) => {
+                try {
+                  const held = await engine.getImage(reference).inspect();
+                  return [held.Id, ...(held.RepoDigests ?? [])];
+                } catch (error) {
+                  if ((error as { statusCode?: number }).statusCode === 404) return null;
+                  throw error;
+                }
+              },
               platformsHere: async () => ({
                 native: `linux/${valueOf(session!.record)?.architecture ?? ''}`,
-                buildable: await askedBuilders(options.settings.builder),
+                // An image needs only the native platform: a builder that cannot be asked (a
+                // remote one, down) builds nothing, and a build target says so in its own phase.
+                buildable: await askedBuilders(options.settings.builder).catch(() => []),
               }),
             }
           : {},
@@ -276,9 +295,12 @@ function emulatedPlatforms(plan: Plan, hostArchitecture: string | undefined): st
   if (!hostArchitecture) return [];
   // One the builder cannot build is not proven at all: nothing of it runs here.
   const buildable = (platform: string): boolean => !plan.here || builderBuilds(plan.here.buildable, platform);
+  // An image's platform runs here if the engine has an emulator for it, whatever the builder lists
+  // (a docker-container builder started before QEMU was registered lists none).
   const foreign = plan.targets
+    .filter((target) => target.source.kind !== 'build' || buildable(target.collect.platform))
     .map((target) => target.collect.platform)
-    .filter((platform) => platform !== '' && !platform.includes(',') && buildable(platform))
+    .filter((platform) => platform !== '' && !platform.includes(','))
     .filter((platform) => emulationOf({ architecture: platform.split('/')[1] ?? '' }, hostArchitecture) !== null);
   return [...new Set(foreign)];
 }

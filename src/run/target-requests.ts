@@ -71,7 +71,8 @@ export function perPlatform(
   const native = here && images && platformImage(images, here.native) ? here.native : '';
   const principal = principalPlatform(
     given,
-    images ? { native, buildable: images.images.map((image) => image.platform) } : here,
+    // The platforms asked that the reference has an image of, as resolvePlatform matches them.
+    images ? { native, buildable: given.filter((platform) => platformImage(images, platform) !== null) } : here,
   );
   const list = [principal, ...given.filter((platform) => platform !== principal)];
   return list.map((platform, index) => {

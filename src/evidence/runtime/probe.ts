@@ -218,9 +218,19 @@ export async function awaitReadiness(
   }
   let cpu = listening && quietEnd ? ((await helpers.cpu?.(container)) ?? null) : null;
   const quiet = new QuietTracker();
-  // Once settled, a wake would end every later pause at once: it ends one.
-  let woken = false;
-  const wake = quietEnd?.wake?.finally(() => (woken = true)).catch(() => undefined);
+  // A wake ends one pause, or skips the next if it came while the watch was looking; settled, it
+  // would end every later pause at once.
+  const wake: { state: 'waiting' | 'due' | 'used' } = { state: quietEnd?.wake ? 'waiting' : 'used' };
+  const arrived = (): void => {
+    if (wake.state === 'waiting') wake.state = 'due';
+  };
+  const woken = quietEnd?.wake?.then(arrived, arrived);
+  /** Whether a wake came that no pause has used yet; it is used now. */
+  const takeWake = (): boolean => {
+    if (wake.state !== 'due') return false;
+    wake.state = 'used';
+    return true;
+  };
   let brokenInARow = 0;
   let lastStateCheck = 0;
   for (;;) {
@@ -313,7 +323,10 @@ export async function awaitReadiness(
     }
     const wait = PROBE_INTERVAL_MS - (performance.now() - tick);
     if (wait > 0) {
-      await pauseOrWake(wait, woken ? undefined : wake, signal);
+      if (!takeWake()) {
+        await pauseOrWake(wait, wake.state === 'waiting' ? woken : undefined, signal);
+        takeWake();
+      }
     }
   }
   readiness.waitedSeconds = round(elapsed());

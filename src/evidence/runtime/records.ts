@@ -78,6 +78,12 @@ export interface IdleRecord {
    * window above was taken after that. Absent: it was idle when first sampled, or never settled.
    */
   settled?: { afterSeconds: number; busyCpu: number };
+  /**
+   * The window began inside the quiet span that ended the watch for a listening socket: this long
+   * of it (next to no CPU, by the container's cgroup) came before the sampled window, and the CPU
+   * figure is the higher of the sampled window's and the whole time's. Absent: no quiet span.
+   */
+  quietBeforeSeconds?: number;
 }
 
 export interface StopRecord {

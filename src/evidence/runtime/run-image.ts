@@ -343,8 +343,10 @@ async function hardenedRun(
   );
   const tail = outcome.exited?.logTail ?? (await logTail(container));
   // Removed as soon as it has answered: it costs nothing while the service is sampled idle. One
-  // that ended its watch quiet answered after that window, and quiet it loads nothing: it goes
-  // with the run's other containers, off the time of the check.
+  // that ended its watch quiet answered after that window: it is killed (a quiet worker may wake
+  // and load the machine while the stop or another target is measured) without waiting, and
+  // removed with the run's other containers, off the time of the check.
   if (outcome.readiness.quietSeconds === undefined || outcome.exited) await throwaways.remove(container);
+  else void container.kill().catch(() => undefined);
   return { readiness: outcome.readiness, exited: outcome.exited, tmpfs: Object.keys(tmpfs), logTail: tail };
 }

@@ -346,9 +346,10 @@ const MIN_SAMPLED_MS = 1000;
 /**
  * The idle window: memory and CPU from the engine's stats over `windowMs`. Given a quiet span that
  * just ended a watch, the window starts where the span began: the span is part of it (the
- * container was idle through it, by its own CPU accounting), the engine's stats cover the rest,
- * and the CPU counts over the whole window as well as over the sampled part, the higher reading
- * kept — a worker no longer waits out its quiet span and then a whole window after it.
+ * container was idle through it, by its own CPU accounting), the engine's stats sample the rest
+ * (at least MIN_SAMPLED_MS), and the CPU counts over the whole window as well as over the sampled
+ * part, the higher reading kept — a worker no longer waits out its quiet span and then a whole
+ * window after it. The record names the sampled window, and the quiet time before it.
  */
 async function measureIdle(
   container: Container,
@@ -372,13 +373,15 @@ async function measureIdle(
       })
       .catch(() => ({ pids: [] as number[], before: null }));
     const idle = await sampleIdle(container, sampledMs, signal);
+    // The window the engine's stats sampled is what the figures name; the CPU over the whole
+    // window, span included (the cgroup counter the span was read with), counts when higher.
+    let quietBefore: number | null = null;
     if (quietSpan) {
-      // The whole window, span included, from the cgroup counter the span was read with.
       const cpuNs = await quietSpan.cpu();
       const wallNs = (performance.now() - quietSpan.from.at) * 1e6;
       if (cpuNs !== null && wallNs > 0) {
         idle.cpu = Math.max(idle.cpu, (cpuNs - quietSpan.from.cpuNs) / wallNs);
-        idle.windowSeconds = wallNs / 1e9;
+        quietBefore = spanMs / 1000;
       }
     }
     const { pids, before } = await snapshot;
@@ -398,6 +401,7 @@ async function measureIdle(
       cpu: round(Math.max(wanted, idle.cpu), 4),
       cpuUsed: round(idle.cpu, 4),
       spinning: spinning ? { threads: spinning.threads, gotCpu: round(spinning.gotCpu, 4) } : null,
+      ...(quietBefore !== null ? { quietBeforeSeconds: round(quietBefore) } : {}),
     };
   } catch {
     signal?.throwIfAborted();
