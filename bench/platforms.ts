@@ -37,7 +37,11 @@ function checkPhase(target: TargetReport): number {
 }
 
 function targetOf(report: Report, platform: string): TargetReport {
-  const target = report.targets.find((candidate) => candidate.name.endsWith(`(${platform})`));
+  // One platform is the target itself, named without it.
+  const target =
+    report.targets.length === 1
+      ? report.targets[0]
+      : report.targets.find((candidate) => candidate.name.endsWith(`(${platform})`));
   if (!target) throw new Error(`the report has no target for ${platform}`);
   return target;
 }
