@@ -9,6 +9,8 @@ import { byId, checkRun, exec, leftovers } from '../helpers/run.js';
 // A platform the index has no image of is not proven — never passed — and says which it has.
 // The local registry's busybox-tini holds linux/amd64 and linux/arm64; linux/arm64 runs under the
 // QEMU emulation registered on this machine (not on an arm64 one: the native one is amd64 there).
+// In the `emulated` project: the index and the emulator are what `CS_PLATFORMS=linux/arm64
+// scripts/setup-engine.sh` sets up, which a plain `npm test` does not.
 
 const REFERENCE = '127.0.0.1:5000/cs-hardening/busybox-tini:local';
 const REPOSITORY = '127.0.0.1:5000/cs-hardening/busybox-tini';
