@@ -3,7 +3,7 @@
 // script, the engine's own export of an image.
 import '../src/util/dirname-shim.js';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +15,7 @@ import { execIn } from '../src/docker/exec.js';
 import { connects, fallbackPort } from '../src/evidence/runtime/probe.js';
 import { healthArgv } from '../src/evidence/image.js';
 import { INPUTS } from '../src/inputs/definitions.js';
+import { replaceBetween } from '../src/docs/readme-tables.js';
 import type { Report } from '../src/model.js';
 
 export const IDLE_SECONDS = Number(INPUTS['idle-seconds'].default);
@@ -160,4 +161,26 @@ export async function engineExport(image: string): Promise<number> {
     // read and dropped
   }
   return (performance.now() - started) / 1000;
+}
+
+/**
+ * Writes one engine's table of a benchmark (`bench/results/<key>.<kind>.md`) and shows every
+ * engine's of that kind in the README, between `<!-- bench-<kind>:start -->` and its end marker,
+ * the containerd store's first (the default of new installs).
+ */
+export function publishResults(kind: string, key: string, table: string): void {
+  writeFileSync(`bench/results/${key}.${kind}.md`, `${table}\n`);
+  const all = readdirSync('bench/results')
+    .filter((name) => name.endsWith(`.${kind}.md`))
+    .sort((a, b) => Number(b.includes('containerd')) - Number(a.includes('containerd')) || a.localeCompare(b))
+    .map((name) => readFileSync(join('bench/results', name), 'utf8').trim())
+    .join('\n\n');
+  writeFileSync(
+    'README.md',
+    replaceBetween(
+      readFileSync('README.md', 'utf8'),
+      [`<!-- bench-${kind}:start -->`, `<!-- bench-${kind}:end -->`],
+      all,
+    ),
+  );
 }

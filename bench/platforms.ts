@@ -7,15 +7,13 @@
 // emulator registered the case is not measured, and the result says so.
 // Results in bench/results/<engine>.platforms.{json,md}; the README shows every engine's.
 import '../src/util/dirname-shim.js';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectEngine } from '../src/docker/engine.js';
-import { replaceBetween } from '../src/docs/readme-tables.js';
 import { describeEngine, engineKey } from '../src/evidence/engine.js';
 import type { Report, TargetReport } from '../src/model.js';
 import { engineLine } from '../src/report/engine-line.js';
-import { median, oursWith, PROVEN_ALONE, round, run, spread } from './measure.js';
+import { median, oursWith, PROVEN_ALONE, round, run, spread, publishResults } from './measure.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONTEXT = 'examples/hardened';
@@ -116,18 +114,5 @@ if (!(await buildable(FOREIGN))) {
     `The second platform costs ${round(at('two: whole run') - at('one: whole run'))} s (${round(at('two: whole run') / at('one: whole run'))}× the one-platform run); the platforms run one at a time when one is emulated, so ${NATIVE}'s figures are measured alone.`,
   ].join('\n');
 }
-writeFileSync(`bench/results/${key}.platforms.md`, `${table}\n`);
-const all = readdirSync('bench/results')
-  .filter((name) => name.endsWith('.platforms.md'))
-  .sort((a, b) => Number(b.includes('containerd')) - Number(a.includes('containerd')) || a.localeCompare(b))
-  .map((name) => readFileSync(join('bench/results', name), 'utf8').trim())
-  .join('\n\n');
-writeFileSync(
-  'README.md',
-  replaceBetween(
-    readFileSync('README.md', 'utf8'),
-    ['<!-- bench-platforms:start -->', '<!-- bench-platforms:end -->'],
-    all,
-  ),
-);
+publishResults('platforms', key, table);
 process.stdout.write(`${table}\n`);

@@ -6,13 +6,11 @@
 // report (`timings`). Results per engine in bench/results/<engine>.stack.{json,md}; the README shows
 // every engine's.
 import '../src/util/dirname-shim.js';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { replaceBetween } from '../src/docs/readme-tables.js';
+import { writeFileSync } from 'node:fs';
 import { connectEngine } from '../src/docker/engine.js';
 import { describeEngine, engineKey } from '../src/evidence/engine.js';
 import { engineLine } from '../src/report/engine-line.js';
-import { median, oursWith, round, spread } from './measure.js';
+import { median, oursWith, round, spread, publishResults } from './measure.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const STACK = [
@@ -82,14 +80,5 @@ const table = [
   '| --- | --- | --- | --- |',
   `| ${round(alone)} s (${spread(series['compose-up alone'])}) | ${round(withProofs)} s (${spread(series['with the fault proofs'])}) | ${result.added} s | ${budget} s (${pairs} dependency pairs × their window + 10 s) |`,
 ].join('\n');
-writeFileSync(`bench/results/${key}.stack.md`, `${table}\n`);
-const all = readdirSync('bench/results')
-  .filter((name) => name.endsWith('.stack.md'))
-  .sort((a, b) => Number(b.includes('containerd')) - Number(a.includes('containerd')) || a.localeCompare(b))
-  .map((name) => readFileSync(join('bench/results', name), 'utf8').trim())
-  .join('\n\n');
-writeFileSync(
-  'README.md',
-  replaceBetween(readFileSync('README.md', 'utf8'), ['<!-- bench-stack:start -->', '<!-- bench-stack:end -->'], all),
-);
+publishResults('stack', key, table);
 process.stdout.write(`${table}\n`);

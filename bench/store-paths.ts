@@ -5,11 +5,9 @@
 // engine's own export of the image, and the hand-written script. Rounds rotate the order. Results
 // per engine in bench/results/<engine>.paths.{json,md}; the README shows every engine's.
 import '../src/util/dirname-shim.js';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectEngine } from '../src/docker/engine.js';
-import { replaceBetween } from '../src/docs/readme-tables.js';
 import { describeEngine, engineKey } from '../src/evidence/engine.js';
 import { engineLine } from '../src/report/engine-line.js';
 import {
@@ -24,6 +22,7 @@ import {
   run,
   spread,
   type Ours,
+  publishResults,
 } from './measure.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -158,14 +157,5 @@ const table = [
       `| ${String(row.case)} | ${cell(row, 'floor')} | ${cell(row, 'export')} | ${cell(row, 'build: check phase')} | ${minus(row, 'build: check phase', 'floor')} | ${cell(row, 'build: build phase')} (${cell(row, 'buildx alone')}) | ${cell(row, 'build: files')} | ${cell(row, 'image: whole run')} | ${minus(row, 'image: whole run', 'floor')} | ${cell(row, 'image: files')} | ${cell(row, 'script')} | ${ratio(row, 'script', 'image: whole run')} | ${megabytes(row, 'build: peak MB')}, ${megabytes(row, 'image: peak MB')} |`,
   ),
 ].join('\n');
-writeFileSync(`bench/results/${key}.paths.md`, `${table}\n`);
-const all = readdirSync('bench/results')
-  .filter((name) => name.endsWith('.paths.md'))
-  .sort((a, b) => Number(b.includes('containerd')) - Number(a.includes('containerd')) || a.localeCompare(b))
-  .map((name) => readFileSync(join('bench/results', name), 'utf8').trim())
-  .join('\n\n');
-writeFileSync(
-  'README.md',
-  replaceBetween(readFileSync('README.md', 'utf8'), ['<!-- bench-paths:start -->', '<!-- bench-paths:end -->'], all),
-);
+publishResults('paths', key, table);
 process.stdout.write(`${table}\n`);

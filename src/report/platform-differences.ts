@@ -16,13 +16,17 @@ export interface PlatformDifferences {
 /** A size within this share of the first platform's is the same size (compression, timestamps). */
 const SAME_SIZE_SHARE = 0.01;
 
-export function platformDifferences(report: Pick<Report, 'targets'>): PlatformDifferences[] {
+/** Each build proven for several platforms: its name and its platforms' targets, in the report's order. */
+export function platformGroups(report: Pick<Report, 'targets'>): [string, TargetReport[]][] {
   const groups = new Map<string, TargetReport[]>();
   for (const target of report.targets)
     if (target.platformOf) groups.set(target.platformOf, [...(groups.get(target.platformOf) ?? []), target]);
+  return [...groups].filter(([, targets]) => targets.length > 1);
+}
+
+export function platformDifferences(report: Pick<Report, 'targets'>): PlatformDifferences[] {
   const found: PlatformDifferences[] = [];
-  for (const [name, targets] of groups) {
-    if (targets.length < 2) continue;
+  for (const [name, targets] of platformGroups(report)) {
     const lines = differencesOf(targets);
     if (lines.length > 0) found.push({ target: name, lines });
   }

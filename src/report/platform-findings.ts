@@ -1,4 +1,5 @@
 import type { CheckResult, Report, TargetReport } from '../model.js';
+import { platformGroups } from './platform-differences.js';
 
 // A finding that holds on every platform of a build proven for several (`platforms`) is the
 // build's, not a platform's: the terminal and the job summary say it once, for `<target> (all
@@ -47,12 +48,8 @@ function keyOf(check: CheckResult): string {
 
 /** Per build proven for several platforms, the findings every one of its platforms has; none else. */
 export function sharedFindings(report: Pick<Report, 'targets'>): SharedFindings[] {
-  const groups = new Map<string, TargetReport[]>();
-  for (const target of report.targets)
-    if (target.platformOf) groups.set(target.platformOf, [...(groups.get(target.platformOf) ?? []), target]);
   const found: SharedFindings[] = [];
-  for (const [name, targets] of groups) {
-    if (targets.length < 2) continue;
+  for (const [name, targets] of platformGroups(report)) {
     const [first, ...others] = targets;
     const keysOf = others.map((target) => new Set(target.checks.filter(isFinding).map(keyOf)));
     const findings = first.checks.filter((check) => isFinding(check) && keysOf.every((keys) => keys.has(keyOf(check))));
